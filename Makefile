@@ -1,0 +1,179 @@
+# p2psipd - one non-recursive Makefile, building out of tree into $(BUILD).
+#
+#   make            build p2psipd and p2psipctl
+#   make run        install what is missing, build, run a node in the foreground
+#   make test       install what is missing, build, run every test
+#   make asan       the same tests built with AddressSanitizer + UBSan
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# "make run" and "make test" call scripts/install-deps.sh first (quick when
+# nothing is missing) and then re-enter make, so pkg-config is only asked
+# once the packages are there.
+
+BUILD		?= build
+PREFIX		?= /usr/local
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+CC		?= cc
+FUZZCC		?= clang
+FUZZ_SECONDS	?= 10
+
+PKGS		= libevent libevent_openssl openssl libsrtp2 sqlite3 jansson \
+		  inih
+
+WARN		= -Wall -Wextra -Werror -Wformat=2 -Wshadow \
+		  -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \
+		  -Wpointer-arith -Wundef
+CSTD		= -std=c11 -D_POSIX_C_SOURCE=200809L
+OPT		?= -O2 -g
+ifeq ($(SAN),1)
+OPT		= -O1 -g -fno-omit-frame-pointer \
+		  -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+
+INCS		= -Icommon -Idaemon
+ALL_CFLAGS	= $(CSTD) $(OPT) $(WARN) $(INCS) \
+		  $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+LDLIBS		= $(shell pkg-config --libs $(PKGS))
+ALL_LDFLAGS	= $(OPT) -Wl,--as-needed $(LDFLAGS)
+CHECK_LIBS	= $(shell pkg-config --libs check)
+
+COMMON_SRCS	= common/xmalloc.c
+D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
+		  daemon/ctl_cmd_daemon.c daemon/ctl_print.c \
+		  daemon/ctl_proto.c daemon/ctl_spec.c daemon/d.c \
+		  daemon/log.c daemon/store.c
+UNIT_SRCS	= $(wildcard tests/unit/check_*.c)
+FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
+
+obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+COMMON_OBJS	= $(call obj,$(COMMON_SRCS))
+D_OBJS		= $(call obj,$(D_SRCS))
+LIBCOMMON	= $(BUILD)/libcommon.a
+LIBD		= $(BUILD)/libd.a
+UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+.PHONY: all deps run test test-run check unit fuzz fuzz-smoke systest \
+	asan asan-run lint check-deps install uninstall clean
+
+all: $(BUILD)/p2psipd $(BUILD)/p2psipctl
+
+deps:
+	@sh scripts/install-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@echo "p2psipd: running on built-in defaults; stop with Ctrl-C."
+	@echo "         in another terminal: $(BUILD)/p2psipctl status"
+	exec $(BUILD)/p2psipd -f
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all unit fuzz
+	@sh tests/run.sh $(BUILD) all $(FUZZ_SECONDS)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 asan-run
+
+asan-run: all unit
+	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    sh tests/run.sh $(BUILD) unit,system
+
+check: all unit
+	@sh tests/run.sh $(BUILD) unit
+
+systest: all
+	@sh tests/run.sh $(BUILD) system
+
+fuzz-smoke: fuzz
+	@sh tests/run.sh $(BUILD) fuzz $(FUZZ_SECONDS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIBD): $(D_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests: each suite links the daemon library it tests.
+unit: $(UNIT_BINS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+# libFuzzer targets: the parsers rebuilt with clang and the sanitizers.
+FUZZ_CFLAGS	= $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
+		  -fno-sanitize-recover=all $(INCS) \
+		  $(shell pkg-config --cflags $(PKGS))
+
+fuzz: $(FUZZ_BINS)
+
+$(BUILD)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c daemon/log.c \
+		common/xmalloc.c
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/ctl_proto.c \
+		daemon/ctl_spec.c common/xmalloc.c
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Protocol cores must stay sans-I/O (STYLE.md §3).
+CORE_DIRS	= $(wildcard overlay sip nat media)
+check-deps:
+	@if [ -n "$(CORE_DIRS)" ] && grep -nE \
+	    '#include <(event2/|sqlite3\.h)|[^_a-z](send|recv|sendto|recvfrom|time|clock_gettime|rand|getaddrinfo)\(' \
+	    $(addsuffix /*.[ch],$(CORE_DIRS)); then \
+	    echo "check-deps: I/O in a protocol core (above)"; exit 1; fi
+	@echo "check-deps: protocol cores are sans-I/O"
+
+lint: check-deps
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning \
+	    --inline-suppr $(INCS) common daemon
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/doc/p2psipd \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 755 $(BUILD)/p2psipd $(DESTDIR)$(PREFIX)/sbin/p2psipd
+	install -m 755 $(BUILD)/p2psipctl $(DESTDIR)$(PREFIX)/bin/p2psipctl
+	install -m 644 man/p2psipd.8 man/p2psipctl.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 man/p2psipd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 conf/p2psipd.conf README.md \
+	    $(DESTDIR)$(PREFIX)/share/doc/p2psipd/
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' \
+	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' conf/p2psipd.service \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/p2psipd.service
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/p2psipd.service
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/p2psipd \
+	    $(DESTDIR)$(PREFIX)/bin/p2psipctl \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/p2psipd.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/p2psipctl.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/p2psipd.conf.5 \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/p2psipd.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/p2psipd
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,578 @@
+/*
+ * cfg.c - configuration: defaults table, INI through inih, -o overrides.
+ *
+ * Parsing runs in passes over one buffer:
+ *
+ *  1. A scan splits the text into lines and marks the ones inih cannot take
+ *     whole (longer than its fixed line buffer, or holding a NUL byte).
+ *  2. Syntax passes: inih reports only the first malformed line, so each
+ *     pass records that line, blanks it and runs again, until the text is
+ *     clean or CFG_ERRORS_MAX is reached.  A reader callback hands inih one
+ *     line at a time, which is how the handler learns line numbers (Debian's
+ *     inih is built without INI_HANDLER_LINENO).
+ *  3. The value pass calls the setter for every key, recording unknown
+ *     keys, bad values and duplicates with their line.
+ *  4. Overrides go through the same setter; then computed defaults are
+ *     filled in and cross-key checks run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "cfg.h"
+#include "xmalloc.h"
+
+/* The longest line inih's compiled-in buffer holds (see ini.h). */
+#define CFG_LINE_MAX	(INI_MAX_LINE - 3)
+
+enum cfg_type {
+	CFG_PATH,		/* a file name, made absolute */
+	CFG_LOGLEVEL,		/* enum log_level by name */
+};
+
+#define CFG_F_LIVE	0x1	/* SIGHUP applies it without a restart */
+
+struct cfg_key {
+	const char	*section;
+	const char	*name;
+	enum cfg_type	 type;
+	size_t		 off;	/* offset of the field in struct cfg */
+	const char	*def;	/* default as text; "" for a computed one */
+	unsigned	 flags;
+};
+
+#define NODE(f)	offsetof(struct cfg, node.f)
+
+/*
+ * Every key, with its default.  conf/p2psipd.conf and p2psipd.conf(5)
+ * document the same keys; tests/unit/check_cfg.c checks the example file
+ * against this table.
+ */
+static const struct cfg_key cfg_keys[] = {
+	{ "node", "data_dir",		CFG_PATH,	NODE(data_dir),	"", 0 },
+	{ "node", "control_socket",	CFG_PATH,	NODE(control_socket),
+	    "", 0 },
+	{ "node", "pidfile",		CFG_PATH,	NODE(pidfile),	"", 0 },
+	{ "node", "log_level",		CFG_LOGLEVEL,	NODE(log_level),
+	    "info", CFG_F_LIVE },
+};
+#define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
+
+/* Errors collected while parsing, one line each. */
+struct cfg_errs {
+	char	*text;
+	size_t	 len;
+	unsigned count;
+};
+
+/* Where the parser is: the text, its lines, and what is known of them. */
+struct cfg_parse {
+	struct cfg	*cfg;
+	const char	*name;		/* file name for messages */
+	const char	*buf;
+	size_t		 len;
+	size_t		 nlines;
+	size_t		*start;		/* [line] offset of line (1-based) */
+	uint8_t		*blank;		/* [line] hand inih an empty line */
+	size_t		 pos;		/* reader: next byte */
+	unsigned	 line;		/* reader: line last handed out */
+	unsigned	 set_line[CFG_NKEYS];	/* line that set each key */
+	const char	*last_bad_section;
+	struct cfg_errs	 errs;
+};
+
+static void __attribute__((__format__(__printf__, 3, 4)))
+cfg_err(struct cfg_errs *e, const char *where, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg, *line;
+	size_t	 n;
+
+	if (e->count++ == CFG_ERRORS_MAX) {
+		msg = xstrdup("too many errors, giving up");
+		where = NULL;
+	} else if (e->count > CFG_ERRORS_MAX)
+		return;
+	else {
+		va_start(ap, fmt);
+		msg = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
+	line = where != NULL ? xasprintf("%s: %s\n", where, msg) :
+	    xasprintf("%s\n", msg);
+	n = strlen(line);
+	e->text = xrealloc(e->text, e->len + n + 1);
+	memcpy(e->text + e->len, line, n + 1);
+	e->len += n;
+	free(line);
+	free(msg);
+}
+
+static void __attribute__((__format__(__printf__, 3, 4)))
+cfg_err_line(struct cfg_parse *p, unsigned line, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*where, *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	where = xasprintf("%s:%u", p->name, line);
+	cfg_err(&p->errs, where, "%s", msg);
+	free(where);
+	free(msg);
+}
+
+static const struct cfg_key *
+cfg_find(const char *section, const char *name, size_t *idx)
+{
+	size_t	i;
+
+	for (i = 0; i < CFG_NKEYS; i++) {
+		if (strcmp(cfg_keys[i].section, section) == 0 &&
+		    strcmp(cfg_keys[i].name, name) == 0) {
+			*idx = i;
+			return &cfg_keys[i];
+		}
+	}
+	return NULL;
+}
+
+static bool
+cfg_section_known(const char *section)
+{
+	size_t	i;
+
+	for (i = 0; i < CFG_NKEYS; i++)
+		if (strcmp(cfg_keys[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+/* An absolute copy of path: relative ones are taken from the cwd. */
+static char *
+cfg_abspath(const char *path)
+{
+	char	cwd[PATH_MAX];
+
+	if (path[0] == '/' || path[0] == '\0')
+		return xstrdup(path);
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return xstrdup(path);	/* checked later: must be absolute */
+	if (strcmp(path, ".") == 0)
+		return xstrdup(cwd);
+	if (strncmp(path, "./", 2) == 0)
+		path += 2;
+	return xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
+}
+
+/*
+ * Set one key from its text form.  Returns 0, or EINVAL with *why set to an
+ * allocated explanation.
+ */
+static int
+cfg_set(struct cfg *c, const struct cfg_key *k, const char *value, char **why)
+{
+	void		*field = (char *)c + k->off;
+	enum log_level	 level;
+
+	switch (k->type) {
+	case CFG_PATH:
+		if (strlen(value) >= PATH_MAX) {
+			*why = xasprintf("path too long (at most %d bytes)",
+			    PATH_MAX - 1);
+			return EINVAL;
+		}
+		free(*(char **)field);
+		*(char **)field = cfg_abspath(value);
+		return 0;
+	case CFG_LOGLEVEL:
+		if (log_level_parse(value, &level) != 0) {
+			*why = xasprintf("bad value '%s' (expected error, "
+			    "warn, info or debug)", value);
+			return EINVAL;
+		}
+		*(enum log_level *)field = level;
+		return 0;
+	}
+	*why = xstrdup("unhandled key type");
+	return EINVAL;
+}
+
+static int
+cfg_handler(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	struct cfg_parse	*p = arg;
+	const struct cfg_key	*k;
+	size_t			 idx;
+	char			*why = NULL;
+
+	if (*section == '\0') {
+		cfg_err_line(p, p->line, "key '%s' outside any section", name);
+		return 1;
+	}
+	if ((k = cfg_find(section, name, &idx)) == NULL) {
+		if (cfg_section_known(section))
+			cfg_err_line(p, p->line,
+			    "unknown key '%s' in section [%s]", name, section);
+		else if (p->last_bad_section == NULL ||
+		    strcmp(p->last_bad_section, section) != 0) {
+			cfg_err_line(p, p->line, "unknown section [%s]",
+			    section);
+			free((char *)p->last_bad_section);
+			p->last_bad_section = xstrdup(section);
+		}
+		return 1;
+	}
+	if (p->set_line[idx] != 0) {
+		cfg_err_line(p, p->line, "[%s] %s: set twice (first on "
+		    "line %u)", section, name, p->set_line[idx]);
+		return 1;
+	}
+	p->set_line[idx] = p->line;
+	if (cfg_set(p->cfg, k, value, &why) != 0) {
+		cfg_err_line(p, p->line, "[%s] %s: %s", section, name, why);
+		free(why);
+	}
+	return 1;	/* keep going: errors are collected, not fatal */
+}
+
+static int
+cfg_null_handler(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	(void)arg;
+	(void)section;
+	(void)name;
+	(void)value;
+	return 1;
+}
+
+/* inih's reader: one line per call, blanked lines as empty ones. */
+static char *
+cfg_reader(char *str, int num, void *arg)
+{
+	struct cfg_parse	*p = arg;
+	size_t			 n;
+
+	if (p->line >= p->nlines)
+		return NULL;
+	p->line++;
+	n = (p->line < p->nlines ? p->start[p->line + 1] : p->len) -
+	    p->start[p->line];
+	if (p->blank[p->line] || num < 2 || n > (size_t)num - 1) {
+		str[0] = '\n';
+		str[1] = '\0';
+		return str;
+	}
+	memcpy(str, p->buf + p->start[p->line], n);
+	str[n] = '\0';
+	return str;
+}
+
+/* Split into lines; mark and report the ones inih can't read whole. */
+static void
+cfg_scan(struct cfg_parse *p)
+{
+	size_t		 i, n, end;
+	const char	*nl;
+
+	p->nlines = 0;
+	for (i = 0; i < p->len; i = end) {
+		nl = memchr(p->buf + i, '\n', p->len - i);
+		end = nl != NULL ? (size_t)(nl - p->buf) + 1 : p->len;
+		p->nlines++;
+	}
+	p->start = xcalloc(p->nlines + 2, sizeof *p->start);
+	p->blank = xcalloc(p->nlines + 2, 1);
+	n = 0;
+	for (i = 0; i < p->len; i = end) {
+		nl = memchr(p->buf + i, '\n', p->len - i);
+		end = nl != NULL ? (size_t)(nl - p->buf) + 1 : p->len;
+		p->start[++n] = i;
+		if (memchr(p->buf + i, '\0', end - i) != NULL) {
+			cfg_err_line(p, (unsigned)n, "NUL byte in line");
+			p->blank[n] = 1;
+		} else if (end - i - (nl != NULL) > CFG_LINE_MAX) {
+			cfg_err_line(p, (unsigned)n, "line too long (at most "
+			    "%d characters)", CFG_LINE_MAX);
+			p->blank[n] = 1;
+		}
+	}
+}
+
+static void
+cfg_parse_text(struct cfg_parse *p)
+{
+	int	rc;
+
+	/* inih's default continuation lines would hide indentation typos. */
+	ini_allow_multiline = false;
+	cfg_scan(p);
+	while (p->errs.count <= CFG_ERRORS_MAX) {
+		p->line = 0;
+		rc = ini_parse_stream(cfg_reader, p, cfg_null_handler, NULL);
+		if (rc == 0)
+			break;
+		if (rc < 0 || (size_t)rc > p->nlines || p->blank[rc]) {
+			cfg_err(&p->errs, p->name, "cannot parse");
+			return;
+		}
+		cfg_err_line(p, (unsigned)rc, "syntax error: expected "
+		    "'[section]' or 'key = value'");
+		p->blank[rc] = 1;
+	}
+	if (p->errs.count > CFG_ERRORS_MAX)
+		return;
+	p->line = 0;
+	ini_parse_stream(cfg_reader, p, cfg_handler, p);
+}
+
+/* Apply one "section.key=value" override. */
+static void
+cfg_override(struct cfg_parse *p, const char *spec)
+{
+	const struct cfg_key	*k;
+	const char		*dot, *eq;
+	char			*section, *key, *where, *why = NULL;
+	size_t			 idx;
+
+	where = xasprintf("-o %s", spec);
+	dot = strchr(spec, '.');
+	eq = strchr(spec, '=');
+	if (dot == NULL || eq == NULL || dot > eq || dot == spec ||
+	    eq == dot + 1) {
+		cfg_err(&p->errs, where, "expected SECTION.KEY=VALUE");
+		free(where);
+		return;
+	}
+	section = xstrndup(spec, (size_t)(dot - spec));
+	key = xstrndup(dot + 1, (size_t)(eq - dot - 1));
+	if ((k = cfg_find(section, key, &idx)) == NULL)
+		cfg_err(&p->errs, where, cfg_section_known(section) ?
+		    "unknown key '%s' in section [%s]" :
+		    "unknown key '%s' in unknown section [%s]", key, section);
+	else if (cfg_set(p->cfg, k, eq + 1, &why) != 0) {
+		cfg_err(&p->errs, where, "[%s] %s: %s", section, key, why);
+		free(why);
+	}
+	free(section);
+	free(key);
+	free(where);
+}
+
+char *
+cfg_default_control_socket(void)
+{
+	const char	*rt = getenv("XDG_RUNTIME_DIR");
+
+	if (rt != NULL && rt[0] == '/')
+		return xasprintf("%s/p2psipd.sock", rt);
+	return xstrdup("/run/p2psipd/p2psipd.sock");
+}
+
+/* Computed defaults and checks that involve more than one key. */
+static void
+cfg_finish(struct cfg_parse *p)
+{
+	struct cfg		*c = p->cfg;
+	const char		*xdg;
+	struct sockaddr_un	 sun;
+
+	if (c->node.data_dir[0] == '\0') {
+		free(c->node.data_dir);
+		xdg = getenv("XDG_DATA_HOME");
+		if (xdg != NULL && xdg[0] == '/')
+			c->node.data_dir = xasprintf("%s/p2psipd", xdg);
+		else
+			c->node.data_dir = cfg_abspath("var");
+	}
+	if (c->node.control_socket[0] == '\0') {
+		free(c->node.control_socket);
+		c->node.control_socket = cfg_default_control_socket();
+	}
+	if (c->node.pidfile[0] == '\0') {
+		free(c->node.pidfile);
+		c->node.pidfile = xasprintf("%s/p2psipd.pid",
+		    c->node.data_dir);
+	}
+	if (strlen(c->node.control_socket) >= sizeof sun.sun_path)
+		cfg_err(&p->errs, p->name, "[node] control_socket: path "
+		    "too long for a Unix socket (at most %zu bytes)",
+		    sizeof sun.sun_path - 1);
+	if (c->node.data_dir[0] != '/')
+		cfg_err(&p->errs, p->name, "[node] data_dir: cannot make "
+		    "'%s' absolute", c->node.data_dir);
+}
+
+static struct cfg *
+cfg_defaults(void)
+{
+	struct cfg	*c;
+	char		*why = NULL;
+	size_t		 i;
+
+	c = xcalloc(1, sizeof *c);
+	for (i = 0; i < CFG_NKEYS; i++) {
+		if (cfg_set(c, &cfg_keys[i], cfg_keys[i].def, &why) != 0)
+			abort();	/* the table itself is wrong */
+	}
+	return c;
+}
+
+int
+cfg_parse_buf(struct cfg **out, const char *name, const char *buf,
+    size_t len, char *const *overrides, size_t noverrides, char **cause)
+{
+	struct cfg_parse	 p;
+	size_t			 i;
+	int			 rc = 0;
+
+	memset(&p, 0, sizeof p);
+	p.cfg = cfg_defaults();
+	p.name = name != NULL ? name : "(config)";
+	if (name != NULL)
+		p.cfg->file = xstrdup(name);
+	if (buf != NULL) {
+		p.buf = buf;
+		p.len = len;
+		cfg_parse_text(&p);
+	}
+	for (i = 0; i < noverrides; i++)
+		cfg_override(&p, overrides[i]);
+	if (p.errs.count == 0)
+		cfg_finish(&p);
+	if (p.errs.count != 0) {
+		p.errs.text[p.errs.len - 1] = '\0';	/* last newline */
+		*cause = p.errs.text;
+		cfg_free(p.cfg);
+		rc = EINVAL;
+	} else
+		*out = p.cfg;
+	free(p.start);
+	free(p.blank);
+	free((char *)p.last_bad_section);
+	return rc;
+}
+
+/* Read a whole config file, bounded by CFG_FILE_MAX. */
+static int
+cfg_read_file(const char *file, char **buf, size_t *len, char **cause)
+{
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd, rc = 0;
+
+	*buf = NULL;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+		rc = errno;
+		*cause = xasprintf("%s: cannot open: %s", file, strerror(rc));
+		return rc;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		rc = EINVAL;
+		*cause = xasprintf("%s: not a regular file", file);
+		goto out;
+	}
+	if (st.st_size > CFG_FILE_MAX) {
+		rc = EFBIG;
+		*cause = xasprintf("%s: too large (at most %d bytes)", file,
+		    CFG_FILE_MAX);
+		goto out;
+	}
+	*buf = xmalloc((size_t)st.st_size + 1);
+	*len = 0;
+	while (*len < (size_t)st.st_size &&
+	    (n = read(fd, *buf + *len, (size_t)st.st_size - *len)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = errno;
+			*cause = xasprintf("%s: cannot read: %s", file,
+			    strerror(rc));
+			free(*buf);
+			*buf = NULL;
+			goto out;
+		}
+		*len += (size_t)n;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+int
+cfg_load(struct cfg **out, const char *file, char *const *overrides,
+    size_t noverrides, char **cause)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	int	 rc;
+
+	if (file != NULL &&
+	    (rc = cfg_read_file(file, &buf, &len, cause)) != 0)
+		return rc;
+	rc = cfg_parse_buf(out, file, buf, len, overrides, noverrides, cause);
+	free(buf);
+	return rc;
+}
+
+void
+cfg_free(struct cfg *c)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < CFG_NKEYS; i++)
+		if (cfg_keys[i].type == CFG_PATH)
+			free(*(char **)((char *)c + cfg_keys[i].off));
+	free(c->file);
+	free(c);
+}
+
+static bool
+cfg_equal(const struct cfg *a, const struct cfg *b, const struct cfg_key *k)
+{
+	const void	*fa = (const char *)a + k->off;
+	const void	*fb = (const char *)b + k->off;
+
+	switch (k->type) {
+	case CFG_PATH:
+		return strcmp(*(char *const *)fa, *(char *const *)fb) == 0;
+	case CFG_LOGLEVEL:
+		return *(const enum log_level *)fa ==
+		    *(const enum log_level *)fb;
+	}
+	return false;
+}
+
+size_t
+cfg_diff(const struct cfg *old, const struct cfg *new,
+    struct cfg_change *out, size_t max)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < CFG_NKEYS; i++) {
+		if (cfg_equal(old, new, &cfg_keys[i]))
+			continue;
+		if (n < max) {
+			out[n].section = cfg_keys[i].section;
+			out[n].key = cfg_keys[i].name;
+			out[n].live = (cfg_keys[i].flags & CFG_F_LIVE) != 0;
+		}
+		n++;
+	}
+	return n;
+}

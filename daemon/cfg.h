@@ -1,0 +1,68 @@
+/*
+ * cfg.h - the daemon's configuration (STYLE.md §7).
+ *
+ * INI read with inih.  Defaults live in one table (cfg.c), every key can be
+ * overridden with "-o section.key=value" through the same setter, and the
+ * result is an immutable struct cfg.  Errors name file, line and key, and
+ * parsing goes on after the first one so a single run shows them all.
+ */
+#ifndef CFG_H
+#define CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+/* Bounds on what the parser accepts. */
+#define CFG_FILE_MAX	(1024 * 1024)	/* bytes in a config file */
+#define CFG_ERRORS_MAX	20		/* errors reported before giving up */
+
+struct cfg {
+	char		*file;		/* the file read, or NULL: defaults */
+	struct {
+		char		*data_dir;
+		char		*control_socket;
+		char		*pidfile;
+		enum log_level	 log_level;
+	} node;
+};
+
+/*
+ * Build a configuration from the defaults, the INI text buf (named name in
+ * messages; buf may be NULL for none) and the overrides ("section.key=value"
+ * strings, applied in order).  Relative paths are made absolute against the
+ * current directory.  On success *out is set and 0 returned; on error
+ * EINVAL is returned and *cause holds every error, one "name:line: message"
+ * per line, which the caller frees.
+ */
+int	 cfg_parse_buf(struct cfg **out, const char *name, const char *buf,
+	    size_t len, char *const *overrides, size_t noverrides, char **cause);
+
+/* As cfg_parse_buf, reading file (or no file when file is NULL). */
+int	 cfg_load(struct cfg **out, const char *file, char *const *overrides,
+	    size_t noverrides, char **cause);
+
+void	 cfg_free(struct cfg *);
+
+/* A key whose value differs between two configurations. */
+struct cfg_change {
+	const char	*section;
+	const char	*key;
+	bool		 live;	/* applied at run time, without a restart */
+};
+
+/*
+ * Fill out (at most max entries) with the keys whose values differ between
+ * old and new; returns how many differ (which may exceed max).
+ */
+size_t	 cfg_diff(const struct cfg *old, const struct cfg *new,
+	    struct cfg_change *out, size_t max);
+
+/*
+ * The default control socket path: $XDG_RUNTIME_DIR/p2psipd.sock, or
+ * /run/p2psipd/p2psipd.sock.  The caller frees it.  p2psipctl uses it too.
+ */
+char	*cfg_default_control_socket(void);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * ctl.h - the control socket server (STYLE.md §8).
+ *
+ * A Unix stream socket, mode 0600, open to the daemon's own uid and root
+ * (SO_PEERCRED).  Many clients at once; each sends request lines and gets
+ * answer lines in order; after "subscribe" it also gets event lines.  A
+ * client that never sends, sends half a line or stops reading costs a
+ * bounded amount of memory and blocks nobody.
+ */
+#ifndef CTL_H
+#define CTL_H
+
+#include <jansson.h>
+
+struct d;
+struct ctl;
+struct event_base;
+
+/* Connections served at once; more get a "busy" error and are closed. */
+#define CTL_CLIENTS_MAX		64
+/* Output queued for one client before it is dropped as too slow. */
+#define CTL_OUTPUT_MAX		(4 * 1024 * 1024)
+
+/*
+ * Bind the socket at path.  Refuses (EADDRINUSE) when a daemon answers
+ * there already; removes a stale socket; creates the parent directory
+ * (mode 0700) if it is missing.  d is borrowed and handed to commands.
+ */
+int	 ctl_new(struct ctl **out, struct event_base *, const char *path,
+	    struct d *d, char **cause);
+
+typedef void (*ctl_done_cb)(void *arg);
+
+/*
+ * Begin shutting down: stop listening (and unlink the socket), close every
+ * client once what is queued for it has been written, and call done(arg)
+ * when no client is left (from the event loop, never from inside this
+ * call).
+ */
+void	 ctl_shutdown(struct ctl *, ctl_done_cb done, void *arg);
+
+/* Close everything at once and unlink the socket if still bound. */
+void	 ctl_free(struct ctl *);
+
+/* Send {"event":event, ...fields} to every subscriber; fields borrowed. */
+void	 ctl_event(struct ctl *, const char *event, const json_t *fields);
+
+unsigned ctl_nclients(const struct ctl *);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * ctl_cmd.h - running control commands.
+ *
+ * ctl.c hands each request line to ctl_cmd_handle, which parses it, checks
+ * it against the command's spec (ctl_spec.h) and runs the command's exec
+ * function from the tables in ctl_cmd_*.c.
+ */
+#ifndef CTL_CMD_H
+#define CTL_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct d;
+
+/* After the answer is written: */
+#define CTL_CALL_SUBSCRIBE	0x1	/* send this client events */
+
+/* One command being run. */
+struct ctl_call {
+	struct d	*d;
+	const json_t	*args;		/* checked against the spec */
+	json_t		*result;	/* exec sets it (owned) on success */
+	const char	*code;		/* set by ctl_call_fail */
+	char		*message;
+	unsigned	 flags;		/* CTL_CALL_* */
+};
+
+typedef void (*ctl_exec_cb)(struct ctl_call *);
+
+struct ctl_exec {
+	const char	*name;
+	ctl_exec_cb	 exec;
+};
+
+/* Mark the call failed with an error code from ctl_proto.h. */
+void	 ctl_call_fail(struct ctl_call *, const char *code, const char *fmt,
+	    ...) __attribute__((__format__(__printf__, 3, 4)));
+
+/*
+ * Run one request line and return the answer line (allocated, ending in
+ * "\n").  *flags gets the call's CTL_CALL_* flags.
+ */
+char	*ctl_cmd_handle(struct d *, const char *line, size_t len,
+	    unsigned *flags);
+
+/*
+ * Check that every command in the spec table has an exec function and
+ * every exec function a spec.  false with *cause (allocated) if not.
+ */
+bool	 ctl_cmd_check_tables(char **cause);
+
+/* The tables of ctl_cmd_*.c, each ending with a NULL name. */
+extern const struct ctl_exec ctl_cmd_daemon_table[];
+
+#endif

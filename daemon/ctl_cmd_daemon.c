@@ -1,0 +1,138 @@
+/*
+ * ctl_cmd_daemon.c - control commands about the daemon itself: status,
+ * log-level, reload, subscribe, shutdown, hello, help.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "ctl.h"
+#include "ctl_cmd.h"
+#include "ctl_proto.h"
+#include "ctl_spec.h"
+#include "d.h"
+#include "store.h"
+#include "version.h"
+#include "xmalloc.h"
+
+static json_t *
+cmd_time_json(int64_t t)
+{
+	char		buf[32];
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static void
+cmd_status(struct ctl_call *call)
+{
+	struct d	*d = call->d;
+	json_t		*store;
+
+	store = json_pack("{s:s, s:i, s:I, s:s}",
+	    "path", store_path(d->store),
+	    "schema_version", store_schema_version(d->store),
+	    "starts", (json_int_t)d->starts,
+	    "previous_exit", d->previous_exit);
+	call->result = json_pack("{s:s, s:I, s:s, s:n, s:I, s:o, s:s, s:s*, "
+	    "s:s, s:s, s:i, s:o}",
+	    "version", P2PSIPD_VERSION,
+	    "pid", (json_int_t)getpid(),
+	    "state", d_state_name(d->state),
+	    "node_id",
+	    "uptime", (json_int_t)d_uptime(d),
+	    "started", cmd_time_json(d->start_time),
+	    "log_level", log_level_name(log_getlevel()),
+	    "config", d->cfg_file,
+	    "data_dir", d->cfg->node.data_dir,
+	    "control_socket", d->cfg->node.control_socket,
+	    "control_clients", (int)ctl_nclients(d->ctl),
+	    "store", store);
+}
+
+static void
+cmd_log_level(struct ctl_call *call)
+{
+	json_t		*v = json_object_get(call->args, "level");
+	enum log_level	 level;
+
+	if (v != NULL) {
+		if (log_level_parse(json_string_value(v), &level) != 0) {
+			ctl_call_fail(call, CTL_E_ARGS, "unknown log level "
+			    "\"%.32s\" (error, warn, info or debug)",
+			    json_string_value(v));
+			return;
+		}
+		d_set_log_level(call->d, level);
+	}
+	call->result = json_pack("{s:s}", "level",
+	    log_level_name(log_getlevel()));
+}
+
+static void
+cmd_reload(struct ctl_call *call)
+{
+	json_t	*pending = NULL;
+	char	*cause = NULL;
+
+	if (d_reload(call->d, &pending, &cause) != 0) {
+		ctl_call_fail(call, CTL_E_FAILED, "%s", cause);
+		free(cause);
+		return;
+	}
+	call->result = json_pack("{s:s, s:o}", "log_level",
+	    log_level_name(log_getlevel()), "pending_restart", pending);
+}
+
+static void
+cmd_subscribe(struct ctl_call *call)
+{
+	call->flags |= CTL_CALL_SUBSCRIBE;
+	call->result = json_pack("{s:b}", "subscribed", 1);
+}
+
+static void
+cmd_shutdown(struct ctl_call *call)
+{
+	d_stop(call->d, "control command");
+	call->result = json_pack("{s:b}", "stopping", 1);
+}
+
+static void
+cmd_hello(struct ctl_call *call)
+{
+	call->result = json_pack("{s:i, s:s}", "protocol",
+	    CTL_PROTOCOL_VERSION, "version", P2PSIPD_VERSION);
+}
+
+static void
+cmd_help(struct ctl_call *call)
+{
+	json_t			*v = json_object_get(call->args, "command");
+	const struct ctl_spec	*spec = NULL;
+
+	if (v != NULL &&
+	    (spec = ctl_spec_find(json_string_value(v), true)) == NULL) {
+		ctl_call_fail(call, CTL_E_ARGS, "no command \"%.64s\"",
+		    json_string_value(v));
+		return;
+	}
+	call->result = ctl_spec_to_json(spec);
+}
+
+const struct ctl_exec ctl_cmd_daemon_table[] = {
+	{ "status",	cmd_status },
+	{ "log-level",	cmd_log_level },
+	{ "reload",	cmd_reload },
+	{ "subscribe",	cmd_subscribe },
+	{ "shutdown",	cmd_shutdown },
+	{ "hello",	cmd_hello },
+	{ "help",	cmd_help },
+	{ NULL,		NULL }
+};

@@ -1,0 +1,336 @@
+/*
+ * ctl_spec.c - the control commands' argument table.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_spec.h"
+#include "xmalloc.h"
+
+static const struct ctl_arg no_args[] = { { NULL, 0, 0, 0, 0, NULL } };
+
+static const struct ctl_arg help_args[] = {
+	{ "command", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
+	    "the command to describe" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg log_level_args[] = {
+	{ "level", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
+	    "error, warn, info or debug; without it, show the level" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg subscribe_args[] = {
+	{ "count", CTL_ARG_INT, CTL_ARG_CLIENT, 1, 1000000,
+	    "exit after COUNT events" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_spec ctl_specs[] = {
+	{ "status", NULL, "show the node's state, version and uptime",
+	    no_args, CTL_CMD_READONLY },
+	{ "log-level", NULL, "show or set the log level",
+	    log_level_args, 0 },
+	{ "reload", NULL, "re-read the config file (as SIGHUP does)",
+	    no_args, 0 },
+	{ "subscribe", "events", "stream events as they happen",
+	    subscribe_args, CTL_CMD_READONLY | CTL_CMD_STREAM },
+	{ "shutdown", NULL, "stop the daemon cleanly",
+	    no_args, 0 },
+	{ "hello", NULL, "show the control protocol version",
+	    no_args, CTL_CMD_READONLY },
+	{ "help", NULL, "list the commands, or describe one",
+	    help_args, CTL_CMD_READONLY },
+};
+#define CTL_NSPECS	(sizeof ctl_specs / sizeof ctl_specs[0])
+
+const struct ctl_spec *
+ctl_spec_find(const char *name, bool alias)
+{
+	size_t	i;
+
+	for (i = 0; i < CTL_NSPECS; i++) {
+		if (strcmp(ctl_specs[i].name, name) == 0)
+			return &ctl_specs[i];
+		if (alias && ctl_specs[i].alias != NULL &&
+		    strcmp(ctl_specs[i].alias, name) == 0)
+			return &ctl_specs[i];
+	}
+	return NULL;
+}
+
+const struct ctl_spec *
+ctl_spec_all(size_t *n)
+{
+	*n = CTL_NSPECS;
+	return ctl_specs;
+}
+
+static const char *
+ctl_arg_type_name(enum ctl_arg_type t)
+{
+	switch (t) {
+	case CTL_ARG_STRING:	return "string";
+	case CTL_ARG_INT:	return "integer";
+	case CTL_ARG_BOOL:	return "boolean";
+	case CTL_ARG_PATH:	return "path";
+	}
+	return "?";
+}
+
+/* Append "s" to *buf (allocated). */
+static void
+ctl_cat(char **buf, const char *s)
+{
+	size_t	a = strlen(*buf), b = strlen(s);
+
+	*buf = xrealloc(*buf, a + b + 1);
+	memcpy(*buf + a, s, b + 1);
+}
+
+static char *
+ctl_upper(const char *s)
+{
+	char	*u = xstrdup(s), *p;
+
+	for (p = u; *p != '\0'; p++)
+		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	return u;
+}
+
+char *
+ctl_spec_usage(const struct ctl_spec *spec, bool cli)
+{
+	const struct ctl_arg	*a;
+	char			*u, *up, *part;
+
+	u = xstrdup(cli && spec->alias != NULL ? spec->alias : spec->name);
+	for (a = spec->args; a->name != NULL; a++) {
+		if (!cli && (a->flags & CTL_ARG_CLIENT))
+			continue;
+		up = ctl_upper(a->name);
+		if (a->flags & CTL_ARG_POSITIONAL)
+			part = xasprintf(a->flags & CTL_ARG_REQUIRED ?
+			    " %s" : " [%s]", up);
+		else if (a->type == CTL_ARG_BOOL)
+			part = xasprintf(" [--%s]", a->name);
+		else
+			part = xasprintf(a->flags & CTL_ARG_REQUIRED ?
+			    " --%s %s" : " [--%s %s]", a->name, up);
+		ctl_cat(&u, part);
+		free(part);
+		free(up);
+	}
+	return u;
+}
+
+static const struct ctl_arg *
+ctl_arg_find(const struct ctl_spec *spec, const char *name)
+{
+	const struct ctl_arg	*a;
+
+	for (a = spec->args; a->name != NULL; a++)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+static int
+ctl_check_value(const struct ctl_arg *a, const json_t *v, char **msg)
+{
+	long long	i;
+
+	switch (a->type) {
+	case CTL_ARG_STRING:
+	case CTL_ARG_PATH:
+		if (!json_is_string(v))
+			break;
+		if (strlen(json_string_value(v)) != json_string_length(v)) {
+			*msg = xasprintf("argument \"%s\" holds a NUL byte",
+			    a->name);
+			return EINVAL;
+		}
+		if (a->type == CTL_ARG_PATH &&
+		    (json_string_value(v)[0] != '/' ||
+		    json_string_length(v) >= PATH_MAX)) {
+			*msg = xasprintf("argument \"%s\" must be an absolute "
+			    "path", a->name);
+			return EINVAL;
+		}
+		return 0;
+	case CTL_ARG_INT:
+		if (!json_is_integer(v))
+			break;
+		i = json_integer_value(v);
+		if (a->min != a->max && (i < a->min || i > a->max)) {
+			*msg = xasprintf("argument \"%s\" must be between %lld "
+			    "and %lld", a->name, a->min, a->max);
+			return EINVAL;
+		}
+		return 0;
+	case CTL_ARG_BOOL:
+		if (json_is_boolean(v))
+			return 0;
+		break;
+	}
+	*msg = xasprintf("argument \"%s\" must be a %s", a->name,
+	    ctl_arg_type_name(a->type));
+	return EINVAL;
+}
+
+int
+ctl_spec_check(const struct ctl_spec *spec, const json_t *args, bool client,
+    char **msg)
+{
+	const struct ctl_arg	*a;
+	const char		*key;
+	json_t			*v;
+
+	json_object_foreach((json_t *)args, key, v) {
+		if ((a = ctl_arg_find(spec, key)) == NULL ||
+		    (!client && (a->flags & CTL_ARG_CLIENT))) {
+			*msg = xasprintf("%s takes no argument \"%.64s\"",
+			    spec->name, key);
+			return EINVAL;
+		}
+		if (ctl_check_value(a, v, msg) != 0)
+			return EINVAL;
+	}
+	for (a = spec->args; a->name != NULL; a++) {
+		if ((a->flags & CTL_ARG_REQUIRED) &&
+		    json_object_get(args, a->name) == NULL) {
+			*msg = xasprintf("%s needs argument \"%s\"",
+			    spec->name, a->name);
+			return EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The JSON value of one command-line word for argument a. */
+static json_t *
+ctl_argv_value(const struct ctl_arg *a, const char *word, const char *cwd,
+    char **msg)
+{
+	long long	 i;
+	char		*end, *abs = NULL;
+	json_t		*v;
+
+	switch (a->type) {
+	case CTL_ARG_INT:
+		errno = 0;
+		i = strtoll(word, &end, 10);
+		if (*word == '\0' || *end != '\0' || errno != 0) {
+			*msg = xasprintf("%s: not an integer: %s", a->name,
+			    word);
+			return NULL;
+		}
+		return json_integer(i);
+	case CTL_ARG_BOOL:
+		return json_true();
+	case CTL_ARG_PATH:
+		if (word[0] != '/' && cwd != NULL)
+			word = abs = xasprintf("%s/%s", cwd, word);
+		break;
+	case CTL_ARG_STRING:
+		break;
+	}
+	if ((v = json_string(word)) == NULL)
+		*msg = xasprintf("%s: not valid UTF-8", a->name);
+	free(abs);
+	return v;
+}
+
+int
+ctl_spec_parse_argv(const struct ctl_spec *spec, int argc,
+    char *const *argv, const char *cwd, json_t **out, char **msg)
+{
+	const struct ctl_arg	*a, *pos = spec->args;
+	json_t			*args, *v;
+	int			 i;
+
+	args = json_object();
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
+			a = ctl_arg_find(spec, argv[i] + 2);
+			if (a == NULL || (a->flags & CTL_ARG_POSITIONAL)) {
+				*msg = xasprintf("unknown option %s", argv[i]);
+				goto fail;
+			}
+			if (a->type != CTL_ARG_BOOL && ++i == argc) {
+				*msg = xasprintf("option --%s needs a value",
+				    a->name);
+				goto fail;
+			}
+		} else {
+			while (pos->name != NULL &&
+			    !(pos->flags & CTL_ARG_POSITIONAL))
+				pos++;
+			if ((a = pos)->name == NULL) {
+				*msg = xasprintf("unexpected argument: %s",
+				    argv[i]);
+				goto fail;
+			}
+			pos++;
+		}
+		if (json_object_get(args, a->name) != NULL) {
+			*msg = xasprintf("%s given twice", a->name);
+			goto fail;
+		}
+		if ((v = ctl_argv_value(a, argv[i], cwd, msg)) == NULL)
+			goto fail;
+		json_object_set_new(args, a->name, v);
+	}
+	if (ctl_spec_check(spec, args, true, msg) != 0)
+		goto fail;
+	*out = args;
+	return 0;
+fail:
+	json_decref(args);
+	return EINVAL;
+}
+
+static json_t *
+ctl_spec_one(const struct ctl_spec *spec)
+{
+	const struct ctl_arg	*a;
+	json_t			*args, *o;
+	char			*usage;
+
+	args = json_array();
+	for (a = spec->args; a->name != NULL; a++) {
+		if (a->flags & CTL_ARG_CLIENT)
+			continue;
+		o = json_pack("{s:s, s:s, s:b, s:b, s:s}", "name", a->name,
+		    "type", ctl_arg_type_name(a->type),
+		    "required", (a->flags & CTL_ARG_REQUIRED) != 0,
+		    "positional", (a->flags & CTL_ARG_POSITIONAL) != 0,
+		    "help", a->help);
+		json_array_append_new(args, o);
+	}
+	usage = ctl_spec_usage(spec, false);
+	o = json_pack("{s:s, s:s, s:s, s:o, s:b, s:b}", "name", spec->name,
+	    "usage", usage, "summary", spec->summary, "args", args,
+	    "readonly", (spec->flags & CTL_CMD_READONLY) != 0,
+	    "stream", (spec->flags & CTL_CMD_STREAM) != 0);
+	free(usage);
+	return o;
+}
+
+json_t *
+ctl_spec_to_json(const struct ctl_spec *spec)
+{
+	json_t	*cmds;
+	size_t	 i;
+
+	if (spec != NULL)
+		return ctl_spec_one(spec);
+	cmds = json_array();
+	for (i = 0; i < CTL_NSPECS; i++)
+		json_array_append_new(cmds, ctl_spec_one(&ctl_specs[i]));
+	return json_pack("{s:o}", "commands", cmds);
+}

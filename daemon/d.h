@@ -1,0 +1,87 @@
+/*
+ * d.h - the running daemon: its event loop, config, store and control
+ * socket, and the lifecycle operations the control commands call.
+ */
+#ifndef D_H
+#define D_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "log.h"
+
+struct cfg;
+struct ctl;
+struct event;
+struct event_base;
+struct store;
+
+enum d_state {
+	D_RUNNING,
+	D_STOPPING,
+};
+
+struct d {
+	struct event_base	*base;
+	struct cfg		*cfg;		/* the config in effect */
+	const char		*cfg_file;	/* -c FILE, or NULL */
+	char *const		*overrides;	/* -o, re-applied on reload */
+	size_t			 noverrides;
+	struct store		*store;
+	struct ctl		*ctl;
+	struct event		*ev_term, *ev_int, *ev_hup;
+	struct event		*ev_stop;	/* shutdown deadline */
+	int			 lock_fd;
+	enum d_state		 state;
+	uint64_t		 start_ms;	/* monotonic */
+	int64_t			 start_time;	/* wall clock, Unix seconds */
+	long long		 starts;	/* runs of this data dir */
+	const char		*previous_exit;	/* "clean", "unclean", "none" */
+};
+
+/*
+ * Set up a daemon from cfg (which it takes over): create the data dir,
+ * take its lock, open the store, bind the control socket, catch signals.
+ * cfg_file and overrides are kept (borrowed) for reloads.  0 and *out set,
+ * or an errno-style code with *cause allocated.
+ */
+int	 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
+	    char *const *overrides, size_t noverrides, char **cause);
+
+/* Run the event loop until d_stop; returns the exit status. */
+int	 d_run(struct d *);
+
+/* Close everything in order (control socket, store, lock).  NULL ok. */
+void	 d_free(struct d *);
+
+/*
+ * Begin a clean shutdown; reason goes to the log and the event stream.
+ * Control clients get their last answers before the loop ends, within
+ * D_STOP_GRACE_MS.
+ */
+#define D_STOP_GRACE_MS	2000
+void	 d_stop(struct d *, const char *reason);
+
+/*
+ * Re-read the config file with the same overrides and apply what can
+ * change at run time.  On success returns 0 and sets *pending to a new
+ * JSON array of the "section.key" names that differ from the config in
+ * effect but need a restart; on error returns non-zero with *cause set
+ * (allocated) and changes nothing.
+ */
+int	 d_reload(struct d *, json_t **pending, char **cause);
+
+void	 d_set_log_level(struct d *, enum log_level);
+
+/* Seconds since start. */
+uint64_t d_uptime(const struct d *);
+
+const char *d_state_name(enum d_state);
+
+/* Monotonic milliseconds: the clock the daemon hands its cores. */
+uint64_t d_now_ms(void);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * store.h - the daemon's persistent state: p2psipd.db in the data dir.
+ *
+ * sqlite3 in WAL mode.  The schema carries a version (table schema_version)
+ * and is brought up to date by the migrations in store.c when the store is
+ * opened; a database written by a newer p2psipd, or one that isn't a
+ * p2psipd database at all, is refused rather than touched.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+struct store;
+
+/* The schema version this build writes. */
+int	store_schema_latest(void);
+
+/*
+ * Open (creating if needed) the database at path and migrate it.  On
+ * success sets *out and returns 0; on error returns an errno-style code and
+ * sets *cause to an allocated message naming the file.
+ */
+int	store_open(struct store **out, const char *path, char **cause);
+
+/*
+ * Flush and close: checkpoint the WAL into the main file so that nothing
+ * is left in p2psipd.db-wal, then close.  NULL does nothing.
+ */
+void	store_close(struct store *);
+
+int	store_schema_version(const struct store *);
+const char *store_path(const struct store *);
+
+/*
+ * The meta table: small key/value facts about this node.
+ * store_meta_get sets *value (caller frees) and returns 0, or ENOENT.
+ */
+int	store_meta_get(struct store *, const char *key, char **value);
+int	store_meta_set(struct store *, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Install the Debian packages p2psipd needs to build and test.
+#
+# Checks every package with dpkg-query first and calls apt-get only for the
+# missing ones, so a second run costs a fraction of a second.  Needs root (or
+# sudo) only when something is missing.
+set -eu
+
+# Build: compiler, pkg-config and the libraries in DESIGN.md.
+BUILD="make gcc pkg-config libevent-dev libssl-dev libsrtp2-dev
+	libsqlite3-dev libjansson-dev libinih-dev check libc-ares-dev"
+# Tests: clang with libFuzzer for the fuzz targets, sqlite3 to inspect the
+# store, socat to speak raw lines to the control socket, util-linux for
+# setpriv (the peer-credential test), procps for pgrep/ps.
+TEST="clang libclang-rt-14-dev sqlite3 socat util-linux procps"
+
+missing=""
+for p in $BUILD $TEST; do
+	s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$s" = "installed" ] || missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+
+echo "install-deps: installing:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+	else
+		echo "install-deps: not root and no sudo; run as root:" >&2
+		echo "  apt-get install -y$missing" >&2
+		exit 1
+	fi
+else
+	SUDO=
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine may never have fetched the package lists.
+if ! $SUDO apt-get install -y -q --no-install-recommends $missing; then
+	$SUDO apt-get update -q
+	$SUDO apt-get install -y -q --no-install-recommends $missing
+fi
