@@ -31,6 +31,13 @@ OPT		= -O1 -g -fno-omit-frame-pointer \
 		  -fsanitize=address,undefined -fno-sanitize-recover=all
 endif
 
+# "make V=1" shows the commands.
+ifeq ($(V),1)
+Q		=
+else
+Q		= @
+endif
+
 INCS		= -Icommon -Idaemon
 ALL_CFLAGS	= $(CSTD) $(OPT) $(WARN) $(INCS) \
 		  $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
@@ -91,30 +98,38 @@ systest: all
 fuzz-smoke: fuzz
 	@sh tests/run.sh $(BUILD) fuzz $(FUZZ_SECONDS)
 
+.SECONDARY:
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBCOMMON): $(COMMON_OBJS)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
 
 $(LIBD): $(D_OBJS)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBCOMMON)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBCOMMON)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests: each suite links the daemon library it tests.
 unit: $(UNIT_BINS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 # libFuzzer targets: the parsers rebuilt with clang and the sanitizers.
 FUZZ_CFLAGS	= $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -126,12 +141,14 @@ fuzz: $(FUZZ_BINS)
 $(BUILD)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c daemon/log.c \
 		common/xmalloc.c
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/ctl_proto.c \
 		daemon/ctl_spec.c common/xmalloc.c
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Protocol cores must stay sans-I/O (STYLE.md §3).
 CORE_DIRS	= $(wildcard overlay sip nat media)
@@ -163,6 +180,10 @@ install: all
 	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' conf/p2psipd.service \
 	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/p2psipd.service
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/p2psipd.service
+	@# The example (all defaults) becomes the config, never over an edit.
+	install -d $(DESTDIR)$(SYSCONFDIR)/p2psipd
+	[ -e $(DESTDIR)$(SYSCONFDIR)/p2psipd/p2psipd.conf ] || install -m 644 \
+	    conf/p2psipd.conf $(DESTDIR)$(SYSCONFDIR)/p2psipd/p2psipd.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/p2psipd \

@@ -33,7 +33,9 @@
 #include "xmalloc.h"
 
 /* The longest line inih's compiled-in buffer holds (see ini.h). */
-#define CFG_LINE_MAX	(INI_MAX_LINE - 3)
+#if CFG_LINE_MAX != INI_MAX_LINE - 3
+#error "CFG_LINE_MAX must match inih's INI_MAX_LINE"
+#endif
 
 enum cfg_type {
 	CFG_PATH,		/* a file name, made absolute */
@@ -68,11 +70,16 @@ static const struct cfg_key cfg_keys[] = {
 };
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
 
-/* Errors collected while parsing, one line each. */
+/* Errors collected while parsing, reported sorted by line. */
+struct cfg_err {
+	unsigned	 line;		/* sort key: 0 file, UINT_MAX after */
+	char		*text;
+};
+
 struct cfg_errs {
-	char	*text;
-	size_t	 len;
-	unsigned count;
+	struct cfg_err	*v;
+	size_t		 n;
+	unsigned	 count;		/* all errors, also those dropped */
 };
 
 /* Where the parser is: the text, its lines, and what is known of them. */
@@ -84,22 +91,22 @@ struct cfg_parse {
 	size_t		 nlines;
 	size_t		*start;		/* [line] offset of line (1-based) */
 	uint8_t		*blank;		/* [line] hand inih an empty line */
-	size_t		 pos;		/* reader: next byte */
 	unsigned	 line;		/* reader: line last handed out */
 	unsigned	 set_line[CFG_NKEYS];	/* line that set each key */
 	const char	*last_bad_section;
 	struct cfg_errs	 errs;
 };
 
-static void __attribute__((__format__(__printf__, 3, 4)))
-cfg_err(struct cfg_errs *e, const char *where, const char *fmt, ...)
+static void __attribute__((__format__(__printf__, 4, 5)))
+cfg_err(struct cfg_errs *e, unsigned line, const char *where,
+    const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg, *line;
-	size_t	 n;
+	char	*msg;
 
 	if (e->count++ == CFG_ERRORS_MAX) {
 		msg = xstrdup("too many errors, giving up");
+		line = UINT_MAX;
 		where = NULL;
 	} else if (e->count > CFG_ERRORS_MAX)
 		return;
@@ -108,14 +115,40 @@ cfg_err(struct cfg_errs *e, const char *where, const char *fmt, ...)
 		msg = xvasprintf(fmt, ap);
 		va_end(ap);
 	}
-	line = where != NULL ? xasprintf("%s: %s\n", where, msg) :
-	    xasprintf("%s\n", msg);
-	n = strlen(line);
-	e->text = xrealloc(e->text, e->len + n + 1);
-	memcpy(e->text + e->len, line, n + 1);
-	e->len += n;
-	free(line);
+	e->v = xreallocarray(e->v, e->n + 1, sizeof *e->v);
+	e->v[e->n].line = line;
+	e->v[e->n].text = where != NULL ? xasprintf("%s: %s", where, msg) :
+	    xstrdup(msg);
+	e->n++;
 	free(msg);
+}
+
+/* All errors, by line (stable), one per line of the allocated text. */
+static char *
+cfg_errs_text(struct cfg_errs *e)
+{
+	struct cfg_err	 t;
+	size_t		 i, j, len = 0;
+	char		*text;
+
+	for (i = 1; i < e->n; i++) {
+		t = e->v[i];
+		for (j = i; j > 0 && e->v[j - 1].line > t.line; j--)
+			e->v[j] = e->v[j - 1];
+		e->v[j] = t;
+	}
+	for (i = 0; i < e->n; i++)
+		len += strlen(e->v[i].text) + 1;
+	text = xmalloc(len + 1);
+	text[0] = '\0';
+	for (i = 0; i < e->n; i++) {
+		if (i != 0)
+			strcat(text, "\n");
+		strcat(text, e->v[i].text);
+		free(e->v[i].text);
+	}
+	free(e->v);
+	return text;
 }
 
 static void __attribute__((__format__(__printf__, 3, 4)))
@@ -128,7 +161,7 @@ cfg_err_line(struct cfg_parse *p, unsigned line, const char *fmt, ...)
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	where = xasprintf("%s:%u", p->name, line);
-	cfg_err(&p->errs, where, "%s", msg);
+	cfg_err(&p->errs, line, where, "%s", msg);
 	free(where);
 	free(msg);
 }
@@ -326,7 +359,7 @@ cfg_parse_text(struct cfg_parse *p)
 		if (rc == 0)
 			break;
 		if (rc < 0 || (size_t)rc > p->nlines || p->blank[rc]) {
-			cfg_err(&p->errs, p->name, "cannot parse");
+			cfg_err(&p->errs, 0, p->name, "cannot parse");
 			return;
 		}
 		cfg_err_line(p, (unsigned)rc, "syntax error: expected "
@@ -353,18 +386,20 @@ cfg_override(struct cfg_parse *p, const char *spec)
 	eq = strchr(spec, '=');
 	if (dot == NULL || eq == NULL || dot > eq || dot == spec ||
 	    eq == dot + 1) {
-		cfg_err(&p->errs, where, "expected SECTION.KEY=VALUE");
+		cfg_err(&p->errs, UINT_MAX, where,
+		    "expected SECTION.KEY=VALUE");
 		free(where);
 		return;
 	}
 	section = xstrndup(spec, (size_t)(dot - spec));
 	key = xstrndup(dot + 1, (size_t)(eq - dot - 1));
 	if ((k = cfg_find(section, key, &idx)) == NULL)
-		cfg_err(&p->errs, where, cfg_section_known(section) ?
+		cfg_err(&p->errs, UINT_MAX, where, cfg_section_known(section) ?
 		    "unknown key '%s' in section [%s]" :
 		    "unknown key '%s' in unknown section [%s]", key, section);
 	else if (cfg_set(p->cfg, k, eq + 1, &why) != 0) {
-		cfg_err(&p->errs, where, "[%s] %s: %s", section, key, why);
+		cfg_err(&p->errs, UINT_MAX, where, "[%s] %s: %s", section, key,
+		    why);
 		free(why);
 	}
 	free(section);
@@ -408,12 +443,12 @@ cfg_finish(struct cfg_parse *p)
 		    c->node.data_dir);
 	}
 	if (strlen(c->node.control_socket) >= sizeof sun.sun_path)
-		cfg_err(&p->errs, p->name, "[node] control_socket: path "
-		    "too long for a Unix socket (at most %zu bytes)",
+		cfg_err(&p->errs, UINT_MAX, p->name, "[node] control_socket: "
+		    "path too long for a Unix socket (at most %zu bytes)",
 		    sizeof sun.sun_path - 1);
 	if (c->node.data_dir[0] != '/')
-		cfg_err(&p->errs, p->name, "[node] data_dir: cannot make "
-		    "'%s' absolute", c->node.data_dir);
+		cfg_err(&p->errs, UINT_MAX, p->name, "[node] data_dir: cannot "
+		    "make '%s' absolute", c->node.data_dir);
 }
 
 static struct cfg *
@@ -433,7 +468,7 @@ cfg_defaults(void)
 
 int
 cfg_parse_buf(struct cfg **out, const char *name, const char *buf,
-    size_t len, char *const *overrides, size_t noverrides, char **cause)
+    size_t len, const char *const *overrides, size_t noverrides, char **cause)
 {
 	struct cfg_parse	 p;
 	size_t			 i;
@@ -442,9 +477,9 @@ cfg_parse_buf(struct cfg **out, const char *name, const char *buf,
 	memset(&p, 0, sizeof p);
 	p.cfg = cfg_defaults();
 	p.name = name != NULL ? name : "(config)";
-	if (name != NULL)
-		p.cfg->file = xstrdup(name);
 	if (buf != NULL) {
+		if (name != NULL)
+			p.cfg->file = xstrdup(name);
 		p.buf = buf;
 		p.len = len;
 		cfg_parse_text(&p);
@@ -454,8 +489,7 @@ cfg_parse_buf(struct cfg **out, const char *name, const char *buf,
 	if (p.errs.count == 0)
 		cfg_finish(&p);
 	if (p.errs.count != 0) {
-		p.errs.text[p.errs.len - 1] = '\0';	/* last newline */
-		*cause = p.errs.text;
+		*cause = cfg_errs_text(&p.errs);
 		cfg_free(p.cfg);
 		rc = EINVAL;
 	} else
@@ -513,7 +547,7 @@ out:
 }
 
 int
-cfg_load(struct cfg **out, const char *file, char *const *overrides,
+cfg_load(struct cfg **out, const char *file, const char *const *overrides,
     size_t noverrides, char **cause)
 {
 	char	*buf = NULL;
@@ -575,4 +609,53 @@ cfg_diff(const struct cfg *old, const struct cfg *new,
 		n++;
 	}
 	return n;
+}
+
+/* The value of key k in c as config text; caller frees. */
+static char *
+cfg_value_text(const struct cfg *c, const struct cfg_key *k)
+{
+	const void	*field = (const char *)c + k->off;
+
+	switch (k->type) {
+	case CFG_PATH:
+		return xstrdup(*(char *const *)field);
+	case CFG_LOGLEVEL:
+		return xstrdup(log_level_name(*(const enum log_level *)field));
+	}
+	return xstrdup("");
+}
+
+char *
+cfg_dump(const struct cfg *c)
+{
+	const struct cfg_key	*k;
+	const char		*section = NULL;
+	char			*out = xstrdup(""), *v, *next;
+	bool			 head;
+	size_t			 i;
+
+	for (i = 0; i < CFG_NKEYS; i++) {
+		k = &cfg_keys[i];
+		head = section == NULL || strcmp(section, k->section) != 0;
+		v = cfg_value_text(c, k);
+		next = xasprintf("%s%s%s%s%s%s = %s\n", out,
+		    head && section != NULL ? "\n" : "", head ? "[" : "",
+		    head ? k->section : "", head ? "]\n" : "", k->name, v);
+		free(out);
+		free(v);
+		out = next;
+		section = k->section;
+	}
+	return out;
+}
+
+const char *
+cfg_key_at(size_t i, const char **section, const char **def)
+{
+	if (i >= CFG_NKEYS)
+		return NULL;
+	*section = cfg_keys[i].section;
+	*def = cfg_keys[i].def;
+	return cfg_keys[i].name;
 }

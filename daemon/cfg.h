@@ -17,6 +17,7 @@
 /* Bounds on what the parser accepts. */
 #define CFG_FILE_MAX	(1024 * 1024)	/* bytes in a config file */
 #define CFG_ERRORS_MAX	20		/* errors reported before giving up */
+#define CFG_LINE_MAX	197		/* characters in a line (inih's buffer) */
 
 struct cfg {
 	char		*file;		/* the file read, or NULL: defaults */
@@ -37,10 +38,10 @@ struct cfg {
  * per line, which the caller frees.
  */
 int	 cfg_parse_buf(struct cfg **out, const char *name, const char *buf,
-	    size_t len, char *const *overrides, size_t noverrides, char **cause);
+	    size_t len, const char *const *overrides, size_t noverrides, char **cause);
 
 /* As cfg_parse_buf, reading file (or no file when file is NULL). */
-int	 cfg_load(struct cfg **out, const char *file, char *const *overrides,
+int	 cfg_load(struct cfg **out, const char *file, const char *const *overrides,
 	    size_t noverrides, char **cause);
 
 void	 cfg_free(struct cfg *);
@@ -58,6 +59,18 @@ struct cfg_change {
  */
 size_t	 cfg_diff(const struct cfg *old, const struct cfg *new,
 	    struct cfg_change *out, size_t max);
+
+/*
+ * The configuration as INI text, every key with its value in effect
+ * (allocated).  Parsing it gives the same configuration back.
+ */
+char	*cfg_dump(const struct cfg *);
+
+/*
+ * The i-th key of the defaults table: its name, with *section and *def
+ * (the default as text, "" when computed at start) set; NULL past the end.
+ */
+const char *cfg_key_at(size_t i, const char **section, const char **def);
 
 /*
  * The default control socket path: $XDG_RUNTIME_DIR/p2psipd.sock, or

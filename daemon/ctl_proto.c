@@ -9,7 +9,11 @@
 #include "ctl_proto.h"
 #include "xmalloc.h"
 
-/* Duplicate keys are ambiguous; reject them rather than guess. */
+/*
+ * Duplicate keys are ambiguous; reject them rather than guess.  Without
+ * JSON_ALLOW_NUL jansson also refuses "\u0000", so every string decoded
+ * here is a proper C string.
+ */
 #define CTL_JSON_FLAGS	(JSON_REJECT_DUPLICATES)
 
 int
@@ -19,6 +23,8 @@ ctl_line_find(const char *buf, size_t len, size_t max, size_t *linelen,
 	const char	*nl;
 	size_t		 n;
 
+	if (len == 0)
+		return ENODATA;		/* buf may be NULL: no memchr */
 	nl = memchr(buf, '\n', len > max + 2 ? max + 2 : len);
 	if (nl == NULL)
 		return len > max + 1 ? EMSGSIZE : ENODATA;
@@ -74,8 +80,7 @@ ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
 		}
 	}
 	cmd = json_object_get(root, "cmd");
-	if (!json_is_string(cmd) || json_string_length(cmd) == 0 ||
-	    strlen(json_string_value(cmd)) != json_string_length(cmd)) {
+	if (!json_is_string(cmd) || json_string_length(cmd) == 0) {
 		*msg = xstrdup("\"cmd\" must be a command name");
 		goto fail;
 	}

@@ -82,6 +82,19 @@ ctl_arg_type_name(enum ctl_arg_type t)
 	return "?";
 }
 
+/* "a string", "an integer": for messages. */
+static const char *
+ctl_arg_type_article(enum ctl_arg_type t)
+{
+	switch (t) {
+	case CTL_ARG_STRING:	return "a string";
+	case CTL_ARG_INT:	return "an integer";
+	case CTL_ARG_BOOL:	return "a boolean";
+	case CTL_ARG_PATH:	return "an absolute path";
+	}
+	return "?";
+}
+
 /* Append "s" to *buf (allocated). */
 static void
 ctl_cat(char **buf, const char *s)
@@ -149,11 +162,6 @@ ctl_check_value(const struct ctl_arg *a, const json_t *v, char **msg)
 	case CTL_ARG_PATH:
 		if (!json_is_string(v))
 			break;
-		if (strlen(json_string_value(v)) != json_string_length(v)) {
-			*msg = xasprintf("argument \"%s\" holds a NUL byte",
-			    a->name);
-			return EINVAL;
-		}
 		if (a->type == CTL_ARG_PATH &&
 		    (json_string_value(v)[0] != '/' ||
 		    json_string_length(v) >= PATH_MAX)) {
@@ -177,8 +185,8 @@ ctl_check_value(const struct ctl_arg *a, const json_t *v, char **msg)
 			return 0;
 		break;
 	}
-	*msg = xasprintf("argument \"%s\" must be a %s", a->name,
-	    ctl_arg_type_name(a->type));
+	*msg = xasprintf("argument \"%s\" must be %s", a->name,
+	    ctl_arg_type_article(a->type));
 	return EINVAL;
 }
 
@@ -247,7 +255,7 @@ ctl_argv_value(const struct ctl_arg *a, const char *word, const char *cwd,
 
 int
 ctl_spec_parse_argv(const struct ctl_spec *spec, int argc,
-    char *const *argv, const char *cwd, json_t **out, char **msg)
+    const char *const *argv, const char *cwd, json_t **out, char **msg)
 {
 	const struct ctl_arg	*a, *pos = spec->args;
 	json_t			*args, *v;

@@ -74,7 +74,7 @@ int	 ctl_spec_check(const struct ctl_spec *, const json_t *args,
  * (allocated).
  */
 int	 ctl_spec_parse_argv(const struct ctl_spec *, int argc,
-	    char *const *argv, const char *cwd, json_t **out, char **msg);
+	    const char *const *argv, const char *cwd, json_t **out, char **msg);
 
 /* The table as JSON, for the help command: one command or all. */
 json_t	*ctl_spec_to_json(const struct ctl_spec *);

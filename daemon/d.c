@@ -180,7 +180,7 @@ d_signals(struct d *d)
 
 int
 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
-    char *const *overrides, size_t noverrides, char **cause)
+    const char *const *overrides, size_t noverrides, char **cause)
 {
 	struct d	*d;
 	char		*dbpath;

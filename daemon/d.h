@@ -28,7 +28,7 @@ struct d {
 	struct event_base	*base;
 	struct cfg		*cfg;		/* the config in effect */
 	const char		*cfg_file;	/* -c FILE, or NULL */
-	char *const		*overrides;	/* -o, re-applied on reload */
+	const char *const	*overrides;	/* -o, re-applied on reload */
 	size_t			 noverrides;
 	struct store		*store;
 	struct ctl		*ctl;
@@ -49,7 +49,7 @@ struct d {
  * or an errno-style code with *cause allocated.
  */
 int	 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
-	    char *const *overrides, size_t noverrides, char **cause);
+	    const char *const *overrides, size_t noverrides, char **cause);
 
 /* Run the event loop until d_stop; returns the exit status. */
 int	 d_run(struct d *);

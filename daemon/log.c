@@ -26,14 +26,7 @@ log_init(bool foreground, enum log_level level)
 	log_level = level;
 	log_stderr = foreground;
 	if (!foreground)
-		log_to_syslog();
-}
-
-void
-log_to_syslog(void)
-{
-	log_stderr = false;
-	openlog("p2psipd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog("p2psipd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 void

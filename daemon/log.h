@@ -19,8 +19,6 @@ enum log_level {
 
 /* Start logging: to stderr when foreground is true, else to syslog. */
 void	log_init(bool foreground, enum log_level);
-/* Switch from stderr to syslog (after daemonizing). */
-void	log_to_syslog(void);
 void	log_setlevel(enum log_level);
 enum log_level log_getlevel(void);
 /* "error", "warn", "info", "debug". */

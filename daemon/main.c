@@ -4,7 +4,7 @@
  * Without -f the process forks twice and the first parent waits on a pipe
  * until the daemon has its store and control socket, so the exit status of
  * "p2psipd" says whether the daemon really started, and start-up errors
- * still reach the terminal.  Then the daemon logs to syslog.
+ * still reach the terminal; the log goes to syslog.
  */
 #define _GNU_SOURCE		/* pipe2 */
 #include <sys/stat.h>
@@ -32,14 +32,15 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: p2psipd [-f] [-c FILE] [-o SECTION.KEY=VALUE]...\n"
 	    "       p2psipd [-c FILE] [-o SECTION.KEY=VALUE]... "
-	    "--check-config\n"
+	    "--check-config [-v]\n"
 	    "       p2psipd --version\n"
 	    "\n"
 	    "  -c FILE         read the config file FILE (default: none, "
 	    "built-in defaults)\n"
 	    "  -o S.K=V        set key K of section [S], over the file\n"
 	    "  -f              stay in the foreground and log to stderr\n"
-	    "  --check-config  check the configuration and exit\n"
+	    "  --check-config  check the configuration and exit; with -v,\n"
+	    "                  print it as the daemon would use it\n"
 	    "  --version       print the version and exit\n"
 	    "  -h, --help      print this help and exit\n"
 	    "\n"
@@ -147,14 +148,15 @@ main(int argc, char **argv)
 		{ NULL,			0,		NULL,	0 }
 	};
 	const char	*file = NULL;
-	char		*overrides[OVERRIDES_MAX], *cause = NULL;
+	const char	*overrides[OVERRIDES_MAX];
+	char		*cause = NULL;
 	size_t		 noverrides = 0;
-	bool		 foreground = false, check = false;
+	bool		 foreground = false, check = false, verbose = false;
 	struct cfg	*cfg;
 	struct d	*d;
 	int		 ch, ready_fd = -1, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:o:fh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:o:fhv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
@@ -172,6 +174,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			check = true;
+			break;
+		case 'v':
+			verbose = true;
 			break;
 		case 'V':
 			printf("p2psipd %s\n", P2PSIPD_VERSION);
@@ -197,14 +202,21 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("p2psipd: configuration OK%s%s\n", file ? ": " : "",
-		    file ? file : " (built-in defaults)");
+		if (verbose) {
+			cause = cfg_dump(cfg);
+			fputs(cause, stdout);
+			free(cause);
+		}
+		printf("%sp2psipd: configuration OK%s%s\n", verbose ? "\n" : "",
+		    file ? ": " : "", file ? file : " (built-in defaults)");
 		cfg_free(cfg);
 		return 0;
 	}
 
 	umask(0077);
-	log_init(true, cfg->node.log_level);
+	/* In the background the log is syslog from the start; a failure to
+	 * start still reaches the terminal through print_cause. */
+	log_init(foreground, cfg->node.log_level);
 	if (!foreground)
 		ready_fd = daemonize();
 	if (d_new(&d, cfg, file, overrides, noverrides, &cause) != 0) {
@@ -219,7 +231,6 @@ main(int argc, char **argv)
 			d_free(d);
 			return 1;
 		}
-		log_to_syslog();
 		daemon_ready(ready_fd);
 	}
 	rc = d_run(d);

@@ -134,6 +134,7 @@ client_connect(struct client *c)
 	    EXIT_NODAEMON;
 }
 
+/* 0, or the errno of a failed send. */
 static int
 client_send(struct client *c, const char *s)
 {
@@ -144,11 +145,8 @@ client_send(struct client *c, const char *s)
 		n = send(c->fd, s + off, len - off, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1) {
-			fprintf(stderr, "p2psipctl: send: %s\n",
-			    strerror(errno));
-			return EXIT_ERROR;
-		}
+		if (n == -1)
+			return errno;
 		off += (size_t)n;
 	}
 	return 0;
@@ -333,7 +331,12 @@ run(struct client *c, const struct ctl_spec *spec, json_t *args)
 		rc = client_send(c, req);
 	free(hello);
 	free(req);
-	if (rc != 0 || (rc = client_hello(c)) != 0)
+	if (rc != 0 && rc != EPIPE && rc != ECONNRESET) {
+		fprintf(stderr, "p2psipctl: send: %s\n", strerror(rc));
+		return EXIT_ERROR;
+	}
+	/* After EPIPE the daemon may still have said why it refused us. */
+	if ((rc = client_hello(c)) != 0)
 		return rc;
 	if ((rc = client_answer(c, 1, &msg)) != 0)
 		return rc;
@@ -420,7 +423,8 @@ main(int argc, char **argv)
 	}
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		cwd[0] = '\0';
-	if (ctl_spec_parse_argv(spec, argc - 1, argv + 1,
+	if (ctl_spec_parse_argv(spec, argc - 1,
+	    (const char *const *)(argv + 1),
 	    cwd[0] != '\0' ? cwd : NULL, &args, &msg) != 0) {
 		char	*u = ctl_spec_usage(spec, true);
 

@@ -6,6 +6,7 @@
  * end of store_migrations[]; never edit one that has shipped.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,16 +66,20 @@ store_int(struct store *s, const char *sql, long long *out)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : EIO;
 }
 
-/* The database's schema version: 0 for a new (empty) file. */
+/*
+ * The database's schema version; *fresh is set for a new, empty file,
+ * which has no schema_version table yet.
+ */
 static int
-store_read_version(struct store *s, int *version, char **cause)
+store_read_version(struct store *s, int *version, bool *fresh, char **cause)
 {
 	long long	 app = 0, tables = 0, v = 0;
 
 	if (store_int(s, "PRAGMA application_id", &app) != 0 ||
 	    store_int(s, "SELECT count(*) FROM sqlite_schema", &tables) != 0)
 		return store_fail(s, "cannot read", cause);
-	if (tables == 0) {
+	*fresh = tables == 0;
+	if (*fresh) {
 		*version = 0;
 		return 0;
 	}
@@ -92,12 +97,13 @@ static int
 store_migrate(struct store *s, char **cause)
 {
 	char	*sql;
+	bool	 fresh;
 	int	 v, rc;
 
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return store_fail(s, "cannot lock", cause);
-	if ((rc = store_read_version(s, &s->version, cause)) != 0)
+	if ((rc = store_read_version(s, &s->version, &fresh, cause)) != 0)
 		goto out;
 	if (s->version > STORE_NMIGRATIONS) {
 		*cause = xasprintf("%s: schema version %d is newer than this "
@@ -106,7 +112,7 @@ store_migrate(struct store *s, char **cause)
 		rc = EINVAL;
 		goto out;
 	}
-	if (s->version == 0 && sqlite3_exec(s->db,
+	if (fresh && sqlite3_exec(s->db,
 	    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
 	    "INSERT INTO schema_version VALUES (0);",
 	    NULL, NULL, NULL) != SQLITE_OK) {

@@ -10,9 +10,11 @@ set -eu
 BUILD="make gcc pkg-config libevent-dev libssl-dev libsrtp2-dev
 	libsqlite3-dev libjansson-dev libinih-dev check libc-ares-dev"
 # Tests: clang with libFuzzer for the fuzz targets, sqlite3 to inspect the
-# store, socat to speak raw lines to the control socket, util-linux for
-# setpriv (the peer-credential test), procps for pgrep/ps.
-TEST="clang libclang-rt-14-dev sqlite3 socat util-linux procps"
+# store, socat to speak raw lines to the control socket, jq to read JSON
+# answers, valgrind for memcheck, man-db to render the man pages,
+# util-linux for setpriv (the peer-credential test), procps for pgrep/ps.
+TEST="clang libclang-rt-14-dev sqlite3 socat jq valgrind man-db util-linux
+	procps"
 
 missing=""
 for p in $BUILD $TEST; do

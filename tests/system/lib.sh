@@ -1,0 +1,139 @@
+# tests/system/lib.sh - sourced by every system test (bash).
+#
+# Each test gets a private temp dir $T; each daemon NAME lives in $T/NAME
+# (data/, ctl.sock, log).  Daemons started here are killed and $T removed
+# on exit, whatever happens; a failing test's daemon logs are kept under
+# $BUILD/test-logs/system/TEST/.  Every wait is bounded.
+
+set -u
+
+: "${BUILD:?BUILD must name the build directory}"
+P2PSIPD=$BUILD/p2psipd
+P2PSIPCTL=$BUILD/p2psipctl
+TNAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/p2psipd-$TNAME.XXXXXX")
+declare -A NODE_PID=()
+EXTRA_PIDS=()
+
+cleanup() {
+	local rc=$? p
+	trap - EXIT
+	exec 2>/dev/null	# no job reports for what we kill below
+	for p in "${NODE_PID[@]}" "${EXTRA_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	pkill -9 -P $$ 2>/dev/null
+	wait 2>/dev/null
+	if [ "$rc" -ne 0 ]; then
+		mkdir -p "$BUILD/test-logs/system/$TNAME"
+		find "$T" -maxdepth 2 -name log -exec sh -c \
+		    'cp "$1" "$2/$(basename "$(dirname "$1")").log"' _ {} \
+		    "$BUILD/test-logs/system/$TNAME" \;
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+	echo "FAIL: $TNAME: $*" >&2
+	exit 1
+}
+
+ok() {
+	echo "ok - $*"
+}
+
+# now_ms: milliseconds, for deadlines.
+now_ms() {
+	echo $(( $(date +%s%N) / 1000000 ))
+}
+
+# wait_for SECONDS CMD...: run CMD every 50 ms until it succeeds.
+wait_for() {
+	local deadline=$(( $(now_ms) + $1 * 1000 ))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+sock() {
+	echo "$T/$1/ctl.sock"
+}
+
+# ctl NAME ARGS...: p2psipctl against daemon NAME.
+ctl() {
+	local name=$1
+	shift
+	"$P2PSIPCTL" -s "$(sock "$name")" "$@"
+}
+
+# start_node NAME [P2PSIPD ARGS...]: start a foreground daemon with its
+# own data dir and control socket; wait until it answers.
+start_node() {
+	local name=$1
+	shift
+	mkdir -p "$T/$name"
+	"$P2PSIPD" -f -o "node.data_dir=$T/$name/data" \
+	    -o "node.control_socket=$(sock "$name")" "$@" \
+	    2>>"$T/$name/log" &
+	NODE_PID[$name]=$!
+	wait_for 10 ctl "$name" status ||
+	    fail "$name did not start: $(tail -n 5 "$T/$name/log")"
+}
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st%% *}" != Z ]
+}
+
+# wait_exit PID SECONDS: wait for a child to exit; its status in EXIT_RC.
+wait_exit() {
+	local pid=$1 deadline=$(( $(now_ms) + $2 * 1000 ))
+	while alive "$pid"; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			kill -9 "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			fail "pid $pid did not exit in ${2}s"
+		fi
+		sleep 0.05
+	done
+	wait "$pid"
+	EXIT_RC=$?
+}
+
+# stop_node NAME: SIGTERM, expect a clean exit (status 0) within 10 s.
+stop_node() {
+	local name=$1
+	kill -TERM "${NODE_PID[$name]}"
+	wait_exit "${NODE_PID[$name]}" 10
+	unset "NODE_PID[$name]"
+	[ "$EXIT_RC" -eq 0 ] || fail "$name exited with $EXIT_RC: " \
+	    "$(tail -n 20 "$T/$name/log")"
+}
+
+# run WANT_RC CMD...: run CMD, stdout in $T/out, stderr in $T/err; its
+# exit status must be WANT_RC.
+run() {
+	local want=$1 rc
+	shift
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, not $want;" \
+	    "stdout: $(head -c 600 "$T/out"); stderr: $(head -c 600 "$T/err")"
+}
+
+# has FILE EXTENDED-REGEX: the file has a matching line.
+has() {
+	grep -Eq -- "$2" "$1" || fail "$1 lacks /$2/: $(head -c 800 "$1")"
+}
+
+# json FILTER: jq over $T/out, raw output.
+json() {
+	jq -er "$1" "$T/out" || fail "jq '$1' failed on $(head -c 600 "$T/out")"
+}

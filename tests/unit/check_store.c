@@ -1,0 +1,276 @@
+/*
+ * check_store.c - the sqlite3 store on real files: WAL mode, schema
+ * version and migrations, what it refuses, and that close flushes.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "xmalloc.h"
+
+static char	 dir[] = "/tmp/check_store.XXXXXX";
+static char	*db;
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	db = xasprintf("%s/p2psipd.db", dir);
+}
+
+static void
+teardown(void)
+{
+	char	*cmd = xasprintf("rm -rf %s", dir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(db);
+	strcpy(dir, "/tmp/check_store.XXXXXX");
+}
+
+/* Run SQL on the file directly, as another program would. */
+static void
+sql(const char *path, const char *text)
+{
+	sqlite3	*h;
+	char	*err = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(h, text, NULL, NULL, &err) == SQLITE_OK,
+	    "%s: %s", text, err);
+	sqlite3_close(h);
+}
+
+static long long
+sql_int(const char *path, const char *text)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*st;
+	long long	 v = -1;
+
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, text, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+static bool
+exists(const char *suffix)
+{
+	struct stat	 st;
+	char		*p = xasprintf("%s%s", db, suffix);
+	bool		 r = stat(p, &st) == 0 && st.st_size > 0;
+
+	free(p);
+	return r;
+}
+
+static struct store *
+open_ok(void)
+{
+	struct store	*s = NULL;
+	char		*cause = NULL;
+
+	ck_assert_msg(store_open(&s, db, &cause) == 0, "%s", cause);
+	return s;
+}
+
+static char *
+open_err(void)
+{
+	struct store	*s = NULL;
+	char		*cause = NULL;
+
+	ck_assert_int_ne(store_open(&s, db, &cause), 0);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(cause);
+	return cause;
+}
+
+START_TEST(create)
+{
+	struct store	*s = open_ok();
+	char		*v = NULL;
+
+	ck_assert_int_eq(store_schema_version(s), store_schema_latest());
+	ck_assert_str_eq(store_path(s), db);
+	ck_assert_int_eq(store_meta_get(s, "nothing", &v), ENOENT);
+	ck_assert_int_eq(store_meta_set(s, "k", "v1"), 0);
+	ck_assert_int_eq(store_meta_set(s, "k", "v2"), 0);
+	ck_assert_int_eq(store_meta_get(s, "k", &v), 0);
+	ck_assert_str_eq(v, "v2");
+	free(v);
+	/* Written through the WAL while open ... */
+	ck_assert(exists("-wal"));
+	store_close(s);
+	/* ... and checkpointed into the main file by close. */
+	ck_assert(!exists("-wal"));
+	ck_assert_int_eq(sql_int(db, "SELECT version FROM schema_version"),
+	    store_schema_latest());
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM meta WHERE "
+	    "key = 'k' AND value = 'v2'"), 1);
+	ck_assert_int_eq(sql_int(db, "PRAGMA application_id"), 0x50325053);
+	store_close(NULL);
+}
+END_TEST
+
+START_TEST(wal_mode)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*st;
+	struct store	*s = open_ok();
+
+	store_close(s);
+	/* journal_mode=WAL is persistent in the file. */
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st,
+	    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+END_TEST
+
+START_TEST(reopen_keeps_data)
+{
+	struct store	*s = open_ok();
+	char		*v = NULL;
+
+	store_meta_set(s, "starts", "41");
+	store_close(s);
+	s = open_ok();
+	ck_assert_int_eq(store_meta_get(s, "starts", &v), 0);
+	ck_assert_str_eq(v, "41");
+	free(v);
+	store_close(s);
+}
+END_TEST
+
+/* A database from schema version 0 is migrated, its rows kept. */
+START_TEST(migrates_old_schema)
+{
+	struct store	*s;
+
+	sql(db, "PRAGMA application_id = 1345474643;"
+	    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+	    "INSERT INTO schema_version VALUES (0);"
+	    "CREATE TABLE keepme (x);"
+	    "INSERT INTO keepme VALUES (7);");
+	s = open_ok();
+	ck_assert_int_eq(store_schema_version(s), store_schema_latest());
+	ck_assert_int_eq(store_meta_set(s, "a", "b"), 0);
+	store_close(s);
+	ck_assert_int_eq(sql_int(db, "SELECT x FROM keepme"), 7);
+	ck_assert_int_eq(sql_int(db, "SELECT version FROM schema_version"),
+	    store_schema_latest());
+}
+END_TEST
+
+START_TEST(refuses_newer_schema)
+{
+	struct store	*s = open_ok();
+	char		*cause, *want;
+
+	store_close(s);
+	sql(db, "UPDATE schema_version SET version = 99");
+	cause = open_err();
+	want = xasprintf("%s: schema version 99 is newer than this p2psipd "
+	    "supports (%d)", db, store_schema_latest());
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+	/* Left as it was. */
+	ck_assert_int_eq(sql_int(db, "SELECT version FROM schema_version"),
+	    99);
+}
+END_TEST
+
+START_TEST(refuses_foreign_database)
+{
+	char	*cause, *want;
+
+	sql(db, "CREATE TABLE other (y); INSERT INTO other VALUES (1);");
+	cause = open_err();
+	want = xasprintf("%s: not a p2psipd database", db);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM sqlite_schema"), 1);
+}
+END_TEST
+
+START_TEST(refuses_garbage)
+{
+	FILE	*f = fopen(db, "w");
+	char	*cause, *want;
+	int	 i;
+
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < 200; i++)
+		fputs("this is not sqlite ", f);
+	fclose(f);
+	cause = open_err();
+	want = xasprintf("%s: cannot read: file is not a database", db);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+}
+END_TEST
+
+START_TEST(unwritable_dir)
+{
+	char	*cause;
+
+	free(db);
+	db = xasprintf("%s/missing/p2psipd.db", dir);
+	cause = open_err();
+	ck_assert_ptr_nonnull(strstr(cause, "cannot open"));
+	free(cause);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite	*s = suite_create("store");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, create);
+	tcase_add_test(tc, wal_mode);
+	tcase_add_test(tc, reopen_keeps_data);
+	tcase_add_test(tc, migrates_old_schema);
+	tcase_add_test(tc, refuses_newer_schema);
+	tcase_add_test(tc, refuses_foreign_database);
+	tcase_add_test(tc, refuses_garbage);
+	tcase_add_test(tc, unwritable_dir);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(store_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
