@@ -161,7 +161,8 @@ check-deps:
 
 lint: check-deps
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning \
-	    --inline-suppr $(INCS) common daemon
+	    --inline-suppr --include=/usr/include/x86_64-linux-gnu/sys/queue.h \
+	    $(INCS) common daemon
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \

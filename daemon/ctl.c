@@ -28,6 +28,7 @@
 #include "ctl.h"
 #include "ctl_cmd.h"
 #include "ctl_proto.h"
+#include "d.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -274,26 +275,15 @@ ctl_accept_error(struct evconnlistener *l, void *arg)
 	ctl->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-/* Make the socket's directory if it is missing (one level, mode 0700). */
+/* Make the socket's directory if it is missing (mode 0700). */
 static int
 ctl_mkdir_parent(const char *path, char **cause)
 {
-	char		*copy, *dir;
-	struct stat	 st;
-	int		 rc = 0;
+	char	*copy;
+	int	 rc;
 
 	copy = xstrdup(path);
-	dir = dirname(copy);
-	if (stat(dir, &st) == -1) {
-		if (errno != ENOENT || mkdir(dir, 0700) == -1) {
-			rc = errno;
-			*cause = xasprintf("%s: cannot create: %s", dir,
-			    strerror(rc));
-		}
-	} else if (!S_ISDIR(st.st_mode)) {
-		rc = ENOTDIR;
-		*cause = xasprintf("%s: not a directory", dir);
-	}
+	rc = d_mkdirs(dirname(copy), cause);
 	free(copy);
 	return rc;
 }
@@ -378,7 +368,7 @@ ctl_new(struct ctl **out, struct event_base *base, const char *path,
     struct d *d, char **cause)
 {
 	struct ctl	*ctl;
-	int		 fd, rc;
+	int		 fd = -1, rc;
 
 	if ((rc = ctl_bind(path, &fd, cause)) != 0)
 		return rc;

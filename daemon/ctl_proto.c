@@ -44,13 +44,33 @@ ctl_id_valid(const json_t *id)
 	return json_is_integer(id) || json_is_string(id) || json_is_null(id);
 }
 
+/* The members of a request object: NULL if fine, else why not. */
+static char *
+ctl_req_check(json_t *root)
+{
+	const char	*key;
+	json_t		*v;
+
+	json_object_foreach(root, key, v) {
+		if (strcmp(key, "id") != 0 && strcmp(key, "cmd") != 0 &&
+		    strcmp(key, "args") != 0)
+			return xasprintf("unknown member \"%.64s\"", key);
+	}
+	v = json_object_get(root, "cmd");
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return xstrdup("\"cmd\" must be a command name");
+	v = json_object_get(root, "args");
+	if (v != NULL && !json_is_object(v) && !json_is_null(v))
+		return xstrdup("\"args\" must be an object");
+	return NULL;
+}
+
 int
 ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
     const char **code, char **msg, json_t **idp)
 {
 	json_error_t	 jerr;
-	json_t		*root, *id, *cmd, *args, *v;
-	const char	*key;
+	json_t		*root, *id, *args;
 
 	memset(req, 0, sizeof *req);
 	*idp = NULL;
@@ -72,30 +92,16 @@ ctl_req_parse(const char *line, size_t len, struct ctl_req *req,
 	}
 	if (id != NULL)
 		*idp = json_incref(id);
-	json_object_foreach(root, key, v) {
-		if (strcmp(key, "id") != 0 && strcmp(key, "cmd") != 0 &&
-		    strcmp(key, "args") != 0) {
-			*msg = xasprintf("unknown member \"%.64s\"", key);
-			goto fail;
-		}
-	}
-	cmd = json_object_get(root, "cmd");
-	if (!json_is_string(cmd) || json_string_length(cmd) == 0) {
-		*msg = xstrdup("\"cmd\" must be a command name");
+	if ((*msg = ctl_req_check(root)) != NULL)
 		goto fail;
-	}
 	args = json_object_get(root, "args");
-	if (args != NULL && !json_is_object(args) && !json_is_null(args)) {
-		*msg = xstrdup("\"args\" must be an object");
-		goto fail;
-	}
 	if (args == NULL || json_is_null(args)) {
 		args = json_object();
 		json_object_set_new(root, "args", args);
 	}
 	req->root = root;
 	req->id = id;
-	req->cmd = json_string_value(cmd);
+	req->cmd = json_string_value(json_object_get(root, "cmd"));
 	req->args = args;
 	return 0;
 fail:

@@ -47,11 +47,10 @@ d_state_name(enum d_state s)
 	return "?";
 }
 
-/* mkdir -p, new directories mode 0700. */
-static int
+int
 d_mkdirs(const char *path, char **cause)
 {
-	char		*copy, *p;
+	char		*copy, *p, c;
 	struct stat	 st;
 	int		 rc = 0;
 
@@ -59,8 +58,7 @@ d_mkdirs(const char *path, char **cause)
 	for (p = copy + 1; rc == 0; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
-		const char	 c = *p;
-
+		c = *p;
 		*p = '\0';
 		if (mkdir(copy, 0700) == -1 && errno != EEXIST)
 			rc = errno;

@@ -138,8 +138,18 @@ daemon_ready(int ready_fd)
 	close(ready_fd);
 }
 
-int
-main(int argc, char **argv)
+struct opts {
+	const char	*file;
+	const char	*overrides[OVERRIDES_MAX];
+	size_t		 noverrides;
+	bool		 foreground;
+	bool		 check;
+	bool		 verbose;
+};
+
+/* Read the command line into o: -1 to go on, else the exit status. */
+static int
+parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "check-config",	no_argument,	NULL,	'n' },
@@ -147,36 +157,30 @@ main(int argc, char **argv)
 		{ "help",		no_argument,	NULL,	'h' },
 		{ NULL,			0,		NULL,	0 }
 	};
-	const char	*file = NULL;
-	const char	*overrides[OVERRIDES_MAX];
-	char		*cause = NULL;
-	size_t		 noverrides = 0;
-	bool		 foreground = false, check = false, verbose = false;
-	struct cfg	*cfg;
-	struct d	*d;
-	int		 ch, ready_fd = -1, rc;
+	int	ch;
 
-	while ((ch = getopt_long(argc, argv, "c:o:fhv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:o:fhv", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			file = optarg;
+			o->file = optarg;
 			break;
 		case 'o':
-			if (noverrides == OVERRIDES_MAX) {
+			if (o->noverrides == OVERRIDES_MAX) {
 				fprintf(stderr, "p2psipd: more than %d -o\n",
 				    OVERRIDES_MAX);
 				return 2;
 			}
-			overrides[noverrides++] = optarg;
+			o->overrides[o->noverrides++] = optarg;
 			break;
 		case 'f':
-			foreground = true;
+			o->foreground = true;
 			break;
 		case 'n':
-			check = true;
+			o->check = true;
 			break;
 		case 'v':
-			verbose = true;
+			o->verbose = true;
 			break;
 		case 'V':
 			printf("p2psipd %s\n", P2PSIPD_VERSION);
@@ -195,36 +199,47 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
 
-	if (cfg_load(&cfg, file, overrides, noverrides, &cause) != 0) {
-		print_cause(cause);
-		free(cause);
-		return 1;
+/* --check-config: the config is good; with -v, show it. */
+static int
+check_config(struct cfg *cfg, const struct opts *o)
+{
+	char	*text;
+
+	if (o->verbose) {
+		text = cfg_dump(cfg);
+		fputs(text, stdout);
+		free(text);
 	}
-	if (check) {
-		if (verbose) {
-			cause = cfg_dump(cfg);
-			fputs(cause, stdout);
-			free(cause);
-		}
-		printf("%sp2psipd: configuration OK%s%s\n", verbose ? "\n" : "",
-		    file ? ": " : "", file ? file : " (built-in defaults)");
-		cfg_free(cfg);
-		return 0;
-	}
+	printf("%sp2psipd: configuration OK%s%s\n", o->verbose ? "\n" : "",
+	    o->file ? ": " : "", o->file ? o->file : " (built-in defaults)");
+	cfg_free(cfg);
+	return 0;
+}
+
+/* Start the daemon (in the background unless -f) and run it. */
+static int
+run_daemon(struct cfg *cfg, const struct opts *o)
+{
+	struct d	*d;
+	char		*cause = NULL;
+	int		 ready_fd = -1, rc;
 
 	umask(0077);
 	/* In the background the log is syslog from the start; a failure to
 	 * start still reaches the terminal through print_cause. */
-	log_init(foreground, cfg->node.log_level);
-	if (!foreground)
+	log_init(o->foreground, cfg->node.log_level);
+	if (!o->foreground)
 		ready_fd = daemonize();
-	if (d_new(&d, cfg, file, overrides, noverrides, &cause) != 0) {
+	if (d_new(&d, cfg, o->file, o->overrides, o->noverrides,
+	    &cause) != 0) {
 		print_cause(cause);
 		free(cause);
 		return 1;
 	}
-	if (!foreground) {
+	if (!o->foreground) {
 		if (pidfile_write(d->cfg->node.pidfile, &cause) != 0) {
 			print_cause(cause);
 			free(cause);
@@ -234,9 +249,29 @@ main(int argc, char **argv)
 		daemon_ready(ready_fd);
 	}
 	rc = d_run(d);
-	if (!foreground && unlink(d->cfg->node.pidfile) == -1)
+	if (!o->foreground && unlink(d->cfg->node.pidfile) == -1)
 		log_warn("unlink %s", d->cfg->node.pidfile);
 	d_free(d);
 	log_info("p2psipd: stopped");
 	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct opts	 o;
+	struct cfg		*cfg;
+	char			*cause = NULL;
+	int			 rc;
+
+	if ((rc = parse_args(argc, argv, &o)) >= 0)
+		return rc;
+	if (cfg_load(&cfg, o.file, o.overrides, o.noverrides, &cause) != 0) {
+		print_cause(cause);
+		free(cause);
+		return 1;
+	}
+	if (o.check)
+		return check_config(cfg, &o);
+	return run_daemon(cfg, &o);
 }

@@ -357,8 +357,10 @@ run(struct client *c, const struct ctl_spec *spec, json_t *args)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* Global options into c: -1 to go on (optind at the command), else the
+ * exit status. */
+static int
+parse_opts(int argc, char **argv, struct client *c)
 {
 	static const struct option longopts[] = {
 		{ "json",	no_argument,		NULL,	'j' },
@@ -366,36 +368,29 @@ main(int argc, char **argv)
 		{ "version",	no_argument,		NULL,	'V' },
 		{ NULL,		0,			NULL,	0 }
 	};
-	struct client		 c;
-	const struct ctl_spec	*spec;
-	json_t			*args;
-	char			*sock = NULL, *msg = NULL, cwd[PATH_MAX];
-	long			 t;
-	int			 ch, rc;
+	char	*end;
+	long	 t;
+	int	 ch;
 
-	memset(&c, 0, sizeof c);
-	c.fd = -1;
-	c.timeout_ms = 30000;
 	/* "+": options end at the command; its own options follow it. */
 	while ((ch = getopt_long(argc, argv, "+s:t:jh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			c.path = optarg;
+			c->path = optarg;
 			break;
 		case 't':
-			t = strtol(optarg, &msg, 10);
-			if (*optarg == '\0' || *msg != '\0' || t < 1 ||
+			t = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || t < 1 ||
 			    t > 86400) {
 				fprintf(stderr, "p2psipctl: -t: seconds from 1 "
 				    "to 86400\n");
 				return EXIT_USAGE;
 			}
-			c.timeout_ms = (int)t * 1000;
-			msg = NULL;
+			c->timeout_ms = (int)t * 1000;
 			break;
 		case 'j':
-			c.json = true;
+			c->json = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -408,12 +403,48 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0) {
+	if (optind == argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	return -1;
+}
+
+/* The command's args from its words: 0, or EXIT_USAGE with a message. */
+static int
+command_args(const struct ctl_spec *spec, int argc, char **argv,
+    json_t **args)
+{
+	char	 cwd[PATH_MAX], *msg = NULL, *u;
+
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		cwd[0] = '\0';
+	if (ctl_spec_parse_argv(spec, argc, (const char *const *)argv,
+	    cwd[0] != '\0' ? cwd : NULL, args, &msg) == 0)
+		return 0;
+	u = ctl_spec_usage(spec, true);
+	fprintf(stderr, "p2psipctl: %s\nusage: p2psipctl %s\n", msg, u);
+	free(u);
+	free(msg);
+	return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct client		 c;
+	const struct ctl_spec	*spec;
+	json_t			*args;
+	char			*sock = NULL;
+	int			 rc;
+
+	memset(&c, 0, sizeof c);
+	c.fd = -1;
+	c.timeout_ms = 30000;
+	if ((rc = parse_opts(argc, argv, &c)) >= 0)
+		return rc;
+	argc -= optind;
+	argv += optind;
 	if (strcmp(argv[0], "help") == 0)
 		return help(argc, argv, c.json);
 	if ((spec = ctl_spec_find(argv[0], true)) == NULL) {
@@ -421,19 +452,8 @@ main(int argc, char **argv)
 		    "(\"p2psipctl help\" lists them)\n", argv[0]);
 		return EXIT_USAGE;
 	}
-	if (getcwd(cwd, sizeof cwd) == NULL)
-		cwd[0] = '\0';
-	if (ctl_spec_parse_argv(spec, argc - 1,
-	    (const char *const *)(argv + 1),
-	    cwd[0] != '\0' ? cwd : NULL, &args, &msg) != 0) {
-		char	*u = ctl_spec_usage(spec, true);
-
-		fprintf(stderr, "p2psipctl: %s\nusage: p2psipctl %s\n", msg,
-		    u);
-		free(u);
-		free(msg);
-		return EXIT_USAGE;
-	}
+	if ((rc = command_args(spec, argc - 1, argv + 1, &args)) != 0)
+		return rc;
 	if (c.path == NULL)
 		c.path = sock = cfg_default_control_socket();
 	rc = run(&c, spec, args);

@@ -1,11 +1,12 @@
 /*
  * store.c - sqlite3 store, schema versioning and migrations.
  *
- * Migrations are SQL scripts applied in order inside one transaction each;
+ * Migrations are SQL scripts applied in order, all in one transaction;
  * migration N brings the schema from version N-1 to N.  Add new ones at the
  * end of store_migrations[]; never edit one that has shipped.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,10 @@ store_read_version(struct store *s, int *version, bool *fresh, char **cause)
 	}
 	if (store_int(s, "SELECT max(version) FROM schema_version", &v) != 0)
 		return store_fail(s, "cannot read the schema version", cause);
+	if (v < 0 || v > INT_MAX) {
+		*cause = xasprintf("%s: bad schema version %lld", s->path, v);
+		return EINVAL;
+	}
 	*version = (int)v;
 	return 0;
 }
@@ -98,7 +103,7 @@ store_migrate(struct store *s, char **cause)
 {
 	char	*sql;
 	bool	 fresh;
-	int	 v, rc;
+	int	 i, rc;
 
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
@@ -119,9 +124,10 @@ store_migrate(struct store *s, char **cause)
 		rc = store_fail(s, "cannot create the schema", cause);
 		goto out;
 	}
-	for (v = s->version + 1; v <= STORE_NMIGRATIONS; v++) {
+	/* store_migrations[i] takes the schema from version i to i + 1. */
+	for (i = s->version; i >= 0 && i < STORE_NMIGRATIONS; i++) {
 		sql = xasprintf("%s; UPDATE schema_version SET version = %d;"
-		    "PRAGMA application_id = %d;", store_migrations[v - 1], v,
+		    "PRAGMA application_id = %d;", store_migrations[i], i + 1,
 		    STORE_APP_ID);
 		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 		free(sql);
@@ -129,7 +135,7 @@ store_migrate(struct store *s, char **cause)
 			rc = store_fail(s, "migration failed", cause);
 			goto out;
 		}
-		log_info("store: migrated schema to version %d", v);
+		log_info("store: migrated schema to version %d", i + 1);
 	}
 	rc = 0;
 out:

@@ -103,3 +103,16 @@ run 0 "$P2PSIPCTL" shutdown
 wait_exit "$pid" 10
 [ "$EXIT_RC" -eq 0 ] || fail "./var daemon exit $EXIT_RC"
 ok "built-in defaults: ./var"
+
+# A missing directory for the control socket is created, private.
+mkdir "$T/n"
+"$P2PSIPD" -f -o "node.data_dir=$T/n/data" \
+    -o "node.control_socket=$T/n/rundir/ctl.sock" 2>"$T/n/log" &
+pid=$!
+EXTRA_PIDS+=($pid)
+wait_for 10 "$P2PSIPCTL" -s "$T/n/rundir/ctl.sock" status ||
+    fail "not listening in the new directory: $(cat "$T/n/log")"
+[ "$(stat -c %a "$T/n/rundir")" = 700 ] || fail "socket dir mode"
+kill -TERM "$pid"
+wait_exit "$pid" 10
+ok "socket directory created with mode 0700"

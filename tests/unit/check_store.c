@@ -181,22 +181,41 @@ START_TEST(migrates_old_schema)
 }
 END_TEST
 
-START_TEST(refuses_newer_schema)
+/* Set the stored schema version to v; opening must fail with want. */
+static void
+refused_with_version(const char *v, const char *want)
 {
 	struct store	*s = open_ok();
-	char		*cause, *want;
+	char		*text, *cause, *full;
 
 	store_close(s);
-	sql(db, "UPDATE schema_version SET version = 99");
+	text = xasprintf("UPDATE schema_version SET version = %s", v);
+	sql(db, text);
+	free(text);
 	cause = open_err();
-	want = xasprintf("%s: schema version 99 is newer than this p2psipd "
-	    "supports (%d)", db, store_schema_latest());
-	ck_assert_str_eq(cause, want);
-	free(want);
+	full = xasprintf("%s: %s", db, want);
+	ck_assert_str_eq(cause, full);
+	free(full);
 	free(cause);
 	/* Left as it was. */
 	ck_assert_int_eq(sql_int(db, "SELECT version FROM schema_version"),
-	    99);
+	    atoi(v));
+}
+
+START_TEST(refuses_newer_schema)
+{
+	char	*want;
+
+	want = xasprintf("schema version 99 is newer than this p2psipd "
+	    "supports (%d)", store_schema_latest());
+	refused_with_version("99", want);
+	free(want);
+}
+END_TEST
+
+START_TEST(refuses_bad_version)
+{
+	refused_with_version("-5", "bad schema version -5");
 }
 END_TEST
 
@@ -256,6 +275,7 @@ store_suite(void)
 	tcase_add_test(tc, reopen_keeps_data);
 	tcase_add_test(tc, migrates_old_schema);
 	tcase_add_test(tc, refuses_newer_schema);
+	tcase_add_test(tc, refuses_bad_version);
 	tcase_add_test(tc, refuses_foreign_database);
 	tcase_add_test(tc, refuses_garbage);
 	tcase_add_test(tc, unwritable_dir);
