@@ -93,7 +93,7 @@ run_system() {
 			echo "ok   system $name ($(( $(date +%s) - start ))s)"
 		elif [ "$rc" -eq 77 ]; then
 			skipped=$((skipped + 1))
-			echo "skip system $name: $(tail -n 1 "$log")"
+			echo "skip system $name ($(tail -n 1 "$log"))"
 		else
 			bad=$((bad + 1))
 			echo "FAIL system $name"

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if ldd "$P2PSIPD" | grep -q libasan; then
-	echo "skip: sanitizer build"
+	echo "sanitizer build: ASan checks memory instead"
 	exit 77
 fi
 VG="valgrind --quiet --error-exitcode=99 --leak-check=full
