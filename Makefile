@@ -38,14 +38,19 @@ else
 Q		= @
 endif
 
-INCS		= -Icommon -Idaemon
+INCS		= -Icommon -Ioverlay -Idaemon -Itests/sim
 ALL_CFLAGS	= $(CSTD) $(OPT) $(WARN) $(INCS) \
 		  $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS		= $(shell pkg-config --libs $(PKGS))
 ALL_LDFLAGS	= $(OPT) -Wl,--as-needed $(LDFLAGS)
 CHECK_LIBS	= $(shell pkg-config --libs check)
 
-COMMON_SRCS	= common/xmalloc.c
+COMMON_SRCS	= common/addr.c common/log_ctx.c common/rng.c common/wire.c \
+		  common/xmalloc.c
+OV_SRCS		= overlay/ov_body.c overlay/ov_chord.c overlay/ov_fh.c \
+		  overlay/ov_id.c overlay/ov_link.c overlay/ov_msg.c \
+		  overlay/ov_node.c overlay/ov_route.c overlay/ov_topo.c \
+		  overlay/ov_txn.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
 		  daemon/ctl_cmd_daemon.c daemon/ctl_print.c \
 		  daemon/ctl_proto.c daemon/ctl_spec.c daemon/d.c \
@@ -55,8 +60,10 @@ FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
 
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_OBJS	= $(call obj,$(COMMON_SRCS))
+OV_OBJS		= $(call obj,$(OV_SRCS))
 D_OBJS		= $(call obj,$(D_SRCS))
 LIBCOMMON	= $(BUILD)/libcommon.a
+LIBOV		= $(BUILD)/libov.a
 LIBD		= $(BUILD)/libd.a
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -64,7 +71,7 @@ FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 .PHONY: all deps run test test-run check unit fuzz fuzz-smoke systest \
 	asan asan-run lint check-deps install uninstall clean
 
-all: $(BUILD)/p2psipd $(BUILD)/p2psipctl
+all: $(BUILD)/p2psipd $(BUILD)/p2psipctl $(BUILD)/ovsim
 
 deps:
 	@sh scripts/install-deps.sh
@@ -110,23 +117,43 @@ $(LIBCOMMON): $(COMMON_OBJS)
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
+$(LIBOV): $(OV_OBJS)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
 $(LIBD): $(D_OBJS)
 	@rm -f $@
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBCOMMON)
+$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBCOMMON)
+$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBOV) \
+		$(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Unit tests: each suite links the daemon library it tests.
+# The overlay simulator (tests/sim): the unit suite and a command.
+SIM_OBJS	= $(call obj,tests/sim/sim.c)
+
+$(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) $(SIM_OBJS) $(LIBOV) \
+		$(LIBCOMMON)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+
+$(BUILD)/tests/check_sim: $(BUILD)/obj/tests/unit/check_sim.o $(SIM_OBJS) \
+		$(LIBOV) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+# Unit tests: each suite links the libraries it tests.
 unit: $(UNIT_BINS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBCOMMON)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBOV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)

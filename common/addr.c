@@ -1,0 +1,99 @@
+/*
+ * addr.c - parse and print addresses.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+
+static int
+addr_port(const char *s, uint16_t *port)
+{
+	char	*end;
+	long	 v;
+
+	if (*s == '\0')
+		return EINVAL;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > 65535 || s[0] == '+' || s[0] == '-')
+		return EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+addr_parse(const char *s, uint16_t defport, struct addr *a)
+{
+	char		 host[INET6_ADDRSTRLEN + 1];
+	const char	*colon, *end, *port = NULL;
+	size_t		 n;
+
+	memset(a, 0, sizeof *a);
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return EINVAL;
+		n = (size_t)(end - s - 1);
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return EINVAL;
+		s++;
+	} else {
+		colon = strchr(s, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			return EINVAL;	/* bare v6 needs brackets */
+		n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+		if (colon != NULL)
+			port = colon + 1;
+	}
+	if (n == 0 || n >= sizeof host)
+		return EINVAL;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, a->ip) == 1)
+		a->family = 4;
+	else if (inet_pton(AF_INET6, host, a->ip) == 1)
+		a->family = 6;
+	else
+		return EINVAL;
+	if (port != NULL)
+		return addr_port(port, &a->port);
+	if (defport == 0)
+		return EINVAL;
+	a->port = defport;
+	return 0;
+}
+
+char *
+addr_str(const struct addr *a, char *buf)
+{
+	char	ip[INET6_ADDRSTRLEN];
+
+	if (a->family == 4) {
+		inet_ntop(AF_INET, a->ip, ip, sizeof ip);
+		snprintf(buf, ADDR_STRLEN, "%s:%u", ip, a->port);
+	} else if (a->family == 6) {
+		inet_ntop(AF_INET6, a->ip, ip, sizeof ip);
+		snprintf(buf, ADDR_STRLEN, "[%s]:%u", ip, a->port);
+	} else
+		snprintf(buf, ADDR_STRLEN, "-");
+	return buf;
+}
+
+bool
+addr_eq(const struct addr *a, const struct addr *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	    memcmp(a->ip, b->ip, a->family == 4 ? 4 : 16) == 0;
+}
+
+bool
+addr_is_any(const struct addr *a)
+{
+	static const uint8_t	zero[16];
+
+	return memcmp(a->ip, zero, a->family == 4 ? 4 : 16) == 0;
+}

@@ -1,0 +1,221 @@
+/*
+ * ov_int.h - what the files of the overlay node share (not public).
+ *
+ *   ov_node.c   lifecycle, actions, timers, the public API
+ *   ov_link.c   links: framing, flushing, ownership, failure, GC
+ *   ov_route.c  receiving, forwarding and answering messages (§6.1-6.2)
+ *   ov_txn.c    requests we originate: retransmission, matching (§6.2.1)
+ *   ov_topo.c   CHORD-RELOAD behaviour: join, attach, update, fingers,
+ *               partitions, leave (§6.4, §6.5.1, §10)
+ */
+#ifndef OV_INT_H
+#define OV_INT_H
+
+#include "log_ctx.h"
+#include "ov_body.h"
+#include "ov_chord.h"
+#include "ov_fh.h"
+#include "ov_msg.h"
+#include "ov_node.h"
+#include "wire.h"
+
+struct ov_link {
+	uint32_t	 id;
+	bool		 up;		/* TLS done, peer known */
+	bool		 outgoing;
+	bool		 owned;		/* we wanted it: we may close it */
+	bool		 ready;		/* peer sent an Update: route via it */
+	bool		 suspect;	/* unacked past the RTO */
+	bool		 closing;	/* close after flushing */
+	bool		 bootstrap;	/* opened to a bootstrap entry */
+	bool		 send_update;	/* send a full Update once up */
+	int		 boot_idx;	/* bootstrap entry, or -1 */
+	bool		 has_expect;
+	struct ov_id	 expect;
+	struct ov_id	 peer;
+	struct addr	 remote;
+	struct ov_fh	 fh;
+	struct wbuf	 out;		/* frames to write at the next flush */
+	uint64_t	 opened_ms;
+	uint64_t	 last_msg_ms;	/* a RELOAD message, either way */
+	uint64_t	 bytes_in, bytes_out;
+};
+
+enum ov_txn_kind {
+	OV_TX_ROUTE,		/* ov_node_route's Ping */
+	OV_TX_BOOT_ATTACH,	/* Attach to self+1 through a bootstrap */
+	OV_TX_ATTACH,		/* Attach to a neighbor candidate */
+	OV_TX_FINGER,		/* Attach toward finger slot i */
+	OV_TX_JOIN,
+	OV_TX_UPDATE,
+	OV_TX_LEAVE,
+	OV_TX_PARTITION,	/* Ping for our own id through a bootstrap */
+};
+
+struct ov_txn {
+	uint64_t	 tid;
+	enum ov_txn_kind kind;
+	uint16_t	 code;		/* the request's */
+	uint8_t		*msg;		/* encoded and signed, for resends */
+	size_t		 len;
+	uint32_t	 pin_link;	/* first hop, or 0: route */
+	struct ov_id	 first;		/* dest[0] as an id, for routing */
+	bool		 to_node_first;	/* dest[0] is a Node-ID */
+	bool		 to_node;	/* the final destination is a Node-ID */
+	struct ov_id	 target;	/* the final destination id */
+	uint64_t	 started_ms;
+	uint64_t	 next_ms;	/* resend or give up */
+	unsigned	 tries;
+	uint64_t	 cookie;	/* ROUTE */
+	unsigned	 slot;		/* FINGER */
+	struct ov_id	 peer;		/* ATTACH, UPDATE, LEAVE: whom */
+};
+
+/* An Attach answered: the peer will connect to us (we are passive). */
+struct ov_expect {
+	struct ov_id	 peer;
+	uint64_t	 until_ms;
+	unsigned	 slot;		/* finger slot, 0: neighbor */
+};
+
+struct ov_node {
+	struct ov_node_cfg	 cfg;
+	struct addr		*boot;		/* copy of cfg.bootstrap */
+	bool			*boot_self;	/* entry is our own address */
+	const struct ov_crypto	*crypto;
+	struct rng		*rng;
+	const struct log_ctx	*log;
+	uint32_t		 overlay_hash;
+	enum ov_state		 state;
+	bool			 started;
+	bool			 no_rejoin;	/* after a leave */
+	uint64_t		 start_ms;
+	struct ov_chord		 chord;
+	struct ov_stats		 stats;
+	bool			 trace;
+	uint64_t		 bad_log_ms;	/* rate limit for bad input logs */
+
+	struct ov_link		**links;
+	unsigned		 nlinks, links_cap;
+	uint32_t		 next_link_id;
+
+	struct ov_txn		**txns;
+	unsigned		 ntxns, txns_cap;
+
+	struct ov_expect	*expects;
+	unsigned		 nexpects, expects_cap;
+
+	struct ov_action	*acts;		/* queue */
+	unsigned		 act_head, act_len, act_cap;
+
+	/* joining (§10.5) */
+	int			 boot_next;	/* next bootstrap entry */
+	uint32_t		 boot_link;	/* link to the bootstrap peer */
+	uint64_t		 boot_retry_ms;	/* next probe round */
+	uint32_t		 boot_backoff_ms;
+	bool			 have_ap;
+	struct ov_id		 ap;		/* admitting peer */
+	bool			 ap_updated;	/* AP's routing table arrived */
+	/* An Update that came while joining, before we knew who AP is: its
+	 * direct link can beat the AttachAns, which is routed. */
+	struct ov_update	*early_upd;
+	struct ov_id		 early_from;
+	bool			 join_sent;
+	uint64_t		 join_deadline_ms;
+
+	/* maintenance timers */
+	uint64_t		 update_due_ms;	/* reactive Updates, coalesced */
+	uint64_t		 periodic_ms;	/* next periodic Update round */
+	uint64_t		 finger_ms;	/* next finger refresh */
+	uint32_t		 finger_backoff_ms; /* grows to the interval */
+	uint64_t		 partition_ms;	/* next partition check */
+	uint64_t		 gc_ms;		/* next link GC */
+	uint64_t		 leave_deadline_ms;
+	unsigned		 leaves_pending;
+};
+
+/* ov_node.c */
+void	 ov_act_push(struct ov_node *, const struct ov_action *);
+void	 ov_event(struct ov_node *, const struct ov_event *);
+void	 ov_set_state(struct ov_node *, enum ov_state);
+uint64_t ov_tid_new(struct ov_node *);
+uint32_t ov_uptime(const struct ov_node *, uint64_t now);
+#define ov_log(n, ...)		lc_info((n)->log, __VA_ARGS__)
+#define ov_debug(n, ...)	lc_debug((n)->log, __VA_ARGS__)
+
+/* ov_link.c */
+struct ov_link *ov_link_new(struct ov_node *, uint64_t now, bool outgoing,
+	    const struct addr *);
+struct ov_link *ov_link_get(struct ov_node *, uint32_t id);
+struct ov_link *ov_link_to(struct ov_node *, const struct ov_id *peer);
+void	 ov_link_send_msg(struct ov_node *, uint64_t now, struct ov_link *,
+	    const uint8_t *msg, size_t len);
+void	 ov_link_close(struct ov_node *, uint64_t now, struct ov_link *,
+	    const char *why);
+void	 ov_link_input(struct ov_node *, uint64_t now, struct ov_link *,
+	    const uint8_t *, size_t);
+void	 ov_links_flush(struct ov_node *, uint64_t now);
+void	 ov_links_tick(struct ov_node *, uint64_t now);
+uint64_t ov_links_deadline(const struct ov_node *);
+bool	 ov_link_usable(const struct ov_id *, void *node);
+/* Remove a link record (after down or close) and repair (§10.7.1). */
+void	 ov_link_gone(struct ov_node *, uint64_t now, struct ov_link *);
+
+/* ov_route.c */
+void	 ov_route_input(struct ov_node *, uint64_t now, struct ov_link *,
+	    const uint8_t *msg, size_t len);
+/* The best usable next hop toward dest among table and connections. */
+bool	 ov_route_next_hop(struct ov_node *, const struct ov_id *dest,
+	    struct ov_id *hop);
+/* The link a message whose first destination is dest0 should leave on. */
+struct ov_link *ov_route_first_hop(struct ov_node *, const struct ov_id *,
+	    bool to_node);
+/* Answer a delivered request (body already encoded). */
+void	 ov_route_answer(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *req, uint16_t code, const uint8_t *body,
+	    size_t len);
+void	 ov_route_error(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_fwd *req, uint16_t error, const char *info);
+bool	 ov_responsible(const struct ov_node *, const struct ov_id *);
+
+/* ov_txn.c */
+/*
+ * Originate a request to dest (a Node-ID if to_node, else a Resource-ID),
+ * optionally source-routed through via_node first and pinned to a link.
+ * Returns the transaction (owned by the node) or NULL if it could not be
+ * built or there are too many.
+ */
+struct ov_txn *ov_txn_start(struct ov_node *, uint64_t now,
+	    enum ov_txn_kind, uint16_t code, const uint8_t *body, size_t len,
+	    const struct ov_id *dest, bool to_node, const struct ov_id *via_node,
+	    uint32_t pin_link);
+void	 ov_txn_response(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+void	 ov_txns_tick(struct ov_node *, uint64_t now);
+uint64_t ov_txns_deadline(const struct ov_node *);
+void	 ov_txn_cancel_kind(struct ov_node *, enum ov_txn_kind,
+	    const struct ov_id *peer);
+bool	 ov_txn_pending_to(const struct ov_node *, enum ov_txn_kind,
+	    const struct ov_id *peer);
+bool	 ov_txn_uses_link(const struct ov_node *, uint32_t link);
+void	 ov_txns_free(struct ov_node *);
+
+/* ov_topo.c */
+void	 ov_topo_start(struct ov_node *, uint64_t now);
+void	 ov_topo_link_up(struct ov_node *, uint64_t now, struct ov_link *);
+void	 ov_topo_link_lost(struct ov_node *, uint64_t now, uint32_t link,
+	    const struct ov_id *peer, bool had_peer);
+void	 ov_topo_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+/* A response (or failure: msg NULL, error set) to one of our requests. */
+void	 ov_topo_done(struct ov_node *, uint64_t now, struct ov_txn *,
+	    const struct ov_msg *, const struct ov_id *signer, int error);
+void	 ov_topo_tick(struct ov_node *, uint64_t now);
+uint64_t ov_topo_deadline(const struct ov_node *);
+void	 ov_topo_changed(struct ov_node *, uint64_t now);
+void	 ov_topo_send_update(struct ov_node *, uint64_t now,
+	    const struct ov_id *peer, uint8_t type);
+bool	 ov_topo_needs_link(const struct ov_node *, const struct ov_link *);
+void	 ov_topo_leave(struct ov_node *, uint64_t now);
+
+#endif

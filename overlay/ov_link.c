@@ -1,0 +1,297 @@
+/*
+ * ov_link.c - overlay links: framing, output batching, failure detection
+ * and garbage collection (RFC 6940 §6.6.2, §6.6.5, §10.7.1).
+ *
+ * A link is closed by marking it; the flush writes what it still has,
+ * emits CLOSE and only then forgets it and repairs the routing table, so
+ * no handler ever runs on a freed link.
+ *
+ * Ownership: the side that wanted a link (it connected to a bootstrap
+ * entry, or its Attach made the other side connect) owns it and is the
+ * only one to close it when no longer needed.  The other side keeps it
+ * until it fails.  This keeps one side from dropping a finger the other
+ * relies on.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ov_int.h"
+#include "xmalloc.h"
+
+#define OV_LINK_OUT_MAX	(1u << 24)	/* one flush's worth */
+#define OV_GC_EVERY_MS	10000
+#define OV_FLUSH_PASSES	8
+
+struct ov_link *
+ov_link_new(struct ov_node *n, uint64_t now, bool outgoing,
+    const struct addr *remote)
+{
+	struct ov_link	*l;
+
+	if (n->nlinks == n->links_cap) {
+		n->links_cap = n->links_cap != 0 ? n->links_cap * 2 : 16;
+		n->links = xreallocarray(n->links, n->links_cap,
+		    sizeof *n->links);
+	}
+	l = xcalloc(1, sizeof *l);
+	l->id = n->next_link_id++;
+	if (n->next_link_id == 0)
+		n->next_link_id = 1;
+	l->outgoing = outgoing;
+	l->remote = *remote;
+	l->boot_idx = -1;
+	l->opened_ms = now;
+	l->last_msg_ms = now;
+	ov_fh_init(&l->fh);
+	wbuf_init(&l->out, OV_LINK_OUT_MAX);
+	n->links[n->nlinks++] = l;
+	n->stats.links_opened++;
+	return l;
+}
+
+struct ov_link *
+ov_link_get(struct ov_node *n, uint32_t id)
+{
+	unsigned	i;
+
+	for (i = 0; i < n->nlinks; i++)
+		if (n->links[i]->id == id)
+			return n->links[i];
+	return NULL;
+}
+
+struct ov_link *
+ov_link_to(struct ov_node *n, const struct ov_id *peer)
+{
+	unsigned	i;
+
+	for (i = 0; i < n->nlinks; i++) {
+		if (n->links[i]->up && !n->links[i]->closing &&
+		    ov_id_eq(&n->links[i]->peer, peer))
+			return n->links[i];
+	}
+	return NULL;
+}
+
+bool
+ov_link_usable(const struct ov_id *id, void *arg)
+{
+	struct ov_node	*n = arg;
+	struct ov_link	*l = ov_link_to(n, id);
+
+	return l != NULL && l->ready && !l->suspect;
+}
+
+void
+ov_link_send_msg(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const uint8_t *msg, size_t len)
+{
+	if (l->closing)
+		return;
+	ov_fh_data(&l->fh, now, &l->out, msg, len);
+	l->last_msg_ms = now;
+	n->stats.msgs_sent++;
+}
+
+void
+ov_link_close(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const char *why)
+{
+	char	hex[OV_ID_HEXLEN], a[ADDR_STRLEN];
+
+	(void)now;
+	if (l->closing)
+		return;
+	ov_log(n, "overlay: link %u %s %s: closed: %s", l->id,
+	    l->up ? ov_id_hex(&l->peer, hex) : "-", addr_str(&l->remote, a),
+	    why);
+	l->closing = true;
+}
+
+/* Forget a link that is gone, then let the topology repair (§10.7.1). */
+void
+ov_link_gone(struct ov_node *n, uint64_t now, struct ov_link *l)
+{
+	struct ov_event	ev;
+	struct ov_id	peer = l->peer;
+	bool		had_peer = l->up;
+	uint32_t	id = l->id;
+	unsigned	i;
+
+	for (i = 0; i < n->nlinks; i++) {
+		if (n->links[i] == l) {
+			n->links[i] = n->links[--n->nlinks];
+			break;
+		}
+	}
+	if (!had_peer)
+		n->stats.links_failed++;
+	ov_fh_clear(&l->fh);
+	wbuf_clear(&l->out);
+	free(l);
+	if (had_peer) {
+		memset(&ev, 0, sizeof ev);
+		ev.type = OV_EV_LINK;
+		ev.peer = peer;
+		ev.up = false;
+		ov_event(n, &ev);
+	}
+	ov_topo_link_lost(n, now, id, &peer, had_peer);
+}
+
+static void
+ov_link_trace(struct ov_node *n, struct ov_link *l, bool outbound,
+    const uint8_t *p, size_t len)
+{
+	struct ov_action	a;
+
+	memset(&a, 0, sizeof a);
+	a.type = OV_ACT_TRACE;
+	a.link = l->id;
+	a.outbound = outbound;
+	a.data = xmalloc(len);
+	memcpy(a.data, p, len);
+	a.len = len;
+	ov_act_push(n, &a);
+}
+
+void
+ov_link_input(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const uint8_t *p, size_t len)
+{
+	struct ov_fh_frame	f;
+	int			rc;
+
+	l->bytes_in += len;
+	ov_fh_input(&l->fh, p, len);
+	while (!l->closing) {
+		rc = ov_fh_next(&l->fh, now, n->cfg.max_message_size, &f);
+		if (rc == ENODATA)
+			break;
+		if (rc != 0) {
+			n->stats.bad_input++;
+			ov_link_close(n, now, l, rc == EMSGSIZE ?
+			    "frame larger than max_message_size" :
+			    "not a RELOAD framing header");
+			break;
+		}
+		ov_fh_ack(&l->fh, &l->out, f.seq);
+		if (n->trace)
+			ov_link_trace(n, l, false, f.msg - OV_FH_DATA_HDR,
+			    f.len + OV_FH_DATA_HDR);
+		l->last_msg_ms = now;
+		n->stats.msgs_recv++;
+		ov_route_input(n, now, l, f.msg, f.len);
+	}
+}
+
+/* Write one link's pending output; close it if marked.  false: gone. */
+static bool
+ov_link_flush(struct ov_node *n, uint64_t now, struct ov_link *l, bool *more)
+{
+	struct ov_action	a;
+
+	if (l->out.len > 0 && !l->out.err) {
+		if (n->trace)
+			ov_link_trace(n, l, true, l->out.p, l->out.len);
+		memset(&a, 0, sizeof a);
+		a.type = OV_ACT_SEND;
+		a.link = l->id;
+		a.data = wbuf_take(&l->out, &a.len);
+		l->bytes_out += a.len;
+		ov_act_push(n, &a);
+	}
+	wbuf_clear(&l->out);
+	if (!l->closing)
+		return true;
+	memset(&a, 0, sizeof a);
+	a.type = OV_ACT_CLOSE;
+	a.link = l->id;
+	ov_act_push(n, &a);
+	/* Repair may write to other links: flush again after. */
+	ov_link_gone(n, now, l);
+	*more = true;
+	return false;
+}
+
+void
+ov_links_flush(struct ov_node *n, uint64_t now)
+{
+	unsigned	i, pass;
+	bool		more = true;
+
+	for (pass = 0; more && pass < OV_FLUSH_PASSES; pass++) {
+		more = false;
+		for (i = 0; i < n->nlinks; ) {
+			if (ov_link_flush(n, now, n->links[i], &more))
+				i++;
+		}
+	}
+}
+
+static void
+ov_link_health(struct ov_node *n, uint64_t now, struct ov_link *l)
+{
+	bool	suspect;
+
+	if (!l->up) {
+		if (now - l->opened_ms > n->cfg.link_timeout_ms)
+			ov_link_close(n, now, l, "never came up");
+		return;
+	}
+	if (ov_fh_dead(&l->fh, now, n->cfg.link_timeout_ms)) {
+		ov_link_close(n, now, l, "no acknowledgement");
+		return;
+	}
+	suspect = ov_fh_suspect(&l->fh, now);
+	if (suspect != l->suspect) {
+		l->suspect = suspect;
+		ov_debug(n, "overlay: link %u: %s", l->id, suspect ?
+		    "suspect, out of the routing table" : "acks resumed");
+	}
+}
+
+void
+ov_links_tick(struct ov_node *n, uint64_t now)
+{
+	struct ov_link	*l;
+	unsigned	 i;
+	bool		 gc = now >= n->gc_ms;
+
+	if (gc)
+		n->gc_ms = now + OV_GC_EVERY_MS;
+	for (i = 0; i < n->nlinks; i++) {
+		l = n->links[i];
+		if (l->closing)
+			continue;
+		ov_link_health(n, now, l);
+		if (gc && l->up && l->owned && !l->closing &&
+		    now - l->last_msg_ms > n->cfg.link_timeout_ms &&
+		    !ov_topo_needs_link(n, l) && !ov_txn_uses_link(n, l->id))
+			ov_link_close(n, now, l, "no longer needed");
+	}
+}
+
+uint64_t
+ov_links_deadline(const struct ov_node *n)
+{
+	const struct ov_link	*l;
+	uint64_t		 d = n->nlinks > 0 ? n->gc_ms : UINT64_MAX, t;
+	unsigned		 i;
+
+	for (i = 0; i < n->nlinks; i++) {
+		l = n->links[i];
+		if (!l->up)
+			t = l->opened_ms + n->cfg.link_timeout_ms + 1;
+		else if (l->fh.unacked_since == 0)
+			continue;
+		else if (!l->suspect)
+			t = ov_fh_deadline(&l->fh);
+		else
+			t = l->fh.unacked_since + n->cfg.link_timeout_ms + 1;
+		if (t < d)
+			d = t;
+	}
+	return d;
+}

@@ -1,0 +1,366 @@
+/*
+ * ov_node.c - the overlay node: lifecycle, action queue, timers, API.
+ *
+ * States (enum ov_state):
+ *   INIT -> ALONE           empty bootstrap list: a new overlay (§6.4.2.1)
+ *   INIT -> JOINING         through the bootstrap list (§10.5, §11.4)
+ *   JOINING -> JOINED       Join answered by the admitting peer
+ *   JOINING -> ALONE        no bootstrap entry answered; keep probing
+ *   ALONE -> JOINING        a probe found an overlay: join it (§10.7.4.4)
+ *   JOINED -> ALONE         every link lost; keep probing
+ *   JOINED|ALONE -> LEAVING -> ALONE (no rejoin)   ov_node_leave (§10.9)
+ *
+ * Every entry point ends with ov_links_flush, which turns what was
+ * written to the links into SEND actions: one write per link per call.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "ov_int.h"
+#include "rng.h"
+#include "xmalloc.h"
+
+const char *
+ov_state_name(enum ov_state s)
+{
+	switch (s) {
+	case OV_ST_INIT:	return "init";
+	case OV_ST_JOINING:	return "joining";
+	case OV_ST_JOINED:	return "joined";
+	case OV_ST_ALONE:	return "alone";
+	case OV_ST_LEAVING:	return "leaving";
+	}
+	return "?";
+}
+
+/* §6.3.2: the lower 32 bits of SHA-1 of the overlay name. */
+static uint32_t
+ov_overlay_hash(const char *name)
+{
+	uint8_t	md[SHA_DIGEST_LENGTH];
+
+	SHA1((const uint8_t *)name, strlen(name), md);
+	return (uint32_t)md[16] << 24 | (uint32_t)md[17] << 16 |
+	    (uint32_t)md[18] << 8 | md[19];
+}
+
+int
+ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
+    const struct ov_crypto *crypto, struct rng *rng,
+    const struct log_ctx *log)
+{
+	struct ov_node	*n;
+
+	if (cfg->overlay == NULL || cfg->initial_ttl == 0 ||
+	    cfg->max_message_size < 256 || cfg->reliability_ms < 200 ||
+	    cfg->max_links < 2 || cfg->max_pending < 4)
+		return EINVAL;
+	n = xcalloc(1, sizeof *n);
+	n->cfg = *cfg;
+	n->cfg.overlay = NULL;		/* only the hash is kept */
+	n->overlay_hash = ov_overlay_hash(cfg->overlay);
+	if (cfg->nbootstrap > 0) {
+		n->boot = xcalloc(cfg->nbootstrap, sizeof *n->boot);
+		memcpy(n->boot, cfg->bootstrap,
+		    cfg->nbootstrap * sizeof *n->boot);
+		n->boot_self = xcalloc(cfg->nbootstrap, sizeof *n->boot_self);
+	}
+	n->cfg.bootstrap = n->boot;
+	n->crypto = crypto;
+	n->rng = rng;
+	n->log = log;
+	n->next_link_id = 1;
+	ov_chord_init(&n->chord, &cfg->self, cfg->npred, cfg->nsucc,
+	    cfg->nfingers);
+	*out = n;
+	return 0;
+}
+
+void
+ov_node_free(struct ov_node *n)
+{
+	struct ov_action	a;
+	unsigned		i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->nlinks; i++) {
+		ov_fh_clear(&n->links[i]->fh);
+		wbuf_clear(&n->links[i]->out);
+		free(n->links[i]);
+	}
+	free(n->links);
+	ov_txns_free(n);
+	free(n->expects);
+	while (ov_node_next_action(n, &a))
+		free(a.data);
+	free(n->acts);
+	free(n->early_upd);
+	free(n->boot);
+	free(n->boot_self);
+	free(n);
+}
+
+void
+ov_act_push(struct ov_node *n, const struct ov_action *a)
+{
+	unsigned	i, cap;
+	struct ov_action *acts;
+
+	if (n->act_len == n->act_cap) {
+		cap = n->act_cap != 0 ? n->act_cap * 2 : 16;
+		acts = xcalloc(cap, sizeof *acts);
+		for (i = 0; i < n->act_len; i++)
+			acts[i] = n->acts[(n->act_head + i) % n->act_cap];
+		free(n->acts);
+		n->acts = acts;
+		n->act_cap = cap;
+		n->act_head = 0;
+	}
+	n->acts[(n->act_head + n->act_len) % n->act_cap] = *a;
+	n->act_len++;
+}
+
+bool
+ov_node_next_action(struct ov_node *n, struct ov_action *a)
+{
+	if (n->act_len == 0)
+		return false;
+	*a = n->acts[n->act_head];
+	n->act_head = (n->act_head + 1) % n->act_cap;
+	n->act_len--;
+	return true;
+}
+
+void
+ov_event(struct ov_node *n, const struct ov_event *ev)
+{
+	struct ov_action	a;
+
+	memset(&a, 0, sizeof a);
+	a.type = OV_ACT_EVENT;
+	a.ev = *ev;
+	ov_act_push(n, &a);
+}
+
+void
+ov_set_state(struct ov_node *n, enum ov_state s)
+{
+	struct ov_event	ev;
+
+	if (n->state == s)
+		return;
+	ov_log(n, "overlay: state %s -> %s", ov_state_name(n->state),
+	    ov_state_name(s));
+	n->state = s;
+	memset(&ev, 0, sizeof ev);
+	ev.type = OV_EV_STATE;
+	ev.state = s;
+	ov_event(n, &ev);
+}
+
+uint64_t
+ov_tid_new(struct ov_node *n)
+{
+	uint64_t	tid;
+
+	do
+		tid = rng_u64(n->rng);
+	while (tid == 0);
+	return tid;
+}
+
+uint32_t
+ov_uptime(const struct ov_node *n, uint64_t now)
+{
+	return (uint32_t)((now - n->start_ms) / 1000);
+}
+
+void
+ov_node_start(struct ov_node *n, uint64_t now)
+{
+	if (!n->started) {
+		n->started = true;
+		n->start_ms = now;
+	}
+	n->no_rejoin = false;
+	ov_topo_start(n, now);
+	ov_links_flush(n, now);
+}
+
+void
+ov_node_set_addr(struct ov_node *n, const struct addr *a)
+{
+	n->cfg.self_addr = *a;
+}
+
+uint32_t
+ov_node_link_accepted(struct ov_node *n, uint64_t now,
+    const struct addr *remote)
+{
+	struct ov_link	*l;
+
+	/* Twice max_links: the Attach policy shapes the rest (ov_topo.c). */
+	if (n->nlinks >= 2 * n->cfg.max_links || n->state == OV_ST_LEAVING ||
+	    (n->state == OV_ST_ALONE && n->no_rejoin)) {
+		ov_debug(n, "overlay: refused a connection: %u links",
+		    n->nlinks);
+		return 0;
+	}
+	l = ov_link_new(n, now, false, remote);
+	return l->id;
+}
+
+void
+ov_node_link_up(struct ov_node *n, uint64_t now, uint32_t id,
+    const struct ov_id *peer)
+{
+	struct ov_link	*l = ov_link_get(n, id);
+
+	if (l == NULL || l->up)
+		return;
+	l->peer = *peer;
+	l->up = true;
+	l->last_msg_ms = now;
+	ov_topo_link_up(n, now, l);
+	ov_links_flush(n, now);
+}
+
+void
+ov_node_link_input(struct ov_node *n, uint64_t now, uint32_t id,
+    const uint8_t *p, size_t len)
+{
+	struct ov_link	*l = ov_link_get(n, id);
+
+	if (l == NULL || !l->up)
+		return;
+	ov_link_input(n, now, l, p, len);
+	ov_links_flush(n, now);
+}
+
+void
+ov_node_link_down(struct ov_node *n, uint64_t now, uint32_t id)
+{
+	struct ov_link	*l = ov_link_get(n, id);
+
+	if (l == NULL)
+		return;
+	ov_link_gone(n, now, l);
+	ov_links_flush(n, now);
+}
+
+void
+ov_node_tick(struct ov_node *n, uint64_t now)
+{
+	ov_txns_tick(n, now);
+	ov_links_tick(n, now);
+	ov_topo_tick(n, now);
+	ov_links_flush(n, now);
+}
+
+uint64_t
+ov_node_deadline(const struct ov_node *n)
+{
+	uint64_t	d = ov_txns_deadline(n), t;
+
+	if ((t = ov_links_deadline(n)) < d)
+		d = t;
+	if ((t = ov_topo_deadline(n)) < d)
+		d = t;
+	return d;
+}
+
+int
+ov_node_route(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint64_t cookie)
+{
+	struct ov_event	 ev;
+	struct ov_txn	*t;
+	struct wbuf	 w;
+
+	if (n->state != OV_ST_JOINED && n->state != OV_ST_ALONE)
+		return ENOTCONN;
+	if (ov_responsible(n, res)) {
+		memset(&ev, 0, sizeof ev);
+		ev.type = OV_EV_ROUTE;
+		ev.cookie = cookie;
+		ev.responsible = n->cfg.self;
+		ov_event(n, &ev);
+		return 0;
+	}
+	wbuf_init(&w, 64);
+	ov_ping_req_encode(&w, 0);
+	t = ov_txn_start(n, now, OV_TX_ROUTE, OV_PING_REQ, w.p, w.len, res,
+	    false, NULL, 0);
+	wbuf_clear(&w);
+	if (t == NULL)
+		return EBUSY;
+	t->cookie = cookie;
+	ov_links_flush(n, now);
+	return 0;
+}
+
+void
+ov_node_leave(struct ov_node *n, uint64_t now)
+{
+	ov_topo_leave(n, now);
+	ov_links_flush(n, now);
+}
+
+void
+ov_node_set_trace(struct ov_node *n, bool on)
+{
+	n->trace = on;
+}
+
+enum ov_state
+ov_node_state(const struct ov_node *n)
+{
+	return n->state;
+}
+
+const struct ov_chord *
+ov_node_chord(const struct ov_node *n)
+{
+	return &n->chord;
+}
+
+const struct ov_stats *
+ov_node_stats(const struct ov_node *n)
+{
+	return &n->stats;
+}
+
+const struct ov_id *
+ov_node_id(const struct ov_node *n)
+{
+	return &n->cfg.self;
+}
+
+bool
+ov_node_link_info(const struct ov_node *n, uint64_t now, unsigned i,
+    struct ov_link_info *info)
+{
+	const struct ov_link	*l;
+
+	if (i >= n->nlinks)
+		return false;
+	l = n->links[i];
+	memset(info, 0, sizeof *info);
+	info->id = l->id;
+	info->up = l->up;
+	info->has_peer = l->up;
+	info->peer = l->peer;
+	info->remote = l->remote;
+	info->outgoing = l->outgoing;
+	info->ready = l->ready;
+	info->suspect = l->suspect;
+	info->age_ms = now - l->opened_ms;
+	info->bytes_in = l->bytes_in;
+	info->bytes_out = l->bytes_out;
+	info->srtt_ms = ov_fh_srtt_ms(&l->fh);
+	return true;
+}

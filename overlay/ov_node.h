@@ -1,0 +1,183 @@
+/*
+ * ov_node.h - a RELOAD peer (RFC 6940) with the CHORD-RELOAD topology, as
+ * a sans-I/O state machine.
+ *
+ * The driver (daemon/srv_overlay.c, or the simulator) owns sockets, TLS
+ * and the clock.  It tells the node about links (accepted, up with the
+ * peer's Node-ID from its certificate, bytes received, down), calls
+ * ov_node_tick at ov_node_deadline(), and drains actions: CONNECT to an
+ * address, SEND bytes on a link, CLOSE a link, TRACE a frame, or an EVENT
+ * for the layer above.  Links carry the framing header (§6.6.5); the node
+ * routes symmetrically over via lists (§6.2), joins through a bootstrap
+ * list (§10.5, §11.4), stabilises with Updates (§10.7), repairs reactively
+ * and leaves gracefully (§10.9).
+ */
+#ifndef OV_NODE_H
+#define OV_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "ov_chord.h"
+#include "ov_id.h"
+
+struct log_ctx;
+struct ov_crypto;
+struct ov_node;
+struct rng;
+
+struct ov_node_cfg {
+	const char	*overlay;		/* the overlay name (an FQDN) */
+	struct ov_id	 self;
+	struct addr	 self_addr;		/* our host candidate; may be
+						   set later (ov_node_set_addr) */
+	const struct addr *bootstrap;		/* copied */
+	unsigned	 nbootstrap;
+	unsigned	 npred, nsucc, nfingers;
+	uint8_t		 initial_ttl;		/* §6.3.2: 100 */
+	uint32_t	 max_message_size;	/* §11.1: 5000 */
+	uint32_t	 reliability_ms;	/* overlay-reliability-timer */
+	uint32_t	 update_interval_ms;	/* chord-update-interval */
+	uint32_t	 finger_interval_ms;	/* chord-ping-interval */
+	uint32_t	 probe_interval_ms;	/* bootstrap retry backoff cap */
+	uint32_t	 partition_interval_ms;	/* 0: no partition checks */
+	uint32_t	 link_timeout_ms;	/* unacked this long: close */
+	unsigned	 max_links;		/* beyond it only essential
+						   Attaches are answered */
+	unsigned	 max_pending;		/* our open transactions */
+	int64_t		 wall_offset_ms;	/* wall clock = now + offset */
+};
+
+enum ov_state {
+	OV_ST_INIT,
+	OV_ST_JOINING,		/* finding the overlay through bootstrap */
+	OV_ST_JOINED,		/* a peer of a ring of two or more */
+	OV_ST_ALONE,		/* a ring of one */
+	OV_ST_LEAVING,
+};
+
+const char *ov_state_name(enum ov_state);
+
+enum ov_event_type {
+	OV_EV_STATE,		/* state changed */
+	OV_EV_ROUTE,		/* an ov_node_route finished */
+	OV_EV_LINK,		/* a link came up (up) or went (!up) */
+	OV_EV_NEIGHBORS,	/* the neighbor table changed */
+	OV_EV_LEFT,		/* ov_node_leave finished */
+};
+
+struct ov_event {
+	enum ov_event_type type;
+	enum ov_state	 state;		/* STATE */
+	uint64_t	 cookie;	/* ROUTE: the caller's */
+	int		 error;		/* ROUTE: 0, ETIMEDOUT, EHOSTUNREACH,
+					   or an RFC error code + 1000 */
+	struct ov_id	 responsible;	/* ROUTE */
+	unsigned	 hops;		/* ROUTE */
+	uint64_t	 rtt_ms;	/* ROUTE */
+	struct ov_id	 peer;		/* LINK */
+	bool		 up;		/* LINK */
+};
+
+enum ov_action_type {
+	OV_ACT_CONNECT,		/* open link to addr (expect: peer id) */
+	OV_ACT_SEND,		/* write data on link */
+	OV_ACT_CLOSE,		/* close link; no ov_node_link_down after */
+	OV_ACT_TRACE,		/* data is whole frames seen on link */
+	OV_ACT_EVENT,
+};
+
+struct ov_action {
+	enum ov_action_type type;
+	uint32_t	 link;
+	struct addr	 addr;		/* CONNECT */
+	bool		 has_expect;	/* CONNECT */
+	struct ov_id	 expect;
+	uint8_t		*data;		/* SEND, TRACE: the driver frees it */
+	size_t		 len;
+	bool		 outbound;	/* TRACE: we sent it */
+	struct ov_event	 ev;		/* EVENT */
+};
+
+/* Counters, for status and benchmarks. */
+struct ov_stats {
+	uint64_t	 msgs_sent;	/* RELOAD messages written on links */
+	uint64_t	 msgs_recv;
+	uint64_t	 forwarded;
+	uint64_t	 originated;	/* requests we sent (not retries) */
+	uint64_t	 retransmits;
+	uint64_t	 errors_sent;
+	uint64_t	 bad_input;	/* dropped: malformed, bad signature.. */
+	uint64_t	 links_opened;
+	uint64_t	 links_failed;
+};
+
+/*
+ * Create a node; it does nothing until ov_node_start.  crypto, rng and log
+ * are borrowed and must outlive the node.  0, or EINVAL.
+ */
+int	 ov_node_new(struct ov_node **, const struct ov_node_cfg *,
+	    const struct ov_crypto *, struct rng *, const struct log_ctx *);
+void	 ov_node_free(struct ov_node *);
+
+/* Join through the bootstrap list, or start a new overlay alone. */
+void	 ov_node_start(struct ov_node *, uint64_t now);
+void	 ov_node_set_addr(struct ov_node *, const struct addr *);
+
+/*
+ * An incoming connection: returns its link id, or 0 to refuse it (twice
+ * max_links open, leaving, or left: close the socket).
+ */
+uint32_t ov_node_link_accepted(struct ov_node *, uint64_t now,
+	    const struct addr *remote);
+/* TLS is up and the peer's certificate binds Node-ID peer. */
+void	 ov_node_link_up(struct ov_node *, uint64_t now, uint32_t link,
+	    const struct ov_id *peer);
+void	 ov_node_link_input(struct ov_node *, uint64_t now, uint32_t link,
+	    const uint8_t *, size_t);
+/* The link failed or closed (also: a CONNECT that never came up). */
+void	 ov_node_link_down(struct ov_node *, uint64_t now, uint32_t link);
+
+void	 ov_node_tick(struct ov_node *, uint64_t now);
+uint64_t ov_node_deadline(const struct ov_node *);	/* UINT64_MAX: idle */
+/* Take the next action; false when there are none. */
+bool	 ov_node_next_action(struct ov_node *, struct ov_action *);
+
+/*
+ * Route a Ping to the peer responsible for resource and report it (and
+ * the hops) in an OV_EV_ROUTE event carrying cookie.  0, or EBUSY (too
+ * many open transactions) / ENOTCONN (not in an overlay).
+ */
+int	 ov_node_route(struct ov_node *, uint64_t now, const struct ov_id *,
+	    uint64_t cookie);
+/* Leave gracefully (§10.9); OV_EV_LEFT follows.  Then the node is alone
+ * and stays so until ov_node_start. */
+void	 ov_node_leave(struct ov_node *, uint64_t now);
+void	 ov_node_set_trace(struct ov_node *, bool);
+
+enum ov_state ov_node_state(const struct ov_node *);
+const struct ov_chord *ov_node_chord(const struct ov_node *);
+const struct ov_stats *ov_node_stats(const struct ov_node *);
+const struct ov_id *ov_node_id(const struct ov_node *);
+
+struct ov_link_info {
+	uint32_t	 id;
+	bool		 up;
+	bool		 has_peer;
+	struct ov_id	 peer;
+	struct addr	 remote;
+	bool		 outgoing;
+	bool		 ready;		/* the peer sent us an Update */
+	bool		 suspect;
+	uint64_t	 age_ms;
+	uint64_t	 bytes_in, bytes_out;
+	uint32_t	 srtt_ms;
+};
+
+/* The i-th link; false past the end. */
+bool	 ov_node_link_info(const struct ov_node *, uint64_t now, unsigned i,
+	    struct ov_link_info *);
+
+#endif

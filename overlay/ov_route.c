@@ -1,0 +1,369 @@
+/*
+ * ov_route.c - receiving, forwarding and answering messages (RFC 6940
+ * §6.1 Message Receipt and Forwarding, §6.2 Symmetric Recursive Routing).
+ *
+ * A received message is checked (token, overlay, version, TTL, fragment,
+ * via-list loop), then its first destination decides: deliver it here,
+ * forward it one hop, or drop it.  Forwarding decrements the TTL and
+ * appends the previous hop to the via list; an answer's destination list
+ * is the previous hop followed by the reversed via list, so it retraces
+ * the request's path.  Answers are forwarded with the same via-list
+ * appending, which lets the originator count the hops of a route.
+ *
+ * Deviation (§6.7): fragmented messages are refused with
+ * Error_Invalid_Message; this node never fragments (max_message_size is
+ * below every link's frame limit).  Configuration sequence numbers are
+ * not checked: these overlays have no configuration document (§6.3.2.1).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ov_int.h"
+#include "xmalloc.h"
+
+#define OV_BAD_LOG_EVERY_MS	1000
+
+enum ov_verdict {
+	OV_DELIVER,
+	OV_FORWARD,
+	OV_DROP,
+	OV_FAIL,
+};
+
+bool
+ov_responsible(const struct ov_node *n, const struct ov_id *id)
+{
+	if (n->state != OV_ST_JOINED && n->state != OV_ST_ALONE &&
+	    n->state != OV_ST_LEAVING)
+		return false;
+	return ov_chord_responsible(&n->chord, id);
+}
+
+/*
+ * Beside the routing table, every ready connection is a candidate hop: a
+ * peer that sent us an Update may be routed through (§6.5.1), and more
+ * candidates mean shorter routes.
+ */
+bool
+ov_route_next_hop(struct ov_node *n, const struct ov_id *dest,
+    struct ov_id *hop)
+{
+	struct ov_id	*peers = xcalloc(n->nlinks + 1, sizeof *peers);
+	unsigned	 i, np = 0;
+	bool		 ok;
+
+	for (i = 0; i < n->nlinks; i++)
+		if (n->links[i]->up && n->links[i]->ready)
+			peers[np++] = n->links[i]->peer;
+	ok = ov_chord_next_hop(&n->chord, dest, peers, np, ov_link_usable, n,
+	    hop);
+	free(peers);
+	return ok;
+}
+
+struct ov_link *
+ov_route_first_hop(struct ov_node *n, const struct ov_id *dest, bool to_node)
+{
+	struct ov_id	hop;
+	struct ov_link	*l;
+
+	if (to_node && (l = ov_link_to(n, dest)) != NULL)
+		return l;
+	if (!ov_route_next_hop(n, dest, &hop))
+		return NULL;
+	return ov_link_to(n, &hop);
+}
+
+/* Input we refuse: counted always, logged at most once a second. */
+static void __attribute__((__format__(__printf__, 4, 5)))
+ov_bad(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const char *fmt, ...)
+{
+	char		msg[256];
+	va_list		ap;
+
+	n->stats.bad_input++;
+	if (n->bad_log_ms != 0 && now - n->bad_log_ms < OV_BAD_LOG_EVERY_MS)
+		return;
+	n->bad_log_ms = now != 0 ? now : 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ov_log(n, "overlay: link %u: dropped: %s", l->id, msg);
+}
+
+static void
+ov_dest_pop(struct ov_fwd *f)
+{
+	memmove(&f->dest[0], &f->dest[1], (f->ndest - 1) * sizeof f->dest[0]);
+	f->ndest--;
+}
+
+/* §6.1: what to do with a message, from its first destination. */
+static enum ov_verdict
+ov_route_decide(struct ov_node *n, struct ov_fwd *f, struct ov_link **next,
+    uint16_t *err)
+{
+	struct ov_id	id;
+
+	for (;;) {
+		if (f->dest[0].type == OV_DEST_OPAQUE ||
+		    !ov_dest_id(&f->dest[0], &id))
+			return OV_DROP;		/* never ours: §6.1.3 */
+		if (f->dest[0].type == OV_DEST_NODE) {
+			if (ov_id_eq(&id, &n->cfg.self) && f->ndest > 1) {
+				ov_dest_pop(f);
+				continue;
+			}
+			if (ov_id_eq(&id, &n->cfg.self) ||
+			    ov_id_is_wildcard(&id))
+				return OV_DELIVER;
+			if ((*next = ov_link_to(n, &id)) != NULL)
+				return OV_FORWARD;
+			if (ov_responsible(n, &id))
+				return OV_DROP;	/* §6.1.1: not connected */
+		} else {
+			if (f->ndest > 1)
+				return OV_DROP;	/* §6.1.1: must be last */
+			if (ov_responsible(n, &id))
+				return OV_DELIVER;
+		}
+		if ((*next = ov_route_first_hop(n, &id, false)) != NULL)
+			return OV_FORWARD;
+		*err = OV_E_NOT_FOUND;
+		return OV_FAIL;
+	}
+}
+
+static void
+ov_route_forward(struct ov_node *n, uint64_t now, struct ov_link *from,
+    struct ov_link *to, struct ov_fwd *f, const uint8_t *rest,
+    size_t restlen, bool request)
+{
+	struct wbuf	w;
+
+	if (f->ttl == 0) {
+		if (request)
+			ov_route_error(n, now, from, f, OV_E_TTL_EXCEEDED,
+			    "TTL exhausted");
+		return;
+	}
+	if (request && (f->options_flags & OV_OPT_FORWARD_CRITICAL)) {
+		ov_route_error(n, now, from, f,
+		    OV_E_UNSUPPORTED_FORWARDING_OPTION, "no options known");
+		return;
+	}
+	if (f->nvia == OV_LIST_MAX) {
+		if (request)
+			ov_route_error(n, now, from, f, OV_E_INVALID_MESSAGE,
+			    "via list full");
+		return;
+	}
+	f->ttl--;
+	ov_dest_node(&f->via[f->nvia++], &from->peer);
+	wbuf_init(&w, n->cfg.max_message_size);
+	ov_fwd_encode(&w, f);
+	wbuf_bytes(&w, rest, restlen);
+	ov_msg_finish(&w);
+	if (w.err) {
+		if (request)
+			ov_route_error(n, now, from, f, OV_E_MESSAGE_TOO_LARGE,
+			    "too large to forward");
+	} else {
+		ov_link_send_msg(n, now, to, w.p, w.len);
+		n->stats.forwarded++;
+	}
+	wbuf_clear(&w);
+}
+
+/* A message for us: decode it all, check the signature, dispatch. */
+static void
+ov_route_deliver(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const uint8_t *msg, size_t len)
+{
+	struct ov_msg	*m = xmalloc(sizeof *m);
+	struct ov_id	 signer;
+	uint16_t	 err;
+
+	if (ov_msg_decode(msg, len, m, &err) != 0) {
+		ov_bad(n, now, l, "malformed message");
+		if (err != 0 && ov_code_is_request(m->code))
+			ov_route_error(n, now, l, &m->fwd, err, "malformed");
+	} else if (ov_msg_verify(m, n->crypto, &signer) != 0)
+		ov_bad(n, now, l, "%s with a bad signature",
+		    ov_code_name(m->code));		/* §6.3.4: drop */
+	else if (!ov_code_is_request(m->code))
+		ov_txn_response(n, now, l, m, &signer);
+	else if (m->fwd.options_flags & OV_OPT_DESTINATION_CRITICAL)
+		ov_route_error(n, now, l, &m->fwd,
+		    OV_E_UNSUPPORTED_FORWARDING_OPTION, "no options known");
+	else if (m->critical_ext)
+		ov_route_error(n, now, l, &m->fwd, OV_E_UNKNOWN_EXTENSION,
+		    "no extensions known");
+	else
+		ov_topo_request(n, now, l, m, &signer);
+	free(m);
+}
+
+/* Header checks before routing (§6.3.2); false if handled. */
+static bool
+ov_route_check(struct ov_node *n, uint64_t now, struct ov_link *l,
+    struct ov_fwd *f, bool request)
+{
+	unsigned	i;
+
+	if (f->overlay != n->overlay_hash) {
+		ov_bad(n, now, l, "another overlay (%08x)", f->overlay);
+		if (request)
+			ov_route_error(n, now, l, f,
+			    OV_E_INCOMPATIBLE_WITH_OVERLAY, "wrong overlay");
+		ov_link_close(n, now, l, "peer of another overlay");
+		return false;
+	}
+	if (f->version != OV_VERSION || f->fragment != OV_FRAG_UNFRAGMENTED) {
+		ov_bad(n, now, l, "version %u fragment %08x", f->version,
+		    f->fragment);
+		if (request)
+			ov_route_error(n, now, l, f, f->version != OV_VERSION ?
+			    OV_E_INCOMPATIBLE_WITH_OVERLAY :
+			    OV_E_INVALID_MESSAGE, f->version != OV_VERSION ?
+			    "unsupported version" : "fragments unsupported");
+		return false;
+	}
+	if (f->ttl > n->cfg.initial_ttl) {
+		ov_bad(n, now, l, "TTL %u above %u", f->ttl,
+		    n->cfg.initial_ttl);
+		if (request)
+			ov_route_error(n, now, l, f, OV_E_TTL_EXCEEDED,
+			    "TTL above initial-ttl");
+		return false;
+	}
+	for (i = 0; request && i < f->nvia; i++) {
+		if (f->via[i].type == OV_DEST_NODE &&
+		    memcmp(f->via[i].data, n->cfg.self.b, OV_ID_LEN) == 0) {
+			ov_bad(n, now, l, "routing loop");
+			ov_route_error(n, now, l, f, OV_E_INVALID_MESSAGE,
+			    "routing loop: already in the via list");
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+ov_route_input(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const uint8_t *msg, size_t len)
+{
+	struct ov_fwd	*f = xmalloc(sizeof *f);
+	struct ov_link	*next = NULL;
+	size_t		 hdrlen;
+	uint16_t	 err = 0, code;
+	bool		 request;
+
+	if (ov_fwd_decode(msg, len, f, &hdrlen, &err) != 0) {
+		ov_bad(n, now, l, "malformed forwarding header");
+		goto out;
+	}
+	code = len >= hdrlen + 2 ? (uint16_t)(msg[hdrlen] << 8 |
+	    msg[hdrlen + 1]) : 0;
+	request = ov_code_is_request(code);
+	if (!ov_route_check(n, now, l, f, request))
+		goto out;
+	switch (ov_route_decide(n, f, &next, &err)) {
+	case OV_DELIVER:
+		ov_route_deliver(n, now, l, msg, len);
+		break;
+	case OV_FORWARD:
+		ov_route_forward(n, now, l, next, f, msg + hdrlen,
+		    len - hdrlen, request);
+		break;
+	case OV_FAIL:
+		if (request)
+			ov_route_error(n, now, l, f, err, "no route");
+		break;
+	case OV_DROP:
+		ov_debug(n, "overlay: link %u: dropped %s: not for us", l->id,
+		    ov_code_name(code));
+		break;
+	}
+out:
+	free(f);
+}
+
+/* The forwarding header of an answer to req, received on l (§6.2.2). */
+static bool
+ov_answer_fwd(struct ov_node *n, struct ov_link *l, const struct ov_fwd *req,
+    struct ov_fwd *f)
+{
+	unsigned	i;
+
+	if (req->nvia + 1 > OV_LIST_MAX)
+		return false;
+	memset(f, 0, sizeof *f);
+	f->overlay = n->overlay_hash;
+	f->version = OV_VERSION;
+	f->ttl = n->cfg.initial_ttl;
+	f->fragment = OV_FRAG_UNFRAGMENTED;
+	f->tid = req->tid;
+	ov_dest_node(&f->dest[0], &l->peer);
+	for (i = 0; i < req->nvia; i++)
+		f->dest[1 + i] = req->via[req->nvia - 1 - i];
+	f->ndest = req->nvia + 1;
+	return true;
+}
+
+/* Answer req; max: the request's max_response_length (0: none). */
+static void
+ov_route_reply(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_fwd *req, uint16_t code, const uint8_t *body, size_t len,
+    uint32_t max)
+{
+	struct ov_fwd	*f = xmalloc(sizeof *f);
+	struct wbuf	 w;
+	struct ov_link	*out = l;
+
+	wbuf_init(&w, n->cfg.max_message_size);
+	if (!ov_answer_fwd(n, l, req, f))
+		goto out;
+	ov_fwd_encode(&w, f);
+	if (ov_msg_sign_encode(&w, f, code, body, len, n->crypto) != 0)
+		goto out;
+	if (max != 0 && w.len > max) {
+		/* §6.3.2: answer Error_Response_Too_Large instead. */
+		ov_route_error(n, now, l, req, OV_E_RESPONSE_TOO_LARGE,
+		    "response exceeds max_response_length");
+		goto out;
+	}
+	if (l->closing)		/* the previous hop went: route to it */
+		out = ov_route_first_hop(n, &l->peer, true);
+	if (out != NULL && !out->closing)
+		ov_link_send_msg(n, now, out, w.p, w.len);
+out:
+	wbuf_clear(&w);
+	free(f);
+}
+
+void
+ov_route_error(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_fwd *req, uint16_t error, const char *info)
+{
+	struct wbuf	w;
+
+	if (!l->up)
+		return;
+	wbuf_init(&w, 1024);
+	ov_error_encode(&w, error, info);
+	ov_route_reply(n, now, l, req, OV_ERROR, w.p, w.len, 0);
+	wbuf_clear(&w);
+	n->stats.errors_sent++;
+}
+
+void
+ov_route_answer(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *req, uint16_t code, const uint8_t *body, size_t len)
+{
+	ov_route_reply(n, now, l, &req->fwd, code, body, len,
+	    req->fwd.max_response_length);
+}

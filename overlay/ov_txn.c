@@ -1,0 +1,293 @@
+/*
+ * ov_txn.c - requests this node originates (RFC 6940 §6.2.1, §6.3.4).
+ *
+ * Each request is signed once and kept; it is sent again with the same
+ * transaction ID every overlay-reliability-timer, five times at most, and
+ * re-routed each time (the routing table may have changed).  A response is
+ * accepted only from the right signer: the node addressed, or for a
+ * Resource-ID a node at least as close to it as our neighbors.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ov_int.h"
+#include "xmalloc.h"
+
+#define OV_TXN_SENDS	5	/* "up to 4 times, for a total of 5" */
+
+static void
+ov_txn_send(struct ov_node *n, uint64_t now, struct ov_txn *t)
+{
+	struct ov_link	*l = NULL;
+
+	t->tries++;
+	t->next_ms = now + n->cfg.reliability_ms;
+	if (t->pin_link != 0 && (l = ov_link_get(n, t->pin_link)) != NULL &&
+	    (!l->up || l->closing))
+		l = NULL;
+	if (l == NULL)
+		l = ov_route_first_hop(n, &t->first, t->to_node_first);
+	if (l == NULL) {
+		ov_debug(n, "overlay: %s: no route yet", ov_code_name(t->code));
+		return;
+	}
+	if (t->tries > 1)
+		n->stats.retransmits++;
+	ov_link_send_msg(n, now, l, t->msg, t->len);
+}
+
+struct ov_txn *
+ov_txn_start(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
+    uint16_t code, const uint8_t *body, size_t len, const struct ov_id *dest,
+    bool to_node, const struct ov_id *via_node, uint32_t pin_link)
+{
+	struct ov_fwd	*f;
+	struct ov_txn	*t;
+	struct wbuf	 w;
+	int		 rc;
+
+	if (n->ntxns >= n->cfg.max_pending)
+		return NULL;
+	f = xcalloc(1, sizeof *f);
+	f->overlay = n->overlay_hash;
+	f->version = OV_VERSION;
+	f->ttl = n->cfg.initial_ttl;
+	f->fragment = OV_FRAG_UNFRAGMENTED;
+	f->tid = ov_tid_new(n);
+	if (via_node != NULL)
+		ov_dest_node(&f->dest[f->ndest++], via_node);
+	if (to_node)
+		ov_dest_node(&f->dest[f->ndest++], dest);
+	else
+		ov_dest_resource(&f->dest[f->ndest++], dest);
+	wbuf_init(&w, n->cfg.max_message_size);
+	ov_fwd_encode(&w, f);
+	rc = ov_msg_sign_encode(&w, f, code, body, len, n->crypto);
+	if (rc != 0) {
+		wbuf_clear(&w);
+		free(f);
+		return NULL;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->tid = f->tid;
+	free(f);
+	t->kind = kind;
+	t->code = code;
+	t->msg = wbuf_take(&w, &t->len);
+	t->pin_link = pin_link;
+	t->first = via_node != NULL ? *via_node : *dest;
+	t->to_node_first = via_node != NULL || to_node;
+	t->to_node = to_node;
+	t->target = *dest;
+	t->started_ms = now;
+	if (n->ntxns == n->txns_cap) {
+		n->txns_cap = n->txns_cap != 0 ? n->txns_cap * 2 : 16;
+		n->txns = xreallocarray(n->txns, n->txns_cap, sizeof *n->txns);
+	}
+	n->txns[n->ntxns++] = t;
+	n->stats.originated++;
+	ov_txn_send(n, now, t);
+	return t;
+}
+
+static void
+ov_txn_remove(struct ov_node *n, struct ov_txn *t)
+{
+	unsigned	i;
+
+	for (i = 0; i < n->ntxns; i++) {
+		if (n->txns[i] == t) {
+			n->txns[i] = n->txns[--n->ntxns];
+			return;
+		}
+	}
+}
+
+static void
+ov_txn_free(struct ov_txn *t)
+{
+	free(t->msg);
+	free(t);
+}
+
+static void
+ov_txn_route_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
+    const struct ov_msg *m, const struct ov_id *signer, int error)
+{
+	struct ov_event	 ev;
+	const uint8_t	*info;
+	size_t		 ilen;
+	uint16_t	 code;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = OV_EV_ROUTE;
+	ev.cookie = t->cookie;
+	ev.rtt_ms = now - t->started_ms;
+	if (m == NULL)
+		ev.error = error;
+	else if (m->code == OV_ERROR) {
+		ev.error = ov_error_decode(m->body, m->body_len, &code, &info,
+		    &ilen) == 0 ? 1000 + code : EBADMSG;
+	} else {
+		ev.responsible = *signer;
+		/* Each forwarding hop appended its predecessor (ov_route.c),
+		 * so the via list counts the hops but the last. */
+		ev.hops = m->fwd.nvia + 1;
+	}
+	ov_event(n, &ev);
+}
+
+/* Finish t: report it and free it.  t is already out of the list. */
+static void
+ov_txn_finish(struct ov_node *n, uint64_t now, struct ov_txn *t,
+    const struct ov_msg *m, const struct ov_id *signer, int error)
+{
+	if (t->kind == OV_TX_ROUTE)
+		ov_txn_route_done(n, now, t, m, signer, error);
+	else
+		ov_topo_done(n, now, t, m, signer, error);
+	ov_txn_free(t);
+}
+
+/* §6.3.4: is signer an acceptable source of the answer to t? */
+static bool
+ov_txn_signer_ok(const struct ov_node *n, const struct ov_txn *t,
+    const struct ov_id *signer)
+{
+	const struct ov_chord	*c = &n->chord;
+	unsigned		 i;
+
+	if (t->to_node)
+		return ov_id_is_wildcard(&t->target) ||
+		    ov_id_eq(signer, &t->target);
+	/* A partition probe looks for an answer from another ring. */
+	if (t->kind == OV_TX_PARTITION)
+		return true;
+	for (i = 0; i < c->nsucc; i++)
+		if (ov_id_closer_succ(&t->target, &c->succ[i], signer))
+			return false;
+	for (i = 0; i < c->npred; i++)
+		if (ov_id_closer_succ(&t->target, &c->pred[i], signer))
+			return false;
+	return true;
+}
+
+void
+ov_txn_response(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *m, const struct ov_id *signer)
+{
+	struct ov_txn	*t = NULL;
+	char		 hex[OV_ID_HEXLEN];
+	unsigned	 i;
+
+	(void)l;
+	for (i = 0; i < n->ntxns; i++)
+		if (n->txns[i]->tid == m->fwd.tid)
+			t = n->txns[i];
+	if (t == NULL) {
+		ov_debug(n, "overlay: %s for no transaction",
+		    ov_code_name(m->code));
+		return;
+	}
+	if (m->code != OV_ERROR && m->code != t->code + 1) {
+		ov_debug(n, "overlay: %s answers %s", ov_code_name(m->code),
+		    ov_code_name(t->code));
+		return;
+	}
+	if (!ov_txn_signer_ok(n, t, signer)) {
+		ov_debug(n, "overlay: %s from %s: not the responsible node",
+		    ov_code_name(m->code), ov_id_hex(signer, hex));
+		return;		/* a retransmission may reach the right one */
+	}
+	ov_txn_remove(n, t);
+	ov_txn_finish(n, now, t, m, signer, 0);
+}
+
+void
+ov_txns_tick(struct ov_node *n, uint64_t now)
+{
+	struct ov_txn	*t;
+	unsigned	 i;
+
+	for (i = 0; i < n->ntxns; ) {
+		t = n->txns[i];
+		if (t->next_ms > now) {
+			i++;
+		} else if (t->tries < OV_TXN_SENDS) {
+			ov_txn_send(n, now, t);
+			i++;
+		} else {
+			ov_txn_remove(n, t);
+			ov_debug(n, "overlay: %s timed out",
+			    ov_code_name(t->code));
+			ov_txn_finish(n, now, t, NULL, NULL, ETIMEDOUT);
+			i = 0;		/* the handler may have changed the list */
+		}
+	}
+}
+
+uint64_t
+ov_txns_deadline(const struct ov_node *n)
+{
+	uint64_t	d = UINT64_MAX;
+	unsigned	i;
+
+	for (i = 0; i < n->ntxns; i++)
+		if (n->txns[i]->next_ms < d)
+			d = n->txns[i]->next_ms;
+	return d;
+}
+
+void
+ov_txn_cancel_kind(struct ov_node *n, enum ov_txn_kind kind,
+    const struct ov_id *peer)
+{
+	struct ov_txn	*t;
+	unsigned	 i;
+
+	for (i = 0; i < n->ntxns; ) {
+		t = n->txns[i];
+		if (t->kind == kind && ov_id_eq(&t->peer, peer)) {
+			ov_txn_remove(n, t);
+			ov_txn_free(t);
+		} else
+			i++;
+	}
+}
+
+bool
+ov_txn_pending_to(const struct ov_node *n, enum ov_txn_kind kind,
+    const struct ov_id *peer)
+{
+	unsigned	i;
+
+	for (i = 0; i < n->ntxns; i++)
+		if (n->txns[i]->kind == kind &&
+		    ov_id_eq(&n->txns[i]->peer, peer))
+			return true;
+	return false;
+}
+
+bool
+ov_txn_uses_link(const struct ov_node *n, uint32_t link)
+{
+	unsigned	i;
+
+	for (i = 0; i < n->ntxns; i++)
+		if (n->txns[i]->pin_link == link)
+			return true;
+	return false;
+}
+
+void
+ov_txns_free(struct ov_node *n)
+{
+	unsigned	i;
+
+	for (i = 0; i < n->ntxns; i++)
+		ov_txn_free(n->txns[i]);
+	free(n->txns);
+	n->txns = NULL;
+	n->ntxns = n->txns_cap = 0;
+}

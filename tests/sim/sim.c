@@ -1,0 +1,903 @@
+/*
+ * sim.c - discrete-event simulation of overlay nodes.
+ *
+ * Events sit in a binary heap ordered by (time, sequence).  A node has at
+ * most one live tick event: when its deadline moves earlier a new one is
+ * pushed and older ones are ignored when they pop.  A virtual connection
+ * joins two nodes' link ids; data in each direction arrives in order
+ * (arrival = max(now + latency, previous arrival)).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log_ctx.h"
+#include "ov_msg.h"
+#include "rng.h"
+#include "sim.h"
+#include "xmalloc.h"
+
+enum sim_ev_type {
+	SIM_TICK,
+	SIM_CONNECT,	/* a SYN reaches the target */
+	SIM_UP,		/* the connecting side learns it is up */
+	SIM_DATA,
+	SIM_RESET,	/* the connection is gone on side `side` */
+};
+
+struct sim_ev {
+	uint64_t	 at;
+	uint64_t	 seq;
+	enum sim_ev_type type;
+	unsigned	 node;		/* TICK */
+	unsigned	 conn;
+	int		 side;		/* 0: a, 1: b: who receives */
+	uint8_t		*data;
+	size_t		 len;
+};
+
+struct sim_conn {
+	unsigned	 node[2];	/* a connects to b */
+	uint32_t	 link[2];
+	bool		 open[2];	/* that side still has the link */
+	bool		 established;
+	uint64_t	 arrive[2];	/* last arrival toward side i */
+};
+
+struct sim_crypto {
+	struct ov_crypto c;
+	struct ov_id	 id;
+};
+
+struct sim_node {
+	struct ov_node	*ov;
+	struct ov_id	 id;
+	struct addr	 addr;
+	bool		 alive;
+	bool		 leaving;
+	unsigned	 group;
+	uint64_t	 tick_at;	/* UINT64_MAX: none pending */
+	struct rng_xoshiro xs;
+	struct rng	 rng;
+	struct log_ctx	 lc;
+	char		 tag[12];
+	struct sim_crypto crypto;
+	unsigned	*conns;
+	unsigned	 nconns, conns_cap;
+};
+
+struct sim_result {
+	struct ov_id	 key;
+	bool		 done;
+	int		 error;
+	struct ov_id	 responsible;
+	unsigned	 hops;
+};
+
+struct sim {
+	struct sim_opts	 o;
+	uint64_t	 now;
+	uint64_t	 seq;
+	struct rng_xoshiro xs;
+	struct rng	 rng;
+	struct sim_ev	*heap;
+	size_t		 nheap, heap_cap;
+	struct sim_node	**nodes;
+	unsigned	 nnodes, nodes_cap;
+	struct sim_conn	*conns;
+	unsigned	 nconns, conns_cap;
+	struct sim_result *results;
+	unsigned	 nresults;
+	uint64_t	 dead_msgs;	/* messages of nodes no longer alive */
+};
+
+/* ---- the heap ---- */
+
+static bool
+ev_before(const struct sim_ev *a, const struct sim_ev *b)
+{
+	return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+}
+
+static void
+heap_push(struct sim *s, struct sim_ev *ev)
+{
+	size_t		i;
+	struct sim_ev	t;
+
+	if (s->nheap == s->heap_cap) {
+		s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 1024;
+		s->heap = xreallocarray(s->heap, s->heap_cap, sizeof *s->heap);
+	}
+	ev->seq = s->seq++;
+	i = s->nheap++;
+	s->heap[i] = *ev;
+	while (i > 0 && ev_before(&s->heap[i], &s->heap[(i - 1) / 2])) {
+		t = s->heap[i];
+		s->heap[i] = s->heap[(i - 1) / 2];
+		s->heap[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_pop(struct sim *s, struct sim_ev *out)
+{
+	size_t		i = 0, c;
+	struct sim_ev	t;
+
+	*out = s->heap[0];
+	s->heap[0] = s->heap[--s->nheap];
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= s->nheap)
+			break;
+		if (c + 1 < s->nheap && ev_before(&s->heap[c + 1], &s->heap[c]))
+			c++;
+		if (!ev_before(&s->heap[c], &s->heap[i]))
+			break;
+		t = s->heap[i];
+		s->heap[i] = s->heap[c];
+		s->heap[c] = t;
+		i = c;
+	}
+}
+
+/* ---- the stand-in signer: a keyed FNV-1a checksum ---- */
+
+static uint64_t
+fnv(const uint8_t *p, size_t n, uint64_t h)
+{
+	while (n-- > 0)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static size_t
+sim_sign(const uint8_t *data, size_t len, uint8_t *out, size_t max, void *arg)
+{
+	struct sim_crypto	*c = arg;
+	uint64_t		 h;
+
+	if (max < 8)
+		return 0;
+	h = fnv(c->id.b, OV_ID_LEN, fnv(data, len, 0xcbf29ce484222325ULL));
+	memcpy(out, &h, 8);
+	return 8;
+}
+
+static int
+sim_verify(const struct ov_sig *sig, const uint8_t *certs, size_t certs_len,
+    const uint8_t *data, size_t len, struct ov_id *signer, void *arg)
+{
+	uint64_t	h;
+
+	(void)arg;
+	/* the bucket's one "certificate" is the signer's Node-ID */
+	if (certs_len != 3 + OV_ID_LEN || sig->value_len != 8 ||
+	    sig->id_hash_len != OV_ID_LEN ||
+	    memcmp(sig->id_hash, certs + 3, OV_ID_LEN) != 0)
+		return 1;
+	memcpy(signer->b, certs + 3, OV_ID_LEN);
+	h = fnv(signer->b, OV_ID_LEN, fnv(data, len, 0xcbf29ce484222325ULL));
+	return memcmp(&h, sig->value, 8) == 0 ? 0 : 1;
+}
+
+/* ---- connections ---- */
+
+static unsigned
+sim_conn_new(struct sim *s, unsigned a, uint32_t la)
+{
+	struct sim_conn	*c;
+	struct sim_node	*n = s->nodes[a];
+
+	if (s->nconns == s->conns_cap) {
+		s->conns_cap = s->conns_cap ? s->conns_cap * 2 : 1024;
+		s->conns = xreallocarray(s->conns, s->conns_cap,
+		    sizeof *s->conns);
+	}
+	c = &s->conns[s->nconns];
+	memset(c, 0, sizeof *c);
+	c->node[0] = a;
+	c->link[0] = la;
+	c->open[0] = true;
+	if (n->nconns == n->conns_cap) {
+		n->conns_cap = n->conns_cap ? n->conns_cap * 2 : 8;
+		n->conns = xreallocarray(n->conns, n->conns_cap,
+		    sizeof *n->conns);
+	}
+	n->conns[n->nconns++] = s->nconns;
+	return s->nconns++;
+}
+
+static void
+sim_node_add_conn(struct sim *s, unsigned node, unsigned conn)
+{
+	struct sim_node	*n = s->nodes[node];
+
+	if (n->nconns == n->conns_cap) {
+		n->conns_cap = n->conns_cap ? n->conns_cap * 2 : 8;
+		n->conns = xreallocarray(n->conns, n->conns_cap,
+		    sizeof *n->conns);
+	}
+	n->conns[n->nconns++] = conn;
+}
+
+static void
+sim_node_drop_conn(struct sim *s, unsigned node, unsigned conn)
+{
+	struct sim_node	*n = s->nodes[node];
+	unsigned	 i;
+
+	for (i = 0; i < n->nconns; i++) {
+		if (n->conns[i] == conn) {
+			n->conns[i] = n->conns[--n->nconns];
+			return;
+		}
+	}
+}
+
+/* The connection of node whose link id is link, or -1. */
+static int
+sim_conn_of(struct sim *s, unsigned node, uint32_t link, int *side)
+{
+	struct sim_node	*n = s->nodes[node];
+	struct sim_conn	*c;
+	unsigned	 i;
+
+	for (i = 0; i < n->nconns; i++) {
+		c = &s->conns[n->conns[i]];
+		*side = c->node[0] == node && c->link[0] == link ? 0 :
+		    c->node[1] == node && c->link[1] == link ? 1 : -1;
+		if (*side >= 0 && c->open[*side])
+			return (int)n->conns[i];
+	}
+	return -1;
+}
+
+static uint64_t
+sim_delay(struct sim *s)
+{
+	uint64_t	d = s->o.latency_ms;
+
+	if (s->o.jitter_ms != 0)
+		d += rng_below(&s->rng, 2 * (uint64_t)s->o.jitter_ms + 1);
+	if (d > s->o.jitter_ms)
+		d -= s->o.jitter_ms;
+	if (s->o.loss > 0 &&
+	    rng_below(&s->rng, 1000000) < (uint64_t)(s->o.loss * 1000000))
+		d += s->o.resend_ms;
+	return d != 0 ? d : 1;
+}
+
+static bool
+sim_reachable(const struct sim *s, unsigned a, unsigned b)
+{
+	return s->nodes[a]->alive && s->nodes[b]->alive &&
+	    s->nodes[a]->group == s->nodes[b]->group;
+}
+
+static void
+sim_push(struct sim *s, enum sim_ev_type type, unsigned conn, int side,
+    uint64_t at, uint8_t *data, size_t len)
+{
+	struct sim_ev	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.conn = conn;
+	ev.side = side;
+	ev.at = at;
+	ev.data = data;
+	ev.len = len;
+	heap_push(s, &ev);
+}
+
+/* Tell side `side` that the connection is gone, after a delay. */
+static void
+sim_reset(struct sim *s, unsigned conn, int side, uint64_t delay)
+{
+	sim_push(s, SIM_RESET, conn, side, s->now + delay, NULL, 0);
+}
+
+/* ---- driving a node ---- */
+
+static void sim_drain(struct sim *, unsigned);
+
+static void
+sim_schedule(struct sim *s, unsigned i)
+{
+	struct sim_node	*n = s->nodes[i];
+	struct sim_ev	 ev;
+	uint64_t	 d;
+
+	if (!n->alive)
+		return;
+	d = ov_node_deadline(n->ov);
+	if (d == UINT64_MAX || d >= n->tick_at)
+		return;
+	n->tick_at = d < s->now ? s->now : d;
+	memset(&ev, 0, sizeof ev);
+	ev.type = SIM_TICK;
+	ev.node = i;
+	ev.at = n->tick_at;
+	heap_push(s, &ev);
+}
+
+static void
+sim_act_connect(struct sim *s, unsigned i, const struct ov_action *a)
+{
+	unsigned	 conn = sim_conn_new(s, i, a->link);
+	uint32_t	 idx;
+
+	/* 10.x.y.z encodes the node index */
+	idx = (uint32_t)a->addr.ip[1] << 16 | (uint32_t)a->addr.ip[2] << 8 |
+	    a->addr.ip[3];
+	s->conns[conn].node[1] = idx < s->nnodes ? idx : UINT32_MAX;
+	sim_push(s, SIM_CONNECT, conn, 1, s->now + sim_delay(s), NULL, 0);
+}
+
+static void
+sim_act_send(struct sim *s, unsigned i, struct ov_action *a)
+{
+	struct sim_conn	*c;
+	int		 side, conn = sim_conn_of(s, i, a->link, &side);
+	uint64_t	 at;
+
+	if (conn < 0) {
+		free(a->data);
+		return;
+	}
+	c = &s->conns[conn];
+	if (!sim_reachable(s, c->node[0], c->node[1])) {
+		free(a->data);		/* stalled: a partition */
+		return;
+	}
+	at = s->now + sim_delay(s);
+	if (at < c->arrive[!side])
+		at = c->arrive[!side];
+	c->arrive[!side] = at;
+	sim_push(s, SIM_DATA, (unsigned)conn, !side, at, a->data, a->len);
+}
+
+static void
+sim_act_close(struct sim *s, unsigned i, const struct ov_action *a)
+{
+	int		 side, conn = sim_conn_of(s, i, a->link, &side);
+	struct sim_conn	*c;
+
+	if (conn < 0)
+		return;
+	c = &s->conns[conn];
+	c->open[side] = false;
+	sim_node_drop_conn(s, i, (unsigned)conn);
+	if (c->node[!side] != UINT32_MAX && c->open[!side])
+		sim_reset(s, (unsigned)conn, !side, sim_delay(s));
+}
+
+static void
+sim_act_event(struct sim *s, unsigned i, const struct ov_action *a)
+{
+	struct sim_result	*r;
+
+	if (a->ev.type == OV_EV_ROUTE && a->ev.cookie < s->nresults) {
+		r = &s->results[a->ev.cookie];
+		r->done = true;
+		r->error = a->ev.error;
+		r->responsible = a->ev.responsible;
+		r->hops = a->ev.hops;
+	} else if (a->ev.type == OV_EV_LEFT && s->nodes[i]->leaving)
+		sim_kill(s, i);
+}
+
+static void
+sim_drain(struct sim *s, unsigned i)
+{
+	struct ov_action	a;
+
+	while (s->nodes[i]->ov != NULL && ov_node_next_action(s->nodes[i]->ov,
+	    &a)) {
+		switch (a.type) {
+		case OV_ACT_CONNECT:
+			sim_act_connect(s, i, &a);
+			break;
+		case OV_ACT_SEND:
+			sim_act_send(s, i, &a);
+			break;
+		case OV_ACT_CLOSE:
+			sim_act_close(s, i, &a);
+			break;
+		case OV_ACT_TRACE:
+			free(a.data);
+			break;
+		case OV_ACT_EVENT:
+			sim_act_event(s, i, &a);
+			break;
+		}
+	}
+	sim_schedule(s, i);
+}
+
+/* ---- events ---- */
+
+static void
+sim_ev_connect(struct sim *s, const struct sim_ev *ev)
+{
+	struct sim_conn	*c = &s->conns[ev->conn];
+	unsigned	 a = c->node[0], b = c->node[1];
+	struct addr	 from;
+
+	if (!c->open[0])
+		return;		/* the connector gave up meanwhile */
+	if (b == UINT32_MAX || !sim_reachable(s, a, b) ||
+	    s->nodes[b]->leaving) {
+		sim_reset(s, ev->conn, 0, sim_delay(s));
+		return;
+	}
+	from = s->nodes[a]->addr;
+	from.port = (uint16_t)(40000 + ev->conn % 20000);
+	c->link[1] = ov_node_link_accepted(s->nodes[b]->ov, s->now, &from);
+	if (c->link[1] == 0) {
+		sim_reset(s, ev->conn, 0, sim_delay(s));
+		sim_drain(s, b);
+		return;
+	}
+	c->open[1] = true;
+	sim_node_add_conn(s, b, ev->conn);
+	/* TLS: each side learns the other's Node-ID from its certificate */
+	ov_node_link_up(s->nodes[b]->ov, s->now, c->link[1],
+	    &s->nodes[a]->id);
+	sim_drain(s, b);
+	sim_push(s, SIM_UP, ev->conn, 0, s->now + sim_delay(s), NULL, 0);
+}
+
+static void
+sim_dispatch(struct sim *s, struct sim_ev *ev)
+{
+	struct sim_conn	*c = &s->conns[ev->conn];
+	unsigned	 to = c->node[ev->side];
+
+	switch (ev->type) {
+	case SIM_TICK:
+		if (!s->nodes[ev->node]->alive ||
+		    s->nodes[ev->node]->tick_at != ev->at)
+			return;
+		s->nodes[ev->node]->tick_at = UINT64_MAX;
+		ov_node_tick(s->nodes[ev->node]->ov, s->now);
+		sim_drain(s, ev->node);
+		return;
+	case SIM_CONNECT:
+		sim_ev_connect(s, ev);
+		return;
+	case SIM_UP:
+		if (!c->open[0] || !s->nodes[to]->alive)
+			return;
+		c->established = true;
+		ov_node_link_up(s->nodes[to]->ov, s->now, c->link[0],
+		    &s->nodes[c->node[1]]->id);
+		break;
+	case SIM_DATA:
+		if (!c->open[ev->side] || !s->nodes[to]->alive)
+			break;
+		ov_node_link_input(s->nodes[to]->ov, s->now,
+		    c->link[ev->side], ev->data, ev->len);
+		break;
+	case SIM_RESET:
+		if (!c->open[ev->side] || !s->nodes[to]->alive)
+			return;
+		c->open[ev->side] = false;
+		sim_node_drop_conn(s, to, ev->conn);
+		ov_node_link_down(s->nodes[to]->ov, s->now, c->link[ev->side]);
+		break;
+	}
+	sim_drain(s, to);
+}
+
+void
+sim_run(struct sim *s, uint64_t duration)
+{
+	uint64_t	end = s->now + duration;
+	struct sim_ev	ev;
+
+	while (s->nheap > 0 && s->heap[0].at <= end) {
+		heap_pop(s, &ev);
+		s->now = ev.at;
+		sim_dispatch(s, &ev);
+		free(ev.data);
+	}
+	s->now = end;
+}
+
+/* ---- setup ---- */
+
+void
+sim_opts_default(struct sim_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->seed = 1;
+	o->verbose_node = -1;
+	o->latency_ms = 10;
+	o->jitter_ms = 5;
+	o->resend_ms = 200;
+	o->node.overlay = "sim.p2psipd.test";
+	o->node.npred = 3;
+	o->node.nsucc = 3;
+	o->node.nfingers = 16;
+	o->node.initial_ttl = 100;
+	o->node.max_message_size = 5000;
+	o->node.reliability_ms = 3000;
+	o->node.update_interval_ms = 600000;
+	o->node.finger_interval_ms = 3600000;
+	o->node.probe_interval_ms = 60000;
+	o->node.partition_interval_ms = 600000;
+	o->node.link_timeout_ms = 30000;
+	o->node.max_links = 128;
+	o->node.max_pending = 512;
+}
+
+struct sim *
+sim_new(const struct sim_opts *o)
+{
+	struct sim	*s = xcalloc(1, sizeof *s);
+
+	s->o = *o;
+	rng_xoshiro_seed(&s->xs, o->seed);
+	s->rng.fill = rng_xoshiro_fill;
+	s->rng.arg = &s->xs;
+	return s;
+}
+
+void
+sim_free(struct sim *s)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->nnodes; i++) {
+		ov_node_free(s->nodes[i]->ov);
+		free(s->nodes[i]->conns);
+		free(s->nodes[i]);
+	}
+	for (i = 0; i < s->nheap; i++)
+		free(s->heap[i].data);
+	free(s->heap);
+	free(s->nodes);
+	free(s->conns);
+	free(s->results);
+	free(s);
+}
+
+static void
+sim_log(int level, const char *tag, const char *msg, void *arg)
+{
+	struct sim	*s = arg;
+
+	fprintf(stderr, "%8.3f %s %d %s\n", (double)s->now / 1000, tag, level,
+	    msg);
+}
+
+static void
+sim_crypto_init(struct sim_node *n)
+{
+	struct ov_crypto *c = &n->crypto.c;
+
+	n->crypto.id = n->id;
+	c->sign = sim_sign;
+	c->verify = sim_verify;
+	c->arg = &n->crypto;
+	c->hash_alg = 4;	/* sha256 */
+	c->sig_alg = 3;		/* ecdsa */
+	c->id_hash_alg = 4;
+	c->cert = n->crypto.id.b;
+	c->cert_len = OV_ID_LEN;
+	c->cert_hash = n->crypto.id.b;
+	c->cert_hash_len = OV_ID_LEN;
+}
+
+static struct sim_node *
+sim_node_new(struct sim *s, unsigned *idx)
+{
+	struct sim_node	*n;
+
+	if (s->nnodes == s->nodes_cap) {
+		s->nodes_cap = s->nodes_cap ? s->nodes_cap * 2 : 64;
+		s->nodes = xreallocarray(s->nodes, s->nodes_cap,
+		    sizeof *s->nodes);
+	}
+	*idx = s->nnodes++;
+	/* one allocation per node: the core keeps pointers into it */
+	n = s->nodes[*idx] = xcalloc(1, sizeof *n);
+	s->rng.fill(n->id.b, OV_ID_LEN, s->rng.arg);
+	rng_xoshiro_seed(&n->xs, rng_u64(&s->rng));
+	n->rng.fill = rng_xoshiro_fill;
+	n->rng.arg = &n->xs;
+	n->addr.family = 4;
+	n->addr.ip[0] = 10;
+	n->addr.ip[1] = (uint8_t)(*idx >> 16);
+	n->addr.ip[2] = (uint8_t)(*idx >> 8);
+	n->addr.ip[3] = (uint8_t)*idx;
+	n->addr.port = 6084;
+	n->alive = true;
+	n->tick_at = UINT64_MAX;
+	snprintf(n->tag, sizeof n->tag, "n%u", *idx);
+	n->lc.cb = s->o.verbose || s->o.verbose_node == (int)*idx ? sim_log :
+	    NULL;
+	n->lc.arg = s;
+	n->lc.tag = n->tag;
+	n->lc.level = LC_DEBUG;
+	sim_crypto_init(n);
+	return n;
+}
+
+unsigned
+sim_add_with(struct sim *s, const unsigned *boot, unsigned nboot)
+{
+	struct ov_node_cfg	 cfg = s->o.node;
+	struct addr		*addrs = xcalloc(nboot + 1, sizeof *addrs);
+	struct sim_node		*n;
+	unsigned		 idx, i;
+
+	n = sim_node_new(s, &idx);
+	for (i = 0; i < nboot; i++)
+		addrs[i] = s->nodes[boot[i]]->addr;
+	cfg.self = n->id;
+	cfg.self_addr = n->addr;
+	cfg.bootstrap = addrs;
+	cfg.nbootstrap = nboot;
+	if (ov_node_new(&n->ov, &cfg, &n->crypto.c, &n->rng, &n->lc) != 0)
+		abort();
+	free(addrs);
+	ov_node_start(n->ov, s->now);
+	sim_drain(s, idx);
+	return idx;
+}
+
+unsigned
+sim_add(struct sim *s, unsigned nboot)
+{
+	unsigned	*boot = xcalloc(nboot + 1, sizeof *boot);
+	unsigned	 i, k = 0, live = 0, tries;
+
+	for (i = 0; i < s->nnodes; i++)
+		live += s->nodes[i]->alive && !s->nodes[i]->leaving;
+	for (tries = 0; k < nboot && live > 0 && tries < 100 * nboot; tries++) {
+		i = (unsigned)rng_below(&s->rng, s->nnodes);
+		if (s->nodes[i]->alive && !s->nodes[i]->leaving)
+			boot[k++] = i;
+	}
+	i = sim_add_with(s, boot, k);
+	free(boot);
+	return i;
+}
+
+uint64_t
+sim_now(const struct sim *s)
+{
+	return s->now;
+}
+
+unsigned
+sim_count(const struct sim *s)
+{
+	return s->nnodes;
+}
+
+bool
+sim_alive(const struct sim *s, unsigned i)
+{
+	return i < s->nnodes && s->nodes[i]->alive && !s->nodes[i]->leaving;
+}
+
+struct ov_node *
+sim_node(struct sim *s, unsigned i)
+{
+	return s->nodes[i]->ov;
+}
+
+uint64_t
+sim_seed(const struct sim *s)
+{
+	return s->o.seed;
+}
+
+void
+sim_kill(struct sim *s, unsigned i)
+{
+	struct sim_node	*n = s->nodes[i];
+	struct sim_conn	*c;
+	unsigned	 k;
+	int		 side;
+
+	if (!n->alive)
+		return;
+	/* the kernel resets every connection of the dead process */
+	for (k = 0; k < n->nconns; k++) {
+		c = &s->conns[n->conns[k]];
+		side = c->node[0] == i ? 0 : 1;
+		c->open[side] = false;
+		if (c->node[!side] != UINT32_MAX && c->open[!side])
+			sim_reset(s, n->conns[k], !side, sim_delay(s));
+	}
+	n->nconns = 0;
+	n->alive = false;
+	s->dead_msgs += ov_node_stats(n->ov)->msgs_sent;
+	ov_node_free(n->ov);
+	n->ov = NULL;
+}
+
+void
+sim_leave(struct sim *s, unsigned i)
+{
+	if (!s->nodes[i]->alive || s->nodes[i]->leaving)
+		return;
+	s->nodes[i]->leaving = true;
+	ov_node_leave(s->nodes[i]->ov, s->now);
+	sim_drain(s, i);
+}
+
+void
+sim_partition(struct sim *s, unsigned i, unsigned g)
+{
+	s->nodes[i]->group = g;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return ov_id_cmp(a, b);
+}
+
+/* The live nodes' ids, sorted; *n set. */
+static struct ov_id *
+sim_ring(const struct sim *s, unsigned *n)
+{
+	struct ov_id	*ids = xcalloc(s->nnodes + 1, sizeof *ids);
+	unsigned	 i;
+
+	*n = 0;
+	for (i = 0; i < s->nnodes; i++)
+		if (s->nodes[i]->alive && !s->nodes[i]->leaving)
+			ids[(*n)++] = s->nodes[i]->id;
+	qsort(ids, *n, sizeof *ids, id_cmp);
+	return ids;
+}
+
+/* The index in ring of the first id >= k (the responsible one). */
+static unsigned
+sim_owner(const struct ov_id *ring, unsigned n, const struct ov_id *k)
+{
+	unsigned	lo = 0, hi = n;
+
+	while (lo < hi) {
+		unsigned	mid = (lo + hi) / 2;
+
+		if (ov_id_cmp(&ring[mid], k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == n ? 0 : lo;
+}
+
+bool
+sim_ring_ok(const struct sim *s, unsigned *wrong)
+{
+	const struct ov_chord	*c;
+	struct ov_id		*ring;
+	unsigned		 n, i, at;
+	enum ov_state		 st;
+
+	ring = sim_ring(s, &n);
+	*wrong = 0;
+	for (i = 0; i < s->nnodes; i++) {
+		if (!s->nodes[i]->alive || s->nodes[i]->leaving)
+			continue;
+		c = ov_node_chord(s->nodes[i]->ov);
+		st = ov_node_state(s->nodes[i]->ov);
+		at = sim_owner(ring, n, &s->nodes[i]->id);
+		if (n == 1) {
+			*wrong += st != OV_ST_ALONE;
+			continue;
+		}
+		if (st != OV_ST_JOINED || c->nsucc == 0 || c->npred == 0 ||
+		    !ov_id_eq(&c->succ[0], &ring[(at + 1) % n]) ||
+		    !ov_id_eq(&c->pred[0], &ring[(at + n - 1) % n]))
+			(*wrong)++;
+	}
+	free(ring);
+	return *wrong == 0;
+}
+
+void
+sim_lookups(struct sim *s, unsigned count, struct sim_lookup_stats *st)
+{
+	struct ov_id	*ring, k;
+	unsigned	 n, i, from, hops = 0, tries;
+
+	memset(st, 0, sizeof *st);
+	free(s->results);
+	s->results = xcalloc(count + 1, sizeof *s->results);
+	s->nresults = count;
+	for (i = 0; i < count; i++) {
+		for (tries = 0; tries < 1000; tries++) {
+			from = (unsigned)rng_below(&s->rng, s->nnodes);
+			if (sim_alive(s, from))
+				break;
+		}
+		s->rng.fill(k.b, OV_ID_LEN, s->rng.arg);
+		s->results[i].key = k;
+		if (ov_node_route(s->nodes[from]->ov, s->now, &k, i) != 0) {
+			s->results[i].done = true;
+			s->results[i].error = -1;
+		}
+		sim_drain(s, from);
+		sim_run(s, 2);		/* spread them a little */
+	}
+	sim_run(s, 20000);
+	ring = sim_ring(s, &n);
+	for (i = 0; i < count; i++) {
+		st->tried++;
+		if (!s->results[i].done || s->results[i].error != 0) {
+			st->failed++;
+			continue;
+		}
+		if (n == 0 || !ov_id_eq(&s->results[i].responsible,
+		    &ring[sim_owner(ring, n, &s->results[i].key)])) {
+			st->wrong++;
+			continue;
+		}
+		hops += s->results[i].hops;
+		if (s->results[i].hops > st->max_hops)
+			st->max_hops = s->results[i].hops;
+		st->ok++;
+	}
+	st->mean_hops = st->ok ? (double)hops / st->ok : 0;
+	free(ring);
+}
+
+uint64_t
+sim_messages(const struct sim *s)
+{
+	uint64_t	m = s->dead_msgs;
+	unsigned	i;
+
+	for (i = 0; i < s->nnodes; i++)
+		if (s->nodes[i]->ov != NULL)
+			m += ov_node_stats(s->nodes[i]->ov)->msgs_sent;
+	return m;
+}
+
+void
+sim_dump(const struct sim *s, FILE *f)
+{
+	const struct ov_chord	*c;
+	struct ov_id		*ring;
+	char			 a[OV_ID_HEXLEN], b[OV_ID_HEXLEN],
+				 d[OV_ID_HEXLEN], e[OV_ID_HEXLEN],
+				 g[OV_ID_HEXLEN];
+	static const char	 none[OV_ID_HEXLEN] = "-";
+	unsigned		 n, i, at;
+
+	ring = sim_ring(s, &n);
+	for (i = 0; i < s->nnodes; i++) {
+		if (!sim_alive(s, i))
+			continue;
+		c = ov_node_chord(s->nodes[i]->ov);
+		at = sim_owner(ring, n, &s->nodes[i]->id);
+		ov_id_hex(&s->nodes[i]->id, a);
+		ov_id_hex(&ring[(at + n - 1) % n], b);
+		ov_id_hex(&ring[(at + 1) % n], d);
+		if (c->npred)
+			ov_id_hex(&c->pred[0], e);
+		else
+			memcpy(e, none, sizeof e);
+		if (c->nsucc)
+			ov_id_hex(&c->succ[0], g);
+		else
+			memcpy(g, none, sizeof g);
+		fprintf(f, "n%-4u %.8s %-7s pred %.8s (true %.8s) succ %.8s "
+		    "(true %.8s)%s\n", i, a,
+		    ov_state_name(ov_node_state(s->nodes[i]->ov)), e, b, g, d,
+		    strncmp(e, b, 8) || strncmp(g, d, 8) ? "  <--" : "");
+	}
+	free(ring);
+}

@@ -1,0 +1,87 @@
+/*
+ * sim.h - a deterministic simulator for overlay nodes.
+ *
+ * Runs the real ov_node cores with virtual time and virtual TCP links:
+ * latency with jitter (in order per direction, as TCP), loss modelled as
+ * a retransmission delay, partitions that stall links and refuse
+ * connections, and nodes that crash (their peers see the connections
+ * reset) or leave.  Everything random comes from one seed, so a failing
+ * run replays exactly.  Signatures are a cheap keyed checksum instead of
+ * ECDSA so that thousands of nodes fit in one process; the codec, the
+ * signature plumbing and every protocol path are the daemon's.
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ov_id.h"
+#include "ov_node.h"
+
+struct sim;
+
+struct sim_opts {
+	uint64_t	seed;
+	uint32_t	latency_ms;	/* one way */
+	uint32_t	jitter_ms;
+	double		loss;		/* chance a segment needs a resend */
+	uint32_t	resend_ms;	/* the delay a lost segment costs */
+	bool		verbose;	/* node logs to stderr */
+	int		verbose_node;	/* only this node's logs, if >= 0 */
+	struct ov_node_cfg node;	/* template: intervals, list sizes */
+};
+
+/* Defaults: 10 ms +- 5 ms, no loss, RFC timers shortened for tests. */
+void	 sim_opts_default(struct sim_opts *);
+struct sim *sim_new(const struct sim_opts *);
+void	 sim_free(struct sim *);
+
+uint64_t sim_now(const struct sim *);
+/*
+ * Add a node at the current time.  nboot: how many random live nodes its
+ * bootstrap list names (0: it starts a new overlay).  Returns its index.
+ */
+unsigned sim_add(struct sim *, unsigned nboot);
+/* Add a node whose bootstrap list is the given nodes' addresses. */
+unsigned sim_add_with(struct sim *, const unsigned *boot, unsigned nboot);
+unsigned sim_count(const struct sim *);
+bool	 sim_alive(const struct sim *, unsigned);
+struct ov_node *sim_node(struct sim *, unsigned);
+
+void	 sim_run(struct sim *, uint64_t duration_ms);
+/* Crash: links reset, no Leave. */
+void	 sim_kill(struct sim *, unsigned);
+/* Graceful Leave; the node is removed once it has left. */
+void	 sim_leave(struct sim *, unsigned);
+/* Put node i in partition group g (all start in 0). */
+void	 sim_partition(struct sim *, unsigned i, unsigned g);
+
+/*
+ * Every live node is joined (or the only one alone), and its first
+ * successor and predecessor are the true ones.  *wrong gets how many
+ * nodes are not.
+ */
+bool	 sim_ring_ok(const struct sim *, unsigned *wrong);
+
+struct sim_lookup_stats {
+	unsigned	tried;
+	unsigned	ok;		/* answered by the true owner */
+	unsigned	failed;
+	unsigned	wrong;		/* answered by another node */
+	double		mean_hops;
+	unsigned	max_hops;
+};
+
+/* n lookups of random Resource-IDs from random live nodes. */
+void	 sim_lookups(struct sim *, unsigned n, struct sim_lookup_stats *);
+
+/* Print each live node's view against the true ring (debugging). */
+void	 sim_dump(const struct sim *, FILE *);
+
+/* RELOAD messages sent by all live nodes so far. */
+uint64_t sim_messages(const struct sim *);
+uint64_t sim_seed(const struct sim *);
+
+#endif
