@@ -236,9 +236,9 @@ ov_chord_finger_needed(const struct ov_chord *c)
 	far = &c->succ[c->nsucc - 1];
 	for (i = 1; i <= c->nfinger_slots; i++) {
 		ov_chord_finger_target(c, i, &t);
-		/* slot start at or before the farthest successor: stop */
+		/* from here on a slot starts among our successors */
 		if (!ov_id_in_oo(far, &t, &c->self))
-			return i;
+			return i - 1;
 	}
 	return c->nfinger_slots;
 }

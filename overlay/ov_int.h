@@ -112,6 +112,8 @@ struct ov_node {
 	int			 boot_next;	/* next bootstrap entry */
 	uint32_t		 boot_link;	/* link to the bootstrap peer */
 	uint64_t		 boot_retry_ms;	/* next probe round */
+	bool			 boot_reached;	/* a bootstrap peer answered
+						   this round */
 	uint32_t		 boot_backoff_ms;
 	bool			 have_ap;
 	struct ov_id		 ap;		/* admitting peer */
@@ -122,6 +124,7 @@ struct ov_node {
 	struct ov_id		 early_from;
 	bool			 join_sent;
 	uint64_t		 join_deadline_ms;
+	uint64_t		 join_attach_ms;	/* stop waiting for neighbors */
 
 	/* maintenance timers */
 	uint64_t		 update_due_ms;	/* reactive Updates, coalesced */
@@ -164,9 +167,12 @@ void	 ov_link_gone(struct ov_node *, uint64_t now, struct ov_link *);
 /* ov_route.c */
 void	 ov_route_input(struct ov_node *, uint64_t now, struct ov_link *,
 	    const uint8_t *msg, size_t len);
-/* The best usable next hop toward dest among table and connections. */
+/*
+ * The best usable next hop toward dest among table and connections;
+ * avoid (may be NULL) is not chosen unless it is the only one.
+ */
 bool	 ov_route_next_hop(struct ov_node *, const struct ov_id *dest,
-	    struct ov_id *hop);
+	    const struct ov_id *avoid, struct ov_id *hop);
 /* The link a message whose first destination is dest0 should leave on. */
 struct ov_link *ov_route_first_hop(struct ov_node *, const struct ov_id *,
 	    bool to_node);
@@ -177,6 +183,8 @@ void	 ov_route_answer(struct ov_node *, uint64_t now, struct ov_link *,
 void	 ov_route_error(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_fwd *req, uint16_t error, const char *info);
 bool	 ov_responsible(const struct ov_node *, const struct ov_id *);
+/* Joined, alone or leaving: a member of an overlay that routes. */
+bool	 ov_is_peer(const struct ov_node *);
 
 /* ov_txn.c */
 /*

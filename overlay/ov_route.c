@@ -33,12 +33,16 @@ enum ov_verdict {
 };
 
 bool
+ov_is_peer(const struct ov_node *n)
+{
+	return n->state == OV_ST_JOINED || n->state == OV_ST_ALONE ||
+	    n->state == OV_ST_LEAVING;
+}
+
+bool
 ov_responsible(const struct ov_node *n, const struct ov_id *id)
 {
-	if (n->state != OV_ST_JOINED && n->state != OV_ST_ALONE &&
-	    n->state != OV_ST_LEAVING)
-		return false;
-	return ov_chord_responsible(&n->chord, id);
+	return ov_is_peer(n) && ov_chord_responsible(&n->chord, id);
 }
 
 /*
@@ -46,19 +50,39 @@ ov_responsible(const struct ov_node *n, const struct ov_id *id)
  * peer that sent us an Update may be routed through (§6.5.1), and more
  * candidates mean shorter routes.
  */
+struct ov_hop_filter {
+	struct ov_node		*n;
+	const struct ov_id	*avoid;
+};
+
+static bool
+ov_hop_usable(const struct ov_id *id, void *arg)
+{
+	struct ov_hop_filter	*f = arg;
+
+	return ov_link_usable(id, f->n) &&
+	    (f->avoid == NULL || !ov_id_eq(id, f->avoid));
+}
+
 bool
 ov_route_next_hop(struct ov_node *n, const struct ov_id *dest,
-    struct ov_id *hop)
+    const struct ov_id *avoid, struct ov_id *hop)
 {
-	struct ov_id	*peers = xcalloc(n->nlinks + 1, sizeof *peers);
-	unsigned	 i, np = 0;
-	bool		 ok;
+	struct ov_hop_filter	 f = { n, avoid };
+	struct ov_id		*peers = xcalloc(n->nlinks + 1, sizeof *peers);
+	unsigned		 i, np = 0;
+	bool			 ok;
 
 	for (i = 0; i < n->nlinks; i++)
 		if (n->links[i]->up && n->links[i]->ready)
 			peers[np++] = n->links[i]->peer;
-	ok = ov_chord_next_hop(&n->chord, dest, peers, np, ov_link_usable, n,
+	/* Handing a request straight back makes a two-node loop when views
+	 * disagree (during churn); take the next best hop instead. */
+	ok = ov_chord_next_hop(&n->chord, dest, peers, np, ov_hop_usable, &f,
 	    hop);
+	if (!ok && avoid != NULL)
+		ok = ov_chord_next_hop(&n->chord, dest, peers, np,
+		    ov_link_usable, n, hop);
 	free(peers);
 	return ok;
 }
@@ -71,7 +95,7 @@ ov_route_first_hop(struct ov_node *n, const struct ov_id *dest, bool to_node)
 
 	if (to_node && (l = ov_link_to(n, dest)) != NULL)
 		return l;
-	if (!ov_route_next_hop(n, dest, &hop))
+	if (!ov_route_next_hop(n, dest, NULL, &hop))
 		return NULL;
 	return ov_link_to(n, &hop);
 }
@@ -103,15 +127,23 @@ ov_dest_pop(struct ov_fwd *f)
 
 /* §6.1: what to do with a message, from its first destination. */
 static enum ov_verdict
-ov_route_decide(struct ov_node *n, struct ov_fwd *f, struct ov_link **next,
-    uint16_t *err)
+ov_route_decide(struct ov_node *n, struct ov_link *from, struct ov_fwd *f,
+    struct ov_link **next, uint16_t *err)
 {
-	struct ov_id	id;
+	struct ov_id	id, hop;
 
 	for (;;) {
 		if (f->dest[0].type == OV_DEST_OPAQUE ||
 		    !ov_dest_id(&f->dest[0], &id))
 			return OV_DROP;		/* never ours: §6.1.3 */
+		/* Not yet (or no longer) a peer: deliver, never forward,
+		 * except along a source route to a direct neighbor. */
+		if (!ov_is_peer(n) && !ov_id_eq(&id, &n->cfg.self) &&
+		    !(f->dest[0].type == OV_DEST_NODE &&
+		    (ov_id_is_wildcard(&id) || ov_link_to(n, &id) != NULL))) {
+			*err = OV_E_NOT_FOUND;
+			return OV_FAIL;
+		}
 		if (f->dest[0].type == OV_DEST_NODE) {
 			if (ov_id_eq(&id, &n->cfg.self) && f->ndest > 1) {
 				ov_dest_pop(f);
@@ -130,7 +162,8 @@ ov_route_decide(struct ov_node *n, struct ov_fwd *f, struct ov_link **next,
 			if (ov_responsible(n, &id))
 				return OV_DELIVER;
 		}
-		if ((*next = ov_route_first_hop(n, &id, false)) != NULL)
+		if (ov_route_next_hop(n, &id, &from->peer, &hop) &&
+		    (*next = ov_link_to(n, &hop)) != NULL)
 			return OV_FORWARD;
 		*err = OV_E_NOT_FOUND;
 		return OV_FAIL;
@@ -271,7 +304,7 @@ ov_route_input(struct ov_node *n, uint64_t now, struct ov_link *l,
 	request = ov_code_is_request(code);
 	if (!ov_route_check(n, now, l, f, request))
 		goto out;
-	switch (ov_route_decide(n, f, &next, &err)) {
+	switch (ov_route_decide(n, l, f, &next, &err)) {
 	case OV_DELIVER:
 		ov_route_deliver(n, now, l, msg, len);
 		break;

@@ -243,6 +243,12 @@ ov_topo_attach_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 		    "bad AttachReq");
 		return;
 	}
+	if (!ov_is_peer(n)) {
+		/* Our Update would make the requester route through us. */
+		ov_route_error(n, now, l, &m->fwd, OV_E_NOT_FOUND,
+		    "not a peer of the overlay yet");
+		return;
+	}
 	if ((nl = ov_link_to(n, s)) == NULL) {
 		if (a.ncand == 0) {
 			ov_route_error(n, now, l, &m->fwd,
@@ -342,6 +348,35 @@ ov_topo_candidate(struct ov_node *n, uint64_t now, const struct ov_id *id,
 		ov_attach_neighbor(n, now, id, via);
 }
 
+/*
+ * Do we know nodes (ourselves included) that belong in the neighbor lists
+ * the sender s just sent us?  Then it has a wrong view, and since our own
+ * table may not change (so no reactive Update would go out), we tell it.
+ * This is Chord's stabilisation step, done with Updates (§10.7.3,
+ * §10.7.4.1): it costs nothing once every view is right.
+ */
+static bool
+ov_topo_can_help(struct ov_node *n, const struct ov_update *u,
+    const struct ov_id *s)
+{
+	struct ov_chord	*view = xmalloc(sizeof *view);
+	unsigned	 i;
+	bool		 help;
+
+	ov_chord_init(view, s, n->chord.want_pred, n->chord.want_succ, 0);
+	for (i = 0; i < u->npred; i++)
+		ov_chord_add_neighbor(view, &u->pred[i]);
+	for (i = 0; i < u->nsucc; i++)
+		ov_chord_add_neighbor(view, &u->succ[i]);
+	help = ov_chord_wants_neighbor(view, &n->cfg.self);
+	for (i = 0; !help && i < n->chord.npred; i++)
+		help = ov_chord_wants_neighbor(view, &n->chord.pred[i]);
+	for (i = 0; !help && i < n->chord.nsucc; i++)
+		help = ov_chord_wants_neighbor(view, &n->chord.succ[i]);
+	free(view);
+	return help;
+}
+
 static void
 ov_topo_from_update(struct ov_node *n, uint64_t now, const struct ov_update *u,
     const struct ov_id *s)
@@ -353,6 +388,9 @@ ov_topo_from_update(struct ov_node *n, uint64_t now, const struct ov_update *u,
 		ov_topo_candidate(n, now, &u->pred[i], s);
 	for (i = 0; i < u->nsucc; i++)
 		ov_topo_candidate(n, now, &u->succ[i], s);
+	if (u->type != OV_UPD_PEER_READY && ov_topo_can_help(n, u, s) &&
+	    !ov_txn_pending_to(n, OV_TX_UPDATE, s))
+		ov_topo_send_update(n, now, s, OV_UPD_NEIGHBORS);
 }
 
 /* Joining: AP's table names our future neighbors (§10.5 steps 3-4). */
@@ -362,6 +400,7 @@ ov_join_candidates(struct ov_node *n, uint64_t now, const struct ov_update *u)
 	struct ov_chord	*tmp = xmalloc(sizeof *tmp);
 	unsigned	 i;
 
+	n->join_attach_ms = now + 2 * (uint64_t)n->cfg.reliability_ms;
 	ov_chord_init(tmp, &n->cfg.self, n->chord.want_pred,
 	    n->chord.want_succ, 0);
 	ov_chord_add_neighbor(tmp, &n->ap);
@@ -412,6 +451,12 @@ out:
 
 /* ---- Join (§6.4.2.1, §10.5) ---- */
 
+/*
+ * Join once the neighbors AP named are attached, or once waiting for them
+ * has taken long enough: AP alone is enough to join, and stabilisation
+ * brings the rest (§10.7.3).  A neighbor that never answers must not make
+ * the whole join fail.
+ */
 static void
 ov_join_progress(struct ov_node *n, uint64_t now)
 {
@@ -419,8 +464,11 @@ ov_join_progress(struct ov_node *n, uint64_t now)
 	struct wbuf	 w;
 	struct ov_txn	*t;
 
-	if (n->join_sent || !n->ap_updated || ov_attaches_pending(n) > 0 ||
-	    n->nexpects > 0 || (l = ov_link_to(n, &n->ap)) == NULL)
+	if (n->join_sent || !n->ap_updated ||
+	    (l = ov_link_to(n, &n->ap)) == NULL)
+		return;
+	if ((ov_attaches_pending(n) > 0 || n->nexpects > 0) &&
+	    now < n->join_attach_ms)
 		return;
 	wbuf_init(&w, 64);
 	ov_join_req_encode(&w, &n->cfg.self);
@@ -433,14 +481,20 @@ ov_join_progress(struct ov_node *n, uint64_t now)
 	}
 }
 
-/* Every connected peer that is ready goes back into the tables. */
+/*
+ * Connected peers go back into the tables.  ready_only: only peers that
+ * sent us an Update are known to be peers (§6.5.1: a node that merely
+ * attached may not be routed through); at the end of our own join the
+ * neighbors AP named are peers too, though they have not spoken yet.
+ */
 static void
-ov_topo_refill(struct ov_node *n)
+ov_topo_refill(struct ov_node *n, bool ready_only)
 {
 	unsigned	i;
 
 	for (i = 0; i < n->nlinks; i++)
-		if (n->links[i]->up && !n->links[i]->closing)
+		if (n->links[i]->up && !n->links[i]->closing &&
+		    (n->links[i]->ready || !ready_only))
 			ov_chord_add_neighbor(&n->chord, &n->links[i]->peer);
 }
 
@@ -486,24 +540,32 @@ ov_join_done(struct ov_node *n, uint64_t now)
 	ov_log(n, "overlay: joined through %s", ov_id_hex(&n->ap, hex));
 	ov_set_state(n, OV_ST_JOINED);
 	n->join_deadline_ms = 0;
-	ov_topo_refill(n);
+	ov_topo_refill(n, false);
 	ov_topo_send_updates(n, now);	/* §10.5 step 9 */
 	ov_topo_fingers(n, now, true);
 	ov_topo_schedule(n, now);
 }
 
+/*
+ * Start the join over from the next bootstrap entry.  Every link goes:
+ * if AP took our Join but we never saw its answer, closing our link to it
+ * makes it forget us, so that no peer routes through a node that is not
+ * in the ring.
+ */
 static void
 ov_join_restart(struct ov_node *n, uint64_t now, const char *why)
 {
-	struct ov_link	*l;
+	unsigned	i;
 
 	ov_log(n, "overlay: join failed: %s", why);
 	n->have_ap = n->ap_updated = n->join_sent = false;
 	free(n->early_upd);
 	n->early_upd = NULL;
 	n->join_deadline_ms = 0;
-	if (n->boot_link != 0 && (l = ov_link_get(n, n->boot_link)) != NULL)
-		ov_link_close(n, now, l, "join failed");
+	for (i = 0; i < n->nlinks; i++)
+		ov_link_close(n, now, n->links[i], "join failed");
+	ov_txns_free(n);
+	n->nexpects = 0;
 	n->boot_link = 0;
 	ov_boot_next(n, now);
 }
@@ -721,7 +783,7 @@ ov_topo_route_query_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	}
 	if (ov_responsible(n, &dest))
 		next = n->cfg.self;
-	else if (!ov_route_next_hop(n, &dest, &next)) {
+	else if (!ov_route_next_hop(n, &dest, NULL, &next)) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_NOT_FOUND, "no route");
 		return;
 	}
@@ -773,16 +835,18 @@ ov_topo_attach_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
     const struct ov_msg *m, const struct ov_id *r, int error)
 {
 	uint16_t	 code = 0;
-	const uint8_t	*info;
-	size_t		 ilen;
+	const uint8_t	*info = NULL;
+	size_t		 ilen = 0;
 
 	if (m != NULL && m->code == OV_ERROR)
 		ov_error_decode(m->body, m->body_len, &code, &info, &ilen);
 	if (m != NULL && code == OV_E_IN_PROGRESS && t->to_node)
 		r = &t->peer;	/* it is connecting to us: wait for it */
 	else if (m == NULL || m->code == OV_ERROR) {
-		ov_debug(n, "overlay: attach failed: %s", m == NULL ?
-		    strerror(error) : ov_error_name(code));
+		ov_debug(n, "overlay: attach failed: %s%s%.*s", m == NULL ?
+		    strerror(error) : ov_error_name(code), ilen ? ": " : "",
+		    (int)(ilen > 200 ? 200 : ilen), info != NULL ?
+		    (const char *)info : "");
 		if (t->kind == OV_TX_BOOT_ATTACH)
 			ov_join_restart(n, now, "no answer to Attach");
 		else if (n->state == OV_ST_JOINING)
@@ -818,9 +882,10 @@ ov_topo_partition_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	if (m == NULL || m->code == OV_ERROR || l == NULL ||
 	    ov_id_eq(r, &n->cfg.self) || ov_chord_has(&n->chord, r))
 		return;
-	/* §10.7.4.4: another ring answered for our id: merge with it. */
-	ov_log(n, "overlay: partition: %s answers for us through a "
-	    "bootstrap peer: attaching", ov_id_hex(r, hex));
+	/* §10.7.4.4: another node answered for our id: attach to it. */
+	ov_log(n, "overlay: %s answers for our id through %s: attaching",
+	    ov_id_hex(r, hex), l->bootstrap ? "a bootstrap peer" :
+	    "a distant peer");
 	ov_attach_start(n, now, OV_TX_ATTACH, r, true, &l->peer, 0, 0);
 }
 
@@ -930,17 +995,29 @@ ov_boot_connect(struct ov_node *n, uint64_t now, int idx)
 	    .link = l->id, .addr = n->boot[idx] });
 }
 
-/* No entry of this round answered. */
+/*
+ * The round is over without a join.  If some entry answered, the overlay
+ * exists and we keep joining it (after a pause); only when none answered
+ * do we start the overlay alone (§6.4.2.1) and keep probing.
+ */
 static void
 ov_boot_round_failed(struct ov_node *n, uint64_t now)
 {
+	bool	reached = n->boot_reached;
+
 	n->boot_link = 0;
+	n->boot_reached = false;
 	if (n->boot_backoff_ms == 0)
 		n->boot_backoff_ms = 1000;
-	n->boot_retry_ms = now + n->boot_backoff_ms;
+	n->boot_retry_ms = now + n->boot_backoff_ms / 2 +
+	    rng_below(n->rng, n->boot_backoff_ms);
 	n->boot_backoff_ms *= 2;
 	if (n->boot_backoff_ms > n->cfg.probe_interval_ms)
 		n->boot_backoff_ms = n->cfg.probe_interval_ms;
+	if (reached && n->state == OV_ST_JOINING) {
+		ov_log(n, "overlay: could not join yet: trying again");
+		return;
+	}
 	if (n->state == OV_ST_JOINING) {
 		ov_log(n, "overlay: no bootstrap peer answered: starting the "
 		    "overlay alone, probing again");
@@ -995,6 +1072,7 @@ ov_boot_up(struct ov_node *n, uint64_t now, struct ov_link *l)
 	}
 	if (n->state == OV_ST_ALONE)
 		ov_set_state(n, OV_ST_JOINING);
+	n->boot_reached = true;
 	/* §11.4: Attach to Resource-ID self+1 over this connection. */
 	ov_id_add_u64(&next, &n->cfg.self, 1);
 	t = ov_attach_start(n, now, OV_TX_BOOT_ATTACH, &next, false, NULL,
@@ -1091,7 +1169,7 @@ ov_topo_link_lost(struct ov_node *n, uint64_t now, uint32_t id,
 	if (!ov_chord_remove(&n->chord, peer))
 		return;
 	/* §10.7.1: replace it with the best of the other connections. */
-	ov_topo_refill(n);
+	ov_topo_refill(n, true);
 	ov_topo_changed(n, now);
 	if (n->state == OV_ST_JOINED && n->chord.npred == 0 &&
 	    n->chord.nsucc == 0) {
@@ -1107,6 +1185,11 @@ ov_topo_link_lost(struct ov_node *n, uint64_t now, uint32_t id,
 void
 ov_topo_changed(struct ov_node *n, uint64_t now)
 {
+	char	p[OV_ID_HEXLEN], q[OV_ID_HEXLEN];
+
+	ov_debug(n, "overlay: neighbors now pred %.8s.. succ %.8s..",
+	    n->chord.npred ? ov_id_hex(&n->chord.pred[0], p) : "-",
+	    n->chord.nsucc ? ov_id_hex(&n->chord.succ[0], q) : "-");
 	if (n->update_due_ms == 0)
 		n->update_due_ms = now + OV_UPDATE_COALESCE_MS;
 	ov_event(n, &(struct ov_event){ .type = OV_EV_NEIGHBORS });
@@ -1146,6 +1229,39 @@ ov_topo_periodic(struct ov_node *n, uint64_t now)
 	for (i = 0; i < nf; i++)
 		if (!ov_chord_is_neighbor(&n->chord, &f[i]))
 			ov_topo_send_update(n, now, &f[i], OV_UPD_PEER_READY);
+}
+
+/*
+ * Are we where the overlay thinks we are?  A Ping for our own id, sent
+ * through a distant peer, comes back to us in a consistent ring; if
+ * another node answers, our neighbors are wrong (we were admitted while
+ * the ring was changing) and we attach to the answerer, as for a
+ * partition (§10.7.4.4).
+ */
+static void
+ov_topo_self_check(struct ov_node *n, uint64_t now)
+{
+	struct ov_link	*l, *pick = NULL;
+	struct ov_txn	*t;
+	struct wbuf	 w;
+	unsigned	 i, seen = 0;
+
+	for (i = 0; i < n->nlinks; i++) {
+		l = n->links[i];
+		if (!l->up || !l->ready || l->closing || l->suspect ||
+		    ov_chord_is_neighbor(&n->chord, &l->peer))
+			continue;
+		if (rng_below(n->rng, ++seen) == 0)
+			pick = l;
+	}
+	if (pick == NULL)
+		return;
+	wbuf_init(&w, 16);
+	ov_ping_req_encode(&w, 0);
+	t = ov_txn_start(n, now, OV_TX_PARTITION, OV_PING_REQ, w.p, w.len,
+	    &n->cfg.self, false, NULL, pick->id);
+	wbuf_clear(&w);
+	(void)t;
 }
 
 static void
@@ -1200,7 +1316,11 @@ ov_topo_tick(struct ov_node *n, uint64_t now)
 	if (n->state == OV_ST_JOINING && n->join_deadline_ms != 0 &&
 	    now >= n->join_deadline_ms)
 		ov_join_restart(n, now, "too slow");
-	if (n->state == OV_ST_ALONE && !n->no_rejoin && n->boot_link == 0 &&
+	else if (n->state == OV_ST_JOINING && n->ap_updated && !n->join_sent &&
+	    now >= n->join_attach_ms)
+		ov_join_progress(n, now);
+	if ((n->state == OV_ST_ALONE || (n->state == OV_ST_JOINING &&
+	    !n->have_ap)) && !n->no_rejoin && n->boot_link == 0 &&
 	    ov_boot_usable(n) > 0 && now >= n->boot_retry_ms) {
 		n->boot_next = 0;
 		ov_boot_next(n, now);
@@ -1220,6 +1340,7 @@ ov_topo_tick(struct ov_node *n, uint64_t now)
 		 * in two per round as §10.7.4.2 suggests */
 		ov_topo_fingers(n, now, n->finger_backoff_ms <
 		    n->cfg.finger_interval_ms);
+		ov_topo_self_check(n, now);
 		ov_finger_schedule(n, now);
 	}
 	if (now >= n->partition_ms) {
@@ -1251,6 +1372,10 @@ ov_topo_deadline(const struct ov_node *n)
 		break;
 	case OV_ST_JOINING:
 		ov_min(&d, n->join_deadline_ms);
+		if (n->ap_updated && !n->join_sent)
+			ov_min(&d, n->join_attach_ms);
+		if (n->boot_link == 0 && !n->have_ap)
+			ov_min(&d, n->boot_retry_ms ? n->boot_retry_ms : 1);
 		break;
 	case OV_ST_ALONE:
 		if (!n->no_rejoin && n->boot_link == 0 &&

@@ -1,0 +1,213 @@
+/*
+ * check_sim.c - the overlay at a few hundred nodes in the simulator:
+ * convergence, lookups and their hop count, repair after 20% of the nodes
+ * fail at once, graceful leaves, lossy links, and two rings started apart
+ * merging once they can reach each other.  Every failure names its seed.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <check.h>
+
+#include "sim.h"
+
+#define SEED	((uint64_t)(20261121 + _i))
+
+/* Nodes join every join_ms through two random live nodes. */
+static struct sim *
+build(struct sim_opts *o, unsigned n, unsigned join_ms)
+{
+	struct sim	*s = sim_new(o);
+	unsigned	 i;
+
+	sim_add(s, 0);
+	for (i = 1; i < n; i++) {
+		sim_add(s, 2);
+		sim_run(s, join_ms);
+	}
+	return s;
+}
+
+/* Seconds until the ring is right, or -1 after limit_s. */
+static int
+settle(struct sim *s, unsigned limit_s)
+{
+	unsigned	t, wrong;
+
+	for (t = 0; t <= limit_s; t++) {
+		if (sim_ring_ok(s, &wrong))
+			return (int)t;
+		sim_run(s, 1000);
+	}
+	return -1;
+}
+
+static void
+lookups_ok(struct sim *s, unsigned alive, uint64_t seed)
+{
+	struct sim_lookup_stats	st;
+
+	sim_lookups(s, 500, &st);
+	ck_assert_msg(st.ok == st.tried, "seed %llu: %u/%u lookups right, %u "
+	    "wrong, %u failed", (unsigned long long)seed, st.ok, st.tried,
+	    st.wrong, st.failed);
+	ck_assert_msg(st.mean_hops <= 0.5 * log2((double)alive) + 1,
+	    "seed %llu: mean hops %.2f above 1/2 log2 N + 1 (N = %u)",
+	    (unsigned long long)seed, st.mean_hops, alive);
+}
+
+START_TEST(converges_and_routes)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	int		 t;
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	s = build(&o, 300, 100);
+	t = settle(s, 60);
+	ck_assert_msg(t >= 0, "seed %llu: ring not right 60 s after the "
+	    "last join", (unsigned long long)o.seed);
+	lookups_ok(s, 300, o.seed);
+	sim_free(s);
+}
+END_TEST
+
+START_TEST(repairs_after_20_percent_fail)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	unsigned	 killed = 0, i;
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	s = build(&o, 300, 100);
+	ck_assert_msg(settle(s, 60) >= 0, "seed %llu: no ring",
+	    (unsigned long long)o.seed);
+	sim_run(s, 30000);
+	/* every fifth node crashes at the same instant */
+	for (i = 0; i < 300; i += 5, killed++)
+		sim_kill(s, i);
+	ck_assert_msg(settle(s, 60) >= 0, "seed %llu: ring not repaired "
+	    "60 s after %u nodes failed", (unsigned long long)o.seed, killed);
+	lookups_ok(s, 300 - killed, o.seed);
+	sim_free(s);
+}
+END_TEST
+
+START_TEST(graceful_leaves)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	unsigned	 i;
+	int		 t;
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	s = build(&o, 200, 100);
+	ck_assert(settle(s, 60) >= 0);
+	for (i = 10; i < 40; i++)
+		sim_leave(s, i);
+	/* Leave tells the neighbors: no timeouts to wait for */
+	t = settle(s, 10);
+	ck_assert_msg(t >= 0, "seed %llu: ring not right 10 s after 30 "
+	    "leaves", (unsigned long long)o.seed);
+	lookups_ok(s, 170, o.seed);
+	sim_free(s);
+}
+END_TEST
+
+START_TEST(lossy_links)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	o.latency_ms = 50;
+	o.jitter_ms = 30;
+	o.loss = 0.05;
+	s = build(&o, 150, 200);
+	ck_assert_msg(settle(s, 120) >= 0, "seed %llu: no ring over lossy "
+	    "links", (unsigned long long)o.seed);
+	lookups_ok(s, 150, o.seed);
+	sim_free(s);
+}
+END_TEST
+
+/*
+ * Every node lists both first nodes as its bootstrap, as one config would.
+ * Cut apart, each half finds only its own entry (node 0 skips itself, node
+ * 1 finds 0 unreachable) and forms its own ring; once the cut heals, the
+ * periodic partition check (§10.7.4.4) merges the rings.
+ */
+START_TEST(rings_merge)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	unsigned	 boot[2] = { 0, 1 }, i, wrong;
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	o.node.partition_interval_ms = 20000;
+	s = sim_new(&o);
+	for (i = 0; i < 60; i++) {
+		/* group set before the first packet leaves (after latency) */
+		sim_partition(s, sim_add_with(s, boot, 2), i % 2);
+		sim_run(s, 200);
+	}
+	ck_assert_int_eq(settle(s, 30), -1);	/* two rings, not one */
+	ck_assert(!sim_ring_ok(s, &wrong));
+	for (i = 0; i < 60; i++)
+		sim_partition(s, i, 0);
+	ck_assert_msg(settle(s, 300) >= 0, "seed %llu: rings not merged 300 s "
+	    "after meeting", (unsigned long long)o.seed);
+	lookups_ok(s, 60, o.seed);
+	sim_free(s);
+}
+END_TEST
+
+START_TEST(alone_first_node)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	unsigned	 wrong;
+
+	sim_opts_default(&o);
+	s = sim_new(&o);
+	sim_add(s, 0);
+	sim_run(s, 1000);
+	ck_assert(sim_ring_ok(s, &wrong));
+	ck_assert_int_eq(ov_node_state(sim_node(s, 0)), OV_ST_ALONE);
+	sim_free(s);
+}
+END_TEST
+
+static Suite *
+sim_suite(void)
+{
+	Suite	*s = suite_create("sim");
+	TCase	*tc = tcase_create("overlay");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, alone_first_node);
+	tcase_add_loop_test(tc, converges_and_routes, 0, 2);
+	tcase_add_loop_test(tc, repairs_after_20_percent_fail, 0, 2);
+	tcase_add_loop_test(tc, graceful_leaves, 0, 2);
+	tcase_add_test(tc, lossy_links);
+	tcase_add_loop_test(tc, rings_merge, 0, 2);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(sim_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
