@@ -177,6 +177,14 @@ $(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/ctl_proto.c \
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
+OV_FUZZ_SRCS	= overlay/ov_body.c overlay/ov_fh.c overlay/ov_id.c \
+		  overlay/ov_msg.c common/addr.c common/wire.c common/xmalloc.c
+
+$(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
 # Protocol cores must stay sans-I/O (STYLE.md §3).
 CORE_DIRS	= $(wildcard overlay sip nat media)
 check-deps:

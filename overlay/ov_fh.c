@@ -52,6 +52,8 @@ ov_fh_input(struct ov_fh *fh, const uint8_t *p, size_t n)
 {
 	size_t	cap;
 
+	if (n == 0)
+		return;		/* and fh->in may be NULL: no arithmetic on it */
 	if (fh->in_off > 0 && fh->in_off == fh->in_len)
 		fh->in_off = fh->in_len = 0;
 	if (fh->in_len + n > fh->in_cap) {
@@ -151,7 +153,6 @@ ov_fh_next(struct ov_fh *fh, uint64_t now, size_t max, struct ov_fh_frame *f)
 
 	for (;;) {
 		avail = fh->in_len - fh->in_off;
-		p = fh->in + fh->in_off;
 		if (avail < 1) {
 			/* Drained: give the buffer back (many idle links). */
 			free(fh->in);
@@ -159,6 +160,7 @@ ov_fh_next(struct ov_fh *fh, uint64_t now, size_t max, struct ov_fh_frame *f)
 			fh->in_len = fh->in_off = fh->in_cap = 0;
 			return ENODATA;
 		}
+		p = fh->in + fh->in_off;
 		if (p[0] == OV_FH_ACK) {
 			if (avail < OV_FH_ACK_LEN)
 				return ENODATA;

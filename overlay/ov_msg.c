@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #include "ov_msg.h"
 #include "wire.h"
 
@@ -42,6 +44,16 @@ static const struct {
 	{ OV_CONFIGUPDATE_ANS, "config_update_ans" },
 	{ OV_ERROR, "error" },
 };
+
+uint32_t
+ov_overlay_hash(const char *name)
+{
+	uint8_t	md[SHA_DIGEST_LENGTH];
+
+	SHA1((const uint8_t *)name, strlen(name), md);
+	return (uint32_t)md[16] << 24 | (uint32_t)md[17] << 16 |
+	    (uint32_t)md[18] << 8 | md[19];
+}
 
 const char *
 ov_code_name(uint16_t code)

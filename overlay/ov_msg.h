@@ -70,6 +70,10 @@ ov_code_is_request(uint16_t code)
 	return code != OV_ERROR && (code & 1) != 0;
 }
 
+/* §6.3.2: the forwarding header's overlay field, the lower 32 bits of
+ * SHA-1 of the overlay name. */
+uint32_t ov_overlay_hash(const char *name);
+
 /* "ping_req", "error"... for logs and traces. */
 const char *ov_code_name(uint16_t);
 const char *ov_error_name(uint16_t);

@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
-
 #include "ov_int.h"
 #include "rng.h"
 #include "xmalloc.h"
@@ -34,17 +32,6 @@ ov_state_name(enum ov_state s)
 	case OV_ST_LEAVING:	return "leaving";
 	}
 	return "?";
-}
-
-/* §6.3.2: the lower 32 bits of SHA-1 of the overlay name. */
-static uint32_t
-ov_overlay_hash(const char *name)
-{
-	uint8_t	md[SHA_DIGEST_LENGTH];
-
-	SHA1((const uint8_t *)name, strlen(name), md);
-	return (uint32_t)md[16] << 24 | (uint32_t)md[17] << 16 |
-	    (uint32_t)md[18] << 8 | md[19];
 }
 
 int

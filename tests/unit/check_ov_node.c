@@ -1,0 +1,550 @@
+/*
+ * check_ov_node.c - one overlay node against scripted peers: what each
+ * kind of bad input earns (an RFC 6940 error, a closed link, or a silent
+ * drop) and that the node answers the basic methods.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "log_ctx.h"
+#include "ov_body.h"
+#include "ov_fh.h"
+#include "ov_msg.h"
+#include "ov_node.h"
+#include "rng.h"
+#include "wire.h"
+
+#define OVERLAY	"test.p2psipd"
+
+/* A scripted peer: its identity, signer and framing state. */
+struct peer {
+	struct ov_id	 id;
+	struct ov_crypto c;
+	struct ov_fh	 fh;		/* its end of the link */
+	uint32_t	 link;
+	bool		 closed;
+};
+
+/* Every peer connected, so that what the node sends reaches its own. */
+static struct peer	*peers[8];
+static unsigned		 npeers;
+
+static uint64_t
+toy_sum(const struct ov_id *key, const uint8_t *p, size_t n)
+{
+	uint64_t	h = 1469598103934665603ULL;
+	size_t		i;
+
+	for (i = 0; i < OV_ID_LEN; i++)
+		h = (h ^ key->b[i]) * 1099511628211ULL;
+	while (n-- > 0)
+		h = (h ^ *p++) * 1099511628211ULL;
+	return h;
+}
+
+static size_t
+toy_sign(const uint8_t *d, size_t n, uint8_t *out, size_t max, void *arg)
+{
+	uint64_t	h = toy_sum(arg, d, n);
+
+	(void)max;
+	memcpy(out, &h, 8);
+	return 8;
+}
+
+static int
+toy_verify(const struct ov_sig *sig, const uint8_t *certs, size_t clen,
+    const uint8_t *d, size_t n, struct ov_id *signer, void *arg)
+{
+	uint64_t	h;
+
+	(void)arg;
+	if (clen != 3 + OV_ID_LEN || sig->value_len != 8)
+		return EBADMSG;
+	memcpy(signer->b, certs + 3, OV_ID_LEN);
+	h = toy_sum(signer, d, n);
+	return memcmp(sig->value, &h, 8) == 0 ? 0 : EBADMSG;
+}
+
+static void
+crypto_init(struct ov_crypto *c, struct ov_id *id)
+{
+	memset(c, 0, sizeof *c);
+	c->sign = toy_sign;
+	c->verify = toy_verify;
+	c->arg = id;
+	c->hash_alg = 4;
+	c->sig_alg = 3;
+	c->id_hash_alg = 4;
+	c->cert = id->b;
+	c->cert_len = OV_ID_LEN;
+	c->cert_hash = id->b;
+	c->cert_hash_len = OV_ID_LEN;
+}
+
+static struct ov_id		 node_id;
+static struct ov_crypto		 node_crypto;
+static struct rng_xoshiro	 xs;
+static struct rng		 rng = { rng_xoshiro_fill, &xs };
+static uint64_t			 now;
+
+static struct ov_node *
+node_new(void)
+{
+	struct ov_node_cfg	 cfg;
+	struct ov_node		*n;
+
+	memset(&node_id, 0x50, sizeof node_id);
+	crypto_init(&node_crypto, &node_id);
+	rng_xoshiro_seed(&xs, 7);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.overlay = OVERLAY;
+	cfg.self = node_id;
+	addr_parse("127.0.0.1:6084", 0, &cfg.self_addr);
+	cfg.npred = cfg.nsucc = 3;
+	cfg.nfingers = 16;
+	cfg.initial_ttl = 100;
+	cfg.max_message_size = 5000;
+	cfg.reliability_ms = 3000;
+	cfg.update_interval_ms = 600000;
+	cfg.finger_interval_ms = 3600000;
+	cfg.probe_interval_ms = 60000;
+	cfg.link_timeout_ms = 30000;
+	cfg.max_links = 8;
+	cfg.max_pending = 4;
+	ck_assert_int_eq(ov_node_new(&n, &cfg, &node_crypto, &rng, NULL), 0);
+	now = 1000;
+	ov_node_start(n, now);
+	ck_assert_int_eq(ov_node_state(n), OV_ST_ALONE);
+	return n;
+}
+
+static void
+peer_connect(struct ov_node *n, struct peer *p, uint8_t b)
+{
+	struct addr	a;
+
+	memset(p, 0, sizeof *p);
+	memset(&p->id, b, sizeof p->id);
+	crypto_init(&p->c, &p->id);
+	ov_fh_init(&p->fh);
+	peers[npeers++] = p;
+	addr_parse("127.0.0.1:40000", 0, &a);
+	a.port = (uint16_t)(40000 + b);
+	p->link = ov_node_link_accepted(n, now, &a);
+	ck_assert_uint_ne(p->link, 0);
+	ov_node_link_up(n, now, p->link, &p->id);
+}
+
+static void
+peer_done(struct peer *p)
+{
+	ov_fh_clear(&p->fh);
+	npeers = 0;
+}
+
+/* A forwarding header from p to dest (a node if node, else resource). */
+static void
+fwd_init(struct ov_fwd *f, const struct ov_id *dest, bool node)
+{
+	memset(f, 0, sizeof *f);
+	f->overlay = ov_overlay_hash(OVERLAY);
+	f->version = OV_VERSION;
+	f->ttl = 100;
+	f->fragment = OV_FRAG_UNFRAGMENTED;
+	f->tid = 0x0102030405060708ULL;
+	if (node)
+		ov_dest_node(&f->dest[f->ndest++], dest);
+	else
+		ov_dest_resource(&f->dest[f->ndest++], dest);
+}
+
+/* Sign and frame a message from p and hand it to the node. */
+static void
+peer_send(struct ov_node *n, struct peer *p, const struct ov_fwd *f,
+    uint16_t code, const uint8_t *body, size_t len, bool bad_sig)
+{
+	struct wbuf	w, fr;
+
+	wbuf_init(&w, 1 << 20);
+	ov_fwd_encode(&w, f);
+	ck_assert_int_eq(ov_msg_sign_encode(&w, f, code, body, len, &p->c), 0);
+	if (bad_sig)
+		w.p[w.len - 1] ^= 0xff;
+	wbuf_init(&fr, 1 << 20);
+	ov_fh_data(&p->fh, now, &fr, w.p, w.len);
+	ov_node_link_input(n, now, p->link, fr.p, fr.len);
+	wbuf_clear(&w);
+	wbuf_clear(&fr);
+}
+
+static void
+peer_raw(struct ov_node *n, struct peer *p, const void *b, size_t len)
+{
+	ov_node_link_input(n, now, p->link, b, len);
+}
+
+/*
+ * Drain the node's actions; decode what it sent p into out (at most max
+ * messages, each kept in bufs[i], freed by the caller).  Returns how many.
+ */
+static unsigned
+collect(struct ov_node *n, struct peer *p, struct ov_msg *out,
+    uint8_t **bufs, unsigned max)
+{
+	struct ov_action	a;
+	struct ov_fh_frame	f;
+	unsigned		k = 0, i;
+	uint16_t		err;
+
+	while (ov_node_next_action(n, &a)) {
+		for (i = 0; i < npeers; i++) {
+			if (a.type == OV_ACT_CLOSE && a.link == peers[i]->link)
+				peers[i]->closed = true;
+			if (a.type == OV_ACT_SEND && a.link == peers[i]->link)
+				ov_fh_input(&peers[i]->fh, a.data, a.len);
+		}
+		free(a.data);
+	}
+	while (k < max && ov_fh_next(&p->fh, now, 1 << 20, &f) == 0) {
+		bufs[k] = malloc(f.len);
+		memcpy(bufs[k], f.msg, f.len);
+		ck_assert_int_eq(ov_msg_decode(bufs[k], f.len, &out[k], &err),
+		    0);
+		k++;
+	}
+	return k;
+}
+
+static void
+free_bufs(uint8_t **bufs, unsigned k)
+{
+	while (k-- > 0)
+		free(bufs[k]);
+}
+
+/* The node's single answer to p must be an error with code want. */
+static void
+expect_error(struct ov_node *n, struct peer *p, uint16_t want)
+{
+	struct ov_msg	 m[4];
+	uint8_t		*bufs[4];
+	unsigned	 k = collect(n, p, m, bufs, 4);
+	uint16_t	 code;
+	const uint8_t	*info;
+	size_t		 ilen;
+	struct ov_id	 signer;
+
+	ck_assert_uint_eq(k, 1);
+	ck_assert_uint_eq(m[0].code, OV_ERROR);
+	ck_assert_int_eq(ov_error_decode(m[0].body, m[0].body_len, &code,
+	    &info, &ilen), 0);
+	ck_assert_msg(code == want, "got %s, want %s", ov_error_name(code),
+	    ov_error_name(want));
+	ck_assert_int_eq(ov_msg_verify(&m[0], &node_crypto, &signer), 0);
+	ck_assert(ov_id_eq(&signer, &node_id));
+	free_bufs(bufs, k);
+}
+
+static void
+expect_silence(struct ov_node *n, struct peer *p)
+{
+	struct ov_msg	 m[4];
+	uint8_t		*bufs[4];
+	unsigned	 k = collect(n, p, m, bufs, 4);
+
+	ck_assert_uint_eq(k, 0);
+	free_bufs(bufs, k);
+}
+
+START_TEST(ping_answered)
+{
+	struct ov_node	*n = node_new();
+	struct peer	 p;
+	struct ov_fwd	 f;
+	struct ov_msg	 m[4];
+	uint8_t		*bufs[4], body[2] = { 0, 0 };
+	struct ov_id	 signer, any;
+	uint64_t	 rid, t;
+
+	peer_connect(n, &p, 0x10);
+	fwd_init(&f, &node_id, true);
+	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
+	ck_assert_uint_eq(collect(n, &p, m, bufs, 4), 1);
+	ck_assert_uint_eq(m[0].code, OV_PING_ANS);
+	ck_assert_uint_eq(m[0].fwd.tid, f.tid);
+	ck_assert_int_eq(ov_ping_ans_decode(m[0].body, m[0].body_len, &rid,
+	    &t), 0);
+	/* answered back to its sender, signed by the node */
+	ck_assert(ov_dest_id(&m[0].fwd.dest[0], &any) && ov_id_eq(&any, &p.id));
+	ck_assert_int_eq(ov_msg_verify(&m[0], &node_crypto, &signer), 0);
+	free_bufs(bufs, 1);
+	/* the node acknowledged the data frame: its sender's RTT */
+	ck_assert(!ov_fh_suspect(&p.fh, now + 5000));
+	/* alone, it answers for any Resource-ID too */
+	memset(&any, 0x99, sizeof any);
+	fwd_init(&f, &any, false);
+	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
+	ck_assert_uint_eq(collect(n, &p, m, bufs, 4), 1);
+	ck_assert_uint_eq(m[0].code, OV_PING_ANS);
+	free_bufs(bufs, 1);
+	peer_done(&p);
+	ov_node_free(n);
+}
+END_TEST
+
+START_TEST(wrong_overlay)
+{
+	struct ov_node	*n = node_new();
+	struct peer	 p;
+	struct ov_fwd	 f;
+	uint8_t		 body[2] = { 0, 0 };
+
+	peer_connect(n, &p, 0x10);
+	fwd_init(&f, &node_id, true);
+	f.overlay ^= 1;
+	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
+	expect_error(n, &p, OV_E_INCOMPATIBLE_WITH_OVERLAY);
+	ck_assert(p.closed);		/* and the link is closed */
+	ck_assert_uint_eq(ov_node_stats(n)->bad_input, 1);
+	peer_done(&p);
+	ov_node_free(n);
+}
+END_TEST
+
+/* Header faults and the error each earns (the link stays open). */
+static const struct {
+	const char	*what;
+	uint8_t		 ttl, version;
+	uint32_t	 fragment;
+	uint16_t	 err;
+} header_faults[] = {
+	{ "TTL above initial-ttl", 101, OV_VERSION, OV_FRAG_UNFRAGMENTED,
+	    OV_E_TTL_EXCEEDED },
+	{ "version 0.1", 100, 1, OV_FRAG_UNFRAGMENTED,
+	    OV_E_INCOMPATIBLE_WITH_OVERLAY },
+	{ "a fragment", 100, OV_VERSION, 0x80000000u, OV_E_INVALID_MESSAGE },
+};
+
+START_TEST(header_fault)
+{
+	struct ov_node	*n = node_new();
+	struct peer	 p;
+	struct ov_fwd	 f;
+	uint8_t		 body[2] = { 0, 0 };
+
+	peer_connect(n, &p, 0x10);
+	fwd_init(&f, &node_id, true);
+	f.ttl = header_faults[_i].ttl;
+	f.version = header_faults[_i].version;
+	f.fragment = header_faults[_i].fragment;
+	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
+	expect_error(n, &p, header_faults[_i].err);
+	ck_assert(!p.closed);
+	peer_done(&p);
+	ov_node_free(n);
+}
+END_TEST
+
+/* Forwarding: TTL 0 and a loop in the via list. */
+START_TEST(forwarding_faults)
+{
+	struct ov_node	*n = node_new();
+	struct peer	 p, q;
+	struct ov_fwd	 f;
+	struct ov_msg	 m[4];
+	uint8_t		*bufs[4], body[2] = { 0, 0 };
+
+	peer_connect(n, &p, 0x10);
+	peer_connect(n, &q, 0x20);
+	/* to q through the node, with no hops left */
+	fwd_init(&f, &q.id, true);
+	f.ttl = 0;
+	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
+	expect_error(n, &p, OV_E_TTL_EXCEEDED);
+	/* a via list naming the node: it came round in a loop */
+	fwd_init(&f, &q.id, true);
+	ov_dest_node(&f.via[f.nvia++], &node_id);
+	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
+	expect_error(n, &p, OV_E_INVALID_MESSAGE);
+	/* a good one is forwarded, TTL down by one, p appended to the via */
+	fwd_init(&f, &q.id, true);
+	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
+	expect_silence(n, &p);
+	ck_assert_uint_eq(collect(n, &q, m, bufs, 4), 1);
+	ck_assert_uint_eq(m[0].fwd.ttl, 99);
+	ck_assert_uint_eq(m[0].fwd.nvia, 1);
+	ck_assert_mem_eq(m[0].fwd.via[0].data, p.id.b, OV_ID_LEN);
+	free_bufs(bufs, 1);
+	ck_assert_uint_eq(ov_node_stats(n)->forwarded, 1);
+	peer_done(&p);
+	peer_done(&q);
+	ov_node_free(n);
+}
+END_TEST
+
+START_TEST(bad_signature_dropped)
+{
+	struct ov_node	*n = node_new();
+	struct peer	 p;
+	struct ov_fwd	 f;
+	uint8_t		 body[2] = { 0, 0 };
+
+	peer_connect(n, &p, 0x10);
+	fwd_init(&f, &node_id, true);
+	peer_send(n, &p, &f, OV_PING_REQ, body, 2, true);
+	expect_silence(n, &p);			/* §6.3.4: simply drop */
+	ck_assert(!p.closed);
+	ck_assert_uint_eq(ov_node_stats(n)->bad_input, 1);
+	peer_done(&p);
+	ov_node_free(n);
+}
+END_TEST
+
+START_TEST(garbage_closes_the_link)
+{
+	struct ov_node	*n = node_new();
+	struct peer	 p, q;
+
+	peer_connect(n, &p, 0x10);
+	peer_raw(n, &p, "\x16\x03\x01\x00\x05hello", 10);
+	expect_silence(n, &p);
+	ck_assert(p.closed);
+	/* a frame announcing more than max_message_size */
+	peer_connect(n, &q, 0x20);
+	peer_raw(n, &q, "\x80\0\0\0\0\x00\x20\x00", 8);
+	expect_silence(n, &q);
+	ck_assert(q.closed);
+	ck_assert_uint_eq(ov_node_stats(n)->bad_input, 2);
+	peer_done(&p);
+	peer_done(&q);
+	ov_node_free(n);
+}
+END_TEST
+
+START_TEST(malformed_bodies)
+{
+	struct ov_node	*n = node_new();
+	struct peer	 p;
+	struct ov_fwd	 f;
+	uint8_t		 junk[3] = { 1, 2, 3 };
+	struct ov_id	 other;
+	struct wbuf	 w;
+
+	peer_connect(n, &p, 0x10);
+	fwd_init(&f, &node_id, true);
+	peer_send(n, &p, &f, OV_UPDATE_REQ, junk, 3, false);
+	expect_error(n, &p, OV_E_INVALID_MESSAGE);
+	peer_send(n, &p, &f, OV_ATTACH_REQ, junk, 3, false);
+	expect_error(n, &p, OV_E_INVALID_MESSAGE);
+	/* a method this peer does not serve */
+	peer_send(n, &p, &f, OV_STORE_REQ, junk, 3, false);
+	expect_error(n, &p, OV_E_FORBIDDEN);
+	/* a Join for somebody else than its signer (§6.4.2.1) */
+	memset(&other, 0x77, sizeof other);
+	wbuf_init(&w, 64);
+	ov_join_req_encode(&w, &other);
+	peer_send(n, &p, &f, OV_JOIN_REQ, w.p, w.len, false);
+	expect_error(n, &p, OV_E_FORBIDDEN);
+	wbuf_clear(&w);
+	peer_done(&p);
+	ov_node_free(n);
+}
+END_TEST
+
+START_TEST(join_admitted)
+{
+	struct ov_node	*n = node_new();
+	struct peer	 p;
+	struct ov_fwd	 f;
+	struct ov_msg	 m[4];
+	uint8_t		*bufs[4];
+	struct wbuf	 w;
+	unsigned	 k, i;
+	bool		 ans = false, upd = false;
+
+	peer_connect(n, &p, 0x10);
+	fwd_init(&f, &node_id, true);
+	wbuf_init(&w, 64);
+	ov_join_req_encode(&w, &p.id);
+	peer_send(n, &p, &f, OV_JOIN_REQ, w.p, w.len, false);
+	wbuf_clear(&w);
+	k = collect(n, &p, m, bufs, 4);
+	for (i = 0; i < k; i++) {
+		ans |= m[i].code == OV_JOIN_ANS;
+		upd |= m[i].code == OV_UPDATE_REQ;
+	}
+	/* §10.5 steps 5 and 7: JoinAns, then an Update naming it */
+	ck_assert(ans && upd);
+	ck_assert_int_eq(ov_node_state(n), OV_ST_JOINED);
+	ck_assert_uint_eq(ov_node_chord(n)->npred, 1);
+	ck_assert(ov_id_eq(&ov_node_chord(n)->pred[0], &p.id));
+	free_bufs(bufs, k);
+	peer_done(&p);
+	ov_node_free(n);
+}
+END_TEST
+
+START_TEST(transaction_limit)
+{
+	struct ov_node	*n = node_new();
+	struct peer	 p;
+	struct ov_fwd	 f;
+	struct ov_id	 r;
+	struct wbuf	 w;
+	unsigned	 i;
+
+	/* joined with one peer, routes go out and wait for answers */
+	peer_connect(n, &p, 0x10);
+	fwd_init(&f, &node_id, true);
+	wbuf_init(&w, 64);
+	ov_join_req_encode(&w, &p.id);
+	peer_send(n, &p, &f, OV_JOIN_REQ, w.p, w.len, false);
+	wbuf_clear(&w);
+	expect_silence(n, &(struct peer){ .link = 0 });
+	memset(&r, 0x05, sizeof r);	/* p's part of the ring */
+	for (i = 0; i < 16; i++)
+		if (ov_node_route(n, now, &r, i) == EBUSY)
+			break;
+	/* max_pending is 4; the Update to p holds one */
+	ck_assert_uint_le(i, 4);
+	ck_assert_uint_ge(i, 2);
+	peer_done(&p);
+	ov_node_free(n);
+}
+END_TEST
+
+static Suite *
+ov_node_suite(void)
+{
+	Suite	*s = suite_create("ov_node");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, ping_answered);
+	tcase_add_test(tc, wrong_overlay);
+	tcase_add_loop_test(tc, header_fault, 0,
+	    sizeof header_faults / sizeof header_faults[0]);
+	tcase_add_test(tc, forwarding_faults);
+	tcase_add_test(tc, bad_signature_dropped);
+	tcase_add_test(tc, garbage_closes_the_link);
+	tcase_add_test(tc, malformed_bodies);
+	tcase_add_test(tc, join_admitted);
+	tcase_add_test(tc, transaction_limit);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(ov_node_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
