@@ -47,14 +47,16 @@ CHECK_LIBS	= $(shell pkg-config --libs check)
 
 COMMON_SRCS	= common/addr.c common/log_ctx.c common/rng.c common/wire.c \
 		  common/xmalloc.c
-OV_SRCS		= overlay/ov_body.c overlay/ov_chord.c overlay/ov_fh.c \
+OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
+		  overlay/ov_fh.c \
 		  overlay/ov_id.c overlay/ov_link.c overlay/ov_msg.c \
 		  overlay/ov_node.c overlay/ov_route.c overlay/ov_topo.c \
 		  overlay/ov_txn.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
-		  daemon/ctl_cmd_daemon.c daemon/ctl_print.c \
-		  daemon/ctl_proto.c daemon/ctl_spec.c daemon/d.c \
-		  daemon/log.c daemon/store.c
+		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_overlay.c \
+		  daemon/ctl_print.c daemon/ctl_proto.c daemon/ctl_spec.c \
+		  daemon/d.c daemon/identity.c daemon/log.c \
+		  daemon/srv_overlay.c daemon/store.c daemon/trace.c
 UNIT_SRCS	= $(wildcard tests/unit/check_*.c)
 FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -165,7 +167,7 @@ FUZZ_CFLAGS	= $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 
 fuzz: $(FUZZ_BINS)
 
-$(BUILD)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c daemon/log.c \
+$(BUILD)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c daemon/log.c common/addr.c \
 		common/xmalloc.c
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"

@@ -40,6 +40,10 @@
 enum cfg_type {
 	CFG_PATH,		/* a file name, made absolute */
 	CFG_LOGLEVEL,		/* enum log_level by name */
+	CFG_INT,		/* an int within [min, max] */
+	CFG_FQDN,		/* a DNS name (RFC 1035 §2.3.1) */
+	CFG_ADDR,		/* IP:port; the port may default */
+	CFG_ADDRLIST,		/* comma-separated IP:port; lines append */
 };
 
 #define CFG_F_LIVE	0x1	/* SIGHUP applies it without a restart */
@@ -51,9 +55,13 @@ struct cfg_key {
 	size_t		 off;	/* offset of the field in struct cfg */
 	const char	*def;	/* default as text; "" for a computed one */
 	unsigned	 flags;
+	long		 min, max;	/* CFG_INT */
 };
 
 #define NODE(f)	offsetof(struct cfg, node.f)
+#define OV(f)	offsetof(struct cfg, overlay.f)
+#define OV_INT(k, d, lo, hi) \
+	{ "overlay", #k, CFG_INT, OV(k), d, 0, lo, hi }
 
 /*
  * Every key, with its default.  conf/p2psipd.conf and p2psipd.conf(5)
@@ -61,12 +69,34 @@ struct cfg_key {
  * against this table.
  */
 static const struct cfg_key cfg_keys[] = {
-	{ "node", "data_dir",		CFG_PATH,	NODE(data_dir),	"", 0 },
+	{ "node", "data_dir",		CFG_PATH,	NODE(data_dir),	"", 0,
+	    0, 0 },
 	{ "node", "control_socket",	CFG_PATH,	NODE(control_socket),
-	    "", 0 },
-	{ "node", "pidfile",		CFG_PATH,	NODE(pidfile),	"", 0 },
+	    "", 0, 0, 0 },
+	{ "node", "pidfile",		CFG_PATH,	NODE(pidfile),	"", 0,
+	    0, 0 },
 	{ "node", "log_level",		CFG_LOGLEVEL,	NODE(log_level),
-	    "info", CFG_F_LIVE },
+	    "info", CFG_F_LIVE, 0, 0 },
+	{ "overlay", "name",		CFG_FQDN,	OV(name),
+	    "p2psipd.localhost", 0, 0, 0 },
+	/* for addresses, min is the port a bare address gets */
+	{ "overlay", "listen",		CFG_ADDR,	OV(listen),
+	    "127.0.0.1:6084", 0, CFG_OVERLAY_PORT, 0 },
+	{ "overlay", "bootstrap",	CFG_ADDRLIST,	OV(bootstrap), "", 0,
+	    CFG_OVERLAY_PORT, 0 },
+	OV_INT(successors, "3", 1, 16),
+	OV_INT(predecessors, "3", 1, 16),
+	OV_INT(fingers, "16", 1, 128),
+	OV_INT(max_message_size, "5000", 1024, 16777215),
+	OV_INT(initial_ttl, "100", 1, 255),
+	OV_INT(reliability_timer, "3000", 200, 60000),
+	OV_INT(update_interval, "600", 10, 86400),
+	OV_INT(finger_interval, "3600", 10, 86400),
+	OV_INT(probe_interval, "60", 1, 3600),
+	OV_INT(partition_check, "600", 0, 86400),
+	OV_INT(link_timeout, "30", 2, 3600),
+	OV_INT(max_links, "128", 4, 4096),
+	OV_INT(max_pending, "512", 8, 65536),
 };
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
 
@@ -93,6 +123,7 @@ struct cfg_parse {
 	uint8_t		*blank;		/* [line] hand inih an empty line */
 	unsigned	 line;		/* reader: line last handed out */
 	unsigned	 set_line[CFG_NKEYS];	/* line that set each key */
+	bool		 overridden[CFG_NKEYS];	/* an -o set it already */
 	const char	*last_bad_section;
 	struct cfg_errs	 errs;
 };
@@ -209,12 +240,103 @@ cfg_abspath(const char *path)
 	return xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
 }
 
+/* RFC 1035 §2.3.1 (with RFC 1123's leading digits): labels of letters,
+ * digits and hyphens, 63 bytes each, 253 in all. */
+static bool
+cfg_fqdn_ok(const char *s)
+{
+	size_t	label = 0, n = strlen(s), i;
+
+	if (n == 0 || n > 253)
+		return false;
+	for (i = 0; i <= n; i++) {
+		if (s[i] == '.' || s[i] == '\0') {
+			if (label == 0 || label > 63 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] == '-' && label > 0))
+			label++;
+		else
+			return false;
+	}
+	return true;
+}
+
+static int
+cfg_set_int(int *field, const struct cfg_key *k, const char *value,
+    char **why)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (*value == '\0' || *end != '\0' || errno != 0 || v < k->min ||
+	    v > k->max) {
+		*why = xasprintf("bad value '%s' (expected an integer from %ld "
+		    "to %ld)", value, k->min, k->max);
+		return EINVAL;
+	}
+	*field = (int)v;
+	return 0;
+}
+
+static int
+cfg_parse_addr(const char *s, long port, struct addr *a, char **why)
+{
+	if (addr_parse(s, (uint16_t)port, a) != 0) {
+		*why = xasprintf("bad address '%s' (expected IP:port or "
+		    "[IPv6]:port; host names are not resolved)", s);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* Append a comma-separated list of addresses; replace: drop the old. */
+static int
+cfg_set_list(struct cfg_addrlist *l, const struct cfg_key *k,
+    const char *value, bool replace, char **why)
+{
+	char	*copy = xstrdup(value), *tok, *save = NULL, *e;
+	int	 rc = 0;
+
+	if (replace) {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && rc == 0;
+	    tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		e = tok + strlen(tok);
+		while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (*tok == '\0')
+			continue;
+		if (l->n == CFG_LIST_MAX) {
+			*why = xasprintf("more than %d addresses", CFG_LIST_MAX);
+			rc = EINVAL;
+			break;
+		}
+		l->v = xreallocarray(l->v, (size_t)l->n + 1, sizeof *l->v);
+		rc = cfg_parse_addr(tok, k->min, &l->v[l->n], why);
+		l->n += rc == 0;
+	}
+	free(copy);
+	return rc;
+}
+
 /*
- * Set one key from its text form.  Returns 0, or EINVAL with *why set to an
- * allocated explanation.
+ * Set one key from its text form; a list appends unless replace.  Returns
+ * 0, or EINVAL with *why set to an allocated explanation.
  */
 static int
-cfg_set(struct cfg *c, const struct cfg_key *k, const char *value, char **why)
+cfg_set(struct cfg *c, const struct cfg_key *k, const char *value,
+    bool replace, char **why)
 {
 	void		*field = (char *)c + k->off;
 	enum log_level	 level;
@@ -237,6 +359,21 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *value, char **why)
 		}
 		*(enum log_level *)field = level;
 		return 0;
+	case CFG_INT:
+		return cfg_set_int(field, k, value, why);
+	case CFG_FQDN:
+		if (!cfg_fqdn_ok(value)) {
+			*why = xasprintf("bad value '%s' (expected a domain "
+			    "name such as overlay.example.org)", value);
+			return EINVAL;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return 0;
+	case CFG_ADDR:
+		return cfg_parse_addr(value, k->min, field, why);
+	case CFG_ADDRLIST:
+		return cfg_set_list(field, k, value, replace, why);
 	}
 	*why = xstrdup("unhandled key type");
 	return EINVAL;
@@ -268,13 +405,13 @@ cfg_handler(void *arg, const char *section, const char *name,
 		}
 		return 1;
 	}
-	if (p->set_line[idx] != 0) {
+	if (p->set_line[idx] != 0 && k->type != CFG_ADDRLIST) {
 		cfg_err_line(p, p->line, "[%s] %s: set twice (first on "
 		    "line %u)", section, name, p->set_line[idx]);
 		return 1;
 	}
 	p->set_line[idx] = p->line;
-	if (cfg_set(p->cfg, k, value, &why) != 0) {
+	if (cfg_set(p->cfg, k, value, false, &why) != 0) {
 		cfg_err_line(p, p->line, "[%s] %s: %s", section, name, why);
 		free(why);
 	}
@@ -397,11 +534,12 @@ cfg_override(struct cfg_parse *p, const char *spec)
 		cfg_err(&p->errs, UINT_MAX, where, cfg_section_known(section) ?
 		    "unknown key '%s' in section [%s]" :
 		    "unknown key '%s' in unknown section [%s]", key, section);
-	else if (cfg_set(p->cfg, k, eq + 1, &why) != 0) {
+	else if (cfg_set(p->cfg, k, eq + 1, !p->overridden[idx], &why) != 0) {
 		cfg_err(&p->errs, UINT_MAX, where, "[%s] %s: %s", section, key,
 		    why);
 		free(why);
-	}
+	} else
+		p->overridden[idx] = true;
 	free(section);
 	free(key);
 	free(where);
@@ -460,7 +598,7 @@ cfg_defaults(void)
 
 	c = xcalloc(1, sizeof *c);
 	for (i = 0; i < CFG_NKEYS; i++) {
-		if (cfg_set(c, &cfg_keys[i], cfg_keys[i].def, &why) != 0)
+		if (cfg_set(c, &cfg_keys[i], cfg_keys[i].def, true, &why) != 0)
 			abort();	/* the table itself is wrong */
 	}
 	return c;
@@ -569,9 +707,13 @@ cfg_free(struct cfg *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < CFG_NKEYS; i++)
-		if (cfg_keys[i].type == CFG_PATH)
+	for (i = 0; i < CFG_NKEYS; i++) {
+		if (cfg_keys[i].type == CFG_PATH || cfg_keys[i].type == CFG_FQDN)
 			free(*(char **)((char *)c + cfg_keys[i].off));
+		else if (cfg_keys[i].type == CFG_ADDRLIST)
+			free(((struct cfg_addrlist *)((char *)c +
+			    cfg_keys[i].off))->v);
+	}
 	free(c->file);
 	free(c);
 }
@@ -582,12 +724,27 @@ cfg_equal(const struct cfg *a, const struct cfg *b, const struct cfg_key *k)
 	const void	*fa = (const char *)a + k->off;
 	const void	*fb = (const char *)b + k->off;
 
+	const struct cfg_addrlist *la = fa, *lb = fb;
+	int			 i;
+
 	switch (k->type) {
 	case CFG_PATH:
+	case CFG_FQDN:
 		return strcmp(*(char *const *)fa, *(char *const *)fb) == 0;
 	case CFG_LOGLEVEL:
 		return *(const enum log_level *)fa ==
 		    *(const enum log_level *)fb;
+	case CFG_INT:
+		return *(const int *)fa == *(const int *)fb;
+	case CFG_ADDR:
+		return addr_eq(fa, fb);
+	case CFG_ADDRLIST:
+		if (la->n != lb->n)
+			return false;
+		for (i = 0; i < la->n; i++)
+			if (!addr_eq(&la->v[i], &lb->v[i]))
+				return false;
+		return true;
 	}
 	return false;
 }
@@ -613,15 +770,43 @@ cfg_diff(const struct cfg *old, const struct cfg *new,
 
 /* The value of key k in c as config text; caller frees. */
 static char *
+cfg_list_text(const struct cfg_addrlist *l, const char *key)
+{
+	char	*out = xstrdup(""), *next, a[ADDR_STRLEN];
+	int	 i;
+
+	for (i = 0; i < l->n; i++) {
+		/* four to a line keeps lines under CFG_LINE_MAX */
+		if (i != 0 && i % 4 == 0)
+			next = xasprintf("%s\n%s = %s", out, key,
+			    addr_str(&l->v[i], a));
+		else
+			next = xasprintf("%s%s%s", out, i == 0 ? "" : ",",
+			    addr_str(&l->v[i], a));
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static char *
 cfg_value_text(const struct cfg *c, const struct cfg_key *k)
 {
 	const void	*field = (const char *)c + k->off;
+	char		 a[ADDR_STRLEN];
 
 	switch (k->type) {
 	case CFG_PATH:
+	case CFG_FQDN:
 		return xstrdup(*(char *const *)field);
 	case CFG_LOGLEVEL:
 		return xstrdup(log_level_name(*(const enum log_level *)field));
+	case CFG_INT:
+		return xasprintf("%d", *(const int *)field);
+	case CFG_ADDR:
+		return xstrdup(addr_str(field, a));
+	case CFG_ADDRLIST:
+		return cfg_list_text(field, k->name);
 	}
 	return xstrdup("");
 }

@@ -12,12 +12,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "addr.h"
 #include "log.h"
 
 /* Bounds on what the parser accepts. */
 #define CFG_FILE_MAX	(1024 * 1024)	/* bytes in a config file */
 #define CFG_ERRORS_MAX	20		/* errors reported before giving up */
 #define CFG_LINE_MAX	197		/* characters in a line (inih's buffer) */
+#define CFG_LIST_MAX	64		/* entries in an address list */
+#define CFG_OVERLAY_PORT 6084		/* RFC 6940 §11.1 bootstrap default */
+
+struct cfg_addrlist {
+	struct addr	*v;
+	int		 n;
+};
 
 struct cfg {
 	char		*file;		/* the file read, or NULL: defaults */
@@ -27,6 +35,20 @@ struct cfg {
 		char		*pidfile;
 		enum log_level	 log_level;
 	} node;
+	struct {
+		char		*name;		/* an FQDN */
+		struct addr	 listen;
+		struct cfg_addrlist bootstrap;
+		int		 successors, predecessors, fingers;
+		int		 max_message_size, initial_ttl;
+		int		 reliability_timer;	/* ms */
+		int		 update_interval;	/* s */
+		int		 finger_interval;	/* s */
+		int		 probe_interval;	/* s */
+		int		 partition_check;	/* s, 0: never */
+		int		 link_timeout;		/* s */
+		int		 max_links, max_pending;
+	} overlay;
 };
 
 /*

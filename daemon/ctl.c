@@ -124,9 +124,10 @@ ctl_client_read(struct bufferevent *bev, void *arg)
 			ctl_client_close(c);
 			break;
 		}
-		answer = ctl_cmd_handle(c->ctl->d, p, linelen, &flags);
+		answer = ctl_cmd_handle(c->ctl->d, c->id, p, linelen, &flags);
 		evbuffer_drain(in, used);
-		ctl_client_send(c, answer);
+		if (answer != NULL)
+			ctl_client_send(c, answer);
 		free(answer);
 		if (flags & CTL_CALL_SUBSCRIBE)
 			c->subscribed = true;
@@ -452,4 +453,24 @@ unsigned
 ctl_nclients(const struct ctl *ctl)
 {
 	return ctl->nclients;
+}
+
+void
+ctl_answer(struct ctl *ctl, unsigned client, const json_t *id,
+    const json_t *result, const char *code, const char *message)
+{
+	struct ctl_client	*c;
+	char			*line;
+
+	if (ctl == NULL)
+		return;
+	TAILQ_FOREACH(c, &ctl->clients, entry) {
+		if (c->id != client || c->dead)
+			continue;
+		line = code != NULL ? ctl_encode_error(id, code, message) :
+		    ctl_encode_result(id, result);
+		ctl_client_send(c, line);
+		free(line);
+		return;
+	}
 }

@@ -47,4 +47,11 @@ void	 ctl_event(struct ctl *, const char *event, const json_t *fields);
 
 unsigned ctl_nclients(const struct ctl *);
 
+/*
+ * The later answer to a deferred request: a result (borrowed), or an
+ * error when code is set.  Nothing happens if the client has gone.
+ */
+void	 ctl_answer(struct ctl *, unsigned client, const json_t *id,
+	    const json_t *result, const char *code, const char *message);
+
 #endif

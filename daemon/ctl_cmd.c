@@ -14,6 +14,7 @@
 
 static const struct ctl_exec *const ctl_cmd_tables[] = {
 	ctl_cmd_daemon_table,
+	ctl_cmd_overlay_table,
 };
 #define CTL_NTABLES	(sizeof ctl_cmd_tables / sizeof ctl_cmd_tables[0])
 
@@ -45,7 +46,8 @@ ctl_call_fail(struct ctl_call *call, const char *code, const char *fmt, ...)
 }
 
 char *
-ctl_cmd_handle(struct d *d, const char *line, size_t len, unsigned *flags)
+ctl_cmd_handle(struct d *d, unsigned client, const char *line, size_t len,
+    unsigned *flags)
 {
 	struct ctl_req		 req;
 	struct ctl_call		 call;
@@ -66,6 +68,8 @@ ctl_cmd_handle(struct d *d, const char *line, size_t len, unsigned *flags)
 	json_decref(id);
 	memset(&call, 0, sizeof call);
 	call.d = d;
+	call.client = client;
+	call.id = req.id;
 	call.args = req.args;
 	if ((spec = ctl_spec_find(req.cmd, false)) == NULL ||
 	    (e = ctl_cmd_find(spec->name)) == NULL)
@@ -80,6 +84,8 @@ ctl_cmd_handle(struct d *d, const char *line, size_t len, unsigned *flags)
 	}
 	if (call.code != NULL)
 		answer = ctl_encode_error(req.id, call.code, call.message);
+	else if (call.deferred)
+		answer = NULL;
 	else
 		answer = ctl_encode_result(req.id, call.result);
 	*flags = call.code != NULL ? 0 : call.flags;

@@ -21,11 +21,14 @@ struct d;
 /* One command being run. */
 struct ctl_call {
 	struct d	*d;
+	unsigned	 client;	/* who asked (ctl_answer) */
+	const json_t	*id;		/* the request's id; copy to keep */
 	const json_t	*args;		/* checked against the spec */
 	json_t		*result;	/* exec sets it (owned) on success */
 	const char	*code;		/* set by ctl_call_fail */
 	char		*message;
 	unsigned	 flags;		/* CTL_CALL_* */
+	bool		 deferred;	/* exec will answer later (ctl_answer) */
 };
 
 typedef void (*ctl_exec_cb)(struct ctl_call *);
@@ -40,11 +43,12 @@ void	 ctl_call_fail(struct ctl_call *, const char *code, const char *fmt,
 	    ...) __attribute__((__format__(__printf__, 3, 4)));
 
 /*
- * Run one request line and return the answer line (allocated, ending in
- * "\n").  *flags gets the call's CTL_CALL_* flags.
+ * Run one request line from client and return the answer line (allocated,
+ * ending in "\n"), or NULL when the command answers later.  *flags gets
+ * the call's CTL_CALL_* flags.
  */
-char	*ctl_cmd_handle(struct d *, const char *line, size_t len,
-	    unsigned *flags);
+char	*ctl_cmd_handle(struct d *, unsigned client, const char *line,
+	    size_t len, unsigned *flags);
 
 /*
  * Check that every command in the spec table has an exec function and
@@ -54,5 +58,6 @@ bool	 ctl_cmd_check_tables(char **cause);
 
 /* The tables of ctl_cmd_*.c, each ending with a NULL name. */
 extern const struct ctl_exec ctl_cmd_daemon_table[];
+extern const struct ctl_exec ctl_cmd_overlay_table[];
 
 #endif

@@ -13,6 +13,9 @@
 #include "ctl_proto.h"
 #include "ctl_spec.h"
 #include "d.h"
+#include "identity.h"
+#include "ov_node.h"
+#include "srv_overlay.h"
 #include "store.h"
 #include "version.h"
 #include "xmalloc.h"
@@ -29,23 +32,54 @@ cmd_time_json(int64_t t)
 	return json_string(buf);
 }
 
+static json_t *
+cmd_overlay_json(struct d *d)
+{
+	struct ov_node		*ov = srv_overlay_node(d->ov);
+	const struct ov_stats	*st = ov_node_stats(ov);
+	const struct ov_chord	*c = ov_node_chord(ov);
+	struct ov_link_info	 li;
+	char			 a[ADDR_STRLEN];
+	unsigned		 n;
+
+	for (n = 0; ov_node_link_info(ov, 0, n, &li); n++)
+		;
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:{s:I, s:I, s:I, s:I, "
+	    "s:I, s:I}}",
+	    "name", d->cfg->overlay.name,
+	    "listen", addr_str(srv_overlay_listen_addr(d->ov), a),
+	    "links", (int)n,
+	    "predecessors", (int)c->npred,
+	    "successors", (int)c->nsucc,
+	    "messages",
+	    "sent", (json_int_t)st->msgs_sent,
+	    "received", (json_int_t)st->msgs_recv,
+	    "forwarded", (json_int_t)st->forwarded,
+	    "retransmitted", (json_int_t)st->retransmits,
+	    "errors_sent", (json_int_t)st->errors_sent,
+	    "bad_input", (json_int_t)st->bad_input);
+}
+
 static void
 cmd_status(struct ctl_call *call)
 {
 	struct d	*d = call->d;
 	json_t		*store;
+	char		 hex[OV_ID_HEXLEN];
 
 	store = json_pack("{s:s, s:i, s:I, s:s}",
 	    "path", store_path(d->store),
 	    "schema_version", store_schema_version(d->store),
 	    "starts", (json_int_t)d->starts,
 	    "previous_exit", d->previous_exit);
-	call->result = json_pack("{s:s, s:I, s:s, s:n, s:I, s:o, s:s, s:s*, "
-	    "s:s, s:s, s:i, s:o}",
+	call->result = json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:o, s:s, "
+	    "s:s*, s:s, s:s, s:i, s:o, s:o}",
 	    "version", P2PSIPD_VERSION,
 	    "pid", (json_int_t)getpid(),
-	    "state", d_state_name(d->state),
-	    "node_id",
+	    "state", d->state == D_STOPPING ? "stopping" :
+	    ov_state_name(ov_node_state(srv_overlay_node(d->ov))),
+	    "node_id", ov_id_hex(&d->ident->id, hex),
+	    "overlay", d->cfg->overlay.name,
 	    "uptime", (json_int_t)d_uptime(d),
 	    "started", cmd_time_json(d->start_time),
 	    "log_level", log_level_name(log_getlevel()),
@@ -53,7 +87,8 @@ cmd_status(struct ctl_call *call)
 	    "data_dir", d->cfg->node.data_dir,
 	    "control_socket", d->cfg->node.control_socket,
 	    "control_clients", (int)ctl_nclients(d->ctl),
-	    "store", store);
+	    "store", store,
+	    "ring", cmd_overlay_json(d));
 }
 
 static void

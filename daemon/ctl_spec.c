@@ -30,9 +30,35 @@ static const struct ctl_arg subscribe_args[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct ctl_arg route_args[] = {
+	{ "name", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
+	    "a resource name, e.g. an AOR; its Resource-ID is routed to" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg trace_args[] = {
+	{ "action", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
+	    0, 0, "start or stop" },
+	{ "file", CTL_ARG_PATH, CTL_ARG_POSITIONAL, 0, 0,
+	    "the pcap file to write (start)" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static const struct ctl_spec ctl_specs[] = {
 	{ "status", NULL, "show the node's state, version and uptime",
 	    no_args, CTL_CMD_READONLY },
+	{ "ring", NULL, "this node's predecessors, successors and fingers",
+	    no_args, CTL_CMD_READONLY },
+	{ "peers", NULL, "open overlay links: Node-ID, address, age, bytes",
+	    no_args, CTL_CMD_READONLY },
+	{ "route", NULL, "find the node responsible for NAME, and the hops",
+	    route_args, CTL_CMD_READONLY },
+	{ "leave", NULL, "leave the overlay gracefully (stay up, alone)",
+	    no_args, 0 },
+	{ "join", NULL, "join the overlay again after leave",
+	    no_args, 0 },
+	{ "trace", NULL, "start or stop writing overlay messages to a pcap",
+	    trace_args, 0 },
 	{ "log-level", NULL, "show or set the log level",
 	    log_level_args, 0 },
 	{ "reload", NULL, "re-read the config file (as SIGHUP does)",

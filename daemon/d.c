@@ -18,9 +18,30 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "ctl_cmd.h"
+#include "ctl_proto.h"
 #include "d.h"
+#include "identity.h"
+#include "ov_id.h"
+#include "ov_node.h"
+#include "srv_overlay.h"
 #include "store.h"
 #include "xmalloc.h"
+
+/* A control request the overlay will answer. */
+enum d_op_kind {
+	D_OP_ROUTE,
+	D_OP_LEAVE,
+};
+
+struct d_op {
+	struct d_op	*next;
+	enum d_op_kind	 kind;
+	uint64_t	 cookie;
+	unsigned	 client;
+	json_t		*id;
+	uint64_t	 start_us;
+	struct ov_id	 res;
+};
 
 uint64_t
 d_now_ms(void)
@@ -29,6 +50,15 @@ d_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+d_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 uint64_t
@@ -207,15 +237,27 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	if (rc != 0)
 		goto fail;
 	d_begin_run(d);
+	if ((rc = identity_load(&d->ident, cfg->node.data_dir,
+	    cfg->overlay.name, cause)) != 0)
+		goto fail;
 	if ((rc = ctl_new(&d->ctl, d->base, cfg->node.control_socket, d,
+	    cause)) != 0)
+		goto fail;
+	if ((rc = srv_overlay_new(&d->ov, d, d->base, cfg, d->ident,
 	    cause)) != 0)
 		goto fail;
 	if ((rc = d_signals(d)) != 0) {
 		*cause = xstrdup("cannot catch signals");
 		goto fail;
 	}
-	log_info("p2psipd: started, data dir %s, run %lld",
-	    cfg->node.data_dir, d->starts);
+	{
+		char	hex[OV_ID_HEXLEN];
+
+		log_info("p2psipd: started, node %s%s, overlay %s, data dir "
+		    "%s, run %lld", ov_id_hex(&d->ident->id, hex),
+		    d->ident->created ? " (new identity)" : "",
+		    cfg->overlay.name, cfg->node.data_dir, d->starts);
+	}
 	*out = d;
 	return 0;
 fail:
@@ -234,8 +276,17 @@ d_run(struct d *d)
 void
 d_free(struct d *d)
 {
+	struct d_op	*op;
+
 	if (d == NULL)
 		return;
+	while ((op = d->ops) != NULL) {
+		d->ops = op->next;
+		json_decref(op->id);
+		free(op);
+	}
+	srv_overlay_free(d->ov);
+	identity_free(d->ident);
 	ctl_free(d->ctl);
 	if (d->store != NULL) {
 		store_meta_set(d->store, "running", "0");
@@ -267,6 +318,16 @@ d_stopped(void *arg)
 }
 
 static void
+d_ctl_drained(void *arg)
+{
+	struct d	*d = arg;
+
+	d->ctl_done = true;
+	if (d->ov_left)
+		d_stopped(d);
+}
+
+static void
 d_stop_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -290,7 +351,13 @@ d_stop(struct d *d, const char *reason)
 	ev = json_pack("{s:s}", "reason", reason);
 	ctl_event(d->ctl, "shutdown", ev);
 	json_decref(ev);
-	ctl_shutdown(d->ctl, d_stopped, d);
+	/* §10.9: tell the neighbors; OV_EV_LEFT comes when they know */
+	if (ov_node_state(srv_overlay_node(d->ov)) == OV_ST_JOINED) {
+		ov_node_leave(srv_overlay_node(d->ov), d_now_ms());
+		srv_overlay_kick(d->ov);
+	} else
+		d->ov_left = true;
+	ctl_shutdown(d->ctl, d_ctl_drained, d);
 	d->ev_stop = evtimer_new(d->base, d_stop_deadline, d);
 	if (d->ev_stop == NULL || evtimer_add(d->ev_stop, &tv) == -1)
 		d_stopped(d);
@@ -362,4 +429,147 @@ d_reload(struct d *d, json_t **pending, char **cause)
 	ctl_event(d->ctl, "reload", ev);
 	json_decref(ev);
 	return 0;
+}
+
+/* ---- the overlay's events, and the requests it answers ---- */
+
+static struct d_op *
+d_op_new(struct d *d, enum d_op_kind kind, unsigned client, const json_t *id)
+{
+	struct d_op	*op = xcalloc(1, sizeof *op);
+
+	op->kind = kind;
+	op->cookie = ++d->next_cookie;
+	op->client = client;
+	op->id = id != NULL ? json_deep_copy(id) : json_null();
+	op->start_us = d_now_us();
+	op->next = d->ops;
+	d->ops = op;
+	return op;
+}
+
+/* Take the first op matching (kind, cookie); cookie 0 matches any. */
+static struct d_op *
+d_op_take(struct d *d, enum d_op_kind kind, uint64_t cookie)
+{
+	struct d_op	**pp, *op;
+
+	for (pp = &d->ops; (op = *pp) != NULL; pp = &op->next) {
+		if (op->kind == kind && (cookie == 0 || op->cookie == cookie)) {
+			*pp = op->next;
+			return op;
+		}
+	}
+	return NULL;
+}
+
+static void
+d_op_done(struct d *d, struct d_op *op, json_t *result, const char *err)
+{
+	ctl_answer(d->ctl, op->client, op->id, result, err != NULL ?
+	    CTL_E_FAILED : NULL, err);
+	json_decref(result);
+	json_decref(op->id);
+	free(op);
+}
+
+int
+d_route(struct d *d, unsigned client, const json_t *id,
+    const struct ov_id *res)
+{
+	struct d_op	*op = d_op_new(d, D_OP_ROUTE, client, id);
+	int		 rc;
+
+	op->res = *res;
+	rc = ov_node_route(srv_overlay_node(d->ov), d_now_ms(), res,
+	    op->cookie);
+	if (rc != 0) {
+		d_op_take(d, D_OP_ROUTE, op->cookie);
+		json_decref(op->id);
+		free(op);
+		return rc;
+	}
+	srv_overlay_kick(d->ov);
+	return 0;
+}
+
+int
+d_leave(struct d *d, unsigned client, const json_t *id)
+{
+	struct ov_node	*ov = srv_overlay_node(d->ov);
+
+	if (ov_node_state(ov) != OV_ST_JOINED &&
+	    ov_node_state(ov) != OV_ST_JOINING)
+		return ENOTCONN;
+	d_op_new(d, D_OP_LEAVE, client, id);
+	ov_node_leave(ov, d_now_ms());
+	srv_overlay_kick(d->ov);
+	return 0;
+}
+
+static void
+d_route_done(struct d *d, const struct ov_event *ev)
+{
+	struct d_op	*op = d_op_take(d, D_OP_ROUTE, ev->cookie);
+	char		 a[OV_ID_HEXLEN], b[OV_ID_HEXLEN], *err;
+
+	if (op == NULL)
+		return;
+	if (ev->error != 0) {
+		err = ev->error == ETIMEDOUT ? xstrdup("no answer (timed out)") :
+		    xasprintf("overlay error %d", ev->error > 1000 ?
+		    ev->error - 1000 : ev->error);
+		d_op_done(d, op, NULL, err);
+		free(err);
+		return;
+	}
+	d_op_done(d, op, json_pack("{s:s, s:s, s:i, s:f}",
+	    "resource_id", ov_id_hex(&op->res, a),
+	    "responsible", ov_id_hex(&ev->responsible, b),
+	    "hops", (int)ev->hops,
+	    "rtt_ms", (double)(d_now_us() - op->start_us) / 1000), NULL);
+}
+
+static void
+d_overlay_left(struct d *d)
+{
+	struct d_op	*op;
+
+	while ((op = d_op_take(d, D_OP_LEAVE, 0)) != NULL)
+		d_op_done(d, op, json_pack("{s:s}", "state", "alone"), NULL);
+	if (d->state == D_STOPPING) {
+		d->ov_left = true;
+		if (d->ctl_done)
+			d_stopped(d);
+	}
+}
+
+void
+d_overlay_event(struct d *d, const struct ov_event *ev)
+{
+	char	 hex[OV_ID_HEXLEN];
+	json_t	*j;
+
+	switch (ev->type) {
+	case OV_EV_ROUTE:
+		d_route_done(d, ev);
+		return;
+	case OV_EV_LEFT:
+		d_overlay_left(d);
+		return;
+	case OV_EV_STATE:
+		j = json_pack("{s:s}", "state", ov_state_name(ev->state));
+		ctl_event(d->ctl, "overlay", j);
+		break;
+	case OV_EV_LINK:
+		j = json_pack("{s:s, s:b}", "peer", ov_id_hex(&ev->peer, hex),
+		    "up", ev->up);
+		ctl_event(d->ctl, "link", j);
+		break;
+	case OV_EV_NEIGHBORS:
+		return;		/* frequent; "ring" shows them */
+	default:
+		return;
+	}
+	json_decref(j);
 }

@@ -15,8 +15,13 @@
 
 struct cfg;
 struct ctl;
+struct d_op;
 struct event;
 struct event_base;
+struct identity;
+struct ov_event;
+struct ov_id;
+struct srv_overlay;
 struct store;
 
 enum d_state {
@@ -32,6 +37,12 @@ struct d {
 	size_t			 noverrides;
 	struct store		*store;
 	struct ctl		*ctl;
+	struct identity		*ident;
+	struct srv_overlay	*ov;
+	struct d_op		*ops;		/* answers still owed */
+	uint64_t		 next_cookie;
+	bool			 ov_left;	/* stopping: overlay has left */
+	bool			 ctl_done;	/* stopping: clients drained */
 	struct event		*ev_term, *ev_int, *ev_hup;
 	struct event		*ev_stop;	/* shutdown deadline */
 	int			 lock_fd;
@@ -59,10 +70,10 @@ void	 d_free(struct d *);
 
 /*
  * Begin a clean shutdown; reason goes to the log and the event stream.
- * Control clients get their last answers before the loop ends, within
- * D_STOP_GRACE_MS.
+ * The node leaves the overlay (RFC 6940 §10.9) and control clients get
+ * their last answers before the loop ends, within D_STOP_GRACE_MS.
  */
-#define D_STOP_GRACE_MS	2000
+#define D_STOP_GRACE_MS	3000
 void	 d_stop(struct d *, const char *reason);
 
 /*
@@ -89,5 +100,19 @@ int	 d_mkdirs(const char *path, char **cause);
 
 /* Monotonic milliseconds: the clock the daemon hands its cores. */
 uint64_t d_now_ms(void);
+/* Monotonic microseconds, for latencies. */
+uint64_t d_now_us(void);
+
+/* An event of the overlay core (srv_overlay.c hands them over). */
+void	 d_overlay_event(struct d *, const struct ov_event *);
+
+/*
+ * Route to the node responsible for res and answer control client's
+ * request id (copied) when it has answered.  0, or EBUSY / ENOTCONN.
+ */
+int	 d_route(struct d *, unsigned client, const json_t *id,
+	    const struct ov_id *res);
+/* Leave the overlay; answer client when done.  0, or ENOTCONN. */
+int	 d_leave(struct d *, unsigned client, const json_t *id);
 
 #endif

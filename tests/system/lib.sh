@@ -14,6 +14,10 @@ TNAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/p2psipd-$TNAME.XXXXXX")
 declare -A NODE_PID=()
 EXTRA_PIDS=()
+# Overlay ports: a block of 100 per test run, below the ephemeral range,
+# so that tests running beside a real daemon (port 6084) or beside each
+# other do not collide.
+PORT_BASE=$(( 20000 + ($$ % 120) * 100 ))
 
 cleanup() {
 	local rc=$? p
@@ -71,14 +75,29 @@ ctl() {
 	"$P2PSIPCTL" -s "$(sock "$name")" "$@"
 }
 
+# port NAME: the overlay port of daemon NAME, the same every time (kept
+# in a file, so that $(port NAME) works in a subshell too).
+port() {
+	local n
+	touch "$T/ports"
+	n=$(grep -nxF -- "$1" "$T/ports" | cut -d: -f1)
+	if [ -z "$n" ]; then
+		echo "$1" >>"$T/ports"
+		n=$(wc -l <"$T/ports")
+	fi
+	[ "$n" -lt 100 ] || fail "more than 100 overlay ports"
+	echo $((PORT_BASE + n - 1))
+}
+
 # start_node NAME [P2PSIPD ARGS...]: start a foreground daemon with its
-# own data dir and control socket; wait until it answers.
+# own data dir, control socket and overlay port; wait until it answers.
 start_node() {
 	local name=$1
 	shift
 	mkdir -p "$T/$name"
 	"$P2PSIPD" -f -o "node.data_dir=$T/$name/data" \
-	    -o "node.control_socket=$(sock "$name")" "$@" \
+	    -o "node.control_socket=$(sock "$name")" \
+	    -o "overlay.listen=127.0.0.1:$(port "$name")" "$@" \
 	    2>>"$T/$name/log" &
 	NODE_PID[$name]=$!
 	wait_for 10 ctl "$name" status ||

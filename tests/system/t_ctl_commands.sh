@@ -9,16 +9,27 @@ start_node a
 run 0 ctl a status
 has "$T/out" '^version +[0-9]+\.[0-9]+\.[0-9]+$'
 has "$T/out" "^pid +${NODE_PID[a]}\$"
-has "$T/out" '^state +running$'
-has "$T/out" '^node_id +-$'
+has "$T/out" '^state +alone$'
+has "$T/out" '^node_id +[0-9a-f]{32}$'
+has "$T/out" '^overlay +p2psipd\.localhost$'
 has "$T/out" "^store.path +$T/a/data/p2psipd.db\$"
 ok "status table"
 
 # ... and the daemon's result object with --json.
 run 0 ctl a --json status
 [ "$(json .pid)" = "${NODE_PID[a]}" ] || fail "pid"
-[ "$(json .state)" = running ] || fail "state"
-[ "$(json '.node_id == null')" = true ] || fail "node_id placeholder"
+[ "$(json .state)" = alone ] || fail "state"
+id=$(json .node_id)
+# The Node-ID is bound to the key (RFC 6940 §11.3.1): the first 128 bits
+# of SHA-256 over the certificate's SubjectPublicKeyInfo.
+[ "$(openssl x509 -in "$T/a/data/node.crt" -noout -pubkey |
+    openssl pkey -pubin -outform DER | sha256sum | cut -c1-32)" = "$id" ] ||
+    fail "node_id $id is not bound to the key in node.crt"
+openssl x509 -in "$T/a/data/node.crt" -noout -ext subjectAltName |
+    grep -q "URI:reload://$id@p2psipd.localhost/" ||
+    fail "node.crt lacks the reload:// URI"
+[ "$(stat -c %a "$T/a/data/node.key")" = 600 ] || fail "node.key mode"
+[ "$(json .ring.listen)" = "127.0.0.1:$(port a)" ] || fail "ring.listen"
 [ "$(json '.uptime | type')" = number ] || fail "uptime"
 [ "$(json .version)" = "$("$P2PSIPD" --version | cut -d' ' -f2)" ] ||
     fail "version differs from p2psipd --version"

@@ -27,7 +27,7 @@ raw 'not json' '{"id":1,"cmd":"status"}' '[1,2]' '{"id":2,"cmd":"nope"}' \
     '{"id":"last","cmd":"hello"}'
 [ "$(wc -l <"$T/out")" -eq 9 ] || fail "expected 9 answers: $(cat "$T/out")"
 [ "$(answer 1 .error.code)" = parse-error ] || fail "not json"
-[ "$(answer 2 .result.state)" = running ] || fail "status after bad line"
+[ "$(answer 2 .result.state)" = alone ] || fail "status after bad line"
 [ "$(answer 3 .error.code)" = bad-request ] || fail "array"
 [ "$(answer 4 .error.code)" = unknown-command ] || fail "unknown command"
 [ "$(answer 4 .id)" = 2 ] || fail "id not echoed"
@@ -57,7 +57,7 @@ timeout 10 socat -t 0.2 - "UNIX-CONNECT:$S" >"$T/out" 2>/dev/null \
 # Exactly at the limit is fine (65536 bytes of JSON).
 pad=$(head -c $((65536 - 27)) /dev/zero | tr '\0' ' ')
 raw "{\"id\":1,\"cmd\":\"status\"}$pad"
-[ "$(answer 1 .result.state)" = running ] || fail "line at the limit"
+[ "$(answer 1 .result.state)" = alone ] || fail "line at the limit"
 has "$T/a/log" 'line longer than 65536 bytes, closed'
 ok "64 KiB line limit"
 

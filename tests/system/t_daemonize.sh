@@ -12,6 +12,8 @@ write_conf() {
 data_dir = $T/${2:-data}
 control_socket = $S
 log_level = $1
+[overlay]
+listen = 127.0.0.1:$(port a)
 EOF
 }
 write_conf info

@@ -13,6 +13,8 @@ cat >"$T/conf" <<EOF
 [node]
 data_dir = $T/data
 control_socket = $T/ctl.sock
+[overlay]
+listen = 127.0.0.1:$(port a)
 EOF
 
 # Runs inside the namespace; prints what syslog received.
@@ -47,7 +49,7 @@ pid=$(jq -r .pid "$T/status")
 # Datagrams arrive back to back: each message starts at its "<PRI>".
 # <30> is facility daemon (3) * 8 + info (6); <31> debug.
 M="[^<]* p2psipd\\[$pid\\]:"
-has "$T/syslog" "<30>$M p2psipd: started, data dir $T/data"
+has "$T/syslog" "<30>$M p2psipd: started, node [0-9a-f]{32} \\(new identity\\), overlay p2psipd.localhost, data dir $T/data"
 has "$T/syslog" "<31>$M control: run status"
 has "$T/syslog" "<30>$M p2psipd: stopping \\(control command\\)"
 has "$T/syslog" "<30>$M p2psipd: stopped"

@@ -1,6 +1,8 @@
 #!/bin/bash
 # The daemon and p2psipctl under valgrind memcheck through a session with
-# good and bad control input, a reload and a shutdown: no errors, no leaks.
+# good and bad control input, an overlay join, route, trace and leave with
+# a second daemon, garbage on the overlay port, a reload and a shutdown:
+# no errors, no leaks.
 # (Skipped for the sanitizer build, which checks the same under ASan.)
 . "$(dirname "$0")/lib.sh"
 
@@ -12,10 +14,25 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full
     --errors-for-leak-kinds=definite,indirect --track-fds=no"
 S=$T/ctl.sock
 $VG "$P2PSIPD" -f -o "node.data_dir=$T/data" -o "node.control_socket=$S" \
-    2>"$T/vg.log" &
+    -o "overlay.listen=127.0.0.1:$(port vg)" 2>"$T/vg.log" &
 pid=$!
 EXTRA_PIDS+=($pid)
 wait_for 30 "$P2PSIPCTL" -s "$S" status || fail "no start: $(cat "$T/vg.log")"
+
+# The overlay under valgrind: TLS links, a join, a lookup, a trace, a
+# leave, and bytes that are not TLS at all.
+run 0 "$P2PSIPCTL" -s "$S" trace start "$T/vg.pcap"
+start_node b -o "overlay.bootstrap=127.0.0.1:$(port vg)"
+wait_for 60 bash -c "'$P2PSIPCTL' -s '$S' --json status |
+    jq -e '.state == \"joined\" and .ring.links >= 1'" ||
+    fail "b did not join the node under valgrind"
+run 0 ctl b route alice@example.org
+run 0 "$P2PSIPCTL" -s "$S" route alice@example.org
+head -c 3000 /dev/urandom | timeout 10 socat -t 2 - \
+    "TCP:127.0.0.1:$(port vg)" >/dev/null 2>&1
+stop_node b
+run 0 "$P2PSIPCTL" -s "$S" --json trace stop
+[ "$(json .frames)" -gt 0 ] || fail "no frames traced"
 
 $VG "$P2PSIPCTL" -s "$S" --json status >/dev/null 2>"$T/vgctl.log" ||
     fail "p2psipctl under valgrind: $(cat "$T/vgctl.log")"

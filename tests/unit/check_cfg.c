@@ -388,12 +388,87 @@ START_TEST(example_documents_every_key)
 		ck_assert_msg(strstr(text, want) != NULL || *def == '\0',
 		    "example lacks \"%s = %s\" in [%s]", name, def, section);
 		free(want);
-		want = xasprintf("\n %s = ", name);
+		want = xasprintf("\n %s =", name);
 		ck_assert_msg(strstr(text, want) != NULL,
 		    "example does not document %s.%s", section, name);
 		free(want);
 	}
 	free(text);
+}
+END_TEST
+
+START_TEST(overlay_values)
+{
+	const char	*ov[] = { "overlay.bootstrap=10.0.0.9" };
+	struct cfg	*c;
+	char		 a[ADDR_STRLEN];
+
+	c = parse_ok("[overlay]\nname = Overlay.Example.org\n"
+	    "listen = [::1]:7000\nbootstrap = 127.0.0.1:7001, 127.0.0.2\n"
+	    "bootstrap = 127.0.0.3:7003\nsuccessors = 5\n"
+	    "partition_check = 0\n", NULL, 0);
+	ck_assert_str_eq(c->overlay.name, "Overlay.Example.org");
+	ck_assert_str_eq(addr_str(&c->overlay.listen, a), "[::1]:7000");
+	/* a repeated list key appends; a bare address gets port 6084 */
+	ck_assert_int_eq(c->overlay.bootstrap.n, 3);
+	ck_assert_str_eq(addr_str(&c->overlay.bootstrap.v[1], a),
+	    "127.0.0.2:6084");
+	ck_assert_int_eq(c->overlay.successors, 5);
+	ck_assert_int_eq(c->overlay.predecessors, 3);
+	ck_assert_int_eq(c->overlay.partition_check, 0);
+	cfg_free(c);
+	/* -o replaces the file's list */
+	c = parse_ok("[overlay]\nbootstrap = 127.0.0.1:7001\n", ov, 1);
+	ck_assert_int_eq(c->overlay.bootstrap.n, 1);
+	ck_assert_str_eq(addr_str(&c->overlay.bootstrap.v[0], a),
+	    "10.0.0.9:6084");
+	cfg_free(c);
+}
+END_TEST
+
+START_TEST(overlay_errors)
+{
+	const char	*t = "[overlay]\n"
+	    "name = bad_name.org\n"
+	    "listen = localhost:6084\n"
+	    "bootstrap = 127.0.0.1:99999\n"
+	    "successors = 0\n"
+	    "fingers = many\n"
+	    "initial_ttl = 256\n";
+	char		*e = parse_text_err(t);
+
+	ck_assert_str_eq(e,
+	    "t.conf:2: [overlay] name: bad value 'bad_name.org' (expected a "
+	    "domain name such as overlay.example.org)\n"
+	    "t.conf:3: [overlay] listen: bad address 'localhost:6084' "
+	    "(expected IP:port or [IPv6]:port; host names are not resolved)\n"
+	    "t.conf:4: [overlay] bootstrap: bad address '127.0.0.1:99999' "
+	    "(expected IP:port or [IPv6]:port; host names are not resolved)\n"
+	    "t.conf:5: [overlay] successors: bad value '0' (expected an "
+	    "integer from 1 to 16)\n"
+	    "t.conf:6: [overlay] fingers: bad value 'many' (expected an "
+	    "integer from 1 to 128)\n"
+	    "t.conf:7: [overlay] initial_ttl: bad value '256' (expected an "
+	    "integer from 1 to 255)");
+	free(e);
+}
+END_TEST
+
+START_TEST(overlay_list_round_trip)
+{
+	const char	*ov[] = { "overlay.bootstrap=10.0.0.1,10.0.0.2,"
+			    "10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6" };
+	struct cfg	*a = parse_ok(NULL, ov, 1), *b;
+	struct cfg_change ch[8];
+	char		*text = cfg_dump(a);
+
+	/* long lists are split over repeated keys, each line short */
+	ck_assert_ptr_nonnull(strstr(text, "\nbootstrap = 10.0.0.5:6084,"));
+	b = parse_ok(text, NULL, 0);
+	ck_assert_uint_eq(cfg_diff(a, b, ch, 8), 0);
+	free(text);
+	cfg_free(a);
+	cfg_free(b);
 }
 END_TEST
 
@@ -435,6 +510,9 @@ cfg_suite(void)
 	tcase_add_test(tc, diff);
 	tcase_add_test(tc, dump_round_trip);
 	tcase_add_test(tc, example_documents_every_key);
+	tcase_add_test(tc, overlay_values);
+	tcase_add_test(tc, overlay_errors);
+	tcase_add_test(tc, overlay_list_round_trip);
 	tcase_add_test(tc, log_levels);
 	suite_add_tcase(s, tc);
 	return s;

@@ -168,7 +168,7 @@ handle(const char *line, struct ctl_msg *m, unsigned *flags)
 {
 	char	*answer;
 
-	answer = ctl_cmd_handle(NULL, line, strlen(line), flags);
+	answer = ctl_cmd_handle(NULL, 1, line, strlen(line), flags);
 	ck_assert_ptr_eq(strchr(answer, '\n'), answer + strlen(answer) - 1);
 	ck_assert_int_eq(ctl_msg_parse(answer, strlen(answer), m), 0);
 	free(answer);

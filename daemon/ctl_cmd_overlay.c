@@ -1,0 +1,160 @@
+/*
+ * ctl_cmd_overlay.c - control commands about the overlay: ring, peers,
+ * route, leave, join, trace.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_cmd.h"
+#include "ctl_proto.h"
+#include "d.h"
+#include "ov_chord.h"
+#include "ov_id.h"
+#include "ov_node.h"
+#include "srv_overlay.h"
+#include "xmalloc.h"
+
+static json_t *
+hex_json(const struct ov_id *id)
+{
+	char	hex[OV_ID_HEXLEN];
+
+	return json_string(ov_id_hex(id, hex));
+}
+
+static json_t *
+ids_json(const struct ov_id *ids, unsigned n)
+{
+	json_t		*a = json_array();
+	unsigned	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, hex_json(&ids[i]));
+	return a;
+}
+
+static void
+cmd_ring(struct ctl_call *call)
+{
+	struct ov_node		*ov = srv_overlay_node(call->d->ov);
+	const struct ov_chord	*c = ov_node_chord(ov);
+	struct ov_id		 f[OV_FINGER_MAX];
+	unsigned		 nf = ov_chord_fingers(c, f, OV_FINGER_MAX);
+
+	call->result = json_pack("{s:o, s:s, s:o, s:o, s:o}",
+	    "self", hex_json(ov_node_id(ov)),
+	    "state", ov_state_name(ov_node_state(ov)),
+	    "predecessors", ids_json(c->pred, c->npred),
+	    "successors", ids_json(c->succ, c->nsucc),
+	    "fingers", ids_json(f, nf));
+}
+
+static void
+cmd_peers(struct ctl_call *call)
+{
+	struct ov_node		*ov = srv_overlay_node(call->d->ov);
+	struct ov_link_info	 li;
+	json_t			*peers = json_array();
+	char			 a[ADDR_STRLEN];
+	uint64_t		 now = d_now_ms();
+	unsigned		 i;
+
+	for (i = 0; ov_node_link_info(ov, now, i, &li); i++) {
+		json_array_append_new(peers, json_pack("{s:o, s:s, s:s, s:I, "
+		    "s:s, s:I, s:I, s:i}",
+		    "node_id", li.has_peer ? hex_json(&li.peer) : json_null(),
+		    "address", addr_str(&li.remote, a),
+		    "direction", li.outgoing ? "out" : "in",
+		    "age", (json_int_t)(li.age_ms / 1000),
+		    "state", !li.up ? "connecting" : li.suspect ? "suspect" :
+		    li.ready ? "peer" : "attached",
+		    "bytes_in", (json_int_t)li.bytes_in,
+		    "bytes_out", (json_int_t)li.bytes_out,
+		    "rtt_ms", (int)li.srtt_ms));
+	}
+	call->result = json_pack("{s:o}", "peers", peers);
+}
+
+static void
+cmd_route(struct ctl_call *call)
+{
+	const char	*name = json_string_value(json_object_get(call->args,
+			    "name"));
+	struct ov_id	 res;
+	int		 rc;
+
+	ov_id_resource(name, strlen(name), &res);
+	rc = d_route(call->d, call->client, call->id, &res);
+	if (rc != 0)
+		ctl_call_fail(call, CTL_E_FAILED, "%s", rc == EBUSY ?
+		    "too many requests in flight" : "not in an overlay yet");
+	else
+		call->deferred = true;
+}
+
+static void
+cmd_leave(struct ctl_call *call)
+{
+	if (d_leave(call->d, call->client, call->id) != 0)
+		ctl_call_fail(call, CTL_E_FAILED, "not in an overlay");
+	else
+		call->deferred = true;
+}
+
+static void
+cmd_join(struct ctl_call *call)
+{
+	struct ov_node	*ov = srv_overlay_node(call->d->ov);
+
+	if (ov_node_state(ov) != OV_ST_ALONE) {
+		ctl_call_fail(call, CTL_E_FAILED, "already %s",
+		    ov_state_name(ov_node_state(ov)));
+		return;
+	}
+	ov_node_start(ov, d_now_ms());
+	srv_overlay_kick(call->d->ov);
+	call->result = json_pack("{s:s}", "state",
+	    ov_state_name(ov_node_state(ov)));
+}
+
+static void
+cmd_trace(struct ctl_call *call)
+{
+	const char	*action = json_string_value(json_object_get(call->args,
+			    "action"));
+	json_t		*file = json_object_get(call->args, "file");
+	char		*cause = NULL;
+	long long	 n;
+
+	if (strcmp(action, "start") == 0) {
+		if (file == NULL) {
+			ctl_call_fail(call, CTL_E_ARGS, "trace start needs "
+			    "a file");
+		} else if (srv_overlay_trace_start(call->d->ov,
+		    json_string_value(file), &cause) != 0) {
+			ctl_call_fail(call, CTL_E_FAILED, "%s", cause);
+			free(cause);
+		} else
+			call->result = json_pack("{s:s}", "file",
+			    json_string_value(file));
+	} else if (strcmp(action, "stop") == 0) {
+		if ((n = srv_overlay_trace_stop(call->d->ov)) < 0)
+			ctl_call_fail(call, CTL_E_FAILED, "no trace running");
+		else
+			call->result = json_pack("{s:I}", "frames",
+			    (json_int_t)n);
+	} else
+		ctl_call_fail(call, CTL_E_ARGS, "trace: start or stop, not "
+		    "\"%.32s\"", action);
+}
+
+const struct ctl_exec ctl_cmd_overlay_table[] = {
+	{ "ring",	cmd_ring },
+	{ "peers",	cmd_peers },
+	{ "route",	cmd_route },
+	{ "leave",	cmd_leave },
+	{ "join",	cmd_join },
+	{ "trace",	cmd_trace },
+	{ NULL,		NULL }
+};

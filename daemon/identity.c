@@ -1,0 +1,264 @@
+/*
+ * identity.c - the node's key and self-signed certificate (RFC 6940
+ * §11.3.1), and the signer the overlay core uses.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/x509v3.h>
+
+#include "identity.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define CERT_DAYS	3650
+
+static size_t
+identity_sign(const uint8_t *data, size_t len, uint8_t *out, size_t max,
+    void *arg)
+{
+	struct identity	*ident = arg;
+
+	return ov_cert_sign(ident->key, data, len, out, max);
+}
+
+static int
+identity_verify(const struct ov_sig *sig, const uint8_t *certs,
+    size_t certs_len, const uint8_t *data, size_t len, struct ov_id *signer,
+    void *arg)
+{
+	struct identity	*ident = arg;
+
+	return ov_cert_verify(sig, certs, certs_len, data, len, signer,
+	    ident->cache);
+}
+
+/* Write a PEM file through a temporary name, atomically. */
+static int
+identity_write(const char *path, EVP_PKEY *key, X509 *cert, char **cause)
+{
+	char	*tmp = xasprintf("%s.new", path);
+	FILE	*f;
+	int	 ok, rc = 0;
+
+	if ((f = fopen(tmp, "w")) == NULL) {
+		rc = errno;
+		*cause = xasprintf("%s: %s", tmp, strerror(rc));
+		goto out;
+	}
+	ok = key != NULL ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL,
+	    NULL) : PEM_write_X509(f, cert);
+	if (fclose(f) != 0 || !ok || rename(tmp, path) == -1) {
+		rc = EIO;
+		*cause = xasprintf("%s: cannot write", path);
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	return rc;
+}
+
+static int
+identity_key(struct identity *ident, const char *path, char **cause)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "r")) != NULL) {
+		ident->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		if (ident->key == NULL || EVP_PKEY_get_base_id(ident->key) !=
+		    EVP_PKEY_EC) {
+			*cause = xasprintf("%s: not an EC private key", path);
+			return EINVAL;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return errno;
+	}
+	if ((ident->key = EVP_EC_gen("P-256")) == NULL) {
+		*cause = xstrdup("cannot generate an EC P-256 key");
+		return EIO;
+	}
+	ident->created = 1;
+	return identity_write(path, ident->key, NULL, cause);
+}
+
+static int
+identity_ext(X509 *x, int nid, const char *value)
+{
+	X509V3_CTX	 ctx;
+	X509_EXTENSION	*ext;
+	int		 ok;
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
+		return 0;
+	ok = X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	return ok;
+}
+
+/* A self-signed certificate naming our Node-ID in overlay. */
+static X509 *
+identity_make_cert(struct identity *ident, const char *overlay)
+{
+	X509		*x = X509_new();
+	unsigned char	 serial[16];
+	BIGNUM		*bn;
+	char		 uri[256], san[300];
+	int		 ok;
+
+	ov_cert_uri(&ident->id, overlay, uri, sizeof uri);
+	snprintf(san, sizeof san, "URI:%s", uri);
+	RAND_bytes(serial, sizeof serial);
+	serial[0] &= 0x7f;
+	bn = BN_bin2bn(serial, sizeof serial, NULL);
+	/* §11.3: the subject name stays empty; the SAN says who it is */
+	ok = x != NULL && bn != NULL && X509_set_version(x, 2) &&
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL &&
+	    X509_gmtime_adj(X509_getm_notBefore(x), -86400) &&
+	    X509_gmtime_adj(X509_getm_notAfter(x), 86400L * CERT_DAYS) &&
+	    X509_set_pubkey(x, ident->key) &&
+	    identity_ext(x, NID_subject_alt_name, san) &&
+	    identity_ext(x, NID_basic_constraints, "critical,CA:FALSE") &&
+	    identity_ext(x, NID_key_usage, "critical,digitalSignature") &&
+	    X509_sign(x, ident->key, EVP_sha256()) > 0;
+	BN_free(bn);
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* The certificate on disk if it binds our key for this overlay. */
+static X509 *
+identity_read_cert(struct identity *ident, const char *path,
+    const char *overlay)
+{
+	X509		*x;
+	FILE		*f;
+	struct ov_id	 id;
+	char		 uri[256];
+	GENERAL_NAMES	*names;
+	int		 ok = 0, i;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL || ov_cert_node_id(x, &id) != 0 ||
+	    !ov_id_eq(&id, &ident->id)) {
+		X509_free(x);
+		return NULL;
+	}
+	ov_cert_uri(&ident->id, overlay, uri, sizeof uri);
+	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+
+		if (g->type == GEN_URI && (size_t)ASN1_STRING_length(
+		    g->d.uniformResourceIdentifier) == strlen(uri) &&
+		    memcmp(ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
+		    uri, strlen(uri)) == 0)
+			ok = 1;
+	}
+	GENERAL_NAMES_free(names);
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static int
+identity_cert(struct identity *ident, const char *path, const char *overlay,
+    char **cause)
+{
+	unsigned char	*der = NULL;
+	int		 n;
+
+	if ((ident->cert = identity_read_cert(ident, path, overlay)) == NULL) {
+		if ((ident->cert = identity_make_cert(ident, overlay)) ==
+		    NULL) {
+			*cause = xstrdup("cannot make a certificate");
+			return EIO;
+		}
+		log_info("identity: new certificate for overlay %s", overlay);
+		if (identity_write(path, NULL, ident->cert, cause) != 0)
+			return EIO;
+	}
+	if ((n = i2d_X509(ident->cert, &der)) <= 0) {
+		*cause = xstrdup("cannot encode the certificate");
+		return EIO;
+	}
+	ident->der = xmalloc((size_t)n);
+	memcpy(ident->der, der, (size_t)n);
+	ident->der_len = (size_t)n;
+	OPENSSL_free(der);
+	SHA256(ident->der, ident->der_len, ident->hash);
+	return 0;
+}
+
+static void
+identity_crypto(struct identity *ident)
+{
+	struct ov_crypto	*c = &ident->crypto;
+
+	c->sign = identity_sign;
+	c->verify = identity_verify;
+	c->arg = ident;
+	c->hash_alg = OV_HASH_SHA256;
+	c->sig_alg = OV_SIG_ECDSA;
+	c->id_hash_alg = OV_HASH_SHA256;
+	c->cert = ident->der;
+	c->cert_len = ident->der_len;
+	c->cert_hash = ident->hash;
+	c->cert_hash_len = OV_CERT_HASH_LEN;
+}
+
+int
+identity_load(struct identity **out, const char *dir, const char *overlay,
+    char **cause)
+{
+	struct identity	*ident = xcalloc(1, sizeof *ident);
+	char		*kpath = xasprintf("%s/node.key", dir);
+	char		*cpath = xasprintf("%s/node.crt", dir);
+	int		 rc;
+
+	if ((rc = identity_key(ident, kpath, cause)) != 0 ||
+	    (rc = ov_cert_key_node_id(ident->key, &ident->id)) != 0 ||
+	    (rc = identity_cert(ident, cpath, overlay, cause)) != 0) {
+		if (rc == EINVAL && *cause == NULL)
+			*cause = xasprintf("%s: unusable key", kpath);
+		identity_free(ident);
+	} else {
+		ident->cache = ov_cert_cache_new(128);
+		identity_crypto(ident);
+		*out = ident;
+	}
+	free(kpath);
+	free(cpath);
+	return rc;
+}
+
+void
+identity_free(struct identity *ident)
+{
+	if (ident == NULL)
+		return;
+	EVP_PKEY_free(ident->key);
+	X509_free(ident->cert);
+	free(ident->der);
+	ov_cert_cache_free(ident->cache);
+	free(ident);
+}

@@ -1,0 +1,232 @@
+/*
+ * ov_cert.c - Node-IDs bound to keys, and signature verification (RFC
+ * 6940 §11.3.1, §6.3.4, §14.15).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+#include <openssl/x509v3.h>
+
+#include "ov_cert.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+int
+ov_cert_key_node_id(EVP_PKEY *key, struct ov_id *id)
+{
+	unsigned char	*der = NULL;
+	uint8_t		 md[SHA256_DIGEST_LENGTH];
+	int		 n;
+
+	if ((n = i2d_PUBKEY(key, &der)) <= 0)
+		return EINVAL;
+	SHA256(der, (size_t)n, md);
+	OPENSSL_free(der);
+	memcpy(id->b, md, OV_ID_LEN);
+	return 0;
+}
+
+void
+ov_cert_uri(const struct ov_id *id, const char *overlay, char *out,
+    size_t max)
+{
+	char	hex[OV_ID_HEXLEN];
+
+	snprintf(out, max, "reload://%s@%s/", ov_id_hex(id, hex), overlay);
+}
+
+/* The Node-ID of the first reload:// URI in the subjectAltName. */
+static int
+ov_cert_uri_id(X509 *x, struct ov_id *id)
+{
+	GENERAL_NAMES		*names;
+	const GENERAL_NAME	*g;
+	const unsigned char	*s;
+	char			 hex[OV_ID_HEXLEN];
+	int			 i, len, rc = EBADMSG;
+
+	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
+		g = sk_GENERAL_NAME_value(names, i);
+		if (g->type != GEN_URI)
+			continue;
+		s = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+		len = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+		/* reload:// + 32 hex + '@' ... */
+		if (len < 9 + 32 + 1 || memcmp(s, "reload://", 9) != 0 ||
+		    s[9 + 32] != '@')
+			continue;
+		memcpy(hex, s + 9, 32);
+		hex[32] = '\0';
+		rc = ov_id_from_hex(hex, id) == 0 ? 0 : EBADMSG;
+		break;
+	}
+	GENERAL_NAMES_free(names);
+	return rc;
+}
+
+int
+ov_cert_node_id(X509 *x, struct ov_id *id)
+{
+	struct ov_id	 named;
+	EVP_PKEY	*key = X509_get0_pubkey(x);
+
+	if (key == NULL || ov_cert_key_node_id(key, id) != 0 ||
+	    ov_cert_uri_id(x, &named) != 0 || !ov_id_eq(id, &named))
+		return EBADMSG;
+	return 0;
+}
+
+size_t
+ov_cert_sign(EVP_PKEY *key, const uint8_t *data, size_t len, uint8_t *out,
+    size_t max)
+{
+	EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
+	size_t		 n = max;
+
+	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
+	    key) != 1 || EVP_DigestSign(ctx, out, &n, data, len) != 1)
+		n = 0;
+	EVP_MD_CTX_free(ctx);
+	return n;
+}
+
+/* ---- the signer cache ---- */
+
+struct ov_cert_entry {
+	uint8_t		 hash[OV_CERT_HASH_LEN];
+	EVP_PKEY	*key;		/* NULL: a slot never used */
+	struct ov_id	 id;
+	uint64_t	 used;
+};
+
+struct ov_cert_cache {
+	struct ov_cert_entry	*e;
+	unsigned		 n;
+	uint64_t		 clock;
+};
+
+struct ov_cert_cache *
+ov_cert_cache_new(unsigned size)
+{
+	struct ov_cert_cache	*c = xcalloc(1, sizeof *c);
+
+	c->n = size != 0 ? size : 1;
+	c->e = xcalloc(c->n, sizeof *c->e);
+	return c;
+}
+
+void
+ov_cert_cache_free(struct ov_cert_cache *c)
+{
+	unsigned	i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		EVP_PKEY_free(c->e[i].key);
+	free(c->e);
+	free(c);
+}
+
+static struct ov_cert_entry *
+ov_cache_find(struct ov_cert_cache *c, const uint8_t *hash)
+{
+	unsigned	i;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->e[i].key != NULL &&
+		    memcmp(c->e[i].hash, hash, OV_CERT_HASH_LEN) == 0) {
+			c->e[i].used = ++c->clock;
+			return &c->e[i];
+		}
+	}
+	return NULL;
+}
+
+/* Parse a certificate, check its binding, and keep it (LRU). */
+static struct ov_cert_entry *
+ov_cache_add(struct ov_cert_cache *c, const uint8_t *hash, const uint8_t *der,
+    size_t len)
+{
+	struct ov_cert_entry	*e = &c->e[0];
+	const unsigned char	*p = der;
+	struct ov_id		 id;
+	X509			*x;
+	unsigned		 i;
+
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
+		return NULL;
+	if (p != der + len || ov_cert_node_id(x, &id) != 0) {
+		X509_free(x);
+		return NULL;
+	}
+	for (i = 1; i < c->n; i++)
+		if (c->e[i].used < e->used)
+			e = &c->e[i];
+	EVP_PKEY_free(e->key);
+	e->key = X509_get_pubkey(x);
+	X509_free(x);
+	memcpy(e->hash, hash, OV_CERT_HASH_LEN);
+	e->id = id;
+	e->used = ++c->clock;
+	return e->key != NULL ? e : NULL;
+}
+
+/* The bucket's certificate whose SHA-256 is hash. */
+static struct ov_cert_entry *
+ov_cert_lookup(struct ov_cert_cache *c, const uint8_t *hash,
+    const uint8_t *certs, size_t certs_len)
+{
+	struct ov_cert_entry	*e;
+	struct rbuf		 r, der;
+	uint8_t			 md[SHA256_DIGEST_LENGTH];
+	uint8_t			 type;
+
+	if ((e = ov_cache_find(c, hash)) != NULL)
+		return e;
+	rbuf_init(&r, certs, certs_len);
+	while (rbuf_left(&r) > 0) {
+		type = rbuf_u8(&r);
+		rbuf_vec(&r, 2, &der);
+		if (r.err)
+			return NULL;
+		if (type != OV_CERT_X509)
+			continue;
+		SHA256(der.p, der.len, md);
+		if (memcmp(md, hash, OV_CERT_HASH_LEN) == 0)
+			return ov_cache_add(c, hash, der.p, der.len);
+	}
+	return NULL;
+}
+
+int
+ov_cert_verify(const struct ov_sig *sig, const uint8_t *certs,
+    size_t certs_len, const uint8_t *data, size_t len, struct ov_id *signer,
+    void *arg)
+{
+	struct ov_cert_entry	*e;
+	EVP_MD_CTX		*ctx;
+	int			 ok;
+
+	if (sig->hash_alg != OV_HASH_SHA256 || sig->sig_alg != OV_SIG_ECDSA ||
+	    sig->id_type != OV_SIGNER_CERT_HASH ||
+	    sig->id_hash_alg != OV_HASH_SHA256 ||
+	    sig->id_hash_len != OV_CERT_HASH_LEN)
+		return EBADMSG;
+	if ((e = ov_cert_lookup(arg, sig->id_hash, certs, certs_len)) == NULL)
+		return EBADMSG;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return EBADMSG;
+	ok = EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, e->key) ==
+	    1 && EVP_DigestVerify(ctx, sig->value, sig->value_len, data,
+	    len) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return EBADMSG;
+	*signer = e->id;
+	return 0;
+}

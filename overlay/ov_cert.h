@@ -1,0 +1,61 @@
+/*
+ * ov_cert.h - self-signed RELOAD identities and signature checks (RFC 6940
+ * §11.3.1, §6.3.4) with OpenSSL; no I/O, no randomness.
+ *
+ * A self-signed certificate binds one Node-ID: the first 128 bits of the
+ * SHA-256 digest of its SubjectPublicKeyInfo (the overlay's
+ * self-signed-permitted digest is sha256), carried as the URI
+ * reload://<node-id hex>@<overlay>/ in the subjectAltName (§14.15).  Both
+ * must agree, which prevents Node-ID theft.  Messages are signed with
+ * ECDSA over SHA-256 and name their signer by the SHA-256 hash of its
+ * certificate (SignerIdentity cert_hash).
+ */
+#ifndef OV_CERT_H
+#define OV_CERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "ov_id.h"
+#include "ov_msg.h"
+
+#define OV_HASH_SHA256		4	/* TLS HashAlgorithm */
+#define OV_SIG_ECDSA		3	/* TLS SignatureAlgorithm */
+#define OV_CERT_HASH_LEN	32
+
+/* The Node-ID a public key yields in self-signed mode.  0 or EINVAL. */
+int	ov_cert_key_node_id(EVP_PKEY *, struct ov_id *);
+
+/*
+ * The Node-ID a certificate binds: its key's, which its reload:// URI must
+ * name too.  0, or EBADMSG (no URI, another id, unusable key).
+ */
+int	ov_cert_node_id(X509 *, struct ov_id *);
+
+/* "reload://<hex>@<overlay>/" for a certificate's subjectAltName. */
+void	ov_cert_uri(const struct ov_id *, const char *overlay, char *out,
+	    size_t max);
+
+struct ov_cert_cache;
+
+/* A small cache of parsed signers (cert hash -> key, Node-ID). */
+struct ov_cert_cache *ov_cert_cache_new(unsigned size);
+void	ov_cert_cache_free(struct ov_cert_cache *);
+
+/*
+ * The verify function of struct ov_crypto, with the cache as its arg:
+ * finds the signer's certificate in the bucket by its hash, checks the
+ * self-signed binding, and the ECDSA signature over data.
+ */
+int	ov_cert_verify(const struct ov_sig *, const uint8_t *certs,
+	    size_t certs_len, const uint8_t *data, size_t len,
+	    struct ov_id *signer, void *cache);
+
+/* ECDSA/SHA-256 with key; the sign function's core.  Length or 0. */
+size_t	ov_cert_sign(EVP_PKEY *, const uint8_t *data, size_t len,
+	    uint8_t *out, size_t max);
+
+#endif
