@@ -77,18 +77,47 @@ cmd_peers(struct ctl_call *call)
 }
 
 static void
+cmd_query_failed(struct ctl_call *call, int rc)
+{
+	ctl_call_fail(call, CTL_E_FAILED, "%s", rc == EBUSY ?
+	    "too many requests in flight" : "not in an overlay yet");
+}
+
+static void
 cmd_route(struct ctl_call *call)
 {
 	const char	*name = json_string_value(json_object_get(call->args,
 			    "name"));
+	enum ov_query	 q = json_is_true(json_object_get(call->args,
+			    "iterative")) ? OV_Q_ITERATIVE : OV_Q_PING;
 	struct ov_id	 res;
 	int		 rc;
 
 	ov_id_resource(name, strlen(name), &res);
-	rc = d_route(call->d, call->client, call->id, &res);
-	if (rc != 0)
-		ctl_call_fail(call, CTL_E_FAILED, "%s", rc == EBUSY ?
-		    "too many requests in flight" : "not in an overlay yet");
+	if ((rc = d_query(call->d, call->client, call->id, q, &res,
+	    false)) != 0)
+		cmd_query_failed(call, rc);
+	else
+		call->deferred = true;
+}
+
+/* TARGET: 32 hex digits name a node; anything else is a resource name. */
+static void
+cmd_probe(struct ctl_call *call)
+{
+	const char	*target = json_string_value(json_object_get(call->args,
+			    "target"));
+	struct ov_id	 id;
+	bool		 node;
+	int		 rc;
+
+	node = strlen(target) == 2 * OV_ID_LEN &&
+	    ov_id_from_hex(target, &id) == 0;
+	if (!node)
+		ov_id_resource(target, strlen(target), &id);
+	if ((rc = d_query(call->d, call->client, call->id, OV_Q_PROBE, &id,
+	    node)) != 0)
+		cmd_query_failed(call, rc);
 	else
 		call->deferred = true;
 }
@@ -153,6 +182,7 @@ const struct ctl_exec ctl_cmd_overlay_table[] = {
 	{ "ring",	cmd_ring },
 	{ "peers",	cmd_peers },
 	{ "route",	cmd_route },
+	{ "probe",	cmd_probe },
 	{ "leave",	cmd_leave },
 	{ "join",	cmd_join },
 	{ "trace",	cmd_trace },

@@ -33,6 +33,15 @@ static const struct ctl_arg subscribe_args[] = {
 static const struct ctl_arg route_args[] = {
 	{ "name", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
 	    "a resource name, e.g. an AOR; its Resource-ID is routed to" },
+	{ "iterative", CTL_ARG_BOOL, 0, 0, 0,
+	    "ask node after node with RouteQuery instead of routing a Ping" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg probe_args[] = {
+	{ "target", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
+	    0, 0, "a Node-ID (32 hex digits), or a resource name: the node "
+	    "responsible for it is probed" },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -51,8 +60,10 @@ static const struct ctl_spec ctl_specs[] = {
 	    no_args, CTL_CMD_READONLY },
 	{ "peers", NULL, "open overlay links: Node-ID, address, age, bytes",
 	    no_args, CTL_CMD_READONLY },
-	{ "route", NULL, "find the node responsible for NAME, and the hops",
+	{ "route", NULL, "find the node responsible for NAME, and the path",
 	    route_args, CTL_CMD_READONLY },
+	{ "probe", NULL, "ask a node its share of the ring and its uptime",
+	    probe_args, CTL_CMD_READONLY },
 	{ "leave", NULL, "leave the overlay gracefully (stay up, alone)",
 	    no_args, 0 },
 	{ "join", NULL, "join the overlay again after leave",

@@ -22,6 +22,7 @@
 #include "d.h"
 #include "identity.h"
 #include "ov_id.h"
+#include "ov_msg.h"
 #include "ov_node.h"
 #include "srv_overlay.h"
 #include "store.h"
@@ -40,7 +41,9 @@ struct d_op {
 	unsigned	 client;
 	json_t		*id;
 	uint64_t	 start_us;
-	struct ov_id	 res;
+	enum ov_query	 query;		/* ROUTE */
+	struct ov_id	 target;
+	bool		 to_node;
 };
 
 uint64_t
@@ -474,15 +477,17 @@ d_op_done(struct d *d, struct d_op *op, json_t *result, const char *err)
 }
 
 int
-d_route(struct d *d, unsigned client, const json_t *id,
-    const struct ov_id *res)
+d_query(struct d *d, unsigned client, const json_t *id, enum ov_query q,
+    const struct ov_id *target, bool to_node)
 {
 	struct d_op	*op = d_op_new(d, D_OP_ROUTE, client, id);
 	int		 rc;
 
-	op->res = *res;
-	rc = ov_node_route(srv_overlay_node(d->ov), d_now_ms(), res,
-	    op->cookie);
+	op->query = q;
+	op->target = *target;
+	op->to_node = to_node;
+	rc = ov_node_query(srv_overlay_node(d->ov), d_now_ms(), q, target,
+	    to_node, op->cookie);
 	if (rc != 0) {
 		d_op_take(d, D_OP_ROUTE, op->cookie);
 		json_decref(op->id);
@@ -507,27 +512,65 @@ d_leave(struct d *d, unsigned client, const json_t *id)
 	return 0;
 }
 
+static char *
+d_query_error(int error)
+{
+	switch (error) {
+	case ETIMEDOUT:
+		return xstrdup("no answer (timed out)");
+	case ELOOP:
+		return xstrdup("the nodes asked name each other in a loop");
+	case EBUSY:
+		return xstrdup("too many requests in flight");
+	case EBADMSG:
+		return xstrdup("the answer was malformed");
+	}
+	if (error > 1000)
+		return xasprintf("overlay error %d (%s)", error - 1000,
+		    ov_error_name((uint16_t)(error - 1000)));
+	return xasprintf("failed: %s", strerror(error));
+}
+
 static void
 d_route_done(struct d *d, const struct ov_event *ev)
 {
 	struct d_op	*op = d_op_take(d, D_OP_ROUTE, ev->cookie);
-	char		 a[OV_ID_HEXLEN], b[OV_ID_HEXLEN], *err;
+	char		 hex[OV_ID_HEXLEN], *err;
+	json_t		*r, *path;
+	unsigned	 i;
 
 	if (op == NULL)
 		return;
 	if (ev->error != 0) {
-		err = ev->error == ETIMEDOUT ? xstrdup("no answer (timed out)") :
-		    xasprintf("overlay error %d", ev->error > 1000 ?
-		    ev->error - 1000 : ev->error);
+		err = d_query_error(ev->error);
 		d_op_done(d, op, NULL, err);
 		free(err);
 		return;
 	}
-	d_op_done(d, op, json_pack("{s:s, s:s, s:i, s:f}",
-	    "resource_id", ov_id_hex(&op->res, a),
-	    "responsible", ov_id_hex(&ev->responsible, b),
-	    "hops", (int)ev->hops,
-	    "rtt_ms", (double)(d_now_us() - op->start_us) / 1000), NULL);
+	path = json_array();
+	for (i = 0; i < ev->npath; i++)
+		json_array_append_new(path,
+		    json_string(ov_id_hex(&ev->path[i], hex)));
+	r = json_object();
+	json_object_set_new(r, op->to_node ? "node_id" : "resource_id",
+	    json_string(ov_id_hex(&op->target, hex)));
+	json_object_set_new(r, "responsible",
+	    json_string(ov_id_hex(&ev->responsible, hex)));
+	json_object_set_new(r, "hops", json_integer(ev->hops));
+	json_object_set_new(r, "path", path);
+	if (op->query != OV_Q_PROBE)
+		json_object_set_new(r, "routing", json_string(
+		    op->query == OV_Q_ITERATIVE ? "iterative" : "recursive"));
+	if (ev->has_probe) {
+		json_object_set_new(r, "responsible_ppb",
+		    json_integer(ev->responsible_ppb));
+		json_object_set_new(r, "num_resources",
+		    json_integer(ev->num_resources));
+		json_object_set_new(r, "uptime", json_integer(ev->uptime_s));
+	}
+	json_object_set_new(r, "rtt_ms",
+	    json_real((double)(d_now_us() - op->start_us) / 1000));
+	d_op_done(d, op, r, NULL);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "ov_node.h"
 
 struct cfg;
 struct ctl;
@@ -19,8 +20,6 @@ struct d_op;
 struct event;
 struct event_base;
 struct identity;
-struct ov_event;
-struct ov_id;
 struct srv_overlay;
 struct store;
 
@@ -107,11 +106,11 @@ uint64_t d_now_us(void);
 void	 d_overlay_event(struct d *, const struct ov_event *);
 
 /*
- * Route to the node responsible for res and answer control client's
+ * Send query q toward target (ov_node_query) and answer control client's
  * request id (copied) when it has answered.  0, or EBUSY / ENOTCONN.
  */
-int	 d_route(struct d *, unsigned client, const json_t *id,
-	    const struct ov_id *res);
+int	 d_query(struct d *, unsigned client, const json_t *id,
+	    enum ov_query q, const struct ov_id *target, bool to_node);
 /* Leave the overlay; answer client when done.  0, or ENOTCONN. */
 int	 d_leave(struct d *, unsigned client, const json_t *id);
 

@@ -145,47 +145,69 @@ ov_fh_got_data(struct ov_fh *fh, uint32_t seq)
 		fh->rx_bits |= (uint64_t)1 << (fh->rx_high - seq);
 }
 
+size_t
+ov_fh_frame_len(const uint8_t *p, size_t avail)
+{
+	size_t	len;
+
+	if (avail >= OV_FH_ACK_LEN && p[0] == OV_FH_ACK)
+		return OV_FH_ACK_LEN;
+	if (avail < OV_FH_DATA_HDR || p[0] != OV_FH_DATA)
+		return 0;
+	len = OV_FH_DATA_HDR + ((size_t)p[5] << 16 | (size_t)p[6] << 8 | p[7]);
+	return len <= avail ? len : 0;
+}
+
+static uint32_t
+ov_fh_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
 int
 ov_fh_next(struct ov_fh *fh, uint64_t now, size_t max, struct ov_fh_frame *f)
 {
 	const uint8_t	*p;
 	size_t		 avail, len;
 
-	for (;;) {
-		avail = fh->in_len - fh->in_off;
-		if (avail < 1) {
-			/* Drained: give the buffer back (many idle links). */
-			free(fh->in);
-			fh->in = NULL;
-			fh->in_len = fh->in_off = fh->in_cap = 0;
+	avail = fh->in_len - fh->in_off;
+	if (avail < 1) {
+		/* Drained: give the buffer back (many idle links). */
+		free(fh->in);
+		fh->in = NULL;
+		fh->in_len = fh->in_off = fh->in_cap = 0;
+		return ENODATA;
+	}
+	p = fh->in + fh->in_off;
+	memset(f, 0, sizeof *f);
+	f->raw = p;
+	f->type = p[0];
+	if (p[0] == OV_FH_ACK) {
+		if (avail < OV_FH_ACK_LEN)
 			return ENODATA;
-		}
-		p = fh->in + fh->in_off;
-		if (p[0] == OV_FH_ACK) {
-			if (avail < OV_FH_ACK_LEN)
-				return ENODATA;
-			ov_fh_got_ack(fh, now, (uint32_t)p[1] << 24 |
-			    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4]);
-			fh->in_off += OV_FH_ACK_LEN;
-			continue;
-		}
-		if (p[0] != OV_FH_DATA)
-			return EBADMSG;
-		if (avail < OV_FH_DATA_HDR)
-			return ENODATA;
-		len = (size_t)p[5] << 16 | (size_t)p[6] << 8 | p[7];
-		if (len > max)
-			return EMSGSIZE;
-		if (avail < OV_FH_DATA_HDR + len)
-			return ENODATA;
-		f->seq = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
-		    (uint32_t)p[3] << 8 | p[4];
-		f->msg = p + OV_FH_DATA_HDR;
-		f->len = len;
-		fh->in_off += OV_FH_DATA_HDR + len;
-		ov_fh_got_data(fh, f->seq);
+		f->seq = ov_fh_u32(p + 1);
+		f->raw_len = OV_FH_ACK_LEN;
+		ov_fh_got_ack(fh, now, f->seq);
+		fh->in_off += OV_FH_ACK_LEN;
 		return 0;
 	}
+	if (p[0] != OV_FH_DATA)
+		return EBADMSG;
+	if (avail < OV_FH_DATA_HDR)
+		return ENODATA;
+	len = (size_t)p[5] << 16 | (size_t)p[6] << 8 | p[7];
+	if (len > max)
+		return EMSGSIZE;
+	if (avail < OV_FH_DATA_HDR + len)
+		return ENODATA;
+	f->seq = ov_fh_u32(p + 1);
+	f->msg = p + OV_FH_DATA_HDR;
+	f->len = len;
+	f->raw_len = OV_FH_DATA_HDR + len;
+	fh->in_off += OV_FH_DATA_HDR + len;
+	ov_fh_got_data(fh, f->seq);
+	return 0;
 }
 
 void
@@ -193,11 +215,15 @@ ov_fh_ack(struct ov_fh *fh, struct wbuf *w, uint32_t seq)
 {
 	uint32_t	mask = 0, i, d;
 
-	/* Bit i for each of the previous 32 frames N - i received. */
-	for (i = 1; i < 32; i++) {
+	/*
+	 * §6.6.4.1: "the N-M bit" is set for each frame M received of the
+	 * previous 32.  Bits count from 1 at the least significant end, so
+	 * all 32 cover N-1 .. N-32; Wireshark's dissector reads them so.
+	 */
+	for (i = 1; i <= 32; i++) {
 		d = fh->rx_high - (seq - i);
 		if (d < 64 && (fh->rx_bits >> d & 1))
-			mask |= (uint32_t)1 << i;
+			mask |= (uint32_t)1 << (i - 1);
 	}
 	wbuf_u8(w, OV_FH_ACK);
 	wbuf_u32(w, seq);

@@ -60,20 +60,27 @@ void	ov_fh_data(struct ov_fh *, uint64_t now, struct wbuf *,
 void	ov_fh_input(struct ov_fh *, const uint8_t *, size_t);
 
 struct ov_fh_frame {
-	uint32_t	 seq;
-	const uint8_t	*msg;		/* valid until the next call */
+	uint8_t		 type;		/* OV_FH_DATA or OV_FH_ACK */
+	uint32_t	 seq;		/* sequence, or ack_sequence */
+	const uint8_t	*msg;		/* data: the message */
 	size_t		 len;
+	const uint8_t	*raw;		/* the whole frame, header and all */
+	size_t		 raw_len;	/* (valid until the next call) */
 };
 
 /*
- * The next whole data frame (ack frames are consumed on the way, updating
- * the RTT).  0 and *f set; ENODATA when more bytes are needed; EMSGSIZE
- * when a frame announces more than max bytes (seen from its header, before
- * the body arrives); EBADMSG for an unknown frame type.  After EMSGSIZE or
- * EBADMSG the stream cannot be resynchronised: close the link.
+ * The next whole frame.  An ack frame has already updated the RTT when
+ * it is returned; the caller only needs it for the trace.  0 and *f set;
+ * ENODATA when more bytes are needed; EMSGSIZE when a frame announces
+ * more than max bytes (seen from its header, before the body arrives);
+ * EBADMSG for an unknown frame type.  After EMSGSIZE or EBADMSG the
+ * stream cannot be resynchronised: close the link.
  */
 int	ov_fh_next(struct ov_fh *, uint64_t now, size_t max,
 	    struct ov_fh_frame *f);
+
+/* The length of the whole frame starting at p, or 0 if avail is short. */
+size_t	ov_fh_frame_len(const uint8_t *p, size_t avail);
 
 /* Append the ack frame for a data frame just received. */
 void	ov_fh_ack(struct ov_fh *, struct wbuf *, uint32_t seq);

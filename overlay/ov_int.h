@@ -5,6 +5,7 @@
  *   ov_link.c   links: framing, flushing, ownership, failure, GC
  *   ov_route.c  receiving, forwarding and answering messages (§6.1-6.2)
  *   ov_txn.c    requests we originate: retransmission, matching (§6.2.1)
+ *   ov_query.c  Ping, Probe and iterative RouteQuery for the user
  *   ov_topo.c   CHORD-RELOAD behaviour: join, attach, update, fingers,
  *               partitions, leave (§6.4, §6.5.1, §10)
  */
@@ -42,7 +43,7 @@ struct ov_link {
 };
 
 enum ov_txn_kind {
-	OV_TX_ROUTE,		/* ov_node_route's Ping */
+	OV_TX_QUERY,		/* ov_node_query's request */
 	OV_TX_BOOT_ATTACH,	/* Attach to self+1 through a bootstrap */
 	OV_TX_ATTACH,		/* Attach to a neighbor candidate */
 	OV_TX_FINGER,		/* Attach toward finger slot i */
@@ -66,7 +67,12 @@ struct ov_txn {
 	uint64_t	 started_ms;
 	uint64_t	 next_ms;	/* resend or give up */
 	unsigned	 tries;
-	uint64_t	 cookie;	/* ROUTE */
+	uint64_t	 cookie;	/* QUERY */
+	enum ov_query	 query;		/* QUERY */
+	uint64_t	 query_ms;	/* QUERY: when the first step started */
+	struct ov_id	 query_target;	/* QUERY: what the user asked for */
+	struct ov_id	 path[OV_PATH_MAX];	/* QUERY, ITERATIVE: so far */
+	unsigned	 npath;
 	unsigned	 slot;		/* FINGER */
 	struct ov_id	 peer;		/* ATTACH, UPDATE, LEAVE: whom */
 };
@@ -207,6 +213,14 @@ bool	 ov_txn_pending_to(const struct ov_node *, enum ov_txn_kind,
 	    const struct ov_id *peer);
 bool	 ov_txn_uses_link(const struct ov_node *, uint32_t link);
 void	 ov_txns_free(struct ov_node *);
+
+/* ov_query.c */
+void	 ov_query_probe_fill(const struct ov_node *, uint64_t now,
+	    const struct ov_probe *req, struct ov_probe *ans);
+/* A query's answer (or failure: msg NULL, error set); l: it came on. */
+void	 ov_query_done(struct ov_node *, uint64_t now, struct ov_txn *,
+	    const struct ov_msg *, const struct ov_id *signer,
+	    const struct ov_link *l, int error);
 
 /* ov_topo.c */
 void	 ov_topo_start(struct ov_node *, uint64_t now);

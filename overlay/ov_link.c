@@ -156,6 +156,18 @@ ov_link_trace(struct ov_node *n, struct ov_link *l, bool outbound,
 	ov_act_push(n, &a);
 }
 
+/* One trace record per frame: the dissector wants a frame per segment. */
+static void
+ov_link_trace_out(struct ov_node *n, struct ov_link *l)
+{
+	size_t	off = 0, len;
+
+	while ((len = ov_fh_frame_len(l->out.p + off, l->out.len - off)) > 0) {
+		ov_link_trace(n, l, true, l->out.p + off, len);
+		off += len;
+	}
+}
+
 void
 ov_link_input(struct ov_node *n, uint64_t now, struct ov_link *l,
     const uint8_t *p, size_t len)
@@ -176,10 +188,11 @@ ov_link_input(struct ov_node *n, uint64_t now, struct ov_link *l,
 			    "not a RELOAD framing header");
 			break;
 		}
-		ov_fh_ack(&l->fh, &l->out, f.seq);
 		if (n->trace)
-			ov_link_trace(n, l, false, f.msg - OV_FH_DATA_HDR,
-			    f.len + OV_FH_DATA_HDR);
+			ov_link_trace(n, l, false, f.raw, f.raw_len);
+		if (f.type == OV_FH_ACK)
+			continue;
+		ov_fh_ack(&l->fh, &l->out, f.seq);
 		l->last_msg_ms = now;
 		n->stats.msgs_recv++;
 		ov_route_input(n, now, l, f.msg, f.len);
@@ -194,7 +207,7 @@ ov_link_flush(struct ov_node *n, uint64_t now, struct ov_link *l, bool *more)
 
 	if (l->out.len > 0 && !l->out.err) {
 		if (n->trace)
-			ov_link_trace(n, l, true, l->out.p, l->out.len);
+			ov_link_trace_out(n, l);
 		memset(&a, 0, sizeof a);
 		a.type = OV_ACT_SEND;
 		a.link = l->id;

@@ -260,36 +260,6 @@ ov_node_deadline(const struct ov_node *n)
 	return d;
 }
 
-int
-ov_node_route(struct ov_node *n, uint64_t now, const struct ov_id *res,
-    uint64_t cookie)
-{
-	struct ov_event	 ev;
-	struct ov_txn	*t;
-	struct wbuf	 w;
-
-	if (n->state != OV_ST_JOINED && n->state != OV_ST_ALONE)
-		return ENOTCONN;
-	if (ov_responsible(n, res)) {
-		memset(&ev, 0, sizeof ev);
-		ev.type = OV_EV_ROUTE;
-		ev.cookie = cookie;
-		ev.responsible = n->cfg.self;
-		ov_event(n, &ev);
-		return 0;
-	}
-	wbuf_init(&w, 64);
-	ov_ping_req_encode(&w, 0);
-	t = ov_txn_start(n, now, OV_TX_ROUTE, OV_PING_REQ, w.p, w.len, res,
-	    false, NULL, 0);
-	wbuf_clear(&w);
-	if (t == NULL)
-		return EBUSY;
-	t->cookie = cookie;
-	ov_links_flush(n, now);
-	return 0;
-}
-
 void
 ov_node_leave(struct ov_node *n, uint64_t now)
 {

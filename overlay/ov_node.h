@@ -62,20 +62,37 @@ const char *ov_state_name(enum ov_state);
 
 enum ov_event_type {
 	OV_EV_STATE,		/* state changed */
-	OV_EV_ROUTE,		/* an ov_node_route finished */
+	OV_EV_ROUTE,		/* an ov_node_query finished */
 	OV_EV_LINK,		/* a link came up (up) or went (!up) */
 	OV_EV_NEIGHBORS,	/* the neighbor table changed */
 	OV_EV_LEFT,		/* ov_node_leave finished */
 };
 
+/* What ov_node_query sends. */
+enum ov_query {
+	OV_Q_PING,		/* a Ping, routed recursively */
+	OV_Q_PROBE,		/* a Probe for all three facts (§6.4.2.5) */
+	OV_Q_ITERATIVE,		/* RouteQuery hop by hop (§6.4.2.4) */
+};
+
+#define OV_PATH_MAX	16
+
 struct ov_event {
 	enum ov_event_type type;
 	enum ov_state	 state;		/* STATE */
 	uint64_t	 cookie;	/* ROUTE: the caller's */
-	int		 error;		/* ROUTE: 0, ETIMEDOUT, EHOSTUNREACH,
-					   or an RFC error code + 1000 */
+	int		 error;		/* ROUTE: 0, ETIMEDOUT, ELOOP, or an
+					   RFC error code + 1000 */
 	struct ov_id	 responsible;	/* ROUTE */
 	unsigned	 hops;		/* ROUTE */
+	/* ROUTE: the nodes the request passed, the responsible one last
+	 * (as far as the via list shows them; npath <= hops) */
+	struct ov_id	 path[OV_PATH_MAX];
+	unsigned	 npath;
+	bool		 has_probe;	/* ROUTE, PROBE: the answers */
+	uint32_t	 responsible_ppb;
+	uint32_t	 num_resources;
+	uint32_t	 uptime_s;
 	uint64_t	 rtt_ms;	/* ROUTE */
 	struct ov_id	 peer;		/* LINK */
 	bool		 up;		/* LINK */
@@ -146,10 +163,16 @@ uint64_t ov_node_deadline(const struct ov_node *);	/* UINT64_MAX: idle */
 bool	 ov_node_next_action(struct ov_node *, struct ov_action *);
 
 /*
- * Route a Ping to the peer responsible for resource and report it (and
- * the hops) in an OV_EV_ROUTE event carrying cookie.  0, or EBUSY (too
- * many open transactions) / ENOTCONN (not in an overlay).
+ * Send q toward target (a Resource-ID, or a Node-ID if to_node) and
+ * report the node that answered, the path and the answer in an
+ * OV_EV_ROUTE event carrying cookie.  OV_Q_ITERATIVE asks our next hop
+ * where it would route target, then that node, and so on, until a node
+ * names itself.  0, or EBUSY (too many open transactions) / ENOTCONN (not
+ * in an overlay) / EINVAL (OV_Q_ITERATIVE to a Node-ID).
  */
+int	 ov_node_query(struct ov_node *, uint64_t now, enum ov_query,
+	    const struct ov_id *target, bool to_node, uint64_t cookie);
+/* ov_node_query for a Ping to the node responsible for resource. */
 int	 ov_node_route(struct ov_node *, uint64_t now, const struct ov_id *,
 	    uint64_t cookie);
 /* Leave gracefully (§10.9); OV_EV_LEFT follows.  Then the node is alone

@@ -736,31 +736,13 @@ ov_topo_probe_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 {
 	struct ov_probe	req, ans;
 	struct wbuf	w;
-	unsigned	i;
 
 	if (ov_probe_req_decode(m->body, m->body_len, &req) != 0) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
 		    "bad ProbeReq");
 		return;
 	}
-	memset(&ans, 0, sizeof ans);
-	for (i = 0; i < req.n; i++) {
-		switch (req.type[i]) {
-		case OV_PROBE_RESPONSIBLE_SET:
-			ans.value[ans.n] = n->chord.npred == 0 ? 1000000000 :
-			    ov_id_arc_ppb(&n->chord.pred[0], &n->cfg.self);
-			break;
-		case OV_PROBE_NUM_RESOURCES:
-			ans.value[ans.n] = 0;	/* no storage yet */
-			break;
-		case OV_PROBE_UPTIME:
-			ans.value[ans.n] = ov_uptime(n, now);
-			break;
-		default:
-			continue;	/* §6.4.2.5.2: only known ones */
-		}
-		ans.type[ans.n++] = req.type[i];
-	}
+	ov_query_probe_fill(n, now, &req, &ans);
 	wbuf_init(&w, 256);
 	ov_probe_ans_encode(&w, &ans);
 	ov_route_answer(n, now, l, m, OV_PROBE_ANS, w.p, w.len);
@@ -915,7 +897,7 @@ ov_topo_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		ov_topo_partition_done(n, now, t, m, signer);
 		break;
 	case OV_TX_UPDATE:
-	case OV_TX_ROUTE:
+	case OV_TX_QUERY:
 		break;
 	}
 }

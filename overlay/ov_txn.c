@@ -111,40 +111,14 @@ ov_txn_free(struct ov_txn *t)
 	free(t);
 }
 
-static void
-ov_txn_route_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
-    const struct ov_msg *m, const struct ov_id *signer, int error)
-{
-	struct ov_event	 ev;
-	const uint8_t	*info;
-	size_t		 ilen;
-	uint16_t	 code;
-
-	memset(&ev, 0, sizeof ev);
-	ev.type = OV_EV_ROUTE;
-	ev.cookie = t->cookie;
-	ev.rtt_ms = now - t->started_ms;
-	if (m == NULL)
-		ev.error = error;
-	else if (m->code == OV_ERROR) {
-		ev.error = ov_error_decode(m->body, m->body_len, &code, &info,
-		    &ilen) == 0 ? 1000 + code : EBADMSG;
-	} else {
-		ev.responsible = *signer;
-		/* Each forwarding hop appended its predecessor (ov_route.c),
-		 * so the via list counts the hops but the last. */
-		ev.hops = m->fwd.nvia + 1;
-	}
-	ov_event(n, &ev);
-}
-
 /* Finish t: report it and free it.  t is already out of the list. */
 static void
 ov_txn_finish(struct ov_node *n, uint64_t now, struct ov_txn *t,
-    const struct ov_msg *m, const struct ov_id *signer, int error)
+    const struct ov_msg *m, const struct ov_id *signer,
+    const struct ov_link *l, int error)
 {
-	if (t->kind == OV_TX_ROUTE)
-		ov_txn_route_done(n, now, t, m, signer, error);
+	if (t->kind == OV_TX_QUERY)
+		ov_query_done(n, now, t, m, signer, l, error);
 	else
 		ov_topo_done(n, now, t, m, signer, error);
 	ov_txn_free(t);
@@ -181,7 +155,6 @@ ov_txn_response(struct ov_node *n, uint64_t now, struct ov_link *l,
 	char		 hex[OV_ID_HEXLEN];
 	unsigned	 i;
 
-	(void)l;
 	for (i = 0; i < n->ntxns; i++)
 		if (n->txns[i]->tid == m->fwd.tid)
 			t = n->txns[i];
@@ -201,7 +174,7 @@ ov_txn_response(struct ov_node *n, uint64_t now, struct ov_link *l,
 		return;		/* a retransmission may reach the right one */
 	}
 	ov_txn_remove(n, t);
-	ov_txn_finish(n, now, t, m, signer, 0);
+	ov_txn_finish(n, now, t, m, signer, l, 0);
 }
 
 void
@@ -221,7 +194,7 @@ ov_txns_tick(struct ov_node *n, uint64_t now)
 			ov_txn_remove(n, t);
 			ov_debug(n, "overlay: %s timed out",
 			    ov_code_name(t->code));
-			ov_txn_finish(n, now, t, NULL, NULL, ETIMEDOUT);
+			ov_txn_finish(n, now, t, NULL, NULL, NULL, ETIMEDOUT);
 			i = 0;		/* the handler may have changed the list */
 		}
 	}

@@ -72,6 +72,8 @@ struct sim_result {
 	int		 error;
 	struct ov_id	 responsible;
 	unsigned	 hops;
+	bool		 path_ok;	/* a path of hops nodes, ending there */
+	bool		 has_probe;
 };
 
 struct sim {
@@ -386,6 +388,9 @@ sim_act_event(struct sim *s, unsigned i, const struct ov_action *a)
 		r->error = a->ev.error;
 		r->responsible = a->ev.responsible;
 		r->hops = a->ev.hops;
+		r->has_probe = a->ev.has_probe;
+		r->path_ok = a->ev.npath == a->ev.hops && (a->ev.npath == 0 ||
+		    ov_id_eq(&a->ev.path[a->ev.npath - 1], &a->ev.responsible));
 	} else if (a->ev.type == OV_EV_LEFT && s->nodes[i]->leaving)
 		sim_kill(s, i);
 }
@@ -808,7 +813,8 @@ sim_ring_ok(const struct sim *s, unsigned *wrong)
 }
 
 void
-sim_lookups(struct sim *s, unsigned count, struct sim_lookup_stats *st)
+sim_lookups(struct sim *s, unsigned count, enum ov_query q,
+    struct sim_lookup_stats *st)
 {
 	struct ov_id	*ring, k;
 	unsigned	 n, i, from, hops = 0, tries;
@@ -825,7 +831,8 @@ sim_lookups(struct sim *s, unsigned count, struct sim_lookup_stats *st)
 		}
 		s->rng.fill(k.b, OV_ID_LEN, s->rng.arg);
 		s->results[i].key = k;
-		if (ov_node_route(s->nodes[from]->ov, s->now, &k, i) != 0) {
+		if (ov_node_query(s->nodes[from]->ov, s->now, q, &k, false,
+		    i) != 0) {
 			s->results[i].done = true;
 			s->results[i].error = -1;
 		}
@@ -841,7 +848,9 @@ sim_lookups(struct sim *s, unsigned count, struct sim_lookup_stats *st)
 			continue;
 		}
 		if (n == 0 || !ov_id_eq(&s->results[i].responsible,
-		    &ring[sim_owner(ring, n, &s->results[i].key)])) {
+		    &ring[sim_owner(ring, n, &s->results[i].key)]) ||
+		    !s->results[i].path_ok ||
+		    s->results[i].has_probe != (q == OV_Q_PROBE)) {
 			st->wrong++;
 			continue;
 		}

@@ -69,13 +69,16 @@ struct sim_lookup_stats {
 	unsigned	tried;
 	unsigned	ok;		/* answered by the true owner */
 	unsigned	failed;
-	unsigned	wrong;		/* answered by another node */
+	unsigned	wrong;		/* answered by another node, or the
+					   path does not end there */
 	double		mean_hops;
 	unsigned	max_hops;
 };
 
-/* n lookups of random Resource-IDs from random live nodes. */
-void	 sim_lookups(struct sim *, unsigned n, struct sim_lookup_stats *);
+/* n lookups (q: Ping, Probe, iterative RouteQuery) of random
+ * Resource-IDs from random live nodes. */
+void	 sim_lookups(struct sim *, unsigned n, enum ov_query q,
+	    struct sim_lookup_stats *);
 
 /* Print each live node's view against the true ring (debugging). */
 void	 sim_dump(const struct sim *, FILE *);

@@ -47,7 +47,7 @@ report_lookups(struct sim *s, unsigned n, unsigned alive)
 {
 	struct sim_lookup_stats	st;
 
-	sim_lookups(s, n, &st);
+	sim_lookups(s, n, OV_Q_PING, &st);
 	printf("lookups: %u/%u answered by the responsible node, %u wrong, "
 	    "%u failed; hops mean %.2f max %u (1/2 log2 N = %.2f)\n", st.ok,
 	    st.tried, st.wrong, st.failed, st.mean_hops, st.max_hops,

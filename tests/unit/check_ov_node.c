@@ -210,6 +210,8 @@ collect(struct ov_node *n, struct peer *p, struct ov_msg *out,
 		free(a.data);
 	}
 	while (k < max && ov_fh_next(&p->fh, now, 1 << 20, &f) == 0) {
+		if (f.type != OV_FH_DATA)
+			continue;
 		bufs[k] = malloc(f.len);
 		memcpy(bufs[k], f.msg, f.len);
 		ck_assert_int_eq(ov_msg_decode(bufs[k], f.len, &out[k], &err),

@@ -47,7 +47,7 @@ lookups_ok(struct sim *s, unsigned alive, uint64_t seed)
 {
 	struct sim_lookup_stats	st;
 
-	sim_lookups(s, 500, &st);
+	sim_lookups(s, 500, OV_Q_PING, &st);
 	ck_assert_msg(st.ok == st.tried, "seed %llu: %u/%u lookups right, %u "
 	    "wrong, %u failed", (unsigned long long)seed, st.ok, st.tried,
 	    st.wrong, st.failed);
@@ -69,6 +69,29 @@ START_TEST(converges_and_routes)
 	ck_assert_msg(t >= 0, "seed %llu: ring not right 60 s after the "
 	    "last join", (unsigned long long)o.seed);
 	lookups_ok(s, 300, o.seed);
+	sim_free(s);
+}
+END_TEST
+
+/* Probe and iterative RouteQuery find the same nodes as a routed Ping. */
+START_TEST(probe_and_iterative)
+{
+	struct sim_lookup_stats	 st;
+	struct sim_opts		 o;
+	struct sim		*s;
+	enum ov_query		 q;
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	s = build(&o, 100, 100);
+	ck_assert_int_ge(settle(s, 60), 0);
+	for (q = OV_Q_PROBE; q <= OV_Q_ITERATIVE; q++) {
+		sim_lookups(s, 200, q, &st);
+		ck_assert_msg(st.ok == st.tried, "query %d: %u/%u right, %u "
+		    "wrong, %u failed", q, st.ok, st.tried, st.wrong,
+		    st.failed);
+		ck_assert_uint_le(st.max_hops, OV_PATH_MAX);
+	}
 	sim_free(s);
 }
 END_TEST
@@ -192,6 +215,7 @@ sim_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, alone_first_node);
 	tcase_add_loop_test(tc, converges_and_routes, 0, 2);
+	tcase_add_test(tc, probe_and_iterative);
 	tcase_add_loop_test(tc, repairs_after_20_percent_fail, 0, 2);
 	tcase_add_loop_test(tc, graceful_leaves, 0, 2);
 	tcase_add_test(tc, lossy_links);
