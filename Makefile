@@ -74,7 +74,7 @@ FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 .PHONY: all deps run test test-run check unit fuzz fuzz-smoke systest \
 	asan asan-run lint check-deps install uninstall clean
 
-all: $(BUILD)/p2psipd $(BUILD)/p2psipctl $(BUILD)/ovsim
+all: $(BUILD)/p2psipd $(BUILD)/p2psipctl $(BUILD)/ovsim $(BUILD)/ovpoke
 
 deps:
 	@sh scripts/install-deps.sh
@@ -147,6 +147,11 @@ $(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) $(SIM_OBJS) $(LIBOV) \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
+# A scripted RELOAD peer for the system tests (tests/tools).
+$(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBOV) $(LIBCOMMON)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/check_sim: $(BUILD)/obj/tests/unit/check_sim.o $(SIM_OBJS) \
 		$(LIBOV) $(LIBCOMMON)
 	@mkdir -p $(@D)
@@ -200,7 +205,7 @@ check-deps:
 lint: check-deps
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning \
 	    --inline-suppr --include=/usr/include/x86_64-linux-gnu/sys/queue.h \
-	    $(INCS) common daemon
+	    $(INCS) common daemon overlay tests/sim tests/tools
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \

@@ -14,6 +14,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,10 @@ struct srv_link {
 	struct bufferevent	*bev;
 	bool			 passive;
 	bool			 dead;
+	bool			 closing;	/* the core is done with it:
+						   flush, then close */
+	bool			 up;		/* TLS done, Node-ID bound */
+	struct ov_id		 peer;		/* ... this one */
 	struct addr		 local, remote;
 };
 
@@ -58,6 +63,8 @@ struct srv_overlay {
 	struct event		*timer, *reap;
 	struct srv_link		**links;
 	unsigned		 nlinks, cap;
+	uint64_t		 bad_log_ms;	/* so_log_bad's rate limit */
+	unsigned		 bad_unlogged;
 	struct trace		*trace;
 	struct addr		 listen;
 	bool			 addr_known;	/* advertised address set */
@@ -171,7 +178,8 @@ so_link(struct srv_overlay *so, uint32_t id)
 	unsigned	i;
 
 	for (i = 0; i < so->nlinks; i++)
-		if (so->links[i]->id == id && !so->links[i]->dead)
+		if (so->links[i]->id == id && !so->links[i]->dead &&
+		    !so->links[i]->closing)
 			return so->links[i];
 	return NULL;
 }
@@ -223,11 +231,47 @@ so_reap(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Trouble on a link that never came up (a port scan, a peer without a
+ * good certificate): logged at most once a second, with a count of the
+ * unlogged ones, so that a flood of it cannot flood the log.
+ */
+static void __attribute__((__format__(__printf__, 2, 3)))
+so_log_bad(struct srv_overlay *so, const char *fmt, ...)
+{
+	char		msg[256];
+	va_list		ap;
+	uint64_t	now = d_now_ms();
+
+	if (so->bad_log_ms != 0 && now - so->bad_log_ms < 1000) {
+		so->bad_unlogged++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (so->bad_unlogged > 0)
+		log_info("%s (and %u more before, unlogged)", msg,
+		    so->bad_unlogged);
+	else
+		log_info("%s", msg);
+	so->bad_log_ms = now;
+	so->bad_unlogged = 0;
+}
+
 /* The link failed: tell the core, close it. */
 static void
 so_link_failed(struct srv_link *sl, const char *why)
 {
-	log_debug("overlay: link %u: %s", sl->id, why);
+	char	a[ADDR_STRLEN], hex[OV_ID_HEXLEN];
+
+	if (sl->up)
+		log_info("overlay: link %u %s %s: lost: %s", sl->id,
+		    ov_id_hex(&sl->peer, hex), addr_str(&sl->remote, a), why);
+	else
+		so_log_bad(sl->so, "overlay: link %u %s %s: %s", sl->id,
+		    sl->passive ? "from" : "to", addr_str(&sl->remote, a),
+		    why);
 	ov_node_link_down(sl->so->ov, d_now_ms(), sl->id);
 	so_link_kill(sl);
 }
@@ -260,12 +304,13 @@ so_connected(struct srv_link *sl)
 
 	if (x == NULL || ov_cert_node_id(x, &peer) != 0) {
 		X509_free(x);
-		log_info("overlay: link %u: peer certificate binds no "
-		    "Node-ID: refused", sl->id);
-		so_link_failed(sl, "bad certificate");
+		so_link_failed(sl, "the certificate binds no Node-ID "
+		    "(RFC 6940 §11.3.1): refused");
 		return;
 	}
 	X509_free(x);
+	sl->up = true;
+	sl->peer = peer;
 	so_keepalive(fd, so->link_timeout_s);
 	so_local_addr(fd, &sl->local);
 	if (!so->addr_known && !sl->passive) {
@@ -285,15 +330,27 @@ so_event(struct bufferevent *bev, short what, void *arg)
 	struct srv_link		*sl = arg;
 	struct srv_overlay	*so = sl->so;
 	unsigned long		 e;
+	const char		*why;
+	int			 err;
 
 	(void)bev;
+	if (sl->closing) {		/* the core forgot it already */
+		so_link_kill(sl);
+		return;
+	}
 	if (what & BEV_EVENT_CONNECTED)
 		so_connected(sl);
 	else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR |
 	    BEV_EVENT_TIMEOUT)) {
 		e = bufferevent_get_openssl_error(sl->bev);
-		so_link_failed(sl, what & BEV_EVENT_EOF ? "closed by the peer" :
-		    e != 0 ? ERR_reason_error_string(e) : "connection failed");
+		why = e != 0 ? ERR_reason_error_string(e) : NULL;
+		if (what & BEV_EVENT_EOF)
+			why = "closed by the peer";
+		else if (what & BEV_EVENT_TIMEOUT)
+			why = "timed out";
+		else if (why == NULL && (err = EVUTIL_SOCKET_ERROR()) != 0)
+			why = evutil_socket_error_to_string(err);
+		so_link_failed(sl, why != NULL ? why : "connection failed");
 	}
 	so_drain(so);
 }
@@ -337,6 +394,36 @@ so_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 }
 
 /* ---- actions ---- */
+
+static void
+so_write(struct bufferevent *bev, void *arg)
+{
+	struct srv_link	*sl = arg;
+
+	if (sl->closing &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		so_link_kill(sl);
+}
+
+/*
+ * The core closed the link: what it wrote last (an Error, say) goes out
+ * first, unless the peer does not read it within the link timeout.
+ */
+static void
+so_link_close(struct srv_link *sl)
+{
+	struct timeval	tv = { sl->so->link_timeout_s, 0 };
+
+	if (sl->bev == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(sl->bev)) == 0) {
+		so_link_kill(sl);
+		return;
+	}
+	sl->closing = true;
+	bufferevent_disable(sl->bev, EV_READ);
+	bufferevent_set_timeouts(sl->bev, NULL, &tv);
+	bufferevent_setcb(sl->bev, NULL, so_write, so_event, sl);
+}
 
 static void
 so_connect(struct srv_overlay *so, const struct ov_action *a)
@@ -389,7 +476,7 @@ so_act(struct srv_overlay *so, struct ov_action *a)
 		break;
 	case OV_ACT_CLOSE:
 		if ((sl = so_link(so, a->link)) != NULL)
-			so_link_kill(sl);
+			so_link_close(sl);
 		break;
 	case OV_ACT_TRACE:
 		if (so->trace != NULL && (sl = so_link(so, a->link)) != NULL)

@@ -131,7 +131,8 @@ trace_packet(struct trace *t, const struct addr *src, const struct addr *dst,
     uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *data,
     size_t len)
 {
-	uint8_t		 pkt[40 + 20], rec[16], pseudo[40];
+	uint8_t		 pkt[40 + 20], pseudo[40];
+	uint32_t	 rec[4];	/* pcap record header, host order */
 	size_t		 iplen = src->family == 6 ? 40 : 20, alen;
 	uint8_t		*tcp = pkt + iplen;
 	struct timeval	 tv;
@@ -171,13 +172,13 @@ trace_packet(struct trace *t, const struct addr *src, const struct addr *dst,
 	s = sum16(data, len, s);
 	put16(tcp + 16, fold(s));
 	gettimeofday(&tv, NULL);
-	memcpy(rec, &(uint32_t){ (uint32_t)tv.tv_sec }, 4);
-	memcpy(rec + 4, &(uint32_t){ (uint32_t)tv.tv_usec }, 4);
-	memcpy(rec + 8, &(uint32_t){ (uint32_t)(iplen + 20 + len) }, 4);
-	memcpy(rec + 12, &(uint32_t){ (uint32_t)(iplen + 20 + len) }, 4);
+	rec[0] = (uint32_t)tv.tv_sec;
+	rec[1] = (uint32_t)tv.tv_usec;
+	rec[2] = rec[3] = (uint32_t)(iplen + 20 + len);
 	fwrite(rec, 1, sizeof rec, t->f);
 	fwrite(pkt, 1, iplen + 20, t->f);
-	fwrite(data, 1, len, t->f);
+	if (len > 0)
+		fwrite(data, 1, len, t->f);
 }
 
 static struct trace_conn *

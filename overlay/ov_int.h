@@ -100,6 +100,7 @@ struct ov_node {
 	struct ov_stats		 stats;
 	bool			 trace;
 	uint64_t		 bad_log_ms;	/* rate limit for bad input logs */
+	unsigned		 bad_unlogged;	/* bad input since the last log */
 
 	struct ov_link		**links;
 	unsigned		 nlinks, links_cap;
@@ -141,6 +142,7 @@ struct ov_node {
 	uint64_t		 gc_ms;		/* next link GC */
 	uint64_t		 leave_deadline_ms;
 	unsigned		 leaves_pending;
+	unsigned		 leaves_sent, leaves_answered;
 };
 
 /* ov_node.c */

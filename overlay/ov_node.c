@@ -40,6 +40,7 @@ ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
     const struct log_ctx *log)
 {
 	struct ov_node	*n;
+	unsigned	 i;
 
 	if (cfg->overlay == NULL || cfg->initial_ttl == 0 ||
 	    cfg->max_message_size < 256 || cfg->reliability_ms < 200 ||
@@ -54,6 +55,11 @@ ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
 		memcpy(n->boot, cfg->bootstrap,
 		    cfg->nbootstrap * sizeof *n->boot);
 		n->boot_self = xcalloc(cfg->nbootstrap, sizeof *n->boot_self);
+		/* our own listening address: skip it without connecting (an
+		 * entry that only turns out to be us is marked on connect) */
+		for (i = 0; i < cfg->nbootstrap; i++)
+			n->boot_self[i] = cfg->self_addr.family != 0 &&
+			    addr_eq(&cfg->bootstrap[i], &cfg->self_addr);
 	}
 	n->cfg.bootstrap = n->boot;
 	n->crypto = crypto;

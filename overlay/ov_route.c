@@ -100,22 +100,32 @@ ov_route_first_hop(struct ov_node *n, const struct ov_id *dest, bool to_node)
 	return ov_link_to(n, &hop);
 }
 
-/* Input we refuse: counted always, logged at most once a second. */
+/*
+ * Input we refuse (the caller answers or drops it): counted always,
+ * logged at most once a second, so that a flood of it cannot flood the
+ * log; the next line says how many went unlogged.
+ */
 static void __attribute__((__format__(__printf__, 4, 5)))
 ov_bad(struct ov_node *n, uint64_t now, struct ov_link *l,
     const char *fmt, ...)
 {
-	char		msg[256];
+	char		msg[256], more[64] = "";
 	va_list		ap;
 
 	n->stats.bad_input++;
-	if (n->bad_log_ms != 0 && now - n->bad_log_ms < OV_BAD_LOG_EVERY_MS)
+	if (n->bad_log_ms != 0 && now - n->bad_log_ms < OV_BAD_LOG_EVERY_MS) {
+		n->bad_unlogged++;
 		return;
+	}
 	n->bad_log_ms = now != 0 ? now : 1;
+	if (n->bad_unlogged > 0)
+		snprintf(more, sizeof more, " (and %u more before, unlogged)",
+		    n->bad_unlogged);
+	n->bad_unlogged = 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	ov_log(n, "overlay: link %u: dropped: %s", l->id, msg);
+	ov_log(n, "overlay: link %u: bad input: %s%s", l->id, msg, more);
 }
 
 static void

@@ -656,7 +656,7 @@ ov_topo_leave(struct ov_node *n, uint64_t now)
 		return;
 	}
 	ov_set_state(n, OV_ST_LEAVING);
-	n->leaves_pending = 0;
+	n->leaves_pending = n->leaves_sent = n->leaves_answered = 0;
 	for (i = 0; i < n->chord.npred + n->chord.nsucc; i++) {
 		memset(&lv, 0, sizeof lv);
 		lv.id = n->cfg.self;
@@ -681,6 +681,7 @@ ov_topo_leave(struct ov_node *n, uint64_t now)
 		if (t != NULL) {
 			t->peer = l->peer;
 			n->leaves_pending++;
+			n->leaves_sent++;
 		}
 	}
 	n->leave_deadline_ms = now + (n->cfg.reliability_ms < 2000 ?
@@ -695,6 +696,8 @@ ov_leave_finish(struct ov_node *n, uint64_t now)
 	struct ov_event	ev;
 	unsigned	i;
 
+	ov_log(n, "overlay: left: %u of %u neighbors answered our Leave",
+	    n->leaves_answered, n->leaves_sent);
 	for (i = 0; i < n->nlinks; i++)
 		ov_link_close(n, now, n->links[i], "left the overlay");
 	ov_txns_free(n);
@@ -889,6 +892,8 @@ ov_topo_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 			ov_join_restart(n, now, "Join refused");
 		break;
 	case OV_TX_LEAVE:
+		if (m != NULL && m->code == OV_LEAVE_ANS)
+			n->leaves_answered++;
 		if (n->state == OV_ST_LEAVING && n->leaves_pending > 0 &&
 		    --n->leaves_pending == 0)
 			ov_leave_finish(n, now);
@@ -1134,9 +1139,11 @@ void
 ov_topo_link_lost(struct ov_node *n, uint64_t now, uint32_t id,
     const struct ov_id *peer, bool had_peer)
 {
-	if (id == n->boot_link && n->state == OV_ST_JOINING && !n->have_ap) {
+	if (id == n->boot_link && (n->state == OV_ST_ALONE ||
+	    (n->state == OV_ST_JOINING && !n->have_ap))) {
 		n->boot_link = 0;
-		ov_boot_next(n, now);	/* that entry did not work */
+		ov_boot_next(n, now);	/* that entry did not work: the next,
+					   or a pause after the last */
 		return;
 	}
 	if (id == n->boot_link)

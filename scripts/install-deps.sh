@@ -12,9 +12,12 @@ BUILD="make gcc pkg-config libevent-dev libssl-dev libsrtp2-dev
 # Tests: clang with libFuzzer for the fuzz targets, sqlite3 to inspect the
 # store, socat to speak raw lines to the control socket, jq to read JSON
 # answers, valgrind for memcheck, man-db to render the man pages,
-# util-linux for setpriv (the peer-credential test), procps for pgrep/ps.
+# util-linux for setpriv (the peer-credential test), procps for pgrep/ps,
+# tshark to decode the overlay trace and decrypt a capture, openssl to make
+# test certificates, iproute2 for the network namespaces of the link tests.
+# (tshark asks whether non-root users may capture; noninteractive: no.)
 TEST="clang libclang-rt-14-dev sqlite3 socat jq valgrind man-db util-linux
-	procps"
+	procps tshark openssl iproute2"
 
 missing=""
 for p in $BUILD $TEST; do

@@ -91,6 +91,7 @@ struct sim {
 	struct sim_result *results;
 	unsigned	 nresults;
 	uint64_t	 dead_msgs;	/* messages of nodes no longer alive */
+	uint64_t	 connects;	/* connections opened, all nodes */
 };
 
 /* ---- the heap ---- */
@@ -332,6 +333,7 @@ sim_act_connect(struct sim *s, unsigned i, const struct ov_action *a)
 	unsigned	 conn = sim_conn_new(s, i, a->link);
 	uint32_t	 idx;
 
+	s->connects++;
 	/* 10.x.y.z encodes the node index */
 	idx = (uint32_t)a->addr.ip[1] << 16 | (uint32_t)a->addr.ip[2] << 8 |
 	    a->addr.ip[3];
@@ -598,6 +600,20 @@ sim_crypto_init(struct sim_node *n)
 	c->cert_hash_len = OV_ID_LEN;
 }
 
+/* Node i's address, also before it exists (a bootstrap list may name
+ * nodes that start later). */
+static void
+sim_addr_of(unsigned i, struct addr *a)
+{
+	memset(a, 0, sizeof *a);
+	a->family = 4;
+	a->ip[0] = 10;
+	a->ip[1] = (uint8_t)(i >> 16);
+	a->ip[2] = (uint8_t)(i >> 8);
+	a->ip[3] = (uint8_t)i;
+	a->port = 6084;
+}
+
 static struct sim_node *
 sim_node_new(struct sim *s, unsigned *idx)
 {
@@ -615,12 +631,7 @@ sim_node_new(struct sim *s, unsigned *idx)
 	rng_xoshiro_seed(&n->xs, rng_u64(&s->rng));
 	n->rng.fill = rng_xoshiro_fill;
 	n->rng.arg = &n->xs;
-	n->addr.family = 4;
-	n->addr.ip[0] = 10;
-	n->addr.ip[1] = (uint8_t)(*idx >> 16);
-	n->addr.ip[2] = (uint8_t)(*idx >> 8);
-	n->addr.ip[3] = (uint8_t)*idx;
-	n->addr.port = 6084;
+	sim_addr_of(*idx, &n->addr);
 	n->alive = true;
 	n->tick_at = UINT64_MAX;
 	snprintf(n->tag, sizeof n->tag, "n%u", *idx);
@@ -643,7 +654,7 @@ sim_add_with(struct sim *s, const unsigned *boot, unsigned nboot)
 
 	n = sim_node_new(s, &idx);
 	for (i = 0; i < nboot; i++)
-		addrs[i] = s->nodes[boot[i]]->addr;
+		sim_addr_of(boot[i], &addrs[i]);
 	cfg.self = n->id;
 	cfg.self_addr = n->addr;
 	cfg.bootstrap = addrs;
@@ -861,6 +872,12 @@ sim_lookups(struct sim *s, unsigned count, enum ov_query q,
 	}
 	st->mean_hops = st->ok ? (double)hops / st->ok : 0;
 	free(ring);
+}
+
+uint64_t
+sim_connects(const struct sim *s)
+{
+	return s->connects;
 }
 
 uint64_t

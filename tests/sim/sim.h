@@ -85,6 +85,8 @@ void	 sim_dump(const struct sim *, FILE *);
 
 /* RELOAD messages sent by all live nodes so far. */
 uint64_t sim_messages(const struct sim *);
+/* Connections opened by all nodes so far. */
+uint64_t sim_connects(const struct sim *);
 uint64_t sim_seed(const struct sim *);
 
 #endif

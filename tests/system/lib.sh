@@ -14,6 +14,7 @@ TNAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/p2psipd-$TNAME.XXXXXX")
 declare -A NODE_PID=()
 EXTRA_PIDS=()
+CLEANUP=()		# commands (strings) to run on exit, e.g. netns deletion
 # Overlay ports: a block of 100 per test run, below the ephemeral range,
 # so that tests running beside a real daemon (port 6084) or beside each
 # other do not collide.
@@ -28,6 +29,9 @@ cleanup() {
 	done
 	pkill -9 -P $$ 2>/dev/null
 	wait 2>/dev/null
+	for p in "${CLEANUP[@]}"; do
+		eval "$p"
+	done
 	if [ "$rc" -ne 0 ]; then
 		mkdir -p "$BUILD/test-logs/system/$TNAME"
 		find "$T" -maxdepth 2 -name log -exec sh -c \
@@ -91,11 +95,13 @@ port() {
 
 # start_node NAME [P2PSIPD ARGS...]: start a foreground daemon with its
 # own data dir, control socket and overlay port; wait until it answers.
+# With NODE_NS set, it runs in that network namespace.
 start_node() {
-	local name=$1
+	local name=$1 pre=()
 	shift
 	mkdir -p "$T/$name"
-	"$P2PSIPD" -f -o "node.data_dir=$T/$name/data" \
+	[ -n "${NODE_NS:-}" ] && pre=(ip netns exec "$NODE_NS")
+	"${pre[@]}" "$P2PSIPD" -f -o "node.data_dir=$T/$name/data" \
 	    -o "node.control_socket=$(sock "$name")" \
 	    -o "overlay.listen=127.0.0.1:$(port "$name")" "$@" \
 	    2>>"$T/$name/log" &
@@ -155,4 +161,48 @@ has() {
 # json FILTER: jq over $T/out, raw output.
 json() {
 	jq -er "$1" "$T/out" || fail "jq '$1' failed on $(head -c 600 "$T/out")"
+}
+
+# ---- overlay helpers ----
+
+# ring_wrong NAME...: print how many of the daemons NAME... are not
+# joined or do not have the true first successor and predecessor among
+# them (0: the ring is right); "all" if a daemon does not answer.
+ring_wrong() {
+	local name
+	for name in "$@"; do
+		ctl "$name" --json ring || { echo all; return; }
+	done | jq -rs '
+	    (map(.self) | sort) as $ids | ($ids | length) as $n |
+	    ($ids | to_entries | map({(.value): .key}) | add) as $pos |
+	    [ .[] | select(.state != "joined" or
+		.successors[0] != $ids[($pos[.self] + 1) % $n] or
+		.predecessors[0] != $ids[($pos[.self] + $n - 1) % $n]) ] |
+	    length'
+}
+
+# ring_ok NAME...: the ring of NAME... is right (for wait_for).
+ring_ok() {
+	[ "$(ring_wrong "$@")" = 0 ]
+}
+
+# node_id NAME: the daemon's Node-ID.
+node_id() {
+	ctl "$1" --json status | jq -r .node_id
+}
+
+# resource_id NAME: the Resource-ID of a name (RFC 6940 §10.2: SHA-1,
+# the first 128 bits).
+resource_id() {
+	printf %s "$1" | sha1sum | cut -c1-32
+}
+
+# owner RESOURCE-ID NODE-ID...: the node responsible for the id, the
+# first at or after it clockwise (Chord, RFC 6940 §10.3).
+owner() {
+	local r=$1
+	shift
+	printf '%s\n' "$@" | sort | awk -v r="$r" \
+	    'NR == 1 { first = $0 } $0 >= r && !found { print; found = 1 }
+	    END { if (!found) print first }'
 }

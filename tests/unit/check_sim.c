@@ -190,6 +190,34 @@ START_TEST(rings_merge)
 }
 END_TEST
 
+/*
+ * A node whose only neighbor (its bootstrap node) dies is alone and
+ * probes the bootstrap list again, backing off: a handful of tries a
+ * minute, not a busy loop.
+ */
+START_TEST(alone_again_backs_off)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	uint64_t	 c0;
+	unsigned	 boot[1] = { 0 };
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	s = sim_new(&o);
+	sim_add_with(s, boot, 1);
+	sim_add_with(s, boot, 1);
+	ck_assert_int_ge(settle(s, 30), 0);
+	sim_kill(s, 0);
+	c0 = sim_connects(s);
+	sim_run(s, 60000);
+	ck_assert_msg(sim_connects(s) - c0 >= 3 && sim_connects(s) - c0 <= 12,
+	    "%llu tries to reach the bootstrap node in a minute",
+	    (unsigned long long)(sim_connects(s) - c0));
+	sim_free(s);
+}
+END_TEST
+
 START_TEST(alone_first_node)
 {
 	struct sim_opts	 o;
@@ -214,6 +242,7 @@ sim_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, alone_first_node);
+	tcase_add_test(tc, alone_again_backs_off);
 	tcase_add_loop_test(tc, converges_and_routes, 0, 2);
 	tcase_add_test(tc, probe_and_iterative);
 	tcase_add_loop_test(tc, repairs_after_20_percent_fail, 0, 2);

@@ -1,0 +1,96 @@
+#!/bin/bash
+# Twenty real daemons on loopback form a correct Chord-reload ring from a
+# bootstrap list; lookups reach the responsible node, recursively and
+# iteratively; after 5 are killed with SIGKILL the ring is correct again;
+# 3 more leave gracefully (p2psipctl leave, SIGTERM, p2psipctl shutdown)
+# and the ring closes around them.
+. "$(dirname "$0")/lib.sh"
+
+N=20
+NAMES=()
+for i in $(seq $N); do NAMES+=("n$i"); done
+BOOT="127.0.0.1:$(port n1),127.0.0.1:$(port n2),127.0.0.1:$(port n3)"
+
+t0=$(now_ms)
+for name in "${NAMES[@]}"; do
+	start_node "$name" -o "overlay.bootstrap=$BOOT"
+done
+wait_for 90 ring_ok "${NAMES[@]}" ||
+    fail "ring of $N not right: $(ring_wrong "${NAMES[@]}") wrong"
+ok "$N daemons form a correct ring ($(( $(now_ms) - t0 )) ms from the first start)"
+
+# Every node has a Node-ID bound to its own key, all different.
+ids=()
+for name in "${NAMES[@]}"; do ids+=("$(node_id "$name")"); done
+[ "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" = $N ] ||
+    fail "Node-IDs are not unique"
+
+# Lookups from several nodes reach the true owner, both ways, and the
+# path ends there.
+for from in n1 n7 n13 n20; do
+	for key in alice@example.org bob@example.org carol dave erin; do
+		want=$(owner "$(resource_id "$key")" "${ids[@]}")
+		run 0 ctl "$from" --json route "$key"
+		[ "$(json .resource_id)" = "$(resource_id "$key")" ] ||
+		    fail "resource_id of $key"
+		[ "$(json .responsible)" = "$want" ] ||
+		    fail "$from: $key answered by $(json .responsible), not $want"
+		[ "$(json '.path[-1] // .responsible')" = "$want" ] ||
+		    fail "$from: path of $key does not end at $want"
+		run 0 ctl "$from" --json route --iterative "$key"
+		[ "$(json .responsible)" = "$want" ] ||
+		    fail "$from: iterative $key found $(json .responsible)"
+	done
+done
+ok "lookups reach the responsible node (recursive and iterative)"
+
+# A Probe to a Node-ID is answered by that node.
+run 0 ctl n2 --json probe "${ids[9]}"
+[ "$(json .responsible)" = "${ids[9]}" ] || fail "probe answered by another"
+[ "$(json '.uptime >= 0 and .responsible_ppb > 0')" = true ] ||
+    fail "probe answers"
+run 0 ctl n2 peers
+has "$T/out" '^node_id +address +direction +age +state'
+ok "probe and peers"
+
+# SIGKILL five, one of them a bootstrap node: the ring repairs.
+for name in n2 n6 n10 n14 n18; do
+	kill -9 "${NODE_PID[$name]}"
+	wait "${NODE_PID[$name]}" 2>/dev/null
+	unset "NODE_PID[$name]"
+done
+LIVE=()
+for name in "${NAMES[@]}"; do
+	[ -n "${NODE_PID[$name]:-}" ] && LIVE+=("$name")
+done
+t0=$(now_ms)
+wait_for 90 ring_ok "${LIVE[@]}" ||
+    fail "ring not repaired after SIGKILL: $(ring_wrong "${LIVE[@]}") wrong"
+ok "ring of ${#LIVE[@]} right again $(( $(now_ms) - t0 )) ms after 5 SIGKILLs"
+
+# Three leave gracefully, three ways.
+run 0 ctl n3 leave
+has "$T/out" '^state +alone$'
+run 0 ctl n3 --json ring
+[ "$(json '.successors | length')" = 0 ] || fail "n3 still has successors"
+stop_node n7				# SIGTERM
+run 0 ctl n11 shutdown
+wait_exit "${NODE_PID[n11]}" 10
+unset "NODE_PID[n11]"
+[ "$EXIT_RC" -eq 0 ] || fail "n11 exit $EXIT_RC"
+for name in n3 n7 n11; do
+	has "$T/$name/log" 'overlay: left'
+done
+LIVE2=()
+for name in "${LIVE[@]}"; do
+	case $name in n3|n7|n11) ;; *) LIVE2+=("$name") ;; esac
+done
+t0=$(now_ms)
+wait_for 60 ring_ok "${LIVE2[@]}" ||
+    fail "ring not right after 3 leaves: $(ring_wrong "${LIVE2[@]}") wrong"
+ok "ring of ${#LIVE2[@]} right $(( $(now_ms) - t0 )) ms after 3 graceful leaves"
+
+# n3 is still up, alone, and joins again.
+run 0 ctl n3 join
+wait_for 60 ring_ok n3 "${LIVE2[@]}" || fail "n3 did not join again"
+ok "a node that left joins again"
