@@ -121,6 +121,11 @@ struct ov_node {
 	uint64_t		 boot_retry_ms;	/* next probe round */
 	bool			 boot_reached;	/* a bootstrap peer answered
 						   this round */
+	int			 boot_first_up;	/* lowest entry reached this
+						   round, or INT_MAX */
+	bool			 boot_from_alone; /* the round began alone */
+	unsigned		 boot_first_rounds; /* rounds in a row that
+						   found us first alive */
 	uint32_t		 boot_backoff_ms;
 	bool			 have_ap;
 	struct ov_id		 ap;		/* admitting peer */
@@ -129,6 +134,7 @@ struct ov_node {
 	 * direct link can beat the AttachAns, which is routed. */
 	struct ov_update	*early_upd;
 	struct ov_id		 early_from;
+	uint64_t		 early_ms;	/* when it came */
 	bool			 join_sent;
 	uint64_t		 join_deadline_ms;
 	uint64_t		 join_attach_ms;	/* stop waiting for neighbors */
@@ -211,6 +217,7 @@ void	 ov_txns_tick(struct ov_node *, uint64_t now);
 uint64_t ov_txns_deadline(const struct ov_node *);
 void	 ov_txn_cancel_kind(struct ov_node *, enum ov_txn_kind,
 	    const struct ov_id *peer);
+void	 ov_txn_cancel_all(struct ov_node *, enum ov_txn_kind);
 bool	 ov_txn_pending_to(const struct ov_node *, enum ov_txn_kind,
 	    const struct ov_id *peer);
 bool	 ov_txn_uses_link(const struct ov_node *, uint32_t link);

@@ -21,6 +21,7 @@
  * detected by pinging our own id through a bootstrap entry (§10.7.4.4).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,10 +257,15 @@ ov_topo_attach_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 			    "a TLS-TCP-FH-NO-ICE host candidate is required");
 			return;
 		}
-		/* Both sides attaching: the smaller Node-ID gives way. */
+		/*
+		 * It answered our Attach, so it is connecting to us: tell it
+		 * so (the smaller Node-ID gives way).  An Attach of ours it
+		 * has not answered may never reach it (it may not be in our
+		 * ring yet): then we answer and connect, and the duplicate
+		 * link, if any, is closed when both are up.
+		 */
 		e = ov_expect_find(n, s);
-		if ((e != NULL || ov_txn_pending_to(n, OV_TX_ATTACH, s)) &&
-		    ov_id_cmp(&n->cfg.self, s) > 0) {
+		if (e != NULL && ov_id_cmp(&n->cfg.self, s) > 0) {
 			ov_route_error(n, now, l, &m->fwd, OV_E_IN_PROGRESS,
 			    "attaching to you already");
 			return;
@@ -440,6 +446,7 @@ ov_topo_update_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 			free(n->early_upd);	/* keep the latest */
 			n->early_upd = u;
 			n->early_from = *s;
+			n->early_ms = now;
 			u = NULL;
 		}
 		ov_join_progress(n, now);
@@ -539,6 +546,7 @@ ov_join_done(struct ov_node *n, uint64_t now)
 
 	ov_log(n, "overlay: joined through %s", ov_id_hex(&n->ap, hex));
 	ov_set_state(n, OV_ST_JOINED);
+	ov_txn_cancel_all(n, OV_TX_BOOT_ATTACH);	/* other attempts */
 	n->join_deadline_ms = 0;
 	ov_topo_refill(n, false);
 	ov_topo_send_updates(n, now);	/* §10.5 step 9 */
@@ -552,6 +560,29 @@ ov_join_done(struct ov_node *n, uint64_t now)
  * makes it forget us, so that no peer routes through a node that is not
  * in the ring.
  */
+/*
+ * The node that answered our Attach connected to us and sent its Update,
+ * but the answer itself is lost on its way back through a ring still
+ * settling.  That node is our admitting peer: go on with it (§10.5).
+ */
+static void
+ov_join_adopt_ap(struct ov_node *n, uint64_t now)
+{
+	char	hex[OV_ID_HEXLEN];
+
+	ov_debug(n, "overlay: no Attach answer, but %s sent its Update: "
+	    "joining through it", ov_id_hex(&n->early_from, hex));
+	ov_txn_cancel_all(n, OV_TX_BOOT_ATTACH);
+	n->ap = n->early_from;
+	n->have_ap = true;
+	n->ap_updated = true;
+	n->join_deadline_ms = now + 4 * (uint64_t)n->cfg.reliability_ms;
+	ov_join_candidates(n, now, n->early_upd);
+	free(n->early_upd);
+	n->early_upd = NULL;
+	ov_join_progress(n, now);
+}
+
 static void
 ov_join_restart(struct ov_node *n, uint64_t now, const char *why)
 {
@@ -815,6 +846,15 @@ ov_topo_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 
 /* ---- answers to our requests ---- */
 
+/* The Attach through a bootstrap peer that our join waits on (not a late
+ * answer to an earlier attempt). */
+static bool
+ov_boot_attach_current(const struct ov_node *n, const struct ov_txn *t)
+{
+	return t->kind == OV_TX_BOOT_ATTACH && n->state == OV_ST_JOINING &&
+	    !n->have_ap;
+}
+
 static void
 ov_topo_attach_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
     const struct ov_msg *m, const struct ov_id *r, int error)
@@ -832,7 +872,7 @@ ov_topo_attach_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		    strerror(error) : ov_error_name(code), ilen ? ": " : "",
 		    (int)(ilen > 200 ? 200 : ilen), info != NULL ?
 		    (const char *)info : "");
-		if (t->kind == OV_TX_BOOT_ATTACH)
+		if (ov_boot_attach_current(n, t))
 			ov_join_restart(n, now, "no answer to Attach");
 		else if (n->state == OV_ST_JOINING)
 			ov_join_progress(n, now);
@@ -840,7 +880,7 @@ ov_topo_attach_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	}
 	if (ov_id_eq(r, &n->cfg.self))
 		return;		/* a finger target that wraps to us */
-	if (t->kind == OV_TX_BOOT_ATTACH) {
+	if (ov_boot_attach_current(n, t)) {
 		n->ap = *r;
 		n->have_ap = true;
 		n->join_deadline_ms = now + 4 * (uint64_t)n->cfg.reliability_ms;
@@ -982,35 +1022,66 @@ ov_boot_connect(struct ov_node *n, uint64_t now, int idx)
 	    .link = l->id, .addr = n->boot[idx] });
 }
 
+/* Our own position in the bootstrap list, or -1. */
+static int
+ov_boot_self_idx(const struct ov_node *n)
+{
+	unsigned	i;
+
+	for (i = 0; i < n->cfg.nbootstrap; i++)
+		if (n->boot_self[i])
+			return (int)i;
+	return -1;
+}
+
+static void
+ov_boot_round_reset(struct ov_node *n)
+{
+	n->boot_next = 0;
+	n->boot_reached = false;
+	n->boot_first_up = INT_MAX;
+	n->boot_from_alone = n->state == OV_ST_ALONE;
+}
+
 /*
- * The round is over without a join.  If some entry answered, the overlay
- * exists and we keep joining it (after a pause); only when none answered
- * do we start the overlay alone (§6.4.2.1) and keep probing.
+ * The round is over without a join.  If no entry answered we start the
+ * overlay alone (§6.4.2.1) and keep probing.  If some answered but none
+ * admitted us, they are joining too (all started at once): the bootstrap
+ * node listed first among them starts the overlay, the others wait for it
+ * and try again soon.  Deviation: RFC 6940 leaves this tie-break open.
  */
 static void
 ov_boot_round_failed(struct ov_node *n, uint64_t now)
 {
-	bool	reached = n->boot_reached;
+	bool	reached = n->boot_reached, alone = n->boot_from_alone;
+	int	self = ov_boot_self_idx(n);
+	bool	first = alone || (self >= 0 && n->boot_first_up > self);
 
 	n->boot_link = 0;
-	n->boot_reached = false;
 	if (n->boot_backoff_ms == 0)
-		n->boot_backoff_ms = 1000;
+		n->boot_backoff_ms = reached ? 250 : 1000;
 	n->boot_retry_ms = now + n->boot_backoff_ms / 2 +
 	    rng_below(n->rng, n->boot_backoff_ms);
 	n->boot_backoff_ms *= 2;
 	if (n->boot_backoff_ms > n->cfg.probe_interval_ms)
 		n->boot_backoff_ms = n->cfg.probe_interval_ms;
-	if (reached && n->state == OV_ST_JOINING) {
+	ov_boot_round_reset(n);
+	if (n->state != OV_ST_JOINING)
+		return;
+	/* Twice in a row before starting a ring beside a live one: a link
+	 * to an earlier entry may have failed for a passing reason. */
+	n->boot_first_rounds = reached && first ? n->boot_first_rounds + 1 : 0;
+	if (reached && (!first || (!alone && n->boot_first_rounds < 2))) {
 		ov_log(n, "overlay: could not join yet: trying again");
 		return;
 	}
-	if (n->state == OV_ST_JOINING) {
-		ov_log(n, "overlay: no bootstrap peer answered: starting the "
-		    "overlay alone, probing again");
-		ov_set_state(n, OV_ST_ALONE);
-		ov_topo_schedule(n, now);
-	}
+	ov_log(n, "overlay: %s: %s the overlay alone, probing again",
+	    !reached ? "no bootstrap peer answered" : alone ?
+	    "no bootstrap peer admitted us" : "the bootstrap peers listed "
+	    "before us are down, the others joining", alone ? "keeping" :
+	    "starting");
+	ov_set_state(n, OV_ST_ALONE);
+	ov_topo_schedule(n, now);
 }
 
 static void
@@ -1030,7 +1101,7 @@ void
 ov_topo_start(struct ov_node *n, uint64_t now)
 {
 	n->boot_backoff_ms = 0;
-	n->boot_next = 0;
+	ov_boot_round_reset(n);
 	if (ov_boot_usable(n) == 0) {
 		ov_set_state(n, OV_ST_ALONE);
 		ov_topo_schedule(n, now);
@@ -1048,18 +1119,29 @@ ov_boot_up(struct ov_node *n, uint64_t now, struct ov_link *l)
 	struct ov_txn	*t;
 	struct wbuf	 w;
 
-	if (n->state == OV_ST_JOINED) {
+	if (n->state == OV_ST_JOINED || n->state == OV_ST_ALONE) {
+		/*
+		 * A partition check (§10.7.4.4): who answers for our own id
+		 * there?  Alone, we stay a ring of one meanwhile, which
+		 * others may join; if another ring answers we attach to it
+		 * and so join it.  Then on to the next entry.
+		 */
 		wbuf_init(&w, 16);
 		ov_ping_req_encode(&w, 0);
 		t = ov_txn_start(n, now, OV_TX_PARTITION, OV_PING_REQ, w.p,
 		    w.len, &n->cfg.self, false, NULL, l->id);
 		wbuf_clear(&w);
 		(void)t;
+		if (n->state == OV_ST_ALONE) {
+			n->boot_reached = true;
+			n->boot_link = 0;
+			ov_boot_next(n, now);
+		}
 		return;
 	}
-	if (n->state == OV_ST_ALONE)
-		ov_set_state(n, OV_ST_JOINING);
 	n->boot_reached = true;
+	if (l->boot_idx < n->boot_first_up)
+		n->boot_first_up = l->boot_idx;
 	/* §11.4: Attach to Resource-ID self+1 over this connection. */
 	ov_id_add_u64(&next, &n->cfg.self, 1);
 	t = ov_attach_start(n, now, OV_TX_BOOT_ATTACH, &next, false, NULL,
@@ -1067,6 +1149,15 @@ ov_boot_up(struct ov_node *n, uint64_t now, struct ov_link *l)
 	if (t != NULL)
 		t->peer = l->peer;
 	n->join_deadline_ms = now + 4 * (uint64_t)n->cfg.reliability_ms;
+}
+
+/* The bootstrap role of link from passes to link to (same peer). */
+static void
+ov_boot_transfer(struct ov_node *n, struct ov_link *from, struct ov_link *to)
+{
+	to->bootstrap = true;
+	to->boot_idx = from->boot_idx;
+	n->boot_link = to->id;
 }
 
 /* Two links to one peer: keep the one the smaller Node-ID opened. */
@@ -1082,16 +1173,30 @@ ov_link_dedup(struct ov_node *n, uint64_t now, struct ov_link *l)
 		if (o == l || !o->up || o->closing ||
 		    !ov_id_eq(&o->peer, &l->peer))
 			continue;
+		/* A join under way keeps its link; the spare one goes idle
+		 * and is closed later as no longer needed. */
+		if (o->id == n->boot_link && n->state == OV_ST_JOINING)
+			continue;
 		l_by_me = l->outgoing;
 		o_by_me = o->outgoing;
 		self_smaller = ov_id_cmp(&n->cfg.self, &l->peer) < 0;
 		if (l_by_me != o_by_me && l_by_me != self_smaller) {
 			ov_link_close(n, now, l, "duplicate link");
+			/* l was to reach a bootstrap peer: o reaches it */
+			if (l->id == n->boot_link) {
+				ov_boot_transfer(n, l, o);
+				ov_boot_up(n, now, o);
+			}
 			return false;
 		}
 		l->ready |= o->ready;
 		l->owned |= o->owned;
 		ov_link_close(n, now, o, "duplicate link");
+		if (o->id == n->boot_link) {
+			/* a join under way on o starts again on l */
+			ov_boot_transfer(n, o, l);
+			ov_txn_cancel_kind(n, OV_TX_BOOT_ATTACH, &o->peer);
+		}
 	}
 	return true;
 }
@@ -1164,7 +1269,7 @@ ov_topo_link_lost(struct ov_node *n, uint64_t now, uint32_t id,
 	    n->chord.nsucc == 0) {
 		ov_log(n, "overlay: lost every neighbor: alone, probing");
 		ov_set_state(n, OV_ST_ALONE);
-		n->boot_next = 0;
+		ov_boot_round_reset(n);
 		n->boot_retry_ms = now;
 	}
 }
@@ -1182,6 +1287,13 @@ ov_topo_changed(struct ov_node *n, uint64_t now)
 	if (n->update_due_ms == 0)
 		n->update_due_ms = now + OV_UPDATE_COALESCE_MS;
 	ov_event(n, &(struct ov_event){ .type = OV_EV_NEIGHBORS });
+	/* A ring of one that found another ring (§10.7.4.4) is in it now. */
+	if (n->state == OV_ST_ALONE && (n->chord.npred || n->chord.nsucc)) {
+		ov_log(n, "overlay: met another ring: joined it");
+		ov_set_state(n, OV_ST_JOINED);
+		if (n->periodic_ms == 0)
+			ov_topo_schedule(n, now);
+	}
 }
 
 /* §10.7.3: after a change, an Update to each connection. */
@@ -1302,6 +1414,9 @@ ov_topo_tick(struct ov_node *n, uint64_t now)
 		ov_leave_finish(n, now);
 		return;
 	}
+	if (n->state == OV_ST_JOINING && !n->have_ap && n->early_upd != NULL &&
+	    now >= n->early_ms + n->cfg.reliability_ms)
+		ov_join_adopt_ap(n, now);
 	if (n->state == OV_ST_JOINING && n->join_deadline_ms != 0 &&
 	    now >= n->join_deadline_ms)
 		ov_join_restart(n, now, "too slow");
@@ -1311,7 +1426,7 @@ ov_topo_tick(struct ov_node *n, uint64_t now)
 	if ((n->state == OV_ST_ALONE || (n->state == OV_ST_JOINING &&
 	    !n->have_ap)) && !n->no_rejoin && n->boot_link == 0 &&
 	    ov_boot_usable(n) > 0 && now >= n->boot_retry_ms) {
-		n->boot_next = 0;
+		ov_boot_round_reset(n);
 		ov_boot_next(n, now);
 	}
 	if (n->update_due_ms != 0 && now >= n->update_due_ms) {
@@ -1361,6 +1476,8 @@ ov_topo_deadline(const struct ov_node *n)
 		break;
 	case OV_ST_JOINING:
 		ov_min(&d, n->join_deadline_ms);
+		if (!n->have_ap && n->early_upd != NULL)
+			ov_min(&d, n->early_ms + n->cfg.reliability_ms);
 		if (n->ap_updated && !n->join_sent)
 			ov_min(&d, n->join_attach_ms);
 		if (n->boot_link == 0 && !n->have_ap)

@@ -47,8 +47,11 @@ ov_txn_start(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 	struct wbuf	 w;
 	int		 rc;
 
-	if (n->ntxns >= n->cfg.max_pending)
+	if (n->ntxns >= n->cfg.max_pending) {
+		ov_debug(n, "overlay: %s not sent: %u requests pending",
+		    ov_code_name(code), n->ntxns);
 		return NULL;
+	}
 	f = xcalloc(1, sizeof *f);
 	f->overlay = n->overlay_hash;
 	f->version = OV_VERSION;
@@ -222,6 +225,22 @@ ov_txn_cancel_kind(struct ov_node *n, enum ov_txn_kind kind,
 	for (i = 0; i < n->ntxns; ) {
 		t = n->txns[i];
 		if (t->kind == kind && ov_id_eq(&t->peer, peer)) {
+			ov_txn_remove(n, t);
+			ov_txn_free(t);
+		} else
+			i++;
+	}
+}
+
+void
+ov_txn_cancel_all(struct ov_node *n, enum ov_txn_kind kind)
+{
+	struct ov_txn	*t;
+	unsigned	 i;
+
+	for (i = 0; i < n->ntxns; ) {
+		t = n->txns[i];
+		if (t->kind == kind) {
 			ov_txn_remove(n, t);
 			ov_txn_free(t);
 		} else

@@ -191,6 +191,31 @@ START_TEST(rings_merge)
 END_TEST
 
 /*
+ * Everybody starts at once with the same three bootstrap nodes, which
+ * are starting too: the first of them starts the overlay, the others
+ * wait for it, and one ring forms quickly.
+ */
+START_TEST(all_start_at_once)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	unsigned	 boot[3] = { 0, 1, 2 }, i;
+	int		 t;
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	s = sim_new(&o);
+	for (i = 0; i < 100; i++)
+		sim_add_with(s, boot, 3);
+	t = settle(s, 60);
+	ck_assert_msg(t >= 0 && t <= 10, "seed %llu: ring right after %d s",
+	    (unsigned long long)o.seed, t);
+	lookups_ok(s, 100, o.seed);
+	sim_free(s);
+}
+END_TEST
+
+/*
  * A node whose only neighbor (its bootstrap node) dies is alone and
  * probes the bootstrap list again, backing off: a handful of tries a
  * minute, not a busy loop.
@@ -243,6 +268,7 @@ sim_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, alone_first_node);
 	tcase_add_test(tc, alone_again_backs_off);
+	tcase_add_loop_test(tc, all_start_at_once, 0, 3);
 	tcase_add_loop_test(tc, converges_and_routes, 0, 2);
 	tcase_add_test(tc, probe_and_iterative);
 	tcase_add_loop_test(tc, repairs_after_20_percent_fail, 0, 2);
