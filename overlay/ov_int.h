@@ -84,6 +84,9 @@ struct ov_expect {
 	unsigned	 slot;		/* finger slot, 0: neighbor */
 };
 
+/* Updates kept from distinct senders while we wait for an Attach answer. */
+#define OV_EARLY_MAX	4
+
 struct ov_node {
 	struct ov_node_cfg	 cfg;
 	struct addr		*boot;		/* copy of cfg.bootstrap */
@@ -132,9 +135,11 @@ struct ov_node {
 	bool			 ap_updated;	/* AP's routing table arrived */
 	/* An Update that came while joining, before we knew who AP is: its
 	 * direct link can beat the AttachAns, which is routed. */
-	struct ov_update	*early_upd;
-	struct ov_id		 early_from;
-	uint64_t		 early_ms;	/* when it came */
+	struct ov_early {
+		struct ov_update	*u;	/* NULL: unused */
+		struct ov_id		 from;
+		uint64_t		 at;
+	}			 early[OV_EARLY_MAX];
 	bool			 join_sent;
 	uint64_t		 join_deadline_ms;
 	uint64_t		 join_attach_ms;	/* stop waiting for neighbors */

@@ -91,7 +91,8 @@ ov_node_free(struct ov_node *n)
 	while (ov_node_next_action(n, &a))
 		free(a.data);
 	free(n->acts);
-	free(n->early_upd);
+	for (i = 0; i < OV_EARLY_MAX; i++)
+		free(n->early[i].u);
 	free(n->boot);
 	free(n->boot_self);
 	free(n);

@@ -255,7 +255,7 @@ static bool
 ov_route_check(struct ov_node *n, uint64_t now, struct ov_link *l,
     struct ov_fwd *f, bool request)
 {
-	unsigned	i;
+	unsigned	i, j;
 
 	if (f->overlay != n->overlay_hash) {
 		ov_bad(n, now, l, "another overlay (%08x)", f->overlay);
@@ -283,16 +283,47 @@ ov_route_check(struct ov_node *n, uint64_t now, struct ov_link *l,
 			    "TTL above initial-ttl");
 		return false;
 	}
-	for (i = 0; request && i < f->nvia; i++) {
+	/* §13.6.5: a destination list naming a node twice is a loop. */
+	for (i = 0; request && i < f->ndest; i++) {
+		for (j = i + 1; j < f->ndest; j++) {
+			if (f->dest[i].type == f->dest[j].type &&
+			    f->dest[i].len == f->dest[j].len &&
+			    memcmp(f->dest[i].data, f->dest[j].data,
+			    f->dest[i].len) == 0) {
+				ov_bad(n, now, l, "a destination listed twice");
+				ov_route_error(n, now, l, f,
+				    OV_E_INVALID_MESSAGE, "destination list "
+				    "loop");
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/*
+ * A request we would forward again: it has been here before, so the
+ * tables disagree somewhere and it would circle until its TTL ran out.
+ * Deviation: §13.6.5 only asks for the destination list check; this one
+ * ends real loops early.  A request coming back to be delivered here (a
+ * Ping for our own id through another peer, §10.7.4.3) is no loop.
+ */
+static bool
+ov_route_looped(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_fwd *f)
+{
+	unsigned	i;
+
+	for (i = 0; i < f->nvia; i++) {
 		if (f->via[i].type == OV_DEST_NODE &&
 		    memcmp(f->via[i].data, n->cfg.self.b, OV_ID_LEN) == 0) {
 			ov_bad(n, now, l, "routing loop");
 			ov_route_error(n, now, l, f, OV_E_INVALID_MESSAGE,
 			    "routing loop: already in the via list");
-			return false;
+			return true;
 		}
 	}
-	return true;
+	return false;
 }
 
 void
@@ -319,6 +350,8 @@ ov_route_input(struct ov_node *n, uint64_t now, struct ov_link *l,
 		ov_route_deliver(n, now, l, msg, len);
 		break;
 	case OV_FORWARD:
+		if (request && ov_route_looped(n, now, l, f))
+			break;
 		ov_route_forward(n, now, l, next, f, msg + hdrlen,
 		    len - hdrlen, request);
 		break;

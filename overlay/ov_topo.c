@@ -423,11 +423,106 @@ ov_join_candidates(struct ov_node *n, uint64_t now, const struct ov_update *u)
 	free(tmp);
 }
 
+/*
+ * While we wait for the answer to our Attach, the admitting peer's Update
+ * may come first (over the link it opened to us), among Updates from
+ * others (a bootstrap peer tells every connection when its range
+ * changes).  Keep the latest of each sender, a few senders.
+ */
+static void
+ov_early_keep(struct ov_node *n, uint64_t now, const struct ov_id *from,
+    struct ov_update *u)
+{
+	struct ov_early	*e = &n->early[0];
+	unsigned	 i;
+
+	for (i = 0; i < OV_EARLY_MAX; i++) {
+		if (n->early[i].u != NULL &&
+		    ov_id_eq(&n->early[i].from, from)) {
+			e = &n->early[i];
+			break;
+		}
+		if (n->early[i].u == NULL || n->early[i].at < e->at)
+			e = &n->early[i];
+	}
+	free(e->u);
+	e->u = u;
+	e->from = *from;
+	e->at = now;
+}
+
+/* The kept Update of from, taken (the caller frees it), or NULL. */
+static struct ov_update *
+ov_early_take(struct ov_node *n, const struct ov_id *from)
+{
+	struct ov_update	*u;
+	unsigned		 i;
+
+	for (i = 0; i < OV_EARLY_MAX; i++) {
+		if (n->early[i].u != NULL &&
+		    ov_id_eq(&n->early[i].from, from)) {
+			u = n->early[i].u;
+			n->early[i].u = NULL;
+			return u;
+		}
+	}
+	return NULL;
+}
+
+static void
+ov_early_clear(struct ov_node *n)
+{
+	unsigned	i;
+
+	for (i = 0; i < OV_EARLY_MAX; i++) {
+		free(n->early[i].u);
+		n->early[i].u = NULL;
+	}
+}
+
+/*
+ * A kept Update from a node that says it is responsible for self + 1
+ * (its predecessor is below it), there for a reliability timer: the
+ * admitting peer whose Attach answer went missing.  NULL if none.
+ */
+static struct ov_early *
+ov_early_ap(struct ov_node *n, uint64_t now)
+{
+	struct ov_id	 next;
+	struct ov_early	*e;
+	unsigned	 i;
+
+	ov_id_add_u64(&next, &n->cfg.self, 1);
+	for (i = 0; i < OV_EARLY_MAX; i++) {
+		e = &n->early[i];
+		if (e->u != NULL && now >= e->at + n->cfg.reliability_ms &&
+		    e->u->npred > 0 &&
+		    ov_id_in_oc(&e->u->pred[0], &next, &e->from))
+			return e;
+	}
+	return NULL;
+}
+
+/* When ov_early_ap may find one, or UINT64_MAX. */
+static uint64_t
+ov_early_deadline(const struct ov_node *n)
+{
+	uint64_t	d = UINT64_MAX;
+	unsigned	i;
+
+	for (i = 0; i < OV_EARLY_MAX; i++)
+		if (n->early[i].u != NULL &&
+		    n->early[i].at + n->cfg.reliability_ms < d)
+			d = n->early[i].at + n->cfg.reliability_ms;
+	return d;
+}
+
 static void
 ov_topo_update_req(struct ov_node *n, uint64_t now, struct ov_link *l,
     const struct ov_msg *m, const struct ov_id *s)
 {
 	struct ov_update	*u = xmalloc(sizeof *u);
+	char			 hex[OV_ID_HEXLEN];
 
 	if (ov_update_decode(m->body, m->body_len, u) != 0) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
@@ -443,10 +538,9 @@ ov_topo_update_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 			n->ap_updated = true;
 			ov_join_candidates(n, now, u);
 		} else if (!n->have_ap) {
-			free(n->early_upd);	/* keep the latest */
-			n->early_upd = u;
-			n->early_from = *s;
-			n->early_ms = now;
+			ov_debug(n, "overlay: Update from %s before any Attach "
+			    "answer: kept", ov_id_hex(s, hex));
+			ov_early_keep(n, now, s, u);
 			u = NULL;
 		}
 		ov_join_progress(n, now);
@@ -477,6 +571,8 @@ ov_join_progress(struct ov_node *n, uint64_t now)
 	if ((ov_attaches_pending(n) > 0 || n->nexpects > 0) &&
 	    now < n->join_attach_ms)
 		return;
+	ov_debug(n, "overlay: sending Join (%u attaches pending, %u "
+	    "expected)", ov_attaches_pending(n), n->nexpects);
 	wbuf_init(&w, 64);
 	ov_join_req_encode(&w, &n->cfg.self);
 	t = ov_txn_start(n, now, OV_TX_JOIN, OV_JOIN_REQ, w.p, w.len, &n->ap,
@@ -566,20 +662,23 @@ ov_join_done(struct ov_node *n, uint64_t now)
  * settling.  That node is our admitting peer: go on with it (§10.5).
  */
 static void
-ov_join_adopt_ap(struct ov_node *n, uint64_t now)
+ov_join_adopt_ap(struct ov_node *n, uint64_t now, struct ov_early *e)
 {
-	char	hex[OV_ID_HEXLEN];
+	char			 hex[OV_ID_HEXLEN];
+	struct ov_update	*u = e->u;
 
-	ov_debug(n, "overlay: no Attach answer, but %s sent its Update: "
-	    "joining through it", ov_id_hex(&n->early_from, hex));
+	ov_debug(n, "overlay: no Attach answer, but %s sent its Update and "
+	    "answers for our id + 1: joining through it",
+	    ov_id_hex(&e->from, hex));
+	e->u = NULL;
 	ov_txn_cancel_all(n, OV_TX_BOOT_ATTACH);
-	n->ap = n->early_from;
+	n->ap = e->from;
 	n->have_ap = true;
 	n->ap_updated = true;
 	n->join_deadline_ms = now + 4 * (uint64_t)n->cfg.reliability_ms;
-	ov_join_candidates(n, now, n->early_upd);
-	free(n->early_upd);
-	n->early_upd = NULL;
+	ov_join_candidates(n, now, u);
+	free(u);
+	ov_early_clear(n);
 	ov_join_progress(n, now);
 }
 
@@ -590,8 +689,7 @@ ov_join_restart(struct ov_node *n, uint64_t now, const char *why)
 
 	ov_log(n, "overlay: join failed: %s", why);
 	n->have_ap = n->ap_updated = n->join_sent = false;
-	free(n->early_upd);
-	n->early_upd = NULL;
+	ov_early_clear(n);
 	n->join_deadline_ms = 0;
 	for (i = 0; i < n->nlinks; i++)
 		ov_link_close(n, now, n->links[i], "join failed");
@@ -607,6 +705,7 @@ ov_topo_join_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 {
 	struct ov_id	id;
 	struct wbuf	w;
+	char		hex[OV_ID_HEXLEN];
 
 	if (ov_join_req_decode(m->body, m->body_len, &id) != 0) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
@@ -624,6 +723,7 @@ ov_topo_join_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 		    "not a peer of the overlay");
 		return;
 	}
+	ov_debug(n, "overlay: admitting %s (Join)", ov_id_hex(s, hex));
 	wbuf_init(&w, 16);
 	ov_join_ans_encode(&w);
 	ov_route_answer(n, now, l, m, OV_JOIN_ANS, w.p, w.len);
@@ -846,6 +946,27 @@ ov_topo_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 
 /* ---- answers to our requests ---- */
 
+/*
+ * The admitting peer answered, but its Update has not come (or we could
+ * not keep it): ask for one with RouteQuery's send_update (§6.4.2.4).
+ */
+static void
+ov_join_want_update(struct ov_node *n, uint64_t now, const struct ov_id *ap)
+{
+	struct ov_route_query	 q;
+	struct ov_link		*l = ov_link_to(n, ap);
+	struct wbuf		 w;
+
+	memset(&q, 0, sizeof q);
+	q.send_update = true;
+	ov_dest_node(&q.dest, &n->cfg.self);
+	wbuf_init(&w, 64);
+	ov_route_query_encode(&w, &q);
+	ov_txn_start(n, now, OV_TX_UPDATE, OV_ROUTEQUERY_REQ, w.p, w.len, ap,
+	    true, NULL, l != NULL ? l->id : 0);
+	wbuf_clear(&w);
+}
+
 /* The Attach through a bootstrap peer that our join waits on (not a late
  * answer to an earlier attempt). */
 static bool
@@ -859,9 +980,11 @@ static void
 ov_topo_attach_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
     const struct ov_msg *m, const struct ov_id *r, int error)
 {
-	uint16_t	 code = 0;
-	const uint8_t	*info = NULL;
-	size_t		 ilen = 0;
+	uint16_t		 code = 0;
+	const uint8_t		*info = NULL;
+	size_t			 ilen = 0;
+	char			 hex[OV_ID_HEXLEN];
+	struct ov_update	*u;
 
 	if (m != NULL && m->code == OV_ERROR)
 		ov_error_decode(m->body, m->body_len, &code, &info, &ilen);
@@ -881,15 +1004,18 @@ ov_topo_attach_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	if (ov_id_eq(r, &n->cfg.self))
 		return;		/* a finger target that wraps to us */
 	if (ov_boot_attach_current(n, t)) {
+		ov_debug(n, "overlay: %s admits us (it answered our Attach)",
+		    ov_id_hex(r, hex));
 		n->ap = *r;
 		n->have_ap = true;
 		n->join_deadline_ms = now + 4 * (uint64_t)n->cfg.reliability_ms;
-		if (n->early_upd != NULL && ov_id_eq(&n->early_from, r)) {
+		if ((u = ov_early_take(n, r)) != NULL) {
 			n->ap_updated = true;
-			ov_join_candidates(n, now, n->early_upd);
-		}
-		free(n->early_upd);
-		n->early_upd = NULL;
+			ov_join_candidates(n, now, u);
+			free(u);
+		} else
+			ov_join_want_update(n, now, r);
+		ov_early_clear(n);
 	}
 	if (ov_link_to(n, r) != NULL)
 		ov_topo_attached(n, now, r, t->slot);
@@ -1409,14 +1535,16 @@ ov_topo_expire(struct ov_node *n, uint64_t now)
 void
 ov_topo_tick(struct ov_node *n, uint64_t now)
 {
+	struct ov_early	*e;
+
 	ov_topo_expire(n, now);
 	if (n->state == OV_ST_LEAVING && now >= n->leave_deadline_ms) {
 		ov_leave_finish(n, now);
 		return;
 	}
-	if (n->state == OV_ST_JOINING && !n->have_ap && n->early_upd != NULL &&
-	    now >= n->early_ms + n->cfg.reliability_ms)
-		ov_join_adopt_ap(n, now);
+	if (n->state == OV_ST_JOINING && !n->have_ap &&
+	    (e = ov_early_ap(n, now)) != NULL)
+		ov_join_adopt_ap(n, now, e);
 	if (n->state == OV_ST_JOINING && n->join_deadline_ms != 0 &&
 	    now >= n->join_deadline_ms)
 		ov_join_restart(n, now, "too slow");
@@ -1476,8 +1604,8 @@ ov_topo_deadline(const struct ov_node *n)
 		break;
 	case OV_ST_JOINING:
 		ov_min(&d, n->join_deadline_ms);
-		if (!n->have_ap && n->early_upd != NULL)
-			ov_min(&d, n->early_ms + n->cfg.reliability_ms);
+		if (!n->have_ap)
+			ov_min(&d, ov_early_deadline(n));
 		if (n->ap_updated && !n->join_sent)
 			ov_min(&d, n->join_attach_ms);
 		if (n->boot_link == 0 && !n->have_ap)

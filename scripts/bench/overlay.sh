@@ -15,6 +15,9 @@
 #   - overlay messages sent per node per idle minute, over IDLE_SECONDS
 #     (default 60) with nothing asked of the overlay.
 # It never fails on a figure: it measures.  Needs the build (make).
+# Environment: P2PSIPD_ARGS (more daemon options, e.g. "-o
+# node.log_level=debug"), KEEP=1 (keep the daemons' logs), DEBUG=1 (show
+# the nodes still wrong 5 s after the last start).
 set -u
 
 N=${1:-50}
@@ -26,14 +29,17 @@ D=$BUILD/p2psipd
 C=$BUILD/p2psipctl
 [ -x "$D" ] && [ -x "$C" ] || { echo "build first: make" >&2; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/p2psipd-bench.XXXXXX")
-BASE=$(( 31000 + ($$ % 50) * 100 ))
+# Ports below the ephemeral range (32768-), where outgoing connections
+# would take them.
+SPAN=$(( N < 100 ? 100 : (N + 99) / 100 * 100 ))
+BASE=$(( 10000 + ($$ % (20000 / SPAN)) * SPAN ))
 PIDS=()
 
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$W"
+	if [ -n "${KEEP:-}" ]; then echo "logs kept in $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -42,18 +48,28 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 calc() { awk "BEGIN { print $1 }"; }
 ctl() { local i=$1; shift; "$C" -s "$W/n$i/ctl.sock" "$@"; }
 
+# How many nodes are not joined or have a wrong first successor or
+# predecessor; with "show", which and how.
+RING_JQ='(map(.self) | sort) as $ids | ($ids | length) as $n |
+    ($ids | to_entries | map({(.value): .key}) | add) as $pos |
+    [ .[] | select(.state != "joined" or
+	.successors[0] != $ids[($pos[.self] + 1) % $n] or
+	.predecessors[0] != $ids[($pos[.self] + $n - 1) % $n]) |
+	"\(.self[0:8]) \(.state) pred \(.predecessors[0][0:8] // "-") (true \($ids[($pos[.self] + $n - 1) % $n][0:8])) succ \(.successors[0][0:8] // "-") (true \($ids[($pos[.self] + 1) % $n][0:8]))" ]'
 ring_wrong() {
 	local i
 	for i in $(seq "$N"); do
-		"$C" -t 5 -s "$W/n$i/ctl.sock" --json ring 2>/dev/null ||
-		    { echo all; return; }
-	done | jq -rs '
-	    (map(.self) | sort) as $ids | ($ids | length) as $n |
-	    ($ids | to_entries | map({(.value): .key}) | add) as $pos |
-	    [ .[] | select(.state != "joined" or
-		.successors[0] != $ids[($pos[.self] + 1) % $n] or
-		.predecessors[0] != $ids[($pos[.self] + $n - 1) % $n]) ] |
-	    length'
+		if ! "$C" -t 5 -s "$W/n$i/ctl.sock" --json ring \
+		    >"$W/ring.$i" 2>&1; then
+			echo "n$i does not answer: $(cat "$W/ring.$i")"
+			return
+		fi
+	done
+	if [ "${1:-}" = show ]; then
+		cat "$W"/ring.* | jq -rs "$RING_JQ | .[]"
+	else
+		cat "$W"/ring.* | jq -rs "$RING_JQ | length"
+	fi
 }
 
 echo "p2psipd overlay benchmark: N=$N daemons on loopback, $(nproc) cores"
@@ -65,15 +81,22 @@ for i in $(seq "$N"); do
 	    -o "node.control_socket=$W/n$i/ctl.sock" \
 	    -o "overlay.listen=127.0.0.1:$((BASE + i - 1))" \
 	    -o "overlay.bootstrap=$BOOT" -o node.log_level=warn \
-	    2>"$W/n$i/log" &
+	    ${P2PSIPD_ARGS:-} 2>"$W/n$i/log" &
 	PIDS+=($!)
 done
 t_last=$(now_ms)
 deadline=$(( t_last + 120000 ))
+shown=
 while [ "$(ring_wrong)" != 0 ]; do
+	if [ -n "${DEBUG:-}" ] && [ -z "$shown" ] &&
+	    [ "$(now_ms)" -ge $(( t_last + 5000 )) ]; then
+		echo "ring not correct 5 s after the last start; wrong:"
+		ring_wrong show
+		shown=1
+	fi
 	if [ "$(now_ms)" -ge "$deadline" ]; then
-		echo "ring: NOT correct 120 s after the last start" \
-		    "($(ring_wrong) nodes wrong)"
+		echo "ring: NOT correct 120 s after the last start; wrong:"
+		ring_wrong show
 		exit 1
 	fi
 	sleep 0.1
@@ -93,10 +116,10 @@ owner() {
 	    END { if (!x) print f }' "$W/ids"
 }
 
-: >"$W/lookups"
-bad=0 failed=0
+: >"$W/answers"
 # Lookups one at a time over one control connection per node, as an
-# application would issue them: 20 from each node in turn.
+# application would issue them, with nothing spawned between them (bash
+# builtins only): the answers are checked afterwards.
 per=$(( (LOOKUPS + N - 1) / N ))
 k=0
 for i in $(shuf -i 1-"$N"); do
@@ -105,23 +128,27 @@ for i in $(shuf -i 1-"$N"); do
 	for j in $(seq "$per"); do
 		[ "$k" -ge "$LOOKUPS" ] && break
 		k=$((k + 1))
-		name="user$k.$RANDOM@example.org"
-		printf '{"id":%d,"cmd":"route","args":{"name":"%s"}}\n' \
-		    "$k" "$name" >&"${CTL[1]}"
-		if ! read -r -t 10 out <&"${CTL[0]}" ||
-		    ! jq -e .result >/dev/null <<<"$out"; then
-			failed=$((failed + 1))
-			continue
-		fi
-		rid=$(printf %s "$name" | sha1sum | cut -c1-32)
-		[ "$(jq -r .result.responsible <<<"$out")" = "$(owner "$rid")" ] ||
-		    bad=$((bad + 1))
-		jq -r '"\(.result.rtt_ms) \(.result.hops)"' <<<"$out" \
-		    >>"$W/lookups"
+		printf '{"id":%d,"cmd":"route","args":{"name":"user%d@example.org"}}\n' \
+		    "$k" "$k" >&"${CTL[1]}"
+		read -r -t 10 out <&"${CTL[0]}" || out='{"id":'$k'}'
+		printf '%s\n' "$out" >>"$W/answers"
 	done
 	exec {CTL[1]}>&-
 	wait "$CTL_PID" 2>/dev/null
 done
+: >"$W/lookups"
+bad=0 failed=0
+while read -r out; do
+	k=$(jq -r .id <<<"$out")
+	if ! jq -e .result >/dev/null <<<"$out"; then
+		failed=$((failed + 1))
+		continue
+	fi
+	rid=$(printf 'user%d@example.org' "$k" | sha1sum | cut -c1-32)
+	[ "$(jq -r .result.responsible <<<"$out")" = "$(owner "$rid")" ] ||
+	    bad=$((bad + 1))
+	jq -r '"\(.result.rtt_ms) \(.result.hops)"' <<<"$out" >>"$W/lookups"
+done <"$W/answers"
 sort -n "$W/lookups" | awk -v n="$LOOKUPS" -v bad="$bad" \
     -v failed="$failed" -v N="$N" '
     { rtt[NR] = $1; hops += $2 }

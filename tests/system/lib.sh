@@ -167,12 +167,14 @@ json() {
 
 # ring_wrong NAME...: print how many of the daemons NAME... are not
 # joined or do not have the true first successor and predecessor among
-# them (0: the ring is right); "all" if a daemon does not answer.
+# them (0: the ring is right), or which daemon does not answer.
 ring_wrong() {
 	local name
 	for name in "$@"; do
-		ctl "$name" --json ring || { echo all; return; }
-	done | jq -rs '
+		ctl "$name" --json ring >"$T/ring.$name" 2>&1 ||
+		    { echo "$name does not answer"; return; }
+	done
+	for name in "$@"; do cat "$T/ring.$name"; done | jq -rs '
 	    (map(.self) | sort) as $ids | ($ids | length) as $n |
 	    ($ids | to_entries | map({(.value): .key}) | add) as $pos |
 	    [ .[] | select(.state != "joined" or

@@ -372,6 +372,18 @@ START_TEST(forwarding_faults)
 	ov_dest_node(&f.via[f.nvia++], &node_id);
 	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
 	expect_error(n, &p, OV_E_INVALID_MESSAGE);
+	/* a destination list naming q twice (§13.6.5) */
+	fwd_init(&f, &q.id, true);
+	ov_dest_node(&f.dest[f.ndest++], &q.id);
+	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
+	expect_error(n, &p, OV_E_INVALID_MESSAGE);
+	/* ours in the via list but for us: a Ping back home, answered */
+	fwd_init(&f, &node_id, true);
+	ov_dest_node(&f.via[f.nvia++], &node_id);
+	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
+	ck_assert_uint_eq(collect(n, &p, m, bufs, 4), 1);
+	ck_assert_uint_eq(m[0].code, OV_PING_ANS);
+	free_bufs(bufs, 1);
 	/* a good one is forwarded, TTL down by one, p appended to the via */
 	fwd_init(&f, &q.id, true);
 	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
