@@ -571,8 +571,13 @@ so_tls(struct srv_overlay *so, char **cause)
 	/* mutual authentication (§6.6.5), any certificate at first */
 	SSL_CTX_set_verify(so->ctx, SSL_VERIFY_PEER |
 	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, so_verify);
+	/* Links are long-lived and never resumed: no session cache, no
+	 * tickets (they cost a signature per handshake and a session kept
+	 * per link), no idle buffers. */
 	SSL_CTX_set_mode(so->ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_cache_mode(so->ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(so->ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_num_tickets(so->ctx, 0);
 	if (kl != NULL && *kl != '\0' && keylog == NULL) {
 		if ((keylog = fopen(kl, "a")) == NULL)
 			log_warn("overlay: SSLKEYLOGFILE %s", kl);

@@ -1,19 +1,22 @@
 #!/bin/bash
-# scripts/bench/overlay.sh [N] [LOOKUPS] [IDLE_SECONDS]
+# scripts/bench/overlay.sh [N] [LOOKUPS] [IDLE_SECONDS] [SETTLE_SECONDS]
 #
-# Starts N real p2psipd daemons on loopback (default 50), each joining
-# through the first three, and prints:
+# Starts N real p2psipd daemons on loopback (default 50), all at once,
+# each with the first three in its bootstrap list, and prints:
 #   - the time from the last start until the ring is correct (every
 #     node's first successor and predecessor are the true ones);
+#   - overlay messages sent per node per minute with nothing asked of the
+#     overlay: in the first minute after the ring is correct (fingers are
+#     still being searched), and over IDLE_SECONDS (default 60) starting
+#     SETTLE_SECONDS (default 120) after it (idle);
 #   - lookup latency (median, p99) and hops of LOOKUPS routed lookups
-#     (default 1000) from random nodes to random names, as each daemon
-#     measures it (p2psipctl route: request sent to answer verified), and
-#     whether each was answered by the true owner;
+#     (default 1000) from random nodes to random names, one at a time, as
+#     each daemon measures it (p2psipctl route: request sent until the
+#     answer is verified), and whether each was answered by the true
+#     owner;
 #   - memory per daemon: VmRSS (what ps shows; shared library pages
 #     count in full for every daemon), its private (anonymous) part, and
-#     PSS (shared pages divided among the processes mapping them);
-#   - overlay messages sent per node per idle minute, over IDLE_SECONDS
-#     (default 60) with nothing asked of the overlay.
+#     PSS (shared pages divided among the processes mapping them).
 # It never fails on a figure: it measures.  Needs the build (make).
 # Environment: P2PSIPD_ARGS (more daemon options, e.g. "-o
 # node.log_level=debug"), KEEP=1 (keep the daemons' logs), DEBUG=1 (show
@@ -23,6 +26,7 @@ set -u
 N=${1:-50}
 LOOKUPS=${2:-1000}
 IDLE=${3:-60}
+SETTLE=${4:-120}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 D=$BUILD/p2psipd
@@ -107,6 +111,35 @@ printf 'ring correct: %.2f s after the last start (%.2f s after the first; start
     "$(calc "($t_ok - $t_first) / 1000")" \
     "$(calc "($t_last - $t_first) / 1000")"
 
+# Idle traffic: what the nodes send with nothing asked of them.
+sent() {
+	local i n s=0
+	for i in $(seq "$N"); do
+		n=$(ctl "$i" --json status | jq .ring.messages.sent)
+		s=$((s + ${n:-0}))
+	done
+	echo "$s"
+}
+rate() {	# messages, ms -> per node per minute
+	calc "$1 / $N / ($2 / 60000)"
+}
+s0=$(sent)
+t0=$(now_ms)
+sleep 60
+s1=$(sent)
+t1=$(now_ms)
+printf 'traffic in the first minute after the ring is correct: %.1f messages per node per minute\n' \
+    "$(rate $((s1 - s0)) $((t1 - t0)))"
+[ "$SETTLE" -gt 60 ] && sleep $((SETTLE - 60))
+s0=$(sent)
+t0=$(now_ms)
+sleep "$IDLE"
+s1=$(sent)
+t1=$(now_ms)
+printf 'idle traffic %d-%d s after: %.2f messages per node per minute (%d messages by %d nodes)\n' \
+    "$SETTLE" "$((SETTLE + IDLE))" "$(rate $((s1 - s0)) $((t1 - t0)))" \
+    "$((s1 - s0))" "$N"
+
 # The true owner of each name: the first Node-ID at or after its
 # Resource-ID (SHA-1, first 128 bits).
 for i in $(seq "$N"); do ctl "$i" --json status | jq -r .node_id; done |
@@ -174,20 +207,3 @@ printf 'memory per daemon: VmRSS mean %.1f MB (max %.1f MB), of which private (a
     "$(calc "$rss / $N / 1024")" "$(calc "$max / 1024")" \
     "$(calc "$anon / $N / 1024")" "$(calc "$pss / $N / 1024")"
 
-# Idle traffic: what the nodes send with nothing asked of them.
-sent() {
-	local i s=0
-	for i in $(seq "$N"); do
-		s=$((s + $(ctl "$i" --json status | jq .ring.messages.sent)))
-	done
-	echo "$s"
-}
-sleep 2
-s0=$(sent)
-t0=$(now_ms)
-sleep "$IDLE"
-s1=$(sent)
-t1=$(now_ms)
-printf 'idle traffic: %.2f overlay messages per node per minute (%d messages by %d nodes in %.0f s)\n' \
-    "$(calc "($s1 - $s0) / $N / (($t1 - $t0) / 60000)")" \
-    "$((s1 - s0))" "$N" "$(calc "($t1 - $t0) / 1000")"

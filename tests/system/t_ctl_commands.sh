@@ -58,13 +58,14 @@ ok "log-level"
 
 # help works with or without a daemon, and lists every command.
 run 0 "$P2PSIPCTL" -s "$T/nowhere.sock" help
-for c in status log-level reload events shutdown help; do
+for c in status ring peers route probe leave join trace log-level reload \
+    events shutdown help; do
 	has "$T/out" "^  $c"
 done
 run 0 ctl a help log-level
 has "$T/out" '^usage: p2psipctl log-level \[LEVEL\]$'
 run 0 ctl a --json help
-[ "$(json '.commands | length')" -ge 6 ] || fail "help --json"
+[ "$(json '.commands | length')" -ge 13 ] || fail "help --json"
 ok "help"
 
 # Usage errors: 2, and nothing sent to the daemon.
