@@ -25,7 +25,7 @@ identity_sign(const uint8_t *data, size_t len, uint8_t *out, size_t max,
 {
 	struct identity	*ident = arg;
 
-	return ov_cert_sign(ident->key, data, len, out, max);
+	return ov_cert_sign(ident->signer, data, len, out, max);
 }
 
 static int
@@ -241,6 +241,10 @@ identity_load(struct identity **out, const char *dir, const char *overlay,
 		if (rc == EINVAL && *cause == NULL)
 			*cause = xasprintf("%s: unusable key", kpath);
 		identity_free(ident);
+	} else if ((ident->signer = ov_cert_signer(ident->key)) == NULL) {
+		*cause = xasprintf("%s: cannot sign with this key", kpath);
+		identity_free(ident);
+		rc = EINVAL;
 	} else {
 		ident->cache = ov_cert_cache_new(128);
 		identity_crypto(ident);
@@ -256,6 +260,7 @@ identity_free(struct identity *ident)
 {
 	if (ident == NULL)
 		return;
+	EVP_PKEY_CTX_free(ident->signer);
 	EVP_PKEY_free(ident->key);
 	X509_free(ident->cert);
 	free(ident->der);

@@ -19,6 +19,7 @@
 
 struct identity {
 	EVP_PKEY		*key;
+	EVP_PKEY_CTX		*signer;	/* key's signing context */
 	X509			*cert;
 	uint8_t			*der;		/* the certificate, DER */
 	size_t			 der_len;

@@ -54,8 +54,11 @@ int	ov_cert_verify(const struct ov_sig *, const uint8_t *certs,
 	    size_t certs_len, const uint8_t *data, size_t len,
 	    struct ov_id *signer, void *cache);
 
-/* ECDSA/SHA-256 with key; the sign function's core.  Length or 0. */
-size_t	ov_cert_sign(EVP_PKEY *, const uint8_t *data, size_t len,
+/* A signing context for key (EVP_PKEY_CTX_free it), or NULL. */
+EVP_PKEY_CTX *ov_cert_signer(EVP_PKEY *);
+
+/* ECDSA/SHA-256 with a signer; the sign function's core.  Length or 0. */
+size_t	ov_cert_sign(EVP_PKEY_CTX *, const uint8_t *data, size_t len,
 	    uint8_t *out, size_t max);
 
 #endif

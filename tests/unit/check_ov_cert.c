@@ -1,0 +1,207 @@
+/*
+ * check_ov_cert.c - real ECDSA P-256 signatures as the overlay makes and
+ * checks them (RFC 6940 §6.3.4): a daemon identity signs, the signer
+ * cache verifies and names the signer, again once the certificate is
+ * cached; tampering, an unknown signer, a certificate that did not sign
+ * and a foreign algorithm are refused.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "identity.h"
+#include "ov_cert.h"
+#include "ov_msg.h"
+#include "xmalloc.h"
+
+static char	 dir[] = "/tmp/check_ov_cert.XXXXXX";
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	char	*cmd = xasprintf("rm -rf %s", dir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	strcpy(dir, "/tmp/check_ov_cert.XXXXXX");
+}
+
+/* An identity in its own subdirectory of dir. */
+static struct identity *
+make_identity(const char *name)
+{
+	struct identity	*ident = NULL;
+	char		*sub = xasprintf("%s/%s", dir, name), *cause = NULL;
+
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert_msg(identity_load(&ident, sub, "overlay.example.org",
+	    &cause) == 0, "identity_load: %s", cause ? cause : "?");
+	free(sub);
+	return ident;
+}
+
+/* The certificates bucket of a security block: one X.509 entry. */
+static uint8_t *
+bucket(const struct identity *ident, size_t *len)
+{
+	uint8_t	*b = xmalloc(3 + ident->der_len);
+
+	b[0] = OV_CERT_X509;
+	b[1] = (uint8_t)(ident->der_len >> 8);
+	b[2] = (uint8_t)ident->der_len;
+	memcpy(b + 3, ident->der, ident->der_len);
+	*len = 3 + ident->der_len;
+	return b;
+}
+
+struct signed_data {
+	uint8_t		data[600];
+	uint8_t		value[128];
+	struct ov_sig	sig;
+};
+
+static void
+sign(const struct identity *ident, struct signed_data *s)
+{
+	size_t	n;
+
+	memset(s->data, 0x5a, sizeof s->data);
+	n = ident->crypto.sign(s->data, sizeof s->data, s->value,
+	    sizeof s->value, ident->crypto.arg);
+	ck_assert_uint_gt(n, 0);
+	memset(&s->sig, 0, sizeof s->sig);
+	s->sig.hash_alg = OV_HASH_SHA256;
+	s->sig.sig_alg = OV_SIG_ECDSA;
+	s->sig.id_type = OV_SIGNER_CERT_HASH;
+	s->sig.id_hash_alg = OV_HASH_SHA256;
+	s->sig.id_hash = ident->hash;
+	s->sig.id_hash_len = OV_CERT_HASH_LEN;
+	s->sig.value = s->value;
+	s->sig.value_len = (uint16_t)n;
+}
+
+static int
+verify(const struct identity *by, const struct signed_data *s,
+    const uint8_t *certs, size_t certs_len, struct ov_id *signer)
+{
+	return by->crypto.verify(&s->sig, certs, certs_len, s->data,
+	    sizeof s->data, signer, by->crypto.arg);
+}
+
+START_TEST(sign_and_verify)
+{
+	struct identity		*a = make_identity("a"), *b = make_identity("b");
+	struct signed_data	 s;
+	struct ov_id		 signer;
+	uint8_t			*certs;
+	size_t			 len;
+	int			 i;
+
+	certs = bucket(a, &len);
+	sign(a, &s);
+	/* The first check parses the certificate, the next ones use it. */
+	for (i = 0; i < 3; i++) {
+		memset(&signer, 0, sizeof signer);
+		ck_assert_int_eq(verify(b, &s, certs, len, &signer), 0);
+		ck_assert(ov_id_eq(&signer, &a->id));
+	}
+	/* Every signature differs (ECDSA's k) but each one verifies. */
+	sign(a, &s);
+	ck_assert_int_eq(verify(b, &s, certs, len, &signer), 0);
+	free(certs);
+	identity_free(a);
+	identity_free(b);
+}
+END_TEST
+
+START_TEST(tampering_refused)
+{
+	struct identity		*a = make_identity("a"), *b = make_identity("b");
+	struct signed_data	 s;
+	struct ov_id		 signer;
+	uint8_t			*certs, other[OV_CERT_HASH_LEN];
+	size_t			 len;
+
+	certs = bucket(a, &len);
+	sign(a, &s);
+	s.data[100] ^= 1;			/* the data */
+	ck_assert_int_eq(verify(b, &s, certs, len, &signer), EBADMSG);
+	s.data[100] ^= 1;
+	s.value[s.sig.value_len - 1] ^= 1;	/* the signature */
+	ck_assert_int_eq(verify(b, &s, certs, len, &signer), EBADMSG);
+	s.value[s.sig.value_len - 1] ^= 1;
+	ck_assert_int_eq(verify(b, &s, certs, len, &signer), 0);
+	s.sig.hash_alg = 2;			/* sha1: not ours */
+	ck_assert_int_eq(verify(b, &s, certs, len, &signer), EBADMSG);
+	s.sig.hash_alg = OV_HASH_SHA256;
+	memset(other, 0xee, sizeof other);	/* a signer not in the bucket */
+	s.sig.id_hash = other;
+	ck_assert_int_eq(verify(b, &s, certs, len, &signer), EBADMSG);
+	free(certs);
+	identity_free(a);
+	identity_free(b);
+}
+END_TEST
+
+/* A signature by a names a's certificate, but b's is in the bucket. */
+START_TEST(wrong_certificate_refused)
+{
+	struct identity		*a = make_identity("a"), *b = make_identity("b");
+	struct identity		*c = make_identity("c");
+	struct signed_data	 s;
+	struct ov_id		 signer;
+	uint8_t			*certs;
+	size_t			 len;
+
+	certs = bucket(b, &len);
+	sign(a, &s);
+	ck_assert_int_eq(verify(c, &s, certs, len, &signer), EBADMSG);
+	/* b's hash with b's certificate, but a's signature. */
+	s.sig.id_hash = b->hash;
+	ck_assert_int_eq(verify(c, &s, certs, len, &signer), EBADMSG);
+	free(certs);
+	identity_free(a);
+	identity_free(b);
+	identity_free(c);
+}
+END_TEST
+
+static Suite *
+ov_cert_suite(void)
+{
+	Suite	*s = suite_create("ov_cert");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, sign_and_verify);
+	tcase_add_test(tc, tampering_refused);
+	tcase_add_test(tc, wrong_certificate_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(ov_cert_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
