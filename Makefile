@@ -48,7 +48,7 @@ CHECK_LIBS	= $(shell pkg-config --libs check)
 COMMON_SRCS	= common/addr.c common/log_ctx.c common/rng.c common/wire.c \
 		  common/xmalloc.c
 OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
-		  overlay/ov_fh.c \
+		  overlay/ov_data.c overlay/ov_fh.c \
 		  overlay/ov_id.c overlay/ov_link.c overlay/ov_msg.c \
 		  overlay/ov_node.c overlay/ov_query.c overlay/ov_route.c \
 		  overlay/ov_topo.c \
@@ -185,8 +185,9 @@ $(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/ctl_proto.c \
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
-OV_FUZZ_SRCS	= overlay/ov_body.c overlay/ov_fh.c overlay/ov_id.c \
-		  overlay/ov_msg.c common/addr.c common/wire.c common/xmalloc.c
+OV_FUZZ_SRCS	= overlay/ov_body.c overlay/ov_data.c overlay/ov_fh.c \
+		  overlay/ov_id.c overlay/ov_msg.c common/addr.c common/wire.c \
+		  common/xmalloc.c
 
 $(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
 	@mkdir -p $(@D)

@@ -338,7 +338,7 @@ ov_contents_decode(struct rbuf *r, struct ov_msg *m)
 }
 
 /* SignerIdentity (§6.3.4): type(1) length(2) value. */
-static int
+static void
 ov_signer_decode(struct rbuf *r, struct ov_sig *s)
 {
 	struct rbuf	v, h;
@@ -347,7 +347,7 @@ ov_signer_decode(struct rbuf *r, struct ov_sig *s)
 	s->id_type = rbuf_u8(r);
 	rbuf_vec(r, 2, &v);
 	if (r->err)
-		return EBADMSG;
+		return;
 	s->identity = r->p + start;
 	s->identity_len = r->off - start;
 	switch (s->id_type) {
@@ -357,18 +357,53 @@ ov_signer_decode(struct rbuf *r, struct ov_sig *s)
 		rbuf_vec(&v, 1, &h);
 		s->id_hash = h.p;
 		s->id_hash_len = (uint8_t)h.len;
-		return rbuf_done(&v) ? 0 : EBADMSG;
+		if (!rbuf_done(&v))
+			r->err = true;
+		break;
 	case OV_SIGNER_NONE:
-		return v.len == 0 ? 0 : EBADMSG;
+		if (v.len != 0)
+			r->err = true;
+		break;
+	default:
+		r->err = true;
 	}
-	return EBADMSG;
+}
+
+int
+ov_sig_decode(struct rbuf *r, struct ov_sig *s)
+{
+	struct rbuf	val;
+
+	memset(s, 0, sizeof *s);
+	s->hash_alg = rbuf_u8(r);
+	s->sig_alg = rbuf_u8(r);
+	ov_signer_decode(r, s);
+	rbuf_vec(r, 2, &val);
+	s->value = val.p;
+	s->value_len = (uint16_t)val.len;
+	return r->err ? EBADMSG : 0;
+}
+
+void
+ov_sig_encode(struct wbuf *w, const struct ov_sig *s)
+{
+	wbuf_u8(w, s->hash_alg);
+	wbuf_u8(w, s->sig_alg);
+	if (s->identity_len != 0)
+		wbuf_bytes(w, s->identity, s->identity_len);
+	else {				/* §7.4.2.2: none, for synthetic */
+		wbuf_u8(w, OV_SIGNER_NONE);
+		wbuf_u16(w, 0);
+	}
+	wbuf_u16(w, s->value_len);
+	wbuf_bytes(w, s->value, s->value_len);
 }
 
 /* SecurityBlock: certificates<0..2^16-1>, Signature. */
 static int
 ov_secblock_decode(struct rbuf *r, struct ov_msg *m)
 {
-	struct rbuf	certs, cert, val;
+	struct rbuf	certs, cert;
 
 	rbuf_vec(r, 2, &certs);
 	m->certs = certs.p;
@@ -377,13 +412,8 @@ ov_secblock_decode(struct rbuf *r, struct ov_msg *m)
 		rbuf_u8(&certs);		/* CertificateType */
 		rbuf_vec(&certs, 2, &cert);
 	}
-	m->sig.hash_alg = rbuf_u8(r);
-	m->sig.sig_alg = rbuf_u8(r);
-	if (certs.err || r->err || ov_signer_decode(r, &m->sig) != 0)
+	if (certs.err || ov_sig_decode(r, &m->sig) != 0)
 		return EBADMSG;
-	rbuf_vec(r, 2, &val);
-	m->sig.value = val.p;
-	m->sig.value_len = (uint16_t)val.len;
 	return rbuf_done(r) ? 0 : EBADMSG;
 }
 

@@ -136,6 +136,11 @@ struct ov_sig {
 	uint16_t	 value_len;
 };
 
+/* The Signature structure (§6.3.4); 0 or EBADMSG (and r->err). */
+int	ov_sig_decode(struct rbuf *, struct ov_sig *);
+/* Without an identity (identity_len 0): SignerIdentity "none". */
+void	ov_sig_encode(struct wbuf *, const struct ov_sig *);
+
 struct ov_msg {
 	struct ov_fwd	 fwd;
 	size_t		 fwd_len;	/* bytes of forwarding header */
