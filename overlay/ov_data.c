@@ -281,13 +281,58 @@ ov_stored_list_decode(struct rbuf *v, enum ov_model m, uint32_t *n,
 	return 0;
 }
 
+/*
+ * One StoreKindData / FetchKindResponse.  A Kind not in the table gets
+ * k NULL and its values are skipped: they cannot be parsed.
+ */
+static void
+ov_kind_data_decode(struct rbuf *r, const struct ov_kind *t, size_t nt,
+    struct ov_kind_data *kd)
+{
+	struct rbuf	vals;
+
+	memset(kd, 0, sizeof *kd);
+	kd->kind = rbuf_u32(r);
+	kd->generation = rbuf_u64(r);
+	rbuf_vec(r, 4, &vals);
+	if (r->err || (kd->k = ov_kind_find(t, nt, kd->kind)) == NULL)
+		return;
+	if (ov_stored_list_decode(&vals, kd->k->model, &kd->nvalues,
+	    &kd->values) != 0 || !rbuf_done(&vals))
+		r->err = true;
+}
+
+static void
+ov_kind_data_encode(struct wbuf *w, const struct ov_kind_data *kd)
+{
+	size_t		mark;
+	uint32_t	j;
+
+	wbuf_u32(w, kd->kind);
+	wbuf_u64(w, kd->generation);
+	mark = wbuf_vec_begin(w, 4);
+	for (j = 0; j < kd->nvalues; j++)
+		ov_stored_encode(w, kd->k->model, &kd->values[j]);
+	wbuf_vec_end(w, mark, 4);
+}
+
+static void
+ov_kind_data_free(struct ov_kind_data *kd, unsigned n)
+{
+	unsigned	i;
+
+	for (i = 0; i < n; i++) {
+		free(kd[i].values);
+		kd[i].values = NULL;
+	}
+}
+
 int
 ov_store_req_decode(const uint8_t *p, size_t len, const struct ov_kind *t,
     size_t nt, struct ov_store_req *q, uint16_t *err)
 {
-	struct rbuf		 r, kd, vals;
-	struct ov_store_kind	*sk;
-	uint32_t		 kind;
+	struct rbuf		 r, kd;
+	struct ov_kind_data	*sk;
 	unsigned		 i;
 
 	memset(q, 0, sizeof *q);
@@ -298,70 +343,44 @@ ov_store_req_decode(const uint8_t *p, size_t len, const struct ov_kind *t,
 	if (r.err || !rbuf_done(&r))
 		return ov_fail(err, OV_E_INVALID_MESSAGE);
 	while (rbuf_left(&kd) > 0) {
-		kind = rbuf_u32(&kd);
-		for (i = 0; i < q->nkinds; i++)		/* §7.4.1.1 */
-			if (q->kinds[i].kind == kind)
-				return ov_fail(err, OV_E_INVALID_MESSAGE);
-		for (i = 0; i < q->nunknown; i++)
-			if (q->unknown[i] == kind)
-				return ov_fail(err, OV_E_INVALID_MESSAGE);
 		if (q->nkinds + q->nunknown == OV_DATA_KINDS_MAX)
 			return ov_fail(err, OV_E_INVALID_MESSAGE);
 		sk = &q->kinds[q->nkinds];
-		sk->kind = kind;
-		sk->k = ov_kind_find(t, nt, kind);
-		sk->generation = rbuf_u64(&kd);
-		rbuf_vec(&kd, 4, &vals);
+		ov_kind_data_decode(&kd, t, nt, sk);
+		if (sk->k != NULL)
+			q->nkinds++;		/* freed with the request */
 		if (kd.err)
 			return ov_fail(err, OV_E_INVALID_MESSAGE);
-		if (sk->k == NULL) {
-			/* Its values cannot be parsed: skip them. */
-			q->unknown[q->nunknown++] = kind;
-			memset(sk, 0, sizeof *sk);
-			continue;
-		}
-		q->nkinds++;
-		if (ov_stored_list_decode(&vals, sk->k->model, &sk->nvalues,
-		    &sk->values) != 0 || !rbuf_done(&vals))
-			return ov_fail(err, OV_E_INVALID_MESSAGE);
+		for (i = 0; i + 1 < q->nkinds; i++)	/* §7.4.1.1 */
+			if (q->kinds[i].kind == sk->kind)
+				return ov_fail(err, OV_E_INVALID_MESSAGE);
+		for (i = 0; i < q->nunknown; i++)
+			if (q->unknown[i] == sk->kind)
+				return ov_fail(err, OV_E_INVALID_MESSAGE);
+		if (sk->k == NULL)
+			q->unknown[q->nunknown++] = sk->kind;
 	}
-	if (kd.err)
-		return ov_fail(err, OV_E_INVALID_MESSAGE);
 	return 0;
 }
 
 void
 ov_store_req_encode(struct wbuf *w, const struct ov_store_req *q)
 {
-	const struct ov_store_kind	*sk;
-	size_t				 mark, vmark;
-	unsigned			 i;
-	uint32_t			 j;
+	size_t		mark;
+	unsigned	i;
 
 	ov_resource_encode(w, &q->resource);
 	wbuf_u8(w, q->replica);
 	mark = wbuf_vec_begin(w, 4);
-	for (i = 0; i < q->nkinds; i++) {
-		sk = &q->kinds[i];
-		wbuf_u32(w, sk->kind);
-		wbuf_u64(w, sk->generation);
-		vmark = wbuf_vec_begin(w, 4);
-		for (j = 0; j < sk->nvalues; j++)
-			ov_stored_encode(w, sk->k->model, &sk->values[j]);
-		wbuf_vec_end(w, vmark, 4);
-	}
+	for (i = 0; i < q->nkinds; i++)
+		ov_kind_data_encode(w, &q->kinds[i]);
 	wbuf_vec_end(w, mark, 4);
 }
 
 void
 ov_store_req_free(struct ov_store_req *q)
 {
-	unsigned	i;
-
-	for (i = 0; i < q->nkinds; i++) {
-		free(q->kinds[i].values);
-		q->kinds[i].values = NULL;
-	}
+	ov_kind_data_free(q->kinds, q->nkinds);
 }
 
 int
@@ -559,8 +578,7 @@ int
 ov_fetch_ans_decode(const uint8_t *p, size_t len, const struct ov_kind *t,
     size_t nt, struct ov_fetch_ans *a)
 {
-	struct rbuf			 r, list, vals;
-	struct ov_fetch_kind_ans	*k;
+	struct rbuf	r, list;
 
 	memset(a, 0, sizeof *a);
 	rbuf_init(&r, p, len);
@@ -568,14 +586,8 @@ ov_fetch_ans_decode(const uint8_t *p, size_t len, const struct ov_kind *t,
 	while (!list.err && rbuf_left(&list) > 0) {
 		if (a->n == OV_DATA_KINDS_MAX)
 			return EBADMSG;
-		k = &a->kinds[a->n++];
-		k->kind = rbuf_u32(&list);
-		k->generation = rbuf_u64(&list);
-		rbuf_vec(&list, 4, &vals);
-		if (list.err || (k->k = ov_kind_find(t, nt, k->kind)) == NULL)
-			return EBADMSG;
-		if (ov_stored_list_decode(&vals, k->k->model, &k->nvalues,
-		    &k->values) != 0 || !rbuf_done(&vals))
+		ov_kind_data_decode(&list, t, nt, &a->kinds[a->n]);
+		if (a->kinds[a->n++].k == NULL)	/* we asked for known Kinds */
 			return EBADMSG;
 	}
 	return list.err || !rbuf_done(&r) ? EBADMSG : 0;
@@ -584,32 +596,18 @@ ov_fetch_ans_decode(const uint8_t *p, size_t len, const struct ov_kind *t,
 void
 ov_fetch_ans_encode(struct wbuf *w, const struct ov_fetch_ans *a)
 {
-	const struct ov_fetch_kind_ans	*k;
-	size_t				 mark = wbuf_vec_begin(w, 4), vmark;
-	unsigned			 i;
-	uint32_t			 j;
+	size_t		mark = wbuf_vec_begin(w, 4);
+	unsigned	i;
 
-	for (i = 0; i < a->n; i++) {
-		k = &a->kinds[i];
-		wbuf_u32(w, k->kind);
-		wbuf_u64(w, k->generation);
-		vmark = wbuf_vec_begin(w, 4);
-		for (j = 0; j < k->nvalues; j++)
-			ov_stored_encode(w, k->k->model, &k->values[j]);
-		wbuf_vec_end(w, vmark, 4);
-	}
+	for (i = 0; i < a->n; i++)
+		ov_kind_data_encode(w, &a->kinds[i]);
 	wbuf_vec_end(w, mark, 4);
 }
 
 void
 ov_fetch_ans_free(struct ov_fetch_ans *a)
 {
-	unsigned	i;
-
-	for (i = 0; i < a->n; i++) {
-		free(a->kinds[i].values);
-		a->kinds[i].values = NULL;
-	}
+	ov_kind_data_free(a->kinds, a->n);
 }
 
 /* ---- Find ---- */

@@ -111,20 +111,24 @@ int	ov_stored_verify(const struct ov_stored *, const struct ov_id *resource,
 	    uint32_t kind, enum ov_model, const uint8_t *certs,
 	    size_t certs_len, const struct ov_crypto *, struct ov_id *signer);
 
-/* StoreKindData and StoreReq (§7.4.1.1). */
-struct ov_store_kind {
+/*
+ * StoreKindData (§7.4.1.1) and FetchKindResponse (§7.4.2.2) are the same
+ * on the wire: a Kind, a generation counter and StoredData values.
+ */
+struct ov_kind_data {
 	uint32_t		 kind;
 	const struct ov_kind	*k;
 	uint64_t		 generation;
 	uint32_t		 nvalues;
-	struct ov_stored	*values;	/* owned by the request */
+	struct ov_stored	*values;	/* owned by the message */
 };
 
+/* StoreReq (§7.4.1.1). */
 struct ov_store_req {
 	struct ov_id		 resource;
 	uint8_t			 replica;
 	unsigned		 nkinds;
-	struct ov_store_kind	 kinds[OV_DATA_KINDS_MAX];
+	struct ov_kind_data	 kinds[OV_DATA_KINDS_MAX];
 	/* Kinds not in the table: Error_Unknown_Kind lists them. */
 	unsigned		 nunknown;
 	uint32_t		 unknown[OV_DATA_KINDS_MAX];
@@ -185,18 +189,10 @@ int	ov_fetch_req_decode(const uint8_t *, size_t, const struct ov_kind *,
 	    size_t nkinds, struct ov_fetch_req *, uint16_t *err);
 void	ov_fetch_req_encode(struct wbuf *, const struct ov_fetch_req *);
 
-/* FetchKindResponse and FetchAns (§7.4.2.2). */
-struct ov_fetch_kind_ans {
-	uint32_t		 kind;
-	const struct ov_kind	*k;
-	uint64_t		 generation;
-	uint32_t		 nvalues;
-	struct ov_stored	*values;	/* owned by the answer */
-};
-
+/* FetchAns (§7.4.2.2). */
 struct ov_fetch_ans {
-	unsigned			n;
-	struct ov_fetch_kind_ans	kinds[OV_DATA_KINDS_MAX];
+	unsigned		n;
+	struct ov_kind_data	kinds[OV_DATA_KINDS_MAX];
 };
 
 int	ov_fetch_ans_decode(const uint8_t *, size_t, const struct ov_kind *,
