@@ -58,6 +58,10 @@ ov_txn_start(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 	f->ttl = n->cfg.initial_ttl;
 	f->fragment = OV_FRAG_UNFRAGMENTED;
 	f->tid = ov_tid_new(n);
+	/* Through the node itself: a list naming it twice is a loop to
+	 * the receiver (§13.6.5). */
+	if (via_node != NULL && to_node && ov_id_eq(via_node, dest))
+		via_node = NULL;
 	if (via_node != NULL)
 		ov_dest_node(&f->dest[f->ndest++], via_node);
 	if (to_node)

@@ -23,6 +23,8 @@ enum sim_ev_type {
 	SIM_UP,		/* the connecting side learns it is up */
 	SIM_DATA,
 	SIM_RESET,	/* the connection is gone on side `side` */
+	SIM_KEEPALIVE,	/* the kernel's keepalive probes of a stalled
+			   connection have run out */
 };
 
 struct sim_ev {
@@ -489,6 +491,14 @@ sim_dispatch(struct sim *s, struct sim_ev *ev)
 		ov_node_link_input(s->nodes[to]->ov, s->now,
 		    c->link[ev->side], ev->data, ev->len);
 		break;
+	case SIM_KEEPALIVE:
+		/* both kernels time it out: ETIMEDOUT on each side */
+		if (c->node[1] != UINT32_MAX &&
+		    !sim_reachable(s, c->node[0], c->node[1])) {
+			sim_reset(s, ev->conn, 0, 0);
+			sim_reset(s, ev->conn, 1, 0);
+		}
+		return;
 	case SIM_RESET:
 		if (!c->open[ev->side] || !s->nodes[to]->alive)
 			return;
@@ -753,7 +763,15 @@ sim_leave(struct sim *s, unsigned i)
 void
 sim_partition(struct sim *s, unsigned i, unsigned g)
 {
-	s->nodes[i]->group = g;
+	struct sim_node	*n = s->nodes[i];
+	unsigned	 k;
+
+	n->group = g;
+	/* The daemon sets TCP keepalives to time an idle link out after
+	 * link_timeout; the connections now cut do so then. */
+	for (k = 0; k < n->nconns; k++)
+		sim_push(s, SIM_KEEPALIVE, n->conns[k], 0,
+		    s->now + s->o.node.link_timeout_ms, NULL, 0);
 }
 
 static int

@@ -3,7 +3,8 @@
  *
  * Runs the real ov_node cores with virtual time and virtual TCP links:
  * latency with jitter (in order per direction, as TCP), loss modelled as
- * a retransmission delay, partitions that stall links and refuse
+ * a retransmission delay, partitions that stall links (the kernel's
+ * keepalive times them out after link_timeout) and refuse
  * connections, and nodes that crash (their peers see the connections
  * reset) or leave.  Everything random comes from one seed, so a failing
  * run replays exactly.  Signatures are a cheap keyed checksum instead of

@@ -243,6 +243,52 @@ START_TEST(alone_again_backs_off)
 }
 END_TEST
 
+/*
+ * A node cut off from the ring (its links stall: no FIN, no RST) goes
+ * alone.  When the network returns, the node that answers for its id may
+ * be its bootstrap node itself, already linked to it: it attaches to that
+ * node over the bootstrap link and is in the ring again (§10.7.4.4).
+ */
+START_TEST(alone_rejoins_through_its_successor)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	unsigned	 boot[1] = { 0 }, i, v = 0;
+	const struct ov_id *id0, *id;
+	int		 t;
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	o.node.link_timeout_ms = 6000;
+	o.node.probe_interval_ms = 2000;
+	s = sim_new(&o);
+	sim_add(s, 0);
+	for (i = 1; i < 4; i++) {
+		sim_run(s, 200);
+		sim_add_with(s, boot, 1);
+	}
+	ck_assert_int_ge(settle(s, 30), 0);
+	/* v: the node whose successor is node 0 */
+	id0 = ov_node_id(sim_node(s, 0));
+	for (i = 1; i < 4; i++) {
+		id = ov_node_id(sim_node(s, i));
+		if (v == 0 || ov_id_in_oo(ov_node_id(sim_node(s, v)), id, id0))
+			v = i;
+	}
+	sim_partition(s, v, 1);
+	for (t = 0; t < 30 && ov_node_state(sim_node(s, v)) != OV_ST_ALONE;
+	    t++)
+		sim_run(s, 1000);
+	ck_assert_int_eq(ov_node_state(sim_node(s, v)), OV_ST_ALONE);
+	sim_run(s, 500 + 100 * (unsigned)_i);	/* its first probe fails */
+	sim_partition(s, v, 0);
+	t = settle(s, 30);
+	ck_assert_msg(t >= 0, "seed %llu: node %u not back 30 s after the "
+	    "cut healed", (unsigned long long)o.seed, v);
+	sim_free(s);
+}
+END_TEST
+
 START_TEST(alone_first_node)
 {
 	struct sim_opts	 o;
@@ -268,6 +314,7 @@ sim_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, alone_first_node);
 	tcase_add_test(tc, alone_again_backs_off);
+	tcase_add_loop_test(tc, alone_rejoins_through_its_successor, 0, 6);
 	tcase_add_loop_test(tc, all_start_at_once, 0, 3);
 	tcase_add_loop_test(tc, converges_and_routes, 0, 2);
 	tcase_add_test(tc, probe_and_iterative);
