@@ -51,7 +51,7 @@ OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_data.c overlay/ov_fh.c \
 		  overlay/ov_id.c overlay/ov_link.c overlay/ov_msg.c \
 		  overlay/ov_node.c overlay/ov_query.c overlay/ov_route.c \
-		  overlay/ov_topo.c \
+		  overlay/ov_store.c overlay/ov_topo.c \
 		  overlay/ov_txn.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
 		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_overlay.c \
@@ -186,6 +186,7 @@ $(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/ctl_proto.c \
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 OV_FUZZ_SRCS	= overlay/ov_body.c overlay/ov_data.c overlay/ov_fh.c \
+		  overlay/ov_store.c \
 		  overlay/ov_id.c overlay/ov_msg.c common/addr.c common/wire.c \
 		  common/xmalloc.c
 

@@ -1,0 +1,606 @@
+/*
+ * ov_store.c - the values a peer holds, their checks and their rows
+ * (RFC 6940 §7.4.1, §7.4.2).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ov_msg.h"
+#include "ov_store.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+void
+ov_store_init(struct ov_store *st, const struct ov_kind *kinds, size_t n,
+    const struct ov_store_limits *lim)
+{
+	memset(st, 0, sizeof *st);
+	st->kinds = kinds;
+	st->nkinds = n;
+	st->lim = *lim;
+}
+
+static void
+ov_sval_free(struct ov_sval *v)
+{
+	free(v->raw);
+	free(v->certs);
+	memset(v, 0, sizeof *v);
+}
+
+static void
+ov_sres_free(struct ov_sres *r)
+{
+	unsigned	i, j;
+
+	for (i = 0; i < r->nkinds; i++) {
+		for (j = 0; j < r->kinds[i].n; j++)
+			ov_sval_free(&r->kinds[i].v[j]);
+		free(r->kinds[i].v);
+	}
+	free(r);
+}
+
+void
+ov_store_clear(struct ov_store *st)
+{
+	unsigned	i;
+
+	for (i = 0; i < st->nres; i++)
+		ov_sres_free(st->res[i]);
+	free(st->res);
+	memset(st, 0, sizeof *st);
+}
+
+/* Binary search: the position of id, or where it would go. */
+static unsigned
+ov_store_pos(const struct ov_store *st, const struct ov_id *id, bool *found)
+{
+	unsigned	lo = 0, hi = st->nres, mid;
+	int		c;
+
+	*found = false;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = ov_id_cmp(&st->res[mid]->id, id);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct ov_sres *
+ov_store_find(const struct ov_store *st, const struct ov_id *id)
+{
+	bool		found;
+	unsigned	i = ov_store_pos(st, id, &found);
+
+	return found ? st->res[i] : NULL;
+}
+
+static struct ov_sres *
+ov_store_get(struct ov_store *st, const struct ov_id *id)
+{
+	bool		 found;
+	unsigned	 i = ov_store_pos(st, id, &found);
+	struct ov_sres	*r;
+
+	if (found)
+		return st->res[i];
+	if (st->nres == st->cap) {
+		st->cap = st->cap != 0 ? st->cap * 2 : 64;
+		st->res = xreallocarray(st->res, st->cap, sizeof *st->res);
+	}
+	memmove(&st->res[i + 1], &st->res[i],
+	    (st->nres - i) * sizeof *st->res);
+	r = xcalloc(1, sizeof *r);
+	r->id = *id;
+	st->res[i] = r;
+	st->nres++;
+	return r;
+}
+
+/* Remove r if nothing in it is left to keep or to persist. */
+static void
+ov_store_tidy(struct ov_store *st, struct ov_sres *r)
+{
+	bool		found;
+	unsigned	i, j;
+
+	for (i = 0; i < r->nkinds; ) {
+		if (r->kinds[i].n == 0 && !r->kinds[i].dirty) {
+			free(r->kinds[i].v);
+			r->kinds[i] = r->kinds[--r->nkinds];
+		} else
+			i++;
+	}
+	if (r->nkinds != 0)
+		return;
+	j = ov_store_pos(st, &r->id, &found);
+	if (!found)
+		return;
+	memmove(&st->res[j], &st->res[j + 1],
+	    (st->nres - j - 1) * sizeof *st->res);
+	st->nres--;
+	ov_sres_free(r);
+}
+
+struct ov_skind *
+ov_sres_kind(struct ov_sres *r, uint32_t kind)
+{
+	unsigned	i;
+
+	for (i = 0; r != NULL && i < r->nkinds; i++)
+		if (r->kinds[i].k->id == kind)
+			return &r->kinds[i];
+	return NULL;
+}
+
+static void
+ov_skind_dirty(struct ov_store *st, struct ov_skind *sk)
+{
+	if (!sk->dirty)
+		st->ndirty++;
+	sk->dirty = true;
+}
+
+/* Two values at one address of model m? */
+static bool
+ov_same_slot(enum ov_model m, const struct ov_value *a,
+    const struct ov_value *b)
+{
+	switch (m) {
+	case OV_MODEL_SINGLE:
+		return true;
+	case OV_MODEL_ARRAY:
+		return a->index == b->index;
+	case OV_MODEL_DICT:
+		return a->key_len == b->key_len &&
+		    memcmp(a->key, b->key, a->key_len) == 0;
+	}
+	return false;
+}
+
+static struct ov_sval *
+ov_skind_slot(const struct ov_skind *sk, const struct ov_value *v)
+{
+	unsigned	i;
+
+	for (i = 0; sk != NULL && i < sk->n; i++)
+		if (ov_same_slot(sk->k->model, &sk->v[i].s.v, v))
+			return &sk->v[i];
+	return NULL;
+}
+
+static uint32_t
+ov_skind_next_index(const struct ov_skind *sk)
+{
+	uint32_t	next = 0;
+	unsigned	i;
+
+	for (i = 0; sk != NULL && i < sk->n; i++)
+		if (sk->v[i].s.v.index >= next)
+			next = sk->v[i].s.v.index + 1;
+	return next;
+}
+
+/* The value as it would be stored: an append gets its index. */
+static struct ov_value
+ov_resolve(const struct ov_skind *sk, const struct ov_stored *s,
+    uint32_t *appended)
+{
+	struct ov_value	v = s->v;
+
+	if (sk != NULL && sk->k->model == OV_MODEL_ARRAY &&
+	    v.index == OV_ARRAY_APPEND)
+		v.index = ov_skind_next_index(sk) + (*appended)++;
+	else if (sk == NULL && v.index == OV_ARRAY_APPEND)
+		v.index = (*appended)++;
+	return v;
+}
+
+static int
+ov_fail(uint16_t *err, uint16_t code)
+{
+	*err = code;
+	return EBADMSG;
+}
+
+int
+ov_store_check(const struct ov_store *st, const struct ov_id *res,
+    const struct ov_kind_data *kd, bool replica, uint64_t wall_ms,
+    uint16_t *err)
+{
+	const struct ov_kind	*k = kd->k;
+	struct ov_skind		*sk = ov_sres_kind(ov_store_find(st, res),
+				    kd->kind);
+	const struct ov_stored	*s;
+	const struct ov_sval	*old;
+	struct ov_value		 v;
+	uint64_t		 count = sk != NULL ? sk->n : 0, bytes = 0;
+	uint32_t		 appended = 0, i;
+
+	(void)wall_ms;
+	if (replica && kd->generation == 0)
+		return ov_fail(err, OV_E_INVALID_MESSAGE);
+	if (!replica && kd->generation != 0 &&
+	    kd->generation != (sk != NULL ? sk->generation : 0))
+		return ov_fail(err, OV_E_GENERATION_COUNTER_TOO_LOW);
+	for (i = 0; i < kd->nvalues; i++) {
+		s = &kd->values[i];
+		if (s->v.len > k->max_size)
+			return ov_fail(err, OV_E_DATA_TOO_LARGE);
+		/*
+		 * Deviation: §7.4.1.1 sets no bound on lifetimes; without
+		 * one a writer could pin a value (and a TOFU user name) for
+		 * 136 years.  Error_Forbidden, as for a policy failure.
+		 */
+		if (s->lifetime > st->lim.max_lifetime_s)
+			return ov_fail(err, OV_E_FORBIDDEN);
+		v = ov_resolve(sk, s, &appended);
+		old = ov_skind_slot(sk, &v);
+		/* §7.4.1.1: newer than what it replaces; the same value
+		 * again (a replica sent twice) is no change. */
+		if (old != NULL && (s->storage_time < old->s.storage_time ||
+		    (s->storage_time == old->s.storage_time &&
+		    (s->v.len != old->s.v.len || s->v.exists !=
+		    old->s.v.exists || memcmp(s->v.data, old->s.v.data,
+		    s->v.len) != 0))))
+			return ov_fail(err, OV_E_DATA_TOO_OLD);
+		if (old == NULL && (k->model != OV_MODEL_SINGLE || count == 0))
+			count++;
+		bytes += s->v.len + s->v.key_len + 64;
+	}
+	if (count > k->max_count)
+		return ov_fail(err, OV_E_DATA_TOO_LARGE);
+	if (st->bytes + bytes > st->lim.max_bytes)
+		return ov_fail(err, OV_E_DATA_TOO_LARGE);
+	return 0;
+}
+
+static void
+ov_sval_set(struct ov_store *st, struct ov_sval *sv, enum ov_model m,
+    const struct ov_stored *s, const uint8_t *certs, size_t certs_len,
+    uint64_t expires_ms)
+{
+	struct wbuf	w;
+	struct rbuf	r;
+
+	if (sv->raw != NULL) {
+		st->bytes -= sv->raw_len;
+		st->values--;
+	}
+	ov_sval_free(sv);
+	wbuf_init(&w, SIZE_MAX);
+	ov_stored_encode(&w, m, s);
+	sv->raw = wbuf_take(&w, &sv->raw_len);
+	rbuf_init(&r, sv->raw, sv->raw_len);
+	/* our own encoding: it decodes */
+	(void)ov_stored_decode(&r, m, &sv->s);
+	if (certs_len != 0) {
+		sv->certs = xmalloc(certs_len);
+		memcpy(sv->certs, certs, certs_len);
+	}
+	sv->certs_len = certs_len;
+	sv->expires_ms = expires_ms;
+	st->bytes += sv->raw_len;
+	st->values++;
+}
+
+static struct ov_skind *
+ov_sres_kind_get(struct ov_sres *r, const struct ov_kind *k)
+{
+	struct ov_skind	*sk = ov_sres_kind(r, k->id);
+
+	if (sk == NULL) {
+		sk = &r->kinds[r->nkinds++];
+		memset(sk, 0, sizeof *sk);
+		sk->k = k;
+	}
+	return sk;
+}
+
+static struct ov_sval *
+ov_skind_add(struct ov_skind *sk)
+{
+	if (sk->n == sk->cap) {
+		sk->cap = sk->cap != 0 ? sk->cap * 2 : 2;
+		sk->v = xreallocarray(sk->v, sk->cap, sizeof *sk->v);
+	}
+	memset(&sk->v[sk->n], 0, sizeof sk->v[0]);
+	return &sk->v[sk->n++];
+}
+
+uint64_t
+ov_store_apply(struct ov_store *st, const struct ov_id *res,
+    const struct ov_kind_data *kd, const uint8_t *const *certs,
+    const size_t *certs_len, bool replica, uint64_t wall_ms)
+{
+	struct ov_sres		*r = ov_store_get(st, res);
+	struct ov_skind		*sk = ov_sres_kind_get(r, kd->k);
+	struct ov_sval		*sv;
+	struct ov_stored	 s;
+	uint32_t		 appended = 0, i;
+	bool			 changed = false;
+
+	for (i = 0; i < kd->nvalues; i++) {
+		s = kd->values[i];
+		s.v = ov_resolve(sk, &s, &appended);
+		if (sk->k->model == OV_MODEL_ARRAY)
+			appended = 0;	/* sk now holds the new index */
+		if ((sv = ov_skind_slot(sk, &s.v)) != NULL &&
+		    sv->s.storage_time == s.storage_time)
+			continue;	/* the same value again */
+		if (sv == NULL)
+			sv = ov_skind_add(sk);
+		ov_sval_set(st, sv, sk->k->model, &s, certs[i], certs_len[i],
+		    wall_ms + (uint64_t)s.lifetime * 1000);
+		changed = true;
+	}
+	if (replica)
+		sk->generation = kd->generation;
+	else if (changed || sk->generation == 0)
+		sk->generation++;
+	ov_skind_dirty(st, sk);
+	return sk->generation;
+}
+
+static bool
+ov_spec_wants(const struct ov_spec *spec, enum ov_model m,
+    const struct ov_value *v)
+{
+	unsigned	i;
+
+	if (spec->n == 0 || m == OV_MODEL_SINGLE)
+		return true;	/* deviation: no ranges or keys asks all */
+	for (i = 0; i < spec->n; i++) {
+		if (m == OV_MODEL_ARRAY && v->index >= spec->ranges[i].first &&
+		    v->index <= spec->ranges[i].last)
+			return true;
+		if (m == OV_MODEL_DICT && v->key_len == spec->keys[i].len &&
+		    memcmp(v->key, spec->keys[i].p, v->key_len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Remaining lifetime in seconds, rounded up. */
+static uint32_t
+ov_remaining(const struct ov_sval *sv, uint64_t wall_ms)
+{
+	return (uint32_t)((sv->expires_ms - wall_ms + 999) / 1000);
+}
+
+/* The live values of sk that spec asks for into out (src parallel). */
+static void
+ov_skind_collect(const struct ov_skind *sk, const struct ov_spec *spec,
+    uint64_t wall_ms, struct ov_kind_data *out, const struct ov_sval **src)
+{
+	const struct ov_sval	*sv;
+	unsigned		 i;
+
+	for (i = 0; i < sk->n; i++) {
+		sv = &sk->v[i];
+		if (sv->expires_ms <= wall_ms ||
+		    (spec != NULL && !ov_spec_wants(spec, sk->k->model,
+		    &sv->s.v)))
+			continue;
+		out->values[out->nvalues] = sv->s;
+		out->values[out->nvalues].lifetime = ov_remaining(sv, wall_ms);
+		src[out->nvalues++] = sv;
+	}
+}
+
+void
+ov_store_fetch(const struct ov_store *st, const struct ov_id *res,
+    const struct ov_spec *spec, uint64_t wall_ms, struct ov_kind_data *out,
+    const struct ov_sval ***src)
+{
+	struct ov_skind	*sk = ov_sres_kind(ov_store_find(st, res), spec->kind);
+
+	memset(out, 0, sizeof *out);
+	out->kind = spec->kind;
+	out->k = spec->k;
+	*src = NULL;
+	if (sk == NULL)
+		return;
+	out->generation = sk->generation;
+	if (spec->generation != 0 && spec->generation == sk->generation)
+		return;
+	out->values = xcalloc(sk->n + 1, sizeof *out->values);
+	*src = xcalloc(sk->n + 1, sizeof **src);
+	ov_skind_collect(sk, spec, wall_ms, out, *src);
+}
+
+bool
+ov_store_req_for(const struct ov_store *st, const struct ov_id *res,
+    uint64_t wall_ms, struct ov_store_req *out, const struct ov_sval ***src,
+    unsigned *nsrc)
+{
+	struct ov_sres		*r = ov_store_find(st, res);
+	struct ov_kind_data	*kd;
+	unsigned		 i, total = 0;
+
+	memset(out, 0, sizeof *out);
+	out->resource = *res;
+	out->replica = 1;
+	*src = NULL;
+	*nsrc = 0;
+	if (r == NULL)
+		return false;
+	for (i = 0; i < r->nkinds; i++)
+		total += r->kinds[i].n;
+	*src = xcalloc(total + 1, sizeof **src);
+	for (i = 0; i < r->nkinds; i++) {
+		kd = &out->kinds[out->nkinds];
+		kd->kind = r->kinds[i].k->id;
+		kd->k = r->kinds[i].k;
+		kd->generation = r->kinds[i].generation;
+		kd->values = xcalloc(r->kinds[i].n + 1, sizeof *kd->values);
+		ov_skind_collect(&r->kinds[i], NULL, wall_ms, kd,
+		    *src + *nsrc);
+		*nsrc += kd->nvalues;
+		if (kd->nvalues != 0 && kd->generation != 0)
+			out->nkinds++;
+		else
+			free(kd->values);
+	}
+	return out->nkinds != 0;
+}
+
+bool
+ov_store_expire(struct ov_store *st, uint64_t wall_ms)
+{
+	struct ov_sres	*r;
+	struct ov_skind	*sk;
+	unsigned	 i, j, k;
+	bool		 any = false;
+
+	for (i = st->nres; i-- > 0; ) {
+		r = st->res[i];
+		for (j = 0; j < r->nkinds; j++) {
+			sk = &r->kinds[j];
+			for (k = 0; k < sk->n; ) {
+				if (sk->v[k].expires_ms > wall_ms) {
+					k++;
+					continue;
+				}
+				st->bytes -= sk->v[k].raw_len;
+				st->values--;
+				ov_sval_free(&sk->v[k]);
+				sk->v[k] = sk->v[--sk->n];
+				ov_skind_dirty(st, sk);
+				any = true;
+			}
+		}
+	}
+	return any;
+}
+
+void
+ov_store_drop(struct ov_store *st, const struct ov_id *res)
+{
+	struct ov_sres	*r = ov_store_find(st, res);
+	struct ov_skind	*sk;
+	unsigned	 j, k;
+
+	if (r == NULL)
+		return;
+	for (j = 0; j < r->nkinds; j++) {
+		sk = &r->kinds[j];
+		for (k = 0; k < sk->n; k++) {
+			st->bytes -= sk->v[k].raw_len;
+			st->values--;
+			ov_sval_free(&sk->v[k]);
+		}
+		sk->n = 0;
+		ov_skind_dirty(st, sk);
+	}
+}
+
+uint64_t
+ov_store_next_expiry(const struct ov_store *st)
+{
+	uint64_t	t = UINT64_MAX;
+	unsigned	i, j, k;
+
+	for (i = 0; i < st->nres; i++)
+		for (j = 0; j < st->res[i]->nkinds; j++)
+			for (k = 0; k < st->res[i]->kinds[j].n; k++)
+				if (st->res[i]->kinds[j].v[k].expires_ms < t)
+					t = st->res[i]->kinds[j].v[k].expires_ms;
+	return t;
+}
+
+/* ---- rows ---- */
+
+bool
+ov_store_take_row(struct ov_store *st, struct ov_id *res, uint32_t *kind,
+    uint64_t *generation, uint8_t **blob, size_t *len)
+{
+	struct ov_sres	*r;
+	struct ov_skind	*sk;
+	struct wbuf	 w;
+	size_t		 mark;
+	unsigned	 i, j, k;
+
+	for (i = 0; st->ndirty != 0 && i < st->nres; i++) {
+		r = st->res[i];
+		for (j = 0; j < r->nkinds; j++) {
+			sk = &r->kinds[j];
+			if (!sk->dirty)
+				continue;
+			sk->dirty = false;
+			st->ndirty--;
+			*res = r->id;
+			*kind = sk->k->id;
+			*generation = sk->generation;
+			wbuf_init(&w, SIZE_MAX);
+			for (k = 0; k < sk->n; k++) {
+				wbuf_u64(&w, sk->v[k].expires_ms);
+				mark = wbuf_vec_begin(&w, 2);
+				wbuf_bytes(&w, sk->v[k].certs,
+				    sk->v[k].certs_len);
+				wbuf_vec_end(&w, mark, 2);
+				wbuf_bytes(&w, sk->v[k].raw, sk->v[k].raw_len);
+			}
+			*blob = wbuf_take(&w, len);
+			ov_store_tidy(st, r);
+			return true;
+		}
+	}
+	st->ndirty = 0;
+	return false;
+}
+
+/* Walk a row's entries; with sk, load the live ones.  0 or EBADMSG. */
+static int
+ov_row_walk(struct ov_store *st, const struct ov_kind *k, struct ov_skind *sk,
+    const uint8_t *blob, size_t len, uint64_t wall_ms)
+{
+	struct ov_stored	 s;
+	struct rbuf		 in, certs;
+	uint64_t		 expires;
+
+	rbuf_init(&in, blob, len);
+	while (rbuf_left(&in) > 0) {
+		expires = rbuf_u64(&in);
+		rbuf_vec(&in, 2, &certs);
+		if (ov_stored_decode(&in, k->model, &s) != 0 || in.err)
+			return EBADMSG;
+		if (sk == NULL || expires <= wall_ms ||
+		    ov_skind_slot(sk, &s.v) != NULL)
+			continue;
+		ov_sval_set(st, ov_skind_add(sk), k->model, &s, certs.p,
+		    certs.len, expires);
+	}
+	return 0;
+}
+
+int
+ov_store_load(struct ov_store *st, const struct ov_id *res, uint32_t kind,
+    uint64_t generation, const uint8_t *blob, size_t len, uint64_t wall_ms)
+{
+	const struct ov_kind	*k = ov_kind_find(st->kinds, st->nkinds, kind);
+	struct ov_sres		*r;
+	struct ov_skind		*sk;
+
+	/* all of it or nothing: check the whole row first */
+	if (k == NULL || ov_row_walk(st, k, NULL, blob, len, wall_ms) != 0)
+		return EBADMSG;
+	r = ov_store_get(st, res);
+	if (ov_sres_kind(r, kind) == NULL && r->nkinds == OV_DATA_KINDS_MAX)
+		return EBADMSG;
+	sk = ov_sres_kind_get(r, k);
+	sk->generation = generation;
+	(void)ov_row_walk(st, k, sk, blob, len, wall_ms);
+	ov_store_tidy(st, r);
+	return 0;
+}
