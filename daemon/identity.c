@@ -30,8 +30,8 @@ identity_sign(const uint8_t *data, size_t len, uint8_t *out, size_t max,
 
 static int
 identity_verify(const struct ov_sig *sig, const uint8_t *certs,
-    size_t certs_len, const uint8_t *data, size_t len, struct ov_id *signer,
-    void *arg)
+    size_t certs_len, const uint8_t *data, size_t len,
+    struct ov_signer *signer, void *arg)
 {
 	struct identity	*ident = arg;
 

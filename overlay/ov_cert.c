@@ -126,6 +126,8 @@ struct ov_cert_entry {
 	uint8_t		 hash[OV_CERT_HASH_LEN];
 	EVP_PKEY_CTX	*key;		/* verifier; NULL: a slot never used */
 	struct ov_id	 id;
+	uint8_t		*der;		/* the certificate */
+	size_t		 der_len;
 	uint64_t	 used;
 };
 
@@ -152,8 +154,10 @@ ov_cert_cache_free(struct ov_cert_cache *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->n; i++)
+	for (i = 0; i < c->n; i++) {
 		EVP_PKEY_CTX_free(c->e[i].key);
+		free(c->e[i].der);
+	}
 	free(c->e);
 	free(c);
 }
@@ -197,6 +201,10 @@ ov_cache_add(struct ov_cert_cache *c, const uint8_t *hash, const uint8_t *der,
 	e->key = ov_cert_ctx(X509_get0_pubkey(x), false);
 	X509_free(x);
 	memcpy(e->hash, hash, OV_CERT_HASH_LEN);
+	free(e->der);
+	e->der = xmalloc(len);
+	memcpy(e->der, der, len);
+	e->der_len = len;
 	e->id = id;
 	e->used = ++c->clock;
 	return e->key != NULL ? e : NULL;
@@ -231,8 +239,8 @@ ov_cert_lookup(struct ov_cert_cache *c, const uint8_t *hash,
 
 int
 ov_cert_verify(const struct ov_sig *sig, const uint8_t *certs,
-    size_t certs_len, const uint8_t *data, size_t len, struct ov_id *signer,
-    void *arg)
+    size_t certs_len, const uint8_t *data, size_t len,
+    struct ov_signer *signer, void *arg)
 {
 	struct ov_cert_entry	*e;
 	uint8_t			 md[SHA256_DIGEST_LENGTH];
@@ -250,6 +258,9 @@ ov_cert_verify(const struct ov_sig *sig, const uint8_t *certs,
 	    sizeof md) == 1;
 	if (!ok)
 		return EBADMSG;
-	*signer = e->id;
+	memset(signer, 0, sizeof *signer);
+	signer->node = e->id;
+	signer->cert = e->der;
+	signer->cert_len = e->der_len;
 	return 0;
 }

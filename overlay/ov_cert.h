@@ -52,7 +52,7 @@ void	ov_cert_cache_free(struct ov_cert_cache *);
  */
 int	ov_cert_verify(const struct ov_sig *, const uint8_t *certs,
 	    size_t certs_len, const uint8_t *data, size_t len,
-	    struct ov_id *signer, void *cache);
+	    struct ov_signer *signer, void *cache);
 
 /* A signing context for key (EVP_PKEY_CTX_free it), or NULL. */
 EVP_PKEY_CTX *ov_cert_signer(EVP_PKEY *);

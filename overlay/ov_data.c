@@ -230,7 +230,7 @@ ov_stored_sign(struct ov_stored *s, struct ov_sigbuf *b,
 int
 ov_stored_verify(const struct ov_stored *s, const struct ov_id *res,
     uint32_t kind, enum ov_model m, const uint8_t *certs, size_t certs_len,
-    const struct ov_crypto *c, struct ov_id *signer)
+    const struct ov_crypto *c, struct ov_signer *signer)
 {
 	struct wbuf	in;
 	int		rc;

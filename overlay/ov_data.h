@@ -109,7 +109,7 @@ int	ov_stored_sign(struct ov_stored *, struct ov_sigbuf *,
 /* Check s's signature against the certificates bucket; *signer. */
 int	ov_stored_verify(const struct ov_stored *, const struct ov_id *resource,
 	    uint32_t kind, enum ov_model, const uint8_t *certs,
-	    size_t certs_len, const struct ov_crypto *, struct ov_id *signer);
+	    size_t certs_len, const struct ov_crypto *, struct ov_signer *);
 
 /*
  * StoreKindData (§7.4.1.1) and FetchKindResponse (§7.4.2.2) are the same

@@ -502,16 +502,19 @@ int
 ov_msg_verify(const struct ov_msg *m, const struct ov_crypto *c,
     struct ov_id *signer)
 {
-	struct wbuf	in;
-	int		rc;
+	struct ov_signer s;
+	struct wbuf	 in;
+	int		 rc;
 
 	wbuf_init(&in, 1 << 20);
 	if (ov_msg_sig_input(m, &in) != 0) {
 		wbuf_clear(&in);
 		return EBADMSG;
 	}
-	rc = c->verify(&m->sig, m->certs, m->certs_len, in.p, in.len, signer,
+	rc = c->verify(&m->sig, m->certs, m->certs_len, in.p, in.len, &s,
 	    c->arg);
 	wbuf_clear(&in);
+	if (rc == 0)
+		*signer = s.node;
 	return rc;
 }

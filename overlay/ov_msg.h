@@ -185,18 +185,29 @@ void	ov_fwd_encode(struct wbuf *, const struct ov_fwd *);
 /* Patch the length field (at offset 16) to the buffer's length. */
 void	ov_msg_finish(struct wbuf *);
 
+#define OV_USER_MAX	128	/* a user name (rfc822Name), NUL included */
+
+/* Who signed something, as the signing certificate says (§7.3). */
+struct ov_signer {
+	struct ov_id	 node;		/* the Node-ID it binds */
+	char		 user[OV_USER_MAX];	/* its user name; "": none */
+	const uint8_t	*cert;		/* the certificate (DER), valid until
+					   the next verify call */
+	size_t		 cert_len;
+};
+
 /* The injected signer/verifier (the simulator uses a cheap one). */
 struct ov_crypto {
 	/* Sign; write at most outmax bytes; return the length (0: fail). */
 	size_t	(*sign)(const uint8_t *data, size_t len, uint8_t *out,
 		    size_t outmax, void *arg);
 	/*
-	 * Verify sig over data using the certificates bucket; set *signer to
-	 * the Node-ID the signing certificate binds.  0, or EBADMSG.
+	 * Verify sig over data using the certificates bucket; fill *signer
+	 * from the signing certificate.  0, or EBADMSG.
 	 */
 	int	(*verify)(const struct ov_sig *, const uint8_t *certs,
 		    size_t certs_len, const uint8_t *data, size_t len,
-		    struct ov_id *signer, void *arg);
+		    struct ov_signer *signer, void *arg);
 	void		*arg;
 	uint8_t		 hash_alg;	/* TLS HashAlgorithm, e.g. sha256(4) */
 	uint8_t		 sig_alg;	/* TLS SignatureAlgorithm: ecdsa(3) */

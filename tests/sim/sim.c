@@ -15,6 +15,7 @@
 #include "ov_msg.h"
 #include "rng.h"
 #include "sim.h"
+#include "wire.h"
 #include "xmalloc.h"
 
 enum sim_ev_type {
@@ -173,19 +174,33 @@ sim_sign(const uint8_t *data, size_t len, uint8_t *out, size_t max, void *arg)
 
 static int
 sim_verify(const struct ov_sig *sig, const uint8_t *certs, size_t certs_len,
-    const uint8_t *data, size_t len, struct ov_id *signer, void *arg)
+    const uint8_t *data, size_t len, struct ov_signer *signer, void *arg)
 {
+	struct rbuf	r, cert;
 	uint64_t	h;
 
 	(void)arg;
-	/* the bucket's one "certificate" is the signer's Node-ID */
-	if (certs_len != 3 + OV_ID_LEN || sig->value_len != 8 ||
-	    sig->id_hash_len != OV_ID_LEN ||
-	    memcmp(sig->id_hash, certs + 3, OV_ID_LEN) != 0)
+	/* a "certificate" is its Node-ID, and its own hash */
+	if (sig->value_len != 8 || sig->id_hash_len != OV_ID_LEN)
 		return 1;
-	memcpy(signer->b, certs + 3, OV_ID_LEN);
-	h = fnv(signer->b, OV_ID_LEN, fnv(data, len, 0xcbf29ce484222325ULL));
-	return memcmp(&h, sig->value, 8) == 0 ? 0 : 1;
+	rbuf_init(&r, certs, certs_len);
+	while (rbuf_left(&r) > 0) {
+		rbuf_u8(&r);
+		rbuf_vec(&r, 2, &cert);
+		if (r.err)
+			return 1;
+		if (cert.len != OV_ID_LEN ||
+		    memcmp(sig->id_hash, cert.p, OV_ID_LEN) != 0)
+			continue;
+		memset(signer, 0, sizeof *signer);
+		memcpy(signer->node.b, cert.p, OV_ID_LEN);
+		signer->cert = cert.p;
+		signer->cert_len = cert.len;
+		h = fnv(signer->node.b, OV_ID_LEN,
+		    fnv(data, len, 0xcbf29ce484222325ULL));
+		return memcmp(&h, sig->value, 8) == 0 ? 0 : 1;
+	}
+	return 1;
 }
 
 /* ---- connections ---- */

@@ -97,8 +97,14 @@ static int
 verify(const struct identity *by, const struct signed_data *s,
     const uint8_t *certs, size_t certs_len, struct ov_id *signer)
 {
-	return by->crypto.verify(&s->sig, certs, certs_len, s->data,
-	    sizeof s->data, signer, by->crypto.arg);
+	struct ov_signer	who;
+	int			rc;
+
+	rc = by->crypto.verify(&s->sig, certs, certs_len, s->data,
+	    sizeof s->data, &who, by->crypto.arg);
+	if (rc == 0)
+		*signer = who.node;
+	return rc;
 }
 
 START_TEST(sign_and_verify)

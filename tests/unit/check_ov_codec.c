@@ -42,7 +42,7 @@ toy_sign(const uint8_t *d, size_t n, uint8_t *out, size_t max, void *arg)
 
 static int
 toy_verify(const struct ov_sig *sig, const uint8_t *certs, size_t clen,
-    const uint8_t *d, size_t n, struct ov_id *signer, void *arg)
+    const uint8_t *d, size_t n, struct ov_signer *who, void *arg)
 {
 	uint64_t	h = toy_sum(d, n);
 
@@ -50,7 +50,8 @@ toy_verify(const struct ov_sig *sig, const uint8_t *certs, size_t clen,
 	if (clen != 3 + OV_ID_LEN || sig->value_len != 8 ||
 	    memcmp(sig->value, &h, 8) != 0)
 		return EBADMSG;
-	memcpy(signer->b, certs + 3, OV_ID_LEN);
+	memset(who, 0, sizeof *who);
+	memcpy(who->node.b, certs + 3, OV_ID_LEN);
 	return 0;
 }
 

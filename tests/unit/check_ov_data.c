@@ -464,7 +464,8 @@ START_TEST(stored_signatures)
 	struct identity		*me = NULL;
 	struct ov_stored	 s = stored(OV_MODEL_ARRAY, "a certificate", 0);
 	struct ov_sigbuf	 sb;
-	struct ov_id		 res = res_id(0x11), signer;
+	struct ov_id		 res = res_id(0x11), other;
+	struct ov_signer	 signer;
 	uint8_t			*certs;
 	size_t			 clen;
 	char			*cause = NULL;
@@ -482,14 +483,14 @@ START_TEST(stored_signatures)
 #define VERIFY(r, k)	ov_stored_verify(&s, (r), (k), OV_MODEL_ARRAY, certs, \
 			    clen, &me->crypto, &signer)
 	ck_assert_int_eq(VERIFY(&res, OV_KIND_CERT_BY_USER), 0);
-	ck_assert(ov_id_eq(&signer, &me->id));
+	ck_assert(ov_id_eq(&signer.node, &me->id));
 	/* The index is not covered (§7.4.2.2): appends keep verifying */
 	s.v.index = 12;
 	ck_assert_int_eq(VERIFY(&res, OV_KIND_CERT_BY_USER), 0);
 	/* Everything else §7.1 names is */
 	ck_assert_int_eq(VERIFY(&res, OV_KIND_CERT_BY_NODE), EBADMSG);
-	signer = res_id(0x12);
-	ck_assert_int_eq(VERIFY(&signer, OV_KIND_CERT_BY_USER), EBADMSG);
+	other = res_id(0x12);
+	ck_assert_int_eq(VERIFY(&other, OV_KIND_CERT_BY_USER), EBADMSG);
 	s.storage_time++;
 	ck_assert_int_eq(VERIFY(&res, OV_KIND_CERT_BY_USER), EBADMSG);
 	s.storage_time--;

@@ -57,15 +57,16 @@ toy_sign(const uint8_t *d, size_t n, uint8_t *out, size_t max, void *arg)
 
 static int
 toy_verify(const struct ov_sig *sig, const uint8_t *certs, size_t clen,
-    const uint8_t *d, size_t n, struct ov_id *signer, void *arg)
+    const uint8_t *d, size_t n, struct ov_signer *who, void *arg)
 {
 	uint64_t	h;
 
 	(void)arg;
 	if (clen != 3 + OV_ID_LEN || sig->value_len != 8)
 		return EBADMSG;
-	memcpy(signer->b, certs + 3, OV_ID_LEN);
-	h = toy_sum(signer, d, n);
+	memset(who, 0, sizeof *who);
+	memcpy(who->node.b, certs + 3, OV_ID_LEN);
+	h = toy_sum(&who->node, d, n);
 	return memcmp(sig->value, &h, 8) == 0 ? 0 : EBADMSG;
 }
 
