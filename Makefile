@@ -51,7 +51,7 @@ OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_data.c overlay/ov_fh.c \
 		  overlay/ov_id.c overlay/ov_link.c overlay/ov_msg.c \
 		  overlay/ov_node.c overlay/ov_query.c overlay/ov_route.c \
-		  overlay/ov_store.c overlay/ov_topo.c \
+		  overlay/ov_storage.c overlay/ov_store.c overlay/ov_topo.c \
 		  overlay/ov_txn.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
 		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_overlay.c \

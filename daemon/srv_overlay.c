@@ -486,6 +486,7 @@ so_act(struct srv_overlay *so, struct ov_action *a)
 		break;
 	case OV_ACT_EVENT:
 		d_overlay_event(so->d, &a->ev);
+		ov_fetched_free(a->ev.fetched);
 		break;
 	}
 	free(a->data);

@@ -2,6 +2,7 @@
  * ov_data.c - stored data and the storage method bodies (RFC 6940 §7).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,6 +245,62 @@ ov_stored_verify(const struct ov_stored *s, const struct ov_id *res,
 	    in.len, signer, c->arg);
 	wbuf_clear(&in);
 	return rc;
+}
+
+/* ---- access control (§7.3) ---- */
+
+/*
+ * USER-MATCH: the user name hashes to the Resource-ID.  RFC 7904 names
+ * registrations by the AOR ("sip:alice@example.org") while a certificate
+ * carries the rfc822Name "alice@example.org"; the hash of either matches.
+ */
+static bool
+ov_user_match(const struct ov_id *res, const char *user)
+{
+	char		aor[4 + OV_USER_MAX];
+	struct ov_id	h;
+
+	if (user[0] == '\0')
+		return false;
+	ov_id_resource(user, strlen(user), &h);
+	if (ov_id_eq(&h, res))
+		return true;
+	snprintf(aor, sizeof aor, "sip:%s", user);
+	ov_id_resource(aor, strlen(aor), &h);
+	return ov_id_eq(&h, res);
+}
+
+bool
+ov_access_ok(const struct ov_kind *k, const struct ov_id *res,
+    const struct ov_value *v, const struct ov_signer *who)
+{
+	uint8_t		buf[OV_ID_LEN + 1];
+	struct ov_id	h;
+	unsigned	i;
+
+	switch (k->policy) {
+	case OV_POLICY_USER_MATCH:
+		return ov_user_match(res, who->user);
+	case OV_POLICY_NODE_MATCH:
+		ov_id_resource(who->node.b, OV_ID_LEN, &h);
+		return ov_id_eq(&h, res);
+	case OV_POLICY_USER_NODE_MATCH:
+		return k->model == OV_MODEL_DICT &&
+		    ov_user_match(res, who->user) &&
+		    v->key_len == OV_ID_LEN &&
+		    memcmp(v->key, who->node.b, OV_ID_LEN) == 0;
+	case OV_POLICY_NODE_MULTIPLE:
+		/* §7.3.4 does not say how i is written: one byte here */
+		memcpy(buf, who->node.b, OV_ID_LEN);
+		for (i = 0; i <= k->max_i && i < 256; i++) {
+			buf[OV_ID_LEN] = (uint8_t)i;
+			ov_id_resource(buf, sizeof buf, &h);
+			if (ov_id_eq(&h, res))
+				return true;
+		}
+		return false;
+	}
+	return false;
 }
 
 /* ---- Store ---- */

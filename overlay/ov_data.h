@@ -112,6 +112,13 @@ int	ov_stored_verify(const struct ov_stored *, const struct ov_id *resource,
 	    size_t certs_len, const struct ov_crypto *, struct ov_signer *);
 
 /*
+ * Access control (§7.3): may the signer write value v of Kind k at
+ * resource res?
+ */
+bool	ov_access_ok(const struct ov_kind *k, const struct ov_id *res,
+	    const struct ov_value *v, const struct ov_signer *signer);
+
+/*
  * StoreKindData (§7.4.1.1) and FetchKindResponse (§7.4.2.2) are the same
  * on the wire: a Kind, a generation counter and StoredData values.
  */

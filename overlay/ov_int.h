@@ -17,6 +17,7 @@
 #include "ov_chord.h"
 #include "ov_fh.h"
 #include "ov_msg.h"
+#include "ov_store.h"
 #include "ov_node.h"
 #include "wire.h"
 
@@ -51,6 +52,9 @@ enum ov_txn_kind {
 	OV_TX_UPDATE,
 	OV_TX_LEAVE,
 	OV_TX_PARTITION,	/* Ping for our own id through a bootstrap */
+	OV_TX_STORE,		/* ov_node_store's request */
+	OV_TX_FETCH,		/* ov_node_fetch's request */
+	OV_TX_REPLICA,		/* a replica Store of ours (§10.4) */
 };
 
 struct ov_txn {
@@ -67,7 +71,7 @@ struct ov_txn {
 	uint64_t	 started_ms;
 	uint64_t	 next_ms;	/* resend or give up */
 	unsigned	 tries;
-	uint64_t	 cookie;	/* QUERY */
+	uint64_t	 cookie;	/* QUERY, STORE, FETCH */
 	enum ov_query	 query;		/* QUERY */
 	uint64_t	 query_ms;	/* QUERY: when the first step started */
 	struct ov_id	 query_target;	/* QUERY: what the user asked for */
@@ -75,6 +79,17 @@ struct ov_txn {
 	unsigned	 npath;
 	unsigned	 slot;		/* FINGER */
 	struct ov_id	 peer;		/* ATTACH, UPDATE, LEAVE: whom */
+	struct ov_id	 res;		/* REPLICA: the resource */
+	uint8_t		 replica;	/* REPLICA: its number */
+	unsigned	 round;		/* REPLICA: sends so far */
+};
+
+/* A replica Store to send again: the receiver's view was behind. */
+struct ov_resend {
+	struct ov_id	 res, to;
+	uint8_t		 replica;
+	unsigned	 round;
+	uint64_t	 at_ms;
 };
 
 /* An Attach answered: the peer will connect to us (we are passive). */
@@ -154,6 +169,16 @@ struct ov_node {
 	uint64_t		 leave_deadline_ms;
 	unsigned		 leaves_pending;
 	unsigned		 leaves_sent, leaves_answered;
+
+	/* storage (ov_storage.c) */
+	struct ov_store		 store;
+	uint64_t		 sync_ms;	/* replica sync due, or 0 */
+	unsigned		 sync_npred, sync_nsucc;	/* as last synced */
+	struct ov_id		 sync_pred[OV_NEIGH_MAX];
+	struct ov_id		 sync_succ[OV_NEIGH_MAX];
+	uint64_t		 replica_sent;
+	struct ov_resend	*resends;
+	unsigned		 nresends, resends_cap;
 };
 
 /* ov_node.c */
@@ -199,6 +224,15 @@ struct ov_link *ov_route_first_hop(struct ov_node *, const struct ov_id *,
 void	 ov_route_answer(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_msg *req, uint16_t code, const uint8_t *body,
 	    size_t len);
+/* The same, with certificates for the bucket. */
+void	 ov_route_answer_certs(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *req, uint16_t code,
+	    const uint8_t *body, size_t len, const uint8_t *certs,
+	    size_t certs_len);
+/* An Error whose error_info is binary (Error_Unknown_Kind's, §7.4.1.2). */
+void	 ov_route_error_info(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_fwd *req, uint16_t error, const uint8_t *info,
+	    size_t len);
 void	 ov_route_error(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_fwd *req, uint16_t error, const char *info);
 bool	 ov_responsible(const struct ov_node *, const struct ov_id *);
@@ -216,6 +250,11 @@ struct ov_txn *ov_txn_start(struct ov_node *, uint64_t now,
 	    enum ov_txn_kind, uint16_t code, const uint8_t *body, size_t len,
 	    const struct ov_id *dest, bool to_node, const struct ov_id *via_node,
 	    uint32_t pin_link);
+/* The same, with certificates for the bucket (stored values' signers). */
+struct ov_txn *ov_txn_start_certs(struct ov_node *, uint64_t now,
+	    enum ov_txn_kind, uint16_t code, const uint8_t *body, size_t len,
+	    const struct ov_id *dest, bool to_node, const struct ov_id *via_node,
+	    uint32_t pin_link, const uint8_t *certs, size_t certs_len);
 void	 ov_txn_response(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_msg *, const struct ov_id *signer);
 void	 ov_txns_tick(struct ov_node *, uint64_t now);
@@ -235,6 +274,19 @@ void	 ov_query_probe_fill(const struct ov_node *, uint64_t now,
 void	 ov_query_done(struct ov_node *, uint64_t now, struct ov_txn *,
 	    const struct ov_msg *, const struct ov_id *signer,
 	    const struct ov_link *l, int error);
+
+/* ov_storage.c */
+void	 ov_stor_init(struct ov_node *);
+void	 ov_stor_free(struct ov_node *);
+/* Store, Fetch, Find for us; false if m is not a storage request. */
+bool	 ov_stor_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+void	 ov_stor_done(struct ov_node *, uint64_t now, struct ov_txn *,
+	    const struct ov_msg *, const struct ov_id *signer, int error);
+/* The neighbor table changed: replicas may have to move. */
+void	 ov_stor_neighbors(struct ov_node *, uint64_t now);
+void	 ov_stor_tick(struct ov_node *, uint64_t now);
+uint64_t ov_stor_deadline(const struct ov_node *);
 
 /* ov_topo.c */
 void	 ov_topo_start(struct ov_node *, uint64_t now);

@@ -458,6 +458,15 @@ int
 ov_msg_sign_encode(struct wbuf *w, const struct ov_fwd *f, uint16_t code,
     const uint8_t *body, size_t body_len, const struct ov_crypto *c)
 {
+	return ov_msg_sign_encode_certs(w, f, code, body, body_len, c, NULL,
+	    0);
+}
+
+int
+ov_msg_sign_encode_certs(struct wbuf *w, const struct ov_fwd *f,
+    uint16_t code, const uint8_t *body, size_t body_len,
+    const struct ov_crypto *c, const uint8_t *certs, size_t certs_len)
+{
 	struct wbuf	in;
 	uint8_t		sig[OV_SIG_MAX];
 	size_t		cstart, cend, istart, mark, siglen;
@@ -474,6 +483,7 @@ ov_msg_sign_encode(struct wbuf *w, const struct ov_fwd *f, uint16_t code,
 	wbuf_u8(w, OV_CERT_X509);
 	wbuf_u16(w, (uint16_t)c->cert_len);
 	wbuf_bytes(w, c->cert, c->cert_len);
+	wbuf_bytes(w, certs, certs_len);
 	wbuf_vec_end(w, mark, 2);
 	wbuf_u8(w, c->hash_alg);
 	wbuf_u8(w, c->sig_alg);

@@ -229,6 +229,11 @@ struct ov_crypto {
  */
 int	ov_msg_sign_encode(struct wbuf *, const struct ov_fwd *, uint16_t code,
 	    const uint8_t *body, size_t body_len, const struct ov_crypto *);
+/* The same, with more certificates in the bucket (GenericCertificate
+ * entries): those of stored values' signers (§6.3.4). */
+int	ov_msg_sign_encode_certs(struct wbuf *, const struct ov_fwd *,
+	    uint16_t code, const uint8_t *body, size_t body_len,
+	    const struct ov_crypto *, const uint8_t *certs, size_t certs_len);
 
 /* Check a decoded message's signature; 0 and *signer, or EBADMSG. */
 int	ov_msg_verify(const struct ov_msg *, const struct ov_crypto *,

@@ -43,12 +43,14 @@ ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
 	unsigned	 i;
 
 	if (cfg->overlay == NULL || cfg->initial_ttl == 0 ||
+	    cfg->replicas > cfg->nsucc + 1 ||
 	    cfg->max_message_size < 256 || cfg->reliability_ms < 200 ||
 	    cfg->max_links < 2 || cfg->max_pending < 4)
 		return EINVAL;
 	n = xcalloc(1, sizeof *n);
 	n->cfg = *cfg;
 	n->cfg.overlay = NULL;		/* only the hash is kept */
+	ov_stor_init(n);
 	n->overlay_hash = ov_overlay_hash(cfg->overlay);
 	if (cfg->nbootstrap > 0) {
 		n->boot = xcalloc(cfg->nbootstrap, sizeof *n->boot);
@@ -87,9 +89,13 @@ ov_node_free(struct ov_node *n)
 	}
 	free(n->links);
 	ov_txns_free(n);
+	ov_stor_free(n);
 	free(n->expects);
-	while (ov_node_next_action(n, &a))
+	while (ov_node_next_action(n, &a)) {
 		free(a.data);
+		if (a.type == OV_ACT_EVENT)
+			ov_fetched_free(a.ev.fetched);
+	}
 	free(n->acts);
 	for (i = 0; i < OV_EARLY_MAX; i++)
 		free(n->early[i].u);
@@ -252,6 +258,7 @@ ov_node_tick(struct ov_node *n, uint64_t now)
 	ov_txns_tick(n, now);
 	ov_links_tick(n, now);
 	ov_topo_tick(n, now);
+	ov_stor_tick(n, now);
 	ov_links_flush(n, now);
 }
 
@@ -263,6 +270,8 @@ ov_node_deadline(const struct ov_node *n)
 	if ((t = ov_links_deadline(n)) < d)
 		d = t;
 	if ((t = ov_topo_deadline(n)) < d)
+		d = t;
+	if ((t = ov_stor_deadline(n)) < d)
 		d = t;
 	return d;
 }

@@ -21,7 +21,9 @@
 
 #include "addr.h"
 #include "ov_chord.h"
+#include "ov_data.h"
 #include "ov_id.h"
+#include "ov_msg.h"
 
 struct log_ctx;
 struct ov_crypto;
@@ -48,6 +50,10 @@ struct ov_node_cfg {
 						   Attaches are answered */
 	unsigned	 max_pending;		/* our open transactions */
 	int64_t		 wall_offset_ms;	/* wall clock = now + offset */
+	/* storage (§7); 0: the default in brackets */
+	unsigned	 replicas;		/* copies in all [3] (§10.4) */
+	uint32_t	 max_lifetime_s;	/* longest accepted [86400] */
+	uint64_t	 store_max_bytes;	/* all values held [64 MiB] */
 };
 
 enum ov_state {
@@ -66,6 +72,8 @@ enum ov_event_type {
 	OV_EV_LINK,		/* a link came up (up) or went (!up) */
 	OV_EV_NEIGHBORS,	/* the neighbor table changed */
 	OV_EV_LEFT,		/* ov_node_leave finished */
+	OV_EV_STORED,		/* an ov_node_store finished */
+	OV_EV_FETCHED,		/* an ov_node_fetch finished */
 };
 
 /* What ov_node_query sends. */
@@ -96,7 +104,28 @@ struct ov_event {
 	uint64_t	 rtt_ms;	/* ROUTE */
 	struct ov_id	 peer;		/* LINK */
 	bool		 up;		/* LINK */
+	uint64_t	 generation;	/* STORED, FETCHED */
+	unsigned	 nreplicas;	/* STORED: copies besides the first */
+	/* FETCHED: the values; the driver frees it (ov_fetched_free) */
+	struct ov_fetched *fetched;
 };
+
+/* A value fetched and verified: its signature and access control. */
+struct ov_fetched_value {
+	struct ov_stored s;		/* points into the result */
+	struct ov_signer signer;	/* cert is NULL */
+};
+
+struct ov_fetched {
+	uint32_t		 kind;
+	uint64_t		 generation;
+	unsigned		 n;
+	struct ov_fetched_value	*v;
+	unsigned		 refused;	/* values that failed checks */
+	uint8_t			*body;		/* what v points into */
+};
+
+void	 ov_fetched_free(struct ov_fetched *);
 
 enum ov_action_type {
 	OV_ACT_CONNECT,		/* open link to addr (expect: peer id) */
@@ -184,6 +213,46 @@ enum ov_state ov_node_state(const struct ov_node *);
 const struct ov_chord *ov_node_chord(const struct ov_node *);
 const struct ov_stats *ov_node_stats(const struct ov_node *);
 const struct ov_id *ov_node_id(const struct ov_node *);
+
+/*
+ * Storage (§7.4).  ov_node_store sends kd (values signed already, by us
+ * with ov_node_sign or by a user; certs: GenericCertificate entries of
+ * signers other than this node) to the node responsible for res; an
+ * OV_EV_STORED event with cookie reports the outcome (error as for
+ * ROUTE).  ov_node_fetch asks for every value of kind at res; the
+ * OV_EV_FETCHED event carries them, verified.  0, or ENOTCONN / EBUSY.
+ */
+int	 ov_node_store(struct ov_node *, uint64_t now, const struct ov_id *res,
+	    const struct ov_kind_data *kd, const uint8_t *certs,
+	    size_t certs_len, uint64_t cookie);
+int	 ov_node_fetch(struct ov_node *, uint64_t now, const struct ov_id *res,
+	    uint32_t kind, uint64_t cookie);
+/* Sign s as this node for kind at res (b holds the signature). */
+int	 ov_node_sign(struct ov_node *, const struct ov_id *res, uint32_t kind,
+	    struct ov_stored *s, struct ov_sigbuf *b);
+
+/* What this node holds: values, bytes, resources. */
+struct ov_store_stats {
+	uint64_t	 values;
+	uint64_t	 bytes;
+	unsigned	 resources;
+	unsigned	 responsible;	/* resources we answer for */
+	uint64_t	 replica_stores_sent;
+};
+void	 ov_node_store_stats(const struct ov_node *, struct ov_store_stats *);
+/* Does this node hold a live value of kind at res? */
+bool	 ov_node_holds(const struct ov_node *, uint64_t now,
+	    const struct ov_id *res, uint32_t kind);
+
+/*
+ * Persistence: take the next changed row to write (free(*blob); an empty
+ * blob deletes the row), and load rows back before ov_node_start.
+ */
+bool	 ov_node_take_row(struct ov_node *, struct ov_id *res, uint32_t *kind,
+	    uint64_t *generation, uint8_t **blob, size_t *len);
+int	 ov_node_load_row(struct ov_node *, uint64_t now, const struct ov_id *res,
+	    uint32_t kind, uint64_t generation, const uint8_t *blob,
+	    size_t len);
 
 struct ov_link_info {
 	uint32_t	 id;

@@ -394,7 +394,7 @@ ov_answer_fwd(struct ov_node *n, struct ov_link *l, const struct ov_fwd *req,
 static void
 ov_route_reply(struct ov_node *n, uint64_t now, struct ov_link *l,
     const struct ov_fwd *req, uint16_t code, const uint8_t *body, size_t len,
-    uint32_t max)
+    uint32_t max, const uint8_t *certs, size_t certs_len)
 {
 	struct ov_fwd	*f = xmalloc(sizeof *f);
 	struct wbuf	 w;
@@ -404,8 +404,13 @@ ov_route_reply(struct ov_node *n, uint64_t now, struct ov_link *l,
 	if (!ov_answer_fwd(n, l, req, f))
 		goto out;
 	ov_fwd_encode(&w, f);
-	if (ov_msg_sign_encode(&w, f, code, body, len, n->crypto) != 0)
+	if (ov_msg_sign_encode_certs(&w, f, code, body, len, n->crypto, certs,
+	    certs_len) != 0) {
+		if (code != OV_ERROR)	/* it did not fit */
+			ov_route_error(n, now, l, req,
+			    OV_E_RESPONSE_TOO_LARGE, "response too large");
 		goto out;
+	}
 	if (max != 0 && w.len > max) {
 		/* §6.3.2: answer Error_Response_Too_Large instead. */
 		ov_route_error(n, now, l, req, OV_E_RESPONSE_TOO_LARGE,
@@ -422,18 +427,31 @@ out:
 }
 
 void
-ov_route_error(struct ov_node *n, uint64_t now, struct ov_link *l,
-    const struct ov_fwd *req, uint16_t error, const char *info)
+ov_route_error_info(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_fwd *req, uint16_t error, const uint8_t *info,
+    size_t len)
 {
 	struct wbuf	w;
 
 	if (!l->up)
 		return;
 	wbuf_init(&w, 1024);
-	ov_error_encode(&w, error, info);
-	ov_route_reply(n, now, l, req, OV_ERROR, w.p, w.len, 0);
+	wbuf_u16(&w, error);
+	wbuf_u16(&w, (uint16_t)len);
+	wbuf_bytes(&w, info, len);
+	if (!w.err)
+		ov_route_reply(n, now, l, req, OV_ERROR, w.p, w.len, 0, NULL,
+		    0);
 	wbuf_clear(&w);
 	n->stats.errors_sent++;
+}
+
+void
+ov_route_error(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_fwd *req, uint16_t error, const char *info)
+{
+	ov_route_error_info(n, now, l, req, error, (const uint8_t *)info,
+	    info != NULL ? strlen(info) : 0);
 }
 
 void
@@ -441,5 +459,14 @@ ov_route_answer(struct ov_node *n, uint64_t now, struct ov_link *l,
     const struct ov_msg *req, uint16_t code, const uint8_t *body, size_t len)
 {
 	ov_route_reply(n, now, l, &req->fwd, code, body, len,
-	    req->fwd.max_response_length);
+	    req->fwd.max_response_length, NULL, 0);
+}
+
+void
+ov_route_answer_certs(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *req, uint16_t code, const uint8_t *body, size_t len,
+    const uint8_t *certs, size_t certs_len)
+{
+	ov_route_reply(n, now, l, &req->fwd, code, body, len,
+	    req->fwd.max_response_length, certs, certs_len);
 }

@@ -938,8 +938,9 @@ ov_topo_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 		ov_topo_route_query_req(n, now, l, m, s);
 		break;
 	default:
-		ov_route_error(n, now, l, &m->fwd, OV_E_FORBIDDEN,
-		    "method not supported by this peer");
+		if (!ov_stor_request(n, now, l, m, s))
+			ov_route_error(n, now, l, &m->fwd, OV_E_FORBIDDEN,
+			    "method not supported by this peer");
 		break;
 	}
 }
@@ -1069,6 +1070,9 @@ ov_topo_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		break;
 	case OV_TX_UPDATE:
 	case OV_TX_QUERY:
+	case OV_TX_STORE:
+	case OV_TX_FETCH:
+	case OV_TX_REPLICA:
 		break;
 	}
 }
@@ -1413,6 +1417,7 @@ ov_topo_changed(struct ov_node *n, uint64_t now)
 	if (n->update_due_ms == 0)
 		n->update_due_ms = now + OV_UPDATE_COALESCE_MS;
 	ov_event(n, &(struct ov_event){ .type = OV_EV_NEIGHBORS });
+	ov_stor_neighbors(n, now);
 	/* A ring of one that found another ring (§10.7.4.4) is in it now. */
 	if (n->state == OV_ST_ALONE && (n->chord.npred || n->chord.nsucc)) {
 		ov_log(n, "overlay: met another ring: joined it");

@@ -42,6 +42,16 @@ ov_txn_start(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
     uint16_t code, const uint8_t *body, size_t len, const struct ov_id *dest,
     bool to_node, const struct ov_id *via_node, uint32_t pin_link)
 {
+	return ov_txn_start_certs(n, now, kind, code, body, len, dest, to_node,
+	    via_node, pin_link, NULL, 0);
+}
+
+struct ov_txn *
+ov_txn_start_certs(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
+    uint16_t code, const uint8_t *body, size_t len, const struct ov_id *dest,
+    bool to_node, const struct ov_id *via_node, uint32_t pin_link,
+    const uint8_t *certs, size_t certs_len)
+{
 	struct ov_fwd	*f;
 	struct ov_txn	*t;
 	struct wbuf	 w;
@@ -70,7 +80,8 @@ ov_txn_start(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 		ov_dest_resource(&f->dest[f->ndest++], dest);
 	wbuf_init(&w, n->cfg.max_message_size);
 	ov_fwd_encode(&w, f);
-	rc = ov_msg_sign_encode(&w, f, code, body, len, n->crypto);
+	rc = ov_msg_sign_encode_certs(&w, f, code, body, len, n->crypto,
+	    certs, certs_len);
 	if (rc != 0) {
 		wbuf_clear(&w);
 		free(f);
@@ -126,6 +137,9 @@ ov_txn_finish(struct ov_node *n, uint64_t now, struct ov_txn *t,
 {
 	if (t->kind == OV_TX_QUERY)
 		ov_query_done(n, now, t, m, signer, l, error);
+	else if (t->kind == OV_TX_STORE || t->kind == OV_TX_FETCH ||
+	    t->kind == OV_TX_REPLICA)
+		ov_stor_done(n, now, t, m, signer, error);
 	else
 		ov_topo_done(n, now, t, m, signer, error);
 	ov_txn_free(t);

@@ -7,6 +7,7 @@
  * joins two nodes' link ids; data in each direction arrives in order
  * (arrival = max(now + latency, previous arrival)).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,14 @@ struct sim_result {
 	bool		 has_probe;
 };
 
+struct sim_ticket {
+	bool		 done;
+	int		 error;
+	char		 value[64];	/* a fetch's first value */
+};
+
+#define SIM_TICKET	(1ULL << 40)	/* cookies of storage requests */
+
 struct sim {
 	struct sim_opts	 o;
 	uint64_t	 now;
@@ -93,6 +102,8 @@ struct sim {
 	unsigned	 nconns, conns_cap;
 	struct sim_result *results;
 	unsigned	 nresults;
+	struct sim_ticket *tickets;	/* storage requests */
+	unsigned	 ntickets, tickets_cap;
 	uint64_t	 dead_msgs;	/* messages of nodes no longer alive */
 	uint64_t	 connects;	/* connections opened, all nodes */
 };
@@ -400,7 +411,21 @@ static void
 sim_act_event(struct sim *s, unsigned i, const struct ov_action *a)
 {
 	struct sim_result	*r;
+	struct sim_ticket	*t;
+	const struct ov_fetched	*f = a->ev.fetched;
 
+	if ((a->ev.type == OV_EV_STORED || a->ev.type == OV_EV_FETCHED) &&
+	    a->ev.cookie >= SIM_TICKET &&
+	    a->ev.cookie - SIM_TICKET < s->ntickets) {
+		t = &s->tickets[a->ev.cookie - SIM_TICKET];
+		t->done = true;
+		t->error = a->ev.error;
+		if (f != NULL && f->n > 0 && f->v[0].s.v.len < sizeof t->value)
+			memcpy(t->value, f->v[0].s.v.data, f->v[0].s.v.len);
+		else if (a->ev.type == OV_EV_FETCHED && t->error == 0)
+			t->error = ENOENT;
+	}
+	ov_fetched_free(a->ev.fetched);
 	if (a->ev.type == OV_EV_ROUTE && a->ev.cookie < s->nresults) {
 		r = &s->results[a->ev.cookie];
 		r->done = true;
@@ -595,6 +620,7 @@ sim_free(struct sim *s)
 	free(s->nodes);
 	free(s->conns);
 	free(s->results);
+	free(s->tickets);
 	free(s);
 }
 
@@ -905,6 +931,130 @@ sim_lookups(struct sim *s, unsigned count, enum ov_query q,
 	}
 	st->mean_hops = st->ok ? (double)hops / st->ok : 0;
 	free(ring);
+}
+
+/* ---- storage ---- */
+
+static unsigned
+sim_ticket_new(struct sim *s)
+{
+	if (s->ntickets == s->tickets_cap) {
+		s->tickets_cap = s->tickets_cap ? s->tickets_cap * 2 : 256;
+		s->tickets = xreallocarray(s->tickets, s->tickets_cap,
+		    sizeof *s->tickets);
+	}
+	memset(&s->tickets[s->ntickets], 0, sizeof s->tickets[0]);
+	return s->ntickets++;
+}
+
+/* TURN-SERVICE's Resource-ID for node j and i (§7.3.4: H(Node-ID||i)). */
+static void
+sim_turn_res(const struct sim *s, unsigned j, uint8_t idx, struct ov_id *res)
+{
+	uint8_t	buf[OV_ID_LEN + 1];
+
+	memcpy(buf, s->nodes[j]->id.b, OV_ID_LEN);
+	buf[OV_ID_LEN] = idx;
+	ov_id_resource(buf, sizeof buf, res);
+}
+
+static void
+sim_ticket_failed(struct sim *s, unsigned t, int error)
+{
+	s->tickets[t].done = true;
+	s->tickets[t].error = error;
+}
+
+unsigned
+sim_store(struct sim *s, unsigned i, uint8_t idx, const char *data)
+{
+	struct ov_stored	v;
+	struct ov_sigbuf	b;
+	struct ov_kind_data	kd;
+	struct ov_id		res;
+	unsigned		t = sim_ticket_new(s);
+	int			rc;
+
+	sim_turn_res(s, i, idx, &res);
+	memset(&v, 0, sizeof v);
+	v.storage_time = s->now + 1;
+	v.lifetime = 3600;
+	v.v.exists = true;
+	v.v.data = (const uint8_t *)data;
+	v.v.len = (uint32_t)strlen(data);
+	memset(&kd, 0, sizeof kd);
+	kd.kind = OV_KIND_TURN_SERVICE;
+	kd.k = ov_kind_find(ov_kinds, ov_nkinds, kd.kind);
+	kd.values = &v;
+	kd.nvalues = 1;
+	if (!s->nodes[i]->alive ||
+	    ov_node_sign(s->nodes[i]->ov, &res, kd.kind, &v, &b) != 0)
+		rc = EINVAL;
+	else
+		rc = ov_node_store(s->nodes[i]->ov, s->now, &res, &kd, NULL, 0,
+		    SIM_TICKET + t);
+	if (rc != 0)
+		sim_ticket_failed(s, t, rc);
+	else
+		sim_drain(s, i);
+	return t;
+}
+
+unsigned
+sim_fetch(struct sim *s, unsigned i, unsigned j, uint8_t idx)
+{
+	struct ov_id	res;
+	unsigned	t = sim_ticket_new(s);
+	int		rc = EINVAL;
+
+	sim_turn_res(s, j, idx, &res);
+	if (s->nodes[i]->alive)
+		rc = ov_node_fetch(s->nodes[i]->ov, s->now, &res,
+		    OV_KIND_TURN_SERVICE, SIM_TICKET + t);
+	if (rc != 0)
+		sim_ticket_failed(s, t, rc);
+	else
+		sim_drain(s, i);
+	return t;
+}
+
+int
+sim_ticket(const struct sim *s, unsigned t, char *buf, size_t max)
+{
+	if (t >= s->ntickets || !s->tickets[t].done)
+		return -1;
+	if (buf != NULL && max > 0)
+		snprintf(buf, max, "%s", s->tickets[t].value);
+	return s->tickets[t].error;
+}
+
+unsigned
+sim_copies(struct sim *s, unsigned j, uint8_t idx)
+{
+	struct ov_id	res;
+	unsigned	i, k = 0;
+
+	sim_turn_res(s, j, idx, &res);
+	for (i = 0; i < s->nnodes; i++)
+		k += s->nodes[i]->alive && ov_node_holds(s->nodes[i]->ov,
+		    s->now, &res, OV_KIND_TURN_SERVICE);
+	return k;
+}
+
+uint64_t
+sim_values_held(const struct sim *s)
+{
+	struct ov_store_stats	st;
+	uint64_t		total = 0;
+	unsigned		i;
+
+	for (i = 0; i < s->nnodes; i++) {
+		if (!s->nodes[i]->alive)
+			continue;
+		ov_node_store_stats(s->nodes[i]->ov, &st);
+		total += st.values;
+	}
+	return total;
 }
 
 uint64_t

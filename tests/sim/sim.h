@@ -81,6 +81,22 @@ struct sim_lookup_stats {
 void	 sim_lookups(struct sim *, unsigned n, enum ov_query q,
 	    struct sim_lookup_stats *);
 
+/*
+ * Storage.  Node i stores a TURN-SERVICE value (NODE-MULTIPLE, RFC 6940
+ * §7.3.4) at H(its Node-ID || idx); node i fetches node j's at idx (j
+ * may be dead: its value lives on in the overlay).  Each returns a
+ * ticket; sim_ticket says how it went: -1 pending, 0 done, else the
+ * error (ENOENT: no value); a fetch's value goes into buf.
+ */
+unsigned sim_store(struct sim *, unsigned i, uint8_t idx, const char *data);
+unsigned sim_fetch(struct sim *, unsigned i, unsigned j, uint8_t idx);
+int	 sim_ticket(const struct sim *, unsigned ticket, char *buf,
+	    size_t max);
+/* The live nodes that hold node j's value idx. */
+unsigned sim_copies(struct sim *, unsigned j, uint8_t idx);
+/* Values held by all live nodes (replicas included). */
+uint64_t sim_values_held(const struct sim *);
+
 /* Print each live node's view against the true ring (debugging). */
 void	 sim_dump(const struct sim *, FILE *);
 

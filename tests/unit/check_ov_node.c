@@ -455,8 +455,12 @@ START_TEST(malformed_bodies)
 	expect_error(n, &p, OV_E_INVALID_MESSAGE);
 	peer_send(n, &p, &f, OV_ATTACH_REQ, junk, 3, false);
 	expect_error(n, &p, OV_E_INVALID_MESSAGE);
-	/* a method this peer does not serve */
 	peer_send(n, &p, &f, OV_STORE_REQ, junk, 3, false);
+	expect_error(n, &p, OV_E_INVALID_MESSAGE);
+	peer_send(n, &p, &f, OV_FETCH_REQ, junk, 3, false);
+	expect_error(n, &p, OV_E_INVALID_MESSAGE);
+	/* a method this peer does not serve */
+	peer_send(n, &p, &f, OV_APPATTACH_REQ, junk, 3, false);
 	expect_error(n, &p, OV_E_FORBIDDEN);
 	/* a Join for somebody else than its signer (§6.4.2.1) */
 	memset(&other, 0x77, sizeof other);
