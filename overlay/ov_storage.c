@@ -196,7 +196,7 @@ ov_stor_store(struct ov_node *n, uint64_t now, const struct ov_store_req *req,
 		err = ov_stor_check_values(n, res, &req->kinds[i], replica, c,
 		    certs[i], clen[i]);
 		if (err == 0 && ov_store_check(&n->store, res, &req->kinds[i],
-		    replica, wall, &err) != 0)
+		    replica, &err) != 0)
 			c->why = ov_error_name(err);
 	}
 	/* §7.4.1.1: all or nothing */

@@ -19,6 +19,7 @@ ov_store_init(struct ov_store *st, const struct ov_kind *kinds, size_t n,
 	st->kinds = kinds;
 	st->nkinds = n;
 	st->lim = *lim;
+	st->next_expiry = UINT64_MAX;
 }
 
 static void
@@ -215,8 +216,7 @@ ov_fail(uint16_t *err, uint16_t code)
 
 int
 ov_store_check(const struct ov_store *st, const struct ov_id *res,
-    const struct ov_kind_data *kd, bool replica, uint64_t wall_ms,
-    uint16_t *err)
+    const struct ov_kind_data *kd, bool replica, uint16_t *err)
 {
 	const struct ov_kind	*k = kd->k;
 	struct ov_skind		*sk = ov_sres_kind(ov_store_find(st, res),
@@ -227,7 +227,6 @@ ov_store_check(const struct ov_store *st, const struct ov_id *res,
 	uint64_t		 count = sk != NULL ? sk->n : 0, bytes = 0;
 	uint32_t		 appended = 0, i;
 
-	(void)wall_ms;
 	if (replica && kd->generation == 0)
 		return ov_fail(err, OV_E_INVALID_MESSAGE);
 	if (!replica && kd->generation != 0 &&
@@ -290,6 +289,8 @@ ov_sval_set(struct ov_store *st, struct ov_sval *sv, enum ov_model m,
 	}
 	sv->certs_len = certs_len;
 	sv->expires_ms = expires_ms;
+	if (expires_ms < st->next_expiry)
+		st->next_expiry = expires_ms;
 	st->bytes += sv->raw_len;
 	st->values++;
 }
@@ -463,12 +464,17 @@ ov_store_expire(struct ov_store *st, uint64_t wall_ms)
 	unsigned	 i, j, k;
 	bool		 any = false;
 
+	st->next_expiry = UINT64_MAX;
 	for (i = st->nres; i-- > 0; ) {
 		r = st->res[i];
 		for (j = 0; j < r->nkinds; j++) {
 			sk = &r->kinds[j];
 			for (k = 0; k < sk->n; ) {
 				if (sk->v[k].expires_ms > wall_ms) {
+					if (sk->v[k].expires_ms <
+					    st->next_expiry)
+						st->next_expiry =
+						    sk->v[k].expires_ms;
 					k++;
 					continue;
 				}
@@ -505,18 +511,11 @@ ov_store_drop(struct ov_store *st, const struct ov_id *res)
 	}
 }
 
+/* Kept as values come in and by each sweep: no scan on the hot path. */
 uint64_t
 ov_store_next_expiry(const struct ov_store *st)
 {
-	uint64_t	t = UINT64_MAX;
-	unsigned	i, j, k;
-
-	for (i = 0; i < st->nres; i++)
-		for (j = 0; j < st->res[i]->nkinds; j++)
-			for (k = 0; k < st->res[i]->kinds[j].n; k++)
-				if (st->res[i]->kinds[j].v[k].expires_ms < t)
-					t = st->res[i]->kinds[j].v[k].expires_ms;
-	return t;
+	return st->next_expiry;
 }
 
 /* ---- rows ---- */

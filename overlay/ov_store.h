@@ -59,6 +59,8 @@ struct ov_store {
 	uint64_t		 bytes;		/* of raw values held */
 	uint64_t		 values;
 	unsigned		 ndirty;	/* Kinds to persist */
+	uint64_t		 next_expiry;	/* no value expires before;
+						   UINT64_MAX: none held */
 };
 
 void	ov_store_init(struct ov_store *, const struct ov_kind *, size_t,
@@ -75,8 +77,7 @@ struct ov_skind	*ov_sres_kind(struct ov_sres *, uint32_t kind);
  * Error_Invalid_Message (a replica store with generation 0).
  */
 int	ov_store_check(const struct ov_store *, const struct ov_id *res,
-	    const struct ov_kind_data *, bool replica, uint64_t wall_ms,
-	    uint16_t *err);
+	    const struct ov_kind_data *, bool replica, uint16_t *err);
 
 /*
  * Store kd at res, after ov_store_check passed for every Kind of the
@@ -111,7 +112,7 @@ bool	ov_store_req_for(const struct ov_store *, const struct ov_id *res,
 bool	ov_store_expire(struct ov_store *, uint64_t wall_ms);
 /* Forget everything held at res (no longer in our replica range). */
 void	ov_store_drop(struct ov_store *, const struct ov_id *res);
-/* The earliest expiry, or UINT64_MAX. */
+/* When ov_store_expire next has work (perhaps none), or UINT64_MAX. */
 uint64_t ov_store_next_expiry(const struct ov_store *);
 
 /*

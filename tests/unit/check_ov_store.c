@@ -90,7 +90,7 @@ put(const struct ov_kind_data *kd, bool replica, uint64_t now, uint64_t *gen)
 		c[i] = cert;
 		cl[i] = sizeof cert;
 	}
-	if (ov_store_check(&st, &res, kd, replica, now, &err) != 0)
+	if (ov_store_check(&st, &res, kd, replica, &err) != 0)
 		return err;
 	*gen = ov_store_apply(&st, &res, kd, c, cl, replica, now);
 	return 0;
