@@ -19,24 +19,19 @@
 #include "identity.h"
 #include "ov_cert.h"
 #include "ov_msg.h"
+#include "tmpdir.h"
 #include "xmalloc.h"
-
-static char	 dir[] = "/tmp/check_ov_cert.XXXXXX";
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make("check_ov_cert");
 }
 
 static void
 teardown(void)
 {
-	char	*cmd = xasprintf("rm -rf %s", dir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	strcpy(dir, "/tmp/check_ov_cert.XXXXXX");
+	tmpdir_remove();
 }
 
 /* An identity in its own subdirectory of dir. */

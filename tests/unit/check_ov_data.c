@@ -20,6 +20,7 @@
 #include "ov_cert.h"
 #include "ov_data.h"
 #include "wire.h"
+#include "tmpdir.h"
 #include "xmalloc.h"
 
 static const uint8_t	 nodeid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
@@ -441,22 +442,16 @@ END_TEST
 
 /* ---- real signatures ---- */
 
-static char	 dir[] = "/tmp/check_ov_data.XXXXXX";
-
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make("check_ov_data");
 }
 
 static void
 teardown(void)
 {
-	char	*cmd = xasprintf("rm -rf %s", dir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	strcpy(dir, "/tmp/check_ov_data.XXXXXX");
+	tmpdir_remove();
 }
 
 START_TEST(stored_signatures)

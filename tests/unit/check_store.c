@@ -15,27 +15,23 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "tmpdir.h"
 #include "xmalloc.h"
 
-static char	 dir[] = "/tmp/check_store.XXXXXX";
 static char	*db;
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make("check_store");
 	db = xasprintf("%s/p2psipd.db", dir);
 }
 
 static void
 teardown(void)
 {
-	char	*cmd = xasprintf("rm -rf %s", dir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
+	tmpdir_remove();
 	free(db);
-	strcpy(dir, "/tmp/check_store.XXXXXX");
 }
 
 /* Run SQL on the file directly, as another program would. */
