@@ -305,13 +305,37 @@ ov_stor_replicate(struct ov_node *n, uint64_t now, const struct ov_id *res,
 
 /* ---- serving Fetch (§7.4.2) and Find (§7.4.4) ---- */
 
+/*
+ * The FetchAns for req into w, the values' certificates into certs.  0,
+ * or the error to answer with.
+ */
+static uint16_t
+ov_stor_fetch_ans(struct ov_node *n, uint64_t now,
+    const struct ov_fetch_req *req, struct wbuf *w, struct wbuf *certs)
+{
+	struct ov_fetch_ans	 *ans = xcalloc(1, sizeof *ans);
+	const struct ov_sval	**src;
+	unsigned		  i;
+
+	for (i = 0; i < req->nspecs; i++) {
+		ov_store_fetch(&n->store, &req->resource, &req->specs[i],
+		    ov_wall(n, now), &ans->kinds[ans->n++], &src);
+		ov_certs_of(certs, src, ans->kinds[ans->n - 1].nvalues);
+		free(src);
+	}
+	ov_fetch_ans_encode(w, ans);
+	/* the values point into the store: only the arrays are ours */
+	for (i = 0; i < ans->n; i++)
+		free(ans->kinds[i].values);
+	free(ans);
+	return w->err || certs->err ? OV_E_RESPONSE_TOO_LARGE : 0;
+}
+
 static void
 ov_stor_fetch_req(struct ov_node *n, uint64_t now, struct ov_link *l,
     const struct ov_msg *m)
 {
 	struct ov_fetch_req	 *req = xmalloc(sizeof *req);
-	struct ov_fetch_ans	 *ans = xcalloc(1, sizeof *ans);
-	const struct ov_sval	**src;
 	struct wbuf		  w, certs;
 	uint16_t		  err;
 	unsigned		  i;
@@ -332,15 +356,8 @@ ov_stor_fetch_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 		}
 	}
 	wbuf_init(&certs, 0xffff);
-	for (i = 0; i < req->nspecs; i++) {
-		ov_store_fetch(&n->store, &req->resource, &req->specs[i],
-		    ov_wall(n, now), &ans->kinds[ans->n++], &src);
-		ov_certs_of(&certs, src, ans->kinds[ans->n - 1].nvalues);
-		free(src);
-	}
 	wbuf_init(&w, n->cfg.max_message_size);
-	ov_fetch_ans_encode(&w, ans);
-	if (w.err || certs.err)
+	if (ov_stor_fetch_ans(n, now, req, &w, &certs) != 0)
 		ov_route_error(n, now, l, &m->fwd, OV_E_RESPONSE_TOO_LARGE,
 		    "too many values");
 	else
@@ -348,11 +365,7 @@ ov_stor_fetch_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 		    certs.p, certs.len);
 	wbuf_clear(&w);
 	wbuf_clear(&certs);
-	/* the values point into the store: only the arrays are ours */
-	for (i = 0; i < ans->n; i++)
-		free(ans->kinds[i].values);
 out:
-	free(ans);
 	free(req);
 }
 
@@ -430,6 +443,10 @@ ov_node_sign(struct ov_node *n, const struct ov_id *res, uint32_t kind,
 		return EINVAL;
 	return ov_stored_sign(s, b, res, kind, k->model, n->crypto);
 }
+
+static struct ov_fetched *ov_stor_fetched(struct ov_node *,
+	    const struct ov_id *, const uint8_t *, size_t, const uint8_t *,
+	    size_t);
 
 static void
 ov_stor_event(struct ov_node *n, enum ov_event_type type, uint64_t cookie,
@@ -514,7 +531,9 @@ ov_node_fetch(struct ov_node *n, uint64_t now, const struct ov_id *res,
     uint32_t kind, uint64_t cookie)
 {
 	struct ov_fetch_req	*req;
-	struct wbuf		 w;
+	struct ov_fetched	*f;
+	struct wbuf		 w, certs;
+	uint16_t		 err;
 
 	if (!ov_is_peer(n) || n->state == OV_ST_LEAVING)
 		return ENOTCONN;
@@ -526,6 +545,21 @@ ov_node_fetch(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	if (req->specs[0].k == NULL) {
 		free(req);
 		return EINVAL;
+	}
+	if (ov_responsible(n, res)) {
+		/* we are the storing peer: answer here, verified the same */
+		wbuf_init(&certs, 0xffff);
+		wbuf_init(&w, n->cfg.max_message_size);
+		err = ov_stor_fetch_ans(n, now, req, &w, &certs);
+		f = err == 0 ? ov_stor_fetched(n, res, w.p, w.len, certs.p,
+		    certs.len) : NULL;
+		wbuf_clear(&w);
+		wbuf_clear(&certs);
+		free(req);
+		ov_stor_event(n, OV_EV_FETCHED, cookie, err ? 1000 + err :
+		    f == NULL ? EBADMSG : 0, f != NULL ? f->generation : 0, 0,
+		    f);
+		return 0;
 	}
 	wbuf_init(&w, 1024);
 	ov_fetch_req_encode(&w, req);
@@ -546,8 +580,8 @@ ov_fetched_free(struct ov_fetched *f)
 
 /* A fetcher verifies again before trusting a value (§7.4.2.2). */
 static struct ov_fetched *
-ov_stor_fetched(struct ov_node *n, const struct ov_txn *t,
-    const struct ov_msg *m)
+ov_stor_fetched(struct ov_node *n, const struct ov_id *res,
+    const uint8_t *data, size_t len, const uint8_t *certs, size_t certs_len)
 {
 	struct ov_fetch_ans	*ans = xcalloc(1, sizeof *ans);
 	struct ov_fetched	*f = NULL;
@@ -556,9 +590,9 @@ ov_stor_fetched(struct ov_node *n, const struct ov_txn *t,
 	uint8_t			*body;
 	uint32_t		 i;
 
-	body = xmalloc(m->body_len + 1);
-	memcpy(body, m->body, m->body_len);
-	if (ov_fetch_ans_decode(body, m->body_len, n->store.kinds,
+	body = xmalloc(len + 1);
+	memcpy(body, data, len);
+	if (ov_fetch_ans_decode(body, len, n->store.kinds,
 	    n->store.nkinds, ans) != 0 || ans->n != 1 ||
 	    ans->kinds[0].k == NULL) {
 		free(body);
@@ -571,10 +605,9 @@ ov_stor_fetched(struct ov_node *n, const struct ov_txn *t,
 	f->generation = kd->generation;
 	f->v = xcalloc(kd->nvalues + 1, sizeof *f->v);
 	for (i = 0; i < kd->nvalues; i++) {
-		if (ov_stored_verify(&kd->values[i], &t->target, kd->kind,
-		    kd->k->model, m->certs, m->certs_len, n->crypto,
-		    &who) != 0 ||
-		    !ov_access_ok(kd->k, &t->target, &kd->values[i].v, &who)) {
+		if (ov_stored_verify(&kd->values[i], res, kd->kind,
+		    kd->k->model, certs, certs_len, n->crypto, &who) != 0 ||
+		    !ov_access_ok(kd->k, res, &kd->values[i].v, &who)) {
 			f->refused++;
 			continue;
 		}
@@ -653,7 +686,8 @@ ov_stor_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		    ans.kinds[0].nreplicas : 0, NULL);
 		break;
 	case OV_TX_FETCH:
-		f = e == 0 ? ov_stor_fetched(n, t, m) : NULL;
+		f = e == 0 ? ov_stor_fetched(n, &t->target, m->body,
+		    m->body_len, m->certs, m->certs_len) : NULL;
 		if (e == 0 && f == NULL)
 			e = EBADMSG;
 		ov_stor_event(n, OV_EV_FETCHED, t->cookie, e,

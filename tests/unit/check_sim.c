@@ -4,6 +4,7 @@
  * fail at once, graceful leaves, lossy links, and two rings started apart
  * merging once they can reach each other.  Every failure names its seed.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,11 +367,13 @@ START_TEST(values_survive_30_percent_fail)
 }
 END_TEST
 
+/* A ring of one is its own storing peer: it stores and fetches. */
 START_TEST(alone_first_node)
 {
 	struct sim_opts	 o;
 	struct sim	*s;
-	unsigned	 wrong;
+	unsigned	 wrong, st, fe;
+	char		 got[64];
 
 	sim_opts_default(&o);
 	s = sim_new(&o);
@@ -378,6 +381,15 @@ START_TEST(alone_first_node)
 	sim_run(s, 1000);
 	ck_assert(sim_ring_ok(s, &wrong));
 	ck_assert_int_eq(ov_node_state(sim_node(s, 0)), OV_ST_ALONE);
+	st = sim_store(s, 0, 0, "relay alone");
+	fe = sim_fetch(s, 0, 0, 0);
+	sim_run(s, 10);
+	ck_assert_int_eq(sim_ticket(s, st, NULL, 0), 0);
+	ck_assert_int_eq(sim_ticket(s, fe, got, sizeof got), 0);
+	ck_assert_str_eq(got, "relay alone");
+	fe = sim_fetch(s, 0, 0, 1);
+	sim_run(s, 10);
+	ck_assert_int_eq(sim_ticket(s, fe, got, sizeof got), ENOENT);
 	sim_free(s);
 }
 END_TEST
