@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "ov_cert.h"
 #include "ov_data.h"
 #include "wire.h"
 #include "xmalloc.h"
@@ -665,6 +669,157 @@ void
 ov_fetch_ans_free(struct ov_fetch_ans *a)
 {
 	ov_kind_data_free(a->kinds, a->n);
+}
+
+/* ---- Stat answers (§7.4.3.2) ---- */
+
+void
+ov_meta_of(const struct ov_stored *s, struct ov_meta *m)
+{
+	EVP_MD_CTX	*c = EVP_MD_CTX_new();
+	uint8_t		 len[4];
+	unsigned	 n = 0;
+
+	memset(m, 0, sizeof *m);
+	m->storage_time = s->storage_time;
+	m->lifetime = s->lifetime;
+	m->index = s->v.index;
+	m->key = s->v.key;
+	m->key_len = s->v.key_len;
+	m->exists = s->v.exists;
+	m->value_length = s->v.len;
+	m->hash_alg = OV_HASH_SHA256;
+	m->hash_len = SHA256_DIGEST_LENGTH;
+	len[0] = (uint8_t)(s->v.len >> 24);
+	len[1] = (uint8_t)(s->v.len >> 16);
+	len[2] = (uint8_t)(s->v.len >> 8);
+	len[3] = (uint8_t)s->v.len;
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(c, len, sizeof len) != 1 ||
+	    EVP_DigestUpdate(c, s->v.data, s->v.len) != 1 ||
+	    EVP_DigestFinal_ex(c, m->hash, &n) != 1)
+		m->hash_len = 0;	/* out of memory: no digest */
+	EVP_MD_CTX_free(c);
+}
+
+/*
+ * StoredMetaData.  Its length field covers the rest of the structure, as
+ * StoredData's does ("the same as the corresponding fields"); Wireshark
+ * reads it so too.
+ */
+static void
+ov_meta_decode(struct rbuf *r, enum ov_model model, struct ov_meta *m)
+{
+	struct rbuf	v, k, h;
+
+	memset(m, 0, sizeof *m);
+	rbuf_vec(r, 4, &v);
+	m->storage_time = rbuf_u64(&v);
+	m->lifetime = rbuf_u32(&v);
+	if (model == OV_MODEL_ARRAY)
+		m->index = rbuf_u32(&v);
+	else if (model == OV_MODEL_DICT) {
+		rbuf_vec(&v, 2, &k);
+		m->key = k.p;
+		m->key_len = (uint16_t)k.len;
+	}
+	m->exists = ov_bool(&v);
+	m->value_length = rbuf_u32(&v);
+	m->hash_alg = rbuf_u8(&v);
+	rbuf_vec(&v, 1, &h);
+	if (h.len > OV_META_HASH_MAX || !rbuf_done(&v)) {
+		r->err = true;
+		return;
+	}
+	m->hash_len = (uint8_t)h.len;
+	memcpy(m->hash, h.p, h.len);
+}
+
+static void
+ov_meta_encode(struct wbuf *w, enum ov_model model, const struct ov_meta *m)
+{
+	size_t	mark = wbuf_vec_begin(w, 4), h;
+
+	wbuf_u64(w, m->storage_time);
+	wbuf_u32(w, m->lifetime);
+	if (model == OV_MODEL_ARRAY)
+		wbuf_u32(w, m->index);
+	else if (model == OV_MODEL_DICT) {
+		wbuf_u16(w, m->key_len);
+		wbuf_bytes(w, m->key, m->key_len);
+	}
+	wbuf_u8(w, m->exists ? 1 : 0);
+	wbuf_u32(w, m->value_length);
+	wbuf_u8(w, m->hash_alg);
+	h = wbuf_vec_begin(w, 1);
+	wbuf_bytes(w, m->hash, m->hash_len);
+	wbuf_vec_end(w, h, 1);
+	wbuf_vec_end(w, mark, 4);
+}
+
+int
+ov_stat_ans_decode(const uint8_t *p, size_t len, const struct ov_kind *t,
+    size_t nt, struct ov_stat_ans *a)
+{
+	struct rbuf		 r, list, vals, one;
+	struct ov_stat_kind	*sk;
+	uint32_t		 i;
+
+	memset(a, 0, sizeof *a);
+	rbuf_init(&r, p, len);
+	rbuf_vec(&r, 4, &list);
+	while (!list.err && rbuf_left(&list) > 0) {
+		if (a->n == OV_DATA_KINDS_MAX)
+			return EBADMSG;
+		sk = &a->kinds[a->n++];
+		sk->kind = rbuf_u32(&list);
+		sk->generation = rbuf_u64(&list);
+		rbuf_vec(&list, 4, &vals);
+		/* we asked for known Kinds */
+		if (list.err || (sk->k = ov_kind_find(t, nt, sk->kind)) == NULL)
+			return EBADMSG;
+		for (one = vals; rbuf_left(&one) > 0 && !one.err; ) {
+			ov_meta_decode(&one, sk->k->model, &(struct ov_meta){0});
+			if (++sk->nvalues > OV_DATA_VALUES_MAX)
+				return EBADMSG;
+		}
+		if (one.err)
+			return EBADMSG;
+		sk->values = xcalloc(sk->nvalues + 1, sizeof *sk->values);
+		for (i = 0; i < sk->nvalues; i++)
+			ov_meta_decode(&vals, sk->k->model, &sk->values[i]);
+	}
+	return list.err || !rbuf_done(&r) ? EBADMSG : 0;
+}
+
+void
+ov_stat_ans_encode(struct wbuf *w, const struct ov_stat_ans *a)
+{
+	size_t		mark = wbuf_vec_begin(w, 4), vals;
+	unsigned	i;
+	uint32_t	j;
+
+	for (i = 0; i < a->n; i++) {
+		wbuf_u32(w, a->kinds[i].kind);
+		wbuf_u64(w, a->kinds[i].generation);
+		vals = wbuf_vec_begin(w, 4);
+		for (j = 0; j < a->kinds[i].nvalues; j++)
+			ov_meta_encode(w, a->kinds[i].k->model,
+			    &a->kinds[i].values[j]);
+		wbuf_vec_end(w, vals, 4);
+	}
+	wbuf_vec_end(w, mark, 4);
+}
+
+void
+ov_stat_ans_free(struct ov_stat_ans *a)
+{
+	unsigned	i;
+
+	for (i = 0; i < a->n; i++) {
+		free(a->kinds[i].values);
+		a->kinds[i].values = NULL;
+	}
 }
 
 /* ---- Find ---- */

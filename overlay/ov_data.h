@@ -207,6 +207,48 @@ int	ov_fetch_ans_decode(const uint8_t *, size_t, const struct ov_kind *,
 void	ov_fetch_ans_encode(struct wbuf *, const struct ov_fetch_ans *);
 void	ov_fetch_ans_free(struct ov_fetch_ans *);
 
+/*
+ * StoredMetaData (§7.4.3.2): a StoredData's fields with the value
+ * replaced by its length and a digest of it.
+ */
+#define OV_META_HASH_MAX	64
+
+struct ov_meta {
+	uint64_t	 storage_time;
+	uint32_t	 lifetime;
+	uint32_t	 index;		/* array */
+	const uint8_t	*key;		/* dictionary */
+	uint16_t	 key_len;
+	bool		 exists;
+	uint32_t	 value_length;
+	uint8_t		 hash_alg;	/* TLS HashAlgorithm: 4, sha256 */
+	uint8_t		 hash_len;
+	uint8_t		 hash[OV_META_HASH_MAX];
+};
+
+/* s's metadata: SHA-256 over the DataValue's value, its 4-byte length
+ * prefix included.  m->key points into s. */
+void	ov_meta_of(const struct ov_stored *s, struct ov_meta *m);
+
+/* StatKindResponse and StatAns (§7.4.3.2). */
+struct ov_stat_kind {
+	uint32_t		 kind;
+	const struct ov_kind	*k;
+	uint64_t		 generation;
+	uint32_t		 nvalues;
+	struct ov_meta		*values;
+};
+
+struct ov_stat_ans {
+	unsigned		n;
+	struct ov_stat_kind	kinds[OV_DATA_KINDS_MAX];
+};
+
+int	ov_stat_ans_decode(const uint8_t *, size_t, const struct ov_kind *,
+	    size_t nkinds, struct ov_stat_ans *);
+void	ov_stat_ans_encode(struct wbuf *, const struct ov_stat_ans *);
+void	ov_stat_ans_free(struct ov_stat_ans *);
+
 /* FindReq and FindAns (§7.4.4). */
 struct ov_find_req {
 	struct ov_id	 resource;

@@ -54,6 +54,7 @@ enum ov_txn_kind {
 	OV_TX_PARTITION,	/* Ping for our own id through a bootstrap */
 	OV_TX_STORE,		/* ov_node_store's request */
 	OV_TX_FETCH,		/* ov_node_fetch's request */
+	OV_TX_STAT,		/* ov_node_stat's request */
 	OV_TX_REPLICA,		/* a replica Store of ours (§10.4) */
 };
 

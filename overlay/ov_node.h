@@ -74,6 +74,7 @@ enum ov_event_type {
 	OV_EV_LEFT,		/* ov_node_leave finished */
 	OV_EV_STORED,		/* an ov_node_store finished */
 	OV_EV_FETCHED,		/* an ov_node_fetch finished */
+	OV_EV_STAT,		/* an ov_node_stat finished */
 };
 
 /* What ov_node_query sends. */
@@ -104,10 +105,12 @@ struct ov_event {
 	uint64_t	 rtt_ms;	/* ROUTE */
 	struct ov_id	 peer;		/* LINK */
 	bool		 up;		/* LINK */
-	uint64_t	 generation;	/* STORED, FETCHED */
+	uint64_t	 generation;	/* STORED, FETCHED, STAT */
 	unsigned	 nreplicas;	/* STORED: copies besides the first */
 	/* FETCHED: the values; the driver frees it (ov_fetched_free) */
 	struct ov_fetched *fetched;
+	/* STAT: the metadata; the driver frees it (ov_statted_free) */
+	struct ov_statted *statted;
 };
 
 /* A value fetched and verified: its signature and access control. */
@@ -126,6 +129,15 @@ struct ov_fetched {
 };
 
 void	 ov_fetched_free(struct ov_fetched *);
+
+/* Metadata of the values of one Kind (§7.4.3), as the storing peer
+ * reports it; nothing here is signed. */
+struct ov_statted {
+	struct ov_stat_ans	 ans;		/* one Kind */
+	uint8_t			*body;		/* what ans points into */
+};
+
+void	 ov_statted_free(struct ov_statted *);
 
 enum ov_action_type {
 	OV_ACT_CONNECT,		/* open link to addr (expect: peer id) */
@@ -226,6 +238,9 @@ int	 ov_node_store(struct ov_node *, uint64_t now, const struct ov_id *res,
 	    const struct ov_kind_data *kd, const uint8_t *certs,
 	    size_t certs_len, uint64_t cookie);
 int	 ov_node_fetch(struct ov_node *, uint64_t now, const struct ov_id *res,
+	    uint32_t kind, uint64_t cookie);
+/* Like ov_node_fetch, for the values' metadata (Stat, §7.4.3). */
+int	 ov_node_stat(struct ov_node *, uint64_t now, const struct ov_id *res,
 	    uint32_t kind, uint64_t cookie);
 /* Sign s as this node for kind at res (b holds the signature). */
 int	 ov_node_sign(struct ov_node *, const struct ov_id *res, uint32_t kind,

@@ -331,6 +331,39 @@ ov_stor_fetch_ans(struct ov_node *n, uint64_t now,
 	return w->err || certs->err ? OV_E_RESPONSE_TOO_LARGE : 0;
 }
 
+/* The StatAns for req into w: the FetchAns's values, as metadata. */
+static uint16_t
+ov_stor_stat_ans(struct ov_node *n, uint64_t now,
+    const struct ov_fetch_req *req, struct wbuf *w)
+{
+	struct ov_stat_ans	 *ans = xcalloc(1, sizeof *ans);
+	struct ov_kind_data	  kd;
+	const struct ov_sval	**src;
+	unsigned		  i;
+	uint32_t		  j;
+
+	for (i = 0; i < req->nspecs; i++) {
+		ov_store_fetch(&n->store, &req->resource, &req->specs[i],
+		    ov_wall(n, now), &kd, &src);
+		free(src);
+		ans->kinds[i].kind = kd.kind;
+		ans->kinds[i].k = kd.k;
+		ans->kinds[i].generation = kd.generation;
+		ans->kinds[i].nvalues = kd.nvalues;
+		ans->kinds[i].values = xcalloc(kd.nvalues + 1,
+		    sizeof *ans->kinds[i].values);
+		for (j = 0; j < kd.nvalues; j++)
+			ov_meta_of(&kd.values[j], &ans->kinds[i].values[j]);
+		free(kd.values);
+		ans->n++;
+	}
+	ov_stat_ans_encode(w, ans);
+	ov_stat_ans_free(ans);
+	free(ans);
+	return w->err ? OV_E_RESPONSE_TOO_LARGE : 0;
+}
+
+/* Fetch and Stat: the same request (§7.4.3.1), different answers. */
 static void
 ov_stor_fetch_req(struct ov_node *n, uint64_t now, struct ov_link *l,
     const struct ov_msg *m)
@@ -342,7 +375,8 @@ ov_stor_fetch_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 
 	if (ov_fetch_req_decode(m->body, m->body_len, n->store.kinds,
 	    n->store.nkinds, req, &err) != 0) {
-		ov_route_error(n, now, l, &m->fwd, err, "bad FetchReq");
+		ov_route_error(n, now, l, &m->fwd, err, m->code == OV_STAT_REQ ?
+		    "bad StatReq" : "bad FetchReq");
 		goto out;
 	}
 	for (i = 0; i < req->nspecs; i++) {
@@ -357,11 +391,12 @@ ov_stor_fetch_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	}
 	wbuf_init(&certs, 0xffff);
 	wbuf_init(&w, n->cfg.max_message_size);
-	if (ov_stor_fetch_ans(n, now, req, &w, &certs) != 0)
+	if ((m->code == OV_STAT_REQ ? ov_stor_stat_ans(n, now, req, &w) :
+	    ov_stor_fetch_ans(n, now, req, &w, &certs)) != 0)
 		ov_route_error(n, now, l, &m->fwd, OV_E_RESPONSE_TOO_LARGE,
 		    "too many values");
 	else
-		ov_route_answer_certs(n, now, l, m, OV_FETCH_ANS, w.p, w.len,
+		ov_route_answer_certs(n, now, l, m, m->code + 1, w.p, w.len,
 		    certs.p, certs.len);
 	wbuf_clear(&w);
 	wbuf_clear(&certs);
@@ -421,6 +456,7 @@ ov_stor_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 		ov_stor_store_req(n, now, l, m, s);
 		return true;
 	case OV_FETCH_REQ:
+	case OV_STAT_REQ:
 		ov_stor_fetch_req(n, now, l, m);
 		return true;
 	case OV_FIND_REQ:
@@ -526,12 +562,18 @@ ov_node_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	    certs_len, cookie);
 }
 
-int
-ov_node_fetch(struct ov_node *n, uint64_t now, const struct ov_id *res,
-    uint32_t kind, uint64_t cookie)
+static struct ov_statted *ov_stor_statted(struct ov_node *,
+	    const uint8_t *, size_t);
+
+/* Fetch or Stat every value of kind at res. */
+static int
+ov_stor_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint32_t kind, bool stat, uint64_t cookie)
 {
 	struct ov_fetch_req	*req;
-	struct ov_fetched	*f;
+	struct ov_fetched	*f = NULL;
+	struct ov_statted	*st = NULL;
+	struct ov_event		 ev;
 	struct wbuf		 w, certs;
 	uint16_t		 err;
 
@@ -546,26 +588,75 @@ ov_node_fetch(struct ov_node *n, uint64_t now, const struct ov_id *res,
 		free(req);
 		return EINVAL;
 	}
-	if (ov_responsible(n, res)) {
-		/* we are the storing peer: answer here, verified the same */
-		wbuf_init(&certs, 0xffff);
-		wbuf_init(&w, n->cfg.max_message_size);
-		err = ov_stor_fetch_ans(n, now, req, &w, &certs);
-		f = err == 0 ? ov_stor_fetched(n, res, w.p, w.len, certs.p,
-		    certs.len) : NULL;
-		wbuf_clear(&w);
-		wbuf_clear(&certs);
+	if (!ov_responsible(n, res)) {
+		wbuf_init(&w, 1024);
+		ov_fetch_req_encode(&w, req);
 		free(req);
-		ov_stor_event(n, OV_EV_FETCHED, cookie, err ? 1000 + err :
-		    f == NULL ? EBADMSG : 0, f != NULL ? f->generation : 0, 0,
-		    f);
-		return 0;
+		return ov_stor_send(n, now, stat ? OV_TX_STAT : OV_TX_FETCH,
+		    stat ? OV_STAT_REQ : OV_FETCH_REQ, &w, res, NULL, 0,
+		    cookie);
 	}
-	wbuf_init(&w, 1024);
-	ov_fetch_req_encode(&w, req);
+	/* we are the storing peer: answer here, checked the same */
+	wbuf_init(&certs, 0xffff);
+	wbuf_init(&w, n->cfg.max_message_size);
+	err = stat ? ov_stor_stat_ans(n, now, req, &w) :
+	    ov_stor_fetch_ans(n, now, req, &w, &certs);
+	if (err == 0 && stat)
+		st = ov_stor_statted(n, w.p, w.len);
+	else if (err == 0)
+		f = ov_stor_fetched(n, res, w.p, w.len, certs.p, certs.len);
+	wbuf_clear(&w);
+	wbuf_clear(&certs);
 	free(req);
-	return ov_stor_send(n, now, OV_TX_FETCH, OV_FETCH_REQ, &w, res, NULL, 0,
-	    cookie);
+	memset(&ev, 0, sizeof ev);
+	ev.type = stat ? OV_EV_STAT : OV_EV_FETCHED;
+	ev.cookie = cookie;
+	ev.error = err ? 1000 + err : f == NULL && st == NULL ? EBADMSG : 0;
+	ev.generation = f != NULL ? f->generation : st != NULL ?
+	    st->ans.kinds[0].generation : 0;
+	ev.fetched = f;
+	ev.statted = st;
+	ov_event(n, &ev);
+	return 0;
+}
+
+int
+ov_node_fetch(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint32_t kind, uint64_t cookie)
+{
+	return ov_stor_ask(n, now, res, kind, false, cookie);
+}
+
+int
+ov_node_stat(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint32_t kind, uint64_t cookie)
+{
+	return ov_stor_ask(n, now, res, kind, true, cookie);
+}
+
+void
+ov_statted_free(struct ov_statted *st)
+{
+	if (st == NULL)
+		return;
+	ov_stat_ans_free(&st->ans);
+	free(st->body);
+	free(st);
+}
+
+static struct ov_statted *
+ov_stor_statted(struct ov_node *n, const uint8_t *data, size_t len)
+{
+	struct ov_statted	*st = xcalloc(1, sizeof *st);
+
+	st->body = xmalloc(len + 1);
+	memcpy(st->body, data, len);
+	if (ov_stat_ans_decode(st->body, len, n->store.kinds, n->store.nkinds,
+	    &st->ans) != 0 || st->ans.n != 1) {
+		ov_statted_free(st);
+		return NULL;
+	}
+	return st;
 }
 
 void
@@ -665,6 +756,8 @@ ov_stor_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 {
 	struct ov_store_ans	 ans;
 	struct ov_fetched	*f;
+	struct ov_statted	*st;
+	struct ov_event		 ev;
 	const uint8_t		*info;
 	size_t			 ilen;
 	uint16_t		 code;
@@ -692,6 +785,18 @@ ov_stor_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 			e = EBADMSG;
 		ov_stor_event(n, OV_EV_FETCHED, t->cookie, e,
 		    f != NULL ? f->generation : 0, 0, f);
+		break;
+	case OV_TX_STAT:
+		st = e == 0 ? ov_stor_statted(n, m->body, m->body_len) : NULL;
+		if (e == 0 && st == NULL)
+			e = EBADMSG;
+		memset(&ev, 0, sizeof ev);
+		ev.type = OV_EV_STAT;
+		ev.cookie = t->cookie;
+		ev.error = e;
+		ev.generation = st != NULL ? st->ans.kinds[0].generation : 0;
+		ev.statted = st;
+		ov_event(n, &ev);
 		break;
 	case OV_TX_REPLICA:
 		/* refused, most likely, by a node whose neighbor table has

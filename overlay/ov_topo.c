@@ -1072,6 +1072,7 @@ ov_topo_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	case OV_TX_QUERY:
 	case OV_TX_STORE:
 	case OV_TX_FETCH:
+	case OV_TX_STAT:
 	case OV_TX_REPLICA:
 		break;
 	}

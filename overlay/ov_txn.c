@@ -138,7 +138,7 @@ ov_txn_finish(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	if (t->kind == OV_TX_QUERY)
 		ov_query_done(n, now, t, m, signer, l, error);
 	else if (t->kind == OV_TX_STORE || t->kind == OV_TX_FETCH ||
-	    t->kind == OV_TX_REPLICA)
+	    t->kind == OV_TX_STAT || t->kind == OV_TX_REPLICA)
 		ov_stor_done(n, now, t, m, signer, error);
 	else
 		ov_topo_done(n, now, t, m, signer, error);

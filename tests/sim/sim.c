@@ -414,8 +414,10 @@ sim_act_event(struct sim *s, unsigned i, const struct ov_action *a)
 	struct sim_ticket	*t;
 	const struct ov_fetched	*f = a->ev.fetched;
 
-	if ((a->ev.type == OV_EV_STORED || a->ev.type == OV_EV_FETCHED) &&
-	    a->ev.cookie >= SIM_TICKET &&
+	const struct ov_statted	*st = a->ev.statted;
+
+	if ((a->ev.type == OV_EV_STORED || a->ev.type == OV_EV_FETCHED ||
+	    a->ev.type == OV_EV_STAT) && a->ev.cookie >= SIM_TICKET &&
 	    a->ev.cookie - SIM_TICKET < s->ntickets) {
 		t = &s->tickets[a->ev.cookie - SIM_TICKET];
 		t->done = true;
@@ -424,8 +426,15 @@ sim_act_event(struct sim *s, unsigned i, const struct ov_action *a)
 			memcpy(t->value, f->v[0].s.v.data, f->v[0].s.v.len);
 		else if (a->ev.type == OV_EV_FETCHED && t->error == 0)
 			t->error = ENOENT;
+		if (st != NULL && st->ans.kinds[0].nvalues > 0)
+			snprintf(t->value, sizeof t->value, "%u values, "
+			    "length %u, %s", st->ans.kinds[0].nvalues,
+			    st->ans.kinds[0].values[0].value_length,
+			    st->ans.kinds[0].values[0].hash_len == 32 ?
+			    "sha256" : "no digest");
 	}
 	ov_fetched_free(a->ev.fetched);
+	ov_statted_free(a->ev.statted);
 	if (a->ev.type == OV_EV_ROUTE && a->ev.cookie < s->nresults) {
 		r = &s->results[a->ev.cookie];
 		r->done = true;
@@ -1000,8 +1009,8 @@ sim_store(struct sim *s, unsigned i, uint8_t idx, const char *data)
 	return t;
 }
 
-unsigned
-sim_fetch(struct sim *s, unsigned i, unsigned j, uint8_t idx)
+static unsigned
+sim_ask(struct sim *s, unsigned i, unsigned j, uint8_t idx, bool stat)
 {
 	struct ov_id	res;
 	unsigned	t = sim_ticket_new(s);
@@ -1009,13 +1018,25 @@ sim_fetch(struct sim *s, unsigned i, unsigned j, uint8_t idx)
 
 	sim_turn_res(s, j, idx, &res);
 	if (s->nodes[i]->alive)
-		rc = ov_node_fetch(s->nodes[i]->ov, s->now, &res,
-		    OV_KIND_TURN_SERVICE, SIM_TICKET + t);
+		rc = (stat ? ov_node_stat : ov_node_fetch)(s->nodes[i]->ov,
+		    s->now, &res, OV_KIND_TURN_SERVICE, SIM_TICKET + t);
 	if (rc != 0)
 		sim_ticket_failed(s, t, rc);
 	else
 		sim_drain(s, i);
 	return t;
+}
+
+unsigned
+sim_fetch(struct sim *s, unsigned i, unsigned j, uint8_t idx)
+{
+	return sim_ask(s, i, j, idx, false);
+}
+
+unsigned
+sim_stat(struct sim *s, unsigned i, unsigned j, uint8_t idx)
+{
+	return sim_ask(s, i, j, idx, true);
 }
 
 int

@@ -90,6 +90,8 @@ void	 sim_lookups(struct sim *, unsigned n, enum ov_query q,
  */
 unsigned sim_store(struct sim *, unsigned i, uint8_t idx, const char *data);
 unsigned sim_fetch(struct sim *, unsigned i, unsigned j, uint8_t idx);
+/* Stat: the ticket's buf says "N values, length L, sha256". */
+unsigned sim_stat(struct sim *, unsigned i, unsigned j, uint8_t idx);
 int	 sim_ticket(const struct sim *, unsigned ticket, char *buf,
 	    size_t max);
 /* The live nodes that hold node j's value idx. */

@@ -399,6 +399,74 @@ START_TEST(fetch_ans_round_trip)
 }
 END_TEST
 
+/*
+ * StatAns (§7.4.3.2): each value's metadata, with a SHA-256 digest over
+ * the value and its 4-byte length; the StoredMetaData length covers the
+ * rest of the structure.
+ */
+START_TEST(stat_ans_round_trip)
+{
+	static const uint8_t	hello_digest[32] = {	/* 00000005 "hello" */
+		0x9c, 0x01, 0x5a, 0xc1, 0x8b, 0xb7, 0x04, 0x81,
+		0xf4, 0x67, 0xbb, 0x1f, 0xad, 0xb4, 0xf9, 0xe6,
+		0xee, 0x93, 0xa1, 0xc0, 0x93, 0xf1, 0x58, 0x39,
+		0xbb, 0x55, 0xb4, 0x25, 0xd7, 0xce, 0xa9, 0x94,
+	};
+	struct ov_stored	 v[2] = {
+		stored(OV_MODEL_ARRAY, "hello", 7),
+		stored(OV_MODEL_ARRAY, NULL, 9),
+	};
+	struct ov_meta		 m[2];
+	struct ov_stat_ans	 a, d;
+	struct wbuf		 w, w2;
+	struct rbuf		 r, one;
+
+	ov_meta_of(&v[0], &m[0]);
+	ov_meta_of(&v[1], &m[1]);
+	ck_assert_uint_eq(m[0].value_length, 5);
+	ck_assert_uint_eq(m[0].hash_alg, 4);
+	ck_assert_uint_eq(m[0].hash_len, 32);
+	ck_assert_mem_eq(m[0].hash, hello_digest, 32);
+	ck_assert(!m[1].exists);
+	memset(&a, 0, sizeof a);
+	a.n = 1;
+	a.kinds[0].kind = OV_KIND_CERT_BY_USER;
+	a.kinds[0].k = ov_kind_find(ov_kinds, ov_nkinds, a.kinds[0].kind);
+	a.kinds[0].generation = 12;
+	a.kinds[0].nvalues = 2;
+	a.kinds[0].values = m;
+	wbuf_init(&w, 1 << 16);
+	ov_stat_ans_encode(&w, &a);
+	/* kind_responses<4>, kind 4, generation 8, values<4>, then the first
+	 * StoredMetaData: its length, time, lifetime, index, MetaData */
+	rbuf_init(&r, w.p + 4 + 4 + 8 + 4, w.len - 20);
+	rbuf_vec(&r, 4, &one);
+	ck_assert_uint_eq(one.len, 8 + 4 + 4 + 1 + 4 + 1 + 1 + 32);
+	ck_assert_int_eq(ov_stat_ans_decode(w.p, w.len, ov_kinds, ov_nkinds,
+	    &d), 0);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_uint_eq(d.kinds[0].generation, 12);
+	ck_assert_uint_eq(d.kinds[0].nvalues, 2);
+	ck_assert_uint_eq(d.kinds[0].values[0].index, 7);
+	ck_assert_uint_eq(d.kinds[0].values[0].storage_time,
+	    v[0].storage_time);
+	ck_assert_mem_eq(d.kinds[0].values[0].hash, hello_digest, 32);
+	ck_assert_uint_eq(d.kinds[0].values[1].index, 9);
+	wbuf_init(&w2, 1 << 16);
+	ov_stat_ans_encode(&w2, &d);
+	ck_assert_uint_eq(w2.len, w.len);
+	ck_assert_mem_eq(w2.p, w.p, w.len);
+	ov_stat_ans_free(&d);
+	for (size_t cut = 0; cut < w.len; cut++) {
+		ck_assert_int_eq(ov_stat_ans_decode(w.p, cut, ov_kinds,
+		    ov_nkinds, &d), EBADMSG);
+		ov_stat_ans_free(&d);
+	}
+	wbuf_clear(&w);
+	wbuf_clear(&w2);
+}
+END_TEST
+
 START_TEST(find_round_trip)
 {
 	struct ov_find_req	q, dq;
@@ -522,6 +590,7 @@ ov_data_suite(void)
 	tcase_add_test(tc, store_ans_round_trip);
 	tcase_add_test(tc, fetch_round_trip);
 	tcase_add_test(tc, fetch_ans_round_trip);
+	tcase_add_test(tc, stat_ans_round_trip);
 	tcase_add_test(tc, find_round_trip);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(sig, setup, teardown);

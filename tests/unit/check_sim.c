@@ -361,6 +361,16 @@ START_TEST(values_survive_30_percent_fail)
 			    (unsigned long long)o.seed, i);
 	}
 	ck_assert_uint_eq(found + gone, 200);
+	/* Stat through the ring: the metadata of a value, not the value */
+	for (i = 0; lost[i]; i++)
+		;
+	t[0] = sim_stat(s, (i + 50) % 100 / 10 * 10 + 5, i / 2,
+	    (uint8_t)(i % 2));
+	sim_run(s, 2000);
+	snprintf(want, sizeof want, "1 values, length %zu, sha256",
+	    strlen("relay ") + (i >= 10) + (i >= 100) + 1);
+	ck_assert_int_eq(sim_ticket(s, t[0], got, sizeof got), 0);
+	ck_assert_str_eq(got, want);
 	/* five copies: losing all of one is 0.3^5, 0.24% */
 	ck_assert(o.node.replicas < 5 || gone <= 2);
 	sim_free(s);
@@ -390,6 +400,10 @@ START_TEST(alone_first_node)
 	fe = sim_fetch(s, 0, 0, 1);
 	sim_run(s, 10);
 	ck_assert_int_eq(sim_ticket(s, fe, got, sizeof got), ENOENT);
+	fe = sim_stat(s, 0, 0, 0);
+	sim_run(s, 10);
+	ck_assert_int_eq(sim_ticket(s, fe, got, sizeof got), 0);
+	ck_assert_str_eq(got, "1 values, length 11, sha256");
 	sim_free(s);
 }
 END_TEST
