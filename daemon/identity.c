@@ -2,6 +2,8 @@
  * identity.c - the node's key and self-signed certificate (RFC 6940
  * §11.3.1), and the signer the overlay core uses.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,15 +66,16 @@ out:
 	return rc;
 }
 
+/* Read the EC key at path, or make one there; *created says which. */
 static int
-identity_key(struct identity *ident, const char *path, char **cause)
+identity_key(EVP_PKEY **key, int *created, const char *path, char **cause)
 {
 	FILE	*f;
 
 	if ((f = fopen(path, "r")) != NULL) {
-		ident->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		*key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 		fclose(f);
-		if (ident->key == NULL || EVP_PKEY_get_base_id(ident->key) !=
+		if (*key == NULL || EVP_PKEY_get_base_id(*key) !=
 		    EVP_PKEY_EC) {
 			*cause = xasprintf("%s: not an EC private key", path);
 			return EINVAL;
@@ -83,12 +86,12 @@ identity_key(struct identity *ident, const char *path, char **cause)
 		*cause = xasprintf("%s: %s", path, strerror(errno));
 		return errno;
 	}
-	if ((ident->key = EVP_EC_gen("P-256")) == NULL) {
+	if ((*key = EVP_EC_gen("P-256")) == NULL) {
 		*cause = xstrdup("cannot generate an EC P-256 key");
 		return EIO;
 	}
-	ident->created = 1;
-	return identity_write(path, ident->key, NULL, cause);
+	*created = 1;
+	return identity_write(path, *key, NULL, cause);
 }
 
 static int
@@ -107,18 +110,25 @@ identity_ext(X509 *x, int nid, const char *value)
 	return ok;
 }
 
-/* A self-signed certificate naming our Node-ID in overlay. */
+/*
+ * A certificate for key naming our Node-ID in overlay (and user, if not
+ * NULL), signed by the node's key: self-signed for the node itself.
+ */
 static X509 *
-identity_make_cert(struct identity *ident, const char *overlay)
+identity_make_cert(struct identity *ident, const char *overlay,
+    EVP_PKEY *key, const char *user)
 {
 	X509		*x = X509_new();
 	unsigned char	 serial[16];
 	BIGNUM		*bn;
-	char		 uri[256], san[300];
+	char		 uri[256], san[300 + OV_USER_MAX];
 	int		 ok;
 
 	ov_cert_uri(&ident->id, overlay, uri, sizeof uri);
-	snprintf(san, sizeof san, "URI:%s", uri);
+	if (user != NULL)
+		snprintf(san, sizeof san, "email:%s,URI:%s", user, uri);
+	else
+		snprintf(san, sizeof san, "URI:%s", uri);
 	RAND_bytes(serial, sizeof serial);
 	serial[0] &= 0x7f;
 	bn = BN_bin2bn(serial, sizeof serial, NULL);
@@ -127,7 +137,7 @@ identity_make_cert(struct identity *ident, const char *overlay)
 	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL &&
 	    X509_gmtime_adj(X509_getm_notBefore(x), -86400) &&
 	    X509_gmtime_adj(X509_getm_notAfter(x), 86400L * CERT_DAYS) &&
-	    X509_set_pubkey(x, ident->key) &&
+	    X509_set_pubkey(x, key) &&
 	    identity_ext(x, NID_subject_alt_name, san) &&
 	    identity_ext(x, NID_basic_constraints, "critical,CA:FALSE") &&
 	    identity_ext(x, NID_key_usage, "critical,digitalSignature") &&
@@ -188,8 +198,8 @@ identity_cert(struct identity *ident, const char *path, const char *overlay,
 	int		 n;
 
 	if ((ident->cert = identity_read_cert(ident, path, overlay)) == NULL) {
-		if ((ident->cert = identity_make_cert(ident, overlay)) ==
-		    NULL) {
+		if ((ident->cert = identity_make_cert(ident, overlay,
+		    ident->key, NULL)) == NULL) {
 			*cause = xstrdup("cannot make a certificate");
 			return EIO;
 		}
@@ -235,7 +245,8 @@ identity_load(struct identity **out, const char *dir, const char *overlay,
 	char		*cpath = xasprintf("%s/node.crt", dir);
 	int		 rc;
 
-	if ((rc = identity_key(ident, kpath, cause)) != 0 ||
+	if ((rc = identity_key(&ident->key, &ident->created, kpath,
+	    cause)) != 0 ||
 	    (rc = ov_cert_key_node_id(ident->key, &ident->id)) != 0 ||
 	    (rc = identity_cert(ident, cpath, overlay, cause)) != 0) {
 		if (rc == EINVAL && *cause == NULL)
@@ -248,6 +259,8 @@ identity_load(struct identity **out, const char *dir, const char *overlay,
 	} else {
 		ident->cache = ov_cert_cache_new(128);
 		identity_crypto(ident);
+		ident->dir = xstrdup(dir);
+		ident->overlay = xstrdup(overlay);
 		*out = ident;
 	}
 	free(kpath);
@@ -255,15 +268,185 @@ identity_load(struct identity **out, const char *dir, const char *overlay,
 	return rc;
 }
 
+static void
+identity_user_free(struct identity_user *u)
+{
+	EVP_PKEY_CTX_free(u->signer);
+	EVP_PKEY_free(u->key);
+	X509_free(u->cert);
+	free(u->der);
+	free(u->bucket);
+	free(u);
+}
+
 void
 identity_free(struct identity *ident)
 {
+	struct identity_user	*u;
+
 	if (ident == NULL)
 		return;
+	while ((u = ident->users) != NULL) {
+		ident->users = u->next;
+		identity_user_free(u);
+	}
+	free(ident->dir);
+	free(ident->overlay);
 	EVP_PKEY_CTX_free(ident->signer);
 	EVP_PKEY_free(ident->key);
 	X509_free(ident->cert);
 	free(ident->der);
 	ov_cert_cache_free(ident->cache);
 	free(ident);
+}
+
+/* ---- users ---- */
+
+bool
+identity_user_name_ok(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return len > 0 && len < OV_USER_MAX && name[0] != '.' &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._~+@-") == len;
+}
+
+static size_t
+identity_user_sign(const uint8_t *data, size_t len, uint8_t *out, size_t max,
+    void *arg)
+{
+	struct identity_user	*u = arg;
+
+	return ov_cert_sign(u->signer, data, len, out, max);
+}
+
+/* The certificate at path if it is ours for u: its key, name and node. */
+static X509 *
+identity_user_read(struct identity *ident, struct identity_user *u,
+    const char *path)
+{
+	X509		*x;
+	FILE		*f;
+	char		 name[OV_USER_MAX], uri[256];
+	GENERAL_NAMES	*names;
+	int		 ok = 0, i;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL || ov_cert_user(x, name, sizeof name) != 0 ||
+	    strcmp(name, u->name) != 0 ||
+	    EVP_PKEY_eq(X509_get0_pubkey(x), u->key) != 1 ||
+	    X509_verify(x, ident->key) != 1) {
+		X509_free(x);
+		return NULL;
+	}
+	/* issued for this overlay, by this node */
+	ov_cert_uri(&ident->id, ident->overlay, uri, sizeof uri);
+	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+
+		if (g->type == GEN_URI && (size_t)ASN1_STRING_length(
+		    g->d.uniformResourceIdentifier) == strlen(uri) &&
+		    memcmp(ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
+		    uri, strlen(uri)) == 0)
+			ok = 1;
+	}
+	GENERAL_NAMES_free(names);
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static int
+identity_user_load(struct identity *ident, struct identity_user *u,
+    char **cause)
+{
+	char		*udir = xasprintf("%s/users", ident->dir);
+	char		*kpath = xasprintf("%s/%s.key", udir, u->name);
+	char		*cpath = xasprintf("%s/%s.crt", udir, u->name);
+	unsigned char	*der = NULL;
+	int		 rc = 0, n;
+
+	if (mkdir(udir, 0700) == -1 && errno != EEXIST) {
+		rc = errno;
+		*cause = xasprintf("%s: %s", udir, strerror(rc));
+		goto out;
+	}
+	if ((rc = identity_key(&u->key, &u->created, kpath, cause)) != 0)
+		goto out;
+	if ((u->cert = identity_user_read(ident, u, cpath)) == NULL) {
+		if ((u->cert = identity_make_cert(ident, ident->overlay, u->key,
+		    u->name)) == NULL) {
+			*cause = xasprintf("%s: cannot make a certificate",
+			    cpath);
+			rc = EIO;
+			goto out;
+		}
+		log_info("identity: new certificate for user %s", u->name);
+		if ((rc = identity_write(cpath, NULL, u->cert, cause)) != 0)
+			goto out;
+	}
+	if ((n = i2d_X509(u->cert, &der)) <= 0 ||
+	    (u->signer = ov_cert_signer(u->key)) == NULL) {
+		*cause = xasprintf("%s: unusable key or certificate", kpath);
+		rc = EIO;
+		goto out;
+	}
+	u->der = xmalloc((size_t)n);
+	memcpy(u->der, der, (size_t)n);
+	u->der_len = (size_t)n;
+	SHA256(u->der, u->der_len, u->hash);
+	u->bucket_len = 3 + u->der_len;
+	u->bucket = xmalloc(u->bucket_len);
+	u->bucket[0] = OV_CERT_X509;
+	u->bucket[1] = (uint8_t)(u->der_len >> 8);
+	u->bucket[2] = (uint8_t)u->der_len;
+	memcpy(u->bucket + 3, u->der, u->der_len);
+	u->crypto = ident->crypto;
+	u->crypto.sign = identity_user_sign;
+	u->crypto.arg = u;
+	u->crypto.cert = u->der;
+	u->crypto.cert_len = u->der_len;
+	u->crypto.cert_hash = u->hash;
+out:
+	OPENSSL_free(der);
+	free(udir);
+	free(kpath);
+	free(cpath);
+	return rc;
+}
+
+int
+identity_user(struct identity *ident, const char *name,
+    struct identity_user **out, char **cause)
+{
+	struct identity_user	*u;
+	int			 rc;
+
+	for (u = ident->users; u != NULL; u = u->next) {
+		if (strcmp(u->name, name) == 0) {
+			*out = u;
+			return 0;
+		}
+	}
+	if (!identity_user_name_ok(name)) {
+		*cause = xasprintf("%s: not a usable user name", name);
+		return EINVAL;
+	}
+	u = xcalloc(1, sizeof *u);
+	snprintf(u->name, sizeof u->name, "%s", name);
+	if ((rc = identity_user_load(ident, u, cause)) != 0) {
+		identity_user_free(u);
+		return rc;
+	}
+	u->next = ident->users;
+	ident->users = u;
+	*out = u;
+	return 0;
 }

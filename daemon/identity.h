@@ -10,12 +10,35 @@
 #ifndef IDENTITY_H
 #define IDENTITY_H
 
+#include <stdbool.h>
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "ov_cert.h"
 #include "ov_id.h"
 #include "ov_msg.h"
+
+/*
+ * A user (AOR) this node writes for: its own key and a certificate the
+ * node issues, naming the user (rfc822Name) and the node (reload:// URI),
+ * kept as DATA_DIR/users/NAME.key and NAME.crt.
+ */
+struct identity_user {
+	char			 name[OV_USER_MAX];
+	EVP_PKEY		*key;
+	EVP_PKEY_CTX		*signer;
+	X509			*cert;
+	uint8_t			*der;
+	size_t			 der_len;
+	uint8_t			 hash[OV_CERT_HASH_LEN];
+	/* signs as the user; verifies as the node does */
+	struct ov_crypto	 crypto;
+	uint8_t			*bucket;	/* GenericCertificate of cert */
+	size_t			 bucket_len;
+	int			 created;	/* made this start */
+	struct identity_user	*next;
+};
 
 struct identity {
 	EVP_PKEY		*key;
@@ -28,11 +51,23 @@ struct identity {
 	struct ov_crypto	 crypto;	/* for the overlay core */
 	struct ov_cert_cache	*cache;		/* signers seen */
 	int			 created;	/* a new key this start */
+	char			*dir;
+	char			*overlay;
+	struct identity_user	*users;		/* loaded so far */
 };
 
 /* Load or make the identity in dir.  0, or an errno with *cause. */
 int	identity_load(struct identity **out, const char *dir,
 	    const char *overlay, char **cause);
 void	identity_free(struct identity *);
+
+/*
+ * The user name's key and certificate, loaded or made on first use.
+ * A name is 1 to 127 of [A-Za-z0-9._~+@-], not starting with '.'.
+ * 0 and *out (owned by ident), or an errno with *cause.
+ */
+int	identity_user(struct identity *, const char *name,
+	    struct identity_user **out, char **cause);
+bool	identity_user_name_ok(const char *);
 
 #endif

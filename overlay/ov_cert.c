@@ -70,6 +70,33 @@ ov_cert_uri_id(X509 *x, struct ov_id *id)
 }
 
 int
+ov_cert_user(X509 *x, char *user, size_t max)
+{
+	GENERAL_NAMES		*names;
+	const GENERAL_NAME	*g;
+	const unsigned char	*s;
+	int			 i, len, rc = EBADMSG;
+
+	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
+		g = sk_GENERAL_NAME_value(names, i);
+		if (g->type != GEN_EMAIL)
+			continue;
+		s = ASN1_STRING_get0_data(g->d.rfc822Name);
+		len = ASN1_STRING_length(g->d.rfc822Name);
+		if (len > 0 && (size_t)len < max &&
+		    memchr(s, '\0', (size_t)len) == NULL) {
+			memcpy(user, s, (size_t)len);
+			user[len] = '\0';
+			rc = 0;
+		}
+		break;
+	}
+	GENERAL_NAMES_free(names);
+	return rc;
+}
+
+int
 ov_cert_node_id(X509 *x, struct ov_id *id)
 {
 	struct ov_id	 named;
@@ -126,8 +153,11 @@ struct ov_cert_entry {
 	uint8_t		 hash[OV_CERT_HASH_LEN];
 	EVP_PKEY_CTX	*key;		/* verifier; NULL: a slot never used */
 	struct ov_id	 id;
+	char		 user[OV_USER_MAX];	/* "": a node's own */
 	uint8_t		*der;		/* the certificate */
 	size_t		 der_len;
+	uint8_t		*issuer;	/* a user's: its node's certificate */
+	size_t		 issuer_len;
 	uint64_t	 used;
 };
 
@@ -157,6 +187,7 @@ ov_cert_cache_free(struct ov_cert_cache *c)
 	for (i = 0; i < c->n; i++) {
 		EVP_PKEY_CTX_free(c->e[i].key);
 		free(c->e[i].der);
+		free(c->e[i].issuer);
 	}
 	free(c->e);
 	free(c);
@@ -177,20 +208,82 @@ ov_cache_find(struct ov_cert_cache *c, const uint8_t *hash)
 	return NULL;
 }
 
+/* The bucket's node certificate (self-signed, bound) whose Node-ID is id. */
+static X509 *
+ov_cert_issuer(const struct ov_id *id, const uint8_t *certs,
+    size_t certs_len, struct rbuf *der_out)
+{
+	struct rbuf		 r, der;
+	struct ov_id		 got;
+	const unsigned char	*p;
+	X509			*x;
+
+	rbuf_init(&r, certs, certs_len);
+	while (rbuf_left(&r) > 0) {
+		if (rbuf_u8(&r) != OV_CERT_X509) {
+			rbuf_vec(&r, 2, &der);
+			continue;
+		}
+		rbuf_vec(&r, 2, &der);
+		if (r.err)
+			return NULL;
+		p = der.p;
+		if ((x = d2i_X509(NULL, &p, (long)der.len)) == NULL)
+			continue;
+		if (p == der.p + der.len && ov_cert_node_id(x, &got) == 0 &&
+		    ov_id_eq(&got, id)) {
+			*der_out = der;
+			return x;
+		}
+		X509_free(x);
+	}
+	return NULL;
+}
+
+/*
+ * A user's certificate: an rfc822Name (the user name) and the reload://
+ * URI of the node that issued it, signed by that node's key, whose own
+ * certificate is in the bucket.  The signer is the node and the user.
+ *
+ * §11.3.1 leaves how a self-signed node names its users open ("MAY
+ * contain any user name"); a certificate per user, issued by the node,
+ * lets a node hold several users, each with its own key, while every
+ * value still names the node that wrote it (USER-NODE-MATCH, §7.3).
+ */
+static int
+ov_cert_user_bind(X509 *x, const uint8_t *certs, size_t certs_len,
+    struct ov_id *id, char *user, struct rbuf *issuer_der)
+{
+	X509		*issuer;
+	int		 ok;
+
+	if (ov_cert_user(x, user, OV_USER_MAX) != 0 ||
+	    ov_cert_uri_id(x, id) != 0 ||
+	    (issuer = ov_cert_issuer(id, certs, certs_len, issuer_der)) ==
+	    NULL)
+		return EBADMSG;
+	ok = X509_verify(x, X509_get0_pubkey(issuer)) == 1;
+	X509_free(issuer);
+	return ok ? 0 : EBADMSG;
+}
+
 /* Parse a certificate, check its binding, and keep it (LRU). */
 static struct ov_cert_entry *
 ov_cache_add(struct ov_cert_cache *c, const uint8_t *hash, const uint8_t *der,
-    size_t len)
+    size_t len, const uint8_t *certs, size_t certs_len)
 {
 	struct ov_cert_entry	*e = &c->e[0];
 	const unsigned char	*p = der;
 	struct ov_id		 id;
+	struct rbuf		 idr = { 0 };
+	char			 user[OV_USER_MAX] = "";
 	X509			*x;
 	unsigned		 i;
 
 	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
 		return NULL;
-	if (p != der + len || ov_cert_node_id(x, &id) != 0) {
+	if (p != der + len || (ov_cert_node_id(x, &id) != 0 &&
+	    ov_cert_user_bind(x, certs, certs_len, &id, user, &idr) != 0)) {
 		X509_free(x);
 		return NULL;
 	}
@@ -205,6 +298,14 @@ ov_cache_add(struct ov_cert_cache *c, const uint8_t *hash, const uint8_t *der,
 	e->der = xmalloc(len);
 	memcpy(e->der, der, len);
 	e->der_len = len;
+	free(e->issuer);
+	e->issuer = NULL;
+	e->issuer_len = idr.len;
+	if (idr.len != 0) {
+		e->issuer = xmalloc(idr.len);
+		memcpy(e->issuer, idr.p, idr.len);
+	}
+	memcpy(e->user, user, sizeof e->user);
 	e->id = id;
 	e->used = ++c->clock;
 	return e->key != NULL ? e : NULL;
@@ -232,7 +333,8 @@ ov_cert_lookup(struct ov_cert_cache *c, const uint8_t *hash,
 			continue;
 		SHA256(der.p, der.len, md);
 		if (memcmp(md, hash, OV_CERT_HASH_LEN) == 0)
-			return ov_cache_add(c, hash, der.p, der.len);
+			return ov_cache_add(c, hash, der.p, der.len, certs,
+			    certs_len);
 	}
 	return NULL;
 }
@@ -260,7 +362,10 @@ ov_cert_verify(const struct ov_sig *sig, const uint8_t *certs,
 		return EBADMSG;
 	memset(signer, 0, sizeof *signer);
 	signer->node = e->id;
+	memcpy(signer->user, e->user, sizeof signer->user);
 	signer->cert = e->der;
 	signer->cert_len = e->der_len;
+	signer->issuer = e->issuer;
+	signer->issuer_len = e->issuer_len;
 	return 0;
 }

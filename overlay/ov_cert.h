@@ -35,6 +35,10 @@ int	ov_cert_key_node_id(EVP_PKEY *, struct ov_id *);
  */
 int	ov_cert_node_id(X509 *, struct ov_id *);
 
+/* The first rfc822Name of the subjectAltName: a user's name.  0 or EBADMSG
+ * (none, or too long for max). */
+int	ov_cert_user(X509 *, char *user, size_t max);
+
 /* "reload://<hex>@<overlay>/" for a certificate's subjectAltName. */
 void	ov_cert_uri(const struct ov_id *, const char *overlay, char *out,
 	    size_t max);
@@ -48,7 +52,9 @@ void	ov_cert_cache_free(struct ov_cert_cache *);
 /*
  * The verify function of struct ov_crypto, with the cache as its arg:
  * finds the signer's certificate in the bucket by its hash, checks the
- * self-signed binding, and the ECDSA signature over data.
+ * self-signed binding (or, for a user's certificate, that the node it
+ * names issued it, that node's certificate being in the bucket too), and
+ * the ECDSA signature over data.
  */
 int	ov_cert_verify(const struct ov_sig *, const uint8_t *certs,
 	    size_t certs_len, const uint8_t *data, size_t len,

@@ -194,6 +194,9 @@ struct ov_signer {
 	const uint8_t	*cert;		/* the certificate (DER), valid until
 					   the next verify call */
 	size_t		 cert_len;
+	const uint8_t	*issuer;	/* a user's: the node's (DER), as
+					   long as cert; NULL: none */
+	size_t		 issuer_len;
 };
 
 /* The injected signer/verifier (the simulator uses a cheap one). */

@@ -102,11 +102,21 @@ ov_certs_add(struct wbuf *w, const uint8_t *entry, size_t len)
 static void
 ov_certs_of(struct wbuf *w, const struct ov_sval *const *src, unsigned n)
 {
+	struct rbuf	r, der;
+	size_t		start;
 	unsigned	i;
 
-	for (i = 0; i < n; i++)
-		if (src[i]->certs_len != 0)
-			ov_certs_add(w, src[i]->certs, src[i]->certs_len);
+	for (i = 0; i < n; i++) {
+		rbuf_init(&r, src[i]->certs, src[i]->certs_len);
+		while (rbuf_left(&r) > 0) {
+			start = r.off;
+			rbuf_u8(&r);
+			rbuf_vec(&r, 2, &der);
+			if (r.err)
+				break;
+			ov_certs_add(w, src[i]->certs + start, r.off - start);
+		}
+	}
 }
 
 /* ---- serving Store (§7.4.1) ---- */
@@ -124,7 +134,7 @@ struct ov_store_ctx {
  * value's certificate is copied out for the store (free them).
  */
 static uint16_t
-ov_stor_check_values(struct ov_node *n, const struct ov_id *res,
+ov_stor_check_values(struct ov_node *n, uint64_t now, const struct ov_id *res,
     const struct ov_kind_data *kd, bool replica, struct ov_store_ctx *c,
     uint8_t **certs, size_t *certs_len)
 {
@@ -153,10 +163,21 @@ ov_stor_check_values(struct ov_node *n, const struct ov_id *res,
 			c->why = "the request's signer did not sign the value";
 			return OV_E_FORBIDDEN;
 		}
-		wbuf_init(&w, 3 + who.cert_len);
+		/* §11.3.1: self-signed names are first come, first served */
+		if (!replica && who.user[0] != '\0' && ov_store_pinned(
+		    &n->store, res, &kd->values[i].sig, ov_wall(n, now))) {
+			c->why = "the user name belongs to another certificate";
+			return OV_E_FORBIDDEN;
+		}
+		wbuf_init(&w, 6 + who.cert_len + who.issuer_len);
 		wbuf_u8(&w, OV_CERT_X509);
 		wbuf_u16(&w, (uint16_t)who.cert_len);
 		wbuf_bytes(&w, who.cert, who.cert_len);
+		if (who.issuer != NULL) {
+			wbuf_u8(&w, OV_CERT_X509);
+			wbuf_u16(&w, (uint16_t)who.issuer_len);
+			wbuf_bytes(&w, who.issuer, who.issuer_len);
+		}
 		certs[i] = wbuf_take(&w, &certs_len[i]);
 	}
 	return 0;
@@ -193,7 +214,8 @@ ov_stor_store(struct ov_node *n, uint64_t now, const struct ov_store_req *req,
 	for (i = 0; i < req->nkinds && err == 0; i++, done++) {
 		certs[i] = xcalloc(req->kinds[i].nvalues + 1, sizeof *certs[i]);
 		clen[i] = xcalloc(req->kinds[i].nvalues + 1, sizeof *clen[i]);
-		err = ov_stor_check_values(n, res, &req->kinds[i], replica, c,
+		err = ov_stor_check_values(n, now, res, &req->kinds[i],
+		    replica, c,
 		    certs[i], clen[i]);
 		if (err == 0 && ov_store_check(&n->store, res, &req->kinds[i],
 		    replica, &err) != 0)

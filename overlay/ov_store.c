@@ -379,6 +379,32 @@ ov_remaining(const struct ov_sval *sv, uint64_t wall_ms)
 	return (uint32_t)((sv->expires_ms - wall_ms + 999) / 1000);
 }
 
+bool
+ov_store_pinned(const struct ov_store *st, const struct ov_id *res,
+    const struct ov_sig *sig, uint64_t wall_ms)
+{
+	const struct ov_sres	*r = ov_store_find(st, res);
+	const struct ov_skind	*sk;
+	const struct ov_sig	*old;
+	unsigned		 i, j;
+
+	for (i = 0; r != NULL && i < r->nkinds; i++) {
+		sk = &r->kinds[i];
+		if (sk->k->policy != OV_POLICY_USER_MATCH &&
+		    sk->k->policy != OV_POLICY_USER_NODE_MATCH)
+			continue;
+		for (j = 0; j < sk->n; j++) {
+			old = &sk->v[j].s.sig;
+			if (sk->v[j].expires_ms > wall_ms &&
+			    (old->id_hash_len != sig->id_hash_len ||
+			    memcmp(old->id_hash, sig->id_hash,
+			    sig->id_hash_len) != 0))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* The live values of sk that spec asks for into out (src parallel). */
 static void
 ov_skind_collect(const struct ov_skind *sk, const struct ov_spec *spec,

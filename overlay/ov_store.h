@@ -104,6 +104,16 @@ void	ov_store_fetch(const struct ov_store *, const struct ov_id *res,
  * remaining lifetimes (§7.4.1.1: adjust lifetime downward).  Like
  * ov_store_fetch for memory.  false if nothing live is held there.
  */
+/*
+ * Trust on first use (self-signed mode): does a live value at res, of a
+ * Kind whose policy names a user, carry a signature by a certificate
+ * other than sig's?  Only one user's values can live at a resource, so
+ * this pins the user name to the certificate first seen until all its
+ * values have expired.
+ */
+bool	ov_store_pinned(const struct ov_store *, const struct ov_id *res,
+	    const struct ov_sig *sig, uint64_t wall_ms);
+
 bool	ov_store_req_for(const struct ov_store *, const struct ov_id *res,
 	    uint64_t wall_ms, struct ov_store_req *out,
 	    const struct ov_sval ***src, unsigned *nsrc);

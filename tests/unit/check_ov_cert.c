@@ -180,6 +180,109 @@ START_TEST(wrong_certificate_refused)
 }
 END_TEST
 
+/* A user's signature with the user's and its node's certificates. */
+static void
+sign_as(const struct identity_user *u, struct signed_data *s)
+{
+	size_t	n;
+
+	memset(s->data, 0x33, sizeof s->data);
+	n = u->crypto.sign(s->data, sizeof s->data, s->value,
+	    sizeof s->value, u->crypto.arg);
+	ck_assert_uint_gt(n, 0);
+	memset(&s->sig, 0, sizeof s->sig);
+	s->sig.hash_alg = OV_HASH_SHA256;
+	s->sig.sig_alg = OV_SIG_ECDSA;
+	s->sig.id_type = OV_SIGNER_CERT_HASH;
+	s->sig.id_hash_alg = OV_HASH_SHA256;
+	s->sig.id_hash = u->hash;
+	s->sig.id_hash_len = OV_CERT_HASH_LEN;
+	s->sig.value = s->value;
+	s->sig.value_len = (uint16_t)n;
+}
+
+static uint8_t *
+bucket2(const struct identity_user *u, const struct identity *node,
+    size_t *len)
+{
+	size_t	 nlen = 0;
+	uint8_t	*nb = node != NULL ? bucket(node, &nlen) : NULL;
+	uint8_t	*b = xmalloc(u->bucket_len + nlen);
+
+	memcpy(b, u->bucket, u->bucket_len);
+	if (nb != NULL)
+		memcpy(b + u->bucket_len, nb, nlen);
+	free(nb);
+	*len = u->bucket_len + nlen;
+	return b;
+}
+
+/*
+ * A user's certificate is issued by its node (rfc822Name + the node's
+ * reload:// URI): a verifier names both the node and the user, but only
+ * with the issuing node's certificate in the bucket.  The user's key and
+ * certificate are kept across restarts.
+ */
+START_TEST(user_certificates)
+{
+	const char		*alice = "alice@overlay.example.org";
+	struct identity		*a = make_identity("a"), *b = make_identity("b");
+	struct identity		*v = make_identity("v"), *w = make_identity("w");
+	struct identity_user	*u, *ub;
+	struct ov_signer	 who;
+	struct signed_data	 s;
+	uint8_t			*certs, hash[OV_CERT_HASH_LEN];
+	size_t			 len;
+	char			*cause = NULL, *sub;
+
+	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
+	ck_assert_int_eq(u->created, 1);
+	memcpy(hash, u->hash, sizeof hash);
+	sign_as(u, &s);
+	/* alone, the user's certificate proves nothing */
+	certs = bucket2(u, NULL, &len);
+	ck_assert_int_eq(v->crypto.verify(&s.sig, certs, len, s.data,
+	    sizeof s.data, &who, v->crypto.arg), EBADMSG);
+	free(certs);
+	/* nor with another node's certificate */
+	certs = bucket2(u, b, &len);
+	ck_assert_int_eq(v->crypto.verify(&s.sig, certs, len, s.data,
+	    sizeof s.data, &who, v->crypto.arg), EBADMSG);
+	free(certs);
+	certs = bucket2(u, a, &len);
+	ck_assert_int_eq(w->crypto.verify(&s.sig, certs, len, s.data,
+	    sizeof s.data, &who, w->crypto.arg), 0);
+	ck_assert(ov_id_eq(&who.node, &a->id));
+	ck_assert_str_eq(who.user, alice);
+	ck_assert(who.issuer != NULL && who.issuer_len == a->der_len);
+	ck_assert_mem_eq(who.issuer, a->der, a->der_len);
+	free(certs);
+	/* another node may name a user alice too: its own key, though */
+	ck_assert_int_eq(identity_user(b, alice, &ub, &cause), 0);
+	ck_assert(memcmp(ub->hash, hash, sizeof hash) != 0);
+	/* names that are not file names */
+	ck_assert(!identity_user_name_ok("../etc"));
+	ck_assert(!identity_user_name_ok(""));
+	ck_assert(!identity_user_name_ok("a,URI:x"));
+	ck_assert_int_eq(identity_user(a, ".hidden", &ub, &cause), EINVAL);
+	free(cause);
+	cause = NULL;
+	/* a restart finds the same key and certificate */
+	identity_free(a);
+	sub = xasprintf("%s/a", dir);
+	ck_assert_int_eq(identity_load(&a, sub, "overlay.example.org",
+	    &cause), 0);
+	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
+	ck_assert_int_eq(u->created, 0);
+	ck_assert_mem_eq(u->hash, hash, sizeof hash);
+	free(sub);
+	identity_free(a);
+	identity_free(b);
+	identity_free(v);
+	identity_free(w);
+}
+END_TEST
+
 static Suite *
 ov_cert_suite(void)
 {
@@ -191,6 +294,7 @@ ov_cert_suite(void)
 	tcase_add_test(tc, sign_and_verify);
 	tcase_add_test(tc, tampering_refused);
 	tcase_add_test(tc, wrong_certificate_refused);
+	tcase_add_test(tc, user_certificates);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -305,6 +305,38 @@ START_TEST(expiry)
 }
 END_TEST
 
+/*
+ * Trust on first use: while a value of a user's Kind lives at the
+ * resource, only the certificate that signed it may write there; Kinds
+ * of nodes do not pin; the pin goes when the values expire.
+ */
+START_TEST(user_name_pinned)
+{
+	static const uint8_t	 first[] = { 0xaa, 0xbb };
+	static const uint8_t	 other[] = { 0xcc, 0xdd };
+	struct ov_stored	 v = val("a", "sip:a@x", NOW, 0);
+	struct ov_stored	 t = val(NULL, "relay", NOW, 0);
+	struct ov_kind_data	 kd = kd_of(OV_KIND_TURN_SERVICE, 0, &t, 1);
+	struct ov_sig		 sig;
+	uint64_t		 gen;
+
+	memset(&sig, 0, sizeof sig);
+	sig.id_type = OV_SIGNER_CERT_HASH;
+	sig.id_hash = other;
+	sig.id_hash_len = sizeof other;
+	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
+	ck_assert(!ov_store_pinned(&st, &res, &sig, NOW));
+	kd = kd_of(OV_KIND_SIP_REGISTRATION, 0, &v, 1);
+	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
+	ck_assert(ov_store_pinned(&st, &res, &sig, NOW));
+	sig.id_hash = first;
+	ck_assert(!ov_store_pinned(&st, &res, &sig, NOW));
+	sig.id_hash = other;
+	ck_assert(ov_store_pinned(&st, &res, &sig, NOW + 599999));
+	ck_assert(!ov_store_pinned(&st, &res, &sig, NOW + 600000));
+}
+END_TEST
+
 START_TEST(rows_round_trip)
 {
 	struct ov_stored	v[2] = { val("a", "sip:a@x", NOW, 0),
@@ -365,6 +397,7 @@ store_suite(void)
 	tcase_add_test(tc, array_append);
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, rows_round_trip);
+	tcase_add_test(tc, user_name_pinned);
 	suite_add_tcase(s, tc);
 	return s;
 }
