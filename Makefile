@@ -54,9 +54,10 @@ OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_storage.c overlay/ov_store.c overlay/ov_topo.c \
 		  overlay/ov_txn.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
-		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_overlay.c \
+		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_loc.c \
+		  daemon/ctl_cmd_overlay.c \
 		  daemon/ctl_print.c daemon/ctl_proto.c daemon/ctl_spec.c \
-		  daemon/d.c daemon/identity.c daemon/log.c \
+		  daemon/d.c daemon/identity.c daemon/loc.c daemon/log.c \
 		  daemon/srv_overlay.c daemon/store.c daemon/trace.c
 UNIT_SRCS	= $(wildcard tests/unit/check_*.c)
 FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)

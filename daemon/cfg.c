@@ -62,6 +62,9 @@ struct cfg_key {
 #define OV(f)	offsetof(struct cfg, overlay.f)
 #define OV_INT(k, d, lo, hi) \
 	{ "overlay", #k, CFG_INT, OV(k), d, 0, lo, hi }
+#define ST_INT(k, d, lo, hi) \
+	{ "storage", #k, CFG_INT, offsetof(struct cfg, storage.k), d, 0, \
+	    lo, hi }
 
 /*
  * Every key, with its default.  conf/p2psipd.conf and p2psipd.conf(5)
@@ -97,6 +100,16 @@ static const struct cfg_key cfg_keys[] = {
 	OV_INT(link_timeout, "30", 2, 3600),
 	OV_INT(max_links, "128", 4, 4096),
 	OV_INT(max_pending, "512", 8, 65536),
+	ST_INT(replicas, "3", 1, 17),
+	ST_INT(max_lifetime, "86400", 60, 31536000),
+	ST_INT(quota, "64", 1, 65536),
+	ST_INT(registration_expires, "3600", 60, 31536000),
+	ST_INT(sip_registration_max_count, "10", 1, 1024),
+	ST_INT(sip_registration_max_size, "1000", 64, 65535),
+	ST_INT(turn_service_max_count, "1", 1, 1024),
+	ST_INT(turn_service_max_size, "100", 16, 65535),
+	ST_INT(certificate_max_count, "4", 1, 1024),
+	ST_INT(certificate_max_size, "2048", 256, 65535),
 };
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
 
@@ -587,6 +600,16 @@ cfg_finish(struct cfg_parse *p)
 	if (c->node.data_dir[0] != '/')
 		cfg_err(&p->errs, UINT_MAX, p->name, "[node] data_dir: cannot "
 		    "make '%s' absolute", c->node.data_dir);
+	/* §10.4: the copies go to successors this node knows */
+	if (c->storage.replicas > c->overlay.successors + 1)
+		cfg_err(&p->errs, UINT_MAX, p->name, "[storage] replicas: %d "
+		    "copies need at least %d successors ([overlay] successors "
+		    "is %d)", c->storage.replicas, c->storage.replicas - 1,
+		    c->overlay.successors);
+	if (c->storage.registration_expires > c->storage.max_lifetime)
+		cfg_err(&p->errs, UINT_MAX, p->name, "[storage] "
+		    "registration_expires: %d is beyond max_lifetime (%d)",
+		    c->storage.registration_expires, c->storage.max_lifetime);
 }
 
 static struct cfg *

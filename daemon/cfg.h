@@ -49,6 +49,19 @@ struct cfg {
 		int		 link_timeout;		/* s */
 		int		 max_links, max_pending;
 	} overlay;
+	struct {
+		int		 replicas;		/* copies in all */
+		int		 max_lifetime;		/* s */
+		int		 quota;			/* MiB held */
+		int		 registration_expires;	/* s */
+		/* Kind limits (values per resource, bytes per value) */
+		int		 sip_registration_max_count;
+		int		 sip_registration_max_size;
+		int		 turn_service_max_count;
+		int		 turn_service_max_size;
+		int		 certificate_max_count;
+		int		 certificate_max_size;
+	} storage;
 };
 
 /*

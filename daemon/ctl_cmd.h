@@ -59,5 +59,6 @@ bool	 ctl_cmd_check_tables(char **cause);
 /* The tables of ctl_cmd_*.c, each ending with a NULL name. */
 extern const struct ctl_exec ctl_cmd_daemon_table[];
 extern const struct ctl_exec ctl_cmd_overlay_table[];
+extern const struct ctl_exec ctl_cmd_loc_table[];
 
 #endif

@@ -14,6 +14,7 @@
 #include "ctl_spec.h"
 #include "d.h"
 #include "identity.h"
+#include "loc.h"
 #include "ov_node.h"
 #include "srv_overlay.h"
 #include "store.h"
@@ -60,6 +61,23 @@ cmd_overlay_json(struct d *d)
 	    "bad_input", (json_int_t)st->bad_input);
 }
 
+/* What this node holds for the overlay, and publishes itself. */
+static json_t *
+cmd_storage_json(struct d *d)
+{
+	struct ov_store_stats	st;
+
+	ov_node_store_stats(srv_overlay_node(d->ov), &st);
+	return json_pack("{s:I, s:I, s:i, s:i, s:i, s:I, s:i}",
+	    "values", (json_int_t)st.values,
+	    "bytes", (json_int_t)st.bytes,
+	    "resources", (int)st.resources,
+	    "responsible", (int)st.responsible,
+	    "replicas", d->cfg->storage.replicas,
+	    "replica_stores_sent", (json_int_t)st.replica_stores_sent,
+	    "registrations", (int)loc_registrations(d->loc));
+}
+
 static void
 cmd_status(struct ctl_call *call)
 {
@@ -89,6 +107,7 @@ cmd_status(struct ctl_call *call)
 	    "control_clients", (int)ctl_nclients(d->ctl),
 	    "store", store,
 	    "ring", cmd_overlay_json(d));
+	json_object_set_new(call->result, "storage", cmd_storage_json(d));
 }
 
 static void

@@ -53,6 +53,49 @@ static const struct ctl_arg trace_args[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct ctl_arg register_args[] = {
+	{ "aor", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
+	    "user@OVERLAY, sip:user@OVERLAY, or just user" },
+	{ "contact", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
+	    "a contact URI; without it, this node takes the calls" },
+	{ "expires", CTL_ARG_INT, 0, 10, 31536000,
+	    "lifetime in seconds, refreshed until unregister "
+	    "(default [storage] registration_expires)" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg aor_args[] = {
+	{ "aor", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
+	    "user@OVERLAY, sip:user@OVERLAY, or just user" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg store_args[] = {
+	{ "kind", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
+	    "sip-registration, turn-service, certificate-by-node, "
+	    "certificate-by-user, or a Kind-ID" },
+	{ "value", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
+	    0, 0, "the value (text, or hex digits with --hex)" },
+	{ "hex", CTL_ARG_BOOL, 0, 0, 0, "VALUE is hex digits" },
+	{ "user", CTL_ARG_STRING, 0, 0, 0,
+	    "write as this user (Kinds of users: at hash(USER))" },
+	{ "index", CTL_ARG_INT, 0, 0, 255,
+	    "array index; turn-service: the i of hash(Node-ID || i)" },
+	{ "lifetime", CTL_ARG_INT, 0, 1, 31536000,
+	    "seconds (default [storage] registration_expires)" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg fetch_args[] = {
+	{ "kind", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
+	    "a Kind name or Kind-ID, as for store" },
+	{ "resource", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
+	    0, 0, "a Resource-ID (32 hex digits) or a name that is hashed" },
+	{ "stat", CTL_ARG_BOOL, 0, 0, 0,
+	    "only the values' metadata (Stat): length, digest, times" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static const struct ctl_spec ctl_specs[] = {
 	{ "status", NULL, "show the node's state, version and uptime",
 	    no_args, CTL_CMD_READONLY },
@@ -70,6 +113,18 @@ static const struct ctl_spec ctl_specs[] = {
 	    no_args, 0 },
 	{ "trace", NULL, "start or stop writing overlay messages to a pcap",
 	    trace_args, 0 },
+	{ "register", NULL, "publish a binding for AOR in the overlay",
+	    register_args, 0 },
+	{ "unregister", NULL, "remove this node's binding for AOR",
+	    aor_args, 0 },
+	{ "lookup", NULL, "every binding of AOR: contact or route, node, "
+	    "expiry", aor_args, CTL_CMD_READONLY },
+	{ "published", NULL, "the registrations this node publishes",
+	    no_args, CTL_CMD_READONLY },
+	{ "store", NULL, "store a raw value of a Kind where its policy puts "
+	    "it", store_args, 0 },
+	{ "fetch", NULL, "fetch (or stat) the values of a Kind at a resource",
+	    fetch_args, CTL_CMD_READONLY },
 	{ "log-level", NULL, "show or set the log level",
 	    log_level_args, 0 },
 	{ "reload", NULL, "re-read the config file (as SIGHUP does)",

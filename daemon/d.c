@@ -21,6 +21,7 @@
 #include "ctl_proto.h"
 #include "d.h"
 #include "identity.h"
+#include "loc.h"
 #include "ov_id.h"
 #include "ov_msg.h"
 #include "ov_node.h"
@@ -249,6 +250,7 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	if ((rc = srv_overlay_new(&d->ov, d, d->base, cfg, d->ident,
 	    cause)) != 0)
 		goto fail;
+	d->loc = loc_new(d);
 	if ((rc = d_signals(d)) != 0) {
 		*cause = xstrdup("cannot catch signals");
 		goto fail;
@@ -288,6 +290,7 @@ d_free(struct d *d)
 		json_decref(op->id);
 		free(op);
 	}
+	loc_free(d->loc);
 	srv_overlay_free(d->ov);
 	identity_free(d->ident);
 	ctl_free(d->ctl);
@@ -611,8 +614,75 @@ d_overlay_event(struct d *d, const struct ov_event *ev)
 		break;
 	case OV_EV_NEIGHBORS:
 		return;		/* frequent; "ring" shows them */
+	case OV_EV_STORED:
+	case OV_EV_FETCHED:
+	case OV_EV_STAT:
+		if (d->loc != NULL)
+			loc_event(d->loc, ev);
+		return;
 	default:
 		return;
 	}
 	json_decref(j);
+}
+
+/* ---- what the node stores, in the store ---- */
+
+static void
+d_load_row(void *arg, const uint8_t *res, size_t res_len, uint32_t kind,
+    uint64_t generation, const uint8_t *data, size_t len)
+{
+	struct ov_node	*ov = arg;
+	struct ov_id	 id;
+	char		 hex[OV_ID_HEXLEN];
+
+	if (res_len != OV_ID_LEN) {
+		log_warnx("store: a row with a %zu-byte resource, skipped",
+		    res_len);
+		return;
+	}
+	memcpy(id.b, res, OV_ID_LEN);
+	if (ov_node_load_row(ov, d_now_ms(), &id, kind, generation, data,
+	    len) != 0)
+		log_warnx("store: resource %s kind %u: unreadable, skipped",
+		    ov_id_hex(&id, hex), kind);
+}
+
+void
+d_overlay_load(struct d *d, struct ov_node *ov)
+{
+	struct ov_store_stats	st;
+
+	if (store_rows_each(d->store, d_load_row, ov) != 0)
+		log_warnx("store: cannot read the overlay data");
+	ov_node_store_stats(ov, &st);
+	if (st.values != 0)
+		log_info("store: %llu values of %u resources kept from the "
+		    "last run", (unsigned long long)st.values, st.resources);
+	/* rows of expired values are rewritten (emptied) below */
+}
+
+void
+d_overlay_persist(struct d *d)
+{
+	struct ov_node	*ov;
+	struct ov_id	 res;
+	uint32_t	 kind;
+	uint64_t	 gen;
+	uint8_t		*blob;
+	size_t		 len;
+	bool		 open = false;
+
+	if (d->ov == NULL)
+		return;
+	ov = srv_overlay_node(d->ov);
+	while (ov_node_take_row(ov, &res, &kind, &gen, &blob, &len)) {
+		if (!open)
+			store_begin(d->store);
+		open = true;
+		store_row_put(d->store, res.b, OV_ID_LEN, kind, gen, blob, len);
+		free(blob);
+	}
+	if (open)
+		store_commit(d->store);
 }

@@ -20,6 +20,7 @@ struct d_op;
 struct event;
 struct event_base;
 struct identity;
+struct loc;
 struct srv_overlay;
 struct store;
 
@@ -38,6 +39,7 @@ struct d {
 	struct ctl		*ctl;
 	struct identity		*ident;
 	struct srv_overlay	*ov;
+	struct loc		*loc;		/* the location service */
 	struct d_op		*ops;		/* answers still owed */
 	uint64_t		 next_cookie;
 	bool			 ov_left;	/* stopping: overlay has left */
@@ -104,6 +106,10 @@ uint64_t d_now_us(void);
 
 /* An event of the overlay core (srv_overlay.c hands them over). */
 void	 d_overlay_event(struct d *, const struct ov_event *);
+/* Load what the store holds into the node before it starts. */
+void	 d_overlay_load(struct d *, struct ov_node *);
+/* Write what the node changed to the store (after each batch). */
+void	 d_overlay_persist(struct d *);
 
 /*
  * Send query q toward target (ov_node_query) and answer control client's

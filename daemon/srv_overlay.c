@@ -515,6 +515,7 @@ so_drain(struct srv_overlay *so)
 
 	while (ov_node_next_action(so->ov, &a))
 		so_act(so, &a);
+	d_overlay_persist(so->d);
 	d = ov_node_deadline(so->ov);
 	if (d == so->timer_at)
 		return;
@@ -614,6 +615,9 @@ static void
 so_node_cfg(const struct cfg *c, struct srv_overlay *so,
     struct ov_node_cfg *nc)
 {
+	struct ov_kind	*kinds;
+	size_t		 i;
+
 	memset(nc, 0, sizeof *nc);
 	nc->overlay = c->overlay.name;
 	nc->self = so->ident->id;
@@ -638,6 +642,36 @@ so_node_cfg(const struct cfg *c, struct srv_overlay *so,
 	nc->max_links = (unsigned)c->overlay.max_links;
 	nc->max_pending = (unsigned)c->overlay.max_pending;
 	nc->wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)d_now_ms();
+	nc->replicas = (unsigned)c->storage.replicas;
+	nc->max_lifetime_s = (uint32_t)c->storage.max_lifetime;
+	nc->store_max_bytes = (uint64_t)c->storage.quota << 20;
+	/* copied by ov_node_new; the caller frees it */
+	kinds = xreallocarray(NULL, ov_nkinds, sizeof *kinds);
+	memcpy(kinds, ov_kinds, ov_nkinds * sizeof *kinds);
+	for (i = 0; i < ov_nkinds; i++) {
+		switch (kinds[i].id) {
+		case OV_KIND_SIP_REGISTRATION:
+			kinds[i].max_count =
+			    (uint32_t)c->storage.sip_registration_max_count;
+			kinds[i].max_size =
+			    (uint32_t)c->storage.sip_registration_max_size;
+			break;
+		case OV_KIND_TURN_SERVICE:
+			kinds[i].max_count =
+			    (uint32_t)c->storage.turn_service_max_count;
+			kinds[i].max_size =
+			    (uint32_t)c->storage.turn_service_max_size;
+			break;
+		default:
+			kinds[i].max_count =
+			    (uint32_t)c->storage.certificate_max_count;
+			kinds[i].max_size =
+			    (uint32_t)c->storage.certificate_max_size;
+			break;
+		}
+	}
+	nc->kinds = kinds;
+	nc->nkinds = ov_nkinds;
 }
 
 int
@@ -660,8 +694,9 @@ srv_overlay_new(struct srv_overlay **out, struct d *d, struct event_base *base,
 	if ((rc = so_tls(so, cause)) != 0 || (rc = so_listen(so, cause)) != 0)
 		goto fail;
 	so_node_cfg(c, so, &nc);
-	if ((rc = ov_node_new(&so->ov, &nc, &ident->crypto, &so->rng,
-	    &so->lc)) != 0) {
+	rc = ov_node_new(&so->ov, &nc, &ident->crypto, &so->rng, &so->lc);
+	free((void *)nc.kinds);
+	if (rc != 0) {
 		*cause = xstrdup("overlay: bad settings");
 		goto fail;
 	}
@@ -669,6 +704,7 @@ srv_overlay_new(struct srv_overlay **out, struct d *d, struct event_base *base,
 	so->reap = event_new(base, -1, 0, so_reap, so);
 	if (so->timer == NULL || so->reap == NULL)
 		fatalx("overlay: cannot make events");
+	d_overlay_load(d, so->ov);
 	ov_node_start(so->ov, d_now_ms());
 	*out = so;
 	so_drain(so);

@@ -27,6 +27,24 @@ static const char *const store_migrations[] = {
 	"  key   TEXT PRIMARY KEY NOT NULL,"
 	"  value TEXT NOT NULL"
 	") WITHOUT ROWID;",
+	/*
+	 * 2: what the node holds for the overlay (one row per resource and
+	 * Kind, as the overlay core writes it), and the registrations it
+	 * publishes and refreshes itself.
+	 */
+	"CREATE TABLE overlay_data ("
+	"  resource   BLOB NOT NULL,"
+	"  kind       INTEGER NOT NULL,"
+	"  generation INTEGER NOT NULL,"
+	"  data       BLOB NOT NULL,"
+	"  PRIMARY KEY (resource, kind)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE registrations ("
+	"  aor     TEXT PRIMARY KEY NOT NULL,"
+	"  contact TEXT,"
+	"  expires INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -35,6 +53,7 @@ struct store {
 	sqlite3		*db;
 	char		*path;
 	int		 version;
+	sqlite3_stmt	*row_put, *row_del, *reg_put, *reg_del;
 };
 
 int
@@ -202,6 +221,10 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	sqlite3_finalize(s->row_put);
+	sqlite3_finalize(s->row_del);
+	sqlite3_finalize(s->reg_put);
+	sqlite3_finalize(s->reg_del);
 	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 	    NULL, NULL) != SQLITE_OK)
 		log_warnx("store: %s: checkpoint failed: %s", s->path,
@@ -263,4 +286,154 @@ store_meta_set(struct store *s, const char *key, const char *value)
 		    sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* ---- batches ---- */
+
+void
+store_begin(struct store *s)
+{
+	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		log_warnx("store: %s: begin: %s", s->path,
+		    sqlite3_errmsg(s->db));
+}
+
+int
+store_commit(struct store *s)
+{
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	log_warnx("store: %s: commit: %s", s->path, sqlite3_errmsg(s->db));
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return EIO;
+}
+
+/* A statement prepared once per store and reset after each use. */
+static sqlite3_stmt *
+store_stmt(struct store *s, sqlite3_stmt **cache, const char *sql)
+{
+	if (*cache == NULL && sqlite3_prepare_v3(s->db, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, cache, NULL) != SQLITE_OK) {
+		log_warnx("store: %s: %s", s->path, sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	return *cache;
+}
+
+static int
+store_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : EIO;
+
+	if (rc != 0)
+		log_warnx("store: %s: cannot %s: %s", s->path, what,
+		    sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* ---- overlay data ---- */
+
+int
+store_row_put(struct store *s, const uint8_t *res, size_t res_len,
+    uint32_t kind, uint64_t generation, const uint8_t *data, size_t len)
+{
+	sqlite3_stmt	*st;
+
+	if (len == 0) {
+		st = store_stmt(s, &s->row_del, "DELETE FROM overlay_data "
+		    "WHERE resource = ? AND kind = ?");
+		if (st == NULL)
+			return EIO;
+		sqlite3_bind_blob(st, 1, res, (int)res_len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, kind);
+		return store_done(s, st, "delete a row");
+	}
+	st = store_stmt(s, &s->row_put, "INSERT INTO overlay_data (resource, "
+	    "kind, generation, data) VALUES (?, ?, ?, ?) ON CONFLICT "
+	    "(resource, kind) DO UPDATE SET generation = excluded.generation, "
+	    "data = excluded.data");
+	if (st == NULL)
+		return EIO;
+	sqlite3_bind_blob(st, 1, res, (int)res_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, kind);
+	/* sqlite integers are signed: the bits are kept */
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)generation);
+	sqlite3_bind_blob(st, 4, data, (int)len, SQLITE_STATIC);
+	return store_done(s, st, "write a row");
+}
+
+int
+store_rows_each(struct store *s, store_row_cb cb, void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT resource, kind, generation, "
+	    "data FROM overlay_data", -1, &st, NULL) != SQLITE_OK)
+		return EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0),
+		    (uint32_t)sqlite3_column_int64(st, 1),
+		    (uint64_t)sqlite3_column_int64(st, 2),
+		    sqlite3_column_blob(st, 3),
+		    (size_t)sqlite3_column_bytes(st, 3));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : EIO;
+}
+
+/* ---- registrations ---- */
+
+int
+store_reg_put(struct store *s, const char *aor, const char *contact,
+    int expires, int64_t created)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(s, &s->reg_put, "INSERT INTO registrations (aor, "
+	    "contact, expires, created) VALUES (?, ?, ?, ?) ON CONFLICT (aor) "
+	    "DO UPDATE SET contact = excluded.contact, expires = "
+	    "excluded.expires");
+	if (st == NULL)
+		return EIO;
+	sqlite3_bind_text(st, 1, aor, -1, SQLITE_STATIC);
+	if (contact != NULL)
+		sqlite3_bind_text(st, 2, contact, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int(st, 3, expires);
+	sqlite3_bind_int64(st, 4, created);
+	return store_done(s, st, "write a registration");
+}
+
+int
+store_reg_del(struct store *s, const char *aor)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(s, &s->reg_del, "DELETE FROM registrations WHERE "
+	    "aor = ?");
+	if (st == NULL)
+		return EIO;
+	sqlite3_bind_text(st, 1, aor, -1, SQLITE_STATIC);
+	return store_done(s, st, "delete a registration");
+}
+
+int
+store_regs_each(struct store *s, store_reg_cb cb, void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT aor, contact, expires, created "
+	    "FROM registrations ORDER BY aor", -1, &st, NULL) != SQLITE_OK)
+		return EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : EIO;
 }

@@ -9,6 +9,9 @@
 #ifndef STORE_H
 #define STORE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct store;
 
 /* The schema version this build writes. */
@@ -36,5 +39,30 @@ const char *store_path(const struct store *);
  */
 int	store_meta_get(struct store *, const char *key, char **value);
 int	store_meta_set(struct store *, const char *key, const char *value);
+
+/* Writes between these are one transaction. */
+void	store_begin(struct store *);
+int	store_commit(struct store *);
+
+/*
+ * Overlay data: one row per resource and Kind, an opaque blob the overlay
+ * core makes and reads back (ov_node_take_row / ov_node_load_row).  An
+ * empty blob deletes the row.
+ */
+typedef void (*store_row_cb)(void *arg, const uint8_t *res, size_t res_len,
+	    uint32_t kind, uint64_t generation, const uint8_t *data,
+	    size_t len);
+int	store_row_put(struct store *, const uint8_t *res, size_t res_len,
+	    uint32_t kind, uint64_t generation, const uint8_t *data,
+	    size_t len);
+int	store_rows_each(struct store *, store_row_cb, void *arg);
+
+/* Registrations this node publishes: AOR, contact (NULL: this node). */
+typedef void (*store_reg_cb)(void *arg, const char *aor,
+	    const char *contact, int expires, int64_t created);
+int	store_reg_put(struct store *, const char *aor, const char *contact,
+	    int expires, int64_t created);
+int	store_reg_del(struct store *, const char *aor);
+int	store_regs_each(struct store *, store_reg_cb, void *arg);
 
 #endif

@@ -822,6 +822,62 @@ ov_stat_ans_free(struct ov_stat_ans *a)
 	}
 }
 
+/* ---- SIP-REGISTRATION values (RFC 7904 §3) ---- */
+
+int
+ov_sipreg_decode(const uint8_t *p, size_t len, struct ov_sipreg *sr)
+{
+	struct rbuf	r, body, u, dl;
+
+	memset(sr, 0, sizeof *sr);
+	rbuf_init(&r, p, len);
+	sr->type = rbuf_u8(&r);
+	rbuf_vec(&r, 2, &body);
+	if (r.err || !rbuf_done(&r))
+		return EBADMSG;
+	rbuf_vec(&body, 2, &u);
+	sr->uri = u.p;
+	sr->uri_len = (uint16_t)u.len;
+	switch (sr->type) {
+	case OV_SIPREG_URI:
+		break;
+	case OV_SIPREG_ROUTE:
+		rbuf_vec(&body, 2, &dl);
+		while (!dl.err && rbuf_left(&dl) > 0) {
+			if (sr->ndest == OV_SIPREG_DEST_MAX)
+				return EBADMSG;
+			if (ov_dest_decode(&dl, &sr->dest[sr->ndest++]) != 0)
+				return EBADMSG;
+		}
+		if (dl.err)
+			return EBADMSG;
+		break;
+	default:
+		return EBADMSG;
+	}
+	return body.err || !rbuf_done(&body) ? EBADMSG : 0;
+}
+
+void
+ov_sipreg_encode(struct wbuf *w, const struct ov_sipreg *sr)
+{
+	size_t		body, v;
+	unsigned	i;
+
+	wbuf_u8(w, sr->type);
+	body = wbuf_vec_begin(w, 2);
+	v = wbuf_vec_begin(w, 2);
+	wbuf_bytes(w, sr->uri, sr->uri_len);
+	wbuf_vec_end(w, v, 2);
+	if (sr->type == OV_SIPREG_ROUTE) {
+		v = wbuf_vec_begin(w, 2);
+		for (i = 0; i < sr->ndest; i++)
+			ov_dest_encode(w, &sr->dest[i]);
+		wbuf_vec_end(w, v, 2);
+	}
+	wbuf_vec_end(w, body, 2);
+}
+
 /* ---- Find ---- */
 
 int

@@ -249,6 +249,28 @@ int	ov_stat_ans_decode(const uint8_t *, size_t, const struct ov_kind *,
 void	ov_stat_ans_encode(struct wbuf *, const struct ov_stat_ans *);
 void	ov_stat_ans_free(struct ov_stat_ans *);
 
+/*
+ * SipRegistration (RFC 7904 §3): the value of a SIP-REGISTRATION
+ * dictionary entry, keyed by the registering node's Node-ID.  Either a
+ * contact URI, or contact preferences (RFC 3840) and a destination list
+ * through the overlay to the node that takes the calls.
+ */
+#define OV_SIPREG_URI		1
+#define OV_SIPREG_ROUTE		2
+#define OV_SIPREG_DEST_MAX	8
+
+struct ov_sipreg {
+	uint8_t		 type;
+	const uint8_t	*uri;		/* URI; ROUTE: contact_prefs */
+	uint16_t	 uri_len;
+	unsigned	 ndest;		/* ROUTE */
+	struct ov_dest	 dest[OV_SIPREG_DEST_MAX];
+};
+
+/* 0, or EBADMSG (an unknown type too: it cannot be used). */
+int	ov_sipreg_decode(const uint8_t *, size_t, struct ov_sipreg *);
+void	ov_sipreg_encode(struct wbuf *, const struct ov_sipreg *);
+
 /* FindReq and FindAns (§7.4.4). */
 struct ov_find_req {
 	struct ov_id	 resource;

@@ -54,6 +54,9 @@ struct ov_node_cfg {
 	unsigned	 replicas;		/* copies in all [3] (§10.4) */
 	uint32_t	 max_lifetime_s;	/* longest accepted [86400] */
 	uint64_t	 store_max_bytes;	/* all values held [64 MiB] */
+	const struct ov_kind *kinds;		/* with their limits; copied
+						   [ov_kinds] */
+	size_t		 nkinds;
 };
 
 enum ov_state {

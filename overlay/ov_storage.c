@@ -40,13 +40,21 @@ ov_stor_init(struct ov_node *n)
 		n->cfg.store_max_bytes = 64 << 20;
 	lim.max_lifetime_s = n->cfg.max_lifetime_s;
 	lim.max_bytes = n->cfg.store_max_bytes;
-	ov_store_init(&n->store, ov_kinds, ov_nkinds, &lim);
+	if (n->cfg.kinds == NULL) {
+		n->cfg.kinds = ov_kinds;
+		n->cfg.nkinds = ov_nkinds;
+	}
+	n->kinds = xreallocarray(NULL, n->cfg.nkinds, sizeof *n->kinds);
+	memcpy(n->kinds, n->cfg.kinds, n->cfg.nkinds * sizeof *n->kinds);
+	n->cfg.kinds = n->kinds;
+	ov_store_init(&n->store, n->kinds, n->cfg.nkinds, &lim);
 }
 
 void
 ov_stor_free(struct ov_node *n)
 {
 	ov_store_clear(&n->store);
+	free(n->kinds);
 	free(n->resends);
 }
 

@@ -1,0 +1,918 @@
+/*
+ * loc.c - the location service: registrations and raw values in the
+ * overlay (RFC 6940 §7, RFC 7904).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "cfg.h"
+#include "ctl.h"
+#include "ctl_proto.h"
+#include "d.h"
+#include "identity.h"
+#include "loc.h"
+#include "log.h"
+#include "ov_data.h"
+#include "ov_node.h"
+#include "srv_overlay.h"
+#include "store.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+#define LOC_TICK_MS	1000	/* due refreshes are looked for this often */
+#define LOC_RETRY_MS	5000	/* a refresh that failed: again after */
+#define LOC_VALUE_MAX	4096	/* a raw value, as given */
+
+/* A registration this node publishes. */
+struct loc_reg {
+	struct loc_reg	*next;
+	char		 aor[OV_USER_MAX];
+	char		*contact;	/* NULL: this node */
+	int		 expires;	/* the value's lifetime, s */
+	int64_t		 created;	/* wall clock, s */
+	uint64_t	 due_ms;	/* next publish (monotonic); 0: now */
+	bool		 busy;		/* a store of it is out */
+	bool		 published;	/* stored at least once this run */
+	uint64_t	 generation;
+	unsigned	 nreplicas;
+};
+
+enum loc_op_kind {
+	LOC_OP_REGISTER,
+	LOC_OP_REFRESH,		/* no client */
+	LOC_OP_UNREGISTER,
+	LOC_OP_LOOKUP,
+	LOC_OP_STORE,
+	LOC_OP_FETCH,
+};
+
+struct loc_op {
+	struct loc_op	*next;
+	enum loc_op_kind kind;
+	uint64_t	 cookie;
+	unsigned	 client;
+	json_t		*id;
+	uint64_t	 start_us;
+	char		 aor[OV_USER_MAX];
+	struct ov_id	 res;
+	uint32_t	 kind_id;
+};
+
+struct loc {
+	struct d	*d;
+	struct loc_reg	*regs;
+	unsigned	 nregs;
+	struct loc_op	*ops;
+	uint64_t	 next_cookie;
+	struct event	*timer;
+};
+
+static void	loc_publish_due(struct loc *);
+
+/* ---- helpers ---- */
+
+static struct ov_node *
+loc_ov(const struct loc *l)
+{
+	return srv_overlay_node(l->d->ov);
+}
+
+static uint64_t
+loc_wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static json_t *
+loc_hex(const uint8_t *p, size_t len)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	char			*s = xmalloc(2 * len + 1);
+	json_t			*j;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		s[2 * i] = digits[p[i] >> 4];
+		s[2 * i + 1] = digits[p[i] & 15];
+	}
+	s[2 * len] = '\0';
+	j = json_string(s);
+	free(s);
+	return j;
+}
+
+static json_t *
+loc_id_json(const struct ov_id *id)
+{
+	return loc_hex(id->b, OV_ID_LEN);
+}
+
+/* Printable ASCII as a string, anything else null (value_hex has it). */
+static json_t *
+loc_text(const uint8_t *p, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return json_null();
+	return json_stringn((const char *)p, len);
+}
+
+static char *
+loc_error(int error)
+{
+	switch (error) {
+	case ETIMEDOUT:
+		return xstrdup("no answer (timed out)");
+	case ENOTCONN:
+		return xstrdup("not in an overlay yet");
+	case EBUSY:
+		return xstrdup("too many requests in flight");
+	case EBADMSG:
+		return xstrdup("the answer was malformed");
+	}
+	if (error > 1000)
+		return xasprintf("refused: %s",
+		    ov_error_name((uint16_t)(error - 1000)));
+	return xasprintf("failed: %s", strerror(error));
+}
+
+static struct loc_op *
+loc_op_new(struct loc *l, enum loc_op_kind kind, unsigned client,
+    const json_t *id)
+{
+	struct loc_op	*op = xcalloc(1, sizeof *op);
+
+	op->kind = kind;
+	op->cookie = ++l->next_cookie;
+	op->client = client;
+	op->id = id != NULL ? json_deep_copy(id) : NULL;
+	op->start_us = d_now_us();
+	op->next = l->ops;
+	l->ops = op;
+	return op;
+}
+
+static struct loc_op *
+loc_op_take(struct loc *l, uint64_t cookie)
+{
+	struct loc_op	**pp, *op;
+
+	for (pp = &l->ops; (op = *pp) != NULL; pp = &op->next) {
+		if (op->cookie == cookie) {
+			*pp = op->next;
+			return op;
+		}
+	}
+	return NULL;
+}
+
+/* Answer op's client (result taken over) and free op. */
+static void
+loc_op_done(struct loc *l, struct loc_op *op, json_t *result, char *err)
+{
+	if (op->id != NULL) {
+		if (result != NULL)
+			json_object_set_new(result, "ms", json_real(
+			    (double)(d_now_us() - op->start_us) / 1000));
+		ctl_answer(l->d->ctl, op->client, op->id, result,
+		    err != NULL ? CTL_E_FAILED : NULL, err);
+	}
+	json_decref(result);
+	json_decref(op->id);
+	free(err);
+	free(op);
+}
+
+/* Forget op without answering: the caller reports the failure. */
+static void
+loc_op_drop(struct loc *l, uint64_t cookie)
+{
+	struct loc_op	*op = loc_op_take(l, cookie);
+
+	if (op != NULL) {
+		json_decref(op->id);
+		free(op);
+	}
+}
+
+static struct loc_reg *
+loc_reg_find(const struct loc *l, const char *aor)
+{
+	struct loc_reg	*r;
+
+	for (r = l->regs; r != NULL; r = r->next)
+		if (strcmp(r->aor, aor) == 0)
+			return r;
+	return NULL;
+}
+
+static void
+loc_reg_remove(struct loc *l, struct loc_reg *r)
+{
+	struct loc_reg	**pp;
+
+	for (pp = &l->regs; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			l->nregs--;
+			free(r->contact);
+			free(r);
+			return;
+		}
+	}
+}
+
+static struct loc_reg *
+loc_reg_add(struct loc *l, const char *aor, const char *contact, int expires,
+    int64_t created)
+{
+	struct loc_reg	*r = xcalloc(1, sizeof *r);
+
+	snprintf(r->aor, sizeof r->aor, "%s", aor);
+	r->contact = contact != NULL ? xstrdup(contact) : NULL;
+	r->expires = expires;
+	r->created = created;
+	r->next = l->regs;
+	l->regs = r;
+	l->nregs++;
+	return r;
+}
+
+bool
+loc_aor(const struct loc *l, const char *in, char *out, size_t max,
+    const char **why)
+{
+	const char	*overlay = l->d->cfg->overlay.name, *at;
+
+	if (strncasecmp(in, "sip:", 4) == 0)
+		in += 4;
+	if ((at = strchr(in, '@')) == NULL) {
+		if ((size_t)snprintf(out, max, "%s@%s", in, overlay) >= max)
+			goto long_;
+	} else {
+		if (strcasecmp(at + 1, overlay) != 0) {
+			*why = "the AOR's domain is not the overlay's name";
+			return false;
+		}
+		if ((size_t)snprintf(out, max, "%.*s@%s", (int)(at - in), in,
+		    overlay) >= max)
+			goto long_;
+	}
+	if (out[0] == '@' || !identity_user_name_ok(out)) {
+		*why = "the user part must be letters, digits or ._~+-";
+		return false;
+	}
+	return true;
+long_:
+	*why = "the AOR is too long";
+	return false;
+}
+
+/* ---- kinds and resources ---- */
+
+static const struct ov_kind *
+loc_kind(const char *name)
+{
+	char		 want[64];
+	const char	*kn;
+	size_t		 i, j;
+	char		*end;
+	long		 n;
+
+	n = strtol(name, &end, 10);
+	if (*name != '\0' && *end == '\0')
+		return n >= 0 && n <= UINT32_MAX ?
+		    ov_kind_find(ov_kinds, ov_nkinds, (uint32_t)n) : NULL;
+	for (i = 0; i < ov_nkinds; i++) {
+		kn = ov_kinds[i].name;
+		for (j = 0; kn[j] != '\0' && j + 1 < sizeof want; j++)
+			want[j] = kn[j] == '_' ? '-' : (char)tolower(
+			    (unsigned char)kn[j]);
+		want[j] = '\0';
+		if (strcasecmp(want, name) == 0)
+			return &ov_kinds[i];
+	}
+	return NULL;
+}
+
+/* 32 hex digits: that Resource-ID; anything else: its hash. */
+static void
+loc_resource(const char *name, struct ov_id *res)
+{
+	if (strlen(name) != 2 * OV_ID_LEN || ov_id_from_hex(name, res) != 0)
+		ov_id_resource(name, strlen(name), res);
+}
+
+/* ---- storing ---- */
+
+/*
+ * Sign s for kind at res (as user u, or as this node with u NULL) and
+ * send it; op's cookie names the answer.  0 or an errno.
+ */
+static int
+loc_send(struct loc *l, struct loc_op *op, const struct ov_kind *k,
+    struct ov_stored *s, const struct identity_user *u)
+{
+	struct ov_sigbuf	 sb;
+	struct ov_kind_data	 kd;
+	int			 rc;
+
+	rc = u != NULL ? ov_stored_sign(s, &sb, &op->res, k->id, k->model,
+	    &u->crypto) : ov_node_sign(loc_ov(l), &op->res, k->id, s, &sb);
+	if (rc != 0)
+		return EIO;
+	memset(&kd, 0, sizeof kd);
+	kd.kind = k->id;
+	kd.k = k;
+	kd.nvalues = 1;
+	kd.values = s;
+	rc = ov_node_store(loc_ov(l), d_now_ms(), &op->res, &kd,
+	    u != NULL ? u->bucket : NULL, u != NULL ? u->bucket_len : 0,
+	    op->cookie);
+	if (rc == 0)
+		srv_overlay_kick(l->d->ov);
+	return rc;
+}
+
+/* Store r's binding (or, with remove, its removal: exists false). */
+static int
+loc_store_reg(struct loc *l, struct loc_op *op, struct loc_reg *r,
+    bool remove, char **err)
+{
+	const struct ov_kind	*k = ov_kind_find(ov_kinds, ov_nkinds,
+				    OV_KIND_SIP_REGISTRATION);
+	struct identity_user	*u;
+	struct ov_sipreg	 sr;
+	struct ov_stored	 s;
+	struct wbuf		 w;
+	char			*cause = NULL;
+	int			 rc;
+
+	if ((rc = identity_user(l->d->ident, r->aor, &u, &cause)) != 0) {
+		*err = cause;
+		return rc;
+	}
+	snprintf(op->aor, sizeof op->aor, "%s", r->aor);
+	op->kind_id = k->id;
+	/* RFC 7904 §3: the Resource Name is the AOR without its scheme */
+	ov_id_resource(r->aor, strlen(r->aor), &op->res);
+	memset(&sr, 0, sizeof sr);
+	if (r->contact != NULL) {
+		sr.type = OV_SIPREG_URI;
+		sr.uri = (const uint8_t *)r->contact;
+		sr.uri_len = (uint16_t)strlen(r->contact);
+	} else {
+		sr.type = OV_SIPREG_ROUTE;
+		sr.ndest = 1;
+		ov_dest_node(&sr.dest[0], ov_node_id(loc_ov(l)));
+	}
+	wbuf_init(&w, 1024);
+	ov_sipreg_encode(&w, &sr);
+	memset(&s, 0, sizeof s);
+	s.storage_time = loc_wall_ms();
+	s.lifetime = (uint32_t)r->expires;
+	s.v.key = ov_node_id(loc_ov(l))->b;
+	s.v.key_len = OV_ID_LEN;
+	s.v.exists = !remove;
+	s.v.data = remove ? NULL : w.p;
+	s.v.len = remove ? 0 : (uint32_t)w.len;
+	rc = loc_send(l, op, k, &s, u);
+	wbuf_clear(&w);
+	if (rc != 0)
+		*err = loc_error(rc);
+	return rc;
+}
+
+int
+loc_register(struct loc *l, unsigned client, const json_t *id,
+    const char *aor_in, const char *contact, int expires, char **err)
+{
+	struct loc_reg	*r;
+	struct loc_op	*op;
+	char		 aor[OV_USER_MAX];
+	const char	*why;
+	int		 rc;
+
+	if (!loc_aor(l, aor_in, aor, sizeof aor, &why)) {
+		*err = xasprintf("%s: %s", aor_in, why);
+		return EINVAL;
+	}
+	if (contact != NULL && (strlen(contact) > 512 ||
+	    strchr(contact, ':') == NULL)) {
+		*err = xasprintf("%s: not a URI", contact);
+		return EINVAL;
+	}
+	if (expires == 0)
+		expires = l->d->cfg->storage.registration_expires;
+	if (expires > l->d->cfg->storage.max_lifetime) {
+		*err = xasprintf("--expires %d is beyond [storage] "
+		    "max_lifetime (%d)", expires,
+		    l->d->cfg->storage.max_lifetime);
+		return EINVAL;
+	}
+	if ((r = loc_reg_find(l, aor)) != NULL && r->busy) {
+		*err = xasprintf("%s: a store of it is under way", aor);
+		return EBUSY;
+	}
+	if (r == NULL)
+		r = loc_reg_add(l, aor, contact, expires, time(NULL));
+	else {
+		free(r->contact);
+		r->contact = contact != NULL ? xstrdup(contact) : NULL;
+		r->expires = expires;
+	}
+	op = loc_op_new(l, LOC_OP_REGISTER, client, id);
+	if ((rc = loc_store_reg(l, op, r, false, err)) != 0) {
+		loc_op_drop(l, op->cookie);
+		if (!r->published)
+			loc_reg_remove(l, r);
+		return rc;
+	}
+	r->busy = true;
+	return 0;
+}
+
+int
+loc_unregister(struct loc *l, unsigned client, const json_t *id,
+    const char *aor_in, char **err)
+{
+	struct loc_reg	*r;
+	struct loc_op	*op;
+	char		 aor[OV_USER_MAX];
+	const char	*why;
+	int		 rc;
+
+	if (!loc_aor(l, aor_in, aor, sizeof aor, &why)) {
+		*err = xasprintf("%s: %s", aor_in, why);
+		return EINVAL;
+	}
+	if ((r = loc_reg_find(l, aor)) == NULL) {
+		*err = xasprintf("%s: not registered through this node", aor);
+		return ENOENT;
+	}
+	op = loc_op_new(l, LOC_OP_UNREGISTER, client, id);
+	if ((rc = loc_store_reg(l, op, r, true, err)) != 0) {
+		loc_op_drop(l, op->cookie);
+		return rc;
+	}
+	/* gone here at once: no refresh brings it back */
+	store_reg_del(l->d->store, r->aor);
+	loc_reg_remove(l, r);
+	return 0;
+}
+
+int
+loc_store(struct loc *l, unsigned client, const json_t *id,
+    const char *kind, const char *value, bool hex, const char *user,
+    int index, int lifetime, char **err)
+{
+	const struct ov_kind	*k = loc_kind(kind);
+	const struct ov_id	*self = ov_node_id(loc_ov(l));
+	struct identity_user	*u = NULL;
+	struct ov_stored	 s;
+	struct loc_op		*op;
+	uint8_t			 buf[LOC_VALUE_MAX], ni[OV_ID_LEN + 1];
+	char			 aor[OV_USER_MAX], *cause = NULL;
+	const char		*why;
+	size_t			 len = strlen(value), i;
+	int			 rc;
+	unsigned		 byte;
+
+	if (k == NULL) {
+		*err = xasprintf("%s: not a Kind this node knows", kind);
+		return EINVAL;
+	}
+	if (hex) {
+		if (len % 2 != 0 || len / 2 > sizeof buf) {
+			*err = xstrdup("--hex: an even number of hex digits, "
+			    "at most 8192");
+			return EINVAL;
+		}
+		for (i = 0; i < len / 2; i++) {
+			if (!isxdigit((unsigned char)value[2 * i]) ||
+			    !isxdigit((unsigned char)value[2 * i + 1]) ||
+			    sscanf(value + 2 * i, "%2x", &byte) != 1) {
+				*err = xstrdup("--hex: not hex digits");
+				return EINVAL;
+			}
+			buf[i] = (uint8_t)byte;
+		}
+		len /= 2;
+	} else {
+		if (len > sizeof buf) {
+			*err = xasprintf("a value of at most %d bytes",
+			    LOC_VALUE_MAX);
+			return EINVAL;
+		}
+		memcpy(buf, value, len);
+	}
+	if ((k->policy == OV_POLICY_USER_MATCH ||
+	    k->policy == OV_POLICY_USER_NODE_MATCH) && user == NULL) {
+		*err = xasprintf("%s is written by a user: give --user AOR",
+		    k->name);
+		return EINVAL;
+	}
+	if (user != NULL) {
+		if (!loc_aor(l, user, aor, sizeof aor, &why)) {
+			*err = xasprintf("%s: %s", user, why);
+			return EINVAL;
+		}
+		if ((rc = identity_user(l->d->ident, aor, &u, &cause)) != 0) {
+			*err = cause;
+			return rc;
+		}
+	}
+	if (lifetime == 0)
+		lifetime = l->d->cfg->storage.registration_expires;
+	op = loc_op_new(l, LOC_OP_STORE, client, id);
+	op->kind_id = k->id;
+	/* §7.3: where the Kind's policy lets this writer store */
+	switch (k->policy) {
+	case OV_POLICY_USER_MATCH:
+	case OV_POLICY_USER_NODE_MATCH:
+		ov_id_resource(aor, strlen(aor), &op->res);
+		break;
+	case OV_POLICY_NODE_MATCH:
+		ov_id_resource(self->b, OV_ID_LEN, &op->res);
+		break;
+	case OV_POLICY_NODE_MULTIPLE:
+		memcpy(ni, self->b, OV_ID_LEN);
+		ni[OV_ID_LEN] = (uint8_t)index;
+		ov_id_resource(ni, sizeof ni, &op->res);
+		break;
+	}
+	memset(&s, 0, sizeof s);
+	s.storage_time = loc_wall_ms();
+	s.lifetime = (uint32_t)lifetime;
+	s.v.index = (uint32_t)index;
+	s.v.key = self->b;
+	s.v.key_len = OV_ID_LEN;
+	s.v.exists = true;
+	s.v.data = buf;
+	s.v.len = (uint32_t)len;
+	if ((rc = loc_send(l, op, k, &s, u)) != 0) {
+		*err = loc_error(rc);
+		loc_op_drop(l, op->cookie);
+	}
+	return rc;
+}
+
+/* ---- fetching ---- */
+
+static int
+loc_ask(struct loc *l, struct loc_op *op, bool stat, char **err)
+{
+	int	rc;
+
+	rc = (stat ? ov_node_stat : ov_node_fetch)(loc_ov(l), d_now_ms(),
+	    &op->res, op->kind_id, op->cookie);
+	if (rc != 0) {
+		*err = loc_error(rc);
+		loc_op_drop(l, op->cookie);
+		return rc;
+	}
+	srv_overlay_kick(l->d->ov);
+	return 0;
+}
+
+int
+loc_lookup(struct loc *l, unsigned client, const json_t *id,
+    const char *aor_in, char **err)
+{
+	struct loc_op	*op;
+	char		 aor[OV_USER_MAX];
+	const char	*why;
+
+	if (!loc_aor(l, aor_in, aor, sizeof aor, &why)) {
+		*err = xasprintf("%s: %s", aor_in, why);
+		return EINVAL;
+	}
+	op = loc_op_new(l, LOC_OP_LOOKUP, client, id);
+	snprintf(op->aor, sizeof op->aor, "%s", aor);
+	op->kind_id = OV_KIND_SIP_REGISTRATION;
+	ov_id_resource(aor, strlen(aor), &op->res);
+	return loc_ask(l, op, false, err);
+}
+
+int
+loc_fetch(struct loc *l, unsigned client, const json_t *id,
+    const char *kind, const char *resource, bool stat, char **err)
+{
+	const struct ov_kind	*k = loc_kind(kind);
+	struct loc_op		*op;
+
+	if (k == NULL) {
+		*err = xasprintf("%s: not a Kind this node knows", kind);
+		return EINVAL;
+	}
+	op = loc_op_new(l, LOC_OP_FETCH, client, id);
+	op->kind_id = k->id;
+	loc_resource(resource, &op->res);
+	return loc_ask(l, op, stat, err);
+}
+
+/* ---- answers ---- */
+
+static json_t *
+loc_binding_json(const struct ov_fetched_value *fv)
+{
+	struct ov_sipreg	 sr;
+	json_t			*b, *dl;
+	struct ov_id		 nid;
+	char			 hex[OV_ID_HEXLEN];
+	unsigned		 i;
+
+	b = json_object();
+	json_object_set_new(b, "node_id", fv->s.v.key_len == OV_ID_LEN ?
+	    loc_hex(fv->s.v.key, OV_ID_LEN) : json_null());
+	if (ov_sipreg_decode(fv->s.v.data, fv->s.v.len, &sr) != 0) {
+		json_object_set_new(b, "error", json_string("not a "
+		    "SipRegistration"));
+	} else if (sr.type == OV_SIPREG_URI) {
+		json_object_set_new(b, "contact", json_stringn(
+		    (const char *)sr.uri, sr.uri_len));
+	} else {
+		dl = json_array();
+		for (i = 0; i < sr.ndest; i++)
+			json_array_append_new(dl, ov_dest_id(&sr.dest[i],
+			    &nid) ? json_string(ov_id_hex(&nid, hex)) :
+			    json_null());
+		json_object_set_new(b, "destination_list", dl);
+	}
+	json_object_set_new(b, "expires", json_integer(fv->s.lifetime));
+	json_object_set_new(b, "user", json_string(fv->signer.user));
+	return b;
+}
+
+static json_t *
+loc_value_json(const struct ov_kind *k, const struct ov_fetched_value *fv)
+{
+	json_t	*v = json_object();
+
+	if (k->model == OV_MODEL_ARRAY)
+		json_object_set_new(v, "index", json_integer(fv->s.v.index));
+	else if (k->model == OV_MODEL_DICT)
+		json_object_set_new(v, "key", loc_hex(fv->s.v.key,
+		    fv->s.v.key_len));
+	json_object_set_new(v, "exists", json_boolean(fv->s.v.exists));
+	json_object_set_new(v, "value", loc_text(fv->s.v.data, fv->s.v.len));
+	json_object_set_new(v, "value_hex", loc_hex(fv->s.v.data,
+	    fv->s.v.len));
+	json_object_set_new(v, "storage_time",
+	    json_integer((json_int_t)fv->s.storage_time));
+	json_object_set_new(v, "expires", json_integer(fv->s.lifetime));
+	json_object_set_new(v, "node_id", loc_id_json(&fv->signer.node));
+	json_object_set_new(v, "user", fv->signer.user[0] != '\0' ?
+	    json_string(fv->signer.user) : json_null());
+	return v;
+}
+
+static json_t *
+loc_meta_json(const struct ov_kind *k, const struct ov_meta *m)
+{
+	json_t	*v = json_object();
+
+	if (k->model == OV_MODEL_ARRAY)
+		json_object_set_new(v, "index", json_integer(m->index));
+	else if (k->model == OV_MODEL_DICT)
+		json_object_set_new(v, "key", loc_hex(m->key, m->key_len));
+	json_object_set_new(v, "exists", json_boolean(m->exists));
+	json_object_set_new(v, "length", json_integer(m->value_length));
+	json_object_set_new(v, "sha256", loc_hex(m->hash, m->hash_len));
+	json_object_set_new(v, "storage_time",
+	    json_integer((json_int_t)m->storage_time));
+	json_object_set_new(v, "expires", json_integer(m->lifetime));
+	return v;
+}
+
+static void
+loc_fetched(struct loc *l, struct loc_op *op, const struct ov_event *ev)
+{
+	const struct ov_kind	*k = ov_kind_find(ov_kinds, ov_nkinds,
+				    op->kind_id);
+	const struct ov_fetched	*f = ev->fetched;
+	const struct ov_statted	*st = ev->statted;
+	json_t			*r, *vals = json_array();
+	char			 hex[OV_ID_HEXLEN];
+	uint32_t		 i;
+
+	r = json_object();
+	if (op->kind == LOC_OP_LOOKUP)
+		json_object_set_new(r, "aor", json_string(op->aor));
+	else
+		json_object_set_new(r, "kind", json_string(k->name));
+	json_object_set_new(r, "resource_id",
+	    json_string(ov_id_hex(&op->res, hex)));
+	json_object_set_new(r, "generation",
+	    json_integer((json_int_t)ev->generation));
+	for (i = 0; f != NULL && i < f->n; i++) {
+		if (op->kind != LOC_OP_LOOKUP)
+			json_array_append_new(vals, loc_value_json(k,
+			    &f->v[i]));
+		else if (f->v[i].s.v.exists)
+			json_array_append_new(vals, loc_binding_json(&f->v[i]));
+	}
+	for (i = 0; st != NULL && i < st->ans.kinds[0].nvalues; i++)
+		json_array_append_new(vals, loc_meta_json(k,
+		    &st->ans.kinds[0].values[i]));
+	if (f != NULL && f->refused != 0)
+		json_object_set_new(r, "refused", json_integer(f->refused));
+	if (op->kind == LOC_OP_LOOKUP && json_array_size(vals) == 0) {
+		json_decref(vals);
+		json_decref(r);
+		loc_op_done(l, op, NULL, xasprintf("%s: no registration",
+		    op->aor));
+		return;
+	}
+	json_object_set_new(r, op->kind == LOC_OP_LOOKUP ? "bindings" :
+	    "values", vals);
+	loc_op_done(l, op, r, NULL);
+}
+
+static void
+loc_stored(struct loc *l, struct loc_op *op, const struct ov_event *ev)
+{
+	struct loc_reg	*r = op->kind == LOC_OP_REGISTER ||
+			    op->kind == LOC_OP_REFRESH ?
+			    loc_reg_find(l, op->aor) : NULL;
+	char		 hex[OV_ID_HEXLEN];
+	json_t		*res;
+
+	if (r != NULL) {
+		r->busy = false;
+		if (ev->error == 0) {
+			r->published = true;
+			r->generation = ev->generation;
+			r->nreplicas = ev->nreplicas;
+			/* refresh halfway through the lifetime */
+			r->due_ms = d_now_ms() + (uint64_t)r->expires * 500;
+			if (op->kind == LOC_OP_REGISTER)
+				store_reg_put(l->d->store, r->aor, r->contact,
+				    r->expires, r->created);
+		} else if (op->kind == LOC_OP_REGISTER && !r->published) {
+			loc_reg_remove(l, r);
+			r = NULL;
+		} else {
+			log_warnx("location: cannot refresh %s: %s", r->aor,
+			    ov_error_name((uint16_t)(ev->error > 1000 ?
+			    ev->error - 1000 : 0)));
+			r->due_ms = d_now_ms() + LOC_RETRY_MS;
+		}
+	}
+	if (ev->error != 0) {
+		loc_op_done(l, op, NULL, loc_error(ev->error));
+		return;
+	}
+	res = json_object();
+	if (op->aor[0] != '\0')
+		json_object_set_new(res, "aor", json_string(op->aor));
+	else
+		json_object_set_new(res, "kind", json_string(ov_kind_find(
+		    ov_kinds, ov_nkinds, op->kind_id)->name));
+	json_object_set_new(res, "resource_id",
+	    json_string(ov_id_hex(&op->res, hex)));
+	if (r != NULL) {
+		json_object_set_new(res, "contact", r->contact != NULL ?
+		    json_string(r->contact) : json_null());
+		json_object_set_new(res, "expires", json_integer(r->expires));
+	}
+	json_object_set_new(res, "generation",
+	    json_integer((json_int_t)ev->generation));
+	json_object_set_new(res, "replicas", json_integer(ev->nreplicas));
+	loc_op_done(l, op, res, NULL);
+}
+
+void
+loc_event(struct loc *l, const struct ov_event *ev)
+{
+	struct loc_op	*op = loc_op_take(l, ev->cookie);
+
+	if (op == NULL)
+		return;
+	if (ev->type == OV_EV_STORED)
+		loc_stored(l, op, ev);
+	else if (ev->error != 0)
+		loc_op_done(l, op, NULL, loc_error(ev->error));
+	else
+		loc_fetched(l, op, ev);
+}
+
+/* ---- refresh ---- */
+
+static void
+loc_publish_due(struct loc *l)
+{
+	struct loc_reg	*r;
+	struct loc_op	*op;
+	uint64_t	 now = d_now_ms();
+	char		*err = NULL;
+	enum ov_state	 st = ov_node_state(loc_ov(l));
+
+	if (st != OV_ST_JOINED && st != OV_ST_ALONE)
+		return;
+	for (r = l->regs; r != NULL; r = r->next) {
+		if (r->busy || r->due_ms > now)
+			continue;
+		op = loc_op_new(l, LOC_OP_REFRESH, 0, NULL);
+		if (loc_store_reg(l, op, r, false, &err) != 0) {
+			log_warnx("location: cannot refresh %s: %s", r->aor,
+			    err);
+			loc_op_drop(l, op->cookie);
+			free(err);
+			err = NULL;
+			r->due_ms = now + LOC_RETRY_MS;
+			continue;
+		}
+		r->busy = true;
+	}
+}
+
+static void
+loc_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct loc	*l = arg;
+	struct timeval	 tv = { LOC_TICK_MS / 1000, 0 };
+
+	(void)fd;
+	(void)what;
+	loc_publish_due(l);
+	evtimer_add(l->timer, &tv);
+}
+
+static void
+loc_load_reg(void *arg, const char *aor, const char *contact, int expires,
+    int64_t created)
+{
+	struct loc	*l = arg;
+
+	/* published again as soon as the node is in the overlay */
+	loc_reg_add(l, aor, contact, expires, created);
+}
+
+struct loc *
+loc_new(struct d *d)
+{
+	struct loc	*l = xcalloc(1, sizeof *l);
+	struct timeval	 tv = { 0, 100000 };
+
+	l->d = d;
+	if (store_regs_each(d->store, loc_load_reg, l) != 0)
+		log_warnx("location: cannot read the registrations");
+	if (l->nregs != 0)
+		log_info("location: %u registrations to publish again",
+		    l->nregs);
+	if ((l->timer = evtimer_new(d->base, loc_timer, l)) == NULL)
+		fatalx("location: cannot make a timer");
+	evtimer_add(l->timer, &tv);
+	return l;
+}
+
+void
+loc_free(struct loc *l)
+{
+	struct loc_op	*op;
+
+	if (l == NULL)
+		return;
+	while (l->regs != NULL)
+		loc_reg_remove(l, l->regs);
+	while ((op = l->ops) != NULL) {
+		l->ops = op->next;
+		json_decref(op->id);
+		free(op);
+	}
+	if (l->timer != NULL)
+		event_free(l->timer);
+	free(l);
+}
+
+unsigned
+loc_registrations(const struct loc *l)
+{
+	return l->nregs;
+}
+
+json_t *
+loc_registrations_json(const struct loc *l)
+{
+	const struct loc_reg	*r;
+	json_t			*a = json_array();
+
+	for (r = l->regs; r != NULL; r = r->next)
+		json_array_append_new(a, json_pack("{s:s, s:s?, s:i, s:b}",
+		    "aor", r->aor, "contact", r->contact, "expires",
+		    r->expires, "published", r->published));
+	return a;
+}
