@@ -75,7 +75,8 @@ FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 .PHONY: all deps run test test-run check unit fuzz fuzz-smoke systest \
 	asan asan-run lint check-deps install uninstall clean
 
-all: $(BUILD)/p2psipd $(BUILD)/p2psipctl $(BUILD)/ovsim $(BUILD)/ovpoke
+all: $(BUILD)/p2psipd $(BUILD)/p2psipctl $(BUILD)/ovsim $(BUILD)/ovpoke \
+    $(BUILD)/ctlbatch
 
 deps:
 	@sh scripts/install-deps.sh
@@ -150,6 +151,12 @@ $(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) $(SIM_OBJS) $(LIBOV) \
 
 # A scripted RELOAD peer for the system tests (tests/tools).
 $(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBOV) $(LIBCOMMON)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Pipelined control requests to many daemons (tests/tools).
+$(BUILD)/ctlbatch: $(call obj,tests/tools/ctlbatch.c) $(LIBD) $(LIBOV) \
+    $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -434,13 +434,15 @@ loc_register(struct loc *l, unsigned client, const json_t *id,
 		r->expires = expires;
 	}
 	op = loc_op_new(l, LOC_OP_REGISTER, client, id);
+	/* busy first: the answer may come before loc_store_reg returns */
+	r->busy = true;
 	if ((rc = loc_store_reg(l, op, r, false, err)) != 0) {
 		loc_op_drop(l, op->cookie);
+		r->busy = false;
 		if (!r->published)
 			loc_reg_remove(l, r);
 		return rc;
 	}
-	r->busy = true;
 	return 0;
 }
 
@@ -826,7 +828,9 @@ loc_publish_due(struct loc *l)
 		if (r->busy || r->due_ms > now)
 			continue;
 		op = loc_op_new(l, LOC_OP_REFRESH, 0, NULL);
+		r->busy = true;
 		if (loc_store_reg(l, op, r, false, &err) != 0) {
+			r->busy = false;
 			log_warnx("location: cannot refresh %s: %s", r->aor,
 			    err);
 			loc_op_drop(l, op->cookie);
@@ -835,7 +839,6 @@ loc_publish_due(struct loc *l)
 			r->due_ms = now + LOC_RETRY_MS;
 			continue;
 		}
-		r->busy = true;
 	}
 }
 
