@@ -2,11 +2,12 @@
  * ctlbatch - many control requests to many daemons, pipelined, for the
  * system tests and benchmarks.
  *
- *   ctlbatch [-w WINDOW] [-t SECONDS] SOCKET...
+ *   ctlbatch [-w WINDOW] [-g TOTAL] [-t SECONDS] SOCKET...
  *
  * Each line of standard input is "N COMMAND [JSON-ARGS]": a request for
  * the daemon at the N-th SOCKET (from 0).  Up to WINDOW requests (default
- * 32) are in flight on each connection.  Each answer prints one line, in
+ * 32) are in flight on each connection, and TOTAL (default: no limit) in
+ * all; -g 1 sends one request at a time, in input order.  Each answer prints one line, in
  * the order they come:
  *
  *   LINE ok RESULT-JSON
@@ -23,6 +24,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,8 @@ static struct req	*reqs;
 static size_t		 nreqs;
 static struct conn	 conns[CONN_MAX];
 static unsigned		 nconns;
+static size_t		 inflight, total = SIZE_MAX;
+static size_t		 serial_next;	/* -g 1: the next to send */
 
 static int
 conn_open(const char *path)
@@ -127,15 +131,20 @@ fill(unsigned ci, size_t *next, unsigned window)
 	struct conn	*c = &conns[ci];
 	size_t		 i, len;
 
-	for (i = next[ci]; i < nreqs && c->inflight < window; i++) {
+	for (i = next[ci]; i < nreqs && c->inflight < window &&
+	    inflight < total; i++) {
 		if (reqs[i].conn != ci || reqs[i].sent)
 			continue;
+		if (total == 1 && i != serial_next)
+			break;
+		serial_next = i + 1;
 		len = strlen(reqs[i].line);
 		c->out = xrealloc(c->out, c->outlen + len);
 		memcpy(c->out + c->outlen, reqs[i].line, len);
 		c->outlen += len;
 		reqs[i].sent = true;
 		c->inflight++;
+		inflight++;
 	}
 	while (next[ci] < nreqs && (reqs[next[ci]].conn != ci ||
 	    reqs[next[ci]].sent))
@@ -162,6 +171,7 @@ answer(struct conn *c, const char *line, size_t len, size_t *ndone)
 		reqs[id - 1].done = true;
 		(*ndone)++;
 		c->inflight--;
+		inflight--;
 		if (m.type == CTL_MSG_RESULT) {
 			s = json_dumps(m.result, JSON_COMPACT);
 			printf("%lld ok %s\n", (long long)id, s);
@@ -184,17 +194,20 @@ main(int argc, char **argv)
 	ssize_t		 n;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "w:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "g:w:t:")) != -1) {
 		if (ch == 'w')
 			window = (unsigned)atoi(optarg);
+		else if (ch == 'g')
+			total = (size_t)atol(optarg);
 		else if (ch == 't')
 			timeout = atol(optarg);
 		else
 			return 1;
 	}
-	if (optind == argc || argc - optind > CONN_MAX || window == 0) {
-		fprintf(stderr, "usage: ctlbatch [-w WINDOW] [-t SECONDS] "
-		    "SOCKET...\n");
+	if (optind == argc || argc - optind > CONN_MAX || window == 0 ||
+	    total == 0) {
+		fprintf(stderr, "usage: ctlbatch [-w WINDOW] [-g TOTAL] "
+		    "[-t SECONDS] SOCKET...\n");
 		return 1;
 	}
 	for (; optind < argc; optind++) {
