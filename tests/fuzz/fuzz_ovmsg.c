@@ -129,6 +129,7 @@ fuzz_storage(const uint8_t *p, size_t n)
 	struct ov_fetch_req	*fq = malloc(sizeof *fq);
 	struct ov_fetch_ans	*fa = malloc(sizeof *fa);
 	struct ov_stat_ans	*ta = malloc(sizeof *ta);
+	struct ov_sipreg	 sr;
 	struct ov_find_req	 dq;
 	struct ov_find_ans	 da;
 	uint32_t		 kinds[OV_DATA_KINDS_MAX];
@@ -153,6 +154,8 @@ fuzz_storage(const uint8_t *p, size_t n)
 	if (ov_stat_ans_decode(p, n, ov_kinds, ov_nkinds, ta) == 0)
 		SAME_BYTES(ov_stat_ans_encode, ta);
 	ov_stat_ans_free(ta);
+	if (ov_sipreg_decode(p, n, &sr) == 0)
+		SAME_BYTES(ov_sipreg_encode, &sr);
 	if (ov_find_req_decode(p, n, &dq, &err) == 0)
 		SAME_BYTES(ov_find_req_encode, &dq);
 	if (ov_find_ans_decode(p, n, &da) == 0)

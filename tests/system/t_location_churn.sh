@@ -78,8 +78,11 @@ want=$(( ${#LIVE[@]} * K ))
 while :; do
 	got=$(found "${LIVE[@]}")
 	[ "$got" = "$want" ] && break
-	[ $(( $(now_ms) - t0 )) -lt 60000 ] ||
-	    fail "60 s after 9 SIGKILLs: $got of $want lookups found"
+	if [ $(( $(now_ms) - t0 )) -ge 60000 ]; then
+		# which daemon (line / K) asked for what, and the answer
+		grep -v '"contact":"sip:u' "$T/found" | head -n 20 >&2
+		fail "60 s after 9 SIGKILLs: $got of $want lookups found"
+	fi
 	sleep 1
 done
 ok "every AOR found from all ${#LIVE[@]} remaining daemons $(( $(now_ms) - t0 )) ms after 9 SIGKILLs"
