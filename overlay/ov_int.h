@@ -175,6 +175,7 @@ struct ov_node {
 	struct ov_store		 store;
 	struct ov_kind		*kinds;		/* the store's table */
 	uint64_t		 sync_ms;	/* replica sync due, or 0 */
+	unsigned		 sync_next;	/* resource a busy sync stopped at */
 	unsigned		 sync_npred, sync_nsucc;	/* as last synced */
 	struct ov_id		 sync_pred[OV_NEIGH_MAX];
 	struct ov_id		 sync_succ[OV_NEIGH_MAX];

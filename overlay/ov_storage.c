@@ -846,6 +846,7 @@ ov_stor_neighbors(struct ov_node *n, uint64_t now)
 {
 	if (n->sync_ms == 0)
 		n->sync_ms = now + OV_SYNC_DELAY_MS;
+	n->sync_next = 0;	/* the table changed: every resource again */
 }
 
 /* Is x among the first k entries of list? */
@@ -880,7 +881,7 @@ ov_stor_sync_one(struct ov_node *n, uint64_t now, const struct ov_id *res)
 		if (was && ov_in_first(n->sync_succ, n->sync_nsucc, r,
 		    &c->succ[i]))
 			continue;
-		if (n->ntxns + 1 >= n->cfg.max_pending)
+		if (n->ntxns + 1 >= n->cfg.max_pending / 2)
 			return false;
 		ov_stor_replicate(n, now, res, &c->succ[i], (uint8_t)(i + 1),
 		    0);
@@ -888,7 +889,7 @@ ov_stor_sync_one(struct ov_node *n, uint64_t now, const struct ov_id *res)
 	for (i = 0; was && !is && i < c->npred; i++) {
 		if (!ov_within(n, c->pred, c->npred, i + 1, res))
 			continue;
-		if (n->ntxns + 1 >= n->cfg.max_pending)
+		if (n->ntxns + 1 >= n->cfg.max_pending / 2)
 			return false;
 		ov_stor_replicate(n, now, res, &c->pred[i], 1, 0);
 		break;
@@ -904,13 +905,21 @@ ov_stor_sync(struct ov_node *n, uint64_t now)
 	unsigned		 i;
 
 	n->sync_ms = 0;
-	for (i = 0; i < n->store.nres; i++) {
+	/*
+	 * Background copies take half of our transactions at most, so that
+	 * the application's requests still go out; a busy sync goes on
+	 * later from where it stopped, not from the start (which would send
+	 * the first resources again and again while their copies are still
+	 * on their way).  A resource sent partly is sent whole again.
+	 */
+	for (i = n->sync_next; i < n->store.nres; i++) {
 		if (!ov_stor_sync_one(n, now, &n->store.res[i]->id)) {
-			/* too busy: the whole sync again, a bit later */
+			n->sync_next = i;
 			n->sync_ms = now + OV_SYNC_RETRY_MS;
 			return;
 		}
 	}
+	n->sync_next = 0;
 	/* §10.7.3: forget what we are no longer a copy of */
 	for (i = n->store.nres; i-- > 0; ) {
 		id = n->store.res[i]->id;
