@@ -45,8 +45,8 @@ LDLIBS		= $(shell pkg-config --libs $(PKGS))
 ALL_LDFLAGS	= $(OPT) -Wl,--as-needed $(LDFLAGS)
 CHECK_LIBS	= $(shell pkg-config --libs check)
 
-COMMON_SRCS	= common/addr.c common/log_ctx.c common/rng.c common/wire.c \
-		  common/xmalloc.c
+COMMON_SRCS	= common/addr.c common/hex.c common/log_ctx.c common/rng.c \
+		  common/wire.c common/xmalloc.c
 OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_data.c overlay/ov_fh.c \
 		  overlay/ov_id.c overlay/ov_link.c overlay/ov_msg.c \
@@ -195,8 +195,8 @@ $(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/ctl_proto.c \
 
 OV_FUZZ_SRCS	= overlay/ov_body.c overlay/ov_data.c overlay/ov_fh.c \
 		  overlay/ov_store.c \
-		  overlay/ov_id.c overlay/ov_msg.c common/addr.c common/wire.c \
-		  common/xmalloc.c
+		  overlay/ov_id.c overlay/ov_msg.c common/addr.c common/hex.c \
+		  common/wire.c common/xmalloc.c
 
 $(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
 	@mkdir -p $(@D)

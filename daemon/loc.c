@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "ctl_proto.h"
 #include "d.h"
+#include "hex.h"
 #include "identity.h"
 #include "loc.h"
 #include "log.h"
@@ -96,17 +97,9 @@ loc_wall_ms(void)
 static json_t *
 loc_hex(const uint8_t *p, size_t len)
 {
-	static const char	 digits[] = "0123456789abcdef";
-	char			*s = xmalloc(2 * len + 1);
-	json_t			*j;
-	size_t			 i;
+	char	*s = xmalloc(2 * len + 1);
+	json_t	*j = json_string(hex_encode(p, len, s));
 
-	for (i = 0; i < len; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 15];
-	}
-	s[2 * len] = '\0';
-	j = json_string(s);
 	free(s);
 	return j;
 }
@@ -488,9 +481,8 @@ loc_store(struct loc *l, unsigned client, const json_t *id,
 	uint8_t			 buf[LOC_VALUE_MAX], ni[OV_ID_LEN + 1];
 	char			 aor[OV_USER_MAX], *cause = NULL;
 	const char		*why;
-	size_t			 len = strlen(value), i;
+	size_t			 len = strlen(value);
 	int			 rc;
-	unsigned		 byte;
 
 	if (k == NULL) {
 		*err = xasprintf("%s: not a Kind this node knows", kind);
@@ -502,16 +494,11 @@ loc_store(struct loc *l, unsigned client, const json_t *id,
 			    "at most 8192");
 			return EINVAL;
 		}
-		for (i = 0; i < len / 2; i++) {
-			if (!isxdigit((unsigned char)value[2 * i]) ||
-			    !isxdigit((unsigned char)value[2 * i + 1]) ||
-			    sscanf(value + 2 * i, "%2x", &byte) != 1) {
-				*err = xstrdup("--hex: not hex digits");
-				return EINVAL;
-			}
-			buf[i] = (uint8_t)byte;
-		}
 		len /= 2;
+		if (hex_decode(value, len, buf) != 0) {
+			*err = xstrdup("--hex: not hex digits");
+			return EINVAL;
+		}
 	} else {
 		if (len > sizeof buf) {
 			*err = xasprintf("a value of at most %d bytes",

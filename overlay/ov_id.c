@@ -6,6 +6,7 @@
 
 #include <openssl/sha.h>
 
+#include "hex.h"
 #include "ov_id.h"
 
 /* As two 64-bit halves, most significant first. */
@@ -195,42 +196,14 @@ ov_id_closer_pred(const struct ov_id *self, const struct ov_id *x,
 char *
 ov_id_hex(const struct ov_id *id, char *out)
 {
-	static const char	hex[] = "0123456789abcdef";
-	int			i;
-
-	for (i = 0; i < OV_ID_LEN; i++) {
-		out[2 * i] = hex[id->b[i] >> 4];
-		out[2 * i + 1] = hex[id->b[i] & 0xf];
-	}
-	out[2 * OV_ID_LEN] = '\0';
-	return out;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return hex_encode(id->b, OV_ID_LEN, out);
 }
 
 int
 ov_id_from_hex(const char *s, struct ov_id *id)
 {
-	int	i, h, l;
-
-	if (strlen(s) != 2 * OV_ID_LEN)
+	if (strlen(s) != 2 * OV_ID_LEN || hex_decode(s, OV_ID_LEN, id->b) != 0)
 		return EINVAL;
-	for (i = 0; i < OV_ID_LEN; i++) {
-		if ((h = hexval(s[2 * i])) < 0 ||
-		    (l = hexval(s[2 * i + 1])) < 0)
-			return EINVAL;
-		id->b[i] = (uint8_t)(h << 4 | l);
-	}
 	return 0;
 }
 
