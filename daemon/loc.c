@@ -273,6 +273,19 @@ long_:
 	return false;
 }
 
+/* loc_aor for a command's argument: 0, or EINVAL with *err naming it. */
+static int
+loc_aor_arg(const struct loc *l, const char *in, char *out, size_t max,
+    char **err)
+{
+	const char	*why;
+
+	if (loc_aor(l, in, out, max, &why))
+		return 0;
+	*err = xasprintf("%s: %s", in, why);
+	return EINVAL;
+}
+
 /* ---- kinds and resources ---- */
 
 static const struct ov_kind *
@@ -395,13 +408,10 @@ loc_register(struct loc *l, unsigned client, const json_t *id,
 	struct loc_reg	*r;
 	struct loc_op	*op;
 	char		 aor[OV_USER_MAX];
-	const char	*why;
 	int		 rc;
 
-	if (!loc_aor(l, aor_in, aor, sizeof aor, &why)) {
-		*err = xasprintf("%s: %s", aor_in, why);
+	if (loc_aor_arg(l, aor_in, aor, sizeof aor, err) != 0)
 		return EINVAL;
-	}
 	if (contact != NULL && (strlen(contact) > 512 ||
 	    strchr(contact, ':') == NULL)) {
 		*err = xasprintf("%s: not a URI", contact);
@@ -446,13 +456,10 @@ loc_unregister(struct loc *l, unsigned client, const json_t *id,
 	struct loc_reg	*r;
 	struct loc_op	*op;
 	char		 aor[OV_USER_MAX];
-	const char	*why;
 	int		 rc;
 
-	if (!loc_aor(l, aor_in, aor, sizeof aor, &why)) {
-		*err = xasprintf("%s: %s", aor_in, why);
+	if (loc_aor_arg(l, aor_in, aor, sizeof aor, err) != 0)
 		return EINVAL;
-	}
 	if ((r = loc_reg_find(l, aor)) == NULL) {
 		*err = xasprintf("%s: not registered through this node", aor);
 		return ENOENT;
@@ -480,7 +487,6 @@ loc_store(struct loc *l, unsigned client, const json_t *id,
 	struct loc_op		*op;
 	uint8_t			 buf[LOC_VALUE_MAX], ni[OV_ID_LEN + 1];
 	char			 aor[OV_USER_MAX], *cause = NULL;
-	const char		*why;
 	size_t			 len = strlen(value);
 	int			 rc;
 
@@ -514,10 +520,8 @@ loc_store(struct loc *l, unsigned client, const json_t *id,
 		return EINVAL;
 	}
 	if (user != NULL) {
-		if (!loc_aor(l, user, aor, sizeof aor, &why)) {
-			*err = xasprintf("%s: %s", user, why);
+		if (loc_aor_arg(l, user, aor, sizeof aor, err) != 0)
 			return EINVAL;
-		}
 		if ((rc = identity_user(l->d->ident, aor, &u, &cause)) != 0) {
 			*err = cause;
 			return rc;
@@ -582,12 +586,9 @@ loc_lookup(struct loc *l, unsigned client, const json_t *id,
 {
 	struct loc_op	*op;
 	char		 aor[OV_USER_MAX];
-	const char	*why;
 
-	if (!loc_aor(l, aor_in, aor, sizeof aor, &why)) {
-		*err = xasprintf("%s: %s", aor_in, why);
+	if (loc_aor_arg(l, aor_in, aor, sizeof aor, err) != 0)
 		return EINVAL;
-	}
 	op = loc_op_new(l, LOC_OP_LOOKUP, client, id);
 	snprintf(op->aor, sizeof op->aor, "%s", aor);
 	op->kind_id = OV_KIND_SIP_REGISTRATION;
