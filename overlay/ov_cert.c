@@ -213,26 +213,21 @@ static X509 *
 ov_cert_issuer(const struct ov_id *id, const uint8_t *certs,
     size_t certs_len, struct rbuf *der_out)
 {
-	struct rbuf		 r, der;
+	struct ov_cert_item	 it;
+	struct rbuf		 r;
 	struct ov_id		 got;
 	const unsigned char	*p;
 	X509			*x;
 
 	rbuf_init(&r, certs, certs_len);
-	while (rbuf_left(&r) > 0) {
-		if (rbuf_u8(&r) != OV_CERT_X509) {
-			rbuf_vec(&r, 2, &der);
+	while (ov_certs_next(&r, &it)) {
+		p = it.der;
+		if (it.type != OV_CERT_X509 ||
+		    (x = d2i_X509(NULL, &p, (long)it.der_len)) == NULL)
 			continue;
-		}
-		rbuf_vec(&r, 2, &der);
-		if (r.err)
-			return NULL;
-		p = der.p;
-		if ((x = d2i_X509(NULL, &p, (long)der.len)) == NULL)
-			continue;
-		if (p == der.p + der.len && ov_cert_node_id(x, &got) == 0 &&
-		    ov_id_eq(&got, id)) {
-			*der_out = der;
+		if (p == it.der + it.der_len && ov_cert_node_id(x, &got) ==
+		    0 && ov_id_eq(&got, id)) {
+			rbuf_init(der_out, it.der, it.der_len);
 			return x;
 		}
 		X509_free(x);
@@ -317,23 +312,19 @@ ov_cert_lookup(struct ov_cert_cache *c, const uint8_t *hash,
     const uint8_t *certs, size_t certs_len)
 {
 	struct ov_cert_entry	*e;
-	struct rbuf		 r, der;
+	struct ov_cert_item	 it;
+	struct rbuf		 r;
 	uint8_t			 md[SHA256_DIGEST_LENGTH];
-	uint8_t			 type;
 
 	if ((e = ov_cache_find(c, hash)) != NULL)
 		return e;
 	rbuf_init(&r, certs, certs_len);
-	while (rbuf_left(&r) > 0) {
-		type = rbuf_u8(&r);
-		rbuf_vec(&r, 2, &der);
-		if (r.err)
-			return NULL;
-		if (type != OV_CERT_X509)
+	while (ov_certs_next(&r, &it)) {
+		if (it.type != OV_CERT_X509)
 			continue;
-		SHA256(der.p, der.len, md);
+		SHA256(it.der, it.der_len, md);
 		if (memcmp(md, hash, OV_CERT_HASH_LEN) == 0)
-			return ov_cache_add(c, hash, der.p, der.len, certs,
+			return ov_cache_add(c, hash, it.der, it.der_len, certs,
 			    certs_len);
 	}
 	return NULL;

@@ -399,19 +399,37 @@ ov_sig_encode(struct wbuf *w, const struct ov_sig *s)
 	wbuf_bytes(w, s->value, s->value_len);
 }
 
+bool
+ov_certs_next(struct rbuf *r, struct ov_cert_item *it)
+{
+	struct rbuf	der;
+	size_t		start = r->off;
+
+	if (r->err || rbuf_left(r) == 0)
+		return false;
+	it->type = rbuf_u8(r);
+	rbuf_vec(r, 2, &der);
+	if (r->err)
+		return false;
+	it->der = der.p;
+	it->der_len = der.len;
+	it->entry = r->p + start;
+	it->entry_len = r->off - start;
+	return true;
+}
+
 /* SecurityBlock: certificates<0..2^16-1>, Signature. */
 static int
 ov_secblock_decode(struct rbuf *r, struct ov_msg *m)
 {
-	struct rbuf	certs, cert;
+	struct ov_cert_item	it;
+	struct rbuf		certs;
 
 	rbuf_vec(r, 2, &certs);
 	m->certs = certs.p;
 	m->certs_len = (uint16_t)certs.len;
-	while (rbuf_left(&certs) > 0) {
-		rbuf_u8(&certs);		/* CertificateType */
-		rbuf_vec(&certs, 2, &cert);
-	}
+	while (ov_certs_next(&certs, &it))
+		;
 	if (certs.err || ov_sig_decode(r, &m->sig) != 0)
 		return EBADMSG;
 	return rbuf_done(r) ? 0 : EBADMSG;

@@ -224,6 +224,21 @@ struct ov_crypto {
 #define OV_SIG_MAX	256	/* longest signature value we produce */
 #define OV_CERT_X509	0	/* CertificateType x509 (RFC 6091) */
 
+/* One GenericCertificate of a security block's certificates (§6.3.4.1). */
+struct ov_cert_item {
+	uint8_t		 type;		/* CertificateType */
+	const uint8_t	*der;		/* the certificate */
+	size_t		 der_len;
+	const uint8_t	*entry;		/* the whole entry, type and length */
+	size_t		 entry_len;
+};
+
+/*
+ * Walk a bucket of GenericCertificate entries with r: the next one into
+ * *it.  false at the end, or when the rest is malformed (r->err set).
+ */
+bool	ov_certs_next(struct rbuf *r, struct ov_cert_item *it);
+
 /*
  * Write message contents and a signed security block after a forwarding
  * header already in w, then patch the length.  The signature covers

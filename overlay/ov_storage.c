@@ -90,40 +90,31 @@ ov_stor_holds(const struct ov_node *n, const struct ov_id *res)
 
 /* Append a GenericCertificate for der to w unless it is there already. */
 static void
-ov_certs_add(struct wbuf *w, const uint8_t *entry, size_t len)
+ov_certs_add(struct wbuf *w, const struct ov_cert_item *add)
 {
-	struct rbuf	r, der;
-	size_t		start;
+	struct ov_cert_item	it;
+	struct rbuf		r;
 
 	rbuf_init(&r, w->p, w->len);
-	while (rbuf_left(&r) > 0) {
-		start = r.off;
-		rbuf_u8(&r);
-		rbuf_vec(&r, 2, &der);
-		if (r.off - start == len && memcmp(w->p + start, entry, len) == 0)
+	while (ov_certs_next(&r, &it))
+		if (it.entry_len == add->entry_len &&
+		    memcmp(it.entry, add->entry, it.entry_len) == 0)
 			return;
-	}
-	wbuf_bytes(w, entry, len);
+	wbuf_bytes(w, add->entry, add->entry_len);
 }
 
 /* The bucket entries for the values in src (each stores its own). */
 static void
 ov_certs_of(struct wbuf *w, const struct ov_sval *const *src, unsigned n)
 {
-	struct rbuf	r, der;
-	size_t		start;
-	unsigned	i;
+	struct ov_cert_item	it;
+	struct rbuf		r;
+	unsigned		i;
 
 	for (i = 0; i < n; i++) {
 		rbuf_init(&r, src[i]->certs, src[i]->certs_len);
-		while (rbuf_left(&r) > 0) {
-			start = r.off;
-			rbuf_u8(&r);
-			rbuf_vec(&r, 2, &der);
-			if (r.err)
-				break;
-			ov_certs_add(w, src[i]->certs + start, r.off - start);
-		}
+		while (ov_certs_next(&r, &it))
+			ov_certs_add(w, &it);
 	}
 }
 

@@ -187,26 +187,23 @@ static int
 sim_verify(const struct ov_sig *sig, const uint8_t *certs, size_t certs_len,
     const uint8_t *data, size_t len, struct ov_signer *signer, void *arg)
 {
-	struct rbuf	r, cert;
-	uint64_t	h;
+	struct ov_cert_item	it;
+	struct rbuf		r;
+	uint64_t		h;
 
 	(void)arg;
 	/* a "certificate" is its Node-ID, and its own hash */
 	if (sig->value_len != 8 || sig->id_hash_len != OV_ID_LEN)
 		return 1;
 	rbuf_init(&r, certs, certs_len);
-	while (rbuf_left(&r) > 0) {
-		rbuf_u8(&r);
-		rbuf_vec(&r, 2, &cert);
-		if (r.err)
-			return 1;
-		if (cert.len != OV_ID_LEN ||
-		    memcmp(sig->id_hash, cert.p, OV_ID_LEN) != 0)
+	while (ov_certs_next(&r, &it)) {
+		if (it.der_len != OV_ID_LEN ||
+		    memcmp(sig->id_hash, it.der, OV_ID_LEN) != 0)
 			continue;
 		memset(signer, 0, sizeof *signer);
-		memcpy(signer->node.b, cert.p, OV_ID_LEN);
-		signer->cert = cert.p;
-		signer->cert_len = cert.len;
+		memcpy(signer->node.b, it.der, OV_ID_LEN);
+		signer->cert = it.der;
+		signer->cert_len = it.der_len;
 		h = fnv(signer->node.b, OV_ID_LEN,
 		    fnv(data, len, 0xcbf29ce484222325ULL));
 		return memcmp(&h, sig->value, 8) == 0 ? 0 : 1;
