@@ -150,6 +150,32 @@ identity_make_cert(struct identity *ident, const char *overlay,
 	return x;
 }
 
+/* Does x's subjectAltName carry our reload:// URI for overlay? */
+static bool
+identity_names_us(const struct identity *ident, X509 *x, const char *overlay)
+{
+	GENERAL_NAMES		*names;
+	const GENERAL_NAME	*g;
+	char			 uri[256];
+	size_t			 len;
+	int			 i;
+	bool			 ok = false;
+
+	ov_cert_uri(&ident->id, overlay, uri, sizeof uri);
+	len = strlen(uri);
+	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
+		g = sk_GENERAL_NAME_value(names, i);
+		if (g->type == GEN_URI && (size_t)ASN1_STRING_length(
+		    g->d.uniformResourceIdentifier) == len &&
+		    memcmp(ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
+		    uri, len) == 0)
+			ok = true;
+	}
+	GENERAL_NAMES_free(names);
+	return ok;
+}
+
 /* The certificate on disk if it binds our key for this overlay. */
 static X509 *
 identity_read_cert(struct identity *ident, const char *path,
@@ -158,32 +184,14 @@ identity_read_cert(struct identity *ident, const char *path,
 	X509		*x;
 	FILE		*f;
 	struct ov_id	 id;
-	char		 uri[256];
-	GENERAL_NAMES	*names;
-	int		 ok = 0, i;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return NULL;
 	x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
 	if (x == NULL || ov_cert_node_id(x, &id) != 0 ||
-	    !ov_id_eq(&id, &ident->id)) {
-		X509_free(x);
-		return NULL;
-	}
-	ov_cert_uri(&ident->id, overlay, uri, sizeof uri);
-	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
-
-		if (g->type == GEN_URI && (size_t)ASN1_STRING_length(
-		    g->d.uniformResourceIdentifier) == strlen(uri) &&
-		    memcmp(ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
-		    uri, strlen(uri)) == 0)
-			ok = 1;
-	}
-	GENERAL_NAMES_free(names);
-	if (!ok) {
+	    !ov_id_eq(&id, &ident->id) || !identity_names_us(ident, x,
+	    overlay)) {
 		X509_free(x);
 		return NULL;
 	}
@@ -328,35 +336,18 @@ identity_user_read(struct identity *ident, struct identity_user *u,
 {
 	X509		*x;
 	FILE		*f;
-	char		 name[OV_USER_MAX], uri[256];
-	GENERAL_NAMES	*names;
-	int		 ok = 0, i;
+	char		 name[OV_USER_MAX];
 
 	if ((f = fopen(path, "r")) == NULL)
 		return NULL;
 	x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
+	/* issued by this node, for this overlay, to this user and key */
 	if (x == NULL || ov_cert_user(x, name, sizeof name) != 0 ||
 	    strcmp(name, u->name) != 0 ||
 	    EVP_PKEY_eq(X509_get0_pubkey(x), u->key) != 1 ||
-	    X509_verify(x, ident->key) != 1) {
-		X509_free(x);
-		return NULL;
-	}
-	/* issued for this overlay, by this node */
-	ov_cert_uri(&ident->id, ident->overlay, uri, sizeof uri);
-	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
-
-		if (g->type == GEN_URI && (size_t)ASN1_STRING_length(
-		    g->d.uniformResourceIdentifier) == strlen(uri) &&
-		    memcmp(ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
-		    uri, strlen(uri)) == 0)
-			ok = 1;
-	}
-	GENERAL_NAMES_free(names);
-	if (!ok) {
+	    X509_verify(x, ident->key) != 1 ||
+	    !identity_names_us(ident, x, ident->overlay)) {
 		X509_free(x);
 		return NULL;
 	}
