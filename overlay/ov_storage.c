@@ -506,18 +506,17 @@ static struct ov_fetched *ov_stor_fetched(struct ov_node *,
 	    size_t);
 
 static void
-ov_stor_event(struct ov_node *n, enum ov_event_type type, uint64_t cookie,
-    int error, uint64_t generation, unsigned nreplicas, struct ov_fetched *f)
+ov_stor_stored(struct ov_node *n, uint64_t cookie, int error,
+    uint64_t generation, unsigned nreplicas)
 {
 	struct ov_event	ev;
 
 	memset(&ev, 0, sizeof ev);
-	ev.type = type;
+	ev.type = OV_EV_STORED;
 	ev.cookie = cookie;
 	ev.error = error;
 	ev.generation = generation;
 	ev.nreplicas = nreplicas;
-	ev.fetched = f;
 	ov_event(n, &ev);
 }
 
@@ -570,8 +569,8 @@ ov_node_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 		c.why = NULL;
 		err = ov_stor_store(n, now, req, &c, &ans);
 		wbuf_clear(&bucket);
-		ov_stor_event(n, OV_EV_STORED, cookie, err ? 1000 + err : 0,
-		    ans.kinds[0].generation, ans.kinds[0].nreplicas, NULL);
+		ov_stor_stored(n, cookie, err ? 1000 + err : 0,
+		    ans.kinds[0].generation, ans.kinds[0].nreplicas);
 		ov_links_flush(n, now);
 		free(req);
 		return 0;
@@ -583,8 +582,9 @@ ov_node_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	    certs_len, cookie);
 }
 
-static struct ov_statted *ov_stor_statted(struct ov_node *,
-	    const uint8_t *, size_t);
+static void	ov_stor_answered(struct ov_node *, bool stat,
+		    uint64_t cookie, int error, const struct ov_id *res,
+		    const uint8_t *, size_t, const uint8_t *certs, size_t);
 
 /* Fetch or Stat every value of kind at res. */
 static int
@@ -592,9 +592,6 @@ ov_stor_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
     uint32_t kind, bool stat, uint64_t cookie)
 {
 	struct ov_fetch_req	*req;
-	struct ov_fetched	*f = NULL;
-	struct ov_statted	*st = NULL;
-	struct ov_event		 ev;
 	struct wbuf		 w, certs;
 	uint16_t		 err;
 
@@ -622,22 +619,11 @@ ov_stor_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	wbuf_init(&w, n->cfg.max_message_size);
 	err = stat ? ov_stor_stat_ans(n, now, req, &w) :
 	    ov_stor_fetch_ans(n, now, req, &w, &certs);
-	if (err == 0 && stat)
-		st = ov_stor_statted(n, w.p, w.len);
-	else if (err == 0)
-		f = ov_stor_fetched(n, res, w.p, w.len, certs.p, certs.len);
+	ov_stor_answered(n, stat, cookie, err ? 1000 + err : 0, res, w.p,
+	    w.len, certs.p, certs.len);
 	wbuf_clear(&w);
 	wbuf_clear(&certs);
 	free(req);
-	memset(&ev, 0, sizeof ev);
-	ev.type = stat ? OV_EV_STAT : OV_EV_FETCHED;
-	ev.cookie = cookie;
-	ev.error = err ? 1000 + err : f == NULL && st == NULL ? EBADMSG : 0;
-	ev.generation = f != NULL ? f->generation : st != NULL ?
-	    st->ans.kinds[0].generation : 0;
-	ev.fetched = f;
-	ev.statted = st;
-	ov_event(n, &ev);
 	return 0;
 }
 
@@ -665,6 +651,7 @@ ov_statted_free(struct ov_statted *st)
 	free(st);
 }
 
+/* A StatAns for one Kind, kept with its body. */
 static struct ov_statted *
 ov_stor_statted(struct ov_node *n, const uint8_t *data, size_t len)
 {
@@ -678,6 +665,33 @@ ov_stor_statted(struct ov_node *n, const uint8_t *data, size_t len)
 		return NULL;
 	}
 	return st;
+}
+
+/*
+ * Report a Fetch's or Stat's answer (error 0: body, and the values'
+ * certificates) for res: decoded and, for a Fetch, every value verified
+ * (§7.4.2.2).  The answer came from the storing peer, or from ourselves.
+ */
+static void
+ov_stor_answered(struct ov_node *n, bool stat, uint64_t cookie, int error,
+    const struct ov_id *res, const uint8_t *body, size_t len,
+    const uint8_t *certs, size_t certs_len)
+{
+	struct ov_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = stat ? OV_EV_STAT : OV_EV_FETCHED;
+	ev.cookie = cookie;
+	if (error == 0 && stat)
+		ev.statted = ov_stor_statted(n, body, len);
+	else if (error == 0)
+		ev.fetched = ov_stor_fetched(n, res, body, len, certs,
+		    certs_len);
+	ev.error = error != 0 ? error : ev.fetched == NULL &&
+	    ev.statted == NULL ? EBADMSG : 0;
+	ev.generation = ev.fetched != NULL ? ev.fetched->generation :
+	    ev.statted != NULL ? ev.statted->ans.kinds[0].generation : 0;
+	ov_event(n, &ev);
 }
 
 void
@@ -776,9 +790,6 @@ ov_stor_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
     const struct ov_msg *m, const struct ov_id *signer, int error)
 {
 	struct ov_store_ans	 ans;
-	struct ov_fetched	*f;
-	struct ov_statted	*st;
-	struct ov_event		 ev;
 	const uint8_t		*info;
 	size_t			 ilen;
 	uint16_t		 code;
@@ -795,29 +806,16 @@ ov_stor_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		if (e == 0 && ov_store_ans_decode(m->body, m->body_len,
 		    &ans) != 0)
 			e = EBADMSG;
-		ov_stor_event(n, OV_EV_STORED, t->cookie, e, ans.n != 0 ?
+		ov_stor_stored(n, t->cookie, e, ans.n != 0 ?
 		    ans.kinds[0].generation : 0, ans.n != 0 ?
-		    ans.kinds[0].nreplicas : 0, NULL);
+		    ans.kinds[0].nreplicas : 0);
 		break;
 	case OV_TX_FETCH:
-		f = e == 0 ? ov_stor_fetched(n, &t->target, m->body,
-		    m->body_len, m->certs, m->certs_len) : NULL;
-		if (e == 0 && f == NULL)
-			e = EBADMSG;
-		ov_stor_event(n, OV_EV_FETCHED, t->cookie, e,
-		    f != NULL ? f->generation : 0, 0, f);
-		break;
 	case OV_TX_STAT:
-		st = e == 0 ? ov_stor_statted(n, m->body, m->body_len) : NULL;
-		if (e == 0 && st == NULL)
-			e = EBADMSG;
-		memset(&ev, 0, sizeof ev);
-		ev.type = OV_EV_STAT;
-		ev.cookie = t->cookie;
-		ev.error = e;
-		ev.generation = st != NULL ? st->ans.kinds[0].generation : 0;
-		ev.statted = st;
-		ov_event(n, &ev);
+		ov_stor_answered(n, t->kind == OV_TX_STAT, t->cookie, e,
+		    &t->target, m != NULL ? m->body : NULL, m != NULL ?
+		    m->body_len : 0, m != NULL ? m->certs : NULL, m != NULL ?
+		    m->certs_len : 0);
 		break;
 	case OV_TX_REPLICA:
 		/* refused, most likely, by a node whose neighbor table has
