@@ -68,24 +68,31 @@ struct signed_data {
 	struct ov_sig	sig;
 };
 
+/* Sign s's data with c, named by its certificate's hash. */
 static void
-sign(const struct identity *ident, struct signed_data *s)
+sign_with(const struct ov_crypto *c, struct signed_data *s)
 {
 	size_t	n;
 
 	memset(s->data, 0x5a, sizeof s->data);
-	n = ident->crypto.sign(s->data, sizeof s->data, s->value,
-	    sizeof s->value, ident->crypto.arg);
+	n = c->sign(s->data, sizeof s->data, s->value, sizeof s->value,
+	    c->arg);
 	ck_assert_uint_gt(n, 0);
 	memset(&s->sig, 0, sizeof s->sig);
 	s->sig.hash_alg = OV_HASH_SHA256;
 	s->sig.sig_alg = OV_SIG_ECDSA;
 	s->sig.id_type = OV_SIGNER_CERT_HASH;
 	s->sig.id_hash_alg = OV_HASH_SHA256;
-	s->sig.id_hash = ident->hash;
+	s->sig.id_hash = c->cert_hash;
 	s->sig.id_hash_len = OV_CERT_HASH_LEN;
 	s->sig.value = s->value;
 	s->sig.value_len = (uint16_t)n;
+}
+
+static void
+sign(const struct identity *ident, struct signed_data *s)
+{
+	sign_with(&ident->crypto, s);
 }
 
 static int
@@ -180,27 +187,6 @@ START_TEST(wrong_certificate_refused)
 }
 END_TEST
 
-/* A user's signature with the user's and its node's certificates. */
-static void
-sign_as(const struct identity_user *u, struct signed_data *s)
-{
-	size_t	n;
-
-	memset(s->data, 0x33, sizeof s->data);
-	n = u->crypto.sign(s->data, sizeof s->data, s->value,
-	    sizeof s->value, u->crypto.arg);
-	ck_assert_uint_gt(n, 0);
-	memset(&s->sig, 0, sizeof s->sig);
-	s->sig.hash_alg = OV_HASH_SHA256;
-	s->sig.sig_alg = OV_SIG_ECDSA;
-	s->sig.id_type = OV_SIGNER_CERT_HASH;
-	s->sig.id_hash_alg = OV_HASH_SHA256;
-	s->sig.id_hash = u->hash;
-	s->sig.id_hash_len = OV_CERT_HASH_LEN;
-	s->sig.value = s->value;
-	s->sig.value_len = (uint16_t)n;
-}
-
 static uint8_t *
 bucket2(const struct identity_user *u, const struct identity *node,
     size_t *len)
@@ -238,7 +224,7 @@ START_TEST(user_certificates)
 	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
 	ck_assert_int_eq(u->created, 1);
 	memcpy(hash, u->hash, sizeof hash);
-	sign_as(u, &s);
+	sign_with(&u->crypto, &s);
 	/* alone, the user's certificate proves nothing */
 	certs = bucket2(u, NULL, &len);
 	ck_assert_int_eq(v->crypto.verify(&s.sig, certs, len, s.data,
