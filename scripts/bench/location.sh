@@ -13,49 +13,14 @@
 #   - throughput: K more registrations, then K lookups, with 32 requests
 #     in flight per daemon, in operations per second of wall time.
 # It never fails on a figure: it measures.  Needs the build (make).
-# Environment: P2PSIPD_ARGS (more daemon options), KEEP=1 (keep logs).
+# Environment: as for lib.sh (P2PSIPD_ARGS, KEEP=1).
 set -u
 
 N=${1:-30}
 K=${2:-1000}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
-D=$BUILD/p2psipd
-C=$BUILD/p2psipctl
+. "$(dirname "$0")/lib.sh"
 B=$BUILD/ctlbatch
-[ -x "$D" ] && [ -x "$C" ] && [ -x "$B" ] ||
-    { echo "build first: make" >&2; exit 1; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/p2psipd-bench.XXXXXX")
-SPAN=$(( N < 100 ? 100 : (N + 99) / 100 * 100 ))
-BASE=$(( 10000 + ($$ % (20000 / SPAN)) * SPAN ))
-PIDS=()
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ -n "${KEEP:-}" ]; then echo "logs kept in $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-calc() { awk "BEGIN { print $1 }"; }
-
-ring_wrong() {
-	local i
-	for i in $(seq "$N"); do
-		"$C" -t 5 -s "$W/n$i/ctl.sock" --json ring >"$W/ring.$i" 2>&1 ||
-		    { echo "n$i does not answer"; return; }
-	done
-	cat "$W"/ring.* | jq -rs '(map(.self) | sort) as $ids |
-	    ($ids | length) as $n |
-	    ($ids | to_entries | map({(.value): .key}) | add) as $pos |
-	    [ .[] | select(.state != "joined" or
-		.successors[0] != $ids[($pos[.self] + 1) % $n] or
-		.predecessors[0] != $ids[($pos[.self] + $n - 1) % $n]) ] |
-	    length'
-}
+[ -x "$B" ] || { echo "build first: make" >&2; exit 1; }
 
 # batch ARGS...: ctlbatch over every daemon's socket.
 batch() {
@@ -75,16 +40,7 @@ stats() {
 }
 
 echo "p2psipd location benchmark: N=$N daemons on loopback, K=$K AORs, $(nproc) cores"
-BOOT="127.0.0.1:$BASE,127.0.0.1:$((BASE + 1)),127.0.0.1:$((BASE + 2))"
-for i in $(seq "$N"); do
-	mkdir -p "$W/n$i"
-	"$D" -f -o "node.data_dir=$W/n$i/data" \
-	    -o "node.control_socket=$W/n$i/ctl.sock" \
-	    -o "overlay.listen=127.0.0.1:$((BASE + i - 1))" \
-	    -o "overlay.bootstrap=$BOOT" -o node.log_level=warn \
-	    ${P2PSIPD_ARGS:-} 2>"$W/n$i/log" &
-	PIDS+=($!)
-done
+start_daemons
 deadline=$(( $(now_ms) + 120000 ))
 until [ "$(ring_wrong)" = 0 ]; do
 	[ "$(now_ms)" -lt "$deadline" ] ||

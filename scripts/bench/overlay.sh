@@ -18,76 +18,20 @@
 #     count in full for every daemon), its private (anonymous) part, and
 #     PSS (shared pages divided among the processes mapping them).
 # It never fails on a figure: it measures.  Needs the build (make).
-# Environment: P2PSIPD_ARGS (more daemon options, e.g. "-o
-# node.log_level=debug"), KEEP=1 (keep the daemons' logs), DEBUG=1 (show
-# the nodes still wrong 5 s after the last start).
+# Environment: as for lib.sh (P2PSIPD_ARGS, e.g. "-o
+# node.log_level=debug"; KEEP=1), and DEBUG=1 (show the nodes still wrong
+# 5 s after the last start).
 set -u
 
 N=${1:-50}
 LOOKUPS=${2:-1000}
 IDLE=${3:-60}
 SETTLE=${4:-120}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
-D=$BUILD/p2psipd
-C=$BUILD/p2psipctl
-[ -x "$D" ] && [ -x "$C" ] || { echo "build first: make" >&2; exit 1; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/p2psipd-bench.XXXXXX")
-# Ports below the ephemeral range (32768-), where outgoing connections
-# would take them.
-SPAN=$(( N < 100 ? 100 : (N + 99) / 100 * 100 ))
-BASE=$(( 10000 + ($$ % (20000 / SPAN)) * SPAN ))
-PIDS=()
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ -n "${KEEP:-}" ]; then echo "logs kept in $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-calc() { awk "BEGIN { print $1 }"; }
-ctl() { local i=$1; shift; "$C" -s "$W/n$i/ctl.sock" "$@"; }
-
-# How many nodes are not joined or have a wrong first successor or
-# predecessor; with "show", which and how.
-RING_JQ='(map(.self) | sort) as $ids | ($ids | length) as $n |
-    ($ids | to_entries | map({(.value): .key}) | add) as $pos |
-    [ .[] | select(.state != "joined" or
-	.successors[0] != $ids[($pos[.self] + 1) % $n] or
-	.predecessors[0] != $ids[($pos[.self] + $n - 1) % $n]) |
-	"\(.self[0:8]) \(.state) pred \(.predecessors[0][0:8] // "-") (true \($ids[($pos[.self] + $n - 1) % $n][0:8])) succ \(.successors[0][0:8] // "-") (true \($ids[($pos[.self] + 1) % $n][0:8]))" ]'
-ring_wrong() {
-	local i
-	for i in $(seq "$N"); do
-		if ! "$C" -t 5 -s "$W/n$i/ctl.sock" --json ring \
-		    >"$W/ring.$i" 2>&1; then
-			echo "n$i does not answer: $(cat "$W/ring.$i")"
-			return
-		fi
-	done
-	if [ "${1:-}" = show ]; then
-		cat "$W"/ring.* | jq -rs "$RING_JQ | .[]"
-	else
-		cat "$W"/ring.* | jq -rs "$RING_JQ | length"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 echo "p2psipd overlay benchmark: N=$N daemons on loopback, $(nproc) cores"
-BOOT="127.0.0.1:$BASE,127.0.0.1:$((BASE + 1)),127.0.0.1:$((BASE + 2))"
 t_first=$(now_ms)
-for i in $(seq "$N"); do
-	mkdir -p "$W/n$i"
-	"$D" -f -o "node.data_dir=$W/n$i/data" \
-	    -o "node.control_socket=$W/n$i/ctl.sock" \
-	    -o "overlay.listen=127.0.0.1:$((BASE + i - 1))" \
-	    -o "overlay.bootstrap=$BOOT" -o node.log_level=warn \
-	    ${P2PSIPD_ARGS:-} 2>"$W/n$i/log" &
-	PIDS+=($!)
-done
+start_daemons
 t_last=$(now_ms)
 deadline=$(( t_last + 120000 ))
 shown=
