@@ -515,21 +515,23 @@ d_leave(struct d *d, unsigned client, const json_t *id)
 	return 0;
 }
 
-static char *
-d_query_error(int error)
+char *
+d_overlay_error(int error)
 {
 	switch (error) {
 	case ETIMEDOUT:
 		return xstrdup("no answer (timed out)");
 	case ELOOP:
 		return xstrdup("the nodes asked name each other in a loop");
+	case ENOTCONN:
+		return xstrdup("not in an overlay yet");
 	case EBUSY:
 		return xstrdup("too many requests in flight");
 	case EBADMSG:
 		return xstrdup("the answer was malformed");
 	}
 	if (error > 1000)
-		return xasprintf("overlay error %d (%s)", error - 1000,
+		return xasprintf("refused: %s",
 		    ov_error_name((uint16_t)(error - 1000)));
 	return xasprintf("failed: %s", strerror(error));
 }
@@ -545,7 +547,7 @@ d_route_done(struct d *d, const struct ov_event *ev)
 	if (op == NULL)
 		return;
 	if (ev->error != 0) {
-		err = d_query_error(ev->error);
+		err = d_overlay_error(ev->error);
 		d_op_done(d, op, NULL, err);
 		free(err);
 		return;

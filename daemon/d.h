@@ -117,6 +117,11 @@ void	 d_overlay_persist(struct d *);
  */
 int	 d_query(struct d *, unsigned client, const json_t *id,
 	    enum ov_query q, const struct ov_id *target, bool to_node);
+/*
+ * What an overlay request's error (an errno, or an RFC 6940 error code +
+ * 1000) means, for a control client (allocated).
+ */
+char	*d_overlay_error(int error);
 /* Leave the overlay; answer client when done.  0, or ENOTCONN. */
 int	 d_leave(struct d *, unsigned client, const json_t *id);
 

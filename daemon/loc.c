@@ -122,25 +122,6 @@ loc_text(const uint8_t *p, size_t len)
 	return json_stringn((const char *)p, len);
 }
 
-static char *
-loc_error(int error)
-{
-	switch (error) {
-	case ETIMEDOUT:
-		return xstrdup("no answer (timed out)");
-	case ENOTCONN:
-		return xstrdup("not in an overlay yet");
-	case EBUSY:
-		return xstrdup("too many requests in flight");
-	case EBADMSG:
-		return xstrdup("the answer was malformed");
-	}
-	if (error > 1000)
-		return xasprintf("refused: %s",
-		    ov_error_name((uint16_t)(error - 1000)));
-	return xasprintf("failed: %s", strerror(error));
-}
-
 static struct loc_op *
 loc_op_new(struct loc *l, enum loc_op_kind kind, unsigned client,
     const json_t *id)
@@ -397,7 +378,7 @@ loc_store_reg(struct loc *l, struct loc_op *op, struct loc_reg *r,
 	rc = loc_send(l, op, k, &s, u);
 	wbuf_clear(&w);
 	if (rc != 0)
-		*err = loc_error(rc);
+		*err = d_overlay_error(rc);
 	return rc;
 }
 
@@ -556,7 +537,7 @@ loc_store(struct loc *l, unsigned client, const json_t *id,
 	s.v.data = buf;
 	s.v.len = (uint32_t)len;
 	if ((rc = loc_send(l, op, k, &s, u)) != 0) {
-		*err = loc_error(rc);
+		*err = d_overlay_error(rc);
 		loc_op_drop(l, op->cookie);
 	}
 	return rc;
@@ -572,7 +553,7 @@ loc_ask(struct loc *l, struct loc_op *op, bool stat, char **err)
 	rc = (stat ? ov_node_stat : ov_node_fetch)(loc_ov(l), d_now_ms(),
 	    &op->res, op->kind_id, op->cookie);
 	if (rc != 0) {
-		*err = loc_error(rc);
+		*err = d_overlay_error(rc);
 		loc_op_drop(l, op->cookie);
 		return rc;
 	}
@@ -762,7 +743,7 @@ loc_stored(struct loc *l, struct loc_op *op, const struct ov_event *ev)
 		}
 	}
 	if (ev->error != 0) {
-		loc_op_done(l, op, NULL, loc_error(ev->error));
+		loc_op_done(l, op, NULL, d_overlay_error(ev->error));
 		return;
 	}
 	res = json_object();
@@ -794,7 +775,7 @@ loc_event(struct loc *l, const struct ov_event *ev)
 	if (ev->type == OV_EV_STORED)
 		loc_stored(l, op, ev);
 	else if (ev->error != 0)
-		loc_op_done(l, op, NULL, loc_error(ev->error));
+		loc_op_done(l, op, NULL, d_overlay_error(ev->error));
 	else
 		loc_fetched(l, op, ev);
 }
