@@ -264,8 +264,12 @@ identity_load(struct identity **out, const char *dir, const char *overlay,
 		*cause = xasprintf("%s: cannot sign with this key", kpath);
 		identity_free(ident);
 		rc = EINVAL;
+	} else if ((ident->cache = ov_cert_cache_new(OV_CERT_CACHE_SIZE)) ==
+	    NULL) {
+		*cause = xstrdup("OpenSSL: cannot set up certificate checks");
+		identity_free(ident);
+		rc = ENOMEM;
 	} else {
-		ident->cache = ov_cert_cache_new(128);
 		identity_crypto(ident);
 		ident->dir = xstrdup(dir);
 		ident->overlay = xstrdup(overlay);

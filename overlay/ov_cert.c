@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/provider.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
@@ -96,14 +98,24 @@ ov_cert_user(X509 *x, char *user, size_t max)
 	return rc;
 }
 
+/*
+ * The SubjectPublicKeyInfo as the certificate encodes it: no key
+ * decoding or encoding, which in OpenSSL 3.0 costs some 100 us a time.
+ */
 int
 ov_cert_node_id(X509 *x, struct ov_id *id)
 {
 	struct ov_id	 named;
-	EVP_PKEY	*key = X509_get0_pubkey(x);
+	unsigned char	*der = NULL;
+	uint8_t		 md[SHA256_DIGEST_LENGTH];
+	int		 n;
 
-	if (key == NULL || ov_cert_key_node_id(key, id) != 0 ||
-	    ov_cert_uri_id(x, &named) != 0 || !ov_id_eq(id, &named))
+	if ((n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) <= 0)
+		return EBADMSG;
+	SHA256(der, (size_t)n, md);
+	OPENSSL_free(der);
+	memcpy(id->b, md, OV_ID_LEN);
+	if (ov_cert_uri_id(x, &named) != 0 || !ov_id_eq(id, &named))
 		return EBADMSG;
 	return 0;
 }
@@ -149,6 +161,17 @@ ov_cert_sign(EVP_PKEY_CTX *ctx, const uint8_t *data, size_t len,
 
 /* ---- the signer cache ---- */
 
+/*
+ * Certificates from the wire are parsed in a library context with only
+ * the null provider, where OpenSSL does not decode their keys: in 3.0
+ * that decoding alone costs some 160 us a certificate, most of a cache
+ * miss.  The key is built from the certificate's raw EC point instead
+ * (ov_cert_p256), and a certificate's signature is checked over its
+ * re-encoded TBSCertificate with that key (ov_cert_signed_by).
+ */
+
+#define OV_CACHE_WAYS	4
+
 struct ov_cert_entry {
 	uint8_t		 hash[OV_CERT_HASH_LEN];
 	EVP_PKEY_CTX	*key;		/* verifier; NULL: a slot never used */
@@ -161,10 +184,14 @@ struct ov_cert_entry {
 	uint64_t	 used;
 };
 
+/* Sets of OV_CACHE_WAYS entries, chosen by the hash; LRU in a set. */
 struct ov_cert_cache {
 	struct ov_cert_entry	*e;
-	unsigned		 n;
+	unsigned		 nsets;
 	uint64_t		 clock;
+	OSSL_LIB_CTX		*parse;		/* no key decoders */
+	OSSL_PROVIDER		*null;
+	EVP_PKEY_CTX		*ec;		/* makes EC keys from points */
 };
 
 struct ov_cert_cache *
@@ -172,8 +199,17 @@ ov_cert_cache_new(unsigned size)
 {
 	struct ov_cert_cache	*c = xcalloc(1, sizeof *c);
 
-	c->n = size != 0 ? size : 1;
-	c->e = xcalloc(c->n, sizeof *c->e);
+	c->nsets = size > OV_CACHE_WAYS ? (size + OV_CACHE_WAYS - 1) /
+	    OV_CACHE_WAYS : 1;
+	c->e = xcalloc((size_t)c->nsets * OV_CACHE_WAYS, sizeof *c->e);
+	/* Loading a provider keeps OpenSSL from loading the default one. */
+	if ((c->parse = OSSL_LIB_CTX_new()) == NULL ||
+	    (c->null = OSSL_PROVIDER_load(c->parse, "null")) == NULL ||
+	    (c->ec = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(c->ec) != 1) {
+		ov_cert_cache_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -184,53 +220,194 @@ ov_cert_cache_free(struct ov_cert_cache *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->n; i++) {
+	for (i = 0; i < c->nsets * OV_CACHE_WAYS; i++) {
 		EVP_PKEY_CTX_free(c->e[i].key);
 		free(c->e[i].der);
 		free(c->e[i].issuer);
 	}
 	free(c->e);
+	EVP_PKEY_CTX_free(c->ec);
+	if (c->null != NULL)
+		OSSL_PROVIDER_unload(c->null);
+	OSSL_LIB_CTX_free(c->parse);
 	free(c);
+}
+
+/* The set a hash falls in: its first bytes are as random as any. */
+static struct ov_cert_entry *
+ov_cache_set(struct ov_cert_cache *c, const uint8_t *hash)
+{
+	uint32_t	h = (uint32_t)hash[0] << 24 | (uint32_t)hash[1] << 16 |
+			    (uint32_t)hash[2] << 8 | hash[3];
+
+	return &c->e[(size_t)(h % c->nsets) * OV_CACHE_WAYS];
 }
 
 static struct ov_cert_entry *
 ov_cache_find(struct ov_cert_cache *c, const uint8_t *hash)
 {
-	unsigned	i;
+	struct ov_cert_entry	*set = ov_cache_set(c, hash);
+	unsigned		 i;
 
-	for (i = 0; i < c->n; i++) {
-		if (c->e[i].key != NULL &&
-		    memcmp(c->e[i].hash, hash, OV_CERT_HASH_LEN) == 0) {
-			c->e[i].used = ++c->clock;
-			return &c->e[i];
+	for (i = 0; i < OV_CACHE_WAYS; i++) {
+		if (set[i].key != NULL &&
+		    memcmp(set[i].hash, hash, OV_CERT_HASH_LEN) == 0) {
+			set[i].used = ++c->clock;
+			return &set[i];
 		}
 	}
 	return NULL;
 }
 
-/* The bucket's node certificate (self-signed, bound) whose Node-ID is id. */
+/* A certificate from the wire, its key left undecoded; all of der. */
 static X509 *
-ov_cert_issuer(const struct ov_id *id, const uint8_t *certs,
-    size_t certs_len, struct rbuf *der_out)
+ov_cert_parse(struct ov_cert_cache *c, const uint8_t *der, size_t len)
 {
+	const unsigned char	*p = der;
+	X509			*x;
+
+	if ((x = X509_new_ex(c->parse, NULL)) == NULL)
+		return NULL;
+	/* On failure d2i frees x and sets it to NULL. */
+	if (d2i_X509(&x, &p, (long)len) == NULL || p != der + len) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* A verifier for the certificate's key, which must be EC P-256. */
+static EVP_PKEY_CTX *
+ov_cert_p256(struct ov_cert_cache *c, X509 *x)
+{
+	const unsigned char	*pub;
+	const ASN1_OBJECT	*alg, *curve;
+	const void		*param;
+	ASN1_OBJECT		*algo;
+	X509_ALGOR		*a;
+	EVP_PKEY		*key = NULL;
+	EVP_PKEY_CTX		*ctx;
+	int			 len, ptype;
+	char			 group[] = SN_X9_62_prime256v1;
+	OSSL_PARAM		 params[3];
+
+	if (X509_PUBKEY_get0_param(&algo, &pub, &len, &a,
+	    X509_get_X509_PUBKEY(x)) != 1)
+		return NULL;
+	alg = algo;
+	X509_ALGOR_get0(NULL, &ptype, &param, a);
+	if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey ||
+	    ptype != V_ASN1_OBJECT)
+		return NULL;
+	curve = param;
+	if (OBJ_obj2nid(curve) != NID_X9_62_prime256v1)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(
+	    OSSL_PKEY_PARAM_PUB_KEY, (void *)pub, (size_t)len);
+	params[2] = OSSL_PARAM_construct_end();
+	/* The import checks that the point is on the curve. */
+	if (EVP_PKEY_fromdata(c->ec, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		return NULL;
+	ctx = ov_cert_ctx(key, false);
+	EVP_PKEY_free(key);
+	return ctx;
+}
+
+/*
+ * Whether issuer signed x: ECDSA with SHA-256 over its TBSCertificate,
+ * the outer and inner algorithms the same (RFC 5280 §4.1.1.2).
+ */
+static bool
+ov_cert_signed_by(X509 *x, EVP_PKEY_CTX *issuer)
+{
+	const ASN1_BIT_STRING	*sig;
+	const X509_ALGOR	*alg;
+	unsigned char		*tbs = NULL;
+	uint8_t			 md[SHA256_DIGEST_LENGTH];
+	int			 n;
+
+	X509_get0_signature(&sig, &alg, x);
+	if (X509_get_signature_nid(x) != NID_ecdsa_with_SHA256 ||
+	    X509_ALGOR_cmp(alg, X509_get0_tbs_sigalg(x)) != 0 ||
+	    (n = i2d_re_X509_tbs(x, &tbs)) <= 0)
+		return false;
+	SHA256(tbs, (size_t)n, md);
+	OPENSSL_free(tbs);
+	return EVP_PKEY_verify(issuer, sig->data, (size_t)sig->length, md,
+	    sizeof md) == 1;
+}
+
+/* Keep a checked certificate, evicting its set's least used entry. */
+static struct ov_cert_entry *
+ov_cache_put(struct ov_cert_cache *c, const uint8_t *hash,
+    EVP_PKEY_CTX *key, const struct ov_id *id, const char *user,
+    const uint8_t *der, size_t len, const struct rbuf *issuer)
+{
+	struct ov_cert_entry	*set = ov_cache_set(c, hash), *e = set;
+	unsigned		 i;
+
+	for (i = 1; i < OV_CACHE_WAYS; i++)
+		if (set[i].used < e->used)
+			e = &set[i];
+	EVP_PKEY_CTX_free(e->key);
+	free(e->der);
+	free(e->issuer);
+	memcpy(e->hash, hash, OV_CERT_HASH_LEN);
+	e->key = key;
+	e->id = *id;
+	snprintf(e->user, sizeof e->user, "%s", user);
+	e->der = xmalloc(len);
+	memcpy(e->der, der, len);
+	e->der_len = len;
+	e->issuer = NULL;
+	e->issuer_len = issuer->len;
+	if (issuer->len != 0) {
+		e->issuer = xmalloc(issuer->len);
+		memcpy(e->issuer, issuer->p, issuer->len);
+	}
+	e->used = ++c->clock;
+	return e;
+}
+
+/*
+ * The bucket's node certificate (self-signed, bound) whose Node-ID is id,
+ * from the cache when it is there; its DER in der_out.  Only node
+ * certificates are parsed here, so a user's never recurses.
+ */
+static struct ov_cert_entry *
+ov_cert_issuer(struct ov_cert_cache *c, const struct ov_id *id,
+    const uint8_t *certs, size_t certs_len, struct rbuf *der_out)
+{
+	struct ov_cert_entry	*e;
 	struct ov_cert_item	 it;
 	struct rbuf		 r;
 	struct ov_id		 got;
-	const unsigned char	*p;
+	uint8_t			 md[SHA256_DIGEST_LENGTH];
+	EVP_PKEY_CTX		*key;
 	X509			*x;
+	bool			 bound;
 
 	rbuf_init(&r, certs, certs_len);
 	while (ov_certs_next(&r, &it)) {
-		p = it.der;
-		if (it.type != OV_CERT_X509 ||
-		    (x = d2i_X509(NULL, &p, (long)it.der_len)) == NULL)
+		if (it.type != OV_CERT_X509)
 			continue;
-		if (p == it.der + it.der_len && ov_cert_node_id(x, &got) ==
-		    0 && ov_id_eq(&got, id)) {
-			rbuf_init(der_out, it.der, it.der_len);
-			return x;
+		rbuf_init(der_out, it.der, it.der_len);
+		SHA256(it.der, it.der_len, md);
+		if ((e = ov_cache_find(c, md)) != NULL) {
+			if (e->user[0] == '\0' && ov_id_eq(&e->id, id))
+				return e;
+			continue;
 		}
+		if ((x = ov_cert_parse(c, it.der, it.der_len)) == NULL)
+			continue;
+		bound = ov_cert_node_id(x, &got) == 0 && ov_id_eq(&got, id);
+		key = bound ? ov_cert_p256(c, x) : NULL;
 		X509_free(x);
+		if (key != NULL)
+			return ov_cache_put(c, md, key, id, "", it.der,
+			    it.der_len, &(struct rbuf){ 0 });
 	}
 	return NULL;
 }
@@ -246,64 +423,42 @@ ov_cert_issuer(const struct ov_id *id, const uint8_t *certs,
  * value still names the node that wrote it (USER-NODE-MATCH, §7.3).
  */
 static int
-ov_cert_user_bind(X509 *x, const uint8_t *certs, size_t certs_len,
-    struct ov_id *id, char *user, struct rbuf *issuer_der)
+ov_cert_user_bind(struct ov_cert_cache *c, X509 *x, const uint8_t *certs,
+    size_t certs_len, struct ov_id *id, char *user, struct rbuf *issuer_der)
 {
-	X509		*issuer;
-	int		 ok;
+	struct ov_cert_entry	*issuer;
 
 	if (ov_cert_user(x, user, OV_USER_MAX) != 0 ||
 	    ov_cert_uri_id(x, id) != 0 ||
-	    (issuer = ov_cert_issuer(id, certs, certs_len, issuer_der)) ==
+	    (issuer = ov_cert_issuer(c, id, certs, certs_len, issuer_der)) ==
 	    NULL)
 		return EBADMSG;
-	ok = X509_verify(x, X509_get0_pubkey(issuer)) == 1;
-	X509_free(issuer);
-	return ok ? 0 : EBADMSG;
+	return ov_cert_signed_by(x, issuer->key) ? 0 : EBADMSG;
 }
 
-/* Parse a certificate, check its binding, and keep it (LRU). */
+/* Parse a certificate, check its binding, and keep it. */
 static struct ov_cert_entry *
 ov_cache_add(struct ov_cert_cache *c, const uint8_t *hash, const uint8_t *der,
     size_t len, const uint8_t *certs, size_t certs_len)
 {
-	struct ov_cert_entry	*e = &c->e[0];
-	const unsigned char	*p = der;
 	struct ov_id		 id;
 	struct rbuf		 idr = { 0 };
 	char			 user[OV_USER_MAX] = "";
+	EVP_PKEY_CTX		*key = NULL;
 	X509			*x;
-	unsigned		 i;
+	int			 bound;
 
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
+	if ((x = ov_cert_parse(c, der, len)) == NULL)
 		return NULL;
-	if (p != der + len || (ov_cert_node_id(x, &id) != 0 &&
-	    ov_cert_user_bind(x, certs, certs_len, &id, user, &idr) != 0)) {
-		X509_free(x);
-		return NULL;
-	}
-	for (i = 1; i < c->n; i++)
-		if (c->e[i].used < e->used)
-			e = &c->e[i];
-	EVP_PKEY_CTX_free(e->key);
-	e->key = ov_cert_ctx(X509_get0_pubkey(x), false);
+	bound = ov_cert_node_id(x, &id) == 0 || ov_cert_user_bind(c, x,
+	    certs, certs_len, &id, user, &idr) == 0;
+	if (bound)
+		key = ov_cert_p256(c, x);
 	X509_free(x);
-	memcpy(e->hash, hash, OV_CERT_HASH_LEN);
-	free(e->der);
-	e->der = xmalloc(len);
-	memcpy(e->der, der, len);
-	e->der_len = len;
-	free(e->issuer);
-	e->issuer = NULL;
-	e->issuer_len = idr.len;
-	if (idr.len != 0) {
-		e->issuer = xmalloc(idr.len);
-		memcpy(e->issuer, idr.p, idr.len);
-	}
-	memcpy(e->user, user, sizeof e->user);
-	e->id = id;
-	e->used = ++c->clock;
-	return e->key != NULL ? e : NULL;
+	if (key == NULL)
+		return NULL;
+	/* idr points into certs, which outlive any eviction here. */
+	return ov_cache_put(c, hash, key, &id, user, der, len, &idr);
 }
 
 /* The bucket's certificate whose SHA-256 is hash. */

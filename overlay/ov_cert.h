@@ -45,7 +45,13 @@ void	ov_cert_uri(const struct ov_id *, const char *overlay, char *out,
 
 struct ov_cert_cache;
 
-/* A small cache of parsed signers (cert hash -> key, Node-ID). */
+/*
+ * A cache of checked signers (cert hash -> verifier, Node-ID, user), up
+ * to size of them; a verified value's user certificate stays there, so a
+ * fetcher that sees it again checks one signature only.  NULL if OpenSSL
+ * cannot be set up.
+ */
+#define OV_CERT_CACHE_SIZE	1024
 struct ov_cert_cache *ov_cert_cache_new(unsigned size);
 void	ov_cert_cache_free(struct ov_cert_cache *);
 

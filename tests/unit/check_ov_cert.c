@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <openssl/sha.h>
+#include <openssl/x509v3.h>
 
 #include "identity.h"
 #include "ov_cert.h"
@@ -269,6 +271,193 @@ START_TEST(user_certificates)
 }
 END_TEST
 
+/*
+ * A certificate for key with the given subjectAltName, signed by signer
+ * with ECDSA/SHA-256; its DER, a certificates bucket of one entry.
+ */
+static uint8_t *
+crafted(EVP_PKEY *key, EVP_PKEY *signer, const char *san, size_t *len)
+{
+	X509		*x = X509_new();
+	X509_EXTENSION	*ext;
+	unsigned char	*der = NULL;
+	uint8_t		*b;
+	int		 n;
+
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(X509_set_version(x, X509_VERSION_3), 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+	    MBSTRING_ASC, (const unsigned char *)"crafted", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	ck_assert_int_eq(X509_set_pubkey(x, key), 1);
+	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+	ck_assert_ptr_nonnull(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ck_assert_int_gt(X509_sign(x, signer, EVP_sha256()), 0);
+	ck_assert_int_gt(n = i2d_X509(x, &der), 0);
+	X509_free(x);
+	b = xmalloc(3 + (size_t)n);
+	b[0] = OV_CERT_X509;
+	b[1] = (uint8_t)(n >> 8);
+	b[2] = (uint8_t)n;
+	memcpy(b + 3, der, (size_t)n);
+	OPENSSL_free(der);
+	*len = 3 + (size_t)n;
+	return b;
+}
+
+/* A crypto context that signs with key, named by the bucket's hash. */
+static void
+sign_key(EVP_PKEY *key, const uint8_t *certs, size_t certs_len,
+    uint8_t *hash, struct signed_data *s)
+{
+	EVP_PKEY_CTX	*ctx = ov_cert_signer(key);
+	size_t		 n;
+
+	ck_assert_ptr_nonnull(ctx);
+	SHA256(certs + 3, certs_len - 3, hash);
+	memset(s->data, 0x5a, sizeof s->data);
+	n = ov_cert_sign(ctx, s->data, sizeof s->data, s->value,
+	    sizeof s->value);
+	ck_assert_uint_gt(n, 0);
+	EVP_PKEY_CTX_free(ctx);
+	memset(&s->sig, 0, sizeof s->sig);
+	s->sig.hash_alg = OV_HASH_SHA256;
+	s->sig.sig_alg = OV_SIG_ECDSA;
+	s->sig.id_type = OV_SIGNER_CERT_HASH;
+	s->sig.id_hash_alg = OV_HASH_SHA256;
+	s->sig.id_hash = hash;
+	s->sig.id_hash_len = OV_CERT_HASH_LEN;
+	s->sig.value = s->value;
+	s->sig.value_len = (uint16_t)n;
+}
+
+/* certs a and b, one bucket. */
+static uint8_t *
+joined(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+    size_t *len)
+{
+	uint8_t	*j = xmalloc(alen + blen);
+
+	memcpy(j, a, alen);
+	memcpy(j + alen, b, blen);
+	*len = alen + blen;
+	return j;
+}
+
+/*
+ * Certificates are parsed without OpenSSL decoding their keys, so the
+ * checks it would make are ours: only EC P-256 keys, a user certificate
+ * signed by the very node it names, the Node-ID the key's.
+ */
+START_TEST(crafted_certificates)
+{
+	struct identity		*a = make_identity("a"), *b = make_identity("b");
+	struct identity		*v = make_identity("v");
+	struct signed_data	 s;
+	struct ov_id		 signer, id;
+	EVP_PKEY		*p384, *ukey;
+	uint8_t			*cert, *ucert, *certs, hash[OV_CERT_HASH_LEN];
+	size_t			 len, ulen, clen;
+	char			 uri[128], san[256];
+
+	/* A P-384 node, rightly bound: not a key this overlay uses. */
+	p384 = EVP_EC_gen("secp384r1");
+	ck_assert_ptr_nonnull(p384);
+	ck_assert_int_eq(ov_cert_key_node_id(p384, &id), 0);
+	ov_cert_uri(&id, "overlay.example.org", uri, sizeof uri);
+	snprintf(san, sizeof san, "URI:%s", uri);
+	cert = crafted(p384, p384, san, &len);
+	sign_key(p384, cert, len, hash, &s);
+	ck_assert_int_eq(verify(v, &s, cert, len, &signer), EBADMSG);
+	free(cert);
+	EVP_PKEY_free(p384);
+
+	/* A P-256 node whose URI names another key's Node-ID. */
+	ukey = EVP_EC_gen("P-256");
+	ck_assert_ptr_nonnull(ukey);
+	ov_cert_uri(&a->id, "overlay.example.org", uri, sizeof uri);
+	snprintf(san, sizeof san, "URI:%s", uri);
+	cert = crafted(ukey, ukey, san, &len);
+	sign_key(ukey, cert, len, hash, &s);
+	ck_assert_int_eq(verify(v, &s, cert, len, &signer), EBADMSG);
+	free(cert);
+
+	/* A user certificate naming node a, but signed by b's key. */
+	snprintf(san, sizeof san, "email:bob@overlay.example.org,URI:%s",
+	    uri);
+	ucert = crafted(ukey, b->key, san, &ulen);
+	cert = bucket(a, &len);
+	certs = joined(ucert, ulen, cert, len, &clen);
+	sign_key(ukey, ucert, ulen, hash, &s);
+	ck_assert_int_eq(verify(v, &s, certs, clen, &signer), EBADMSG);
+	free(certs);
+	free(ucert);
+	/* Signed by a's: the same user is a's, twice (the cached path). */
+	ucert = crafted(ukey, a->key, san, &ulen);
+	certs = joined(ucert, ulen, cert, len, &clen);
+	sign_key(ukey, ucert, ulen, hash, &s);
+	ck_assert_int_eq(verify(v, &s, certs, clen, &signer), 0);
+	ck_assert(ov_id_eq(&signer, &a->id));
+	ck_assert_int_eq(verify(v, &s, certs, clen, &signer), 0);
+	s.data[0] ^= 1;
+	ck_assert_int_eq(verify(v, &s, certs, clen, &signer), EBADMSG);
+	free(certs);
+	free(ucert);
+	free(cert);
+	EVP_PKEY_free(ukey);
+	identity_free(a);
+	identity_free(b);
+	identity_free(v);
+}
+END_TEST
+
+/* More signers than the cache holds: each still verifies, evicted or not. */
+START_TEST(cache_eviction)
+{
+	struct identity		*ids[12], *v = make_identity("v");
+	struct signed_data	 s[12];
+	struct ov_cert_cache	*small;
+	struct ov_signer	 who;
+	struct ov_id		 signer;
+	uint8_t			*certs[12];
+	size_t			 len[12];
+	char			 name[8];
+	int			 i, round;
+
+	for (i = 0; i < 12; i++) {
+		snprintf(name, sizeof name, "n%d", i);
+		ids[i] = make_identity(name);
+		certs[i] = bucket(ids[i], &len[i]);
+		sign(ids[i], &s[i]);
+	}
+	ck_assert_ptr_nonnull(small = ov_cert_cache_new(4));
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 12; i++) {
+			ck_assert_int_eq(ov_cert_verify(&s[i].sig, certs[i],
+			    len[i], s[i].data, sizeof s[i].data, &who, small),
+			    0);
+			ck_assert(ov_id_eq(&who.node, &ids[i]->id));
+			/* another's signature under i's name: refused */
+			ck_assert_int_eq(ov_cert_verify(&s[i].sig, certs[i],
+			    len[i], s[(i + 1) % 12].data, sizeof s[i].data - 1,
+			    &who, small), EBADMSG);
+		}
+	}
+	ck_assert_int_eq(verify(v, &s[3], certs[3], len[3], &signer), 0);
+	ov_cert_cache_free(small);
+	for (i = 0; i < 12; i++) {
+		free(certs[i]);
+		identity_free(ids[i]);
+	}
+	identity_free(v);
+}
+END_TEST
+
 static Suite *
 ov_cert_suite(void)
 {
@@ -281,6 +470,8 @@ ov_cert_suite(void)
 	tcase_add_test(tc, tampering_refused);
 	tcase_add_test(tc, wrong_certificate_refused);
 	tcase_add_test(tc, user_certificates);
+	tcase_add_test(tc, crafted_certificates);
+	tcase_add_test(tc, cache_eviction);
 	suite_add_tcase(s, tc);
 	return s;
 }
