@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
@@ -16,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "identity.h"
+#include "store.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -94,6 +97,31 @@ identity_key(EVP_PKEY **key, int *created, const char *path, char **cause)
 	return identity_write(path, *key, NULL, cause);
 }
 
+/*
+ * x's SubjectPublicKeyInfo for a P-256 key, from its point: what
+ * X509_set_pubkey does, without the encoder round trip that costs
+ * OpenSSL 3.0 some 230 us.  X509_get0_pubkey(x) is then NULL: fine for
+ * a user's certificate, which is only ever encoded; the node's own,
+ * which TLS matches with its key, is made with X509_set_pubkey.
+ */
+static int
+identity_set_pubkey(X509 *x, EVP_PKEY *key)
+{
+	unsigned char	*pt = NULL;
+	size_t		 len;
+
+	if ((len = EVP_PKEY_get1_encoded_public_key(key, &pt)) == 0 ||
+	    len > INT_MAX)
+		return 0;
+	if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x),
+	    OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+	    OBJ_nid2obj(NID_X9_62_prime256v1), pt, (int)len) != 1) {
+		OPENSSL_free(pt);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 identity_ext(X509 *x, int nid, const char *value)
 {
@@ -137,7 +165,8 @@ identity_make_cert(struct identity *ident, const char *overlay,
 	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL &&
 	    X509_gmtime_adj(X509_getm_notBefore(x), -86400) &&
 	    X509_gmtime_adj(X509_getm_notAfter(x), 86400L * CERT_DAYS) &&
-	    X509_set_pubkey(x, key) &&
+	    (user != NULL ? identity_set_pubkey(x, key) :
+	    X509_set_pubkey(x, key)) &&
 	    identity_ext(x, NID_subject_alt_name, san) &&
 	    identity_ext(x, NID_basic_constraints, "critical,CA:FALSE") &&
 	    identity_ext(x, NID_key_usage, "critical,digitalSignature") &&
@@ -314,6 +343,12 @@ identity_free(struct identity *ident)
 
 /* ---- users ---- */
 
+void
+identity_set_store(struct identity *ident, struct store *store)
+{
+	ident->store = store;
+}
+
 bool
 identity_user_name_ok(const char *name)
 {
@@ -333,63 +368,140 @@ identity_user_sign(const uint8_t *data, size_t len, uint8_t *out, size_t max,
 	return ov_cert_sign(u->signer, data, len, out, max);
 }
 
-/* The certificate at path if it is ours for u: its key, name and node. */
-static X509 *
-identity_user_read(struct identity *ident, struct identity_user *u,
-    const char *path)
+/* Is x the certificate this node issued for u: its name, key, node? */
+static bool
+identity_user_cert_ok(struct identity *ident, struct identity_user *u,
+    X509 *x)
 {
-	X509		*x;
-	FILE		*f;
-	char		 name[OV_USER_MAX];
+	char	name[OV_USER_MAX];
 
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	/* issued by this node, for this overlay, to this user and key */
-	if (x == NULL || ov_cert_user(x, name, sizeof name) != 0 ||
-	    strcmp(name, u->name) != 0 ||
-	    EVP_PKEY_eq(X509_get0_pubkey(x), u->key) != 1 ||
-	    X509_verify(x, ident->key) != 1 ||
-	    !identity_names_us(ident, x, ident->overlay)) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
+	return x != NULL && ov_cert_user(x, name, sizeof name) == 0 &&
+	    strcmp(name, u->name) == 0 &&
+	    EVP_PKEY_eq(X509_get0_pubkey(x), u->key) == 1 &&
+	    X509_verify(x, ident->key) == 1 &&
+	    identity_names_us(ident, x, ident->overlay);
 }
 
+/*
+ * The key and certificate an earlier p2psipd kept as files,
+ * DATA_DIR/users/NAME.key and .crt; they move into the store.
+ */
+static void
+identity_user_files(struct identity *ident, struct identity_user *u)
+{
+	char	*kpath = xasprintf("%s/users/%s.key", ident->dir, u->name);
+	char	*cpath = xasprintf("%s/users/%s.crt", ident->dir, u->name);
+	FILE	*f;
+
+	if ((f = fopen(kpath, "r")) != NULL) {
+		u->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		if (u->key != NULL && (f = fopen(cpath, "r")) != NULL) {
+			u->cert = PEM_read_X509(f, NULL, NULL, NULL);
+			fclose(f);
+		}
+		if (u->key != NULL)
+			log_info("identity: user %s: key imported from %s",
+			    u->name, kpath);
+	}
+	free(kpath);
+	free(cpath);
+}
+
+/* The user's key and certificate as the store keeps them, if it does. */
+static int
+identity_user_stored(struct identity *ident, struct identity_user *u,
+    bool *found)
+{
+	struct store_blob	 kb = { 0 }, cb = { 0 };
+	const unsigned char	*p;
+	int			 rc;
+
+	*found = false;
+	if ((rc = store_user_get(ident->store, u->name, &kb, &cb)) == ENOENT)
+		return 0;
+	if (rc != 0)
+		return rc;
+	*found = true;
+	p = kb.p;
+	u->key = d2i_AutoPrivateKey(NULL, &p, (long)kb.len);
+	p = cb.p;
+	u->cert = d2i_X509(NULL, &p, (long)cb.len);
+	free(kb.p);
+	free(cb.p);
+	return 0;
+}
+
+/* Write u's key and certificate to the store. */
+static int
+identity_user_save(struct identity *ident, struct identity_user *u)
+{
+	unsigned char	*key = NULL, *cert = NULL;
+	int		 klen, clen, rc = EIO;
+
+	if ((klen = i2d_PrivateKey(u->key, &key)) > 0 &&
+	    (clen = i2d_X509(u->cert, &cert)) > 0)
+		rc = store_user_put(ident->store, u->name, key, (size_t)klen,
+		    cert, (size_t)clen, (int64_t)time(NULL));
+	OPENSSL_clear_free(key, klen > 0 ? (size_t)klen : 0);
+	OPENSSL_free(cert);
+	return rc;
+}
+
+/*
+ * u's key and certificate: from the store, else from an earlier
+ * p2psipd's files, else new.  An unusable key is replaced (with a
+ * warning: the user's stored values then refuse the new one until they
+ * expire), a certificate that is not ours for this key re-issued.
+ */
 static int
 identity_user_load(struct identity *ident, struct identity_user *u,
     char **cause)
 {
-	char		*udir = xasprintf("%s/users", ident->dir);
-	char		*kpath = xasprintf("%s/%s.key", udir, u->name);
-	char		*cpath = xasprintf("%s/%s.crt", udir, u->name);
 	unsigned char	*der = NULL;
+	bool		 found, save;
 	int		 rc = 0, n;
 
-	if (mkdir(udir, 0700) == -1 && errno != EEXIST) {
-		rc = errno;
-		*cause = xasprintf("%s: %s", udir, strerror(rc));
-		goto out;
+	if (ident->store == NULL ||
+	    identity_user_stored(ident, u, &found) != 0) {
+		*cause = xasprintf("%s: cannot read the user's key", u->name);
+		return EIO;
 	}
-	if ((rc = identity_key(&u->key, &u->created, kpath, cause)) != 0)
-		goto out;
-	if ((u->cert = identity_user_read(ident, u, cpath)) == NULL) {
+	if (!found)
+		identity_user_files(ident, u);
+	save = !found;
+	if (u->key != NULL && EVP_PKEY_get_base_id(u->key) != EVP_PKEY_EC) {
+		log_warnx("identity: user %s: unusable key, making another",
+		    u->name);
+		EVP_PKEY_free(u->key);
+		u->key = NULL;
+	}
+	if (u->key == NULL) {
+		if ((u->key = EVP_EC_gen("P-256")) == NULL) {
+			*cause = xstrdup("cannot generate an EC P-256 key");
+			return EIO;
+		}
+		u->created = 1;
+		save = true;
+	}
+	if (!identity_user_cert_ok(ident, u, u->cert)) {
+		X509_free(u->cert);
 		if ((u->cert = identity_make_cert(ident, ident->overlay, u->key,
 		    u->name)) == NULL) {
 			*cause = xasprintf("%s: cannot make a certificate",
-			    cpath);
-			rc = EIO;
-			goto out;
+			    u->name);
+			return EIO;
 		}
 		log_info("identity: new certificate for user %s", u->name);
-		if ((rc = identity_write(cpath, NULL, u->cert, cause)) != 0)
-			goto out;
+		save = true;
+	}
+	if (save && identity_user_save(ident, u) != 0) {
+		*cause = xasprintf("%s: cannot save the user's key", u->name);
+		return EIO;
 	}
 	if ((n = i2d_X509(u->cert, &der)) <= 0 ||
 	    (u->signer = ov_cert_signer(u->key)) == NULL) {
-		*cause = xasprintf("%s: unusable key or certificate", kpath);
+		*cause = xasprintf("%s: unusable key or certificate", u->name);
 		rc = EIO;
 		goto out;
 	}
@@ -411,9 +523,6 @@ identity_user_load(struct identity *ident, struct identity_user *u,
 	u->crypto.cert_hash = u->hash;
 out:
 	OPENSSL_free(der);
-	free(udir);
-	free(kpath);
-	free(cpath);
 	return rc;
 }
 

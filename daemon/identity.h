@@ -22,7 +22,8 @@
 /*
  * A user (AOR) this node writes for: its own key and a certificate the
  * node issues, naming the user (rfc822Name) and the node (reload:// URI),
- * kept as DATA_DIR/users/NAME.key and NAME.crt.
+ * kept in the store (table user_identities of DATA_DIR/p2psipd.db; an
+ * earlier p2psipd's DATA_DIR/users/NAME.key and .crt are imported).
  */
 struct identity_user {
 	char			 name[OV_USER_MAX];
@@ -54,6 +55,7 @@ struct identity {
 	char			*dir;
 	char			*overlay;
 	struct identity_user	*users;		/* loaded so far */
+	struct store		*store;		/* users' keys */
 };
 
 /* Load or make the identity in dir.  0, or an errno with *cause. */
@@ -61,10 +63,15 @@ int	identity_load(struct identity **out, const char *dir,
 	    const char *overlay, char **cause);
 void	identity_free(struct identity *);
 
+/* Where users' keys are kept: the daemon's sqlite store. */
+struct store;
+void	identity_set_store(struct identity *, struct store *);
+
 /*
- * The user name's key and certificate, loaded or made on first use.
- * A name is 1 to 127 of [A-Za-z0-9._~+@-], not starting with '.'.
- * 0 and *out (owned by ident), or an errno with *cause.
+ * The user name's key and certificate, loaded from the store or made
+ * (and saved there) on first use.  A name is 1 to 127 of
+ * [A-Za-z0-9._~+@-], not starting with '.'.  0 and *out (owned by
+ * ident), or an errno with *cause.
  */
 int	identity_user(struct identity *, const char *name,
 	    struct identity_user **out, char **cause);

@@ -45,6 +45,16 @@ static const char *const store_migrations[] = {
 	"  expires INTEGER NOT NULL,"
 	"  created INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/*
+	 * 3: the users this node has keys for (identity_user): the private
+	 * key (PKCS#8 DER) and the certificate the node issued (DER).
+	 */
+	"CREATE TABLE user_identities ("
+	"  name    TEXT PRIMARY KEY NOT NULL,"
+	"  key     BLOB NOT NULL,"
+	"  cert    BLOB NOT NULL,"
+	"  created INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -53,7 +63,8 @@ struct store {
 	sqlite3		*db;
 	char		*path;
 	int		 version;
-	sqlite3_stmt	*row_put, *row_del, *reg_put, *reg_del;
+	sqlite3_stmt	*row_put, *row_del, *reg_put, *reg_del, *user_get,
+			*user_put;
 };
 
 int
@@ -225,6 +236,8 @@ store_close(struct store *s)
 	sqlite3_finalize(s->row_del);
 	sqlite3_finalize(s->reg_put);
 	sqlite3_finalize(s->reg_del);
+	sqlite3_finalize(s->user_get);
+	sqlite3_finalize(s->user_put);
 	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 	    NULL, NULL) != SQLITE_OK)
 		log_warnx("store: %s: checkpoint failed: %s", s->path,
@@ -436,4 +449,64 @@ store_regs_each(struct store *s, store_reg_cb cb, void *arg)
 		    sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : EIO;
+}
+
+/* ---- user identities ---- */
+
+/* A copy of a blob column; a NULL or empty one is refused. */
+static int
+store_blob(sqlite3_stmt *st, int col, struct store_blob *out)
+{
+	const void	*p = sqlite3_column_blob(st, col);
+	int		 n = sqlite3_column_bytes(st, col);
+
+	if (p == NULL || n <= 0)
+		return EIO;
+	out->p = xmalloc((size_t)n);
+	memcpy(out->p, p, (size_t)n);
+	out->len = (size_t)n;
+	return 0;
+}
+
+int
+store_user_get(struct store *s, const char *name, struct store_blob *key,
+    struct store_blob *cert)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(s, &s->user_get, "SELECT key, cert FROM "
+	    "user_identities WHERE name = ?");
+	if (st == NULL)
+		return EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = store_blob(st, 0, key)) == 0 &&
+		    (rc = store_blob(st, 1, cert)) != 0) {
+			free(key->p);
+			key->p = NULL;
+		}
+	} else
+		rc = rc == SQLITE_DONE ? ENOENT : EIO;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int
+store_user_put(struct store *s, const char *name, const uint8_t *key,
+    size_t key_len, const uint8_t *cert, size_t cert_len, int64_t created)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(s, &s->user_put, "INSERT INTO user_identities (name, "
+	    "key, cert, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO "
+	    "UPDATE SET key = excluded.key, cert = excluded.cert");
+	if (st == NULL)
+		return EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, cert, (int)cert_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, created);
+	return store_done(s, st, "write a user identity");
 }

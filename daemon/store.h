@@ -65,4 +65,19 @@ int	store_reg_put(struct store *, const char *aor, const char *contact,
 int	store_reg_del(struct store *, const char *aor);
 int	store_regs_each(struct store *, store_reg_cb, void *arg);
 
+/*
+ * The users this node holds keys for: private key (PKCS#8 DER) and
+ * certificate (DER).  store_user_get fills both (caller frees .p) and
+ * returns 0, or ENOENT, or EIO.
+ */
+struct store_blob {
+	uint8_t	*p;
+	size_t	 len;
+};
+int	store_user_get(struct store *, const char *name,
+	    struct store_blob *key, struct store_blob *cert);
+int	store_user_put(struct store *, const char *name, const uint8_t *key,
+	    size_t key_len, const uint8_t *cert, size_t cert_len,
+	    int64_t created);
+
 #endif

@@ -43,11 +43,16 @@ run 1 ctl c register alice@elsewhere.example
 has "$T/err" "domain is not the overlay's name"
 ok "register and lookup from every daemon"
 
-# The user's key and certificate: made on first use, issued by the node.
-crt="$T/a/data/users/alice@p2psipd.localhost.crt"
-[ -f "$crt" ] || fail "no user certificate"
-[ "$(stat -c %a "$T/a/data/users/alice@p2psipd.localhost.key")" = 600 ] ||
-    fail "user key mode"
+# The user's key and certificate: made on first use, issued by the node,
+# kept in the node's sqlite store (mode 0600, as the whole data dir).
+db="$T/a/data/p2psipd.db"
+crt="$T/alice.crt"
+sqlite3 "$db" "SELECT writefile('$T/alice.der', cert) FROM user_identities
+    WHERE name = 'alice@p2psipd.localhost'" >/dev/null
+[ -s "$T/alice.der" ] || fail "no user certificate"
+openssl x509 -inform DER -in "$T/alice.der" -out "$crt" ||
+    fail "user certificate unreadable"
+[ "$(stat -c %a "$db")" = 600 ] || fail "store mode"
 openssl x509 -in "$crt" -noout -ext subjectAltName >"$T/out"
 has "$T/out" 'email:alice@p2psipd.localhost'
 has "$T/out" "URI:reload://$A@p2psipd.localhost/"

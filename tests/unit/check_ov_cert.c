@@ -15,12 +15,14 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include "identity.h"
 #include "ov_cert.h"
 #include "ov_msg.h"
+#include "store.h"
 #include "tmpdir.h"
 #include "xmalloc.h"
 
@@ -36,7 +38,20 @@ teardown(void)
 	tmpdir_remove();
 }
 
-/* An identity in its own subdirectory of dir. */
+/* Open the store of the identity in sub and hand it its users' keys. */
+static void
+attach_store(struct identity *ident, const char *sub)
+{
+	struct store	*st = NULL;
+	char		*path = xasprintf("%s/p2psipd.db", sub), *cause = NULL;
+
+	ck_assert_msg(store_open(&st, path, &cause) == 0, "store_open: %s",
+	    cause ? cause : "?");
+	identity_set_store(ident, st);
+	free(path);
+}
+
+/* An identity in its own subdirectory of dir, with its store. */
 static struct identity *
 make_identity(const char *name)
 {
@@ -46,8 +61,16 @@ make_identity(const char *name)
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	ck_assert_msg(identity_load(&ident, sub, "overlay.example.org",
 	    &cause) == 0, "identity_load: %s", cause ? cause : "?");
+	attach_store(ident, sub);
 	free(sub);
 	return ident;
+}
+
+static void
+drop(struct identity *ident)
+{
+	store_close(ident->store);
+	identity_free(ident);
 }
 
 /* The certificates bucket of a security block: one X.509 entry. */
@@ -132,8 +155,8 @@ START_TEST(sign_and_verify)
 	sign(a, &s);
 	ck_assert_int_eq(verify(b, &s, certs, len, &signer), 0);
 	free(certs);
-	identity_free(a);
-	identity_free(b);
+	drop(a);
+	drop(b);
 }
 END_TEST
 
@@ -161,8 +184,8 @@ START_TEST(tampering_refused)
 	s.sig.id_hash = other;
 	ck_assert_int_eq(verify(b, &s, certs, len, &signer), EBADMSG);
 	free(certs);
-	identity_free(a);
-	identity_free(b);
+	drop(a);
+	drop(b);
 }
 END_TEST
 
@@ -183,9 +206,9 @@ START_TEST(wrong_certificate_refused)
 	s.sig.id_hash = b->hash;
 	ck_assert_int_eq(verify(c, &s, certs, len, &signer), EBADMSG);
 	free(certs);
-	identity_free(a);
-	identity_free(b);
-	identity_free(c);
+	drop(a);
+	drop(b);
+	drop(c);
 }
 END_TEST
 
@@ -205,6 +228,36 @@ bucket2(const struct identity_user *u, const struct identity *node,
 	return b;
 }
 
+/* users/NAME.key and .crt in sub, as an earlier p2psipd wrote them. */
+static void
+write_user_files(const char *sub, const struct identity_user *u)
+{
+	char	*udir = xasprintf("%s/users", sub), *p;
+	FILE	*f;
+
+	ck_assert_int_eq(mkdir(udir, 0700), 0);
+	p = xasprintf("%s/%s.key", udir, u->name);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	ck_assert(PEM_write_PrivateKey(f, u->key, NULL, NULL, 0, NULL, NULL));
+	fclose(f);
+	free(p);
+	p = xasprintf("%s/%s.crt", udir, u->name);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	ck_assert(PEM_write_X509(f, u->cert));
+	fclose(f);
+	free(p);
+	free(udir);
+}
+
+static void
+rm_user_files(const char *sub)
+{
+	char	*cmd = xasprintf("rm -r '%s/users'", sub);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
 /*
  * A user's certificate is issued by its node (rfc822Name + the node's
  * reload:// URI): a verifier names both the node and the user, but only
@@ -221,7 +274,7 @@ START_TEST(user_certificates)
 	struct signed_data	 s;
 	uint8_t			*certs, hash[OV_CERT_HASH_LEN];
 	size_t			 len;
-	char			*cause = NULL, *sub;
+	char			*cause = NULL, *sub, *path;
 
 	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
 	ck_assert_int_eq(u->created, 1);
@@ -255,19 +308,44 @@ START_TEST(user_certificates)
 	ck_assert_int_eq(identity_user(a, ".hidden", &ub, &cause), EINVAL);
 	free(cause);
 	cause = NULL;
-	/* a restart finds the same key and certificate */
-	identity_free(a);
+	/* a restart finds the same key and certificate in the store */
+	drop(a);
 	sub = xasprintf("%s/a", dir);
 	ck_assert_int_eq(identity_load(&a, sub, "overlay.example.org",
 	    &cause), 0);
+	attach_store(a, sub);
 	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
 	ck_assert_int_eq(u->created, 0);
 	ck_assert_mem_eq(u->hash, hash, sizeof hash);
+	/*
+	 * An earlier p2psipd kept them as files in users/: with no store
+	 * row, they are imported, the same key and certificate.
+	 */
+	write_user_files(sub, u);
+	drop(a);
+	path = xasprintf("%s/p2psipd.db", sub);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(identity_load(&a, sub, "overlay.example.org",
+	    &cause), 0);
+	attach_store(a, sub);
+	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
+	ck_assert_int_eq(u->created, 0);
+	ck_assert_mem_eq(u->hash, hash, sizeof hash);
+	drop(a);
+	/* and they are in the store now: the files are not read again */
+	rm_user_files(sub);
+	ck_assert_int_eq(identity_load(&a, sub, "overlay.example.org",
+	    &cause), 0);
+	attach_store(a, sub);
+	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
+	ck_assert_int_eq(u->created, 0);
+	ck_assert_mem_eq(u->hash, hash, sizeof hash);
+	free(path);
 	free(sub);
-	identity_free(a);
-	identity_free(b);
-	identity_free(v);
-	identity_free(w);
+	drop(a);
+	drop(b);
+	drop(v);
+	drop(w);
 }
 END_TEST
 
@@ -410,9 +488,9 @@ START_TEST(crafted_certificates)
 	free(ucert);
 	free(cert);
 	EVP_PKEY_free(ukey);
-	identity_free(a);
-	identity_free(b);
-	identity_free(v);
+	drop(a);
+	drop(b);
+	drop(v);
 }
 END_TEST
 
@@ -452,9 +530,9 @@ START_TEST(cache_eviction)
 	ov_cert_cache_free(small);
 	for (i = 0; i < 12; i++) {
 		free(certs[i]);
-		identity_free(ids[i]);
+		drop(ids[i]);
 	}
-	identity_free(v);
+	drop(v);
 }
 END_TEST
 
