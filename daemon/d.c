@@ -517,7 +517,7 @@ d_leave(struct d *d, unsigned client, const json_t *id)
 }
 
 char *
-d_overlay_error(int error)
+d_overlay_error(int error, const char *why)
 {
 	switch (error) {
 	case ETIMEDOUT:
@@ -532,8 +532,10 @@ d_overlay_error(int error)
 		return xstrdup("the answer was malformed");
 	}
 	if (error > 1000)
-		return xasprintf("refused: %s",
-		    ov_error_name((uint16_t)(error - 1000)));
+		return xasprintf("refused: %s%s%s",
+		    ov_error_name((uint16_t)(error - 1000)),
+		    why != NULL && *why != '\0' ? ": " : "",
+		    why != NULL ? why : "");
 	return xasprintf("failed: %s", strerror(error));
 }
 
@@ -548,7 +550,7 @@ d_route_done(struct d *d, const struct ov_event *ev)
 	if (op == NULL)
 		return;
 	if (ev->error != 0) {
-		err = d_overlay_error(ev->error);
+		err = d_overlay_error(ev->error, ev->why);
 		d_op_done(d, op, NULL, err);
 		free(err);
 		return;

@@ -119,9 +119,10 @@ int	 d_query(struct d *, unsigned client, const json_t *id,
 	    enum ov_query q, const struct ov_id *target, bool to_node);
 /*
  * What an overlay request's error (an errno, or an RFC 6940 error code +
- * 1000) means, for a control client (allocated).
+ * 1000) means, for a control client (allocated): with why, the refusing
+ * peer's reason (NULL or "": none given).
  */
-char	*d_overlay_error(int error);
+char	*d_overlay_error(int error, const char *why);
 /* Leave the overlay; answer client when done.  0, or ENOTCONN. */
 int	 d_leave(struct d *, unsigned client, const json_t *id);
 

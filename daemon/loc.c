@@ -378,7 +378,7 @@ loc_store_reg(struct loc *l, struct loc_op *op, struct loc_reg *r,
 	rc = loc_send(l, op, k, &s, u);
 	wbuf_clear(&w);
 	if (rc != 0)
-		*err = d_overlay_error(rc);
+		*err = d_overlay_error(rc, NULL);
 	return rc;
 }
 
@@ -537,7 +537,7 @@ loc_store(struct loc *l, unsigned client, const json_t *id,
 	s.v.data = buf;
 	s.v.len = (uint32_t)len;
 	if ((rc = loc_send(l, op, k, &s, u)) != 0) {
-		*err = d_overlay_error(rc);
+		*err = d_overlay_error(rc, NULL);
 		loc_op_drop(l, op->cookie);
 	}
 	return rc;
@@ -553,7 +553,7 @@ loc_ask(struct loc *l, struct loc_op *op, bool stat, char **err)
 	rc = (stat ? ov_node_stat : ov_node_fetch)(loc_ov(l), d_now_ms(),
 	    &op->res, op->kind_id, op->cookie);
 	if (rc != 0) {
-		*err = d_overlay_error(rc);
+		*err = d_overlay_error(rc, NULL);
 		loc_op_drop(l, op->cookie);
 		return rc;
 	}
@@ -718,7 +718,7 @@ loc_stored(struct loc *l, struct loc_op *op, const struct ov_event *ev)
 	struct loc_reg	*r = op->kind == LOC_OP_REGISTER ||
 			    op->kind == LOC_OP_REFRESH ?
 			    loc_reg_find(l, op->aor) : NULL;
-	char		 hex[OV_ID_HEXLEN];
+	char		 hex[OV_ID_HEXLEN], *why;
 	json_t		*res;
 
 	if (r != NULL) {
@@ -736,14 +736,16 @@ loc_stored(struct loc *l, struct loc_op *op, const struct ov_event *ev)
 			loc_reg_remove(l, r);
 			r = NULL;
 		} else {
+			why = d_overlay_error(ev->error, ev->why);
 			log_warnx("location: cannot refresh %s: %s", r->aor,
-			    ov_error_name((uint16_t)(ev->error > 1000 ?
-			    ev->error - 1000 : 0)));
+			    why);
+			free(why);
 			r->due_ms = d_now_ms() + LOC_RETRY_MS;
 		}
 	}
 	if (ev->error != 0) {
-		loc_op_done(l, op, NULL, d_overlay_error(ev->error));
+		loc_op_done(l, op, NULL, d_overlay_error(ev->error,
+		    ev->why));
 		return;
 	}
 	res = json_object();
@@ -775,7 +777,8 @@ loc_event(struct loc *l, const struct ov_event *ev)
 	if (ev->type == OV_EV_STORED)
 		loc_stored(l, op, ev);
 	else if (ev->error != 0)
-		loc_op_done(l, op, NULL, d_overlay_error(ev->error));
+		loc_op_done(l, op, NULL, d_overlay_error(ev->error,
+		    ev->why));
 	else
 		loc_fetched(l, op, ev);
 }

@@ -89,12 +89,17 @@ enum ov_query {
 
 #define OV_PATH_MAX	16
 
+#define OV_WHY_MAX	96
+
 struct ov_event {
 	enum ov_event_type type;
 	enum ov_state	 state;		/* STATE */
 	uint64_t	 cookie;	/* ROUTE: the caller's */
 	int		 error;		/* ROUTE: 0, ETIMEDOUT, ELOOP, or an
 					   RFC error code + 1000 */
+	/* STORED, FETCHED, STAT: why the storing peer refused, when it
+	 * said so in words (an Error's error_info, §6.3.3.1) */
+	char		 why[OV_WHY_MAX];
 	struct ov_id	 responsible;	/* ROUTE */
 	unsigned	 hops;		/* ROUTE */
 	/* ROUTE: the nodes the request passed, the responsible one last

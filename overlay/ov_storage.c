@@ -10,6 +10,7 @@
  * no longer among a resource's copies forgets it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,9 +217,9 @@ ov_stor_store(struct ov_node *n, uint64_t now, const struct ov_store_req *req,
 		err = ov_stor_check_values(n, now, res, &req->kinds[i],
 		    replica, c,
 		    certs[i], clen[i]);
-		if (err == 0 && ov_store_check(&n->store, res, &req->kinds[i],
-		    replica, &err) != 0)
-			c->why = ov_error_name(err);
+		if (err == 0)
+			(void)ov_store_check(&n->store, res, &req->kinds[i],
+			    replica, &err, &c->why);
 	}
 	/* §7.4.1.1: all or nothing */
 	for (i = 0; i < req->nkinds && err == 0; i++) {
@@ -507,7 +508,7 @@ static struct ov_fetched *ov_stor_fetched(struct ov_node *,
 
 static void
 ov_stor_stored(struct ov_node *n, uint64_t cookie, int error,
-    uint64_t generation, unsigned nreplicas)
+    const char *why, uint64_t generation, unsigned nreplicas)
 {
 	struct ov_event	ev;
 
@@ -515,6 +516,8 @@ ov_stor_stored(struct ov_node *n, uint64_t cookie, int error,
 	ev.type = OV_EV_STORED;
 	ev.cookie = cookie;
 	ev.error = error;
+	if (why != NULL)
+		snprintf(ev.why, sizeof ev.why, "%s", why);
 	ev.generation = generation;
 	ev.nreplicas = nreplicas;
 	ov_event(n, &ev);
@@ -570,7 +573,7 @@ ov_node_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 		err = ov_stor_store(n, now, req, &c, &ans);
 		wbuf_clear(&bucket);
 		ov_stor_stored(n, cookie, err ? 1000 + err : 0,
-		    ans.kinds[0].generation, ans.kinds[0].nreplicas);
+		    err ? c.why : NULL, ans.kinds[0].generation, ans.kinds[0].nreplicas);
 		ov_links_flush(n, now);
 		free(req);
 		return 0;
@@ -583,7 +586,8 @@ ov_node_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 }
 
 static void	ov_stor_answered(struct ov_node *, bool stat,
-		    uint64_t cookie, int error, const struct ov_id *res,
+		    uint64_t cookie, int error, const char *why,
+		    const struct ov_id *res,
 		    const uint8_t *, size_t, const uint8_t *certs, size_t);
 
 /* Fetch or Stat every value of kind at res. */
@@ -619,7 +623,7 @@ ov_stor_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	wbuf_init(&w, n->cfg.max_message_size);
 	err = stat ? ov_stor_stat_ans(n, now, req, &w) :
 	    ov_stor_fetch_ans(n, now, req, &w, &certs);
-	ov_stor_answered(n, stat, cookie, err ? 1000 + err : 0, res, w.p,
+	ov_stor_answered(n, stat, cookie, err ? 1000 + err : 0, NULL, res, w.p,
 	    w.len, certs.p, certs.len);
 	wbuf_clear(&w);
 	wbuf_clear(&certs);
@@ -674,14 +678,16 @@ ov_stor_statted(struct ov_node *n, const uint8_t *data, size_t len)
  */
 static void
 ov_stor_answered(struct ov_node *n, bool stat, uint64_t cookie, int error,
-    const struct ov_id *res, const uint8_t *body, size_t len,
-    const uint8_t *certs, size_t certs_len)
+    const char *why, const struct ov_id *res, const uint8_t *body,
+    size_t len, const uint8_t *certs, size_t certs_len)
 {
 	struct ov_event	ev;
 
 	memset(&ev, 0, sizeof ev);
 	ev.type = stat ? OV_EV_STAT : OV_EV_FETCHED;
 	ev.cookie = cookie;
+	if (why != NULL)
+		snprintf(ev.why, sizeof ev.why, "%s", why);
 	if (error == 0 && stat)
 		ev.statted = ov_stor_statted(n, body, len);
 	else if (error == 0)
@@ -785,6 +791,25 @@ ov_stor_resends(struct ov_node *n, uint64_t now)
 	}
 }
 
+/*
+ * An Error's error_info as words, if it is printable text: some codes
+ * carry binary (Error_Unknown_Kind its Kinds, §7.4.1.2).
+ */
+static void
+ov_stor_why(char *out, size_t max, const uint8_t *info, size_t len)
+{
+	size_t	i;
+
+	out[0] = '\0';
+	for (i = 0; i < len; i++)
+		if (info[i] < 0x20 || info[i] > 0x7e)
+			return;
+	if (len >= max)
+		len = max - 1;
+	memcpy(out, info, len);
+	out[len] = '\0';
+}
+
 void
 ov_stor_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
     const struct ov_msg *m, const struct ov_id *signer, int error)
@@ -793,27 +818,33 @@ ov_stor_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	const uint8_t		*info;
 	size_t			 ilen;
 	uint16_t		 code;
+	char			 why[OV_WHY_MAX] = "";
 	int			 e = error;
 
 	(void)now;
 	(void)signer;
-	if (m != NULL && m->code == OV_ERROR)
-		e = ov_error_decode(m->body, m->body_len, &code, &info,
-		    &ilen) == 0 ? 1000 + code : EBADMSG;
+	if (m != NULL && m->code == OV_ERROR) {
+		e = EBADMSG;
+		if (ov_error_decode(m->body, m->body_len, &code, &info,
+		    &ilen) == 0) {
+			e = 1000 + code;
+			ov_stor_why(why, sizeof why, info, ilen);
+		}
+	}
 	switch (t->kind) {
 	case OV_TX_STORE:
 		memset(&ans, 0, sizeof ans);
 		if (e == 0 && ov_store_ans_decode(m->body, m->body_len,
 		    &ans) != 0)
 			e = EBADMSG;
-		ov_stor_stored(n, t->cookie, e, ans.n != 0 ?
+		ov_stor_stored(n, t->cookie, e, why, ans.n != 0 ?
 		    ans.kinds[0].generation : 0, ans.n != 0 ?
 		    ans.kinds[0].nreplicas : 0);
 		break;
 	case OV_TX_FETCH:
 	case OV_TX_STAT:
 		ov_stor_answered(n, t->kind == OV_TX_STAT, t->cookie, e,
-		    &t->target, m != NULL ? m->body : NULL, m != NULL ?
+		    why, &t->target, m != NULL ? m->body : NULL, m != NULL ?
 		    m->body_len : 0, m != NULL ? m->certs : NULL, m != NULL ?
 		    m->certs_len : 0);
 		break;

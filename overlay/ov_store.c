@@ -208,15 +208,17 @@ ov_resolve(const struct ov_skind *sk, const struct ov_stored *s,
 }
 
 static int
-ov_fail(uint16_t *err, uint16_t code)
+ov_fail(uint16_t *err, const char **why, uint16_t code, const char *text)
 {
 	*err = code;
+	*why = text;
 	return EBADMSG;
 }
 
 int
 ov_store_check(const struct ov_store *st, const struct ov_id *res,
-    const struct ov_kind_data *kd, bool replica, uint16_t *err)
+    const struct ov_kind_data *kd, bool replica, uint16_t *err,
+    const char **why)
 {
 	const struct ov_kind	*k = kd->k;
 	struct ov_skind		*sk = ov_sres_kind(ov_store_find(st, res),
@@ -228,21 +230,25 @@ ov_store_check(const struct ov_store *st, const struct ov_id *res,
 	uint32_t		 appended = 0, i;
 
 	if (replica && kd->generation == 0)
-		return ov_fail(err, OV_E_INVALID_MESSAGE);
+		return ov_fail(err, why, OV_E_INVALID_MESSAGE,
+		    "a replica with no generation counter");
 	if (!replica && kd->generation != 0 &&
 	    kd->generation != (sk != NULL ? sk->generation : 0))
-		return ov_fail(err, OV_E_GENERATION_COUNTER_TOO_LOW);
+		return ov_fail(err, why, OV_E_GENERATION_COUNTER_TOO_LOW,
+		    "the generation counter is not the stored one");
 	for (i = 0; i < kd->nvalues; i++) {
 		s = &kd->values[i];
 		if (s->v.len > k->max_size)
-			return ov_fail(err, OV_E_DATA_TOO_LARGE);
+			return ov_fail(err, why, OV_E_DATA_TOO_LARGE,
+			    "a value over the Kind's max size");
 		/*
 		 * Deviation: §7.4.1.1 sets no bound on lifetimes; without
 		 * one a writer could pin a value (and a TOFU user name) for
 		 * 136 years.  Error_Forbidden, as for a policy failure.
 		 */
 		if (s->lifetime > st->lim.max_lifetime_s)
-			return ov_fail(err, OV_E_FORBIDDEN);
+			return ov_fail(err, why, OV_E_FORBIDDEN,
+			    "a lifetime over the overlay's maximum");
 		v = ov_resolve(sk, s, &appended);
 		old = ov_skind_slot(sk, &v);
 		/* §7.4.1.1: newer than what it replaces; the same value
@@ -252,15 +258,18 @@ ov_store_check(const struct ov_store *st, const struct ov_id *res,
 		    (s->v.len != old->s.v.len || s->v.exists !=
 		    old->s.v.exists || memcmp(s->v.data, old->s.v.data,
 		    s->v.len) != 0))))
-			return ov_fail(err, OV_E_DATA_TOO_OLD);
+			return ov_fail(err, why, OV_E_DATA_TOO_OLD,
+			    "older than the stored value");
 		if (old == NULL && (k->model != OV_MODEL_SINGLE || count == 0))
 			count++;
 		bytes += s->v.len + s->v.key_len + 64;
 	}
 	if (count > k->max_count)
-		return ov_fail(err, OV_E_DATA_TOO_LARGE);
+		return ov_fail(err, why, OV_E_DATA_TOO_LARGE,
+		    "more values than the Kind's max count");
 	if (st->bytes + bytes > st->lim.max_bytes)
-		return ov_fail(err, OV_E_DATA_TOO_LARGE);
+		return ov_fail(err, why, OV_E_DATA_TOO_LARGE,
+		    "the storing peer's quota is full");
 	return 0;
 }
 

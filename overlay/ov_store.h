@@ -74,10 +74,12 @@ struct ov_skind	*ov_sres_kind(struct ov_sres *, uint32_t kind);
  * Could kd be stored at res now (§7.4.1.1)?  0, or EBADMSG with *err the
  * RELOAD error code: Error_Generation_Counter_Too_Low, Error_Data_Too_Old,
  * Error_Data_Too_Large, Error_Forbidden (lifetime above the maximum) or
- * Error_Invalid_Message (a replica store with generation 0).
+ * Error_Invalid_Message (a replica store with generation 0); *why says
+ * which check failed, in words for the Error's error_info.
  */
 int	ov_store_check(const struct ov_store *, const struct ov_id *res,
-	    const struct ov_kind_data *, bool replica, uint16_t *err);
+	    const struct ov_kind_data *, bool replica, uint16_t *err,
+	    const char **why);
 
 /*
  * Store kd at res, after ov_store_check passed for every Kind of the

@@ -66,7 +66,7 @@ ok "user certificate names the user and its node"
 # peers pinned alice to a's certificate, so b is refused; a's binding
 # stays and b publishes nothing.
 run 1 ctl b register alice
-has "$T/err" 'Error_Forbidden'
+has "$T/err" 'refused: Error_Forbidden: the user name belongs to another certificate'
 run 0 ctl c --json lookup alice
 [ "$(json '.bindings | length')" = 1 ] || fail "b added a binding"
 [ "$(json '.bindings[0].node_id')" = "$A" ] || fail "alice overwritten"
@@ -95,9 +95,9 @@ run 0 ctl b --json fetch certificate-by-user carol@p2psipd.localhost
 [ "$(json '.values[0].value_hex')" = 0a0b ] || fail "hex value"
 [ "$(json '.values[0].user')" = carol@p2psipd.localhost ] || fail "user"
 run 1 ctl a store turn-service "$(head -c 300 /dev/zero | tr '\0' x)"
-has "$T/err" 'Error_Data_Too_Large'
+has "$T/err" "Error_Data_Too_Large: a value over the Kind's max size"
 run 1 ctl a store turn-service big --lifetime 999999
-has "$T/err" 'Error_Forbidden'
+has "$T/err" "Error_Forbidden: a lifetime over the overlay's maximum"
 run 1 ctl a store no-such-kind x
 has "$T/err" 'not a Kind this node knows'
 ok "store, fetch and stat raw values; limits refused"

@@ -76,6 +76,8 @@ kd_of(uint32_t kind, uint64_t gen, struct ov_stored *v, uint32_t n)
 	return kd;
 }
 
+static const char	*why;	/* the last refusal's reason */
+
 /* Check, then store; the error code (0: stored), *gen the counter. */
 static uint16_t
 put(const struct ov_kind_data *kd, bool replica, uint64_t now, uint64_t *gen)
@@ -90,7 +92,8 @@ put(const struct ov_kind_data *kd, bool replica, uint64_t now, uint64_t *gen)
 		c[i] = cert;
 		cl[i] = sizeof cert;
 	}
-	if (ov_store_check(&st, &res, kd, replica, &err) != 0)
+	why = NULL;
+	if (ov_store_check(&st, &res, kd, replica, &err, &why) != 0)
 		return err;
 	*gen = ov_store_apply(&st, &res, kd, c, cl, replica, now);
 	return 0;
@@ -196,9 +199,11 @@ START_TEST(limits)
 	v[0] = val("k", big, NOW, 0);
 	kd = kd_of(OV_KIND_SIP_REGISTRATION, 0, v, 1);
 	ck_assert_uint_eq(put(&kd, false, NOW, &gen), OV_E_DATA_TOO_LARGE);
+	ck_assert_str_eq(why, "a value over the Kind's max size");
 	v[0] = val("k", "sip:a@x", NOW, 0);
 	v[0].lifetime = lim.max_lifetime_s + 1;
 	ck_assert_uint_eq(put(&kd, false, NOW, &gen), OV_E_FORBIDDEN);
+	ck_assert_str_eq(why, "a lifetime over the overlay's maximum");
 	/* SIP-REGISTRATION holds 10 values: 8 + 2 fit, one more not */
 	for (i = 0; i < 11; i++)
 		snprintf(keys[i], sizeof keys[i], "key%u", i);
@@ -210,6 +215,7 @@ START_TEST(limits)
 		v[i] = val(keys[8 + i], "sip:a@x", NOW, 0);
 	kd = kd_of(OV_KIND_SIP_REGISTRATION, 0, v, 3);
 	ck_assert_uint_eq(put(&kd, false, NOW, &gen), OV_E_DATA_TOO_LARGE);
+	ck_assert_str_eq(why, "more values than the Kind's max count");
 	/* refused as a whole: none of the three went in */
 	ck_assert_uint_eq(fetch(OV_KIND_SIP_REGISTRATION, 0, NOW, &g2, NULL),
 	    8);
@@ -236,9 +242,11 @@ START_TEST(quota)
 		v = val(key, "sip:a@x", NOW, 0);
 		if (put(&kd, false, NOW, &gen) == 0)
 			stored++;
-		else
+		else {
 			ck_assert_uint_eq(put(&kd, false, NOW, &gen),
 			    OV_E_DATA_TOO_LARGE);
+			ck_assert_str_eq(why, "the storing peer's quota is full");
+		}
 	}
 	ck_assert_uint_ge(stored, 1);
 	ck_assert_uint_lt(stored, 10);
