@@ -103,6 +103,8 @@ static const struct cfg_key cfg_keys[] = {
 	ST_INT(replicas, "3", 1, 17),
 	ST_INT(max_lifetime, "86400", 60, 31536000),
 	ST_INT(quota, "64", 1, 65536),
+	ST_INT(peer_store_rate, "100", 1, 1000000),
+	ST_INT(peer_store_burst, "1000", 1, 1000000),
 	ST_INT(registration_expires, "3600", 60, 31536000),
 	ST_INT(sip_registration_max_count, "10", 1, 1024),
 	ST_INT(sip_registration_max_size, "1000", 64, 65535),

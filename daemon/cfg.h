@@ -53,6 +53,8 @@ struct cfg {
 		int		 replicas;		/* copies in all */
 		int		 max_lifetime;		/* s */
 		int		 quota;			/* MiB held */
+		int		 peer_store_rate;	/* a peer's stores/s */
+		int		 peer_store_burst;	/* ... at once */
 		int		 registration_expires;	/* s */
 		/* Kind limits (values per resource, bytes per value) */
 		int		 sip_registration_max_count;

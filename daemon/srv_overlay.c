@@ -645,6 +645,8 @@ so_node_cfg(const struct cfg *c, struct srv_overlay *so,
 	nc->replicas = (unsigned)c->storage.replicas;
 	nc->max_lifetime_s = (uint32_t)c->storage.max_lifetime;
 	nc->store_max_bytes = (uint64_t)c->storage.quota << 20;
+	nc->peer_store_rate = (uint32_t)c->storage.peer_store_rate;
+	nc->peer_store_burst = (uint32_t)c->storage.peer_store_burst;
 	/* copied by ov_node_new; the caller frees it */
 	kinds = xreallocarray(NULL, ov_nkinds, sizeof *kinds);
 	memcpy(kinds, ov_kinds, ov_nkinds * sizeof *kinds);

@@ -103,6 +103,14 @@ struct ov_expect {
 /* Updates kept from distinct senders while we wait for an Attach answer. */
 #define OV_EARLY_MAX	4
 
+/* A peer's store allowance: a token bucket, in thousandths of a store. */
+#define OV_FLOOD_SLOTS	256
+struct ov_flood {
+	struct ov_id	 node;
+	uint64_t	 last_ms;	/* 0: a slot never used */
+	uint64_t	 milli;		/* tokens x 1000 at last_ms */
+};
+
 struct ov_node {
 	struct ov_node_cfg	 cfg;
 	struct addr		*boot;		/* copy of cfg.bootstrap */
@@ -180,6 +188,8 @@ struct ov_node {
 	struct ov_id		 sync_pred[OV_NEIGH_MAX];
 	struct ov_id		 sync_succ[OV_NEIGH_MAX];
 	uint64_t		 replica_sent;
+	struct ov_flood		*flood;		/* per-peer store buckets */
+	uint64_t		 flood_refused;
 	struct ov_resend	*resends;
 	unsigned		 nresends, resends_cap;
 };

@@ -54,6 +54,9 @@ struct ov_node_cfg {
 	unsigned	 replicas;		/* copies in all [3] (§10.4) */
 	uint32_t	 max_lifetime_s;	/* longest accepted [86400] */
 	uint64_t	 store_max_bytes;	/* all values held [64 MiB] */
+	/* stores one peer may make here: a token bucket per signer */
+	uint32_t	 peer_store_rate;	/* a second, sustained [100] */
+	uint32_t	 peer_store_burst;	/* at once [1000] */
 	const struct ov_kind *kinds;		/* with their limits; copied
 						   [ov_kinds] */
 	size_t		 nkinds;
@@ -261,6 +264,7 @@ struct ov_store_stats {
 	unsigned	 resources;
 	unsigned	 responsible;	/* resources we answer for */
 	uint64_t	 replica_stores_sent;
+	uint64_t	 flood_refused;	/* stores over a peer's rate */
 };
 void	 ov_node_store_stats(const struct ov_node *, struct ov_store_stats *);
 /* Does this node hold a live value of kind at res? */

@@ -39,6 +39,11 @@ ov_stor_init(struct ov_node *n)
 		n->cfg.max_lifetime_s = 86400;
 	if (n->cfg.store_max_bytes == 0)
 		n->cfg.store_max_bytes = 64 << 20;
+	if (n->cfg.peer_store_rate == 0)
+		n->cfg.peer_store_rate = 100;
+	if (n->cfg.peer_store_burst == 0)
+		n->cfg.peer_store_burst = 1000;
+	n->flood = xcalloc(OV_FLOOD_SLOTS, sizeof *n->flood);
 	lim.max_lifetime_s = n->cfg.max_lifetime_s;
 	lim.max_bytes = n->cfg.store_max_bytes;
 	if (n->cfg.kinds == NULL) {
@@ -56,6 +61,7 @@ ov_stor_free(struct ov_node *n)
 {
 	ov_store_clear(&n->store);
 	free(n->kinds);
+	free(n->flood);
 	free(n->resends);
 }
 
@@ -187,6 +193,46 @@ static void ov_stor_replicate(struct ov_node *, uint64_t now,
 	    const struct ov_id *res, const struct ov_id *to, uint8_t number,
 	    unsigned round);
 
+/*
+ * May peer store here now?  Each signer of StoreReqs has a bucket of
+ * peer_store_burst stores, refilled at peer_store_rate a second; the
+ * least recently used of OV_FLOOD_SLOTS buckets makes way for a new
+ * signer.  Replicas (bounded by their sender's sync) and our own stores
+ * are not counted.  §7.4.1.1 names no error for a flood: we answer
+ * Error_Forbidden with the reason.
+ */
+static bool
+ov_stor_allowed(struct ov_node *n, uint64_t now, const struct ov_id *peer)
+{
+	struct ov_flood	*f = NULL, *old = &n->flood[0];
+	uint64_t	 cap = (uint64_t)n->cfg.peer_store_burst * 1000;
+	unsigned	 i;
+
+	for (i = 0; i < OV_FLOOD_SLOTS && f == NULL; i++) {
+		if (n->flood[i].last_ms != 0 &&
+		    ov_id_eq(&n->flood[i].node, peer))
+			f = &n->flood[i];
+		else if (n->flood[i].last_ms < old->last_ms)
+			old = &n->flood[i];
+	}
+	if (f == NULL) {
+		f = old;
+		f->node = *peer;
+		f->milli = cap;
+	} else if (now > f->last_ms) {
+		f->milli += (now - f->last_ms) * n->cfg.peer_store_rate;
+		if (f->milli > cap)
+			f->milli = cap;
+	}
+	f->last_ms = now != 0 ? now : 1;
+	if (f->milli < 1000) {
+		n->flood_refused++;
+		return false;
+	}
+	f->milli -= 1000;
+	return true;
+}
+
 /* Store req; 0 and *ans, or the error code (c->why says more). */
 static uint16_t
 ov_stor_store(struct ov_node *n, uint64_t now, const struct ov_store_req *req,
@@ -203,6 +249,11 @@ ov_stor_store(struct ov_node *n, uint64_t now, const struct ov_store_req *req,
 	memset(ans, 0, sizeof *ans);
 	if (!replica && !ov_responsible(n, res)) {
 		c->why = "not responsible for the resource";
+		return OV_E_FORBIDDEN;
+	}
+	if (!replica && !ov_id_eq(&c->sender, &n->cfg.self) &&
+	    !ov_stor_allowed(n, now, &c->sender)) {
+		c->why = "too many stores from this peer; try again later";
 		return OV_E_FORBIDDEN;
 	}
 	/* §10.4: a replica comes from a neighbor, for a resource of ours */
@@ -1001,6 +1052,7 @@ ov_node_store_stats(const struct ov_node *n, struct ov_store_stats *s)
 		s->responsible += ov_chord_responsible(&n->chord,
 		    &n->store.res[i]->id);
 	s->replica_stores_sent = n->replica_sent;
+	s->flood_refused = n->flood_refused;
 }
 
 bool

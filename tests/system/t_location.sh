@@ -105,7 +105,8 @@ ok "store, fetch and stat raw values; limits refused"
 # Storage figures in status.
 run 0 ctl a --json status
 [ "$(json '.storage.values >= 1 and .storage.registrations == 1 and
-    .storage.replicas == 3')" = true ] || fail "status storage"
+    .storage.replicas == 3 and .storage.flood_refused == 0')" = true ] ||
+    fail "status storage"
 
 # The owner refreshes before the lifetime runs out.
 run 0 ctl c --json register dave --expires 10

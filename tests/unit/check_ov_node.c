@@ -11,6 +11,7 @@
 
 #include "log_ctx.h"
 #include "ov_body.h"
+#include "ov_data.h"
 #include "ov_fh.h"
 #include "ov_msg.h"
 #include "ov_node.h"
@@ -92,30 +93,37 @@ static struct rng_xoshiro	 xs;
 static struct rng		 rng = { rng_xoshiro_fill, &xs };
 static uint64_t			 now;
 
+/* The node's configuration, its identity and random source reset. */
+static void
+node_cfg(struct ov_node_cfg *c)
+{
+	memset(&node_id, 0x50, sizeof node_id);
+	crypto_init(&node_crypto, &node_id);
+	rng_xoshiro_seed(&xs, 7);
+	memset(c, 0, sizeof *c);
+	c->overlay = OVERLAY;
+	c->self = node_id;
+	addr_parse("127.0.0.1:6084", 0, &c->self_addr);
+	c->npred = c->nsucc = 3;
+	c->nfingers = 16;
+	c->initial_ttl = 100;
+	c->max_message_size = 5000;
+	c->reliability_ms = 3000;
+	c->update_interval_ms = 600000;
+	c->finger_interval_ms = 3600000;
+	c->probe_interval_ms = 60000;
+	c->link_timeout_ms = 30000;
+	c->max_links = 8;
+	c->max_pending = 4;
+}
+
 static struct ov_node *
 node_new(void)
 {
 	struct ov_node_cfg	 cfg;
 	struct ov_node		*n;
 
-	memset(&node_id, 0x50, sizeof node_id);
-	crypto_init(&node_crypto, &node_id);
-	rng_xoshiro_seed(&xs, 7);
-	memset(&cfg, 0, sizeof cfg);
-	cfg.overlay = OVERLAY;
-	cfg.self = node_id;
-	addr_parse("127.0.0.1:6084", 0, &cfg.self_addr);
-	cfg.npred = cfg.nsucc = 3;
-	cfg.nfingers = 16;
-	cfg.initial_ttl = 100;
-	cfg.max_message_size = 5000;
-	cfg.reliability_ms = 3000;
-	cfg.update_interval_ms = 600000;
-	cfg.finger_interval_ms = 3600000;
-	cfg.probe_interval_ms = 60000;
-	cfg.link_timeout_ms = 30000;
-	cfg.max_links = 8;
-	cfg.max_pending = 4;
+	node_cfg(&cfg);
 	ck_assert_int_eq(ov_node_new(&n, &cfg, &node_crypto, &rng, NULL), 0);
 	now = 1000;
 	ov_node_start(n, now);
@@ -507,6 +515,110 @@ START_TEST(join_admitted)
 }
 END_TEST
 
+/* p stores a TURN-SERVICE value (at hash(p || 0)), written at time t. */
+static void
+peer_store(struct ov_node *n, struct peer *p, uint64_t t)
+{
+	uint8_t			 at[OV_ID_LEN + 1];
+	struct ov_store_req	 req;
+	struct ov_stored	 s;
+	struct ov_sigbuf	 sb;
+	struct ov_fwd		 f;
+	struct wbuf		 w;
+
+	memcpy(at, p->id.b, OV_ID_LEN);
+	at[OV_ID_LEN] = 0;
+	memset(&req, 0, sizeof req);
+	ov_id_resource(at, sizeof at, &req.resource);
+	memset(&s, 0, sizeof s);
+	s.storage_time = t;
+	s.lifetime = 60;
+	s.v.exists = true;
+	s.v.data = (const uint8_t *)"relay";
+	s.v.len = 5;
+	ck_assert_int_eq(ov_stored_sign(&s, &sb, &req.resource,
+	    OV_KIND_TURN_SERVICE, OV_MODEL_SINGLE, &p->c), 0);
+	req.nkinds = 1;
+	req.kinds[0].kind = OV_KIND_TURN_SERVICE;
+	req.kinds[0].k = ov_kind_find(ov_kinds, ov_nkinds,
+	    OV_KIND_TURN_SERVICE);
+	req.kinds[0].nvalues = 1;
+	req.kinds[0].values = &s;
+	wbuf_init(&w, 4096);
+	ov_store_req_encode(&w, &req);
+	fwd_init(&f, &req.resource, false);
+	peer_send(n, p, &f, OV_STORE_REQ, w.p, w.len, false);
+	wbuf_clear(&w);
+}
+
+/* The node's answer to p: 0 for a StoreAns, or the Error's code and info. */
+static uint16_t
+answer(struct ov_node *n, struct peer *p, char *why, size_t max)
+{
+	struct ov_msg	 m[4];
+	uint8_t		*bufs[4];
+	const uint8_t	*info;
+	size_t		 ilen;
+	uint16_t	 code = 0;
+
+	ck_assert_uint_eq(collect(n, p, m, bufs, 4), 1);
+	why[0] = '\0';
+	if (m[0].code == OV_ERROR) {
+		ck_assert_int_eq(ov_error_decode(m[0].body, m[0].body_len,
+		    &code, &info, &ilen), 0);
+		ck_assert_uint_lt(ilen, max);
+		memcpy(why, info, ilen);
+		why[ilen] = '\0';
+	} else
+		ck_assert_uint_eq(m[0].code, OV_STORE_ANS);
+	free_bufs(bufs, 1);
+	return code;
+}
+
+/*
+ * A peer that floods stores: its burst goes in, then it is refused with
+ * the reason until its allowance refills; another peer is not held up.
+ */
+START_TEST(store_flood_limited)
+{
+	struct ov_node_cfg	 cfg;
+	struct ov_store_stats	 st;
+	struct ov_node		*n;
+	struct peer		 p, q;
+	char			 why[128];
+	uint64_t		 t = 1000;
+	int			 i;
+
+	node_cfg(&cfg);
+	cfg.peer_store_rate = 2;
+	cfg.peer_store_burst = 3;
+	ck_assert_int_eq(ov_node_new(&n, &cfg, &node_crypto, &rng, NULL), 0);
+	now = 1000;
+	ov_node_start(n, now);
+	peer_connect(n, &p, 0x10);
+	peer_connect(n, &q, 0x20);
+	for (i = 0; i < 3; i++) {
+		peer_store(n, &p, t++);
+		ck_assert_uint_eq(answer(n, &p, why, sizeof why), 0);
+	}
+	peer_store(n, &p, t++);
+	ck_assert_uint_eq(answer(n, &p, why, sizeof why), OV_E_FORBIDDEN);
+	ck_assert_str_eq(why, "too many stores from this peer; try again later");
+	peer_store(n, &q, t++);
+	ck_assert_uint_eq(answer(n, &q, why, sizeof why), 0);
+	/* half a second: one more store's worth at 2 a second */
+	now += 500;
+	peer_store(n, &p, t++);
+	ck_assert_uint_eq(answer(n, &p, why, sizeof why), 0);
+	peer_store(n, &p, t++);
+	ck_assert_uint_eq(answer(n, &p, why, sizeof why), OV_E_FORBIDDEN);
+	ov_node_store_stats(n, &st);
+	ck_assert_uint_eq(st.flood_refused, 2);
+	peer_done(&p);
+	ov_node_free(n);
+}
+END_TEST
+
 START_TEST(transaction_limit)
 {
 	struct ov_node	*n = node_new();
@@ -552,6 +664,7 @@ ov_node_suite(void)
 	tcase_add_test(tc, malformed_bodies);
 	tcase_add_test(tc, join_admitted);
 	tcase_add_test(tc, transaction_limit);
+	tcase_add_test(tc, store_flood_limited);
 	suite_add_tcase(s, tc);
 	return s;
 }
