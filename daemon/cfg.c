@@ -101,6 +101,7 @@ static const struct cfg_key cfg_keys[] = {
 	OV_INT(max_links, "128", 4, 4096),
 	OV_INT(max_pending, "512", 8, 65536),
 	ST_INT(replicas, "3", 1, 17),
+	ST_INT(replica_holddown, "30", 0, 3600),
 	ST_INT(max_lifetime, "86400", 60, 31536000),
 	ST_INT(quota, "64", 1, 65536),
 	ST_INT(peer_store_rate, "100", 1, 1000000),

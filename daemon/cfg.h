@@ -51,6 +51,7 @@ struct cfg {
 	} overlay;
 	struct {
 		int		 replicas;		/* copies in all */
+		int		 replica_holddown;	/* s, 0: none */
 		int		 max_lifetime;		/* s */
 		int		 quota;			/* MiB held */
 		int		 peer_store_rate;	/* a peer's stores/s */

@@ -643,6 +643,7 @@ so_node_cfg(const struct cfg *c, struct srv_overlay *so,
 	nc->max_pending = (unsigned)c->overlay.max_pending;
 	nc->wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)d_now_ms();
 	nc->replicas = (unsigned)c->storage.replicas;
+	nc->replica_holddown_ms = (uint32_t)c->storage.replica_holddown * 1000;
 	nc->max_lifetime_s = (uint32_t)c->storage.max_lifetime;
 	nc->store_max_bytes = (uint64_t)c->storage.quota << 20;
 	nc->peer_store_rate = (uint32_t)c->storage.peer_store_rate;

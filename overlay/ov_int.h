@@ -184,6 +184,8 @@ struct ov_node {
 	struct ov_kind		*kinds;		/* the store's table */
 	uint64_t		 sync_ms;	/* replica sync due, or 0 */
 	unsigned		 sync_next;	/* resource a busy sync stopped at */
+	uint64_t		 holddown_ms;	/* no new successor copies before */
+	bool			 sync_held;	/* a sync skipped some for it */
 	unsigned		 sync_npred, sync_nsucc;	/* as last synced */
 	struct ov_id		 sync_pred[OV_NEIGH_MAX];
 	struct ov_id		 sync_succ[OV_NEIGH_MAX];
@@ -298,6 +300,8 @@ void	 ov_stor_done(struct ov_node *, uint64_t now, struct ov_txn *,
 	    const struct ov_msg *, const struct ov_id *signer, int error);
 /* The neighbor table changed: replicas may have to move. */
 void	 ov_stor_neighbors(struct ov_node *, uint64_t now);
+void	 ov_stor_neighbor_failed(struct ov_node *, uint64_t now,
+	    const struct ov_id *);
 void	 ov_stor_tick(struct ov_node *, uint64_t now);
 uint64_t ov_stor_deadline(const struct ov_node *);
 

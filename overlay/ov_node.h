@@ -54,6 +54,10 @@ struct ov_node_cfg {
 	unsigned	 replicas;		/* copies in all [3] (§10.4) */
 	uint32_t	 max_lifetime_s;	/* longest accepted [86400] */
 	uint64_t	 store_max_bytes;	/* all values held [64 MiB] */
+	/* §10.7.1: new replicas wait this long after a successor fails,
+	 * for Updates to name a better one; 0: none (the daemon's default
+	 * is the RFC's 30 s) */
+	uint32_t	 replica_holddown_ms;
 	/* stores one peer may make here: a token bucket per signer */
 	uint32_t	 peer_store_rate;	/* a second, sustained [100] */
 	uint32_t	 peer_store_burst;	/* at once [1000] */

@@ -912,14 +912,6 @@ ov_stor_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 
 /* ---- replicas as the ring changes (§10.7.3) ---- */
 
-void
-ov_stor_neighbors(struct ov_node *n, uint64_t now)
-{
-	if (n->sync_ms == 0)
-		n->sync_ms = now + OV_SYNC_DELAY_MS;
-	n->sync_next = 0;	/* the table changed: every resource again */
-}
-
 /* Is x among the first k entries of list? */
 static bool
 ov_in_first(const struct ov_id *list, unsigned n, unsigned k,
@@ -932,6 +924,29 @@ ov_in_first(const struct ov_id *list, unsigned n, unsigned k,
 			return true;
 	return false;
 }
+
+/*
+ * §10.7.1: a successor that held our replicas failed.  Its replacement
+ * gets new copies only after the hold-down, so that a triggered Update
+ * can name a better match first.
+ */
+void
+ov_stor_neighbor_failed(struct ov_node *n, uint64_t now,
+    const struct ov_id *peer)
+{
+	if (n->cfg.replica_holddown_ms != 0 && ov_in_first(n->chord.succ,
+	    n->chord.nsucc, n->cfg.replicas - 1, peer))
+		n->holddown_ms = now + n->cfg.replica_holddown_ms;
+}
+
+void
+ov_stor_neighbors(struct ov_node *n, uint64_t now)
+{
+	if (n->sync_ms == 0)
+		n->sync_ms = now + OV_SYNC_DELAY_MS;
+	n->sync_next = 0;	/* the table changed: every resource again */
+}
+
 
 /*
  * Send res where it is missing now: responsible, to the successors that
@@ -949,9 +964,13 @@ ov_stor_sync_one(struct ov_node *n, uint64_t now, const struct ov_id *res)
 	was = ov_resp(n, n->sync_pred, n->sync_npred, res);
 	is = ov_resp(n, c->pred, c->npred, res);
 	for (i = 0; is && i < c->nsucc && i < r; i++) {
-		if (was && ov_in_first(n->sync_succ, n->sync_nsucc, r,
-		    &c->succ[i]))
+		if (ov_in_first(n->sync_succ, n->sync_nsucc, r, &c->succ[i])) {
+			if (was)
+				continue;
+		} else if (now < n->holddown_ms) {
+			n->sync_held = true;	/* a new successor: later */
 			continue;
+		}
 		if (n->ntxns + 1 >= n->cfg.max_pending / 2)
 			return false;
 		ov_stor_replicate(n, now, res, &c->succ[i], (uint8_t)(i + 1),
@@ -999,6 +1018,15 @@ ov_stor_sync(struct ov_node *n, uint64_t now)
 	}
 	n->sync_npred = c->npred;
 	memcpy(n->sync_pred, c->pred, sizeof n->sync_pred);
+	/*
+	 * Held down: the old successors stay what we compare with, so the
+	 * sync at the end of the hold-down finds the new ones new.
+	 */
+	if (n->sync_held) {
+		n->sync_held = false;
+		n->sync_ms = n->holddown_ms;
+		return;
+	}
 	n->sync_nsucc = c->nsucc;
 	memcpy(n->sync_succ, c->succ, sizeof n->sync_succ);
 }

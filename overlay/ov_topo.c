@@ -1391,6 +1391,7 @@ ov_topo_link_lost(struct ov_node *n, uint64_t now, uint32_t id,
 		ov_join_restart(n, now, "lost the admitting peer");
 		return;
 	}
+	ov_stor_neighbor_failed(n, now, peer);
 	if (!ov_chord_remove(&n->chord, peer))
 		return;
 	/* §10.7.1: replace it with the best of the other connections. */

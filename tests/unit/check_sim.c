@@ -377,6 +377,86 @@ START_TEST(values_survive_30_percent_fail)
 }
 END_TEST
 
+/* Values of 40 nodes (two each) that have fewer than all their copies,
+ * not counting those lost outright (lost[] marks them). */
+static unsigned
+short_of_copies(struct sim *s, const bool *lost, unsigned want)
+{
+	unsigned	i, n = 0;
+
+	for (i = 0; i < 80; i++)
+		if (!lost[i] && sim_copies(s, i / 2, (uint8_t)(i % 2)) < want)
+			n++;
+	return n;
+}
+
+/*
+ * §10.7.1: when successors fail, their replacements get their copies only
+ * after the replacement hold-down (30 s); without one, at once.  The
+ * values are found all along, from the copies that are left.
+ */
+START_TEST(replica_holddown)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	unsigned	 t[80], i, from, held;
+	bool		 lost[80];
+	uint64_t	 killed;
+	char		 want[32], got[64];
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	o.node.replica_holddown_ms = _i == 0 ? 30000 : 0;
+	s = build(&o, 40, 200);
+	ck_assert_int_ge(settle(s, 60), 0);
+	for (i = 0; i < 80; i++) {
+		snprintf(want, sizeof want, "relay %u", i);
+		t[i] = sim_store(s, i / 2, (uint8_t)(i % 2), want);
+		sim_run(s, 5);
+	}
+	sim_run(s, 5000);
+	for (i = 0; i < 80; i++)
+		lost[i] = false;
+	ck_assert_uint_eq(short_of_copies(s, lost, 3), 0);
+	for (i = 5; i < 40; i += 10)
+		sim_kill(s, i);
+	killed = sim_now(s);
+	for (i = 0; i < 80; i++)
+		lost[i] = sim_copies(s, i / 2, (uint8_t)(i % 2)) == 0;
+	ck_assert_msg(settle(s, 20) >= 0, "seed %llu: no repair",
+	    (unsigned long long)o.seed);
+	sim_run(s, 5000);
+	ck_assert_uint_lt(sim_now(s) - killed, 30000);
+	held = short_of_copies(s, lost, 3);
+	if (o.node.replica_holddown_ms != 0)
+		ck_assert_msg(held > 0, "seed %llu: copies made during the "
+		    "hold-down", (unsigned long long)o.seed);
+	else
+		ck_assert_msg(held == 0, "seed %llu: %u values short of "
+		    "copies", (unsigned long long)o.seed, held);
+	/* found meanwhile */
+	for (i = 0; i < 80; i++) {
+		for (from = (i * 7) % 40; !sim_alive(s, from); )
+			from = (from + 1) % 40;
+		t[i] = sim_fetch(s, from, i / 2, (uint8_t)(i % 2));
+		sim_run(s, 5);
+	}
+	sim_run(s, 3000);
+	for (i = 0; i < 80; i++) {
+		snprintf(want, sizeof want, "relay %u", i);
+		ck_assert_msg(lost[i] || (sim_ticket(s, t[i], got, sizeof got)
+		    == 0 && strcmp(got, want) == 0), "seed %llu: value %u not "
+		    "found", (unsigned long long)o.seed, i);
+	}
+	/* after the hold-down, every value has its copies again */
+	sim_run(s, 30000);
+	ck_assert_msg(short_of_copies(s, lost, 3) == 0, "seed %llu: %u values "
+	    "short of copies after the hold-down", (unsigned long long)o.seed,
+	    short_of_copies(s, lost, 3));
+	sim_free(s);
+}
+END_TEST
+
 /* A ring of one is its own storing peer: it stores and fetches. */
 START_TEST(alone_first_node)
 {
@@ -426,6 +506,7 @@ sim_suite(void)
 	tcase_add_test(tc, lossy_links);
 	tcase_add_loop_test(tc, rings_merge, 0, 2);
 	tcase_add_loop_test(tc, values_survive_30_percent_fail, 0, 2);
+	tcase_add_loop_test(tc, replica_holddown, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
