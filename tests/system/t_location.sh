@@ -128,16 +128,16 @@ ok "unregister"
 # A trace of stores, fetches and stats decodes in Wireshark.
 command -v tshark >/dev/null || { echo "skip: no tshark"; exit 77; }
 ctl b trace start "$T/loc.pcap" >/dev/null
-for u in u1 u2 u3 u4 u5 u6; do ctl b register $u >/dev/null; done
-for u in u1 u2 u3 u4 u5 u6; do ctl b lookup $u >/dev/null; done
+for u in u1 u2 u3 u4 u5 u6; do run 0 ctl b register $u; done
+for u in u1 u2 u3 u4 u5 u6; do run 0 ctl b lookup $u; done
 for u in u1 u2 u3 u4 u5 u6; do
-	ctl b fetch --stat sip-registration "$u@p2psipd.localhost" >/dev/null
+	run 0 ctl b fetch --stat sip-registration "$u@p2psipd.localhost"
 done
 ctl b trace stop >/dev/null
 tshark -r "$T/loc.pcap" -Y reload -T fields -e reload.message.code \
     >"$T/out" 2>/dev/null
 for code in 7 8 9 10 25 26; do
-	grep -qx "$code" "$T/out" || fail "no message $code in the trace"
+	grep -qx "$code" "$T/out" || { sort "$T/out" | uniq -c; fail "no message $code in the trace"; }
 done
 [ "$(tshark -r "$T/loc.pcap" -Y _ws.malformed 2>/dev/null | wc -l)" = 0 ] ||
     fail "malformed storage messages"

@@ -504,7 +504,7 @@ START_TEST(cache_eviction)
 	struct ov_id		 signer;
 	uint8_t			*certs[12];
 	size_t			 len[12];
-	char			 name[8];
+	char			 name[16];
 	int			 i, round;
 
 	for (i = 0; i < 12; i++) {
