@@ -87,6 +87,8 @@ static const struct cfg_key cfg_keys[] = {
 	    "127.0.0.1:6084", 0, CFG_OVERLAY_PORT, 0 },
 	{ "overlay", "bootstrap",	CFG_ADDRLIST,	OV(bootstrap), "", 0,
 	    CFG_OVERLAY_PORT, 0 },
+	{ "overlay", "root_cert",	CFG_PATH,	OV(root_cert), "", 0,
+	    0, 0 },
 	OV_INT(successors, "3", 1, 16),
 	OV_INT(predecessors, "3", 1, 16),
 	OV_INT(fingers, "16", 1, 128),

@@ -37,6 +37,7 @@ struct cfg {
 	} node;
 	struct {
 		char		*name;		/* an FQDN */
+		char		*root_cert;	/* enrollment CAs; "": none */
 		struct addr	 listen;
 		struct cfg_addrlist bootstrap;
 		int		 successors, predecessors, fingers;

@@ -242,7 +242,7 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 		goto fail;
 	d_begin_run(d);
 	if ((rc = identity_load(&d->ident, cfg->node.data_dir,
-	    cfg->overlay.name, cause)) != 0)
+	    cfg->overlay.name, cfg->overlay.root_cert, cause)) != 0)
 		goto fail;
 	identity_set_store(d->ident, d->store);
 	if ((rc = ctl_new(&d->ctl, d->base, cfg->node.control_socket, d,

@@ -231,9 +231,6 @@ static int
 identity_cert(struct identity *ident, const char *path, const char *overlay,
     char **cause)
 {
-	unsigned char	*der = NULL;
-	int		 n;
-
 	if ((ident->cert = identity_read_cert(ident, path, overlay)) == NULL) {
 		if ((ident->cert = identity_make_cert(ident, overlay,
 		    ident->key, NULL)) == NULL) {
@@ -244,15 +241,6 @@ identity_cert(struct identity *ident, const char *path, const char *overlay,
 		if (identity_write(path, NULL, ident->cert, cause) != 0)
 			return EIO;
 	}
-	if ((n = i2d_X509(ident->cert, &der)) <= 0) {
-		*cause = xstrdup("cannot encode the certificate");
-		return EIO;
-	}
-	ident->der = xmalloc((size_t)n);
-	memcpy(ident->der, der, (size_t)n);
-	ident->der_len = (size_t)n;
-	OPENSSL_free(der);
-	SHA256(ident->der, ident->der_len, ident->hash);
 	return 0;
 }
 
@@ -273,39 +261,171 @@ identity_crypto(struct identity *ident)
 	c->cert_hash_len = OV_CERT_HASH_LEN;
 }
 
+/* Trust every certificate in the PEM file path as an enrollment CA. */
+static int
+identity_roots(struct identity *ident, const char *path, char **cause)
+{
+	FILE		*f;
+	X509		*x;
+	unsigned	 n = 0;
+	int		 rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		rc = errno;
+		*cause = xasprintf("%s: %s", path, strerror(rc));
+		return rc;
+	}
+	while (rc == 0 && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		if (ov_cert_cache_root(ident->cache, x) != 0) {
+			*cause = xasprintf("%s: certificate %u: unusable key",
+			    path, n + 1);
+			rc = EINVAL;
+		}
+		X509_free(x);
+		n++;
+	}
+	fclose(f);
+	if (rc == 0 && n == 0) {
+		*cause = xasprintf("%s: no PEM certificate", path);
+		rc = EINVAL;
+	}
+	return rc;
+}
+
+/*
+ * Enrollment mode (§11.3): node.crt comes from the overlay's CA, for
+ * node.key; it names the Node-ID (the CA's choice) and usually a user.
+ */
+static int
+identity_enrolled(struct identity *ident, const char *path,
+    const char *overlay, char **cause)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		*cause = xasprintf("%s: %s; in enrollment mode the overlay's "
+		    "CA issues it for this node's key (p2psipd --csr makes "
+		    "the request)", path, strerror(errno));
+		return ENOENT;
+	}
+	ident->cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (ident->cert == NULL) {
+		*cause = xasprintf("%s: not a PEM certificate", path);
+		return EINVAL;
+	}
+	if (X509_check_private_key(ident->cert, ident->key) != 1) {
+		*cause = xasprintf("%s: not the certificate of node.key", path);
+		return EINVAL;
+	}
+	if (ov_cert_bound_id(ident->cache, ident->cert, &ident->id) != 0) {
+		*cause = xasprintf("%s: not issued by the overlay's CA "
+		    "([overlay] root_cert), not valid now, or names no "
+		    "Node-ID", path);
+		return EINVAL;
+	}
+	if (!identity_names_us(ident, ident->cert, overlay)) {
+		*cause = xasprintf("%s: its reload:// URI is not for overlay "
+		    "%s", path, overlay);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* The certificate's DER and hash, as the overlay signs with them. */
+static int
+identity_der(struct identity *ident, char **cause)
+{
+	unsigned char	*der = NULL;
+	int		 n;
+
+	if ((n = i2d_X509(ident->cert, &der)) <= 0) {
+		*cause = xstrdup("cannot encode the certificate");
+		return EIO;
+	}
+	ident->der = xmalloc((size_t)n);
+	memcpy(ident->der, der, (size_t)n);
+	ident->der_len = (size_t)n;
+	OPENSSL_free(der);
+	SHA256(ident->der, ident->der_len, ident->hash);
+	return 0;
+}
+
 int
 identity_load(struct identity **out, const char *dir, const char *overlay,
-    char **cause)
+    const char *root_cert, char **cause)
 {
 	struct identity	*ident = xcalloc(1, sizeof *ident);
 	char		*kpath = xasprintf("%s/node.key", dir);
 	char		*cpath = xasprintf("%s/node.crt", dir);
+	bool		 enroll = root_cert != NULL && *root_cert != '\0';
 	int		 rc;
 
-	if ((rc = identity_key(&ident->key, &ident->created, kpath,
-	    cause)) != 0 ||
-	    (rc = ov_cert_key_node_id(ident->key, &ident->id)) != 0 ||
-	    (rc = identity_cert(ident, cpath, overlay, cause)) != 0) {
-		if (rc == EINVAL && *cause == NULL)
-			*cause = xasprintf("%s: unusable key", kpath);
-		identity_free(ident);
-	} else if ((ident->signer = ov_cert_signer(ident->key)) == NULL) {
-		*cause = xasprintf("%s: cannot sign with this key", kpath);
-		identity_free(ident);
-		rc = EINVAL;
-	} else if ((ident->cache = ov_cert_cache_new(OV_CERT_CACHE_SIZE)) ==
-	    NULL) {
+	ident->dir = xstrdup(dir);
+	ident->overlay = xstrdup(overlay);
+	if ((ident->cache = ov_cert_cache_new(OV_CERT_CACHE_SIZE)) == NULL) {
 		*cause = xstrdup("OpenSSL: cannot set up certificate checks");
-		identity_free(ident);
 		rc = ENOMEM;
-	} else {
-		identity_crypto(ident);
-		ident->dir = xstrdup(dir);
-		ident->overlay = xstrdup(overlay);
-		*out = ident;
+		goto fail;
 	}
+	if (enroll && (rc = identity_roots(ident, root_cert, cause)) != 0)
+		goto fail;
+	if ((rc = identity_key(&ident->key, &ident->created, kpath,
+	    cause)) != 0)
+		goto fail;
+	if (enroll)
+		rc = identity_enrolled(ident, cpath, overlay, cause);
+	else if ((rc = ov_cert_key_node_id(ident->key, &ident->id)) == 0)
+		rc = identity_cert(ident, cpath, overlay, cause);
+	if (rc != 0 || (rc = identity_der(ident, cause)) != 0)
+		goto fail;
+	if ((ident->signer = ov_cert_signer(ident->key)) == NULL) {
+		*cause = xasprintf("%s: cannot sign with this key", kpath);
+		rc = EINVAL;
+		goto fail;
+	}
+	identity_crypto(ident);
+	*out = ident;
 	free(kpath);
 	free(cpath);
+	return 0;
+fail:
+	if (rc == EINVAL && *cause == NULL)
+		*cause = xasprintf("%s: unusable key", kpath);
+	identity_free(ident);
+	free(kpath);
+	free(cpath);
+	return rc;
+}
+
+int
+identity_csr(const char *dir, FILE *out, char **cause)
+{
+	char		*kpath = xasprintf("%s/node.key", dir);
+	EVP_PKEY	*key = NULL;
+	X509_REQ	*req = NULL;
+	int		 created, rc;
+
+	if ((rc = identity_key(&key, &created, kpath, cause)) != 0)
+		goto out;
+	/* §11.3: the CA chooses the Node-ID and the user; the request only
+	 * carries the key */
+	if ((req = X509_REQ_new()) == NULL ||
+	    X509_REQ_set_version(req, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN",
+	    MBSTRING_ASC, (const unsigned char *)"p2psipd node", -1, -1,
+	    0) != 1 ||
+	    X509_REQ_set_pubkey(req, key) != 1 ||
+	    X509_REQ_sign(req, key, EVP_sha256()) <= 0 ||
+	    PEM_write_X509_REQ(out, req) != 1) {
+		*cause = xasprintf("%s: cannot make a certificate request",
+		    kpath);
+		rc = EIO;
+	}
+out:
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	free(kpath);
 	return rc;
 }
 
@@ -455,12 +575,10 @@ identity_user_save(struct identity *ident, struct identity_user *u)
  * expire), a certificate that is not ours for this key re-issued.
  */
 static int
-identity_user_load(struct identity *ident, struct identity_user *u,
+identity_user_keys(struct identity *ident, struct identity_user *u,
     char **cause)
 {
-	unsigned char	*der = NULL;
-	bool		 found, save;
-	int		 rc = 0, n;
+	bool	found, save;
 
 	if (ident->store == NULL ||
 	    identity_user_stored(ident, u, &found) != 0) {
@@ -499,6 +617,49 @@ identity_user_load(struct identity *ident, struct identity_user *u,
 		*cause = xasprintf("%s: cannot save the user's key", u->name);
 		return EIO;
 	}
+	return 0;
+}
+
+/*
+ * Enrollment mode: the overlay's CA names the user in the node's own
+ * certificate (§11.3), and the node writes for that user with its own
+ * key; a node cannot vouch for other names.
+ */
+static int
+identity_user_enrolled(struct identity *ident, struct identity_user *u,
+    char **cause)
+{
+	char	name[OV_USER_MAX];
+
+	if (ov_cert_user(ident->cert, name, sizeof name) != 0)
+		name[0] = '\0';
+	if (strcmp(name, u->name) != 0) {
+		*cause = name[0] == '\0' ? xasprintf("%s: this node's "
+		    "certificate names no user (enrollment mode: the "
+		    "overlay's CA issues users)", u->name) : xasprintf("%s: "
+		    "this node's certificate is for %s (enrollment mode: the "
+		    "overlay's CA issues users)", u->name, name);
+		return EPERM;
+	}
+	EVP_PKEY_up_ref(ident->key);
+	u->key = ident->key;
+	X509_up_ref(ident->cert);
+	u->cert = ident->cert;
+	return 0;
+}
+
+/* u's key and certificate, and what signing as u takes. */
+static int
+identity_user_load(struct identity *ident, struct identity_user *u,
+    char **cause)
+{
+	unsigned char	*der = NULL;
+	int		 rc = 0, n;
+
+	if ((rc = ov_cert_enrollment(ident->cache) ?
+	    identity_user_enrolled(ident, u, cause) :
+	    identity_user_keys(ident, u, cause)) != 0)
+		return rc;
 	if ((n = i2d_X509(u->cert, &der)) <= 0 ||
 	    (u->signer = ov_cert_signer(u->key)) == NULL) {
 		*cause = xasprintf("%s: unusable key or certificate", u->name);

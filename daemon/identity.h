@@ -5,12 +5,14 @@
  * and kept; DATA_DIR/node.crt is a self-signed certificate binding the
  * key's Node-ID (RFC 6940 §11.3.1) in a reload://<id>@<overlay>/ URI.
  * A certificate naming another overlay is reissued with the same key, so
- * the Node-ID never changes.
+ * the Node-ID never changes.  In enrollment mode (§11.3) node.crt comes
+ * from the overlay's CA instead, with the Node-ID and user it chose.
  */
 #ifndef IDENTITY_H
 #define IDENTITY_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -58,9 +60,17 @@ struct identity {
 	struct store		*store;		/* users' keys */
 };
 
-/* Load or make the identity in dir.  0, or an errno with *cause. */
+/*
+ * Load or make the identity in dir.  With root_cert (a PEM file of the
+ * overlay's CAs; NULL or "": self-signed mode), enrollment mode (§11.3):
+ * node.crt must be one a CA issued for node.key, naming the Node-ID and
+ * overlay (it is never made here), and peers and values must carry
+ * certificates those CAs issued.  0, or an errno with *cause.
+ */
 int	identity_load(struct identity **out, const char *dir,
-	    const char *overlay, char **cause);
+	    const char *overlay, const char *root_cert, char **cause);
+/* A PKCS #10 request for dir's node.key (made if missing), PEM, to out. */
+int	identity_csr(const char *dir, FILE *out, char **cause);
 void	identity_free(struct identity *);
 
 /* Where users' keys are kept: the daemon's sqlite store. */

@@ -20,6 +20,7 @@
 
 #include "cfg.h"
 #include "d.h"
+#include "identity.h"
 #include "log.h"
 #include "version.h"
 #include "xmalloc.h"
@@ -33,6 +34,7 @@ usage(FILE *f)
 	    "usage: p2psipd [-f] [-c FILE] [-o SECTION.KEY=VALUE]...\n"
 	    "       p2psipd [-c FILE] [-o SECTION.KEY=VALUE]... "
 	    "--check-config [-v]\n"
+	    "       p2psipd [-c FILE] [-o SECTION.KEY=VALUE]... --csr\n"
 	    "       p2psipd --version\n"
 	    "\n"
 	    "  -c FILE         read the config file FILE (default: none, "
@@ -41,6 +43,8 @@ usage(FILE *f)
 	    "  -f              stay in the foreground and log to stderr\n"
 	    "  --check-config  check the configuration and exit; with -v,\n"
 	    "                  print it as the daemon would use it\n"
+	    "  --csr           print a certificate request for the node's key\n"
+	    "                  (made if missing), for the overlay's CA\n"
 	    "  --version       print the version and exit\n"
 	    "  -h, --help      print this help and exit\n"
 	    "\n"
@@ -144,6 +148,7 @@ struct opts {
 	size_t		 noverrides;
 	bool		 foreground;
 	bool		 check;
+	bool		 csr;
 	bool		 verbose;
 };
 
@@ -153,6 +158,7 @@ parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "check-config",	no_argument,	NULL,	'n' },
+		{ "csr",		no_argument,	NULL,	'R' },
 		{ "version",		no_argument,	NULL,	'V' },
 		{ "help",		no_argument,	NULL,	'h' },
 		{ NULL,			0,		NULL,	0 }
@@ -178,6 +184,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'n':
 			o->check = true;
+			break;
+		case 'R':
+			o->csr = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -216,6 +225,28 @@ check_config(struct cfg *cfg, const struct opts *o)
 	printf("%sp2psipd: configuration OK%s%s\n", o->verbose ? "\n" : "",
 	    o->file ? ": " : "", o->file ? o->file : " (built-in defaults)");
 	cfg_free(cfg);
+	return 0;
+}
+
+/*
+ * --csr: a PKCS #10 request for DATA_DIR/node.key, which an enrollment
+ * CA turns into DATA_DIR/node.crt (RFC 6940 §11.3).
+ */
+static int
+print_csr(struct cfg *cfg)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	umask(0077);
+	if ((rc = d_mkdirs(cfg->node.data_dir, &cause)) == 0)
+		rc = identity_csr(cfg->node.data_dir, stdout, &cause);
+	cfg_free(cfg);
+	if (rc != 0) {
+		print_cause(cause);
+		free(cause);
+		return 1;
+	}
 	return 0;
 }
 
@@ -273,5 +304,7 @@ main(int argc, char **argv)
 	}
 	if (o.check)
 		return check_config(cfg, &o);
+	if (o.csr)
+		return print_csr(cfg);
 	return run_daemon(cfg, &o);
 }

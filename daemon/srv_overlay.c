@@ -4,7 +4,8 @@
  *
  * The TLS layer accepts any certificate during the handshake (self-signed
  * mode has no CA); once it completes, the peer's certificate must bind a
- * Node-ID (ov_cert_node_id), and that Node-ID is what the core is told;
+ * Node-ID (ov_cert_bound_id: its key's, or in enrollment mode one the
+ * overlay's CA named), and that Node-ID is what the core is told;
  * the core checks it against the node it expected (§6.5.1.11).  Link
  * records die through a reap event, never inside their own callbacks.
  */
@@ -302,10 +303,13 @@ so_connected(struct srv_link *sl)
 	struct ov_id		 peer;
 	int			 fd = bufferevent_getfd(sl->bev);
 
-	if (x == NULL || ov_cert_node_id(x, &peer) != 0) {
+	if (x == NULL || ov_cert_bound_id(so->ident->cache, x, &peer) != 0) {
 		X509_free(x);
-		so_link_failed(sl, "the certificate binds no Node-ID "
-		    "(RFC 6940 §11.3.1): refused");
+		so_link_failed(sl, ov_cert_enrollment(so->ident->cache) ?
+		    "the certificate is not one the overlay's CA issued, "
+		    "valid now, naming a Node-ID (RFC 6940 §11.3): refused" :
+		    "the certificate binds no Node-ID (RFC 6940 §11.3.1): "
+		    "refused");
 		return;
 	}
 	X509_free(x);
@@ -643,6 +647,7 @@ so_node_cfg(const struct cfg *c, struct srv_overlay *so,
 	nc->max_pending = (unsigned)c->overlay.max_pending;
 	nc->wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)d_now_ms();
 	nc->replicas = (unsigned)c->storage.replicas;
+	nc->enrollment = ov_cert_enrollment(so->ident->cache);
 	nc->replica_holddown_ms = (uint32_t)c->storage.replica_holddown * 1000;
 	nc->max_lifetime_s = (uint32_t)c->storage.max_lifetime;
 	nc->store_max_bytes = (uint64_t)c->storage.quota << 20;

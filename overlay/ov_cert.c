@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/core_names.h>
 #include <openssl/provider.h>
@@ -181,7 +182,14 @@ struct ov_cert_entry {
 	size_t		 der_len;
 	uint8_t		*issuer;	/* a user's: its node's certificate */
 	size_t		 issuer_len;
+	time_t		 not_after;	/* enrolled: valid until; 0: always */
 	uint64_t	 used;
+};
+
+/* An enrollment CA: its name, and a verifier for its key. */
+struct ov_cert_root {
+	X509_NAME	*name;
+	EVP_PKEY_CTX	*key;
 };
 
 /* Sets of OV_CACHE_WAYS entries, chosen by the hash; LRU in a set. */
@@ -192,6 +200,8 @@ struct ov_cert_cache {
 	OSSL_LIB_CTX		*parse;		/* no key decoders */
 	OSSL_PROVIDER		*null;
 	EVP_PKEY_CTX		*ec;		/* makes EC keys from points */
+	struct ov_cert_root	*roots;		/* enrollment mode if any */
+	unsigned		 nroots;
 };
 
 struct ov_cert_cache *
@@ -226,6 +236,11 @@ ov_cert_cache_free(struct ov_cert_cache *c)
 		free(c->e[i].issuer);
 	}
 	free(c->e);
+	for (i = 0; i < c->nroots; i++) {
+		X509_NAME_free(c->roots[i].name);
+		EVP_PKEY_CTX_free(c->roots[i].key);
+	}
+	free(c->roots);
 	EVP_PKEY_CTX_free(c->ec);
 	if (c->null != NULL)
 		OSSL_PROVIDER_unload(c->null);
@@ -316,7 +331,8 @@ ov_cert_p256(struct ov_cert_cache *c, X509 *x)
 }
 
 /*
- * Whether issuer signed x: ECDSA with SHA-256 over its TBSCertificate,
+ * Whether issuer signed x: ECDSA with SHA-256 over its TBSCertificate
+ * (or, by an enrollment CA with an RSA key, PKCS #1 v1.5 with SHA-256),
  * the outer and inner algorithms the same (RFC 5280 §4.1.1.2).
  */
 static bool
@@ -329,7 +345,8 @@ ov_cert_signed_by(X509 *x, EVP_PKEY_CTX *issuer)
 	int			 n;
 
 	X509_get0_signature(&sig, &alg, x);
-	if (X509_get_signature_nid(x) != NID_ecdsa_with_SHA256 ||
+	if ((X509_get_signature_nid(x) != NID_ecdsa_with_SHA256 &&
+	    X509_get_signature_nid(x) != NID_sha256WithRSAEncryption) ||
 	    X509_ALGOR_cmp(alg, X509_get0_tbs_sigalg(x)) != 0 ||
 	    (n = i2d_re_X509_tbs(x, &tbs)) <= 0)
 		return false;
@@ -436,6 +453,77 @@ ov_cert_user_bind(struct ov_cert_cache *c, X509 *x, const uint8_t *certs,
 	return ov_cert_signed_by(x, issuer->key) ? 0 : EBADMSG;
 }
 
+int
+ov_cert_cache_root(struct ov_cert_cache *c, X509 *root)
+{
+	EVP_PKEY	*key = X509_get0_pubkey(root);
+	EVP_PKEY_CTX	*ctx;
+
+	if (key == NULL || (ctx = ov_cert_ctx(key, false)) == NULL)
+		return EINVAL;
+	c->roots = xreallocarray(c->roots, c->nroots + 1, sizeof *c->roots);
+	c->roots[c->nroots].name = X509_NAME_dup(X509_get_subject_name(root));
+	c->roots[c->nroots].key = ctx;
+	c->nroots++;
+	return 0;
+}
+
+bool
+ov_cert_enrollment(const struct ov_cert_cache *c)
+{
+	return c->nroots != 0;
+}
+
+/* An ASN1_TIME as a time_t; 0 if it cannot be read. */
+static time_t
+ov_cert_time(const ASN1_TIME *t)
+{
+	int	days, secs;
+
+	if (ASN1_TIME_diff(&days, &secs, NULL, t) != 1)
+		return 0;
+	return time(NULL) + (time_t)days * 86400 + secs;
+}
+
+/*
+ * Enrollment (§11.3): x was issued by one of the overlay's CAs, is valid
+ * now, and names its Node-ID in a reload:// URI (the CA chose it; it is
+ * not the key's hash) and, if it has one, its user in an rfc822Name.
+ * One level: the CAs sign nodes' certificates themselves.
+ */
+static int
+ov_cert_enrolled(struct ov_cert_cache *c, X509 *x, struct ov_id *id,
+    char *user, time_t *not_after)
+{
+	const X509_NAME	*issuer = X509_get_issuer_name(x);
+	unsigned	 i;
+
+	for (i = 0; i < c->nroots; i++)
+		if (X509_NAME_cmp(issuer, c->roots[i].name) == 0 &&
+		    ov_cert_signed_by(x, c->roots[i].key))
+			break;
+	if (i == c->nroots ||
+	    X509_cmp_current_time(X509_get0_notBefore(x)) >= 0 ||
+	    X509_cmp_current_time(X509_get0_notAfter(x)) <= 0 ||
+	    ov_cert_uri_id(x, id) != 0)
+		return EBADMSG;
+	*not_after = ov_cert_time(X509_get0_notAfter(x));
+	if (ov_cert_user(x, user, OV_USER_MAX) != 0)
+		user[0] = '\0';
+	return 0;
+}
+
+int
+ov_cert_bound_id(struct ov_cert_cache *c, X509 *x, struct ov_id *id)
+{
+	char	user[OV_USER_MAX];
+	time_t	until;
+
+	if (c->nroots == 0)
+		return ov_cert_node_id(x, id);
+	return ov_cert_enrolled(c, x, id, user, &until);
+}
+
 /* Parse a certificate, check its binding, and keep it. */
 static struct ov_cert_entry *
 ov_cache_add(struct ov_cert_cache *c, const uint8_t *hash, const uint8_t *der,
@@ -444,21 +532,28 @@ ov_cache_add(struct ov_cert_cache *c, const uint8_t *hash, const uint8_t *der,
 	struct ov_id		 id;
 	struct rbuf		 idr = { 0 };
 	char			 user[OV_USER_MAX] = "";
+	struct ov_cert_entry	*e;
 	EVP_PKEY_CTX		*key = NULL;
 	X509			*x;
-	int			 bound;
+	time_t			 until = 0;
+	bool			 bound;
 
 	if ((x = ov_cert_parse(c, der, len)) == NULL)
 		return NULL;
-	bound = ov_cert_node_id(x, &id) == 0 || ov_cert_user_bind(c, x,
-	    certs, certs_len, &id, user, &idr) == 0;
+	if (c->nroots != 0)
+		bound = ov_cert_enrolled(c, x, &id, user, &until) == 0;
+	else
+		bound = ov_cert_node_id(x, &id) == 0 || ov_cert_user_bind(c,
+		    x, certs, certs_len, &id, user, &idr) == 0;
 	if (bound)
 		key = ov_cert_p256(c, x);
 	X509_free(x);
 	if (key == NULL)
 		return NULL;
 	/* idr points into certs, which outlive any eviction here. */
-	return ov_cache_put(c, hash, key, &id, user, der, len, &idr);
+	e = ov_cache_put(c, hash, key, &id, user, der, len, &idr);
+	e->not_after = until;
+	return e;
 }
 
 /* The bucket's certificate whose SHA-256 is hash. */
@@ -499,7 +594,8 @@ ov_cert_verify(const struct ov_sig *sig, const uint8_t *certs,
 	    sig->id_hash_alg != OV_HASH_SHA256 ||
 	    sig->id_hash_len != OV_CERT_HASH_LEN)
 		return EBADMSG;
-	if ((e = ov_cert_lookup(arg, sig->id_hash, certs, certs_len)) == NULL)
+	if ((e = ov_cert_lookup(arg, sig->id_hash, certs, certs_len)) == NULL ||
+	    (e->not_after != 0 && time(NULL) > e->not_after))
 		return EBADMSG;
 	SHA256(data, len, md);
 	ok = EVP_PKEY_verify(e->key, sig->value, sig->value_len, md,

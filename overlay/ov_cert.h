@@ -13,6 +13,7 @@
 #ifndef OV_CERT_H
 #define OV_CERT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,22 @@ void	ov_cert_cache_free(struct ov_cert_cache *);
 int	ov_cert_verify(const struct ov_sig *, const uint8_t *certs,
 	    size_t certs_len, const uint8_t *data, size_t len,
 	    struct ov_signer *signer, void *cache);
+
+/*
+ * Enrollment mode (RFC 6940 §11.3): trust root as one of the overlay's
+ * CAs.  Once a cache has a root, it takes only certificates a root
+ * issued, valid now, whose reload:// URI names the Node-ID (chosen by
+ * the CA) and whose rfc822Name, if any, the user; self-signed ones and
+ * those a node issued are refused.  0 or EINVAL (an unusable key).
+ */
+int	ov_cert_cache_root(struct ov_cert_cache *, X509 *root);
+bool	ov_cert_enrollment(const struct ov_cert_cache *);
+
+/*
+ * The Node-ID a peer's certificate (from TLS) binds: as ov_cert_node_id
+ * in self-signed mode; in enrollment mode, issued by a root and valid.
+ */
+int	ov_cert_bound_id(struct ov_cert_cache *, X509 *, struct ov_id *);
 
 /* A signing context for key (EVP_PKEY_CTX_free it), or NULL. */
 EVP_PKEY_CTX *ov_cert_signer(EVP_PKEY *);

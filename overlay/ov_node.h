@@ -54,6 +54,9 @@ struct ov_node_cfg {
 	unsigned	 replicas;		/* copies in all [3] (§10.4) */
 	uint32_t	 max_lifetime_s;	/* longest accepted [86400] */
 	uint64_t	 store_max_bytes;	/* all values held [64 MiB] */
+	/* §11.3: the overlay's CA vouches for user names, which are then
+	 * not pinned to the first certificate seen (§11.3.1) */
+	bool		 enrollment;
 	/* §10.7.1: new replicas wait this long after a successor fails,
 	 * for Updates to name a better one; 0: none (the daemon's default
 	 * is the RFC's 30 s) */

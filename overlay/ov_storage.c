@@ -170,8 +170,9 @@ ov_stor_check_values(struct ov_node *n, uint64_t now, const struct ov_id *res,
 			return OV_E_FORBIDDEN;
 		}
 		/* §11.3.1: self-signed names are first come, first served */
-		if (!replica && who.user[0] != '\0' && ov_store_pinned(
-		    &n->store, res, &kd->values[i].sig, ov_wall(n, now))) {
+		if (!replica && !n->cfg.enrollment && who.user[0] != '\0' &&
+		    ov_store_pinned(&n->store, res, &kd->values[i].sig,
+		    ov_wall(n, now))) {
 			c->why = "the user name belongs to another certificate";
 			return OV_E_FORBIDDEN;
 		}

@@ -413,7 +413,7 @@ main(int argc, char **argv)
 	if (argc < 1 || (certf == NULL) != (keyf == NULL))
 		usage();
 	log_init(true, LOG_LEVEL_WARN);
-	if (dir != NULL && identity_load(&pk.ident, dir, pk.overlay,
+	if (dir != NULL && identity_load(&pk.ident, dir, pk.overlay, NULL,
 	    &cause) != 0)
 		die(cause);
 	ov_fh_init(&pk.fh);

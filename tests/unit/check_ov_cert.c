@@ -59,7 +59,7 @@ make_identity(const char *name)
 	char		*sub = xasprintf("%s/%s", dir, name), *cause = NULL;
 
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	ck_assert_msg(identity_load(&ident, sub, "overlay.example.org",
+	ck_assert_msg(identity_load(&ident, sub, "overlay.example.org", NULL,
 	    &cause) == 0, "identity_load: %s", cause ? cause : "?");
 	attach_store(ident, sub);
 	free(sub);
@@ -311,7 +311,7 @@ START_TEST(user_certificates)
 	/* a restart finds the same key and certificate in the store */
 	drop(a);
 	sub = xasprintf("%s/a", dir);
-	ck_assert_int_eq(identity_load(&a, sub, "overlay.example.org",
+	ck_assert_int_eq(identity_load(&a, sub, "overlay.example.org", NULL,
 	    &cause), 0);
 	attach_store(a, sub);
 	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
@@ -325,7 +325,7 @@ START_TEST(user_certificates)
 	drop(a);
 	path = xasprintf("%s/p2psipd.db", sub);
 	ck_assert_int_eq(unlink(path), 0);
-	ck_assert_int_eq(identity_load(&a, sub, "overlay.example.org",
+	ck_assert_int_eq(identity_load(&a, sub, "overlay.example.org", NULL,
 	    &cause), 0);
 	attach_store(a, sub);
 	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
@@ -334,7 +334,7 @@ START_TEST(user_certificates)
 	drop(a);
 	/* and they are in the store now: the files are not read again */
 	rm_user_files(sub);
-	ck_assert_int_eq(identity_load(&a, sub, "overlay.example.org",
+	ck_assert_int_eq(identity_load(&a, sub, "overlay.example.org", NULL,
 	    &cause), 0);
 	attach_store(a, sub);
 	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
@@ -351,10 +351,13 @@ END_TEST
 
 /*
  * A certificate for key with the given subjectAltName, signed by signer
- * with ECDSA/SHA-256; its DER, a certificates bucket of one entry.
+ * with ECDSA/SHA-256, issued in ca's name (NULL: its own), valid from
+ * from_s to to_s seconds from now; its DER, a certificates bucket of one
+ * entry.
  */
 static uint8_t *
-crafted(EVP_PKEY *key, EVP_PKEY *signer, const char *san, size_t *len)
+crafted_by(EVP_PKEY *key, EVP_PKEY *signer, X509 *ca, const char *san,
+    long from_s, long to_s, size_t *len)
 {
 	X509		*x = X509_new();
 	X509_EXTENSION	*ext;
@@ -365,11 +368,12 @@ crafted(EVP_PKEY *key, EVP_PKEY *signer, const char *san, size_t *len)
 	ck_assert_ptr_nonnull(x);
 	ck_assert_int_eq(X509_set_version(x, X509_VERSION_3), 1);
 	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_gmtime_adj(X509_getm_notBefore(x), from_s);
+	X509_gmtime_adj(X509_getm_notAfter(x), to_s);
 	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
 	    MBSTRING_ASC, (const unsigned char *)"crafted", -1, -1, 0);
-	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_set_issuer_name(x, ca != NULL ? X509_get_subject_name(ca) :
+	    X509_get_subject_name(x));
 	ck_assert_int_eq(X509_set_pubkey(x, key), 1);
 	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
 	ck_assert_ptr_nonnull(ext);
@@ -386,6 +390,12 @@ crafted(EVP_PKEY *key, EVP_PKEY *signer, const char *san, size_t *len)
 	OPENSSL_free(der);
 	*len = 3 + (size_t)n;
 	return b;
+}
+
+static uint8_t *
+crafted(EVP_PKEY *key, EVP_PKEY *signer, const char *san, size_t *len)
+{
+	return crafted_by(key, signer, NULL, san, 0, 3600, len);
 }
 
 /* A crypto context that signs with key, named by the bucket's hash. */
@@ -536,6 +546,140 @@ START_TEST(cache_eviction)
 }
 END_TEST
 
+/* A CA certificate for key, named name. */
+static X509 *
+ca_cert(EVP_PKEY *key, const char *name)
+{
+	X509	*x = X509_new();
+
+	ck_assert_ptr_nonnull(x);
+	X509_set_version(x, X509_VERSION_3);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+	    MBSTRING_ASC, (const unsigned char *)name, -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_set_pubkey(x, key);
+	ck_assert_int_gt(X509_sign(x, key, EVP_sha256()), 0);
+	return x;
+}
+
+/* verify s with the cache c over the bucket certs; the signer in who. */
+static int
+verify_in(struct ov_cert_cache *c, const struct signed_data *s,
+    const uint8_t *certs, size_t len, struct ov_signer *who)
+{
+	return ov_cert_verify(&s->sig, certs, len, s->data, sizeof s->data,
+	    who, c);
+}
+
+/*
+ * Enrollment mode (§11.3): a cache with the overlay's CA takes only what
+ * that CA issued, valid now; the Node-ID is the one its URI names (not
+ * the key's hash) and the user its rfc822Name.  Self-signed, node-issued,
+ * another CA's and expired certificates are refused.
+ */
+START_TEST(enrolled_certificates)
+{
+	const char		*uri = "URI:reload://"
+				    "00112233445566778899aabbccddeeff"
+				    "@overlay.example.org/";
+	struct identity		*a = make_identity("a");
+	struct ov_cert_cache	*c = ov_cert_cache_new(64);
+	struct signed_data	 s;
+	struct ov_signer	 who;
+	struct ov_id		 want, id;
+	EVP_PKEY		*cakey, *otherkey, *key;
+	X509			*ca, *other, *x;
+	uint8_t			*cert, *certs, hash[OV_CERT_HASH_LEN];
+	const unsigned char	*p;
+	size_t			 len, clen;
+	char			 san[256];
+
+	ck_assert_ptr_nonnull(c);
+	cakey = EVP_EC_gen("P-256");
+	otherkey = EVP_EC_gen("P-256");
+	key = EVP_EC_gen("P-256");
+	ca = ca_cert(cakey, "overlay CA");
+	other = ca_cert(otherkey, "overlay CA");	/* the same name */
+	ck_assert_int_eq(ov_id_from_hex("00112233445566778899aabbccddeeff",
+	    &want), 0);
+	ck_assert(!ov_cert_enrollment(c));
+	ck_assert_int_eq(ov_cert_cache_root(c, ca), 0);
+	ck_assert(ov_cert_enrollment(c));
+	snprintf(san, sizeof san, "%s,email:dana@overlay.example.org", uri);
+
+	/* issued by the CA: the URI's Node-ID and the user */
+	cert = crafted_by(key, cakey, ca, san, -60, 3600, &len);
+	sign_key(key, cert, len, hash, &s);
+	ck_assert_int_eq(verify_in(c, &s, cert, len, &who), 0);
+	ck_assert(ov_id_eq(&who.node, &want));
+	ck_assert_str_eq(who.user, "dana@overlay.example.org");
+	ck_assert_ptr_null(who.issuer);
+	ck_assert_int_eq(verify_in(c, &s, cert, len, &who), 0);	/* cached */
+	/* the same certificate from TLS */
+	p = cert + 3;
+	ck_assert_ptr_nonnull(x = d2i_X509(NULL, &p, (long)len - 3));
+	ck_assert_int_eq(ov_cert_bound_id(c, x, &id), 0);
+	ck_assert(ov_id_eq(&id, &want));
+	X509_free(x);
+	free(cert);
+
+	/* another CA of the same name, expired, not yet valid: refused */
+	cert = crafted_by(key, otherkey, other, san, -60, 3600, &len);
+	sign_key(key, cert, len, hash, &s);
+	ck_assert_int_eq(verify_in(c, &s, cert, len, &who), EBADMSG);
+	p = cert + 3;
+	ck_assert_ptr_nonnull(x = d2i_X509(NULL, &p, (long)len - 3));
+	ck_assert_int_eq(ov_cert_bound_id(c, x, &id), EBADMSG);
+	X509_free(x);
+	free(cert);
+	cert = crafted_by(key, cakey, ca, san, -7200, -3600, &len);
+	sign_key(key, cert, len, hash, &s);
+	ck_assert_int_eq(verify_in(c, &s, cert, len, &who), EBADMSG);
+	free(cert);
+	cert = crafted_by(key, cakey, ca, san, 3600, 7200, &len);
+	sign_key(key, cert, len, hash, &s);
+	ck_assert_int_eq(verify_in(c, &s, cert, len, &who), EBADMSG);
+	free(cert);
+	/* no URI: no Node-ID */
+	cert = crafted_by(key, cakey, ca, "email:dana@overlay.example.org",
+	    -60, 3600, &len);
+	sign_key(key, cert, len, hash, &s);
+	ck_assert_int_eq(verify_in(c, &s, cert, len, &who), EBADMSG);
+	free(cert);
+
+	/* a self-signed node, rightly bound, and a user it issued */
+	certs = bucket(a, &clen);
+	sign(a, &s);
+	ck_assert_int_eq(verify_in(c, &s, certs, clen, &who), EBADMSG);
+	free(certs);
+	ov_cert_uri(&a->id, "overlay.example.org", san, sizeof san);
+	snprintf(san + strlen(san), sizeof san - strlen(san),
+	    ",email:dana@overlay.example.org");
+	memmove(san + 4, san, strlen(san) + 1);
+	memcpy(san, "URI:", 4);
+	cert = crafted(key, a->key, san, &len);
+	certs = xmalloc(len + 3 + a->der_len);
+	memcpy(certs, cert, len);
+	free(cert);
+	cert = bucket(a, &clen);
+	memcpy(certs + len, cert, clen);
+	sign_key(key, certs, len, hash, &s);
+	ck_assert_int_eq(verify_in(c, &s, certs, len + clen, &who), EBADMSG);
+	free(cert);
+	free(certs);
+
+	ov_cert_cache_free(c);
+	X509_free(ca);
+	X509_free(other);
+	EVP_PKEY_free(cakey);
+	EVP_PKEY_free(otherkey);
+	EVP_PKEY_free(key);
+	drop(a);
+}
+END_TEST
+
 static Suite *
 ov_cert_suite(void)
 {
@@ -550,6 +694,7 @@ ov_cert_suite(void)
 	tcase_add_test(tc, user_certificates);
 	tcase_add_test(tc, crafted_certificates);
 	tcase_add_test(tc, cache_eviction);
+	tcase_add_test(tc, enrolled_certificates);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -533,7 +533,7 @@ START_TEST(stored_signatures)
 	size_t			 clen;
 	char			*cause = NULL;
 
-	ck_assert_int_eq(identity_load(&me, dir, "o.example.org", &cause), 0);
+	ck_assert_int_eq(identity_load(&me, dir, "o.example.org", NULL, &cause), 0);
 	clen = 3 + me->der_len;
 	certs = xmalloc(clen);
 	certs[0] = OV_CERT_X509;
