@@ -47,7 +47,8 @@ static const char *const store_migrations[] = {
 	") WITHOUT ROWID;",
 	/*
 	 * 3: the users this node has keys for (identity_user): the private
-	 * key (PKCS#8 DER) and the certificate the node issued (DER).
+	 * key (DER: SEC 1 ECPrivateKey) and the certificate the node issued
+	 * (DER).
 	 */
 	"CREATE TABLE user_identities ("
 	"  name    TEXT PRIMARY KEY NOT NULL,"

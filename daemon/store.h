@@ -66,9 +66,9 @@ int	store_reg_del(struct store *, const char *aor);
 int	store_regs_each(struct store *, store_reg_cb, void *arg);
 
 /*
- * The users this node holds keys for: private key (PKCS#8 DER) and
- * certificate (DER).  store_user_get fills both (caller frees .p) and
- * returns 0, or ENOENT, or EIO.
+ * The users this node holds keys for: private key (DER: SEC 1
+ * ECPrivateKey) and certificate (DER).  store_user_get fills both (caller
+ * frees .p) and returns 0, or ENOENT, or EIO.
  */
 struct store_blob {
 	uint8_t	*p;
