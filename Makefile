@@ -38,7 +38,7 @@ else
 Q		= @
 endif
 
-INCS		= -Icommon -Ioverlay -Idaemon -Itests/sim
+INCS		= -Icommon -Ioverlay -Isip -Idaemon -Itests/sim
 ALL_CFLAGS	= $(CSTD) $(OPT) $(WARN) $(INCS) \
 		  $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS		= $(shell pkg-config --libs $(PKGS))
@@ -53,6 +53,7 @@ OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_node.c overlay/ov_query.c overlay/ov_route.c \
 		  overlay/ov_storage.c overlay/ov_store.c overlay/ov_topo.c \
 		  overlay/ov_txn.c
+SIP_SRCS	= sip/sip_msg.c sip/sip_uri.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
 		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_loc.c \
 		  daemon/ctl_cmd_overlay.c \
@@ -65,9 +66,11 @@ FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_OBJS	= $(call obj,$(COMMON_SRCS))
 OV_OBJS		= $(call obj,$(OV_SRCS))
+SIP_OBJS	= $(call obj,$(SIP_SRCS))
 D_OBJS		= $(call obj,$(D_SRCS))
 LIBCOMMON	= $(BUILD)/libcommon.a
 LIBOV		= $(BUILD)/libov.a
+LIBSIP		= $(BUILD)/libsip.a
 LIBD		= $(BUILD)/libd.a
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -90,7 +93,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all unit fuzz
+test-run: all unit fuzz check-deps
 	@sh tests/run.sh $(BUILD) all $(FUZZ_SECONDS)
 
 asan: deps
@@ -123,6 +126,11 @@ $(LIBCOMMON): $(COMMON_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 $(LIBOV): $(OV_OBJS)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
+$(LIBSIP): $(SIP_OBJS)
 	@rm -f $@
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
@@ -169,7 +177,8 @@ $(BUILD)/tests/check_sim: $(BUILD)/obj/tests/unit/check_sim.o $(SIM_OBJS) \
 # Unit tests: each suite links the libraries it tests.
 unit: $(UNIT_BINS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBOV) $(LIBCOMMON)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBSIP) $(LIBOV) \
+		$(LIBCOMMON)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
@@ -203,6 +212,12 @@ $(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/fuzz/fuzz_sipmsg: tests/fuzz/fuzz_sipmsg.c $(SIP_SRCS) \
+		common/wire.c common/xmalloc.c
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
 # Protocol cores must stay sans-I/O (STYLE.md §3).
 CORE_DIRS	= $(wildcard overlay sip nat media)
 check-deps:
@@ -215,7 +230,7 @@ check-deps:
 lint: check-deps
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning \
 	    --inline-suppr --include=/usr/include/x86_64-linux-gnu/sys/queue.h \
-	    $(INCS) common daemon overlay tests/sim tests/tools
+	    $(INCS) common daemon overlay sip tests/sim tests/tools
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \

@@ -40,6 +40,7 @@ identity_verify(const struct ov_sig *sig, const uint8_t *certs,
 {
 	struct identity	*ident = arg;
 
+	ov_cert_cache_now(ident->cache, (int64_t)time(NULL));
 	return ov_cert_verify(sig, certs, certs_len, data, len, signer,
 	    ident->cache);
 }
@@ -318,6 +319,7 @@ identity_enrolled(struct identity *ident, const char *path,
 		*cause = xasprintf("%s: not the certificate of node.key", path);
 		return EINVAL;
 	}
+	ov_cert_cache_now(ident->cache, (int64_t)time(NULL));
 	if (ov_cert_bound_id(ident->cache, ident->cert, &ident->id) != 0) {
 		*cause = xasprintf("%s: not issued by the overlay's CA "
 		    "([overlay] root_cert), not valid now, or names no "

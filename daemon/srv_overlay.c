@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -303,6 +304,7 @@ so_connected(struct srv_link *sl)
 	struct ov_id		 peer;
 	int			 fd = bufferevent_getfd(sl->bev);
 
+	ov_cert_cache_now(so->ident->cache, (int64_t)time(NULL));
 	if (x == NULL || ov_cert_bound_id(so->ident->cache, x, &peer) != 0) {
 		X509_free(x);
 		so_link_failed(sl, ov_cert_enrollment(so->ident->cache) ?

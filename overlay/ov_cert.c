@@ -202,6 +202,7 @@ struct ov_cert_cache {
 	EVP_PKEY_CTX		*ec;		/* makes EC keys from points */
 	struct ov_cert_root	*roots;		/* enrollment mode if any */
 	unsigned		 nroots;
+	time_t			 now;		/* the wall clock, as told */
 };
 
 struct ov_cert_cache *
@@ -474,15 +475,22 @@ ov_cert_enrollment(const struct ov_cert_cache *c)
 	return c->nroots != 0;
 }
 
+void
+ov_cert_cache_now(struct ov_cert_cache *c, int64_t unix_s)
+{
+	c->now = (time_t)unix_s;
+}
+
 /* An ASN1_TIME as a time_t; 0 if it cannot be read. */
 static time_t
-ov_cert_time(const ASN1_TIME *t)
+ov_cert_time(const struct ov_cert_cache *c, const ASN1_TIME *t)
 {
-	int	days, secs;
+	ASN1_TIME	*now = ASN1_TIME_set(NULL, c->now);
+	int		 days, secs, ok;
 
-	if (ASN1_TIME_diff(&days, &secs, NULL, t) != 1)
-		return 0;
-	return time(NULL) + (time_t)days * 86400 + secs;
+	ok = now != NULL && ASN1_TIME_diff(&days, &secs, now, t) == 1;
+	ASN1_TIME_free(now);
+	return ok ? c->now + (time_t)days * 86400 + secs : 0;
 }
 
 /*
@@ -503,11 +511,11 @@ ov_cert_enrolled(struct ov_cert_cache *c, X509 *x, struct ov_id *id,
 		    ov_cert_signed_by(x, c->roots[i].key))
 			break;
 	if (i == c->nroots ||
-	    X509_cmp_current_time(X509_get0_notBefore(x)) >= 0 ||
-	    X509_cmp_current_time(X509_get0_notAfter(x)) <= 0 ||
+	    X509_cmp_time(X509_get0_notBefore(x), &c->now) >= 0 ||
+	    X509_cmp_time(X509_get0_notAfter(x), &c->now) <= 0 ||
 	    ov_cert_uri_id(x, id) != 0)
 		return EBADMSG;
-	*not_after = ov_cert_time(X509_get0_notAfter(x));
+	*not_after = ov_cert_time(c, X509_get0_notAfter(x));
 	if (ov_cert_user(x, user, OV_USER_MAX) != 0)
 		user[0] = '\0';
 	return 0;
@@ -595,7 +603,8 @@ ov_cert_verify(const struct ov_sig *sig, const uint8_t *certs,
 	    sig->id_hash_len != OV_CERT_HASH_LEN)
 		return EBADMSG;
 	if ((e = ov_cert_lookup(arg, sig->id_hash, certs, certs_len)) == NULL ||
-	    (e->not_after != 0 && time(NULL) > e->not_after))
+	    (e->not_after != 0 && ((struct ov_cert_cache *)arg)->now >
+	    e->not_after))
 		return EBADMSG;
 	SHA256(data, len, md);
 	ok = EVP_PKEY_verify(e->key, sig->value, sig->value_len, md,

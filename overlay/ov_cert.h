@@ -76,6 +76,9 @@ int	ov_cert_verify(const struct ov_sig *, const uint8_t *certs,
  */
 int	ov_cert_cache_root(struct ov_cert_cache *, X509 *root);
 bool	ov_cert_enrollment(const struct ov_cert_cache *);
+/* The wall clock (Unix seconds) validity is checked against; the driver
+ * sets it before each check in enrollment mode. */
+void	ov_cert_cache_now(struct ov_cert_cache *, int64_t unix_s);
 
 /*
  * The Node-ID a peer's certificate (from TLS) binds: as ov_cert_node_id

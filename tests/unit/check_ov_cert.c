@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -605,6 +606,7 @@ START_TEST(enrolled_certificates)
 	ck_assert_int_eq(ov_id_from_hex("00112233445566778899aabbccddeeff",
 	    &want), 0);
 	ck_assert(!ov_cert_enrollment(c));
+	ov_cert_cache_now(c, (int64_t)time(NULL));
 	ck_assert_int_eq(ov_cert_cache_root(c, ca), 0);
 	ck_assert(ov_cert_enrollment(c));
 	snprintf(san, sizeof san, "%s,email:dana@overlay.example.org", uri);
@@ -617,6 +619,10 @@ START_TEST(enrolled_certificates)
 	ck_assert_str_eq(who.user, "dana@overlay.example.org");
 	ck_assert_ptr_null(who.issuer);
 	ck_assert_int_eq(verify_in(c, &s, cert, len, &who), 0);	/* cached */
+	/* two hours on, the cached certificate has expired */
+	ov_cert_cache_now(c, (int64_t)time(NULL) + 7200);
+	ck_assert_int_eq(verify_in(c, &s, cert, len, &who), EBADMSG);
+	ov_cert_cache_now(c, (int64_t)time(NULL));
 	/* the same certificate from TLS */
 	p = cert + 3;
 	ck_assert_ptr_nonnull(x = d2i_X509(NULL, &p, (long)len - 3));

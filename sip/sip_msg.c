@@ -1,0 +1,618 @@
+/*
+ * sip_msg.c - RFC 3261 message parsing and writing: the start line
+ * (§7.1, §7.2), header fields (§7.3: folding, lists, compact forms),
+ * framing (§18.3: Content-Length), and the checks of §8.1.1 on the
+ * headers every message carries (Via, From, To, Call-ID, CSeq and, in
+ * requests, Max-Forwards).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip_msg.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+/*
+ * Long names, compact forms (§7.3.3, §20), whether a list (split at its
+ * commas), and whether it may be empty (§25.1: Accept, Allow, Supported).
+ */
+static const struct {
+	const char	*name;
+	char		 compact;
+	bool		 list;
+	bool		 empty_ok;
+} sip_hdrs[SIP_HDR_NIDS] = {
+	[SIP_HDR_OTHER]			= { "", 0, false, true },
+	[SIP_HDR_ACCEPT]		= { "Accept", 0, true, true },
+	[SIP_HDR_ALLOW]			= { "Allow", 0, true, true },
+	[SIP_HDR_AUTHORIZATION]		= { "Authorization", 0, false, false },
+	[SIP_HDR_CALL_ID]		= { "Call-ID", 'i', false, false },
+	[SIP_HDR_CONTACT]		= { "Contact", 'm', true, false },
+	[SIP_HDR_CONTENT_ENCODING]	= { "Content-Encoding", 'e', true, false },
+	[SIP_HDR_CONTENT_LENGTH]	= { "Content-Length", 'l', false, false },
+	[SIP_HDR_CONTENT_TYPE]		= { "Content-Type", 'c', false, false },
+	[SIP_HDR_CSEQ]			= { "CSeq", 0, false, false },
+	[SIP_HDR_EVENT]			= { "Event", 'o', false, false },
+	[SIP_HDR_EXPIRES]		= { "Expires", 0, false, false },
+	[SIP_HDR_FROM]			= { "From", 'f', false, false },
+	[SIP_HDR_MAX_FORWARDS]		= { "Max-Forwards", 0, false, false },
+	[SIP_HDR_MIN_EXPIRES]		= { "Min-Expires", 0, false, false },
+	[SIP_HDR_PATH]			= { "Path", 0, true, false },
+	[SIP_HDR_PROXY_AUTHENTICATE]	= { "Proxy-Authenticate", 0, false, false },
+	[SIP_HDR_PROXY_AUTHORIZATION]	= { "Proxy-Authorization", 0, false, false },
+	[SIP_HDR_PROXY_REQUIRE]		= { "Proxy-Require", 0, true, false },
+	[SIP_HDR_RECORD_ROUTE]		= { "Record-Route", 0, true, false },
+	[SIP_HDR_REQUIRE]		= { "Require", 0, true, false },
+	[SIP_HDR_ROUTE]			= { "Route", 0, true, false },
+	[SIP_HDR_SUBJECT]		= { "Subject", 's', false, true },
+	[SIP_HDR_SUPPORTED]		= { "Supported", 'k', true, true },
+	[SIP_HDR_TO]			= { "To", 't', false, false },
+	[SIP_HDR_UNSUPPORTED]		= { "Unsupported", 0, true, false },
+	[SIP_HDR_USER_AGENT]		= { "User-Agent", 0, false, true },
+	[SIP_HDR_VIA]			= { "Via", 'v', true, false },
+	[SIP_HDR_WWW_AUTHENTICATE]	= { "WWW-Authenticate", 0, false, false },
+};
+
+const char *
+sip_hdr_name(enum sip_hdr_id id)
+{
+	return id < SIP_HDR_NIDS ? sip_hdrs[id].name : "";
+}
+
+static enum sip_hdr_id
+sip_hdr_lookup(const struct sip_pl *name)
+{
+	unsigned	i;
+
+	for (i = 1; i < SIP_HDR_NIDS; i++) {
+		if (sip_pl_caseeq(name, sip_hdrs[i].name) ||
+		    (name->l == 1 && sip_hdrs[i].compact != 0 &&
+		    (name->p[0] | 0x20) == sip_hdrs[i].compact))
+			return (enum sip_hdr_id)i;
+	}
+	return SIP_HDR_OTHER;
+}
+
+/* The first n-byte needle in s[0..len), or NULL. */
+static const void *
+sip_find(const void *s, size_t len, const char *needle, size_t n)
+{
+	const char	*p = s, *end = p + len;
+
+	for (; (size_t)(end - p) >= n; p++)
+		if (p[0] == needle[0] && memcmp(p, needle, n) == 0)
+			return p;
+	return NULL;
+}
+
+static struct sip_pl
+sip_trim(const char *s, size_t len)
+{
+	while (len > 0 && (s[0] == ' ' || s[0] == '\t')) {
+		s++;
+		len--;
+	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	return (struct sip_pl){ s, len };
+}
+
+/* ---- Via ---- */
+
+/* SWS "/" SWS between the protocol name, version and transport. */
+static const char *
+sip_slash(const char *s, const char *end)
+{
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (s == end || *s != '/')
+		return NULL;
+	for (s++; s < end && (*s == ' ' || *s == '\t'); s++)
+		;
+	return s;
+}
+
+/* A token at s: its end. */
+static const char *
+sip_token_end(const char *s, const char *end)
+{
+	while (s < end && sip_is_token((unsigned char)*s))
+		s++;
+	return s;
+}
+
+int
+sip_via_parse(struct sip_via *v, const struct sip_pl *value)
+{
+	const char	*s = value->p, *end = value->p + value->l, *t, *semi;
+	struct sip_pl	 sent_by, p, rp;
+	struct sip_uri	 hp;
+	char		 uri[300];
+	uint32_t	 n;
+
+	memset(v, 0, sizeof *v);
+	/* "SIP" "/" "2.0" "/" transport LWS sent-by *(SEMI via-params) */
+	if ((t = sip_token_end(s, end)) - s != 3 ||
+	    strncasecmp(s, "SIP", 3) != 0 || (s = sip_slash(t, end)) ==
+	    NULL || (t = sip_token_end(s, end)) - s != 3 ||
+	    strncmp(s, "2.0", 3) != 0 || (s = sip_slash(t, end)) == NULL ||
+	    (t = sip_token_end(s, end)) == s)
+		return EBADMSG;
+	v->transport = (struct sip_pl){ s, (size_t)(t - s) };
+	if (t == end || (*t != ' ' && *t != '\t'))
+		return EBADMSG;
+	while (t < end && (*t == ' ' || *t == '\t'))
+		t++;
+	semi = memchr(t, ';', (size_t)(end - t));
+	sent_by = sip_trim(t, (size_t)((semi != NULL ? semi : end) - t));
+	/* sent-by = host [ COLON port ]: as a URI's hostport */
+	if (sent_by.l == 0 || sent_by.l + 4 > sizeof uri)
+		return EBADMSG;
+	memcpy(uri, "sip:", 4);
+	memcpy(uri + 4, sent_by.p, sent_by.l);
+	if (sip_uri_parse(&hp, uri, sent_by.l + 4) != 0 || hp.user.l != 0 ||
+	    hp.params.l != 0 || hp.headers.l != 0)
+		return EBADMSG;
+	v->host = (struct sip_pl){ sent_by.p + (hp.host.p - uri - 4),
+	    hp.host.l };
+	v->ipv6 = hp.ipv6;
+	v->port = hp.port;
+	v->params = semi != NULL ? (struct sip_pl){ semi,
+	    (size_t)(end - semi) } : (struct sip_pl){ end, 0 };
+	if (sip_param(&v->params, "branch", &p)) {
+		if (!sip_token(&p))
+			return EBADMSG;
+		v->branch = p;
+	}
+	if (sip_param(&v->params, "received", &p))
+		v->received = p;
+	if (sip_param(&v->params, "rport", &rp)) {
+		v->rport = true;
+		if (rp.l != 0) {
+			if (sip_pl_u32(&rp, 65535, &n) != 0)
+				return EBADMSG;
+			v->rport_value = (uint16_t)n;
+		}
+	}
+	return 0;
+}
+
+/* ---- the message ---- */
+
+struct sip_parse {
+	struct sip_msg		*m;
+	const struct sip_limits	*lim;
+	const char		*why;
+	unsigned		 cap;
+};
+
+static int
+sip_fail(struct sip_parse *ps, const char *why)
+{
+	ps->why = why;
+	return EBADMSG;
+}
+
+static int
+sip_add_hdr(struct sip_parse *ps, enum sip_hdr_id id, struct sip_pl name,
+    struct sip_pl value)
+{
+	struct sip_msg	*m = ps->m;
+
+	if (m->nhdrs == ps->lim->max_hdrs)
+		return sip_fail(ps, "Too Many Headers");
+	if (m->nhdrs == ps->cap) {
+		ps->cap = ps->cap != 0 ? ps->cap * 2 : 16;
+		m->hdrs = xreallocarray(m->hdrs, ps->cap, sizeof *m->hdrs);
+	}
+	m->hdrs[m->nhdrs++] = (struct sip_hdr){ id, name, value };
+	return 0;
+}
+
+/* A list header's value, split at commas outside quotes and <>. */
+static int
+sip_add_list(struct sip_parse *ps, enum sip_hdr_id id, struct sip_pl name,
+    struct sip_pl value)
+{
+	const char	*s = value.p, *end = value.p + value.l, *start = s;
+	bool		 quoted = false, angle = false;
+	struct sip_pl	 elem;
+	int		 rc;
+
+	for (; s <= end; s++) {
+		if (s < end && quoted) {
+			if (*s == '\\' && s + 1 < end)
+				s++;
+			else if (*s == '"')
+				quoted = false;
+			continue;
+		}
+		if (s < end && *s == '"')
+			quoted = true;
+		else if (s < end && *s == '<')
+			angle = true;
+		else if (s < end && *s == '>')
+			angle = false;
+		else if (s == end || (*s == ',' && !angle)) {
+			elem = sip_trim(start, (size_t)(s - start));
+			if (elem.l == 0)
+				return sip_fail(ps, "Empty Header List Element");
+			if ((rc = sip_add_hdr(ps, id, name, elem)) != 0)
+				return rc;
+			start = s + 1;
+		}
+	}
+	return quoted ? sip_fail(ps, "Unterminated Quoted String") : 0;
+}
+
+/* One header line "name HCOLON value" (already unfolded). */
+static int
+sip_header_line(struct sip_parse *ps, const char *s, size_t len)
+{
+	const char	*end = s + len, *t = sip_token_end(s, end);
+	struct sip_pl	 name = { s, (size_t)(t - s) }, value;
+	enum sip_hdr_id	 id;
+	size_t		 i;
+
+	if (name.l == 0)
+		return sip_fail(ps, "Bad Header Name");
+	while (t < end && (*t == ' ' || *t == '\t'))
+		t++;
+	if (t == end || *t != ':')
+		return sip_fail(ps, "Bad Header Name");
+	value = sip_trim(t + 1, (size_t)(end - t - 1));
+	for (i = 0; i < value.l; i++)
+		if ((unsigned char)value.p[i] < ' ' && value.p[i] != '\t')
+			return sip_fail(ps, "Control Character In Header");
+	id = sip_hdr_lookup(&name);
+	if (value.l == 0 && !sip_hdrs[id].empty_ok)
+		return sip_fail(ps, "Empty Header");
+	if (sip_hdrs[id].list && value.l != 0)
+		return sip_add_list(ps, id, name, value);
+	return sip_add_hdr(ps, id, name, value);
+}
+
+/* The status line, or the request line; the line is s[0..len). */
+static int
+sip_start_line(struct sip_parse *ps, const char *s, size_t len)
+{
+	struct sip_msg	*m = ps->m;
+	const char	*end = s + len, *sp1, *sp2;
+	struct sip_pl	 code;
+	uint32_t	 st;
+
+	if ((sp1 = memchr(s, ' ', len)) == NULL)
+		return sip_fail(ps, "Bad Start Line");
+	if (sp1 - s == 7 && strncasecmp(s, "SIP/2.0", 7) == 0) {
+		/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase */
+		code = (struct sip_pl){ sp1 + 1, end - sp1 - 1 >= 3 ? 3 : 0 };
+		if (sip_pl_u32(&code, 699, &st) != 0 || st < 100 ||
+		    (sp1 + 4 < end && sp1[4] != ' ') || sp1 + 4 > end)
+			return sip_fail(ps, "Bad Status Line");
+		m->status = st;
+		m->reason = sp1 + 4 < end ? (struct sip_pl){ sp1 + 5,
+		    (size_t)(end - sp1 - 5) } : (struct sip_pl){ end, 0 };
+		return 0;
+	}
+	/* Request-Line = Method SP Request-URI SP SIP-Version */
+	m->request = true;
+	m->method = (struct sip_pl){ s, (size_t)(sp1 - s) };
+	if (!sip_token(&m->method) ||
+	    (sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1))) == NULL ||
+	    end - sp2 - 1 != 7 || strncasecmp(sp2 + 1, "SIP/2.0", 7) != 0)
+		return sip_fail(ps, "Bad Request Line");
+	m->ruri_str = (struct sip_pl){ sp1 + 1, (size_t)(sp2 - sp1 - 1) };
+	if (m->ruri_str.l == 0)
+		return sip_fail(ps, "Bad Request-URI");
+	if ((m->ruri_str.l >= 4 && strncasecmp(m->ruri_str.p, "sip:", 4) ==
+	    0) || (m->ruri_str.l >= 5 && strncasecmp(m->ruri_str.p, "sips:",
+	    5) == 0)) {
+		if (sip_uri_parse(&m->ruri, m->ruri_str.p, m->ruri_str.l) != 0)
+			return sip_fail(ps, "Bad Request-URI");
+		m->ruri_sip = true;
+	} else if (!sip_uri_absolute(m->ruri_str.p, m->ruri_str.l))
+		return sip_fail(ps, "Bad Request-URI");
+	return 0;
+}
+
+/* The one header of id; EBADMSG if there are two (or none and need). */
+static int
+sip_single(struct sip_parse *ps, enum sip_hdr_id id, bool need,
+    const char *why, struct sip_pl *out)
+{
+	const struct sip_hdr	*h = sip_msg_hdr(ps->m, id, NULL);
+
+	if (h == NULL) {
+		*out = (struct sip_pl){ ps->m->buf, 0 };
+		return need ? sip_fail(ps, why) : ENOENT;
+	}
+	if (sip_msg_hdr(ps->m, id, h) != NULL)
+		return sip_fail(ps, why);
+	*out = h->value;
+	return 0;
+}
+
+/* From and To: an address with at most one tag. */
+static int
+sip_party(struct sip_parse *ps, enum sip_hdr_id id, struct sip_addr *a,
+    struct sip_pl *tag, const char *why)
+{
+	struct sip_pl	v;
+
+	if (sip_single(ps, id, true, why, &v) != 0 ||
+	    sip_addr_parse(a, &v, false) != 0)
+		return sip_fail(ps, why);
+	if (sip_param(&a->params, "tag", tag) && !sip_token(tag))
+		return sip_fail(ps, why);
+	return 0;
+}
+
+/* §8.1.1, §20: what every message must carry, parsed. */
+static int
+sip_essentials(struct sip_parse *ps)
+{
+	struct sip_msg		*m = ps->m;
+	const struct sip_hdr	*h;
+	struct sip_pl		 v, num;
+	const char		*sp;
+	uint32_t		 n;
+	int			 rc;
+
+	if ((h = sip_msg_hdr(m, SIP_HDR_VIA, NULL)) == NULL ||
+	    sip_via_parse(&m->via, &h->value) != 0)
+		return sip_fail(ps, h == NULL ? "Missing Via" : "Bad Via");
+	for (m->nvia = 0; h != NULL; h = sip_msg_hdr(m, SIP_HDR_VIA, h))
+		m->nvia++;
+	if (sip_party(ps, SIP_HDR_FROM, &m->from, &m->from_tag,
+	    "Bad From") != 0 ||
+	    sip_party(ps, SIP_HDR_TO, &m->to, &m->to_tag, "Bad To") != 0)
+		return EBADMSG;
+	if (sip_single(ps, SIP_HDR_CALL_ID, true, "Bad Call-ID",
+	    &m->call_id) != 0)
+		return EBADMSG;
+	for (n = 0; n < m->call_id.l; n++)
+		if ((unsigned char)m->call_id.p[n] <= ' ')
+			return sip_fail(ps, "Bad Call-ID");
+	/* CSeq = 1*DIGIT LWS Method, the number below 2**31 (§8.1.1.5) */
+	if (sip_single(ps, SIP_HDR_CSEQ, true, "Bad CSeq", &v) != 0 ||
+	    (sp = memchr(v.p, ' ', v.l)) == NULL)
+		return sip_fail(ps, "Bad CSeq");
+	num = (struct sip_pl){ v.p, (size_t)(sp - v.p) };
+	m->cseq_method = sip_trim(sp, (size_t)(v.p + v.l - sp));
+	if (sip_pl_u32(&num, 0x7fffffff, &m->cseq) != 0 ||
+	    !sip_token(&m->cseq_method))
+		return sip_fail(ps, "Bad CSeq");
+	if (m->request && (m->cseq_method.l != m->method.l ||
+	    memcmp(m->cseq_method.p, m->method.p, m->method.l) != 0))
+		return sip_fail(ps, "CSeq Method Does Not Match");
+	m->max_forwards = -1;
+	rc = sip_single(ps, SIP_HDR_MAX_FORWARDS, m->request,
+	    "Bad Max-Forwards", &v);
+	if (rc == 0 && sip_pl_u32(&v, 255, &n) != 0)
+		return sip_fail(ps, "Bad Max-Forwards");
+	if (rc == EBADMSG)
+		return rc;
+	m->max_forwards = rc == 0 ? (int)n : -1;
+	m->expires = -1;
+	if ((rc = sip_single(ps, SIP_HDR_EXPIRES, false, "Bad Expires",
+	    &v)) == EBADMSG || (rc == 0 && sip_pl_u32(&v, 0xffffffff,
+	    &n) != 0))
+		return sip_fail(ps, "Bad Expires");
+	if (rc == 0)
+		m->expires = n;
+	if (sip_single(ps, SIP_HDR_CONTENT_TYPE, false, "Bad Content-Type",
+	    &m->content_type) == EBADMSG)
+		return EBADMSG;
+	return 0;
+}
+
+/*
+ * Copy the header section (start line to the CRLF ending the last
+ * header) and unfold it: a CRLF followed by SP or HTAB becomes spaces
+ * (§7.3.1).
+ */
+static void
+sip_unfold(char *p, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i + 2 < len; i++)
+		if (p[i] == '\r' && p[i + 1] == '\n' &&
+		    (p[i + 2] == ' ' || p[i + 2] == '\t'))
+			p[i] = p[i + 1] = ' ';
+}
+
+/* The header section's lines; head = start line CRLF headers CRLF. */
+static int
+sip_lines(struct sip_parse *ps, char *head, size_t len)
+{
+	char	*s = head, *end = head + len, *eol;
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < len; i++)
+		if (head[i] == '\0' || (head[i] == '\n' &&
+		    (i == 0 || head[i - 1] != '\r')) || (head[i] == '\r' &&
+		    (i + 1 == len || head[i + 1] != '\n')))
+			return sip_fail(ps, "Bad Line Ending");
+	eol = (char *)sip_find(s, (size_t)(end - s), "\r\n", 2);
+	if ((rc = sip_start_line(ps, s, (size_t)(eol - s))) != 0)
+		return rc;
+	for (s = eol + 2; s < end; s = eol + 2) {
+		eol = (char *)sip_find(s, (size_t)(end - s), "\r\n", 2);
+		if ((rc = sip_header_line(ps, s, (size_t)(eol - s))) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* §18.3: the body's length, from Content-Length or the datagram. */
+static int
+sip_body_len(struct sip_parse *ps, bool stream, size_t avail, size_t *clen)
+{
+	struct sip_pl	v;
+	uint32_t	n;
+	int		rc;
+
+	rc = sip_single(ps, SIP_HDR_CONTENT_LENGTH, stream,
+	    "Missing Content-Length", &v);
+	if (rc == EBADMSG)
+		return sip_single(ps, SIP_HDR_CONTENT_LENGTH, false,
+		    "Bad Content-Length", &v) == EBADMSG ? EBADMSG : rc;
+	if (rc == ENOENT) {
+		*clen = avail;
+		return 0;
+	}
+	if (sip_pl_u32(&v, 0x7fffffff, &n) != 0)
+		return sip_fail(ps, "Bad Content-Length");
+	if (!stream && n > avail)
+		return sip_fail(ps, "Content-Length Beyond The Datagram");
+	*clen = n;
+	return 0;
+}
+
+int
+sip_msg_parse(struct sip_msg *m, const uint8_t *buf, size_t len,
+    bool stream, const struct sip_limits *lim, size_t *used,
+    const char **why)
+{
+	struct sip_parse	 ps = { m, lim, NULL, 0 };
+	const uint8_t		*start = buf, *hend;
+	size_t			 skip = 0, hlen, clen;
+	int			 rc;
+
+	memset(m, 0, sizeof *m);
+	*why = NULL;
+	*used = 0;
+	while (stream && len - skip >= 2 && buf[skip] == '\r' &&
+	    buf[skip + 1] == '\n')
+		skip += 2;
+	start += skip;
+	len -= skip;
+	hend = sip_find(start, len < lim->max_len ? len : lim->max_len,
+	    "\r\n\r\n", 4);
+	if (hend == NULL) {
+		*used = skip;
+		if (len >= lim->max_len)
+			return EMSGSIZE;
+		if (stream)
+			return ENODATA;
+		*why = "No End Of Headers";
+		return EBADMSG;
+	}
+	hlen = (size_t)(hend - start) + 2;	/* the last header's CRLF */
+	m->buf = xmalloc(hlen + 1);
+	memcpy(m->buf, start, hlen);
+	m->buf[hlen] = '\0';
+	m->buf_len = hlen;
+	sip_unfold(m->buf, hlen);
+	if ((rc = sip_lines(&ps, m->buf, hlen)) != 0 ||
+	    (rc = sip_essentials(&ps)) != 0 ||
+	    (rc = sip_body_len(&ps, stream, len - hlen - 2, &clen)) != 0)
+		goto out;
+	if (hlen + 2 + clen > lim->max_len) {
+		rc = EMSGSIZE;
+		goto out;
+	}
+	if (hlen + 2 + clen > len) {
+		rc = ENODATA;
+		goto out;
+	}
+	/* the body in its own copy: the header views stay put */
+	m->body_buf = xmalloc(clen + 1);
+	memcpy(m->body_buf, start + hlen + 2, clen);
+	m->body = (struct sip_pl){ m->body_buf, clen };
+	*used = skip + hlen + 2 + (stream ? clen : len - hlen - 2);
+	return 0;
+out:
+	*why = ps.why;
+	*used = skip;
+	sip_msg_clear(m);
+	return rc;
+}
+
+void
+sip_msg_clear(struct sip_msg *m)
+{
+	free(m->buf);
+	free(m->body_buf);
+	free(m->hdrs);
+	memset(m, 0, sizeof *m);
+}
+
+const struct sip_hdr *
+sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id,
+    const struct sip_hdr *after)
+{
+	unsigned	i = after != NULL ? (unsigned)(after - m->hdrs) + 1 : 0;
+
+	for (; i < m->nhdrs; i++)
+		if (m->hdrs[i].id == id)
+			return &m->hdrs[i];
+	return NULL;
+}
+
+const struct sip_hdr *
+sip_msg_hdr_named(const struct sip_msg *m, const char *name,
+    const struct sip_hdr *after)
+{
+	struct sip_pl	 n = { name, strlen(name) };
+	enum sip_hdr_id	 id = sip_hdr_lookup(&n);
+	unsigned	 i = after != NULL ? (unsigned)(after - m->hdrs) + 1 : 0;
+
+	if (id != SIP_HDR_OTHER)
+		return sip_msg_hdr(m, id, after);
+	for (; i < m->nhdrs; i++)
+		if (m->hdrs[i].id == SIP_HDR_OTHER &&
+		    sip_pl_caseeq(&m->hdrs[i].name, name))
+			return &m->hdrs[i];
+	return NULL;
+}
+
+static void
+sip_w(struct wbuf *w, const struct sip_pl *pl)
+{
+	wbuf_bytes(w, pl->p, pl->l);
+}
+
+static void
+sip_ws(struct wbuf *w, const char *s)
+{
+	wbuf_bytes(w, s, strlen(s));
+}
+
+void
+sip_msg_write(struct wbuf *w, const struct sip_msg *m)
+{
+	char		 num[32];
+	unsigned	 i;
+
+	if (m->request) {
+		sip_w(w, &m->method);
+		sip_ws(w, " ");
+		sip_w(w, &m->ruri_str);
+		sip_ws(w, " SIP/2.0\r\n");
+	} else {
+		snprintf(num, sizeof num, "SIP/2.0 %03u ", m->status);
+		sip_ws(w, num);
+		sip_w(w, &m->reason);
+		sip_ws(w, "\r\n");
+	}
+	for (i = 0; i < m->nhdrs; i++) {
+		if (m->hdrs[i].id == SIP_HDR_CONTENT_LENGTH)
+			continue;
+		if (m->hdrs[i].id != SIP_HDR_OTHER)
+			sip_ws(w, sip_hdr_name(m->hdrs[i].id));
+		else
+			sip_w(w, &m->hdrs[i].name);
+		sip_ws(w, ": ");
+		sip_w(w, &m->hdrs[i].value);
+		sip_ws(w, "\r\n");
+	}
+	snprintf(num, sizeof num, "Content-Length: %zu\r\n\r\n", m->body.l);
+	sip_ws(w, num);
+	sip_w(w, &m->body);
+}
