@@ -572,6 +572,21 @@ sip_msg_hdr_named(const struct sip_msg *m, const char *name,
 	return NULL;
 }
 
+struct sip_msg *
+sip_msg_new(void)
+{
+	return xcalloc(1, sizeof(struct sip_msg));
+}
+
+void
+sip_msg_free(struct sip_msg *m)
+{
+	if (m == NULL)
+		return;
+	sip_msg_clear(m);
+	free(m);
+}
+
 static void
 sip_w(struct wbuf *w, const struct sip_pl *pl)
 {
@@ -615,4 +630,50 @@ sip_msg_write(struct wbuf *w, const struct sip_msg *m)
 	snprintf(num, sizeof num, "Content-Length: %zu\r\n\r\n", m->body.l);
 	sip_ws(w, num);
 	sip_w(w, &m->body);
+}
+
+void
+sip_msg_header(struct wbuf *w, const char *name, const struct sip_pl *value)
+{
+	sip_ws(w, name);
+	sip_ws(w, ": ");
+	sip_w(w, value);
+	sip_ws(w, "\r\n");
+}
+
+void
+sip_msg_reply(struct wbuf *w, const struct sip_msg *req, unsigned status,
+    const char *reason, const char *to_tag)
+{
+	const struct sip_hdr	*h;
+	char			 line[96];
+
+	snprintf(line, sizeof line, "SIP/2.0 %03u %s\r\n", status, reason);
+	sip_ws(w, line);
+	for (h = sip_msg_hdr(req, SIP_HDR_VIA, NULL); h != NULL;
+	    h = sip_msg_hdr(req, SIP_HDR_VIA, h))
+		sip_msg_header(w, "Via", &h->value);
+	sip_msg_header(w, "From", &sip_msg_hdr(req, SIP_HDR_FROM,
+	    NULL)->value);
+	sip_ws(w, "To: ");
+	sip_w(w, &sip_msg_hdr(req, SIP_HDR_TO, NULL)->value);
+	if (to_tag != NULL && req->to_tag.l == 0) {
+		sip_ws(w, ";tag=");
+		sip_ws(w, to_tag);
+	}
+	sip_ws(w, "\r\n");
+	sip_msg_header(w, "Call-ID", &req->call_id);
+	sip_msg_header(w, "CSeq", &sip_msg_hdr(req, SIP_HDR_CSEQ,
+	    NULL)->value);
+}
+
+void
+sip_msg_end(struct wbuf *w, const void *body, size_t len)
+{
+	char	line[48];
+
+	snprintf(line, sizeof line, "Content-Length: %zu\r\n\r\n", len);
+	sip_ws(w, line);
+	if (len != 0)
+		wbuf_bytes(w, body, len);
 }

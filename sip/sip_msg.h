@@ -133,6 +133,9 @@ int	sip_msg_parse(struct sip_msg *m, const uint8_t *buf, size_t len,
 	    bool stream, const struct sip_limits *lim, size_t *used,
 	    const char **why);
 void	sip_msg_clear(struct sip_msg *);
+/* A message on the heap (zeroed), and its freeing (NULL: nothing). */
+struct sip_msg *sip_msg_new(void);
+void	sip_msg_free(struct sip_msg *);
 
 /* The first header id after *after (NULL: from the start), or NULL. */
 const struct sip_hdr *sip_msg_hdr(const struct sip_msg *, enum sip_hdr_id,
@@ -147,5 +150,18 @@ const struct sip_hdr *sip_msg_hdr_named(const struct sip_msg *,
  * for its body, the body.
  */
 void	sip_msg_write(struct wbuf *, const struct sip_msg *);
+
+/*
+ * The start of a response to req (§8.2.6.2): its status line, then the
+ * request's Vias (all, in order), From, To (with to_tag added if it has
+ * none and to_tag is not NULL), Call-ID and CSeq.  The caller adds more
+ * headers and ends it with sip_msg_end.
+ */
+void	sip_msg_reply(struct wbuf *, const struct sip_msg *req, unsigned status,
+	    const char *reason, const char *to_tag);
+/* "Name: value" CRLF. */
+void	sip_msg_header(struct wbuf *, const char *name, const struct sip_pl *);
+/* Content-Length, the blank line and the body (len 0: none). */
+void	sip_msg_end(struct wbuf *, const void *body, size_t len);
 
 #endif

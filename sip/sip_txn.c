@@ -1,0 +1,795 @@
+/*
+ * sip_txn.c - RFC 3261 §17 transactions.
+ *
+ * States (§17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2):
+ *   INVITE client:     Calling -> Proceeding -> Completed -> Terminated
+ *   non-INVITE client: Trying -> Proceeding -> Completed -> Terminated
+ *   INVITE server:     Proceeding -> Completed -> Confirmed -> Terminated
+ *   non-INVITE server: Trying -> Proceeding -> Completed -> Terminated
+ * A 2xx ends an INVITE transaction at once (§17.1.1.2, §17.2.1): the
+ * user retransmits and acknowledges 2xx itself.
+ *
+ * Each transaction has at most two timers running: a retransmission
+ * timer (A, E, G) and a timeout (B, D, F, H, I, J, K), plus, for an
+ * INVITE server, the 200 ms after which it sends 100 Trying itself if
+ * the user has not answered (§17.2.1).  Transactions sit in a hash by
+ * their matching key and in a heap by their next deadline.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log_ctx.h"
+#include "sip_msg.h"
+#include "sip_txn.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+#define SIP_MAGIC	"z9hG4bK"	/* §8.1.1.7 */
+#define SIP_TRYING_MS	200		/* §17.2.1 */
+
+enum sip_txn_state {
+	ST_CALLING,
+	ST_TRYING,
+	ST_PROCEEDING,
+	ST_COMPLETED,
+	ST_CONFIRMED,
+};
+
+struct sip_txn {
+	uint64_t	 id;
+	uint64_t	 cookie;
+	bool		 client;
+	bool		 invite;
+	enum sip_txn_state state;
+	char		*key;
+	uint32_t	 hash;
+	struct sip_txn	*hnext;		/* in its key's bucket */
+	struct sip_txn	*inext;		/* in its id's bucket */
+	unsigned	 heap_idx;
+	struct sip_flow	 flow;		/* where we send */
+	uint8_t		*req;		/* client: the request; INVITE server:
+					   the request, for a 100 */
+	size_t		 req_len;
+	uint8_t		*out;		/* server: the last response; INVITE
+					   client: the ACK */
+	size_t		 out_len;
+	unsigned	 status;	/* the last response's */
+	uint32_t	 interval;	/* retransmission interval */
+	uint64_t	 rt_at;		/* retransmit (A, E, G); 0: off */
+	uint64_t	 to_at;		/* time out (B D F H I J K); 0: off */
+	uint64_t	 trying_at;	/* INVITE server: send 100; 0: off */
+};
+
+struct sip_txl {
+	struct sip_txl_cfg	 cfg;
+	struct log_ctx		*log;
+	struct sip_txn		**buckets;	/* by key */
+	struct sip_txn		**ids;		/* by id */
+	unsigned		 nbuckets;
+	unsigned		 count;
+	struct sip_txn		**heap;
+	unsigned		 heap_len, heap_cap;
+	uint64_t		 next_id;
+	struct sip_action	*acts;
+	unsigned		 act_head, act_len, act_cap;
+};
+
+static const struct sip_limits sip_txn_lim = { SIP_MSG_MAX_DEFAULT,
+    SIP_HDRS_LIMIT };
+
+bool
+sip_tp_reliable(enum sip_tp tp)
+{
+	return tp != SIP_TP_UDP;
+}
+
+const char *
+sip_tp_name(enum sip_tp tp)
+{
+	switch (tp) {
+	case SIP_TP_UDP:
+		return "UDP";
+	case SIP_TP_TCP:
+		return "TCP";
+	case SIP_TP_TLS:
+		return "TLS";
+	}
+	return "?";
+}
+
+struct sip_txl *
+sip_txl_new(const struct sip_txl_cfg *cfg, struct log_ctx *log)
+{
+	struct sip_txl	*t = xcalloc(1, sizeof *t);
+
+	t->cfg = *cfg;
+	if (t->cfg.t1_ms == 0)
+		t->cfg.t1_ms = 500;
+	if (t->cfg.t2_ms == 0)
+		t->cfg.t2_ms = 4000;
+	if (t->cfg.t4_ms == 0)
+		t->cfg.t4_ms = 5000;
+	if (t->cfg.max_txns == 0)
+		t->cfg.max_txns = 65536;
+	t->log = log;
+	t->nbuckets = 1024;
+	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
+	t->ids = xcalloc(t->nbuckets, sizeof *t->ids);
+	t->next_id = 1;
+	return t;
+}
+
+/* ---- actions ---- */
+
+static void
+sip_push(struct sip_txl *t, const struct sip_action *a)
+{
+	struct sip_action	*acts;
+	unsigned		 i, cap;
+
+	if (t->act_len == t->act_cap) {
+		cap = t->act_cap != 0 ? t->act_cap * 2 : 16;
+		acts = xcalloc(cap, sizeof *acts);
+		for (i = 0; i < t->act_len; i++)
+			acts[i] = t->acts[(t->act_head + i) % t->act_cap];
+		free(t->acts);
+		t->acts = acts;
+		t->act_cap = cap;
+		t->act_head = 0;
+	}
+	t->acts[(t->act_head + t->act_len) % t->act_cap] = *a;
+	t->act_len++;
+}
+
+bool
+sip_txl_next_action(struct sip_txl *t, struct sip_action *a)
+{
+	if (t->act_len == 0)
+		return false;
+	*a = t->acts[t->act_head];
+	t->act_head = (t->act_head + 1) % t->act_cap;
+	t->act_len--;
+	return true;
+}
+
+static void
+sip_send(struct sip_txl *t, const struct sip_flow *to, const uint8_t *p,
+    size_t len)
+{
+	struct sip_action	a;
+
+	memset(&a, 0, sizeof a);
+	a.type = SIP_ACT_SEND;
+	a.flow = *to;
+	a.data = xmalloc(len);
+	memcpy(a.data, p, len);
+	a.len = len;
+	sip_push(t, &a);
+}
+
+static void
+sip_event(struct sip_txl *t, enum sip_act_type type, const struct sip_flow *f,
+    uint64_t txn, uint64_t cookie, struct sip_msg *m)
+{
+	struct sip_action	a;
+
+	memset(&a, 0, sizeof a);
+	a.type = type;
+	if (f != NULL)
+		a.flow = *f;
+	a.txn = txn;
+	a.cookie = cookie;
+	a.msg = m;
+	sip_push(t, &a);
+}
+
+/* ---- the deadline heap ---- */
+
+static uint64_t
+sip_due(const struct sip_txn *x)
+{
+	uint64_t	d = UINT64_MAX;
+
+	if (x->rt_at != 0 && x->rt_at < d)
+		d = x->rt_at;
+	if (x->to_at != 0 && x->to_at < d)
+		d = x->to_at;
+	if (x->trying_at != 0 && x->trying_at < d)
+		d = x->trying_at;
+	return d;
+}
+
+static void
+sip_heap_set(struct sip_txl *t, unsigned i, struct sip_txn *x)
+{
+	t->heap[i] = x;
+	x->heap_idx = i;
+}
+
+static void
+sip_heap_up(struct sip_txl *t, unsigned i)
+{
+	struct sip_txn	*x = t->heap[i];
+
+	while (i > 0 && sip_due(t->heap[(i - 1) / 2]) > sip_due(x)) {
+		sip_heap_set(t, i, t->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	sip_heap_set(t, i, x);
+}
+
+static void
+sip_heap_down(struct sip_txl *t, unsigned i)
+{
+	struct sip_txn	*x = t->heap[i];
+	unsigned	 c;
+
+	for (; (c = 2 * i + 1) < t->heap_len; i = c) {
+		if (c + 1 < t->heap_len &&
+		    sip_due(t->heap[c + 1]) < sip_due(t->heap[c]))
+			c++;
+		if (sip_due(t->heap[c]) >= sip_due(x))
+			break;
+		sip_heap_set(t, i, t->heap[c]);
+	}
+	sip_heap_set(t, i, x);
+}
+
+/* x's timers changed: put it where it belongs. */
+static void
+sip_heap_fix(struct sip_txl *t, struct sip_txn *x)
+{
+	sip_heap_up(t, x->heap_idx);
+	sip_heap_down(t, x->heap_idx);
+}
+
+static void
+sip_heap_add(struct sip_txl *t, struct sip_txn *x)
+{
+	if (t->heap_len == t->heap_cap) {
+		t->heap_cap = t->heap_cap != 0 ? t->heap_cap * 2 : 64;
+		t->heap = xreallocarray(t->heap, t->heap_cap,
+		    sizeof *t->heap);
+	}
+	sip_heap_set(t, t->heap_len++, x);
+	sip_heap_up(t, x->heap_idx);
+}
+
+static void
+sip_heap_del(struct sip_txl *t, struct sip_txn *x)
+{
+	unsigned	i = x->heap_idx;
+
+	if (--t->heap_len == i)
+		return;
+	sip_heap_set(t, i, t->heap[t->heap_len]);
+	sip_heap_fix(t, t->heap[i]);
+}
+
+uint64_t
+sip_txl_deadline(const struct sip_txl *t)
+{
+	return t->heap_len != 0 ? sip_due(t->heap[0]) : UINT64_MAX;
+}
+
+unsigned
+sip_txl_count(const struct sip_txl *t)
+{
+	return t->count;
+}
+
+/* ---- the key hash ---- */
+
+static uint32_t
+sip_hash(const char *s)
+{
+	uint32_t	h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static struct sip_txn *
+sip_find(const struct sip_txl *t, const char *key)
+{
+	uint32_t	 h = sip_hash(key);
+	struct sip_txn	*x;
+
+	for (x = t->buckets[h & (t->nbuckets - 1)]; x != NULL; x = x->hnext)
+		if (x->hash == h && strcmp(x->key, key) == 0)
+			return x;
+	return NULL;
+}
+
+static void
+sip_grow(struct sip_txl *t)
+{
+	struct sip_txn	**b, **ids, *x, *next;
+	unsigned	  n = t->nbuckets * 2, i;
+
+	b = xcalloc(n, sizeof *b);
+	ids = xcalloc(n, sizeof *ids);
+	for (i = 0; i < t->nbuckets; i++) {
+		for (x = t->buckets[i]; x != NULL; x = next) {
+			next = x->hnext;
+			x->hnext = b[x->hash & (n - 1)];
+			b[x->hash & (n - 1)] = x;
+		}
+		for (x = t->ids[i]; x != NULL; x = next) {
+			next = x->inext;
+			x->inext = ids[x->id & (n - 1)];
+			ids[x->id & (n - 1)] = x;
+		}
+	}
+	free(t->buckets);
+	free(t->ids);
+	t->buckets = b;
+	t->ids = ids;
+	t->nbuckets = n;
+}
+
+static struct sip_txn *
+sip_txn_add(struct sip_txl *t, char *key, bool client, bool invite,
+    const struct sip_flow *flow)
+{
+	struct sip_txn	*x = xcalloc(1, sizeof *x);
+	unsigned	 b;
+
+	if (t->count + 1 > t->nbuckets)
+		sip_grow(t);
+	x->id = t->next_id++;
+	x->key = key;
+	x->hash = sip_hash(key);
+	x->client = client;
+	x->invite = invite;
+	x->flow = *flow;
+	b = x->hash & (t->nbuckets - 1);
+	x->hnext = t->buckets[b];
+	t->buckets[b] = x;
+	b = x->id & (t->nbuckets - 1);
+	x->inext = t->ids[b];
+	t->ids[b] = x;
+	t->count++;
+	sip_heap_add(t, x);
+	return x;
+}
+
+static void
+sip_txn_end(struct sip_txl *t, struct sip_txn *x)
+{
+	struct sip_txn	**pp = &t->buckets[x->hash & (t->nbuckets - 1)];
+
+	while (*pp != x)
+		pp = &(*pp)->hnext;
+	*pp = x->hnext;
+	for (pp = &t->ids[x->id & (t->nbuckets - 1)]; *pp != x; )
+		pp = &(*pp)->inext;
+	*pp = x->inext;
+	sip_heap_del(t, x);
+	t->count--;
+	free(x->key);
+	free(x->req);
+	free(x->out);
+	free(x);
+}
+
+void
+sip_txl_free(struct sip_txl *t)
+{
+	struct sip_action	a;
+
+	if (t == NULL)
+		return;
+	while (t->heap_len > 0)
+		sip_txn_end(t, t->heap[0]);
+	while (sip_txl_next_action(t, &a)) {
+		free(a.data);
+		sip_msg_free(a.msg);
+	}
+	free(t->acts);
+	free(t->heap);
+	free(t->buckets);
+	free(t->ids);
+	free(t);
+}
+
+/* ---- matching (§17.1.3, §17.2.3) ---- */
+
+static bool
+sip_magic(const struct sip_pl *branch)
+{
+	return branch->l > 7 && memcmp(branch->p, SIP_MAGIC, 7) == 0;
+}
+
+/* What a client transaction is known by: branch and CSeq method. */
+static char *
+sip_client_key(const struct sip_msg *m)
+{
+	return xasprintf("C %.*s %.*s", (int)m->via.branch.l,
+	    m->via.branch.p, (int)m->cseq_method.l, m->cseq_method.p);
+}
+
+/*
+ * What a server transaction is known by: the branch, the sent-by and the
+ * method, an ACK taken as its INVITE; for an RFC 2543 request without
+ * the magic cookie, the fields that identify it there.
+ */
+static char *
+sip_server_key(const struct sip_msg *m, const char *method)
+{
+	const struct sip_via	*v = &m->via;
+
+	if (sip_magic(&v->branch))
+		return xasprintf("S %.*s %.*s:%u %s", (int)v->branch.l,
+		    v->branch.p, (int)v->host.l, v->host.p, v->port, method);
+	return xasprintf("S2 %.*s %.*s %.*s %u %.*s:%u %s",
+	    (int)m->call_id.l, m->call_id.p, (int)m->from_tag.l,
+	    m->from_tag.p, (int)m->ruri_str.l, m->ruri_str.p, m->cseq,
+	    (int)v->host.l, v->host.p, v->port, method);
+}
+
+static char *
+sip_server_key_of(const struct sip_msg *m)
+{
+	char	method[32];
+
+	if (sip_pl_eq(&m->method, "ACK"))
+		return sip_server_key(m, "INVITE");
+	snprintf(method, sizeof method, "%.*s", (int)m->method.l,
+	    m->method.p);
+	return sip_server_key(m, method);
+}
+
+void
+sip_txl_response_flow(const struct sip_flow *from, const struct sip_msg *req,
+    struct sip_flow *to)
+{
+	*to = *from;
+	if (sip_tp_reliable(from->tp))
+		return;		/* §18.2.2: the connection it came on */
+	/* RFC 3581 §4: with rport, the source port; else the Via's */
+	if (!req->via.rport)
+		to->remote.port = req->via.port != 0 ? req->via.port : 5060;
+}
+
+/* ---- timers ---- */
+
+static void
+sip_timers(struct sip_txl *t, struct sip_txn *x, uint64_t now,
+    uint32_t rt_ms, uint64_t to_ms)
+{
+	x->interval = rt_ms;
+	x->rt_at = rt_ms != 0 ? now + rt_ms : 0;
+	x->to_at = to_ms != 0 ? now + to_ms : 0;
+	sip_heap_fix(t, x);
+}
+
+/* A state whose wait is 0 on a reliable transport ends at once. */
+static bool
+sip_wait_or_end(struct sip_txl *t, struct sip_txn *x, uint64_t now,
+    uint64_t unreliable_ms)
+{
+	if (sip_tp_reliable(x->flow.tp)) {
+		sip_txn_end(t, x);
+		return false;
+	}
+	sip_timers(t, x, now, 0, unreliable_ms);
+	return true;
+}
+
+/* ---- client transactions ---- */
+
+/* §17.1.1.3: the ACK for a non-2xx final response. */
+static void
+sip_ict_ack(struct sip_txn *x, const struct sip_msg *resp)
+{
+	struct sip_msg		 req;
+	const struct sip_hdr	*h;
+	struct wbuf		 w;
+	const char		*why;
+	size_t			 used;
+	char			 cseq[32];
+
+	if (sip_msg_parse(&req, x->req, x->req_len, true, &sip_txn_lim,
+	    &used, &why) != 0)
+		return;		/* we parsed it when it was sent */
+	wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
+	wbuf_bytes(&w, "ACK ", 4);
+	wbuf_bytes(&w, req.ruri_str.p, req.ruri_str.l);
+	wbuf_bytes(&w, " SIP/2.0\r\n", 10);
+	sip_msg_header(&w, "Via", &sip_msg_hdr(&req, SIP_HDR_VIA,
+	    NULL)->value);
+	for (h = sip_msg_hdr(&req, SIP_HDR_ROUTE, NULL); h != NULL;
+	    h = sip_msg_hdr(&req, SIP_HDR_ROUTE, h))
+		sip_msg_header(&w, "Route", &h->value);
+	sip_msg_header(&w, "From", &sip_msg_hdr(&req, SIP_HDR_FROM,
+	    NULL)->value);
+	sip_msg_header(&w, "To", &sip_msg_hdr(resp, SIP_HDR_TO, NULL)->value);
+	sip_msg_header(&w, "Call-ID", &req.call_id);
+	snprintf(cseq, sizeof cseq, "%u ACK", req.cseq);
+	sip_msg_header(&w, "CSeq", &(struct sip_pl){ cseq, strlen(cseq) });
+	sip_msg_header(&w, "Max-Forwards", &SIP_PL("70"));
+	sip_msg_end(&w, NULL, 0);
+	free(x->out);
+	x->out = wbuf_take(&w, &x->out_len);
+	sip_msg_clear(&req);
+}
+
+int
+sip_txl_request(struct sip_txl *t, uint64_t now, const struct sip_flow *to,
+    const uint8_t *p, size_t len, uint64_t cookie, uint64_t *txn)
+{
+	struct sip_msg	 m;
+	struct sip_txn	*x;
+	const char	*why;
+	size_t		 used;
+	char		*key;
+	uint32_t	 t1 = t->cfg.t1_ms;
+
+	if (sip_msg_parse(&m, p, len, true, &sip_txn_lim, &used, &why) !=
+	    0 || !m.request || used != len || sip_pl_eq(&m.method, "ACK") ||
+	    !sip_magic(&m.via.branch)) {
+		if (m.buf != NULL)
+			sip_msg_clear(&m);
+		return EINVAL;
+	}
+	key = sip_client_key(&m);
+	if (sip_find(t, key) != NULL || t->count >= t->cfg.max_txns) {
+		free(key);
+		sip_msg_clear(&m);
+		return t->count >= t->cfg.max_txns ? EBUSY : EEXIST;
+	}
+	x = sip_txn_add(t, key, true, sip_pl_eq(&m.method, "INVITE"), to);
+	sip_msg_clear(&m);
+	x->cookie = cookie;
+	x->req = xmalloc(len);
+	memcpy(x->req, p, len);
+	x->req_len = len;
+	x->state = x->invite ? ST_CALLING : ST_TRYING;
+	/* A/E on UDP only; B/F always (§17.1.1.2, §17.1.2.2) */
+	sip_timers(t, x, now, sip_tp_reliable(to->tp) ? 0 : t1,
+	    64 * (uint64_t)t1);
+	sip_send(t, to, p, len);
+	*txn = x->id;
+	return 0;
+}
+
+static void
+sip_client_response(struct sip_txl *t, struct sip_txn *x, uint64_t now,
+    struct sip_msg *m)
+{
+	bool	final = m->status >= 200;
+
+	if (x->state == ST_COMPLETED) {
+		/* a final response again: the ACK again (§17.1.1.2) */
+		if (x->invite && final && x->out != NULL)
+			sip_send(t, &x->flow, x->out, x->out_len);
+		sip_msg_free(m);
+		return;
+	}
+	sip_event(t, SIP_ACT_RESPONSE, NULL, x->id, x->cookie, m);
+	if (!final) {
+		x->state = ST_PROCEEDING;
+		/*
+		 * No more retransmits.  §17.1.1.2 gives Proceeding no
+		 * timeout (the proxy's Timer C, §16.6, over 3 min, ends
+		 * it); a backstop of 3 min + 64*T1 keeps a transaction
+		 * whose user forgot it from living for ever.
+		 */
+		if (x->invite)
+			sip_timers(t, x, now, 0, 180000 +
+			    64 * (uint64_t)t->cfg.t1_ms);
+		else if (x->rt_at != 0)	/* E goes on at T2 */
+			x->interval = t->cfg.t2_ms;
+		return;
+	}
+	if (x->invite && m->status < 300) {
+		sip_txn_end(t, x);	/* the TU acknowledges a 2xx */
+		return;
+	}
+	x->state = ST_COMPLETED;
+	if (x->invite) {
+		sip_ict_ack(x, m);
+		if (x->out != NULL)
+			sip_send(t, &x->flow, x->out, x->out_len);
+		sip_wait_or_end(t, x, now, 32000);	/* Timer D */
+	} else
+		sip_wait_or_end(t, x, now, t->cfg.t4_ms);	/* Timer K */
+}
+
+/* ---- server transactions ---- */
+
+static void
+sip_server_request(struct sip_txl *t, uint64_t now, const struct sip_flow *f,
+    struct sip_msg *m)
+{
+	struct sip_flow	 to;
+	struct sip_txn	*x;
+	struct wbuf	 w;
+	char		*key = sip_server_key_of(m);
+	bool		 ack = sip_pl_eq(&m->method, "ACK");
+
+	if ((x = sip_find(t, key)) != NULL || ack ||
+	    t->count >= t->cfg.max_txns)
+		free(key);
+	if (x != NULL) {
+		if (ack && x->invite && x->state == ST_COMPLETED) {
+			/* §17.2.1: Confirmed, Timer I */
+			x->state = ST_CONFIRMED;
+			sip_wait_or_end(t, x, now, t->cfg.t4_ms);
+		} else if (!ack && x->out != NULL)
+			sip_send(t, &x->flow, x->out, x->out_len);
+		sip_msg_free(m);
+		return;
+	}
+	if (ack) {			/* an ACK for a 2xx: the TU's */
+		sip_event(t, SIP_ACT_REQUEST, f, 0, 0, m);
+		return;
+	}
+	sip_txl_response_flow(f, m, &to);
+	if (t->count >= t->cfg.max_txns) {
+		/* no room: 503, statelessly (§21.5.4) */
+		wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
+		sip_msg_reply(&w, m, 503, "Service Unavailable", NULL);
+		sip_msg_header(&w, "Retry-After", &SIP_PL("5"));
+		sip_msg_end(&w, NULL, 0);
+		sip_send(t, &to, w.p, w.len);
+		wbuf_clear(&w);
+		sip_msg_free(m);
+		return;
+	}
+	x = sip_txn_add(t, key, false, sip_pl_eq(&m->method, "INVITE"), &to);
+	x->state = x->invite ? ST_PROCEEDING : ST_TRYING;
+	if (x->invite) {
+		wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
+		sip_msg_write(&w, m);
+		x->req = wbuf_take(&w, &x->req_len);
+		x->trying_at = now + SIP_TRYING_MS;
+		sip_heap_fix(t, x);
+	}
+	sip_event(t, SIP_ACT_REQUEST, f, x->id, 0, m);
+}
+
+static struct sip_txn *
+sip_by_id(const struct sip_txl *t, uint64_t id)
+{
+	struct sip_txn	*x;
+
+	for (x = t->ids[id & (t->nbuckets - 1)]; x != NULL; x = x->inext)
+		if (x->id == id)
+			return x;
+	return NULL;
+}
+
+int
+sip_txl_respond(struct sip_txl *t, uint64_t now, uint64_t txn,
+    const uint8_t *p, size_t len)
+{
+	struct sip_txn	*x = sip_by_id(t, txn);
+	unsigned	 status;
+
+	if (x == NULL || x->client || x->state == ST_COMPLETED ||
+	    x->state == ST_CONFIRMED)
+		return ENOENT;
+	if (len < 12 || memcmp(p, "SIP/2.0 ", 8) != 0 ||
+	    p[8] < '1' || p[8] > '6' || p[9] < '0' || p[9] > '9' ||
+	    p[10] < '0' || p[10] > '9')
+		return EINVAL;
+	status = (unsigned)(p[8] - '0') * 100 + (unsigned)(p[9] - '0') * 10 +
+	    (unsigned)(p[10] - '0');
+	free(x->out);
+	x->out = xmalloc(len);
+	memcpy(x->out, p, len);
+	x->out_len = len;
+	x->status = status;
+	x->trying_at = 0;
+	sip_send(t, &x->flow, p, len);
+	if (status < 200) {
+		x->state = ST_PROCEEDING;
+		sip_heap_fix(t, x);
+	} else if (x->invite && status < 300)
+		sip_txn_end(t, x);	/* the TU retransmits a 2xx */
+	else if (x->invite) {
+		/* §17.2.1: Completed, G on UDP, H */
+		x->state = ST_COMPLETED;
+		sip_timers(t, x, now, sip_tp_reliable(x->flow.tp) ? 0 :
+		    t->cfg.t1_ms, 64 * (uint64_t)t->cfg.t1_ms);
+	} else {
+		x->state = ST_COMPLETED;
+		sip_wait_or_end(t, x, now, 64 * (uint64_t)t->cfg.t1_ms);
+	}
+	return 0;
+}
+
+/* §17.2.1: the user said nothing for 200 ms: 100 Trying. */
+static void
+sip_trying(struct sip_txl *t, struct sip_txn *x)
+{
+	struct sip_msg	 m;
+	struct wbuf	 w;
+	const char	*why;
+	size_t		 used;
+
+	x->trying_at = 0;
+	if (sip_msg_parse(&m, x->req, x->req_len, true, &sip_txn_lim, &used,
+	    &why) != 0)
+		return;
+	wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
+	sip_msg_reply(&w, &m, 100, "Trying", NULL);
+	sip_msg_end(&w, NULL, 0);
+	free(x->out);
+	x->out = wbuf_take(&w, &x->out_len);
+	sip_send(t, &x->flow, x->out, x->out_len);
+	sip_msg_clear(&m);
+}
+
+/* ---- input and time ---- */
+
+void
+sip_txl_input(struct sip_txl *t, uint64_t now, const struct sip_flow *f,
+    struct sip_msg *m)
+{
+	struct sip_txn	*x;
+	char		*key;
+
+	if (m->request) {
+		sip_server_request(t, now, f, m);
+		return;
+	}
+	key = sip_client_key(m);
+	x = sip_find(t, key);
+	free(key);
+	if (x == NULL || !x->client) {
+		sip_event(t, SIP_ACT_RESPONSE, f, 0, 0, m);	/* stray */
+		return;
+	}
+	sip_client_response(t, x, now, m);
+}
+
+/* x's earliest timer fired at now. */
+static void
+sip_fire(struct sip_txl *t, struct sip_txn *x, uint64_t now)
+{
+	if (x->trying_at != 0 && x->trying_at <= now) {
+		sip_trying(t, x);
+		sip_heap_fix(t, x);
+		return;
+	}
+	if (x->to_at != 0 && x->to_at <= now) {
+		/* B, F: the request went unanswered; D H I J K: done */
+		if (x->client && (x->state == ST_CALLING ||
+		    x->state == ST_TRYING || x->state == ST_PROCEEDING))
+			sip_event(t, SIP_ACT_TIMEOUT, NULL, x->id, x->cookie,
+			    NULL);
+		sip_txn_end(t, x);
+		return;
+	}
+	/* A, E: the request again; G: the final response again */
+	if (x->client)
+		sip_send(t, &x->flow, x->req, x->req_len);
+	else
+		sip_send(t, &x->flow, x->out, x->out_len);
+	if (x->client && x->invite)
+		x->interval *= 2;			/* A: no cap */
+	else if (x->client && x->state == ST_PROCEEDING)
+		x->interval = t->cfg.t2_ms;		/* E in Proceeding */
+	else
+		x->interval = x->interval * 2 < t->cfg.t2_ms ?
+		    x->interval * 2 : t->cfg.t2_ms;	/* E, G */
+	x->rt_at = now + x->interval;
+	sip_heap_fix(t, x);
+}
+
+void
+sip_txl_tick(struct sip_txl *t, uint64_t now)
+{
+	unsigned	n = 0;
+
+	/* bounded: each transaction fires at most a few times a tick */
+	while (t->heap_len > 0 && sip_due(t->heap[0]) <= now &&
+	    n++ < 4 * t->heap_len + 16)
+		sip_fire(t, t->heap[0], now);
+}

@@ -1,0 +1,119 @@
+/*
+ * sip_txn.h - the RFC 3261 transaction layer (§17), sans I/O.
+ *
+ * Four state machines: INVITE client (§17.1.1), non-INVITE client
+ * (§17.1.2), INVITE server (§17.2.1) and non-INVITE server (§17.2.2),
+ * with timers A to K (§17, Table 4 of Appendix A), matching of
+ * responses and requests to transactions (§17.1.3, §17.2.3), the ACK a
+ * client transaction sends for a non-2xx final response (§17.1.1.3),
+ * and where a response goes (§18.2.2, RFC 3581 rport).
+ *
+ * The transaction user (the registrar, the proxy, the UA core) builds
+ * requests and responses as bytes; the layer parses what it needs of
+ * them, retransmits, times out and absorbs retransmissions, and tells
+ * the user what arrives.  It reads no socket and no clock: the driver
+ * gives it parsed messages with the flow they came on and the time, and
+ * drains its actions.
+ */
+#ifndef SIP_TXN_H
+#define SIP_TXN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct log_ctx;
+struct sip_msg;
+
+enum sip_tp {
+	SIP_TP_UDP,
+	SIP_TP_TCP,
+	SIP_TP_TLS,
+};
+
+/* Where a message came from or goes: a transport, an address and, on a
+ * stream, the driver's connection (0: none yet, connect). */
+struct sip_flow {
+	enum sip_tp	 tp;
+	struct addr	 remote;
+	uint32_t	 conn;
+};
+
+bool	sip_tp_reliable(enum sip_tp);
+const char *sip_tp_name(enum sip_tp);
+
+struct sip_txl_cfg {
+	uint32_t	 t1_ms;		/* RTT estimate [500] */
+	uint32_t	 t2_ms;		/* longest non-INVITE retransmit
+					   interval [4000] */
+	uint32_t	 t4_ms;		/* how long a message stays in the
+					   network [5000] */
+	unsigned	 max_txns;	/* open at once; beyond, new server
+					   transactions get 503 [65536] */
+};
+
+enum sip_act_type {
+	SIP_ACT_SEND,		/* flow, data: the driver sends and frees */
+	SIP_ACT_REQUEST,	/* flow, msg; txn: its server transaction,
+				   or 0 for an ACK no transaction takes
+				   (one for a 2xx, §17.2.1) */
+	SIP_ACT_RESPONSE,	/* txn, cookie, msg; txn 0: no client
+				   transaction took it (a 2xx resent) */
+	SIP_ACT_TIMEOUT,	/* txn, cookie: Timer B or F fired (408) */
+};
+
+struct sip_action {
+	enum sip_act_type type;
+	struct sip_flow	 flow;
+	uint8_t		*data;
+	size_t		 len;
+	uint64_t	 txn;
+	uint64_t	 cookie;
+	struct sip_msg	*msg;	/* the driver frees it (sip_msg_free) */
+};
+
+struct sip_txl;
+
+struct sip_txl *sip_txl_new(const struct sip_txl_cfg *, struct log_ctx *);
+void	sip_txl_free(struct sip_txl *);
+
+/*
+ * A message from the transport, parsed (heap-allocated; the layer takes
+ * it).  A request starts a server transaction or is a retransmission it
+ * absorbs; a response goes to its client transaction.
+ */
+void	sip_txl_input(struct sip_txl *, uint64_t now, const struct sip_flow *,
+	    struct sip_msg *);
+
+/*
+ * Send a request in a new client transaction (INVITE or not, from its
+ * method; not ACK, which has none).  Its top Via must carry a branch
+ * starting with z9hG4bK.  0 and *txn, or EINVAL (not a request the layer
+ * can parse), EEXIST (the branch is in use) or EBUSY (max_txns).
+ */
+int	sip_txl_request(struct sip_txl *, uint64_t now, const struct sip_flow *,
+	    const uint8_t *, size_t, uint64_t cookie, uint64_t *txn);
+
+/*
+ * Respond in server transaction txn with the response's bytes.  0,
+ * ENOENT (no such transaction, or it is done) or EINVAL (not a response
+ * or the status goes backwards).
+ */
+int	sip_txl_respond(struct sip_txl *, uint64_t now, uint64_t txn,
+	    const uint8_t *, size_t);
+
+/* The flow a response to a request that came on flow with this top Via
+ * goes to (§18.2.2, RFC 3581). */
+void	sip_txl_response_flow(const struct sip_flow *from,
+	    const struct sip_msg *req, struct sip_flow *to);
+
+void	sip_txl_tick(struct sip_txl *, uint64_t now);
+/* UINT64_MAX: no timer running. */
+uint64_t sip_txl_deadline(const struct sip_txl *);
+bool	sip_txl_next_action(struct sip_txl *, struct sip_action *);
+/* Transactions open now. */
+unsigned sip_txl_count(const struct sip_txl *);
+
+#endif
