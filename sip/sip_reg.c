@@ -1,0 +1,544 @@
+/*
+ * sip_reg.c - REGISTER processing (RFC 3261 §10.3 steps 1-8) and the
+ * bindings it keeps.  AORs sit in a hash and, for listing, an array;
+ * each holds up to max_contacts bindings.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip_msg.h"
+#include "sip_reg.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+struct sip_binding {
+	char		*contact;
+	char		*call_id;
+	uint32_t	 cseq;
+	uint64_t	 expires_at;	/* wall clock, s */
+	char		*ua;
+};
+
+struct sip_aor {
+	char			*aor;
+	uint32_t		 hash;
+	struct sip_aor		*next;
+	unsigned		 idx;		/* in reg->list */
+	struct sip_binding	*b;
+	unsigned		 nb;
+};
+
+struct sip_change {
+	char	*aor;
+	bool	 up;
+};
+
+struct sip_reg {
+	struct sip_reg_cfg	 cfg;
+	char			*domain;
+	struct sip_aor		**buckets;
+	unsigned		 nbuckets;
+	struct sip_aor		**list;
+	unsigned		 naors, list_cap;
+	uint64_t		 next_expiry;
+	struct sip_change	*changes;
+	unsigned		 nchanges, changes_cap, changes_read;
+	char			*last_change;
+};
+
+/* One contact of a REGISTER, checked before anything is applied. */
+struct sip_reg_contact {
+	struct sip_pl	 uri;
+	uint32_t	 expires;
+};
+
+#define SIP_REG_CONTACTS_MAX	32
+
+struct sip_reg *
+sip_reg_new(const struct sip_reg_cfg *cfg)
+{
+	struct sip_reg	*r = xcalloc(1, sizeof *r);
+
+	r->cfg = *cfg;
+	if (r->cfg.default_expires == 0)
+		r->cfg.default_expires = 3600;
+	if (r->cfg.min_expires == 0)
+		r->cfg.min_expires = 60;
+	if (r->cfg.max_expires == 0)
+		r->cfg.max_expires = 86400;
+	if (r->cfg.max_contacts == 0)
+		r->cfg.max_contacts = 10;
+	if (r->cfg.max_aors == 0)
+		r->cfg.max_aors = 100000;
+	r->domain = xstrdup(cfg->domain);
+	r->cfg.domain = r->domain;
+	r->nbuckets = 1024;
+	r->buckets = xcalloc(r->nbuckets, sizeof *r->buckets);
+	r->next_expiry = UINT64_MAX;
+	return r;
+}
+
+static void
+sip_binding_clear(struct sip_binding *b)
+{
+	free(b->contact);
+	free(b->call_id);
+	free(b->ua);
+}
+
+static void
+sip_aor_free(struct sip_aor *a)
+{
+	unsigned	i;
+
+	for (i = 0; i < a->nb; i++)
+		sip_binding_clear(&a->b[i]);
+	free(a->b);
+	free(a->aor);
+	free(a);
+}
+
+void
+sip_reg_free(struct sip_reg *r)
+{
+	unsigned	i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->naors; i++)
+		sip_aor_free(r->list[i]);
+	for (i = r->changes_read; i < r->nchanges; i++)
+		free(r->changes[i].aor);
+	free(r->changes);
+	free(r->last_change);
+	free(r->list);
+	free(r->buckets);
+	free(r->domain);
+	free(r);
+}
+
+static uint32_t
+sip_reg_hash(const char *s)
+{
+	uint32_t	h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static struct sip_aor *
+sip_aor_find(const struct sip_reg *r, const char *aor)
+{
+	uint32_t	 h = sip_reg_hash(aor);
+	struct sip_aor	*a;
+
+	for (a = r->buckets[h & (r->nbuckets - 1)]; a != NULL; a = a->next)
+		if (a->hash == h && strcmp(a->aor, aor) == 0)
+			return a;
+	return NULL;
+}
+
+static void
+sip_reg_change(struct sip_reg *r, const char *aor, bool up)
+{
+	if (r->nchanges == r->changes_cap) {
+		r->changes_cap = r->changes_cap != 0 ? r->changes_cap * 2 : 16;
+		r->changes = xreallocarray(r->changes, r->changes_cap,
+		    sizeof *r->changes);
+	}
+	r->changes[r->nchanges].aor = xstrdup(aor);
+	r->changes[r->nchanges++].up = up;
+}
+
+bool
+sip_reg_next_change(struct sip_reg *r, const char **aor, bool *up)
+{
+	free(r->last_change);
+	r->last_change = NULL;
+	if (r->changes_read == r->nchanges) {
+		r->changes_read = r->nchanges = 0;
+		return false;
+	}
+	r->last_change = r->changes[r->changes_read].aor;
+	*aor = r->last_change;
+	*up = r->changes[r->changes_read++].up;
+	return true;
+}
+
+/* Twice the buckets, when there are more AORs than buckets. */
+static void
+sip_reg_grow(struct sip_reg *r)
+{
+	struct sip_aor	**b, *a;
+	unsigned	  n = r->nbuckets * 2, i;
+
+	b = xcalloc(n, sizeof *b);
+	for (i = 0; i < r->naors; i++) {
+		a = r->list[i];
+		a->next = b[a->hash & (n - 1)];
+		b[a->hash & (n - 1)] = a;
+	}
+	free(r->buckets);
+	r->buckets = b;
+	r->nbuckets = n;
+}
+
+static struct sip_aor *
+sip_aor_add(struct sip_reg *r, const char *aor)
+{
+	struct sip_aor	*a = xcalloc(1, sizeof *a);
+	unsigned	 b;
+
+	if (r->naors >= r->nbuckets)
+		sip_reg_grow(r);
+	a->aor = xstrdup(aor);
+	a->hash = sip_reg_hash(aor);
+	b = a->hash & (r->nbuckets - 1);
+	a->next = r->buckets[b];
+	r->buckets[b] = a;
+	if (r->naors == r->list_cap) {
+		r->list_cap = r->list_cap != 0 ? r->list_cap * 2 : 64;
+		r->list = xreallocarray(r->list, r->list_cap, sizeof *r->list);
+	}
+	a->idx = r->naors;
+	r->list[r->naors++] = a;
+	a->b = xcalloc(r->cfg.max_contacts, sizeof *a->b);
+	return a;
+}
+
+/* a lost its last binding: out of the hash and the list. */
+static void
+sip_aor_del(struct sip_reg *r, struct sip_aor *a)
+{
+	struct sip_aor	**pp = &r->buckets[a->hash & (r->nbuckets - 1)];
+
+	sip_reg_change(r, a->aor, false);
+	while (*pp != a)
+		pp = &(*pp)->next;
+	*pp = a->next;
+	r->list[a->idx] = r->list[--r->naors];
+	r->list[a->idx]->idx = a->idx;
+	sip_aor_free(a);
+}
+
+static void
+sip_binding_del(struct sip_aor *a, unsigned i)
+{
+	sip_binding_clear(&a->b[i]);
+	a->b[i] = a->b[--a->nb];
+}
+
+void
+sip_reg_expire(struct sip_reg *r, uint64_t now_s)
+{
+	struct sip_aor	*a;
+	unsigned	 i, j;
+
+	if (now_s < r->next_expiry)
+		return;
+	r->next_expiry = UINT64_MAX;
+	for (i = 0; i < r->naors; ) {
+		a = r->list[i];
+		for (j = 0; j < a->nb; ) {
+			if (a->b[j].expires_at <= now_s) {
+				sip_binding_del(a, j);
+				continue;
+			}
+			if (a->b[j].expires_at < r->next_expiry)
+				r->next_expiry = a->b[j].expires_at;
+			j++;
+		}
+		if (a->nb == 0)
+			sip_aor_del(r, a);	/* list[i] is another now */
+		else
+			i++;
+	}
+}
+
+uint64_t
+sip_reg_deadline(const struct sip_reg *r)
+{
+	return r->next_expiry;
+}
+
+/* ---- REGISTER ---- */
+
+/*
+ * Steps 5 and 6: the Contacts and their expiry; 0, or the status to
+ * refuse with (reason in *why).
+ */
+static unsigned
+sip_reg_contacts(const struct sip_reg *r, const struct sip_msg *m,
+    struct sip_reg_contact *c, unsigned *nc, bool *star, const char **why)
+{
+	const struct sip_hdr	*h;
+	struct sip_addr		 a;
+	struct sip_pl		 v;
+	uint32_t		 e;
+
+	*nc = 0;
+	*star = false;
+	for (h = sip_msg_hdr(m, SIP_HDR_CONTACT, NULL); h != NULL;
+	    h = sip_msg_hdr(m, SIP_HDR_CONTACT, h)) {
+		if (sip_addr_parse(&a, &h->value, true) != 0) {
+			*why = "Bad Contact";
+			return 400;
+		}
+		if (a.star) {
+			*star = true;
+			continue;
+		}
+		if (*nc == SIP_REG_CONTACTS_MAX) {
+			*why = "Too Many Contacts";
+			return 400;
+		}
+		e = m->expires >= 0 ? (uint32_t)m->expires :
+		    r->cfg.default_expires;
+		if (sip_param(&a.params, "expires", &v) &&
+		    sip_pl_u32(&v, UINT32_MAX, &e) != 0) {
+			*why = "Bad Contact Expires";
+			return 400;
+		}
+		if (e != 0 && e < r->cfg.min_expires) {
+			*why = "Interval Too Brief";
+			return 423;
+		}
+		c[*nc].uri = a.uri_str;
+		c[(*nc)++].expires = e > r->cfg.max_expires ?
+		    r->cfg.max_expires : e;
+	}
+	/* §10.3 step 6: "*" alone, with Expires: 0 */
+	if (*star && (*nc != 0 || m->expires != 0)) {
+		*why = "Bad Star Contact";
+		return 400;
+	}
+	return 0;
+}
+
+static int
+sip_binding_find(const struct sip_aor *a, const struct sip_pl *uri)
+{
+	unsigned	i;
+
+	for (i = 0; a != NULL && i < a->nb; i++)
+		if (sip_pl_eq(uri, a->b[i].contact))
+			return (int)i;
+	return -1;
+}
+
+/* Step 7: may this request change binding b (Call-ID, CSeq)? */
+static bool
+sip_binding_newer(const struct sip_binding *b, const struct sip_msg *m)
+{
+	return !sip_pl_eq(&m->call_id, b->call_id) || m->cseq > b->cseq;
+}
+
+static void
+sip_binding_set(struct sip_binding *b, const struct sip_msg *m,
+    const struct sip_pl *uri, uint64_t expires_at)
+{
+	const struct sip_hdr	*ua = sip_msg_hdr(m, SIP_HDR_USER_AGENT, NULL);
+
+	sip_binding_clear(b);
+	b->contact = xstrndup(uri->p, uri->l);
+	b->call_id = xstrndup(m->call_id.p, m->call_id.l);
+	b->cseq = m->cseq;
+	b->expires_at = expires_at;
+	b->ua = ua != NULL ? xstrndup(ua->value.p, ua->value.l) : xstrdup("");
+}
+
+/* Steps 6-7 checked for every contact before any is applied. */
+static unsigned
+sip_reg_check(const struct sip_reg *r, const struct sip_aor *a,
+    const struct sip_msg *m, const struct sip_reg_contact *c, unsigned nc,
+    bool star, const char **why)
+{
+	unsigned	i, adds = 0;
+	int		k;
+
+	for (i = 0; star && a != NULL && i < a->nb; i++) {
+		if (!sip_binding_newer(&a->b[i], m)) {
+			*why = "Stale CSeq";
+			return 500;
+		}
+	}
+	for (i = 0; i < nc; i++) {
+		k = sip_binding_find(a, &c[i].uri);
+		if (k >= 0 && !sip_binding_newer(&a->b[k], m)) {
+			*why = "Stale CSeq";
+			return 500;
+		}
+		adds += k < 0 && c[i].expires != 0;
+	}
+	if ((a != NULL ? a->nb : 0) + adds > r->cfg.max_contacts) {
+		*why = "Too Many Contacts";
+		return 403;
+	}
+	if (a == NULL && adds != 0 && r->naors >= r->cfg.max_aors) {
+		*why = "Registrar Full";
+		return 503;
+	}
+	return 0;
+}
+
+static void
+sip_reg_apply(struct sip_reg *r, struct sip_aor *a, uint64_t now_s,
+    const struct sip_msg *m, const struct sip_reg_contact *c, unsigned nc,
+    bool star)
+{
+	unsigned	i;
+	int		k;
+
+	while (star && a->nb > 0)
+		sip_binding_del(a, a->nb - 1);
+	for (i = 0; i < nc; i++) {
+		k = sip_binding_find(a, &c[i].uri);
+		if (c[i].expires == 0) {
+			if (k >= 0)
+				sip_binding_del(a, (unsigned)k);
+			continue;
+		}
+		if (k < 0)
+			k = (int)a->nb++;
+		sip_binding_set(&a->b[k], m, &c[i].uri, now_s + c[i].expires);
+		if (now_s + c[i].expires < r->next_expiry)
+			r->next_expiry = now_s + c[i].expires;
+	}
+}
+
+/* Step 8: 200 with every binding the AOR has now. */
+static unsigned
+sip_reg_ok(struct wbuf *w, const struct sip_aor *a, uint64_t now_s,
+    const struct sip_msg *m, const char *to_tag)
+{
+	char		line[64];
+	unsigned	i;
+
+	sip_msg_reply(w, m, 200, "OK", to_tag);
+	for (i = 0; a != NULL && i < a->nb; i++) {
+		wbuf_bytes(w, "Contact: <", 10);
+		wbuf_bytes(w, a->b[i].contact, strlen(a->b[i].contact));
+		snprintf(line, sizeof line, ">;expires=%llu\r\n",
+		    (unsigned long long)(a->b[i].expires_at - now_s));
+		wbuf_bytes(w, line, strlen(line));
+	}
+	sip_msg_end(w, NULL, 0);
+	return 200;
+}
+
+/* Steps 1, 2 and 5: the domain, extensions and the AOR ("user@domain"). */
+static unsigned
+sip_reg_aor(const struct sip_reg *r, const struct sip_msg *m, char *aor,
+    size_t max, const char **why)
+{
+	if (!m->ruri_sip || !sip_pl_caseeq(&m->ruri.host, r->domain) ||
+	    !m->to.uri_sip || !sip_pl_caseeq(&m->to.uri.host, r->domain)) {
+		*why = "Forbidden (not this overlay's domain)";
+		return 403;
+	}
+	if (sip_msg_hdr(m, SIP_HDR_REQUIRE, NULL) != NULL) {
+		*why = "Bad Extension";
+		return 420;
+	}
+	if (m->to.uri.user.l == 0 || m->to.uri.user.l + 1 +
+	    strlen(r->domain) >= max) {
+		*why = "Bad To";
+		return 400;
+	}
+	snprintf(aor, max, "%.*s@%s", (int)m->to.uri.user.l,
+	    m->to.uri.user.p, r->domain);
+	return 0;
+}
+
+unsigned
+sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_msg *m,
+    const char *to_tag, struct wbuf *w)
+{
+	struct sip_reg_contact	 c[SIP_REG_CONTACTS_MAX];
+	struct sip_aor		*a;
+	const char		*why = NULL;
+	unsigned		 nc, st;
+	bool			 star;
+	char			 aor[512], line[48];
+
+	if ((st = sip_reg_aor(r, m, aor, sizeof aor, &why)) != 0 ||
+	    (st = sip_reg_contacts(r, m, c, &nc, &star, &why)) != 0 ||
+	    (st = sip_reg_check(r, a = sip_aor_find(r, aor), m, c, nc, star,
+	    &why)) != 0) {
+		sip_msg_reply(w, m, st, why, to_tag);
+		if (st == 423) {
+			snprintf(line, sizeof line, "%u", r->cfg.min_expires);
+			sip_msg_header(w, "Min-Expires",
+			    &(struct sip_pl){ line, strlen(line) });
+		}
+		if (st == 420)
+			sip_msg_header(w, "Unsupported", &sip_msg_hdr(m,
+			    SIP_HDR_REQUIRE, NULL)->value);
+		sip_msg_end(w, NULL, 0);
+		return st;
+	}
+	if (nc == 0 && !star)		/* a query (§10.2.3) */
+		return sip_reg_ok(w, a, now_s, m, to_tag);
+	if (a == NULL) {
+		a = sip_aor_add(r, aor);
+		sip_reg_apply(r, a, now_s, m, c, nc, star);
+		if (a->nb != 0)
+			sip_reg_change(r, aor, true);
+		st = sip_reg_ok(w, a, now_s, m, to_tag);
+		if (a->nb == 0) {
+			/* nothing came of it: no change to report */
+			r->list[a->idx] = r->list[--r->naors];
+			r->list[a->idx]->idx = a->idx;
+			r->buckets[a->hash & (r->nbuckets - 1)] = a->next;
+			sip_aor_free(a);
+		}
+		return st;
+	}
+	sip_reg_apply(r, a, now_s, m, c, nc, star);
+	st = sip_reg_ok(w, a, now_s, m, to_tag);
+	if (a->nb == 0)
+		sip_aor_del(r, a);
+	return st;
+}
+
+/* ---- reading ---- */
+
+unsigned
+sip_reg_aors(const struct sip_reg *r)
+{
+	return r->naors;
+}
+
+bool
+sip_reg_binding(const struct sip_reg *r, uint64_t now_s, unsigned i,
+    unsigned j, struct sip_reg_binding_info *out)
+{
+	const struct sip_binding	*b;
+
+	if (i >= r->naors || j >= r->list[i]->nb)
+		return false;
+	b = &r->list[i]->b[j];
+	out->aor = r->list[i]->aor;
+	out->contact = b->contact;
+	out->expires_in = b->expires_at > now_s ?
+	    (uint32_t)(b->expires_at - now_s) : 0;
+	out->user_agent = b->ua;
+	return true;
+}
+
+unsigned
+sip_reg_lookup(const struct sip_reg *r, uint64_t now_s, const char *aor,
+    const char **out, unsigned max)
+{
+	const struct sip_aor	*a = sip_aor_find(r, aor);
+	unsigned		 i, n = 0;
+
+	for (i = 0; a != NULL && i < a->nb && n < max; i++)
+		if (a->b[i].expires_at > now_s)
+			out[n++] = a->b[i].contact;
+	return n;
+}

@@ -1,0 +1,70 @@
+/*
+ * sip_reg.h - the registrar for this host's phones (RFC 3261 §10.3),
+ * sans I/O.
+ *
+ * It keeps each AOR's contacts (bindings) with their expiry, Call-ID and
+ * CSeq, answers REGISTER (add, refresh, remove one with expires=0, all
+ * with "*"), and says when an AOR gets its first binding or loses its
+ * last: the daemon then publishes or withdraws the AOR's registration in
+ * the overlay, pointing at itself.  The AOR's domain must be the
+ * overlay's name.
+ */
+#ifndef SIP_REG_H
+#define SIP_REG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sip_msg;
+struct wbuf;
+
+struct sip_reg_cfg {
+	const char	*domain;	/* the overlay's name */
+	uint32_t	 default_expires;	/* s [3600] */
+	uint32_t	 min_expires;		/* s [60]: less is 423 */
+	uint32_t	 max_expires;		/* s [86400]: more is cut */
+	unsigned	 max_contacts;		/* per AOR [10] */
+	unsigned	 max_aors;		/* [100000] */
+};
+
+struct sip_reg;
+
+struct sip_reg *sip_reg_new(const struct sip_reg_cfg *);
+void	sip_reg_free(struct sip_reg *);
+
+/*
+ * Answer a REGISTER (wall clock now_s, seconds) with the response's
+ * bytes in w; to_tag is the tag the response's To gets.  Returns its
+ * status.
+ */
+unsigned sip_reg_register(struct sip_reg *, uint64_t now_s,
+	    const struct sip_msg *, const char *to_tag, struct wbuf *w);
+
+/* Drop the bindings that expired by now_s. */
+void	sip_reg_expire(struct sip_reg *, uint64_t now_s);
+/* When the next binding expires (seconds), or UINT64_MAX. */
+uint64_t sip_reg_deadline(const struct sip_reg *);
+
+/*
+ * An AOR whose first binding came (up) or whose last went (!up) since
+ * the last call: false when there is none.  aor is "user@domain",
+ * valid until the next call.
+ */
+bool	sip_reg_next_change(struct sip_reg *, const char **aor, bool *up);
+
+/* The bindings, for p2psipctl registrations: the i-th AOR's j-th. */
+struct sip_reg_binding_info {
+	const char	*aor;
+	const char	*contact;	/* the URI, as registered */
+	uint32_t	 expires_in;	/* s */
+	const char	*user_agent;	/* "" if none */
+};
+bool	sip_reg_binding(const struct sip_reg *, uint64_t now_s, unsigned i,
+	    unsigned j, struct sip_reg_binding_info *);
+unsigned sip_reg_aors(const struct sip_reg *);
+/* The contacts of aor ("user@domain"), at most max, into out. */
+unsigned sip_reg_lookup(const struct sip_reg *, uint64_t now_s,
+	    const char *aor, const char **out, unsigned max);
+
+#endif
