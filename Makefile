@@ -45,21 +45,24 @@ LDLIBS		= $(shell pkg-config --libs $(PKGS))
 ALL_LDFLAGS	= $(OPT) -Wl,--as-needed $(LDFLAGS)
 CHECK_LIBS	= $(shell pkg-config --libs check)
 
-COMMON_SRCS	= common/addr.c common/hex.c common/log_ctx.c common/rng.c \
-		  common/wire.c common/xmalloc.c
+COMMON_SRCS	= common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
+		  common/rng.c common/wire.c common/xmalloc.c
 OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_data.c overlay/ov_fh.c \
 		  overlay/ov_id.c overlay/ov_link.c overlay/ov_msg.c \
 		  overlay/ov_node.c overlay/ov_query.c overlay/ov_route.c \
 		  overlay/ov_storage.c overlay/ov_store.c overlay/ov_topo.c \
 		  overlay/ov_txn.c
-SIP_SRCS	= sip/sip_msg.c sip/sip_reg.c sip/sip_txn.c sip/sip_uri.c
+SIP_SRCS	= sip/sip_core.c sip/sip_msg.c sip/sip_reg.c sip/sip_txn.c \
+		  sip/sip_uri.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
 		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_loc.c \
-		  daemon/ctl_cmd_overlay.c \
+		  daemon/ctl_cmd_overlay.c daemon/ctl_cmd_sip.c \
 		  daemon/ctl_print.c daemon/ctl_proto.c daemon/ctl_spec.c \
 		  daemon/d.c daemon/identity.c daemon/loc.c daemon/log.c \
-		  daemon/srv_overlay.c daemon/store.c daemon/trace.c
+		  daemon/srv_overlay.c daemon/srv_sip.c daemon/srv_util.c \
+		  daemon/store.c \
+		  daemon/trace.c
 UNIT_SRCS	= $(wildcard tests/unit/check_*.c)
 FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -140,12 +143,13 @@ $(LIBD): $(D_OBJS)
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBOV) $(LIBCOMMON)
+$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBSIP) $(LIBOV) \
+		$(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBOV) \
-		$(LIBCOMMON)
+$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBSIP) \
+		$(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -158,13 +162,14 @@ $(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) $(SIM_OBJS) $(LIBOV) \
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 # A scripted RELOAD peer for the system tests (tests/tools).
-$(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBOV) $(LIBCOMMON)
+$(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBSIP) $(LIBOV) \
+		$(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Pipelined control requests to many daemons (tests/tools).
-$(BUILD)/ctlbatch: $(call obj,tests/tools/ctlbatch.c) $(LIBD) $(LIBOV) \
-    $(LIBCOMMON)
+$(BUILD)/ctlbatch: $(call obj,tests/tools/ctlbatch.c) $(LIBD) $(LIBSIP) \
+    $(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -213,6 +218,7 @@ $(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz_sipmsg: tests/fuzz/fuzz_sipmsg.c $(SIP_SRCS) \
+		common/addr.c common/fifo.c common/log_ctx.c common/rng.c \
 		common/wire.c common/xmalloc.c
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"

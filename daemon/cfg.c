@@ -62,6 +62,8 @@ struct cfg_key {
 #define OV(f)	offsetof(struct cfg, overlay.f)
 #define OV_INT(k, d, lo, hi) \
 	{ "overlay", #k, CFG_INT, OV(k), d, 0, lo, hi }
+#define SIP_INT(k, d, lo, hi) \
+	{ "sip", #k, CFG_INT, offsetof(struct cfg, sip.k), d, 0, lo, hi }
 #define ST_INT(k, d, lo, hi) \
 	{ "storage", #k, CFG_INT, offsetof(struct cfg, storage.k), d, 0, \
 	    lo, hi }
@@ -115,6 +117,12 @@ static const struct cfg_key cfg_keys[] = {
 	ST_INT(turn_service_max_size, "100", 16, 65535),
 	ST_INT(certificate_max_count, "4", 1, 1024),
 	ST_INT(certificate_max_size, "2048", 256, 65535),
+	{ "sip", "listen",		CFG_ADDR,
+	    offsetof(struct cfg, sip.listen), "127.0.0.1:5060", 0,
+	    CFG_SIP_PORT, 0 },
+	SIP_INT(max_message_size, "65535", 1500, 65535),
+	SIP_INT(max_headers, "128", 16, 1024),
+	SIP_INT(stream_timeout, "30", 1, 3600),
 };
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
 

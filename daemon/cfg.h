@@ -21,6 +21,7 @@
 #define CFG_LINE_MAX	197		/* characters in a line (inih's buffer) */
 #define CFG_LIST_MAX	64		/* entries in an address list */
 #define CFG_OVERLAY_PORT 6084		/* RFC 6940 §11.1 bootstrap default */
+#define CFG_SIP_PORT	5060		/* RFC 3261 §19.1.2 */
 
 struct cfg_addrlist {
 	struct addr	*v;
@@ -66,6 +67,12 @@ struct cfg {
 		int		 certificate_max_count;
 		int		 certificate_max_size;
 	} storage;
+	struct {
+		struct addr	 listen;		/* UDP and TCP */
+		int		 max_message_size;	/* bytes */
+		int		 max_headers;
+		int		 stream_timeout;	/* s, a partial message */
+	} sip;
 };
 
 /*

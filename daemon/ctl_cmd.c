@@ -16,6 +16,7 @@ static const struct ctl_exec *const ctl_cmd_tables[] = {
 	ctl_cmd_daemon_table,
 	ctl_cmd_overlay_table,
 	ctl_cmd_loc_table,
+	ctl_cmd_sip_table,
 };
 #define CTL_NTABLES	(sizeof ctl_cmd_tables / sizeof ctl_cmd_tables[0])
 

@@ -109,6 +109,7 @@ cmd_status(struct ctl_call *call)
 	    "store", store,
 	    "ring", cmd_overlay_json(d));
 	json_object_set_new(call->result, "storage", cmd_storage_json(d));
+	json_object_set_new(call->result, "sip", ctl_sip_status_json(d));
 }
 
 static void

@@ -121,6 +121,8 @@ static const struct ctl_spec ctl_specs[] = {
 	    "expiry", aor_args, CTL_CMD_READONLY },
 	{ "published", NULL, "the registrations this node publishes",
 	    no_args, CTL_CMD_READONLY },
+	{ "registrations", NULL, "the phones registered here: AOR, contact, "
+	    "expiry", no_args, CTL_CMD_READONLY },
 	{ "store", NULL, "store a raw value of a Kind where its policy puts "
 	    "it", store_args, 0 },
 	{ "fetch", NULL, "fetch (or stat) the values of a Kind at a resource",

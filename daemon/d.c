@@ -26,6 +26,7 @@
 #include "ov_msg.h"
 #include "ov_node.h"
 #include "srv_overlay.h"
+#include "srv_sip.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -252,6 +253,8 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	    cause)) != 0)
 		goto fail;
 	d->loc = loc_new(d);
+	if ((rc = srv_sip_new(&d->sip, d, d->base, cfg, cause)) != 0)
+		goto fail;
 	if ((rc = d_signals(d)) != 0) {
 		*cause = xstrdup("cannot catch signals");
 		goto fail;
@@ -291,6 +294,7 @@ d_free(struct d *d)
 		json_decref(op->id);
 		free(op);
 	}
+	srv_sip_free(d->sip);
 	loc_free(d->loc);
 	srv_overlay_free(d->ov);
 	identity_free(d->ident);

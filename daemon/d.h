@@ -40,6 +40,7 @@ struct d {
 	struct identity		*ident;
 	struct srv_overlay	*ov;
 	struct loc		*loc;		/* the location service */
+	struct srv_sip		*sip;		/* SIP for local phones */
 	struct d_op		*ops;		/* answers still owed */
 	uint64_t		 next_cookie;
 	bool			 ov_left;	/* stopping: overlay has left */

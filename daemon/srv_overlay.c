@@ -28,7 +28,6 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include "cfg.h"
@@ -39,6 +38,7 @@
 #include "ov_cert.h"
 #include "rng.h"
 #include "srv_overlay.h"
+#include "srv_util.h"
 #include "trace.h"
 #include "xmalloc.h"
 
@@ -79,79 +79,6 @@ struct srv_overlay {
 static FILE	*keylog;	/* SSLKEYLOGFILE: one per process */
 
 static void so_drain(struct srv_overlay *);
-
-/* ---- glue: randomness, logs, addresses ---- */
-
-static void
-so_rand(void *buf, size_t len, void *arg)
-{
-	(void)arg;
-	if (RAND_bytes(buf, (int)len) != 1)
-		fatalx("RAND_bytes failed");
-}
-
-static void
-so_log(int level, const char *tag, const char *msg, void *arg)
-{
-	(void)tag;
-	(void)arg;
-	if (level <= LC_WARN)
-		log_warnx("%s", msg);
-	else if (level == LC_INFO)
-		log_info("%s", msg);
-	else
-		log_debug("%s", msg);
-}
-
-static void
-so_addr_from(const struct sockaddr *sa, struct addr *a)
-{
-	memset(a, 0, sizeof *a);
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		a->family = 4;
-		memcpy(a->ip, &in->sin_addr, 4);
-		a->port = ntohs(in->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		a->family = 6;
-		memcpy(a->ip, &in6->sin6_addr, 16);
-		a->port = ntohs(in6->sin6_port);
-	}
-}
-
-static socklen_t
-so_addr_to(const struct addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof *ss);
-	if (a->family == 6) {
-		struct sockaddr_in6 *in6 = (void *)ss;
-
-		in6->sin6_family = AF_INET6;
-		memcpy(&in6->sin6_addr, a->ip, 16);
-		in6->sin6_port = htons(a->port);
-		return sizeof *in6;
-	}
-	struct sockaddr_in *in = (void *)ss;
-
-	in->sin_family = AF_INET;
-	memcpy(&in->sin_addr, a->ip, 4);
-	in->sin_port = htons(a->port);
-	return sizeof *in;
-}
-
-static void
-so_local_addr(int fd, struct addr *a)
-{
-	struct sockaddr_storage	ss;
-	socklen_t		len = sizeof ss;
-
-	memset(a, 0, sizeof *a);
-	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		so_addr_from((struct sockaddr *)&ss, a);
-}
 
 /* TCP keepalive finds a dead peer host within the link timeout. */
 static void
@@ -318,7 +245,7 @@ so_connected(struct srv_link *sl)
 	sl->up = true;
 	sl->peer = peer;
 	so_keepalive(fd, so->link_timeout_s);
-	so_local_addr(fd, &sl->local);
+	srv_local_addr(fd, &sl->local);
 	if (!so->addr_known && !sl->passive) {
 		/* listening on a wildcard: advertise the address we have */
 		struct addr	a = sl->local;
@@ -382,7 +309,7 @@ so_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	(void)l;
 	(void)salen;
-	so_addr_from(sa, &remote);
+	srv_addr_from(sa, &remote);
 	if ((id = ov_node_link_accepted(so->ov, d_now_ms(), &remote)) == 0) {
 		close(fd);
 		so_drain(so);
@@ -436,7 +363,7 @@ so_connect(struct srv_overlay *so, const struct ov_action *a)
 {
 	struct srv_link		*sl = so_link_new(so, a->link, false);
 	struct sockaddr_storage	 ss;
-	socklen_t		 len = so_addr_to(&a->addr, &ss);
+	socklen_t		 len = srv_addr_to(&a->addr, &ss);
 
 	sl->remote = a->addr;
 	sl->bev = bufferevent_openssl_socket_new(so->base, -1, so_ssl(so),
@@ -516,25 +443,12 @@ static void
 so_drain(struct srv_overlay *so)
 {
 	struct ov_action	a;
-	struct timeval		tv;
-	uint64_t		d, now;
 
 	while (ov_node_next_action(so->ov, &a))
 		so_act(so, &a);
 	d_overlay_persist(so->d);
-	d = ov_node_deadline(so->ov);
-	if (d == so->timer_at)
-		return;
-	so->timer_at = d;
-	if (d == UINT64_MAX) {
-		evtimer_del(so->timer);
-		return;
-	}
-	now = d_now_ms();
-	d = d > now ? d - now : 0;
-	tv.tv_sec = (time_t)(d / 1000);
-	tv.tv_usec = (suseconds_t)(d % 1000) * 1000;
-	evtimer_add(so->timer, &tv);
+	srv_timer_arm(so->timer, &so->timer_at, ov_node_deadline(so->ov),
+	    d_now_ms());
 }
 
 void
@@ -602,7 +516,7 @@ static int
 so_listen(struct srv_overlay *so, char **cause)
 {
 	struct sockaddr_storage	ss;
-	socklen_t		len = so_addr_to(&so->listen, &ss);
+	socklen_t		len = srv_addr_to(&so->listen, &ss);
 	char			a[ADDR_STRLEN];
 
 	so->listener = evconnlistener_new_bind(so->base, so_accept, so,
@@ -698,8 +612,8 @@ srv_overlay_new(struct srv_overlay **out, struct d *d, struct event_base *base,
 	so->listen = c->overlay.listen;
 	so->link_timeout_s = c->overlay.link_timeout;
 	so->timer_at = UINT64_MAX;
-	so->rng.fill = so_rand;
-	so->lc.cb = so_log;
+	so->rng.fill = srv_rand;
+	so->lc.cb = srv_log;
 	so->lc.level = LC_DEBUG;
 	if ((rc = so_tls(so, cause)) != 0 || (rc = so_listen(so, cause)) != 0)
 		goto fail;

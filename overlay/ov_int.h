@@ -12,6 +12,7 @@
 #ifndef OV_INT_H
 #define OV_INT_H
 
+#include "fifo.h"
 #include "log_ctx.h"
 #include "ov_body.h"
 #include "ov_chord.h"
@@ -139,8 +140,7 @@ struct ov_node {
 	struct ov_expect	*expects;
 	unsigned		 nexpects, expects_cap;
 
-	struct ov_action	*acts;		/* queue */
-	unsigned		 act_head, act_len, act_cap;
+	struct fifo		 acts;		/* of ov_action */
 
 	/* joining (§10.5) */
 	int			 boot_next;	/* next bootstrap entry */

@@ -48,6 +48,7 @@ ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
 	    cfg->max_links < 2 || cfg->max_pending < 4)
 		return EINVAL;
 	n = xcalloc(1, sizeof *n);
+	fifo_init(&n->acts, sizeof(struct ov_action));
 	n->cfg = *cfg;
 	n->cfg.overlay = NULL;		/* only the hash is kept */
 	ov_stor_init(n);
@@ -96,7 +97,7 @@ ov_node_free(struct ov_node *n)
 		if (a.type == OV_ACT_EVENT)
 			ov_fetched_free(a.ev.fetched);
 	}
-	free(n->acts);
+	fifo_clear(&n->acts);
 	for (i = 0; i < OV_EARLY_MAX; i++)
 		free(n->early[i].u);
 	free(n->boot);
@@ -107,32 +108,13 @@ ov_node_free(struct ov_node *n)
 void
 ov_act_push(struct ov_node *n, const struct ov_action *a)
 {
-	unsigned	i, cap;
-	struct ov_action *acts;
-
-	if (n->act_len == n->act_cap) {
-		cap = n->act_cap != 0 ? n->act_cap * 2 : 16;
-		acts = xcalloc(cap, sizeof *acts);
-		for (i = 0; i < n->act_len; i++)
-			acts[i] = n->acts[(n->act_head + i) % n->act_cap];
-		free(n->acts);
-		n->acts = acts;
-		n->act_cap = cap;
-		n->act_head = 0;
-	}
-	n->acts[(n->act_head + n->act_len) % n->act_cap] = *a;
-	n->act_len++;
+	fifo_push(&n->acts, a);
 }
 
 bool
 ov_node_next_action(struct ov_node *n, struct ov_action *a)
 {
-	if (n->act_len == 0)
-		return false;
-	*a = n->acts[n->act_head];
-	n->act_head = (n->act_head + 1) % n->act_cap;
-	n->act_len--;
-	return true;
+	return fifo_pop(&n->acts, a);
 }
 
 void

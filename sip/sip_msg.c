@@ -539,6 +539,7 @@ sip_msg_clear(struct sip_msg *m)
 {
 	free(m->buf);
 	free(m->body_buf);
+	free(m->via_buf);
 	free(m->hdrs);
 	memset(m, 0, sizeof *m);
 }
@@ -676,4 +677,116 @@ sip_msg_end(struct wbuf *w, const void *body, size_t len)
 	sip_ws(w, line);
 	if (len != 0)
 		wbuf_bytes(w, body, len);
+}
+
+/* The first physical line of header name in buf's header section. */
+static bool
+sip_raw_header(const char *s, size_t len, const char *name, char compact,
+    size_t nth, struct sip_pl *out)
+{
+	const char	*end = s + len, *eol, *colon;
+	struct sip_pl	 n;
+
+	for (; s < end; s = eol + 2) {
+		if ((eol = sip_find(s, (size_t)(end - s), "\r\n", 2)) == NULL ||
+		    eol == s)
+			return false;
+		if ((colon = memchr(s, ':', (size_t)(eol - s))) == NULL)
+			continue;
+		n = sip_trim(s, (size_t)(colon - s));
+		if (!sip_pl_caseeq(&n, name) && !(compact != 0 && n.l == 1 &&
+		    (n.p[0] | 0x20) == compact))
+			continue;
+		if (nth-- > 0)
+			continue;
+		*out = sip_trim(colon + 1, (size_t)(eol - colon - 1));
+		for (len = 0; len < out->l; len++)
+			if ((unsigned char)out->p[len] < ' ' &&
+			    out->p[len] != '\t')
+				return false;	/* nothing to echo */
+		return out->l > 0;
+	}
+	return false;
+}
+
+int
+sip_msg_bad_reply(const uint8_t *buf, size_t len, const char *why,
+    struct wbuf *w)
+{
+	const char	*s = (const char *)buf, *eol;
+	struct sip_pl	 v, from, to, cid, cseq;
+	size_t		 i;
+	char		 line[128];
+
+	if (len < 8 || memcmp(s, "SIP/", 4) == 0 || !sip_is_token(
+	    (unsigned char)s[0]) || (eol = sip_find(s, len, "\r\n", 2)) ==
+	    NULL)
+		return EBADMSG;		/* a response, or not SIP */
+	len -= (size_t)(eol + 2 - s);
+	s = eol + 2;
+	for (i = 0; i < len; i++)
+		if (s[i] == '\0')
+			return EBADMSG;
+	if (!sip_raw_header(s, len, "Via", 'v', 0, &v) ||
+	    !sip_raw_header(s, len, "From", 'f', 0, &from) ||
+	    !sip_raw_header(s, len, "To", 't', 0, &to) ||
+	    !sip_raw_header(s, len, "Call-ID", 'i', 0, &cid) ||
+	    !sip_raw_header(s, len, "CSeq", 0, 0, &cseq))
+		return EBADMSG;
+	snprintf(line, sizeof line, "SIP/2.0 400 %s\r\n", why);
+	sip_ws(w, line);
+	for (i = 0; sip_raw_header(s, len, "Via", 'v', i, &v) && i < 32; i++)
+		sip_msg_header(w, "Via", &v);
+	sip_msg_header(w, "From", &from);
+	sip_msg_header(w, "To", &to);
+	sip_msg_header(w, "Call-ID", &cid);
+	sip_msg_header(w, "CSeq", &cseq);
+	sip_msg_end(w, NULL, 0);
+	return 0;
+}
+
+void
+sip_msg_via_received(struct sip_msg *m, const char *host, uint16_t port)
+{
+	struct sip_hdr	*h = (struct sip_hdr *)sip_msg_hdr(m, SIP_HDR_VIA,
+			    NULL);
+	struct sip_pl	 v = h->value, p = m->via.params, rp;
+	struct wbuf	 w;
+	const char	*s, *end = p.p + p.l, *semi;
+	struct sip_via	 nv;
+	char		 num[16];
+
+	if (!m->via.rport && sip_pl_eq(&m->via.host, host))
+		return;
+	wbuf_init(&w, v.l + 128);
+	/* everything up to the parameters, then each but rport/received */
+	wbuf_bytes(&w, v.p, (size_t)(p.p - v.p));
+	for (s = p.p; s < end; s = semi) {
+		semi = memchr(s + 1, ';', (size_t)(end - s - 1));
+		if (semi == NULL)
+			semi = end;
+		rp = sip_trim(s + 1, (size_t)(semi - s - 1));
+		if ((rp.l >= 5 && strncasecmp(rp.p, "rport", 5) == 0 &&
+		    (rp.l == 5 || rp.p[5] == '=' || rp.p[5] == ' ')) ||
+		    (rp.l >= 8 && strncasecmp(rp.p, "received", 8) == 0))
+			continue;
+		wbuf_bytes(&w, s, (size_t)(semi - s));
+	}
+	sip_ws(&w, ";received=");
+	sip_ws(&w, host);
+	if (m->via.rport) {
+		snprintf(num, sizeof num, ";rport=%u", port);
+		sip_ws(&w, num);
+	}
+	if (w.err) {
+		wbuf_clear(&w);
+		return;
+	}
+	free(m->via_buf);
+	m->via_buf = (char *)wbuf_take(&w, &v.l);
+	v.p = m->via_buf;
+	if (sip_via_parse(&nv, &v) == 0) {
+		h->value = v;
+		m->via = nv;
+	}
 }

@@ -92,6 +92,7 @@ struct sip_msg {
 					   the views point here */
 	size_t		 buf_len;
 	char		*body_buf;	/* our copy of the body */
+	char		*via_buf;	/* the top Via, as amended */
 	bool		 request;
 	/* request line */
 	struct sip_pl	 method;
@@ -133,6 +134,13 @@ int	sip_msg_parse(struct sip_msg *m, const uint8_t *buf, size_t len,
 	    bool stream, const struct sip_limits *lim, size_t *used,
 	    const char **why);
 void	sip_msg_clear(struct sip_msg *);
+/*
+ * A request received from host:port (§18.2.1, RFC 3581 §4): its top Via
+ * gets received=host when its sent-by is another address, or when it
+ * asks for rport, which then gets port.  host is an IP literal.
+ */
+void	sip_msg_via_received(struct sip_msg *, const char *host,
+	    uint16_t port);
 /* A message on the heap (zeroed), and its freeing (NULL: nothing). */
 struct sip_msg *sip_msg_new(void);
 void	sip_msg_free(struct sip_msg *);
@@ -161,6 +169,13 @@ void	sip_msg_reply(struct wbuf *, const struct sip_msg *req, unsigned status,
 	    const char *reason, const char *to_tag);
 /* "Name: value" CRLF. */
 void	sip_msg_header(struct wbuf *, const char *name, const struct sip_pl *);
+/*
+ * A 400 for a request the parser refused (why: its reason phrase), from
+ * the raw lines of its Via, From, To, Call-ID and CSeq, as §8.2 asks
+ * where it can.  0, or EBADMSG: not a request, or too broken to answer.
+ */
+int	sip_msg_bad_reply(const uint8_t *, size_t, const char *why,
+	    struct wbuf *);
 /* Content-Length, the blank line and the body (len 0: none). */
 void	sip_msg_end(struct wbuf *, const void *body, size_t len);
 

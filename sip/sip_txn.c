@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fifo.h"
 #include "log_ctx.h"
 #include "sip_msg.h"
 #include "sip_txn.h"
@@ -72,8 +73,7 @@ struct sip_txl {
 	struct sip_txn		**heap;
 	unsigned		 heap_len, heap_cap;
 	uint64_t		 next_id;
-	struct sip_action	*acts;
-	unsigned		 act_head, act_len, act_cap;
+	struct fifo		 acts;		/* of sip_action */
 };
 
 static const struct sip_limits sip_txn_lim = { SIP_MSG_MAX_DEFAULT,
@@ -118,6 +118,7 @@ sip_txl_new(const struct sip_txl_cfg *cfg, struct log_ctx *log)
 	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
 	t->ids = xcalloc(t->nbuckets, sizeof *t->ids);
 	t->next_id = 1;
+	fifo_init(&t->acts, sizeof(struct sip_action));
 	return t;
 }
 
@@ -126,32 +127,13 @@ sip_txl_new(const struct sip_txl_cfg *cfg, struct log_ctx *log)
 static void
 sip_push(struct sip_txl *t, const struct sip_action *a)
 {
-	struct sip_action	*acts;
-	unsigned		 i, cap;
-
-	if (t->act_len == t->act_cap) {
-		cap = t->act_cap != 0 ? t->act_cap * 2 : 16;
-		acts = xcalloc(cap, sizeof *acts);
-		for (i = 0; i < t->act_len; i++)
-			acts[i] = t->acts[(t->act_head + i) % t->act_cap];
-		free(t->acts);
-		t->acts = acts;
-		t->act_cap = cap;
-		t->act_head = 0;
-	}
-	t->acts[(t->act_head + t->act_len) % t->act_cap] = *a;
-	t->act_len++;
+	fifo_push(&t->acts, a);
 }
 
 bool
 sip_txl_next_action(struct sip_txl *t, struct sip_action *a)
 {
-	if (t->act_len == 0)
-		return false;
-	*a = t->acts[t->act_head];
-	t->act_head = (t->act_head + 1) % t->act_cap;
-	t->act_len--;
-	return true;
+	return fifo_pop(&t->acts, a);
 }
 
 static void
@@ -389,7 +371,7 @@ sip_txl_free(struct sip_txl *t)
 		free(a.data);
 		sip_msg_free(a.msg);
 	}
-	free(t->acts);
+	fifo_clear(&t->acts);
 	free(t->heap);
 	free(t->buckets);
 	free(t->ids);

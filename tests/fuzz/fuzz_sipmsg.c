@@ -3,12 +3,17 @@
  * first byte picks datagram or stream framing.  Parsing never crashes or
  * reads past the input; a parsed message written out parses to the same
  * start line, headers and body, and writing that again gives the same
- * bytes.  Every Via, address and parameter value is parsed too.
+ * bytes.  Every Via, address and parameter value is parsed too.  The
+ * same bytes then go to a SIP node (sip_core: transactions, registrar)
+ * as a datagram and as a stream, with time moving on, and every action
+ * it takes is drained.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
+#include "sip_core.h"
 #include "sip_msg.h"
 #include "wire.h"
 
@@ -50,6 +55,53 @@ fuzz_values(const struct sip_msg *m)
 	}
 }
 
+/* One node for the whole run, as a daemon has: state carries over. */
+static struct sip_core *
+fuzz_core(void)
+{
+	static struct rng_xoshiro	 xs;
+	static struct rng		 rng = { rng_xoshiro_fill, &xs };
+	static struct sip_core		*core;
+	struct sip_core_cfg		 cfg;
+
+	if (core == NULL) {
+		rng_xoshiro_seed(&xs, 1);
+		memset(&cfg, 0, sizeof cfg);
+		cfg.domain = "p2psipd.localhost";
+		cfg.reg.max_aors = 1000;
+		cfg.txl.max_txns = 1000;
+		core = sip_core_new(&cfg, &rng, NULL);
+	}
+	return core;
+}
+
+static void
+fuzz_node(const uint8_t *p, size_t n)
+{
+	static uint64_t		 now = 1000;
+	struct sip_core		*c = fuzz_core();
+	struct sip_core_action	 a;
+	struct sip_flow		 f;
+	size_t			 used, off;
+
+	memset(&f, 0, sizeof f);
+	addr_parse("127.0.0.1:5062", 0, &f.remote);
+	f.tp = SIP_TP_UDP;
+	(void)sip_core_input(c, now, &f, p, n, false, &used);
+	f.tp = SIP_TP_TCP;
+	f.conn = 1;
+	for (off = 0; off < n; off += used)
+		if (sip_core_input(c, now, &f, p + off, n - off, true,
+		    &used) != 0 || used == 0)
+			break;
+	now += 700;
+	sip_core_tick(c, now);
+	while (sip_core_next_action(c, &a)) {
+		free(a.data);
+		free(a.aor);
+	}
+}
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
@@ -65,6 +117,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > FUZZ_MAX)
 		return 0;
 	stream = data[0] & 1;
+	fuzz_node(data + 1, size - 1);
 	if (sip_msg_parse(&m, data + 1, size - 1, stream, &lim, &used,
 	    &why) != 0)
 		return 0;

@@ -93,8 +93,15 @@ port() {
 	echo $((PORT_BASE + n - 1))
 }
 
+# sip_port NAME: the daemon's SIP port (UDP and TCP), 10000 below its
+# overlay port, so that neither the overlay's TCP port nor 5060 is taken.
+sip_port() {
+	echo $(( $(port "$1") - 10000 ))
+}
+
 # start_node NAME [P2PSIPD ARGS...]: start a foreground daemon with its
-# own data dir, control socket and overlay port; wait until it answers.
+# own data dir, control socket, overlay and SIP ports; wait until it
+# answers.
 # With NODE_NS set, it runs in that network namespace.
 start_node() {
 	local name=$1 pre=()
@@ -103,7 +110,8 @@ start_node() {
 	[ -n "${NODE_NS:-}" ] && pre=(ip netns exec "$NODE_NS")
 	"${pre[@]}" "$P2PSIPD" -f -o "node.data_dir=$T/$name/data" \
 	    -o "node.control_socket=$(sock "$name")" \
-	    -o "overlay.listen=127.0.0.1:$(port "$name")" "$@" \
+	    -o "overlay.listen=127.0.0.1:$(port "$name")" \
+	    -o "sip.listen=127.0.0.1:$(sip_port "$name")" "$@" \
 	    2>>"$T/$name/log" &
 	NODE_PID[$name]=$!
 	wait_for 10 ctl "$name" status ||

@@ -14,6 +14,8 @@ control_socket = $S
 log_level = $1
 [overlay]
 listen = 127.0.0.1:$(port a)
+[sip]
+listen = 127.0.0.1:$(sip_port a)
 EOF
 }
 write_conf info

@@ -15,6 +15,8 @@ data_dir = $T/data
 control_socket = $T/ctl.sock
 [overlay]
 listen = 127.0.0.1:$(port a)
+[sip]
+listen = 127.0.0.1:$(sip_port a)
 EOF
 
 # Runs inside the namespace; prints what syslog received.

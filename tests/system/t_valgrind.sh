@@ -14,7 +14,8 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full
     --errors-for-leak-kinds=definite,indirect --track-fds=no"
 S=$T/ctl.sock
 $VG "$P2PSIPD" -f -o "node.data_dir=$T/data" -o "node.control_socket=$S" \
-    -o "overlay.listen=127.0.0.1:$(port vg)" 2>"$T/vg.log" &
+    -o "overlay.listen=127.0.0.1:$(port vg)" \
+    -o "sip.listen=127.0.0.1:$(sip_port vg)" 2>"$T/vg.log" &
 pid=$!
 EXTRA_PIDS+=($pid)
 wait_for 30 "$P2PSIPCTL" -s "$S" status || fail "no start: $(cat "$T/vg.log")"

@@ -452,6 +452,73 @@ START_TEST(write_round_trip)
 }
 END_TEST
 
+/* §18.2.1, RFC 3581 §4: received and rport filled in on the top Via. */
+START_TEST(via_received)
+{
+	const char	*s = "OPTIONS sip:x.org SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP phone.example.org:5062;rport;branch=z9hG4bKv;"
+	    "received=1.1.1.1\r\nVia: SIP/2.0/UDP h2;branch=z9hG4bKw\r\n"
+	    "Max-Forwards: 70\r\nTo: <sip:b@x.org>\r\n"
+	    "From: <sip:a@x.org>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+	    "\r\n";
+	const char	*s2 = "OPTIONS sip:x.org SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.5:5062;branch=z9hG4bKv\r\n"
+	    "Max-Forwards: 70\r\nTo: <sip:b@x.org>\r\n"
+	    "From: <sip:a@x.org>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+	    "\r\n";
+	struct sip_msg	 m;
+	const char	*why;
+	size_t		 used;
+
+	ck_assert_int_eq(parse(&m, s, false, &used, &why), 0);
+	sip_msg_via_received(&m, "192.0.2.9", 40001);
+	pl_is(&m.hdrs[0].value, "SIP/2.0/UDP phone.example.org:5062;"
+	    "branch=z9hG4bKv;received=192.0.2.9;rport=40001");
+	pl_is(&m.via.received, "192.0.2.9");
+	ck_assert_uint_eq(m.via.rport_value, 40001);
+	pl_is(&m.via.branch, "z9hG4bKv");
+	pl_is(&m.hdrs[1].value, "SIP/2.0/UDP h2;branch=z9hG4bKw");
+	sip_msg_clear(&m);
+	/* from the address it names, without rport: unchanged */
+	ck_assert_int_eq(parse(&m, s2, false, &used, &why), 0);
+	sip_msg_via_received(&m, "192.0.2.5", 5062);
+	ck_assert_uint_eq(m.via.received.l, 0);
+	sip_msg_via_received(&m, "192.0.2.6", 5062);
+	pl_is(&m.via.received, "192.0.2.6");
+	ck_assert(!m.via.rport);
+	sip_msg_clear(&m);
+}
+END_TEST
+
+/* A request the parser refuses is answered from its raw lines. */
+START_TEST(bad_reply)
+{
+	const char	*s = "INVITE sip:b@x.org SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP h;branch=z9hG4bKq\r\nv: SIP/2.0/UDP h2\r\n"
+	    "f: <sip:a@x.org>;tag=1\r\nTo: <sip:b@x.org>\r\n"
+	    "Call-ID: c\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\n\r\n";
+	struct wbuf	 w;
+
+	wbuf_init(&w, 1 << 16);
+	ck_assert_int_eq(sip_msg_bad_reply((const uint8_t *)s, strlen(s),
+	    "CSeq Method Does Not Match", &w), 0);
+	ck_assert_uint_eq(w.len, strlen("SIP/2.0 400 CSeq Method Does Not "
+	    "Match\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKq\r\nVia: SIP/2.0/UDP "
+	    "h2\r\nFrom: <sip:a@x.org>;tag=1\r\nTo: <sip:b@x.org>\r\n"
+	    "Call-ID: c\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n"));
+	wbuf_clear(&w);
+	/* a response, garbage, or no Call-ID: nothing to answer */
+	wbuf_init(&w, 1 << 16);
+	ck_assert_int_eq(sip_msg_bad_reply((const uint8_t *)"SIP/2.0 200 OK"
+	    "\r\n\r\n", 18, "x", &w), EBADMSG);
+	ck_assert_int_eq(sip_msg_bad_reply((const uint8_t *)"\x16\x03\x01",
+	    3, "x", &w), EBADMSG);
+	ck_assert_int_eq(sip_msg_bad_reply((const uint8_t *)s, 80, "x", &w),
+	    EBADMSG);
+	wbuf_clear(&w);
+}
+END_TEST
+
 static Suite *
 sip_msg_suite(void)
 {
@@ -467,6 +534,8 @@ sip_msg_suite(void)
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, uris);
 	tcase_add_test(tc, write_round_trip);
+	tcase_add_test(tc, via_received);
+	tcase_add_test(tc, bad_reply);
 	suite_add_tcase(s, tc);
 	return s;
 }

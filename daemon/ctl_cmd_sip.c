@@ -1,0 +1,55 @@
+/*
+ * ctl_cmd_sip.c - control commands for SIP: the phones registered here,
+ * and the SIP figures of status.
+ */
+#include <jansson.h>
+
+#include "ctl_cmd.h"
+#include "d.h"
+#include "sip_core.h"
+#include "srv_sip.h"
+
+json_t *
+ctl_sip_status_json(struct d *d)
+{
+	const struct sip_core		*c = srv_sip_core(d->sip);
+	const struct sip_core_stats	*st = sip_core_stats(c);
+	char				 a[ADDR_STRLEN];
+
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i}",
+	    "listen", addr_str(srv_sip_listen_addr(d->sip), a),
+	    "requests", (json_int_t)st->requests,
+	    "registers", (json_int_t)st->registers,
+	    "responses_sent", (json_int_t)st->responses_sent,
+	    "bad_answered", (json_int_t)st->bad_answered,
+	    "bad_dropped", (json_int_t)st->bad_dropped,
+	    "keepalives", (json_int_t)st->keepalives,
+	    "transactions", (int)sip_core_transactions(c),
+	    "tcp_connections", (int)srv_sip_connections(d->sip),
+	    "registrations", (int)sip_reg_aors(sip_core_reg(c)));
+}
+
+/* Every binding of every AOR registered by a phone of this host. */
+static void
+cmd_registrations(struct ctl_call *call)
+{
+	const struct sip_reg		*r = sip_core_reg(srv_sip_core(
+					    call->d->sip));
+	struct sip_reg_binding_info	 bi;
+	json_t				*list = json_array();
+	uint64_t			 now_s = d_now_ms() / 1000;
+	unsigned			 i, j;
+
+	for (i = 0; i < sip_reg_aors(r); i++)
+		for (j = 0; sip_reg_binding(r, now_s, i, j, &bi); j++)
+			json_array_append_new(list, json_pack("{s:s, s:s, "
+			    "s:i, s:s}", "aor", bi.aor, "contact", bi.contact,
+			    "expires", (int)bi.expires_in, "user_agent",
+			    bi.user_agent));
+	call->result = json_pack("{s:o}", "registrations", list);
+}
+
+const struct ctl_exec ctl_cmd_sip_table[] = {
+	{ "registrations",	cmd_registrations },
+	{ NULL,			NULL }
+};

@@ -1,0 +1,34 @@
+/*
+ * srv_util.h - what the libevent drivers (srv_*.c) share.
+ */
+#ifndef SRV_UTIL_H
+#define SRV_UTIL_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+/* A struct rng fill callback: OpenSSL's RAND_bytes (fatal if it fails). */
+void	srv_rand(void *buf, size_t len, void *arg);
+/* A struct log_ctx callback: the daemon's log. */
+void	srv_log(int level, const char *tag, const char *msg, void *arg);
+
+void	srv_addr_from(const struct sockaddr *, struct addr *);
+/* a as a sockaddr in ss; its length. */
+socklen_t srv_addr_to(const struct addr *, struct sockaddr_storage *ss);
+/* The local address of socket fd (zeroed if unknown). */
+void	srv_local_addr(int fd, struct addr *);
+
+struct event;
+/*
+ * Arm timer for a core's deadline at (monotonic ms, UINT64_MAX: none),
+ * now being now; *armed_at remembers it, so an unchanged deadline costs
+ * nothing.
+ */
+void	srv_timer_arm(struct event *timer, uint64_t *armed_at, uint64_t at,
+	    uint64_t now);
+
+#endif

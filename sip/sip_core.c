@@ -1,0 +1,326 @@
+/*
+ * sip_core.c - the SIP node: framing (RFC 3261 §18.3, RFC 5626 §4.4.1
+ * keepalives), bad input (§8.2: a 400 naming the fault where the request
+ * can be answered, else dropped and counted), the transaction layer, and
+ * the transaction user: REGISTER to the registrar (§10.3), OPTIONS
+ * answered (§11.2), other methods 501 until the proxy comes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fifo.h"
+#include "log_ctx.h"
+#include "rng.h"
+#include "sip_core.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+#define SIP_ALLOW	"INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE"
+
+struct sip_core {
+	struct sip_core_cfg	 cfg;
+	char			*domain;
+	struct rng		*rng;
+	struct log_ctx		*log;
+	struct sip_txl		*txl;
+	struct sip_reg		*reg;
+	struct sip_core_stats	 stats;
+	struct fifo		 acts;		/* of sip_core_action */
+};
+
+struct sip_core *
+sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
+    struct log_ctx *log)
+{
+	struct sip_core		*c = xcalloc(1, sizeof *c);
+	struct sip_reg_cfg	 rc = cfg->reg;
+
+	c->cfg = *cfg;
+	c->domain = xstrdup(cfg->domain);
+	c->cfg.domain = c->domain;
+	if (c->cfg.lim.max_len == 0)
+		c->cfg.lim.max_len = SIP_MSG_MAX_DEFAULT;
+	if (c->cfg.lim.max_hdrs == 0)
+		c->cfg.lim.max_hdrs = SIP_HDRS_MAX_DEFAULT;
+	c->rng = rng;
+	c->log = log;
+	fifo_init(&c->acts, sizeof(struct sip_core_action));
+	c->txl = sip_txl_new(&cfg->txl, log);
+	rc.domain = c->domain;
+	c->reg = sip_reg_new(&rc);
+	return c;
+}
+
+void
+sip_core_free(struct sip_core *c)
+{
+	struct sip_core_action	a;
+
+	if (c == NULL)
+		return;
+	while (sip_core_next_action(c, &a)) {
+		free(a.data);
+		free(a.aor);
+	}
+	fifo_clear(&c->acts);
+	sip_txl_free(c->txl);
+	sip_reg_free(c->reg);
+	free(c->domain);
+	free(c);
+}
+
+static void
+sip_core_push(struct sip_core *c, const struct sip_core_action *a)
+{
+	fifo_push(&c->acts, a);
+}
+
+bool
+sip_core_next_action(struct sip_core *c, struct sip_core_action *a)
+{
+	return fifo_pop(&c->acts, a);
+}
+
+static void
+sip_core_send(struct sip_core *c, const struct sip_flow *f, uint8_t *data,
+    size_t len)
+{
+	struct sip_core_action	a;
+
+	memset(&a, 0, sizeof a);
+	a.type = SIP_CORE_SEND;
+	a.flow = *f;
+	a.data = data;
+	a.len = len;
+	sip_core_push(c, &a);
+}
+
+/* A To tag of ours (§19.3: at least 32 bits of randomness). */
+static void
+sip_core_tag(struct sip_core *c, char *tag, size_t max)
+{
+	snprintf(tag, max, "%016llx", (unsigned long long)rng_u64(c->rng));
+}
+
+/* Answer request m in server transaction txn with a bare status. */
+static void
+sip_core_status(struct sip_core *c, uint64_t now, uint64_t txn,
+    const struct sip_msg *m, unsigned status, const char *reason,
+    const char *extra_name, const char *extra)
+{
+	struct wbuf	w;
+	char		tag[24];
+
+	sip_core_tag(c, tag, sizeof tag);
+	wbuf_init(&w, c->cfg.lim.max_len);
+	sip_msg_reply(&w, m, status, reason, status > 100 ? tag : NULL);
+	if (extra_name != NULL)
+		sip_msg_header(&w, extra_name, &(struct sip_pl){ extra,
+		    strlen(extra) });
+	sip_msg_end(&w, NULL, 0);
+	if (!w.err)
+		(void)sip_txl_respond(c->txl, now, txn, w.p, w.len);
+	wbuf_clear(&w);
+}
+
+static void
+sip_core_register(struct sip_core *c, uint64_t now, uint64_t txn,
+    const struct sip_msg *m)
+{
+	struct wbuf	w;
+	char		tag[24];
+
+	c->stats.registers++;
+	sip_core_tag(c, tag, sizeof tag);
+	wbuf_init(&w, c->cfg.lim.max_len);
+	(void)sip_reg_register(c->reg, now / 1000, m, tag, &w);
+	if (!w.err)
+		(void)sip_txl_respond(c->txl, now, txn, w.p, w.len);
+	wbuf_clear(&w);
+}
+
+/* The transaction user: a new request in server transaction txn. */
+static void
+sip_core_request(struct sip_core *c, uint64_t now, uint64_t txn,
+    const struct sip_msg *m)
+{
+	c->stats.requests++;
+	if (txn == 0)
+		return;		/* an ACK for a 2xx: no dialogs yet */
+	if (sip_pl_eq(&m->method, "REGISTER"))
+		sip_core_register(c, now, txn, m);
+	else if (sip_pl_eq(&m->method, "OPTIONS"))
+		sip_core_status(c, now, txn, m, 200, "OK", "Allow", SIP_ALLOW);
+	else if (m->max_forwards == 0)
+		sip_core_status(c, now, txn, m, 483, "Too Many Hops", NULL,
+		    NULL);
+	else
+		sip_core_status(c, now, txn, m, 501, "Not Implemented",
+		    "Allow", SIP_ALLOW);
+}
+
+/* Run the transaction layer's actions and the registrar's changes. */
+static void
+sip_core_drain(struct sip_core *c, uint64_t now)
+{
+	struct sip_action	 a;
+	struct sip_core_action	 p;
+	const char		*aor;
+	bool			 up;
+
+	while (sip_txl_next_action(c->txl, &a)) {
+		switch (a.type) {
+		case SIP_ACT_SEND:
+			if (a.len >= 7 && memcmp(a.data, "SIP/2.0", 7) == 0)
+				c->stats.responses_sent++;
+			sip_core_send(c, &a.flow, a.data, a.len);
+			a.data = NULL;
+			break;
+		case SIP_ACT_REQUEST:
+			sip_core_request(c, now, a.txn, a.msg);
+			break;
+		case SIP_ACT_RESPONSE:
+		case SIP_ACT_TIMEOUT:
+			break;		/* no client transactions yet */
+		}
+		free(a.data);
+		sip_msg_free(a.msg);
+	}
+	while (sip_reg_next_change(c->reg, &aor, &up)) {
+		memset(&p, 0, sizeof p);
+		p.type = SIP_CORE_PUBLISH;
+		p.aor = xstrdup(aor);
+		p.up = up;
+		sip_core_push(c, &p);
+	}
+}
+
+/* A message the parser refused: 400 if it can be answered (§8.2). */
+static void
+sip_core_bad(struct sip_core *c, const struct sip_flow *f,
+    const uint8_t *buf, size_t len, const char *why)
+{
+	struct wbuf	w;
+
+	wbuf_init(&w, c->cfg.lim.max_len);
+	if (why != NULL && sip_msg_bad_reply(buf, len, why, &w) == 0 &&
+	    !w.err) {
+		c->stats.bad_answered++;
+		c->stats.responses_sent++;
+		sip_core_send(c, f, w.p, w.len);
+		w.p = NULL;
+	} else
+		c->stats.bad_dropped++;
+	lc_log(c->log, LC_DEBUG, "sip: %s: bad message (%s)",
+	    sip_tp_name(f->tp), why != NULL ? why : "not SIP");
+	wbuf_clear(&w);
+}
+
+/* §18.2.1, RFC 3581: where the request really came from. */
+static void
+sip_core_received(struct sip_msg *m, const struct sip_flow *f)
+{
+	char	a[ADDR_STRLEN], *colon;
+
+	addr_str(&f->remote, a);
+	/* "1.2.3.4:5" or "[::1]:5": the host alone */
+	if (a[0] == '[') {
+		memmove(a, a + 1, strlen(a));
+		colon = strchr(a, ']');
+	} else
+		colon = strrchr(a, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	sip_msg_via_received(m, a, f->remote.port);
+}
+
+static int
+sip_core_close(struct sip_core *c, const struct sip_flow *f, int rc)
+{
+	struct sip_core_action	a;
+
+	memset(&a, 0, sizeof a);
+	a.type = SIP_CORE_CLOSE;
+	a.flow = *f;
+	sip_core_push(c, &a);
+	return rc;
+}
+
+int
+sip_core_input(struct sip_core *c, uint64_t now, const struct sip_flow *f,
+    const uint8_t *buf, size_t len, bool stream, size_t *used)
+{
+	struct sip_msg	*m;
+	const char	*why;
+	int		 rc;
+
+	*used = 0;
+	/* RFC 5626 §4.4.1: a double-CRLF ping gets a CRLF pong */
+	if (stream && len >= 4 && memcmp(buf, "\r\n\r\n", 4) == 0) {
+		c->stats.keepalives++;
+		sip_core_send(c, f, (uint8_t *)xstrdup("\r\n"), 2);
+		*used = 4;
+		return 0;
+	}
+	m = sip_msg_new();
+	rc = sip_msg_parse(m, buf, len, stream, &c->cfg.lim, used, &why);
+	if (rc == 0) {
+		if (m->request)
+			sip_core_received(m, f);
+		sip_txl_input(c->txl, now, f, m);
+		sip_core_drain(c, now);
+		return 0;
+	}
+	sip_msg_free(m);
+	if (rc == ENODATA)
+		return ENODATA;
+	if (rc == EBADMSG)
+		sip_core_bad(c, f, buf, len, why);
+	else
+		c->stats.bad_dropped++;		/* EMSGSIZE */
+	if (!stream) {
+		*used = len;
+		return 0;
+	}
+	/* a stream whose framing is lost cannot be read on */
+	return sip_core_close(c, f, rc);
+}
+
+void
+sip_core_tick(struct sip_core *c, uint64_t now)
+{
+	sip_txl_tick(c->txl, now);
+	sip_reg_expire(c->reg, now / 1000);
+	sip_core_drain(c, now);
+}
+
+uint64_t
+sip_core_deadline(const struct sip_core *c)
+{
+	uint64_t	t = sip_txl_deadline(c->txl);
+	uint64_t	r = sip_reg_deadline(c->reg);
+
+	if (r != UINT64_MAX && r * 1000 < t)
+		t = r * 1000;
+	return t;
+}
+
+const struct sip_core_stats *
+sip_core_stats(const struct sip_core *c)
+{
+	return &c->stats;
+}
+
+const struct sip_reg *
+sip_core_reg(const struct sip_core *c)
+{
+	return c->reg;
+}
+
+unsigned
+sip_core_transactions(const struct sip_core *c)
+{
+	return sip_txl_count(c->txl);
+}

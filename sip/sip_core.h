@@ -1,0 +1,80 @@
+/*
+ * sip_core.h - the daemon's SIP node, sans I/O: parsing and framing of
+ * what the transports bring, the transaction layer (sip_txn.h), and the
+ * transaction user that answers requests: the registrar for local phones
+ * (sip_reg.h), OPTIONS, and (next) the proxy.
+ *
+ * The driver hands it bytes with the flow they came on and the time, and
+ * drains its actions: bytes to send on a flow, and AORs to publish in or
+ * withdraw from the overlay.
+ */
+#ifndef SIP_CORE_H
+#define SIP_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sip_msg.h"
+#include "sip_reg.h"
+#include "sip_txn.h"
+
+struct log_ctx;
+struct rng;
+
+struct sip_core_cfg {
+	const char		*domain;	/* the overlay's name */
+	struct sip_limits	 lim;
+	struct sip_txl_cfg	 txl;
+	struct sip_reg_cfg	 reg;		/* its domain is ours */
+};
+
+enum sip_core_act_type {
+	SIP_CORE_SEND,		/* flow, data, len: the driver frees data */
+	SIP_CORE_PUBLISH,	/* aor ("user@domain"), up: the AOR got its
+				   first local binding, or lost its last */
+	SIP_CORE_CLOSE,		/* flow: a stream that broke the framing */
+};
+
+struct sip_core_action {
+	enum sip_core_act_type type;
+	struct sip_flow	 flow;
+	uint8_t		*data;
+	size_t		 len;
+	char		*aor;	/* the driver frees it */
+	bool		 up;
+};
+
+struct sip_core_stats {
+	uint64_t	 requests;	/* new requests (not retransmissions) */
+	uint64_t	 registers;
+	uint64_t	 responses_sent;
+	uint64_t	 bad_answered;	/* refused with a 400 */
+	uint64_t	 bad_dropped;	/* not SIP, or too broken to answer */
+	uint64_t	 keepalives;	/* CRLF pings answered (RFC 5626) */
+};
+
+struct sip_core;
+
+struct sip_core *sip_core_new(const struct sip_core_cfg *, struct rng *,
+	    struct log_ctx *);
+void	sip_core_free(struct sip_core *);
+
+/*
+ * Bytes from a transport: a datagram (stream false, all of it), or the
+ * bytes buffered on a stream, of which it takes whole messages and
+ * keepalives.  *used: bytes taken.  0: go on (call again with the rest);
+ * ENODATA: a stream needs more bytes; EMSGSIZE or EBADMSG: the stream
+ * cannot be read on (a CLOSE action follows).
+ */
+int	sip_core_input(struct sip_core *, uint64_t now, const struct sip_flow *,
+	    const uint8_t *, size_t, bool stream, size_t *used);
+void	sip_core_tick(struct sip_core *, uint64_t now);
+uint64_t sip_core_deadline(const struct sip_core *);
+bool	sip_core_next_action(struct sip_core *, struct sip_core_action *);
+
+const struct sip_core_stats *sip_core_stats(const struct sip_core *);
+const struct sip_reg *sip_core_reg(const struct sip_core *);
+unsigned sip_core_transactions(const struct sip_core *);
+
+#endif

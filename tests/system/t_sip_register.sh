@@ -1,0 +1,150 @@
+#!/bin/bash
+# The registrar (RFC 3261 §10.3) with a real phone, sipp: 50 users
+# register at daemon a over UDP and 50 over TCP; each AOR is then a
+# SIP-REGISTRATION in the overlay pointing at a, found from daemon b;
+# p2psipctl registrations lists the bindings; removing them withdraws
+# the AORs.  Bad input: a malformed request gets a 400 naming the fault,
+# a foreign domain 403, garbage is dropped and counted, and the daemon
+# answers OPTIONS all along; over TCP, a header flood gets 400, stalled
+# and oversized senders are cut off, idle connections stay.
+. "$(dirname "$0")/lib.sh"
+
+command -v sipp >/dev/null || { echo "skip: no sipp"; exit 77; }
+SC=$(cd "$(dirname "$0")" && pwd)/sipp
+DOM=p2psipd.localhost
+
+start_node a -o sip.stream_timeout=2
+start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)"
+wait_for 30 ring_ok a b || fail "ring: $(ring_wrong a b) wrong"
+A=$(node_id a)
+SIPA=127.0.0.1:$(sip_port a)
+
+# sipp_run TRANSPORT(u1|t1) SCENARIO CSV PORT: N calls, one at a time.
+sipp_run() {
+	local n
+	n=$(($(wc -l <"$3") - 1))
+	timeout 60 sipp "$SIPA" -t "$1" -sf "$SC/$2.xml" -inf "$3" \
+	    -i 127.0.0.1 -mi 127.0.0.1 -p "$4" -cp $(($4 + 1)) -nostdin \
+	    -m "$n" -l 1 -r 100 -timeout 30 -timeout_error \
+	    -default_behaviors all,-bye -trace_err \
+	    -error_file "$T/sipp-$2-$1.err" >"$T/sipp.out" 2>&1 ||
+	    fail "sipp $2 over $1: $(tail -n 3 "$T/sipp-$2-$1.err" \
+	    2>/dev/null)"
+}
+
+for t in u1 t1; do
+	{ echo SEQUENTIAL; for i in $(seq 50); do echo "$t-u$i;$DOM"; done; } \
+	    >"$T/users-$t.csv"
+done
+sipp_run u1 register "$T/users-u1.csv" $(($(sip_port a) + 100))
+sipp_run t1 register "$T/users-t1.csv" $(($(sip_port a) + 110))
+ok "100 phones registered (50 over UDP, 50 over TCP)"
+
+# Each AOR is in the overlay, pointing at a, found from b.
+wait_for 20 ctl b lookup t1-u50 || fail "t1-u50 not in the overlay"
+for t in u1 t1; do
+	for i in 1 25 50; do
+		run 0 ctl b --json lookup "$t-u$i"
+		[ "$(json '.bindings[0].destination_list[0]')" = "$A" ] ||
+		    fail "$t-u$i: not pointing at a"
+	done
+done
+run 0 ctl a --json registrations
+[ "$(jq '.registrations | length' "$T/out")" = 100 ] ||
+    fail "registrations: $(jq -c . "$T/out" | head -c 300)"
+[ "$(jq -r '.registrations[] | select(.aor == "u1-u7@'$DOM'") |
+    .contact' "$T/out")" = \
+    "sip:u1-u7@127.0.0.1:$(($(sip_port a) + 100));transport=UDP" ] ||
+    fail "u1-u7's contact"
+run 0 ctl a --json status
+[ "$(json '.sip.registrations')" = 100 ] || fail "status sip"
+ok "every AOR is in the overlay, pointing at its daemon"
+
+# Removing the bindings withdraws the AORs.
+sipp_run u1 unregister "$T/users-u1.csv" $(($(sip_port a) + 120))
+run 0 ctl a --json registrations
+[ "$(jq '.registrations | length' "$T/out")" = 50 ] ||
+    fail "after unregistering: $(jq '.registrations | length' "$T/out")"
+run 1 ctl b lookup u1-u1
+has "$T/err" 'no registration'
+ok "unregistered phones are withdrawn from the overlay"
+
+# Bad input, over UDP: a 400 that names the fault, a 403 for another
+# domain, silence for garbage; OPTIONS answered.
+udp() {
+	python3 - "$(sip_port a)" "$1" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.bind(("127.0.0.1", 0))
+s.sendto(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"),
+    ("127.0.0.1", int(sys.argv[1])))
+try:
+    print(s.recv(65535).decode("latin-1").split("\r\n")[0])
+except socket.timeout:
+    print("(nothing)")
+EOF
+}
+H='Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKx;rport\r\nMax-Forwards: 70\r\nFrom: <sip:x@'$DOM'>;tag=1\r\nCall-ID: bad1\r\n'
+[ "$(udp "INVITE sip:y@$DOM SIP/2.0\r\n${H}To: <sip:y@$DOM>\r\nCSeq: 1 BYE\r\n\r\n")" = \
+    "SIP/2.0 400 CSeq Method Does Not Match" ] || fail "no 400"
+[ "$(udp "REGISTER sip:example.org SIP/2.0\r\n${H}To: <sip:x@example.org>\r\nCSeq: 1 REGISTER\r\nContact: <sip:x@127.0.0.1:9>\r\n\r\n")" = \
+    "SIP/2.0 403 Forbidden (not this overlay's domain)" ] || fail "no 403"
+[ "$(udp '\x16\x03\x01\x00\x05hello')" = "(nothing)" ] || fail "garbage"
+[ "$(udp "OPTIONS sip:$DOM SIP/2.0\r\n${H}To: <sip:$DOM>\r\nCSeq: 2 OPTIONS\r\n\r\n")" = \
+    "SIP/2.0 200 OK" ] || fail "OPTIONS"
+run 0 ctl a --json status
+[ "$(json '.sip.bad_answered >= 1 and .sip.bad_dropped >= 1')" = true ] ||
+    fail "bad input not counted: $(json -c .sip)"
+ok "bad input: 400 naming the fault, 403 for another domain, garbage dropped"
+
+# Over TCP: a header flood gets 400; a sender that stalls in the middle
+# of a message, and one that sends more than max_message_size, are cut
+# off; an idle connection stays.
+python3 - "$(sip_port a)" "$DOM" <<'EOF' || fail "TCP limits"
+import socket, sys, time
+port, dom = int(sys.argv[1]), sys.argv[2]
+def conn():
+    return socket.create_connection(("127.0.0.1", port), timeout=6)
+def closed_within(s, secs):
+    s.settimeout(secs)
+    try:
+        while s.recv(4096):
+            pass
+        return True
+    except socket.timeout:
+        return False
+    except ConnectionResetError:
+        return True
+head = ("OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;"
+    "branch=z9hG4bKt%%d\r\nMax-Forwards: 70\r\nFrom: <sip:x@%s>;tag=1\r\n"
+    "To: <sip:%s>\r\nCall-ID: t%%d\r\nCSeq: 1 OPTIONS\r\n" % (dom, dom, dom))
+s = conn()
+s.sendall(((head % (1, 1)) + "".join("X-%d: y\r\n" % i for i in range(200))
+    + "Content-Length: 0\r\n\r\n").encode())
+s.settimeout(3)
+r = s.recv(4096).decode()
+assert r.startswith("SIP/2.0 400 Too Many Headers"), r
+assert closed_within(s, 3), "the framing is lost: the stream must close"
+# idle: still open after 3 s (more than stream_timeout), still answering
+s = conn()
+time.sleep(3)
+s.sendall(((head % (2, 2)) + "Content-Length: 0\r\n\r\n").encode())
+r = s.recv(4096).decode()
+assert r.startswith("SIP/2.0 200 OK"), r
+s.close()
+# stalled in the middle: closed after stream_timeout (2 s)
+s = conn()
+s.sendall((head % (3, 3)).encode())
+t = time.time()
+assert closed_within(s, 6), "a stalled sender kept its connection"
+assert time.time() - t < 5
+# too big: closed
+s = conn()
+try:
+    s.sendall(((head % (4, 4)) + "X-Big: " + "x" * 70000 + "\r\n").encode())
+except OSError:
+    pass
+assert closed_within(s, 6), "an oversized message kept its connection"
+EOF
+ok "TCP: header flood 400, stalled and oversized senders cut off, idle kept"
