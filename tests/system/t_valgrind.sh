@@ -1,8 +1,8 @@
 #!/bin/bash
 # The daemon and p2psipctl under valgrind memcheck through a session with
 # good and bad control input, an overlay join, route, trace and leave with
-# a second daemon, garbage on the overlay port, a reload and a shutdown:
-# no errors, no leaks.
+# a second daemon, garbage on the overlay port, SIP registrations over UDP
+# and TCP and bad SIP input, a reload and a shutdown: no errors, no leaks.
 # (Skipped for the sanitizer build, which checks the same under ASan.)
 . "$(dirname "$0")/lib.sh"
 
@@ -31,6 +31,39 @@ run 0 ctl b route alice@example.org
 run 0 "$P2PSIPCTL" -s "$S" route alice@example.org
 head -c 3000 /dev/urandom | timeout 10 socat -t 2 - \
     "TCP:127.0.0.1:$(port vg)" >/dev/null 2>&1
+# SIP under valgrind: a phone registers over UDP and over TCP (the TCP
+# one then published and found from b), an OPTIONS, a malformed request,
+# garbage, and a TCP connection that closes in the middle of a message.
+python3 - "$(sip_port vg)" <<'EOF' || fail "SIP under valgrind"
+import socket, sys
+port = int(sys.argv[1])
+def msg(method, user, n, extra="", tp="UDP"):
+    return ("%s sip:p2psipd.localhost SIP/2.0\r\nVia: SIP/2.0/%s 127.0.0.1:9;"
+        "branch=z9hG4bKvg%d;rport\r\nMax-Forwards: 70\r\n"
+        "From: <sip:%s@p2psipd.localhost>;tag=1\r\n"
+        "To: <sip:%s@p2psipd.localhost>\r\nCall-ID: vg%d\r\n"
+        "CSeq: %d %s\r\n%sContent-Length: 0\r\n\r\n" % (method, tp, n, user,
+        user, n, n, method, extra)).encode()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(10)
+for m in (msg("REGISTER", "vgu", 1, "Contact: <sip:vgu@127.0.0.1:9>\r\n"),
+        msg("OPTIONS", "vgu", 2),
+        msg("INVITE", "vgu", 3).replace(b"3 INVITE", b"3 BYE")):
+    u.sendto(m, ("127.0.0.1", port))
+    assert u.recv(65535).startswith(b"SIP/2.0 "), m
+u.sendto(b"\x00garbage", ("127.0.0.1", port))
+t = socket.create_connection(("127.0.0.1", port), timeout=10)
+t.sendall(b"\r\n\r\n" + msg("REGISTER", "vgt", 4,
+    "Contact: <sip:vgt@127.0.0.1:9;transport=tcp>\r\n", "TCP"))
+r = t.recv(65535)
+while not r.startswith(b"\r\nSIP/2.0 200") and len(r) < 3:
+    r += t.recv(65535)
+t.close()
+t = socket.create_connection(("127.0.0.1", port), timeout=10)
+t.sendall(msg("REGISTER", "vgx", 5)[:60])
+t.close()
+EOF
+wait_for 30 ctl b lookup vgt || fail "vgt not published"
 stop_node b
 run 0 "$P2PSIPCTL" -s "$S" --json trace stop
 [ "$(json .frames)" -gt 0 ] || fail "no frames traced"
