@@ -187,9 +187,31 @@ ss_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct ss_conn	*c = arg;
 
 	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
 	if (what & BEV_EVENT_TIMEOUT)
 		log_debug("sip: tcp %u: too slow: closed", c->id);
 	ss_conn_close(c->ss, c);
+}
+
+/* A connection on fd (-1: one to connect), to or from remote. */
+static struct ss_conn *
+ss_conn_new(struct srv_sip *ss, evutil_socket_t fd, const struct addr *remote)
+{
+	struct ss_conn	*c = xcalloc(1, sizeof *c);
+
+	c->ss = ss;
+	if (++ss->next_conn == 0)
+		++ss->next_conn;
+	c->id = ss->next_conn;
+	c->remote = *remote;
+	c->bev = bufferevent_socket_new(ss->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(c->bev, ss_read_cb, NULL, ss_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->next = ss->conns;
+	ss->conns = c;
+	ss->nconns++;
+	return c;
 }
 
 static void
@@ -197,7 +219,7 @@ ss_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct srv_sip	*ss = arg;
-	struct ss_conn	*c;
+	struct addr	 remote;
 
 	(void)l;
 	(void)salen;
@@ -206,18 +228,36 @@ ss_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	c = xcalloc(1, sizeof *c);
-	c->ss = ss;
-	if (++ss->next_conn == 0)
-		++ss->next_conn;
-	c->id = ss->next_conn;
-	srv_addr_from(sa, &c->remote);
-	c->bev = bufferevent_socket_new(ss->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(c->bev, ss_read_cb, NULL, ss_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	c->next = ss->conns;
-	ss->conns = c;
-	ss->nconns++;
+	srv_addr_from(sa, &remote);
+	(void)ss_conn_new(ss, fd, &remote);
+}
+
+/*
+ * The connection for a flow: its own, else one to the same address
+ * (§18: reuse), else a new one.
+ */
+static struct ss_conn *
+ss_conn_for(struct srv_sip *ss, const struct sip_flow *f)
+{
+	struct sockaddr_storage	 to;
+	struct ss_conn		*c;
+	socklen_t		 tl;
+
+	if (f->conn != 0 && (c = ss_conn(ss, f->conn)) != NULL)
+		return c;
+	for (c = ss->conns; c != NULL; c = c->next)
+		if (addr_eq(&c->remote, &f->remote))
+			return c;
+	if (ss->nconns >= SS_CONN_MAX)
+		return NULL;
+	c = ss_conn_new(ss, -1, &f->remote);
+	tl = srv_addr_to(&f->remote, &to);
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&to,
+	    (int)tl) != 0) {
+		ss_conn_close(ss, c);
+		return NULL;
+	}
+	return c;
 }
 
 /* ---- output ---- */
@@ -236,10 +276,10 @@ ss_send(struct srv_sip *ss, const struct sip_core_action *a)
 			log_debug("sip: udp send: %s", strerror(errno));
 		return;
 	}
-	/* §18.2.2: on the connection the request came on */
-	if ((c = ss_conn(ss, a->flow.conn)) == NULL) {
-		log_debug("sip: tcp %u: gone, a message dropped",
-		    a->flow.conn);
+	/* §18.2.2: on the connection the request came on, if it is
+	 * still there; else on one to the same address */
+	if ((c = ss_conn_for(ss, &a->flow)) == NULL) {
+		log_debug("sip: tcp: no connection, a message dropped");
 		return;
 	}
 	bufferevent_write(c->bev, a->data, a->len);
@@ -355,6 +395,7 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	ss->timer_at = UINT64_MAX;
 	memset(&sc, 0, sizeof sc);
 	sc.domain = cfg->overlay.name;
+	sc.self = cfg->sip.listen;
 	sc.lim.max_len = ss->max_len;
 	sc.lim.max_hdrs = (unsigned)cfg->sip.max_headers;
 	sc.reg.max_expires = (uint32_t)cfg->storage.max_lifetime;

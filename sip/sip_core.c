@@ -14,6 +14,7 @@
 #include "log_ctx.h"
 #include "rng.h"
 #include "sip_core.h"
+#include "sip_proxy.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -26,9 +27,13 @@ struct sip_core {
 	struct log_ctx		*log;
 	struct sip_txl		*txl;
 	struct sip_reg		*reg;
+	struct sip_proxy	*proxy;
 	struct sip_core_stats	 stats;
 	struct fifo		 acts;		/* of sip_core_action */
 };
+
+static void	sip_core_send_cb(const struct sip_flow *, uint8_t *, size_t,
+		    void *);
 
 struct sip_core *
 sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
@@ -36,6 +41,7 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 {
 	struct sip_core		*c = xcalloc(1, sizeof *c);
 	struct sip_reg_cfg	 rc = cfg->reg;
+	struct sip_proxy_cfg	 pc;
 
 	c->cfg = *cfg;
 	c->domain = xstrdup(cfg->domain);
@@ -50,6 +56,13 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	c->txl = sip_txl_new(&cfg->txl, log);
 	rc.domain = c->domain;
 	c->reg = sip_reg_new(&rc);
+	memset(&pc, 0, sizeof pc);
+	pc.domain = c->domain;
+	pc.self = cfg->self;
+	pc.max_len = c->cfg.lim.max_len;
+	pc.emit = sip_core_send_cb;
+	pc.arg = c;
+	c->proxy = sip_proxy_new(&pc, c->txl, c->reg, rng, log);
 	return c;
 }
 
@@ -65,6 +78,7 @@ sip_core_free(struct sip_core *c)
 		free(a.aor);
 	}
 	fifo_clear(&c->acts);
+	sip_proxy_free(c->proxy);
 	sip_txl_free(c->txl);
 	sip_reg_free(c->reg);
 	free(c->domain);
@@ -97,6 +111,13 @@ sip_core_send(struct sip_core *c, const struct sip_flow *f, uint8_t *data,
 	sip_core_push(c, &a);
 }
 
+static void
+sip_core_send_cb(const struct sip_flow *f, uint8_t *data, size_t len,
+    void *arg)
+{
+	sip_core_send(arg, f, data, len);
+}
+
 /* A To tag of ours (§19.3: at least 32 bits of randomness). */
 static void
 sip_core_tag(struct sip_core *c, char *tag, size_t max)
@@ -127,7 +148,7 @@ sip_core_status(struct sip_core *c, uint64_t now, uint64_t txn,
 
 static void
 sip_core_register(struct sip_core *c, uint64_t now, uint64_t txn,
-    const struct sip_msg *m)
+    const struct sip_flow *f, const struct sip_msg *m)
 {
 	struct wbuf	w;
 	char		tag[24];
@@ -135,7 +156,7 @@ sip_core_register(struct sip_core *c, uint64_t now, uint64_t txn,
 	c->stats.registers++;
 	sip_core_tag(c, tag, sizeof tag);
 	wbuf_init(&w, c->cfg.lim.max_len);
-	(void)sip_reg_register(c->reg, now / 1000, m, tag, &w);
+	(void)sip_reg_register(c->reg, now / 1000, f, m, tag, &w);
 	if (!w.err)
 		(void)sip_txl_respond(c->txl, now, txn, w.p, w.len);
 	wbuf_clear(&w);
@@ -144,21 +165,20 @@ sip_core_register(struct sip_core *c, uint64_t now, uint64_t txn,
 /* The transaction user: a new request in server transaction txn. */
 static void
 sip_core_request(struct sip_core *c, uint64_t now, uint64_t txn,
-    const struct sip_msg *m)
+    const struct sip_flow *f, const struct sip_msg *m)
 {
+	bool	for_us = m->ruri_sip && m->ruri.user.l == 0 &&
+		    sip_msg_hdr(m, SIP_HDR_ROUTE, NULL) == NULL;
+
 	c->stats.requests++;
-	if (txn == 0)
-		return;		/* an ACK for a 2xx: no dialogs yet */
-	if (sip_pl_eq(&m->method, "REGISTER"))
-		sip_core_register(c, now, txn, m);
-	else if (sip_pl_eq(&m->method, "OPTIONS"))
+	/* REGISTER, and OPTIONS for the domain itself, are ours (§10.3,
+	 * §11); the rest is proxied (§16) */
+	if (txn != 0 && sip_pl_eq(&m->method, "REGISTER"))
+		sip_core_register(c, now, txn, f, m);
+	else if (txn != 0 && for_us && sip_pl_eq(&m->method, "OPTIONS"))
 		sip_core_status(c, now, txn, m, 200, "OK", "Allow", SIP_ALLOW);
-	else if (m->max_forwards == 0)
-		sip_core_status(c, now, txn, m, 483, "Too Many Hops", NULL,
-		    NULL);
 	else
-		sip_core_status(c, now, txn, m, 501, "Not Implemented",
-		    "Allow", SIP_ALLOW);
+		sip_proxy_request(c->proxy, now, txn, f, m);
 }
 
 /* Run the transaction layer's actions and the registrar's changes. */
@@ -179,11 +199,15 @@ sip_core_drain(struct sip_core *c, uint64_t now)
 			a.data = NULL;
 			break;
 		case SIP_ACT_REQUEST:
-			sip_core_request(c, now, a.txn, a.msg);
+			sip_core_request(c, now, a.txn, &a.flow, a.msg);
 			break;
 		case SIP_ACT_RESPONSE:
+			sip_proxy_response(c->proxy, now, a.cookie, a.txn,
+			    a.msg);
+			break;
 		case SIP_ACT_TIMEOUT:
-			break;		/* no client transactions yet */
+			sip_proxy_timeout(c->proxy, now, a.cookie);
+			break;
 		}
 		free(a.data);
 		sip_msg_free(a.msg);
@@ -293,6 +317,7 @@ sip_core_tick(struct sip_core *c, uint64_t now)
 {
 	sip_txl_tick(c->txl, now);
 	sip_reg_expire(c->reg, now / 1000);
+	sip_proxy_tick(c->proxy, now);
 	sip_core_drain(c, now);
 }
 

@@ -24,6 +24,7 @@ struct rng;
 
 struct sip_core_cfg {
 	const char		*domain;	/* the overlay's name */
+	struct addr		 self;		/* our SIP address */
 	struct sip_limits	 lim;
 	struct sip_txl_cfg	 txl;
 	struct sip_reg_cfg	 reg;		/* its domain is ours */

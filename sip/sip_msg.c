@@ -790,3 +790,15 @@ sip_msg_via_received(struct sip_msg *m, const char *host, uint16_t port)
 		m->via = nv;
 	}
 }
+
+void
+sip_msg_header_copy(struct wbuf *w, const struct sip_hdr *h)
+{
+	if (h->id != SIP_HDR_OTHER)
+		sip_ws(w, sip_hdr_name(h->id));
+	else
+		sip_w(w, &h->name);
+	sip_ws(w, ": ");
+	sip_w(w, &h->value);
+	sip_ws(w, "\r\n");
+}

@@ -169,6 +169,8 @@ void	sip_msg_reply(struct wbuf *, const struct sip_msg *req, unsigned status,
 	    const char *reason, const char *to_tag);
 /* "Name: value" CRLF. */
 void	sip_msg_header(struct wbuf *, const char *name, const struct sip_pl *);
+/* A header as it was, but a known one under its long name. */
+void	sip_msg_header_copy(struct wbuf *, const struct sip_hdr *);
 /*
  * A 400 for a request the parser refused (why: its reason phrase), from
  * the raw lines of its Via, From, To, Call-ID and CSeq, as §8.2 asks

@@ -20,6 +20,7 @@ struct sip_binding {
 	uint32_t	 cseq;
 	uint64_t	 expires_at;	/* wall clock, s */
 	char		*ua;
+	struct sip_flow	 flow;
 };
 
 struct sip_aor {
@@ -338,8 +339,8 @@ sip_binding_newer(const struct sip_binding *b, const struct sip_msg *m)
 }
 
 static void
-sip_binding_set(struct sip_binding *b, const struct sip_msg *m,
-    const struct sip_pl *uri, uint64_t expires_at)
+sip_binding_set(struct sip_binding *b, const struct sip_flow *f,
+    const struct sip_msg *m, const struct sip_pl *uri, uint64_t expires_at)
 {
 	const struct sip_hdr	*ua = sip_msg_hdr(m, SIP_HDR_USER_AGENT, NULL);
 
@@ -349,6 +350,10 @@ sip_binding_set(struct sip_binding *b, const struct sip_msg *m,
 	b->cseq = m->cseq;
 	b->expires_at = expires_at;
 	b->ua = ua != NULL ? xstrndup(ua->value.p, ua->value.l) : xstrdup("");
+	if (f != NULL)
+		b->flow = *f;
+	else
+		memset(&b->flow, 0, sizeof b->flow);
 }
 
 /* Steps 6-7 checked for every contact before any is applied. */
@@ -387,8 +392,8 @@ sip_reg_check(const struct sip_reg *r, const struct sip_aor *a,
 
 static void
 sip_reg_apply(struct sip_reg *r, struct sip_aor *a, uint64_t now_s,
-    const struct sip_msg *m, const struct sip_reg_contact *c, unsigned nc,
-    bool star)
+    const struct sip_flow *f, const struct sip_msg *m,
+    const struct sip_reg_contact *c, unsigned nc, bool star)
 {
 	unsigned	i;
 	int		k;
@@ -404,7 +409,8 @@ sip_reg_apply(struct sip_reg *r, struct sip_aor *a, uint64_t now_s,
 		}
 		if (k < 0)
 			k = (int)a->nb++;
-		sip_binding_set(&a->b[k], m, &c[i].uri, now_s + c[i].expires);
+		sip_binding_set(&a->b[k], f, m, &c[i].uri,
+		    now_s + c[i].expires);
 		if (now_s + c[i].expires < r->next_expiry)
 			r->next_expiry = now_s + c[i].expires;
 	}
@@ -455,8 +461,8 @@ sip_reg_aor(const struct sip_reg *r, const struct sip_msg *m, char *aor,
 }
 
 unsigned
-sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_msg *m,
-    const char *to_tag, struct wbuf *w)
+sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_flow *f,
+    const struct sip_msg *m, const char *to_tag, struct wbuf *w)
 {
 	struct sip_reg_contact	 c[SIP_REG_CONTACTS_MAX];
 	struct sip_aor		*a;
@@ -485,7 +491,7 @@ sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_msg *m,
 		return sip_reg_ok(w, a, now_s, m, to_tag);
 	if (a == NULL) {
 		a = sip_aor_add(r, aor);
-		sip_reg_apply(r, a, now_s, m, c, nc, star);
+		sip_reg_apply(r, a, now_s, f, m, c, nc, star);
 		if (a->nb != 0)
 			sip_reg_change(r, aor, true);
 		st = sip_reg_ok(w, a, now_s, m, to_tag);
@@ -498,7 +504,7 @@ sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_msg *m,
 		}
 		return st;
 	}
-	sip_reg_apply(r, a, now_s, m, c, nc, star);
+	sip_reg_apply(r, a, now_s, f, m, c, nc, star);
 	st = sip_reg_ok(w, a, now_s, m, to_tag);
 	if (a->nb == 0)
 		sip_aor_del(r, a);
@@ -532,13 +538,16 @@ sip_reg_binding(const struct sip_reg *r, uint64_t now_s, unsigned i,
 
 unsigned
 sip_reg_lookup(const struct sip_reg *r, uint64_t now_s, const char *aor,
-    const char **out, unsigned max)
+    struct sip_reg_target *out, unsigned max)
 {
 	const struct sip_aor	*a = sip_aor_find(r, aor);
 	unsigned		 i, n = 0;
 
-	for (i = 0; a != NULL && i < a->nb && n < max; i++)
-		if (a->b[i].expires_at > now_s)
-			out[n++] = a->b[i].contact;
+	for (i = 0; a != NULL && i < a->nb && n < max; i++) {
+		if (a->b[i].expires_at > now_s) {
+			out[n].contact = a->b[i].contact;
+			out[n++].flow = a->b[i].flow;
+		}
+	}
 	return n;
 }

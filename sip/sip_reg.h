@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sip_txn.h"
+
 struct sip_msg;
 struct wbuf;
 
@@ -34,12 +36,14 @@ struct sip_reg *sip_reg_new(const struct sip_reg_cfg *);
 void	sip_reg_free(struct sip_reg *);
 
 /*
- * Answer a REGISTER (wall clock now_s, seconds) with the response's
- * bytes in w; to_tag is the tag the response's To gets.  Returns its
- * status.
+ * Answer a REGISTER that came on flow (kept with its bindings: requests
+ * for them go back the way the phone reaches us, as RFC 5626 does) at
+ * now_s (seconds) with the response's bytes in w; to_tag is the tag the
+ * response's To gets.  Returns its status.
  */
 unsigned sip_reg_register(struct sip_reg *, uint64_t now_s,
-	    const struct sip_msg *, const char *to_tag, struct wbuf *w);
+	    const struct sip_flow *, const struct sip_msg *,
+	    const char *to_tag, struct wbuf *w);
 
 /* Drop the bindings that expired by now_s. */
 void	sip_reg_expire(struct sip_reg *, uint64_t now_s);
@@ -64,7 +68,11 @@ bool	sip_reg_binding(const struct sip_reg *, uint64_t now_s, unsigned i,
 	    unsigned j, struct sip_reg_binding_info *);
 unsigned sip_reg_aors(const struct sip_reg *);
 /* The contacts of aor ("user@domain"), at most max, into out. */
+struct sip_reg_target {
+	const char	*contact;	/* the URI */
+	struct sip_flow	 flow;		/* how its REGISTER came */
+};
 unsigned sip_reg_lookup(const struct sip_reg *, uint64_t now_s,
-	    const char *aor, const char **out, unsigned max);
+	    const char *aor, struct sip_reg_target *out, unsigned max);
 
 #endif

@@ -57,7 +57,7 @@ do_register(const char *user, const char *callid, unsigned cseq,
 	ck_assert_msg(sip_msg_parse(&m, (uint8_t *)buf, strlen(buf), false,
 	    &lim, &used, &why) == 0, "%s", why);
 	wbuf_init(&w, 1 << 16);
-	st = sip_reg_register(reg, now_s, &m, "rt", &w);
+	st = sip_reg_register(reg, now_s, NULL, &m, "rt", &w);
 	ck_assert(!w.err);
 	snprintf(resp, max, "%.*s", (int)w.len, (const char *)w.p);
 	wbuf_clear(&w);
@@ -82,7 +82,7 @@ changes(char *out, size_t max)
 START_TEST(add_refresh_remove)
 {
 	char		 r[4096], ch[256];
-	const char	*c[4];
+	struct sip_reg_target	 c[4];
 
 	ck_assert_uint_eq(do_register("alice", "c1", 1,
 	    "Contact: <sip:alice@127.0.0.1:5062>\r\nExpires: 600\r\n", r,
@@ -93,7 +93,7 @@ START_TEST(add_refresh_remove)
 	changes(ch, sizeof ch);
 	ck_assert_str_eq(ch, "+alice@" DOMAIN);
 	ck_assert_uint_eq(sip_reg_lookup(reg, 1000, "alice@" DOMAIN, c, 4), 1);
-	ck_assert_str_eq(c[0], "sip:alice@127.0.0.1:5062");
+	ck_assert_str_eq(c[0].contact, "sip:alice@127.0.0.1:5062");
 	/* a refresh: a higher CSeq; the same again is stale (step 7) */
 	ck_assert_uint_eq(do_register("alice", "c1", 2,
 	    "Contact: <sip:alice@127.0.0.1:5062>;expires=300\r\n", r,
@@ -196,7 +196,7 @@ START_TEST(refused)
 	ck_assert_int_eq(sip_msg_parse(&m, (uint8_t *)buf, strlen(buf), false,
 	    &lim, &used, &why), 0);
 	wbuf_init(&w, 1 << 16);
-	ck_assert_uint_eq(sip_reg_register(reg, 1000, &m, "t", &w), 403);
+	ck_assert_uint_eq(sip_reg_register(reg, 1000, NULL, &m, "t", &w), 403);
 	ck_assert(memcmp(w.p, "SIP/2.0 403 Forbidden (not this overlay's "
 	    "domain)", 48) == 0);
 	wbuf_clear(&w);
@@ -209,7 +209,7 @@ START_TEST(many_aors)
 {
 	char				 user[32], r[4096], aor[64], con[64];
 	struct sip_reg_binding_info	 bi;
-	const char			*c[2];
+	struct sip_reg_target		 c[2];
 	unsigned			 i, n = 0;
 
 	for (i = 0; i < 3000; i++) {

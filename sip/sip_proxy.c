@@ -1,0 +1,684 @@
+/*
+ * sip_proxy.c - a stateful proxy (RFC 3261 §16): request validation
+ * (§16.3), Route processing (§16.4), targets from the registrar or the
+ * Request-URI (§16.5), forwarding in parallel with a Via and, for INVITE,
+ * a Record-Route of ours (§16.6), the best response back (§16.7),
+ * 2xx retransmissions and ACKs for 2xx forwarded statelessly (§16.7 step
+ * 5, §16.11), CANCEL (§16.10).  One record per proxied request, its
+ * branches indexed by the client transactions' cookies.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log_ctx.h"
+#include "rng.h"
+#include "sip_msg.h"
+#include "sip_proxy.h"
+#include "sip_reg.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+#define SIP_FORK_MAX	8
+#define SIP_KEEP_MS	32000	/* a done request's record: for 2xx resent */
+
+static const struct sip_limits sip_proxy_lim = { SIP_MSG_MAX_DEFAULT,
+    SIP_HDRS_LIMIT };
+
+struct sip_branch {
+	uint64_t	 ctxn;
+	char		 branch[32];
+	uint8_t		*req;		/* the request as forwarded */
+	size_t		 req_len;
+	struct sip_flow	 flow;
+	bool		 provisional;	/* a 1xx came: it may be cancelled */
+	bool		 done;
+	bool		 cancel;	/* cancel it once a 1xx comes */
+};
+
+struct sip_fwd {
+	uint64_t	 id;
+	uint64_t	 stxn;
+	struct sip_flow	 from;		/* where responses go */
+	bool		 invite;
+	uint8_t		*req;		/* the request as received */
+	size_t		 req_len;
+	struct sip_branch b[SIP_FORK_MAX];
+	unsigned	 nb;
+	unsigned	 best_status;	/* 0: none yet */
+	uint8_t		*best;
+	size_t		 best_len;
+	bool		 final_sent;
+	uint64_t	 done_at;	/* 0: still going */
+	struct sip_fwd	*next;
+};
+
+struct sip_proxy {
+	struct sip_proxy_cfg	 cfg;
+	char			*domain;
+	char			 self[ADDR_STRLEN];
+	struct sip_txl		*txl;
+	const struct sip_reg	*reg;
+	struct rng		*rng;
+	struct log_ctx		*log;
+	struct sip_fwd		*fwds;
+	unsigned		 nfwds;
+	uint64_t		 next_id;
+};
+
+struct sip_proxy *
+sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txl *txl,
+    const struct sip_reg *reg, struct rng *rng, struct log_ctx *log)
+{
+	struct sip_proxy	*p = xcalloc(1, sizeof *p);
+
+	p->cfg = *cfg;
+	p->domain = xstrdup(cfg->domain);
+	p->cfg.domain = p->domain;
+	if (p->cfg.max_len == 0)
+		p->cfg.max_len = SIP_MSG_MAX_DEFAULT;
+	addr_str(&cfg->self, p->self);
+	p->txl = txl;
+	p->reg = reg;
+	p->rng = rng;
+	p->log = log;
+	p->next_id = 1;
+	return p;
+}
+
+static void
+sip_fwd_free(struct sip_fwd *f)
+{
+	unsigned	i;
+
+	for (i = 0; i < f->nb; i++)
+		free(f->b[i].req);
+	free(f->req);
+	free(f->best);
+	free(f);
+}
+
+void
+sip_proxy_free(struct sip_proxy *p)
+{
+	struct sip_fwd	*f;
+
+	if (p == NULL)
+		return;
+	while ((f = p->fwds) != NULL) {
+		p->fwds = f->next;
+		sip_fwd_free(f);
+	}
+	free(p->domain);
+	free(p);
+}
+
+unsigned
+sip_proxy_pending(const struct sip_proxy *p)
+{
+	return p->nfwds;
+}
+
+/* ---- helpers ---- */
+
+/* A URI's host:port as a flow (IP literals only: no DNS here). */
+static int
+sip_uri_flow(const struct sip_uri *u, struct sip_flow *f)
+{
+	struct sip_pl	tp;
+	char		buf[80];
+	uint16_t	port = u->port != 0 ? u->port : u->sips ? 5061 : 5060;
+
+	memset(f, 0, sizeof f[0]);
+	if (u->host.l > 64)
+		return EINVAL;
+	snprintf(buf, sizeof buf, u->ipv6 ? "[%.*s]:%u" : "%.*s:%u",
+	    (int)u->host.l, u->host.p, port);
+	if (addr_parse(buf, 0, &f->remote) != 0)
+		return EINVAL;
+	f->tp = SIP_TP_UDP;
+	if (u->sips || (sip_param(&u->params, "transport", &tp) &&
+	    (sip_pl_caseeq(&tp, "tcp") || sip_pl_caseeq(&tp, "tls"))))
+		f->tp = SIP_TP_TCP;	/* TLS comes with tls_listen */
+	return 0;
+}
+
+/* Does uri name this proxy? */
+static bool
+sip_is_self(const struct sip_proxy *p, const struct sip_uri *u)
+{
+	struct sip_flow	f;
+
+	return sip_uri_flow(u, &f) == 0 && addr_eq(&f.remote, &p->cfg.self);
+}
+
+/* §16.3 step 4, simply: one of our Vias is already there. */
+static bool
+sip_looped(const struct sip_proxy *p, const struct sip_msg *m)
+{
+	const struct sip_hdr	*h;
+	struct sip_via		 v;
+	struct sip_uri		 u;
+
+	for (h = sip_msg_hdr(m, SIP_HDR_VIA, NULL); h != NULL;
+	    h = sip_msg_hdr(m, SIP_HDR_VIA, h)) {
+		if (sip_via_parse(&v, &h->value) != 0)
+			continue;
+		memset(&u, 0, sizeof u);
+		u.host = v.host;
+		u.ipv6 = v.ipv6;
+		u.port = v.port;
+		if (sip_is_self(p, &u))
+			return true;
+	}
+	return false;
+}
+
+/* Answer the request in server transaction stxn with a bare status. */
+static void
+sip_proxy_status(struct sip_proxy *p, uint64_t now, uint64_t stxn,
+    const struct sip_msg *m, unsigned status, const char *reason)
+{
+	struct wbuf	w;
+	char		tag[24];
+
+	snprintf(tag, sizeof tag, "%016llx",
+	    (unsigned long long)rng_u64(p->rng));
+	wbuf_init(&w, p->cfg.max_len);
+	sip_msg_reply(&w, m, status, reason, status > 100 ? tag : NULL);
+	sip_msg_end(&w, NULL, 0);
+	if (!w.err)
+		(void)sip_txl_respond(p->txl, now, stxn, w.p, w.len);
+	wbuf_clear(&w);
+}
+
+/*
+ * §16.6: the request to a target: Request-URI ruri, our Via on top,
+ * Record-Route for INVITE, our Route removed (skip_route), Max-Forwards
+ * one less.
+ */
+static bool
+sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
+    const struct sip_pl *ruri, const struct sip_flow *to, const char *branch,
+    bool skip_route, struct wbuf *w)
+{
+	const struct sip_hdr	*route = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
+	char			 line[160];
+	unsigned		 i;
+
+	wbuf_init(w, p->cfg.max_len);
+	wbuf_bytes(w, m->method.p, m->method.l);
+	wbuf_bytes(w, " ", 1);
+	wbuf_bytes(w, ruri->p, ruri->l);
+	wbuf_bytes(w, " SIP/2.0\r\n", 10);
+	snprintf(line, sizeof line, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n",
+	    sip_tp_name(to->tp), p->self, branch);
+	wbuf_bytes(w, line, strlen(line));
+	if (sip_pl_eq(&m->method, "INVITE") && m->to_tag.l == 0) {
+		snprintf(line, sizeof line, "Record-Route: <sip:%s;lr>\r\n",
+		    p->self);
+		wbuf_bytes(w, line, strlen(line));
+	}
+	for (i = 0; i < m->nhdrs; i++) {
+		if (m->hdrs[i].id == SIP_HDR_CONTENT_LENGTH ||
+		    (skip_route && &m->hdrs[i] == route))
+			continue;
+		if (m->hdrs[i].id == SIP_HDR_MAX_FORWARDS) {
+			snprintf(line, sizeof line, "%d", m->max_forwards - 1);
+			sip_msg_header(w, "Max-Forwards", &(struct sip_pl){
+			    line, strlen(line) });
+			continue;
+		}
+		sip_msg_header_copy(w, &m->hdrs[i]);
+	}
+	sip_msg_end(w, m->body.p, m->body.l);
+	return !w->err;
+}
+
+static void
+sip_new_branch(struct sip_proxy *p, char *out, size_t max)
+{
+	snprintf(out, max, "z9hG4bK%016llx",
+	    (unsigned long long)rng_u64(p->rng));
+}
+
+/* ---- targets (§16.4, §16.5) ---- */
+
+struct sip_targets {
+	struct sip_pl	 ruri[SIP_FORK_MAX];
+	struct sip_flow	 flow[SIP_FORK_MAX];
+	unsigned	 n;
+	bool		 skip_route;
+};
+
+/* 0, or the status to refuse with (and *reason). */
+static unsigned
+sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
+    struct sip_targets *t, const char **reason)
+{
+	const struct sip_hdr	*route = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
+	struct sip_reg_target	 rt[SIP_FORK_MAX];
+	struct sip_addr		 a;
+	char			 aor[512];
+	unsigned		 i;
+
+	memset(t, 0, sizeof *t);
+	/* §16.4: our own Route goes; then the next one, if any, leads */
+	if (route != NULL && sip_addr_parse(&a, &route->value, false) == 0 &&
+	    a.uri_sip && sip_is_self(p, &a.uri)) {
+		t->skip_route = true;
+		route = sip_msg_hdr(m, SIP_HDR_ROUTE, route);
+	}
+	if (route != NULL) {
+		if (sip_addr_parse(&a, &route->value, false) != 0 ||
+		    !a.uri_sip || sip_uri_flow(&a.uri, &t->flow[0]) != 0) {
+			*reason = "Bad Route";
+			return 400;
+		}
+		t->ruri[t->n++] = m->ruri_str;
+		return 0;
+	}
+	if (!m->ruri_sip) {
+		*reason = "Unsupported URI Scheme";
+		return 416;
+	}
+	if (sip_pl_caseeq(&m->ruri.host, p->domain)) {
+		snprintf(aor, sizeof aor, "%.*s@%s", (int)m->ruri.user.l,
+		    m->ruri.user.p, p->domain);
+		t->n = sip_reg_lookup(p->reg, now / 1000, aor, rt,
+		    SIP_FORK_MAX);
+		for (i = 0; i < t->n; i++) {
+			t->ruri[i] = (struct sip_pl){ rt[i].contact,
+			    strlen(rt[i].contact) };
+			t->flow[i] = rt[i].flow;
+		}
+		if (t->n == 0) {
+			/* the overlay is not asked yet (issue 5, next) */
+			*reason = "Not Found";
+			return 404;
+		}
+		return 0;
+	}
+	if (sip_uri_flow(&m->ruri, &t->flow[0]) == 0 &&
+	    !sip_is_self(p, &m->ruri)) {
+		t->ruri[t->n++] = m->ruri_str;
+		return 0;
+	}
+	*reason = "Forbidden (not this overlay's domain)";
+	return 403;
+}
+
+/* ---- requests ---- */
+
+static struct sip_fwd *
+sip_fwd_by_id(const struct sip_proxy *p, uint64_t id)
+{
+	struct sip_fwd	*f;
+
+	for (f = p->fwds; f != NULL; f = f->next)
+		if (f->id == id)
+			return f;
+	return NULL;
+}
+
+/* An ACK for a 2xx (§16.11: stateless) or another request outside
+ * any transaction: forward it as it goes. */
+static void
+sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
+    const struct sip_msg *m)
+{
+	struct sip_targets	 t;
+	const char		*reason;
+	struct wbuf		 w;
+	char			 branch[32];
+
+	if (m->max_forwards <= 0 || sip_looped(p, m) ||
+	    sip_targets(p, now, m, &t, &reason) != 0)
+		return;
+	sip_new_branch(p, branch, sizeof branch);
+	if (sip_forward_bytes(p, m, &t.ruri[0], &t.flow[0], branch,
+	    t.skip_route, &w)) {
+		p->cfg.emit(&t.flow[0], w.p, w.len, p->cfg.arg);
+		w.p = NULL;
+	}
+	wbuf_clear(&w);
+}
+
+static void sip_proxy_cancel(struct sip_proxy *, uint64_t now, uint64_t stxn,
+	    const struct sip_msg *);
+
+void
+sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
+    const struct sip_flow *from, const struct sip_msg *m)
+{
+	struct sip_targets	 t;
+	struct sip_fwd		*f;
+	struct sip_branch	*b;
+	struct wbuf		 w;
+	const char		*reason;
+	unsigned		 st, i;
+
+	if (stxn == 0) {
+		sip_proxy_stateless(p, now, m);
+		return;
+	}
+	if (sip_pl_eq(&m->method, "CANCEL")) {
+		sip_proxy_cancel(p, now, stxn, m);
+		return;
+	}
+	/* §16.3 */
+	if (m->max_forwards == 0) {
+		sip_proxy_status(p, now, stxn, m, 483, "Too Many Hops");
+		return;
+	}
+	if (sip_looped(p, m)) {
+		sip_proxy_status(p, now, stxn, m, 482, "Loop Detected");
+		return;
+	}
+	if ((st = sip_targets(p, now, m, &t, &reason)) != 0) {
+		sip_proxy_status(p, now, stxn, m, st, reason);
+		return;
+	}
+	f = xcalloc(1, sizeof *f);
+	f->id = p->next_id++;
+	f->stxn = stxn;
+	sip_txl_response_flow(from, m, &f->from);
+	f->invite = sip_pl_eq(&m->method, "INVITE");
+	wbuf_init(&w, SIP_MSG_MAX_DEFAULT * 2);
+	sip_msg_write(&w, m);
+	f->req = wbuf_take(&w, &f->req_len);
+	f->next = p->fwds;
+	p->fwds = f;
+	p->nfwds++;
+	if (f->invite)		/* §16.2: quench the caller's retransmits */
+		sip_proxy_status(p, now, stxn, m, 100, "Trying");
+	for (i = 0; i < t.n; i++) {
+		b = &f->b[f->nb];
+		sip_new_branch(p, b->branch, sizeof b->branch);
+		b->flow = t.flow[i];
+		if (!sip_forward_bytes(p, m, &t.ruri[i], &b->flow, b->branch,
+		    t.skip_route, &w)) {
+			wbuf_clear(&w);
+			continue;
+		}
+		b->req = wbuf_take(&w, &b->req_len);
+		if (sip_txl_request(p->txl, now, &b->flow, b->req, b->req_len,
+		    f->id * 16 + f->nb, &b->ctxn) != 0) {
+			free(b->req);
+			b->req = NULL;
+			continue;
+		}
+		f->nb++;
+	}
+	if (f->nb == 0) {
+		sip_proxy_status(p, now, stxn, m, 500, "Server Internal Error");
+		f->final_sent = true;
+		f->done_at = now;
+	}
+}
+
+/* ---- responses (§16.7) ---- */
+
+/* The response without its top Via (ours), as bytes. */
+static uint8_t *
+sip_strip_via(const struct sip_proxy *p, const struct sip_msg *m,
+    size_t *len)
+{
+	const struct sip_hdr	*top = sip_msg_hdr(m, SIP_HDR_VIA, NULL);
+	struct wbuf		 w;
+	char			 line[64];
+	unsigned		 i;
+
+	wbuf_init(&w, p->cfg.max_len);
+	snprintf(line, sizeof line, "SIP/2.0 %03u ", m->status);
+	wbuf_bytes(&w, line, strlen(line));
+	wbuf_bytes(&w, m->reason.p, m->reason.l);
+	wbuf_bytes(&w, "\r\n", 2);
+	for (i = 0; i < m->nhdrs; i++)
+		if (&m->hdrs[i] != top &&
+		    m->hdrs[i].id != SIP_HDR_CONTENT_LENGTH)
+			sip_msg_header_copy(&w, &m->hdrs[i]);
+	sip_msg_end(&w, m->body.p, m->body.l);
+	if (w.err) {
+		wbuf_clear(&w);
+		return NULL;
+	}
+	return wbuf_take(&w, len);
+}
+
+/* §16.7 step 6: 6xx first, else the lowest class, first come. */
+static bool
+sip_better(unsigned status, unsigned best)
+{
+	if (best == 0)
+		return true;
+	if (best >= 600)
+		return false;
+	if (status >= 600)
+		return true;
+	return status / 100 < best / 100;
+}
+
+/* A CANCEL for branch b (§9.1), in a client transaction of its own. */
+static void
+sip_cancel_branch(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
+    struct sip_branch *b)
+{
+	const struct sip_hdr	*h;
+	struct sip_msg		 r;
+	struct wbuf		 w;
+	const char		*why;
+	size_t			 used;
+	uint64_t		 txn;
+	char			 cseq[32];
+
+	if (b->done || sip_msg_parse(&r, b->req, b->req_len, true,
+	    &sip_proxy_lim, &used, &why) != 0)
+		return;
+	wbuf_init(&w, p->cfg.max_len);
+	wbuf_bytes(&w, "CANCEL ", 7);
+	wbuf_bytes(&w, r.ruri_str.p, r.ruri_str.l);
+	wbuf_bytes(&w, " SIP/2.0\r\n", 10);
+	sip_msg_header(&w, "Via", &sip_msg_hdr(&r, SIP_HDR_VIA, NULL)->value);
+	for (h = sip_msg_hdr(&r, SIP_HDR_ROUTE, NULL); h != NULL;
+	    h = sip_msg_hdr(&r, SIP_HDR_ROUTE, h))
+		sip_msg_header(&w, "Route", &h->value);
+	sip_msg_header(&w, "Max-Forwards", &SIP_PL("70"));
+	sip_msg_header(&w, "From", &sip_msg_hdr(&r, SIP_HDR_FROM, NULL)->value);
+	sip_msg_header(&w, "To", &sip_msg_hdr(&r, SIP_HDR_TO, NULL)->value);
+	sip_msg_header(&w, "Call-ID", &r.call_id);
+	snprintf(cseq, sizeof cseq, "%u CANCEL", r.cseq);
+	sip_msg_header(&w, "CSeq", &(struct sip_pl){ cseq, strlen(cseq) });
+	sip_msg_end(&w, NULL, 0);
+	/* its answer is of no interest: the cookie names no branch */
+	if (!w.err)
+		(void)sip_txl_request(p->txl, now, &b->flow, w.p, w.len,
+		    f->id * 16 + 15, &txn);
+	wbuf_clear(&w);
+	sip_msg_clear(&r);
+	b->cancel = false;
+}
+
+/* Every branch is done: the best final response goes back. */
+static void
+sip_fwd_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
+{
+	struct sip_msg	 req;
+	const char	*why;
+	size_t		 used;
+	unsigned	 i;
+
+	for (i = 0; i < f->nb; i++)
+		if (!f->b[i].done)
+			return;
+	if (!f->final_sent) {
+		f->final_sent = true;
+		if (f->best != NULL)
+			(void)sip_txl_respond(p->txl, now, f->stxn, f->best,
+			    f->best_len);
+		else if (sip_msg_parse(&req, f->req, f->req_len, true,
+		    &sip_proxy_lim, &used, &why) == 0) {
+			sip_proxy_status(p, now, f->stxn, &req, 408,
+			    "Request Timeout");
+			sip_msg_clear(&req);
+		}
+	}
+	if (f->done_at == 0)
+		f->done_at = now;
+}
+
+static void
+sip_branch_final(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
+    struct sip_branch *b, unsigned status, uint8_t *resp, size_t len)
+{
+	unsigned	i;
+
+	b->done = true;
+	if (status < 300 && !f->final_sent) {
+		/* §16.7 step 5: a 2xx goes back at once */
+		(void)sip_txl_respond(p->txl, now, f->stxn, resp, len);
+		f->final_sent = true;
+		free(resp);
+	} else if (status < 300)
+		/* another branch's 2xx too, past the transaction */
+		p->cfg.emit(&f->from, resp, len, p->cfg.arg);
+	else if (status >= 300 && !f->final_sent &&
+	    sip_better(status, f->best_status)) {
+		free(f->best);
+		f->best = resp;
+		f->best_len = len;
+		f->best_status = status;
+	} else
+		free(resp);
+	/* §16.7 step 5/9: a 2xx or 6xx ends the other branches */
+	if (f->invite && (status < 300 || status >= 600))
+		for (i = 0; i < f->nb; i++)
+			if (!f->b[i].done && f->b[i].provisional)
+				sip_cancel_branch(p, now, f, &f->b[i]);
+	sip_fwd_finish(p, now, f);
+}
+
+/* A 2xx resent, which no transaction takes: along the next Via. */
+static void
+sip_proxy_stray(struct sip_proxy *p, const struct sip_msg *m)
+{
+	struct sip_fwd	*f;
+	uint8_t		*resp;
+	size_t		 len;
+	unsigned	 i;
+
+	if (m->status < 200 || m->status >= 300 || m->nvia < 2)
+		return;
+	for (f = p->fwds; f != NULL; f = f->next)
+		for (i = 0; i < f->nb; i++)
+			if (sip_pl_eq(&m->via.branch, f->b[i].branch))
+				goto found;
+	return;
+found:
+	if ((resp = sip_strip_via(p, m, &len)) != NULL)
+		p->cfg.emit(&f->from, resp, len, p->cfg.arg);
+}
+
+void
+sip_proxy_response(struct sip_proxy *p, uint64_t now, uint64_t cookie,
+    uint64_t txn, const struct sip_msg *m)
+{
+	struct sip_fwd		*f;
+	struct sip_branch	*b;
+	uint8_t			*resp;
+	size_t			 len;
+
+	if (txn == 0) {
+		sip_proxy_stray(p, m);
+		return;
+	}
+	if ((f = sip_fwd_by_id(p, cookie / 16)) == NULL ||
+	    cookie % 16 >= f->nb)
+		return;			/* a CANCEL's answer */
+	b = &f->b[cookie % 16];
+	if (b->done || m->status == 100)
+		return;
+	if ((resp = sip_strip_via(p, m, &len)) == NULL)
+		return;
+	if (m->status < 200) {
+		b->provisional = true;
+		if (b->cancel)
+			sip_cancel_branch(p, now, f, b);
+		if (!f->final_sent)
+			(void)sip_txl_respond(p->txl, now, f->stxn, resp, len);
+		free(resp);
+		return;
+	}
+	sip_branch_final(p, now, f, b, m->status, resp, len);
+}
+
+void
+sip_proxy_timeout(struct sip_proxy *p, uint64_t now, uint64_t cookie)
+{
+	struct sip_fwd	*f = sip_fwd_by_id(p, cookie / 16);
+
+	if (f == NULL || cookie % 16 >= f->nb || f->b[cookie % 16].done)
+		return;
+	f->b[cookie % 16].done = true;		/* a 408 (§16.7 step 2) */
+	sip_fwd_finish(p, now, f);
+}
+
+/* §16.10: 200 to the CANCEL, then CANCEL every branch still going. */
+static void
+sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
+    const struct sip_msg *m)
+{
+	struct sip_fwd	*f;
+	struct sip_msg	 req;
+	const char	*why;
+	size_t		 used;
+	unsigned	 i;
+	bool		 match;
+
+	for (f = p->fwds; f != NULL; f = f->next) {
+		if (!f->invite || f->final_sent || sip_msg_parse(&req, f->req,
+		    f->req_len, true, &sip_proxy_lim, &used, &why) != 0)
+			continue;
+		match = sip_pl_eq(&req.via.branch, "") ? false :
+		    req.via.branch.l == m->via.branch.l &&
+		    memcmp(req.via.branch.p, m->via.branch.p,
+		    m->via.branch.l) == 0 && req.via.port == m->via.port &&
+		    req.via.host.l == m->via.host.l &&
+		    strncasecmp(req.via.host.p, m->via.host.p,
+		    m->via.host.l) == 0;
+		sip_msg_clear(&req);
+		if (match)
+			break;
+	}
+	if (f == NULL) {
+		sip_proxy_status(p, now, stxn, m, 481,
+		    "Call/Transaction Does Not Exist");
+		return;
+	}
+	sip_proxy_status(p, now, stxn, m, 200, "OK");
+	for (i = 0; i < f->nb; i++) {
+		if (f->b[i].done)
+			continue;
+		if (f->b[i].provisional)
+			sip_cancel_branch(p, now, f, &f->b[i]);
+		else
+			f->b[i].cancel = true;	/* after its first 1xx */
+	}
+}
+
+void
+sip_proxy_tick(struct sip_proxy *p, uint64_t now)
+{
+	struct sip_fwd	**pp = &p->fwds, *f;
+
+	while ((f = *pp) != NULL) {
+		if (f->done_at != 0 && now >= f->done_at + SIP_KEEP_MS) {
+			*pp = f->next;
+			p->nfwds--;
+			sip_fwd_free(f);
+		} else
+			pp = &f->next;
+	}
+}

@@ -1,0 +1,62 @@
+/*
+ * sip_proxy.h - the stateful proxy (RFC 3261 §16), sans I/O.
+ *
+ * A request for an AOR of the overlay goes to the contacts its phones
+ * registered here (in parallel, §16.6), the best answer back (§16.7);
+ * requests inside a dialog follow their Route set, which includes this
+ * proxy through its Record-Route (§16.6 step 4, §16.4).  CANCEL (§16.10),
+ * Max-Forwards and loop detection (§16.3), 404 for an AOR nobody
+ * registered, 403 for other domains, 408 when a branch times out.  The
+ * overlay is not asked yet: an AOR whose phones are at another daemon
+ * gets 404.
+ */
+#ifndef SIP_PROXY_H
+#define SIP_PROXY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "sip_txn.h"
+
+struct log_ctx;
+struct rng;
+struct sip_msg;
+struct sip_reg;
+
+/* A message to send outside any transaction (ACK for a 2xx, a 2xx
+ * resent): the callee takes data. */
+typedef void (*sip_proxy_send_cb)(const struct sip_flow *, uint8_t *data,
+	    size_t len, void *arg);
+
+struct sip_proxy_cfg {
+	const char	*domain;	/* the overlay's name */
+	struct addr	 self;		/* our SIP address (Via, Record-Route) */
+	size_t		 max_len;
+	sip_proxy_send_cb emit;	/* sends outside transactions */
+	void		*arg;
+};
+
+struct sip_proxy;
+
+struct sip_proxy *sip_proxy_new(const struct sip_proxy_cfg *, struct sip_txl *,
+	    const struct sip_reg *, struct rng *, struct log_ctx *);
+void	sip_proxy_free(struct sip_proxy *);
+
+/*
+ * A request to proxy, in server transaction txn (0: an ACK for a 2xx,
+ * forwarded without one), from flow.
+ */
+void	sip_proxy_request(struct sip_proxy *, uint64_t now, uint64_t txn,
+	    const struct sip_flow *, const struct sip_msg *);
+/* A response to one of our client transactions (cookie as given; txn 0:
+ * one no transaction took, such as a 2xx resent). */
+void	sip_proxy_response(struct sip_proxy *, uint64_t now, uint64_t cookie,
+	    uint64_t txn, const struct sip_msg *);
+/* A client transaction timed out (Timer B or F). */
+void	sip_proxy_timeout(struct sip_proxy *, uint64_t now, uint64_t cookie);
+/* Forget requests done long enough ago. */
+void	sip_proxy_tick(struct sip_proxy *, uint64_t now);
+unsigned sip_proxy_pending(const struct sip_proxy *);
+
+#endif

@@ -1,0 +1,53 @@
+#!/bin/bash
+# Calls through the proxy (RFC 3261 §16) with real phones, sipp: bob
+# registers at daemon a, a sipp UAS answers as bob; a sipp UAC sends 500
+# calls one after another to sip:bob@OVERLAY through a (INVITE, 180, 200,
+# ACK and BYE along the Record-Route), every one must complete.  An
+# INVITE for an AOR nobody registered gets 404.
+. "$(dirname "$0")/lib.sh"
+
+command -v sipp >/dev/null || { echo "skip: no sipp"; exit 77; }
+SC=$(cd "$(dirname "$0")" && pwd)/sipp
+DOM=p2psipd.localhost
+start_node a
+SIPA=127.0.0.1:$(sip_port a)
+UAS=$(($(sip_port a) + 200))
+UAC=$(($(sip_port a) + 210))
+
+printf 'SEQUENTIAL\nbob;%s\n' "$DOM" >"$T/bob.csv"
+timeout 30 sipp "$SIPA" -sf "$SC/register.xml" -inf "$T/bob.csv" \
+    -i 127.0.0.1 -p "$UAS" -cp $((UAS + 1)) -nostdin -m 1 \
+    -timeout 20 -timeout_error -default_behaviors all,-bye \
+    >"$T/reg.out" 2>&1 || fail "bob did not register: $(tail -3 "$T/reg.out")"
+
+# bob's phone: sipp's UAS (180, 200, then the BYE)
+timeout 120 sipp -sn uas -i 127.0.0.1 -mi 127.0.0.1 -p "$UAS" \
+    -cp $((UAS + 1)) -nostdin -m 500 -timeout 110 \
+    -trace_err -error_file "$T/uas.err" >"$T/uas.out" 2>&1 &
+uas=$!
+EXTRA_PIDS+=($uas)
+sleep 0.5
+{ echo SEQUENTIAL; echo "bob;$DOM"; } >"$T/calls.csv"
+t0=$(now_ms)
+timeout 120 sipp "$SIPA" -sf "$SC/uac.xml" -inf "$T/calls.csv" \
+    -i 127.0.0.1 -mi 127.0.0.1 -p "$UAC" -cp $((UAC + 1)) -nostdin \
+    -m 500 -l 1 -r 200 -timeout 100 -timeout_error \
+    -trace_err -error_file "$T/uac.err" -trace_stat -stf "$T/uac.csv" \
+    >"$T/uac.out" 2>&1 ||
+    fail "calls failed: $(tail -5 "$T/uac.err" 2>/dev/null)"
+t1=$(now_ms)
+wait_exit "$uas" 30
+[ "$EXIT_RC" -eq 0 ] || fail "bob's phone: $(tail -5 "$T/uas.err")"
+ok "500 sequential calls through the proxy, none failed ($((t1 - t0)) ms)"
+
+printf 'SEQUENTIAL\nnobody;%s\n' "$DOM" >"$T/nobody.csv"
+timeout 30 sipp "$SIPA" -sf "$SC/uac_404.xml" -inf "$T/nobody.csv" \
+    -i 127.0.0.1 -p "$UAC" -cp $((UAC + 1)) -nostdin -m 1 \
+    -timeout 20 -timeout_error -default_behaviors all,-bye \
+    >"$T/404.out" 2>&1 || fail "no 404: $(tail -3 "$T/404.out")"
+ok "an AOR nobody registered: 404"
+# INVITE, ACK and BYE of each call, the REGISTER and the 404's INVITE
+# reached the daemon (the ACK for the 404 stays in its transaction)
+run 0 ctl a --json status
+[ "$(json '.sip.requests')" -eq 1502 ] ||
+    fail "requests seen: $(json '.sip.requests')"

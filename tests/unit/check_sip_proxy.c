@@ -1,0 +1,442 @@
+/*
+ * check_sip_proxy.c - the SIP node as a proxy (RFC 3261 §16) on a
+ * virtual clock: a call from alice to bob's registered phone and back
+ * (100, 180, 200, ACK and BYE along the Record-Route), forking with the
+ * other branch cancelled, CANCEL from the caller, the best of several
+ * failures, 408 when nobody answers, and the refusals: 404, 403, 483,
+ * 482, 481.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "rng.h"
+#include "sip_core.h"
+#include "sip_msg.h"
+#include "wire.h"
+
+#define DOM	"p2psipd.localhost"
+#define SELF	"127.0.0.1:5060"
+
+static const struct sip_limits lim = { SIP_MSG_MAX_DEFAULT, 128 };
+static struct rng_xoshiro	 xs;
+static struct rng		 rng = { rng_xoshiro_fill, &xs };
+static struct sip_core		*core;
+static uint64_t			 now;
+static struct sip_flow		 alice, bob1, bob2;
+
+/* What the node sent: the messages, parsed, and where each went. */
+struct sent {
+	unsigned	 n;
+	struct sip_msg	*m[16];
+	struct sip_flow	 to[16];
+};
+
+static void
+flow(struct sip_flow *f, const char *a)
+{
+	memset(f, 0, sizeof *f);
+	f->tp = SIP_TP_UDP;
+	ck_assert_int_eq(addr_parse(a, 0, &f->remote), 0);
+}
+
+static void
+setup(void)
+{
+	struct sip_core_cfg	cfg;
+
+	rng_xoshiro_seed(&xs, 5);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.domain = DOM;
+	addr_parse(SELF, 0, &cfg.self);
+	core = sip_core_new(&cfg, &rng, NULL);
+	now = 1000000;
+	flow(&alice, "127.0.0.1:5062");
+	flow(&bob1, "127.0.0.1:5064");
+	flow(&bob2, "127.0.0.1:5066");
+}
+
+static void
+drain(struct sent *s)
+{
+	struct sip_core_action	 a;
+	const char		*why;
+	size_t			 used;
+
+	memset(s, 0, sizeof *s);
+	while (sip_core_next_action(core, &a)) {
+		if (a.type == SIP_CORE_SEND && s->n < 16) {
+			s->m[s->n] = sip_msg_new();
+			ck_assert_msg(sip_msg_parse(s->m[s->n], a.data, a.len,
+			    false, &lim, &used, &why) == 0, "%s: %.*s", why,
+			    (int)a.len, (char *)a.data);
+			s->to[s->n++] = a.flow;
+		}
+		free(a.data);
+		free(a.aor);
+	}
+}
+
+static void
+sent_free(struct sent *s)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->n; i++)
+		sip_msg_free(s->m[i]);
+	s->n = 0;
+}
+
+static void
+teardown(void)
+{
+	struct sent	s;
+
+	drain(&s);
+	sent_free(&s);
+	sip_core_free(core);
+}
+
+static void
+in(const struct sip_flow *f, const char *msg, struct sent *s)
+{
+	size_t	used;
+
+	(void)sip_core_input(core, now, f, (const uint8_t *)msg, strlen(msg),
+	    false, &used);
+	drain(s);
+}
+
+static void
+reg(const char *user, const struct sip_flow *f, int n)
+{
+	char		m[1024];
+	struct sent	s;
+
+	snprintf(m, sizeof m, "REGISTER sip:" DOM " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKr%d\r\n"
+	    "Max-Forwards: 70\r\nFrom: <sip:%s@" DOM ">;tag=r\r\n"
+	    "To: <sip:%s@" DOM ">\r\nCall-ID: reg%d\r\nCSeq: 1 REGISTER\r\n"
+	    "Contact: <sip:%s@127.0.0.1:%u>\r\n\r\n", f->remote.port, n, user,
+	    user, n, user, f->remote.port);
+	in(f, m, &s);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_uint_eq(s.m[0]->status, 200);
+	sent_free(&s);
+}
+
+/* alice's INVITE (or another method) to ruri, with extra header lines. */
+static char *
+req(char *buf, size_t max, const char *method, const char *ruri,
+    const char *branch, const char *extra)
+{
+	snprintf(buf, max, "%s %s SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=%s;rport\r\n"
+	    "%sFrom: <sip:alice@" DOM ">;tag=al\r\nTo: <sip:bob@" DOM ">\r\n"
+	    "Call-ID: call1\r\nCSeq: 1 %s\r\n"
+	    "Contact: <sip:alice@127.0.0.1:5062>\r\n\r\n", method, ruri,
+	    branch, extra, method);
+	return buf;
+}
+
+/* The phone's response to request m (as the proxy forwarded it). */
+static char *
+resp(char *buf, size_t max, const struct sip_msg *m, unsigned status,
+    const char *tag)
+{
+	const struct sip_hdr	*h;
+	size_t			 n;
+
+	n = (size_t)snprintf(buf, max, "SIP/2.0 %u Whatever\r\n", status);
+	for (h = sip_msg_hdr(m, SIP_HDR_VIA, NULL); h != NULL;
+	    h = sip_msg_hdr(m, SIP_HDR_VIA, h))
+		n += (size_t)snprintf(buf + n, max - n, "Via: %.*s\r\n",
+		    (int)h->value.l, h->value.p);
+	for (h = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL); h != NULL;
+	    h = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, h))
+		n += (size_t)snprintf(buf + n, max - n,
+		    "Record-Route: %.*s\r\n", (int)h->value.l, h->value.p);
+	snprintf(buf + n, max - n, "From: <sip:alice@" DOM ">;tag=al\r\n"
+	    "To: <sip:bob@" DOM ">;tag=%s\r\nCall-ID: %.*s\r\n"
+	    "CSeq: %u %.*s\r\nContact: <sip:bob@127.0.0.1:5064>\r\n\r\n",
+	    tag, (int)m->call_id.l, m->call_id.p, m->cseq,
+	    (int)m->cseq_method.l, m->cseq_method.p);
+	return buf;
+}
+
+static const struct sip_msg *
+to(const struct sent *s, const struct sip_flow *f, const char *method,
+    unsigned status)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->n; i++)
+		if (addr_eq(&s->to[i].remote, &f->remote) &&
+		    (method != NULL ? s->m[i]->request &&
+		    sip_pl_eq(&s->m[i]->method, method) :
+		    s->m[i]->status == status))
+			return s->m[i];
+	return NULL;
+}
+
+/* A parsed copy of m (the proxy's messages go with each drain). */
+static struct sip_msg *
+copy(const struct sip_msg *m)
+{
+	struct sip_msg	*c = sip_msg_new();
+	struct wbuf	 w;
+	const char	*why;
+	size_t		 used;
+
+	wbuf_init(&w, 1 << 16);
+	sip_msg_write(&w, m);
+	ck_assert_int_eq(sip_msg_parse(c, w.p, w.len, true, &lim, &used,
+	    &why), 0);
+	wbuf_clear(&w);
+	return c;
+}
+
+START_TEST(call_and_dialog)
+{
+	char			 b[4096], r[4096];
+	struct sent		 s;
+	const struct sip_msg	*inv, *m;
+	struct sip_msg		*inv_copy, *bye;
+
+	reg("bob", &bob1, 1);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKa1",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 100));
+	inv = to(&s, &bob1, "INVITE", 0);
+	ck_assert_ptr_nonnull(inv);
+	/* §16.6: the contact as Request-URI, our Via and Record-Route on
+	 * top, one hop fewer */
+	ck_assert(sip_pl_eq(&inv->ruri_str, "sip:bob@127.0.0.1:5064"));
+	ck_assert_uint_eq(inv->nvia, 2);
+	ck_assert(sip_pl_eq(&inv->via.host, "127.0.0.1") &&
+	    inv->via.port == 5060);
+	ck_assert(sip_pl_eq(&sip_msg_hdr(inv, SIP_HDR_RECORD_ROUTE,
+	    NULL)->value, "<sip:" SELF ";lr>"));
+	ck_assert_int_eq(inv->max_forwards, 69);
+	inv_copy = copy(inv);
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, inv_copy, 180, "bt"), &s);
+	m = to(&s, &alice, NULL, 180);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->nvia, 1);		/* ours taken off */
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, inv_copy, 200, "bt"), &s);
+	m = to(&s, &alice, NULL, 200);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL));
+	sent_free(&s);
+	/* the 200 resent by bob: past the transactions, still to alice */
+	in(&bob1, resp(r, sizeof r, inv_copy, 200, "bt"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
+	sent_free(&s);
+	/* ACK and BYE follow the route set: our Route goes, bob's contact */
+	in(&alice, req(b, sizeof b, "ACK", "sip:bob@127.0.0.1:5064",
+	    "z9hG4bKa2", "Max-Forwards: 70\r\nRoute: <sip:" SELF ";lr>\r\n"),
+	    &s);
+	m = to(&s, &bob1, "ACK", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_null(sip_msg_hdr(m, SIP_HDR_ROUTE, NULL));
+	ck_assert_uint_eq(m->nvia, 2);
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "BYE", "sip:bob@127.0.0.1:5064",
+	    "z9hG4bKa3", "Max-Forwards: 70\r\nRoute: <sip:" SELF ";lr>\r\n"),
+	    &s);
+	m = to(&s, &bob1, "BYE", 0);
+	ck_assert_ptr_nonnull(m);
+	bye = copy(m);
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, bye, 200, "bt"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
+	sent_free(&s);
+	sip_msg_free(bye);
+	sip_msg_free(inv_copy);
+}
+END_TEST
+
+/* Two phones: both ring, one answers, the other is cancelled. */
+START_TEST(forking)
+{
+	char		 b[4096], r[4096];
+	struct sent	 s;
+	struct sip_msg	*i1, *i2;
+
+	reg("bob", &bob1, 1);
+	reg("bob", &bob2, 2);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKf1",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &bob1, "INVITE", 0));
+	ck_assert_ptr_nonnull(to(&s, &bob2, "INVITE", 0));
+	i1 = copy(to(&s, &bob1, "INVITE", 0));
+	i2 = copy(to(&s, &bob2, "INVITE", 0));
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, i1, 180, "t1"), &s);
+	sent_free(&s);
+	in(&bob2, resp(r, sizeof r, i2, 180, "t2"), &s);
+	sent_free(&s);
+	in(&bob2, resp(r, sizeof r, i2, 200, "t2"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
+	/* §16.7 step 10: the ringing one is cancelled */
+	ck_assert_ptr_nonnull(to(&s, &bob1, "CANCEL", 0));
+	ck_assert(sip_pl_eq(&to(&s, &bob1, "CANCEL", 0)->via.branch,
+	    "") == false);
+	sent_free(&s);
+	sip_msg_free(i1);
+	sip_msg_free(i2);
+}
+END_TEST
+
+/* The caller cancels: 200 to the CANCEL, CANCEL onward, 487 back. */
+START_TEST(cancel)
+{
+	char		 b[4096], r[4096];
+	struct sent	 s;
+	struct sip_msg	*i1;
+
+	reg("bob", &bob1, 1);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKc1",
+	    "Max-Forwards: 70\r\n"), &s);
+	i1 = copy(to(&s, &bob1, "INVITE", 0));
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, i1, 180, "t1"), &s);
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "CANCEL", "sip:bob@" DOM, "z9hG4bKc1",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
+	ck_assert_ptr_nonnull(to(&s, &bob1, "CANCEL", 0));
+	ck_assert(sip_pl_eq(&to(&s, &bob1, "CANCEL", 0)->via.branch,
+	    "z9hG4bKc1") == false);
+	ck_assert_uint_eq(to(&s, &bob1, "CANCEL", 0)->via.branch.l,
+	    i1->via.branch.l);
+	ck_assert(memcmp(to(&s, &bob1, "CANCEL", 0)->via.branch.p,
+	    i1->via.branch.p, i1->via.branch.l) == 0);
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, i1, 487, "t1"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 487));
+	ck_assert_ptr_nonnull(to(&s, &bob1, "ACK", 0));	/* our ICT's */
+	sent_free(&s);
+	/* cancelled before bob's phone said anything: the CANCEL waits
+	 * for its first 1xx (§9.1) */
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKc2",
+	    "Max-Forwards: 70\r\n"), &s);
+	sip_msg_free(i1);
+	i1 = copy(to(&s, &bob1, "INVITE", 0));
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "CANCEL", "sip:bob@" DOM, "z9hG4bKc2",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
+	ck_assert_ptr_null(to(&s, &bob1, "CANCEL", 0));
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, i1, 180, "t2"), &s);
+	ck_assert_ptr_nonnull(to(&s, &bob1, "CANCEL", 0));
+	sent_free(&s);
+	/* a CANCEL for nothing: 481 */
+	in(&alice, req(b, sizeof b, "CANCEL", "sip:bob@" DOM, "z9hG4bKzz",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 481));
+	sent_free(&s);
+	sip_msg_free(i1);
+}
+END_TEST
+
+/* Both phones fail: the best failure (§16.7 step 6); nobody: 408. */
+START_TEST(best_and_timeout)
+{
+	char		 b[4096], r[4096];
+	struct sent	 s;
+	struct sip_msg	*i1, *i2;
+
+	reg("bob", &bob1, 1);
+	reg("bob", &bob2, 2);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKb1",
+	    "Max-Forwards: 70\r\n"), &s);
+	i1 = copy(to(&s, &bob1, "INVITE", 0));
+	i2 = copy(to(&s, &bob2, "INVITE", 0));
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, i1, 503, "t1"), &s);
+	ck_assert_ptr_null(to(&s, &alice, NULL, 503));	/* not yet */
+	sent_free(&s);
+	in(&bob2, resp(r, sizeof r, i2, 486, "t2"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 486));	/* 4xx < 5xx */
+	sent_free(&s);
+	sip_msg_free(i1);
+	sip_msg_free(i2);
+	/* nobody answers at all: Timer B, 408 */
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKb2",
+	    "Max-Forwards: 70\r\n"), &s);
+	sent_free(&s);
+	while (sip_core_deadline(core) <= now + 40000) {
+		now = sip_core_deadline(core);
+		sip_core_tick(core, now);
+		drain(&s);
+		if (to(&s, &alice, NULL, 408) != NULL)
+			break;
+		sent_free(&s);
+	}
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 408));
+	sent_free(&s);
+}
+END_TEST
+
+START_TEST(refused)
+{
+	char		 b[4096];
+	struct sent	 s;
+
+	in(&alice, req(b, sizeof b, "INVITE", "sip:nobody@" DOM, "z9hG4bKx1",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 404));
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@example.org",
+	    "z9hG4bKx2", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 403));
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:bob@" DOM, "z9hG4bKx3",
+	    "Max-Forwards: 0\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 483));
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:bob@" DOM, "z9hG4bKx4",
+	    "Max-Forwards: 5\r\nVia: SIP/2.0/UDP " SELF ";branch=z9hG4bKo\r\n"),
+	    &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 482));
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "INVITE", "tel:+123", "z9hG4bKx5",
+	    "Max-Forwards: 5\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 416));
+	sent_free(&s);
+}
+END_TEST
+
+static Suite *
+sip_proxy_suite(void)
+{
+	Suite	*s = suite_create("sip_proxy");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, call_and_dialog);
+	tcase_add_test(tc, forking);
+	tcase_add_test(tc, cancel);
+	tcase_add_test(tc, best_and_timeout);
+	tcase_add_test(tc, refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(sip_proxy_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
