@@ -64,6 +64,8 @@ struct loc_op {
 	char		 aor[OV_USER_MAX];
 	struct ov_id	 res;
 	uint32_t	 kind_id;
+	loc_done_cb	 cb;		/* instead of a control client */
+	void		*cb_arg;
 };
 
 struct loc {
@@ -156,6 +158,8 @@ loc_op_take(struct loc *l, uint64_t cookie)
 static void
 loc_op_done(struct loc *l, struct loc_op *op, json_t *result, char *err)
 {
+	if (op->cb != NULL)
+		op->cb(result, err, op->cb_arg);
 	if (op->id != NULL) {
 		if (result != NULL)
 			json_object_set_new(result, "ms", json_real(
@@ -559,6 +563,24 @@ loc_ask(struct loc *l, struct loc_op *op, bool stat, char **err)
 	}
 	srv_overlay_kick(l->d->ov);
 	return 0;
+}
+
+int
+loc_lookup_cb(struct loc *l, const char *aor, loc_done_cb cb, void *arg,
+    char **err)
+{
+	struct loc_op	*op;
+	int		 rc;
+
+	op = loc_op_new(l, LOC_OP_LOOKUP, 0, NULL);
+	op->cb = cb;
+	op->cb_arg = arg;
+	snprintf(op->aor, sizeof op->aor, "%s", aor);
+	op->kind_id = OV_KIND_SIP_REGISTRATION;
+	ov_id_resource(aor, strlen(aor), &op->res);
+	/* failed at once: the op is gone, cb not called */
+	rc = loc_ask(l, op, false, err);
+	return rc;
 }
 
 int

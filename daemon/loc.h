@@ -47,6 +47,15 @@ int	 loc_unregister(struct loc *, unsigned client, const json_t *id,
 	    const char *aor, char **err);
 int	 loc_lookup(struct loc *, unsigned client, const json_t *id,
 	    const char *aor, char **err);
+/*
+ * Look aor ("user@OVERLAY") up for the daemon itself: cb gets the
+ * lookup's result (as p2psipctl lookup's) or an error, once.  Non-zero
+ * with *err if it could not start (cb is then not called).
+ */
+typedef void (*loc_done_cb)(const json_t *result, const char *err,
+	    void *arg);
+int	 loc_lookup_cb(struct loc *, const char *aor, loc_done_cb, void *arg,
+	    char **err);
 /* A raw value of kind (a name or number) where its policy puts it. */
 int	 loc_store(struct loc *, unsigned client, const json_t *id,
 	    const char *kind, const char *value, bool hex, const char *user,

@@ -19,6 +19,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <jansson.h>
 
 #include "cfg.h"
 #include "d.h"
@@ -285,15 +286,22 @@ ss_send(struct srv_sip *ss, const struct sip_core_action *a)
 	bufferevent_write(c->bev, a->data, a->len);
 }
 
-/* The registrar's AOR got its first binding, or lost its last. */
+/*
+ * The registrar's AOR got its first binding, or lost its last.  The
+ * registration is sip:USER@our SIP address (RFC 7904 §3: a URI), so a
+ * peer's proxy sends calls for it straight here.
+ */
 static void
 ss_publish(struct srv_sip *ss, const char *aor, bool up)
 {
-	char	*err = NULL;
+	char	*err = NULL, *contact, a[ADDR_STRLEN];
 	int	 rc;
 
-	rc = up ? loc_register(ss->d->loc, 0, NULL, aor, NULL, 0, &err) :
+	contact = xasprintf("sip:%.*s@%s", (int)strcspn(aor, "@"), aor,
+	    addr_str(&ss->listen, a));
+	rc = up ? loc_register(ss->d->loc, 0, NULL, aor, contact, 0, &err) :
 	    loc_unregister(ss->d->loc, 0, NULL, aor, &err);
+	free(contact);
 	if (rc != 0) {
 		log_warnx("sip: %s %s in the overlay: %s", up ? "publishing" :
 		    "withdrawing", aor, err != NULL ? err : "failed");
@@ -301,6 +309,53 @@ ss_publish(struct srv_sip *ss, const char *aor, bool up)
 	} else
 		log_info("sip: %s: %s", aor, up ? "registered here, "
 		    "publishing in the overlay" : "no phone left, withdrawn");
+}
+
+struct ss_lookup {
+	struct srv_sip	*ss;
+	uint64_t	 cookie;
+};
+
+/* The overlay answered a lookup for the proxy: the bindings' contacts. */
+static void
+ss_looked_up(const json_t *result, const char *err, void *arg)
+{
+	struct ss_lookup	*lk = arg;
+	const char		*contacts[16];
+	json_t			*b, *bindings;
+	size_t			 i;
+	unsigned		 n = 0;
+
+	bindings = result != NULL ? json_object_get(result, "bindings") :
+	    NULL;
+	json_array_foreach(bindings, i, b)
+		if (n < 16 && json_is_string(json_object_get(b, "contact")))
+			contacts[n++] = json_string_value(json_object_get(b,
+			    "contact"));
+	/* "no registration" is an answer; anything else is not knowing */
+	sip_core_lookup_done(lk->ss->core, d_now_ms(), lk->cookie, contacts,
+	    n, result == NULL && (err == NULL ||
+	    strstr(err, "no registration") == NULL));
+	ss_drain(lk->ss);
+	free(lk);
+}
+
+static void
+ss_lookup(struct srv_sip *ss, const char *aor, uint64_t cookie)
+{
+	struct ss_lookup	*lk = xcalloc(1, sizeof *lk);
+	char			*err = NULL;
+
+	lk->ss = ss;
+	lk->cookie = cookie;
+	if (ss->d->loc == NULL ||
+	    loc_lookup_cb(ss->d->loc, aor, ss_looked_up, lk, &err) != 0) {
+		log_debug("sip: lookup %s: %s", aor, err ? err : "no overlay");
+		free(err);
+		free(lk);
+		sip_core_lookup_done(ss->core, d_now_ms(), cookie, NULL, 0,
+		    true);
+	}
 }
 
 static void
@@ -333,6 +388,9 @@ ss_drain(struct srv_sip *ss)
 		case SIP_CORE_CLOSE:
 			if ((c = ss_conn(ss, a.flow.conn)) != NULL)
 				ss_conn_finish(ss, c);
+			break;
+		case SIP_CORE_LOOKUP:
+			ss_lookup(ss, a.aor, a.cookie);
 			break;
 		}
 		free(a.data);

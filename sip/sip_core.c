@@ -34,6 +34,8 @@ struct sip_core {
 
 static void	sip_core_send_cb(const struct sip_flow *, uint8_t *, size_t,
 		    void *);
+static void	sip_core_lookup_cb(const char *, uint64_t, void *);
+static void	sip_core_drain(struct sip_core *, uint64_t);
 
 struct sip_core *
 sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
@@ -61,6 +63,7 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	pc.self = cfg->self;
 	pc.max_len = c->cfg.lim.max_len;
 	pc.emit = sip_core_send_cb;
+	pc.lookup = sip_core_lookup_cb;
 	pc.arg = c;
 	c->proxy = sip_proxy_new(&pc, c->txl, c->reg, rng, log);
 	return c;
@@ -116,6 +119,26 @@ sip_core_send_cb(const struct sip_flow *f, uint8_t *data, size_t len,
     void *arg)
 {
 	sip_core_send(arg, f, data, len);
+}
+
+static void
+sip_core_lookup_cb(const char *aor, uint64_t cookie, void *arg)
+{
+	struct sip_core_action	a;
+
+	memset(&a, 0, sizeof a);
+	a.type = SIP_CORE_LOOKUP;
+	a.aor = xstrdup(aor);
+	a.cookie = cookie;
+	sip_core_push(arg, &a);
+}
+
+void
+sip_core_lookup_done(struct sip_core *c, uint64_t now, uint64_t cookie,
+    const char *const *contacts, unsigned n, bool failed)
+{
+	sip_proxy_lookup_done(c->proxy, now, cookie, contacts, n, failed);
+	sip_core_drain(c, now);
 }
 
 /* A To tag of ours (§19.3: at least 32 bits of randomness). */

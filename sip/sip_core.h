@@ -35,6 +35,8 @@ enum sip_core_act_type {
 	SIP_CORE_PUBLISH,	/* aor ("user@domain"), up: the AOR got its
 				   first local binding, or lost its last */
 	SIP_CORE_CLOSE,		/* flow: a stream that broke the framing */
+	SIP_CORE_LOOKUP,	/* aor, cookie: look the AOR up in the
+				   overlay; answer sip_core_lookup_done */
 };
 
 struct sip_core_action {
@@ -44,6 +46,7 @@ struct sip_core_action {
 	size_t		 len;
 	char		*aor;	/* the driver frees it */
 	bool		 up;
+	uint64_t	 cookie;
 };
 
 struct sip_core_stats {
@@ -71,6 +74,10 @@ void	sip_core_free(struct sip_core *);
 int	sip_core_input(struct sip_core *, uint64_t now, const struct sip_flow *,
 	    const uint8_t *, size_t, bool stream, size_t *used);
 void	sip_core_tick(struct sip_core *, uint64_t now);
+/* The answer to a LOOKUP: the AOR's contacts (SIP URIs of the peers that
+ * hold its registrations), or failed: the overlay could not say. */
+void	sip_core_lookup_done(struct sip_core *, uint64_t now, uint64_t cookie,
+	    const char *const *contacts, unsigned n, bool failed);
 uint64_t sip_core_deadline(const struct sip_core *);
 bool	sip_core_next_action(struct sip_core *, struct sip_core_action *);
 

@@ -51,6 +51,8 @@ struct sip_fwd {
 	uint8_t		*best;
 	size_t		 best_len;
 	bool		 final_sent;
+	bool		 looking;	/* the overlay is asked */
+	bool		 skip_route;
 	uint64_t	 done_at;	/* 0: still going */
 	struct sip_fwd	*next;
 };
@@ -251,6 +253,7 @@ struct sip_targets {
 	struct sip_flow	 flow[SIP_FORK_MAX];
 	unsigned	 n;
 	bool		 skip_route;
+	bool		 lookup;	/* ask the overlay */
 };
 
 /* 0, or the status to refuse with (and *reason). */
@@ -284,7 +287,9 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 		*reason = "Unsupported URI Scheme";
 		return 416;
 	}
-	if (sip_pl_caseeq(&m->ruri.host, p->domain)) {
+	/* sip:user@DOMAIN, or sip:user@us (a peer's lookup led here) */
+	if (sip_pl_caseeq(&m->ruri.host, p->domain) ||
+	    (m->ruri.user.l != 0 && sip_is_self(p, &m->ruri))) {
 		snprintf(aor, sizeof aor, "%.*s@%s", (int)m->ruri.user.l,
 		    m->ruri.user.p, p->domain);
 		t->n = sip_reg_lookup(p->reg, now / 1000, aor, rt,
@@ -294,8 +299,12 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 			    strlen(rt[i].contact) };
 			t->flow[i] = rt[i].flow;
 		}
+		if (t->n == 0 && p->cfg.lookup != NULL &&
+		    sip_pl_caseeq(&m->ruri.host, p->domain)) {
+			t->lookup = true;	/* not here: the overlay */
+			return 0;
+		}
 		if (t->n == 0) {
-			/* the overlay is not asked yet (issue 5, next) */
 			*reason = "Not Found";
 			return 404;
 		}
@@ -349,16 +358,60 @@ sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
 static void sip_proxy_cancel(struct sip_proxy *, uint64_t now, uint64_t stxn,
 	    const struct sip_msg *);
 
+static const char *
+sip_aor_of(const struct sip_proxy *p, const struct sip_msg *m, char *aor,
+    size_t max)
+{
+	snprintf(aor, max, "%.*s@%s", (int)m->ruri.user.l, m->ruri.user.p,
+	    p->domain);
+	return aor;
+}
+
+/* §16.6: a branch to each target, each in a client transaction. */
+static void
+sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
+    const struct sip_msg *m, const struct sip_targets *t)
+{
+	struct sip_branch	*b;
+	struct wbuf		 w;
+	unsigned		 i;
+
+	for (i = 0; i < t->n && f->nb < SIP_FORK_MAX; i++) {
+		b = &f->b[f->nb];
+		sip_new_branch(p, b->branch, sizeof b->branch);
+		b->flow = t->flow[i];
+		if (!sip_forward_bytes(p, m, &t->ruri[i], &b->flow, b->branch,
+		    t->skip_route, &w)) {
+			wbuf_clear(&w);
+			continue;
+		}
+		b->req = wbuf_take(&w, &b->req_len);
+		if (sip_txl_request(p->txl, now, &b->flow, b->req, b->req_len,
+		    f->id * 16 + f->nb, &b->ctxn) != 0) {
+			free(b->req);
+			b->req = NULL;
+			continue;
+		}
+		f->nb++;
+	}
+	if (f->nb == 0) {
+		sip_proxy_status(p, now, f->stxn, m, 500,
+		    "Server Internal Error");
+		f->final_sent = true;
+		f->done_at = now;
+	}
+}
+
 void
 sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
     const struct sip_flow *from, const struct sip_msg *m)
 {
 	struct sip_targets	 t;
 	struct sip_fwd		*f;
-	struct sip_branch	*b;
 	struct wbuf		 w;
 	const char		*reason;
-	unsigned		 st, i;
+	char			 aor[512];
+	unsigned		 st;
 
 	if (stxn == 0) {
 		sip_proxy_stateless(p, now, m);
@@ -394,29 +447,14 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	p->nfwds++;
 	if (f->invite)		/* §16.2: quench the caller's retransmits */
 		sip_proxy_status(p, now, stxn, m, 100, "Trying");
-	for (i = 0; i < t.n; i++) {
-		b = &f->b[f->nb];
-		sip_new_branch(p, b->branch, sizeof b->branch);
-		b->flow = t.flow[i];
-		if (!sip_forward_bytes(p, m, &t.ruri[i], &b->flow, b->branch,
-		    t.skip_route, &w)) {
-			wbuf_clear(&w);
-			continue;
-		}
-		b->req = wbuf_take(&w, &b->req_len);
-		if (sip_txl_request(p->txl, now, &b->flow, b->req, b->req_len,
-		    f->id * 16 + f->nb, &b->ctxn) != 0) {
-			free(b->req);
-			b->req = NULL;
-			continue;
-		}
-		f->nb++;
+	f->skip_route = t.skip_route;
+	if (t.lookup) {
+		f->looking = true;
+		p->cfg.lookup(sip_aor_of(p, m, aor, sizeof aor), f->id,
+		    p->cfg.arg);
+		return;
 	}
-	if (f->nb == 0) {
-		sip_proxy_status(p, now, stxn, m, 500, "Server Internal Error");
-		f->final_sent = true;
-		f->done_at = now;
-	}
+	sip_fwd_branches(p, now, f, m, &t);
 }
 
 /* ---- responses (§16.7) ---- */
@@ -658,6 +696,17 @@ sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 		return;
 	}
 	sip_proxy_status(p, now, stxn, m, 200, "OK");
+	if (f->looking && sip_msg_parse(&req, f->req, f->req_len, true,
+	    &sip_proxy_lim, &used, &why) == 0) {
+		/* nothing sent on yet: the INVITE ends here */
+		sip_proxy_status(p, now, f->stxn, &req, 487,
+		    "Request Terminated");
+		sip_msg_clear(&req);
+		f->looking = false;
+		f->final_sent = true;
+		f->done_at = now;
+		return;
+	}
 	for (i = 0; i < f->nb; i++) {
 		if (f->b[i].done)
 			continue;
@@ -681,4 +730,42 @@ sip_proxy_tick(struct sip_proxy *p, uint64_t now)
 		} else
 			pp = &f->next;
 	}
+}
+
+void
+sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
+    const char *const *contacts, unsigned n, bool failed)
+{
+	struct sip_fwd		*f = sip_fwd_by_id(p, cookie);
+	struct sip_targets	 t;
+	struct sip_msg		 req;
+	struct sip_uri		 u;
+	const char		*why;
+	size_t			 used;
+	unsigned		 i;
+
+	if (f == NULL || !f->looking)
+		return;
+	f->looking = false;
+	if (f->final_sent || sip_msg_parse(&req, f->req, f->req_len, true,
+	    &sip_proxy_lim, &used, &why) != 0)
+		return;
+	memset(&t, 0, sizeof t);
+	t.skip_route = f->skip_route;
+	/* straight to the peers' contacts; never back to ourselves */
+	for (i = 0; i < n && t.n < SIP_FORK_MAX; i++) {
+		if (sip_uri_parse(&u, contacts[i], strlen(contacts[i])) != 0 ||
+		    sip_is_self(p, &u) || sip_uri_flow(&u, &t.flow[t.n]) != 0)
+			continue;
+		t.ruri[t.n++] = (struct sip_pl){ contacts[i],
+		    strlen(contacts[i]) };
+	}
+	if (t.n == 0) {
+		sip_proxy_status(p, now, f->stxn, &req, failed ? 480 : 404,
+		    failed ? "Temporarily Unavailable" : "Not Found");
+		f->final_sent = true;
+		f->done_at = now;
+	} else
+		sip_fwd_branches(p, now, f, &req, &t);
+	sip_msg_clear(&req);
 }

@@ -6,9 +6,10 @@
  * requests inside a dialog follow their Route set, which includes this
  * proxy through its Record-Route (§16.6 step 4, §16.4).  CANCEL (§16.10),
  * Max-Forwards and loop detection (§16.3), 404 for an AOR nobody
- * registered, 403 for other domains, 408 when a branch times out.  The
- * overlay is not asked yet: an AOR whose phones are at another daemon
- * gets 404.
+ * registered, 403 for other domains, 408 when a branch times out.
+ * An AOR with no phone here is looked up in the overlay (through the
+ * lookup callback): the request goes straight to the contacts of the
+ * peers that hold its registrations (480 if the overlay cannot say).
  */
 #ifndef SIP_PROXY_H
 #define SIP_PROXY_H
@@ -29,8 +30,13 @@ struct sip_reg;
 typedef void (*sip_proxy_send_cb)(const struct sip_flow *, uint8_t *data,
 	    size_t len, void *arg);
 
+/* Look aor up in the overlay; answer with sip_proxy_lookup_done. */
+typedef void (*sip_proxy_lookup_cb)(const char *aor, uint64_t cookie,
+	    void *arg);
+
 struct sip_proxy_cfg {
 	const char	*domain;	/* the overlay's name */
+	sip_proxy_lookup_cb lookup;	/* NULL: local phones only */
 	struct addr	 self;		/* our SIP address (Via, Record-Route) */
 	size_t		 max_len;
 	sip_proxy_send_cb emit;	/* sends outside transactions */
@@ -55,6 +61,13 @@ void	sip_proxy_response(struct sip_proxy *, uint64_t now, uint64_t cookie,
 	    uint64_t txn, const struct sip_msg *);
 /* A client transaction timed out (Timer B or F). */
 void	sip_proxy_timeout(struct sip_proxy *, uint64_t now, uint64_t cookie);
+/*
+ * What the overlay says of the AOR of request cookie: its contacts (SIP
+ * URIs), or failed (it could not say).
+ */
+void	sip_proxy_lookup_done(struct sip_proxy *, uint64_t now,
+	    uint64_t cookie, const char *const *contacts, unsigned n,
+	    bool failed);
 /* Forget requests done long enough ago. */
 void	sip_proxy_tick(struct sip_proxy *, uint64_t now);
 unsigned sip_proxy_pending(const struct sip_proxy *);

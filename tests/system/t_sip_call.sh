@@ -1,27 +1,33 @@
 #!/bin/bash
-# Calls through the proxy (RFC 3261 §16) with real phones, sipp: bob
-# registers at daemon a, a sipp UAS answers as bob; a sipp UAC sends 500
-# calls one after another to sip:bob@OVERLAY through a (INVITE, 180, 200,
-# ACK and BYE along the Record-Route), every one must complete.  An
-# INVITE for an AOR nobody registered gets 404.
+# Calls through two daemons (RFC 3261 §16, RFC 7904) with real phones,
+# sipp: bob registers at daemon b, a sipp UAS answers as bob; a sipp UAC
+# at daemon a sends 500 calls one after another to sip:bob@OVERLAY: a
+# finds bob's registration in the overlay and sends each INVITE straight
+# to b, which hands it to bob's phone; 180, 200, ACK and BYE go along the
+# Record-Routes of both.  Every call must complete.  An INVITE for an AOR
+# nobody registered anywhere gets 404.
 . "$(dirname "$0")/lib.sh"
 
 command -v sipp >/dev/null || { echo "skip: no sipp"; exit 77; }
 SC=$(cd "$(dirname "$0")" && pwd)/sipp
 DOM=p2psipd.localhost
 start_node a
+start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)"
+wait_for 30 ring_ok a b || fail "ring: $(ring_wrong a b) wrong"
 SIPA=127.0.0.1:$(sip_port a)
+SIPB=127.0.0.1:$(sip_port b)
 UAS=$(($(sip_port a) + 200))
 UAC=$(($(sip_port a) + 210))
 
 printf 'SEQUENTIAL\nbob;%s\n' "$DOM" >"$T/bob.csv"
-timeout 30 sipp "$SIPA" -sf "$SC/register.xml" -inf "$T/bob.csv" \
+timeout 30 sipp "$SIPB" -sf "$SC/register.xml" -inf "$T/bob.csv" \
     -i 127.0.0.1 -p "$UAS" -cp $((UAS + 1)) -nostdin -m 1 \
     -timeout 20 -timeout_error -default_behaviors all,-bye \
     >"$T/reg.out" 2>&1 || fail "bob did not register: $(tail -3 "$T/reg.out")"
+wait_for 20 ctl a lookup bob || fail "bob is not in the overlay"
 
-# bob's phone: sipp's UAS (180, 200, then the BYE)
-timeout 120 sipp -sn uas -i 127.0.0.1 -mi 127.0.0.1 -p "$UAS" \
+# bob's phone: a sipp UAS (180, 200 with the Record-Route, the BYE)
+timeout 120 sipp -sf "$SC/uas.xml" -i 127.0.0.1 -mi 127.0.0.1 -p "$UAS" \
     -cp $((UAS + 1)) -nostdin -m 500 -timeout 110 \
     -trace_err -error_file "$T/uas.err" >"$T/uas.out" 2>&1 &
 uas=$!
@@ -38,7 +44,7 @@ timeout 120 sipp "$SIPA" -sf "$SC/uac.xml" -inf "$T/calls.csv" \
 t1=$(now_ms)
 wait_exit "$uas" 30
 [ "$EXIT_RC" -eq 0 ] || fail "bob's phone: $(tail -5 "$T/uas.err")"
-ok "500 sequential calls through the proxy, none failed ($((t1 - t0)) ms)"
+ok "500 sequential calls through two daemons, none failed ($((t1 - t0)) ms)"
 
 printf 'SEQUENTIAL\nnobody;%s\n' "$DOM" >"$T/nobody.csv"
 timeout 30 sipp "$SIPA" -sf "$SC/uac_404.xml" -inf "$T/nobody.csv" \
@@ -46,8 +52,12 @@ timeout 30 sipp "$SIPA" -sf "$SC/uac_404.xml" -inf "$T/nobody.csv" \
     -timeout 20 -timeout_error -default_behaviors all,-bye \
     >"$T/404.out" 2>&1 || fail "no 404: $(tail -3 "$T/404.out")"
 ok "an AOR nobody registered: 404"
-# INVITE, ACK and BYE of each call, the REGISTER and the 404's INVITE
-# reached the daemon (the ACK for the 404 stays in its transaction)
+# INVITE, ACK and BYE of each call and the 404's INVITE reached a, and
+# each call's three and the REGISTER reached b (the ACK for the 404
+# stays in its transaction)
 run 0 ctl a --json status
-[ "$(json '.sip.requests')" -eq 1502 ] ||
-    fail "requests seen: $(json '.sip.requests')"
+[ "$(json '.sip.requests')" -eq 1501 ] ||
+    fail "requests seen at a: $(json '.sip.requests')"
+run 0 ctl b --json status
+[ "$(json '.sip.requests')" -eq 1501 ] ||
+    fail "requests seen at b: $(json '.sip.requests')"

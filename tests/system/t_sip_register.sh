@@ -45,8 +45,10 @@ wait_for 20 ctl b lookup t1-u50 || fail "t1-u50 not in the overlay"
 for t in u1 t1; do
 	for i in 1 25 50; do
 		run 0 ctl b --json lookup "$t-u$i"
-		[ "$(json '.bindings[0].destination_list[0]')" = "$A" ] ||
-		    fail "$t-u$i: not pointing at a"
+		[ "$(json '.bindings[0].node_id')" = "$A" ] ||
+		    fail "$t-u$i: not published by a"
+		[ "$(json '.bindings[0].contact')" = "sip:$t-u$i@$SIPA" ] ||
+		    fail "$t-u$i: not pointing at a's SIP address"
 	done
 done
 run 0 ctl a --json registrations

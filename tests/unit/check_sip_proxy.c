@@ -32,6 +32,9 @@ struct sent {
 	unsigned	 n;
 	struct sip_msg	*m[16];
 	struct sip_flow	 to[16];
+	unsigned	 lookups;	/* LOOKUP actions */
+	uint64_t	 cookie;	/* the last one's */
+	char		 aor[64];
 };
 
 static void
@@ -67,6 +70,11 @@ drain(struct sent *s)
 
 	memset(s, 0, sizeof *s);
 	while (sip_core_next_action(core, &a)) {
+		if (a.type == SIP_CORE_LOOKUP) {
+			s->lookups++;
+			s->cookie = a.cookie;
+			snprintf(s->aor, sizeof s->aor, "%s", a.aor);
+		}
 		if (a.type == SIP_CORE_SEND && s->n < 16) {
 			s->m[s->n] = sip_msg_new();
 			ck_assert_msg(sip_msg_parse(s->m[s->n], a.data, a.len,
@@ -389,9 +397,24 @@ START_TEST(refused)
 	char		 b[4096];
 	struct sent	 s;
 
+	/* nobody here: the overlay is asked; no registration there: 404 */
 	in(&alice, req(b, sizeof b, "INVITE", "sip:nobody@" DOM, "z9hG4bKx1",
 	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 1);
+	ck_assert_str_eq(s.aor, "nobody@" DOM);
+	ck_assert_ptr_null(to(&s, &alice, NULL, 404));
+	sip_core_lookup_done(core, now, s.cookie, NULL, 0, false);
+	sent_free(&s);
+	drain(&s);
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 404));
+	sent_free(&s);
+	/* the overlay could not say: 480 */
+	in(&alice, req(b, sizeof b, "INVITE", "sip:nobody@" DOM, "z9hG4bKx6",
+	    "Max-Forwards: 70\r\n"), &s);
+	sip_core_lookup_done(core, now, s.cookie, NULL, 0, true);
+	sent_free(&s);
+	drain(&s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 480));
 	sent_free(&s);
 	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@example.org",
 	    "z9hG4bKx2", "Max-Forwards: 70\r\n"), &s);
@@ -413,6 +436,51 @@ START_TEST(refused)
 }
 END_TEST
 
+/*
+ * A phone at another daemon: the overlay gives that peer's contact, and
+ * the request goes straight there; at the peer, the Request-URI naming
+ * it finds its own phone.  Our own contact is never a target.
+ */
+START_TEST(through_the_overlay)
+{
+	static const char *const peer[] = { "sip:carol@" SELF,
+	    "sip:carol@127.0.0.1:6070" };
+	char			 b[4096];
+	struct sent		 s;
+	const struct sip_msg	*m;
+	struct sip_flow		 p2;
+
+	flow(&p2, "127.0.0.1:6070");
+	in(&alice, req(b, sizeof b, "INVITE", "sip:carol@" DOM, "z9hG4bKo1",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 1);
+	sip_core_lookup_done(core, now, s.cookie, peer, 2, false);
+	sent_free(&s);
+	drain(&s);
+	m = to(&s, &p2, "INVITE", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(sip_pl_eq(&m->ruri_str, "sip:carol@127.0.0.1:6070"));
+	ck_assert_ptr_null(to(&s, &alice, "INVITE", 0));
+	ck_assert_uint_eq(s.n, 1);
+	sent_free(&s);
+	/* at the peer: sip:bob@SELF is bob's, registered here */
+	reg("bob", &bob1, 1);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" SELF, "z9hG4bKo2",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 0);
+	m = to(&s, &bob1, "INVITE", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(sip_pl_eq(&m->ruri_str, "sip:bob@127.0.0.1:5064"));
+	sent_free(&s);
+	/* and sip:nobody@SELF is not looked up again: 404 */
+	in(&alice, req(b, sizeof b, "INVITE", "sip:nobody@" SELF, "z9hG4bKo3",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 0);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 404));
+	sent_free(&s);
+}
+END_TEST
+
 static Suite *
 sip_proxy_suite(void)
 {
@@ -425,6 +493,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, cancel);
 	tcase_add_test(tc, best_and_timeout);
 	tcase_add_test(tc, refused);
+	tcase_add_test(tc, through_the_overlay);
 	suite_add_tcase(s, tc);
 	return s;
 }
