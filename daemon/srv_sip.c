@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "cfg.h"
+#include "ctl.h"
 #include "d.h"
 #include "loc.h"
 #include "log.h"
@@ -286,6 +287,15 @@ ss_send(struct srv_sip *ss, const struct sip_core_action *a)
 	bufferevent_write(c->bev, a->data, a->len);
 }
 
+/* An event on the control socket's stream (fields: a new reference). */
+static void
+ss_event(struct srv_sip *ss, const char *name, json_t *fields)
+{
+	if (ss->d->ctl != NULL && fields != NULL)
+		ctl_event(ss->d->ctl, name, fields);
+	json_decref(fields);
+}
+
 /*
  * The registrar's AOR got its first binding, or lost its last.  The
  * registration is sip:USER@our SIP address (RFC 7904 §3: a URI), so a
@@ -299,6 +309,8 @@ ss_publish(struct srv_sip *ss, const char *aor, bool up)
 
 	contact = xasprintf("sip:%.*s@%s", (int)strcspn(aor, "@"), aor,
 	    addr_str(&ss->listen, a));
+	ss_event(ss, "sip-registration", json_pack("{s:s, s:s}", "aor", aor,
+	    "state", up ? "registered" : "unregistered"));
 	rc = up ? loc_register(ss->d->loc, 0, NULL, aor, contact, 0, &err) :
 	    loc_unregister(ss->d->loc, 0, NULL, aor, &err);
 	free(contact);
@@ -392,9 +404,13 @@ ss_drain(struct srv_sip *ss)
 		case SIP_CORE_LOOKUP:
 			ss_lookup(ss, a.aor, a.cookie);
 			break;
+		case SIP_CORE_CALL:
+			ss_event(ss, "sip-call", json_pack("{s:s, s:s, s:s, "
+			    "s:i}", "from", a.from, "to", a.aor, "call_id",
+			    a.call_id, "status", (int)a.status));
+			break;
 		}
-		free(a.data);
-		free(a.aor);
+		sip_core_action_clear(&a);
 	}
 	srv_timer_arm(ss->timer, &ss->timer_at, sip_core_deadline(ss->core),
 	    d_now_ms());

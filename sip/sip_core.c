@@ -36,6 +36,7 @@ static void	sip_core_send_cb(const struct sip_flow *, uint8_t *, size_t,
 		    void *);
 static void	sip_core_lookup_cb(const char *, uint64_t, void *);
 static void	sip_core_drain(struct sip_core *, uint64_t);
+static void	sip_core_call_cb(const struct sip_msg *, unsigned, void *);
 
 struct sip_core *
 sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
@@ -64,6 +65,7 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	pc.max_len = c->cfg.lim.max_len;
 	pc.emit = sip_core_send_cb;
 	pc.lookup = sip_core_lookup_cb;
+	pc.call = sip_core_call_cb;
 	pc.arg = c;
 	c->proxy = sip_proxy_new(&pc, c->txl, c->reg, rng, log);
 	return c;
@@ -76,10 +78,8 @@ sip_core_free(struct sip_core *c)
 
 	if (c == NULL)
 		return;
-	while (sip_core_next_action(c, &a)) {
-		free(a.data);
-		free(a.aor);
-	}
+	while (sip_core_next_action(c, &a))
+		sip_core_action_clear(&a);
 	fifo_clear(&c->acts);
 	sip_proxy_free(c->proxy);
 	sip_txl_free(c->txl);
@@ -92,6 +92,15 @@ static void
 sip_core_push(struct sip_core *c, const struct sip_core_action *a)
 {
 	fifo_push(&c->acts, a);
+}
+
+void
+sip_core_action_clear(struct sip_core_action *a)
+{
+	free(a->data);
+	free(a->aor);
+	free(a->from);
+	free(a->call_id);
 }
 
 bool
@@ -130,6 +139,20 @@ sip_core_lookup_cb(const char *aor, uint64_t cookie, void *arg)
 	a.type = SIP_CORE_LOOKUP;
 	a.aor = xstrdup(aor);
 	a.cookie = cookie;
+	sip_core_push(arg, &a);
+}
+
+static void
+sip_core_call_cb(const struct sip_msg *m, unsigned status, void *arg)
+{
+	struct sip_core_action	a;
+
+	memset(&a, 0, sizeof a);
+	a.type = SIP_CORE_CALL;
+	a.aor = xstrndup(m->to.uri_str.p, m->to.uri_str.l);
+	a.from = xstrndup(m->from.uri_str.p, m->from.uri_str.l);
+	a.call_id = xstrndup(m->call_id.p, m->call_id.l);
+	a.status = status;
 	sip_core_push(arg, &a);
 }
 

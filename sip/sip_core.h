@@ -37,6 +37,8 @@ enum sip_core_act_type {
 	SIP_CORE_CLOSE,		/* flow: a stream that broke the framing */
 	SIP_CORE_LOOKUP,	/* aor, cookie: look the AOR up in the
 				   overlay; answer sip_core_lookup_done */
+	SIP_CORE_CALL,		/* aor (the To), from, call_id, status: an
+				   INVITE proxied here got its answer */
 };
 
 struct sip_core_action {
@@ -44,9 +46,12 @@ struct sip_core_action {
 	struct sip_flow	 flow;
 	uint8_t		*data;
 	size_t		 len;
-	char		*aor;	/* the driver frees it */
+	char		*aor;	/* the driver frees it, and the next two */
+	char		*from;
+	char		*call_id;
 	bool		 up;
 	uint64_t	 cookie;
+	unsigned	 status;
 };
 
 struct sip_core_stats {
@@ -80,6 +85,8 @@ void	sip_core_lookup_done(struct sip_core *, uint64_t now, uint64_t cookie,
 	    const char *const *contacts, unsigned n, bool failed);
 uint64_t sip_core_deadline(const struct sip_core *);
 bool	sip_core_next_action(struct sip_core *, struct sip_core_action *);
+/* Free what an action holds. */
+void	sip_core_action_clear(struct sip_core_action *);
 
 const struct sip_core_stats *sip_core_stats(const struct sip_core *);
 const struct sip_reg *sip_core_reg(const struct sip_core *);

@@ -357,6 +357,8 @@ sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
 
 static void sip_proxy_cancel(struct sip_proxy *, uint64_t now, uint64_t stxn,
 	    const struct sip_msg *);
+static void sip_fwd_report(struct sip_proxy *, const struct sip_fwd *,
+	    unsigned);
 
 static const char *
 sip_aor_of(const struct sip_proxy *p, const struct sip_msg *m, char *aor,
@@ -397,6 +399,7 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	if (f->nb == 0) {
 		sip_proxy_status(p, now, f->stxn, m, 500,
 		    "Server Internal Error");
+		sip_fwd_report(p, f, 500);
 		f->final_sent = true;
 		f->done_at = now;
 	}
@@ -458,6 +461,22 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 }
 
 /* ---- responses (§16.7) ---- */
+
+/* The INVITE of f got its final status: tell the user of the proxy. */
+static void
+sip_fwd_report(struct sip_proxy *p, const struct sip_fwd *f, unsigned status)
+{
+	struct sip_msg	 req;
+	const char	*why;
+	size_t		 used;
+
+	if (!f->invite || p->cfg.call == NULL ||
+	    sip_msg_parse(&req, f->req, f->req_len, true, &sip_proxy_lim,
+	    &used, &why) != 0)
+		return;
+	p->cfg.call(&req, status, p->cfg.arg);
+	sip_msg_clear(&req);
+}
 
 /* The response without its top Via (ours), as bytes. */
 static uint8_t *
@@ -553,6 +572,7 @@ sip_fwd_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 			return;
 	if (!f->final_sent) {
 		f->final_sent = true;
+		sip_fwd_report(p, f, f->best != NULL ? f->best_status : 408);
 		if (f->best != NULL)
 			(void)sip_txl_respond(p->txl, now, f->stxn, f->best,
 			    f->best_len);
@@ -579,6 +599,7 @@ sip_branch_final(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		(void)sip_txl_respond(p->txl, now, f->stxn, resp, len);
 		f->final_sent = true;
 		free(resp);
+		sip_fwd_report(p, f, status);
 	} else if (status < 300)
 		/* another branch's 2xx too, past the transaction */
 		p->cfg.emit(&f->from, resp, len, p->cfg.arg);
@@ -702,6 +723,7 @@ sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 		sip_proxy_status(p, now, f->stxn, &req, 487,
 		    "Request Terminated");
 		sip_msg_clear(&req);
+		sip_fwd_report(p, f, 487);
 		f->looking = false;
 		f->final_sent = true;
 		f->done_at = now;
@@ -763,6 +785,7 @@ sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 	if (t.n == 0) {
 		sip_proxy_status(p, now, f->stxn, &req, failed ? 480 : 404,
 		    failed ? "Temporarily Unavailable" : "Not Found");
+		sip_fwd_report(p, f, failed ? 480 : 404);
 		f->final_sent = true;
 		f->done_at = now;
 	} else

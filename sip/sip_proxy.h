@@ -30,6 +30,10 @@ struct sip_reg;
 typedef void (*sip_proxy_send_cb)(const struct sip_flow *, uint8_t *data,
 	    size_t len, void *arg);
 
+/* An INVITE proxied here got its final status (for the event stream). */
+typedef void (*sip_proxy_call_cb)(const struct sip_msg *invite,
+	    unsigned status, void *arg);
+
 /* Look aor up in the overlay; answer with sip_proxy_lookup_done. */
 typedef void (*sip_proxy_lookup_cb)(const char *aor, uint64_t cookie,
 	    void *arg);
@@ -37,6 +41,7 @@ typedef void (*sip_proxy_lookup_cb)(const char *aor, uint64_t cookie,
 struct sip_proxy_cfg {
 	const char	*domain;	/* the overlay's name */
 	sip_proxy_lookup_cb lookup;	/* NULL: local phones only */
+	sip_proxy_call_cb call;		/* NULL: none */
 	struct addr	 self;		/* our SIP address (Via, Record-Route) */
 	size_t		 max_len;
 	sip_proxy_send_cb emit;	/* sends outside transactions */

@@ -97,8 +97,7 @@ fuzz_node(const uint8_t *p, size_t n)
 	now += 700;
 	sip_core_tick(c, now);
 	while (sip_core_next_action(c, &a)) {
-		free(a.data);
-		free(a.aor);
+		sip_core_action_clear(&a);
 	}
 }
 

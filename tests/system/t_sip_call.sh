@@ -19,6 +19,14 @@ SIPB=127.0.0.1:$(sip_port b)
 UAS=$(($(sip_port a) + 200))
 UAC=$(($(sip_port a) + 210))
 
+# the event streams of both daemons, while it all happens
+timeout 60 "$P2PSIPCTL" -s "$(sock a)" --json events >"$T/ev.a" 2>&1 &
+EXTRA_PIDS+=($!)
+timeout 60 "$P2PSIPCTL" -s "$(sock b)" --json events >"$T/ev.b" 2>&1 &
+EXTRA_PIDS+=($!)
+wait_for 10 bash -c "'$P2PSIPCTL' -s '$(sock b)' --json status |
+    jq -e '.control_clients == 2'" || fail "no subscriber"
+
 printf 'SEQUENTIAL\nbob;%s\n' "$DOM" >"$T/bob.csv"
 timeout 30 sipp "$SIPB" -sf "$SC/register.xml" -inf "$T/bob.csv" \
     -i 127.0.0.1 -p "$UAS" -cp $((UAS + 1)) -nostdin -m 1 \
@@ -61,3 +69,14 @@ run 0 ctl a --json status
 run 0 ctl b --json status
 [ "$(json '.sip.requests')" -eq 1501 ] ||
     fail "requests seen at b: $(json '.sip.requests')"
+
+# The event streams: bob registered at b; a's calls answered, the 404.
+wait_for 10 grep -q '"status":404' "$T/ev.a" ||
+    fail "no 404 event: $(grep -v '"link"' "$T/ev.a" | tail -3)"
+# (the streams are still being written: whole lines only, with grep)
+grep -q '"event":"sip-registration","aor":"bob@'$DOM'","state":"registered"' \
+    "$T/ev.b" || fail "no registration event: $(head -c 300 "$T/ev.b")"
+[ "$(grep -c '"event":"sip-call",.*"to":"sip:bob@'$DOM'",.*"status":200}$' \
+    "$T/ev.a")" = 500 ] ||
+    fail "call events at a: $(grep -c sip-call "$T/ev.a")"
+ok "events: the registration at b, 500 answered calls and the 404 at a"

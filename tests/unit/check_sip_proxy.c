@@ -33,6 +33,8 @@ struct sent {
 	struct sip_msg	*m[16];
 	struct sip_flow	 to[16];
 	unsigned	 lookups;	/* LOOKUP actions */
+	unsigned	 calls;		/* CALL actions */
+	unsigned	 call_status;	/* the last one's */
 	uint64_t	 cookie;	/* the last one's */
 	char		 aor[64];
 };
@@ -70,6 +72,11 @@ drain(struct sent *s)
 
 	memset(s, 0, sizeof *s);
 	while (sip_core_next_action(core, &a)) {
+		if (a.type == SIP_CORE_CALL) {
+			s->calls++;
+			s->call_status = a.status;
+			ck_assert_str_eq(a.from, "sip:alice@" DOM);
+		}
 		if (a.type == SIP_CORE_LOOKUP) {
 			s->lookups++;
 			s->cookie = a.cookie;
@@ -82,8 +89,7 @@ drain(struct sent *s)
 			    (int)a.len, (char *)a.data);
 			s->to[s->n++] = a.flow;
 		}
-		free(a.data);
-		free(a.aor);
+		sip_core_action_clear(&a);
 	}
 }
 
@@ -238,6 +244,8 @@ START_TEST(call_and_dialog)
 	in(&bob1, resp(r, sizeof r, inv_copy, 200, "bt"), &s);
 	m = to(&s, &alice, NULL, 200);
 	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(s.calls, 1);		/* for the event stream */
+	ck_assert_uint_eq(s.call_status, 200);
 	ck_assert_ptr_nonnull(sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL));
 	sent_free(&s);
 	/* the 200 resent by bob: past the transactions, still to alice */
@@ -372,6 +380,8 @@ START_TEST(best_and_timeout)
 	sent_free(&s);
 	in(&bob2, resp(r, sizeof r, i2, 486, "t2"), &s);
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 486));	/* 4xx < 5xx */
+	ck_assert_uint_eq(s.calls, 1);
+	ck_assert_uint_eq(s.call_status, 486);
 	sent_free(&s);
 	sip_msg_free(i1);
 	sip_msg_free(i2);
@@ -407,6 +417,8 @@ START_TEST(refused)
 	sent_free(&s);
 	drain(&s);
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 404));
+	ck_assert_uint_eq(s.calls, 1);	/* for the event stream */
+	ck_assert_uint_eq(s.call_status, 404);
 	sent_free(&s);
 	/* the overlay could not say: 480 */
 	in(&alice, req(b, sizeof b, "INVITE", "sip:nobody@" DOM, "z9hG4bKx6",
