@@ -23,6 +23,7 @@
 
 #define SIP_FORK_MAX	8
 #define SIP_KEEP_MS	32000	/* a done request's record: for 2xx resent */
+#define SIP_UDP_MAX	1300	/* §18.1.1: larger requests go over TCP */
 
 static const struct sip_limits sip_proxy_lim = { SIP_MSG_MAX_DEFAULT,
     SIP_HDRS_LIMIT };
@@ -386,6 +387,18 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		    t->skip_route, &w)) {
 			wbuf_clear(&w);
 			continue;
+		}
+		/* §18.1.1: over 1300 bytes and the path MTU unknown: TCP,
+		 * and the Via says so */
+		if (b->flow.tp == SIP_TP_UDP && w.len > SIP_UDP_MAX) {
+			wbuf_clear(&w);
+			b->flow.tp = SIP_TP_TCP;
+			b->flow.conn = 0;
+			if (!sip_forward_bytes(p, m, &t->ruri[i], &b->flow,
+			    b->branch, t->skip_route, &w)) {
+				wbuf_clear(&w);
+				continue;
+			}
 		}
 		b->req = wbuf_take(&w, &b->req_len);
 		if (sip_txl_request(p->txl, now, &b->flow, b->req, b->req_len,

@@ -493,6 +493,37 @@ START_TEST(through_the_overlay)
 }
 END_TEST
 
+/* §18.1.1: a request over 1300 bytes goes on over TCP, its Via saying so. */
+START_TEST(large_over_tcp)
+{
+	char			 b[8192], extra[2200];
+	struct sent		 s;
+	const struct sip_msg	*m;
+	unsigned		 i;
+
+	reg("bob", &bob1, 1);
+	snprintf(extra, sizeof extra, "Max-Forwards: 70\r\nX-Pad: ");
+	for (i = strlen(extra); i < 1500; i++)
+		extra[i] = 'p';
+	memcpy(extra + i, "\r\n", 3);
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:bob@" DOM, "z9hG4bKl1",
+	    extra), &s);
+	m = to(&s, &bob1, "MESSAGE", 0);
+	ck_assert_ptr_nonnull(m);
+	for (i = 0; i < s.n && s.m[i] != m; i++)
+		;
+	ck_assert_int_eq(s.to[i].tp, SIP_TP_TCP);
+	ck_assert(sip_pl_eq(&m->via.transport, "TCP"));
+	sent_free(&s);
+	/* a small one stays on UDP */
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:bob@" DOM, "z9hG4bKl2",
+	    "Max-Forwards: 70\r\n"), &s);
+	m = to(&s, &bob1, "MESSAGE", 0);
+	ck_assert(sip_pl_eq(&m->via.transport, "UDP"));
+	sent_free(&s);
+}
+END_TEST
+
 static Suite *
 sip_proxy_suite(void)
 {
@@ -506,6 +537,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, best_and_timeout);
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, through_the_overlay);
+	tcase_add_test(tc, large_over_tcp);
 	suite_add_tcase(s, tc);
 	return s;
 }
