@@ -55,8 +55,11 @@ struct sip_fwd {
 	bool		 looking;	/* the overlay is asked */
 	bool		 skip_route;
 	uint64_t	 done_at;	/* 0: still going */
-	struct sip_fwd	*next;
+	struct sip_fwd	*next;		/* in the list, oldest last */
+	struct sip_fwd	*hnext;		/* in its id's bucket */
 };
+
+#define SIP_FWD_BUCKETS	4096	/* records by id (ids are sequential) */
 
 struct sip_proxy {
 	struct sip_proxy_cfg	 cfg;
@@ -67,6 +70,7 @@ struct sip_proxy {
 	struct rng		*rng;
 	struct log_ctx		*log;
 	struct sip_fwd		*fwds;
+	struct sip_fwd		*buckets[SIP_FWD_BUCKETS];
 	unsigned		 nfwds;
 	uint64_t		 next_id;
 };
@@ -327,7 +331,7 @@ sip_fwd_by_id(const struct sip_proxy *p, uint64_t id)
 {
 	struct sip_fwd	*f;
 
-	for (f = p->fwds; f != NULL; f = f->next)
+	for (f = p->buckets[id % SIP_FWD_BUCKETS]; f != NULL; f = f->hnext)
 		if (f->id == id)
 			return f;
 	return NULL;
@@ -460,6 +464,8 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	f->req = wbuf_take(&w, &f->req_len);
 	f->next = p->fwds;
 	p->fwds = f;
+	f->hnext = p->buckets[f->id % SIP_FWD_BUCKETS];
+	p->buckets[f->id % SIP_FWD_BUCKETS] = f;
 	p->nfwds++;
 	if (f->invite)		/* §16.2: quench the caller's retransmits */
 		sip_proxy_status(p, now, stxn, m, 100, "Trying");
@@ -755,11 +761,15 @@ sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 void
 sip_proxy_tick(struct sip_proxy *p, uint64_t now)
 {
-	struct sip_fwd	**pp = &p->fwds, *f;
+	struct sip_fwd	**pp = &p->fwds, **hp, *f;
 
 	while ((f = *pp) != NULL) {
 		if (f->done_at != 0 && now >= f->done_at + SIP_KEEP_MS) {
 			*pp = f->next;
+			for (hp = &p->buckets[f->id % SIP_FWD_BUCKETS]; *hp != f;
+			    hp = &(*hp)->hnext)
+				;
+			*hp = f->hnext;
 			p->nfwds--;
 			sip_fwd_free(f);
 		} else
