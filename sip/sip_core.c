@@ -164,32 +164,17 @@ sip_core_lookup_done(struct sip_core *c, uint64_t now, uint64_t cookie,
 	sip_core_drain(c, now);
 }
 
-/* A To tag of ours (§19.3: at least 32 bits of randomness). */
-static void
-sip_core_tag(struct sip_core *c, char *tag, size_t max)
-{
-	snprintf(tag, max, "%016llx", (unsigned long long)rng_u64(c->rng));
-}
-
 /* Answer request m in server transaction txn with a bare status. */
 static void
 sip_core_status(struct sip_core *c, uint64_t now, uint64_t txn,
     const struct sip_msg *m, unsigned status, const char *reason,
-    const char *extra_name, const char *extra)
+    const char *hname, const char *hvalue)
 {
-	struct wbuf	w;
-	char		tag[24];
+	char	tag[24];
 
-	sip_core_tag(c, tag, sizeof tag);
-	wbuf_init(&w, c->cfg.lim.max_len);
-	sip_msg_reply(&w, m, status, reason, status > 100 ? tag : NULL);
-	if (extra_name != NULL)
-		sip_msg_header(&w, extra_name, &(struct sip_pl){ extra,
-		    strlen(extra) });
-	sip_msg_end(&w, NULL, 0);
-	if (!w.err)
-		(void)sip_txl_respond(c->txl, now, txn, w.p, w.len);
-	wbuf_clear(&w);
+	sip_msg_tag(c->rng, tag, sizeof tag);
+	(void)sip_txl_respond_status(c->txl, now, txn, m, status, reason,
+	    status > 100 ? tag : NULL, hname, hvalue);
 }
 
 static void
@@ -200,7 +185,7 @@ sip_core_register(struct sip_core *c, uint64_t now, uint64_t txn,
 	char		tag[24];
 
 	c->stats.registers++;
-	sip_core_tag(c, tag, sizeof tag);
+	sip_msg_tag(c->rng, tag, sizeof tag);
 	wbuf_init(&w, c->cfg.lim.max_len);
 	(void)sip_reg_register(c->reg, now / 1000, f, m, tag, &w);
 	if (!w.err)

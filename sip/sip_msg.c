@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rng.h"
 #include "sip_msg.h"
 #include "wire.h"
 #include "xmalloc.h"
@@ -686,6 +687,7 @@ sip_raw_header(const char *s, size_t len, const char *name, char compact,
 {
 	const char	*end = s + len, *eol, *colon;
 	struct sip_pl	 n;
+	size_t		 i;
 
 	for (; s < end; s = eol + 2) {
 		if ((eol = sip_find(s, (size_t)(end - s), "\r\n", 2)) == NULL ||
@@ -700,9 +702,8 @@ sip_raw_header(const char *s, size_t len, const char *name, char compact,
 		if (nth-- > 0)
 			continue;
 		*out = sip_trim(colon + 1, (size_t)(eol - colon - 1));
-		for (len = 0; len < out->l; len++)
-			if ((unsigned char)out->p[len] < ' ' &&
-			    out->p[len] != '\t')
+		for (i = 0; i < out->l; i++)
+			if ((unsigned char)out->p[i] < ' ' && out->p[i] != '\t')
 				return false;	/* nothing to echo */
 		return out->l > 0;
 	}
@@ -801,4 +802,10 @@ sip_msg_header_copy(struct wbuf *w, const struct sip_hdr *h)
 	sip_ws(w, ": ");
 	sip_w(w, &h->value);
 	sip_ws(w, "\r\n");
+}
+
+void
+sip_msg_tag(struct rng *rng, char *out, size_t max)
+{
+	snprintf(out, max, "%016llx", (unsigned long long)rng_u64(rng));
 }

@@ -159,6 +159,11 @@ const struct sip_hdr *sip_msg_hdr_named(const struct sip_msg *,
  */
 void	sip_msg_write(struct wbuf *, const struct sip_msg *);
 
+struct rng;
+/* A new tag (§19.3: at least 32 random bits) or branch suffix: 16 hex
+ * digits from rng, in out (at least 17 bytes). */
+void	sip_msg_tag(struct rng *, char *out, size_t max);
+
 /*
  * The start of a response to req (§8.2.6.2): its status line, then the
  * request's Vias (all, in order), From, To (with to_tag added if it has

@@ -44,8 +44,7 @@ struct sip_fwd {
 	uint64_t	 stxn;
 	struct sip_flow	 from;		/* where responses go */
 	bool		 invite;
-	uint8_t		*req;		/* the request as received */
-	size_t		 req_len;
+	struct sip_msg	*req;		/* the request as received, our copy */
 	struct sip_branch b[SIP_FORK_MAX];
 	unsigned	 nb;
 	unsigned	 best_status;	/* 0: none yet */
@@ -102,7 +101,7 @@ sip_fwd_free(struct sip_fwd *f)
 
 	for (i = 0; i < f->nb; i++)
 		free(f->b[i].req);
-	free(f->req);
+	sip_msg_free(f->req);
 	free(f->best);
 	free(f);
 }
@@ -188,17 +187,11 @@ static void
 sip_proxy_status(struct sip_proxy *p, uint64_t now, uint64_t stxn,
     const struct sip_msg *m, unsigned status, const char *reason)
 {
-	struct wbuf	w;
-	char		tag[24];
+	char	tag[24];
 
-	snprintf(tag, sizeof tag, "%016llx",
-	    (unsigned long long)rng_u64(p->rng));
-	wbuf_init(&w, p->cfg.max_len);
-	sip_msg_reply(&w, m, status, reason, status > 100 ? tag : NULL);
-	sip_msg_end(&w, NULL, 0);
-	if (!w.err)
-		(void)sip_txl_respond(p->txl, now, stxn, w.p, w.len);
-	wbuf_clear(&w);
+	sip_msg_tag(p->rng, tag, sizeof tag);
+	(void)sip_txl_respond_status(p->txl, now, stxn, m, status, reason,
+	    status > 100 ? tag : NULL, NULL, NULL);
 }
 
 /*
@@ -247,8 +240,29 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 static void
 sip_new_branch(struct sip_proxy *p, char *out, size_t max)
 {
-	snprintf(out, max, "z9hG4bK%016llx",
-	    (unsigned long long)rng_u64(p->rng));
+	memcpy(out, "z9hG4bK", 7);	/* §8.1.1.7 */
+	sip_msg_tag(p->rng, out + 7, max - 7);
+}
+
+/*
+ * Our own copy of a request (the one given is the caller's): written
+ * out and parsed back, which it always is, having been parsed once.
+ */
+static struct sip_msg *
+sip_proxy_copy(const struct sip_msg *m)
+{
+	struct sip_msg	*c = sip_msg_new();
+	struct wbuf	 w;
+	const char	*why;
+	size_t		 used;
+
+	wbuf_init(&w, SIP_MSG_MAX_DEFAULT * 2);
+	sip_msg_write(&w, m);
+	if (w.err || sip_msg_parse(c, w.p, w.len, true, &sip_proxy_lim,
+	    &used, &why) != 0)
+		sip_msg_clear(c);	/* cannot be: keep it empty */
+	wbuf_clear(&w);
+	return c;
 }
 
 /* ---- targets (§16.4, §16.5) ---- */
@@ -428,7 +442,6 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 {
 	struct sip_targets	 t;
 	struct sip_fwd		*f;
-	struct wbuf		 w;
 	const char		*reason;
 	char			 aor[512];
 	unsigned		 st;
@@ -459,9 +472,7 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	f->stxn = stxn;
 	sip_txl_response_flow(from, m, &f->from);
 	f->invite = sip_pl_eq(&m->method, "INVITE");
-	wbuf_init(&w, SIP_MSG_MAX_DEFAULT * 2);
-	sip_msg_write(&w, m);
-	f->req = wbuf_take(&w, &f->req_len);
+	f->req = sip_proxy_copy(m);
 	f->next = p->fwds;
 	p->fwds = f;
 	f->hnext = p->buckets[f->id % SIP_FWD_BUCKETS];
@@ -485,16 +496,8 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 static void
 sip_fwd_report(struct sip_proxy *p, const struct sip_fwd *f, unsigned status)
 {
-	struct sip_msg	 req;
-	const char	*why;
-	size_t		 used;
-
-	if (!f->invite || p->cfg.call == NULL ||
-	    sip_msg_parse(&req, f->req, f->req_len, true, &sip_proxy_lim,
-	    &used, &why) != 0)
-		return;
-	p->cfg.call(&req, status, p->cfg.arg);
-	sip_msg_clear(&req);
+	if (f->invite && p->cfg.call != NULL)
+		p->cfg.call(f->req, status, p->cfg.arg);
 }
 
 /* The response without its top Via (ours), as bytes. */
@@ -581,9 +584,6 @@ sip_cancel_branch(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 static void
 sip_fwd_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 {
-	struct sip_msg	 req;
-	const char	*why;
-	size_t		 used;
 	unsigned	 i;
 
 	for (i = 0; i < f->nb; i++)
@@ -595,12 +595,9 @@ sip_fwd_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 		if (f->best != NULL)
 			(void)sip_txl_respond(p->txl, now, f->stxn, f->best,
 			    f->best_len);
-		else if (sip_msg_parse(&req, f->req, f->req_len, true,
-		    &sip_proxy_lim, &used, &why) == 0) {
-			sip_proxy_status(p, now, f->stxn, &req, 408,
+		else
+			sip_proxy_status(p, now, f->stxn, f->req, 408,
 			    "Request Timeout");
-			sip_msg_clear(&req);
-		}
 	}
 	if (f->done_at == 0)
 		f->done_at = now;
@@ -708,40 +705,24 @@ static void
 sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
     const struct sip_msg *m)
 {
-	struct sip_fwd	*f;
-	struct sip_msg	 req;
-	const char	*why;
-	size_t		 used;
+	struct sip_fwd	*f = NULL;
 	unsigned	 i;
-	bool		 match;
+	uint64_t	 itxn = sip_txl_find_invite(p->txl, m);
 
-	for (f = p->fwds; f != NULL; f = f->next) {
-		if (!f->invite || f->final_sent || sip_msg_parse(&req, f->req,
-		    f->req_len, true, &sip_proxy_lim, &used, &why) != 0)
-			continue;
-		match = sip_pl_eq(&req.via.branch, "") ? false :
-		    req.via.branch.l == m->via.branch.l &&
-		    memcmp(req.via.branch.p, m->via.branch.p,
-		    m->via.branch.l) == 0 && req.via.port == m->via.port &&
-		    req.via.host.l == m->via.host.l &&
-		    strncasecmp(req.via.host.p, m->via.host.p,
-		    m->via.host.l) == 0;
-		sip_msg_clear(&req);
-		if (match)
+	/* the INVITE's server transaction, then what we made of it */
+	for (f = itxn != 0 ? p->fwds : NULL; f != NULL; f = f->next)
+		if (f->stxn == itxn && !f->final_sent)
 			break;
-	}
 	if (f == NULL) {
 		sip_proxy_status(p, now, stxn, m, 481,
 		    "Call/Transaction Does Not Exist");
 		return;
 	}
 	sip_proxy_status(p, now, stxn, m, 200, "OK");
-	if (f->looking && sip_msg_parse(&req, f->req, f->req_len, true,
-	    &sip_proxy_lim, &used, &why) == 0) {
+	if (f->looking) {
 		/* nothing sent on yet: the INVITE ends here */
-		sip_proxy_status(p, now, f->stxn, &req, 487,
+		sip_proxy_status(p, now, f->stxn, f->req, 487,
 		    "Request Terminated");
-		sip_msg_clear(&req);
 		sip_fwd_report(p, f, 487);
 		f->looking = false;
 		f->final_sent = true;
@@ -783,17 +764,13 @@ sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 {
 	struct sip_fwd		*f = sip_fwd_by_id(p, cookie);
 	struct sip_targets	 t;
-	struct sip_msg		 req;
 	struct sip_uri		 u;
-	const char		*why;
-	size_t			 used;
 	unsigned		 i;
 
 	if (f == NULL || !f->looking)
 		return;
 	f->looking = false;
-	if (f->final_sent || sip_msg_parse(&req, f->req, f->req_len, true,
-	    &sip_proxy_lim, &used, &why) != 0)
+	if (f->final_sent)
 		return;
 	memset(&t, 0, sizeof t);
 	t.skip_route = f->skip_route;
@@ -806,12 +783,11 @@ sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 		    strlen(contacts[i]) };
 	}
 	if (t.n == 0) {
-		sip_proxy_status(p, now, f->stxn, &req, failed ? 480 : 404,
+		sip_proxy_status(p, now, f->stxn, f->req, failed ? 480 : 404,
 		    failed ? "Temporarily Unavailable" : "Not Found");
 		sip_fwd_report(p, f, failed ? 480 : 404);
 		f->final_sent = true;
 		f->done_at = now;
 	} else
-		sip_fwd_branches(p, now, f, &req, &t);
-	sip_msg_clear(&req);
+		sip_fwd_branches(p, now, f, f->req, &t);
 }

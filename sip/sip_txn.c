@@ -425,6 +425,16 @@ sip_server_key_of(const struct sip_msg *m)
 	return sip_server_key(m, method);
 }
 
+uint64_t
+sip_txl_find_invite(const struct sip_txl *t, const struct sip_msg *cancel)
+{
+	char		*key = sip_server_key(cancel, "INVITE");
+	struct sip_txn	*x = sip_find(t, key);
+
+	free(key);
+	return x != NULL && !x->client && x->invite ? x->id : 0;
+}
+
 void
 sip_txl_response_flow(const struct sip_flow *from, const struct sip_msg *req,
     struct sip_flow *to)
@@ -684,6 +694,26 @@ sip_txl_respond(struct sip_txl *t, uint64_t now, uint64_t txn,
 		sip_wait_or_end(t, x, now, 64 * (uint64_t)t->cfg.t1_ms);
 	}
 	return 0;
+}
+
+int
+sip_txl_respond_status(struct sip_txl *t, uint64_t now, uint64_t txn,
+    const struct sip_msg *req, unsigned status, const char *reason,
+    const char *to_tag, const char *hname, const char *hvalue)
+{
+	struct wbuf	w;
+	int		rc = EINVAL;
+
+	wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
+	sip_msg_reply(&w, req, status, reason, to_tag);
+	if (hname != NULL)
+		sip_msg_header(&w, hname, &(struct sip_pl){ hvalue,
+		    strlen(hvalue) });
+	sip_msg_end(&w, NULL, 0);
+	if (!w.err)
+		rc = sip_txl_respond(t, now, txn, w.p, w.len);
+	wbuf_clear(&w);
+	return rc;
 }
 
 /* §17.2.1: the user said nothing for 200 ms: 100 Trying. */

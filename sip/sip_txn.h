@@ -104,6 +104,20 @@ int	sip_txl_request(struct sip_txl *, uint64_t now, const struct sip_flow *,
 int	sip_txl_respond(struct sip_txl *, uint64_t now, uint64_t txn,
 	    const uint8_t *, size_t);
 
+/*
+ * Respond in txn to its request req with a bare status: To gets to_tag
+ * (NULL: none), and hname: hvalue is added if hname is not NULL.  As
+ * sip_txl_respond.
+ */
+int	sip_txl_respond_status(struct sip_txl *, uint64_t now, uint64_t txn,
+	    const struct sip_msg *req, unsigned status, const char *reason,
+	    const char *to_tag, const char *hname, const char *hvalue);
+
+/* The INVITE server transaction a CANCEL is for (§9.2: matched as
+ * §17.2.3, with the method INVITE), or 0. */
+uint64_t sip_txl_find_invite(const struct sip_txl *,
+	    const struct sip_msg *cancel);
+
 /* The flow a response to a request that came on flow with this top Via
  * goes to (§18.2.2, RFC 3581). */
 void	sip_txl_response_flow(const struct sip_flow *from,
