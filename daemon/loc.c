@@ -565,22 +565,25 @@ loc_ask(struct loc *l, struct loc_op *op, bool stat, char **err)
 	return 0;
 }
 
+/* Fetch aor's SIP-REGISTRATION for op; failing at once, op is gone. */
+static int
+loc_ask_aor(struct loc *l, struct loc_op *op, const char *aor, char **err)
+{
+	snprintf(op->aor, sizeof op->aor, "%s", aor);
+	op->kind_id = OV_KIND_SIP_REGISTRATION;
+	ov_id_resource(aor, strlen(aor), &op->res);
+	return loc_ask(l, op, false, err);
+}
+
 int
 loc_lookup_cb(struct loc *l, const char *aor, loc_done_cb cb, void *arg,
     char **err)
 {
-	struct loc_op	*op;
-	int		 rc;
+	struct loc_op	*op = loc_op_new(l, LOC_OP_LOOKUP, 0, NULL);
 
-	op = loc_op_new(l, LOC_OP_LOOKUP, 0, NULL);
 	op->cb = cb;
 	op->cb_arg = arg;
-	snprintf(op->aor, sizeof op->aor, "%s", aor);
-	op->kind_id = OV_KIND_SIP_REGISTRATION;
-	ov_id_resource(aor, strlen(aor), &op->res);
-	/* failed at once: the op is gone, cb not called */
-	rc = loc_ask(l, op, false, err);
-	return rc;
+	return loc_ask_aor(l, op, aor, err);
 }
 
 int
@@ -593,10 +596,7 @@ loc_lookup(struct loc *l, unsigned client, const json_t *id,
 	if (loc_aor_arg(l, aor_in, aor, sizeof aor, err) != 0)
 		return EINVAL;
 	op = loc_op_new(l, LOC_OP_LOOKUP, client, id);
-	snprintf(op->aor, sizeof op->aor, "%s", aor);
-	op->kind_id = OV_KIND_SIP_REGISTRATION;
-	ov_id_resource(aor, strlen(aor), &op->res);
-	return loc_ask(l, op, false, err);
+	return loc_ask_aor(l, op, aor, err);
 }
 
 int

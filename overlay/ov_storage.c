@@ -625,7 +625,8 @@ ov_node_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 		err = ov_stor_store(n, now, req, &c, &ans);
 		wbuf_clear(&bucket);
 		ov_stor_stored(n, cookie, err ? 1000 + err : 0,
-		    err ? c.why : NULL, ans.kinds[0].generation, ans.kinds[0].nreplicas);
+		    err ? c.why : NULL, ans.kinds[0].generation,
+		    ans.kinds[0].nreplicas);
 		ov_links_flush(n, now);
 		free(req);
 		return 0;
