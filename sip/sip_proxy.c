@@ -318,9 +318,11 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 			    strlen(rt[i].contact) };
 			t->flow[i] = rt[i].flow;
 		}
-		if (t->n == 0 && p->cfg.lookup != NULL &&
+		/* §16.5: every contact of the AOR, here and at the other
+		 * peers (the overlay has them); sip:user@us is ours only */
+		if (p->cfg.lookup != NULL &&
 		    sip_pl_caseeq(&m->ruri.host, p->domain)) {
-			t->lookup = true;	/* not here: the overlay */
+			t->lookup = true;
 			return 0;
 		}
 		if (t->n == 0) {
@@ -427,7 +429,7 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		}
 		f->nb++;
 	}
-	if (f->nb == 0) {
+	if (f->nb == 0 && !f->looking) {
 		sip_proxy_status(p, now, f->stxn, m, 500,
 		    "Server Internal Error");
 		sip_fwd_report(p, f, 500);
@@ -481,13 +483,14 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	if (f->invite)		/* §16.2: quench the caller's retransmits */
 		sip_proxy_status(p, now, stxn, m, 100, "Trying");
 	f->skip_route = t.skip_route;
-	if (t.lookup) {
-		f->looking = true;
+	f->looking = t.lookup;
+	/* the phones here ring at once; the others once the overlay
+	 * answers */
+	if (t.n > 0)
+		sip_fwd_branches(p, now, f, m, &t);
+	if (t.lookup && !f->final_sent)
 		p->cfg.lookup(sip_aor_of(p, m, aor, sizeof aor), f->id,
 		    p->cfg.arg);
-		return;
-	}
-	sip_fwd_branches(p, now, f, m, &t);
 }
 
 /* ---- responses (§16.7) ---- */
@@ -586,6 +589,8 @@ sip_fwd_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 {
 	unsigned	 i;
 
+	if (f->looking)
+		return;			/* more branches may come */
 	for (i = 0; i < f->nb; i++)
 		if (!f->b[i].done)
 			return;
@@ -627,7 +632,10 @@ sip_branch_final(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		f->best_status = status;
 	} else
 		free(resp);
-	/* §16.7 step 5/9: a 2xx or 6xx ends the other branches */
+	/* §16.7 step 5/9: a 2xx or 6xx ends the other branches, and
+	 * those the overlay would give */
+	if (status < 300 || status >= 600)
+		f->looking = false;
 	if (f->invite && (status < 300 || status >= 600))
 		for (i = 0; i < f->nb; i++)
 			if (!f->b[i].done && f->b[i].provisional)
@@ -719,12 +727,12 @@ sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 		return;
 	}
 	sip_proxy_status(p, now, stxn, m, 200, "OK");
-	if (f->looking) {
+	f->looking = false;		/* no branches from the overlay now */
+	if (f->nb == 0) {
 		/* nothing sent on yet: the INVITE ends here */
 		sip_proxy_status(p, now, f->stxn, f->req, 487,
 		    "Request Terminated");
 		sip_fwd_report(p, f, 487);
-		f->looking = false;
 		f->final_sent = true;
 		f->done_at = now;
 		return;
@@ -737,6 +745,7 @@ sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 		else
 			f->b[i].cancel = true;	/* after its first 1xx */
 	}
+	sip_fwd_finish(p, now, f);	/* all done while we looked */
 }
 
 void
@@ -782,7 +791,9 @@ sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 		t.ruri[t.n++] = (struct sip_pl){ contacts[i],
 		    strlen(contacts[i]) };
 	}
-	if (t.n == 0) {
+	if (t.n == 0 && f->nb > 0)
+		sip_fwd_finish(p, now, f);	/* the phones here decide */
+	else if (t.n == 0) {
 		sip_proxy_status(p, now, f->stxn, f->req, failed ? 480 : 404,
 		    failed ? "Temporarily Unavailable" : "Not Found");
 		sip_fwd_report(p, f, failed ? 480 : 404);

@@ -367,11 +367,14 @@ START_TEST(best_and_timeout)
 	char		 b[4096], r[4096];
 	struct sent	 s;
 	struct sip_msg	*i1, *i2;
+	uint64_t	 cookie;
 
 	reg("bob", &bob1, 1);
 	reg("bob", &bob2, 2);
 	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKb1",
 	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 1);
+	cookie = s.cookie;
 	i1 = copy(to(&s, &bob1, "INVITE", 0));
 	i2 = copy(to(&s, &bob2, "INVITE", 0));
 	sent_free(&s);
@@ -379,6 +382,11 @@ START_TEST(best_and_timeout)
 	ck_assert_ptr_null(to(&s, &alice, NULL, 503));	/* not yet */
 	sent_free(&s);
 	in(&bob2, resp(r, sizeof r, i2, 486, "t2"), &s);
+	/* not yet: bob may have phones at other peers */
+	ck_assert_ptr_null(to(&s, &alice, NULL, 486));
+	sent_free(&s);
+	sip_core_lookup_done(core, now, cookie, NULL, 0, false);
+	drain(&s);
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 486));	/* 4xx < 5xx */
 	ck_assert_uint_eq(s.calls, 1);
 	ck_assert_uint_eq(s.call_status, 486);
@@ -388,6 +396,11 @@ START_TEST(best_and_timeout)
 	/* nobody answers at all: Timer B, 408 */
 	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKb2",
 	    "Max-Forwards: 70\r\n"), &s);
+	cookie = s.cookie;
+	sent_free(&s);
+	sip_core_lookup_done(core, now, cookie, NULL, 0, true);
+	drain(&s);
+	ck_assert_uint_eq(s.n, 0);	/* the phones here still may answer */
 	sent_free(&s);
 	while (sip_core_deadline(core) <= now + 40000) {
 		now = sip_core_deadline(core);
@@ -493,6 +506,68 @@ START_TEST(through_the_overlay)
 }
 END_TEST
 
+/*
+ * bob has a phone here and one at another peer: the phone here rings at
+ * once, the other once the overlay answers (§16.5: every contact); the
+ * 2xx of one cancels the other (§16.7 step 10).
+ */
+START_TEST(here_and_there)
+{
+	static const char *const peer[] = { "sip:bob@127.0.0.1:6070" };
+	char		 b[4096], r[4096];
+	struct sent	 s;
+	struct sip_flow	 p2;
+	struct sip_msg	*i1, *i2;
+	uint64_t	 cookie;
+
+	flow(&p2, "127.0.0.1:6070");
+	reg("bob", &bob1, 1);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKh1",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 1);
+	cookie = s.cookie;
+	i1 = copy(to(&s, &bob1, "INVITE", 0));
+	ck_assert_ptr_null(to(&s, &p2, "INVITE", 0));
+	sent_free(&s);
+	sip_core_lookup_done(core, now, cookie, peer, 1, false);
+	drain(&s);
+	i2 = copy(to(&s, &p2, "INVITE", 0));
+	ck_assert_ptr_null(to(&s, &bob1, "INVITE", 0));	/* not twice */
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, i1, 180, "t1"), &s);
+	sent_free(&s);
+	in(&p2, resp(r, sizeof r, i2, 180, "t2"), &s);
+	sent_free(&s);
+	in(&p2, resp(r, sizeof r, i2, 200, "t2"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
+	ck_assert_ptr_nonnull(to(&s, &bob1, "CANCEL", 0));
+	sent_free(&s);
+	sip_msg_free(i1);
+	sip_msg_free(i2);
+	/* the caller cancels while the overlay is asked: the phone here
+	 * is cancelled, and no branch comes of the answer */
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKh2",
+	    "Max-Forwards: 70\r\n"), &s);
+	cookie = s.cookie;
+	i1 = copy(to(&s, &bob1, "INVITE", 0));
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, i1, 180, "t3"), &s);
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "CANCEL", "sip:bob@" DOM, "z9hG4bKh2",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &bob1, "CANCEL", 0));
+	sent_free(&s);
+	sip_core_lookup_done(core, now, cookie, peer, 1, false);
+	drain(&s);
+	ck_assert_ptr_null(to(&s, &p2, "INVITE", 0));
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, i1, 487, "t3"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 487));
+	sent_free(&s);
+	sip_msg_free(i1);
+}
+END_TEST
+
 /* §18.1.1: a request over 1300 bytes goes on over TCP, its Via saying so. */
 START_TEST(large_over_tcp)
 {
@@ -537,6 +612,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, best_and_timeout);
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, through_the_overlay);
+	tcase_add_test(tc, here_and_there);
 	tcase_add_test(tc, large_over_tcp);
 	suite_add_tcase(s, tc);
 	return s;
