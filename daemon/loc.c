@@ -755,6 +755,13 @@ loc_stored(struct loc *l, struct loc_op *op, const struct ov_event *ev)
 				store_reg_put(l->d->store, r->aor, r->contact,
 				    r->expires, r->created);
 		} else if (op->kind == LOC_OP_REGISTER && !r->published) {
+			if (op->id == NULL && op->cb == NULL) {
+				/* nobody to answer (a phone's REGISTER) */
+				why = d_overlay_error(ev->error, ev->why);
+				log_warnx("location: cannot publish %s: %s",
+				    r->aor, why);
+				free(why);
+			}
 			loc_reg_remove(l, r);
 			r = NULL;
 		} else {

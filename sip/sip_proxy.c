@@ -205,9 +205,21 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
     bool skip_route, struct wbuf *w)
 {
 	const struct sip_hdr	*route = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
-	char			 line[160];
+	const struct sip_hdr	*rr_before, *via_after = NULL, *h;
+	char			 line[160], rr[128];
 	unsigned		 i;
 
+	/* our Record-Route goes on top of the others or, with none, after
+	 * the last Via: each kind of header kept in one block, as the
+	 * tools that join them on one line expect */
+	rr[0] = '\0';
+	if (sip_pl_eq(&m->method, "INVITE") && m->to_tag.l == 0)
+		snprintf(rr, sizeof rr, "Record-Route: <sip:%s;lr>\r\n",
+		    p->self);
+	if ((rr_before = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL)) == NULL)
+		for (h = sip_msg_hdr(m, SIP_HDR_VIA, NULL); h != NULL;
+		    h = sip_msg_hdr(m, SIP_HDR_VIA, h))
+			via_after = h;
 	wbuf_init(w, p->cfg.max_len);
 	wbuf_bytes(w, m->method.p, m->method.l);
 	wbuf_bytes(w, " ", 1);
@@ -216,12 +228,11 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 	snprintf(line, sizeof line, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n",
 	    sip_tp_name(to->tp), p->self, branch);
 	wbuf_bytes(w, line, strlen(line));
-	if (sip_pl_eq(&m->method, "INVITE") && m->to_tag.l == 0) {
-		snprintf(line, sizeof line, "Record-Route: <sip:%s;lr>\r\n",
-		    p->self);
-		wbuf_bytes(w, line, strlen(line));
-	}
 	for (i = 0; i < m->nhdrs; i++) {
+		if (&m->hdrs[i] == rr_before)
+			wbuf_bytes(w, rr, strlen(rr));
+		if (i > 0 && &m->hdrs[i - 1] == via_after)
+			wbuf_bytes(w, rr, strlen(rr));
 		if (m->hdrs[i].id == SIP_HDR_CONTENT_LENGTH ||
 		    (skip_route && &m->hdrs[i] == route))
 			continue;
@@ -233,6 +244,8 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 		}
 		sip_msg_header_copy(w, &m->hdrs[i]);
 	}
+	if (m->nhdrs > 0 && &m->hdrs[m->nhdrs - 1] == via_after)
+		wbuf_bytes(w, rr, strlen(rr));
 	sip_msg_end(w, m->body.p, m->body.l);
 	return !w->err;
 }
@@ -683,6 +696,15 @@ sip_proxy_response(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 	b = &f->b[cookie % 16];
 	if (b->done || m->status == 100)
 		return;
+	if (m->nvia < 2) {
+		/* §16.7 step 3: no Via left but ours: not to be sent on;
+		 * the branch counts as one that timed out */
+		if (m->status >= 200) {
+			b->done = true;
+			sip_fwd_finish(p, now, f);
+		}
+		return;
+	}
 	if ((resp = sip_strip_via(p, m, &len)) == NULL)
 		return;
 	if (m->status < 200) {
