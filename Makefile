@@ -82,7 +82,7 @@ FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 	asan asan-run lint check-deps install uninstall clean
 
 all: $(BUILD)/p2psipd $(BUILD)/p2psipctl $(BUILD)/ovsim $(BUILD)/ovpoke \
-    $(BUILD)/ctlbatch
+    $(BUILD)/ctlbatch $(BUILD)/tone
 
 deps:
 	@sh scripts/install-deps.sh
@@ -172,6 +172,11 @@ $(BUILD)/ctlbatch: $(call obj,tests/tools/ctlbatch.c) $(LIBD) $(LIBSIP) \
     $(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# WAV tones: made for the phones, found in their recordings (tests/tools).
+$(BUILD)/tone: $(call obj,tests/tools/tone.c)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/tests/check_sim: $(BUILD)/obj/tests/unit/check_sim.o $(SIM_OBJS) \
 		$(LIBOV) $(LIBCOMMON)

@@ -15,10 +15,11 @@ BUILD="make gcc pkg-config libevent-dev libssl-dev libsrtp2-dev
 # util-linux for setpriv (the peer-credential test), procps for pgrep/ps,
 # tshark to decode the overlay trace and decrypt a capture, openssl to make
 # test certificates, iproute2 for the network namespaces of the link tests,
-# sip-tester (sipp) as the phones of the SIP tests.
+# sip-tester (sipp) as the scripted phones of the SIP tests, baresip-core
+# as the real softphones (with media) of the call test.
 # (tshark asks whether non-root users may capture; noninteractive: no.)
 TEST="clang libclang-rt-14-dev sqlite3 socat jq valgrind man-db util-linux
-	procps tshark openssl iproute2 sip-tester"
+	procps tshark openssl iproute2 sip-tester baresip-core"
 
 missing=""
 for p in $BUILD $TEST; do
