@@ -41,6 +41,7 @@ struct loc_reg {
 	uint64_t	 due_ms;	/* next publish (monotonic); 0: now */
 	bool		 busy;		/* a store of it is out */
 	bool		 published;	/* stored at least once this run */
+	bool		 waiting;	/* its first store waits for room */
 	uint64_t	 generation;
 	unsigned	 nreplicas;
 };
@@ -73,6 +74,9 @@ struct loc {
 	struct loc_reg	*regs;
 	unsigned	 nregs;
 	struct loc_op	*ops;
+	unsigned	 nwaiting;	/* regs with waiting set */
+	bool		 publishing;	/* in loc_publish_due (answers may
+					 * come back within it) */
 	uint64_t	 next_cookie;
 	struct event	*timer;
 };
@@ -205,6 +209,8 @@ loc_reg_remove(struct loc *l, struct loc_reg *r)
 		if (*pp == r) {
 			*pp = r->next;
 			l->nregs--;
+			if (r->waiting)
+				l->nwaiting--;
 			free(r->contact);
 			free(r);
 			return;
@@ -427,6 +433,17 @@ loc_register(struct loc *l, unsigned client, const json_t *id,
 	if ((rc = loc_store_reg(l, op, r, false, err)) != 0) {
 		loc_op_drop(l, op->cookie);
 		r->busy = false;
+		if (rc == EBUSY && id == NULL && client == 0) {
+			/* a phone's (nobody waits for the answer): it goes
+			 * out as soon as a request in flight is answered */
+			free(*err);
+			*err = NULL;
+			r->due_ms = 0;
+			if (!r->waiting)
+				l->nwaiting++;
+			r->waiting = true;
+			return 0;
+		}
 		if (!r->published)
 			loc_reg_remove(l, r);
 		return rc;
@@ -742,16 +759,20 @@ loc_stored(struct loc *l, struct loc_op *op, const struct ov_event *ev)
 			    loc_reg_find(l, op->aor) : NULL;
 	char		 hex[OV_ID_HEXLEN], *why;
 	json_t		*res;
+	bool		 first;
 
+	if (l->nwaiting > 0)
+		loc_publish_due(l);	/* room for one more */
 	if (r != NULL) {
 		r->busy = false;
+		first = !r->published;
 		if (ev->error == 0) {
 			r->published = true;
 			r->generation = ev->generation;
 			r->nreplicas = ev->nreplicas;
 			/* refresh halfway through the lifetime */
 			r->due_ms = d_now_ms() + (uint64_t)r->expires * 500;
-			if (op->kind == LOC_OP_REGISTER)
+			if (op->kind == LOC_OP_REGISTER || first)
 				store_reg_put(l->d->store, r->aor, r->contact,
 				    r->expires, r->created);
 		} else if (op->kind == LOC_OP_REGISTER && !r->published) {
@@ -822,25 +843,36 @@ loc_publish_due(struct loc *l)
 	uint64_t	 now = d_now_ms();
 	char		*err = NULL;
 	enum ov_state	 st = ov_node_state(loc_ov(l));
+	int		 rc;
 
-	if (st != OV_ST_JOINED && st != OV_ST_ALONE)
+	if ((st != OV_ST_JOINED && st != OV_ST_ALONE) || l->publishing)
 		return;
+	l->publishing = true;
 	for (r = l->regs; r != NULL; r = r->next) {
 		if (r->busy || r->due_ms > now)
 			continue;
 		op = loc_op_new(l, LOC_OP_REFRESH, 0, NULL);
 		r->busy = true;
-		if (loc_store_reg(l, op, r, false, &err) != 0) {
+		if ((rc = loc_store_reg(l, op, r, false, &err)) != 0) {
 			r->busy = false;
+			loc_op_drop(l, op->cookie);
+			if (rc == EBUSY) {	/* the rest when there's room */
+				free(err);
+				break;
+			}
 			log_warnx("location: cannot refresh %s: %s", r->aor,
 			    err);
-			loc_op_drop(l, op->cookie);
 			free(err);
 			err = NULL;
 			r->due_ms = now + LOC_RETRY_MS;
 			continue;
 		}
+		if (r->waiting) {
+			r->waiting = false;
+			l->nwaiting--;
+		}
 	}
+	l->publishing = false;
 }
 
 static void

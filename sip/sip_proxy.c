@@ -296,6 +296,8 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 	const struct sip_hdr	*route = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
 	struct sip_reg_target	 rt[SIP_FORK_MAX];
 	struct sip_addr		 a;
+	struct sip_uri		 cu;
+	struct sip_flow		 cf;
 	char			 aor[512];
 	unsigned		 i;
 
@@ -329,7 +331,16 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 		for (i = 0; i < t->n; i++) {
 			t->ruri[i] = (struct sip_pl){ rt[i].contact,
 			    strlen(rt[i].contact) };
+			/* §16.6 step 7 / §18.1.1: to the Contact's address
+			 * (a REGISTER may come from elsewhere than the phone,
+			 * §10.2.1); a phone on TCP gets its own connection
+			 * back (RFC 5626 §5.3, as for its flow) */
 			t->flow[i] = rt[i].flow;
+			if (rt[i].flow.tp != SIP_TP_TCP &&
+			    sip_uri_parse(&cu, rt[i].contact,
+			    strlen(rt[i].contact)) == 0 &&
+			    sip_uri_flow(&cu, &cf) == 0)
+				t->flow[i] = cf;
 		}
 		/* §16.5: every contact of the AOR, here and at the other
 		 * peers (the overlay has them); sip:user@us is ours only */

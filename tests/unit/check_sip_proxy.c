@@ -568,6 +568,29 @@ START_TEST(here_and_there)
 }
 END_TEST
 
+/* A REGISTER sent from elsewhere than the phone (§10.2.1): requests go
+ * to the Contact's address, not back where the REGISTER came from. */
+START_TEST(contact_not_source)
+{
+	char		 m[1024], b[4096];
+	struct sent	 s;
+
+	snprintf(m, sizeof m, "REGISTER sip:" DOM " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5066;branch=z9hG4bKr9\r\n"
+	    "Max-Forwards: 70\r\nFrom: <sip:bob@" DOM ">;tag=r\r\n"
+	    "To: <sip:bob@" DOM ">\r\nCall-ID: reg9\r\nCSeq: 1 REGISTER\r\n"
+	    "Contact: <sip:bob@127.0.0.1:5064>\r\n\r\n");
+	in(&bob2, m, &s);
+	ck_assert_uint_eq(s.m[0]->status, 200);
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKn1",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &bob1, "INVITE", 0));
+	ck_assert_ptr_null(to(&s, &bob2, "INVITE", 0));
+	sent_free(&s);
+}
+END_TEST
+
 /* §18.1.1: a request over 1300 bytes goes on over TCP, its Via saying so. */
 START_TEST(large_over_tcp)
 {
@@ -613,6 +636,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, through_the_overlay);
 	tcase_add_test(tc, here_and_there);
+	tcase_add_test(tc, contact_not_source);
 	tcase_add_test(tc, large_over_tcp);
 	suite_add_tcase(s, tc);
 	return s;
