@@ -21,8 +21,12 @@ BUILD="make gcc pkg-config libevent-dev libssl-dev libsrtp2-dev
 TEST="clang libclang-rt-14-dev sqlite3 socat jq valgrind man-db util-linux
 	procps tshark openssl iproute2 sip-tester baresip-core"
 
+# Benchmarks: Kamailio as the conventional registrar and proxy that
+# scripts/bench/sip.sh measures p2psipd against.
+BENCH="kamailio"
+
 missing=""
-for p in $BUILD $TEST; do
+for p in $BUILD $TEST $BENCH; do
 	s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$s" = "installed" ] || missing="$missing $p"
 done
