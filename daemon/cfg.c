@@ -123,6 +123,7 @@ static const struct cfg_key cfg_keys[] = {
 	SIP_INT(max_message_size, "65535", 1500, 65535),
 	SIP_INT(max_headers, "128", 16, 1024),
 	SIP_INT(stream_timeout, "30", 1, 3600),
+	SIP_INT(max_transactions, "65536", 64, 4194304),
 };
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
 

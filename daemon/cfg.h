@@ -72,6 +72,7 @@ struct cfg {
 		int		 max_message_size;	/* bytes */
 		int		 max_headers;
 		int		 stream_timeout;	/* s, a partial message */
+		int		 max_transactions;
 	} sip;
 };
 

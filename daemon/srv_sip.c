@@ -472,6 +472,7 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	sc.self = cfg->sip.listen;
 	sc.lim.max_len = ss->max_len;
 	sc.lim.max_hdrs = (unsigned)cfg->sip.max_headers;
+	sc.txl.max_txns = (unsigned)cfg->sip.max_transactions;
 	sc.reg.max_expires = (uint32_t)cfg->storage.max_lifetime;
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
 	ss->timer = evtimer_new(base, ss_timer, ss);
