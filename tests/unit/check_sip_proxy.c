@@ -591,6 +591,37 @@ START_TEST(contact_not_source)
 }
 END_TEST
 
+/* §16.7 step 3: a response whose only Via is ours is not sent on; its
+ * branch ends as one that timed out (408 when nothing better came). */
+START_TEST(only_our_via)
+{
+	char		 b[4096], r[4096], *v2;
+	struct sent	 s;
+	struct sip_msg	*i1;
+	uint64_t	 cookie;
+
+	reg("bob", &bob1, 1);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKv1",
+	    "Max-Forwards: 70\r\n"), &s);
+	cookie = s.cookie;
+	i1 = copy(to(&s, &bob1, "INVITE", 0));
+	sent_free(&s);
+	sip_core_lookup_done(core, now, cookie, NULL, 0, false);
+	drain(&s);
+	sent_free(&s);
+	resp(r, sizeof r, i1, 486, "t1");
+	/* drop the second Via line (alice's) */
+	v2 = strstr(strstr(r, "Via: ") + 5, "Via: ");
+	ck_assert_ptr_nonnull(v2);
+	memmove(v2, strstr(v2, "\r\n") + 2, strlen(strstr(v2, "\r\n") + 2) + 1);
+	in(&bob1, r, &s);
+	ck_assert_ptr_null(to(&s, &alice, NULL, 486));
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 408));
+	sent_free(&s);
+	sip_msg_free(i1);
+}
+END_TEST
+
 /* §18.1.1: a request over 1300 bytes goes on over TCP, its Via saying so. */
 START_TEST(large_over_tcp)
 {
@@ -637,6 +668,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, through_the_overlay);
 	tcase_add_test(tc, here_and_there);
 	tcase_add_test(tc, contact_not_source);
+	tcase_add_test(tc, only_our_via);
 	tcase_add_test(tc, large_over_tcp);
 	suite_add_tcase(s, tc);
 	return s;
