@@ -70,3 +70,22 @@ ring_wrong() {
 		cat "$W"/ring.* | jq -rs "$RING_JQ | length"
 	fi
 }
+
+# wait_ring SECONDS: until the ring is correct; exit 1 past SECONDS.
+wait_ring() {
+	local deadline=$(( $(now_ms) + $1 * 1000 ))
+	until [ "$(ring_wrong)" = 0 ]; do
+		[ "$(now_ms)" -lt "$deadline" ] ||
+		    { echo "ring: NOT correct after $1 s"; exit 1; }
+		sleep 0.2
+	done
+}
+
+# percentiles: numbers on stdin; prints "MEDIAN P99 COUNT" ("- - 0" for
+# none).
+percentiles() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "- - 0"; exit }
+		med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f %.3f %d\n", med, v[int(0.99 * NR + 0.999)], NR }'
+}

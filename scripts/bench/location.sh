@@ -31,22 +31,15 @@ batch() {
 
 # stats FILE: median and p99 of the daemons' "ms" in ctlbatch's output.
 stats() {
-	grep ' ok ' "$1" | sed 's/.*"ms":\([0-9.e+-]*\).*/\1/' | sort -g |
-	    awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "no answers"; exit }
-		med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "median %.3f ms, p99 %.3f ms (%d answers)\n", med,
-		    v[int(0.99 * NR + 0.999)], NR }'
+	set -- $(grep ' ok ' "$1" | sed 's/.*"ms":\([0-9.e+-]*\).*/\1/' |
+	    percentiles)
+	if [ "$3" = 0 ]; then echo "no answers"; else
+		echo "median $1 ms, p99 $2 ms ($3 answers)"; fi
 }
 
 echo "p2psipd location benchmark: N=$N daemons on loopback, K=$K AORs, $(nproc) cores"
 start_daemons
-deadline=$(( $(now_ms) + 120000 ))
-until [ "$(ring_wrong)" = 0 ]; do
-	[ "$(now_ms)" -lt "$deadline" ] ||
-	    { echo "ring: NOT correct after 120 s"; exit 1; }
-	sleep 0.2
-done
+wait_ring 120
 echo "ring correct"
 
 RANDOM=$$

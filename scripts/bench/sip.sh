@@ -133,21 +133,12 @@ latency() {
 	    2>/dev/null | awk -F'\t' '
 		$2 == "INVITE" && !($4 in inv) { inv[$4] = $1 }
 		$3 == "180" && ($4 in inv) && !($4 in got) {
-			got[$4] = 1; print ($1 - inv[$4]) * 1000 }' |
-	    sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "- - 0"; exit }
-		med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.3f %.3f %d\n", med, v[int(0.99 * NR + 0.999)], NR }'
+			got[$4] = 1; print ($1 - inv[$4]) * 1000 }' | percentiles
 }
 
 echo "p2psipd SIP benchmark: $(nproc) cores, sipp and the servers sharing them"
 start_daemons
-deadline=$(( $(now_ms) + 60000 ))
-until [ "$(ring_wrong)" = 0 ]; do
-	[ "$(now_ms)" -lt "$deadline" ] ||
-	    { echo "ring: NOT correct after 60 s"; exit 1; }
-	sleep 0.2
-done
+wait_ring 60
 start_kamailio
 
 # lines: USER;DOMAIN;HOSTPORT (the contact, or the Request-URI's host)
