@@ -47,6 +47,7 @@ enum cfg_type {
 };
 
 #define CFG_F_LIVE	0x1	/* SIGHUP applies it without a restart */
+#define CFG_F_OFF	0x2	/* CFG_ADDR: "" turns it off (family 0) */
 
 struct cfg_key {
 	const char	*section;
@@ -120,6 +121,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "sip", "listen",		CFG_ADDR,
 	    offsetof(struct cfg, sip.listen), "127.0.0.1:5060", 0,
 	    CFG_SIP_PORT, 0 },
+	{ "sip", "tls_listen",		CFG_ADDR,
+	    offsetof(struct cfg, sip.tls_listen), "127.0.0.1:5061", CFG_F_OFF,
+	    CFG_SIPS_PORT, 0 },
 	SIP_INT(max_message_size, "65535", 1500, 65535),
 	SIP_INT(max_headers, "128", 16, 1024),
 	SIP_INT(stream_timeout, "30", 1, 3600),
@@ -398,6 +402,10 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *value,
 		*(char **)field = xstrdup(value);
 		return 0;
 	case CFG_ADDR:
+		if (*value == '\0' && (k->flags & CFG_F_OFF)) {
+			memset(field, 0, sizeof(struct addr));
+			return 0;
+		}
 		return cfg_parse_addr(value, k->min, field, why);
 	case CFG_ADDRLIST:
 		return cfg_set_list(field, k, value, replace, why);
@@ -841,6 +849,8 @@ cfg_value_text(const struct cfg *c, const struct cfg_key *k)
 	case CFG_INT:
 		return xasprintf("%d", *(const int *)field);
 	case CFG_ADDR:
+		if (((const struct addr *)field)->family == 0)
+			return xstrdup("");
 		return xstrdup(addr_str(field, a));
 	case CFG_ADDRLIST:
 		return cfg_list_text(field, k->name);

@@ -22,6 +22,7 @@
 #define CFG_LIST_MAX	64		/* entries in an address list */
 #define CFG_OVERLAY_PORT 6084		/* RFC 6940 §11.1 bootstrap default */
 #define CFG_SIP_PORT	5060		/* RFC 3261 §19.1.2 */
+#define CFG_SIPS_PORT	5061		/* ... on TLS */
 
 struct cfg_addrlist {
 	struct addr	*v;
@@ -69,6 +70,7 @@ struct cfg {
 	} storage;
 	struct {
 		struct addr	 listen;		/* UDP and TCP */
+		struct addr	 tls_listen;		/* family 0: off */
 		int		 max_message_size;	/* bytes */
 		int		 max_headers;
 		int		 stream_timeout;	/* s, a partial message */

@@ -14,10 +14,13 @@ ctl_sip_status_json(struct d *d)
 {
 	const struct sip_core		*c = srv_sip_core(d->sip);
 	const struct sip_core_stats	*st = sip_core_stats(c);
-	char				 a[ADDR_STRLEN];
+	const struct addr		*tls = srv_sip_tls_addr(d->sip);
+	char				 a[ADDR_STRLEN], t[ADDR_STRLEN];
 
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i}",
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, "
+	    "s:i, s:i}",
 	    "listen", addr_str(srv_sip_listen_addr(d->sip), a),
+	    "tls_listen", tls->family != 0 ? addr_str(tls, t) : "",
 	    "requests", (json_int_t)st->requests,
 	    "registers", (json_int_t)st->registers,
 	    "responses_sent", (json_int_t)st->responses_sent,
@@ -25,7 +28,8 @@ ctl_sip_status_json(struct d *d)
 	    "bad_dropped", (json_int_t)st->bad_dropped,
 	    "keepalives", (json_int_t)st->keepalives,
 	    "transactions", (int)sip_core_transactions(c),
-	    "tcp_connections", (int)srv_sip_connections(d->sip),
+	    "tcp_connections", (int)srv_sip_connections(d->sip, false),
+	    "tls_connections", (int)srv_sip_connections(d->sip, true),
 	    "registrations", (int)sip_reg_aors(sip_core_reg(c)));
 }
 

@@ -76,8 +76,6 @@ struct srv_overlay {
 	struct log_ctx		 lc;
 };
 
-static FILE	*keylog;	/* SSLKEYLOGFILE: one per process */
-
 static void so_drain(struct srv_overlay *);
 
 /* TCP keepalive finds a dead peer host within the link timeout. */
@@ -460,55 +458,13 @@ srv_overlay_kick(struct srv_overlay *so)
 /* ---- set-up ---- */
 
 static int
-so_verify(int ok, X509_STORE_CTX *ctx)
-{
-	(void)ok;
-	(void)ctx;
-	return 1;	/* self-signed: the Node-ID binding is checked later */
-}
-
-static void
-so_keylog_line(const SSL *ssl, const char *line)
-{
-	(void)ssl;
-	if (keylog != NULL) {
-		fprintf(keylog, "%s\n", line);
-		fflush(keylog);
-	}
-}
-
-static int
 so_tls(struct srv_overlay *so, char **cause)
 {
-	const char	*kl = getenv("SSLKEYLOGFILE");
-
-	so->ctx = SSL_CTX_new(TLS_method());
-	if (so->ctx == NULL ||
-	    !SSL_CTX_set_min_proto_version(so->ctx, TLS1_2_VERSION) ||
-	    SSL_CTX_use_certificate(so->ctx, so->ident->cert) != 1 ||
-	    SSL_CTX_use_PrivateKey(so->ctx, so->ident->key) != 1 ||
-	    SSL_CTX_check_private_key(so->ctx) != 1) {
+	/* mutual authentication (§6.6.5): a certificate is required */
+	if ((so->ctx = srv_tls_ctx(so->ident, true)) == NULL) {
 		*cause = xstrdup("overlay: cannot set up TLS");
 		return EIO;
 	}
-	/* mutual authentication (§6.6.5), any certificate at first */
-	SSL_CTX_set_verify(so->ctx, SSL_VERIFY_PEER |
-	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, so_verify);
-	/* Links are long-lived and never resumed: no session cache, no
-	 * tickets (they cost a signature per handshake and a session kept
-	 * per link), no idle buffers. */
-	SSL_CTX_set_mode(so->ctx, SSL_MODE_RELEASE_BUFFERS);
-	SSL_CTX_set_session_cache_mode(so->ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_options(so->ctx, SSL_OP_NO_TICKET);
-	SSL_CTX_set_num_tickets(so->ctx, 0);
-	if (kl != NULL && *kl != '\0' && keylog == NULL) {
-		if ((keylog = fopen(kl, "a")) == NULL)
-			log_warn("overlay: SSLKEYLOGFILE %s", kl);
-		else
-			log_info("overlay: logging TLS keys to %s", kl);
-	}
-	if (keylog != NULL)
-		SSL_CTX_set_keylog_callback(so->ctx, so_keylog_line);
 	return 0;
 }
 

@@ -1,29 +1,41 @@
 /*
  * srv_sip.c - the libevent driver of the SIP core (sip_core.h): a UDP
- * socket and a TCP listener on [sip] listen, the TCP connections phones
- * open (responses go back on them, §18.2.2), one timer at the core's
+ * socket and a TCP listener on [sip] listen, a TLS listener on [sip]
+ * tls_listen, the connections phones and peers open and those we open
+ * (responses go back on them, §18.2.2), one timer at the core's
  * deadline.  It feeds the core bytes and carries out its actions; an AOR
  * the registrar publishes or withdraws goes to the location service.
  * No protocol logic here.
+ *
+ * TLS uses the node's certificate both ways.  A connection we open must
+ * meet a certificate that binds a Node-ID (RFC 6940 §11.3) and, for a
+ * flow the core pinned, that Node-ID; phones need no certificate.
  */
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "cfg.h"
 #include "ctl.h"
 #include "d.h"
+#include "hex.h"
+#include "identity.h"
 #include "loc.h"
 #include "log.h"
 #include "log_ctx.h"
@@ -38,8 +50,13 @@
 
 struct ss_conn {
 	uint32_t		 id;
+	enum sip_tp		 tp;		/* TCP or TLS */
 	struct bufferevent	*bev;
 	struct addr		 remote;
+	bool			 outgoing;	/* we connected */
+	bool			 has_node;	/* node: the peer's, verified */
+	uint8_t			 node[SIP_NODE_LEN];
+	bool			 pinned;	/* must be node (outgoing) */
 	struct srv_sip		*ss;
 	struct ss_conn		*next;
 };
@@ -54,6 +71,9 @@ struct srv_sip {
 	int			 udp;
 	struct event		*ev_udp;
 	struct evconnlistener	*tcp;
+	struct addr		 tls_listen;	/* family 0: none */
+	struct evconnlistener	*tls;
+	SSL_CTX			*ctx;
 	struct event		*timer;
 	uint64_t		 timer_at;
 	struct ss_conn		*conns;
@@ -78,7 +98,7 @@ ss_conn(struct srv_sip *ss, uint32_t id)
 }
 
 static void
-ss_conn_close(struct srv_sip *ss, struct ss_conn *c)
+ss_conn_free(struct srv_sip *ss, struct ss_conn *c)
 {
 	struct ss_conn	**pp = &ss->conns;
 
@@ -88,6 +108,23 @@ ss_conn_close(struct srv_sip *ss, struct ss_conn *c)
 	bufferevent_free(c->bev);
 	ss->nconns--;
 	free(c);
+}
+
+/* Close c; what the core meant to send on it fails (the caller
+ * drains). */
+static void
+ss_conn_close(struct srv_sip *ss, struct ss_conn *c)
+{
+	struct sip_flow	f;
+
+	memset(&f, 0, sizeof f);
+	f.tp = c->tp;
+	f.remote = c->remote;
+	f.conn = c->id;
+	f.pinned = c->pinned;
+	memcpy(f.node, c->node, SIP_NODE_LEN);
+	ss_conn_free(ss, c);
+	sip_core_transport_error(ss->core, d_now_ms(), &f);
 }
 
 /* ---- input ---- */
@@ -131,7 +168,7 @@ ss_conn_input(struct srv_sip *ss, struct ss_conn *c)
 	int		 rc;
 
 	memset(&f, 0, sizeof f);
-	f.tp = SIP_TP_TCP;
+	f.tp = c->tp;
 	f.remote = c->remote;
 	f.conn = c->id;
 	while ((len = evbuffer_get_length(in)) > 0) {
@@ -155,9 +192,11 @@ static void
 ss_flushed_cb(struct bufferevent *bev, void *arg)
 {
 	struct ss_conn	*c = arg;
+	struct srv_sip	*ss = c->ss;
 
 	(void)bev;
-	ss_conn_close(c->ss, c);
+	ss_conn_close(ss, c);
+	ss_drain(ss);
 }
 
 /* Close c once what is queued for it (a 400, say) has gone out. */
@@ -183,31 +222,107 @@ ss_read_cb(struct bufferevent *bev, void *arg)
 	ss_drain(ss);		/* may close c */
 }
 
+/* A TLS connection we opened is up: the certificate must bind a Node-ID,
+ * and the one pinned if it is.  false: refused (logged). */
+static bool
+ss_tls_check(struct srv_sip *ss, struct ss_conn *c)
+{
+	X509		*x = SSL_get1_peer_certificate(
+			    bufferevent_openssl_get_ssl(c->bev));
+	struct ov_id	 peer;
+	char		 a[ADDR_STRLEN], got[OV_ID_HEXLEN];
+	char		 want[2 * SIP_NODE_LEN + 1];
+
+	ov_cert_cache_now(ss->d->ident->cache, (int64_t)time(NULL));
+	if (x == NULL ||
+	    ov_cert_bound_id(ss->d->ident->cache, x, &peer) != 0) {
+		X509_free(x);
+		log_warnx("sip: tls to %s: the certificate binds no Node-ID "
+		    "(RFC 6940 §11.3): refused", addr_str(&c->remote, a));
+		return false;
+	}
+	X509_free(x);
+	if (c->pinned && memcmp(peer.b, c->node, SIP_NODE_LEN) != 0) {
+		hex_encode(c->node, SIP_NODE_LEN, want);
+		log_warnx("sip: tls to %s: node %s answered, not %s, which "
+		    "registered the contact: refused", addr_str(&c->remote, a),
+		    ov_id_hex(&peer, got), want);
+		return false;
+	}
+	memcpy(c->node, peer.b, SIP_NODE_LEN);
+	c->has_node = true;
+	log_debug("sip: tls %u to %s: node %s", c->id,
+	    addr_str(&c->remote, a), ov_id_hex(&peer, got));
+	return true;
+}
+
 static void
 ss_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ss_conn	*c = arg;
+	struct srv_sip	*ss = c->ss;
+	unsigned long	 e;
+	char		 a[ADDR_STRLEN];
 
 	(void)bev;
-	if (what & BEV_EVENT_CONNECTED)
+	if (what & BEV_EVENT_CONNECTED) {
+		if (c->tp == SIP_TP_TLS && c->outgoing &&
+		    !ss_tls_check(ss, c)) {
+			ss_conn_close(ss, c);
+			ss_drain(ss);
+		}
 		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("sip: tcp %u: too slow: closed", c->id);
-	ss_conn_close(c->ss, c);
+		log_debug("sip: %s %u: too slow: closed", sip_tp_name(c->tp),
+		    c->id);
+	else if (c->tp == SIP_TP_TLS && (what & BEV_EVENT_ERROR) &&
+	    (e = bufferevent_get_openssl_error(c->bev)) != 0)
+		log_info("sip: tls %s %s: %s", c->outgoing ? "to" : "from",
+		    addr_str(&c->remote, a), ERR_reason_error_string(e));
+	ss_conn_close(ss, c);
+	ss_drain(ss);
 }
 
-/* A connection on fd (-1: one to connect), to or from remote. */
+/* Messages go out whole, at once: Nagle's wait for the ACK of the last
+ * segment (delayed up to 40 ms) would hold every request that follows
+ * a response, and a TLS record per write makes that frequent. */
+static void
+ss_nodelay(int fd)
+{
+	int	on = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
+/* A connection on fd (-1: one to connect), to or from remote, over tp. */
 static struct ss_conn *
-ss_conn_new(struct srv_sip *ss, evutil_socket_t fd, const struct addr *remote)
+ss_conn_new(struct srv_sip *ss, evutil_socket_t fd, enum sip_tp tp,
+    const struct addr *remote)
 {
 	struct ss_conn	*c = xcalloc(1, sizeof *c);
+	SSL		*ssl;
 
 	c->ss = ss;
 	if (++ss->next_conn == 0)
 		++ss->next_conn;
 	c->id = ss->next_conn;
+	c->tp = tp;
 	c->remote = *remote;
-	c->bev = bufferevent_socket_new(ss->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->outgoing = fd == -1;
+	if (tp == SIP_TP_TLS) {
+		if ((ssl = SSL_new(ss->ctx)) == NULL)
+			fatalx("sip: SSL_new failed");
+		c->bev = bufferevent_openssl_socket_new(ss->base, fd, ssl,
+		    fd == -1 ? BUFFEREVENT_SSL_CONNECTING :
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	} else
+		c->bev = bufferevent_socket_new(ss->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		fatalx("sip: cannot make a bufferevent");
+	if (fd != -1)
+		ss_nodelay(fd);
 	bufferevent_setcb(c->bev, ss_read_cb, NULL, ss_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->next = ss->conns;
@@ -222,16 +337,31 @@ ss_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct srv_sip	*ss = arg;
 	struct addr	 remote;
+	enum sip_tp	 tp = l == ss->tls ? SIP_TP_TLS : SIP_TP_TCP;
 
-	(void)l;
 	(void)salen;
 	if (ss->nconns >= SS_CONN_MAX) {
-		log_warnx("sip: too many TCP connections: one refused");
+		log_warnx("sip: too many connections: a %s one refused",
+		    sip_tp_name(tp));
 		close(fd);
 		return;
 	}
 	srv_addr_from(sa, &remote);
-	(void)ss_conn_new(ss, fd, &remote);
+	(void)ss_conn_new(ss, fd, tp, &remote);
+}
+
+/* May c carry a message for flow f (not naming its connection)? */
+static bool
+ss_conn_fits(const struct ss_conn *c, const struct sip_flow *f)
+{
+	if (c->tp != f->tp || !addr_eq(&c->remote, &f->remote))
+		return false;
+	if (!f->pinned)
+		return true;
+	/* a pinned flow: a connection checked for that node, or one we
+	 * are opening to check for it */
+	return (c->has_node || c->pinned) &&
+	    memcmp(c->node, f->node, SIP_NODE_LEN) == 0;
 }
 
 /*
@@ -248,17 +378,22 @@ ss_conn_for(struct srv_sip *ss, const struct sip_flow *f)
 	if (f->conn != 0 && (c = ss_conn(ss, f->conn)) != NULL)
 		return c;
 	for (c = ss->conns; c != NULL; c = c->next)
-		if (addr_eq(&c->remote, &f->remote))
+		if (ss_conn_fits(c, f))
 			return c;
 	if (ss->nconns >= SS_CONN_MAX)
 		return NULL;
-	c = ss_conn_new(ss, -1, &f->remote);
+	c = ss_conn_new(ss, -1, f->tp, &f->remote);
+	if (f->pinned) {
+		c->pinned = true;
+		memcpy(c->node, f->node, SIP_NODE_LEN);
+	}
 	tl = srv_addr_to(&f->remote, &to);
 	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&to,
 	    (int)tl) != 0) {
 		ss_conn_close(ss, c);
 		return NULL;
 	}
+	ss_nodelay(bufferevent_getfd(c->bev));
 	return c;
 }
 
@@ -281,7 +416,8 @@ ss_send(struct srv_sip *ss, const struct sip_core_action *a)
 	/* §18.2.2: on the connection the request came on, if it is
 	 * still there; else on one to the same address */
 	if ((c = ss_conn_for(ss, &a->flow)) == NULL) {
-		log_debug("sip: tcp: no connection, a message dropped");
+		log_debug("sip: %s: no connection, a message dropped",
+		    sip_tp_name(a->flow.tp));
 		return;
 	}
 	bufferevent_write(c->bev, a->data, a->len);
@@ -307,8 +443,15 @@ ss_publish(struct srv_sip *ss, const char *aor, bool up)
 	char	*err = NULL, *contact, a[ADDR_STRLEN];
 	int	 rc;
 
-	contact = xasprintf("sip:%.*s@%s", (int)strcspn(aor, "@"), aor,
-	    addr_str(&ss->listen, a));
+	/* TLS when we offer it (RFC 3261 §26.3.1); the transport parameter,
+	 * not sips:, since the hop from the peer to the phone need not be
+	 * TLS (§26.2.2) */
+	if (ss->tls_listen.family != 0)
+		contact = xasprintf("sip:%.*s@%s;transport=tls",
+		    (int)strcspn(aor, "@"), aor, addr_str(&ss->tls_listen, a));
+	else
+		contact = xasprintf("sip:%.*s@%s", (int)strcspn(aor, "@"),
+		    aor, addr_str(&ss->listen, a));
 	ss_event(ss, "sip-registration", json_pack("{s:s, s:s}", "aor", aor,
 	    "state", up ? "registered" : "unregistered"));
 	rc = up ? loc_register(ss->d->loc, 0, NULL, aor, contact, 0, &err) :
@@ -333,20 +476,29 @@ static void
 ss_looked_up(const json_t *result, const char *err, void *arg)
 {
 	struct ss_lookup	*lk = arg;
-	const char		*contacts[16];
+	const char		*contacts[16], *hex;
+	uint8_t			 ids[16][SIP_NODE_LEN];
+	const uint8_t		*nodes[16];
 	json_t			*b, *bindings;
 	size_t			 i;
 	unsigned		 n = 0;
 
 	bindings = result != NULL ? json_object_get(result, "bindings") :
 	    NULL;
-	json_array_foreach(bindings, i, b)
-		if (n < 16 && json_is_string(json_object_get(b, "contact")))
-			contacts[n++] = json_string_value(json_object_get(b,
-			    "contact"));
+	json_array_foreach(bindings, i, b) {
+		if (n == 16 || !json_is_string(json_object_get(b, "contact")))
+			continue;
+		contacts[n] = json_string_value(json_object_get(b, "contact"));
+		/* the dictionary key: the Node-ID of the peer that stored
+		 * it (RFC 7904 §3, checked where it is stored) */
+		hex = json_string_value(json_object_get(b, "node_id"));
+		nodes[n] = hex != NULL && strlen(hex) == 2 * SIP_NODE_LEN &&
+		    hex_decode(hex, SIP_NODE_LEN, ids[n]) == 0 ? ids[n] : NULL;
+		n++;
+	}
 	/* "no registration" is an answer; anything else is not knowing */
 	sip_core_lookup_done(lk->ss->core, d_now_ms(), lk->cookie, contacts,
-	    n, result == NULL && (err == NULL ||
+	    nodes, n, result == NULL && (err == NULL ||
 	    strstr(err, "no registration") == NULL));
 	ss_drain(lk->ss);
 	free(lk);
@@ -365,8 +517,8 @@ ss_lookup(struct srv_sip *ss, const char *aor, uint64_t cookie)
 		log_debug("sip: lookup %s: %s", aor, err ? err : "no overlay");
 		free(err);
 		free(lk);
-		sip_core_lookup_done(ss->core, d_now_ms(), cookie, NULL, 0,
-		    true);
+		sip_core_lookup_done(ss->core, d_now_ms(), cookie, NULL, NULL,
+		    0, true);
 	}
 }
 
@@ -446,6 +598,17 @@ ss_sockets(struct srv_sip *ss, char **cause)
 	ss->ev_udp = event_new(ss->base, ss->udp, EV_READ | EV_PERSIST,
 	    ss_udp_read, ss);
 	event_add(ss->ev_udp, NULL);
+	if (ss->tls_listen.family == 0)
+		return 0;
+	len = srv_addr_to(&ss->tls_listen, &sa);
+	ss->tls = evconnlistener_new_bind(ss->base, ss_accept, ss,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    128, (struct sockaddr *)&sa, (int)len);
+	if (ss->tls == NULL) {
+		*cause = xasprintf("sip: tls %s: %s",
+		    addr_str(&ss->tls_listen, a), strerror(errno));
+		return EADDRINUSE;
+	}
 	return 0;
 }
 
@@ -461,6 +624,7 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	ss->base = base;
 	ss->udp = -1;
 	ss->listen = cfg->sip.listen;
+	ss->tls_listen = cfg->sip.tls_listen;
 	ss->stream_timeout = cfg->sip.stream_timeout;
 	ss->max_len = (size_t)cfg->sip.max_message_size;
 	ss->rng.fill = srv_rand;
@@ -470,12 +634,18 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	memset(&sc, 0, sizeof sc);
 	sc.domain = cfg->overlay.name;
 	sc.self = cfg->sip.listen;
+	sc.self_tls = cfg->sip.tls_listen;
 	sc.lim.max_len = ss->max_len;
 	sc.lim.max_hdrs = (unsigned)cfg->sip.max_headers;
 	sc.txl.max_txns = (unsigned)cfg->sip.max_transactions;
 	sc.reg.max_expires = (uint32_t)cfg->storage.max_lifetime;
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
 	ss->timer = evtimer_new(base, ss_timer, ss);
+	if ((ss->ctx = srv_tls_ctx(d->ident, false)) == NULL) {
+		*cause = xstrdup("sip: cannot set up TLS");
+		srv_sip_free(ss);
+		return EIO;
+	}
 	if ((rc = ss_sockets(ss, cause)) != 0) {
 		srv_sip_free(ss);
 		return rc;
@@ -490,13 +660,16 @@ srv_sip_free(struct srv_sip *ss)
 	if (ss == NULL)
 		return;
 	while (ss->conns != NULL)
-		ss_conn_close(ss, ss->conns);
+		ss_conn_free(ss, ss->conns);
 	if (ss->ev_udp != NULL)
 		event_free(ss->ev_udp);
 	if (ss->udp != -1)
 		close(ss->udp);
 	if (ss->tcp != NULL)
 		evconnlistener_free(ss->tcp);
+	if (ss->tls != NULL)
+		evconnlistener_free(ss->tls);
+	SSL_CTX_free(ss->ctx);
 	if (ss->timer != NULL)
 		event_free(ss->timer);
 	sip_core_free(ss->core);
@@ -515,8 +688,19 @@ srv_sip_listen_addr(const struct srv_sip *ss)
 	return &ss->listen;
 }
 
-unsigned
-srv_sip_connections(const struct srv_sip *ss)
+const struct addr *
+srv_sip_tls_addr(const struct srv_sip *ss)
 {
-	return ss->nconns;
+	return &ss->tls_listen;
+}
+
+unsigned
+srv_sip_connections(const struct srv_sip *ss, bool tls)
+{
+	const struct ss_conn	*c;
+	unsigned		 n = 0;
+
+	for (c = ss->conns; c != NULL; c = c->next)
+		n += (c->tp == SIP_TP_TLS) == tls;
+	return n;
 }

@@ -1,9 +1,12 @@
 /*
  * srv_sip.h - the libevent driver of the SIP core: UDP and TCP on
- * [sip] listen, for the phones of this host.
+ * [sip] listen and TLS on [sip] tls_listen, for the phones of this host
+ * and the peers of the overlay.
  */
 #ifndef SRV_SIP_H
 #define SRV_SIP_H
+
+#include <stdbool.h>
 
 #include "addr.h"
 
@@ -13,13 +16,16 @@ struct event_base;
 struct sip_core;
 struct srv_sip;
 
-/* Bind [sip] listen (UDP and TCP).  0, or an errno with *cause. */
+/* Bind [sip] listen (UDP and TCP) and tls_listen.  0, or an errno with *cause. */
 int	srv_sip_new(struct srv_sip **, struct d *, struct event_base *,
 	    const struct cfg *, char **cause);
 void	srv_sip_free(struct srv_sip *);
 
 const struct sip_core *srv_sip_core(const struct srv_sip *);
 const struct addr *srv_sip_listen_addr(const struct srv_sip *);
-unsigned srv_sip_connections(const struct srv_sip *);
+/* family 0: no TLS listener */
+const struct addr *srv_sip_tls_addr(const struct srv_sip *);
+/* Connections open, TLS or TCP. */
+unsigned srv_sip_connections(const struct srv_sip *, bool tls);
 
 #endif

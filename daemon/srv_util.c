@@ -6,11 +6,15 @@
 
 #include <netinet/in.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
+#include "identity.h"
 #include "log.h"
 #include "log_ctx.h"
 #include "srv_util.h"
@@ -105,4 +109,60 @@ srv_timer_arm(struct event *timer, uint64_t *armed_at, uint64_t at,
 	tv.tv_sec = (time_t)(in / 1000);
 	tv.tv_usec = (suseconds_t)(in % 1000) * 1000;
 	evtimer_add(timer, &tv);
+}
+
+/* ---- TLS ---- */
+
+static FILE	*keylog;	/* SSLKEYLOGFILE: one per process */
+
+static int
+srv_tls_verify(int ok, X509_STORE_CTX *ctx)
+{
+	(void)ok;
+	(void)ctx;
+	return 1;	/* self-signed: the Node-ID binding is checked later */
+}
+
+static void
+srv_keylog_line(const SSL *ssl, const char *line)
+{
+	(void)ssl;
+	if (keylog != NULL) {
+		fprintf(keylog, "%s\n", line);
+		fflush(keylog);
+	}
+}
+
+SSL_CTX *
+srv_tls_ctx(const struct identity *ident, int need_peer)
+{
+	const char	*kl = getenv("SSLKEYLOGFILE");
+	SSL_CTX		*ctx = SSL_CTX_new(TLS_method());
+
+	if (ctx == NULL ||
+	    !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    SSL_CTX_use_certificate(ctx, ident->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, ident->key) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (need_peer ?
+	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), srv_tls_verify);
+	/* Links are long-lived and never resumed: no session cache, no
+	 * tickets (they cost a signature per handshake and a session kept
+	 * per link), no idle buffers. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	if (kl != NULL && *kl != '\0' && keylog == NULL) {
+		if ((keylog = fopen(kl, "a")) == NULL)
+			log_warn("tls: SSLKEYLOGFILE %s", kl);
+		else
+			log_info("tls: logging TLS keys to %s", kl);
+	}
+	if (keylog != NULL)
+		SSL_CTX_set_keylog_callback(ctx, srv_keylog_line);
+	return ctx;
 }

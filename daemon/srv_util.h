@@ -22,6 +22,17 @@ socklen_t srv_addr_to(const struct addr *, struct sockaddr_storage *ss);
 /* The local address of socket fd (zeroed if unknown). */
 void	srv_local_addr(int fd, struct addr *);
 
+struct identity;
+struct ssl_ctx_st;
+/*
+ * A TLS context with the node's certificate and key, TLS 1.2 or later.
+ * The peer's certificate is asked for (required: need_peer) and taken
+ * as it is: the caller checks the Node-ID it binds once TLS is up
+ * (RFC 6940 §11.3).  No session cache or tickets.  SSLKEYLOGFILE logs
+ * the keys.  NULL if OpenSSL refuses.
+ */
+struct ssl_ctx_st *srv_tls_ctx(const struct identity *, int need_peer);
+
 struct event;
 /*
  * Arm timer for a core's deadline at (monotonic ms, UINT64_MAX: none),

@@ -62,6 +62,7 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	memset(&pc, 0, sizeof pc);
 	pc.domain = c->domain;
 	pc.self = cfg->self;
+	pc.self_tls = cfg->self_tls;
 	pc.max_len = c->cfg.lim.max_len;
 	pc.emit = sip_core_send_cb;
 	pc.lookup = sip_core_lookup_cb;
@@ -158,9 +159,11 @@ sip_core_call_cb(const struct sip_msg *m, unsigned status, void *arg)
 
 void
 sip_core_lookup_done(struct sip_core *c, uint64_t now, uint64_t cookie,
-    const char *const *contacts, unsigned n, bool failed)
+    const char *const *contacts, const uint8_t *const *nodes, unsigned n,
+    bool failed)
 {
-	sip_proxy_lookup_done(c->proxy, now, cookie, contacts, n, failed);
+	sip_proxy_lookup_done(c->proxy, now, cookie, contacts, nodes, n,
+	    failed);
 	sip_core_drain(c, now);
 }
 
@@ -237,7 +240,10 @@ sip_core_drain(struct sip_core *c, uint64_t now)
 			    a.msg);
 			break;
 		case SIP_ACT_TIMEOUT:
-			sip_proxy_timeout(c->proxy, now, a.cookie);
+			sip_proxy_timeout(c->proxy, now, a.cookie, false);
+			break;
+		case SIP_ACT_TRANSPORT_ERROR:
+			sip_proxy_timeout(c->proxy, now, a.cookie, true);
 			break;
 		}
 		free(a.data);
@@ -341,6 +347,14 @@ sip_core_input(struct sip_core *c, uint64_t now, const struct sip_flow *f,
 	}
 	/* a stream whose framing is lost cannot be read on */
 	return sip_core_close(c, f, rc);
+}
+
+void
+sip_core_transport_error(struct sip_core *c, uint64_t now,
+    const struct sip_flow *f)
+{
+	sip_txl_transport_error(c->txl, now, f);
+	sip_core_drain(c, now);
 }
 
 void

@@ -25,6 +25,7 @@ struct rng;
 struct sip_core_cfg {
 	const char		*domain;	/* the overlay's name */
 	struct addr		 self;		/* our SIP address */
+	struct addr		 self_tls;	/* on TLS (family 0: none) */
 	struct sip_limits	 lim;
 	struct sip_txl_cfg	 txl;
 	struct sip_reg_cfg	 reg;		/* its domain is ours */
@@ -78,11 +79,17 @@ void	sip_core_free(struct sip_core *);
  */
 int	sip_core_input(struct sip_core *, uint64_t now, const struct sip_flow *,
 	    const uint8_t *, size_t, bool stream, size_t *used);
+/* A connection on flow failed, or could not be made (or its peer was
+ * not the node pinned): what was to go on it fails (sip_txn.h). */
+void	sip_core_transport_error(struct sip_core *, uint64_t now,
+	    const struct sip_flow *);
 void	sip_core_tick(struct sip_core *, uint64_t now);
 /* The answer to a LOOKUP: the AOR's contacts (SIP URIs of the peers that
- * hold its registrations), or failed: the overlay could not say. */
+ * hold its registrations) with the Node-IDs of those peers (nodes NULL,
+ * or nodes[i] NULL: unknown), or failed: the overlay could not say. */
 void	sip_core_lookup_done(struct sip_core *, uint64_t now, uint64_t cookie,
-	    const char *const *contacts, unsigned n, bool failed);
+	    const char *const *contacts, const uint8_t *const *nodes,
+	    unsigned n, bool failed);
 uint64_t sip_core_deadline(const struct sip_core *);
 bool	sip_core_next_action(struct sip_core *, struct sip_core_action *);
 /* Free what an action holds. */

@@ -43,6 +43,7 @@ struct sip_fwd {
 	uint64_t	 id;
 	uint64_t	 stxn;
 	struct sip_flow	 from;		/* where responses go */
+	enum sip_tp	 in_tp;		/* the transport it came on */
 	bool		 invite;
 	struct sip_msg	*req;		/* the request as received, our copy */
 	struct sip_branch b[SIP_FORK_MAX];
@@ -52,7 +53,8 @@ struct sip_fwd {
 	size_t		 best_len;
 	bool		 final_sent;
 	bool		 looking;	/* the overlay is asked */
-	bool		 skip_route;
+	bool		 unreachable;	/* a branch's transport failed */
+	unsigned	 skip_route;	/* our Routes on top */
 	uint64_t	 done_at;	/* 0: still going */
 	struct sip_fwd	*next;		/* in the list, oldest last */
 	struct sip_fwd	*hnext;		/* in its id's bucket */
@@ -64,6 +66,7 @@ struct sip_proxy {
 	struct sip_proxy_cfg	 cfg;
 	char			*domain;
 	char			 self[ADDR_STRLEN];
+	char			 self_tls[ADDR_STRLEN];	/* "": none */
 	struct sip_txl		*txl;
 	const struct sip_reg	*reg;
 	struct rng		*rng;
@@ -86,6 +89,8 @@ sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txl *txl,
 	if (p->cfg.max_len == 0)
 		p->cfg.max_len = SIP_MSG_MAX_DEFAULT;
 	addr_str(&cfg->self, p->self);
+	if (cfg->self_tls.family != 0)
+		addr_str(&cfg->self_tls, p->self_tls);
 	p->txl = txl;
 	p->reg = reg;
 	p->rng = rng;
@@ -146,18 +151,41 @@ sip_uri_flow(const struct sip_uri *u, struct sip_flow *f)
 		return EINVAL;
 	f->tp = SIP_TP_UDP;
 	if (u->sips || (sip_param(&u->params, "transport", &tp) &&
-	    (sip_pl_caseeq(&tp, "tcp") || sip_pl_caseeq(&tp, "tls"))))
-		f->tp = SIP_TP_TCP;	/* TLS comes with tls_listen */
+	    sip_pl_caseeq(&tp, "tls")))
+		f->tp = SIP_TP_TLS;
+	else if (sip_param(&u->params, "transport", &tp) &&
+	    sip_pl_caseeq(&tp, "tcp"))
+		f->tp = SIP_TP_TCP;
 	return 0;
 }
 
-/* Does uri name this proxy? */
+/* Does uri name this proxy (either address)? */
 static bool
 sip_is_self(const struct sip_proxy *p, const struct sip_uri *u)
 {
 	struct sip_flow	f;
 
-	return sip_uri_flow(u, &f) == 0 && addr_eq(&f.remote, &p->cfg.self);
+	return sip_uri_flow(u, &f) == 0 && (addr_eq(&f.remote, &p->cfg.self) ||
+	    (p->cfg.self_tls.family != 0 &&
+	    addr_eq(&f.remote, &p->cfg.self_tls)));
+}
+
+/* Our address on a transport: TLS on ours for it, if we listen. */
+static const char *
+sip_self_for(const struct sip_proxy *p, enum sip_tp tp)
+{
+	return tp == SIP_TP_TLS && p->self_tls[0] != '\0' ? p->self_tls :
+	    p->self;
+}
+
+/* Our Record-Route URI for the side of a transport. */
+static void
+sip_rr_uri(const struct sip_proxy *p, enum sip_tp tp, char *out, size_t max)
+{
+	if (tp == SIP_TP_TLS && p->self_tls[0] != '\0')
+		snprintf(out, max, "<sip:%s;transport=tls;lr>", p->self_tls);
+	else
+		snprintf(out, max, "<sip:%s;lr>", p->self);
 }
 
 /* §16.3 step 4, simply: one of our Vias is already there. */
@@ -195,27 +223,39 @@ sip_proxy_status(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 }
 
 /*
- * §16.6: the request to a target: Request-URI ruri, our Via on top,
- * Record-Route for INVITE, our Route removed (skip_route), Max-Forwards
- * one less.
+ * §16.6: the request that came on transport in_tp to a target:
+ * Request-URI ruri, our Via on top, Record-Route for INVITE, our Routes
+ * removed (the first skip_route), Max-Forwards one less.
  */
 static bool
 sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
-    const struct sip_pl *ruri, const struct sip_flow *to, const char *branch,
-    bool skip_route, struct wbuf *w)
+    const struct sip_pl *ruri, enum sip_tp in_tp, const struct sip_flow *to,
+    const char *branch, unsigned skip_route, struct wbuf *w)
 {
-	const struct sip_hdr	*route = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
-	const struct sip_hdr	*rr_before, *via_after = NULL, *h;
-	char			 line[160], rr[128];
+	const struct sip_hdr	*route[2], *rr_before, *via_after = NULL, *h;
+	char			 line[160], rr[320], out_uri[128], in_uri[128];
 	unsigned		 i;
 
+	route[0] = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
+	route[1] = route[0] != NULL ? sip_msg_hdr(m, SIP_HDR_ROUTE, route[0]) :
+	    NULL;
 	/* our Record-Route goes on top of the others or, with none, after
 	 * the last Via: each kind of header kept in one block, as the
-	 * tools that join them on one line expect */
+	 * tools that join them on one line expect.  Between a TLS side and
+	 * another, two: the callee's side on top, the caller's below, so
+	 * each end's requests come in on the transport it used (RFC 5658
+	 * §4, double Record-Routing) */
 	rr[0] = '\0';
-	if (sip_pl_eq(&m->method, "INVITE") && m->to_tag.l == 0)
-		snprintf(rr, sizeof rr, "Record-Route: <sip:%s;lr>\r\n",
-		    p->self);
+	if (sip_pl_eq(&m->method, "INVITE") && m->to_tag.l == 0) {
+		sip_rr_uri(p, to->tp, out_uri, sizeof out_uri);
+		sip_rr_uri(p, in_tp, in_uri, sizeof in_uri);
+		if (strcmp(out_uri, in_uri) == 0)
+			snprintf(rr, sizeof rr, "Record-Route: %s\r\n",
+			    out_uri);
+		else
+			snprintf(rr, sizeof rr, "Record-Route: %s\r\n"
+			    "Record-Route: %s\r\n", out_uri, in_uri);
+	}
 	if ((rr_before = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL)) == NULL)
 		for (h = sip_msg_hdr(m, SIP_HDR_VIA, NULL); h != NULL;
 		    h = sip_msg_hdr(m, SIP_HDR_VIA, h))
@@ -226,7 +266,7 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 	wbuf_bytes(w, ruri->p, ruri->l);
 	wbuf_bytes(w, " SIP/2.0\r\n", 10);
 	snprintf(line, sizeof line, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n",
-	    sip_tp_name(to->tp), p->self, branch);
+	    sip_tp_name(to->tp), sip_self_for(p, to->tp), branch);
 	wbuf_bytes(w, line, strlen(line));
 	for (i = 0; i < m->nhdrs; i++) {
 		if (&m->hdrs[i] == rr_before)
@@ -234,7 +274,8 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 		if (i > 0 && &m->hdrs[i - 1] == via_after)
 			wbuf_bytes(w, rr, strlen(rr));
 		if (m->hdrs[i].id == SIP_HDR_CONTENT_LENGTH ||
-		    (skip_route && &m->hdrs[i] == route))
+		    (skip_route > 0 && &m->hdrs[i] == route[0]) ||
+		    (skip_route > 1 && &m->hdrs[i] == route[1]))
 			continue;
 		if (m->hdrs[i].id == SIP_HDR_MAX_FORWARDS) {
 			snprintf(line, sizeof line, "%d", m->max_forwards - 1);
@@ -284,7 +325,7 @@ struct sip_targets {
 	struct sip_pl	 ruri[SIP_FORK_MAX];
 	struct sip_flow	 flow[SIP_FORK_MAX];
 	unsigned	 n;
-	bool		 skip_route;
+	unsigned	 skip_route;	/* our Routes on top: 0 to 2 */
 	bool		 lookup;	/* ask the overlay */
 };
 
@@ -302,10 +343,12 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 	unsigned		 i;
 
 	memset(t, 0, sizeof *t);
-	/* §16.4: our own Route goes; then the next one, if any, leads */
-	if (route != NULL && sip_addr_parse(&a, &route->value, false) == 0 &&
-	    a.uri_sip && sip_is_self(p, &a.uri)) {
-		t->skip_route = true;
+	/* §16.4: our own Route goes (both, where we double Record-Routed,
+	 * RFC 5658 §4); then the next one, if any, leads */
+	while (t->skip_route < 2 && route != NULL &&
+	    sip_addr_parse(&a, &route->value, false) == 0 && a.uri_sip &&
+	    sip_is_self(p, &a.uri)) {
+		t->skip_route++;
 		route = sip_msg_hdr(m, SIP_HDR_ROUTE, route);
 	}
 	if (route != NULL) {
@@ -336,7 +379,7 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 			 * §10.2.1); a phone on TCP gets its own connection
 			 * back (RFC 5626 §5.3, as for its flow) */
 			t->flow[i] = rt[i].flow;
-			if (rt[i].flow.tp != SIP_TP_TCP &&
+			if (!sip_tp_reliable(rt[i].flow.tp) &&
 			    sip_uri_parse(&cu, rt[i].contact,
 			    strlen(rt[i].contact)) == 0 &&
 			    sip_uri_flow(&cu, &cf) == 0)
@@ -381,7 +424,7 @@ sip_fwd_by_id(const struct sip_proxy *p, uint64_t id)
  * any transaction: forward it as it goes. */
 static void
 sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
-    const struct sip_msg *m)
+    const struct sip_flow *from, const struct sip_msg *m)
 {
 	struct sip_targets	 t;
 	const char		*reason;
@@ -392,7 +435,7 @@ sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
 	    sip_targets(p, now, m, &t, &reason) != 0)
 		return;
 	sip_new_branch(p, branch, sizeof branch);
-	if (sip_forward_bytes(p, m, &t.ruri[0], &t.flow[0], branch,
+	if (sip_forward_bytes(p, m, &t.ruri[0], from->tp, &t.flow[0], branch,
 	    t.skip_route, &w)) {
 		p->cfg.emit(&t.flow[0], w.p, w.len, p->cfg.arg);
 		w.p = NULL;
@@ -427,8 +470,8 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		b = &f->b[f->nb];
 		sip_new_branch(p, b->branch, sizeof b->branch);
 		b->flow = t->flow[i];
-		if (!sip_forward_bytes(p, m, &t->ruri[i], &b->flow, b->branch,
-		    t->skip_route, &w)) {
+		if (!sip_forward_bytes(p, m, &t->ruri[i], f->in_tp, &b->flow,
+		    b->branch, t->skip_route, &w)) {
 			wbuf_clear(&w);
 			continue;
 		}
@@ -438,8 +481,8 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			wbuf_clear(&w);
 			b->flow.tp = SIP_TP_TCP;
 			b->flow.conn = 0;
-			if (!sip_forward_bytes(p, m, &t->ruri[i], &b->flow,
-			    b->branch, t->skip_route, &w)) {
+			if (!sip_forward_bytes(p, m, &t->ruri[i], f->in_tp,
+			    &b->flow, b->branch, t->skip_route, &w)) {
 				wbuf_clear(&w);
 				continue;
 			}
@@ -473,7 +516,7 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	unsigned		 st;
 
 	if (stxn == 0) {
-		sip_proxy_stateless(p, now, m);
+		sip_proxy_stateless(p, now, from, m);
 		return;
 	}
 	if (sip_pl_eq(&m->method, "CANCEL")) {
@@ -497,6 +540,7 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	f->id = p->next_id++;
 	f->stxn = stxn;
 	sip_txl_response_flow(from, m, &f->from);
+	f->in_tp = from->tp;
 	f->invite = sip_pl_eq(&m->method, "INVITE");
 	f->req = sip_proxy_copy(m);
 	f->next = p->fwds;
@@ -620,10 +664,14 @@ sip_fwd_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 			return;
 	if (!f->final_sent) {
 		f->final_sent = true;
-		sip_fwd_report(p, f, f->best != NULL ? f->best_status : 408);
+		sip_fwd_report(p, f, f->best != NULL ? f->best_status :
+		    f->unreachable ? 480 : 408);
 		if (f->best != NULL)
 			(void)sip_txl_respond(p->txl, now, f->stxn, f->best,
 			    f->best_len);
+		else if (f->unreachable)
+			sip_proxy_status(p, now, f->stxn, f->req, 480,
+			    "Temporarily Unavailable (peer unreachable)");
 		else
 			sip_proxy_status(p, now, f->stxn, f->req, 408,
 			    "Request Timeout");
@@ -731,13 +779,19 @@ sip_proxy_response(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 }
 
 void
-sip_proxy_timeout(struct sip_proxy *p, uint64_t now, uint64_t cookie)
+sip_proxy_timeout(struct sip_proxy *p, uint64_t now, uint64_t cookie,
+    bool transport)
 {
 	struct sip_fwd	*f = sip_fwd_by_id(p, cookie / 16);
 
 	if (f == NULL || cookie % 16 >= f->nb || f->b[cookie % 16].done)
 		return;
 	f->b[cookie % 16].done = true;		/* a 408 (§16.7 step 2) */
+	/* §16.9 has a transport error count as a 503, which §16.7 step 6
+	 * turns into a 500 upstream; a peer we cannot reach gets a 480
+	 * instead, which tells the caller to try later */
+	if (transport)
+		f->unreachable = true;
 	sip_fwd_finish(p, now, f);
 }
 
@@ -802,7 +856,8 @@ sip_proxy_tick(struct sip_proxy *p, uint64_t now)
 
 void
 sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
-    const char *const *contacts, unsigned n, bool failed)
+    const char *const *contacts, const uint8_t *const *nodes, unsigned n,
+    bool failed)
 {
 	struct sip_fwd		*f = sip_fwd_by_id(p, cookie);
 	struct sip_targets	 t;
@@ -821,6 +876,13 @@ sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 		if (sip_uri_parse(&u, contacts[i], strlen(contacts[i])) != 0 ||
 		    sip_is_self(p, &u) || sip_uri_flow(&u, &t.flow[t.n]) != 0)
 			continue;
+		/* the peer that stored the registration must be the one
+		 * that answers there (its certificate binds the Node-ID) */
+		if (t.flow[t.n].tp == SIP_TP_TLS && nodes != NULL &&
+		    nodes[i] != NULL) {
+			t.flow[t.n].pinned = true;
+			memcpy(t.flow[t.n].node, nodes[i], SIP_NODE_LEN);
+		}
 		t.ruri[t.n++] = (struct sip_pl){ contacts[i],
 		    strlen(contacts[i]) };
 	}

@@ -43,6 +43,7 @@ struct sip_proxy_cfg {
 	sip_proxy_lookup_cb lookup;	/* NULL: local phones only */
 	sip_proxy_call_cb call;		/* NULL: none */
 	struct addr	 self;		/* our SIP address (Via, Record-Route) */
+	struct addr	 self_tls;	/* our TLS address (family 0: none) */
 	size_t		 max_len;
 	sip_proxy_send_cb emit;	/* sends outside transactions */
 	void		*arg;
@@ -64,15 +65,19 @@ void	sip_proxy_request(struct sip_proxy *, uint64_t now, uint64_t txn,
  * one no transaction took, such as a 2xx resent). */
 void	sip_proxy_response(struct sip_proxy *, uint64_t now, uint64_t cookie,
 	    uint64_t txn, const struct sip_msg *);
-/* A client transaction timed out (Timer B or F). */
-void	sip_proxy_timeout(struct sip_proxy *, uint64_t now, uint64_t cookie);
+/* A client transaction timed out (Timer B or F), or its request could
+ * not be sent (transport: §16.9). */
+void	sip_proxy_timeout(struct sip_proxy *, uint64_t now, uint64_t cookie,
+	    bool transport);
 /*
  * What the overlay says of the AOR of request cookie: its contacts (SIP
- * URIs), or failed (it could not say).
+ * URIs), each with the Node-ID of the peer that registered it (nodes[i]
+ * NULL: unknown), or failed (it could not say).  A branch to a TLS
+ * contact is pinned to that Node-ID.
  */
 void	sip_proxy_lookup_done(struct sip_proxy *, uint64_t now,
-	    uint64_t cookie, const char *const *contacts, unsigned n,
-	    bool failed);
+	    uint64_t cookie, const char *const *contacts,
+	    const uint8_t *const *nodes, unsigned n, bool failed);
 /* Forget requests done long enough ago. */
 void	sip_proxy_tick(struct sip_proxy *, uint64_t now);
 unsigned sip_proxy_pending(const struct sip_proxy *);

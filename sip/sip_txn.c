@@ -795,6 +795,44 @@ sip_fire(struct sip_txl *t, struct sip_txn *x, uint64_t now)
 	sip_heap_fix(t, x);
 }
 
+/* Does x send on what failed? */
+static bool
+sip_on_flow(const struct sip_txn *x, const struct sip_flow *f)
+{
+	if (x->flow.tp != f->tp)
+		return false;
+	if (x->flow.conn != 0)
+		return x->flow.conn == f->conn;
+	return addr_eq(&x->flow.remote, &f->remote) &&
+	    x->flow.pinned == f->pinned && (!f->pinned ||
+	    memcmp(x->flow.node, f->node, SIP_NODE_LEN) == 0);
+}
+
+void
+sip_txl_transport_error(struct sip_txl *t, uint64_t now,
+    const struct sip_flow *f)
+{
+	struct sip_txn	*x;
+	unsigned	 i;
+
+	(void)now;
+	/* every client transaction waiting has Timer B or F running, so
+	 * it is in the heap; ending one moves the last into its place */
+	for (i = 0; i < t->heap_len; ) {
+		x = t->heap[i];
+		if (!x->client || !sip_on_flow(x, f) ||
+		    (x->state != ST_CALLING && x->state != ST_TRYING &&
+		    x->state != ST_PROCEEDING)) {
+			i++;
+			continue;
+		}
+		sip_event(t, SIP_ACT_TRANSPORT_ERROR, NULL, x->id, x->cookie,
+		    NULL);
+		sip_txn_end(t, x);
+		i = 0;		/* the heap was reordered */
+	}
+}
+
 void
 sip_txl_tick(struct sip_txl *t, uint64_t now)
 {

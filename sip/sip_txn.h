@@ -33,12 +33,20 @@ enum sip_tp {
 	SIP_TP_TLS,
 };
 
-/* Where a message came from or goes: a transport, an address and, on a
- * stream, the driver's connection (0: none yet, connect). */
+#define SIP_NODE_LEN	16	/* a RELOAD Node-ID (RFC 6940 §3.1) */
+
+/*
+ * Where a message came from or goes: a transport, an address and, on a
+ * stream, the driver's connection (0: none yet, connect).  A TLS flow to
+ * a peer the overlay named is pinned to its Node-ID: the driver sends
+ * only on a connection whose certificate binds that Node-ID.
+ */
 struct sip_flow {
 	enum sip_tp	 tp;
 	struct addr	 remote;
 	uint32_t	 conn;
+	bool		 pinned;
+	uint8_t		 node[SIP_NODE_LEN];
 };
 
 bool	sip_tp_reliable(enum sip_tp);
@@ -62,6 +70,8 @@ enum sip_act_type {
 	SIP_ACT_RESPONSE,	/* txn, cookie, msg; txn 0: no client
 				   transaction took it (a 2xx resent) */
 	SIP_ACT_TIMEOUT,	/* txn, cookie: Timer B or F fired (408) */
+	SIP_ACT_TRANSPORT_ERROR, /* txn, cookie: the request could not be
+				   sent (§8.1.3.1, §17.1.4) */
 };
 
 struct sip_action {
@@ -122,6 +132,15 @@ uint64_t sip_txl_find_invite(const struct sip_txl *,
  * goes to (§18.2.2, RFC 3581). */
 void	sip_txl_response_flow(const struct sip_flow *from,
 	    const struct sip_msg *req, struct sip_flow *to);
+
+/*
+ * The transport could not carry messages on flow: a connection to its
+ * address (f->conn 0) or that connection failed.  Every client
+ * transaction on it still waiting for a final response ends with a
+ * TRANSPORT_ERROR (§17.1.4).
+ */
+void	sip_txl_transport_error(struct sip_txl *, uint64_t now,
+	    const struct sip_flow *);
 
 void	sip_txl_tick(struct sip_txl *, uint64_t now);
 /* UINT64_MAX: no timer running. */

@@ -99,6 +99,12 @@ sip_port() {
 	echo $(( $(port "$1") - 10000 ))
 }
 
+# sips_port NAME: the daemon's SIP port for TLS, 500 above its overlay
+# port (past the overlay ports of this test, below the ephemeral ones).
+sips_port() {
+	echo $(( $(port "$1") + 500 ))
+}
+
 # start_node NAME [P2PSIPD ARGS...]: start a foreground daemon with its
 # own data dir, control socket, overlay and SIP ports; wait until it
 # answers.
@@ -111,7 +117,8 @@ start_node() {
 	"${pre[@]}" "$P2PSIPD" -f -o "node.data_dir=$T/$name/data" \
 	    -o "node.control_socket=$(sock "$name")" \
 	    -o "overlay.listen=127.0.0.1:$(port "$name")" \
-	    -o "sip.listen=127.0.0.1:$(sip_port "$name")" "$@" \
+	    -o "sip.listen=127.0.0.1:$(sip_port "$name")" \
+	    -o "sip.tls_listen=127.0.0.1:$(sips_port "$name")" "$@" \
 	    2>>"$T/$name/log" &
 	NODE_PID[$name]=$!
 	wait_for 10 ctl "$name" status ||

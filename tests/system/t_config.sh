@@ -74,12 +74,13 @@ ok "--version, -h, usage errors exit 2"
 
 # Built-in defaults, no config at all: data in $XDG_DATA_HOME/p2psipd,
 # control socket in $XDG_RUNTIME_DIR, and p2psipctl finds it by itself.
-# (Only the overlay and SIP ports are given, so daemons on 6084 and
-# 5060 do not matter.)
+# (Only the overlay and SIP ports are given, so daemons on 6084, 5060
+# and 5061 do not matter.)
 mkdir -p "$T/xdg/data" "$T/xdg/run"
 export XDG_DATA_HOME=$T/xdg/data XDG_RUNTIME_DIR=$T/xdg/run
 "$P2PSIPD" -f -o "overlay.listen=127.0.0.1:$(port d)" \
-    -o "sip.listen=127.0.0.1:$(sip_port d)" 2>"$T/defaults.log" &
+    -o "sip.listen=127.0.0.1:$(sip_port d)" \
+    -o "sip.tls_listen=127.0.0.1:$(sips_port d)" 2>"$T/defaults.log" &
 pid=$!
 EXTRA_PIDS+=($pid)
 wait_for 10 "$P2PSIPCTL" status || fail "defaults: no answer on the " \
@@ -98,7 +99,8 @@ ok "built-in defaults under XDG directories"
 unset XDG_DATA_HOME
 mkdir "$T/wd" && cd "$T/wd" || fail "cd"
 "$P2PSIPD" -f -o "overlay.listen=127.0.0.1:$(port v)" \
-    -o "sip.listen=127.0.0.1:$(sip_port v)" 2>"$T/var.log" &
+    -o "sip.listen=127.0.0.1:$(sip_port v)" \
+    -o "sip.tls_listen=127.0.0.1:$(sips_port v)" 2>"$T/var.log" &
 pid=$!
 EXTRA_PIDS+=($pid)
 wait_for 10 "$P2PSIPCTL" status || fail "./var daemon: $(cat "$T/var.log")"
@@ -113,7 +115,8 @@ mkdir "$T/n"
 "$P2PSIPD" -f -o "node.data_dir=$T/n/data" \
     -o "node.control_socket=$T/n/rundir/ctl.sock" \
     -o "overlay.listen=127.0.0.1:$(port n)" \
-    -o "sip.listen=127.0.0.1:$(sip_port n)" 2>"$T/n/log" &
+    -o "sip.listen=127.0.0.1:$(sip_port n)" \
+    -o "sip.tls_listen=127.0.0.1:$(sips_port n)" 2>"$T/n/log" &
 pid=$!
 EXTRA_PIDS+=($pid)
 wait_for 10 "$P2PSIPCTL" -s "$T/n/rundir/ctl.sock" status ||

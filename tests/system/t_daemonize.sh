@@ -16,6 +16,7 @@ log_level = $1
 listen = 127.0.0.1:$(port a)
 [sip]
 listen = 127.0.0.1:$(sip_port a)
+tls_listen = 127.0.0.1:$(sips_port a)
 EOF
 }
 write_conf info

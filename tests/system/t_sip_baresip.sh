@@ -1,14 +1,15 @@
 #!/bin/bash
 # Two real softphones, one at each daemon (issue 5's end-to-end check):
-# baresip "alice" registers at daemon a, baresip "bob" at daemon b, each
-# through its own daemon as outbound proxy.  alice calls sip:bob@OVERLAY;
+# baresip "alice" registers at daemon a over UDP, baresip "bob" at daemon
+# b over TLS, each through its own daemon as outbound proxy.  alice calls sip:bob@OVERLAY;
 # a finds bob's registration in the overlay and sends the INVITE straight
 # to b, which hands it to bob's phone; bob answers (auto-answer).  Both
 # phones play a tone (alice 440 Hz, bob 1000 Hz) and record what they
 # receive.  RTP must flow directly between the two phones' media ports,
 # both ways (tshark on lo), each recording must hold the other side's
 # tone, and alice's hangup must end the call at both phones (BYE along
-# the Record-Routes).
+# the Record-Routes).  The signalling goes UDP, TLS between the daemons,
+# and TLS on bob's own connection.
 . "$(dirname "$0")/lib.sh"
 
 command -v baresip >/dev/null || { echo "skip: no baresip"; exit 77; }
@@ -21,10 +22,14 @@ start_node a
 start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)"
 wait_for 30 ring_ok a b || fail "ring: $(ring_wrong a b) wrong"
 
-# phone NAME DAEMON SIPPORT RTPLO HZ: a baresip in $T/NAME.phone, playing
-# a tone of HZ, recording into its dir, controlled on SIPPORT+5.
+# phone NAME DAEMON SIPPORT RTPLO HZ [tls]: a baresip in $T/NAME.phone,
+# playing a tone of HZ, recording into its dir, controlled on SIPPORT+5;
+# with tls, registered over TLS on the daemon's tls_listen.
 phone() {
 	local name=$1 node=$2 sp=$3 rtp=$4 hz=$5 dir=$T/$1.phone
+	local proxy="sip:127.0.0.1:$(sip_port "$2")"
+	[ "${6:-}" = tls ] &&
+	    proxy="sip:127.0.0.1:$(sips_port "$2");transport=tls"
 	mkdir -p "$dir/rec"
 	"$TONE" gen "$dir/tone.wav" "$hz" 60 || fail "no tone for $name"
 	cat >"$dir/config" <<CFG
@@ -49,7 +54,7 @@ module_app		ctrl_tcp.so
 ctrl_tcp_listen		127.0.0.1:$((sp + 5))
 snd_path		$dir/rec
 CFG
-	echo "<sip:$name@$DOM>;outbound=\"sip:127.0.0.1:$(sip_port "$node")\";regint=300;answermode=auto;audio_codecs=pcmu" \
+	echo "<sip:$name@$DOM>;outbound=\"$proxy\";regint=300;answermode=auto;audio_codecs=pcmu" \
 	    >"$dir/accounts"
 	: >"$dir/contacts"
 	(cd "$dir" && exec baresip -f "$dir" -v) </dev/null \
@@ -71,7 +76,7 @@ SPB=$(($(sip_port a) + 310))	# +1 for TLS and +5 for control)
 RTPA=$(($(sip_port a) + 400))
 RTPB=$(($(sip_port a) + 420))
 phone alice a $SPA $RTPA 440
-phone bob b $SPB $RTPB 1000
+phone bob b $SPB $RTPB 1000 tls
 
 wait_for 20 bash -c "'$P2PSIPCTL' -s '$(sock a)' --json registrations |
     grep -q alice@" || fail "alice did not register: $(tail -5 "$T/alice.phone/log")"
@@ -151,3 +156,14 @@ for n in a b; do
 	    fail "SIP requests seen at $n: $(json '.sip.requests')"
 done
 ok "REGISTER, INVITE, ACK and BYE went through each daemon"
+
+# a to b over TLS, and b to bob's phone on the phone's TLS connection
+run 0 ctl b --json registrations
+has "$T/out" "\"contact\": *\"sip:bob[^\"]*;transport=tls\""
+run 0 ctl a --json status
+[ "$(json '.sip.tls_connections')" -eq 1 ] ||
+    fail "TLS connections at a: $(json '.sip.tls_connections')"
+run 0 ctl b --json status
+[ "$(json '.sip.tls_connections')" -eq 2 ] ||
+    fail "TLS connections at b: $(json '.sip.tls_connections')"
+ok "TLS from a to b, and from bob's phone to b"

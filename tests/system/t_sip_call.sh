@@ -5,7 +5,8 @@
 # finds bob's registration in the overlay and sends each INVITE straight
 # to b, which hands it to bob's phone; 180, 200, ACK and BYE go along the
 # Record-Routes of both.  Every call must complete.  An INVITE for an AOR
-# nobody registered anywhere gets 404.
+# nobody registered anywhere gets 404.  Between the daemons it all goes
+# over TLS, to the node that registered bob and no other.
 . "$(dirname "$0")/lib.sh"
 
 command -v sipp >/dev/null || { echo "skip: no sipp"; exit 77; }
@@ -80,3 +81,32 @@ grep -q '"event":"sip-registration","aor":"bob@'$DOM'","state":"registered"' \
     "$T/ev.a")" = 500 ] ||
     fail "call events at a: $(grep -c sip-call "$T/ev.a")"
 ok "events: the registration at b, 500 answered calls and the 404 at a"
+
+# The calls went between the daemons over TLS: b published a TLS contact
+# for bob, and a opened one connection to it, which all 500 calls took.
+run 0 ctl a --json status
+[ "$(json '.sip.tls_connections')" -eq 1 ] ||
+    fail "TLS connections at a: $(json '.sip.tls_connections')"
+run 0 ctl b --json status
+[ "$(json '.sip.tls_connections')" -eq 1 ] ||
+    fail "TLS connections at b: $(json '.sip.tls_connections')"
+ok "calls between the daemons went over one TLS connection"
+
+# The contact is pinned to the node that registered it: with b gone and
+# another node, c, answering on b's TLS address, a refuses c's
+# certificate and the caller gets 480 at once, not a timeout.
+B=$(node_id b)
+kill -9 "${NODE_PID[b]}"
+wait "${NODE_PID[b]}" 2>/dev/null
+unset "NODE_PID[b]"
+start_node c -o "sip.tls_listen=127.0.0.1:$(sips_port b)"
+wait_for 20 ctl a lookup bob || fail "bob's registration is gone with b"
+sed 's/"404"/"480"/' "$SC/uac_404.xml" >"$T/uac_480.xml"
+t0=$(now_ms)
+timeout 30 sipp "$SIPA" -sf "$T/uac_480.xml" -inf "$T/calls.csv" \
+    -i 127.0.0.1 -p "$UAC" -cp $((UAC + 1)) -nostdin -m 1 \
+    -timeout 20 -timeout_error -default_behaviors all,-bye \
+    >"$T/480.out" 2>&1 || fail "no 480: $(tail -3 "$T/480.out")"
+t1=$(now_ms)
+has "$T/a/log" "sip: tls to 127.0.0.1:$(sips_port b): node $(node_id c) answered, not $B"
+ok "a TLS contact answered by another node: refused, 480 in $((t1 - t0)) ms"

@@ -6,7 +6,8 @@
 # ring, the caller cancels: a answers the CANCEL and cancels its branch
 # to b, b answers that and cancels both phones, each phone answers 487,
 # and the caller gets a single 487, which it ACKs.  20 calls, one after
-# another; every phone and the caller must see each step.
+# another; every phone and the caller must see each step.  b offers no
+# TLS, so a sends to it over UDP (RFC 3261 §18.1.1).
 # (Phones of one AOR at two daemons: the second daemon's registration is
 # refused in self-signed mode, the AOR's user name belonging to the
 # first daemon's certificate; the unit test check_sip_proxy covers
@@ -18,7 +19,7 @@ SC=$(cd "$(dirname "$0")" && pwd)/sipp
 DOM=p2psipd.localhost
 N=20
 start_node a
-start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)"
+start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)" -o sip.tls_listen=
 wait_for 30 ring_ok a b || fail "ring: $(ring_wrong a b) wrong"
 UAS1=$(($(sip_port a) + 200))	# bob's phones, at b
 UAS2=$(($(sip_port a) + 220))
@@ -78,3 +79,11 @@ run 0 ctl b --json status
 [ "$(json '.sip.requests')" -eq $((2 * N + 2)) ] ||
     fail "requests seen at b: $(json '.sip.requests')"
 ok "events: $N calls cancelled (487); INVITE and CANCEL at each hop"
+[ "$(json '.sip.tls_listen')" = "" ] && [ "$(json '.sip.tls_connections')" = 0 ] ||
+    fail "b offers TLS: $(jq -c .sip "$T/out")"
+run 0 ctl a lookup bob
+has "$T/out" " sip:bob@127.0.0.1:$(sip_port b) "
+run 0 ctl a --json status
+[ "$(json '.sip.tls_connections')" = 0 ] ||
+    fail "a used TLS to a peer without it"
+ok "b offers no TLS: its contact is plain SIP, and a went over UDP"

@@ -18,6 +18,7 @@ start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)"
 wait_for 30 ring_ok a b || fail "ring: $(ring_wrong a b) wrong"
 A=$(node_id a)
 SIPA=127.0.0.1:$(sip_port a)
+SIPS=127.0.0.1:$(sips_port a)	# a's TLS address: the contact it publishes
 
 # sipp_run TRANSPORT(u1|t1) SCENARIO CSV PORT: N calls, one at a time.
 sipp_run() {
@@ -47,8 +48,9 @@ for t in u1 t1; do
 		run 0 ctl b --json lookup "$t-u$i"
 		[ "$(json '.bindings[0].node_id')" = "$A" ] ||
 		    fail "$t-u$i: not published by a"
-		[ "$(json '.bindings[0].contact')" = "sip:$t-u$i@$SIPA" ] ||
-		    fail "$t-u$i: not pointing at a's SIP address"
+		[ "$(json '.bindings[0].contact')" = \
+		    "sip:$t-u$i@$SIPS;transport=tls" ] ||
+		    fail "$t-u$i: not pointing at a's SIP address over TLS"
 	done
 done
 run 0 ctl a --json registrations

@@ -385,7 +385,7 @@ START_TEST(best_and_timeout)
 	/* not yet: bob may have phones at other peers */
 	ck_assert_ptr_null(to(&s, &alice, NULL, 486));
 	sent_free(&s);
-	sip_core_lookup_done(core, now, cookie, NULL, 0, false);
+	sip_core_lookup_done(core, now, cookie, NULL, NULL, 0, false);
 	drain(&s);
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 486));	/* 4xx < 5xx */
 	ck_assert_uint_eq(s.calls, 1);
@@ -398,7 +398,7 @@ START_TEST(best_and_timeout)
 	    "Max-Forwards: 70\r\n"), &s);
 	cookie = s.cookie;
 	sent_free(&s);
-	sip_core_lookup_done(core, now, cookie, NULL, 0, true);
+	sip_core_lookup_done(core, now, cookie, NULL, NULL, 0, true);
 	drain(&s);
 	ck_assert_uint_eq(s.n, 0);	/* the phones here still may answer */
 	sent_free(&s);
@@ -426,7 +426,7 @@ START_TEST(refused)
 	ck_assert_uint_eq(s.lookups, 1);
 	ck_assert_str_eq(s.aor, "nobody@" DOM);
 	ck_assert_ptr_null(to(&s, &alice, NULL, 404));
-	sip_core_lookup_done(core, now, s.cookie, NULL, 0, false);
+	sip_core_lookup_done(core, now, s.cookie, NULL, NULL, 0, false);
 	sent_free(&s);
 	drain(&s);
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 404));
@@ -436,7 +436,7 @@ START_TEST(refused)
 	/* the overlay could not say: 480 */
 	in(&alice, req(b, sizeof b, "INVITE", "sip:nobody@" DOM, "z9hG4bKx6",
 	    "Max-Forwards: 70\r\n"), &s);
-	sip_core_lookup_done(core, now, s.cookie, NULL, 0, true);
+	sip_core_lookup_done(core, now, s.cookie, NULL, NULL, 0, true);
 	sent_free(&s);
 	drain(&s);
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 480));
@@ -479,7 +479,7 @@ START_TEST(through_the_overlay)
 	in(&alice, req(b, sizeof b, "INVITE", "sip:carol@" DOM, "z9hG4bKo1",
 	    "Max-Forwards: 70\r\n"), &s);
 	ck_assert_uint_eq(s.lookups, 1);
-	sip_core_lookup_done(core, now, s.cookie, peer, 2, false);
+	sip_core_lookup_done(core, now, s.cookie, peer, NULL, 2, false);
 	sent_free(&s);
 	drain(&s);
 	m = to(&s, &p2, "INVITE", 0);
@@ -529,7 +529,7 @@ START_TEST(here_and_there)
 	i1 = copy(to(&s, &bob1, "INVITE", 0));
 	ck_assert_ptr_null(to(&s, &p2, "INVITE", 0));
 	sent_free(&s);
-	sip_core_lookup_done(core, now, cookie, peer, 1, false);
+	sip_core_lookup_done(core, now, cookie, peer, NULL, 1, false);
 	drain(&s);
 	i2 = copy(to(&s, &p2, "INVITE", 0));
 	ck_assert_ptr_null(to(&s, &bob1, "INVITE", 0));	/* not twice */
@@ -557,7 +557,7 @@ START_TEST(here_and_there)
 	    "Max-Forwards: 70\r\n"), &s);
 	ck_assert_ptr_nonnull(to(&s, &bob1, "CANCEL", 0));
 	sent_free(&s);
-	sip_core_lookup_done(core, now, cookie, peer, 1, false);
+	sip_core_lookup_done(core, now, cookie, peer, NULL, 1, false);
 	drain(&s);
 	ck_assert_ptr_null(to(&s, &p2, "INVITE", 0));
 	sent_free(&s);
@@ -606,7 +606,7 @@ START_TEST(only_our_via)
 	cookie = s.cookie;
 	i1 = copy(to(&s, &bob1, "INVITE", 0));
 	sent_free(&s);
-	sip_core_lookup_done(core, now, cookie, NULL, 0, false);
+	sip_core_lookup_done(core, now, cookie, NULL, NULL, 0, false);
 	drain(&s);
 	sent_free(&s);
 	resp(r, sizeof r, i1, 486, "t1");
@@ -653,6 +653,84 @@ START_TEST(large_over_tcp)
 }
 END_TEST
 
+/*
+ * With a TLS address of our own: a peer's TLS contact gets the request
+ * over TLS, pinned to the Node-ID that registered it, with our TLS
+ * address in the Via and a Record-Route for each side (RFC 5658 §4);
+ * the dialog's requests lose both our Routes; a peer we cannot reach
+ * gives the caller 480.
+ */
+START_TEST(tls_to_peer)
+{
+	static const char *const peer[] = {
+	    "sip:carol@127.0.0.1:6071;transport=tls" };
+	static const uint8_t node[SIP_NODE_LEN] = { 0xca, 0x70, 1, 2, 3 };
+	const uint8_t *const nodes[] = { node };
+	struct sip_core_cfg	 cfg;
+	char			 b[4096];
+	struct sent		 s;
+	const struct sip_msg	*m;
+	const struct sip_hdr	*rr;
+	struct sip_flow		 p2, failed;
+
+	sip_core_free(core);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.domain = DOM;
+	addr_parse(SELF, 0, &cfg.self);
+	addr_parse("127.0.0.1:5061", 0, &cfg.self_tls);
+	core = sip_core_new(&cfg, &rng, NULL);
+	flow(&p2, "127.0.0.1:6071");
+
+	in(&alice, req(b, sizeof b, "INVITE", "sip:carol@" DOM, "z9hG4bKt1",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 1);
+	sip_core_lookup_done(core, now, s.cookie, peer, nodes, 1, false);
+	sent_free(&s);
+	drain(&s);
+	ck_assert_uint_eq(s.n, 1);
+	m = to(&s, &p2, "INVITE", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(s.to[0].tp, SIP_TP_TLS);
+	ck_assert(s.to[0].pinned);
+	ck_assert_mem_eq(s.to[0].node, node, SIP_NODE_LEN);
+	ck_assert(sip_pl_eq(&m->via.transport, "TLS"));
+	ck_assert_uint_eq(m->via.port, 5061);
+	rr = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL);
+	ck_assert(sip_pl_eq(&rr->value,
+	    "<sip:127.0.0.1:5061;transport=tls;lr>"));
+	rr = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, rr);
+	ck_assert(sip_pl_eq(&rr->value, "<sip:" SELF ";lr>"));
+	ck_assert_ptr_null(sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, rr));
+	failed = s.to[0];
+	sent_free(&s);
+	/* the connection to it fails (or meets another node) */
+	failed.pinned = false;
+	sip_core_transport_error(core, now, &failed);	/* not this one */
+	drain(&s);
+	ck_assert_uint_eq(s.n, 0);
+	failed.pinned = true;
+	sip_core_transport_error(core, now, &failed);
+	drain(&s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 480));
+	sent_free(&s);
+
+	/* the dialog's requests, along the route set: both our Routes go */
+	in(&alice, req(b, sizeof b, "BYE", "sip:carol@127.0.0.1:7000",
+	    "z9hG4bKt2", "Max-Forwards: 70\r\nRoute: <sip:" SELF ";lr>\r\n"
+	    "Route: <sip:127.0.0.1:5061;transport=tls;lr>\r\n"
+	    "Route: <sip:127.0.0.1:6071;transport=tls;lr>\r\n"), &s);
+	m = to(&s, &p2, "BYE", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(s.to[0].tp, SIP_TP_TLS);
+	ck_assert(!s.to[0].pinned);
+	rr = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
+	ck_assert(sip_pl_eq(&rr->value,
+	    "<sip:127.0.0.1:6071;transport=tls;lr>"));
+	ck_assert_ptr_null(sip_msg_hdr(m, SIP_HDR_ROUTE, rr));
+	sent_free(&s);
+}
+END_TEST
+
 static Suite *
 sip_proxy_suite(void)
 {
@@ -670,6 +748,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, contact_not_source);
 	tcase_add_test(tc, only_our_via);
 	tcase_add_test(tc, large_over_tcp);
+	tcase_add_test(tc, tls_to_peer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -89,6 +89,7 @@ response(const char *req, unsigned status, const char *tag)
 
 struct seen {
 	unsigned	sends, requests, responses, timeouts;
+	unsigned	transport_errors;
 	uint64_t	txn;
 	unsigned	status;		/* of the last response event */
 	char		last[2048];	/* the last bytes sent */
@@ -120,6 +121,10 @@ drain(struct seen *s)
 			break;
 		case SIP_ACT_TIMEOUT:
 			s->timeouts++;
+			s->txn = a.txn;
+			break;
+		case SIP_ACT_TRANSPORT_ERROR:
+			s->transport_errors++;
 			s->txn = a.txn;
 			break;
 		}
@@ -233,6 +238,40 @@ START_TEST(nict_tcp)
 	ck_assert_uint_eq(s.responses, 1);
 	ck_assert_uint_eq(sip_txl_count(txl), 0);
 	ck_assert_uint_eq(sip_txl_deadline(txl), UINT64_MAX);
+}
+END_TEST
+
+/* §17.1.4: a transport error ends the client transactions on that
+ * flow still waiting, and only those. */
+START_TEST(transport_error)
+{
+	char		 r1[1024], r2[1024];
+	uint64_t	 t1, t2;
+	struct seen	 s;
+	struct sip_flow	 other = tcp;
+
+	request(r1, sizeof r1, "INVITE", "z9hG4bKe1", false);
+	request(r2, sizeof r2, "MESSAGE", "z9hG4bKe2", false);
+	ck_assert_int_eq(sip_txl_request(txl, now, &tcp, (uint8_t *)r1,
+	    strlen(r1), 1, &t1), 0);
+	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)r2,
+	    strlen(r2), 2, &t2), 0);
+	drain(&s);
+	other.conn = 8;
+	sip_txl_transport_error(txl, now, &other);
+	drain(&s);
+	ck_assert_uint_eq(s.transport_errors, 0);
+	sip_txl_transport_error(txl, now, &tcp);
+	drain(&s);
+	ck_assert_uint_eq(s.transport_errors, 1);
+	ck_assert_uint_eq(s.txn, t1);
+	ck_assert_uint_eq(sip_txl_count(txl), 1);	/* the UDP one */
+	/* nothing is left of it: no Timer B later */
+	now += 64000;
+	sip_txl_tick(txl, now);
+	drain(&s);
+	ck_assert_uint_eq(s.timeouts, 1);
+	ck_assert_uint_eq(s.txn, t2);
 }
 END_TEST
 
@@ -530,6 +569,7 @@ sip_txn_suite(void)
 	tcase_add_test(tc, nict_udp_retransmits_and_times_out);
 	tcase_add_test(tc, nict_final_then_timer_k);
 	tcase_add_test(tc, nict_tcp);
+	tcase_add_test(tc, transport_error);
 	tcase_add_test(tc, ict_non2xx_ack);
 	tcase_add_test(tc, ict_2xx);
 	tcase_add_test(tc, nist);
