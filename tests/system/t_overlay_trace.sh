@@ -26,13 +26,15 @@ unset SSLKEYLOGFILE
 wait_for 30 ring_ok a b c || fail "no ring"
 # Names a is not responsible for, so that the lookups leave it.
 ids=("$(node_id a)" "$(node_id b)" "$(node_id c)")
+[ -n "${ids[0]}" ] && [ -n "${ids[1]}" ] && [ -n "${ids[2]}" ] ||
+    fail "node ids: ${ids[*]}"
 keys=()
-for i in $(seq 100); do
+for i in $(seq 1000); do
 	[ "$(owner "$(resource_id "key$i")" "${ids[@]}")" != "${ids[0]}" ] &&
 	    keys+=("key$i")
 	[ ${#keys[@]} -ge 3 ] && break
 done
-[ ${#keys[@]} -ge 3 ] || fail "no names away from a"
+[ ${#keys[@]} -ge 3 ] || fail "no names away from a (${ids[*]})"
 for key in "${keys[@]}"; do
 	run 0 ctl a route "$key"
 	[ "$(sed -n 's/^hops *//p' "$T/out")" -ge 1 ] || fail "route $key: 0 hops"
