@@ -53,8 +53,8 @@ OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_node.c overlay/ov_query.c overlay/ov_route.c \
 		  overlay/ov_storage.c overlay/ov_store.c overlay/ov_topo.c \
 		  overlay/ov_txn.c
-SIP_SRCS	= sip/sip_core.c sip/sip_msg.c sip/sip_proxy.c sip/sip_reg.c \
-		  sip/sip_txn.c sip/sip_uri.c
+SIP_SRCS	= sip/sip_auth.c sip/sip_core.c sip/sip_msg.c sip/sip_proxy.c \
+		  sip/sip_reg.c sip/sip_txn.c sip/sip_uri.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
 		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_loc.c \
 		  daemon/ctl_cmd_overlay.c daemon/ctl_cmd_sip.c \
@@ -223,7 +223,8 @@ $(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz_sipmsg: tests/fuzz/fuzz_sipmsg.c $(SIP_SRCS) \
-		common/addr.c common/fifo.c common/log_ctx.c common/rng.c \
+		common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
+		common/rng.c \
 		common/wire.c common/xmalloc.c
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"

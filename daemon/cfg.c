@@ -15,6 +15,8 @@
  *  4. Overrides go through the same setter; then computed defaults are
  *     filled in and cross-key checks run.
  */
+#define _DEFAULT_SOURCE		/* explicit_bzero */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -44,6 +46,7 @@ enum cfg_type {
 	CFG_FQDN,		/* a DNS name (RFC 1035 §2.3.1) */
 	CFG_ADDR,		/* IP:port; the port may default */
 	CFG_ADDRLIST,		/* comma-separated IP:port; lines append */
+	CFG_BOOL,		/* yes or no, as an int */
 };
 
 #define CFG_F_LIVE	0x1	/* SIGHUP applies it without a restart */
@@ -128,6 +131,8 @@ static const struct cfg_key cfg_keys[] = {
 	SIP_INT(max_headers, "128", 16, 1024),
 	SIP_INT(stream_timeout, "30", 1, 3600),
 	SIP_INT(max_transactions, "65536", 64, 4194304),
+	{ "sip", "auth_local",		CFG_BOOL,
+	    offsetof(struct cfg, sip.auth_local), "no", 0, 0, 0 },
 };
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
 
@@ -326,6 +331,40 @@ cfg_parse_addr(const char *s, long port, struct addr *a, char **why)
 	return 0;
 }
 
+/*
+ * A [users] line: NAME = PASSWORD, for Digest authentication (RFC 3261
+ * §22).  The name is the user part of the AOR it may register.
+ */
+static int
+cfg_add_user(struct cfg *c, const char *name, const char *password,
+    char **why)
+{
+	size_t	i;
+
+	if (*name == '\0' || strlen(name) > 64 || strspn(name,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-._~+") != strlen(name)) {
+		*why = xstrdup("bad user name (1 to 64 letters, digits and "
+		    "-._~+, the user part of an AOR)");
+		return EINVAL;
+	}
+	if (*password == '\0' || strlen(password) > 128) {
+		*why = xstrdup("the password must be 1 to 128 characters");
+		return EINVAL;
+	}
+	for (i = 0; i < c->nusers; i++)
+		if (strcmp(c->users[i].name, name) == 0) {
+			*why = xstrdup("set twice");
+			return EINVAL;
+		}
+	c->users = xreallocarray(c->users, c->nusers + 1,
+	    sizeof c->users[0]);
+	c->users[c->nusers].name = xstrdup(name);
+	c->users[c->nusers].password = xstrdup(password);
+	c->nusers++;
+	return 0;
+}
+
 /* Append a comma-separated list of addresses; replace: drop the old. */
 static int
 cfg_set_list(struct cfg_addrlist *l, const struct cfg_key *k,
@@ -392,6 +431,20 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *value,
 		return 0;
 	case CFG_INT:
 		return cfg_set_int(field, k, value, why);
+	case CFG_BOOL:
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 ||
+		    strcmp(value, "on") == 0 || strcmp(value, "1") == 0)
+			*(int *)field = 1;
+		else if (strcmp(value, "no") == 0 ||
+		    strcmp(value, "false") == 0 || strcmp(value, "off") == 0 ||
+		    strcmp(value, "0") == 0)
+			*(int *)field = 0;
+		else {
+			*why = xasprintf("bad value '%s' (expected yes or "
+			    "no)", value);
+			return EINVAL;
+		}
+		return 0;
 	case CFG_FQDN:
 		if (!cfg_fqdn_ok(value)) {
 			*why = xasprintf("bad value '%s' (expected a domain "
@@ -425,6 +478,13 @@ cfg_handler(void *arg, const char *section, const char *name,
 
 	if (*section == '\0') {
 		cfg_err_line(p, p->line, "key '%s' outside any section", name);
+		return 1;
+	}
+	if (strcmp(section, "users") == 0) {
+		if (cfg_add_user(p->cfg, name, value, &why) != 0) {
+			cfg_err_line(p, p->line, "[users] %s: %s", name, why);
+			free(why);
+		}
 		return 1;
 	}
 	if ((k = cfg_find(section, name, &idx)) == NULL) {
@@ -565,7 +625,13 @@ cfg_override(struct cfg_parse *p, const char *spec)
 	}
 	section = xstrndup(spec, (size_t)(dot - spec));
 	key = xstrndup(dot + 1, (size_t)(eq - dot - 1));
-	if ((k = cfg_find(section, key, &idx)) == NULL)
+	if (strcmp(section, "users") == 0) {
+		if (cfg_add_user(p->cfg, key, eq + 1, &why) != 0) {
+			cfg_err(&p->errs, UINT_MAX, where, "[users] %s: %s",
+			    key, why);
+			free(why);
+		}
+	} else if ((k = cfg_find(section, key, &idx)) == NULL)
 		cfg_err(&p->errs, UINT_MAX, where, cfg_section_known(section) ?
 		    "unknown key '%s' in section [%s]" :
 		    "unknown key '%s' in unknown section [%s]", key, section);
@@ -759,6 +825,13 @@ cfg_free(struct cfg *c)
 			free(((struct cfg_addrlist *)((char *)c +
 			    cfg_keys[i].off))->v);
 	}
+	for (i = 0; i < c->nusers; i++) {
+		free(c->users[i].name);
+		explicit_bzero(c->users[i].password,
+		    strlen(c->users[i].password));
+		free(c->users[i].password);
+	}
+	free(c->users);
 	free(c->file);
 	free(c);
 }
@@ -780,6 +853,7 @@ cfg_equal(const struct cfg *a, const struct cfg *b, const struct cfg_key *k)
 		return *(const enum log_level *)fa ==
 		    *(const enum log_level *)fb;
 	case CFG_INT:
+	case CFG_BOOL:
 		return *(const int *)fa == *(const int *)fb;
 	case CFG_ADDR:
 		return addr_eq(fa, fb);
@@ -848,6 +922,8 @@ cfg_value_text(const struct cfg *c, const struct cfg_key *k)
 		return xstrdup(log_level_name(*(const enum log_level *)field));
 	case CFG_INT:
 		return xasprintf("%d", *(const int *)field);
+	case CFG_BOOL:
+		return xstrdup(*(const int *)field ? "yes" : "no");
 	case CFG_ADDR:
 		if (((const struct addr *)field)->family == 0)
 			return xstrdup("");
@@ -878,6 +954,20 @@ cfg_dump(const struct cfg *c)
 		free(v);
 		out = next;
 		section = k->section;
+	}
+	if (c->nusers != 0) {
+		next = xasprintf("%s\n[users]\n; %zu, passwords not shown:",
+		    out, c->nusers);
+		free(out);
+		out = next;
+		for (i = 0; i < c->nusers; i++) {
+			next = xasprintf("%s %s", out, c->users[i].name);
+			free(out);
+			out = next;
+		}
+		next = xasprintf("%s\n", out);
+		free(out);
+		out = next;
 	}
 	return out;
 }

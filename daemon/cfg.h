@@ -75,7 +75,14 @@ struct cfg {
 		int		 max_headers;
 		int		 stream_timeout;	/* s, a partial message */
 		int		 max_transactions;
+		int		 auth_local;		/* bool */
 	} sip;
+	/* [users]: who may register from elsewhere (RFC 3261 §22) */
+	struct cfg_user {
+		char		*name;
+		char		*password;
+	}		*users;
+	size_t		 nusers;
 };
 
 /*
@@ -111,7 +118,8 @@ size_t	 cfg_diff(const struct cfg *old, const struct cfg *new,
 
 /*
  * The configuration as INI text, every key with its value in effect
- * (allocated).  Parsing it gives the same configuration back.
+ * (allocated).  Parsing it gives the same configuration back, but for
+ * [users], whose names alone are shown, in a comment.
  */
 char	*cfg_dump(const struct cfg *);
 

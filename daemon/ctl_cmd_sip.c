@@ -17,12 +17,14 @@ ctl_sip_status_json(struct d *d)
 	const struct addr		*tls = srv_sip_tls_addr(d->sip);
 	char				 a[ADDR_STRLEN], t[ADDR_STRLEN];
 
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, "
-	    "s:i, s:i}",
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:i, s:i, s:i, s:i}",
 	    "listen", addr_str(srv_sip_listen_addr(d->sip), a),
 	    "tls_listen", tls->family != 0 ? addr_str(tls, t) : "",
 	    "requests", (json_int_t)st->requests,
 	    "registers", (json_int_t)st->registers,
+	    "auth_challenged", (json_int_t)st->auth_challenged,
+	    "auth_refused", (json_int_t)st->auth_refused,
 	    "responses_sent", (json_int_t)st->responses_sent,
 	    "bad_answered", (json_int_t)st->bad_answered,
 	    "bad_dropped", (json_int_t)st->bad_dropped,

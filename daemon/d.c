@@ -434,6 +434,10 @@ d_reload(struct d *d, json_t **pending, char **cause)
 	}
 	/* Live keys are taken from the file again, changed or not. */
 	d_set_log_level(d, n->node.log_level);
+	if (d->sip != NULL) {
+		srv_sip_set_users(d->sip, n);
+		log_info("reload: %zu SIP users", n->nusers);
+	}
 	cfg_free(n);
 	log_info("reload: done");
 	ev = json_pack("{s:b, s:O}", "ok", 1, "pending_restart", *pending);

@@ -12,7 +12,9 @@
  * flow the core pinned, that Node-ID; phones need no certificate.
  */
 #include <sys/socket.h>
+#include <sys/types.h>
 
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -570,6 +572,47 @@ ss_drain(struct srv_sip *ss)
 
 /* ---- set-up ---- */
 
+/* This host's addresses (for the registrar: phones here need no
+ * password), *n of them; the caller frees. */
+static struct addr *
+ss_local_addrs(unsigned *n)
+{
+	struct ifaddrs	*ifs, *i;
+	struct addr	*v = NULL;
+
+	*n = 0;
+	if (getifaddrs(&ifs) == -1) {
+		log_warn("sip: getifaddrs");
+		return NULL;
+	}
+	for (i = ifs; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || (i->ifa_addr->sa_family != AF_INET &&
+		    i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		v = xreallocarray(v, *n + 1, sizeof v[0]);
+		srv_addr_from(i->ifa_addr, &v[(*n)++]);
+	}
+	freeifaddrs(ifs);
+	return v;
+}
+
+void
+srv_sip_set_users(struct srv_sip *ss, const struct cfg *cfg)
+{
+	const char	**names, **pw;
+	size_t		  i;
+
+	names = xcalloc(cfg->nusers + 1, sizeof names[0]);
+	pw = xcalloc(cfg->nusers + 1, sizeof pw[0]);
+	for (i = 0; i < cfg->nusers; i++) {
+		names[i] = cfg->users[i].name;
+		pw[i] = cfg->users[i].password;
+	}
+	sip_core_set_users(ss->core, names, pw, (unsigned)cfg->nusers);
+	free(names);
+	free(pw);
+}
+
 static int
 ss_sockets(struct srv_sip *ss, char **cause)
 {
@@ -618,6 +661,8 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 {
 	struct srv_sip		*ss = xcalloc(1, sizeof *ss);
 	struct sip_core_cfg	 sc;
+	struct addr		*local;
+	unsigned		 nlocal;
 	int			 rc;
 
 	ss->d = d;
@@ -639,7 +684,12 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	sc.lim.max_hdrs = (unsigned)cfg->sip.max_headers;
 	sc.txl.max_txns = (unsigned)cfg->sip.max_transactions;
 	sc.reg.max_expires = (uint32_t)cfg->storage.max_lifetime;
+	sc.auth_local = cfg->sip.auth_local != 0;
+	sc.local = local = ss_local_addrs(&nlocal);
+	sc.nlocal = nlocal;
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
+	free(local);
+	srv_sip_set_users(ss, cfg);
 	ss->timer = evtimer_new(base, ss_timer, ss);
 	if ((ss->ctx = srv_tls_ctx(d->ident, false)) == NULL) {
 		*cause = xstrdup("sip: cannot set up TLS");

@@ -20,6 +20,8 @@ struct srv_sip;
 int	srv_sip_new(struct srv_sip **, struct d *, struct event_base *,
 	    const struct cfg *, char **cause);
 void	srv_sip_free(struct srv_sip *);
+/* Take [users] from cfg (at start, and on reload). */
+void	srv_sip_set_users(struct srv_sip *, const struct cfg *);
 
 const struct sip_core *srv_sip_core(const struct srv_sip *);
 const struct addr *srv_sip_listen_addr(const struct srv_sip *);

@@ -13,6 +13,7 @@
 #include "fifo.h"
 #include "log_ctx.h"
 #include "rng.h"
+#include "sip_auth.h"
 #include "sip_core.h"
 #include "sip_proxy.h"
 #include "wire.h"
@@ -28,6 +29,8 @@ struct sip_core {
 	struct sip_txl		*txl;
 	struct sip_reg		*reg;
 	struct sip_proxy	*proxy;
+	struct sip_auth		*auth;
+	struct addr		*local;		/* this host's addresses */
 	struct sip_core_stats	 stats;
 	struct fifo		 acts;		/* of sip_core_action */
 };
@@ -69,6 +72,11 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	pc.call = sip_core_call_cb;
 	pc.arg = c;
 	c->proxy = sip_proxy_new(&pc, c->txl, c->reg, rng, log);
+	c->auth = sip_auth_new(c->domain, rng);
+	c->local = xcalloc(cfg->nlocal + 1, sizeof c->local[0]);
+	if (cfg->nlocal != 0)
+		memcpy(c->local, cfg->local, cfg->nlocal * sizeof c->local[0]);
+	c->cfg.local = c->local;
 	return c;
 }
 
@@ -83,6 +91,8 @@ sip_core_free(struct sip_core *c)
 		sip_core_action_clear(&a);
 	fifo_clear(&c->acts);
 	sip_proxy_free(c->proxy);
+	sip_auth_free(c->auth);
+	free(c->local);
 	sip_txl_free(c->txl);
 	sip_reg_free(c->reg);
 	free(c->domain);
@@ -180,6 +190,97 @@ sip_core_status(struct sip_core *c, uint64_t now, uint64_t txn,
 	    status > 100 ? tag : NULL, hname, hvalue);
 }
 
+void
+sip_core_set_users(struct sip_core *c, const char *const *names,
+    const char *const *passwords, unsigned n)
+{
+	sip_auth_set_users(c->auth, names, passwords, n);
+}
+
+/* Is a the address of this host (loopback, or one of ours)? */
+static bool
+sip_core_local(const struct sip_core *c, const struct addr *a)
+{
+	static const uint8_t	v6lo[16] = { [15] = 1 };
+	unsigned		i;
+
+	if ((a->family == 4 && a->ip[0] == 127) ||
+	    (a->family == 6 && memcmp(a->ip, v6lo, 16) == 0))
+		return true;
+	for (i = 0; i < c->cfg.nlocal; i++)
+		if (c->local[i].family == a->family &&
+		    memcmp(c->local[i].ip, a->ip, a->family == 4 ? 4 : 16) == 0)
+			return true;
+	return false;
+}
+
+/* The digest's uri, when not the Request-URI: a SIP URI of our domain
+ * or of one of our addresses. */
+static bool
+sip_core_auth_uri(const char *uri, const struct sip_msg *m, void *arg)
+{
+	struct sip_core	*c = arg;
+	struct sip_uri	 u;
+	struct addr	 a;
+	char		 hp[96];
+
+	(void)m;
+	if (sip_uri_parse(&u, uri, strlen(uri)) != 0 || u.user.l != 0)
+		return false;
+	if (sip_pl_caseeq(&u.host, c->domain))
+		return true;
+	snprintf(hp, sizeof hp, u.ipv6 ? "[%.*s]:%u" : "%.*s:%u",
+	    (int)u.host.l, u.host.p, u.port != 0 ? u.port : u.sips ? 5061 :
+	    5060);
+	return addr_parse(hp, 0, &a) == 0 && (addr_eq(&a, &c->cfg.self) ||
+	    (c->cfg.self_tls.family != 0 && addr_eq(&a, &c->cfg.self_tls)));
+}
+
+/*
+ * §10.3 step 3 and §22: a REGISTER for our domain from elsewhere than
+ * this host (or from anywhere, with auth_local) is authenticated as the
+ * AOR's user.  true: go on; false: answered (401, 403 or 400).
+ */
+static bool
+sip_core_authorized(struct sip_core *c, uint64_t now, uint64_t txn,
+    const struct sip_flow *f, const struct sip_msg *m)
+{
+	char			 user[128], ch[SIP_AUTH_CHALLENGE_MAX];
+	const char		*why = NULL;
+
+	if ((!c->cfg.auth_local && sip_core_local(c, &f->remote)) ||
+	    !m->to.uri_sip || !sip_pl_caseeq(&m->to.uri.host, c->domain))
+		return true;	/* another domain: the registrar's 403 */
+	if (sip_auth_users(c->auth) == 0) {
+		c->stats.auth_refused++;
+		sip_core_status(c, now, txn, m, 403, "Forbidden (phones "
+		    "elsewhere than this host need a user in [users])", NULL,
+		    NULL);
+		return false;
+	}
+	snprintf(user, sizeof user, "%.*s", (int)m->to.uri.user.l,
+	    m->to.uri.user.p);
+	switch (sip_auth_check(c->auth, now / 1000, m, user,
+	    sip_core_auth_uri, c, ch, &why)) {
+	case SIP_AUTH_OK:
+		return true;
+	case SIP_AUTH_CHALLENGE:
+		c->stats.auth_challenged++;
+		sip_core_status(c, now, txn, m, 401, "Unauthorized",
+		    "WWW-Authenticate", ch);
+		return false;
+	case SIP_AUTH_FORBIDDEN:
+		c->stats.auth_refused++;
+		sip_core_status(c, now, txn, m, 403, why, NULL, NULL);
+		return false;
+	case SIP_AUTH_BAD:
+		break;
+	}
+	c->stats.bad_answered++;
+	sip_core_status(c, now, txn, m, 400, why, NULL, NULL);
+	return false;
+}
+
 static void
 sip_core_register(struct sip_core *c, uint64_t now, uint64_t txn,
     const struct sip_flow *f, const struct sip_msg *m)
@@ -188,6 +289,8 @@ sip_core_register(struct sip_core *c, uint64_t now, uint64_t txn,
 	char		tag[24];
 
 	c->stats.registers++;
+	if (!sip_core_authorized(c, now, txn, f, m))
+		return;
 	sip_msg_tag(c->rng, tag, sizeof tag);
 	wbuf_init(&w, c->cfg.lim.max_len);
 	(void)sip_reg_register(c->reg, now / 1000, f, m, tag, &w);

@@ -29,6 +29,12 @@ struct sip_core_cfg {
 	struct sip_limits	 lim;
 	struct sip_txl_cfg	 txl;
 	struct sip_reg_cfg	 reg;		/* its domain is ours */
+	/* REGISTER from elsewhere than this host must authenticate (§22);
+	 * from here too with auth_local.  This host: loopback, or one of
+	 * the local addresses (ports ignored). */
+	bool			 auth_local;
+	const struct addr	*local;
+	unsigned		 nlocal;
 };
 
 enum sip_core_act_type {
@@ -58,6 +64,9 @@ struct sip_core_action {
 struct sip_core_stats {
 	uint64_t	 requests;	/* new requests (not retransmissions) */
 	uint64_t	 registers;
+	uint64_t	 auth_challenged;	/* REGISTERs answered 401 */
+	uint64_t	 auth_refused;		/* ... 403 (no users, or
+						   another user's AOR) */
 	uint64_t	 responses_sent;
 	uint64_t	 bad_answered;	/* refused with a 400 */
 	uint64_t	 bad_dropped;	/* not SIP, or too broken to answer */
@@ -94,6 +103,10 @@ uint64_t sip_core_deadline(const struct sip_core *);
 bool	sip_core_next_action(struct sip_core *, struct sip_core_action *);
 /* Free what an action holds. */
 void	sip_core_action_clear(struct sip_core_action *);
+
+/* The users who may register from elsewhere: names and passwords. */
+void	sip_core_set_users(struct sip_core *, const char *const *names,
+	    const char *const *passwords, unsigned n);
 
 const struct sip_core_stats *sip_core_stats(const struct sip_core *);
 const struct sip_reg *sip_core_reg(const struct sip_core *);

@@ -4,7 +4,8 @@
  * reads past the input; a parsed message written out parses to the same
  * start line, headers and body, and writing that again gives the same
  * bytes.  Every Via, address and parameter value is parsed too.  The
- * same bytes then go to a SIP node (sip_core: transactions, registrar)
+ * same bytes then go to a SIP node (sip_core: transactions, registrar;
+ * over the stream, from elsewhere than this host, Digest authentication)
  * as a datagram and as a stream, with time moving on, and every action
  * it takes is drained.
  */
@@ -71,6 +72,8 @@ fuzz_core(void)
 		cfg.reg.max_aors = 1000;
 		cfg.txl.max_txns = 1000;
 		core = sip_core_new(&cfg, &rng, NULL);
+		sip_core_set_users(core, (const char *const[]){ "alice" },
+		    (const char *const[]){ "x" }, 1);
 	}
 	return core;
 }
@@ -88,8 +91,10 @@ fuzz_node(const uint8_t *p, size_t n)
 	addr_parse("127.0.0.1:5062", 0, &f.remote);
 	f.tp = SIP_TP_UDP;
 	(void)sip_core_input(c, now, &f, p, n, false, &used);
+	/* over TCP from elsewhere: a REGISTER meets Digest (sip_auth) */
 	f.tp = SIP_TP_TCP;
 	f.conn = 1;
+	addr_parse("192.0.2.1:5062", 0, &f.remote);
 	for (off = 0; off < n; off += used)
 		if (sip_core_input(c, now, &f, p + off, n - off, true,
 		    &used) != 0 || used == 0)

@@ -152,3 +152,40 @@ except OSError:
 assert closed_within(s, 6), "an oversized message kept its connection"
 EOF
 ok "TCP: header flood 400, stalled and oversized senders cut off, idle kept"
+
+# Digest authentication (RFC 3261 §22): with auth_local, phones on this
+# host too must give the password of a user in [users]; the user must be
+# the AOR's.  [users] is taken again on reload.
+cat >"$T/d.conf" <<CONF
+[users]
+alice = wonderland
+CONF
+start_node d -c "$T/d.conf" -o sip.auth_local=yes
+SIPD=127.0.0.1:$(sip_port d)
+PD=$(($(sip_port a) + 130))
+# auth_run USER PASSWORD SCENARIO: one REGISTER through a challenge.
+auth_run() {
+	printf 'SEQUENTIAL\n%s;%s\n' "$1" "$DOM" >"$T/auth.csv"
+	timeout 30 sipp "$SIPD" -sf "$3" -inf "$T/auth.csv" -au "$1" \
+	    -ap "$2" -i 127.0.0.1 -p "$PD" -cp $((PD + 1)) -nostdin -m 1 \
+	    -timeout 20 -timeout_error -trace_err -error_file "$T/auth.err" \
+	    >"$T/auth.out" 2>&1
+}
+sed '0,/response="200"/s//response="401"/; s/response="200"/response="401"/' \
+    "$SC/register_auth.xml" >"$T/refused.xml"
+auth_run alice wonderland "$SC/register_auth.xml" ||
+    fail "alice with her password: $(tail -20 "$T/auth.err")"
+run 0 ctl d --json registrations
+has "$T/out" '"aor":"alice@'"$DOM"'"'
+auth_run alice looking-glass "$T/refused.xml" ||
+    fail "alice with a wrong password: not 401: $(tail -3 "$T/auth.out")"
+auth_run bob builder "$T/refused.xml" ||
+    fail "bob, not in [users]: not 401: $(tail -3 "$T/auth.out")"
+echo "bob = builder" >>"$T/d.conf"
+run 0 ctl d reload
+auth_run bob builder "$SC/register_auth.xml" ||
+    fail "bob after the reload: $(tail -3 "$T/auth.out")"
+run 0 ctl d --json status
+[ "$(json '.sip.auth_challenged')" -eq 6 ] ||
+    fail "challenges: $(json '.sip.auth_challenged')"
+ok "Digest: the right password registers, a wrong one or an unknown user is challenged again; [users] reloads"

@@ -397,6 +397,38 @@ START_TEST(example_documents_every_key)
 }
 END_TEST
 
+/* [sip] tls_listen may be off; [users] lines, from the file and -o; the
+ * dump names the users, never their passwords. */
+START_TEST(sip_users)
+{
+	const char	*ov[] = { "users.carol=c4rol", "sip.tls_listen=" };
+	struct cfg	*c;
+	char		*d, *e;
+
+	c = parse_ok("[sip]\nauth_local = yes\n[users]\nalice = wonder land\n"
+	    "bob = b\n", ov, 2);
+	ck_assert_int_eq(c->sip.auth_local, 1);
+	ck_assert_int_eq(c->sip.tls_listen.family, 0);
+	ck_assert_uint_eq(c->nusers, 3);
+	ck_assert_str_eq(c->users[0].name, "alice");
+	ck_assert_str_eq(c->users[0].password, "wonder land");
+	ck_assert_str_eq(c->users[2].name, "carol");
+	d = cfg_dump(c);
+	ck_assert_ptr_nonnull(strstr(d, "tls_listen = \n"));
+	ck_assert_ptr_nonnull(strstr(d, "alice bob carol"));
+	ck_assert_ptr_null(strstr(d, "wonder"));
+	free(d);
+	cfg_free(c);
+	e = parse_text_err("[users]\nal!ce = x\nbob = b\nbob = c\n"
+	    "[sip]\nauth_local = maybe\n");
+	ck_assert_ptr_nonnull(strstr(e, "t.conf:2: [users] al!ce: bad user name"));
+	ck_assert_ptr_nonnull(strstr(e, "t.conf:4: [users] bob: set twice"));
+	ck_assert_ptr_nonnull(strstr(e, "t.conf:6: [sip] auth_local: bad value "
+	    "'maybe' (expected yes or no)"));
+	free(e);
+}
+END_TEST
+
 START_TEST(overlay_values)
 {
 	const char	*ov[] = { "overlay.bootstrap=10.0.0.9" };
@@ -511,6 +543,7 @@ cfg_suite(void)
 	tcase_add_test(tc, dump_round_trip);
 	tcase_add_test(tc, example_documents_every_key);
 	tcase_add_test(tc, overlay_values);
+	tcase_add_test(tc, sip_users);
 	tcase_add_test(tc, overlay_errors);
 	tcase_add_test(tc, overlay_list_round_trip);
 	tcase_add_test(tc, log_levels);
