@@ -224,22 +224,17 @@ static void
 so_connected(struct srv_link *sl)
 {
 	struct srv_overlay	*so = sl->so;
-	SSL			*ssl = bufferevent_openssl_get_ssl(sl->bev);
-	X509			*x = SSL_get1_peer_certificate(ssl);
 	struct ov_id		 peer;
 	int			 fd = bufferevent_getfd(sl->bev);
+	const char		*why;
+	char			*msg;
 
-	ov_cert_cache_now(so->ident->cache, (int64_t)time(NULL));
-	if (x == NULL || ov_cert_bound_id(so->ident->cache, x, &peer) != 0) {
-		X509_free(x);
-		so_link_failed(sl, ov_cert_enrollment(so->ident->cache) ?
-		    "the certificate is not one the overlay's CA issued, "
-		    "valid now, naming a Node-ID (RFC 6940 §11.3): refused" :
-		    "the certificate binds no Node-ID (RFC 6940 §11.3.1): "
-		    "refused");
+	if (srv_tls_peer_id(sl->bev, so->ident, &peer, &why) != 0) {
+		msg = xasprintf("%s: refused", why);
+		so_link_failed(sl, msg);
+		free(msg);
 		return;
 	}
-	X509_free(x);
 	sl->up = true;
 	sl->peer = peer;
 	so_keepalive(fd, so->link_timeout_s);

@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -229,21 +228,16 @@ ss_read_cb(struct bufferevent *bev, void *arg)
 static bool
 ss_tls_check(struct srv_sip *ss, struct ss_conn *c)
 {
-	X509		*x = SSL_get1_peer_certificate(
-			    bufferevent_openssl_get_ssl(c->bev));
 	struct ov_id	 peer;
+	const char	*why;
 	char		 a[ADDR_STRLEN], got[OV_ID_HEXLEN];
 	char		 want[2 * SIP_NODE_LEN + 1];
 
-	ov_cert_cache_now(ss->d->ident->cache, (int64_t)time(NULL));
-	if (x == NULL ||
-	    ov_cert_bound_id(ss->d->ident->cache, x, &peer) != 0) {
-		X509_free(x);
-		log_warnx("sip: tls to %s: the certificate binds no Node-ID "
-		    "(RFC 6940 §11.3): refused", addr_str(&c->remote, a));
+	if (srv_tls_peer_id(c->bev, ss->d->ident, &peer, &why) != 0) {
+		log_warnx("sip: tls to %s: %s: refused",
+		    addr_str(&c->remote, a), why);
 		return false;
 	}
-	X509_free(x);
 	if (c->pinned && memcmp(peer.b, c->node, SIP_NODE_LEN) != 0) {
 		hex_encode(c->node, SIP_NODE_LEN, want);
 		log_warnx("sip: tls to %s: node %s answered, not %s, which "

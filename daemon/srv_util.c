@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -131,6 +134,24 @@ srv_keylog_line(const SSL *ssl, const char *line)
 		fprintf(keylog, "%s\n", line);
 		fflush(keylog);
 	}
+}
+
+int
+srv_tls_peer_id(struct bufferevent *bev, struct identity *ident,
+    struct ov_id *id, const char **why)
+{
+	X509	*x = SSL_get1_peer_certificate(bufferevent_openssl_get_ssl(bev));
+	int	 rc;
+
+	ov_cert_cache_now(ident->cache, (int64_t)time(NULL));
+	rc = x != NULL && ov_cert_bound_id(ident->cache, x, id) == 0 ? 0 : -1;
+	X509_free(x);
+	if (rc != 0)
+		*why = ov_cert_enrollment(ident->cache) ?
+		    "the certificate is not one the overlay's CA issued, "
+		    "valid now, naming a Node-ID (RFC 6940 §11.3)" :
+		    "the certificate binds no Node-ID (RFC 6940 §11.3.1)";
+	return rc;
 }
 
 SSL_CTX *

@@ -33,6 +33,16 @@ struct ssl_ctx_st;
  */
 struct ssl_ctx_st *srv_tls_ctx(const struct identity *, int need_peer);
 
+struct bufferevent;
+struct ov_id;
+/*
+ * The Node-ID the peer's certificate binds on TLS connection bev, once
+ * it is up (RFC 6940 §11.3; in enrollment mode, a certificate the
+ * overlay's CA issued, valid now).  0, or -1 with *why.
+ */
+int	srv_tls_peer_id(struct bufferevent *, struct identity *,
+	    struct ov_id *, const char **why);
+
 struct event;
 /*
  * Arm timer for a core's deadline at (monotonic ms, UINT64_MAX: none),
