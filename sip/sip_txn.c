@@ -808,29 +808,40 @@ sip_on_flow(const struct sip_txn *x, const struct sip_flow *f)
 	    memcmp(x->flow.node, f->node, SIP_NODE_LEN) == 0);
 }
 
+/* Does x wait for a final response on what failed? */
+static bool
+sip_fails_with(const struct sip_txn *x, const struct sip_flow *f)
+{
+	return x->client && (x->state == ST_CALLING ||
+	    x->state == ST_TRYING || x->state == ST_PROCEEDING) &&
+	    sip_on_flow(x, f);
+}
+
 void
 sip_txl_transport_error(struct sip_txl *t, uint64_t now,
     const struct sip_flow *f)
 {
-	struct sip_txn	*x;
-	unsigned	 i;
+	struct sip_txn	**dead;
+	unsigned	  i, n = 0;
 
 	(void)now;
 	/* every client transaction waiting has Timer B or F running, so
-	 * it is in the heap; ending one moves the last into its place */
-	for (i = 0; i < t->heap_len; ) {
-		x = t->heap[i];
-		if (!x->client || !sip_on_flow(x, f) ||
-		    (x->state != ST_CALLING && x->state != ST_TRYING &&
-		    x->state != ST_PROCEEDING)) {
-			i++;
-			continue;
-		}
-		sip_event(t, SIP_ACT_TRANSPORT_ERROR, NULL, x->id, x->cookie,
-		    NULL);
-		sip_txn_end(t, x);
-		i = 0;		/* the heap was reordered */
+	 * it is in the heap; they are picked first, since ending one
+	 * reorders the heap */
+	for (i = 0; i < t->heap_len; i++)
+		n += sip_fails_with(t->heap[i], f);
+	if (n == 0)
+		return;
+	dead = xcalloc(n, sizeof dead[0]);
+	for (i = 0, n = 0; i < t->heap_len; i++)
+		if (sip_fails_with(t->heap[i], f))
+			dead[n++] = t->heap[i];
+	for (i = 0; i < n; i++) {
+		sip_event(t, SIP_ACT_TRANSPORT_ERROR, NULL, dead[i]->id,
+		    dead[i]->cookie, NULL);
+		sip_txn_end(t, dead[i]);
 	}
+	free(dead);
 }
 
 void
