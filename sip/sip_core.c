@@ -221,19 +221,11 @@ sip_core_auth_uri(const char *uri, const struct sip_msg *m, void *arg)
 {
 	struct sip_core	*c = arg;
 	struct sip_uri	 u;
-	struct addr	 a;
-	char		 hp[96];
 
 	(void)m;
-	if (sip_uri_parse(&u, uri, strlen(uri)) != 0 || u.user.l != 0)
-		return false;
-	if (sip_pl_caseeq(&u.host, c->domain))
-		return true;
-	snprintf(hp, sizeof hp, u.ipv6 ? "[%.*s]:%u" : "%.*s:%u",
-	    (int)u.host.l, u.host.p, u.port != 0 ? u.port : u.sips ? 5061 :
-	    5060);
-	return addr_parse(hp, 0, &a) == 0 && (addr_eq(&a, &c->cfg.self) ||
-	    (c->cfg.self_tls.family != 0 && addr_eq(&a, &c->cfg.self_tls)));
+	return sip_uri_parse(&u, uri, strlen(uri)) == 0 && u.user.l == 0 &&
+	    (sip_pl_caseeq(&u.host, c->domain) ||
+	    sip_proxy_is_self(c->proxy, &u));
 }
 
 /*
@@ -248,9 +240,11 @@ sip_core_authorized(struct sip_core *c, uint64_t now, uint64_t txn,
 	char			 user[128], ch[SIP_AUTH_CHALLENGE_MAX];
 	const char		*why = NULL;
 
+	/* a phone here (unless auth_local), or another domain (the
+	 * registrar's 403) */
 	if ((!c->cfg.auth_local && sip_core_local(c, &f->remote)) ||
 	    !m->to.uri_sip || !sip_pl_caseeq(&m->to.uri.host, c->domain))
-		return true;	/* another domain: the registrar's 403 */
+		return true;
 	if (sip_auth_users(c->auth) == 0) {
 		c->stats.auth_refused++;
 		sip_core_status(c, now, txn, m, 403, "Forbidden (phones "

@@ -159,9 +159,8 @@ sip_uri_flow(const struct sip_uri *u, struct sip_flow *f)
 	return 0;
 }
 
-/* Does uri name this proxy (either address)? */
-static bool
-sip_is_self(const struct sip_proxy *p, const struct sip_uri *u)
+bool
+sip_proxy_is_self(const struct sip_proxy *p, const struct sip_uri *u)
 {
 	struct sip_flow	f;
 
@@ -204,7 +203,7 @@ sip_looped(const struct sip_proxy *p, const struct sip_msg *m)
 		u.host = v.host;
 		u.ipv6 = v.ipv6;
 		u.port = v.port;
-		if (sip_is_self(p, &u))
+		if (sip_proxy_is_self(p, &u))
 			return true;
 	}
 	return false;
@@ -347,7 +346,7 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 	 * RFC 5658 §4); then the next one, if any, leads */
 	while (t->skip_route < 2 && route != NULL &&
 	    sip_addr_parse(&a, &route->value, false) == 0 && a.uri_sip &&
-	    sip_is_self(p, &a.uri)) {
+	    sip_proxy_is_self(p, &a.uri)) {
 		t->skip_route++;
 		route = sip_msg_hdr(m, SIP_HDR_ROUTE, route);
 	}
@@ -366,7 +365,7 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 	}
 	/* sip:user@DOMAIN, or sip:user@us (a peer's lookup led here) */
 	if (sip_pl_caseeq(&m->ruri.host, p->domain) ||
-	    (m->ruri.user.l != 0 && sip_is_self(p, &m->ruri))) {
+	    (m->ruri.user.l != 0 && sip_proxy_is_self(p, &m->ruri))) {
 		snprintf(aor, sizeof aor, "%.*s@%s", (int)m->ruri.user.l,
 		    m->ruri.user.p, p->domain);
 		t->n = sip_reg_lookup(p->reg, now / 1000, aor, rt,
@@ -399,7 +398,7 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 		return 0;
 	}
 	if (sip_uri_flow(&m->ruri, &t->flow[0]) == 0 &&
-	    !sip_is_self(p, &m->ruri)) {
+	    !sip_proxy_is_self(p, &m->ruri)) {
 		t->ruri[t->n++] = m->ruri_str;
 		return 0;
 	}
@@ -874,7 +873,7 @@ sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 	/* straight to the peers' contacts; never back to ourselves */
 	for (i = 0; i < n && t.n < SIP_FORK_MAX; i++) {
 		if (sip_uri_parse(&u, contacts[i], strlen(contacts[i])) != 0 ||
-		    sip_is_self(p, &u) || sip_uri_flow(&u, &t.flow[t.n]) != 0)
+		    sip_proxy_is_self(p, &u) || sip_uri_flow(&u, &t.flow[t.n]) != 0)
 			continue;
 		/* the peer that stored the registration must be the one
 		 * that answers there (its certificate binds the Node-ID) */

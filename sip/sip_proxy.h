@@ -14,6 +14,7 @@
 #ifndef SIP_PROXY_H
 #define SIP_PROXY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ struct log_ctx;
 struct rng;
 struct sip_msg;
 struct sip_reg;
+struct sip_uri;
 
 /* A message to send outside any transaction (ACK for a 2xx, a 2xx
  * resent): the callee takes data. */
@@ -81,5 +83,7 @@ void	sip_proxy_lookup_done(struct sip_proxy *, uint64_t now,
 /* Forget requests done long enough ago. */
 void	sip_proxy_tick(struct sip_proxy *, uint64_t now);
 unsigned sip_proxy_pending(const struct sip_proxy *);
+/* Does the URI's host:port name this proxy (either address)? */
+bool	sip_proxy_is_self(const struct sip_proxy *, const struct sip_uri *);
 
 #endif
