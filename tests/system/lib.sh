@@ -168,6 +168,12 @@ run() {
 	    "stdout: $(head -c 600 "$T/out"); stderr: $(head -c 600 "$T/err")"
 }
 
+# status_is NAME JQ WANT: in NAME's status (--json), JQ gives WANT.
+status_is() {
+	run 0 ctl "$1" --json status
+	[ "$(json "$2")" = "$3" ] || fail "$1: $2 is $(json "$2"), not $3"
+}
+
 # has FILE EXTENDED-REGEX: the file has a matching line.
 has() {
 	grep -Eq -- "$2" "$1" || fail "$1 lacks /$2/: $(head -c 800 "$1")"

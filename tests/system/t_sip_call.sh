@@ -84,12 +84,8 @@ ok "events: the registration at b, 500 answered calls and the 404 at a"
 
 # The calls went between the daemons over TLS: b published a TLS contact
 # for bob, and a opened one connection to it, which all 500 calls took.
-run 0 ctl a --json status
-[ "$(json '.sip.tls_connections')" -eq 1 ] ||
-    fail "TLS connections at a: $(json '.sip.tls_connections')"
-run 0 ctl b --json status
-[ "$(json '.sip.tls_connections')" -eq 1 ] ||
-    fail "TLS connections at b: $(json '.sip.tls_connections')"
+status_is a .sip.tls_connections 1
+status_is b .sip.tls_connections 1
 ok "calls between the daemons went over one TLS connection"
 
 # The contact is pinned to the node that registered it: with b gone and

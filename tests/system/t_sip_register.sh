@@ -171,8 +171,8 @@ auth_run() {
 	    -timeout 20 -timeout_error -trace_err -error_file "$T/auth.err" \
 	    >"$T/auth.out" 2>&1
 }
-sed '0,/response="200"/s//response="401"/; s/response="200"/response="401"/' \
-    "$SC/register_auth.xml" >"$T/refused.xml"
+sed 's/response="200"/response="401"/' "$SC/register_auth.xml" \
+    >"$T/refused.xml"
 auth_run alice wonderland "$SC/register_auth.xml" ||
     fail "alice with her password: $(tail -20 "$T/auth.err")"
 run 0 ctl d --json registrations
@@ -185,7 +185,5 @@ echo "bob = builder" >>"$T/d.conf"
 run 0 ctl d reload
 auth_run bob builder "$SC/register_auth.xml" ||
     fail "bob after the reload: $(tail -3 "$T/auth.out")"
-run 0 ctl d --json status
-[ "$(json '.sip.auth_challenged')" -eq 6 ] ||
-    fail "challenges: $(json '.sip.auth_challenged')"
+status_is d .sip.auth_challenged 6
 ok "Digest: the right password registers, a wrong one or an unknown user is challenged again; [users] reloads"
