@@ -67,6 +67,28 @@ addr_parse(const char *s, uint16_t defport, struct addr *a)
 	return 0;
 }
 
+int
+addr_parse_ip(const char *s, struct addr *a)
+{
+	memset(a, 0, sizeof *a);
+	if (inet_pton(AF_INET, s, a->ip) == 1)
+		a->family = 4;
+	else if (inet_pton(AF_INET6, s, a->ip) == 1)
+		a->family = 6;
+	else
+		return EINVAL;
+	return 0;
+}
+
+char *
+addr_ip_str(const struct addr *a, char *buf)
+{
+	if (a->family == 0 || inet_ntop(a->family == 4 ? AF_INET : AF_INET6,
+	    a->ip, buf, ADDR_STRLEN) == NULL)
+		snprintf(buf, ADDR_STRLEN, "-");
+	return buf;
+}
+
 char *
 addr_str(const struct addr *a, char *buf)
 {
@@ -96,4 +118,33 @@ addr_is_any(const struct addr *a)
 	static const uint8_t	zero[16];
 
 	return memcmp(a->ip, zero, a->family == 4 ? 4 : 16) == 0;
+}
+
+bool
+addr_ip_eq(const struct addr *a, const struct addr *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->ip, b->ip, a->family == 4 ? 4 : 16) == 0;
+}
+
+bool
+addr_is_loopback(const struct addr *a)
+{
+	static const uint8_t	v6lo[16] = { [15] = 1 };
+
+	return (a->family == 4 && a->ip[0] == 127) ||
+	    (a->family == 6 && memcmp(a->ip, v6lo, 16) == 0);
+}
+
+bool
+addr_is_among(const struct addr *a, const struct addr *v, unsigned n)
+{
+	unsigned	i;
+
+	if (addr_is_loopback(a))
+		return true;
+	for (i = 0; i < n; i++)
+		if (addr_ip_eq(a, &v[i]))
+			return true;
+	return false;
 }

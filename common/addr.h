@@ -25,8 +25,18 @@ struct addr {
 int	addr_parse(const char *, uint16_t defport, struct addr *);
 /* "1.2.3.4:5" or "[::1]:5" into buf (ADDR_STRLEN bytes). */
 char	*addr_str(const struct addr *, char *buf);
+/* A bare "1.2.3.4" or "::1" (no port): 0, or EINVAL. */
+int	addr_parse_ip(const char *, struct addr *);
+/* "1.2.3.4" or "::1" into buf (ADDR_STRLEN bytes). */
+char	*addr_ip_str(const struct addr *, char *buf);
 bool	addr_eq(const struct addr *, const struct addr *);
 /* 0.0.0.0 or :: */
 bool	addr_is_any(const struct addr *);
+/* The same IP address, ports aside. */
+bool	addr_ip_eq(const struct addr *, const struct addr *);
+/* 127.0.0.0/8 or ::1 */
+bool	addr_is_loopback(const struct addr *);
+/* Loopback, or the IP of one of the n addresses (ports aside). */
+bool	addr_is_among(const struct addr *, const struct addr *, unsigned n);
 
 #endif

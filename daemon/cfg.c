@@ -47,6 +47,7 @@ enum cfg_type {
 	CFG_ADDR,		/* IP:port; the port may default */
 	CFG_ADDRLIST,		/* comma-separated IP:port; lines append */
 	CFG_BOOL,		/* yes or no, as an int */
+	CFG_IP,			/* an IP address, no port; "": none */
 };
 
 #define CFG_F_LIVE	0x1	/* SIGHUP applies it without a restart */
@@ -131,6 +132,8 @@ static const struct cfg_key cfg_keys[] = {
 	SIP_INT(max_headers, "128", 16, 1024),
 	SIP_INT(stream_timeout, "30", 1, 3600),
 	SIP_INT(max_transactions, "65536", 64, 4194304),
+	{ "sip", "advertise",		CFG_IP,
+	    offsetof(struct cfg, sip.advertise), "", 0, 0, 0 },
 	{ "sip", "auth_local",		CFG_BOOL,
 	    offsetof(struct cfg, sip.auth_local), "no", 0, 0, 0 },
 };
@@ -462,6 +465,17 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *value,
 		return cfg_parse_addr(value, k->min, field, why);
 	case CFG_ADDRLIST:
 		return cfg_set_list(field, k, value, replace, why);
+	case CFG_IP:
+		if (*value == '\0') {
+			memset(field, 0, sizeof(struct addr));
+			return 0;
+		}
+		if (addr_parse_ip(value, field) != 0) {
+			*why = xasprintf("bad IP address '%s' (expected an IPv4 "
+			    "or IPv6 address, without a port)", value);
+			return EINVAL;
+		}
+		return 0;
 	}
 	*why = xstrdup("unhandled key type");
 	return EINVAL;
@@ -856,6 +870,7 @@ cfg_equal(const struct cfg *a, const struct cfg *b, const struct cfg_key *k)
 	case CFG_BOOL:
 		return *(const int *)fa == *(const int *)fb;
 	case CFG_ADDR:
+	case CFG_IP:
 		return addr_eq(fa, fb);
 	case CFG_ADDRLIST:
 		if (la->n != lb->n)
@@ -930,6 +945,10 @@ cfg_value_text(const struct cfg *c, const struct cfg_key *k)
 		return xstrdup(addr_str(field, a));
 	case CFG_ADDRLIST:
 		return cfg_list_text(field, k->name);
+	case CFG_IP:
+		if (((const struct addr *)field)->family == 0)
+			return xstrdup("");
+		return xstrdup(addr_ip_str(field, a));
 	}
 	return xstrdup("");
 }

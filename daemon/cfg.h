@@ -71,6 +71,7 @@ struct cfg {
 	struct {
 		struct addr	 listen;		/* UDP and TCP */
 		struct addr	 tls_listen;		/* family 0: off */
+		struct addr	 advertise;		/* family 0: derived */
 		int		 max_message_size;	/* bytes */
 		int		 max_headers;
 		int		 stream_timeout;	/* s, a partial message */

@@ -15,12 +15,17 @@ ctl_sip_status_json(struct d *d)
 	const struct sip_core		*c = srv_sip_core(d->sip);
 	const struct sip_core_stats	*st = sip_core_stats(c);
 	const struct addr		*tls = srv_sip_tls_addr(d->sip);
+	const struct addr		*pub = srv_sip_public_addr(d->sip, false);
+	const struct addr		*tpub = srv_sip_public_addr(d->sip, true);
 	char				 a[ADDR_STRLEN], t[ADDR_STRLEN];
+	char				 p[ADDR_STRLEN], tp[ADDR_STRLEN];
 
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:i, s:i, s:i, s:i}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I, s:I, s:i, s:i, s:i, s:i}",
 	    "listen", addr_str(srv_sip_listen_addr(d->sip), a),
 	    "tls_listen", tls->family != 0 ? addr_str(tls, t) : "",
+	    "advertise", addr_str(pub, p),
+	    "tls_advertise", tpub->family != 0 ? addr_str(tpub, tp) : "",
 	    "requests", (json_int_t)st->requests,
 	    "registers", (json_int_t)st->registers,
 	    "auth_challenged", (json_int_t)st->auth_challenged,

@@ -73,6 +73,8 @@ struct srv_sip {
 	struct event		*ev_udp;
 	struct evconnlistener	*tcp;
 	struct addr		 tls_listen;	/* family 0: none */
+	struct addr		 pub;		/* listen, as peers reach it */
+	struct addr		 tls_pub;	/* tls_listen, likewise */
 	struct evconnlistener	*tls;
 	SSL_CTX			*ctx;
 	struct event		*timer;
@@ -442,12 +444,12 @@ ss_publish(struct srv_sip *ss, const char *aor, bool up)
 	/* TLS when we offer it (RFC 3261 §26.3.1); the transport parameter,
 	 * not sips:, since the hop from the peer to the phone need not be
 	 * TLS (§26.2.2) */
-	if (ss->tls_listen.family != 0)
+	if (ss->tls_pub.family != 0)
 		contact = xasprintf("sip:%.*s@%s;transport=tls",
-		    (int)strcspn(aor, "@"), aor, addr_str(&ss->tls_listen, a));
+		    (int)strcspn(aor, "@"), aor, addr_str(&ss->tls_pub, a));
 	else
 		contact = xasprintf("sip:%.*s@%s", (int)strcspn(aor, "@"),
-		    aor, addr_str(&ss->listen, a));
+		    aor, addr_str(&ss->pub, a));
 	ss_event(ss, "sip-registration", json_pack("{s:s, s:s}", "aor", aor,
 	    "state", up ? "registered" : "unregistered"));
 	rc = up ? loc_register(ss->d->loc, 0, NULL, aor, contact, 0, &err) :
@@ -590,6 +592,43 @@ ss_local_addrs(unsigned *n)
 	return v;
 }
 
+/*
+ * The address peers and phones elsewhere reach listen at, for contacts,
+ * Via and Record-Route: [sip] advertise; else listen itself, unless it
+ * is a wildcard; else the overlay's address, if it listens on one; else
+ * the first address of an interface that is not loopback.  The port is
+ * listen's.
+ */
+static void
+ss_public(const struct cfg *cfg, const struct addr *listen,
+    const struct addr *local, unsigned nlocal, struct addr *pub)
+{
+	unsigned	i;
+
+	*pub = *listen;
+	if (listen->family == 0)
+		return;
+	if (cfg->sip.advertise.family != 0)
+		*pub = cfg->sip.advertise;
+	else if (!addr_is_any(listen))
+		return;
+	else if (!addr_is_any(&cfg->overlay.listen))
+		*pub = cfg->overlay.listen;
+	else {
+		for (i = 0; i < nlocal; i++)
+			if (!addr_is_loopback(&local[i]) &&
+			    !(local[i].family == 6 && local[i].ip[0] == 0xfe &&
+			    (local[i].ip[1] & 0xc0) == 0x80)) {	/* link-local */
+				*pub = local[i];
+				break;
+			}
+		if (i == nlocal)	/* loopback only */
+			addr_parse_ip(listen->family == 4 ? "127.0.0.1" :
+			    "::1", pub);
+	}
+	pub->port = listen->port;
+}
+
 void
 srv_sip_set_users(struct srv_sip *ss, const struct cfg *cfg)
 {
@@ -672,8 +711,6 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	ss->timer_at = UINT64_MAX;
 	memset(&sc, 0, sizeof sc);
 	sc.domain = cfg->overlay.name;
-	sc.self = cfg->sip.listen;
-	sc.self_tls = cfg->sip.tls_listen;
 	sc.lim.max_len = ss->max_len;
 	sc.lim.max_hdrs = (unsigned)cfg->sip.max_headers;
 	sc.txl.max_txns = (unsigned)cfg->sip.max_transactions;
@@ -681,6 +718,12 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	sc.auth_local = cfg->sip.auth_local != 0;
 	sc.local = local = ss_local_addrs(&nlocal);
 	sc.nlocal = nlocal;
+	ss_public(cfg, &ss->listen, local, nlocal, &ss->pub);
+	ss_public(cfg, &ss->tls_listen, local, nlocal, &ss->tls_pub);
+	sc.self = ss->pub;
+	sc.self_tls = ss->tls_pub;
+	sc.listen = ss->listen;
+	sc.listen_tls = ss->tls_listen;
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
 	free(local);
 	srv_sip_set_users(ss, cfg);
@@ -736,6 +779,12 @@ const struct addr *
 srv_sip_tls_addr(const struct srv_sip *ss)
 {
 	return &ss->tls_listen;
+}
+
+const struct addr *
+srv_sip_public_addr(const struct srv_sip *ss, bool tls)
+{
+	return tls ? &ss->tls_pub : &ss->pub;
 }
 
 unsigned

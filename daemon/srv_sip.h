@@ -27,6 +27,9 @@ const struct sip_core *srv_sip_core(const struct srv_sip *);
 const struct addr *srv_sip_listen_addr(const struct srv_sip *);
 /* family 0: no TLS listener */
 const struct addr *srv_sip_tls_addr(const struct srv_sip *);
+/* The address, TLS or not, that contacts, Via and Record-Route give:
+ * [sip] advertise, or where we listen (family 0: no TLS listener) */
+const struct addr *srv_sip_public_addr(const struct srv_sip *, bool tls);
 /* Connections open, TLS or TCP. */
 unsigned srv_sip_connections(const struct srv_sip *, bool tls);
 

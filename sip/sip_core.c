@@ -60,12 +60,21 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	c->log = log;
 	fifo_init(&c->acts, sizeof(struct sip_core_action));
 	c->txl = sip_txl_new(&cfg->txl, log);
+	c->local = xcalloc(cfg->nlocal + 1, sizeof c->local[0]);
+	if (cfg->nlocal != 0)
+		memcpy(c->local, cfg->local, cfg->nlocal * sizeof c->local[0]);
+	c->cfg.local = c->local;
 	rc.domain = c->domain;
 	c->reg = sip_reg_new(&rc);
 	memset(&pc, 0, sizeof pc);
 	pc.domain = c->domain;
 	pc.self = cfg->self;
 	pc.self_tls = cfg->self_tls;
+	pc.listen = cfg->listen.family != 0 ? cfg->listen : cfg->self;
+	pc.listen_tls = cfg->listen_tls.family != 0 ? cfg->listen_tls :
+	    cfg->self_tls;
+	pc.local = c->local;
+	pc.nlocal = cfg->nlocal;
 	pc.max_len = c->cfg.lim.max_len;
 	pc.emit = sip_core_send_cb;
 	pc.lookup = sip_core_lookup_cb;
@@ -73,10 +82,6 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	pc.arg = c;
 	c->proxy = sip_proxy_new(&pc, c->txl, c->reg, rng, log);
 	c->auth = sip_auth_new(c->domain, rng);
-	c->local = xcalloc(cfg->nlocal + 1, sizeof c->local[0]);
-	if (cfg->nlocal != 0)
-		memcpy(c->local, cfg->local, cfg->nlocal * sizeof c->local[0]);
-	c->cfg.local = c->local;
 	return c;
 }
 
@@ -201,17 +206,7 @@ sip_core_set_users(struct sip_core *c, const char *const *names,
 static bool
 sip_core_local(const struct sip_core *c, const struct addr *a)
 {
-	static const uint8_t	v6lo[16] = { [15] = 1 };
-	unsigned		i;
-
-	if ((a->family == 4 && a->ip[0] == 127) ||
-	    (a->family == 6 && memcmp(a->ip, v6lo, 16) == 0))
-		return true;
-	for (i = 0; i < c->cfg.nlocal; i++)
-		if (c->local[i].family == a->family &&
-		    memcmp(c->local[i].ip, a->ip, a->family == 4 ? 4 : 16) == 0)
-			return true;
-	return false;
+	return addr_is_among(a, c->local, c->cfg.nlocal);
 }
 
 /* The digest's uri, when not the Request-URI: a SIP URI of our domain

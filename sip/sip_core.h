@@ -24,8 +24,11 @@ struct rng;
 
 struct sip_core_cfg {
 	const char		*domain;	/* the overlay's name */
-	struct addr		 self;		/* our SIP address */
+	struct addr		 self;		/* our SIP address, as others
+						   reach it */
 	struct addr		 self_tls;	/* on TLS (family 0: none) */
+	struct addr		 listen;	/* where we listen, if not */
+	struct addr		 listen_tls;	/* self (may be wildcards) */
 	struct sip_limits	 lim;
 	struct sip_txl_cfg	 txl;
 	struct sip_reg_cfg	 reg;		/* its domain is ours */

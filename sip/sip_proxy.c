@@ -159,6 +159,18 @@ sip_uri_flow(const struct sip_uri *u, struct sip_flow *f)
 	return 0;
 }
 
+/* Does a reach the socket bound to listen? */
+static bool
+sip_proxy_bound(const struct sip_proxy *p, const struct addr *listen,
+    const struct addr *a)
+{
+	if (listen->family == 0 || a->port != listen->port)
+		return false;
+	if (addr_is_any(listen))
+		return addr_is_among(a, p->cfg.local, p->cfg.nlocal);
+	return addr_ip_eq(a, listen);
+}
+
 bool
 sip_proxy_is_self(const struct sip_proxy *p, const struct sip_uri *u)
 {
@@ -166,7 +178,9 @@ sip_proxy_is_self(const struct sip_proxy *p, const struct sip_uri *u)
 
 	return sip_uri_flow(u, &f) == 0 && (addr_eq(&f.remote, &p->cfg.self) ||
 	    (p->cfg.self_tls.family != 0 &&
-	    addr_eq(&f.remote, &p->cfg.self_tls)));
+	    addr_eq(&f.remote, &p->cfg.self_tls)) ||
+	    sip_proxy_bound(p, &p->cfg.listen, &f.remote) ||
+	    sip_proxy_bound(p, &p->cfg.listen_tls, &f.remote));
 }
 
 /* Our address on a transport: TLS on ours for it, if we listen. */

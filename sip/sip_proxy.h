@@ -46,6 +46,12 @@ struct sip_proxy_cfg {
 	sip_proxy_call_cb call;		/* NULL: none */
 	struct addr	 self;		/* our SIP address (Via, Record-Route) */
 	struct addr	 self_tls;	/* our TLS address (family 0: none) */
+	/* Where we listen (may be wildcards: any address of this host, in
+	 * local, or loopback); a URI naming these is us too. */
+	struct addr	 listen;
+	struct addr	 listen_tls;
+	const struct addr *local;	/* kept by the caller */
+	unsigned	 nlocal;
 	size_t		 max_len;
 	sip_proxy_send_cb emit;	/* sends outside transactions */
 	void		*arg;

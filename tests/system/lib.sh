@@ -125,6 +125,29 @@ start_node() {
 	    fail "$name did not start: $(tail -n 5 "$T/$name/log")"
 }
 
+# two_hosts NET: two network namespaces, $NA at NET.1 and $NB at NET.2
+# (NET like 10.77.0), joined by a veth pair, removed on exit.  Skips the
+# test (77) without root or ip netns.
+two_hosts() {
+	if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
+		echo "skip: needs root and ip netns"
+		exit 77
+	fi
+	NA=p2pt$$a
+	NB=p2pt$$b
+	CLEANUP+=("ip netns del $NA 2>/dev/null" "ip netns del $NB 2>/dev/null")
+	ip netns add "$NA" && ip netns add "$NB" ||
+	    { echo "skip: ip netns add"; exit 77; }
+	ip -n "$NA" link add va type veth peer name vb netns "$NB" ||
+	    fail "cannot make a veth pair"
+	ip -n "$NA" addr add "$1.1/24" dev va
+	ip -n "$NB" addr add "$1.2/24" dev vb
+	ip -n "$NA" link set lo up
+	ip -n "$NB" link set lo up
+	ip -n "$NA" link set va up
+	ip -n "$NB" link set vb up
+}
+
 # alive PID: the process exists and is not a zombie.
 alive() {
 	local st

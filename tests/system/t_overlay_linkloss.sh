@@ -7,23 +7,7 @@
 # the two hosts.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
-	echo "skip: needs root and ip netns"
-	exit 77
-fi
-NA=p2pt$$a
-NB=p2pt$$b
-CLEANUP+=("ip netns del $NA 2>/dev/null" "ip netns del $NB 2>/dev/null")
-ip netns add "$NA" && ip netns add "$NB" || { echo "skip: ip netns add"; exit 77; }
-ip -n "$NA" link add va type veth peer name vb netns "$NB" ||
-    fail "cannot make a veth pair"
-ip -n "$NA" addr add 10.77.0.1/24 dev va
-ip -n "$NB" addr add 10.77.0.2/24 dev vb
-for ns in "$NA" "$NB"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$NA" link set va up
-ip -n "$NB" link set vb up
+two_hosts 10.77.0
 
 TIMEOUT=6
 COMMON=(-o "overlay.link_timeout=$TIMEOUT" -o overlay.probe_interval=2

@@ -397,8 +397,9 @@ START_TEST(example_documents_every_key)
 }
 END_TEST
 
-/* [sip] tls_listen may be off; [users] lines, from the file and -o; the
- * dump names the users, never their passwords. */
+/* [sip] tls_listen may be off; advertise is an IP without a port;
+ * [users] lines, from the file and -o; the dump names the users, never
+ * their passwords. */
 START_TEST(sip_users)
 {
 	const char	*ov[] = { "users.carol=c4rol", "sip.tls_listen=" };
@@ -419,12 +420,21 @@ START_TEST(sip_users)
 	ck_assert_ptr_null(strstr(d, "wonder"));
 	free(d);
 	cfg_free(c);
+	c = parse_ok("[sip]\nadvertise = 2001:db8::7\n", NULL, 0);
+	ck_assert_int_eq(c->sip.advertise.family, 6);
+	d = cfg_dump(c);
+	ck_assert_ptr_nonnull(strstr(d, "advertise = 2001:db8::7\n"));
+	free(d);
+	cfg_free(c);
 	e = parse_text_err("[users]\nal!ce = x\nbob = b\nbob = c\n"
-	    "[sip]\nauth_local = maybe\n");
+	    "[sip]\nauth_local = maybe\nadvertise = 192.0.2.1:5060\n");
 	ck_assert_ptr_nonnull(strstr(e, "t.conf:2: [users] al!ce: bad user name"));
 	ck_assert_ptr_nonnull(strstr(e, "t.conf:4: [users] bob: set twice"));
 	ck_assert_ptr_nonnull(strstr(e, "t.conf:6: [sip] auth_local: bad value "
 	    "'maybe' (expected yes or no)"));
+	ck_assert_ptr_nonnull(strstr(e, "t.conf:7: [sip] advertise: bad IP "
+	    "address '192.0.2.1:5060' (expected an IPv4 or IPv6 address, "
+	    "without a port)"));
 	free(e);
 }
 END_TEST

@@ -731,6 +731,60 @@ START_TEST(tls_to_peer)
 }
 END_TEST
 
+/*
+ * Listening on a wildcard, published at another address ([sip]
+ * advertise): Via and Record-Route give the published one, and a Route
+ * to any address of this host at our port is ours (popped); at another
+ * port it is not.
+ */
+START_TEST(wildcard_listen)
+{
+	struct sip_core_cfg	 cfg;
+	struct addr		 local[2];
+	char			 b[4096];
+	struct sent		 s;
+	const struct sip_msg	*m;
+	struct sip_flow		 other;
+
+	sip_core_free(core);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.domain = DOM;
+	addr_parse("192.0.2.1:5060", 0, &cfg.self);
+	addr_parse("0.0.0.0:5060", 0, &cfg.listen);
+	addr_parse("10.0.0.1:1", 0, &local[0]);
+	addr_parse("198.51.100.7:1", 0, &local[1]);
+	cfg.local = local;
+	cfg.nlocal = 2;
+	core = sip_core_new(&cfg, &rng, NULL);
+	reg("bob", &bob1, 1);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKw1",
+	    "Max-Forwards: 70\r\nRoute: <sip:198.51.100.7:5060;lr>\r\n"), &s);
+	m = to(&s, &bob1, "INVITE", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_null(sip_msg_hdr(m, SIP_HDR_ROUTE, NULL));
+	ck_assert(sip_pl_eq(&m->via.host, "192.0.2.1") && m->via.port == 5060);
+	ck_assert(sip_pl_eq(&sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE,
+	    NULL)->value, "<sip:192.0.2.1:5060;lr>"));
+	sent_free(&s);
+	/* the published address and loopback are us too */
+	in(&alice, req(b, sizeof b, "OPTIONS", "sip:bob@" DOM, "z9hG4bKw2",
+	    "Max-Forwards: 70\r\nRoute: <sip:192.0.2.1:5060;lr>\r\n"
+	    "Route: <sip:127.0.0.1:5060;lr>\r\n"), &s);
+	m = to(&s, &bob1, "OPTIONS", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_null(sip_msg_hdr(m, SIP_HDR_ROUTE, NULL));
+	sent_free(&s);
+	/* another port of this host is not */
+	in(&alice, req(b, sizeof b, "OPTIONS", "sip:bob@" DOM, "z9hG4bKw3",
+	    "Max-Forwards: 70\r\nRoute: <sip:10.0.0.1:5070;lr>\r\n"), &s);
+	flow(&other, "10.0.0.1:5070");
+	m = to(&s, &other, "OPTIONS", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(sip_msg_hdr(m, SIP_HDR_ROUTE, NULL));
+	sent_free(&s);
+}
+END_TEST
+
 static Suite *
 sip_proxy_suite(void)
 {
@@ -749,6 +803,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, only_our_via);
 	tcase_add_test(tc, large_over_tcp);
 	tcase_add_test(tc, tls_to_peer);
+	tcase_add_test(tc, wildcard_listen);
 	suite_add_tcase(s, tc);
 	return s;
 }
