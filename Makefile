@@ -46,7 +46,7 @@ ALL_LDFLAGS	= $(OPT) -Wl,--as-needed $(LDFLAGS)
 CHECK_LIBS	= $(shell pkg-config --libs check)
 
 COMMON_SRCS	= common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
-		  common/rng.c common/wire.c common/xmalloc.c
+		  common/rng.c common/strmap.c common/wire.c common/xmalloc.c
 OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_data.c overlay/ov_fh.c \
 		  overlay/ov_id.c overlay/ov_link.c overlay/ov_msg.c \
@@ -224,7 +224,7 @@ $(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
 
 $(BUILD)/fuzz/fuzz_sipmsg: tests/fuzz/fuzz_sipmsg.c $(SIP_SRCS) \
 		common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
-		common/rng.c \
+		common/rng.c common/strmap.c \
 		common/wire.c common/xmalloc.c
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"

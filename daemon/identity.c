@@ -453,6 +453,7 @@ identity_free(struct identity *ident)
 		ident->users = u->next;
 		identity_user_free(u);
 	}
+	strmap_clear(&ident->users_by_name);
 	free(ident->dir);
 	free(ident->overlay);
 	EVP_PKEY_CTX_free(ident->signer);
@@ -694,13 +695,12 @@ identity_user(struct identity *ident, const char *name,
     struct identity_user **out, char **cause)
 {
 	struct identity_user	*u;
+	struct strmap_entry	*e;
 	int			 rc;
 
-	for (u = ident->users; u != NULL; u = u->next) {
-		if (strcmp(u->name, name) == 0) {
-			*out = u;
-			return 0;
-		}
+	if ((e = strmap_find(&ident->users_by_name, name)) != NULL) {
+		*out = STRMAP_ITEM(e, struct identity_user, h);
+		return 0;
 	}
 	if (!identity_user_name_ok(name)) {
 		*cause = xasprintf("%s: not a usable user name", name);
@@ -714,6 +714,7 @@ identity_user(struct identity *ident, const char *name,
 	}
 	u->next = ident->users;
 	ident->users = u;
+	strmap_add(&ident->users_by_name, &u->h, u->name);
 	*out = u;
 	return 0;
 }

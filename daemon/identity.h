@@ -20,6 +20,7 @@
 #include "ov_cert.h"
 #include "ov_id.h"
 #include "ov_msg.h"
+#include "strmap.h"
 
 /*
  * A user (AOR) this node writes for: its own key and a certificate the
@@ -41,6 +42,7 @@ struct identity_user {
 	size_t			 bucket_len;
 	int			 created;	/* made this start */
 	struct identity_user	*next;
+	struct strmap_entry	 h;		/* in users_by_name */
 };
 
 struct identity {
@@ -57,6 +59,7 @@ struct identity {
 	char			*dir;
 	char			*overlay;
 	struct identity_user	*users;		/* loaded so far */
+	struct strmap		 users_by_name;
 	struct store		*store;		/* users' keys */
 };
 

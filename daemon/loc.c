@@ -24,6 +24,7 @@
 #include "ov_node.h"
 #include "srv_overlay.h"
 #include "store.h"
+#include "strmap.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -34,6 +35,8 @@
 /* A registration this node publishes. */
 struct loc_reg {
 	struct loc_reg	*next;
+	struct loc_reg	**pprev;	/* what points at it */
+	struct strmap_entry h;		/* in loc->regmap, by aor */
 	char		 aor[OV_USER_MAX];
 	char		*contact;	/* NULL: this node */
 	int		 expires;	/* the value's lifetime, s */
@@ -72,6 +75,7 @@ struct loc_op {
 struct loc {
 	struct d	*d;
 	struct loc_reg	*regs;
+	struct strmap	 regmap;
 	unsigned	 nregs;
 	struct loc_op	*ops;
 	unsigned	 nwaiting;	/* regs with waiting set */
@@ -192,30 +196,23 @@ loc_op_drop(struct loc *l, uint64_t cookie)
 static struct loc_reg *
 loc_reg_find(const struct loc *l, const char *aor)
 {
-	struct loc_reg	*r;
+	struct strmap_entry	*e = strmap_find(&l->regmap, aor);
 
-	for (r = l->regs; r != NULL; r = r->next)
-		if (strcmp(r->aor, aor) == 0)
-			return r;
-	return NULL;
+	return e != NULL ? STRMAP_ITEM(e, struct loc_reg, h) : NULL;
 }
 
 static void
 loc_reg_remove(struct loc *l, struct loc_reg *r)
 {
-	struct loc_reg	**pp;
-
-	for (pp = &l->regs; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == r) {
-			*pp = r->next;
-			l->nregs--;
-			if (r->waiting)
-				l->nwaiting--;
-			free(r->contact);
-			free(r);
-			return;
-		}
-	}
+	*r->pprev = r->next;
+	if (r->next != NULL)
+		r->next->pprev = r->pprev;
+	strmap_del(&l->regmap, &r->h);
+	l->nregs--;
+	if (r->waiting)
+		l->nwaiting--;
+	free(r->contact);
+	free(r);
 }
 
 static struct loc_reg *
@@ -229,7 +226,11 @@ loc_reg_add(struct loc *l, const char *aor, const char *contact, int expires,
 	r->expires = expires;
 	r->created = created;
 	r->next = l->regs;
+	if (r->next != NULL)
+		r->next->pprev = &r->next;
+	r->pprev = &l->regs;
 	l->regs = r;
+	strmap_add(&l->regmap, &r->h, r->aor);
 	l->nregs++;
 	return r;
 }
@@ -924,6 +925,7 @@ loc_free(struct loc *l)
 		return;
 	while (l->regs != NULL)
 		loc_reg_remove(l, l->regs);
+	strmap_clear(&l->regmap);
 	while ((op = l->ops) != NULL) {
 		l->ops = op->next;
 		json_decref(op->id);

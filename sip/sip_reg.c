@@ -11,6 +11,7 @@
 
 #include "sip_msg.h"
 #include "sip_reg.h"
+#include "strmap.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -25,8 +26,7 @@ struct sip_binding {
 
 struct sip_aor {
 	char			*aor;
-	uint32_t		 hash;
-	struct sip_aor		*next;
+	struct strmap_entry	 h;		/* in reg->aors, by aor */
 	unsigned		 idx;		/* in reg->list */
 	struct sip_binding	*b;
 	unsigned		 nb;
@@ -40,8 +40,7 @@ struct sip_change {
 struct sip_reg {
 	struct sip_reg_cfg	 cfg;
 	char			*domain;
-	struct sip_aor		**buckets;
-	unsigned		 nbuckets;
+	struct strmap		 aors;
 	struct sip_aor		**list;
 	unsigned		 naors, list_cap;
 	uint64_t		 next_expiry;
@@ -76,8 +75,6 @@ sip_reg_new(const struct sip_reg_cfg *cfg)
 		r->cfg.max_aors = 100000;
 	r->domain = xstrdup(cfg->domain);
 	r->cfg.domain = r->domain;
-	r->nbuckets = 1024;
-	r->buckets = xcalloc(r->nbuckets, sizeof *r->buckets);
 	r->next_expiry = UINT64_MAX;
 	return r;
 }
@@ -116,31 +113,17 @@ sip_reg_free(struct sip_reg *r)
 	free(r->changes);
 	free(r->last_change);
 	free(r->list);
-	free(r->buckets);
+	strmap_clear(&r->aors);
 	free(r->domain);
 	free(r);
-}
-
-static uint32_t
-sip_reg_hash(const char *s)
-{
-	uint32_t	h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
 }
 
 static struct sip_aor *
 sip_aor_find(const struct sip_reg *r, const char *aor)
 {
-	uint32_t	 h = sip_reg_hash(aor);
-	struct sip_aor	*a;
+	struct strmap_entry	*e = strmap_find(&r->aors, aor);
 
-	for (a = r->buckets[h & (r->nbuckets - 1)]; a != NULL; a = a->next)
-		if (a->hash == h && strcmp(a->aor, aor) == 0)
-			return a;
-	return NULL;
+	return e != NULL ? STRMAP_ITEM(e, struct sip_aor, h) : NULL;
 }
 
 static void
@@ -170,37 +153,13 @@ sip_reg_next_change(struct sip_reg *r, const char **aor, bool *up)
 	return true;
 }
 
-/* Twice the buckets, when there are more AORs than buckets. */
-static void
-sip_reg_grow(struct sip_reg *r)
-{
-	struct sip_aor	**b, *a;
-	unsigned	  n = r->nbuckets * 2, i;
-
-	b = xcalloc(n, sizeof *b);
-	for (i = 0; i < r->naors; i++) {
-		a = r->list[i];
-		a->next = b[a->hash & (n - 1)];
-		b[a->hash & (n - 1)] = a;
-	}
-	free(r->buckets);
-	r->buckets = b;
-	r->nbuckets = n;
-}
-
 static struct sip_aor *
 sip_aor_add(struct sip_reg *r, const char *aor)
 {
 	struct sip_aor	*a = xcalloc(1, sizeof *a);
-	unsigned	 b;
 
-	if (r->naors >= r->nbuckets)
-		sip_reg_grow(r);
 	a->aor = xstrdup(aor);
-	a->hash = sip_reg_hash(aor);
-	b = a->hash & (r->nbuckets - 1);
-	a->next = r->buckets[b];
-	r->buckets[b] = a;
+	strmap_add(&r->aors, &a->h, a->aor);
 	if (r->naors == r->list_cap) {
 		r->list_cap = r->list_cap != 0 ? r->list_cap * 2 : 64;
 		r->list = xreallocarray(r->list, r->list_cap, sizeof *r->list);
@@ -215,12 +174,8 @@ sip_aor_add(struct sip_reg *r, const char *aor)
 static void
 sip_aor_del(struct sip_reg *r, struct sip_aor *a)
 {
-	struct sip_aor	**pp = &r->buckets[a->hash & (r->nbuckets - 1)];
-
 	sip_reg_change(r, a->aor, false);
-	while (*pp != a)
-		pp = &(*pp)->next;
-	*pp = a->next;
+	strmap_del(&r->aors, &a->h);
 	r->list[a->idx] = r->list[--r->naors];
 	r->list[a->idx]->idx = a->idx;
 	sip_aor_free(a);
@@ -499,7 +454,7 @@ sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_flow *f,
 			/* nothing came of it: no change to report */
 			r->list[a->idx] = r->list[--r->naors];
 			r->list[a->idx]->idx = a->idx;
-			r->buckets[a->hash & (r->nbuckets - 1)] = a->next;
+			strmap_del(&r->aors, &a->h);
 			sip_aor_free(a);
 		}
 		return st;
