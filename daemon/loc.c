@@ -37,6 +37,7 @@ struct loc_reg {
 	struct loc_reg	*next;
 	struct loc_reg	**pprev;	/* what points at it */
 	struct strmap_entry h;		/* in loc->regmap, by aor */
+	struct loc_reg	*wnext;		/* in loc's wait queue */
 	char		 aor[OV_USER_MAX];
 	char		*contact;	/* NULL: this node */
 	int		 expires;	/* the value's lifetime, s */
@@ -78,14 +79,16 @@ struct loc {
 	struct strmap	 regmap;
 	unsigned	 nregs;
 	struct loc_op	*ops;
-	unsigned	 nwaiting;	/* regs with waiting set */
+	unsigned	 nwaiting;	/* regs with waiting set: these, */
+	struct loc_reg	*wait_head;	/* first come, first stored */
+	struct loc_reg	*wait_tail;
 	bool		 publishing;	/* in loc_publish_due (answers may
 					 * come back within it) */
 	uint64_t	 next_cookie;
 	struct event	*timer;
 };
 
-static void	loc_publish_due(struct loc *);
+static void	loc_publish_due(struct loc *, bool);
 
 /* ---- helpers ---- */
 
@@ -201,6 +204,38 @@ loc_reg_find(const struct loc *l, const char *aor)
 	return e != NULL ? STRMAP_ITEM(e, struct loc_reg, h) : NULL;
 }
 
+/* r waits for room to be stored: last in the queue. */
+static void
+loc_wait(struct loc *l, struct loc_reg *r)
+{
+	if (r->waiting)
+		return;
+	r->waiting = true;
+	r->due_ms = 0;
+	r->wnext = NULL;
+	if (l->wait_tail != NULL)
+		l->wait_tail->wnext = r;
+	else
+		l->wait_head = r;
+	l->wait_tail = r;
+	l->nwaiting++;
+}
+
+/* r waits no more (stored, or gone). */
+static void
+loc_unwait(struct loc *l, struct loc_reg *r)
+{
+	struct loc_reg	**pp, *prev = NULL;
+
+	for (pp = &l->wait_head; *pp != r; pp = &(*pp)->wnext)
+		prev = *pp;
+	*pp = r->wnext;
+	if (l->wait_tail == r)
+		l->wait_tail = prev;
+	r->waiting = false;
+	l->nwaiting--;
+}
+
 static void
 loc_reg_remove(struct loc *l, struct loc_reg *r)
 {
@@ -210,7 +245,7 @@ loc_reg_remove(struct loc *l, struct loc_reg *r)
 	strmap_del(&l->regmap, &r->h);
 	l->nregs--;
 	if (r->waiting)
-		l->nwaiting--;
+		loc_unwait(l, r);
 	free(r->contact);
 	free(r);
 }
@@ -439,10 +474,7 @@ loc_register(struct loc *l, unsigned client, const json_t *id,
 			 * out as soon as a request in flight is answered */
 			free(*err);
 			*err = NULL;
-			r->due_ms = 0;
-			if (!r->waiting)
-				l->nwaiting++;
-			r->waiting = true;
+			loc_wait(l, r);
 			return 0;
 		}
 		if (!r->published)
@@ -763,7 +795,7 @@ loc_stored(struct loc *l, struct loc_op *op, const struct ov_event *ev)
 	bool		 first;
 
 	if (l->nwaiting > 0)
-		loc_publish_due(l);	/* room for one more */
+		loc_publish_due(l, false);	/* room for one more */
 	if (r != NULL) {
 		r->busy = false;
 		first = !r->published;
@@ -836,43 +868,56 @@ loc_event(struct loc *l, const struct ov_event *ev)
 
 /* ---- refresh ---- */
 
+/* Store r now: 0, or EBUSY (no room: the rest later). */
+static int
+loc_publish_one(struct loc *l, struct loc_reg *r, uint64_t now)
+{
+	struct loc_op	*op = loc_op_new(l, LOC_OP_REFRESH, 0, NULL);
+	char		*err = NULL;
+	int		 rc;
+
+	r->busy = true;
+	if ((rc = loc_store_reg(l, op, r, false, &err)) != 0) {
+		r->busy = false;
+		loc_op_drop(l, op->cookie);
+		if (rc == EBUSY) {
+			free(err);
+			return EBUSY;
+		}
+		log_warnx("location: cannot refresh %s: %s", r->aor, err);
+		free(err);
+		r->due_ms = now + LOC_RETRY_MS;
+	}
+	if (r->waiting)
+		loc_unwait(l, r);
+	return 0;
+}
+
+/*
+ * What waits for room goes first, in order; then, with scan, every
+ * registration due for a refresh.
+ */
 static void
-loc_publish_due(struct loc *l)
+loc_publish_due(struct loc *l, bool scan)
 {
 	struct loc_reg	*r;
-	struct loc_op	*op;
 	uint64_t	 now = d_now_ms();
-	char		*err = NULL;
 	enum ov_state	 st = ov_node_state(loc_ov(l));
-	int		 rc;
 
 	if ((st != OV_ST_JOINED && st != OV_ST_ALONE) || l->publishing)
 		return;
 	l->publishing = true;
-	for (r = l->regs; r != NULL; r = r->next) {
-		if (r->busy || r->due_ms > now)
-			continue;
-		op = loc_op_new(l, LOC_OP_REFRESH, 0, NULL);
-		r->busy = true;
-		if ((rc = loc_store_reg(l, op, r, false, &err)) != 0) {
-			r->busy = false;
-			loc_op_drop(l, op->cookie);
-			if (rc == EBUSY) {	/* the rest when there's room */
-				free(err);
-				break;
-			}
-			log_warnx("location: cannot refresh %s: %s", r->aor,
-			    err);
-			free(err);
-			err = NULL;
-			r->due_ms = now + LOC_RETRY_MS;
-			continue;
-		}
-		if (r->waiting) {
-			r->waiting = false;
-			l->nwaiting--;
-		}
+	while ((r = l->wait_head) != NULL) {
+		if (r->busy)		/* stored since, by a new REGISTER */
+			loc_unwait(l, r);
+		else if (loc_publish_one(l, r, now) == EBUSY)
+			break;
 	}
+	for (r = scan && l->wait_head == NULL ? l->regs : NULL; r != NULL;
+	    r = r->next)
+		if (!r->busy && r->due_ms <= now &&
+		    loc_publish_one(l, r, now) == EBUSY)
+			break;
 	l->publishing = false;
 }
 
@@ -884,7 +929,7 @@ loc_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	loc_publish_due(l);
+	loc_publish_due(l, true);
 	evtimer_add(l->timer, &tv);
 }
 

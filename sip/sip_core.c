@@ -182,17 +182,47 @@ sip_core_lookup_done(struct sip_core *c, uint64_t now, uint64_t cookie,
 	sip_core_drain(c, now);
 }
 
-/* Answer request m in server transaction txn with a bare status. */
+/*
+ * Send response p to request m, which came on flow f: in its server
+ * transaction txn, or with none (txn 0: a REGISTER, answered statelessly,
+ * §8.2.7: a retransmission is answered again as it comes).
+ */
+static void
+sip_core_reply(struct sip_core *c, uint64_t now, uint64_t txn,
+    const struct sip_flow *f, const struct sip_msg *m, struct wbuf *w)
+{
+	struct sip_flow	to;
+
+	if (w->err)
+		return;
+	if (txn != 0) {
+		(void)sip_txl_respond(c->txl, now, txn, w->p, w->len);
+		return;
+	}
+	sip_txl_response_flow(f, m, &to);
+	c->stats.responses_sent++;
+	sip_core_send(c, &to, w->p, w->len);
+	w->p = NULL;
+}
+
+/* Answer request m (txn, f as above) with a bare status. */
 static void
 sip_core_status(struct sip_core *c, uint64_t now, uint64_t txn,
-    const struct sip_msg *m, unsigned status, const char *reason,
-    const char *hname, const char *hvalue)
+    const struct sip_flow *f, const struct sip_msg *m, unsigned status,
+    const char *reason, const char *hname, const char *hvalue)
 {
-	char	tag[24];
+	struct wbuf	w;
+	char		tag[24];
 
 	sip_msg_tag(c->rng, tag, sizeof tag);
-	(void)sip_txl_respond_status(c->txl, now, txn, m, status, reason,
-	    status > 100 ? tag : NULL, hname, hvalue);
+	wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
+	sip_msg_reply(&w, m, status, reason, status > 100 ? tag : NULL);
+	if (hname != NULL)
+		sip_msg_header(&w, hname, &(struct sip_pl){ hvalue,
+		    strlen(hvalue) });
+	sip_msg_end(&w, NULL, 0);
+	sip_core_reply(c, now, txn, f, m, &w);
+	wbuf_clear(&w);
 }
 
 void
@@ -242,7 +272,7 @@ sip_core_authorized(struct sip_core *c, uint64_t now, uint64_t txn,
 		return true;
 	if (sip_auth_users(c->auth) == 0) {
 		c->stats.auth_refused++;
-		sip_core_status(c, now, txn, m, 403, "Forbidden (phones "
+		sip_core_status(c, now, txn, f, m, 403, "Forbidden (phones "
 		    "elsewhere than this host need a user in [users])", NULL,
 		    NULL);
 		return false;
@@ -255,18 +285,18 @@ sip_core_authorized(struct sip_core *c, uint64_t now, uint64_t txn,
 		return true;
 	case SIP_AUTH_CHALLENGE:
 		c->stats.auth_challenged++;
-		sip_core_status(c, now, txn, m, 401, "Unauthorized",
+		sip_core_status(c, now, txn, f, m, 401, "Unauthorized",
 		    "WWW-Authenticate", ch);
 		return false;
 	case SIP_AUTH_FORBIDDEN:
 		c->stats.auth_refused++;
-		sip_core_status(c, now, txn, m, 403, why, NULL, NULL);
+		sip_core_status(c, now, txn, f, m, 403, why, NULL, NULL);
 		return false;
 	case SIP_AUTH_BAD:
 		break;
 	}
 	c->stats.bad_answered++;
-	sip_core_status(c, now, txn, m, 400, why, NULL, NULL);
+	sip_core_status(c, now, txn, f, m, 400, why, NULL, NULL);
 	return false;
 }
 
@@ -283,8 +313,7 @@ sip_core_register(struct sip_core *c, uint64_t now, uint64_t txn,
 	sip_msg_tag(c->rng, tag, sizeof tag);
 	wbuf_init(&w, c->cfg.lim.max_len);
 	(void)sip_reg_register(c->reg, now / 1000, f, m, tag, &w);
-	if (!w.err)
-		(void)sip_txl_respond(c->txl, now, txn, w.p, w.len);
+	sip_core_reply(c, now, txn, f, m, &w);
 	wbuf_clear(&w);
 }
 
@@ -297,12 +326,11 @@ sip_core_request(struct sip_core *c, uint64_t now, uint64_t txn,
 		    sip_msg_hdr(m, SIP_HDR_ROUTE, NULL) == NULL;
 
 	c->stats.requests++;
-	/* REGISTER, and OPTIONS for the domain itself, are ours (§10.3,
-	 * §11); the rest is proxied (§16) */
-	if (txn != 0 && sip_pl_eq(&m->method, "REGISTER"))
-		sip_core_register(c, now, txn, f, m);
-	else if (txn != 0 && for_us && sip_pl_eq(&m->method, "OPTIONS"))
-		sip_core_status(c, now, txn, m, 200, "OK", "Allow", SIP_ALLOW);
+	/* REGISTER (stateless, in sip_core_input), and OPTIONS for the
+	 * domain itself, are ours (§10.3, §11); the rest is proxied (§16) */
+	if (txn != 0 && for_us && sip_pl_eq(&m->method, "OPTIONS"))
+		sip_core_status(c, now, txn, f, m, 200, "OK", "Allow",
+		    SIP_ALLOW);
 	else
 		sip_proxy_request(c->proxy, now, txn, f, m);
 }
@@ -422,7 +450,18 @@ sip_core_input(struct sip_core *c, uint64_t now, const struct sip_flow *f,
 	if (rc == 0) {
 		if (m->request)
 			sip_core_received(m, f);
-		sip_txl_input(c->txl, now, f, m);
+		if (m->request && sip_pl_eq(&m->method, "REGISTER")) {
+			/*
+			 * The registrar is a stateless UAS (§8.2.7): no
+			 * transaction to keep for Timer J's 32 s, so a
+			 * phone's REGISTER costs nothing once answered.
+			 * A retransmission is applied again (sip_reg.c).
+			 */
+			c->stats.requests++;
+			sip_core_register(c, now, 0, f, m);
+			sip_msg_free(m);
+		} else
+			sip_txl_input(c->txl, now, f, m);
 		sip_core_drain(c, now);
 		return 0;
 	}

@@ -286,11 +286,16 @@ sip_binding_find(const struct sip_aor *a, const struct sip_pl *uri)
 	return -1;
 }
 
-/* Step 7: may this request change binding b (Call-ID, CSeq)? */
+/*
+ * Step 7: may this request change binding b (Call-ID, CSeq)?  Step 7
+ * says a higher CSeq; the same one is taken too, as a retransmission of
+ * the request that set b: the registrar answers statelessly (§8.2.7), so
+ * it must give a retransmission the answer the first one got.
+ */
 static bool
 sip_binding_newer(const struct sip_binding *b, const struct sip_msg *m)
 {
-	return !sip_pl_eq(&m->call_id, b->call_id) || m->cseq > b->cseq;
+	return !sip_pl_eq(&m->call_id, b->call_id) || m->cseq >= b->cseq;
 }
 
 static void

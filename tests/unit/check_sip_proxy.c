@@ -785,6 +785,30 @@ START_TEST(wildcard_listen)
 }
 END_TEST
 
+/* The registrar answers statelessly (§8.2.7): no transaction stays, and
+ * a retransmission gets the same answer. */
+START_TEST(register_stateless)
+{
+	const char	*m = "REGISTER sip:" DOM " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5064;branch=z9hG4bKsl;rport\r\n"
+	    "Max-Forwards: 70\r\nFrom: <sip:bob@" DOM ">;tag=r\r\n"
+	    "To: <sip:bob@" DOM ">\r\nCall-ID: sl1\r\nCSeq: 7 REGISTER\r\n"
+	    "Contact: <sip:bob@127.0.0.1:5064>\r\n\r\n";
+	struct sent	 s;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		in(&bob1, m, &s);
+		ck_assert_uint_eq(s.n, 1);
+		ck_assert_uint_eq(s.m[0]->status, 200);
+		ck_assert(addr_eq(&s.to[0].remote, &bob1.remote));
+		ck_assert_uint_eq(sip_core_transactions(core), 0);
+		sent_free(&s);
+	}
+	ck_assert_uint_eq(sip_core_stats(core)->responses_sent, 2);
+}
+END_TEST
+
 static Suite *
 sip_proxy_suite(void)
 {
@@ -804,6 +828,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, large_over_tcp);
 	tcase_add_test(tc, tls_to_peer);
 	tcase_add_test(tc, wildcard_listen);
+	tcase_add_test(tc, register_stateless);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -94,12 +94,17 @@ START_TEST(add_refresh_remove)
 	ck_assert_str_eq(ch, "+alice@" DOMAIN);
 	ck_assert_uint_eq(sip_reg_lookup(reg, 1000, "alice@" DOMAIN, c, 4), 1);
 	ck_assert_str_eq(c[0].contact, "sip:alice@127.0.0.1:5062");
-	/* a refresh: a higher CSeq; the same again is stale (step 7) */
+	/* a refresh: a higher CSeq; the same again is a retransmission,
+	 * answered alike (stateless, §8.2.7); a lower one is stale (step 7) */
 	ck_assert_uint_eq(do_register("alice", "c1", 2,
 	    "Contact: <sip:alice@127.0.0.1:5062>;expires=300\r\n", r,
 	    sizeof r, 1100), 200);
 	ck_assert(strstr(r, ";expires=300") != NULL);
 	ck_assert_uint_eq(do_register("alice", "c1", 2,
+	    "Contact: <sip:alice@127.0.0.1:5062>;expires=300\r\n", r,
+	    sizeof r, 1101), 200);
+	ck_assert(strstr(r, ";expires=300") != NULL);
+	ck_assert_uint_eq(do_register("alice", "c1", 1,
 	    "Contact: <sip:alice@127.0.0.1:5062>\r\n", r, sizeof r, 1100),
 	    500);
 	ck_assert(strncmp(r, "SIP/2.0 500 Stale CSeq", 22) == 0);
