@@ -53,7 +53,7 @@ OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_node.c overlay/ov_query.c overlay/ov_route.c \
 		  overlay/ov_storage.c overlay/ov_store.c overlay/ov_topo.c \
 		  overlay/ov_txn.c
-SIP_SRCS	= sip/sip_auth.c sip/sip_core.c sip/sip_msg.c sip/sip_proxy.c \
+SIP_SRCS	= sip/sip_auth.c sip/sip_cache.c sip/sip_core.c sip/sip_msg.c sip/sip_proxy.c \
 		  sip/sip_reg.c sip/sip_txn.c sip/sip_uri.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
 		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_loc.c \

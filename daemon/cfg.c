@@ -132,6 +132,7 @@ static const struct cfg_key cfg_keys[] = {
 	SIP_INT(max_headers, "128", 16, 1024),
 	SIP_INT(stream_timeout, "30", 1, 3600),
 	SIP_INT(max_transactions, "65536", 64, 4194304),
+	SIP_INT(lookup_cache, "30", 0, 3600),
 	{ "sip", "advertise",		CFG_IP,
 	    offsetof(struct cfg, sip.advertise), "", 0, 0, 0 },
 	{ "sip", "auth_local",		CFG_BOOL,

@@ -76,6 +76,7 @@ struct cfg {
 		int		 max_headers;
 		int		 stream_timeout;	/* s, a partial message */
 		int		 max_transactions;
+		int		 lookup_cache;		/* s */
 		int		 auth_local;		/* bool */
 	} sip;
 	/* [users]: who may register from elsewhere (RFC 3261 §22) */

@@ -19,9 +19,11 @@ ctl_sip_status_json(struct d *d)
 	const struct addr		*tpub = srv_sip_public_addr(d->sip, true);
 	char				 a[ADDR_STRLEN], t[ADDR_STRLEN];
 	char				 p[ADDR_STRLEN], tp[ADDR_STRLEN];
+	struct sip_proxy_stats		 ls;
 
+	sip_core_lookup_stats(c, &ls);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:i, s:i, s:i, s:i}",
+	    "s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i}",
 	    "listen", addr_str(srv_sip_listen_addr(d->sip), a),
 	    "tls_listen", tls->family != 0 ? addr_str(tls, t) : "",
 	    "advertise", addr_str(pub, p),
@@ -34,6 +36,9 @@ ctl_sip_status_json(struct d *d)
 	    "bad_answered", (json_int_t)st->bad_answered,
 	    "bad_dropped", (json_int_t)st->bad_dropped,
 	    "keepalives", (json_int_t)st->keepalives,
+	    "lookups", (json_int_t)ls.lookups,
+	    "lookup_cache_hits", (json_int_t)ls.cache_hits,
+	    "lookup_cached", (int)ls.cached,
 	    "transactions", (int)sip_core_transactions(c),
 	    "tcp_connections", (int)srv_sip_connections(d->sip, false),
 	    "tls_connections", (int)srv_sip_connections(d->sip, true),

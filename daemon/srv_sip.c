@@ -714,6 +714,7 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	sc.lim.max_len = ss->max_len;
 	sc.lim.max_hdrs = (unsigned)cfg->sip.max_headers;
 	sc.txl.max_txns = (unsigned)cfg->sip.max_transactions;
+	sc.lookup_cache_ms = (uint32_t)cfg->sip.lookup_cache * 1000;
 	sc.reg.max_expires = (uint32_t)cfg->storage.max_lifetime;
 	sc.auth_local = cfg->sip.auth_local != 0;
 	sc.local = local = ss_local_addrs(&nlocal);

@@ -76,6 +76,7 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	pc.local = c->local;
 	pc.nlocal = cfg->nlocal;
 	pc.max_len = c->cfg.lim.max_len;
+	pc.lookup_cache_ms = cfg->lookup_cache_ms;
 	pc.emit = sip_core_send_cb;
 	pc.lookup = sip_core_lookup_cb;
 	pc.call = sip_core_call_cb;
@@ -512,6 +513,12 @@ const struct sip_core_stats *
 sip_core_stats(const struct sip_core *c)
 {
 	return &c->stats;
+}
+
+void
+sip_core_lookup_stats(const struct sip_core *c, struct sip_proxy_stats *st)
+{
+	sip_proxy_stats(c->proxy, st);
 }
 
 const struct sip_reg *

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "sip_msg.h"
+#include "sip_proxy.h"
 #include "sip_reg.h"
 #include "sip_txn.h"
 
@@ -32,6 +33,7 @@ struct sip_core_cfg {
 	struct sip_limits	 lim;
 	struct sip_txl_cfg	 txl;
 	struct sip_reg_cfg	 reg;		/* its domain is ours */
+	uint32_t		 lookup_cache_ms;	/* sip_proxy.h */
 	/* REGISTER from elsewhere than this host must authenticate (§22);
 	 * from here too with auth_local.  This host: loopback, or one of
 	 * the local addresses (ports ignored). */
@@ -112,6 +114,9 @@ void	sip_core_set_users(struct sip_core *, const char *const *names,
 	    const char *const *passwords, unsigned n);
 
 const struct sip_core_stats *sip_core_stats(const struct sip_core *);
+/* The proxy's AOR lookups and their cache. */
+void	sip_core_lookup_stats(const struct sip_core *,
+	    struct sip_proxy_stats *);
 const struct sip_reg *sip_core_reg(const struct sip_core *);
 unsigned sip_core_transactions(const struct sip_core *);
 

@@ -15,6 +15,7 @@
 
 #include "log_ctx.h"
 #include "rng.h"
+#include "sip_cache.h"
 #include "sip_msg.h"
 #include "sip_proxy.h"
 #include "sip_reg.h"
@@ -24,6 +25,7 @@
 #define SIP_FORK_MAX	8
 #define SIP_KEEP_MS	32000	/* a done request's record: for 2xx resent */
 #define SIP_UDP_MAX	1300	/* §18.1.1: larger requests go over TCP */
+#define SIP_CACHE_MAX	16384	/* AORs whose lookups are kept */
 
 static const struct sip_limits sip_proxy_lim = { SIP_MSG_MAX_DEFAULT,
     SIP_HDRS_LIMIT };
@@ -54,6 +56,8 @@ struct sip_fwd {
 	bool		 final_sent;
 	bool		 looking;	/* the overlay is asked */
 	bool		 unreachable;	/* a branch's transport failed */
+	bool		 overlay;	/* branches from the overlay's answer */
+	bool		 cached;	/* ... as kept in the cache */
 	unsigned	 skip_route;	/* our Routes on top */
 	uint64_t	 done_at;	/* 0: still going */
 	struct sip_fwd	*next;		/* in the list, oldest last */
@@ -74,6 +78,8 @@ struct sip_proxy {
 	struct sip_fwd		*fwds;
 	struct sip_fwd		*buckets[SIP_FWD_BUCKETS];
 	unsigned		 nfwds;
+	struct sip_cache	*cache;
+	uint64_t		 lookups, cache_hits;
 	uint64_t		 next_id;
 };
 
@@ -96,6 +102,7 @@ sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txl *txl,
 	p->rng = rng;
 	p->log = log;
 	p->next_id = 1;
+	p->cache = sip_cache_new(cfg->lookup_cache_ms, SIP_CACHE_MAX);
 	return p;
 }
 
@@ -122,6 +129,7 @@ sip_proxy_free(struct sip_proxy *p)
 		p->fwds = f->next;
 		sip_fwd_free(f);
 	}
+	sip_cache_free(p->cache);
 	free(p->domain);
 	free(p);
 }
@@ -130,6 +138,14 @@ unsigned
 sip_proxy_pending(const struct sip_proxy *p)
 {
 	return p->nfwds;
+}
+
+void
+sip_proxy_stats(const struct sip_proxy *p, struct sip_proxy_stats *st)
+{
+	st->lookups = p->lookups;
+	st->cache_hits = p->cache_hits;
+	st->cached = sip_cache_size(p->cache);
 }
 
 /* ---- helpers ---- */
@@ -332,6 +348,10 @@ sip_proxy_copy(const struct sip_msg *m)
 	return c;
 }
 
+static void	sip_fwd_looked_up(struct sip_proxy *, uint64_t,
+		    struct sip_fwd *, const char *const *,
+		    const uint8_t *const *, unsigned, bool);
+
 /* ---- targets (§16.4, §16.5) ---- */
 
 struct sip_targets {
@@ -518,6 +538,28 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	}
 }
 
+/* The AOR's contacts at the other peers: from the cache, or asked of
+ * the overlay (sip_proxy_lookup_done). */
+static void
+sip_fwd_lookup(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
+    const char *aor)
+{
+	const char	*contacts[SIP_FORK_MAX];
+	const uint8_t	*nodes[SIP_FORK_MAX];
+	unsigned	 n;
+
+	f->looking = true;
+	n = sip_cache_get(p->cache, now, aor, contacts, nodes, SIP_FORK_MAX);
+	if (n > 0) {
+		p->cache_hits++;
+		f->cached = true;
+		sip_fwd_looked_up(p, now, f, contacts, nodes, n, false);
+		return;
+	}
+	p->lookups++;
+	p->cfg.lookup(aor, f->id, p->cfg.arg);
+}
+
 void
 sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
     const struct sip_flow *from, const struct sip_msg *m)
@@ -570,8 +612,7 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	if (t.n > 0)
 		sip_fwd_branches(p, now, f, m, &t);
 	if (t.lookup && !f->final_sent)
-		p->cfg.lookup(sip_aor_of(p, m, aor, sizeof aor), f->id,
-		    p->cfg.arg);
+		sip_fwd_lookup(p, now, f, sip_aor_of(p, m, aor, sizeof aor));
 }
 
 /* ---- responses (§16.7) ---- */
@@ -665,9 +706,20 @@ sip_cancel_branch(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 }
 
 /* Every branch is done: the best final response goes back. */
+/* Did f end in what a stale registration gives: no answer, or 404, 408,
+ * 480 or 503 (the AOR is not, or no longer, there)? */
+static bool
+sip_stale(const struct sip_fwd *f)
+{
+	return f->best == NULL || f->best_status == 404 ||
+	    f->best_status == 408 || f->best_status == 480 ||
+	    f->best_status == 503;
+}
+
 static void
 sip_fwd_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 {
+	char		 aor[512];
 	unsigned	 i;
 
 	if (f->looking)
@@ -675,6 +727,19 @@ sip_fwd_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 	for (i = 0; i < f->nb; i++)
 		if (!f->b[i].done)
 			return;
+	if (!f->final_sent && f->overlay && sip_stale(f)) {
+		/* the peers the overlay named failed: their registrations
+		 * may have moved; if that answer came from the cache, the
+		 * overlay is asked again, once */
+		sip_cache_drop(p->cache, sip_aor_of(p, f->req, aor,
+		    sizeof aor));
+		if (f->cached) {
+			f->cached = false;
+			sip_fwd_lookup(p, now, f, aor);
+			if (f->looking || f->final_sent)
+				return;
+		}
+	}
 	if (!f->final_sent) {
 		f->final_sent = true;
 		sip_fwd_report(p, f, f->best != NULL ? f->best_status :
@@ -828,6 +893,7 @@ sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	}
 	sip_proxy_status(p, now, stxn, m, 200, "OK");
 	f->looking = false;		/* no branches from the overlay now */
+	f->cached = false;		/* nor asked again */
 	if (f->nb == 0) {
 		/* nothing sent on yet: the INVITE ends here */
 		sip_proxy_status(p, now, f->stxn, f->req, 487,
@@ -872,16 +938,31 @@ sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
     const char *const *contacts, const uint8_t *const *nodes, unsigned n,
     bool failed)
 {
-	struct sip_fwd		*f = sip_fwd_by_id(p, cookie);
+	struct sip_fwd	*f = sip_fwd_by_id(p, cookie);
+	char		 aor[512];
+
+	if (f == NULL || !f->looking)
+		return;
+	if (!failed)
+		sip_cache_put(p->cache, now, sip_aor_of(p, f->req, aor,
+		    sizeof aor), (const char *const *)contacts, nodes, n);
+	sip_fwd_looked_up(p, now, f, contacts, nodes, n, failed);
+}
+
+/* The AOR's contacts at the other peers, for f: a branch to each. */
+static void
+sip_fwd_looked_up(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
+    const char *const *contacts, const uint8_t *const *nodes, unsigned n,
+    bool failed)
+{
 	struct sip_targets	 t;
 	struct sip_uri		 u;
 	unsigned		 i;
 
-	if (f == NULL || !f->looking)
-		return;
 	f->looking = false;
 	if (f->final_sent)
 		return;
+	f->overlay = true;
 	memset(&t, 0, sizeof t);
 	t.skip_route = f->skip_route;
 	/* straight to the peers' contacts; never back to ourselves */
@@ -907,6 +988,8 @@ sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 		sip_fwd_report(p, f, failed ? 480 : 404);
 		f->final_sent = true;
 		f->done_at = now;
-	} else
+	} else {
 		sip_fwd_branches(p, now, f, f->req, &t);
+		sip_fwd_finish(p, now, f);	/* if no room for more */
+	}
 }

@@ -53,6 +53,9 @@ struct sip_proxy_cfg {
 	const struct addr *local;	/* kept by the caller */
 	unsigned	 nlocal;
 	size_t		 max_len;
+	/* How long the overlay's answer for an AOR is used again (0: not
+	 * kept); dropped when the AOR's peers fail a request. */
+	uint32_t	 lookup_cache_ms;
 	sip_proxy_send_cb emit;	/* sends outside transactions */
 	void		*arg;
 };
@@ -89,6 +92,14 @@ void	sip_proxy_lookup_done(struct sip_proxy *, uint64_t now,
 /* Forget requests done long enough ago. */
 void	sip_proxy_tick(struct sip_proxy *, uint64_t now);
 unsigned sip_proxy_pending(const struct sip_proxy *);
+/* AOR lookups: asked of the overlay, answered from the cache; AORs in
+ * the cache. */
+struct sip_proxy_stats {
+	uint64_t	 lookups;
+	uint64_t	 cache_hits;
+	unsigned	 cached;
+};
+void	sip_proxy_stats(const struct sip_proxy *, struct sip_proxy_stats *);
 /* Does the URI's host:port name this proxy (either address)? */
 bool	sip_proxy_is_self(const struct sip_proxy *, const struct sip_uri *);
 

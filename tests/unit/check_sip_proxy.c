@@ -785,6 +785,88 @@ START_TEST(wildcard_listen)
 }
 END_TEST
 
+/* carol's peer answers status to the request it got (in s). */
+static void
+peer_answers(const struct sent *s, const struct sip_flow *peer,
+    const char *method, unsigned status, struct sent *out)
+{
+	char		 r[4096];
+	const struct sip_msg *m = to(s, peer, method, 0);
+	struct sip_msg	*c;
+
+	ck_assert_ptr_nonnull(m);
+	c = copy(m);
+	in(peer, resp(r, sizeof r, c, status, "ct"), out);
+	sip_msg_free(c);
+}
+
+/*
+ * The overlay's answer for an AOR is kept ([sip] lookup_cache): the next
+ * request goes straight to the peer.  When that peer says 404 (carol
+ * moved), the entry goes and the overlay is asked again at once; the
+ * request reaches carol where she is now.
+ */
+START_TEST(lookup_cache)
+{
+	static const char *const was[] = { "sip:carol@127.0.0.1:6070" };
+	static const char *const is[] = { "sip:carol@127.0.0.1:6072" };
+	struct sip_core_cfg	 cfg;
+	char			 b[4096];
+	struct sent		 s, s2;
+	struct sip_flow		 p1, p2;
+	struct sip_proxy_stats	 st;
+
+	sip_core_free(core);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.domain = DOM;
+	addr_parse(SELF, 0, &cfg.self);
+	cfg.lookup_cache_ms = 30000;
+	core = sip_core_new(&cfg, &rng, NULL);
+	flow(&p1, "127.0.0.1:6070");
+	flow(&p2, "127.0.0.1:6072");
+	in(&alice, req(b, sizeof b, "OPTIONS", "sip:carol@" DOM, "z9hG4bKc1",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 1);
+	sip_core_lookup_done(core, now, s.cookie, was, NULL, 1, false);
+	drain(&s);
+	peer_answers(&s, &p1, "OPTIONS", 200, &s2);
+	ck_assert_ptr_nonnull(to(&s2, &alice, NULL, 200));
+	sent_free(&s);
+	sent_free(&s2);
+	/* again, 10 s later: from the cache */
+	now += 10000;
+	in(&alice, req(b, sizeof b, "OPTIONS", "sip:carol@" DOM, "z9hG4bKc2",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 0);
+	peer_answers(&s, &p1, "OPTIONS", 404, &s2);
+	sent_free(&s);
+	/* 404 there: asked again, not answered yet */
+	ck_assert_uint_eq(s2.lookups, 1);
+	ck_assert_ptr_null(to(&s2, &alice, NULL, 404));
+	sip_core_lookup_done(core, now, s2.cookie, is, NULL, 1, false);
+	sent_free(&s2);
+	drain(&s);
+	peer_answers(&s, &p2, "OPTIONS", 200, &s2);
+	ck_assert_ptr_nonnull(to(&s2, &alice, NULL, 200));
+	sent_free(&s);
+	sent_free(&s2);
+	/* the new answer is kept; past lookup_cache it is asked again */
+	in(&alice, req(b, sizeof b, "OPTIONS", "sip:carol@" DOM, "z9hG4bKc3",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 0);
+	ck_assert_ptr_nonnull(to(&s, &p2, "OPTIONS", 0));
+	sent_free(&s);
+	now += 30000;
+	in(&alice, req(b, sizeof b, "OPTIONS", "sip:carol@" DOM, "z9hG4bKc4",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 1);
+	sent_free(&s);
+	sip_core_lookup_stats(core, &st);
+	ck_assert_uint_eq(st.lookups, 3);
+	ck_assert_uint_eq(st.cache_hits, 2);
+}
+END_TEST
+
 /* The registrar answers statelessly (§8.2.7): no transaction stays, and
  * a retransmission gets the same answer. */
 START_TEST(register_stateless)
@@ -829,6 +911,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, tls_to_peer);
 	tcase_add_test(tc, wildcard_listen);
 	tcase_add_test(tc, register_stateless);
+	tcase_add_test(tc, lookup_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
