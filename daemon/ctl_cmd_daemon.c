@@ -68,7 +68,7 @@ cmd_storage_json(struct d *d)
 	struct ov_store_stats	st;
 
 	ov_node_store_stats(srv_overlay_node(d->ov), &st);
-	return json_pack("{s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:i}",
+	return json_pack("{s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:i, s:i}",
 	    "values", (json_int_t)st.values,
 	    "bytes", (json_int_t)st.bytes,
 	    "resources", (int)st.resources,
@@ -76,7 +76,8 @@ cmd_storage_json(struct d *d)
 	    "replicas", d->cfg->storage.replicas,
 	    "replica_stores_sent", (json_int_t)st.replica_stores_sent,
 	    "flood_refused", (json_int_t)st.flood_refused,
-	    "registrations", (int)loc_registrations(d->loc));
+	    "registrations", (int)loc_registrations(d->loc),
+	    "publishing", (int)loc_publishing(d->loc));
 }
 
 static void

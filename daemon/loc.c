@@ -30,6 +30,7 @@
 
 #define LOC_TICK_MS	1000	/* due refreshes are looked for this often */
 #define LOC_RETRY_MS	5000	/* a refresh that failed: again after */
+#define LOC_QUIET_MS	10000	/* store failures logged at most this often */
 #define LOC_VALUE_MAX	4096	/* a raw value, as given */
 
 /* A registration this node publishes. */
@@ -86,6 +87,8 @@ struct loc {
 					 * come back within it) */
 	uint64_t	 next_cookie;
 	struct event	*timer;
+	uint64_t	 quiet_until;	/* store failures: counted until */
+	unsigned	 quieted;
 };
 
 static void	loc_publish_due(struct loc *, bool);
@@ -202,6 +205,37 @@ loc_reg_find(const struct loc *l, const char *aor)
 	struct strmap_entry	*e = strmap_find(&l->regmap, aor);
 
 	return e != NULL ? STRMAP_ITEM(e, struct loc_reg, h) : NULL;
+}
+
+/*
+ * A store of r failed; it is tried again.  Logged, but within
+ * LOC_QUIET_MS of the last such line only counted (a storing peer's
+ * flood limit refuses thousands at once); the count is logged after.
+ */
+static void
+loc_store_failed(struct loc *l, const struct loc_reg *r, const char *why)
+{
+	uint64_t	now = d_now_ms();
+
+	if (now < l->quiet_until) {
+		l->quieted++;
+		return;
+	}
+	log_warnx("location: cannot %s %s (again in %d s): %s",
+	    r->published ? "refresh" : "publish", r->aor, LOC_RETRY_MS / 1000,
+	    why);
+	l->quiet_until = now + LOC_QUIET_MS;
+}
+
+/* The failures loc_store_failed only counted, once the quiet ends. */
+static void
+loc_quiet_end(struct loc *l)
+{
+	if (l->quieted == 0 || d_now_ms() < l->quiet_until)
+		return;
+	log_warnx("location: %u more stores failed in %d s (tried again)",
+	    l->quieted, LOC_QUIET_MS / 1000);
+	l->quieted = 0;
 }
 
 /* r waits for room to be stored: last in the queue. */
@@ -808,20 +842,16 @@ loc_stored(struct loc *l, struct loc_op *op, const struct ov_event *ev)
 			if (op->kind == LOC_OP_REGISTER || first)
 				store_reg_put(l->d->store, r->aor, r->contact,
 				    r->expires, r->created);
-		} else if (op->kind == LOC_OP_REGISTER && !r->published) {
-			if (op->id == NULL && op->cb == NULL) {
-				/* nobody to answer (a phone's REGISTER) */
-				why = d_overlay_error(ev->error, ev->why);
-				log_warnx("location: cannot publish %s: %s",
-				    r->aor, why);
-				free(why);
-			}
+		} else if (op->kind == LOC_OP_REGISTER && !r->published &&
+		    (op->id != NULL || op->cb != NULL)) {
+			/* the client is told; nothing stays */
 			loc_reg_remove(l, r);
 			r = NULL;
 		} else {
+			/* a phone's AOR (nobody to tell), or a refresh:
+			 * stored again later, until it is withdrawn */
 			why = d_overlay_error(ev->error, ev->why);
-			log_warnx("location: cannot refresh %s: %s", r->aor,
-			    why);
+			loc_store_failed(l, r, why);
 			free(why);
 			r->due_ms = d_now_ms() + LOC_RETRY_MS;
 		}
@@ -884,7 +914,7 @@ loc_publish_one(struct loc *l, struct loc_reg *r, uint64_t now)
 			free(err);
 			return EBUSY;
 		}
-		log_warnx("location: cannot refresh %s: %s", r->aor, err);
+		loc_store_failed(l, r, err);
 		free(err);
 		r->due_ms = now + LOC_RETRY_MS;
 	}
@@ -930,6 +960,7 @@ loc_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	loc_publish_due(l, true);
+	loc_quiet_end(l);
 	evtimer_add(l->timer, &tv);
 }
 
@@ -985,6 +1016,17 @@ unsigned
 loc_registrations(const struct loc *l)
 {
 	return l->nregs;
+}
+
+unsigned
+loc_publishing(const struct loc *l)
+{
+	const struct loc_reg	*r;
+	unsigned		 n = 0;
+
+	for (r = l->regs; r != NULL; r = r->next)
+		n += !r->published || r->busy || r->waiting;
+	return n;
 }
 
 json_t *

@@ -70,6 +70,8 @@ void	 loc_event(struct loc *, const struct ov_event *);
 
 /* Registrations published by this node, for status. */
 unsigned loc_registrations(const struct loc *);
+/* Registrations not stored yet, or being stored again. */
+unsigned loc_publishing(const struct loc *);
 /* The registrations as a JSON array. */
 json_t	*loc_registrations_json(const struct loc *);
 

@@ -68,8 +68,11 @@ sip_hdr_lookup(const struct sip_pl *name)
 {
 	unsigned	i;
 
+	if (name->l == 0)
+		return SIP_HDR_OTHER;
 	for (i = 1; i < SIP_HDR_NIDS; i++) {
-		if (sip_pl_caseeq(name, sip_hdrs[i].name) ||
+		if (((name->p[0] | 0x20) == (sip_hdrs[i].name[0] | 0x20) &&
+		    sip_pl_caseeq(name, sip_hdrs[i].name)) ||
 		    (name->l == 1 && sip_hdrs[i].compact != 0 &&
 		    (name->p[0] | 0x20) == sip_hdrs[i].compact))
 			return (enum sip_hdr_id)i;
@@ -83,10 +86,29 @@ sip_find(const void *s, size_t len, const char *needle, size_t n)
 {
 	const char	*p = s, *end = p + len;
 
-	for (; (size_t)(end - p) >= n; p++)
-		if (p[0] == needle[0] && memcmp(p, needle, n) == 0)
+	while ((size_t)(end - p) >= n) {
+		if ((p = memchr(p, needle[0], (size_t)(end - p) - n + 1)) ==
+		    NULL)
+			return NULL;
+		if (memcmp(p, needle, n) == 0)
 			return p;
+		p++;
+	}
 	return NULL;
+}
+
+/* How many c in s[0..len). */
+static size_t
+sip_count(const char *s, size_t len, char c)
+{
+	const char	*p = s, *end = s + len;
+	size_t		 n = 0;
+
+	while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
 }
 
 static struct sip_pl
@@ -418,27 +440,35 @@ sip_essentials(struct sip_parse *ps)
 static void
 sip_unfold(char *p, size_t len)
 {
-	size_t	i;
+	char	*lf = p, *end = p + len;
 
-	for (i = 0; i + 2 < len; i++)
-		if (p[i] == '\r' && p[i + 1] == '\n' &&
-		    (p[i + 2] == ' ' || p[i + 2] == '\t'))
-			p[i] = p[i + 1] = ' ';
+	while (lf < end && (lf = memchr(lf, '\n', (size_t)(end - lf))) !=
+	    NULL) {
+		if (lf > p && lf[-1] == '\r' && lf + 1 < end &&
+		    (lf[1] == ' ' || lf[1] == '\t'))
+			lf[-1] = lf[0] = ' ';
+		lf++;
+	}
 }
 
 /* The header section's lines; head = start line CRLF headers CRLF. */
 static int
 sip_lines(struct sip_parse *ps, char *head, size_t len)
 {
-	char	*s = head, *end = head + len, *eol;
-	size_t	 i;
+	char	*s = head, *end = head + len, *eol, *lf;
+	size_t	 nlf = 0;
 	int	 rc;
 
-	for (i = 0; i < len; i++)
-		if (head[i] == '\0' || (head[i] == '\n' &&
-		    (i == 0 || head[i - 1] != '\r')) || (head[i] == '\r' &&
-		    (i + 1 == len || head[i + 1] != '\n')))
+	/* no NUL; each LF after a CR, and as many CRs (so each CR is
+	 * before an LF) */
+	if (memchr(head, '\0', len) != NULL)
+		return sip_fail(ps, "Bad Line Ending");
+	for (lf = head; lf < end && (lf = memchr(lf, '\n',
+	    (size_t)(end - lf))) != NULL; lf++, nlf++)
+		if (lf == head || lf[-1] != '\r')
 			return sip_fail(ps, "Bad Line Ending");
+	if (sip_count(head, len, '\r') != nlf)
+		return sip_fail(ps, "Bad Line Ending");
 	eol = (char *)sip_find(s, (size_t)(end - s), "\r\n", 2);
 	if ((rc = sip_start_line(ps, s, (size_t)(eol - s))) != 0)
 		return rc;

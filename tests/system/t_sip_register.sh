@@ -187,3 +187,25 @@ auth_run bob builder "$SC/register_auth.xml" ||
     fail "bob after the reload: $(tail -3 "$T/auth.out")"
 status_is d .sip.auth_challenged 6
 ok "Digest: the right password registers, a wrong one or an unknown user is challenged again; [users] reloads"
+
+# A storing peer that refuses a's stores for a while (its flood limit,
+# [storage] peer_store_rate): the phones stay registered and their AORs
+# reach the overlay once it lets them, logged in two lines, not one each.
+start_node g -o "overlay.bootstrap=127.0.0.1:$(port a)" \
+    -o storage.peer_store_rate=2 -o storage.peer_store_burst=1
+wait_for 30 ring_ok a b g || fail "ring: $(ring_wrong a b g) wrong"
+{ echo SEQUENTIAL; for i in $(seq 30); do echo "f$i;$DOM"; done; } \
+    >"$T/users-f.csv"
+sipp_run u1 register "$T/users-f.csv" $(($(sip_port a) + 130))
+found_all() {
+	local i
+	for i in $(seq 30); do ctl b lookup "f$i" >/dev/null 2>&1 || return 1; done
+}
+wait_for 60 found_all || fail "not every AOR reached the overlay"
+run 0 ctl g --json status
+[ "$(json .storage.flood_refused)" -gt 0 ] ||
+    fail "g refused none of a's stores: the test tested nothing"
+status_is a .storage.publishing 0
+[ "$(grep -c 'location: cannot publish' "$T/a/log")" -le 6 ] ||
+    fail "a logged each refusal: $(grep -c 'cannot publish' "$T/a/log")"
+ok "stores refused by a peer's flood limit: tried again until all 30 AORs were in"
