@@ -23,6 +23,7 @@
 #include "ov_data.h"
 #include "ov_node.h"
 #include "srv_overlay.h"
+#include "srv_util.h"
 #include "store.h"
 #include "strmap.h"
 #include "wire.h"
@@ -208,6 +209,20 @@ loc_reg_find(const struct loc *l, const char *aor)
 }
 
 /*
+ * When a failed store is tried again: LOC_RETRY_MS, give or take half,
+ * so that stores a peer refused at once (its flood limit) come back
+ * spread out, as its allowance refills, not all at once again.
+ */
+static uint64_t
+loc_retry_ms(void)
+{
+	uint32_t	v;
+
+	srv_rand(&v, sizeof v, NULL);
+	return LOC_RETRY_MS / 2 + v % LOC_RETRY_MS;
+}
+
+/*
  * A store of r failed; it is tried again.  Logged, but within
  * LOC_QUIET_MS of the last such line only counted (a storing peer's
  * flood limit refuses thousands at once); the count is logged after.
@@ -221,7 +236,7 @@ loc_store_failed(struct loc *l, const struct loc_reg *r, const char *why)
 		l->quieted++;
 		return;
 	}
-	log_warnx("location: cannot %s %s (again in %d s): %s",
+	log_warnx("location: cannot %s %s (tried again in about %d s): %s",
 	    r->published ? "refresh" : "publish", r->aor, LOC_RETRY_MS / 1000,
 	    why);
 	l->quiet_until = now + LOC_QUIET_MS;
@@ -853,7 +868,7 @@ loc_stored(struct loc *l, struct loc_op *op, const struct ov_event *ev)
 			why = d_overlay_error(ev->error, ev->why);
 			loc_store_failed(l, r, why);
 			free(why);
-			r->due_ms = d_now_ms() + LOC_RETRY_MS;
+			r->due_ms = d_now_ms() + loc_retry_ms();
 		}
 	}
 	if (ev->error != 0) {
@@ -916,7 +931,7 @@ loc_publish_one(struct loc *l, struct loc_reg *r, uint64_t now)
 		}
 		loc_store_failed(l, r, err);
 		free(err);
-		r->due_ms = now + LOC_RETRY_MS;
+		r->due_ms = now + loc_retry_ms();
 	}
 	if (r->waiting)
 		loc_unwait(l, r);

@@ -192,7 +192,7 @@ ok "Digest: the right password registers, a wrong one or an unknown user is chal
 # [storage] peer_store_rate): the phones stay registered and their AORs
 # reach the overlay once it lets them, logged in two lines, not one each.
 start_node g -o "overlay.bootstrap=127.0.0.1:$(port a)" \
-    -o storage.peer_store_rate=2 -o storage.peer_store_burst=1
+    -o storage.peer_store_rate=5 -o storage.peer_store_burst=2
 wait_for 30 ring_ok a b g || fail "ring: $(ring_wrong a b g) wrong"
 { echo SEQUENTIAL; for i in $(seq 30); do echo "f$i;$DOM"; done; } \
     >"$T/users-f.csv"
