@@ -864,6 +864,10 @@ sip_proxy_timeout(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 
 	if (f == NULL || cookie % 16 >= f->nb || f->b[cookie % 16].done)
 		return;
+	/* §16.8: an INVITE branch that rang past Timer C (the client
+	 * transaction's 3 min in Proceeding) is cancelled */
+	if (f->invite && !transport && f->b[cookie % 16].provisional)
+		sip_cancel_branch(p, now, f, &f->b[cookie % 16]);
 	f->b[cookie % 16].done = true;		/* a 408 (§16.7 step 2) */
 	/* §16.9 has a transport error count as a 503, which §16.7 step 6
 	 * turns into a 500 upstream; a peer we cannot reach gets a 480

@@ -867,6 +867,42 @@ START_TEST(lookup_cache)
 }
 END_TEST
 
+/* §16.8: bob's phone rings and rings; past Timer C (over 3 min after
+ * its last 1xx) the proxy cancels it and alice gets 408. */
+START_TEST(timer_c)
+{
+	char		 b[4096], r[4096];
+	struct sent	 s, s2;
+	struct sip_msg	*inv;
+
+	reg("bob", &bob1, 1);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKtc",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &bob1, "INVITE", 0));
+	inv = copy(to(&s, &bob1, "INVITE", 0));
+	ck_assert_uint_eq(s.lookups, 1);	/* nobody elsewhere */
+	sip_core_lookup_done(core, now, s.cookie, NULL, NULL, 0, false);
+	sent_free(&s);
+	drain(&s);
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, inv, 180, "bt"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 180));
+	sent_free(&s);
+	now += 180000;			/* 3 min: still ringing */
+	sip_core_tick(core, now);
+	drain(&s);
+	ck_assert_ptr_null(to(&s, &bob1, "CANCEL", 0));
+	sent_free(&s);
+	now += 40000;
+	sip_core_tick(core, now);
+	drain(&s2);
+	ck_assert_ptr_nonnull(to(&s2, &bob1, "CANCEL", 0));
+	ck_assert_ptr_nonnull(to(&s2, &alice, NULL, 408));
+	sent_free(&s2);
+	sip_msg_free(inv);
+}
+END_TEST
+
 /* The registrar answers statelessly (§8.2.7): no transaction stays, and
  * a retransmission gets the same answer. */
 START_TEST(register_stateless)
@@ -912,6 +948,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, wildcard_listen);
 	tcase_add_test(tc, register_stateless);
 	tcase_add_test(tc, lookup_cache);
+	tcase_add_test(tc, timer_c);
 	suite_add_tcase(s, tc);
 	return s;
 }
