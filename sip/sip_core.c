@@ -217,11 +217,8 @@ sip_core_status(struct sip_core *c, uint64_t now, uint64_t txn,
 
 	sip_msg_tag(c->rng, tag, sizeof tag);
 	wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
-	sip_msg_reply(&w, m, status, reason, status > 100 ? tag : NULL);
-	if (hname != NULL)
-		sip_msg_header(&w, hname, &(struct sip_pl){ hvalue,
-		    strlen(hvalue) });
-	sip_msg_end(&w, NULL, 0);
+	sip_msg_status(&w, m, status, reason, status > 100 ? tag : NULL,
+	    hname, hvalue);
 	sip_core_reply(c, now, txn, f, m, &w);
 	wbuf_clear(&w);
 }

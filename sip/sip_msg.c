@@ -665,6 +665,18 @@ sip_msg_write(struct wbuf *w, const struct sip_msg *m)
 }
 
 void
+sip_msg_status(struct wbuf *w, const struct sip_msg *req, unsigned status,
+    const char *reason, const char *to_tag, const char *hname,
+    const char *hvalue)
+{
+	sip_msg_reply(w, req, status, reason, to_tag);
+	if (hname != NULL)
+		sip_msg_header(w, hname, &(struct sip_pl){ hvalue,
+		    strlen(hvalue) });
+	sip_msg_end(w, NULL, 0);
+}
+
+void
 sip_msg_header(struct wbuf *w, const char *name, const struct sip_pl *value)
 {
 	sip_ws(w, name);

@@ -172,6 +172,11 @@ void	sip_msg_tag(struct rng *, char *out, size_t max);
  */
 void	sip_msg_reply(struct wbuf *, const struct sip_msg *req, unsigned status,
 	    const char *reason, const char *to_tag);
+/* A whole bodiless response to req: sip_msg_reply, one more header
+ * (hname NULL: none), sip_msg_end. */
+void	sip_msg_status(struct wbuf *, const struct sip_msg *req,
+	    unsigned status, const char *reason, const char *to_tag,
+	    const char *hname, const char *hvalue);
 /* "Name: value" CRLF. */
 void	sip_msg_header(struct wbuf *, const char *name, const struct sip_pl *);
 /* A header as it was, but a known one under its long name. */

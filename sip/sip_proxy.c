@@ -949,7 +949,7 @@ sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 		return;
 	if (!failed)
 		sip_cache_put(p->cache, now, sip_aor_of(p, f->req, aor,
-		    sizeof aor), (const char *const *)contacts, nodes, n);
+		    sizeof aor), contacts, nodes, n);
 	sip_fwd_looked_up(p, now, f, contacts, nodes, n, failed);
 }
 

@@ -705,11 +705,7 @@ sip_txl_respond_status(struct sip_txl *t, uint64_t now, uint64_t txn,
 	int		rc = EINVAL;
 
 	wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
-	sip_msg_reply(&w, req, status, reason, to_tag);
-	if (hname != NULL)
-		sip_msg_header(&w, hname, &(struct sip_pl){ hvalue,
-		    strlen(hvalue) });
-	sip_msg_end(&w, NULL, 0);
+	sip_msg_status(&w, req, status, reason, to_tag, hname, hvalue);
 	if (!w.err)
 		rc = sip_txl_respond(t, now, txn, w.p, w.len);
 	wbuf_clear(&w);
