@@ -16,6 +16,7 @@
 #include "sip_auth.h"
 #include "sip_core.h"
 #include "sip_msg.h"
+#include "sipflow.h"
 
 #define DOM	"p2psipd.localhost"
 
@@ -62,14 +63,6 @@ START_TEST(rfc7616_example)
 	    "e", "f", NULL, NULL, NULL, out), 0);
 }
 END_TEST
-
-static void
-flow(struct sip_flow *f, const char *a)
-{
-	memset(f, 0, sizeof *f);
-	f->tp = SIP_TP_UDP;
-	ck_assert_int_eq(addr_parse(a, 0, &f->remote), 0);
-}
 
 static void
 setup(void)

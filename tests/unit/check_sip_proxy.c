@@ -15,6 +15,7 @@
 #include "rng.h"
 #include "sip_core.h"
 #include "sip_msg.h"
+#include "sipflow.h"
 #include "wire.h"
 
 #define DOM	"p2psipd.localhost"
@@ -38,14 +39,6 @@ struct sent {
 	uint64_t	 cookie;	/* the last one's */
 	char		 aor[64];
 };
-
-static void
-flow(struct sip_flow *f, const char *a)
-{
-	memset(f, 0, sizeof *f);
-	f->tp = SIP_TP_UDP;
-	ck_assert_int_eq(addr_parse(a, 0, &f->remote), 0);
-}
 
 static void
 setup(void)
