@@ -222,6 +222,17 @@ loc_retry_ms(void)
 	return LOC_RETRY_MS / 2 + v % LOC_RETRY_MS;
 }
 
+/* The failures loc_store_failed only counted, once the quiet is over. */
+static void
+loc_quiet_end(struct loc *l)
+{
+	if (l->quieted == 0 || d_now_ms() < l->quiet_until)
+		return;
+	log_warnx("location: %u more stores failed in %d s (tried again)",
+	    l->quieted, LOC_QUIET_MS / 1000);
+	l->quieted = 0;
+}
+
 /*
  * A store of r failed; it is tried again.  Logged, but within
  * LOC_QUIET_MS of the last such line only counted (a storing peer's
@@ -236,21 +247,11 @@ loc_store_failed(struct loc *l, const struct loc_reg *r, const char *why)
 		l->quieted++;
 		return;
 	}
+	loc_quiet_end(l);		/* the last quiet's count first */
 	log_warnx("location: cannot %s %s (tried again in about %d s): %s",
 	    r->published ? "refresh" : "publish", r->aor, LOC_RETRY_MS / 1000,
 	    why);
 	l->quiet_until = now + LOC_QUIET_MS;
-}
-
-/* The failures loc_store_failed only counted, once the quiet ends. */
-static void
-loc_quiet_end(struct loc *l)
-{
-	if (l->quieted == 0 || d_now_ms() < l->quiet_until)
-		return;
-	log_warnx("location: %u more stores failed in %d s (tried again)",
-	    l->quieted, LOC_QUIET_MS / 1000);
-	l->quieted = 0;
 }
 
 /* r waits for room to be stored: last in the queue. */

@@ -705,7 +705,6 @@ sip_cancel_branch(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	b->cancel = false;
 }
 
-/* Every branch is done: the best final response goes back. */
 /* Did f end in what a stale registration gives: no answer, or 404, 408,
  * 480 or 503 (the AOR is not, or no longer, there)? */
 static bool
@@ -716,6 +715,7 @@ sip_stale(const struct sip_fwd *f)
 	    f->best_status == 503;
 }
 
+/* Every branch is done: the best final response goes back. */
 static void
 sip_fwd_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 {
@@ -966,7 +966,6 @@ sip_fwd_looked_up(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	f->looking = false;
 	if (f->final_sent)
 		return;
-	f->overlay = true;
 	memset(&t, 0, sizeof t);
 	t.skip_route = f->skip_route;
 	/* straight to the peers' contacts; never back to ourselves */
@@ -993,6 +992,7 @@ sip_fwd_looked_up(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		f->final_sent = true;
 		f->done_at = now;
 	} else {
+		f->overlay = true;
 		sip_fwd_branches(p, now, f, f->req, &t);
 		sip_fwd_finish(p, now, f);	/* if no room for more */
 	}
