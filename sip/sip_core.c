@@ -254,10 +254,11 @@ sip_core_auth_uri(const char *uri, const struct sip_msg *m, void *arg)
 /*
  * §10.3 step 3 and §22: a REGISTER for our domain from elsewhere than
  * this host (or from anywhere, with auth_local) is authenticated as the
- * AOR's user.  true: go on; false: answered (401, 403 or 400).
+ * AOR's user.  true: go on; false: answered (401, 403 or 400),
+ * statelessly as the REGISTER is.
  */
 static bool
-sip_core_authorized(struct sip_core *c, uint64_t now, uint64_t txn,
+sip_core_authorized(struct sip_core *c, uint64_t now,
     const struct sip_flow *f, const struct sip_msg *m)
 {
 	char			 user[128], ch[SIP_AUTH_CHALLENGE_MAX];
@@ -270,7 +271,7 @@ sip_core_authorized(struct sip_core *c, uint64_t now, uint64_t txn,
 		return true;
 	if (sip_auth_users(c->auth) == 0) {
 		c->stats.auth_refused++;
-		sip_core_status(c, now, txn, f, m, 403, "Forbidden (phones "
+		sip_core_status(c, now, 0, f, m, 403, "Forbidden (phones "
 		    "elsewhere than this host need a user in [users])", NULL,
 		    NULL);
 		return false;
@@ -283,35 +284,36 @@ sip_core_authorized(struct sip_core *c, uint64_t now, uint64_t txn,
 		return true;
 	case SIP_AUTH_CHALLENGE:
 		c->stats.auth_challenged++;
-		sip_core_status(c, now, txn, f, m, 401, "Unauthorized",
+		sip_core_status(c, now, 0, f, m, 401, "Unauthorized",
 		    "WWW-Authenticate", ch);
 		return false;
 	case SIP_AUTH_FORBIDDEN:
 		c->stats.auth_refused++;
-		sip_core_status(c, now, txn, f, m, 403, why, NULL, NULL);
+		sip_core_status(c, now, 0, f, m, 403, why, NULL, NULL);
 		return false;
 	case SIP_AUTH_BAD:
 		break;
 	}
 	c->stats.bad_answered++;
-	sip_core_status(c, now, txn, f, m, 400, why, NULL, NULL);
+	sip_core_status(c, now, 0, f, m, 400, why, NULL, NULL);
 	return false;
 }
 
+/* A REGISTER, answered statelessly (§8.2.7; see sip_core_input). */
 static void
-sip_core_register(struct sip_core *c, uint64_t now, uint64_t txn,
+sip_core_register(struct sip_core *c, uint64_t now,
     const struct sip_flow *f, const struct sip_msg *m)
 {
 	struct wbuf	w;
 	char		tag[24];
 
 	c->stats.registers++;
-	if (!sip_core_authorized(c, now, txn, f, m))
+	if (!sip_core_authorized(c, now, f, m))
 		return;
 	sip_msg_tag(c->rng, tag, sizeof tag);
 	wbuf_init(&w, c->cfg.lim.max_len);
 	(void)sip_reg_register(c->reg, now / 1000, f, m, tag, &w);
-	sip_core_reply(c, now, txn, f, m, &w);
+	sip_core_reply(c, now, 0, f, m, &w);
 	wbuf_clear(&w);
 }
 
@@ -456,7 +458,7 @@ sip_core_input(struct sip_core *c, uint64_t now, const struct sip_flow *f,
 			 * A retransmission is applied again (sip_reg.c).
 			 */
 			c->stats.requests++;
-			sip_core_register(c, now, 0, f, m);
+			sip_core_register(c, now, f, m);
 			sip_msg_free(m);
 		} else
 			sip_txl_input(c->txl, now, f, m);
