@@ -53,11 +53,7 @@ addr_parse(const char *s, uint16_t defport, struct addr *a)
 		return EINVAL;
 	memcpy(host, s, n);
 	host[n] = '\0';
-	if (inet_pton(AF_INET, host, a->ip) == 1)
-		a->family = 4;
-	else if (inet_pton(AF_INET6, host, a->ip) == 1)
-		a->family = 6;
-	else
+	if (addr_parse_ip(host, a) != 0)
 		return EINVAL;
 	if (port != NULL)
 		return addr_port(port, &a->port);
