@@ -38,7 +38,7 @@ else
 Q		= @
 endif
 
-INCS		= -Icommon -Ioverlay -Isip -Idaemon -Itests/sim
+INCS		= -Icommon -Ioverlay -Isip -Imedia -Idaemon -Itests/sim
 ALL_CFLAGS	= $(CSTD) $(OPT) $(WARN) $(INCS) \
 		  $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS		= $(shell pkg-config --libs $(PKGS))
@@ -55,6 +55,8 @@ OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_txn.c
 SIP_SRCS	= sip/sip_auth.c sip/sip_cache.c sip/sip_core.c sip/sip_msg.c sip/sip_proxy.c \
 		  sip/sip_reg.c sip/sip_txn.c sip/sip_uri.c
+MEDIA_SRCS	= media/g711.c media/rtp.c media/sdp.c media/sdp_oa.c \
+		  media/wav.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
 		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_loc.c \
 		  daemon/ctl_cmd_overlay.c daemon/ctl_cmd_sip.c \
@@ -70,10 +72,12 @@ obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_OBJS	= $(call obj,$(COMMON_SRCS))
 OV_OBJS		= $(call obj,$(OV_SRCS))
 SIP_OBJS	= $(call obj,$(SIP_SRCS))
+MEDIA_OBJS	= $(call obj,$(MEDIA_SRCS))
 D_OBJS		= $(call obj,$(D_SRCS))
 LIBCOMMON	= $(BUILD)/libcommon.a
 LIBOV		= $(BUILD)/libov.a
 LIBSIP		= $(BUILD)/libsip.a
+LIBMEDIA	= $(BUILD)/libmedia.a
 LIBD		= $(BUILD)/libd.a
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -138,17 +142,22 @@ $(LIBSIP): $(SIP_OBJS)
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
+$(LIBMEDIA): $(MEDIA_OBJS)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
 $(LIBD): $(D_OBJS)
 	@rm -f $@
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBSIP) $(LIBOV) \
+$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) $(LIBOV) \
 		$(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBSIP) \
+$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) \
 		$(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -162,13 +171,13 @@ $(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) $(SIM_OBJS) $(LIBOV) \
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 # A scripted RELOAD peer for the system tests (tests/tools).
-$(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBSIP) $(LIBOV) \
+$(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) $(LIBOV) \
 		$(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Pipelined control requests to many daemons (tests/tools).
-$(BUILD)/ctlbatch: $(call obj,tests/tools/ctlbatch.c) $(LIBD) $(LIBSIP) \
+$(BUILD)/ctlbatch: $(call obj,tests/tools/ctlbatch.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) \
     $(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -187,11 +196,11 @@ $(BUILD)/tests/check_sim: $(BUILD)/obj/tests/unit/check_sim.o $(SIM_OBJS) \
 # Unit tests: each suite links the libraries it tests.
 unit: $(UNIT_BINS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBSIP) $(LIBOV) \
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBSIP) $(LIBMEDIA) $(LIBOV) \
 		$(LIBCOMMON)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS) -lm
 
 # libFuzzer targets: the parsers rebuilt with clang and the sanitizers.
 FUZZ_CFLAGS	= $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -225,6 +234,12 @@ $(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
 $(BUILD)/fuzz/fuzz_sipmsg: tests/fuzz/fuzz_sipmsg.c $(SIP_SRCS) \
 		common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
 		common/rng.c common/strmap.c \
+		common/wire.c common/xmalloc.c
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_sdp: tests/fuzz/fuzz_sdp.c media/sdp.c media/sdp_oa.c common/hex.c \
 		common/wire.c common/xmalloc.c
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"

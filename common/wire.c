@@ -1,6 +1,8 @@
 /*
  * wire.c - bounded binary readers and writers.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +85,30 @@ wbuf_bytes(struct wbuf *w, const void *b, size_t n)
 
 	if (n != 0 && (p = wbuf_room(w, n)) != NULL)
 		memcpy(p, b, n);
+}
+
+void
+wbuf_printf(struct wbuf *w, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 small[256], *big = NULL;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		w->err = true;
+		return;
+	}
+	if ((size_t)n >= sizeof small) {
+		big = xmalloc((size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	wbuf_bytes(w, big != NULL ? big : small, (size_t)n);
+	free(big);
 }
 
 size_t

@@ -31,6 +31,9 @@ void	 wbuf_u24(struct wbuf *, uint32_t);
 void	 wbuf_u32(struct wbuf *, uint32_t);
 void	 wbuf_u64(struct wbuf *, uint64_t);
 void	 wbuf_bytes(struct wbuf *, const void *, size_t);
+/* Formatted text (no NUL), for the text protocols (SIP, SDP). */
+void	 wbuf_printf(struct wbuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 /*
  * Length-prefixed vectors: wbuf_vec_begin writes a placeholder of size
  * bytes (1, 2, 3 or 4) and returns its offset; wbuf_vec_end fills in the

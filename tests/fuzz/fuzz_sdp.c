@@ -1,0 +1,90 @@
+/*
+ * fuzz_sdp.c - libFuzzer target for the SDP parser (RFC 8866) and
+ * offer/answer (RFC 3264).  Parsing never crashes or reads past the
+ * input; a parsed description written out parses again, and writing
+ * that gives the same bytes.  Every parsed description is then answered
+ * under each [media] srtp policy, with and without SDES allowed, and
+ * read as the answer to an offer of ours; an answer made is itself
+ * parsed back.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sdp.h"
+#include "wire.h"
+
+static char *
+text_of(const struct sdp *s, size_t *n)
+{
+	struct wbuf	w;
+
+	wbuf_init(&w, 4 * SDP_MAX_LEN);
+	sdp_write(&w, s);
+	if (w.err)
+		abort();
+	return (char *)wbuf_take(&w, n);
+}
+
+static void
+reparse(const struct sdp *s, bool again)
+{
+	static struct sdp t;
+	const char	*why;
+	char		*a, *b;
+	size_t		 na, nb;
+
+	a = text_of(s, &na);
+	if (sdp_parse(&t, a, na, &why) != 0) {
+		/* what we write may exceed the input's bounds, never its
+		 * grammar */
+		if (na <= SDP_MAX_LEN && strstr(why, "too long") == NULL)
+			abort();
+		free(a);
+		return;
+	}
+	if (again) {
+		b = text_of(&t, &nb);
+		if (na != nb || memcmp(a, b, na) != 0)
+			abort();
+		free(b);
+	}
+	free(a);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct sdp	 s, ans, off;
+	struct sdp_stream	 st;
+	struct sdp_local	 l;
+	const char		*why;
+	int			 pol, rc;
+
+	if (sdp_parse(&s, (const char *)data, size, &why) != 0) {
+		if (why == NULL)
+			abort();
+		return 0;
+	}
+	reparse(&s, true);
+	memset(&l, 0, sizeof l);
+	l.addr = "127.0.0.1";
+	l.port = 4000;
+	l.te_pt = 101;
+	l.fp_set = true;
+	for (pol = 0; pol < 6; pol++) {
+		l.srtp = (enum sdp_srtp_policy)(pol % 3);
+		l.sdes_ok = pol >= 3;
+		rc = sdp_answer(&ans, &st, &s, &l, &why);
+		if (rc == 0)
+			reparse(&ans, false);
+		else if (rc != ENOTSUP || why == NULL)
+			abort();
+		sdp_offer(&off, &l);
+		rc = sdp_accept(&st, &off, &s, &l, &why);
+		if (rc != 0 && why == NULL)
+			abort();
+	}
+	return 0;
+}

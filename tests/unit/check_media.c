@@ -1,0 +1,342 @@
+/*
+ * check_media.c - the media codecs: G.711 both laws against the
+ * standard's values, WAV files read and converted to 8000 Hz mono (and
+ * refused with a reason), RTP and RTCP packets written and parsed,
+ * receiver loss and jitter (RFC 3550 A.1, A.3, A.8), RFC 4733
+ * telephone-events.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "g711.h"
+#include "rtp.h"
+#include "wav.h"
+
+#define PI	3.14159265358979323846
+
+START_TEST(g711_values)
+{
+	int	i;
+
+	/* G.711's codes for silence and the extremes */
+	ck_assert_uint_eq(g711_ulaw(0), 0xff);
+	ck_assert_uint_eq(g711_ulaw(32767), 0x80);
+	ck_assert_uint_eq(g711_ulaw(-32768), 0x00);
+	ck_assert_int_eq(g711_ulaw_linear(0xff), 0);
+	ck_assert_int_eq(g711_ulaw_linear(0x80), 32124);
+	ck_assert_int_eq(g711_ulaw_linear(0x00), -32124);
+	ck_assert_uint_eq(g711_alaw(0), 0xd5);
+	ck_assert_uint_eq(g711_alaw(-1), 0x55);
+	ck_assert_int_eq(g711_alaw_linear(0xd5), 8);
+	ck_assert_int_eq(g711_alaw_linear(0x55), -8);
+	ck_assert_int_eq(g711_alaw_linear(0xaa), 32256);
+	ck_assert_int_eq(g711_alaw_linear(0x2a), -32256);
+	/* every code decodes to a value that encodes back to it (mu-law's
+	 * two zeros aside) */
+	for (i = 0; i < 256; i++) {
+		ck_assert_uint_eq(g711_alaw(g711_alaw_linear((uint8_t)i)),
+		    (unsigned)i);
+		if (i != 0x7f)
+			ck_assert_uint_eq(g711_ulaw(g711_ulaw_linear(
+			    (uint8_t)i)), (unsigned)i);
+	}
+	/* quantisation error within half a step of the segment */
+	for (i = -32768; i < 32768; i += 7) {
+		int	u = g711_ulaw_linear(g711_ulaw((int16_t)i));
+		int	a = g711_alaw_linear(g711_alaw((int16_t)i));
+		int	step = abs(i) < 256 ? 16 : abs(i) / 16 + 16;
+
+		ck_assert_msg(abs(u - i) <= step, "ulaw %d -> %d", i, u);
+		ck_assert_msg(abs(a - i) <= step, "alaw %d -> %d", i, a);
+	}
+}
+END_TEST
+
+static size_t
+wav_make(uint8_t *buf, unsigned tag, unsigned ch, unsigned rate,
+    unsigned bits, const void *data, size_t len)
+{
+	uint8_t	h[WAV_HDR_LEN];
+
+	wav_header(h, 0);
+	memcpy(buf, h, WAV_HDR_LEN);
+	buf[20] = (uint8_t)tag;
+	buf[22] = (uint8_t)ch;
+	buf[24] = (uint8_t)rate;
+	buf[25] = (uint8_t)(rate >> 8);
+	buf[26] = (uint8_t)(rate >> 16);
+	buf[34] = (uint8_t)bits;
+	buf[40] = (uint8_t)len;
+	buf[41] = (uint8_t)(len >> 8);
+	buf[42] = (uint8_t)(len >> 16);
+	memcpy(buf + WAV_HDR_LEN, data, len);
+	return WAV_HDR_LEN + len;
+}
+
+/* The strongest of two frequencies in 8000 Hz samples (Goertzel). */
+static double
+power_at(const int16_t *s, size_t n, double hz)
+{
+	double	c = 2 * cos(2 * PI * hz / WAV_RATE), a = 0, b = 0, t;
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		t = s[i] + c * a - b;
+		b = a;
+		a = t;
+	}
+	return a * a + b * b - c * a * b;
+}
+
+START_TEST(wav_read_and_convert)
+{
+	static int16_t	 in[48000 * 2];
+	static uint8_t	 buf[sizeof in + 64];
+	static int16_t	 out[8000];
+	struct wav_fmt	 f;
+	const char	*why;
+	size_t		 n, i;
+
+	/* 1 s of 440 Hz at 48000 Hz stereo becomes 8000 samples of it */
+	for (i = 0; i < 48000; i++)
+		in[2 * i] = in[2 * i + 1] = (int16_t)(10000 *
+		    sin(2 * PI * 440 * (double)i / 48000));
+	n = wav_make(buf, 1, 2, 48000, 16, in, sizeof in);
+	ck_assert_int_eq(wav_parse(&f, buf, n, &why), 0);
+	ck_assert_uint_eq(f.rate, 48000);
+	ck_assert_uint_eq(wav_samples(&f), 8000);
+	wav_convert(&f, out);
+	ck_assert(power_at(out, 8000, 440) > 100 * power_at(out, 8000, 1000));
+	/* 8-bit unsigned mono at 8000 Hz: the samples as they are */
+	{
+		uint8_t	b8[4] = { 128, 255, 0, 128 };
+		int16_t	o8[4];
+
+		n = wav_make(buf, 1, 1, 8000, 8, b8, 4);
+		ck_assert_int_eq(wav_parse(&f, buf, n, &why), 0);
+		ck_assert_uint_eq(wav_samples(&f), 4);
+		wav_convert(&f, o8);
+		ck_assert_int_eq(o8[0], 0);
+		ck_assert_int_eq(o8[1], 127 * 256);
+		ck_assert_int_eq(o8[2], -128 * 256);
+	}
+	/* a recording's header reads back */
+	wav_header(buf, 3);
+	memset(buf + WAV_HDR_LEN, 0, 6);
+	ck_assert_int_eq(wav_parse(&f, buf, WAV_HDR_LEN + 6, &why), 0);
+	ck_assert_uint_eq(wav_samples(&f), 3);
+}
+END_TEST
+
+START_TEST(wav_refusals)
+{
+	static uint8_t	 buf[256];
+	uint8_t		 d[8] = { 0 };
+	struct wav_fmt	 f;
+	const char	*why;
+	size_t		 n;
+
+	ck_assert_int_eq(wav_parse(&f, (const uint8_t *)"RIFX", 4, &why),
+	    EBADMSG);
+	ck_assert_ptr_nonnull(strstr(why, "not a WAV"));
+	n = wav_make(buf, 3, 1, 8000, 32, d, 8);	/* IEEE float */
+	ck_assert_int_eq(wav_parse(&f, buf, n, &why), ENOTSUP);
+	ck_assert_ptr_nonnull(strstr(why, "not PCM"));
+	n = wav_make(buf, 1, 1, 8000, 24, d, 8);
+	ck_assert_int_eq(wav_parse(&f, buf, n, &why), ENOTSUP);
+	ck_assert_ptr_nonnull(strstr(why, "8 or 16"));
+	n = wav_make(buf, 1, 6, 8000, 16, d, 8);
+	ck_assert_int_eq(wav_parse(&f, buf, n, &why), ENOTSUP);
+	n = wav_make(buf, 1, 1, 4000, 16, d, 8);
+	ck_assert_int_eq(wav_parse(&f, buf, n, &why), ENOTSUP);
+	ck_assert_ptr_nonnull(strstr(why, "rate"));
+	/* a fmt chunk claiming more than the file holds */
+	n = wav_make(buf, 1, 1, 8000, 16, d, 8);
+	buf[17] = 0x10;
+	ck_assert_int_eq(wav_parse(&f, buf, n, &why), EBADMSG);
+	ck_assert_ptr_nonnull(strstr(why, "past the end"));
+	/* no data chunk */
+	n = wav_make(buf, 1, 1, 8000, 16, d, 8);
+	ck_assert_int_eq(wav_parse(&f, buf, 36, &why), EBADMSG);
+	ck_assert_str_eq(why, "WAV has no data chunk");
+	/* a data chunk cut short is read as far as it goes */
+	ck_assert_int_eq(wav_parse(&f, buf, n - 3, &why), 0);
+	ck_assert_uint_eq(f.len, 4);
+}
+END_TEST
+
+START_TEST(rtp_packets)
+{
+	uint8_t		 pkt[RTP_MAX_PKT], pl[160];
+	struct rtp_hdr	 h = { true, 0, 65535, 0xdeadbeef, 0x01020304, NULL, 0 };
+	struct rtp_hdr	 r;
+	size_t		 n;
+
+	memset(pl, 0xff, sizeof pl);
+	n = rtp_write(pkt, &h, pl, sizeof pl);
+	ck_assert_uint_eq(n, 172);
+	ck_assert_int_eq(rtp_parse(&r, pkt, n), 0);
+	ck_assert(r.marker);
+	ck_assert_uint_eq(r.seq, 65535);
+	ck_assert_uint_eq(r.ts, 0xdeadbeef);
+	ck_assert_uint_eq(r.ssrc, 0x01020304);
+	ck_assert_uint_eq(r.len, 160);
+	ck_assert(!rtp_is_rtcp(pkt, n));
+	/* CSRCs, an extension and padding are skipped */
+	pkt[0] = 0x80 | 0x20 | 0x10 | 1;
+	memmove(pkt + 12 + 4 + 8, pkt + 12, 160);
+	memset(pkt + 12, 0, 4 + 8);
+	pkt[12 + 4 + 3] = 1;			/* one extension word */
+	pkt[12 + 4 + 8 + 159] = 4;		/* 4 bytes of padding */
+	ck_assert_int_eq(rtp_parse(&r, pkt, 12 + 12 + 160), 0);
+	ck_assert_uint_eq(r.len, 156);
+	ck_assert_ptr_eq(r.payload, pkt + 24);
+	/* refused: too short, version 1, CSRCs past the end, padding 0 */
+	ck_assert_int_eq(rtp_parse(&r, pkt, 11), EBADMSG);
+	pkt[0] = 0x40;
+	ck_assert_int_eq(rtp_parse(&r, pkt, 100), EBADMSG);
+	pkt[0] = 0x8f;
+	ck_assert_int_eq(rtp_parse(&r, pkt, 40), EBADMSG);
+	pkt[0] = 0xa0;
+	pkt[99] = 0;
+	ck_assert_int_eq(rtp_parse(&r, pkt, 100), EBADMSG);
+	pkt[99] = 99;
+	ck_assert_int_eq(rtp_parse(&r, pkt, 100), EBADMSG);
+}
+END_TEST
+
+START_TEST(rtp_loss_and_jitter)
+{
+	struct rtp_source s;
+	struct rtp_hdr	  h = { false, 0, 65530, 1000, 7, NULL, 0 };
+	unsigned	  i;
+
+	rtp_source_init(&s, &h);
+	/* the first packet is on probation (A.1, MIN_SEQUENTIAL 2) */
+	ck_assert(!rtp_source_update(&s, &h, 5000));
+	/* 20 packets in time across the wrap, 3 lost */
+	for (i = 1; i <= 22; i++) {
+		h.seq++;
+		h.ts += 160;
+		if (i == 5 || i == 6 || i == 12)
+			continue;
+		ck_assert(rtp_source_update(&s, &h, 5000 + 160 * i));
+	}
+	ck_assert_uint_eq(rtp_source_expected(&s), 22);
+	ck_assert_int_eq(rtp_source_lost(&s), 3);
+	ck_assert(s.jitter < 0.001);
+	/* arrivals 80 units late every other packet: jitter grows */
+	for (i = 23; i <= 60; i++) {
+		h.seq++;
+		h.ts += 160;
+		ck_assert(rtp_source_update(&s, &h,
+		    5000 + 160 * i + (i % 2) * 80));
+	}
+	ck_assert(s.jitter > 40 && s.jitter < 80);
+	/* a jump is believed only when the next packet follows it */
+	h.seq += 10000;
+	ck_assert(!rtp_source_update(&s, &h, 0));
+	h.seq++;
+	ck_assert(rtp_source_update(&s, &h, 0));
+	ck_assert_uint_eq(rtp_source_expected(&s), 1);
+}
+END_TEST
+
+START_TEST(rtcp_packets)
+{
+	uint8_t		 pkt[RTP_MAX_PKT];
+	struct rtcp_report r;
+	struct rtcp_info i;
+	size_t		 n;
+
+	memset(&r, 0, sizeof r);
+	r.ssrc = 11;
+	r.sender = true;
+	r.ntp = 0x0102030405060708ull;
+	r.packets_sent = 50;
+	r.have_block = true;
+	r.src_ssrc = 22;
+	r.fraction_lost = 64;
+	r.cum_lost = -2;
+	r.jitter = 33;
+	n = rtcp_write(pkt, &r, "alice@example.org", true);
+	ck_assert_uint_eq(n % 4, 0);
+	ck_assert(rtp_is_rtcp(pkt, n));
+	ck_assert_int_eq(rtcp_parse(&i, pkt, n, 22), 0);
+	ck_assert_uint_eq(i.ssrc, 11);
+	ck_assert(i.sr);
+	ck_assert_uint_eq(i.ntp, 0x0102030405060708ull);
+	ck_assert(i.have_block);
+	ck_assert_uint_eq(i.fraction_lost, 64);
+	ck_assert_int_eq(i.cum_lost, -2);
+	ck_assert_uint_eq(i.jitter, 33);
+	ck_assert(i.bye);
+	/* a block about another source is not about us */
+	ck_assert_int_eq(rtcp_parse(&i, pkt, n, 23), 0);
+	ck_assert(!i.have_block);
+	/* an RR without blocks, no BYE */
+	r.sender = false;
+	r.have_block = false;
+	n = rtcp_write(pkt, &r, "x", false);
+	ck_assert_int_eq(rtcp_parse(&i, pkt, n, 22), 0);
+	ck_assert(!i.sr && !i.bye);
+	/* refused: cut short, a length past the end, SDES first */
+	ck_assert_int_eq(rtcp_parse(&i, pkt, n - 1, 22), EBADMSG);
+	pkt[3] = 200;
+	ck_assert_int_eq(rtcp_parse(&i, pkt, n, 22), EBADMSG);
+	pkt[3] = 1;
+	pkt[1] = 202;
+	ck_assert_int_eq(rtcp_parse(&i, pkt, n, 22), EBADMSG);
+	ck_assert_int_eq(rtcp_parse(&i, pkt, 0, 22), EBADMSG);
+}
+END_TEST
+
+START_TEST(dtmf_events)
+{
+	struct rtp_dtmf	d = { 11, true, 10, 1600 }, r;
+	uint8_t		p[4];
+
+	rtp_dtmf_write(p, &d);
+	ck_assert_uint_eq(p[1], 0x8a);
+	ck_assert_int_eq(rtp_dtmf_parse(&r, p, 4), 0);
+	ck_assert_uint_eq(r.event, 11);
+	ck_assert(r.end);
+	ck_assert_uint_eq(r.volume, 10);
+	ck_assert_uint_eq(r.duration, 1600);
+	ck_assert_int_eq(rtp_dtmf_parse(&r, p, 3), EBADMSG);
+	ck_assert_int_eq(rtp_dtmf_event('#'), 11);
+	ck_assert_int_eq(rtp_dtmf_event('7'), 7);
+	ck_assert_int_eq(rtp_dtmf_event('d'), 15);
+	ck_assert_int_eq(rtp_dtmf_event('x'), -1);
+	ck_assert_int_eq(rtp_dtmf_event('\0'), -1);
+	ck_assert_int_eq(rtp_dtmf_char(10), '*');
+	ck_assert_int_eq(rtp_dtmf_char(16), '\0');
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("media");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_test(tc, g711_values);
+	tcase_add_test(tc, wav_read_and_convert);
+	tcase_add_test(tc, wav_refusals);
+	tcase_add_test(tc, rtp_packets);
+	tcase_add_test(tc, rtp_loss_and_jitter);
+	tcase_add_test(tc, rtcp_packets);
+	tcase_add_test(tc, dtmf_events);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
