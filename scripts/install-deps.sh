@@ -22,8 +22,9 @@ TEST="clang libclang-rt-14-dev sqlite3 socat jq valgrind man-db util-linux
 	procps tshark openssl iproute2 sip-tester baresip-core"
 
 # Benchmarks: Kamailio as the conventional registrar and proxy that
-# scripts/bench/sip.sh measures p2psipd against.
-BENCH="kamailio"
+# scripts/bench/sip.sh measures p2psipd against; OpenDHT's dhtnode, the
+# overlay baseline whose memory scripts/bench/memfloor.sh measures.
+BENCH="kamailio dhtnode"
 
 missing=""
 for p in $BUILD $TEST $BENCH; do
