@@ -122,18 +122,16 @@ sdp_static_pt(struct sdp_fmt *f)
 	static const struct {
 		unsigned	 pt;
 		const char	*name;
-		uint32_t	 rate;
-	} st[] = {
-		{ 0, "PCMU", 8000 }, { 3, "GSM", 8000 }, { 4, "G723", 8000 },
-		{ 8, "PCMA", 8000 }, { 9, "G722", 8000 }, { 13, "CN", 8000 },
-		{ 18, "G729", 8000 },
+	} st[] = {		/* all with an 8000 Hz clock */
+		{ 0, "PCMU" }, { 3, "GSM" }, { 4, "G723" }, { 8, "PCMA" },
+		{ 9, "G722" }, { 13, "CN" }, { 18, "G729" },
 	};
 	size_t	i;
 
 	for (i = 0; i < sizeof st / sizeof st[0]; i++)
 		if (st[i].pt == f->pt) {
 			snprintf(f->name, sizeof f->name, "%s", st[i].name);
-			f->rate = st[i].rate;
+			f->rate = 8000;
 			f->channels = 1;
 		}
 }
@@ -314,7 +312,7 @@ sdp_crypto(struct sdp_media *m, struct sdp_pl v)
 	c->tag = (unsigned)n;
 	if (!pl_copy(c->suite, sizeof c->suite, &suite))
 		return "a=crypto: suite too long";
-	c->usable = v.l == 0;	/* no session parameters */
+	c->usable = !pl_token(&v, &head);	/* no session parameters */
 	if (pl_split(&keys, ';', &head)) {
 		c->usable = false;	/* several keys */
 		keys = head;
@@ -406,25 +404,19 @@ sdp_dir_of(const struct sdp_pl *name, enum sdp_dir *d)
 	return false;
 }
 
-/* Session-level values media sections inherit. */
-struct sdp_sess {
-	char		 addr[SDP_ADDR_MAX];
-	bool		 ipv6;
-	enum sdp_dir	 dir;
-	char		 fp_hash[16];
-	uint8_t		 fp[SDP_FP_MAX];
-	size_t		 fp_len;
-	enum sdp_setup	 setup;
-};
-
-struct sdp_mflags {
-	bool		 dir;
+/*
+ * The session level's c=, direction, fingerprint and setup, which media
+ * sections inherit, are parsed into a section of their own; for each
+ * section, which of the inherited fields its own lines gave.
+ */
+struct sdp_given {
 	bool		 addr;
+	bool		 dir;
 };
 
-/* An a= line: at session level (m NULL) or in media section m. */
+/* An a= line of section m (the session's, if session). */
 static const char *
-sdp_attr(struct sdp_sess *ss, struct sdp_media *m, struct sdp_mflags *mf,
+sdp_attr(struct sdp_media *m, struct sdp_given *g, bool session,
     struct sdp_pl v)
 {
 	struct sdp_pl	 name = v, val = { "", 0 };
@@ -436,21 +428,15 @@ sdp_attr(struct sdp_sess *ss, struct sdp_media *m, struct sdp_mflags *mf,
 	if (name.l == 0)
 		return "a=: no attribute name";
 	if (sdp_dir_of(&name, &d)) {
-		if (m == NULL)
-			ss->dir = d;
-		else {
-			m->dir = d;
-			mf->dir = true;
-		}
+		m->dir = d;
+		g->dir = true;
 		return NULL;
 	}
 	if (pl_eq(&name, "fingerprint"))
-		return m == NULL ?
-		    sdp_fingerprint(ss->fp_hash, ss->fp, &ss->fp_len, val) :
-		    sdp_fingerprint(m->fp_hash, m->fp, &m->fp_len, val);
+		return sdp_fingerprint(m->fp_hash, m->fp, &m->fp_len, val);
 	if (pl_eq(&name, "setup"))
-		return sdp_setup(m == NULL ? &ss->setup : &m->setup, &val);
-	if (m == NULL)
+		return sdp_setup(&m->setup, &val);
+	if (session)
 		return NULL;		/* §5.13: others are ignored */
 	if (pl_eq(&name, "rtpmap"))
 		return sdp_rtpmap(m, val);
@@ -491,7 +477,7 @@ static const char MEDIA_ORDER[] = "micbka";
 static const char MEDIA_ONCE[] = "mick";
 
 static const char *
-sdp_line(struct sdp *s, struct sdp_sess *ss, struct sdp_mflags *mf,
+sdp_line(struct sdp *s, struct sdp_media *sess, struct sdp_given *given,
     char type, struct sdp_pl v, int *rank, uint32_t *seen, bool *media)
 {
 	const char	*order = *media ? MEDIA_ORDER : SESS_ORDER;
@@ -508,7 +494,6 @@ sdp_line(struct sdp *s, struct sdp_sess *ss, struct sdp_mflags *mf,
 		*seen = 1u << ('m' - 'a');
 		m = &s->media[s->nmedia++];
 		memset(m, 0, sizeof *m);
-		memset(mf, 0, sizeof *mf);
 		return sdp_mline(m, v);
 	}
 	if ((x = strchr(order, type)) == NULL)
@@ -523,7 +508,8 @@ sdp_line(struct sdp *s, struct sdp_sess *ss, struct sdp_mflags *mf,
 		return "line type repeated";
 	*seen |= 1u << (type - 'a');
 	*rank = r;
-	m = *media ? &s->media[s->nmedia - 1] : NULL;
+	m = *media ? &s->media[s->nmedia - 1] : sess;
+	given += *media ? s->nmedia : 0;
 	switch (type) {
 	case 'v':
 		return pl_eq(&v, "0") ? NULL : "v= is not 0";
@@ -536,10 +522,7 @@ sdp_line(struct sdp *s, struct sdp_sess *ss, struct sdp_mflags *mf,
 			snprintf(s->name, sizeof s->name, "-");
 		return NULL;
 	case 'c':
-		if (m == NULL)
-			return sdp_conn(&v, ss->addr, &ss->ipv6, false) == NULL ?
-			    NULL : "c=: bad connection data";
-		mf->addr = true;
+		given->addr = true;
 		return sdp_conn(&v, m->addr, &m->ipv6, false) == NULL ?
 		    NULL : "c=: bad connection data";
 	case 't': {
@@ -553,7 +536,7 @@ sdp_line(struct sdp *s, struct sdp_sess *ss, struct sdp_mflags *mf,
 		return NULL;
 	}
 	case 'a':
-		return sdp_attr(ss, m, mf, v);
+		return sdp_attr(m, given, !*media, v);
 	default:
 		return NULL;	/* i u e p b r z k: form only */
 	}
@@ -562,32 +545,32 @@ sdp_line(struct sdp *s, struct sdp_sess *ss, struct sdp_mflags *mf,
 /* What a media section inherits from the session (§5.7, RFC 8122 §5,
  * RFC 4145 §4); a section with no c= at all is refused (§5.7). */
 static const char *
-sdp_inherit(struct sdp_media *m, const struct sdp_sess *ss,
-    const struct sdp_mflags *mf)
+sdp_inherit(struct sdp_media *m, const struct sdp_media *sess,
+    const struct sdp_given *g)
 {
-	if (!mf->addr) {
-		if (ss->addr[0] == '\0')
+	if (!g->addr) {
+		if (sess->addr[0] == '\0')
 			return "m= section without c=, none at session level";
-		memcpy(m->addr, ss->addr, sizeof m->addr);
-		m->ipv6 = ss->ipv6;
+		memcpy(m->addr, sess->addr, sizeof m->addr);
+		m->ipv6 = sess->ipv6;
 	}
-	if (!mf->dir)
-		m->dir = ss->dir;
-	if (m->fp_hash[0] == '\0' && ss->fp_hash[0] != '\0') {
-		memcpy(m->fp_hash, ss->fp_hash, sizeof m->fp_hash);
-		memcpy(m->fp, ss->fp, sizeof m->fp);
-		m->fp_len = ss->fp_len;
+	if (!g->dir)
+		m->dir = sess->dir;
+	if (m->fp_hash[0] == '\0' && sess->fp_hash[0] != '\0') {
+		memcpy(m->fp_hash, sess->fp_hash, sizeof m->fp_hash);
+		memcpy(m->fp, sess->fp, sizeof m->fp);
+		m->fp_len = sess->fp_len;
 	}
 	if (m->setup == SDP_SETUP_NONE)
-		m->setup = ss->setup;
+		m->setup = sess->setup;
 	return NULL;
 }
 
 int
 sdp_parse(struct sdp *s, const char *buf, size_t len, const char **why)
 {
-	struct sdp_sess	 ss;
-	struct sdp_mflags mfs[SDP_MAX_MEDIA], mf;
+	struct sdp_media sess;
+	struct sdp_given given[1 + SDP_MAX_MEDIA];	/* [0]: session */
 	const char	*p = buf, *end = buf + len, *nl, *err = NULL;
 	int		 rank = 0;
 	uint32_t	 seen = 0;
@@ -595,8 +578,8 @@ sdp_parse(struct sdp *s, const char *buf, size_t len, const char **why)
 	unsigned	 i, lines = 0;
 
 	memset(s, 0, sizeof *s);
-	memset(&ss, 0, sizeof ss);
-	memset(&mf, 0, sizeof mf);
+	memset(&sess, 0, sizeof sess);
+	memset(given, 0, sizeof given);
 	if (len > SDP_MAX_LEN) {
 		*why = "SDP too long";
 		return EBADMSG;
@@ -638,9 +621,7 @@ sdp_parse(struct sdp *s, const char *buf, size_t len, const char **why)
 			err = "SDP has no t= line";
 			break;
 		}
-		if (type == 'm' && media)
-			mfs[s->nmedia - 1] = mf;
-		if ((err = sdp_line(s, &ss, &mf, type, v, &rank, &seen,
+		if ((err = sdp_line(s, &sess, given, type, v, &rank, &seen,
 		    &media)) != NULL)
 			break;
 		lines++;
@@ -650,10 +631,8 @@ sdp_parse(struct sdp *s, const char *buf, size_t len, const char **why)
 		err = "SDP does not begin with v=, o=, s=";
 	if (err == NULL && !media && !(seen & (1u << ('t' - 'a'))))
 		err = "SDP has no t= line";
-	if (err == NULL && media)
-		mfs[s->nmedia - 1] = mf;
 	for (i = 0; err == NULL && i < s->nmedia; i++)
-		err = sdp_inherit(&s->media[i], &ss, &mfs[i]);
+		err = sdp_inherit(&s->media[i], &sess, &given[1 + i]);
 	if (err != NULL) {
 		*why = err;
 		return EBADMSG;

@@ -102,11 +102,11 @@ struct sdp {
 const char *sdp_dir_name(enum sdp_dir);
 
 /*
- * Parse buf[0..len) (§5: lines end in CRLF, or LF alone, §5).  0 and *s
+ * Parse buf[0..len) (§5: lines end in CRLF, or LF alone).  0 and *s
  * filled, or EBADMSG and *why (a static string naming what is wrong).
  * Unknown attributes are ignored (§5.13); an unknown line type, a line
  * out of §5's order, a field out of range or too long for its field
- * here is refused.
+ * here is refused (but a long s=, which nothing uses, reads as "-").
  */
 int	sdp_parse(struct sdp *s, const char *buf, size_t len, const char **why);
 
