@@ -54,7 +54,7 @@ OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_storage.c overlay/ov_store.c overlay/ov_topo.c \
 		  overlay/ov_txn.c
 SIP_SRCS	= sip/sip_auth.c sip/sip_cache.c sip/sip_core.c sip/sip_msg.c sip/sip_proxy.c \
-		  sip/sip_reg.c sip/sip_txn.c sip/sip_uri.c
+		  sip/sip_reg.c sip/sip_txn.c sip/sip_ua.c sip/sip_uri.c
 MEDIA_SRCS	= media/g711.c media/rtp.c media/sdp.c media/sdp_oa.c \
 		  media/wav.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \

@@ -389,3 +389,55 @@ sip_auth_check(struct sip_auth *a, uint64_t now_s, const struct sip_msg *m,
 	}
 	return SIP_AUTH_OK;
 }
+
+/* ---- the client side (§22.2) ---- */
+
+int
+sip_auth_answer(const struct sip_pl *challenge, const char *user,
+    const char *password, const char *method, const char *uri, uint32_t nc,
+    const char *cnonce, char *out, size_t max)
+{
+	struct sip_auth_param	 ps[SIP_AUTH_PARAMS];
+	const char		*realm, *nonce, *alg, *qop, *opaque;
+	char			 resp[65], ncs[9];
+	bool			 auth = false;
+	int			 n, w;
+
+	if ((n = sip_auth_parse(challenge, ps)) < 0 ||
+	    (realm = sip_auth_get(ps, n, "realm")) == NULL ||
+	    (nonce = sip_auth_get(ps, n, "nonce")) == NULL)
+		return EINVAL;
+	if ((alg = sip_auth_get(ps, n, "algorithm")) == NULL)
+		alg = "MD5";
+	opaque = sip_auth_get(ps, n, "opaque");
+	/* qop-options: a quoted list; we take "auth" if it is offered
+	 * (RFC 2617 §3.2.1), else the RFC 2069 form */
+	if ((qop = sip_auth_get(ps, n, "qop")) != NULL) {
+		const char	*p = qop;
+		size_t		 l;
+
+		while (*p != '\0') {
+			p += strspn(p, " \t,");
+			l = strcspn(p, " \t,");
+			auth |= l == 4 && strncasecmp(p, "auth", 4) == 0;
+			p += l;
+		}
+		if (!auth)
+			return EINVAL;	/* auth-int only */
+	}
+	snprintf(ncs, sizeof ncs, "%08x", nc);
+	if (sip_auth_response(alg, user, realm, password, method, uri, nonce,
+	    ncs, cnonce, auth ? "auth" : NULL, resp) != 0)
+		return EINVAL;
+	w = snprintf(out, max, "Digest username=\"%s\", realm=\"%s\", "
+	    "nonce=\"%s\", uri=\"%s\", response=\"%s\", algorithm=%s%s%s%s%s"
+	    "%s%s%s", user, realm, nonce, uri, resp, alg,
+	    auth ? ", qop=auth, nc=" : "", auth ? ncs : "",
+	    auth ? ", cnonce=\"" : "", auth ? cnonce : "", auth ? "\"" : "",
+	    opaque != NULL ? ", opaque=\"" : "", opaque != NULL ? opaque : "");
+	if (w < 0 || (size_t)w + 2 >= max)
+		return EINVAL;
+	if (opaque != NULL)
+		strcat(out, "\"");
+	return 0;
+}

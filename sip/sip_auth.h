@@ -65,4 +65,16 @@ int	sip_auth_response(const char *algorithm, const char *user,
 	    const char *uri, const char *nonce, const char *nc,
 	    const char *cnonce, const char *qop, char out[65]);
 
+/*
+ * The client's side (§22.2): the Authorization (or Proxy-Authorization)
+ * value answering challenge, a WWW-Authenticate (Proxy-Authenticate)
+ * value, for method and uri as user with password; nc is the nonce
+ * count (from 1), cnonce ours.  0 and out, or EINVAL: not a Digest
+ * challenge we can answer, or out too small.
+ */
+struct sip_pl;
+int	sip_auth_answer(const struct sip_pl *challenge, const char *user,
+	    const char *password, const char *method, const char *uri,
+	    uint32_t nc, const char *cnonce, char *out, size_t max);
+
 #endif

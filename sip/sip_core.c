@@ -399,24 +399,6 @@ sip_core_bad(struct sip_core *c, const struct sip_flow *f,
 	wbuf_clear(&w);
 }
 
-/* §18.2.1, RFC 3581: where the request really came from. */
-static void
-sip_core_received(struct sip_msg *m, const struct sip_flow *f)
-{
-	char	a[ADDR_STRLEN], *colon;
-
-	addr_str(&f->remote, a);
-	/* "1.2.3.4:5" or "[::1]:5": the host alone */
-	if (a[0] == '[') {
-		memmove(a, a + 1, strlen(a));
-		colon = strchr(a, ']');
-	} else
-		colon = strrchr(a, ':');
-	if (colon != NULL)
-		*colon = '\0';
-	sip_msg_via_received(m, a, f->remote.port);
-}
-
 static int
 sip_core_close(struct sip_core *c, const struct sip_flow *f, int rc)
 {
@@ -449,7 +431,7 @@ sip_core_input(struct sip_core *c, uint64_t now, const struct sip_flow *f,
 	rc = sip_msg_parse(m, buf, len, stream, &c->cfg.lim, used, &why);
 	if (rc == 0) {
 		if (m->request)
-			sip_core_received(m, f);
+			sip_msg_received(m, &f->remote);
 		if (m->request && sip_pl_eq(&m->method, "REGISTER")) {
 			/*
 			 * The registrar is a stateless UAS (§8.2.7): no

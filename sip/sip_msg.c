@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "rng.h"
 #include "sip_msg.h"
 #include "wire.h"
@@ -850,4 +851,21 @@ void
 sip_msg_tag(struct rng *rng, char *out, size_t max)
 {
 	snprintf(out, max, "%016llx", (unsigned long long)rng_u64(rng));
+}
+
+void
+sip_msg_received(struct sip_msg *m, const struct addr *from)
+{
+	char	a[ADDR_STRLEN], *colon;
+
+	addr_str(from, a);
+	/* "1.2.3.4:5" or "[::1]:5": the host alone */
+	if (a[0] == '[') {
+		memmove(a, a + 1, strlen(a));
+		colon = strchr(a, ']');
+	} else
+		colon = strrchr(a, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	sip_msg_via_received(m, a, from->port);
 }

@@ -141,6 +141,9 @@ void	sip_msg_clear(struct sip_msg *);
  */
 void	sip_msg_via_received(struct sip_msg *, const char *host,
 	    uint16_t port);
+/* The same, for a request from address a (§18.2.1, RFC 3581). */
+struct addr;
+void	sip_msg_received(struct sip_msg *, const struct addr *a);
 /* A message on the heap (zeroed), and its freeing (NULL: nothing). */
 struct sip_msg *sip_msg_new(void);
 void	sip_msg_free(struct sip_msg *);

@@ -1,0 +1,575 @@
+/*
+ * check_ua.c - the UA core (sip_ua.h) on a virtual clock, through the
+ * daemon's real SIP node (sip_core: registrar and proxy) as its outbound
+ * proxy, as the daemon runs them: two UAs, alice and bob, register, call
+ * each other (ringing, answered, BYE along the Record-Route), cancel,
+ * reject, auto-answer, exchange a MESSAGE, authenticate their REGISTER
+ * with a digest, and refuse bad offers with 400 and 488.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "log_ctx.h"
+#include "rng.h"
+#include "sdp.h"
+#include "sip_core.h"
+#include "sip_msg.h"
+#include "sip_ua.h"
+#include "sipflow.h"
+#include "wire.h"
+
+#define DOM	"p2psipd.localhost"
+#define CORE	"127.0.0.1:5060"
+
+static struct rng_xoshiro	 xs;
+static struct rng		 rng = { rng_xoshiro_fill, &xs };
+static struct sip_core		*core;
+static uint64_t			 now;
+
+/* What one UA did, as its actions said. */
+struct ua_side {
+	struct sip_ua	*ua;
+	struct sip_flow	 flow;		/* its address, as the core sees it */
+	uint16_t	 next_port;
+	unsigned	 media_open, media_stop, media_start;
+	struct sdp_stream stream;
+	char		 events[512];	/* "incoming,ringing,..." */
+	unsigned	 registered;	/* last REGISTERED status */
+	char		 msg_from[128], msg_text[256];
+	unsigned	 msg_done;
+	uint64_t	 msg_cookie;
+	bool		 fail_port;
+};
+
+static struct ua_side	alice, bob;
+
+/* UA_DEBUG=1 in the environment: the cores' log lines on stderr. */
+static void
+log_cb(int level, const char *tag, const char *msg, void *arg)
+{
+	(void)level;
+	(void)tag;
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static struct log_ctx	dbg = { log_cb, NULL, NULL, LC_DEBUG };
+
+static struct log_ctx *
+logger(void)
+{
+	return getenv("UA_DEBUG") != NULL ? &dbg : NULL;
+}
+
+static int
+media_cb(void *arg, uint32_t call, uint16_t *port)
+{
+	struct ua_side	*s = arg;
+
+	(void)call;
+	if (s->fail_port)
+		return EAGAIN;
+	s->media_open++;
+	*port = s->next_port;
+	s->next_port += 2;
+	return 0;
+}
+
+static void
+side_new(struct ua_side *s, const char *self, uint16_t rtp,
+    enum sdp_srtp_policy srtp)
+{
+	struct sip_ua_cfg	c;
+
+	memset(s, 0, sizeof *s);
+	flow(&s->flow, self);
+	s->next_port = rtp;
+	memset(&c, 0, sizeof c);
+	c.domain = DOM;
+	c.self = s->flow.remote;
+	ck_assert_int_eq(addr_parse(CORE, 0, &c.proxy), 0);
+	c.media_addr = "127.0.0.1";
+	c.srtp = srtp;
+	memset(c.fp, 0x5a, sizeof c.fp);
+	c.fp_set = true;
+	c.media_open = media_cb;
+	c.arg = s;
+	s->ua = sip_ua_new(&c, &rng, logger());
+}
+
+static void
+setup(void)
+{
+	struct sip_core_cfg	cfg;
+
+	rng_xoshiro_seed(&xs, 7);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.domain = DOM;
+	addr_parse(CORE, 0, &cfg.self);
+	core = sip_core_new(&cfg, &rng, logger());
+	now = 1000000;
+	side_new(&alice, "127.0.0.1:7001", 20000, SDP_SRTP_OFF);
+	side_new(&bob, "127.0.0.1:7002", 30000, SDP_SRTP_OFF);
+}
+
+static void
+teardown(void)
+{
+	sip_ua_free(alice.ua);
+	sip_ua_free(bob.ua);
+	sip_core_free(core);
+}
+
+static struct ua_side *
+side_at(const struct addr *a)
+{
+	if (addr_eq(a, &alice.flow.remote))
+		return &alice;
+	if (addr_eq(a, &bob.flow.remote))
+		return &bob;
+	return NULL;
+}
+
+static void
+add_event(struct ua_side *s, const char *e)
+{
+	size_t	l = strlen(s->events);
+
+	snprintf(s->events + l, sizeof s->events - l, "%s%s", l ? "," : "",
+	    e);
+}
+
+/* The last final status the core sent elsewhere (to a phone). */
+static unsigned	other_final;
+
+static void
+other_status(const struct sip_core_action *ca)
+{
+	struct sip_msg	*m = sip_msg_new();
+	const char	*why;
+	size_t		 used;
+
+	if (sip_msg_parse(m, ca->data, ca->len, false,
+	    &(struct sip_limits){ 65535, 128 }, &used, &why) == 0 &&
+	    !m->request && m->status >= 200)
+		other_final = m->status;
+	sip_msg_free(m);
+}
+
+/* Run everything until nothing moves: the UAs' datagrams go to the
+ * core, the core's to the UA at their address. */
+static void
+pump(void)
+{
+	struct sip_core_action	 ca;
+	struct sip_ua_action	 ua;
+	struct ua_side		*sides[2] = { &alice, &bob }, *s;
+	bool			 moved;
+	size_t			 used;
+	unsigned		 i, rounds = 0;
+
+	do {
+		moved = false;
+		ck_assert_uint_lt(rounds++, 1000);
+		for (i = 0; i < 2; i++) {
+			s = sides[i];
+			while (sip_ua_next_action(s->ua, &ua)) {
+				moved = true;
+				switch (ua.type) {
+				case SIP_UA_SEND:
+					if (getenv("UA_TRACE") != NULL)
+						fprintf(stderr, ">>>\n%.*s\n",
+						    (int)ua.len, ua.data);
+					ck_assert_uint_eq(
+					    ua.flow.remote.port, 5060);
+					(void)sip_core_input(core, now,
+					    &s->flow, ua.data, ua.len, false,
+					    &used);
+					break;
+				case SIP_UA_CALL:
+					add_event(s, ua.event);
+					break;
+				case SIP_UA_MEDIA:
+					s->media_start++;
+					s->stream = ua.stream;
+					break;
+				case SIP_UA_MEDIA_STOP:
+					s->media_stop++;
+					break;
+				case SIP_UA_MESSAGE:
+					snprintf(s->msg_from,
+					    sizeof s->msg_from, "%s", ua.from);
+					snprintf(s->msg_text,
+					    sizeof s->msg_text, "%s", ua.text);
+					break;
+				case SIP_UA_MESSAGE_DONE:
+					s->msg_done = ua.status;
+					s->msg_cookie = ua.cookie;
+					break;
+				case SIP_UA_REGISTERED:
+					s->registered = ua.status;
+					break;
+				}
+				sip_ua_action_clear(&ua);
+			}
+		}
+		while (sip_core_next_action(core, &ca)) {
+			moved = true;
+			if (ca.type == SIP_CORE_SEND &&
+			    getenv("UA_TRACE") != NULL)
+				fprintf(stderr, "<<<\n%.*s\n", (int)ca.len,
+				    ca.data);
+			if (ca.type == SIP_CORE_SEND &&
+			    (s = side_at(&ca.flow.remote)) != NULL)
+				sip_ua_input(s->ua, now, &ca.flow, ca.data,
+				    ca.len);
+			else if (ca.type == SIP_CORE_SEND)
+				other_status(&ca);
+			else if (ca.type == SIP_CORE_LOOKUP)
+				/* the overlay knows no other peer */
+				sip_core_lookup_done(core, now, ca.cookie,
+				    NULL, NULL, 0, false);
+			sip_core_action_clear(&ca);
+		}
+	} while (moved);
+}
+
+/* Let time pass, in steps, with every timer run. */
+static void
+advance(uint64_t ms)
+{
+	uint64_t	end = now + ms;
+
+	while (now < end) {
+		now += 10 < end - now ? 10 : end - now;
+		sip_ua_tick(alice.ua, now);
+		sip_ua_tick(bob.ua, now);
+		sip_core_tick(core, now);
+		pump();
+	}
+}
+
+static void
+register_both(enum sip_ua_answer bob_answers)
+{
+	ck_assert_int_eq(sip_ua_aor_add(alice.ua, now, "alice", NULL,
+	    SIP_UA_RING), 0);
+	ck_assert_int_eq(sip_ua_aor_add(bob.ua, now, "bob@" DOM, NULL,
+	    bob_answers), 0);
+	pump();
+	ck_assert_uint_eq(alice.registered, 200);
+	ck_assert_uint_eq(bob.registered, 200);
+}
+
+static uint32_t
+call(const char *target)
+{
+	uint32_t	 id = 0;
+	const char	*why = NULL;
+
+	ck_assert_int_eq(sip_ua_call(alice.ua, now, NULL, target, 0, &id,
+	    &why), 0);
+	pump();
+	return id;
+}
+
+START_TEST(call_answer_bye)
+{
+	struct sip_ua_call_info	 ai, bi;
+	uint32_t		 id;
+
+	register_both(SIP_UA_RING);
+	id = call("bob");
+	ck_assert_str_eq(alice.events, "ringing");
+	ck_assert_str_eq(bob.events, "incoming");
+	ck_assert(sip_ua_call_info(bob.ua, sip_ua_call_next(bob.ua, 0), &bi));
+	ck_assert_int_eq(bi.state, SIP_UA_INCOMING);
+	ck_assert_str_eq(bi.aor, "bob@" DOM);
+	ck_assert_str_eq(bi.peer, "sip:alice@" DOM);
+
+	ck_assert_int_eq(sip_ua_answer(bob.ua, now, 0), 0);
+	pump();
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	ck_assert_str_eq(bob.events, "incoming,answered");
+	ck_assert_uint_eq(alice.media_start, 1);
+	ck_assert_uint_eq(bob.media_start, 1);
+	/* each side sends to the other's port */
+	ck_assert_uint_eq(alice.stream.port, 30000);
+	ck_assert_uint_eq(bob.stream.port, 20000);
+	ck_assert_int_eq(alice.stream.codec, SDP_PCMU);
+	ck_assert_int_eq(alice.stream.keying, SDP_KEYING_NONE);
+	ck_assert_int_eq(alice.stream.te_pt, 101);
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_int_eq(ai.state, SIP_UA_ACTIVE);
+	ck_assert_uint_eq(ai.status, 200);
+
+	/* the 2xx is not resent once the ACK came */
+	advance(5000);
+	ck_assert(sip_ua_call_info(bob.ua, bi.id, &bi));
+	ck_assert_int_eq(bi.state, SIP_UA_ACTIVE);
+
+	/* BYE from the callee, along the route set through the proxy */
+	ck_assert_int_eq(sip_ua_hangup(bob.ua, now, 0), 0);
+	pump();
+	ck_assert_str_eq(alice.events, "ringing,answered,ended");
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_int_eq(ai.state, SIP_UA_ENDED);
+	ck_assert_str_eq(ai.reason, "remote hung up");
+	ck_assert_uint_eq(alice.media_stop, 1);
+	ck_assert_uint_eq(bob.media_stop, 1);
+	ck_assert_int_eq(sip_ua_hangup(alice.ua, now, id), EALREADY);
+	/* ended calls go after a while */
+	advance(40000);
+	ck_assert_uint_eq(sip_ua_call_next(alice.ua, 0), 0);
+	ck_assert_uint_eq(sip_ua_call_next(bob.ua, 0), 0);
+}
+END_TEST
+
+START_TEST(cancel_reject_auto)
+{
+	struct sip_ua_call_info	 ai;
+	uint32_t		 id;
+
+	register_both(SIP_UA_RING);
+	id = call("sip:bob@" DOM);
+	ck_assert_int_eq(sip_ua_hangup(alice.ua, now, id), 0);
+	pump();
+	ck_assert_str_eq(alice.events, "ringing,ended");
+	ck_assert_str_eq(bob.events, "incoming,ended");
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_str_eq(ai.reason, "cancelled");
+	ck_assert(sip_ua_call_info(bob.ua, sip_ua_call_next(bob.ua, 0), &ai));
+	ck_assert_uint_eq(ai.status, 487);
+	ck_assert_uint_eq(bob.media_stop, bob.media_open);
+	ck_assert_uint_eq(alice.media_stop, alice.media_open);
+
+	/* bob rejects */
+	alice.events[0] = bob.events[0] = '\0';
+	ck_assert_int_eq(sip_ua_aor_add(bob.ua, now, "bob", NULL,
+	    SIP_UA_REJECT), EEXIST);
+	id = call("bob");
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_int_eq(ai.state, SIP_UA_ENDED);
+	ck_assert_uint_eq(ai.status, 603);
+	ck_assert_str_eq(bob.events, "");
+
+	/* and now answers at once */
+	alice.events[0] = '\0';
+	ck_assert_int_eq(sip_ua_aor_add(bob.ua, now, "bob", NULL,
+	    SIP_UA_AUTO), EEXIST);
+	id = call("bob");
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	ck_assert_str_eq(bob.events, "incoming,answered");
+	ck_assert_int_eq(sip_ua_hangup(alice.ua, now, id), 0);
+	pump();
+	ck_assert_str_eq(bob.events, "incoming,answered,ended");
+
+	/* nobody there */
+	alice.events[0] = '\0';
+	id = call("carol");
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_uint_eq(ai.status, 404);
+	ck_assert_str_eq(alice.events, "ended");
+}
+END_TEST
+
+START_TEST(duration_and_no_answer)
+{
+	struct sip_ua_call_info	 ai;
+	uint32_t		 id;
+	const char		*why;
+
+	register_both(SIP_UA_AUTO);
+	ck_assert_int_eq(sip_ua_call(alice.ua, now, "alice", "bob", 3, &id,
+	    &why), 0);
+	pump();
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	advance(2900);
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	advance(200);
+	ck_assert_str_eq(alice.events, "ringing,answered,ended");
+	ck_assert_str_eq(bob.events, "incoming,answered,ended");
+
+	/* a call nobody answers ends (480 to the caller) */
+	alice.events[0] = '\0';
+	ck_assert_int_eq(sip_ua_aor_add(bob.ua, now, "bob", NULL,
+	    SIP_UA_RING), EEXIST);
+	id = call("bob");
+	advance(121000);
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_int_eq(ai.state, SIP_UA_ENDED);
+	ck_assert_str_eq(ai.reason, "no answer");
+
+	/* bad arguments */
+	ck_assert_int_eq(sip_ua_call(alice.ua, now, "nobody", "bob", 0, &id,
+	    &why), EINVAL);
+	ck_assert_int_eq(sip_ua_call(alice.ua, now, NULL, "bad target", 0,
+	    &id, &why), EINVAL);
+	ck_assert_int_eq(sip_ua_call(alice.ua, now, NULL, "bob@elsewhere.org",
+	    0, &id, &why), 0);	/* another domain: the proxy's 403 */
+	pump();
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_uint_eq(ai.status, 403);
+	alice.fail_port = true;
+	ck_assert_int_eq(sip_ua_call(alice.ua, now, NULL, "bob", 0, &id, &why),
+	    EAGAIN);
+}
+END_TEST
+
+START_TEST(message_round_trip)
+{
+	const char	*why;
+
+	register_both(SIP_UA_RING);
+	ck_assert_int_eq(sip_ua_message(alice.ua, now, NULL, "bob",
+	    "hello, bob", 42, &why), 0);
+	pump();
+	ck_assert_str_eq(bob.msg_from, "sip:alice@" DOM);
+	ck_assert_str_eq(bob.msg_text, "hello, bob");
+	ck_assert_uint_eq(alice.msg_done, 200);
+	ck_assert_uint_eq(alice.msg_cookie, 42);
+	ck_assert_int_eq(sip_ua_message(alice.ua, now, NULL, "carol", "x", 43,
+	    &why), 0);
+	pump();
+	ck_assert_uint_eq(alice.msg_done, 404);
+	ck_assert_uint_eq(alice.msg_cookie, 43);
+}
+END_TEST
+
+START_TEST(srtp_policies)
+{
+	sip_ua_free(alice.ua);
+	sip_ua_free(bob.ua);
+	side_new(&alice, "127.0.0.1:7001", 20000, SDP_SRTP_REQUIRE);
+	side_new(&bob, "127.0.0.1:7002", 30000, SDP_SRTP_OFF);
+	register_both(SIP_UA_AUTO);
+	/* require meets off: no call, 488 */
+	(void)call("bob");
+	ck_assert_str_eq(alice.events, "ended");
+	ck_assert(strstr(bob.events, "answered") == NULL);
+
+	sip_ua_free(bob.ua);
+	side_new(&bob, "127.0.0.1:7002", 30000, SDP_SRTP_OFFER);
+	ck_assert_int_eq(sip_ua_aor_add(bob.ua, now, "bob", NULL,
+	    SIP_UA_AUTO), 0);
+	pump();
+	alice.events[0] = '\0';
+	(void)call("bob");
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	/* no TLS between the peers: DTLS-SRTP, one side the client */
+	ck_assert_int_eq(alice.stream.keying, SDP_KEYING_DTLS);
+	ck_assert_int_eq(bob.stream.keying, SDP_KEYING_DTLS);
+	ck_assert(alice.stream.dtls_client != bob.stream.dtls_client);
+}
+END_TEST
+
+/* An INVITE to bob from a phone that speaks straight to the core. */
+static unsigned
+phone_invite(const char *body, const char *ctype)
+{
+	struct sip_flow		 phone;
+	char			 buf[4096];
+	size_t			 used;
+	int			 n;
+
+	flow(&phone, "127.0.0.1:7010");
+	n = snprintf(buf, sizeof buf, "INVITE sip:bob@" DOM " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:7010;branch=z9hG4bK%u\r\n"
+	    "Max-Forwards: 70\r\nFrom: <sip:p@" DOM ">;tag=1\r\n"
+	    "To: <sip:bob@" DOM ">\r\nCall-ID: c%u\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:p@127.0.0.1:7010>\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", (unsigned)now, (unsigned)now,
+	    ctype, strlen(body), body);
+	other_final = 0;
+	(void)sip_core_input(core, now, &phone, (uint8_t *)buf, (size_t)n,
+	    false, &used);
+	pump();
+	now += 1;
+	return other_final;
+}
+
+START_TEST(bad_offers)
+{
+	register_both(SIP_UA_AUTO);
+	/* malformed: 400 */
+	ck_assert_uint_eq(phone_invite("v=0\r\nbogus\r\n", "application/sdp"),
+	    400);
+	/* no codec in common: 488 */
+	ck_assert_uint_eq(phone_invite("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+	    "s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=audio 4000 RTP/AVP 9\r\n", "application/sdp"), 488);
+	/* not SDP: 415 */
+	ck_assert_uint_eq(phone_invite("hello", "text/plain"), 415);
+	/* a good one is answered */
+	ck_assert_uint_eq(phone_invite("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+	    "s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=audio 4000 RTP/AVP 8 0\r\n", "application/sdp"), 200);
+	ck_assert_int_eq(bob.stream.codec, SDP_PCMA);
+	ck_assert_uint_eq(bob.media_stop + 1, bob.media_open);
+}
+END_TEST
+
+START_TEST(register_with_digest)
+{
+	struct sip_core_cfg	 cfg;
+	const char		*names[] = { "alice" }, *pw[] = { "secret" };
+	bool			 reg;
+
+	sip_core_free(core);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.domain = DOM;
+	cfg.auth_local = true;
+	addr_parse(CORE, 0, &cfg.self);
+	core = sip_core_new(&cfg, &rng, logger());
+	sip_core_set_users(core, names, pw, 1);
+	ck_assert_int_eq(sip_ua_aor_add(alice.ua, now, "alice", "secret",
+	    SIP_UA_RING), 0);
+	ck_assert_int_eq(sip_ua_aor_add(bob.ua, now, "bob", "wrong",
+	    SIP_UA_RING), 0);
+	pump();
+	ck_assert_uint_eq(alice.registered, 200);
+	ck_assert_uint_ne(bob.registered, 200);
+	ck_assert_str_eq(sip_ua_aor(alice.ua, 0, NULL, &reg), "alice@" DOM);
+	ck_assert(reg);
+	/* refreshed before it runs out, credentials given again */
+	alice.registered = 0;
+	advance(301000);
+	ck_assert(sip_ua_aor(alice.ua, 0, NULL, &reg) != NULL && reg);
+	ck_assert_uint_eq(sip_reg_aors(sip_core_reg(core)), 1);
+	ck_assert_int_eq(sip_ua_aor_remove(alice.ua, now, "alice"), 0);
+	pump();
+	ck_assert_uint_eq(sip_reg_aors(sip_core_reg(core)), 0);
+	ck_assert_int_eq(sip_ua_aor_remove(alice.ua, now, "alice"), ENOENT);
+	ck_assert_int_eq(sip_ua_aor_add(alice.ua, now, "x@other.org", NULL,
+	    SIP_UA_RING), EINVAL);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("ua");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, call_answer_bye);
+	tcase_add_test(tc, cancel_reject_auto);
+	tcase_add_test(tc, duration_and_no_answer);
+	tcase_add_test(tc, message_round_trip);
+	tcase_add_test(tc, srtp_policies);
+	tcase_add_test(tc, bad_offers);
+	tcase_add_test(tc, register_with_digest);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
