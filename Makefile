@@ -55,7 +55,8 @@ OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_txn.c
 SIP_SRCS	= sip/sip_auth.c sip/sip_cache.c sip/sip_core.c sip/sip_msg.c sip/sip_proxy.c \
 		  sip/sip_reg.c sip/sip_txn.c sip/sip_ua.c sip/sip_uri.c
-MEDIA_SRCS	= media/g711.c media/rtp.c media/sdp.c media/sdp_oa.c \
+MEDIA_SRCS	= media/g711.c media/media_session.c media/rtp.c media/sdp.c \
+		  media/sdp_oa.c \
 		  media/wav.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
 		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_loc.c \

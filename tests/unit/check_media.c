@@ -7,12 +7,16 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
 
+#include "addr.h"
 #include "g711.h"
+#include "media_session.h"
+#include "rng.h"
 #include "rtp.h"
 #include "wav.h"
 
@@ -318,6 +322,201 @@ START_TEST(dtmf_events)
 }
 END_TEST
 
+/* Two sessions facing each other: a's packets go to b and back. */
+static struct sdp_stream
+stream_to(uint16_t port, enum sdp_keying k, const uint8_t *tx,
+    const uint8_t *rx)
+{
+	struct sdp_stream	st;
+
+	memset(&st, 0, sizeof st);
+	snprintf(st.addr, sizeof st.addr, "127.0.0.1");
+	st.port = port;
+	st.rtcp_port = (uint16_t)(port + 1);
+	st.codec = SDP_PCMA;
+	st.pt = 8;
+	st.te_pt = 101;
+	st.ptime = 20;
+	st.dir = SDP_SENDRECV;
+	st.keying = k;
+	if (k == SDP_KEYING_SDES) {
+		snprintf(st.suite, sizeof st.suite, "AES_CM_128_HMAC_SHA1_80");
+		memcpy(st.tx_key, tx, 30);
+		memcpy(st.rx_key, rx, 30);
+	}
+	return st;
+}
+
+/* Carry every SEND of from to to (as from address src), counting the
+ * audio samples to heard and the sum of their squares. */
+static unsigned
+carry(struct media_session *from, struct media_session *to, uint64_t now,
+    const struct addr *src, size_t *heard, double *energy, char *digits)
+{
+	struct media_action	a, b;
+	struct addr		s;
+	unsigned		n = 0;
+	size_t			i;
+
+	while (media_next_action(from, &a)) {
+		if (a.type != MEDIA_SEND)
+			continue;
+		n++;
+		s = *src;
+		if (a.rtcp)
+			s.port++;
+		media_input(to, now, a.rtcp, &s, a.data, a.len);
+		while (media_next_action(to, &b)) {
+			if (b.type == MEDIA_AUDIO) {
+				*heard += b.n;
+				for (i = 0; i < b.n; i++)
+					*energy += (double)b.pcm[i] * b.pcm[i];
+			} else if (b.type == MEDIA_DTMF && digits != NULL)
+				strncat(digits, &b.digit, 1);
+		}
+	}
+	return n;
+}
+
+static void
+media_pair(enum sdp_keying k, uint8_t bad_key)
+{
+	static const uint8_t	ka[30] = { 1, 2, 3 }, kb[30] = { 4, 5, 6 };
+	struct rng_xoshiro	xs;
+	struct rng		rng = { rng_xoshiro_fill, &xs };
+	struct media_session	*a, *b;
+	struct sdp_stream	sa, sb;
+	struct addr		aa, ab, other;
+	int16_t			tone[24000];
+	const char		*why;
+	size_t			heard = 0;
+	double			energy = 0;
+	uint8_t			ka2[30];
+	uint64_t		now = 1000;
+	unsigned		i, sent = 0;
+
+	rng_xoshiro_seed(&xs, 3);
+	memcpy(ka2, ka, 30);
+	ka2[0] ^= bad_key;		/* a sends with a key b does not know */
+	addr_parse("127.0.0.1:4000", 0, &aa);
+	addr_parse("127.0.0.1:5000", 0, &ab);
+	addr_parse("127.0.0.1:6000", 0, &other);
+	sa = stream_to(5000, k, ka2, kb);
+	sb = stream_to(4000, k, kb, ka);
+	ck_assert_int_eq(media_new(&a, &sa, &rng, NULL, now, &why), 0);
+	ck_assert_int_eq(media_new(&b, &sb, &rng, NULL, now, &why), 0);
+	for (i = 0; i < 24000; i++)
+		tone[i] = (int16_t)(8000 * sin(2 * PI * 440 * i / 8000.0));
+	media_play(a, tone, 24000);
+	for (i = 0; i < 150; i++, now += 20) {	/* 3 s: RTCP comes too */
+		media_tick(a, now);
+		media_tick(b, now);
+		sent += carry(a, b, now, &aa, &heard, &energy, NULL);
+		(void)carry(b, a, now, &ab, &(size_t){ 0 }, &(double){ 0 },
+		    NULL);
+	}
+	ck_assert(media_played(a));
+	ck_assert_uint_ge(sent, 150);
+	ck_assert_uint_eq(media_stats(a)->sent, 150);
+	if (bad_key) {
+		/* b cannot authenticate a's packets: none heard */
+		ck_assert_uint_eq(heard, 0);
+		ck_assert_uint_ge(media_stats(b)->auth_failed, 150);
+	} else {
+		ck_assert_uint_eq(heard, 150 * 160);
+		/* the tone's power came through (a full-scale 8000 sine:
+		 * 3.2e7 per sample; A-law loses little) */
+		ck_assert(energy / heard > 2.5e7 && energy / heard < 3.9e7);
+		ck_assert_uint_eq(media_stats(b)->received, 150);
+		ck_assert_int_eq(media_stats(b)->lost, 0);
+		ck_assert_uint_ge(media_stats(b)->rtcp_received, 1);
+		ck_assert_uint_eq(media_stats(b)->auth_failed, 0);
+	}
+	ck_assert(media_stats(a)->srtp == (k == SDP_KEYING_SDES));
+	/* from elsewhere: dropped, counted */
+	media_tick(a, now);
+	(void)carry(a, b, now, &other, &heard, &energy, NULL);
+	ck_assert_uint_eq(media_stats(b)->unexpected, 1);
+	media_free(a);
+	media_free(b);
+}
+
+START_TEST(session_plain)
+{
+	media_pair(SDP_KEYING_NONE, 0);
+}
+END_TEST
+
+START_TEST(session_srtp)
+{
+	media_pair(SDP_KEYING_SDES, 0);
+}
+END_TEST
+
+START_TEST(session_srtp_bad_key)
+{
+	media_pair(SDP_KEYING_SDES, 0x80);
+}
+END_TEST
+
+START_TEST(session_dtmf_and_plain_refused)
+{
+	static const uint8_t	k[30] = { 9 };
+	struct rng_xoshiro	xs;
+	struct rng		rng = { rng_xoshiro_fill, &xs };
+	struct media_session	*b;
+	struct sdp_stream	sb = stream_to(4000, SDP_KEYING_NONE, k, k);
+	struct rtp_dtmf		d = { 5, false, 10, 160 };
+	struct rtp_hdr		h;
+	struct addr		aa;
+	struct media_action	a;
+	uint8_t			pkt[64], pay[4];
+	const char		*why;
+	char			digits[8] = "";
+	size_t			len;
+	unsigned		i;
+
+	rng_xoshiro_seed(&xs, 4);
+	addr_parse("127.0.0.1:4000", 0, &aa);
+	ck_assert_int_eq(media_new(&b, &sb, &rng, NULL, 0, &why), 0);
+	memset(&h, 0, sizeof h);
+	h.pt = 101;
+	h.ssrc = 77;
+	h.ts = 8000;
+	for (i = 0; i < 3; i++) {	/* one event, three packets */
+		h.seq = (uint16_t)i;
+		d.end = i == 2;
+		rtp_dtmf_write(pay, &d);
+		len = rtp_write(pkt, &h, pay, 4);
+		media_input(b, 100 + i, false, &aa, pkt, len);
+	}
+	h.ts = 9000;			/* a second event */
+	d.event = 11;
+	h.seq = 3;
+	rtp_dtmf_write(pay, &d);
+	len = rtp_write(pkt, &h, pay, 4);
+	media_input(b, 200, false, &aa, pkt, len);
+	while (media_next_action(b, &a))
+		if (a.type == MEDIA_DTMF)
+			strncat(digits, &a.digit, 1);
+	ck_assert_str_eq(digits, "5#");
+	media_free(b);
+
+	/* with SDES keys, a plain packet fails authentication */
+	sb = stream_to(4000, SDP_KEYING_SDES, k, k);
+	ck_assert_int_eq(media_new(&b, &sb, &rng, NULL, 0, &why), 0);
+	h.pt = 8;
+	len = rtp_write(pkt, &h, pay, 4);
+	media_input(b, 300, false, &aa, pkt, len);
+	ck_assert_uint_eq(media_stats(b)->auth_failed, 1);
+	ck_assert_uint_eq(media_stats(b)->received, 0);
+	media_free(b);
+	/* a peer address that is no IP */
+	snprintf(sb.addr, sizeof sb.addr, "host.example");
+	ck_assert_int_eq(media_new(&b, &sb, &rng, NULL, 0, &why), EINVAL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -333,6 +532,10 @@ main(void)
 	tcase_add_test(tc, rtp_loss_and_jitter);
 	tcase_add_test(tc, rtcp_packets);
 	tcase_add_test(tc, dtmf_events);
+	tcase_add_test(tc, session_plain);
+	tcase_add_test(tc, session_srtp);
+	tcase_add_test(tc, session_srtp_bad_key);
+	tcase_add_test(tc, session_dtmf_and_plain_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

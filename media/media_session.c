@@ -1,0 +1,449 @@
+/*
+ * media_session.c - one call's audio stream, sans I/O (media_session.h).
+ *
+ * libsrtp2 does SRTP and SRTCP (RFC 3711) with the SDES keys the
+ * offer/answer settled: one session protects what we send (any outbound
+ * SSRC, our key), one unprotects what comes (any inbound SSRC, the
+ * peer's key).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <srtp2/srtp.h>
+
+#include "addr.h"
+#include "fifo.h"
+#include "g711.h"
+#include "log_ctx.h"
+#include "media_session.h"
+#include "rng.h"
+#include "rtp.h"
+#include "xmalloc.h"
+
+#define MEDIA_RATE	8000
+#define MEDIA_BEHIND	10	/* packets late: resynchronise, no burst */
+
+struct media_session {
+	struct sdp_stream st;
+	struct addr	 peer_rtp, peer_rtcp;
+	struct log_ctx	*log;
+	struct fifo	 acts;
+	bool		 send;		/* our direction sends */
+	unsigned	 samples;	/* per packet */
+	uint32_t	 ssrc;
+	uint16_t	 seq;
+	uint32_t	 ts;
+	uint64_t	 next_send, next_rtcp;
+	/* what we play */
+	int16_t		*play;
+	size_t		 play_n, play_at;
+	/* what we hear */
+	bool		 have_src;
+	struct rtp_source src;
+	uint32_t	 dtmf_ts;	/* the event last reported */
+	bool		 dtmf_seen;
+	uint32_t	 lsr;		/* the last SR's middle NTP bits */
+	uint64_t	 lsr_at;	/* when it came (ms); 0: none */
+	uint32_t	 sent_since;	/* packets since the last report */
+	uint32_t	 octets;
+	/* SRTP */
+	srtp_t		 tx, rx;
+	char		 cname[32];
+	struct media_stats stats;
+};
+
+static bool	srtp_ready;
+
+static int
+media_addrs(struct media_session *ms, const struct sdp_stream *st,
+    const char **why)
+{
+	if (addr_parse_ip(st->addr, &ms->peer_rtp) != 0) {
+		*why = "the peer's media address is not an IP address";
+		return EINVAL;
+	}
+	ms->peer_rtp.port = st->port;
+	ms->peer_rtcp = ms->peer_rtp;
+	if (!st->rtcp_mux)
+		ms->peer_rtcp.port = st->rtcp_port != 0 ? st->rtcp_port :
+		    (uint16_t)(st->port + 1);
+	return 0;
+}
+
+static void
+media_srtp_free(struct media_session *ms)
+{
+	if (ms->tx != NULL)
+		srtp_dealloc(ms->tx);
+	if (ms->rx != NULL)
+		srtp_dealloc(ms->rx);
+	ms->tx = ms->rx = NULL;
+	ms->stats.srtp = false;
+}
+
+/* SDES (RFC 4568 §6.2): our key protects, the peer's unprotects. */
+static int
+media_srtp(struct media_session *ms, const struct sdp_stream *st,
+    const char **why)
+{
+	srtp_policy_t	p;
+	uint8_t		key[30];
+
+	media_srtp_free(ms);
+	if (st->keying != SDP_KEYING_SDES)
+		return 0;
+	if (!srtp_ready) {
+		if (srtp_init() != srtp_err_status_ok) {
+			*why = "libsrtp cannot start";
+			return EINVAL;
+		}
+		srtp_ready = true;
+	}
+	memset(&p, 0, sizeof p);
+	if (strcmp(st->suite, "AES_CM_128_HMAC_SHA1_80") == 0)
+		srtp_crypto_policy_set_rtp_default(&p.rtp);
+	else if (strcmp(st->suite, "AES_CM_128_HMAC_SHA1_32") == 0)
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
+	else {
+		*why = "an SRTP suite we cannot do";
+		return EINVAL;
+	}
+	/* RFC 3711 §5.2 and RFC 4568 §6.2.1: SRTCP is always tagged _80 */
+	srtp_crypto_policy_set_rtcp_default(&p.rtcp);
+	p.window_size = 128;
+	p.ssrc.type = ssrc_any_outbound;
+	memcpy(key, st->tx_key, sizeof key);
+	p.key = key;
+	if (srtp_create(&ms->tx, &p) != srtp_err_status_ok) {
+		ms->tx = NULL;
+		*why = "SRTP keys refused";
+		return EINVAL;
+	}
+	p.ssrc.type = ssrc_any_inbound;
+	memcpy(key, st->rx_key, sizeof key);
+	if (srtp_create(&ms->rx, &p) != srtp_err_status_ok) {
+		ms->rx = NULL;
+		media_srtp_free(ms);
+		*why = "SRTP keys refused";
+		return EINVAL;
+	}
+	memset(key, 0, sizeof key);
+	ms->stats.srtp = true;
+	return 0;
+}
+
+int
+media_update(struct media_session *ms, const struct sdp_stream *st,
+    const char **why)
+{
+	int	rc;
+
+	if ((rc = media_addrs(ms, st, why)) != 0 ||
+	    (rc = media_srtp(ms, st, why)) != 0)
+		return rc;
+	ms->st = *st;
+	ms->send = st->dir == SDP_SENDRECV || st->dir == SDP_SENDONLY;
+	ms->samples = (st->ptime >= 10 && st->ptime <= 60 ? st->ptime : 20) *
+	    MEDIA_RATE / 1000;
+	return 0;
+}
+
+int
+media_new(struct media_session **out, const struct sdp_stream *st,
+    struct rng *rng, struct log_ctx *log, uint64_t now, const char **why)
+{
+	struct media_session	*ms = xcalloc(1, sizeof *ms);
+
+	ms->log = log;
+	fifo_init(&ms->acts, sizeof(struct media_action));
+	/* §5.1, §8: random SSRC, sequence number and timestamp */
+	ms->ssrc = (uint32_t)rng_u64(rng);
+	ms->seq = (uint16_t)rng_u64(rng);
+	ms->ts = (uint32_t)rng_u64(rng);
+	snprintf(ms->cname, sizeof ms->cname, "%016llx@p2psipd",
+	    (unsigned long long)rng_u64(rng));
+	if (media_update(ms, st, why) != 0) {
+		media_free(ms);
+		return EINVAL;
+	}
+	ms->next_send = now;
+	ms->next_rtcp = now + MEDIA_RTCP_MS / 2;
+	*out = ms;
+	return 0;
+}
+
+void
+media_free(struct media_session *ms)
+{
+	if (ms == NULL)
+		return;
+	media_srtp_free(ms);
+	fifo_clear(&ms->acts);
+	free(ms->play);
+	free(ms);
+}
+
+void
+media_play(struct media_session *ms, const int16_t *pcm, size_t n)
+{
+	free(ms->play);
+	ms->play = n > 0 ? xreallocarray(NULL, n, sizeof pcm[0]) : NULL;
+	if (n > 0)
+		memcpy(ms->play, pcm, n * sizeof pcm[0]);
+	ms->play_n = n;
+	ms->play_at = 0;
+}
+
+bool
+media_played(const struct media_session *ms)
+{
+	return ms->play_at >= ms->play_n;
+}
+
+/* ---- sending ---- */
+
+static void
+media_emit(struct media_session *ms, struct media_action *a, bool rtcp)
+{
+	int	len = (int)a->len;
+
+	a->type = MEDIA_SEND;
+	a->rtcp = rtcp && !ms->st.rtcp_mux;
+	a->to = rtcp ? ms->peer_rtcp : ms->peer_rtp;
+	if (ms->tx != NULL) {
+		if ((rtcp ? srtp_protect_rtcp(ms->tx, a->data, &len) :
+		    srtp_protect(ms->tx, a->data, &len)) !=
+		    srtp_err_status_ok)
+			return;		/* cannot be: never sent plain */
+		a->len = (size_t)len;
+	}
+	fifo_push(&ms->acts, a);
+}
+
+static void
+media_send_audio(struct media_session *ms)
+{
+	struct media_action	 a;
+	struct rtp_hdr		 h;
+	int16_t			 pcm[480];
+	uint8_t			 pay[480];
+	size_t			 i;
+
+	for (i = 0; i < ms->samples; i++)
+		pcm[i] = ms->play_at < ms->play_n ? ms->play[ms->play_at++] :
+		    0;
+	g711_encode(pay, pcm, ms->samples, ms->st.codec == SDP_PCMA);
+	memset(&a, 0, sizeof a);
+	memset(&h, 0, sizeof h);
+	h.pt = (uint8_t)ms->st.pt;
+	h.seq = ms->seq++;
+	h.ts = ms->ts;
+	h.ssrc = ms->ssrc;
+	h.marker = ms->stats.sent == 0;	/* RFC 3551 §4.1: talkspurt */
+	ms->ts += ms->samples;
+	a.len = rtp_write(a.data, &h, pay, ms->samples);
+	ms->stats.sent++;
+	ms->sent_since++;
+	ms->octets += ms->samples;
+	media_emit(ms, &a, false);
+}
+
+/* NTP time (§4) of now.  Deviation: from the monotonic clock the
+ * session is given, not the wall clock; only round trips use it. */
+static uint64_t
+media_ntp(uint64_t now)
+{
+	return ((now / 1000) << 32) | (((now % 1000) << 32) / 1000);
+}
+
+static void
+media_send_rtcp(struct media_session *ms, uint64_t now, bool bye)
+{
+	struct media_action	a;
+	struct rtcp_report	r;
+
+	memset(&r, 0, sizeof r);
+	r.ssrc = ms->ssrc;
+	r.sender = ms->sent_since > 0;
+	r.ntp = media_ntp(now);
+	r.rtp_ts = ms->ts;
+	r.packets_sent = (uint32_t)ms->stats.sent;
+	r.octets_sent = ms->octets;
+	if (ms->have_src && ms->src.probation_done) {
+		uint32_t	exp = rtp_source_expected(&ms->src);
+		uint32_t	ei = exp - ms->src.expected_prior;
+		uint32_t	ri = ms->src.received - ms->src.received_prior;
+		int32_t		li = (int32_t)(ei - ri);
+
+		/* A.3: the fraction lost since the last report */
+		ms->src.expected_prior = exp;
+		ms->src.received_prior = ms->src.received;
+		r.have_block = true;
+		r.src_ssrc = ms->src.ssrc;
+		r.fraction_lost = ei == 0 || li <= 0 ? 0 :
+		    (uint8_t)(((uint32_t)li << 8) / ei);
+		r.cum_lost = rtp_source_lost(&ms->src);
+		r.ext_max_seq = ms->src.cycles + ms->src.max_seq;
+		r.jitter = (uint32_t)ms->src.jitter;
+		if (ms->lsr_at != 0) {
+			r.lsr = ms->lsr;
+			r.dlsr = (uint32_t)((now - ms->lsr_at) * 65536 / 1000);
+		}
+	}
+	memset(&a, 0, sizeof a);
+	a.len = rtcp_write(a.data, &r, ms->cname, bye);
+	ms->sent_since = 0;
+	ms->stats.rtcp_sent++;
+	media_emit(ms, &a, true);
+}
+
+void
+media_tick(struct media_session *ms, uint64_t now)
+{
+	unsigned	ptime = ms->samples * 1000 / MEDIA_RATE;
+
+	if (ms->send) {
+		if (now > ms->next_send + MEDIA_BEHIND * ptime)
+			ms->next_send = now;	/* we were stalled */
+		while (ms->next_send <= now) {
+			media_send_audio(ms);
+			ms->next_send += ptime;
+		}
+	}
+	if (ms->next_rtcp <= now) {
+		media_send_rtcp(ms, now, false);
+		ms->next_rtcp = now + MEDIA_RTCP_MS;
+	}
+}
+
+uint64_t
+media_deadline(const struct media_session *ms)
+{
+	if (ms->send && ms->next_send < ms->next_rtcp)
+		return ms->next_send;
+	return ms->next_rtcp;
+}
+
+void
+media_bye(struct media_session *ms, uint64_t now)
+{
+	media_send_rtcp(ms, now, true);
+}
+
+bool
+media_next_action(struct media_session *ms, struct media_action *a)
+{
+	return fifo_pop(&ms->acts, a);
+}
+
+/* ---- receiving ---- */
+
+static void
+media_rtcp_in(struct media_session *ms, uint64_t now, uint8_t *data,
+    size_t len)
+{
+	struct rtcp_info	i;
+	int			n = (int)len;
+
+	if (ms->rx != NULL) {
+		if (srtp_unprotect_rtcp(ms->rx, data, &n) !=
+		    srtp_err_status_ok) {
+			ms->stats.auth_failed++;
+			return;
+		}
+		len = (size_t)n;
+	}
+	if (rtcp_parse(&i, data, len, ms->ssrc) != 0) {
+		ms->stats.bad++;
+		return;
+	}
+	ms->stats.rtcp_received++;
+	if (i.sr) {
+		ms->lsr = (uint32_t)(i.ntp >> 16);
+		ms->lsr_at = now != 0 ? now : 1;
+	}
+}
+
+static void
+media_rtp_in(struct media_session *ms, uint64_t now, uint8_t *data,
+    size_t len)
+{
+	struct media_action	 a;
+	struct rtp_hdr		 h;
+	struct rtp_dtmf		 d;
+	int			 n = (int)len;
+
+	if (ms->rx != NULL) {
+		if (srtp_unprotect(ms->rx, data, &n) != srtp_err_status_ok) {
+			ms->stats.auth_failed++;
+			return;
+		}
+		len = (size_t)n;
+	}
+	if (rtp_parse(&h, data, len) != 0 || (h.pt != ms->st.pt &&
+	    (ms->st.te_pt < 0 || h.pt != (unsigned)ms->st.te_pt))) {
+		ms->stats.bad++;
+		return;
+	}
+	if (!ms->have_src || h.ssrc != ms->src.ssrc) {
+		rtp_source_init(&ms->src, &h);	/* new, or restarted */
+		ms->have_src = true;
+	}
+	(void)rtp_source_update(&ms->src, &h, (uint32_t)(now * 8));
+	ms->stats.received++;
+	ms->stats.lost = rtp_source_lost(&ms->src);
+	ms->stats.jitter_ms = ms->src.jitter / 8.0;
+	memset(&a, 0, sizeof a);
+	if (h.pt == ms->st.pt) {
+		if (h.len > sizeof a.pcm / sizeof a.pcm[0])
+			return;
+		a.type = MEDIA_AUDIO;
+		g711_decode(a.pcm, h.payload, h.len, ms->st.codec == SDP_PCMA);
+		a.n = h.len;
+		fifo_push(&ms->acts, &a);
+		return;
+	}
+	/* RFC 4733 §2.5.2.1: one event is its packets of one timestamp */
+	if (rtp_dtmf_parse(&d, h.payload, h.len) != 0 ||
+	    (ms->dtmf_seen && h.ts == ms->dtmf_ts))
+		return;
+	ms->dtmf_seen = true;
+	ms->dtmf_ts = h.ts;
+	if ((a.digit = rtp_dtmf_char(d.event)) == '\0')
+		return;
+	a.type = MEDIA_DTMF;
+	fifo_push(&ms->acts, &a);
+}
+
+void
+media_input(struct media_session *ms, uint64_t now, bool rtcp,
+    const struct addr *from, uint8_t *data, size_t len)
+{
+	/* RFC 4961: the peer sends from where it receives; RFC 5761 §4:
+	 * on a muxed port RTCP is told from RTP by its packet type */
+	bool	is_rtcp = rtcp || (ms->st.rtcp_mux && rtp_is_rtcp(data, len));
+
+	if (!addr_eq(from, is_rtcp && !ms->st.rtcp_mux ? &ms->peer_rtcp :
+	    &ms->peer_rtp)) {
+		ms->stats.unexpected++;
+		return;
+	}
+	/* RFC 7983 §7: RTP and RTCP have 128-191 in the first byte */
+	if (len < 12 || data[0] < 128 || data[0] > 191 ||
+	    len > MEDIA_PKT_MAX) {
+		ms->stats.bad++;
+		return;
+	}
+	if (is_rtcp)
+		media_rtcp_in(ms, now, data, len);
+	else
+		media_rtp_in(ms, now, data, len);
+}
+
+const struct media_stats *
+media_stats(struct media_session *ms)
+{
+	return &ms->stats;
+}

@@ -1,0 +1,92 @@
+/*
+ * media_session.h - one call's audio stream, sans I/O: RTP and RTCP
+ * (RFC 3550) with G.711 and telephone-events (RFC 4733), symmetric
+ * (RFC 4961: we send from the ports we receive on, and take packets
+ * only from the peer's), encrypted with libsrtp2 when the offer/answer
+ * settled SDES keys (RFC 4568).
+ *
+ * The driver owns the two sockets (RTP and RTCP, or one with rtcp-mux):
+ * it hands the session what arrives with where from and the time, runs
+ * media_tick at media_deadline, and drains the actions: datagrams to
+ * send, the audio heard (for a recording), DTMF heard.  The session
+ * sends a packet every ptime from the samples it was given to play,
+ * then silence.  Packets from elsewhere than the peer's address, or
+ * that fail SRTP's authentication, are dropped and counted.
+ */
+#ifndef MEDIA_SESSION_H
+#define MEDIA_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "sdp.h"
+
+struct log_ctx;
+struct rng;
+
+#define MEDIA_RTCP_MS	5000	/* RTCP interval (§6.2's minimum) */
+#define MEDIA_PKT_MAX	1500
+
+enum media_act_type {
+	MEDIA_SEND,		/* rtcp (which socket), to, data, len */
+	MEDIA_AUDIO,		/* pcm, n: samples heard (8000 Hz) */
+	MEDIA_DTMF,		/* digit: a telephone-event began */
+};
+
+struct media_action {
+	enum media_act_type type;
+	bool		 rtcp;		/* from the RTCP socket */
+	struct addr	 to;
+	uint8_t		 data[MEDIA_PKT_MAX];
+	size_t		 len;
+	int16_t		 pcm[MEDIA_PKT_MAX];
+	size_t		 n;
+	char		 digit;
+};
+
+struct media_stats {
+	uint64_t	 sent;		/* RTP packets */
+	uint64_t	 received;	/* RTP packets taken */
+	int64_t		 lost;		/* RFC 3550 A.3 */
+	double		 jitter_ms;	/* A.8 */
+	uint64_t	 unexpected;	/* from another address: dropped */
+	uint64_t	 auth_failed;	/* SRTP/SRTCP that failed: dropped */
+	uint64_t	 bad;		/* not RTP/RTCP, or another payload */
+	uint64_t	 rtcp_sent, rtcp_received;
+	bool		 srtp;		/* encrypted */
+};
+
+struct media_session;
+
+/*
+ * A session for the settled stream st (its dir says whether we send),
+ * from now.  0 and *out, or EINVAL with *why (the peer's address is not
+ * an IP literal, a suite libsrtp cannot do).
+ */
+int	media_new(struct media_session **out, const struct sdp_stream *st,
+	    struct rng *, struct log_ctx *, uint64_t now, const char **why);
+void	media_free(struct media_session *);
+/* The stream changed (a re-INVITE): same session, new peer, codec or
+ * direction.  0, or EINVAL with *why. */
+int	media_update(struct media_session *, const struct sdp_stream *,
+	    const char **why);
+
+/* Play n samples (8000 Hz mono; copied), then silence. */
+void	media_play(struct media_session *, const int16_t *pcm, size_t n);
+/* Has what media_play gave all gone out? */
+bool	media_played(const struct media_session *);
+
+/* A datagram that came to the RTP (rtcp false) or RTCP socket. */
+void	media_input(struct media_session *, uint64_t now, bool rtcp,
+	    const struct addr *from, uint8_t *data, size_t len);
+void	media_tick(struct media_session *, uint64_t now);
+uint64_t media_deadline(const struct media_session *);
+bool	media_next_action(struct media_session *, struct media_action *);
+/* A last RTCP BYE (§6.6), queued as an action. */
+void	media_bye(struct media_session *, uint64_t now);
+
+const struct media_stats *media_stats(struct media_session *);
+
+#endif
