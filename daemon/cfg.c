@@ -48,6 +48,10 @@ enum cfg_type {
 	CFG_ADDRLIST,		/* comma-separated IP:port; lines append */
 	CFG_BOOL,		/* yes or no, as an int */
 	CFG_IP,			/* an IP address, no port; "": none */
+	CFG_AORLIST,		/* comma-separated AORs; lines append */
+	CFG_CHOICE,		/* one of choices, as its index (an int) */
+	CFG_PORTS,		/* LO-HI: an even range of UDP ports (two
+				   ints: the field and the next) */
 };
 
 #define CFG_F_LIVE	0x1	/* SIGHUP applies it without a restart */
@@ -61,17 +65,22 @@ struct cfg_key {
 	const char	*def;	/* default as text; "" for a computed one */
 	unsigned	 flags;
 	long		 min, max;	/* CFG_INT */
+	const char *const *choices;	/* CFG_CHOICE, NULL-terminated */
 };
+
+/* In the order of enum sip_ua_answer and enum sdp_srtp_policy. */
+static const char *const cfg_answers[] = { "ring", "auto", "reject", NULL };
+static const char *const cfg_srtp[] = { "off", "offer", "require", NULL };
 
 #define NODE(f)	offsetof(struct cfg, node.f)
 #define OV(f)	offsetof(struct cfg, overlay.f)
 #define OV_INT(k, d, lo, hi) \
-	{ "overlay", #k, CFG_INT, OV(k), d, 0, lo, hi }
+	{ "overlay", #k, CFG_INT, OV(k), d, 0, lo, hi, NULL }
 #define SIP_INT(k, d, lo, hi) \
-	{ "sip", #k, CFG_INT, offsetof(struct cfg, sip.k), d, 0, lo, hi }
+	{ "sip", #k, CFG_INT, offsetof(struct cfg, sip.k), d, 0, lo, hi, NULL }
 #define ST_INT(k, d, lo, hi) \
 	{ "storage", #k, CFG_INT, offsetof(struct cfg, storage.k), d, 0, \
-	    lo, hi }
+	    lo, hi, NULL }
 
 /*
  * Every key, with its default.  conf/p2psipd.conf and p2psipd.conf(5)
@@ -80,22 +89,22 @@ struct cfg_key {
  */
 static const struct cfg_key cfg_keys[] = {
 	{ "node", "data_dir",		CFG_PATH,	NODE(data_dir),	"", 0,
-	    0, 0 },
+	    0, 0, NULL },
 	{ "node", "control_socket",	CFG_PATH,	NODE(control_socket),
-	    "", 0, 0, 0 },
+	    "", 0, 0, 0, NULL },
 	{ "node", "pidfile",		CFG_PATH,	NODE(pidfile),	"", 0,
-	    0, 0 },
+	    0, 0, NULL },
 	{ "node", "log_level",		CFG_LOGLEVEL,	NODE(log_level),
-	    "info", CFG_F_LIVE, 0, 0 },
+	    "info", CFG_F_LIVE, 0, 0, NULL },
 	{ "overlay", "name",		CFG_FQDN,	OV(name),
-	    "p2psipd.localhost", 0, 0, 0 },
+	    "p2psipd.localhost", 0, 0, 0, NULL },
 	/* for addresses, min is the port a bare address gets */
 	{ "overlay", "listen",		CFG_ADDR,	OV(listen),
-	    "127.0.0.1:6084", 0, CFG_OVERLAY_PORT, 0 },
+	    "127.0.0.1:6084", 0, CFG_OVERLAY_PORT, 0, NULL },
 	{ "overlay", "bootstrap",	CFG_ADDRLIST,	OV(bootstrap), "", 0,
-	    CFG_OVERLAY_PORT, 0 },
+	    CFG_OVERLAY_PORT, 0, NULL },
 	{ "overlay", "root_cert",	CFG_PATH,	OV(root_cert), "", 0,
-	    0, 0 },
+	    0, 0, NULL },
 	OV_INT(successors, "3", 1, 16),
 	OV_INT(predecessors, "3", 1, 16),
 	OV_INT(fingers, "16", 1, 128),
@@ -124,19 +133,28 @@ static const struct cfg_key cfg_keys[] = {
 	ST_INT(certificate_max_size, "2048", 256, 65535),
 	{ "sip", "listen",		CFG_ADDR,
 	    offsetof(struct cfg, sip.listen), "127.0.0.1:5060", 0,
-	    CFG_SIP_PORT, 0 },
+	    CFG_SIP_PORT, 0, NULL },
 	{ "sip", "tls_listen",		CFG_ADDR,
 	    offsetof(struct cfg, sip.tls_listen), "127.0.0.1:5061", CFG_F_OFF,
-	    CFG_SIPS_PORT, 0 },
+	    CFG_SIPS_PORT, 0, NULL },
 	SIP_INT(max_message_size, "65535", 1500, 65535),
 	SIP_INT(max_headers, "128", 16, 1024),
 	SIP_INT(stream_timeout, "30", 1, 3600),
 	SIP_INT(max_transactions, "65536", 64, 4194304),
 	SIP_INT(lookup_cache, "30", 0, 3600),
 	{ "sip", "advertise",		CFG_IP,
-	    offsetof(struct cfg, sip.advertise), "", 0, 0, 0 },
+	    offsetof(struct cfg, sip.advertise), "", 0, 0, 0, NULL },
 	{ "sip", "auth_local",		CFG_BOOL,
-	    offsetof(struct cfg, sip.auth_local), "no", 0, 0, 0 },
+	    offsetof(struct cfg, sip.auth_local), "no", 0, 0, 0, NULL },
+	{ "ua", "aor",			CFG_AORLIST,
+	    offsetof(struct cfg, ua.aor), "", 0, 0, 0, NULL },
+	{ "ua", "answer",		CFG_CHOICE,
+	    offsetof(struct cfg, ua.answer), "ring", 0, 0, 0, cfg_answers },
+	{ "media", "srtp",		CFG_CHOICE,
+	    offsetof(struct cfg, media.srtp), "offer", 0, 0, 0, cfg_srtp },
+	{ "media", "rtp_ports",		CFG_PORTS,
+	    offsetof(struct cfg, media.rtp_port_min), "16384-32767", 0, 0,
+	    0, NULL },
 };
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
 
@@ -404,6 +422,109 @@ cfg_set_list(struct cfg_addrlist *l, const struct cfg_key *k,
 	return rc;
 }
 
+/* "user" or "user@domain": characters of a SIP URI's user part
+ * (RFC 3261 §25.1), then a domain name. */
+static bool
+cfg_aor_ok(const char *s)
+{
+	const char	*at = strchr(s, '@');
+	size_t		 n = at != NULL ? (size_t)(at - s) : strlen(s), i;
+
+	if (n == 0 || n > 128)
+		return false;
+	for (i = 0; i < n; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789-_.!~*'()&=+$;?/%", s[i]) == NULL)
+			return false;
+	return at == NULL || cfg_fqdn_ok(at + 1);
+}
+
+/* Append comma-separated AORs; replace: drop the old. */
+static int
+cfg_set_aors(struct cfg_strlist *l, const char *value, bool replace,
+    char **why)
+{
+	char	*copy = xstrdup(value), *tok, *save = NULL, *e;
+	int	 rc = 0, i;
+
+	if (replace) {
+		for (i = 0; i < l->n; i++)
+			free(l->v[i]);
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		tok += strspn(tok, " \t");
+		e = tok + strlen(tok);
+		while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (*tok == '\0')
+			continue;
+		if (!cfg_aor_ok(tok)) {
+			*why = xasprintf("bad AOR '%s' (expected user or "
+			    "user@OVERLAY)", tok);
+			rc = EINVAL;
+			break;
+		}
+		if (l->n == CFG_LIST_MAX) {
+			*why = xasprintf("more than %d AORs", CFG_LIST_MAX);
+			rc = EINVAL;
+			break;
+		}
+		l->v = xreallocarray(l->v, (size_t)l->n + 1, sizeof *l->v);
+		l->v[l->n++] = xstrdup(tok);
+	}
+	free(copy);
+	return rc;
+}
+
+static int
+cfg_set_choice(int *field, const struct cfg_key *k, const char *value,
+    char **why)
+{
+	char	*list = xstrdup("");
+	int	 i;
+
+	for (i = 0; k->choices[i] != NULL; i++)
+		if (strcmp(value, k->choices[i]) == 0) {
+			free(list);
+			*field = i;
+			return 0;
+		}
+	for (i = 0; k->choices[i] != NULL; i++) {
+		char	*next = xasprintf("%s%s%s", list, i == 0 ? "" :
+			    k->choices[i + 1] == NULL ? " or " : ", ",
+			    k->choices[i]);
+
+		free(list);
+		list = next;
+	}
+	*why = xasprintf("bad value '%s' (expected %s)", value, list);
+	free(list);
+	return EINVAL;
+}
+
+/* LO-HI, even LO, at least one RTP/RTCP pair (RFC 3550 §11). */
+static int
+cfg_set_ports(int *field, const char *value, char **why)
+{
+	unsigned	lo, hi;
+	int		n = -1;
+
+	if (sscanf(value, "%5u-%5u%n", &lo, &hi, &n) != 2 ||
+	    n != (int)strlen(value) || lo < 1024 || hi > 65535 ||
+	    lo % 2 != 0 || hi < lo + 1) {
+		*why = xasprintf("bad value '%s' (expected LO-HI: an even "
+		    "LO from 1024, HI above it, up to 65535)", value);
+		return EINVAL;
+	}
+	field[0] = (int)lo;
+	field[1] = (int)hi;
+	return 0;
+}
+
 /*
  * Set one key from its text form; a list appends unless replace.  Returns
  * 0, or EINVAL with *why set to an allocated explanation.
@@ -466,6 +587,12 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *value,
 		return cfg_parse_addr(value, k->min, field, why);
 	case CFG_ADDRLIST:
 		return cfg_set_list(field, k, value, replace, why);
+	case CFG_AORLIST:
+		return cfg_set_aors(field, value, replace, why);
+	case CFG_CHOICE:
+		return cfg_set_choice(field, k, value, why);
+	case CFG_PORTS:
+		return cfg_set_ports(field, value, why);
 	case CFG_IP:
 		if (*value == '\0') {
 			memset(field, 0, sizeof(struct addr));
@@ -515,7 +642,8 @@ cfg_handler(void *arg, const char *section, const char *name,
 		}
 		return 1;
 	}
-	if (p->set_line[idx] != 0 && k->type != CFG_ADDRLIST) {
+	if (p->set_line[idx] != 0 && k->type != CFG_ADDRLIST &&
+	    k->type != CFG_AORLIST) {
 		cfg_err_line(p, p->line, "[%s] %s: set twice (first on "
 		    "line %u)", section, name, p->set_line[idx]);
 		return 1;
@@ -839,6 +967,15 @@ cfg_free(struct cfg *c)
 		else if (cfg_keys[i].type == CFG_ADDRLIST)
 			free(((struct cfg_addrlist *)((char *)c +
 			    cfg_keys[i].off))->v);
+		else if (cfg_keys[i].type == CFG_AORLIST) {
+			struct cfg_strlist *l = (struct cfg_strlist *)
+			    ((char *)c + cfg_keys[i].off);
+			int		    j;
+
+			for (j = 0; j < l->n; j++)
+				free(l->v[j]);
+			free(l->v);
+		}
 	}
 	for (i = 0; i < c->nusers; i++) {
 		free(c->users[i].name);
@@ -858,6 +995,7 @@ cfg_equal(const struct cfg *a, const struct cfg *b, const struct cfg_key *k)
 	const void	*fb = (const char *)b + k->off;
 
 	const struct cfg_addrlist *la = fa, *lb = fb;
+	const struct cfg_strlist *sa = fa, *sb = fb;
 	int			 i;
 
 	switch (k->type) {
@@ -869,7 +1007,17 @@ cfg_equal(const struct cfg *a, const struct cfg *b, const struct cfg_key *k)
 		    *(const enum log_level *)fb;
 	case CFG_INT:
 	case CFG_BOOL:
+	case CFG_CHOICE:
 		return *(const int *)fa == *(const int *)fb;
+	case CFG_PORTS:
+		return memcmp(fa, fb, 2 * sizeof(int)) == 0;
+	case CFG_AORLIST:
+		if (sa->n != sb->n)
+			return false;
+		for (i = 0; i < sa->n; i++)
+			if (strcmp(sa->v[i], sb->v[i]) != 0)
+				return false;
+		return true;
 	case CFG_ADDR:
 	case CFG_IP:
 		return addr_eq(fa, fb);
@@ -924,6 +1072,24 @@ cfg_list_text(const struct cfg_addrlist *l, const char *key)
 	return out;
 }
 
+/* One AOR to a line, the lines after the first with their key. */
+static char *
+cfg_aors_text(const struct cfg_strlist *l, const char *key)
+{
+	char	*out = xstrdup(""), *next;
+	int	 i;
+
+	for (i = 0; i < l->n; i++) {
+		next = xasprintf("%s%s%s%s", out, i == 0 ? "" : "\n",
+		    i == 0 ? "" : key, "");
+		free(out);
+		out = i == 0 ? xasprintf("%s%s", next, l->v[i]) :
+		    xasprintf("%s = %s", next, l->v[i]);
+		free(next);
+	}
+	return out;
+}
+
 static char *
 cfg_value_text(const struct cfg *c, const struct cfg_key *k)
 {
@@ -946,6 +1112,13 @@ cfg_value_text(const struct cfg *c, const struct cfg_key *k)
 		return xstrdup(addr_str(field, a));
 	case CFG_ADDRLIST:
 		return cfg_list_text(field, k->name);
+	case CFG_AORLIST:
+		return cfg_aors_text(field, k->name);
+	case CFG_CHOICE:
+		return xstrdup(k->choices[*(const int *)field]);
+	case CFG_PORTS:
+		return xasprintf("%d-%d", ((const int *)field)[0],
+		    ((const int *)field)[1]);
 	case CFG_IP:
 		if (((const struct addr *)field)->family == 0)
 			return xstrdup("");

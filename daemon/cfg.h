@@ -29,6 +29,12 @@ struct cfg_addrlist {
 	int		 n;
 };
 
+/* Strings, one or more per line (comma-separated); lines append. */
+struct cfg_strlist {
+	char		**v;
+	int		  n;
+};
+
 struct cfg {
 	char		*file;		/* the file read, or NULL: defaults */
 	struct {
@@ -79,6 +85,15 @@ struct cfg {
 		int		 lookup_cache;		/* s */
 		int		 auth_local;		/* bool */
 	} sip;
+	struct {
+		struct cfg_strlist aor;		/* the UA core's own */
+		int		 answer;	/* enum sip_ua_answer */
+	} ua;
+	struct {
+		int		 srtp;		/* enum sdp_srtp_policy */
+		int		 rtp_port_min;	/* [media] rtp_ports */
+		int		 rtp_port_max;
+	} media;
 	/* [users]: who may register from elsewhere (RFC 3261 §22) */
 	struct cfg_user {
 		char		*name;

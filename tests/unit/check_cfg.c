@@ -514,6 +514,53 @@ START_TEST(overlay_list_round_trip)
 }
 END_TEST
 
+START_TEST(ua_media_values)
+{
+	const char	*t = "[ua]\naor = alice, bob@p2psipd.localhost\n"
+	    "aor = carol\nanswer = auto\n[media]\nsrtp = require\n"
+	    "rtp_ports = 20000-20099\n";
+	const char	*ov[] = { "ua.aor=dave" };
+	struct cfg	*c = parse_ok(t, NULL, 0), *b;
+	struct cfg_change ch[8];
+	char		*text, *e;
+
+	ck_assert_int_eq(c->ua.aor.n, 3);
+	ck_assert_str_eq(c->ua.aor.v[1], "bob@p2psipd.localhost");
+	ck_assert_str_eq(c->ua.aor.v[2], "carol");
+	ck_assert_int_eq(c->ua.answer, 1);
+	ck_assert_int_eq(c->media.srtp, 2);
+	ck_assert_int_eq(c->media.rtp_port_min, 20000);
+	ck_assert_int_eq(c->media.rtp_port_max, 20099);
+	/* the dump reads back the same */
+	text = cfg_dump(c);
+	b = parse_ok(text, NULL, 0);
+	ck_assert_uint_eq(cfg_diff(c, b, ch, 8), 0);
+	free(text);
+	cfg_free(b);
+	/* an override replaces the file's list */
+	b = parse_ok(t, ov, 1);
+	ck_assert_int_eq(b->ua.aor.n, 1);
+	ck_assert_str_eq(b->ua.aor.v[0], "dave");
+	ck_assert_uint_eq(cfg_diff(c, b, ch, 8), 1);
+	ck_assert_str_eq(ch[0].key, "aor");
+	cfg_free(b);
+	cfg_free(c);
+
+	e = parse_text_err("[ua]\naor = al ice\nanswer = maybe\n[media]\n"
+	    "srtp = always\nrtp_ports = 20001-20099\n");
+	ck_assert_str_eq(e,
+	    "t.conf:2: [ua] aor: bad AOR 'al ice' (expected user or "
+	    "user@OVERLAY)\n"
+	    "t.conf:3: [ua] answer: bad value 'maybe' (expected ring, auto or "
+	    "reject)\n"
+	    "t.conf:5: [media] srtp: bad value 'always' (expected off, offer "
+	    "or require)\n"
+	    "t.conf:6: [media] rtp_ports: bad value '20001-20099' (expected "
+	    "LO-HI: an even LO from 1024, HI above it, up to 65535)");
+	free(e);
+}
+END_TEST
+
 START_TEST(log_levels)
 {
 	enum log_level	l;
@@ -556,6 +603,7 @@ cfg_suite(void)
 	tcase_add_test(tc, sip_users);
 	tcase_add_test(tc, overlay_errors);
 	tcase_add_test(tc, overlay_list_round_trip);
+	tcase_add_test(tc, ua_media_values);
 	tcase_add_test(tc, log_levels);
 	suite_add_tcase(s, tc);
 	return s;
