@@ -61,9 +61,11 @@ MEDIA_SRCS	= media/g711.c media/media_session.c media/rtp.c media/sdp.c \
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
 		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_loc.c \
 		  daemon/ctl_cmd_overlay.c daemon/ctl_cmd_sip.c \
+		  daemon/ctl_cmd_ua.c \
 		  daemon/ctl_print.c daemon/ctl_proto.c daemon/ctl_spec.c \
 		  daemon/d.c daemon/identity.c daemon/loc.c daemon/log.c \
-		  daemon/srv_overlay.c daemon/srv_sip.c daemon/srv_util.c \
+		  daemon/srv_overlay.c daemon/srv_sip.c daemon/srv_ua.c \
+		  daemon/srv_util.c \
 		  daemon/store.c \
 		  daemon/trace.c
 UNIT_SRCS	= $(wildcard tests/unit/check_*.c)

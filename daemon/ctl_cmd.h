@@ -61,6 +61,7 @@ extern const struct ctl_exec ctl_cmd_daemon_table[];
 extern const struct ctl_exec ctl_cmd_overlay_table[];
 extern const struct ctl_exec ctl_cmd_loc_table[];
 extern const struct ctl_exec ctl_cmd_sip_table[];
+extern const struct ctl_exec ctl_cmd_ua_table[];
 
 /* The SIP figures of status (ctl_cmd_sip.c). */
 json_t	*ctl_sip_status_json(struct d *);

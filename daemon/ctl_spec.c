@@ -96,6 +96,61 @@ static const struct ctl_arg fetch_args[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct ctl_arg ua_args[] = {
+	{ "action", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
+	    0, 0, "add, remove or list" },
+	{ "aor", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
+	    "user, or user@OVERLAY (add, remove)" },
+	{ "answer", CTL_ARG_STRING, 0, 0, 0,
+	    "ring, auto or reject (add; default [ua] answer)" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg call_args[] = {
+	{ "target", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
+	    0, 0, "an AOR of the overlay (user or user@OVERLAY) or a SIP URI" },
+	{ "from", CTL_ARG_STRING, 0, 0, 0,
+	    "the AOR of ours to call from (default: the first)" },
+	{ "play", CTL_ARG_PATH, 0, 0, 0,
+	    "a WAV file to play (PCM, 8-48 kHz, mono or stereo)" },
+	{ "record", CTL_ARG_PATH, 0, 0, 0,
+	    "a WAV file to record what is heard into" },
+	{ "duration", CTL_ARG_INT, 0, 1, 86400,
+	    "hang up this many seconds after the answer" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg answer_args[] = {
+	{ "call", CTL_ARG_INT, CTL_ARG_POSITIONAL, 1, 4294967295LL,
+	    "the call (default: the one ringing longest)" },
+	{ "play", CTL_ARG_PATH, 0, 0, 0, "a WAV file to play" },
+	{ "record", CTL_ARG_PATH, 0, 0, 0,
+	    "a WAV file to record what is heard into" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg hangup_args[] = {
+	{ "call", CTL_ARG_INT, CTL_ARG_POSITIONAL, 1, 4294967295LL,
+	    "the call (default: the newest)" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg message_args[] = {
+	{ "target", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
+	    0, 0, "an AOR of the overlay or a SIP URI" },
+	{ "text", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
+	    0, 0, "the message (plain text)" },
+	{ "from", CTL_ARG_STRING, 0, 0, 0,
+	    "the AOR of ours to send from (default: the first)" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg history_args[] = {
+	{ "limit", CTL_ARG_INT, 0, 1, 10000,
+	    "the newest LIMIT messages (default 50)" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static const struct ctl_spec ctl_specs[] = {
 	{ "status", NULL, "show the node's state, version and uptime",
 	    no_args, CTL_CMD_READONLY },
@@ -123,6 +178,20 @@ static const struct ctl_spec ctl_specs[] = {
 	    no_args, CTL_CMD_READONLY },
 	{ "registrations", NULL, "the phones registered here: AOR, contact, "
 	    "expiry", no_args, CTL_CMD_READONLY },
+	{ "ua", NULL, "the AORs the daemon's own UA answers for: add, "
+	    "remove, list", ua_args, 0 },
+	{ "call", NULL, "call TARGET from the daemon's UA, with a WAV to "
+	    "play and one to record", call_args, 0 },
+	{ "answer", NULL, "answer a call ringing at the daemon's UA",
+	    answer_args, 0 },
+	{ "hangup", NULL, "end a call of the daemon's UA (cancel, reject or "
+	    "bye)", hangup_args, 0 },
+	{ "calls", NULL, "the UA's calls: state, peer, codec, SRTP, "
+	    "duration, packets", no_args, CTL_CMD_READONLY },
+	{ "message", NULL, "send TEXT to TARGET (SIP MESSAGE); waits for "
+	    "the final response", message_args, 0 },
+	{ "history", NULL, "the messages sent and received, oldest first",
+	    history_args, CTL_CMD_READONLY },
 	{ "store", NULL, "store a raw value of a Kind where its policy puts "
 	    "it", store_args, 0 },
 	{ "fetch", NULL, "fetch (or stat) the values of a Kind at a resource",

@@ -27,6 +27,7 @@
 #include "ov_node.h"
 #include "srv_overlay.h"
 #include "srv_sip.h"
+#include "srv_ua.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -253,7 +254,8 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	    cause)) != 0)
 		goto fail;
 	d->loc = loc_new(d);
-	if ((rc = srv_sip_new(&d->sip, d, d->base, cfg, cause)) != 0)
+	if ((rc = srv_sip_new(&d->sip, d, d->base, cfg, cause)) != 0 ||
+	    (rc = srv_ua_new(&d->ua, d, d->base, cfg, cause)) != 0)
 		goto fail;
 	if ((rc = d_signals(d)) != 0) {
 		*cause = xstrdup("cannot catch signals");
@@ -294,6 +296,7 @@ d_free(struct d *d)
 		json_decref(op->id);
 		free(op);
 	}
+	srv_ua_free(d->ua);
 	srv_sip_free(d->sip);
 	loc_free(d->loc);
 	srv_overlay_free(d->ov);
@@ -359,6 +362,7 @@ d_stop(struct d *d, const char *reason)
 		return;
 	d->state = D_STOPPING;
 	log_info("p2psipd: stopping (%s)", reason);
+	srv_ua_stop(d->ua);
 	ev = json_pack("{s:s}", "reason", reason);
 	ctl_event(d->ctl, "shutdown", ev);
 	json_decref(ev);

@@ -22,6 +22,7 @@ struct event_base;
 struct identity;
 struct loc;
 struct srv_overlay;
+struct srv_ua;
 struct store;
 
 enum d_state {
@@ -41,6 +42,7 @@ struct d {
 	struct srv_overlay	*ov;
 	struct loc		*loc;		/* the location service */
 	struct srv_sip		*sip;		/* SIP for local phones */
+	struct srv_ua		*ua;		/* the daemon's own UA */
 	struct d_op		*ops;		/* answers still owed */
 	uint64_t		 next_cookie;
 	bool			 ov_left;	/* stopping: overlay has left */

@@ -56,6 +56,20 @@ static const char *const store_migrations[] = {
 	"  cert    BLOB NOT NULL,"
 	"  created INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/*
+	 * 4: the UA core's instant messages (RFC 3428), both ways: when
+	 * (Unix seconds), in or out, our AOR, the peer's URI, the text and,
+	 * for one sent, its final status.
+	 */
+	"CREATE TABLE messages ("
+	"  id        INTEGER PRIMARY KEY,"
+	"  time      INTEGER NOT NULL,"
+	"  incoming  INTEGER NOT NULL,"
+	"  aor       TEXT NOT NULL,"
+	"  peer      TEXT NOT NULL,"
+	"  text      TEXT NOT NULL,"
+	"  status    INTEGER NOT NULL"
+	");",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -65,7 +79,7 @@ struct store {
 	char		*path;
 	int		 version;
 	sqlite3_stmt	*row_put, *row_del, *reg_put, *reg_del, *user_get,
-			*user_put;
+			*user_put, *msg_put, *msg_trim, *msgs;
 };
 
 int
@@ -239,6 +253,9 @@ store_close(struct store *s)
 	sqlite3_finalize(s->reg_del);
 	sqlite3_finalize(s->user_get);
 	sqlite3_finalize(s->user_put);
+	sqlite3_finalize(s->msg_put);
+	sqlite3_finalize(s->msg_trim);
+	sqlite3_finalize(s->msgs);
 	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 	    NULL, NULL) != SQLITE_OK)
 		log_warnx("store: %s: checkpoint failed: %s", s->path,
@@ -510,4 +527,56 @@ store_user_put(struct store *s, const char *name, const uint8_t *key,
 	sqlite3_bind_blob(st, 3, cert, (int)cert_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, created);
 	return store_done(s, st, "write a user identity");
+}
+
+int
+store_msg_add(struct store *s, int64_t time, bool incoming, const char *aor,
+    const char *peer, const char *text, int status)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(s, &s->msg_put, "INSERT INTO messages (time, "
+	    "incoming, aor, peer, text, status) VALUES (?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return EIO;
+	sqlite3_bind_int64(st, 1, time);
+	sqlite3_bind_int(st, 2, incoming);
+	sqlite3_bind_text(st, 3, aor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, status);
+	if ((rc = store_done(s, st, "write a message")) != 0)
+		return rc;
+	/* the newest STORE_MSGS_MAX are kept */
+	st = store_stmt(s, &s->msg_trim, "DELETE FROM messages WHERE id <= "
+	    "(SELECT max(id) FROM messages) - ?");
+	if (st == NULL)
+		return EIO;
+	sqlite3_bind_int(st, 1, STORE_MSGS_MAX);
+	return store_done(s, st, "trim the messages");
+}
+
+int
+store_msgs_each(struct store *s, int limit, store_msg_cb cb, void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	/* the newest limit, oldest first */
+	st = store_stmt(s, &s->msgs, "SELECT time, incoming, aor, peer, "
+	    "text, status FROM (SELECT * FROM messages ORDER BY id DESC "
+	    "LIMIT ?) ORDER BY id");
+	if (st == NULL)
+		return EIO;
+	sqlite3_bind_int(st, 1, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int(st, 1) != 0,
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3),
+		    (const char *)sqlite3_column_text(st, 4),
+		    sqlite3_column_int(st, 5));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : EIO;
 }

@@ -9,6 +9,7 @@
 #ifndef STORE_H
 #define STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,5 +80,14 @@ int	store_user_get(struct store *, const char *name,
 int	store_user_put(struct store *, const char *name, const uint8_t *key,
 	    size_t key_len, const uint8_t *cert, size_t cert_len,
 	    int64_t created);
+
+/* The UA core's instant messages; the newest STORE_MSGS_MAX are kept. */
+#define STORE_MSGS_MAX	10000
+int	store_msg_add(struct store *, int64_t time, bool incoming,
+	    const char *aor, const char *peer, const char *text, int status);
+typedef void (*store_msg_cb)(void *arg, int64_t time, bool incoming,
+	    const char *aor, const char *peer, const char *text, int status);
+/* The newest limit, oldest first.  0 or EIO. */
+int	store_msgs_each(struct store *, int limit, store_msg_cb, void *arg);
 
 #endif

@@ -1,0 +1,207 @@
+/*
+ * ctl_cmd_ua.c - control commands for the daemon's own user agent: its
+ * AORs, calls, messages and their history.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cfg.h"
+#include "ctl_cmd.h"
+#include "ctl_proto.h"
+#include "d.h"
+#include "sip_ua.h"
+#include "srv_ua.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static const char *
+arg_str(const struct ctl_call *call, const char *name)
+{
+	return json_string_value(json_object_get(call->args, name));
+}
+
+static uint32_t
+arg_u32(const struct ctl_call *call, const char *name)
+{
+	return (uint32_t)json_integer_value(json_object_get(call->args,
+	    name));
+}
+
+static void
+cmd_ua(struct ctl_call *call)
+{
+	struct sip_ua		*ua = srv_ua_core(call->d->ua);
+	const char		*action = arg_str(call, "action");
+	const char		*aor = arg_str(call, "aor");
+	const char		*ans = arg_str(call, "answer"), *a;
+	enum sip_ua_answer	 pol = (enum sip_ua_answer)call->d->cfg->ua.answer;
+	json_t			*list;
+	unsigned		 i;
+	bool			 reg;
+	int			 rc;
+
+	if (strcmp(action, "list") == 0) {
+		list = json_array();
+		for (i = 0; (a = sip_ua_aor(ua, i, &pol, &reg)) != NULL; i++)
+			json_array_append_new(list, json_pack("{s:s, s:s, "
+			    "s:b}", "aor", a, "answer", sip_ua_answer_name(pol),
+			    "registered", reg));
+		call->result = json_pack("{s:o}", "aors", list);
+		return;
+	}
+	if (strcmp(action, "add") != 0 && strcmp(action, "remove") != 0) {
+		ctl_call_fail(call, CTL_E_ARGS, "ua: '%s': expected add, remove "
+		    "or list", action);
+		return;
+	}
+	if (aor == NULL) {
+		ctl_call_fail(call, CTL_E_ARGS, "ua %s: an AOR is needed",
+		    action);
+		return;
+	}
+	if (ans != NULL && sip_ua_answer_parse(ans, &pol) != 0) {
+		ctl_call_fail(call, CTL_E_ARGS, "ua: --answer '%s': expected "
+		    "ring, auto or reject", ans);
+		return;
+	}
+	if (strcmp(action, "add") == 0) {
+		const char	*pw = NULL;
+		size_t		 j, l = strcspn(aor, "@");
+
+		for (j = 0; j < call->d->cfg->nusers; j++)
+			if (strlen(call->d->cfg->users[j].name) == l &&
+			    strncmp(call->d->cfg->users[j].name, aor, l) == 0)
+				pw = call->d->cfg->users[j].password;
+		rc = sip_ua_aor_add(ua, d_now_ms(), aor, pw, pol);
+	} else
+		rc = sip_ua_aor_remove(ua, d_now_ms(), aor);
+	srv_ua_drain(call->d->ua);
+	switch (rc) {
+	case 0:
+	case EEXIST:	/* add again: its policy changes */
+		call->result = json_pack("{s:s, s:s}", "aor", aor, "action",
+		    action);
+		break;
+	case EINVAL:
+		ctl_call_fail(call, CTL_E_ARGS, "%s: not an AOR of the overlay "
+		    "%s", aor, call->d->cfg->overlay.name);
+		break;
+	case ENOENT:
+		ctl_call_fail(call, CTL_E_FAILED, "%s: not an AOR of this UA",
+		    aor);
+		break;
+	default:
+		ctl_call_fail(call, CTL_E_FAILED, "%s: %s", aor, strerror(rc));
+		break;
+	}
+}
+
+static void
+cmd_call(struct ctl_call *call)
+{
+	char		*err = NULL;
+	uint32_t	 id;
+
+	if (srv_ua_call(call->d->ua, arg_str(call, "from"),
+	    arg_str(call, "target"), arg_str(call, "play"),
+	    arg_str(call, "record"), arg_u32(call, "duration"), &id,
+	    &err) != 0) {
+		ctl_call_fail(call, CTL_E_FAILED, "%s", err);
+		free(err);
+		return;
+	}
+	call->result = json_pack("{s:i}", "call", (int)id);
+}
+
+static void
+cmd_answer(struct ctl_call *call)
+{
+	char		*err = NULL;
+	uint32_t	 id;
+
+	if (srv_ua_answer(call->d->ua, arg_u32(call, "call"),
+	    arg_str(call, "play"), arg_str(call, "record"), &id, &err) != 0) {
+		ctl_call_fail(call, CTL_E_FAILED, "%s", err);
+		free(err);
+		return;
+	}
+	call->result = json_pack("{s:i}", "call", (int)id);
+}
+
+static void
+cmd_hangup(struct ctl_call *call)
+{
+	struct sip_ua	*ua = srv_ua_core(call->d->ua);
+	uint32_t	 id = arg_u32(call, "call");
+	int		 rc;
+
+	rc = sip_ua_hangup(ua, d_now_ms(), id);
+	srv_ua_drain(call->d->ua);
+	if (rc == ENOENT)
+		ctl_call_fail(call, CTL_E_FAILED, id == 0 ? "no call to end" :
+		    "no such call");
+	else if (rc == EALREADY)
+		ctl_call_fail(call, CTL_E_FAILED, "the call has ended already");
+	else
+		call->result = json_pack("{s:i}", "call", (int)id);
+}
+
+static void
+cmd_calls(struct ctl_call *call)
+{
+	call->result = json_pack("{s:o}", "calls",
+	    srv_ua_calls_json(call->d->ua));
+}
+
+static void
+cmd_message(struct ctl_call *call)
+{
+	char	*err = NULL;
+
+	if (srv_ua_message(call->d->ua, call->client, call->id,
+	    arg_str(call, "from"), arg_str(call, "target"),
+	    arg_str(call, "text"), &err) != 0) {
+		ctl_call_fail(call, CTL_E_FAILED, "%s", err);
+		free(err);
+		return;
+	}
+	call->deferred = true;
+}
+
+static void
+history_row(void *arg, int64_t time, bool incoming, const char *aor,
+    const char *peer, const char *text, int status)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:i}",
+	    "time", (json_int_t)time, "direction", incoming ? "in" : "out",
+	    "aor", aor, "peer", peer, "text", text, "status", status));
+}
+
+static void
+cmd_history(struct ctl_call *call)
+{
+	json_t	*list = json_array();
+	int	 limit = (int)arg_u32(call, "limit");
+
+	if (store_msgs_each(call->d->store, limit > 0 ? limit : 50,
+	    history_row, list) != 0) {
+		json_decref(list);
+		ctl_call_fail(call, CTL_E_FAILED, "cannot read the history");
+		return;
+	}
+	call->result = json_pack("{s:o}", "messages", list);
+}
+
+const struct ctl_exec ctl_cmd_ua_table[] = {
+	{ "ua",		cmd_ua },
+	{ "call",	cmd_call },
+	{ "answer",	cmd_answer },
+	{ "hangup",	cmd_hangup },
+	{ "calls",	cmd_calls },
+	{ "message",	cmd_message },
+	{ "history",	cmd_history },
+	{ NULL,		NULL }
+};
