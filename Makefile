@@ -235,9 +235,17 @@ $(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz_sipmsg: tests/fuzz/fuzz_sipmsg.c $(SIP_SRCS) \
-		common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
+		media/sdp.c media/sdp_oa.c common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
 		common/rng.c common/strmap.c \
 		common/wire.c common/xmalloc.c
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_media: tests/fuzz/fuzz_media.c media/media_session.c \
+		media/g711.c media/rtp.c media/wav.c common/addr.c \
+		common/fifo.c common/log_ctx.c common/rng.c common/wire.c \
+		common/xmalloc.c
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
