@@ -797,6 +797,14 @@ sip_ua_call(struct sip_ua *ua, uint64_t now, const char *from,
 		*why = "too many calls";
 		return EBUSY;
 	}
+	if (ua->cfg.srtp == SDP_SRTP_REQUIRE && !ua->cfg.fp_set &&
+	    !ua->cfg.tls_peers && strncasecmp(uri, "sips:", 5) != 0) {
+		/* nothing to key SRTP with: no call rather than plain RTP */
+		free(uri);
+		*why = "[media] srtp = require needs TLS between the daemons "
+		    "([sip] tls_listen) for SDES keys";
+		return EINVAL;
+	}
 	c = ua_call_new(ua, now, true, a->aor);
 	c->peer = xstrdup(uri);
 	c->ruri = uri;
