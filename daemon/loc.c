@@ -519,9 +519,11 @@ loc_register(struct loc *l, unsigned client, const json_t *id,
 	if ((rc = loc_store_reg(l, op, r, false, err)) != 0) {
 		loc_op_drop(l, op->cookie);
 		r->busy = false;
-		if (rc == EBUSY && id == NULL && client == 0) {
+		if ((rc == EBUSY || rc == ENOTCONN) && id == NULL &&
+		    client == 0) {
 			/* a phone's (nobody waits for the answer): it goes
-			 * out as soon as a request in flight is answered */
+			 * out as soon as a request in flight is answered, or
+			 * once the node is in the overlay */
 			free(*err);
 			*err = NULL;
 			loc_wait(l, r);
@@ -552,7 +554,12 @@ loc_unregister(struct loc *l, unsigned client, const json_t *id,
 	op = loc_op_new(l, LOC_OP_UNREGISTER, client, id);
 	if ((rc = loc_store_reg(l, op, r, true, err)) != 0) {
 		loc_op_drop(l, op->cookie);
-		return rc;
+		if (rc != ENOTCONN || r->published)
+			return rc;
+		/* never published (the node was not in the overlay yet):
+		 * nothing to remove there */
+		free(*err);
+		*err = NULL;
 	}
 	/* gone here at once: no refresh brings it back */
 	store_reg_del(l->d->store, r->aor);

@@ -62,15 +62,6 @@ struct ss_conn {
 	struct ss_conn		*next;
 };
 
-/* An AOR the overlay could not take yet (not joined): tried again. */
-struct ss_pending {
-	char			*aor;
-	bool			 up;
-	struct ss_pending	*next;
-};
-
-#define SS_RETRY_MS	1000
-
 struct srv_sip {
 	struct d		*d;
 	struct event_base	*base;
@@ -93,8 +84,6 @@ struct srv_sip {
 	uint32_t		 next_conn;
 	int			 stream_timeout;
 	size_t			 max_len;
-	struct ss_pending	*pending;
-	struct event		*retry;
 };
 
 static void	ss_drain(struct srv_sip *);
@@ -446,10 +435,10 @@ ss_event(struct srv_sip *ss, const char *name, json_t *fields)
  * registration is sip:USER@our SIP address (RFC 7904 §3: a URI), so a
  * peer's proxy sends calls for it straight here.
  */
-static int
-ss_publish_now(struct srv_sip *ss, const char *aor, bool up, char **err)
+static void
+ss_publish(struct srv_sip *ss, const char *aor, bool up)
 {
-	char	*contact, a[ADDR_STRLEN];
+	char	*err = NULL, *contact, a[ADDR_STRLEN];
 	int	 rc;
 
 	/* TLS when we offer it (RFC 3261 §26.3.1); the transport parameter,
@@ -461,90 +450,18 @@ ss_publish_now(struct srv_sip *ss, const char *aor, bool up, char **err)
 	else
 		contact = xasprintf("sip:%.*s@%s", (int)strcspn(aor, "@"),
 		    aor, addr_str(&ss->pub, a));
-	rc = up ? loc_register(ss->d->loc, 0, NULL, aor, contact, 0, err) :
-	    loc_unregister(ss->d->loc, 0, NULL, aor, err);
-	free(contact);
-	return rc;
-}
-
-/* Forget what was pending for aor; with up set, keep (aor, up) instead. */
-static void
-ss_pend(struct srv_sip *ss, const char *aor, bool keep, bool up)
-{
-	struct ss_pending	**p, *x;
-	struct timeval		  tv = { SS_RETRY_MS / 1000,
-				    (SS_RETRY_MS % 1000) * 1000 };
-
-	for (p = &ss->pending; (x = *p) != NULL; p = &x->next)
-		if (strcmp(x->aor, aor) == 0) {
-			*p = x->next;
-			free(x->aor);
-			free(x);
-			break;
-		}
-	if (!keep)
-		return;
-	x = xcalloc(1, sizeof *x);
-	x->aor = xstrdup(aor);
-	x->up = up;
-	x->next = ss->pending;
-	ss->pending = x;
-	if (!evtimer_pending(ss->retry, NULL))
-		evtimer_add(ss->retry, &tv);
-}
-
-/* Publish again what the overlay could not take: once joined, it can. */
-static void
-ss_retry(evutil_socket_t fd, short what, void *arg)
-{
-	struct srv_sip		 *ss = arg;
-	struct ss_pending	**p, *x;
-	struct timeval		  tv = { SS_RETRY_MS / 1000,
-				    (SS_RETRY_MS % 1000) * 1000 };
-	char			 *err = NULL;
-
-	(void)fd;
-	(void)what;
-	for (p = &ss->pending; (x = *p) != NULL; ) {
-		if (ss_publish_now(ss, x->aor, x->up, &err) == 0) {
-			log_info("sip: %s: %s in the overlay now", x->aor,
-			    x->up ? "published" : "withdrawn");
-			*p = x->next;
-			free(x->aor);
-			free(x);
-		} else
-			p = &x->next;
-		free(err);
-		err = NULL;
-	}
-	if (ss->pending != NULL)
-		evtimer_add(ss->retry, &tv);
-}
-
-/*
- * The registrar's AOR got its first binding, or lost its last.  The
- * registration is sip:USER@our SIP address (RFC 7904 §3: a URI), so a
- * peer's proxy sends calls for it straight here.  Before the node has
- * joined, the overlay cannot take it: it is tried again each second.
- */
-static void
-ss_publish(struct srv_sip *ss, const char *aor, bool up)
-{
-	char	*err = NULL;
-
 	ss_event(ss, "sip-registration", json_pack("{s:s, s:s}", "aor", aor,
 	    "state", up ? "registered" : "unregistered"));
-	if (ss_publish_now(ss, aor, up, &err) != 0) {
-		log_warnx("sip: %s %s in the overlay: %s%s", up ? "publishing" :
-		    "withdrawing", aor, err != NULL ? err : "failed",
-		    ", trying again");
+	rc = up ? loc_register(ss->d->loc, 0, NULL, aor, contact, 0, &err) :
+	    loc_unregister(ss->d->loc, 0, NULL, aor, &err);
+	free(contact);
+	if (rc != 0) {
+		log_warnx("sip: %s %s in the overlay: %s", up ? "publishing" :
+		    "withdrawing", aor, err != NULL ? err : "failed");
 		free(err);
-		ss_pend(ss, aor, true, up);
-	} else {
-		ss_pend(ss, aor, false, up);
+	} else
 		log_info("sip: %s: %s", aor, up ? "registered here, "
 		    "publishing in the overlay" : "no phone left, withdrawn");
-	}
 }
 
 struct ss_lookup {
@@ -812,7 +729,6 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	free(local);
 	srv_sip_set_users(ss, cfg);
 	ss->timer = evtimer_new(base, ss_timer, ss);
-	ss->retry = evtimer_new(base, ss_retry, ss);
 	if ((ss->ctx = srv_tls_ctx(d->ident, false)) == NULL) {
 		*cause = xstrdup("sip: cannot set up TLS");
 		srv_sip_free(ss);
@@ -844,10 +760,6 @@ srv_sip_free(struct srv_sip *ss)
 	SSL_CTX_free(ss->ctx);
 	if (ss->timer != NULL)
 		event_free(ss->timer);
-	if (ss->retry != NULL)
-		event_free(ss->retry);
-	while (ss->pending != NULL)
-		ss_pend(ss, ss->pending->aor, false, false);
 	sip_core_free(ss->core);
 	free(ss);
 }
