@@ -988,6 +988,18 @@ cfg_free(struct cfg *c)
 	free(c);
 }
 
+const char *
+cfg_user_password(const struct cfg *c, const char *aor)
+{
+	size_t	i, l = strcspn(aor, "@");
+
+	for (i = 0; i < c->nusers; i++)
+		if (strlen(c->users[i].name) == l &&
+		    strncmp(c->users[i].name, aor, l) == 0)
+			return c->users[i].password;
+	return NULL;
+}
+
 static bool
 cfg_equal(const struct cfg *a, const struct cfg *b, const struct cfg_key *k)
 {

@@ -119,6 +119,9 @@ int	 cfg_load(struct cfg **out, const char *file, const char *const *overrides,
 
 void	 cfg_free(struct cfg *);
 
+/* The [users] password of the user part of aor ("user@..."), or NULL. */
+const char *cfg_user_password(const struct cfg *, const char *aor);
+
 /* A key whose value differs between two configurations. */
 struct cfg_change {
 	const char	*section;

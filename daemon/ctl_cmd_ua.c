@@ -67,16 +67,10 @@ cmd_ua(struct ctl_call *call)
 		    "ring, auto or reject", ans);
 		return;
 	}
-	if (strcmp(action, "add") == 0) {
-		const char	*pw = NULL;
-		size_t		 j, l = strcspn(aor, "@");
-
-		for (j = 0; j < call->d->cfg->nusers; j++)
-			if (strlen(call->d->cfg->users[j].name) == l &&
-			    strncmp(call->d->cfg->users[j].name, aor, l) == 0)
-				pw = call->d->cfg->users[j].password;
-		rc = sip_ua_aor_add(ua, d_now_ms(), aor, pw, pol);
-	} else
+	if (strcmp(action, "add") == 0)
+		rc = sip_ua_aor_add(ua, d_now_ms(), aor,
+		    cfg_user_password(call->d->cfg, aor), pol);
+	else
 		rc = sip_ua_aor_remove(ua, d_now_ms(), aor);
 	srv_ua_drain(call->d->ua);
 	switch (rc) {
@@ -138,11 +132,12 @@ cmd_hangup(struct ctl_call *call)
 	uint32_t	 id = arg_u32(call, "call");
 	int		 rc;
 
+	if (id == 0)
+		id = sip_ua_newest(ua);
 	rc = sip_ua_hangup(ua, d_now_ms(), id);
 	srv_ua_drain(call->d->ua);
 	if (rc == ENOENT)
-		ctl_call_fail(call, CTL_E_FAILED, id == 0 ? "no call to end" :
-		    "no such call");
+		ctl_call_fail(call, CTL_E_FAILED, "no such call");
 	else if (rc == EALREADY)
 		ctl_call_fail(call, CTL_E_FAILED, "the call has ended already");
 	else

@@ -92,6 +92,16 @@ struct srv_ua {
 
 static void	su_call_timer(evutil_socket_t, short, void *);
 
+static void
+su_msg_free(struct su_msg *m)
+{
+	json_decref(m->id);
+	free(m->aor);
+	free(m->peer);
+	free(m->text);
+	free(m);
+}
+
 /* ---- calls' media ---- */
 
 static struct su_call *
@@ -127,7 +137,7 @@ su_rec_close(struct su_call *c)
 /* The media stops: the last RTCP (BYE), sockets closed, recording
  * finished; the figures stay until the call goes. */
 static void
-su_media_stop(struct srv_ua *su, struct su_call *c)
+su_media_stop(struct su_call *c)
 {
 	int	i;
 
@@ -160,13 +170,12 @@ su_media_stop(struct srv_ua *su, struct su_call *c)
 		event_free(c->timer);
 	c->timer = NULL;
 	su_rec_close(c);
-	(void)su;
 }
 
 static void
 su_call_free(struct su_call *c)
 {
-	su_media_stop(c->su, c);
+	su_media_stop(c);
 	free(c->play);
 	free(c->rec_path);
 	free(c);
@@ -453,15 +462,10 @@ srv_ua_answer(struct srv_ua *su, uint32_t id, const char *play,
 	struct sip_ua_call_info	 ci;
 	int16_t			*pcm = NULL;
 	size_t			 n = 0;
-	uint32_t		 i;
 	int			 rc;
 
-	if (id == 0)		/* the oldest ringing */
-		for (i = sip_ua_call_next(su->ua, 0); i != 0 && id == 0;
-		    i = sip_ua_call_next(su->ua, i))
-			if (sip_ua_call_info(su->ua, i, &ci) &&
-			    ci.state == SIP_UA_INCOMING)
-				id = i;
+	if (id == 0)
+		id = sip_ua_ringing(su->ua);
 	if (id == 0 || !sip_ua_call_info(su->ua, id, &ci) ||
 	    ci.state != SIP_UA_INCOMING) {
 		*err = xstrdup(id == 0 ? "no call rings" :
@@ -504,11 +508,7 @@ srv_ua_message(struct srv_ua *su, unsigned client, const json_t *id,
 	if ((rc = sip_ua_message(su->ua, d_now_ms(), from, target, text,
 	    m->cookie, &why)) != 0) {
 		su->msgs = m->next;
-		json_decref(m->id);
-		free(m->aor);
-		free(m->peer);
-		free(m->text);
-		free(m);
+		su_msg_free(m);
 		*err = xstrdup(why);
 		return rc;
 	}
@@ -623,11 +623,7 @@ su_message_done(struct srv_ua *su, uint64_t cookie, unsigned status,
 		}
 		json_decref(r);
 	}
-	json_decref(m->id);
-	free(m->aor);
-	free(m->peer);
-	free(m->text);
-	free(m);
+	su_msg_free(m);
 }
 
 /* Calls the core forgot (after their linger) lose their media record. */
@@ -669,7 +665,7 @@ srv_ua_drain(struct srv_ua *su)
 			break;
 		case SIP_UA_MEDIA_STOP:
 			if ((c = su_call(su, a.call)) != NULL)
-				su_media_stop(su, c);
+				su_media_stop(c);
 			break;
 		case SIP_UA_MESSAGE:
 			log_info("ua: message from %s to %s", a.from, a.to);
@@ -737,19 +733,6 @@ su_timer(evutil_socket_t fd, short what, void *arg)
 
 /* ---- set-up ---- */
 
-/* The password [users] gives user (the UA answers challenges with it). */
-static const char *
-su_password(const struct cfg *cfg, const char *aor)
-{
-	size_t	i, l = strcspn(aor, "@");
-
-	for (i = 0; i < cfg->nusers; i++)
-		if (strlen(cfg->users[i].name) == l &&
-		    strncmp(cfg->users[i].name, aor, l) == 0)
-			return cfg->users[i].password;
-	return NULL;
-}
-
 int
 srv_ua_new(struct srv_ua **out, struct d *d, struct event_base *base,
     const struct cfg *cfg, char **cause)
@@ -810,7 +793,7 @@ srv_ua_new(struct srv_ua **out, struct d *d, struct event_base *base,
 	su->timer = evtimer_new(base, su_timer, su);
 	for (i = 0; i < cfg->ua.aor.n; i++) {
 		rc = sip_ua_aor_add(su->ua, d_now_ms(), cfg->ua.aor.v[i],
-		    su_password(cfg, cfg->ua.aor.v[i]),
+		    cfg_user_password(cfg, cfg->ua.aor.v[i]),
 		    (enum sip_ua_answer)cfg->ua.answer);
 		if (rc == EINVAL) {
 			*cause = xasprintf("[ua] aor: %s: not an AOR of the "
@@ -847,11 +830,7 @@ srv_ua_free(struct srv_ua *su)
 	}
 	while ((m = su->msgs) != NULL) {
 		su->msgs = m->next;
-		json_decref(m->id);
-		free(m->aor);
-		free(m->peer);
-		free(m->text);
-		free(m);
+		su_msg_free(m);
 	}
 	if (su->ev != NULL)
 		event_free(su->ev);

@@ -1000,13 +1000,7 @@ sip_ua_hangup(struct sip_ua *ua, uint64_t now, uint32_t id)
 	struct ua_call	*c;
 
 	ua->now = now;
-	if (id == 0) {		/* the newest still going: first in the list */
-		for (c = ua->calls; c != NULL; c = c->next)
-			if (c->state != SIP_UA_ENDED)
-				break;
-	} else
-		c = ua_call_by_id(ua, id);
-	if (c == NULL)
+	if ((c = ua_call_by_id(ua, id != 0 ? id : sip_ua_newest(ua))) == NULL)
 		return ENOENT;
 	switch (c->state) {
 	case SIP_UA_ENDED:
@@ -1097,16 +1091,8 @@ sip_ua_answer(struct sip_ua *ua, uint64_t now, uint32_t id)
 	struct ua_call	*c;
 
 	ua->now = now;
-	if (id == 0) {		/* the oldest ringing: last in the list */
-		struct ua_call	*i;
-
-		c = NULL;
-		for (i = ua->calls; i != NULL; i = i->next)
-			if (i->state == SIP_UA_INCOMING)
-				c = i;
-	} else
-		c = ua_call_by_id(ua, id);
-	if (c == NULL)
+	if ((c = ua_call_by_id(ua, id != 0 ? id : sip_ua_ringing(ua))) ==
+	    NULL)
 		return ENOENT;
 	if (c->state != SIP_UA_INCOMING)
 		return EALREADY;
@@ -1804,6 +1790,30 @@ sip_ua_free(struct sip_ua *ua)
 	free(ua->media_addr);
 	free(ua->user_agent);
 	free(ua);
+}
+
+/* The list is newest first. */
+uint32_t
+sip_ua_ringing(const struct sip_ua *ua)
+{
+	const struct ua_call	*c;
+	uint32_t		 id = 0;
+
+	for (c = ua->calls; c != NULL; c = c->next)
+		if (c->state == SIP_UA_INCOMING)
+			id = c->id;
+	return id;
+}
+
+uint32_t
+sip_ua_newest(const struct sip_ua *ua)
+{
+	const struct ua_call	*c;
+
+	for (c = ua->calls; c != NULL; c = c->next)
+		if (c->state != SIP_UA_ENDED)
+			return c->id;
+	return 0;
 }
 
 uint32_t

@@ -170,6 +170,9 @@ int	sip_ua_message(struct sip_ua *, uint64_t now, const char *from,
 	    const char *target, const char *text, uint64_t cookie,
 	    const char **why);
 
+/* The call ringing here longest, the newest not ended; 0: none. */
+uint32_t sip_ua_ringing(const struct sip_ua *);
+uint32_t sip_ua_newest(const struct sip_ua *);
 /* The call after id (0: the first), or 0 past the last. */
 uint32_t sip_ua_call_next(const struct sip_ua *, uint32_t id);
 bool	sip_ua_call_info(const struct sip_ua *, uint32_t id,
