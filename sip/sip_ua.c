@@ -755,8 +755,9 @@ ua_cancel(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 	(void)ua_request(ua, now, &w, COOKIE(c->id, K_CANCEL));
 }
 
+/* Content-Type, the end of the headers and description s as body. */
 static void
-ua_sdp_body(struct wbuf *w, const struct sdp *s, char **copy)
+ua_sdp_body(struct wbuf *w, const struct sdp *s)
 {
 	struct wbuf	b;
 
@@ -764,10 +765,6 @@ ua_sdp_body(struct wbuf *w, const struct sdp *s, char **copy)
 	sdp_write(&b, s);
 	wbuf_printf(w, "Content-Type: application/sdp\r\n");
 	sip_msg_end(w, b.p, b.len);
-	if (copy != NULL) {
-		free(*copy);
-		*copy = xstrndup((const char *)b.p, b.len);
-	}
 	wbuf_clear(&b);
 }
 
@@ -835,7 +832,7 @@ sip_ua_call(struct sip_ua *ua, uint64_t now, const char *from,
 	    "CSeq: 1 INVITE\r\nContact: <sip:%s@%s>\r\nAllow: %s\r\n",
 	    c->local_hdr, c->remote_hdr, c->call_id, a->user, ua->self,
 	    UA_ALLOW);
-	ua_sdp_body(&w, c->offer, NULL);
+	ua_sdp_body(&w, c->offer);
 	if ((rc = ua_request(ua, now, &w, COOKIE(c->id, K_INVITE))) != 0) {
 		*why = "the request could not be sent";
 		ua_end(ua, now, c, 500, "not sent");
@@ -1065,7 +1062,7 @@ ua_send_ok(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 			sip_msg_header(&w, "Record-Route", &h->value);
 	}
 	if (c->late_offer)
-		ua_sdp_body(&w, c->offer, NULL);
+		ua_sdp_body(&w, c->offer);
 	else {
 		wbuf_printf(&w, "Content-Type: application/sdp\r\n");
 		sip_msg_end(&w, c->answer, strlen(c->answer));
