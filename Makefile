@@ -55,7 +55,8 @@ OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
 		  overlay/ov_txn.c
 SIP_SRCS	= sip/sip_auth.c sip/sip_cache.c sip/sip_core.c sip/sip_msg.c sip/sip_proxy.c \
 		  sip/sip_reg.c sip/sip_txn.c sip/sip_ua.c sip/sip_uri.c
-MEDIA_SRCS	= media/g711.c media/media_session.c media/rtp.c media/sdp.c \
+MEDIA_SRCS	= media/g711.c media/media_dtls.c media/media_session.c \
+		  media/rtp.c media/sdp.c \
 		  media/sdp_oa.c \
 		  media/wav.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
@@ -243,6 +244,7 @@ $(BUILD)/fuzz/fuzz_sipmsg: tests/fuzz/fuzz_sipmsg.c $(SIP_SRCS) \
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz_media: tests/fuzz/fuzz_media.c media/media_session.c \
+		media/media_dtls.c \
 		media/g711.c media/rtp.c media/wav.c common/addr.c \
 		common/fifo.c common/log_ctx.c common/rng.c common/wire.c \
 		common/xmalloc.c

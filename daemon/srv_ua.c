@@ -29,8 +29,10 @@
 #include "ctl.h"
 #include "ctl_proto.h"
 #include "d.h"
+#include "identity.h"
 #include "log.h"
 #include "log_ctx.h"
+#include "media_dtls.h"
 #include "media_session.h"
 #include "rng.h"
 #include "sip_ua.h"
@@ -61,6 +63,12 @@ struct su_call {
 	FILE			*rec;
 	char			*rec_path;
 	uint32_t		 rec_n;		/* samples written */
+	bool			 failed;	/* the media could not go on */
+	/* RFC 5763 §5: a ClientHello can come before the answer that
+	 * starts our session; the last one is kept for it */
+	uint8_t			 early[MEDIA_DTLS_MTU];
+	size_t			 early_len;
+	struct addr		 early_from;
 	struct su_call		*next;
 };
 
@@ -76,6 +84,8 @@ struct srv_ua {
 	struct d		*d;
 	struct event_base	*base;
 	struct sip_ua		*ua;
+	SSL_CTX			*dtls;		/* DTLS-SRTP, the node's
+						   certificate */
 	struct rng		 rng;
 	struct log_ctx		 lc;
 	int			 fd;
@@ -181,7 +191,12 @@ su_call_free(struct su_call *c)
 	free(c);
 }
 
-static void
+/*
+ * What the call's media session asks for.  True if it failed (the
+ * core then has a BYE to send: the caller drains it, and forgets c,
+ * which that may free).
+ */
+static bool
 su_media_drain(struct srv_ua *su, struct su_call *c)
 {
 	struct media_action	 a;
@@ -191,6 +206,14 @@ su_media_drain(struct srv_ua *su, struct su_call *c)
 
 	while (c->ms != NULL && media_next_action(c->ms, &a)) {
 		switch (a.type) {
+		case MEDIA_FAILED:
+			if (c->failed)
+				break;
+			c->failed = true;
+			log_warnx("ua: call %u: media: %s", c->id, a.why);
+			(void)sip_ua_media_failed(su->ua, d_now_ms(), c->id,
+			    a.why);
+			return true;
 		case MEDIA_SEND:
 			if (sendto(c->fd[a.rtcp], a.data, a.len, 0,
 			    (struct sockaddr *)&to, srv_addr_to(&a.to, &to)) ==
@@ -225,6 +248,7 @@ su_media_drain(struct srv_ua *su, struct su_call *c)
 	if (c->ms != NULL)
 		srv_timer_arm(c->timer, &c->timer_at, media_deadline(c->ms),
 		    d_now_ms());
+	return false;
 }
 
 static void
@@ -238,7 +262,8 @@ su_call_timer(evutil_socket_t fd, short what, void *arg)
 	if (c->ms == NULL)
 		return;
 	media_tick(c->ms, d_now_ms());
-	su_media_drain(c->su, c);
+	if (su_media_drain(c->su, c))
+		srv_ua_drain(c->su);
 }
 
 static void
@@ -259,13 +284,21 @@ su_media_read(evutil_socket_t fd, short what, void *arg)
 		    &sl);
 		if (n < 0)
 			break;
-		if (c->ms == NULL)
-			continue;
 		srv_addr_from((struct sockaddr *)&ss, &from);
+		if (c->ms == NULL) {
+			if (fd == c->fd[0] && n > 0 && n <= MEDIA_DTLS_MTU &&
+			    buf[0] >= 20 && buf[0] <= 63) {
+				memcpy(c->early, buf, (size_t)n);
+				c->early_len = (size_t)n;
+				c->early_from = from;
+			}
+			continue;
+		}
 		media_input(c->ms, d_now_ms(), fd == c->fd[1], &from, buf,
 		    (size_t)n);
 	}
-	su_media_drain(c->su, c);
+	if (su_media_drain(c->su, c))
+		srv_ua_drain(c->su);
 }
 
 static int
@@ -338,22 +371,30 @@ su_media_start(struct srv_ua *su, uint32_t id, const struct sdp_stream *st)
 	if (c == NULL || c->stopped)
 		return;
 	if (c->ms != NULL) {
-		if (media_update(c->ms, st, &why) != 0)
+		if (media_update(c->ms, st, d_now_ms(), &why) != 0) {
 			log_warnx("ua: call %u: media: %s", id, why);
+			(void)sip_ua_media_failed(su->ua, d_now_ms(), id, why);
+		}
 		return;
 	}
-	if (media_new(&c->ms, st, &su->rng, &su->lc, d_now_ms(), &why) != 0) {
+	if (media_new(&c->ms, st, su->dtls, &su->rng, &su->lc, d_now_ms(),
+	    &why) != 0) {
 		log_warnx("ua: call %u: media: %s", id, why);
+		(void)sip_ua_media_failed(su->ua, d_now_ms(), id, why);
 		return;
 	}
 	if (c->play != NULL)
 		media_play(c->ms, c->play, c->play_n);
+	if (c->early_len > 0)
+		media_input(c->ms, d_now_ms(), false, &c->early_from, c->early,
+		    c->early_len);
+	c->early_len = 0;
 	log_info("ua: call %u: media %s:%u %s%s", id, st->addr, st->port,
 	    st->codec == SDP_PCMA ? "PCMA" : "PCMU",
 	    st->keying == SDP_KEYING_SDES ? " SRTP (SDES)" :
 	    st->keying == SDP_KEYING_DTLS ? " SRTP (DTLS)" : "");
 	media_tick(c->ms, d_now_ms());
-	su_media_drain(su, c);
+	(void)su_media_drain(su, c);	/* (we are in srv_ua_drain) */
 }
 
 /* A WAV file to play, as samples at 8000 Hz: 0, or an error. */
@@ -785,6 +826,14 @@ srv_ua_new(struct srv_ua **out, struct d *d, struct event_base *base,
 	uc.media_addr = media;
 	uc.srtp = (enum sdp_srtp_policy)cfg->media.srtp;
 	uc.tls_peers = cfg->sip.tls_listen.family != 0;
+	/* DTLS-SRTP with the node's own certificate (RFC 5763 §5) */
+	if (cfg->media.srtp != SDP_SRTP_OFF && d->ident != NULL) {
+		su->dtls = media_dtls_ctx(d->ident->cert, d->ident->key, uc.fp);
+		if (su->dtls == NULL)
+			log_warnx("ua: no DTLS-SRTP: the node's certificate "
+			    "will not do");
+		uc.fp_set = su->dtls != NULL;
+	}
 	uc.media_open = su_media_open;
 	uc.arg = su;
 	su->ua = sip_ua_new(&uc, &su->rng, &su->lc);
@@ -839,6 +888,7 @@ srv_ua_free(struct srv_ua *su)
 	if (su->timer != NULL)
 		event_free(su->timer);
 	sip_ua_free(su->ua);
+	SSL_CTX_free(su->dtls);
 	free(su);
 }
 

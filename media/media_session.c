@@ -2,9 +2,14 @@
  * media_session.c - one call's audio stream, sans I/O (media_session.h).
  *
  * libsrtp2 does SRTP and SRTCP (RFC 3711) with the SDES keys the
- * offer/answer settled: one session protects what we send (any outbound
- * SSRC, our key), one unprotects what comes (any inbound SSRC, the
- * peer's key).
+ * offer/answer settled, or the ones a DTLS association exported: one
+ * session protects what we send (any outbound SSRC, our key), one
+ * unprotects what comes (any inbound SSRC, the peer's key).  While DTLS
+ * is keying, no RTP or RTCP goes out and none is taken.
+ *
+ * Deviation (RFC 5764 §4.1): with RTCP on its own port, DTLS runs only
+ * on the RTP port, and its keys protect SRTCP too.  We offer rtcp-mux
+ * with DTLS-SRTP, so two daemons share one port.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +22,7 @@
 #include "fifo.h"
 #include "g711.h"
 #include "log_ctx.h"
+#include "media_dtls.h"
 #include "media_session.h"
 #include "rng.h"
 #include "rtp.h"
@@ -50,6 +56,9 @@ struct media_session {
 	uint32_t	 octets;
 	/* SRTP */
 	srtp_t		 tx, rx;
+	SSL_CTX		*dtls_ctx;
+	struct media_dtls *dtls;	/* DTLS-SRTP keying */
+	bool		 dtls_told;	/* its failure reported */
 	char		 cname[32];
 	struct media_stats stats;
 };
@@ -83,17 +92,16 @@ media_srtp_free(struct media_session *ms)
 	ms->stats.srtp = false;
 }
 
-/* SDES (RFC 4568 §6.2): our key protects, the peer's unprotects. */
+/* Our key protects, the peer's unprotects (RFC 4568 §6.2, RFC 5764
+ * §4.2). */
 static int
-media_srtp(struct media_session *ms, const struct sdp_stream *st,
-    const char **why)
+media_srtp_keys(struct media_session *ms, const char *suite,
+    const uint8_t tx[30], const uint8_t rx[30], const char **why)
 {
 	srtp_policy_t	p;
 	uint8_t		key[30];
 
 	media_srtp_free(ms);
-	if (st->keying != SDP_KEYING_SDES)
-		return 0;
 	if (!srtp_ready) {
 		if (srtp_init() != srtp_err_status_ok) {
 			*why = "libsrtp cannot start";
@@ -102,9 +110,9 @@ media_srtp(struct media_session *ms, const struct sdp_stream *st,
 		srtp_ready = true;
 	}
 	memset(&p, 0, sizeof p);
-	if (strcmp(st->suite, "AES_CM_128_HMAC_SHA1_80") == 0)
+	if (strcmp(suite, "AES_CM_128_HMAC_SHA1_80") == 0)
 		srtp_crypto_policy_set_rtp_default(&p.rtp);
-	else if (strcmp(st->suite, "AES_CM_128_HMAC_SHA1_32") == 0)
+	else if (strcmp(suite, "AES_CM_128_HMAC_SHA1_32") == 0)
 		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
 	else {
 		*why = "an SRTP suite we cannot do";
@@ -114,7 +122,7 @@ media_srtp(struct media_session *ms, const struct sdp_stream *st,
 	srtp_crypto_policy_set_rtcp_default(&p.rtcp);
 	p.window_size = 128;
 	p.ssrc.type = ssrc_any_outbound;
-	memcpy(key, st->tx_key, sizeof key);
+	memcpy(key, tx, sizeof key);
 	p.key = key;
 	if (srtp_create(&ms->tx, &p) != srtp_err_status_ok) {
 		ms->tx = NULL;
@@ -122,7 +130,7 @@ media_srtp(struct media_session *ms, const struct sdp_stream *st,
 		return EINVAL;
 	}
 	p.ssrc.type = ssrc_any_inbound;
-	memcpy(key, st->rx_key, sizeof key);
+	memcpy(key, rx, sizeof key);
 	if (srtp_create(&ms->rx, &p) != srtp_err_status_ok) {
 		ms->rx = NULL;
 		media_srtp_free(ms);
@@ -134,14 +142,89 @@ media_srtp(struct media_session *ms, const struct sdp_stream *st,
 	return 0;
 }
 
+/* DTLS sends a datagram: on the RTP port, as it is. */
+static void
+media_dtls_out(void *arg, const uint8_t *data, size_t len)
+{
+	struct media_session	*ms = arg;
+	struct media_action	 a;
+
+	if (len > sizeof a.data)
+		return;		/* cannot be: the MTU is smaller */
+	memset(&a, 0, sizeof a);
+	a.type = MEDIA_SEND;
+	a.to = ms->peer_rtp;
+	memcpy(a.data, data, len);
+	a.len = len;
+	fifo_push(&ms->acts, &a);
+}
+
+/* After DTLS ran: key SRTP once it is done, or report that it failed
+ * (once). */
+static void
+media_dtls_check(struct media_session *ms)
+{
+	struct media_dtls_keys	 k;
+	struct media_action	 a;
+	const char		*why;
+
+	if (ms->dtls == NULL || ms->tx != NULL)
+		return;
+	if (media_dtls_keys(ms->dtls, &k) == 0) {
+		if (media_srtp_keys(ms, k.suite, k.tx, k.rx, &why) == 0)
+			return;
+	} else if (media_dtls_state(ms->dtls) != MEDIA_DTLS_FAILED)
+		return;
+	else
+		why = media_dtls_error(ms->dtls);
+	if (ms->dtls_told)
+		return;
+	ms->dtls_told = true;
+	memset(&a, 0, sizeof a);
+	a.type = MEDIA_FAILED;
+	a.why = why;
+	fifo_push(&ms->acts, &a);
+}
+
+/* The stream's keying: SDES keys now, or a DTLS association (kept
+ * across a re-INVITE that names the same peer and role, RFC 5763
+ * §6.7.1). */
+static int
+media_srtp(struct media_session *ms, const struct sdp_stream *st,
+    uint64_t now, const char **why)
+{
+	if (st->keying == SDP_KEYING_DTLS && ms->dtls != NULL &&
+	    ms->st.keying == SDP_KEYING_DTLS &&
+	    ms->st.dtls_client == st->dtls_client &&
+	    media_dtls_peer_is(ms->dtls, st->peer_fp))
+		return 0;
+	media_dtls_free(ms->dtls);
+	ms->dtls = NULL;
+	ms->dtls_told = false;
+	media_srtp_free(ms);
+	if (st->keying == SDP_KEYING_SDES)
+		return media_srtp_keys(ms, st->suite, st->tx_key, st->rx_key,
+		    why);
+	if (st->keying != SDP_KEYING_DTLS)
+		return 0;
+	if (ms->dtls_ctx == NULL) {
+		*why = "DTLS-SRTP with no certificate";
+		return EINVAL;
+	}
+	ms->dtls = media_dtls_new(ms->dtls_ctx, st->dtls_client, st->peer_fp,
+	    now, media_dtls_out, ms);
+	media_dtls_check(ms);
+	return 0;
+}
+
 int
 media_update(struct media_session *ms, const struct sdp_stream *st,
-    const char **why)
+    uint64_t now, const char **why)
 {
 	int	rc;
 
 	if ((rc = media_addrs(ms, st, why)) != 0 ||
-	    (rc = media_srtp(ms, st, why)) != 0)
+	    (rc = media_srtp(ms, st, now, why)) != 0)
 		return rc;
 	ms->st = *st;
 	ms->send = st->dir == SDP_SENDRECV || st->dir == SDP_SENDONLY;
@@ -152,11 +235,13 @@ media_update(struct media_session *ms, const struct sdp_stream *st,
 
 int
 media_new(struct media_session **out, const struct sdp_stream *st,
-    struct rng *rng, struct log_ctx *log, uint64_t now, const char **why)
+    SSL_CTX *dtls, struct rng *rng, struct log_ctx *log, uint64_t now,
+    const char **why)
 {
 	struct media_session	*ms = xcalloc(1, sizeof *ms);
 
 	ms->log = log;
+	ms->dtls_ctx = dtls;
 	fifo_init(&ms->acts, sizeof(struct media_action));
 	/* §5.1, §8: random SSRC, sequence number and timestamp */
 	ms->ssrc = (uint32_t)rng_u64(rng);
@@ -164,7 +249,7 @@ media_new(struct media_session **out, const struct sdp_stream *st,
 	ms->ts = (uint32_t)rng_u64(rng);
 	snprintf(ms->cname, sizeof ms->cname, "%016llx@p2psipd",
 	    (unsigned long long)rng_u64(rng));
-	if (media_update(ms, st, why) != 0) {
+	if (media_update(ms, st, now, why) != 0) {
 		media_free(ms);
 		return EINVAL;
 	}
@@ -180,6 +265,7 @@ media_free(struct media_session *ms)
 	if (ms == NULL)
 		return;
 	media_srtp_free(ms);
+	media_dtls_free(ms->dtls);
 	fifo_clear(&ms->acts);
 	free(ms->play);
 	free(ms);
@@ -304,6 +390,16 @@ media_tick(struct media_session *ms, uint64_t now)
 {
 	unsigned	ptime = ms->samples * 1000 / MEDIA_RATE;
 
+	if (ms->dtls != NULL) {
+		media_dtls_tick(ms->dtls, now);
+		media_dtls_check(ms);
+	}
+	if (ms->st.keying != SDP_KEYING_NONE && ms->tx == NULL) {
+		/* no keys yet: nothing goes out, and the audio waits */
+		ms->next_send = now + ptime;
+		ms->next_rtcp = now + MEDIA_RTCP_MS / 2;
+		return;
+	}
 	if (ms->send) {
 		if (now > ms->next_send + MEDIA_BEHIND * ptime)
 			ms->next_send = now;	/* we were stalled */
@@ -321,15 +417,20 @@ media_tick(struct media_session *ms, uint64_t now)
 uint64_t
 media_deadline(const struct media_session *ms)
 {
-	if (ms->send && ms->next_send < ms->next_rtcp)
-		return ms->next_send;
-	return ms->next_rtcp;
+	uint64_t	t = ms->next_rtcp;
+
+	if (ms->send && ms->next_send < t)
+		t = ms->next_send;
+	if (ms->dtls != NULL && media_dtls_deadline(ms->dtls) < t)
+		t = media_dtls_deadline(ms->dtls);
+	return t;
 }
 
 void
 media_bye(struct media_session *ms, uint64_t now)
 {
-	media_send_rtcp(ms, now, true);
+	if (ms->st.keying == SDP_KEYING_NONE || ms->tx != NULL)
+		media_send_rtcp(ms, now, true);
 }
 
 bool
@@ -347,8 +448,8 @@ media_rtcp_in(struct media_session *ms, uint64_t now, uint8_t *data,
 	struct rtcp_info	i;
 	int			n = (int)len;
 
-	if (ms->rx != NULL) {
-		if (srtp_unprotect_rtcp(ms->rx, data, &n) !=
+	if (ms->st.keying != SDP_KEYING_NONE) {
+		if (ms->rx == NULL || srtp_unprotect_rtcp(ms->rx, data, &n) !=
 		    srtp_err_status_ok) {
 			ms->stats.auth_failed++;
 			return;
@@ -375,8 +476,9 @@ media_rtp_in(struct media_session *ms, uint64_t now, uint8_t *data,
 	struct rtp_dtmf		 d;
 	int			 n = (int)len;
 
-	if (ms->rx != NULL) {
-		if (srtp_unprotect(ms->rx, data, &n) != srtp_err_status_ok) {
+	if (ms->st.keying != SDP_KEYING_NONE) {
+		if (ms->rx == NULL ||
+		    srtp_unprotect(ms->rx, data, &n) != srtp_err_status_ok) {
 			ms->stats.auth_failed++;
 			return;
 		}
@@ -428,6 +530,13 @@ media_input(struct media_session *ms, uint64_t now, bool rtcp,
 	if (!addr_eq(from, is_rtcp && !ms->st.rtcp_mux ? &ms->peer_rtcp :
 	    &ms->peer_rtp)) {
 		ms->stats.unexpected++;
+		return;
+	}
+	/* RFC 7983 §7: DTLS has 20-63 */
+	if (len > 0 && data[0] >= 20 && data[0] <= 63 && !rtcp &&
+	    ms->dtls != NULL) {
+		media_dtls_input(ms->dtls, now, data, len);
+		media_dtls_check(ms);
 		return;
 	}
 	/* RFC 7983 §7: RTP and RTCP have 128-191 in the first byte */

@@ -3,7 +3,7 @@
  * (RFC 3550) with G.711 and telephone-events (RFC 4733), symmetric
  * (RFC 4961: we send from the ports we receive on, and take packets
  * only from the peer's), encrypted with libsrtp2 when the offer/answer
- * settled SDES keys (RFC 4568).
+ * settled SDES keys (RFC 4568) or DTLS-SRTP (RFC 5764, media_dtls.h).
  *
  * The driver owns the two sockets (RTP and RTCP, or one with rtcp-mux):
  * it hands the session what arrives with where from and the time, runs
@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 #include "addr.h"
 #include "sdp.h"
 
@@ -33,6 +35,8 @@ enum media_act_type {
 	MEDIA_SEND,		/* rtcp (which socket), to, data, len */
 	MEDIA_AUDIO,		/* pcm, n: samples heard (8000 Hz) */
 	MEDIA_DTMF,		/* digit: a telephone-event began */
+	MEDIA_FAILED,		/* why: the stream cannot be keyed (DTLS
+				   failed, or the wrong certificate) */
 };
 
 struct media_action {
@@ -44,6 +48,7 @@ struct media_action {
 	int16_t		 pcm[MEDIA_PKT_MAX];
 	size_t		 n;
 	char		 digit;
+	const char	*why;		/* valid until the next media_* call */
 };
 
 struct media_stats {
@@ -62,16 +67,18 @@ struct media_session;
 
 /*
  * A session for the settled stream st (its dir says whether we send),
- * from now.  0 and *out, or EINVAL with *why (the peer's address is not
- * an IP literal, a suite libsrtp cannot do).
+ * from now; dtls (media_dtls_ctx) keys DTLS-SRTP, NULL: none.  0 and
+ * *out, or EINVAL with *why (the peer's address is not an IP literal, a
+ * suite libsrtp cannot do, DTLS with no context).
  */
 int	media_new(struct media_session **out, const struct sdp_stream *st,
-	    struct rng *, struct log_ctx *, uint64_t now, const char **why);
+	    SSL_CTX *dtls, struct rng *, struct log_ctx *, uint64_t now,
+	    const char **why);
 void	media_free(struct media_session *);
 /* The stream changed (a re-INVITE): same session, new peer, codec or
  * direction.  0, or EINVAL with *why. */
 int	media_update(struct media_session *, const struct sdp_stream *,
-	    const char **why);
+	    uint64_t now, const char **why);
 
 /* Play n samples (8000 Hz mono; copied), then silence. */
 void	media_play(struct media_session *, const int16_t *pcm, size_t n);

@@ -117,6 +117,9 @@ sdp_offer(struct sdp *s, const struct sdp_local *l)
 			proto = l->srtp == SDP_SRTP_REQUIRE ?
 			    "UDP/TLS/RTP/SAVP" : "RTP/AVP";
 			media_fp(m, SDP_SETUP_ACTPASS, l);
+			/* one association keys RTP and RTCP (RFC 5764
+			 * §4.1) when they share the port (RFC 5761) */
+			m->rtcp_mux = true;
 		}
 	}
 	snprintf(m->proto, sizeof m->proto, "%s", proto);

@@ -991,8 +991,8 @@ ua_invite_response(struct sip_ua *ua, uint64_t now, struct ua_call *c,
 	free(r);
 }
 
-int
-sip_ua_hangup(struct sip_ua *ua, uint64_t now, uint32_t id)
+static int
+ua_hangup(struct sip_ua *ua, uint64_t now, uint32_t id, const char *why)
 {
 	struct ua_call	*c;
 
@@ -1018,10 +1018,23 @@ sip_ua_hangup(struct sip_ua *ua, uint64_t now, uint32_t id)
 		break;
 	case SIP_UA_ACTIVE:
 		ua_bye(ua, now, c);
-		ua_end(ua, now, c, c->status, "hung up");
+		ua_end(ua, now, c, c->status, why != NULL ? why : "hung up");
 		break;
 	}
 	return 0;
+}
+
+int
+sip_ua_hangup(struct sip_ua *ua, uint64_t now, uint32_t id)
+{
+	return ua_hangup(ua, now, id, NULL);
+}
+
+int
+sip_ua_media_failed(struct sip_ua *ua, uint64_t now, uint32_t id,
+    const char *why)
+{
+	return ua_hangup(ua, now, id, why);
 }
 
 void

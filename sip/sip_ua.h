@@ -160,6 +160,10 @@ int	sip_ua_call(struct sip_ua *, uint64_t now, const char *from,
 int	sip_ua_answer(struct sip_ua *, uint64_t now, uint32_t call);
 /* End call (0: the newest not ended): CANCEL, reject or BYE. */
 int	sip_ua_hangup(struct sip_ua *, uint64_t now, uint32_t call);
+/* The call's media cannot go on (DTLS failed): hang up, with why as
+ * the reason the call ended. */
+int	sip_ua_media_failed(struct sip_ua *, uint64_t now, uint32_t call,
+	    const char *why);
 /* End every call (the daemon stops). */
 void	sip_ua_hangup_all(struct sip_ua *, uint64_t now);
 /*

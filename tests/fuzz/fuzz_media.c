@@ -3,14 +3,17 @@
  * outside: datagrams at a call's RTP and RTCP sockets (RTP, RTCP and
  * telephone-events, RFC 3550 and RFC 4733, plain or under SRTP) and WAV
  * files given to play.  The first byte picks: 0-63 a plain session's
- * RTP socket, 64-127 its RTCP socket, 128-191 an SRTP session's RTP
- * socket, 192-255 a WAV file.  Nothing may crash, hang or read past the
+ * RTP socket, 64-127 its RTCP socket, 128-159 an SRTP session's RTP
+ * socket, 160-191 the RTP socket of a session keyed by DTLS-SRTP (as
+ * its server: what comes goes to the DTLS handshake), 192-255 a WAV
+ * file.  Nothing may crash, hang or read past the
  * input; a WAV accepted converts to as many samples as it says.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/dtls_ctx.h"
 #include "addr.h"
 #include "media_session.h"
 #include "rng.h"
@@ -18,8 +21,10 @@
 #include "wav.h"
 
 static struct media_session *
-session(bool srtp)
+session(enum sdp_keying k)
 {
+	static SSL_CTX			*ctx;
+	uint8_t				 fp[32];
 	static struct rng_xoshiro	xs;
 	static struct rng		rng = { rng_xoshiro_fill, &xs };
 	struct media_session		*ms;
@@ -35,11 +40,13 @@ session(bool srtp)
 	st.te_pt = 101;
 	st.ptime = 20;
 	st.dir = SDP_SENDRECV;
-	if (srtp) {
-		st.keying = SDP_KEYING_SDES;
+	st.keying = k;
+	if (k == SDP_KEYING_SDES)
 		strcpy(st.suite, "AES_CM_128_HMAC_SHA1_32");
-	}
-	if (media_new(&ms, &st, &rng, NULL, 0, &why) != 0)
+	if (k == SDP_KEYING_DTLS && ctx == NULL &&
+	    (ctx = test_dtls_ctx(fp)) == NULL)
+		abort();
+	if (media_new(&ms, &st, ctx, &rng, NULL, 0, &why) != 0)
 		abort();
 	return ms;
 }
@@ -50,6 +57,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static struct media_session	*plain, *srtp;
+	struct media_session		*to, *dtls = NULL;
 	struct media_action		 a;
 	struct wav_fmt			 f;
 	struct addr			 from;
@@ -61,8 +69,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (len < 1)
 		return 0;
 	if (plain == NULL) {
-		plain = session(false);
-		srtp = session(true);
+		plain = session(SDP_KEYING_NONE);
+		srtp = session(SDP_KEYING_SDES);
 	}
 	addr_parse("127.0.0.1:4000", 0, &from);
 	if (data[0] >= 192) {
@@ -80,9 +88,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	memcpy(buf, data + 1, len - 1);
 	if (data[0] >= 64 && data[0] < 128)
 		from.port = 4001;
-	media_input(data[0] >= 128 ? srtp : plain, 1000, data[0] >= 64 &&
-	    data[0] < 128, &from, buf, len - 1);
-	while (media_next_action(plain, &a) || media_next_action(srtp, &a))
+	/* a DTLS association that failed takes nothing more: a new one */
+	if (data[0] >= 160)
+		dtls = session(SDP_KEYING_DTLS);
+	to = data[0] >= 160 ? dtls : data[0] >= 128 ? srtp : plain;
+	media_input(to, 1000, data[0] >= 64 && data[0] < 128, &from, buf,
+	    len - 1);
+	media_tick(to, 1000);
+	while (media_next_action(to, &a))
 		;
+	media_free(dtls);
 	return 0;
 }

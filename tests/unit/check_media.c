@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include "addr.h"
+#include "dtls_ctx.h"
 #include "g711.h"
 #include "media_session.h"
 #include "rng.h"
@@ -347,39 +348,66 @@ stream_to(uint16_t port, enum sdp_keying k, const uint8_t *tx,
 	return st;
 }
 
-/* Carry every SEND of from to to (as from address src), counting the
- * audio samples to heard and the sum of their squares. */
+/* What one session heard: samples, their power, digits, failures. */
+struct heard {
+	size_t		 n;
+	double		 energy;
+	char		 digits[8];
+	unsigned	 failed;
+	const char	*why;
+};
+
+/* Drain from's actions: each SEND to to (as from address src, RTCP
+ * from the next port), the rest into what from heard.  The packets. */
 static unsigned
 carry(struct media_session *from, struct media_session *to, uint64_t now,
-    const struct addr *src, size_t *heard, double *energy, char *digits)
+    const struct addr *src, struct heard *h)
 {
-	struct media_action	a, b;
+	struct media_action	a;
 	struct addr		s;
 	unsigned		n = 0;
 	size_t			i;
 
 	while (media_next_action(from, &a)) {
-		if (a.type != MEDIA_SEND)
-			continue;
-		n++;
-		s = *src;
-		if (a.rtcp)
-			s.port++;
-		media_input(to, now, a.rtcp, &s, a.data, a.len);
-		while (media_next_action(to, &b)) {
-			if (b.type == MEDIA_AUDIO) {
-				*heard += b.n;
-				for (i = 0; i < b.n; i++)
-					*energy += (double)b.pcm[i] * b.pcm[i];
-			} else if (b.type == MEDIA_DTMF && digits != NULL)
-				strncat(digits, &b.digit, 1);
+		switch (a.type) {
+		case MEDIA_SEND:
+			n++;
+			s = *src;
+			if (a.rtcp)
+				s.port++;
+			media_input(to, now, a.rtcp, &s, a.data, a.len);
+			break;
+		case MEDIA_AUDIO:
+			h->n += a.n;
+			for (i = 0; i < a.n; i++)
+				h->energy += (double)a.pcm[i] * a.pcm[i];
+			break;
+		case MEDIA_DTMF:
+			if (strlen(h->digits) + 1 < sizeof h->digits)
+				strncat(h->digits, &a.digit, 1);
+			break;
+		case MEDIA_FAILED:
+			h->failed++;
+			h->why = a.why;
+			break;
 		}
 	}
 	return n;
 }
 
+static SSL_CTX *
+dtls_ctx(uint8_t fp[32])
+{
+	SSL_CTX	*ctx = test_dtls_ctx(fp);
+
+	ck_assert_ptr_nonnull(ctx);
+	return ctx;
+}
+
+/* a plays a tone to b for 3 s, keyed k; bad: a's SDES key is not
+ * the one b expects, or (DTLS) b expects another fingerprint. */
 static void
-media_pair(enum sdp_keying k, uint8_t bad_key)
+media_pair(enum sdp_keying k, uint8_t bad)
 {
 	static const uint8_t	ka[30] = { 1, 2, 3 }, kb[30] = { 4, 5, 6 };
 	struct rng_xoshiro	xs;
@@ -387,58 +415,83 @@ media_pair(enum sdp_keying k, uint8_t bad_key)
 	struct media_session	*a, *b;
 	struct sdp_stream	sa, sb;
 	struct addr		aa, ab, other;
+	struct heard		ha, hb;
 	int16_t			tone[24000];
 	const char		*why;
-	size_t			heard = 0;
-	double			energy = 0;
-	uint8_t			ka2[30];
+	SSL_CTX			*ca = NULL, *cb = NULL;
+	uint8_t			ka2[30], fpa[32], fpb[32];
 	uint64_t		now = 1000;
 	unsigned		i, sent = 0;
 
+	memset(&ha, 0, sizeof ha);
+	memset(&hb, 0, sizeof hb);
 	rng_xoshiro_seed(&xs, 3);
 	memcpy(ka2, ka, 30);
-	ka2[0] ^= bad_key;		/* a sends with a key b does not know */
+	ka2[0] ^= bad;		/* a sends with a key b does not know */
 	addr_parse("127.0.0.1:4000", 0, &aa);
 	addr_parse("127.0.0.1:5000", 0, &ab);
 	addr_parse("127.0.0.1:6000", 0, &other);
 	sa = stream_to(5000, k, ka2, kb);
 	sb = stream_to(4000, k, kb, ka);
-	ck_assert_int_eq(media_new(&a, &sa, &rng, NULL, now, &why), 0);
-	ck_assert_int_eq(media_new(&b, &sb, &rng, NULL, now, &why), 0);
+	if (k == SDP_KEYING_DTLS) {
+		ca = dtls_ctx(fpa);
+		cb = dtls_ctx(fpb);
+		sa.dtls_client = true;
+		memcpy(sa.peer_fp, fpb, 32);
+		memcpy(sb.peer_fp, fpa, 32);
+		sb.peer_fp[31] ^= bad;
+		sa.rtcp_mux = sb.rtcp_mux = true;
+	}
+	ck_assert_int_eq(media_new(&a, &sa, ca, &rng, NULL, now, &why), 0);
+	ck_assert_int_eq(media_new(&b, &sb, cb, &rng, NULL, now, &why), 0);
 	for (i = 0; i < 24000; i++)
 		tone[i] = (int16_t)(8000 * sin(2 * PI * 440 * i / 8000.0));
 	media_play(a, tone, 24000);
-	for (i = 0; i < 150; i++, now += 20) {	/* 3 s: RTCP comes too */
+	/* 3 s and what the DTLS handshake takes: RTCP comes too */
+	for (i = 0; i < 160; i++, now += 20) {
 		media_tick(a, now);
 		media_tick(b, now);
-		sent += carry(a, b, now, &aa, &heard, &energy, NULL);
-		(void)carry(b, a, now, &ab, &(size_t){ 0 }, &(double){ 0 },
-		    NULL);
+		sent += carry(a, b, now, &aa, &ha);
+		(void)carry(b, a, now, &ab, &hb);
 	}
+	(void)carry(b, a, now, &ab, &hb);
 	ck_assert(media_played(a));
 	ck_assert_uint_ge(sent, 150);
-	ck_assert_uint_eq(media_stats(a)->sent, 150);
-	if (bad_key) {
+	ck_assert_uint_ge(media_stats(a)->sent, 150);
+	ck_assert_uint_le(media_stats(a)->sent, 160);
+	ck_assert_uint_eq(ha.failed, 0);
+	if (bad) {
 		/* b cannot authenticate a's packets: none heard */
-		ck_assert_uint_eq(heard, 0);
+		ck_assert_uint_eq(hb.n, 0);
 		ck_assert_uint_ge(media_stats(b)->auth_failed, 150);
+		if (k == SDP_KEYING_DTLS) {
+			/* b never keyed: it sent nothing at all */
+			ck_assert_uint_eq(media_stats(b)->sent, 0);
+			ck_assert_uint_eq(hb.failed, 1);
+			ck_assert_ptr_nonnull(strstr(hb.why, "fingerprint"));
+		}
 	} else {
-		ck_assert_uint_eq(heard, 150 * 160);
+		ck_assert_uint_eq(hb.failed, 0);
+		ck_assert_uint_eq(hb.n, media_stats(a)->sent * 160);
 		/* the tone's power came through (a full-scale 8000 sine:
 		 * 3.2e7 per sample; A-law loses little) */
-		ck_assert(energy / heard > 2.5e7 && energy / heard < 3.9e7);
-		ck_assert_uint_eq(media_stats(b)->received, 150);
+		ck_assert(hb.energy / hb.n > 2.5e7 && hb.energy / hb.n < 3.9e7);
+		ck_assert_uint_eq(media_stats(b)->received,
+		    media_stats(a)->sent);
 		ck_assert_int_eq(media_stats(b)->lost, 0);
 		ck_assert_uint_ge(media_stats(b)->rtcp_received, 1);
 		ck_assert_uint_eq(media_stats(b)->auth_failed, 0);
+		ck_assert(media_stats(b)->srtp == (k != SDP_KEYING_NONE));
 	}
-	ck_assert(media_stats(a)->srtp == (k == SDP_KEYING_SDES));
+	ck_assert(media_stats(a)->srtp == (k != SDP_KEYING_NONE));
 	/* from elsewhere: dropped, counted */
 	media_tick(a, now);
-	(void)carry(a, b, now, &other, &heard, &energy, NULL);
+	(void)carry(a, b, now, &other, &ha);
 	ck_assert_uint_eq(media_stats(b)->unexpected, 1);
 	media_free(a);
 	media_free(b);
+	SSL_CTX_free(ca);
+	SSL_CTX_free(cb);
 }
 
 START_TEST(session_plain)
@@ -456,6 +509,18 @@ END_TEST
 START_TEST(session_srtp_bad_key)
 {
 	media_pair(SDP_KEYING_SDES, 0x80);
+}
+END_TEST
+
+START_TEST(session_dtls_srtp)
+{
+	media_pair(SDP_KEYING_DTLS, 0);
+}
+END_TEST
+
+START_TEST(session_dtls_wrong_fingerprint)
+{
+	media_pair(SDP_KEYING_DTLS, 0x01);
 }
 END_TEST
 
@@ -478,7 +543,7 @@ START_TEST(session_dtmf_and_plain_refused)
 
 	rng_xoshiro_seed(&xs, 4);
 	addr_parse("127.0.0.1:4000", 0, &aa);
-	ck_assert_int_eq(media_new(&b, &sb, &rng, NULL, 0, &why), 0);
+	ck_assert_int_eq(media_new(&b, &sb, NULL, &rng, NULL, 0, &why), 0);
 	memset(&h, 0, sizeof h);
 	h.pt = 101;
 	h.ssrc = 77;
@@ -504,7 +569,7 @@ START_TEST(session_dtmf_and_plain_refused)
 
 	/* with SDES keys, a plain packet fails authentication */
 	sb = stream_to(4000, SDP_KEYING_SDES, k, k);
-	ck_assert_int_eq(media_new(&b, &sb, &rng, NULL, 0, &why), 0);
+	ck_assert_int_eq(media_new(&b, &sb, NULL, &rng, NULL, 0, &why), 0);
 	h.pt = 8;
 	len = rtp_write(pkt, &h, pay, 4);
 	media_input(b, 300, false, &aa, pkt, len);
@@ -513,7 +578,7 @@ START_TEST(session_dtmf_and_plain_refused)
 	media_free(b);
 	/* a peer address that is no IP */
 	snprintf(sb.addr, sizeof sb.addr, "host.example");
-	ck_assert_int_eq(media_new(&b, &sb, &rng, NULL, 0, &why), EINVAL);
+	ck_assert_int_eq(media_new(&b, &sb, NULL, &rng, NULL, 0, &why), EINVAL);
 }
 END_TEST
 
@@ -535,6 +600,8 @@ main(void)
 	tcase_add_test(tc, session_plain);
 	tcase_add_test(tc, session_srtp);
 	tcase_add_test(tc, session_srtp_bad_key);
+	tcase_add_test(tc, session_dtls_srtp);
+	tcase_add_test(tc, session_dtls_wrong_fingerprint);
 	tcase_add_test(tc, session_dtmf_and_plain_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -453,6 +453,9 @@ START_TEST(dtls_roles_and_fingerprints)
 	ck_assert(sb.dtls_client);
 	ck_assert_mem_eq(sa.peer_fp, b.fp, 32);
 	ck_assert_mem_eq(sb.peer_fp, a.fp, 32);
+	/* rtcp-mux offered and taken: one association keys both */
+	ck_assert(sa.rtcp_mux);
+	ck_assert(sb.rtcp_mux);
 
 	/* a side with no certificate cannot take it */
 	b.fp_set = false;
