@@ -252,3 +252,63 @@ owner() {
 	    'NR == 1 { first = $0 } $0 >= r && !found { print; found = 1 }
 	    END { if (!found) print first }'
 }
+
+# The overlay's name, the domain of its AORs (the default config's).
+DOM=p2psipd.localhost
+
+# phone NAME DAEMON SIPPORT RTPLO HZ [tls]: a baresip softphone in
+# $T/NAME.phone, registered as NAME@$DOM through DAEMON (over TLS on its
+# tls_listen with tls), playing a tone of HZ, recording what it hears
+# into $T/NAME.phone/rec, controlled on SIPPORT+5 (phone_ctrl); it
+# answers calls at once.  PHONE_MEDIAENC=dtls_srtp (or srtp) has it
+# encrypt its media.
+phone() {
+	local name=$1 node=$2 sp=$3 rtp=$4 hz=$5 dir=$T/$1.phone
+	local proxy="sip:127.0.0.1:$(sip_port "$2")" enc=
+	[ "${6:-}" = tls ] &&
+	    proxy="sip:127.0.0.1:$(sips_port "$2");transport=tls"
+	[ -n "${PHONE_MEDIAENC:-}" ] && enc=";mediaenc=$PHONE_MEDIAENC"
+	mkdir -p "$dir/rec"
+	"$BUILD/tone" gen "$dir/tone.wav" "$hz" 60 || fail "no tone for $name"
+	cat >"$dir/config" <<CFG
+poll_method		epoll
+sip_listen		127.0.0.1:$sp
+net_interface		127.0.0.1
+dns_server		127.0.0.1:9
+call_local_timeout	60
+audio_player		aubridge,none
+audio_alert		aubridge,none
+audio_source		aufile,$dir/tone.wav
+rtp_ports		$rtp-$((rtp + 9))
+rtp_stats		yes
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			aufile.so
+module			aubridge.so
+module			sndfile.so
+module			srtp.so
+module			dtls_srtp.so
+rtcp_mux		yes
+module_tmp		account.so
+module_app		menu.so
+module_app		ctrl_tcp.so
+ctrl_tcp_listen		127.0.0.1:$((sp + 5))
+snd_path		$dir/rec
+CFG
+	echo "<sip:$name@$DOM>;outbound=\"$proxy\";regint=300;answermode=auto;audio_codecs=pcmu$enc" \
+	    >"$dir/accounts"
+	: >"$dir/contacts"
+	(cd "$dir" && exec baresip -f "$dir" -v) </dev/null \
+	    >"$dir/log" 2>&1 &
+	EXTRA_PIDS+=($!)
+}
+
+# phone_ctrl PORT COMMAND [PARAMS]: one ctrl_tcp command (netstring
+# JSON) to a phone.
+phone_ctrl() {
+	local j
+	j=$(jq -cn --arg c "$2" --arg p "${3:-}" \
+	    '{command: $c, params: $p, token: "t"}')
+	printf '%d:%s,' "${#j}" "$j" |
+	    timeout 5 socat -t 1 - "TCP:127.0.0.1:$1" 2>/dev/null
+}

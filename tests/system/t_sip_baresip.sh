@@ -15,61 +15,11 @@
 command -v baresip >/dev/null || { echo "skip: no baresip"; exit 77; }
 command -v tshark >/dev/null || { echo "skip: no tshark"; exit 77; }
 [ "$(id -u)" -eq 0 ] || { echo "skip: capturing on lo needs root"; exit 77; }
-DOM=p2psipd.localhost
 TONE=$BUILD/tone
 
 start_node a
 start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)"
 wait_for 30 ring_ok a b || fail "ring: $(ring_wrong a b) wrong"
-
-# phone NAME DAEMON SIPPORT RTPLO HZ [tls]: a baresip in $T/NAME.phone,
-# playing a tone of HZ, recording into its dir, controlled on SIPPORT+5;
-# with tls, registered over TLS on the daemon's tls_listen.
-phone() {
-	local name=$1 node=$2 sp=$3 rtp=$4 hz=$5 dir=$T/$1.phone
-	local proxy="sip:127.0.0.1:$(sip_port "$2")"
-	[ "${6:-}" = tls ] &&
-	    proxy="sip:127.0.0.1:$(sips_port "$2");transport=tls"
-	mkdir -p "$dir/rec"
-	"$TONE" gen "$dir/tone.wav" "$hz" 60 || fail "no tone for $name"
-	cat >"$dir/config" <<CFG
-poll_method		epoll
-sip_listen		127.0.0.1:$sp
-net_interface		127.0.0.1
-dns_server		127.0.0.1:9
-call_local_timeout	60
-audio_player		aubridge,none
-audio_alert		aubridge,none
-audio_source		aufile,$dir/tone.wav
-rtp_ports		$rtp-$((rtp + 9))
-rtp_stats		yes
-module_path		/usr/lib/baresip/modules
-module			g711.so
-module			aufile.so
-module			aubridge.so
-module			sndfile.so
-module_tmp		account.so
-module_app		menu.so
-module_app		ctrl_tcp.so
-ctrl_tcp_listen		127.0.0.1:$((sp + 5))
-snd_path		$dir/rec
-CFG
-	echo "<sip:$name@$DOM>;outbound=\"$proxy\";regint=300;answermode=auto;audio_codecs=pcmu" \
-	    >"$dir/accounts"
-	: >"$dir/contacts"
-	(cd "$dir" && exec baresip -f "$dir" -v) </dev/null \
-	    >"$dir/log" 2>&1 &
-	EXTRA_PIDS+=($!)
-}
-
-# ctrl PORT COMMAND [PARAMS]: one ctrl_tcp command (netstring JSON).
-ctrl() {
-	local j
-	j=$(jq -cn --arg c "$2" --arg p "${3:-}" \
-	    '{command: $c, params: $p, token: "t"}')
-	printf '%d:%s,' "${#j}" "$j" |
-	    timeout 5 socat -t 1 - "TCP:127.0.0.1:$1" 2>/dev/null
-}
 
 SPA=$(($(sip_port a) + 300))	# the phones' SIP ports (each also takes
 SPB=$(($(sip_port a) + 310))	# +1 for TLS and +5 for control)
@@ -92,7 +42,7 @@ cap=$!
 EXTRA_PIDS+=($cap)
 wait_for 10 grep -q "Capturing on" "$T/tshark.out" || fail "no capture"
 
-ctrl $((SPA + 5)) dial "sip:bob@$DOM" >/dev/null ||
+phone_ctrl $((SPA + 5)) dial "sip:bob@$DOM" >/dev/null ||
     fail "alice's phone took no command"
 wait_for 15 grep -qi "call established" "$T/alice.phone/log" ||
     fail "no call: $(grep -i 'call\|sip' "$T/alice.phone/log" | tail -5)"
@@ -100,7 +50,7 @@ wait_for 5 grep -qi "call established" "$T/bob.phone/log" ||
     fail "bob's phone: $(tail -5 "$T/bob.phone/log")"
 ok "alice called bob by AOR; bob's phone answered"
 sleep 3
-ctrl $((SPA + 5)) hangup >/dev/null || fail "alice could not hang up"
+phone_ctrl $((SPA + 5)) hangup >/dev/null || fail "alice could not hang up"
 wait_for 10 grep -qi "closed\|terminated" "$T/bob.phone/log" ||
     fail "bob's phone did not see the hangup: $(tail -5 "$T/bob.phone/log")"
 ok "alice hung up; the call ended at bob's phone too"

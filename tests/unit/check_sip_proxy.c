@@ -615,22 +615,33 @@ START_TEST(only_our_via)
 }
 END_TEST
 
-/* §18.1.1: a request over 1300 bytes goes on over TCP, its Via saying so. */
+/* §18.1.1: a request over 1300 bytes goes on over TCP, its Via saying
+ * so; but over UDP to a phone on this host, where the path MTU is
+ * known. */
 START_TEST(large_over_tcp)
 {
+	static const char *const peer[] = { "sip:carol@192.0.2.7:6070" };
 	char			 b[8192], extra[2200];
 	struct sent		 s;
+	struct sip_flow		 p2;
 	const struct sip_msg	*m;
 	unsigned		 i;
 
-	reg("bob", &bob1, 1);
+	flow(&p2, "192.0.2.7:6070");
+	p2.tp = SIP_TP_TCP;
+	p2.conn = 0;
 	snprintf(extra, sizeof extra, "Max-Forwards: 70\r\nX-Pad: ");
 	for (i = strlen(extra); i < 1500; i++)
 		extra[i] = 'p';
 	memcpy(extra + i, "\r\n", 3);
-	in(&alice, req(b, sizeof b, "MESSAGE", "sip:bob@" DOM, "z9hG4bKl1",
+	/* to a peer daemon the overlay named */
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:carol@" DOM, "z9hG4bKl1",
 	    extra), &s);
-	m = to(&s, &bob1, "MESSAGE", 0);
+	ck_assert_uint_eq(s.lookups, 1);
+	sip_core_lookup_done(core, now, s.cookie, peer, NULL, 1, false);
+	sent_free(&s);
+	drain(&s);
+	m = to(&s, &p2, "MESSAGE", 0);
 	ck_assert_ptr_nonnull(m);
 	for (i = 0; i < s.n && s.m[i] != m; i++)
 		;
@@ -638,9 +649,25 @@ START_TEST(large_over_tcp)
 	ck_assert(sip_pl_eq(&m->via.transport, "TCP"));
 	sent_free(&s);
 	/* a small one stays on UDP */
-	in(&alice, req(b, sizeof b, "MESSAGE", "sip:bob@" DOM, "z9hG4bKl2",
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:carol@" DOM, "z9hG4bKl2",
 	    "Max-Forwards: 70\r\n"), &s);
+	sip_core_lookup_done(core, now, s.cookie, peer, NULL, 1, false);
+	sent_free(&s);
+	drain(&s);
+	p2.tp = SIP_TP_UDP;
+	m = to(&s, &p2, "MESSAGE", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(sip_pl_eq(&m->via.transport, "UDP"));
+	sent_free(&s);
+	/* a large one to a phone registered here (loopback) stays on UDP */
+	reg("bob", &bob1, 1);
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:bob@" DOM, "z9hG4bKl3",
+	    extra), &s);
 	m = to(&s, &bob1, "MESSAGE", 0);
+	ck_assert_ptr_nonnull(m);
+	for (i = 0; i < s.n && s.m[i] != m; i++)
+		;
+	ck_assert_int_eq(s.to[i].tp, SIP_TP_UDP);
 	ck_assert(sip_pl_eq(&m->via.transport, "UDP"));
 	sent_free(&s);
 }
