@@ -509,11 +509,12 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			continue;
 		}
 		/* §18.1.1: over 1300 bytes and the path MTU unknown: TCP,
-		 * and the Via says so.  To this host (a phone or our UA on
-		 * loopback, which may have no TCP) the path MTU is known:
-		 * the loopback's, 64 KiB. */
+		 * and the Via says so.  To this host (a phone, or our UA,
+		 * which has no TCP, on loopback or our own address) the
+		 * path MTU is known: the loopback's, 64 KiB. */
 		if (b->flow.tp == SIP_TP_UDP && w.len > SIP_UDP_MAX &&
-		    !addr_is_loopback(&b->flow.remote)) {
+		    !addr_is_loopback(&b->flow.remote) &&
+		    !addr_ip_eq(&b->flow.remote, &p->cfg.self)) {
 			wbuf_clear(&w);
 			b->flow.tp = SIP_TP_TCP;
 			b->flow.conn = 0;
