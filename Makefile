@@ -86,7 +86,7 @@ LIBD		= $(BUILD)/libd.a
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all deps run test test-run check unit fuzz fuzz-smoke systest \
+.PHONY: all deps run demo test test-run check unit fuzz fuzz-smoke systest \
 	asan asan-run lint check-deps install uninstall clean
 
 all: $(BUILD)/p2psipd $(BUILD)/p2psipctl $(BUILD)/ovsim $(BUILD)/ovpoke \
@@ -100,6 +100,12 @@ run: deps
 	@echo "p2psipd: running on built-in defaults; stop with Ctrl-C."
 	@echo "         in another terminal: $(BUILD)/p2psipctl status"
 	exec $(BUILD)/p2psipd -f
+
+# Three daemons on loopback, alice calls bob with a tone, a message;
+# every step printed (scripts/demo.sh), everything removed after.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash scripts/demo.sh
 
 test: deps
 	@$(MAKE) --no-print-directory test-run
