@@ -312,9 +312,14 @@ START_TEST(call_answer_bye)
 	ck_assert(sip_ua_call_info(bob.ua, bi.id, &bi));
 	ck_assert_int_eq(bi.state, SIP_UA_ACTIVE);
 
-	/* BYE from the callee, along the route set through the proxy */
-	ck_assert_int_eq(sip_ua_hangup(bob.ua, now, 0), 0);
+	/* BYE from the callee, along the route set through the proxy:
+	 * its media failed (DTLS), and its call says why */
+	ck_assert_int_eq(sip_ua_media_failed(bob.ua, now, bi.id,
+	    "the DTLS handshake failed"), 0);
 	pump();
+	ck_assert(sip_ua_call_info(bob.ua, bi.id, &bi));
+	ck_assert_int_eq(bi.state, SIP_UA_ENDED);
+	ck_assert_str_eq(bi.reason, "the DTLS handshake failed");
 	ck_assert_str_eq(alice.events, "ringing,answered,ended");
 	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
 	ck_assert_int_eq(ai.state, SIP_UA_ENDED);
