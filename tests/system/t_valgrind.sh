@@ -2,7 +2,8 @@
 # The daemon and p2psipctl under valgrind memcheck through a session with
 # good and bad control input, an overlay join, route, trace and leave with
 # a second daemon, garbage on the overlay port, SIP registrations over UDP
-# and TCP and bad SIP input, a reload and a shutdown: no errors, no leaks.
+# and TCP and bad SIP input, a call of its UA keyed by DTLS-SRTP, a reload
+# and a shutdown: no errors, no leaks.
 # (Skipped for the sanitizer build, which checks the same under ASan.)
 . "$(dirname "$0")/lib.sh"
 
@@ -15,7 +16,10 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full
 S=$T/ctl.sock
 $VG "$P2PSIPD" -f -o "node.data_dir=$T/data" -o "node.control_socket=$S" \
     -o "overlay.listen=127.0.0.1:$(port vg)" \
-    -o "sip.listen=127.0.0.1:$(sip_port vg)" 2>"$T/vg.log" &
+    -o "sip.listen=127.0.0.1:$(sip_port vg)" -o sip.tls_listen= \
+    -o ua.aor=vgalice -o media.srtp=require \
+    -o "media.rtp_ports=$(($(port vg) + 20600))-$(($(port vg) + 20699))" \
+    2>"$T/vg.log" &
 pid=$!
 EXTRA_PIDS+=($pid)
 wait_for 30 "$P2PSIPCTL" -s "$S" status || fail "no start: $(cat "$T/vg.log")"
@@ -23,7 +27,8 @@ wait_for 30 "$P2PSIPCTL" -s "$S" status || fail "no start: $(cat "$T/vg.log")"
 # The overlay under valgrind: TLS links, a join, a lookup, a trace, a
 # leave, and bytes that are not TLS at all.
 run 0 "$P2PSIPCTL" -s "$S" trace start "$T/vg.pcap"
-start_node b -o "overlay.bootstrap=127.0.0.1:$(port vg)"
+start_node b -o "overlay.bootstrap=127.0.0.1:$(port vg)" -o sip.tls_listen= \
+    -o ua.aor=vgbob -o ua.answer=auto -o media.srtp=require
 wait_for 60 bash -c "'$P2PSIPCTL' -s '$S' --json status |
     jq -e '.state == \"joined\" and .ring.links >= 1'" ||
     fail "b did not join the node under valgrind"
@@ -64,6 +69,17 @@ t.sendall(msg("REGISTER", "vgx", 5)[:60])
 t.close()
 EOF
 wait_for 30 ctl b lookup vgt || fail "vgt not published"
+# the UA under valgrind: a call to b's, keyed by DTLS-SRTP, with a tone
+"$BUILD/tone" gen "$T/tone.wav" 440 2 || fail "no tone"
+wait_for 30 "$P2PSIPCTL" -s "$S" lookup vgbob || fail "vgbob not published"
+run 0 "$P2PSIPCTL" -s "$S" call vgbob --play "$T/tone.wav" --duration 2
+wait_for 30 bash -c "'$P2PSIPCTL' -s '$S' --json calls |
+    jq -e '.calls[0].state == \"ended\"'" || fail "the call did not end"
+run 0 "$P2PSIPCTL" -s "$S" --json calls
+[ "$(json '.calls[0].status')" = 200 ] &&
+    [ "$(json '.calls[0].srtp')" = dtls ] &&
+    [ "$(json '.calls[0].received')" -gt 0 ] ||
+    fail "the call under valgrind: $(cat "$T/out")"
 stop_node b
 run 0 "$P2PSIPCTL" -s "$S" --json trace stop
 [ "$(json .frames)" -gt 0 ] || fail "no frames traced"
