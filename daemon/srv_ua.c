@@ -286,8 +286,8 @@ su_media_read(evutil_socket_t fd, short what, void *arg)
 			break;
 		srv_addr_from((struct sockaddr *)&ss, &from);
 		if (c->ms == NULL) {
-			if (fd == c->fd[0] && n > 0 && n <= MEDIA_DTLS_MTU &&
-			    buf[0] >= 20 && buf[0] <= 63) {
+			if (fd == c->fd[0] && n <= MEDIA_DTLS_MTU &&
+			    media_dtls_is(buf, (size_t)n)) {
 				memcpy(c->early, buf, (size_t)n);
 				c->early_len = (size_t)n;
 				c->early_from = from;

@@ -38,6 +38,13 @@ struct media_dtls_keys {
 
 struct media_dtls;
 
+/* RFC 7983 §7: a datagram whose first byte is 20-63 is DTLS. */
+static inline bool
+media_dtls_is(const uint8_t *p, size_t len)
+{
+	return len > 0 && p[0] >= 20 && p[0] <= 63;
+}
+
 /*
  * A context for DTLS-SRTP with certificate cert and key (a node's own)
  * and the certificate's SHA-256 fingerprint into fp (RFC 8122).  NULL

@@ -532,9 +532,7 @@ media_input(struct media_session *ms, uint64_t now, bool rtcp,
 		ms->stats.unexpected++;
 		return;
 	}
-	/* RFC 7983 §7: DTLS has 20-63 */
-	if (len > 0 && data[0] >= 20 && data[0] <= 63 && !rtcp &&
-	    ms->dtls != NULL) {
+	if (!rtcp && ms->dtls != NULL && media_dtls_is(data, len)) {
 		media_dtls_input(ms->dtls, now, data, len);
 		media_dtls_check(ms);
 		return;
