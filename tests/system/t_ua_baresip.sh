@@ -7,7 +7,8 @@
 # another implementation.  First alice calls bob (the phone answers at
 # once), then bob's phone calls alice (the UA rings; answer, hangup).
 # In each call both sides play a tone (alice 440 Hz, bob 1000 Hz) and
-# each side's recording must hold the other's, by frequency.
+# each side's recording must hold the other's, by frequency.  Last, the
+# UA calls carol, a phone registered at its own daemon.
 . "$(dirname "$0")/lib.sh"
 
 command -v baresip >/dev/null || { echo "skip: no baresip"; exit 77; }
@@ -91,3 +92,20 @@ heard "$T/a2.wav" 1000 alice
     fail "bob's phone made no second recording"
 heard "$(bob_rec)" 440 bob
 ok "the baresip phone called the UA: DTLS-SRTP, each heard the other's tone"
+
+# 3. a phone at the UA's own daemon
+SPC=$(($(sip_port a) + 340))
+RTPC=$(($(sip_port a) + 460))
+PHONE_MEDIAENC=dtls_srtp phone carol a $SPC $RTPC 1000
+wait_for 20 bash -c "'$P2PSIPCTL' -s '$(sock a)' --json registrations |
+    grep -q carol@" || fail "carol did not register: $(tail -5 "$T/carol.phone/log")"
+run 0 ctl a --json call carol --record "$T/a3.wav" --duration 3
+wait_for 15 bash -c "'$P2PSIPCTL' -s '$(sock a)' --json calls |
+    jq -e '.calls | max_by(.id) | .state == \"ended\"'" ||
+    fail "the call to carol did not end: $(ctl a --json calls)"
+run 0 ctl a --json calls
+c=$(jq -c '.calls | max_by(.id)' "$T/out")
+[ "$(jq -r .status <<<"$c")" = 200 ] && [ "$(jq -r .srtp <<<"$c")" = dtls ] &&
+    [ "$(jq -r .received <<<"$c")" -ge 100 ] || fail "the call to carol: $c"
+heard "$T/a3.wav" 1000 alice
+ok "the UA called a phone at its own daemon: DTLS-SRTP, carol's tone heard"
