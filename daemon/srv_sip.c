@@ -136,8 +136,6 @@ static void
 ss_udp_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct srv_sip		*ss = arg;
-	struct sockaddr_storage	 from;
-	socklen_t		 fl;
 	struct sip_flow		 f;
 	uint8_t			 buf[65536];
 	ssize_t			 n;
@@ -146,14 +144,10 @@ ss_udp_read(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	for (i = 0; i < SS_UDP_BATCH; i++) {
-		fl = sizeof from;
-		n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from,
-		    &fl);
-		if (n <= 0)
-			break;
 		memset(&f, 0, sizeof f);
 		f.tp = SIP_TP_UDP;
-		srv_addr_from((struct sockaddr *)&from, &f.remote);
+		if ((n = srv_recv_from(fd, buf, sizeof buf, &f.remote)) <= 0)
+			break;
 		(void)sip_core_input(ss->core, d_now_ms(), &f, buf,
 		    (size_t)n, false, &used);
 	}
@@ -400,14 +394,11 @@ ss_conn_for(struct srv_sip *ss, const struct sip_flow *f)
 static void
 ss_send(struct srv_sip *ss, const struct sip_core_action *a)
 {
-	struct sockaddr_storage	 to;
 	struct ss_conn		*c;
-	socklen_t		 tl;
 
 	if (a->flow.tp == SIP_TP_UDP) {
-		tl = srv_addr_to(&a->flow.remote, &to);
-		if (sendto(ss->udp, a->data, a->len, 0,
-		    (struct sockaddr *)&to, tl) == -1)
+		if (srv_send_to(ss->udp, a->data, a->len, &a->flow.remote) ==
+		    -1)
 			log_debug("sip: udp send: %s", strerror(errno));
 		return;
 	}

@@ -156,14 +156,12 @@ su_media_stop(struct su_call *c)
 	c->stopped = true;
 	if (c->ms != NULL) {
 		struct media_action	a;
-		struct sockaddr_storage	to;
 
 		media_bye(c->ms, d_now_ms());
 		while (media_next_action(c->ms, &a))
 			if (a.type == MEDIA_SEND)
-				(void)sendto(c->fd[a.rtcp], a.data, a.len, 0,
-				    (struct sockaddr *)&to,
-				    srv_addr_to(&a.to, &to));
+				(void)srv_send_to(c->fd[a.rtcp], a.data, a.len,
+				    &a.to);
 		c->stats = *media_stats(c->ms);
 		media_free(c->ms);
 		c->ms = NULL;
@@ -200,7 +198,6 @@ static bool
 su_media_drain(struct srv_ua *su, struct su_call *c)
 {
 	struct media_action	 a;
-	struct sockaddr_storage	 to;
 	unsigned char		 le[2 * MEDIA_PKT_MAX];
 	size_t			 i;
 
@@ -215,8 +212,7 @@ su_media_drain(struct srv_ua *su, struct su_call *c)
 			    a.why);
 			return true;
 		case MEDIA_SEND:
-			if (sendto(c->fd[a.rtcp], a.data, a.len, 0,
-			    (struct sockaddr *)&to, srv_addr_to(&a.to, &to)) ==
+			if (srv_send_to(c->fd[a.rtcp], a.data, a.len, &a.to) ==
 			    -1)
 				log_debug("ua: call %u: send: %s", c->id,
 				    strerror(errno));
@@ -270,21 +266,15 @@ static void
 su_media_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct su_call		*c = arg;
-	struct sockaddr_storage	 ss;
 	struct addr		 from;
 	uint8_t			 buf[MEDIA_PKT_MAX + 1];
-	socklen_t		 sl;
 	ssize_t			 n;
 	int			 i;
 
 	(void)what;
 	for (i = 0; i < SU_BATCH; i++) {
-		sl = sizeof ss;
-		n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&ss,
-		    &sl);
-		if (n < 0)
+		if ((n = srv_recv_from(fd, buf, sizeof buf, &from)) < 0)
 			break;
-		srv_addr_from((struct sockaddr *)&ss, &from);
 		if (c->ms == NULL) {
 			if (fd == c->fd[0] && n <= MEDIA_DTLS_MTU &&
 			    media_dtls_is(buf, (size_t)n)) {
@@ -687,15 +677,13 @@ void
 srv_ua_drain(struct srv_ua *su)
 {
 	struct sip_ua_action	 a;
-	struct sockaddr_storage	 to;
 	struct su_call		*c;
 
 	while (sip_ua_next_action(su->ua, &a)) {
 		switch (a.type) {
 		case SIP_UA_SEND:
-			if (sendto(su->fd, a.data, a.len, 0,
-			    (struct sockaddr *)&to, srv_addr_to(&a.flow.remote,
-			    &to)) == -1)
+			if (srv_send_to(su->fd, a.data, a.len, &a.flow.remote) ==
+			    -1)
 				log_debug("ua: send: %s", strerror(errno));
 			break;
 		case SIP_UA_CALL:
@@ -738,23 +726,17 @@ static void
 su_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct srv_ua		*su = arg;
-	struct sockaddr_storage	 ss;
 	struct sip_flow		 f;
 	uint8_t			 buf[65536];
-	socklen_t		 sl;
 	ssize_t			 n;
 	int			 i;
 
 	(void)what;
 	for (i = 0; i < SU_BATCH; i++) {
-		sl = sizeof ss;
-		n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&ss,
-		    &sl);
-		if (n <= 0)
-			break;
 		memset(&f, 0, sizeof f);
 		f.tp = SIP_TP_UDP;
-		srv_addr_from((struct sockaddr *)&ss, &f.remote);
+		if ((n = srv_recv_from(fd, buf, sizeof buf, &f.remote)) <= 0)
+			break;
 		sip_ua_input(su->ua, d_now_ms(), &f, buf, (size_t)n);
 	}
 	srv_ua_drain(su);

@@ -62,6 +62,29 @@ srv_addr_from(const struct sockaddr *sa, struct addr *a)
 	}
 }
 
+ssize_t
+srv_recv_from(int fd, void *buf, size_t len, struct addr *from)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl = sizeof ss;
+	ssize_t			n;
+
+	n = recvfrom(fd, buf, len, 0, (struct sockaddr *)&ss, &sl);
+	if (n >= 0)
+		srv_addr_from((struct sockaddr *)&ss, from);
+	return n;
+}
+
+int
+srv_send_to(int fd, const void *buf, size_t len, const struct addr *to)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl = srv_addr_to(to, &ss);
+
+	return sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) == -1 ?
+	    -1 : 0;
+}
+
 socklen_t
 srv_addr_to(const struct addr *a, struct sockaddr_storage *ss)
 {

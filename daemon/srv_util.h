@@ -21,6 +21,12 @@ void	srv_addr_from(const struct sockaddr *, struct addr *);
 socklen_t srv_addr_to(const struct addr *, struct sockaddr_storage *ss);
 /* The local address of socket fd (zeroed if unknown). */
 void	srv_local_addr(int fd, struct addr *);
+/* A datagram from fd into buf and where it came from: its length, or
+ * -1 (errno; EAGAIN: none waiting). */
+ssize_t	srv_recv_from(int fd, void *buf, size_t len, struct addr *from);
+/* A datagram to to on fd: 0, or -1 (errno). */
+int	srv_send_to(int fd, const void *buf, size_t len,
+	    const struct addr *to);
 
 struct identity;
 struct ssl_ctx_st;

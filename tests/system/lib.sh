@@ -256,6 +256,49 @@ owner() {
 # The overlay's name, the domain of its AORs (the default config's).
 DOM=p2psipd.localhost
 
+# ua_state NAME STATE: the first call of NAME's UA is in STATE.
+ua_state() {
+	ctl "$1" --json calls | jq -e --arg s "$2" '.calls[0].state == $s'
+}
+
+# tone_call A B REC: A's UA calls bob (B's UA) with a 3 s tone of 440 Hz
+# for 4 s; bob's UA rings and is answered, recording into REC; waits
+# until both sides have ended.
+tone_call() {
+	"$BUILD/tone" gen "$T/tone.wav" 440 3 || fail "no tone"
+	run 0 ctl "$1" --json call bob --play "$T/tone.wav" --duration 4
+	wait_for 10 ua_state "$2" incoming || fail "bob's UA does not ring"
+	run 0 ctl "$2" answer --record "$3"
+	wait_for 15 ua_state "$1" ended || fail "the call did not end"
+	wait_for 10 ua_state "$2" ended || fail "bob's side did not end"
+}
+
+# heard FILE HZ WHO: the strongest frequency in the recording FILE is
+# HZ, with half the power at least (tests/tools/tone); says so.
+heard() {
+	local got
+	got=$("$BUILD/tone" find "$1") || fail "$3's recording: $got"
+	set -- $got "$2" "$3"
+	[ "$1" = "$3" ] && awk -v s="$2" 'BEGIN { exit !(s >= 0.5) }' ||
+	    fail "$4 heard $1 Hz (share $2), not the $3 Hz tone"
+	echo "  $4 heard $1 Hz, $2 of the power"
+}
+
+# capture_udp FILTER: tshark on lo, what FILTER passes into $T/rtp.pcap
+# for 35 s at most, in the background ($CAP); capture_end stops it.
+capture_udp() {
+	timeout 40 tshark -i lo -n -q -f "$1" -a duration:35 \
+	    -w "$T/rtp.pcap" >"$T/tshark.out" 2>&1 &
+	CAP=$!
+	EXTRA_PIDS+=($CAP)
+	wait_for 10 grep -q "Capturing on" "$T/tshark.out" || fail "no capture"
+}
+capture_end() {
+	sleep 1
+	kill "$CAP" 2>/dev/null
+	wait_exit "$CAP" 10
+}
+
 # phone NAME DAEMON SIPPORT RTPLO HZ [tls]: a baresip softphone in
 # $T/NAME.phone, registered as NAME@$DOM through DAEMON (over TLS on its
 # tls_listen with tls), playing a tone of HZ, recording what it hears

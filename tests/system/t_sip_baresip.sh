@@ -15,7 +15,6 @@
 command -v baresip >/dev/null || { echo "skip: no baresip"; exit 77; }
 command -v tshark >/dev/null || { echo "skip: no tshark"; exit 77; }
 [ "$(id -u)" -eq 0 ] || { echo "skip: capturing on lo needs root"; exit 77; }
-TONE=$BUILD/tone
 
 start_node a
 start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)"
@@ -36,11 +35,7 @@ wait_for 20 ctl a lookup bob || fail "bob is not in the overlay"
 ok "two baresip phones registered, alice at a and bob at b"
 
 # RTP on the phones' media ports only
-timeout 30 tshark -i lo -n -q -f "udp portrange $RTPA-$((RTPA + 9)) or udp portrange $RTPB-$((RTPB + 9))" \
-    -a duration:25 -w "$T/rtp.pcap" >"$T/tshark.out" 2>&1 &
-cap=$!
-EXTRA_PIDS+=($cap)
-wait_for 10 grep -q "Capturing on" "$T/tshark.out" || fail "no capture"
+capture_udp "udp portrange $RTPA-$((RTPA + 9)) or udp portrange $RTPB-$((RTPB + 9))"
 
 phone_ctrl $((SPA + 5)) dial "sip:bob@$DOM" >/dev/null ||
     fail "alice's phone took no command"
@@ -54,8 +49,7 @@ phone_ctrl $((SPA + 5)) hangup >/dev/null || fail "alice could not hang up"
 wait_for 10 grep -qi "closed\|terminated" "$T/bob.phone/log" ||
     fail "bob's phone did not see the hangup: $(tail -5 "$T/bob.phone/log")"
 ok "alice hung up; the call ended at bob's phone too"
-kill "$cap" 2>/dev/null
-wait "$cap" 2>/dev/null
+capture_end
 
 # RTP straight between the phones' media ports, both ways
 tshark -r "$T/rtp.pcap" -n -o rtp.heuristic_rtp:TRUE \
@@ -80,11 +74,7 @@ for who in "alice 1000" "bob 440"; do
 	set -- $who
 	rec=$(ls "$T/$1.phone/rec/"dump-*-dec.wav 2>/dev/null | head -1)
 	[ -n "$rec" ] || fail "$1's phone recorded nothing: $(ls "$T/$1.phone/rec")"
-	got=$("$TONE" find "$rec") || fail "$1's recording: $got"
-	set -- $1 $2 $got
-	[ "$3" = "$2" ] && awk -v s="$4" 'BEGIN { exit !(s >= 0.5) }' ||
-	    fail "$1 heard $3 Hz (share $4), not the $2 Hz tone"
-	echo "  $1 heard $3 Hz, $4 of the power"
+	heard "$rec" "$2" "$1"
 done
 ok "each phone's recording holds the other's tone"
 

@@ -29,16 +29,6 @@ wait_for 20 ctl a lookup bob || fail "bob is not in the overlay"
 wait_for 20 ctl b lookup alice || fail "alice is not in the overlay"
 "$TONE" gen "$T/tone.wav" 440 10 || fail "no tone"
 
-# heard FILE HZ WHO: FILE holds the tone of HZ (half the power at least)
-heard() {
-	local got
-	got=$("$TONE" find "$1") || fail "$3's recording: $got"
-	set -- $got "$2" "$3"
-	[ "$1" = "$3" ] && awk -v s="$2" 'BEGIN { exit !(s >= 0.5) }' ||
-	    fail "$4 heard $1 Hz (share $2), not the $3 Hz tone"
-	echo "  $4 heard $1 Hz, $2 of the power"
-}
-
 # the newest recording bob's phone made
 bob_rec() {
 	ls -t "$T/bob.phone/rec/"dump-*-dec.wav 2>/dev/null | head -1
