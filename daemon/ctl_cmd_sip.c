@@ -59,9 +59,11 @@ cmd_registrations(struct ctl_call *call)
 	for (i = 0; i < sip_reg_aors(r); i++)
 		for (j = 0; sip_reg_binding(r, now_s, i, j, &bi); j++)
 			json_array_append_new(list, json_pack("{s:s, s:s, "
-			    "s:i, s:s}", "aor", bi.aor, "contact", bi.contact,
+			    "s:s, s:i, s:s, s:s, s:i}", "aor", bi.aor,
+			    "contact", bi.contact, "params", bi.params,
 			    "expires", (int)bi.expires_in, "user_agent",
-			    bi.user_agent));
+			    bi.user_agent, "instance", bi.instance, "reg_id",
+			    (int)bi.reg_id));
 	call->result = json_pack("{s:o}", "registrations", list);
 }
 

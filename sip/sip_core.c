@@ -378,15 +378,16 @@ sip_core_drain(struct sip_core *c, uint64_t now)
 	}
 }
 
-/* A message the parser refused: 400 if it can be answered (§8.2). */
+/* A message the parser refused: 400 (or 505) if it can be answered
+ * (§8.2). */
 static void
 sip_core_bad(struct sip_core *c, const struct sip_flow *f,
-    const uint8_t *buf, size_t len, const char *why)
+    const uint8_t *buf, size_t len, unsigned status, const char *why)
 {
 	struct wbuf	w;
 
 	wbuf_init(&w, c->cfg.lim.max_len);
-	if (why != NULL && sip_msg_bad_reply(buf, len, why, &w) == 0 &&
+	if (why != NULL && sip_msg_bad_reply(buf, len, status, why, &w) == 0 &&
 	    !w.err) {
 		c->stats.bad_answered++;
 		c->stats.responses_sent++;
@@ -450,8 +451,8 @@ sip_core_input(struct sip_core *c, uint64_t now, const struct sip_flow *f,
 	sip_msg_free(m);
 	if (rc == ENODATA)
 		return ENODATA;
-	if (rc == EBADMSG)
-		sip_core_bad(c, f, buf, len, why);
+	if (rc == EBADMSG || rc == EPROTONOSUPPORT)
+		sip_core_bad(c, f, buf, len, rc == EBADMSG ? 400 : 505, why);
 	else
 		c->stats.bad_dropped++;		/* EMSGSIZE */
 	if (!stream) {

@@ -288,8 +288,10 @@ sip_header_line(struct sip_parse *ps, const char *s, size_t len)
 	if (t == end || *t != ':')
 		return sip_fail(ps, "Bad Header Name");
 	value = sip_trim(t + 1, (size_t)(end - t - 1));
+	/* CTLs only escaped, as a quoted-pair (§25.1; RFC 4475 §3.1.1.2) */
 	for (i = 0; i < value.l; i++)
-		if ((unsigned char)value.p[i] < ' ' && value.p[i] != '\t')
+		if ((unsigned char)value.p[i] < ' ' && value.p[i] != '\t' &&
+		    (i == 0 || value.p[i - 1] != '\\'))
 			return sip_fail(ps, "Control Character In Header");
 	id = sip_hdr_lookup(&name);
 	if (value.l == 0 && !sip_hdrs[id].empty_ok)
@@ -325,8 +327,18 @@ sip_start_line(struct sip_parse *ps, const char *s, size_t len)
 	m->request = true;
 	m->method = (struct sip_pl){ s, (size_t)(sp1 - s) };
 	if (!sip_token(&m->method) ||
-	    (sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1))) == NULL ||
-	    end - sp2 - 1 != 7 || strncasecmp(sp2 + 1, "SIP/2.0", 7) != 0)
+	    (sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1))) == NULL)
+		return sip_fail(ps, "Bad Request Line");
+	/* a request of another SIP version: 505 (§21.5.6, RFC 4475
+	 * §3.1.2.16) */
+	if (end - sp2 - 1 == 7 && strncasecmp(sp2 + 1, "SIP/", 4) == 0 &&
+	    strncasecmp(sp2 + 1, "SIP/2.0", 7) != 0 &&
+	    sp2[5] >= '0' && sp2[5] <= '9' && sp2[6] == '.' &&
+	    sp2[7] >= '0' && sp2[7] <= '9') {
+		ps->why = "Version Not Supported";
+		return EPROTONOSUPPORT;
+	}
+	if (end - sp2 - 1 != 7 || strncasecmp(sp2 + 1, "SIP/2.0", 7) != 0)
 		return sip_fail(ps, "Bad Request Line");
 	m->ruri_str = (struct sip_pl){ sp1 + 1, (size_t)(sp2 - sp1 - 1) };
 	if (m->ruri_str.l == 0)
@@ -412,8 +424,11 @@ sip_essentials(struct sip_parse *ps)
 	if (m->request && (m->cseq_method.l != m->method.l ||
 	    memcmp(m->cseq_method.p, m->method.p, m->method.l) != 0))
 		return sip_fail(ps, "CSeq Method Does Not Match");
+	/* §8.1.1.6 asks every request for one, but §16.6 step 3 adds it
+	 * to a request that came without (RFC 2543's, RFC 4475 §3.4.1):
+	 * -1 here */
 	m->max_forwards = -1;
-	rc = sip_single(ps, SIP_HDR_MAX_FORWARDS, m->request,
+	rc = sip_single(ps, SIP_HDR_MAX_FORWARDS, false,
 	    "Bad Max-Forwards", &v);
 	if (rc == 0 && sip_pl_u32(&v, 255, &n) != 0)
 		return sip_fail(ps, "Bad Max-Forwards");
@@ -460,10 +475,13 @@ sip_lines(struct sip_parse *ps, char *head, size_t len)
 	size_t	 nlf = 0;
 	int	 rc;
 
-	/* no NUL; each LF after a CR, and as many CRs (so each CR is
-	 * before an LF) */
-	if (memchr(head, '\0', len) != NULL)
-		return sip_fail(ps, "Bad Line Ending");
+	/* no NUL but an escaped one (a quoted-pair, §25.1, which the
+	 * quoted-string's parser checks); each LF after a CR, and as many
+	 * CRs (so each CR is before an LF) */
+	for (lf = head; lf < end && (lf = memchr(lf, '\0',
+	    (size_t)(end - lf))) != NULL; lf++)
+		if (lf == head || lf[-1] != '\\')
+			return sip_fail(ps, "Bad Line Ending");
 	for (lf = head; lf < end && (lf = memchr(lf, '\n',
 	    (size_t)(end - lf))) != NULL; lf++, nlf++)
 		if (lf == head || lf[-1] != '\r')
@@ -754,8 +772,8 @@ sip_raw_header(const char *s, size_t len, const char *name, char compact,
 }
 
 int
-sip_msg_bad_reply(const uint8_t *buf, size_t len, const char *why,
-    struct wbuf *w)
+sip_msg_bad_reply(const uint8_t *buf, size_t len, unsigned status,
+    const char *why, struct wbuf *w)
 {
 	const char	*s = (const char *)buf, *eol;
 	struct sip_pl	 v, from, to, cid, cseq;
@@ -769,21 +787,24 @@ sip_msg_bad_reply(const uint8_t *buf, size_t len, const char *why,
 	len -= (size_t)(eol + 2 - s);
 	s = eol + 2;
 	for (i = 0; i < len; i++)
-		if (s[i] == '\0')
+		if (s[i] == '\0' && (i == 0 || s[i - 1] != '\\'))
 			return EBADMSG;
+	/* the Via to answer along and the CSeq to match; From, To and
+	 * Call-ID as far as they came (RFC 4475 §3.3.1 wants a 400 for a
+	 * request without them) */
 	if (!sip_raw_header(s, len, "Via", 'v', 0, &v) ||
-	    !sip_raw_header(s, len, "From", 'f', 0, &from) ||
-	    !sip_raw_header(s, len, "To", 't', 0, &to) ||
-	    !sip_raw_header(s, len, "Call-ID", 'i', 0, &cid) ||
 	    !sip_raw_header(s, len, "CSeq", 0, 0, &cseq))
 		return EBADMSG;
-	snprintf(line, sizeof line, "SIP/2.0 400 %s\r\n", why);
+	snprintf(line, sizeof line, "SIP/2.0 %03u %s\r\n", status, why);
 	sip_ws(w, line);
 	for (i = 0; sip_raw_header(s, len, "Via", 'v', i, &v) && i < 32; i++)
 		sip_msg_header(w, "Via", &v);
-	sip_msg_header(w, "From", &from);
-	sip_msg_header(w, "To", &to);
-	sip_msg_header(w, "Call-ID", &cid);
+	if (sip_raw_header(s, len, "From", 'f', 0, &from))
+		sip_msg_header(w, "From", &from);
+	if (sip_raw_header(s, len, "To", 't', 0, &to))
+		sip_msg_header(w, "To", &to);
+	if (sip_raw_header(s, len, "Call-ID", 'i', 0, &cid))
+		sip_msg_header(w, "Call-ID", &cid);
 	sip_msg_header(w, "CSeq", &cseq);
 	sip_msg_end(w, NULL, 0);
 	return 0;

@@ -129,6 +129,8 @@ struct sip_msg {
  * it took.  ENODATA: more bytes are needed (*used: CRLFs skipped).
  * EMSGSIZE: over lim->max_len (a 513, §21.5.14).  EBADMSG: *why says
  * what is wrong, in words fit for a 400's reason phrase.
+ * EPROTONOSUPPORT: a request of another SIP version (*why: for a 505,
+ * §21.5.6).
  */
 int	sip_msg_parse(struct sip_msg *m, const uint8_t *buf, size_t len,
 	    bool stream, const struct sip_limits *lim, size_t *used,
@@ -185,12 +187,13 @@ void	sip_msg_header(struct wbuf *, const char *name, const struct sip_pl *);
 /* A header as it was, but a known one under its long name. */
 void	sip_msg_header_copy(struct wbuf *, const struct sip_hdr *);
 /*
- * A 400 for a request the parser refused (why: its reason phrase), from
- * the raw lines of its Via, From, To, Call-ID and CSeq, as §8.2 asks
- * where it can.  0, or EBADMSG: not a request, or too broken to answer.
+ * A response with status (400, or 505 for EPROTONOSUPPORT) to a request
+ * the parser refused (why: its reason phrase), from the raw lines of its
+ * Via, From, To, Call-ID and CSeq, as §8.2 asks where it can.  0, or
+ * EBADMSG: not a request, or too broken to answer.
  */
-int	sip_msg_bad_reply(const uint8_t *, size_t, const char *why,
-	    struct wbuf *);
+int	sip_msg_bad_reply(const uint8_t *, size_t, unsigned status,
+	    const char *why, struct wbuf *);
 /* Content-Length, the blank line and the body (len 0: none). */
 void	sip_msg_end(struct wbuf *, const void *body, size_t len);
 

@@ -297,6 +297,8 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 	snprintf(line, sizeof line, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n",
 	    sip_tp_name(to->tp), sip_self_for(p, to->tp), branch);
 	wbuf_bytes(w, line, strlen(line));
+	if (m->max_forwards < 0)	/* §16.6 step 3: none came */
+		wbuf_bytes(w, "Max-Forwards: 70\r\n", 18);
 	for (i = 0; i < m->nhdrs; i++) {
 		if (&m->hdrs[i] == rr_before)
 			wbuf_bytes(w, rr, strlen(rr));
@@ -409,10 +411,11 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 			    strlen(rt[i].contact) };
 			/* §16.6 step 7 / §18.1.1: to the Contact's address
 			 * (a REGISTER may come from elsewhere than the phone,
-			 * §10.2.1); a phone on TCP gets its own connection
-			 * back (RFC 5626 §5.3, as for its flow) */
+			 * §10.2.1); a phone on TCP, or one that registered
+			 * with RFC 5626 outbound, gets its own flow back
+			 * (RFC 5626 §5.3, §7) */
 			t->flow[i] = rt[i].flow;
-			if (!sip_tp_reliable(rt[i].flow.tp) &&
+			if (!rt[i].outbound && !sip_tp_reliable(rt[i].flow.tp) &&
 			    sip_uri_parse(&cu, rt[i].contact,
 			    strlen(rt[i].contact)) == 0 &&
 			    sip_uri_flow(&cu, &cf) == 0)
@@ -464,7 +467,7 @@ sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
 	struct wbuf		 w;
 	char			 branch[32];
 
-	if (m->max_forwards <= 0 || sip_looped(p, m) ||
+	if (m->max_forwards == 0 || sip_looped(p, m) ||
 	    sip_targets(p, now, m, &t, &reason) != 0)
 		return;
 	sip_new_branch(p, branch, sizeof branch);

@@ -1,6 +1,11 @@
 /*
  * sip_reg.c - REGISTER processing (RFC 3261 §10.3 steps 1-8) and the
- * bindings it keeps.  AORs sit in a hash and, for listing, an array;
+ * bindings it keeps, with RFC 5626 §6 (outbound) and RFC 5627's
+ * instance ids: a Contact with "+sip.instance" is bound by its instance
+ * (and "reg-id", when outbound applies), not by its URI, so a phone that
+ * registers again from a new address or with a new Call-ID replaces its
+ * binding.  Every contact parameter is kept as it came (§10.3 step 8
+ * lists them back).  AORs sit in a hash and, for listing, an array;
  * each holds up to max_contacts bindings.
  */
 #include <errno.h>
@@ -17,9 +22,15 @@
 
 struct sip_binding {
 	char		*contact;
+	char		*params;	/* the Contact's parameters but
+					   expires, as they came: ";a=b..." */
+	char		*instance;	/* "+sip.instance" (quotes kept), or
+					   NULL */
+	uint32_t	 reg_id;	/* RFC 5626 reg-id; 0: none */
 	char		*call_id;
 	uint32_t	 cseq;
 	uint64_t	 expires_at;	/* wall clock, s */
+	uint64_t	 updated;	/* s, when last registered */
 	char		*ua;
 	struct sip_flow	 flow;
 };
@@ -52,10 +63,16 @@ struct sip_reg {
 /* One contact of a REGISTER, checked before anything is applied. */
 struct sip_reg_contact {
 	struct sip_pl	 uri;
+	struct sip_pl	 params;	/* all of them, expires too */
+	struct sip_pl	 instance;	/* empty: none */
+	uint32_t	 reg_id;	/* 0: none, or ignored (§6) */
 	uint32_t	 expires;
 };
 
 #define SIP_REG_CONTACTS_MAX	32
+#define SIP_REG_PARAMS_MAX	32	/* a Contact's parameters, at most */
+#define SIP_REG_PARAMS_LEN	1024	/* ... and their text */
+#define SIP_REG_REGID_MAX	2147483647u	/* RFC 5626 §11.2 */
 
 struct sip_reg *
 sip_reg_new(const struct sip_reg_cfg *cfg)
@@ -83,6 +100,8 @@ static void
 sip_binding_clear(struct sip_binding *b)
 {
 	free(b->contact);
+	free(b->params);
+	free(b->instance);
 	free(b->call_id);
 	free(b->ua);
 }
@@ -224,6 +243,99 @@ sip_reg_deadline(const struct sip_reg *r)
 /* ---- REGISTER ---- */
 
 /*
+ * A Contact's parameters (RFC 3261 §20.10, RFC 5626 §6, RFC 5627):
+ * bounded, with its expires, "+sip.instance" (a quoted "<URN>") and
+ * "reg-id" (1 to 2^31-1) picked out.  0, or 400 with *why.
+ */
+static unsigned
+sip_reg_params(struct sip_reg_contact *c, uint32_t *e, const char **why)
+{
+	struct sip_pl	 rest = c->params, n, v;
+	unsigned	 count = 0;
+
+	if (rest.l > SIP_REG_PARAMS_LEN) {
+		*why = "Contact Parameters Too Long";
+		return 400;
+	}
+	while (sip_param_next(&rest, &n, &v, NULL)) {
+		if (++count > SIP_REG_PARAMS_MAX) {
+			*why = "Too Many Contact Parameters";
+			return 400;
+		}
+		if (sip_pl_caseeq(&n, "expires") &&
+		    sip_pl_u32(&v, UINT32_MAX, e) != 0) {
+			*why = "Bad Contact Expires";
+			return 400;
+		}
+		if (sip_pl_caseeq(&n, "+sip.instance")) {
+			if (v.l < 4 || v.p[0] != '"' || v.p[1] != '<' ||
+			    v.p[v.l - 2] != '>' || v.p[v.l - 1] != '"') {
+				*why = "Bad +sip.instance";
+				return 400;
+			}
+			c->instance = v;
+		}
+		if (sip_pl_caseeq(&n, "reg-id") && (sip_pl_u32(&v,
+		    SIP_REG_REGID_MAX, &c->reg_id) != 0 || c->reg_id == 0)) {
+			*why = "Bad reg-id";
+			return 400;
+		}
+	}
+	return 0;
+}
+
+/* Does a Supported header of m name option tag? */
+static bool
+sip_reg_supported(const struct sip_msg *m, const char *tag)
+{
+	const struct sip_hdr	*h;
+
+	for (h = sip_msg_hdr(m, SIP_HDR_SUPPORTED, NULL); h != NULL;
+	    h = sip_msg_hdr(m, SIP_HDR_SUPPORTED, h))
+		if (sip_pl_caseeq(&h->value, tag))
+			return true;
+	return false;
+}
+
+/*
+ * RFC 5626 §6: outbound applies to a reg-id only with an instance id,
+ * on the first hop (one Via: we are the phone's edge proxy too; we keep
+ * no Path, so a REGISTER from behind another proxy cannot have it), and
+ * for one contact with a non-zero expiry at most.  0, or the status.
+ */
+static unsigned
+sip_reg_outbound(const struct sip_msg *m, struct sip_reg_contact *c,
+    unsigned nc, bool *outbound, const char **why)
+{
+	unsigned	i, live = 0, regid = 0;
+
+	*outbound = false;
+	for (i = 0; i < nc; i++) {
+		if (c[i].instance.l == 0)
+			c[i].reg_id = 0;	/* §6: ignored */
+		live += c[i].expires != 0;
+		regid += c[i].reg_id != 0;
+	}
+	if (regid == 0)
+		return 0;
+	if (m->nvia > 1) {
+		if (sip_reg_supported(m, "outbound")) {
+			*why = "First Hop Lacks Outbound Support";
+			return 439;
+		}
+		for (i = 0; i < nc; i++)
+			c[i].reg_id = 0;
+		return 0;
+	}
+	if (live > 1) {
+		*why = "Bad Request (reg-id with several contacts)";
+		return 400;
+	}
+	*outbound = sip_reg_supported(m, "outbound");
+	return 0;
+}
+
+/*
  * Steps 5 and 6: the Contacts and their expiry; 0, or the status to
  * refuse with (reason in *why).
  */
@@ -233,8 +345,8 @@ sip_reg_contacts(const struct sip_reg *r, const struct sip_msg *m,
 {
 	const struct sip_hdr	*h;
 	struct sip_addr		 a;
-	struct sip_pl		 v;
 	uint32_t		 e;
+	unsigned		 st;
 
 	*nc = 0;
 	*star = false;
@@ -252,18 +364,17 @@ sip_reg_contacts(const struct sip_reg *r, const struct sip_msg *m,
 			*why = "Too Many Contacts";
 			return 400;
 		}
+		memset(&c[*nc], 0, sizeof c[*nc]);
+		c[*nc].uri = a.uri_str;
+		c[*nc].params = a.params;
 		e = m->expires >= 0 ? (uint32_t)m->expires :
 		    r->cfg.default_expires;
-		if (sip_param(&a.params, "expires", &v) &&
-		    sip_pl_u32(&v, UINT32_MAX, &e) != 0) {
-			*why = "Bad Contact Expires";
-			return 400;
-		}
+		if ((st = sip_reg_params(&c[*nc], &e, why)) != 0)
+			return st;
 		if (e != 0 && e < r->cfg.min_expires) {
 			*why = "Interval Too Brief";
 			return 423;
 		}
-		c[*nc].uri = a.uri_str;
 		c[(*nc)++].expires = e > r->cfg.max_expires ?
 		    r->cfg.max_expires : e;
 	}
@@ -275,14 +386,23 @@ sip_reg_contacts(const struct sip_reg *r, const struct sip_msg *m,
 	return 0;
 }
 
+/*
+ * The binding a contact names: by its instance id and reg-id (RFC 5626
+ * §6; RFC 5627 §7.1.2 for an instance without reg-id), else by URI
+ * (§10.3 step 7).
+ */
 static int
-sip_binding_find(const struct sip_aor *a, const struct sip_pl *uri)
+sip_binding_find(const struct sip_aor *a, const struct sip_reg_contact *c)
 {
 	unsigned	i;
 
-	for (i = 0; a != NULL && i < a->nb; i++)
-		if (sip_pl_eq(uri, a->b[i].contact))
+	for (i = 0; a != NULL && i < a->nb; i++) {
+		if (c->instance.l != 0 ? a->b[i].instance != NULL &&
+		    sip_pl_eq(&c->instance, a->b[i].instance) &&
+		    a->b[i].reg_id == c->reg_id :
+		    sip_pl_eq(&c->uri, a->b[i].contact))
 			return (int)i;
+	}
 	return -1;
 }
 
@@ -298,17 +418,40 @@ sip_binding_newer(const struct sip_binding *b, const struct sip_msg *m)
 	return !sip_pl_eq(&m->call_id, b->call_id) || m->cseq >= b->cseq;
 }
 
+/* A contact's parameters as they came, but expires: ";a=b...". */
+static char *
+sip_params_kept(const struct sip_pl *params)
+{
+	struct sip_pl	 rest = *params, n, v, whole;
+	char		*out = xmalloc(params->l + 1);
+	size_t		 len = 0;
+
+	while (sip_param_next(&rest, &n, &v, &whole)) {
+		if (sip_pl_caseeq(&n, "expires"))
+			continue;
+		memcpy(out + len, whole.p, whole.l);
+		len += whole.l;
+	}
+	out[len] = '\0';
+	return out;
+}
+
 static void
 sip_binding_set(struct sip_binding *b, const struct sip_flow *f,
-    const struct sip_msg *m, const struct sip_pl *uri, uint64_t expires_at)
+    const struct sip_msg *m, const struct sip_reg_contact *c, uint64_t now_s)
 {
 	const struct sip_hdr	*ua = sip_msg_hdr(m, SIP_HDR_USER_AGENT, NULL);
 
 	sip_binding_clear(b);
-	b->contact = xstrndup(uri->p, uri->l);
+	b->contact = xstrndup(c->uri.p, c->uri.l);
+	b->params = sip_params_kept(&c->params);
+	b->instance = c->instance.l != 0 ? xstrndup(c->instance.p,
+	    c->instance.l) : NULL;
+	b->reg_id = c->reg_id;
 	b->call_id = xstrndup(m->call_id.p, m->call_id.l);
 	b->cseq = m->cseq;
-	b->expires_at = expires_at;
+	b->expires_at = now_s + c->expires;
+	b->updated = now_s;
 	b->ua = ua != NULL ? xstrndup(ua->value.p, ua->value.l) : xstrdup("");
 	if (f != NULL)
 		b->flow = *f;
@@ -332,7 +475,7 @@ sip_reg_check(const struct sip_reg *r, const struct sip_aor *a,
 		}
 	}
 	for (i = 0; i < nc; i++) {
-		k = sip_binding_find(a, &c[i].uri);
+		k = sip_binding_find(a, &c[i]);
 		if (k >= 0 && !sip_binding_newer(&a->b[k], m)) {
 			*why = "Stale CSeq";
 			return 500;
@@ -361,7 +504,7 @@ sip_reg_apply(struct sip_reg *r, struct sip_aor *a, uint64_t now_s,
 	while (star && a->nb > 0)
 		sip_binding_del(a, a->nb - 1);
 	for (i = 0; i < nc; i++) {
-		k = sip_binding_find(a, &c[i].uri);
+		k = sip_binding_find(a, &c[i]);
 		if (c[i].expires == 0) {
 			if (k >= 0)
 				sip_binding_del(a, (unsigned)k);
@@ -369,26 +512,33 @@ sip_reg_apply(struct sip_reg *r, struct sip_aor *a, uint64_t now_s,
 		}
 		if (k < 0)
 			k = (int)a->nb++;
-		sip_binding_set(&a->b[k], f, m, &c[i].uri,
-		    now_s + c[i].expires);
+		sip_binding_set(&a->b[k], f, m, &c[i], now_s);
 		if (now_s + c[i].expires < r->next_expiry)
 			r->next_expiry = now_s + c[i].expires;
 	}
 }
 
-/* Step 8: 200 with every binding the AOR has now. */
+/*
+ * Step 8: 200 with every binding the AOR has now, each with the
+ * parameters it was registered with; RFC 5626 §6: "Require: outbound"
+ * when outbound applied to this request's reg-id.
+ */
 static unsigned
 sip_reg_ok(struct wbuf *w, const struct sip_aor *a, uint64_t now_s,
-    const struct sip_msg *m, const char *to_tag)
+    const struct sip_msg *m, const char *to_tag, bool outbound)
 {
 	char		line[64];
 	unsigned	i;
 
 	sip_msg_reply(w, m, 200, "OK", to_tag);
+	if (outbound)
+		sip_msg_header(w, "Require", &SIP_PL("outbound"));
 	for (i = 0; a != NULL && i < a->nb; i++) {
 		wbuf_bytes(w, "Contact: <", 10);
 		wbuf_bytes(w, a->b[i].contact, strlen(a->b[i].contact));
-		snprintf(line, sizeof line, ">;expires=%llu\r\n",
+		wbuf_bytes(w, ">", 1);
+		wbuf_bytes(w, a->b[i].params, strlen(a->b[i].params));
+		snprintf(line, sizeof line, ";expires=%llu\r\n",
 		    (unsigned long long)(a->b[i].expires_at - now_s));
 		wbuf_bytes(w, line, strlen(line));
 	}
@@ -428,11 +578,12 @@ sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_flow *f,
 	struct sip_aor		*a;
 	const char		*why = NULL;
 	unsigned		 nc, st;
-	bool			 star;
+	bool			 star, ob;
 	char			 aor[512], line[48];
 
 	if ((st = sip_reg_aor(r, m, aor, sizeof aor, &why)) != 0 ||
 	    (st = sip_reg_contacts(r, m, c, &nc, &star, &why)) != 0 ||
+	    (st = sip_reg_outbound(m, c, nc, &ob, &why)) != 0 ||
 	    (st = sip_reg_check(r, a = sip_aor_find(r, aor), m, c, nc, star,
 	    &why)) != 0) {
 		sip_msg_reply(w, m, st, why, to_tag);
@@ -448,13 +599,13 @@ sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_flow *f,
 		return st;
 	}
 	if (nc == 0 && !star)		/* a query (§10.2.3) */
-		return sip_reg_ok(w, a, now_s, m, to_tag);
+		return sip_reg_ok(w, a, now_s, m, to_tag, ob);
 	if (a == NULL) {
 		a = sip_aor_add(r, aor);
 		sip_reg_apply(r, a, now_s, f, m, c, nc, star);
 		if (a->nb != 0)
 			sip_reg_change(r, aor, true);
-		st = sip_reg_ok(w, a, now_s, m, to_tag);
+		st = sip_reg_ok(w, a, now_s, m, to_tag, ob);
 		if (a->nb == 0) {
 			/* nothing came of it: no change to report */
 			r->list[a->idx] = r->list[--r->naors];
@@ -465,7 +616,7 @@ sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_flow *f,
 		return st;
 	}
 	sip_reg_apply(r, a, now_s, f, m, c, nc, star);
-	st = sip_reg_ok(w, a, now_s, m, to_tag);
+	st = sip_reg_ok(w, a, now_s, m, to_tag, ob);
 	if (a->nb == 0)
 		sip_aor_del(r, a);
 	return st;
@@ -493,7 +644,35 @@ sip_reg_binding(const struct sip_reg *r, uint64_t now_s, unsigned i,
 	out->expires_in = b->expires_at > now_s ?
 	    (uint32_t)(b->expires_at - now_s) : 0;
 	out->user_agent = b->ua;
+	out->params = b->params;
+	out->instance = b->instance != NULL ? b->instance : "";
+	out->reg_id = b->reg_id;
 	return true;
+}
+
+/*
+ * RFC 5626 §7: one target per instance at a time.  Is another live
+ * binding of a for b's instance registered later (or as late, and
+ * earlier in the list)?
+ */
+static bool
+sip_binding_shadowed(const struct sip_aor *a, unsigned i, uint64_t now_s)
+{
+	const struct sip_binding	*b = &a->b[i], *o;
+	unsigned			 j;
+
+	if (b->instance == NULL)
+		return false;
+	for (j = 0; j < a->nb; j++) {
+		o = &a->b[j];
+		if (j == i || o->instance == NULL || o->expires_at <= now_s ||
+		    strcmp(o->instance, b->instance) != 0)
+			continue;
+		if (o->updated > b->updated || (o->updated == b->updated &&
+		    j < i))
+			return true;
+	}
+	return false;
 }
 
 unsigned
@@ -504,9 +683,11 @@ sip_reg_lookup(const struct sip_reg *r, uint64_t now_s, const char *aor,
 	unsigned		 i, n = 0;
 
 	for (i = 0; a != NULL && i < a->nb && n < max; i++) {
-		if (a->b[i].expires_at > now_s) {
+		if (a->b[i].expires_at > now_s &&
+		    !sip_binding_shadowed(a, i, now_s)) {
 			out[n].contact = a->b[i].contact;
-			out[n++].flow = a->b[i].flow;
+			out[n].flow = a->b[i].flow;
+			out[n++].outbound = a->b[i].reg_id != 0;
 		}
 	}
 	return n;

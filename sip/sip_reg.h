@@ -1,10 +1,11 @@
 /*
- * sip_reg.h - the registrar for this host's phones (RFC 3261 §10.3),
- * sans I/O.
+ * sip_reg.h - the registrar for this host's phones (RFC 3261 §10.3,
+ * RFC 5626 §6), sans I/O.
  *
- * It keeps each AOR's contacts (bindings) with their expiry, Call-ID and
- * CSeq, answers REGISTER (add, refresh, remove one with expires=0, all
- * with "*"), and says when an AOR gets its first binding or loses its
+ * It keeps each AOR's contacts (bindings) with their parameters, expiry,
+ * Call-ID and CSeq, answers REGISTER (add, refresh, remove one with
+ * expires=0, all with "*"; a contact with "+sip.instance" replaces the
+ * binding of its instance and reg-id, RFC 5626 §6), and says when an AOR gets its first binding or loses its
  * last: the daemon then publishes or withdraws the AOR's registration in
  * the overlay, pointing at itself.  The AOR's domain must be the
  * overlay's name.
@@ -63,14 +64,22 @@ struct sip_reg_binding_info {
 	const char	*contact;	/* the URI, as registered */
 	uint32_t	 expires_in;	/* s */
 	const char	*user_agent;	/* "" if none */
+	const char	*params;	/* the Contact's, but expires: ";a=b" */
+	const char	*instance;	/* "+sip.instance" as given, quotes
+					   and all; "" if none */
+	uint32_t	 reg_id;	/* RFC 5626 outbound's; 0: none */
 };
 bool	sip_reg_binding(const struct sip_reg *, uint64_t now_s, unsigned i,
 	    unsigned j, struct sip_reg_binding_info *);
 unsigned sip_reg_aors(const struct sip_reg *);
-/* The contacts of aor ("user@domain"), at most max, into out. */
+/*
+ * The contacts of aor ("user@domain"), at most max, into out: one per
+ * instance id, the one registered last (RFC 5626 §7).
+ */
 struct sip_reg_target {
 	const char	*contact;	/* the URI */
 	struct sip_flow	 flow;		/* how its REGISTER came */
+	bool		 outbound;	/* RFC 5626: requests go on flow */
 };
 unsigned sip_reg_lookup(const struct sip_reg *, uint64_t now_s,
 	    const char *aor, struct sip_reg_target *out, unsigned max);

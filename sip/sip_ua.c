@@ -1625,8 +1625,9 @@ sip_ua_input(struct sip_ua *ua, uint64_t now, const struct sip_flow *f,
 	if (rc != 0) {
 		sip_msg_free(m);
 		wbuf_init(&w, ua->cfg.lim.max_len);
-		if (rc == EBADMSG && sip_msg_bad_reply(buf, len, why, &w) ==
-		    0 && !w.err) {
+		if ((rc == EBADMSG || rc == EPROTONOSUPPORT) &&
+		    sip_msg_bad_reply(buf, len, rc == EBADMSG ? 400 : 505,
+		    why, &w) == 0 && !w.err) {
 			ua_send(ua, w.p, w.len);
 			w.p = NULL;
 		}

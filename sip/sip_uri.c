@@ -321,12 +321,15 @@ sip_quoted_end(const char *s, const char *end)
 {
 	for (s++; s < end; s++) {
 		if (*s == '\\') {
-			if (++s == end || (unsigned char)*s > 0x7f)
+			/* quoted-pair: any ASCII but CR and LF */
+			if (++s == end || (unsigned char)*s > 0x7f ||
+			    *s == '\r' || *s == '\n')
 				return NULL;
 		} else if (*s == '"')
 			return s + 1;
-		else if (*s == '\r' || *s == '\n')
-			return NULL;
+		else if (((unsigned char)*s < 0x20 && *s != '\t') ||
+		    *s == 0x7f)
+			return NULL;	/* §25.1: qdtext has no CTLs */
 	}
 	return NULL;
 }
@@ -336,10 +339,10 @@ static const char *
 sip_next_semi(const char *s, const char *end)
 {
 	while (s < end && *s != ';') {
-		if (*s == '"' && (s = sip_quoted_end(s, end)) == NULL)
-			return end;
-		else if (*s != '"')
+		if (*s != '"')
 			s++;
+		else if ((s = sip_quoted_end(s, end)) == NULL)
+			return end;
 	}
 	return s;
 }
@@ -367,6 +370,27 @@ sip_param(const struct sip_pl *params, const char *name,
 		s = semi;
 	}
 	return false;
+}
+
+bool
+sip_param_next(struct sip_pl *rest, struct sip_pl *name, struct sip_pl *value,
+    struct sip_pl *whole)
+{
+	const char	*s = rest->p, *end = rest->p + rest->l, *semi, *eq;
+
+	if (s == end)
+		return false;
+	if (*s == ';')
+		s++;
+	semi = sip_next_semi(s, end);
+	eq = memchr(s, '=', (size_t)(semi - s));
+	*name = sip_trim(s, (size_t)((eq != NULL ? eq : semi) - s));
+	*value = eq != NULL ? sip_trim(eq + 1, (size_t)(semi - eq - 1)) :
+	    (struct sip_pl){ semi, 0 };
+	if (whole != NULL)
+		*whole = (struct sip_pl){ rest->p, (size_t)(semi - rest->p) };
+	*rest = (struct sip_pl){ semi, (size_t)(end - semi) };
+	return true;
 }
 
 /*
@@ -474,9 +498,10 @@ sip_addr_parse(struct sip_addr *a, const struct sip_pl *value, bool star_ok)
 		a->uri_str = (struct sip_pl){ lt + 1, (size_t)(gt - lt - 1) };
 		a->params = sip_trim(gt + 1, (size_t)(end - gt - 1));
 	} else {
+		/* addr-spec: the URI, then LWS may come before SEMI */
 		s = memchr(v.p, ';', v.l);
-		a->uri_str = (struct sip_pl){ v.p, (size_t)((s != NULL ? s :
-		    end) - v.p) };
+		a->uri_str = sip_trim(v.p, (size_t)((s != NULL ? s : end) -
+		    v.p));
 		a->params = (struct sip_pl){ s != NULL ? s : end,
 		    (size_t)(end - (s != NULL ? s : end)) };
 	}

@@ -55,6 +55,16 @@ bool	sip_param(const struct sip_pl *params, const char *name,
 	    struct sip_pl *value);
 
 /*
+ * The next parameter of a ";a=b;c" list that *rest views (a checked one:
+ * sip_addr_parse's params, a URI's): its name and value (empty for a
+ * bare "c"; a quoted-string with its quotes), and, if whole is not NULL,
+ * all of its text with the ';' before it; *rest moves past it.  false
+ * at the end.
+ */
+bool	sip_param_next(struct sip_pl *rest, struct sip_pl *name,
+	    struct sip_pl *value, struct sip_pl *whole);
+
+/*
  * From, To, Contact, Route, Record-Route: [display-name] <URI>, or a
  * bare addr-spec, then header parameters.  With <>, the URI may be any
  * absolute URI: uri_sip says whether it was a sip/sips one (and uri is

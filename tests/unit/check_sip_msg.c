@@ -1,8 +1,9 @@
 /*
  * check_sip_msg.c - the RFC 3261 parser and writer: messages in every
  * header form (compact names, lists, folding, quoted strings, escapes,
- * IPv6), datagram and stream framing, and a table of malformed messages,
- * each refused with the reason a 400 would carry.
+ * IPv6), datagram and stream framing, a table of malformed messages,
+ * each refused with the reason a 400 would carry, and RFC 4475's
+ * torture messages.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -233,6 +234,8 @@ static const struct {
 	{ "INVITE sip:b@x.org SIP/2.0\r\n" HDRS("BYE") "\r\n", false,
 	    EBADMSG, "CSeq Method Does Not Match" },
 	{ "INVITE sip:b@x.org SIP/3.0\r\n" HDRS("INVITE") "\r\n", false,
+	    EPROTONOSUPPORT, "Version Not Supported" },
+	{ "INVITE sip:b@x.org SIP/2.00\r\n" HDRS("INVITE") "\r\n", false,
 	    EBADMSG, "Bad Request Line" },
 	{ "INVITE  sip:b@x.org SIP/2.0\r\n" HDRS("INVITE") "\r\n", false,
 	    EBADMSG, "Bad Request Line" },
@@ -289,8 +292,8 @@ static const struct {
 	    "From: <sip:a@x.org>;tag=1\r\nCall-ID: c\r\n"
 	    "CSeq: 1 OPTIONS\r\n\r\n", false, EBADMSG, "Bad Max-Forwards" },
 	{ "OPTIONS sip:x.org SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n"
-	    "To: <sip:b@x.org>\r\n"
-	    "From: <sip:a@x.org>;tag=1\r\nCall-ID: c\r\n"
+	    "Max-Forwards: 70\r\nTo: <sip:b@x.org>\r\n"
+	    "From: <sip:a@x.org>;tag=1\r\nCall-ID: c\r\nMax-Forwards: 9\r\n"
 	    "CSeq: 1 OPTIONS\r\n\r\n", false, EBADMSG, "Bad Max-Forwards" },
 	{ "OPTIONS sip:x.org SIP/2.0\r\n" HDRS("OPTIONS")
 	    "Content-Length: -1\r\n\r\n", false, EBADMSG,
@@ -500,7 +503,7 @@ START_TEST(bad_reply)
 	struct wbuf	 w;
 
 	wbuf_init(&w, 1 << 16);
-	ck_assert_int_eq(sip_msg_bad_reply((const uint8_t *)s, strlen(s),
+	ck_assert_int_eq(sip_msg_bad_reply((const uint8_t *)s, strlen(s), 400,
 	    "CSeq Method Does Not Match", &w), 0);
 	ck_assert_uint_eq(w.len, strlen("SIP/2.0 400 CSeq Method Does Not "
 	    "Match\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKq\r\nVia: SIP/2.0/UDP "
@@ -510,12 +513,149 @@ START_TEST(bad_reply)
 	/* a response, garbage, or no Call-ID: nothing to answer */
 	wbuf_init(&w, 1 << 16);
 	ck_assert_int_eq(sip_msg_bad_reply((const uint8_t *)"SIP/2.0 200 OK"
-	    "\r\n\r\n", 18, "x", &w), EBADMSG);
+	    "\r\n\r\n", 18, 400, "x", &w), EBADMSG);
 	ck_assert_int_eq(sip_msg_bad_reply((const uint8_t *)"\x16\x03\x01",
-	    3, "x", &w), EBADMSG);
-	ck_assert_int_eq(sip_msg_bad_reply((const uint8_t *)s, 80, "x", &w),
-	    EBADMSG);
+	    3, 400, "x", &w), EBADMSG);
+	ck_assert_int_eq(sip_msg_bad_reply((const uint8_t *)s, 80, 400, "x",
+	    &w), EBADMSG);
 	wbuf_clear(&w);
+}
+END_TEST
+
+/*
+ * RFC 4475's torture messages (tests/data/rfc4475, byte for byte), each
+ * as a datagram: what §3 asks of a parser.  OK: well formed, must parse
+ * (and survive a write and a parse again); BAD: a 400 (or an error) is
+ * what the RFC wants, and the request gets one; ANSWER: the RFC allows
+ * a 400 or a liberal reading, we refuse, but never in silence; DROP: a
+ * broken response, dropped; VERSION: a 505.
+ */
+enum torture_want { T_OK, T_BAD, T_ANSWER, T_DROP, T_VERSION };
+
+static const struct {
+	const char		*name;
+	enum torture_want	 want;
+} torture[] = {
+	{ "wsinv", T_OK }, { "intmeth", T_OK }, { "esc01", T_OK },
+	{ "escnull", T_OK }, { "esc02", T_OK }, { "lwsdisp", T_OK },
+	{ "longreq", T_OK }, { "dblreq", T_OK }, { "semiuri", T_OK },
+	{ "transports", T_OK }, { "mpart01", T_OK }, { "unreason", T_OK },
+	{ "noreason", T_OK }, { "badinv01", T_BAD }, { "clerr", T_BAD },
+	{ "ncl", T_BAD }, { "scalar02", T_BAD }, { "scalarlg", T_DROP },
+	{ "quotbal", T_ANSWER }, { "ltgtruri", T_ANSWER },
+	{ "lwsruri", T_ANSWER }, { "lwsstart", T_ANSWER },
+	{ "trws", T_ANSWER }, { "escruri", T_OK }, { "baddate", T_OK },
+	{ "regbadct", T_OK }, { "badaspec", T_ANSWER }, { "baddn", T_ANSWER },
+	{ "badvers", T_VERSION }, { "mismatch01", T_BAD },
+	{ "mismatch02", T_BAD }, { "bigcode", T_DROP }, { "badbranch", T_OK },
+	{ "insuf", T_BAD }, { "unkscm", T_OK }, { "novelsc", T_OK },
+	{ "unksm2", T_OK }, { "bext01", T_OK }, { "invut", T_OK },
+	{ "regaut01", T_OK }, { "multi01", T_BAD }, { "mcl01", T_BAD },
+	{ "bcast", T_OK }, { "zeromf", T_OK }, { "cparam01", T_OK },
+	{ "cparam02", T_OK }, { "regescrt", T_OK }, { "sdp01", T_OK },
+	{ "inv2543", T_OK },
+};
+
+/* tests/data/rfc4475/NAME.dat (the tests run from the top directory),
+ * into buf; its length. */
+static size_t
+torture_read(const char *name, uint8_t *buf, size_t max)
+{
+	char	 path[256];
+	FILE	*f;
+	size_t	 n;
+
+	snprintf(path, sizeof path, "tests/data/rfc4475/%s.dat", name);
+	ck_assert_msg((f = fopen(path, "rb")) != NULL, "%s", path);
+	n = fread(buf, 1, max, f);
+	ck_assert(!ferror(f) && n < max);
+	fclose(f);
+	return n;
+}
+
+START_TEST(rfc4475_torture)
+{
+	static uint8_t	 buf[8192];
+	struct sip_msg	 m, m2;
+	struct wbuf	 w, r;
+	const char	*why;
+	size_t		 len, used;
+	int		 rc;
+
+	len = torture_read(torture[_i].name, buf, sizeof buf);
+	rc = sip_msg_parse(&m, buf, len, false, &lim, &used, &why);
+	wbuf_init(&r, 1 << 16);
+	switch (torture[_i].want) {
+	case T_OK:
+		ck_assert_msg(rc == 0, "%s: %s", torture[_i].name, why);
+		/* dblreq: the octets past Content-Length are dropped */
+		ck_assert_uint_eq(used, len);
+		wbuf_init(&w, 1 << 16);
+		sip_msg_write(&w, &m);
+		ck_assert_msg(sip_msg_parse(&m2, w.p, w.len, true, &lim,
+		    &used, &why) == 0, "%s again: %s", torture[_i].name, why);
+		ck_assert(m2.request == m.request && m2.cseq == m.cseq &&
+		    m2.call_id.l == m.call_id.l && m2.body.l == m.body.l);
+		sip_msg_clear(&m2);
+		wbuf_clear(&w);
+		sip_msg_clear(&m);
+		break;
+	case T_BAD:
+	case T_ANSWER:
+		ck_assert_msg(rc == EBADMSG, "%s parsed", torture[_i].name);
+		ck_assert_msg(sip_msg_bad_reply(buf, len, 400, why, &r) == 0,
+		    "%s: no 400", torture[_i].name);
+		ck_assert(memcmp(r.p, "SIP/2.0 400 ", 12) == 0);
+		break;
+	case T_DROP:
+		ck_assert_int_eq(rc, EBADMSG);
+		ck_assert_int_eq(sip_msg_bad_reply(buf, len, 400, why, &r),
+		    EBADMSG);
+		break;
+	case T_VERSION:
+		ck_assert_int_eq(rc, EPROTONOSUPPORT);
+		ck_assert_int_eq(sip_msg_bad_reply(buf, len, 505, why, &r), 0);
+		ck_assert(memcmp(r.p, "SIP/2.0 505 Version Not Supported\r\n",
+		    35) == 0);
+		break;
+	}
+	wbuf_clear(&r);
+}
+END_TEST
+
+/* RFC 4475 §3.1.1.1, §3.1.1.2: the hard parts read right. */
+START_TEST(rfc4475_values)
+{
+	static uint8_t	 buf[8192];
+	struct sip_msg	 m;
+	const char	*why;
+	size_t		 len, used;
+
+	len = torture_read("wsinv", buf, sizeof buf);
+	ck_assert_int_eq(sip_msg_parse(&m, buf, len, false, &lim, &used,
+	    &why), 0);
+	pl_is(&m.to.uri_str, "sip:vivekg@chair-dnrc.example.com");
+	pl_is(&m.to_tag, "1918181833n");
+	pl_is(&m.from_tag, "98asjd8");
+	ck_assert_int_eq(m.max_forwards, 68);
+	ck_assert_uint_eq(m.cseq, 9);
+	ck_assert_uint_eq(m.nvia, 3);
+	ck_assert_uint_eq(m.body.l, 150);
+	sip_msg_clear(&m);
+	len = torture_read("intmeth", buf, sizeof buf);
+	ck_assert_int_eq(sip_msg_parse(&m, buf, len, false, &lim, &used,
+	    &why), 0);
+	pl_is(&m.method, "!interesting-Method0123456789_*+`.%indeed'~");
+	/* "BEL:\<07> NUL:\<00> DEL:\<7f>", quotes dropped, escapes kept */
+	ck_assert_uint_eq(m.to.display.l, 20);
+	ck_assert(m.to.display.p[5] == '\a' && m.to.display.p[12] == '\0' &&
+	    m.to.display.p[19] == 0x7f);
+	sip_msg_clear(&m);
+	len = torture_read("inv2543", buf, sizeof buf);
+	ck_assert_int_eq(sip_msg_parse(&m, buf, len, false, &lim, &used,
+	    &why), 0);
+	ck_assert_int_eq(m.max_forwards, -1);	/* none: §16.6 adds it */
+	sip_msg_clear(&m);
 }
 END_TEST
 
@@ -536,6 +676,9 @@ sip_msg_suite(void)
 	tcase_add_test(tc, write_round_trip);
 	tcase_add_test(tc, via_received);
 	tcase_add_test(tc, bad_reply);
+	tcase_add_loop_test(tc, rfc4475_torture, 0,
+	    (int)(sizeof torture / sizeof torture[0]));
+	tcase_add_test(tc, rfc4475_values);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -39,7 +39,7 @@ static unsigned
 do_register(const char *user, const char *callid, unsigned cseq,
     const char *extra, char *resp, size_t max, uint64_t now_s)
 {
-	char		 buf[2048];
+	static char	 buf[32768];
 	struct sip_msg	 m;
 	struct wbuf	 w;
 	const char	*why;
@@ -236,6 +236,217 @@ START_TEST(many_aors)
 }
 END_TEST
 
+#define INST	"\"<urn:uuid:82c986b9-7614-47a3-5fe3-df05fb5f28f9>\""
+
+/*
+ * RFC 5626 §6 (baresip with sipnat=outbound): the contact's parameters
+ * parse, every one is kept and listed back; a REGISTER from a new
+ * address or with a new Call-ID but the same instance and reg-id
+ * replaces the binding; the 200 requires outbound.
+ */
+START_TEST(outbound_instance)
+{
+	char				 r[4096];
+	struct sip_reg_target		 c[4];
+	struct sip_reg_binding_info	 bi;
+
+	ck_assert_uint_eq(do_register("carol", "o1", 1, "Supported: gruu, "
+	    "outbound, path\r\nContact: <sip:carol-0x1@127.0.0.1:5085>;"
+	    "expires=300;+sip.instance=" INST ";reg-id=1\r\n", r, sizeof r,
+	    1000), 200);
+	ck_assert_msg(strstr(r, "Require: outbound\r\n") != NULL, "%s", r);
+	ck_assert_msg(strstr(r, "Contact: <sip:carol-0x1@127.0.0.1:5085>;"
+	    "+sip.instance=" INST ";reg-id=1;expires=300\r\n") != NULL, "%s",
+	    r);
+	ck_assert(sip_reg_binding(reg, 1000, 0, 0, &bi));
+	ck_assert_str_eq(bi.instance, INST);
+	ck_assert_uint_eq(bi.reg_id, 1);
+	ck_assert_str_eq(bi.params, ";+sip.instance=" INST ";reg-id=1");
+	ck_assert_uint_eq(sip_reg_lookup(reg, 1000, "carol@" DOMAIN, c, 4), 1);
+	ck_assert(c[0].outbound);
+	/* the phone restarts elsewhere: one binding, the new contact */
+	ck_assert_uint_eq(do_register("carol", "o2", 1, "Supported: outbound"
+	    "\r\nContact: <sip:carol-0x2@127.0.0.1:5087>;+sip.instance=" INST
+	    ";reg-id=1\r\n", r, sizeof r, 1010), 200);
+	ck_assert_uint_eq(sip_reg_lookup(reg, 1010, "carol@" DOMAIN, c, 4), 1);
+	ck_assert_str_eq(c[0].contact, "sip:carol-0x2@127.0.0.1:5087");
+	ck_assert(strstr(r, "5085") == NULL);
+	/* a second flow (reg-id 2) of the instance: two bindings, one
+	 * target, the one registered last (RFC 5626 §7) */
+	ck_assert_uint_eq(do_register("carol", "o3", 1, "Supported: outbound"
+	    "\r\nContact: <sip:carol-0x3@127.0.0.1:5089>;+sip.instance=" INST
+	    ";reg-id=2\r\n", r, sizeof r, 1020), 200);
+	ck_assert(strstr(r, "reg-id=1;") != NULL &&
+	    strstr(r, "reg-id=2;") != NULL);
+	ck_assert_uint_eq(sip_reg_lookup(reg, 1020, "carol@" DOMAIN, c, 4), 1);
+	ck_assert_str_eq(c[0].contact, "sip:carol-0x3@127.0.0.1:5089");
+	/* unregistering by instance and reg-id, whatever the URI */
+	ck_assert_uint_eq(do_register("carol", "o3", 2, "Contact: <sip:x@"
+	    "127.0.0.1:1>;+sip.instance=" INST ";reg-id=2;expires=0\r\n", r,
+	    sizeof r, 1030), 200);
+	ck_assert_uint_eq(sip_reg_lookup(reg, 1030, "carol@" DOMAIN, c, 4), 1);
+	ck_assert_str_eq(c[0].contact, "sip:carol-0x2@127.0.0.1:5087");
+}
+END_TEST
+
+/*
+ * Linphone: "+sip.instance" without reg-id (RFC 5627): bound by the
+ * instance, no outbound; a reg-id with no instance, or from behind
+ * another hop, is ignored (RFC 5626 §6) or refused with 439.
+ */
+START_TEST(instance_without_outbound)
+{
+	char				 r[4096];
+	struct sip_reg_target		 c[4];
+	struct sip_reg_binding_info	 bi;
+
+	ck_assert_uint_eq(do_register("dave", "l1", 20, "Supported: replaces,"
+	    " outbound, gruu\r\nContact: <sip:dave@127.0.0.1:15090;transport="
+	    "udp>;+sip.instance=" INST "\r\nExpires: 3600\r\n", r, sizeof r,
+	    1000), 200);
+	ck_assert(strstr(r, "Require:") == NULL);
+	ck_assert_uint_eq(do_register("dave", "l2", 21, "Contact: <sip:dave@"
+	    "127.0.0.1:15092;transport=udp>;+sip.instance=" INST "\r\n", r,
+	    sizeof r, 1000), 200);
+	ck_assert_uint_eq(sip_reg_lookup(reg, 1000, "dave@" DOMAIN, c, 4), 1);
+	ck_assert_str_eq(c[0].contact, "sip:dave@127.0.0.1:15092;"
+	    "transport=udp");
+	ck_assert(!c[0].outbound);
+	/* reg-id without an instance: ignored, kept as a parameter */
+	ck_assert_uint_eq(do_register("erin", "e1", 1, "Supported: outbound"
+	    "\r\nContact: <sip:erin@127.0.0.1:5100>;reg-id=1\r\n", r,
+	    sizeof r, 1000), 200);
+	ck_assert(strstr(r, "Require:") == NULL);
+	ck_assert(sip_reg_binding(reg, 1000, 1, 0, &bi));
+	ck_assert_uint_eq(bi.reg_id, 0);
+	ck_assert_str_eq(bi.params, ";reg-id=1");
+	/* from behind another proxy (two Vias), no Path: 439 with
+	 * Supported: outbound, else reg-id ignored */
+	ck_assert_uint_eq(do_register("erin", "e2", 1, "Via: SIP/2.0/UDP "
+	    "127.0.0.1:5200;branch=z9hG4bKx\r\nSupported: outbound\r\n"
+	    "Contact: <sip:erin@127.0.0.1:5101>;+sip.instance=" INST
+	    ";reg-id=1\r\n", r, sizeof r, 1000), 439);
+	ck_assert(strncmp(r, "SIP/2.0 439 First Hop Lacks Outbound Support",
+	    44) == 0);
+	ck_assert_uint_eq(do_register("erin", "e3", 1, "Via: SIP/2.0/UDP "
+	    "127.0.0.1:5200;branch=z9hG4bKx\r\nContact: <sip:erin@127.0.0.1:"
+	    "5101>;+sip.instance=" INST ";reg-id=1\r\n", r, sizeof r, 1000),
+	    200);
+	ck_assert(strstr(r, "Require:") == NULL);
+}
+END_TEST
+
+/* Contacts a registrar must refuse with a 400 naming the fault, and
+ * nothing stored. */
+START_TEST(bad_contacts)
+{
+	static char	big[12 * 1024], r[16384], extra[14 * 1024];
+	size_t		n = 0;
+	unsigned	i;
+
+	ck_assert_uint_eq(do_register("fay", "f1", 1, "Contact: <sip:f@"
+	    "127.0.0.1>;+sip.instance=" INST ";reg-id=1, <sip:f@127.0.0.2>;"
+	    "+sip.instance=" INST ";reg-id=2\r\n", r, sizeof r, 1000), 400);
+	ck_assert(strstr(r, "reg-id with several contacts") != NULL);
+	ck_assert_uint_eq(do_register("fay", "f1", 2, "Contact: <sip:f@"
+	    "127.0.0.1>;+sip.instance=\"urn:uuid:1\"\r\n", r, sizeof r, 1000),
+	    400);
+	ck_assert(strncmp(r, "SIP/2.0 400 Bad +sip.instance", 29) == 0);
+	ck_assert_uint_eq(do_register("fay", "f1", 3, "Contact: <sip:f@"
+	    "127.0.0.1>;+sip.instance=" INST ";reg-id=0\r\n", r, sizeof r,
+	    1000), 400);
+	ck_assert(strncmp(r, "SIP/2.0 400 Bad reg-id", 22) == 0);
+	ck_assert_uint_eq(do_register("fay", "f1", 4, "Contact: <sip:f@"
+	    "127.0.0.1>;+sip.instance=" INST ";reg-id=2147483648\r\n", r,
+	    sizeof r, 1000), 400);
+	ck_assert_uint_eq(do_register("fay", "f1", 5, "Contact: <sip:f@"
+	    "127.0.0.1>;a=\"open\\\"\";b\r\n", r, sizeof r, 1000), 200);
+	ck_assert(strstr(r, ";a=\"open\\\"\";b;expires=") != NULL);
+	ck_assert_uint_eq(do_register("fay", "f1", 6, "Contact: <sip:f@"
+	    "127.0.0.1>;expires=0\r\n", r, sizeof r, 1000), 200);
+	ck_assert_uint_eq(do_register("fay", "f1", 7, "Contact: <sip:f@"
+	    "127.0.0.1>;=x\r\n", r, sizeof r, 1000), 400);
+	ck_assert(strncmp(r, "SIP/2.0 400 Bad Contact", 23) == 0);
+	ck_assert_uint_eq(do_register("fay", "f1", 7, "Contact: <sip:f@"
+	    "127.0.0.1>;a=\r\n", r, sizeof r, 1000), 400);
+	ck_assert_uint_eq(do_register("fay", "f1", 7, "Contact: <sip:f@"
+	    "127.0.0.1>;a=[::1\r\n", r, sizeof r, 1000), 400);
+	/* a 10 KiB quoted string */
+	big[n++] = '"';
+	while (n < 10 * 1024)
+		big[n++] = 'x';
+	big[n++] = '"';
+	big[n] = '\0';
+	snprintf(extra, sizeof extra, "Contact: <sip:f@127.0.0.1>;p=%s\r\n",
+	    big);
+	ck_assert_uint_eq(do_register("fay", "f1", 8, extra, r, sizeof r,
+	    1000), 400);
+	ck_assert(strncmp(r, "SIP/2.0 400 Contact Parameters Too Long",
+	    39) == 0);
+	/* 200 parameters */
+	n = (size_t)snprintf(extra, sizeof extra, "Contact: <sip:f@127.0.0.1>");
+	for (i = 0; i < 200; i++)
+		n += (size_t)snprintf(extra + n, sizeof extra - n, ";p%u", i);
+	snprintf(extra + n, sizeof extra - n, "\r\n");
+	ck_assert_uint_eq(do_register("fay", "f1", 9, extra, r, sizeof r,
+	    1000), 400);
+	ck_assert(strncmp(r, "SIP/2.0 400 Too Many Contact Parameters",
+	    39) == 0);
+	ck_assert_uint_eq(sip_reg_aors(reg), 0);
+}
+END_TEST
+
+/*
+ * RFC 4475 §3.3.12-14: the torture REGISTERs for example.com, at a
+ * registrar of that domain: they succeed, and the 200 keeps a contact
+ * parameter out of the URI, a URI parameter and escaped headers in it.
+ */
+START_TEST(rfc4475_registers)
+{
+	static const struct {
+		const char	*name;
+		const char	*contact;
+	} t[] = {
+		{ "cparam01", "Contact: <sip:+19725552222@gw1.example.net>;"
+		    "unknownparam;expires=3600\r\n" },
+		{ "cparam02", "Contact: <sip:+19725552222@gw1.example.net;"
+		    "unknownparam>;expires=3600\r\n" },
+		{ "regescrt", "Contact: <sip:user@example.com?Route=%3Csip:"
+		    "sip.example.com%3E>;expires=3600\r\n" },
+	};
+	struct sip_reg_cfg	 cfg = { .domain = "example.com" };
+	struct sip_reg		*ex = sip_reg_new(&cfg);
+	uint8_t			 buf[2048];
+	char			 path[128], resp[4096];
+	struct sip_msg		 m;
+	struct wbuf		 w;
+	const char		*why;
+	FILE			*f;
+	size_t			 len, used;
+	unsigned		 i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		snprintf(path, sizeof path, "tests/data/rfc4475/%s.dat",
+		    t[i].name);
+		ck_assert((f = fopen(path, "rb")) != NULL);
+		len = fread(buf, 1, sizeof buf, f);
+		fclose(f);
+		ck_assert_int_eq(sip_msg_parse(&m, buf, len, false, &lim,
+		    &used, &why), 0);
+		wbuf_init(&w, 1 << 16);
+		ck_assert_uint_eq(sip_reg_register(ex, 1000, NULL, &m, "t",
+		    &w), 200);
+		snprintf(resp, sizeof resp, "%.*s", (int)w.len,
+		    (const char *)w.p);
+		ck_assert_msg(strstr(resp, t[i].contact) != NULL, "%s: %s",
+		    t[i].name, resp);
+		wbuf_clear(&w);
+		sip_msg_clear(&m);
+	}
+	sip_reg_free(ex);
+}
+END_TEST
+
 static Suite *
 sip_reg_suite(void)
 {
@@ -247,6 +458,10 @@ sip_reg_suite(void)
 	tcase_add_test(tc, star_and_expiry);
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, many_aors);
+	tcase_add_test(tc, outbound_instance);
+	tcase_add_test(tc, instance_without_outbound);
+	tcase_add_test(tc, bad_contacts);
+	tcase_add_test(tc, rfc4475_registers);
 	suite_add_tcase(s, tc);
 	return s;
 }
