@@ -23,7 +23,7 @@ ctl_sip_status_json(struct d *d)
 
 	sip_core_lookup_stats(c, &ls);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i}",
+	    "s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i}",
 	    "listen", addr_str(srv_sip_listen_addr(d->sip), a),
 	    "tls_listen", tls->family != 0 ? addr_str(tls, t) : "",
 	    "advertise", addr_str(pub, p),
@@ -36,6 +36,8 @@ ctl_sip_status_json(struct d *d)
 	    "bad_answered", (json_int_t)st->bad_answered,
 	    "bad_dropped", (json_int_t)st->bad_dropped,
 	    "keepalives", (json_int_t)st->keepalives,
+	    "relay_refused", (json_int_t)st->relay_refused,
+	    "relay_challenged", (json_int_t)st->relay_challenged,
 	    "lookups", (json_int_t)ls.lookups,
 	    "lookup_cache_hits", (json_int_t)ls.cache_hits,
 	    "lookup_cached", (int)ls.cached,

@@ -40,8 +40,10 @@
 #include "loc.h"
 #include "log.h"
 #include "log_ctx.h"
+#include "ov_node.h"
 #include "rng.h"
 #include "sip_core.h"
+#include "srv_overlay.h"
 #include "srv_sip.h"
 #include "srv_util.h"
 #include "xmalloc.h"
@@ -56,6 +58,8 @@ struct ss_conn {
 	struct addr		 remote;
 	bool			 outgoing;	/* we connected */
 	bool			 has_node;	/* node: the peer's, verified */
+	bool			 checked;	/* an accepted TLS one's
+						   certificate looked at */
 	uint8_t			 node[SIP_NODE_LEN];
 	bool			 pinned;	/* must be node (outgoing) */
 	struct srv_sip		*ss;
@@ -160,14 +164,27 @@ ss_conn_input(struct srv_sip *ss, struct ss_conn *c)
 {
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
 	struct sip_flow	 f;
+	struct ov_id	 peer;
+	const char	*why;
 	size_t		 len, used;
 	uint8_t		*p;
 	int		 rc;
 
+	/* a daemon of the overlay shows its node certificate; a phone
+	 * may show none */
+	if (c->tp == SIP_TP_TLS && !c->outgoing && !c->checked) {
+		c->checked = true;
+		c->has_node = srv_tls_peer_id(c->bev, ss->d->ident, &peer,
+		    &why) == 0;
+		if (c->has_node)
+			memcpy(c->node, peer.b, SIP_NODE_LEN);
+	}
 	memset(&f, 0, sizeof f);
 	f.tp = c->tp;
 	f.remote = c->remote;
 	f.conn = c->id;
+	f.peer = c->has_node;
+	memcpy(f.node, c->node, SIP_NODE_LEN);
 	while ((len = evbuffer_get_length(in)) > 0) {
 		if (len > ss->max_len + 4)
 			len = ss->max_len + 4;
@@ -679,6 +696,23 @@ ss_sockets(struct srv_sip *ss, char **cause)
 	return 0;
 }
 
+/* The host of a daemon an overlay link leads to (TLS, its Node-ID
+ * checked: RFC 6940 §11.3)? */
+static bool
+ss_peer_host(const struct addr *a, void *arg)
+{
+	struct srv_sip		*ss = arg;
+	struct ov_node		*ov = srv_overlay_node(ss->d->ov);
+	struct ov_link_info	 li;
+	uint64_t		 now = d_now_ms();
+	unsigned		 i;
+
+	for (i = 0; ov != NULL && ov_node_link_info(ov, now, i, &li); i++)
+		if (li.up && li.has_peer && addr_ip_eq(a, &li.remote))
+			return true;
+	return false;
+}
+
 int
 srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
     const struct cfg *cfg, char **cause)
@@ -716,6 +750,8 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	sc.self_tls = ss->tls_pub;
 	sc.listen = ss->listen;
 	sc.listen_tls = ss->tls_listen;
+	sc.peer_host = ss_peer_host;
+	sc.arg = ss;
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
 	free(local);
 	srv_sip_set_users(ss, cfg);

@@ -304,9 +304,11 @@ sip_auth_challenge(const struct sip_auth *a, uint64_t now_s, bool stale,
 
 enum sip_auth_result
 sip_auth_check(struct sip_auth *a, uint64_t now_s, const struct sip_msg *m,
-    const char *user, sip_auth_uri_cb uri_ok, void *arg,
+    bool proxy, const char *user, sip_auth_uri_cb uri_ok, void *arg,
     char challenge[SIP_AUTH_CHALLENGE_MAX], const char **why)
 {
+	enum sip_hdr_id		 hid = proxy ? SIP_HDR_PROXY_AUTHORIZATION :
+				    SIP_HDR_AUTHORIZATION;
 	struct sip_auth_param	 ps[SIP_AUTH_PARAMS];
 	const struct sip_hdr	*h;
 	const struct sip_auth_user *u = NULL;
@@ -318,8 +320,8 @@ sip_auth_check(struct sip_auth *a, uint64_t now_s, const struct sip_msg *m,
 	int			 n, fresh;
 
 	/* the credentials for our realm, if any (§22.4: one per realm) */
-	for (h = sip_msg_hdr(m, SIP_HDR_AUTHORIZATION, NULL); h != NULL;
-	    h = sip_msg_hdr(m, SIP_HDR_AUTHORIZATION, h)) {
+	for (h = sip_msg_hdr(m, hid, NULL); h != NULL;
+	    h = sip_msg_hdr(m, hid, h)) {
 		if ((n = sip_auth_parse(&h->value, ps)) < 0) {
 			*why = "Bad Authorization header";
 			return SIP_AUTH_BAD;
@@ -388,6 +390,17 @@ sip_auth_check(struct sip_auth *a, uint64_t now_s, const struct sip_msg *m,
 		return SIP_AUTH_FORBIDDEN;
 	}
 	return SIP_AUTH_OK;
+}
+
+bool
+sip_auth_has_user(const struct sip_auth *a, const char *user)
+{
+	unsigned	i;
+
+	for (i = 0; i < a->nusers; i++)
+		if (strcmp(a->users[i].name, user) == 0)
+			return true;
+	return false;
 }
 
 /* ---- the client side (§22.2) ---- */

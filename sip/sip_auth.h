@@ -40,9 +40,11 @@ enum sip_auth_result {
  * Check request m (at now_s, seconds on any clock that does not go
  * back) for user, who must be the
  * one authenticated (§22.4: the registrar checks that the user may
- * change the AOR's bindings; here an AOR is its own user).  On
- * SIP_AUTH_CHALLENGE, challenge holds a WWW-Authenticate value; on
- * SIP_AUTH_BAD and SIP_AUTH_FORBIDDEN, *why a reason phrase.
+ * change the AOR's bindings; here an AOR is its own user).  proxy: the
+ * credentials are in Proxy-Authorization (§22.3), else Authorization.
+ * On SIP_AUTH_CHALLENGE, challenge holds a WWW-Authenticate (or
+ * Proxy-Authenticate) value; on SIP_AUTH_BAD and SIP_AUTH_FORBIDDEN,
+ * *why a reason phrase.
  */
 /* Does the digest's uri name this request's target?  (RFC 2617
  * §3.2.2.5 asks for the Request-URI; phones also give the URI of the
@@ -51,9 +53,11 @@ typedef bool (*sip_auth_uri_cb)(const char *uri, const struct sip_msg *,
 	    void *arg);
 
 enum sip_auth_result sip_auth_check(struct sip_auth *, uint64_t now_s,
-	    const struct sip_msg *m, const char *user, sip_auth_uri_cb,
-	    void *arg, char challenge[SIP_AUTH_CHALLENGE_MAX],
+	    const struct sip_msg *m, bool proxy, const char *user,
+	    sip_auth_uri_cb, void *arg, char challenge[SIP_AUTH_CHALLENGE_MAX],
 	    const char **why);
+/* Is there a password for user? */
+bool	sip_auth_has_user(const struct sip_auth *, const char *user);
 
 /*
  * The digest response (RFC 2617 §3.2.2.1) in lowercase hex into out

@@ -278,7 +278,7 @@ sip_core_authorized(struct sip_core *c, uint64_t now,
 	}
 	snprintf(user, sizeof user, "%.*s", (int)m->to.uri.user.l,
 	    m->to.uri.user.p);
-	switch (sip_auth_check(c->auth, now / 1000, m, user,
+	switch (sip_auth_check(c->auth, now / 1000, m, false, user,
 	    sip_core_auth_uri, c, ch, &why)) {
 	case SIP_AUTH_OK:
 		return true;
@@ -317,6 +317,73 @@ sip_core_register(struct sip_core *c, uint64_t now,
 	wbuf_clear(&w);
 }
 
+/* Does flow f come from another daemon of the overlay? */
+static bool
+sip_core_from_peer(const struct sip_core *c, const struct sip_flow *f)
+{
+	return f->peer || (c->cfg.peer_host != NULL &&
+	    c->cfg.peer_host(&f->remote, c->cfg.arg));
+}
+
+/*
+ * May the proxy forward request m from f (§26.1.1, §26.3.2.4: not an
+ * open relay)?  A request for a user of the overlay, yes, from anyone;
+ * from this host (unless auth_local), yes; to a phone registered here
+ * (inside its dialogs), from another daemon of the overlay; else only
+ * for a user of [users] who proves it with Digest (§22.3: 407), as the
+ * From's user of our domain.  true: go on; false: answered (403, 407,
+ * 400) or, an ACK (§22.1: never challenged), dropped.  CANCEL needs no
+ * check: the proxy takes one only for an INVITE it took (§16.10).
+ */
+static bool
+sip_core_may_relay(struct sip_core *c, uint64_t now, uint64_t txn,
+    const struct sip_flow *f, const struct sip_msg *m)
+{
+	enum sip_proxy_dest	 dest;
+	char			 user[128], ch[SIP_AUTH_CHALLENGE_MAX], a[64];
+	const char		*why = "Forbidden (relaying denied)";
+
+	if (sip_pl_eq(&m->method, "CANCEL") ||
+	    (!c->cfg.auth_local && sip_core_local(c, &f->remote)))
+		return true;
+	dest = sip_proxy_dest(c->proxy, now, m);
+	if (dest == SIP_DEST_OVERLAY ||
+	    (dest == SIP_DEST_PHONE && sip_core_from_peer(c, f)))
+		return true;
+	if (txn != 0 && m->from.uri_sip && m->from.uri.user.l > 0 &&
+	    m->from.uri.user.l < sizeof user &&
+	    sip_pl_caseeq(&m->from.uri.host, c->domain)) {
+		snprintf(user, sizeof user, "%.*s", (int)m->from.uri.user.l,
+		    m->from.uri.user.p);
+		if (sip_auth_has_user(c->auth, user)) {
+			switch (sip_auth_check(c->auth, now / 1000, m, true,
+			    user, sip_core_auth_uri, c, ch, &why)) {
+			case SIP_AUTH_OK:
+				return true;
+			case SIP_AUTH_CHALLENGE:
+				c->stats.relay_challenged++;
+				sip_core_status(c, now, txn, f, m, 407,
+				    "Proxy Authentication Required",
+				    "Proxy-Authenticate", ch);
+				return false;
+			case SIP_AUTH_BAD:
+				c->stats.bad_answered++;
+				sip_core_status(c, now, txn, f, m, 400, why,
+				    NULL, NULL);
+				return false;
+			case SIP_AUTH_FORBIDDEN:
+				break;
+			}
+		}
+	}
+	c->stats.relay_refused++;
+	lc_log(c->log, LC_DEBUG, "sip: %.*s from %s to elsewhere: refused",
+	    (int)m->method.l, m->method.p, addr_str(&f->remote, a));
+	if (txn != 0)
+		sip_core_status(c, now, txn, f, m, 403, why, NULL, NULL);
+	return false;
+}
+
 /* The transaction user: a new request in server transaction txn. */
 static void
 sip_core_request(struct sip_core *c, uint64_t now, uint64_t txn,
@@ -331,7 +398,7 @@ sip_core_request(struct sip_core *c, uint64_t now, uint64_t txn,
 	if (txn != 0 && for_us && sip_pl_eq(&m->method, "OPTIONS"))
 		sip_core_status(c, now, txn, f, m, 200, "OK", "Allow",
 		    SIP_ALLOW);
-	else
+	else if (sip_core_may_relay(c, now, txn, f, m))
 		sip_proxy_request(c->proxy, now, txn, f, m);
 }
 

@@ -40,6 +40,11 @@ struct sip_core_cfg {
 	bool			 auth_local;
 	const struct addr	*local;
 	unsigned		 nlocal;
+	/* Is a the host of another daemon of the overlay (one a link of
+	 * the overlay, TLS with a Node-ID checked, leads to)?  For
+	 * requests on flows with no certificate; NULL: none is. */
+	bool			(*peer_host)(const struct addr *a, void *arg);
+	void			*arg;
 };
 
 enum sip_core_act_type {
@@ -76,6 +81,9 @@ struct sip_core_stats {
 	uint64_t	 bad_answered;	/* refused with a 400 */
 	uint64_t	 bad_dropped;	/* not SIP, or too broken to answer */
 	uint64_t	 keepalives;	/* CRLF pings answered (RFC 5626) */
+	uint64_t	 relay_refused;	/* requests to elsewhere refused
+					   (403) or dropped (ACK) */
+	uint64_t	 relay_challenged;	/* ... asked for Digest (407) */
 };
 
 struct sip_core;

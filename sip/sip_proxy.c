@@ -155,15 +155,9 @@ static int
 sip_uri_flow(const struct sip_uri *u, struct sip_flow *f)
 {
 	struct sip_pl	tp;
-	char		buf[80];
-	uint16_t	port = u->port != 0 ? u->port : u->sips ? 5061 : 5060;
 
 	memset(f, 0, sizeof f[0]);
-	if (u->host.l > 64)
-		return EINVAL;
-	snprintf(buf, sizeof buf, u->ipv6 ? "[%.*s]:%u" : "%.*s:%u",
-	    (int)u->host.l, u->host.p, port);
-	if (addr_parse(buf, 0, &f->remote) != 0)
+	if (sip_uri_addr(u, &f->remote) != 0)
 		return EINVAL;
 	f->tp = SIP_TP_UDP;
 	if (u->sips || (sip_param(&u->params, "transport", &tp) &&
@@ -362,6 +356,7 @@ struct sip_targets {
 	unsigned	 n;
 	unsigned	 skip_route;	/* our Routes on top: 0 to 2 */
 	bool		 lookup;	/* ask the overlay */
+	enum sip_proxy_dest dest;	/* where it goes, for the policy */
 };
 
 /* 0, or the status to refuse with (and *reason). */
@@ -393,6 +388,8 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 			return 400;
 		}
 		t->ruri[t->n++] = m->ruri_str;
+		t->dest = sip_reg_is_phone(p->reg, &t->flow[0].remote) ?
+		    SIP_DEST_PHONE : SIP_DEST_OUTSIDE;
 		return 0;
 	}
 	if (!m->ruri_sip) {
@@ -437,10 +434,23 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 	if (sip_uri_flow(&m->ruri, &t->flow[0]) == 0 &&
 	    !sip_proxy_is_self(p, &m->ruri)) {
 		t->ruri[t->n++] = m->ruri_str;
+		t->dest = sip_reg_is_phone(p->reg, &t->flow[0].remote) ?
+		    SIP_DEST_PHONE : SIP_DEST_OUTSIDE;
 		return 0;
 	}
 	*reason = "Forbidden (not this overlay's domain)";
 	return 403;
+}
+
+enum sip_proxy_dest
+sip_proxy_dest(struct sip_proxy *p, uint64_t now, const struct sip_msg *m)
+{
+	struct sip_targets	 t;
+	const char		*reason;
+
+	if (sip_targets(p, now, m, &t, &reason) != 0)
+		return SIP_DEST_OVERLAY;	/* refused by the proxy */
+	return t.dest;
 }
 
 /* ---- requests ---- */

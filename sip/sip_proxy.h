@@ -100,6 +100,22 @@ struct sip_proxy_stats {
 	unsigned	 cached;
 };
 void	sip_proxy_stats(const struct sip_proxy *, struct sip_proxy_stats *);
+/*
+ * Where a request would go, for the core's policy on who may send what
+ * (RFC 3261 §26.1.1: not an open relay): to a user of the overlay (an
+ * AOR of its domain, or one at this proxy; also a request the proxy
+ * refuses itself), to a phone registered here (its contact's address,
+ * or the address it registered from: requests inside its dialogs), or
+ * to anywhere else.
+ */
+enum sip_proxy_dest {
+	SIP_DEST_OVERLAY,
+	SIP_DEST_PHONE,
+	SIP_DEST_OUTSIDE,
+};
+enum sip_proxy_dest sip_proxy_dest(struct sip_proxy *, uint64_t now,
+	    const struct sip_msg *);
+
 /* Does the URI's host:port name this proxy (either address)? */
 bool	sip_proxy_is_self(const struct sip_proxy *, const struct sip_uri *);
 

@@ -33,6 +33,16 @@ struct sip_binding {
 	uint64_t	 updated;	/* s, when last registered */
 	char		*ua;
 	struct sip_flow	 flow;
+	struct sip_hop	*hops[2];	/* the contact's address, the
+					   flow's (NULL: none, or the same) */
+};
+
+/* An address phones registered here are reached at, and how many
+ * bindings name it (sip_reg_is_phone). */
+struct sip_hop {
+	struct strmap_entry	 h;		/* in reg->hops, by key */
+	unsigned		 refs;
+	char			 key[ADDR_STRLEN];
 };
 
 struct sip_aor {
@@ -52,6 +62,7 @@ struct sip_reg {
 	struct sip_reg_cfg	 cfg;
 	char			*domain;
 	struct strmap		 aors;
+	struct strmap		 hops;		/* of sip_hop */
 	struct sip_aor		**list;
 	unsigned		 naors, list_cap;
 	uint64_t		 next_expiry;
@@ -96,9 +107,40 @@ sip_reg_new(const struct sip_reg_cfg *cfg)
 	return r;
 }
 
+/* A binding takes (a != NULL) or lets go of (*hop) an address. */
 static void
-sip_binding_clear(struct sip_binding *b)
+sip_hop_ref(struct sip_reg *r, const struct addr *a, struct sip_hop **hop)
 {
+	struct strmap_entry	*e;
+	char			 key[ADDR_STRLEN];
+
+	addr_str(a, key);
+	if ((e = strmap_find(&r->hops, key)) != NULL) {
+		*hop = STRMAP_ITEM(e, struct sip_hop, h);
+		(*hop)->refs++;
+		return;
+	}
+	*hop = xcalloc(1, sizeof **hop);
+	memcpy((*hop)->key, key, sizeof key);
+	(*hop)->refs = 1;
+	strmap_add(&r->hops, &(*hop)->h, (*hop)->key);
+}
+
+static void
+sip_hop_unref(struct sip_reg *r, struct sip_hop *hop)
+{
+	if (hop == NULL || --hop->refs > 0)
+		return;
+	strmap_del(&r->hops, &hop->h);
+	free(hop);
+}
+
+static void
+sip_binding_clear(struct sip_reg *r, struct sip_binding *b)
+{
+	sip_hop_unref(r, b->hops[0]);
+	sip_hop_unref(r, b->hops[1]);
+	b->hops[0] = b->hops[1] = NULL;
 	free(b->contact);
 	free(b->params);
 	free(b->instance);
@@ -107,12 +149,12 @@ sip_binding_clear(struct sip_binding *b)
 }
 
 static void
-sip_aor_free(struct sip_aor *a)
+sip_aor_free(struct sip_reg *r, struct sip_aor *a)
 {
 	unsigned	i;
 
 	for (i = 0; i < a->nb; i++)
-		sip_binding_clear(&a->b[i]);
+		sip_binding_clear(r, &a->b[i]);
 	free(a->b);
 	free(a->aor);
 	free(a);
@@ -126,13 +168,14 @@ sip_reg_free(struct sip_reg *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->naors; i++)
-		sip_aor_free(r->list[i]);
+		sip_aor_free(r, r->list[i]);
 	for (i = r->changes_read; i < r->nchanges; i++)
 		free(r->changes[i].aor);
 	free(r->changes);
 	free(r->last_change);
 	free(r->list);
 	strmap_clear(&r->aors);
+	strmap_clear(&r->hops);
 	free(r->domain);
 	free(r);
 }
@@ -197,13 +240,13 @@ sip_aor_del(struct sip_reg *r, struct sip_aor *a)
 	strmap_del(&r->aors, &a->h);
 	r->list[a->idx] = r->list[--r->naors];
 	r->list[a->idx]->idx = a->idx;
-	sip_aor_free(a);
+	sip_aor_free(r, a);
 }
 
 static void
-sip_binding_del(struct sip_aor *a, unsigned i)
+sip_binding_del(struct sip_reg *r, struct sip_aor *a, unsigned i)
 {
-	sip_binding_clear(&a->b[i]);
+	sip_binding_clear(r, &a->b[i]);
 	a->b[i] = a->b[--a->nb];
 }
 
@@ -220,7 +263,7 @@ sip_reg_expire(struct sip_reg *r, uint64_t now_s)
 		a = r->list[i];
 		for (j = 0; j < a->nb; ) {
 			if (a->b[j].expires_at <= now_s) {
-				sip_binding_del(a, j);
+				sip_binding_del(r, a, j);
 				continue;
 			}
 			if (a->b[j].expires_at < r->next_expiry)
@@ -437,12 +480,15 @@ sip_params_kept(const struct sip_pl *params)
 }
 
 static void
-sip_binding_set(struct sip_binding *b, const struct sip_flow *f,
-    const struct sip_msg *m, const struct sip_reg_contact *c, uint64_t now_s)
+sip_binding_set(struct sip_reg *r, struct sip_binding *b,
+    const struct sip_flow *f, const struct sip_msg *m,
+    const struct sip_reg_contact *c, uint64_t now_s)
 {
 	const struct sip_hdr	*ua = sip_msg_hdr(m, SIP_HDR_USER_AGENT, NULL);
+	struct sip_uri		 u;
+	struct addr		 a;
 
-	sip_binding_clear(b);
+	sip_binding_clear(r, b);
 	b->contact = xstrndup(c->uri.p, c->uri.l);
 	b->params = sip_params_kept(&c->params);
 	b->instance = c->instance.l != 0 ? xstrndup(c->instance.p,
@@ -457,6 +503,13 @@ sip_binding_set(struct sip_binding *b, const struct sip_flow *f,
 		b->flow = *f;
 	else
 		memset(&b->flow, 0, sizeof b->flow);
+	/* where requests for it go: the contact's address, its flow's */
+	if (sip_uri_parse(&u, b->contact, strlen(b->contact)) == 0 &&
+	    sip_uri_addr(&u, &a) == 0)
+		sip_hop_ref(r, &a, &b->hops[0]);
+	if (f != NULL && (b->hops[0] == NULL ||
+	    !addr_eq(&f->remote, &a)))
+		sip_hop_ref(r, &f->remote, &b->hops[1]);
 }
 
 /* Steps 6-7 checked for every contact before any is applied. */
@@ -502,17 +555,17 @@ sip_reg_apply(struct sip_reg *r, struct sip_aor *a, uint64_t now_s,
 	int		k;
 
 	while (star && a->nb > 0)
-		sip_binding_del(a, a->nb - 1);
+		sip_binding_del(r, a, a->nb - 1);
 	for (i = 0; i < nc; i++) {
 		k = sip_binding_find(a, &c[i]);
 		if (c[i].expires == 0) {
 			if (k >= 0)
-				sip_binding_del(a, (unsigned)k);
+				sip_binding_del(r, a, (unsigned)k);
 			continue;
 		}
 		if (k < 0)
 			k = (int)a->nb++;
-		sip_binding_set(&a->b[k], f, m, &c[i], now_s);
+		sip_binding_set(r, &a->b[k], f, m, &c[i], now_s);
 		if (now_s + c[i].expires < r->next_expiry)
 			r->next_expiry = now_s + c[i].expires;
 	}
@@ -611,7 +664,7 @@ sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_flow *f,
 			r->list[a->idx] = r->list[--r->naors];
 			r->list[a->idx]->idx = a->idx;
 			strmap_del(&r->aors, &a->h);
-			sip_aor_free(a);
+			sip_aor_free(r, a);
 		}
 		return st;
 	}
@@ -673,6 +726,14 @@ sip_binding_shadowed(const struct sip_aor *a, unsigned i, uint64_t now_s)
 			return true;
 	}
 	return false;
+}
+
+bool
+sip_reg_is_phone(const struct sip_reg *r, const struct addr *a)
+{
+	char	key[ADDR_STRLEN];
+
+	return strmap_find(&r->hops, addr_str(a, key)) != NULL;
 }
 
 unsigned

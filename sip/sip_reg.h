@@ -83,5 +83,9 @@ struct sip_reg_target {
 };
 unsigned sip_reg_lookup(const struct sip_reg *, uint64_t now_s,
 	    const char *aor, struct sip_reg_target *out, unsigned max);
+/* Is a where a binding's requests go: its contact's address (an IP
+ * literal's) or the address its REGISTER came from? */
+struct addr;
+bool	sip_reg_is_phone(const struct sip_reg *, const struct addr *);
 
 #endif

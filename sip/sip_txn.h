@@ -39,13 +39,17 @@ enum sip_tp {
  * Where a message came from or goes: a transport, an address and, on a
  * stream, the driver's connection (0: none yet, connect).  A TLS flow to
  * a peer the overlay named is pinned to its Node-ID: the driver sends
- * only on a connection whose certificate binds that Node-ID.
+ * only on a connection whose certificate binds that Node-ID.  A message
+ * that came on a TLS connection whose certificate binds a Node-ID (RFC
+ * 6940 §11.3: another daemon of the overlay) has peer set and that
+ * Node-ID in node.
  */
 struct sip_flow {
 	enum sip_tp	 tp;
 	struct addr	 remote;
 	uint32_t	 conn;
 	bool		 pinned;
+	bool		 peer;
 	uint8_t		 node[SIP_NODE_LEN];
 };
 

@@ -5,9 +5,11 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "sip_uri.h"
 
 bool
@@ -427,6 +429,19 @@ sip_header_params_ok(const char *s, size_t len)
 		s = semi;
 	}
 	return true;
+}
+
+int
+sip_uri_addr(const struct sip_uri *u, struct addr *a)
+{
+	char		buf[80];
+	uint16_t	port = u->port != 0 ? u->port : u->sips ? 5061 : 5060;
+
+	if (u->host.l > 64)
+		return EINVAL;
+	snprintf(buf, sizeof buf, u->ipv6 ? "[%.*s]:%u" : "%.*s:%u",
+	    (int)u->host.l, u->host.p, port);
+	return addr_parse(buf, 0, a) == 0 ? 0 : EINVAL;
 }
 
 bool

@@ -43,6 +43,10 @@ struct sip_uri {
 
 /* A sip: or sips: URI filling all of s.  0 or EBADMSG. */
 int	sip_uri_parse(struct sip_uri *, const char *s, size_t len);
+struct addr;
+/* The URI's host:port as an address, an IP literal's only (no DNS
+ * here), the port 5060 (sips: 5061) if none is given.  0 or EINVAL. */
+int	sip_uri_addr(const struct sip_uri *, struct addr *);
 /* Any absolute URI, loosely: scheme ":" and visible characters other
  * than <, > and " (a tel: or mailto: Request-URI or Contact). */
 bool	sip_uri_absolute(const char *s, size_t len);

@@ -4,7 +4,7 @@
  * (100, 180, 200, ACK and BYE along the Record-Route), forking with the
  * other branch cancelled, CANCEL from the caller, the best of several
  * failures, 408 when nobody answers, and the refusals: 404, 403, 483,
- * 482, 481.
+ * 482, 481; and what it relays for whom.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include <check.h>
 
 #include "rng.h"
+#include "sip_auth.h"
 #include "sip_core.h"
 #include "sip_msg.h"
 #include "sipflow.h"
@@ -947,6 +948,89 @@ START_TEST(register_stateless)
 }
 END_TEST
 
+/*
+ * Not an open relay (RFC 3261 §26.1.1): from another host, a request to
+ * an outside address (Request-URI or Route) gets 403 and goes nowhere,
+ * or 407 for a user of [users], who may use the proxy with Digest; an
+ * ACK to outside is dropped; a request for a user of the overlay is
+ * taken from anyone; one to a phone registered here only from another
+ * daemon of the overlay; this host's own phones go anywhere.
+ */
+START_TEST(not_an_open_relay)
+{
+	const char		*names[] = { "alice" }, *pw[] = { "secret" };
+	char			 b[4096], auth[512], ch[600], uri[64];
+	struct sip_flow		 out, peer, far;
+	const struct sip_msg	*r;
+	const struct sip_hdr	*h;
+	struct sent		 s;
+
+	flow(&out, "192.0.2.50:5062");
+	flow(&far, "198.51.100.7:5060");
+	reg("bob", &bob1, 1);
+	/* to an IP literal, and by Route */
+	in(&out, req(b, sizeof b, "INVITE", "sip:victim@198.51.100.7",
+	    "z9hG4bKo1", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_ptr_nonnull(r = to(&s, &out, NULL, 403));
+	ck_assert(sip_pl_eq(&r->reason, "Forbidden (relaying denied)"));
+	sent_free(&s);
+	in(&out, req(b, sizeof b, "MESSAGE", "sip:bob@" DOM, "z9hG4bKo2",
+	    "Route: <sip:198.51.100.7;lr>\r\nMax-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_ptr_nonnull(to(&s, &out, NULL, 403));
+	sent_free(&s);
+	in(&out, req(b, sizeof b, "ACK", "sip:victim@198.51.100.7",
+	    "z9hG4bKo3", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert_uint_eq(sip_core_stats(core)->relay_refused, 3);
+	/* inside a dialog of bob's, from a stranger: 403; from another
+	 * daemon (TLS, its Node-ID checked): forwarded */
+	in(&out, req(b, sizeof b, "BYE", "sip:bob@127.0.0.1:5064",
+	    "z9hG4bKo4", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &out, NULL, 403));
+	sent_free(&s);
+	peer = out;
+	peer.tp = SIP_TP_TLS;
+	peer.conn = 7;
+	peer.peer = true;
+	in(&peer, req(b, sizeof b, "BYE", "sip:bob@127.0.0.1:5064",
+	    "z9hG4bKo5", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &bob1, "BYE", 0));
+	sent_free(&s);
+	/* a user of the overlay, from anyone */
+	in(&out, req(b, sizeof b, "MESSAGE", "sip:bob@" DOM, "z9hG4bKo6",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &bob1, "MESSAGE", 0));
+	sent_free(&s);
+	/* From a user of [users]: 407, then with Digest, forwarded */
+	sip_core_set_users(core, names, pw, 1);
+	in(&out, req(b, sizeof b, "MESSAGE", "sip:victim@198.51.100.7",
+	    "z9hG4bKo7", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(r = to(&s, &out, NULL, 407));
+	ck_assert_ptr_nonnull(h = sip_msg_hdr_named(r, "Proxy-Authenticate",
+	    NULL));
+	snprintf(ch, sizeof ch, "%.*s", (int)h->value.l, h->value.p);
+	sent_free(&s);
+	snprintf(uri, sizeof uri, "sip:victim@198.51.100.7");
+	ck_assert_int_eq(sip_auth_answer(&(struct sip_pl){ ch, strlen(ch) },
+	    "alice", "secret", "MESSAGE", uri, 1, "c0ffee", auth,
+	    sizeof auth), 0);
+	snprintf(ch, sizeof ch, "Max-Forwards: 70\r\nProxy-Authorization: "
+	    "%s\r\n", auth);
+	in(&out, req(b, sizeof b, "MESSAGE", uri, "z9hG4bKo8", ch), &s);
+	ck_assert_ptr_nonnull(to(&s, &far, "MESSAGE", 0));
+	sent_free(&s);
+	ck_assert_uint_eq(sip_core_stats(core)->relay_challenged, 1);
+	/* this host's phones: anywhere */
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:victim@198.51.100.7",
+	    "z9hG4bKo9", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &far, "MESSAGE", 0));
+	sent_free(&s);
+	ck_assert_uint_eq(sip_core_stats(core)->relay_refused, 4);
+}
+END_TEST
+
 static Suite *
 sip_proxy_suite(void)
 {
@@ -967,6 +1051,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, tls_to_peer);
 	tcase_add_test(tc, wildcard_listen);
 	tcase_add_test(tc, register_stateless);
+	tcase_add_test(tc, not_an_open_relay);
 	tcase_add_test(tc, lookup_cache);
 	tcase_add_test(tc, timer_c);
 	suite_add_tcase(s, tc);
