@@ -56,6 +56,7 @@ enum cfg_type {
 
 #define CFG_F_LIVE	0x1	/* SIGHUP applies it without a restart */
 #define CFG_F_OFF	0x2	/* CFG_ADDR: "" turns it off (family 0) */
+#define CFG_F_PORT0	0x4	/* CFG_ADDR: port 0: a free one, picked */
 
 struct cfg_key {
 	const char	*section;
@@ -132,11 +133,11 @@ static const struct cfg_key cfg_keys[] = {
 	ST_INT(certificate_max_count, "4", 1, 1024),
 	ST_INT(certificate_max_size, "2048", 256, 65535),
 	{ "sip", "listen",		CFG_ADDR,
-	    offsetof(struct cfg, sip.listen), "127.0.0.1:5060", 0,
+	    offsetof(struct cfg, sip.listen), "127.0.0.1:5060", CFG_F_PORT0,
 	    CFG_SIP_PORT, 0, NULL },
 	{ "sip", "tls_listen",		CFG_ADDR,
-	    offsetof(struct cfg, sip.tls_listen), "127.0.0.1:5061", CFG_F_OFF,
-	    CFG_SIPS_PORT, 0, NULL },
+	    offsetof(struct cfg, sip.tls_listen), "127.0.0.1:5061",
+	    CFG_F_OFF | CFG_F_PORT0, CFG_SIPS_PORT, 0, NULL },
 	SIP_INT(max_message_size, "65535", 1500, 65535),
 	SIP_INT(max_headers, "128", 16, 1024),
 	SIP_INT(stream_timeout, "30", 1, 3600),
@@ -351,6 +352,28 @@ cfg_parse_addr(const char *s, long port, struct addr *a, char **why)
 		return EINVAL;
 	}
 	return 0;
+}
+
+/* The same, where port 0 asks for a free one ("127.0.0.1:0"). */
+static int
+cfg_parse_listen(const char *s, long port, struct addr *a, char **why)
+{
+	size_t	 len = strlen(s);
+	char	*ip;
+	int	 rc;
+
+	if (len < 3 || strcmp(s + len - 2, ":0") != 0)
+		return cfg_parse_addr(s, port, a, why);
+	ip = xstrndup(s, len - 2);
+	if ((rc = cfg_parse_addr(ip, 1, a, why)) == 0)
+		a->port = 0;
+	else {
+		free(*why);
+		*why = xasprintf("bad address '%s' (expected IP:port or "
+		    "[IPv6]:port, port 0 for a free one)", s);
+	}
+	free(ip);
+	return rc;
 }
 
 /*
@@ -584,7 +607,9 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *value,
 			memset(field, 0, sizeof(struct addr));
 			return 0;
 		}
-		return cfg_parse_addr(value, k->min, field, why);
+		return (k->flags & CFG_F_PORT0) ? cfg_parse_listen(value,
+		    k->min, field, why) : cfg_parse_addr(value, k->min, field,
+		    why);
 	case CFG_ADDRLIST:
 		return cfg_set_list(field, k, value, replace, why);
 	case CFG_AORLIST:

@@ -658,26 +658,40 @@ static int
 ss_sockets(struct srv_sip *ss, char **cause)
 {
 	struct sockaddr_storage	sa;
-	socklen_t		len = srv_addr_to(&ss->listen, &sa);
+	socklen_t		len;
 	char			a[ADDR_STRLEN];
-	int			on = 1;
+	int			on = 1, tries;
+	bool			any = ss->listen.port == 0;
 
-	ss->udp = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (ss->udp == -1 || setsockopt(ss->udp, SOL_SOCKET, SO_REUSEADDR,
-	    &on, sizeof on) == -1 ||
-	    bind(ss->udp, (struct sockaddr *)&sa, len) == -1) {
-		*cause = xasprintf("sip: udp %s: %s", addr_str(&ss->listen, a),
-		    strerror(errno));
-		return EADDRINUSE;
-	}
-	ss->tcp = evconnlistener_new_bind(ss->base, ss_accept, ss,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    128, (struct sockaddr *)&sa, (int)len);
-	if (ss->tcp == NULL) {
-		*cause = xasprintf("sip: tcp %s: %s", addr_str(&ss->listen, a),
-		    strerror(errno));
-		return EADDRINUSE;
+	/* port 0: a free UDP port, which TCP takes too if it can */
+	for (tries = 0; ; tries++) {
+		len = srv_addr_to(&ss->listen, &sa);
+		ss->udp = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (ss->udp == -1 || setsockopt(ss->udp, SOL_SOCKET,
+		    SO_REUSEADDR, &on, sizeof on) == -1 ||
+		    bind(ss->udp, (struct sockaddr *)&sa, len) == -1) {
+			*cause = xasprintf("sip: udp %s: %s",
+			    addr_str(&ss->listen, a), strerror(errno));
+			return EADDRINUSE;
+		}
+		if (any)
+			srv_local_addr(ss->udp, &ss->listen);
+		len = srv_addr_to(&ss->listen, &sa);
+		ss->tcp = evconnlistener_new_bind(ss->base, ss_accept, ss,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+		    LEV_OPT_CLOSE_ON_EXEC, 128, (struct sockaddr *)&sa,
+		    (int)len);
+		if (ss->tcp != NULL)
+			break;
+		if (!any || tries == 16) {
+			*cause = xasprintf("sip: tcp %s: %s",
+			    addr_str(&ss->listen, a), strerror(errno));
+			return EADDRINUSE;
+		}
+		close(ss->udp);
+		ss->udp = -1;
+		ss->listen.port = 0;
 	}
 	ss->ev_udp = event_new(ss->base, ss->udp, EV_READ | EV_PERSIST,
 	    ss_udp_read, ss);
@@ -693,6 +707,9 @@ ss_sockets(struct srv_sip *ss, char **cause)
 		    addr_str(&ss->tls_listen, a), strerror(errno));
 		return EADDRINUSE;
 	}
+	if (ss->tls_listen.port == 0)
+		srv_local_addr(evconnlistener_get_fd(ss->tls),
+		    &ss->tls_listen);
 	return 0;
 }
 
@@ -734,6 +751,17 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	ss->lc.cb = srv_log;
 	ss->lc.level = LC_DEBUG;
 	ss->timer_at = UINT64_MAX;
+	ss->timer = evtimer_new(base, ss_timer, ss);
+	/* the sockets first: a port 0 becomes the one we got */
+	if ((ss->ctx = srv_tls_ctx(d->ident, false)) == NULL) {
+		*cause = xstrdup("sip: cannot set up TLS");
+		srv_sip_free(ss);
+		return EIO;
+	}
+	if ((rc = ss_sockets(ss, cause)) != 0) {
+		srv_sip_free(ss);
+		return rc;
+	}
 	memset(&sc, 0, sizeof sc);
 	sc.domain = cfg->overlay.name;
 	sc.lim.max_len = ss->max_len;
@@ -755,16 +783,6 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
 	free(local);
 	srv_sip_set_users(ss, cfg);
-	ss->timer = evtimer_new(base, ss_timer, ss);
-	if ((ss->ctx = srv_tls_ctx(d->ident, false)) == NULL) {
-		*cause = xstrdup("sip: cannot set up TLS");
-		srv_sip_free(ss);
-		return EIO;
-	}
-	if ((rc = ss_sockets(ss, cause)) != 0) {
-		srv_sip_free(ss);
-		return rc;
-	}
 	*out = ss;
 	return 0;
 }

@@ -420,6 +420,23 @@ START_TEST(sip_users)
 	ck_assert_ptr_null(strstr(d, "wonder"));
 	free(d);
 	cfg_free(c);
+	/* port 0: a free one, for SIP (a second daemon on a host), not
+	 * for the overlay, whose port others bootstrap to */
+	c = parse_ok("[sip]\nlisten = 127.0.0.1:0\ntls_listen = [::1]:0\n",
+	    NULL, 0);
+	ck_assert_int_eq(c->sip.listen.port, 0);
+	ck_assert_int_eq(c->sip.listen.family, 4);
+	ck_assert_int_eq(c->sip.tls_listen.port, 0);
+	ck_assert_int_eq(c->sip.tls_listen.family, 6);
+	cfg_free(c);
+	e = parse_text_err("[overlay]\nlisten = 127.0.0.1:0\n[sip]\n"
+	    "listen = 127.0.0.1:x:0\n");
+	ck_assert_ptr_nonnull(strstr(e, "t.conf:2: [overlay] listen: bad "
+	    "address '127.0.0.1:0'"));
+	ck_assert_ptr_nonnull(strstr(e, "t.conf:4: [sip] listen: bad address "
+	    "'127.0.0.1:x:0' (expected IP:port or [IPv6]:port, port 0 for a "
+	    "free one)"));
+	free(e);
 	c = parse_ok("[sip]\nadvertise = 2001:db8::7\n", NULL, 0);
 	ck_assert_int_eq(c->sip.advertise.family, 6);
 	d = cfg_dump(c);
