@@ -139,7 +139,8 @@ raw(uint8_t *out, uint16_t t, const void *body, size_t n, bool fp)
 	out[3] = (uint8_t)(len - STUN_HDR_LEN);
 	memcpy(out + 4, "\x21\x12\xa4\x42", 4);
 	memcpy(out + 8, TID, STUN_TID_LEN);
-	memcpy(out + STUN_HDR_LEN, body, n);
+	if (n > 0)
+		memcpy(out + STUN_HDR_LEN, body, n);
 	if (fp) {
 		memcpy(out + STUN_HDR_LEN + n, "\x80\x28\x00\x04", 4);
 		crc = (uint32_t)crc32(0L, out, (uInt)(STUN_HDR_LEN + n)) ^
