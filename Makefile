@@ -304,7 +304,7 @@ check-deps:
 lint: check-deps
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning \
 	    --inline-suppr --include=/usr/include/x86_64-linux-gnu/sys/queue.h \
-	    $(INCS) common daemon overlay sip tests/sim tests/tools
+	    $(INCS) common daemon overlay sip nat tests/sim tests/tools
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \

@@ -2,8 +2,8 @@
  * stun.c - STUN message codec and the Binding answer (RFC 8489).
  *
  * Implemented:
- *   §5		header: two zero bits, method and class (Figure 3), length
- *		a multiple of 4, magic cookie, 96-bit transaction id;
+ *   §5		header: two zero bits, method and class (Figure 3),
+ *		length a multiple of 4, magic cookie, 96-bit transaction id;
  *   §14	attribute layout: TLV padded to 4 bytes, and the values of
  *		§14.1-§14.15 (addresses, USERNAME, USERHASH, ERROR-CODE,
  *		UNKNOWN-ATTRIBUTES, REALM, NONCE, PASSWORD-ALGORITHM(S),
