@@ -6,9 +6,11 @@
 # sudo) only when something is missing.
 set -eu
 
-# Build: compiler, pkg-config and the libraries in DESIGN.md.
+# Build: compiler, pkg-config, the libraries in DESIGN.md, and zlib
+# (the CRC-32 of STUN FINGERPRINT).
 BUILD="make gcc pkg-config libevent-dev libssl-dev libsrtp2-dev
-	libsqlite3-dev libjansson-dev libinih-dev check libc-ares-dev"
+	libsqlite3-dev libjansson-dev libinih-dev check libc-ares-dev
+	zlib1g-dev"
 # Tests: clang with libFuzzer for the fuzz targets, sqlite3 to inspect the
 # store, socat to speak raw lines to the control socket, jq to read JSON
 # answers, valgrind for memcheck, man-db to render the man pages,

@@ -1,0 +1,179 @@
+/*
+ * fuzz_stun.c - libFuzzer target for the STUN codec (RFC 8489).  Parsing
+ * never crashes or reads past the input, and a parsed message is what
+ * stun_is_message says is STUN.  Every decoder runs on what parsed.  A
+ * parsed message written again (its attributes, then MESSAGE-INTEGRITY,
+ * -SHA256 and FINGERPRINT computed anew) parses to the same method,
+ * class, id, attributes and unknown types, with integrity and
+ * fingerprint right; writing that again gives the same bytes.  Every
+ * input is also given to stun_binding_answer, whose answers must parse,
+ * carry a right FINGERPRINT and the request's id.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "stun.h"
+#include "wire.h"
+
+#define MAX_INPUT	4096
+
+static void
+decode_all(const struct stun_msg *m)
+{
+	static const uint16_t	 addrs[] = { STUN_A_MAPPED_ADDRESS,
+	    STUN_A_XOR_MAPPED_ADDRESS, STUN_A_ALTERNATE_SERVER,
+	    STUN_A_XOR_PEER_ADDRESS, STUN_A_XOR_RELAYED_ADDRESS };
+	static const uint16_t	 texts[] = { STUN_A_USERNAME, STUN_A_REALM,
+	    STUN_A_NONCE, STUN_A_SOFTWARE, STUN_A_ALTERNATE_DOMAIN };
+	struct addr		 a;
+	const char		*s;
+	const uint8_t		*p;
+	uint16_t		 u[8], alg;
+	size_t			 i, n;
+	unsigned		 code;
+
+	for (i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
+		if (stun_get_addr(m, addrs[i], &a) == 0 &&
+		    a.family != 4 && a.family != 6)
+			abort();
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		if (stun_get_text(m, texts[i], &s, &n) == 0 &&
+		    n > STUN_TEXT_MAX)
+			abort();
+	if (stun_get_error(m, &code, &s, &n) == 0 &&
+	    (code < 300 || code > 699))
+		abort();
+	stun_get_unknown(m, u, 8, &n);
+	stun_get_userhash(m, &p);
+	stun_get_password_alg(m, &alg, &p, &n);
+	stun_get_password_algs(m, u, 8, &n);
+}
+
+/* m's attributes, then integrity and fingerprint made with k. */
+static void
+rewrite(const struct stun_msg *m, const struct stun_key *k, struct wbuf *w)
+{
+	struct stun_builder	b;
+	const struct stun_attr	*a;
+	unsigned		i;
+
+	wbuf_init(w, 2 * MAX_INPUT);
+	stun_build_begin(&b, w, m->method, m->cls, m->tid);
+	for (i = 0; i < m->nattrs; i++) {
+		a = &m->attrs[i];
+		if (a->type != STUN_A_MESSAGE_INTEGRITY &&
+		    a->type != STUN_A_MESSAGE_INTEGRITY_SHA256 &&
+		    a->type != STUN_A_FINGERPRINT)
+			stun_build_attr(&b, a->type, a->val, a->len);
+	}
+	if (m->mi.val != NULL)
+		stun_build_integrity(&b, k);
+	if (m->mi256.val != NULL)
+		stun_build_integrity_sha256(&b, k);
+	if (m->fp.val != NULL)
+		stun_build_fingerprint(&b);
+	if (stun_build_end(&b) != 0)
+		abort();
+}
+
+static bool
+same_attr(const struct stun_attr *a, const struct stun_attr *b)
+{
+	if (a->type != b->type)
+		return false;
+	/* a truncated -SHA256 is written whole */
+	if (a->type == STUN_A_MESSAGE_INTEGRITY_SHA256 ||
+	    a->type == STUN_A_MESSAGE_INTEGRITY ||
+	    a->type == STUN_A_FINGERPRINT)
+		return true;
+	return a->len == b->len && memcmp(a->val, b->val, a->len) == 0;
+}
+
+static void
+roundtrip(const struct stun_msg *m, const struct stun_key *k)
+{
+	static struct stun_msg	m2;
+	struct wbuf		w1, w2;
+	unsigned		i;
+
+	rewrite(m, k, &w1);
+	if (stun_parse(&m2, w1.p, w1.len) != 0)
+		abort();
+	if (m2.method != m->method || m2.cls != m->cls ||
+	    memcmp(m2.tid, m->tid, STUN_TID_LEN) != 0 ||
+	    m2.nattrs != m->nattrs || m2.nunknown != m->nunknown ||
+	    memcmp(m2.unknown, m->unknown, m->nunknown * 2) != 0)
+		abort();
+	for (i = 0; i < m->nattrs; i++)
+		if (!same_attr(&m->attrs[i], &m2.attrs[i]))
+			abort();
+	if (m2.mi.val != NULL && stun_check_integrity(&m2, k) != 0)
+		abort();
+	if (m2.mi256.val != NULL && stun_check_integrity_sha256(&m2, k) != 0)
+		abort();
+	if (m2.fp.val != NULL && !stun_check_fingerprint(&m2))
+		abort();
+	rewrite(&m2, k, &w2);
+	if (w1.len != w2.len || memcmp(w1.p, w2.p, w1.len) != 0)
+		abort();
+	wbuf_clear(&w1);
+	wbuf_clear(&w2);
+}
+
+static void
+answer(const uint8_t *data, size_t size, const struct addr *from)
+{
+	static struct stun_msg	r;
+	struct addr		got;
+	struct wbuf		w;
+	int			rc;
+
+	wbuf_init(&w, 1500);
+	rc = stun_binding_answer(data, size, from, "fuzz", &w);
+	if (rc == 0) {
+		if (stun_parse(&r, w.p, w.len) != 0 ||
+		    !stun_check_fingerprint(&r) ||
+		    memcmp(r.tid, data + 8, STUN_TID_LEN) != 0 ||
+		    r.method != STUN_BINDING)
+			abort();
+		if (r.cls == STUN_SUCCESS &&
+		    (stun_get_addr(&r, STUN_A_XOR_MAPPED_ADDRESS, &got) != 0 ||
+		    !addr_eq(&got, from)))
+			abort();
+		if (r.cls != STUN_SUCCESS && r.cls != STUN_ERROR)
+			abort();
+	} else if (rc != EBADMSG && rc != ENOMSG && rc != ENOTSUP)
+		abort();
+	wbuf_clear(&w);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct stun_msg	m;
+	struct stun_key		k;
+	struct addr		from4, from6;
+
+	if (size > MAX_INPUT)
+		return 0;
+	if (stun_parse(&m, data, size) == 0) {
+		if (!stun_is_message(data, size))
+			abort();
+		decode_all(&m);
+		stun_check_fingerprint(&m);
+		if (stun_key_short(&k, "VOkJxbRl1RmTxUk/WvJxBt") != 0)
+			abort();
+		stun_check_integrity(&m, &k);
+		stun_check_integrity_sha256(&m, &k);
+		roundtrip(&m, &k);
+	}
+	if (addr_parse("192.0.2.1:32853", 0, &from4) != 0 ||
+	    addr_parse("[2001:db8::1]:5060", 0, &from6) != 0)
+		abort();
+	answer(data, size, &from4);
+	answer(data, size, &from6);
+	return 0;
+}
