@@ -145,7 +145,7 @@ help(int argc, char **argv, bool json)
 	free(u);
 	for (a = spec->args; a->name != NULL; a++) {
 		if (a->flags & CTL_ARG_SECRET)
-			continue;	/* --NAME-file says where it comes from */
+			continue;	/* --NAME-file tells where from */
 		s = a->flags & CTL_ARG_POSITIONAL ? xstrdup(a->name) :
 		    xasprintf("--%s", a->name);
 		printf("  %-16s %s\n", s, a->help);

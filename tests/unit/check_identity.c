@@ -151,7 +151,8 @@ signs_for(struct identity *verifier, struct identity_user *u,
  */
 START_TEST(round_trip)
 {
-	struct identity		*a = load("a", OVERLAY), *b = load("b", OVERLAY);
+	struct identity		*a = load("a", OVERLAY);
+	struct identity		*b = load("b", OVERLAY);
 	struct identity_user	*ua, *ub, *u;
 	struct stat		 sb;
 	uint8_t			 ka[OV_KEY_ID_LEN], kb[OV_KEY_ID_LEN];
@@ -233,7 +234,8 @@ write_file(const char *name, const void *p, size_t len)
  */
 START_TEST(bad_imports)
 {
-	struct identity		*a = load("a", OVERLAY), *b = load("b", OVERLAY);
+	struct identity		*a = load("a", OVERLAY);
+	struct identity		*b = load("b", OVERLAY);
 	struct identity		*o = load("o", "other.example.net");
 	struct identity_user	*ua, *ub, *uo, *u;
 	uint8_t			 buf[4096], kb[OV_KEY_ID_LEN];
