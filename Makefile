@@ -61,7 +61,8 @@ MEDIA_SRCS	= media/g711.c media/media_dtls.c media/media_session.c \
 		  media/wav.c
 NAT_SRCS	= nat/stun.c
 D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
-		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_loc.c \
+		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_identity.c \
+		  daemon/ctl_cmd_loc.c \
 		  daemon/ctl_cmd_overlay.c daemon/ctl_cmd_sip.c \
 		  daemon/ctl_cmd_ua.c \
 		  daemon/ctl_print.c daemon/ctl_proto.c daemon/ctl_spec.c \

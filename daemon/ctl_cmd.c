@@ -18,6 +18,7 @@ static const struct ctl_exec *const ctl_cmd_tables[] = {
 	ctl_cmd_loc_table,
 	ctl_cmd_sip_table,
 	ctl_cmd_ua_table,
+	ctl_cmd_identity_table,
 };
 #define CTL_NTABLES	(sizeof ctl_cmd_tables / sizeof ctl_cmd_tables[0])
 

@@ -151,6 +151,34 @@ static const struct ctl_arg history_args[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct ctl_arg id_export_args[] = {
+	{ "aor", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
+	    "the user: user, user@OVERLAY or sip:user@OVERLAY" },
+	{ "file", CTL_ARG_PATH, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
+	    "the PKCS #12 file to write (mode 0600)" },
+	{ "passphrase-file", CTL_ARG_PATH, CTL_ARG_CLIENT, 0, 0,
+	    "the passphrase is this file's first line (else "
+	    "$P2PSIPD_PASSPHRASE, else the terminal is asked)" },
+	{ "passphrase", CTL_ARG_STRING, CTL_ARG_SECRET | CTL_ARG_SECRET_NEW,
+	    0, 0, "the passphrase that encrypts the file, 8 to 1024 "
+	    "characters" },
+	{ "force", CTL_ARG_BOOL, 0, 0, 0, "replace FILE if it exists" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg id_import_args[] = {
+	{ "file", CTL_ARG_PATH, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
+	    "a file identity export wrote, on a node of this overlay" },
+	{ "passphrase-file", CTL_ARG_PATH, CTL_ARG_CLIENT, 0, 0,
+	    "the passphrase is this file's first line (else "
+	    "$P2PSIPD_PASSPHRASE, else the terminal is asked)" },
+	{ "passphrase", CTL_ARG_STRING, CTL_ARG_SECRET, 0, 0,
+	    "the passphrase the file was exported with" },
+	{ "force", CTL_ARG_BOOL, 0, 0, 0,
+	    "replace another key this node holds for the user" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static const struct ctl_spec ctl_specs[] = {
 	{ "status", NULL, "show the node's state, version and uptime",
 	    no_args, CTL_CMD_READONLY },
@@ -192,6 +220,12 @@ static const struct ctl_spec ctl_specs[] = {
 	    "the final response", message_args, 0 },
 	{ "history", NULL, "the messages sent and received, oldest first",
 	    history_args, CTL_CMD_READONLY },
+	{ "identity-export", "identity export", "write a user's key and "
+	    "certificate to FILE, encrypted", id_export_args, 0 },
+	{ "identity-import", "identity import", "take a user's key from "
+	    "FILE: this node publishes for the user too", id_import_args, 0 },
+	{ "identity-list", "identity list", "the users this node holds keys "
+	    "for, with the keys' ids", no_args, CTL_CMD_READONLY },
 	{ "store", NULL, "store a raw value of a Kind where its policy puts "
 	    "it", store_args, 0 },
 	{ "fetch", NULL, "fetch (or stat) the values of a Kind at a resource",
@@ -286,7 +320,8 @@ ctl_spec_usage(const struct ctl_spec *spec, bool cli)
 
 	u = xstrdup(cli && spec->alias != NULL ? spec->alias : spec->name);
 	for (a = spec->args; a->name != NULL; a++) {
-		if (!cli && (a->flags & CTL_ARG_CLIENT))
+		if ((!cli && (a->flags & CTL_ARG_CLIENT)) ||
+		    (cli && (a->flags & CTL_ARG_SECRET)))
 			continue;
 		up = ctl_upper(a->name);
 		if (a->flags & CTL_ARG_POSITIONAL)
@@ -422,6 +457,7 @@ ctl_spec_parse_argv(const struct ctl_spec *spec, int argc,
 {
 	const struct ctl_arg	*a, *pos = spec->args;
 	json_t			*args, *v;
+	char			*up;
 	int			 i;
 
 	args = json_object();
@@ -430,6 +466,15 @@ ctl_spec_parse_argv(const struct ctl_spec *spec, int argc,
 			a = ctl_arg_find(spec, argv[i] + 2);
 			if (a == NULL || (a->flags & CTL_ARG_POSITIONAL)) {
 				*msg = xasprintf("unknown option %s", argv[i]);
+				goto fail;
+			}
+			if (a->flags & CTL_ARG_SECRET) {
+				up = ctl_upper(a->name);
+				*msg = xasprintf("%s: never on the command line"
+				    " (ps shows it): use --%s-file, "
+				    "P2PSIPD_%s or the terminal", argv[i],
+				    a->name, up);
+				free(up);
 				goto fail;
 			}
 			if (a->type != CTL_ARG_BOOL && ++i == argc) {

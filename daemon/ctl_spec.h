@@ -25,6 +25,11 @@ enum ctl_arg_type {
 #define CTL_ARG_REQUIRED	0x1
 #define CTL_ARG_POSITIONAL	0x2	/* given without "--name" */
 #define CTL_ARG_CLIENT		0x4	/* p2psipctl's own: never sent */
+/* A secret (a string): sent, but never from p2psipctl's command line,
+ * where ps shows it; p2psipctl reads it from --NAME-file's first line,
+ * else $P2PSIPD_NAME, else the terminal */
+#define CTL_ARG_SECRET		0x8
+#define CTL_ARG_SECRET_NEW	0x10	/* a new one: the terminal asks twice */
 
 struct ctl_arg {
 	const char		*name;

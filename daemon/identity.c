@@ -5,14 +5,18 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
@@ -43,6 +47,16 @@ identity_verify(const struct ov_sig *sig, const uint8_t *certs,
 	ov_cert_cache_now(ident->cache, (int64_t)time(NULL));
 	return ov_cert_verify(sig, certs, certs_len, data, len, signer,
 	    ident->cache);
+}
+
+static int
+identity_key_id(const struct ov_sig *sig, const uint8_t *certs,
+    size_t certs_len, uint8_t *out, void *arg)
+{
+	struct identity	*ident = arg;
+
+	ov_cert_cache_now(ident->cache, (int64_t)time(NULL));
+	return ov_cert_key_id(sig, certs, certs_len, out, ident->cache);
 }
 
 /* Write a PEM file through a temporary name, atomically. */
@@ -252,6 +266,7 @@ identity_crypto(struct identity *ident)
 
 	c->sign = identity_sign;
 	c->verify = identity_verify;
+	c->key_id = identity_key_id;
 	c->arg = ident;
 	c->hash_alg = OV_HASH_SHA256;
 	c->sig_alg = OV_SIG_ECDSA;
@@ -651,18 +666,14 @@ identity_user_enrolled(struct identity *ident, struct identity_user *u,
 	return 0;
 }
 
-/* u's key and certificate, and what signing as u takes. */
+/* What signing as u takes, from its key and certificate. */
 static int
-identity_user_load(struct identity *ident, struct identity_user *u,
+identity_user_finish(struct identity *ident, struct identity_user *u,
     char **cause)
 {
 	unsigned char	*der = NULL;
 	int		 rc = 0, n;
 
-	if ((rc = ov_cert_enrollment(ident->cache) ?
-	    identity_user_enrolled(ident, u, cause) :
-	    identity_user_keys(ident, u, cause)) != 0)
-		return rc;
 	if ((n = i2d_X509(u->cert, &der)) <= 0 ||
 	    (u->signer = ov_cert_signer(u->key)) == NULL) {
 		*cause = xasprintf("%s: unusable key or certificate", u->name);
@@ -690,6 +701,28 @@ out:
 	return rc;
 }
 
+/* u's key and certificate, and what signing as u takes. */
+static int
+identity_user_load(struct identity *ident, struct identity_user *u,
+    char **cause)
+{
+	int	rc;
+
+	if ((rc = ov_cert_enrollment(ident->cache) ?
+	    identity_user_enrolled(ident, u, cause) :
+	    identity_user_keys(ident, u, cause)) != 0)
+		return rc;
+	return identity_user_finish(ident, u, cause);
+}
+
+static void
+identity_user_add(struct identity *ident, struct identity_user *u)
+{
+	u->next = ident->users;
+	ident->users = u;
+	strmap_add(&ident->users_by_name, &u->h, u->name);
+}
+
 int
 identity_user(struct identity *ident, const char *name,
     struct identity_user **out, char **cause)
@@ -712,9 +745,473 @@ identity_user(struct identity *ident, const char *name,
 		identity_user_free(u);
 		return rc;
 	}
-	u->next = ident->users;
-	ident->users = u;
-	strmap_add(&ident->users_by_name, &u->h, u->name);
+	identity_user_add(ident, u);
 	*out = u;
 	return 0;
+}
+
+/* ---- one user on several nodes ---- */
+
+/*
+ * A user's identity is its key.  Export writes the key, with the
+ * certificate this node issued for it, to a PKCS #12 file encrypted
+ * with a passphrase; import takes the key and issues this node's own
+ * certificate for it, naming this node (§7.3.3: a value's certificate
+ * names the node that writes it).  The storing peers pin a user name to
+ * a key, not to a certificate (ov_storage.c, ov_stor_pinned), so every
+ * node that holds the key publishes bindings for the user.
+ */
+
+#define IDENTITY_FILE_MAX	65536	/* an exported identity, at most */
+#define IDENTITY_PASS_MIN	8	/* a new file's passphrase */
+#define IDENTITY_PASS_MAX	1024
+/* PBKDF2 rounds for the key, the certificate and the MAC: PKCS #12's
+ * usual 2048 make a guessed passphrase cheap to try. */
+#define IDENTITY_KDF_ITER	100000
+
+int
+identity_user_key_id(const struct identity_user *u, uint8_t *out)
+{
+	return ov_cert_spki_id(u->cert, out);
+}
+
+/* Users move between nodes in self-signed mode only. */
+static int
+identity_movable(const struct identity *ident, char **cause)
+{
+	if (!ov_cert_enrollment(ident->cache))
+		return 0;
+	*cause = xstrdup("enrollment mode: the overlay's CA names each "
+	    "node's user in the node's own certificate; there is no user "
+	    "key to move");
+	return EPERM;
+}
+
+/* Has this node a key for name (loaded, or in the store)? */
+static bool
+identity_user_held(struct identity *ident, const char *name)
+{
+	struct store_blob	kb = { 0 }, cb = { 0 };
+	int			rc;
+
+	if (strmap_find(&ident->users_by_name, name) != NULL)
+		return true;
+	if (ident->store == NULL || (rc = store_user_get(ident->store, name,
+	    &kb, &cb)) != 0)
+		return false;
+	OPENSSL_clear_free(kb.p, kb.len);
+	free(cb.p);
+	return true;
+}
+
+/*
+ * Write data to path, mode 0600, through a temporary file beside it
+ * that is linked into place (renamed over an existing path only with
+ * replace): path never holds part of the file.
+ */
+static int
+identity_write_new(const char *path, const uint8_t *data, size_t len,
+    bool replace, char **cause)
+{
+	char	*tmp = xasprintf("%s.XXXXXX", path);
+	size_t	 off = 0;
+	ssize_t	 n;
+	int	 fd, rc = 0;
+
+	if ((fd = mkstemp(tmp)) == -1) {
+		rc = errno;
+		*cause = xasprintf("%s: %s", path, strerror(rc));
+		free(tmp);
+		return rc;
+	}
+	while (rc == 0 && off < len) {
+		if ((n = write(fd, data + off, len - off)) == -1 &&
+		    errno != EINTR)
+			rc = errno;
+		else if (n > 0)
+			off += (size_t)n;
+	}
+	if (rc == 0 && fsync(fd) == -1)
+		rc = errno;
+	if (close(fd) == -1 && rc == 0)
+		rc = errno;
+	if (rc == 0 && (replace ? rename(tmp, path) : link(tmp, path)) == -1)
+		rc = errno;
+	if (rc == EEXIST)
+		*cause = xasprintf("%s: the file exists (--force replaces it)",
+		    path);
+	else if (rc != 0)
+		*cause = xasprintf("%s: %s", path, strerror(rc));
+	if (rc != 0 || !replace)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int
+identity_export(struct identity *ident, const char *name, const char *path,
+    const char *pass, bool replace, struct identity_user **out, char **cause)
+{
+	struct identity_user	*u;
+	const unsigned char	*p;
+	unsigned char		*der = NULL;
+	X509			*x = NULL;
+	PKCS12			*p12 = NULL;
+	size_t			 plen = strlen(pass);
+	int			 n, rc;
+
+	if ((rc = identity_movable(ident, cause)) != 0)
+		return rc;
+	if (plen < IDENTITY_PASS_MIN || plen > IDENTITY_PASS_MAX) {
+		*cause = xasprintf("a passphrase of %d to %d characters",
+		    IDENTITY_PASS_MIN, IDENTITY_PASS_MAX);
+		return EINVAL;
+	}
+	if (!identity_user_held(ident, name)) {
+		*cause = xasprintf("%s: no key for this user here (a user's "
+		    "key is made when it is first registered)", name);
+		return ENOENT;
+	}
+	if ((rc = identity_user(ident, name, &u, cause)) != 0)
+		return rc;
+	/* decoded again: a certificate made this run has no key object
+	 * (identity_set_pubkey), which PKCS12_create checks */
+	p = u->der;
+	if ((x = d2i_X509(NULL, &p, (long)u->der_len)) == NULL ||
+	    (p12 = PKCS12_create(pass, name, u->key, x, NULL,
+	    NID_aes_256_cbc, NID_aes_256_cbc, IDENTITY_KDF_ITER,
+	    IDENTITY_KDF_ITER, 0)) == NULL ||
+	    (n = i2d_PKCS12(p12, &der)) <= 0) {
+		*cause = xasprintf("%s: OpenSSL cannot make the PKCS #12 file",
+		    name);
+		rc = EIO;
+		goto out;
+	}
+	if ((rc = identity_write_new(path, der, (size_t)n, replace,
+	    cause)) == 0) {
+		log_info("identity: user %s: key exported to %s", name, path);
+		*out = u;
+	}
+out:
+	OPENSSL_free(der);
+	PKCS12_free(p12);
+	X509_free(x);
+	return rc;
+}
+
+/* The file at path, at most IDENTITY_FILE_MAX bytes, into *buf. */
+static int
+identity_read_file(const char *path, uint8_t **buf, size_t *len,
+    char **cause)
+{
+	struct stat	 sb;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		rc = errno;
+		*cause = xasprintf("%s: %s", path, strerror(rc));
+		return rc;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > IDENTITY_FILE_MAX) {
+		*cause = xasprintf("%s: not a file of at most %d bytes", path,
+		    IDENTITY_FILE_MAX);
+		close(fd);
+		return EINVAL;
+	}
+	*buf = xmalloc((size_t)sb.st_size + 1);
+	while (rc == 0 && off < (size_t)sb.st_size + 1) {
+		if ((n = read(fd, *buf + off, (size_t)sb.st_size + 1 -
+		    off)) == 0)
+			break;
+		if (n == -1 && errno != EINTR)
+			rc = errno;
+		else if (n > 0)
+			off += (size_t)n;
+	}
+	close(fd);
+	if (rc == 0 && off > (size_t)sb.st_size)
+		rc = EAGAIN;	/* it grew meanwhile */
+	if (rc != 0) {
+		*cause = xasprintf("%s: %s", path, strerror(rc));
+		OPENSSL_clear_free(*buf, (size_t)sb.st_size + 1);
+		return rc;
+	}
+	*len = off;
+	return 0;
+}
+
+/* Is x's first reload:// URI "reload://<Node-ID>@<overlay>/"? */
+static bool
+identity_uri_overlay(X509 *x, const char *overlay)
+{
+	GENERAL_NAMES		*names;
+	const GENERAL_NAME	*g;
+	const unsigned char	*s;
+	size_t			 olen = strlen(overlay), len;
+	int			 i;
+	bool			 ok = false;
+
+	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
+		g = sk_GENERAL_NAME_value(names, i);
+		if (g->type != GEN_URI)
+			continue;
+		s = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+		len = (size_t)ASN1_STRING_length(
+		    g->d.uniformResourceIdentifier);
+		if (len < 9 + 32 + 1 || memcmp(s, "reload://", 9) != 0 ||
+		    s[9 + 32] != '@')
+			continue;
+		ok = len == 9 + 32 + 1 + olen + 1 &&
+		    strncasecmp((const char *)s + 42, overlay, olen) == 0 &&
+		    s[42 + olen] == '/';
+		break;
+	}
+	GENERAL_NAMES_free(names);
+	return ok;
+}
+
+/* An EC P-256 key? */
+static bool
+identity_key_p256(EVP_PKEY *key)
+{
+	char	group[64];
+	size_t	len;
+
+	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
+	    EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
+	    group, sizeof group, &len) == 1 &&
+	    strcmp(group, SN_X9_62_prime256v1) == 0;
+}
+
+/*
+ * Is what the file holds a user of this overlay, with its key?  The
+ * user's name, as this node writes it, into name.
+ */
+static int
+identity_import_check(struct identity *ident, const char *path,
+    EVP_PKEY *key, X509 *x, char *name, size_t max, char **cause)
+{
+	char		 user[OV_USER_MAX];
+	const char	*at;
+
+	if (!identity_key_p256(key)) {
+		*cause = xasprintf("%s: not an EC P-256 key", path);
+		return EINVAL;
+	}
+	if (X509_check_private_key(x, key) != 1) {
+		*cause = xasprintf("%s: the key is not its certificate's",
+		    path);
+		return EINVAL;
+	}
+	if (ov_cert_user(x, user, sizeof user) != 0 ||
+	    (at = strrchr(user, '@')) == NULL || at == user) {
+		*cause = xasprintf("%s: its certificate names no user", path);
+		return EINVAL;
+	}
+	if (strcasecmp(at + 1, ident->overlay) != 0 ||
+	    !identity_uri_overlay(x, ident->overlay)) {
+		*cause = xasprintf("%s: %s is not a user of this overlay (%s)",
+		    path, user, ident->overlay);
+		return EINVAL;
+	}
+	if ((size_t)snprintf(name, max, "%.*s@%s", (int)(at - user), user,
+	    ident->overlay) >= max || !identity_user_name_ok(name)) {
+		*cause = xasprintf("%s: %s: not a usable user name", path,
+		    user);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The key and certificate of the PKCS #12 file at path, decrypted with
+ * pass.  0, or an errno with *cause.
+ */
+static int
+identity_import_read(const char *path, const char *pass, EVP_PKEY **key,
+    X509 **x, char **cause)
+{
+	const unsigned char	*p;
+	uint8_t			*buf = NULL;
+	size_t			 len = 0;
+	PKCS12			*p12 = NULL;
+	STACK_OF(X509)		*ca = NULL;
+	int			 rc;
+
+	if ((rc = identity_read_file(path, &buf, &len, cause)) != 0)
+		return rc;
+	p = buf;
+	rc = EINVAL;
+	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL ||
+	    p != buf + len)
+		*cause = xasprintf("%s: not a PKCS #12 file (identity export "
+		    "writes one)", path);
+	else if (!PKCS12_mac_present(p12))
+		*cause = xasprintf("%s: the file has no MAC to check the "
+		    "passphrase by", path);
+	else if (PKCS12_verify_mac(p12, pass, -1) != 1)
+		*cause = xasprintf("%s: wrong passphrase (or a damaged file)",
+		    path);
+	else if (PKCS12_parse(p12, pass, key, x, &ca) != 1 || *key == NULL ||
+	    *x == NULL)
+		*cause = xasprintf("%s: no key and certificate in it", path);
+	else
+		rc = 0;
+	if (rc != 0) {
+		EVP_PKEY_free(*key);
+		X509_free(*x);
+		*key = NULL;
+		*x = NULL;
+	}
+	sk_X509_pop_free(ca, X509_free);
+	PKCS12_free(p12);
+	OPENSSL_clear_free(buf, len);
+	return rc;
+}
+
+/*
+ * Is name's key here (loaded or stored) another than key?  Unreadable
+ * counts as another.
+ */
+static bool
+identity_other_key(struct identity *ident, const char *name, EVP_PKEY *key)
+{
+	struct strmap_entry	*e = strmap_find(&ident->users_by_name, name);
+	struct store_blob	 kb = { 0 }, cb = { 0 };
+	const unsigned char	*p;
+	EVP_PKEY		*old;
+	bool			 other;
+
+	if (e != NULL)
+		return EVP_PKEY_eq(STRMAP_ITEM(e, struct identity_user,
+		    h)->key, key) != 1;
+	if (store_user_get(ident->store, name, &kb, &cb) != 0)
+		return false;
+	p = kb.p;
+	old = d2i_AutoPrivateKey(NULL, &p, (long)kb.len);
+	other = old == NULL || EVP_PKEY_eq(old, key) != 1;
+	EVP_PKEY_free(old);
+	OPENSSL_clear_free(kb.p, kb.len);
+	free(cb.p);
+	return other;
+}
+
+/* Put nu's key and certificate (and what signing takes) in u's place;
+ * nu gets u's old ones, to be freed. */
+static void
+identity_user_swap(struct identity_user *u, struct identity_user *nu)
+{
+	struct identity_user	old = *u;
+
+	*u = *nu;
+	u->next = old.next;
+	u->h = old.h;
+	u->crypto.arg = u;
+	u->crypto.cert_hash = u->hash;
+	*nu = old;
+	nu->next = NULL;
+}
+
+int
+identity_import(struct identity *ident, const char *path, const char *pass,
+    bool force, struct identity_user **out, bool *replaced, char **cause)
+{
+	struct identity_user	*nu, *u;
+	struct strmap_entry	*e;
+	int			 rc;
+
+	if ((rc = identity_movable(ident, cause)) != 0)
+		return rc;
+	if (ident->store == NULL) {
+		*cause = xstrdup("no store for users' keys");
+		return EIO;
+	}
+	nu = xcalloc(1, sizeof *nu);
+	if ((rc = identity_import_read(path, pass, &nu->key, &nu->cert,
+	    cause)) != 0 || (rc = identity_import_check(ident, path, nu->key,
+	    nu->cert, nu->name, sizeof nu->name, cause)) != 0)
+		goto fail;
+	*replaced = identity_user_held(ident, nu->name) &&
+	    identity_other_key(ident, nu->name, nu->key);
+	if (*replaced && !force) {
+		*cause = xasprintf("%s: this node holds another key for the "
+		    "user (--force replaces it)", nu->name);
+		rc = EEXIST;
+		goto fail;
+	}
+	/* this node's own certificate for the key (§7.3.3) */
+	X509_free(nu->cert);
+	if ((nu->cert = identity_make_cert(ident, ident->overlay, nu->key,
+	    nu->name)) == NULL) {
+		*cause = xasprintf("%s: cannot make a certificate", nu->name);
+		rc = EIO;
+		goto fail;
+	}
+	if ((rc = identity_user_finish(ident, nu, cause)) != 0)
+		goto fail;
+	if (identity_user_save(ident, nu) != 0) {
+		*cause = xasprintf("%s: cannot save the user's key", nu->name);
+		rc = EIO;
+		goto fail;
+	}
+	log_info("identity: user %s: key imported from %s%s", nu->name, path,
+	    *replaced ? ", replacing another" : "");
+	if ((e = strmap_find(&ident->users_by_name, nu->name)) != NULL) {
+		u = STRMAP_ITEM(e, struct identity_user, h);
+		identity_user_swap(u, nu);
+		identity_user_free(nu);
+	} else
+		identity_user_add(ident, u = nu);
+	*out = u;
+	return 0;
+fail:
+	identity_user_free(nu);
+	return rc;
+}
+
+struct identity_names {
+	char	**name;
+	int64_t	*created;
+	size_t	 n;
+};
+
+static void
+identity_name_cb(void *arg, const char *name, int64_t created)
+{
+	struct identity_names	*l = arg;
+
+	l->name = xreallocarray(l->name, l->n + 1, sizeof *l->name);
+	l->created = xreallocarray(l->created, l->n + 1,
+	    sizeof *l->created);
+	l->name[l->n] = xstrdup(name);
+	l->created[l->n++] = created;
+}
+
+int
+identity_users_each(struct identity *ident, identity_user_cb cb, void *arg,
+    char **cause)
+{
+	struct identity_names	 l = { NULL, NULL, 0 };
+	struct identity_user	*u;
+	size_t			 i;
+	int			 rc = 0;
+
+	if (ident->store == NULL ||
+	    store_users_each(ident->store, identity_name_cb, &l) != 0) {
+		*cause = xstrdup("cannot read the users' keys");
+		rc = EIO;
+	}
+	for (i = 0; i < l.n; i++) {
+		if (rc == 0 && (rc = identity_user(ident, l.name[i], &u,
+		    cause)) == 0)
+			cb(arg, u, l.created[i]);
+		free(l.name[i]);
+	}
+	free(l.name);
+	free(l.created);
+	return rc;
 }

@@ -90,4 +90,40 @@ int	identity_user(struct identity *, const char *name,
 	    struct identity_user **out, char **cause);
 bool	identity_user_name_ok(const char *);
 
+/* The id of u's key (OV_KEY_ID_LEN bytes: ov_cert_spki_id), which the
+ * storing peers pin the user's name to.  0 or EBADMSG. */
+int	identity_user_key_id(const struct identity_user *, uint8_t *out);
+
+/*
+ * One user on several nodes (self-signed mode; EPERM in enrollment
+ * mode).  identity_export writes name's key and certificate to path as
+ * PKCS #12, encrypted with pass (8 to 1024 characters) with AES-256-CBC
+ * and PBKDF2, with an HMAC-SHA-256 MAC; the file is made with mode 0600
+ * and replaces an existing one only with replace.  The user must be
+ * held here (ENOENT).  0 and *out (owned by ident), or an errno with
+ * *cause.
+ */
+int	identity_export(struct identity *, const char *name, const char *path,
+	    const char *pass, bool replace, struct identity_user **out,
+	    char **cause);
+/*
+ * Take the key a node of this overlay exported to path (pass decrypts
+ * it): checked (the MAC, an EC P-256 key that is its certificate's, a
+ * user of this overlay), kept in the store with a certificate this node
+ * issues for it, and used from then on to sign the user's values.  A
+ * user held here with another key is replaced only with force
+ * (*replaced says so).  On an error nothing changed.  0 and *out (owned
+ * by ident), or an errno with *cause.
+ */
+int	identity_import(struct identity *, const char *path, const char *pass,
+	    bool force, struct identity_user **out, bool *replaced,
+	    char **cause);
+
+/* Each user in the store, by name, loaded; created: when first stored
+ * (Unix s).  0, or an errno with *cause. */
+typedef void (*identity_user_cb)(void *arg, const struct identity_user *,
+	    int64_t created);
+int	identity_users_each(struct identity *, identity_user_cb, void *arg,
+	    char **cause);
+
 #endif

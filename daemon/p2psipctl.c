@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -31,6 +34,7 @@
 #define EXIT_ERROR	1
 #define EXIT_USAGE	2
 #define EXIT_NODAEMON	3
+#define SECRET_MAX	1024	/* a passphrase, at most */
 
 struct client {
 	const char	*path;
@@ -65,6 +69,50 @@ usage(FILE *f)
 	    "3 no daemon listening.\nSee p2psipctl(8).\n");
 }
 
+/*
+ * The command argv starts with: one word, or two for a command whose
+ * p2psipctl name has two ("identity export"); *used says how many.
+ */
+static const struct ctl_spec *
+find_command(int argc, char **argv, int *used)
+{
+	const struct ctl_spec	*spec;
+	char			*two;
+
+	*used = 1;
+	if ((spec = ctl_spec_find(argv[0], true)) != NULL || argc < 2)
+		return spec;
+	two = xasprintf("%s %s", argv[0], argv[1]);
+	spec = ctl_spec_find(two, true);
+	free(two);
+	*used = 2;
+	return spec;
+}
+
+/* No command word: if it starts two-word commands, say which. */
+static void
+unknown_command(const char *word, const char *what)
+{
+	const struct ctl_spec	*specs;
+	size_t			 n, i, len = strlen(word), k = 0;
+
+	specs = ctl_spec_all(&n);
+	for (i = 0; i < n; i++) {
+		if (specs[i].alias == NULL ||
+		    strncmp(specs[i].alias, word, len) != 0 ||
+		    specs[i].alias[len] != ' ')
+			continue;
+		fprintf(stderr, "%s%s", k++ == 0 ? "p2psipctl: " : ", ",
+		    specs[i].alias);
+	}
+	if (k != 0)
+		fprintf(stderr, "\n");
+	else
+		fprintf(stderr, "p2psipctl: %s \"%s\"%s\n", what, word,
+		    strcmp(what, "unknown command") == 0 ?
+		    " (\"p2psipctl help\" lists them)" : "");
+}
+
 /* "p2psipctl help [COMMAND]": from the local table, no daemon needed. */
 static int
 help(int argc, char **argv, bool json)
@@ -73,13 +121,11 @@ help(int argc, char **argv, bool json)
 	const struct ctl_arg	*a;
 	json_t			*j;
 	char			*u, *s;
+	int			 used = 0;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: p2psipctl help [COMMAND]\n");
-		return EXIT_USAGE;
-	}
-	if (argc == 2 && (spec = ctl_spec_find(argv[1], true)) == NULL) {
-		fprintf(stderr, "p2psipctl: no command \"%s\"\n", argv[1]);
+	if (argc > 1 && ((spec = find_command(argc - 1, argv + 1,
+	    &used)) == NULL || used != argc - 1)) {
+		unknown_command(argv[1], "no command");
 		return EXIT_USAGE;
 	}
 	if (json) {
@@ -98,6 +144,8 @@ help(int argc, char **argv, bool json)
 	printf("usage: p2psipctl %s\n\n%s\n", u, spec->summary);
 	free(u);
 	for (a = spec->args; a->name != NULL; a++) {
+		if (a->flags & CTL_ARG_SECRET)
+			continue;	/* --NAME-file tells where from */
 		s = a->flags & CTL_ARG_POSITIONAL ? xstrdup(a->name) :
 		    xasprintf("--%s", a->name);
 		printf("  %-16s %s\n", s, a->help);
@@ -410,6 +458,142 @@ parse_opts(int argc, char **argv, struct client *c)
 	return -1;
 }
 
+/* A line into buf (at most SECRET_MAX bytes, the newline dropped) from
+ * fd; false if it is longer, or nothing could be read. */
+static bool
+secret_line(int fd, char *buf)
+{
+	size_t	n = 0;
+	ssize_t	r;
+	char	ch;
+
+	for (;;) {
+		if ((r = read(fd, &ch, 1)) == -1 && errno == EINTR)
+			continue;
+		if (r <= 0 || ch == '\n')
+			break;
+		if (n == SECRET_MAX)
+			return false;
+		buf[n++] = ch;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return r >= 0;
+}
+
+/* The first line of path into buf: 0, or EXIT_USAGE with a message. */
+static int
+secret_file(const char *path, char *buf)
+{
+	int	fd, ok;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "p2psipctl: %s: %s\n", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	ok = secret_line(fd, buf);
+	close(fd);
+	if (!ok || buf[0] == '\0') {
+		fprintf(stderr, "p2psipctl: %s: its first line must hold the "
+		    "passphrase (1 to %d bytes)\n", path, SECRET_MAX);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Ask the terminal for a line into buf, not echoed. */
+static bool
+secret_ask(int tty, const char *prompt, char *buf)
+{
+	struct termios	old, quiet;
+	bool		ok;
+
+	if (tcgetattr(tty, &old) == -1)
+		return false;
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	(void)!write(tty, prompt, strlen(prompt));
+	if (tcsetattr(tty, TCSAFLUSH, &quiet) == -1)
+		return false;
+	ok = secret_line(tty, buf);
+	(void)tcsetattr(tty, TCSAFLUSH, &old);
+	(void)!write(tty, "\n", 1);
+	return ok && buf[0] != '\0';
+}
+
+/* From the terminal (twice if again): 0, or EXIT_USAGE with a message. */
+static int
+secret_tty(const char *name, const char *env, bool again, char *buf)
+{
+	char	*prompt, check[SECRET_MAX + 1];
+	int	 tty, rc = 0;
+
+	if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "p2psipctl: a %s is needed: --%s-file FILE, "
+		    "%s, or a terminal to ask on\n", name, name, env);
+		return EXIT_USAGE;
+	}
+	prompt = xasprintf("%c%s: ", toupper((unsigned char)name[0]),
+	    name + 1);
+	if (!secret_ask(tty, prompt, buf) ||
+	    (again && !secret_ask(tty, "Again: ", check))) {
+		fprintf(stderr, "p2psipctl: no %s given\n", name);
+		rc = EXIT_USAGE;
+	} else if (again && strcmp(buf, check) != 0) {
+		fprintf(stderr, "p2psipctl: the two differ\n");
+		rc = EXIT_USAGE;
+	}
+	memset(check, 0, sizeof check);
+	free(prompt);
+	close(tty);
+	return rc;
+}
+
+/*
+ * A secret argument (CTL_ARG_SECRET) never comes from the command line,
+ * where ps shows it: from the first line of --NAME-file's file, else
+ * $P2PSIPD_NAME, else the terminal.  0, or EXIT_USAGE with a message.
+ */
+static int
+secret_args(const struct ctl_spec *spec, json_t *args)
+{
+	const struct ctl_arg	*a;
+	const char		*v;
+	char			 buf[SECRET_MAX + 1], *file, *env, *p;
+	json_t			*s;
+	int			 rc = 0;
+
+	for (a = spec->args; rc == 0 && a->name != NULL; a++) {
+		if (!(a->flags & CTL_ARG_SECRET))
+			continue;
+		file = xasprintf("%s-file", a->name);
+		env = xasprintf("P2PSIPD_%s", a->name);
+		for (p = env; *p != '\0'; p++)
+			*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+		if ((v = json_string_value(json_object_get(args, file))) !=
+		    NULL)
+			rc = secret_file(v, buf);
+		else if ((v = getenv(env)) != NULL && *v != '\0' &&
+		    strlen(v) <= SECRET_MAX)
+			memcpy(buf, v, strlen(v) + 1);
+		else
+			rc = secret_tty(a->name, env,
+			    (a->flags & CTL_ARG_SECRET_NEW) != 0, buf);
+		json_object_del(args, file);
+		if (rc == 0 && (s = json_string(buf)) == NULL) {
+			fprintf(stderr, "p2psipctl: the %s is not valid "
+			    "UTF-8\n", a->name);
+			rc = EXIT_USAGE;
+		} else if (rc == 0)
+			json_object_set_new(args, a->name, s);
+		memset(buf, 0, sizeof buf);
+		free(file);
+		free(env);
+	}
+	return rc;
+}
+
 /* The command's args from its words: 0, or EXIT_USAGE with a message. */
 static int
 command_args(const struct ctl_spec *spec, int argc, char **argv,
@@ -436,7 +620,7 @@ main(int argc, char **argv)
 	const struct ctl_spec	*spec;
 	json_t			*args;
 	char			*sock = NULL;
-	int			 rc;
+	int			 rc, used;
 
 	memset(&c, 0, sizeof c);
 	c.fd = -1;
@@ -447,13 +631,16 @@ main(int argc, char **argv)
 	argv += optind;
 	if (strcmp(argv[0], "help") == 0)
 		return help(argc, argv, c.json);
-	if ((spec = ctl_spec_find(argv[0], true)) == NULL) {
-		fprintf(stderr, "p2psipctl: unknown command \"%s\" "
-		    "(\"p2psipctl help\" lists them)\n", argv[0]);
+	if ((spec = find_command(argc, argv, &used)) == NULL) {
+		unknown_command(argv[0], "unknown command");
 		return EXIT_USAGE;
 	}
-	if ((rc = command_args(spec, argc - 1, argv + 1, &args)) != 0)
+	if ((rc = command_args(spec, argc - used, argv + used, &args)) != 0)
 		return rc;
+	if ((rc = secret_args(spec, args)) != 0) {
+		json_decref(args);
+		return rc;
+	}
 	if (c.path == NULL)
 		c.path = sock = cfg_default_control_socket();
 	rc = run(&c, spec, args);

@@ -530,6 +530,22 @@ store_user_put(struct store *s, const char *name, const uint8_t *key,
 }
 
 int
+store_users_each(struct store *s, store_user_cb cb, void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT name, created FROM "
+	    "user_identities ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+		return EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : EIO;
+}
+
+int
 store_msg_add(struct store *s, int64_t time, bool incoming, const char *aor,
     const char *peer, const char *text, int status)
 {

@@ -80,6 +80,9 @@ int	store_user_get(struct store *, const char *name,
 int	store_user_put(struct store *, const char *name, const uint8_t *key,
 	    size_t key_len, const uint8_t *cert, size_t cert_len,
 	    int64_t created);
+/* Each user held, by name, with when it was first stored (Unix s). */
+typedef void (*store_user_cb)(void *arg, const char *name, int64_t created);
+int	store_users_each(struct store *, store_user_cb, void *arg);
 
 /* The UA core's instant messages; the newest STORE_MSGS_MAX are kept. */
 #define STORE_MSGS_MAX	10000

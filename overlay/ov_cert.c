@@ -104,17 +104,26 @@ ov_cert_user(X509 *x, char *user, size_t max)
  * decoding or encoding, which in OpenSSL 3.0 costs some 100 us a time.
  */
 int
-ov_cert_node_id(X509 *x, struct ov_id *id)
+ov_cert_spki_id(X509 *x, uint8_t *out)
 {
-	struct ov_id	 named;
 	unsigned char	*der = NULL;
-	uint8_t		 md[SHA256_DIGEST_LENGTH];
 	int		 n;
 
 	if ((n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) <= 0)
 		return EBADMSG;
-	SHA256(der, (size_t)n, md);
+	SHA256(der, (size_t)n, out);
 	OPENSSL_free(der);
+	return 0;
+}
+
+int
+ov_cert_node_id(X509 *x, struct ov_id *id)
+{
+	struct ov_id	 named;
+	uint8_t		 md[SHA256_DIGEST_LENGTH];
+
+	if (ov_cert_spki_id(x, md) != 0)
+		return EBADMSG;
 	memcpy(id->b, md, OV_ID_LEN);
 	if (ov_cert_uri_id(x, &named) != 0 || !ov_id_eq(id, &named))
 		return EBADMSG;
@@ -177,6 +186,7 @@ struct ov_cert_entry {
 	uint8_t		 hash[OV_CERT_HASH_LEN];
 	EVP_PKEY_CTX	*key;		/* verifier; NULL: a slot never used */
 	struct ov_id	 id;
+	uint8_t		 key_id[OV_KEY_ID_LEN];	/* ov_cert_spki_id */
 	char		 user[OV_USER_MAX];	/* "": a node's own */
 	uint8_t		*der;		/* the certificate */
 	size_t		 der_len;
@@ -360,8 +370,9 @@ ov_cert_signed_by(X509 *x, EVP_PKEY_CTX *issuer)
 /* Keep a checked certificate, evicting its set's least used entry. */
 static struct ov_cert_entry *
 ov_cache_put(struct ov_cert_cache *c, const uint8_t *hash,
-    EVP_PKEY_CTX *key, const struct ov_id *id, const char *user,
-    const uint8_t *der, size_t len, const struct rbuf *issuer)
+    EVP_PKEY_CTX *key, const uint8_t *key_id, const struct ov_id *id,
+    const char *user, const uint8_t *der, size_t len,
+    const struct rbuf *issuer)
 {
 	struct ov_cert_entry	*set = ov_cache_set(c, hash), *e = set;
 	unsigned		 i;
@@ -374,6 +385,7 @@ ov_cache_put(struct ov_cert_cache *c, const uint8_t *hash,
 	free(e->issuer);
 	memcpy(e->hash, hash, OV_CERT_HASH_LEN);
 	e->key = key;
+	memcpy(e->key_id, key_id, OV_KEY_ID_LEN);
 	e->id = *id;
 	snprintf(e->user, sizeof e->user, "%s", user);
 	e->der = xmalloc(len);
@@ -403,6 +415,7 @@ ov_cert_issuer(struct ov_cert_cache *c, const struct ov_id *id,
 	struct rbuf		 r;
 	struct ov_id		 got;
 	uint8_t			 md[SHA256_DIGEST_LENGTH];
+	uint8_t			 kid[OV_KEY_ID_LEN];
 	EVP_PKEY_CTX		*key;
 	X509			*x;
 	bool			 bound;
@@ -420,11 +433,12 @@ ov_cert_issuer(struct ov_cert_cache *c, const struct ov_id *id,
 		}
 		if ((x = ov_cert_parse(c, it.der, it.der_len)) == NULL)
 			continue;
-		bound = ov_cert_node_id(x, &got) == 0 && ov_id_eq(&got, id);
+		bound = ov_cert_node_id(x, &got) == 0 && ov_id_eq(&got, id) &&
+		    ov_cert_spki_id(x, kid) == 0;
 		key = bound ? ov_cert_p256(c, x) : NULL;
 		X509_free(x);
 		if (key != NULL)
-			return ov_cache_put(c, md, key, id, "", it.der,
+			return ov_cache_put(c, md, key, kid, id, "", it.der,
 			    it.der_len, &(struct rbuf){ 0 });
 	}
 	return NULL;
@@ -543,6 +557,7 @@ ov_cache_add(struct ov_cert_cache *c, const uint8_t *hash, const uint8_t *der,
 	struct ov_cert_entry	*e;
 	EVP_PKEY_CTX		*key = NULL;
 	X509			*x;
+	uint8_t			 kid[OV_KEY_ID_LEN];
 	time_t			 until = 0;
 	bool			 bound;
 
@@ -553,13 +568,13 @@ ov_cache_add(struct ov_cert_cache *c, const uint8_t *hash, const uint8_t *der,
 	else
 		bound = ov_cert_node_id(x, &id) == 0 || ov_cert_user_bind(c,
 		    x, certs, certs_len, &id, user, &idr) == 0;
-	if (bound)
+	if (bound && ov_cert_spki_id(x, kid) == 0)
 		key = ov_cert_p256(c, x);
 	X509_free(x);
 	if (key == NULL)
 		return NULL;
 	/* idr points into certs, which outlive any eviction here. */
-	e = ov_cache_put(c, hash, key, &id, user, der, len, &idr);
+	e = ov_cache_put(c, hash, key, kid, &id, user, der, len, &idr);
 	e->not_after = until;
 	return e;
 }
@@ -618,5 +633,26 @@ ov_cert_verify(const struct ov_sig *sig, const uint8_t *certs,
 	signer->cert_len = e->der_len;
 	signer->issuer = e->issuer;
 	signer->issuer_len = e->issuer_len;
+	return 0;
+}
+
+/*
+ * The signer's certificate, found (and checked) as ov_cert_verify finds
+ * it, without the signature: the storing peer asks this of values it
+ * already holds (§11.3.1, ov_stor_check_values).
+ */
+int
+ov_cert_key_id(const struct ov_sig *sig, const uint8_t *certs,
+    size_t certs_len, uint8_t *out, void *arg)
+{
+	struct ov_cert_entry	*e;
+
+	if (sig->id_type != OV_SIGNER_CERT_HASH ||
+	    sig->id_hash_len != OV_CERT_HASH_LEN ||
+	    (e = ov_cert_lookup(arg, sig->id_hash, certs, certs_len)) == NULL ||
+	    (e->not_after != 0 && ((struct ov_cert_cache *)arg)->now >
+	    e->not_after))
+		return EBADMSG;
+	memcpy(out, e->key_id, OV_KEY_ID_LEN);
 	return 0;
 }

@@ -36,6 +36,13 @@ int	ov_cert_key_node_id(EVP_PKEY *, struct ov_id *);
  */
 int	ov_cert_node_id(X509 *, struct ov_id *);
 
+/*
+ * The SHA-256 of the certificate's SubjectPublicKeyInfo (as encoded):
+ * the id of its key (OV_KEY_ID_LEN bytes into out), whose first 128
+ * bits are a self-signed Node-ID.  0 or EBADMSG.
+ */
+int	ov_cert_spki_id(X509 *, uint8_t *out);
+
 /* The first rfc822Name of the subjectAltName: a user's name.  0 or EBADMSG
  * (none, or too long for max). */
 int	ov_cert_user(X509 *, char *user, size_t max);
@@ -66,6 +73,15 @@ void	ov_cert_cache_free(struct ov_cert_cache *);
 int	ov_cert_verify(const struct ov_sig *, const uint8_t *certs,
 	    size_t certs_len, const uint8_t *data, size_t len,
 	    struct ov_signer *signer, void *cache);
+
+/*
+ * The key_id function of struct ov_crypto, with the cache as its arg:
+ * the ov_cert_spki_id of the bucket's certificate whose hash sig names,
+ * checked as ov_cert_verify checks it (the signature over the data
+ * aside).  0, or EBADMSG.
+ */
+int	ov_cert_key_id(const struct ov_sig *, const uint8_t *certs,
+	    size_t certs_len, uint8_t *out, void *cache);
 
 /*
  * Enrollment mode (RFC 6940 §11.3): trust root as one of the overlay's

@@ -219,7 +219,18 @@ struct ov_crypto {
 	size_t		 cert_len;
 	const uint8_t	*cert_hash;	/* its hash: our SignerIdentity */
 	size_t		 cert_hash_len;
+	/*
+	 * Optional: the public key of the certificate sig names in the
+	 * bucket, as OV_KEY_ID_LEN bytes into out (a digest of its
+	 * SubjectPublicKeyInfo).  0, or EBADMSG.  NULL: a signer's key is
+	 * told by its certificate's hash (the simulator's certificates are
+	 * their keys).
+	 */
+	int	(*key_id)(const struct ov_sig *, const uint8_t *certs,
+		    size_t certs_len, uint8_t *out, void *arg);
 };
+
+#define OV_KEY_ID_LEN	32	/* a key's id (key_id): SHA-256 */
 
 #define OV_SIG_MAX	256	/* longest signature value we produce */
 #define OV_CERT_X509	0	/* CertificateType x509 (RFC 6091) */

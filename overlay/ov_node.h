@@ -55,7 +55,7 @@ struct ov_node_cfg {
 	uint32_t	 max_lifetime_s;	/* longest accepted [86400] */
 	uint64_t	 store_max_bytes;	/* all values held [64 MiB] */
 	/* §11.3: the overlay's CA vouches for user names, which are then
-	 * not pinned to the first certificate seen (§11.3.1) */
+	 * not pinned to the first key seen (§11.3.1) */
 	bool		 enrollment;
 	/* §10.7.1: new replicas wait this long after a successor fails,
 	 * for Updates to name a better one; 0: none (the daemon's default

@@ -134,6 +134,59 @@ struct ov_store_ctx {
 	const char	*why;		/* for the error's info */
 };
 
+/* The key that signed sig, by the certificates bucket (ov_crypto). */
+static int
+ov_stor_key(const struct ov_crypto *c, const struct ov_sig *sig,
+    const uint8_t *certs, size_t certs_len, uint8_t *out)
+{
+	if (c->key_id != NULL)
+		return c->key_id(sig, certs, certs_len, out, c->arg);
+	memset(out, 0, OV_KEY_ID_LEN);
+	memcpy(out, sig->id_hash, sig->id_hash_len < OV_KEY_ID_LEN ?
+	    sig->id_hash_len : OV_KEY_ID_LEN);
+	return 0;
+}
+
+struct ov_pin {
+	const struct ov_crypto	*c;
+	uint8_t			 key[OV_KEY_ID_LEN];	/* the writer's */
+};
+
+/* ov_store_same_cb: was the held value sv signed with the writer's key? */
+static bool
+ov_stor_same_key(const struct ov_sval *sv, void *arg)
+{
+	struct ov_pin	*p = arg;
+	uint8_t		 key[OV_KEY_ID_LEN];
+
+	return ov_stor_key(p->c, &sv->s.sig, sv->certs, sv->certs_len,
+	    key) == 0 && memcmp(key, p->key, OV_KEY_ID_LEN) == 0;
+}
+
+/*
+ * §11.3.1: in self-signed mode a user name is first come, first served;
+ * the RFC leaves open what "taken" means.  We pin the name to the first
+ * writer's public KEY, not to its certificate: each node that holds the
+ * user's key issues its own certificate for it, naming itself (§7.3.3
+ * USER-NODE-MATCH wants the value's Node-ID in the certificate), so one
+ * user on several nodes has several certificates but one key, and is
+ * found at all of them, while a node with another key for the name is
+ * still refused.  Values held are signed; a certificate with a copied
+ * key gives no signature with it.  true: the name is another key's.
+ */
+static bool
+ov_stor_pinned(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    const struct ov_sig *sig, const struct ov_store_ctx *c)
+{
+	struct ov_pin	p;
+
+	p.c = n->crypto;
+	if (ov_stor_key(n->crypto, sig, c->certs, c->certs_len, p.key) != 0)
+		return true;
+	return ov_store_pinned(&n->store, res, ov_wall(n, now),
+	    ov_stor_same_key, &p);
+}
+
 /*
  * Check every value of kd: its signature, its Kind's access control,
  * and, for an original store, that its signer sent the request.  Each
@@ -171,9 +224,8 @@ ov_stor_check_values(struct ov_node *n, uint64_t now, const struct ov_id *res,
 		}
 		/* §11.3.1: self-signed names are first come, first served */
 		if (!replica && !n->cfg.enrollment && who.user[0] != '\0' &&
-		    ov_store_pinned(&n->store, res, &kd->values[i].sig,
-		    ov_wall(n, now))) {
-			c->why = "the user name belongs to another certificate";
+		    ov_stor_pinned(n, now, res, &kd->values[i].sig, c)) {
+			c->why = "the user name belongs to another key";
 			return OV_E_FORBIDDEN;
 		}
 		wbuf_init(&w, 6 + who.cert_len + who.issuer_len);

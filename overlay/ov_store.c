@@ -390,11 +390,10 @@ ov_remaining(const struct ov_sval *sv, uint64_t wall_ms)
 
 bool
 ov_store_pinned(const struct ov_store *st, const struct ov_id *res,
-    const struct ov_sig *sig, uint64_t wall_ms)
+    uint64_t wall_ms, ov_store_same_cb same, void *arg)
 {
 	const struct ov_sres	*r = ov_store_find(st, res);
 	const struct ov_skind	*sk;
-	const struct ov_sig	*old;
 	unsigned		 i, j;
 
 	for (i = 0; r != NULL && i < r->nkinds; i++) {
@@ -402,14 +401,10 @@ ov_store_pinned(const struct ov_store *st, const struct ov_id *res,
 		if (sk->k->policy != OV_POLICY_USER_MATCH &&
 		    sk->k->policy != OV_POLICY_USER_NODE_MATCH)
 			continue;
-		for (j = 0; j < sk->n; j++) {
-			old = &sk->v[j].s.sig;
+		for (j = 0; j < sk->n; j++)
 			if (sk->v[j].expires_ms > wall_ms &&
-			    (old->id_hash_len != sig->id_hash_len ||
-			    memcmp(old->id_hash, sig->id_hash,
-			    sig->id_hash_len) != 0))
+			    !same(&sk->v[j], arg))
 				return true;
-		}
 	}
 	return false;
 }

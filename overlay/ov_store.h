@@ -107,14 +107,16 @@ void	ov_store_fetch(const struct ov_store *, const struct ov_id *res,
  * ov_store_fetch for memory.  false if nothing live is held there.
  */
 /*
- * Trust on first use (self-signed mode): does a live value at res, of a
- * Kind whose policy names a user, carry a signature by a certificate
- * other than sig's?  Only one user's values can live at a resource, so
- * this pins the user name to the certificate first seen until all its
- * values have expired.
+ * Trust on first use (self-signed mode): is a live value at res, of a
+ * Kind whose policy names a user, by another signer than the writer's?
+ * same(sv, arg) says whether the held value sv's signer is the writer
+ * (the node compares keys: ov_stor_check_values).  Only one user's
+ * values can live at a resource, so this pins the user name to the
+ * signer first seen until all its values have expired.
  */
+typedef bool (*ov_store_same_cb)(const struct ov_sval *, void *arg);
 bool	ov_store_pinned(const struct ov_store *, const struct ov_id *res,
-	    const struct ov_sig *sig, uint64_t wall_ms);
+	    uint64_t wall_ms, ov_store_same_cb same, void *arg);
 
 bool	ov_store_req_for(const struct ov_store *, const struct ov_id *res,
 	    uint64_t wall_ms, struct ov_store_req *out,

@@ -53,6 +53,11 @@ run 1 ctl c register alice
 has "$T/err" "this node's certificate is for carol@$OV"
 run 0 ctl c --json lookup alice
 [ "$(json '.bindings | length')" = 1 ] || fail "alice got a second binding"
+# nor is a user's key moved: the CA names the user in the node's own
+printf 'a passphrase\n' >"$T/pass"
+run 1 ctl a identity export alice "$T/alice.p12" --passphrase-file "$T/pass"
+has "$T/err" "enrollment mode: the overlay's CA names each node's user"
+[ ! -e "$T/alice.p12" ] || fail "an identity file in enrollment mode"
 ok "each daemon registers its certificate's user, not another's"
 
 # No certificate: the daemon says what to do, and does not start.

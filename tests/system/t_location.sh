@@ -63,10 +63,10 @@ cmp -s "$T/user.pub" "$T/node.pub" && fail "the user has the node's key"
 ok "user certificate names the user and its node"
 
 # b registers alice too, with its own key for the name: the storing
-# peers pinned alice to a's certificate, so b is refused; a's binding
-# stays and b publishes nothing.
+# peers pinned alice to a's key, so b is refused; a's binding stays and
+# b publishes nothing.
 run 1 ctl b register alice
-has "$T/err" 'refused: Error_Forbidden: the user name belongs to another certificate'
+has "$T/err" 'refused: Error_Forbidden: the user name belongs to another key'
 run 0 ctl c --json lookup alice
 [ "$(json '.bindings | length')" = 1 ] || fail "b added a binding"
 [ "$(json '.bindings[0].node_id')" = "$A" ] || fail "alice overwritten"

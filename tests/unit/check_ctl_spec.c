@@ -122,6 +122,41 @@ START_TEST(argv_errors)
 }
 END_TEST
 
+/*
+ * A secret (identity export's passphrase) is sent in the request but
+ * never taken from the command line, where ps shows it; p2psipctl's
+ * usage leaves it out, the protocol's has it.
+ */
+START_TEST(secret_args)
+{
+	const struct ctl_spec	*spec = ctl_spec_find("identity export",
+				    true);
+	const char		*secret[] = { "alice", "f.p12", "--passphrase",
+				    "hunter22" };
+	json_t			*args;
+	char			*u;
+
+	ck_assert_ptr_nonnull(spec);
+	ck_assert_str_eq(spec->name, "identity-export");
+	argv_err(spec, 4, secret, "--passphrase: never on the command line "
+	    "(ps shows it): use --passphrase-file, P2PSIPD_PASSPHRASE or the "
+	    "terminal");
+	u = ctl_spec_usage(spec, true);
+	ck_assert_str_eq(u, "identity export AOR FILE [--passphrase-file "
+	    "PASSPHRASE_FILE] [--force]");
+	free(u);
+	u = ctl_spec_usage(spec, false);
+	ck_assert_str_eq(u, "identity-export AOR FILE [--passphrase "
+	    "PASSPHRASE] [--force]");
+	free(u);
+	args = json_pack("{s:s, s:s, s:s}", "aor", "alice", "file", "/f",
+	    "passphrase", "hunter22");
+	u = NULL;
+	ck_assert_int_eq(ctl_spec_check(spec, args, false, &u), 0);
+	json_decref(args);
+}
+END_TEST
+
 START_TEST(check_args)
 {
 	json_t	*args;
@@ -282,6 +317,7 @@ ctl_spec_suite(void)
 	tcase_add_test(tc, usage_lines);
 	tcase_add_test(tc, argv_to_args);
 	tcase_add_test(tc, argv_errors);
+	tcase_add_test(tc, secret_args);
 	tcase_add_test(tc, check_args);
 	tcase_add_test(tc, tables_agree);
 	tcase_add_test(tc, dispatch);

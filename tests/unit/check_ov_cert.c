@@ -351,6 +351,48 @@ START_TEST(user_certificates)
 END_TEST
 
 /*
+ * The id of a signer's key (what storing peers pin a user name to): the
+ * SHA-256 of its SubjectPublicKeyInfo, a node's Node-ID its first 128
+ * bits; found as verify finds the signer, so a user's certificate
+ * without its node's is refused.
+ */
+START_TEST(key_ids)
+{
+	const char		*alice = "alice@overlay.example.org";
+	struct identity		*a = make_identity("a"), *v = make_identity("v");
+	struct identity_user	*u;
+	struct signed_data	 s;
+	uint8_t			*certs, got[OV_KEY_ID_LEN], want[OV_KEY_ID_LEN];
+	size_t			 len;
+	char			*cause = NULL;
+
+	sign(a, &s);
+	certs = bucket(a, &len);
+	ck_assert_int_eq(v->crypto.key_id(&s.sig, certs, len, got,
+	    v->crypto.arg), 0);
+	ck_assert_mem_eq(got, a->id.b, OV_ID_LEN);
+	ck_assert_int_eq(ov_cert_spki_id(a->cert, want), 0);
+	ck_assert_mem_eq(got, want, sizeof want);
+	free(certs);
+	ck_assert_int_eq(identity_user(a, alice, &u, &cause), 0);
+	sign_with(&u->crypto, &s);
+	certs = bucket2(u, NULL, &len);
+	ck_assert_int_eq(v->crypto.key_id(&s.sig, certs, len, got,
+	    v->crypto.arg), EBADMSG);
+	free(certs);
+	certs = bucket2(u, a, &len);
+	ck_assert_int_eq(v->crypto.key_id(&s.sig, certs, len, got,
+	    v->crypto.arg), 0);
+	ck_assert_int_eq(identity_user_key_id(u, want), 0);
+	ck_assert_mem_eq(got, want, sizeof want);
+	ck_assert(memcmp(got, a->id.b, OV_ID_LEN) != 0);
+	free(certs);
+	drop(a);
+	drop(v);
+}
+END_TEST
+
+/*
  * A certificate for key with the given subjectAltName, signed by signer
  * with ECDSA/SHA-256, issued in ca's name (NULL: its own), valid from
  * from_s to to_s seconds from now; its DER, a certificates bucket of one
@@ -698,6 +740,7 @@ ov_cert_suite(void)
 	tcase_add_test(tc, tampering_refused);
 	tcase_add_test(tc, wrong_certificate_refused);
 	tcase_add_test(tc, user_certificates);
+	tcase_add_test(tc, key_ids);
 	tcase_add_test(tc, crafted_certificates);
 	tcase_add_test(tc, cache_eviction);
 	tcase_add_test(tc, enrolled_certificates);

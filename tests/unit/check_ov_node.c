@@ -3,12 +3,15 @@
  * kind of bad input earns (an RFC 6940 error, a closed link, or a silent
  * drop) and that the node answers the basic methods.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
 
+#include "identity.h"
 #include "log_ctx.h"
 #include "ov_body.h"
 #include "ov_data.h"
@@ -16,6 +19,8 @@
 #include "ov_msg.h"
 #include "ov_node.h"
 #include "rng.h"
+#include "store.h"
+#include "tmpdir.h"
 #include "wire.h"
 
 #define OVERLAY	"test.p2psipd"
@@ -619,6 +624,183 @@ START_TEST(store_flood_limited)
 }
 END_TEST
 
+/* A daemon identity (real P-256 keys) in dir/name, with its store. */
+static struct identity *
+real_identity(const char *name)
+{
+	struct identity	*ident = NULL;
+	struct store	*st = NULL;
+	char		*sub = xasprintf("%s/%s", dir, name), *path;
+	char		*cause = NULL;
+
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert_msg(identity_load(&ident, sub, OVERLAY, NULL, &cause) == 0,
+	    "identity_load: %s", cause);
+	path = xasprintf("%s/p2psipd.db", sub);
+	ck_assert_msg(store_open(&st, path, &cause) == 0, "store: %s", cause);
+	identity_set_store(ident, st);
+	free(path);
+	free(sub);
+	return ident;
+}
+
+static void
+real_identity_free(struct identity *ident)
+{
+	store_close(ident->store);
+	identity_free(ident);
+}
+
+/* p on a link to n, as ident's node. */
+static void
+peer_connect_as(struct ov_node *n, struct peer *p, struct identity *ident,
+    uint16_t port)
+{
+	struct addr	a;
+
+	memset(p, 0, sizeof *p);
+	p->id = ident->id;
+	p->c = ident->crypto;
+	ov_fh_init(&p->fh);
+	peers[npeers++] = p;
+	addr_parse("127.0.0.1:40000", 0, &a);
+	a.port = port;
+	p->link = ov_node_link_accepted(n, now, &a);
+	ck_assert_uint_ne(p->link, 0);
+	ov_node_link_up(n, now, p->link, &p->id);
+}
+
+/*
+ * p stores u's SIP-REGISTRATION (RFC 7904) as a daemon does: the value
+ * signed with the user's key, keyed by p's Node-ID (USER-NODE-MATCH),
+ * the StoreReq signed by p with the user's certificate in its bucket.
+ */
+static void
+peer_store_user(struct ov_node *n, struct peer *p,
+    const struct identity_user *u, uint64_t t)
+{
+	struct ov_store_req	 req;
+	struct ov_sipreg	 sr;
+	struct ov_stored	 s;
+	struct ov_sigbuf	 sb;
+	struct ov_fwd		 f;
+	struct wbuf		 w, v;
+
+	memset(&req, 0, sizeof req);
+	ov_id_resource(u->name, strlen(u->name), &req.resource);
+	memset(&sr, 0, sizeof sr);
+	sr.type = OV_SIPREG_ROUTE;
+	sr.ndest = 1;
+	ov_dest_node(&sr.dest[0], &p->id);
+	wbuf_init(&v, 1024);
+	ov_sipreg_encode(&v, &sr);
+	memset(&s, 0, sizeof s);
+	s.storage_time = t;
+	s.lifetime = 60;
+	s.v.key = p->id.b;
+	s.v.key_len = OV_ID_LEN;
+	s.v.exists = true;
+	s.v.data = v.p;
+	s.v.len = (uint32_t)v.len;
+	ck_assert_int_eq(ov_stored_sign(&s, &sb, &req.resource,
+	    OV_KIND_SIP_REGISTRATION, OV_MODEL_DICT, &u->crypto), 0);
+	req.nkinds = 1;
+	req.kinds[0].kind = OV_KIND_SIP_REGISTRATION;
+	req.kinds[0].k = ov_kind_find(ov_kinds, ov_nkinds,
+	    OV_KIND_SIP_REGISTRATION);
+	req.kinds[0].nvalues = 1;
+	req.kinds[0].values = &s;
+	wbuf_init(&w, 4096);
+	ov_store_req_encode(&w, &req);
+	fwd_init(&f, &req.resource, false);
+	{
+		struct wbuf	m, fr;
+
+		wbuf_init(&m, 1 << 20);
+		ov_fwd_encode(&m, &f);
+		ck_assert_int_eq(ov_msg_sign_encode_certs(&m, &f,
+		    OV_STORE_REQ, w.p, w.len, &p->c, u->bucket,
+		    u->bucket_len), 0);
+		wbuf_init(&fr, 1 << 20);
+		ov_fh_data(&p->fh, now, &fr, m.p, m.len);
+		ov_node_link_input(n, now, p->link, fr.p, fr.len);
+		wbuf_clear(&m);
+		wbuf_clear(&fr);
+	}
+	wbuf_clear(&w);
+	wbuf_clear(&v);
+}
+
+/*
+ * One user on two nodes (§11.3.1, §7.3.3): the storing peer pins the
+ * user name to the first writer's key.  a's alice stores; b, with a key
+ * of its own for alice, is refused; b imports alice's key (issuing its
+ * own certificate for it) and stores beside a; c, with its own key, is
+ * still refused.
+ */
+START_TEST(user_pinned_to_key)
+{
+	const char		*alice = "alice@" OVERLAY;
+	struct identity		*in, *ia, *ib, *ic;
+	struct identity_user	*ua, *ub, *uc;
+	struct ov_node_cfg	 cfg;
+	struct ov_node		*n;
+	struct peer		 a, b, c;
+	char			 why[128], *cause = NULL, *file, *pass;
+	bool			 replaced;
+	uint64_t		 t = 1000;
+
+	tmpdir_make("check_ov_node");
+	in = real_identity("n");
+	ia = real_identity("a");
+	ib = real_identity("b");
+	ic = real_identity("c");
+	node_cfg(&cfg);
+	cfg.self = in->id;
+	ck_assert_int_eq(ov_node_new(&n, &cfg, &in->crypto, &rng, NULL), 0);
+	now = 1000;
+	ov_node_start(n, now);
+	peer_connect_as(n, &a, ia, 40001);
+	peer_connect_as(n, &b, ib, 40002);
+	peer_connect_as(n, &c, ic, 40003);
+	ck_assert_int_eq(identity_user(ia, alice, &ua, &cause), 0);
+	ck_assert_int_eq(identity_user(ib, alice, &ub, &cause), 0);
+	ck_assert_int_eq(identity_user(ic, alice, &uc, &cause), 0);
+	peer_store_user(n, &a, ua, t++);
+	ck_assert_uint_eq(answer(n, &a, why, sizeof why), 0);
+	peer_store_user(n, &b, ub, t++);
+	ck_assert_uint_eq(answer(n, &b, why, sizeof why), OV_E_FORBIDDEN);
+	ck_assert_str_eq(why, "the user name belongs to another key");
+	/* b takes alice's key from a: another certificate, the same key */
+	file = xasprintf("%s/alice.p12", dir);
+	pass = xstrdup("correct horse");
+	ck_assert_msg(identity_export(ia, alice, file, pass, false, &ua,
+	    &cause) == 0, "export: %s", cause);
+	ck_assert_msg(identity_import(ib, file, pass, true, &ub, &replaced,
+	    &cause) == 0, "import: %s", cause);
+	ck_assert(replaced);
+	ck_assert(memcmp(ua->hash, ub->hash, sizeof ua->hash) != 0);
+	peer_store_user(n, &b, ub, t++);
+	ck_assert_uint_eq(answer(n, &b, why, sizeof why), 0);
+	peer_store_user(n, &a, ua, t++);
+	ck_assert_uint_eq(answer(n, &a, why, sizeof why), 0);
+	peer_store_user(n, &c, uc, t++);
+	ck_assert_uint_eq(answer(n, &c, why, sizeof why), OV_E_FORBIDDEN);
+	ck_assert_str_eq(why, "the user name belongs to another key");
+	free(file);
+	free(pass);
+	peer_done(&a);
+	ov_fh_clear(&b.fh);
+	ov_fh_clear(&c.fh);
+	ov_node_free(n);
+	real_identity_free(in);
+	real_identity_free(ia);
+	real_identity_free(ib);
+	real_identity_free(ic);
+	tmpdir_remove();
+}
+END_TEST
+
 START_TEST(transaction_limit)
 {
 	struct ov_node	*n = node_new();
@@ -665,6 +847,7 @@ ov_node_suite(void)
 	tcase_add_test(tc, join_admitted);
 	tcase_add_test(tc, transaction_limit);
 	tcase_add_test(tc, store_flood_limited);
+	tcase_add_test(tc, user_pinned_to_key);
 	suite_add_tcase(s, tc);
 	return s;
 }
