@@ -542,7 +542,9 @@ srv_ua_dtmf(struct srv_ua *su, uint32_t id, const char *digits,
 	}
 	if (ci.state != SIP_UA_ACTIVE || (c = su_call(su, id)) == NULL ||
 	    c->ms == NULL) {
-		*err = xstrdup("the call has no media flowing");
+		*err = xstrdup(ci.state == SIP_UA_ENDED ? "the call has ended" :
+		    ci.state != SIP_UA_ACTIVE ? "the call is not answered" :
+		    "the call has no media");
 		return ENOTCONN;
 	}
 	if ((rc = media_dtmf(c->ms, digits, duration_ms, &why)) != 0) {
