@@ -12,6 +12,7 @@
 #include "ctl_cmd.h"
 #include "ctl_proto.h"
 #include "d.h"
+#include "media_session.h"
 #include "sip_ua.h"
 #include "srv_ua.h"
 #include "store.h"
@@ -145,6 +146,25 @@ cmd_hangup(struct ctl_call *call)
 }
 
 static void
+cmd_dtmf(struct ctl_call *call)
+{
+	const char	*digits = arg_str(call, "digits");
+	uint32_t	 dur = arg_u32(call, "duration"), id;
+	char		*err = NULL;
+	int		 rc;
+
+	if ((rc = srv_ua_dtmf(call->d->ua, arg_u32(call, "call"), digits,
+	    dur != 0 ? dur : MEDIA_DTMF_MS, &id, &err)) != 0) {
+		ctl_call_fail(call, rc == EINVAL ? CTL_E_ARGS : CTL_E_FAILED,
+		    "%s", err);
+		free(err);
+		return;
+	}
+	call->result = json_pack("{s:i, s:s, s:s}", "call", (int)id,
+	    "digits", digits, "state", "queued");
+}
+
+static void
 cmd_calls(struct ctl_call *call)
 {
 	call->result = json_pack("{s:o}", "calls",
@@ -195,6 +215,7 @@ const struct ctl_exec ctl_cmd_ua_table[] = {
 	{ "call",	cmd_call },
 	{ "answer",	cmd_answer },
 	{ "hangup",	cmd_hangup },
+	{ "dtmf",	cmd_dtmf },
 	{ "calls",	cmd_calls },
 	{ "message",	cmd_message },
 	{ "history",	cmd_history },

@@ -135,6 +135,16 @@ static const struct ctl_arg hangup_args[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct ctl_arg dtmf_args[] = {
+	{ "call", CTL_ARG_INT, CTL_ARG_POSITIONAL, 1, 4294967295LL,
+	    "the call (default: the newest)" },
+	{ "digits", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
+	    0, 0, "0-9, *, #, A-D: sent as RFC 4733 telephone-events" },
+	{ "duration", CTL_ARG_INT, 0, 40, 8000,
+	    "each digit's tone in ms (default 100)" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static const struct ctl_arg message_args[] = {
 	{ "target", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
 	    0, 0, "an AOR of the overlay or a SIP URI" },
@@ -214,6 +224,8 @@ static const struct ctl_spec ctl_specs[] = {
 	    answer_args, 0 },
 	{ "hangup", NULL, "end a call of the daemon's UA (cancel, reject or "
 	    "bye)", hangup_args, 0 },
+	{ "dtmf", NULL, "send DTMF digits on a call of the daemon's UA "
+	    "(telephone-events)", dtmf_args, 0 },
 	{ "calls", NULL, "the UA's calls: state, peer, codec, SRTP, "
 	    "duration, packets", no_args, CTL_CMD_READONLY },
 	{ "message", NULL, "send TEXT to TARGET (SIP MESSAGE); waits for "
@@ -455,59 +467,77 @@ int
 ctl_spec_parse_argv(const struct ctl_spec *spec, int argc,
     const char *const *argv, const char *cwd, json_t **out, char **msg)
 {
-	const struct ctl_arg	*a, *pos = spec->args;
-	json_t			*args, *v;
-	char			*up;
-	int			 i;
+	const struct ctl_arg	 *a;
+	const char		**words;
+	json_t			 *args, *v;
+	char			 *up;
+	int			  i, nw = 0, npos = 0, spare, rc = EINVAL;
 
+	for (a = spec->args; a->name != NULL; a++)
+		if (a->flags & CTL_ARG_POSITIONAL)
+			npos++;
+	words = xreallocarray(NULL, (size_t)argc + 1, sizeof *words);
 	args = json_object();
 	for (i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
-			a = ctl_arg_find(spec, argv[i] + 2);
-			if (a == NULL || (a->flags & CTL_ARG_POSITIONAL)) {
-				*msg = xasprintf("unknown option %s", argv[i]);
-				goto fail;
-			}
-			if (a->flags & CTL_ARG_SECRET) {
-				up = ctl_upper(a->name);
-				*msg = xasprintf("%s: never on the command line"
-				    " (ps shows it): use --%s-file, "
-				    "P2PSIPD_%s or the terminal", argv[i],
-				    a->name, up);
-				free(up);
-				goto fail;
-			}
-			if (a->type != CTL_ARG_BOOL && ++i == argc) {
-				*msg = xasprintf("option --%s needs a value",
-				    a->name);
-				goto fail;
-			}
-		} else {
-			while (pos->name != NULL &&
-			    !(pos->flags & CTL_ARG_POSITIONAL))
-				pos++;
-			if ((a = pos)->name == NULL) {
+		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
+			if (nw == npos) {
 				*msg = xasprintf("unexpected argument: %s",
 				    argv[i]);
-				goto fail;
+				goto out;
 			}
-			pos++;
+			words[nw++] = argv[i];
+			continue;
+		}
+		a = ctl_arg_find(spec, argv[i] + 2);
+		if (a == NULL || (a->flags & CTL_ARG_POSITIONAL)) {
+			*msg = xasprintf("unknown option %s", argv[i]);
+			goto out;
+		}
+		if (a->flags & CTL_ARG_SECRET) {
+			up = ctl_upper(a->name);
+			*msg = xasprintf("%s: never on the command line (ps "
+			    "shows it): use --%s-file, P2PSIPD_%s or the "
+			    "terminal", argv[i], a->name, up);
+			free(up);
+			goto out;
+		}
+		if (a->type != CTL_ARG_BOOL && ++i == argc) {
+			*msg = xasprintf("option --%s needs a value", a->name);
+			goto out;
 		}
 		if (json_object_get(args, a->name) != NULL) {
 			*msg = xasprintf("%s given twice", a->name);
-			goto fail;
+			goto out;
 		}
 		if ((v = ctl_argv_value(a, argv[i], cwd, msg)) == NULL)
-			goto fail;
+			goto out;
+		json_object_set_new(args, a->name, v);
+	}
+	/* the words go to the positional arguments in order, the required
+	 * ones first served: an optional one takes a word only if there
+	 * are more than the required ones need ("dtmf [CALL] DIGITS") */
+	spare = nw;
+	for (a = spec->args; a->name != NULL; a++)
+		if ((a->flags & CTL_ARG_POSITIONAL) &&
+		    (a->flags & CTL_ARG_REQUIRED))
+			spare--;
+	for (a = spec->args, i = 0; a->name != NULL && i < nw; a++) {
+		if (!(a->flags & CTL_ARG_POSITIONAL) ||
+		    (!(a->flags & CTL_ARG_REQUIRED) && spare-- <= 0))
+			continue;
+		if ((v = ctl_argv_value(a, words[i++], cwd, msg)) == NULL)
+			goto out;
 		json_object_set_new(args, a->name, v);
 	}
 	if (ctl_spec_check(spec, args, true, msg) != 0)
-		goto fail;
+		goto out;
 	*out = args;
-	return 0;
-fail:
+	args = NULL;
+	rc = 0;
+out:
 	json_decref(args);
-	return EINVAL;
+	free(words);
+	return rc;
 }
 
 static json_t *

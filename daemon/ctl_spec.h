@@ -73,7 +73,10 @@ int	 ctl_spec_check(const struct ctl_spec *, const json_t *args,
 
 /*
  * Build the args object from a command line (argv after the command
- * name).  Relative CTL_ARG_PATH values are made absolute against cwd.
+ * name).  Words that are not options go to the positional arguments in
+ * order, but an optional one takes a word only when there are more
+ * than the required ones need ("[CALL] DIGITS": one word is DIGITS).
+ * Relative CTL_ARG_PATH values are made absolute against cwd.
  * CTL_ARG_CLIENT values are included; the caller takes them out before
  * sending.  0 and *out set (caller decrefs), or EINVAL with *msg set
  * (allocated).

@@ -35,6 +35,7 @@
 #include "media_dtls.h"
 #include "media_session.h"
 #include "rng.h"
+#include "rtp.h"
 #include "sip_ua.h"
 #include "srv_sip.h"
 #include "srv_ua.h"
@@ -230,12 +231,14 @@ su_media_drain(struct srv_ua *su, struct su_call *c)
 				c->rec_n += (uint32_t)a.n;
 			break;
 		case MEDIA_DTMF:
+		case MEDIA_DTMF_SENT:
 			if (su->d->ctl != NULL) {
 				char	 digit[2] = { a.digit, '\0' };
 				json_t	*f = json_pack("{s:i, s:s}", "call",
 					    (int)c->id, "digit", digit);
 
-				ctl_event(su->d->ctl, "dtmf", f);
+				ctl_event(su->d->ctl, a.type == MEDIA_DTMF ?
+				    "dtmf" : "dtmf-sent", f);
 				json_decref(f);
 			}
 			break;
@@ -513,6 +516,44 @@ srv_ua_answer(struct srv_ua *su, uint32_t id, const char *play,
 	if (rc != 0)
 		*err = xstrdup("the call cannot be answered");
 	return rc;
+}
+
+int
+srv_ua_dtmf(struct srv_ua *su, uint32_t id, const char *digits,
+    unsigned duration_ms, uint32_t *call, char **err)
+{
+	struct sip_ua_call_info	 ci;
+	struct su_call		*c;
+	const char		*why, *p;
+	int			 rc;
+
+	/* a bad digit is named before anything is queued */
+	for (p = digits; *p != '\0'; p++)
+		if (rtp_dtmf_event(*p) < 0) {
+			*err = xasprintf("'%c' is not a DTMF digit (0-9, *, #, "
+			    "A-D)", *p >= ' ' && *p < 127 ? *p : '?');
+			return EINVAL;
+		}
+	if (id == 0)
+		id = sip_ua_newest(su->ua);
+	if (id == 0 || !sip_ua_call_info(su->ua, id, &ci)) {
+		*err = xstrdup(id == 0 ? "no call" : "no such call");
+		return ENOENT;
+	}
+	if (ci.state != SIP_UA_ACTIVE || (c = su_call(su, id)) == NULL ||
+	    c->ms == NULL) {
+		*err = xstrdup(ci.state == SIP_UA_ENDED ? "the call has ended" :
+		    ci.state != SIP_UA_ACTIVE ? "the call is not answered" :
+		    "the call has no media");
+		return ENOTCONN;
+	}
+	if ((rc = media_dtmf(c->ms, digits, duration_ms, &why)) != 0) {
+		*err = xstrdup(why);
+		return rc;
+	}
+	log_info("ua: call %u: DTMF %s queued", id, digits);
+	*call = id;
+	return 0;
 }
 
 int

@@ -39,6 +39,14 @@ int	srv_ua_call(struct srv_ua *, const char *from, const char *target,
  * srv_ua_call.  0, or an error with *err. */
 int	srv_ua_answer(struct srv_ua *, uint32_t id, const char *play,
 	    const char *record, uint32_t *answered, char **err);
+/*
+ * Queue digits to send on call id's RTP stream (0: the newest call) as
+ * telephone-events of duration_ms each (media_dtmf).  0 and *call, or
+ * an error with *err (allocated): a character that is no digit is
+ * named, and nothing is queued.
+ */
+int	srv_ua_dtmf(struct srv_ua *, uint32_t id, const char *digits,
+	    unsigned duration_ms, uint32_t *call, char **err);
 /* Send a MESSAGE; the control client's request id gets the final
  * response.  0, or an error with *err. */
 int	srv_ua_message(struct srv_ua *, unsigned client, const json_t *id,

@@ -7,6 +7,12 @@
  * unprotects what comes (any inbound SSRC, the peer's key).  While DTLS
  * is keying, no RTP or RTCP goes out and none is taken.
  *
+ * Telephone-events we send (RFC 4733 §2.5.1) take the audio's place on
+ * the packet clock, one event per digit: IDLE, then TONE (the duration
+ * growing each ptime), END (the end packet, three times), GAP (audio
+ * for MEDIA_DTMF_GAP_MS), IDLE.  The audio's timestamp runs on under
+ * them (§2.1: one timestamp base), so audio after an event is in step.
+ *
  * Deviation (RFC 5764 §4.1): with RTCP on its own port, DTLS runs only
  * on the RTP port, and its keys protect SRTCP too.  We offer rtcp-mux
  * with DTLS-SRTP, so two daemons share one port.
@@ -30,6 +36,20 @@
 
 #define MEDIA_RATE	8000
 #define MEDIA_BEHIND	10	/* packets late: resynchronise, no burst */
+#define MEDIA_DTMF_VOL	10	/* -10 dBm0 (RFC 4733 §2.3.4) */
+#define MEDIA_DTMF_ENDS	3	/* end packets (§2.5.1.4) */
+
+enum media_dtmf_state {
+	DTMF_IDLE,
+	DTMF_TONE,
+	DTMF_END,
+	DTMF_GAP,
+};
+
+struct media_dtmf_q {
+	uint8_t		 event;
+	uint16_t	 dur;		/* timestamp units */
+};
 
 struct media_session {
 	struct sdp_stream st;
@@ -50,6 +70,14 @@ struct media_session {
 	struct rtp_source src;
 	uint32_t	 dtmf_ts;	/* the event last reported */
 	bool		 dtmf_seen;
+	/* the digits we send */
+	struct media_dtmf_q dq[MEDIA_DTMF_QUEUE];
+	unsigned	 dq_head, dq_n;
+	enum media_dtmf_state dstate;
+	uint32_t	 d_ts;		/* the event's start */
+	uint32_t	 d_dur;		/* so far */
+	unsigned	 d_ends;	/* end packets sent */
+	unsigned	 d_gap;		/* audio packets still to go */
 	uint32_t	 lsr;		/* the last SR's middle NTP bits */
 	uint64_t	 lsr_at;	/* when it came (ms); 0: none */
 	uint32_t	 sent_since;	/* packets since the last report */
@@ -230,6 +258,10 @@ media_update(struct media_session *ms, const struct sdp_stream *st,
 	ms->send = st->dir == SDP_SENDRECV || st->dir == SDP_SENDONLY;
 	ms->samples = (st->ptime >= 10 && st->ptime <= 60 ? st->ptime : 20) *
 	    MEDIA_RATE / 1000;
+	if (!ms->send || st->te_pt < 0) {	/* no more events to send */
+		ms->dq_n = 0;
+		ms->dstate = DTMF_IDLE;
+	}
 	return 0;
 }
 
@@ -336,6 +368,134 @@ media_send_audio(struct media_session *ms)
 	media_emit(ms, &a, false);
 }
 
+/* ---- telephone-events we send (RFC 4733 §2.5.1) ---- */
+
+int
+media_dtmf(struct media_session *ms, const char *digits, unsigned duration_ms,
+    const char **why)
+{
+	size_t	n = strlen(digits), i;
+	int	ev;
+
+	if (n == 0) {
+		*why = "no digits";
+		return EINVAL;
+	}
+	if (duration_ms < MEDIA_DTMF_MIN_MS ||
+	    duration_ms > MEDIA_DTMF_MAX_MS) {
+		*why = "a digit's duration is 40 to 8000 ms";
+		return EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if ((ev = rtp_dtmf_event(digits[i])) < 0) {
+			*why = "not a DTMF digit (0-9, *, #, A-D)";
+			return EINVAL;
+		}
+		if (ms->st.te_pt >= 0 && !(ms->st.te_events & (1u << ev))) {
+			*why = "the peer takes no telephone-event for this "
+			    "digit";
+			return ENOTSUP;
+		}
+	}
+	if (ms->st.te_pt < 0) {
+		*why = "the peer takes no telephone-events";
+		return ENOTSUP;
+	}
+	if (!ms->send) {
+		*why = "the call sends no media (on hold)";
+		return EPERM;
+	}
+	if (n > MEDIA_DTMF_QUEUE - ms->dq_n) {
+		*why = "too many digits queued";
+		return ENOSPC;
+	}
+	for (i = 0; i < n; i++) {
+		struct media_dtmf_q *q = &ms->dq[(ms->dq_head + ms->dq_n++) %
+		    MEDIA_DTMF_QUEUE];
+
+		q->event = (uint8_t)rtp_dtmf_event(digits[i]);
+		q->dur = (uint16_t)(duration_ms * (MEDIA_RATE / 1000));
+	}
+	return 0;
+}
+
+unsigned
+media_dtmf_pending(const struct media_session *ms)
+{
+	return ms->dq_n;
+}
+
+/* This ptime's event packet, if an event is due: true if it went (and
+ * the audio's clock moved on under it), false to send audio. */
+static bool
+media_dtmf_packet(struct media_session *ms)
+{
+	struct media_dtmf_q	*q;
+	struct media_action	 a;
+	struct rtp_dtmf		 d;
+	struct rtp_hdr		 h;
+	uint8_t			 pay[4];
+	bool			 start = false;
+
+	if (ms->dstate == DTMF_GAP) {
+		if (ms->d_gap > 0) {
+			ms->d_gap--;
+			return false;
+		}
+		ms->dstate = DTMF_IDLE;
+	}
+	if (ms->dstate == DTMF_IDLE) {
+		if (ms->dq_n == 0)
+			return false;
+		ms->dstate = DTMF_TONE;
+		ms->d_ts = ms->ts;	/* §2.2.1: the event's start */
+		ms->d_dur = 0;
+		ms->d_ends = 0;
+		start = true;		/* §2.2.2: marked */
+	}
+	q = &ms->dq[ms->dq_head];
+	if (ms->dstate == DTMF_TONE) {
+		/* §2.5.1.2: the duration since the start, growing */
+		ms->d_dur += ms->samples;
+		if (ms->d_dur >= q->dur) {
+			ms->d_dur = q->dur;
+			ms->dstate = DTMF_END;
+		}
+	}
+	memset(&d, 0, sizeof d);
+	d.event = q->event;
+	d.end = ms->dstate == DTMF_END;
+	d.volume = MEDIA_DTMF_VOL;
+	d.duration = (uint16_t)ms->d_dur;
+	rtp_dtmf_write(pay, &d);
+	memset(&h, 0, sizeof h);
+	h.marker = start;
+	h.pt = (uint8_t)ms->st.te_pt;
+	h.seq = ms->seq++;		/* §2.5.1.6: every packet */
+	h.ts = ms->d_ts;
+	h.ssrc = ms->ssrc;
+	memset(&a, 0, sizeof a);
+	a.len = rtp_write(a.data, &h, pay, sizeof pay);
+	ms->ts += ms->samples;
+	ms->stats.sent++;
+	ms->sent_since++;
+	ms->octets += sizeof pay;
+	media_emit(ms, &a, false);
+	/* §2.5.1.4: the end packet three times, at the update interval */
+	if (d.end && ++ms->d_ends == MEDIA_DTMF_ENDS) {
+		memset(&a, 0, sizeof a);
+		a.type = MEDIA_DTMF_SENT;
+		a.digit = rtp_dtmf_char(q->event);
+		fifo_push(&ms->acts, &a);
+		ms->dq_head = (ms->dq_head + 1) % MEDIA_DTMF_QUEUE;
+		ms->dq_n--;
+		ms->dstate = DTMF_GAP;
+		ms->d_gap = (MEDIA_DTMF_GAP_MS * (MEDIA_RATE / 1000) +
+		    ms->samples - 1) / ms->samples;
+	}
+	return true;
+}
+
 /* NTP time (§4) of now.  Deviation: from the monotonic clock the
  * session is given, not the wall clock; only round trips use it. */
 static uint64_t
@@ -404,7 +564,8 @@ media_tick(struct media_session *ms, uint64_t now)
 		if (now > ms->next_send + MEDIA_BEHIND * ptime)
 			ms->next_send = now;	/* we were stalled */
 		while (ms->next_send <= now) {
-			media_send_audio(ms);
+			if (!media_dtmf_packet(ms))
+				media_send_audio(ms);
 			ms->next_send += ptime;
 		}
 	}

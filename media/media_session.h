@@ -10,8 +10,10 @@
  * media_tick at media_deadline, and drains the actions: datagrams to
  * send, the audio heard (for a recording), DTMF heard.  The session
  * sends a packet every ptime from the samples it was given to play,
- * then silence.  Packets from elsewhere than the peer's address, or
- * that fail SRTP's authentication, are dropped and counted.
+ * then silence; digits queued with media_dtmf go out as telephone-events
+ * (RFC 4733 §2.5.1) in place of the audio while they last.  Packets from
+ * elsewhere than the peer's address, or that fail SRTP's authentication,
+ * are dropped and counted.
  */
 #ifndef MEDIA_SESSION_H
 #define MEDIA_SESSION_H
@@ -30,11 +32,18 @@ struct rng;
 
 #define MEDIA_RTCP_MS	5000	/* RTCP interval (§6.2's minimum) */
 #define MEDIA_PKT_MAX	1500
+#define MEDIA_DTMF_QUEUE	64	/* digits queued at once */
+#define MEDIA_DTMF_MS		100	/* a digit's tone, by default */
+#define MEDIA_DTMF_MIN_MS	40	/* ITU-T Q.24's shortest */
+#define MEDIA_DTMF_MAX_MS	8000	/* one event, no segments (RFC 4733
+					   §2.5.1.3: 65535 units at most) */
+#define MEDIA_DTMF_GAP_MS	100	/* audio between two events */
 
 enum media_act_type {
 	MEDIA_SEND,		/* rtcp (which socket), to, data, len */
 	MEDIA_AUDIO,		/* pcm, n: samples heard (8000 Hz) */
 	MEDIA_DTMF,		/* digit: a telephone-event began */
+	MEDIA_DTMF_SENT,	/* digit: its event's last packet went */
 	MEDIA_FAILED,		/* why: the stream cannot be keyed (DTLS
 				   failed, or the wrong certificate) */
 };
@@ -84,6 +93,25 @@ int	media_update(struct media_session *, const struct sdp_stream *,
 void	media_play(struct media_session *, const int16_t *pcm, size_t n);
 /* Has what media_play gave all gone out? */
 bool	media_played(const struct media_session *);
+
+/*
+ * Queue digits ("0"-"9", "*", "#", "A"-"D", lowercase too) to send as
+ * RFC 4733 telephone-events with the stream's telephone-event payload
+ * type, each a tone of duration_ms (MEDIA_DTMF_MIN_MS to
+ * MEDIA_DTMF_MAX_MS): on the packet clock in place of audio, the first
+ * packet marked, the timestamp the event's start throughout, the
+ * duration growing, the end packet sent three times (§2.5.1.2,
+ * §2.5.1.4), then MEDIA_DTMF_GAP_MS of audio before the next.  Each
+ * digit's MEDIA_DTMF_SENT comes after its last packet.  All or nothing:
+ * 0, or with *why EINVAL (no digits, a character that is none, a
+ * duration out of range), ENOTSUP (the peer takes no telephone-event,
+ * or not one of these, §2.5.1.1), EPERM (the stream does not send: on
+ * hold) or ENOSPC (MEDIA_DTMF_QUEUE digits queued).
+ */
+int	media_dtmf(struct media_session *, const char *digits,
+	    unsigned duration_ms, const char **why);
+/* Digits queued or being sent. */
+unsigned media_dtmf_pending(const struct media_session *);
 
 /* A datagram that came to the RTP (rtcp false) or RTCP socket. */
 void	media_input(struct media_session *, uint64_t now, bool rtcp,

@@ -163,6 +163,9 @@ struct sdp_stream {
 	enum sdp_codec	 codec;
 	unsigned	 pt;		/* its payload type (static) */
 	int		 te_pt;		/* telephone-event, -1: none */
+	uint16_t	 te_events;	/* the DTMF events (bit n: event n,
+					   0-15) its a=fmtp says the peer
+					   takes (RFC 4733 §2.5.1.1) */
 	unsigned	 ptime;		/* the peer's, or 20 */
 	enum sdp_dir	 dir;		/* our side's direction */
 	enum sdp_keying	 keying;

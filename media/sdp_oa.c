@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -125,6 +126,44 @@ sdp_offer(struct sdp *s, const struct sdp_local *l)
 	snprintf(m->proto, sizeof m->proto, "%s", proto);
 }
 
+/*
+ * RFC 4733 §2.4.1: the DTMF events (0-15) in a telephone-event's a=fmtp
+ * list ("0-15", "0-11,16"), as a bit mask.  §2.5.1.1: with no list, the
+ * receiver takes 0-15; a list we cannot read (no white space is allowed
+ * in it) is taken as none.
+ */
+static uint16_t
+te_events(const char *list)
+{
+	unsigned long	 lo, hi;
+	uint16_t	 mask = 0;
+	const char	*p = list;
+	char		*end;
+
+	if (*p == '\0')
+		return 0xffff;
+	for (;;) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		lo = hi = strtoul(p, &end, 10);
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9')
+				return 0;
+			hi = strtoul(p, &end, 10);
+		}
+		if (hi > 255 || hi < lo)
+			return 0;
+		for (; lo <= hi && lo < 16; lo++)
+			mask |= (uint16_t)(1u << lo);
+		if (*end == '\0')
+			return mask;
+		if (*end != ',')
+			return 0;
+		p = end + 1;
+	}
+}
+
 /* The codec and telephone-event of m we can use, in m's order. */
 static bool
 pick_codec(const struct sdp_media *m, struct sdp_stream *st,
@@ -143,8 +182,10 @@ pick_codec(const struct sdp_media *m, struct sdp_stream *st,
 		if (!ok || f->rate != 8000 || f->channels > 1)
 			continue;
 		if (strcasecmp(f->name, "telephone-event") == 0) {
-			if (st->te_pt < 0)
+			if (st->te_pt < 0) {
 				st->te_pt = (int)f->pt;
+				st->te_events = te_events(f->fmtp);
+			}
 		} else if (!found && (strcasecmp(f->name, "PCMU") == 0 ||
 		    strcasecmp(f->name, "PCMA") == 0)) {
 			st->codec = strcasecmp(f->name, "PCMU") == 0 ?

@@ -5,9 +5,11 @@
  * this file is its transaction user: the registration client (§10.2,
  * §22.2), the INVITE client and server with their dialogs (§12, §13,
  * §14 for a re-INVITE's offer), BYE (§15), CANCEL (§9), the 2xx's own
- * retransmission and its ACK (§13.3.1.4, §13.2.2.4), and MESSAGE
- * (RFC 3428).  Every request goes to the daemon's proxy; in a dialog it
- * carries the route set (§12.2.1.1), whose first hop is that proxy too.
+ * retransmission and its ACK (§13.3.1.4, §13.2.2.4), the other dialogs a
+ * forked INVITE's further 2xx make (§13.2.2.4: ACKed, then ended with
+ * BYE), and MESSAGE (RFC 3428).  Every request goes to the daemon's
+ * proxy; in a dialog it carries the route set (§12.2.1.1), whose first
+ * hop is that proxy too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@
 #define UA_LINGER_MS	32000		/* an ended call is kept (64*T1) */
 #define UA_REG_RETRY_S	30		/* after a failed REGISTER */
 #define UA_AUTH_TRIES	2		/* 401s in a row before we give up */
+#define UA_FORKS_MAX	8		/* forked dialogs kept for one call */
 
 enum ua_kind {		/* what a client transaction's cookie names */
 	K_INVITE = 1,
@@ -38,6 +41,7 @@ enum ua_kind {		/* what a client transaction's cookie names */
 	K_MESSAGE,
 	K_REGISTER,
 	K_NONE,		/* an answer of no interest */
+	K_FORK,		/* the BYE ending a forked dialog */
 };
 
 #define COOKIE(id, k)	(((uint64_t)(id) << 3) | (k))
@@ -60,6 +64,21 @@ struct ua_aor {
 	struct ua_aor	*next;
 };
 
+/*
+ * A dialog another 2xx for our forked INVITE made (§12.1.2, §13.2.2.4):
+ * ACKed and ended with BYE at once; kept while its 2xx may be resent
+ * (64*T1, §13.3.1.4) to ACK it again, and until its BYE is answered.
+ */
+struct ua_fork {
+	uint32_t	 id;
+	char		*tag;		/* its To-tag, the remote tag */
+	uint8_t		*ack;		/* its ACK, resent */
+	size_t		 ack_len;
+	uint64_t	 until;		/* its 2xx is resent until then */
+	bool		 bye_done;	/* the BYE answered (or given up) */
+	struct ua_fork	*next;
+};
+
 struct ua_call {
 	uint32_t	 id;
 	bool		 outgoing;
@@ -69,6 +88,7 @@ struct ua_call {
 	char		*call_id;
 	char		*local_hdr;	/* From or To value with our tag */
 	char		*remote_hdr;	/* with theirs, once known */
+	char		*remote_tag;	/* theirs, once known (NULL: not) */
 	char		*target;	/* remote target (§12.1) */
 	char		*routes;	/* "Route: ..\r\n" lines */
 	char		*ruri;		/* the INVITE's Request-URI */
@@ -84,6 +104,8 @@ struct ua_call {
 	bool		 cancel;	/* hung up before one came */
 	uint8_t		*ack;		/* the ACK for the 2xx, resent */
 	size_t		 ack_len;
+	struct ua_fork	*forks;		/* other 2xx's dialogs */
+	unsigned	 nforks;
 	/* the INVITE server */
 	uint64_t	 txn;
 	struct sip_msg	*invite;
@@ -627,13 +649,28 @@ ua_call_new(struct sip_ua *ua, uint64_t now, bool outgoing, const char *aor)
 }
 
 static void
+ua_fork_free(struct ua_fork *f)
+{
+	free(f->tag);
+	free(f->ack);
+	free(f);
+}
+
+static void
 ua_call_free(struct ua_call *c)
 {
+	struct ua_fork	*f;
+
+	while ((f = c->forks) != NULL) {
+		c->forks = f->next;
+		ua_fork_free(f);
+	}
 	free(c->aor);
 	free(c->peer);
 	free(c->call_id);
 	free(c->local_hdr);
 	free(c->remote_hdr);
+	free(c->remote_tag);
 	free(c->target);
 	free(c->routes);
 	free(c->ruri);
@@ -712,17 +749,29 @@ ua_end(struct sip_ua *ua, uint64_t now, struct ua_call *c, unsigned status,
 	ua_event(ua, c, "ended");
 }
 
+/* The start of a request in c's dialog, or in another of its Call-ID
+ * (a fork's): request line to target, Via, From, To (remote), Call-ID,
+ * CSeq and the route set routes (§12.2.1.1; NULL: none). */
+static void
+ua_dialog_start(struct sip_ua *ua, const struct ua_call *c, struct wbuf *w,
+    const char *method, uint32_t cseq, const char *branch,
+    const char *target, const char *remote, const char *routes)
+{
+	wbuf_printf(w, "%s %s SIP/2.0\r\n", method, target);
+	ua_via(ua, w, branch);
+	wbuf_printf(w, "From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
+	    "%s", c->local_hdr, remote, c->call_id, cseq, method,
+	    routes != NULL ? routes : "");
+}
+
 /* An in-dialog request's start: request line, Via, From, To, Call-ID,
  * CSeq and the route set (§12.2.1.1). */
 static void
 ua_dialog_request(struct sip_ua *ua, struct ua_call *c, struct wbuf *w,
     const char *method, uint32_t cseq, const char *branch)
 {
-	wbuf_printf(w, "%s %s SIP/2.0\r\n", method, c->target);
-	ua_via(ua, w, branch);
-	wbuf_printf(w, "From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
-	    "%s", c->local_hdr, c->remote_hdr, c->call_id, cseq, method,
-	    c->routes != NULL ? c->routes : "");
+	ua_dialog_start(ua, c, w, method, cseq, branch, c->target,
+	    c->remote_hdr, c->routes);
 }
 
 static void
@@ -909,6 +958,127 @@ ua_ack(struct sip_ua *ua, struct ua_call *c)
 	ua_send_copy(ua, c->ack, c->ack_len);
 }
 
+static bool
+ua_tag_is(const char *tag, const struct sip_pl *pl)
+{
+	return strlen(tag) == pl->l && memcmp(tag, pl->p, pl->l) == 0;
+}
+
+static struct ua_fork *
+ua_fork_of(const struct ua_call *c, const struct sip_pl *tag)
+{
+	struct ua_fork	*f;
+
+	for (f = c->forks; f != NULL; f = f->next)
+		if (ua_tag_is(f->tag, tag))
+			return f;
+	return NULL;
+}
+
+static struct ua_fork *
+ua_fork_by_id(const struct sip_ua *ua, uint32_t id)
+{
+	struct ua_call	*c;
+	struct ua_fork	*f;
+
+	for (c = ua->calls; c != NULL; c = c->next)
+		for (f = c->forks; f != NULL; f = f->next)
+			if (f->id == id)
+				return f;
+	return NULL;
+}
+
+/* A request in the dialog of 2xx m (a fork's, §12.1.2) into w: to its
+ * Contact, along its Record-Routes reversed, To with its tag. */
+static void
+ua_fork_request(struct sip_ua *ua, const struct ua_call *c,
+    const struct sip_msg *m, const char *method, uint32_t cseq,
+    struct wbuf *w)
+{
+	char	*target, *remote, *routes, branch[40];
+
+	if ((target = ua_contact(m)) == NULL)	/* §12.1.2: it must have
+						   one; the Request-URI */
+		target = xstrdup(c->ruri);
+	remote = pl_dup(&sip_msg_hdr(m, SIP_HDR_TO, NULL)->value);
+	routes = ua_routes(m, true);
+	ua_branch(ua, branch, sizeof branch);
+	wbuf_init(w, ua->cfg.lim.max_len);
+	ua_dialog_start(ua, c, w, method, cseq, branch, target, remote,
+	    routes);
+	sip_msg_end(w, NULL, 0);
+	free(target);
+	free(remote);
+	free(routes);
+}
+
+/*
+ * §13.2.2.4: a 2xx with another To-tag than the dialog the call took
+ * (the INVITE forked, and a second branch answered) makes a dialog of
+ * its own (§12.1.2).  The first 2xx the core was given wins: this one
+ * gets its own ACK, from its own route set and Contact, and a BYE at
+ * once; the call and its media stay as they are.  Its retransmissions
+ * get the ACK again, not another BYE.
+ */
+static void
+ua_fork_2xx(struct sip_ua *ua, uint64_t now, struct ua_call *c,
+    const struct sip_msg *m)
+{
+	struct ua_fork	*f;
+	struct wbuf	 w;
+	uint8_t		*p;
+	size_t		 n;
+	uint64_t	 cookie = COOKIE(0, K_NONE);
+
+	if ((f = ua_fork_of(c, &m->to_tag)) != NULL) {
+		if (f->ack != NULL)
+			ua_send_copy(ua, f->ack, f->ack_len);
+		return;
+	}
+	/* past UA_FORKS_MAX, ACK and BYE still go, but nothing is kept:
+	 * its retransmissions would be taken as new */
+	if (c->nforks < UA_FORKS_MAX) {
+		f = xcalloc(1, sizeof *f);
+		f->id = ++ua->next_id;
+		f->tag = pl_dup(&m->to_tag);
+		f->until = now + 64 * (uint64_t)ua->cfg.txl.t1_ms;
+		f->next = c->forks;
+		c->forks = f;
+		c->nforks++;
+		cookie = COOKIE(f->id, K_FORK);
+	}
+	lc_log(ua->log, LC_INFO, "ua: call %u: a forked 2xx (To-tag %.*s): "
+	    "ACK and BYE", c->id, (int)m->to_tag.l, m->to_tag.p);
+	ua_fork_request(ua, c, m, "ACK", m->cseq, &w);
+	if (!w.err) {
+		p = wbuf_take(&w, &n);
+		if (f != NULL) {
+			f->ack = xmalloc(n);
+			memcpy(f->ack, p, n);
+			f->ack_len = n;
+		}
+		ua_send(ua, p, n);
+	}
+	wbuf_clear(&w);
+	/* §12.1.2: the dialog's local sequence number is the INVITE's */
+	ua_fork_request(ua, c, m, "BYE", m->cseq + 1, &w);
+	if (ua_request(ua, now, &w, cookie) != 0 && f != NULL)
+		f->bye_done = true;
+}
+
+/* The BYE that ended a fork's dialog was answered, or never will be. */
+static void
+ua_fork_done(struct sip_ua *ua, uint32_t id, unsigned status)
+{
+	struct ua_fork	*f = ua_fork_by_id(ua, id);
+
+	if (f == NULL || f->bye_done)
+		return;
+	f->bye_done = true;
+	lc_log(ua->log, LC_INFO, "ua: forked dialog %s ended: BYE %u",
+	    f->tag, status);
+}
+
 static void
 ua_invite_2xx(struct sip_ua *ua, uint64_t now, struct ua_call *c,
     const struct sip_msg *m)
@@ -916,13 +1086,19 @@ ua_invite_2xx(struct sip_ua *ua, uint64_t now, struct ua_call *c,
 	const char	*why;
 	char		*t;
 
-	if (c->ack != NULL) {	/* a retransmission: ACK it again
+	if (c->ack != NULL) {
+		if (c->remote_tag != NULL && !ua_tag_is(c->remote_tag,
+		    &m->to_tag))
+			ua_fork_2xx(ua, now, c, m);
+		else		/* a retransmission: ACK it again
 				   (§13.2.2.4) */
-		ua_send_copy(ua, c->ack, c->ack_len);
+			ua_send_copy(ua, c->ack, c->ack_len);
 		return;
 	}
 	free(c->remote_hdr);
 	c->remote_hdr = pl_dup(&sip_msg_hdr(m, SIP_HDR_TO, NULL)->value);
+	free(c->remote_tag);
+	c->remote_tag = pl_dup(&m->to_tag);
 	if ((t = ua_contact(m)) != NULL) {
 		free(c->target);
 		c->target = t;
@@ -1222,6 +1398,7 @@ ua_invite(struct sip_ua *ua, uint64_t now, uint64_t txn, struct sip_msg **mp,
 	c->call_id = pl_dup(&m->call_id);
 	c->peer = pl_dup(&m->from.uri_str);
 	c->remote_hdr = pl_dup(&sip_msg_hdr(m, SIP_HDR_FROM, NULL)->value);
+	c->remote_tag = pl_dup(&m->from_tag);
 	ua_tag(ua, tag, sizeof tag);
 	c->local_hdr = xasprintf("%.*s;tag=%s",
 	    (int)sip_msg_hdr(m, SIP_HDR_TO, NULL)->value.l,
@@ -1351,6 +1528,25 @@ ua_message_in(struct sip_ua *ua, uint64_t now, uint64_t txn,
 	ua_push(ua, &act);
 }
 
+/*
+ * A request with our tag and the call's Call-ID but another remote tag
+ * (§12.2.2: not the call's dialog): a BYE from a fork's, which we are
+ * ending anyway, is taken; anything else is 481.
+ */
+static void
+ua_other_dialog(struct sip_ua *ua, uint64_t now, uint64_t txn,
+    const struct sip_msg *m, const struct ua_call *c)
+{
+	if (sip_pl_eq(&m->method, "ACK"))
+		return;
+	if (sip_pl_eq(&m->method, "BYE") && ua_fork_of(c, &m->from_tag) !=
+	    NULL)
+		ua_respond(ua, now, txn, m, 200, "OK", NULL, NULL);
+	else
+		ua_respond(ua, now, txn, m, 481,
+		    "Call/Transaction Does Not Exist", NULL, NULL);
+}
+
 /* A new request (txn 0: an ACK outside a transaction). */
 static void
 ua_request_in(struct sip_ua *ua, uint64_t now, uint64_t txn,
@@ -1363,6 +1559,11 @@ ua_request_in(struct sip_ua *ua, uint64_t now, uint64_t txn,
 
 	if (m->to_tag.l > 0) {			/* in a dialog (§12.2.2) */
 		c = ua_call_of(ua, m, false);
+		if (c != NULL && c->remote_tag != NULL &&
+		    !ua_tag_is(c->remote_tag, &m->from_tag)) {
+			ua_other_dialog(ua, now, txn, m, c);
+			return;
+		}
 		if (sip_pl_eq(&m->method, "ACK")) {
 			if (c != NULL)
 				ua_acked(ua, now, c, m);
@@ -1543,6 +1744,10 @@ ua_response(struct sip_ua *ua, uint64_t now, uint64_t cookie,
 			free(r);
 		}
 		break;
+	case K_FORK:
+		if (m->status >= 200)
+			ua_fork_done(ua, id, m->status);
+		break;
 	default:
 		break;
 	}
@@ -1575,6 +1780,9 @@ ua_timeout(struct sip_ua *ua, uint64_t now, uint64_t cookie, bool transport)
 		break;
 	case K_MESSAGE:
 		ua_message_done(ua, id, st, r);
+		break;
+	case K_FORK:
+		ua_fork_done(ua, id, st);
 		break;
 	default:
 		break;
@@ -1644,6 +1852,23 @@ sip_ua_input(struct sip_ua *ua, uint64_t now, const struct sip_flow *f,
 
 /* ---- time ---- */
 
+/* Forked dialogs whose BYE was answered and whose 2xx can no longer be
+ * resent go. */
+static void
+ua_forks_reap(struct ua_call *c, uint64_t now)
+{
+	struct ua_fork	**p, *f;
+
+	for (p = &c->forks; (f = *p) != NULL; ) {
+		if (f->bye_done && now >= f->until) {
+			*p = f->next;
+			c->nforks--;
+			ua_fork_free(f);
+		} else
+			p = &f->next;
+	}
+}
+
 void
 sip_ua_tick(struct sip_ua *ua, uint64_t now)
 {
@@ -1659,8 +1884,10 @@ sip_ua_tick(struct sip_ua *ua, uint64_t now)
 			ua_register(ua, now, a, ua->cfg.reg_expires);
 		}
 	for (p = &ua->calls; (c = *p) != NULL; ) {
+		ua_forks_reap(c, now);
 		if (c->state == SIP_UA_ENDED) {
-			if (now >= c->ended + UA_LINGER_MS) {
+			if (now >= c->ended + UA_LINGER_MS &&
+			    c->forks == NULL) {
 				*p = c->next;
 				ua->ncalls--;
 				ua_call_free(c);
@@ -1704,6 +1931,7 @@ uint64_t
 sip_ua_deadline(const struct sip_ua *ua)
 {
 	const struct ua_call	*c;
+	const struct ua_fork	*f;
 	const struct ua_aor	*a;
 	uint64_t		 t = sip_txl_deadline(ua->txl), x;
 
@@ -1712,8 +1940,14 @@ sip_ua_deadline(const struct sip_ua *ua)
 		if (!a->pending && !a->removing)
 			EARLIER(a->refresh_at);
 	for (c = ua->calls; c != NULL; c = c->next) {
+		/* a fork whose BYE is out waits for its answer (the
+		 * transaction layer's time) */
+		for (f = c->forks; f != NULL; f = f->next)
+			if (f->bye_done)
+				EARLIER(f->until);
 		if (c->state == SIP_UA_ENDED) {
-			EARLIER(c->ended + UA_LINGER_MS);
+			if (c->forks == NULL)
+				EARLIER(c->ended + UA_LINGER_MS);
 			continue;
 		}
 		if (c->ok_next != 0)
@@ -1845,6 +2079,7 @@ sip_ua_call_info(const struct sip_ua *ua, uint32_t id,
     struct sip_ua_call_info *i)
 {
 	const struct ua_call	*c = ua_call_by_id(ua, id);
+	const struct ua_fork	*f;
 
 	if (c == NULL)
 		return false;
@@ -1862,5 +2097,8 @@ sip_ua_call_info(const struct sip_ua *ua, uint32_t id,
 	i->ended = c->ended;
 	i->media = c->media;
 	i->stream = c->stream;
+	for (f = c->forks; f != NULL; f = f->next)
+		if (!f->bye_done)
+			i->forks++;
 	return true;
 }

@@ -9,6 +9,9 @@
  * the registrar asks, §22.2), places and answers calls with one audio
  * stream (offer/answer of sdp.h), keeps their dialogs (§12), ends them
  * with BYE or CANCEL (§15, §9), and sends and takes MESSAGEs (RFC 3428).
+ * A forked INVITE answered by more than one phone keeps the dialog of
+ * the first 2xx; every other 2xx is ACKed and its dialog ended with BYE
+ * (§13.2.2.4).
  *
  * It reads no socket and no clock: the driver gives it datagrams from
  * the proxy and the time, and drains its actions (bytes to send, call
@@ -114,6 +117,9 @@ struct sip_ua_call_info {
 	uint64_t	 created, answered, ended;	/* ms; 0: not yet */
 	bool		 media;		/* negotiated: stream is set */
 	struct sdp_stream stream;
+	unsigned	 forks;		/* other dialogs of a forked INVITE's
+					   2xx still being ended by BYE
+					   (RFC 3261 §13.2.2.4) */
 };
 
 struct sip_ua;

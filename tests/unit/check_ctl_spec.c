@@ -97,6 +97,40 @@ START_TEST(argv_to_args)
 }
 END_TEST
 
+/* An optional positional before a required one: a lone word is the
+ * required one's ("dtmf [CALL] DIGITS"). */
+START_TEST(argv_optional_first)
+{
+	const struct ctl_spec	*dtmf = ctl_spec_find("dtmf", false);
+	const char		*one[] = { "159#" };
+	const char		*two[] = { "--duration", "60", "2", "1" };
+	const char		*three[] = { "2", "1", "5" };
+	const char		*none[] = { "--duration", "60" };
+	char			*u;
+	json_t			*args;
+
+	u = ctl_spec_usage(dtmf, true);
+	ck_assert_str_eq(u, "dtmf [CALL] DIGITS [--duration DURATION]");
+	free(u);
+	args = argv_ok(dtmf, 1, one);
+	ck_assert_str_eq(json_string_value(json_object_get(args, "digits")),
+	    "159#");
+	ck_assert_ptr_null(json_object_get(args, "call"));
+	json_decref(args);
+	args = argv_ok(dtmf, 4, two);
+	ck_assert_int_eq(json_integer_value(json_object_get(args, "call")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(args, "digits")),
+	    "1");
+	ck_assert_int_eq(json_integer_value(json_object_get(args,
+	    "duration")), 60);
+	json_decref(args);
+	argv_err(dtmf, 3, three, "unexpected argument: 5");
+	argv_err(dtmf, 2, none, "dtmf needs argument \"digits\"");
+	argv_err(dtmf, 2, (const char *[]){ "x", "1" },
+	    "call: not an integer: x");
+}
+END_TEST
+
 START_TEST(argv_errors)
 {
 	const char	*missing[] = { "--force" };
@@ -316,6 +350,7 @@ ctl_spec_suite(void)
 
 	tcase_add_test(tc, usage_lines);
 	tcase_add_test(tc, argv_to_args);
+	tcase_add_test(tc, argv_optional_first);
 	tcase_add_test(tc, argv_errors);
 	tcase_add_test(tc, secret_args);
 	tcase_add_test(tc, check_args);

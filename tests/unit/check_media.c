@@ -3,7 +3,9 @@
  * standard's values, WAV files read and converted to 8000 Hz mono (and
  * refused with a reason), RTP and RTCP packets written and parsed,
  * receiver loss and jitter (RFC 3550 A.1, A.3, A.8), RFC 4733
- * telephone-events.
+ * telephone-events, and two sessions wired to each other on a virtual
+ * clock: audio, SRTP (SDES, DTLS), DTMF digits sent as telephone-events
+ * (the packets as §2.5.1 has them) and heard in order.
  */
 #include <errno.h>
 #include <math.h>
@@ -337,6 +339,7 @@ stream_to(uint16_t port, enum sdp_keying k, const uint8_t *tx,
 	st.codec = SDP_PCMA;
 	st.pt = 8;
 	st.te_pt = 101;
+	st.te_events = 0xffff;
 	st.ptime = 20;
 	st.dir = SDP_SENDRECV;
 	st.keying = k;
@@ -352,7 +355,8 @@ stream_to(uint16_t port, enum sdp_keying k, const uint8_t *tx,
 struct heard {
 	size_t		 n;
 	double		 energy;
-	char		 digits[8];
+	char		 digits[32];
+	char		 sent[32];	/* MEDIA_DTMF_SENT */
 	unsigned	 failed;
 	const char	*why;
 };
@@ -385,6 +389,10 @@ carry(struct media_session *from, struct media_session *to, uint64_t now,
 		case MEDIA_DTMF:
 			if (strlen(h->digits) + 1 < sizeof h->digits)
 				strncat(h->digits, &a.digit, 1);
+			break;
+		case MEDIA_DTMF_SENT:
+			if (strlen(h->sent) + 1 < sizeof h->sent)
+				strncat(h->sent, &a.digit, 1);
 			break;
 		case MEDIA_FAILED:
 			h->failed++;
@@ -582,6 +590,214 @@ START_TEST(session_dtmf_and_plain_refused)
 }
 END_TEST
 
+/* One RTP packet a sent, as sent (plain). */
+struct sent_pkt {
+	struct rtp_hdr	 h;
+	struct rtp_dtmf	 d;		/* h.pt 101 */
+};
+
+/*
+ * a sends digits (each dur_ms) to b, keyed k, for as long as they take
+ * and a while after: what b heard, a's reports, and (plain) a's RTP
+ * packets in order, at most max into p (*np).
+ */
+static void
+dtmf_pair(enum sdp_keying k, const char *digits, unsigned dur_ms,
+    struct heard *ha, struct heard *hb, struct sent_pkt *p, size_t max,
+    size_t *np)
+{
+	static const uint8_t	ka[30] = { 1, 2, 3 }, kb[30] = { 4, 5, 6 };
+	struct rng_xoshiro	xs;
+	struct rng		rng = { rng_xoshiro_fill, &xs };
+	struct media_session	*a, *b;
+	struct sdp_stream	sa, sb;
+	struct media_action	act;
+	struct addr		aa, ab;
+	const char		*why;
+	uint64_t		now = 1000;
+	unsigned		i;
+
+	memset(ha, 0, sizeof *ha);
+	memset(hb, 0, sizeof *hb);
+	*np = 0;
+	rng_xoshiro_seed(&xs, 5);
+	addr_parse("127.0.0.1:4000", 0, &aa);
+	addr_parse("127.0.0.1:5000", 0, &ab);
+	sa = stream_to(5000, k, ka, kb);
+	sb = stream_to(4000, k, kb, ka);
+	ck_assert_int_eq(media_new(&a, &sa, NULL, &rng, NULL, now, &why), 0);
+	ck_assert_int_eq(media_new(&b, &sb, NULL, &rng, NULL, now, &why), 0);
+	/* a second of audio first */
+	for (i = 0; i < 50; i++, now += 20) {
+		media_tick(a, now);
+		media_tick(b, now);
+		(void)carry(a, b, now, &aa, ha);
+		(void)carry(b, a, now, &ab, hb);
+	}
+	ck_assert_int_eq(media_dtmf(a, digits, dur_ms, &why), 0);
+	ck_assert_uint_eq(media_dtmf_pending(a), strlen(digits));
+	for (i = 0; i < 50 * 20; i++, now += 20) {
+		media_tick(a, now);
+		media_tick(b, now);
+		while (media_next_action(a, &act)) {
+			if (act.type == MEDIA_SEND && !act.rtcp &&
+			    k == SDP_KEYING_NONE && *np < max) {
+				ck_assert_int_eq(rtp_parse(&p[*np].h, act.data,
+				    act.len), 0);
+				if (p[*np].h.pt == 101)
+					ck_assert_int_eq(rtp_dtmf_parse(
+					    &p[*np].d, p[*np].h.payload,
+					    p[*np].h.len), 0);
+				(*np)++;
+			}
+			if (act.type == MEDIA_SEND)
+				media_input(b, now, act.rtcp, &aa, act.data,
+				    act.len);
+			else if (act.type == MEDIA_DTMF_SENT)
+				strncat(ha->sent, &act.digit, 1);
+		}
+		(void)carry(b, a, now, &ab, hb);
+	}
+	ck_assert_uint_eq(media_dtmf_pending(a), 0);
+	ck_assert_uint_eq(media_stats(b)->auth_failed, 0);
+	ck_assert_int_eq(media_stats(b)->lost, 0);
+	media_free(a);
+	media_free(b);
+}
+
+/* §2.5.1: each event's packets carry its start as timestamp (the audio
+ * clock's at the time), the first marked, the duration growing a ptime
+ * a packet up to the tone's, the last three with the end bit; every
+ * packet has the next sequence number; audio between events. */
+START_TEST(session_dtmf_send)
+{
+	static struct sent_pkt	 p[2000];
+	struct heard		 ha, hb;
+	size_t			 n, i;
+	unsigned		 events = 0, k = 0, ends = 0, audio_since = 99;
+	uint32_t		 start = 0;
+	const char		*digits = "159#*0AD";
+
+	dtmf_pair(SDP_KEYING_NONE, digits, 100, &ha, &hb, p, 2000, &n);
+	ck_assert_str_eq(hb.digits, digits);
+	ck_assert_str_eq(ha.sent, digits);
+	ck_assert_uint_ge(n, 8 * (5 + 2 + 5));
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			ck_assert_uint_eq(p[i].h.seq,
+			    (uint16_t)(p[i - 1].h.seq + 1));
+		if (p[i].h.pt == 8) {
+			/* the audio clock ran on under the events */
+			ck_assert_uint_eq(p[i].h.ts, p[0].h.ts + 160 * i);
+			ck_assert(!p[i].h.marker);
+			if (ends > 0)
+				ck_assert_uint_eq(ends, 3);
+			ends = 0;
+			audio_since++;
+			continue;
+		}
+		ck_assert_uint_eq(p[i].h.pt, 101);
+		ck_assert_uint_eq(p[i].d.volume, 10);
+		if (p[i].h.marker) {		/* a new event */
+			ck_assert_uint_ge(audio_since, 5);	/* 100 ms */
+			ck_assert_int_eq(p[i].d.event,
+			    rtp_dtmf_event(digits[events]));
+			start = p[i].h.ts;
+			ck_assert_uint_eq(start, p[0].h.ts + 160 * i);
+			events++;
+			k = 0;
+			audio_since = 0;
+		}
+		ck_assert_uint_eq(p[i].h.ts, start);
+		ck_assert_int_eq(p[i].d.event, rtp_dtmf_event(digits[events -
+		    1]));
+		k++;
+		if (k <= 5) {
+			ck_assert_uint_eq(p[i].d.duration, 160 * k);
+			ck_assert(p[i].d.end == (k == 5));
+		} else {
+			ck_assert_uint_eq(p[i].d.duration, 800);
+			ck_assert(p[i].d.end);
+			ck_assert(!p[i].h.marker);
+		}
+		if (p[i].d.end)
+			ends++;
+		ck_assert_uint_le(ends, 3);
+	}
+	ck_assert_uint_eq(events, 8);
+
+	/* 45 ms: the first packet 160, the end one 360 */
+	dtmf_pair(SDP_KEYING_NONE, "7", 45, &ha, &hb, p, 2000, &n);
+	ck_assert_str_eq(hb.digits, "7");
+	for (i = 0; i < n && p[i].h.pt != 101; i++)
+		;
+	ck_assert_uint_lt(i + 4, n);
+	ck_assert(p[i].h.marker && !p[i].d.end && p[i].d.duration == 160);
+	ck_assert(!p[i + 1].d.end && p[i + 1].d.duration == 320);
+	ck_assert(p[i + 2].d.end && p[i + 2].d.duration == 360);
+	ck_assert(p[i + 4].d.end && p[i + 4].d.duration == 360);
+	ck_assert_uint_eq(p[i + 5].h.pt, 8);
+}
+END_TEST
+
+/* With SRTP the events are protected like the audio, and heard. */
+START_TEST(session_dtmf_srtp)
+{
+	struct sent_pkt	 p[1];
+	struct heard	 ha, hb;
+	size_t		 n;
+
+	dtmf_pair(SDP_KEYING_SDES, "0123456789*#ABCD", 60, &ha, &hb, p, 1,
+	    &n);
+	ck_assert_str_eq(hb.digits, "0123456789*#ABCD");
+	ck_assert_str_eq(ha.sent, "0123456789*#ABCD");
+	/* the same digit twice is two events */
+	dtmf_pair(SDP_KEYING_SDES, "55", 100, &ha, &hb, p, 1, &n);
+	ck_assert_str_eq(hb.digits, "55");
+}
+END_TEST
+
+/* What cannot be sent is refused whole, before anything is queued. */
+START_TEST(session_dtmf_refused)
+{
+	static const uint8_t	k[30] = { 9 };
+	struct rng_xoshiro	xs;
+	struct rng		rng = { rng_xoshiro_fill, &xs };
+	struct media_session	*a;
+	struct sdp_stream	st = stream_to(4000, SDP_KEYING_NONE, k, k);
+	const char		*why;
+	char			many[MEDIA_DTMF_QUEUE + 1];
+
+	rng_xoshiro_seed(&xs, 6);
+	st.te_events = 0x0fff;		/* 0-11: no A-D */
+	ck_assert_int_eq(media_new(&a, &st, NULL, &rng, NULL, 0, &why), 0);
+	ck_assert_int_eq(media_dtmf(a, "12x", 100, &why), EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "not a DTMF digit"));
+	ck_assert_int_eq(media_dtmf(a, "", 100, &why), EINVAL);
+	ck_assert_int_eq(media_dtmf(a, "1", 39, &why), EINVAL);
+	ck_assert_int_eq(media_dtmf(a, "1", 8001, &why), EINVAL);
+	ck_assert_int_eq(media_dtmf(a, "1A", 100, &why), ENOTSUP);
+	ck_assert_uint_eq(media_dtmf_pending(a), 0);
+	memset(many, '1', MEDIA_DTMF_QUEUE);
+	many[MEDIA_DTMF_QUEUE] = '\0';
+	ck_assert_int_eq(media_dtmf(a, many, 40, &why), 0);
+	ck_assert_int_eq(media_dtmf(a, "2", 40, &why), ENOSPC);
+	ck_assert_uint_eq(media_dtmf_pending(a), MEDIA_DTMF_QUEUE);
+	/* on hold: what was queued goes, and nothing more is taken */
+	st.dir = SDP_RECVONLY;
+	ck_assert_int_eq(media_update(a, &st, 0, &why), 0);
+	ck_assert_uint_eq(media_dtmf_pending(a), 0);
+	ck_assert_int_eq(media_dtmf(a, "1", 100, &why), EPERM);
+	/* a peer that takes no telephone-event */
+	st.dir = SDP_SENDRECV;
+	st.te_pt = -1;
+	ck_assert_int_eq(media_update(a, &st, 0, &why), 0);
+	ck_assert_int_eq(media_dtmf(a, "1", 100, &why), ENOTSUP);
+	ck_assert_str_eq(why, "the peer takes no telephone-events");
+	media_free(a);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -603,6 +819,9 @@ main(void)
 	tcase_add_test(tc, session_dtls_srtp);
 	tcase_add_test(tc, session_dtls_wrong_fingerprint);
 	tcase_add_test(tc, session_dtmf_and_plain_refused);
+	tcase_add_test(tc, session_dtmf_send);
+	tcase_add_test(tc, session_dtmf_srtp);
+	tcase_add_test(tc, session_dtmf_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -320,6 +320,8 @@ START_TEST(offer_answer_plain)
 	ck_assert_int_eq(sb.codec, SDP_PCMU);
 	ck_assert_int_eq(sa.te_pt, 101);
 	ck_assert_int_eq(sb.te_pt, 101);
+	ck_assert_uint_eq(sa.te_events, 0xffff);	/* "0-16" */
+	ck_assert_uint_eq(sb.te_events, 0xffff);
 	ck_assert_str_eq(sa.addr, "10.0.0.2");
 	ck_assert_uint_eq(sa.port, 5000);
 	ck_assert_uint_eq(sa.rtcp_port, 5001);
@@ -345,6 +347,7 @@ START_TEST(answer_phone_offer)
 	ck_assert_int_eq(sdp_answer(&ans, &st, &off, &b, &why), 0);
 	ck_assert_int_eq(st.codec, SDP_PCMA);
 	ck_assert_uint_eq(st.pt, 8);
+	ck_assert_int_eq(st.te_events, 0xffff);	/* "0-15" */
 	ck_assert_int_eq(st.keying, SDP_KEYING_NONE);
 	t = text_of(&ans);
 	ck_assert_ptr_nonnull(strstr(t, "m=audio 5000 RTP/AVP 8 101\r\n"));
@@ -365,6 +368,48 @@ START_TEST(answer_phone_offer)
 	ck_assert_uint_eq(st.port, 3004);
 	ck_assert_int_eq(st.dir, SDP_RECVONLY);
 	ck_assert_int_eq(ans.media[2].dir, SDP_RECVONLY);
+}
+END_TEST
+
+/* RFC 4733 §2.5.1.1: the DTMF events the peer's a=fmtp lists. */
+START_TEST(telephone_event_list)
+{
+	static const struct {
+		const char	*fmtp;		/* NULL: no a=fmtp */
+		uint16_t	 events;
+	} v[] = {
+		{ NULL,		0xffff },	/* none given: 0-15 */
+		{ "0-15",	0xffff },
+		{ "0-11",	0x0fff },
+		{ "0-9,11,66",	0x0bff },
+		{ "16-20",	0 },
+		{ "0 - 15",	0 },		/* no white space */
+		{ "15-3",	0 },
+		{ "0-256",	0 },
+		{ "0-15,",	0 },
+		{ "x",		0 },
+	};
+	struct sdp_local b = local("127.0.0.1", 5000, SDP_SRTP_OFF, false, 2);
+	struct sdp	 off, ans;
+	struct sdp_stream st;
+	const char	*why;
+	char		 text[512];
+	unsigned	 i;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		snprintf(text, sizeof text, "v=0\r\no=- 1 1 IN IP4 10.0.0.9\r\n"
+		    "s=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\n"
+		    "m=audio 3000 RTP/AVP 0 96\r\n"
+		    "a=rtpmap:96 telephone-event/8000\r\n%s%s%s",
+		    v[i].fmtp != NULL ? "a=fmtp:96 " : "",
+		    v[i].fmtp != NULL ? v[i].fmtp : "",
+		    v[i].fmtp != NULL ? "\r\n" : "");
+		parse_ok(&off, text);
+		ck_assert_int_eq(sdp_answer(&ans, &st, &off, &b, &why), 0);
+		ck_assert_int_eq(st.te_pt, 96);
+		ck_assert_msg(st.te_events == v[i].events, "%s: %#x",
+		    v[i].fmtp != NULL ? v[i].fmtp : "none", st.te_events);
+	}
 }
 END_TEST
 
@@ -507,6 +552,7 @@ main(void)
 	tcase_add_test(tc, write_parses_back);
 	tcase_add_test(tc, offer_answer_plain);
 	tcase_add_test(tc, answer_phone_offer);
+	tcase_add_test(tc, telephone_event_list);
 	tcase_add_test(tc, answer_refusals);
 	tcase_add_test(tc, sdes_keys_cross);
 	tcase_add_test(tc, dtls_roles_and_fingerprints);

@@ -4,7 +4,9 @@
  * proxy, as the daemon runs them: two UAs, alice and bob, register, call
  * each other (ringing, answered, BYE along the Record-Route), cancel,
  * reject, auto-answer, exchange a MESSAGE, authenticate their REGISTER
- * with a digest, and refuse bad offers with 400 and 488.
+ * with a digest, and refuse bad offers with 400 and 488.  A forked
+ * INVITE's second 2xx (another To-tag, from a proxy beyond the core) is
+ * ACKed and ended with BYE on its own dialog (RFC 3261 §13.2.2.4).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +48,31 @@ struct ua_side {
 };
 
 static struct ua_side	alice, bob;
+
+/* A proxy beyond the core, where a forked INVITE's other branch is:
+ * what the core sends it, in order. */
+#define FAR	"127.0.0.9:5070"
+#define FAR_MAX	16
+static char	far_msg[FAR_MAX][4096];
+static unsigned	nfar;
+
+/* The last INVITE the core sent bob. */
+static char	bob_invite[4096];
+
+static void
+keep(char *to, size_t max, const uint8_t *data, size_t len)
+{
+	snprintf(to, max, "%.*s", (int)len, (const char *)data);
+}
+
+static bool
+is_far(const struct addr *a)
+{
+	struct addr	f;
+
+	ck_assert_int_eq(addr_parse(FAR, 0, &f), 0);
+	return addr_eq(a, &f);
+}
 
 /* UA_DEBUG=1 in the environment: the cores' log lines on stderr. */
 static void
@@ -112,6 +139,8 @@ setup(void)
 	addr_parse(CORE, 0, &cfg.self);
 	core = sip_core_new(&cfg, &rng, logger());
 	now = 1000000;
+	nfar = 0;
+	bob_invite[0] = '\0';
 	side_new(&alice, "127.0.0.1:7001", 20000, SDP_SRTP_OFF);
 	side_new(&bob, "127.0.0.1:7002", 30000, SDP_SRTP_OFF);
 }
@@ -145,6 +174,7 @@ add_event(struct ua_side *s, const char *e)
 
 /* The last final status the core sent elsewhere (to a phone). */
 static unsigned	other_final;
+
 
 static void
 other_status(const struct sip_core_action *ca)
@@ -223,11 +253,22 @@ pump(void)
 			    getenv("UA_TRACE") != NULL)
 				fprintf(stderr, "<<<\n%.*s\n", (int)ca.len,
 				    ca.data);
+			if (ca.type == SIP_CORE_SEND && side_at(&ca.flow.remote)
+			    == &bob && strncmp((char *)ca.data, "INVITE ", 7)
+			    == 0)
+				keep(bob_invite, sizeof bob_invite, ca.data,
+				    ca.len);
 			if (ca.type == SIP_CORE_SEND &&
 			    (s = side_at(&ca.flow.remote)) != NULL)
 				sip_ua_input(s->ua, now, &ca.flow, ca.data,
 				    ca.len);
-			else if (ca.type == SIP_CORE_SEND)
+			else if (ca.type == SIP_CORE_SEND &&
+			    is_far(&ca.flow.remote)) {
+				ck_assert_uint_lt(nfar, FAR_MAX);
+				keep(far_msg[nfar], sizeof far_msg[nfar],
+				    ca.data, ca.len);
+				nfar++;
+			} else if (ca.type == SIP_CORE_SEND)
 				other_status(&ca);
 			else if (ca.type == SIP_CORE_LOOKUP)
 				/* the overlay knows no other peer */
@@ -554,6 +595,222 @@ START_TEST(register_with_digest)
 }
 END_TEST
 
+/*
+ * The 2xx a forking proxy beyond the core sends for the INVITE bob got,
+ * from the other branch (carol's phone): the same Vias (the core's,
+ * alice's), To-tag tag, carol's Contact, the far proxy's Record-Route
+ * on top of the core's, and an answer for port 40000.  Into out; its
+ * length.
+ */
+static size_t
+fork_2xx(char *out, size_t max, const char *tag)
+{
+	static const char	 sdp[] = "v=0\r\n"
+				    "o=carol 1 1 IN IP4 127.0.0.9\r\n"
+				    "s=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
+				    "m=audio 40000 RTP/AVP 0 101\r\n"
+				    "a=rtpmap:101 telephone-event/8000\r\n";
+	struct sip_msg		*inv = sip_msg_new();
+	const struct sip_hdr	*h;
+	struct wbuf		 w;
+	const char		*why;
+	size_t			 used, n;
+
+	ck_assert_int_eq(sip_msg_parse(inv, (uint8_t *)bob_invite,
+	    strlen(bob_invite), false, &(struct sip_limits){ 65535, 128 },
+	    &used, &why), 0);
+	wbuf_init(&w, 65535);
+	sip_msg_reply(&w, inv, 200, "OK", tag);
+	wbuf_printf(&w, "Record-Route: <sip:" FAR ";lr>\r\n");
+	for (h = sip_msg_hdr(inv, SIP_HDR_RECORD_ROUTE, NULL); h != NULL;
+	    h = sip_msg_hdr(inv, SIP_HDR_RECORD_ROUTE, h))
+		sip_msg_header(&w, "Record-Route", &h->value);
+	wbuf_printf(&w, "Contact: <sip:carol@127.0.0.9:5080>\r\n"
+	    "Content-Type: application/sdp\r\n");
+	sip_msg_end(&w, sdp, strlen(sdp));
+	ck_assert(!w.err && w.len < max);
+	memcpy(out, w.p, w.len);
+	n = w.len;
+	wbuf_clear(&w);
+	sip_msg_free(inv);
+	return n;
+}
+
+/* What the far proxy sends the core. */
+static void
+from_far(const char *msg, size_t len)
+{
+	struct sip_flow	f;
+	size_t		used;
+
+	flow(&f, FAR);
+	(void)sip_core_input(core, now, &f, (const uint8_t *)msg, len, false,
+	    &used);
+	pump();
+}
+
+/* The far proxy answers the request the core sent it i-th. */
+static void
+far_answer(unsigned i, unsigned status)
+{
+	struct sip_msg	*m = sip_msg_new();
+	struct wbuf	 w;
+	const char	*why;
+	size_t		 used;
+
+	ck_assert_int_eq(sip_msg_parse(m, (uint8_t *)far_msg[i],
+	    strlen(far_msg[i]), false, &(struct sip_limits){ 65535, 128 },
+	    &used, &why), 0);
+	wbuf_init(&w, 65535);
+	sip_msg_status(&w, m, status, "OK", NULL, NULL, NULL);
+	from_far((char *)w.p, w.len);
+	wbuf_clear(&w);
+	sip_msg_free(m);
+}
+
+/* Request i at the far proxy: method to carol's Contact in the dialog
+ * of To-tag tag, with CSeq cseq, and the route set's rest (the core
+ * took its own Route off). */
+static void
+far_request(unsigned i, const char *method, const char *tag,
+    const char *cseq)
+{
+	char	line[128];
+
+	ck_assert_uint_gt(nfar, i);
+	snprintf(line, sizeof line, "%s sip:carol@127.0.0.9:5080 SIP/2.0\r\n",
+	    method);
+	ck_assert_msg(strncmp(far_msg[i], line, strlen(line)) == 0, "%s",
+	    far_msg[i]);
+	snprintf(line, sizeof line, ";tag=%s\r\n", tag);
+	ck_assert_msg(strstr(far_msg[i], line) != NULL, "%s", far_msg[i]);
+	ck_assert(strstr(far_msg[i], cseq) != NULL);
+	ck_assert(strstr(far_msg[i], "Route: <sip:" FAR ";lr>\r\n") != NULL);
+	ck_assert(strstr(far_msg[i], "Route: <sip:127.0.0.1:5060") == NULL);
+}
+
+START_TEST(forked_2xx)
+{
+	struct sip_ua_call_info	 ai, bi;
+	char			 fork[4096], bye[2048];
+	const char		*from;
+	size_t			 n;
+	uint32_t		 id, bid;
+	int			 len;
+
+	register_both(SIP_UA_AUTO);
+	id = call("bob");
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	bid = sip_ua_call_next(bob.ua, 0);
+	ck_assert_uint_eq(nfar, 0);
+
+	/* carol's branch answers too: its own ACK and a BYE go to its
+	 * Contact, along its route set (the core, then the far proxy) */
+	n = fork_2xx(fork, sizeof fork, "carol1");
+	from_far(fork, n);
+	ck_assert_uint_eq(nfar, 2);
+	far_request(0, "ACK", "carol1", "CSeq: 1 ACK\r\n");
+	far_request(1, "BYE", "carol1", "CSeq: 2 BYE\r\n");
+	/* the call keeps its dialog and its media; one call */
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_int_eq(ai.state, SIP_UA_ACTIVE);
+	ck_assert_uint_eq(ai.forks, 1);
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	ck_assert_uint_eq(alice.media_start, 1);
+	ck_assert_uint_eq(alice.media_stop, 0);
+	ck_assert_uint_eq(alice.stream.port, 30000);
+	ck_assert_uint_eq(sip_ua_call_next(alice.ua, 0), id);
+	ck_assert_uint_eq(sip_ua_call_next(alice.ua, id), 0);
+
+	/* its retransmission gets the ACK again, and no second BYE */
+	from_far(fork, n);
+	ck_assert_uint_eq(nfar, 3);
+	far_request(2, "ACK", "carol1", "CSeq: 1 ACK\r\n");
+
+	/* a BYE from carol in her dialog does not end alice's call */
+	from = strstr(far_msg[1], "\r\nFrom: ") + 8;	/* alice, her tag */
+	len = snprintf(bye, sizeof bye, "BYE sip:alice@127.0.0.1:7001 "
+	    "SIP/2.0\r\nVia: SIP/2.0/UDP " FAR ";branch=z9hG4bKfar1\r\n"
+	    "Max-Forwards: 70\r\nRoute: <sip:127.0.0.1:5060;lr>\r\n"
+	    "From: <sip:bob@" DOM ">;tag=carol1\r\nTo: %.*s\r\n"
+	    "Call-ID: %s\r\nCSeq: 5 BYE\r\nContent-Length: 0\r\n\r\n",
+	    (int)strcspn(from, "\r"), from, ai.call_id);
+	from_far(bye, (size_t)len);
+	ck_assert_uint_eq(nfar, 4);
+	ck_assert_msg(strncmp(far_msg[3], "SIP/2.0 200 ", 12) == 0, "%s",
+	    far_msg[3]);
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_int_eq(ai.state, SIP_UA_ACTIVE);
+
+	/* the BYE's 200 ends carol's dialog: no BYE resent after */
+	far_answer(1, 200);
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_uint_eq(ai.forks, 0);
+	advance(10000);
+	ck_assert_uint_eq(nfar, 4);
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_int_eq(ai.state, SIP_UA_ACTIVE);
+	ck_assert(sip_ua_call_info(bob.ua, bid, &bi));
+	ck_assert_int_eq(bi.state, SIP_UA_ACTIVE);
+
+	/* the call itself ends with bob, as ever */
+	ck_assert_int_eq(sip_ua_hangup(alice.ua, now, id), 0);
+	pump();
+	ck_assert_str_eq(bob.events, "incoming,answered,ended");
+	ck_assert_uint_eq(nfar, 4);
+	advance(40000);
+	ck_assert_uint_eq(sip_ua_call_next(alice.ua, 0), 0);
+}
+END_TEST
+
+/* carol's 2xx comes first (bob still rings): her dialog is the call's,
+ * and bob's 2xx after it is ACKed and ended with BYE. */
+START_TEST(forked_2xx_first_wins)
+{
+	struct sip_ua_call_info	 ai, bi;
+	char			 fork[4096];
+	size_t			 n;
+	uint32_t		 id, bid;
+
+	register_both(SIP_UA_RING);
+	id = call("bob");
+	ck_assert_str_eq(alice.events, "ringing");
+	bid = sip_ua_call_next(bob.ua, 0);
+	n = fork_2xx(fork, sizeof fork, "carol1");
+	from_far(fork, n);
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	ck_assert_uint_eq(nfar, 1);
+	far_request(0, "ACK", "carol1", "CSeq: 1 ACK\r\n");
+	ck_assert_uint_eq(alice.stream.port, 40000);
+
+	ck_assert_int_eq(sip_ua_answer(bob.ua, now, bid), 0);
+	pump();
+	/* bob got the ACK and a BYE, and answered it */
+	ck_assert_str_eq(bob.events, "incoming,answered,ended");
+	ck_assert(sip_ua_call_info(bob.ua, bid, &bi));
+	ck_assert_str_eq(bi.reason, "remote hung up");
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_int_eq(ai.state, SIP_UA_ACTIVE);
+	ck_assert_uint_eq(ai.forks, 0);
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	ck_assert_uint_eq(alice.media_start, 1);
+	ck_assert_uint_eq(alice.stream.port, 40000);
+	ck_assert_uint_eq(nfar, 1);
+	/* bob's 2xx is not resent: he had the ACK */
+	advance(5000);
+	ck_assert_str_eq(bob.events, "incoming,answered,ended");
+
+	/* the call's BYE goes to carol */
+	ck_assert_int_eq(sip_ua_hangup(alice.ua, now, id), 0);
+	pump();
+	ck_assert_uint_eq(nfar, 2);
+	far_request(1, "BYE", "carol1", "CSeq: 2 BYE\r\n");
+	far_answer(1, 200);
+	advance(40000);
+	ck_assert_uint_eq(sip_ua_call_next(alice.ua, 0), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -571,6 +828,8 @@ main(void)
 	tcase_add_test(tc, srtp_policies);
 	tcase_add_test(tc, bad_offers);
 	tcase_add_test(tc, register_with_digest);
+	tcase_add_test(tc, forked_2xx);
+	tcase_add_test(tc, forked_2xx_first_wins);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
