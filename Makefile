@@ -190,14 +190,14 @@ $(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) $(SIM_OBJS) $(LIBOV) \
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 # A scripted RELOAD peer for the system tests (tests/tools).
-$(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) $(LIBOV) \
-		$(LIBCOMMON)
+$(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) \
+		$(LIBNAT) $(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Pipelined control requests to many daemons (tests/tools).
 $(BUILD)/ctlbatch: $(call obj,tests/tools/ctlbatch.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) \
-    $(LIBOV) $(LIBCOMMON)
+    $(LIBNAT) $(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -222,8 +222,8 @@ $(BUILD)/tests/check_stun: $(BUILD)/obj/tests/unit/check_stun.o $(LIBNAT) \
 # Unit tests: each suite links the libraries it tests.
 unit: $(UNIT_BINS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBSIP) $(LIBMEDIA) $(LIBOV) \
-		$(LIBCOMMON)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBSIP) $(LIBMEDIA) \
+		$(LIBNAT) $(LIBOV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS) -lm
@@ -257,7 +257,7 @@ $(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/fuzz/fuzz_sipmsg: tests/fuzz/fuzz_sipmsg.c $(SIP_SRCS) \
+$(BUILD)/fuzz/fuzz_sipmsg: tests/fuzz/fuzz_sipmsg.c $(SIP_SRCS) $(NAT_SRCS) \
 		media/sdp.c media/sdp_oa.c common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
 		common/rng.c common/strmap.c \
 		common/wire.c common/xmalloc.c

@@ -16,6 +16,7 @@
 #include "sip_auth.h"
 #include "sip_core.h"
 #include "sip_proxy.h"
+#include "stun.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -467,6 +468,25 @@ sip_core_bad(struct sip_core *c, const struct sip_flow *f,
 	wbuf_clear(&w);
 }
 
+/* A STUN message on the SIP UDP port: a Binding request is answered
+ * with the address it came from (RFC 8489 §6.3, RFC 5626 §8); the rest
+ * is dropped. */
+static void
+sip_core_stun(struct sip_core *c, const struct sip_flow *f,
+    const uint8_t *buf, size_t len)
+{
+	struct wbuf	w;
+
+	wbuf_init(&w, 512);
+	if (stun_binding_answer(buf, len, &f->remote, "p2psipd", &w) == 0 &&
+	    !w.err) {
+		c->stats.keepalives++;
+		sip_core_send(c, f, w.p, w.len);
+		w.p = NULL;
+	}
+	wbuf_clear(&w);
+}
+
 static int
 sip_core_close(struct sip_core *c, const struct sip_flow *f, int rc)
 {
@@ -488,6 +508,14 @@ sip_core_input(struct sip_core *c, uint64_t now, const struct sip_flow *f,
 	int		 rc;
 
 	*used = 0;
+	/* RFC 5626 §4.4.2, §5.4: on UDP a phone registered with outbound
+	 * keeps its flow alive with STUN Binding requests to this port
+	 * (RFC 7983's demultiplexing: SIP starts with a letter) */
+	if (!stream && stun_is_message(buf, len)) {
+		sip_core_stun(c, f, buf, len);
+		*used = len;
+		return 0;
+	}
 	/* RFC 5626 §4.4.1: a double-CRLF ping gets a CRLF pong */
 	if (stream && len >= 4 && memcmp(buf, "\r\n\r\n", 4) == 0) {
 		c->stats.keepalives++;

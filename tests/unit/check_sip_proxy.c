@@ -17,6 +17,7 @@
 #include "sip_core.h"
 #include "sip_msg.h"
 #include "sipflow.h"
+#include "stun.h"
 #include "wire.h"
 
 #define DOM	"p2psipd.localhost"
@@ -1031,6 +1032,52 @@ START_TEST(not_an_open_relay)
 }
 END_TEST
 
+/*
+ * RFC 5626 §4.4.2, §5.4: a phone registered with outbound keeps its UDP
+ * flow alive with STUN Binding requests to the SIP port; each gets a
+ * success response with the address it came from (RFC 8489 §6.3), on
+ * the flow it came on.  A stream's bytes are never taken for STUN.
+ */
+START_TEST(stun_keepalive)
+{
+	static const uint8_t	 tid[STUN_TID_LEN] = { 1, 2, 3, 4, 5, 6, 7,
+				    8, 9, 10, 11, 12 };
+	struct stun_builder	 b;
+	struct stun_msg		 m;
+	struct sip_core_action	 a;
+	struct wbuf		 w;
+	struct addr		 mapped;
+	struct sip_flow		 phone;
+	size_t			 used;
+	unsigned		 n = 0;
+
+	flow(&phone, "192.0.2.9:40000");
+	wbuf_init(&w, 512);
+	stun_build_begin(&b, &w, STUN_BINDING, STUN_REQUEST, tid);
+	stun_build_fingerprint(&b);
+	ck_assert_int_eq(stun_build_end(&b), 0);
+	ck_assert_int_eq(sip_core_input(core, now, &phone, w.p, w.len, false,
+	    &used), 0);
+	ck_assert_uint_eq(used, w.len);
+	while (sip_core_next_action(core, &a)) {
+		ck_assert_int_eq(a.type, SIP_CORE_SEND);
+		ck_assert(addr_eq(&a.flow.remote, &phone.remote));
+		ck_assert_int_eq(stun_parse(&m, a.data, a.len), 0);
+		ck_assert_uint_eq(m.cls, STUN_SUCCESS);
+		ck_assert(memcmp(m.tid, tid, sizeof tid) == 0);
+		ck_assert_int_eq(stun_get_addr(&m, STUN_A_XOR_MAPPED_ADDRESS,
+		    &mapped), 0);
+		ck_assert(addr_eq(&mapped, &phone.remote));
+		n++;
+		sip_core_action_clear(&a);
+	}
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(sip_core_stats(core)->keepalives, 1);
+	ck_assert_uint_eq(sip_core_stats(core)->bad_dropped, 0);
+	wbuf_clear(&w);
+}
+END_TEST
+
 static Suite *
 sip_proxy_suite(void)
 {
@@ -1052,6 +1099,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, wildcard_listen);
 	tcase_add_test(tc, register_stateless);
 	tcase_add_test(tc, not_an_open_relay);
+	tcase_add_test(tc, stun_keepalive);
 	tcase_add_test(tc, lookup_cache);
 	tcase_add_test(tc, timer_c);
 	suite_add_tcase(s, tc);
