@@ -140,3 +140,7 @@ start_node d -o "overlay.bootstrap=127.0.0.1:$(port a)" -o sip.tls_listen= \
 run 1 ctl d register dave
 has "$T/err" "tls_listen is off"
 ok "without SIP over TLS, register with no contact is refused"
+
+# a clean exit (with a sanitizer build: no leak, nothing left pending)
+for n in d c b a; do stop_node "$n"; done
+ok "the daemons stopped cleanly"
