@@ -57,7 +57,7 @@
 
 #define SS_UDP_BATCH	64		/* datagrams per readiness */
 #define SS_CONN_MAX	1024
-#define SS_BINDINGS_MAX	16		/* of a lookup, given the proxy */
+#define SS_BINDINGS_MAX	16		/* a lookup gives the proxy */
 
 struct ss_conn {
 	uint32_t		 id;
@@ -477,14 +477,14 @@ ss_publish(struct srv_sip *ss, const char *aor, bool up)
 struct ss_lookup {
 	struct srv_sip		*ss;
 	uint64_t		 cookie;	/* the proxy's */
-	char			*user;		/* the AOR's user part */
-	char			*contacts[SS_BINDINGS_MAX];	/* NULL: none */
+	char			*user;		/* its AOR's user */
+	char			*contacts[SS_BINDINGS_MAX]; /* NULL: none */
 	uint8_t			 ids[SS_BINDINGS_MAX][SIP_NODE_LEN];
 	bool			 has_id[SS_BINDINGS_MAX];
 	uint64_t		 attach[SS_BINDINGS_MAX];	/* 0: done */
 	unsigned		 n;
 	unsigned		 waiting;	/* AppAttaches out */
-	bool			 failed;	/* not every binding reached */
+	bool			 failed;	/* a binding not reached */
 	struct ss_lookup	*next;
 };
 

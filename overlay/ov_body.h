@@ -135,7 +135,8 @@ struct ov_app_attach {
 };
 
 void	ov_app_attach_encode(struct wbuf *, const struct ov_app_attach *);
-int	ov_app_attach_decode(const uint8_t *, size_t, struct ov_app_attach *);
+int	ov_app_attach_decode(const uint8_t *, size_t,
+	    struct ov_app_attach *);
 
 /* PingReq: padding only.  PingAns: response_id, time (ms since 1970). */
 void	ov_ping_req_encode(struct wbuf *, size_t padding);

@@ -86,7 +86,7 @@ struct ov_txn {
 	struct ov_id	 res;		/* REPLICA: the resource */
 	uint8_t		 replica;	/* REPLICA: its number */
 	unsigned	 round;		/* REPLICA: sends so far */
-	uint16_t	 application;	/* APP_ATTACH: the Application-ID */
+	uint16_t	 application;	/* APP_ATTACH: Application-ID */
 };
 
 /* A replica Store to send again: the receiver's view was behind. */
@@ -107,7 +107,7 @@ struct ov_expect {
 /* An application this node answers AppAttach for (§6.5.2). */
 struct ov_app {
 	uint16_t	 id;		/* Application-ID */
-	struct addr	 addr;		/* where it takes TLS connections */
+	struct addr	 addr;		/* where it takes TLS */
 };
 
 /* Updates kept from distinct senders while we wait for an Attach answer. */
@@ -321,7 +321,8 @@ void	 ov_stor_neighbors(struct ov_node *, uint64_t now);
 void	 ov_stor_neighbor_failed(struct ov_node *, uint64_t now,
 	    const struct ov_id *);
 /* An Error's error_info as words for a user (out "": not printable). */
-void	 ov_stor_why(char *out, size_t max, const uint8_t *info, size_t len);
+void	 ov_stor_why(char *out, size_t max, const uint8_t *info,
+	    size_t len);
 void	 ov_stor_tick(struct ov_node *, uint64_t now);
 uint64_t ov_stor_deadline(const struct ov_node *);
 

@@ -90,11 +90,11 @@ struct sip_proxy {
 	struct sip_cache	*cache;
 	uint64_t		 lookups, cache_hits;
 	uint64_t		 next_id;
-	struct addr		 ua;		/* the daemon's UA; family 0:
-						   none */
+	struct addr		 ua;		/* the daemon's UA
+						   (family 0: none) */
 	struct strmap		 hosted;	/* of sip_hosted */
-	char			 ua_ruri[600];	/* a request to it, as being
-						   forwarded */
+	char			 ua_ruri[600];	/* a request to it,
+						   being forwarded */
 };
 
 struct sip_proxy *

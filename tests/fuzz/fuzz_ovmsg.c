@@ -2,10 +2,10 @@
  * fuzz_ovmsg.c - libFuzzer target for the RELOAD codec: the message
  * (forwarding header, contents, security block), every method body
  * (AppAttach's too) and the framing-header stream.  Decoding never
- * crashes or reads past the input; a decoded message re-encodes to the same bytes; a decoded body
- * re-encodes to something that decodes to the same value.  The storage
- * bodies (Store, Fetch/Stat, Find and their answers) re-encode to the
- * same bytes.  A persisted storage row (read back from the sqlite file)
+ * crashes or reads past the input; a decoded message re-encodes to the
+ * same bytes; a decoded body re-encodes to something that decodes to the
+ * same value.  The storage bodies (Store, Fetch/Stat, Find and their
+ * answers) re-encode to the same bytes.  A persisted storage row (read back from the sqlite file)
  * loads or is refused, and the store's accounts stay right.
  */
 #include <stdint.h>

@@ -822,7 +822,7 @@ START_TEST(app_attach_asked)
 	ck_assert(ov_id_eq(&dest, &p.id));
 	ck_assert_uint_eq(a.application, OV_APP_SIP);
 	ck_assert_str_eq(a.role, "active");
-	ck_assert_uint_eq(a.ncand, 1);		/* ours, as we serve SIP */
+	ck_assert_uint_eq(a.ncand, 1);	/* ours, as we serve SIP */
 	ck_assert(addr_eq(&a.cand[0].addr, &sip));
 	/* q answers in p's place: not the node asked, ignored */
 	app_attach_body(&w, OV_APP_SIP, "192.0.2.9:5061",
