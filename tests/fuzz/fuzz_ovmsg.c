@@ -5,8 +5,9 @@
  * crashes or reads past the input; a decoded message re-encodes to the
  * same bytes; a decoded body re-encodes to something that decodes to the
  * same value.  The storage bodies (Store, Fetch/Stat, Find and their
- * answers) re-encode to the same bytes.  A persisted storage row (read back from the sqlite file)
- * loads or is refused, and the store's accounts stay right.
+ * answers) re-encode to the same bytes.  A persisted storage row (read
+ * back from the sqlite file) loads or is refused, and the store's
+ * accounts stay right.
  */
 #include <stdint.h>
 #include <stdlib.h>
