@@ -47,7 +47,8 @@ CHECK_LIBS	= $(shell pkg-config --libs check)
 
 COMMON_SRCS	= common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
 		  common/rng.c common/strmap.c common/wire.c common/xmalloc.c
-OV_SRCS		= overlay/ov_body.c overlay/ov_cert.c overlay/ov_chord.c \
+OV_SRCS		= overlay/ov_app.c overlay/ov_body.c overlay/ov_cert.c \
+		  overlay/ov_chord.c \
 		  overlay/ov_data.c overlay/ov_fh.c \
 		  overlay/ov_id.c overlay/ov_link.c overlay/ov_msg.c \
 		  overlay/ov_node.c overlay/ov_query.c overlay/ov_route.c \

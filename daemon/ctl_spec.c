@@ -57,7 +57,8 @@ static const struct ctl_arg register_args[] = {
 	{ "aor", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
 	    "user@OVERLAY, sip:user@OVERLAY, or just user" },
 	{ "contact", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
-	    "a contact URI; without it, this node takes the calls" },
+	    "a contact URI; without it, a destination list naming this "
+	    "node, whose UA takes the calls (needs [sip] tls_listen)" },
 	{ "expires", CTL_ARG_INT, 0, 10, 31536000,
 	    "lifetime in seconds, refreshed until unregister "
 	    "(default [storage] registration_expires)" },

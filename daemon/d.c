@@ -637,6 +637,10 @@ d_overlay_event(struct d *d, const struct ov_event *ev)
 		if (d->loc != NULL)
 			loc_event(d->loc, ev);
 		return;
+	case OV_EV_APP_ATTACH:
+		if (d->sip != NULL)
+			srv_sip_app_attached(d->sip, ev);
+		return;
 	default:
 		return;
 	}

@@ -23,6 +23,8 @@
 #include "ov_data.h"
 #include "ov_node.h"
 #include "srv_overlay.h"
+#include "srv_sip.h"
+#include "srv_ua.h"
 #include "srv_util.h"
 #include "store.h"
 #include "strmap.h"
@@ -90,6 +92,7 @@ struct loc {
 	struct event	*timer;
 	uint64_t	 quiet_until;	/* store failures: counted until */
 	unsigned	 quieted;
+	bool		 freeing;	/* the UA is gone: no more news */
 };
 
 static void	loc_publish_due(struct loc *, bool);
@@ -286,9 +289,23 @@ loc_unwait(struct loc *l, struct loc_reg *r)
 	l->nwaiting--;
 }
 
+/*
+ * r is (on), or is no longer, published by destination list: the
+ * daemon's UA takes its calls meanwhile (RFC 7904 §3: this node takes
+ * them).
+ */
+static void
+loc_host(struct loc *l, const struct loc_reg *r, bool on)
+{
+	if (l->d->ua != NULL && !l->freeing)
+		srv_ua_host(l->d->ua, r->aor, on);
+}
+
 static void
 loc_reg_remove(struct loc *l, struct loc_reg *r)
 {
+	if (r->contact == NULL)
+		loc_host(l, r, false);
 	*r->pprev = r->next;
 	if (r->next != NULL)
 		r->next->pprev = r->pprev;
@@ -317,6 +334,8 @@ loc_reg_add(struct loc *l, const char *aor, const char *contact, int expires,
 	l->regs = r;
 	strmap_add(&l->regmap, &r->h, r->aor);
 	l->nregs++;
+	if (contact == NULL)
+		loc_host(l, r, true);
 	return r;
 }
 
@@ -494,6 +513,14 @@ loc_register(struct loc *l, unsigned client, const json_t *id,
 		*err = xasprintf("%s: not a URI", contact);
 		return EINVAL;
 	}
+	/* RFC 7904 §5: peers reach this node's destination lists' AORs by
+	 * AppAttach, over TLS (RFC 6940 §6.5.1.13) */
+	if (contact == NULL && l->d->sip != NULL &&
+	    srv_sip_public_addr(l->d->sip, true)->family == 0) {
+		*err = xstrdup("without a contact, peers reach this node over "
+		    "SIP over TLS, and [sip] tls_listen is off");
+		return EINVAL;
+	}
 	if (expires == 0)
 		expires = l->d->cfg->storage.registration_expires;
 	if (expires > l->d->cfg->storage.max_lifetime) {
@@ -509,6 +536,8 @@ loc_register(struct loc *l, unsigned client, const json_t *id,
 	if (r == NULL)
 		r = loc_reg_add(l, aor, contact, expires, time(NULL));
 	else {
+		if ((r->contact == NULL) != (contact == NULL))
+			loc_host(l, r, contact == NULL);
 		free(r->contact);
 		r->contact = contact != NULL ? xstrdup(contact) : NULL;
 		r->expires = expires;
@@ -1022,6 +1051,7 @@ loc_free(struct loc *l)
 
 	if (l == NULL)
 		return;
+	l->freeing = true;
 	while (l->regs != NULL)
 		loc_reg_remove(l, l->regs);
 	strmap_clear(&l->regmap);
@@ -1033,6 +1063,17 @@ loc_free(struct loc *l)
 	if (l->timer != NULL)
 		event_free(l->timer);
 	free(l);
+}
+
+void
+loc_hosted_each(const struct loc *l, void (*cb)(const char *, void *),
+    void *arg)
+{
+	const struct loc_reg	*r;
+
+	for (r = l->regs; r != NULL; r = r->next)
+		if (r->contact == NULL)
+			cb(r->aor, arg);
 }
 
 unsigned

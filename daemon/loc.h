@@ -3,7 +3,8 @@
  * overlay (RFC 6940 §6.4, §7; SIP usage RFC 7904).
  *
  * A registration binds an AOR of the overlay (user@OVERLAY) to a contact
- * URI, or to this node (a destination list through the overlay).  It is
+ * URI, or to this node (a destination list through the overlay: peers
+ * reach it by AppAttach, and the daemon's UA takes the calls).  It is
  * signed with the user's own key (identity_user), stored as the
  * SIP-REGISTRATION dictionary entry keyed by this node's Node-ID at
  * Resource-ID hash("user@OVERLAY"), kept in the data dir and refreshed
@@ -67,6 +68,14 @@ int	 loc_fetch(struct loc *, unsigned client, const json_t *id,
 
 /* A storage event of the overlay core (STORED, FETCHED, STAT). */
 void	 loc_event(struct loc *, const struct ov_event *);
+
+/*
+ * The AORs this node publishes by destination list (registered with no
+ * contact): the daemon's UA takes their calls (srv_ua_host, which the
+ * location service calls as they come and go).
+ */
+void	 loc_hosted_each(const struct loc *, void (*cb)(const char *aor,
+	    void *arg), void *arg);
 
 /* Registrations published by this node, for status. */
 unsigned loc_registrations(const struct loc *);

@@ -10,6 +10,12 @@
  * TLS uses the node's certificate both ways.  A connection we open must
  * meet a certificate that binds a Node-ID (RFC 6940 §11.3) and, for a
  * flow the core pinned, that Node-ID; phones need no certificate.
+ *
+ * A lookup's bindings that are destination lists (RFC 7904 §3) become
+ * contacts by AppAttach (RFC 6940 §6.5.2, RFC 7904 §5): the overlay asks
+ * the list's last node where it takes SIP over TLS, and the contact
+ * sip:USER@there;transport=tls is pinned to that node.  With TLS on, the
+ * overlay answers AppAttach for SIP with our TLS address.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -40,6 +46,7 @@
 #include "loc.h"
 #include "log.h"
 #include "log_ctx.h"
+#include "ov_body.h"
 #include "ov_node.h"
 #include "rng.h"
 #include "sip_core.h"
@@ -50,6 +57,7 @@
 
 #define SS_UDP_BATCH	64		/* datagrams per readiness */
 #define SS_CONN_MAX	1024
+#define SS_BINDINGS_MAX	16		/* a lookup gives the proxy */
 
 struct ss_conn {
 	uint32_t		 id;
@@ -65,6 +73,8 @@ struct ss_conn {
 	struct srv_sip		*ss;
 	struct ss_conn		*next;
 };
+
+struct ss_lookup;
 
 struct srv_sip {
 	struct d		*d;
@@ -88,6 +98,8 @@ struct srv_sip {
 	uint32_t		 next_conn;
 	int			 stream_timeout;
 	size_t			 max_len;
+	struct ss_lookup	*lookups;	/* waiting for AppAttaches */
+	uint64_t		 next_attach;	/* their cookies */
 };
 
 static void	ss_drain(struct srv_sip *);
@@ -472,42 +484,185 @@ ss_publish(struct srv_sip *ss, const char *aor, bool up)
 		    "publishing in the overlay" : "no phone left, withdrawn");
 }
 
+/*
+ * A lookup for the proxy: the contacts of the AOR's bindings, those of
+ * its destination lists once their AppAttaches are answered (slot i
+ * waits while attach[i] is set).
+ */
 struct ss_lookup {
-	struct srv_sip	*ss;
-	uint64_t	 cookie;
+	struct srv_sip		*ss;
+	uint64_t		 cookie;	/* the proxy's */
+	char			*user;		/* its AOR's user */
+	char			*contacts[SS_BINDINGS_MAX]; /* NULL: none */
+	uint8_t			 ids[SS_BINDINGS_MAX][SIP_NODE_LEN];
+	bool			 has_id[SS_BINDINGS_MAX];
+	uint64_t		 attach[SS_BINDINGS_MAX];	/* 0: done */
+	unsigned		 n;
+	unsigned		 waiting;	/* AppAttaches out */
+	bool			 failed;	/* a binding not reached */
+	struct ss_lookup	*next;
 };
 
-/* The overlay answered a lookup for the proxy: the bindings' contacts. */
+static void
+ss_lookup_free(struct ss_lookup *lk)
+{
+	unsigned	i;
+
+	for (i = 0; i < lk->n; i++)
+		free(lk->contacts[i]);
+	free(lk->user);
+	free(lk);
+}
+
+/* Give the proxy what lk found: the contacts there are (failed: not
+ * all, so not to be kept, and 480 if none). */
+static void
+ss_lookup_finish(struct ss_lookup *lk)
+{
+	struct srv_sip		*ss = lk->ss;
+	const char		*contacts[SS_BINDINGS_MAX];
+	const uint8_t		*nodes[SS_BINDINGS_MAX];
+	unsigned		 i, n = 0;
+
+	for (i = 0; i < lk->n; i++) {
+		if (lk->contacts[i] == NULL)
+			continue;
+		contacts[n] = lk->contacts[i];
+		nodes[n++] = lk->has_id[i] ? lk->ids[i] : NULL;
+	}
+	sip_core_lookup_done(ss->core, d_now_ms(), lk->cookie, contacts,
+	    nodes, n, lk->failed);
+	ss_lookup_free(lk);
+	ss_drain(ss);
+}
+
+/* Hex Node-ID into a binary one; false if it is not one. */
+static bool
+ss_node_id(const char *hex, uint8_t *out)
+{
+	return hex != NULL && strlen(hex) == 2 * SIP_NODE_LEN &&
+	    hex_decode(hex, SIP_NODE_LEN, out) == 0;
+}
+
+/*
+ * A destination list (RFC 7904 §3) in slot i: AppAttach along it to its
+ * last node (RFC 7904 §5), which must be the one whose certificate
+ * answers at the address it gives.  A list ending here is none of ours
+ * to reach: the proxy gives such requests to our phones or UA.
+ */
+static void
+ss_lookup_route(struct ss_lookup *lk, unsigned i, const json_t *dl)
+{
+	struct srv_sip	*ss = lk->ss;
+	struct ov_node	*ov = srv_overlay_node(ss->d->ov);
+	struct ov_id	 route[OV_SIPREG_DEST_MAX];
+	size_t		 j, nroute = json_array_size(dl);
+	char		 hex[OV_ID_HEXLEN];
+	int		 rc;
+
+	if (nroute == 0 || nroute > OV_SIPREG_DEST_MAX) {
+		lk->failed = true;
+		return;
+	}
+	for (j = 0; j < nroute; j++) {
+		if (!ss_node_id(json_string_value(json_array_get(dl, j)),
+		    route[j].b)) {
+			lk->failed = true;	/* not a Node-ID: no route */
+			return;
+		}
+	}
+	if (ov_id_eq(&route[nroute - 1], ov_node_id(ov)))
+		return;
+	lk->attach[i] = ++ss->next_attach;
+	rc = ov_node_app_attach(ov, d_now_ms(), route, (unsigned)nroute,
+	    OV_APP_SIP, lk->attach[i]);
+	if (rc != 0) {
+		log_info("sip: AppAttach to node %s: %s", ov_id_hex(
+		    &route[nroute - 1], hex), strerror(rc));
+		lk->attach[i] = 0;
+		lk->failed = true;
+		return;
+	}
+	memcpy(lk->ids[i], route[nroute - 1].b, SIP_NODE_LEN);
+	lk->has_id[i] = true;
+	lk->waiting++;
+}
+
+/* The overlay answered a lookup for the proxy: the bindings' contacts,
+ * and AppAttach for their destination lists. */
 static void
 ss_looked_up(const json_t *result, const char *err, void *arg)
 {
 	struct ss_lookup	*lk = arg;
-	const char		*contacts[16], *hex;
-	uint8_t			 ids[16][SIP_NODE_LEN];
-	const uint8_t		*nodes[16];
+	struct srv_sip		*ss = lk->ss;
+	const json_t		*c, *dl;
 	json_t			*b, *bindings;
 	size_t			 i;
-	unsigned		 n = 0;
 
 	bindings = result != NULL ? json_object_get(result, "bindings") :
 	    NULL;
-	json_array_foreach(bindings, i, b) {
-		if (n == 16 || !json_is_string(json_object_get(b, "contact")))
-			continue;
-		contacts[n] = json_string_value(json_object_get(b, "contact"));
-		/* the dictionary key: the Node-ID of the peer that stored
-		 * it (RFC 7904 §3, checked where it is stored) */
-		hex = json_string_value(json_object_get(b, "node_id"));
-		nodes[n] = hex != NULL && strlen(hex) == 2 * SIP_NODE_LEN &&
-		    hex_decode(hex, SIP_NODE_LEN, ids[n]) == 0 ? ids[n] : NULL;
-		n++;
-	}
 	/* "no registration" is an answer; anything else is not knowing */
-	sip_core_lookup_done(lk->ss->core, d_now_ms(), lk->cookie, contacts,
-	    nodes, n, result == NULL && (err == NULL ||
-	    strstr(err, "no registration") == NULL));
-	ss_drain(lk->ss);
-	free(lk);
+	lk->failed = result == NULL && (err == NULL ||
+	    strstr(err, "no registration") == NULL);
+	json_array_foreach(bindings, i, b) {
+		if (lk->n == SS_BINDINGS_MAX)
+			break;
+		c = json_object_get(b, "contact");
+		dl = json_object_get(b, "destination_list");
+		if (json_is_string(c)) {
+			lk->contacts[lk->n] = xstrdup(json_string_value(c));
+			/* the dictionary key: the Node-ID of the peer that
+			 * stored it (RFC 7904 §3, checked where it is
+			 * stored) */
+			lk->has_id[lk->n] = ss_node_id(json_string_value(
+			    json_object_get(b, "node_id")), lk->ids[lk->n]);
+		} else if (json_is_array(dl))
+			ss_lookup_route(lk, lk->n, dl);
+		else
+			continue;
+		lk->n++;
+	}
+	if (lk->waiting == 0) {
+		ss_lookup_finish(lk);
+		return;
+	}
+	lk->next = ss->lookups;
+	ss->lookups = lk;
+	srv_overlay_kick(ss->d->ov);
+}
+
+void
+srv_sip_app_attached(struct srv_sip *ss, const struct ov_event *ev)
+{
+	struct ss_lookup	**pp, *lk;
+	char			  a[ADDR_STRLEN], hex[OV_ID_HEXLEN], *why;
+	unsigned		  i;
+
+	for (pp = &ss->lookups; (lk = *pp) != NULL; pp = &lk->next)
+		for (i = 0; i < lk->n; i++)
+			if (lk->attach[i] == ev->cookie)
+				goto found;
+	return;
+found:
+	lk->attach[i] = 0;
+	lk->waiting--;
+	if (ev->error != 0) {
+		why = d_overlay_error(ev->error, ev->why);
+		log_info("sip: %s: AppAttach to node %s: %s", lk->user,
+		    ov_id_hex(&ev->peer, hex), why);
+		free(why);
+		lk->failed = true;
+	} else {
+		/* No-ICE: the candidate is where it takes SIP over TLS */
+		lk->contacts[i] = xasprintf("sip:%s@%s;transport=tls",
+		    lk->user, addr_str(&ev->app_addr, a));
+		log_debug("sip: %s: node %s takes SIP at %s", lk->user,
+		    ov_id_hex(&ev->peer, hex), a);
+	}
+	if (lk->waiting > 0)
+		return;
+	*pp = lk->next;
+	ss_lookup_finish(lk);
 }
 
 static void
@@ -518,11 +673,12 @@ ss_lookup(struct srv_sip *ss, const char *aor, uint64_t cookie)
 
 	lk->ss = ss;
 	lk->cookie = cookie;
+	lk->user = xstrndup(aor, strcspn(aor, "@"));
 	if (ss->d->loc == NULL ||
 	    loc_lookup_cb(ss->d->loc, aor, ss_looked_up, lk, &err) != 0) {
 		log_debug("sip: lookup %s: %s", aor, err ? err : "no overlay");
 		free(err);
-		free(lk);
+		ss_lookup_free(lk);
 		sip_core_lookup_done(ss->core, d_now_ms(), cookie, NULL, NULL,
 		    0, true);
 	}
@@ -783,6 +939,11 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
 	free(local);
 	srv_sip_set_users(ss, cfg);
+	/* RFC 7904 §5: peers reach our destination lists' AORs by
+	 * AppAttach, over TLS (RFC 6940 §6.5.1.13): only with TLS on */
+	if (d->ov != NULL && ss->tls_pub.family != 0)
+		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
+		    &ss->tls_pub);
 	*out = ss;
 	return 0;
 }
@@ -790,8 +951,17 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 void
 srv_sip_free(struct srv_sip *ss)
 {
+	struct ss_lookup	*lk;
+
 	if (ss == NULL)
 		return;
+	if (ss->d->ov != NULL)
+		(void)ov_node_app_serve(srv_overlay_node(ss->d->ov),
+		    OV_APP_SIP, NULL);
+	while ((lk = ss->lookups) != NULL) {
+		ss->lookups = lk->next;
+		ss_lookup_free(lk);
+	}
 	while (ss->conns != NULL)
 		ss_conn_free(ss, ss->conns);
 	if (ss->ev_udp != NULL)
@@ -807,6 +977,19 @@ srv_sip_free(struct srv_sip *ss)
 		event_free(ss->timer);
 	sip_core_free(ss->core);
 	free(ss);
+}
+
+void
+srv_sip_set_ua(struct srv_sip *ss, const struct addr *ua)
+{
+	sip_core_set_ua(ss->core, ua);
+}
+
+void
+srv_sip_host(struct srv_sip *ss, const char *aor, bool on)
+{
+	sip_core_host(ss->core, d_now_ms(), aor, on);
+	ss_drain(ss);
 }
 
 const struct sip_core *

@@ -13,6 +13,7 @@
 struct cfg;
 struct d;
 struct event_base;
+struct ov_event;
 struct sip_core;
 struct srv_sip;
 
@@ -22,6 +23,15 @@ int	srv_sip_new(struct srv_sip **, struct d *, struct event_base *,
 void	srv_sip_free(struct srv_sip *);
 /* Take [users] from cfg (at start, and on reload). */
 void	srv_sip_set_users(struct srv_sip *, const struct cfg *);
+
+/*
+ * The daemon's UA (its SIP address), and the AORs this node publishes by
+ * destination list (RFC 7904 §3), which go to it (sip_core_host).
+ */
+void	srv_sip_set_ua(struct srv_sip *, const struct addr *);
+void	srv_sip_host(struct srv_sip *, const char *aor, bool on);
+/* The overlay answered an AppAttach of a lookup's (OV_EV_APP_ATTACH). */
+void	srv_sip_app_attached(struct srv_sip *, const struct ov_event *);
 
 const struct sip_core *srv_sip_core(const struct srv_sip *);
 const struct addr *srv_sip_listen_addr(const struct srv_sip *);

@@ -30,6 +30,7 @@
 #include "ctl_proto.h"
 #include "d.h"
 #include "identity.h"
+#include "loc.h"
 #include "log.h"
 #include "log_ctx.h"
 #include "media_dtls.h"
@@ -797,6 +798,8 @@ su_timer(evutil_socket_t fd, short what, void *arg)
 
 /* ---- set-up ---- */
 
+static void	su_host_cb(const char *, void *);
+
 int
 srv_ua_new(struct srv_ua **out, struct d *d, struct event_base *base,
     const struct cfg *cfg, char **cause)
@@ -874,9 +877,31 @@ srv_ua_new(struct srv_ua **out, struct d *d, struct event_base *base,
 			return EINVAL;
 		}
 	}
+	/* the proxy hands it what nobody else here takes of the AORs
+	 * published by destination list */
+	srv_sip_set_ua(d->sip, &su->self);
+	if (d->loc != NULL)
+		loc_hosted_each(d->loc, su_host_cb, su);
 	*out = su;
 	srv_ua_drain(su);
 	return 0;
+}
+
+void
+srv_ua_host(struct srv_ua *su, const char *aor, bool on)
+{
+	if (on)
+		(void)sip_ua_host(su->ua, aor,
+		    (enum sip_ua_answer)su->d->cfg->ua.answer);
+	else
+		(void)sip_ua_unhost(su->ua, aor);
+	srv_sip_host(su->d->sip, aor, on);
+}
+
+static void
+su_host_cb(const char *aor, void *arg)
+{
+	srv_ua_host(arg, aor, true);
 }
 
 void

@@ -5,6 +5,7 @@
 #ifndef SRV_UA_H
 #define SRV_UA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -23,6 +24,12 @@ void	srv_ua_free(struct srv_ua *);
 struct sip_ua *srv_ua_core(struct srv_ua *);
 /* Run the core's actions (after a call into it). */
 void	srv_ua_drain(struct srv_ua *);
+/*
+ * An AOR this node publishes by destination list (RFC 7904 §3), on or
+ * off: the UA takes its calls with the [ua] answer policy when no phone
+ * here has it (sip_ua_host, srv_sip_host).
+ */
+void	srv_ua_host(struct srv_ua *, const char *aor, bool on);
 /* The daemon stops: every call ends. */
 void	srv_ua_stop(struct srv_ua *);
 

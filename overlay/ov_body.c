@@ -350,6 +350,47 @@ ov_attach_decode(const uint8_t *p, size_t len, struct ov_attach *a)
 }
 
 void
+ov_app_attach_encode(struct wbuf *w, const struct ov_app_attach *a)
+{
+	size_t		mark;
+	unsigned	i;
+
+	ov_str8_encode(w, a->ufrag);
+	ov_str8_encode(w, a->password);
+	wbuf_u16(w, a->application);
+	ov_str8_encode(w, a->role);
+	mark = wbuf_vec_begin(w, 2);
+	for (i = 0; i < a->ncand; i++)
+		ov_cand_encode(w, &a->cand[i]);
+	wbuf_vec_end(w, mark, 2);
+}
+
+int
+ov_app_attach_decode(const uint8_t *p, size_t len, struct ov_app_attach *a)
+{
+	struct rbuf		r, v;
+	struct ov_candidate	c;
+	int			rc;
+
+	rbuf_init(&r, p, len);
+	memset(a, 0, sizeof *a);
+	ov_str8_decode(&r, a->ufrag, sizeof a->ufrag);
+	ov_str8_decode(&r, a->password, sizeof a->password);
+	a->application = rbuf_u16(&r);
+	ov_str8_decode(&r, a->role, sizeof a->role);
+	rbuf_vec(&r, 2, &v);
+	while (rbuf_left(&v) > 0) {
+		if ((rc = ov_cand_decode(&v, &c)) == EBADMSG)
+			return EBADMSG;
+		if (rc == 0 && a->ncand < OV_CAND_MAX)
+			a->cand[a->ncand++] = c;
+		else
+			a->nskipped++;
+	}
+	return rbuf_done(&v) && rbuf_done(&r) ? 0 : EBADMSG;
+}
+
+void
 ov_ping_req_encode(struct wbuf *w, size_t padding)
 {
 	size_t	i;

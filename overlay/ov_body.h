@@ -2,8 +2,9 @@
  * ov_body.h - message bodies of the topology and link methods.
  *
  * Join, Leave (with ChordLeaveData), Update (ChordUpdate), RouteQuery
- * (with ChordRouteQueryAns), Probe, Attach (AttachReqAns), Ping and
- * ErrorResponse: RFC 6940 §6.3.3.1, §6.4.2, §6.5.1, §6.5.3, §10.7-10.9.
+ * (with ChordRouteQueryAns), Probe, Attach (AttachReqAns), AppAttach,
+ * Ping and ErrorResponse: RFC 6940 §6.3.3.1, §6.4.2, §6.5.1, §6.5.2,
+ * §6.5.3, §10.7-10.9.
  * Decoders are strict (the whole body must be consumed) and bounded by
  * the array sizes below; they return 0 or EBADMSG.
  */
@@ -113,6 +114,29 @@ struct ov_attach {
 void	ov_attach_encode(struct wbuf *, const struct ov_attach *);
 /* Candidates of unknown link or address types are skipped, not errors. */
 int	ov_attach_decode(const uint8_t *, size_t, struct ov_attach *);
+
+/* Application-IDs (§14.5); RFC 7904 §5: SIP's AppAttach uses 5060. */
+#define OV_APP_SIP		5060
+
+/*
+ * AppAttachReq and AppAttachAns (§6.5.2.1, §6.5.2.2), one structure.
+ * Candidates as in Attach: only TLS-TCP-FH-NO-ICE host candidates are
+ * kept (the overlay is No-ICE, §6.5.1.5); nskipped counts the others,
+ * which are understood but not usable here.
+ */
+struct ov_app_attach {
+	char		ufrag[32];	/* No-ICE: informative only */
+	char		password[32];
+	uint16_t	application;	/* Application-ID */
+	char		role[16];	/* RFC 4145: active, passive */
+	unsigned	ncand;
+	struct ov_candidate cand[OV_CAND_MAX];
+	unsigned	nskipped;	/* decoding: candidates not kept */
+};
+
+void	ov_app_attach_encode(struct wbuf *, const struct ov_app_attach *);
+int	ov_app_attach_decode(const uint8_t *, size_t,
+	    struct ov_app_attach *);
 
 /* PingReq: padding only.  PingAns: response_id, time (ms since 1970). */
 void	ov_ping_req_encode(struct wbuf *, size_t padding);

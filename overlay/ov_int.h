@@ -8,6 +8,7 @@
  *   ov_query.c  Ping, Probe and iterative RouteQuery for the user
  *   ov_topo.c   CHORD-RELOAD behaviour: join, attach, update, fingers,
  *               partitions, leave (§6.4, §6.5.1, §10)
+ *   ov_app.c    AppAttach for applications (§6.5.2)
  */
 #ifndef OV_INT_H
 #define OV_INT_H
@@ -57,6 +58,7 @@ enum ov_txn_kind {
 	OV_TX_FETCH,		/* ov_node_fetch's request */
 	OV_TX_STAT,		/* ov_node_stat's request */
 	OV_TX_REPLICA,		/* a replica Store of ours (§10.4) */
+	OV_TX_APP_ATTACH,	/* ov_node_app_attach's request */
 };
 
 struct ov_txn {
@@ -84,6 +86,7 @@ struct ov_txn {
 	struct ov_id	 res;		/* REPLICA: the resource */
 	uint8_t		 replica;	/* REPLICA: its number */
 	unsigned	 round;		/* REPLICA: sends so far */
+	uint16_t	 application;	/* APP_ATTACH: Application-ID */
 };
 
 /* A replica Store to send again: the receiver's view was behind. */
@@ -99,6 +102,12 @@ struct ov_expect {
 	struct ov_id	 peer;
 	uint64_t	 until_ms;
 	unsigned	 slot;		/* finger slot, 0: neighbor */
+};
+
+/* An application this node answers AppAttach for (§6.5.2). */
+struct ov_app {
+	uint16_t	 id;		/* Application-ID */
+	struct addr	 addr;		/* where it takes TLS */
 };
 
 /* Updates kept from distinct senders while we wait for an Attach answer. */
@@ -194,6 +203,10 @@ struct ov_node {
 	uint64_t		 flood_refused;
 	struct ov_resend	*resends;
 	unsigned		 nresends, resends_cap;
+
+	/* applications served (ov_app.c) */
+	struct ov_app		 apps[OV_APPS_MAX];
+	unsigned		 napps;
 };
 
 /* ov_node.c */
@@ -270,6 +283,11 @@ struct ov_txn *ov_txn_start_certs(struct ov_node *, uint64_t now,
 	    enum ov_txn_kind, uint16_t code, const uint8_t *body, size_t len,
 	    const struct ov_id *dest, bool to_node, const struct ov_id *via_node,
 	    uint32_t pin_link, const uint8_t *certs, size_t certs_len);
+/* A request along route (Node-IDs, the last the destination, §6.3.2.2);
+ * NULL as for ov_txn_start, or if the route is empty or too long. */
+struct ov_txn *ov_txn_start_route(struct ov_node *, uint64_t now,
+	    enum ov_txn_kind, uint16_t code, const uint8_t *body, size_t len,
+	    const struct ov_id *route, unsigned nroute);
 void	 ov_txn_response(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_msg *, const struct ov_id *signer);
 void	 ov_txns_tick(struct ov_node *, uint64_t now);
@@ -302,8 +320,19 @@ void	 ov_stor_done(struct ov_node *, uint64_t now, struct ov_txn *,
 void	 ov_stor_neighbors(struct ov_node *, uint64_t now);
 void	 ov_stor_neighbor_failed(struct ov_node *, uint64_t now,
 	    const struct ov_id *);
+/* An Error's error_info as words for a user (out "": not printable). */
+void	 ov_stor_why(char *out, size_t max, const uint8_t *info,
+	    size_t len);
 void	 ov_stor_tick(struct ov_node *, uint64_t now);
 uint64_t ov_stor_deadline(const struct ov_node *);
+
+/* ov_app.c */
+/* An AppAttachReq delivered here: answered, or refused with an Error. */
+void	 ov_app_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+/* The answer to our AppAttach (or failure: msg NULL, error set). */
+void	 ov_app_done(struct ov_node *, uint64_t now, struct ov_txn *,
+	    const struct ov_msg *, const struct ov_id *signer, int error);
 
 /* ov_topo.c */
 void	 ov_topo_start(struct ov_node *, uint64_t now);

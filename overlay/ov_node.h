@@ -88,6 +88,7 @@ enum ov_event_type {
 	OV_EV_STORED,		/* an ov_node_store finished */
 	OV_EV_FETCHED,		/* an ov_node_fetch finished */
 	OV_EV_STAT,		/* an ov_node_stat finished */
+	OV_EV_APP_ATTACH,	/* an ov_node_app_attach finished */
 };
 
 /* What ov_node_query sends. */
@@ -104,11 +105,12 @@ enum ov_query {
 struct ov_event {
 	enum ov_event_type type;
 	enum ov_state	 state;		/* STATE */
-	uint64_t	 cookie;	/* ROUTE: the caller's */
+	uint64_t	 cookie;	/* ROUTE and the others the user
+					   started: the caller's */
 	int		 error;		/* ROUTE: 0, ETIMEDOUT, ELOOP, or an
 					   RFC error code + 1000 */
-	/* STORED, FETCHED, STAT: why the storing peer refused, when it
-	 * said so in words (an Error's error_info, §6.3.3.1) */
+	/* STORED, FETCHED, STAT, APP_ATTACH: why the peer refused, when
+	 * it said so in words (an Error's error_info, §6.3.3.1) */
 	char		 why[OV_WHY_MAX];
 	struct ov_id	 responsible;	/* ROUTE */
 	unsigned	 hops;		/* ROUTE */
@@ -129,6 +131,9 @@ struct ov_event {
 	struct ov_fetched *fetched;
 	/* STAT: the metadata; the driver frees it (ov_statted_free) */
 	struct ov_statted *statted;
+	/* APP_ATTACH: the node that answered is peer; its candidate */
+	uint16_t	 application;
+	struct addr	 app_addr;
 };
 
 /* A value fetched and verified: its signature and access control. */
@@ -263,6 +268,32 @@ int	 ov_node_stat(struct ov_node *, uint64_t now, const struct ov_id *res,
 /* Sign s as this node for kind at res (b holds the signature). */
 int	 ov_node_sign(struct ov_node *, const struct ov_id *res, uint32_t kind,
 	    struct ov_stored *s, struct ov_sigbuf *b);
+
+/*
+ * AppAttach (§6.5.2), No-ICE (ov_app.c says how).  ov_node_app_serve:
+ * answer AppAttach for application (an Application-ID, §14.5) with a
+ * host candidate at addr, where the application takes TLS connections
+ * (copied); addr NULL: no longer (requests then get Error_Not_Found).
+ * 0, or ENOSPC (OV_APPS_MAX applications already).
+ */
+#define OV_APPS_MAX	4
+int	 ov_node_app_serve(struct ov_node *, uint16_t application,
+	    const struct addr *addr);
+/*
+ * Ask the node at the end of route (Node-IDs: a destination list, as a
+ * SipRegistration names one, RFC 7904 §3; leading entries naming this
+ * node are skipped) where it takes application's connections.  An
+ * OV_EV_APP_ATTACH event with cookie reports the answer: error 0 with the
+ * node that answered (peer, the route's last entry) and its first
+ * candidate (app_addr); or ETIMEDOUT, an RFC error code + 1000 (why: the
+ * peer's words), or EPROTO (the answer had no usable candidate, or named
+ * another application).  0, or EINVAL (no route, one too long, or ending
+ * at this node), ENOTCONN (not in an overlay), EBUSY (too many requests
+ * open).
+ */
+int	 ov_node_app_attach(struct ov_node *, uint64_t now,
+	    const struct ov_id *route, unsigned nroute, uint16_t application,
+	    uint64_t cookie);
 
 /* What this node holds: values, bytes, resources. */
 struct ov_store_stats {

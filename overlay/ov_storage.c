@@ -900,7 +900,7 @@ ov_stor_resends(struct ov_node *n, uint64_t now)
  * An Error's error_info as words, if it is printable text: some codes
  * carry binary (Error_Unknown_Kind its Kinds, §7.4.1.2).
  */
-static void
+void
 ov_stor_why(char *out, size_t max, const uint8_t *info, size_t len)
 {
 	size_t	i;

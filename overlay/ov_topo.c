@@ -937,6 +937,9 @@ ov_topo_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 	case OV_ROUTEQUERY_REQ:
 		ov_topo_route_query_req(n, now, l, m, s);
 		break;
+	case OV_APPATTACH_REQ:
+		ov_app_request(n, now, l, m, s);
+		break;
 	default:
 		if (!ov_stor_request(n, now, l, m, s))
 			ov_route_error(n, now, l, &m->fwd, OV_E_FORBIDDEN,
@@ -1074,6 +1077,7 @@ ov_topo_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	case OV_TX_FETCH:
 	case OV_TX_STAT:
 	case OV_TX_REPLICA:
+	case OV_TX_APP_ATTACH:
 		break;
 	}
 }

@@ -46,6 +46,58 @@ ov_txn_start(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 	    via_node, pin_link, NULL, 0);
 }
 
+/* Sign a request with forwarding header f and send it; NULL if it could
+ * not be built or there are too many. */
+static struct ov_txn *
+ov_txn_launch(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
+    uint16_t code, const uint8_t *body, size_t len, const struct ov_fwd *f,
+    uint32_t pin_link, const uint8_t *certs, size_t certs_len)
+{
+	struct ov_txn	*t;
+	struct wbuf	 w;
+
+	wbuf_init(&w, n->cfg.max_message_size);
+	ov_fwd_encode(&w, f);
+	if (ov_msg_sign_encode_certs(&w, f, code, body, len, n->crypto,
+	    certs, certs_len) != 0) {
+		wbuf_clear(&w);
+		return NULL;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->tid = f->tid;
+	t->kind = kind;
+	t->code = code;
+	t->msg = wbuf_take(&w, &t->len);
+	t->pin_link = pin_link;
+	(void)ov_dest_id(&f->dest[0], &t->first);
+	t->to_node_first = f->dest[0].type == OV_DEST_NODE;
+	(void)ov_dest_id(&f->dest[f->ndest - 1], &t->target);
+	t->to_node = f->dest[f->ndest - 1].type == OV_DEST_NODE;
+	t->started_ms = now;
+	if (n->ntxns == n->txns_cap) {
+		n->txns_cap = n->txns_cap != 0 ? n->txns_cap * 2 : 16;
+		n->txns = xreallocarray(n->txns, n->txns_cap, sizeof *n->txns);
+	}
+	n->txns[n->ntxns++] = t;
+	n->stats.originated++;
+	ov_txn_send(n, now, t);
+	return t;
+}
+
+/* A request's forwarding header, its destination list empty. */
+static struct ov_fwd *
+ov_txn_fwd(struct ov_node *n)
+{
+	struct ov_fwd	*f = xcalloc(1, sizeof *f);
+
+	f->overlay = n->overlay_hash;
+	f->version = OV_VERSION;
+	f->ttl = n->cfg.initial_ttl;
+	f->fragment = OV_FRAG_UNFRAGMENTED;
+	f->tid = ov_tid_new(n);
+	return f;
+}
+
 struct ov_txn *
 ov_txn_start_certs(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
     uint16_t code, const uint8_t *body, size_t len, const struct ov_id *dest,
@@ -54,20 +106,13 @@ ov_txn_start_certs(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 {
 	struct ov_fwd	*f;
 	struct ov_txn	*t;
-	struct wbuf	 w;
-	int		 rc;
 
 	if (n->ntxns >= n->cfg.max_pending) {
 		ov_debug(n, "overlay: %s not sent: %u requests pending",
 		    ov_code_name(code), n->ntxns);
 		return NULL;
 	}
-	f = xcalloc(1, sizeof *f);
-	f->overlay = n->overlay_hash;
-	f->version = OV_VERSION;
-	f->ttl = n->cfg.initial_ttl;
-	f->fragment = OV_FRAG_UNFRAGMENTED;
-	f->tid = ov_tid_new(n);
+	f = ov_txn_fwd(n);
 	/* Through the node itself: a list naming it twice is a loop to
 	 * the receiver (§13.6.5). */
 	if (via_node != NULL && to_node && ov_id_eq(via_node, dest))
@@ -78,34 +123,33 @@ ov_txn_start_certs(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 		ov_dest_node(&f->dest[f->ndest++], dest);
 	else
 		ov_dest_resource(&f->dest[f->ndest++], dest);
-	wbuf_init(&w, n->cfg.max_message_size);
-	ov_fwd_encode(&w, f);
-	rc = ov_msg_sign_encode_certs(&w, f, code, body, len, n->crypto,
-	    certs, certs_len);
-	if (rc != 0) {
-		wbuf_clear(&w);
-		free(f);
+	t = ov_txn_launch(n, now, kind, code, body, len, f, pin_link, certs,
+	    certs_len);
+	free(f);
+	return t;
+}
+
+struct ov_txn *
+ov_txn_start_route(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
+    uint16_t code, const uint8_t *body, size_t len, const struct ov_id *route,
+    unsigned nroute)
+{
+	struct ov_fwd	*f;
+	struct ov_txn	*t;
+	unsigned	 i;
+
+	if (nroute == 0 || nroute > OV_LIST_MAX)
+		return NULL;
+	if (n->ntxns >= n->cfg.max_pending) {
+		ov_debug(n, "overlay: %s not sent: %u requests pending",
+		    ov_code_name(code), n->ntxns);
 		return NULL;
 	}
-	t = xcalloc(1, sizeof *t);
-	t->tid = f->tid;
+	f = ov_txn_fwd(n);
+	for (i = 0; i < nroute; i++)
+		ov_dest_node(&f->dest[f->ndest++], &route[i]);
+	t = ov_txn_launch(n, now, kind, code, body, len, f, 0, NULL, 0);
 	free(f);
-	t->kind = kind;
-	t->code = code;
-	t->msg = wbuf_take(&w, &t->len);
-	t->pin_link = pin_link;
-	t->first = via_node != NULL ? *via_node : *dest;
-	t->to_node_first = via_node != NULL || to_node;
-	t->to_node = to_node;
-	t->target = *dest;
-	t->started_ms = now;
-	if (n->ntxns == n->txns_cap) {
-		n->txns_cap = n->txns_cap != 0 ? n->txns_cap * 2 : 16;
-		n->txns = xreallocarray(n->txns, n->txns_cap, sizeof *n->txns);
-	}
-	n->txns[n->ntxns++] = t;
-	n->stats.originated++;
-	ov_txn_send(n, now, t);
 	return t;
 }
 
@@ -140,6 +184,8 @@ ov_txn_finish(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	else if (t->kind == OV_TX_STORE || t->kind == OV_TX_FETCH ||
 	    t->kind == OV_TX_STAT || t->kind == OV_TX_REPLICA)
 		ov_stor_done(n, now, t, m, signer, error);
+	else if (t->kind == OV_TX_APP_ATTACH)
+		ov_app_done(n, now, t, m, signer, error);
 	else
 		ov_topo_done(n, now, t, m, signer, error);
 	ov_txn_free(t);

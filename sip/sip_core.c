@@ -184,6 +184,37 @@ sip_core_lookup_done(struct sip_core *c, uint64_t now, uint64_t cookie,
 	sip_core_drain(c, now);
 }
 
+void
+sip_core_set_ua(struct sip_core *c, const struct addr *ua)
+{
+	sip_proxy_set_ua(c->proxy, ua);
+}
+
+void
+sip_core_host(struct sip_core *c, uint64_t now, const char *aor, bool on)
+{
+	struct sip_reg_target	rt;
+	struct sip_core_action	p;
+
+	if (sip_proxy_hosts(c->proxy, aor) == on)
+		return;
+	sip_proxy_host(c->proxy, aor, on);
+	/* no longer: the phones registered here are published again */
+	if (!on && sip_reg_lookup(c->reg, now / 1000, aor, &rt, 1) > 0) {
+		memset(&p, 0, sizeof p);
+		p.type = SIP_CORE_PUBLISH;
+		p.aor = xstrdup(aor);
+		p.up = true;
+		sip_core_push(c, &p);
+	}
+}
+
+bool
+sip_core_hosts(const struct sip_core *c, const char *aor)
+{
+	return sip_proxy_hosts(c->proxy, aor);
+}
+
 /*
  * Send response p to request m, which came on flow f: in its server
  * transaction txn, or with none (txn 0: a REGISTER, answered statelessly,
@@ -438,6 +469,14 @@ sip_core_drain(struct sip_core *c, uint64_t now)
 		sip_msg_free(a.msg);
 	}
 	while (sip_reg_next_change(c->reg, &aor, &up)) {
+		/* its destination list routes here already, phones or not
+		 * (RFC 7904 §3): nothing to publish or withdraw */
+		if (sip_proxy_hosts(c->proxy, aor)) {
+			lc_log(c->log, LC_DEBUG, "sip: %s: %s; published by "
+			    "destination list", aor, up ? "registered" :
+			    "no phone left");
+			continue;
+		}
 		memset(&p, 0, sizeof p);
 		p.type = SIP_CORE_PUBLISH;
 		p.aor = xstrdup(aor);

@@ -50,7 +50,9 @@ struct sip_core_cfg {
 enum sip_core_act_type {
 	SIP_CORE_SEND,		/* flow, data, len: the driver frees data */
 	SIP_CORE_PUBLISH,	/* aor ("user@domain"), up: the AOR got its
-				   first local binding, or lost its last */
+				   first local binding, or lost its last (or,
+				   up, is no longer published by destination
+				   list, sip_core_host) */
 	SIP_CORE_CLOSE,		/* flow: a stream that broke the framing */
 	SIP_CORE_LOOKUP,	/* aor, cookie: look the AOR up in the
 				   overlay; answer sip_core_lookup_done */
@@ -117,6 +119,18 @@ uint64_t sip_core_deadline(const struct sip_core *);
 bool	sip_core_next_action(struct sip_core *, struct sip_core_action *);
 /* Free what an action holds. */
 void	sip_core_action_clear(struct sip_core_action *);
+
+/*
+ * The daemon's UA, and the AORs this node publishes by destination list
+ * (RFC 7904 §3): their requests go to the UA when no phone here has them
+ * (sip_proxy.h), and their phones' registrations are not published (the
+ * destination list routes to them already).  sip_core_host with on false
+ * publishes the AOR again if phones here have it (a PUBLISH action).
+ */
+void	sip_core_set_ua(struct sip_core *, const struct addr *ua);
+void	sip_core_host(struct sip_core *, uint64_t now, const char *aor,
+	    bool on);
+bool	sip_core_hosts(const struct sip_core *, const char *aor);
 
 /* The users who may register from elsewhere: names and passwords. */
 void	sip_core_set_users(struct sip_core *, const char *const *names,

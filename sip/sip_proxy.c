@@ -5,7 +5,9 @@
  * a Record-Route of ours (§16.6), the best response back (§16.7),
  * 2xx retransmissions and ACKs for 2xx forwarded statelessly (§16.7 step
  * 5, §16.11), CANCEL (§16.10).  One record per proxied request, its
- * branches indexed by the client transactions' cookies.
+ * branches indexed by the client transactions' cookies.  An AOR this
+ * node publishes by destination list (RFC 7904 §3) and no phone here
+ * has goes to the daemon's own UA.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "sip_msg.h"
 #include "sip_proxy.h"
 #include "sip_reg.h"
+#include "strmap.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -66,6 +69,12 @@ struct sip_fwd {
 
 #define SIP_FWD_BUCKETS	4096	/* records by id (ids are sequential) */
 
+/* An AOR this node publishes by destination list. */
+struct sip_hosted {
+	struct strmap_entry	 h;
+	char			*aor;
+};
+
 struct sip_proxy {
 	struct sip_proxy_cfg	 cfg;
 	char			*domain;
@@ -81,6 +90,11 @@ struct sip_proxy {
 	struct sip_cache	*cache;
 	uint64_t		 lookups, cache_hits;
 	uint64_t		 next_id;
+	struct addr		 ua;		/* the daemon's UA
+						   (family 0: none) */
+	struct strmap		 hosted;	/* of sip_hosted */
+	char			 ua_ruri[600];	/* a request to it,
+						   being forwarded */
 };
 
 struct sip_proxy *
@@ -106,6 +120,8 @@ sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txl *txl,
 	return p;
 }
 
+static void	sip_proxy_host_clear(struct sip_proxy *);
+
 static void
 sip_fwd_free(struct sip_fwd *f)
 {
@@ -129,6 +145,7 @@ sip_proxy_free(struct sip_proxy *p)
 		p->fwds = f->next;
 		sip_fwd_free(f);
 	}
+	sip_proxy_host_clear(p);
 	sip_cache_free(p->cache);
 	free(p->domain);
 	free(p);
@@ -146,6 +163,64 @@ sip_proxy_stats(const struct sip_proxy *p, struct sip_proxy_stats *st)
 	st->lookups = p->lookups;
 	st->cache_hits = p->cache_hits;
 	st->cached = sip_cache_size(p->cache);
+}
+
+/* ---- AORs published by destination list ---- */
+
+void
+sip_proxy_set_ua(struct sip_proxy *p, const struct addr *ua)
+{
+	if (ua != NULL)
+		p->ua = *ua;
+	else
+		memset(&p->ua, 0, sizeof p->ua);
+}
+
+static struct sip_hosted *
+sip_hosted_find(const struct sip_proxy *p, const char *aor)
+{
+	struct strmap_entry	*e = strmap_find(&p->hosted, aor);
+
+	return e != NULL ? STRMAP_ITEM(e, struct sip_hosted, h) : NULL;
+}
+
+void
+sip_proxy_host(struct sip_proxy *p, const char *aor, bool on)
+{
+	struct sip_hosted	*x = sip_hosted_find(p, aor);
+
+	if (on && x == NULL) {
+		x = xcalloc(1, sizeof *x);
+		x->aor = xstrdup(aor);
+		strmap_add(&p->hosted, &x->h, x->aor);
+	} else if (!on && x != NULL) {
+		strmap_del(&p->hosted, &x->h);
+		free(x->aor);
+		free(x);
+	}
+}
+
+bool
+sip_proxy_hosts(const struct sip_proxy *p, const char *aor)
+{
+	return sip_hosted_find(p, aor) != NULL;
+}
+
+static void
+sip_proxy_host_clear(struct sip_proxy *p)
+{
+	struct sip_hosted	*x;
+	unsigned		 i;
+
+	for (i = 0; i < p->hosted.nb; i++) {
+		while (p->hosted.b[i] != NULL) {
+			x = STRMAP_ITEM(p->hosted.b[i], struct sip_hosted, h);
+			strmap_del(&p->hosted, &x->h);
+			free(x->aor);
+			free(x);
+		}
+	}
+	strmap_clear(&p->hosted);
 }
 
 /* ---- helpers ---- */
@@ -359,6 +434,28 @@ struct sip_targets {
 	enum sip_proxy_dest dest;	/* where it goes, for the policy */
 };
 
+/* The daemon's UA as the target for aor, if this node publishes it by
+ * destination list: sip:user@UA, over UDP. */
+static void
+sip_targets_ua(struct sip_proxy *p, const char *aor, const struct sip_pl *user,
+    struct sip_targets *t)
+{
+	char	a[ADDR_STRLEN];
+	int	n;
+
+	if (p->ua.family == 0 || !sip_proxy_hosts(p, aor))
+		return;
+	n = snprintf(p->ua_ruri, sizeof p->ua_ruri, "sip:%.*s@%s",
+	    (int)user->l, user->p, addr_str(&p->ua, a));
+	if (n < 0 || (size_t)n >= sizeof p->ua_ruri)
+		return;
+	t->ruri[0] = (struct sip_pl){ p->ua_ruri, (size_t)n };
+	memset(&t->flow[0], 0, sizeof t->flow[0]);
+	t->flow[0].tp = SIP_TP_UDP;
+	t->flow[0].remote = p->ua;
+	t->n = 1;
+}
+
 /* 0, or the status to refuse with (and *reason). */
 static unsigned
 sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
@@ -418,6 +515,10 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 			    sip_uri_flow(&cu, &cf) == 0)
 				t->flow[i] = cf;
 		}
+		/* RFC 7904 §3: an AOR this node publishes by destination
+		 * list, and no phone here has it: the daemon's UA takes it */
+		if (t->n == 0)
+			sip_targets_ua(p, aor, &m->ruri.user, t);
 		/* §16.5: every contact of the AOR, here and at the other
 		 * peers (the overlay has them); sip:user@us is ours only */
 		if (p->cfg.lookup != NULL &&

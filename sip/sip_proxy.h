@@ -10,6 +10,8 @@
  * An AOR with no phone here is looked up in the overlay (through the
  * lookup callback): the request goes straight to the contacts of the
  * peers that hold its registrations (480 if the overlay cannot say).
+ * An AOR this node publishes by destination list goes, with no phone
+ * here, to the daemon's UA.
  */
 #ifndef SIP_PROXY_H
 #define SIP_PROXY_H
@@ -116,6 +118,15 @@ enum sip_proxy_dest {
 enum sip_proxy_dest sip_proxy_dest(struct sip_proxy *, uint64_t now,
 	    const struct sip_msg *);
 
+/*
+ * The daemon's own UA (its SIP address, over UDP; NULL: none), and the
+ * AORs ("user@domain") this node publishes by destination list (RFC 7904
+ * §3: the overlay routes their requests here): a request for one of those
+ * that no phone registered here takes goes to the UA, as sip:user@UA.
+ */
+void	sip_proxy_set_ua(struct sip_proxy *, const struct addr *);
+void	sip_proxy_host(struct sip_proxy *, const char *aor, bool on);
+bool	sip_proxy_hosts(const struct sip_proxy *, const char *aor);
 /* Does the URI's host:port name this proxy (either address)? */
 bool	sip_proxy_is_self(const struct sip_proxy *, const struct sip_uri *);
 

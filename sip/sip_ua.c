@@ -144,6 +144,8 @@ struct sip_ua {
 	struct fifo	 acts;
 	struct ua_aor	*aors;
 	unsigned	 naors;
+	struct ua_aor	*hosted;	/* AORs published by destination
+					   list: taken, not registered */
 	struct ua_call	*calls;
 	unsigned	 ncalls;
 	struct ua_msg	*msgs;
@@ -573,6 +575,54 @@ sip_ua_aor_remove(struct sip_ua *ua, uint64_t now, const char *aor)
 	ua_register(ua, now, a, 0);
 	if (!a->pending)
 		ua_aor_gone(ua, a);
+	return 0;
+}
+
+/* ---- AORs published by destination list (RFC 7904 §3) ---- */
+
+static struct ua_aor **
+ua_hosted_find(struct sip_ua *ua, const char *aor)
+{
+	struct ua_aor	**p;
+
+	for (p = &ua->hosted; *p != NULL; p = &(*p)->next)
+		if (strcasecmp((*p)->aor, aor) == 0)
+			break;
+	return p;
+}
+
+int
+sip_ua_host(struct sip_ua *ua, const char *aor, enum sip_ua_answer answer)
+{
+	struct ua_aor	**p, *a;
+	char		  norm[512];
+
+	if (sip_ua_aor_norm(ua, aor, norm, sizeof norm) == NULL)
+		return EINVAL;
+	if (*(p = ua_hosted_find(ua, norm)) != NULL) {
+		(*p)->answer = answer;
+		return EEXIST;
+	}
+	a = xcalloc(1, sizeof *a);
+	a->aor = xstrdup(norm);
+	a->user = xstrndup(norm, strcspn(norm, "@"));
+	a->answer = answer;
+	*p = a;
+	return 0;
+}
+
+int
+sip_ua_unhost(struct sip_ua *ua, const char *aor)
+{
+	struct ua_aor	**p, *a;
+	char		  norm[512];
+
+	if (sip_ua_aor_norm(ua, aor, norm, sizeof norm) == NULL)
+		return EINVAL;
+	if ((a = *(p = ua_hosted_find(ua, norm))) == NULL)
+		return ENOENT;
+	*p = a->next;
+	ua_aor_free(a);
 	return 0;
 }
 
@@ -1616,11 +1666,14 @@ ua_request_in(struct sip_ua *ua, uint64_t now, uint64_t txn,
 		return;
 	}
 	/* outside a dialog: for one of our AORs (the proxy led it here by
-	 * our Contact, sip:user@us) */
+	 * our Contact, sip:user@us, or for an AOR it hosts) */
 	if (m->ruri_sip && m->ruri.user.l > 0) {
 		snprintf(aor, sizeof aor, "%.*s@%s", (int)m->ruri.user.l,
 		    m->ruri.user.p, ua->domain);
-		a = ua_aor_find(ua, aor);
+		/* ours first, then one the proxy hands us as published
+		 * by destination list */
+		if ((a = ua_aor_find(ua, aor)) == NULL)
+			a = *ua_hosted_find(ua, aor);
 	}
 	if (sip_pl_eq(&m->method, "OPTIONS")) {
 		ua_respond(ua, now, txn, m, 200, "OK", "Allow", UA_ALLOW);
@@ -2020,6 +2073,10 @@ sip_ua_free(struct sip_ua *ua)
 	}
 	while ((x = ua->aors) != NULL) {
 		ua->aors = x->next;
+		ua_aor_free(x);
+	}
+	while ((x = ua->hosted) != NULL) {
+		ua->hosted = x->next;
 		ua_aor_free(x);
 	}
 	while ((m = ua->msgs) != NULL) {

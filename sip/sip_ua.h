@@ -145,6 +145,16 @@ void	sip_ua_action_clear(struct sip_ua_action *);
 int	sip_ua_aor_add(struct sip_ua *, uint64_t now, const char *aor,
 	    const char *password, enum sip_ua_answer);
 int	sip_ua_aor_remove(struct sip_ua *, uint64_t now, const char *aor);
+/*
+ * An AOR this node publishes by destination list (RFC 7904 §3): the UA
+ * takes its calls and MESSAGEs with policy answer, as the proxy hands
+ * them over when no phone here has it, without registering it; an AOR of
+ * its own of the same name comes first.  sip_ua_unhost: no longer (calls
+ * under way go on).  0, EINVAL (not an AOR of ours), EEXIST (known: its
+ * policy changes), ENOENT.
+ */
+int	sip_ua_host(struct sip_ua *, const char *aor, enum sip_ua_answer);
+int	sip_ua_unhost(struct sip_ua *, const char *aor);
 /* The i-th AOR, its policy and whether it is registered; NULL past the
  * last. */
 const char *sip_ua_aor(const struct sip_ua *, unsigned i,

@@ -1,12 +1,13 @@
 /*
  * fuzz_ovmsg.c - libFuzzer target for the RELOAD codec: the message
- * (forwarding header, contents, security block), every method body and
- * the framing-header stream.  Decoding never crashes or reads past the
- * input; a decoded message re-encodes to the same bytes; a decoded body
- * re-encodes to something that decodes to the same value.  The storage
- * bodies (Store, Fetch/Stat, Find and their answers) re-encode to the
- * same bytes.  A persisted storage row (read back from the sqlite file)
- * loads or is refused, and the store's accounts stay right.
+ * (forwarding header, contents, security block), every method body
+ * (AppAttach's too) and the framing-header stream.  Decoding never
+ * crashes or reads past the input; a decoded message re-encodes to the
+ * same bytes; a decoded body re-encodes to something that decodes to the
+ * same value.  The storage bodies (Store, Fetch/Stat, Find and their
+ * answers) re-encode to the same bytes.  A persisted storage row (read
+ * back from the sqlite file) loads or is refused, and the store's
+ * accounts stay right.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -81,6 +82,29 @@ fuzz_attach(const uint8_t *p, size_t n)
 	ov_attach_encode(&w, &a);
 	if (ov_attach_decode(w.p, w.len, &a2) != 0 || a2.ncand != a.ncand ||
 	    a2.send_update != a.send_update || strcmp(a2.role, a.role) != 0)
+		abort();
+	for (i = 0; i < a.ncand; i++)
+		if (!addr_eq(&a.cand[i].addr, &a2.cand[i].addr))
+			abort();
+	wbuf_clear(&w);
+}
+
+static void
+fuzz_app_attach(const uint8_t *p, size_t n)
+{
+	struct ov_app_attach	a, a2;
+	struct wbuf		w;
+	unsigned		i;
+
+	if (ov_app_attach_decode(p, n, &a) != 0)
+		return;
+	wbuf_init(&w, 1 << 20);
+	ov_app_attach_encode(&w, &a);
+	if (ov_app_attach_decode(w.p, w.len, &a2) != 0 ||
+	    a2.ncand != a.ncand || a2.nskipped != 0 ||
+	    a2.application != a.application || strcmp(a2.role, a.role) != 0 ||
+	    strcmp(a2.ufrag, a.ufrag) != 0 ||
+	    strcmp(a2.password, a.password) != 0)
 		abort();
 	for (i = 0; i < a.ncand; i++)
 		if (!addr_eq(&a.cand[i].addr, &a2.cand[i].addr))
@@ -213,6 +237,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_message(data, size);
 	fuzz_update(data, size);
 	fuzz_attach(data, size);
+	fuzz_app_attach(data, size);
 	fuzz_small(data, size);
 	fuzz_storage(data, size);
 	fuzz_rows(data, size);

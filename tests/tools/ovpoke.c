@@ -5,7 +5,9 @@
  * own (or any certificate and key it is given), then runs its steps in
  * order, printing one line for what each earned:
  *
- *   answer CODE hops N       an answer, e.g. "answer ping_ans hops 1"
+ *   answer CODE hops N       an answer, e.g. "answer ping_ans hops 1";
+ *                            an AppAttachAns adds "cand IP:PORT" (its
+ *                            first candidate, or "-")
  *   error CODE NAME          a RELOAD Error response
  *   silence                  nothing within the timeout
  *   closed                   the daemon closed the link
@@ -13,6 +15,8 @@
  * Steps:  ping[,OPT...]  probe[,OPT...]  rq=NAME[,OPT...]  raw=HEX
  *         flood=N[,OPT...]  (N Pings, not reading the answers; then
  *         "closed" or "open")
+ *         appattach=APP[,OPT...]  (AppAttachReq for Application-ID APP,
+ *         RFC 6940 §6.5.2, with a No-ICE host candidate of ours)
  * OPT:    ttl=N  overlay=NAME  badsig  loop  to=NODE-ID  res=NAME
  *
  * A request goes to the daemon's own Node-ID (from its certificate)
@@ -196,6 +200,22 @@ poke_sign_send(struct poke *pk, const struct ov_fwd *f, uint16_t code,
 	wbuf_clear(&fr);
 }
 
+static void
+poke_app_attached(const struct ov_msg *m)
+{
+	struct ov_app_attach	a;
+	char			buf[ADDR_STRLEN];
+
+	if (ov_app_attach_decode(m->body, m->body_len, &a) != 0) {
+		printf("answer %s hops %u malformed\n", ov_code_name(m->code),
+		    m->fwd.nvia + 1);
+		return;
+	}
+	printf("answer %s hops %u cand %s\n", ov_code_name(m->code),
+	    m->fwd.nvia + 1, a.ncand > 0 ? addr_str(&a.cand[0].addr, buf) :
+	    "-");
+}
+
 /* Wait for the answer to tid and print what it was. */
 static void
 poke_expect(struct poke *pk, uint64_t tid)
@@ -223,6 +243,8 @@ poke_expect(struct poke *pk, uint64_t tid)
 			    m.body_len, &code, &info, &ilen) == 0)
 				printf("error %u %s\n", code,
 				    ov_error_name(code));
+			else if (m.code == OV_APPATTACH_ANS)
+				poke_app_attached(&m);
 			else
 				printf("answer %s hops %u\n",
 				    ov_code_name(m.code), m.fwd.nvia + 1);
@@ -343,6 +365,20 @@ poke_step(struct poke *pk, char *step)
 		ov_dest_resource(&rq.dest, &res);
 		ov_route_query_encode(&w, &rq);
 		code = OV_ROUTEQUERY_REQ;
+	} else if (strncmp(step, "appattach=", 10) == 0) {
+		struct ov_app_attach	a;
+
+		memset(&a, 0, sizeof a);
+		strcpy(a.ufrag, "poke");
+		strcpy(a.password, "poke");
+		strcpy(a.role, "active");
+		a.application = (uint16_t)atoi(step + 10);
+		a.ncand = 1;
+		addr_parse("127.0.0.1:9", 0, &a.cand[0].addr);
+		a.cand[0].link_type = OV_LINK_TLS_TCP_FH_NO_ICE;
+		a.cand[0].cand_type = OV_CAND_HOST;
+		ov_app_attach_encode(&w, &a);
+		code = OV_APPATTACH_REQ;
 	} else if (strncmp(step, "raw=", 4) == 0) {
 		for (i = 4; step[i] != '\0' && step[i + 1] != '\0'; i += 2) {
 			unsigned	b;

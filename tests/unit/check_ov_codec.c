@@ -311,6 +311,60 @@ START_TEST(attach_body)
 }
 END_TEST
 
+/* AppAttachReq/Ans (RFC 6940 §6.5.2.1): the Application-ID after the
+ * password, then role and candidates, and no send_update. */
+START_TEST(app_attach_body)
+{
+	struct ov_app_attach	a, b;
+	struct wbuf		w;
+
+	memset(&a, 0, sizeof a);
+	strcpy(a.ufrag, "uf");
+	strcpy(a.password, "pw");
+	a.application = OV_APP_SIP;
+	strcpy(a.role, "active");
+	a.ncand = 1;
+	ck_assert_int_eq(addr_parse("192.0.2.1:5061", 0, &a.cand[0].addr), 0);
+	a.cand[0].link_type = OV_LINK_TLS_TCP_FH_NO_ICE;
+	a.cand[0].cand_type = OV_CAND_HOST;
+	a.cand[0].priority = 5;
+	wbuf_init(&w, 5000);
+	ov_app_attach_encode(&w, &a);
+	/* ufrag<1+2> password<1+2>, application 5060 (0x13c4), role<1+6> */
+	ck_assert_mem_eq(w.p, "\x02uf\x02pw\x13\xc4\x06" "active", 15);
+	/* candidates<2>: IPv4 192.0.2.1 port 5061, TLS-TCP-FH-NO-ICE */
+	ck_assert_mem_eq(w.p + 17, "\x01\x06\xc0\x00\x02\x01\x13\xc5\x04", 9);
+	ck_assert_int_eq(ov_app_attach_decode(w.p, w.len, &b), 0);
+	ck_assert_uint_eq(b.application, OV_APP_SIP);
+	ck_assert_str_eq(b.role, "active");
+	ck_assert_str_eq(b.ufrag, "uf");
+	ck_assert_uint_eq(b.ncand, 1);
+	ck_assert_uint_eq(b.nskipped, 0);
+	ck_assert(addr_eq(&b.cand[0].addr, &a.cand[0].addr));
+	/* strict: a trailing byte, or one short */
+	ck_assert_int_eq(ov_app_attach_decode(w.p, w.len - 1, &b), EBADMSG);
+	wbuf_u8(&w, 0);
+	ck_assert_int_eq(ov_app_attach_decode(w.p, w.len, &b), EBADMSG);
+	wbuf_clear(&w);
+	/* an ICE candidate (TLS-TCP-FH) is understood, skipped, counted */
+	a.cand[0].link_type = 3;
+	wbuf_init(&w, 5000);
+	ov_app_attach_encode(&w, &a);
+	ck_assert_int_eq(ov_app_attach_decode(w.p, w.len, &b), 0);
+	ck_assert_uint_eq(b.ncand, 0);
+	ck_assert_uint_eq(b.nskipped, 1);
+	wbuf_clear(&w);
+	/* no candidates at all */
+	a.ncand = 0;
+	wbuf_init(&w, 5000);
+	ov_app_attach_encode(&w, &a);
+	ck_assert_uint_eq(w.len, 17);
+	ck_assert_int_eq(ov_app_attach_decode(w.p, w.len, &b), 0);
+	ck_assert_uint_eq(b.ncand + b.nskipped, 0);
+	wbuf_clear(&w);
+}
+END_TEST
+
 START_TEST(small_bodies)
 {
 	struct wbuf		 w;
@@ -500,6 +554,7 @@ ov_codec_suite(void)
 	tcase_add_test(tc, compact_opaque_destination);
 	tcase_add_test(tc, update_body);
 	tcase_add_test(tc, attach_body);
+	tcase_add_test(tc, app_attach_body);
 	tcase_add_test(tc, small_bodies);
 	tcase_add_test(tc, framing);
 	tcase_add_test(tc, framing_errors);

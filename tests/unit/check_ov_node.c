@@ -472,8 +472,10 @@ START_TEST(malformed_bodies)
 	expect_error(n, &p, OV_E_INVALID_MESSAGE);
 	peer_send(n, &p, &f, OV_FETCH_REQ, junk, 3, false);
 	expect_error(n, &p, OV_E_INVALID_MESSAGE);
-	/* a method this peer does not serve */
 	peer_send(n, &p, &f, OV_APPATTACH_REQ, junk, 3, false);
+	expect_error(n, &p, OV_E_INVALID_MESSAGE);
+	/* a method this peer does not serve */
+	peer_send(n, &p, &f, OV_CONFIGUPDATE_REQ, junk, 3, false);
 	expect_error(n, &p, OV_E_FORBIDDEN);
 	/* a Join for somebody else than its signer (§6.4.2.1) */
 	memset(&other, 0x77, sizeof other);
@@ -830,6 +832,233 @@ START_TEST(transaction_limit)
 }
 END_TEST
 
+/* An AppAttach body for application, with a candidate at addr (NULL:
+ * none) of link type link. */
+static void
+app_attach_body(struct wbuf *w, uint16_t application, const char *addr,
+    uint8_t link, const char *role)
+{
+	struct ov_app_attach	a;
+
+	memset(&a, 0, sizeof a);
+	strcpy(a.ufrag, "uf");
+	strcpy(a.password, "pw");
+	strcpy(a.role, role);
+	a.application = application;
+	if (addr != NULL) {
+		a.ncand = 1;
+		ck_assert_int_eq(addr_parse(addr, 0, &a.cand[0].addr), 0);
+		a.cand[0].link_type = link;
+		a.cand[0].cand_type = OV_CAND_HOST;
+		a.cand[0].priority = 1;
+	}
+	wbuf_init(w, 512);
+	ov_app_attach_encode(w, &a);
+}
+
+/*
+ * AppAttach for SIP (RFC 6940 §6.5.2, RFC 7904 §5), answered with where
+ * the node takes SIP over TLS; refused for another application
+ * (Error_Not_Found, §6.5.2.2) and for a request with only ICE
+ * candidates (the overlay is No-ICE, §6.5.1.5).
+ */
+START_TEST(app_attach_answered)
+{
+	struct ov_node		*n = node_new();
+	struct ov_app_attach	 a;
+	struct peer		 p;
+	struct ov_fwd		 f;
+	struct ov_msg		 m[4];
+	struct ov_id		 signer;
+	struct addr		 sip;
+	uint8_t			*bufs[4];
+	struct wbuf		 w;
+
+	peer_connect(n, &p, 0x10);
+	fwd_init(&f, &node_id, true);
+	/* not served yet: Error_Not_Found */
+	app_attach_body(&w, OV_APP_SIP, "127.0.0.1:40010",
+	    OV_LINK_TLS_TCP_FH_NO_ICE, "active");
+	peer_send(n, &p, &f, OV_APPATTACH_REQ, w.p, w.len, false);
+	expect_error(n, &p, OV_E_NOT_FOUND);
+	ck_assert_int_eq(addr_parse("192.0.2.7:5061", 0, &sip), 0);
+	ck_assert_int_eq(ov_node_app_serve(n, OV_APP_SIP, &sip), 0);
+	peer_send(n, &p, &f, OV_APPATTACH_REQ, w.p, w.len, false);
+	wbuf_clear(&w);
+	ck_assert_uint_eq(collect(n, &p, m, bufs, 4), 1);
+	ck_assert_uint_eq(m[0].code, OV_APPATTACH_ANS);
+	ck_assert_uint_eq(m[0].fwd.tid, f.tid);
+	ck_assert_int_eq(ov_msg_verify(&m[0], &node_crypto, &signer), 0);
+	ck_assert(ov_id_eq(&signer, &node_id));
+	ck_assert_int_eq(ov_app_attach_decode(m[0].body, m[0].body_len, &a),
+	    0);
+	ck_assert_uint_eq(a.application, OV_APP_SIP);
+	ck_assert_str_eq(a.role, "passive");
+	ck_assert_uint_eq(a.ncand, 1);
+	ck_assert(addr_eq(&a.cand[0].addr, &sip));
+	ck_assert_uint_eq(a.cand[0].link_type, OV_LINK_TLS_TCP_FH_NO_ICE);
+	ck_assert_uint_eq(a.cand[0].cand_type, OV_CAND_HOST);
+	free_bufs(bufs, 1);
+	/* another application: Error_Not_Found (§6.5.2.2) */
+	app_attach_body(&w, 5061, "127.0.0.1:40010",
+	    OV_LINK_TLS_TCP_FH_NO_ICE, "active");
+	peer_send(n, &p, &f, OV_APPATTACH_REQ, w.p, w.len, false);
+	wbuf_clear(&w);
+	expect_error(n, &p, OV_E_NOT_FOUND);
+	/* ICE candidates only (TLS-TCP-FH): not in a No-ICE overlay */
+	app_attach_body(&w, OV_APP_SIP, "127.0.0.1:40010", 3, "active");
+	peer_send(n, &p, &f, OV_APPATTACH_REQ, w.p, w.len, false);
+	wbuf_clear(&w);
+	expect_error(n, &p, OV_E_INCOMPATIBLE_WITH_OVERLAY);
+	/* no candidate at all is fine: the requester connects */
+	app_attach_body(&w, OV_APP_SIP, NULL, 0, "active");
+	peer_send(n, &p, &f, OV_APPATTACH_REQ, w.p, w.len, false);
+	wbuf_clear(&w);
+	ck_assert_uint_eq(collect(n, &p, m, bufs, 4), 1);
+	ck_assert_uint_eq(m[0].code, OV_APPATTACH_ANS);
+	free_bufs(bufs, 1);
+	/* served no more */
+	ck_assert_int_eq(ov_node_app_serve(n, OV_APP_SIP, NULL), 0);
+	app_attach_body(&w, OV_APP_SIP, NULL, 0, "active");
+	peer_send(n, &p, &f, OV_APPATTACH_REQ, w.p, w.len, false);
+	wbuf_clear(&w);
+	expect_error(n, &p, OV_E_NOT_FOUND);
+	peer_done(&p);
+	ov_node_free(n);
+}
+END_TEST
+
+/* Drain the node's actions (what it sends goes to its peers) and take
+ * the first event of type; false if there is none. */
+static bool
+take_event(struct ov_node *n, enum ov_event_type type, struct ov_event *ev)
+{
+	struct ov_action	a;
+	unsigned		i;
+	bool			found = false;
+
+	while (ov_node_next_action(n, &a)) {
+		for (i = 0; i < npeers; i++)
+			if (a.type == OV_ACT_SEND && a.link == peers[i]->link)
+				ov_fh_input(&peers[i]->fh, a.data, a.len);
+		if (a.type == OV_ACT_EVENT && a.ev.type == type && !found) {
+			*ev = a.ev;
+			found = true;
+		}
+		free(a.data);
+	}
+	return found;
+}
+
+/* The AppAttachReq the node sent p: its transaction id and body. */
+static uint64_t
+app_attach_sent(struct ov_node *n, struct peer *p, struct ov_app_attach *a,
+    struct ov_id *dest)
+{
+	struct ov_msg	 m[4];
+	uint8_t		*bufs[4];
+	uint64_t	 tid;
+
+	ck_assert_uint_eq(collect(n, p, m, bufs, 4), 1);
+	ck_assert_uint_eq(m[0].code, OV_APPATTACH_REQ);
+	ck_assert_uint_eq(m[0].fwd.ndest, 1);
+	ck_assert(ov_dest_id(&m[0].fwd.dest[0], dest));
+	ck_assert_int_eq(ov_app_attach_decode(m[0].body, m[0].body_len, a),
+	    0);
+	tid = m[0].fwd.tid;
+	free_bufs(bufs, 1);
+	return tid;
+}
+
+/* The node asks p where it takes SIP: p's answer, p's refusal, an
+ * answer signed by another node (ignored), no answer at all. */
+START_TEST(app_attach_asked)
+{
+	struct ov_node		*n = node_new();
+	struct ov_app_attach	 a;
+	struct ov_event		 ev;
+	struct peer		 p, q;
+	struct ov_fwd		 f;
+	struct ov_id		 dest;
+	struct addr		 want, sip;
+	struct wbuf		 w;
+	int			 i;
+
+	peer_connect(n, &p, 0x10);
+	peer_connect(n, &q, 0x20);
+	ck_assert_int_eq(addr_parse("192.0.2.7:5061", 0, &sip), 0);
+	ck_assert_int_eq(ov_node_app_serve(n, OV_APP_SIP, &sip), 0);
+	/* not to ourselves, nor along a route naming a node twice */
+	ck_assert_int_eq(ov_node_app_attach(n, now, &node_id, 1, OV_APP_SIP,
+	    1), EINVAL);
+	{
+		struct ov_id	twice[2] = { p.id, p.id };
+
+		ck_assert_int_eq(ov_node_app_attach(n, now, twice, 2,
+		    OV_APP_SIP, 1), EINVAL);
+	}
+	ck_assert_int_eq(ov_node_app_attach(n, now, &p.id, 1, OV_APP_SIP, 7),
+	    0);
+	fwd_init(&f, &node_id, true);
+	f.tid = app_attach_sent(n, &p, &a, &dest);
+	ck_assert(ov_id_eq(&dest, &p.id));
+	ck_assert_uint_eq(a.application, OV_APP_SIP);
+	ck_assert_str_eq(a.role, "active");
+	ck_assert_uint_eq(a.ncand, 1);	/* ours, as we serve SIP */
+	ck_assert(addr_eq(&a.cand[0].addr, &sip));
+	/* q answers in p's place: not the node asked, ignored */
+	app_attach_body(&w, OV_APP_SIP, "192.0.2.9:5061",
+	    OV_LINK_TLS_TCP_FH_NO_ICE, "passive");
+	peer_send(n, &q, &f, OV_APPATTACH_ANS, w.p, w.len, false);
+	ck_assert(!take_event(n, OV_EV_APP_ATTACH, &ev));
+	peer_send(n, &p, &f, OV_APPATTACH_ANS, w.p, w.len, false);
+	wbuf_clear(&w);
+	ck_assert(take_event(n, OV_EV_APP_ATTACH, &ev));
+	ck_assert_uint_eq(ev.cookie, 7);
+	ck_assert_int_eq(ev.error, 0);
+	ck_assert(ov_id_eq(&ev.peer, &p.id));
+	ck_assert_uint_eq(ev.application, OV_APP_SIP);
+	ck_assert_int_eq(addr_parse("192.0.2.9:5061", 0, &want), 0);
+	ck_assert(addr_eq(&ev.app_addr, &want));
+	/* p refuses: the RFC error and its words */
+	ck_assert_int_eq(ov_node_app_attach(n, now, &p.id, 1, OV_APP_SIP, 8),
+	    0);
+	f.tid = app_attach_sent(n, &p, &a, &dest);
+	wbuf_init(&w, 128);
+	ov_error_encode(&w, OV_E_NOT_FOUND, "no SIP here");
+	peer_send(n, &p, &f, OV_ERROR, w.p, w.len, false);
+	wbuf_clear(&w);
+	ck_assert(take_event(n, OV_EV_APP_ATTACH, &ev));
+	ck_assert_uint_eq(ev.cookie, 8);
+	ck_assert_int_eq(ev.error, 1000 + OV_E_NOT_FOUND);
+	ck_assert_str_eq(ev.why, "no SIP here");
+	/* an answer without a usable candidate */
+	ck_assert_int_eq(ov_node_app_attach(n, now, &p.id, 1, OV_APP_SIP, 9),
+	    0);
+	f.tid = app_attach_sent(n, &p, &a, &dest);
+	app_attach_body(&w, OV_APP_SIP, NULL, 0, "passive");
+	peer_send(n, &p, &f, OV_APPATTACH_ANS, w.p, w.len, false);
+	wbuf_clear(&w);
+	ck_assert(take_event(n, OV_EV_APP_ATTACH, &ev));
+	ck_assert_int_eq(ev.error, EPROTO);
+	/* silence: sent five times (§6.2.1), then ETIMEDOUT */
+	ck_assert_int_eq(ov_node_app_attach(n, now, &p.id, 1, OV_APP_SIP,
+	    10), 0);
+	for (i = 0; i < 6; i++) {
+		now += 3000;
+		ov_node_tick(n, now);
+		if (take_event(n, OV_EV_APP_ATTACH, &ev))
+			break;
+	}
+	ck_assert_int_lt(i, 6);
+	ck_assert_uint_eq(ev.cookie, 10);
+	ck_assert_int_eq(ev.error, ETIMEDOUT);
+	peer_done(&p);
+	peer_done(&q);
+	ov_node_free(n);
+}
+END_TEST
+
 static Suite *
 ov_node_suite(void)
 {
@@ -848,6 +1077,8 @@ ov_node_suite(void)
 	tcase_add_test(tc, transaction_limit);
 	tcase_add_test(tc, store_flood_limited);
 	tcase_add_test(tc, user_pinned_to_key);
+	tcase_add_test(tc, app_attach_answered);
+	tcase_add_test(tc, app_attach_asked);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -40,6 +40,9 @@ struct sent {
 	unsigned	 call_status;	/* the last one's */
 	uint64_t	 cookie;	/* the last one's */
 	char		 aor[64];
+	unsigned	 publishes;	/* PUBLISH actions */
+	bool		 publish_up;	/* the last one's */
+	char		 publish_aor[64];
 };
 
 static void
@@ -76,6 +79,12 @@ drain(struct sent *s)
 			s->lookups++;
 			s->cookie = a.cookie;
 			snprintf(s->aor, sizeof s->aor, "%s", a.aor);
+		}
+		if (a.type == SIP_CORE_PUBLISH) {
+			s->publishes++;
+			s->publish_up = a.up;
+			snprintf(s->publish_aor, sizeof s->publish_aor, "%s",
+			    a.aor);
 		}
 		if (a.type == SIP_CORE_SEND && s->n < 16) {
 			s->m[s->n] = sip_msg_new();
@@ -560,6 +569,74 @@ START_TEST(here_and_there)
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 487));
 	sent_free(&s);
 	sip_msg_free(i1);
+}
+END_TEST
+
+/*
+ * An AOR this node publishes by destination list (RFC 7904 §3): with no
+ * phone here, its requests go to the daemon's UA (sip:user@UA), also
+ * those for user@DOMAIN (beside the overlay's other contacts); a phone
+ * registered here comes first, and its registration is not published
+ * while the destination list is; published again once it is not.
+ */
+START_TEST(destination_list)
+{
+	char			 b[4096];
+	struct sent		 s;
+	const struct sip_msg	*m;
+	struct sip_flow		 ua;
+	unsigned		 i;
+
+	flow(&ua, "127.0.0.1:7000");
+	/* hosted, but no UA known yet: nobody takes it */
+	sip_core_host(core, now, "carol@" DOM, true);
+	ck_assert(sip_core_hosts(core, "carol@" DOM));
+	in(&alice, req(b, sizeof b, "INVITE", "sip:carol@" SELF, "z9hG4bKd1",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 404));
+	sent_free(&s);
+	sip_core_set_ua(core, &ua.remote);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:carol@" SELF, "z9hG4bKd2",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 0);
+	m = to(&s, &ua, "INVITE", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(sip_pl_eq(&m->ruri_str, "sip:carol@127.0.0.1:7000"));
+	for (i = 0; s.m[i] != m; i++)
+		;
+	ck_assert_uint_eq(s.to[i].tp, SIP_TP_UDP);
+	sent_free(&s);
+	/* user@DOMAIN: the UA at once, and the overlay is asked */
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:carol@" DOM, "z9hG4bKd3",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.lookups, 1);
+	ck_assert_ptr_nonnull(to(&s, &ua, "MESSAGE", 0));
+	sent_free(&s);
+	/* another AOR, not hosted: 404 */
+	in(&alice, req(b, sizeof b, "INVITE", "sip:dave@" SELF, "z9hG4bKd4",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 404));
+	ck_assert_ptr_null(to(&s, &ua, "INVITE", 0));
+	sent_free(&s);
+	/* a phone registers carol here: not published, and it comes
+	 * first */
+	reg("carol", &bob1, 7);
+	drain(&s);
+	ck_assert_uint_eq(s.publishes, 0);
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:carol@" SELF, "z9hG4bKd5",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(to(&s, &bob1, "INVITE", 0));
+	ck_assert_ptr_null(to(&s, &ua, "INVITE", 0));
+	sent_free(&s);
+	/* no longer published by destination list: the phone's is */
+	sip_core_host(core, now, "carol@" DOM, false);
+	drain(&s);
+	ck_assert_uint_eq(s.publishes, 1);
+	ck_assert(s.publish_up);
+	ck_assert_str_eq(s.publish_aor, "carol@" DOM);
+	sent_free(&s);
+	ck_assert(!sip_core_hosts(core, "carol@" DOM));
 }
 END_TEST
 
@@ -1092,6 +1169,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, through_the_overlay);
 	tcase_add_test(tc, here_and_there);
+	tcase_add_test(tc, destination_list);
 	tcase_add_test(tc, contact_not_source);
 	tcase_add_test(tc, only_our_via);
 	tcase_add_test(tc, large_over_tcp);

@@ -486,6 +486,62 @@ START_TEST(message_round_trip)
 }
 END_TEST
 
+/*
+ * An AOR the node publishes by destination list (RFC 7904 §3): bob's UA
+ * takes carol's calls and MESSAGEs without registering her, as the
+ * proxy hands them over; its policy applies; once no longer hosted, 404.
+ */
+START_TEST(hosted_aor)
+{
+	struct sip_ua_call_info	 bi;
+	const char		*why;
+	uint32_t		 id;
+
+	ck_assert_int_eq(sip_ua_aor_add(alice.ua, now, "alice", NULL,
+	    SIP_UA_RING), 0);
+	ck_assert_int_eq(sip_ua_host(bob.ua, "carol", SIP_UA_RING), 0);
+	ck_assert_int_eq(sip_ua_host(bob.ua, "carol@elsewhere.org",
+	    SIP_UA_RING), EINVAL);
+	sip_core_set_ua(core, &bob.flow.remote);
+	sip_core_host(core, now, "carol@" DOM, true);
+	pump();
+	ck_assert_uint_eq(bob.registered, 0);		/* no REGISTER */
+	ck_assert_ptr_null(sip_ua_aor(bob.ua, 0, NULL, NULL));
+	id = call("carol");
+	ck_assert_str_eq(alice.events, "ringing");
+	ck_assert_str_eq(bob.events, "incoming");
+	ck_assert(sip_ua_call_info(bob.ua, sip_ua_call_next(bob.ua, 0), &bi));
+	ck_assert_str_eq(bi.aor, "carol@" DOM);
+	ck_assert_str_eq(bi.peer, "sip:alice@" DOM);
+	ck_assert_int_eq(sip_ua_answer(bob.ua, now, 0), 0);
+	pump();
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	ck_assert_int_eq(sip_ua_hangup(alice.ua, now, id), 0);
+	pump();
+	ck_assert_str_eq(bob.events, "incoming,answered,ended");
+	ck_assert_int_eq(sip_ua_message(alice.ua, now, NULL, "carol", "hi",
+	    7, &why), 0);
+	pump();
+	ck_assert_uint_eq(alice.msg_done, 200);
+	ck_assert_str_eq(bob.msg_text, "hi");
+	/* the policy changes: reject */
+	ck_assert_int_eq(sip_ua_host(bob.ua, "carol@" DOM, SIP_UA_REJECT),
+	    EEXIST);
+	alice.events[0] = '\0';
+	id = call("carol");
+	ck_assert_str_eq(alice.events, "ended");
+	ck_assert(sip_ua_call_info(alice.ua, id, &bi));
+	ck_assert_uint_eq(bi.status, 603);
+	/* no longer hosted at the UA (the proxy still thinks so): 404 */
+	ck_assert_int_eq(sip_ua_unhost(bob.ua, "carol"), 0);
+	ck_assert_int_eq(sip_ua_unhost(bob.ua, "carol"), ENOENT);
+	ck_assert_int_eq(sip_ua_message(alice.ua, now, NULL, "carol", "x", 8,
+	    &why), 0);
+	pump();
+	ck_assert_uint_eq(alice.msg_done, 404);
+}
+END_TEST
+
 START_TEST(srtp_policies)
 {
 	sip_ua_free(alice.ua);
@@ -825,6 +881,7 @@ main(void)
 	tcase_add_test(tc, cancel_reject_auto);
 	tcase_add_test(tc, duration_and_no_answer);
 	tcase_add_test(tc, message_round_trip);
+	tcase_add_test(tc, hosted_aor);
 	tcase_add_test(tc, srtp_policies);
 	tcase_add_test(tc, bad_offers);
 	tcase_add_test(tc, register_with_digest);
