@@ -96,7 +96,7 @@ has "$T/err" 'alice.p12: wrong passphrase \(or a damaged file\)'
 unchanged
 # another overlay's alice (a daemon alone on loopback in its own overlay)
 start_node e -o overlay.name=other.example.net -o sip.tls_listen=
-run 0 ctl e register alice
+run 0 ctl e register alice sip:alice@127.0.0.1:5999
 run 0 ctl e identity export alice "$T/other.p12" --passphrase-file "$PASS"
 run 1 ctl b identity import "$T/other.p12" --passphrase-file "$PASS"
 has "$T/err" "alice@other.example.net is not a user of this overlay \($DOM\)"
