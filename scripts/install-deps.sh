@@ -18,10 +18,12 @@ BUILD="make gcc pkg-config libevent-dev libssl-dev libsrtp2-dev
 # tshark to decode the overlay trace and decrypt a capture, openssl to make
 # test certificates, iproute2 for the network namespaces of the link tests,
 # sip-tester (sipp) as the scripted phones of the SIP tests, baresip-core
-# as the real softphones (with media) of the call test.
+# and linphone-cli (linphonec) as the real softphones (with media) of the
+# call tests, python3 for the hand-made SIP messages of the SIP tests.
 # (tshark asks whether non-root users may capture; noninteractive: no.)
 TEST="clang libclang-rt-14-dev sqlite3 socat jq valgrind man-db util-linux
-	procps tshark openssl iproute2 sip-tester baresip-core"
+	procps tshark openssl iproute2 sip-tester baresip-core linphone-cli
+	python3"
 
 # Benchmarks: Kamailio as the conventional registrar and proxy that
 # scripts/bench/sip.sh measures p2psipd against; OpenDHT's dhtnode, the

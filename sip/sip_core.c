@@ -526,6 +526,26 @@ sip_core_stun(struct sip_core *c, const struct sip_flow *f,
 	wbuf_clear(&w);
 }
 
+/*
+ * A datagram of nothing but CRs and LFs: the NAT keepalive some phones
+ * send on UDP (Linphone's belle-sip sends a double CRLF every 30 s).
+ * RFC 5626 §4.4.1 allows the CRLF ping on connection-oriented transports
+ * only, and a UA not registered with outbound expects no pong (§4.4);
+ * deviation: tolerated and counted as a keepalive, not answered, rather
+ * than dropped as not SIP (as CRLFs outside a message are ignored on
+ * streams, RFC 3261 §7.5).
+ */
+static bool
+sip_core_crlfs(const uint8_t *buf, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != '\r' && buf[i] != '\n')
+			return false;
+	return len > 0;
+}
+
 static int
 sip_core_close(struct sip_core *c, const struct sip_flow *f, int rc)
 {
@@ -552,6 +572,11 @@ sip_core_input(struct sip_core *c, uint64_t now, const struct sip_flow *f,
 	 * (RFC 7983's demultiplexing: SIP starts with a letter) */
 	if (!stream && stun_is_message(buf, len)) {
 		sip_core_stun(c, f, buf, len);
+		*used = len;
+		return 0;
+	}
+	if (!stream && sip_core_crlfs(buf, len)) {
+		c->stats.keepalives++;
 		*used = len;
 		return 0;
 	}

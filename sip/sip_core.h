@@ -83,7 +83,8 @@ struct sip_core_stats {
 	uint64_t	 bad_answered;	/* refused with a 400 */
 	uint64_t	 bad_dropped;	/* not SIP, or too broken to answer */
 	uint64_t	 keepalives;	/* CRLF pings and STUN Binding
-					   requests answered (RFC 5626) */
+					   requests answered (RFC 5626),
+					   CRLF datagrams taken */
 	uint64_t	 relay_refused;	/* requests to elsewhere refused
 					   (403) or dropped (ACK) */
 	uint64_t	 relay_challenged;	/* ... asked for Digest (407) */

@@ -304,13 +304,22 @@ capture_end() {
 # tls_listen with tls), playing a tone of HZ, recording what it hears
 # into $T/NAME.phone/rec, controlled on SIPPORT+5 (phone_ctrl); it
 # answers calls at once.  PHONE_MEDIAENC=dtls_srtp (or srtp) has it
-# encrypt its media.
+# encrypt its media.  PHONE_SIPNAT=outbound has it register with RFC
+# 5626 outbound (baresip's sipnat=outbound, which needs its uuid module:
+# a +sip.instance kept in $T/NAME.phone/uuid, reg-id=1, STUN keepalives
+# on its flow).  PHONE_CHAT=URI makes URI its current contact, so that
+# `phone_ctrl PORT message TEXT` sends URI a MESSAGE (baresip's contact
+# module), and gives it the stdio UI, which prints a MESSAGE it receives
+# in its log as `FROM: "TEXT"` (its stdin then a FIFO nobody writes).
+# Its process is PHONE_PID; started again in the same dir, it keeps its
+# uuid.
 phone() {
 	local name=$1 node=$2 sp=$3 rtp=$4 hz=$5 dir=$T/$1.phone
-	local proxy="sip:127.0.0.1:$(sip_port "$2")" enc=
+	local proxy="sip:127.0.0.1:$(sip_port "$2")" enc= nat= in=/dev/null
 	[ "${6:-}" = tls ] &&
 	    proxy="sip:127.0.0.1:$(sips_port "$2");transport=tls"
 	[ -n "${PHONE_MEDIAENC:-}" ] && enc=";mediaenc=$PHONE_MEDIAENC"
+	[ -n "${PHONE_SIPNAT:-}" ] && nat=";sipnat=$PHONE_SIPNAT"
 	mkdir -p "$dir/rec"
 	"$BUILD/tone" gen "$dir/tone.wav" "$hz" 60 || fail "no tone for $name"
 	cat >"$dir/config" <<CFG
@@ -338,11 +347,23 @@ module_app		ctrl_tcp.so
 ctrl_tcp_listen		127.0.0.1:$((sp + 5))
 snd_path		$dir/rec
 CFG
-	echo "<sip:$name@$DOM>;outbound=\"$proxy\";regint=300;answermode=auto;audio_codecs=pcmu$enc" \
+	# modules load in the order module, module_tmp, module_app: uuid
+	# before account
+	[ -n "$nat" ] && echo "module			uuid.so" >>"$dir/config"
+	echo "<sip:$name@$DOM>;outbound=\"$proxy\";regint=300;answermode=auto;audio_codecs=pcmu$enc$nat" \
 	    >"$dir/accounts"
 	: >"$dir/contacts"
-	(cd "$dir" && exec baresip -f "$dir" -v) </dev/null \
+	if [ -n "${PHONE_CHAT:-}" ]; then
+		echo "<$PHONE_CHAT>" >"$dir/contacts"
+		rm -f "$dir/current_contact"
+		printf 'module\t\t\tstdio.so\nmodule_app\t\tcontact.so\n' \
+		    >>"$dir/config"
+		in=$dir/in
+		[ -p "$in" ] || mkfifo "$in"
+	fi
+	(cd "$dir" && exec baresip -f "$dir" -v) <>"$in" \
 	    >"$dir/log" 2>&1 &
+	PHONE_PID=$!
 	EXTRA_PIDS+=($!)
 }
 
@@ -354,4 +375,82 @@ phone_ctrl() {
 	    '{command: $c, params: $p, token: "t"}')
 	printf '%d:%s,' "${#j}" "$j" |
 	    timeout 5 socat -t 1 - "TCP:127.0.0.1:$1" 2>/dev/null
+}
+
+# linphone NAME DAEMON SIPPORT RTPPORT: a linphonec softphone in
+# $T/NAME.linphone (its HOME and rc file), registered as NAME@$DOM at
+# DAEMON.  The account is what a user enters: identity, the daemon as
+# proxy and as outbound proxy (Linphone's route: without one it looks
+# the overlay's domain up in DNS); the rest is Linphone's defaults (a
+# +sip.instance in its Contact, CRLF keepalives on UDP) and what running
+# headless on loopback needs (TESTING.md).  SIPPORT takes UDP and TCP
+# (TCP would else be 5060), RTPPORT and the next one its audio; the
+# account is the default one (else chat goes out from
+# sip:linphone@unknown-host, without the route).  Sound comes from and goes to WAV
+# files (`play FILE`, `record FILE`, set before a call).  Commands go
+# to its console (linphone_cmd), its console output to
+# $T/NAME.linphone/out (linphone_wait); linphone_stop quits it.
+declare -A LINPHONE_PID=()
+linphone() {
+	local name=$1 sp=$3 rtp=$4 dir=$T/$1.linphone
+	local proxy="sip:127.0.0.1:$(sip_port "$2")"
+	mkdir -p "$dir/.local/share/linphone"
+	# it rewrites its rc on exit: a fresh one every start
+	cat >"$dir/rc" <<RC
+[sip]
+bind_address=127.0.0.1
+guess_hostname=0
+use_ipv6=0
+ipv6_migration_done=1
+sip_port=$sp
+sip_tcp_port=$sp
+default_proxy=0
+
+[rtp]
+bind_address=127.0.0.1
+audio_rtp_port=$rtp
+
+[video]
+enabled=0
+
+[proxy_0]
+reg_identity=sip:$name@$DOM
+reg_proxy=<$proxy>
+reg_route=<$proxy;lr>
+reg_sendregister=1
+RC
+	[ -p "$dir/in" ] || mkfifo "$dir/in"
+	: >"$dir/out"
+	HOME=$dir XDG_RUNTIME_DIR=$dir linphonec -c "$dir/rc" -d 0 \
+	    <>"$dir/in" >>"$dir/out" 2>>"$dir/err" &
+	LINPHONE_PID[$name]=$!
+	EXTRA_PIDS+=($!)
+	linphone_cmd "$name" "soundcard use files"
+	linphone_wait "$name" 10 "Using wav files" ||
+	    fail "$name's linphonec: $(tail -c 400 "$dir/out") $(tail -3 "$dir/err")"
+}
+
+# linphone_cmd NAME COMMAND: one console command to linphonec NAME.
+linphone_cmd() {
+	alive "${LINPHONE_PID[$1]}" || fail "$1's linphonec is gone:" \
+	    "$(tail -3 "$T/$1.linphone/err")"
+	timeout 5 bash -c 'printf "%s\n" "$1" >"$2"' _ "$2" \
+	    "$T/$1.linphone/in" || fail "$1's linphonec takes no command"
+}
+
+# linphone_wait NAME SECONDS ERE [N]: wait until linphonec NAME has
+# printed N lines (1 if not given) matching ERE.
+linphone_wait() {
+	wait_for "$2" bash -c '[ "$(grep -a -c -E -- "$1" "$2")" -ge "$3" ]' \
+	    _ "$3" "$T/$1.linphone/out" "${4:-1}"
+}
+
+# linphone_stop NAME: quit linphonec NAME, expect a clean exit (status
+# 0) within 10 s.
+linphone_stop() {
+	linphone_cmd "$1" quit
+	wait_exit "${LINPHONE_PID[$1]}" 10
+	unset "LINPHONE_PID[$1]"
+	[ "$EXIT_RC" -eq 0 ] || fail "$1's linphonec exited with $EXIT_RC:" \
+	    "$(tail -3 "$T/$1.linphone/err")"
 }

@@ -1155,6 +1155,40 @@ START_TEST(stun_keepalive)
 }
 END_TEST
 
+/*
+ * A datagram of CRLFs only is the NAT keepalive Linphone sends on UDP
+ * every 30 s (RFC 5626 §4.4.1 has CRLF pings on streams only): counted
+ * as a keepalive, not answered, not taken for a bad message.  Anything
+ * else after the CRLFs is still not SIP.
+ */
+START_TEST(crlf_datagram)
+{
+	static const char	*ka[] = { "\r\n\r\n", "\r\n", "\n" };
+	const struct sip_core_stats	*st;
+	struct sip_core_action		 a;
+	struct sip_flow			 phone;
+	size_t				 i, used;
+
+	st = sip_core_stats(core);
+	flow(&phone, "192.0.2.9:40000");
+	for (i = 0; i < sizeof ka / sizeof ka[0]; i++) {
+		ck_assert_int_eq(sip_core_input(core, now, &phone,
+		    (const uint8_t *)ka[i], strlen(ka[i]), false, &used), 0);
+		ck_assert_uint_eq(used, strlen(ka[i]));
+		ck_assert(!sip_core_next_action(core, &a));
+	}
+	ck_assert_uint_eq(st->keepalives, 3);
+	ck_assert_uint_eq(st->bad_dropped + st->bad_answered, 0);
+	ck_assert_int_eq(sip_core_input(core, now, &phone,
+	    (const uint8_t *)"\r\n\r\nx", 5, false, &used), 0);
+	ck_assert_uint_eq(used, 5);
+	while (sip_core_next_action(core, &a))
+		sip_core_action_clear(&a);
+	ck_assert_uint_eq(st->keepalives, 3);
+	ck_assert_uint_eq(st->bad_dropped + st->bad_answered, 1);
+}
+END_TEST
+
 static Suite *
 sip_proxy_suite(void)
 {
@@ -1178,6 +1212,7 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, register_stateless);
 	tcase_add_test(tc, not_an_open_relay);
 	tcase_add_test(tc, stun_keepalive);
+	tcase_add_test(tc, crlf_datagram);
 	tcase_add_test(tc, lookup_cache);
 	tcase_add_test(tc, timer_c);
 	suite_add_tcase(s, tc);
