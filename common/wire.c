@@ -226,3 +226,16 @@ rbuf_done(const struct rbuf *r)
 {
 	return !r->err && r->off == r->len;
 }
+
+uint16_t
+wire_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+uint32_t
+wire_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}

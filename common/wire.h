@@ -51,6 +51,10 @@ struct rbuf {
 	bool		 err;
 };
 
+/* Big-endian 16 and 32-bit numbers at p (which the caller bounds). */
+uint16_t wire_be16(const uint8_t *p);
+uint32_t wire_be32(const uint8_t *p);
+
 void	 rbuf_init(struct rbuf *, const void *, size_t);
 size_t	 rbuf_left(const struct rbuf *);
 uint8_t	 rbuf_u8(struct rbuf *);

@@ -20,19 +20,6 @@
 #define RTCP_SDES	202
 #define RTCP_BYE	203
 
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 int
 rtp_parse(struct rtp_hdr *h, const uint8_t *p, size_t len)
 {
@@ -44,7 +31,7 @@ rtp_parse(struct rtp_hdr *h, const uint8_t *p, size_t len)
 	if (p[0] & 0x10) {				/* extension */
 		if (len < off + 4)
 			return EBADMSG;
-		off += 4 + (size_t)be16(p + off + 2) * 4;
+		off += 4 + (size_t)wire_be16(p + off + 2) * 4;
 	}
 	if (p[0] & 0x20) {				/* padding */
 		pad = p[len - 1];
@@ -55,9 +42,9 @@ rtp_parse(struct rtp_hdr *h, const uint8_t *p, size_t len)
 		return EBADMSG;
 	h->marker = (p[1] & 0x80) != 0;
 	h->pt = p[1] & 0x7f;
-	h->seq = be16(p + 2);
-	h->ts = be32(p + 4);
-	h->ssrc = be32(p + 8);
+	h->seq = wire_be16(p + 2);
+	h->ts = wire_be32(p + 4);
+	h->ssrc = wire_be32(p + 8);
 	h->payload = p + off;
 	h->len = len - off - pad;
 	return 0;
@@ -267,7 +254,7 @@ rtcp_parse(struct rtcp_info *ri, const uint8_t *p, size_t len,
 
 		if (len - off < 4 || q[0] >> 6 != RTP_VERSION)
 			return EBADMSG;
-		plen = ((size_t)be16(q + 2) + 1) * 4;
+		plen = ((size_t)wire_be16(q + 2) + 1) * 4;
 		if (plen > len - off)
 			return EBADMSG;
 		count = q[0] & 0x1f;
@@ -283,23 +270,23 @@ rtcp_parse(struct rtcp_info *ri, const uint8_t *p, size_t len,
 			if (body < 4 + info + (size_t)count * 24)
 				return EBADMSG;
 			if (first)
-				ri->ssrc = be32(q + 4);
+				ri->ssrc = wire_be32(q + 4);
 			if (pt == RTCP_SR && first) {
 				ri->sr = true;
-				ri->ntp = (uint64_t)be32(q + 8) << 32 |
-				    be32(q + 12);
+				ri->ntp = (uint64_t)wire_be32(q + 8) << 32 |
+				    wire_be32(q + 12);
 			}
 			for (i = 0; i < count; i++) {
 				b = q + 8 + info + (size_t)i * 24;
-				if (be32(b) != our_ssrc)
+				if (wire_be32(b) != our_ssrc)
 					continue;
 				ri->have_block = true;
 				ri->fraction_lost = b[4];
-				lost = be32(b + 4) & 0xffffff;
+				lost = wire_be32(b + 4) & 0xffffff;
 				/* 24 bits, two's complement */
 				ri->cum_lost = lost & 0x800000 ?
 				    (int32_t)lost - 0x1000000 : (int32_t)lost;
-				ri->jitter = be32(b + 12);
+				ri->jitter = wire_be32(b + 12);
 			}
 		} else if (pt == RTCP_BYE)
 			ri->bye = true;
@@ -317,7 +304,7 @@ rtp_dtmf_parse(struct rtp_dtmf *d, const uint8_t *p, size_t len)
 	d->event = p[0];
 	d->end = (p[1] & 0x80) != 0;
 	d->volume = p[1] & 0x3f;
-	d->duration = be16(p + 2);
+	d->duration = wire_be16(p + 2);
 	return 0;
 }
 

@@ -41,19 +41,6 @@
 #define STUN_PAD(n)	((4 - (n) % 4) % 4)
 #define STUN_BODY_MAX	65532	/* the largest multiple of 4 in 16 bits */
 
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static void
 put16(uint8_t *p, size_t v)
 {
@@ -75,9 +62,9 @@ stun_is_message(const uint8_t *p, size_t len)
 
 	if (len < STUN_HDR_LEN || (p[0] & 0xC0) != 0)
 		return false;
-	n = be16(p + 2);
+	n = wire_be16(p + 2);
 	return n % 4 == 0 && STUN_HDR_LEN + n == len &&
-	    be32(p + 4) == STUN_MAGIC;
+	    wire_be32(p + 4) == STUN_MAGIC;
 }
 
 bool
@@ -170,7 +157,7 @@ stun_parse(struct stun_msg *m, const uint8_t *p, size_t len)
 	memset(m, 0, sizeof *m);
 	if (!stun_is_message(p, len))
 		return EBADMSG;
-	t = be16(p);
+	t = wire_be16(p);
 	m->buf = p;
 	m->len = len;
 	m->method = (uint16_t)((t & 0x000F) | (t & 0x00E0) >> 1 |
@@ -263,7 +250,7 @@ stun_get_addr(const struct stun_msg *m, uint16_t type, struct addr *out)
 		memset(mask, 0, sizeof mask);
 	memset(out, 0, sizeof *out);
 	out->family = alen == 4 ? 4 : 6;
-	out->port = (uint16_t)(be16(a->val + 2) ^ (x ? STUN_MAGIC >> 16 : 0));
+	out->port = (uint16_t)(wire_be16(a->val + 2) ^ (x ? STUN_MAGIC >> 16 : 0));
 	for (i = 0; i < alen; i++)
 		out->ip[i] = a->val[4 + i] ^ mask[i];
 	return 0;
@@ -333,7 +320,7 @@ stun_get_unknown(const struct stun_msg *m, uint16_t *types, size_t max,
 		return EBADMSG;
 	*n = a->len / 2u;
 	for (i = 0; i < *n && i < max; i++)
-		types[i] = be16(a->val + 2 * i);
+		types[i] = wire_be16(a->val + 2 * i);
 	return 0;
 }
 
@@ -362,10 +349,10 @@ stun_get_password_alg(const struct stun_msg *m, uint16_t *alg,
 	if (a->len < 4)
 		return EBADMSG;
 	/* §14.12: the parameters' own padding may be counted or not. */
-	n = be16(a->val + 2);
+	n = wire_be16(a->val + 2);
 	if (a->len < 4 + n || a->len > 4 + n + STUN_PAD(n))
 		return EBADMSG;
-	*alg = be16(a->val);
+	*alg = wire_be16(a->val);
 	*params = a->val + 4;
 	*plen = n;
 	return 0;
@@ -479,7 +466,7 @@ stun_check_fingerprint(const struct stun_msg *m)
 		return false;
 	/* Last (§14.7), so the length field already counts it. */
 	crc = (uint32_t)crc32(0L, m->buf, (uInt)m->fp.off) ^ STUN_FP_XOR;
-	return crc == be32(m->fp.val);
+	return crc == wire_be32(m->fp.val);
 }
 
 /*
