@@ -947,31 +947,11 @@ identity_read_file(const char *path, uint8_t **buf, size_t *len,
 static bool
 identity_uri_overlay(X509 *x, const char *overlay)
 {
-	GENERAL_NAMES		*names;
-	const GENERAL_NAME	*g;
-	const unsigned char	*s;
-	size_t			 olen = strlen(overlay), len;
-	int			 i;
-	bool			 ok = false;
+	struct ov_id	id;
+	char		named[256];
 
-	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
-		g = sk_GENERAL_NAME_value(names, i);
-		if (g->type != GEN_URI)
-			continue;
-		s = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
-		len = (size_t)ASN1_STRING_length(
-		    g->d.uniformResourceIdentifier);
-		if (len < 9 + 32 + 1 || memcmp(s, "reload://", 9) != 0 ||
-		    s[9 + 32] != '@')
-			continue;
-		ok = len == 9 + 32 + 1 + olen + 1 &&
-		    strncasecmp((const char *)s + 42, overlay, olen) == 0 &&
-		    s[42 + olen] == '/';
-		break;
-	}
-	GENERAL_NAMES_free(names);
-	return ok;
+	return ov_cert_reload_uri(x, &id, named, sizeof named) == 0 &&
+	    strcasecmp(named, overlay) == 0;
 }
 
 /* An EC P-256 key? */

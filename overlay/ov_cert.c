@@ -42,9 +42,8 @@ ov_cert_uri(const struct ov_id *id, const char *overlay, char *out,
 	snprintf(out, max, "reload://%s@%s/", ov_id_hex(id, hex), overlay);
 }
 
-/* The Node-ID of the first reload:// URI in the subjectAltName. */
-static int
-ov_cert_uri_id(X509 *x, struct ov_id *id)
+int
+ov_cert_reload_uri(X509 *x, struct ov_id *id, char *overlay, size_t max)
 {
 	GENERAL_NAMES		*names;
 	const GENERAL_NAME	*g;
@@ -66,6 +65,15 @@ ov_cert_uri_id(X509 *x, struct ov_id *id)
 		memcpy(hex, s + 9, 32);
 		hex[32] = '\0';
 		rc = ov_id_from_hex(hex, id) == 0 ? 0 : EBADMSG;
+		/* ... overlay "/" */
+		if (rc == 0 && overlay != NULL) {
+			if (s[len - 1] != '/' || (size_t)(len - 43) >= max ||
+			    len < 9 + 32 + 1 + 2)
+				rc = EBADMSG;
+			else
+				snprintf(overlay, max, "%.*s", len - 43,
+				    (const char *)s + 42);
+		}
 		break;
 	}
 	GENERAL_NAMES_free(names);
@@ -125,7 +133,7 @@ ov_cert_node_id(X509 *x, struct ov_id *id)
 	if (ov_cert_spki_id(x, md) != 0)
 		return EBADMSG;
 	memcpy(id->b, md, OV_ID_LEN);
-	if (ov_cert_uri_id(x, &named) != 0 || !ov_id_eq(id, &named))
+	if (ov_cert_reload_uri(x, &named, NULL, 0) != 0 || !ov_id_eq(id, &named))
 		return EBADMSG;
 	return 0;
 }
@@ -461,7 +469,7 @@ ov_cert_user_bind(struct ov_cert_cache *c, X509 *x, const uint8_t *certs,
 	struct ov_cert_entry	*issuer;
 
 	if (ov_cert_user(x, user, OV_USER_MAX) != 0 ||
-	    ov_cert_uri_id(x, id) != 0 ||
+	    ov_cert_reload_uri(x, id, NULL, 0) != 0 ||
 	    (issuer = ov_cert_issuer(c, id, certs, certs_len, issuer_der)) ==
 	    NULL)
 		return EBADMSG;
@@ -527,7 +535,7 @@ ov_cert_enrolled(struct ov_cert_cache *c, X509 *x, struct ov_id *id,
 	if (i == c->nroots ||
 	    X509_cmp_time(X509_get0_notBefore(x), &c->now) >= 0 ||
 	    X509_cmp_time(X509_get0_notAfter(x), &c->now) <= 0 ||
-	    ov_cert_uri_id(x, id) != 0)
+	    ov_cert_reload_uri(x, id, NULL, 0) != 0)
 		return EBADMSG;
 	*not_after = ov_cert_time(c, X509_get0_notAfter(x));
 	if (ov_cert_user(x, user, OV_USER_MAX) != 0)

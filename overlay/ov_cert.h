@@ -35,6 +35,12 @@ int	ov_cert_key_node_id(EVP_PKEY *, struct ov_id *);
  * name too.  0, or EBADMSG (no URI, another id, unusable key).
  */
 int	ov_cert_node_id(X509 *, struct ov_id *);
+/*
+ * The first reload:// URI of the subjectAltName,
+ * "reload://<Node-ID>@<overlay>/": its Node-ID, and (overlay not NULL)
+ * its overlay, in max bytes.  0, or EBADMSG (none, or malformed).
+ */
+int	ov_cert_reload_uri(X509 *, struct ov_id *, char *overlay, size_t max);
 
 /*
  * The SHA-256 of the certificate's SubjectPublicKeyInfo (as encoded):
