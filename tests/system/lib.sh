@@ -20,14 +20,24 @@ CLEANUP=()		# commands (strings) to run on exit, e.g. netns deletion
 # other do not collide.
 PORT_BASE=$(( 20000 + ($$ % 120) * 100 ))
 
+# descendants PID: every process below PID, children last.
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		descendants "$c"
+		echo "$c"
+	done
+}
+
 cleanup() {
 	local rc=$? p
 	trap - EXIT
 	exec 2>/dev/null	# no job reports for what we kill below
-	for p in "${NODE_PID[@]}" "${EXTRA_PIDS[@]}"; do
+	# the whole tree: a program under timeout(1) outlives a killed
+	# timeout
+	for p in $(descendants $$) "${NODE_PID[@]}" "${EXTRA_PIDS[@]}"; do
 		kill -9 "$p" 2>/dev/null
 	done
-	pkill -9 -P $$ 2>/dev/null
 	wait 2>/dev/null
 	for p in "${CLEANUP[@]}"; do
 		eval "$p"
