@@ -308,69 +308,84 @@ ov_cand_decode(struct rbuf *r, struct ov_candidate *c)
 	    c->cand_type == OV_CAND_HOST ? 0 : ENOENT;
 }
 
+/* IceCandidate candidates<0..2^16-1> (§6.5.1.1). */
+static void
+ov_cands_encode(struct wbuf *w, const struct ov_candidate *cand,
+    unsigned n)
+{
+	size_t		mark = wbuf_vec_begin(w, 2);
+	unsigned	i;
+
+	for (i = 0; i < n; i++)
+		ov_cand_encode(w, &cand[i]);
+	wbuf_vec_end(w, mark, 2);
+}
+
+/* The same, read: the ones we can use (at most OV_CAND_MAX) into cand,
+ * *skipped counting the others.  0, or EBADMSG. */
+static int
+ov_cands_decode(struct rbuf *r, struct ov_candidate *cand, unsigned *n,
+    unsigned *skipped)
+{
+	struct rbuf		v;
+	struct ov_candidate	c;
+	int			rc;
+
+	rbuf_vec(r, 2, &v);
+	while (rbuf_left(&v) > 0) {
+		if ((rc = ov_cand_decode(&v, &c)) == EBADMSG)
+			return EBADMSG;
+		if (rc == 0 && *n < OV_CAND_MAX)
+			cand[(*n)++] = c;
+		else
+			(*skipped)++;
+	}
+	return rbuf_done(&v) ? 0 : EBADMSG;
+}
+
 void
 ov_attach_encode(struct wbuf *w, const struct ov_attach *a)
 {
-	size_t		mark;
-	unsigned	i;
-
 	ov_str8_encode(w, a->ufrag);
 	ov_str8_encode(w, a->password);
 	ov_str8_encode(w, a->role);
-	mark = wbuf_vec_begin(w, 2);
-	for (i = 0; i < a->ncand; i++)
-		ov_cand_encode(w, &a->cand[i]);
-	wbuf_vec_end(w, mark, 2);
+	ov_cands_encode(w, a->cand, a->ncand);
 	wbuf_u8(w, a->send_update ? 1 : 0);
 }
 
 int
 ov_attach_decode(const uint8_t *p, size_t len, struct ov_attach *a)
 {
-	struct rbuf		r, v;
-	struct ov_candidate	c;
-	uint8_t			b;
-	int			rc;
+	struct rbuf	r;
+	unsigned	skipped = 0;
+	uint8_t		b;
 
 	rbuf_init(&r, p, len);
 	memset(a, 0, sizeof *a);
 	ov_str8_decode(&r, a->ufrag, sizeof a->ufrag);
 	ov_str8_decode(&r, a->password, sizeof a->password);
 	ov_str8_decode(&r, a->role, sizeof a->role);
-	rbuf_vec(&r, 2, &v);
-	while (rbuf_left(&v) > 0) {
-		if ((rc = ov_cand_decode(&v, &c)) == EBADMSG)
-			return EBADMSG;
-		if (rc == 0 && a->ncand < OV_CAND_MAX)
-			a->cand[a->ncand++] = c;
-	}
+	if (ov_cands_decode(&r, a->cand, &a->ncand, &skipped) != 0)
+		return EBADMSG;
 	b = rbuf_u8(&r);
 	a->send_update = b == 1;
-	return b <= 1 && rbuf_done(&v) && rbuf_done(&r) ? 0 : EBADMSG;
+	return b <= 1 && rbuf_done(&r) ? 0 : EBADMSG;
 }
 
 void
 ov_app_attach_encode(struct wbuf *w, const struct ov_app_attach *a)
 {
-	size_t		mark;
-	unsigned	i;
-
 	ov_str8_encode(w, a->ufrag);
 	ov_str8_encode(w, a->password);
 	wbuf_u16(w, a->application);
 	ov_str8_encode(w, a->role);
-	mark = wbuf_vec_begin(w, 2);
-	for (i = 0; i < a->ncand; i++)
-		ov_cand_encode(w, &a->cand[i]);
-	wbuf_vec_end(w, mark, 2);
+	ov_cands_encode(w, a->cand, a->ncand);
 }
 
 int
 ov_app_attach_decode(const uint8_t *p, size_t len, struct ov_app_attach *a)
 {
-	struct rbuf		r, v;
-	struct ov_candidate	c;
-	int			rc;
+	struct rbuf	r;
 
 	rbuf_init(&r, p, len);
 	memset(a, 0, sizeof *a);
@@ -378,16 +393,9 @@ ov_app_attach_decode(const uint8_t *p, size_t len, struct ov_app_attach *a)
 	ov_str8_decode(&r, a->password, sizeof a->password);
 	a->application = rbuf_u16(&r);
 	ov_str8_decode(&r, a->role, sizeof a->role);
-	rbuf_vec(&r, 2, &v);
-	while (rbuf_left(&v) > 0) {
-		if ((rc = ov_cand_decode(&v, &c)) == EBADMSG)
-			return EBADMSG;
-		if (rc == 0 && a->ncand < OV_CAND_MAX)
-			a->cand[a->ncand++] = c;
-		else
-			a->nskipped++;
-	}
-	return rbuf_done(&v) && rbuf_done(&r) ? 0 : EBADMSG;
+	if (ov_cands_decode(&r, a->cand, &a->ncand, &a->nskipped) != 0)
+		return EBADMSG;
+	return rbuf_done(&r) ? 0 : EBADMSG;
 }
 
 void
