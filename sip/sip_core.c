@@ -41,6 +41,8 @@ static void	sip_core_send_cb(const struct sip_flow *, uint8_t *, size_t,
 static void	sip_core_lookup_cb(const char *, uint64_t, void *);
 static void	sip_core_drain(struct sip_core *, uint64_t);
 static void	sip_core_call_cb(const struct sip_msg *, unsigned, void *);
+static bool	sip_core_allow_cb(uint64_t, uint64_t, const struct sip_flow *,
+		    const struct sip_msg *, enum sip_proxy_dest, void *);
 
 struct sip_core *
 sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
@@ -81,6 +83,7 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	pc.emit = sip_core_send_cb;
 	pc.lookup = sip_core_lookup_cb;
 	pc.call = sip_core_call_cb;
+	pc.allow = sip_core_allow_cb;
 	pc.arg = c;
 	c->proxy = sip_proxy_new(&pc, c->txl, c->reg, rng, log);
 	c->auth = sip_auth_new(c->domain, rng);
@@ -358,27 +361,26 @@ sip_core_from_peer(const struct sip_core *c, const struct sip_flow *f)
 }
 
 /*
- * May the proxy forward request m from f (§26.1.1, §26.3.2.4: not an
- * open relay)?  A request for a user of the overlay, yes, from anyone;
+ * The proxy's allow callback: may request m from f go to dest (§26.1.1,
+ * §26.3.2.4: not an open relay)?  A request for a user of the overlay,
+ * yes, from anyone;
  * from this host (unless auth_local), yes; to a phone registered here
  * (inside its dialogs), from another daemon of the overlay; else only
  * for a user of [users] who proves it with Digest (§22.3: 407), as the
  * From's user of our domain.  true: go on; false: answered (403, 407,
- * 400) or, an ACK (§22.1: never challenged), dropped.  CANCEL needs no
- * check: the proxy takes one only for an INVITE it took (§16.10).
+ * 400) or, an ACK (§22.1: never challenged), dropped.  (CANCEL never
+ * comes here: the proxy takes one only for an INVITE it took, §16.10.)
  */
 static bool
-sip_core_may_relay(struct sip_core *c, uint64_t now, uint64_t txn,
-    const struct sip_flow *f, const struct sip_msg *m)
+sip_core_allow_cb(uint64_t now, uint64_t txn, const struct sip_flow *f,
+    const struct sip_msg *m, enum sip_proxy_dest dest, void *arg)
 {
-	enum sip_proxy_dest	 dest;
+	struct sip_core		*c = arg;
 	char			 user[128], ch[SIP_AUTH_CHALLENGE_MAX], a[64];
 	const char		*why = "Forbidden (relaying denied)";
 
-	if (sip_pl_eq(&m->method, "CANCEL") ||
-	    (!c->cfg.auth_local && sip_core_local(c, &f->remote)))
+	if (!c->cfg.auth_local && sip_core_local(c, &f->remote))
 		return true;
-	dest = sip_proxy_dest(c->proxy, now, m);
 	if (dest == SIP_DEST_OVERLAY ||
 	    (dest == SIP_DEST_PHONE && sip_core_from_peer(c, f)))
 		return true;
@@ -430,7 +432,7 @@ sip_core_request(struct sip_core *c, uint64_t now, uint64_t txn,
 	if (txn != 0 && for_us && sip_pl_eq(&m->method, "OPTIONS"))
 		sip_core_status(c, now, txn, f, m, 200, "OK", "Allow",
 		    SIP_ALLOW);
-	else if (sip_core_may_relay(c, now, txn, f, m))
+	else
 		sip_proxy_request(c->proxy, now, txn, f, m);
 }
 

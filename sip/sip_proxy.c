@@ -543,17 +543,6 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 	return 403;
 }
 
-enum sip_proxy_dest
-sip_proxy_dest(struct sip_proxy *p, uint64_t now, const struct sip_msg *m)
-{
-	struct sip_targets	 t;
-	const char		*reason;
-
-	if (sip_targets(p, now, m, &t, &reason) != 0)
-		return SIP_DEST_OVERLAY;	/* refused by the proxy */
-	return t.dest;
-}
-
 /* ---- requests ---- */
 
 static struct sip_fwd *
@@ -579,7 +568,9 @@ sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
 	char			 branch[32];
 
 	if (m->max_forwards == 0 || sip_looped(p, m) ||
-	    sip_targets(p, now, m, &t, &reason) != 0)
+	    sip_targets(p, now, m, &t, &reason) != 0 ||
+	    (p->cfg.allow != NULL && !p->cfg.allow(now, 0, from, m, t.dest,
+	    p->cfg.arg)))
 		return;
 	sip_new_branch(p, branch, sizeof branch);
 	if (sip_forward_bytes(p, m, &t.ruri[0], from->tp, &t.flow[0], branch,
@@ -709,6 +700,9 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 		sip_proxy_status(p, now, stxn, m, st, reason);
 		return;
 	}
+	if (p->cfg.allow != NULL && !p->cfg.allow(now, stxn, from, m,
+	    t.dest, p->cfg.arg))
+		return;
 	f = xcalloc(1, sizeof *f);
 	f->id = p->next_id++;
 	f->stxn = stxn;

@@ -39,6 +39,28 @@ typedef void (*sip_proxy_call_cb)(const struct sip_msg *invite,
 	    unsigned status, void *arg);
 
 /* Look aor up in the overlay; answer with sip_proxy_lookup_done. */
+/*
+ * Where a request goes, for the user's policy on who may send what (RFC
+ * 3261 §26.1.1: not an open relay): to a user of the overlay (an AOR of
+ * its domain, or one at this proxy), to a phone registered here (its
+ * contact's address, or the address it registered from: requests inside
+ * its dialogs), or to anywhere else.
+ */
+enum sip_proxy_dest {
+	SIP_DEST_OVERLAY,
+	SIP_DEST_PHONE,
+	SIP_DEST_OUTSIDE,
+};
+
+/*
+ * May request m from flow f, in server transaction txn (0: an ACK for a
+ * 2xx), go where dest says, at now?  false: the callee has answered it (in txn)
+ * or dropped it, and the proxy does nothing more with it.
+ */
+typedef bool (*sip_proxy_allow_cb)(uint64_t now, uint64_t txn,
+	    const struct sip_flow *f, const struct sip_msg *m,
+	    enum sip_proxy_dest dest, void *arg);
+
 typedef void (*sip_proxy_lookup_cb)(const char *aor, uint64_t cookie,
 	    void *arg);
 
@@ -46,6 +68,7 @@ struct sip_proxy_cfg {
 	const char	*domain;	/* the overlay's name */
 	sip_proxy_lookup_cb lookup;	/* NULL: local phones only */
 	sip_proxy_call_cb call;		/* NULL: none */
+	sip_proxy_allow_cb allow;	/* NULL: everything goes */
 	struct addr	 self;		/* our SIP address (Via, Record-Route) */
 	struct addr	 self_tls;	/* our TLS address (family 0: none) */
 	/* Where we listen (may be wildcards: any address of this host, in
@@ -102,22 +125,6 @@ struct sip_proxy_stats {
 	unsigned	 cached;
 };
 void	sip_proxy_stats(const struct sip_proxy *, struct sip_proxy_stats *);
-/*
- * Where a request would go, for the core's policy on who may send what
- * (RFC 3261 §26.1.1: not an open relay): to a user of the overlay (an
- * AOR of its domain, or one at this proxy; also a request the proxy
- * refuses itself), to a phone registered here (its contact's address,
- * or the address it registered from: requests inside its dialogs), or
- * to anywhere else.
- */
-enum sip_proxy_dest {
-	SIP_DEST_OVERLAY,
-	SIP_DEST_PHONE,
-	SIP_DEST_OUTSIDE,
-};
-enum sip_proxy_dest sip_proxy_dest(struct sip_proxy *, uint64_t now,
-	    const struct sip_msg *);
-
 /*
  * The daemon's own UA (its SIP address, over UDP; NULL: none), and the
  * AORs ("user@domain") this node publishes by destination list (RFC 7904
