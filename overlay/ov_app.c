@@ -75,6 +75,19 @@ ov_node_app_serve(struct ov_node *n, uint16_t application,
 	return 0;
 }
 
+/* A fresh ICE ufrag and password for an Attach or AppAttach (§6.5.1.1,
+ * §6.5.2.1; a No-ICE overlay sends them but does not use them). */
+void
+ov_ice_creds(struct ov_node *n, char *ufrag, size_t ulen, char *pw,
+    size_t plen)
+{
+	uint64_t	r = rng_u64(n->rng);
+
+	snprintf(ufrag, ulen, "%08x", (unsigned)r);
+	snprintf(pw, plen, "%08x%08x", (unsigned)(r >> 32),
+	    (unsigned)(r * 2654435761u));
+}
+
 /* An AppAttach body for application: ours, with our candidate for it
  * if we serve it (addr NULL: none). */
 static void
@@ -82,12 +95,10 @@ ov_app_body(struct ov_node *n, struct wbuf *w, uint16_t application,
     const struct addr *addr, bool request)
 {
 	struct ov_app_attach	a;
-	uint64_t		r = rng_u64(n->rng);
 
 	memset(&a, 0, sizeof a);
-	snprintf(a.ufrag, sizeof a.ufrag, "%08x", (unsigned)r);
-	snprintf(a.password, sizeof a.password, "%08x%08x",
-	    (unsigned)(r >> 32), (unsigned)(r * 2654435761u));
+	ov_ice_creds(n, a.ufrag, sizeof a.ufrag, a.password,
+	    sizeof a.password);
 	a.application = application;
 	snprintf(a.role, sizeof a.role, "%s", request ? "active" : "passive");
 	if (addr != NULL) {
@@ -202,9 +213,9 @@ ov_app_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	ev.application = t->application;
 	ev.peer = t->peer;
 	ev.error = error;
-	if (m == NULL)
-		;
-	else if (m->code == OV_ERROR) {
+	if (m == NULL)		/* no answer: error says why */
+		goto out;
+	if (m->code == OV_ERROR) {
 		ev.error = EBADMSG;
 		if (ov_error_decode(m->body, m->body_len, &code, &info,
 		    &ilen) == 0) {
@@ -220,5 +231,6 @@ ov_app_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		    "the answer is for another application");
 	} else
 		ev.app_addr = a.cand[0].addr;
+out:
 	ov_event(n, &ev);
 }

@@ -327,6 +327,9 @@ void	 ov_stor_tick(struct ov_node *, uint64_t now);
 uint64_t ov_stor_deadline(const struct ov_node *);
 
 /* ov_app.c */
+/* A fresh ICE ufrag and password (No-ICE: sent, never used). */
+void	 ov_ice_creds(struct ov_node *, char *ufrag, size_t ulen, char *pw,
+	    size_t plen);
 /* An AppAttachReq delivered here: answered, or refused with an Error. */
 void	 ov_app_request(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_msg *, const struct ov_id *signer);

@@ -103,13 +103,11 @@ static void
 ov_attach_body(struct ov_node *n, struct wbuf *w, bool offer, bool update)
 {
 	struct ov_attach	a;
-	uint64_t		r = rng_u64(n->rng);
 
 	memset(&a, 0, sizeof a);
 	/* No-ICE ignores these, but they are part of the structure. */
-	snprintf(a.ufrag, sizeof a.ufrag, "%08x", (unsigned)r);
-	snprintf(a.password, sizeof a.password, "%08x%08x",
-	    (unsigned)(r >> 32), (unsigned)(r * 2654435761u));
+	ov_ice_creds(n, a.ufrag, sizeof a.ufrag, a.password,
+	    sizeof a.password);
 	snprintf(a.role, sizeof a.role, "%s", offer ? "passive" : "active");
 	if (n->cfg.self_addr.family != 0) {
 		a.ncand = 1;
