@@ -917,9 +917,9 @@ cfg_parse_buf(struct cfg **out, const char *name, const char *buf,
 	return rc;
 }
 
-/* Read a whole config file, bounded by CFG_FILE_MAX. */
-static int
-cfg_read_file(const char *file, char **buf, size_t *len, char **cause)
+int
+cfg_read_file(const char *file, size_t max, char **buf, size_t *len,
+    char **cause)
 {
 	struct stat	 st;
 	ssize_t		 n;
@@ -936,10 +936,10 @@ cfg_read_file(const char *file, char **buf, size_t *len, char **cause)
 		*cause = xasprintf("%s: not a regular file", file);
 		goto out;
 	}
-	if (st.st_size > CFG_FILE_MAX) {
+	if ((uintmax_t)st.st_size > max) {
 		rc = EFBIG;
-		*cause = xasprintf("%s: too large (at most %d bytes)", file,
-		    CFG_FILE_MAX);
+		*cause = xasprintf("%s: too large (at most %zu bytes)", file,
+		    max);
 		goto out;
 	}
 	*buf = xmalloc((size_t)st.st_size + 1);
@@ -972,7 +972,7 @@ cfg_load(struct cfg **out, const char *file, const char *const *overrides,
 	int	 rc;
 
 	if (file != NULL &&
-	    (rc = cfg_read_file(file, &buf, &len, cause)) != 0)
+	    (rc = cfg_read_file(file, CFG_FILE_MAX, &buf, &len, cause)) != 0)
 		return rc;
 	rc = cfg_parse_buf(out, file, buf, len, overrides, noverrides, cause);
 	free(buf);

@@ -113,6 +113,13 @@ struct cfg {
 int	 cfg_parse_buf(struct cfg **out, const char *name, const char *buf,
 	    size_t len, const char *const *overrides, size_t noverrides, char **cause);
 
+/*
+ * A whole regular file of at most max bytes into *buf (NUL-terminated,
+ * the caller frees it) and *len: 0, or an errno with *cause.
+ */
+int	 cfg_read_file(const char *file, size_t max, char **buf, size_t *len,
+	    char **cause);
+
 /* As cfg_parse_buf, reading file (or no file when file is NULL). */
 int	 cfg_load(struct cfg **out, const char *file, const char *const *overrides,
 	    size_t noverrides, char **cause);

@@ -21,6 +21,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include "cfg.h"
 #include "identity.h"
 #include "store.h"
 #include "log.h"
@@ -899,50 +900,6 @@ out:
 	return rc;
 }
 
-/* The file at path, at most IDENTITY_FILE_MAX bytes, into *buf. */
-static int
-identity_read_file(const char *path, uint8_t **buf, size_t *len,
-    char **cause)
-{
-	struct stat	 sb;
-	ssize_t		 n;
-	size_t		 off = 0;
-	int		 fd, rc = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		rc = errno;
-		*cause = xasprintf("%s: %s", path, strerror(rc));
-		return rc;
-	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > IDENTITY_FILE_MAX) {
-		*cause = xasprintf("%s: not a file of at most %d bytes", path,
-		    IDENTITY_FILE_MAX);
-		close(fd);
-		return EINVAL;
-	}
-	*buf = xmalloc((size_t)sb.st_size + 1);
-	while (rc == 0 && off < (size_t)sb.st_size + 1) {
-		if ((n = read(fd, *buf + off, (size_t)sb.st_size + 1 -
-		    off)) == 0)
-			break;
-		if (n == -1 && errno != EINTR)
-			rc = errno;
-		else if (n > 0)
-			off += (size_t)n;
-	}
-	close(fd);
-	if (rc == 0 && off > (size_t)sb.st_size)
-		rc = EAGAIN;	/* it grew meanwhile */
-	if (rc != 0) {
-		*cause = xasprintf("%s: %s", path, strerror(rc));
-		OPENSSL_clear_free(*buf, (size_t)sb.st_size + 1);
-		return rc;
-	}
-	*len = off;
-	return 0;
-}
-
 /* Is x's first reload:// URI "reload://<Node-ID>@<overlay>/"? */
 static bool
 identity_uri_overlay(X509 *x, const char *overlay)
@@ -1016,18 +973,19 @@ identity_import_read(const char *path, const char *pass, EVP_PKEY **key,
     X509 **x, char **cause)
 {
 	const unsigned char	*p;
-	uint8_t			*buf = NULL;
+	char			*buf = NULL;
 	size_t			 len = 0;
 	PKCS12			*p12 = NULL;
 	STACK_OF(X509)		*ca = NULL;
 	int			 rc;
 
-	if ((rc = identity_read_file(path, &buf, &len, cause)) != 0)
+	if ((rc = cfg_read_file(path, IDENTITY_FILE_MAX, &buf, &len,
+	    cause)) != 0)
 		return rc;
-	p = buf;
+	p = (const unsigned char *)buf;
 	rc = EINVAL;
 	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL ||
-	    p != buf + len)
+	    p != (const unsigned char *)buf + len)
 		*cause = xasprintf("%s: not a PKCS #12 file (identity export "
 		    "writes one)", path);
 	else if (!PKCS12_mac_present(p12))

@@ -271,7 +271,7 @@ START_TEST(bad_imports)
 	free(cut);
 	cut = write_file("flipped", buf, n);
 	import_fails(b, cut, PASS, false, EINVAL, "or a damaged file");
-	import_fails(b, dir, PASS, false, EINVAL, "not a file");
+	import_fails(b, dir, PASS, false, EINVAL, "not a regular file");
 	free(junk);
 	junk = path_of("nowhere");
 	import_fails(b, junk, PASS, false, ENOENT, "No such file");
