@@ -45,33 +45,15 @@ LDLIBS		= $(shell pkg-config --libs $(PKGS))
 ALL_LDFLAGS	= $(OPT) -Wl,--as-needed $(LDFLAGS)
 CHECK_LIBS	= $(shell pkg-config --libs check)
 
-COMMON_SRCS	= common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
-		  common/rng.c common/strmap.c common/wire.c common/xmalloc.c
-OV_SRCS		= overlay/ov_app.c overlay/ov_body.c overlay/ov_cert.c \
-		  overlay/ov_chord.c \
-		  overlay/ov_data.c overlay/ov_fh.c \
-		  overlay/ov_id.c overlay/ov_link.c overlay/ov_msg.c \
-		  overlay/ov_node.c overlay/ov_query.c overlay/ov_route.c \
-		  overlay/ov_storage.c overlay/ov_store.c overlay/ov_topo.c \
-		  overlay/ov_txn.c
-SIP_SRCS	= sip/sip_auth.c sip/sip_cache.c sip/sip_core.c sip/sip_msg.c sip/sip_proxy.c \
-		  sip/sip_reg.c sip/sip_txn.c sip/sip_ua.c sip/sip_uri.c
-MEDIA_SRCS	= media/g711.c media/media_dtls.c media/media_session.c \
-		  media/rtp.c media/sdp.c \
-		  media/sdp_oa.c \
-		  media/wav.c
-NAT_SRCS	= nat/stun.c
-D_SRCS		= daemon/cfg.c daemon/ctl.c daemon/ctl_cmd.c \
-		  daemon/ctl_cmd_daemon.c daemon/ctl_cmd_identity.c \
-		  daemon/ctl_cmd_loc.c \
-		  daemon/ctl_cmd_overlay.c daemon/ctl_cmd_sip.c \
-		  daemon/ctl_cmd_ua.c \
-		  daemon/ctl_print.c daemon/ctl_proto.c daemon/ctl_spec.c \
-		  daemon/d.c daemon/identity.c daemon/loc.c daemon/log.c \
-		  daemon/srv_overlay.c daemon/srv_sip.c daemon/srv_ua.c \
-		  daemon/srv_util.c \
-		  daemon/store.c \
-		  daemon/trace.c
+# Each layer's library is every .c file of its folder (the daemon's but
+# its two programs), so a new file needs no edit here.
+COMMON_SRCS	= $(wildcard common/*.c)
+OV_SRCS		= $(wildcard overlay/*.c)
+SIP_SRCS	= $(wildcard sip/*.c)
+MEDIA_SRCS	= $(wildcard media/*.c)
+NAT_SRCS	= $(wildcard nat/*.c)
+D_SRCS		= $(filter-out daemon/main.c daemon/p2psipctl.c, \
+		    $(wildcard daemon/*.c))
 UNIT_SRCS	= $(wildcard tests/unit/check_*.c)
 FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
 

@@ -17,7 +17,7 @@
 #include "loc.h"
 #include "ov_node.h"
 #include "srv_overlay.h"
-#include "store.h"
+#include "db.h"
 #include "version.h"
 #include "xmalloc.h"
 
@@ -88,8 +88,8 @@ cmd_status(struct ctl_call *call)
 	char		 hex[OV_ID_HEXLEN];
 
 	store = json_pack("{s:s, s:i, s:I, s:s}",
-	    "path", store_path(d->store),
-	    "schema_version", store_schema_version(d->store),
+	    "path", db_path(d->db),
+	    "schema_version", db_schema_version(d->db),
 	    "starts", (json_int_t)d->starts,
 	    "previous_exit", d->previous_exit);
 	call->result = json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:o, s:s, "

@@ -15,7 +15,7 @@
 #include "media_session.h"
 #include "sip_ua.h"
 #include "srv_ua.h"
-#include "store.h"
+#include "db.h"
 #include "xmalloc.h"
 
 static const char *
@@ -201,7 +201,7 @@ cmd_history(struct ctl_call *call)
 	json_t	*list = json_array();
 	int	 limit = (int)arg_u32(call, "limit");
 
-	if (store_msgs_each(call->d->store, limit > 0 ? limit : 50,
+	if (db_msgs_each(call->d->db, limit > 0 ? limit : 50,
 	    history_row, list) != 0) {
 		json_decref(list);
 		ctl_call_fail(call, CTL_E_FAILED, "cannot read the history");

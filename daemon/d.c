@@ -28,7 +28,7 @@
 #include "srv_overlay.h"
 #include "srv_sip.h"
 #include "srv_ua.h"
-#include "store.h"
+#include "db.h"
 #include "xmalloc.h"
 
 /* A control request the overlay will answer. */
@@ -159,19 +159,19 @@ d_begin_run(struct d *d)
 {
 	char	*v = NULL, buf[32];
 
-	if (store_meta_get(d->store, "running", &v) == 0)
+	if (db_meta_get(d->db, "running", &v) == 0)
 		d->previous_exit = strcmp(v, "0") == 0 ? "clean" : "unclean";
 	else
 		d->previous_exit = "none";
 	free(v);
 	v = NULL;
-	if (store_meta_get(d->store, "starts", &v) == 0)
+	if (db_meta_get(d->db, "starts", &v) == 0)
 		d->starts = strtoll(v, NULL, 10);
 	free(v);
 	d->starts++;
 	snprintf(buf, sizeof buf, "%lld", d->starts);
-	store_meta_set(d->store, "starts", buf);
-	store_meta_set(d->store, "running", "1");
+	db_meta_set(d->db, "starts", buf);
+	db_meta_set(d->db, "running", "1");
 	if (strcmp(d->previous_exit, "unclean") == 0)
 		log_warnx("store: the previous run did not shut down cleanly");
 }
@@ -238,7 +238,7 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	    (rc = d_lock(d, cause)) != 0)
 		goto fail;
 	dbpath = xasprintf("%s/p2psipd.db", cfg->node.data_dir);
-	rc = store_open(&d->store, dbpath, cause);
+	rc = db_open(&d->db, dbpath, cause);
 	free(dbpath);
 	if (rc != 0)
 		goto fail;
@@ -246,7 +246,7 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	if ((rc = identity_load(&d->ident, cfg->node.data_dir,
 	    cfg->overlay.name, cfg->overlay.root_cert, cause)) != 0)
 		goto fail;
-	identity_set_store(d->ident, d->store);
+	identity_set_db(d->ident, d->db);
 	if ((rc = ctl_new(&d->ctl, d->base, cfg->node.control_socket, d,
 	    cause)) != 0)
 		goto fail;
@@ -302,9 +302,9 @@ d_free(struct d *d)
 	srv_overlay_free(d->ov);
 	identity_free(d->ident);
 	ctl_free(d->ctl);
-	if (d->store != NULL) {
-		store_meta_set(d->store, "running", "0");
-		store_close(d->store);
+	if (d->db != NULL) {
+		db_meta_set(d->db, "running", "0");
+		db_close(d->db);
 	}
 	if (d->ev_term != NULL)
 		event_free(d->ev_term);
@@ -674,7 +674,7 @@ d_overlay_load(struct d *d, struct ov_node *ov)
 {
 	struct ov_store_stats	st;
 
-	if (store_rows_each(d->store, d_load_row, ov) != 0)
+	if (db_rows_each(d->db, d_load_row, ov) != 0)
 		log_warnx("store: cannot read the overlay data");
 	ov_node_store_stats(ov, &st);
 	if (st.values != 0)
@@ -699,11 +699,11 @@ d_overlay_persist(struct d *d)
 	ov = srv_overlay_node(d->ov);
 	while (ov_node_take_row(ov, &res, &kind, &gen, &blob, &len)) {
 		if (!open)
-			store_begin(d->store);
+			db_begin(d->db);
 		open = true;
-		store_row_put(d->store, res.b, OV_ID_LEN, kind, gen, blob, len);
+		db_row_put(d->db, res.b, OV_ID_LEN, kind, gen, blob, len);
 		free(blob);
 	}
 	if (open)
-		store_commit(d->store);
+		db_commit(d->db);
 }

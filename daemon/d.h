@@ -23,7 +23,7 @@ struct identity;
 struct loc;
 struct srv_overlay;
 struct srv_ua;
-struct store;
+struct db;
 
 enum d_state {
 	D_RUNNING,
@@ -36,7 +36,7 @@ struct d {
 	const char		*cfg_file;	/* -c FILE, or NULL */
 	const char *const	*overrides;	/* -o, re-applied on reload */
 	size_t			 noverrides;
-	struct store		*store;
+	struct db		*db;
 	struct ctl		*ctl;
 	struct identity		*ident;
 	struct srv_overlay	*ov;

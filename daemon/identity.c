@@ -23,7 +23,7 @@
 
 #include "cfg.h"
 #include "identity.h"
-#include "store.h"
+#include "db.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -483,9 +483,9 @@ identity_free(struct identity *ident)
 /* ---- users ---- */
 
 void
-identity_set_store(struct identity *ident, struct store *store)
+identity_set_db(struct identity *ident, struct db *db)
 {
-	ident->store = store;
+	ident->db = db;
 }
 
 bool
@@ -557,7 +557,7 @@ identity_user_stored(struct identity *ident, struct identity_user *u,
 	int			 rc;
 
 	*found = false;
-	if ((rc = store_user_get(ident->store, u->name, &kb, &cb)) == ENOENT)
+	if ((rc = db_user_get(ident->db, u->name, &kb, &cb)) == ENOENT)
 		return 0;
 	if (rc != 0)
 		return rc;
@@ -580,7 +580,7 @@ identity_user_save(struct identity *ident, struct identity_user *u)
 
 	if ((klen = i2d_PrivateKey(u->key, &key)) > 0 &&
 	    (clen = i2d_X509(u->cert, &cert)) > 0)
-		rc = store_user_put(ident->store, u->name, key, (size_t)klen,
+		rc = db_user_put(ident->db, u->name, key, (size_t)klen,
 		    cert, (size_t)clen, (int64_t)time(NULL));
 	OPENSSL_clear_free(key, klen > 0 ? (size_t)klen : 0);
 	OPENSSL_free(cert);
@@ -599,7 +599,7 @@ identity_user_keys(struct identity *ident, struct identity_user *u,
 {
 	bool	found, save;
 
-	if (ident->store == NULL ||
+	if (ident->db == NULL ||
 	    identity_user_stored(ident, u, &found) != 0) {
 		*cause = xasprintf("%s: cannot read the user's key", u->name);
 		return EIO;
@@ -797,7 +797,7 @@ identity_user_held(struct identity *ident, const char *name)
 
 	if (strmap_find(&ident->users_by_name, name) != NULL)
 		return true;
-	if (ident->store == NULL || (rc = store_user_get(ident->store, name,
+	if (ident->db == NULL || (rc = db_user_get(ident->db, name,
 	    &kb, &cb)) != 0)
 		return false;
 	OPENSSL_clear_free(kb.p, kb.len);
@@ -1027,7 +1027,7 @@ identity_other_key(struct identity *ident, const char *name, EVP_PKEY *key)
 	if (e != NULL)
 		return EVP_PKEY_eq(STRMAP_ITEM(e, struct identity_user,
 		    h)->key, key) != 1;
-	if (store_user_get(ident->store, name, &kb, &cb) != 0)
+	if (db_user_get(ident->db, name, &kb, &cb) != 0)
 		return false;
 	p = kb.p;
 	old = d2i_AutoPrivateKey(NULL, &p, (long)kb.len);
@@ -1064,7 +1064,7 @@ identity_import(struct identity *ident, const char *path, const char *pass,
 
 	if ((rc = identity_movable(ident, cause)) != 0)
 		return rc;
-	if (ident->store == NULL) {
+	if (ident->db == NULL) {
 		*cause = xstrdup("no store for users' keys");
 		return EIO;
 	}
@@ -1138,8 +1138,8 @@ identity_users_each(struct identity *ident, identity_user_cb cb, void *arg,
 	size_t			 i;
 	int			 rc = 0;
 
-	if (ident->store == NULL ||
-	    store_users_each(ident->store, identity_name_cb, &l) != 0) {
+	if (ident->db == NULL ||
+	    db_users_each(ident->db, identity_name_cb, &l) != 0) {
 		*cause = xstrdup("cannot read the users' keys");
 		rc = EIO;
 	}

@@ -60,7 +60,7 @@ struct identity {
 	char			*overlay;
 	struct identity_user	*users;		/* loaded so far */
 	struct strmap		 users_by_name;
-	struct store		*store;		/* users' keys */
+	struct db		*db;		/* users' keys */
 };
 
 /*
@@ -77,8 +77,8 @@ int	identity_csr(const char *dir, FILE *out, char **cause);
 void	identity_free(struct identity *);
 
 /* Where users' keys are kept: the daemon's sqlite store. */
-struct store;
-void	identity_set_store(struct identity *, struct store *);
+struct db;
+void	identity_set_db(struct identity *, struct db *);
 
 /*
  * The user name's key and certificate, loaded from the store or made

@@ -26,7 +26,7 @@
 #include "srv_sip.h"
 #include "srv_ua.h"
 #include "srv_util.h"
-#include "store.h"
+#include "db.h"
 #include "strmap.h"
 #include "wire.h"
 #include "xmalloc.h"
@@ -591,7 +591,7 @@ loc_unregister(struct loc *l, unsigned client, const json_t *id,
 		*err = NULL;
 	}
 	/* gone here at once: no refresh brings it back */
-	store_reg_del(l->d->store, r->aor);
+	db_reg_del(l->d->db, r->aor);
 	loc_reg_remove(l, r);
 	return 0;
 }
@@ -892,7 +892,7 @@ loc_stored(struct loc *l, struct loc_op *op, const struct ov_event *ev)
 			/* refresh halfway through the lifetime */
 			r->due_ms = d_now_ms() + (uint64_t)r->expires * 500;
 			if (op->kind == LOC_OP_REGISTER || first)
-				store_reg_put(l->d->store, r->aor, r->contact,
+				db_reg_put(l->d->db, r->aor, r->contact,
 				    r->expires, r->created);
 		} else if (op->kind == LOC_OP_REGISTER && !r->published &&
 		    (op->id != NULL || op->cb != NULL)) {
@@ -1033,7 +1033,7 @@ loc_new(struct d *d)
 	struct timeval	 tv = { 0, 100000 };
 
 	l->d = d;
-	if (store_regs_each(d->store, loc_load_reg, l) != 0)
+	if (db_regs_each(d->db, loc_load_reg, l) != 0)
 		log_warnx("location: cannot read the registrations");
 	if (l->nregs != 0)
 		log_info("location: %u registrations to publish again",

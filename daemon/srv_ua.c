@@ -41,7 +41,7 @@
 #include "srv_sip.h"
 #include "srv_ua.h"
 #include "srv_util.h"
-#include "store.h"
+#include "db.h"
 #include "version.h"
 #include "wav.h"
 #include "xmalloc.h"
@@ -677,7 +677,7 @@ su_message_done(struct srv_ua *su, uint64_t cookie, unsigned status,
 	if ((m = *p) == NULL)
 		return;
 	*p = m->next;
-	if (su->d->store != NULL && store_msg_add(su->d->store,
+	if (su->d->db != NULL && db_msg_add(su->d->db,
 	    (int64_t)time(NULL), false, m->aor, m->peer, m->text,
 	    (int)status) != 0)
 		log_warnx("ua: a message not kept in the history");
@@ -740,7 +740,7 @@ srv_ua_drain(struct srv_ua *su)
 			break;
 		case SIP_UA_MESSAGE:
 			log_info("ua: message from %s to %s", a.from, a.to);
-			if (su->d->store != NULL && store_msg_add(su->d->store,
+			if (su->d->db != NULL && db_msg_add(su->d->db,
 			    (int64_t)time(NULL), true, a.to, a.from, a.text,
 			    0) != 0)
 				log_warnx("ua: a message not kept in the "

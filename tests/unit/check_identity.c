@@ -19,7 +19,7 @@
 
 #include "identity.h"
 #include "ov_cert.h"
-#include "store.h"
+#include "db.h"
 #include "tmpdir.h"
 #include "xmalloc.h"
 
@@ -44,7 +44,7 @@ static struct identity *
 load(const char *name, const char *overlay)
 {
 	struct identity	*ident = NULL;
-	struct store	*st = NULL;
+	struct db	*st = NULL;
 	char		*sub = xasprintf("%s/%s", dir, name), *path;
 	char		*cause = NULL;
 
@@ -52,8 +52,8 @@ load(const char *name, const char *overlay)
 	ck_assert_msg(identity_load(&ident, sub, overlay, NULL, &cause) == 0,
 	    "identity_load: %s", cause);
 	path = xasprintf("%s/p2psipd.db", sub);
-	ck_assert_msg(store_open(&st, path, &cause) == 0, "store: %s", cause);
-	identity_set_store(ident, st);
+	ck_assert_msg(db_open(&st, path, &cause) == 0, "store: %s", cause);
+	identity_set_db(ident, st);
 	free(path);
 	free(sub);
 	return ident;
@@ -62,7 +62,7 @@ load(const char *name, const char *overlay)
 static void
 drop(struct identity *ident)
 {
-	store_close(ident->store);
+	db_close(ident->db);
 	identity_free(ident);
 }
 

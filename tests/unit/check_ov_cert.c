@@ -23,7 +23,7 @@
 #include "identity.h"
 #include "ov_cert.h"
 #include "ov_msg.h"
-#include "store.h"
+#include "db.h"
 #include "tmpdir.h"
 #include "xmalloc.h"
 
@@ -43,12 +43,12 @@ teardown(void)
 static void
 attach_store(struct identity *ident, const char *sub)
 {
-	struct store	*st = NULL;
+	struct db	*st = NULL;
 	char		*path = xasprintf("%s/p2psipd.db", sub), *cause = NULL;
 
-	ck_assert_msg(store_open(&st, path, &cause) == 0, "store_open: %s",
+	ck_assert_msg(db_open(&st, path, &cause) == 0, "db_open: %s",
 	    cause ? cause : "?");
-	identity_set_store(ident, st);
+	identity_set_db(ident, st);
 	free(path);
 }
 
@@ -70,7 +70,7 @@ make_identity(const char *name)
 static void
 drop(struct identity *ident)
 {
-	store_close(ident->store);
+	db_close(ident->db);
 	identity_free(ident);
 }
 

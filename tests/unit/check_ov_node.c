@@ -19,7 +19,7 @@
 #include "ov_msg.h"
 #include "ov_node.h"
 #include "rng.h"
-#include "store.h"
+#include "db.h"
 #include "tmpdir.h"
 #include "wire.h"
 
@@ -631,7 +631,7 @@ static struct identity *
 real_identity(const char *name)
 {
 	struct identity	*ident = NULL;
-	struct store	*st = NULL;
+	struct db	*st = NULL;
 	char		*sub = xasprintf("%s/%s", dir, name), *path;
 	char		*cause = NULL;
 
@@ -639,8 +639,8 @@ real_identity(const char *name)
 	ck_assert_msg(identity_load(&ident, sub, OVERLAY, NULL, &cause) == 0,
 	    "identity_load: %s", cause);
 	path = xasprintf("%s/p2psipd.db", sub);
-	ck_assert_msg(store_open(&st, path, &cause) == 0, "store: %s", cause);
-	identity_set_store(ident, st);
+	ck_assert_msg(db_open(&st, path, &cause) == 0, "store: %s", cause);
+	identity_set_db(ident, st);
 	free(path);
 	free(sub);
 	return ident;
@@ -649,7 +649,7 @@ real_identity(const char *name)
 static void
 real_identity_free(struct identity *ident)
 {
-	store_close(ident->store);
+	db_close(ident->db);
 	identity_free(ident);
 }
 

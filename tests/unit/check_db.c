@@ -1,5 +1,5 @@
 /*
- * check_store.c - the sqlite3 store on real files: WAL mode, schema
+ * check_db.c - the sqlite3 database on real files: WAL mode, schema
  * version and migrations, what it refuses, and that close flushes.
  */
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 #include <check.h>
 #include <sqlite3.h>
 
-#include "store.h"
+#include "db.h"
 #include "tmpdir.h"
 #include "xmalloc.h"
 
@@ -75,23 +75,23 @@ exists(const char *suffix)
 	return r;
 }
 
-static struct store *
+static struct db *
 open_ok(void)
 {
-	struct store	*s = NULL;
+	struct db	*s = NULL;
 	char		*cause = NULL;
 
-	ck_assert_msg(store_open(&s, db, &cause) == 0, "%s", cause);
+	ck_assert_msg(db_open(&s, db, &cause) == 0, "%s", cause);
 	return s;
 }
 
 static char *
 open_err(void)
 {
-	struct store	*s = NULL;
+	struct db	*s = NULL;
 	char		*cause = NULL;
 
-	ck_assert_int_ne(store_open(&s, db, &cause), 0);
+	ck_assert_int_ne(db_open(&s, db, &cause), 0);
 	ck_assert_ptr_null(s);
 	ck_assert_ptr_nonnull(cause);
 	return cause;
@@ -99,28 +99,28 @@ open_err(void)
 
 START_TEST(create)
 {
-	struct store	*s = open_ok();
+	struct db	*s = open_ok();
 	char		*v = NULL;
 
-	ck_assert_int_eq(store_schema_version(s), store_schema_latest());
-	ck_assert_str_eq(store_path(s), db);
-	ck_assert_int_eq(store_meta_get(s, "nothing", &v), ENOENT);
-	ck_assert_int_eq(store_meta_set(s, "k", "v1"), 0);
-	ck_assert_int_eq(store_meta_set(s, "k", "v2"), 0);
-	ck_assert_int_eq(store_meta_get(s, "k", &v), 0);
+	ck_assert_int_eq(db_schema_version(s), db_schema_latest());
+	ck_assert_str_eq(db_path(s), db);
+	ck_assert_int_eq(db_meta_get(s, "nothing", &v), ENOENT);
+	ck_assert_int_eq(db_meta_set(s, "k", "v1"), 0);
+	ck_assert_int_eq(db_meta_set(s, "k", "v2"), 0);
+	ck_assert_int_eq(db_meta_get(s, "k", &v), 0);
 	ck_assert_str_eq(v, "v2");
 	free(v);
 	/* Written through the WAL while open ... */
 	ck_assert(exists("-wal"));
-	store_close(s);
+	db_close(s);
 	/* ... and checkpointed into the main file by close. */
 	ck_assert(!exists("-wal"));
 	ck_assert_int_eq(sql_int(db, "SELECT version FROM schema_version"),
-	    store_schema_latest());
+	    db_schema_latest());
 	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM meta WHERE "
 	    "key = 'k' AND value = 'v2'"), 1);
 	ck_assert_int_eq(sql_int(db, "PRAGMA application_id"), 0x50325053);
-	store_close(NULL);
+	db_close(NULL);
 }
 END_TEST
 
@@ -128,9 +128,9 @@ START_TEST(wal_mode)
 {
 	sqlite3		*h;
 	sqlite3_stmt	*st;
-	struct store	*s = open_ok();
+	struct db	*s = open_ok();
 
-	store_close(s);
+	db_close(s);
 	/* journal_mode=WAL is persistent in the file. */
 	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st,
@@ -144,23 +144,23 @@ END_TEST
 
 START_TEST(reopen_keeps_data)
 {
-	struct store	*s = open_ok();
+	struct db	*s = open_ok();
 	char		*v = NULL;
 
-	store_meta_set(s, "starts", "41");
-	store_close(s);
+	db_meta_set(s, "starts", "41");
+	db_close(s);
 	s = open_ok();
-	ck_assert_int_eq(store_meta_get(s, "starts", &v), 0);
+	ck_assert_int_eq(db_meta_get(s, "starts", &v), 0);
 	ck_assert_str_eq(v, "41");
 	free(v);
-	store_close(s);
+	db_close(s);
 }
 END_TEST
 
 /* A database from schema version 0 is migrated, its rows kept. */
 START_TEST(migrates_old_schema)
 {
-	struct store	*s;
+	struct db	*s;
 
 	sql(db, "PRAGMA application_id = 1345474643;"
 	    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
@@ -168,12 +168,12 @@ START_TEST(migrates_old_schema)
 	    "CREATE TABLE keepme (x);"
 	    "INSERT INTO keepme VALUES (7);");
 	s = open_ok();
-	ck_assert_int_eq(store_schema_version(s), store_schema_latest());
-	ck_assert_int_eq(store_meta_set(s, "a", "b"), 0);
-	store_close(s);
+	ck_assert_int_eq(db_schema_version(s), db_schema_latest());
+	ck_assert_int_eq(db_meta_set(s, "a", "b"), 0);
+	db_close(s);
 	ck_assert_int_eq(sql_int(db, "SELECT x FROM keepme"), 7);
 	ck_assert_int_eq(sql_int(db, "SELECT version FROM schema_version"),
-	    store_schema_latest());
+	    db_schema_latest());
 }
 END_TEST
 
@@ -181,10 +181,10 @@ END_TEST
 static void
 refused_with_version(const char *v, const char *want)
 {
-	struct store	*s = open_ok();
+	struct db	*s = open_ok();
 	char		*text, *cause, *full;
 
-	store_close(s);
+	db_close(s);
 	text = xasprintf("UPDATE schema_version SET version = %s", v);
 	sql(db, text);
 	free(text);
@@ -203,7 +203,7 @@ START_TEST(refuses_newer_schema)
 	char	*want;
 
 	want = xasprintf("schema version 99 is newer than this p2psipd "
-	    "supports (%d)", store_schema_latest());
+	    "supports (%d)", db_schema_latest());
 	refused_with_version("99", want);
 	free(want);
 }

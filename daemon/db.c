@@ -1,5 +1,5 @@
 /*
- * store.c - sqlite3 store, schema versioning and migrations.
+ * db.c - the sqlite3 database, schema versioning and migrations.
  *
  * Migrations are SQL scripts applied in order, all in one transaction;
  * migration N brings the schema from version N-1 to N.  Add new ones at the
@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "db.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -74,7 +74,7 @@ static const char *const store_migrations[] = {
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
 
-struct store {
+struct db {
 	sqlite3		*db;
 	char		*path;
 	int		 version;
@@ -83,13 +83,13 @@ struct store {
 };
 
 int
-store_schema_latest(void)
+db_schema_latest(void)
 {
 	return STORE_NMIGRATIONS;
 }
 
 static int
-store_fail(struct store *s, const char *what, char **cause)
+store_fail(struct db *s, const char *what, char **cause)
 {
 	*cause = xasprintf("%s: %s: %s", s->path, what,
 	    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
@@ -98,7 +98,7 @@ store_fail(struct store *s, const char *what, char **cause)
 
 /* Run one statement that returns at most one integer. */
 static int
-store_int(struct store *s, const char *sql, long long *out)
+store_int(struct db *s, const char *sql, long long *out)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -117,7 +117,7 @@ store_int(struct store *s, const char *sql, long long *out)
  * which has no schema_version table yet.
  */
 static int
-store_read_version(struct store *s, int *version, bool *fresh, char **cause)
+store_read_version(struct db *s, int *version, bool *fresh, char **cause)
 {
 	long long	 app = 0, tables = 0, v = 0;
 
@@ -144,7 +144,7 @@ store_read_version(struct store *s, int *version, bool *fresh, char **cause)
 }
 
 static int
-store_migrate(struct store *s, char **cause)
+store_migrate(struct db *s, char **cause)
 {
 	char	*sql;
 	bool	 fresh;
@@ -193,9 +193,9 @@ out:
 }
 
 int
-store_open(struct store **out, const char *path, char **cause)
+db_open(struct db **out, const char *path, char **cause)
 {
-	struct store	*s;
+	struct db	*s;
 	long long	 one = 0;
 	char		 mode[16] = "";
 	sqlite3_stmt	*st;
@@ -243,7 +243,7 @@ out:
 }
 
 void
-store_close(struct store *s)
+db_close(struct db *s)
 {
 	if (s == NULL)
 		return;
@@ -268,19 +268,19 @@ store_close(struct store *s)
 }
 
 int
-store_schema_version(const struct store *s)
+db_schema_version(const struct db *s)
 {
 	return s->version;
 }
 
 const char *
-store_path(const struct store *s)
+db_path(const struct db *s)
 {
 	return s->path;
 }
 
 int
-store_meta_get(struct store *s, const char *key, char **value)
+db_meta_get(struct db *s, const char *key, char **value)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -300,7 +300,7 @@ store_meta_get(struct store *s, const char *key, char **value)
 }
 
 int
-store_meta_set(struct store *s, const char *key, const char *value)
+db_meta_set(struct db *s, const char *key, const char *value)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -322,7 +322,7 @@ store_meta_set(struct store *s, const char *key, const char *value)
 /* ---- batches ---- */
 
 void
-store_begin(struct store *s)
+db_begin(struct db *s)
 {
 	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		log_warnx("store: %s: begin: %s", s->path,
@@ -330,7 +330,7 @@ store_begin(struct store *s)
 }
 
 int
-store_commit(struct store *s)
+db_commit(struct db *s)
 {
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
@@ -341,7 +341,7 @@ store_commit(struct store *s)
 
 /* A statement prepared once per store and reset after each use. */
 static sqlite3_stmt *
-store_stmt(struct store *s, sqlite3_stmt **cache, const char *sql)
+store_stmt(struct db *s, sqlite3_stmt **cache, const char *sql)
 {
 	if (*cache == NULL && sqlite3_prepare_v3(s->db, sql, -1,
 	    SQLITE_PREPARE_PERSISTENT, cache, NULL) != SQLITE_OK) {
@@ -352,7 +352,7 @@ store_stmt(struct store *s, sqlite3_stmt **cache, const char *sql)
 }
 
 static int
-store_done(struct store *s, sqlite3_stmt *st, const char *what)
+store_done(struct db *s, sqlite3_stmt *st, const char *what)
 {
 	int	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : EIO;
 
@@ -367,7 +367,7 @@ store_done(struct store *s, sqlite3_stmt *st, const char *what)
 /* ---- overlay data ---- */
 
 int
-store_row_put(struct store *s, const uint8_t *res, size_t res_len,
+db_row_put(struct db *s, const uint8_t *res, size_t res_len,
     uint32_t kind, uint64_t generation, const uint8_t *data, size_t len)
 {
 	sqlite3_stmt	*st;
@@ -396,7 +396,7 @@ store_row_put(struct store *s, const uint8_t *res, size_t res_len,
 }
 
 int
-store_rows_each(struct store *s, store_row_cb cb, void *arg)
+db_rows_each(struct db *s, store_row_cb cb, void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -418,7 +418,7 @@ store_rows_each(struct store *s, store_row_cb cb, void *arg)
 /* ---- registrations ---- */
 
 int
-store_reg_put(struct store *s, const char *aor, const char *contact,
+db_reg_put(struct db *s, const char *aor, const char *contact,
     int expires, int64_t created)
 {
 	sqlite3_stmt	*st;
@@ -440,7 +440,7 @@ store_reg_put(struct store *s, const char *aor, const char *contact,
 }
 
 int
-store_reg_del(struct store *s, const char *aor)
+db_reg_del(struct db *s, const char *aor)
 {
 	sqlite3_stmt	*st;
 
@@ -453,7 +453,7 @@ store_reg_del(struct store *s, const char *aor)
 }
 
 int
-store_regs_each(struct store *s, store_reg_cb cb, void *arg)
+db_regs_each(struct db *s, store_reg_cb cb, void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -487,7 +487,7 @@ store_blob(sqlite3_stmt *st, int col, struct store_blob *out)
 }
 
 int
-store_user_get(struct store *s, const char *name, struct store_blob *key,
+db_user_get(struct db *s, const char *name, struct store_blob *key,
     struct store_blob *cert)
 {
 	sqlite3_stmt	*st;
@@ -512,7 +512,7 @@ store_user_get(struct store *s, const char *name, struct store_blob *key,
 }
 
 int
-store_user_put(struct store *s, const char *name, const uint8_t *key,
+db_user_put(struct db *s, const char *name, const uint8_t *key,
     size_t key_len, const uint8_t *cert, size_t cert_len, int64_t created)
 {
 	sqlite3_stmt	*st;
@@ -530,7 +530,7 @@ store_user_put(struct store *s, const char *name, const uint8_t *key,
 }
 
 int
-store_users_each(struct store *s, store_user_cb cb, void *arg)
+db_users_each(struct db *s, store_user_cb cb, void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -546,7 +546,7 @@ store_users_each(struct store *s, store_user_cb cb, void *arg)
 }
 
 int
-store_msg_add(struct store *s, int64_t time, bool incoming, const char *aor,
+db_msg_add(struct db *s, int64_t time, bool incoming, const char *aor,
     const char *peer, const char *text, int status)
 {
 	sqlite3_stmt	*st;
@@ -574,7 +574,7 @@ store_msg_add(struct store *s, int64_t time, bool incoming, const char *aor,
 }
 
 int
-store_msgs_each(struct store *s, int limit, store_msg_cb cb, void *arg)
+db_msgs_each(struct db *s, int limit, store_msg_cb cb, void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
