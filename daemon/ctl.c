@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -473,4 +474,49 @@ ctl_answer(struct ctl *ctl, unsigned client, const json_t *id,
 		free(line);
 		return;
 	}
+}
+
+/* ---- answers owed ---- */
+
+struct ctl_defer {
+	struct ctl	*ctl;
+	unsigned	 client;
+	json_t		*id;		/* a copy */
+	uint64_t	 start_us;
+};
+
+struct ctl_defer *
+ctl_defer_new(struct ctl *ctl, unsigned client, const json_t *id)
+{
+	struct ctl_defer	*cd = xcalloc(1, sizeof *cd);
+
+	cd->ctl = ctl;
+	cd->client = client;
+	cd->id = id != NULL ? json_deep_copy(id) : NULL;
+	cd->start_us = d_now_us();
+	return cd;
+}
+
+void
+ctl_complete(struct ctl_defer *cd, json_t *result, const char *code,
+    const char *message)
+{
+	ctl_answer(cd->ctl, cd->client, cd->id, result, code, message);
+	json_decref(result);
+	ctl_defer_drop(cd);
+}
+
+void
+ctl_defer_drop(struct ctl_defer *cd)
+{
+	if (cd == NULL)
+		return;
+	json_decref(cd->id);
+	free(cd);
+}
+
+double
+ctl_defer_ms(const struct ctl_defer *cd)
+{
+	return (double)(d_now_us() - cd->start_us) / 1000;
 }

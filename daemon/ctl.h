@@ -54,4 +54,21 @@ unsigned ctl_nclients(const struct ctl *);
 void	 ctl_answer(struct ctl *, unsigned client, const json_t *id,
 	    const json_t *result, const char *code, const char *message);
 
+/*
+ * An answer owed to a control client: a command that answers later takes
+ * one (ctl_call_defer), and whoever finishes the work answers through it.
+ * ctl_complete sends the result (taken over) or, with code set, the error
+ * (nothing if the client has gone) and frees the handle; ctl_defer_drop
+ * frees it unanswered (shutting down).  Every handle ends in one of them.
+ */
+struct ctl_defer;
+
+struct ctl_defer *ctl_defer_new(struct ctl *, unsigned client,
+	    const json_t *id);
+void	 ctl_complete(struct ctl_defer *, json_t *result, const char *code,
+	    const char *message);
+void	 ctl_defer_drop(struct ctl_defer *);
+/* Milliseconds since the request came in (for "ms" in results). */
+double	 ctl_defer_ms(const struct ctl_defer *);
+
 #endif

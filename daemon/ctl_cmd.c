@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "ctl_cmd.h"
 #include "ctl_proto.h"
+#include "d.h"
 #include "ctl_spec.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -97,6 +99,13 @@ ctl_cmd_handle(struct d *d, unsigned client, const char *line, size_t len,
 	free(call.message);
 	ctl_req_clear(&req);
 	return answer;
+}
+
+struct ctl_defer *
+ctl_call_defer(struct ctl_call *call)
+{
+	call->deferred = true;
+	return ctl_defer_new(call->d->ctl, call->client, call->id);
 }
 
 bool

@@ -38,6 +38,9 @@ struct ctl_exec {
 	ctl_exec_cb	 exec;
 };
 
+/* The call answers later, through the handle returned (ctl.h). */
+struct ctl_defer *ctl_call_defer(struct ctl_call *);
+
 /* Mark the call failed with an error code from ctl_proto.h. */
 void	 ctl_call_fail(struct ctl_call *, const char *code, const char *fmt,
 	    ...) __attribute__((__format__(__printf__, 3, 4)));
