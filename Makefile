@@ -38,7 +38,7 @@ else
 Q		= @
 endif
 
-INCS		= -Icommon -Ioverlay -Isip -Imedia -Inat -Idaemon -Itests/sim
+INCS		= -Icommon -Ioverlay -Iloc -Isip -Imedia -Inat -Idaemon -Itests/sim
 ALL_CFLAGS	= $(CSTD) $(OPT) $(WARN) $(INCS) \
 		  $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS		= $(shell pkg-config --libs $(PKGS))
@@ -52,6 +52,7 @@ OV_SRCS		= $(wildcard overlay/*.c)
 SIP_SRCS	= $(wildcard sip/*.c)
 MEDIA_SRCS	= $(wildcard media/*.c)
 NAT_SRCS	= $(wildcard nat/*.c)
+LOC_SRCS	= $(wildcard loc/*.c)
 D_SRCS		= $(filter-out daemon/main.c daemon/p2psipctl.c, \
 		    $(wildcard daemon/*.c))
 UNIT_SRCS	= $(wildcard tests/unit/check_*.c)
@@ -63,12 +64,14 @@ OV_OBJS		= $(call obj,$(OV_SRCS))
 SIP_OBJS	= $(call obj,$(SIP_SRCS))
 MEDIA_OBJS	= $(call obj,$(MEDIA_SRCS))
 NAT_OBJS	= $(call obj,$(NAT_SRCS))
+LOC_OBJS	= $(call obj,$(LOC_SRCS))
 D_OBJS		= $(call obj,$(D_SRCS))
 LIBCOMMON	= $(BUILD)/libcommon.a
 LIBOV		= $(BUILD)/libov.a
 LIBSIP		= $(BUILD)/libsip.a
 LIBMEDIA	= $(BUILD)/libmedia.a
 LIBNAT		= $(BUILD)/libnat.a
+LIBLOC		= $(BUILD)/libloc.a
 LIBD		= $(BUILD)/libd.a
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -149,17 +152,22 @@ $(LIBNAT): $(NAT_OBJS)
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
+$(LIBLOC): $(LOC_OBJS)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
 $(LIBD): $(D_OBJS)
 	@rm -f $@
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) $(LIBNAT) \
+$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBLOC) $(LIBSIP) $(LIBMEDIA) $(LIBNAT) \
 		$(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) \
+$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBLOC) $(LIBSIP) $(LIBMEDIA) \
 		$(LIBNAT) $(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -173,13 +181,13 @@ $(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) $(SIM_OBJS) $(LIBOV) \
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 # A scripted RELOAD peer for the system tests (tests/tools).
-$(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) \
+$(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBLOC) $(LIBSIP) $(LIBMEDIA) \
 		$(LIBNAT) $(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Pipelined control requests to many daemons (tests/tools).
-$(BUILD)/ctlbatch: $(call obj,tests/tools/ctlbatch.c) $(LIBD) $(LIBSIP) $(LIBMEDIA) \
+$(BUILD)/ctlbatch: $(call obj,tests/tools/ctlbatch.c) $(LIBD) $(LIBLOC) $(LIBSIP) $(LIBMEDIA) \
     $(LIBNAT) $(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -205,7 +213,7 @@ $(BUILD)/tests/check_stun: $(BUILD)/obj/tests/unit/check_stun.o $(LIBNAT) \
 # Unit tests: each suite links the libraries it tests.
 unit: $(UNIT_BINS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBSIP) $(LIBMEDIA) \
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBLOC) $(LIBSIP) $(LIBMEDIA) \
 		$(LIBNAT) $(LIBOV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"

@@ -15,6 +15,7 @@
 #include "d.h"
 #include "identity.h"
 #include "loc.h"
+#include "srv_loc.h"
 #include "ov_node.h"
 #include "srv_overlay.h"
 #include "db.h"
@@ -76,8 +77,8 @@ cmd_storage_json(struct d *d)
 	    "replicas", d->cfg->storage.replicas,
 	    "replica_stores_sent", (json_int_t)st.replica_stores_sent,
 	    "flood_refused", (json_int_t)st.flood_refused,
-	    "registrations", (int)loc_registrations(d->loc),
-	    "publishing", (int)loc_publishing(d->loc));
+	    "registrations", (int)loc_registrations(srv_loc_core(d->loc)),
+	    "publishing", (int)loc_publishing(srv_loc_core(d->loc)));
 }
 
 static void

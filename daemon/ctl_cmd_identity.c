@@ -14,6 +14,7 @@
 #include "hex.h"
 #include "identity.h"
 #include "loc.h"
+#include "srv_loc.h"
 #include "xmalloc.h"
 
 static const char *
@@ -55,7 +56,7 @@ cmd_identity_export(struct ctl_call *call)
 	const char		*pass, *file = arg_str(call, "file"), *why;
 	char			 aor[OV_USER_MAX], *cause = NULL;
 
-	if (!loc_aor(call->d->loc, arg_str(call, "aor"), aor, sizeof aor,
+	if (!loc_aor(srv_loc_core(call->d->loc), arg_str(call, "aor"), aor, sizeof aor,
 	    &why)) {
 		ctl_call_fail(call, CTL_E_ARGS, "%s: %s", arg_str(call, "aor"),
 		    why);

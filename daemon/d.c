@@ -20,15 +20,16 @@
 #include "ctl_cmd.h"
 #include "ctl_proto.h"
 #include "d.h"
+#include "db.h"
 #include "identity.h"
 #include "loc.h"
 #include "ov_id.h"
 #include "ov_msg.h"
 #include "ov_node.h"
+#include "srv_loc.h"
 #include "srv_overlay.h"
 #include "srv_sip.h"
 #include "srv_ua.h"
-#include "db.h"
 #include "xmalloc.h"
 
 /* A control request the overlay will answer. */
@@ -212,6 +213,41 @@ d_signals(struct d *d)
 	return 0;
 }
 
+/* The location service tells: the overlay has work; an AOR's calls are
+ * (on), or are no longer, the UA's. */
+static void
+d_loc_kick(void *arg)
+{
+	struct d	*d = arg;
+
+	srv_overlay_kick(d->ov);
+}
+
+static void
+d_loc_host(const char *aor, bool on, void *arg)
+{
+	struct d	*d = arg;
+
+	if (d->ua != NULL)
+		srv_ua_host(d->ua, aor, on);
+}
+
+static void
+d_loc_new(struct d *d)
+{
+	const struct cfg	*cfg = d->cfg;
+	struct srv_loc_ops	 ops = { d_loc_kick, d_loc_host, d };
+	struct loc_cfg		 lc;
+
+	memset(&lc, 0, sizeof lc);
+	lc.overlay = cfg->overlay.name;
+	lc.default_expires = cfg->storage.registration_expires;
+	lc.max_lifetime = cfg->storage.max_lifetime;
+	lc.wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)d_now_ms();
+	d->loc = srv_loc_new(d->base, &lc, srv_overlay_node(d->ov), d->ident,
+	    d->db, &ops);
+}
+
 int
 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
     const char *const *overrides, size_t noverrides, char **cause)
@@ -253,7 +289,7 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	if ((rc = srv_overlay_new(&d->ov, d, d->base, cfg, d->ident,
 	    cause)) != 0)
 		goto fail;
-	d->loc = loc_new(d);
+	d_loc_new(d);
 	if ((rc = srv_sip_new(&d->sip, d, d->base, cfg, cause)) != 0 ||
 	    (rc = srv_ua_new(&d->ua, d, d->base, cfg, cause)) != 0)
 		goto fail;
@@ -298,7 +334,7 @@ d_free(struct d *d)
 	}
 	srv_ua_free(d->ua);
 	srv_sip_free(d->sip);
-	loc_free(d->loc);
+	srv_loc_free(d->loc);
 	srv_overlay_free(d->ov);
 	identity_free(d->ident);
 	ctl_free(d->ctl);
@@ -608,7 +644,7 @@ d_overlay_left(struct d *d)
 }
 
 void
-d_overlay_event(struct d *d, const struct ov_event *ev)
+d_overlay_event(struct d *d, struct ov_event *ev)
 {
 	char	 hex[OV_ID_HEXLEN];
 	json_t	*j;
@@ -634,12 +670,9 @@ d_overlay_event(struct d *d, const struct ov_event *ev)
 	case OV_EV_STORED:
 	case OV_EV_FETCHED:
 	case OV_EV_STAT:
-		if (d->loc != NULL)
-			loc_event(d->loc, ev);
-		return;
 	case OV_EV_APP_ATTACH:
-		if (d->sip != NULL)
-			srv_sip_app_attached(d->sip, ev);
+		if (d->loc != NULL)
+			srv_loc_input(d->loc, ev);
 		return;
 	default:
 		return;

@@ -20,7 +20,7 @@ struct d_op;
 struct event;
 struct event_base;
 struct identity;
-struct loc;
+struct srv_loc;
 struct srv_overlay;
 struct srv_ua;
 struct db;
@@ -40,7 +40,7 @@ struct d {
 	struct ctl		*ctl;
 	struct identity		*ident;
 	struct srv_overlay	*ov;
-	struct loc		*loc;		/* the location service */
+	struct srv_loc		*loc;		/* the location service */
 	struct srv_sip		*sip;		/* SIP for local phones */
 	struct srv_ua		*ua;		/* the daemon's own UA */
 	struct d_op		*ops;		/* answers still owed */
@@ -108,7 +108,7 @@ uint64_t d_now_ms(void);
 uint64_t d_now_us(void);
 
 /* An event of the overlay core (srv_overlay.c hands them over). */
-void	 d_overlay_event(struct d *, const struct ov_event *);
+void	 d_overlay_event(struct d *, struct ov_event *);
 /* Load what the store holds into the node before it starts. */
 void	 d_overlay_load(struct d *, struct ov_node *);
 /* Write what the node changed to the store (after each batch). */

@@ -396,7 +396,7 @@ db_row_put(struct db *s, const uint8_t *res, size_t res_len,
 }
 
 int
-db_rows_each(struct db *s, store_row_cb cb, void *arg)
+db_rows_each(struct db *s, db_row_cb cb, void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -453,7 +453,7 @@ db_reg_del(struct db *s, const char *aor)
 }
 
 int
-db_regs_each(struct db *s, store_reg_cb cb, void *arg)
+db_regs_each(struct db *s, db_reg_cb cb, void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -530,7 +530,7 @@ db_user_put(struct db *s, const char *name, const uint8_t *key,
 }
 
 int
-db_users_each(struct db *s, store_user_cb cb, void *arg)
+db_users_each(struct db *s, db_user_cb cb, void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -574,7 +574,7 @@ db_msg_add(struct db *s, int64_t time, bool incoming, const char *aor,
 }
 
 int
-db_msgs_each(struct db *s, int limit, store_msg_cb cb, void *arg)
+db_msgs_each(struct db *s, int limit, db_msg_cb cb, void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc;

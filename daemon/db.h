@@ -50,21 +50,21 @@ int	db_commit(struct db *);
  * core makes and reads back (ov_node_take_row / ov_node_load_row).  An
  * empty blob deletes the row.
  */
-typedef void (*store_row_cb)(void *arg, const uint8_t *res, size_t res_len,
+typedef void (*db_row_cb)(void *arg, const uint8_t *res, size_t res_len,
 	    uint32_t kind, uint64_t generation, const uint8_t *data,
 	    size_t len);
 int	db_row_put(struct db *, const uint8_t *res, size_t res_len,
 	    uint32_t kind, uint64_t generation, const uint8_t *data,
 	    size_t len);
-int	db_rows_each(struct db *, store_row_cb, void *arg);
+int	db_rows_each(struct db *, db_row_cb, void *arg);
 
 /* Registrations this node publishes: AOR, contact (NULL: this node). */
-typedef void (*store_reg_cb)(void *arg, const char *aor,
+typedef void (*db_reg_cb)(void *arg, const char *aor,
 	    const char *contact, int expires, int64_t created);
 int	db_reg_put(struct db *, const char *aor, const char *contact,
 	    int expires, int64_t created);
 int	db_reg_del(struct db *, const char *aor);
-int	db_regs_each(struct db *, store_reg_cb, void *arg);
+int	db_regs_each(struct db *, db_reg_cb, void *arg);
 
 /*
  * The users this node holds keys for: private key (DER: SEC 1
@@ -81,16 +81,16 @@ int	db_user_put(struct db *, const char *name, const uint8_t *key,
 	    size_t key_len, const uint8_t *cert, size_t cert_len,
 	    int64_t created);
 /* Each user held, by name, with when it was first stored (Unix s). */
-typedef void (*store_user_cb)(void *arg, const char *name, int64_t created);
-int	db_users_each(struct db *, store_user_cb, void *arg);
+typedef void (*db_user_cb)(void *arg, const char *name, int64_t created);
+int	db_users_each(struct db *, db_user_cb, void *arg);
 
 /* The UA core's instant messages; the newest STORE_MSGS_MAX are kept. */
 #define STORE_MSGS_MAX	10000
 int	db_msg_add(struct db *, int64_t time, bool incoming,
 	    const char *aor, const char *peer, const char *text, int status);
-typedef void (*store_msg_cb)(void *arg, int64_t time, bool incoming,
+typedef void (*db_msg_cb)(void *arg, int64_t time, bool incoming,
 	    const char *aor, const char *peer, const char *text, int status);
 /* The newest limit, oldest first.  0 or EIO. */
-int	db_msgs_each(struct db *, int limit, store_msg_cb, void *arg);
+int	db_msgs_each(struct db *, int limit, db_msg_cb, void *arg);
 
 #endif

@@ -44,6 +44,7 @@
 #include "hex.h"
 #include "identity.h"
 #include "loc.h"
+#include "srv_loc.h"
 #include "log.h"
 #include "log_ctx.h"
 #include "ov_body.h"
@@ -57,7 +58,6 @@
 
 #define SS_UDP_BATCH	64		/* datagrams per readiness */
 #define SS_CONN_MAX	1024
-#define SS_BINDINGS_MAX	16		/* a lookup gives the proxy */
 
 struct ss_conn {
 	uint32_t		 id;
@@ -74,7 +74,11 @@ struct ss_conn {
 	struct ss_conn		*next;
 };
 
-struct ss_lookup;
+/* A lookup for the proxy, out in the location service. */
+struct ss_lookup {
+	struct srv_sip		*ss;
+	uint64_t		 cookie;	/* the proxy's */
+};
 
 struct srv_sip {
 	struct d		*d;
@@ -98,8 +102,6 @@ struct srv_sip {
 	uint32_t		 next_conn;
 	int			 stream_timeout;
 	size_t			 max_len;
-	struct ss_lookup	*lookups;	/* waiting for AppAttaches */
-	uint64_t		 next_attach;	/* their cookies */
 };
 
 static void	ss_drain(struct srv_sip *);
@@ -472,8 +474,8 @@ ss_publish(struct srv_sip *ss, const char *aor, bool up)
 		    aor, addr_str(&ss->pub, a));
 	ss_event(ss, "sip-registration", json_pack("{s:s, s:s}", "aor", aor,
 	    "state", up ? "registered" : "unregistered"));
-	rc = up ? loc_register(ss->d->loc, 0, NULL, aor, contact, 0, &err) :
-	    loc_unregister(ss->d->loc, 0, NULL, aor, &err);
+	rc = up ? srv_loc_register(ss->d->loc, aor, contact, 0, NULL, NULL,
+	    &err) : srv_loc_unregister(ss->d->loc, aor, NULL, NULL, &err);
 	free(contact);
 	if (rc != 0) {
 		log_warnx("sip: %s %s in the overlay: %s", up ? "publishing" :
@@ -484,185 +486,33 @@ ss_publish(struct srv_sip *ss, const char *aor, bool up)
 		    "publishing in the overlay" : "no phone left, withdrawn");
 }
 
-/*
- * A lookup for the proxy: the contacts of the AOR's bindings, those of
- * its destination lists once their AppAttaches are answered (slot i
- * waits while attach[i] is set).
- */
-struct ss_lookup {
-	struct srv_sip		*ss;
-	uint64_t		 cookie;	/* the proxy's */
-	char			*user;		/* its AOR's user */
-	char			*contacts[SS_BINDINGS_MAX]; /* NULL: none */
-	uint8_t			 ids[SS_BINDINGS_MAX][SIP_NODE_LEN];
-	bool			 has_id[SS_BINDINGS_MAX];
-	uint64_t		 attach[SS_BINDINGS_MAX];	/* 0: done */
-	unsigned		 n;
-	unsigned		 waiting;	/* AppAttaches out */
-	bool			 failed;	/* a binding not reached */
-	struct ss_lookup	*next;
-};
-
+/* What the location service resolved for the proxy: the contacts of the
+ * AOR's bindings (not all of them when incomplete: not to be kept, and
+ * 480 if none). */
 static void
-ss_lookup_free(struct ss_lookup *lk)
-{
-	unsigned	i;
-
-	for (i = 0; i < lk->n; i++)
-		free(lk->contacts[i]);
-	free(lk->user);
-	free(lk);
-}
-
-/* Give the proxy what lk found: the contacts there are (failed: not
- * all, so not to be kept, and 480 if none). */
-static void
-ss_lookup_finish(struct ss_lookup *lk)
-{
-	struct srv_sip		*ss = lk->ss;
-	const char		*contacts[SS_BINDINGS_MAX];
-	const uint8_t		*nodes[SS_BINDINGS_MAX];
-	unsigned		 i, n = 0;
-
-	for (i = 0; i < lk->n; i++) {
-		if (lk->contacts[i] == NULL)
-			continue;
-		contacts[n] = lk->contacts[i];
-		nodes[n++] = lk->has_id[i] ? lk->ids[i] : NULL;
-	}
-	sip_core_lookup_done(ss->core, d_now_ms(), lk->cookie, contacts,
-	    nodes, n, lk->failed);
-	ss_lookup_free(lk);
-	ss_drain(ss);
-}
-
-/* Hex Node-ID into a binary one; false if it is not one. */
-static bool
-ss_node_id(const char *hex, uint8_t *out)
-{
-	return hex != NULL && strlen(hex) == 2 * SIP_NODE_LEN &&
-	    hex_decode(hex, SIP_NODE_LEN, out) == 0;
-}
-
-/*
- * A destination list (RFC 7904 §3) in slot i: AppAttach along it to its
- * last node (RFC 7904 §5), which must be the one whose certificate
- * answers at the address it gives.  A list ending here is none of ours
- * to reach: the proxy gives such requests to our phones or UA.
- */
-static void
-ss_lookup_route(struct ss_lookup *lk, unsigned i, const json_t *dl)
-{
-	struct srv_sip	*ss = lk->ss;
-	struct ov_node	*ov = srv_overlay_node(ss->d->ov);
-	struct ov_id	 route[OV_SIPREG_DEST_MAX];
-	size_t		 j, nroute = json_array_size(dl);
-	char		 hex[OV_ID_HEXLEN];
-	int		 rc;
-
-	if (nroute == 0 || nroute > OV_SIPREG_DEST_MAX) {
-		lk->failed = true;
-		return;
-	}
-	for (j = 0; j < nroute; j++) {
-		if (!ss_node_id(json_string_value(json_array_get(dl, j)),
-		    route[j].b)) {
-			lk->failed = true;	/* not a Node-ID: no route */
-			return;
-		}
-	}
-	if (ov_id_eq(&route[nroute - 1], ov_node_id(ov)))
-		return;
-	lk->attach[i] = ++ss->next_attach;
-	rc = ov_node_app_attach(ov, d_now_ms(), route, (unsigned)nroute,
-	    OV_APP_SIP, lk->attach[i]);
-	if (rc != 0) {
-		log_info("sip: AppAttach to node %s: %s", ov_id_hex(
-		    &route[nroute - 1], hex), strerror(rc));
-		lk->attach[i] = 0;
-		lk->failed = true;
-		return;
-	}
-	memcpy(lk->ids[i], route[nroute - 1].b, SIP_NODE_LEN);
-	lk->has_id[i] = true;
-	lk->waiting++;
-}
-
-/* The overlay answered a lookup for the proxy: the bindings' contacts,
- * and AppAttach for their destination lists. */
-static void
-ss_looked_up(const json_t *result, const char *err, void *arg)
+ss_resolved(const struct loc_result *r, void *arg)
 {
 	struct ss_lookup	*lk = arg;
 	struct srv_sip		*ss = lk->ss;
-	const json_t		*c, *dl;
-	json_t			*b, *bindings;
-	size_t			 i;
+	const char		*contacts[LOC_BINDINGS_MAX];
+	const uint8_t		*nodes[LOC_BINDINGS_MAX];
+	unsigned		 i, n = 0;
 
-	bindings = result != NULL ? json_object_get(result, "bindings") :
-	    NULL;
-	/* "no registration" is an answer; anything else is not knowing */
-	lk->failed = result == NULL && (err == NULL ||
-	    strstr(err, "no registration") == NULL);
-	json_array_foreach(bindings, i, b) {
-		if (lk->n == SS_BINDINGS_MAX)
-			break;
-		c = json_object_get(b, "contact");
-		dl = json_object_get(b, "destination_list");
-		if (json_is_string(c)) {
-			lk->contacts[lk->n] = xstrdup(json_string_value(c));
-			/* the dictionary key: the Node-ID of the peer that
-			 * stored it (RFC 7904 §3, checked where it is
-			 * stored) */
-			lk->has_id[lk->n] = ss_node_id(json_string_value(
-			    json_object_get(b, "node_id")), lk->ids[lk->n]);
-		} else if (json_is_array(dl))
-			ss_lookup_route(lk, lk->n, dl);
-		else
-			continue;
-		lk->n++;
+	if (r != NULL) {
+		for (i = 0; i < r->ncontacts; i++) {
+			contacts[n] = r->contacts[i].uri;
+			nodes[n++] = r->contacts[i].has_node ?
+			    r->contacts[i].node.b : NULL;
+		}
+		/* "no registration" is an answer; anything else is not
+		 * knowing */
+		sip_core_lookup_done(ss->core, d_now_ms(), lk->cookie,
+		    contacts, nodes, n, r->error == LOC_E_OVERLAY ||
+		    r->incomplete);
 	}
-	if (lk->waiting == 0) {
-		ss_lookup_finish(lk);
-		return;
-	}
-	lk->next = ss->lookups;
-	ss->lookups = lk;
-	srv_overlay_kick(ss->d->ov);
-}
-
-void
-srv_sip_app_attached(struct srv_sip *ss, const struct ov_event *ev)
-{
-	struct ss_lookup	**pp, *lk;
-	char			  a[ADDR_STRLEN], hex[OV_ID_HEXLEN], *why;
-	unsigned		  i;
-
-	for (pp = &ss->lookups; (lk = *pp) != NULL; pp = &lk->next)
-		for (i = 0; i < lk->n; i++)
-			if (lk->attach[i] == ev->cookie)
-				goto found;
-	return;
-found:
-	lk->attach[i] = 0;
-	lk->waiting--;
-	if (ev->error != 0) {
-		why = d_overlay_error(ev->error, ev->why);
-		log_info("sip: %s: AppAttach to node %s: %s", lk->user,
-		    ov_id_hex(&ev->peer, hex), why);
-		free(why);
-		lk->failed = true;
-	} else {
-		/* No-ICE: the candidate is where it takes SIP over TLS */
-		lk->contacts[i] = xasprintf("sip:%s@%s;transport=tls",
-		    lk->user, addr_str(&ev->app_addr, a));
-		log_debug("sip: %s: node %s takes SIP at %s", lk->user,
-		    ov_id_hex(&ev->peer, hex), a);
-	}
-	if (lk->waiting > 0)
-		return;
-	*pp = lk->next;
-	ss_lookup_finish(lk);
+	free(lk);
+	if (r != NULL)
+		ss_drain(ss);
 }
 
 static void
@@ -673,12 +523,11 @@ ss_lookup(struct srv_sip *ss, const char *aor, uint64_t cookie)
 
 	lk->ss = ss;
 	lk->cookie = cookie;
-	lk->user = xstrndup(aor, strcspn(aor, "@"));
 	if (ss->d->loc == NULL ||
-	    loc_lookup_cb(ss->d->loc, aor, ss_looked_up, lk, &err) != 0) {
+	    srv_loc_resolve(ss->d->loc, aor, ss_resolved, lk, &err) != 0) {
 		log_debug("sip: lookup %s: %s", aor, err ? err : "no overlay");
 		free(err);
-		ss_lookup_free(lk);
+		free(lk);
 		sip_core_lookup_done(ss->core, d_now_ms(), cookie, NULL, NULL,
 		    0, true);
 	}
@@ -951,17 +800,11 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 void
 srv_sip_free(struct srv_sip *ss)
 {
-	struct ss_lookup	*lk;
-
 	if (ss == NULL)
 		return;
 	if (ss->d->ov != NULL)
 		(void)ov_node_app_serve(srv_overlay_node(ss->d->ov),
 		    OV_APP_SIP, NULL);
-	while ((lk = ss->lookups) != NULL) {
-		ss->lookups = lk->next;
-		ss_lookup_free(lk);
-	}
 	while (ss->conns != NULL)
 		ss_conn_free(ss, ss->conns);
 	if (ss->ev_udp != NULL)

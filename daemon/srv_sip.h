@@ -30,8 +30,6 @@ void	srv_sip_set_users(struct srv_sip *, const struct cfg *);
  */
 void	srv_sip_set_ua(struct srv_sip *, const struct addr *);
 void	srv_sip_host(struct srv_sip *, const char *aor, bool on);
-/* The overlay answered an AppAttach of a lookup's (OV_EV_APP_ATTACH). */
-void	srv_sip_app_attached(struct srv_sip *, const struct ov_event *);
 
 const struct sip_core *srv_sip_core(const struct srv_sip *);
 const struct addr *srv_sip_listen_addr(const struct srv_sip *);

@@ -30,7 +30,7 @@
 #include "ctl_proto.h"
 #include "d.h"
 #include "identity.h"
-#include "loc.h"
+#include "srv_loc.h"
 #include "log.h"
 #include "log_ctx.h"
 #include "media_dtls.h"
@@ -881,7 +881,7 @@ srv_ua_new(struct srv_ua **out, struct d *d, struct event_base *base,
 	 * published by destination list */
 	srv_sip_set_ua(d->sip, &su->self);
 	if (d->loc != NULL)
-		loc_hosted_each(d->loc, su_host_cb, su);
+		srv_loc_hosted_each(d->loc, su_host_cb, su);
 	*out = su;
 	srv_ua_drain(su);
 	return 0;

@@ -13,6 +13,7 @@
  *   SecurityBlock     certificates<0..2^16-1> Signature
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/sha.h>
@@ -64,6 +65,40 @@ ov_code_name(uint16_t code)
 		if (ov_codes[i].code == code)
 			return ov_codes[i].name;
 	return "unknown";
+}
+
+const char *
+ov_error_text(int error, const char *why, char *buf, size_t max)
+{
+	const char	*s = NULL;
+
+	switch (error) {
+	case ETIMEDOUT:
+		s = "no answer (timed out)";
+		break;
+	case ELOOP:
+		s = "the nodes asked name each other in a loop";
+		break;
+	case ENOTCONN:
+		s = "not in an overlay yet";
+		break;
+	case EBUSY:
+		s = "too many requests in flight";
+		break;
+	case EBADMSG:
+		s = "the answer was malformed";
+		break;
+	}
+	if (s != NULL)
+		snprintf(buf, max, "%s", s);
+	else if (error > 1000)
+		snprintf(buf, max, "refused: %s%s%s",
+		    ov_error_name((uint16_t)(error - 1000)),
+		    why != NULL && *why != '\0' ? ": " : "",
+		    why != NULL ? why : "");
+	else
+		snprintf(buf, max, "failed: %s", strerror(error));
+	return buf;
 }
 
 const char *

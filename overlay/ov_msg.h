@@ -77,6 +77,14 @@ uint32_t ov_overlay_hash(const char *name);
 /* "ping_req", "error"... for logs and traces. */
 const char *ov_code_name(uint16_t);
 const char *ov_error_name(uint16_t);
+/*
+ * What a request's error means, in words, into buf: error as the node's
+ * events carry it (an errno, or an RFC error code + 1000), with why, the
+ * refusing peer's reason (NULL or "": none given).  Returns buf.
+ */
+#define OV_ERROR_TEXT_MAX	192
+const char *ov_error_text(int error, const char *why, char *buf,
+	    size_t max);
 
 /* DestinationType (§6.3.2.2). */
 #define OV_DEST_NODE		1
