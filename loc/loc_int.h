@@ -1,0 +1,97 @@
+/*
+ * loc_int.h - what the files of the location service core share.
+ */
+#ifndef LOC_INT_H
+#define LOC_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fifo.h"
+#include "log_ctx.h"
+#include "loc.h"
+#include "strmap.h"
+
+/* A registration this node publishes. */
+struct loc_reg {
+	struct loc_reg	*next;
+	struct loc_reg	**pprev;	/* what points at it */
+	struct strmap_entry h;		/* in loc->regmap, by aor */
+	struct loc_reg	*wnext;		/* in loc's wait queue */
+	char		 aor[OV_USER_MAX];
+	char		*contact;	/* NULL: this node */
+	int		 expires;	/* the value's lifetime, s */
+	int64_t		 created;	/* wall clock, s */
+	uint64_t	 due_ms;	/* next publish; 0: now */
+	bool		 busy;		/* a store of it is out */
+	bool		 published;	/* stored at least once this run */
+	bool		 waiting;	/* its first store waits for room */
+	uint64_t	 generation;
+	unsigned	 nreplicas;
+};
+
+/* A request out in the overlay. */
+struct loc_req {
+	struct loc_req	*next;
+	enum loc_op	 op;
+	uint64_t	 ov_cookie;	/* the overlay node's */
+	uint64_t	 cookie;	/* the caller's; 0: nobody waits */
+	char		 aor[OV_USER_MAX];
+	struct ov_id	 res;
+	uint32_t	 kind;
+	/* RESOLVE, once fetched: the AppAttaches still out */
+	struct loc_result res_out;
+	uint64_t	 attach[LOC_BINDINGS_MAX];	/* 0: none out */
+	unsigned	 nattach;
+};
+
+struct loc {
+	struct loc_cfg	 cfg;
+	char		*overlay;
+	struct ov_node	*ov;
+	struct rng	*rng;
+	struct log_ctx	 log;
+	struct loc_reg	*regs;
+	struct strmap	 regmap;
+	unsigned	 nregs;
+	struct loc_req	*reqs;
+	unsigned	 nwaiting;	/* regs with waiting set: these, */
+	struct loc_reg	*wait_head;	/* first come, first stored */
+	struct loc_reg	*wait_tail;
+	bool		 publishing;	/* in loc_publish_due */
+	uint64_t	 next_cookie;
+	uint64_t	 next_tick;
+	uint64_t	 quiet_until;	/* store failures: counted until */
+	unsigned	 quieted;
+	bool		 freeing;	/* no more actions */
+	struct fifo	 actions;	/* struct loc_action */
+};
+
+/* loc.c */
+void	 loc_act(struct loc *, struct loc_action *);
+struct loc_req *loc_req_new(struct loc *, enum loc_op, uint64_t cookie);
+void	 loc_req_free(struct loc_req *);
+struct loc_req *loc_req_find(struct loc *, uint64_t ov_cookie, bool attach,
+	    bool take, unsigned *slot);
+void	 loc_req_unlink(struct loc *, struct loc_req *);
+void	 loc_req_drop(struct loc *, struct loc_req *);
+void	 loc_answer(struct loc *, struct loc_req *, struct loc_result *);
+void	 loc_fail(struct loc *, struct loc_req *, int code, const char *why);
+int	 loc_aor_arg(const struct loc *, const char *in, char *out,
+	    size_t max, char **err);
+uint64_t loc_wall_ms(const struct loc *, uint64_t now);
+
+/* loc_reg.c */
+void	 loc_quiet_end(struct loc *, uint64_t now);
+void	 loc_reg_remove(struct loc *, struct loc_reg *);
+void	 loc_stored(struct loc *, uint64_t now, struct loc_req *,
+	    const struct ov_event *);
+void	 loc_publish_due(struct loc *, uint64_t now, bool scan);
+
+/* loc_find.c */
+void	 loc_fetched(struct loc *, uint64_t now, struct loc_req *,
+	    struct ov_event *);
+void	 loc_app_attached(struct loc *, struct loc_req *, unsigned slot,
+	    const struct ov_event *);
+
+#endif
