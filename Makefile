@@ -226,7 +226,8 @@ FUZZ_CFLAGS	= $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 
 fuzz: $(FUZZ_BINS)
 
-$(BUILD)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c daemon/log.c common/addr.c \
+$(BUILD)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c daemon/cfg_key.c \
+		daemon/cfg_parse.c daemon/log.c common/addr.c \
 		common/xmalloc.c
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"

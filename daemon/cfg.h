@@ -1,10 +1,11 @@
 /*
  * cfg.h - the daemon's configuration (STYLE.md §7).
  *
- * INI read with inih.  Defaults live in one table (cfg.c), every key can be
- * overridden with "-o section.key=value" through the same setter, and the
- * result is an immutable struct cfg.  Errors name file, line and key, and
- * parsing goes on after the first one so a single run shows them all.
+ * INI read with inih (cfg_parse.c).  Defaults live in one table
+ * (cfg_key.c), every key can be overridden with "-o section.key=value"
+ * through the same setter, and the result is an immutable struct cfg.
+ * Errors name file, line and key, and parsing goes on after the first one
+ * so a single run shows them all.
  */
 #ifndef CFG_H
 #define CFG_H
