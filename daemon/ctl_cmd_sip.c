@@ -4,6 +4,7 @@
  */
 #include <jansson.h>
 
+#include "ctl.h"
 #include "ctl_cmd.h"
 #include "d.h"
 #include "sip_core.h"
@@ -73,3 +74,24 @@ const struct ctl_exec ctl_cmd_sip_table[] = {
 	{ "registrations",	cmd_registrations },
 	{ NULL,			NULL }
 };
+
+void
+ctl_cmd_sip_registration(struct ctl *ctl, const char *aor, bool up)
+{
+	json_t	*j = json_pack("{s:s, s:s}", "aor", aor, "state", up ?
+		    "registered" : "unregistered");
+
+	ctl_event(ctl, "sip-registration", j);
+	json_decref(j);
+}
+
+void
+ctl_cmd_sip_call(struct ctl *ctl, const char *from, const char *to,
+    const char *call_id, int status)
+{
+	json_t	*j = json_pack("{s:s, s:s, s:s, s:i}", "from", from, "to", to,
+		    "call_id", call_id, "status", status);
+
+	ctl_event(ctl, "sip-call", j);
+	json_decref(j);
+}

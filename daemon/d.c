@@ -23,6 +23,7 @@
 #include "db.h"
 #include "identity.h"
 #include "loc.h"
+#include "ov_body.h"
 #include "ov_id.h"
 #include "ov_msg.h"
 #include "ov_node.h"
@@ -248,6 +249,79 @@ d_loc_new(struct d *d)
 	    d->db, &ops);
 }
 
+/* What the SIP driver asks and tells. */
+static int
+d_sip_publish(const char *aor, const char *contact, bool up, char **err,
+    void *arg)
+{
+	struct d	*d = arg;
+
+	return up ? srv_loc_register(d->loc, aor, contact, 0, NULL, NULL,
+	    err) : srv_loc_unregister(d->loc, aor, NULL, NULL, err);
+}
+
+static int
+d_sip_resolve(const char *aor, srv_loc_done_cb done, void *done_arg,
+    char **err, void *arg)
+{
+	struct d	*d = arg;
+
+	return srv_loc_resolve(d->loc, aor, done, done_arg, err);
+}
+
+/* The host of a daemon an overlay link leads to (TLS, its Node-ID
+ * checked: RFC 6940 §11.3)? */
+static bool
+d_sip_peer_host(const struct addr *a, void *arg)
+{
+	struct d		*d = arg;
+	struct ov_node		*ov = srv_overlay_node(d->ov);
+	struct ov_link_info	 li;
+	uint64_t		 now = d_now_ms();
+	unsigned		 i;
+
+	for (i = 0; ov != NULL && ov_node_link_info(ov, now, i, &li); i++)
+		if (li.up && li.has_peer && addr_ip_eq(a, &li.remote))
+			return true;
+	return false;
+}
+
+static void
+d_sip_registration(const char *aor, bool up, void *arg)
+{
+	struct d	*d = arg;
+
+	ctl_cmd_sip_registration(d->ctl, aor, up);
+}
+
+static void
+d_sip_call(const char *from, const char *to, const char *call_id,
+    int status, void *arg)
+{
+	struct d	*d = arg;
+
+	ctl_cmd_sip_call(d->ctl, from, to, call_id, status);
+}
+
+static int
+d_sip_new(struct d *d, char **cause)
+{
+	struct srv_sip_ops	ops = { d_sip_publish, d_sip_resolve,
+				    d_sip_peer_host, d_sip_registration,
+				    d_sip_call, d };
+	int			rc;
+
+	if ((rc = srv_sip_new(&d->sip, d->base, d->cfg, d->ident, &ops,
+	    cause)) != 0)
+		return rc;
+	/* RFC 7904 §5: peers reach our destination lists' AORs by
+	 * AppAttach, over TLS (RFC 6940 §6.5.1.13): only with TLS on */
+	if (srv_sip_public_addr(d->sip, true)->family != 0)
+		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
+		    srv_sip_public_addr(d->sip, true));
+	return 0;
+}
+
 int
 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
     const char *const *overrides, size_t noverrides, char **cause)
@@ -290,7 +364,7 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	    cause)) != 0)
 		goto fail;
 	d_loc_new(d);
-	if ((rc = srv_sip_new(&d->sip, d, d->base, cfg, cause)) != 0 ||
+	if ((rc = d_sip_new(d, cause)) != 0 ||
 	    (rc = srv_ua_new(&d->ua, d, d->base, cfg, cause)) != 0)
 		goto fail;
 	if ((rc = d_signals(d)) != 0) {
@@ -333,6 +407,9 @@ d_free(struct d *d)
 		free(op);
 	}
 	srv_ua_free(d->ua);
+	if (d->sip != NULL && d->ov != NULL)
+		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
+		    NULL);
 	srv_sip_free(d->sip);
 	srv_loc_free(d->loc);
 	srv_overlay_free(d->ov);

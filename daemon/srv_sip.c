@@ -1,152 +1,46 @@
 /*
  * srv_sip.c - the libevent driver of the SIP core (sip_core.h): a UDP
  * socket and a TCP listener on [sip] listen, a TLS listener on [sip]
- * tls_listen, the connections phones and peers open and those we open
- * (responses go back on them, §18.2.2), one timer at the core's
- * deadline.  It feeds the core bytes and carries out its actions; an AOR
- * the registrar publishes or withdraws goes to the location service.
- * No protocol logic here.
+ * tls_listen (their connections: srv_sip_conn.c), one timer at the
+ * core's deadline.  It feeds the core bytes and carries out its actions:
+ * an AOR the registrar publishes or withdraws, and a lookup for the
+ * proxy, go to the location service through the ops the daemon gives
+ * (srv_sip.h).  No protocol logic here.
  *
- * TLS uses the node's certificate both ways.  A connection we open must
- * meet a certificate that binds a Node-ID (RFC 6940 §11.3) and, for a
- * flow the core pinned, that Node-ID; phones need no certificate.
- *
- * A lookup's bindings that are destination lists (RFC 7904 §3) become
- * contacts by AppAttach (RFC 6940 §6.5.2, RFC 7904 §5): the overlay asks
- * the list's last node where it takes SIP over TLS, and the contact
- * sip:USER@there;transport=tls is pinned to that node.  With TLS on, the
- * overlay answers AppAttach for SIP with our TLS address.
+ * A lookup's bindings that are destination lists (RFC 7904 §3) come back
+ * as contacts the location service found by AppAttach (loc_find.c),
+ * pinned to the node that answered: a TLS connection to such a contact
+ * must meet that node's certificate (srv_sip_conn.c).
  */
+
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
-#include <jansson.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "cfg.h"
-#include "ctl.h"
 #include "d.h"
-#include "hex.h"
-#include "identity.h"
 #include "loc.h"
-#include "srv_loc.h"
 #include "log.h"
 #include "log_ctx.h"
-#include "ov_body.h"
-#include "ov_node.h"
 #include "rng.h"
 #include "sip_core.h"
-#include "srv_overlay.h"
 #include "srv_sip.h"
+#include "srv_sip_int.h"
 #include "srv_util.h"
 #include "xmalloc.h"
 
-#define SS_UDP_BATCH	64		/* datagrams per readiness */
-#define SS_CONN_MAX	1024
 
-struct ss_conn {
-	uint32_t		 id;
-	enum sip_tp		 tp;		/* TCP or TLS */
-	struct bufferevent	*bev;
-	struct addr		 remote;
-	bool			 outgoing;	/* we connected */
-	bool			 has_node;	/* node: the peer's, verified */
-	bool			 checked;	/* an accepted TLS one's
-						   certificate looked at */
-	uint8_t			 node[SIP_NODE_LEN];
-	bool			 pinned;	/* must be node (outgoing) */
-	struct srv_sip		*ss;
-	struct ss_conn		*next;
-};
-
-/* A lookup for the proxy, out in the location service. */
-struct ss_lookup {
-	struct srv_sip		*ss;
-	uint64_t		 cookie;	/* the proxy's */
-};
-
-struct srv_sip {
-	struct d		*d;
-	struct event_base	*base;
-	struct sip_core		*core;
-	struct rng		 rng;
-	struct log_ctx		 lc;
-	struct addr		 listen;
-	int			 udp;
-	struct event		*ev_udp;
-	struct evconnlistener	*tcp;
-	struct addr		 tls_listen;	/* family 0: none */
-	struct addr		 pub;		/* listen, as peers reach it */
-	struct addr		 tls_pub;	/* tls_listen, likewise */
-	struct evconnlistener	*tls;
-	SSL_CTX			*ctx;
-	struct event		*timer;
-	uint64_t		 timer_at;
-	struct ss_conn		*conns;
-	unsigned		 nconns;
-	uint32_t		 next_conn;
-	int			 stream_timeout;
-	size_t			 max_len;
-};
-
-static void	ss_drain(struct srv_sip *);
-static void	ss_event_cb(struct bufferevent *, short, void *);
-
-static struct ss_conn *
-ss_conn(struct srv_sip *ss, uint32_t id)
-{
-	struct ss_conn	*c;
-
-	for (c = ss->conns; c != NULL; c = c->next)
-		if (c->id == id)
-			return c;
-	return NULL;
-}
-
-static void
-ss_conn_free(struct srv_sip *ss, struct ss_conn *c)
-{
-	struct ss_conn	**pp = &ss->conns;
-
-	while (*pp != c)
-		pp = &(*pp)->next;
-	*pp = c->next;
-	bufferevent_free(c->bev);
-	ss->nconns--;
-	free(c);
-}
-
-/* Close c; what the core meant to send on it fails (the caller
- * drains). */
-static void
-ss_conn_close(struct srv_sip *ss, struct ss_conn *c)
-{
-	struct sip_flow	f;
-
-	memset(&f, 0, sizeof f);
-	f.tp = c->tp;
-	f.remote = c->remote;
-	f.conn = c->id;
-	f.pinned = c->pinned;
-	memcpy(f.node, c->node, SIP_NODE_LEN);
-	ss_conn_free(ss, c);
-	sip_core_transport_error(ss->core, d_now_ms(), &f);
-}
 
 /* ---- input ---- */
 
@@ -169,255 +63,7 @@ ss_udp_read(evutil_socket_t fd, short what, void *arg)
 		(void)sip_core_input(ss->core, d_now_ms(), &f, buf,
 		    (size_t)n, false, &used);
 	}
-	ss_drain(ss);
-}
-
-/* The connection's bytes, message by message. */
-static void
-ss_conn_input(struct srv_sip *ss, struct ss_conn *c)
-{
-	struct evbuffer	*in = bufferevent_get_input(c->bev);
-	struct sip_flow	 f;
-	struct ov_id	 peer;
-	const char	*why;
-	size_t		 len, used;
-	uint8_t		*p;
-	int		 rc;
-
-	/* a daemon of the overlay shows its node certificate; a phone
-	 * may show none */
-	if (c->tp == SIP_TP_TLS && !c->outgoing && !c->checked) {
-		c->checked = true;
-		c->has_node = srv_tls_peer_id(c->bev, ss->d->ident, &peer,
-		    &why) == 0;
-		if (c->has_node)
-			memcpy(c->node, peer.b, SIP_NODE_LEN);
-	}
-	memset(&f, 0, sizeof f);
-	f.tp = c->tp;
-	f.remote = c->remote;
-	f.conn = c->id;
-	f.peer = c->has_node;
-	memcpy(f.node, c->node, SIP_NODE_LEN);
-	while ((len = evbuffer_get_length(in)) > 0) {
-		if (len > ss->max_len + 4)
-			len = ss->max_len + 4;
-		p = evbuffer_pullup(in, (ssize_t)len);
-		rc = sip_core_input(ss->core, d_now_ms(), &f, p, len, true,
-		    &used);
-		evbuffer_drain(in, used);
-		if (rc != 0)
-			break;		/* more bytes, or a CLOSE queued */
-	}
-	/* a message begun must end within stream_timeout; idle is fine */
-	bufferevent_set_timeouts(c->bev, evbuffer_get_length(in) != 0 ?
-	    &(struct timeval){ ss->stream_timeout, 0 } : NULL, NULL);
-}
-
-/* ---- connections ---- */
-
-static void
-ss_flushed_cb(struct bufferevent *bev, void *arg)
-{
-	struct ss_conn	*c = arg;
-	struct srv_sip	*ss = c->ss;
-
-	(void)bev;
-	ss_conn_close(ss, c);
-	ss_drain(ss);
-}
-
-/* Close c once what is queued for it (a 400, say) has gone out. */
-static void
-ss_conn_finish(struct srv_sip *ss, struct ss_conn *c)
-{
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-		ss_conn_close(ss, c);
-		return;
-	}
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setcb(c->bev, NULL, ss_flushed_cb, ss_event_cb, c);
-}
-
-static void
-ss_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct ss_conn	*c = arg;
-	struct srv_sip	*ss = c->ss;
-
-	(void)bev;
-	ss_conn_input(ss, c);
-	ss_drain(ss);		/* may close c */
-}
-
-/* A TLS connection we opened is up: the certificate must bind a Node-ID,
- * and the one pinned if it is.  false: refused (logged). */
-static bool
-ss_tls_check(struct srv_sip *ss, struct ss_conn *c)
-{
-	struct ov_id	 peer;
-	const char	*why;
-	char		 a[ADDR_STRLEN], got[OV_ID_HEXLEN];
-	char		 want[2 * SIP_NODE_LEN + 1];
-
-	if (srv_tls_peer_id(c->bev, ss->d->ident, &peer, &why) != 0) {
-		log_warnx("sip: tls to %s: %s: refused",
-		    addr_str(&c->remote, a), why);
-		return false;
-	}
-	if (c->pinned && memcmp(peer.b, c->node, SIP_NODE_LEN) != 0) {
-		hex_encode(c->node, SIP_NODE_LEN, want);
-		log_warnx("sip: tls to %s: node %s answered, not %s, which "
-		    "registered the contact: refused", addr_str(&c->remote, a),
-		    ov_id_hex(&peer, got), want);
-		return false;
-	}
-	memcpy(c->node, peer.b, SIP_NODE_LEN);
-	c->has_node = true;
-	log_debug("sip: tls %u to %s: node %s", c->id,
-	    addr_str(&c->remote, a), ov_id_hex(&peer, got));
-	return true;
-}
-
-static void
-ss_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct ss_conn	*c = arg;
-	struct srv_sip	*ss = c->ss;
-	unsigned long	 e;
-	char		 a[ADDR_STRLEN];
-
-	(void)bev;
-	if (what & BEV_EVENT_CONNECTED) {
-		if (c->tp == SIP_TP_TLS && c->outgoing &&
-		    !ss_tls_check(ss, c)) {
-			ss_conn_close(ss, c);
-			ss_drain(ss);
-		}
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("sip: %s %u: too slow: closed", sip_tp_name(c->tp),
-		    c->id);
-	else if (c->tp == SIP_TP_TLS && (what & BEV_EVENT_ERROR) &&
-	    (e = bufferevent_get_openssl_error(c->bev)) != 0)
-		log_info("sip: tls %s %s: %s", c->outgoing ? "to" : "from",
-		    addr_str(&c->remote, a), ERR_reason_error_string(e));
-	ss_conn_close(ss, c);
-	ss_drain(ss);
-}
-
-/* Messages go out whole, at once: Nagle's wait for the ACK of the last
- * segment (delayed up to 40 ms) would hold every request that follows
- * a response, and a TLS record per write makes that frequent. */
-static void
-ss_nodelay(int fd)
-{
-	int	on = 1;
-
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-}
-
-/* A connection on fd (-1: one to connect), to or from remote, over tp. */
-static struct ss_conn *
-ss_conn_new(struct srv_sip *ss, evutil_socket_t fd, enum sip_tp tp,
-    const struct addr *remote)
-{
-	struct ss_conn	*c = xcalloc(1, sizeof *c);
-	SSL		*ssl;
-
-	c->ss = ss;
-	if (++ss->next_conn == 0)
-		++ss->next_conn;
-	c->id = ss->next_conn;
-	c->tp = tp;
-	c->remote = *remote;
-	c->outgoing = fd == -1;
-	if (tp == SIP_TP_TLS) {
-		if ((ssl = SSL_new(ss->ctx)) == NULL)
-			fatalx("sip: SSL_new failed");
-		c->bev = bufferevent_openssl_socket_new(ss->base, fd, ssl,
-		    fd == -1 ? BUFFEREVENT_SSL_CONNECTING :
-		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	} else
-		c->bev = bufferevent_socket_new(ss->base, fd,
-		    BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL)
-		fatalx("sip: cannot make a bufferevent");
-	if (fd != -1)
-		ss_nodelay(fd);
-	bufferevent_setcb(c->bev, ss_read_cb, NULL, ss_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	c->next = ss->conns;
-	ss->conns = c;
-	ss->nconns++;
-	return c;
-}
-
-static void
-ss_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg)
-{
-	struct srv_sip	*ss = arg;
-	struct addr	 remote;
-	enum sip_tp	 tp = l == ss->tls ? SIP_TP_TLS : SIP_TP_TCP;
-
-	(void)salen;
-	if (ss->nconns >= SS_CONN_MAX) {
-		log_warnx("sip: too many connections: a %s one refused",
-		    sip_tp_name(tp));
-		close(fd);
-		return;
-	}
-	srv_addr_from(sa, &remote);
-	(void)ss_conn_new(ss, fd, tp, &remote);
-}
-
-/* May c carry a message for flow f (not naming its connection)? */
-static bool
-ss_conn_fits(const struct ss_conn *c, const struct sip_flow *f)
-{
-	if (c->tp != f->tp || !addr_eq(&c->remote, &f->remote))
-		return false;
-	if (!f->pinned)
-		return true;
-	/* a pinned flow: a connection checked for that node, or one we
-	 * are opening to check for it */
-	return (c->has_node || c->pinned) &&
-	    memcmp(c->node, f->node, SIP_NODE_LEN) == 0;
-}
-
-/*
- * The connection for a flow: its own, else one to the same address
- * (§18: reuse), else a new one.
- */
-static struct ss_conn *
-ss_conn_for(struct srv_sip *ss, const struct sip_flow *f)
-{
-	struct sockaddr_storage	 to;
-	struct ss_conn		*c;
-	socklen_t		 tl;
-
-	if (f->conn != 0 && (c = ss_conn(ss, f->conn)) != NULL)
-		return c;
-	for (c = ss->conns; c != NULL; c = c->next)
-		if (ss_conn_fits(c, f))
-			return c;
-	if (ss->nconns >= SS_CONN_MAX)
-		return NULL;
-	c = ss_conn_new(ss, -1, f->tp, &f->remote);
-	if (f->pinned) {
-		c->pinned = true;
-		memcpy(c->node, f->node, SIP_NODE_LEN);
-	}
-	tl = srv_addr_to(&f->remote, &to);
-	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&to,
-	    (int)tl) != 0) {
-		ss_conn_close(ss, c);
-		return NULL;
-	}
-	ss_nodelay(bufferevent_getfd(c->bev));
-	return c;
+	srv_sip_drain(ss);
 }
 
 /* ---- output ---- */
@@ -425,31 +71,12 @@ ss_conn_for(struct srv_sip *ss, const struct sip_flow *f)
 static void
 ss_send(struct srv_sip *ss, const struct sip_core_action *a)
 {
-	struct ss_conn		*c;
-
-	if (a->flow.tp == SIP_TP_UDP) {
-		if (srv_send_to(ss->udp, a->data, a->len, &a->flow.remote) ==
-		    -1)
-			log_debug("sip: udp send: %s", strerror(errno));
+	if (a->flow.tp != SIP_TP_UDP) {
+		srv_sip_conn_send(ss, a);
 		return;
 	}
-	/* §18.2.2: on the connection the request came on, if it is
-	 * still there; else on one to the same address */
-	if ((c = ss_conn_for(ss, &a->flow)) == NULL) {
-		log_debug("sip: %s: no connection, a message dropped",
-		    sip_tp_name(a->flow.tp));
-		return;
-	}
-	bufferevent_write(c->bev, a->data, a->len);
-}
-
-/* An event on the control socket's stream (fields: a new reference). */
-static void
-ss_event(struct srv_sip *ss, const char *name, json_t *fields)
-{
-	if (ss->d->ctl != NULL && fields != NULL)
-		ctl_event(ss->d->ctl, name, fields);
-	json_decref(fields);
+	if (srv_send_to(ss->udp, a->data, a->len, &a->flow.remote) == -1)
+		log_debug("sip: udp send: %s", strerror(errno));
 }
 
 /*
@@ -472,10 +99,8 @@ ss_publish(struct srv_sip *ss, const char *aor, bool up)
 	else
 		contact = xasprintf("sip:%.*s@%s", (int)strcspn(aor, "@"),
 		    aor, addr_str(&ss->pub, a));
-	ss_event(ss, "sip-registration", json_pack("{s:s, s:s}", "aor", aor,
-	    "state", up ? "registered" : "unregistered"));
-	rc = up ? srv_loc_register(ss->d->loc, aor, contact, 0, NULL, NULL,
-	    &err) : srv_loc_unregister(ss->d->loc, aor, NULL, NULL, &err);
+	ss->ops.registration(aor, up, ss->ops.arg);
+	rc = ss->ops.publish(aor, contact, up, &err, ss->ops.arg);
 	free(contact);
 	if (rc != 0) {
 		log_warnx("sip: %s %s in the overlay: %s", up ? "publishing" :
@@ -512,7 +137,7 @@ ss_resolved(const struct loc_result *r, void *arg)
 	}
 	free(lk);
 	if (r != NULL)
-		ss_drain(ss);
+		srv_sip_drain(ss);
 }
 
 static void
@@ -523,8 +148,7 @@ ss_lookup(struct srv_sip *ss, const char *aor, uint64_t cookie)
 
 	lk->ss = ss;
 	lk->cookie = cookie;
-	if (ss->d->loc == NULL ||
-	    srv_loc_resolve(ss->d->loc, aor, ss_resolved, lk, &err) != 0) {
+	if (ss->ops.resolve(aor, ss_resolved, lk, &err, ss->ops.arg) != 0) {
 		log_debug("sip: lookup %s: %s", aor, err ? err : "no overlay");
 		free(err);
 		free(lk);
@@ -542,11 +166,11 @@ ss_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	ss->timer_at = UINT64_MAX;
 	sip_core_tick(ss->core, d_now_ms());
-	ss_drain(ss);
+	srv_sip_drain(ss);
 }
 
-static void
-ss_drain(struct srv_sip *ss)
+void
+srv_sip_drain(struct srv_sip *ss)
 {
 	struct sip_core_action	 a;
 	struct ss_conn		*c;
@@ -557,20 +181,18 @@ ss_drain(struct srv_sip *ss)
 			ss_send(ss, &a);
 			break;
 		case SIP_CORE_PUBLISH:
-			if (ss->d->loc != NULL)
-				ss_publish(ss, a.aor, a.up);
+			ss_publish(ss, a.aor, a.up);
 			break;
 		case SIP_CORE_CLOSE:
-			if ((c = ss_conn(ss, a.flow.conn)) != NULL)
-				ss_conn_finish(ss, c);
+			if ((c = srv_sip_conn_get(ss, a.flow.conn)) != NULL)
+				srv_sip_conn_finish(ss, c);
 			break;
 		case SIP_CORE_LOOKUP:
 			ss_lookup(ss, a.aor, a.cookie);
 			break;
 		case SIP_CORE_CALL:
-			ss_event(ss, "sip-call", json_pack("{s:s, s:s, s:s, "
-			    "s:i}", "from", a.from, "to", a.aor, "call_id",
-			    a.call_id, "status", (int)a.status));
+			ss->ops.call(a.from, a.aor, a.call_id, (int)a.status,
+			    ss->ops.arg);
 			break;
 		}
 		sip_core_action_clear(&a);
@@ -683,7 +305,7 @@ ss_sockets(struct srv_sip *ss, char **cause)
 		if (any)
 			srv_local_addr(ss->udp, &ss->listen);
 		len = srv_addr_to(&ss->listen, &sa);
-		ss->tcp = evconnlistener_new_bind(ss->base, ss_accept, ss,
+		ss->tcp = evconnlistener_new_bind(ss->base, srv_sip_conn_accept, ss,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
 		    LEV_OPT_CLOSE_ON_EXEC, 128, (struct sockaddr *)&sa,
 		    (int)len);
@@ -704,7 +326,7 @@ ss_sockets(struct srv_sip *ss, char **cause)
 	if (ss->tls_listen.family == 0)
 		return 0;
 	len = srv_addr_to(&ss->tls_listen, &sa);
-	ss->tls = evconnlistener_new_bind(ss->base, ss_accept, ss,
+	ss->tls = evconnlistener_new_bind(ss->base, srv_sip_conn_accept, ss,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
 	    128, (struct sockaddr *)&sa, (int)len);
 	if (ss->tls == NULL) {
@@ -718,26 +340,20 @@ ss_sockets(struct srv_sip *ss, char **cause)
 	return 0;
 }
 
-/* The host of a daemon an overlay link leads to (TLS, its Node-ID
- * checked: RFC 6940 §11.3)? */
+/* The host of a daemon an overlay link leads to?  (The core's question,
+ * passed on.) */
 static bool
 ss_peer_host(const struct addr *a, void *arg)
 {
-	struct srv_sip		*ss = arg;
-	struct ov_node		*ov = srv_overlay_node(ss->d->ov);
-	struct ov_link_info	 li;
-	uint64_t		 now = d_now_ms();
-	unsigned		 i;
+	struct srv_sip	*ss = arg;
 
-	for (i = 0; ov != NULL && ov_node_link_info(ov, now, i, &li); i++)
-		if (li.up && li.has_peer && addr_ip_eq(a, &li.remote))
-			return true;
-	return false;
+	return ss->ops.peer_host(a, ss->ops.arg);
 }
 
 int
-srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
-    const struct cfg *cfg, char **cause)
+srv_sip_new(struct srv_sip **out, struct event_base *base,
+    const struct cfg *cfg, struct identity *ident,
+    const struct srv_sip_ops *ops, char **cause)
 {
 	struct srv_sip		*ss = xcalloc(1, sizeof *ss);
 	struct sip_core_cfg	 sc;
@@ -745,7 +361,8 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	unsigned		 nlocal;
 	int			 rc;
 
-	ss->d = d;
+	ss->ident = ident;
+	ss->ops = *ops;
 	ss->base = base;
 	ss->udp = -1;
 	ss->listen = cfg->sip.listen;
@@ -758,7 +375,7 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	ss->timer_at = UINT64_MAX;
 	ss->timer = evtimer_new(base, ss_timer, ss);
 	/* the sockets first: a port 0 becomes the one we got */
-	if ((ss->ctx = srv_tls_ctx(d->ident, false)) == NULL) {
+	if ((ss->ctx = srv_tls_ctx(ident, false)) == NULL) {
 		*cause = xstrdup("sip: cannot set up TLS");
 		srv_sip_free(ss);
 		return EIO;
@@ -788,11 +405,6 @@ srv_sip_new(struct srv_sip **out, struct d *d, struct event_base *base,
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
 	free(local);
 	srv_sip_set_users(ss, cfg);
-	/* RFC 7904 §5: peers reach our destination lists' AORs by
-	 * AppAttach, over TLS (RFC 6940 §6.5.1.13): only with TLS on */
-	if (d->ov != NULL && ss->tls_pub.family != 0)
-		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
-		    &ss->tls_pub);
 	*out = ss;
 	return 0;
 }
@@ -802,11 +414,8 @@ srv_sip_free(struct srv_sip *ss)
 {
 	if (ss == NULL)
 		return;
-	if (ss->d->ov != NULL)
-		(void)ov_node_app_serve(srv_overlay_node(ss->d->ov),
-		    OV_APP_SIP, NULL);
 	while (ss->conns != NULL)
-		ss_conn_free(ss, ss->conns);
+		srv_sip_conn_free(ss, ss->conns);
 	if (ss->ev_udp != NULL)
 		event_free(ss->ev_udp);
 	if (ss->udp != -1)
@@ -832,7 +441,7 @@ void
 srv_sip_host(struct srv_sip *ss, const char *aor, bool on)
 {
 	sip_core_host(ss->core, d_now_ms(), aor, on);
-	ss_drain(ss);
+	srv_sip_drain(ss);
 }
 
 const struct sip_core *
@@ -857,15 +466,4 @@ const struct addr *
 srv_sip_public_addr(const struct srv_sip *ss, bool tls)
 {
 	return tls ? &ss->tls_pub : &ss->pub;
-}
-
-unsigned
-srv_sip_connections(const struct srv_sip *ss, bool tls)
-{
-	const struct ss_conn	*c;
-	unsigned		 n = 0;
-
-	for (c = ss->conns; c != NULL; c = c->next)
-		n += (c->tp == SIP_TP_TLS) == tls;
-	return n;
 }

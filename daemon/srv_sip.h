@@ -11,15 +11,39 @@
 #include "addr.h"
 
 struct cfg;
-struct d;
 struct event_base;
-struct ov_event;
+struct identity;
+struct loc_result;
 struct sip_core;
 struct srv_sip;
 
-/* Bind [sip] listen (UDP and TCP) and tls_listen.  0, or an errno with *cause. */
-int	srv_sip_new(struct srv_sip **, struct d *, struct event_base *,
-	    const struct cfg *, char **cause);
+/* What the driver asks of the rest of the daemon, and tells it. */
+struct srv_sip_ops {
+	/* the registrar's aor got its first binding (up), or lost its
+	 * last: publish contact for it in the overlay, or withdraw it;
+	 * 0, or an errno with *err (allocated) */
+	int	(*publish)(const char *aor, const char *contact, bool up,
+		    char **err, void *arg);
+	/* resolve aor for the proxy: 0 and done(result, done_arg) once,
+	 * later (a NULL result: abandoned), or an errno with *err */
+	int	(*resolve)(const char *aor, void (*done)(const struct
+		    loc_result *, void *), void *done_arg, char **err,
+		    void *arg);
+	/* does an overlay link, its Node-ID checked, lead to a's host? */
+	bool	(*peer_host)(const struct addr *a, void *arg);
+	/* for the control socket's events */
+	void	(*registration)(const char *aor, bool up, void *arg);
+	void	(*call)(const char *from, const char *to, const char *call_id,
+		    int status, void *arg);
+	void	*arg;
+};
+
+/*
+ * Bind [sip] listen (UDP and TCP) and tls_listen; TLS with ident's
+ * certificate (borrowed).  0, or an errno with *cause.
+ */
+int	srv_sip_new(struct srv_sip **, struct event_base *, const struct cfg *,
+	    struct identity *, const struct srv_sip_ops *, char **cause);
 void	srv_sip_free(struct srv_sip *);
 /* Take [users] from cfg (at start, and on reload). */
 void	srv_sip_set_users(struct srv_sip *, const struct cfg *);
