@@ -1,0 +1,339 @@
+/*
+ * sip_ua_dlg.c - the UA's calls and their dialogs (§12): the call record
+ * and the lookups of it, our side of its media (sdp.h), its end, the
+ * requests in its dialog along its route set (§12.2.1.1) with BYE
+ * (§15), what a message sets of a dialog (its route set and remote
+ * target, §12.1), and hanging up in any state (CANCEL, a rejection or
+ * BYE).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log_ctx.h"
+#include "rng.h"
+#include "sdp.h"
+#include "sip_msg.h"
+#include "sip_ua.h"
+#include "sip_ua_int.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+/* ---- calls ---- */
+
+struct ua_call *
+sip_ua_dlg_by_id(const struct sip_ua *ua, uint32_t id)
+{
+	struct ua_call	*c;
+
+	for (c = ua->calls; c != NULL; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+/* The call of a message's dialog: its Call-ID and our tag (in From of
+ * what we sent, To of what we got), or the INVITE ringing here. */
+struct ua_call *
+sip_ua_dlg_of(const struct sip_ua *ua, const struct sip_msg *m,
+    bool ours_in_from)
+{
+	const struct sip_pl	*tag = ours_in_from ? &m->from_tag :
+				    &m->to_tag;
+	struct ua_call		*c;
+	struct sip_pl		 lt;
+	const char		*t;
+
+	for (c = ua->calls; c != NULL; c = c->next) {
+		if (strlen(c->call_id) != m->call_id.l ||
+		    memcmp(c->call_id, m->call_id.p, m->call_id.l) != 0)
+			continue;
+		if ((t = strstr(c->local_hdr, ";tag=")) == NULL)
+			continue;
+		lt.p = t + 5;
+		lt.l = strcspn(lt.p, ";");
+		if (lt.l == tag->l && memcmp(lt.p, tag->p, lt.l) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+struct ua_call *
+sip_ua_dlg_new(struct sip_ua *ua, uint64_t now, bool outgoing, const char *aor)
+{
+	struct ua_call	*c = xcalloc(1, sizeof *c);
+
+	c->id = ++ua->next_id;
+	c->outgoing = outgoing;
+	c->aor = xstrdup(aor);
+	c->created = now;
+	c->reason = xstrdup("");
+	c->next = ua->calls;
+	ua->calls = c;
+	ua->ncalls++;
+	return c;
+}
+
+void
+sip_ua_dlg_fork_free(struct ua_fork *f)
+{
+	free(f->tag);
+	free(f->ack);
+	free(f);
+}
+
+void
+sip_ua_dlg_free(struct ua_call *c)
+{
+	struct ua_fork	*f;
+
+	while ((f = c->forks) != NULL) {
+		c->forks = f->next;
+		sip_ua_dlg_fork_free(f);
+	}
+	free(c->aor);
+	free(c->peer);
+	free(c->call_id);
+	free(c->local_hdr);
+	free(c->remote_hdr);
+	free(c->remote_tag);
+	free(c->target);
+	free(c->routes);
+	free(c->ruri);
+	free(c->reason);
+	free(c->ack);
+	sip_msg_free(c->invite);
+	free(c->ok);
+	free(c->offer);
+	free(c->answer);
+	free(c);
+}
+
+/* Our side of the media for call c: its RTP port from the driver, and
+ * keys and ids from the random source.  0, or the driver's error. */
+int
+sip_ua_dlg_media_local(struct sip_ua *ua, struct ua_call *c, bool sdes_ok)
+{
+	struct sdp_local	*l = &c->local;
+	int			 rc;
+
+	if (c->port == 0 && (rc = ua->cfg.media_open(ua->cfg.arg, c->id,
+	    &c->port)) != 0)
+		return rc;
+	memset(l, 0, sizeof *l);
+	l->addr = ua->media_addr;
+	l->port = c->port;
+	l->sess_id = rng_u64(ua->rng) >> 2;
+	l->version = 1;
+	l->dir = SDP_SENDRECV;
+	l->srtp = ua->cfg.srtp;
+	l->sdes_ok = sdes_ok;
+	ua->rng->fill(l->sdes_key, sizeof l->sdes_key, ua->rng->arg);
+	memcpy(l->fp, ua->cfg.fp, sizeof l->fp);
+	l->fp_set = ua->cfg.fp_set;
+	l->te_pt = UA_TE_PT;
+	return 0;
+}
+
+void
+sip_ua_dlg_media_start(struct sip_ua *ua, struct ua_call *c)
+{
+	struct sip_ua_action	a;
+
+	c->media = true;
+	memset(&a, 0, sizeof a);
+	a.type = SIP_UA_MEDIA;
+	a.call = c->id;
+	a.stream = c->stream;
+	sip_ua_push(ua, &a);
+}
+
+/* The call is over: its media stops, the event says why. */
+void
+sip_ua_dlg_end(struct sip_ua *ua, uint64_t now, struct ua_call *c,
+    unsigned status, const char *reason)
+{
+	struct sip_ua_action	a;
+
+	if (c->state == SIP_UA_ENDED)
+		return;
+	c->state = SIP_UA_ENDED;
+	c->ended = now;
+	if (c->status == 0 || status >= 300)
+		c->status = status;
+	free(c->reason);
+	c->reason = xstrdup(reason);
+	if (c->port != 0) {
+		memset(&a, 0, sizeof a);
+		a.type = SIP_UA_MEDIA_STOP;
+		a.call = c->id;
+		sip_ua_push(ua, &a);
+		c->port = 0;
+	}
+	lc_log(ua->log, LC_INFO, "ua: call %u with %s ended: %s", c->id,
+	    c->peer, reason);
+	sip_ua_event(ua, c, "ended");
+}
+
+/* ---- requests in a dialog ---- */
+
+/* The start of a request in c's dialog, or in another of its Call-ID
+ * (a fork's): request line to target, Via, From, To (remote), Call-ID,
+ * CSeq and the route set routes (§12.2.1.1; NULL: none). */
+void
+sip_ua_dlg_start(struct sip_ua *ua, const struct ua_call *c, struct wbuf *w,
+    const char *method, uint32_t cseq, const char *branch,
+    const char *target, const char *remote, const char *routes)
+{
+	wbuf_printf(w, "%s %s SIP/2.0\r\n", method, target);
+	sip_ua_via(ua, w, branch);
+	wbuf_printf(w, "From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
+	    "%s", c->local_hdr, remote, c->call_id, cseq, method,
+	    routes != NULL ? routes : "");
+}
+
+/* An in-dialog request's start: request line, Via, From, To, Call-ID,
+ * CSeq and the route set (§12.2.1.1). */
+void
+sip_ua_dlg_request(struct sip_ua *ua, struct ua_call *c, struct wbuf *w,
+    const char *method, uint32_t cseq, const char *branch)
+{
+	sip_ua_dlg_start(ua, c, w, method, cseq, branch, c->target,
+	    c->remote_hdr, c->routes);
+}
+
+void
+sip_ua_dlg_bye(struct sip_ua *ua, uint64_t now, struct ua_call *c)
+{
+	struct wbuf	w;
+	char		branch[40];
+
+	sip_ua_branch(ua, branch, sizeof branch);
+	wbuf_init(&w, ua->cfg.lim.max_len);
+	sip_ua_dlg_request(ua, c, &w, "BYE", ++c->local_cseq, branch);
+	sip_msg_end(&w, NULL, 0);
+	(void)sip_ua_request(ua, now, &w, COOKIE(c->id, K_BYE));
+}
+
+/* Content-Type, the end of the headers and description s as body. */
+void
+sip_ua_dlg_sdp_body(struct wbuf *w, const struct sdp *s)
+{
+	struct wbuf	b;
+
+	wbuf_init(&b, SDP_MAX_LEN);
+	sdp_write(&b, s);
+	wbuf_printf(w, "Content-Type: application/sdp\r\n");
+	sip_msg_end(w, b.p, b.len);
+	wbuf_clear(&b);
+}
+
+/* The route set of a 2xx (§12.1.2: its Record-Routes, reversed) or of
+ * an INVITE (§12.1.1: in order). */
+char *
+sip_ua_dlg_routes(const struct sip_msg *m, bool reverse)
+{
+	const struct sip_hdr	*h, *v[64];
+	struct wbuf		 w;
+	unsigned		 n = 0, i;
+	char			*s;
+
+	for (h = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL); h != NULL &&
+	    n < 64; h = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, h))
+		v[n++] = h;
+	if (n == 0)
+		return NULL;
+	wbuf_init(&w, 65536);
+	for (i = 0; i < n; i++)
+		sip_msg_header(&w, "Route", &v[reverse ? n - 1 - i : i]->value);
+	s = w.err ? NULL : xstrndup((const char *)w.p, w.len);
+	wbuf_clear(&w);
+	return s;
+}
+
+/* The Contact's URI of m, the remote target (§12.1). */
+char *
+sip_ua_dlg_contact(const struct sip_msg *m)
+{
+	const struct sip_hdr	*h = sip_msg_hdr(m, SIP_HDR_CONTACT, NULL);
+	struct sip_addr		 a;
+
+	if (h == NULL || sip_addr_parse(&a, &h->value, false) != 0)
+		return NULL;
+	return sip_ua_pl_dup(&a.uri_str);
+}
+
+bool
+sip_ua_dlg_is_sdp(const struct sip_msg *m)
+{
+	return m->body.l > 0 && m->content_type.l >= 15 &&
+	    strncasecmp(m->content_type.p, "application/sdp", 15) == 0;
+}
+
+bool
+sip_ua_dlg_tag_is(const char *tag, const struct sip_pl *pl)
+{
+	return strlen(tag) == pl->l && memcmp(tag, pl->p, pl->l) == 0;
+}
+
+/* ---- hanging up ---- */
+
+static int
+ua_hangup(struct sip_ua *ua, uint64_t now, uint32_t id, const char *why)
+{
+	struct ua_call	*c;
+
+	ua->now = now;
+	if ((c = sip_ua_dlg_by_id(ua, id != 0 ? id :
+	    sip_ua_newest(ua))) == NULL)
+		return ENOENT;
+	switch (c->state) {
+	case SIP_UA_ENDED:
+		return EALREADY;
+	case SIP_UA_CALLING:
+	case SIP_UA_RINGING:
+		/* §9.1: CANCEL once a provisional response came */
+		c->cancel = true;
+		if (c->provisional)
+			sip_ua_uac_cancel(ua, now, c);
+		sip_ua_dlg_end(ua, now, c, 487, "cancelled");
+		break;
+	case SIP_UA_INCOMING:
+		(void)sip_txl_respond_status(ua->txl, now, c->txn, c->invite,
+		    603, "Decline", strstr(c->local_hdr, ";tag=") + 5, NULL,
+		    NULL);
+		sip_ua_dlg_end(ua, now, c, 603, "rejected");
+		break;
+	case SIP_UA_ACTIVE:
+		sip_ua_dlg_bye(ua, now, c);
+		sip_ua_dlg_end(ua, now, c, c->status, why != NULL ? why :
+		    "hung up");
+		break;
+	}
+	return 0;
+}
+
+int
+sip_ua_hangup(struct sip_ua *ua, uint64_t now, uint32_t id)
+{
+	return ua_hangup(ua, now, id, NULL);
+}
+
+int
+sip_ua_media_failed(struct sip_ua *ua, uint64_t now, uint32_t id,
+    const char *why)
+{
+	return ua_hangup(ua, now, id, why);
+}
+
+void
+sip_ua_hangup_all(struct sip_ua *ua, uint64_t now)
+{
+	struct ua_call	*c;
+
+	ua->now = now;
+	for (c = ua->calls; c != NULL; c = c->next)
+		if (c->state != SIP_UA_ENDED)
+			(void)sip_ua_hangup(ua, now, c->id);
+}

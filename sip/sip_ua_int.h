@@ -1,0 +1,236 @@
+/*
+ * sip_ua_int.h - what the files of the UA core share (sip_ua.h is its
+ * API): the UA's records (its AORs, calls, forked dialogs and MESSAGEs
+ * out) and the functions one part calls in another.  sip_ua.c holds the
+ * object, its actions and the transaction layer's reports, sip_ua_aor.c
+ * the AORs and their registration, sip_ua_dlg.c calls and their
+ * dialogs, sip_ua_uac.c the INVITE client, sip_ua_uas.c the requests
+ * that come (the INVITE server), sip_ua_msg.c MESSAGE.
+ */
+#ifndef SIP_UA_INT_H
+#define SIP_UA_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fifo.h"
+#include "sdp.h"
+#include "sip_msg.h"
+#include "sip_txn.h"
+#include "sip_ua.h"
+
+struct log_ctx;
+struct rng;
+struct wbuf;
+
+#define UA_ALLOW	"INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE"
+#define UA_TE_PT	101		/* telephone-event's payload type */
+#define UA_LINGER_MS	32000		/* an ended call is kept (64*T1) */
+#define UA_REG_RETRY_S	30		/* after a failed REGISTER */
+#define UA_AUTH_TRIES	2		/* 401s in a row before we give up */
+#define UA_FORKS_MAX	8		/* forked dialogs kept for one call */
+
+enum ua_kind {		/* what a client transaction's cookie names */
+	K_INVITE = 1,
+	K_BYE,
+	K_CANCEL,
+	K_MESSAGE,
+	K_REGISTER,
+	K_NONE,		/* an answer of no interest */
+	K_FORK,		/* the BYE ending a forked dialog */
+};
+
+#define COOKIE(id, k)	(((uint64_t)(id) << 3) | (k))
+
+struct ua_aor {
+	uint32_t	 id;
+	char		*aor;		/* user@domain */
+	char		*user;
+	char		*password;	/* NULL: none */
+	enum sip_ua_answer answer;
+	char		 call_id[40];
+	uint32_t	 cseq;
+	bool		 registered;
+	bool		 pending;	/* a REGISTER is out */
+	bool		 removing;	/* unregistering, then gone */
+	uint64_t	 refresh_at;	/* ms; send the next one */
+	char		*challenge;	/* the last WWW-Authenticate */
+	uint32_t	 nc;
+	unsigned	 auth_tries;
+	struct ua_aor	*next;
+};
+
+/*
+ * A dialog another 2xx for our forked INVITE made (§12.1.2, §13.2.2.4):
+ * ACKed and ended with BYE at once; kept while its 2xx may be resent
+ * (64*T1, §13.3.1.4) to ACK it again, and until its BYE is answered.
+ */
+struct ua_fork {
+	uint32_t	 id;
+	char		*tag;		/* its To-tag, the remote tag */
+	uint8_t		*ack;		/* its ACK, resent */
+	size_t		 ack_len;
+	uint64_t	 until;		/* its 2xx is resent until then */
+	bool		 bye_done;	/* the BYE answered (or given up) */
+	struct ua_fork	*next;
+};
+
+struct ua_call {
+	uint32_t	 id;
+	bool		 outgoing;
+	enum sip_ua_state state;
+	char		*aor;		/* ours, user@domain */
+	char		*peer;		/* the remote URI */
+	char		*call_id;
+	char		*local_hdr;	/* From or To value with our tag */
+	char		*remote_hdr;	/* with theirs, once known */
+	char		*remote_tag;	/* theirs, once known (NULL: not) */
+	char		*target;	/* remote target (§12.1) */
+	char		*routes;	/* "Route: ..\r\n" lines */
+	char		*ruri;		/* the INVITE's Request-URI */
+	uint32_t	 local_cseq;
+	uint32_t	 remote_cseq;
+	unsigned	 status;
+	char		*reason;
+	uint64_t	 created, answered, ended;
+	uint32_t	 duration_s;	/* hang up after, answered */
+	/* the INVITE client */
+	char		 branch[32];	/* of the INVITE, for CANCEL */
+	bool		 provisional;	/* a 1xx came: CANCEL may go */
+	bool		 cancel;	/* hung up before one came */
+	uint8_t		*ack;		/* the ACK for the 2xx, resent */
+	size_t		 ack_len;
+	struct ua_fork	*forks;		/* other 2xx's dialogs */
+	unsigned	 nforks;
+	/* the INVITE server */
+	uint64_t	 txn;
+	struct sip_msg	*invite;
+	uint8_t		*ok;		/* our 2xx, resent until ACKed */
+	size_t		 ok_len;
+	uint64_t	 ok_next;
+	uint32_t	 ok_iv;
+	uint64_t	 ok_until;
+	bool		 late_offer;	/* our offer went in the 2xx */
+	/* media */
+	uint16_t	 port;		/* 0: none asked for */
+	struct sdp_local local;
+	struct sdp	*offer;		/* ours (UAC, or a late offer) */
+	char		*answer;	/* ours (UAS), as sent */
+	bool		 media;
+	struct sdp_stream stream;
+	struct ua_call	*next;
+};
+
+struct ua_msg {
+	uint32_t	 id;
+	uint64_t	 cookie;
+	struct ua_msg	*next;
+};
+
+struct sip_ua {
+	struct sip_ua_cfg cfg;
+	char		*domain;
+	char		*media_addr;
+	char		*user_agent;
+	struct rng	*rng;
+	struct log_ctx	*log;
+	struct sip_txl	*txl;
+	struct sip_flow	 proxy;
+	char		 self[ADDR_STRLEN];
+	struct fifo	 acts;
+	struct ua_aor	*aors;
+	unsigned	 naors;
+	struct ua_aor	*hosted;	/* AORs published by destination
+					   list: taken, not registered */
+	struct ua_call	*calls;
+	unsigned	 ncalls;
+	struct ua_msg	*msgs;
+	uint32_t	 next_id;
+	struct sdp	*scratch;	/* offers and answers parsed */
+	uint64_t	 now;		/* the last time given */
+};
+
+/* sip_ua.c: actions and helpers */
+void	 sip_ua_push(struct sip_ua *, struct sip_ua_action *);
+/* The driver sends data (taken) to the proxy. */
+void	 sip_ua_send(struct sip_ua *, uint8_t *data, size_t len);
+void	 sip_ua_send_copy(struct sip_ua *, const uint8_t *, size_t);
+/* A CALL action: c's state changed (event: static). */
+void	 sip_ua_event(struct sip_ua *, struct ua_call *c, const char *event);
+char	*sip_ua_pl_dup(const struct sip_pl *);
+void	 sip_ua_tag(struct sip_ua *, char *out, size_t max);
+void	 sip_ua_branch(struct sip_ua *, char *out, size_t max);
+/* Via, Max-Forwards and (if set) User-Agent. */
+void	 sip_ua_via(struct sip_ua *, struct wbuf *, const char *branch);
+/* Hand request w (cleared) to the transaction layer: 0, or its error. */
+int	 sip_ua_request(struct sip_ua *, uint64_t now, struct wbuf *w,
+	    uint64_t cookie);
+/* A call target as a URI (allocated), or NULL. */
+char	*sip_ua_target_uri(const struct sip_ua *, const char *target);
+
+/* sip_ua_aor.c: AORs and their registration */
+struct ua_aor *sip_ua_aor_find(const struct sip_ua *, const char *aor);
+struct ua_aor *sip_ua_aor_from(const struct sip_ua *, const char *from);
+struct ua_aor *sip_ua_aor_by_id(const struct sip_ua *, uint32_t id);
+/* ... and one published by destination list: where it is or goes. */
+struct ua_aor **sip_ua_aor_hosted(struct sip_ua *, const char *aor);
+void	 sip_ua_aor_gone(struct sip_ua *, struct ua_aor *);
+void	 sip_ua_aor_free(struct ua_aor *);
+void	 sip_ua_aor_register(struct sip_ua *, uint64_t now, struct ua_aor *,
+	    uint32_t expires);
+void	 sip_ua_aor_registered(struct sip_ua *, struct ua_aor *,
+	    unsigned status, const char *reason);
+void	 sip_ua_aor_response(struct sip_ua *, uint64_t now, struct ua_aor *,
+	    const struct sip_msg *);
+
+/* sip_ua_dlg.c: calls and their dialogs */
+struct ua_call *sip_ua_dlg_by_id(const struct sip_ua *, uint32_t id);
+struct ua_call *sip_ua_dlg_of(const struct sip_ua *, const struct sip_msg *,
+	    bool ours_in_from);
+struct ua_call *sip_ua_dlg_new(struct sip_ua *, uint64_t now, bool outgoing,
+	    const char *aor);
+void	 sip_ua_dlg_free(struct ua_call *);
+void	 sip_ua_dlg_fork_free(struct ua_fork *);
+int	 sip_ua_dlg_media_local(struct sip_ua *, struct ua_call *,
+	    bool sdes_ok);
+void	 sip_ua_dlg_media_start(struct sip_ua *, struct ua_call *);
+void	 sip_ua_dlg_end(struct sip_ua *, uint64_t now, struct ua_call *,
+	    unsigned status, const char *reason);
+void	 sip_ua_dlg_start(struct sip_ua *, const struct ua_call *,
+	    struct wbuf *, const char *method, uint32_t cseq,
+	    const char *branch, const char *target, const char *remote,
+	    const char *routes);
+void	 sip_ua_dlg_request(struct sip_ua *, struct ua_call *, struct wbuf *,
+	    const char *method, uint32_t cseq, const char *branch);
+void	 sip_ua_dlg_bye(struct sip_ua *, uint64_t now, struct ua_call *);
+void	 sip_ua_dlg_sdp_body(struct wbuf *, const struct sdp *);
+char	*sip_ua_dlg_routes(const struct sip_msg *, bool reverse);
+char	*sip_ua_dlg_contact(const struct sip_msg *);
+bool	 sip_ua_dlg_is_sdp(const struct sip_msg *);
+bool	 sip_ua_dlg_tag_is(const char *tag, const struct sip_pl *);
+
+/* sip_ua_uac.c: the INVITE client */
+void	 sip_ua_uac_cancel(struct sip_ua *, uint64_t now, struct ua_call *);
+struct ua_fork *sip_ua_uac_fork_of(const struct ua_call *,
+	    const struct sip_pl *tag);
+void	 sip_ua_uac_fork_done(struct sip_ua *, uint32_t id, unsigned status);
+void	 sip_ua_uac_2xx(struct sip_ua *, uint64_t now, struct ua_call *,
+	    const struct sip_msg *);
+void	 sip_ua_uac_response(struct sip_ua *, uint64_t now, struct ua_call *,
+	    const struct sip_msg *);
+
+/* sip_ua_uas.c: requests that come */
+void	 sip_ua_uas_request(struct sip_ua *, uint64_t now, uint64_t txn,
+	    struct sip_msg **);
+void	 sip_ua_uas_respond(struct sip_ua *, uint64_t now, uint64_t txn,
+	    const struct sip_msg *, unsigned status, const char *reason,
+	    const char *hname, const char *hvalue);
+
+/* sip_ua_msg.c: MESSAGE */
+void	 sip_ua_msg_done(struct sip_ua *, uint32_t id, unsigned status,
+	    const char *reason);
+void	 sip_ua_msg_in(struct sip_ua *, uint64_t now, uint64_t txn,
+	    const struct sip_msg *, struct ua_aor *);
+
+#endif
