@@ -1,0 +1,128 @@
+/*
+ * sip_proxy_int.h - what the files of the proxy share (sip_proxy.h is its
+ * API): the record of each proxied request with its branches, and the
+ * functions one file calls in another.  sip_proxy.c holds the object,
+ * the AORs published by destination list, shared helpers and time;
+ * sip_proxy_req.c the requests (validation, targets, forwarding, CANCEL,
+ * the overlay's answers); sip_proxy_resp.c the responses.
+ */
+#ifndef SIP_PROXY_INT_H
+#define SIP_PROXY_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "sip_msg.h"
+#include "sip_proxy.h"
+#include "sip_txn.h"
+#include "strmap.h"
+
+struct log_ctx;
+struct rng;
+struct sip_cache;
+struct sip_reg;
+
+#define SIP_FORK_MAX	8
+#define SIP_KEEP_MS	32000	/* a done request's record: for 2xx resent */
+#define SIP_UDP_MAX	1300	/* §18.1.1: larger requests go over TCP */
+#define SIP_CACHE_MAX	16384	/* AORs whose lookups are kept */
+
+/* The limits our own copies of requests are parsed back with. */
+extern const struct sip_limits sip_proxy_lim;
+
+struct sip_branch {
+	uint64_t	 ctxn;
+	char		 branch[32];
+	uint8_t		*req;		/* the request as forwarded */
+	size_t		 req_len;
+	struct sip_flow	 flow;
+	bool		 provisional;	/* a 1xx came: it may be cancelled */
+	bool		 done;
+	bool		 cancel;	/* cancel it once a 1xx comes */
+};
+
+struct sip_fwd {
+	uint64_t	 id;
+	uint64_t	 stxn;
+	struct sip_flow	 from;		/* where responses go */
+	enum sip_tp	 in_tp;		/* the transport it came on */
+	bool		 invite;
+	struct sip_msg	*req;		/* the request as received, our copy */
+	struct sip_branch b[SIP_FORK_MAX];
+	unsigned	 nb;
+	unsigned	 best_status;	/* 0: none yet */
+	uint8_t		*best;
+	size_t		 best_len;
+	bool		 final_sent;
+	bool		 looking;	/* the overlay is asked */
+	bool		 unreachable;	/* a branch's transport failed */
+	bool		 overlay;	/* branches from the overlay's answer */
+	bool		 cached;	/* ... as kept in the cache */
+	unsigned	 skip_route;	/* our Routes on top */
+	uint64_t	 done_at;	/* 0: still going */
+	struct sip_fwd	*next;		/* in the list, oldest last */
+	struct sip_fwd	*hnext;		/* in its id's bucket */
+};
+
+#define SIP_FWD_BUCKETS	4096	/* records by id (ids are sequential) */
+
+/* An AOR this node publishes by destination list. */
+struct sip_hosted {
+	struct strmap_entry	 h;
+	char			*aor;
+};
+
+struct sip_proxy {
+	struct sip_proxy_cfg	 cfg;
+	char			*domain;
+	char			 self[ADDR_STRLEN];
+	char			 self_tls[ADDR_STRLEN];	/* "": none */
+	struct sip_txl		*txl;
+	const struct sip_reg	*reg;
+	struct rng		*rng;
+	struct log_ctx		*log;
+	struct sip_fwd		*fwds;
+	struct sip_fwd		*buckets[SIP_FWD_BUCKETS];
+	unsigned		 nfwds;
+	struct sip_cache	*cache;
+	uint64_t		 lookups, cache_hits;
+	uint64_t		 next_id;
+	struct addr		 ua;		/* the daemon's UA
+						   (family 0: none) */
+	struct strmap		 hosted;	/* of sip_hosted */
+	char			 ua_ruri[600];	/* a request to it,
+						   being forwarded */
+};
+
+/* sip_proxy.c */
+/* A URI's host:port as a flow (IP literals only: no DNS here): 0 or
+ * EINVAL. */
+int	 sip_proxy_uri_flow(const struct sip_uri *, struct sip_flow *);
+/* Answer the request in server transaction stxn with a bare status. */
+void	 sip_proxy_status(struct sip_proxy *, uint64_t now, uint64_t stxn,
+	    const struct sip_msg *, unsigned status, const char *reason);
+struct sip_fwd *sip_proxy_fwd_by_id(const struct sip_proxy *, uint64_t id);
+/* The AOR of m's Request-URI ("user@domain"), in aor. */
+const char *sip_proxy_aor_of(const struct sip_proxy *, const struct sip_msg *m,
+	    char *aor, size_t max);
+
+/* sip_proxy_req.c */
+/* The AOR's contacts at the other peers, for f: from the cache, or asked
+ * of the overlay. */
+void	 sip_proxy_req_lookup(struct sip_proxy *, uint64_t now,
+	    struct sip_fwd *f, const char *aor);
+
+/* sip_proxy_resp.c */
+/* The INVITE of f got its final status: tell the user of the proxy. */
+void	 sip_proxy_resp_report(struct sip_proxy *, const struct sip_fwd *f,
+	    unsigned status);
+/* A CANCEL for branch b (§9.1), in a client transaction of its own. */
+void	 sip_proxy_resp_cancel_branch(struct sip_proxy *, uint64_t now,
+	    struct sip_fwd *f, struct sip_branch *b);
+/* If every branch of f is done, the best final response goes back. */
+void	 sip_proxy_resp_finish(struct sip_proxy *, uint64_t now,
+	    struct sip_fwd *f);
+
+#endif

@@ -1,0 +1,559 @@
+/*
+ * sip_proxy_req.c - the requests the proxy takes (RFC 3261 §16):
+ * validation (§16.3), Route processing (§16.4), targets from the
+ * registrar, the Request-URI, the daemon's UA (RFC 7904 §3) or the
+ * overlay's answer (§16.5, through the lookup cache), forwarding in
+ * parallel with a Via and, for INVITE, a Record-Route of ours (§16.6,
+ * RFC 5658 §4), requests outside any transaction such as the ACK for a
+ * 2xx forwarded statelessly (§16.11), and CANCEL (§16.10).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip_cache.h"
+#include "sip_msg.h"
+#include "sip_proxy.h"
+#include "sip_proxy_int.h"
+#include "sip_reg.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+/* ---- forwarding (§16.3, §16.6) ---- */
+
+/* Our address on a transport: TLS on ours for it, if we listen. */
+static const char *
+sip_self_for(const struct sip_proxy *p, enum sip_tp tp)
+{
+	return tp == SIP_TP_TLS && p->self_tls[0] != '\0' ? p->self_tls :
+	    p->self;
+}
+
+/* Our Record-Route URI for the side of a transport. */
+static void
+sip_rr_uri(const struct sip_proxy *p, enum sip_tp tp, char *out, size_t max)
+{
+	if (tp == SIP_TP_TLS && p->self_tls[0] != '\0')
+		snprintf(out, max, "<sip:%s;transport=tls;lr>", p->self_tls);
+	else
+		snprintf(out, max, "<sip:%s;lr>", p->self);
+}
+
+/* §16.3 step 4, simply: one of our Vias is already there. */
+static bool
+sip_looped(const struct sip_proxy *p, const struct sip_msg *m)
+{
+	const struct sip_hdr	*h;
+	struct sip_via		 v;
+	struct sip_uri		 u;
+
+	for (h = sip_msg_hdr(m, SIP_HDR_VIA, NULL); h != NULL;
+	    h = sip_msg_hdr(m, SIP_HDR_VIA, h)) {
+		if (sip_via_parse(&v, &h->value) != 0)
+			continue;
+		memset(&u, 0, sizeof u);
+		u.host = v.host;
+		u.ipv6 = v.ipv6;
+		u.port = v.port;
+		if (sip_proxy_is_self(p, &u))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * §16.6: the request that came on transport in_tp to a target:
+ * Request-URI ruri, our Via on top, Record-Route for INVITE, our Routes
+ * removed (the first skip_route), Max-Forwards one less.
+ */
+static bool
+sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
+    const struct sip_pl *ruri, enum sip_tp in_tp, const struct sip_flow *to,
+    const char *branch, unsigned skip_route, struct wbuf *w)
+{
+	const struct sip_hdr	*route[2], *rr_before, *via_after = NULL, *h;
+	char			 line[160], rr[320], out_uri[128], in_uri[128];
+	unsigned		 i;
+
+	route[0] = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
+	route[1] = route[0] != NULL ? sip_msg_hdr(m, SIP_HDR_ROUTE, route[0]) :
+	    NULL;
+	/* our Record-Route goes on top of the others or, with none, after
+	 * the last Via: each kind of header kept in one block, as the
+	 * tools that join them on one line expect.  Between a TLS side and
+	 * another, two: the callee's side on top, the caller's below, so
+	 * each end's requests come in on the transport it used (RFC 5658
+	 * §4, double Record-Routing) */
+	rr[0] = '\0';
+	if (sip_pl_eq(&m->method, "INVITE") && m->to_tag.l == 0) {
+		sip_rr_uri(p, to->tp, out_uri, sizeof out_uri);
+		sip_rr_uri(p, in_tp, in_uri, sizeof in_uri);
+		if (strcmp(out_uri, in_uri) == 0)
+			snprintf(rr, sizeof rr, "Record-Route: %s\r\n",
+			    out_uri);
+		else
+			snprintf(rr, sizeof rr, "Record-Route: %s\r\n"
+			    "Record-Route: %s\r\n", out_uri, in_uri);
+	}
+	if ((rr_before = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL)) == NULL)
+		for (h = sip_msg_hdr(m, SIP_HDR_VIA, NULL); h != NULL;
+		    h = sip_msg_hdr(m, SIP_HDR_VIA, h))
+			via_after = h;
+	wbuf_init(w, p->cfg.max_len);
+	wbuf_bytes(w, m->method.p, m->method.l);
+	wbuf_bytes(w, " ", 1);
+	wbuf_bytes(w, ruri->p, ruri->l);
+	wbuf_bytes(w, " SIP/2.0\r\n", 10);
+	snprintf(line, sizeof line, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n",
+	    sip_tp_name(to->tp), sip_self_for(p, to->tp), branch);
+	wbuf_bytes(w, line, strlen(line));
+	if (m->max_forwards < 0)	/* §16.6 step 3: none came */
+		wbuf_bytes(w, "Max-Forwards: 70\r\n", 18);
+	for (i = 0; i < m->nhdrs; i++) {
+		if (&m->hdrs[i] == rr_before)
+			wbuf_bytes(w, rr, strlen(rr));
+		if (i > 0 && &m->hdrs[i - 1] == via_after)
+			wbuf_bytes(w, rr, strlen(rr));
+		if (m->hdrs[i].id == SIP_HDR_CONTENT_LENGTH ||
+		    (skip_route > 0 && &m->hdrs[i] == route[0]) ||
+		    (skip_route > 1 && &m->hdrs[i] == route[1]))
+			continue;
+		if (m->hdrs[i].id == SIP_HDR_MAX_FORWARDS) {
+			snprintf(line, sizeof line, "%d", m->max_forwards - 1);
+			sip_msg_header(w, "Max-Forwards", &(struct sip_pl){
+			    line, strlen(line) });
+			continue;
+		}
+		sip_msg_header_copy(w, &m->hdrs[i]);
+	}
+	if (m->nhdrs > 0 && &m->hdrs[m->nhdrs - 1] == via_after)
+		wbuf_bytes(w, rr, strlen(rr));
+	sip_msg_end(w, m->body.p, m->body.l);
+	return !w->err;
+}
+
+static void
+sip_new_branch(struct sip_proxy *p, char *out, size_t max)
+{
+	memcpy(out, "z9hG4bK", 7);	/* §8.1.1.7 */
+	sip_msg_tag(p->rng, out + 7, max - 7);
+}
+
+/*
+ * Our own copy of a request (the one given is the caller's): written
+ * out and parsed back, which it always is, having been parsed once.
+ */
+static struct sip_msg *
+sip_proxy_copy(const struct sip_msg *m)
+{
+	struct sip_msg	*c = sip_msg_new();
+	struct wbuf	 w;
+	const char	*why;
+	size_t		 used;
+
+	wbuf_init(&w, SIP_MSG_MAX_DEFAULT * 2);
+	sip_msg_write(&w, m);
+	if (w.err || sip_msg_parse(c, w.p, w.len, true, &sip_proxy_lim,
+	    &used, &why) != 0)
+		sip_msg_clear(c);	/* cannot be: keep it empty */
+	wbuf_clear(&w);
+	return c;
+}
+
+static void	sip_fwd_looked_up(struct sip_proxy *, uint64_t,
+		    struct sip_fwd *, const char *const *,
+		    const uint8_t *const *, unsigned, bool);
+
+/* ---- targets (§16.4, §16.5) ---- */
+
+struct sip_targets {
+	struct sip_pl	 ruri[SIP_FORK_MAX];
+	struct sip_flow	 flow[SIP_FORK_MAX];
+	unsigned	 n;
+	unsigned	 skip_route;	/* our Routes on top: 0 to 2 */
+	bool		 lookup;	/* ask the overlay */
+	enum sip_proxy_dest dest;	/* where it goes, for the policy */
+};
+
+/* The daemon's UA as the target for aor, if this node publishes it by
+ * destination list: sip:user@UA, over UDP. */
+static void
+sip_targets_ua(struct sip_proxy *p, const char *aor, const struct sip_pl *user,
+    struct sip_targets *t)
+{
+	char	a[ADDR_STRLEN];
+	int	n;
+
+	if (p->ua.family == 0 || !sip_proxy_hosts(p, aor))
+		return;
+	n = snprintf(p->ua_ruri, sizeof p->ua_ruri, "sip:%.*s@%s",
+	    (int)user->l, user->p, addr_str(&p->ua, a));
+	if (n < 0 || (size_t)n >= sizeof p->ua_ruri)
+		return;
+	t->ruri[0] = (struct sip_pl){ p->ua_ruri, (size_t)n };
+	memset(&t->flow[0], 0, sizeof t->flow[0]);
+	t->flow[0].tp = SIP_TP_UDP;
+	t->flow[0].remote = p->ua;
+	t->n = 1;
+}
+
+/* 0, or the status to refuse with (and *reason). */
+static unsigned
+sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
+    struct sip_targets *t, const char **reason)
+{
+	const struct sip_hdr	*route = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
+	struct sip_reg_target	 rt[SIP_FORK_MAX];
+	struct sip_addr		 a;
+	struct sip_uri		 cu;
+	struct sip_flow		 cf;
+	char			 aor[512];
+	unsigned		 i;
+
+	memset(t, 0, sizeof *t);
+	/* §16.4: our own Route goes (both, where we double Record-Routed,
+	 * RFC 5658 §4); then the next one, if any, leads */
+	while (t->skip_route < 2 && route != NULL &&
+	    sip_addr_parse(&a, &route->value, false) == 0 && a.uri_sip &&
+	    sip_proxy_is_self(p, &a.uri)) {
+		t->skip_route++;
+		route = sip_msg_hdr(m, SIP_HDR_ROUTE, route);
+	}
+	if (route != NULL) {
+		if (sip_addr_parse(&a, &route->value, false) != 0 ||
+		    !a.uri_sip ||
+		    sip_proxy_uri_flow(&a.uri, &t->flow[0]) != 0) {
+			*reason = "Bad Route";
+			return 400;
+		}
+		t->ruri[t->n++] = m->ruri_str;
+		t->dest = sip_reg_is_phone(p->reg, &t->flow[0].remote) ?
+		    SIP_DEST_PHONE : SIP_DEST_OUTSIDE;
+		return 0;
+	}
+	if (!m->ruri_sip) {
+		*reason = "Unsupported URI Scheme";
+		return 416;
+	}
+	/* sip:user@DOMAIN, or sip:user@us (a peer's lookup led here) */
+	if (sip_pl_caseeq(&m->ruri.host, p->domain) ||
+	    (m->ruri.user.l != 0 && sip_proxy_is_self(p, &m->ruri))) {
+		snprintf(aor, sizeof aor, "%.*s@%s", (int)m->ruri.user.l,
+		    m->ruri.user.p, p->domain);
+		t->n = sip_reg_lookup(p->reg, now / 1000, aor, rt,
+		    SIP_FORK_MAX);
+		for (i = 0; i < t->n; i++) {
+			t->ruri[i] = (struct sip_pl){ rt[i].contact,
+			    strlen(rt[i].contact) };
+			/* §16.6 step 7 / §18.1.1: to the Contact's address
+			 * (a REGISTER may come from elsewhere than the phone,
+			 * §10.2.1); a phone on TCP, or one that registered
+			 * with RFC 5626 outbound, gets its own flow back
+			 * (RFC 5626 §5.3, §7) */
+			t->flow[i] = rt[i].flow;
+			if (!rt[i].outbound &&
+			    !sip_tp_reliable(rt[i].flow.tp) &&
+			    sip_uri_parse(&cu, rt[i].contact,
+			    strlen(rt[i].contact)) == 0 &&
+			    sip_proxy_uri_flow(&cu, &cf) == 0)
+				t->flow[i] = cf;
+		}
+		/* RFC 7904 §3: an AOR this node publishes by destination
+		 * list, and no phone here has it: the daemon's UA takes it */
+		if (t->n == 0)
+			sip_targets_ua(p, aor, &m->ruri.user, t);
+		/* §16.5: every contact of the AOR, here and at the other
+		 * peers (the overlay has them); sip:user@us is ours only */
+		if (p->cfg.lookup != NULL &&
+		    sip_pl_caseeq(&m->ruri.host, p->domain)) {
+			t->lookup = true;
+			return 0;
+		}
+		if (t->n == 0) {
+			*reason = "Not Found";
+			return 404;
+		}
+		return 0;
+	}
+	if (sip_proxy_uri_flow(&m->ruri, &t->flow[0]) == 0 &&
+	    !sip_proxy_is_self(p, &m->ruri)) {
+		t->ruri[t->n++] = m->ruri_str;
+		t->dest = sip_reg_is_phone(p->reg, &t->flow[0].remote) ?
+		    SIP_DEST_PHONE : SIP_DEST_OUTSIDE;
+		return 0;
+	}
+	*reason = "Forbidden (not this overlay's domain)";
+	return 403;
+}
+
+/* ---- requests ---- */
+
+/* An ACK for a 2xx (§16.11: stateless) or another request outside
+ * any transaction: forward it as it goes. */
+static void
+sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
+    const struct sip_flow *from, const struct sip_msg *m)
+{
+	struct sip_targets	 t;
+	const char		*reason;
+	struct wbuf		 w;
+	char			 branch[32];
+
+	if (m->max_forwards == 0 || sip_looped(p, m) ||
+	    sip_targets(p, now, m, &t, &reason) != 0 ||
+	    (p->cfg.allow != NULL && !p->cfg.allow(now, 0, from, m, t.dest,
+	    p->cfg.arg)))
+		return;
+	sip_new_branch(p, branch, sizeof branch);
+	if (sip_forward_bytes(p, m, &t.ruri[0], from->tp, &t.flow[0], branch,
+	    t.skip_route, &w)) {
+		p->cfg.emit(&t.flow[0], w.p, w.len, p->cfg.arg);
+		w.p = NULL;
+	}
+	wbuf_clear(&w);
+}
+
+static void sip_proxy_cancel(struct sip_proxy *, uint64_t now, uint64_t stxn,
+	    const struct sip_msg *);
+
+/* §16.6: a branch to each target, each in a client transaction. */
+static void
+sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
+    const struct sip_msg *m, const struct sip_targets *t)
+{
+	struct sip_branch	*b;
+	struct wbuf		 w;
+	unsigned		 i;
+
+	for (i = 0; i < t->n && f->nb < SIP_FORK_MAX; i++) {
+		b = &f->b[f->nb];
+		sip_new_branch(p, b->branch, sizeof b->branch);
+		b->flow = t->flow[i];
+		if (!sip_forward_bytes(p, m, &t->ruri[i], f->in_tp, &b->flow,
+		    b->branch, t->skip_route, &w)) {
+			wbuf_clear(&w);
+			continue;
+		}
+		/* §18.1.1: over 1300 bytes and the path MTU unknown: TCP,
+		 * and the Via says so.  To this host (a phone, or our UA,
+		 * which has no TCP, on loopback or our own address) the
+		 * path MTU is known: the loopback's, 64 KiB. */
+		if (b->flow.tp == SIP_TP_UDP && w.len > SIP_UDP_MAX &&
+		    !addr_is_loopback(&b->flow.remote) &&
+		    !addr_ip_eq(&b->flow.remote, &p->cfg.self)) {
+			wbuf_clear(&w);
+			b->flow.tp = SIP_TP_TCP;
+			b->flow.conn = 0;
+			if (!sip_forward_bytes(p, m, &t->ruri[i], f->in_tp,
+			    &b->flow, b->branch, t->skip_route, &w)) {
+				wbuf_clear(&w);
+				continue;
+			}
+		}
+		b->req = wbuf_take(&w, &b->req_len);
+		if (sip_txl_request(p->txl, now, &b->flow, b->req, b->req_len,
+		    f->id * 16 + f->nb, &b->ctxn) != 0) {
+			free(b->req);
+			b->req = NULL;
+			continue;
+		}
+		f->nb++;
+	}
+	if (f->nb == 0 && !f->looking) {
+		sip_proxy_status(p, now, f->stxn, m, 500,
+		    "Server Internal Error");
+		sip_proxy_resp_report(p, f, 500);
+		f->final_sent = true;
+		f->done_at = now;
+	}
+}
+
+/* The AOR's contacts at the other peers: from the cache, or asked of
+ * the overlay (sip_proxy_lookup_done). */
+void
+sip_proxy_req_lookup(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
+    const char *aor)
+{
+	const char	*contacts[SIP_FORK_MAX];
+	const uint8_t	*nodes[SIP_FORK_MAX];
+	unsigned	 n;
+
+	f->looking = true;
+	n = sip_cache_get(p->cache, now, aor, contacts, nodes, SIP_FORK_MAX);
+	if (n > 0) {
+		p->cache_hits++;
+		f->cached = true;
+		sip_fwd_looked_up(p, now, f, contacts, nodes, n, false);
+		return;
+	}
+	p->lookups++;
+	p->cfg.lookup(aor, f->id, p->cfg.arg);
+}
+
+void
+sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
+    const struct sip_flow *from, const struct sip_msg *m)
+{
+	struct sip_targets	 t;
+	struct sip_fwd		*f;
+	const char		*reason;
+	char			 aor[512];
+	unsigned		 st;
+
+	if (stxn == 0) {
+		sip_proxy_stateless(p, now, from, m);
+		return;
+	}
+	if (sip_pl_eq(&m->method, "CANCEL")) {
+		sip_proxy_cancel(p, now, stxn, m);
+		return;
+	}
+	/* §16.3 */
+	if (m->max_forwards == 0) {
+		sip_proxy_status(p, now, stxn, m, 483, "Too Many Hops");
+		return;
+	}
+	if (sip_looped(p, m)) {
+		sip_proxy_status(p, now, stxn, m, 482, "Loop Detected");
+		return;
+	}
+	if ((st = sip_targets(p, now, m, &t, &reason)) != 0) {
+		sip_proxy_status(p, now, stxn, m, st, reason);
+		return;
+	}
+	if (p->cfg.allow != NULL && !p->cfg.allow(now, stxn, from, m,
+	    t.dest, p->cfg.arg))
+		return;
+	f = xcalloc(1, sizeof *f);
+	f->id = p->next_id++;
+	f->stxn = stxn;
+	sip_txl_response_flow(from, m, &f->from);
+	f->in_tp = from->tp;
+	f->invite = sip_pl_eq(&m->method, "INVITE");
+	f->req = sip_proxy_copy(m);
+	f->next = p->fwds;
+	p->fwds = f;
+	f->hnext = p->buckets[f->id % SIP_FWD_BUCKETS];
+	p->buckets[f->id % SIP_FWD_BUCKETS] = f;
+	p->nfwds++;
+	if (f->invite)		/* §16.2: quench the caller's retransmits */
+		sip_proxy_status(p, now, stxn, m, 100, "Trying");
+	f->skip_route = t.skip_route;
+	f->looking = t.lookup;
+	/* the phones here ring at once; the others once the overlay
+	 * answers */
+	if (t.n > 0)
+		sip_fwd_branches(p, now, f, m, &t);
+	if (t.lookup && !f->final_sent)
+		sip_proxy_req_lookup(p, now, f, sip_proxy_aor_of(p, m, aor,
+		    sizeof aor));
+}
+
+/* ---- CANCEL (§16.10) ---- */
+
+/* §16.10: 200 to the CANCEL, then CANCEL every branch still going. */
+static void
+sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
+    const struct sip_msg *m)
+{
+	struct sip_fwd	*f = NULL;
+	unsigned	 i;
+	uint64_t	 itxn = sip_txl_find_invite(p->txl, m);
+
+	/* the INVITE's server transaction, then what we made of it */
+	for (f = itxn != 0 ? p->fwds : NULL; f != NULL; f = f->next)
+		if (f->stxn == itxn && !f->final_sent)
+			break;
+	if (f == NULL) {
+		sip_proxy_status(p, now, stxn, m, 481,
+		    "Call/Transaction Does Not Exist");
+		return;
+	}
+	sip_proxy_status(p, now, stxn, m, 200, "OK");
+	f->looking = false;		/* no branches from the overlay now */
+	f->cached = false;		/* nor asked again */
+	if (f->nb == 0) {
+		/* nothing sent on yet: the INVITE ends here */
+		sip_proxy_status(p, now, f->stxn, f->req, 487,
+		    "Request Terminated");
+		sip_proxy_resp_report(p, f, 487);
+		f->final_sent = true;
+		f->done_at = now;
+		return;
+	}
+	for (i = 0; i < f->nb; i++) {
+		if (f->b[i].done)
+			continue;
+		if (f->b[i].provisional)
+			sip_proxy_resp_cancel_branch(p, now, f, &f->b[i]);
+		else
+			f->b[i].cancel = true;	/* after its first 1xx */
+	}
+	sip_proxy_resp_finish(p, now, f);	/* all done while we looked */
+}
+
+/* ---- the overlay's answers ---- */
+
+void
+sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
+    const char *const *contacts, const uint8_t *const *nodes, unsigned n,
+    bool failed)
+{
+	struct sip_fwd	*f = sip_proxy_fwd_by_id(p, cookie);
+	char		 aor[512];
+
+	if (f == NULL || !f->looking)
+		return;
+	if (!failed)
+		sip_cache_put(p->cache, now, sip_proxy_aor_of(p, f->req, aor,
+		    sizeof aor), contacts, nodes, n);
+	sip_fwd_looked_up(p, now, f, contacts, nodes, n, failed);
+}
+
+/* The AOR's contacts at the other peers, for f: a branch to each. */
+static void
+sip_fwd_looked_up(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
+    const char *const *contacts, const uint8_t *const *nodes, unsigned n,
+    bool failed)
+{
+	struct sip_targets	 t;
+	struct sip_uri		 u;
+	unsigned		 i;
+
+	f->looking = false;
+	if (f->final_sent)
+		return;
+	memset(&t, 0, sizeof t);
+	t.skip_route = f->skip_route;
+	/* straight to the peers' contacts; never back to ourselves */
+	for (i = 0; i < n && t.n < SIP_FORK_MAX; i++) {
+		if (sip_uri_parse(&u, contacts[i], strlen(contacts[i])) != 0 ||
+		    sip_proxy_is_self(p, &u) ||
+		    sip_proxy_uri_flow(&u, &t.flow[t.n]) != 0)
+			continue;
+		/* the peer that stored the registration must be the one
+		 * that answers there (its certificate binds the Node-ID) */
+		if (t.flow[t.n].tp == SIP_TP_TLS && nodes != NULL &&
+		    nodes[i] != NULL) {
+			t.flow[t.n].pinned = true;
+			memcpy(t.flow[t.n].node, nodes[i], SIP_NODE_LEN);
+		}
+		t.ruri[t.n++] = (struct sip_pl){ contacts[i],
+		    strlen(contacts[i]) };
+	}
+	if (t.n == 0 && f->nb > 0)
+		/* the phones here decide */
+		sip_proxy_resp_finish(p, now, f);
+	else if (t.n == 0) {
+		sip_proxy_status(p, now, f->stxn, f->req, failed ? 480 : 404,
+		    failed ? "Temporarily Unavailable" : "Not Found");
+		sip_proxy_resp_report(p, f, failed ? 480 : 404);
+		f->final_sent = true;
+		f->done_at = now;
+	} else {
+		f->overlay = true;
+		sip_fwd_branches(p, now, f, f->req, &t);
+		/* if no room for more */
+		sip_proxy_resp_finish(p, now, f);
+	}
+}
