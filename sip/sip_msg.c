@@ -562,14 +562,14 @@ sip_msg_parse(struct sip_msg *m, const uint8_t *buf, size_t len,
 	if ((rc = sip_lines(&ps, m->buf, hlen)) != 0 ||
 	    (rc = sip_essentials(&ps)) != 0 ||
 	    (rc = sip_body_len(&ps, stream, len - hlen - 2, &clen)) != 0)
-		goto out;
+		goto fail;
 	if (hlen + 2 + clen > lim->max_len) {
 		rc = EMSGSIZE;
-		goto out;
+		goto fail;
 	}
 	if (hlen + 2 + clen > len) {
 		rc = ENODATA;
-		goto out;
+		goto fail;
 	}
 	/* the body in its own copy: the header views stay put */
 	m->body_buf = xmalloc(clen + 1);
@@ -577,7 +577,7 @@ sip_msg_parse(struct sip_msg *m, const uint8_t *buf, size_t len,
 	m->body = (struct sip_pl){ m->body_buf, clen };
 	*used = skip + hlen + 2 + (stream ? clen : len - hlen - 2);
 	return 0;
-out:
+fail:
 	*why = ps.why;
 	*used = skip;
 	sip_msg_clear(m);

@@ -197,6 +197,20 @@ sip_branch_final(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	sip_proxy_resp_finish(p, now, f);
 }
 
+/* The record one of whose branches m's top Via names, or NULL. */
+static struct sip_fwd *
+sip_fwd_by_branch(const struct sip_proxy *p, const struct sip_msg *m)
+{
+	struct sip_fwd	*f;
+	unsigned	 i;
+
+	for (f = p->fwds; f != NULL; f = f->next)
+		for (i = 0; i < f->nb; i++)
+			if (sip_pl_eq(&m->via.branch, f->b[i].branch))
+				return f;
+	return NULL;
+}
+
 /* A 2xx resent, which no transaction takes: along the next Via. */
 static void
 sip_proxy_stray(struct sip_proxy *p, const struct sip_msg *m)
@@ -204,16 +218,10 @@ sip_proxy_stray(struct sip_proxy *p, const struct sip_msg *m)
 	struct sip_fwd	*f;
 	uint8_t		*resp;
 	size_t		 len;
-	unsigned	 i;
 
-	if (m->status < 200 || m->status >= 300 || m->nvia < 2)
+	if (m->status < 200 || m->status >= 300 || m->nvia < 2 ||
+	    (f = sip_fwd_by_branch(p, m)) == NULL)
 		return;
-	for (f = p->fwds; f != NULL; f = f->next)
-		for (i = 0; i < f->nb; i++)
-			if (sip_pl_eq(&m->via.branch, f->b[i].branch))
-				goto found;
-	return;
-found:
 	if ((resp = sip_strip_via(p, m, &len)) != NULL)
 		p->cfg.emit(&f->from, resp, len, p->cfg.arg);
 }
