@@ -12,41 +12,6 @@
 #include "addr.h"
 #include "sip_uri.h"
 
-bool
-sip_pl_eq(const struct sip_pl *pl, const char *s)
-{
-	size_t	n = strlen(s);
-
-	return pl->l == n && (n == 0 || memcmp(pl->p, s, n) == 0);
-}
-
-bool
-sip_pl_caseeq(const struct sip_pl *pl, const char *s)
-{
-	size_t	n = strlen(s);
-
-	return pl->l == n && (n == 0 || strncasecmp(pl->p, s, n) == 0);
-}
-
-int
-sip_pl_u32(const struct sip_pl *pl, uint32_t max, uint32_t *out)
-{
-	uint64_t	v = 0;
-	size_t		i;
-
-	if (pl->l == 0 || pl->l > 10)
-		return EBADMSG;
-	for (i = 0; i < pl->l; i++) {
-		if (pl->p[i] < '0' || pl->p[i] > '9')
-			return EBADMSG;
-		v = v * 10 + (uint64_t)(pl->p[i] - '0');
-	}
-	if (v > max)
-		return EBADMSG;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 static bool
 sip_alnum(int c)
 {

@@ -1,7 +1,7 @@
 /*
  * sip_uri.h - SIP and SIPS URIs (RFC 3261 §19.1), name-addr / addr-spec
- * values with their header parameters (§20.10, §25.1), and the views
- * they are made of.
+ * values with their header parameters (§20.10, §25.1), as views of the
+ * text (sip_pl.h).
  *
  * Parsers never copy: every field is a view (struct sip_pl) into the
  * text given, which must outlive them.  They are strict (the §25 ABNF,
@@ -14,20 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A view of text: p[0..l), not NUL-terminated; l == 0: empty. */
-struct sip_pl {
-	const char	*p;
-	size_t		 l;
-};
-
-#define SIP_PL(s)	((struct sip_pl){ (s), sizeof(s) - 1 })
-
-/* Exactly s; regardless of ASCII case. */
-bool	sip_pl_eq(const struct sip_pl *, const char *s);
-bool	sip_pl_caseeq(const struct sip_pl *, const char *s);
-/* A decimal number of at most max (no sign, no leading junk).  0 or
- * EBADMSG. */
-int	sip_pl_u32(const struct sip_pl *, uint32_t max, uint32_t *out);
+#include "sip_pl.h"
 
 struct sip_uri {
 	bool		 sips;
