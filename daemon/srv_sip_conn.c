@@ -200,7 +200,7 @@ ss_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("sip: %s %u: too slow: closed", sip_tp_name(c->tp),
+		log_debug("sip: %s %u: too slow: closed", sip_txn_tp_name(c->tp),
 		    c->id);
 	else if (c->tp == SIP_TP_TLS && (what & BEV_EVENT_ERROR) &&
 	    (e = bufferevent_get_openssl_error(c->bev)) != 0)
@@ -268,7 +268,7 @@ srv_sip_conn_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockadd
 	(void)salen;
 	if (ss->nconns >= SS_CONN_MAX) {
 		log_warnx("sip: too many connections: a %s one refused",
-		    sip_tp_name(tp));
+		    sip_txn_tp_name(tp));
 		close(fd);
 		return;
 	}
@@ -338,7 +338,7 @@ srv_sip_conn_send(struct srv_sip *ss, const struct sip_core_action *a)
 	 * still there; else on one to the same address */
 	if ((c = ss_conn_for(ss, &a->flow)) == NULL) {
 		log_debug("sip: %s: no connection, a message dropped",
-		    sip_tp_name(a->flow.tp));
+		    sip_txn_tp_name(a->flow.tp));
 		return;
 	}
 	bufferevent_write(c->bev, a->data, a->len);

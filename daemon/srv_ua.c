@@ -159,13 +159,13 @@ su_media_stop(struct su_call *c)
 	if (c->ms != NULL) {
 		struct media_action	a;
 
-		media_bye(c->ms, d_now_ms());
-		while (media_next_action(c->ms, &a))
+		media_session_bye(c->ms, d_now_ms());
+		while (media_session_next_action(c->ms, &a))
 			if (a.type == MEDIA_SEND)
 				(void)srv_send_to(c->fd[a.rtcp], a.data, a.len,
 				    &a.to);
-		c->stats = *media_stats(c->ms);
-		media_free(c->ms);
+		c->stats = *media_session_stats(c->ms);
+		media_session_free(c->ms);
 		c->ms = NULL;
 	}
 	for (i = 0; i < 2; i++) {
@@ -203,7 +203,7 @@ su_media_drain(struct srv_ua *su, struct su_call *c)
 	unsigned char		 le[2 * MEDIA_PKT_MAX];
 	size_t			 i;
 
-	while (c->ms != NULL && media_next_action(c->ms, &a)) {
+	while (c->ms != NULL && media_session_next_action(c->ms, &a)) {
 		switch (a.type) {
 		case MEDIA_FAILED:
 			if (c->failed)
@@ -246,7 +246,7 @@ su_media_drain(struct srv_ua *su, struct su_call *c)
 		}
 	}
 	if (c->ms != NULL)
-		srv_timer_arm(c->timer, &c->timer_at, media_deadline(c->ms),
+		srv_timer_arm(c->timer, &c->timer_at, media_session_deadline(c->ms),
 		    d_now_ms());
 	return false;
 }
@@ -261,7 +261,7 @@ su_call_timer(evutil_socket_t fd, short what, void *arg)
 	c->timer_at = UINT64_MAX;
 	if (c->ms == NULL)
 		return;
-	media_tick(c->ms, d_now_ms());
+	media_session_tick(c->ms, d_now_ms());
 	if (su_media_drain(c->su, c))
 		srv_ua_drain(c->su);
 }
@@ -288,7 +288,7 @@ su_media_read(evutil_socket_t fd, short what, void *arg)
 			}
 			continue;
 		}
-		media_input(c->ms, d_now_ms(), fd == c->fd[1], &from, buf,
+		media_session_input(c->ms, d_now_ms(), fd == c->fd[1], &from, buf,
 		    (size_t)n);
 	}
 	if (su_media_drain(c->su, c))
@@ -365,29 +365,29 @@ su_media_start(struct srv_ua *su, uint32_t id, const struct sdp_stream *st)
 	if (c == NULL || c->stopped)
 		return;
 	if (c->ms != NULL) {
-		if (media_update(c->ms, st, d_now_ms(), &why) != 0) {
+		if (media_session_update(c->ms, st, d_now_ms(), &why) != 0) {
 			log_warnx("ua: call %u: media: %s", id, why);
 			(void)sip_ua_media_failed(su->ua, d_now_ms(), id, why);
 		}
 		return;
 	}
-	if (media_new(&c->ms, st, su->dtls, &su->rng, &su->lc, d_now_ms(),
+	if (media_session_new(&c->ms, st, su->dtls, &su->rng, &su->lc, d_now_ms(),
 	    &why) != 0) {
 		log_warnx("ua: call %u: media: %s", id, why);
 		(void)sip_ua_media_failed(su->ua, d_now_ms(), id, why);
 		return;
 	}
 	if (c->play != NULL)
-		media_play(c->ms, c->play, c->play_n);
+		media_session_play(c->ms, c->play, c->play_n);
 	if (c->early_len > 0)
-		media_input(c->ms, d_now_ms(), false, &c->early_from, c->early,
+		media_session_input(c->ms, d_now_ms(), false, &c->early_from, c->early,
 		    c->early_len);
 	c->early_len = 0;
 	log_info("ua: call %u: media %s:%u %s%s", id, st->addr, st->port,
 	    st->codec == SDP_PCMA ? "PCMA" : "PCMU",
 	    st->keying == SDP_KEYING_SDES ? " SRTP (SDES)" :
 	    st->keying == SDP_KEYING_DTLS ? " SRTP (DTLS)" : "");
-	media_tick(c->ms, d_now_ms());
+	media_session_tick(c->ms, d_now_ms());
 	(void)su_media_drain(su, c);	/* (we are in srv_ua_drain) */
 }
 
@@ -450,7 +450,7 @@ su_attach(struct srv_ua *su, uint32_t id, int16_t *pcm, size_t n,
 	c->play = pcm;
 	c->play_n = n;
 	if (c->ms != NULL && pcm != NULL)
-		media_play(c->ms, pcm, n);
+		media_session_play(c->ms, pcm, n);
 	if (record == NULL)
 		return 0;
 	if ((c->rec = fopen(record, "wb")) == NULL) {
@@ -548,7 +548,7 @@ srv_ua_dtmf(struct srv_ua *su, uint32_t id, const char *digits,
 		    "the call has no media");
 		return ENOTCONN;
 	}
-	if ((rc = media_dtmf(c->ms, digits, duration_ms, &why)) != 0) {
+	if ((rc = media_session_dtmf(c->ms, digits, duration_ms, &why)) != 0) {
 		*err = xstrdup(why);
 		return rc;
 	}
@@ -616,7 +616,7 @@ su_call_json(struct srv_ua *su, const struct sip_ua_call_info *ci)
 	json_t				*o;
 
 	if (c != NULL)
-		ms = c->ms != NULL ? media_stats(c->ms) : &c->stats;
+		ms = c->ms != NULL ? media_session_stats(c->ms) : &c->stats;
 	if (ci->answered != 0)
 		dur = (ci->ended != 0 ? ci->ended : now) - ci->answered;
 	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:f}",

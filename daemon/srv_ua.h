@@ -48,7 +48,7 @@ int	srv_ua_answer(struct srv_ua *, uint32_t id, const char *play,
 	    const char *record, uint32_t *answered, char **err);
 /*
  * Queue digits to send on call id's RTP stream (0: the newest call) as
- * telephone-events of duration_ms each (media_dtmf).  0 and *call, or
+ * telephone-events of duration_ms each (media_session_dtmf).  0 and *call, or
  * an error with *err (allocated): a character that is no digit is
  * named, and nothing is queued.
  */

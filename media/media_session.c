@@ -246,7 +246,7 @@ media_srtp(struct media_session *ms, const struct sdp_stream *st,
 }
 
 int
-media_update(struct media_session *ms, const struct sdp_stream *st,
+media_session_update(struct media_session *ms, const struct sdp_stream *st,
     uint64_t now, const char **why)
 {
 	int	rc;
@@ -266,7 +266,7 @@ media_update(struct media_session *ms, const struct sdp_stream *st,
 }
 
 int
-media_new(struct media_session **out, const struct sdp_stream *st,
+media_session_new(struct media_session **out, const struct sdp_stream *st,
     SSL_CTX *dtls, struct rng *rng, struct log_ctx *log, uint64_t now,
     const char **why)
 {
@@ -281,8 +281,8 @@ media_new(struct media_session **out, const struct sdp_stream *st,
 	ms->ts = (uint32_t)rng_u64(rng);
 	snprintf(ms->cname, sizeof ms->cname, "%016llx@p2psipd",
 	    (unsigned long long)rng_u64(rng));
-	if (media_update(ms, st, now, why) != 0) {
-		media_free(ms);
+	if (media_session_update(ms, st, now, why) != 0) {
+		media_session_free(ms);
 		return EINVAL;
 	}
 	ms->next_send = now;
@@ -292,7 +292,7 @@ media_new(struct media_session **out, const struct sdp_stream *st,
 }
 
 void
-media_free(struct media_session *ms)
+media_session_free(struct media_session *ms)
 {
 	if (ms == NULL)
 		return;
@@ -304,7 +304,7 @@ media_free(struct media_session *ms)
 }
 
 void
-media_play(struct media_session *ms, const int16_t *pcm, size_t n)
+media_session_play(struct media_session *ms, const int16_t *pcm, size_t n)
 {
 	free(ms->play);
 	ms->play = n > 0 ? xreallocarray(NULL, n, sizeof pcm[0]) : NULL;
@@ -315,7 +315,7 @@ media_play(struct media_session *ms, const int16_t *pcm, size_t n)
 }
 
 bool
-media_played(const struct media_session *ms)
+media_session_played(const struct media_session *ms)
 {
 	return ms->play_at >= ms->play_n;
 }
@@ -371,8 +371,8 @@ media_send_audio(struct media_session *ms)
 /* ---- telephone-events we send (RFC 4733 §2.5.1) ---- */
 
 int
-media_dtmf(struct media_session *ms, const char *digits, unsigned duration_ms,
-    const char **why)
+media_session_dtmf(struct media_session *ms, const char *digits,
+    unsigned duration_ms, const char **why)
 {
 	size_t	n = strlen(digits), i;
 	int	ev;
@@ -420,7 +420,7 @@ media_dtmf(struct media_session *ms, const char *digits, unsigned duration_ms,
 }
 
 unsigned
-media_dtmf_pending(const struct media_session *ms)
+media_session_dtmf_pending(const struct media_session *ms)
 {
 	return ms->dq_n;
 }
@@ -539,14 +539,14 @@ media_send_rtcp(struct media_session *ms, uint64_t now, bool bye)
 		}
 	}
 	memset(&a, 0, sizeof a);
-	a.len = rtcp_write(a.data, &r, ms->cname, bye);
+	a.len = rtp_rtcp_write(a.data, &r, ms->cname, bye);
 	ms->sent_since = 0;
 	ms->stats.rtcp_sent++;
 	media_emit(ms, &a, true);
 }
 
 void
-media_tick(struct media_session *ms, uint64_t now)
+media_session_tick(struct media_session *ms, uint64_t now)
 {
 	unsigned	ptime = ms->samples * 1000 / MEDIA_RATE;
 
@@ -576,7 +576,7 @@ media_tick(struct media_session *ms, uint64_t now)
 }
 
 uint64_t
-media_deadline(const struct media_session *ms)
+media_session_deadline(const struct media_session *ms)
 {
 	uint64_t	t = ms->next_rtcp;
 
@@ -588,14 +588,14 @@ media_deadline(const struct media_session *ms)
 }
 
 void
-media_bye(struct media_session *ms, uint64_t now)
+media_session_bye(struct media_session *ms, uint64_t now)
 {
 	if (ms->st.keying == SDP_KEYING_NONE || ms->tx != NULL)
 		media_send_rtcp(ms, now, true);
 }
 
 bool
-media_next_action(struct media_session *ms, struct media_action *a)
+media_session_next_action(struct media_session *ms, struct media_action *a)
 {
 	return fifo_pop(&ms->acts, a);
 }
@@ -617,7 +617,7 @@ media_rtcp_in(struct media_session *ms, uint64_t now, uint8_t *data,
 		}
 		len = (size_t)n;
 	}
-	if (rtcp_parse(&i, data, len, ms->ssrc) != 0) {
+	if (rtp_rtcp_parse(&i, data, len, ms->ssrc) != 0) {
 		ms->stats.bad++;
 		return;
 	}
@@ -681,7 +681,7 @@ media_rtp_in(struct media_session *ms, uint64_t now, uint8_t *data,
 }
 
 void
-media_input(struct media_session *ms, uint64_t now, bool rtcp,
+media_session_input(struct media_session *ms, uint64_t now, bool rtcp,
     const struct addr *from, uint8_t *data, size_t len)
 {
 	/* RFC 4961: the peer sends from where it receives; RFC 5761 §4:
@@ -711,7 +711,7 @@ media_input(struct media_session *ms, uint64_t now, bool rtcp,
 }
 
 const struct media_stats *
-media_stats(struct media_session *ms)
+media_session_stats(struct media_session *ms)
 {
 	return &ms->stats;
 }

@@ -7,11 +7,12 @@
  *
  * The driver owns the two sockets (RTP and RTCP, or one with rtcp-mux):
  * it hands the session what arrives with where from and the time, runs
- * media_tick at media_deadline, and drains the actions: datagrams to
- * send, the audio heard (for a recording), DTMF heard.  The session
- * sends a packet every ptime from the samples it was given to play,
- * then silence; digits queued with media_dtmf go out as telephone-events
- * (RFC 4733 §2.5.1) in place of the audio while they last.  Packets from
+ * media_session_tick at media_session_deadline, and drains the actions:
+ * datagrams to send, the audio heard (for a recording), DTMF heard.  The
+ * session sends a packet every ptime from the samples it was given to
+ * play, then silence; digits queued with media_session_dtmf go out as
+ * telephone-events (RFC 4733 §2.5.1) in place of the audio while they
+ * last.  Packets from
  * elsewhere than the peer's address, or that fail SRTP's authentication,
  * are dropped and counted.
  */
@@ -80,19 +81,20 @@ struct media_session;
  * *out, or EINVAL with *why (the peer's address is not an IP literal, a
  * suite libsrtp cannot do, DTLS with no context).
  */
-int	media_new(struct media_session **out, const struct sdp_stream *st,
-	    SSL_CTX *dtls, struct rng *, struct log_ctx *, uint64_t now,
-	    const char **why);
-void	media_free(struct media_session *);
+int	media_session_new(struct media_session **out,
+	    const struct sdp_stream *st, SSL_CTX *dtls, struct rng *,
+	    struct log_ctx *, uint64_t now, const char **why);
+void	media_session_free(struct media_session *);
 /* The stream changed (a re-INVITE): same session, new peer, codec or
  * direction.  0, or EINVAL with *why. */
-int	media_update(struct media_session *, const struct sdp_stream *,
+int	media_session_update(struct media_session *, const struct sdp_stream *,
 	    uint64_t now, const char **why);
 
 /* Play n samples (8000 Hz mono; copied), then silence. */
-void	media_play(struct media_session *, const int16_t *pcm, size_t n);
-/* Has what media_play gave all gone out? */
-bool	media_played(const struct media_session *);
+void	media_session_play(struct media_session *, const int16_t *pcm,
+	    size_t n);
+/* Has what media_session_play gave all gone out? */
+bool	media_session_played(const struct media_session *);
 
 /*
  * Queue digits ("0"-"9", "*", "#", "A"-"D", lowercase too) to send as
@@ -108,20 +110,21 @@ bool	media_played(const struct media_session *);
  * or not one of these, §2.5.1.1), EPERM (the stream does not send: on
  * hold) or ENOSPC (MEDIA_DTMF_QUEUE digits queued).
  */
-int	media_dtmf(struct media_session *, const char *digits,
+int	media_session_dtmf(struct media_session *, const char *digits,
 	    unsigned duration_ms, const char **why);
 /* Digits queued or being sent. */
-unsigned media_dtmf_pending(const struct media_session *);
+unsigned media_session_dtmf_pending(const struct media_session *);
 
 /* A datagram that came to the RTP (rtcp false) or RTCP socket. */
-void	media_input(struct media_session *, uint64_t now, bool rtcp,
+void	media_session_input(struct media_session *, uint64_t now, bool rtcp,
 	    const struct addr *from, uint8_t *data, size_t len);
-void	media_tick(struct media_session *, uint64_t now);
-uint64_t media_deadline(const struct media_session *);
-bool	media_next_action(struct media_session *, struct media_action *);
+void	media_session_tick(struct media_session *, uint64_t now);
+uint64_t media_session_deadline(const struct media_session *);
+bool	media_session_next_action(struct media_session *,
+	    struct media_action *);
 /* A last RTCP BYE (§6.6), queued as an action. */
-void	media_bye(struct media_session *, uint64_t now);
+void	media_session_bye(struct media_session *, uint64_t now);
 
-const struct media_stats *media_stats(struct media_session *);
+const struct media_stats *media_session_stats(struct media_session *);
 
 #endif

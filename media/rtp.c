@@ -190,7 +190,7 @@ rtcp_hdr(struct wbuf *w, unsigned count, unsigned pt, unsigned words)
 }
 
 size_t
-rtcp_write(uint8_t *out, const struct rtcp_report *r, const char *cname,
+rtp_rtcp_write(uint8_t *out, const struct rtcp_report *r, const char *cname,
     bool bye)
 {
 	struct wbuf	 w;
@@ -240,7 +240,7 @@ rtcp_write(uint8_t *out, const struct rtcp_report *r, const char *cname,
 }
 
 int
-rtcp_parse(struct rtcp_info *ri, const uint8_t *p, size_t len,
+rtp_rtcp_parse(struct rtcp_info *ri, const uint8_t *p, size_t len,
     uint32_t our_ssrc)
 {
 	size_t	off = 0;

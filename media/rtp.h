@@ -95,8 +95,8 @@ struct rtcp_report {
 };
 
 /* The compound packet into out (RTP_MAX_PKT bytes); its length. */
-size_t	rtcp_write(uint8_t *out, const struct rtcp_report *, const char *cname,
-	    bool bye);
+size_t	rtp_rtcp_write(uint8_t *out, const struct rtcp_report *,
+	    const char *cname, bool bye);
 
 /* What a received compound packet says: its sender's SR, if any, its
  * report block about us, if any, and whether it said BYE. */
@@ -114,7 +114,7 @@ struct rtcp_info {
 /* A compound RTCP packet (§6.1: version 2, the first an SR or RR, the
  * lengths adding up).  0, or EBADMSG.  Report blocks about other
  * sources than ours are skipped. */
-int	rtcp_parse(struct rtcp_info *, const uint8_t *, size_t,
+int	rtp_rtcp_parse(struct rtcp_info *, const uint8_t *, size_t,
 	    uint32_t our_ssrc);
 
 /* A telephone-event payload (RFC 4733 §2.3). */

@@ -180,7 +180,7 @@ struct sdp_stream {
 };
 
 /* An offer: one audio m= line with PCMU, PCMA and telephone-event. */
-void	sdp_offer(struct sdp *, const struct sdp_local *);
+void	sdp_oa_offer(struct sdp *, const struct sdp_local *);
 
 /*
  * Answer offer (RFC 3264 §6): the first audio stream we can take is
@@ -188,7 +188,7 @@ void	sdp_offer(struct sdp *, const struct sdp_local *);
  * *st are set.  ENOTSUP: nothing acceptable (a 488, *why says what);
  * EBADMSG: the offer cannot be used (a 400, *why).
  */
-int	sdp_answer(struct sdp *ans, struct sdp_stream *st,
+int	sdp_oa_answer(struct sdp *ans, struct sdp_stream *st,
 	    const struct sdp *offer, const struct sdp_local *,
 	    const char **why);
 
@@ -197,7 +197,7 @@ int	sdp_answer(struct sdp *ans, struct sdp_stream *st,
  * set; ENOTSUP: the answer rejected the stream or chose what we did not
  * offer (*why); EBADMSG: it is not an answer to offer (*why).
  */
-int	sdp_accept(struct sdp_stream *st, const struct sdp *offer,
+int	sdp_oa_accept(struct sdp_stream *st, const struct sdp *offer,
 	    const struct sdp *ans, const struct sdp_local *,
 	    const char **why);
 

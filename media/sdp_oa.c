@@ -87,7 +87,7 @@ media_fp(struct sdp_media *m, enum sdp_setup setup, const struct sdp_local *l)
 }
 
 void
-sdp_offer(struct sdp *s, const struct sdp_local *l)
+sdp_oa_offer(struct sdp *s, const struct sdp_local *l)
 {
 	struct sdp_media *m = &s->media[0];
 	const char	*proto = "RTP/AVP";
@@ -314,7 +314,7 @@ media_reject(struct sdp_media *am, const struct sdp_media *om)
 }
 
 int
-sdp_answer(struct sdp *ans, struct sdp_stream *st, const struct sdp *offer,
+sdp_oa_answer(struct sdp *ans, struct sdp_stream *st, const struct sdp *offer,
     const struct sdp_local *l, const char **why)
 {
 	const char	*no = "no audio stream offered";
@@ -385,7 +385,7 @@ sdp_answer(struct sdp *ans, struct sdp_stream *st, const struct sdp *offer,
 }
 
 int
-sdp_accept(struct sdp_stream *st, const struct sdp *offer,
+sdp_oa_accept(struct sdp_stream *st, const struct sdp *offer,
     const struct sdp *ans, const struct sdp_local *l, const char **why)
 {
 	const struct sdp_media	*om = &offer->media[0], *am = &ans->media[0];

@@ -27,7 +27,7 @@ struct sip_core {
 	char			*domain;
 	struct rng		*rng;
 	struct log_ctx		*log;
-	struct sip_txl		*txl;
+	struct sip_txn_layer	*txl;
 	struct sip_reg		*reg;
 	struct sip_proxy	*proxy;
 	struct sip_auth		*auth;
@@ -62,7 +62,7 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	c->rng = rng;
 	c->log = log;
 	fifo_init(&c->acts, sizeof(struct sip_core_action));
-	c->txl = sip_txl_new(&cfg->txl, log);
+	c->txl = sip_txn_layer_new(&cfg->txl, log);
 	c->local = xcalloc(cfg->nlocal + 1, sizeof c->local[0]);
 	if (cfg->nlocal != 0)
 		memcpy(c->local, cfg->local, cfg->nlocal * sizeof c->local[0]);
@@ -103,7 +103,7 @@ sip_core_free(struct sip_core *c)
 	sip_proxy_free(c->proxy);
 	sip_auth_free(c->auth);
 	free(c->local);
-	sip_txl_free(c->txl);
+	sip_txn_layer_free(c->txl);
 	sip_reg_free(c->reg);
 	free(c->domain);
 	free(c);
@@ -232,10 +232,10 @@ sip_core_reply(struct sip_core *c, uint64_t now, uint64_t txn,
 	if (w->err)
 		return;
 	if (txn != 0) {
-		(void)sip_txl_respond(c->txl, now, txn, w->p, w->len);
+		(void)sip_txn_layer_respond(c->txl, now, txn, w->p, w->len);
 		return;
 	}
-	sip_txl_response_flow(f, m, &to);
+	sip_txn_layer_response_flow(f, m, &to);
 	c->stats.responses_sent++;
 	sip_core_send(c, &to, w->p, w->len);
 	w->p = NULL;
@@ -445,7 +445,7 @@ sip_core_drain(struct sip_core *c, uint64_t now)
 	const char		*aor;
 	bool			 up;
 
-	while (sip_txl_next_action(c->txl, &a)) {
+	while (sip_txn_layer_next_action(c->txl, &a)) {
 		switch (a.type) {
 		case SIP_ACT_SEND:
 			if (a.len >= 7 && memcmp(a.data, "SIP/2.0", 7) == 0)
@@ -505,7 +505,7 @@ sip_core_bad(struct sip_core *c, const struct sip_flow *f,
 	} else
 		c->stats.bad_dropped++;
 	lc_log(c->log, LC_DEBUG, "sip: %s: bad message (%s)",
-	    sip_tp_name(f->tp), why != NULL ? why : "not SIP");
+	    sip_txn_tp_name(f->tp), why != NULL ? why : "not SIP");
 	wbuf_clear(&w);
 }
 
@@ -605,7 +605,7 @@ sip_core_input(struct sip_core *c, uint64_t now, const struct sip_flow *f,
 			sip_core_register(c, now, f, m);
 			sip_msg_free(m);
 		} else
-			sip_txl_input(c->txl, now, f, m);
+			sip_txn_layer_input(c->txl, now, f, m);
 		sip_core_drain(c, now);
 		return 0;
 	}
@@ -628,14 +628,14 @@ void
 sip_core_transport_error(struct sip_core *c, uint64_t now,
     const struct sip_flow *f)
 {
-	sip_txl_transport_error(c->txl, now, f);
+	sip_txn_layer_transport_error(c->txl, now, f);
 	sip_core_drain(c, now);
 }
 
 void
 sip_core_tick(struct sip_core *c, uint64_t now)
 {
-	sip_txl_tick(c->txl, now);
+	sip_txn_layer_tick(c->txl, now);
 	sip_reg_expire(c->reg, now / 1000);
 	sip_proxy_tick(c->proxy, now);
 	sip_core_drain(c, now);
@@ -644,7 +644,7 @@ sip_core_tick(struct sip_core *c, uint64_t now)
 uint64_t
 sip_core_deadline(const struct sip_core *c)
 {
-	uint64_t	t = sip_txl_deadline(c->txl);
+	uint64_t	t = sip_txn_layer_deadline(c->txl);
 	uint64_t	r = sip_reg_deadline(c->reg);
 
 	if (r != UINT64_MAX && r * 1000 < t)
@@ -673,5 +673,5 @@ sip_core_reg(const struct sip_core *c)
 unsigned
 sip_core_transactions(const struct sip_core *c)
 {
-	return sip_txl_count(c->txl);
+	return sip_txn_layer_count(c->txl);
 }

@@ -31,7 +31,7 @@ struct sip_core_cfg {
 	struct addr		 listen;	/* where we listen, if not */
 	struct addr		 listen_tls;	/* self (may be wildcards) */
 	struct sip_limits	 lim;
-	struct sip_txl_cfg	 txl;
+	struct sip_txn_layer_cfg txl;
 	struct sip_reg_cfg	 reg;		/* its domain is ours */
 	uint32_t		 lookup_cache_ms;	/* sip_proxy.h */
 	/* REGISTER from elsewhere than this host must authenticate (§22);

@@ -59,7 +59,7 @@ static const struct {
 };
 
 const char *
-sip_hdr_name(enum sip_hdr_id id)
+sip_msg_hdr_name(enum sip_hdr_id id)
 {
 	return id < SIP_HDR_NIDS ? sip_hdrs[id].name : "";
 }
@@ -143,13 +143,13 @@ sip_slash(const char *s, const char *end)
 static const char *
 sip_token_end(const char *s, const char *end)
 {
-	while (s < end && sip_is_token((unsigned char)*s))
+	while (s < end && sip_uri_is_token((unsigned char)*s))
 		s++;
 	return s;
 }
 
 int
-sip_via_parse(struct sip_via *v, const struct sip_pl *value)
+sip_msg_via_parse(struct sip_via *v, const struct sip_pl *value)
 {
 	const char	*s = value->p, *end = value->p + value->l, *t, *semi;
 	struct sip_pl	 sent_by, p, rp;
@@ -186,14 +186,14 @@ sip_via_parse(struct sip_via *v, const struct sip_pl *value)
 	v->port = hp.port;
 	v->params = semi != NULL ? (struct sip_pl){ semi,
 	    (size_t)(end - semi) } : (struct sip_pl){ end, 0 };
-	if (sip_param(&v->params, "branch", &p)) {
-		if (!sip_token(&p))
+	if (sip_uri_param(&v->params, "branch", &p)) {
+		if (!sip_uri_token(&p))
 			return EBADMSG;
 		v->branch = p;
 	}
-	if (sip_param(&v->params, "received", &p))
+	if (sip_uri_param(&v->params, "received", &p))
 		v->received = p;
-	if (sip_param(&v->params, "rport", &rp)) {
+	if (sip_uri_param(&v->params, "rport", &rp)) {
 		v->rport = true;
 		if (rp.l != 0) {
 			if (sip_pl_u32(&rp, 65535, &n) != 0)
@@ -326,7 +326,7 @@ sip_start_line(struct sip_parse *ps, const char *s, size_t len)
 	/* Request-Line = Method SP Request-URI SP SIP-Version */
 	m->request = true;
 	m->method = (struct sip_pl){ s, (size_t)(sp1 - s) };
-	if (!sip_token(&m->method) ||
+	if (!sip_uri_token(&m->method) ||
 	    (sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1))) == NULL)
 		return sip_fail(ps, "Bad Request Line");
 	/* a request of another SIP version: 505 (§21.5.6, RFC 4475
@@ -379,9 +379,9 @@ sip_party(struct sip_parse *ps, enum sip_hdr_id id, struct sip_addr *a,
 	struct sip_pl	v;
 
 	if (sip_single(ps, id, true, why, &v) != 0 ||
-	    sip_addr_parse(a, &v, false) != 0)
+	    sip_uri_addr_parse(a, &v, false) != 0)
 		return sip_fail(ps, why);
-	if (sip_param(&a->params, "tag", tag) && !sip_token(tag))
+	if (sip_uri_param(&a->params, "tag", tag) && !sip_uri_token(tag))
 		return sip_fail(ps, why);
 	return 0;
 }
@@ -398,7 +398,7 @@ sip_essentials(struct sip_parse *ps)
 	int			 rc;
 
 	if ((h = sip_msg_hdr(m, SIP_HDR_VIA, NULL)) == NULL ||
-	    sip_via_parse(&m->via, &h->value) != 0)
+	    sip_msg_via_parse(&m->via, &h->value) != 0)
 		return sip_fail(ps, h == NULL ? "Missing Via" : "Bad Via");
 	for (m->nvia = 0; h != NULL; h = sip_msg_hdr(m, SIP_HDR_VIA, h))
 		m->nvia++;
@@ -419,7 +419,7 @@ sip_essentials(struct sip_parse *ps)
 	num = (struct sip_pl){ v.p, (size_t)(sp - v.p) };
 	m->cseq_method = sip_trim(sp, (size_t)(v.p + v.l - sp));
 	if (sip_pl_u32(&num, 0x7fffffff, &m->cseq) != 0 ||
-	    !sip_token(&m->cseq_method))
+	    !sip_uri_token(&m->cseq_method))
 		return sip_fail(ps, "Bad CSeq");
 	if (m->request && (m->cseq_method.l != m->method.l ||
 	    memcmp(m->cseq_method.p, m->method.p, m->method.l) != 0))
@@ -671,7 +671,7 @@ sip_msg_write(struct wbuf *w, const struct sip_msg *m)
 		if (m->hdrs[i].id == SIP_HDR_CONTENT_LENGTH)
 			continue;
 		if (m->hdrs[i].id != SIP_HDR_OTHER)
-			sip_ws(w, sip_hdr_name(m->hdrs[i].id));
+			sip_ws(w, sip_msg_hdr_name(m->hdrs[i].id));
 		else
 			sip_w(w, &m->hdrs[i].name);
 		sip_ws(w, ": ");
@@ -780,7 +780,7 @@ sip_msg_bad_reply(const uint8_t *buf, size_t len, unsigned status,
 	size_t		 i;
 	char		 line[128];
 
-	if (len < 8 || memcmp(s, "SIP/", 4) == 0 || !sip_is_token(
+	if (len < 8 || memcmp(s, "SIP/", 4) == 0 || !sip_uri_is_token(
 	    (unsigned char)s[0]) || (eol = sip_find(s, len, "\r\n", 2)) ==
 	    NULL)
 		return EBADMSG;		/* a response, or not SIP */
@@ -850,7 +850,7 @@ sip_msg_via_received(struct sip_msg *m, const char *host, uint16_t port)
 	free(m->via_buf);
 	m->via_buf = (char *)wbuf_take(&w, &v.l);
 	v.p = m->via_buf;
-	if (sip_via_parse(&nv, &v) == 0) {
+	if (sip_msg_via_parse(&nv, &v) == 0) {
 		h->value = v;
 		m->via = nv;
 	}
@@ -860,7 +860,7 @@ void
 sip_msg_header_copy(struct wbuf *w, const struct sip_hdr *h)
 {
 	if (h->id != SIP_HDR_OTHER)
-		sip_ws(w, sip_hdr_name(h->id));
+		sip_ws(w, sip_msg_hdr_name(h->id));
 	else
 		sip_w(w, &h->name);
 	sip_ws(w, ": ");

@@ -55,7 +55,7 @@ enum sip_hdr_id {
 };
 
 /* The canonical (long) name of a known header; "" for SIP_HDR_OTHER. */
-const char *sip_hdr_name(enum sip_hdr_id);
+const char *sip_msg_hdr_name(enum sip_hdr_id);
 
 struct sip_hdr {
 	enum sip_hdr_id	 id;
@@ -76,7 +76,7 @@ struct sip_via {
 	uint16_t	 rport_value;	/* 0: asked for, no value yet */
 };
 
-int	sip_via_parse(struct sip_via *, const struct sip_pl *value);
+int	sip_msg_via_parse(struct sip_via *, const struct sip_pl *value);
 
 #define SIP_MSG_MAX_DEFAULT	65535
 #define SIP_HDRS_MAX_DEFAULT	128

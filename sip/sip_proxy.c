@@ -29,7 +29,7 @@ const struct sip_limits sip_proxy_lim = { SIP_MSG_MAX_DEFAULT,
     SIP_HDRS_LIMIT };
 
 struct sip_proxy *
-sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txl *txl,
+sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txn_layer *txl,
     const struct sip_reg *reg, struct rng *rng, struct log_ctx *log)
 {
 	struct sip_proxy	*p = xcalloc(1, sizeof *p);
@@ -166,10 +166,10 @@ sip_proxy_uri_flow(const struct sip_uri *u, struct sip_flow *f)
 	if (sip_uri_addr(u, &f->remote) != 0)
 		return EINVAL;
 	f->tp = SIP_TP_UDP;
-	if (u->sips || (sip_param(&u->params, "transport", &tp) &&
+	if (u->sips || (sip_uri_param(&u->params, "transport", &tp) &&
 	    sip_pl_caseeq(&tp, "tls")))
 		f->tp = SIP_TP_TLS;
-	else if (sip_param(&u->params, "transport", &tp) &&
+	else if (sip_uri_param(&u->params, "transport", &tp) &&
 	    sip_pl_caseeq(&tp, "tcp"))
 		f->tp = SIP_TP_TCP;
 	return 0;
@@ -208,7 +208,7 @@ sip_proxy_status(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	char	tag[24];
 
 	sip_msg_tag(p->rng, tag, sizeof tag);
-	(void)sip_txl_respond_status(p->txl, now, stxn, m, status, reason,
+	(void)sip_txn_layer_respond_status(p->txl, now, stxn, m, status, reason,
 	    status > 100 ? tag : NULL, NULL, NULL);
 }
 

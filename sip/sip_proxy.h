@@ -87,8 +87,9 @@ struct sip_proxy_cfg {
 
 struct sip_proxy;
 
-struct sip_proxy *sip_proxy_new(const struct sip_proxy_cfg *, struct sip_txl *,
-	    const struct sip_reg *, struct rng *, struct log_ctx *);
+struct sip_proxy *sip_proxy_new(const struct sip_proxy_cfg *,
+	    struct sip_txn_layer *, const struct sip_reg *, struct rng *,
+	    struct log_ctx *);
 void	sip_proxy_free(struct sip_proxy *);
 
 /*

@@ -79,7 +79,7 @@ struct sip_proxy {
 	char			*domain;
 	char			 self[ADDR_STRLEN];
 	char			 self_tls[ADDR_STRLEN];	/* "": none */
-	struct sip_txl		*txl;
+	struct sip_txn_layer	*txl;
 	const struct sip_reg	*reg;
 	struct rng		*rng;
 	struct log_ctx		*log;

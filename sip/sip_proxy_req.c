@@ -49,7 +49,7 @@ sip_looped(const struct sip_proxy *p, const struct sip_msg *m)
 
 	for (h = sip_msg_hdr(m, SIP_HDR_VIA, NULL); h != NULL;
 	    h = sip_msg_hdr(m, SIP_HDR_VIA, h)) {
-		if (sip_via_parse(&v, &h->value) != 0)
+		if (sip_msg_via_parse(&v, &h->value) != 0)
 			continue;
 		memset(&u, 0, sizeof u);
 		u.host = v.host;
@@ -105,7 +105,7 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 	wbuf_bytes(w, ruri->p, ruri->l);
 	wbuf_bytes(w, " SIP/2.0\r\n", 10);
 	snprintf(line, sizeof line, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n",
-	    sip_tp_name(to->tp), sip_self_for(p, to->tp), branch);
+	    sip_txn_tp_name(to->tp), sip_self_for(p, to->tp), branch);
 	wbuf_bytes(w, line, strlen(line));
 	if (m->max_forwards < 0)	/* §16.6 step 3: none came */
 		wbuf_bytes(w, "Max-Forwards: 70\r\n", 18);
@@ -214,13 +214,13 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 	/* §16.4: our own Route goes (both, where we double Record-Routed,
 	 * RFC 5658 §4); then the next one, if any, leads */
 	while (t->skip_route < 2 && route != NULL &&
-	    sip_addr_parse(&a, &route->value, false) == 0 && a.uri_sip &&
+	    sip_uri_addr_parse(&a, &route->value, false) == 0 && a.uri_sip &&
 	    sip_proxy_is_self(p, &a.uri)) {
 		t->skip_route++;
 		route = sip_msg_hdr(m, SIP_HDR_ROUTE, route);
 	}
 	if (route != NULL) {
-		if (sip_addr_parse(&a, &route->value, false) != 0 ||
+		if (sip_uri_addr_parse(&a, &route->value, false) != 0 ||
 		    !a.uri_sip ||
 		    sip_proxy_uri_flow(&a.uri, &t->flow[0]) != 0) {
 			*reason = "Bad Route";
@@ -252,7 +252,7 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 			 * (RFC 5626 §5.3, §7) */
 			t->flow[i] = rt[i].flow;
 			if (!rt[i].outbound &&
-			    !sip_tp_reliable(rt[i].flow.tp) &&
+			    !sip_txn_tp_reliable(rt[i].flow.tp) &&
 			    sip_uri_parse(&cu, rt[i].contact,
 			    strlen(rt[i].contact)) == 0 &&
 			    sip_proxy_uri_flow(&cu, &cf) == 0)
@@ -351,8 +351,8 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			}
 		}
 		b->req = wbuf_take(&w, &b->req_len);
-		if (sip_txl_request(p->txl, now, &b->flow, b->req, b->req_len,
-		    f->id * 16 + f->nb, &b->ctxn) != 0) {
+		if (sip_txn_layer_request(p->txl, now, &b->flow, b->req,
+		    b->req_len, f->id * 16 + f->nb, &b->ctxn) != 0) {
 			free(b->req);
 			b->req = NULL;
 			continue;
@@ -427,7 +427,7 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	f = xcalloc(1, sizeof *f);
 	f->id = p->next_id++;
 	f->stxn = stxn;
-	sip_txl_response_flow(from, m, &f->from);
+	sip_txn_layer_response_flow(from, m, &f->from);
 	f->in_tp = from->tp;
 	f->invite = sip_pl_eq(&m->method, "INVITE");
 	f->req = sip_proxy_copy(m);
@@ -458,7 +458,7 @@ sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 {
 	struct sip_fwd	*f = NULL;
 	unsigned	 i;
-	uint64_t	 itxn = sip_txl_find_invite(p->txl, m);
+	uint64_t	 itxn = sip_txn_layer_find_invite(p->txl, m);
 
 	/* the INVITE's server transaction, then what we made of it */
 	for (f = itxn != 0 ? p->fwds : NULL; f != NULL; f = f->next)

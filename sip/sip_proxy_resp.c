@@ -101,7 +101,7 @@ sip_proxy_resp_cancel_branch(struct sip_proxy *p, uint64_t now,
 	sip_msg_end(&w, NULL, 0);
 	/* its answer is of no interest: the cookie names no branch */
 	if (!w.err)
-		(void)sip_txl_request(p->txl, now, &b->flow, w.p, w.len,
+		(void)sip_txn_layer_request(p->txl, now, &b->flow, w.p, w.len,
 		    f->id * 16 + 15, &txn);
 	wbuf_clear(&w);
 	sip_msg_clear(&r);
@@ -148,8 +148,8 @@ sip_proxy_resp_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 		sip_proxy_resp_report(p, f, f->best != NULL ? f->best_status :
 		    f->unreachable ? 480 : 408);
 		if (f->best != NULL)
-			(void)sip_txl_respond(p->txl, now, f->stxn, f->best,
-			    f->best_len);
+			(void)sip_txn_layer_respond(p->txl, now, f->stxn,
+			    f->best, f->best_len);
 		else if (f->unreachable)
 			sip_proxy_status(p, now, f->stxn, f->req, 480,
 			    "Temporarily Unavailable (peer unreachable)");
@@ -170,7 +170,7 @@ sip_branch_final(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	b->done = true;
 	if (status < 300 && !f->final_sent) {
 		/* §16.7 step 5: a 2xx goes back at once */
-		(void)sip_txl_respond(p->txl, now, f->stxn, resp, len);
+		(void)sip_txn_layer_respond(p->txl, now, f->stxn, resp, len);
 		f->final_sent = true;
 		free(resp);
 		sip_proxy_resp_report(p, f, status);
@@ -261,7 +261,8 @@ sip_proxy_response(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 		if (b->cancel)
 			sip_proxy_resp_cancel_branch(p, now, f, b);
 		if (!f->final_sent)
-			(void)sip_txl_respond(p->txl, now, f->stxn, resp, len);
+			(void)sip_txn_layer_respond(p->txl, now, f->stxn, resp,
+			    len);
 		free(resp);
 		return;
 	}

@@ -300,7 +300,7 @@ sip_reg_params(struct sip_reg_contact *c, uint32_t *e, const char **why)
 		*why = "Contact Parameters Too Long";
 		return 400;
 	}
-	while (sip_param_next(&rest, &n, &v, NULL)) {
+	while (sip_uri_param_next(&rest, &n, &v, NULL)) {
 		if (++count > SIP_REG_PARAMS_MAX) {
 			*why = "Too Many Contact Parameters";
 			return 400;
@@ -395,7 +395,7 @@ sip_reg_contacts(const struct sip_reg *r, const struct sip_msg *m,
 	*star = false;
 	for (h = sip_msg_hdr(m, SIP_HDR_CONTACT, NULL); h != NULL;
 	    h = sip_msg_hdr(m, SIP_HDR_CONTACT, h)) {
-		if (sip_addr_parse(&a, &h->value, true) != 0) {
+		if (sip_uri_addr_parse(&a, &h->value, true) != 0) {
 			*why = "Bad Contact";
 			return 400;
 		}
@@ -469,7 +469,7 @@ sip_params_kept(const struct sip_pl *params)
 	char		*out = xmalloc(params->l + 1);
 	size_t		 len = 0;
 
-	while (sip_param_next(&rest, &n, &v, &whole)) {
+	while (sip_uri_param_next(&rest, &n, &v, &whole)) {
 		if (sip_pl_caseeq(&n, "expires"))
 			continue;
 		memcpy(out + len, whole.p, whole.l);

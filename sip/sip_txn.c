@@ -63,8 +63,8 @@ struct sip_txn {
 	uint64_t	 trying_at;	/* INVITE server: send 100; 0: off */
 };
 
-struct sip_txl {
-	struct sip_txl_cfg	 cfg;
+struct sip_txn_layer {
+	struct sip_txn_layer_cfg cfg;
 	struct log_ctx		*log;
 	struct sip_txn		**buckets;	/* by key */
 	struct sip_txn		**ids;		/* by id */
@@ -80,13 +80,13 @@ static const struct sip_limits sip_txn_lim = { SIP_MSG_MAX_DEFAULT,
     SIP_HDRS_LIMIT };
 
 bool
-sip_tp_reliable(enum sip_tp tp)
+sip_txn_tp_reliable(enum sip_tp tp)
 {
 	return tp != SIP_TP_UDP;
 }
 
 const char *
-sip_tp_name(enum sip_tp tp)
+sip_txn_tp_name(enum sip_tp tp)
 {
 	switch (tp) {
 	case SIP_TP_UDP:
@@ -99,10 +99,10 @@ sip_tp_name(enum sip_tp tp)
 	return "?";
 }
 
-struct sip_txl *
-sip_txl_new(const struct sip_txl_cfg *cfg, struct log_ctx *log)
+struct sip_txn_layer *
+sip_txn_layer_new(const struct sip_txn_layer_cfg *cfg, struct log_ctx *log)
 {
-	struct sip_txl	*t = xcalloc(1, sizeof *t);
+	struct sip_txn_layer	*t = xcalloc(1, sizeof *t);
 
 	t->cfg = *cfg;
 	if (t->cfg.t1_ms == 0)
@@ -125,19 +125,19 @@ sip_txl_new(const struct sip_txl_cfg *cfg, struct log_ctx *log)
 /* ---- actions ---- */
 
 static void
-sip_push(struct sip_txl *t, const struct sip_action *a)
+sip_push(struct sip_txn_layer *t, const struct sip_action *a)
 {
 	fifo_push(&t->acts, a);
 }
 
 bool
-sip_txl_next_action(struct sip_txl *t, struct sip_action *a)
+sip_txn_layer_next_action(struct sip_txn_layer *t, struct sip_action *a)
 {
 	return fifo_pop(&t->acts, a);
 }
 
 static void
-sip_send(struct sip_txl *t, const struct sip_flow *to, const uint8_t *p,
+sip_send(struct sip_txn_layer *t, const struct sip_flow *to, const uint8_t *p,
     size_t len)
 {
 	struct sip_action	a;
@@ -152,8 +152,8 @@ sip_send(struct sip_txl *t, const struct sip_flow *to, const uint8_t *p,
 }
 
 static void
-sip_event(struct sip_txl *t, enum sip_act_type type, const struct sip_flow *f,
-    uint64_t txn, uint64_t cookie, struct sip_msg *m)
+sip_event(struct sip_txn_layer *t, enum sip_act_type type,
+    const struct sip_flow *f, uint64_t txn, uint64_t cookie, struct sip_msg *m)
 {
 	struct sip_action	a;
 
@@ -184,14 +184,14 @@ sip_due(const struct sip_txn *x)
 }
 
 static void
-sip_heap_set(struct sip_txl *t, unsigned i, struct sip_txn *x)
+sip_heap_set(struct sip_txn_layer *t, unsigned i, struct sip_txn *x)
 {
 	t->heap[i] = x;
 	x->heap_idx = i;
 }
 
 static void
-sip_heap_up(struct sip_txl *t, unsigned i)
+sip_heap_up(struct sip_txn_layer *t, unsigned i)
 {
 	struct sip_txn	*x = t->heap[i];
 
@@ -203,7 +203,7 @@ sip_heap_up(struct sip_txl *t, unsigned i)
 }
 
 static void
-sip_heap_down(struct sip_txl *t, unsigned i)
+sip_heap_down(struct sip_txn_layer *t, unsigned i)
 {
 	struct sip_txn	*x = t->heap[i];
 	unsigned	 c;
@@ -221,14 +221,14 @@ sip_heap_down(struct sip_txl *t, unsigned i)
 
 /* x's timers changed: put it where it belongs. */
 static void
-sip_heap_fix(struct sip_txl *t, struct sip_txn *x)
+sip_heap_fix(struct sip_txn_layer *t, struct sip_txn *x)
 {
 	sip_heap_up(t, x->heap_idx);
 	sip_heap_down(t, x->heap_idx);
 }
 
 static void
-sip_heap_add(struct sip_txl *t, struct sip_txn *x)
+sip_heap_add(struct sip_txn_layer *t, struct sip_txn *x)
 {
 	if (t->heap_len == t->heap_cap) {
 		t->heap_cap = t->heap_cap != 0 ? t->heap_cap * 2 : 64;
@@ -240,7 +240,7 @@ sip_heap_add(struct sip_txl *t, struct sip_txn *x)
 }
 
 static void
-sip_heap_del(struct sip_txl *t, struct sip_txn *x)
+sip_heap_del(struct sip_txn_layer *t, struct sip_txn *x)
 {
 	unsigned	i = x->heap_idx;
 
@@ -251,13 +251,13 @@ sip_heap_del(struct sip_txl *t, struct sip_txn *x)
 }
 
 uint64_t
-sip_txl_deadline(const struct sip_txl *t)
+sip_txn_layer_deadline(const struct sip_txn_layer *t)
 {
 	return t->heap_len != 0 ? sip_due(t->heap[0]) : UINT64_MAX;
 }
 
 unsigned
-sip_txl_count(const struct sip_txl *t)
+sip_txn_layer_count(const struct sip_txn_layer *t)
 {
 	return t->count;
 }
@@ -275,7 +275,7 @@ sip_hash(const char *s)
 }
 
 static struct sip_txn *
-sip_find(const struct sip_txl *t, const char *key)
+sip_find(const struct sip_txn_layer *t, const char *key)
 {
 	uint32_t	 h = sip_hash(key);
 	struct sip_txn	*x;
@@ -287,7 +287,7 @@ sip_find(const struct sip_txl *t, const char *key)
 }
 
 static void
-sip_grow(struct sip_txl *t)
+sip_grow(struct sip_txn_layer *t)
 {
 	struct sip_txn	**b, **ids, *x, *next;
 	unsigned	  n = t->nbuckets * 2, i;
@@ -314,7 +314,7 @@ sip_grow(struct sip_txl *t)
 }
 
 static struct sip_txn *
-sip_txn_add(struct sip_txl *t, char *key, bool client, bool invite,
+sip_txn_add(struct sip_txn_layer *t, char *key, bool client, bool invite,
     const struct sip_flow *flow)
 {
 	struct sip_txn	*x = xcalloc(1, sizeof *x);
@@ -340,7 +340,7 @@ sip_txn_add(struct sip_txl *t, char *key, bool client, bool invite,
 }
 
 static void
-sip_txn_end(struct sip_txl *t, struct sip_txn *x)
+sip_txn_end(struct sip_txn_layer *t, struct sip_txn *x)
 {
 	struct sip_txn	**pp = &t->buckets[x->hash & (t->nbuckets - 1)];
 
@@ -359,7 +359,7 @@ sip_txn_end(struct sip_txl *t, struct sip_txn *x)
 }
 
 void
-sip_txl_free(struct sip_txl *t)
+sip_txn_layer_free(struct sip_txn_layer *t)
 {
 	struct sip_action	a;
 
@@ -367,7 +367,7 @@ sip_txl_free(struct sip_txl *t)
 		return;
 	while (t->heap_len > 0)
 		sip_txn_end(t, t->heap[0]);
-	while (sip_txl_next_action(t, &a)) {
+	while (sip_txn_layer_next_action(t, &a)) {
 		free(a.data);
 		sip_msg_free(a.msg);
 	}
@@ -426,7 +426,8 @@ sip_server_key_of(const struct sip_msg *m)
 }
 
 uint64_t
-sip_txl_find_invite(const struct sip_txl *t, const struct sip_msg *cancel)
+sip_txn_layer_find_invite(const struct sip_txn_layer *t,
+    const struct sip_msg *cancel)
 {
 	char		*key = sip_server_key(cancel, "INVITE");
 	struct sip_txn	*x = sip_find(t, key);
@@ -436,11 +437,11 @@ sip_txl_find_invite(const struct sip_txl *t, const struct sip_msg *cancel)
 }
 
 void
-sip_txl_response_flow(const struct sip_flow *from, const struct sip_msg *req,
-    struct sip_flow *to)
+sip_txn_layer_response_flow(const struct sip_flow *from,
+    const struct sip_msg *req, struct sip_flow *to)
 {
 	*to = *from;
-	if (sip_tp_reliable(from->tp))
+	if (sip_txn_tp_reliable(from->tp))
 		return;		/* §18.2.2: the connection it came on */
 	/* RFC 3581 §4: with rport, the source port; else the Via's */
 	if (!req->via.rport)
@@ -450,7 +451,7 @@ sip_txl_response_flow(const struct sip_flow *from, const struct sip_msg *req,
 /* ---- timers ---- */
 
 static void
-sip_timers(struct sip_txl *t, struct sip_txn *x, uint64_t now,
+sip_timers(struct sip_txn_layer *t, struct sip_txn *x, uint64_t now,
     uint32_t rt_ms, uint64_t to_ms)
 {
 	x->interval = rt_ms;
@@ -461,10 +462,10 @@ sip_timers(struct sip_txl *t, struct sip_txn *x, uint64_t now,
 
 /* A state whose wait is 0 on a reliable transport ends at once. */
 static bool
-sip_wait_or_end(struct sip_txl *t, struct sip_txn *x, uint64_t now,
+sip_wait_or_end(struct sip_txn_layer *t, struct sip_txn *x, uint64_t now,
     uint64_t unreliable_ms)
 {
-	if (sip_tp_reliable(x->flow.tp)) {
+	if (sip_txn_tp_reliable(x->flow.tp)) {
 		sip_txn_end(t, x);
 		return false;
 	}
@@ -511,8 +512,9 @@ sip_ict_ack(struct sip_txn *x, const struct sip_msg *resp)
 }
 
 int
-sip_txl_request(struct sip_txl *t, uint64_t now, const struct sip_flow *to,
-    const uint8_t *p, size_t len, uint64_t cookie, uint64_t *txn)
+sip_txn_layer_request(struct sip_txn_layer *t, uint64_t now,
+    const struct sip_flow *to, const uint8_t *p, size_t len, uint64_t cookie,
+    uint64_t *txn)
 {
 	struct sip_msg	 m;
 	struct sip_txn	*x;
@@ -542,7 +544,7 @@ sip_txl_request(struct sip_txl *t, uint64_t now, const struct sip_flow *to,
 	x->req_len = len;
 	x->state = x->invite ? ST_CALLING : ST_TRYING;
 	/* A/E on UDP only; B/F always (§17.1.1.2, §17.1.2.2) */
-	sip_timers(t, x, now, sip_tp_reliable(to->tp) ? 0 : t1,
+	sip_timers(t, x, now, sip_txn_tp_reliable(to->tp) ? 0 : t1,
 	    64 * (uint64_t)t1);
 	sip_send(t, to, p, len);
 	*txn = x->id;
@@ -550,7 +552,7 @@ sip_txl_request(struct sip_txl *t, uint64_t now, const struct sip_flow *to,
 }
 
 static void
-sip_client_response(struct sip_txl *t, struct sip_txn *x, uint64_t now,
+sip_client_response(struct sip_txn_layer *t, struct sip_txn *x, uint64_t now,
     struct sip_msg *m)
 {
 	bool	final = m->status >= 200;
@@ -595,8 +597,8 @@ sip_client_response(struct sip_txl *t, struct sip_txn *x, uint64_t now,
 /* ---- server transactions ---- */
 
 static void
-sip_server_request(struct sip_txl *t, uint64_t now, const struct sip_flow *f,
-    struct sip_msg *m)
+sip_server_request(struct sip_txn_layer *t, uint64_t now,
+    const struct sip_flow *f, struct sip_msg *m)
 {
 	struct sip_flow	 to;
 	struct sip_txn	*x;
@@ -621,7 +623,7 @@ sip_server_request(struct sip_txl *t, uint64_t now, const struct sip_flow *f,
 		sip_event(t, SIP_ACT_REQUEST, f, 0, 0, m);
 		return;
 	}
-	sip_txl_response_flow(f, m, &to);
+	sip_txn_layer_response_flow(f, m, &to);
 	if (t->count >= t->cfg.max_txns) {
 		/* no room: 503, statelessly (§21.5.4) */
 		wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
@@ -646,7 +648,7 @@ sip_server_request(struct sip_txl *t, uint64_t now, const struct sip_flow *f,
 }
 
 static struct sip_txn *
-sip_by_id(const struct sip_txl *t, uint64_t id)
+sip_by_id(const struct sip_txn_layer *t, uint64_t id)
 {
 	struct sip_txn	*x;
 
@@ -657,7 +659,7 @@ sip_by_id(const struct sip_txl *t, uint64_t id)
 }
 
 int
-sip_txl_respond(struct sip_txl *t, uint64_t now, uint64_t txn,
+sip_txn_layer_respond(struct sip_txn_layer *t, uint64_t now, uint64_t txn,
     const uint8_t *p, size_t len)
 {
 	struct sip_txn	*x = sip_by_id(t, txn);
@@ -687,7 +689,7 @@ sip_txl_respond(struct sip_txl *t, uint64_t now, uint64_t txn,
 	else if (x->invite) {
 		/* §17.2.1: Completed, G on UDP, H */
 		x->state = ST_COMPLETED;
-		sip_timers(t, x, now, sip_tp_reliable(x->flow.tp) ? 0 :
+		sip_timers(t, x, now, sip_txn_tp_reliable(x->flow.tp) ? 0 :
 		    t->cfg.t1_ms, 64 * (uint64_t)t->cfg.t1_ms);
 	} else {
 		x->state = ST_COMPLETED;
@@ -697,9 +699,10 @@ sip_txl_respond(struct sip_txl *t, uint64_t now, uint64_t txn,
 }
 
 int
-sip_txl_respond_status(struct sip_txl *t, uint64_t now, uint64_t txn,
-    const struct sip_msg *req, unsigned status, const char *reason,
-    const char *to_tag, const char *hname, const char *hvalue)
+sip_txn_layer_respond_status(struct sip_txn_layer *t, uint64_t now,
+    uint64_t txn, const struct sip_msg *req, unsigned status,
+    const char *reason, const char *to_tag, const char *hname,
+    const char *hvalue)
 {
 	struct wbuf	w;
 	int		rc = EINVAL;
@@ -707,14 +710,14 @@ sip_txl_respond_status(struct sip_txl *t, uint64_t now, uint64_t txn,
 	wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
 	sip_msg_status(&w, req, status, reason, to_tag, hname, hvalue);
 	if (!w.err)
-		rc = sip_txl_respond(t, now, txn, w.p, w.len);
+		rc = sip_txn_layer_respond(t, now, txn, w.p, w.len);
 	wbuf_clear(&w);
 	return rc;
 }
 
 /* §17.2.1: the user said nothing for 200 ms: 100 Trying. */
 static void
-sip_trying(struct sip_txl *t, struct sip_txn *x)
+sip_trying(struct sip_txn_layer *t, struct sip_txn *x)
 {
 	struct sip_msg	 m;
 	struct wbuf	 w;
@@ -737,8 +740,8 @@ sip_trying(struct sip_txl *t, struct sip_txn *x)
 /* ---- input and time ---- */
 
 void
-sip_txl_input(struct sip_txl *t, uint64_t now, const struct sip_flow *f,
-    struct sip_msg *m)
+sip_txn_layer_input(struct sip_txn_layer *t, uint64_t now,
+    const struct sip_flow *f, struct sip_msg *m)
 {
 	struct sip_txn	*x;
 	char		*key;
@@ -759,7 +762,7 @@ sip_txl_input(struct sip_txl *t, uint64_t now, const struct sip_flow *f,
 
 /* x's earliest timer fired at now. */
 static void
-sip_fire(struct sip_txl *t, struct sip_txn *x, uint64_t now)
+sip_fire(struct sip_txn_layer *t, struct sip_txn *x, uint64_t now)
 {
 	if (x->trying_at != 0 && x->trying_at <= now) {
 		sip_trying(t, x);
@@ -814,7 +817,7 @@ sip_fails_with(const struct sip_txn *x, const struct sip_flow *f)
 }
 
 void
-sip_txl_transport_error(struct sip_txl *t, uint64_t now,
+sip_txn_layer_transport_error(struct sip_txn_layer *t, uint64_t now,
     const struct sip_flow *f)
 {
 	struct sip_txn	**dead;
@@ -841,7 +844,7 @@ sip_txl_transport_error(struct sip_txl *t, uint64_t now,
 }
 
 void
-sip_txl_tick(struct sip_txl *t, uint64_t now)
+sip_txn_layer_tick(struct sip_txn_layer *t, uint64_t now)
 {
 	unsigned	n = 0;
 

@@ -53,10 +53,10 @@ struct sip_flow {
 	uint8_t		 node[SIP_NODE_LEN];
 };
 
-bool	sip_tp_reliable(enum sip_tp);
-const char *sip_tp_name(enum sip_tp);
+bool	sip_txn_tp_reliable(enum sip_tp);
+const char *sip_txn_tp_name(enum sip_tp);
 
-struct sip_txl_cfg {
+struct sip_txn_layer_cfg {
 	uint32_t	 t1_ms;		/* RTT estimate [500] */
 	uint32_t	 t2_ms;		/* longest non-INVITE retransmit
 					   interval [4000] */
@@ -88,18 +88,19 @@ struct sip_action {
 	struct sip_msg	*msg;	/* the driver frees it (sip_msg_free) */
 };
 
-struct sip_txl;
+struct sip_txn_layer;
 
-struct sip_txl *sip_txl_new(const struct sip_txl_cfg *, struct log_ctx *);
-void	sip_txl_free(struct sip_txl *);
+struct sip_txn_layer *sip_txn_layer_new(const struct sip_txn_layer_cfg *,
+	    struct log_ctx *);
+void	sip_txn_layer_free(struct sip_txn_layer *);
 
 /*
  * A message from the transport, parsed (heap-allocated; the layer takes
  * it).  A request starts a server transaction or is a retransmission it
  * absorbs; a response goes to its client transaction.
  */
-void	sip_txl_input(struct sip_txl *, uint64_t now, const struct sip_flow *,
-	    struct sip_msg *);
+void	sip_txn_layer_input(struct sip_txn_layer *, uint64_t now,
+	    const struct sip_flow *, struct sip_msg *);
 
 /*
  * Send a request in a new client transaction (INVITE or not, from its
@@ -107,34 +108,36 @@ void	sip_txl_input(struct sip_txl *, uint64_t now, const struct sip_flow *,
  * starting with z9hG4bK.  0 and *txn, or EINVAL (not a request the layer
  * can parse), EEXIST (the branch is in use) or EBUSY (max_txns).
  */
-int	sip_txl_request(struct sip_txl *, uint64_t now, const struct sip_flow *,
-	    const uint8_t *, size_t, uint64_t cookie, uint64_t *txn);
+int	sip_txn_layer_request(struct sip_txn_layer *, uint64_t now,
+	    const struct sip_flow *, const uint8_t *, size_t, uint64_t cookie,
+	    uint64_t *txn);
 
 /*
  * Respond in server transaction txn with the response's bytes.  0,
  * ENOENT (no such transaction, or it is done) or EINVAL (not a response
  * or the status goes backwards).
  */
-int	sip_txl_respond(struct sip_txl *, uint64_t now, uint64_t txn,
-	    const uint8_t *, size_t);
+int	sip_txn_layer_respond(struct sip_txn_layer *, uint64_t now,
+	    uint64_t txn, const uint8_t *, size_t);
 
 /*
  * Respond in txn to its request req with a bare status: To gets to_tag
  * (NULL: none), and hname: hvalue is added if hname is not NULL.  As
- * sip_txl_respond.
+ * sip_txn_layer_respond.
  */
-int	sip_txl_respond_status(struct sip_txl *, uint64_t now, uint64_t txn,
-	    const struct sip_msg *req, unsigned status, const char *reason,
-	    const char *to_tag, const char *hname, const char *hvalue);
+int	sip_txn_layer_respond_status(struct sip_txn_layer *, uint64_t now,
+	    uint64_t txn, const struct sip_msg *req, unsigned status,
+	    const char *reason, const char *to_tag, const char *hname,
+	    const char *hvalue);
 
 /* The INVITE server transaction a CANCEL is for (§9.2: matched as
  * §17.2.3, with the method INVITE), or 0. */
-uint64_t sip_txl_find_invite(const struct sip_txl *,
+uint64_t sip_txn_layer_find_invite(const struct sip_txn_layer *,
 	    const struct sip_msg *cancel);
 
 /* The flow a response to a request that came on flow with this top Via
  * goes to (§18.2.2, RFC 3581). */
-void	sip_txl_response_flow(const struct sip_flow *from,
+void	sip_txn_layer_response_flow(const struct sip_flow *from,
 	    const struct sip_msg *req, struct sip_flow *to);
 
 /*
@@ -143,14 +146,14 @@ void	sip_txl_response_flow(const struct sip_flow *from,
  * transaction on it still waiting for a final response ends with a
  * TRANSPORT_ERROR (§17.1.4).
  */
-void	sip_txl_transport_error(struct sip_txl *, uint64_t now,
+void	sip_txn_layer_transport_error(struct sip_txn_layer *, uint64_t now,
 	    const struct sip_flow *);
 
-void	sip_txl_tick(struct sip_txl *, uint64_t now);
+void	sip_txn_layer_tick(struct sip_txn_layer *, uint64_t now);
 /* UINT64_MAX: no timer running. */
-uint64_t sip_txl_deadline(const struct sip_txl *);
-bool	sip_txl_next_action(struct sip_txl *, struct sip_action *);
+uint64_t sip_txn_layer_deadline(const struct sip_txn_layer *);
+bool	sip_txn_layer_next_action(struct sip_txn_layer *, struct sip_action *);
 /* Transactions open now. */
-unsigned sip_txl_count(const struct sip_txl *);
+unsigned sip_txn_layer_count(const struct sip_txn_layer *);
 
 #endif

@@ -168,8 +168,8 @@ sip_ua_request(struct sip_ua *ua, uint64_t now, struct wbuf *w, uint64_t cookie)
 		wbuf_clear(w);
 		return EMSGSIZE;
 	}
-	rc = sip_txl_request(ua->txl, now, &ua->proxy, w->p, w->len, cookie,
-	    &txn);
+	rc = sip_txn_layer_request(ua->txl, now, &ua->proxy, w->p, w->len,
+	    cookie, &txn);
 	wbuf_clear(w);
 	if (rc != 0)
 		lc_log(ua->log, LC_WARN, "ua: a request not sent: %s",
@@ -285,7 +285,7 @@ ua_drain(struct sip_ua *ua, uint64_t now)
 {
 	struct sip_action	a;
 
-	while (sip_txl_next_action(ua->txl, &a)) {
+	while (sip_txn_layer_next_action(ua->txl, &a)) {
 		switch (a.type) {
 		case SIP_ACT_SEND:
 			sip_ua_send(ua, a.data, a.len);
@@ -337,7 +337,7 @@ sip_ua_input(struct sip_ua *ua, uint64_t now, const struct sip_flow *f,
 	}
 	if (m->request)
 		sip_msg_received(m, &f->remote);
-	sip_txl_input(ua->txl, now, f, m);
+	sip_txn_layer_input(ua->txl, now, f, m);
 	ua_drain(ua, now);
 }
 
@@ -367,7 +367,7 @@ sip_ua_tick(struct sip_ua *ua, uint64_t now)
 	struct ua_aor	 *a;
 
 	ua->now = now;
-	sip_txl_tick(ua->txl, now);
+	sip_txn_layer_tick(ua->txl, now);
 	ua_drain(ua, now);
 	for (a = ua->aors; a != NULL; a = a->next)
 		if (!a->pending && !a->removing && a->refresh_at <= now) {
@@ -401,7 +401,7 @@ sip_ua_tick(struct sip_ua *ua, uint64_t now)
 		else if (c->state != SIP_UA_ACTIVE && now >= c->created +
 		    (uint64_t)ua->cfg.ring_s * 1000) {
 			if (c->state == SIP_UA_INCOMING) {
-				(void)sip_txl_respond_status(ua->txl, now,
+				(void)sip_txn_layer_respond_status(ua->txl, now,
 				    c->txn, c->invite, 480,
 				    "Temporarily Unavailable (no answer)",
 				    strstr(c->local_hdr, ";tag=") + 5, NULL,
@@ -424,7 +424,7 @@ sip_ua_deadline(const struct sip_ua *ua)
 	const struct ua_call	*c;
 	const struct ua_fork	*f;
 	const struct ua_aor	*a;
-	uint64_t		 t = sip_txl_deadline(ua->txl), x;
+	uint64_t		 t = sip_txn_layer_deadline(ua->txl), x;
 
 #define EARLIER(v)	do { x = (v); if (x < t) t = x; } while (0)
 	for (a = ua->aors; a != NULL; a = a->next)
@@ -486,7 +486,7 @@ sip_ua_new(const struct sip_ua_cfg *cfg, struct rng *rng,
 	ua->cfg.user_agent = ua->user_agent;
 	ua->rng = rng;
 	ua->log = log;
-	ua->txl = sip_txl_new(&ua->cfg.txl, log);
+	ua->txl = sip_txn_layer_new(&ua->cfg.txl, log);
 	ua->proxy.tp = SIP_TP_UDP;
 	ua->proxy.remote = cfg->proxy;
 	addr_str(&cfg->self, ua->self);
@@ -524,7 +524,7 @@ sip_ua_free(struct sip_ua *ua)
 	while (fifo_pop(&ua->acts, &a))
 		sip_ua_action_clear(&a);
 	fifo_clear(&ua->acts);
-	sip_txl_free(ua->txl);
+	sip_txn_layer_free(ua->txl);
 	free(ua->scratch);
 	free(ua->domain);
 	free(ua->media_addr);

@@ -61,7 +61,7 @@ struct sip_ua_cfg {
 	struct addr	 self;		/* the UA's SIP address (UDP) */
 	struct addr	 proxy;		/* the daemon's: every request */
 	struct sip_limits lim;
-	struct sip_txl_cfg txl;
+	struct sip_txn_layer_cfg txl;
 	uint32_t	 reg_expires;	/* asked for in REGISTER [600] */
 	uint32_t	 ring_s;	/* an unanswered call ends [120] */
 	const char	*user_agent;	/* NULL: none */

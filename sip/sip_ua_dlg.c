@@ -259,7 +259,7 @@ sip_ua_dlg_contact(const struct sip_msg *m)
 	const struct sip_hdr	*h = sip_msg_hdr(m, SIP_HDR_CONTACT, NULL);
 	struct sip_addr		 a;
 
-	if (h == NULL || sip_addr_parse(&a, &h->value, false) != 0)
+	if (h == NULL || sip_uri_addr_parse(&a, &h->value, false) != 0)
 		return NULL;
 	return sip_ua_pl_dup(&a.uri_str);
 }
@@ -300,9 +300,9 @@ ua_hangup(struct sip_ua *ua, uint64_t now, uint32_t id, const char *why)
 		sip_ua_dlg_end(ua, now, c, 487, "cancelled");
 		break;
 	case SIP_UA_INCOMING:
-		(void)sip_txl_respond_status(ua->txl, now, c->txn, c->invite,
-		    603, "Decline", strstr(c->local_hdr, ";tag=") + 5, NULL,
-		    NULL);
+		(void)sip_txn_layer_respond_status(ua->txl, now, c->txn,
+		    c->invite, 603, "Decline",
+		    strstr(c->local_hdr, ";tag=") + 5, NULL, NULL);
 		sip_ua_dlg_end(ua, now, c, 603, "rejected");
 		break;
 	case SIP_UA_ACTIVE:

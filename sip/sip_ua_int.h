@@ -135,7 +135,7 @@ struct sip_ua {
 	char		*user_agent;
 	struct rng	*rng;
 	struct log_ctx	*log;
-	struct sip_txl	*txl;
+	struct sip_txn_layer *txl;
 	struct sip_flow	 proxy;
 	char		 self[ADDR_STRLEN];
 	struct fifo	 acts;

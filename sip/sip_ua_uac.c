@@ -92,7 +92,7 @@ sip_ua_call(struct sip_ua *ua, uint64_t now, const char *from,
 		return rc;
 	}
 	c->offer = xmalloc(sizeof *c->offer);
-	sdp_offer(c->offer, &c->local);
+	sdp_oa_offer(c->offer, &c->local);
 	sip_ua_branch(ua, c->branch, sizeof c->branch);
 	wbuf_init(&w, ua->cfg.lim.max_len);
 	wbuf_printf(&w, "INVITE %s SIP/2.0\r\n", uri);
@@ -298,7 +298,7 @@ sip_ua_uac_2xx(struct sip_ua *ua, uint64_t now, struct ua_call *c,
 		sip_ua_dlg_end(ua, now, c, 488, why);
 		return;
 	}
-	if (sdp_accept(&c->stream, c->offer, ua->scratch, &c->local,
+	if (sdp_oa_accept(&c->stream, c->offer, ua->scratch, &c->local,
 	    &why) != 0) {
 		sip_ua_dlg_bye(ua, now, c);
 		sip_ua_dlg_end(ua, now, c, 488, why);

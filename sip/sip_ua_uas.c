@@ -60,7 +60,7 @@ ua_send_ok(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 	free(c->ok);
 	c->ok = p;
 	c->ok_len = n;
-	(void)sip_txl_respond(ua->txl, now, c->txn, p, n);
+	(void)sip_txn_layer_respond(ua->txl, now, c->txn, p, n);
 	c->ok_iv = ua->cfg.txl.t1_ms;
 	c->ok_next = now + c->ok_iv;
 	c->ok_until = now + 64 * (uint64_t)ua->cfg.txl.t1_ms;
@@ -110,7 +110,7 @@ ua_sdes_ok(const struct sip_msg *m)
 	    h = sip_msg_hdr(m, SIP_HDR_VIA, h), i++) {
 		if (i == 0)
 			continue;
-		if (sip_via_parse(&v, &h->value) != 0)
+		if (sip_msg_via_parse(&v, &h->value) != 0)
 			return false;
 		if (sip_pl_caseeq(&v.transport, "TLS"))
 			continue;
@@ -137,7 +137,7 @@ ua_answer_offer(struct sip_ua *ua, struct ua_call *c,
 	if (sdp_parse(ua->scratch, m->body.p, m->body.l, why) != 0)
 		return 400;
 	ans = xmalloc(sizeof *ans);
-	rc = sdp_answer(ans, &c->stream, ua->scratch, &c->local, why);
+	rc = sdp_oa_answer(ans, &c->stream, ua->scratch, &c->local, why);
 	if (rc == 0) {
 		c->local.version++;
 		wbuf_init(&b, SDP_MAX_LEN);
@@ -158,7 +158,7 @@ sip_ua_uas_respond(struct sip_ua *ua, uint64_t now, uint64_t txn,
 	char	tag[24];
 
 	sip_ua_tag(ua, tag, sizeof tag);
-	(void)sip_txl_respond_status(ua->txl, now, txn, m, status, reason,
+	(void)sip_txn_layer_respond_status(ua->txl, now, txn, m, status, reason,
 	    m->to_tag.l > 0 ? NULL : tag, hname, hvalue);
 }
 
@@ -216,21 +216,21 @@ ua_invite(struct sip_ua *ua, uint64_t now, uint64_t txn, struct sip_msg **mp,
 		 * and the answer comes in the ACK */
 		c->late_offer = true;
 		c->offer = xmalloc(sizeof *c->offer);
-		sdp_offer(c->offer, &c->local);
+		sdp_oa_offer(c->offer, &c->local);
 		st = 0;
 	} else
 		st = ua_answer_offer(ua, c, m, &why);
 	if (st != 0) {
-		(void)sip_txl_respond_status(ua->txl, now, txn, m, st, why, tag,
-		    st == 488 ? "Warning" : NULL, st == 488 ?
+		(void)sip_txn_layer_respond_status(ua->txl, now, txn, m, st,
+		    why, tag, st == 488 ? "Warning" : NULL, st == 488 ?
 		    "304 p2psipd \"Media type not available\"" : NULL);
 		sip_ua_dlg_end(ua, now, c, st, why);
 		return;
 	}
 	lc_log(ua->log, LC_INFO, "ua: call %u: %s calls %s", c->id, c->peer,
 	    a->aor);
-	(void)sip_txl_respond_status(ua->txl, now, txn, m, 180, "Ringing", tag,
-	    NULL, NULL);
+	(void)sip_txn_layer_respond_status(ua->txl, now, txn, m, 180,
+	    "Ringing", tag, NULL, NULL);
 	sip_ua_event(ua, c, "incoming");
 	if (a->answer == SIP_UA_AUTO)
 		(void)sip_ua_answer(ua, now, c->id);
@@ -289,7 +289,7 @@ ua_acked(struct sip_ua *ua, uint64_t now, struct ua_call *c,
 		return;
 	c->late_offer = false;
 	if (!sip_ua_dlg_is_sdp(m) || sdp_parse(ua->scratch, m->body.p,
-	    m->body.l, &why) != 0 || sdp_accept(&c->stream, c->offer,
+	    m->body.l, &why) != 0 || sdp_oa_accept(&c->stream, c->offer,
 	    ua->scratch, &c->local, &why) != 0) {
 		/* RFC 3261 §13.2.2.4: a bad answer in the ACK ends it */
 		sip_ua_dlg_bye(ua, now, c);
@@ -370,7 +370,7 @@ sip_ua_uas_request(struct sip_ua *ua, uint64_t now, uint64_t txn,
 	if (sip_pl_eq(&m->method, "ACK"))
 		return;			/* for a non-2xx: the layer's */
 	if (sip_pl_eq(&m->method, "CANCEL")) {
-		uint64_t	inv = sip_txl_find_invite(ua->txl, m);
+		uint64_t	inv = sip_txn_layer_find_invite(ua->txl, m);
 
 		for (c = ua->calls; c != NULL; c = c->next)
 			if (c->txn == inv && inv != 0)
@@ -383,7 +383,7 @@ sip_ua_uas_request(struct sip_ua *ua, uint64_t now, uint64_t txn,
 		/* §9.2: 200 to the CANCEL, 487 to the INVITE */
 		sip_ua_uas_respond(ua, now, txn, m, 200, "OK", NULL, NULL);
 		if (c->state == SIP_UA_INCOMING) {
-			(void)sip_txl_respond_status(ua->txl, now, c->txn,
+			(void)sip_txn_layer_respond_status(ua->txl, now, c->txn,
 			    c->invite, 487, "Request Terminated",
 			    strstr(c->local_hdr, ";tag=") + 5, NULL, NULL);
 			sip_ua_dlg_end(ua, now, c, 487, "cancelled");

@@ -34,20 +34,20 @@ sip_unreserved(int c)
 }
 
 bool
-sip_is_token(int c)
+sip_uri_is_token(int c)
 {
 	return sip_alnum(c) || (c != '\0' && strchr("-.!%*_+`'~", c) != NULL);
 }
 
 bool
-sip_token(const struct sip_pl *pl)
+sip_uri_token(const struct sip_pl *pl)
 {
 	size_t	i;
 
 	if (pl->l == 0)
 		return false;
 	for (i = 0; i < pl->l; i++)
-		if (!sip_is_token((unsigned char)pl->p[i]))
+		if (!sip_uri_is_token((unsigned char)pl->p[i]))
 			return false;
 	return true;
 }
@@ -315,7 +315,7 @@ sip_next_semi(const char *s, const char *end)
 }
 
 bool
-sip_param(const struct sip_pl *params, const char *name,
+sip_uri_param(const struct sip_pl *params, const char *name,
     struct sip_pl *value)
 {
 	const char	*s = params->p, *end, *semi, *eq;
@@ -340,8 +340,8 @@ sip_param(const struct sip_pl *params, const char *name,
 }
 
 bool
-sip_param_next(struct sip_pl *rest, struct sip_pl *name, struct sip_pl *value,
-    struct sip_pl *whole)
+sip_uri_param_next(struct sip_pl *rest, struct sip_pl *name,
+    struct sip_pl *value, struct sip_pl *whole)
 {
 	const char	*s = rest->p, *end = rest->p + rest->l, *semi, *eq;
 
@@ -377,7 +377,7 @@ sip_header_params_ok(const char *s, size_t len)
 		semi = sip_next_semi(s, end);
 		eq = memchr(s, '=', (size_t)(semi - s));
 		n = sip_trim(s, (size_t)((eq != NULL ? eq : semi) - s));
-		if (!sip_token(&n))
+		if (!sip_uri_token(&n))
 			return false;
 		if (eq != NULL) {
 			v = sip_trim(eq + 1, (size_t)(semi - eq - 1));
@@ -387,7 +387,7 @@ sip_header_params_ok(const char *s, size_t len)
 				if (sip_quoted_end(v.p, v.p + v.l) !=
 				    v.p + v.l)
 					return false;
-			} else if (!sip_token(&v) &&
+			} else if (!sip_uri_token(&v) &&
 			    sip_hostport(&h, v.p, v.l) != 0)
 				return false;
 		}
@@ -443,7 +443,7 @@ sip_display(struct sip_addr *a, const char *s, size_t len)
 		return 0;
 	}
 	for (i = 0; i < d.l; i++)
-		if (!sip_is_token((unsigned char)d.p[i]) &&
+		if (!sip_uri_is_token((unsigned char)d.p[i]) &&
 		    !sip_lws((unsigned char)d.p[i]))
 			return EBADMSG;
 	a->display = d;
@@ -451,7 +451,7 @@ sip_display(struct sip_addr *a, const char *s, size_t len)
 }
 
 int
-sip_addr_parse(struct sip_addr *a, const struct sip_pl *value, bool star_ok)
+sip_uri_addr_parse(struct sip_addr *a, const struct sip_pl *value, bool star_ok)
 {
 	struct sip_pl	 v = sip_trim(value->p, value->l);
 	const char	*end = v.p + v.l, *s = v.p, *lt = NULL, *gt;

@@ -42,17 +42,17 @@ bool	sip_uri_absolute(const char *s, size_t len);
  * The value of parameter name (case-insensitive) in a ";a=b;c" list:
  * true and *value (empty for a bare "c"), or false.
  */
-bool	sip_param(const struct sip_pl *params, const char *name,
+bool	sip_uri_param(const struct sip_pl *params, const char *name,
 	    struct sip_pl *value);
 
 /*
  * The next parameter of a ";a=b;c" list that *rest views (a checked one:
- * sip_addr_parse's params, a URI's): its name and value (empty for a
+ * sip_uri_addr_parse's params, a URI's): its name and value (empty for a
  * bare "c"; a quoted-string with its quotes), and, if whole is not NULL,
  * all of its text with the ';' before it; *rest moves past it.  false
  * at the end.
  */
-bool	sip_param_next(struct sip_pl *rest, struct sip_pl *name,
+bool	sip_uri_param_next(struct sip_pl *rest, struct sip_pl *name,
 	    struct sip_pl *value, struct sip_pl *whole);
 
 /*
@@ -71,11 +71,11 @@ struct sip_addr {
 	bool		 star;
 };
 
-int	sip_addr_parse(struct sip_addr *, const struct sip_pl *value,
+int	sip_uri_addr_parse(struct sip_addr *, const struct sip_pl *value,
 	    bool star_ok);
 
 /* RFC 3261 §25.1 character classes, for the message parser too. */
-bool	sip_is_token(int c);
-bool	sip_token(const struct sip_pl *);
+bool	sip_uri_is_token(int c);
+bool	sip_uri_token(const struct sip_pl *);
 
 #endif

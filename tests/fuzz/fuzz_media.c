@@ -46,7 +46,7 @@ session(enum sdp_keying k)
 	if (k == SDP_KEYING_DTLS && ctx == NULL &&
 	    (ctx = test_dtls_ctx(fp)) == NULL)
 		abort();
-	if (media_new(&ms, &st, ctx, &rng, NULL, 0, &why) != 0)
+	if (media_session_new(&ms, &st, ctx, &rng, NULL, 0, &why) != 0)
 		abort();
 	return ms;
 }
@@ -92,11 +92,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (data[0] >= 160)
 		dtls = session(SDP_KEYING_DTLS);
 	to = data[0] >= 160 ? dtls : data[0] >= 128 ? srtp : plain;
-	media_input(to, 1000, data[0] >= 64 && data[0] < 128, &from, buf,
+	media_session_input(to, 1000, data[0] >= 64 && data[0] < 128, &from, buf,
 	    len - 1);
-	media_tick(to, 1000);
-	while (media_next_action(to, &a))
+	media_session_tick(to, 1000);
+	while (media_session_next_action(to, &a))
 		;
-	media_free(dtls);
+	media_session_free(dtls);
 	return 0;
 }

@@ -76,13 +76,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (pol = 0; pol < 6; pol++) {
 		l.srtp = (enum sdp_srtp_policy)(pol % 3);
 		l.sdes_ok = pol >= 3;
-		rc = sdp_answer(&ans, &st, &s, &l, &why);
+		rc = sdp_oa_answer(&ans, &st, &s, &l, &why);
 		if (rc == 0)
 			reparse(&ans, false);
 		else if (rc != ENOTSUP || why == NULL)
 			abort();
-		sdp_offer(&off, &l);
-		rc = sdp_accept(&st, &off, &s, &l, &why);
+		sdp_oa_offer(&off, &l);
+		rc = sdp_oa_accept(&st, &off, &s, &l, &why);
 		if (rc != 0 && why == NULL)
 			abort();
 	}

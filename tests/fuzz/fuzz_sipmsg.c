@@ -42,13 +42,13 @@ fuzz_values(const struct sip_msg *m)
 	for (i = 0; i < m->nhdrs; i++) {
 		switch (m->hdrs[i].id) {
 		case SIP_HDR_VIA:
-			(void)sip_via_parse(&v, &m->hdrs[i].value);
+			(void)sip_msg_via_parse(&v, &m->hdrs[i].value);
 			break;
 		case SIP_HDR_CONTACT:
 		case SIP_HDR_ROUTE:
 		case SIP_HDR_RECORD_ROUTE:
-			if (sip_addr_parse(&a, &m->hdrs[i].value, true) == 0)
-				(void)sip_param(&a.params, "expires", &p);
+			if (sip_uri_addr_parse(&a, &m->hdrs[i].value, true) == 0)
+				(void)sip_uri_param(&a.params, "expires", &p);
 			break;
 		default:
 			break;

@@ -270,10 +270,10 @@ START_TEST(rtcp_packets)
 	r.fraction_lost = 64;
 	r.cum_lost = -2;
 	r.jitter = 33;
-	n = rtcp_write(pkt, &r, "alice@example.org", true);
+	n = rtp_rtcp_write(pkt, &r, "alice@example.org", true);
 	ck_assert_uint_eq(n % 4, 0);
 	ck_assert(rtp_is_rtcp(pkt, n));
-	ck_assert_int_eq(rtcp_parse(&i, pkt, n, 22), 0);
+	ck_assert_int_eq(rtp_rtcp_parse(&i, pkt, n, 22), 0);
 	ck_assert_uint_eq(i.ssrc, 11);
 	ck_assert(i.sr);
 	ck_assert_uint_eq(i.ntp, 0x0102030405060708ull);
@@ -283,22 +283,22 @@ START_TEST(rtcp_packets)
 	ck_assert_uint_eq(i.jitter, 33);
 	ck_assert(i.bye);
 	/* a block about another source is not about us */
-	ck_assert_int_eq(rtcp_parse(&i, pkt, n, 23), 0);
+	ck_assert_int_eq(rtp_rtcp_parse(&i, pkt, n, 23), 0);
 	ck_assert(!i.have_block);
 	/* an RR without blocks, no BYE */
 	r.sender = false;
 	r.have_block = false;
-	n = rtcp_write(pkt, &r, "x", false);
-	ck_assert_int_eq(rtcp_parse(&i, pkt, n, 22), 0);
+	n = rtp_rtcp_write(pkt, &r, "x", false);
+	ck_assert_int_eq(rtp_rtcp_parse(&i, pkt, n, 22), 0);
 	ck_assert(!i.sr && !i.bye);
 	/* refused: cut short, a length past the end, SDES first */
-	ck_assert_int_eq(rtcp_parse(&i, pkt, n - 1, 22), EBADMSG);
+	ck_assert_int_eq(rtp_rtcp_parse(&i, pkt, n - 1, 22), EBADMSG);
 	pkt[3] = 200;
-	ck_assert_int_eq(rtcp_parse(&i, pkt, n, 22), EBADMSG);
+	ck_assert_int_eq(rtp_rtcp_parse(&i, pkt, n, 22), EBADMSG);
 	pkt[3] = 1;
 	pkt[1] = 202;
-	ck_assert_int_eq(rtcp_parse(&i, pkt, n, 22), EBADMSG);
-	ck_assert_int_eq(rtcp_parse(&i, pkt, 0, 22), EBADMSG);
+	ck_assert_int_eq(rtp_rtcp_parse(&i, pkt, n, 22), EBADMSG);
+	ck_assert_int_eq(rtp_rtcp_parse(&i, pkt, 0, 22), EBADMSG);
 }
 END_TEST
 
@@ -372,14 +372,14 @@ carry(struct media_session *from, struct media_session *to, uint64_t now,
 	unsigned		n = 0;
 	size_t			i;
 
-	while (media_next_action(from, &a)) {
+	while (media_session_next_action(from, &a)) {
 		switch (a.type) {
 		case MEDIA_SEND:
 			n++;
 			s = *src;
 			if (a.rtcp)
 				s.port++;
-			media_input(to, now, a.rtcp, &s, a.data, a.len);
+			media_session_input(to, now, a.rtcp, &s, a.data, a.len);
 			break;
 		case MEDIA_AUDIO:
 			h->n += a.n;
@@ -450,54 +450,54 @@ media_pair(enum sdp_keying k, uint8_t bad)
 		sb.peer_fp[31] ^= bad;
 		sa.rtcp_mux = sb.rtcp_mux = true;
 	}
-	ck_assert_int_eq(media_new(&a, &sa, ca, &rng, NULL, now, &why), 0);
-	ck_assert_int_eq(media_new(&b, &sb, cb, &rng, NULL, now, &why), 0);
+	ck_assert_int_eq(media_session_new(&a, &sa, ca, &rng, NULL, now, &why), 0);
+	ck_assert_int_eq(media_session_new(&b, &sb, cb, &rng, NULL, now, &why), 0);
 	for (i = 0; i < 24000; i++)
 		tone[i] = (int16_t)(8000 * sin(2 * PI * 440 * i / 8000.0));
-	media_play(a, tone, 24000);
+	media_session_play(a, tone, 24000);
 	/* 3 s and what the DTLS handshake takes: RTCP comes too */
 	for (i = 0; i < 160; i++, now += 20) {
-		media_tick(a, now);
-		media_tick(b, now);
+		media_session_tick(a, now);
+		media_session_tick(b, now);
 		sent += carry(a, b, now, &aa, &ha);
 		(void)carry(b, a, now, &ab, &hb);
 	}
 	(void)carry(b, a, now, &ab, &hb);
-	ck_assert(media_played(a));
+	ck_assert(media_session_played(a));
 	ck_assert_uint_ge(sent, 150);
-	ck_assert_uint_ge(media_stats(a)->sent, 150);
-	ck_assert_uint_le(media_stats(a)->sent, 160);
+	ck_assert_uint_ge(media_session_stats(a)->sent, 150);
+	ck_assert_uint_le(media_session_stats(a)->sent, 160);
 	ck_assert_uint_eq(ha.failed, 0);
 	if (bad) {
 		/* b cannot authenticate a's packets: none heard */
 		ck_assert_uint_eq(hb.n, 0);
-		ck_assert_uint_ge(media_stats(b)->auth_failed, 150);
+		ck_assert_uint_ge(media_session_stats(b)->auth_failed, 150);
 		if (k == SDP_KEYING_DTLS) {
 			/* b never keyed: it sent nothing at all */
-			ck_assert_uint_eq(media_stats(b)->sent, 0);
+			ck_assert_uint_eq(media_session_stats(b)->sent, 0);
 			ck_assert_uint_eq(hb.failed, 1);
 			ck_assert_ptr_nonnull(strstr(hb.why, "fingerprint"));
 		}
 	} else {
 		ck_assert_uint_eq(hb.failed, 0);
-		ck_assert_uint_eq(hb.n, media_stats(a)->sent * 160);
+		ck_assert_uint_eq(hb.n, media_session_stats(a)->sent * 160);
 		/* the tone's power came through (a full-scale 8000 sine:
 		 * 3.2e7 per sample; A-law loses little) */
 		ck_assert(hb.energy / hb.n > 2.5e7 && hb.energy / hb.n < 3.9e7);
-		ck_assert_uint_eq(media_stats(b)->received,
-		    media_stats(a)->sent);
-		ck_assert_int_eq(media_stats(b)->lost, 0);
-		ck_assert_uint_ge(media_stats(b)->rtcp_received, 1);
-		ck_assert_uint_eq(media_stats(b)->auth_failed, 0);
-		ck_assert(media_stats(b)->srtp == (k != SDP_KEYING_NONE));
+		ck_assert_uint_eq(media_session_stats(b)->received,
+		    media_session_stats(a)->sent);
+		ck_assert_int_eq(media_session_stats(b)->lost, 0);
+		ck_assert_uint_ge(media_session_stats(b)->rtcp_received, 1);
+		ck_assert_uint_eq(media_session_stats(b)->auth_failed, 0);
+		ck_assert(media_session_stats(b)->srtp == (k != SDP_KEYING_NONE));
 	}
-	ck_assert(media_stats(a)->srtp == (k != SDP_KEYING_NONE));
+	ck_assert(media_session_stats(a)->srtp == (k != SDP_KEYING_NONE));
 	/* from elsewhere: dropped, counted */
-	media_tick(a, now);
+	media_session_tick(a, now);
 	(void)carry(a, b, now, &other, &ha);
-	ck_assert_uint_eq(media_stats(b)->unexpected, 1);
-	media_free(a);
-	media_free(b);
+	ck_assert_uint_eq(media_session_stats(b)->unexpected, 1);
+	media_session_free(a);
+	media_session_free(b);
 	SSL_CTX_free(ca);
 	SSL_CTX_free(cb);
 }
@@ -551,7 +551,7 @@ START_TEST(session_dtmf_and_plain_refused)
 
 	rng_xoshiro_seed(&xs, 4);
 	addr_parse("127.0.0.1:4000", 0, &aa);
-	ck_assert_int_eq(media_new(&b, &sb, NULL, &rng, NULL, 0, &why), 0);
+	ck_assert_int_eq(media_session_new(&b, &sb, NULL, &rng, NULL, 0, &why), 0);
 	memset(&h, 0, sizeof h);
 	h.pt = 101;
 	h.ssrc = 77;
@@ -561,32 +561,32 @@ START_TEST(session_dtmf_and_plain_refused)
 		d.end = i == 2;
 		rtp_dtmf_write(pay, &d);
 		len = rtp_write(pkt, &h, pay, 4);
-		media_input(b, 100 + i, false, &aa, pkt, len);
+		media_session_input(b, 100 + i, false, &aa, pkt, len);
 	}
 	h.ts = 9000;			/* a second event */
 	d.event = 11;
 	h.seq = 3;
 	rtp_dtmf_write(pay, &d);
 	len = rtp_write(pkt, &h, pay, 4);
-	media_input(b, 200, false, &aa, pkt, len);
-	while (media_next_action(b, &a))
+	media_session_input(b, 200, false, &aa, pkt, len);
+	while (media_session_next_action(b, &a))
 		if (a.type == MEDIA_DTMF)
 			strncat(digits, &a.digit, 1);
 	ck_assert_str_eq(digits, "5#");
-	media_free(b);
+	media_session_free(b);
 
 	/* with SDES keys, a plain packet fails authentication */
 	sb = stream_to(4000, SDP_KEYING_SDES, k, k);
-	ck_assert_int_eq(media_new(&b, &sb, NULL, &rng, NULL, 0, &why), 0);
+	ck_assert_int_eq(media_session_new(&b, &sb, NULL, &rng, NULL, 0, &why), 0);
 	h.pt = 8;
 	len = rtp_write(pkt, &h, pay, 4);
-	media_input(b, 300, false, &aa, pkt, len);
-	ck_assert_uint_eq(media_stats(b)->auth_failed, 1);
-	ck_assert_uint_eq(media_stats(b)->received, 0);
-	media_free(b);
+	media_session_input(b, 300, false, &aa, pkt, len);
+	ck_assert_uint_eq(media_session_stats(b)->auth_failed, 1);
+	ck_assert_uint_eq(media_session_stats(b)->received, 0);
+	media_session_free(b);
 	/* a peer address that is no IP */
 	snprintf(sb.addr, sizeof sb.addr, "host.example");
-	ck_assert_int_eq(media_new(&b, &sb, NULL, &rng, NULL, 0, &why), EINVAL);
+	ck_assert_int_eq(media_session_new(&b, &sb, NULL, &rng, NULL, 0, &why), EINVAL);
 }
 END_TEST
 
@@ -625,21 +625,21 @@ dtmf_pair(enum sdp_keying k, const char *digits, unsigned dur_ms,
 	addr_parse("127.0.0.1:5000", 0, &ab);
 	sa = stream_to(5000, k, ka, kb);
 	sb = stream_to(4000, k, kb, ka);
-	ck_assert_int_eq(media_new(&a, &sa, NULL, &rng, NULL, now, &why), 0);
-	ck_assert_int_eq(media_new(&b, &sb, NULL, &rng, NULL, now, &why), 0);
+	ck_assert_int_eq(media_session_new(&a, &sa, NULL, &rng, NULL, now, &why), 0);
+	ck_assert_int_eq(media_session_new(&b, &sb, NULL, &rng, NULL, now, &why), 0);
 	/* a second of audio first */
 	for (i = 0; i < 50; i++, now += 20) {
-		media_tick(a, now);
-		media_tick(b, now);
+		media_session_tick(a, now);
+		media_session_tick(b, now);
 		(void)carry(a, b, now, &aa, ha);
 		(void)carry(b, a, now, &ab, hb);
 	}
-	ck_assert_int_eq(media_dtmf(a, digits, dur_ms, &why), 0);
-	ck_assert_uint_eq(media_dtmf_pending(a), strlen(digits));
+	ck_assert_int_eq(media_session_dtmf(a, digits, dur_ms, &why), 0);
+	ck_assert_uint_eq(media_session_dtmf_pending(a), strlen(digits));
 	for (i = 0; i < 50 * 20; i++, now += 20) {
-		media_tick(a, now);
-		media_tick(b, now);
-		while (media_next_action(a, &act)) {
+		media_session_tick(a, now);
+		media_session_tick(b, now);
+		while (media_session_next_action(a, &act)) {
 			if (act.type == MEDIA_SEND && !act.rtcp &&
 			    k == SDP_KEYING_NONE && *np < max) {
 				ck_assert_int_eq(rtp_parse(&p[*np].h, act.data,
@@ -651,18 +651,18 @@ dtmf_pair(enum sdp_keying k, const char *digits, unsigned dur_ms,
 				(*np)++;
 			}
 			if (act.type == MEDIA_SEND)
-				media_input(b, now, act.rtcp, &aa, act.data,
+				media_session_input(b, now, act.rtcp, &aa, act.data,
 				    act.len);
 			else if (act.type == MEDIA_DTMF_SENT)
 				strncat(ha->sent, &act.digit, 1);
 		}
 		(void)carry(b, a, now, &ab, hb);
 	}
-	ck_assert_uint_eq(media_dtmf_pending(a), 0);
-	ck_assert_uint_eq(media_stats(b)->auth_failed, 0);
-	ck_assert_int_eq(media_stats(b)->lost, 0);
-	media_free(a);
-	media_free(b);
+	ck_assert_uint_eq(media_session_dtmf_pending(a), 0);
+	ck_assert_uint_eq(media_session_stats(b)->auth_failed, 0);
+	ck_assert_int_eq(media_session_stats(b)->lost, 0);
+	media_session_free(a);
+	media_session_free(b);
 }
 
 /* §2.5.1: each event's packets carry its start as timestamp (the audio
@@ -770,31 +770,31 @@ START_TEST(session_dtmf_refused)
 
 	rng_xoshiro_seed(&xs, 6);
 	st.te_events = 0x0fff;		/* 0-11: no A-D */
-	ck_assert_int_eq(media_new(&a, &st, NULL, &rng, NULL, 0, &why), 0);
-	ck_assert_int_eq(media_dtmf(a, "12x", 100, &why), EINVAL);
+	ck_assert_int_eq(media_session_new(&a, &st, NULL, &rng, NULL, 0, &why), 0);
+	ck_assert_int_eq(media_session_dtmf(a, "12x", 100, &why), EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "not a DTMF digit"));
-	ck_assert_int_eq(media_dtmf(a, "", 100, &why), EINVAL);
-	ck_assert_int_eq(media_dtmf(a, "1", 39, &why), EINVAL);
-	ck_assert_int_eq(media_dtmf(a, "1", 8001, &why), EINVAL);
-	ck_assert_int_eq(media_dtmf(a, "1A", 100, &why), ENOTSUP);
-	ck_assert_uint_eq(media_dtmf_pending(a), 0);
+	ck_assert_int_eq(media_session_dtmf(a, "", 100, &why), EINVAL);
+	ck_assert_int_eq(media_session_dtmf(a, "1", 39, &why), EINVAL);
+	ck_assert_int_eq(media_session_dtmf(a, "1", 8001, &why), EINVAL);
+	ck_assert_int_eq(media_session_dtmf(a, "1A", 100, &why), ENOTSUP);
+	ck_assert_uint_eq(media_session_dtmf_pending(a), 0);
 	memset(many, '1', MEDIA_DTMF_QUEUE);
 	many[MEDIA_DTMF_QUEUE] = '\0';
-	ck_assert_int_eq(media_dtmf(a, many, 40, &why), 0);
-	ck_assert_int_eq(media_dtmf(a, "2", 40, &why), ENOSPC);
-	ck_assert_uint_eq(media_dtmf_pending(a), MEDIA_DTMF_QUEUE);
+	ck_assert_int_eq(media_session_dtmf(a, many, 40, &why), 0);
+	ck_assert_int_eq(media_session_dtmf(a, "2", 40, &why), ENOSPC);
+	ck_assert_uint_eq(media_session_dtmf_pending(a), MEDIA_DTMF_QUEUE);
 	/* on hold: what was queued goes, and nothing more is taken */
 	st.dir = SDP_RECVONLY;
-	ck_assert_int_eq(media_update(a, &st, 0, &why), 0);
-	ck_assert_uint_eq(media_dtmf_pending(a), 0);
-	ck_assert_int_eq(media_dtmf(a, "1", 100, &why), EPERM);
+	ck_assert_int_eq(media_session_update(a, &st, 0, &why), 0);
+	ck_assert_uint_eq(media_session_dtmf_pending(a), 0);
+	ck_assert_int_eq(media_session_dtmf(a, "1", 100, &why), EPERM);
 	/* a peer that takes no telephone-event */
 	st.dir = SDP_SENDRECV;
 	st.te_pt = -1;
-	ck_assert_int_eq(media_update(a, &st, 0, &why), 0);
-	ck_assert_int_eq(media_dtmf(a, "1", 100, &why), ENOTSUP);
+	ck_assert_int_eq(media_session_update(a, &st, 0, &why), 0);
+	ck_assert_int_eq(media_session_dtmf(a, "1", 100, &why), ENOTSUP);
 	ck_assert_str_eq(why, "the peer takes no telephone-events");
-	media_free(a);
+	media_session_free(a);
 }
 END_TEST
 

@@ -296,16 +296,16 @@ negotiate(const struct sdp_local *a, const struct sdp_local *b,
 	char		*t;
 	int		 rc;
 
-	sdp_offer(&off, a);
+	sdp_oa_offer(&off, a);
 	t = text_of(&off);
 	parse_ok(&off2, t);
 	free(t);
-	if ((rc = sdp_answer(&ans, sb, &off2, b, why)) != 0)
+	if ((rc = sdp_oa_answer(&ans, sb, &off2, b, why)) != 0)
 		return rc;
 	t = text_of(&ans);
 	parse_ok(&ans2, t);
 	free(t);
-	return sdp_accept(sa, &off, &ans2, a, why);
+	return sdp_oa_accept(sa, &off, &ans2, a, why);
 }
 
 START_TEST(offer_answer_plain)
@@ -344,7 +344,7 @@ START_TEST(answer_phone_offer)
 
 	/* the phone's order wins: PCMA; its telephone-event type is kept */
 	parse_ok(&off, BARESIP);
-	ck_assert_int_eq(sdp_answer(&ans, &st, &off, &b, &why), 0);
+	ck_assert_int_eq(sdp_oa_answer(&ans, &st, &off, &b, &why), 0);
 	ck_assert_int_eq(st.codec, SDP_PCMA);
 	ck_assert_uint_eq(st.pt, 8);
 	ck_assert_int_eq(st.te_events, 0xffff);	/* "0-15" */
@@ -360,7 +360,7 @@ START_TEST(answer_phone_offer)
 	    "c=IN IP4 10.0.0.9\r\nt=0 0\r\nm=audio 3000 RTP/AVP 18\r\n"
 	    "m=video 3002 RTP/AVP 31\r\nm=audio 3004 RTP/AVP 0\r\n"
 	    "a=sendonly\r\n");
-	ck_assert_int_eq(sdp_answer(&ans, &st, &off, &b, &why), 0);
+	ck_assert_int_eq(sdp_oa_answer(&ans, &st, &off, &b, &why), 0);
 	ck_assert_uint_eq(ans.nmedia, 3);
 	ck_assert_uint_eq(ans.media[0].port, 0);
 	ck_assert_uint_eq(ans.media[1].port, 0);
@@ -405,7 +405,7 @@ START_TEST(telephone_event_list)
 		    v[i].fmtp != NULL ? v[i].fmtp : "",
 		    v[i].fmtp != NULL ? "\r\n" : "");
 		parse_ok(&off, text);
-		ck_assert_int_eq(sdp_answer(&ans, &st, &off, &b, &why), 0);
+		ck_assert_int_eq(sdp_oa_answer(&ans, &st, &off, &b, &why), 0);
 		ck_assert_int_eq(st.te_pt, 96);
 		ck_assert_msg(st.te_events == v[i].events, "%s: %#x",
 		    v[i].fmtp != NULL ? v[i].fmtp : "none", st.te_events);
@@ -421,35 +421,35 @@ START_TEST(answer_refusals)
 	const char	*why;
 
 	parse_ok(&off, HEADC "m=audio 1 RTP/AVP 18 9\r\n");
-	ck_assert_int_eq(sdp_answer(&ans, &st, &off, &l, &why), ENOTSUP);
+	ck_assert_int_eq(sdp_oa_answer(&ans, &st, &off, &l, &why), ENOTSUP);
 	ck_assert_ptr_nonnull(strstr(why, "no common codec"));
 
 	parse_ok(&off, HEADC "m=video 1 RTP/AVP 31\r\n");
-	ck_assert_int_eq(sdp_answer(&ans, &st, &off, &l, &why), ENOTSUP);
+	ck_assert_int_eq(sdp_oa_answer(&ans, &st, &off, &l, &why), ENOTSUP);
 	ck_assert_str_eq(why, "no audio stream offered");
 
 	parse_ok(&off, HEAD0 "c=IN IP4 phone.example.org\r\nt=0 0\r\n"
 	    "m=audio 1 RTP/AVP 0\r\n");
-	ck_assert_int_eq(sdp_answer(&ans, &st, &off, &l, &why), ENOTSUP);
+	ck_assert_int_eq(sdp_oa_answer(&ans, &st, &off, &l, &why), ENOTSUP);
 	ck_assert_str_eq(why, "c= is not an IP address");
 
 	/* require: a plain offer is refused */
 	l.srtp = SDP_SRTP_REQUIRE;
 	parse_ok(&off, BARESIP);
-	ck_assert_int_eq(sdp_answer(&ans, &st, &off, &l, &why), ENOTSUP);
+	ck_assert_int_eq(sdp_oa_answer(&ans, &st, &off, &l, &why), ENOTSUP);
 	ck_assert_ptr_nonnull(strstr(why, "required"));
 
 	/* SDES keys that came over signalling that is not TLS */
 	parse_ok(&off, HEADC "m=audio 1 RTP/SAVP 0\r\n"
 	    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
 	    "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n");
-	ck_assert_int_eq(sdp_answer(&ans, &st, &off, &l, &why), ENOTSUP);
+	ck_assert_int_eq(sdp_oa_answer(&ans, &st, &off, &l, &why), ENOTSUP);
 	ck_assert_ptr_nonnull(strstr(why, "not TLS"));
 
 	/* off: SRTP offers are refused */
 	l.srtp = SDP_SRTP_OFF;
 	l.sdes_ok = true;
-	ck_assert_int_eq(sdp_answer(&ans, &st, &off, &l, &why), ENOTSUP);
+	ck_assert_int_eq(sdp_oa_answer(&ans, &st, &off, &l, &why), ENOTSUP);
 	ck_assert_ptr_nonnull(strstr(why, "srtp is off"));
 }
 END_TEST
@@ -516,21 +516,21 @@ START_TEST(accept_refusals)
 	struct sdp_stream st;
 	const char	*why;
 
-	sdp_offer(&off, &a);
+	sdp_oa_offer(&off, &a);
 	parse_ok(&ans, HEADC2 "m=audio 5000 RTP/AVP 0\r\n"
 	    "m=video 0 RTP/AVP 31\r\n");
-	ck_assert_int_eq(sdp_accept(&st, &off, &ans, &a, &why), EBADMSG);
+	ck_assert_int_eq(sdp_oa_accept(&st, &off, &ans, &a, &why), EBADMSG);
 	parse_ok(&ans, HEADC2 "m=audio 0 RTP/AVP 0\r\n");
-	ck_assert_int_eq(sdp_accept(&st, &off, &ans, &a, &why), ENOTSUP);
+	ck_assert_int_eq(sdp_oa_accept(&st, &off, &ans, &a, &why), ENOTSUP);
 	ck_assert_str_eq(why, "the peer rejected the audio stream");
 	parse_ok(&ans, HEADC2 "m=audio 5000 RTP/AVP 18\r\n");
-	ck_assert_int_eq(sdp_accept(&st, &off, &ans, &a, &why), ENOTSUP);
+	ck_assert_int_eq(sdp_oa_accept(&st, &off, &ans, &a, &why), ENOTSUP);
 	parse_ok(&ans, HEADC2 "m=audio 5000 RTP/SAVP 0\r\n");
-	ck_assert_int_eq(sdp_accept(&st, &off, &ans, &a, &why), EBADMSG);
+	ck_assert_int_eq(sdp_oa_accept(&st, &off, &ans, &a, &why), EBADMSG);
 	/* an answer may narrow the direction */
 	parse_ok(&ans, HEADC2 "m=audio 5000 RTP/AVP 8\r\n"
 	    "a=recvonly\r\n");
-	ck_assert_int_eq(sdp_accept(&st, &off, &ans, &a, &why), 0);
+	ck_assert_int_eq(sdp_oa_accept(&st, &off, &ans, &a, &why), 0);
 	ck_assert_int_eq(st.codec, SDP_PCMA);
 	ck_assert_int_eq(st.dir, SDP_SENDONLY);
 }

@@ -116,7 +116,7 @@ START_TEST(header_forms)
 	ck_assert_uint_eq(m.via.rport_value, 0);
 	h = sip_msg_hdr(&m, SIP_HDR_VIA, NULL);
 	h = sip_msg_hdr(&m, SIP_HDR_VIA, h);
-	ck_assert_int_eq(sip_via_parse(&v, &h->value), 0);
+	ck_assert_int_eq(sip_msg_via_parse(&v, &h->value), 0);
 	pl_is(&v.transport, "TCP");
 	ck_assert(v.ipv6);
 	pl_is(&v.host, "2001:db8::1");
@@ -124,7 +124,7 @@ START_TEST(header_forms)
 	pl_is(&v.branch, "z9hG4bKb");
 	pl_is(&v.received, "192.0.2.9");
 	h = sip_msg_hdr(&m, SIP_HDR_VIA, h);
-	ck_assert_int_eq(sip_via_parse(&v, &h->value), 0);
+	ck_assert_int_eq(sip_msg_via_parse(&v, &h->value), 0);
 	pl_is(&v.transport, "TLS");
 	pl_is(&h->name, "VIA");
 	ck_assert_int_eq(m.max_forwards, 69);
@@ -135,16 +135,16 @@ START_TEST(header_forms)
 	pl_is(&m.from_tag, "88sja8x");
 	ck_assert_uint_eq(m.from.uri.params.l, 0);
 	h = sip_msg_hdr(&m, SIP_HDR_CONTACT, NULL);
-	ck_assert_int_eq(sip_addr_parse(&a, &h->value, true), 0);
-	ck_assert(sip_param(&a.params, "expires", &p));
+	ck_assert_int_eq(sip_uri_addr_parse(&a, &h->value, true), 0);
+	ck_assert(sip_uri_param(&a.params, "expires", &p));
 	pl_is(&p, "60");
 	h = sip_msg_hdr(&m, SIP_HDR_CONTACT, h);
 	ck_assert_ptr_nonnull(h);
-	ck_assert_int_eq(sip_addr_parse(&a, &h->value, true), 0);
+	ck_assert_int_eq(sip_uri_addr_parse(&a, &h->value, true), 0);
 	pl_is(&a.display, "Two, with a comma");
 	ck_assert(a.uri.ipv6);
 	ck_assert_uint_eq(a.uri.port, 5062);
-	ck_assert(sip_param(&a.uri.params, "lr", &p) && p.l == 0);
+	ck_assert(sip_uri_param(&a.uri.params, "lr", &p) && p.l == 0);
 	ck_assert_ptr_null(sip_msg_hdr(&m, SIP_HDR_CONTACT, h));
 	ck_assert_int_eq(m.expires, 7200);
 	h = sip_msg_hdr_named(&m, "x-custom", NULL);
@@ -406,7 +406,7 @@ START_TEST(uris)
 	ck_assert_int_eq(sip_uri_parse(&u, good[1], strlen(good[1])), 0);
 	pl_is(&u.user, "alice");
 	pl_is(&u.password, "secretword");
-	ck_assert(sip_param(&u.params, "TRANSPORT", &v));
+	ck_assert(sip_uri_param(&u.params, "TRANSPORT", &v));
 	pl_is(&v, "tcp");
 	ck_assert_int_eq(sip_uri_parse(&u, good[7], strlen(good[7])), 0);
 	pl_is(&u.user, "alice;day=tuesday");

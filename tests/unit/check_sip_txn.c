@@ -16,16 +16,16 @@
 #include "wire.h"
 
 static const struct sip_limits lim = { SIP_MSG_MAX_DEFAULT, 128 };
-static struct sip_txl	*txl;
+static struct sip_txn_layer	*txl;
 static uint64_t		 now;
 static struct sip_flow	 udp, tcp;
 
 static void
 setup(void)
 {
-	struct sip_txl_cfg	cfg = { 0 };
+	struct sip_txn_layer_cfg	cfg = { 0 };
 
-	txl = sip_txl_new(&cfg, NULL);
+	txl = sip_txn_layer_new(&cfg, NULL);
 	now = 1000;
 	memset(&udp, 0, sizeof udp);
 	udp.tp = SIP_TP_UDP;
@@ -38,7 +38,7 @@ setup(void)
 static void
 teardown(void)
 {
-	sip_txl_free(txl);
+	sip_txn_layer_free(txl);
 }
 
 /* A request's bytes. */
@@ -102,7 +102,7 @@ drain(struct seen *s)
 	struct sip_action	a;
 
 	memset(s, 0, sizeof *s);
-	while (sip_txl_next_action(txl, &a)) {
+	while (sip_txn_layer_next_action(txl, &a)) {
 		switch (a.type) {
 		case SIP_ACT_SEND:
 			s->sends++;
@@ -140,9 +140,9 @@ run_to(uint64_t t, struct seen *total)
 	struct seen	s;
 
 	memset(total, 0, sizeof *total);
-	while (sip_txl_deadline(txl) <= t) {
-		now = sip_txl_deadline(txl);
-		sip_txl_tick(txl, now);
+	while (sip_txn_layer_deadline(txl) <= t) {
+		now = sip_txn_layer_deadline(txl);
+		sip_txn_layer_tick(txl, now);
 		drain(&s);
 		total->sends += s.sends;
 		total->timeouts += s.timeouts;
@@ -161,12 +161,12 @@ START_TEST(nict_udp_retransmits_and_times_out)
 	unsigned	 i;
 
 	request(req, sizeof req, "OPTIONS", "z9hG4bKn1", false);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req,
 	    strlen(req), 42, &txn), 0);
 	drain(&s);
 	ck_assert_uint_eq(s.sends, 1);
 	for (i = 0; i < sizeof expect / sizeof expect[0]; i++) {
-		ck_assert_uint_eq(sip_txl_deadline(txl), start + expect[i]);
+		ck_assert_uint_eq(sip_txn_layer_deadline(txl), start + expect[i]);
 		run_to(start + expect[i], &s);
 		ck_assert_uint_eq(s.sends, 1);
 	}
@@ -175,11 +175,11 @@ START_TEST(nict_udp_retransmits_and_times_out)
 	ck_assert_uint_eq(s.sends, 4);		/* 19.5, 23.5, 27.5, 31.5 */
 	run_to(start + 32000, &s);
 	ck_assert_uint_eq(s.timeouts, 1);
-	ck_assert_uint_eq(sip_txl_count(txl), 0);
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 0);
 	/* the same branch again is a new transaction now */
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req,
 	    strlen(req), 43, &txn), 0);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req,
 	    strlen(req), 44, &txn), EEXIST);
 }
 END_TEST
@@ -191,31 +191,31 @@ START_TEST(nict_final_then_timer_k)
 	struct seen	 s;
 
 	request(req, sizeof req, "REGISTER", "z9hG4bKn2", false);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req,
 	    strlen(req), 1, &txn), 0);
 	drain(&s);
 	now += 100;
-	sip_txl_input(txl, now, &udp, response(req, 100, NULL));
+	sip_txn_layer_input(txl, now, &udp, response(req, 100, NULL));
 	drain(&s);
 	ck_assert_uint_eq(s.responses, 1);
 	ck_assert_uint_eq(s.status, 100);
 	/* Proceeding: E goes on, at T2 */
 	run_to(now + 4000, &s);
 	ck_assert_uint_ge(s.sends, 1);
-	sip_txl_input(txl, now, &udp, response(req, 200, "b1"));
+	sip_txn_layer_input(txl, now, &udp, response(req, 200, "b1"));
 	drain(&s);
 	ck_assert_uint_eq(s.responses, 1);
 	ck_assert_uint_eq(s.txn, txn);
 	ck_assert_uint_eq(s.status, 200);
 	/* Completed: a retransmitted 200 is absorbed; K = T4 */
-	sip_txl_input(txl, now, &udp, response(req, 200, "b1"));
+	sip_txn_layer_input(txl, now, &udp, response(req, 200, "b1"));
 	drain(&s);
 	ck_assert_uint_eq(s.responses, 0);
 	ck_assert_uint_eq(s.sends, 0);
 	run_to(now + 4999, &s);
-	ck_assert_uint_eq(sip_txl_count(txl), 1);
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 1);
 	run_to(now + 1, &s);
-	ck_assert_uint_eq(sip_txl_count(txl), 0);
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 0);
 	ck_assert_uint_eq(s.sends, 0);
 }
 END_TEST
@@ -228,16 +228,16 @@ START_TEST(nict_tcp)
 	struct seen	 s;
 
 	request(req, sizeof req, "MESSAGE", "z9hG4bKn3", false);
-	ck_assert_int_eq(sip_txl_request(txl, now, &tcp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &tcp, (uint8_t *)req,
 	    strlen(req), 1, &txn), 0);
 	drain(&s);
 	ck_assert_uint_eq(s.to.conn, 7);
-	ck_assert_uint_eq(sip_txl_deadline(txl), start + 32000);
-	sip_txl_input(txl, now, &tcp, response(req, 202, "t"));
+	ck_assert_uint_eq(sip_txn_layer_deadline(txl), start + 32000);
+	sip_txn_layer_input(txl, now, &tcp, response(req, 202, "t"));
 	drain(&s);
 	ck_assert_uint_eq(s.responses, 1);
-	ck_assert_uint_eq(sip_txl_count(txl), 0);
-	ck_assert_uint_eq(sip_txl_deadline(txl), UINT64_MAX);
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 0);
+	ck_assert_uint_eq(sip_txn_layer_deadline(txl), UINT64_MAX);
 }
 END_TEST
 
@@ -252,23 +252,23 @@ START_TEST(transport_error)
 
 	request(r1, sizeof r1, "INVITE", "z9hG4bKe1", false);
 	request(r2, sizeof r2, "MESSAGE", "z9hG4bKe2", false);
-	ck_assert_int_eq(sip_txl_request(txl, now, &tcp, (uint8_t *)r1,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &tcp, (uint8_t *)r1,
 	    strlen(r1), 1, &t1), 0);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)r2,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)r2,
 	    strlen(r2), 2, &t2), 0);
 	drain(&s);
 	other.conn = 8;
-	sip_txl_transport_error(txl, now, &other);
+	sip_txn_layer_transport_error(txl, now, &other);
 	drain(&s);
 	ck_assert_uint_eq(s.transport_errors, 0);
-	sip_txl_transport_error(txl, now, &tcp);
+	sip_txn_layer_transport_error(txl, now, &tcp);
 	drain(&s);
 	ck_assert_uint_eq(s.transport_errors, 1);
 	ck_assert_uint_eq(s.txn, t1);
-	ck_assert_uint_eq(sip_txl_count(txl), 1);	/* the UDP one */
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 1);	/* the UDP one */
 	/* nothing is left of it: no Timer B later */
 	now += 64000;
-	sip_txl_tick(txl, now);
+	sip_txn_layer_tick(txl, now);
 	drain(&s);
 	ck_assert_uint_eq(s.timeouts, 1);
 	ck_assert_uint_eq(s.txn, t2);
@@ -284,19 +284,19 @@ START_TEST(ict_non2xx_ack)
 	struct sip_msg	*ack;
 
 	request(req, sizeof req, "INVITE", "z9hG4bKi1", false);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req,
 	    strlen(req), 9, &txn), 0);
 	drain(&s);
 	run_to(start + 500 + 1000 + 2000 + 4000 + 8000, &s);
 	ck_assert_uint_eq(s.sends, 5);
-	ck_assert_uint_eq(sip_txl_deadline(txl), start + 16000 + 15500);
-	sip_txl_input(txl, now, &udp, response(req, 180, "bt"));
+	ck_assert_uint_eq(sip_txn_layer_deadline(txl), start + 16000 + 15500);
+	sip_txn_layer_input(txl, now, &udp, response(req, 180, "bt"));
 	drain(&s);
 	ck_assert_uint_eq(s.responses, 1);
 	run_to(now + 60000, &s);
 	ck_assert_uint_eq(s.sends, 0);		/* Proceeding: quiet */
 	ck_assert_uint_eq(s.timeouts, 0);
-	sip_txl_input(txl, now, &udp, response(req, 486, "bt"));
+	sip_txn_layer_input(txl, now, &udp, response(req, 486, "bt"));
 	drain(&s);
 	ck_assert_uint_eq(s.responses, 1);
 	ck_assert_uint_eq(s.status, 486);
@@ -310,15 +310,15 @@ START_TEST(ict_non2xx_ack)
 	ck_assert_ptr_nonnull(sip_msg_hdr(ack, SIP_HDR_ROUTE, NULL));
 	sip_msg_free(ack);
 	/* the 486 again: the ACK again, nothing for the user */
-	sip_txl_input(txl, now, &udp, response(req, 486, "bt"));
+	sip_txn_layer_input(txl, now, &udp, response(req, 486, "bt"));
 	drain(&s);
 	ck_assert_uint_eq(s.sends, 1);
 	ck_assert_uint_eq(s.responses, 0);
 	/* Timer D, 32 s */
 	run_to(now + 31999, &s);
-	ck_assert_uint_eq(sip_txl_count(txl), 1);
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 1);
 	run_to(now + 1, &s);
-	ck_assert_uint_eq(sip_txl_count(txl), 0);
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 0);
 }
 END_TEST
 
@@ -330,20 +330,20 @@ START_TEST(ict_2xx)
 	struct seen	 s;
 
 	request(req, sizeof req, "INVITE", "z9hG4bKi2", false);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req,
 	    strlen(req), 9, &txn), 0);
 	drain(&s);
-	sip_txl_input(txl, now, &udp, response(req, 200, "x"));
+	sip_txn_layer_input(txl, now, &udp, response(req, 200, "x"));
 	drain(&s);
 	ck_assert_uint_eq(s.txn, txn);
-	ck_assert_uint_eq(sip_txl_count(txl), 0);
-	sip_txl_input(txl, now, &udp, response(req, 200, "x"));
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 0);
+	sip_txn_layer_input(txl, now, &udp, response(req, 200, "x"));
 	drain(&s);
 	ck_assert_uint_eq(s.responses, 1);
 	ck_assert_uint_eq(s.txn, 0);
 	/* Timer B on an INVITE nobody answers */
 	request(req, sizeof req, "INVITE", "z9hG4bKi3", false);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req,
 	    strlen(req), 9, &txn), 0);
 	run_to(now + 32000, &s);
 	ck_assert_uint_eq(s.timeouts, 1);
@@ -360,44 +360,44 @@ START_TEST(nist)
 	struct wbuf	 w;
 
 	request(req, sizeof req, "REGISTER", "z9hG4bKs1", false);
-	sip_txl_input(txl, now, &udp, parsed(req, strlen(req)));
+	sip_txn_layer_input(txl, now, &udp, parsed(req, strlen(req)));
 	drain(&s);
 	ck_assert_uint_eq(s.requests, 1);
 	txn = s.txn;
 	ck_assert_uint_ne(txn, 0);
-	sip_txl_input(txl, now, &udp, parsed(req, strlen(req)));
+	sip_txn_layer_input(txl, now, &udp, parsed(req, strlen(req)));
 	drain(&s);
 	ck_assert_uint_eq(s.requests + s.sends, 0);	/* Trying: quiet */
 	m = parsed(req, strlen(req));
 	wbuf_init(&w, 1 << 16);
 	sip_msg_reply(&w, m, 200, "OK", "t1");
 	sip_msg_end(&w, NULL, 0);
-	ck_assert_int_eq(sip_txl_respond(txl, now, txn, w.p, w.len), 0);
+	ck_assert_int_eq(sip_txn_layer_respond(txl, now, txn, w.p, w.len), 0);
 	drain(&s);
 	ck_assert_uint_eq(s.sends, 1);
 	/* no rport: to the source address at the Via's port (§18.2.2) */
 	ck_assert_uint_eq(s.to.remote.port, 5062);
-	ck_assert_int_eq(sip_txl_respond(txl, now, txn, w.p, w.len), ENOENT);
-	sip_txl_input(txl, now, &udp, parsed(req, strlen(req)));
+	ck_assert_int_eq(sip_txn_layer_respond(txl, now, txn, w.p, w.len), ENOENT);
+	sip_txn_layer_input(txl, now, &udp, parsed(req, strlen(req)));
 	drain(&s);
 	ck_assert_uint_eq(s.sends, 1);
 	ck_assert(strncmp(s.last, "SIP/2.0 200 OK", 14) == 0);
 	run_to(now + 32000, &s);
-	ck_assert_uint_eq(sip_txl_count(txl), 0);
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 0);
 	/* rport: the source port (RFC 3581 §4); TCP: no Timer J */
 	request(req, sizeof req, "REGISTER", "z9hG4bKs2", true);
-	sip_txl_input(txl, now, &udp, parsed(req, strlen(req)));
+	sip_txn_layer_input(txl, now, &udp, parsed(req, strlen(req)));
 	drain(&s);
-	ck_assert_int_eq(sip_txl_respond(txl, now, s.txn, w.p, w.len), 0);
+	ck_assert_int_eq(sip_txn_layer_respond(txl, now, s.txn, w.p, w.len), 0);
 	drain(&s);
 	ck_assert_uint_eq(s.to.remote.port, 40000);
 	request(req, sizeof req, "REGISTER", "z9hG4bKs3", false);
-	sip_txl_input(txl, now, &tcp, parsed(req, strlen(req)));
+	sip_txn_layer_input(txl, now, &tcp, parsed(req, strlen(req)));
 	drain(&s);
-	ck_assert_int_eq(sip_txl_respond(txl, now, s.txn, w.p, w.len), 0);
+	ck_assert_int_eq(sip_txn_layer_respond(txl, now, s.txn, w.p, w.len), 0);
 	drain(&s);
 	ck_assert_uint_eq(s.to.conn, 7);
-	ck_assert_uint_eq(sip_txl_count(txl), 1);	/* s2's J */
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 1);	/* s2's J */
 	wbuf_clear(&w);
 	sip_msg_free(m);
 }
@@ -413,7 +413,7 @@ START_TEST(ist_non2xx)
 	struct wbuf	 w;
 
 	request(req, sizeof req, "INVITE", "z9hG4bKs4", true);
-	sip_txl_input(txl, now, &udp, parsed(req, strlen(req)));
+	sip_txn_layer_input(txl, now, &udp, parsed(req, strlen(req)));
 	drain(&s);
 	txn = s.txn;
 	run_to(now + 199, &s);
@@ -421,7 +421,7 @@ START_TEST(ist_non2xx)
 	run_to(now + 1, &s);
 	ck_assert_uint_eq(s.sends, 1);		/* 100 Trying */
 	/* the INVITE again: the 100 again */
-	sip_txl_input(txl, now, &udp, parsed(req, strlen(req)));
+	sip_txn_layer_input(txl, now, &udp, parsed(req, strlen(req)));
 	drain(&s);
 	ck_assert_uint_eq(s.sends, 1);
 	ck_assert(strncmp(s.last, "SIP/2.0 100 Trying", 18) == 0);
@@ -429,7 +429,7 @@ START_TEST(ist_non2xx)
 	wbuf_init(&w, 1 << 16);
 	sip_msg_reply(&w, m, 486, "Busy Here", "t2");
 	sip_msg_end(&w, NULL, 0);
-	ck_assert_int_eq(sip_txl_respond(txl, now, txn, w.p, w.len), 0);
+	ck_assert_int_eq(sip_txn_layer_respond(txl, now, txn, w.p, w.len), 0);
 	drain(&s);
 	t0 = now;
 	run_to(t0 + 500 + 1000 + 2000 + 4000 + 4000, &s);
@@ -441,18 +441,18 @@ START_TEST(ist_non2xx)
 	    "From: <sip:alice@p2psipd.localhost>;tag=a1\r\n"
 	    "To: <sip:bob@p2psipd.localhost>;tag=t2\r\n"
 	    "Call-ID: c1@192.0.2.1\r\nCSeq: 5 ACK\r\n\r\n");
-	sip_txl_input(txl, now, &udp, parsed(ackb, strlen(ackb)));
+	sip_txn_layer_input(txl, now, &udp, parsed(ackb, strlen(ackb)));
 	drain(&s);
 	ck_assert_uint_eq(s.requests, 0);
 	run_to(now + 4999, &s);
 	ck_assert_uint_eq(s.sends, 0);		/* Confirmed: G stopped */
-	sip_txl_input(txl, now, &udp, parsed(ackb, strlen(ackb)));
+	sip_txn_layer_input(txl, now, &udp, parsed(ackb, strlen(ackb)));
 	drain(&s);
 	ck_assert_uint_eq(s.requests, 0);
 	run_to(now + 1, &s);
-	ck_assert_uint_eq(sip_txl_count(txl), 0);	/* Timer I */
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 0);	/* Timer I */
 	/* an ACK no transaction takes goes to the user */
-	sip_txl_input(txl, now, &udp, parsed(ackb, strlen(ackb)));
+	sip_txn_layer_input(txl, now, &udp, parsed(ackb, strlen(ackb)));
 	drain(&s);
 	ck_assert_uint_eq(s.requests, 1);
 	ck_assert_uint_eq(s.txn, 0);
@@ -470,17 +470,17 @@ START_TEST(ist_timer_h)
 	struct wbuf	 w;
 
 	request(req, sizeof req, "INVITE", "z9hG4bKs5", false);
-	sip_txl_input(txl, now, &udp, parsed(req, strlen(req)));
+	sip_txn_layer_input(txl, now, &udp, parsed(req, strlen(req)));
 	drain(&s);
 	m = parsed(req, strlen(req));
 	wbuf_init(&w, 1 << 16);
 	sip_msg_reply(&w, m, 404, "Not Found", "t3");
 	sip_msg_end(&w, NULL, 0);
-	ck_assert_int_eq(sip_txl_respond(txl, now, s.txn, w.p, w.len), 0);
+	ck_assert_int_eq(sip_txn_layer_respond(txl, now, s.txn, w.p, w.len), 0);
 	run_to(now + 31999, &s);
-	ck_assert_uint_eq(sip_txl_count(txl), 1);
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 1);
 	run_to(now + 1, &s);
-	ck_assert_uint_eq(sip_txl_count(txl), 0);
+	ck_assert_uint_eq(sip_txn_layer_count(txl), 0);
 	wbuf_clear(&w);
 	sip_msg_free(m);
 }
@@ -489,46 +489,46 @@ END_TEST
 /* §17.1.3: branch and CSeq method; beyond max_txns, 503. */
 START_TEST(matching_and_limit)
 {
-	struct sip_txl_cfg	 cfg = { .max_txns = 2 };
+	struct sip_txn_layer_cfg	 cfg = { .max_txns = 2 };
 	char			 req[1024], req2[1024];
 	uint64_t		 txn;
 	struct seen		 s;
 	struct sip_msg		*r;
 
 	request(req, sizeof req, "INVITE", "z9hG4bKm1", false);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req,
 	    strlen(req), 1, &txn), 0);
 	/* a CANCEL has the INVITE's branch, and its own transaction */
 	request(req2, sizeof req2, "CANCEL", "z9hG4bKm1", false);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req2,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req2,
 	    strlen(req2), 2, &txn), 0);
 	drain(&s);
-	sip_txl_input(txl, now, &udp, response(req2, 200, "c"));
+	sip_txn_layer_input(txl, now, &udp, response(req2, 200, "c"));
 	drain(&s);
 	ck_assert_uint_eq(s.txn, txn);
 	r = response(req, 487, "c");
-	sip_txl_input(txl, now, &udp, r);
+	sip_txn_layer_input(txl, now, &udp, r);
 	drain(&s);
 	ck_assert_uint_eq(s.status, 487);
 	ck_assert_uint_ne(s.txn, txn);
 	ck_assert_uint_ne(s.txn, 0);
 	/* a branch without the magic cookie cannot start one */
 	request(req, sizeof req, "OPTIONS", "old-style", false);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req,
 	    strlen(req), 1, &txn), EINVAL);
-	sip_txl_free(txl);
-	txl = sip_txl_new(&cfg, NULL);
+	sip_txn_layer_free(txl);
+	txl = sip_txn_layer_new(&cfg, NULL);
 	request(req, sizeof req, "OPTIONS", "z9hG4bKm2", false);
-	sip_txl_input(txl, now, &udp, parsed(req, strlen(req)));
+	sip_txn_layer_input(txl, now, &udp, parsed(req, strlen(req)));
 	request(req, sizeof req, "OPTIONS", "z9hG4bKm3", false);
-	sip_txl_input(txl, now, &udp, parsed(req, strlen(req)));
+	sip_txn_layer_input(txl, now, &udp, parsed(req, strlen(req)));
 	request(req, sizeof req, "OPTIONS", "z9hG4bKm4", false);
-	sip_txl_input(txl, now, &udp, parsed(req, strlen(req)));
+	sip_txn_layer_input(txl, now, &udp, parsed(req, strlen(req)));
 	drain(&s);
 	ck_assert_uint_eq(s.requests, 2);
 	ck_assert_uint_eq(s.sends, 1);
 	ck_assert(strncmp(s.last, "SIP/2.0 503", 11) == 0);
-	ck_assert_int_eq(sip_txl_request(txl, now, &udp, (uint8_t *)req,
+	ck_assert_int_eq(sip_txn_layer_request(txl, now, &udp, (uint8_t *)req,
 	    strlen(req), 1, &txn), EBUSY);
 }
 END_TEST
@@ -544,14 +544,14 @@ START_TEST(many)
 	for (i = 0; i < 5000; i++) {
 		snprintf(branch, sizeof branch, "z9hG4bK%u", i);
 		request(req, sizeof req, "OPTIONS", branch, false);
-		ck_assert_int_eq(sip_txl_request(txl, now + i % 97, &udp,
+		ck_assert_int_eq(sip_txn_layer_request(txl, now + i % 97, &udp,
 		    (uint8_t *)req, strlen(req), i, &txn), 0);
 	}
 	drain(&s);
-	while (sip_txl_count(txl) > 0) {
-		ck_assert_uint_ge(sip_txl_deadline(txl), last);
-		last = sip_txl_deadline(txl);
-		sip_txl_tick(txl, last);
+	while (sip_txn_layer_count(txl) > 0) {
+		ck_assert_uint_ge(sip_txn_layer_deadline(txl), last);
+		last = sip_txn_layer_deadline(txl);
+		sip_txn_layer_tick(txl, last);
 		drain(&s);
 		ended += s.timeouts;
 	}
