@@ -98,7 +98,7 @@ cmd_status(struct ctl_call *call)
 	    "version", P2PSIPD_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "state", d->state == D_STOPPING ? "stopping" :
-	    ov_state_name(ov_node_state(srv_overlay_node(d->ov))),
+	    ov_node_state_name(ov_node_state(srv_overlay_node(d->ov))),
 	    "node_id", ov_id_hex(&d->ident->id, hex),
 	    "overlay", d->cfg->overlay.name,
 	    "uptime", (json_int_t)d_uptime(d),

@@ -658,7 +658,7 @@ d_overlay_error(int error, const char *why)
 	}
 	if (error > 1000)
 		return xasprintf("refused: %s%s%s",
-		    ov_error_name((uint16_t)(error - 1000)),
+		    ov_msg_error_name((uint16_t)(error - 1000)),
 		    why != NULL && *why != '\0' ? ": " : "",
 		    why != NULL ? why : "");
 	return xasprintf("failed: %s", strerror(error));
@@ -734,7 +734,7 @@ d_overlay_event(struct d *d, struct ov_event *ev)
 		d_overlay_left(d);
 		return;
 	case OV_EV_STATE:
-		j = json_pack("{s:s}", "state", ov_state_name(ev->state));
+		j = json_pack("{s:s}", "state", ov_node_state_name(ev->state));
 		ctl_event(d->ctl, "overlay", j);
 		break;
 	case OV_EV_LINK:

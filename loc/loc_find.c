@@ -109,7 +109,7 @@ loc_bindings(const struct ov_fetched *f, struct loc_result *r)
 		else {
 			b->ndest = sr.ndest;
 			for (j = 0; j < sr.ndest; j++)
-				b->dest_ok[j] = ov_dest_id(&sr.dest[j],
+				b->dest_ok[j] = ov_msg_dest_id(&sr.dest[j],
 				    &b->dest[j]);
 		}
 	}
@@ -227,7 +227,7 @@ loc_app_attached(struct loc *l, struct loc_req *q, unsigned slot,
 	if (ev->error != 0) {
 		lc_info(&l->log, "sip: %.*s: AppAttach to node %s: %s",
 		    (int)strcspn(q->aor, "@"), q->aor, ov_id_hex(&ev->peer,
-		    hex), ov_error_text(ev->error, ev->why, text,
+		    hex), ov_msg_error_text(ev->error, ev->why, text,
 		    sizeof text));
 		r->incomplete = true;
 	} else {

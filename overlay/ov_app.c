@@ -108,7 +108,7 @@ ov_app_body(struct ov_node *n, struct wbuf *w, uint16_t application,
 		a.cand[0].cand_type = OV_CAND_HOST;
 		a.cand[0].priority = 126u << 24 | 65535u << 8 | 255u;
 	}
-	ov_app_attach_encode(w, &a);
+	ov_body_app_attach_encode(w, &a);
 }
 
 void
@@ -120,7 +120,7 @@ ov_app_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct wbuf		 w;
 	char			 hex[OV_ID_HEXLEN], a[ADDR_STRLEN];
 
-	if (ov_app_attach_decode(m->body, m->body_len, &req) != 0 ||
+	if (ov_body_app_attach_decode(m->body, m->body_len, &req) != 0 ||
 	    ov_id_eq(s, &n->cfg.self)) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
 		    "bad AppAttachReq");
@@ -178,7 +178,7 @@ ov_node_app_attach(struct ov_node *n, uint64_t now, const struct ov_id *route,
 	    ov_id_eq(&route[nroute - 1], &n->cfg.self) ||
 	    !ov_app_route_ok(route, nroute))
 		return EINVAL;
-	if (!ov_is_peer(n) || n->state == OV_ST_LEAVING)
+	if (!ov_route_is_peer(n) || n->state == OV_ST_LEAVING)
 		return ENOTCONN;
 	wbuf_init(&w, 512);
 	ov_app_body(n, &w, application, app != NULL ? &app->addr : NULL,
@@ -191,7 +191,7 @@ ov_node_app_attach(struct ov_node *n, uint64_t now, const struct ov_id *route,
 	t->cookie = cookie;
 	t->application = application;
 	t->peer = route[nroute - 1];
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 	return 0;
 }
 
@@ -217,12 +217,12 @@ ov_app_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		goto out;
 	if (m->code == OV_ERROR) {
 		ev.error = EBADMSG;
-		if (ov_error_decode(m->body, m->body_len, &code, &info,
+		if (ov_body_error_decode(m->body, m->body_len, &code, &info,
 		    &ilen) == 0) {
 			ev.error = 1000 + code;
 			ov_stor_why(ev.why, sizeof ev.why, info, ilen);
 		}
-	} else if (ov_app_attach_decode(m->body, m->body_len, &a) != 0)
+	} else if (ov_body_app_attach_decode(m->body, m->body_len, &a) != 0)
 		ev.error = EBADMSG;
 	else if (a.application != t->application || a.ncand == 0) {
 		ev.error = EPROTO;
@@ -232,5 +232,5 @@ ov_app_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	} else
 		ev.app_addr = a.cand[0].addr;
 out:
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
 }

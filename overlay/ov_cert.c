@@ -429,7 +429,7 @@ ov_cert_issuer(struct ov_cert_cache *c, const struct ov_id *id,
 	bool			 bound;
 
 	rbuf_init(&r, certs, certs_len);
-	while (ov_certs_next(&r, &it)) {
+	while (ov_msg_certs_next(&r, &it)) {
 		if (it.type != OV_CERT_X509)
 			continue;
 		rbuf_init(der_out, it.der, it.der_len);
@@ -600,7 +600,7 @@ ov_cert_lookup(struct ov_cert_cache *c, const uint8_t *hash,
 	if ((e = ov_cache_find(c, hash)) != NULL)
 		return e;
 	rbuf_init(&r, certs, certs_len);
-	while (ov_certs_next(&r, &it)) {
+	while (ov_msg_certs_next(&r, &it)) {
 		if (it.type != OV_CERT_X509)
 			continue;
 		SHA256(it.der, it.der_len, md);

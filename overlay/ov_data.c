@@ -160,7 +160,7 @@ ov_stored_decode(struct rbuf *r, enum ov_model m, struct ov_stored *s)
 	s->storage_time = rbuf_u64(&v);
 	s->lifetime = rbuf_u32(&v);
 	ov_value_decode(&v, m, &s->v);
-	ov_sig_decode(&v, &s->sig);
+	ov_msg_sig_decode(&v, &s->sig);
 	if (!rbuf_done(&v))
 		r->err = true;
 	return r->err ? EBADMSG : 0;
@@ -174,7 +174,7 @@ ov_stored_encode(struct wbuf *w, enum ov_model m, const struct ov_stored *s)
 	wbuf_u64(w, s->storage_time);
 	wbuf_u32(w, s->lifetime);
 	ov_value_encode(w, m, &s->v, false);
-	ov_sig_encode(w, &s->sig);
+	ov_msg_sig_encode(w, &s->sig);
 	wbuf_vec_end(w, mark, 4);
 }
 
@@ -846,7 +846,8 @@ ov_sipreg_decode(const uint8_t *p, size_t len, struct ov_sipreg *sr)
 		while (!dl.err && rbuf_left(&dl) > 0) {
 			if (sr->ndest == OV_SIPREG_DEST_MAX)
 				return EBADMSG;
-			if (ov_dest_decode(&dl, &sr->dest[sr->ndest++]) != 0)
+			if (ov_msg_dest_decode(&dl,
+			    &sr->dest[sr->ndest++]) != 0)
 				return EBADMSG;
 		}
 		if (dl.err)
@@ -872,7 +873,7 @@ ov_sipreg_encode(struct wbuf *w, const struct ov_sipreg *sr)
 	if (sr->type == OV_SIPREG_ROUTE) {
 		v = wbuf_vec_begin(w, 2);
 		for (i = 0; i < sr->ndest; i++)
-			ov_dest_encode(w, &sr->dest[i]);
+			ov_msg_dest_encode(w, &sr->dest[i]);
 		wbuf_vec_end(w, v, 2);
 	}
 	wbuf_vec_end(w, body, 2);

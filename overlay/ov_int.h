@@ -210,11 +210,11 @@ struct ov_node {
 };
 
 /* ov_node.c */
-void	 ov_act_push(struct ov_node *, const struct ov_action *);
-void	 ov_event(struct ov_node *, const struct ov_event *);
-void	 ov_set_state(struct ov_node *, enum ov_state);
-uint64_t ov_tid_new(struct ov_node *);
-uint32_t ov_uptime(const struct ov_node *, uint64_t now);
+void	 ov_node_act_push(struct ov_node *, const struct ov_action *);
+void	 ov_node_event(struct ov_node *, const struct ov_event *);
+void	 ov_node_set_state(struct ov_node *, enum ov_state);
+uint64_t ov_node_tid_new(struct ov_node *);
+uint32_t ov_node_uptime(const struct ov_node *, uint64_t now);
 #define ov_log(n, ...)		lc_info((n)->log, __VA_ARGS__)
 #define ov_debug(n, ...)	lc_debug((n)->log, __VA_ARGS__)
 
@@ -229,9 +229,9 @@ void	 ov_link_close(struct ov_node *, uint64_t now, struct ov_link *,
 	    const char *why);
 void	 ov_link_input(struct ov_node *, uint64_t now, struct ov_link *,
 	    const uint8_t *, size_t);
-void	 ov_links_flush(struct ov_node *, uint64_t now);
-void	 ov_links_tick(struct ov_node *, uint64_t now);
-uint64_t ov_links_deadline(const struct ov_node *);
+void	 ov_link_flush_all(struct ov_node *, uint64_t now);
+void	 ov_link_tick(struct ov_node *, uint64_t now);
+uint64_t ov_link_deadline(const struct ov_node *);
 bool	 ov_link_usable(const struct ov_id *, void *node);
 /* Remove a link record (after down or close) and repair (§10.7.1). */
 void	 ov_link_gone(struct ov_node *, uint64_t now, struct ov_link *);
@@ -263,9 +263,9 @@ void	 ov_route_error_info(struct ov_node *, uint64_t now, struct ov_link *,
 	    size_t len);
 void	 ov_route_error(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_fwd *req, uint16_t error, const char *info);
-bool	 ov_responsible(const struct ov_node *, const struct ov_id *);
+bool	 ov_route_responsible(const struct ov_node *, const struct ov_id *);
 /* Joined, alone or leaving: a member of an overlay that routes. */
-bool	 ov_is_peer(const struct ov_node *);
+bool	 ov_route_is_peer(const struct ov_node *);
 
 /* ov_txn.c */
 /*
@@ -290,15 +290,15 @@ struct ov_txn *ov_txn_start_route(struct ov_node *, uint64_t now,
 	    const struct ov_id *route, unsigned nroute);
 void	 ov_txn_response(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_msg *, const struct ov_id *signer);
-void	 ov_txns_tick(struct ov_node *, uint64_t now);
-uint64_t ov_txns_deadline(const struct ov_node *);
+void	 ov_txn_tick(struct ov_node *, uint64_t now);
+uint64_t ov_txn_deadline(const struct ov_node *);
 void	 ov_txn_cancel_kind(struct ov_node *, enum ov_txn_kind,
 	    const struct ov_id *peer);
 void	 ov_txn_cancel_all(struct ov_node *, enum ov_txn_kind);
 bool	 ov_txn_pending_to(const struct ov_node *, enum ov_txn_kind,
 	    const struct ov_id *peer);
 bool	 ov_txn_uses_link(const struct ov_node *, uint32_t link);
-void	 ov_txns_free(struct ov_node *);
+void	 ov_txn_free_all(struct ov_node *);
 
 /* ov_query.c */
 void	 ov_query_probe_fill(const struct ov_node *, uint64_t now,

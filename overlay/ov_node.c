@@ -10,7 +10,7 @@
  *   JOINED -> ALONE         every link lost; keep probing
  *   JOINED|ALONE -> LEAVING -> ALONE (no rejoin)   ov_node_leave (§10.9)
  *
- * Every entry point ends with ov_links_flush, which turns what was
+ * Every entry point ends with ov_link_flush_all, which turns what was
  * written to the links into SEND actions: one write per link per call.
  */
 #include <errno.h>
@@ -22,7 +22,7 @@
 #include "xmalloc.h"
 
 const char *
-ov_state_name(enum ov_state s)
+ov_node_state_name(enum ov_state s)
 {
 	switch (s) {
 	case OV_ST_INIT:	return "init";
@@ -52,7 +52,7 @@ ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
 	n->cfg = *cfg;
 	n->cfg.overlay = NULL;		/* only the hash is kept */
 	ov_stor_init(n);
-	n->overlay_hash = ov_overlay_hash(cfg->overlay);
+	n->overlay_hash = ov_msg_overlay_hash(cfg->overlay);
 	if (cfg->nbootstrap > 0) {
 		n->boot = xcalloc(cfg->nbootstrap, sizeof *n->boot);
 		memcpy(n->boot, cfg->bootstrap,
@@ -89,7 +89,7 @@ ov_node_free(struct ov_node *n)
 		free(n->links[i]);
 	}
 	free(n->links);
-	ov_txns_free(n);
+	ov_txn_free_all(n);
 	ov_stor_free(n);
 	free(n->expects);
 	while (ov_node_next_action(n, &a)) {
@@ -106,7 +106,7 @@ ov_node_free(struct ov_node *n)
 }
 
 void
-ov_act_push(struct ov_node *n, const struct ov_action *a)
+ov_node_act_push(struct ov_node *n, const struct ov_action *a)
 {
 	fifo_push(&n->acts, a);
 }
@@ -118,34 +118,34 @@ ov_node_next_action(struct ov_node *n, struct ov_action *a)
 }
 
 void
-ov_event(struct ov_node *n, const struct ov_event *ev)
+ov_node_event(struct ov_node *n, const struct ov_event *ev)
 {
 	struct ov_action	a;
 
 	memset(&a, 0, sizeof a);
 	a.type = OV_ACT_EVENT;
 	a.ev = *ev;
-	ov_act_push(n, &a);
+	ov_node_act_push(n, &a);
 }
 
 void
-ov_set_state(struct ov_node *n, enum ov_state s)
+ov_node_set_state(struct ov_node *n, enum ov_state s)
 {
 	struct ov_event	ev;
 
 	if (n->state == s)
 		return;
-	ov_log(n, "overlay: state %s -> %s", ov_state_name(n->state),
-	    ov_state_name(s));
+	ov_log(n, "overlay: state %s -> %s", ov_node_state_name(n->state),
+	    ov_node_state_name(s));
 	n->state = s;
 	memset(&ev, 0, sizeof ev);
 	ev.type = OV_EV_STATE;
 	ev.state = s;
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
 }
 
 uint64_t
-ov_tid_new(struct ov_node *n)
+ov_node_tid_new(struct ov_node *n)
 {
 	uint64_t	tid;
 
@@ -156,7 +156,7 @@ ov_tid_new(struct ov_node *n)
 }
 
 uint32_t
-ov_uptime(const struct ov_node *n, uint64_t now)
+ov_node_uptime(const struct ov_node *n, uint64_t now)
 {
 	return (uint32_t)((now - n->start_ms) / 1000);
 }
@@ -170,7 +170,7 @@ ov_node_start(struct ov_node *n, uint64_t now)
 	}
 	n->no_rejoin = false;
 	ov_topo_start(n, now);
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 }
 
 void
@@ -208,7 +208,7 @@ ov_node_link_up(struct ov_node *n, uint64_t now, uint32_t id,
 	l->up = true;
 	l->last_msg_ms = now;
 	ov_topo_link_up(n, now, l);
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 }
 
 void
@@ -220,7 +220,7 @@ ov_node_link_input(struct ov_node *n, uint64_t now, uint32_t id,
 	if (l == NULL || !l->up)
 		return;
 	ov_link_input(n, now, l, p, len);
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 }
 
 void
@@ -231,25 +231,25 @@ ov_node_link_down(struct ov_node *n, uint64_t now, uint32_t id)
 	if (l == NULL)
 		return;
 	ov_link_gone(n, now, l);
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 }
 
 void
 ov_node_tick(struct ov_node *n, uint64_t now)
 {
-	ov_txns_tick(n, now);
-	ov_links_tick(n, now);
+	ov_txn_tick(n, now);
+	ov_link_tick(n, now);
 	ov_topo_tick(n, now);
 	ov_stor_tick(n, now);
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 }
 
 uint64_t
 ov_node_deadline(const struct ov_node *n)
 {
-	uint64_t	d = ov_txns_deadline(n), t;
+	uint64_t	d = ov_txn_deadline(n), t;
 
-	if ((t = ov_links_deadline(n)) < d)
+	if ((t = ov_link_deadline(n)) < d)
 		d = t;
 	if ((t = ov_topo_deadline(n)) < d)
 		d = t;
@@ -262,7 +262,7 @@ void
 ov_node_leave(struct ov_node *n, uint64_t now)
 {
 	ov_topo_leave(n, now);
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 }
 
 void

@@ -77,7 +77,7 @@ enum ov_state {
 	OV_ST_LEAVING,
 };
 
-const char *ov_state_name(enum ov_state);
+const char *ov_node_state_name(enum ov_state);
 
 enum ov_event_type {
 	OV_EV_STATE,		/* state changed */

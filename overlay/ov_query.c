@@ -34,7 +34,7 @@ ov_query_probe_fill(const struct ov_node *n, uint64_t now,
 			ans->value[ans->n] = 0;	/* no storage yet */
 			break;
 		case OV_PROBE_UPTIME:
-			ans->value[ans->n] = ov_uptime(n, now);
+			ans->value[ans->n] = ov_node_uptime(n, now);
 			break;
 		default:
 			continue;	/* only the types we know */
@@ -86,20 +86,20 @@ ov_query_send(struct ov_node *n, uint64_t now, enum ov_query q,
 	wbuf_init(&w, 64);
 	switch (q) {
 	case OV_Q_PING:
-		ov_ping_req_encode(&w, 0);
+		ov_body_ping_req_encode(&w, 0);
 		t = ov_txn_start(n, now, OV_TX_QUERY, OV_PING_REQ, w.p, w.len,
 		    target, to_node, NULL, 0);
 		break;
 	case OV_Q_PROBE:
 		ov_query_probe_all(&pr);
-		ov_probe_req_encode(&w, &pr);
+		ov_body_probe_req_encode(&w, &pr);
 		t = ov_txn_start(n, now, OV_TX_QUERY, OV_PROBE_REQ, w.p, w.len,
 		    target, to_node, NULL, 0);
 		break;
 	case OV_Q_ITERATIVE:
 		memset(&rq, 0, sizeof rq);
-		ov_dest_resource(&rq.dest, target);
-		ov_route_query_encode(&w, &rq);
+		ov_msg_dest_resource(&rq.dest, target);
+		ov_body_route_query_encode(&w, &rq);
 		t = ov_txn_start(n, now, OV_TX_QUERY, OV_ROUTEQUERY_REQ, w.p,
 		    w.len, ask, true, NULL, 0);
 		break;
@@ -128,7 +128,7 @@ ov_query_here(struct ov_node *n, uint64_t now, enum ov_query q,
 		ov_query_probe_fill(n, now, &req, &ans);
 		ov_query_take_probe(&ev, &ans);
 	}
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
 }
 
 int
@@ -143,7 +143,7 @@ ov_node_query(struct ov_node *n, uint64_t now, enum ov_query q,
 	if (q == OV_Q_ITERATIVE && to_node)
 		return EINVAL;
 	if (to_node ? ov_id_eq(target, &n->cfg.self) :
-	    ov_responsible(n, target)) {
+	    ov_route_responsible(n, target)) {
 		ov_query_here(n, now, q, cookie);
 		return 0;
 	}
@@ -155,7 +155,7 @@ ov_node_query(struct ov_node *n, uint64_t now, enum ov_query q,
 		return EBUSY;
 	t->cookie = cookie;
 	t->query_target = *target;
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 	return 0;
 }
 
@@ -183,7 +183,7 @@ ov_query_path(const struct ov_msg *m, const struct ov_link *l,
 		ev->path[ev->npath++] = l->peer;
 	for (i = m->fwd.nvia; i-- > 0 && ev->npath < OV_PATH_MAX; )
 		if (m->fwd.via[i].type == OV_DEST_NODE &&
-		    ov_dest_id(&m->fwd.via[i], &ev->path[ev->npath]))
+		    ov_msg_dest_id(&m->fwd.via[i], &ev->path[ev->npath]))
 			ev->npath++;
 }
 
@@ -196,7 +196,7 @@ ov_query_iterate(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	struct ov_id	 peer;
 	unsigned	 i;
 
-	if (ov_route_query_ans_decode(m->body, m->body_len, &peer) != 0) {
+	if (ov_body_route_query_ans_decode(m->body, m->body_len, &peer) != 0) {
 		ev->error = EBADMSG;
 		return true;
 	}
@@ -247,8 +247,8 @@ ov_query_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	if (m == NULL) {
 		ev.error = error;
 	} else if (m->code == OV_ERROR) {
-		ev.error = ov_error_decode(m->body, m->body_len, &code, &info,
-		    &ilen) == 0 ? 1000 + code : EBADMSG;
+		ev.error = ov_body_error_decode(m->body, m->body_len, &code,
+		    &info, &ilen) == 0 ? 1000 + code : EBADMSG;
 	} else if (t->query == OV_Q_ITERATIVE) {
 		if (!ov_query_iterate(n, now, t, m, signer, &ev))
 			return;
@@ -256,11 +256,12 @@ ov_query_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		ev.responsible = *signer;
 		ov_query_path(m, l, &ev);
 		if (t->query == OV_Q_PROBE) {
-			if (ov_probe_ans_decode(m->body, m->body_len, &pr) == 0)
+			if (ov_body_probe_ans_decode(m->body, m->body_len,
+			    &pr) == 0)
 				ov_query_take_probe(&ev, &pr);
 			else
 				ev.error = EBADMSG;
 		}
 	}
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
 }

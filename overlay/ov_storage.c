@@ -103,7 +103,7 @@ ov_certs_add(struct wbuf *w, const struct ov_cert_item *add)
 	struct rbuf		r;
 
 	rbuf_init(&r, w->p, w->len);
-	while (ov_certs_next(&r, &it))
+	while (ov_msg_certs_next(&r, &it))
 		if (it.entry_len == add->entry_len &&
 		    memcmp(it.entry, add->entry, it.entry_len) == 0)
 			return;
@@ -120,7 +120,7 @@ ov_certs_of(struct wbuf *w, const struct ov_sval *const *src, unsigned n)
 
 	for (i = 0; i < n; i++) {
 		rbuf_init(&r, src[i]->certs, src[i]->certs_len);
-		while (ov_certs_next(&r, &it))
+		while (ov_msg_certs_next(&r, &it))
 			ov_certs_add(w, &it);
 	}
 }
@@ -300,7 +300,7 @@ ov_stor_store(struct ov_node *n, uint64_t now, const struct ov_store_req *req,
 	unsigned		 i, j, done = 0;
 
 	memset(ans, 0, sizeof *ans);
-	if (!replica && !ov_responsible(n, res)) {
+	if (!replica && !ov_route_responsible(n, res)) {
 		c->why = "not responsible for the resource";
 		return OV_E_FORBIDDEN;
 	}
@@ -624,7 +624,7 @@ ov_stor_stored(struct ov_node *n, uint64_t cookie, int error,
 		snprintf(ev.why, sizeof ev.why, "%s", why);
 	ev.generation = generation;
 	ev.nreplicas = nreplicas;
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
 }
 
 /* Send a client request (encoded in w, which is cleared) toward res. */
@@ -642,7 +642,7 @@ ov_stor_send(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 	if (t == NULL)
 		return EBUSY;
 	t->cookie = cookie;
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 	return 0;
 }
 
@@ -657,13 +657,13 @@ ov_node_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	struct wbuf		 w, bucket;
 	uint16_t		 err;
 
-	if (!ov_is_peer(n) || n->state == OV_ST_LEAVING)
+	if (!ov_route_is_peer(n) || n->state == OV_ST_LEAVING)
 		return ENOTCONN;
 	req = xcalloc(1, sizeof *req);
 	req->resource = *res;
 	req->nkinds = 1;
 	req->kinds[0] = *kd;
-	if (ov_responsible(n, res)) {
+	if (ov_route_responsible(n, res)) {
 		/* we are the storing peer: the same checks, here */
 		wbuf_init(&bucket, 0xffff);
 		wbuf_u8(&bucket, OV_CERT_X509);
@@ -679,7 +679,7 @@ ov_node_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 		ov_stor_stored(n, cookie, err ? 1000 + err : 0,
 		    err ? c.why : NULL, ans.kinds[0].generation,
 		    ans.kinds[0].nreplicas);
-		ov_links_flush(n, now);
+		ov_link_flush_all(n, now);
 		free(req);
 		return 0;
 	}
@@ -704,7 +704,7 @@ ov_stor_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	struct wbuf		 w, certs;
 	uint16_t		 err;
 
-	if (!ov_is_peer(n) || n->state == OV_ST_LEAVING)
+	if (!ov_route_is_peer(n) || n->state == OV_ST_LEAVING)
 		return ENOTCONN;
 	req = xcalloc(1, sizeof *req);
 	req->resource = *res;
@@ -715,7 +715,7 @@ ov_stor_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
 		free(req);
 		return EINVAL;
 	}
-	if (!ov_responsible(n, res)) {
+	if (!ov_route_responsible(n, res)) {
 		wbuf_init(&w, 1024);
 		ov_fetch_req_encode(&w, req);
 		free(req);
@@ -802,7 +802,7 @@ ov_stor_answered(struct ov_node *n, bool stat, uint64_t cookie, int error,
 	    ev.statted == NULL ? EBADMSG : 0;
 	ev.generation = ev.fetched != NULL ? ev.fetched->generation :
 	    ev.statted != NULL ? ev.statted->ans.kinds[0].generation : 0;
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
 }
 
 void
@@ -930,7 +930,7 @@ ov_stor_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	(void)signer;
 	if (m != NULL && m->code == OV_ERROR) {
 		e = EBADMSG;
-		if (ov_error_decode(m->body, m->body_len, &code, &info,
+		if (ov_body_error_decode(m->body, m->body_len, &code, &info,
 		    &ilen) == 0) {
 			e = 1000 + code;
 			ov_stor_why(why, sizeof why, info, ilen);

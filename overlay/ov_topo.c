@@ -117,7 +117,7 @@ ov_attach_body(struct ov_node *n, struct wbuf *w, bool offer, bool update)
 		a.cand[0].priority = 126u << 24 | 65535u << 8 | 255u;
 	}
 	a.send_update = update;
-	ov_attach_encode(w, &a);
+	ov_body_attach_encode(w, &a);
 }
 
 /*
@@ -220,7 +220,7 @@ ov_attach_essential(const struct ov_node *n, const struct ov_msg *m,
 		return true;
 	if (m->fwd.ndest == 0 || m->fwd.dest[m->fwd.ndest - 1].type !=
 	    OV_DEST_RESOURCE ||
-	    !ov_dest_id(&m->fwd.dest[m->fwd.ndest - 1], &target))
+	    !ov_msg_dest_id(&m->fwd.dest[m->fwd.ndest - 1], &target))
 		return false;
 	ov_id_add_u64(&next, s, 1);
 	return ov_id_eq(&target, &next);
@@ -236,13 +236,13 @@ ov_topo_attach_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct ov_expect	*e;
 	struct wbuf		 w;
 
-	if (ov_attach_decode(m->body, m->body_len, &a) != 0 ||
+	if (ov_body_attach_decode(m->body, m->body_len, &a) != 0 ||
 	    ov_id_eq(s, &n->cfg.self)) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
 		    "bad AttachReq");
 		return;
 	}
-	if (!ov_is_peer(n)) {
+	if (!ov_route_is_peer(n)) {
 		/* Our Update would make the requester route through us. */
 		ov_route_error(n, now, l, &m->fwd, OV_E_NOT_FOUND,
 		    "not a peer of the overlay yet");
@@ -293,7 +293,7 @@ ov_topo_attach_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	nl->has_expect = true;
 	nl->expect = *s;
 	nl->send_update = a.send_update;
-	ov_act_push(n, &(struct ov_action){ .type = OV_ACT_CONNECT,
+	ov_node_act_push(n, &(struct ov_action){ .type = OV_ACT_CONNECT,
 	    .link = nl->id, .addr = a.cand[0].addr, .has_expect = true,
 	    .expect = *s });
 }
@@ -313,7 +313,7 @@ ov_topo_send_update(struct ov_node *n, uint64_t now, const struct ov_id *peer,
 		free(u);
 		return;
 	}
-	u->uptime = ov_uptime(n, now);
+	u->uptime = ov_node_uptime(n, now);
 	u->type = type;
 	u->npred = n->chord.npred;
 	memcpy(u->pred, n->chord.pred, u->npred * sizeof u->pred[0]);
@@ -323,7 +323,7 @@ ov_topo_send_update(struct ov_node *n, uint64_t now, const struct ov_id *peer,
 		u->nfinger = ov_chord_fingers(&n->chord, u->finger,
 		    OV_UPD_FINGER_MAX);
 	wbuf_init(&w, n->cfg.max_message_size);
-	ov_update_encode(&w, u);
+	ov_body_update_encode(&w, u);
 	/* A newer Update supersedes one still in flight. */
 	ov_txn_cancel_kind(n, OV_TX_UPDATE, peer);
 	t = ov_txn_start(n, now, OV_TX_UPDATE, OV_UPDATE_REQ, w.p, w.len,
@@ -522,7 +522,7 @@ ov_topo_update_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct ov_update	*u = xmalloc(sizeof *u);
 	char			 hex[OV_ID_HEXLEN];
 
-	if (ov_update_decode(m->body, m->body_len, u) != 0) {
+	if (ov_body_update_decode(m->body, m->body_len, u) != 0) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
 		    "bad ChordUpdate");
 		goto out;
@@ -572,7 +572,7 @@ ov_join_progress(struct ov_node *n, uint64_t now)
 	ov_debug(n, "overlay: sending Join (%u attaches pending, %u "
 	    "expected)", ov_attaches_pending(n), n->nexpects);
 	wbuf_init(&w, 64);
-	ov_join_req_encode(&w, &n->cfg.self);
+	ov_body_join_req_encode(&w, &n->cfg.self);
 	t = ov_txn_start(n, now, OV_TX_JOIN, OV_JOIN_REQ, w.p, w.len, &n->ap,
 	    true, NULL, l->id);
 	wbuf_clear(&w);
@@ -639,7 +639,7 @@ ov_join_done(struct ov_node *n, uint64_t now)
 	char	hex[OV_ID_HEXLEN];
 
 	ov_log(n, "overlay: joined through %s", ov_id_hex(&n->ap, hex));
-	ov_set_state(n, OV_ST_JOINED);
+	ov_node_set_state(n, OV_ST_JOINED);
 	ov_txn_cancel_all(n, OV_TX_BOOT_ATTACH);	/* other attempts */
 	n->join_deadline_ms = 0;
 	ov_topo_refill(n, false);
@@ -691,7 +691,7 @@ ov_join_restart(struct ov_node *n, uint64_t now, const char *why)
 	n->join_deadline_ms = 0;
 	for (i = 0; i < n->nlinks; i++)
 		ov_link_close(n, now, n->links[i], "join failed");
-	ov_txns_free(n);
+	ov_txn_free_all(n);
 	n->nexpects = 0;
 	n->boot_link = 0;
 	ov_boot_next(n, now);
@@ -705,7 +705,7 @@ ov_topo_join_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct wbuf	w;
 	char		hex[OV_ID_HEXLEN];
 
-	if (ov_join_req_decode(m->body, m->body_len, &id) != 0) {
+	if (ov_body_join_req_decode(m->body, m->body_len, &id) != 0) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
 		    "bad JoinReq");
 		return;
@@ -723,12 +723,12 @@ ov_topo_join_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	}
 	ov_debug(n, "overlay: admitting %s (Join)", ov_id_hex(s, hex));
 	wbuf_init(&w, 16);
-	ov_join_ans_encode(&w);
+	ov_body_join_ans_encode(&w);
 	ov_route_answer(n, now, l, m, OV_JOIN_ANS, w.p, w.len);
 	wbuf_clear(&w);
 	l->ready = true;
 	if (n->state == OV_ST_ALONE)
-		ov_set_state(n, OV_ST_JOINED);
+		ov_node_set_state(n, OV_ST_JOINED);
 	/* §10.5 steps 7-8: tell it, and our neighbors, the new table. */
 	ov_chord_add_neighbor(&n->chord, s);
 	ov_topo_send_update(n, now, s, OV_UPD_NEIGHBORS);
@@ -746,7 +746,7 @@ ov_topo_leave_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct ov_leave	lv;
 	unsigned	i;
 
-	if (ov_leave_decode(m->body, m->body_len, &lv) != 0) {
+	if (ov_body_leave_decode(m->body, m->body_len, &lv) != 0) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
 		    "bad LeaveReq");
 		return;
@@ -784,7 +784,7 @@ ov_topo_leave(struct ov_node *n, uint64_t now)
 		ov_leave_finish(n, now);
 		return;
 	}
-	ov_set_state(n, OV_ST_LEAVING);
+	ov_node_set_state(n, OV_ST_LEAVING);
 	n->leaves_pending = n->leaves_sent = n->leaves_answered = 0;
 	for (i = 0; i < n->chord.npred + n->chord.nsucc; i++) {
 		memset(&lv, 0, sizeof lv);
@@ -803,7 +803,7 @@ ov_topo_leave(struct ov_node *n, uint64_t now)
 		if (l == NULL)
 			continue;
 		wbuf_init(&w, 1024);
-		ov_leave_encode(&w, &lv);
+		ov_body_leave_encode(&w, &lv);
 		t = ov_txn_start(n, now, OV_TX_LEAVE, OV_LEAVE_REQ, w.p, w.len,
 		    &l->peer, true, NULL, l->id);
 		wbuf_clear(&w);
@@ -829,17 +829,17 @@ ov_leave_finish(struct ov_node *n, uint64_t now)
 	    n->leaves_answered, n->leaves_sent);
 	for (i = 0; i < n->nlinks; i++)
 		ov_link_close(n, now, n->links[i], "left the overlay");
-	ov_txns_free(n);
+	ov_txn_free_all(n);
 	n->nexpects = 0;
 	ov_chord_init(&n->chord, &n->cfg.self, n->chord.want_pred,
 	    n->chord.want_succ, n->chord.nfinger_slots);
 	n->leave_deadline_ms = 0;
 	n->have_ap = n->ap_updated = n->join_sent = false;
 	n->boot_link = 0;
-	ov_set_state(n, OV_ST_ALONE);
+	ov_node_set_state(n, OV_ST_ALONE);
 	memset(&ev, 0, sizeof ev);
 	ev.type = OV_EV_LEFT;
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
 }
 
 /* ---- the other requests ---- */
@@ -850,13 +850,13 @@ ov_topo_ping_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 {
 	struct wbuf	w;
 
-	if (ov_ping_req_decode(m->body, m->body_len) != 0) {
+	if (ov_body_ping_req_decode(m->body, m->body_len) != 0) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
 		    "bad PingReq");
 		return;
 	}
 	wbuf_init(&w, 64);
-	ov_ping_ans_encode(&w, rng_u64(n->rng),
+	ov_body_ping_ans_encode(&w, rng_u64(n->rng),
 	    (uint64_t)((int64_t)now + n->cfg.wall_offset_ms));
 	ov_route_answer(n, now, l, m, OV_PING_ANS, w.p, w.len);
 	wbuf_clear(&w);
@@ -869,14 +869,14 @@ ov_topo_probe_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct ov_probe	req, ans;
 	struct wbuf	w;
 
-	if (ov_probe_req_decode(m->body, m->body_len, &req) != 0) {
+	if (ov_body_probe_req_decode(m->body, m->body_len, &req) != 0) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
 		    "bad ProbeReq");
 		return;
 	}
 	ov_query_probe_fill(n, now, &req, &ans);
 	wbuf_init(&w, 256);
-	ov_probe_ans_encode(&w, &ans);
+	ov_body_probe_ans_encode(&w, &ans);
 	ov_route_answer(n, now, l, m, OV_PROBE_ANS, w.p, w.len);
 	wbuf_clear(&w);
 }
@@ -889,20 +889,20 @@ ov_topo_route_query_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct ov_id		dest, next;
 	struct wbuf		w;
 
-	if (ov_route_query_decode(m->body, m->body_len, &q) != 0 ||
-	    !ov_dest_id(&q.dest, &dest)) {
+	if (ov_body_route_query_decode(m->body, m->body_len, &q) != 0 ||
+	    !ov_msg_dest_id(&q.dest, &dest)) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
 		    "bad RouteQueryReq");
 		return;
 	}
-	if (ov_responsible(n, &dest))
+	if (ov_route_responsible(n, &dest))
 		next = n->cfg.self;
 	else if (!ov_route_next_hop(n, &dest, NULL, &next)) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_NOT_FOUND, "no route");
 		return;
 	}
 	wbuf_init(&w, 64);
-	ov_route_query_ans_encode(&w, &next);
+	ov_body_route_query_ans_encode(&w, &next);
 	ov_route_answer(n, now, l, m, OV_ROUTEQUERY_ANS, w.p, w.len);
 	wbuf_clear(&w);
 	if (q.send_update && ov_link_to(n, s) != NULL)	/* §10.8 */
@@ -961,9 +961,9 @@ ov_join_want_update(struct ov_node *n, uint64_t now, const struct ov_id *ap)
 
 	memset(&q, 0, sizeof q);
 	q.send_update = true;
-	ov_dest_node(&q.dest, &n->cfg.self);
+	ov_msg_dest_node(&q.dest, &n->cfg.self);
 	wbuf_init(&w, 64);
-	ov_route_query_encode(&w, &q);
+	ov_body_route_query_encode(&w, &q);
 	ov_txn_start(n, now, OV_TX_UPDATE, OV_ROUTEQUERY_REQ, w.p, w.len, ap,
 	    true, NULL, l != NULL ? l->id : 0);
 	wbuf_clear(&w);
@@ -989,12 +989,12 @@ ov_topo_attach_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	struct ov_update	*u;
 
 	if (m != NULL && m->code == OV_ERROR)
-		ov_error_decode(m->body, m->body_len, &code, &info, &ilen);
+		ov_body_error_decode(m->body, m->body_len, &code, &info, &ilen);
 	if (m != NULL && code == OV_E_IN_PROGRESS && t->to_node)
 		r = &t->peer;	/* it is connecting to us: wait for it */
 	else if (m == NULL || m->code == OV_ERROR) {
 		ov_debug(n, "overlay: attach failed: %s%s%.*s", m == NULL ?
-		    strerror(error) : ov_error_name(code), ilen ? ": " : "",
+		    strerror(error) : ov_msg_error_name(code), ilen ? ": " : "",
 		    (int)(ilen > 200 ? 200 : ilen), info != NULL ?
 		    (const char *)info : "");
 		if (ov_boot_attach_current(n, t))
@@ -1129,7 +1129,7 @@ ov_topo_fingers(struct ov_node *n, uint64_t now, bool all)
 		ov_chord_finger_target(&n->chord, i, &target);
 		if (n->state == OV_ST_JOINED && n->finger_backoff_ms != 0)
 			ov_finger_random(n, i, &target);
-		if (ov_responsible(n, &target))
+		if (ov_route_responsible(n, &target))
 			continue;
 		ov_attach_start(n, now, OV_TX_FINGER, &target, false, NULL,
 		    0, i);
@@ -1151,7 +1151,7 @@ ov_boot_connect(struct ov_node *n, uint64_t now, int idx)
 	n->boot_link = l->id;
 	ov_debug(n, "overlay: trying bootstrap %s",
 	    addr_str(&n->boot[idx], a));
-	ov_act_push(n, &(struct ov_action){ .type = OV_ACT_CONNECT,
+	ov_node_act_push(n, &(struct ov_action){ .type = OV_ACT_CONNECT,
 	    .link = l->id, .addr = n->boot[idx] });
 }
 
@@ -1213,7 +1213,7 @@ ov_boot_round_failed(struct ov_node *n, uint64_t now)
 	    "no bootstrap peer admitted us" : "the bootstrap peers listed "
 	    "before us are down, the others joining", alone ? "keeping" :
 	    "starting");
-	ov_set_state(n, OV_ST_ALONE);
+	ov_node_set_state(n, OV_ST_ALONE);
 	ov_topo_schedule(n, now);
 }
 
@@ -1236,11 +1236,11 @@ ov_topo_start(struct ov_node *n, uint64_t now)
 	n->boot_backoff_ms = 0;
 	ov_boot_round_reset(n);
 	if (ov_boot_usable(n) == 0) {
-		ov_set_state(n, OV_ST_ALONE);
+		ov_node_set_state(n, OV_ST_ALONE);
 		ov_topo_schedule(n, now);
 		return;
 	}
-	ov_set_state(n, OV_ST_JOINING);
+	ov_node_set_state(n, OV_ST_JOINING);
 	ov_boot_next(n, now);
 }
 
@@ -1260,7 +1260,7 @@ ov_boot_up(struct ov_node *n, uint64_t now, struct ov_link *l)
 		 * and so join it.  Then on to the next entry.
 		 */
 		wbuf_init(&w, 16);
-		ov_ping_req_encode(&w, 0);
+		ov_body_ping_req_encode(&w, 0);
 		t = ov_txn_start(n, now, OV_TX_PARTITION, OV_PING_REQ, w.p,
 		    w.len, &n->cfg.self, false, NULL, l->id);
 		wbuf_clear(&w);
@@ -1355,8 +1355,8 @@ ov_topo_link_up(struct ov_node *n, uint64_t now, struct ov_link *l)
 	if (!ov_link_dedup(n, now, l))
 		return;
 	ov_debug(n, "overlay: link %u up: %s", l->id, ov_id_hex(&l->peer, hex));
-	ov_event(n, &(struct ov_event){ .type = OV_EV_LINK, .peer = l->peer,
-	    .up = true });
+	ov_node_event(n, &(struct ov_event){ .type = OV_EV_LINK,
+	    .peer = l->peer, .up = true });
 	if ((e = ov_expect_find(n, &l->peer)) != NULL) {
 		slot = e->slot;
 		ov_expect_remove(n, e);
@@ -1402,7 +1402,7 @@ ov_topo_link_lost(struct ov_node *n, uint64_t now, uint32_t id,
 	if (n->state == OV_ST_JOINED && n->chord.npred == 0 &&
 	    n->chord.nsucc == 0) {
 		ov_log(n, "overlay: lost every neighbor: alone, probing");
-		ov_set_state(n, OV_ST_ALONE);
+		ov_node_set_state(n, OV_ST_ALONE);
 		ov_boot_round_reset(n);
 		n->boot_retry_ms = now;
 	}
@@ -1420,12 +1420,12 @@ ov_topo_changed(struct ov_node *n, uint64_t now)
 	    n->chord.nsucc ? ov_id_hex(&n->chord.succ[0], q) : "-");
 	if (n->update_due_ms == 0)
 		n->update_due_ms = now + OV_UPDATE_COALESCE_MS;
-	ov_event(n, &(struct ov_event){ .type = OV_EV_NEIGHBORS });
+	ov_node_event(n, &(struct ov_event){ .type = OV_EV_NEIGHBORS });
 	ov_stor_neighbors(n, now);
 	/* A ring of one that found another ring (§10.7.4.4) is in it now. */
 	if (n->state == OV_ST_ALONE && (n->chord.npred || n->chord.nsucc)) {
 		ov_log(n, "overlay: met another ring: joined it");
-		ov_set_state(n, OV_ST_JOINED);
+		ov_node_set_state(n, OV_ST_JOINED);
 		if (n->periodic_ms == 0)
 			ov_topo_schedule(n, now);
 	}
@@ -1493,7 +1493,7 @@ ov_topo_self_check(struct ov_node *n, uint64_t now)
 	if (pick == NULL)
 		return;
 	wbuf_init(&w, 16);
-	ov_ping_req_encode(&w, 0);
+	ov_body_ping_req_encode(&w, 0);
 	t = ov_txn_start(n, now, OV_TX_PARTITION, OV_PING_REQ, w.p, w.len,
 	    &n->cfg.self, false, NULL, pick->id);
 	wbuf_clear(&w);

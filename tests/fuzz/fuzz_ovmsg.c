@@ -32,7 +32,7 @@ fuzz_message(const uint8_t *p, size_t n)
 	if (ov_msg_decode(p, n, m, &err) == 0) {
 		/* the forwarding path: new header, same rest */
 		wbuf_init(&w, 1 << 20);
-		ov_fwd_encode(&w, &m->fwd);
+		ov_msg_fwd_encode(&w, &m->fwd);
 		wbuf_bytes(&w, p + m->fwd_len, n - m->fwd_len);
 		ov_msg_finish(&w);
 		if (w.err || ov_msg_decode(w.p, w.len, m2, &err) != 0 ||
@@ -57,11 +57,11 @@ fuzz_update(const uint8_t *p, size_t n)
 	struct ov_update	*u = malloc(sizeof *u), *u2 = malloc(sizeof *u2);
 	struct wbuf		 w;
 
-	if (ov_update_decode(p, n, u) == 0) {
+	if (ov_body_update_decode(p, n, u) == 0) {
 		wbuf_init(&w, 1 << 20);
-		ov_update_encode(&w, u);
+		ov_body_update_encode(&w, u);
 		if (w.len != n || memcmp(w.p, p, n) != 0 ||
-		    ov_update_decode(w.p, w.len, u2) != 0)
+		    ov_body_update_decode(w.p, w.len, u2) != 0)
 			abort();
 		wbuf_clear(&w);
 	}
@@ -76,11 +76,12 @@ fuzz_attach(const uint8_t *p, size_t n)
 	struct wbuf		w;
 	unsigned		i;
 
-	if (ov_attach_decode(p, n, &a) != 0)
+	if (ov_body_attach_decode(p, n, &a) != 0)
 		return;
 	wbuf_init(&w, 1 << 20);
-	ov_attach_encode(&w, &a);
-	if (ov_attach_decode(w.p, w.len, &a2) != 0 || a2.ncand != a.ncand ||
+	ov_body_attach_encode(&w, &a);
+	if (ov_body_attach_decode(w.p, w.len, &a2) != 0 ||
+	    a2.ncand != a.ncand ||
 	    a2.send_update != a.send_update || strcmp(a2.role, a.role) != 0)
 		abort();
 	for (i = 0; i < a.ncand; i++)
@@ -96,11 +97,11 @@ fuzz_app_attach(const uint8_t *p, size_t n)
 	struct wbuf		w;
 	unsigned		i;
 
-	if (ov_app_attach_decode(p, n, &a) != 0)
+	if (ov_body_app_attach_decode(p, n, &a) != 0)
 		return;
 	wbuf_init(&w, 1 << 20);
-	ov_app_attach_encode(&w, &a);
-	if (ov_app_attach_decode(w.p, w.len, &a2) != 0 ||
+	ov_body_app_attach_encode(&w, &a);
+	if (ov_body_app_attach_decode(w.p, w.len, &a2) != 0 ||
 	    a2.ncand != a.ncand || a2.nskipped != 0 ||
 	    a2.application != a.application || strcmp(a2.role, a.role) != 0 ||
 	    strcmp(a2.ufrag, a.ufrag) != 0 ||
@@ -124,15 +125,15 @@ fuzz_small(const uint8_t *p, size_t n)
 	const uint8_t		*info;
 	size_t			ilen;
 
-	(void)ov_leave_decode(p, n, &l);
-	(void)ov_probe_req_decode(p, n, &pr);
-	(void)ov_probe_ans_decode(p, n, &pr);
-	(void)ov_route_query_decode(p, n, &q);
-	(void)ov_route_query_ans_decode(p, n, &id);
-	(void)ov_join_req_decode(p, n, &id);
-	(void)ov_ping_req_decode(p, n);
-	(void)ov_ping_ans_decode(p, n, &a, &b);
-	(void)ov_error_decode(p, n, &code, &info, &ilen);
+	(void)ov_body_leave_decode(p, n, &l);
+	(void)ov_body_probe_req_decode(p, n, &pr);
+	(void)ov_body_probe_ans_decode(p, n, &pr);
+	(void)ov_body_route_query_decode(p, n, &q);
+	(void)ov_body_route_query_ans_decode(p, n, &id);
+	(void)ov_body_join_req_decode(p, n, &id);
+	(void)ov_body_ping_req_decode(p, n);
+	(void)ov_body_ping_ans_decode(p, n, &a, &b);
+	(void)ov_body_error_decode(p, n, &code, &info, &ilen);
 }
 
 /* Encode what was decoded; it must be the input again. */

@@ -196,7 +196,7 @@ sim_verify(const struct ov_sig *sig, const uint8_t *certs, size_t certs_len,
 	if (sig->value_len != 8 || sig->id_hash_len != OV_ID_LEN)
 		return 1;
 	rbuf_init(&r, certs, certs_len);
-	while (ov_certs_next(&r, &it)) {
+	while (ov_msg_certs_next(&r, &it)) {
 		if (it.der_len != OV_ID_LEN ||
 		    memcmp(sig->id_hash, it.der, OV_ID_LEN) != 0)
 			continue;
@@ -1123,7 +1123,8 @@ sim_dump(const struct sim *s, FILE *f)
 			memcpy(g, none, sizeof g);
 		fprintf(f, "n%-4u %.8s %-7s pred %.8s (true %.8s) succ %.8s "
 		    "(true %.8s)%s\n", i, a,
-		    ov_state_name(ov_node_state(s->nodes[i]->ov)), e, b, g, d,
+		    ov_node_state_name(ov_node_state(s->nodes[i]->ov)), e, b, g,
+		    d,
 		    strncmp(e, b, 8) || strncmp(g, d, 8) ? "  <--" : "");
 	}
 	free(ring);
