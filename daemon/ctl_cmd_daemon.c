@@ -66,9 +66,9 @@ cmd_overlay_json(struct d *d)
 static json_t *
 cmd_storage_json(struct d *d)
 {
-	struct ov_store_stats	st;
+	struct ov_held_stats	st;
 
-	ov_node_store_stats(srv_overlay_node(d->ov), &st);
+	ov_node_held_stats(srv_overlay_node(d->ov), &st);
 	return json_pack("{s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:i, s:i}",
 	    "values", (json_int_t)st.values,
 	    "bytes", (json_int_t)st.bytes,

@@ -782,11 +782,11 @@ d_load_row(void *arg, const uint8_t *res, size_t res_len, uint32_t kind,
 void
 d_overlay_load(struct d *d, struct ov_node *ov)
 {
-	struct ov_store_stats	st;
+	struct ov_held_stats	st;
 
 	if (db_rows_each(d->db, d_load_row, ov) != 0)
 		log_warnx("store: cannot read the overlay data");
-	ov_node_store_stats(ov, &st);
+	ov_node_held_stats(ov, &st);
 	if (st.values != 0)
 		log_info("store: %llu values of %u resources kept from the "
 		    "last run", (unsigned long long)st.values, st.resources);

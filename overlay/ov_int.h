@@ -19,7 +19,7 @@
 #include "ov_chord.h"
 #include "ov_fh.h"
 #include "ov_msg.h"
-#include "ov_store.h"
+#include "ov_held.h"
 #include "ov_node.h"
 #include "wire.h"
 
@@ -189,8 +189,8 @@ struct ov_node {
 	unsigned		 leaves_sent, leaves_answered;
 
 	/* storage (ov_storage.c) */
-	struct ov_store		 store;
-	struct ov_kind		*kinds;		/* the store's table */
+	struct ov_held		 held;		/* the values we hold */
+	struct ov_kind		*kinds;		/* held's table */
 	uint64_t		 sync_ms;	/* replica sync due, or 0 */
 	unsigned		 sync_next;	/* resource a busy sync stopped at */
 	uint64_t		 holddown_ms;	/* no new successor copies before */

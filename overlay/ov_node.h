@@ -296,7 +296,7 @@ int	 ov_node_app_attach(struct ov_node *, uint64_t now,
 	    uint64_t cookie);
 
 /* What this node holds: values, bytes, resources. */
-struct ov_store_stats {
+struct ov_held_stats {
 	uint64_t	 values;
 	uint64_t	 bytes;
 	unsigned	 resources;
@@ -304,7 +304,7 @@ struct ov_store_stats {
 	uint64_t	 replica_stores_sent;
 	uint64_t	 flood_refused;	/* stores over a peer's rate */
 };
-void	 ov_node_store_stats(const struct ov_node *, struct ov_store_stats *);
+void	 ov_node_held_stats(const struct ov_node *, struct ov_held_stats *);
 /* Does this node hold a live value of kind at res? */
 bool	 ov_node_holds(const struct ov_node *, uint64_t now,
 	    const struct ov_id *res, uint32_t kind);

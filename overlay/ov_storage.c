@@ -3,7 +3,7 @@
  * 6940 §7.4, §10.4, §10.7.3).
  *
  * The responsible peer checks each value's signature and the Kind's
- * access control, stores the request atomically (ov_store.c) and sends
+ * access control, stores the request atomically (ov_held.c) and sends
  * replica Stores to its next successors.  When the neighbor table
  * changes, a node that is or was responsible for a resource sends it to
  * the members of its replica set that are new to it, and a node that is
@@ -31,7 +31,7 @@ ov_wall(const struct ov_node *n, uint64_t now)
 void
 ov_stor_init(struct ov_node *n)
 {
-	struct ov_store_limits	lim;
+	struct ov_held_limits	lim;
 
 	if (n->cfg.replicas == 0)
 		n->cfg.replicas = 3;
@@ -53,13 +53,13 @@ ov_stor_init(struct ov_node *n)
 	n->kinds = xreallocarray(NULL, n->cfg.nkinds, sizeof *n->kinds);
 	memcpy(n->kinds, n->cfg.kinds, n->cfg.nkinds * sizeof *n->kinds);
 	n->cfg.kinds = n->kinds;
-	ov_store_init(&n->store, n->kinds, n->cfg.nkinds, &lim);
+	ov_held_init(&n->held, n->kinds, n->cfg.nkinds, &lim);
 }
 
 void
 ov_stor_free(struct ov_node *n)
 {
-	ov_store_clear(&n->store);
+	ov_held_clear(&n->held);
 	free(n->kinds);
 	free(n->flood);
 	free(n->resends);
@@ -112,7 +112,7 @@ ov_certs_add(struct wbuf *w, const struct ov_cert_item *add)
 
 /* The bucket entries for the values in src (each stores its own). */
 static void
-ov_certs_of(struct wbuf *w, const struct ov_sval *const *src, unsigned n)
+ov_certs_of(struct wbuf *w, const struct ov_held_value *const *src, unsigned n)
 {
 	struct ov_cert_item	it;
 	struct rbuf		r;
@@ -152,9 +152,9 @@ struct ov_pin {
 	uint8_t			 key[OV_KEY_ID_LEN];	/* the writer's */
 };
 
-/* ov_store_same_cb: was the held value sv signed with the writer's key? */
+/* ov_held_same_cb: was the held value sv signed with the writer's key? */
 static bool
-ov_stor_same_key(const struct ov_sval *sv, void *arg)
+ov_stor_same_key(const struct ov_held_value *sv, void *arg)
 {
 	struct ov_pin	*p = arg;
 	uint8_t		 key[OV_KEY_ID_LEN];
@@ -183,7 +183,7 @@ ov_stor_pinned(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	p.c = n->crypto;
 	if (ov_stor_key(n->crypto, sig, c->certs, c->certs_len, p.key) != 0)
 		return true;
-	return ov_store_pinned(&n->store, res, ov_wall(n, now),
+	return ov_held_pinned(&n->held, res, ov_wall(n, now),
 	    ov_stor_same_key, &p);
 }
 
@@ -322,13 +322,13 @@ ov_stor_store(struct ov_node *n, uint64_t now, const struct ov_store_req *req,
 		    replica, c,
 		    certs[i], clen[i]);
 		if (err == 0)
-			(void)ov_store_check(&n->store, res, &req->kinds[i],
+			(void)ov_held_check(&n->held, res, &req->kinds[i],
 			    replica, &err, &c->why);
 	}
 	/* §7.4.1.1: all or nothing */
 	for (i = 0; i < req->nkinds && err == 0; i++) {
 		ans->kinds[i].kind = req->kinds[i].kind;
-		ans->kinds[i].generation = ov_store_apply(&n->store, res,
+		ans->kinds[i].generation = ov_held_apply(&n->held, res,
 		    &req->kinds[i], (const uint8_t *const *)certs[i], clen[i],
 		    replica, wall);
 		for (j = 0; !replica && j + 1 < n->cfg.replicas &&
@@ -363,8 +363,8 @@ ov_stor_store_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct wbuf		 w;
 	uint16_t		 err;
 
-	if (ov_store_req_decode(m->body, m->body_len, n->store.kinds,
-	    n->store.nkinds, req, &err) != 0) {
+	if (ov_store_req_decode(m->body, m->body_len, n->held.kinds,
+	    n->held.nkinds, req, &err) != 0) {
 		ov_route_error(n, now, l, &m->fwd, err, "bad StoreReq");
 		goto out;
 	}
@@ -396,13 +396,13 @@ ov_stor_replicate(struct ov_node *n, uint64_t now, const struct ov_id *res,
     const struct ov_id *to, uint8_t number, unsigned round)
 {
 	struct ov_store_req	 *req = xmalloc(sizeof *req);
-	const struct ov_sval	**src;
+	const struct ov_held_value	**src;
 	struct ov_txn		 *t;
 	struct wbuf		  w, certs;
 	unsigned		  nsrc;
 
 	if (ov_id_eq(to, &n->cfg.self) ||
-	    !ov_store_req_for(&n->store, res, ov_wall(n, now), req, &src,
+	    !ov_held_req_for(&n->held, res, ov_wall(n, now), req, &src,
 	    &nsrc)) {
 		ov_store_req_free(req);
 		free(req);
@@ -440,11 +440,11 @@ ov_stor_fetch_ans(struct ov_node *n, uint64_t now,
     const struct ov_fetch_req *req, struct wbuf *w, struct wbuf *certs)
 {
 	struct ov_fetch_ans	 *ans = xcalloc(1, sizeof *ans);
-	const struct ov_sval	**src;
+	const struct ov_held_value	**src;
 	unsigned		  i;
 
 	for (i = 0; i < req->nspecs; i++) {
-		ov_store_fetch(&n->store, &req->resource, &req->specs[i],
+		ov_held_fetch(&n->held, &req->resource, &req->specs[i],
 		    ov_wall(n, now), &ans->kinds[ans->n++], &src);
 		ov_certs_of(certs, src, ans->kinds[ans->n - 1].nvalues);
 		free(src);
@@ -464,12 +464,12 @@ ov_stor_stat_ans(struct ov_node *n, uint64_t now,
 {
 	struct ov_stat_ans	 *ans = xcalloc(1, sizeof *ans);
 	struct ov_kind_data	  kd;
-	const struct ov_sval	**src;
+	const struct ov_held_value	**src;
 	unsigned		  i;
 	uint32_t		  j;
 
 	for (i = 0; i < req->nspecs; i++) {
-		ov_store_fetch(&n->store, &req->resource, &req->specs[i],
+		ov_held_fetch(&n->held, &req->resource, &req->specs[i],
 		    ov_wall(n, now), &kd, &src);
 		free(src);
 		ans->kinds[i].kind = kd.kind;
@@ -499,8 +499,8 @@ ov_stor_fetch_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	uint16_t		  err;
 	unsigned		  i;
 
-	if (ov_fetch_req_decode(m->body, m->body_len, n->store.kinds,
-	    n->store.nkinds, req, &err) != 0) {
+	if (ov_fetch_req_decode(m->body, m->body_len, n->held.kinds,
+	    n->held.nkinds, req, &err) != 0) {
 		ov_route_error(n, now, l, &m->fwd, err, m->code == OV_STAT_REQ ?
 		    "bad StatReq" : "bad FetchReq");
 		goto out;
@@ -537,7 +537,7 @@ ov_stor_find_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 {
 	struct ov_find_req	req;
 	struct ov_find_ans	ans;
-	struct ov_skind		*sk;
+	struct ov_held_kind		*sk;
 	struct ov_id		best, d, bd;
 	struct wbuf		w;
 	uint16_t		err;
@@ -551,14 +551,14 @@ ov_stor_find_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	memset(&ans, 0, sizeof ans);
 	for (i = 0; i < req.n; i++) {
 		have = false;
-		for (j = 0; j < n->store.nres; j++) {
-			sk = ov_sres_kind(n->store.res[j], req.kinds[i]);
+		for (j = 0; j < n->held.nres; j++) {
+			sk = ov_held_res_kind(n->held.res[j], req.kinds[i]);
 			if (sk == NULL || sk->n == 0)
 				continue;
-			ov_id_sub(&d, &n->store.res[j]->id, &req.resource);
+			ov_id_sub(&d, &n->held.res[j]->id, &req.resource);
 			if (!have || ov_id_cmp(&d, &bd) < 0) {
 				bd = d;
-				best = n->store.res[j]->id;
+				best = n->held.res[j]->id;
 				have = true;
 			}
 		}
@@ -598,8 +598,8 @@ int
 ov_node_sign(struct ov_node *n, const struct ov_id *res, uint32_t kind,
     struct ov_stored *s, struct ov_sigbuf *b)
 {
-	const struct ov_kind	*k = ov_kind_find(n->store.kinds,
-				    n->store.nkinds, kind);
+	const struct ov_kind	*k = ov_kind_find(n->held.kinds,
+				    n->held.nkinds, kind);
 
 	if (k == NULL)
 		return EINVAL;
@@ -710,7 +710,7 @@ ov_stor_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	req->resource = *res;
 	req->nspecs = 1;
 	req->specs[0].kind = kind;
-	req->specs[0].k = ov_kind_find(n->store.kinds, n->store.nkinds, kind);
+	req->specs[0].k = ov_kind_find(n->held.kinds, n->held.nkinds, kind);
 	if (req->specs[0].k == NULL) {
 		free(req);
 		return EINVAL;
@@ -768,7 +768,7 @@ ov_stor_statted(struct ov_node *n, const uint8_t *data, size_t len)
 
 	st->body = xmalloc(len + 1);
 	memcpy(st->body, data, len);
-	if (ov_stat_ans_decode(st->body, len, n->store.kinds, n->store.nkinds,
+	if (ov_stat_ans_decode(st->body, len, n->held.kinds, n->held.nkinds,
 	    &st->ans) != 0 || st->ans.n != 1) {
 		ov_statted_free(st);
 		return NULL;
@@ -829,8 +829,8 @@ ov_stor_fetched(struct ov_node *n, const struct ov_id *res,
 
 	body = xmalloc(len + 1);
 	memcpy(body, data, len);
-	if (ov_fetch_ans_decode(body, len, n->store.kinds,
-	    n->store.nkinds, ans) != 0 || ans->n != 1 ||
+	if (ov_fetch_ans_decode(body, len, n->held.kinds,
+	    n->held.nkinds, ans) != 0 || ans->n != 1 ||
 	    ans->kinds[0].k == NULL) {
 		free(body);
 		goto out;
@@ -1056,8 +1056,8 @@ ov_stor_sync(struct ov_node *n, uint64_t now)
 	 * the first resources again and again while their copies are still
 	 * on their way).  A resource sent partly is sent whole again.
 	 */
-	for (i = n->sync_next; i < n->store.nres; i++) {
-		if (!ov_stor_sync_one(n, now, &n->store.res[i]->id)) {
+	for (i = n->sync_next; i < n->held.nres; i++) {
+		if (!ov_stor_sync_one(n, now, &n->held.res[i]->id)) {
 			n->sync_next = i;
 			n->sync_ms = now + OV_SYNC_RETRY_MS;
 			return;
@@ -1065,10 +1065,10 @@ ov_stor_sync(struct ov_node *n, uint64_t now)
 	}
 	n->sync_next = 0;
 	/* §10.7.3: forget what we are no longer a copy of */
-	for (i = n->store.nres; i-- > 0; ) {
-		id = n->store.res[i]->id;
+	for (i = n->held.nres; i-- > 0; ) {
+		id = n->held.res[i]->id;
 		if (!ov_stor_holds(n, &id))
-			ov_store_drop(&n->store, &id);
+			ov_held_drop(&n->held, &id);
 	}
 	n->sync_npred = c->npred;
 	memcpy(n->sync_pred, c->pred, sizeof n->sync_pred);
@@ -1091,15 +1091,15 @@ ov_stor_tick(struct ov_node *n, uint64_t now)
 	if (n->sync_ms != 0 && now >= n->sync_ms &&
 	    (n->state == OV_ST_JOINED || n->state == OV_ST_ALONE))
 		ov_stor_sync(n, now);
-	if (ov_store_next_expiry(&n->store) <= ov_wall(n, now))
-		ov_store_expire(&n->store, ov_wall(n, now));
+	if (ov_held_next_expiry(&n->held) <= ov_wall(n, now))
+		ov_held_expire(&n->held, ov_wall(n, now));
 	ov_stor_resends(n, now);
 }
 
 uint64_t
 ov_stor_deadline(const struct ov_node *n)
 {
-	uint64_t	d = UINT64_MAX, e = ov_store_next_expiry(&n->store);
+	uint64_t	d = UINT64_MAX, e = ov_held_next_expiry(&n->held);
 	int64_t		mono;
 
 	unsigned	i;
@@ -1122,17 +1122,17 @@ ov_stor_deadline(const struct ov_node *n)
 /* ---- status and persistence ---- */
 
 void
-ov_node_store_stats(const struct ov_node *n, struct ov_store_stats *s)
+ov_node_held_stats(const struct ov_node *n, struct ov_held_stats *s)
 {
 	unsigned	i;
 
 	memset(s, 0, sizeof *s);
-	s->values = n->store.values;
-	s->bytes = n->store.bytes;
-	s->resources = n->store.nres;
-	for (i = 0; i < n->store.nres; i++)
+	s->values = n->held.values;
+	s->bytes = n->held.bytes;
+	s->resources = n->held.nres;
+	for (i = 0; i < n->held.nres; i++)
 		s->responsible += ov_chord_responsible(&n->chord,
-		    &n->store.res[i]->id);
+		    &n->held.res[i]->id);
 	s->replica_stores_sent = n->replica_sent;
 	s->flood_refused = n->flood_refused;
 }
@@ -1141,7 +1141,8 @@ bool
 ov_node_holds(const struct ov_node *n, uint64_t now, const struct ov_id *res,
     uint32_t kind)
 {
-	struct ov_skind	*sk = ov_sres_kind(ov_store_find(&n->store, res), kind);
+	struct ov_held_kind	*sk = ov_held_res_kind(ov_held_find(&n->held, res),
+				    kind);
 	unsigned	 i;
 
 	for (i = 0; sk != NULL && i < sk->n; i++)
@@ -1154,13 +1155,13 @@ bool
 ov_node_take_row(struct ov_node *n, struct ov_id *res, uint32_t *kind,
     uint64_t *generation, uint8_t **blob, size_t *len)
 {
-	return ov_store_take_row(&n->store, res, kind, generation, blob, len);
+	return ov_held_take_row(&n->held, res, kind, generation, blob, len);
 }
 
 int
 ov_node_load_row(struct ov_node *n, uint64_t now, const struct ov_id *res,
     uint32_t kind, uint64_t generation, const uint8_t *blob, size_t len)
 {
-	return ov_store_load(&n->store, res, kind, generation, blob, len,
+	return ov_held_load(&n->held, res, kind, generation, blob, len,
 	    ov_wall(n, now));
 }

@@ -17,7 +17,7 @@
 #include "ov_data.h"
 #include "ov_fh.h"
 #include "ov_msg.h"
-#include "ov_store.h"
+#include "ov_held.h"
 #include "wire.h"
 
 #define FUZZ_MAX	(1 << 16)
@@ -196,19 +196,19 @@ fuzz_storage(const uint8_t *p, size_t n)
 static void
 fuzz_rows(const uint8_t *p, size_t n)
 {
-	static const struct ov_store_limits lim = { 86400, 1 << 20 };
-	struct ov_store	st;
+	static const struct ov_held_limits lim = { 86400, 1 << 20 };
+	struct ov_held	st;
 	struct ov_id	res;
 	size_t		i;
 
 	memset(&res, 7, sizeof res);
-	ov_store_init(&st, ov_kinds, ov_nkinds, &lim);
+	ov_held_init(&st, ov_kinds, ov_nkinds, &lim);
 	for (i = 0; i < ov_nkinds; i++)
-		(void)ov_store_load(&st, &res, ov_kinds[i].id, 1, p, n, 1000);
-	ov_store_expire(&st, UINT64_MAX);
+		(void)ov_held_load(&st, &res, ov_kinds[i].id, 1, p, n, 1000);
+	ov_held_expire(&st, UINT64_MAX);
 	if (st.values != 0 || st.bytes != 0)
 		abort();
-	ov_store_clear(&st);
+	ov_held_clear(&st);
 }
 
 static void

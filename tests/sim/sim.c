@@ -1062,14 +1062,14 @@ sim_copies(struct sim *s, unsigned j, uint8_t idx)
 uint64_t
 sim_values_held(const struct sim *s)
 {
-	struct ov_store_stats	st;
+	struct ov_held_stats	st;
 	uint64_t		total = 0;
 	unsigned		i;
 
 	for (i = 0; i < s->nnodes; i++) {
 		if (!s->nodes[i]->alive)
 			continue;
-		ov_node_store_stats(s->nodes[i]->ov, &st);
+		ov_node_held_stats(s->nodes[i]->ov, &st);
 		total += st.values;
 	}
 	return total;

@@ -590,7 +590,7 @@ answer(struct ov_node *n, struct peer *p, char *why, size_t max)
 START_TEST(store_flood_limited)
 {
 	struct ov_node_cfg	 cfg;
-	struct ov_store_stats	 st;
+	struct ov_held_stats	 st;
 	struct ov_node		*n;
 	struct peer		 p, q;
 	char			 why[128];
@@ -620,7 +620,7 @@ START_TEST(store_flood_limited)
 	ck_assert_uint_eq(answer(n, &p, why, sizeof why), 0);
 	peer_store(n, &p, t++);
 	ck_assert_uint_eq(answer(n, &p, why, sizeof why), OV_E_FORBIDDEN);
-	ov_node_store_stats(n, &st);
+	ov_node_held_stats(n, &st);
 	ck_assert_uint_eq(st.flood_refused, 2);
 	peer_done(&p);
 	ov_node_free(n);
