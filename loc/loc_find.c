@@ -101,7 +101,7 @@ loc_bindings(const struct ov_fetched *f, struct loc_result *r)
 			memcpy(b->node.b, fv->s.v.key, OV_ID_LEN);
 		b->expires = fv->s.lifetime;
 		snprintf(b->user, sizeof b->user, "%s", fv->signer.user);
-		if (ov_sipreg_decode(fv->s.v.data, fv->s.v.len, &sr) != 0)
+		if (ov_data_sipreg_decode(fv->s.v.data, fv->s.v.len, &sr) != 0)
 			b->bad = true;
 		else if (sr.type == OV_SIPREG_URI)
 			b->contact = xstrndup((const char *)sr.uri,

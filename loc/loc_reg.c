@@ -206,7 +206,7 @@ static int
 loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
     struct loc_reg *r, bool remove, char **err)
 {
-	const struct ov_kind	*k = ov_kind_find(ov_kinds, ov_nkinds,
+	const struct ov_kind	*k = ov_kind_find(ov_kind_all, ov_kind_nall,
 				    OV_KIND_SIP_REGISTRATION);
 	struct loc_cred		 c;
 	struct ov_sipreg	 sr;
@@ -232,7 +232,7 @@ loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
 		ov_msg_dest_node(&sr.dest[0], ov_node_id(l->ov));
 	}
 	wbuf_init(&w, 1024);
-	ov_sipreg_encode(&w, &sr);
+	ov_data_sipreg_encode(&w, &sr);
 	memset(&s, 0, sizeof s);
 	s.storage_time = loc_wall_ms(l, now);
 	s.lifetime = (uint32_t)r->expires;

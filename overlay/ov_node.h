@@ -65,7 +65,7 @@ struct ov_node_cfg {
 	uint32_t	 peer_store_rate;	/* a second, sustained [100] */
 	uint32_t	 peer_store_burst;	/* at once [1000] */
 	const struct ov_kind *kinds;		/* with their limits; copied
-						   [ov_kinds] */
+						   [ov_kind_all] */
 	size_t		 nkinds;
 };
 

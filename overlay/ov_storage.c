@@ -47,8 +47,8 @@ ov_stor_init(struct ov_node *n)
 	lim.max_lifetime_s = n->cfg.max_lifetime_s;
 	lim.max_bytes = n->cfg.store_max_bytes;
 	if (n->cfg.kinds == NULL) {
-		n->cfg.kinds = ov_kinds;
-		n->cfg.nkinds = ov_nkinds;
+		n->cfg.kinds = ov_kind_all;
+		n->cfg.nkinds = ov_kind_nall;
 	}
 	n->kinds = xreallocarray(NULL, n->cfg.nkinds, sizeof *n->kinds);
 	memcpy(n->kinds, n->cfg.kinds, n->cfg.nkinds * sizeof *n->kinds);
@@ -208,8 +208,8 @@ ov_stor_check_values(struct ov_node *n, uint64_t now, const struct ov_id *res,
 			c->why = "bad signature on a value";
 			return OV_E_FORBIDDEN;
 		}
-		if (!ov_access_ok(kd->k, res, &kd->values[i].v, &who)) {
-			c->why = ov_policy_name(kd->k->policy);
+		if (!ov_kind_access_ok(kd->k, res, &kd->values[i].v, &who)) {
+			c->why = ov_kind_policy_name(kd->k->policy);
 			return OV_E_FORBIDDEN;
 		}
 		/*
@@ -363,14 +363,14 @@ ov_stor_store_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct wbuf		 w;
 	uint16_t		 err;
 
-	if (ov_store_req_decode(m->body, m->body_len, n->held.kinds,
+	if (ov_data_store_req_decode(m->body, m->body_len, n->held.kinds,
 	    n->held.nkinds, req, &err) != 0) {
 		ov_route_error(n, now, l, &m->fwd, err, "bad StoreReq");
 		goto out;
 	}
 	if (req->nunknown != 0) {
 		wbuf_init(&w, 1024);
-		ov_unknown_kinds_encode(&w, req->unknown, req->nunknown);
+		ov_data_unknown_kinds_encode(&w, req->unknown, req->nunknown);
 		/* error_info carries the Kinds (§7.4.1.2), not text */
 		ov_route_error_info(n, now, l, &m->fwd, OV_E_UNKNOWN_KIND,
 		    w.p, w.len);
@@ -382,11 +382,11 @@ ov_stor_store_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 		goto out;
 	}
 	wbuf_init(&w, n->cfg.max_message_size);
-	ov_store_ans_encode(&w, &ans);
+	ov_data_store_ans_encode(&w, &ans);
 	ov_route_answer(n, now, l, m, OV_STORE_ANS, w.p, w.len);
 	wbuf_clear(&w);
 out:
-	ov_store_req_free(req);
+	ov_data_store_req_free(req);
 	free(req);
 }
 
@@ -404,7 +404,7 @@ ov_stor_replicate(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	if (ov_id_eq(to, &n->cfg.self) ||
 	    !ov_held_req_for(&n->held, res, ov_wall(n, now), req, &src,
 	    &nsrc)) {
-		ov_store_req_free(req);
+		ov_data_store_req_free(req);
 		free(req);
 		free(src);
 		return;
@@ -412,7 +412,7 @@ ov_stor_replicate(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	req->replica = number;
 	wbuf_init(&w, n->cfg.max_message_size);
 	wbuf_init(&certs, 0xffff);
-	ov_store_req_encode(&w, req);
+	ov_data_store_req_encode(&w, req);
 	ov_certs_of(&certs, src, nsrc);
 	t = ov_txn_start_certs(n, now, OV_TX_REPLICA, OV_STORE_REQ, w.p, w.len,
 	    to, true, NULL, 0, certs.p, certs.len);
@@ -425,7 +425,7 @@ ov_stor_replicate(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	wbuf_clear(&w);
 	wbuf_clear(&certs);
 	free(src);
-	ov_store_req_free(req);
+	ov_data_store_req_free(req);
 	free(req);
 }
 
@@ -449,7 +449,7 @@ ov_stor_fetch_ans(struct ov_node *n, uint64_t now,
 		ov_certs_of(certs, src, ans->kinds[ans->n - 1].nvalues);
 		free(src);
 	}
-	ov_fetch_ans_encode(w, ans);
+	ov_data_fetch_ans_encode(w, ans);
 	/* the values point into the store: only the arrays are ours */
 	for (i = 0; i < ans->n; i++)
 		free(ans->kinds[i].values);
@@ -479,12 +479,12 @@ ov_stor_stat_ans(struct ov_node *n, uint64_t now,
 		ans->kinds[i].values = xcalloc(kd.nvalues + 1,
 		    sizeof *ans->kinds[i].values);
 		for (j = 0; j < kd.nvalues; j++)
-			ov_meta_of(&kd.values[j], &ans->kinds[i].values[j]);
+			ov_stored_meta(&kd.values[j], &ans->kinds[i].values[j]);
 		free(kd.values);
 		ans->n++;
 	}
-	ov_stat_ans_encode(w, ans);
-	ov_stat_ans_free(ans);
+	ov_data_stat_ans_encode(w, ans);
+	ov_data_stat_ans_free(ans);
 	free(ans);
 	return w->err ? OV_E_RESPONSE_TOO_LARGE : 0;
 }
@@ -499,7 +499,7 @@ ov_stor_fetch_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	uint16_t		  err;
 	unsigned		  i;
 
-	if (ov_fetch_req_decode(m->body, m->body_len, n->held.kinds,
+	if (ov_data_fetch_req_decode(m->body, m->body_len, n->held.kinds,
 	    n->held.nkinds, req, &err) != 0) {
 		ov_route_error(n, now, l, &m->fwd, err, m->code == OV_STAT_REQ ?
 		    "bad StatReq" : "bad FetchReq");
@@ -508,7 +508,7 @@ ov_stor_fetch_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	for (i = 0; i < req->nspecs; i++) {
 		if (req->specs[i].k == NULL) {
 			wbuf_init(&w, 16);
-			ov_unknown_kinds_encode(&w, &req->specs[i].kind, 1);
+			ov_data_unknown_kinds_encode(&w, &req->specs[i].kind, 1);
 			ov_route_error_info(n, now, l, &m->fwd,
 			    OV_E_UNKNOWN_KIND, w.p, w.len);
 			wbuf_clear(&w);
@@ -544,7 +544,7 @@ ov_stor_find_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 	unsigned		i, j;
 	bool			have;
 
-	if (ov_find_req_decode(m->body, m->body_len, &req, &err) != 0) {
+	if (ov_data_find_req_decode(m->body, m->body_len, &req, &err) != 0) {
 		ov_route_error(n, now, l, &m->fwd, err, "bad FindReq");
 		return;
 	}
@@ -568,7 +568,7 @@ ov_stor_find_req(struct ov_node *n, uint64_t now, struct ov_link *l,
 		ans.n++;
 	}
 	wbuf_init(&w, n->cfg.max_message_size);
-	ov_find_ans_encode(&w, &ans);
+	ov_data_find_ans_encode(&w, &ans);
 	ov_route_answer(n, now, l, m, OV_FIND_ANS, w.p, w.len);
 	wbuf_clear(&w);
 }
@@ -684,7 +684,7 @@ ov_node_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 		return 0;
 	}
 	wbuf_init(&w, n->cfg.max_message_size);
-	ov_store_req_encode(&w, req);
+	ov_data_store_req_encode(&w, req);
 	free(req);
 	return ov_stor_send(n, now, OV_TX_STORE, OV_STORE_REQ, &w, res, certs,
 	    certs_len, cookie);
@@ -717,7 +717,7 @@ ov_stor_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	}
 	if (!ov_route_responsible(n, res)) {
 		wbuf_init(&w, 1024);
-		ov_fetch_req_encode(&w, req);
+		ov_data_fetch_req_encode(&w, req);
 		free(req);
 		return ov_stor_send(n, now, stat ? OV_TX_STAT : OV_TX_FETCH,
 		    stat ? OV_STAT_REQ : OV_FETCH_REQ, &w, res, NULL, 0,
@@ -755,7 +755,7 @@ ov_statted_free(struct ov_statted *st)
 {
 	if (st == NULL)
 		return;
-	ov_stat_ans_free(&st->ans);
+	ov_data_stat_ans_free(&st->ans);
 	free(st->body);
 	free(st);
 }
@@ -768,7 +768,7 @@ ov_stor_statted(struct ov_node *n, const uint8_t *data, size_t len)
 
 	st->body = xmalloc(len + 1);
 	memcpy(st->body, data, len);
-	if (ov_stat_ans_decode(st->body, len, n->held.kinds, n->held.nkinds,
+	if (ov_data_stat_ans_decode(st->body, len, n->held.kinds, n->held.nkinds,
 	    &st->ans) != 0 || st->ans.n != 1) {
 		ov_statted_free(st);
 		return NULL;
@@ -829,7 +829,7 @@ ov_stor_fetched(struct ov_node *n, const struct ov_id *res,
 
 	body = xmalloc(len + 1);
 	memcpy(body, data, len);
-	if (ov_fetch_ans_decode(body, len, n->held.kinds,
+	if (ov_data_fetch_ans_decode(body, len, n->held.kinds,
 	    n->held.nkinds, ans) != 0 || ans->n != 1 ||
 	    ans->kinds[0].k == NULL) {
 		free(body);
@@ -844,7 +844,7 @@ ov_stor_fetched(struct ov_node *n, const struct ov_id *res,
 	for (i = 0; i < kd->nvalues; i++) {
 		if (ov_stored_verify(&kd->values[i], res, kd->kind,
 		    kd->k->model, certs, certs_len, n->crypto, &who) != 0 ||
-		    !ov_access_ok(kd->k, res, &kd->values[i].v, &who)) {
+		    !ov_kind_access_ok(kd->k, res, &kd->values[i].v, &who)) {
 			f->refused++;
 			continue;
 		}
@@ -854,7 +854,7 @@ ov_stor_fetched(struct ov_node *n, const struct ov_id *res,
 		f->v[f->n++].signer = who;
 	}
 out:
-	ov_fetch_ans_free(ans);
+	ov_data_fetch_ans_free(ans);
 	free(ans);
 	return f;
 }
@@ -939,7 +939,7 @@ ov_stor_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	switch (t->kind) {
 	case OV_TX_STORE:
 		memset(&ans, 0, sizeof ans);
-		if (e == 0 && ov_store_ans_decode(m->body, m->body_len,
+		if (e == 0 && ov_data_store_ans_decode(m->body, m->body_len,
 		    &ans) != 0)
 			e = EBADMSG;
 		ov_stor_stored(n, t->cookie, e, why, ans.n != 0 ?

@@ -161,31 +161,32 @@ fuzz_storage(const uint8_t *p, size_t n)
 	unsigned		 i, nk, known;
 	uint16_t		 err;
 
-	if (ov_store_req_decode(p, n, ov_kinds, ov_nkinds, sq, &err) == 0 &&
-	    sq->nunknown == 0)
-		SAME_BYTES(ov_store_req_encode, sq);
-	ov_store_req_free(sq);
-	if (ov_store_ans_decode(p, n, sa) == 0)
-		SAME_BYTES(ov_store_ans_encode, sa);
-	if (ov_fetch_req_decode(p, n, ov_kinds, ov_nkinds, fq, &err) == 0) {
+	if (ov_data_store_req_decode(p, n, ov_kind_all, ov_kind_nall, sq,
+	    &err) == 0 && sq->nunknown == 0)
+		SAME_BYTES(ov_data_store_req_encode, sq);
+	ov_data_store_req_free(sq);
+	if (ov_data_store_ans_decode(p, n, sa) == 0)
+		SAME_BYTES(ov_data_store_ans_encode, sa);
+	if (ov_data_fetch_req_decode(p, n, ov_kind_all, ov_kind_nall, fq,
+	    &err) == 0) {
 		for (i = known = 0; i < fq->nspecs; i++)
 			known += fq->specs[i].k != NULL;
 		if (known == fq->nspecs)
-			SAME_BYTES(ov_fetch_req_encode, fq);
+			SAME_BYTES(ov_data_fetch_req_encode, fq);
 	}
-	if (ov_fetch_ans_decode(p, n, ov_kinds, ov_nkinds, fa) == 0)
-		SAME_BYTES(ov_fetch_ans_encode, fa);
-	ov_fetch_ans_free(fa);
-	if (ov_stat_ans_decode(p, n, ov_kinds, ov_nkinds, ta) == 0)
-		SAME_BYTES(ov_stat_ans_encode, ta);
-	ov_stat_ans_free(ta);
-	if (ov_sipreg_decode(p, n, &sr) == 0)
-		SAME_BYTES(ov_sipreg_encode, &sr);
-	if (ov_find_req_decode(p, n, &dq, &err) == 0)
-		SAME_BYTES(ov_find_req_encode, &dq);
-	if (ov_find_ans_decode(p, n, &da) == 0)
-		SAME_BYTES(ov_find_ans_encode, &da);
-	(void)ov_unknown_kinds_decode(p, n, kinds, &nk);
+	if (ov_data_fetch_ans_decode(p, n, ov_kind_all, ov_kind_nall, fa) == 0)
+		SAME_BYTES(ov_data_fetch_ans_encode, fa);
+	ov_data_fetch_ans_free(fa);
+	if (ov_data_stat_ans_decode(p, n, ov_kind_all, ov_kind_nall, ta) == 0)
+		SAME_BYTES(ov_data_stat_ans_encode, ta);
+	ov_data_stat_ans_free(ta);
+	if (ov_data_sipreg_decode(p, n, &sr) == 0)
+		SAME_BYTES(ov_data_sipreg_encode, &sr);
+	if (ov_data_find_req_decode(p, n, &dq, &err) == 0)
+		SAME_BYTES(ov_data_find_req_encode, &dq);
+	if (ov_data_find_ans_decode(p, n, &da) == 0)
+		SAME_BYTES(ov_data_find_ans_encode, &da);
+	(void)ov_data_unknown_kinds_decode(p, n, kinds, &nk);
 	free(sq);
 	free(sa);
 	free(fq);
@@ -202,9 +203,9 @@ fuzz_rows(const uint8_t *p, size_t n)
 	size_t		i;
 
 	memset(&res, 7, sizeof res);
-	ov_held_init(&st, ov_kinds, ov_nkinds, &lim);
-	for (i = 0; i < ov_nkinds; i++)
-		(void)ov_held_load(&st, &res, ov_kinds[i].id, 1, p, n, 1000);
+	ov_held_init(&st, ov_kind_all, ov_kind_nall, &lim);
+	for (i = 0; i < ov_kind_nall; i++)
+		(void)ov_held_load(&st, &res, ov_kind_all[i].id, 1, p, n, 1000);
 	ov_held_expire(&st, UINT64_MAX);
 	if (st.values != 0 || st.bytes != 0)
 		abort();

@@ -990,7 +990,7 @@ sim_store(struct sim *s, unsigned i, uint8_t idx, const char *data)
 	v.v.len = (uint32_t)strlen(data);
 	memset(&kd, 0, sizeof kd);
 	kd.kind = OV_KIND_TURN_SERVICE;
-	kd.k = ov_kind_find(ov_kinds, ov_nkinds, kd.kind);
+	kd.k = ov_kind_find(ov_kind_all, ov_kind_nall, kd.kind);
 	kd.values = &v;
 	kd.nvalues = 1;
 	if (!s->nodes[i]->alive ||

@@ -29,7 +29,7 @@ static struct ov_id	 res;
 static void
 setup(void)
 {
-	ov_held_init(&st, ov_kinds, ov_nkinds, &lim);
+	ov_held_init(&st, ov_kind_all, ov_kind_nall, &lim);
 	memset(res.b, 0x42, sizeof res.b);
 }
 
@@ -69,7 +69,7 @@ kd_of(uint32_t kind, uint64_t gen, struct ov_stored *v, uint32_t n)
 
 	memset(&kd, 0, sizeof kd);
 	kd.kind = kind;
-	kd.k = ov_kind_find(ov_kinds, ov_nkinds, kind);
+	kd.k = ov_kind_find(ov_kind_all, ov_kind_nall, kind);
 	kd.generation = gen;
 	kd.values = v;
 	kd.nvalues = n;
@@ -111,7 +111,7 @@ fetch(uint32_t kind, uint64_t want_gen, uint64_t now, uint64_t *gen,
 
 	memset(&spec, 0, sizeof spec);
 	spec.kind = kind;
-	spec.k = ov_kind_find(ov_kinds, ov_nkinds, kind);
+	spec.k = ov_kind_find(ov_kind_all, ov_kind_nall, kind);
 	spec.generation = want_gen;
 	ov_held_fetch(&st, &res, &spec, now, &out, &src);
 	n = out.nvalues;
@@ -236,7 +236,7 @@ START_TEST(quota)
 	unsigned		i, stored = 0;
 
 	ov_held_clear(&st);
-	ov_held_init(&st, ov_kinds, ov_nkinds, &small);
+	ov_held_init(&st, ov_kind_all, ov_kind_nall, &small);
 	for (i = 0; i < 10; i++) {
 		snprintf(key, sizeof key, "k%u", i);
 		v = val(key, "sip:a@x", NOW, 0);
@@ -391,7 +391,7 @@ START_TEST(rows_round_trip)
 	ck_assert(!ov_held_take_row(&st, &rid, &kind, &rgen, &blob, &len) ||
 	    (free(blob), false));
 	/* a restart 2 minutes later: b has expired meanwhile */
-	ov_held_init(&st2, ov_kinds, ov_nkinds, &lim);
+	ov_held_init(&st2, ov_kind_all, ov_kind_nall, &lim);
 	ck_assert_int_eq(ov_held_load(&st2, &rid, kind, rgen, blob, len,
 	    NOW + 120000), 0);
 	ck_assert_uint_eq(st2.values, 1);

@@ -548,12 +548,12 @@ peer_store(struct ov_node *n, struct peer *p, uint64_t t)
 	    OV_KIND_TURN_SERVICE, OV_MODEL_SINGLE, &p->c), 0);
 	req.nkinds = 1;
 	req.kinds[0].kind = OV_KIND_TURN_SERVICE;
-	req.kinds[0].k = ov_kind_find(ov_kinds, ov_nkinds,
+	req.kinds[0].k = ov_kind_find(ov_kind_all, ov_kind_nall,
 	    OV_KIND_TURN_SERVICE);
 	req.kinds[0].nvalues = 1;
 	req.kinds[0].values = &s;
 	wbuf_init(&w, 4096);
-	ov_store_req_encode(&w, &req);
+	ov_data_store_req_encode(&w, &req);
 	fwd_init(&f, &req.resource, false);
 	peer_send(n, p, &f, OV_STORE_REQ, w.p, w.len, false);
 	wbuf_clear(&w);
@@ -696,7 +696,7 @@ peer_store_user(struct ov_node *n, struct peer *p,
 	sr.ndest = 1;
 	ov_msg_dest_node(&sr.dest[0], &p->id);
 	wbuf_init(&v, 1024);
-	ov_sipreg_encode(&v, &sr);
+	ov_data_sipreg_encode(&v, &sr);
 	memset(&s, 0, sizeof s);
 	s.storage_time = t;
 	s.lifetime = 60;
@@ -709,12 +709,12 @@ peer_store_user(struct ov_node *n, struct peer *p,
 	    OV_KIND_SIP_REGISTRATION, OV_MODEL_DICT, &u->crypto), 0);
 	req.nkinds = 1;
 	req.kinds[0].kind = OV_KIND_SIP_REGISTRATION;
-	req.kinds[0].k = ov_kind_find(ov_kinds, ov_nkinds,
+	req.kinds[0].k = ov_kind_find(ov_kind_all, ov_kind_nall,
 	    OV_KIND_SIP_REGISTRATION);
 	req.kinds[0].nvalues = 1;
 	req.kinds[0].values = &s;
 	wbuf_init(&w, 4096);
-	ov_store_req_encode(&w, &req);
+	ov_data_store_req_encode(&w, &req);
 	fwd_init(&f, &req.resource, false);
 	{
 		struct wbuf	m, fr;
