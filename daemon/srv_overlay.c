@@ -412,8 +412,8 @@ so_act(struct srv_overlay *so, struct ov_action *a)
 		break;
 	case OV_ACT_EVENT:
 		d_overlay_event(so->d, &a->ev);
-		ov_fetched_free(a->ev.fetched);
-		ov_statted_free(a->ev.statted);
+		ov_node_fetched_free(a->ev.fetched);
+		ov_node_statted_free(a->ev.statted);
 		break;
 	}
 	free(a->data);

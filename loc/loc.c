@@ -36,8 +36,8 @@ loc_result_clear(struct loc_result *r)
 	for (i = 0; i < r->ncontacts; i++)
 		free(r->contacts[i].uri);
 	free(r->contacts);
-	ov_fetched_free(r->fetched);
-	ov_statted_free(r->statted);
+	ov_node_fetched_free(r->fetched);
+	ov_node_statted_free(r->statted);
 	memset(r, 0, sizeof *r);
 }
 

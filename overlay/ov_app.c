@@ -55,7 +55,7 @@ ov_app_find(struct ov_node *n, uint16_t id)
 }
 
 int
-ov_node_app_serve(struct ov_node *n, uint16_t application,
+ov_app_serve(struct ov_node *n, uint16_t application,
     const struct addr *addr)
 {
 	struct ov_app	*app = ov_app_find(n, application);
@@ -162,7 +162,7 @@ ov_app_route_ok(const struct ov_id *route, unsigned nroute)
 }
 
 int
-ov_node_app_attach(struct ov_node *n, uint64_t now, const struct ov_id *route,
+ov_app_ask(struct ov_node *n, uint64_t now, const struct ov_id *route,
     unsigned nroute, uint16_t application, uint64_t cookie)
 {
 	struct ov_app	*app = ov_app_find(n, application);
@@ -220,7 +220,7 @@ ov_app_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		if (ov_body_error_decode(m->body, m->body_len, &code, &info,
 		    &ilen) == 0) {
 			ev.error = 1000 + code;
-			ov_stor_why(ev.why, sizeof ev.why, info, ilen);
+			ov_body_error_why(ev.why, sizeof ev.why, info, ilen);
 		}
 	} else if (ov_body_app_attach_decode(m->body, m->body_len, &a) != 0)
 		ev.error = EBADMSG;

@@ -468,3 +468,22 @@ ov_body_empty_decode(const uint8_t *p, size_t len)
 	(void)p;
 	return len == 0 ? 0 : EBADMSG;
 }
+
+/*
+ * An Error's error_info as words, if it is printable text: some codes
+ * carry binary (Error_Unknown_Kind its Kinds, §7.4.1.2).
+ */
+void
+ov_body_error_why(char *out, size_t max, const uint8_t *info, size_t len)
+{
+	size_t	i;
+
+	out[0] = '\0';
+	for (i = 0; i < len; i++)
+		if (info[i] < 0x20 || info[i] > 0x7e)
+			return;
+	if (len >= max)
+		len = max - 1;
+	memcpy(out, info, len);
+	out[len] = '\0';
+}

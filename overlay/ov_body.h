@@ -151,6 +151,13 @@ int	ov_body_ping_ans_decode(const uint8_t *, size_t, uint64_t *response_id,
 void	ov_body_error_encode(struct wbuf *, uint16_t code, const char *info);
 int	ov_body_error_decode(const uint8_t *, size_t, uint16_t *code,
 	    const uint8_t **info, size_t *info_len);
+/*
+ * An Error's error_info as words for a user, into out (max bytes): "" if
+ * it is not printable text (some codes carry binary: Error_Unknown_Kind
+ * its Kinds, §7.4.1.2).
+ */
+void	ov_body_error_why(char *out, size_t max, const uint8_t *info,
+	    size_t len);
 
 /* An empty body must be empty (UpdateAns, LeaveAns). */
 int	ov_body_empty_decode(const uint8_t *, size_t);

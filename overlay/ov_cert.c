@@ -647,7 +647,7 @@ ov_cert_verify(const struct ov_sig *sig, const uint8_t *certs,
 /*
  * The signer's certificate, found (and checked) as ov_cert_verify finds
  * it, without the signature: the storing peer asks this of values it
- * already holds (§11.3.1, ov_stor_check_values).
+ * already holds (§11.3.1, ov_serve.c).
  */
 int
 ov_cert_key_id(const struct ov_sig *sig, const uint8_t *certs,

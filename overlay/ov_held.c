@@ -636,3 +636,36 @@ ov_held_load(struct ov_held *st, const struct ov_id *res, uint32_t kind,
 	ov_held_tidy(st, r);
 	return 0;
 }
+
+/* ---- certificates ---- */
+
+/* Append a GenericCertificate for der to w unless it is there already. */
+static void
+ov_held_certs_add(struct wbuf *w, const struct ov_cert_item *add)
+{
+	struct ov_cert_item	it;
+	struct rbuf		r;
+
+	rbuf_init(&r, w->p, w->len);
+	while (ov_msg_certs_next(&r, &it))
+		if (it.entry_len == add->entry_len &&
+		    memcmp(it.entry, add->entry, it.entry_len) == 0)
+			return;
+	wbuf_bytes(w, add->entry, add->entry_len);
+}
+
+/* The bucket entries for the values in src (each stores its own). */
+void
+ov_held_certs_of(struct wbuf *w, const struct ov_held_value *const *src,
+    unsigned n)
+{
+	struct ov_cert_item	it;
+	struct rbuf		r;
+	unsigned		i;
+
+	for (i = 0; i < n; i++) {
+		rbuf_init(&r, src[i]->certs, src[i]->certs_len);
+		while (ov_msg_certs_next(&r, &it))
+			ov_held_certs_add(w, &it);
+	}
+}

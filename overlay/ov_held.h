@@ -21,6 +21,8 @@
 #include "ov_data.h"
 #include "ov_id.h"
 
+struct wbuf;
+
 struct ov_held_value {
 	uint8_t		*raw;		/* the StoredData, as stored */
 	size_t		 raw_len;
@@ -105,7 +107,7 @@ void	ov_held_fetch(const struct ov_held *, const struct ov_id *res,
  * Trust on first use (self-signed mode): is a live value at res, of a
  * Kind whose policy names a user, by another signer than the writer's?
  * same(sv, arg) says whether the held value sv's signer is the writer
- * (the node compares keys: ov_stor_check_values).  Only one user's
+ * (the node compares keys: ov_serve.c).  Only one user's
  * values can live at a resource, so this pins the user name to the
  * signer first seen until all its values have expired.
  */
@@ -121,6 +123,13 @@ bool	ov_held_pinned(const struct ov_held *, const struct ov_id *res,
 bool	ov_held_req_for(const struct ov_held *, const struct ov_id *res,
 	    uint64_t wall_ms, struct ov_store_req *out,
 	    const struct ov_held_value ***src, unsigned *nsrc);
+
+/*
+ * Append to w (a certificates bucket) the GenericCertificate entries
+ * that verify the values src[0..n-1], each once.
+ */
+void	ov_held_certs_of(struct wbuf *w, const struct ov_held_value *const *src,
+	    unsigned n);
 
 /* Drop values whose lifetime has run out; true if any went. */
 bool	ov_held_expire(struct ov_held *, uint64_t wall_ms);

@@ -1,14 +1,20 @@
 /*
  * ov_int.h - what the files of the overlay node share (not public).
  *
- *   ov_node.c   lifecycle, actions, timers, the public API
- *   ov_link.c   links: framing, flushing, ownership, failure, GC
- *   ov_route.c  receiving, forwarding and answering messages (§6.1-6.2)
- *   ov_txn.c    requests we originate: retransmission, matching (§6.2.1)
- *   ov_query.c  Ping, Probe and iterative RouteQuery for the user
- *   ov_topo.c   CHORD-RELOAD behaviour: join, attach, update, fingers,
- *               partitions, leave (§6.4, §6.5.1, §10)
- *   ov_app.c    AppAttach for applications (§6.5.2)
+ *   ov_node.c     lifecycle, actions, timers, the public API
+ *   ov_link.c     links: framing, flushing, ownership, failure, GC
+ *   ov_route.c    receiving, forwarding and answering messages (§6.1-6.2),
+ *                 each request to the handler of its method
+ *   ov_txn.c      requests we originate: retransmission, matching
+ *                 (§6.2.1), each answer to the part that asked
+ *   ov_query.c    Ping, Probe and iterative RouteQuery for the user
+ *   ov_topo.c     CHORD-RELOAD behaviour: join, attach, update, fingers,
+ *                 partitions, leave (§6.4, §6.5.1, §10)
+ *   ov_app.c      AppAttach for applications (§6.5.2)
+ *   ov_serve.c    the storing peer: Store, Fetch, Stat, Find (§7.4)
+ *   ov_client.c   our own Store, Fetch and Stat, and their answers
+ *   ov_replica.c  replicas, and moving them as the ring changes (§10.4,
+ *                 §10.7.3)
  */
 #ifndef OV_INT_H
 #define OV_INT_H
@@ -188,7 +194,7 @@ struct ov_node {
 	unsigned		 leaves_pending;
 	unsigned		 leaves_sent, leaves_answered;
 
-	/* storage (ov_storage.c) */
+	/* storage (ov_serve.c, ov_client.c, ov_replica.c) */
 	struct ov_held		 held;		/* the values we hold */
 	struct ov_kind		*kinds;		/* held's table */
 	uint64_t		 sync_ms;	/* replica sync due, or 0 */
@@ -215,6 +221,8 @@ void	 ov_node_event(struct ov_node *, const struct ov_event *);
 void	 ov_node_set_state(struct ov_node *, enum ov_state);
 uint64_t ov_node_tid_new(struct ov_node *);
 uint32_t ov_node_uptime(const struct ov_node *, uint64_t now);
+/* The wall clock (ms since 1970) at now: what stored values count in. */
+uint64_t ov_node_wall(const struct ov_node *, uint64_t now);
 #define ov_log(n, ...)		lc_info((n)->log, __VA_ARGS__)
 #define ov_debug(n, ...)	lc_debug((n)->log, __VA_ARGS__)
 
@@ -301,6 +309,9 @@ bool	 ov_txn_uses_link(const struct ov_node *, uint32_t link);
 void	 ov_txn_free_all(struct ov_node *);
 
 /* ov_query.c */
+/* ov_node_query (ov_node.h says what it does). */
+int	 ov_query_start(struct ov_node *, uint64_t now, enum ov_query,
+	    const struct ov_id *target, bool to_node, uint64_t cookie);
 void	 ov_query_probe_fill(const struct ov_node *, uint64_t now,
 	    const struct ov_probe *req, struct ov_probe *ans);
 /* A query's answer (or failure: msg NULL, error set); l: it came on. */
@@ -308,25 +319,77 @@ void	 ov_query_done(struct ov_node *, uint64_t now, struct ov_txn *,
 	    const struct ov_msg *, const struct ov_id *signer,
 	    const struct ov_link *l, int error);
 
-/* ov_storage.c */
-void	 ov_stor_init(struct ov_node *);
-void	 ov_stor_free(struct ov_node *);
-/* Store, Fetch, Find for us; false if m is not a storage request. */
-bool	 ov_stor_request(struct ov_node *, uint64_t now, struct ov_link *,
-	    const struct ov_msg *, const struct ov_id *signer);
-void	 ov_stor_done(struct ov_node *, uint64_t now, struct ov_txn *,
+/* ov_serve.c */
+/* A Store request's context, for its checks and its error's words. */
+struct ov_store_ctx {
+	const uint8_t	*certs;		/* the request's bucket */
+	size_t		 certs_len;
+	struct ov_id	 sender;	/* who signed the StoreReq */
+	const char	*why;		/* for the error's info */
+};
+/*
+ * Store req here, as the storing peer (the values checked, then stored
+ * all or nothing, then sent to the replicas); 0 and *ans, or the error
+ * code (c->why says more).
+ */
+uint16_t ov_serve_store(struct ov_node *, uint64_t now,
+	    const struct ov_store_req *req, struct ov_store_ctx *c,
+	    struct ov_store_ans *ans);
+/* The FetchAns or StatAns for req into w (a FetchAns's certificates into
+ * certs); 0, or the error to answer with. */
+uint16_t ov_serve_fetch_ans(struct ov_node *, uint64_t now,
+	    const struct ov_fetch_req *req, struct wbuf *w, struct wbuf *certs);
+uint16_t ov_serve_stat_ans(struct ov_node *, uint64_t now,
+	    const struct ov_fetch_req *req, struct wbuf *w);
+/* A request delivered here, answered or refused with an Error. */
+void	 ov_serve_store_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *,
+	    const struct ov_id *signer);
+/* Fetch and Stat: the same request (§7.4.3.1), different answers. */
+void	 ov_serve_fetch_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *);
+void	 ov_serve_find_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *);
+
+/* ov_client.c: ov_node_store, ov_node_fetch and ov_node_stat. */
+int	 ov_client_store(struct ov_node *, uint64_t now,
+	    const struct ov_id *res, const struct ov_kind_data *kd,
+	    const uint8_t *certs, size_t certs_len, uint64_t cookie);
+/* Fetch (stat false) or Stat every value of kind at res. */
+int	 ov_client_ask(struct ov_node *, uint64_t now, const struct ov_id *res,
+	    uint32_t kind, bool stat, uint64_t cookie);
+/* The answer to our Store, Fetch or Stat (or failure: msg NULL, error
+ * set), reported to the user. */
+void	 ov_client_done(struct ov_node *, uint64_t now, struct ov_txn *,
 	    const struct ov_msg *, const struct ov_id *signer, int error);
+
+/* ov_replica.c */
+/* Is this node among res's copies (responsible, or a replica)? */
+bool	 ov_replica_holds(const struct ov_node *, const struct ov_id *res);
+/* Send what we hold at res to node to as replica number (round: sends
+ * of it so far). */
+void	 ov_replica_send(struct ov_node *, uint64_t now,
+	    const struct ov_id *res, const struct ov_id *to, uint8_t number,
+	    unsigned round);
+/* The answer to a replica Store of ours (or failure: msg NULL, error
+ * set): refused, it is sent again later. */
+void	 ov_replica_done(struct ov_node *, uint64_t now, struct ov_txn *,
+	    const struct ov_msg *, int error);
 /* The neighbor table changed: replicas may have to move. */
-void	 ov_stor_neighbors(struct ov_node *, uint64_t now);
-void	 ov_stor_neighbor_failed(struct ov_node *, uint64_t now,
+void	 ov_replica_neighbors(struct ov_node *, uint64_t now);
+void	 ov_replica_neighbor_failed(struct ov_node *, uint64_t now,
 	    const struct ov_id *);
-/* An Error's error_info as words for a user (out "": not printable). */
-void	 ov_stor_why(char *out, size_t max, const uint8_t *info,
-	    size_t len);
-void	 ov_stor_tick(struct ov_node *, uint64_t now);
-uint64_t ov_stor_deadline(const struct ov_node *);
+/* Replica syncs, resends, and the expiry of the values held. */
+void	 ov_replica_tick(struct ov_node *, uint64_t now);
+uint64_t ov_replica_deadline(const struct ov_node *);
 
 /* ov_app.c */
+/* ov_node_app_serve and ov_node_app_attach (ov_node.h says what they
+ * do). */
+int	 ov_app_serve(struct ov_node *, uint16_t application,
+	    const struct addr *addr);
+int	 ov_app_ask(struct ov_node *, uint64_t now, const struct ov_id *route,
+	    unsigned nroute, uint16_t application, uint64_t cookie);
 /* A fresh ICE ufrag and password (No-ICE: sent, never used). */
 void	 ov_ice_creds(struct ov_node *, char *ufrag, size_t ulen, char *pw,
 	    size_t plen);

@@ -127,9 +127,9 @@ struct ov_event {
 	bool		 up;		/* LINK */
 	uint64_t	 generation;	/* STORED, FETCHED, STAT */
 	unsigned	 nreplicas;	/* STORED: copies besides the first */
-	/* FETCHED: the values; the driver frees it (ov_fetched_free) */
+	/* FETCHED: the values; the driver frees it (ov_node_fetched_free) */
 	struct ov_fetched *fetched;
-	/* STAT: the metadata; the driver frees it (ov_statted_free) */
+	/* STAT: the metadata; the driver frees it (ov_node_statted_free) */
 	struct ov_statted *statted;
 	/* APP_ATTACH: the node that answered is peer; its candidate */
 	uint16_t	 application;
@@ -151,7 +151,7 @@ struct ov_fetched {
 	uint8_t			*body;		/* what v points into */
 };
 
-void	 ov_fetched_free(struct ov_fetched *);
+void	 ov_node_fetched_free(struct ov_fetched *);
 
 /* Metadata of the values of one Kind (§7.4.3), as the storing peer
  * reports it; nothing here is signed. */
@@ -160,7 +160,7 @@ struct ov_statted {
 	uint8_t			*body;		/* what ans points into */
 };
 
-void	 ov_statted_free(struct ov_statted *);
+void	 ov_node_statted_free(struct ov_statted *);
 
 enum ov_action_type {
 	OV_ACT_CONNECT,		/* open link to addr (expect: peer id) */

@@ -132,7 +132,7 @@ ov_query_here(struct ov_node *n, uint64_t now, enum ov_query q,
 }
 
 int
-ov_node_query(struct ov_node *n, uint64_t now, enum ov_query q,
+ov_query_start(struct ov_node *n, uint64_t now, enum ov_query q,
     const struct ov_id *target, bool to_node, uint64_t cookie)
 {
 	struct ov_txn	*t;
@@ -157,13 +157,6 @@ ov_node_query(struct ov_node *n, uint64_t now, enum ov_query q,
 	t->query_target = *target;
 	ov_link_flush_all(n, now);
 	return 0;
-}
-
-int
-ov_node_route(struct ov_node *n, uint64_t now, const struct ov_id *res,
-    uint64_t cookie)
-{
-	return ov_node_query(n, now, OV_Q_PING, res, false, cookie);
 }
 
 /*

@@ -221,6 +221,28 @@ ov_route_forward(struct ov_node *n, uint64_t now, struct ov_link *from,
 	wbuf_clear(&w);
 }
 
+/* A request for us, to the handler of its method. */
+static void
+ov_route_dispatch(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *m, const struct ov_id *signer)
+{
+	switch (m->code) {
+	case OV_STORE_REQ:
+		ov_serve_store_request(n, now, l, m, signer);
+		break;
+	case OV_FETCH_REQ:
+	case OV_STAT_REQ:
+		ov_serve_fetch_request(n, now, l, m);
+		break;
+	case OV_FIND_REQ:
+		ov_serve_find_request(n, now, l, m);
+		break;
+	default:
+		ov_topo_request(n, now, l, m, signer);
+		break;
+	}
+}
+
 /* A message for us: decode it all, check the signature, dispatch. */
 static void
 ov_route_deliver(struct ov_node *n, uint64_t now, struct ov_link *l,
@@ -246,7 +268,7 @@ ov_route_deliver(struct ov_node *n, uint64_t now, struct ov_link *l,
 		ov_route_error(n, now, l, &m->fwd, OV_E_UNKNOWN_EXTENSION,
 		    "no extensions known");
 	else
-		ov_topo_request(n, now, l, m, &signer);
+		ov_route_dispatch(n, now, l, m, &signer);
 	free(m);
 }
 

@@ -939,9 +939,8 @@ ov_topo_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 		ov_app_request(n, now, l, m, s);
 		break;
 	default:
-		if (!ov_stor_request(n, now, l, m, s))
-			ov_route_error(n, now, l, &m->fwd, OV_E_FORBIDDEN,
-			    "method not supported by this peer");
+		ov_route_error(n, now, l, &m->fwd, OV_E_FORBIDDEN,
+		    "method not supported by this peer");
 		break;
 	}
 }
@@ -1393,7 +1392,7 @@ ov_topo_link_lost(struct ov_node *n, uint64_t now, uint32_t id,
 		ov_join_restart(n, now, "lost the admitting peer");
 		return;
 	}
-	ov_stor_neighbor_failed(n, now, peer);
+	ov_replica_neighbor_failed(n, now, peer);
 	if (!ov_chord_remove(&n->chord, peer))
 		return;
 	/* §10.7.1: replace it with the best of the other connections. */
@@ -1421,7 +1420,7 @@ ov_topo_changed(struct ov_node *n, uint64_t now)
 	if (n->update_due_ms == 0)
 		n->update_due_ms = now + OV_UPDATE_COALESCE_MS;
 	ov_node_event(n, &(struct ov_event){ .type = OV_EV_NEIGHBORS });
-	ov_stor_neighbors(n, now);
+	ov_replica_neighbors(n, now);
 	/* A ring of one that found another ring (§10.7.4.4) is in it now. */
 	if (n->state == OV_ST_ALONE && (n->chord.npred || n->chord.nsucc)) {
 		ov_log(n, "overlay: met another ring: joined it");

@@ -183,8 +183,10 @@ ov_txn_finish(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	if (t->kind == OV_TX_QUERY)
 		ov_query_done(n, now, t, m, signer, l, error);
 	else if (t->kind == OV_TX_STORE || t->kind == OV_TX_FETCH ||
-	    t->kind == OV_TX_STAT || t->kind == OV_TX_REPLICA)
-		ov_stor_done(n, now, t, m, signer, error);
+	    t->kind == OV_TX_STAT)
+		ov_client_done(n, now, t, m, signer, error);
+	else if (t->kind == OV_TX_REPLICA)
+		ov_replica_done(n, now, t, m, error);
 	else if (t->kind == OV_TX_APP_ATTACH)
 		ov_app_done(n, now, t, m, signer, error);
 	else

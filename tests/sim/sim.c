@@ -430,8 +430,8 @@ sim_act_event(struct sim *s, unsigned i, const struct ov_action *a)
 			    st->ans.kinds[0].values[0].hash_len == 32 ?
 			    "sha256" : "no digest");
 	}
-	ov_fetched_free(a->ev.fetched);
-	ov_statted_free(a->ev.statted);
+	ov_node_fetched_free(a->ev.fetched);
+	ov_node_statted_free(a->ev.statted);
 	if (a->ev.type == OV_EV_ROUTE && a->ev.cookie < s->nresults) {
 		r = &s->results[a->ev.cookie];
 		r->done = true;
