@@ -75,19 +75,6 @@ ov_app_serve(struct ov_node *n, uint16_t application,
 	return 0;
 }
 
-/* A fresh ICE ufrag and password for an Attach or AppAttach (§6.5.1.1,
- * §6.5.2.1; a No-ICE overlay sends them but does not use them). */
-void
-ov_ice_creds(struct ov_node *n, char *ufrag, size_t ulen, char *pw,
-    size_t plen)
-{
-	uint64_t	r = rng_u64(n->rng);
-
-	snprintf(ufrag, ulen, "%08x", (unsigned)r);
-	snprintf(pw, plen, "%08x%08x", (unsigned)(r >> 32),
-	    (unsigned)(r * 2654435761u));
-}
-
 /* An AppAttach body for application: ours, with our candidate for it
  * if we serve it (addr NULL: none). */
 static void
@@ -97,7 +84,7 @@ ov_app_body(struct ov_node *n, struct wbuf *w, uint16_t application,
 	struct ov_app_attach	a;
 
 	memset(&a, 0, sizeof a);
-	ov_ice_creds(n, a.ufrag, sizeof a.ufrag, a.password,
+	ov_attach_ice_creds(n, a.ufrag, sizeof a.ufrag, a.password,
 	    sizeof a.password);
 	a.application = application;
 	snprintf(a.role, sizeof a.role, "%s", request ? "active" : "passive");

@@ -7,9 +7,14 @@
  *                 each request to the handler of its method
  *   ov_txn.c      requests we originate: retransmission, matching
  *                 (§6.2.1), each answer to the part that asked
- *   ov_query.c    Ping, Probe and iterative RouteQuery for the user
- *   ov_topo.c     CHORD-RELOAD behaviour: join, attach, update, fingers,
- *                 partitions, leave (§6.4, §6.5.1, §10)
+ *   ov_query.c    Ping, Probe and iterative RouteQuery for the user,
+ *                 and answering them
+ *   ov_topo.c     CHORD-RELOAD (§6.4, §10): lost links, neighbor table
+ *                 changes, timers; the work is in
+ *   ov_attach.c     Attach (§6.5.1)
+ *   ov_update.c     stabilisation with Updates, fingers (§10.7)
+ *   ov_join.c       joining, bootstrap, partitions (§10.5, §11.4)
+ *   ov_leave.c      leaving (§10.9)
  *   ov_app.c      AppAttach for applications (§6.5.2)
  *   ov_serve.c    the storing peer: Store, Fetch, Stat, Find (§7.4)
  *   ov_client.c   our own Store, Fetch and Stat, and their answers
@@ -312,12 +317,18 @@ void	 ov_txn_free_all(struct ov_node *);
 /* ov_node_query (ov_node.h says what it does). */
 int	 ov_query_start(struct ov_node *, uint64_t now, enum ov_query,
 	    const struct ov_id *target, bool to_node, uint64_t cookie);
-void	 ov_query_probe_fill(const struct ov_node *, uint64_t now,
-	    const struct ov_probe *req, struct ov_probe *ans);
 /* A query's answer (or failure: msg NULL, error set); l: it came on. */
 void	 ov_query_done(struct ov_node *, uint64_t now, struct ov_txn *,
 	    const struct ov_msg *, const struct ov_id *signer,
 	    const struct ov_link *l, int error);
+/* Ping, Probe and RouteQuery requests delivered here, answered. */
+void	 ov_query_ping_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *);
+void	 ov_query_probe_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *);
+void	 ov_query_route_query_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *,
+	    const struct ov_id *signer);
 
 /* ov_serve.c */
 /* A Store request's context, for its checks and its error's words. */
@@ -390,9 +401,6 @@ int	 ov_app_serve(struct ov_node *, uint16_t application,
 	    const struct addr *addr);
 int	 ov_app_ask(struct ov_node *, uint64_t now, const struct ov_id *route,
 	    unsigned nroute, uint16_t application, uint64_t cookie);
-/* A fresh ICE ufrag and password (No-ICE: sent, never used). */
-void	 ov_ice_creds(struct ov_node *, char *ufrag, size_t ulen, char *pw,
-	    size_t plen);
 /* An AppAttachReq delivered here: answered, or refused with an Error. */
 void	 ov_app_request(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_msg *, const struct ov_id *signer);
@@ -401,21 +409,107 @@ void	 ov_app_done(struct ov_node *, uint64_t now, struct ov_txn *,
 	    const struct ov_msg *, const struct ov_id *signer, int error);
 
 /* ov_topo.c */
-void	 ov_topo_start(struct ov_node *, uint64_t now);
-void	 ov_topo_link_up(struct ov_node *, uint64_t now, struct ov_link *);
+/* A random time around now + interval, so that timers spread (§10.7.4.1). */
+uint64_t ov_topo_jitter(struct ov_node *, uint64_t now, uint32_t interval);
 void	 ov_topo_link_lost(struct ov_node *, uint64_t now, uint32_t link,
 	    const struct ov_id *peer, bool had_peer);
-void	 ov_topo_request(struct ov_node *, uint64_t now, struct ov_link *,
-	    const struct ov_msg *, const struct ov_id *signer);
-/* A response (or failure: msg NULL, error set) to one of our requests. */
-void	 ov_topo_done(struct ov_node *, uint64_t now, struct ov_txn *,
-	    const struct ov_msg *, const struct ov_id *signer, int error);
+/* The neighbor table changed: reactive Updates, replicas, events. */
+void	 ov_topo_changed(struct ov_node *, uint64_t now);
 void	 ov_topo_tick(struct ov_node *, uint64_t now);
 uint64_t ov_topo_deadline(const struct ov_node *);
-void	 ov_topo_changed(struct ov_node *, uint64_t now);
-void	 ov_topo_send_update(struct ov_node *, uint64_t now,
-	    const struct ov_id *peer, uint8_t type);
+/* Is l one the topology needs (a neighbor, a finger, our join's)? */
 bool	 ov_topo_needs_link(const struct ov_node *, const struct ov_link *);
-void	 ov_topo_leave(struct ov_node *, uint64_t now);
+
+/* ov_attach.c */
+/* A fresh ICE ufrag and password (No-ICE: sent, never used). */
+void	 ov_attach_ice_creds(struct ov_node *, char *ufrag, size_t ulen,
+	    char *pw, size_t plen);
+/*
+ * Attach to a node (to_node; via: source-route through it, §10.6) or to
+ * the peer responsible for a resource, pinned to a link or not.  slot:
+ * finger slot, 0 for a neighbor.  NULL as for ov_txn_start.
+ */
+struct ov_txn *ov_attach_start(struct ov_node *, uint64_t now,
+	    enum ov_txn_kind, const struct ov_id *dest, bool to_node,
+	    const struct ov_id *via, uint32_t pin, unsigned slot);
+/* Neighbor Attaches in flight. */
+unsigned ov_attach_pending(const struct ov_node *);
+/* Attach to a neighbor candidate through via (or routed if NULL), unless
+ * we reach it already or too many are in flight. */
+void	 ov_attach_neighbor(struct ov_node *, uint64_t now,
+	    const struct ov_id *id, const struct ov_id *via);
+/* An AttachReq delivered here (§6.5.1.2): answered and connected to, or
+ * refused with an Error. */
+void	 ov_attach_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+/* The answer to our Attach (or failure: msg NULL, error set). */
+void	 ov_attach_done(struct ov_node *, uint64_t now, struct ov_txn *,
+	    const struct ov_msg *, const struct ov_id *signer, int error);
+void	 ov_attach_link_up(struct ov_node *, uint64_t now, struct ov_link *);
+void	 ov_attach_expire(struct ov_node *, uint64_t now);
+
+/* ov_update.c */
+/* An Update of type (OV_UPD_*) to peer, over its link. */
+void	 ov_update_send(struct ov_node *, uint64_t now,
+	    const struct ov_id *peer, uint8_t type);
+/* §10.7.3: an Update to each connection. */
+void	 ov_update_send_all(struct ov_node *, uint64_t now);
+/* A node named by a peer (in an Update or a Leave): a neighbor for us? */
+void	 ov_update_candidate(struct ov_node *, uint64_t now,
+	    const struct ov_id *id, const struct ov_id *via);
+/* An UpdateReq delivered here, answered and taken in. */
+void	 ov_update_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+/* Connected peers back into the table (ready_only: only those that sent
+ * an Update). */
+void	 ov_update_refill(struct ov_node *, bool ready_only);
+/* Search finger slots (all: every one that needs it; else each with
+ * probability 1/2). */
+void	 ov_update_fingers(struct ov_node *, uint64_t now, bool all);
+void	 ov_update_schedule(struct ov_node *, uint64_t now);
+void	 ov_update_tick(struct ov_node *, uint64_t now);
+
+/* ov_join.c */
+void	 ov_join_start(struct ov_node *, uint64_t now);
+unsigned ov_join_boot_usable(const struct ov_node *);
+/* Join when the neighbors the admitting peer named are attached. */
+void	 ov_join_progress(struct ov_node *, uint64_t now);
+/* Start over from the next bootstrap entry, every link closed. */
+void	 ov_join_restart(struct ov_node *, uint64_t now, const char *why);
+/* r, which answered our Attach through a bootstrap peer, admits us. */
+void	 ov_join_admitted(struct ov_node *, uint64_t now,
+	    const struct ov_id *r);
+/* An Update from s while joining; true: u was kept (no longer the
+ * caller's to free). */
+bool	 ov_join_update(struct ov_node *, uint64_t now, const struct ov_id *s,
+	    struct ov_update *u);
+/* A JoinReq delivered here: admitted, or refused with an Error. */
+void	 ov_join_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+/* The answer to our Join (or failure: msg NULL). */
+void	 ov_join_done(struct ov_node *, uint64_t now, const struct ov_msg *);
+void	 ov_join_boot_round_reset(struct ov_node *);
+void	 ov_join_boot_next(struct ov_node *, uint64_t now);
+/* A bootstrap link is up: join through it, or check for a partition. */
+void	 ov_join_boot_up(struct ov_node *, uint64_t now, struct ov_link *);
+/* The bootstrap role of link from passes to link to (same peer). */
+void	 ov_join_boot_transfer(struct ov_node *, struct ov_link *from,
+	    struct ov_link *to);
+void	 ov_join_partition_check(struct ov_node *, uint64_t now);
+void	 ov_join_partition_done(struct ov_node *, uint64_t now,
+	    struct ov_txn *, const struct ov_msg *, const struct ov_id *signer);
+/* When a kept Update may make its sender our admitting peer. */
+uint64_t ov_join_early_deadline(const struct ov_node *);
+void	 ov_join_tick(struct ov_node *, uint64_t now);
+
+/* ov_leave.c */
+void	 ov_leave_start(struct ov_node *, uint64_t now);
+/* Every link closed: alone, until started again; OV_EV_LEFT. */
+void	 ov_leave_finish(struct ov_node *, uint64_t now);
+/* A LeaveReq delivered here, answered; its sender dropped. */
+void	 ov_leave_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+/* The answer to one of our Leaves (or failure: msg NULL). */
+void	 ov_leave_done(struct ov_node *, uint64_t now, const struct ov_msg *);
 
 #endif

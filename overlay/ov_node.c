@@ -216,7 +216,7 @@ ov_node_start(struct ov_node *n, uint64_t now)
 		n->start_ms = now;
 	}
 	n->no_rejoin = false;
-	ov_topo_start(n, now);
+	ov_join_start(n, now);
 	ov_link_flush_all(n, now);
 }
 
@@ -254,7 +254,7 @@ ov_node_link_up(struct ov_node *n, uint64_t now, uint32_t id,
 	l->peer = *peer;
 	l->up = true;
 	l->last_msg_ms = now;
-	ov_topo_link_up(n, now, l);
+	ov_attach_link_up(n, now, l);
 	ov_link_flush_all(n, now);
 }
 
@@ -308,7 +308,7 @@ ov_node_deadline(const struct ov_node *n)
 void
 ov_node_leave(struct ov_node *n, uint64_t now)
 {
-	ov_topo_leave(n, now);
+	ov_leave_start(n, now);
 	ov_link_flush_all(n, now);
 }
 

@@ -8,15 +8,20 @@
  * which is the path we report.  An iterative query asks our own next hop
  * where it would route the target, then asks the node it names, and so
  * on, until a node names itself: the node responsible.
+ *
+ * The node answers the same requests from others: a Ping with a random
+ * response_id and its wall clock, a Probe with what it knows of itself,
+ * a RouteQuery with its next hop (§6.4.2.4).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "ov_int.h"
+#include "rng.h"
 #include "xmalloc.h"
 
 /* The answers to a ProbeReq for every type we know (§6.4.2.5.2). */
-void
+static void
 ov_query_probe_fill(const struct ov_node *n, uint64_t now,
     const struct ov_probe *req, struct ov_probe *ans)
 {
@@ -257,4 +262,73 @@ ov_query_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		}
 	}
 	ov_node_event(n, &ev);
+}
+
+/* ---- answering Ping, Probe and RouteQuery ---- */
+
+void
+ov_query_ping_request(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *m)
+{
+	struct wbuf	w;
+
+	if (ov_body_ping_req_decode(m->body, m->body_len) != 0) {
+		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
+		    "bad PingReq");
+		return;
+	}
+	wbuf_init(&w, 64);
+	ov_body_ping_ans_encode(&w, rng_u64(n->rng),
+	    (uint64_t)((int64_t)now + n->cfg.wall_offset_ms));
+	ov_route_answer(n, now, l, m, OV_PING_ANS, w.p, w.len);
+	wbuf_clear(&w);
+}
+
+void
+ov_query_probe_request(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *m)
+{
+	struct ov_probe	req, ans;
+	struct wbuf	w;
+
+	if (ov_body_probe_req_decode(m->body, m->body_len, &req) != 0) {
+		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
+		    "bad ProbeReq");
+		return;
+	}
+	ov_query_probe_fill(n, now, &req, &ans);
+	wbuf_init(&w, 256);
+	ov_body_probe_ans_encode(&w, &ans);
+	ov_route_answer(n, now, l, m, OV_PROBE_ANS, w.p, w.len);
+	wbuf_clear(&w);
+}
+
+/* A RouteQuery (§6.4.2.4): our next hop toward the destination, and an
+ * Update if asked (§10.8). */
+void
+ov_query_route_query_request(struct ov_node *n, uint64_t now,
+    struct ov_link *l, const struct ov_msg *m, const struct ov_id *s)
+{
+	struct ov_route_query	q;
+	struct ov_id		dest, next;
+	struct wbuf		w;
+
+	if (ov_body_route_query_decode(m->body, m->body_len, &q) != 0 ||
+	    !ov_msg_dest_id(&q.dest, &dest)) {
+		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
+		    "bad RouteQueryReq");
+		return;
+	}
+	if (ov_route_responsible(n, &dest))
+		next = n->cfg.self;
+	else if (!ov_route_next_hop(n, &dest, NULL, &next)) {
+		ov_route_error(n, now, l, &m->fwd, OV_E_NOT_FOUND, "no route");
+		return;
+	}
+	wbuf_init(&w, 64);
+	ov_body_route_query_ans_encode(&w, &next);
+	ov_route_answer(n, now, l, m, OV_ROUTEQUERY_ANS, w.p, w.len);
+	wbuf_clear(&w);
+	if (q.send_update && ov_link_to(n, s) != NULL)	/* §10.8 */
+		ov_update_send(n, now, s, OV_UPD_FULL);
 }

@@ -227,6 +227,30 @@ ov_route_dispatch(struct ov_node *n, uint64_t now, struct ov_link *l,
     const struct ov_msg *m, const struct ov_id *signer)
 {
 	switch (m->code) {
+	case OV_PING_REQ:
+		ov_query_ping_request(n, now, l, m);
+		break;
+	case OV_PROBE_REQ:
+		ov_query_probe_request(n, now, l, m);
+		break;
+	case OV_ATTACH_REQ:
+		ov_attach_request(n, now, l, m, signer);
+		break;
+	case OV_JOIN_REQ:
+		ov_join_request(n, now, l, m, signer);
+		break;
+	case OV_LEAVE_REQ:
+		ov_leave_request(n, now, l, m, signer);
+		break;
+	case OV_UPDATE_REQ:
+		ov_update_request(n, now, l, m, signer);
+		break;
+	case OV_ROUTEQUERY_REQ:
+		ov_query_route_query_request(n, now, l, m, signer);
+		break;
+	case OV_APPATTACH_REQ:
+		ov_app_request(n, now, l, m, signer);
+		break;
 	case OV_STORE_REQ:
 		ov_serve_store_request(n, now, l, m, signer);
 		break;
@@ -238,7 +262,8 @@ ov_route_dispatch(struct ov_node *n, uint64_t now, struct ov_link *l,
 		ov_serve_find_request(n, now, l, m);
 		break;
 	default:
-		ov_topo_request(n, now, l, m, signer);
+		ov_route_error(n, now, l, &m->fwd, OV_E_FORBIDDEN,
+		    "method not supported by this peer");
 		break;
 	}
 }

@@ -180,17 +180,38 @@ ov_txn_finish(struct ov_node *n, uint64_t now, struct ov_txn *t,
     const struct ov_msg *m, const struct ov_id *signer,
     const struct ov_link *l, int error)
 {
-	if (t->kind == OV_TX_QUERY)
+	switch (t->kind) {
+	case OV_TX_QUERY:
 		ov_query_done(n, now, t, m, signer, l, error);
-	else if (t->kind == OV_TX_STORE || t->kind == OV_TX_FETCH ||
-	    t->kind == OV_TX_STAT)
+		break;
+	case OV_TX_BOOT_ATTACH:
+	case OV_TX_ATTACH:
+	case OV_TX_FINGER:
+		ov_attach_done(n, now, t, m, signer, error);
+		break;
+	case OV_TX_JOIN:
+		ov_join_done(n, now, m);
+		break;
+	case OV_TX_UPDATE:
+		break;
+	case OV_TX_LEAVE:
+		ov_leave_done(n, now, m);
+		break;
+	case OV_TX_PARTITION:
+		ov_join_partition_done(n, now, t, m, signer);
+		break;
+	case OV_TX_STORE:
+	case OV_TX_FETCH:
+	case OV_TX_STAT:
 		ov_client_done(n, now, t, m, signer, error);
-	else if (t->kind == OV_TX_REPLICA)
+		break;
+	case OV_TX_REPLICA:
 		ov_replica_done(n, now, t, m, error);
-	else if (t->kind == OV_TX_APP_ATTACH)
+		break;
+	case OV_TX_APP_ATTACH:
 		ov_app_done(n, now, t, m, signer, error);
-	else
-		ov_topo_done(n, now, t, m, signer, error);
+		break;
+	}
 	ov_txn_free(t);
 }
 
