@@ -240,7 +240,8 @@ $(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/ctl_proto.c \
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 OV_FUZZ_SRCS	= overlay/ov_body.c overlay/ov_data.c overlay/ov_fh.c \
-		  overlay/ov_store.c \
+		  overlay/ov_kind.c overlay/ov_stored.c \
+		  overlay/ov_held.c \
 		  overlay/ov_id.c overlay/ov_msg.c common/addr.c common/hex.c \
 		  common/wire.c common/xmalloc.c
 

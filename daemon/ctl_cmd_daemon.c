@@ -66,9 +66,9 @@ cmd_overlay_json(struct d *d)
 static json_t *
 cmd_storage_json(struct d *d)
 {
-	struct ov_store_stats	st;
+	struct ov_held_stats	st;
 
-	ov_node_store_stats(srv_overlay_node(d->ov), &st);
+	ov_node_held_stats(srv_overlay_node(d->ov), &st);
 	return json_pack("{s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:i, s:i}",
 	    "values", (json_int_t)st.values,
 	    "bytes", (json_int_t)st.bytes,
@@ -98,7 +98,7 @@ cmd_status(struct ctl_call *call)
 	    "version", P2PSIPD_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "state", d->state == D_STOPPING ? "stopping" :
-	    ov_state_name(ov_node_state(srv_overlay_node(d->ov))),
+	    ov_node_state_name(ov_node_state(srv_overlay_node(d->ov))),
 	    "node_id", ov_id_hex(&d->ident->id, hex),
 	    "overlay", d->cfg->overlay.name,
 	    "uptime", (json_int_t)d_uptime(d),

@@ -127,7 +127,7 @@ loc_meta_json(const struct ov_kind *k, const struct ov_meta *m)
 static json_t *
 loc_found_json(const struct loc_result *r)
 {
-	const struct ov_kind	*k = ov_kind_find(ov_kinds, ov_nkinds,
+	const struct ov_kind	*k = ov_kind_find(ov_kind_all, ov_kind_nall,
 				    r->kind);
 	const struct ov_stat_ans *st = r->statted != NULL ?
 				    &r->statted->ans : NULL;
@@ -170,7 +170,7 @@ loc_stored_json(const struct loc_result *r)
 		json_object_set_new(j, "aor", json_string(r->aor));
 	else
 		json_object_set_new(j, "kind", json_string(ov_kind_find(
-		    ov_kinds, ov_nkinds, r->kind)->name));
+		    ov_kind_all, ov_kind_nall, r->kind)->name));
 	json_object_set_new(j, "resource_id",
 	    json_string(ov_id_hex(&r->res, hex)));
 	if (r->has_reg) {

@@ -44,7 +44,7 @@ cmd_ring(struct ctl_call *call)
 
 	call->result = json_pack("{s:o, s:s, s:o, s:o, s:o}",
 	    "self", hex_json(ov_node_id(ov)),
-	    "state", ov_state_name(ov_node_state(ov)),
+	    "state", ov_node_state_name(ov_node_state(ov)),
 	    "predecessors", ids_json(c->pred, c->npred),
 	    "successors", ids_json(c->succ, c->nsucc),
 	    "fingers", ids_json(f, nf));
@@ -138,13 +138,13 @@ cmd_join(struct ctl_call *call)
 
 	if (ov_node_state(ov) != OV_ST_ALONE) {
 		ctl_call_fail(call, CTL_E_FAILED, "already %s",
-		    ov_state_name(ov_node_state(ov)));
+		    ov_node_state_name(ov_node_state(ov)));
 		return;
 	}
 	ov_node_start(ov, d_now_ms());
 	srv_overlay_kick(call->d->ov);
 	call->result = json_pack("{s:s}", "state",
-	    ov_state_name(ov_node_state(ov)));
+	    ov_node_state_name(ov_node_state(ov)));
 }
 
 static void

@@ -658,7 +658,7 @@ d_overlay_error(int error, const char *why)
 	}
 	if (error > 1000)
 		return xasprintf("refused: %s%s%s",
-		    ov_error_name((uint16_t)(error - 1000)),
+		    ov_msg_error_name((uint16_t)(error - 1000)),
 		    why != NULL && *why != '\0' ? ": " : "",
 		    why != NULL ? why : "");
 	return xasprintf("failed: %s", strerror(error));
@@ -734,7 +734,7 @@ d_overlay_event(struct d *d, struct ov_event *ev)
 		d_overlay_left(d);
 		return;
 	case OV_EV_STATE:
-		j = json_pack("{s:s}", "state", ov_state_name(ev->state));
+		j = json_pack("{s:s}", "state", ov_node_state_name(ev->state));
 		ctl_event(d->ctl, "overlay", j);
 		break;
 	case OV_EV_LINK:
@@ -782,11 +782,11 @@ d_load_row(void *arg, const uint8_t *res, size_t res_len, uint32_t kind,
 void
 d_overlay_load(struct d *d, struct ov_node *ov)
 {
-	struct ov_store_stats	st;
+	struct ov_held_stats	st;
 
 	if (db_rows_each(d->db, d_load_row, ov) != 0)
 		log_warnx("store: cannot read the overlay data");
-	ov_node_store_stats(ov, &st);
+	ov_node_held_stats(ov, &st);
 	if (st.values != 0)
 		log_info("store: %llu values of %u resources kept from the "
 		    "last run", (unsigned long long)st.values, st.resources);

@@ -139,7 +139,7 @@ sl_started(struct srv_loc *sl, int rc, uint64_t cookie, srv_loc_done_cb cb,
 
 	if (rc != 0) {
 		if (*err == NULL)
-			*err = xstrdup(ov_error_text(rc, NULL, text,
+			*err = xstrdup(ov_msg_error_text(rc, NULL, text,
 			    sizeof text));
 	} else if (cb != NULL) {
 		w = xcalloc(1, sizeof *w);

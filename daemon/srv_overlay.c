@@ -412,8 +412,8 @@ so_act(struct srv_overlay *so, struct ov_action *a)
 		break;
 	case OV_ACT_EVENT:
 		d_overlay_event(so->d, &a->ev);
-		ov_fetched_free(a->ev.fetched);
-		ov_statted_free(a->ev.statted);
+		ov_node_fetched_free(a->ev.fetched);
+		ov_node_statted_free(a->ev.statted);
 		break;
 	}
 	free(a->data);
@@ -521,9 +521,9 @@ so_node_cfg(const struct cfg *c, struct srv_overlay *so,
 	nc->peer_store_rate = (uint32_t)c->storage.peer_store_rate;
 	nc->peer_store_burst = (uint32_t)c->storage.peer_store_burst;
 	/* copied by ov_node_new; the caller frees it */
-	kinds = xreallocarray(NULL, ov_nkinds, sizeof *kinds);
-	memcpy(kinds, ov_kinds, ov_nkinds * sizeof *kinds);
-	for (i = 0; i < ov_nkinds; i++) {
+	kinds = xreallocarray(NULL, ov_kind_nall, sizeof *kinds);
+	memcpy(kinds, ov_kind_all, ov_kind_nall * sizeof *kinds);
+	for (i = 0; i < ov_kind_nall; i++) {
 		switch (kinds[i].id) {
 		case OV_KIND_SIP_REGISTRATION:
 			kinds[i].max_count =
@@ -546,7 +546,7 @@ so_node_cfg(const struct cfg *c, struct srv_overlay *so,
 		}
 	}
 	nc->kinds = kinds;
-	nc->nkinds = ov_nkinds;
+	nc->nkinds = ov_kind_nall;
 }
 
 int

@@ -36,8 +36,8 @@ loc_result_clear(struct loc_result *r)
 	for (i = 0; i < r->ncontacts; i++)
 		free(r->contacts[i].uri);
 	free(r->contacts);
-	ov_fetched_free(r->fetched);
-	ov_statted_free(r->statted);
+	ov_node_fetched_free(r->fetched);
+	ov_node_statted_free(r->statted);
 	memset(r, 0, sizeof *r);
 }
 
@@ -233,15 +233,15 @@ loc_kind(const char *name)
 	n = strtol(name, &end, 10);
 	if (*name != '\0' && *end == '\0')
 		return n >= 0 && n <= UINT32_MAX ?
-		    ov_kind_find(ov_kinds, ov_nkinds, (uint32_t)n) : NULL;
-	for (i = 0; i < ov_nkinds; i++) {
-		kn = ov_kinds[i].name;
+		    ov_kind_find(ov_kind_all, ov_kind_nall, (uint32_t)n) : NULL;
+	for (i = 0; i < ov_kind_nall; i++) {
+		kn = ov_kind_all[i].name;
 		for (j = 0; kn[j] != '\0' && j + 1 < sizeof want; j++)
 			want[j] = kn[j] == '_' ? '-' : (char)tolower(
 			    (unsigned char)kn[j]);
 		want[j] = '\0';
 		if (strcasecmp(want, name) == 0)
-			return &ov_kinds[i];
+			return &ov_kind_all[i];
 	}
 	return NULL;
 }

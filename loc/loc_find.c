@@ -101,7 +101,7 @@ loc_bindings(const struct ov_fetched *f, struct loc_result *r)
 			memcpy(b->node.b, fv->s.v.key, OV_ID_LEN);
 		b->expires = fv->s.lifetime;
 		snprintf(b->user, sizeof b->user, "%s", fv->signer.user);
-		if (ov_sipreg_decode(fv->s.v.data, fv->s.v.len, &sr) != 0)
+		if (ov_data_sipreg_decode(fv->s.v.data, fv->s.v.len, &sr) != 0)
 			b->bad = true;
 		else if (sr.type == OV_SIPREG_URI)
 			b->contact = xstrndup((const char *)sr.uri,
@@ -109,7 +109,7 @@ loc_bindings(const struct ov_fetched *f, struct loc_result *r)
 		else {
 			b->ndest = sr.ndest;
 			for (j = 0; j < sr.ndest; j++)
-				b->dest_ok[j] = ov_dest_id(&sr.dest[j],
+				b->dest_ok[j] = ov_msg_dest_id(&sr.dest[j],
 				    &b->dest[j]);
 		}
 	}
@@ -227,7 +227,7 @@ loc_app_attached(struct loc *l, struct loc_req *q, unsigned slot,
 	if (ev->error != 0) {
 		lc_info(&l->log, "sip: %.*s: AppAttach to node %s: %s",
 		    (int)strcspn(q->aor, "@"), q->aor, ov_id_hex(&ev->peer,
-		    hex), ov_error_text(ev->error, ev->why, text,
+		    hex), ov_msg_error_text(ev->error, ev->why, text,
 		    sizeof text));
 		r->incomplete = true;
 	} else {

@@ -206,7 +206,7 @@ static int
 loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
     struct loc_reg *r, bool remove, char **err)
 {
-	const struct ov_kind	*k = ov_kind_find(ov_kinds, ov_nkinds,
+	const struct ov_kind	*k = ov_kind_find(ov_kind_all, ov_kind_nall,
 				    OV_KIND_SIP_REGISTRATION);
 	struct loc_cred		 c;
 	struct ov_sipreg	 sr;
@@ -229,10 +229,10 @@ loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
 	} else {
 		sr.type = OV_SIPREG_ROUTE;
 		sr.ndest = 1;
-		ov_dest_node(&sr.dest[0], ov_node_id(l->ov));
+		ov_msg_dest_node(&sr.dest[0], ov_node_id(l->ov));
 	}
 	wbuf_init(&w, 1024);
-	ov_sipreg_encode(&w, &sr);
+	ov_data_sipreg_encode(&w, &sr);
 	memset(&s, 0, sizeof s);
 	s.storage_time = loc_wall_ms(l, now);
 	s.lifetime = (uint32_t)r->expires;
@@ -446,7 +446,7 @@ loc_stored(struct loc *l, uint64_t now, struct loc_req *q,
 		} else {
 			/* a phone's AOR (nobody to tell), or a refresh:
 			 * stored again later, until it is withdrawn */
-			loc_store_failed(l, now, r, ov_error_text(ev->error,
+			loc_store_failed(l, now, r, ov_msg_error_text(ev->error,
 			    ev->why, text, sizeof text));
 			r->due_ms = now + loc_retry_ms(l);
 		}
@@ -483,7 +483,7 @@ loc_publish_one(struct loc *l, uint64_t now, struct loc_reg *r)
 		if (rc == EBUSY && err == NULL)
 			return EBUSY;
 		loc_store_failed(l, now, r, err != NULL ? err :
-		    ov_error_text(rc, NULL, text, sizeof text));
+		    ov_msg_error_text(rc, NULL, text, sizeof text));
 		free(err);
 		r->due_ms = now + loc_retry_ms(l);
 	}

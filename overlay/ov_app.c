@@ -55,7 +55,7 @@ ov_app_find(struct ov_node *n, uint16_t id)
 }
 
 int
-ov_node_app_serve(struct ov_node *n, uint16_t application,
+ov_app_serve(struct ov_node *n, uint16_t application,
     const struct addr *addr)
 {
 	struct ov_app	*app = ov_app_find(n, application);
@@ -75,19 +75,6 @@ ov_node_app_serve(struct ov_node *n, uint16_t application,
 	return 0;
 }
 
-/* A fresh ICE ufrag and password for an Attach or AppAttach (§6.5.1.1,
- * §6.5.2.1; a No-ICE overlay sends them but does not use them). */
-void
-ov_ice_creds(struct ov_node *n, char *ufrag, size_t ulen, char *pw,
-    size_t plen)
-{
-	uint64_t	r = rng_u64(n->rng);
-
-	snprintf(ufrag, ulen, "%08x", (unsigned)r);
-	snprintf(pw, plen, "%08x%08x", (unsigned)(r >> 32),
-	    (unsigned)(r * 2654435761u));
-}
-
 /* An AppAttach body for application: ours, with our candidate for it
  * if we serve it (addr NULL: none). */
 static void
@@ -97,7 +84,7 @@ ov_app_body(struct ov_node *n, struct wbuf *w, uint16_t application,
 	struct ov_app_attach	a;
 
 	memset(&a, 0, sizeof a);
-	ov_ice_creds(n, a.ufrag, sizeof a.ufrag, a.password,
+	ov_attach_ice_creds(n, a.ufrag, sizeof a.ufrag, a.password,
 	    sizeof a.password);
 	a.application = application;
 	snprintf(a.role, sizeof a.role, "%s", request ? "active" : "passive");
@@ -108,7 +95,7 @@ ov_app_body(struct ov_node *n, struct wbuf *w, uint16_t application,
 		a.cand[0].cand_type = OV_CAND_HOST;
 		a.cand[0].priority = 126u << 24 | 65535u << 8 | 255u;
 	}
-	ov_app_attach_encode(w, &a);
+	ov_body_app_attach_encode(w, &a);
 }
 
 void
@@ -120,7 +107,7 @@ ov_app_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct wbuf		 w;
 	char			 hex[OV_ID_HEXLEN], a[ADDR_STRLEN];
 
-	if (ov_app_attach_decode(m->body, m->body_len, &req) != 0 ||
+	if (ov_body_app_attach_decode(m->body, m->body_len, &req) != 0 ||
 	    ov_id_eq(s, &n->cfg.self)) {
 		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
 		    "bad AppAttachReq");
@@ -162,7 +149,7 @@ ov_app_route_ok(const struct ov_id *route, unsigned nroute)
 }
 
 int
-ov_node_app_attach(struct ov_node *n, uint64_t now, const struct ov_id *route,
+ov_app_ask(struct ov_node *n, uint64_t now, const struct ov_id *route,
     unsigned nroute, uint16_t application, uint64_t cookie)
 {
 	struct ov_app	*app = ov_app_find(n, application);
@@ -178,7 +165,7 @@ ov_node_app_attach(struct ov_node *n, uint64_t now, const struct ov_id *route,
 	    ov_id_eq(&route[nroute - 1], &n->cfg.self) ||
 	    !ov_app_route_ok(route, nroute))
 		return EINVAL;
-	if (!ov_is_peer(n) || n->state == OV_ST_LEAVING)
+	if (!ov_route_is_peer(n) || n->state == OV_ST_LEAVING)
 		return ENOTCONN;
 	wbuf_init(&w, 512);
 	ov_app_body(n, &w, application, app != NULL ? &app->addr : NULL,
@@ -191,7 +178,7 @@ ov_node_app_attach(struct ov_node *n, uint64_t now, const struct ov_id *route,
 	t->cookie = cookie;
 	t->application = application;
 	t->peer = route[nroute - 1];
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 	return 0;
 }
 
@@ -217,12 +204,12 @@ ov_app_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		goto out;
 	if (m->code == OV_ERROR) {
 		ev.error = EBADMSG;
-		if (ov_error_decode(m->body, m->body_len, &code, &info,
+		if (ov_body_error_decode(m->body, m->body_len, &code, &info,
 		    &ilen) == 0) {
 			ev.error = 1000 + code;
-			ov_stor_why(ev.why, sizeof ev.why, info, ilen);
+			ov_body_error_why(ev.why, sizeof ev.why, info, ilen);
 		}
-	} else if (ov_app_attach_decode(m->body, m->body_len, &a) != 0)
+	} else if (ov_body_app_attach_decode(m->body, m->body_len, &a) != 0)
 		ev.error = EBADMSG;
 	else if (a.application != t->application || a.ncand == 0) {
 		ev.error = EPROTO;
@@ -232,5 +219,5 @@ ov_app_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	} else
 		ev.app_addr = a.cand[0].addr;
 out:
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
 }

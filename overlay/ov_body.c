@@ -36,7 +36,7 @@ ov_ids_decode(struct rbuf *r, struct ov_id *ids, unsigned max, unsigned *n)
 }
 
 void
-ov_update_encode(struct wbuf *w, const struct ov_update *u)
+ov_body_update_encode(struct wbuf *w, const struct ov_update *u)
 {
 	wbuf_u32(w, u->uptime);
 	wbuf_u8(w, u->type);
@@ -49,7 +49,7 @@ ov_update_encode(struct wbuf *w, const struct ov_update *u)
 }
 
 int
-ov_update_decode(const uint8_t *p, size_t len, struct ov_update *u)
+ov_body_update_decode(const uint8_t *p, size_t len, struct ov_update *u)
 {
 	struct rbuf	r;
 
@@ -75,14 +75,14 @@ ov_update_decode(const uint8_t *p, size_t len, struct ov_update *u)
 }
 
 void
-ov_join_req_encode(struct wbuf *w, const struct ov_id *id)
+ov_body_join_req_encode(struct wbuf *w, const struct ov_id *id)
 {
 	wbuf_bytes(w, id->b, OV_ID_LEN);
 	wbuf_u16(w, 0);			/* overlay_specific_data */
 }
 
 int
-ov_join_req_decode(const uint8_t *p, size_t len, struct ov_id *id)
+ov_body_join_req_decode(const uint8_t *p, size_t len, struct ov_id *id)
 {
 	struct rbuf	r, v;
 
@@ -93,13 +93,13 @@ ov_join_req_decode(const uint8_t *p, size_t len, struct ov_id *id)
 }
 
 void
-ov_join_ans_encode(struct wbuf *w)
+ov_body_join_ans_encode(struct wbuf *w)
 {
 	wbuf_u16(w, 0);
 }
 
 void
-ov_leave_encode(struct wbuf *w, const struct ov_leave *l)
+ov_body_leave_encode(struct wbuf *w, const struct ov_leave *l)
 {
 	size_t	mark;
 
@@ -111,7 +111,7 @@ ov_leave_encode(struct wbuf *w, const struct ov_leave *l)
 }
 
 int
-ov_leave_decode(const uint8_t *p, size_t len, struct ov_leave *l)
+ov_body_leave_decode(const uint8_t *p, size_t len, struct ov_leave *l)
 {
 	struct rbuf	r, v;
 
@@ -126,22 +126,23 @@ ov_leave_decode(const uint8_t *p, size_t len, struct ov_leave *l)
 }
 
 void
-ov_route_query_encode(struct wbuf *w, const struct ov_route_query *q)
+ov_body_route_query_encode(struct wbuf *w, const struct ov_route_query *q)
 {
 	wbuf_u8(w, q->send_update ? 1 : 0);
-	ov_dest_encode(w, &q->dest);
+	ov_msg_dest_encode(w, &q->dest);
 	wbuf_u16(w, 0);			/* overlay_specific_data */
 }
 
 int
-ov_route_query_decode(const uint8_t *p, size_t len, struct ov_route_query *q)
+ov_body_route_query_decode(const uint8_t *p, size_t len,
+    struct ov_route_query *q)
 {
 	struct rbuf	r, v;
 	uint8_t		b;
 
 	rbuf_init(&r, p, len);
 	b = rbuf_u8(&r);
-	if (b > 1 || ov_dest_decode(&r, &q->dest) != 0)
+	if (b > 1 || ov_msg_dest_decode(&r, &q->dest) != 0)
 		return EBADMSG;
 	q->send_update = b == 1;
 	rbuf_vec(&r, 2, &v);
@@ -149,13 +150,13 @@ ov_route_query_decode(const uint8_t *p, size_t len, struct ov_route_query *q)
 }
 
 void
-ov_route_query_ans_encode(struct wbuf *w, const struct ov_id *next)
+ov_body_route_query_ans_encode(struct wbuf *w, const struct ov_id *next)
 {
 	wbuf_bytes(w, next->b, OV_ID_LEN);
 }
 
 int
-ov_route_query_ans_decode(const uint8_t *p, size_t len, struct ov_id *next)
+ov_body_route_query_ans_decode(const uint8_t *p, size_t len, struct ov_id *next)
 {
 	if (len != OV_ID_LEN)
 		return EBADMSG;
@@ -164,14 +165,14 @@ ov_route_query_ans_decode(const uint8_t *p, size_t len, struct ov_id *next)
 }
 
 void
-ov_probe_req_encode(struct wbuf *w, const struct ov_probe *pr)
+ov_body_probe_req_encode(struct wbuf *w, const struct ov_probe *pr)
 {
 	wbuf_u8(w, (uint8_t)pr->n);
 	wbuf_bytes(w, pr->type, pr->n);
 }
 
 int
-ov_probe_req_decode(const uint8_t *p, size_t len, struct ov_probe *pr)
+ov_body_probe_req_decode(const uint8_t *p, size_t len, struct ov_probe *pr)
 {
 	struct rbuf	r, v;
 
@@ -185,7 +186,7 @@ ov_probe_req_decode(const uint8_t *p, size_t len, struct ov_probe *pr)
 }
 
 void
-ov_probe_ans_encode(struct wbuf *w, const struct ov_probe *pr)
+ov_body_probe_ans_encode(struct wbuf *w, const struct ov_probe *pr)
 {
 	size_t		mark = wbuf_vec_begin(w, 2);
 	unsigned	i;
@@ -199,7 +200,7 @@ ov_probe_ans_encode(struct wbuf *w, const struct ov_probe *pr)
 }
 
 int
-ov_probe_ans_decode(const uint8_t *p, size_t len, struct ov_probe *pr)
+ov_body_probe_ans_decode(const uint8_t *p, size_t len, struct ov_probe *pr)
 {
 	struct rbuf	r, v, val;
 
@@ -217,7 +218,7 @@ ov_probe_ans_decode(const uint8_t *p, size_t len, struct ov_probe *pr)
 }
 
 void
-ov_addr_encode(struct wbuf *w, const struct addr *a)
+ov_body_addr_encode(struct wbuf *w, const struct addr *a)
 {
 	if (a->family == 6) {
 		wbuf_u8(w, 2);
@@ -232,7 +233,7 @@ ov_addr_encode(struct wbuf *w, const struct addr *a)
 }
 
 int
-ov_addr_decode(struct rbuf *r, struct addr *a)
+ov_body_addr_decode(struct rbuf *r, struct addr *a)
 {
 	struct rbuf	v;
 	uint8_t		type = rbuf_u8(r);
@@ -276,7 +277,7 @@ ov_str8_encode(struct wbuf *w, const char *s)
 static void
 ov_cand_encode(struct wbuf *w, const struct ov_candidate *c)
 {
-	ov_addr_encode(w, &c->addr);
+	ov_body_addr_encode(w, &c->addr);
 	wbuf_u8(w, c->link_type);
 	ov_str8_encode(w, "1");		/* foundation */
 	wbuf_u32(w, c->priority);
@@ -292,13 +293,13 @@ ov_cand_decode(struct rbuf *r, struct ov_candidate *c)
 	struct addr	rel;
 	int		rc;
 
-	rc = ov_addr_decode(r, &c->addr);
+	rc = ov_body_addr_decode(r, &c->addr);
 	c->link_type = rbuf_u8(r);
 	rbuf_vec(r, 1, &v);			/* foundation */
 	c->priority = rbuf_u32(r);
 	c->cand_type = rbuf_u8(r);
 	if (c->cand_type == 2 || c->cand_type == 3 || c->cand_type == 4)
-		ov_addr_decode(r, &rel);	/* rel_addr_port */
+		ov_body_addr_decode(r, &rel);	/* rel_addr_port */
 	else if (c->cand_type != OV_CAND_HOST)
 		return EBADMSG;
 	rbuf_vec(r, 2, &v);			/* extensions */
@@ -344,7 +345,7 @@ ov_cands_decode(struct rbuf *r, struct ov_candidate *cand, unsigned *n,
 }
 
 void
-ov_attach_encode(struct wbuf *w, const struct ov_attach *a)
+ov_body_attach_encode(struct wbuf *w, const struct ov_attach *a)
 {
 	ov_str8_encode(w, a->ufrag);
 	ov_str8_encode(w, a->password);
@@ -354,7 +355,7 @@ ov_attach_encode(struct wbuf *w, const struct ov_attach *a)
 }
 
 int
-ov_attach_decode(const uint8_t *p, size_t len, struct ov_attach *a)
+ov_body_attach_decode(const uint8_t *p, size_t len, struct ov_attach *a)
 {
 	struct rbuf	r;
 	unsigned	skipped = 0;
@@ -373,7 +374,7 @@ ov_attach_decode(const uint8_t *p, size_t len, struct ov_attach *a)
 }
 
 void
-ov_app_attach_encode(struct wbuf *w, const struct ov_app_attach *a)
+ov_body_app_attach_encode(struct wbuf *w, const struct ov_app_attach *a)
 {
 	ov_str8_encode(w, a->ufrag);
 	ov_str8_encode(w, a->password);
@@ -383,7 +384,7 @@ ov_app_attach_encode(struct wbuf *w, const struct ov_app_attach *a)
 }
 
 int
-ov_app_attach_decode(const uint8_t *p, size_t len, struct ov_app_attach *a)
+ov_body_app_attach_decode(const uint8_t *p, size_t len, struct ov_app_attach *a)
 {
 	struct rbuf	r;
 
@@ -399,7 +400,7 @@ ov_app_attach_decode(const uint8_t *p, size_t len, struct ov_app_attach *a)
 }
 
 void
-ov_ping_req_encode(struct wbuf *w, size_t padding)
+ov_body_ping_req_encode(struct wbuf *w, size_t padding)
 {
 	size_t	i;
 
@@ -409,7 +410,7 @@ ov_ping_req_encode(struct wbuf *w, size_t padding)
 }
 
 int
-ov_ping_req_decode(const uint8_t *p, size_t len)
+ov_body_ping_req_decode(const uint8_t *p, size_t len)
 {
 	struct rbuf	r, v;
 
@@ -419,14 +420,14 @@ ov_ping_req_decode(const uint8_t *p, size_t len)
 }
 
 void
-ov_ping_ans_encode(struct wbuf *w, uint64_t response_id, uint64_t time)
+ov_body_ping_ans_encode(struct wbuf *w, uint64_t response_id, uint64_t time)
 {
 	wbuf_u64(w, response_id);
 	wbuf_u64(w, time);
 }
 
 int
-ov_ping_ans_decode(const uint8_t *p, size_t len, uint64_t *response_id,
+ov_body_ping_ans_decode(const uint8_t *p, size_t len, uint64_t *response_id,
     uint64_t *time)
 {
 	struct rbuf	r;
@@ -438,7 +439,7 @@ ov_ping_ans_decode(const uint8_t *p, size_t len, uint64_t *response_id,
 }
 
 void
-ov_error_encode(struct wbuf *w, uint16_t code, const char *info)
+ov_body_error_encode(struct wbuf *w, uint16_t code, const char *info)
 {
 	size_t	n = info != NULL ? strlen(info) : 0;
 
@@ -448,7 +449,7 @@ ov_error_encode(struct wbuf *w, uint16_t code, const char *info)
 }
 
 int
-ov_error_decode(const uint8_t *p, size_t len, uint16_t *code,
+ov_body_error_decode(const uint8_t *p, size_t len, uint16_t *code,
     const uint8_t **info, size_t *info_len)
 {
 	struct rbuf	r, v;
@@ -462,8 +463,27 @@ ov_error_decode(const uint8_t *p, size_t len, uint16_t *code,
 }
 
 int
-ov_empty_decode(const uint8_t *p, size_t len)
+ov_body_empty_decode(const uint8_t *p, size_t len)
 {
 	(void)p;
 	return len == 0 ? 0 : EBADMSG;
+}
+
+/*
+ * An Error's error_info as words, if it is printable text: some codes
+ * carry binary (Error_Unknown_Kind its Kinds, §7.4.1.2).
+ */
+void
+ov_body_error_why(char *out, size_t max, const uint8_t *info, size_t len)
+{
+	size_t	i;
+
+	out[0] = '\0';
+	for (i = 0; i < len; i++)
+		if (info[i] < 0x20 || info[i] > 0x7e)
+			return;
+	if (len >= max)
+		len = max - 1;
+	memcpy(out, info, len);
+	out[len] = '\0';
 }

@@ -38,14 +38,14 @@ struct ov_update {
 	struct ov_id	finger[OV_UPD_FINGER_MAX];
 };
 
-void	ov_update_encode(struct wbuf *, const struct ov_update *);
-int	ov_update_decode(const uint8_t *, size_t, struct ov_update *);
+void	ov_body_update_encode(struct wbuf *, const struct ov_update *);
+int	ov_body_update_decode(const uint8_t *, size_t, struct ov_update *);
 
 /* JoinReq: the joining Node-ID; no overlay-specific data for Chord. */
-void	ov_join_req_encode(struct wbuf *, const struct ov_id *);
-int	ov_join_req_decode(const uint8_t *, size_t, struct ov_id *);
+void	ov_body_join_req_encode(struct wbuf *, const struct ov_id *);
+int	ov_body_join_req_decode(const uint8_t *, size_t, struct ov_id *);
 /* JoinAns: empty overlay_specific_data. */
-void	ov_join_ans_encode(struct wbuf *);
+void	ov_body_join_ans_encode(struct wbuf *);
 
 /* ChordLeaveType (§10.9). */
 #define OV_LEAVE_FROM_SUCC	1
@@ -58,20 +58,21 @@ struct ov_leave {
 	struct ov_id	ids[OV_UPD_NEIGH_MAX];
 };
 
-void	ov_leave_encode(struct wbuf *, const struct ov_leave *);
-int	ov_leave_decode(const uint8_t *, size_t, struct ov_leave *);
+void	ov_body_leave_encode(struct wbuf *, const struct ov_leave *);
+int	ov_body_leave_decode(const uint8_t *, size_t, struct ov_leave *);
 
 struct ov_route_query {
 	bool		send_update;
 	struct ov_dest	dest;		/* points into the message */
 };
 
-void	ov_route_query_encode(struct wbuf *, const struct ov_route_query *);
-int	ov_route_query_decode(const uint8_t *, size_t,
+void	ov_body_route_query_encode(struct wbuf *,
+	    const struct ov_route_query *);
+int	ov_body_route_query_decode(const uint8_t *, size_t,
 	    struct ov_route_query *);
 /* ChordRouteQueryAns: the next peer. */
-void	ov_route_query_ans_encode(struct wbuf *, const struct ov_id *);
-int	ov_route_query_ans_decode(const uint8_t *, size_t, struct ov_id *);
+void	ov_body_route_query_ans_encode(struct wbuf *, const struct ov_id *);
+int	ov_body_route_query_ans_decode(const uint8_t *, size_t, struct ov_id *);
 
 /* ProbeInformationType (§6.4.2.5). */
 #define OV_PROBE_RESPONSIBLE_SET	1
@@ -85,10 +86,10 @@ struct ov_probe {
 	uint32_t	value[OV_PROBE_MAX];	/* answers only */
 };
 
-void	ov_probe_req_encode(struct wbuf *, const struct ov_probe *);
-int	ov_probe_req_decode(const uint8_t *, size_t, struct ov_probe *);
-void	ov_probe_ans_encode(struct wbuf *, const struct ov_probe *);
-int	ov_probe_ans_decode(const uint8_t *, size_t, struct ov_probe *);
+void	ov_body_probe_req_encode(struct wbuf *, const struct ov_probe *);
+int	ov_body_probe_req_decode(const uint8_t *, size_t, struct ov_probe *);
+void	ov_body_probe_ans_encode(struct wbuf *, const struct ov_probe *);
+int	ov_body_probe_ans_decode(const uint8_t *, size_t, struct ov_probe *);
 
 /* OverlayLinkType and CandType (§6.5.1.1). */
 #define OV_LINK_TLS_TCP_FH_NO_ICE	4
@@ -111,9 +112,9 @@ struct ov_attach {
 	bool		send_update;
 };
 
-void	ov_attach_encode(struct wbuf *, const struct ov_attach *);
+void	ov_body_attach_encode(struct wbuf *, const struct ov_attach *);
 /* Candidates of unknown link or address types are skipped, not errors. */
-int	ov_attach_decode(const uint8_t *, size_t, struct ov_attach *);
+int	ov_body_attach_decode(const uint8_t *, size_t, struct ov_attach *);
 
 /* Application-IDs (§14.5); RFC 7904 §5: SIP's AppAttach uses 5060. */
 #define OV_APP_SIP		5060
@@ -134,27 +135,35 @@ struct ov_app_attach {
 	unsigned	nskipped;	/* decoding: candidates not kept */
 };
 
-void	ov_app_attach_encode(struct wbuf *, const struct ov_app_attach *);
-int	ov_app_attach_decode(const uint8_t *, size_t,
+void	ov_body_app_attach_encode(struct wbuf *, const struct ov_app_attach *);
+int	ov_body_app_attach_decode(const uint8_t *, size_t,
 	    struct ov_app_attach *);
 
 /* PingReq: padding only.  PingAns: response_id, time (ms since 1970). */
-void	ov_ping_req_encode(struct wbuf *, size_t padding);
-int	ov_ping_req_decode(const uint8_t *, size_t);
-void	ov_ping_ans_encode(struct wbuf *, uint64_t response_id, uint64_t time);
-int	ov_ping_ans_decode(const uint8_t *, size_t, uint64_t *response_id,
+void	ov_body_ping_req_encode(struct wbuf *, size_t padding);
+int	ov_body_ping_req_decode(const uint8_t *, size_t);
+void	ov_body_ping_ans_encode(struct wbuf *, uint64_t response_id,
+	    uint64_t time);
+int	ov_body_ping_ans_decode(const uint8_t *, size_t, uint64_t *response_id,
 	    uint64_t *time);
 
 /* ErrorResponse; info points into the message, length in *info_len. */
-void	ov_error_encode(struct wbuf *, uint16_t code, const char *info);
-int	ov_error_decode(const uint8_t *, size_t, uint16_t *code,
+void	ov_body_error_encode(struct wbuf *, uint16_t code, const char *info);
+int	ov_body_error_decode(const uint8_t *, size_t, uint16_t *code,
 	    const uint8_t **info, size_t *info_len);
+/*
+ * An Error's error_info as words for a user, into out (max bytes): "" if
+ * it is not printable text (some codes carry binary: Error_Unknown_Kind
+ * its Kinds, §7.4.1.2).
+ */
+void	ov_body_error_why(char *out, size_t max, const uint8_t *info,
+	    size_t len);
 
 /* An empty body must be empty (UpdateAns, LeaveAns). */
-int	ov_empty_decode(const uint8_t *, size_t);
+int	ov_body_empty_decode(const uint8_t *, size_t);
 
 /* IpAddressPort (§6.3.1.1). */
-void	ov_addr_encode(struct wbuf *, const struct addr *);
-int	ov_addr_decode(struct rbuf *, struct addr *);
+void	ov_body_addr_encode(struct wbuf *, const struct addr *);
+int	ov_body_addr_decode(struct rbuf *, struct addr *);
 
 #endif

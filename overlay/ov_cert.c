@@ -429,7 +429,7 @@ ov_cert_issuer(struct ov_cert_cache *c, const struct ov_id *id,
 	bool			 bound;
 
 	rbuf_init(&r, certs, certs_len);
-	while (ov_certs_next(&r, &it)) {
+	while (ov_msg_certs_next(&r, &it)) {
 		if (it.type != OV_CERT_X509)
 			continue;
 		rbuf_init(der_out, it.der, it.der_len);
@@ -600,7 +600,7 @@ ov_cert_lookup(struct ov_cert_cache *c, const uint8_t *hash,
 	if ((e = ov_cache_find(c, hash)) != NULL)
 		return e;
 	rbuf_init(&r, certs, certs_len);
-	while (ov_certs_next(&r, &it)) {
+	while (ov_msg_certs_next(&r, &it)) {
 		if (it.type != OV_CERT_X509)
 			continue;
 		SHA256(it.der, it.der_len, md);
@@ -647,7 +647,7 @@ ov_cert_verify(const struct ov_sig *sig, const uint8_t *certs,
 /*
  * The signer's certificate, found (and checked) as ov_cert_verify finds
  * it, without the signature: the storing peer asks this of values it
- * already holds (§11.3.1, ov_stor_check_values).
+ * already holds (§11.3.1, ov_serve.c).
  */
 int
 ov_cert_key_id(const struct ov_sig *sig, const uint8_t *certs,

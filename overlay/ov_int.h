@@ -1,14 +1,25 @@
 /*
  * ov_int.h - what the files of the overlay node share (not public).
  *
- *   ov_node.c   lifecycle, actions, timers, the public API
- *   ov_link.c   links: framing, flushing, ownership, failure, GC
- *   ov_route.c  receiving, forwarding and answering messages (§6.1-6.2)
- *   ov_txn.c    requests we originate: retransmission, matching (§6.2.1)
- *   ov_query.c  Ping, Probe and iterative RouteQuery for the user
- *   ov_topo.c   CHORD-RELOAD behaviour: join, attach, update, fingers,
- *               partitions, leave (§6.4, §6.5.1, §10)
- *   ov_app.c    AppAttach for applications (§6.5.2)
+ *   ov_node.c     lifecycle, actions, timers, the public API
+ *   ov_link.c     links: framing, flushing, ownership, failure, GC
+ *   ov_route.c    receiving, forwarding and answering messages (§6.1-6.2),
+ *                 each request to the handler of its method
+ *   ov_txn.c      requests we originate: retransmission, matching
+ *                 (§6.2.1), each answer to the part that asked
+ *   ov_query.c    Ping, Probe and iterative RouteQuery for the user,
+ *                 and answering them
+ *   ov_topo.c     CHORD-RELOAD (§6.4, §10): lost links, neighbor table
+ *                 changes, timers; the work is in
+ *   ov_attach.c     Attach (§6.5.1)
+ *   ov_update.c     stabilisation with Updates, fingers (§10.7)
+ *   ov_join.c       joining, bootstrap, partitions (§10.5, §11.4)
+ *   ov_leave.c      leaving (§10.9)
+ *   ov_app.c      AppAttach for applications (§6.5.2)
+ *   ov_serve.c    the storing peer: Store, Fetch, Stat, Find (§7.4)
+ *   ov_client.c   our own Store, Fetch and Stat, and their answers
+ *   ov_replica.c  replicas, and moving them as the ring changes (§10.4,
+ *                 §10.7.3)
  */
 #ifndef OV_INT_H
 #define OV_INT_H
@@ -19,7 +30,7 @@
 #include "ov_chord.h"
 #include "ov_fh.h"
 #include "ov_msg.h"
-#include "ov_store.h"
+#include "ov_held.h"
 #include "ov_node.h"
 #include "wire.h"
 
@@ -188,9 +199,9 @@ struct ov_node {
 	unsigned		 leaves_pending;
 	unsigned		 leaves_sent, leaves_answered;
 
-	/* storage (ov_storage.c) */
-	struct ov_store		 store;
-	struct ov_kind		*kinds;		/* the store's table */
+	/* storage (ov_serve.c, ov_client.c, ov_replica.c) */
+	struct ov_held		 held;		/* the values we hold */
+	struct ov_kind		*kinds;		/* held's table */
 	uint64_t		 sync_ms;	/* replica sync due, or 0 */
 	unsigned		 sync_next;	/* resource a busy sync stopped at */
 	uint64_t		 holddown_ms;	/* no new successor copies before */
@@ -210,11 +221,13 @@ struct ov_node {
 };
 
 /* ov_node.c */
-void	 ov_act_push(struct ov_node *, const struct ov_action *);
-void	 ov_event(struct ov_node *, const struct ov_event *);
-void	 ov_set_state(struct ov_node *, enum ov_state);
-uint64_t ov_tid_new(struct ov_node *);
-uint32_t ov_uptime(const struct ov_node *, uint64_t now);
+void	 ov_node_act_push(struct ov_node *, const struct ov_action *);
+void	 ov_node_event(struct ov_node *, const struct ov_event *);
+void	 ov_node_set_state(struct ov_node *, enum ov_state);
+uint64_t ov_node_tid_new(struct ov_node *);
+uint32_t ov_node_uptime(const struct ov_node *, uint64_t now);
+/* The wall clock (ms since 1970) at now: what stored values count in. */
+uint64_t ov_node_wall(const struct ov_node *, uint64_t now);
 #define ov_log(n, ...)		lc_info((n)->log, __VA_ARGS__)
 #define ov_debug(n, ...)	lc_debug((n)->log, __VA_ARGS__)
 
@@ -229,9 +242,9 @@ void	 ov_link_close(struct ov_node *, uint64_t now, struct ov_link *,
 	    const char *why);
 void	 ov_link_input(struct ov_node *, uint64_t now, struct ov_link *,
 	    const uint8_t *, size_t);
-void	 ov_links_flush(struct ov_node *, uint64_t now);
-void	 ov_links_tick(struct ov_node *, uint64_t now);
-uint64_t ov_links_deadline(const struct ov_node *);
+void	 ov_link_flush_all(struct ov_node *, uint64_t now);
+void	 ov_link_tick(struct ov_node *, uint64_t now);
+uint64_t ov_link_deadline(const struct ov_node *);
 bool	 ov_link_usable(const struct ov_id *, void *node);
 /* Remove a link record (after down or close) and repair (§10.7.1). */
 void	 ov_link_gone(struct ov_node *, uint64_t now, struct ov_link *);
@@ -263,9 +276,9 @@ void	 ov_route_error_info(struct ov_node *, uint64_t now, struct ov_link *,
 	    size_t len);
 void	 ov_route_error(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_fwd *req, uint16_t error, const char *info);
-bool	 ov_responsible(const struct ov_node *, const struct ov_id *);
+bool	 ov_route_responsible(const struct ov_node *, const struct ov_id *);
 /* Joined, alone or leaving: a member of an overlay that routes. */
-bool	 ov_is_peer(const struct ov_node *);
+bool	 ov_route_is_peer(const struct ov_node *);
 
 /* ov_txn.c */
 /*
@@ -290,46 +303,104 @@ struct ov_txn *ov_txn_start_route(struct ov_node *, uint64_t now,
 	    const struct ov_id *route, unsigned nroute);
 void	 ov_txn_response(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_msg *, const struct ov_id *signer);
-void	 ov_txns_tick(struct ov_node *, uint64_t now);
-uint64_t ov_txns_deadline(const struct ov_node *);
+void	 ov_txn_tick(struct ov_node *, uint64_t now);
+uint64_t ov_txn_deadline(const struct ov_node *);
 void	 ov_txn_cancel_kind(struct ov_node *, enum ov_txn_kind,
 	    const struct ov_id *peer);
 void	 ov_txn_cancel_all(struct ov_node *, enum ov_txn_kind);
 bool	 ov_txn_pending_to(const struct ov_node *, enum ov_txn_kind,
 	    const struct ov_id *peer);
 bool	 ov_txn_uses_link(const struct ov_node *, uint32_t link);
-void	 ov_txns_free(struct ov_node *);
+void	 ov_txn_free_all(struct ov_node *);
 
 /* ov_query.c */
-void	 ov_query_probe_fill(const struct ov_node *, uint64_t now,
-	    const struct ov_probe *req, struct ov_probe *ans);
+/* ov_node_query (ov_node.h says what it does). */
+int	 ov_query_start(struct ov_node *, uint64_t now, enum ov_query,
+	    const struct ov_id *target, bool to_node, uint64_t cookie);
 /* A query's answer (or failure: msg NULL, error set); l: it came on. */
 void	 ov_query_done(struct ov_node *, uint64_t now, struct ov_txn *,
 	    const struct ov_msg *, const struct ov_id *signer,
 	    const struct ov_link *l, int error);
+/* Ping, Probe and RouteQuery requests delivered here, answered. */
+void	 ov_query_ping_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *);
+void	 ov_query_probe_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *);
+void	 ov_query_route_query_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *,
+	    const struct ov_id *signer);
 
-/* ov_storage.c */
-void	 ov_stor_init(struct ov_node *);
-void	 ov_stor_free(struct ov_node *);
-/* Store, Fetch, Find for us; false if m is not a storage request. */
-bool	 ov_stor_request(struct ov_node *, uint64_t now, struct ov_link *,
-	    const struct ov_msg *, const struct ov_id *signer);
-void	 ov_stor_done(struct ov_node *, uint64_t now, struct ov_txn *,
+/* ov_serve.c */
+/* A Store request's context, for its checks and its error's words. */
+struct ov_store_ctx {
+	const uint8_t	*certs;		/* the request's bucket */
+	size_t		 certs_len;
+	struct ov_id	 sender;	/* who signed the StoreReq */
+	const char	*why;		/* for the error's info */
+};
+/*
+ * Store req here, as the storing peer (the values checked, then stored
+ * all or nothing, then sent to the replicas); 0 and *ans, or the error
+ * code (c->why says more).
+ */
+uint16_t ov_serve_store(struct ov_node *, uint64_t now,
+	    const struct ov_store_req *req, struct ov_store_ctx *c,
+	    struct ov_store_ans *ans);
+/* The FetchAns or StatAns for req into w (a FetchAns's certificates into
+ * certs); 0, or the error to answer with. */
+uint16_t ov_serve_fetch_ans(struct ov_node *, uint64_t now,
+	    const struct ov_fetch_req *req, struct wbuf *w, struct wbuf *certs);
+uint16_t ov_serve_stat_ans(struct ov_node *, uint64_t now,
+	    const struct ov_fetch_req *req, struct wbuf *w);
+/* A request delivered here, answered or refused with an Error. */
+void	 ov_serve_store_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *,
+	    const struct ov_id *signer);
+/* Fetch and Stat: the same request (§7.4.3.1), different answers. */
+void	 ov_serve_fetch_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *);
+void	 ov_serve_find_request(struct ov_node *, uint64_t now,
+	    struct ov_link *, const struct ov_msg *);
+
+/* ov_client.c: ov_node_store, ov_node_fetch and ov_node_stat. */
+int	 ov_client_store(struct ov_node *, uint64_t now,
+	    const struct ov_id *res, const struct ov_kind_data *kd,
+	    const uint8_t *certs, size_t certs_len, uint64_t cookie);
+/* Fetch (stat false) or Stat every value of kind at res. */
+int	 ov_client_ask(struct ov_node *, uint64_t now, const struct ov_id *res,
+	    uint32_t kind, bool stat, uint64_t cookie);
+/* The answer to our Store, Fetch or Stat (or failure: msg NULL, error
+ * set), reported to the user. */
+void	 ov_client_done(struct ov_node *, uint64_t now, struct ov_txn *,
 	    const struct ov_msg *, const struct ov_id *signer, int error);
+
+/* ov_replica.c */
+/* Is this node among res's copies (responsible, or a replica)? */
+bool	 ov_replica_holds(const struct ov_node *, const struct ov_id *res);
+/* Send what we hold at res to node to as replica number (round: sends
+ * of it so far). */
+void	 ov_replica_send(struct ov_node *, uint64_t now,
+	    const struct ov_id *res, const struct ov_id *to, uint8_t number,
+	    unsigned round);
+/* The answer to a replica Store of ours (or failure: msg NULL, error
+ * set): refused, it is sent again later. */
+void	 ov_replica_done(struct ov_node *, uint64_t now, struct ov_txn *,
+	    const struct ov_msg *, int error);
 /* The neighbor table changed: replicas may have to move. */
-void	 ov_stor_neighbors(struct ov_node *, uint64_t now);
-void	 ov_stor_neighbor_failed(struct ov_node *, uint64_t now,
+void	 ov_replica_neighbors(struct ov_node *, uint64_t now);
+void	 ov_replica_neighbor_failed(struct ov_node *, uint64_t now,
 	    const struct ov_id *);
-/* An Error's error_info as words for a user (out "": not printable). */
-void	 ov_stor_why(char *out, size_t max, const uint8_t *info,
-	    size_t len);
-void	 ov_stor_tick(struct ov_node *, uint64_t now);
-uint64_t ov_stor_deadline(const struct ov_node *);
+/* Replica syncs, resends, and the expiry of the values held. */
+void	 ov_replica_tick(struct ov_node *, uint64_t now);
+uint64_t ov_replica_deadline(const struct ov_node *);
 
 /* ov_app.c */
-/* A fresh ICE ufrag and password (No-ICE: sent, never used). */
-void	 ov_ice_creds(struct ov_node *, char *ufrag, size_t ulen, char *pw,
-	    size_t plen);
+/* ov_node_app_serve and ov_node_app_attach (ov_node.h says what they
+ * do). */
+int	 ov_app_serve(struct ov_node *, uint16_t application,
+	    const struct addr *addr);
+int	 ov_app_ask(struct ov_node *, uint64_t now, const struct ov_id *route,
+	    unsigned nroute, uint16_t application, uint64_t cookie);
 /* An AppAttachReq delivered here: answered, or refused with an Error. */
 void	 ov_app_request(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_msg *, const struct ov_id *signer);
@@ -338,21 +409,107 @@ void	 ov_app_done(struct ov_node *, uint64_t now, struct ov_txn *,
 	    const struct ov_msg *, const struct ov_id *signer, int error);
 
 /* ov_topo.c */
-void	 ov_topo_start(struct ov_node *, uint64_t now);
-void	 ov_topo_link_up(struct ov_node *, uint64_t now, struct ov_link *);
+/* A random time around now + interval, so that timers spread (§10.7.4.1). */
+uint64_t ov_topo_jitter(struct ov_node *, uint64_t now, uint32_t interval);
 void	 ov_topo_link_lost(struct ov_node *, uint64_t now, uint32_t link,
 	    const struct ov_id *peer, bool had_peer);
-void	 ov_topo_request(struct ov_node *, uint64_t now, struct ov_link *,
-	    const struct ov_msg *, const struct ov_id *signer);
-/* A response (or failure: msg NULL, error set) to one of our requests. */
-void	 ov_topo_done(struct ov_node *, uint64_t now, struct ov_txn *,
-	    const struct ov_msg *, const struct ov_id *signer, int error);
+/* The neighbor table changed: reactive Updates, replicas, events. */
+void	 ov_topo_changed(struct ov_node *, uint64_t now);
 void	 ov_topo_tick(struct ov_node *, uint64_t now);
 uint64_t ov_topo_deadline(const struct ov_node *);
-void	 ov_topo_changed(struct ov_node *, uint64_t now);
-void	 ov_topo_send_update(struct ov_node *, uint64_t now,
-	    const struct ov_id *peer, uint8_t type);
+/* Is l one the topology needs (a neighbor, a finger, our join's)? */
 bool	 ov_topo_needs_link(const struct ov_node *, const struct ov_link *);
-void	 ov_topo_leave(struct ov_node *, uint64_t now);
+
+/* ov_attach.c */
+/* A fresh ICE ufrag and password (No-ICE: sent, never used). */
+void	 ov_attach_ice_creds(struct ov_node *, char *ufrag, size_t ulen,
+	    char *pw, size_t plen);
+/*
+ * Attach to a node (to_node; via: source-route through it, §10.6) or to
+ * the peer responsible for a resource, pinned to a link or not.  slot:
+ * finger slot, 0 for a neighbor.  NULL as for ov_txn_start.
+ */
+struct ov_txn *ov_attach_start(struct ov_node *, uint64_t now,
+	    enum ov_txn_kind, const struct ov_id *dest, bool to_node,
+	    const struct ov_id *via, uint32_t pin, unsigned slot);
+/* Neighbor Attaches in flight. */
+unsigned ov_attach_pending(const struct ov_node *);
+/* Attach to a neighbor candidate through via (or routed if NULL), unless
+ * we reach it already or too many are in flight. */
+void	 ov_attach_neighbor(struct ov_node *, uint64_t now,
+	    const struct ov_id *id, const struct ov_id *via);
+/* An AttachReq delivered here (§6.5.1.2): answered and connected to, or
+ * refused with an Error. */
+void	 ov_attach_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+/* The answer to our Attach (or failure: msg NULL, error set). */
+void	 ov_attach_done(struct ov_node *, uint64_t now, struct ov_txn *,
+	    const struct ov_msg *, const struct ov_id *signer, int error);
+void	 ov_attach_link_up(struct ov_node *, uint64_t now, struct ov_link *);
+void	 ov_attach_expire(struct ov_node *, uint64_t now);
+
+/* ov_update.c */
+/* An Update of type (OV_UPD_*) to peer, over its link. */
+void	 ov_update_send(struct ov_node *, uint64_t now,
+	    const struct ov_id *peer, uint8_t type);
+/* §10.7.3: an Update to each connection. */
+void	 ov_update_send_all(struct ov_node *, uint64_t now);
+/* A node named by a peer (in an Update or a Leave): a neighbor for us? */
+void	 ov_update_candidate(struct ov_node *, uint64_t now,
+	    const struct ov_id *id, const struct ov_id *via);
+/* An UpdateReq delivered here, answered and taken in. */
+void	 ov_update_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+/* Connected peers back into the table (ready_only: only those that sent
+ * an Update). */
+void	 ov_update_refill(struct ov_node *, bool ready_only);
+/* Search finger slots (all: every one that needs it; else each with
+ * probability 1/2). */
+void	 ov_update_fingers(struct ov_node *, uint64_t now, bool all);
+void	 ov_update_schedule(struct ov_node *, uint64_t now);
+void	 ov_update_tick(struct ov_node *, uint64_t now);
+
+/* ov_join.c */
+void	 ov_join_start(struct ov_node *, uint64_t now);
+unsigned ov_join_boot_usable(const struct ov_node *);
+/* Join when the neighbors the admitting peer named are attached. */
+void	 ov_join_progress(struct ov_node *, uint64_t now);
+/* Start over from the next bootstrap entry, every link closed. */
+void	 ov_join_restart(struct ov_node *, uint64_t now, const char *why);
+/* r, which answered our Attach through a bootstrap peer, admits us. */
+void	 ov_join_admitted(struct ov_node *, uint64_t now,
+	    const struct ov_id *r);
+/* An Update from s while joining; true: u was kept (no longer the
+ * caller's to free). */
+bool	 ov_join_update(struct ov_node *, uint64_t now, const struct ov_id *s,
+	    struct ov_update *u);
+/* A JoinReq delivered here: admitted, or refused with an Error. */
+void	 ov_join_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+/* The answer to our Join (or failure: msg NULL). */
+void	 ov_join_done(struct ov_node *, uint64_t now, const struct ov_msg *);
+void	 ov_join_boot_round_reset(struct ov_node *);
+void	 ov_join_boot_next(struct ov_node *, uint64_t now);
+/* A bootstrap link is up: join through it, or check for a partition. */
+void	 ov_join_boot_up(struct ov_node *, uint64_t now, struct ov_link *);
+/* The bootstrap role of link from passes to link to (same peer). */
+void	 ov_join_boot_transfer(struct ov_node *, struct ov_link *from,
+	    struct ov_link *to);
+void	 ov_join_partition_check(struct ov_node *, uint64_t now);
+void	 ov_join_partition_done(struct ov_node *, uint64_t now,
+	    struct ov_txn *, const struct ov_msg *, const struct ov_id *signer);
+/* When a kept Update may make its sender our admitting peer. */
+uint64_t ov_join_early_deadline(const struct ov_node *);
+void	 ov_join_tick(struct ov_node *, uint64_t now);
+
+/* ov_leave.c */
+void	 ov_leave_start(struct ov_node *, uint64_t now);
+/* Every link closed: alone, until started again; OV_EV_LEFT. */
+void	 ov_leave_finish(struct ov_node *, uint64_t now);
+/* A LeaveReq delivered here, answered; its sender dropped. */
+void	 ov_leave_request(struct ov_node *, uint64_t now, struct ov_link *,
+	    const struct ov_msg *, const struct ov_id *signer);
+/* The answer to one of our Leaves (or failure: msg NULL). */
+void	 ov_leave_done(struct ov_node *, uint64_t now, const struct ov_msg *);
 
 #endif

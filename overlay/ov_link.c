@@ -135,7 +135,7 @@ ov_link_gone(struct ov_node *n, uint64_t now, struct ov_link *l)
 		ev.type = OV_EV_LINK;
 		ev.peer = peer;
 		ev.up = false;
-		ov_event(n, &ev);
+		ov_node_event(n, &ev);
 	}
 	ov_topo_link_lost(n, now, id, &peer, had_peer);
 }
@@ -153,7 +153,7 @@ ov_link_trace(struct ov_node *n, struct ov_link *l, bool outbound,
 	a.data = xmalloc(len);
 	memcpy(a.data, p, len);
 	a.len = len;
-	ov_act_push(n, &a);
+	ov_node_act_push(n, &a);
 }
 
 /* One trace record per frame: the dissector wants a frame per segment. */
@@ -213,7 +213,7 @@ ov_link_flush(struct ov_node *n, uint64_t now, struct ov_link *l, bool *more)
 		a.link = l->id;
 		a.data = wbuf_take(&l->out, &a.len);
 		l->bytes_out += a.len;
-		ov_act_push(n, &a);
+		ov_node_act_push(n, &a);
 	}
 	wbuf_clear(&l->out);
 	if (!l->closing)
@@ -221,7 +221,7 @@ ov_link_flush(struct ov_node *n, uint64_t now, struct ov_link *l, bool *more)
 	memset(&a, 0, sizeof a);
 	a.type = OV_ACT_CLOSE;
 	a.link = l->id;
-	ov_act_push(n, &a);
+	ov_node_act_push(n, &a);
 	/* Repair may write to other links: flush again after. */
 	ov_link_gone(n, now, l);
 	*more = true;
@@ -229,7 +229,7 @@ ov_link_flush(struct ov_node *n, uint64_t now, struct ov_link *l, bool *more)
 }
 
 void
-ov_links_flush(struct ov_node *n, uint64_t now)
+ov_link_flush_all(struct ov_node *n, uint64_t now)
 {
 	unsigned	i, pass;
 	bool		more = true;
@@ -266,7 +266,7 @@ ov_link_health(struct ov_node *n, uint64_t now, struct ov_link *l)
 }
 
 void
-ov_links_tick(struct ov_node *n, uint64_t now)
+ov_link_tick(struct ov_node *n, uint64_t now)
 {
 	struct ov_link	*l;
 	unsigned	 i;
@@ -287,7 +287,7 @@ ov_links_tick(struct ov_node *n, uint64_t now)
 }
 
 uint64_t
-ov_links_deadline(const struct ov_node *n)
+ov_link_deadline(const struct ov_node *n)
 {
 	const struct ov_link	*l;
 	uint64_t		 d = n->nlinks > 0 ? n->gc_ms : UINT64_MAX, t;

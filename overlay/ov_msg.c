@@ -47,7 +47,7 @@ static const struct {
 };
 
 uint32_t
-ov_overlay_hash(const char *name)
+ov_msg_overlay_hash(const char *name)
 {
 	uint8_t	md[SHA_DIGEST_LENGTH];
 
@@ -57,7 +57,7 @@ ov_overlay_hash(const char *name)
 }
 
 const char *
-ov_code_name(uint16_t code)
+ov_msg_code_name(uint16_t code)
 {
 	size_t	i;
 
@@ -68,7 +68,7 @@ ov_code_name(uint16_t code)
 }
 
 const char *
-ov_error_text(int error, const char *why, char *buf, size_t max)
+ov_msg_error_text(int error, const char *why, char *buf, size_t max)
 {
 	const char	*s = NULL;
 
@@ -93,7 +93,7 @@ ov_error_text(int error, const char *why, char *buf, size_t max)
 		snprintf(buf, max, "%s", s);
 	else if (error > 1000)
 		snprintf(buf, max, "refused: %s%s%s",
-		    ov_error_name((uint16_t)(error - 1000)),
+		    ov_msg_error_name((uint16_t)(error - 1000)),
 		    why != NULL && *why != '\0' ? ": " : "",
 		    why != NULL ? why : "");
 	else
@@ -102,7 +102,7 @@ ov_error_text(int error, const char *why, char *buf, size_t max)
 }
 
 const char *
-ov_error_name(uint16_t e)
+ov_msg_error_name(uint16_t e)
 {
 	static const char *const names[] = {
 		[OV_E_FORBIDDEN] = "Error_Forbidden",
@@ -133,7 +133,7 @@ ov_error_name(uint16_t e)
 }
 
 int
-ov_dest_decode(struct rbuf *r, struct ov_dest *d)
+ov_msg_dest_decode(struct rbuf *r, struct ov_dest *d)
 {
 	struct rbuf	v;
 
@@ -178,7 +178,7 @@ ov_dest_wire_len(const struct ov_dest *d)
 }
 
 void
-ov_dest_encode(struct wbuf *w, const struct ov_dest *d)
+ov_msg_dest_encode(struct wbuf *w, const struct ov_dest *d)
 {
 	if (d->compact) {
 		wbuf_bytes(w, d->data, 2);
@@ -195,7 +195,7 @@ ov_dest_encode(struct wbuf *w, const struct ov_dest *d)
 }
 
 void
-ov_dest_node(struct ov_dest *d, const struct ov_id *id)
+ov_msg_dest_node(struct ov_dest *d, const struct ov_id *id)
 {
 	memset(d, 0, sizeof *d);
 	d->type = OV_DEST_NODE;
@@ -204,7 +204,7 @@ ov_dest_node(struct ov_dest *d, const struct ov_id *id)
 }
 
 void
-ov_dest_resource(struct ov_dest *d, const struct ov_id *id)
+ov_msg_dest_resource(struct ov_dest *d, const struct ov_id *id)
 {
 	memset(d, 0, sizeof *d);
 	d->type = OV_DEST_RESOURCE;
@@ -213,7 +213,7 @@ ov_dest_resource(struct ov_dest *d, const struct ov_id *id)
 }
 
 bool
-ov_dest_id(const struct ov_dest *d, struct ov_id *out)
+ov_msg_dest_id(const struct ov_dest *d, struct ov_id *out)
 {
 	if ((d->type != OV_DEST_NODE && d->type != OV_DEST_RESOURCE) ||
 	    d->len != OV_ID_LEN)
@@ -231,7 +231,7 @@ ov_list_decode(const uint8_t *p, size_t len, struct ov_dest *out,
 	rbuf_init(&r, p, len);
 	*n = 0;
 	while (rbuf_left(&r) > 0) {
-		if (*n == OV_LIST_MAX || ov_dest_decode(&r, &out[*n]) != 0)
+		if (*n == OV_LIST_MAX || ov_msg_dest_decode(&r, &out[*n]) != 0)
 			return EBADMSG;
 		(*n)++;
 	}
@@ -262,7 +262,7 @@ ov_fail(uint16_t *err, uint16_t code)
 }
 
 int
-ov_fwd_decode(const uint8_t *buf, size_t len, struct ov_fwd *f,
+ov_msg_fwd_decode(const uint8_t *buf, size_t len, struct ov_fwd *f,
     size_t *hdrlen, uint16_t *err)
 {
 	struct rbuf	 r;
@@ -311,7 +311,7 @@ ov_list_wire_len(const struct ov_dest *l, unsigned n)
 }
 
 void
-ov_fwd_encode(struct wbuf *w, const struct ov_fwd *f)
+ov_msg_fwd_encode(struct wbuf *w, const struct ov_fwd *f)
 {
 	size_t		vlen = ov_list_wire_len(f->via, f->nvia);
 	size_t		dlen = ov_list_wire_len(f->dest, f->ndest);
@@ -334,9 +334,9 @@ ov_fwd_encode(struct wbuf *w, const struct ov_fwd *f)
 	wbuf_u16(w, (uint16_t)dlen);
 	wbuf_u16(w, f->options_len);
 	for (i = 0; i < f->nvia; i++)
-		ov_dest_encode(w, &f->via[i]);
+		ov_msg_dest_encode(w, &f->via[i]);
 	for (i = 0; i < f->ndest; i++)
-		ov_dest_encode(w, &f->dest[i]);
+		ov_msg_dest_encode(w, &f->dest[i]);
 	wbuf_bytes(w, f->options, f->options_len);
 }
 
@@ -405,7 +405,7 @@ ov_signer_decode(struct rbuf *r, struct ov_sig *s)
 }
 
 int
-ov_sig_decode(struct rbuf *r, struct ov_sig *s)
+ov_msg_sig_decode(struct rbuf *r, struct ov_sig *s)
 {
 	struct rbuf	val;
 
@@ -420,7 +420,7 @@ ov_sig_decode(struct rbuf *r, struct ov_sig *s)
 }
 
 void
-ov_sig_encode(struct wbuf *w, const struct ov_sig *s)
+ov_msg_sig_encode(struct wbuf *w, const struct ov_sig *s)
 {
 	wbuf_u8(w, s->hash_alg);
 	wbuf_u8(w, s->sig_alg);
@@ -435,7 +435,7 @@ ov_sig_encode(struct wbuf *w, const struct ov_sig *s)
 }
 
 bool
-ov_certs_next(struct rbuf *r, struct ov_cert_item *it)
+ov_msg_certs_next(struct rbuf *r, struct ov_cert_item *it)
 {
 	struct rbuf	der;
 	size_t		start = r->off;
@@ -463,9 +463,9 @@ ov_secblock_decode(struct rbuf *r, struct ov_msg *m)
 	rbuf_vec(r, 2, &certs);
 	m->certs = certs.p;
 	m->certs_len = (uint16_t)certs.len;
-	while (ov_certs_next(&certs, &it))
+	while (ov_msg_certs_next(&certs, &it))
 		;
-	if (certs.err || ov_sig_decode(r, &m->sig) != 0)
+	if (certs.err || ov_msg_sig_decode(r, &m->sig) != 0)
 		return EBADMSG;
 	return rbuf_done(r) ? 0 : EBADMSG;
 }
@@ -477,7 +477,7 @@ ov_msg_decode(const uint8_t *buf, size_t len, struct ov_msg *m,
 	struct rbuf	r;
 
 	memset(m, 0, sizeof *m);
-	if (ov_fwd_decode(buf, len, &m->fwd, &m->fwd_len, err) != 0)
+	if (ov_msg_fwd_decode(buf, len, &m->fwd, &m->fwd_len, err) != 0)
 		return EBADMSG;
 	m->raw = buf;
 	m->raw_len = len;

@@ -65,25 +65,25 @@ enum ov_error {
 };
 
 static inline bool
-ov_code_is_request(uint16_t code)
+ov_msg_code_is_request(uint16_t code)
 {
 	return code != OV_ERROR && (code & 1) != 0;
 }
 
 /* §6.3.2: the forwarding header's overlay field, the lower 32 bits of
  * SHA-1 of the overlay name. */
-uint32_t ov_overlay_hash(const char *name);
+uint32_t ov_msg_overlay_hash(const char *name);
 
 /* "ping_req", "error"... for logs and traces. */
-const char *ov_code_name(uint16_t);
-const char *ov_error_name(uint16_t);
+const char *ov_msg_code_name(uint16_t);
+const char *ov_msg_error_name(uint16_t);
 /*
  * What a request's error means, in words, into buf: error as the node's
  * events carry it (an errno, or an RFC error code + 1000), with why, the
  * refusing peer's reason (NULL or "": none given).  Returns buf.
  */
 #define OV_ERROR_TEXT_MAX	192
-const char *ov_error_text(int error, const char *why, char *buf,
+const char *ov_msg_error_text(int error, const char *why, char *buf,
 	    size_t max);
 
 /* DestinationType (§6.3.2.2). */
@@ -145,9 +145,9 @@ struct ov_sig {
 };
 
 /* The Signature structure (§6.3.4); 0 or EBADMSG (and r->err). */
-int	ov_sig_decode(struct rbuf *, struct ov_sig *);
+int	ov_msg_sig_decode(struct rbuf *, struct ov_sig *);
 /* Without an identity (identity_len 0): SignerIdentity "none". */
-void	ov_sig_encode(struct wbuf *, const struct ov_sig *);
+void	ov_msg_sig_encode(struct wbuf *, const struct ov_sig *);
 
 struct ov_msg {
 	struct ov_fwd	 fwd;
@@ -169,7 +169,7 @@ struct ov_msg {
  * Decode just the forwarding header of buf (what an intermediate peer
  * looks at, §6.1).  0 with *hdrlen, or EBADMSG with *err.
  */
-int	ov_fwd_decode(const uint8_t *buf, size_t len, struct ov_fwd *,
+int	ov_msg_fwd_decode(const uint8_t *buf, size_t len, struct ov_fwd *,
 	    size_t *hdrlen, uint16_t *err);
 
 /* Decode a whole message.  0, or EBADMSG with *err (0: just drop). */
@@ -177,19 +177,19 @@ int	ov_msg_decode(const uint8_t *buf, size_t len, struct ov_msg *,
 	    uint16_t *err);
 
 /* Decode a Destination (also used inside RouteQueryReq). */
-int	ov_dest_decode(struct rbuf *, struct ov_dest *);
-void	ov_dest_encode(struct wbuf *, const struct ov_dest *);
+int	ov_msg_dest_decode(struct rbuf *, struct ov_dest *);
+void	ov_msg_dest_encode(struct wbuf *, const struct ov_dest *);
 /* A node or resource destination pointing at id. */
-void	ov_dest_node(struct ov_dest *, const struct ov_id *id);
-void	ov_dest_resource(struct ov_dest *, const struct ov_id *id);
+void	ov_msg_dest_node(struct ov_dest *, const struct ov_id *id);
+void	ov_msg_dest_resource(struct ov_dest *, const struct ov_id *id);
 /* The 128-bit id of a node/resource destination; false otherwise. */
-bool	ov_dest_id(const struct ov_dest *, struct ov_id *out);
+bool	ov_msg_dest_id(const struct ov_dest *, struct ov_id *out);
 
 /*
  * Encode a forwarding header; its length field is patched by
  * ov_msg_finish once the rest has been written.
  */
-void	ov_fwd_encode(struct wbuf *, const struct ov_fwd *);
+void	ov_msg_fwd_encode(struct wbuf *, const struct ov_fwd *);
 /* Patch the length field (at offset 16) to the buffer's length. */
 void	ov_msg_finish(struct wbuf *);
 
@@ -256,7 +256,7 @@ struct ov_cert_item {
  * Walk a bucket of GenericCertificate entries with r: the next one into
  * *it.  false at the end, or when the rest is malformed (r->err set).
  */
-bool	ov_certs_next(struct rbuf *r, struct ov_cert_item *it);
+bool	ov_msg_certs_next(struct rbuf *r, struct ov_cert_item *it);
 
 /*
  * Write message contents and a signed security block after a forwarding

@@ -10,8 +10,12 @@
  *   JOINED -> ALONE         every link lost; keep probing
  *   JOINED|ALONE -> LEAVING -> ALONE (no rejoin)   ov_node_leave (§10.9)
  *
- * Every entry point ends with ov_links_flush, which turns what was
+ * Every entry point ends with ov_link_flush_all, which turns what was
  * written to the links into SEND actions: one write per link per call.
+ *
+ * The entry points for queries, storage and applications hand over to
+ * ov_query.c, ov_client.c and ov_app.c; the values this node holds
+ * (ov_held.c) are set up, counted and persisted here.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,7 +26,7 @@
 #include "xmalloc.h"
 
 const char *
-ov_state_name(enum ov_state s)
+ov_node_state_name(enum ov_state s)
 {
 	switch (s) {
 	case OV_ST_INIT:	return "init";
@@ -32,6 +36,34 @@ ov_state_name(enum ov_state s)
 	case OV_ST_LEAVING:	return "leaving";
 	}
 	return "?";
+}
+
+static void
+ov_node_storage_init(struct ov_node *n)
+{
+	struct ov_held_limits	lim;
+
+	if (n->cfg.replicas == 0)
+		n->cfg.replicas = 3;
+	if (n->cfg.max_lifetime_s == 0)
+		n->cfg.max_lifetime_s = 86400;
+	if (n->cfg.store_max_bytes == 0)
+		n->cfg.store_max_bytes = 64 << 20;
+	if (n->cfg.peer_store_rate == 0)
+		n->cfg.peer_store_rate = 100;
+	if (n->cfg.peer_store_burst == 0)
+		n->cfg.peer_store_burst = 1000;
+	n->flood = xcalloc(OV_FLOOD_SLOTS, sizeof *n->flood);
+	lim.max_lifetime_s = n->cfg.max_lifetime_s;
+	lim.max_bytes = n->cfg.store_max_bytes;
+	if (n->cfg.kinds == NULL) {
+		n->cfg.kinds = ov_kind_all;
+		n->cfg.nkinds = ov_kind_nall;
+	}
+	n->kinds = xreallocarray(NULL, n->cfg.nkinds, sizeof *n->kinds);
+	memcpy(n->kinds, n->cfg.kinds, n->cfg.nkinds * sizeof *n->kinds);
+	n->cfg.kinds = n->kinds;
+	ov_held_init(&n->held, n->kinds, n->cfg.nkinds, &lim);
 }
 
 int
@@ -51,8 +83,8 @@ ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
 	fifo_init(&n->acts, sizeof(struct ov_action));
 	n->cfg = *cfg;
 	n->cfg.overlay = NULL;		/* only the hash is kept */
-	ov_stor_init(n);
-	n->overlay_hash = ov_overlay_hash(cfg->overlay);
+	ov_node_storage_init(n);
+	n->overlay_hash = ov_msg_overlay_hash(cfg->overlay);
 	if (cfg->nbootstrap > 0) {
 		n->boot = xcalloc(cfg->nbootstrap, sizeof *n->boot);
 		memcpy(n->boot, cfg->bootstrap,
@@ -75,6 +107,15 @@ ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
 	return 0;
 }
 
+static void
+ov_node_storage_free(struct ov_node *n)
+{
+	ov_held_clear(&n->held);
+	free(n->kinds);
+	free(n->flood);
+	free(n->resends);
+}
+
 void
 ov_node_free(struct ov_node *n)
 {
@@ -89,13 +130,13 @@ ov_node_free(struct ov_node *n)
 		free(n->links[i]);
 	}
 	free(n->links);
-	ov_txns_free(n);
-	ov_stor_free(n);
+	ov_txn_free_all(n);
+	ov_node_storage_free(n);
 	free(n->expects);
 	while (ov_node_next_action(n, &a)) {
 		free(a.data);
 		if (a.type == OV_ACT_EVENT)
-			ov_fetched_free(a.ev.fetched);
+			ov_node_fetched_free(a.ev.fetched);
 	}
 	fifo_clear(&n->acts);
 	for (i = 0; i < OV_EARLY_MAX; i++)
@@ -106,7 +147,7 @@ ov_node_free(struct ov_node *n)
 }
 
 void
-ov_act_push(struct ov_node *n, const struct ov_action *a)
+ov_node_act_push(struct ov_node *n, const struct ov_action *a)
 {
 	fifo_push(&n->acts, a);
 }
@@ -118,34 +159,34 @@ ov_node_next_action(struct ov_node *n, struct ov_action *a)
 }
 
 void
-ov_event(struct ov_node *n, const struct ov_event *ev)
+ov_node_event(struct ov_node *n, const struct ov_event *ev)
 {
 	struct ov_action	a;
 
 	memset(&a, 0, sizeof a);
 	a.type = OV_ACT_EVENT;
 	a.ev = *ev;
-	ov_act_push(n, &a);
+	ov_node_act_push(n, &a);
 }
 
 void
-ov_set_state(struct ov_node *n, enum ov_state s)
+ov_node_set_state(struct ov_node *n, enum ov_state s)
 {
 	struct ov_event	ev;
 
 	if (n->state == s)
 		return;
-	ov_log(n, "overlay: state %s -> %s", ov_state_name(n->state),
-	    ov_state_name(s));
+	ov_log(n, "overlay: state %s -> %s", ov_node_state_name(n->state),
+	    ov_node_state_name(s));
 	n->state = s;
 	memset(&ev, 0, sizeof ev);
 	ev.type = OV_EV_STATE;
 	ev.state = s;
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
 }
 
 uint64_t
-ov_tid_new(struct ov_node *n)
+ov_node_tid_new(struct ov_node *n)
 {
 	uint64_t	tid;
 
@@ -156,9 +197,15 @@ ov_tid_new(struct ov_node *n)
 }
 
 uint32_t
-ov_uptime(const struct ov_node *n, uint64_t now)
+ov_node_uptime(const struct ov_node *n, uint64_t now)
 {
 	return (uint32_t)((now - n->start_ms) / 1000);
+}
+
+uint64_t
+ov_node_wall(const struct ov_node *n, uint64_t now)
+{
+	return (uint64_t)((int64_t)now + n->cfg.wall_offset_ms);
 }
 
 void
@@ -169,8 +216,8 @@ ov_node_start(struct ov_node *n, uint64_t now)
 		n->start_ms = now;
 	}
 	n->no_rejoin = false;
-	ov_topo_start(n, now);
-	ov_links_flush(n, now);
+	ov_join_start(n, now);
+	ov_link_flush_all(n, now);
 }
 
 void
@@ -207,8 +254,8 @@ ov_node_link_up(struct ov_node *n, uint64_t now, uint32_t id,
 	l->peer = *peer;
 	l->up = true;
 	l->last_msg_ms = now;
-	ov_topo_link_up(n, now, l);
-	ov_links_flush(n, now);
+	ov_attach_link_up(n, now, l);
+	ov_link_flush_all(n, now);
 }
 
 void
@@ -220,7 +267,7 @@ ov_node_link_input(struct ov_node *n, uint64_t now, uint32_t id,
 	if (l == NULL || !l->up)
 		return;
 	ov_link_input(n, now, l, p, len);
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 }
 
 void
@@ -231,29 +278,29 @@ ov_node_link_down(struct ov_node *n, uint64_t now, uint32_t id)
 	if (l == NULL)
 		return;
 	ov_link_gone(n, now, l);
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 }
 
 void
 ov_node_tick(struct ov_node *n, uint64_t now)
 {
-	ov_txns_tick(n, now);
-	ov_links_tick(n, now);
+	ov_txn_tick(n, now);
+	ov_link_tick(n, now);
 	ov_topo_tick(n, now);
-	ov_stor_tick(n, now);
-	ov_links_flush(n, now);
+	ov_replica_tick(n, now);
+	ov_link_flush_all(n, now);
 }
 
 uint64_t
 ov_node_deadline(const struct ov_node *n)
 {
-	uint64_t	d = ov_txns_deadline(n), t;
+	uint64_t	d = ov_txn_deadline(n), t;
 
-	if ((t = ov_links_deadline(n)) < d)
+	if ((t = ov_link_deadline(n)) < d)
 		d = t;
 	if ((t = ov_topo_deadline(n)) < d)
 		d = t;
-	if ((t = ov_stor_deadline(n)) < d)
+	if ((t = ov_replica_deadline(n)) < d)
 		d = t;
 	return d;
 }
@@ -261,8 +308,8 @@ ov_node_deadline(const struct ov_node *n)
 void
 ov_node_leave(struct ov_node *n, uint64_t now)
 {
-	ov_topo_leave(n, now);
-	ov_links_flush(n, now);
+	ov_leave_start(n, now);
+	ov_link_flush_all(n, now);
 }
 
 void
@@ -318,4 +365,139 @@ ov_node_link_info(const struct ov_node *n, uint64_t now, unsigned i,
 	info->bytes_out = l->bytes_out;
 	info->srtt_ms = ov_fh_srtt_ms(&l->fh);
 	return true;
+}
+
+/* ---- queries ---- */
+
+int
+ov_node_query(struct ov_node *n, uint64_t now, enum ov_query q,
+    const struct ov_id *target, bool to_node, uint64_t cookie)
+{
+	return ov_query_start(n, now, q, target, to_node, cookie);
+}
+
+int
+ov_node_route(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint64_t cookie)
+{
+	return ov_query_start(n, now, OV_Q_PING, res, false, cookie);
+}
+
+/* ---- storage ---- */
+
+int
+ov_node_sign(struct ov_node *n, const struct ov_id *res, uint32_t kind,
+    struct ov_stored *s, struct ov_sigbuf *b)
+{
+	const struct ov_kind	*k = ov_kind_find(n->held.kinds,
+				    n->held.nkinds, kind);
+
+	if (k == NULL)
+		return EINVAL;
+	return ov_stored_sign(s, b, res, kind, k->model, n->crypto);
+}
+
+int
+ov_node_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    const struct ov_kind_data *kd, const uint8_t *certs, size_t certs_len,
+    uint64_t cookie)
+{
+	return ov_client_store(n, now, res, kd, certs, certs_len, cookie);
+}
+
+int
+ov_node_fetch(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint32_t kind, uint64_t cookie)
+{
+	return ov_client_ask(n, now, res, kind, false, cookie);
+}
+
+int
+ov_node_stat(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint32_t kind, uint64_t cookie)
+{
+	return ov_client_ask(n, now, res, kind, true, cookie);
+}
+
+void
+ov_node_fetched_free(struct ov_fetched *f)
+{
+	if (f == NULL)
+		return;
+	free(f->v);
+	free(f->body);
+	free(f);
+}
+
+void
+ov_node_statted_free(struct ov_statted *st)
+{
+	if (st == NULL)
+		return;
+	ov_data_stat_ans_free(&st->ans);
+	free(st->body);
+	free(st);
+}
+
+/* ---- applications ---- */
+
+int
+ov_node_app_serve(struct ov_node *n, uint16_t application,
+    const struct addr *addr)
+{
+	return ov_app_serve(n, application, addr);
+}
+
+int
+ov_node_app_attach(struct ov_node *n, uint64_t now, const struct ov_id *route,
+    unsigned nroute, uint16_t application, uint64_t cookie)
+{
+	return ov_app_ask(n, now, route, nroute, application, cookie);
+}
+
+/* ---- what this node holds: status and persistence ---- */
+
+void
+ov_node_held_stats(const struct ov_node *n, struct ov_held_stats *s)
+{
+	unsigned	i;
+
+	memset(s, 0, sizeof *s);
+	s->values = n->held.values;
+	s->bytes = n->held.bytes;
+	s->resources = n->held.nres;
+	for (i = 0; i < n->held.nres; i++)
+		s->responsible += ov_chord_responsible(&n->chord,
+		    &n->held.res[i]->id);
+	s->replica_stores_sent = n->replica_sent;
+	s->flood_refused = n->flood_refused;
+}
+
+bool
+ov_node_holds(const struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint32_t kind)
+{
+	struct ov_held_kind	*sk;
+	unsigned		 i;
+
+	sk = ov_held_res_kind(ov_held_find(&n->held, res), kind);
+	for (i = 0; sk != NULL && i < sk->n; i++)
+		if (sk->v[i].expires_ms > ov_node_wall(n, now))
+			return true;
+	return false;
+}
+
+bool
+ov_node_take_row(struct ov_node *n, struct ov_id *res, uint32_t *kind,
+    uint64_t *generation, uint8_t **blob, size_t *len)
+{
+	return ov_held_take_row(&n->held, res, kind, generation, blob, len);
+}
+
+int
+ov_node_load_row(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint32_t kind, uint64_t generation, const uint8_t *blob, size_t len)
+{
+	return ov_held_load(&n->held, res, kind, generation, blob, len,
+	    ov_node_wall(n, now));
 }

@@ -65,7 +65,7 @@ struct ov_node_cfg {
 	uint32_t	 peer_store_rate;	/* a second, sustained [100] */
 	uint32_t	 peer_store_burst;	/* at once [1000] */
 	const struct ov_kind *kinds;		/* with their limits; copied
-						   [ov_kinds] */
+						   [ov_kind_all] */
 	size_t		 nkinds;
 };
 
@@ -77,7 +77,7 @@ enum ov_state {
 	OV_ST_LEAVING,
 };
 
-const char *ov_state_name(enum ov_state);
+const char *ov_node_state_name(enum ov_state);
 
 enum ov_event_type {
 	OV_EV_STATE,		/* state changed */
@@ -127,9 +127,9 @@ struct ov_event {
 	bool		 up;		/* LINK */
 	uint64_t	 generation;	/* STORED, FETCHED, STAT */
 	unsigned	 nreplicas;	/* STORED: copies besides the first */
-	/* FETCHED: the values; the driver frees it (ov_fetched_free) */
+	/* FETCHED: the values; the driver frees it (ov_node_fetched_free) */
 	struct ov_fetched *fetched;
-	/* STAT: the metadata; the driver frees it (ov_statted_free) */
+	/* STAT: the metadata; the driver frees it (ov_node_statted_free) */
 	struct ov_statted *statted;
 	/* APP_ATTACH: the node that answered is peer; its candidate */
 	uint16_t	 application;
@@ -151,7 +151,7 @@ struct ov_fetched {
 	uint8_t			*body;		/* what v points into */
 };
 
-void	 ov_fetched_free(struct ov_fetched *);
+void	 ov_node_fetched_free(struct ov_fetched *);
 
 /* Metadata of the values of one Kind (§7.4.3), as the storing peer
  * reports it; nothing here is signed. */
@@ -160,7 +160,7 @@ struct ov_statted {
 	uint8_t			*body;		/* what ans points into */
 };
 
-void	 ov_statted_free(struct ov_statted *);
+void	 ov_node_statted_free(struct ov_statted *);
 
 enum ov_action_type {
 	OV_ACT_CONNECT,		/* open link to addr (expect: peer id) */
@@ -296,7 +296,7 @@ int	 ov_node_app_attach(struct ov_node *, uint64_t now,
 	    uint64_t cookie);
 
 /* What this node holds: values, bytes, resources. */
-struct ov_store_stats {
+struct ov_held_stats {
 	uint64_t	 values;
 	uint64_t	 bytes;
 	unsigned	 resources;
@@ -304,7 +304,7 @@ struct ov_store_stats {
 	uint64_t	 replica_stores_sent;
 	uint64_t	 flood_refused;	/* stores over a peer's rate */
 };
-void	 ov_node_store_stats(const struct ov_node *, struct ov_store_stats *);
+void	 ov_node_held_stats(const struct ov_node *, struct ov_held_stats *);
 /* Does this node hold a live value of kind at res? */
 bool	 ov_node_holds(const struct ov_node *, uint64_t now,
 	    const struct ov_id *res, uint32_t kind);

@@ -8,15 +8,20 @@
  * which is the path we report.  An iterative query asks our own next hop
  * where it would route the target, then asks the node it names, and so
  * on, until a node names itself: the node responsible.
+ *
+ * The node answers the same requests from others: a Ping with a random
+ * response_id and its wall clock, a Probe with what it knows of itself,
+ * a RouteQuery with its next hop (§6.4.2.4).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "ov_int.h"
+#include "rng.h"
 #include "xmalloc.h"
 
 /* The answers to a ProbeReq for every type we know (§6.4.2.5.2). */
-void
+static void
 ov_query_probe_fill(const struct ov_node *n, uint64_t now,
     const struct ov_probe *req, struct ov_probe *ans)
 {
@@ -34,7 +39,7 @@ ov_query_probe_fill(const struct ov_node *n, uint64_t now,
 			ans->value[ans->n] = 0;	/* no storage yet */
 			break;
 		case OV_PROBE_UPTIME:
-			ans->value[ans->n] = ov_uptime(n, now);
+			ans->value[ans->n] = ov_node_uptime(n, now);
 			break;
 		default:
 			continue;	/* only the types we know */
@@ -86,20 +91,20 @@ ov_query_send(struct ov_node *n, uint64_t now, enum ov_query q,
 	wbuf_init(&w, 64);
 	switch (q) {
 	case OV_Q_PING:
-		ov_ping_req_encode(&w, 0);
+		ov_body_ping_req_encode(&w, 0);
 		t = ov_txn_start(n, now, OV_TX_QUERY, OV_PING_REQ, w.p, w.len,
 		    target, to_node, NULL, 0);
 		break;
 	case OV_Q_PROBE:
 		ov_query_probe_all(&pr);
-		ov_probe_req_encode(&w, &pr);
+		ov_body_probe_req_encode(&w, &pr);
 		t = ov_txn_start(n, now, OV_TX_QUERY, OV_PROBE_REQ, w.p, w.len,
 		    target, to_node, NULL, 0);
 		break;
 	case OV_Q_ITERATIVE:
 		memset(&rq, 0, sizeof rq);
-		ov_dest_resource(&rq.dest, target);
-		ov_route_query_encode(&w, &rq);
+		ov_msg_dest_resource(&rq.dest, target);
+		ov_body_route_query_encode(&w, &rq);
 		t = ov_txn_start(n, now, OV_TX_QUERY, OV_ROUTEQUERY_REQ, w.p,
 		    w.len, ask, true, NULL, 0);
 		break;
@@ -128,11 +133,11 @@ ov_query_here(struct ov_node *n, uint64_t now, enum ov_query q,
 		ov_query_probe_fill(n, now, &req, &ans);
 		ov_query_take_probe(&ev, &ans);
 	}
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
 }
 
 int
-ov_node_query(struct ov_node *n, uint64_t now, enum ov_query q,
+ov_query_start(struct ov_node *n, uint64_t now, enum ov_query q,
     const struct ov_id *target, bool to_node, uint64_t cookie)
 {
 	struct ov_txn	*t;
@@ -143,7 +148,7 @@ ov_node_query(struct ov_node *n, uint64_t now, enum ov_query q,
 	if (q == OV_Q_ITERATIVE && to_node)
 		return EINVAL;
 	if (to_node ? ov_id_eq(target, &n->cfg.self) :
-	    ov_responsible(n, target)) {
+	    ov_route_responsible(n, target)) {
 		ov_query_here(n, now, q, cookie);
 		return 0;
 	}
@@ -155,15 +160,8 @@ ov_node_query(struct ov_node *n, uint64_t now, enum ov_query q,
 		return EBUSY;
 	t->cookie = cookie;
 	t->query_target = *target;
-	ov_links_flush(n, now);
+	ov_link_flush_all(n, now);
 	return 0;
-}
-
-int
-ov_node_route(struct ov_node *n, uint64_t now, const struct ov_id *res,
-    uint64_t cookie)
-{
-	return ov_node_query(n, now, OV_Q_PING, res, false, cookie);
 }
 
 /*
@@ -183,7 +181,7 @@ ov_query_path(const struct ov_msg *m, const struct ov_link *l,
 		ev->path[ev->npath++] = l->peer;
 	for (i = m->fwd.nvia; i-- > 0 && ev->npath < OV_PATH_MAX; )
 		if (m->fwd.via[i].type == OV_DEST_NODE &&
-		    ov_dest_id(&m->fwd.via[i], &ev->path[ev->npath]))
+		    ov_msg_dest_id(&m->fwd.via[i], &ev->path[ev->npath]))
 			ev->npath++;
 }
 
@@ -196,7 +194,7 @@ ov_query_iterate(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	struct ov_id	 peer;
 	unsigned	 i;
 
-	if (ov_route_query_ans_decode(m->body, m->body_len, &peer) != 0) {
+	if (ov_body_route_query_ans_decode(m->body, m->body_len, &peer) != 0) {
 		ev->error = EBADMSG;
 		return true;
 	}
@@ -247,8 +245,8 @@ ov_query_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	if (m == NULL) {
 		ev.error = error;
 	} else if (m->code == OV_ERROR) {
-		ev.error = ov_error_decode(m->body, m->body_len, &code, &info,
-		    &ilen) == 0 ? 1000 + code : EBADMSG;
+		ev.error = ov_body_error_decode(m->body, m->body_len, &code,
+		    &info, &ilen) == 0 ? 1000 + code : EBADMSG;
 	} else if (t->query == OV_Q_ITERATIVE) {
 		if (!ov_query_iterate(n, now, t, m, signer, &ev))
 			return;
@@ -256,11 +254,81 @@ ov_query_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		ev.responsible = *signer;
 		ov_query_path(m, l, &ev);
 		if (t->query == OV_Q_PROBE) {
-			if (ov_probe_ans_decode(m->body, m->body_len, &pr) == 0)
+			if (ov_body_probe_ans_decode(m->body, m->body_len,
+			    &pr) == 0)
 				ov_query_take_probe(&ev, &pr);
 			else
 				ev.error = EBADMSG;
 		}
 	}
-	ov_event(n, &ev);
+	ov_node_event(n, &ev);
+}
+
+/* ---- answering Ping, Probe and RouteQuery ---- */
+
+void
+ov_query_ping_request(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *m)
+{
+	struct wbuf	w;
+
+	if (ov_body_ping_req_decode(m->body, m->body_len) != 0) {
+		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
+		    "bad PingReq");
+		return;
+	}
+	wbuf_init(&w, 64);
+	ov_body_ping_ans_encode(&w, rng_u64(n->rng),
+	    (uint64_t)((int64_t)now + n->cfg.wall_offset_ms));
+	ov_route_answer(n, now, l, m, OV_PING_ANS, w.p, w.len);
+	wbuf_clear(&w);
+}
+
+void
+ov_query_probe_request(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *m)
+{
+	struct ov_probe	req, ans;
+	struct wbuf	w;
+
+	if (ov_body_probe_req_decode(m->body, m->body_len, &req) != 0) {
+		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
+		    "bad ProbeReq");
+		return;
+	}
+	ov_query_probe_fill(n, now, &req, &ans);
+	wbuf_init(&w, 256);
+	ov_body_probe_ans_encode(&w, &ans);
+	ov_route_answer(n, now, l, m, OV_PROBE_ANS, w.p, w.len);
+	wbuf_clear(&w);
+}
+
+/* A RouteQuery (§6.4.2.4): our next hop toward the destination, and an
+ * Update if asked (§10.8). */
+void
+ov_query_route_query_request(struct ov_node *n, uint64_t now,
+    struct ov_link *l, const struct ov_msg *m, const struct ov_id *s)
+{
+	struct ov_route_query	q;
+	struct ov_id		dest, next;
+	struct wbuf		w;
+
+	if (ov_body_route_query_decode(m->body, m->body_len, &q) != 0 ||
+	    !ov_msg_dest_id(&q.dest, &dest)) {
+		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
+		    "bad RouteQueryReq");
+		return;
+	}
+	if (ov_route_responsible(n, &dest))
+		next = n->cfg.self;
+	else if (!ov_route_next_hop(n, &dest, NULL, &next)) {
+		ov_route_error(n, now, l, &m->fwd, OV_E_NOT_FOUND, "no route");
+		return;
+	}
+	wbuf_init(&w, 64);
+	ov_body_route_query_ans_encode(&w, &next);
+	ov_route_answer(n, now, l, m, OV_ROUTEQUERY_ANS, w.p, w.len);
+	wbuf_clear(&w);
+	if (q.send_update && ov_link_to(n, s) != NULL)	/* §10.8 */
+		ov_update_send(n, now, s, OV_UPD_FULL);
 }

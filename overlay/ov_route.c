@@ -33,16 +33,16 @@ enum ov_verdict {
 };
 
 bool
-ov_is_peer(const struct ov_node *n)
+ov_route_is_peer(const struct ov_node *n)
 {
 	return n->state == OV_ST_JOINED || n->state == OV_ST_ALONE ||
 	    n->state == OV_ST_LEAVING;
 }
 
 bool
-ov_responsible(const struct ov_node *n, const struct ov_id *id)
+ov_route_responsible(const struct ov_node *n, const struct ov_id *id)
 {
-	return ov_is_peer(n) && ov_chord_responsible(&n->chord, id);
+	return ov_route_is_peer(n) && ov_chord_responsible(&n->chord, id);
 }
 
 /*
@@ -144,11 +144,11 @@ ov_route_decide(struct ov_node *n, struct ov_link *from, struct ov_fwd *f,
 
 	for (;;) {
 		if (f->dest[0].type == OV_DEST_OPAQUE ||
-		    !ov_dest_id(&f->dest[0], &id))
+		    !ov_msg_dest_id(&f->dest[0], &id))
 			return OV_DROP;		/* never ours: §6.1.3 */
 		/* Not yet (or no longer) a peer: deliver, never forward,
 		 * except along a source route to a direct neighbor. */
-		if (!ov_is_peer(n) && !ov_id_eq(&id, &n->cfg.self) &&
+		if (!ov_route_is_peer(n) && !ov_id_eq(&id, &n->cfg.self) &&
 		    !(f->dest[0].type == OV_DEST_NODE &&
 		    (ov_id_is_wildcard(&id) || ov_link_to(n, &id) != NULL))) {
 			*err = OV_E_NOT_FOUND;
@@ -164,12 +164,12 @@ ov_route_decide(struct ov_node *n, struct ov_link *from, struct ov_fwd *f,
 				return OV_DELIVER;
 			if ((*next = ov_link_to(n, &id)) != NULL)
 				return OV_FORWARD;
-			if (ov_responsible(n, &id))
+			if (ov_route_responsible(n, &id))
 				return OV_DROP;	/* §6.1.1: not connected */
 		} else {
 			if (f->ndest > 1)
 				return OV_DROP;	/* §6.1.1: must be last */
-			if (ov_responsible(n, &id))
+			if (ov_route_responsible(n, &id))
 				return OV_DELIVER;
 		}
 		if (ov_route_next_hop(n, &id, &from->peer, &hop) &&
@@ -205,9 +205,9 @@ ov_route_forward(struct ov_node *n, uint64_t now, struct ov_link *from,
 		return;
 	}
 	f->ttl--;
-	ov_dest_node(&f->via[f->nvia++], &from->peer);
+	ov_msg_dest_node(&f->via[f->nvia++], &from->peer);
 	wbuf_init(&w, n->cfg.max_message_size);
-	ov_fwd_encode(&w, f);
+	ov_msg_fwd_encode(&w, f);
 	wbuf_bytes(&w, rest, restlen);
 	ov_msg_finish(&w);
 	if (w.err) {
@@ -221,6 +221,53 @@ ov_route_forward(struct ov_node *n, uint64_t now, struct ov_link *from,
 	wbuf_clear(&w);
 }
 
+/* A request for us, to the handler of its method. */
+static void
+ov_route_dispatch(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *m, const struct ov_id *signer)
+{
+	switch (m->code) {
+	case OV_PING_REQ:
+		ov_query_ping_request(n, now, l, m);
+		break;
+	case OV_PROBE_REQ:
+		ov_query_probe_request(n, now, l, m);
+		break;
+	case OV_ATTACH_REQ:
+		ov_attach_request(n, now, l, m, signer);
+		break;
+	case OV_JOIN_REQ:
+		ov_join_request(n, now, l, m, signer);
+		break;
+	case OV_LEAVE_REQ:
+		ov_leave_request(n, now, l, m, signer);
+		break;
+	case OV_UPDATE_REQ:
+		ov_update_request(n, now, l, m, signer);
+		break;
+	case OV_ROUTEQUERY_REQ:
+		ov_query_route_query_request(n, now, l, m, signer);
+		break;
+	case OV_APPATTACH_REQ:
+		ov_app_request(n, now, l, m, signer);
+		break;
+	case OV_STORE_REQ:
+		ov_serve_store_request(n, now, l, m, signer);
+		break;
+	case OV_FETCH_REQ:
+	case OV_STAT_REQ:
+		ov_serve_fetch_request(n, now, l, m);
+		break;
+	case OV_FIND_REQ:
+		ov_serve_find_request(n, now, l, m);
+		break;
+	default:
+		ov_route_error(n, now, l, &m->fwd, OV_E_FORBIDDEN,
+		    "method not supported by this peer");
+		break;
+	}
+}
+
 /* A message for us: decode it all, check the signature, dispatch. */
 static void
 ov_route_deliver(struct ov_node *n, uint64_t now, struct ov_link *l,
@@ -232,12 +279,12 @@ ov_route_deliver(struct ov_node *n, uint64_t now, struct ov_link *l,
 
 	if (ov_msg_decode(msg, len, m, &err) != 0) {
 		ov_bad(n, now, l, "malformed message");
-		if (err != 0 && ov_code_is_request(m->code))
+		if (err != 0 && ov_msg_code_is_request(m->code))
 			ov_route_error(n, now, l, &m->fwd, err, "malformed");
 	} else if (ov_msg_verify(m, n->crypto, &signer) != 0)
 		ov_bad(n, now, l, "%s with a bad signature",
-		    ov_code_name(m->code));		/* §6.3.4: drop */
-	else if (!ov_code_is_request(m->code))
+		    ov_msg_code_name(m->code));		/* §6.3.4: drop */
+	else if (!ov_msg_code_is_request(m->code))
 		ov_txn_response(n, now, l, m, &signer);
 	else if (m->fwd.options_flags & OV_OPT_DESTINATION_CRITICAL)
 		ov_route_error(n, now, l, &m->fwd,
@@ -246,7 +293,7 @@ ov_route_deliver(struct ov_node *n, uint64_t now, struct ov_link *l,
 		ov_route_error(n, now, l, &m->fwd, OV_E_UNKNOWN_EXTENSION,
 		    "no extensions known");
 	else
-		ov_topo_request(n, now, l, m, &signer);
+		ov_route_dispatch(n, now, l, m, &signer);
 	free(m);
 }
 
@@ -336,13 +383,13 @@ ov_route_input(struct ov_node *n, uint64_t now, struct ov_link *l,
 	uint16_t	 err = 0, code;
 	bool		 request;
 
-	if (ov_fwd_decode(msg, len, f, &hdrlen, &err) != 0) {
+	if (ov_msg_fwd_decode(msg, len, f, &hdrlen, &err) != 0) {
 		ov_bad(n, now, l, "malformed forwarding header");
 		goto out;
 	}
 	code = len >= hdrlen + 2 ? (uint16_t)(msg[hdrlen] << 8 |
 	    msg[hdrlen + 1]) : 0;
-	request = ov_code_is_request(code);
+	request = ov_msg_code_is_request(code);
 	if (!ov_route_check(n, now, l, f, request))
 		goto out;
 	switch (ov_route_decide(n, l, f, &next, &err)) {
@@ -361,7 +408,7 @@ ov_route_input(struct ov_node *n, uint64_t now, struct ov_link *l,
 		break;
 	case OV_DROP:
 		ov_debug(n, "overlay: link %u: dropped %s: not for us", l->id,
-		    ov_code_name(code));
+		    ov_msg_code_name(code));
 		break;
 	}
 out:
@@ -383,7 +430,7 @@ ov_answer_fwd(struct ov_node *n, struct ov_link *l, const struct ov_fwd *req,
 	f->ttl = n->cfg.initial_ttl;
 	f->fragment = OV_FRAG_UNFRAGMENTED;
 	f->tid = req->tid;
-	ov_dest_node(&f->dest[0], &l->peer);
+	ov_msg_dest_node(&f->dest[0], &l->peer);
 	for (i = 0; i < req->nvia; i++)
 		f->dest[1 + i] = req->via[req->nvia - 1 - i];
 	f->ndest = req->nvia + 1;
@@ -403,7 +450,7 @@ ov_route_reply(struct ov_node *n, uint64_t now, struct ov_link *l,
 	wbuf_init(&w, n->cfg.max_message_size);
 	if (!ov_answer_fwd(n, l, req, f))
 		goto out;
-	ov_fwd_encode(&w, f);
+	ov_msg_fwd_encode(&w, f);
 	if (ov_msg_sign_encode_certs(&w, f, code, body, len, n->crypto, certs,
 	    certs_len) != 0) {
 		if (code != OV_ERROR)	/* it did not fit */

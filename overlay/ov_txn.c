@@ -29,7 +29,8 @@ ov_txn_send(struct ov_node *n, uint64_t now, struct ov_txn *t)
 	if (l == NULL)
 		l = ov_route_first_hop(n, &t->first, t->to_node_first);
 	if (l == NULL) {
-		ov_debug(n, "overlay: %s: no route yet", ov_code_name(t->code));
+		ov_debug(n, "overlay: %s: no route yet",
+		    ov_msg_code_name(t->code));
 		return;
 	}
 	if (t->tries > 1)
@@ -57,7 +58,7 @@ ov_txn_launch(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 	struct wbuf	 w;
 
 	wbuf_init(&w, n->cfg.max_message_size);
-	ov_fwd_encode(&w, f);
+	ov_msg_fwd_encode(&w, f);
 	if (ov_msg_sign_encode_certs(&w, f, code, body, len, n->crypto,
 	    certs, certs_len) != 0) {
 		wbuf_clear(&w);
@@ -69,9 +70,9 @@ ov_txn_launch(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 	t->code = code;
 	t->msg = wbuf_take(&w, &t->len);
 	t->pin_link = pin_link;
-	(void)ov_dest_id(&f->dest[0], &t->first);
+	(void)ov_msg_dest_id(&f->dest[0], &t->first);
 	t->to_node_first = f->dest[0].type == OV_DEST_NODE;
-	(void)ov_dest_id(&f->dest[f->ndest - 1], &t->target);
+	(void)ov_msg_dest_id(&f->dest[f->ndest - 1], &t->target);
 	t->to_node = f->dest[f->ndest - 1].type == OV_DEST_NODE;
 	t->started_ms = now;
 	if (n->ntxns == n->txns_cap) {
@@ -94,7 +95,7 @@ ov_txn_fwd(struct ov_node *n)
 	f->version = OV_VERSION;
 	f->ttl = n->cfg.initial_ttl;
 	f->fragment = OV_FRAG_UNFRAGMENTED;
-	f->tid = ov_tid_new(n);
+	f->tid = ov_node_tid_new(n);
 	return f;
 }
 
@@ -109,7 +110,7 @@ ov_txn_start_certs(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 
 	if (n->ntxns >= n->cfg.max_pending) {
 		ov_debug(n, "overlay: %s not sent: %u requests pending",
-		    ov_code_name(code), n->ntxns);
+		    ov_msg_code_name(code), n->ntxns);
 		return NULL;
 	}
 	f = ov_txn_fwd(n);
@@ -118,11 +119,11 @@ ov_txn_start_certs(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 	if (via_node != NULL && to_node && ov_id_eq(via_node, dest))
 		via_node = NULL;
 	if (via_node != NULL)
-		ov_dest_node(&f->dest[f->ndest++], via_node);
+		ov_msg_dest_node(&f->dest[f->ndest++], via_node);
 	if (to_node)
-		ov_dest_node(&f->dest[f->ndest++], dest);
+		ov_msg_dest_node(&f->dest[f->ndest++], dest);
 	else
-		ov_dest_resource(&f->dest[f->ndest++], dest);
+		ov_msg_dest_resource(&f->dest[f->ndest++], dest);
 	t = ov_txn_launch(n, now, kind, code, body, len, f, pin_link, certs,
 	    certs_len);
 	free(f);
@@ -142,12 +143,12 @@ ov_txn_start_route(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 		return NULL;
 	if (n->ntxns >= n->cfg.max_pending) {
 		ov_debug(n, "overlay: %s not sent: %u requests pending",
-		    ov_code_name(code), n->ntxns);
+		    ov_msg_code_name(code), n->ntxns);
 		return NULL;
 	}
 	f = ov_txn_fwd(n);
 	for (i = 0; i < nroute; i++)
-		ov_dest_node(&f->dest[f->ndest++], &route[i]);
+		ov_msg_dest_node(&f->dest[f->ndest++], &route[i]);
 	t = ov_txn_launch(n, now, kind, code, body, len, f, 0, NULL, 0);
 	free(f);
 	return t;
@@ -179,15 +180,38 @@ ov_txn_finish(struct ov_node *n, uint64_t now, struct ov_txn *t,
     const struct ov_msg *m, const struct ov_id *signer,
     const struct ov_link *l, int error)
 {
-	if (t->kind == OV_TX_QUERY)
+	switch (t->kind) {
+	case OV_TX_QUERY:
 		ov_query_done(n, now, t, m, signer, l, error);
-	else if (t->kind == OV_TX_STORE || t->kind == OV_TX_FETCH ||
-	    t->kind == OV_TX_STAT || t->kind == OV_TX_REPLICA)
-		ov_stor_done(n, now, t, m, signer, error);
-	else if (t->kind == OV_TX_APP_ATTACH)
+		break;
+	case OV_TX_BOOT_ATTACH:
+	case OV_TX_ATTACH:
+	case OV_TX_FINGER:
+		ov_attach_done(n, now, t, m, signer, error);
+		break;
+	case OV_TX_JOIN:
+		ov_join_done(n, now, m);
+		break;
+	case OV_TX_UPDATE:
+		break;
+	case OV_TX_LEAVE:
+		ov_leave_done(n, now, m);
+		break;
+	case OV_TX_PARTITION:
+		ov_join_partition_done(n, now, t, m, signer);
+		break;
+	case OV_TX_STORE:
+	case OV_TX_FETCH:
+	case OV_TX_STAT:
+		ov_client_done(n, now, t, m, signer, error);
+		break;
+	case OV_TX_REPLICA:
+		ov_replica_done(n, now, t, m, error);
+		break;
+	case OV_TX_APP_ATTACH:
 		ov_app_done(n, now, t, m, signer, error);
-	else
-		ov_topo_done(n, now, t, m, signer, error);
+		break;
+	}
 	ov_txn_free(t);
 }
 
@@ -227,17 +251,17 @@ ov_txn_response(struct ov_node *n, uint64_t now, struct ov_link *l,
 			t = n->txns[i];
 	if (t == NULL) {
 		ov_debug(n, "overlay: %s for no transaction",
-		    ov_code_name(m->code));
+		    ov_msg_code_name(m->code));
 		return;
 	}
 	if (m->code != OV_ERROR && m->code != t->code + 1) {
-		ov_debug(n, "overlay: %s answers %s", ov_code_name(m->code),
-		    ov_code_name(t->code));
+		ov_debug(n, "overlay: %s answers %s", ov_msg_code_name(m->code),
+		    ov_msg_code_name(t->code));
 		return;
 	}
 	if (!ov_txn_signer_ok(n, t, signer)) {
 		ov_debug(n, "overlay: %s from %s: not the responsible node",
-		    ov_code_name(m->code), ov_id_hex(signer, hex));
+		    ov_msg_code_name(m->code), ov_id_hex(signer, hex));
 		return;		/* a retransmission may reach the right one */
 	}
 	ov_txn_remove(n, t);
@@ -245,7 +269,7 @@ ov_txn_response(struct ov_node *n, uint64_t now, struct ov_link *l,
 }
 
 void
-ov_txns_tick(struct ov_node *n, uint64_t now)
+ov_txn_tick(struct ov_node *n, uint64_t now)
 {
 	struct ov_txn	*t;
 	unsigned	 i;
@@ -260,7 +284,7 @@ ov_txns_tick(struct ov_node *n, uint64_t now)
 		} else {
 			ov_txn_remove(n, t);
 			ov_debug(n, "overlay: %s timed out",
-			    ov_code_name(t->code));
+			    ov_msg_code_name(t->code));
 			ov_txn_finish(n, now, t, NULL, NULL, NULL, ETIMEDOUT);
 			i = 0;		/* the handler may have changed the list */
 		}
@@ -268,7 +292,7 @@ ov_txns_tick(struct ov_node *n, uint64_t now)
 }
 
 uint64_t
-ov_txns_deadline(const struct ov_node *n)
+ov_txn_deadline(const struct ov_node *n)
 {
 	uint64_t	d = UINT64_MAX;
 	unsigned	i;
@@ -337,7 +361,7 @@ ov_txn_uses_link(const struct ov_node *n, uint32_t link)
 }
 
 void
-ov_txns_free(struct ov_node *n)
+ov_txn_free_all(struct ov_node *n)
 {
 	unsigned	i;
 

@@ -17,7 +17,7 @@
 #include "ov_data.h"
 #include "ov_fh.h"
 #include "ov_msg.h"
-#include "ov_store.h"
+#include "ov_held.h"
 #include "wire.h"
 
 #define FUZZ_MAX	(1 << 16)
@@ -32,7 +32,7 @@ fuzz_message(const uint8_t *p, size_t n)
 	if (ov_msg_decode(p, n, m, &err) == 0) {
 		/* the forwarding path: new header, same rest */
 		wbuf_init(&w, 1 << 20);
-		ov_fwd_encode(&w, &m->fwd);
+		ov_msg_fwd_encode(&w, &m->fwd);
 		wbuf_bytes(&w, p + m->fwd_len, n - m->fwd_len);
 		ov_msg_finish(&w);
 		if (w.err || ov_msg_decode(w.p, w.len, m2, &err) != 0 ||
@@ -57,11 +57,11 @@ fuzz_update(const uint8_t *p, size_t n)
 	struct ov_update	*u = malloc(sizeof *u), *u2 = malloc(sizeof *u2);
 	struct wbuf		 w;
 
-	if (ov_update_decode(p, n, u) == 0) {
+	if (ov_body_update_decode(p, n, u) == 0) {
 		wbuf_init(&w, 1 << 20);
-		ov_update_encode(&w, u);
+		ov_body_update_encode(&w, u);
 		if (w.len != n || memcmp(w.p, p, n) != 0 ||
-		    ov_update_decode(w.p, w.len, u2) != 0)
+		    ov_body_update_decode(w.p, w.len, u2) != 0)
 			abort();
 		wbuf_clear(&w);
 	}
@@ -76,11 +76,12 @@ fuzz_attach(const uint8_t *p, size_t n)
 	struct wbuf		w;
 	unsigned		i;
 
-	if (ov_attach_decode(p, n, &a) != 0)
+	if (ov_body_attach_decode(p, n, &a) != 0)
 		return;
 	wbuf_init(&w, 1 << 20);
-	ov_attach_encode(&w, &a);
-	if (ov_attach_decode(w.p, w.len, &a2) != 0 || a2.ncand != a.ncand ||
+	ov_body_attach_encode(&w, &a);
+	if (ov_body_attach_decode(w.p, w.len, &a2) != 0 ||
+	    a2.ncand != a.ncand ||
 	    a2.send_update != a.send_update || strcmp(a2.role, a.role) != 0)
 		abort();
 	for (i = 0; i < a.ncand; i++)
@@ -96,11 +97,11 @@ fuzz_app_attach(const uint8_t *p, size_t n)
 	struct wbuf		w;
 	unsigned		i;
 
-	if (ov_app_attach_decode(p, n, &a) != 0)
+	if (ov_body_app_attach_decode(p, n, &a) != 0)
 		return;
 	wbuf_init(&w, 1 << 20);
-	ov_app_attach_encode(&w, &a);
-	if (ov_app_attach_decode(w.p, w.len, &a2) != 0 ||
+	ov_body_app_attach_encode(&w, &a);
+	if (ov_body_app_attach_decode(w.p, w.len, &a2) != 0 ||
 	    a2.ncand != a.ncand || a2.nskipped != 0 ||
 	    a2.application != a.application || strcmp(a2.role, a.role) != 0 ||
 	    strcmp(a2.ufrag, a.ufrag) != 0 ||
@@ -124,15 +125,15 @@ fuzz_small(const uint8_t *p, size_t n)
 	const uint8_t		*info;
 	size_t			ilen;
 
-	(void)ov_leave_decode(p, n, &l);
-	(void)ov_probe_req_decode(p, n, &pr);
-	(void)ov_probe_ans_decode(p, n, &pr);
-	(void)ov_route_query_decode(p, n, &q);
-	(void)ov_route_query_ans_decode(p, n, &id);
-	(void)ov_join_req_decode(p, n, &id);
-	(void)ov_ping_req_decode(p, n);
-	(void)ov_ping_ans_decode(p, n, &a, &b);
-	(void)ov_error_decode(p, n, &code, &info, &ilen);
+	(void)ov_body_leave_decode(p, n, &l);
+	(void)ov_body_probe_req_decode(p, n, &pr);
+	(void)ov_body_probe_ans_decode(p, n, &pr);
+	(void)ov_body_route_query_decode(p, n, &q);
+	(void)ov_body_route_query_ans_decode(p, n, &id);
+	(void)ov_body_join_req_decode(p, n, &id);
+	(void)ov_body_ping_req_decode(p, n);
+	(void)ov_body_ping_ans_decode(p, n, &a, &b);
+	(void)ov_body_error_decode(p, n, &code, &info, &ilen);
 }
 
 /* Encode what was decoded; it must be the input again. */
@@ -160,31 +161,32 @@ fuzz_storage(const uint8_t *p, size_t n)
 	unsigned		 i, nk, known;
 	uint16_t		 err;
 
-	if (ov_store_req_decode(p, n, ov_kinds, ov_nkinds, sq, &err) == 0 &&
-	    sq->nunknown == 0)
-		SAME_BYTES(ov_store_req_encode, sq);
-	ov_store_req_free(sq);
-	if (ov_store_ans_decode(p, n, sa) == 0)
-		SAME_BYTES(ov_store_ans_encode, sa);
-	if (ov_fetch_req_decode(p, n, ov_kinds, ov_nkinds, fq, &err) == 0) {
+	if (ov_data_store_req_decode(p, n, ov_kind_all, ov_kind_nall, sq,
+	    &err) == 0 && sq->nunknown == 0)
+		SAME_BYTES(ov_data_store_req_encode, sq);
+	ov_data_store_req_free(sq);
+	if (ov_data_store_ans_decode(p, n, sa) == 0)
+		SAME_BYTES(ov_data_store_ans_encode, sa);
+	if (ov_data_fetch_req_decode(p, n, ov_kind_all, ov_kind_nall, fq,
+	    &err) == 0) {
 		for (i = known = 0; i < fq->nspecs; i++)
 			known += fq->specs[i].k != NULL;
 		if (known == fq->nspecs)
-			SAME_BYTES(ov_fetch_req_encode, fq);
+			SAME_BYTES(ov_data_fetch_req_encode, fq);
 	}
-	if (ov_fetch_ans_decode(p, n, ov_kinds, ov_nkinds, fa) == 0)
-		SAME_BYTES(ov_fetch_ans_encode, fa);
-	ov_fetch_ans_free(fa);
-	if (ov_stat_ans_decode(p, n, ov_kinds, ov_nkinds, ta) == 0)
-		SAME_BYTES(ov_stat_ans_encode, ta);
-	ov_stat_ans_free(ta);
-	if (ov_sipreg_decode(p, n, &sr) == 0)
-		SAME_BYTES(ov_sipreg_encode, &sr);
-	if (ov_find_req_decode(p, n, &dq, &err) == 0)
-		SAME_BYTES(ov_find_req_encode, &dq);
-	if (ov_find_ans_decode(p, n, &da) == 0)
-		SAME_BYTES(ov_find_ans_encode, &da);
-	(void)ov_unknown_kinds_decode(p, n, kinds, &nk);
+	if (ov_data_fetch_ans_decode(p, n, ov_kind_all, ov_kind_nall, fa) == 0)
+		SAME_BYTES(ov_data_fetch_ans_encode, fa);
+	ov_data_fetch_ans_free(fa);
+	if (ov_data_stat_ans_decode(p, n, ov_kind_all, ov_kind_nall, ta) == 0)
+		SAME_BYTES(ov_data_stat_ans_encode, ta);
+	ov_data_stat_ans_free(ta);
+	if (ov_data_sipreg_decode(p, n, &sr) == 0)
+		SAME_BYTES(ov_data_sipreg_encode, &sr);
+	if (ov_data_find_req_decode(p, n, &dq, &err) == 0)
+		SAME_BYTES(ov_data_find_req_encode, &dq);
+	if (ov_data_find_ans_decode(p, n, &da) == 0)
+		SAME_BYTES(ov_data_find_ans_encode, &da);
+	(void)ov_data_unknown_kinds_decode(p, n, kinds, &nk);
 	free(sq);
 	free(sa);
 	free(fq);
@@ -195,19 +197,19 @@ fuzz_storage(const uint8_t *p, size_t n)
 static void
 fuzz_rows(const uint8_t *p, size_t n)
 {
-	static const struct ov_store_limits lim = { 86400, 1 << 20 };
-	struct ov_store	st;
+	static const struct ov_held_limits lim = { 86400, 1 << 20 };
+	struct ov_held	st;
 	struct ov_id	res;
 	size_t		i;
 
 	memset(&res, 7, sizeof res);
-	ov_store_init(&st, ov_kinds, ov_nkinds, &lim);
-	for (i = 0; i < ov_nkinds; i++)
-		(void)ov_store_load(&st, &res, ov_kinds[i].id, 1, p, n, 1000);
-	ov_store_expire(&st, UINT64_MAX);
+	ov_held_init(&st, ov_kind_all, ov_kind_nall, &lim);
+	for (i = 0; i < ov_kind_nall; i++)
+		(void)ov_held_load(&st, &res, ov_kind_all[i].id, 1, p, n, 1000);
+	ov_held_expire(&st, UINT64_MAX);
 	if (st.values != 0 || st.bytes != 0)
 		abort();
-	ov_store_clear(&st);
+	ov_held_clear(&st);
 }
 
 static void

@@ -196,7 +196,7 @@ sim_verify(const struct ov_sig *sig, const uint8_t *certs, size_t certs_len,
 	if (sig->value_len != 8 || sig->id_hash_len != OV_ID_LEN)
 		return 1;
 	rbuf_init(&r, certs, certs_len);
-	while (ov_certs_next(&r, &it)) {
+	while (ov_msg_certs_next(&r, &it)) {
 		if (it.der_len != OV_ID_LEN ||
 		    memcmp(sig->id_hash, it.der, OV_ID_LEN) != 0)
 			continue;
@@ -430,8 +430,8 @@ sim_act_event(struct sim *s, unsigned i, const struct ov_action *a)
 			    st->ans.kinds[0].values[0].hash_len == 32 ?
 			    "sha256" : "no digest");
 	}
-	ov_fetched_free(a->ev.fetched);
-	ov_statted_free(a->ev.statted);
+	ov_node_fetched_free(a->ev.fetched);
+	ov_node_statted_free(a->ev.statted);
 	if (a->ev.type == OV_EV_ROUTE && a->ev.cookie < s->nresults) {
 		r = &s->results[a->ev.cookie];
 		r->done = true;
@@ -990,7 +990,7 @@ sim_store(struct sim *s, unsigned i, uint8_t idx, const char *data)
 	v.v.len = (uint32_t)strlen(data);
 	memset(&kd, 0, sizeof kd);
 	kd.kind = OV_KIND_TURN_SERVICE;
-	kd.k = ov_kind_find(ov_kinds, ov_nkinds, kd.kind);
+	kd.k = ov_kind_find(ov_kind_all, ov_kind_nall, kd.kind);
 	kd.values = &v;
 	kd.nvalues = 1;
 	if (!s->nodes[i]->alive ||
@@ -1062,14 +1062,14 @@ sim_copies(struct sim *s, unsigned j, uint8_t idx)
 uint64_t
 sim_values_held(const struct sim *s)
 {
-	struct ov_store_stats	st;
+	struct ov_held_stats	st;
 	uint64_t		total = 0;
 	unsigned		i;
 
 	for (i = 0; i < s->nnodes; i++) {
 		if (!s->nodes[i]->alive)
 			continue;
-		ov_node_store_stats(s->nodes[i]->ov, &st);
+		ov_node_held_stats(s->nodes[i]->ov, &st);
 		total += st.values;
 	}
 	return total;
@@ -1123,7 +1123,8 @@ sim_dump(const struct sim *s, FILE *f)
 			memcpy(g, none, sizeof g);
 		fprintf(f, "n%-4u %.8s %-7s pred %.8s (true %.8s) succ %.8s "
 		    "(true %.8s)%s\n", i, a,
-		    ov_state_name(ov_node_state(s->nodes[i]->ov)), e, b, g, d,
+		    ov_node_state_name(ov_node_state(s->nodes[i]->ov)), e, b, g,
+		    d,
 		    strncmp(e, b, 8) || strncmp(g, d, 8) ? "  <--" : "");
 	}
 	free(ring);

@@ -188,7 +188,7 @@ poke_sign_send(struct poke *pk, const struct ov_fwd *f, uint16_t code,
 	if (pk->ident == NULL)
 		die("no identity to sign with");
 	wbuf_init(&w, 1 << 16);
-	ov_fwd_encode(&w, f);
+	ov_msg_fwd_encode(&w, f);
 	if (ov_msg_sign_encode(&w, f, code, body, len, &pk->ident->crypto) != 0)
 		die("cannot sign");
 	if (badsig)
@@ -206,12 +206,12 @@ poke_app_attached(const struct ov_msg *m)
 	struct ov_app_attach	a;
 	char			buf[ADDR_STRLEN];
 
-	if (ov_app_attach_decode(m->body, m->body_len, &a) != 0) {
-		printf("answer %s hops %u malformed\n", ov_code_name(m->code),
-		    m->fwd.nvia + 1);
+	if (ov_body_app_attach_decode(m->body, m->body_len, &a) != 0) {
+		printf("answer %s hops %u malformed\n",
+		    ov_msg_code_name(m->code), m->fwd.nvia + 1);
 		return;
 	}
-	printf("answer %s hops %u cand %s\n", ov_code_name(m->code),
+	printf("answer %s hops %u cand %s\n", ov_msg_code_name(m->code),
 	    m->fwd.nvia + 1, a.ncand > 0 ? addr_str(&a.cand[0].addr, buf) :
 	    "-");
 }
@@ -239,15 +239,15 @@ poke_expect(struct poke *pk, uint64_t tid)
 				continue;	/* the daemon's own requests */
 			poke_write(pk, acks.p, acks.len);
 			wbuf_clear(&acks);
-			if (m.code == OV_ERROR && ov_error_decode(m.body,
+			if (m.code == OV_ERROR && ov_body_error_decode(m.body,
 			    m.body_len, &code, &info, &ilen) == 0)
 				printf("error %u %s\n", code,
-				    ov_error_name(code));
+				    ov_msg_error_name(code));
 			else if (m.code == OV_APPATTACH_ANS)
 				poke_app_attached(&m);
 			else
 				printf("answer %s hops %u\n",
-				    ov_code_name(m.code), m.fwd.nvia + 1);
+				    ov_msg_code_name(m.code), m.fwd.nvia + 1);
 			return;
 		}
 		if (acks.len > 0) {
@@ -308,17 +308,17 @@ poke_request(struct poke *pk, const struct req_opts *o, uint16_t code,
 	struct ov_fwd	*f = xcalloc(1, sizeof *f);
 	uint64_t	 tid;
 
-	f->overlay = ov_overlay_hash(o->overlay);
+	f->overlay = ov_msg_overlay_hash(o->overlay);
 	f->version = OV_VERSION;
 	f->ttl = (uint8_t)o->ttl;
 	f->fragment = OV_FRAG_UNFRAGMENTED;
 	RAND_bytes((unsigned char *)&f->tid, sizeof f->tid);
 	if (o->loop && pk->have_peer)
-		ov_dest_node(&f->via[f->nvia++], &pk->peer);
+		ov_msg_dest_node(&f->via[f->nvia++], &pk->peer);
 	if (o->to_node)
-		ov_dest_node(&f->dest[f->ndest++], &o->dest);
+		ov_msg_dest_node(&f->dest[f->ndest++], &o->dest);
 	else
-		ov_dest_resource(&f->dest[f->ndest++], &o->dest);
+		ov_msg_dest_resource(&f->dest[f->ndest++], &o->dest);
 	poke_sign_send(pk, f, code, body, len, o->badsig);
 	tid = f->tid;
 	free(f);
@@ -350,20 +350,20 @@ poke_step(struct poke *pk, char *step)
 		*opts++ = '\0';
 	wbuf_init(&w, 1 << 16);
 	if (strcmp(step, "ping") == 0) {
-		ov_ping_req_encode(&w, 0);
+		ov_body_ping_req_encode(&w, 0);
 		code = OV_PING_REQ;
 	} else if (strcmp(step, "probe") == 0) {
 		memset(&pr, 0, sizeof pr);
 		pr.type[pr.n++] = OV_PROBE_RESPONSIBLE_SET;
 		pr.type[pr.n++] = OV_PROBE_UPTIME;
-		ov_probe_req_encode(&w, &pr);
+		ov_body_probe_req_encode(&w, &pr);
 		code = OV_PROBE_REQ;
 	} else if (strncmp(step, "rq=", 3) == 0) {
 		name = step + 3;
 		ov_id_resource(name, strlen(name), &res);
 		memset(&rq, 0, sizeof rq);
-		ov_dest_resource(&rq.dest, &res);
-		ov_route_query_encode(&w, &rq);
+		ov_msg_dest_resource(&rq.dest, &res);
+		ov_body_route_query_encode(&w, &rq);
 		code = OV_ROUTEQUERY_REQ;
 	} else if (strncmp(step, "appattach=", 10) == 0) {
 		struct ov_app_attach	a;
@@ -377,7 +377,7 @@ poke_step(struct poke *pk, char *step)
 		addr_parse("127.0.0.1:9", 0, &a.cand[0].addr);
 		a.cand[0].link_type = OV_LINK_TLS_TCP_FH_NO_ICE;
 		a.cand[0].cand_type = OV_CAND_HOST;
-		ov_app_attach_encode(&w, &a);
+		ov_body_app_attach_encode(&w, &a);
 		code = OV_APPATTACH_REQ;
 	} else if (strncmp(step, "raw=", 4) == 0) {
 		for (i = 4; step[i] != '\0' && step[i + 1] != '\0'; i += 2) {
@@ -395,7 +395,7 @@ poke_step(struct poke *pk, char *step)
 		return;
 	} else if (strncmp(step, "flood=", 6) == 0) {
 		n = atol(step + 6);
-		ov_ping_req_encode(&w, 0);
+		ov_body_ping_req_encode(&w, 0);
 		poke_opts(pk, opts, &o);
 		for (i = 0; i < n && !pk->closed; i++)
 			poke_request(pk, &o, OV_PING_REQ, w.p, w.len);

@@ -77,10 +77,10 @@ ping_msg(size_t *len, struct ov_id *via, struct ov_id *res)
 	f.ttl = 100;
 	f.fragment = OV_FRAG_UNFRAGMENTED;
 	f.tid = 0x1122334455667788ULL;
-	ov_dest_node(&f.via[f.nvia++], via);
-	ov_dest_resource(&f.dest[f.ndest++], res);
+	ov_msg_dest_node(&f.via[f.nvia++], via);
+	ov_msg_dest_resource(&f.dest[f.ndest++], res);
 	wbuf_init(&w, 5000);
-	ov_fwd_encode(&w, &f);
+	ov_msg_fwd_encode(&w, &f);
 	ck_assert_int_eq(ov_msg_sign_encode(&w, &f, OV_PING_REQ, body, 2,
 	    &toy), 0);
 	return wbuf_take(&w, len);
@@ -107,9 +107,9 @@ START_TEST(message_round_trip)
 	ck_assert_uint_eq(m.fwd.tid, 0x1122334455667788ULL);
 	ck_assert_uint_eq(m.fwd.nvia, 1);
 	ck_assert_uint_eq(m.fwd.ndest, 1);
-	ck_assert(ov_dest_id(&m.fwd.via[0], &id) && ov_id_eq(&id, &via));
+	ck_assert(ov_msg_dest_id(&m.fwd.via[0], &id) && ov_id_eq(&id, &via));
 	ck_assert_uint_eq(m.fwd.dest[0].type, OV_DEST_RESOURCE);
-	ck_assert(ov_dest_id(&m.fwd.dest[0], &id) && ov_id_eq(&id, &res));
+	ck_assert(ov_msg_dest_id(&m.fwd.dest[0], &id) && ov_id_eq(&id, &res));
 	ck_assert_uint_eq(m.code, OV_PING_REQ);
 	ck_assert_uint_eq(m.body_len, 2);
 	ck_assert_uint_eq(m.sig.hash_alg, 4);
@@ -135,9 +135,9 @@ START_TEST(header_reencode)
 	uint16_t	 err;
 	uint8_t		*p = ping_msg(&len, &via, &res);
 
-	ck_assert_int_eq(ov_fwd_decode(p, len, &f, &hdr, &err), 0);
+	ck_assert_int_eq(ov_msg_fwd_decode(p, len, &f, &hdr, &err), 0);
 	wbuf_init(&w, 5000);
-	ov_fwd_encode(&w, &f);
+	ov_msg_fwd_encode(&w, &f);
 	wbuf_bytes(&w, p + hdr, len - hdr);
 	ov_msg_finish(&w);
 	ck_assert_uint_eq(w.len, len);
@@ -207,7 +207,7 @@ START_TEST(empty_destination_list)
 	f.version = OV_VERSION;
 	f.fragment = OV_FRAG_UNFRAGMENTED;
 	wbuf_init(&w, 5000);
-	ov_fwd_encode(&w, &f);
+	ov_msg_fwd_encode(&w, &f);
 	ov_msg_finish(&w);
 	ck_assert_int_eq(ov_msg_decode(w.p, w.len, &m, &err), EBADMSG);
 	ck_assert_uint_eq(err, OV_E_INVALID_MESSAGE);
@@ -223,14 +223,14 @@ START_TEST(compact_opaque_destination)
 	struct wbuf	 w;
 
 	rbuf_init(&r, in, sizeof in);
-	ck_assert_int_eq(ov_dest_decode(&r, &d), 0);
+	ck_assert_int_eq(ov_msg_dest_decode(&r, &d), 0);
 	ck_assert_uint_eq(d.type, OV_DEST_OPAQUE);
 	ck_assert(d.compact);
-	ck_assert_int_eq(ov_dest_decode(&r, &d), EBADMSG);	/* len 16 */
+	ck_assert_int_eq(ov_msg_dest_decode(&r, &d), EBADMSG);	/* len 16 */
 	wbuf_init(&w, 64);
 	rbuf_init(&r, in, 2);
-	ov_dest_decode(&r, &d);
-	ov_dest_encode(&w, &d);
+	ov_msg_dest_decode(&r, &d);
+	ov_msg_dest_encode(&w, &d);
 	ck_assert_uint_eq(w.len, 2);
 	ck_assert_mem_eq(w.p, in, 2);
 	wbuf_clear(&w);
@@ -252,20 +252,20 @@ START_TEST(update_body)
 	u->nfinger = 1;
 	u->finger[0].b[15] = 9;
 	wbuf_init(&w, 5000);
-	ov_update_encode(&w, u);
+	ov_body_update_encode(&w, u);
 	/* uptime(4) type(1) and three NodeId lists<0..2^16-1> */
 	ck_assert_uint_eq(w.len, 5 + 2 + 16 + 2 + 32 + 2 + 16);
-	ck_assert_int_eq(ov_update_decode(w.p, w.len, v), 0);
+	ck_assert_int_eq(ov_body_update_decode(w.p, w.len, v), 0);
 	ck_assert_uint_eq(v->uptime, 77);
 	ck_assert_uint_eq(v->nsucc, 2);
 	ck_assert_uint_eq(v->succ[1].b[0], 3);
 	ck_assert_uint_eq(v->finger[0].b[15], 9);
-	ck_assert_int_eq(ov_update_decode(w.p, w.len - 1, v), EBADMSG);
+	ck_assert_int_eq(ov_body_update_decode(w.p, w.len - 1, v), EBADMSG);
 	w.p[4] = 7;				/* unknown type */
-	ck_assert_int_eq(ov_update_decode(w.p, w.len, v), EBADMSG);
+	ck_assert_int_eq(ov_body_update_decode(w.p, w.len, v), EBADMSG);
 	w.p[4] = OV_UPD_PEER_READY;		/* then it must end there */
-	ck_assert_int_eq(ov_update_decode(w.p, w.len, v), EBADMSG);
-	ck_assert_int_eq(ov_update_decode(w.p, 5, v), 0);
+	ck_assert_int_eq(ov_body_update_decode(w.p, w.len, v), EBADMSG);
+	ck_assert_int_eq(ov_body_update_decode(w.p, 5, v), 0);
 	wbuf_clear(&w);
 	free(u);
 	free(v);
@@ -288,8 +288,8 @@ START_TEST(attach_body)
 	a.cand[0].priority = 5;
 	a.send_update = true;
 	wbuf_init(&w, 5000);
-	ov_attach_encode(&w, &a);
-	ck_assert_int_eq(ov_attach_decode(w.p, w.len, &b), 0);
+	ov_body_attach_encode(&w, &a);
+	ck_assert_int_eq(ov_body_attach_decode(w.p, w.len, &b), 0);
 	ck_assert_str_eq(b.role, "passive");
 	ck_assert_uint_eq(b.ncand, 1);
 	ck_assert(addr_eq(&b.cand[0].addr, &a.cand[0].addr));
@@ -299,13 +299,13 @@ START_TEST(attach_body)
 	ck_assert_mem_eq(w.p + 3 + 3 + 8 + 2,
 	    "\x01\x06\xc0\x00\x02\x01\x17\xc4", 8);
 	w.p[w.len - 1] = 2;			/* Boolean must be 0 or 1 */
-	ck_assert_int_eq(ov_attach_decode(w.p, w.len, &b), EBADMSG);
+	ck_assert_int_eq(ov_body_attach_decode(w.p, w.len, &b), EBADMSG);
 	wbuf_clear(&w);
 	/* a DTLS candidate is understood but not usable here: skipped */
 	a.cand[0].link_type = 3;
 	wbuf_init(&w, 5000);
-	ov_attach_encode(&w, &a);
-	ck_assert_int_eq(ov_attach_decode(w.p, w.len, &b), 0);
+	ov_body_attach_encode(&w, &a);
+	ck_assert_int_eq(ov_body_attach_decode(w.p, w.len, &b), 0);
 	ck_assert_uint_eq(b.ncand, 0);
 	wbuf_clear(&w);
 }
@@ -329,12 +329,12 @@ START_TEST(app_attach_body)
 	a.cand[0].cand_type = OV_CAND_HOST;
 	a.cand[0].priority = 5;
 	wbuf_init(&w, 5000);
-	ov_app_attach_encode(&w, &a);
+	ov_body_app_attach_encode(&w, &a);
 	/* ufrag<1+2> password<1+2>, application 5060 (0x13c4), role<1+6> */
 	ck_assert_mem_eq(w.p, "\x02uf\x02pw\x13\xc4\x06" "active", 15);
 	/* candidates<2>: IPv4 192.0.2.1 port 5061, TLS-TCP-FH-NO-ICE */
 	ck_assert_mem_eq(w.p + 17, "\x01\x06\xc0\x00\x02\x01\x13\xc5\x04", 9);
-	ck_assert_int_eq(ov_app_attach_decode(w.p, w.len, &b), 0);
+	ck_assert_int_eq(ov_body_app_attach_decode(w.p, w.len, &b), 0);
 	ck_assert_uint_eq(b.application, OV_APP_SIP);
 	ck_assert_str_eq(b.role, "active");
 	ck_assert_str_eq(b.ufrag, "uf");
@@ -342,24 +342,25 @@ START_TEST(app_attach_body)
 	ck_assert_uint_eq(b.nskipped, 0);
 	ck_assert(addr_eq(&b.cand[0].addr, &a.cand[0].addr));
 	/* strict: a trailing byte, or one short */
-	ck_assert_int_eq(ov_app_attach_decode(w.p, w.len - 1, &b), EBADMSG);
+	ck_assert_int_eq(ov_body_app_attach_decode(w.p, w.len - 1, &b),
+	    EBADMSG);
 	wbuf_u8(&w, 0);
-	ck_assert_int_eq(ov_app_attach_decode(w.p, w.len, &b), EBADMSG);
+	ck_assert_int_eq(ov_body_app_attach_decode(w.p, w.len, &b), EBADMSG);
 	wbuf_clear(&w);
 	/* an ICE candidate (TLS-TCP-FH) is understood, skipped, counted */
 	a.cand[0].link_type = 3;
 	wbuf_init(&w, 5000);
-	ov_app_attach_encode(&w, &a);
-	ck_assert_int_eq(ov_app_attach_decode(w.p, w.len, &b), 0);
+	ov_body_app_attach_encode(&w, &a);
+	ck_assert_int_eq(ov_body_app_attach_decode(w.p, w.len, &b), 0);
 	ck_assert_uint_eq(b.ncand, 0);
 	ck_assert_uint_eq(b.nskipped, 1);
 	wbuf_clear(&w);
 	/* no candidates at all */
 	a.ncand = 0;
 	wbuf_init(&w, 5000);
-	ov_app_attach_encode(&w, &a);
+	ov_body_app_attach_encode(&w, &a);
 	ck_assert_uint_eq(w.len, 17);
-	ck_assert_int_eq(ov_app_attach_decode(w.p, w.len, &b), 0);
+	ck_assert_int_eq(ov_body_app_attach_decode(w.p, w.len, &b), 0);
 	ck_assert_uint_eq(b.ncand + b.nskipped, 0);
 	wbuf_clear(&w);
 }
@@ -378,10 +379,11 @@ START_TEST(small_bodies)
 	size_t			 ilen;
 
 	wbuf_init(&w, 5000);
-	ov_join_req_encode(&w, &id);
-	ck_assert_int_eq(ov_join_req_decode(w.p, w.len, &out), 0);
+	ov_body_join_req_encode(&w, &id);
+	ck_assert_int_eq(ov_body_join_req_decode(w.p, w.len, &out), 0);
 	ck_assert(ov_id_eq(&out, &id));
-	ck_assert_int_eq(ov_join_req_decode(w.p, w.len - 1, &out), EBADMSG);
+	ck_assert_int_eq(ov_body_join_req_decode(w.p, w.len - 1, &out),
+	    EBADMSG);
 	wbuf_clear(&w);
 
 	memset(&l, 0, sizeof l);
@@ -389,12 +391,12 @@ START_TEST(small_bodies)
 	l.type = OV_LEAVE_FROM_PRED;
 	l.n = 1;
 	wbuf_init(&w, 5000);
-	ov_leave_encode(&w, &l);
-	ck_assert_int_eq(ov_leave_decode(w.p, w.len, &l2), 0);
+	ov_body_leave_encode(&w, &l);
+	ck_assert_int_eq(ov_body_leave_decode(w.p, w.len, &l2), 0);
 	ck_assert_uint_eq(l2.type, OV_LEAVE_FROM_PRED);
 	ck_assert_uint_eq(l2.n, 1);
 	w.p[18] = 9;
-	ck_assert_int_eq(ov_leave_decode(w.p, w.len, &l2), EBADMSG);
+	ck_assert_int_eq(ov_body_leave_decode(w.p, w.len, &l2), EBADMSG);
 	wbuf_clear(&w);
 
 	pr.n = 2;
@@ -403,36 +405,38 @@ START_TEST(small_bodies)
 	pr.value[0] = 12;
 	pr.value[1] = 500000000;
 	wbuf_init(&w, 5000);
-	ov_probe_ans_encode(&w, &pr);
-	ck_assert_int_eq(ov_probe_ans_decode(w.p, w.len, &pa), 0);
+	ov_body_probe_ans_encode(&w, &pr);
+	ck_assert_int_eq(ov_body_probe_ans_decode(w.p, w.len, &pa), 0);
 	ck_assert_uint_eq(pa.value[1], 500000000);
 	wbuf_clear(&w);
 
 	q.send_update = true;
-	ov_dest_resource(&q.dest, &id);
+	ov_msg_dest_resource(&q.dest, &id);
 	wbuf_init(&w, 5000);
-	ov_route_query_encode(&w, &q);
-	ck_assert_int_eq(ov_route_query_decode(w.p, w.len, &q2), 0);
-	ck_assert(q2.send_update && ov_dest_id(&q2.dest, &out) &&
+	ov_body_route_query_encode(&w, &q);
+	ck_assert_int_eq(ov_body_route_query_decode(w.p, w.len, &q2), 0);
+	ck_assert(q2.send_update && ov_msg_dest_id(&q2.dest, &out) &&
 	    ov_id_eq(&out, &id));
 	wbuf_clear(&w);
 
 	wbuf_init(&w, 5000);
-	ov_ping_ans_encode(&w, 1, 2);
-	ck_assert_int_eq(ov_ping_ans_decode(w.p, w.len, &rid, &t), 0);
+	ov_body_ping_ans_encode(&w, 1, 2);
+	ck_assert_int_eq(ov_body_ping_ans_decode(w.p, w.len, &rid, &t), 0);
 	ck_assert_uint_eq(t, 2);
-	ck_assert_int_eq(ov_ping_ans_decode(w.p, 15, &rid, &t), EBADMSG);
+	ck_assert_int_eq(ov_body_ping_ans_decode(w.p, 15, &rid, &t), EBADMSG);
 	wbuf_clear(&w);
 
 	wbuf_init(&w, 5000);
-	ov_error_encode(&w, OV_E_TTL_EXCEEDED, "gone");
-	ck_assert_int_eq(ov_error_decode(w.p, w.len, &code, &info, &ilen), 0);
+	ov_body_error_encode(&w, OV_E_TTL_EXCEEDED, "gone");
+	ck_assert_int_eq(ov_body_error_decode(w.p, w.len, &code, &info,
+	    &ilen), 0);
 	ck_assert_uint_eq(code, OV_E_TTL_EXCEEDED);
 	ck_assert_uint_eq(ilen, 4);
-	ck_assert_str_eq(ov_error_name(code), "Error_TTL_Exceeded");
+	ck_assert_str_eq(ov_msg_error_name(code), "Error_TTL_Exceeded");
 	wbuf_clear(&w);
-	ck_assert_int_eq(ov_empty_decode((const uint8_t *)"", 0), 0);
-	ck_assert_int_eq(ov_empty_decode((const uint8_t *)"x", 1), EBADMSG);
+	ck_assert_int_eq(ov_body_empty_decode((const uint8_t *)"", 0), 0);
+	ck_assert_int_eq(ov_body_empty_decode((const uint8_t *)"x", 1),
+	    EBADMSG);
 }
 END_TEST
 

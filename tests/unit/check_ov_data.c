@@ -156,12 +156,12 @@ store_req(struct ov_stored *reg, struct ov_stored *certs)
 	q.replica = 0;
 	q.nkinds = 2;
 	q.kinds[0].kind = OV_KIND_SIP_REGISTRATION;
-	q.kinds[0].k = ov_kind_find(ov_kinds, ov_nkinds, q.kinds[0].kind);
+	q.kinds[0].k = ov_kind_find(ov_kind_all, ov_kind_nall, q.kinds[0].kind);
 	q.kinds[0].generation = 7;
 	q.kinds[0].nvalues = 1;
 	q.kinds[0].values = reg;
 	q.kinds[1].kind = OV_KIND_CERT_BY_USER;
-	q.kinds[1].k = ov_kind_find(ov_kinds, ov_nkinds, q.kinds[1].kind);
+	q.kinds[1].k = ov_kind_find(ov_kind_all, ov_kind_nall, q.kinds[1].kind);
 	q.kinds[1].generation = 0;
 	q.kinds[1].nvalues = 2;
 	q.kinds[1].values = certs;
@@ -180,10 +180,10 @@ START_TEST(store_round_trip)
 	uint16_t		err = 0;
 
 	wbuf_init(&w, 1 << 16);
-	ov_store_req_encode(&w, &q);
+	ov_data_store_req_encode(&w, &q);
 	ck_assert(!w.err);
-	ck_assert_int_eq(ov_store_req_decode(w.p, w.len, ov_kinds, ov_nkinds,
-	    &d, &err), 0);
+	ck_assert_int_eq(ov_data_store_req_decode(w.p, w.len, ov_kind_all,
+	    ov_kind_nall, &d, &err), 0);
 	ck_assert(ov_id_eq(&d.resource, &q.resource));
 	ck_assert_uint_eq(d.nkinds, 2);
 	ck_assert_uint_eq(d.nunknown, 0);
@@ -193,21 +193,21 @@ START_TEST(store_round_trip)
 	same_stored(&certs[1], &d.kinds[1].values[1]);
 	ck_assert_uint_eq(d.kinds[1].values[1].v.index, OV_ARRAY_APPEND);
 	wbuf_init(&w2, 1 << 16);
-	ov_store_req_encode(&w2, &d);
+	ov_data_store_req_encode(&w2, &d);
 	ck_assert_uint_eq(w2.len, w.len);
 	ck_assert_mem_eq(w2.p, w.p, w.len);
-	ov_store_req_free(&d);
+	ov_data_store_req_free(&d);
 	/* truncations and trailing bytes */
 	for (size_t cut = 0; cut < w.len; cut++) {
-		ck_assert_int_eq(ov_store_req_decode(w.p, cut, ov_kinds,
-		    ov_nkinds, &d, &err), EBADMSG);
+		ck_assert_int_eq(ov_data_store_req_decode(w.p, cut, ov_kind_all,
+		    ov_kind_nall, &d, &err), EBADMSG);
 		ck_assert_uint_eq(err, OV_E_INVALID_MESSAGE);
-		ov_store_req_free(&d);
+		ov_data_store_req_free(&d);
 	}
 	wbuf_u8(&w, 0);
-	ck_assert_int_eq(ov_store_req_decode(w.p, w.len, ov_kinds, ov_nkinds,
-	    &d, &err), EBADMSG);
-	ov_store_req_free(&d);
+	ck_assert_int_eq(ov_data_store_req_decode(w.p, w.len, ov_kind_all,
+	    ov_kind_nall, &d, &err), EBADMSG);
+	ov_data_store_req_free(&d);
 	wbuf_clear(&w);
 	wbuf_clear(&w2);
 }
@@ -230,11 +230,11 @@ START_TEST(store_kind_errors)
 	/* The same Kind twice (§7.4.1.1) */
 	q.kinds[1] = q.kinds[0];
 	wbuf_init(&w, 1 << 16);
-	ov_store_req_encode(&w, &q);
-	ck_assert_int_eq(ov_store_req_decode(w.p, w.len, ov_kinds, ov_nkinds,
-	    &d, &err), EBADMSG);
+	ov_data_store_req_encode(&w, &q);
+	ck_assert_int_eq(ov_data_store_req_decode(w.p, w.len, ov_kind_all,
+	    ov_kind_nall, &d, &err), EBADMSG);
 	ck_assert_uint_eq(err, OV_E_INVALID_MESSAGE);
-	ov_store_req_free(&d);
+	ov_data_store_req_free(&d);
 	wbuf_clear(&w);
 	/* A Kind this peer does not know: listed, the rest decoded */
 	q = store_req(&reg, certs);
@@ -243,19 +243,20 @@ START_TEST(store_kind_errors)
 	q.kinds[1].nvalues = 1;
 	q.kinds[1].values = &reg;
 	wbuf_init(&w, 1 << 16);
-	ov_store_req_encode(&w, &q);
-	ck_assert_int_eq(ov_store_req_decode(w.p, w.len, ov_kinds, ov_nkinds,
-	    &d, &err), 0);
+	ov_data_store_req_encode(&w, &q);
+	ck_assert_int_eq(ov_data_store_req_decode(w.p, w.len, ov_kind_all,
+	    ov_kind_nall, &d, &err), 0);
 	ck_assert_uint_eq(d.nkinds, 1);
 	ck_assert_uint_eq(d.nunknown, 1);
 	ck_assert_uint_eq(d.unknown[0], 0x7000);
 	/* its error_info round trips */
 	wbuf_init(&e, 64);
-	ov_unknown_kinds_encode(&e, d.unknown, d.nunknown);
-	ck_assert_int_eq(ov_unknown_kinds_decode(e.p, e.len, kinds, &n), 0);
+	ov_data_unknown_kinds_encode(&e, d.unknown, d.nunknown);
+	ck_assert_int_eq(ov_data_unknown_kinds_decode(e.p, e.len, kinds, &n),
+	    0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(kinds[0], 0x7000);
-	ov_store_req_free(&d);
+	ov_data_store_req_free(&d);
 	wbuf_clear(&e);
 	wbuf_clear(&w);
 }
@@ -276,14 +277,14 @@ START_TEST(store_ans_round_trip)
 	a.kinds[1].kind = OV_KIND_CERT_BY_USER;
 	a.kinds[1].generation = 1;
 	wbuf_init(&w, 1 << 16);
-	ov_store_ans_encode(&w, &a);
-	ck_assert_int_eq(ov_store_ans_decode(w.p, w.len, &d), 0);
+	ov_data_store_ans_encode(&w, &a);
+	ck_assert_int_eq(ov_data_store_ans_decode(w.p, w.len, &d), 0);
 	ck_assert_uint_eq(d.n, 2);
 	ck_assert_uint_eq(d.kinds[0].generation, 12);
 	ck_assert_uint_eq(d.kinds[0].nreplicas, 2);
 	ck_assert(ov_id_eq(&d.kinds[0].replicas[1], &a.kinds[0].replicas[1]));
 	ck_assert_uint_eq(d.kinds[1].nreplicas, 0);
-	ck_assert_int_eq(ov_store_ans_decode(w.p, w.len - 1, &d), EBADMSG);
+	ck_assert_int_eq(ov_data_store_ans_decode(w.p, w.len - 1, &d), EBADMSG);
 	wbuf_clear(&w);
 }
 END_TEST
@@ -298,14 +299,14 @@ START_TEST(fetch_round_trip)
 	q.resource = res_id(9);
 	q.nspecs = 3;
 	q.specs[0].kind = OV_KIND_SIP_REGISTRATION;
-	q.specs[0].k = ov_kind_find(ov_kinds, ov_nkinds, q.specs[0].kind);
+	q.specs[0].k = ov_kind_find(ov_kind_all, ov_kind_nall, q.specs[0].kind);
 	q.specs[0].n = 2;
 	q.specs[0].keys[0].p = nodeid;
 	q.specs[0].keys[0].len = sizeof nodeid;
 	q.specs[0].keys[1].p = nodeid;
 	q.specs[0].keys[1].len = 3;
 	q.specs[1].kind = OV_KIND_CERT_BY_NODE;
-	q.specs[1].k = ov_kind_find(ov_kinds, ov_nkinds, q.specs[1].kind);
+	q.specs[1].k = ov_kind_find(ov_kind_all, ov_kind_nall, q.specs[1].kind);
 	q.specs[1].generation = 5;
 	q.specs[1].n = 2;
 	q.specs[1].ranges[0].first = 0;
@@ -313,11 +314,11 @@ START_TEST(fetch_round_trip)
 	q.specs[1].ranges[1].first = 10;
 	q.specs[1].ranges[1].last = 0xffffffff;
 	q.specs[2].kind = OV_KIND_TURN_SERVICE;
-	q.specs[2].k = ov_kind_find(ov_kinds, ov_nkinds, q.specs[2].kind);
+	q.specs[2].k = ov_kind_find(ov_kind_all, ov_kind_nall, q.specs[2].kind);
 	wbuf_init(&w, 1 << 16);
-	ov_fetch_req_encode(&w, &q);
-	ck_assert_int_eq(ov_fetch_req_decode(w.p, w.len, ov_kinds, ov_nkinds,
-	    &d, &err), 0);
+	ov_data_fetch_req_encode(&w, &q);
+	ck_assert_int_eq(ov_data_fetch_req_decode(w.p, w.len, ov_kind_all,
+	    ov_kind_nall, &d, &err), 0);
 	ck_assert_uint_eq(d.nspecs, 3);
 	ck_assert_uint_eq(d.specs[0].n, 2);
 	ck_assert_uint_eq(d.specs[0].keys[1].len, 3);
@@ -325,29 +326,29 @@ START_TEST(fetch_round_trip)
 	ck_assert_uint_eq(d.specs[1].ranges[1].last, 0xffffffff);
 	ck_assert_uint_eq(d.specs[2].n, 0);
 	wbuf_init(&w2, 1 << 16);
-	ov_fetch_req_encode(&w2, &d);
+	ov_data_fetch_req_encode(&w2, &d);
 	ck_assert_uint_eq(w2.len, w.len);
 	ck_assert_mem_eq(w2.p, w.p, w.len);
 	wbuf_clear(&w2);
 	for (size_t cut = 0; cut < w.len; cut++)
-		ck_assert_int_eq(ov_fetch_req_decode(w.p, cut, ov_kinds,
-		    ov_nkinds, &d, &err), EBADMSG);
+		ck_assert_int_eq(ov_data_fetch_req_decode(w.p, cut, ov_kind_all,
+		    ov_kind_nall, &d, &err), EBADMSG);
 	wbuf_clear(&w);
 	/* A range whose first is after its last (§7.4.2.1) */
 	q.specs[1].ranges[0].first = 4;
 	wbuf_init(&w, 1 << 16);
-	ov_fetch_req_encode(&w, &q);
-	ck_assert_int_eq(ov_fetch_req_decode(w.p, w.len, ov_kinds, ov_nkinds,
-	    &d, &err), EBADMSG);
+	ov_data_fetch_req_encode(&w, &q);
+	ck_assert_int_eq(ov_data_fetch_req_decode(w.p, w.len, ov_kind_all,
+	    ov_kind_nall, &d, &err), EBADMSG);
 	ck_assert_uint_eq(err, OV_E_INVALID_MESSAGE);
 	wbuf_clear(&w);
 	/* An unknown Kind decodes (its specifier is skipped by length) */
 	q.specs[1].ranges[0].first = 0;
 	q.specs[1].kind = 0x7001;
 	wbuf_init(&w, 1 << 16);
-	ov_fetch_req_encode(&w, &q);
-	ck_assert_int_eq(ov_fetch_req_decode(w.p, w.len, ov_kinds, ov_nkinds,
-	    &d, &err), 0);
+	ov_data_fetch_req_encode(&w, &q);
+	ck_assert_int_eq(ov_data_fetch_req_decode(w.p, w.len, ov_kind_all,
+	    ov_kind_nall, &d, &err), 0);
 	ck_assert_ptr_null(d.specs[1].k);
 	ck_assert_ptr_nonnull(d.specs[2].k);
 	wbuf_clear(&w);
@@ -368,16 +369,16 @@ START_TEST(fetch_ans_round_trip)
 	memset(&v[1].sig, 0, sizeof v[1].sig);
 	a.n = 2;
 	a.kinds[0].kind = OV_KIND_SIP_REGISTRATION;
-	a.kinds[0].k = ov_kind_find(ov_kinds, ov_nkinds, a.kinds[0].kind);
+	a.kinds[0].k = ov_kind_find(ov_kind_all, ov_kind_nall, a.kinds[0].kind);
 	a.kinds[0].generation = 3;
 	a.kinds[0].nvalues = 2;
 	a.kinds[0].values = v;
 	a.kinds[1].kind = OV_KIND_TURN_SERVICE;
-	a.kinds[1].k = ov_kind_find(ov_kinds, ov_nkinds, a.kinds[1].kind);
+	a.kinds[1].k = ov_kind_find(ov_kind_all, ov_kind_nall, a.kinds[1].kind);
 	wbuf_init(&w, 1 << 16);
-	ov_fetch_ans_encode(&w, &a);
-	ck_assert_int_eq(ov_fetch_ans_decode(w.p, w.len, ov_kinds, ov_nkinds,
-	    &d), 0);
+	ov_data_fetch_ans_encode(&w, &a);
+	ck_assert_int_eq(ov_data_fetch_ans_decode(w.p, w.len, ov_kind_all,
+	    ov_kind_nall, &d), 0);
 	ck_assert_uint_eq(d.n, 2);
 	ck_assert_uint_eq(d.kinds[0].nvalues, 2);
 	same_stored(&v[0], &d.kinds[0].values[0]);
@@ -385,14 +386,14 @@ START_TEST(fetch_ans_round_trip)
 	ck_assert_uint_eq(d.kinds[0].values[1].sig.id_type, OV_SIGNER_NONE);
 	ck_assert_uint_eq(d.kinds[1].nvalues, 0);
 	wbuf_init(&w2, 1 << 16);
-	ov_fetch_ans_encode(&w2, &d);
+	ov_data_fetch_ans_encode(&w2, &d);
 	ck_assert_uint_eq(w2.len, w.len);
 	ck_assert_mem_eq(w2.p, w.p, w.len);
-	ov_fetch_ans_free(&d);
+	ov_data_fetch_ans_free(&d);
 	for (size_t cut = 0; cut < w.len; cut++) {
-		ck_assert_int_eq(ov_fetch_ans_decode(w.p, cut, ov_kinds,
-		    ov_nkinds, &d), EBADMSG);
-		ov_fetch_ans_free(&d);
+		ck_assert_int_eq(ov_data_fetch_ans_decode(w.p, cut, ov_kind_all,
+		    ov_kind_nall, &d), EBADMSG);
+		ov_data_fetch_ans_free(&d);
 	}
 	wbuf_clear(&w);
 	wbuf_clear(&w2);
@@ -421,8 +422,8 @@ START_TEST(stat_ans_round_trip)
 	struct wbuf		 w, w2;
 	struct rbuf		 r, one;
 
-	ov_meta_of(&v[0], &m[0]);
-	ov_meta_of(&v[1], &m[1]);
+	ov_stored_meta(&v[0], &m[0]);
+	ov_stored_meta(&v[1], &m[1]);
 	ck_assert_uint_eq(m[0].value_length, 5);
 	ck_assert_uint_eq(m[0].hash_alg, 4);
 	ck_assert_uint_eq(m[0].hash_len, 32);
@@ -431,19 +432,19 @@ START_TEST(stat_ans_round_trip)
 	memset(&a, 0, sizeof a);
 	a.n = 1;
 	a.kinds[0].kind = OV_KIND_CERT_BY_USER;
-	a.kinds[0].k = ov_kind_find(ov_kinds, ov_nkinds, a.kinds[0].kind);
+	a.kinds[0].k = ov_kind_find(ov_kind_all, ov_kind_nall, a.kinds[0].kind);
 	a.kinds[0].generation = 12;
 	a.kinds[0].nvalues = 2;
 	a.kinds[0].values = m;
 	wbuf_init(&w, 1 << 16);
-	ov_stat_ans_encode(&w, &a);
+	ov_data_stat_ans_encode(&w, &a);
 	/* kind_responses<4>, kind 4, generation 8, values<4>, then the first
 	 * StoredMetaData: its length, time, lifetime, index, MetaData */
 	rbuf_init(&r, w.p + 4 + 4 + 8 + 4, w.len - 20);
 	rbuf_vec(&r, 4, &one);
 	ck_assert_uint_eq(one.len, 8 + 4 + 4 + 1 + 4 + 1 + 1 + 32);
-	ck_assert_int_eq(ov_stat_ans_decode(w.p, w.len, ov_kinds, ov_nkinds,
-	    &d), 0);
+	ck_assert_int_eq(ov_data_stat_ans_decode(w.p, w.len, ov_kind_all,
+	    ov_kind_nall, &d), 0);
 	ck_assert_uint_eq(d.n, 1);
 	ck_assert_uint_eq(d.kinds[0].generation, 12);
 	ck_assert_uint_eq(d.kinds[0].nvalues, 2);
@@ -453,14 +454,14 @@ START_TEST(stat_ans_round_trip)
 	ck_assert_mem_eq(d.kinds[0].values[0].hash, hello_digest, 32);
 	ck_assert_uint_eq(d.kinds[0].values[1].index, 9);
 	wbuf_init(&w2, 1 << 16);
-	ov_stat_ans_encode(&w2, &d);
+	ov_data_stat_ans_encode(&w2, &d);
 	ck_assert_uint_eq(w2.len, w.len);
 	ck_assert_mem_eq(w2.p, w.p, w.len);
-	ov_stat_ans_free(&d);
+	ov_data_stat_ans_free(&d);
 	for (size_t cut = 0; cut < w.len; cut++) {
-		ck_assert_int_eq(ov_stat_ans_decode(w.p, cut, ov_kinds,
-		    ov_nkinds, &d), EBADMSG);
-		ov_stat_ans_free(&d);
+		ck_assert_int_eq(ov_data_stat_ans_decode(w.p, cut, ov_kind_all,
+		    ov_kind_nall, &d), EBADMSG);
+		ov_data_stat_ans_free(&d);
 	}
 	wbuf_clear(&w);
 	wbuf_clear(&w2);
@@ -480,15 +481,16 @@ START_TEST(find_round_trip)
 	q.kinds[0] = OV_KIND_TURN_SERVICE;
 	q.kinds[1] = 0x7002;
 	wbuf_init(&w, 1 << 16);
-	ov_find_req_encode(&w, &q);
-	ck_assert_int_eq(ov_find_req_decode(w.p, w.len, &dq, &err), 0);
+	ov_data_find_req_encode(&w, &q);
+	ck_assert_int_eq(ov_data_find_req_decode(w.p, w.len, &dq, &err), 0);
 	ck_assert_uint_eq(dq.n, 2);
 	ck_assert_uint_eq(dq.kinds[1], 0x7002);
 	wbuf_clear(&w);
 	q.kinds[1] = q.kinds[0];		/* §7.4.4.1: once each */
 	wbuf_init(&w, 1 << 16);
-	ov_find_req_encode(&w, &q);
-	ck_assert_int_eq(ov_find_req_decode(w.p, w.len, &dq, &err), EBADMSG);
+	ov_data_find_req_encode(&w, &q);
+	ck_assert_int_eq(ov_data_find_req_decode(w.p, w.len, &dq, &err),
+	    EBADMSG);
 	ck_assert_uint_eq(err, OV_E_INVALID_MESSAGE);
 	wbuf_clear(&w);
 
@@ -498,12 +500,12 @@ START_TEST(find_round_trip)
 	a.closest[0] = res_id(4);
 	a.kinds[1] = 0x7002;			/* unknown: closest 0 */
 	wbuf_init(&w, 1 << 16);
-	ov_find_ans_encode(&w, &a);
-	ck_assert_int_eq(ov_find_ans_decode(w.p, w.len, &da), 0);
+	ov_data_find_ans_encode(&w, &a);
+	ck_assert_int_eq(ov_data_find_ans_decode(w.p, w.len, &da), 0);
 	ck_assert_uint_eq(da.n, 2);
 	ck_assert(ov_id_eq(&da.closest[0], &a.closest[0]));
 	ck_assert(ov_id_eq(&da.closest[1], &a.closest[1]));
-	ck_assert_int_eq(ov_find_ans_decode(w.p, w.len - 1, &da), EBADMSG);
+	ck_assert_int_eq(ov_data_find_ans_decode(w.p, w.len - 1, &da), EBADMSG);
 	wbuf_clear(&w);
 }
 END_TEST

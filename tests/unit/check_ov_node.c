@@ -165,15 +165,15 @@ static void
 fwd_init(struct ov_fwd *f, const struct ov_id *dest, bool node)
 {
 	memset(f, 0, sizeof *f);
-	f->overlay = ov_overlay_hash(OVERLAY);
+	f->overlay = ov_msg_overlay_hash(OVERLAY);
 	f->version = OV_VERSION;
 	f->ttl = 100;
 	f->fragment = OV_FRAG_UNFRAGMENTED;
 	f->tid = 0x0102030405060708ULL;
 	if (node)
-		ov_dest_node(&f->dest[f->ndest++], dest);
+		ov_msg_dest_node(&f->dest[f->ndest++], dest);
 	else
-		ov_dest_resource(&f->dest[f->ndest++], dest);
+		ov_msg_dest_resource(&f->dest[f->ndest++], dest);
 }
 
 /* Sign and frame a message from p and hand it to the node. */
@@ -184,7 +184,7 @@ peer_send(struct ov_node *n, struct peer *p, const struct ov_fwd *f,
 	struct wbuf	w, fr;
 
 	wbuf_init(&w, 1 << 20);
-	ov_fwd_encode(&w, f);
+	ov_msg_fwd_encode(&w, f);
 	ck_assert_int_eq(ov_msg_sign_encode(&w, f, code, body, len, &p->c), 0);
 	if (bad_sig)
 		w.p[w.len - 1] ^= 0xff;
@@ -256,10 +256,10 @@ expect_error(struct ov_node *n, struct peer *p, uint16_t want)
 
 	ck_assert_uint_eq(k, 1);
 	ck_assert_uint_eq(m[0].code, OV_ERROR);
-	ck_assert_int_eq(ov_error_decode(m[0].body, m[0].body_len, &code,
+	ck_assert_int_eq(ov_body_error_decode(m[0].body, m[0].body_len, &code,
 	    &info, &ilen), 0);
-	ck_assert_msg(code == want, "got %s, want %s", ov_error_name(code),
-	    ov_error_name(want));
+	ck_assert_msg(code == want, "got %s, want %s", ov_msg_error_name(code),
+	    ov_msg_error_name(want));
 	ck_assert_int_eq(ov_msg_verify(&m[0], &node_crypto, &signer), 0);
 	ck_assert(ov_id_eq(&signer, &node_id));
 	free_bufs(bufs, k);
@@ -292,10 +292,11 @@ START_TEST(ping_answered)
 	ck_assert_uint_eq(collect(n, &p, m, bufs, 4), 1);
 	ck_assert_uint_eq(m[0].code, OV_PING_ANS);
 	ck_assert_uint_eq(m[0].fwd.tid, f.tid);
-	ck_assert_int_eq(ov_ping_ans_decode(m[0].body, m[0].body_len, &rid,
+	ck_assert_int_eq(ov_body_ping_ans_decode(m[0].body, m[0].body_len, &rid,
 	    &t), 0);
 	/* answered back to its sender, signed by the node */
-	ck_assert(ov_dest_id(&m[0].fwd.dest[0], &any) && ov_id_eq(&any, &p.id));
+	ck_assert(ov_msg_dest_id(&m[0].fwd.dest[0], &any) &&
+	    ov_id_eq(&any, &p.id));
 	ck_assert_int_eq(ov_msg_verify(&m[0], &node_crypto, &signer), 0);
 	free_bufs(bufs, 1);
 	/* the node acknowledged the data frame: its sender's RTT */
@@ -383,17 +384,17 @@ START_TEST(forwarding_faults)
 	expect_error(n, &p, OV_E_TTL_EXCEEDED);
 	/* a via list naming the node: it came round in a loop */
 	fwd_init(&f, &q.id, true);
-	ov_dest_node(&f.via[f.nvia++], &node_id);
+	ov_msg_dest_node(&f.via[f.nvia++], &node_id);
 	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
 	expect_error(n, &p, OV_E_INVALID_MESSAGE);
 	/* a destination list naming q twice (§13.6.5) */
 	fwd_init(&f, &q.id, true);
-	ov_dest_node(&f.dest[f.ndest++], &q.id);
+	ov_msg_dest_node(&f.dest[f.ndest++], &q.id);
 	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
 	expect_error(n, &p, OV_E_INVALID_MESSAGE);
 	/* ours in the via list but for us: a Ping back home, answered */
 	fwd_init(&f, &node_id, true);
-	ov_dest_node(&f.via[f.nvia++], &node_id);
+	ov_msg_dest_node(&f.via[f.nvia++], &node_id);
 	peer_send(n, &p, &f, OV_PING_REQ, body, 2, false);
 	ck_assert_uint_eq(collect(n, &p, m, bufs, 4), 1);
 	ck_assert_uint_eq(m[0].code, OV_PING_ANS);
@@ -480,7 +481,7 @@ START_TEST(malformed_bodies)
 	/* a Join for somebody else than its signer (§6.4.2.1) */
 	memset(&other, 0x77, sizeof other);
 	wbuf_init(&w, 64);
-	ov_join_req_encode(&w, &other);
+	ov_body_join_req_encode(&w, &other);
 	peer_send(n, &p, &f, OV_JOIN_REQ, w.p, w.len, false);
 	expect_error(n, &p, OV_E_FORBIDDEN);
 	wbuf_clear(&w);
@@ -503,7 +504,7 @@ START_TEST(join_admitted)
 	peer_connect(n, &p, 0x10);
 	fwd_init(&f, &node_id, true);
 	wbuf_init(&w, 64);
-	ov_join_req_encode(&w, &p.id);
+	ov_body_join_req_encode(&w, &p.id);
 	peer_send(n, &p, &f, OV_JOIN_REQ, w.p, w.len, false);
 	wbuf_clear(&w);
 	k = collect(n, &p, m, bufs, 4);
@@ -547,12 +548,12 @@ peer_store(struct ov_node *n, struct peer *p, uint64_t t)
 	    OV_KIND_TURN_SERVICE, OV_MODEL_SINGLE, &p->c), 0);
 	req.nkinds = 1;
 	req.kinds[0].kind = OV_KIND_TURN_SERVICE;
-	req.kinds[0].k = ov_kind_find(ov_kinds, ov_nkinds,
+	req.kinds[0].k = ov_kind_find(ov_kind_all, ov_kind_nall,
 	    OV_KIND_TURN_SERVICE);
 	req.kinds[0].nvalues = 1;
 	req.kinds[0].values = &s;
 	wbuf_init(&w, 4096);
-	ov_store_req_encode(&w, &req);
+	ov_data_store_req_encode(&w, &req);
 	fwd_init(&f, &req.resource, false);
 	peer_send(n, p, &f, OV_STORE_REQ, w.p, w.len, false);
 	wbuf_clear(&w);
@@ -571,7 +572,7 @@ answer(struct ov_node *n, struct peer *p, char *why, size_t max)
 	ck_assert_uint_eq(collect(n, p, m, bufs, 4), 1);
 	why[0] = '\0';
 	if (m[0].code == OV_ERROR) {
-		ck_assert_int_eq(ov_error_decode(m[0].body, m[0].body_len,
+		ck_assert_int_eq(ov_body_error_decode(m[0].body, m[0].body_len,
 		    &code, &info, &ilen), 0);
 		ck_assert_uint_lt(ilen, max);
 		memcpy(why, info, ilen);
@@ -589,7 +590,7 @@ answer(struct ov_node *n, struct peer *p, char *why, size_t max)
 START_TEST(store_flood_limited)
 {
 	struct ov_node_cfg	 cfg;
-	struct ov_store_stats	 st;
+	struct ov_held_stats	 st;
 	struct ov_node		*n;
 	struct peer		 p, q;
 	char			 why[128];
@@ -619,7 +620,7 @@ START_TEST(store_flood_limited)
 	ck_assert_uint_eq(answer(n, &p, why, sizeof why), 0);
 	peer_store(n, &p, t++);
 	ck_assert_uint_eq(answer(n, &p, why, sizeof why), OV_E_FORBIDDEN);
-	ov_node_store_stats(n, &st);
+	ov_node_held_stats(n, &st);
 	ck_assert_uint_eq(st.flood_refused, 2);
 	peer_done(&p);
 	ov_node_free(n);
@@ -693,9 +694,9 @@ peer_store_user(struct ov_node *n, struct peer *p,
 	memset(&sr, 0, sizeof sr);
 	sr.type = OV_SIPREG_ROUTE;
 	sr.ndest = 1;
-	ov_dest_node(&sr.dest[0], &p->id);
+	ov_msg_dest_node(&sr.dest[0], &p->id);
 	wbuf_init(&v, 1024);
-	ov_sipreg_encode(&v, &sr);
+	ov_data_sipreg_encode(&v, &sr);
 	memset(&s, 0, sizeof s);
 	s.storage_time = t;
 	s.lifetime = 60;
@@ -708,18 +709,18 @@ peer_store_user(struct ov_node *n, struct peer *p,
 	    OV_KIND_SIP_REGISTRATION, OV_MODEL_DICT, &u->crypto), 0);
 	req.nkinds = 1;
 	req.kinds[0].kind = OV_KIND_SIP_REGISTRATION;
-	req.kinds[0].k = ov_kind_find(ov_kinds, ov_nkinds,
+	req.kinds[0].k = ov_kind_find(ov_kind_all, ov_kind_nall,
 	    OV_KIND_SIP_REGISTRATION);
 	req.kinds[0].nvalues = 1;
 	req.kinds[0].values = &s;
 	wbuf_init(&w, 4096);
-	ov_store_req_encode(&w, &req);
+	ov_data_store_req_encode(&w, &req);
 	fwd_init(&f, &req.resource, false);
 	{
 		struct wbuf	m, fr;
 
 		wbuf_init(&m, 1 << 20);
-		ov_fwd_encode(&m, &f);
+		ov_msg_fwd_encode(&m, &f);
 		ck_assert_int_eq(ov_msg_sign_encode_certs(&m, &f,
 		    OV_STORE_REQ, w.p, w.len, &p->c, u->bucket,
 		    u->bucket_len), 0);
@@ -816,7 +817,7 @@ START_TEST(transaction_limit)
 	peer_connect(n, &p, 0x10);
 	fwd_init(&f, &node_id, true);
 	wbuf_init(&w, 64);
-	ov_join_req_encode(&w, &p.id);
+	ov_body_join_req_encode(&w, &p.id);
 	peer_send(n, &p, &f, OV_JOIN_REQ, w.p, w.len, false);
 	wbuf_clear(&w);
 	expect_silence(n, &(struct peer){ .link = 0 });
@@ -853,7 +854,7 @@ app_attach_body(struct wbuf *w, uint16_t application, const char *addr,
 		a.cand[0].priority = 1;
 	}
 	wbuf_init(w, 512);
-	ov_app_attach_encode(w, &a);
+	ov_body_app_attach_encode(w, &a);
 }
 
 /*
@@ -890,8 +891,8 @@ START_TEST(app_attach_answered)
 	ck_assert_uint_eq(m[0].fwd.tid, f.tid);
 	ck_assert_int_eq(ov_msg_verify(&m[0], &node_crypto, &signer), 0);
 	ck_assert(ov_id_eq(&signer, &node_id));
-	ck_assert_int_eq(ov_app_attach_decode(m[0].body, m[0].body_len, &a),
-	    0);
+	ck_assert_int_eq(ov_body_app_attach_decode(m[0].body, m[0].body_len,
+	    &a), 0);
 	ck_assert_uint_eq(a.application, OV_APP_SIP);
 	ck_assert_str_eq(a.role, "passive");
 	ck_assert_uint_eq(a.ncand, 1);
@@ -962,8 +963,8 @@ app_attach_sent(struct ov_node *n, struct peer *p, struct ov_app_attach *a,
 	ck_assert_uint_eq(collect(n, p, m, bufs, 4), 1);
 	ck_assert_uint_eq(m[0].code, OV_APPATTACH_REQ);
 	ck_assert_uint_eq(m[0].fwd.ndest, 1);
-	ck_assert(ov_dest_id(&m[0].fwd.dest[0], dest));
-	ck_assert_int_eq(ov_app_attach_decode(m[0].body, m[0].body_len, a),
+	ck_assert(ov_msg_dest_id(&m[0].fwd.dest[0], dest));
+	ck_assert_int_eq(ov_body_app_attach_decode(m[0].body, m[0].body_len, a),
 	    0);
 	tid = m[0].fwd.tid;
 	free_bufs(bufs, 1);
@@ -1025,7 +1026,7 @@ START_TEST(app_attach_asked)
 	    0);
 	f.tid = app_attach_sent(n, &p, &a, &dest);
 	wbuf_init(&w, 128);
-	ov_error_encode(&w, OV_E_NOT_FOUND, "no SIP here");
+	ov_body_error_encode(&w, OV_E_NOT_FOUND, "no SIP here");
 	peer_send(n, &p, &f, OV_ERROR, w.p, w.len, false);
 	wbuf_clear(&w);
 	ck_assert(take_event(n, OV_EV_APP_ATTACH, &ev));

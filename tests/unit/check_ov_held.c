@@ -1,5 +1,5 @@
 /*
- * check_ov_store.c - what a storing peer holds (RFC 6940 §7.4.1.1,
+ * check_ov_held.c - what a storing peer holds (RFC 6940 §7.4.1.1,
  * §7.4.2): the three data models, generation counters, storage times,
  * size, count, lifetime and quota limits with the RFC's error codes (and
  * nothing stored when refused), expiry, and persisted rows that come back
@@ -11,7 +11,7 @@
 
 #include <check.h>
 
-#include "ov_store.h"
+#include "ov_held.h"
 #include "xmalloc.h"
 
 #define NOW	1795000000000ULL	/* wall clock, ms */
@@ -21,22 +21,22 @@ static const uint8_t	 sigval[] = { 0x30, 0x06, 0x02, 0x01, 0x01, 0x02,
 static const uint8_t	 ident[] = { OV_SIGNER_CERT_HASH, 0, 4, 4, 2, 0xaa,
 			    0xbb };
 static const uint8_t	 cert[] = { 0, 0, 3, 'c', 'r', 't' };
-static const struct ov_store_limits lim = { 86400, 1 << 20 };
+static const struct ov_held_limits lim = { 86400, 1 << 20 };
 
-static struct ov_store	 st;
+static struct ov_held	 st;
 static struct ov_id	 res;
 
 static void
 setup(void)
 {
-	ov_store_init(&st, ov_kinds, ov_nkinds, &lim);
+	ov_held_init(&st, ov_kind_all, ov_kind_nall, &lim);
 	memset(res.b, 0x42, sizeof res.b);
 }
 
 static void
 teardown(void)
 {
-	ov_store_clear(&st);
+	ov_held_clear(&st);
 }
 
 static struct ov_stored
@@ -69,7 +69,7 @@ kd_of(uint32_t kind, uint64_t gen, struct ov_stored *v, uint32_t n)
 
 	memset(&kd, 0, sizeof kd);
 	kd.kind = kind;
-	kd.k = ov_kind_find(ov_kinds, ov_nkinds, kind);
+	kd.k = ov_kind_find(ov_kind_all, ov_kind_nall, kind);
 	kd.generation = gen;
 	kd.values = v;
 	kd.nvalues = n;
@@ -93,9 +93,9 @@ put(const struct ov_kind_data *kd, bool replica, uint64_t now, uint64_t *gen)
 		cl[i] = sizeof cert;
 	}
 	why = NULL;
-	if (ov_store_check(&st, &res, kd, replica, &err, &why) != 0)
+	if (ov_held_check(&st, &res, kd, replica, &err, &why) != 0)
 		return err;
-	*gen = ov_store_apply(&st, &res, kd, c, cl, replica, now);
+	*gen = ov_held_apply(&st, &res, kd, c, cl, replica, now);
 	return 0;
 }
 
@@ -104,16 +104,16 @@ static unsigned
 fetch(uint32_t kind, uint64_t want_gen, uint64_t now, uint64_t *gen,
     struct ov_stored *first)
 {
-	struct ov_spec		 spec;
-	struct ov_kind_data	 out;
-	const struct ov_sval	**src;
-	unsigned		 n;
+	struct ov_spec			 spec;
+	struct ov_kind_data		 out;
+	const struct ov_held_value	**src;
+	unsigned			 n;
 
 	memset(&spec, 0, sizeof spec);
 	spec.kind = kind;
-	spec.k = ov_kind_find(ov_kinds, ov_nkinds, kind);
+	spec.k = ov_kind_find(ov_kind_all, ov_kind_nall, kind);
 	spec.generation = want_gen;
-	ov_store_fetch(&st, &res, &spec, now, &out, &src);
+	ov_held_fetch(&st, &res, &spec, now, &out, &src);
 	n = out.nvalues;
 	*gen = out.generation;
 	if (n > 0 && first != NULL) {
@@ -228,15 +228,15 @@ END_TEST
 
 START_TEST(quota)
 {
-	struct ov_store_limits	small = { 86400, 300 };
+	struct ov_held_limits	small = { 86400, 300 };
 	struct ov_stored	v = val("a", "sip:a@x", NOW, 0);
 	struct ov_kind_data	kd = kd_of(OV_KIND_SIP_REGISTRATION, 0, &v, 1);
 	uint64_t		gen;
 	char			key[8];
 	unsigned		i, stored = 0;
 
-	ov_store_clear(&st);
-	ov_store_init(&st, ov_kinds, ov_nkinds, &small);
+	ov_held_clear(&st);
+	ov_held_init(&st, ov_kind_all, ov_kind_nall, &small);
 	for (i = 0; i < 10; i++) {
 		snprintf(key, sizeof key, "k%u", i);
 		v = val(key, "sip:a@x", NOW, 0);
@@ -262,7 +262,7 @@ START_TEST(array_append)
 	struct ov_kind_data	kd = kd_of(OV_KIND_CERT_BY_NODE, 0, v, 2);
 	struct ov_spec		spec;
 	struct ov_kind_data	out;
-	const struct ov_sval	**src;
+	const struct ov_held_value	**src;
 	uint64_t		gen;
 
 	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
@@ -275,7 +275,7 @@ START_TEST(array_append)
 	spec.n = 1;
 	spec.ranges[0].first = 1;
 	spec.ranges[0].last = 2;
-	ov_store_fetch(&st, &res, &spec, NOW, &out, &src);
+	ov_held_fetch(&st, &res, &spec, NOW, &out, &src);
 	ck_assert_uint_eq(out.nvalues, 2);
 	ck_assert_uint_eq(out.values[0].v.index + out.values[1].v.index, 3);
 	ck_assert_mem_eq(out.values[0].v.index == 1 ? out.values[0].v.data :
@@ -295,7 +295,7 @@ START_TEST(expiry)
 
 	v[1].lifetime = 60;
 	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
-	ck_assert_uint_eq(ov_store_next_expiry(&st), NOW + 60000);
+	ck_assert_uint_eq(ov_held_next_expiry(&st), NOW + 60000);
 	/* lifetimes count down (§7.4.1.1) */
 	ck_assert_uint_eq(fetch(OV_KIND_SIP_REGISTRATION, 0, NOW + 30000, &g2,
 	    &got), 2);
@@ -303,9 +303,9 @@ START_TEST(expiry)
 	/* gone from fetches at once, from the store at the next sweep */
 	ck_assert_uint_eq(fetch(OV_KIND_SIP_REGISTRATION, 0, NOW + 60000, &g2,
 	    NULL), 1);
-	ck_assert(ov_store_expire(&st, NOW + 60000));
+	ck_assert(ov_held_expire(&st, NOW + 60000));
 	ck_assert_uint_eq(st.values, 1);
-	ck_assert(ov_store_expire(&st, NOW + 600000));
+	ck_assert(ov_held_expire(&st, NOW + 600000));
 	ck_assert_uint_eq(st.values, 0);
 	ck_assert_uint_eq(st.bytes, 0);
 	ck_assert_uint_eq(fetch(OV_KIND_SIP_REGISTRATION, 0, NOW + 600000, &g2,
@@ -313,10 +313,10 @@ START_TEST(expiry)
 }
 END_TEST
 
-/* ov_store_same_cb: the held value's SignerIdentity hash is arg's (the
+/* ov_held_same_cb: the held value's SignerIdentity hash is arg's (the
  * node compares the signers' keys; the store asks only this). */
 static bool
-same_signer(const struct ov_sval *sv, void *arg)
+same_signer(const struct ov_held_value *sv, void *arg)
 {
 	return sv->s.sig.id_hash_len == 2 &&
 	    memcmp(sv->s.sig.id_hash, arg, 2) == 0;
@@ -325,7 +325,7 @@ same_signer(const struct ov_sval *sv, void *arg)
 static unsigned	asked;
 
 static bool
-count_asked(const struct ov_sval *sv, void *arg)
+count_asked(const struct ov_held_value *sv, void *arg)
 {
 	(void)sv;
 	(void)arg;
@@ -349,21 +349,21 @@ START_TEST(user_name_pinned)
 	uint64_t		 gen;
 
 	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
-	ck_assert(!ov_store_pinned(&st, &res, NOW, same_signer, other));
-	ck_assert(!ov_store_pinned(&st, &res, NOW, count_asked, NULL));
+	ck_assert(!ov_held_pinned(&st, &res, NOW, same_signer, other));
+	ck_assert(!ov_held_pinned(&st, &res, NOW, count_asked, NULL));
 	ck_assert_uint_eq(asked, 0);
 	kd = kd_of(OV_KIND_SIP_REGISTRATION, 0, &v, 1);
 	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
-	ck_assert(ov_store_pinned(&st, &res, NOW, same_signer, other));
-	ck_assert(!ov_store_pinned(&st, &res, NOW, same_signer, first));
-	ck_assert(!ov_store_pinned(&st, &res, NOW, count_asked, NULL));
+	ck_assert(ov_held_pinned(&st, &res, NOW, same_signer, other));
+	ck_assert(!ov_held_pinned(&st, &res, NOW, same_signer, first));
+	ck_assert(!ov_held_pinned(&st, &res, NOW, count_asked, NULL));
 	ck_assert_uint_eq(asked, 1);
-	ck_assert(ov_store_pinned(&st, &res, NOW + 599999, same_signer,
+	ck_assert(ov_held_pinned(&st, &res, NOW + 599999, same_signer,
 	    other));
-	ck_assert(!ov_store_pinned(&st, &res, NOW + 600000, same_signer,
+	ck_assert(!ov_held_pinned(&st, &res, NOW + 600000, same_signer,
 	    other));
 	asked = 0;
-	ck_assert(!ov_store_pinned(&st, &res, NOW + 600000, count_asked,
+	ck_assert(!ov_held_pinned(&st, &res, NOW + 600000, count_asked,
 	    NULL));
 	ck_assert_uint_eq(asked, 0);
 }
@@ -374,7 +374,7 @@ START_TEST(rows_round_trip)
 	struct ov_stored	v[2] = { val("a", "sip:a@x", NOW, 0),
 				    val("b", "sip:b@x", NOW, 0) };
 	struct ov_kind_data	kd = kd_of(OV_KIND_SIP_REGISTRATION, 0, v, 2);
-	struct ov_store		st2;
+	struct ov_held		st2;
 	struct ov_id		rid;
 	uint8_t			*blob;
 	size_t			 len;
@@ -384,22 +384,22 @@ START_TEST(rows_round_trip)
 
 	v[1].lifetime = 60;
 	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
-	ck_assert(ov_store_take_row(&st, &rid, &kind, &rgen, &blob, &len));
+	ck_assert(ov_held_take_row(&st, &rid, &kind, &rgen, &blob, &len));
 	ck_assert(ov_id_eq(&rid, &res));
 	ck_assert_uint_eq(kind, OV_KIND_SIP_REGISTRATION);
 	ck_assert_uint_eq(rgen, 1);
-	ck_assert(!ov_store_take_row(&st, &rid, &kind, &rgen, &blob, &len) ||
+	ck_assert(!ov_held_take_row(&st, &rid, &kind, &rgen, &blob, &len) ||
 	    (free(blob), false));
 	/* a restart 2 minutes later: b has expired meanwhile */
-	ov_store_init(&st2, ov_kinds, ov_nkinds, &lim);
-	ck_assert_int_eq(ov_store_load(&st2, &rid, kind, rgen, blob, len,
+	ov_held_init(&st2, ov_kind_all, ov_kind_nall, &lim);
+	ck_assert_int_eq(ov_held_load(&st2, &rid, kind, rgen, blob, len,
 	    NOW + 120000), 0);
 	ck_assert_uint_eq(st2.values, 1);
 	/* a truncated row is refused, not half loaded into a crash */
-	ck_assert_int_ne(ov_store_load(&st2, &rid, kind, rgen, blob, len - 1,
+	ck_assert_int_ne(ov_held_load(&st2, &rid, kind, rgen, blob, len - 1,
 	    NOW), 0);
 	free(blob);
-	ov_store_clear(&st);
+	ov_held_clear(&st);
 	st = st2;
 	ck_assert_uint_eq(fetch(OV_KIND_SIP_REGISTRATION, 0, NOW + 120000,
 	    &g2, &got), 1);
@@ -407,8 +407,8 @@ START_TEST(rows_round_trip)
 	ck_assert_uint_eq(got.lifetime, 480);
 	ck_assert_mem_eq(got.v.data, "sip:a@x", 7);
 	/* emptied: the row is deleted (an empty blob) */
-	ck_assert(ov_store_expire(&st, NOW + 600000));
-	ck_assert(ov_store_take_row(&st, &rid, &kind, &rgen, &blob, &len));
+	ck_assert(ov_held_expire(&st, NOW + 600000));
+	ck_assert(ov_held_take_row(&st, &rid, &kind, &rgen, &blob, &len));
 	ck_assert_uint_eq(len, 0);
 	free(blob);
 	ck_assert_uint_eq(st.nres, 0);
@@ -416,9 +416,9 @@ START_TEST(rows_round_trip)
 END_TEST
 
 static Suite *
-store_suite(void)
+held_suite(void)
 {
-	Suite	*s = suite_create("ov_store");
+	Suite	*s = suite_create("ov_held");
 	TCase	*tc = tcase_create("store");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -437,7 +437,7 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(store_suite());
+	SRunner	*sr = srunner_create(held_suite());
 	int	 failed;
 
 	srunner_run_all(sr, CK_NORMAL);

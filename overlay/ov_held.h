@@ -1,18 +1,18 @@
 /*
- * ov_store.h - the data a peer holds (RFC 6940 §7): for each Resource-ID
+ * ov_held.h - the data a peer holds (RFC 6940 §7): for each Resource-ID
  * and Kind, a generation counter and the values of the Kind's data model,
  * each kept as the signed StoredData it arrived as, with the certificates
  * that vouch for its signer and its local expiry.
  *
  * Sans-I/O: time is the wall clock in ms, given by the caller.  Changes
- * are marked dirty; the owner takes them as rows (ov_store_take_row) to
- * persist, and gives rows back after a restart (ov_store_load).  Access
+ * are marked dirty; the owner takes them as rows (ov_held_take_row) to
+ * persist, and gives rows back after a restart (ov_held_load).  Access
  * control and signatures are the node's business (they need the
  * certificates); this layer checks what §7.4.1.1 asks of the data itself:
  * generation counters, storage times, sizes, counts and lifetimes.
  */
-#ifndef OV_STORE_H
-#define OV_STORE_H
+#ifndef OV_HELD_H
+#define OV_HELD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,7 +21,9 @@
 #include "ov_data.h"
 #include "ov_id.h"
 
-struct ov_sval {
+struct wbuf;
+
+struct ov_held_value {
 	uint8_t		*raw;		/* the StoredData, as stored */
 	size_t		 raw_len;
 	struct ov_stored s;		/* decoded; points into raw */
@@ -31,30 +33,30 @@ struct ov_sval {
 	uint64_t	 expires_ms;	/* wall clock */
 };
 
-struct ov_skind {
-	const struct ov_kind *k;
-	uint64_t	 generation;
-	bool		 dirty;
-	unsigned	 n, cap;
-	struct ov_sval	*v;
+struct ov_held_kind {
+	const struct ov_kind	*k;
+	uint64_t		 generation;
+	bool			 dirty;
+	unsigned		 n, cap;
+	struct ov_held_value	*v;
 };
 
-struct ov_sres {
-	struct ov_id	 id;
-	unsigned	 nkinds;
-	struct ov_skind	 kinds[OV_DATA_KINDS_MAX];
+struct ov_held_res {
+	struct ov_id		 id;
+	unsigned		 nkinds;
+	struct ov_held_kind	 kinds[OV_DATA_KINDS_MAX];
 };
 
-struct ov_store_limits {
+struct ov_held_limits {
 	uint32_t	 max_lifetime_s;	/* longest lifetime accepted */
 	uint64_t	 max_bytes;		/* all values held */
 };
 
-struct ov_store {
+struct ov_held {
 	const struct ov_kind	*kinds;		/* with the configured limits */
 	size_t			 nkinds;
-	struct ov_store_limits	 lim;
-	struct ov_sres		**res;		/* sorted by Resource-ID */
+	struct ov_held_limits	 lim;
+	struct ov_held_res	**res;		/* sorted by Resource-ID */
 	unsigned		 nres, cap;
 	uint64_t		 bytes;		/* of raw values held */
 	uint64_t		 values;
@@ -63,12 +65,12 @@ struct ov_store {
 						   UINT64_MAX: none held */
 };
 
-void	ov_store_init(struct ov_store *, const struct ov_kind *, size_t,
-	    const struct ov_store_limits *);
-void	ov_store_clear(struct ov_store *);
+void	ov_held_init(struct ov_held *, const struct ov_kind *, size_t,
+	    const struct ov_held_limits *);
+void	ov_held_clear(struct ov_held *);
 
-struct ov_sres	*ov_store_find(const struct ov_store *, const struct ov_id *);
-struct ov_skind	*ov_sres_kind(struct ov_sres *, uint32_t kind);
+struct ov_held_res *ov_held_find(const struct ov_held *, const struct ov_id *);
+struct ov_held_kind *ov_held_res_kind(struct ov_held_res *, uint32_t kind);
 
 /*
  * Could kd be stored at res now (§7.4.1.1)?  0, or EBADMSG with *err the
@@ -77,68 +79,75 @@ struct ov_skind	*ov_sres_kind(struct ov_sres *, uint32_t kind);
  * Error_Invalid_Message (a replica store with generation 0); *why says
  * which check failed, in words for the Error's error_info.
  */
-int	ov_store_check(const struct ov_store *, const struct ov_id *res,
+int	ov_held_check(const struct ov_held *, const struct ov_id *res,
 	    const struct ov_kind_data *, bool replica, uint16_t *err,
 	    const char **why);
 
 /*
- * Store kd at res, after ov_store_check passed for every Kind of the
+ * Store kd at res, after ov_held_check passed for every Kind of the
  * request (a StoreReq is atomic).  certs[i], certs_len[i]: what verifies
  * value i.  Returns the Kind's generation counter after the store.
  */
-uint64_t ov_store_apply(struct ov_store *, const struct ov_id *res,
+uint64_t ov_held_apply(struct ov_held *, const struct ov_id *res,
 	    const struct ov_kind_data *, const uint8_t *const *certs,
 	    const size_t *certs_len, bool replica, uint64_t wall_ms);
 
 /*
  * The values of spec at res for a FetchAns (§7.4.2.2): out->values point
- * into the store (valid until it changes; free(out->values) only), each
- * with its remaining lifetime; src[i] is the value out->values[i] came
- * from (free(*src) too).  A matching nonzero generation in the spec
- * returns no values (§7.4.2.1).
+ * into the held values (valid until they change; free(out->values)
+ * only), each with its remaining lifetime; src[i] is the value
+ * out->values[i] came from (free(*src) too).  A matching nonzero
+ * generation in the spec returns no values (§7.4.2.1).
  */
-void	ov_store_fetch(const struct ov_store *, const struct ov_id *res,
+void	ov_held_fetch(const struct ov_held *, const struct ov_id *res,
 	    const struct ov_spec *, uint64_t wall_ms, struct ov_kind_data *out,
-	    const struct ov_sval ***src);
+	    const struct ov_held_value ***src);
 
-/*
- * Every Kind held at res as a replica StoreReq would carry it, with
- * remaining lifetimes (§7.4.1.1: adjust lifetime downward).  Like
- * ov_store_fetch for memory.  false if nothing live is held there.
- */
 /*
  * Trust on first use (self-signed mode): is a live value at res, of a
  * Kind whose policy names a user, by another signer than the writer's?
  * same(sv, arg) says whether the held value sv's signer is the writer
- * (the node compares keys: ov_stor_check_values).  Only one user's
+ * (the node compares keys: ov_serve.c).  Only one user's
  * values can live at a resource, so this pins the user name to the
  * signer first seen until all its values have expired.
  */
-typedef bool (*ov_store_same_cb)(const struct ov_sval *, void *arg);
-bool	ov_store_pinned(const struct ov_store *, const struct ov_id *res,
-	    uint64_t wall_ms, ov_store_same_cb same, void *arg);
+typedef bool (*ov_held_same_cb)(const struct ov_held_value *, void *arg);
+bool	ov_held_pinned(const struct ov_held *, const struct ov_id *res,
+	    uint64_t wall_ms, ov_held_same_cb same, void *arg);
 
-bool	ov_store_req_for(const struct ov_store *, const struct ov_id *res,
+/*
+ * Every Kind held at res as a replica StoreReq would carry it, with
+ * remaining lifetimes (§7.4.1.1: adjust lifetime downward).  Like
+ * ov_held_fetch for memory.  false if nothing live is held there.
+ */
+bool	ov_held_req_for(const struct ov_held *, const struct ov_id *res,
 	    uint64_t wall_ms, struct ov_store_req *out,
-	    const struct ov_sval ***src, unsigned *nsrc);
+	    const struct ov_held_value ***src, unsigned *nsrc);
+
+/*
+ * Append to w (a certificates bucket) the GenericCertificate entries
+ * that verify the values src[0..n-1], each once.
+ */
+void	ov_held_certs_of(struct wbuf *w, const struct ov_held_value *const *src,
+	    unsigned n);
 
 /* Drop values whose lifetime has run out; true if any went. */
-bool	ov_store_expire(struct ov_store *, uint64_t wall_ms);
+bool	ov_held_expire(struct ov_held *, uint64_t wall_ms);
 /* Forget everything held at res (no longer in our replica range). */
-void	ov_store_drop(struct ov_store *, const struct ov_id *res);
-/* When ov_store_expire next has work (perhaps none), or UINT64_MAX. */
-uint64_t ov_store_next_expiry(const struct ov_store *);
+void	ov_held_drop(struct ov_held *, const struct ov_id *res);
+/* When ov_held_expire next has work (perhaps none), or UINT64_MAX. */
+uint64_t ov_held_next_expiry(const struct ov_held *);
 
 /*
  * Persistence.  A row is one Kind at one resource: its generation and a
  * blob of (expiry u64, certificates<0..2^16-1>, StoredData) entries; an
- * empty blob means the row is gone.  ov_store_take_row hands out the
+ * empty blob means the row is gone.  ov_held_take_row hands out the
  * next dirty row (free(*blob)); false when none is left.
  */
-bool	ov_store_take_row(struct ov_store *, struct ov_id *res, uint32_t *kind,
+bool	ov_held_take_row(struct ov_held *, struct ov_id *res, uint32_t *kind,
 	    uint64_t *generation, uint8_t **blob, size_t *len);
 /* Give a persisted row back; EBADMSG if it does not decode. */
-int	ov_store_load(struct ov_store *, const struct ov_id *res, uint32_t kind,
+int	ov_held_load(struct ov_held *, const struct ov_id *res, uint32_t kind,
 	    uint64_t generation, const uint8_t *blob, size_t len,
 	    uint64_t wall_ms);
 

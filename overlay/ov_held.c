@@ -1,5 +1,5 @@
 /*
- * ov_store.c - the values a peer holds, their checks and their rows
+ * ov_held.c - the values a peer holds, their checks and their rows
  * (RFC 6940 §7.4.1, §7.4.2).
  */
 #include <errno.h>
@@ -7,13 +7,13 @@
 #include <string.h>
 
 #include "ov_msg.h"
-#include "ov_store.h"
+#include "ov_held.h"
 #include "wire.h"
 #include "xmalloc.h"
 
 void
-ov_store_init(struct ov_store *st, const struct ov_kind *kinds, size_t n,
-    const struct ov_store_limits *lim)
+ov_held_init(struct ov_held *st, const struct ov_kind *kinds, size_t n,
+    const struct ov_held_limits *lim)
 {
 	memset(st, 0, sizeof *st);
 	st->kinds = kinds;
@@ -23,7 +23,7 @@ ov_store_init(struct ov_store *st, const struct ov_kind *kinds, size_t n,
 }
 
 static void
-ov_sval_free(struct ov_sval *v)
+ov_held_value_free(struct ov_held_value *v)
 {
 	free(v->raw);
 	free(v->certs);
@@ -31,32 +31,32 @@ ov_sval_free(struct ov_sval *v)
 }
 
 static void
-ov_sres_free(struct ov_sres *r)
+ov_held_res_free(struct ov_held_res *r)
 {
 	unsigned	i, j;
 
 	for (i = 0; i < r->nkinds; i++) {
 		for (j = 0; j < r->kinds[i].n; j++)
-			ov_sval_free(&r->kinds[i].v[j]);
+			ov_held_value_free(&r->kinds[i].v[j]);
 		free(r->kinds[i].v);
 	}
 	free(r);
 }
 
 void
-ov_store_clear(struct ov_store *st)
+ov_held_clear(struct ov_held *st)
 {
 	unsigned	i;
 
 	for (i = 0; i < st->nres; i++)
-		ov_sres_free(st->res[i]);
+		ov_held_res_free(st->res[i]);
 	free(st->res);
 	memset(st, 0, sizeof *st);
 }
 
 /* Binary search: the position of id, or where it would go. */
 static unsigned
-ov_store_pos(const struct ov_store *st, const struct ov_id *id, bool *found)
+ov_held_pos(const struct ov_held *st, const struct ov_id *id, bool *found)
 {
 	unsigned	lo = 0, hi = st->nres, mid;
 	int		c;
@@ -77,21 +77,21 @@ ov_store_pos(const struct ov_store *st, const struct ov_id *id, bool *found)
 	return lo;
 }
 
-struct ov_sres *
-ov_store_find(const struct ov_store *st, const struct ov_id *id)
+struct ov_held_res *
+ov_held_find(const struct ov_held *st, const struct ov_id *id)
 {
 	bool		found;
-	unsigned	i = ov_store_pos(st, id, &found);
+	unsigned	i = ov_held_pos(st, id, &found);
 
 	return found ? st->res[i] : NULL;
 }
 
-static struct ov_sres *
-ov_store_get(struct ov_store *st, const struct ov_id *id)
+static struct ov_held_res *
+ov_held_get(struct ov_held *st, const struct ov_id *id)
 {
-	bool		 found;
-	unsigned	 i = ov_store_pos(st, id, &found);
-	struct ov_sres	*r;
+	bool			 found;
+	unsigned		 i = ov_held_pos(st, id, &found);
+	struct ov_held_res	*r;
 
 	if (found)
 		return st->res[i];
@@ -110,7 +110,7 @@ ov_store_get(struct ov_store *st, const struct ov_id *id)
 
 /* Remove r if nothing in it is left to keep or to persist. */
 static void
-ov_store_tidy(struct ov_store *st, struct ov_sres *r)
+ov_held_tidy(struct ov_held *st, struct ov_held_res *r)
 {
 	bool		found;
 	unsigned	i, j;
@@ -124,17 +124,17 @@ ov_store_tidy(struct ov_store *st, struct ov_sres *r)
 	}
 	if (r->nkinds != 0)
 		return;
-	j = ov_store_pos(st, &r->id, &found);
+	j = ov_held_pos(st, &r->id, &found);
 	if (!found)
 		return;
 	memmove(&st->res[j], &st->res[j + 1],
 	    (st->nres - j - 1) * sizeof *st->res);
 	st->nres--;
-	ov_sres_free(r);
+	ov_held_res_free(r);
 }
 
-struct ov_skind *
-ov_sres_kind(struct ov_sres *r, uint32_t kind)
+struct ov_held_kind *
+ov_held_res_kind(struct ov_held_res *r, uint32_t kind)
 {
 	unsigned	i;
 
@@ -145,7 +145,7 @@ ov_sres_kind(struct ov_sres *r, uint32_t kind)
 }
 
 static void
-ov_skind_dirty(struct ov_store *st, struct ov_skind *sk)
+ov_held_kind_dirty(struct ov_held *st, struct ov_held_kind *sk)
 {
 	if (!sk->dirty)
 		st->ndirty++;
@@ -169,8 +169,8 @@ ov_same_slot(enum ov_model m, const struct ov_value *a,
 	return false;
 }
 
-static struct ov_sval *
-ov_skind_slot(const struct ov_skind *sk, const struct ov_value *v)
+static struct ov_held_value *
+ov_held_kind_slot(const struct ov_held_kind *sk, const struct ov_value *v)
 {
 	unsigned	i;
 
@@ -181,7 +181,7 @@ ov_skind_slot(const struct ov_skind *sk, const struct ov_value *v)
 }
 
 static uint32_t
-ov_skind_next_index(const struct ov_skind *sk)
+ov_held_kind_next_index(const struct ov_held_kind *sk)
 {
 	uint32_t	next = 0;
 	unsigned	i;
@@ -194,14 +194,14 @@ ov_skind_next_index(const struct ov_skind *sk)
 
 /* The value as it would be stored: an append gets its index. */
 static struct ov_value
-ov_resolve(const struct ov_skind *sk, const struct ov_stored *s,
+ov_resolve(const struct ov_held_kind *sk, const struct ov_stored *s,
     uint32_t *appended)
 {
 	struct ov_value	v = s->v;
 
 	if (sk != NULL && sk->k->model == OV_MODEL_ARRAY &&
 	    v.index == OV_ARRAY_APPEND)
-		v.index = ov_skind_next_index(sk) + (*appended)++;
+		v.index = ov_held_kind_next_index(sk) + (*appended)++;
 	else if (sk == NULL && v.index == OV_ARRAY_APPEND)
 		v.index = (*appended)++;
 	return v;
@@ -216,19 +216,20 @@ ov_fail(uint16_t *err, const char **why, uint16_t code, const char *text)
 }
 
 int
-ov_store_check(const struct ov_store *st, const struct ov_id *res,
+ov_held_check(const struct ov_held *st, const struct ov_id *res,
     const struct ov_kind_data *kd, bool replica, uint16_t *err,
     const char **why)
 {
-	const struct ov_kind	*k = kd->k;
-	struct ov_skind		*sk = ov_sres_kind(ov_store_find(st, res),
-				    kd->kind);
-	const struct ov_stored	*s;
-	const struct ov_sval	*old;
-	struct ov_value		 v;
-	uint64_t		 count = sk != NULL ? sk->n : 0, bytes = 0;
-	uint32_t		 appended = 0, i;
+	const struct ov_kind		*k = kd->k;
+	struct ov_held_kind		*sk;
+	const struct ov_stored		*s;
+	const struct ov_held_value	*old;
+	struct ov_value			 v;
+	uint64_t			 count, bytes = 0;
+	uint32_t			 appended = 0, i;
 
+	sk = ov_held_res_kind(ov_held_find(st, res), kd->kind);
+	count = sk != NULL ? sk->n : 0;
 	if (replica && kd->generation == 0)
 		return ov_fail(err, why, OV_E_INVALID_MESSAGE,
 		    "a replica with no generation counter");
@@ -250,7 +251,7 @@ ov_store_check(const struct ov_store *st, const struct ov_id *res,
 			return ov_fail(err, why, OV_E_FORBIDDEN,
 			    "a lifetime over the overlay's maximum");
 		v = ov_resolve(sk, s, &appended);
-		old = ov_skind_slot(sk, &v);
+		old = ov_held_kind_slot(sk, &v);
 		/* §7.4.1.1: newer than what it replaces; the same value
 		 * again (a replica sent twice) is no change. */
 		if (old != NULL && (s->storage_time < old->s.storage_time ||
@@ -274,9 +275,9 @@ ov_store_check(const struct ov_store *st, const struct ov_id *res,
 }
 
 static void
-ov_sval_set(struct ov_store *st, struct ov_sval *sv, enum ov_model m,
-    const struct ov_stored *s, const uint8_t *certs, size_t certs_len,
-    uint64_t expires_ms)
+ov_held_value_set(struct ov_held *st, struct ov_held_value *sv,
+    enum ov_model m, const struct ov_stored *s, const uint8_t *certs,
+    size_t certs_len, uint64_t expires_ms)
 {
 	struct wbuf	w;
 	struct rbuf	r;
@@ -285,7 +286,7 @@ ov_sval_set(struct ov_store *st, struct ov_sval *sv, enum ov_model m,
 		st->bytes -= sv->raw_len;
 		st->values--;
 	}
-	ov_sval_free(sv);
+	ov_held_value_free(sv);
 	wbuf_init(&w, SIZE_MAX);
 	ov_stored_encode(&w, m, s);
 	sv->raw = wbuf_take(&w, &sv->raw_len);
@@ -304,10 +305,10 @@ ov_sval_set(struct ov_store *st, struct ov_sval *sv, enum ov_model m,
 	st->values++;
 }
 
-static struct ov_skind *
-ov_sres_kind_get(struct ov_sres *r, const struct ov_kind *k)
+static struct ov_held_kind *
+ov_held_res_kind_get(struct ov_held_res *r, const struct ov_kind *k)
 {
-	struct ov_skind	*sk = ov_sres_kind(r, k->id);
+	struct ov_held_kind	*sk = ov_held_res_kind(r, k->id);
 
 	if (sk == NULL) {
 		sk = &r->kinds[r->nkinds++];
@@ -317,8 +318,8 @@ ov_sres_kind_get(struct ov_sres *r, const struct ov_kind *k)
 	return sk;
 }
 
-static struct ov_sval *
-ov_skind_add(struct ov_skind *sk)
+static struct ov_held_value *
+ov_held_kind_add(struct ov_held_kind *sk)
 {
 	if (sk->n == sk->cap) {
 		sk->cap = sk->cap != 0 ? sk->cap * 2 : 2;
@@ -329,13 +330,13 @@ ov_skind_add(struct ov_skind *sk)
 }
 
 uint64_t
-ov_store_apply(struct ov_store *st, const struct ov_id *res,
+ov_held_apply(struct ov_held *st, const struct ov_id *res,
     const struct ov_kind_data *kd, const uint8_t *const *certs,
     const size_t *certs_len, bool replica, uint64_t wall_ms)
 {
-	struct ov_sres		*r = ov_store_get(st, res);
-	struct ov_skind		*sk = ov_sres_kind_get(r, kd->k);
-	struct ov_sval		*sv;
+	struct ov_held_res	*r = ov_held_get(st, res);
+	struct ov_held_kind	*sk = ov_held_res_kind_get(r, kd->k);
+	struct ov_held_value	*sv;
 	struct ov_stored	 s;
 	uint32_t		 appended = 0, i;
 	bool			 changed = false;
@@ -345,20 +346,20 @@ ov_store_apply(struct ov_store *st, const struct ov_id *res,
 		s.v = ov_resolve(sk, &s, &appended);
 		if (sk->k->model == OV_MODEL_ARRAY)
 			appended = 0;	/* sk now holds the new index */
-		if ((sv = ov_skind_slot(sk, &s.v)) != NULL &&
+		if ((sv = ov_held_kind_slot(sk, &s.v)) != NULL &&
 		    sv->s.storage_time == s.storage_time)
 			continue;	/* the same value again */
 		if (sv == NULL)
-			sv = ov_skind_add(sk);
-		ov_sval_set(st, sv, sk->k->model, &s, certs[i], certs_len[i],
-		    wall_ms + (uint64_t)s.lifetime * 1000);
+			sv = ov_held_kind_add(sk);
+		ov_held_value_set(st, sv, sk->k->model, &s, certs[i],
+		    certs_len[i], wall_ms + (uint64_t)s.lifetime * 1000);
 		changed = true;
 	}
 	if (replica)
 		sk->generation = kd->generation;
 	else if (changed || sk->generation == 0)
 		sk->generation++;
-	ov_skind_dirty(st, sk);
+	ov_held_kind_dirty(st, sk);
 	return sk->generation;
 }
 
@@ -383,18 +384,18 @@ ov_spec_wants(const struct ov_spec *spec, enum ov_model m,
 
 /* Remaining lifetime in seconds, rounded up. */
 static uint32_t
-ov_remaining(const struct ov_sval *sv, uint64_t wall_ms)
+ov_remaining(const struct ov_held_value *sv, uint64_t wall_ms)
 {
 	return (uint32_t)((sv->expires_ms - wall_ms + 999) / 1000);
 }
 
 bool
-ov_store_pinned(const struct ov_store *st, const struct ov_id *res,
-    uint64_t wall_ms, ov_store_same_cb same, void *arg)
+ov_held_pinned(const struct ov_held *st, const struct ov_id *res,
+    uint64_t wall_ms, ov_held_same_cb same, void *arg)
 {
-	const struct ov_sres	*r = ov_store_find(st, res);
-	const struct ov_skind	*sk;
-	unsigned		 i, j;
+	const struct ov_held_res	*r = ov_held_find(st, res);
+	const struct ov_held_kind	*sk;
+	unsigned			 i, j;
 
 	for (i = 0; r != NULL && i < r->nkinds; i++) {
 		sk = &r->kinds[i];
@@ -411,11 +412,12 @@ ov_store_pinned(const struct ov_store *st, const struct ov_id *res,
 
 /* The live values of sk that spec asks for into out (src parallel). */
 static void
-ov_skind_collect(const struct ov_skind *sk, const struct ov_spec *spec,
-    uint64_t wall_ms, struct ov_kind_data *out, const struct ov_sval **src)
+ov_held_kind_collect(const struct ov_held_kind *sk,
+    const struct ov_spec *spec, uint64_t wall_ms, struct ov_kind_data *out,
+    const struct ov_held_value **src)
 {
-	const struct ov_sval	*sv;
-	unsigned		 i;
+	const struct ov_held_value	*sv;
+	unsigned			 i;
 
 	for (i = 0; i < sk->n; i++) {
 		sv = &sk->v[i];
@@ -430,11 +432,12 @@ ov_skind_collect(const struct ov_skind *sk, const struct ov_spec *spec,
 }
 
 void
-ov_store_fetch(const struct ov_store *st, const struct ov_id *res,
+ov_held_fetch(const struct ov_held *st, const struct ov_id *res,
     const struct ov_spec *spec, uint64_t wall_ms, struct ov_kind_data *out,
-    const struct ov_sval ***src)
+    const struct ov_held_value ***src)
 {
-	struct ov_skind	*sk = ov_sres_kind(ov_store_find(st, res), spec->kind);
+	struct ov_held_kind	*sk = ov_held_res_kind(ov_held_find(st, res),
+				    spec->kind);
 
 	memset(out, 0, sizeof *out);
 	out->kind = spec->kind;
@@ -447,15 +450,15 @@ ov_store_fetch(const struct ov_store *st, const struct ov_id *res,
 		return;
 	out->values = xcalloc(sk->n + 1, sizeof *out->values);
 	*src = xcalloc(sk->n + 1, sizeof **src);
-	ov_skind_collect(sk, spec, wall_ms, out, *src);
+	ov_held_kind_collect(sk, spec, wall_ms, out, *src);
 }
 
 bool
-ov_store_req_for(const struct ov_store *st, const struct ov_id *res,
-    uint64_t wall_ms, struct ov_store_req *out, const struct ov_sval ***src,
-    unsigned *nsrc)
+ov_held_req_for(const struct ov_held *st, const struct ov_id *res,
+    uint64_t wall_ms, struct ov_store_req *out,
+    const struct ov_held_value ***src, unsigned *nsrc)
 {
-	struct ov_sres		*r = ov_store_find(st, res);
+	struct ov_held_res	*r = ov_held_find(st, res);
 	struct ov_kind_data	*kd;
 	unsigned		 i, total = 0;
 
@@ -475,7 +478,7 @@ ov_store_req_for(const struct ov_store *st, const struct ov_id *res,
 		kd->k = r->kinds[i].k;
 		kd->generation = r->kinds[i].generation;
 		kd->values = xcalloc(r->kinds[i].n + 1, sizeof *kd->values);
-		ov_skind_collect(&r->kinds[i], NULL, wall_ms, kd,
+		ov_held_kind_collect(&r->kinds[i], NULL, wall_ms, kd,
 		    *src + *nsrc);
 		*nsrc += kd->nvalues;
 		if (kd->nvalues != 0 && kd->generation != 0)
@@ -487,12 +490,12 @@ ov_store_req_for(const struct ov_store *st, const struct ov_id *res,
 }
 
 bool
-ov_store_expire(struct ov_store *st, uint64_t wall_ms)
+ov_held_expire(struct ov_held *st, uint64_t wall_ms)
 {
-	struct ov_sres	*r;
-	struct ov_skind	*sk;
-	unsigned	 i, j, k;
-	bool		 any = false;
+	struct ov_held_res	*r;
+	struct ov_held_kind	*sk;
+	unsigned		 i, j, k;
+	bool			 any = false;
 
 	st->next_expiry = UINT64_MAX;
 	for (i = st->nres; i-- > 0; ) {
@@ -510,9 +513,9 @@ ov_store_expire(struct ov_store *st, uint64_t wall_ms)
 				}
 				st->bytes -= sk->v[k].raw_len;
 				st->values--;
-				ov_sval_free(&sk->v[k]);
+				ov_held_value_free(&sk->v[k]);
 				sk->v[k] = sk->v[--sk->n];
-				ov_skind_dirty(st, sk);
+				ov_held_kind_dirty(st, sk);
 				any = true;
 			}
 		}
@@ -521,11 +524,11 @@ ov_store_expire(struct ov_store *st, uint64_t wall_ms)
 }
 
 void
-ov_store_drop(struct ov_store *st, const struct ov_id *res)
+ov_held_drop(struct ov_held *st, const struct ov_id *res)
 {
-	struct ov_sres	*r = ov_store_find(st, res);
-	struct ov_skind	*sk;
-	unsigned	 j, k;
+	struct ov_held_res	*r = ov_held_find(st, res);
+	struct ov_held_kind	*sk;
+	unsigned		 j, k;
 
 	if (r == NULL)
 		return;
@@ -534,16 +537,16 @@ ov_store_drop(struct ov_store *st, const struct ov_id *res)
 		for (k = 0; k < sk->n; k++) {
 			st->bytes -= sk->v[k].raw_len;
 			st->values--;
-			ov_sval_free(&sk->v[k]);
+			ov_held_value_free(&sk->v[k]);
 		}
 		sk->n = 0;
-		ov_skind_dirty(st, sk);
+		ov_held_kind_dirty(st, sk);
 	}
 }
 
 /* Kept as values come in and by each sweep: no scan on the hot path. */
 uint64_t
-ov_store_next_expiry(const struct ov_store *st)
+ov_held_next_expiry(const struct ov_held *st)
 {
 	return st->next_expiry;
 }
@@ -551,14 +554,14 @@ ov_store_next_expiry(const struct ov_store *st)
 /* ---- rows ---- */
 
 bool
-ov_store_take_row(struct ov_store *st, struct ov_id *res, uint32_t *kind,
+ov_held_take_row(struct ov_held *st, struct ov_id *res, uint32_t *kind,
     uint64_t *generation, uint8_t **blob, size_t *len)
 {
-	struct ov_sres	*r;
-	struct ov_skind	*sk;
-	struct wbuf	 w;
-	size_t		 mark;
-	unsigned	 i, j, k;
+	struct ov_held_res	*r;
+	struct ov_held_kind	*sk;
+	struct wbuf		 w;
+	size_t			 mark;
+	unsigned		 i, j, k;
 
 	for (i = 0; st->ndirty != 0 && i < st->nres; i++) {
 		r = st->res[i];
@@ -581,7 +584,7 @@ ov_store_take_row(struct ov_store *st, struct ov_id *res, uint32_t *kind,
 				wbuf_bytes(&w, sk->v[k].raw, sk->v[k].raw_len);
 			}
 			*blob = wbuf_take(&w, len);
-			ov_store_tidy(st, r);
+			ov_held_tidy(st, r);
 			return true;
 		}
 	}
@@ -591,8 +594,8 @@ ov_store_take_row(struct ov_store *st, struct ov_id *res, uint32_t *kind,
 
 /* Walk a row's entries; with sk, load the live ones.  0 or EBADMSG. */
 static int
-ov_row_walk(struct ov_store *st, const struct ov_kind *k, struct ov_skind *sk,
-    const uint8_t *blob, size_t len, uint64_t wall_ms)
+ov_row_walk(struct ov_held *st, const struct ov_kind *k,
+    struct ov_held_kind *sk, const uint8_t *blob, size_t len, uint64_t wall_ms)
 {
 	struct ov_stored	 s;
 	struct rbuf		 in, certs;
@@ -605,31 +608,64 @@ ov_row_walk(struct ov_store *st, const struct ov_kind *k, struct ov_skind *sk,
 		if (ov_stored_decode(&in, k->model, &s) != 0 || in.err)
 			return EBADMSG;
 		if (sk == NULL || expires <= wall_ms ||
-		    ov_skind_slot(sk, &s.v) != NULL)
+		    ov_held_kind_slot(sk, &s.v) != NULL)
 			continue;
-		ov_sval_set(st, ov_skind_add(sk), k->model, &s, certs.p,
-		    certs.len, expires);
+		ov_held_value_set(st, ov_held_kind_add(sk), k->model, &s,
+		    certs.p, certs.len, expires);
 	}
 	return 0;
 }
 
 int
-ov_store_load(struct ov_store *st, const struct ov_id *res, uint32_t kind,
+ov_held_load(struct ov_held *st, const struct ov_id *res, uint32_t kind,
     uint64_t generation, const uint8_t *blob, size_t len, uint64_t wall_ms)
 {
 	const struct ov_kind	*k = ov_kind_find(st->kinds, st->nkinds, kind);
-	struct ov_sres		*r;
-	struct ov_skind		*sk;
+	struct ov_held_res	*r;
+	struct ov_held_kind	*sk;
 
 	/* all of it or nothing: check the whole row first */
 	if (k == NULL || ov_row_walk(st, k, NULL, blob, len, wall_ms) != 0)
 		return EBADMSG;
-	r = ov_store_get(st, res);
-	if (ov_sres_kind(r, kind) == NULL && r->nkinds == OV_DATA_KINDS_MAX)
+	r = ov_held_get(st, res);
+	if (ov_held_res_kind(r, kind) == NULL && r->nkinds == OV_DATA_KINDS_MAX)
 		return EBADMSG;
-	sk = ov_sres_kind_get(r, k);
+	sk = ov_held_res_kind_get(r, k);
 	sk->generation = generation;
 	(void)ov_row_walk(st, k, sk, blob, len, wall_ms);
-	ov_store_tidy(st, r);
+	ov_held_tidy(st, r);
 	return 0;
+}
+
+/* ---- certificates ---- */
+
+/* Append a GenericCertificate for der to w unless it is there already. */
+static void
+ov_held_certs_add(struct wbuf *w, const struct ov_cert_item *add)
+{
+	struct ov_cert_item	it;
+	struct rbuf		r;
+
+	rbuf_init(&r, w->p, w->len);
+	while (ov_msg_certs_next(&r, &it))
+		if (it.entry_len == add->entry_len &&
+		    memcmp(it.entry, add->entry, it.entry_len) == 0)
+			return;
+	wbuf_bytes(w, add->entry, add->entry_len);
+}
+
+/* The bucket entries for the values in src (each stores its own). */
+void
+ov_held_certs_of(struct wbuf *w, const struct ov_held_value *const *src,
+    unsigned n)
+{
+	struct ov_cert_item	it;
+	struct rbuf		r;
+	unsigned		i;
+
+	for (i = 0; i < n; i++) {
+		rbuf_init(&r, src[i]->certs, src[i]->certs_len);
+		while (ov_msg_certs_next(&r, &it))
+			ov_held_certs_add(w, &it);
+	}
 }

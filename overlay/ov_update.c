@@ -1,0 +1,354 @@
+/*
+ * ov_update.c - stabilisation with Updates in CHORD-RELOAD (RFC 6940
+ * §10.7): the neighbor table kept right, and fingers.
+ *
+ * Reactive: any change of the neighbor table sends Updates to every
+ * connection (coalesced for a few ms, ov_topo.c), and a peer whose
+ * Update shows a wrong view is told ours.  Periodic: Updates every
+ * chord-update-interval keep neighbors and fingers in touch (§10.7.4.1).
+ * A lost link removes its peer and refills the table from the other
+ * connections (§10.7.1).  Fingers are searched at join and refreshed
+ * every chord-ping-interval (§10.7.4.2, alternative 1); a Ping for our
+ * own id through a distant peer checks where the overlay puts us.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ov_int.h"
+#include "rng.h"
+#include "xmalloc.h"
+
+/* ---- Updates (§10.7) ---- */
+
+/* An Update of type to peer, a newer one replacing any in flight. */
+void
+ov_update_send(struct ov_node *n, uint64_t now, const struct ov_id *peer,
+    uint8_t type)
+{
+	struct ov_update	*u = xcalloc(1, sizeof *u);
+	struct ov_link		*l = ov_link_to(n, peer);
+	struct ov_txn		*t;
+	struct wbuf		 w;
+
+	if (l == NULL) {
+		free(u);
+		return;
+	}
+	u->uptime = ov_node_uptime(n, now);
+	u->type = type;
+	u->npred = n->chord.npred;
+	memcpy(u->pred, n->chord.pred, u->npred * sizeof u->pred[0]);
+	u->nsucc = n->chord.nsucc;
+	memcpy(u->succ, n->chord.succ, u->nsucc * sizeof u->succ[0]);
+	if (type == OV_UPD_FULL)
+		u->nfinger = ov_chord_fingers(&n->chord, u->finger,
+		    OV_UPD_FINGER_MAX);
+	wbuf_init(&w, n->cfg.max_message_size);
+	ov_body_update_encode(&w, u);
+	/* A newer Update supersedes one still in flight. */
+	ov_txn_cancel_kind(n, OV_TX_UPDATE, peer);
+	t = ov_txn_start(n, now, OV_TX_UPDATE, OV_UPDATE_REQ, w.p, w.len,
+	    peer, true, NULL, l->id);
+	if (t != NULL)
+		t->peer = *peer;
+	wbuf_clear(&w);
+	free(u);
+}
+
+/* A node named by a peer (in an Update or a Leave): a neighbor for us? */
+void
+ov_update_candidate(struct ov_node *n, uint64_t now, const struct ov_id *id,
+    const struct ov_id *via)
+{
+	struct ov_link	*l;
+
+	if (ov_id_eq(id, &n->cfg.self) ||
+	    !ov_chord_wants_neighbor(&n->chord, id))
+		return;
+	l = ov_link_to(n, id);
+	if (l != NULL && l->ready) {
+		if (ov_chord_add_neighbor(&n->chord, id))
+			ov_topo_changed(n, now);
+	} else if (l == NULL)
+		ov_attach_neighbor(n, now, id, via);
+}
+
+/*
+ * Do we know nodes (ourselves included) that belong in the neighbor lists
+ * the sender s just sent us?  Then it has a wrong view, and since our own
+ * table may not change (so no reactive Update would go out), we tell it.
+ * This is Chord's stabilisation step, done with Updates (§10.7.3,
+ * §10.7.4.1): it costs nothing once every view is right.
+ */
+static bool
+ov_update_can_help(struct ov_node *n, const struct ov_update *u,
+    const struct ov_id *s)
+{
+	struct ov_chord	*view = xmalloc(sizeof *view);
+	unsigned	 i;
+	bool		 help;
+
+	ov_chord_init(view, s, n->chord.want_pred, n->chord.want_succ, 0);
+	for (i = 0; i < u->npred; i++)
+		ov_chord_add_neighbor(view, &u->pred[i]);
+	for (i = 0; i < u->nsucc; i++)
+		ov_chord_add_neighbor(view, &u->succ[i]);
+	help = ov_chord_wants_neighbor(view, &n->cfg.self);
+	for (i = 0; !help && i < n->chord.npred; i++)
+		help = ov_chord_wants_neighbor(view, &n->chord.pred[i]);
+	for (i = 0; !help && i < n->chord.nsucc; i++)
+		help = ov_chord_wants_neighbor(view, &n->chord.succ[i]);
+	free(view);
+	return help;
+}
+
+static void
+ov_update_from(struct ov_node *n, uint64_t now, const struct ov_update *u,
+    const struct ov_id *s)
+{
+	unsigned	i;
+
+	ov_update_candidate(n, now, s, NULL);
+	for (i = 0; i < u->npred; i++)
+		ov_update_candidate(n, now, &u->pred[i], s);
+	for (i = 0; i < u->nsucc; i++)
+		ov_update_candidate(n, now, &u->succ[i], s);
+	if (u->type != OV_UPD_PEER_READY && ov_update_can_help(n, u, s) &&
+	    !ov_txn_pending_to(n, OV_TX_UPDATE, s))
+		ov_update_send(n, now, s, OV_UPD_NEIGHBORS);
+}
+
+/* An Update for us (§10.7.3): a peer's neighbors, and it is ready. */
+void
+ov_update_request(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *m, const struct ov_id *s)
+{
+	struct ov_update	*u = xmalloc(sizeof *u);
+
+	if (ov_body_update_decode(m->body, m->body_len, u) != 0) {
+		ov_route_error(n, now, l, &m->fwd, OV_E_INVALID_MESSAGE,
+		    "bad ChordUpdate");
+		goto out;
+	}
+	ov_route_answer(n, now, l, m, OV_UPDATE_ANS, NULL, 0);
+	if (!ov_id_eq(&l->peer, s))
+		goto out;		/* only a direct neighbor's counts */
+	l->ready = true;
+	if (n->state == OV_ST_JOINING) {
+		if (ov_join_update(n, now, s, u))
+			u = NULL;	/* kept */
+	} else if (n->state == OV_ST_JOINED || n->state == OV_ST_ALONE)
+		ov_update_from(n, now, u, s);
+out:
+	free(u);
+}
+
+/* ---- stabilisation (§10.7) ---- */
+
+/*
+ * Connected peers go back into the tables.  ready_only: only peers that
+ * sent us an Update are known to be peers (§6.5.1: a node that merely
+ * attached may not be routed through); at the end of our own join the
+ * neighbors AP named are peers too, though they have not spoken yet.
+ */
+void
+ov_update_refill(struct ov_node *n, bool ready_only)
+{
+	unsigned	i;
+
+	for (i = 0; i < n->nlinks; i++)
+		if (n->links[i]->up && !n->links[i]->closing &&
+		    (n->links[i]->ready || !ready_only))
+			ov_chord_add_neighbor(&n->chord, &n->links[i]->peer);
+}
+
+/* §10.7.3: after a change, an Update to each connection. */
+void
+ov_update_send_all(struct ov_node *n, uint64_t now)
+{
+	struct ov_id	*peers;
+	unsigned	 i, np = 0;
+
+	peers = xcalloc(n->nlinks + 1, sizeof *peers);
+	for (i = 0; i < n->nlinks; i++)
+		if (n->links[i]->up && !n->links[i]->closing)
+			peers[np++] = n->links[i]->peer;
+	for (i = 0; i < np; i++)
+		ov_update_send(n, now, &peers[i], OV_UPD_NEIGHBORS);
+	free(peers);
+}
+
+/* §10.7.4.1: neighbors get Updates; fingers get peer_ready ones. */
+static void
+ov_update_periodic(struct ov_node *n, uint64_t now)
+{
+	struct ov_id	 f[OV_FINGER_MAX];
+	unsigned	 i, nf;
+
+	for (i = 0; i < n->chord.npred; i++)
+		ov_update_send(n, now, &n->chord.pred[i],
+		    OV_UPD_NEIGHBORS);
+	for (i = 0; i < n->chord.nsucc; i++)
+		if (!ov_txn_pending_to(n, OV_TX_UPDATE, &n->chord.succ[i]))
+			ov_update_send(n, now, &n->chord.succ[i],
+			    OV_UPD_NEIGHBORS);
+	nf = ov_chord_fingers(&n->chord, f, OV_FINGER_MAX);
+	for (i = 0; i < nf; i++)
+		if (!ov_chord_is_neighbor(&n->chord, &f[i]))
+			ov_update_send(n, now, &f[i], OV_UPD_PEER_READY);
+}
+
+/*
+ * Are we where the overlay thinks we are?  A Ping for our own id, sent
+ * through a distant peer, comes back to us in a consistent ring; if
+ * another node answers, our neighbors are wrong (we were admitted while
+ * the ring was changing) and we attach to the answerer, as for a
+ * partition (§10.7.4.4).
+ */
+static void
+ov_update_self_check(struct ov_node *n, uint64_t now)
+{
+	struct ov_link	*l, *pick = NULL;
+	struct ov_txn	*t;
+	struct wbuf	 w;
+	unsigned	 i, seen = 0;
+
+	for (i = 0; i < n->nlinks; i++) {
+		l = n->links[i];
+		if (!l->up || !l->ready || l->closing || l->suspect ||
+		    ov_chord_is_neighbor(&n->chord, &l->peer))
+			continue;
+		if (rng_below(n->rng, ++seen) == 0)
+			pick = l;
+	}
+	if (pick == NULL)
+		return;
+	wbuf_init(&w, 16);
+	ov_body_ping_req_encode(&w, 0);
+	t = ov_txn_start(n, now, OV_TX_PARTITION, OV_PING_REQ, w.p, w.len,
+	    &n->cfg.self, false, NULL, pick->id);
+	wbuf_clear(&w);
+	(void)t;
+}
+
+/* ---- fingers (§10.5, §10.7.4.2) ---- */
+
+/*
+ * Fingers found at join reflect the overlay as it was; while it grows they
+ * go stale.  So empty or invalid slots are searched again after 5 s, 10 s,
+ * 20 s... up to chord-ping-interval (deviation from §10.7.4.2, which asks
+ * for no more than one search per interval: this costs a few Attaches in
+ * the first minutes and nothing once every slot is valid).
+ */
+#define OV_FINGER_FIRST_MS	5000
+
+static void
+ov_update_finger_schedule(struct ov_node *n, uint64_t now)
+{
+	if (n->finger_backoff_ms == 0)
+		n->finger_backoff_ms = OV_FINGER_FIRST_MS;
+	if (n->finger_backoff_ms >= n->cfg.finger_interval_ms)
+		n->finger_ms = ov_topo_jitter(n, now,
+		    n->cfg.finger_interval_ms);
+	else {
+		n->finger_ms = ov_topo_jitter(n, now, n->finger_backoff_ms);
+		n->finger_backoff_ms *= 2;
+	}
+}
+
+/* The periodic timers, from now (joined, or alone). */
+void
+ov_update_schedule(struct ov_node *n, uint64_t now)
+{
+	n->periodic_ms = ov_topo_jitter(n, now, n->cfg.update_interval_ms);
+	n->finger_backoff_ms = 0;
+	ov_update_finger_schedule(n, now);
+	n->partition_ms = n->cfg.partition_interval_ms != 0 ?
+	    ov_topo_jitter(n, now, n->cfg.partition_interval_ms) : UINT64_MAX;
+}
+
+static bool
+ov_update_finger_pending(const struct ov_node *n, unsigned slot)
+{
+	unsigned	i;
+
+	for (i = 0; i < n->ntxns; i++)
+		if (n->txns[i]->kind == OV_TX_FINGER &&
+		    n->txns[i]->slot == slot)
+			return true;
+	for (i = 0; i < n->nexpects; i++)
+		if (n->expects[i].slot == slot)
+			return true;
+	return false;
+}
+
+/* A random point of finger slot i's range (§10.7.4.2). */
+static void
+ov_update_finger_random(struct ov_node *n, unsigned i,
+    struct ov_id *target)
+{
+	struct ov_id	off;
+
+	n->rng->fill(off.b, sizeof off.b, n->rng->arg);
+	ov_id_keep_low(&off, 128 - i);
+	ov_id_add(target, target, &off);
+}
+
+/* all: every slot that needs it; else each with probability 1/2. */
+void
+ov_update_fingers(struct ov_node *n, uint64_t now, bool all)
+{
+	struct ov_id	target, cur;
+	unsigned	i, needed = ov_chord_finger_needed(&n->chord);
+
+	for (i = 1; i <= n->chord.nfinger_slots; i++) {
+		if (i > needed) {
+			/* within the successors: such a finger adds nothing */
+			ov_chord_clear_finger(&n->chord, i);
+			continue;
+		}
+		if ((ov_chord_finger(&n->chord, i, &cur) &&
+		    ov_chord_finger_fits(&n->chord, i, &cur)) ||
+		    ov_update_finger_pending(n, i) ||
+		    (!all && rng_below(n->rng, 2) == 0))
+			continue;
+		ov_chord_finger_target(&n->chord, i, &target);
+		if (n->state == OV_ST_JOINED && n->finger_backoff_ms != 0)
+			ov_update_finger_random(n, i, &target);
+		if (ov_route_responsible(n, &target))
+			continue;
+		ov_attach_start(n, now, OV_TX_FINGER, &target, false, NULL,
+		    0, i);
+	}
+}
+
+/* ---- the timers ---- */
+
+void
+ov_update_tick(struct ov_node *n, uint64_t now)
+{
+	if (n->update_due_ms != 0 && now >= n->update_due_ms) {
+		n->update_due_ms = 0;
+		ov_update_send_all(n, now);
+	}
+	if (n->state != OV_ST_JOINED)
+		return;
+	if (now >= n->periodic_ms) {
+		n->periodic_ms = ov_topo_jitter(n, now,
+		    n->cfg.update_interval_ms);
+		ov_update_periodic(n, now);
+	}
+	if (now >= n->finger_ms) {
+		/* searching every invalid slot while backing off, then one
+		 * in two per round as §10.7.4.2 suggests */
+		ov_update_fingers(n, now, n->finger_backoff_ms <
+		    n->cfg.finger_interval_ms);
+		ov_update_self_check(n, now);
+		ov_update_finger_schedule(n, now);
+	}
+	if (now >= n->partition_ms) {
+		n->partition_ms = ov_topo_jitter(n, now,
+		    n->cfg.partition_interval_ms);
+		ov_join_partition_check(n, now);
+	}
+}
