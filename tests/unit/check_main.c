@@ -1,8 +1,9 @@
 /*
  * check_main.c - the main() of every unit suite: runs the suite its
  * check_*.c file gives (check_suite) and exits 1 if a test failed.
- * Check reads CK_FORK, CK_VERBOSITY, CK_RUN_CASE and the like from the
- * environment, and prints the "Checks: N, ..." line tests/run.sh counts.
+ * Check reads CK_FORK, CK_RUN_SUITE, CK_RUN_CASE, CK_DEFAULT_TIMEOUT and
+ * the like from the environment, and prints the "Checks: N, ..." line
+ * tests/run.sh counts.
  */
 #include <check.h>
 
