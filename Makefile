@@ -38,49 +38,103 @@ else
 Q		= @
 endif
 
-INCS		= -Icommon -Ioverlay -Iloc -Isip -Imedia -Inat -Idaemon -Itests/sim
 ALL_CFLAGS	= $(CSTD) $(OPT) $(WARN) $(INCS) \
 		  $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS		= $(shell pkg-config --libs $(PKGS))
 ALL_LDFLAGS	= $(OPT) -Wl,--as-needed $(LDFLAGS)
 CHECK_LIBS	= $(shell pkg-config --libs check)
 
-# Each layer's library is every .c file of its folder (the daemon's but
-# its two programs), so a new file needs no edit here.
-COMMON_SRCS	= $(wildcard common/*.c)
-OV_SRCS		= $(wildcard overlay/*.c)
-SIP_SRCS	= $(wildcard sip/*.c)
-MEDIA_SRCS	= $(wildcard media/*.c)
-NAT_SRCS	= $(wildcard nat/*.c)
-LOC_SRCS	= $(wildcard loc/*.c)
-D_SRCS		= $(filter-out daemon/main.c daemon/p2psipctl.c, \
-		    $(wildcard daemon/*.c))
-UNIT_SRCS	= $(wildcard tests/unit/check_*.c)
+# The layers, bottom up (DESIGN.md: arrows point down).  A layer is a
+# folder and a library, lib<layer>.a, of every .c file in it but the
+# programs' mains, so a new file needs no edit here.  SEES is what a
+# layer stands on, itself first, in link order: its files compile with
+# only those folders on the include path and its programs link only
+# those libraries, so a header or a symbol from any other layer is an
+# error.  check-deps proves the same from the text.
+LAYERS		= common ov nat media loc sip d sim
+DIR.common	= common
+DIR.ov		= overlay
+DIR.nat		= nat
+DIR.media	= media
+DIR.loc		= loc
+DIR.sip		= sip
+DIR.d		= daemon
+DIR.sim		= tests/sim
+SEES.common	= common
+SEES.ov		= ov common
+SEES.nat	= nat common
+SEES.media	= media common
+SEES.loc	= loc ov common
+SEES.sip	= sip media nat common
+SEES.d		= d loc sip media nat ov common
+SEES.sim	= sim loc ov common
+# The protocol cores: sans-I/O (STYLE.md §3), checked by check-deps.
+CORES		= ov sip nat media loc
+
+# The unit suites, fuzz targets and tools: name (% matches anything;
+# the first row that matches counts) and the layers each may include
+# and link, in link order.  check_ov_cert, _data and _node make their
+# certificates with the daemon's identity code and store.
+TESTS		= check_main: \
+		  check_ov_cert:d,ov,common check_ov_data:d,ov,common \
+		  check_ov_node:d,ov,common check_ov_%:ov,common \
+		  check_loc%:loc,ov,common check_sim:sim,loc,ov,common \
+		  check_sip_%:sip,media,nat,common \
+		  check_ua:sip,media,nat,common check_stun:nat,common \
+		  check_media:media,common check_sdp:media,common \
+		  check_strmap:common check_cfg:d,common \
+		  check_ctl_proto:d,common check_db:d,common \
+		  check_identity:d,ov,common \
+		  check_ctl_spec:d,loc,sip,media,nat,ov,common \
+		  fuzz_cfg:d,common fuzz_ctl:d,common fuzz_ovmsg:ov,common \
+		  fuzz_sipmsg:sip,media,nat,common fuzz_stun:nat,common \
+		  fuzz_media:media,common fuzz_sdp:media,common \
+		  ovpoke:d,ov,common ctlbatch:d,common tone:
+
+MAINS		= daemon/main.c daemon/p2psipctl.c tests/sim/sim_main.c
+$(foreach l,$(LAYERS),$(eval SRCS.$(l) = \
+    $(filter-out $(MAINS),$(wildcard $(DIR.$(l))/*.c))))
+UNIT_SRCS	= $(filter-out tests/unit/check_main.c, \
+		    $(wildcard tests/unit/check_*.c))
 FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
+TOOLS		= ovpoke ctlbatch tone
 
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-COMMON_OBJS	= $(call obj,$(COMMON_SRCS))
-OV_OBJS		= $(call obj,$(OV_SRCS))
-SIP_OBJS	= $(call obj,$(SIP_SRCS))
-MEDIA_OBJS	= $(call obj,$(MEDIA_SRCS))
-NAT_OBJS	= $(call obj,$(NAT_SRCS))
-LOC_OBJS	= $(call obj,$(LOC_SRCS))
-D_OBJS		= $(call obj,$(D_SRCS))
-LIBCOMMON	= $(BUILD)/libcommon.a
-LIBOV		= $(BUILD)/libov.a
-LIBSIP		= $(BUILD)/libsip.a
-LIBMEDIA	= $(BUILD)/libmedia.a
-LIBNAT		= $(BUILD)/libnat.a
-LIBLOC		= $(BUILD)/libloc.a
-LIBD		= $(BUILD)/libd.a
+fuzzobj		= $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+# Each library's objects, by the library's path under $(BUILD) without
+# .a: libov and, rebuilt for the fuzz targets, fuzz/libov.
+$(foreach l,$(LAYERS),$(eval OBJS.lib$(l) = $(call obj,$(SRCS.$(l)))) \
+    $(eval OBJS.fuzz/lib$(l) = $(call fuzzobj,$(SRCS.$(l)))))
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+TOOL_BINS	= $(addprefix $(BUILD)/,$(TOOLS))
+CHECK_MAIN	= $(call obj,tests/unit/check_main.c)
+
+comma		:= ,
+# entry NAME: NAME's row of TESTS; row NAME: its layers.
+entry		= $(firstword $(foreach e,$(TESTS), \
+		    $(if $(filter $(firstword $(subst :, ,$(e))),$(1)),$(e))))
+row		= $(subst $(comma), ,$(word 2,$(subst :, ,$(call entry,$(1)))))
+# The layer a source file belongs to, by its folder.
+layer_of	= $(firstword $(foreach l,$(LAYERS), \
+		    $(if $(filter $(DIR.$(l))/,$(dir $(1))),$(l))))
+# The layers a source file may see: its layer's, else its row of TESTS.
+sees		= $(if $(call layer_of,$(1)),$(SEES.$(call layer_of,$(1))), \
+		    $(if $(call entry,$(basename $(notdir $(1)))), \
+		    $(call row,$(basename $(notdir $(1)))), \
+		    $(error $(1): no row in TESTS (the layers it may see))))
+dirs		= $(strip $(foreach l,$(1),$(DIR.$(l))))
+incs		= $(addprefix -I,$(call dirs,$(1)))
+# The libraries of layers $(1) under $(2) ($(BUILD) or $(BUILD)/fuzz),
+# but a layer with no file yet.
+libs		= $(foreach l,$(1),$(if $(SRCS.$(l)),$(2)/lib$(l).a))
+# Every object's include path: the folders its source file may see.
+INCS		= $(call incs,$(call sees,$<))
 
 .PHONY: all deps run demo test test-run check unit fuzz fuzz-smoke systest \
 	asan asan-run lint check-deps install uninstall clean
 
-all: $(BUILD)/p2psipd $(BUILD)/p2psipctl $(BUILD)/ovsim $(BUILD)/ovpoke \
-    $(BUILD)/ctlbatch $(BUILD)/tone
+all: $(BUILD)/p2psipd $(BUILD)/p2psipctl $(BUILD)/ovsim $(TOOL_BINS)
 
 deps:
 	@sh scripts/install-deps.sh
@@ -121,184 +175,118 @@ fuzz-smoke: fuzz
 	@sh tests/run.sh $(BUILD) fuzz $(FUZZ_SECONDS)
 
 .SECONDARY:
+.SECONDEXPANSION:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(LIBCOMMON): $(COMMON_OBJS)
+# Every library, the fuzz targets' too.
+$(BUILD)/%.a: $$(OBJS.$$*)
 	@rm -f $@
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
-$(LIBOV): $(OV_OBJS)
-	@rm -f $@
-	@echo "  AR      $@"
-	$(Q)$(AR) rcs $@ $^
-
-$(LIBSIP): $(SIP_OBJS)
-	@rm -f $@
-	@echo "  AR      $@"
-	$(Q)$(AR) rcs $@ $^
-
-$(LIBMEDIA): $(MEDIA_OBJS)
-	@rm -f $@
-	@echo "  AR      $@"
-	$(Q)$(AR) rcs $@ $^
-
-$(LIBNAT): $(NAT_OBJS)
-	@rm -f $@
-	@echo "  AR      $@"
-	$(Q)$(AR) rcs $@ $^
-
-$(LIBLOC): $(LOC_OBJS)
-	@rm -f $@
-	@echo "  AR      $@"
-	$(Q)$(AR) rcs $@ $^
-
-$(LIBD): $(D_OBJS)
-	@rm -f $@
-	@echo "  AR      $@"
-	$(Q)$(AR) rcs $@ $^
-
-$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(LIBD) $(LIBLOC) $(LIBSIP) $(LIBMEDIA) $(LIBNAT) \
-		$(LIBOV) $(LIBCOMMON)
+$(BUILD)/p2psipd: $(call obj,daemon/main.c) $(call libs,$(SEES.d),$(BUILD))
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBLOC) $(LIBSIP) $(LIBMEDIA) \
-		$(LIBNAT) $(LIBOV) $(LIBCOMMON)
+$(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) \
+		$(call libs,$(SEES.d),$(BUILD))
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The overlay simulator (tests/sim): the unit suite and a command.
-SIM_OBJS	= $(call obj,tests/sim/sim.c)
-
-$(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) $(SIM_OBJS) $(LIBOV) \
-		$(LIBCOMMON)
+# The overlay simulator (tests/sim) as a command; check_sim runs it too.
+$(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) \
+		$(call libs,$(SEES.sim),$(BUILD))
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
-# A scripted RELOAD peer for the system tests (tests/tools).
-$(BUILD)/ovpoke: $(call obj,tests/tools/ovpoke.c) $(LIBD) $(LIBLOC) $(LIBSIP) $(LIBMEDIA) \
-		$(LIBNAT) $(LIBOV) $(LIBCOMMON)
+# The system tests' tools (tests/tools): a scripted RELOAD peer
+# (ovpoke), pipelined control requests to many daemons (ctlbatch),
+# WAV tones made for the phones and found in their recordings (tone).
+$(TOOL_BINS): $(BUILD)/%: $(BUILD)/obj/tests/tools/%.o \
+		$$(call libs,$$(call row,$$*),$(BUILD))
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
-# Pipelined control requests to many daemons (tests/tools).
-$(BUILD)/ctlbatch: $(call obj,tests/tools/ctlbatch.c) $(LIBD) $(LIBLOC) $(LIBSIP) $(LIBMEDIA) \
-    $(LIBNAT) $(LIBOV) $(LIBCOMMON)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
-
-# WAV tones: made for the phones, found in their recordings (tests/tools).
-$(BUILD)/tone: $(call obj,tests/tools/tone.c)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
-
-$(BUILD)/tests/check_sim: $(BUILD)/obj/tests/unit/check_sim.o $(SIM_OBJS) \
-		$(LIBOV) $(LIBCOMMON)
-	@mkdir -p $(@D)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
-
-# The STUN codec's suite links only libnat and libcommon.
-$(BUILD)/tests/check_stun: $(BUILD)/obj/tests/unit/check_stun.o $(LIBNAT) \
-		$(LIBCOMMON)
-	@mkdir -p $(@D)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
-
-# Unit tests: each suite links the libraries it tests.
+# Unit tests: each suite links check_main.c (its main) and the
+# libraries of its row of TESTS, nothing else.
 unit: $(UNIT_BINS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBD) $(LIBLOC) $(LIBSIP) $(LIBMEDIA) \
-		$(LIBNAT) $(LIBOV) $(LIBCOMMON)
+$(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(CHECK_MAIN) \
+		$$(call libs,$$(call row,$$*),$(BUILD))
+	$(if $(call entry,$*),,$(error $*: no row in TESTS))
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS) -lm
 
-# libFuzzer targets: the parsers rebuilt with clang and the sanitizers.
-FUZZ_CFLAGS	= $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
-		  -fno-sanitize-recover=all $(INCS) \
-		  $(shell pkg-config --cflags $(PKGS))
+# libFuzzer targets: the libraries of their rows of TESTS rebuilt with
+# clang and the sanitizers.
+FUZZ_SAN	= address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS	= $(CSTD) -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN) \
+		  $(INCS) $(shell pkg-config --cflags $(PKGS))
 
 fuzz: $(FUZZ_BINS)
 
-$(BUILD)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c daemon/cfg_key.c \
-		daemon/cfg_parse.c daemon/log.c common/addr.c \
-		common/xmalloc.c
+$(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_BINS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o \
+		$$(call libs,$$(call row,$$*),$(BUILD)/fuzz)
+	$(if $(call entry,$*),,$(error $*: no row in TESTS))
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(FUZZCC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/ctl_proto.c \
-		daemon/ctl_spec.c common/xmalloc.c
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+# What check-deps proves, and prints: the cores call no socket, clock,
+# random source or name lookup of their own and include no libevent or
+# sqlite; and every #include "..." of a layer's files names, without a
+# path, a header of a folder the layer sees (SEES).
+CORE_DIRS	= $(wildcard $(call dirs,$(CORES)))
+NO_CALLS	= send recv sendto recvfrom socket bind connect listen accept \
+		  time gettimeofday clock_gettime rand srand random getrandom \
+		  RAND_bytes RAND_priv_bytes getaddrinfo
+NO_INCLUDES	= event2/ sqlite3.h
+space		:= $(subst ,, )
+lparen		:= (
+commas		= $(subst $(space),$(comma),$(strip $(1)))
+bars		= $(subst $(space),|,$(strip $(1)))
+LAYER_ROWS	= $(foreach l,$(LAYERS), \
+		    $(DIR.$(l)):$(call commas,$(call dirs,$(SEES.$(l)))))
+NO_CALLS_RE	= (^|[^_a-zA-Z0-9])($(call bars,$(NO_CALLS)))\(
+NO_INCLUDES_RE	= \#include <($(call bars,$(subst .,\.,$(NO_INCLUDES))))
 
-OV_FUZZ_SRCS	= overlay/ov_body.c overlay/ov_data.c overlay/ov_fh.c \
-		  overlay/ov_kind.c overlay/ov_stored.c \
-		  overlay/ov_held.c \
-		  overlay/ov_id.c overlay/ov_msg.c common/addr.c common/hex.c \
-		  common/wire.c common/xmalloc.c
-
-$(BUILD)/fuzz/fuzz_ovmsg: tests/fuzz/fuzz_ovmsg.c $(OV_FUZZ_SRCS)
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/fuzz/fuzz_sipmsg: tests/fuzz/fuzz_sipmsg.c $(SIP_SRCS) $(NAT_SRCS) \
-		media/sdp.c media/sdp_oa.c common/addr.c common/fifo.c common/hex.c common/log_ctx.c \
-		common/rng.c common/strmap.c \
-		common/wire.c common/xmalloc.c
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/fuzz/fuzz_media: tests/fuzz/fuzz_media.c media/media_session.c \
-		media/media_dtls.c \
-		media/g711.c media/rtp.c media/wav.c common/addr.c \
-		common/fifo.c common/log_ctx.c common/rng.c common/wire.c \
-		common/xmalloc.c
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/fuzz/fuzz_sdp: tests/fuzz/fuzz_sdp.c media/sdp.c media/sdp_oa.c common/hex.c \
-		common/wire.c common/xmalloc.c
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/fuzz/fuzz_stun: tests/fuzz/fuzz_stun.c $(NAT_SRCS) common/addr.c \
-		common/wire.c common/xmalloc.c
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
-
-# Protocol cores must stay sans-I/O (STYLE.md §3).
-CORE_DIRS	= $(wildcard overlay sip nat media)
 check-deps:
-	@if [ -n "$(CORE_DIRS)" ] && grep -nE \
-	    '#include <(event2/|sqlite3\.h)|[^_a-z](send|recv|sendto|recvfrom|socket|bind|connect|time|gettimeofday|clock_gettime|rand|getrandom|RAND_bytes|getaddrinfo)\(' \
+	@if [ -n "$(CORE_DIRS)" ] && grep -snE \
+	    '$(NO_INCLUDES_RE)|$(NO_CALLS_RE)' \
 	    $(addsuffix /*.[ch],$(CORE_DIRS)); then \
 	    echo "check-deps: I/O in a protocol core (above)"; exit 1; fi
-	@# nat/ stands on common/ alone (DESIGN.md: arrows point down).
-	@for f in $(wildcard nat/*.[ch]); do \
-	    sed -n 's/^#include "\(.*\)".*/\1/p' $$f | while read -r h; do \
-	    [ -e nat/$$h ] || [ -e common/$$h ] || \
-	    echo "$$f: #include \"$$h\""; done; done | awk '{ print } \
-	    END { if (NR) { print "check-deps: nat/ includes above" \
-	    " common/ (above)"; exit 1 } }'
-	@echo "check-deps: protocol cores are sans-I/O"
+	@echo "check-deps: the cores ($(CORE_DIRS)) call none of" \
+	    "$(addsuffix $(lparen),$(NO_CALLS)) and include no" \
+	    "$(addprefix <,$(addsuffix >,$(patsubst %/,%/...,$(NO_INCLUDES))))"
+	@for row in $(LAYER_ROWS); do \
+	    dir=$${row%%:*}; sees=$$(echo "$${row#*:}" | tr , ' '); \
+	    for f in $$dir/*.[ch]; do [ -e "$$f" ] || continue; \
+	    sed -n 's/^# *include *"\(.*\)".*/\1/p' "$$f" | \
+	    while read -r h; do ok=; \
+	    case $$h in */*) ;; *) for d in $$sees; do \
+	    [ -e "$$d/$$h" ] && ok=1; done ;; esac; \
+	    [ -n "$$ok" ] || echo "$$f: #include \"$$h\" (sees $$sees)"; \
+	    done; done; done | awk '{ print } END { if (NR) { print \
+	    "check-deps: includes outside their layers (above)"; exit 1 } }'
+	@echo "check-deps: each layer's #include \"...\" name headers (no" \
+	    "path) of the folders it sees, no others:"
+	@for row in $(LAYER_ROWS); do echo "    $${row%%:*}:" \
+	    "$$(echo "$${row#*:}" | tr , ' ')"; done
 
 lint: check-deps
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning \
 	    --inline-suppr --include=/usr/include/x86_64-linux-gnu/sys/queue.h \
-	    $(INCS) common daemon overlay sip nat tests/sim tests/tools
+	    $(call incs,$(LAYERS)) \
+	    $(wildcard $(call dirs,$(LAYERS))) tests/tools
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
@@ -334,4 +322,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzz/obj -name '*.d' \
+    2>/dev/null)

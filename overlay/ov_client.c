@@ -152,7 +152,8 @@ ov_client_statted(struct ov_node *n, const uint8_t *data, size_t len)
 	struct ov_statted	*st = xcalloc(1, sizeof *st);
 
 	st->body = xmalloc(len + 1);
-	memcpy(st->body, data, len);
+	if (len != 0)
+		memcpy(st->body, data, len);
 	if (ov_data_stat_ans_decode(st->body, len, n->held.kinds,
 	    n->held.nkinds, &st->ans) != 0 || st->ans.n != 1) {
 		ov_node_statted_free(st);

@@ -315,7 +315,7 @@ sip_auth_check(struct sip_auth *a, uint64_t now_s, const struct sip_msg *m,
 	const char		*un, *realm, *nonce, *uri, *resp, *alg, *qop;
 	const char		*nc, *cnonce;
 	const EVP_MD		*md;
-	char			 method[32], want[65];
+	char			 method[32], want[65] = "";
 	unsigned		 i;
 	int			 n, fresh;
 

@@ -529,12 +529,13 @@ sip_msg_parse(struct sip_msg *m, const uint8_t *buf, size_t len,
     bool stream, const struct sip_limits *lim, size_t *used,
     const char **why)
 {
-	struct sip_parse	 ps = { m, lim, NULL, 0 };
+	struct sip_parse	 ps;
 	const uint8_t		*start = buf, *hend;
 	size_t			 skip = 0, hlen, clen;
 	int			 rc;
 
 	memset(m, 0, sizeof *m);
+	ps = (struct sip_parse){ m, lim, NULL, 0 };
 	*why = NULL;
 	*used = 0;
 	while (stream && len - skip >= 2 && buf[skip] == '\r' &&

@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "cfg.h"
+#include "check_main.h"
 #include "xmalloc.h"
 
 static char	 cwd[PATH_MAX];
@@ -590,8 +591,8 @@ START_TEST(log_levels)
 }
 END_TEST
 
-static Suite *
-cfg_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("cfg");
 	TCase	*tc = tcase_create("core");
@@ -624,16 +625,4 @@ cfg_suite(void)
 	tcase_add_test(tc, log_levels);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(cfg_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -9,6 +9,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "ctl_proto.h"
 #include "xmalloc.h"
 
@@ -236,8 +237,8 @@ START_TEST(ascii_lines)
 }
 END_TEST
 
-static Suite *
-ctl_proto_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("ctl_proto");
 	TCase	*tc = tcase_create("core");
@@ -253,16 +254,4 @@ ctl_proto_suite(void)
 	tcase_add_test(tc, ascii_lines);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(ctl_proto_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -10,6 +10,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "ctl_cmd.h"
 #include "ctl_print.h"
 #include "ctl_proto.h"
@@ -342,8 +343,8 @@ START_TEST(print_result)
 }
 END_TEST
 
-static Suite *
-ctl_spec_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("ctl_spec");
 	TCase	*tc = tcase_create("core");
@@ -359,16 +360,4 @@ ctl_spec_suite(void)
 	tcase_add_test(tc, print_result);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(ctl_spec_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 #include <check.h>
 #include <sqlite3.h>
 
+#include "check_main.h"
 #include "db.h"
 #include "tmpdir.h"
 #include "xmalloc.h"
@@ -259,8 +260,8 @@ START_TEST(unwritable_dir)
 }
 END_TEST
 
-static Suite *
-store_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("store");
 	TCase	*tc = tcase_create("core");
@@ -277,16 +278,4 @@ store_suite(void)
 	tcase_add_test(tc, unwritable_dir);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(store_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

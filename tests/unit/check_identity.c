@@ -17,6 +17,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "identity.h"
 #include "ov_cert.h"
 #include "db.h"
@@ -302,8 +303,8 @@ START_TEST(bad_imports)
 }
 END_TEST
 
-static Suite *
-identity_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("identity");
 	TCase	*tc = tcase_create("move");
@@ -314,16 +315,4 @@ identity_suite(void)
 	tcase_add_test(tc, bad_imports);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(identity_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

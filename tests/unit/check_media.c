@@ -16,6 +16,7 @@
 #include <check.h>
 
 #include "addr.h"
+#include "check_main.h"
 #include "dtls_ctx.h"
 #include "g711.h"
 #include "media_session.h"
@@ -798,13 +799,11 @@ START_TEST(session_dtmf_refused)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("media");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, g711_values);
 	tcase_add_test(tc, wav_read_and_convert);
@@ -823,9 +822,5 @@ main(void)
 	tcase_add_test(tc, session_dtmf_srtp);
 	tcase_add_test(tc, session_dtmf_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return s;
 }

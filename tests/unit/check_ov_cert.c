@@ -20,6 +20,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include "check_main.h"
 #include "identity.h"
 #include "ov_cert.h"
 #include "ov_msg.h"
@@ -728,8 +729,8 @@ START_TEST(enrolled_certificates)
 }
 END_TEST
 
-static Suite *
-ov_cert_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("ov_cert");
 	TCase	*tc = tcase_create("core");
@@ -746,16 +747,4 @@ ov_cert_suite(void)
 	tcase_add_test(tc, enrolled_certificates);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(ov_cert_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -10,6 +10,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "ov_body.h"
 #include "ov_fh.h"
 #include "ov_msg.h"
@@ -543,8 +544,8 @@ START_TEST(rto_estimator)
 }
 END_TEST
 
-static Suite *
-ov_codec_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("ov_codec");
 	TCase	*tc = tcase_create("core");
@@ -565,16 +566,4 @@ ov_codec_suite(void)
 	tcase_add_test(tc, rto_estimator);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(ov_codec_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

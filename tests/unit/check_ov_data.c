@@ -16,6 +16,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "identity.h"
 #include "ov_cert.h"
 #include "ov_data.h"
@@ -579,8 +580,8 @@ START_TEST(stored_signatures)
 }
 END_TEST
 
-static Suite *
-ov_data_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("ov_data");
 	TCase	*tc = tcase_create("codec"), *sig = tcase_create("signed");
@@ -600,16 +601,4 @@ ov_data_suite(void)
 	tcase_add_test(sig, stored_signatures);
 	suite_add_tcase(s, sig);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(ov_data_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "ov_held.h"
 #include "xmalloc.h"
 
@@ -415,8 +416,8 @@ START_TEST(rows_round_trip)
 }
 END_TEST
 
-static Suite *
-held_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("ov_held");
 	TCase	*tc = tcase_create("store");
@@ -432,16 +433,4 @@ held_suite(void)
 	tcase_add_test(tc, user_name_pinned);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(held_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "identity.h"
 #include "log_ctx.h"
 #include "ov_body.h"
@@ -1060,8 +1061,8 @@ START_TEST(app_attach_asked)
 }
 END_TEST
 
-static Suite *
-ov_node_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("ov_node");
 	TCase	*tc = tcase_create("core");
@@ -1082,16 +1083,4 @@ ov_node_suite(void)
 	tcase_add_test(tc, app_attach_asked);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(ov_node_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

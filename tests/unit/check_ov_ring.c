@@ -7,6 +7,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "ov_chord.h"
 #include "ov_id.h"
 
@@ -227,8 +228,8 @@ START_TEST(next_hop)
 }
 END_TEST
 
-static Suite *
-ov_ring_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("ov_ring");
 	TCase	*tc = tcase_create("core");
@@ -241,16 +242,4 @@ ov_ring_suite(void)
 	tcase_add_test(tc, next_hop);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(ov_ring_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "sdp.h"
 #include "wire.h"
 
@@ -536,13 +537,11 @@ START_TEST(accept_refusals)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("sdp");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, parse_phone_offer);
 	tcase_add_test(tc, parse_inherits_session_lines);
@@ -558,9 +557,5 @@ main(void)
 	tcase_add_test(tc, dtls_roles_and_fingerprints);
 	tcase_add_test(tc, accept_refusals);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return s;
 }

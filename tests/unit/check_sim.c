@@ -12,6 +12,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "sim.h"
 
 #define SEED	((uint64_t)(20261121 + _i))
@@ -488,8 +489,8 @@ START_TEST(alone_first_node)
 }
 END_TEST
 
-static Suite *
-sim_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("sim");
 	TCase	*tc = tcase_create("overlay");
@@ -509,16 +510,4 @@ sim_suite(void)
 	tcase_add_loop_test(tc, replica_holddown, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(sim_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -12,6 +12,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "rng.h"
 #include "sip_auth.h"
 #include "sip_core.h"
@@ -247,8 +248,8 @@ START_TEST(this_host_and_no_users)
 }
 END_TEST
 
-static Suite *
-suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("sip_auth");
 	TCase	*tc = tcase_create("digest");
@@ -261,16 +262,4 @@ suite(void)
 	tcase_add_test(tc, this_host_and_no_users);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -7,6 +7,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "sip_cache.h"
 
 START_TEST(ttl_max_drop)
@@ -50,19 +51,13 @@ START_TEST(ttl_max_drop)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("sip_cache");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, ttl_max_drop);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return s;
 }

@@ -12,6 +12,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "sip_msg.h"
 #include "wire.h"
 
@@ -659,8 +660,8 @@ START_TEST(rfc4475_values)
 }
 END_TEST
 
-static Suite *
-sip_msg_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("sip_msg");
 	TCase	*tc = tcase_create("core");
@@ -681,16 +682,4 @@ sip_msg_suite(void)
 	tcase_add_test(tc, rfc4475_values);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(sip_msg_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

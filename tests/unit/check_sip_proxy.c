@@ -12,6 +12,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "rng.h"
 #include "sip_auth.h"
 #include "sip_core.h"
@@ -1189,8 +1190,8 @@ START_TEST(crlf_datagram)
 }
 END_TEST
 
-static Suite *
-sip_proxy_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("sip_proxy");
 	TCase	*tc = tcase_create("core");
@@ -1217,16 +1218,4 @@ sip_proxy_suite(void)
 	tcase_add_test(tc, timer_c);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(sip_proxy_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "sip_msg.h"
 #include "sip_reg.h"
 #include "wire.h"
@@ -447,8 +448,8 @@ START_TEST(rfc4475_registers)
 }
 END_TEST
 
-static Suite *
-sip_reg_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("sip_reg");
 	TCase	*tc = tcase_create("core");
@@ -464,16 +465,4 @@ sip_reg_suite(void)
 	tcase_add_test(tc, rfc4475_registers);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(sip_reg_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

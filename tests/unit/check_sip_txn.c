@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "sip_msg.h"
 #include "sip_txn.h"
 #include "wire.h"
@@ -559,8 +560,8 @@ START_TEST(many)
 }
 END_TEST
 
-static Suite *
-sip_txn_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("sip_txn");
 	TCase	*tc = tcase_create("core");
@@ -579,16 +580,4 @@ sip_txn_suite(void)
 	tcase_add_test(tc, many);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(sip_txn_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

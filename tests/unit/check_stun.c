@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "addr.h"
+#include "check_main.h"
 #include "stun.h"
 #include "wire.h"
 
@@ -923,13 +924,11 @@ START_TEST(binding_no_answer)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("stun");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, vector_request);
 	tcase_add_test(tc, vector_responses);
@@ -950,9 +949,5 @@ main(void)
 	tcase_add_test(tc, binding_unknown);
 	tcase_add_test(tc, binding_no_answer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return s;
 }

@@ -15,6 +15,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "log_ctx.h"
 #include "rng.h"
 #include "sdp.h"
@@ -867,13 +868,11 @@ START_TEST(forked_2xx_first_wins)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s = suite_create("ua");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -888,9 +887,5 @@ main(void)
 	tcase_add_test(tc, forked_2xx);
 	tcase_add_test(tc, forked_2xx_first_wins);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return s;
 }
