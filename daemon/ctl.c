@@ -31,6 +31,7 @@
 #include "ctl_proto.h"
 #include "d.h"
 #include "log.h"
+#include "srv.h"
 #include "xmalloc.h"
 
 struct ctl_client {
@@ -285,7 +286,7 @@ ctl_mkdir_parent(const char *path, char **cause)
 	int	 rc;
 
 	copy = xstrdup(path);
-	rc = d_mkdirs(dirname(copy), cause);
+	rc = srv_mkdirs(dirname(copy), cause);
 	free(copy);
 	return rc;
 }
@@ -493,7 +494,7 @@ ctl_defer_new(struct ctl *ctl, unsigned client, const json_t *id)
 	cd->ctl = ctl;
 	cd->client = client;
 	cd->id = id != NULL ? json_deep_copy(id) : NULL;
-	cd->start_us = d_now_us();
+	cd->start_us = srv_now_us();
 	return cd;
 }
 
@@ -518,5 +519,5 @@ ctl_defer_drop(struct ctl_defer *cd)
 double
 ctl_defer_ms(const struct ctl_defer *cd)
 {
-	return (double)(d_now_us() - cd->start_us) / 1000;
+	return (double)(srv_now_us() - cd->start_us) / 1000;
 }

@@ -12,6 +12,7 @@
 #include "ov_chord.h"
 #include "ov_id.h"
 #include "ov_node.h"
+#include "srv.h"
 #include "srv_overlay.h"
 #include "xmalloc.h"
 
@@ -57,7 +58,7 @@ cmd_peers(struct ctl_call *call)
 	struct ov_link_info	 li;
 	json_t			*peers = json_array();
 	char			 a[ADDR_STRLEN];
-	uint64_t		 now = d_now_ms();
+	uint64_t		 now = srv_now_ms();
 	unsigned		 i;
 
 	for (i = 0; ov_node_link_info(ov, now, i, &li); i++) {
@@ -141,7 +142,7 @@ cmd_join(struct ctl_call *call)
 		    ov_state_name(ov_node_state(ov)));
 		return;
 	}
-	ov_node_start(ov, d_now_ms());
+	ov_node_start(ov, srv_now_ms());
 	srv_overlay_kick(call->d->ov);
 	call->result = json_pack("{s:s}", "state",
 	    ov_state_name(ov_node_state(ov)));

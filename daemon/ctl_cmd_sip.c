@@ -8,6 +8,7 @@
 #include "ctl_cmd.h"
 #include "d.h"
 #include "sip_core.h"
+#include "srv.h"
 #include "srv_sip.h"
 
 json_t *
@@ -56,7 +57,7 @@ cmd_registrations(struct ctl_call *call)
 					    call->d->sip));
 	struct sip_reg_binding_info	 bi;
 	json_t				*list = json_array();
-	uint64_t			 now_s = d_now_ms() / 1000;
+	uint64_t			 now_s = srv_now_ms() / 1000;
 	unsigned			 i, j;
 
 	for (i = 0; i < sip_reg_aors(r); i++)

@@ -14,6 +14,7 @@
 #include "d.h"
 #include "media_session.h"
 #include "sip_ua.h"
+#include "srv.h"
 #include "srv_ua.h"
 #include "db.h"
 #include "xmalloc.h"
@@ -69,10 +70,10 @@ cmd_ua(struct ctl_call *call)
 		return;
 	}
 	if (strcmp(action, "add") == 0)
-		rc = sip_ua_aor_add(ua, d_now_ms(), aor,
+		rc = sip_ua_aor_add(ua, srv_now_ms(), aor,
 		    cfg_user_password(call->d->cfg, aor), pol);
 	else
-		rc = sip_ua_aor_remove(ua, d_now_ms(), aor);
+		rc = sip_ua_aor_remove(ua, srv_now_ms(), aor);
 	srv_ua_drain(call->d->ua);
 	switch (rc) {
 	case 0:
@@ -135,7 +136,7 @@ cmd_hangup(struct ctl_call *call)
 
 	if (id == 0)
 		id = sip_ua_newest(ua);
-	rc = sip_ua_hangup(ua, d_now_ms(), id);
+	rc = sip_ua_hangup(ua, srv_now_ms(), id);
 	srv_ua_drain(call->d->ua);
 	if (rc == ENOENT)
 		ctl_call_fail(call, CTL_E_FAILED, "no such call");

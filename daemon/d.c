@@ -27,6 +27,7 @@
 #include "ov_id.h"
 #include "ov_msg.h"
 #include "ov_node.h"
+#include "srv.h"
 #include "srv_loc.h"
 #include "srv_overlay.h"
 #include "srv_sip.h"
@@ -52,27 +53,9 @@ struct d_op {
 };
 
 uint64_t
-d_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t
-d_now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-uint64_t
 d_uptime(const struct d *d)
 {
-	return (d_now_ms() - d->start_ms) / 1000;
+	return (srv_now_ms() - d->start_ms) / 1000;
 }
 
 const char *
@@ -83,36 +66,6 @@ d_state_name(enum d_state s)
 	case D_STOPPING:	return "stopping";
 	}
 	return "?";
-}
-
-int
-d_mkdirs(const char *path, char **cause)
-{
-	char		*copy, *p, c;
-	struct stat	 st;
-	int		 rc = 0;
-
-	copy = xstrdup(path);
-	for (p = copy + 1; rc == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(copy, 0700) == -1 && errno != EEXIST)
-			rc = errno;
-		else if (stat(copy, &st) == -1)
-			rc = errno;
-		else if (!S_ISDIR(st.st_mode))
-			rc = ENOTDIR;
-		if (rc != 0)
-			*cause = xasprintf("%s: cannot create directory: %s",
-			    copy, strerror(rc));
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	free(copy);
-	return rc;
 }
 
 /*
@@ -244,7 +197,7 @@ d_loc_new(struct d *d)
 	lc.overlay = cfg->overlay.name;
 	lc.default_expires = cfg->storage.registration_expires;
 	lc.max_lifetime = cfg->storage.max_lifetime;
-	lc.wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)d_now_ms();
+	lc.wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)srv_now_ms();
 	d->loc = srv_loc_new(d->base, &lc, srv_overlay_node(d->ov), d->ident,
 	    d->db, &ops);
 }
@@ -277,7 +230,7 @@ d_sip_peer_host(const struct addr *a, void *arg)
 	struct d		*d = arg;
 	struct ov_node		*ov = srv_overlay_node(d->ov);
 	struct ov_link_info	 li;
-	uint64_t		 now = d_now_ms();
+	uint64_t		 now = srv_now_ms();
 	unsigned		 i;
 
 	for (i = 0; ov != NULL && ov_node_link_info(ov, now, i, &li); i++)
@@ -340,11 +293,11 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	d->overrides = overrides;
 	d->noverrides = noverrides;
 	d->lock_fd = -1;
-	d->start_ms = d_now_ms();
+	d->start_ms = srv_now_ms();
 	d->start_time = (int64_t)time(NULL);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	if ((rc = d_mkdirs(cfg->node.data_dir, cause)) != 0 ||
+	if ((rc = srv_mkdirs(cfg->node.data_dir, cause)) != 0 ||
 	    (rc = d_lock(d, cause)) != 0)
 		goto fail;
 	dbpath = xasprintf("%s/p2psipd.db", cfg->node.data_dir);
@@ -481,7 +434,7 @@ d_stop(struct d *d, const char *reason)
 	json_decref(ev);
 	/* §10.9: tell the neighbors; OV_EV_LEFT comes when they know */
 	if (ov_node_state(srv_overlay_node(d->ov)) == OV_ST_JOINED) {
-		ov_node_leave(srv_overlay_node(d->ov), d_now_ms());
+		ov_node_leave(srv_overlay_node(d->ov), srv_now_ms());
 		srv_overlay_kick(d->ov);
 	} else
 		d->ov_left = true;
@@ -574,7 +527,7 @@ d_op_new(struct d *d, enum d_op_kind kind, unsigned client, const json_t *id)
 	op->cookie = ++d->next_cookie;
 	op->client = client;
 	op->id = id != NULL ? json_deep_copy(id) : json_null();
-	op->start_us = d_now_us();
+	op->start_us = srv_now_us();
 	op->next = d->ops;
 	d->ops = op;
 	return op;
@@ -615,7 +568,7 @@ d_query(struct d *d, unsigned client, const json_t *id, enum ov_query q,
 	op->query = q;
 	op->target = *target;
 	op->to_node = to_node;
-	rc = ov_node_query(srv_overlay_node(d->ov), d_now_ms(), q, target,
+	rc = ov_node_query(srv_overlay_node(d->ov), srv_now_ms(), q, target,
 	    to_node, op->cookie);
 	if (rc != 0) {
 		d_op_take(d, D_OP_ROUTE, op->cookie);
@@ -636,7 +589,7 @@ d_leave(struct d *d, unsigned client, const json_t *id)
 	    ov_node_state(ov) != OV_ST_JOINING)
 		return ENOTCONN;
 	d_op_new(d, D_OP_LEAVE, client, id);
-	ov_node_leave(ov, d_now_ms());
+	ov_node_leave(ov, srv_now_ms());
 	srv_overlay_kick(d->ov);
 	return 0;
 }
@@ -702,7 +655,7 @@ d_route_done(struct d *d, const struct ov_event *ev)
 		json_object_set_new(r, "uptime", json_integer(ev->uptime_s));
 	}
 	json_object_set_new(r, "rtt_ms",
-	    json_real((double)(d_now_us() - op->start_us) / 1000));
+	    json_real((double)(srv_now_us() - op->start_us) / 1000));
 	d_op_done(d, op, r, NULL);
 }
 
@@ -773,7 +726,7 @@ d_load_row(void *arg, const uint8_t *res, size_t res_len, uint32_t kind,
 		return;
 	}
 	memcpy(id.b, res, OV_ID_LEN);
-	if (ov_node_load_row(ov, d_now_ms(), &id, kind, generation, data,
+	if (ov_node_load_row(ov, srv_now_ms(), &id, kind, generation, data,
 	    len) != 0)
 		log_warnx("store: resource %s kind %u: unreadable, skipped",
 		    ov_id_hex(&id, hex), kind);

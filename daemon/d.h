@@ -96,17 +96,6 @@ uint64_t d_uptime(const struct d *);
 
 const char *d_state_name(enum d_state);
 
-/*
- * mkdir -p path; directories it makes get mode 0700.  0, or an errno with
- * *cause (allocated) naming the directory that failed.
- */
-int	 d_mkdirs(const char *path, char **cause);
-
-/* Monotonic milliseconds: the clock the daemon hands its cores. */
-uint64_t d_now_ms(void);
-/* Monotonic microseconds, for latencies. */
-uint64_t d_now_us(void);
-
 /* An event of the overlay core (srv_overlay.c hands them over). */
 void	 d_overlay_event(struct d *, struct ov_event *);
 /* Load what the store holds into the node before it starts. */

@@ -22,6 +22,7 @@
 #include "d.h"
 #include "identity.h"
 #include "log.h"
+#include "srv.h"
 #include "version.h"
 #include "xmalloc.h"
 
@@ -239,7 +240,7 @@ print_csr(struct cfg *cfg)
 	int	 rc;
 
 	umask(0077);
-	if ((rc = d_mkdirs(cfg->node.data_dir, &cause)) == 0)
+	if ((rc = srv_mkdirs(cfg->node.data_dir, &cause)) == 0)
 		rc = identity_csr(cfg->node.data_dir, stdout, &cause);
 	cfg_free(cfg);
 	if (rc != 0) {

@@ -38,7 +38,7 @@
 #include "ov_cert.h"
 #include "rng.h"
 #include "srv_overlay.h"
-#include "srv_util.h"
+#include "srv.h"
 #include "trace.h"
 #include "xmalloc.h"
 
@@ -168,7 +168,7 @@ so_log_bad(struct srv_overlay *so, const char *fmt, ...)
 {
 	char		msg[256];
 	va_list		ap;
-	uint64_t	now = d_now_ms();
+	uint64_t	now = srv_now_ms();
 
 	if (so->bad_log_ms != 0 && now - so->bad_log_ms < 1000) {
 		so->bad_unlogged++;
@@ -199,7 +199,7 @@ so_link_failed(struct srv_link *sl, const char *why)
 		so_log_bad(sl->so, "overlay: link %u %s %s: %s", sl->id,
 		    sl->passive ? "from" : "to", addr_str(&sl->remote, a),
 		    why);
-	ov_node_link_down(sl->so->ov, d_now_ms(), sl->id);
+	ov_node_link_down(sl->so->ov, srv_now_ms(), sl->id);
 	so_link_kill(sl);
 }
 
@@ -215,7 +215,7 @@ so_read(struct bufferevent *bev, void *arg)
 
 	while (!sl->dead && (n = evbuffer_remove(bufferevent_get_input(bev),
 	    buf, sizeof buf)) > 0)
-		ov_node_link_input(so->ov, d_now_ms(), sl->id, buf, (size_t)n);
+		ov_node_link_input(so->ov, srv_now_ms(), sl->id, buf, (size_t)n);
 	so_drain(so);
 }
 
@@ -247,7 +247,7 @@ so_connected(struct srv_link *sl)
 		ov_node_set_addr(so->ov, &a);
 		so->addr_known = true;
 	}
-	ov_node_link_up(so->ov, d_now_ms(), sl->id, &peer);
+	ov_node_link_up(so->ov, srv_now_ms(), sl->id, &peer);
 }
 
 static void
@@ -303,7 +303,7 @@ so_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	(void)l;
 	(void)salen;
 	srv_addr_from(sa, &remote);
-	if ((id = ov_node_link_accepted(so->ov, d_now_ms(), &remote)) == 0) {
+	if ((id = ov_node_link_accepted(so->ov, srv_now_ms(), &remote)) == 0) {
 		close(fd);
 		so_drain(so);
 		return;
@@ -427,7 +427,7 @@ so_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	so->timer_at = UINT64_MAX;
-	ov_node_tick(so->ov, d_now_ms());
+	ov_node_tick(so->ov, srv_now_ms());
 	so_drain(so);
 }
 
@@ -441,7 +441,7 @@ so_drain(struct srv_overlay *so)
 		so_act(so, &a);
 	d_overlay_persist(so->d);
 	srv_timer_arm(so->timer, &so->timer_at, ov_node_deadline(so->ov),
-	    d_now_ms());
+	    srv_now_ms());
 }
 
 void
@@ -512,7 +512,7 @@ so_node_cfg(const struct cfg *c, struct srv_overlay *so,
 	nc->link_timeout_ms = (uint32_t)c->overlay.link_timeout * 1000;
 	nc->max_links = (unsigned)c->overlay.max_links;
 	nc->max_pending = (unsigned)c->overlay.max_pending;
-	nc->wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)d_now_ms();
+	nc->wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)srv_now_ms();
 	nc->replicas = (unsigned)c->storage.replicas;
 	nc->enrollment = ov_cert_enrollment(so->ident->cache);
 	nc->replica_holddown_ms = (uint32_t)c->storage.replica_holddown * 1000;
@@ -580,7 +580,7 @@ srv_overlay_new(struct srv_overlay **out, struct d *d, struct event_base *base,
 	if (so->timer == NULL || so->reap == NULL)
 		fatalx("overlay: cannot make events");
 	d_overlay_load(d, so->ov);
-	ov_node_start(so->ov, d_now_ms());
+	ov_node_start(so->ov, srv_now_ms());
 	*out = so;
 	so_drain(so);
 	return 0;
@@ -630,7 +630,7 @@ uint64_t
 srv_overlay_now(const struct srv_overlay *so)
 {
 	(void)so;
-	return d_now_ms();
+	return srv_now_ms();
 }
 
 int

@@ -40,7 +40,7 @@
 #include "sip_ua.h"
 #include "srv_sip.h"
 #include "srv_ua.h"
-#include "srv_util.h"
+#include "srv.h"
 #include "db.h"
 #include "version.h"
 #include "wav.h"
@@ -159,7 +159,7 @@ su_media_stop(struct su_call *c)
 	if (c->ms != NULL) {
 		struct media_action	a;
 
-		media_bye(c->ms, d_now_ms());
+		media_bye(c->ms, srv_now_ms());
 		while (media_next_action(c->ms, &a))
 			if (a.type == MEDIA_SEND)
 				(void)srv_send_to(c->fd[a.rtcp], a.data, a.len,
@@ -210,7 +210,7 @@ su_media_drain(struct srv_ua *su, struct su_call *c)
 				break;
 			c->failed = true;
 			log_warnx("ua: call %u: media: %s", c->id, a.why);
-			(void)sip_ua_media_failed(su->ua, d_now_ms(), c->id,
+			(void)sip_ua_media_failed(su->ua, srv_now_ms(), c->id,
 			    a.why);
 			return true;
 		case MEDIA_SEND:
@@ -247,7 +247,7 @@ su_media_drain(struct srv_ua *su, struct su_call *c)
 	}
 	if (c->ms != NULL)
 		srv_timer_arm(c->timer, &c->timer_at, media_deadline(c->ms),
-		    d_now_ms());
+		    srv_now_ms());
 	return false;
 }
 
@@ -261,7 +261,7 @@ su_call_timer(evutil_socket_t fd, short what, void *arg)
 	c->timer_at = UINT64_MAX;
 	if (c->ms == NULL)
 		return;
-	media_tick(c->ms, d_now_ms());
+	media_tick(c->ms, srv_now_ms());
 	if (su_media_drain(c->su, c))
 		srv_ua_drain(c->su);
 }
@@ -288,7 +288,7 @@ su_media_read(evutil_socket_t fd, short what, void *arg)
 			}
 			continue;
 		}
-		media_input(c->ms, d_now_ms(), fd == c->fd[1], &from, buf,
+		media_input(c->ms, srv_now_ms(), fd == c->fd[1], &from, buf,
 		    (size_t)n);
 	}
 	if (su_media_drain(c->su, c))
@@ -365,29 +365,29 @@ su_media_start(struct srv_ua *su, uint32_t id, const struct sdp_stream *st)
 	if (c == NULL || c->stopped)
 		return;
 	if (c->ms != NULL) {
-		if (media_update(c->ms, st, d_now_ms(), &why) != 0) {
+		if (media_update(c->ms, st, srv_now_ms(), &why) != 0) {
 			log_warnx("ua: call %u: media: %s", id, why);
-			(void)sip_ua_media_failed(su->ua, d_now_ms(), id, why);
+			(void)sip_ua_media_failed(su->ua, srv_now_ms(), id, why);
 		}
 		return;
 	}
-	if (media_new(&c->ms, st, su->dtls, &su->rng, &su->lc, d_now_ms(),
+	if (media_new(&c->ms, st, su->dtls, &su->rng, &su->lc, srv_now_ms(),
 	    &why) != 0) {
 		log_warnx("ua: call %u: media: %s", id, why);
-		(void)sip_ua_media_failed(su->ua, d_now_ms(), id, why);
+		(void)sip_ua_media_failed(su->ua, srv_now_ms(), id, why);
 		return;
 	}
 	if (c->play != NULL)
 		media_play(c->ms, c->play, c->play_n);
 	if (c->early_len > 0)
-		media_input(c->ms, d_now_ms(), false, &c->early_from, c->early,
+		media_input(c->ms, srv_now_ms(), false, &c->early_from, c->early,
 		    c->early_len);
 	c->early_len = 0;
 	log_info("ua: call %u: media %s:%u %s%s", id, st->addr, st->port,
 	    st->codec == SDP_PCMA ? "PCMA" : "PCMU",
 	    st->keying == SDP_KEYING_SDES ? " SRTP (SDES)" :
 	    st->keying == SDP_KEYING_DTLS ? " SRTP (DTLS)" : "");
-	media_tick(c->ms, d_now_ms());
+	media_tick(c->ms, srv_now_ms());
 	(void)su_media_drain(su, c);	/* (we are in srv_ua_drain) */
 }
 
@@ -476,7 +476,7 @@ srv_ua_call(struct srv_ua *su, const char *from, const char *target,
 	/* the file is checked before anything goes out */
 	if (play != NULL && (rc = su_wav_load(play, &pcm, &n, err)) != 0)
 		return rc;
-	if ((rc = sip_ua_call(su->ua, d_now_ms(), from, target, duration_s, id,
+	if ((rc = sip_ua_call(su->ua, srv_now_ms(), from, target, duration_s, id,
 	    &why)) != 0) {
 		free(pcm);
 		*err = xstrdup(why);
@@ -485,7 +485,7 @@ srv_ua_call(struct srv_ua *su, const char *from, const char *target,
 	}
 	rc = su_attach(su, *id, pcm, n, record, err);
 	if (rc != 0)
-		(void)sip_ua_hangup(su->ua, d_now_ms(), *id);
+		(void)sip_ua_hangup(su->ua, srv_now_ms(), *id);
 	srv_ua_drain(su);
 	return rc;
 }
@@ -511,7 +511,7 @@ srv_ua_answer(struct srv_ua *su, uint32_t id, const char *play,
 		return rc;
 	if ((rc = su_attach(su, id, pcm, n, record, err)) != 0)
 		return rc;
-	rc = sip_ua_answer(su->ua, d_now_ms(), id);
+	rc = sip_ua_answer(su->ua, srv_now_ms(), id);
 	srv_ua_drain(su);
 	*answered = id;
 	if (rc != 0)
@@ -578,7 +578,7 @@ srv_ua_message(struct srv_ua *su, unsigned client, const json_t *id,
 	    sizeof aor) != NULL ? aor : "");
 	m->next = su->msgs;
 	su->msgs = m;
-	if ((rc = sip_ua_message(su->ua, d_now_ms(), from, target, text,
+	if ((rc = sip_ua_message(su->ua, srv_now_ms(), from, target, text,
 	    m->cookie, &why)) != 0) {
 		su->msgs = m->next;
 		su_msg_free(m);
@@ -612,7 +612,7 @@ su_call_json(struct srv_ua *su, const struct sip_ua_call_info *ci)
 {
 	struct su_call			*c = su_call(su, ci->id);
 	const struct media_stats	*ms = NULL;
-	uint64_t			 now = d_now_ms(), dur = 0;
+	uint64_t			 now = srv_now_ms(), dur = 0;
 	json_t				*o;
 
 	if (c != NULL)
@@ -761,7 +761,7 @@ srv_ua_drain(struct srv_ua *su)
 	}
 	su_reap(su);
 	srv_timer_arm(su->timer, &su->timer_at, sip_ua_deadline(su->ua),
-	    d_now_ms());
+	    srv_now_ms());
 }
 
 static void
@@ -779,7 +779,7 @@ su_read(evutil_socket_t fd, short what, void *arg)
 		f.tp = SIP_TP_UDP;
 		if ((n = srv_recv_from(fd, buf, sizeof buf, &f.remote)) <= 0)
 			break;
-		sip_ua_input(su->ua, d_now_ms(), &f, buf, (size_t)n);
+		sip_ua_input(su->ua, srv_now_ms(), &f, buf, (size_t)n);
 	}
 	srv_ua_drain(su);
 }
@@ -792,7 +792,7 @@ su_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	su->timer_at = UINT64_MAX;
-	sip_ua_tick(su->ua, d_now_ms());
+	sip_ua_tick(su->ua, srv_now_ms());
 	srv_ua_drain(su);
 }
 
@@ -867,7 +867,7 @@ srv_ua_new(struct srv_ua **out, struct d *d, struct event_base *base,
 	event_add(su->ev, NULL);
 	su->timer = evtimer_new(base, su_timer, su);
 	for (i = 0; i < cfg->ua.aor.n; i++) {
-		rc = sip_ua_aor_add(su->ua, d_now_ms(), cfg->ua.aor.v[i],
+		rc = sip_ua_aor_add(su->ua, srv_now_ms(), cfg->ua.aor.v[i],
 		    cfg_user_password(cfg, cfg->ua.aor.v[i]),
 		    (enum sip_ua_answer)cfg->ua.answer);
 		if (rc == EINVAL) {
@@ -909,7 +909,7 @@ srv_ua_stop(struct srv_ua *su)
 {
 	if (su == NULL)
 		return;
-	sip_ua_hangup_all(su->ua, d_now_ms());
+	sip_ua_hangup_all(su->ua, srv_now_ms());
 	srv_ua_drain(su);
 }
 
