@@ -27,9 +27,7 @@
 #include <event2/listener.h>
 
 #include "ctl.h"
-#include "ctl_cmd.h"
 #include "ctl_proto.h"
-#include "d.h"
 #include "log.h"
 #include "srv.h"
 #include "xmalloc.h"
@@ -47,7 +45,8 @@ struct ctl_client {
 };
 
 struct ctl {
-	struct d		*d;
+	ctl_handle_cb		 handle;
+	void			*handle_arg;
 	struct event_base	*base;
 	struct evconnlistener	*listener;
 	struct event		*reap;
@@ -126,7 +125,8 @@ ctl_client_read(struct bufferevent *bev, void *arg)
 			ctl_client_close(c);
 			break;
 		}
-		answer = ctl_cmd_handle(c->ctl->d, c->id, p, linelen, &flags);
+		answer = c->ctl->handle(c->id, p, linelen, &flags,
+		    c->ctl->handle_arg);
 		evbuffer_drain(in, used);
 		if (answer != NULL)
 			ctl_client_send(c, answer);
@@ -368,7 +368,7 @@ ctl_bind(const char *path, int *fdp, char **cause)
 
 int
 ctl_new(struct ctl **out, struct event_base *base, const char *path,
-    struct d *d, char **cause)
+    ctl_handle_cb handle, void *arg, char **cause)
 {
 	struct ctl	*ctl;
 	int		 fd = -1, rc;
@@ -376,7 +376,8 @@ ctl_new(struct ctl **out, struct event_base *base, const char *path,
 	if ((rc = ctl_bind(path, &fd, cause)) != 0)
 		return rc;
 	ctl = xcalloc(1, sizeof *ctl);
-	ctl->d = d;
+	ctl->handle = handle;
+	ctl->handle_arg = arg;
 	ctl->base = base;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->clients);

@@ -1,7 +1,8 @@
 /*
  * ctl_cmd.h - running control commands.
  *
- * ctl.c hands each request line to ctl_cmd_handle, which parses it, checks
+ * The control socket (ctl.c) hands each request line to ctl_cmd_handle
+ * (main.c wires them, through d_new), which parses it, checks
  * it against the command's spec (ctl_spec.h) and runs the command's exec
  * function from the tables in ctl_cmd_*.c.
  */
@@ -14,9 +15,6 @@
 #include <jansson.h>
 
 struct d;
-
-/* After the answer is written: */
-#define CTL_CALL_SUBSCRIBE	0x1	/* send this client events */
 
 /* One command being run. */
 struct ctl_call {
@@ -48,7 +46,7 @@ void	 ctl_call_fail(struct ctl_call *, const char *code, const char *fmt,
 /*
  * Run one request line from client and return the answer line (allocated,
  * ending in "\n"), or NULL when the command answers later.  *flags gets
- * the call's CTL_CALL_* flags.
+ * the call's CTL_CALL_* flags (ctl.h).
  */
 char	*ctl_cmd_handle(struct d *, unsigned client, const char *line,
 	    size_t len, unsigned *flags);

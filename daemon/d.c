@@ -277,16 +277,13 @@ d_sip_new(struct d *d, char **cause)
 
 int
 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
-    const char *const *overrides, size_t noverrides, char **cause)
+    const char *const *overrides, size_t noverrides, ctl_handle_cb handle,
+    char **cause)
 {
 	struct d	*d;
 	char		*dbpath;
 	int		 rc;
 
-	if (!ctl_cmd_check_tables(cause)) {
-		cfg_free(cfg);
-		return EINVAL;
-	}
 	d = xcalloc(1, sizeof *d);
 	d->cfg = cfg;
 	d->cfg_file = cfg_file;
@@ -310,8 +307,8 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	    cfg->overlay.name, cfg->overlay.root_cert, cause)) != 0)
 		goto fail;
 	identity_set_db(d->ident, d->db);
-	if ((rc = ctl_new(&d->ctl, d->base, cfg->node.control_socket, d,
-	    cause)) != 0)
+	if ((rc = ctl_new(&d->ctl, d->base, cfg->node.control_socket, handle,
+	    d, cause)) != 0)
 		goto fail;
 	if ((rc = srv_overlay_new(&d->ov, d, d->base, cfg, d->ident,
 	    cause)) != 0)

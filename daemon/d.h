@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "ctl.h"
 #include "log.h"
 #include "ov_node.h"
 
@@ -59,12 +60,14 @@ struct d {
 
 /*
  * Set up a daemon from cfg (which it takes over): create the data dir,
- * take its lock, open the store, bind the control socket, catch signals.
- * cfg_file and overrides are kept (borrowed) for reloads.  0 and *out set,
- * or an errno-style code with *cause allocated.
+ * take its lock, open the store, bind the control socket, whose requests
+ * go to handle (its argument: the daemon), start the drivers, catch
+ * signals.  cfg_file and overrides are kept (borrowed) for reloads.  0
+ * and *out set, or an errno-style code with *cause allocated.
  */
 int	 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
-	    const char *const *overrides, size_t noverrides, char **cause);
+	    const char *const *overrides, size_t noverrides,
+	    ctl_handle_cb handle, char **cause);
 
 /* Run the event loop until d_stop; returns the exit status. */
 int	 d_run(struct d *);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "ctl_cmd.h"
 #include "d.h"
 #include "identity.h"
 #include "log.h"
@@ -251,6 +252,14 @@ print_csr(struct cfg *cfg)
 	return 0;
 }
 
+/* The control socket's requests go to the commands (ctl_cmd.h). */
+static char *
+handle_line(unsigned client, const char *line, size_t len, unsigned *flags,
+    void *arg)
+{
+	return ctl_cmd_handle(arg, client, line, len, flags);
+}
+
 /* Start the daemon (in the background unless -f) and run it. */
 static int
 run_daemon(struct cfg *cfg, const struct opts *o)
@@ -265,7 +274,13 @@ run_daemon(struct cfg *cfg, const struct opts *o)
 	log_init(o->foreground, cfg->node.log_level);
 	if (!o->foreground)
 		ready_fd = daemonize();
-	if (d_new(&d, cfg, o->file, o->overrides, o->noverrides,
+	if (!ctl_cmd_check_tables(&cause)) {
+		cfg_free(cfg);
+		print_cause(cause);
+		free(cause);
+		return 1;
+	}
+	if (d_new(&d, cfg, o->file, o->overrides, o->noverrides, handle_line,
 	    &cause) != 0) {
 		print_cause(cause);
 		free(cause);
