@@ -66,13 +66,6 @@ extern const struct ctl_exec ctl_cmd_ua_table[];
 extern const struct ctl_exec ctl_cmd_identity_table[];
 
 /* The SIP figures of status (ctl_cmd_sip.c). */
-json_t	*ctl_sip_status_json(struct d *);
-
-/* The SIP driver's news on the event stream: a registrar's AOR got its
- * first phone or lost its last; an INVITE proxied here was answered. */
-struct ctl;
-void	 ctl_cmd_sip_registration(struct ctl *, const char *aor, bool up);
-void	 ctl_cmd_sip_call(struct ctl *, const char *from, const char *to,
-	    const char *call_id, int status);
+json_t	*ctl_cmd_sip_status_json(struct d *);
 
 #endif

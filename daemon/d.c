@@ -17,7 +17,7 @@
 
 #include "cfg.h"
 #include "ctl.h"
-#include "ctl_cmd.h"
+#include "ctl_ev.h"
 #include "ctl_proto.h"
 #include "d.h"
 #include "db.h"
@@ -134,9 +134,10 @@ d_begin_run(struct d *d)
 static void
 d_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct d	*d = arg;
-	json_t		*pending = NULL;
-	char		*cause = NULL;
+	struct d		*d = arg;
+	struct cfg_change	 pending[D_PENDING_MAX];
+	size_t			 npending;
+	char			*cause = NULL;
 
 	(void)what;
 	switch (sig) {
@@ -145,9 +146,8 @@ d_signal(evutil_socket_t sig, short what, void *arg)
 		d_stop(d, sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	case SIGHUP:
-		if (d_reload(d, &pending, &cause) != 0)
+		if (d_reload(d, pending, &npending, &cause) != 0)
 			free(cause);
-		json_decref(pending);
 		break;
 	}
 }
@@ -244,7 +244,7 @@ d_sip_registration(const char *aor, bool up, void *arg)
 {
 	struct d	*d = arg;
 
-	ctl_cmd_sip_registration(d->ctl, aor, up);
+	ctl_ev_sip_registration(d->ctl, aor, up);
 }
 
 static void
@@ -253,7 +253,7 @@ d_sip_call(const char *from, const char *to, const char *call_id,
 {
 	struct d	*d = arg;
 
-	ctl_cmd_sip_call(d->ctl, from, to, call_id, status);
+	ctl_ev_sip_call(d->ctl, from, to, call_id, status);
 }
 
 static int
@@ -419,16 +419,13 @@ d_stop(struct d *d, const char *reason)
 {
 	struct timeval	 tv = { D_STOP_GRACE_MS / 1000,
 			    (D_STOP_GRACE_MS % 1000) * 1000 };
-	json_t		*ev;
 
 	if (d->state == D_STOPPING)
 		return;
 	d->state = D_STOPPING;
 	log_info("p2psipd: stopping (%s)", reason);
 	srv_ua_stop(d->ua);
-	ev = json_pack("{s:s}", "reason", reason);
-	ctl_event(d->ctl, "shutdown", ev);
-	json_decref(ev);
+	ctl_ev_shutdown(d->ctl, reason);
 	/* §10.9: tell the neighbors; OV_EV_LEFT comes when they know */
 	if (ov_node_state(srv_overlay_node(d->ov)) == OV_ST_JOINED) {
 		ov_node_leave(srv_overlay_node(d->ov), srv_now_ms());
@@ -444,15 +441,11 @@ d_stop(struct d *d, const char *reason)
 void
 d_set_log_level(struct d *d, enum log_level level)
 {
-	json_t	*ev;
-
 	if (level == log_getlevel())
 		return;
 	log_setlevel(level);
 	log_info("p2psipd: log level %s", log_level_name(level));
-	ev = json_pack("{s:s}", "level", log_level_name(level));
-	ctl_event(d->ctl, "log-level", ev);
-	json_decref(ev);
+	ctl_ev_log_level(d->ctl, level);
 }
 
 /* Log every line of a multi-line message. */
@@ -472,32 +465,28 @@ d_log_lines(const char *prefix, const char *text)
 }
 
 int
-d_reload(struct d *d, json_t **pending, char **cause)
+d_reload(struct d *d, struct cfg_change *pending, size_t *npending,
+    char **cause)
 {
 	struct cfg		*n;
-	struct cfg_change	 ch[64];
+	struct cfg_change	 ch[D_PENDING_MAX];
 	size_t			 i, nch;
-	json_t			*ev;
-	char			*name;
 
+	*npending = 0;
 	if (cfg_load(&n, d->cfg_file, d->overrides, d->noverrides,
 	    cause) != 0) {
 		d_log_lines("reload: ", *cause);
 		log_warnx("reload: failed, configuration unchanged");
-		ev = json_pack("{s:b, s:s}", "ok", 0, "error", *cause);
-		ctl_event(d->ctl, "reload", ev);
-		json_decref(ev);
+		ctl_ev_reload_failed(d->ctl, *cause);
 		return EINVAL;
 	}
-	*pending = json_array();
-	nch = cfg_diff(d->cfg, n, ch, sizeof ch / sizeof ch[0]);
-	for (i = 0; i < nch && i < sizeof ch / sizeof ch[0]; i++) {
+	nch = cfg_diff(d->cfg, n, ch, D_PENDING_MAX);
+	for (i = 0; i < nch && i < D_PENDING_MAX; i++) {
 		if (ch[i].live)
 			continue;
-		name = xasprintf("%s.%s", ch[i].section, ch[i].key);
-		log_warnx("reload: %s changed; restart to apply it", name);
-		json_array_append_new(*pending, json_string(name));
-		free(name);
+		log_warnx("reload: %s.%s changed; restart to apply it",
+		    ch[i].section, ch[i].key);
+		pending[(*npending)++] = ch[i];
 	}
 	/* Live keys are taken from the file again, changed or not. */
 	d_set_log_level(d, n->node.log_level);
@@ -507,9 +496,7 @@ d_reload(struct d *d, json_t **pending, char **cause)
 	}
 	cfg_free(n);
 	log_info("reload: done");
-	ev = json_pack("{s:b, s:O}", "ok", 1, "pending_restart", *pending);
-	ctl_event(d->ctl, "reload", ev);
-	json_decref(ev);
+	ctl_ev_reload(d->ctl, pending, *npending);
 	return 0;
 }
 
@@ -673,9 +660,6 @@ d_overlay_left(struct d *d)
 void
 d_overlay_event(struct d *d, struct ov_event *ev)
 {
-	char	 hex[OV_ID_HEXLEN];
-	json_t	*j;
-
 	switch (ev->type) {
 	case OV_EV_ROUTE:
 		d_route_done(d, ev);
@@ -684,14 +668,11 @@ d_overlay_event(struct d *d, struct ov_event *ev)
 		d_overlay_left(d);
 		return;
 	case OV_EV_STATE:
-		j = json_pack("{s:s}", "state", ov_state_name(ev->state));
-		ctl_event(d->ctl, "overlay", j);
-		break;
+		ctl_ev_overlay_state(d->ctl, ev->state);
+		return;
 	case OV_EV_LINK:
-		j = json_pack("{s:s, s:b}", "peer", ov_id_hex(&ev->peer, hex),
-		    "up", ev->up);
-		ctl_event(d->ctl, "link", j);
-		break;
+		ctl_ev_link(d->ctl, &ev->peer, ev->up);
+		return;
 	case OV_EV_NEIGHBORS:
 		return;		/* frequent; "ring" shows them */
 	case OV_EV_STORED:
@@ -704,7 +685,6 @@ d_overlay_event(struct d *d, struct ov_event *ev)
 	default:
 		return;
 	}
-	json_decref(j);
 }
 
 /* ---- what the node stores, in the store ---- */

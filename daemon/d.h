@@ -85,12 +85,15 @@ void	 d_stop(struct d *, const char *reason);
 
 /*
  * Re-read the config file with the same overrides and apply what can
- * change at run time.  On success returns 0 and sets *pending to a new
- * JSON array of the "section.key" names that differ from the config in
+ * change at run time.  On success returns 0 and fills pending (room for
+ * D_PENDING_MAX) with the *npending keys that differ from the config in
  * effect but need a restart; on error returns non-zero with *cause set
  * (allocated) and changes nothing.
  */
-int	 d_reload(struct d *, json_t **pending, char **cause);
+#define D_PENDING_MAX	64
+struct cfg_change;
+int	 d_reload(struct d *, struct cfg_change *pending, size_t *npending,
+	    char **cause);
 
 void	 d_set_log_level(struct d *, enum log_level);
 
