@@ -34,24 +34,6 @@
 #include "srv_ua.h"
 #include "xmalloc.h"
 
-/* A control request the overlay will answer. */
-enum d_op_kind {
-	D_OP_ROUTE,
-	D_OP_LEAVE,
-};
-
-struct d_op {
-	struct d_op	*next;
-	enum d_op_kind	 kind;
-	uint64_t	 cookie;
-	unsigned	 client;
-	json_t		*id;
-	uint64_t	 start_us;
-	enum ov_query	 query;		/* ROUTE */
-	struct ov_id	 target;
-	bool		 to_node;
-};
-
 uint64_t
 d_uptime(const struct d *d)
 {
@@ -131,6 +113,8 @@ d_begin_run(struct d *d)
 		log_warnx("store: the previous run did not shut down cleanly");
 }
 
+static void	d_stopped(void *);
+
 static void
 d_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -165,6 +149,45 @@ d_signals(struct d *d)
 		return EIO;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
+}
+
+/* The overlay's events no request waits for. */
+static void
+d_overlay_event(struct ov_event *ev, void *arg)
+{
+	struct d	*d = arg;
+
+	switch (ev->type) {
+	case OV_EV_STATE:
+		ctl_ev_overlay_state(d->ctl, ev->state);
+		break;
+	case OV_EV_LINK:
+		ctl_ev_link(d->ctl, &ev->peer, ev->up);
+		break;
+	case OV_EV_STORED:
+	case OV_EV_FETCHED:
+	case OV_EV_STAT:
+	case OV_EV_APP_ATTACH:
+		if (d->loc != NULL)
+			srv_loc_input(d->loc, ev);
+		break;
+	default:		/* NEIGHBORS: frequent; "ring" shows them */
+		break;
+	}
+}
+
+/* The node has left the overlay: when stopping, one thing less to
+ * wait for. */
+static void
+d_overlay_left(bool left, void *arg)
+{
+	struct d	*d = arg;
+
+	if (!left || d->state != D_STOPPING)
+		return;
+	d->ov_left = true;
+	if (d->ctl_done)
+		d_stopped(d);
 }
 
 /* The location service tells: the overlay has work; an AOR's calls are
@@ -227,16 +250,9 @@ d_sip_resolve(const char *aor, srv_loc_done_cb done, void *done_arg,
 static bool
 d_sip_peer_host(const struct addr *a, void *arg)
 {
-	struct d		*d = arg;
-	struct ov_node		*ov = srv_overlay_node(d->ov);
-	struct ov_link_info	 li;
-	uint64_t		 now = srv_now_ms();
-	unsigned		 i;
+	struct d	*d = arg;
 
-	for (i = 0; ov != NULL && ov_node_link_info(ov, now, i, &li); i++)
-		if (li.up && li.has_peer && addr_ip_eq(a, &li.remote))
-			return true;
-	return false;
+	return d->ov != NULL && srv_overlay_peer_host(d->ov, a);
 }
 
 static void
@@ -280,11 +296,14 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
     const char *const *overrides, size_t noverrides, ctl_handle_cb handle,
     char **cause)
 {
-	struct d	*d;
-	char		*dbpath;
-	int		 rc;
+	struct d		*d;
+	struct srv_overlay_ops	 ovops;
+	char			*dbpath;
+	int			 rc;
 
 	d = xcalloc(1, sizeof *d);
+	ovops.event = d_overlay_event;
+	ovops.arg = d;
 	d->cfg = cfg;
 	d->cfg_file = cfg_file;
 	d->overrides = overrides;
@@ -310,8 +329,8 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	if ((rc = ctl_new(&d->ctl, d->base, cfg->node.control_socket, handle,
 	    d, cause)) != 0)
 		goto fail;
-	if ((rc = srv_overlay_new(&d->ov, d, d->base, cfg, d->ident,
-	    cause)) != 0)
+	if ((rc = srv_overlay_new(&d->ov, d->base, cfg, d->ident, d->db,
+	    &ovops, cause)) != 0)
 		goto fail;
 	d_loc_new(d);
 	if ((rc = d_sip_new(d, cause)) != 0 ||
@@ -347,15 +366,8 @@ d_run(struct d *d)
 void
 d_free(struct d *d)
 {
-	struct d_op	*op;
-
 	if (d == NULL)
 		return;
-	while ((op = d->ops) != NULL) {
-		d->ops = op->next;
-		json_decref(op->id);
-		free(op);
-	}
 	srv_ua_free(d->ua);
 	if (d->sip != NULL && d->ov != NULL)
 		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
@@ -426,11 +438,9 @@ d_stop(struct d *d, const char *reason)
 	log_info("p2psipd: stopping (%s)", reason);
 	srv_ua_stop(d->ua);
 	ctl_ev_shutdown(d->ctl, reason);
-	/* §10.9: tell the neighbors; OV_EV_LEFT comes when they know */
-	if (ov_node_state(srv_overlay_node(d->ov)) == OV_ST_JOINED) {
-		ov_node_leave(srv_overlay_node(d->ov), srv_now_ms());
-		srv_overlay_kick(d->ov);
-	} else
+	/* §10.9: tell the neighbors; d_overlay_left once they know */
+	if (ov_node_state(srv_overlay_node(d->ov)) != OV_ST_JOINED ||
+	    srv_overlay_leave(d->ov, d_overlay_left, d) != 0)
 		d->ov_left = true;
 	ctl_shutdown(d->ctl, d_ctl_drained, d);
 	d->ev_stop = evtimer_new(d->base, d_stop_deadline, d);
@@ -502,82 +512,6 @@ d_reload(struct d *d, struct cfg_change *pending, size_t *npending,
 
 /* ---- the overlay's events, and the requests it answers ---- */
 
-static struct d_op *
-d_op_new(struct d *d, enum d_op_kind kind, unsigned client, const json_t *id)
-{
-	struct d_op	*op = xcalloc(1, sizeof *op);
-
-	op->kind = kind;
-	op->cookie = ++d->next_cookie;
-	op->client = client;
-	op->id = id != NULL ? json_deep_copy(id) : json_null();
-	op->start_us = srv_now_us();
-	op->next = d->ops;
-	d->ops = op;
-	return op;
-}
-
-/* Take the first op matching (kind, cookie); cookie 0 matches any. */
-static struct d_op *
-d_op_take(struct d *d, enum d_op_kind kind, uint64_t cookie)
-{
-	struct d_op	**pp, *op;
-
-	for (pp = &d->ops; (op = *pp) != NULL; pp = &op->next) {
-		if (op->kind == kind && (cookie == 0 || op->cookie == cookie)) {
-			*pp = op->next;
-			return op;
-		}
-	}
-	return NULL;
-}
-
-static void
-d_op_done(struct d *d, struct d_op *op, json_t *result, const char *err)
-{
-	ctl_answer(d->ctl, op->client, op->id, result, err != NULL ?
-	    CTL_E_FAILED : NULL, err);
-	json_decref(result);
-	json_decref(op->id);
-	free(op);
-}
-
-int
-d_query(struct d *d, unsigned client, const json_t *id, enum ov_query q,
-    const struct ov_id *target, bool to_node)
-{
-	struct d_op	*op = d_op_new(d, D_OP_ROUTE, client, id);
-	int		 rc;
-
-	op->query = q;
-	op->target = *target;
-	op->to_node = to_node;
-	rc = ov_node_query(srv_overlay_node(d->ov), srv_now_ms(), q, target,
-	    to_node, op->cookie);
-	if (rc != 0) {
-		d_op_take(d, D_OP_ROUTE, op->cookie);
-		json_decref(op->id);
-		free(op);
-		return rc;
-	}
-	srv_overlay_kick(d->ov);
-	return 0;
-}
-
-int
-d_leave(struct d *d, unsigned client, const json_t *id)
-{
-	struct ov_node	*ov = srv_overlay_node(d->ov);
-
-	if (ov_node_state(ov) != OV_ST_JOINED &&
-	    ov_node_state(ov) != OV_ST_JOINING)
-		return ENOTCONN;
-	d_op_new(d, D_OP_LEAVE, client, id);
-	ov_node_leave(ov, srv_now_ms());
-	srv_overlay_kick(d->ov);
-	return 0;
-}
-
 char *
 d_overlay_error(int error, const char *why)
 {
@@ -599,151 +533,4 @@ d_overlay_error(int error, const char *why)
 		    why != NULL && *why != '\0' ? ": " : "",
 		    why != NULL ? why : "");
 	return xasprintf("failed: %s", strerror(error));
-}
-
-static void
-d_route_done(struct d *d, const struct ov_event *ev)
-{
-	struct d_op	*op = d_op_take(d, D_OP_ROUTE, ev->cookie);
-	char		 hex[OV_ID_HEXLEN], *err;
-	json_t		*r, *path;
-	unsigned	 i;
-
-	if (op == NULL)
-		return;
-	if (ev->error != 0) {
-		err = d_overlay_error(ev->error, ev->why);
-		d_op_done(d, op, NULL, err);
-		free(err);
-		return;
-	}
-	path = json_array();
-	for (i = 0; i < ev->npath; i++)
-		json_array_append_new(path,
-		    json_string(ov_id_hex(&ev->path[i], hex)));
-	r = json_object();
-	json_object_set_new(r, op->to_node ? "node_id" : "resource_id",
-	    json_string(ov_id_hex(&op->target, hex)));
-	json_object_set_new(r, "responsible",
-	    json_string(ov_id_hex(&ev->responsible, hex)));
-	json_object_set_new(r, "hops", json_integer(ev->hops));
-	json_object_set_new(r, "path", path);
-	if (op->query != OV_Q_PROBE)
-		json_object_set_new(r, "routing", json_string(
-		    op->query == OV_Q_ITERATIVE ? "iterative" : "recursive"));
-	if (ev->has_probe) {
-		json_object_set_new(r, "responsible_ppb",
-		    json_integer(ev->responsible_ppb));
-		json_object_set_new(r, "num_resources",
-		    json_integer(ev->num_resources));
-		json_object_set_new(r, "uptime", json_integer(ev->uptime_s));
-	}
-	json_object_set_new(r, "rtt_ms",
-	    json_real((double)(srv_now_us() - op->start_us) / 1000));
-	d_op_done(d, op, r, NULL);
-}
-
-static void
-d_overlay_left(struct d *d)
-{
-	struct d_op	*op;
-
-	while ((op = d_op_take(d, D_OP_LEAVE, 0)) != NULL)
-		d_op_done(d, op, json_pack("{s:s}", "state", "alone"), NULL);
-	if (d->state == D_STOPPING) {
-		d->ov_left = true;
-		if (d->ctl_done)
-			d_stopped(d);
-	}
-}
-
-void
-d_overlay_event(struct d *d, struct ov_event *ev)
-{
-	switch (ev->type) {
-	case OV_EV_ROUTE:
-		d_route_done(d, ev);
-		return;
-	case OV_EV_LEFT:
-		d_overlay_left(d);
-		return;
-	case OV_EV_STATE:
-		ctl_ev_overlay_state(d->ctl, ev->state);
-		return;
-	case OV_EV_LINK:
-		ctl_ev_link(d->ctl, &ev->peer, ev->up);
-		return;
-	case OV_EV_NEIGHBORS:
-		return;		/* frequent; "ring" shows them */
-	case OV_EV_STORED:
-	case OV_EV_FETCHED:
-	case OV_EV_STAT:
-	case OV_EV_APP_ATTACH:
-		if (d->loc != NULL)
-			srv_loc_input(d->loc, ev);
-		return;
-	default:
-		return;
-	}
-}
-
-/* ---- what the node stores, in the store ---- */
-
-static void
-d_load_row(void *arg, const uint8_t *res, size_t res_len, uint32_t kind,
-    uint64_t generation, const uint8_t *data, size_t len)
-{
-	struct ov_node	*ov = arg;
-	struct ov_id	 id;
-	char		 hex[OV_ID_HEXLEN];
-
-	if (res_len != OV_ID_LEN) {
-		log_warnx("store: a row with a %zu-byte resource, skipped",
-		    res_len);
-		return;
-	}
-	memcpy(id.b, res, OV_ID_LEN);
-	if (ov_node_load_row(ov, srv_now_ms(), &id, kind, generation, data,
-	    len) != 0)
-		log_warnx("store: resource %s kind %u: unreadable, skipped",
-		    ov_id_hex(&id, hex), kind);
-}
-
-void
-d_overlay_load(struct d *d, struct ov_node *ov)
-{
-	struct ov_store_stats	st;
-
-	if (db_rows_each(d->db, d_load_row, ov) != 0)
-		log_warnx("store: cannot read the overlay data");
-	ov_node_store_stats(ov, &st);
-	if (st.values != 0)
-		log_info("store: %llu values of %u resources kept from the "
-		    "last run", (unsigned long long)st.values, st.resources);
-	/* rows of expired values are rewritten (emptied) below */
-}
-
-void
-d_overlay_persist(struct d *d)
-{
-	struct ov_node	*ov;
-	struct ov_id	 res;
-	uint32_t	 kind;
-	uint64_t	 gen;
-	uint8_t		*blob;
-	size_t		 len;
-	bool		 open = false;
-
-	if (d->ov == NULL)
-		return;
-	ov = srv_overlay_node(d->ov);
-	while (ov_node_take_row(ov, &res, &kind, &gen, &blob, &len)) {
-		if (!open)
-			db_begin(d->db);
-		open = true;
-		db_row_put(d->db, res.b, OV_ID_LEN, kind, gen, blob, len);
-		free(blob);
-	}
-	if (open)
-		db_commit(d->db);
 }

@@ -17,7 +17,6 @@
 
 struct cfg;
 struct ctl;
-struct d_op;
 struct event;
 struct event_base;
 struct identity;
@@ -44,8 +43,6 @@ struct d {
 	struct srv_loc		*loc;		/* the location service */
 	struct srv_sip		*sip;		/* SIP for local phones */
 	struct srv_ua		*ua;		/* the daemon's own UA */
-	struct d_op		*ops;		/* answers still owed */
-	uint64_t		 next_cookie;
 	bool			 ov_left;	/* stopping: overlay has left */
 	bool			 ctl_done;	/* stopping: clients drained */
 	struct event		*ev_term, *ev_int, *ev_hup;
@@ -102,26 +99,10 @@ uint64_t d_uptime(const struct d *);
 
 const char *d_state_name(enum d_state);
 
-/* An event of the overlay core (srv_overlay.c hands them over). */
-void	 d_overlay_event(struct d *, struct ov_event *);
-/* Load what the store holds into the node before it starts. */
-void	 d_overlay_load(struct d *, struct ov_node *);
-/* Write what the node changed to the store (after each batch). */
-void	 d_overlay_persist(struct d *);
-
-/*
- * Send query q toward target (ov_node_query) and answer control client's
- * request id (copied) when it has answered.  0, or EBUSY / ENOTCONN.
- */
-int	 d_query(struct d *, unsigned client, const json_t *id,
-	    enum ov_query q, const struct ov_id *target, bool to_node);
 /*
  * What an overlay request's error (an errno, or an RFC 6940 error code +
  * 1000) means, for a control client (allocated): with why, the refusing
  * peer's reason (NULL or "": none given).
  */
 char	*d_overlay_error(int error, const char *why);
-/* Leave the overlay; answer client when done.  0, or ENOTCONN. */
-int	 d_leave(struct d *, unsigned client, const json_t *id);
-
 #endif
