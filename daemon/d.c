@@ -20,6 +20,7 @@
 #include "ctl_ev.h"
 #include "ctl_proto.h"
 #include "d.h"
+#include "d_int.h"
 #include "db.h"
 #include "identity.h"
 #include "loc.h"
@@ -151,31 +152,6 @@ d_signals(struct d *d)
 	return 0;
 }
 
-/* The overlay's events no request waits for. */
-static void
-d_overlay_event(struct ov_event *ev, void *arg)
-{
-	struct d	*d = arg;
-
-	switch (ev->type) {
-	case OV_EV_STATE:
-		ctl_ev_overlay_state(d->ctl, ev->state);
-		break;
-	case OV_EV_LINK:
-		ctl_ev_link(d->ctl, &ev->peer, ev->up);
-		break;
-	case OV_EV_STORED:
-	case OV_EV_FETCHED:
-	case OV_EV_STAT:
-	case OV_EV_APP_ATTACH:
-		if (d->loc != NULL)
-			srv_loc_input(d->loc, ev);
-		break;
-	default:		/* NEIGHBORS: frequent; "ring" shows them */
-		break;
-	}
-}
-
 /* The node has left the overlay: when stopping, one thing less to
  * wait for. */
 static void
@@ -190,120 +166,16 @@ d_overlay_left(bool left, void *arg)
 		d_stopped(d);
 }
 
-/* The location service tells: the overlay has work; an AOR's calls are
- * (on), or are no longer, the UA's. */
-static void
-d_loc_kick(void *arg)
-{
-	struct d	*d = arg;
-
-	srv_overlay_kick(d->ov);
-}
-
-static void
-d_loc_host(const char *aor, bool on, void *arg)
-{
-	struct d	*d = arg;
-
-	if (d->ua != NULL)
-		srv_ua_host(d->ua, aor, on);
-}
-
-static void
-d_loc_new(struct d *d)
-{
-	const struct cfg	*cfg = d->cfg;
-	struct srv_loc_ops	 ops = { d_loc_kick, d_loc_host, d };
-	struct loc_cfg		 lc;
-
-	memset(&lc, 0, sizeof lc);
-	lc.overlay = cfg->overlay.name;
-	lc.default_expires = cfg->storage.registration_expires;
-	lc.max_lifetime = cfg->storage.max_lifetime;
-	lc.wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)srv_now_ms();
-	d->loc = srv_loc_new(d->base, &lc, srv_overlay_node(d->ov), d->ident,
-	    d->db, &ops);
-}
-
-/* What the SIP driver asks and tells. */
-static int
-d_sip_publish(const char *aor, const char *contact, bool up, char **err,
-    void *arg)
-{
-	struct d	*d = arg;
-
-	return up ? srv_loc_register(d->loc, aor, contact, 0, NULL, NULL,
-	    err) : srv_loc_unregister(d->loc, aor, NULL, NULL, err);
-}
-
-static int
-d_sip_resolve(const char *aor, srv_loc_done_cb done, void *done_arg,
-    char **err, void *arg)
-{
-	struct d	*d = arg;
-
-	return srv_loc_resolve(d->loc, aor, done, done_arg, err);
-}
-
-/* The host of a daemon an overlay link leads to (TLS, its Node-ID
- * checked: RFC 6940 §11.3)? */
-static bool
-d_sip_peer_host(const struct addr *a, void *arg)
-{
-	struct d	*d = arg;
-
-	return d->ov != NULL && srv_overlay_peer_host(d->ov, a);
-}
-
-static void
-d_sip_registration(const char *aor, bool up, void *arg)
-{
-	struct d	*d = arg;
-
-	ctl_ev_sip_registration(d->ctl, aor, up);
-}
-
-static void
-d_sip_call(const char *from, const char *to, const char *call_id,
-    int status, void *arg)
-{
-	struct d	*d = arg;
-
-	ctl_ev_sip_call(d->ctl, from, to, call_id, status);
-}
-
-static int
-d_sip_new(struct d *d, char **cause)
-{
-	struct srv_sip_ops	ops = { d_sip_publish, d_sip_resolve,
-				    d_sip_peer_host, d_sip_registration,
-				    d_sip_call, d };
-	int			rc;
-
-	if ((rc = srv_sip_new(&d->sip, d->base, d->cfg, d->ident, &ops,
-	    cause)) != 0)
-		return rc;
-	/* RFC 7904 §5: peers reach our destination lists' AORs by
-	 * AppAttach, over TLS (RFC 6940 §6.5.1.13): only with TLS on */
-	if (srv_sip_public_addr(d->sip, true)->family != 0)
-		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
-		    srv_sip_public_addr(d->sip, true));
-	return 0;
-}
-
 int
 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
     const char *const *overrides, size_t noverrides, ctl_handle_cb handle,
     char **cause)
 {
-	struct d		*d;
-	struct srv_overlay_ops	 ovops;
-	char			*dbpath;
-	int			 rc;
+	struct d	*d;
+	char		*dbpath;
+	int		 rc;
 
 	d = xcalloc(1, sizeof *d);
-	ovops.event = d_overlay_event;
-	ovops.arg = d;
 	d->cfg = cfg;
 	d->cfg_file = cfg_file;
 	d->overrides = overrides;
@@ -329,12 +201,7 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	if ((rc = ctl_new(&d->ctl, d->base, cfg->node.control_socket, handle,
 	    d, cause)) != 0)
 		goto fail;
-	if ((rc = srv_overlay_new(&d->ov, d->base, cfg, d->ident, d->db,
-	    &ovops, cause)) != 0)
-		goto fail;
-	d_loc_new(d);
-	if ((rc = d_sip_new(d, cause)) != 0 ||
-	    (rc = srv_ua_new(&d->ua, d, d->base, cfg, cause)) != 0)
+	if ((rc = d_wire_new(d, cause)) != 0)
 		goto fail;
 	if ((rc = d_signals(d)) != 0) {
 		*cause = xstrdup("cannot catch signals");
@@ -368,13 +235,7 @@ d_free(struct d *d)
 {
 	if (d == NULL)
 		return;
-	srv_ua_free(d->ua);
-	if (d->sip != NULL && d->ov != NULL)
-		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
-		    NULL);
-	srv_sip_free(d->sip);
-	srv_loc_free(d->loc);
-	srv_overlay_free(d->ov);
+	d_wire_free(d);
 	identity_free(d->ident);
 	ctl_free(d->ctl);
 	if (d->db != NULL) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -124,6 +125,24 @@ srv_recv_from(int fd, void *buf, size_t len, struct addr *from)
 	if (n >= 0)
 		srv_addr_from((struct sockaddr *)&ss, from);
 	return n;
+}
+
+int
+srv_udp_bind(const struct addr *a)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl = srv_addr_to(a, &ss);
+	int			fd;
+
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int

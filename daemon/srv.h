@@ -35,6 +35,8 @@ void	srv_local_addr(int fd, struct addr *);
 /* A datagram from fd into buf and where it came from: its length, or
  * -1 (errno; EAGAIN: none waiting). */
 ssize_t	srv_recv_from(int fd, void *buf, size_t len, struct addr *from);
+/* A non-blocking UDP socket bound to a: its fd, or -1 (errno). */
+int	srv_udp_bind(const struct addr *a);
 /* A datagram to to on fd: 0, or -1 (errno). */
 int	srv_send_to(int fd, const void *buf, size_t len,
 	    const struct addr *to);
