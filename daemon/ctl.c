@@ -458,7 +458,11 @@ ctl_nclients(const struct ctl *ctl)
 	return ctl->nclients;
 }
 
-void
+/*
+ * The later answer to a deferred request: a result (borrowed), or an
+ * error when code is set.  Nothing happens if the client has gone.
+ */
+static void
 ctl_answer(struct ctl *ctl, unsigned client, const json_t *id,
     const json_t *result, const char *code, const char *message)
 {

@@ -28,8 +28,8 @@ struct event_base;
 /*
  * What runs a request: given client's line (len bytes, without its
  * newline), it returns the answer line (allocated, ending in "\n"), or
- * NULL when the answer comes later (ctl_answer, ctl_complete), and sets
- * *flags (CTL_CALL_*).
+ * NULL when the answer comes later (ctl_complete), and sets *flags
+ * (CTL_CALL_*).
  */
 typedef char *(*ctl_handle_cb)(unsigned client, const char *line,
 	    size_t len, unsigned *flags, void *arg);
@@ -59,13 +59,6 @@ void	 ctl_free(struct ctl *);
 void	 ctl_event(struct ctl *, const char *event, const json_t *fields);
 
 unsigned ctl_nclients(const struct ctl *);
-
-/*
- * The later answer to a deferred request: a result (borrowed), or an
- * error when code is set.  Nothing happens if the client has gone.
- */
-void	 ctl_answer(struct ctl *, unsigned client, const json_t *id,
-	    const json_t *result, const char *code, const char *message);
 
 /*
  * An answer owed to a control client: a command that answers later takes

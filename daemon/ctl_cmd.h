@@ -2,9 +2,9 @@
  * ctl_cmd.h - running control commands.
  *
  * The control socket (ctl.c) hands each request line to ctl_cmd_handle
- * (main.c wires them, through d_new), which parses it, checks
- * it against the command's spec (ctl_spec.h) and runs the command's exec
- * function from the tables in ctl_cmd_*.c.
+ * (main.c wires them, through d_new), which parses it, checks it against
+ * the command's spec (ctl_spec.h) and runs the command's exec function
+ * from the tables in ctl_cmd_*.c.
  */
 #ifndef CTL_CMD_H
 #define CTL_CMD_H
@@ -19,14 +19,15 @@ struct d;
 /* One command being run. */
 struct ctl_call {
 	struct d	*d;
-	unsigned	 client;	/* who asked (ctl_answer) */
+	unsigned	 client;	/* who asked */
 	const json_t	*id;		/* the request's id; copy to keep */
 	const json_t	*args;		/* checked against the spec */
 	json_t		*result;	/* exec sets it (owned) on success */
 	const char	*code;		/* set by ctl_call_fail */
 	char		*message;
-	unsigned	 flags;		/* CTL_CALL_* */
-	bool		 deferred;	/* exec will answer later (ctl_answer) */
+	unsigned	 flags;		/* CTL_CALL_* (ctl.h) */
+	bool		 deferred;	/* exec will answer later:
+					   ctl_call_defer */
 };
 
 typedef void (*ctl_exec_cb)(struct ctl_call *);

@@ -139,6 +139,8 @@ ctl_ev_call(struct ctl *ctl, const char *what,
 {
 	char	name[32];
 
+	if (ctl == NULL)
+		return;
 	snprintf(name, sizeof name, "call-%s", what);
 	ctl_ev_send(ctl, name, ctl_ev_call_json(ci, ms, srv_now_ms()));
 }

@@ -18,18 +18,14 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "ctl_ev.h"
-#include "ctl_proto.h"
 #include "d.h"
 #include "d_int.h"
 #include "db.h"
 #include "identity.h"
-#include "loc.h"
-#include "ov_body.h"
 #include "ov_id.h"
 #include "ov_msg.h"
 #include "ov_node.h"
 #include "srv.h"
-#include "srv_loc.h"
 #include "srv_overlay.h"
 #include "srv_sip.h"
 #include "srv_ua.h"
@@ -114,8 +110,6 @@ d_begin_run(struct d *d)
 		log_warnx("store: the previous run did not shut down cleanly");
 }
 
-static void	d_stopped(void *);
-
 static void
 d_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -150,20 +144,6 @@ d_signals(struct d *d)
 		return EIO;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
-}
-
-/* The node has left the overlay: when stopping, one thing less to
- * wait for. */
-static void
-d_overlay_left(bool left, void *arg)
-{
-	struct d	*d = arg;
-
-	if (!left || d->state != D_STOPPING)
-		return;
-	d->ov_left = true;
-	if (d->ctl_done)
-		d_stopped(d);
 }
 
 int
@@ -287,6 +267,20 @@ d_stop_deadline(evutil_socket_t fd, short what, void *arg)
 	d_stopped(arg);
 }
 
+/* The node has left the overlay: when stopping, one thing less to
+ * wait for. */
+static void
+d_overlay_left(bool left, void *arg)
+{
+	struct d	*d = arg;
+
+	if (!left || d->state != D_STOPPING)
+		return;
+	d->ov_left = true;
+	if (d->ctl_done)
+		d_stopped(d);
+}
+
 void
 d_stop(struct d *d, const char *reason)
 {
@@ -370,8 +364,6 @@ d_reload(struct d *d, struct cfg_change *pending, size_t *npending,
 	ctl_ev_reload(d->ctl, pending, *npending);
 	return 0;
 }
-
-/* ---- the overlay's events, and the requests it answers ---- */
 
 char *
 d_overlay_error(int error, const char *why)

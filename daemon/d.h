@@ -1,6 +1,8 @@
 /*
- * d.h - the running daemon: its event loop, config, store and control
- * socket, and the lifecycle operations the control commands call.
+ * d.h - the running daemon: its event loop, config, store, control
+ * socket and drivers, and the lifecycle operations the control commands
+ * call.  Only main.c and the control commands (ctl_cmd*.c) see it; the
+ * drivers are told what they need (d_wire.c).
  */
 #ifndef D_H
 #define D_H
@@ -9,21 +11,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "ctl.h"
 #include "log.h"
-#include "ov_node.h"
 
 struct cfg;
+struct cfg_change;
 struct ctl;
+struct db;
 struct event;
 struct event_base;
 struct identity;
 struct srv_loc;
 struct srv_overlay;
+struct srv_sip;
 struct srv_ua;
-struct db;
 
 enum d_state {
 	D_RUNNING,
@@ -88,7 +89,6 @@ void	 d_stop(struct d *, const char *reason);
  * (allocated) and changes nothing.
  */
 #define D_PENDING_MAX	64
-struct cfg_change;
 int	 d_reload(struct d *, struct cfg_change *pending, size_t *npending,
 	    char **cause);
 
@@ -105,4 +105,5 @@ const char *d_state_name(enum d_state);
  * peer's reason (NULL or "": none given).
  */
 char	*d_overlay_error(int error, const char *why);
+
 #endif

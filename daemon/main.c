@@ -264,7 +264,7 @@ handle_line(unsigned client, const char *line, size_t len, unsigned *flags,
 static int
 run_daemon(struct cfg *cfg, const struct opts *o)
 {
-	struct d	*d;
+	struct d	*d = NULL;
 	char		*cause = NULL;
 	int		 ready_fd = -1, rc;
 
@@ -276,23 +276,14 @@ run_daemon(struct cfg *cfg, const struct opts *o)
 		ready_fd = daemonize();
 	if (!ctl_cmd_check_tables(&cause)) {
 		cfg_free(cfg);
-		print_cause(cause);
-		free(cause);
-		return 1;
+		goto fail;
 	}
 	if (d_new(&d, cfg, o->file, o->overrides, o->noverrides, handle_line,
-	    &cause) != 0) {
-		print_cause(cause);
-		free(cause);
-		return 1;
-	}
+	    &cause) != 0)
+		goto fail;
 	if (!o->foreground) {
-		if (pidfile_write(d->cfg->node.pidfile, &cause) != 0) {
-			print_cause(cause);
-			free(cause);
-			d_free(d);
-			return 1;
-		}
+		if (pidfile_write(d->cfg->node.pidfile, &cause) != 0)
+			goto fail;
 		daemon_ready(ready_fd);
 	}
 	rc = d_run(d);
@@ -301,6 +292,11 @@ run_daemon(struct cfg *cfg, const struct opts *o)
 	d_free(d);
 	log_info("p2psipd: stopped");
 	return rc;
+fail:
+	print_cause(cause);
+	free(cause);
+	d_free(d);
+	return 1;
 }
 
 int

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <openssl/ssl.h>
@@ -58,7 +57,7 @@ so_wait_take(struct srv_overlay *so, uint64_t cookie)
 
 /* An event of the node: to whoever waits for it, or to the daemon. */
 static void
-so_event(struct srv_overlay *so, struct ov_event *ev)
+so_node_event(struct srv_overlay *so, struct ov_event *ev)
 {
 	struct so_wait	*w;
 
@@ -193,7 +192,7 @@ so_act(struct srv_overlay *so, struct ov_action *a)
 			    a->outbound, a->data, a->len);
 		break;
 	case OV_ACT_EVENT:
-		so_event(so, &a->ev);
+		so_node_event(so, &a->ev);
 		ov_fetched_free(a->ev.fetched);
 		ov_statted_free(a->ev.statted);
 		break;
@@ -259,12 +258,45 @@ so_listen(struct srv_overlay *so, char **cause)
 	return 0;
 }
 
+/* The kinds the node knows, with [storage]'s limits (allocated). */
+static struct ov_kind *
+so_kinds(const struct cfg *c)
+{
+	struct ov_kind	*kinds;
+	size_t		 i;
+
+	kinds = xreallocarray(NULL, ov_nkinds, sizeof *kinds);
+	memcpy(kinds, ov_kinds, ov_nkinds * sizeof *kinds);
+	for (i = 0; i < ov_nkinds; i++) {
+		switch (kinds[i].id) {
+		case OV_KIND_SIP_REGISTRATION:
+			kinds[i].max_count =
+			    (uint32_t)c->storage.sip_registration_max_count;
+			kinds[i].max_size =
+			    (uint32_t)c->storage.sip_registration_max_size;
+			break;
+		case OV_KIND_TURN_SERVICE:
+			kinds[i].max_count =
+			    (uint32_t)c->storage.turn_service_max_count;
+			kinds[i].max_size =
+			    (uint32_t)c->storage.turn_service_max_size;
+			break;
+		default:
+			kinds[i].max_count =
+			    (uint32_t)c->storage.certificate_max_count;
+			kinds[i].max_size =
+			    (uint32_t)c->storage.certificate_max_size;
+			break;
+		}
+	}
+	return kinds;
+}
+
 static void
 so_node_cfg(const struct cfg *c, struct srv_overlay *so,
     struct ov_node_cfg *nc)
 {
 	struct ov_kind	*kinds;
-	size_t		 i;
 
 	memset(nc, 0, sizeof *nc);
 	nc->overlay = c->overlay.name;
@@ -298,30 +330,7 @@ so_node_cfg(const struct cfg *c, struct srv_overlay *so,
 	nc->peer_store_rate = (uint32_t)c->storage.peer_store_rate;
 	nc->peer_store_burst = (uint32_t)c->storage.peer_store_burst;
 	/* copied by ov_node_new; the caller frees it */
-	kinds = xreallocarray(NULL, ov_nkinds, sizeof *kinds);
-	memcpy(kinds, ov_kinds, ov_nkinds * sizeof *kinds);
-	for (i = 0; i < ov_nkinds; i++) {
-		switch (kinds[i].id) {
-		case OV_KIND_SIP_REGISTRATION:
-			kinds[i].max_count =
-			    (uint32_t)c->storage.sip_registration_max_count;
-			kinds[i].max_size =
-			    (uint32_t)c->storage.sip_registration_max_size;
-			break;
-		case OV_KIND_TURN_SERVICE:
-			kinds[i].max_count =
-			    (uint32_t)c->storage.turn_service_max_count;
-			kinds[i].max_size =
-			    (uint32_t)c->storage.turn_service_max_size;
-			break;
-		default:
-			kinds[i].max_count =
-			    (uint32_t)c->storage.certificate_max_count;
-			kinds[i].max_size =
-			    (uint32_t)c->storage.certificate_max_size;
-			break;
-		}
-	}
+	kinds = so_kinds(c);
 	nc->kinds = kinds;
 	nc->nkinds = ov_nkinds;
 }
