@@ -27,10 +27,9 @@
 #include <event2/listener.h>
 
 #include "ctl.h"
-#include "ctl_cmd.h"
 #include "ctl_proto.h"
-#include "d.h"
 #include "log.h"
+#include "srv.h"
 #include "xmalloc.h"
 
 struct ctl_client {
@@ -46,7 +45,8 @@ struct ctl_client {
 };
 
 struct ctl {
-	struct d		*d;
+	ctl_handle_cb		 handle;
+	void			*handle_arg;
 	struct event_base	*base;
 	struct evconnlistener	*listener;
 	struct event		*reap;
@@ -125,7 +125,8 @@ ctl_client_read(struct bufferevent *bev, void *arg)
 			ctl_client_close(c);
 			break;
 		}
-		answer = ctl_cmd_handle(c->ctl->d, c->id, p, linelen, &flags);
+		answer = c->ctl->handle(c->id, p, linelen, &flags,
+		    c->ctl->handle_arg);
 		evbuffer_drain(in, used);
 		if (answer != NULL)
 			ctl_client_send(c, answer);
@@ -285,7 +286,7 @@ ctl_mkdir_parent(const char *path, char **cause)
 	int	 rc;
 
 	copy = xstrdup(path);
-	rc = d_mkdirs(dirname(copy), cause);
+	rc = srv_mkdirs(dirname(copy), cause);
 	free(copy);
 	return rc;
 }
@@ -367,7 +368,7 @@ ctl_bind(const char *path, int *fdp, char **cause)
 
 int
 ctl_new(struct ctl **out, struct event_base *base, const char *path,
-    struct d *d, char **cause)
+    ctl_handle_cb handle, void *arg, char **cause)
 {
 	struct ctl	*ctl;
 	int		 fd = -1, rc;
@@ -375,7 +376,8 @@ ctl_new(struct ctl **out, struct event_base *base, const char *path,
 	if ((rc = ctl_bind(path, &fd, cause)) != 0)
 		return rc;
 	ctl = xcalloc(1, sizeof *ctl);
-	ctl->d = d;
+	ctl->handle = handle;
+	ctl->handle_arg = arg;
 	ctl->base = base;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->clients);
@@ -456,7 +458,11 @@ ctl_nclients(const struct ctl *ctl)
 	return ctl->nclients;
 }
 
-void
+/*
+ * The later answer to a deferred request: a result (borrowed), or an
+ * error when code is set.  Nothing happens if the client has gone.
+ */
+static void
 ctl_answer(struct ctl *ctl, unsigned client, const json_t *id,
     const json_t *result, const char *code, const char *message)
 {
@@ -493,7 +499,7 @@ ctl_defer_new(struct ctl *ctl, unsigned client, const json_t *id)
 	cd->ctl = ctl;
 	cd->client = client;
 	cd->id = id != NULL ? json_deep_copy(id) : NULL;
-	cd->start_us = d_now_us();
+	cd->start_us = srv_now_us();
 	return cd;
 }
 
@@ -518,5 +524,5 @@ ctl_defer_drop(struct ctl_defer *cd)
 double
 ctl_defer_ms(const struct ctl_defer *cd)
 {
-	return (double)(d_now_us() - cd->start_us) / 1000;
+	return (double)(srv_now_us() - cd->start_us) / 1000;
 }

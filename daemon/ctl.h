@@ -10,9 +10,10 @@
 #ifndef CTL_H
 #define CTL_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
-struct d;
 struct ctl;
 struct event_base;
 
@@ -21,13 +22,25 @@ struct event_base;
 /* Output queued for one client before it is dropped as too slow. */
 #define CTL_OUTPUT_MAX		(4 * 1024 * 1024)
 
+/* After a request's answer is written (a handler's *flags): */
+#define CTL_CALL_SUBSCRIBE	0x1	/* send this client events */
+
+/*
+ * What runs a request: given client's line (len bytes, without its
+ * newline), it returns the answer line (allocated, ending in "\n"), or
+ * NULL when the answer comes later (ctl_complete), and sets *flags
+ * (CTL_CALL_*).
+ */
+typedef char *(*ctl_handle_cb)(unsigned client, const char *line,
+	    size_t len, unsigned *flags, void *arg);
+
 /*
  * Bind the socket at path.  Refuses (EADDRINUSE) when a daemon answers
  * there already; removes a stale socket; creates the parent directory
- * (mode 0700) if it is missing.  d is borrowed and handed to commands.
+ * (mode 0700) if it is missing.  Each request line goes to handle(arg).
  */
 int	 ctl_new(struct ctl **out, struct event_base *, const char *path,
-	    struct d *d, char **cause);
+	    ctl_handle_cb handle, void *arg, char **cause);
 
 typedef void (*ctl_done_cb)(void *arg);
 
@@ -46,13 +59,6 @@ void	 ctl_free(struct ctl *);
 void	 ctl_event(struct ctl *, const char *event, const json_t *fields);
 
 unsigned ctl_nclients(const struct ctl *);
-
-/*
- * The later answer to a deferred request: a result (borrowed), or an
- * error when code is set.  Nothing happens if the client has gone.
- */
-void	 ctl_answer(struct ctl *, unsigned client, const json_t *id,
-	    const json_t *result, const char *code, const char *message);
 
 /*
  * An answer owed to a control client: a command that answers later takes

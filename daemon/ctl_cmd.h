@@ -1,9 +1,10 @@
 /*
  * ctl_cmd.h - running control commands.
  *
- * ctl.c hands each request line to ctl_cmd_handle, which parses it, checks
- * it against the command's spec (ctl_spec.h) and runs the command's exec
- * function from the tables in ctl_cmd_*.c.
+ * The control socket (ctl.c) hands each request line to ctl_cmd_handle
+ * (main.c wires them, through d_new), which parses it, checks it against
+ * the command's spec (ctl_spec.h) and runs the command's exec function
+ * from the tables in ctl_cmd_*.c.
  */
 #ifndef CTL_CMD_H
 #define CTL_CMD_H
@@ -15,20 +16,18 @@
 
 struct d;
 
-/* After the answer is written: */
-#define CTL_CALL_SUBSCRIBE	0x1	/* send this client events */
-
 /* One command being run. */
 struct ctl_call {
 	struct d	*d;
-	unsigned	 client;	/* who asked (ctl_answer) */
+	unsigned	 client;	/* who asked */
 	const json_t	*id;		/* the request's id; copy to keep */
 	const json_t	*args;		/* checked against the spec */
 	json_t		*result;	/* exec sets it (owned) on success */
 	const char	*code;		/* set by ctl_call_fail */
 	char		*message;
-	unsigned	 flags;		/* CTL_CALL_* */
-	bool		 deferred;	/* exec will answer later (ctl_answer) */
+	unsigned	 flags;		/* CTL_CALL_* (ctl.h) */
+	bool		 deferred;	/* exec will answer later:
+					   ctl_call_defer */
 };
 
 typedef void (*ctl_exec_cb)(struct ctl_call *);
@@ -48,7 +47,7 @@ void	 ctl_call_fail(struct ctl_call *, const char *code, const char *fmt,
 /*
  * Run one request line from client and return the answer line (allocated,
  * ending in "\n"), or NULL when the command answers later.  *flags gets
- * the call's CTL_CALL_* flags.
+ * the call's CTL_CALL_* flags (ctl.h).
  */
 char	*ctl_cmd_handle(struct d *, unsigned client, const char *line,
 	    size_t len, unsigned *flags);
@@ -68,13 +67,6 @@ extern const struct ctl_exec ctl_cmd_ua_table[];
 extern const struct ctl_exec ctl_cmd_identity_table[];
 
 /* The SIP figures of status (ctl_cmd_sip.c). */
-json_t	*ctl_sip_status_json(struct d *);
-
-/* The SIP driver's news on the event stream: a registrar's AOR got its
- * first phone or lost its last; an INVITE proxied here was answered. */
-struct ctl;
-void	 ctl_cmd_sip_registration(struct ctl *, const char *aor, bool up);
-void	 ctl_cmd_sip_call(struct ctl *, const char *from, const char *to,
-	    const char *call_id, int status);
+json_t	*ctl_cmd_sip_status_json(struct d *);
 
 #endif

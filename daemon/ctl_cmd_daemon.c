@@ -10,6 +10,7 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "ctl_cmd.h"
+#include "ctl_ev.h"
 #include "ctl_proto.h"
 #include "ctl_spec.h"
 #include "d.h"
@@ -111,7 +112,7 @@ cmd_status(struct ctl_call *call)
 	    "store", store,
 	    "ring", cmd_overlay_json(d));
 	json_object_set_new(call->result, "storage", cmd_storage_json(d));
-	json_object_set_new(call->result, "sip", ctl_sip_status_json(d));
+	json_object_set_new(call->result, "sip", ctl_cmd_sip_status_json(d));
 }
 
 static void
@@ -136,16 +137,18 @@ cmd_log_level(struct ctl_call *call)
 static void
 cmd_reload(struct ctl_call *call)
 {
-	json_t	*pending = NULL;
-	char	*cause = NULL;
+	struct cfg_change	 pending[D_PENDING_MAX];
+	size_t			 n;
+	char			*cause = NULL;
 
-	if (d_reload(call->d, &pending, &cause) != 0) {
+	if (d_reload(call->d, pending, &n, &cause) != 0) {
 		ctl_call_fail(call, CTL_E_FAILED, "%s", cause);
 		free(cause);
 		return;
 	}
 	call->result = json_pack("{s:s, s:o}", "log_level",
-	    log_level_name(log_getlevel()), "pending_restart", pending);
+	    log_level_name(log_getlevel()), "pending_restart",
+	    ctl_ev_changes_json(pending, n));
 }
 
 static void

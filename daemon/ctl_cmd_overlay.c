@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "ctl_cmd.h"
 #include "ctl_proto.h"
 #include "d.h"
 #include "ov_chord.h"
 #include "ov_id.h"
 #include "ov_node.h"
+#include "srv.h"
 #include "srv_overlay.h"
 #include "xmalloc.h"
 
@@ -57,7 +59,7 @@ cmd_peers(struct ctl_call *call)
 	struct ov_link_info	 li;
 	json_t			*peers = json_array();
 	char			 a[ADDR_STRLEN];
-	uint64_t		 now = d_now_ms();
+	uint64_t		 now = srv_now_ms();
 	unsigned		 i;
 
 	for (i = 0; ov_node_link_info(ov, now, i, &li); i++) {
@@ -76,11 +78,78 @@ cmd_peers(struct ctl_call *call)
 	call->result = json_pack("{s:o}", "peers", peers);
 }
 
+/* A route or probe query, and the answer owed for it. */
+struct cmd_query {
+	struct ctl_defer	*cd;
+	enum ov_query		 q;
+	struct ov_id		 target;
+	bool			 to_node;
+};
+
 static void
-cmd_query_failed(struct ctl_call *call, int rc)
+cmd_query_done(const struct ov_event *ev, void *arg)
 {
-	ctl_call_fail(call, CTL_E_FAILED, "%s", rc == EBUSY ?
-	    "too many requests in flight" : "not in an overlay yet");
+	struct cmd_query	*cq = arg;
+	json_t			*r, *path;
+	char			*err;
+	unsigned		 i;
+
+	if (ev == NULL)
+		ctl_defer_drop(cq->cd);
+	else if (ev->error != 0) {
+		err = d_overlay_error(ev->error, ev->why);
+		ctl_complete(cq->cd, NULL, CTL_E_FAILED, err);
+		free(err);
+	} else {
+		path = json_array();
+		for (i = 0; i < ev->npath; i++)
+			json_array_append_new(path, hex_json(&ev->path[i]));
+		r = json_object();
+		json_object_set_new(r, cq->to_node ? "node_id" :
+		    "resource_id", hex_json(&cq->target));
+		json_object_set_new(r, "responsible",
+		    hex_json(&ev->responsible));
+		json_object_set_new(r, "hops", json_integer(ev->hops));
+		json_object_set_new(r, "path", path);
+		if (cq->q != OV_Q_PROBE)
+			json_object_set_new(r, "routing", json_string(
+			    cq->q == OV_Q_ITERATIVE ? "iterative" :
+			    "recursive"));
+		if (ev->has_probe) {
+			json_object_set_new(r, "responsible_ppb",
+			    json_integer(ev->responsible_ppb));
+			json_object_set_new(r, "num_resources",
+			    json_integer(ev->num_resources));
+			json_object_set_new(r, "uptime",
+			    json_integer(ev->uptime_s));
+		}
+		json_object_set_new(r, "rtt_ms",
+		    json_real(ctl_defer_ms(cq->cd)));
+		ctl_complete(cq->cd, r, NULL, NULL);
+	}
+	free(cq);
+}
+
+/* Send query q toward target; the answer comes later. */
+static void
+cmd_query(struct ctl_call *call, enum ov_query q, const struct ov_id *target,
+    bool to_node)
+{
+	struct cmd_query	*cq = xcalloc(1, sizeof *cq);
+	int			 rc;
+
+	cq->q = q;
+	cq->target = *target;
+	cq->to_node = to_node;
+	cq->cd = ctl_call_defer(call);
+	if ((rc = srv_overlay_query(call->d->ov, q, target, to_node,
+	    cmd_query_done, cq)) != 0) {
+		ctl_defer_drop(cq->cd);
+		free(cq);
+		call->deferred = false;
+		ctl_call_fail(call, CTL_E_FAILED, "%s", rc == EBUSY ?
+		    "too many requests in flight" : "not in an overlay yet");
+	}
 }
 
 static void
@@ -91,14 +160,9 @@ cmd_route(struct ctl_call *call)
 	enum ov_query	 q = json_is_true(json_object_get(call->args,
 			    "iterative")) ? OV_Q_ITERATIVE : OV_Q_PING;
 	struct ov_id	 res;
-	int		 rc;
 
 	ov_id_resource(name, strlen(name), &res);
-	if ((rc = d_query(call->d, call->client, call->id, q, &res,
-	    false)) != 0)
-		cmd_query_failed(call, rc);
-	else
-		call->deferred = true;
+	cmd_query(call, q, &res, false);
 }
 
 /* TARGET: 32 hex digits name a node; anything else is a resource name. */
@@ -109,26 +173,36 @@ cmd_probe(struct ctl_call *call)
 			    "target"));
 	struct ov_id	 id;
 	bool		 node;
-	int		 rc;
 
 	node = strlen(target) == 2 * OV_ID_LEN &&
 	    ov_id_from_hex(target, &id) == 0;
 	if (!node)
 		ov_id_resource(target, strlen(target), &id);
-	if ((rc = d_query(call->d, call->client, call->id, OV_Q_PROBE, &id,
-	    node)) != 0)
-		cmd_query_failed(call, rc);
+	cmd_query(call, OV_Q_PROBE, &id, node);
+}
+
+static void
+cmd_leave_done(bool left, void *arg)
+{
+	struct ctl_defer	*cd = arg;
+
+	if (left)
+		ctl_complete(cd, json_pack("{s:s}", "state", "alone"), NULL,
+		    NULL);
 	else
-		call->deferred = true;
+		ctl_defer_drop(cd);
 }
 
 static void
 cmd_leave(struct ctl_call *call)
 {
-	if (d_leave(call->d, call->client, call->id) != 0)
+	struct ctl_defer	*cd = ctl_call_defer(call);
+
+	if (srv_overlay_leave(call->d->ov, cmd_leave_done, cd) != 0) {
+		ctl_defer_drop(cd);
+		call->deferred = false;
 		ctl_call_fail(call, CTL_E_FAILED, "not in an overlay");
-	else
-		call->deferred = true;
+	}
 }
 
 static void
@@ -141,7 +215,7 @@ cmd_join(struct ctl_call *call)
 		    ov_node_state_name(ov_node_state(ov)));
 		return;
 	}
-	ov_node_start(ov, d_now_ms());
+	ov_node_start(ov, srv_now_ms());
 	srv_overlay_kick(call->d->ov);
 	call->result = json_pack("{s:s}", "state",
 	    ov_node_state_name(ov_node_state(ov)));

@@ -8,10 +8,11 @@
 #include "ctl_cmd.h"
 #include "d.h"
 #include "sip_core.h"
+#include "srv.h"
 #include "srv_sip.h"
 
 json_t *
-ctl_sip_status_json(struct d *d)
+ctl_cmd_sip_status_json(struct d *d)
 {
 	const struct sip_core		*c = srv_sip_core(d->sip);
 	const struct sip_core_stats	*st = sip_core_stats(c);
@@ -56,7 +57,7 @@ cmd_registrations(struct ctl_call *call)
 					    call->d->sip));
 	struct sip_reg_binding_info	 bi;
 	json_t				*list = json_array();
-	uint64_t			 now_s = d_now_ms() / 1000;
+	uint64_t			 now_s = srv_now_ms() / 1000;
 	unsigned			 i, j;
 
 	for (i = 0; i < sip_reg_aors(r); i++)
@@ -74,24 +75,3 @@ const struct ctl_exec ctl_cmd_sip_table[] = {
 	{ "registrations",	cmd_registrations },
 	{ NULL,			NULL }
 };
-
-void
-ctl_cmd_sip_registration(struct ctl *ctl, const char *aor, bool up)
-{
-	json_t	*j = json_pack("{s:s, s:s}", "aor", aor, "state", up ?
-		    "registered" : "unregistered");
-
-	ctl_event(ctl, "sip-registration", j);
-	json_decref(j);
-}
-
-void
-ctl_cmd_sip_call(struct ctl *ctl, const char *from, const char *to,
-    const char *call_id, int status)
-{
-	json_t	*j = json_pack("{s:s, s:s, s:s, s:i}", "from", from, "to", to,
-		    "call_id", call_id, "status", status);
-
-	ctl_event(ctl, "sip-call", j);
-	json_decref(j);
-}

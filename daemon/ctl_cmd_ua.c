@@ -9,12 +9,18 @@
 #include <jansson.h>
 
 #include "cfg.h"
+#include "ctl.h"
 #include "ctl_cmd.h"
+#include "ctl_ev.h"
 #include "ctl_proto.h"
 #include "d.h"
 #include "media_session.h"
+#include "rtp.h"
 #include "sip_ua.h"
+#include "srv.h"
+#include "srv_media.h"
 #include "srv_ua.h"
+#include "srv_wav.h"
 #include "db.h"
 #include "xmalloc.h"
 
@@ -69,10 +75,10 @@ cmd_ua(struct ctl_call *call)
 		return;
 	}
 	if (strcmp(action, "add") == 0)
-		rc = sip_ua_aor_add(ua, d_now_ms(), aor,
+		rc = sip_ua_aor_add(ua, srv_now_ms(), aor,
 		    cfg_user_password(call->d->cfg, aor), pol);
 	else
-		rc = sip_ua_aor_remove(ua, d_now_ms(), aor);
+		rc = sip_ua_aor_remove(ua, srv_now_ms(), aor);
 	srv_ua_drain(call->d->ua);
 	switch (rc) {
 	case 0:
@@ -94,13 +100,120 @@ cmd_ua(struct ctl_call *call)
 	}
 }
 
+/*
+ * Place a call (sip_ua_call) playing the WAV file play (NULL: silence)
+ * and recording what it hears to record (NULL: not).  0 and *id, or an
+ * error with *err (allocated): a WAV that cannot be played fails here,
+ * before any call is placed.
+ */
+static int
+ua_call(struct srv_ua *su, const char *from, const char *target,
+    const char *play, const char *record, uint32_t duration_s, uint32_t *id,
+    char **err)
+{
+	struct sip_ua	*ua = srv_ua_core(su);
+	int16_t		*pcm = NULL;
+	size_t		 n = 0;
+	const char	*why;
+	int		 rc;
+
+	/* the file is checked before anything goes out */
+	if (play != NULL && (rc = srv_wav_load(play, &pcm, &n, err)) != 0)
+		return rc;
+	if ((rc = sip_ua_call(ua, srv_now_ms(), from, target, duration_s, id,
+	    &why)) != 0) {
+		free(pcm);
+		*err = xstrdup(why);
+		srv_ua_drain(su);
+		return rc;
+	}
+	rc = srv_media_attach(srv_ua_media(su), *id, pcm, n, record, err);
+	if (rc != 0)
+		(void)sip_ua_hangup(ua, srv_now_ms(), *id);
+	srv_ua_drain(su);
+	return rc;
+}
+
+/* Answer a ringing call (0: the oldest), with play and record as for
+ * ua_call.  0, or an error with *err. */
+static int
+ua_answer(struct srv_ua *su, uint32_t id, const char *play,
+    const char *record, uint32_t *answered, char **err)
+{
+	struct sip_ua		*ua = srv_ua_core(su);
+	struct sip_ua_call_info	 ci;
+	int16_t			*pcm = NULL;
+	size_t			 n = 0;
+	int			 rc;
+
+	if (id == 0)
+		id = sip_ua_ringing(ua);
+	if (id == 0 || !sip_ua_call_info(ua, id, &ci) ||
+	    ci.state != SIP_UA_INCOMING) {
+		*err = xstrdup(id == 0 ? "no call rings" :
+		    "no such call ringing");
+		return ENOENT;
+	}
+	if (play != NULL && (rc = srv_wav_load(play, &pcm, &n, err)) != 0)
+		return rc;
+	if ((rc = srv_media_attach(srv_ua_media(su), id, pcm, n, record,
+	    err)) != 0)
+		return rc;
+	rc = sip_ua_answer(ua, srv_now_ms(), id);
+	srv_ua_drain(su);
+	*answered = id;
+	if (rc != 0)
+		*err = xstrdup("the call cannot be answered");
+	return rc;
+}
+
+/*
+ * Queue digits to send on call id's RTP stream (0: the newest call) as
+ * telephone-events of duration_ms each (media_session_dtmf).  0 and *call, or
+ * an error with *err (allocated): a character that is no digit is
+ * named, and nothing is queued.
+ */
+static int
+ua_dtmf(struct srv_ua *su, uint32_t id, const char *digits,
+    unsigned duration_ms, uint32_t *call, char **err)
+{
+	struct sip_ua		*ua = srv_ua_core(su);
+	struct sip_ua_call_info	 ci;
+	const char		*p;
+	int			 rc;
+
+	/* a bad digit is named before anything is queued */
+	for (p = digits; *p != '\0'; p++)
+		if (rtp_dtmf_event(*p) < 0) {
+			*err = xasprintf("'%c' is not a DTMF digit (0-9, *, #, "
+			    "A-D)", *p >= ' ' && *p < 127 ? *p : '?');
+			return EINVAL;
+		}
+	if (id == 0)
+		id = sip_ua_newest(ua);
+	if (id == 0 || !sip_ua_call_info(ua, id, &ci)) {
+		*err = xstrdup(id == 0 ? "no call" : "no such call");
+		return ENOENT;
+	}
+	if (ci.state != SIP_UA_ACTIVE) {
+		*err = xstrdup(ci.state == SIP_UA_ENDED ? "the call has ended" :
+		    "the call is not answered");
+		return ENOTCONN;
+	}
+	if ((rc = srv_media_dtmf(srv_ua_media(su), id, digits, duration_ms,
+	    err)) != 0)
+		return rc;
+	*call = id;
+	return 0;
+}
+
 static void
 cmd_call(struct ctl_call *call)
 {
 	char		*err = NULL;
 	uint32_t	 id;
 
-	if (srv_ua_call(call->d->ua, arg_str(call, "from"),
+	if (ua_call(call->d->ua, arg_str(call, "from"),
 	    arg_str(call, "target"), arg_str(call, "play"),
 	    arg_str(call, "record"), arg_u32(call, "duration"), &id,
 	    &err) != 0) {
@@ -117,7 +230,7 @@ cmd_answer(struct ctl_call *call)
 	char		*err = NULL;
 	uint32_t	 id;
 
-	if (srv_ua_answer(call->d->ua, arg_u32(call, "call"),
+	if (ua_answer(call->d->ua, arg_u32(call, "call"),
 	    arg_str(call, "play"), arg_str(call, "record"), &id, &err) != 0) {
 		ctl_call_fail(call, CTL_E_FAILED, "%s", err);
 		free(err);
@@ -135,7 +248,7 @@ cmd_hangup(struct ctl_call *call)
 
 	if (id == 0)
 		id = sip_ua_newest(ua);
-	rc = sip_ua_hangup(ua, d_now_ms(), id);
+	rc = sip_ua_hangup(ua, srv_now_ms(), id);
 	srv_ua_drain(call->d->ua);
 	if (rc == ENOENT)
 		ctl_call_fail(call, CTL_E_FAILED, "no such call");
@@ -153,7 +266,7 @@ cmd_dtmf(struct ctl_call *call)
 	char		*err = NULL;
 	int		 rc;
 
-	if ((rc = srv_ua_dtmf(call->d->ua, arg_u32(call, "call"), digits,
+	if ((rc = ua_dtmf(call->d->ua, arg_u32(call, "call"), digits,
 	    dur != 0 ? dur : MEDIA_DTMF_MS, &id, &err)) != 0) {
 		ctl_call_fail(call, rc == EINVAL ? CTL_E_ARGS : CTL_E_FAILED,
 		    "%s", err);
@@ -165,25 +278,54 @@ cmd_dtmf(struct ctl_call *call)
 }
 
 static void
+calls_row(const struct sip_ua_call_info *ci, const struct media_stats *ms,
+    void *arg)
+{
+	json_array_append_new(arg, ctl_ev_call_json(ci, ms, srv_now_ms()));
+}
+
+static void
 cmd_calls(struct ctl_call *call)
 {
-	call->result = json_pack("{s:o}", "calls",
-	    srv_ua_calls_json(call->d->ua));
+	json_t	*list = json_array();
+
+	srv_ua_calls_each(call->d->ua, calls_row, list);
+	call->result = json_pack("{s:o}", "calls", list);
+}
+
+/* The answer owed (arg) to a MESSAGE sent: its final response. */
+static void
+message_done(unsigned status, const char *reason, void *arg)
+{
+	struct ctl_defer	*cd = arg;
+	char			*msg;
+
+	if (status == 0)
+		ctl_defer_drop(cd);
+	else if (status >= 200 && status < 300)
+		ctl_complete(cd, json_pack("{s:i, s:s}", "status", (int)status,
+		    "reason", reason), NULL, NULL);
+	else {
+		msg = xasprintf("%u %s", status, reason);
+		ctl_complete(cd, NULL, CTL_E_FAILED, msg);
+		free(msg);
+	}
 }
 
 static void
 cmd_message(struct ctl_call *call)
 {
-	char	*err = NULL;
+	struct ctl_defer	*cd = ctl_call_defer(call);
+	char			*err = NULL;
 
-	if (srv_ua_message(call->d->ua, call->client, call->id,
-	    arg_str(call, "from"), arg_str(call, "target"),
-	    arg_str(call, "text"), &err) != 0) {
+	if (srv_ua_message(call->d->ua, arg_str(call, "from"),
+	    arg_str(call, "target"), arg_str(call, "text"), message_done, cd,
+	    &err) != 0) {
+		ctl_defer_drop(cd);
+		call->deferred = false;
 		ctl_call_fail(call, CTL_E_FAILED, "%s", err);
 		free(err);
-		return;
 	}
-	call->deferred = true;
 }
 
 static void

@@ -17,62 +17,24 @@
 
 #include "cfg.h"
 #include "ctl.h"
-#include "ctl_cmd.h"
-#include "ctl_proto.h"
+#include "ctl_ev.h"
 #include "d.h"
+#include "d_int.h"
 #include "db.h"
 #include "identity.h"
-#include "loc.h"
-#include "ov_body.h"
 #include "ov_id.h"
 #include "ov_msg.h"
 #include "ov_node.h"
-#include "srv_loc.h"
+#include "srv.h"
 #include "srv_overlay.h"
 #include "srv_sip.h"
 #include "srv_ua.h"
 #include "xmalloc.h"
 
-/* A control request the overlay will answer. */
-enum d_op_kind {
-	D_OP_ROUTE,
-	D_OP_LEAVE,
-};
-
-struct d_op {
-	struct d_op	*next;
-	enum d_op_kind	 kind;
-	uint64_t	 cookie;
-	unsigned	 client;
-	json_t		*id;
-	uint64_t	 start_us;
-	enum ov_query	 query;		/* ROUTE */
-	struct ov_id	 target;
-	bool		 to_node;
-};
-
-uint64_t
-d_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t
-d_now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 uint64_t
 d_uptime(const struct d *d)
 {
-	return (d_now_ms() - d->start_ms) / 1000;
+	return (srv_now_ms() - d->start_ms) / 1000;
 }
 
 const char *
@@ -83,36 +45,6 @@ d_state_name(enum d_state s)
 	case D_STOPPING:	return "stopping";
 	}
 	return "?";
-}
-
-int
-d_mkdirs(const char *path, char **cause)
-{
-	char		*copy, *p, c;
-	struct stat	 st;
-	int		 rc = 0;
-
-	copy = xstrdup(path);
-	for (p = copy + 1; rc == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(copy, 0700) == -1 && errno != EEXIST)
-			rc = errno;
-		else if (stat(copy, &st) == -1)
-			rc = errno;
-		else if (!S_ISDIR(st.st_mode))
-			rc = ENOTDIR;
-		if (rc != 0)
-			*cause = xasprintf("%s: cannot create directory: %s",
-			    copy, strerror(rc));
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	free(copy);
-	return rc;
 }
 
 /*
@@ -181,9 +113,10 @@ d_begin_run(struct d *d)
 static void
 d_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct d	*d = arg;
-	json_t		*pending = NULL;
-	char		*cause = NULL;
+	struct d		*d = arg;
+	struct cfg_change	 pending[D_PENDING_MAX];
+	size_t			 npending;
+	char			*cause = NULL;
 
 	(void)what;
 	switch (sig) {
@@ -192,9 +125,8 @@ d_signal(evutil_socket_t sig, short what, void *arg)
 		d_stop(d, sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	case SIGHUP:
-		if (d_reload(d, &pending, &cause) != 0)
+		if (d_reload(d, pending, &npending, &cause) != 0)
 			free(cause);
-		json_decref(pending);
 		break;
 	}
 }
@@ -214,137 +146,26 @@ d_signals(struct d *d)
 	return 0;
 }
 
-/* The location service tells: the overlay has work; an AOR's calls are
- * (on), or are no longer, the UA's. */
-static void
-d_loc_kick(void *arg)
-{
-	struct d	*d = arg;
-
-	srv_overlay_kick(d->ov);
-}
-
-static void
-d_loc_host(const char *aor, bool on, void *arg)
-{
-	struct d	*d = arg;
-
-	if (d->ua != NULL)
-		srv_ua_host(d->ua, aor, on);
-}
-
-static void
-d_loc_new(struct d *d)
-{
-	const struct cfg	*cfg = d->cfg;
-	struct srv_loc_ops	 ops = { d_loc_kick, d_loc_host, d };
-	struct loc_cfg		 lc;
-
-	memset(&lc, 0, sizeof lc);
-	lc.overlay = cfg->overlay.name;
-	lc.default_expires = cfg->storage.registration_expires;
-	lc.max_lifetime = cfg->storage.max_lifetime;
-	lc.wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)d_now_ms();
-	d->loc = srv_loc_new(d->base, &lc, srv_overlay_node(d->ov), d->ident,
-	    d->db, &ops);
-}
-
-/* What the SIP driver asks and tells. */
-static int
-d_sip_publish(const char *aor, const char *contact, bool up, char **err,
-    void *arg)
-{
-	struct d	*d = arg;
-
-	return up ? srv_loc_register(d->loc, aor, contact, 0, NULL, NULL,
-	    err) : srv_loc_unregister(d->loc, aor, NULL, NULL, err);
-}
-
-static int
-d_sip_resolve(const char *aor, srv_loc_done_cb done, void *done_arg,
-    char **err, void *arg)
-{
-	struct d	*d = arg;
-
-	return srv_loc_resolve(d->loc, aor, done, done_arg, err);
-}
-
-/* The host of a daemon an overlay link leads to (TLS, its Node-ID
- * checked: RFC 6940 §11.3)? */
-static bool
-d_sip_peer_host(const struct addr *a, void *arg)
-{
-	struct d		*d = arg;
-	struct ov_node		*ov = srv_overlay_node(d->ov);
-	struct ov_link_info	 li;
-	uint64_t		 now = d_now_ms();
-	unsigned		 i;
-
-	for (i = 0; ov != NULL && ov_node_link_info(ov, now, i, &li); i++)
-		if (li.up && li.has_peer && addr_ip_eq(a, &li.remote))
-			return true;
-	return false;
-}
-
-static void
-d_sip_registration(const char *aor, bool up, void *arg)
-{
-	struct d	*d = arg;
-
-	ctl_cmd_sip_registration(d->ctl, aor, up);
-}
-
-static void
-d_sip_call(const char *from, const char *to, const char *call_id,
-    int status, void *arg)
-{
-	struct d	*d = arg;
-
-	ctl_cmd_sip_call(d->ctl, from, to, call_id, status);
-}
-
-static int
-d_sip_new(struct d *d, char **cause)
-{
-	struct srv_sip_ops	ops = { d_sip_publish, d_sip_resolve,
-				    d_sip_peer_host, d_sip_registration,
-				    d_sip_call, d };
-	int			rc;
-
-	if ((rc = srv_sip_new(&d->sip, d->base, d->cfg, d->ident, &ops,
-	    cause)) != 0)
-		return rc;
-	/* RFC 7904 §5: peers reach our destination lists' AORs by
-	 * AppAttach, over TLS (RFC 6940 §6.5.1.13): only with TLS on */
-	if (srv_sip_public_addr(d->sip, true)->family != 0)
-		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
-		    srv_sip_public_addr(d->sip, true));
-	return 0;
-}
-
 int
 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
-    const char *const *overrides, size_t noverrides, char **cause)
+    const char *const *overrides, size_t noverrides, ctl_handle_cb handle,
+    char **cause)
 {
 	struct d	*d;
 	char		*dbpath;
 	int		 rc;
 
-	if (!ctl_cmd_check_tables(cause)) {
-		cfg_free(cfg);
-		return EINVAL;
-	}
 	d = xcalloc(1, sizeof *d);
 	d->cfg = cfg;
 	d->cfg_file = cfg_file;
 	d->overrides = overrides;
 	d->noverrides = noverrides;
 	d->lock_fd = -1;
-	d->start_ms = d_now_ms();
+	d->start_ms = srv_now_ms();
 	d->start_time = (int64_t)time(NULL);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	if ((rc = d_mkdirs(cfg->node.data_dir, cause)) != 0 ||
+	if ((rc = srv_mkdirs(cfg->node.data_dir, cause)) != 0 ||
 	    (rc = d_lock(d, cause)) != 0)
 		goto fail;
 	dbpath = xasprintf("%s/p2psipd.db", cfg->node.data_dir);
@@ -357,15 +178,10 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	    cfg->overlay.name, cfg->overlay.root_cert, cause)) != 0)
 		goto fail;
 	identity_set_db(d->ident, d->db);
-	if ((rc = ctl_new(&d->ctl, d->base, cfg->node.control_socket, d,
-	    cause)) != 0)
+	if ((rc = ctl_new(&d->ctl, d->base, cfg->node.control_socket, handle,
+	    d, cause)) != 0)
 		goto fail;
-	if ((rc = srv_overlay_new(&d->ov, d, d->base, cfg, d->ident,
-	    cause)) != 0)
-		goto fail;
-	d_loc_new(d);
-	if ((rc = d_sip_new(d, cause)) != 0 ||
-	    (rc = srv_ua_new(&d->ua, d, d->base, cfg, cause)) != 0)
+	if ((rc = d_wire_new(d, cause)) != 0)
 		goto fail;
 	if ((rc = d_signals(d)) != 0) {
 		*cause = xstrdup("cannot catch signals");
@@ -397,22 +213,9 @@ d_run(struct d *d)
 void
 d_free(struct d *d)
 {
-	struct d_op	*op;
-
 	if (d == NULL)
 		return;
-	while ((op = d->ops) != NULL) {
-		d->ops = op->next;
-		json_decref(op->id);
-		free(op);
-	}
-	srv_ua_free(d->ua);
-	if (d->sip != NULL && d->ov != NULL)
-		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
-		    NULL);
-	srv_sip_free(d->sip);
-	srv_loc_free(d->loc);
-	srv_overlay_free(d->ov);
+	d_wire_free(d);
 	identity_free(d->ident);
 	ctl_free(d->ctl);
 	if (d->db != NULL) {
@@ -464,26 +267,35 @@ d_stop_deadline(evutil_socket_t fd, short what, void *arg)
 	d_stopped(arg);
 }
 
+/* The node has left the overlay: when stopping, one thing less to
+ * wait for. */
+static void
+d_overlay_left(bool left, void *arg)
+{
+	struct d	*d = arg;
+
+	if (!left || d->state != D_STOPPING)
+		return;
+	d->ov_left = true;
+	if (d->ctl_done)
+		d_stopped(d);
+}
+
 void
 d_stop(struct d *d, const char *reason)
 {
 	struct timeval	 tv = { D_STOP_GRACE_MS / 1000,
 			    (D_STOP_GRACE_MS % 1000) * 1000 };
-	json_t		*ev;
 
 	if (d->state == D_STOPPING)
 		return;
 	d->state = D_STOPPING;
 	log_info("p2psipd: stopping (%s)", reason);
 	srv_ua_stop(d->ua);
-	ev = json_pack("{s:s}", "reason", reason);
-	ctl_event(d->ctl, "shutdown", ev);
-	json_decref(ev);
-	/* §10.9: tell the neighbors; OV_EV_LEFT comes when they know */
-	if (ov_node_state(srv_overlay_node(d->ov)) == OV_ST_JOINED) {
-		ov_node_leave(srv_overlay_node(d->ov), d_now_ms());
-		srv_overlay_kick(d->ov);
-	} else
+	ctl_ev_shutdown(d->ctl, reason);
+	/* §10.9: tell the neighbors; d_overlay_left once they know */
+	if (ov_node_state(srv_overlay_node(d->ov)) != OV_ST_JOINED ||
+	    srv_overlay_leave(d->ov, d_overlay_left, d) != 0)
 		d->ov_left = true;
 	ctl_shutdown(d->ctl, d_ctl_drained, d);
 	d->ev_stop = evtimer_new(d->base, d_stop_deadline, d);
@@ -494,15 +306,11 @@ d_stop(struct d *d, const char *reason)
 void
 d_set_log_level(struct d *d, enum log_level level)
 {
-	json_t	*ev;
-
 	if (level == log_getlevel())
 		return;
 	log_setlevel(level);
 	log_info("p2psipd: log level %s", log_level_name(level));
-	ev = json_pack("{s:s}", "level", log_level_name(level));
-	ctl_event(d->ctl, "log-level", ev);
-	json_decref(ev);
+	ctl_ev_log_level(d->ctl, level);
 }
 
 /* Log every line of a multi-line message. */
@@ -522,32 +330,28 @@ d_log_lines(const char *prefix, const char *text)
 }
 
 int
-d_reload(struct d *d, json_t **pending, char **cause)
+d_reload(struct d *d, struct cfg_change *pending, size_t *npending,
+    char **cause)
 {
 	struct cfg		*n;
-	struct cfg_change	 ch[64];
+	struct cfg_change	 ch[D_PENDING_MAX];
 	size_t			 i, nch;
-	json_t			*ev;
-	char			*name;
 
+	*npending = 0;
 	if (cfg_load(&n, d->cfg_file, d->overrides, d->noverrides,
 	    cause) != 0) {
 		d_log_lines("reload: ", *cause);
 		log_warnx("reload: failed, configuration unchanged");
-		ev = json_pack("{s:b, s:s}", "ok", 0, "error", *cause);
-		ctl_event(d->ctl, "reload", ev);
-		json_decref(ev);
+		ctl_ev_reload_failed(d->ctl, *cause);
 		return EINVAL;
 	}
-	*pending = json_array();
-	nch = cfg_diff(d->cfg, n, ch, sizeof ch / sizeof ch[0]);
-	for (i = 0; i < nch && i < sizeof ch / sizeof ch[0]; i++) {
+	nch = cfg_diff(d->cfg, n, ch, D_PENDING_MAX);
+	for (i = 0; i < nch && i < D_PENDING_MAX; i++) {
 		if (ch[i].live)
 			continue;
-		name = xasprintf("%s.%s", ch[i].section, ch[i].key);
-		log_warnx("reload: %s changed; restart to apply it", name);
-		json_array_append_new(*pending, json_string(name));
-		free(name);
+		log_warnx("reload: %s.%s changed; restart to apply it",
+		    ch[i].section, ch[i].key);
+		pending[(*npending)++] = ch[i];
 	}
 	/* Live keys are taken from the file again, changed or not. */
 	d_set_log_level(d, n->node.log_level);
@@ -557,87 +361,7 @@ d_reload(struct d *d, json_t **pending, char **cause)
 	}
 	cfg_free(n);
 	log_info("reload: done");
-	ev = json_pack("{s:b, s:O}", "ok", 1, "pending_restart", *pending);
-	ctl_event(d->ctl, "reload", ev);
-	json_decref(ev);
-	return 0;
-}
-
-/* ---- the overlay's events, and the requests it answers ---- */
-
-static struct d_op *
-d_op_new(struct d *d, enum d_op_kind kind, unsigned client, const json_t *id)
-{
-	struct d_op	*op = xcalloc(1, sizeof *op);
-
-	op->kind = kind;
-	op->cookie = ++d->next_cookie;
-	op->client = client;
-	op->id = id != NULL ? json_deep_copy(id) : json_null();
-	op->start_us = d_now_us();
-	op->next = d->ops;
-	d->ops = op;
-	return op;
-}
-
-/* Take the first op matching (kind, cookie); cookie 0 matches any. */
-static struct d_op *
-d_op_take(struct d *d, enum d_op_kind kind, uint64_t cookie)
-{
-	struct d_op	**pp, *op;
-
-	for (pp = &d->ops; (op = *pp) != NULL; pp = &op->next) {
-		if (op->kind == kind && (cookie == 0 || op->cookie == cookie)) {
-			*pp = op->next;
-			return op;
-		}
-	}
-	return NULL;
-}
-
-static void
-d_op_done(struct d *d, struct d_op *op, json_t *result, const char *err)
-{
-	ctl_answer(d->ctl, op->client, op->id, result, err != NULL ?
-	    CTL_E_FAILED : NULL, err);
-	json_decref(result);
-	json_decref(op->id);
-	free(op);
-}
-
-int
-d_query(struct d *d, unsigned client, const json_t *id, enum ov_query q,
-    const struct ov_id *target, bool to_node)
-{
-	struct d_op	*op = d_op_new(d, D_OP_ROUTE, client, id);
-	int		 rc;
-
-	op->query = q;
-	op->target = *target;
-	op->to_node = to_node;
-	rc = ov_node_query(srv_overlay_node(d->ov), d_now_ms(), q, target,
-	    to_node, op->cookie);
-	if (rc != 0) {
-		d_op_take(d, D_OP_ROUTE, op->cookie);
-		json_decref(op->id);
-		free(op);
-		return rc;
-	}
-	srv_overlay_kick(d->ov);
-	return 0;
-}
-
-int
-d_leave(struct d *d, unsigned client, const json_t *id)
-{
-	struct ov_node	*ov = srv_overlay_node(d->ov);
-
-	if (ov_node_state(ov) != OV_ST_JOINED &&
-	    ov_node_state(ov) != OV_ST_JOINING)
-		return ENOTCONN;
-	d_op_new(d, D_OP_LEAVE, client, id);
-	ov_node_leave(ov, d_now_ms());
-	srv_overlay_kick(d->ov);
+	ctl_ev_reload(d->ctl, pending, *npending);
 	return 0;
 }
 
@@ -662,158 +386,4 @@ d_overlay_error(int error, const char *why)
 		    why != NULL && *why != '\0' ? ": " : "",
 		    why != NULL ? why : "");
 	return xasprintf("failed: %s", strerror(error));
-}
-
-static void
-d_route_done(struct d *d, const struct ov_event *ev)
-{
-	struct d_op	*op = d_op_take(d, D_OP_ROUTE, ev->cookie);
-	char		 hex[OV_ID_HEXLEN], *err;
-	json_t		*r, *path;
-	unsigned	 i;
-
-	if (op == NULL)
-		return;
-	if (ev->error != 0) {
-		err = d_overlay_error(ev->error, ev->why);
-		d_op_done(d, op, NULL, err);
-		free(err);
-		return;
-	}
-	path = json_array();
-	for (i = 0; i < ev->npath; i++)
-		json_array_append_new(path,
-		    json_string(ov_id_hex(&ev->path[i], hex)));
-	r = json_object();
-	json_object_set_new(r, op->to_node ? "node_id" : "resource_id",
-	    json_string(ov_id_hex(&op->target, hex)));
-	json_object_set_new(r, "responsible",
-	    json_string(ov_id_hex(&ev->responsible, hex)));
-	json_object_set_new(r, "hops", json_integer(ev->hops));
-	json_object_set_new(r, "path", path);
-	if (op->query != OV_Q_PROBE)
-		json_object_set_new(r, "routing", json_string(
-		    op->query == OV_Q_ITERATIVE ? "iterative" : "recursive"));
-	if (ev->has_probe) {
-		json_object_set_new(r, "responsible_ppb",
-		    json_integer(ev->responsible_ppb));
-		json_object_set_new(r, "num_resources",
-		    json_integer(ev->num_resources));
-		json_object_set_new(r, "uptime", json_integer(ev->uptime_s));
-	}
-	json_object_set_new(r, "rtt_ms",
-	    json_real((double)(d_now_us() - op->start_us) / 1000));
-	d_op_done(d, op, r, NULL);
-}
-
-static void
-d_overlay_left(struct d *d)
-{
-	struct d_op	*op;
-
-	while ((op = d_op_take(d, D_OP_LEAVE, 0)) != NULL)
-		d_op_done(d, op, json_pack("{s:s}", "state", "alone"), NULL);
-	if (d->state == D_STOPPING) {
-		d->ov_left = true;
-		if (d->ctl_done)
-			d_stopped(d);
-	}
-}
-
-void
-d_overlay_event(struct d *d, struct ov_event *ev)
-{
-	char	 hex[OV_ID_HEXLEN];
-	json_t	*j;
-
-	switch (ev->type) {
-	case OV_EV_ROUTE:
-		d_route_done(d, ev);
-		return;
-	case OV_EV_LEFT:
-		d_overlay_left(d);
-		return;
-	case OV_EV_STATE:
-		j = json_pack("{s:s}", "state", ov_node_state_name(ev->state));
-		ctl_event(d->ctl, "overlay", j);
-		break;
-	case OV_EV_LINK:
-		j = json_pack("{s:s, s:b}", "peer", ov_id_hex(&ev->peer, hex),
-		    "up", ev->up);
-		ctl_event(d->ctl, "link", j);
-		break;
-	case OV_EV_NEIGHBORS:
-		return;		/* frequent; "ring" shows them */
-	case OV_EV_STORED:
-	case OV_EV_FETCHED:
-	case OV_EV_STAT:
-	case OV_EV_APP_ATTACH:
-		if (d->loc != NULL)
-			srv_loc_input(d->loc, ev);
-		return;
-	default:
-		return;
-	}
-	json_decref(j);
-}
-
-/* ---- what the node stores, in the store ---- */
-
-static void
-d_load_row(void *arg, const uint8_t *res, size_t res_len, uint32_t kind,
-    uint64_t generation, const uint8_t *data, size_t len)
-{
-	struct ov_node	*ov = arg;
-	struct ov_id	 id;
-	char		 hex[OV_ID_HEXLEN];
-
-	if (res_len != OV_ID_LEN) {
-		log_warnx("store: a row with a %zu-byte resource, skipped",
-		    res_len);
-		return;
-	}
-	memcpy(id.b, res, OV_ID_LEN);
-	if (ov_node_load_row(ov, d_now_ms(), &id, kind, generation, data,
-	    len) != 0)
-		log_warnx("store: resource %s kind %u: unreadable, skipped",
-		    ov_id_hex(&id, hex), kind);
-}
-
-void
-d_overlay_load(struct d *d, struct ov_node *ov)
-{
-	struct ov_held_stats	st;
-
-	if (db_rows_each(d->db, d_load_row, ov) != 0)
-		log_warnx("store: cannot read the overlay data");
-	ov_node_held_stats(ov, &st);
-	if (st.values != 0)
-		log_info("store: %llu values of %u resources kept from the "
-		    "last run", (unsigned long long)st.values, st.resources);
-	/* rows of expired values are rewritten (emptied) below */
-}
-
-void
-d_overlay_persist(struct d *d)
-{
-	struct ov_node	*ov;
-	struct ov_id	 res;
-	uint32_t	 kind;
-	uint64_t	 gen;
-	uint8_t		*blob;
-	size_t		 len;
-	bool		 open = false;
-
-	if (d->ov == NULL)
-		return;
-	ov = srv_overlay_node(d->ov);
-	while (ov_node_take_row(ov, &res, &kind, &gen, &blob, &len)) {
-		if (!open)
-			db_begin(d->db);
-		open = true;
-		db_row_put(d->db, res.b, OV_ID_LEN, kind, gen, blob, len);
-		free(blob);
-	}
-	if (open)
-		db_commit(d->db);
 }

@@ -1,6 +1,8 @@
 /*
- * d.h - the running daemon: its event loop, config, store and control
- * socket, and the lifecycle operations the control commands call.
+ * d.h - the running daemon: its event loop, config, store, control
+ * socket and drivers, and the lifecycle operations the control commands
+ * call.  Only main.c and the control commands (ctl_cmd*.c) see it; the
+ * drivers are told what they need (d_wire.c).
  */
 #ifndef D_H
 #define D_H
@@ -9,21 +11,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
+#include "ctl.h"
 #include "log.h"
-#include "ov_node.h"
 
 struct cfg;
+struct cfg_change;
 struct ctl;
-struct d_op;
+struct db;
 struct event;
 struct event_base;
 struct identity;
 struct srv_loc;
 struct srv_overlay;
+struct srv_sip;
 struct srv_ua;
-struct db;
 
 enum d_state {
 	D_RUNNING,
@@ -43,8 +44,6 @@ struct d {
 	struct srv_loc		*loc;		/* the location service */
 	struct srv_sip		*sip;		/* SIP for local phones */
 	struct srv_ua		*ua;		/* the daemon's own UA */
-	struct d_op		*ops;		/* answers still owed */
-	uint64_t		 next_cookie;
 	bool			 ov_left;	/* stopping: overlay has left */
 	bool			 ctl_done;	/* stopping: clients drained */
 	struct event		*ev_term, *ev_int, *ev_hup;
@@ -59,12 +58,14 @@ struct d {
 
 /*
  * Set up a daemon from cfg (which it takes over): create the data dir,
- * take its lock, open the store, bind the control socket, catch signals.
- * cfg_file and overrides are kept (borrowed) for reloads.  0 and *out set,
- * or an errno-style code with *cause allocated.
+ * take its lock, open the store, bind the control socket, whose requests
+ * go to handle (its argument: the daemon), start the drivers, catch
+ * signals.  cfg_file and overrides are kept (borrowed) for reloads.  0
+ * and *out set, or an errno-style code with *cause allocated.
  */
 int	 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
-	    const char *const *overrides, size_t noverrides, char **cause);
+	    const char *const *overrides, size_t noverrides,
+	    ctl_handle_cb handle, char **cause);
 
 /* Run the event loop until d_stop; returns the exit status. */
 int	 d_run(struct d *);
@@ -82,12 +83,14 @@ void	 d_stop(struct d *, const char *reason);
 
 /*
  * Re-read the config file with the same overrides and apply what can
- * change at run time.  On success returns 0 and sets *pending to a new
- * JSON array of the "section.key" names that differ from the config in
+ * change at run time.  On success returns 0 and fills pending (room for
+ * D_PENDING_MAX) with the *npending keys that differ from the config in
  * effect but need a restart; on error returns non-zero with *cause set
  * (allocated) and changes nothing.
  */
-int	 d_reload(struct d *, json_t **pending, char **cause);
+#define D_PENDING_MAX	64
+int	 d_reload(struct d *, struct cfg_change *pending, size_t *npending,
+	    char **cause);
 
 void	 d_set_log_level(struct d *, enum log_level);
 
@@ -97,36 +100,10 @@ uint64_t d_uptime(const struct d *);
 const char *d_state_name(enum d_state);
 
 /*
- * mkdir -p path; directories it makes get mode 0700.  0, or an errno with
- * *cause (allocated) naming the directory that failed.
- */
-int	 d_mkdirs(const char *path, char **cause);
-
-/* Monotonic milliseconds: the clock the daemon hands its cores. */
-uint64_t d_now_ms(void);
-/* Monotonic microseconds, for latencies. */
-uint64_t d_now_us(void);
-
-/* An event of the overlay core (srv_overlay.c hands them over). */
-void	 d_overlay_event(struct d *, struct ov_event *);
-/* Load what the store holds into the node before it starts. */
-void	 d_overlay_load(struct d *, struct ov_node *);
-/* Write what the node changed to the store (after each batch). */
-void	 d_overlay_persist(struct d *);
-
-/*
- * Send query q toward target (ov_node_query) and answer control client's
- * request id (copied) when it has answered.  0, or EBUSY / ENOTCONN.
- */
-int	 d_query(struct d *, unsigned client, const json_t *id,
-	    enum ov_query q, const struct ov_id *target, bool to_node);
-/*
  * What an overlay request's error (an errno, or an RFC 6940 error code +
  * 1000) means, for a control client (allocated): with why, the refusing
  * peer's reason (NULL or "": none given).
  */
 char	*d_overlay_error(int error, const char *why);
-/* Leave the overlay; answer client when done.  0, or ENOTCONN. */
-int	 d_leave(struct d *, unsigned client, const json_t *id);
 
 #endif

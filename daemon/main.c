@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "ctl_cmd.h"
 #include "d.h"
 #include "identity.h"
 #include "log.h"
+#include "srv.h"
 #include "version.h"
 #include "xmalloc.h"
 
@@ -239,7 +241,7 @@ print_csr(struct cfg *cfg)
 	int	 rc;
 
 	umask(0077);
-	if ((rc = d_mkdirs(cfg->node.data_dir, &cause)) == 0)
+	if ((rc = srv_mkdirs(cfg->node.data_dir, &cause)) == 0)
 		rc = identity_csr(cfg->node.data_dir, stdout, &cause);
 	cfg_free(cfg);
 	if (rc != 0) {
@@ -250,11 +252,19 @@ print_csr(struct cfg *cfg)
 	return 0;
 }
 
+/* The control socket's requests go to the commands (ctl_cmd.h). */
+static char *
+handle_line(unsigned client, const char *line, size_t len, unsigned *flags,
+    void *arg)
+{
+	return ctl_cmd_handle(arg, client, line, len, flags);
+}
+
 /* Start the daemon (in the background unless -f) and run it. */
 static int
 run_daemon(struct cfg *cfg, const struct opts *o)
 {
-	struct d	*d;
+	struct d	*d = NULL;
 	char		*cause = NULL;
 	int		 ready_fd = -1, rc;
 
@@ -264,19 +274,16 @@ run_daemon(struct cfg *cfg, const struct opts *o)
 	log_init(o->foreground, cfg->node.log_level);
 	if (!o->foreground)
 		ready_fd = daemonize();
-	if (d_new(&d, cfg, o->file, o->overrides, o->noverrides,
-	    &cause) != 0) {
-		print_cause(cause);
-		free(cause);
-		return 1;
+	if (!ctl_cmd_check_tables(&cause)) {
+		cfg_free(cfg);
+		goto fail;
 	}
+	if (d_new(&d, cfg, o->file, o->overrides, o->noverrides, handle_line,
+	    &cause) != 0)
+		goto fail;
 	if (!o->foreground) {
-		if (pidfile_write(d->cfg->node.pidfile, &cause) != 0) {
-			print_cause(cause);
-			free(cause);
-			d_free(d);
-			return 1;
-		}
+		if (pidfile_write(d->cfg->node.pidfile, &cause) != 0)
+			goto fail;
 		daemon_ready(ready_fd);
 	}
 	rc = d_run(d);
@@ -285,6 +292,11 @@ run_daemon(struct cfg *cfg, const struct opts *o)
 	d_free(d);
 	log_info("p2psipd: stopped");
 	return rc;
+fail:
+	print_cause(cause);
+	free(cause);
+	d_free(d);
+	return 1;
 }
 
 int

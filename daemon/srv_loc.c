@@ -8,7 +8,6 @@
 
 #include <event2/event.h>
 
-#include "d.h"
 #include "db.h"
 #include "identity.h"
 #include "loc.h"
@@ -17,7 +16,7 @@
 #include "ov_msg.h"
 #include "rng.h"
 #include "srv_loc.h"
-#include "srv_util.h"
+#include "srv.h"
 #include "xmalloc.h"
 
 /* A request whose result someone waits for. */
@@ -98,7 +97,7 @@ sl_drain(struct srv_loc *sl)
 		loc_action_clear(&a);
 	}
 	srv_timer_arm(sl->timer, &sl->timer_at, loc_deadline(sl->loc),
-	    d_now_ms());
+	    srv_now_ms());
 }
 
 static void
@@ -109,7 +108,7 @@ sl_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	sl->timer_at = UINT64_MAX;
-	loc_tick(sl->loc, d_now_ms());
+	loc_tick(sl->loc, srv_now_ms());
 	sl_drain(sl);
 	sl->ops.kick(sl->ops.arg);
 }
@@ -167,7 +166,7 @@ srv_loc_register(struct srv_loc *sl, const char *aor, const char *contact,
 {
 	uint64_t	c = sl_cookie(sl, cb);
 
-	return sl_started(sl, loc_register(sl->loc, d_now_ms(), c, aor,
+	return sl_started(sl, loc_register(sl->loc, srv_now_ms(), c, aor,
 	    contact, expires, err), c, cb, arg, err);
 }
 
@@ -177,7 +176,7 @@ srv_loc_unregister(struct srv_loc *sl, const char *aor, srv_loc_done_cb cb,
 {
 	uint64_t	c = sl_cookie(sl, cb);
 
-	return sl_started(sl, loc_unregister(sl->loc, d_now_ms(), c, aor,
+	return sl_started(sl, loc_unregister(sl->loc, srv_now_ms(), c, aor,
 	    err), c, cb, arg, err);
 }
 
@@ -187,7 +186,7 @@ srv_loc_lookup(struct srv_loc *sl, const char *aor, srv_loc_done_cb cb,
 {
 	uint64_t	c = sl_cookie(sl, cb);
 
-	return sl_started(sl, loc_lookup(sl->loc, d_now_ms(), c, aor, err), c,
+	return sl_started(sl, loc_lookup(sl->loc, srv_now_ms(), c, aor, err), c,
 	    cb, arg, err);
 }
 
@@ -197,7 +196,7 @@ srv_loc_resolve(struct srv_loc *sl, const char *aor, srv_loc_done_cb cb,
 {
 	uint64_t	c = sl_cookie(sl, cb);
 
-	return sl_started(sl, loc_resolve(sl->loc, d_now_ms(), c, aor, err),
+	return sl_started(sl, loc_resolve(sl->loc, srv_now_ms(), c, aor, err),
 	    c, cb, arg, err);
 }
 
@@ -214,7 +213,7 @@ srv_loc_store_value(struct srv_loc *sl, const char *kind,
 		*err = xasprintf("%s: not a Kind this node knows", kind);
 		return EINVAL;
 	}
-	return sl_started(sl, loc_store_value(sl->loc, d_now_ms(), c, k,
+	return sl_started(sl, loc_store_value(sl->loc, srv_now_ms(), c, k,
 	    value, len, user, index, lifetime, err), c, cb, arg, err);
 }
 
@@ -233,14 +232,14 @@ srv_loc_fetch_values(struct srv_loc *sl, const char *kind,
 		return EINVAL;
 	}
 	loc_resource(resource, &res);
-	return sl_started(sl, loc_fetch_values(sl->loc, d_now_ms(), c, k,
+	return sl_started(sl, loc_fetch_values(sl->loc, srv_now_ms(), c, k,
 	    &res, stat, err), c, cb, arg, err);
 }
 
 bool
 srv_loc_input(struct srv_loc *sl, struct ov_event *ev)
 {
-	if (!loc_input(sl->loc, d_now_ms(), ev))
+	if (!loc_input(sl->loc, srv_now_ms(), ev))
 		return false;
 	sl_drain(sl);
 	return true;

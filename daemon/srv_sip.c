@@ -29,7 +29,6 @@
 #include <openssl/ssl.h>
 
 #include "cfg.h"
-#include "d.h"
 #include "loc.h"
 #include "log.h"
 #include "log_ctx.h"
@@ -37,7 +36,7 @@
 #include "sip_core.h"
 #include "srv_sip.h"
 #include "srv_sip_int.h"
-#include "srv_util.h"
+#include "srv.h"
 #include "xmalloc.h"
 
 
@@ -60,7 +59,7 @@ ss_udp_read(evutil_socket_t fd, short what, void *arg)
 		f.tp = SIP_TP_UDP;
 		if ((n = srv_recv_from(fd, buf, sizeof buf, &f.remote)) <= 0)
 			break;
-		(void)sip_core_input(ss->core, d_now_ms(), &f, buf,
+		(void)sip_core_input(ss->core, srv_now_ms(), &f, buf,
 		    (size_t)n, false, &used);
 	}
 	srv_sip_drain(ss);
@@ -131,7 +130,7 @@ ss_resolved(const struct loc_result *r, void *arg)
 		}
 		/* "no registration" is an answer; anything else is not
 		 * knowing */
-		sip_core_lookup_done(ss->core, d_now_ms(), lk->cookie,
+		sip_core_lookup_done(ss->core, srv_now_ms(), lk->cookie,
 		    contacts, nodes, n, r->error == LOC_E_OVERLAY ||
 		    r->incomplete);
 	}
@@ -152,7 +151,7 @@ ss_lookup(struct srv_sip *ss, const char *aor, uint64_t cookie)
 		log_debug("sip: lookup %s: %s", aor, err ? err : "no overlay");
 		free(err);
 		free(lk);
-		sip_core_lookup_done(ss->core, d_now_ms(), cookie, NULL, NULL,
+		sip_core_lookup_done(ss->core, srv_now_ms(), cookie, NULL, NULL,
 		    0, true);
 	}
 }
@@ -165,7 +164,7 @@ ss_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	ss->timer_at = UINT64_MAX;
-	sip_core_tick(ss->core, d_now_ms());
+	sip_core_tick(ss->core, srv_now_ms());
 	srv_sip_drain(ss);
 }
 
@@ -198,7 +197,7 @@ srv_sip_drain(struct srv_sip *ss)
 		sip_core_action_clear(&a);
 	}
 	srv_timer_arm(ss->timer, &ss->timer_at, sip_core_deadline(ss->core),
-	    d_now_ms());
+	    srv_now_ms());
 }
 
 /* ---- set-up ---- */
@@ -440,7 +439,7 @@ srv_sip_set_ua(struct srv_sip *ss, const struct addr *ua)
 void
 srv_sip_host(struct srv_sip *ss, const char *aor, bool on)
 {
-	sip_core_host(ss->core, d_now_ms(), aor, on);
+	sip_core_host(ss->core, srv_now_ms(), aor, on);
 	srv_sip_drain(ss);
 }
 

@@ -22,14 +22,13 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "d.h"
 #include "hex.h"
 #include "log.h"
 #include "ov_id.h"
 #include "sip_core.h"
 #include "srv_sip.h"
 #include "srv_sip_int.h"
-#include "srv_util.h"
+#include "srv.h"
 #include "xmalloc.h"
 
 static void	ss_event_cb(struct bufferevent *, short, void *);
@@ -72,7 +71,7 @@ ss_conn_close(struct srv_sip *ss, struct ss_conn *c)
 	f.pinned = c->pinned;
 	memcpy(f.node, c->node, SIP_NODE_LEN);
 	srv_sip_conn_free(ss, c);
-	sip_core_transport_error(ss->core, d_now_ms(), &f);
+	sip_core_transport_error(ss->core, srv_now_ms(), &f);
 }
 
 /* The connection's bytes, message by message. */
@@ -106,7 +105,7 @@ ss_conn_input(struct srv_sip *ss, struct ss_conn *c)
 		if (len > ss->max_len + 4)
 			len = ss->max_len + 4;
 		p = evbuffer_pullup(in, (ssize_t)len);
-		rc = sip_core_input(ss->core, d_now_ms(), &f, p, len, true,
+		rc = sip_core_input(ss->core, srv_now_ms(), &f, p, len, true,
 		    &used);
 		evbuffer_drain(in, used);
 		if (rc != 0)

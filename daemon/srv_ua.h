@@ -1,6 +1,6 @@
 /*
- * srv_ua.h - the libevent driver of the UA core (sip_ua.h) and of its
- * calls' media sessions (media_session.h).
+ * srv_ua.h - the libevent driver of the UA core (sip_ua.h) and, through
+ * srv_media.h, of its calls' media sessions (media_session.h).
  */
 #ifndef SRV_UA_H
 #define SRV_UA_H
@@ -8,58 +8,77 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
+struct addr;
 struct cfg;
-struct d;
+struct db;
 struct event_base;
+struct identity;
+struct media_stats;
 struct sip_ua;
+struct sip_ua_call_info;
+struct srv_media;
 
 struct srv_ua;
 
-/* After srv_sip_new: the UA's socket, its AORs of cfg registered. */
-int	srv_ua_new(struct srv_ua **, struct d *, struct event_base *,
-	    const struct cfg *, char **cause);
+/* What the driver tells the rest of the daemon, for the event stream. */
+struct srv_ua_ops {
+	/* a call's state changed (what: sip_ua.h's event names); ms: its
+	 * media's figures (NULL: none) */
+	void	(*call)(const char *what, const struct sip_ua_call_info *,
+		    const struct media_stats *ms, void *arg);
+	/* a DTMF digit came on a call, or (sent) one of ours went out */
+	void	(*dtmf)(uint32_t call, char digit, bool sent, void *arg);
+	/* a MESSAGE came */
+	void	(*message)(const char *from, const char *to, const char *text,
+		    void *arg);
+	/* the REGISTER of one of our AORs was answered */
+	void	(*registered)(const char *aor, unsigned status,
+		    const char *reason, void *arg);
+	void	*arg;
+};
+
+/*
+ * The UA's socket, next to the SIP listener sip_listen (its outbound
+ * proxy), and its AORs of cfg registered; sip_pub: the address peers
+ * reach that listener at (for SDP).  DTLS-SRTP with ident's certificate
+ * (borrowed; NULL: none); the message history in db (borrowed; NULL:
+ * none).  0, or an errno with *cause.
+ */
+int	srv_ua_new(struct srv_ua **, struct event_base *, const struct cfg *,
+	    const struct identity *ident, struct db *db,
+	    const struct addr *sip_listen, const struct addr *sip_pub,
+	    const struct srv_ua_ops *, char **cause);
+/* Messages still waiting are abandoned (their callbacks told so). */
 void	srv_ua_free(struct srv_ua *);
 struct sip_ua *srv_ua_core(struct srv_ua *);
+/* The calls' media (srv_media.h), for their WAV files and DTMF. */
+struct srv_media *srv_ua_media(struct srv_ua *);
+/* The UA's SIP address, for the proxy (srv_sip_set_ua). */
+const struct addr *srv_ua_addr(const struct srv_ua *);
 /* Run the core's actions (after a call into it). */
 void	srv_ua_drain(struct srv_ua *);
 /*
  * An AOR this node publishes by destination list (RFC 7904 §3), on or
  * off: the UA takes its calls with the [ua] answer policy when no phone
- * here has it (sip_ua_host, srv_sip_host).
+ * here has it (sip_ua_host; the daemon tells the proxy, srv_sip_host).
  */
 void	srv_ua_host(struct srv_ua *, const char *aor, bool on);
 /* The daemon stops: every call ends. */
 void	srv_ua_stop(struct srv_ua *);
 
 /*
- * Place a call (sip_ua_call) playing the WAV file play (NULL: silence)
- * and recording what it hears to record (NULL: not).  0 and *id, or an
- * error with *err (allocated): a WAV that cannot be played fails here,
- * before any call is placed.
+ * Send a MESSAGE; cb(the final status, its reason, arg) once it has one,
+ * or cb(0, NULL, arg) if abandoned (srv_ua_free).  0, or an error with
+ * *err (and no callback).
  */
-int	srv_ua_call(struct srv_ua *, const char *from, const char *target,
-	    const char *play, const char *record, uint32_t duration_s,
-	    uint32_t *id, char **err);
-/* Answer a ringing call (0: the oldest), with play and record as for
- * srv_ua_call.  0, or an error with *err. */
-int	srv_ua_answer(struct srv_ua *, uint32_t id, const char *play,
-	    const char *record, uint32_t *answered, char **err);
-/*
- * Queue digits to send on call id's RTP stream (0: the newest call) as
- * telephone-events of duration_ms each (media_session_dtmf).  0 and *call, or
- * an error with *err (allocated): a character that is no digit is
- * named, and nothing is queued.
- */
-int	srv_ua_dtmf(struct srv_ua *, uint32_t id, const char *digits,
-	    unsigned duration_ms, uint32_t *call, char **err);
-/* Send a MESSAGE; the control client's request id gets the final
- * response.  0, or an error with *err. */
-int	srv_ua_message(struct srv_ua *, unsigned client, const json_t *id,
-	    const char *from, const char *target, const char *text,
-	    char **err);
-/* The calls, for p2psipctl calls. */
-json_t	*srv_ua_calls_json(struct srv_ua *);
+typedef void (*srv_ua_message_cb)(unsigned status, const char *reason,
+	    void *arg);
+int	srv_ua_message(struct srv_ua *, const char *from, const char *target,
+	    const char *text, srv_ua_message_cb cb, void *arg, char **err);
+/* Each call the core knows, with its media's figures (NULL: none), for
+ * p2psipctl calls. */
+void	srv_ua_calls_each(struct srv_ua *, void (*cb)(const struct
+	    sip_ua_call_info *, const struct media_stats *, void *arg),
+	    void *arg);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * srv_util.h - what the libevent drivers (srv_*.c) share.
+ * srv.h - what the daemon's libevent drivers (srv_*.c, ctl.c) share.
  */
-#ifndef SRV_UTIL_H
-#define SRV_UTIL_H
+#ifndef SRV_H
+#define SRV_H
 
 #include <sys/socket.h>
 
@@ -10,6 +10,17 @@
 #include <stdint.h>
 
 #include "addr.h"
+
+/* Monotonic milliseconds: the clock the daemon hands its cores. */
+uint64_t srv_now_ms(void);
+/* Monotonic microseconds, for latencies. */
+uint64_t srv_now_us(void);
+
+/*
+ * mkdir -p path; directories it makes get mode 0700.  0, or an errno with
+ * *cause (allocated) naming the directory that failed.
+ */
+int	srv_mkdirs(const char *path, char **cause);
 
 /* A struct rng fill callback: OpenSSL's RAND_bytes (fatal if it fails). */
 void	srv_rand(void *buf, size_t len, void *arg);
@@ -24,6 +35,8 @@ void	srv_local_addr(int fd, struct addr *);
 /* A datagram from fd into buf and where it came from: its length, or
  * -1 (errno; EAGAIN: none waiting). */
 ssize_t	srv_recv_from(int fd, void *buf, size_t len, struct addr *from);
+/* A non-blocking UDP socket bound to a: its fd, or -1 (errno). */
+int	srv_udp_bind(const struct addr *a);
 /* A datagram to to on fd: 0, or -1 (errno). */
 int	srv_send_to(int fd, const void *buf, size_t len,
 	    const struct addr *to);

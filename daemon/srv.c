@@ -1,16 +1,19 @@
 /*
- * srv_util.c - what the libevent drivers share: the rng and log_ctx
- * callbacks the cores are given, and struct addr <-> struct sockaddr.
+ * srv.c - what the daemon's libevent drivers (srv_*.c, ctl.c) share: the
+ * clock, the rng and log_ctx callbacks the cores are given, struct addr
+ * <-> struct sockaddr, TLS contexts, timers, making directories.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -20,7 +23,56 @@
 #include "identity.h"
 #include "log.h"
 #include "log_ctx.h"
-#include "srv_util.h"
+#include "srv.h"
+#include "xmalloc.h"
+
+uint64_t
+srv_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+srv_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int
+srv_mkdirs(const char *path, char **cause)
+{
+	char		*copy, *p, c;
+	struct stat	 st;
+	int		 rc = 0;
+
+	copy = xstrdup(path);
+	for (p = copy + 1; rc == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(copy, 0700) == -1 && errno != EEXIST)
+			rc = errno;
+		else if (stat(copy, &st) == -1)
+			rc = errno;
+		else if (!S_ISDIR(st.st_mode))
+			rc = ENOTDIR;
+		if (rc != 0)
+			*cause = xasprintf("%s: cannot create directory: %s",
+			    copy, strerror(rc));
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(copy);
+	return rc;
+}
 
 void
 srv_rand(void *buf, size_t len, void *arg)
@@ -73,6 +125,24 @@ srv_recv_from(int fd, void *buf, size_t len, struct addr *from)
 	if (n >= 0)
 		srv_addr_from((struct sockaddr *)&ss, from);
 	return n;
+}
+
+int
+srv_udp_bind(const struct addr *a)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl = srv_addr_to(a, &ss);
+	int			fd;
+
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int

@@ -1,0 +1,241 @@
+/*
+ * d_wire.c - the daemon's drivers, made and wired together: no driver
+ * knows another, or the control socket; each is given callbacks, and
+ * these hand what one tells to the others and to the event stream
+ * (ctl_ev.h).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "ctl_ev.h"
+#include "d.h"
+#include "d_int.h"
+#include "loc.h"
+#include "ov_body.h"
+#include "ov_node.h"
+#include "srv.h"
+#include "srv_loc.h"
+#include "srv_overlay.h"
+#include "srv_sip.h"
+#include "srv_ua.h"
+
+/* The overlay's events no request waits for. */
+static void
+d_overlay_event(struct ov_event *ev, void *arg)
+{
+	struct d	*d = arg;
+
+	switch (ev->type) {
+	case OV_EV_STATE:
+		ctl_ev_overlay_state(d->ctl, ev->state);
+		break;
+	case OV_EV_LINK:
+		ctl_ev_link(d->ctl, &ev->peer, ev->up);
+		break;
+	case OV_EV_STORED:
+	case OV_EV_FETCHED:
+	case OV_EV_STAT:
+	case OV_EV_APP_ATTACH:
+		if (d->loc != NULL)
+			srv_loc_input(d->loc, ev);
+		break;
+	default:		/* NEIGHBORS: frequent; "ring" shows them */
+		break;
+	}
+}
+
+/* The location service tells: the overlay has work; an AOR's calls are
+ * (on), or are no longer, the UA's. */
+static void
+d_loc_kick(void *arg)
+{
+	struct d	*d = arg;
+
+	srv_overlay_kick(d->ov);
+}
+
+static void
+d_loc_host(const char *aor, bool on, void *arg)
+{
+	struct d	*d = arg;
+
+	if (d->ua == NULL)
+		return;
+	srv_ua_host(d->ua, aor, on);
+	srv_sip_host(d->sip, aor, on);
+}
+
+static void
+d_loc_new(struct d *d)
+{
+	const struct cfg	*cfg = d->cfg;
+	struct srv_loc_ops	 ops = { d_loc_kick, d_loc_host, d };
+	struct loc_cfg		 lc;
+
+	memset(&lc, 0, sizeof lc);
+	lc.overlay = cfg->overlay.name;
+	lc.default_expires = cfg->storage.registration_expires;
+	lc.max_lifetime = cfg->storage.max_lifetime;
+	lc.wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)srv_now_ms();
+	d->loc = srv_loc_new(d->base, &lc, srv_overlay_node(d->ov), d->ident,
+	    d->db, &ops);
+}
+
+/* What the SIP driver asks and tells. */
+static int
+d_sip_publish(const char *aor, const char *contact, bool up, char **err,
+    void *arg)
+{
+	struct d	*d = arg;
+
+	return up ? srv_loc_register(d->loc, aor, contact, 0, NULL, NULL,
+	    err) : srv_loc_unregister(d->loc, aor, NULL, NULL, err);
+}
+
+static int
+d_sip_resolve(const char *aor, srv_loc_done_cb done, void *done_arg,
+    char **err, void *arg)
+{
+	struct d	*d = arg;
+
+	return srv_loc_resolve(d->loc, aor, done, done_arg, err);
+}
+
+/* The host of a daemon an overlay link leads to (TLS, its Node-ID
+ * checked: RFC 6940 §11.3)? */
+static bool
+d_sip_peer_host(const struct addr *a, void *arg)
+{
+	struct d	*d = arg;
+
+	return d->ov != NULL && srv_overlay_peer_host(d->ov, a);
+}
+
+static void
+d_sip_registration(const char *aor, bool up, void *arg)
+{
+	struct d	*d = arg;
+
+	ctl_ev_sip_registration(d->ctl, aor, up);
+}
+
+static void
+d_sip_call(const char *from, const char *to, const char *call_id,
+    int status, void *arg)
+{
+	struct d	*d = arg;
+
+	ctl_ev_sip_call(d->ctl, from, to, call_id, status);
+}
+
+static int
+d_sip_new(struct d *d, char **cause)
+{
+	struct srv_sip_ops	ops = { d_sip_publish, d_sip_resolve,
+				    d_sip_peer_host, d_sip_registration,
+				    d_sip_call, d };
+	int			rc;
+
+	if ((rc = srv_sip_new(&d->sip, d->base, d->cfg, d->ident, &ops,
+	    cause)) != 0)
+		return rc;
+	/* RFC 7904 §5: peers reach our destination lists' AORs by
+	 * AppAttach, over TLS (RFC 6940 §6.5.1.13): only with TLS on */
+	if (srv_sip_public_addr(d->sip, true)->family != 0)
+		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
+		    srv_sip_public_addr(d->sip, true));
+	return 0;
+}
+
+/* What the UA tells, for the event stream. */
+static void
+d_ua_call(const char *what, const struct sip_ua_call_info *ci,
+    const struct media_stats *ms, void *arg)
+{
+	struct d	*d = arg;
+
+	ctl_ev_call(d->ctl, what, ci, ms);
+}
+
+static void
+d_ua_dtmf(uint32_t call, char digit, bool sent, void *arg)
+{
+	struct d	*d = arg;
+
+	ctl_ev_dtmf(d->ctl, call, digit, sent);
+}
+
+static void
+d_ua_message(const char *from, const char *to, const char *text, void *arg)
+{
+	struct d	*d = arg;
+
+	ctl_ev_message(d->ctl, from, to, text);
+}
+
+static void
+d_ua_registered(const char *aor, unsigned status, const char *reason,
+    void *arg)
+{
+	struct d	*d = arg;
+
+	ctl_ev_ua_registration(d->ctl, aor, status, reason);
+}
+
+static void
+d_ua_hosted(const char *aor, void *arg)
+{
+	d_loc_host(aor, true, arg);
+}
+
+static int
+d_ua_new(struct d *d, char **cause)
+{
+	struct srv_ua_ops	ops = { d_ua_call, d_ua_dtmf, d_ua_message,
+				    d_ua_registered, d };
+	int			rc;
+
+	if ((rc = srv_ua_new(&d->ua, d->base, d->cfg, d->ident, d->db,
+	    srv_sip_listen_addr(d->sip), srv_sip_public_addr(d->sip, false),
+	    &ops, cause)) != 0)
+		return rc;
+	/* the proxy hands it what nobody else here takes of the AORs
+	 * published by destination list */
+	srv_sip_set_ua(d->sip, srv_ua_addr(d->ua));
+	srv_loc_hosted_each(d->loc, d_ua_hosted, d);
+	return 0;
+}
+
+int
+d_wire_new(struct d *d, char **cause)
+{
+	struct srv_overlay_ops	ops = { d_overlay_event, d };
+	int			rc;
+
+	if ((rc = srv_overlay_new(&d->ov, d->base, d->cfg, d->ident, d->db,
+	    &ops, cause)) != 0)
+		return rc;
+	d_loc_new(d);
+	if ((rc = d_sip_new(d, cause)) != 0)
+		return rc;
+	return d_ua_new(d, cause);
+}
+
+void
+d_wire_free(struct d *d)
+{
+	srv_ua_free(d->ua);
+	d->ua = NULL;
+	if (d->sip != NULL && d->ov != NULL)
+		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
+		    NULL);
+	srv_sip_free(d->sip);
+	d->sip = NULL;
+	srv_loc_free(d->loc);
+	d->loc = NULL;
+	srv_overlay_free(d->ov);
+	d->ov = NULL;
+}
