@@ -173,10 +173,10 @@ $(BUILD)/p2psipctl: $(call obj,daemon/p2psipctl.c) $(LIBD) $(LIBLOC) $(LIBSIP) $
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The overlay simulator (tests/sim): the unit suite and a command.
-SIM_OBJS	= $(call obj,tests/sim/sim.c)
+SIM_OBJS	= $(call obj,tests/sim/sim.c tests/sim/sim_loc.c)
 
-$(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) $(SIM_OBJS) $(LIBOV) \
-		$(LIBCOMMON)
+$(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) $(SIM_OBJS) $(LIBLOC) \
+		$(LIBOV) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
@@ -198,7 +198,13 @@ $(BUILD)/tone: $(call obj,tests/tools/tone.c)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/tests/check_sim: $(BUILD)/obj/tests/unit/check_sim.o $(SIM_OBJS) \
-		$(LIBOV) $(LIBCOMMON)
+		$(LIBLOC) $(LIBOV) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+$(BUILD)/tests/check_loc: $(BUILD)/obj/tests/unit/check_loc.o $(SIM_OBJS) \
+		$(LIBLOC) $(LIBOV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
