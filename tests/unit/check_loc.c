@@ -53,6 +53,33 @@ id_of(struct sim *s, unsigned i)
 	return ov_node_id(sim_node(s, i));
 }
 
+/* Is node i the storing peer of user's registrations? */
+static bool
+stores(struct sim *s, unsigned i, const char *user)
+{
+	const struct ov_chord	*c = ov_node_chord(sim_node(s, i));
+	struct ov_id		 res;
+	char			 aor[64];
+
+	snprintf(aor, sizeof aor, "%s@%s", user, OVERLAY);
+	ov_id_resource(aor, strlen(aor), &res);
+	ck_assert_uint_gt(c->npred, 0);
+	return ov_id_in_oc(&c->pred[0], &res, id_of(s, i));
+}
+
+/* A user prefix0, prefix1... whose registrations node i does not store
+ * (its requests about them go out on a link). */
+static void
+elsewhere(struct sim *s, unsigned i, const char *prefix, char *user,
+    size_t max)
+{
+	unsigned	k = 0;
+
+	do
+		snprintf(user, max, "%s%u", prefix, k++);
+	while (stores(s, i, user));
+}
+
 /* Node i's next action, the simulator run (up to 30 s) until there is one. */
 static void
 next(struct sim *s, unsigned i, struct loc_action *a)
@@ -281,6 +308,29 @@ START_TEST(host_and_unregister)
 	ck_assert_str_eq(b->user, "carol@" OVERLAY);
 	loc_action_clear(&a);
 
+	/* by URI now, by destination list again: HOST follows */
+	reg(s, 2, 6, "carol", "sip:carol@192.0.2.3", 120);
+	expect(s, 2, LOC_ACT_HOST, "carol@" OVERLAY, &a);
+	ck_assert(!a.on);
+	loc_action_clear(&a);
+	expect(s, 2, LOC_ACT_SAVE, "carol@" OVERLAY, &a);
+	ck_assert_str_eq(a.contact, "sip:carol@192.0.2.3");
+	loc_action_clear(&a);
+	result(s, 2, 6, &a);
+	ck_assert_str_eq(a.res.contact, "sip:carol@192.0.2.3");
+	loc_action_clear(&a);
+	reg(s, 2, 7, "carol", NULL, 120);
+	expect(s, 2, LOC_ACT_HOST, "carol@" OVERLAY, &a);
+	ck_assert(a.on);
+	loc_action_clear(&a);
+	expect(s, 2, LOC_ACT_SAVE, "carol@" OVERLAY, &a);
+	ck_assert_ptr_null(a.contact);
+	loc_action_clear(&a);
+	result(s, 2, 7, &a);
+	ck_assert_ptr_null(a.res.contact);
+	loc_action_clear(&a);
+	ck_assert_uint_eq(loc_registrations(sim_loc(s, 2)), 1);
+
 	rc = loc_unregister(sim_loc(s, 2), sim_now(s), 3, "carol", &err);
 	ck_assert_int_eq(rc, 0);
 	sim_poke(s, 2);
@@ -465,7 +515,7 @@ START_TEST(phone_waits_for_join)
 	struct loc		*l;
 	struct reg_seen		 seen;
 	char			*err = (char *)"x";
-	unsigned		 k, t, wrong;
+	unsigned		 k, t, j, wrong, saved = 0;
 
 	sim_opts_default(&o);
 	s = ring(&o, 5);
@@ -488,6 +538,13 @@ START_TEST(phone_waits_for_join)
 	ck_assert_uint_eq(seen.n, 1);
 	ck_assert(!seen.published && seen.pending);
 
+	/* one kept from an earlier run, by destination list */
+	loc_load(l, "gina@" OVERLAY, NULL, 300, 1234);
+	expect(s, k, LOC_ACT_HOST, "gina@" OVERLAY, &a);
+	ck_assert(a.on);
+	loc_action_clear(&a);
+	ck_assert_uint_eq(loc_registrations(l), 2);
+
 	ck_assert_int_eq(loc_register(l, sim_now(s), 5, "erin",
 	    "sip:erin@192.0.2.9", 0, &err), ENOTCONN);
 	ck_assert_ptr_null(err);
@@ -502,24 +559,141 @@ START_TEST(phone_waits_for_join)
 	ck_assert(!a.on);
 	loc_action_clear(&a);
 	none(s, k);
-	ck_assert_uint_eq(loc_registrations(l), 1);
+	ck_assert_uint_eq(loc_registrations(l), 2);
 
 	for (t = 0; !sim_ring_ok(s, &wrong); t++) {
 		ck_assert_uint_lt(t, 60);
 		sim_run(s, 1000);
 	}
-	expect(s, k, LOC_ACT_SAVE, "dave@" OVERLAY, &a);
-	ck_assert_ptr_null(a.contact);
-	loc_action_clear(&a);
+	/* both stored once it is in (whichever answer comes first) */
+	for (j = 0; j < 2; j++) {
+		next(s, k, &a);
+		ck_assert_int_eq(a.type, LOC_ACT_SAVE);
+		ck_assert_ptr_null(a.contact);
+		if (strcmp(a.aor, "gina@" OVERLAY) == 0) {
+			ck_assert_int_eq(a.expires, 300);
+			ck_assert_int_eq(a.created, 1234);
+			saved |= 1;
+		} else {
+			ck_assert_str_eq(a.aor, "dave@" OVERLAY);
+			saved |= 2;
+		}
+		loc_action_clear(&a);
+	}
+	ck_assert_uint_eq(saved, 3);
 	sim_run(s, 2000);
 	none(s, k);		/* nobody waits: no RESULT */
 	ck_assert_uint_eq(loc_publishing(l), 0);
 	memset(&seen, 0, sizeof seen);
 	loc_regs_each(l, reg_seen, &seen);
+	ck_assert_uint_eq(seen.n, 2);
 	ck_assert(seen.published && !seen.pending);
 	lookup(s, 0, "dave", 1, &a);
 	ck_assert_uint_eq(a.res.nbindings, 1);
 	ck_assert(ov_id_eq(&a.res.bindings[0].dest[0], id_of(s, k)));
+	loc_action_clear(&a);
+	lookup(s, 0, "gina", 2, &a);
+	ck_assert_uint_eq(a.res.nbindings, 1);
+	ck_assert(ov_id_eq(&a.res.bindings[0].dest[0], id_of(s, k)));
+	loc_action_clear(&a);
+	sim_free(s);
+}
+END_TEST
+
+/*
+ * More phones' registrations at once than the node has room for
+ * requests: those without room wait, and go out as answers make room,
+ * until all are stored.  One somebody waits for is refused (EBUSY, the
+ * caller words it).
+ */
+START_TEST(phones_wait_for_room)
+{
+	struct sim_opts		 o;
+	struct sim		*s;
+	struct loc_action	 a;
+	struct loc		*l;
+	char			 user[16], contact[64], *err;
+	unsigned		 k, saved = 0;
+
+	sim_opts_default(&o);
+	o.node.max_pending = 16;
+	s = ring(&o, 10);
+	l = sim_loc(s, 1);
+	for (k = 0; k < 40; k++) {
+		snprintf(user, sizeof user, "p%u", k);
+		snprintf(contact, sizeof contact, "sip:p%u@192.0.2.1", k);
+		ck_assert_int_eq(loc_register(l, sim_now(s), 0, user, contact,
+		    0, &err), 0);
+		ck_assert_ptr_null(err);
+	}
+	snprintf(user, sizeof user, "zed");
+	ck_assert_uint_eq(loc_registrations(l), 40);
+	ck_assert_uint_eq(loc_publishing(l), 40);
+	/* (a store the node makes itself needs no room) */
+	for (k = 0; stores(s, 1, user); k++)
+		snprintf(user, sizeof user, "z%u", k);
+	ck_assert_int_eq(loc_register(l, sim_now(s), 9, user,
+	    "sip:z@192.0.2.1", 0, &err), EBUSY);
+	ck_assert_ptr_null(err);
+	ck_assert_uint_eq(loc_registrations(l), 40);
+	sim_poke(s, 1);
+	sim_run(s, 10000);
+	while (sim_loc_next_action(s, 1, &a)) {
+		ck_assert_int_eq(a.type, LOC_ACT_SAVE);
+		saved++;
+		loc_action_clear(&a);
+	}
+	ck_assert_uint_eq(saved, 40);
+	ck_assert_uint_eq(loc_publishing(l), 0);
+	for (k = 0; k < 40; k++) {
+		snprintf(user, sizeof user, "p%u", k);
+		snprintf(contact, sizeof contact, "sip:p%u@192.0.2.1", k);
+		lookup(s, 5, user, k + 1, &a);
+		ck_assert_uint_eq(a.res.nbindings, 1);
+		ck_assert_str_eq(a.res.bindings[0].contact, contact);
+		loc_action_clear(&a);
+	}
+	sim_free(s);
+}
+END_TEST
+
+/*
+ * Changed, then removed, in the millisecond it was stored (here on a node
+ * alone, which stores it itself at once): each store is newer than the
+ * last (§7.4.1.1 refuses one that is not), so the change and the
+ * removal take, and nothing is left in the overlay.
+ */
+START_TEST(same_millisecond)
+{
+	struct sim_opts		 o;
+	struct sim		*s;
+	struct loc_action	 a;
+	char			*err;
+
+	sim_opts_default(&o);
+	s = sim_new(&o);
+	sim_add(s, 0);
+	sim_run(s, 1000);
+	ck_assert_int_eq(ov_node_state(sim_node(s, 0)), OV_ST_ALONE);
+	reg_uri(s, 0, "alice", "sip:alice@192.0.2.1");
+	reg(s, 0, 2, "alice", "sip:alice@192.0.2.2", 0);
+	expect(s, 0, LOC_ACT_SAVE, "alice@" OVERLAY, &a);
+	loc_action_clear(&a);
+	result(s, 0, 2, &a);
+	ck_assert_msg(a.res.error == LOC_OK, "changed: %d %s", a.res.code,
+	    a.res.why);
+	loc_action_clear(&a);
+	ck_assert_int_eq(loc_unregister(sim_loc(s, 0), sim_now(s), 3, "alice",
+	    &err), 0);
+	sim_poke(s, 0);
+	expect(s, 0, LOC_ACT_FORGET, "alice@" OVERLAY, &a);
+	loc_action_clear(&a);
+	result(s, 0, 3, &a);
+	ck_assert_msg(a.res.error == LOC_OK, "removed: %d %s", a.res.code,
+	    a.res.why);
+	loc_action_clear(&a);
+	lookup(s, 0, "alice", 4, &a);
+	ck_assert_int_eq(a.res.error, LOC_E_NO_REGISTRATION);
 	loc_action_clear(&a);
 	sim_free(s);
 }
@@ -842,21 +1016,21 @@ START_TEST(free_with_requests_out)
 	struct sim		*s;
 	struct loc		*l;
 	struct ov_id		 res;
-	char			*err;
+	char			*err, a[16], b[16];
 	unsigned		 i;
 
 	sim_opts_default(&o);
 	s = ring(&o, 6);
 	for (i = 1; i <= 2; i++) {
 		l = sim_loc(s, i);
-		ck_assert_int_eq(loc_register(l, sim_now(s), 1, "alice", NULL,
-		    0, &err), 0);
-		ck_assert_int_eq(loc_register(l, sim_now(s), 0, "bob",
-		    "sip:bob@192.0.2.1", 0, &err), 0);
-		ck_assert_int_eq(loc_lookup(l, sim_now(s), 2, "carol", &err),
-		    0);
-		ck_assert_int_eq(loc_resolve(l, sim_now(s), 3, "alice", &err),
-		    0);
+		elsewhere(s, i, "a", a, sizeof a);
+		elsewhere(s, i, "b", b, sizeof b);
+		ck_assert_int_eq(loc_register(l, sim_now(s), 1, a, NULL, 0,
+		    &err), 0);
+		ck_assert_int_eq(loc_register(l, sim_now(s), 0, b,
+		    "sip:b@192.0.2.1", 0, &err), 0);
+		ck_assert_int_eq(loc_lookup(l, sim_now(s), 2, b, &err), 0);
+		ck_assert_int_eq(loc_resolve(l, sim_now(s), 3, a, &err), 0);
 		loc_resource("alice", &res);
 		ck_assert_int_eq(loc_fetch_values(l, sim_now(s), 4, turn, &res,
 		    true, &err), 0);
@@ -864,8 +1038,8 @@ START_TEST(free_with_requests_out)
 	}
 	/* nothing is answered across a link in a millisecond */
 	sim_run(s, 1);
-	ck_assert_uint_gt(loc_publishing(sim_loc(s, 1)), 0);
-	ck_assert_uint_gt(loc_publishing(sim_loc(s, 2)), 0);
+	ck_assert_uint_eq(loc_publishing(sim_loc(s, 1)), 2);
+	ck_assert_uint_eq(loc_publishing(sim_loc(s, 2)), 2);
 	sim_loc_drop(s, 1);
 	sim_kill(s, 2);
 	ck_assert(!sim_loc_next_action(s, 1, NULL));
@@ -949,6 +1123,8 @@ loc_suite(void)
 	tcase_add_test(tc, resolve_contacts);
 	tcase_add_test(tc, refresh_halfway);
 	tcase_add_test(tc, phone_waits_for_join);
+	tcase_add_test(tc, phones_wait_for_room);
+	tcase_add_test(tc, same_millisecond);
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, raw_values);
 	tcase_add_loop_test(tc, retry_jitter, 0, 2);
