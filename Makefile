@@ -78,7 +78,7 @@ CORES		= ov sip nat media loc
 TESTS		= check_main: \
 		  check_ov_cert:d,ov,common check_ov_data:d,ov,common \
 		  check_ov_node:d,ov,common check_ov_%:ov,common \
-		  check_loc%:loc,ov,common check_sim:sim,loc,ov,common \
+		  check_loc:sim,loc,ov,common check_loc%:loc,ov,common check_sim:sim,loc,ov,common \
 		  check_sip_%:sip,media,nat,common \
 		  check_ua:sip,media,nat,common check_stun:nat,common \
 		  check_media:media,common check_sdp:media,common \

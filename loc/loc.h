@@ -215,8 +215,9 @@ int	 loc_fetch_values(struct loc *, uint64_t now, uint64_t cookie,
 
 /*
  * An event of the overlay node: true if it answers one of ours (STORED,
- * FETCHED, STAT, APP_ATTACH); then the core takes over what it carries
- * (ev->fetched and ev->statted become NULL).
+ * FETCHED, STAT, APP_ATTACH).  The answer to a raw fetch or stat is taken
+ * over (ev->fetched or ev->statted becomes NULL, freed with the result);
+ * whatever the event still carries stays the caller's to free.
  */
 bool	 loc_input(struct loc *, uint64_t now, struct ov_event *);
 void	 loc_tick(struct loc *, uint64_t now);

@@ -23,6 +23,7 @@ struct loc_reg {
 	int		 expires;	/* the value's lifetime, s */
 	int64_t		 created;	/* wall clock, s */
 	uint64_t	 due_ms;	/* next publish; 0: now */
+	uint64_t	 stored_ms;	/* storage_time of its last store */
 	bool		 busy;		/* a store of it is out */
 	bool		 published;	/* stored at least once this run */
 	bool		 waiting;	/* its first store waits for room */

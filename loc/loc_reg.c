@@ -235,6 +235,12 @@ loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
 	ov_data_sipreg_encode(&w, &sr);
 	memset(&s, 0, sizeof s);
 	s.storage_time = loc_wall_ms(l, now);
+	/* §7.4.1.1: a value replaces the stored one only if newer; a change
+	 * (or the removal) in the millisecond of the last store is one
+	 * millisecond later */
+	if (s.storage_time <= r->stored_ms)
+		s.storage_time = r->stored_ms + 1;
+	r->stored_ms = s.storage_time;
 	s.lifetime = (uint32_t)r->expires;
 	s.v.key = ov_node_id(l->ov)->b;
 	s.v.key_len = OV_ID_LEN;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loc.h"
 #include "log_ctx.h"
 #include "ov_msg.h"
 #include "rng.h"
@@ -53,6 +54,14 @@ struct sim_crypto {
 	struct ov_id	 id;
 };
 
+/* A user's stand-in certificate on a node (sim_user_cred). */
+struct sim_user {
+	struct ov_crypto c;
+	uint8_t		 key[OV_ID_LEN];
+	uint8_t		 hash[OV_ID_LEN];
+	uint8_t		 bucket[3 + OV_ID_LEN + OV_USER_MAX];
+};
+
 struct sim_node {
 	struct ov_node	*ov;
 	struct ov_id	 id;
@@ -66,6 +75,10 @@ struct sim_node {
 	struct log_ctx	 lc;
 	char		 tag[12];
 	struct sim_crypto crypto;
+	struct sim	*sim;
+	unsigned	 idx;
+	struct loc	*loc;		/* the location service, if made */
+	struct sim_user	*user;		/* sim_user_cred's */
 	unsigned	*conns;
 	unsigned	 nconns, conns_cap;
 };
@@ -160,7 +173,16 @@ heap_pop(struct sim *s, struct sim_ev *out)
 	}
 }
 
-/* ---- the stand-in signer: a keyed FNV-1a checksum ---- */
+/*
+ * ---- the stand-in signer: a keyed FNV-1a checksum ----
+ *
+ * A node's "certificate" is its Node-ID, named by itself, and its key is
+ * the Node-ID.  A user's (sim_user_cred) is the Node-ID of the node that
+ * holds it followed by the user name, named by a digest of that; its key
+ * is a digest of the name alone, so that a user on several nodes has
+ * several certificates and one key, as the daemon's users do (§11.3.1:
+ * the storing peer pins a name to a key).
+ */
 
 static uint64_t
 fnv(const uint8_t *p, size_t n, uint64_t h)
@@ -170,17 +192,62 @@ fnv(const uint8_t *p, size_t n, uint64_t h)
 	return h;
 }
 
+static void
+sim_digest(const uint8_t *p, size_t n, uint8_t out[OV_ID_LEN])
+{
+	uint64_t	a = fnv(p, n, 0xcbf29ce484222325ULL);
+	uint64_t	b = fnv(p, n, 0x84222325cbf29ce4ULL);
+
+	memcpy(out, &a, 8);
+	memcpy(out + 8, &b, 8);
+}
+
+/* arg: the signer's key (OV_ID_LEN bytes). */
 static size_t
 sim_sign(const uint8_t *data, size_t len, uint8_t *out, size_t max, void *arg)
 {
-	struct sim_crypto	*c = arg;
-	uint64_t		 h;
+	uint64_t	h;
 
 	if (max < 8)
 		return 0;
-	h = fnv(c->id.b, OV_ID_LEN, fnv(data, len, 0xcbf29ce484222325ULL));
+	h = fnv(arg, OV_ID_LEN, fnv(data, len, 0xcbf29ce484222325ULL));
 	memcpy(out, &h, 8);
 	return 8;
+}
+
+/* The certificate of the bucket that sig names. */
+static bool
+sim_cert_find(const struct ov_sig *sig, const uint8_t *certs,
+    size_t certs_len, struct ov_cert_item *it)
+{
+	uint8_t		h[OV_ID_LEN];
+	struct rbuf	r;
+
+	if (sig->id_hash_len != OV_ID_LEN)
+		return false;
+	rbuf_init(&r, certs, certs_len);
+	while (ov_msg_certs_next(&r, it)) {
+		if (it->der_len == OV_ID_LEN) {
+			if (memcmp(sig->id_hash, it->der, OV_ID_LEN) == 0)
+				return true;
+		} else if (it->der_len > OV_ID_LEN &&
+		    it->der_len < OV_ID_LEN + OV_USER_MAX) {
+			sim_digest(it->der, it->der_len, h);
+			if (memcmp(sig->id_hash, h, OV_ID_LEN) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The key of a stand-in certificate. */
+static void
+sim_cert_key(const struct ov_cert_item *it, uint8_t key[OV_ID_LEN])
+{
+	if (it->der_len == OV_ID_LEN)
+		memcpy(key, it->der, OV_ID_LEN);
+	else
+		sim_digest(it->der + OV_ID_LEN, it->der_len - OV_ID_LEN, key);
 }
 
 static int
@@ -188,27 +255,36 @@ sim_verify(const struct ov_sig *sig, const uint8_t *certs, size_t certs_len,
     const uint8_t *data, size_t len, struct ov_signer *signer, void *arg)
 {
 	struct ov_cert_item	it;
-	struct rbuf		r;
+	uint8_t			key[OV_ID_LEN];
 	uint64_t		h;
 
 	(void)arg;
-	/* a "certificate" is its Node-ID, and its own hash */
-	if (sig->value_len != 8 || sig->id_hash_len != OV_ID_LEN)
+	if (sig->value_len != 8 || !sim_cert_find(sig, certs, certs_len, &it))
 		return 1;
-	rbuf_init(&r, certs, certs_len);
-	while (ov_msg_certs_next(&r, &it)) {
-		if (it.der_len != OV_ID_LEN ||
-		    memcmp(sig->id_hash, it.der, OV_ID_LEN) != 0)
-			continue;
-		memset(signer, 0, sizeof *signer);
-		memcpy(signer->node.b, it.der, OV_ID_LEN);
-		signer->cert = it.der;
-		signer->cert_len = it.der_len;
-		h = fnv(signer->node.b, OV_ID_LEN,
-		    fnv(data, len, 0xcbf29ce484222325ULL));
-		return memcmp(&h, sig->value, 8) == 0 ? 0 : 1;
-	}
-	return 1;
+	memset(signer, 0, sizeof *signer);
+	memcpy(signer->node.b, it.der, OV_ID_LEN);
+	memcpy(signer->user, it.der + OV_ID_LEN, it.der_len - OV_ID_LEN);
+	signer->cert = it.der;
+	signer->cert_len = it.der_len;
+	sim_cert_key(&it, key);
+	h = fnv(key, OV_ID_LEN, fnv(data, len, 0xcbf29ce484222325ULL));
+	return memcmp(&h, sig->value, 8) == 0 ? 0 : 1;
+}
+
+/* The signer's key (ov_crypto's key_id): a user's, not its certificate's
+ * hash, which differs from node to node. */
+static int
+sim_key_id(const struct ov_sig *sig, const uint8_t *certs, size_t certs_len,
+    uint8_t *out, void *arg)
+{
+	struct ov_cert_item	it;
+
+	(void)arg;
+	if (!sim_cert_find(sig, certs, certs_len, &it))
+		return EBADMSG;
+	memset(out, 0, OV_KEY_ID_LEN);
+	sim_cert_key(&it, out);
+	return 0;
 }
 
 /* ---- connections ---- */
@@ -342,6 +418,8 @@ sim_schedule(struct sim *s, unsigned i)
 	if (!n->alive)
 		return;
 	d = ov_node_deadline(n->ov);
+	if (n->loc != NULL && loc_deadline(n->loc) < d)
+		d = loc_deadline(n->loc);
 	if (d == UINT64_MAX || d >= n->tick_at)
 		return;
 	n->tick_at = d < s->now ? s->now : d;
@@ -405,14 +483,26 @@ sim_act_close(struct sim *s, unsigned i, const struct ov_action *a)
 }
 
 static void
-sim_act_event(struct sim *s, unsigned i, const struct ov_action *a)
+sim_act_event(struct sim *s, unsigned i, struct ov_action *a)
 {
 	struct sim_result	*r;
 	struct sim_ticket	*t;
-	const struct ov_fetched	*f = a->ev.fetched;
+	const struct ov_fetched	*f;
+	const struct ov_statted	*st;
 
-	const struct ov_statted	*st = a->ev.statted;
-
+	/*
+	 * The answers to the location service's requests are its own; it
+	 * takes what it keeps of them, the rest is freed here, as the
+	 * daemon does.
+	 */
+	if (s->nodes[i]->loc != NULL &&
+	    loc_input(s->nodes[i]->loc, s->now, &a->ev)) {
+		ov_node_fetched_free(a->ev.fetched);
+		ov_node_statted_free(a->ev.statted);
+		return;
+	}
+	f = a->ev.fetched;
+	st = a->ev.statted;
 	if ((a->ev.type == OV_EV_STORED || a->ev.type == OV_EV_FETCHED ||
 	    a->ev.type == OV_EV_STAT) && a->ev.cookie >= SIM_TICKET &&
 	    a->ev.cookie - SIM_TICKET < s->ntickets) {
@@ -509,8 +599,9 @@ sim_ev_connect(struct sim *s, const struct sim_ev *ev)
 static void
 sim_dispatch(struct sim *s, struct sim_ev *ev)
 {
-	struct sim_conn	*c = &s->conns[ev->conn];
-	unsigned	 to = c->node[ev->side];
+	/* a tick has no connection (a lone node may have none at all) */
+	struct sim_conn	*c = ev->type != SIM_TICK ? &s->conns[ev->conn] : NULL;
+	unsigned	 to = c != NULL ? c->node[ev->side] : ev->node;
 
 	switch (ev->type) {
 	case SIM_TICK:
@@ -519,6 +610,8 @@ sim_dispatch(struct sim *s, struct sim_ev *ev)
 			return;
 		s->nodes[ev->node]->tick_at = UINT64_MAX;
 		ov_node_tick(s->nodes[ev->node]->ov, s->now);
+		if (s->nodes[ev->node]->loc != NULL)
+			loc_tick(s->nodes[ev->node]->loc, s->now);
 		sim_drain(s, ev->node);
 		return;
 	case SIM_CONNECT:
@@ -596,6 +689,8 @@ sim_opts_default(struct sim_opts *o)
 	o->node.link_timeout_ms = 30000;
 	o->node.max_links = 128;
 	o->node.max_pending = 512;
+	o->loc_expires = 3600;
+	o->loc_max_lifetime = 86400;
 }
 
 struct sim *
@@ -616,7 +711,9 @@ sim_free(struct sim *s)
 	unsigned	i;
 
 	for (i = 0; i < s->nnodes; i++) {
+		loc_free(s->nodes[i]->loc);
 		ov_node_free(s->nodes[i]->ov);
+		free(s->nodes[i]->user);
 		free(s->nodes[i]->conns);
 		free(s->nodes[i]);
 	}
@@ -647,7 +744,8 @@ sim_crypto_init(struct sim_node *n)
 	n->crypto.id = n->id;
 	c->sign = sim_sign;
 	c->verify = sim_verify;
-	c->arg = &n->crypto;
+	c->key_id = sim_key_id;
+	c->arg = n->crypto.id.b;
 	c->hash_alg = 4;	/* sha256 */
 	c->sig_alg = 3;		/* ecdsa */
 	c->id_hash_alg = 4;
@@ -684,6 +782,8 @@ sim_node_new(struct sim *s, unsigned *idx)
 	*idx = s->nnodes++;
 	/* one allocation per node: the core keeps pointers into it */
 	n = s->nodes[*idx] = xcalloc(1, sizeof *n);
+	n->sim = s;
+	n->idx = *idx;
 	s->rng.fill(n->id.b, OV_ID_LEN, s->rng.arg);
 	rng_xoshiro_seed(&n->xs, rng_u64(&s->rng));
 	n->rng.fill = rng_xoshiro_fill;
@@ -772,6 +872,12 @@ sim_seed(const struct sim *s)
 	return s->o.seed;
 }
 
+const char *
+sim_overlay(const struct sim *s)
+{
+	return s->o.node.overlay;
+}
+
 void
 sim_kill(struct sim *s, unsigned i)
 {
@@ -793,6 +899,8 @@ sim_kill(struct sim *s, unsigned i)
 	n->nconns = 0;
 	n->alive = false;
 	s->dead_msgs += ov_node_stats(n->ov)->msgs_sent;
+	loc_free(n->loc);
+	n->loc = NULL;
 	ov_node_free(n->ov);
 	n->ov = NULL;
 }
@@ -1128,4 +1236,109 @@ sim_dump(const struct sim *s, FILE *f)
 		    strncmp(e, b, 8) || strncmp(g, d, 8) ? "  <--" : "");
 	}
 	free(ring);
+}
+
+/* ---- the location service ---- */
+
+int
+sim_user_cred(struct sim *s, unsigned i, const char *user,
+    struct loc_cred *c)
+{
+	struct sim_node	*n = s->nodes[i];
+	struct sim_user	*u;
+	size_t		 len = strlen(user), der_len = OV_ID_LEN + len;
+
+	if (len == 0 || len >= OV_USER_MAX)
+		return EINVAL;
+	if (n->user == NULL)
+		n->user = xcalloc(1, sizeof *n->user);
+	u = n->user;
+	u->bucket[0] = OV_CERT_X509;
+	u->bucket[1] = (uint8_t)(der_len >> 8);
+	u->bucket[2] = (uint8_t)der_len;
+	memcpy(u->bucket + 3, n->id.b, OV_ID_LEN);
+	memcpy(u->bucket + 3 + OV_ID_LEN, user, len);
+	sim_digest((const uint8_t *)user, len, u->key);
+	sim_digest(u->bucket + 3, der_len, u->hash);
+	u->c = n->crypto.c;
+	u->c.arg = u->key;
+	u->c.cert = u->bucket + 3;
+	u->c.cert_len = der_len;
+	u->c.cert_hash = u->hash;
+	u->c.cert_hash_len = OV_ID_LEN;
+	c->crypto = &u->c;
+	c->bucket = u->bucket;
+	c->bucket_len = 3 + der_len;
+	return 0;
+}
+
+/* The location core's cred callback; arg: the sim_node. */
+static int
+sim_loc_cred(const char *aor, struct loc_cred *c, char **err, void *arg)
+{
+	struct sim_node	*n = arg;
+
+	if (strncmp(aor, "nokey", 5) == 0 ||
+	    sim_user_cred(n->sim, n->idx, aor, c) != 0) {
+		*err = xasprintf("%s: no key for this user", aor);
+		return ENOENT;
+	}
+	return 0;
+}
+
+struct loc *
+sim_loc_with(struct sim *s, unsigned i, const struct loc_cfg *cfg)
+{
+	struct sim_node	*n = s->nodes[i];
+	struct loc_cfg	 lc;
+
+	if (!n->alive)
+		return NULL;
+	if (n->loc != NULL)
+		return n->loc;
+	memset(&lc, 0, sizeof lc);
+	lc.wall_offset_ms = s->o.node.wall_offset_ms;
+	if (cfg != NULL)
+		lc = *cfg;
+	if (lc.overlay == NULL)
+		lc.overlay = s->o.node.overlay;
+	if (lc.default_expires == 0)
+		lc.default_expires = s->o.loc_expires;
+	if (lc.max_lifetime == 0)
+		lc.max_lifetime = s->o.loc_max_lifetime;
+	if (lc.cred == NULL) {
+		lc.cred = sim_loc_cred;
+		lc.cred_arg = n;
+	}
+	if (loc_new(&n->loc, &lc, n->ov, &n->rng, &n->lc) != 0)
+		abort();
+	sim_schedule(s, i);
+	return n->loc;
+}
+
+struct loc *
+sim_loc(struct sim *s, unsigned i)
+{
+	return sim_loc_with(s, i, NULL);
+}
+
+bool
+sim_loc_next_action(struct sim *s, unsigned i, struct loc_action *a)
+{
+	return s->nodes[i]->loc != NULL && loc_next_action(s->nodes[i]->loc,
+	    a);
+}
+
+void
+sim_loc_drop(struct sim *s, unsigned i)
+{
+	loc_free(s->nodes[i]->loc);
+	s->nodes[i]->loc = NULL;
+}
+
+void
+sim_poke(struct sim *s, unsigned i)
+{
+	if (s->nodes[i]->alive)
+		sim_drain(s, i);
 }

@@ -9,7 +9,9 @@
  * reset) or leave.  Everything random comes from one seed, so a failing
  * run replays exactly.  Signatures are a cheap keyed checksum instead of
  * ECDSA so that thousands of nodes fit in one process; the codec, the
- * signature plumbing and every protocol path are the daemon's.
+ * signature plumbing and every protocol path are the daemon's.  A node may
+ * also run the location service (loc/loc.h) on its overlay node, as the
+ * daemon does, its users signing with stand-in certificates.
  */
 #ifndef SIM_H
 #define SIM_H
@@ -21,6 +23,10 @@
 #include "ov_id.h"
 #include "ov_node.h"
 
+struct loc;
+struct loc_action;
+struct loc_cfg;
+struct loc_cred;
 struct sim;
 
 struct sim_opts {
@@ -32,6 +38,10 @@ struct sim_opts {
 	bool		verbose;	/* node logs to stderr */
 	int		verbose_node;	/* only this node's logs, if >= 0 */
 	struct ov_node_cfg node;	/* template: intervals, list sizes */
+	/* the location service: a registration's default lifetime and the
+	 * longest it allows, s [3600, 86400] */
+	int		loc_expires;
+	int		loc_max_lifetime;
 };
 
 /* Defaults: 10 ms +- 5 ms, no loss, RFC timers shortened for tests. */
@@ -99,6 +109,62 @@ unsigned sim_copies(struct sim *, unsigned j, uint8_t idx);
 /* Values held by all live nodes (replicas included). */
 uint64_t sim_values_held(const struct sim *);
 
+/*
+ * The location service.  sim_loc: node i's core (loc.h), made on first
+ * use on its overlay node, its rng and its log, with the overlay's name
+ * and the lifetimes of the options; users sign with sim_user_cred, but
+ * for names beginning with "nokey", which have no key (ENOENT).
+ * sim_loc_with makes it with cfg instead (its NULL or 0 fields: those
+ * defaults).  NULL when node i is dead.  The core gets node i's storage
+ * events and ticks at its deadline; a crash frees it with the node.  Its
+ * actions wait for the caller (sim_loc_next_action: false when there are
+ * none, or no core).  After a request to it, sim_poke node i (the driver
+ * drains the overlay node after every call into the core).
+ */
+struct loc *sim_loc(struct sim *, unsigned i);
+struct loc *sim_loc_with(struct sim *, unsigned i, const struct loc_cfg *);
+bool	 sim_loc_next_action(struct sim *, unsigned i, struct loc_action *);
+/* Free node i's core (its requests out are forgotten); the node lives. */
+void	 sim_loc_drop(struct sim *, unsigned i);
+/* Carry out what node i has to do now (after a call into its cores). */
+void	 sim_poke(struct sim *, unsigned i);
+/*
+ * A stand-in certificate and key of user (an AOR) on node i, as loc's
+ * cred callback gives them: valid until the next call for node i.  0, or
+ * EINVAL (no name, or too long).
+ */
+int	 sim_user_cred(struct sim *, unsigned i, const char *user,
+	    struct loc_cred *);
+
+/*
+ * AORs registered through the location service by random live nodes, to
+ * look up later (sim_loc.c).  sim_aors_new registers n AORs
+ * ("u0@OVERLAY"...), each by a node chosen at random with a contact URI
+ * naming it, lifetime expires s (0: the default), a few a millisecond of
+ * virtual time, and runs until they are stored; *stored: how many were.
+ */
+struct sim_aors;
+
+struct sim_aor_stats {
+	unsigned	tried;
+	unsigned	found;		/* its binding, as registered */
+	unsigned	found_dead;	/* of found: its registrar is dead */
+	unsigned	lost_dead;	/* not found, its registrar dead */
+	unsigned	lost_alive;	/* not found, its registrar alive */
+	unsigned	failed;		/* no answer, or the overlay's error */
+};
+
+struct sim_aors *sim_aors_new(struct sim *, unsigned n, int expires,
+	    unsigned *stored);
+void	 sim_aors_free(struct sim_aors *);
+/* Look each AOR up from a random live node; *st counts how it went. */
+void	 sim_aors_lookup(struct sim_aors *, struct sim_aor_stats *);
+/* AORs whose registrar is dead. */
+unsigned sim_aors_orphaned(const struct sim_aors *);
+/* AORs no live node holds a binding of (all copies were on nodes that
+ * failed, or it expired). */
+unsigned sim_aors_unheld(const struct sim_aors *);
+
 /* Print each live node's view against the true ring (debugging). */
 void	 sim_dump(const struct sim *, FILE *);
 
@@ -107,5 +173,6 @@ uint64_t sim_messages(const struct sim *);
 /* Connections opened by all nodes so far. */
 uint64_t sim_connects(const struct sim *);
 uint64_t sim_seed(const struct sim *);
+const char *sim_overlay(const struct sim *);	/* its name */
 
 #endif

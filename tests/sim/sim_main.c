@@ -2,13 +2,23 @@
  * sim_main.c - ovsim: build an overlay of N simulated nodes and measure it.
  *
  *   ovsim [-n NODES] [-s SEED] [-l LOOKUPS] [-f FAIL%] [-j JOIN_MS]
- *         [-i IDLE_MIN] [-v]
+ *         [-i IDLE_MIN] [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS] [-v]
  *
  * Nodes join one every JOIN_MS (virtual) through two random live nodes;
  * then ovsim waits for the ring to be correct, runs lookups, measures
  * idle traffic, optionally fails FAIL% of the nodes at once and measures
  * again.  Exit status 1 if the ring never converged or lookups failed.
+ *
+ * With AORS, the location service too (loc/loc.h): before the failures,
+ * random nodes register AORS AORs (contact URIs, lifetime EXPIRES_S) and
+ * each is looked up from a random node; after them, once the ring is
+ * repaired and the replica hold-down over, and again once the lifetime
+ * is over (the live registrars have refreshed theirs; those of dead
+ * ones are gone).  Exit status 1 also if an AOR was not found before,
+ * or one of a live registrar is lost at the end.
  */
+#include <sys/resource.h>
+
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +27,20 @@
 
 #include "rng.h"
 #include "sim.h"
+
+/* What --aors measures. */
+struct aor_run {
+	struct sim_aors	*a;
+	unsigned	 n;
+	int		 expires;
+	unsigned	 stored;
+	unsigned	 before;	/* found before the failures */
+	unsigned	 unheld;	/* no copy left after them */
+	double		 hops;		/* of the last routed lookups */
+	uint64_t	 msgs;		/* sim_messages() at the start */
+	uint64_t	 vstart;	/* virtual ms at the start */
+	double		 wstart;	/* real s at the start */
+};
 
 static double
 real_s(void)
@@ -43,7 +67,7 @@ converge(struct sim *s, uint64_t limit_ms, double *took_s, unsigned *wrong)
 }
 
 static bool
-report_lookups(struct sim *s, unsigned n, unsigned alive)
+report_lookups(struct sim *s, unsigned n, unsigned alive, double *hops)
 {
 	struct sim_lookup_stats	st;
 
@@ -52,16 +76,97 @@ report_lookups(struct sim *s, unsigned n, unsigned alive)
 	    "%u failed; hops mean %.2f max %u (1/2 log2 N = %.2f)\n", st.ok,
 	    st.tried, st.wrong, st.failed, st.mean_hops, st.max_hops,
 	    0.5 * log2((double)alive));
+	*hops = st.mean_hops;
 	return st.ok == st.tried;
+}
+
+static void
+aors_lookup(struct aor_run *r, const char *when, struct sim_aor_stats *st)
+{
+	sim_aors_lookup(r->a, st);
+	printf("aors %s: found %u/%u (%u of dead registrars); lost %u "
+	    "(registrar dead), %u (registrar alive); %u failed\n", when,
+	    st->found, st->tried, st->found_dead, st->lost_dead,
+	    st->lost_alive, st->failed);
+}
+
+/* Register the AORs and look each up once. */
+static bool
+aors_start(struct sim *s, struct aor_run *r)
+{
+	struct sim_aor_stats	st;
+	uint64_t		t = sim_now(s);
+
+	r->msgs = sim_messages(s);
+	r->vstart = t;
+	r->wstart = real_s();
+	r->a = sim_aors_new(s, r->n, r->expires, &r->stored);
+	printf("aors: %u of %u registered (lifetime %d s) in %.1f s "
+	    "virtual\n", r->stored, r->n, r->expires,
+	    (double)(sim_now(s) - t) / 1000);
+	aors_lookup(r, "before", &st);
+	r->before = st.found;
+	return r->stored == r->n && st.found == st.tried;
+}
+
+/*
+ * After killed of the nodes failed at killed_at: past the replica
+ * hold-down, and past the lifetime; the summary.
+ */
+static bool
+aors_after(struct sim *s, struct aor_run *r, unsigned nodes,
+    unsigned killed, uint64_t killed_at, uint32_t holddown_ms)
+{
+	struct sim_aor_stats	st;
+	struct rusage		ru;
+	uint64_t		end = killed_at + holddown_ms + 5000;
+
+	if (killed > 0) {
+		if (sim_now(s) < end)
+			sim_run(s, end - sim_now(s));
+		printf("aors: %u of dead registrars; %u with no copy left\n",
+		    sim_aors_orphaned(r->a), r->unheld);
+		aors_lookup(r, "after the repair", &st);
+	}
+	end = killed_at + (uint64_t)r->expires * 1000 + 10000;
+	if (sim_now(s) < end)
+		sim_run(s, end - sim_now(s));
+	aors_lookup(r, "after the lifetime", &st);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("summary: %u nodes, %u AORs, %u failed; found %u before, %u "
+	    "after; lost %u (registrar dead), %u (registrar alive); hops "
+	    "%.2f; %llu messages, %.0f s virtual, %.1f s real; max RSS %.0f "
+	    "MB\n", nodes, r->n, killed, r->before, st.found, st.lost_dead,
+	    st.lost_alive, r->hops, (unsigned long long)(sim_messages(s) -
+	    r->msgs), (double)(sim_now(s) - r->vstart) / 1000, real_s() -
+	    r->wstart, (double)ru.ru_maxrss / 1024);
+	return st.lost_alive == 0 && st.failed == 0;
 }
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: ovsim [-n NODES] [-s SEED] [-l LOOKUPS] "
-	    "[-f FAIL_PERCENT] [-j JOIN_MS] [-i IDLE_MINUTES] [-v]\n");
+	    "[-f FAIL_PERCENT] [-j JOIN_MS] [-i IDLE_MINUTES]\n"
+	    "             [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS] [-v]\n"
+	    "       (long: --nodes --seed --lookups --fail --join --idle "
+	    "--aors --expires --holddown --verbose)\n");
 	exit(2);
 }
+
+static const struct option longopts[] = {
+	{ "nodes",	required_argument,	NULL,	'n' },
+	{ "seed",	required_argument,	NULL,	's' },
+	{ "lookups",	required_argument,	NULL,	'l' },
+	{ "fail",	required_argument,	NULL,	'f' },
+	{ "join",	required_argument,	NULL,	'j' },
+	{ "idle",	required_argument,	NULL,	'i' },
+	{ "aors",	required_argument,	NULL,	'a' },
+	{ "expires",	required_argument,	NULL,	'e' },
+	{ "holddown",	required_argument,	NULL,	'H' },
+	{ "verbose",	no_argument,		NULL,	'v' },
+	{ NULL,		0,			NULL,	0 },
+};
 
 int
 main(int argc, char **argv)
@@ -70,7 +175,8 @@ main(int argc, char **argv)
 	struct sim	*s;
 	unsigned	 n = 200, lookups = 1000, fail = 0, idle = 10, join = 100;
 	unsigned	 i, wrong, alive, killed = 0;
-	uint64_t	 m0;
+	struct aor_run	 ar = { .expires = 600 };
+	uint64_t	 m0, killed_at = 0;
 	double		 t0, took;
 	bool		 ok = true;
 	int		 ch;
@@ -78,7 +184,10 @@ main(int argc, char **argv)
 	sim_opts_default(&o);
 	if (getenv("OVSIM_NODE") != NULL)
 		o.verbose_node = atoi(getenv("OVSIM_NODE"));
-	while ((ch = getopt(argc, argv, "n:s:l:f:j:i:v")) != -1) {
+	/* the daemon's replica hold-down (§10.7.1) */
+	o.node.replica_holddown_ms = 30000;
+	while ((ch = getopt_long(argc, argv, "n:s:l:f:j:i:a:e:H:v", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'n': n = (unsigned)atoi(optarg); break;
 		case 's': o.seed = strtoull(optarg, NULL, 10); break;
@@ -86,11 +195,16 @@ main(int argc, char **argv)
 		case 'f': fail = (unsigned)atoi(optarg); break;
 		case 'j': join = (unsigned)atoi(optarg); break;
 		case 'i': idle = (unsigned)atoi(optarg); break;
+		case 'a': ar.n = (unsigned)atoi(optarg); break;
+		case 'e': ar.expires = atoi(optarg); break;
+		case 'H':
+			o.node.replica_holddown_ms = (uint32_t)atoi(optarg);
+			break;
 		case 'v': o.verbose = true; break;
 		default: usage();
 		}
 	}
-	if (n < 1 || fail > 90)
+	if (n < 1 || fail > 90 || ar.expires < 1)
 		usage();
 	s = sim_new(&o);
 	t0 = real_s();
@@ -109,11 +223,13 @@ main(int argc, char **argv)
 		ok = false;
 	} else
 		printf("ring: correct %.0f s after the last join\n", took);
-	ok &= report_lookups(s, lookups, n);
+	ok &= report_lookups(s, lookups, n, &ar.hops);
 	m0 = sim_messages(s);
 	sim_run(s, (uint64_t)idle * 60000);
 	printf("idle: %.2f messages per node per minute over %u minutes\n",
 	    (double)(sim_messages(s) - m0) / n / idle, idle);
+	if (ar.n > 0)
+		ok &= aors_start(s, &ar);
 	if (fail > 0) {
 		struct rng_xoshiro	x;
 		struct rng		r = { rng_xoshiro_fill, &x };
@@ -127,6 +243,9 @@ main(int argc, char **argv)
 			}
 		}
 		alive = n - killed;
+		killed_at = sim_now(s);
+		if (ar.n > 0)
+			ar.unheld = sim_aors_unheld(ar.a);
 		printf("failed %u nodes (%u%%) at once\n", killed, fail);
 		if (!converge(s, 600000, &took, &wrong)) {
 			printf("ring: NOT repaired after 600 s: %u wrong\n",
@@ -134,9 +253,13 @@ main(int argc, char **argv)
 			ok = false;
 		} else
 			printf("ring: repaired in %.0f s\n", took);
-		ok &= report_lookups(s, lookups, alive);
+		ok &= report_lookups(s, lookups, alive, &ar.hops);
 	}
+	if (ar.n > 0)
+		ok &= aors_after(s, &ar, n, killed, fail > 0 ? killed_at :
+		    sim_now(s), o.node.replica_holddown_ms);
 	printf("ovsim: %.1f s real in all\n", real_s() - t0);
+	sim_aors_free(ar.a);
 	sim_free(s);
 	return ok ? 0 : 1;
 }
