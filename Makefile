@@ -76,20 +76,20 @@ CORES		= ov sip nat media loc
 # and link, in link order.  check_ov_cert, _data and _node make their
 # certificates with the daemon's identity code and store.
 TESTS		= check_main: \
-		  check_ov_cert:d,ov,common check_ov_data:d,ov,common \
-		  check_ov_node:d,ov,common check_ov_%:ov,common \
+		  check_ov_cert:d,loc,ov,common check_ov_data:d,loc,ov,common \
+		  check_ov_node:d,loc,ov,common check_ov_%:ov,common \
 		  check_loc:sim,loc,ov,common check_loc%:loc,ov,common check_sim:sim,loc,ov,common \
 		  check_sip_%:sip,media,nat,common \
 		  check_ua:sip,media,nat,common check_stun:nat,common \
 		  check_media:media,common check_sdp:media,common \
 		  check_strmap:common check_cfg:d,common \
 		  check_ctl_proto:d,common check_db:d,common \
-		  check_identity:d,ov,common \
+		  check_identity:d,loc,ov,common \
 		  check_ctl_spec:d,loc,sip,media,nat,ov,common \
 		  fuzz_cfg:d,common fuzz_ctl:d,common fuzz_ovmsg:ov,common \
 		  fuzz_sipmsg:sip,media,nat,common fuzz_stun:nat,common \
 		  fuzz_media:media,common fuzz_sdp:media,common \
-		  ovpoke:d,ov,common ctlbatch:d,common tone:
+		  ovpoke:d,loc,ov,common ctlbatch:d,common tone:
 
 MAINS		= daemon/main.c daemon/p2psipctl.c tests/sim/sim_main.c
 $(foreach l,$(LAYERS),$(eval SRCS.$(l) = \

@@ -133,7 +133,6 @@ cfg_err_line(struct cfg_parse *p, unsigned line, const char *fmt, ...)
 	free(msg);
 }
 
-
 /*
  * A [users] line: NAME = PASSWORD, for Digest authentication (RFC 3261
  * §22).  The name is the user part of the AOR it may register.

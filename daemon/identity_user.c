@@ -15,6 +15,7 @@
 
 #include "identity.h"
 #include "identity_int.h"
+#include "loc.h"
 #include "db.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -33,11 +34,7 @@ identity_user_free(struct identity_user *u)
 bool
 identity_user_name_ok(const char *name)
 {
-	size_t	len = strlen(name);
-
-	return len > 0 && len < OV_USER_MAX && name[0] != '.' &&
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789._~+@-") == len;
+	return loc_user_ok(name);
 }
 
 static size_t

@@ -165,8 +165,7 @@ loc_fail(struct loc *l, struct loc_req *q, int code, const char *why)
 	loc_answer(l, q, &r);
 }
 
-/* A user name as users' certificates carry it. */
-static bool
+bool
 loc_user_ok(const char *name)
 {
 	size_t	len = strlen(name);

@@ -171,6 +171,9 @@ void	 loc_free(struct loc *);
  */
 bool	 loc_aor(const struct loc *, const char *in, char *out, size_t max,
 	    const char **why);
+/* A user name as users' certificates carry it: 1 to 127 of
+ * [A-Za-z0-9._~+@-], not starting with '.'. */
+bool	 loc_user_ok(const char *name);
 /* A Kind by name ("sip-registration") or number; NULL: none known. */
 const struct ov_kind *loc_kind(const char *name);
 /* 32 hex digits: that Resource-ID; anything else: its hash. */
