@@ -133,6 +133,22 @@ addr_is_loopback(const struct addr *a)
 }
 
 bool
+addr_is_private(const struct addr *a)
+{
+	const uint8_t	*p = a->ip;
+
+	if (addr_is_loopback(a))
+		return true;
+	if (a->family == 4)
+		return p[0] == 10 || (p[0] == 172 && (p[1] & 0xf0) == 16) ||
+		    (p[0] == 192 && p[1] == 168) ||
+		    (p[0] == 100 && (p[1] & 0xc0) == 64) ||
+		    (p[0] == 169 && p[1] == 254);
+	return a->family == 6 && ((p[0] & 0xfe) == 0xfc ||
+	    (p[0] == 0xfe && (p[1] & 0xc0) == 0x80));
+}
+
+bool
 addr_is_among(const struct addr *a, const struct addr *v, unsigned n)
 {
 	unsigned	i;

@@ -36,6 +36,11 @@ bool	addr_is_any(const struct addr *);
 bool	addr_ip_eq(const struct addr *, const struct addr *);
 /* 127.0.0.0/8 or ::1 */
 bool	addr_is_loopback(const struct addr *);
+/*
+ * Not reachable from the Internet: loopback, private (RFC 1918), shared
+ * (RFC 6598), link-local (RFC 3927, RFC 4291), unique local (RFC 4193).
+ */
+bool	addr_is_private(const struct addr *);
 /* Loopback, or the IP of one of the n addresses (ports aside). */
 bool	addr_is_among(const struct addr *, const struct addr *, unsigned n);
 

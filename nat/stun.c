@@ -211,6 +211,8 @@ stun_addr_xored(uint16_t type)
 	switch (type) {
 	case STUN_A_MAPPED_ADDRESS:
 	case STUN_A_ALTERNATE_SERVER:
+	case STUN_A_RESPONSE_ORIGIN:
+	case STUN_A_OTHER_ADDRESS:
 		return 0;
 	case STUN_A_XOR_MAPPED_ADDRESS:
 	case STUN_A_XOR_PEER_ADDRESS:

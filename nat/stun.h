@@ -62,6 +62,15 @@ struct wbuf;
 #define STUN_A_FINGERPRINT		0x8028
 #define STUN_A_ICE_CONTROLLED		0x8029
 #define STUN_A_ICE_CONTROLLING		0x802A
+/* RFC 5780 §7: NAT behaviour discovery.  CHANGE-REQUEST is
+ * comprehension-required and not in stun_attr_known: this project's
+ * server cannot answer from another address, so such a request gets 420
+ * (RFC 5780 §7.2) rather than a misleading answer. */
+#define STUN_A_CHANGE_REQUEST		0x0003
+#define STUN_A_RESPONSE_ORIGIN		0x802B
+#define STUN_A_OTHER_ADDRESS		0x802C
+#define STUN_CHANGE_IP			0x04	/* CHANGE-REQUEST flags */
+#define STUN_CHANGE_PORT		0x02
 
 /* Password algorithms (§18.5). */
 #define STUN_PWALG_MD5		0x0001
@@ -130,8 +139,8 @@ uint16_t stun_type(uint16_t method, uint8_t cls);
  * returns 0, ENOENT when the message has none, or EBADMSG when its value
  * is malformed.
  *
- * stun_get_addr: MAPPED-ADDRESS and ALTERNATE-SERVER (§14.1, §14.15) as
- * they are, XOR-MAPPED-ADDRESS, XOR-PEER-ADDRESS and XOR-RELAYED-ADDRESS
+ * stun_get_addr: MAPPED-ADDRESS and ALTERNATE-SERVER (§14.1, §14.15),
+ * RESPONSE-ORIGIN and OTHER-ADDRESS (RFC 5780 §7.3, §7.4) as they are, XOR-MAPPED-ADDRESS, XOR-PEER-ADDRESS and XOR-RELAYED-ADDRESS
  * (§14.2) un-XORed with the cookie and transaction id; EINVAL for any
  * other type.
  */

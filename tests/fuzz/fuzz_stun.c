@@ -7,7 +7,11 @@
  * class, id, attributes and unknown types, with integrity and
  * fingerprint right; writing that again gives the same bytes.  Every
  * input is also given to stun_binding_answer, whose answers must parse,
- * carry a right FINGERPRINT and the request's id.
+ * carry a right FINGERPRINT and the request's id.  Last, the NAT core
+ * takes every input, once as a datagram at its Binding server and once
+ * as the answer to a Binding request of its client whose transaction id
+ * is the input's: whatever comes, it ends the transaction or ignores it,
+ * and anything it then sends is STUN.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,6 +19,9 @@
 #include <string.h>
 
 #include "addr.h"
+#include "nat.h"
+#include "nat_stunc.h"
+#include "rng.h"
 #include "stun.h"
 #include "wire.h"
 
@@ -150,6 +157,56 @@ answer(const uint8_t *data, size_t size, const struct addr *from)
 	wbuf_clear(&w);
 }
 
+/* The rng of the client: the transaction id is the input's. */
+static void
+tid_fill(void *buf, size_t len, void *arg)
+{
+	const uint8_t	*data = arg;
+
+	memcpy(buf, data + 8, len);
+}
+
+static void
+nat_core(const uint8_t *data, size_t size, const struct addr *from)
+{
+	struct nat_stunc_cfg	 c = { 500, 7, 16 };
+	struct nat_cfg		 nc;
+	struct nat_stunc	*sc;
+	struct nat		*n;
+	struct nat_stunc_action	 a;
+	struct nat_action	 na;
+	struct rng		 r = { tid_fill, (void *)data };
+	bool			 taken;
+
+	if (size < STUN_HDR_LEN)
+		return;
+	if (nat_stunc_new(&sc, &c, &r) != 0 ||
+	    nat_stunc_binding(sc, 0, from, STUN_CHANGE_PORT, 1) != 0)
+		abort();
+	while (nat_stunc_next_action(sc, &a))
+		;
+	taken = nat_stunc_input(sc, 10, from, data, size);
+	if (taken != (nat_stunc_pending(sc) == 0))
+		abort();
+	if (taken && (!nat_stunc_next_action(sc, &a) ||
+	    a.type != NAT_STUNC_RESULT || a.res.cookie != 1))
+		abort();
+	nat_stunc_free(sc);
+
+	memset(&nc, 0, sizeof nc);
+	nc.serve = true;
+	nc.serve_rate = 100;
+	nc.probe_interval_ms = 1000;
+	nc.stun = c;
+	if (nat_new(&n, &nc, &r, NULL) != 0)
+		abort();
+	(void)nat_input(n, 0, from, data, size);
+	while (nat_next_action(n, &na))
+		if (na.type == NAT_ACT_SEND && !stun_is_message(na.buf, na.len))
+			abort();
+	nat_free(n);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -175,5 +232,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	answer(data, size, &from4);
 	answer(data, size, &from6);
+	nat_core(data, size, &from4);
 	return 0;
 }
