@@ -54,6 +54,9 @@ struct rbuf {
 /* Big-endian 16 and 32-bit numbers at p (which the caller bounds). */
 uint16_t wire_be16(const uint8_t *p);
 uint32_t wire_be32(const uint8_t *p);
+/* ... and written there. */
+void	 wire_put_be16(uint8_t *p, uint16_t);
+void	 wire_put_be32(uint8_t *p, uint32_t);
 
 void	 rbuf_init(struct rbuf *, const void *, size_t);
 size_t	 rbuf_left(const struct rbuf *);

@@ -92,28 +92,54 @@ nat_stunc_done(struct nat_stunc *c, struct nat_stunc_txn *t,
 	memset(t, 0, sizeof *t);
 }
 
+void
+nat_stunc_tid(struct nat_stunc *c, uint8_t tid[STUN_TID_LEN])
+{
+	c->rng->fill(tid, STUN_TID_LEN, c->rng->arg);
+}
+
 int
-nat_stunc_binding(struct nat_stunc *c, int64_t now, const struct addr *server,
-    unsigned change, uint64_t cookie)
+nat_stunc_request(struct nat_stunc *c, int64_t now, const struct addr *to,
+    const uint8_t *msg, size_t len, uint64_t cookie)
 {
 	struct nat_stunc_txn	*t = NULL;
-	struct stun_builder	 b;
-	struct wbuf		 w;
-	uint8_t			 flags[4] = { 0, 0, 0, 0 };
-	uint8_t			*p;
 	size_t			 i;
 
-	if (server->family != 4 && server->family != 6)
+	if ((to->family != 4 && to->family != 6) || len < STUN_HDR_LEN ||
+	    !stun_is_message(msg, len) || (msg[0] & 0x01) || (msg[1] & 0x10))
 		return EINVAL;
+	if (len > NAT_STUNC_DGRAM_MAX)
+		return EMSGSIZE;
 	for (i = 0; i < NAT_STUNC_MAX && t == NULL; i++)
 		if (!c->txn[i].used)
 			t = &c->txn[i];
 	if (t == NULL)
 		return ENOBUFS;
 	memset(t, 0, sizeof *t);
-	c->rng->fill(t->tid, sizeof t->tid, c->rng->arg);
+	memcpy(t->tid, msg + 8, STUN_TID_LEN);
+	memcpy(t->req, msg, len);
+	t->len = len;
+	t->used = true;
+	t->cookie = cookie;
+	t->server = *to;
+	nat_stunc_send(c, t, now);
+	return 0;
+}
+
+int
+nat_stunc_binding(struct nat_stunc *c, int64_t now, const struct addr *server,
+    unsigned change, uint64_t cookie)
+{
+	struct stun_builder	 b;
+	struct wbuf		 w;
+	uint8_t			 flags[4] = { 0, 0, 0, 0 }, tid[STUN_TID_LEN];
+	int			 rc;
+
+	if (server->family != 4 && server->family != 6)
+		return EINVAL;
+	nat_stunc_tid(c, tid);
 	wbuf_init(&w, NAT_STUNC_DGRAM_MAX);
-	stun_build_begin(&b, &w, STUN_BINDING, STUN_REQUEST, t->tid);
+	stun_build_begin(&b, &w, STUN_BINDING, STUN_REQUEST, tid);
 	if (change != 0) {
 		flags[3] = (uint8_t)(change & (STUN_CHANGE_IP |
 		    STUN_CHANGE_PORT));
@@ -122,18 +148,10 @@ nat_stunc_binding(struct nat_stunc *c, int64_t now, const struct addr *server,
 	/* §7.3.1: FINGERPRINT lets a server that shares its port with
 	 * another protocol tell STUN apart (RFC 5626 §8) */
 	stun_build_fingerprint(&b);
-	if (stun_build_end(&b) != 0) {
-		wbuf_clear(&w);
-		return EMSGSIZE;
-	}
-	p = wbuf_take(&w, &t->len);
-	memcpy(t->req, p, t->len);
-	free(p);
-	t->used = true;
-	t->cookie = cookie;
-	t->server = *server;
-	nat_stunc_send(c, t, now);
-	return 0;
+	rc = stun_build_end(&b) != 0 ? EMSGSIZE :
+	    nat_stunc_request(c, now, server, w.p, w.len, cookie);
+	wbuf_clear(&w);
+	return rc;
 }
 
 void
@@ -144,6 +162,12 @@ nat_stunc_cancel(struct nat_stunc *c, uint64_t cookie)
 	for (i = 0; i < NAT_STUNC_MAX; i++)
 		if (c->txn[i].used && c->txn[i].cookie == cookie)
 			memset(&c->txn[i], 0, sizeof c->txn[i]);
+}
+
+void
+nat_stunc_cancel_all(struct nat_stunc *c)
+{
+	memset(c->txn, 0, sizeof c->txn);
 }
 
 bool
@@ -157,12 +181,13 @@ nat_stunc_input(struct nat_stunc *c, int64_t now, const struct addr *from,
 	size_t			 wlen, i;
 
 	if (!stun_is_message(buf, len) || stun_parse(&m, buf, len) != 0 ||
-	    m.method != STUN_BINDING ||
 	    (m.cls != STUN_SUCCESS && m.cls != STUN_ERROR))
 		return false;
 	for (i = 0; i < NAT_STUNC_MAX && t == NULL; i++)
 		if (c->txn[i].used &&
-		    memcmp(c->txn[i].tid, m.tid, STUN_TID_LEN) == 0)
+		    memcmp(c->txn[i].tid, m.tid, STUN_TID_LEN) == 0 &&
+		    wire_be16(c->txn[i].req) == stun_type(m.method,
+		    STUN_REQUEST))
 			t = &c->txn[i];
 	/* §7.3.1: a FINGERPRINT present must be right */
 	if (t == NULL || (m.fp.val != NULL && !stun_check_fingerprint(&m)))
@@ -170,10 +195,18 @@ nat_stunc_input(struct nat_stunc *c, int64_t now, const struct addr *from,
 	memset(&r, 0, sizeof r);
 	r.from = *from;
 	r.rtt_ms = now - t->last;
+	if (len <= sizeof r.msg) {
+		memcpy(r.msg, buf, len);
+		r.msg_len = len;
+	}
 	if (m.cls == STUN_ERROR) {
 		r.error = EPROTO;
 		if (stun_get_error(&m, &r.code, &why, &wlen) != 0)
 			r.code = 0;
+	} else if (r.msg_len == 0) {
+		r.error = EMSGSIZE;
+	} else if (m.method != STUN_BINDING) {
+		/* the caller reads its own attributes from msg */
 	} else if (stun_get_addr(&m, STUN_A_XOR_MAPPED_ADDRESS,
 	    &r.mapped) != 0 &&
 	    /* §14.1: a server of RFC 3489 gives only MAPPED-ADDRESS */

@@ -1,6 +1,6 @@
 /*
- * nat_stunc.h - STUN Binding transactions of a client over UDP (RFC 8489
- * §6.2.1, §7.3.3), sans I/O.
+ * nat_stunc.h - STUN client transactions (RFC 8489 §6.2), sans I/O:
+ * Binding requests it makes itself, and requests others build (TURN's).
  *
  * Each request has a fresh 96-bit transaction id from the rng it was
  * given, is sent again after RTO, 2*RTO, 4*RTO... up to rc requests in
@@ -8,7 +8,8 @@
  * transaction id alone, whatever address it came from: RFC 5780 §4.4's
  * tests ask the server to answer from another address.  Outcomes and
  * datagrams to send are queued actions; the driver sends each from the
- * socket the answers come back to.
+ * socket the answers come back to.  Over TCP (RFC 8489 §6.2.2) a request
+ * is sent once: rc 1, and rto*rm is the time it may take (Ti, 39.5 s).
  */
 #ifndef NAT_STUNC_H
 #define NAT_STUNC_H
@@ -44,6 +45,10 @@ struct nat_stunc_result {
 	struct addr	 other;		/* OTHER-ADDRESS; family 0: none */
 	struct addr	 origin;	/* RESPONSE-ORIGIN; family 0: none */
 	int64_t		 rtt_ms;	/* since the last request sent */
+	/* the response itself, for the caller's attributes (len 0: none,
+	   or longer than NAT_STUNC_DGRAM_MAX: error EMSGSIZE) */
+	uint8_t		 msg[NAT_STUNC_DGRAM_MAX];
+	size_t		 msg_len;
 };
 
 enum nat_stunc_action_type {
@@ -71,8 +76,19 @@ void	 nat_stunc_free(struct nat_stunc *);
  */
 int	 nat_stunc_binding(struct nat_stunc *, int64_t now,
 	    const struct addr *server, unsigned change, uint64_t cookie);
-/* Forget the requests of cookie (no result comes for them). */
+/* A fresh transaction id, for a request the caller builds. */
+void	 nat_stunc_tid(struct nat_stunc *, uint8_t tid[STUN_TID_LEN]);
+/*
+ * Send msg (a request the caller built, its transaction id drawn by
+ * nat_stunc_tid) to `to' as a transaction.  0, ENOBUFS, EMSGSIZE (over
+ * NAT_STUNC_DGRAM_MAX), or EINVAL (to of no family, msg not a request).
+ */
+int	 nat_stunc_request(struct nat_stunc *, int64_t now,
+	    const struct addr *to, const uint8_t *msg, size_t len,
+	    uint64_t cookie);
+/* Forget the requests of cookie, or all (no result comes for them). */
 void	 nat_stunc_cancel(struct nat_stunc *, uint64_t cookie);
+void	 nat_stunc_cancel_all(struct nat_stunc *);
 /*
  * A datagram that came from `from': true when it was the response to one
  * of our requests (a result is queued), false when it is not ours to take

@@ -82,6 +82,13 @@ stun_attr_known(uint16_t type)
 	case STUN_A_PASSWORD_ALGORITHM:
 	case STUN_A_USERHASH:
 	case STUN_A_XOR_MAPPED_ADDRESS:
+	/* RFC 8656 §18: what a TURN client reads */
+	case STUN_A_CHANNEL_NUMBER:
+	case STUN_A_LIFETIME:
+	case STUN_A_XOR_PEER_ADDRESS:
+	case STUN_A_DATA:
+	case STUN_A_XOR_RELAYED_ADDRESS:
+	case STUN_A_RESERVATION_TOKEN:
 	/* RFC 8445 §16.1: an ICE check's; RFC 5769 §2.1 carries them. */
 	case STUN_A_PRIORITY:
 	case STUN_A_USE_CANDIDATE:

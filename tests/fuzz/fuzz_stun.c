@@ -11,7 +11,9 @@
  * takes every input, once as a datagram at its Binding server and once
  * as the answer to a Binding request of its client whose transaction id
  * is the input's: whatever comes, it ends the transaction or ignores it,
- * and anything it then sends is STUN.
+ * and anything it then sends is STUN.  A TURN client allocating takes
+ * it as the server's answer over UDP, and over TCP as a stream (twice,
+ * so frames may span), and stays in a state it can be freed from.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -22,6 +24,7 @@
 #include "nat.h"
 #include "nat_stunc.h"
 #include "rng.h"
+#include "turn.h"
 #include "stun.h"
 #include "wire.h"
 
@@ -207,6 +210,37 @@ nat_core(const uint8_t *data, size_t size, const struct addr *from)
 	nat_free(n);
 }
 
+static void
+turn_core(const uint8_t *data, size_t size, const struct addr *server,
+    bool tcp)
+{
+	struct turn_cfg		 c;
+	struct turn		*t;
+	struct turn_action	 a;
+	struct rng		 r = { tid_fill, (void *)data };
+
+	memset(&c, 0, sizeof c);
+	c.server = *server;
+	c.tcp = tcp;
+	c.user = "lab";
+	c.password = "labpass";
+	c.stun.rto_ms = 500;
+	c.stun.rc = 7;
+	c.stun.rm = 16;
+	if (turn_new(&t, &c, &r, NULL) != 0 || turn_allocate(t, 0) != 0)
+		abort();
+	(void)turn_input(t, 10, server, data, size);
+	if (tcp)
+		(void)turn_input(t, 10, server, data, size);
+	while (turn_next_action(t, &a))
+		if (a.type == TURN_ACT_SEND && a.len == 0)
+			abort();
+	turn_tick(t, 100000);
+	while (turn_next_action(t, &a))
+		;
+	turn_free(t);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -233,5 +267,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	answer(data, size, &from4);
 	answer(data, size, &from6);
 	nat_core(data, size, &from4);
+	if (size >= STUN_HDR_LEN) {
+		turn_core(data, size, &from4, false);
+		turn_core(data, size, &from4, true);
+	}
 	return 0;
 }
