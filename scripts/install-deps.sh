@@ -19,11 +19,15 @@ BUILD="make gcc pkg-config libevent-dev libssl-dev libsrtp2-dev
 # test certificates, iproute2 for the network namespaces of the link tests,
 # sip-tester (sipp) as the scripted phones of the SIP tests, baresip-core
 # and linphone-cli (linphonec) as the real softphones (with media) of the
-# call tests, python3 for the hand-made SIP messages of the SIP tests.
+# call tests, python3 for the hand-made SIP messages of the SIP tests;
+# for the NAT lab (scripts/netns-lab.sh), nftables for the NATs' rules,
+# conntrack to flush a NAT's connections when its mode changes, and coturn
+# as the lab's STUN/TURN server, whose turnutils_natdiscovery and
+# turnutils_uclient also measure the NATs (RFC 5780) and TURN through them.
 # (tshark asks whether non-root users may capture; noninteractive: no.)
 TEST="clang libclang-rt-14-dev sqlite3 socat jq valgrind man-db util-linux
 	procps tshark openssl iproute2 sip-tester baresip-core linphone-cli
-	python3"
+	python3 nftables conntrack coturn"
 
 # Benchmarks: Kamailio as the conventional registrar and proxy that
 # scripts/bench/sip.sh measures p2psipd against; OpenDHT's dhtnode, the

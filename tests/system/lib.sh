@@ -464,3 +464,40 @@ linphone_stop() {
 	[ "$EXIT_RC" -eq 0 ] || fail "$1's linphonec exited with $EXIT_RC:" \
 	    "$(tail -3 "$T/$1.linphone/err")"
 }
+
+# ---- the NAT lab (scripts/netns-lab.sh) ----
+
+# lab ARGS...: scripts/netns-lab.sh ARGS for this test's lab ($LAB, its
+# state in $T/lab).
+lab() {
+	LAB=$LAB LAB_DIR=$T/lab bash "$LABSH" "$@"
+}
+
+# lab_up [UP ARGS...]: a NAT lab of this test's own (`netns-lab.sh up
+# ARGS`: namespaces $LAB-wan, -relay, -pub, -nata, -a, -natb, -b and
+# coturn unless --no-turn), torn down on exit (lab_down does it
+# earlier).  Skips the test (77) without root or the lab's tools.
+lab_up() {
+	local c need="ip nft conntrack"
+	[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
+	case " $* " in
+	*" --no-turn "*) ;;
+	*) need="$need turnserver" ;;
+	esac
+	for c in $need; do
+		command -v "$c" >/dev/null || { echo "skip: no $c"; exit 77; }
+	done
+	LABSH=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." &&
+	    pwd)/scripts/netns-lab.sh
+	LAB=p2l$$
+	CLEANUP+=("lab down >/dev/null 2>&1")
+	# timeout(1) signals the test and then its whole process group: a
+	# second TERM during cleanup would end it before the lab is down
+	trap 'trap "" INT TERM; exit 130' INT TERM
+	lab up "$@" >"$T/lab.up" 2>&1 ||
+	    fail "netns-lab.sh up: $(tail -n 5 "$T/lab.up")"
+}
+
+lab_down() {
+	lab down
+}
