@@ -24,6 +24,7 @@
 #define CFG_OVERLAY_PORT 6084		/* RFC 6940 §11.1 bootstrap default */
 #define CFG_SIP_PORT	5060		/* RFC 3261 §19.1.2 */
 #define CFG_SIPS_PORT	5061		/* ... on TLS */
+#define CFG_STUN_PORT	3478		/* RFC 8489 §9 */
 
 struct cfg_addrlist {
 	struct addr	*v;
@@ -95,6 +96,14 @@ struct cfg {
 		int		 rtp_port_min;	/* [media] rtp_ports */
 		int		 rtp_port_max;
 	} media;
+	struct {
+		/* family 0: off; unset: the overlay's address, port 3478 */
+		struct addr	 stun_listen;
+		bool		 stun_derived;	/* stun_listen is the default */
+		struct cfg_addrlist stun_servers;	/* none: the overlay's */
+		int		 stun_rate;		/* answers/s a source */
+		int		 probe_interval;	/* s */
+	} nat;
 	/* [users]: who may register from elsewhere (RFC 3261 §22) */
 	struct cfg_user {
 		char		*name;

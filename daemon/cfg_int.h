@@ -27,7 +27,8 @@ enum cfg_type {
 };
 
 #define CFG_F_LIVE	0x1	/* SIGHUP applies it without a restart */
-#define CFG_F_OFF	0x2	/* CFG_ADDR: "" turns it off (family 0) */
+#define CFG_F_OFF	0x2	/* CFG_ADDR: "" or "off" turns it off
+				   (family 0) */
 #define CFG_F_PORT0	0x4	/* CFG_ADDR: port 0: a free one, picked */
 
 struct cfg_key {
@@ -43,7 +44,7 @@ struct cfg_key {
 
 /* Keys in the table: a constant, as the parser sizes arrays by it
  * (cfg_key.c checks the count when it compiles). */
-#define CFG_NKEYS	47
+#define CFG_NKEYS	51
 
 /* Every key, with its default, CFG_NKEYS of them. */
 extern const struct cfg_key *const cfg_key_table;

@@ -103,6 +103,19 @@ static const struct cfg_key cfg_keys[] = {
 	{ "media", "rtp_ports",		CFG_PORTS,
 	    offsetof(struct cfg, media.rtp_port_min), "16384-32767", 0, 0,
 	    0, NULL },
+	/* "": computed (cfg_finish), unless set */
+	{ "nat", "stun_listen",		CFG_ADDR,
+	    offsetof(struct cfg, nat.stun_listen), "", CFG_F_OFF | CFG_F_PORT0,
+	    CFG_STUN_PORT,
+	    0, NULL },
+	{ "nat", "stun_servers",	CFG_ADDRLIST,
+	    offsetof(struct cfg, nat.stun_servers), "", 0, CFG_STUN_PORT, 0,
+	    NULL },
+	{ "nat", "stun_rate",		CFG_INT,
+	    offsetof(struct cfg, nat.stun_rate), "20", 0, 1, 100000, NULL },
+	{ "nat", "probe_interval",	CFG_INT,
+	    offsetof(struct cfg, nat.probe_interval), "600", 0, 10, 86400,
+	    NULL },
 };
 
 _Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] == CFG_NKEYS,
@@ -423,7 +436,8 @@ cfg_key_set(struct cfg *c, const struct cfg_key *k, const char *value,
 		*(char **)field = xstrdup(value);
 		return 0;
 	case CFG_ADDR:
-		if (*value == '\0' && (k->flags & CFG_F_OFF)) {
+		if ((k->flags & CFG_F_OFF) && (*value == '\0' ||
+		    strcmp(value, "off") == 0)) {
 			memset(field, 0, sizeof(struct addr));
 			return 0;
 		}

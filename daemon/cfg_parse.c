@@ -356,6 +356,7 @@ cfg_finish(struct cfg_parse *p)
 	struct cfg		*c = p->cfg;
 	const char		*xdg;
 	struct sockaddr_un	 sun;
+	size_t			 idx;
 
 	if (c->node.data_dir[0] == '\0') {
 		free(c->node.data_dir);
@@ -373,6 +374,13 @@ cfg_finish(struct cfg_parse *p)
 		free(c->node.pidfile);
 		c->node.pidfile = xasprintf("%s/p2psipd.pid",
 		    c->node.data_dir);
+	}
+	/* [nat] stun_listen left unset: the overlay's address, port 3478 */
+	if (cfg_key_find("nat", "stun_listen", &idx) != NULL &&
+	    p->set_line[idx] == 0 && !p->overridden[idx]) {
+		c->nat.stun_listen = c->overlay.listen;
+		c->nat.stun_listen.port = CFG_STUN_PORT;
+		c->nat.stun_derived = true;
 	}
 	if (strlen(c->node.control_socket) >= sizeof sun.sun_path)
 		cfg_err(&p->errs, UINT_MAX, p->name, "[node] control_socket: "

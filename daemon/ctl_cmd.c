@@ -21,6 +21,7 @@ static const struct ctl_exec *const ctl_cmd_tables[] = {
 	ctl_cmd_sip_table,
 	ctl_cmd_ua_table,
 	ctl_cmd_identity_table,
+	ctl_cmd_nat_table,
 };
 #define CTL_NTABLES	(sizeof ctl_cmd_tables / sizeof ctl_cmd_tables[0])
 

@@ -64,6 +64,7 @@ extern const struct ctl_exec ctl_cmd_overlay_table[];
 extern const struct ctl_exec ctl_cmd_loc_table[];
 extern const struct ctl_exec ctl_cmd_sip_table[];
 extern const struct ctl_exec ctl_cmd_ua_table[];
+extern const struct ctl_exec ctl_cmd_nat_table[];
 extern const struct ctl_exec ctl_cmd_identity_table[];
 
 /* The SIP figures of status (ctl_cmd_sip.c). */

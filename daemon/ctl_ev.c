@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "ctl_ev.h"
 #include "media_session.h"
+#include "nat.h"
 #include "ov_id.h"
 #include "sip_ua.h"
 #include "srv.h"
@@ -168,4 +169,33 @@ ctl_ev_ua_registration(struct ctl *ctl, const char *aor, unsigned status,
 {
 	ctl_ev_send(ctl, "ua-registration", json_pack("{s:s, s:i, s:s}",
 	    "aor", aor, "status", (int)status, "reason", reason));
+}
+
+static json_t *
+ctl_ev_addr(const struct addr *a)
+{
+	char	b[ADDR_STRLEN];
+
+	return a->family != 0 ? json_string(addr_str(a, b)) : json_null();
+}
+
+json_t *
+ctl_ev_nat_json(const struct nat_report *r)
+{
+	/* relayed: no TURN allocation yet */
+	return json_pack("{s:o, s:o, s:n, s:s, s:s, s:o, s:b, s:s}",
+	    "host", ctl_ev_addr(&r->host),
+	    "reflexive", ctl_ev_addr(&r->reflexive),
+	    "relayed",
+	    "mapping", nat_mapping_name(r->mapping),
+	    "filtering", nat_filtering_name(r->filtering),
+	    "server", ctl_ev_addr(&r->server),
+	    "rfc5780", r->server_rfc5780,
+	    "why", r->why);
+}
+
+void
+ctl_ev_nat(struct ctl *ctl, const struct nat_report *r)
+{
+	ctl_ev_send(ctl, "nat", ctl_ev_nat_json(r));
 }

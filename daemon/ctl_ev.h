@@ -18,6 +18,7 @@
 struct cfg_change;
 struct ctl;
 struct media_stats;
+struct nat_report;
 struct ov_id;
 struct sip_ua_call_info;
 
@@ -57,5 +58,10 @@ void	 ctl_ev_message(struct ctl *, const char *from, const char *to,
 	    const char *text);
 void	 ctl_ev_ua_registration(struct ctl *, const char *aor,
 	    unsigned status, const char *reason);
+
+/* NAT discovery ended: what the nat command shows of it, and the
+ * object itself (for the command to add to). */
+void	 ctl_ev_nat(struct ctl *, const struct nat_report *);
+json_t	*ctl_ev_nat_json(const struct nat_report *);
 
 #endif

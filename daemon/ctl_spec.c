@@ -30,6 +30,12 @@ static const struct ctl_arg subscribe_args[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct ctl_arg nat_args[] = {
+	{ "probe", CTL_ARG_BOOL, 0, 0, 0,
+	    "discover again now and wait for the result (a few seconds)" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static const struct ctl_arg route_args[] = {
 	{ "name", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
 	    "a resource name, e.g. an AOR; its Resource-ID is routed to" },
@@ -243,6 +249,8 @@ static const struct ctl_spec ctl_specs[] = {
 	    "it", store_args, 0 },
 	{ "fetch", NULL, "fetch (or stat) the values of a Kind at a resource",
 	    fetch_args, CTL_CMD_READONLY },
+	{ "nat", NULL, "this host's addresses as seen from outside "
+	    "(STUN) and its NAT's behaviour", nat_args, CTL_CMD_READONLY },
 	{ "log-level", NULL, "show or set the log level",
 	    log_level_args, 0 },
 	{ "reload", NULL, "re-read the config file (as SIGHUP does)",

@@ -22,6 +22,7 @@ struct event;
 struct event_base;
 struct identity;
 struct srv_loc;
+struct srv_nat;
 struct srv_overlay;
 struct srv_sip;
 struct srv_ua;
@@ -40,6 +41,7 @@ struct d {
 	struct db		*db;
 	struct ctl		*ctl;
 	struct identity		*ident;
+	struct srv_nat		*nat;		/* STUN, NAT discovery */
 	struct srv_overlay	*ov;
 	struct srv_loc		*loc;		/* the location service */
 	struct srv_sip		*sip;		/* SIP for local phones */

@@ -14,13 +14,45 @@
 #include "d.h"
 #include "d_int.h"
 #include "loc.h"
+#include "nat.h"
 #include "ov_body.h"
 #include "ov_node.h"
 #include "srv.h"
 #include "srv_loc.h"
+#include "srv_nat.h"
 #include "srv_overlay.h"
 #include "srv_sip.h"
 #include "srv_ua.h"
+
+/*
+ * The hosts the overlay's links lead to, for the NAT driver's STUN
+ * servers: where we connected first (a peer's listening address), then
+ * where peers connected from.
+ */
+static void
+d_nat_peers(struct d *d)
+{
+	struct ov_link_info	li;
+	struct addr		hosts[NAT_SERVERS_MAX];
+	unsigned		i, n = 0, pass;
+
+	if (d->nat == NULL || d->ov == NULL)
+		return;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; n < NAT_SERVERS_MAX && ov_node_link_info(
+		    srv_overlay_node(d->ov), srv_now_ms(), i, &li); i++)
+			if (li.up && li.outgoing == (pass == 0))
+				hosts[n++] = li.remote;
+	srv_nat_set_peers(d->nat, hosts, n);
+}
+
+static void
+d_nat_report(const struct nat_report *r, void *arg)
+{
+	struct d	*d = arg;
+
+	ctl_ev_nat(d->ctl, r);
+}
 
 /* The overlay's events no request waits for. */
 static void
@@ -34,6 +66,7 @@ d_overlay_event(struct ov_event *ev, void *arg)
 		break;
 	case OV_EV_LINK:
 		ctl_ev_link(d->ctl, &ev->peer, ev->up);
+		d_nat_peers(d);
 		break;
 	case OV_EV_STORED:
 	case OV_EV_FETCHED:
@@ -213,8 +246,11 @@ int
 d_wire_new(struct d *d, char **cause)
 {
 	struct srv_overlay_ops	ops = { d_overlay_event, d };
+	struct srv_nat_ops	nops = { d_nat_report, d };
 	int			rc;
 
+	if ((rc = srv_nat_new(&d->nat, d->base, d->cfg, &nops, cause)) != 0)
+		return rc;
 	if ((rc = srv_overlay_new(&d->ov, d->base, d->cfg, d->ident, d->db,
 	    &ops, cause)) != 0)
 		return rc;
@@ -236,6 +272,8 @@ d_wire_free(struct d *d)
 	d->sip = NULL;
 	srv_loc_free(d->loc);
 	d->loc = NULL;
+	srv_nat_free(d->nat);
+	d->nat = NULL;
 	srv_overlay_free(d->ov);
 	d->ov = NULL;
 }

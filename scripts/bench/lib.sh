@@ -42,6 +42,7 @@ start_daemons() {
 		    -o "overlay.listen=127.0.0.1:$((BASE + i - 1))" \
 		    -o "sip.listen=127.0.0.1:$((BASE + SPAN + i - 1))" \
 		    -o "sip.tls_listen=127.0.0.1:$((BASE + 2 * SPAN + i - 1))" \
+		    -o "nat.stun_listen=127.0.0.1:$((BASE + 3 * SPAN + i - 1))" \
 		    -o "overlay.bootstrap=$boot" -o node.log_level=warn \
 		    ${P2PSIPD_ARGS:-} 2>"$W/n$i/log" &
 		PIDS+=($!)

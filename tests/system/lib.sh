@@ -32,6 +32,9 @@ descendants() {
 cleanup() {
 	local rc=$? p
 	trap - EXIT
+	# timeout(1) signals the test and then its whole process group: a
+	# second TERM must not end the cleanup half way
+	trap '' INT TERM
 	exec 2>/dev/null	# no job reports for what we kill below
 	# the whole tree: a program under timeout(1) outlives a killed
 	# timeout
@@ -115,20 +118,32 @@ sips_port() {
 	echo $(( $(port "$1") + 500 ))
 }
 
+# stun_port NAME: the port of the daemon's STUN server, 5000 below its
+# overlay port ([nat] stun_listen's 3478 would be one for all).
+stun_port() {
+	echo $(( $(port "$1") - 5000 ))
+}
+
 # start_node NAME [P2PSIPD ARGS...]: start a foreground daemon with its
-# own data dir, control socket, overlay and SIP ports; wait until it
-# answers.
+# own data dir, control socket, overlay, SIP and STUN ports (STUN on the
+# overlay's address, as the default has it); wait until it answers.
 # With NODE_NS set, it runs in that network namespace.
 start_node() {
-	local name=$1 pre=()
+	local name=$1 pre=() ip=127.0.0.1 a
 	shift
 	mkdir -p "$T/$name"
 	[ -n "${NODE_NS:-}" ] && pre=(ip netns exec "$NODE_NS")
+	for a in "$@"; do
+		case $a in
+		overlay.listen=*) ip=${a#overlay.listen=}; ip=${ip%:*} ;;
+		esac
+	done
 	"${pre[@]}" "$P2PSIPD" -f -o "node.data_dir=$T/$name/data" \
 	    -o "node.control_socket=$(sock "$name")" \
 	    -o "overlay.listen=127.0.0.1:$(port "$name")" \
 	    -o "sip.listen=127.0.0.1:$(sip_port "$name")" \
-	    -o "sip.tls_listen=127.0.0.1:$(sips_port "$name")" "$@" \
+	    -o "sip.tls_listen=127.0.0.1:$(sips_port "$name")" \
+	    -o "nat.stun_listen=$ip:$(stun_port "$name")" "$@" \
 	    2>>"$T/$name/log" &
 	NODE_PID[$name]=$!
 	wait_for 10 ctl "$name" status ||
@@ -491,9 +506,6 @@ lab_up() {
 	    pwd)/scripts/netns-lab.sh
 	LAB=p2l$$
 	CLEANUP+=("lab down >/dev/null 2>&1")
-	# timeout(1) signals the test and then its whole process group: a
-	# second TERM during cleanup would end it before the lab is down
-	trap 'trap "" INT TERM; exit 130' INT TERM
 	lab up "$@" >"$T/lab.up" 2>&1 ||
 	    fail "netns-lab.sh up: $(tail -n 5 "$T/lab.up")"
 }
