@@ -89,7 +89,7 @@ TESTS		= check_main: \
 		  fuzz_cfg:d,common fuzz_ctl:d,common fuzz_ovmsg:ov,common \
 		  fuzz_sipmsg:sip,media,nat,common fuzz_stun:nat,common \
 		  fuzz_media:media,common fuzz_sdp:media,common \
-		  ovpoke:d,loc,ov,common ctlbatch:d,common tone:
+		  ovpoke:d,loc,ov,common ctlbatch:d,common tone: turnc:nat,common
 
 MAINS		= daemon/main.c daemon/p2psipctl.c tests/sim/sim_main.c
 $(foreach l,$(LAYERS),$(eval SRCS.$(l) = \
@@ -97,7 +97,7 @@ $(foreach l,$(LAYERS),$(eval SRCS.$(l) = \
 UNIT_SRCS	= $(filter-out tests/unit/check_main.c, \
 		    $(wildcard tests/unit/check_*.c))
 FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
-TOOLS		= ovpoke ctlbatch tone
+TOOLS		= ovpoke ctlbatch tone turnc
 
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 fuzzobj		= $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
@@ -205,7 +205,8 @@ $(BUILD)/ovsim: $(call obj,tests/sim/sim_main.c) \
 
 # The system tests' tools (tests/tools): a scripted RELOAD peer
 # (ovpoke), pipelined control requests to many daemons (ctlbatch),
-# WAV tones made for the phones and found in their recordings (tone).
+# WAV tones made for the phones and found in their recordings (tone),
+# a TURN allocation on real sockets (turnc).
 $(TOOL_BINS): $(BUILD)/%: $(BUILD)/obj/tests/tools/%.o \
 		$$(call libs,$$(call row,$$*),$(BUILD))
 	@echo "  LD      $@"
