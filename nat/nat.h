@@ -106,7 +106,7 @@ void	 nat_free(struct nat *);
  * than before and the behaviour is still unknown.
  */
 void	 nat_set_peers(struct nat *, int64_t now, const struct addr *,
-	    unsigned n);
+	    unsigned cnt);
 /* Start a discovery now, unless one is under way. */
 void	 nat_probe(struct nat *, int64_t now);
 /*
