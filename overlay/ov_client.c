@@ -1,6 +1,6 @@
 /*
  * ov_client.c - the node as a storage client (RFC 6940 §7.4): its own
- * Store, Fetch and Stat requests, and their answers for the user.
+ * Store, Fetch, Stat and Find requests, and their answers for the user.
  *
  * A request for a resource this node is responsible for is answered
  * here, with the checks a storing peer makes (ov_serve.c); any other goes
@@ -40,7 +40,8 @@ ov_client_stored(struct ov_node *n, uint64_t cookie, int error,
 static int
 ov_client_send(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
     uint16_t code, struct wbuf *w, const struct ov_id *res,
-    const uint8_t *certs, size_t certs_len, uint64_t cookie)
+    const uint8_t *certs, size_t certs_len, uint64_t cookie,
+    uint32_t find_kind)
 {
 	struct ov_txn	*t = NULL;
 
@@ -51,6 +52,7 @@ ov_client_send(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 	if (t == NULL)
 		return EBUSY;
 	t->cookie = cookie;
+	t->find_kind = find_kind;
 	ov_link_flush_all(n, now);
 	return 0;
 }
@@ -96,7 +98,7 @@ ov_client_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	ov_data_store_req_encode(&w, req);
 	free(req);
 	return ov_client_send(n, now, OV_TX_STORE, OV_STORE_REQ, &w, res,
-	    certs, certs_len, cookie);
+	    certs, certs_len, cookie, 0);
 }
 
 static void	ov_client_answered(struct ov_node *, bool stat,
@@ -130,7 +132,7 @@ ov_client_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
 		free(req);
 		return ov_client_send(n, now, stat ? OV_TX_STAT : OV_TX_FETCH,
 		    stat ? OV_STAT_REQ : OV_FETCH_REQ, &w, res, NULL, 0,
-		    cookie);
+		    cookie, 0);
 	}
 	/* we are the storing peer: answer here, checked the same */
 	wbuf_init(&certs, 0xffff);
@@ -143,6 +145,59 @@ ov_client_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	wbuf_clear(&certs);
 	free(req);
 	return 0;
+}
+
+/* Report a Find's answer (error 0: ans) for kind. */
+static void
+ov_client_found(struct ov_node *n, uint64_t cookie, int error,
+    const char *why, uint32_t kind, const struct ov_find_ans *ans)
+{
+	struct ov_event	ev;
+	struct ov_id	zero;
+	unsigned	i;
+
+	memset(&ev, 0, sizeof ev);
+	memset(&zero, 0, sizeof zero);
+	ev.type = OV_EV_FOUND;
+	ev.cookie = cookie;
+	ev.error = error;
+	if (why != NULL)
+		snprintf(ev.why, sizeof ev.why, "%s", why);
+	for (i = 0; error == 0 && i < ans->n; i++)
+		if (ans->kinds[i] == kind) {
+			/* §7.4.4.2: zero when there is none */
+			ev.has_closest = !ov_id_eq(&ans->closest[i], &zero);
+			ev.closest = ans->closest[i];
+			break;
+		}
+	ov_node_event(n, &ev);
+}
+
+int
+ov_client_find(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint32_t kind, uint64_t cookie)
+{
+	struct ov_find_req	req;
+	struct ov_find_ans	ans;
+	struct wbuf		w;
+
+	if (!ov_route_is_peer(n) || n->state == OV_ST_LEAVING)
+		return ENOTCONN;
+	if (ov_kind_find(n->held.kinds, n->held.nkinds, kind) == NULL)
+		return EINVAL;
+	memset(&req, 0, sizeof req);
+	req.resource = *res;
+	req.n = 1;
+	req.kinds[0] = kind;
+	if (ov_route_responsible(n, res)) {
+		ov_serve_find_ans(n, &req, &ans);
+		ov_client_found(n, cookie, 0, NULL, kind, &ans);
+		return 0;
+	}
+	wbuf_init(&w, 1024);
+	ov_data_find_req_encode(&w, &req);
+	return ov_client_send(n, now, OV_TX_FIND, OV_FIND_REQ, &w, res, NULL,
+	    0, cookie, kind);
 }
 
 /* A StatAns for one Kind, kept with its body. */
@@ -240,6 +295,7 @@ ov_client_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
     const struct ov_msg *m, const struct ov_id *signer, int error)
 {
 	struct ov_store_ans	 ans;
+	struct ov_find_ans	 fans;
 	const uint8_t		*info;
 	size_t			 ilen;
 	uint16_t		 code;
@@ -272,6 +328,13 @@ ov_client_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		    why, &t->target, m != NULL ? m->body : NULL, m != NULL ?
 		    m->body_len : 0, m != NULL ? m->certs : NULL, m != NULL ?
 		    m->certs_len : 0);
+		break;
+	case OV_TX_FIND:
+		memset(&fans, 0, sizeof fans);
+		if (e == 0 && ov_data_find_ans_decode(m->body, m->body_len,
+		    &fans) != 0)
+			e = EBADMSG;
+		ov_client_found(n, t->cookie, e, why, t->find_kind, &fans);
 		break;
 	default:
 		break;

@@ -68,6 +68,7 @@ enum ov_txn_kind {
 	OV_TX_STORE,		/* ov_node_store's request */
 	OV_TX_FETCH,		/* ov_node_fetch's request */
 	OV_TX_STAT,		/* ov_node_stat's request */
+	OV_TX_FIND,		/* ov_node_find's request */
 	OV_TX_REPLICA,		/* a replica Store of ours (§10.4) */
 	OV_TX_APP_ATTACH,	/* ov_node_app_attach's request */
 };
@@ -86,7 +87,8 @@ struct ov_txn {
 	uint64_t	 started_ms;
 	uint64_t	 next_ms;	/* resend or give up */
 	unsigned	 tries;
-	uint64_t	 cookie;	/* QUERY, STORE, FETCH */
+	uint64_t	 cookie;	/* QUERY, STORE, FETCH, STAT, FIND */
+	uint32_t	 find_kind;	/* FIND: the Kind asked for */
 	enum ov_query	 query;		/* QUERY */
 	uint64_t	 query_ms;	/* QUERY: when the first step started */
 	struct ov_id	 query_target;	/* QUERY: what the user asked for */
@@ -361,15 +363,21 @@ void	 ov_serve_fetch_request(struct ov_node *, uint64_t now,
 	    struct ov_link *, const struct ov_msg *);
 void	 ov_serve_find_request(struct ov_node *, uint64_t now,
 	    struct ov_link *, const struct ov_msg *);
+/* What a Find gets here (§7.4.4.2). */
+void	 ov_serve_find_ans(struct ov_node *, const struct ov_find_req *,
+	    struct ov_find_ans *);
 
-/* ov_client.c: ov_node_store, ov_node_fetch and ov_node_stat. */
+/* ov_client.c: ov_node_store, _fetch, _stat and _find. */
 int	 ov_client_store(struct ov_node *, uint64_t now,
 	    const struct ov_id *res, const struct ov_kind_data *kd,
 	    const uint8_t *certs, size_t certs_len, uint64_t cookie);
 /* Fetch (stat false) or Stat every value of kind at res. */
 int	 ov_client_ask(struct ov_node *, uint64_t now, const struct ov_id *res,
 	    uint32_t kind, bool stat, uint64_t cookie);
-/* The answer to our Store, Fetch or Stat (or failure: msg NULL, error
+/* Find the Resource-ID nearest res with values of kind (§7.4.4). */
+int	 ov_client_find(struct ov_node *, uint64_t now, const struct ov_id *res,
+	    uint32_t kind, uint64_t cookie);
+/* The answer to our Store, Fetch, Stat or Find (or failure: msg NULL, error
  * set), reported to the user. */
 void	 ov_client_done(struct ov_node *, uint64_t now, struct ov_txn *,
 	    const struct ov_msg *, const struct ov_id *signer, int error);

@@ -419,6 +419,13 @@ ov_node_stat(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	return ov_client_ask(n, now, res, kind, true, cookie);
 }
 
+int
+ov_node_find(struct ov_node *n, uint64_t now, const struct ov_id *res,
+    uint32_t kind, uint64_t cookie)
+{
+	return ov_client_find(n, now, res, kind, cookie);
+}
+
 void
 ov_node_fetched_free(struct ov_fetched *f)
 {

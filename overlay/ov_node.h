@@ -89,6 +89,7 @@ enum ov_event_type {
 	OV_EV_FETCHED,		/* an ov_node_fetch finished */
 	OV_EV_STAT,		/* an ov_node_stat finished */
 	OV_EV_APP_ATTACH,	/* an ov_node_app_attach finished */
+	OV_EV_FOUND,		/* an ov_node_find finished */
 };
 
 /* What ov_node_query sends. */
@@ -131,6 +132,10 @@ struct ov_event {
 	struct ov_fetched *fetched;
 	/* STAT: the metadata; the driver frees it (ov_node_statted_free) */
 	struct ov_statted *statted;
+	/* FOUND: the Resource-ID the storing peer named (has_closest: it
+	 * holds values of the Kind; else it named none) */
+	bool		 has_closest;
+	struct ov_id	 closest;
 	/* APP_ATTACH: the node that answered is peer; its candidate */
 	uint16_t	 application;
 	struct addr	 app_addr;
@@ -264,6 +269,15 @@ int	 ov_node_fetch(struct ov_node *, uint64_t now, const struct ov_id *res,
 	    uint32_t kind, uint64_t cookie);
 /* Like ov_node_fetch, for the values' metadata (Stat, §7.4.3). */
 int	 ov_node_stat(struct ov_node *, uint64_t now, const struct ov_id *res,
+	    uint32_t kind, uint64_t cookie);
+/*
+ * Find (§7.4.4): ask the node responsible for res which Resource-ID it
+ * holds values of kind at, the first at or after res (clockwise).  An
+ * OV_EV_FOUND event with cookie reports it (error as for ROUTE).  This is
+ * how peers come upon others' services (§9: random res, then Fetch what
+ * it names).  0, or ENOTCONN / EBUSY / EINVAL (kind unknown).
+ */
+int	 ov_node_find(struct ov_node *, uint64_t now, const struct ov_id *res,
 	    uint32_t kind, uint64_t cookie);
 /* Sign s as this node for kind at res (b holds the signature). */
 int	 ov_node_sign(struct ov_node *, const struct ov_id *res, uint32_t kind,

@@ -369,43 +369,56 @@ out:
 	free(req);
 }
 
-/* §7.4.4.2: per Kind, the closest resource at or after the id we hold. */
+/*
+ * FindAns (§7.4.4.2): for each Kind asked, the Resource-ID held here with
+ * values of it that comes first at or after the one asked (clockwise);
+ * zero when there is none.
+ */
 void
-ov_serve_find_request(struct ov_node *n, uint64_t now, struct ov_link *l,
-    const struct ov_msg *m)
+ov_serve_find_ans(struct ov_node *n, const struct ov_find_req *req,
+    struct ov_find_ans *ans)
 {
-	struct ov_find_req	req;
-	struct ov_find_ans	ans;
 	struct ov_held_kind		*sk;
-	struct ov_id		best, d, bd;
-	struct wbuf		w;
-	uint16_t		err;
-	unsigned		i, j;
-	bool			have;
+	struct ov_id			 best, d, bd;
+	unsigned			 i, j;
+	bool				 have;
 
-	if (ov_data_find_req_decode(m->body, m->body_len, &req, &err) != 0) {
-		ov_route_error(n, now, l, &m->fwd, err, "bad FindReq");
-		return;
-	}
-	memset(&ans, 0, sizeof ans);
-	for (i = 0; i < req.n; i++) {
+	memset(ans, 0, sizeof *ans);
+	for (i = 0; i < req->n; i++) {
 		have = false;
 		for (j = 0; j < n->held.nres; j++) {
-			sk = ov_held_res_kind(n->held.res[j], req.kinds[i]);
+			sk = ov_held_res_kind(n->held.res[j], req->kinds[i]);
 			if (sk == NULL || sk->n == 0)
 				continue;
-			ov_id_sub(&d, &n->held.res[j]->id, &req.resource);
+			ov_id_sub(&d, &n->held.res[j]->id, &req->resource);
 			if (!have || ov_id_cmp(&d, &bd) < 0) {
 				bd = d;
 				best = n->held.res[j]->id;
 				have = true;
 			}
 		}
-		ans.kinds[ans.n] = req.kinds[i];
+		ans->kinds[ans->n] = req->kinds[i];
 		if (have)
-			ans.closest[ans.n] = best;
-		ans.n++;
+			ans->closest[ans->n] = best;
+		ans->n++;
 	}
+}
+
+/* A Find routed here (§7.4.4). */
+void
+ov_serve_find_request(struct ov_node *n, uint64_t now, struct ov_link *l,
+    const struct ov_msg *m)
+{
+	struct ov_find_req	req;
+	struct ov_find_ans	ans;
+	struct wbuf		w;
+	uint16_t		err;
+
+	if (ov_data_find_req_decode(m->body, m->body_len, &req, &err) != 0) {
+		ov_route_error(n, now, l, &m->fwd, err, "bad FindReq");
+		return;
+	}
+	ov_serve_find_ans(n, &req, &ans);
 	wbuf_init(&w, n->cfg.max_message_size);
 	ov_data_find_ans_encode(&w, &ans);
 	ov_route_answer(n, now, l, m, OV_FIND_ANS, w.p, w.len);

@@ -203,6 +203,7 @@ ov_txn_finish(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	case OV_TX_STORE:
 	case OV_TX_FETCH:
 	case OV_TX_STAT:
+	case OV_TX_FIND:
 		ov_client_done(n, now, t, m, signer, error);
 		break;
 	case OV_TX_REPLICA:

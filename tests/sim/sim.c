@@ -504,7 +504,8 @@ sim_act_event(struct sim *s, unsigned i, struct ov_action *a)
 	f = a->ev.fetched;
 	st = a->ev.statted;
 	if ((a->ev.type == OV_EV_STORED || a->ev.type == OV_EV_FETCHED ||
-	    a->ev.type == OV_EV_STAT) && a->ev.cookie >= SIM_TICKET &&
+	    a->ev.type == OV_EV_STAT || a->ev.type == OV_EV_FOUND) &&
+	    a->ev.cookie >= SIM_TICKET &&
 	    a->ev.cookie - SIM_TICKET < s->ntickets) {
 		t = &s->tickets[a->ev.cookie - SIM_TICKET];
 		t->done = true;
@@ -519,6 +520,12 @@ sim_act_event(struct sim *s, unsigned i, struct ov_action *a)
 			    st->ans.kinds[0].values[0].value_length,
 			    st->ans.kinds[0].values[0].hash_len == 32 ?
 			    "sha256" : "no digest");
+		if (a->ev.type == OV_EV_FOUND && t->error == 0) {
+			if (a->ev.has_closest)
+				(void)ov_id_hex(&a->ev.closest, t->value);
+			else
+				snprintf(t->value, sizeof t->value, "none");
+		}
 	}
 	ov_node_fetched_free(a->ev.fetched);
 	ov_node_statted_free(a->ev.statted);
@@ -1062,7 +1069,7 @@ sim_ticket_new(struct sim *s)
 }
 
 /* TURN-SERVICE's Resource-ID for node j and i (§7.3.4: H(Node-ID||i)). */
-static void
+void
 sim_turn_res(const struct sim *s, unsigned j, uint8_t idx, struct ov_id *res)
 {
 	uint8_t	buf[OV_ID_LEN + 1];
@@ -1142,6 +1149,22 @@ unsigned
 sim_stat(struct sim *s, unsigned i, unsigned j, uint8_t idx)
 {
 	return sim_ask(s, i, j, idx, true);
+}
+
+unsigned
+sim_find(struct sim *s, unsigned i, const struct ov_id *res)
+{
+	unsigned	t = sim_ticket_new(s);
+	int		rc = EINVAL;
+
+	if (s->nodes[i]->alive)
+		rc = ov_node_find(s->nodes[i]->ov, s->now, res,
+		    OV_KIND_TURN_SERVICE, SIM_TICKET + t);
+	if (rc != 0)
+		sim_ticket_failed(s, t, rc);
+	else
+		sim_drain(s, i);
+	return t;
 }
 
 int

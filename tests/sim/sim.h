@@ -102,6 +102,12 @@ unsigned sim_store(struct sim *, unsigned i, uint8_t idx, const char *data);
 unsigned sim_fetch(struct sim *, unsigned i, unsigned j, uint8_t idx);
 /* Stat: the ticket's buf says "N values, length L, sha256". */
 unsigned sim_stat(struct sim *, unsigned i, unsigned j, uint8_t idx);
+/* Node j's Resource-ID idx, H(Node-ID || idx). */
+void	 sim_turn_res(const struct sim *, unsigned j, uint8_t idx,
+	    struct ov_id *);
+/* Find (RFC 6940 §7.4.4) from node i: the TURN-SERVICE Resource-ID its
+ * storing peer names for res, in hex, or "none". */
+unsigned sim_find(struct sim *, unsigned i, const struct ov_id *res);
 int	 sim_ticket(const struct sim *, unsigned ticket, char *buf,
 	    size_t max);
 /* The live nodes that hold node j's value idx. */

@@ -489,6 +489,76 @@ START_TEST(alone_first_node)
 }
 END_TEST
 
+/*
+ * Find (RFC 6940 §7.4.4): asked at a service's own Resource-ID, or just
+ * before it, the storing peer names it; asked where it holds nothing of
+ * the Kind, it names none; walking R(n+1) = Find(R(n) + 1) from anywhere
+ * visits every service the storing peer holds (§9: how peers come upon
+ * TURN servers).
+ */
+START_TEST(find_names_services)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	struct ov_id	 res[3], at, one;
+	unsigned	 t, i, seen = 0, step;
+	char		 got[64], want[3][2 * OV_ID_LEN + 1];
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	s = build(&o, 20, 200);
+	ck_assert_int_ge(settle(s, 60), 0);
+	/* nothing stored: none */
+	sim_turn_res(s, 3, 1, &at);
+	t = sim_find(s, 7, &at);
+	sim_run(s, 2000);
+	ck_assert_int_eq(sim_ticket(s, t, got, sizeof got), 0);
+	ck_assert_str_eq(got, "none");
+	for (i = 0; i < 3; i++) {
+		t = sim_store(s, 3 + i, 1, "relay");
+		sim_run(s, 2000);
+		ck_assert_int_eq(sim_ticket(s, t, NULL, 0), 0);
+		sim_turn_res(s, 3 + i, 1, &res[i]);
+		(void)ov_id_hex(&res[i], want[i]);
+	}
+	sim_run(s, 3000);
+	memset(&one, 0, sizeof one);
+	one.b[OV_ID_LEN - 1] = 1;
+	for (i = 0; i < 3; i++) {
+		t = sim_find(s, 11, &res[i]);
+		sim_run(s, 2000);
+		ck_assert_int_eq(sim_ticket(s, t, got, sizeof got), 0);
+		ck_assert_str_eq(got, want[i]);
+		ov_id_sub(&at, &res[i], &one);
+		t = sim_find(s, 12, &at);
+		sim_run(s, 2000);
+		ck_assert_int_eq(sim_ticket(s, t, got, sizeof got), 0);
+		ck_assert_str_eq(got, want[i]);
+	}
+	/* the walk: every answer is one of the three, at least one comes up,
+	 * and it ends (wraps around to one seen) within ten steps */
+	sim_turn_res(s, 9, 9, &at);
+	for (step = 0; step < 10; step++) {
+		t = sim_find(s, 15, &at);
+		sim_run(s, 2000);
+		ck_assert_int_eq(sim_ticket(s, t, got, sizeof got), 0);
+		if (strcmp(got, "none") == 0)
+			break;
+		for (i = 0; i < 3 && strcmp(got, want[i]) != 0; i++)
+			;
+		ck_assert_uint_lt(i, 3);
+		if (seen & (1u << i))
+			break;
+		seen |= 1u << i;
+		ck_assert_int_eq(ov_id_from_hex(got, &at), 0);
+		ov_id_add(&at, &at, &one);
+	}
+	ck_assert_uint_ne(seen, 0);
+	ck_assert_uint_lt(step, 10);
+	sim_free(s);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -497,6 +567,7 @@ check_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, alone_first_node);
+	tcase_add_test(tc, find_names_services);
 	tcase_add_test(tc, alone_again_backs_off);
 	tcase_add_loop_test(tc, alone_rejoins_through_its_successor, 0, 6);
 	tcase_add_loop_test(tc, all_start_at_once, 0, 3);
