@@ -1,7 +1,8 @@
 /*
  * loc.c - the location service core: its requests and actions, the
  * overlay's events, time, set-up (loc_reg.c publishes registrations,
- * loc_find.c looks them up; RFC 6940 §7, RFC 7904).
+ * loc_find.c looks them up; RFC 6940 §7, RFC 7904; loc_relay.c
+ * advertises and finds relay agent peers, RFC 6940 §9).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -36,6 +37,7 @@ loc_result_clear(struct loc_result *r)
 	for (i = 0; i < r->ncontacts; i++)
 		free(r->contacts[i].uri);
 	free(r->contacts);
+	free(r->relays);
 	ov_node_fetched_free(r->fetched);
 	ov_node_statted_free(r->statted);
 	memset(r, 0, sizeof *r);
@@ -271,7 +273,11 @@ loc_input(struct loc *l, uint64_t now, struct ov_event *ev)
 		if ((q = loc_req_find(l, ev->cookie, false, true, NULL)) ==
 		    NULL)
 			return false;
-		if (ev->type == OV_EV_STORED)
+		if (q->op == LOC_OP_ADVERTISE)
+			loc_relay_stored(l, now, q, ev);
+		else if (q->op == LOC_OP_RELAYS)
+			loc_relay_fetched(l, now, q, ev);
+		else if (ev->type == OV_EV_STORED)
 			loc_stored(l, now, q, ev);
 		else if (ev->error != 0)
 			loc_fail(l, q, ev->error, ev->why);
@@ -284,6 +290,12 @@ loc_input(struct loc *l, uint64_t now, struct ov_event *ev)
 			return false;
 		loc_app_attached(l, q, slot, ev);
 		return true;
+	case OV_EV_FOUND:
+		if ((q = loc_req_find(l, ev->cookie, false, true, NULL)) ==
+		    NULL)
+			return false;
+		loc_relay_found(l, now, q, ev);
+		return true;
 	default:
 		return false;
 	}
@@ -295,6 +307,7 @@ loc_tick(struct loc *l, uint64_t now)
 	if (now < l->next_tick)
 		return;
 	loc_publish_due(l, now, true);
+	loc_relay_due(l, now);
 	loc_quiet_end(l, now);
 	l->next_tick = now + LOC_TICK_MS;
 }

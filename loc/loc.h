@@ -78,6 +78,8 @@ enum loc_op {
 	LOC_OP_STORE,		/* a raw value */
 	LOC_OP_FETCH,		/* raw values */
 	LOC_OP_STAT,		/* their metadata */
+	LOC_OP_ADVERTISE,	/* a relay's TURN-SERVICE value (no caller) */
+	LOC_OP_RELAYS,		/* relays found by Find and Fetch */
 };
 
 enum loc_error {
@@ -97,6 +99,13 @@ struct loc_binding {
 	unsigned	 ndest;
 	uint32_t	 expires;	/* s */
 	char		 user[OV_USER_MAX];	/* who signed it */
+};
+
+/* A relay agent peer's TURN server (RFC 6940 §9), as found. */
+struct loc_relay {
+	struct addr	 addr;		/* where the TURN server answers */
+	struct ov_id	 node;		/* the peer that advertises it */
+	uint8_t		 iteration;	/* at H(node || iteration) */
 };
 
 /* A place a resolve found: where to send the AOR's requests. */
@@ -135,6 +144,10 @@ struct loc_result {
 	struct loc_contact *contacts;
 	unsigned	 ncontacts;
 	bool		 incomplete;
+	/* RELAYS: distinct by address, in the order found */
+	struct loc_relay *relays;
+	unsigned	 nrelays;
+	unsigned	 finds;		/* Finds it took */
 };
 
 void	 loc_result_clear(struct loc_result *);
@@ -226,6 +239,32 @@ bool	 loc_input(struct loc *, uint64_t now, struct ov_event *);
 void	 loc_tick(struct loc *, uint64_t now);
 uint64_t loc_deadline(const struct loc *);	/* UINT64_MAX: idle */
 bool	 loc_next_action(struct loc *, struct loc_action *);
+
+/*
+ * Relay agent peers (RFC 6940 §9).  loc_relay_advertise: keep relay (a
+ * TURN server beside this peer) stored as TURN-SERVICE at H(Node-ID || d)
+ * for d = 1..density (at most LOC_RELAY_DENSITY_MAX), refreshed halfway
+ * through its lifetime and tried again when a store fails, from the time
+ * the node is in an overlay; relay NULL: no more (the values stored
+ * expire).  0, or EINVAL (density out of range).
+ *
+ * loc_relay_search: find relays the way §9 says: Find TURN-SERVICE at a
+ * random Resource-ID, Fetch what the storing peer names, go on from just
+ * past it (R(n+1) = nearest(1 + R(n)), §7.4.4) and jump to another random
+ * one when the walk comes round or finds nothing; stop after
+ * LOC_RELAY_FINDS Finds or LOC_RELAYS_MAX relays.  A RESULT (RELAYS)
+ * follows with the relays, none too (a failed step is skipped).
+ */
+#define LOC_RELAY_DENSITY_MAX	20	/* the Kind's max iteration */
+#define LOC_RELAY_LIFETIME	1800	/* s, a stored TurnServer */
+#define LOC_RELAY_FINDS		8
+#define LOC_RELAYS_MAX		8
+int	 loc_relay_advertise(struct loc *, uint64_t now, const struct addr *,
+	    unsigned density);
+int	 loc_relay_search(struct loc *, uint64_t now, uint64_t cookie,
+	    char **err);
+/* TurnServer values stored at least once this run, of density. */
+unsigned loc_relay_advertised(const struct loc *, unsigned *density);
 
 /* The registrations this node publishes. */
 struct loc_reg_info {

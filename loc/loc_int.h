@@ -40,7 +40,13 @@ struct loc_req {
 	char		 aor[OV_USER_MAX];
 	struct ov_id	 res;
 	uint32_t	 kind;
-	/* RESOLVE, once fetched: the AppAttaches still out */
+	/* RELAYS: the walk (next Find at walk), Resource-IDs fetched */
+	struct ov_id	 walk;
+	struct ov_id	 fetched[LOC_RELAY_FINDS];
+	unsigned	 nfetched;
+	uint8_t		 adv;		/* ADVERTISE: its iteration */
+	/* RESOLVE, once fetched: the AppAttaches still out; RELAYS: the
+	 * relays so far */
 	struct loc_result res_out;
 	uint64_t	 attach[LOC_BINDINGS_MAX];	/* 0: none out */
 	unsigned	 nattach;
@@ -66,6 +72,12 @@ struct loc {
 	unsigned	 quieted;
 	bool		 freeing;	/* no more actions */
 	struct fifo	 actions;	/* struct loc_action */
+	/* the relay this node advertises (family 0: none), per iteration */
+	struct addr	 relay;
+	unsigned	 relay_density;
+	uint64_t	 relay_due[LOC_RELAY_DENSITY_MAX + 1];	/* 0: now */
+	bool		 relay_busy[LOC_RELAY_DENSITY_MAX + 1];
+	bool		 relay_stored[LOC_RELAY_DENSITY_MAX + 1];
 };
 
 /* loc.c */
@@ -88,6 +100,20 @@ void	 loc_reg_remove(struct loc *, struct loc_reg *);
 void	 loc_stored(struct loc *, uint64_t now, struct loc_req *,
 	    const struct ov_event *);
 void	 loc_publish_due(struct loc *, uint64_t now, bool scan);
+
+/* loc_reg.c: sign s for kind at q->res (as user c, or this node: c NULL)
+ * and send it.  0 or an errno. */
+int	 loc_send(struct loc *, uint64_t now, struct loc_req *,
+	    const struct ov_kind *, struct ov_stored *, const struct loc_cred *);
+
+/* loc_relay.c */
+void	 loc_relay_due(struct loc *, uint64_t now);
+void	 loc_relay_stored(struct loc *, uint64_t now, struct loc_req *,
+	    const struct ov_event *);
+void	 loc_relay_found(struct loc *, uint64_t now, struct loc_req *,
+	    const struct ov_event *);
+void	 loc_relay_fetched(struct loc *, uint64_t now, struct loc_req *,
+	    const struct ov_event *);
 
 /* loc_find.c */
 void	 loc_fetched(struct loc *, uint64_t now, struct loc_req *,

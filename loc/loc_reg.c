@@ -172,11 +172,7 @@ loc_load(struct loc *l, const char *aor, const char *contact, int expires,
 
 /* ---- storing ---- */
 
-/*
- * Sign s for kind at q->res (as the user c, or as this node with c NULL)
- * and send it.  0 or an errno.
- */
-static int
+int
 loc_send(struct loc *l, uint64_t now, struct loc_req *q,
     const struct ov_kind *k, struct ov_stored *s, const struct loc_cred *c)
 {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ov_body.h"
 #include "ov_data.h"
 #include "wire.h"
 #include "xmalloc.h"
@@ -472,6 +473,28 @@ ov_data_stat_ans_free(struct ov_stat_ans *a)
 }
 
 /* ---- SIP-REGISTRATION values (RFC 7904 §3) ---- */
+
+int
+ov_data_turn_server_decode(const uint8_t *p, size_t len,
+    struct ov_turn_server *ts)
+{
+	struct rbuf	r;
+
+	memset(ts, 0, sizeof *ts);
+	rbuf_init(&r, p, len);
+	ts->iteration = rbuf_u8(&r);
+	if (ov_body_addr_decode(&r, &ts->addr) != 0 || r.err ||
+	    !rbuf_done(&r) || ts->addr.port == 0)
+		return EBADMSG;
+	return 0;
+}
+
+void
+ov_data_turn_server_encode(struct wbuf *w, const struct ov_turn_server *ts)
+{
+	wbuf_u8(w, ts->iteration);
+	ov_body_addr_encode(w, &ts->addr);
+}
 
 int
 ov_data_sipreg_decode(const uint8_t *p, size_t len, struct ov_sipreg *sr)

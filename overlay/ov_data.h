@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "ov_id.h"
 #include "ov_kind.h"
 #include "ov_msg.h"
@@ -161,6 +162,18 @@ struct ov_sipreg {
 /* 0, or EBADMSG (an unknown type too: it cannot be used). */
 int	ov_data_sipreg_decode(const uint8_t *, size_t, struct ov_sipreg *);
 void	ov_data_sipreg_encode(struct wbuf *, const struct ov_sipreg *);
+
+/* TurnServer (§9): a TURN-SERVICE value. */
+struct ov_turn_server {
+	uint8_t		 iteration;	/* d, 1..turn-density */
+	struct addr	 addr;		/* server_address */
+};
+
+/* 0, or EBADMSG (an address of an unknown type too). */
+int	ov_data_turn_server_decode(const uint8_t *, size_t,
+	    struct ov_turn_server *);
+void	ov_data_turn_server_encode(struct wbuf *,
+	    const struct ov_turn_server *);
 
 /* FindReq and FindAns (§7.4.4). */
 struct ov_find_req {

@@ -855,6 +855,120 @@ START_TEST(raw_values)
 }
 END_TEST
 
+/*
+ * Relay agent peers (RFC 6940 §9): two nodes advertise their TURN
+ * servers at turn-density Resource-IDs each, kept stored and refreshed;
+ * a search from another node finds both by Find and Fetch, each once,
+ * with the advertising node's Node-ID; in a ring with none, a search ends
+ * with none after its Finds; a value at a TURN-SERVICE Resource-ID that
+ * is not a TurnServer is counted, not taken.
+ */
+START_TEST(relays_found)
+{
+	struct sim_opts		 o;
+	struct sim		*s;
+	struct loc_action	 a;
+	struct addr		 r1, r2;
+	unsigned		 i, density, found[2] = { 0, 0 };
+	char			*err;
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	s = ring(&o, 12);
+	/* none yet */
+	ck_assert_int_eq(loc_relay_search(sim_loc(s, 5), sim_now(s), 1, &err),
+	    0);
+	sim_poke(s, 5);
+	result(s, 5, 1, &a);
+	ck_assert_int_eq(a.res.op, LOC_OP_RELAYS);
+	ck_assert_uint_eq(a.res.nrelays, 0);
+	ck_assert_uint_eq(a.res.finds, LOC_RELAY_FINDS);
+	loc_action_clear(&a);
+
+	ck_assert_int_eq(addr_parse("203.0.113.10:3478", 0, &r1), 0);
+	ck_assert_int_eq(addr_parse("[2001:db8::11]:3479", 0, &r2), 0);
+	ck_assert_int_eq(loc_relay_advertise(sim_loc(s, 2), sim_now(s), &r1,
+	    0), EINVAL);
+	ck_assert_int_eq(loc_relay_advertise(sim_loc(s, 2), sim_now(s), &r1,
+	    LOC_RELAY_DENSITY_MAX + 1), EINVAL);
+	ck_assert_int_eq(loc_relay_advertise(sim_loc(s, 2), sim_now(s), &r1,
+	    4), 0);
+	ck_assert_int_eq(loc_relay_advertise(sim_loc(s, 9), sim_now(s), &r2,
+	    6), 0);
+	sim_run(s, 5000);
+	ck_assert_uint_eq(loc_relay_advertised(sim_loc(s, 2), &density), 4);
+	ck_assert_uint_eq(density, 4);
+	ck_assert_uint_eq(loc_relay_advertised(sim_loc(s, 9), NULL), 6);
+	/* a stranger's junk under its own TURN-SERVICE Resource-ID */
+	ck_assert_int_eq(loc_store_value(sim_loc(s, 4), sim_now(s), 7,
+	    loc_kind("turn-service"), (const uint8_t *)"junk", 4, NULL, 2, 0,
+	    &err), 0);
+	sim_poke(s, 4);
+	result(s, 4, 7, &a);
+	ck_assert_int_eq(a.res.error, LOC_OK);
+	loc_action_clear(&a);
+
+	/* every search from every other node: what it finds is right; over
+	 * them all, both come up */
+	for (i = 0; i < 12; i++) {
+		if (i == 2 || i == 9)
+			continue;
+		ck_assert_int_eq(loc_relay_search(sim_loc(s, i), sim_now(s),
+		    10 + i, &err), 0);
+		sim_poke(s, i);
+		result(s, i, 10 + i, &a);
+		ck_assert_int_eq(a.res.op, LOC_OP_RELAYS);
+		ck_assert_uint_le(a.res.finds, LOC_RELAY_FINDS);
+		ck_assert_uint_le(a.res.nrelays, 2);
+		if (a.res.nrelays == 2)
+			ck_assert(!addr_eq(&a.res.relays[0].addr,
+			    &a.res.relays[1].addr));
+		for (unsigned k = 0; k < a.res.nrelays; k++) {
+			const struct loc_relay *r = &a.res.relays[k];
+
+			if (addr_eq(&r->addr, &r1)) {
+				ck_assert(ov_id_eq(&r->node, id_of(s, 2)));
+				ck_assert(r->iteration >= 1 &&
+				    r->iteration <= 4);
+				found[0]++;
+			} else {
+				ck_assert(addr_eq(&r->addr, &r2));
+				ck_assert(ov_id_eq(&r->node, id_of(s, 9)));
+				ck_assert(r->iteration >= 1 &&
+				    r->iteration <= 6);
+				found[1]++;
+			}
+		}
+		loc_action_clear(&a);
+	}
+	ck_assert_msg(found[0] > 0 && found[1] > 0, "seed %llu: found "
+	    "%u and %u", (unsigned long long)o.seed, found[0], found[1]);
+
+	/* refreshed halfway through their lifetime: still there after two */
+	sim_run(s, 2 * LOC_RELAY_LIFETIME * 1000ULL + 5000);
+	ck_assert_int_eq(loc_relay_search(sim_loc(s, 0), sim_now(s), 99, &err),
+	    0);
+	sim_poke(s, 0);
+	result(s, 0, 99, &a);
+	ck_assert_uint_ge(a.res.nrelays, 1);
+	loc_action_clear(&a);
+	/* no more: the values expire */
+	ck_assert_int_eq(loc_relay_advertise(sim_loc(s, 2), sim_now(s), NULL,
+	    0), 0);
+	ck_assert_int_eq(loc_relay_advertise(sim_loc(s, 9), sim_now(s), NULL,
+	    0), 0);
+	ck_assert_uint_eq(loc_relay_advertised(sim_loc(s, 2), NULL), 0);
+	sim_run(s, LOC_RELAY_LIFETIME * 1000ULL + 5000);
+	ck_assert_int_eq(loc_relay_search(sim_loc(s, 0), sim_now(s), 100,
+	    &err), 0);
+	sim_poke(s, 0);
+	result(s, 0, 100, &a);
+	ck_assert_uint_eq(a.res.nrelays, 0);
+	loc_action_clear(&a);
+	sim_free(s);
+}
+END_TEST
+
 /* What the core takes as an AOR, a Kind and a Resource. */
 START_TEST(names)
 {
@@ -1129,6 +1243,7 @@ check_suite(void)
 	tcase_add_test(tc, same_millisecond);
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, raw_values);
+	tcase_add_loop_test(tc, relays_found, 0, 2);
 	tcase_add_loop_test(tc, retry_jitter, 0, 2);
 	tcase_add_test(tc, free_with_requests_out);
 	tcase_add_loop_test(tc, aors_survive_churn, 0, 2);

@@ -1,0 +1,287 @@
+/*
+ * loc_relay.c - relay agent peers (RFC 6940 §9): this node's TURN server
+ * advertised as TURN-SERVICE values, and others' found by Find and Fetch.
+ *
+ * §9 wants a peer behind a NAT or on a private address not to offer
+ * itself; whether the relay address is fit to offer is the operator's
+ * word here (the daemon warns of a private one), not measured.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loc.h"
+#include "loc_int.h"
+#include "log_ctx.h"
+#include "ov_data.h"
+#include "ov_node.h"
+#include "rng.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+static bool
+loc_relay_in_overlay(const struct loc *l)
+{
+	enum ov_state	st = ov_node_state(l->ov);
+
+	return st == OV_ST_JOINED || st == OV_ST_ALONE;
+}
+
+/* ---- advertising ---- */
+
+int
+loc_relay_advertise(struct loc *l, uint64_t now, const struct addr *relay,
+    unsigned density)
+{
+	unsigned	d;
+
+	(void)now;
+	if (relay != NULL && (density < 1 || density > LOC_RELAY_DENSITY_MAX ||
+	    relay->family == 0 || relay->port == 0))
+		return EINVAL;
+	memset(&l->relay, 0, sizeof l->relay);
+	l->relay_density = 0;
+	for (d = 0; d <= LOC_RELAY_DENSITY_MAX; d++) {
+		l->relay_due[d] = 0;
+		l->relay_stored[d] = false;
+	}
+	if (relay != NULL) {
+		l->relay = *relay;
+		l->relay_density = density;
+	}
+	return 0;
+}
+
+unsigned
+loc_relay_advertised(const struct loc *l, unsigned *density)
+{
+	unsigned	d, n = 0;
+
+	for (d = 1; d <= l->relay_density; d++)
+		n += l->relay_stored[d];
+	if (density != NULL)
+		*density = l->relay_density;
+	return n;
+}
+
+/* Store the TurnServer value of iteration d (§9). */
+static int
+loc_relay_store(struct loc *l, uint64_t now, unsigned d)
+{
+	const struct ov_id	*self = ov_node_id(l->ov);
+	const struct ov_kind	*k;
+	struct ov_turn_server	 ts;
+	struct ov_stored	 s;
+	struct loc_req		*q;
+	struct wbuf		 w;
+	uint8_t			 ni[OV_ID_LEN + 1];
+	int			 rc;
+
+	k = ov_kind_find(ov_kind_all, ov_kind_nall, OV_KIND_TURN_SERVICE);
+	if (k == NULL)
+		return EINVAL;
+	memset(&ts, 0, sizeof ts);
+	ts.iteration = (uint8_t)d;
+	ts.addr = l->relay;
+	wbuf_init(&w, 64);
+	ov_data_turn_server_encode(&w, &ts);
+	q = loc_req_new(l, LOC_OP_ADVERTISE, 0);
+	q->kind = k->id;
+	q->adv = (uint8_t)d;
+	/* §7.3.4 NODE-MULTIPLE: H(Node-ID || i), i one byte (ov_kind.c) */
+	memcpy(ni, self->b, OV_ID_LEN);
+	ni[OV_ID_LEN] = (uint8_t)d;
+	ov_id_resource(ni, sizeof ni, &q->res);
+	memset(&s, 0, sizeof s);
+	s.storage_time = loc_wall_ms(l, now);
+	s.lifetime = LOC_RELAY_LIFETIME;
+	s.v.exists = true;
+	s.v.data = w.p;
+	s.v.len = (uint32_t)w.len;
+	rc = w.err ? EINVAL : loc_send(l, now, q, k, &s, NULL);
+	wbuf_clear(&w);
+	if (rc != 0)
+		loc_req_drop(l, q);
+	return rc;
+}
+
+/* Store every iteration that is due, while the node is in an overlay. */
+void
+loc_relay_due(struct loc *l, uint64_t now)
+{
+	unsigned	d;
+
+	if (l->relay_density == 0 || !loc_relay_in_overlay(l))
+		return;
+	for (d = 1; d <= l->relay_density; d++) {
+		if (l->relay_busy[d] || l->relay_due[d] > now)
+			continue;
+		if (loc_relay_store(l, now, d) == 0)
+			l->relay_busy[d] = true;
+		else
+			l->relay_due[d] = now + LOC_RETRY_MS;
+	}
+}
+
+void
+loc_relay_stored(struct loc *l, uint64_t now, struct loc_req *q,
+    const struct ov_event *ev)
+{
+	unsigned	d = q->adv;
+	char		b[ADDR_STRLEN];
+
+	if (d >= 1 && d <= LOC_RELAY_DENSITY_MAX) {
+		l->relay_busy[d] = false;
+		if (ev->error == 0) {
+			if (!l->relay_stored[d] && d == l->relay_density)
+				lc_info(&l->log, "relay: %s advertised at %u "
+				    "Resource-IDs", addr_str(&l->relay, b),
+				    l->relay_density);
+			l->relay_stored[d] = true;
+			l->relay_due[d] = now + LOC_RELAY_LIFETIME * 1000ULL /
+			    2;
+		} else {
+			lc_warn(&l->log, "relay: cannot advertise %s (%u): "
+			    "%d %s", addr_str(&l->relay, b), d, ev->error,
+			    ev->why);
+			l->relay_due[d] = now + LOC_RETRY_MS / 2 +
+			    rng_below(l->rng, LOC_RETRY_MS);
+		}
+	}
+	loc_req_free(q);
+}
+
+/* ---- finding ---- */
+
+static void
+loc_relay_random(struct loc *l, struct ov_id *at)
+{
+	unsigned	i;
+	uint64_t	v;
+
+	for (i = 0; i < OV_ID_LEN; i += 8) {
+		v = rng_u64(l->rng);
+		memcpy(at->b + i, &v, OV_ID_LEN - i < 8 ? OV_ID_LEN - i : 8);
+	}
+}
+
+/* Put q back on the list, waiting for the overlay's next answer. */
+static void
+loc_relay_relink(struct loc *l, struct loc_req *q)
+{
+	q->ov_cookie = ++l->next_cookie;
+	q->next = l->reqs;
+	l->reqs = q;
+}
+
+/* The next Find of q's walk, or the answer when it is over. */
+static void
+loc_relay_step(struct loc *l, uint64_t now, struct loc_req *q)
+{
+	struct loc_result	*r = &q->res_out;
+
+	while (r->finds < LOC_RELAY_FINDS && r->nrelays < LOC_RELAYS_MAX) {
+		r->finds++;
+		loc_relay_relink(l, q);
+		if (ov_node_find(l->ov, now, &q->walk, OV_KIND_TURN_SERVICE,
+		    q->ov_cookie) == 0)
+			return;
+		loc_req_unlink(l, q);	/* refused at once: the next */
+		loc_relay_random(l, &q->walk);
+	}
+	loc_answer(l, q, r);
+}
+
+int
+loc_relay_search(struct loc *l, uint64_t now, uint64_t cookie, char **err)
+{
+	struct loc_req	*q;
+
+	*err = NULL;
+	if (!loc_relay_in_overlay(l))
+		return ENOTCONN;
+	q = loc_req_new(l, LOC_OP_RELAYS, cookie);
+	loc_req_unlink(l, q);
+	q->kind = OV_KIND_TURN_SERVICE;
+	q->res_out.relays = xcalloc(LOC_RELAYS_MAX, sizeof *q->res_out.relays);
+	loc_relay_random(l, &q->walk);
+	loc_relay_step(l, now, q);
+	return 0;
+}
+
+void
+loc_relay_found(struct loc *l, uint64_t now, struct loc_req *q,
+    const struct ov_event *ev)
+{
+	unsigned	i;
+
+	if (ev->error != 0 || !ev->has_closest) {
+		loc_relay_random(l, &q->walk);
+		loc_relay_step(l, now, q);
+		return;
+	}
+	for (i = 0; i < q->nfetched; i++)
+		if (ov_id_eq(&q->fetched[i], &ev->closest)) {
+			/* round the ring once: jump elsewhere */
+			loc_relay_random(l, &q->walk);
+			loc_relay_step(l, now, q);
+			return;
+		}
+	if (q->nfetched < LOC_RELAY_FINDS)
+		q->fetched[q->nfetched++] = ev->closest;
+	q->res = ev->closest;
+	loc_relay_relink(l, q);
+	if (ov_node_fetch(l->ov, now, &ev->closest, OV_KIND_TURN_SERVICE,
+	    q->ov_cookie) != 0) {
+		loc_req_unlink(l, q);
+		loc_relay_random(l, &q->walk);
+		loc_relay_step(l, now, q);
+	}
+}
+
+/* Add what a verified TurnServer value names, once per address. */
+static void
+loc_relay_add(struct loc_result *r, const struct ov_fetched_value *fv)
+{
+	struct ov_turn_server	ts;
+	unsigned		i;
+
+	if (!fv->s.v.exists || ov_data_turn_server_decode(fv->s.v.data,
+	    fv->s.v.len, &ts) != 0) {
+		r->refused++;
+		return;
+	}
+	for (i = 0; i < r->nrelays; i++)
+		if (addr_eq(&r->relays[i].addr, &ts.addr))
+			return;
+	if (r->nrelays == LOC_RELAYS_MAX)
+		return;
+	r->relays[r->nrelays].addr = ts.addr;
+	r->relays[r->nrelays].node = fv->signer.node;
+	r->relays[r->nrelays++].iteration = ts.iteration;
+}
+
+void
+loc_relay_fetched(struct loc *l, uint64_t now, struct loc_req *q,
+    const struct ov_event *ev)
+{
+	struct loc_result	*r = &q->res_out;
+	struct ov_id		 one;
+	unsigned		 i;
+
+	if (ev->type != OV_EV_FETCHED) {	/* not ours to have */
+		loc_req_free(q);
+		return;
+	}
+	if (ev->error == 0 && ev->fetched != NULL) {
+		r->refused += ev->fetched->refused;
+		for (i = 0; i < ev->fetched->n; i++)
+			loc_relay_add(r, &ev->fetched->v[i]);
+	}
+	/* on from just past it (§7.4.4) */
+	memset(&one, 0, sizeof one);
+	one.b[OV_ID_LEN - 1] = 1;
+	ov_id_add(&q->walk, &q->res, &one);
+	loc_relay_step(l, now, q);
+}
