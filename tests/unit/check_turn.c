@@ -19,6 +19,7 @@
 #include "check_main.h"
 #include "rng.h"
 #include "stun.h"
+#include "nat_relay.h"
 #include "turn.h"
 #include "wire.h"
 
@@ -488,6 +489,91 @@ START_TEST(bad_config)
 }
 END_TEST
 
+/*
+ * nat_relay: the first relay of three that grants an allocation keeps
+ * it.  One does not answer (skipped once its transaction times out), one
+ * refuses the credentials (401 twice: skipped), the third allocates;
+ * when all have failed, the list is tried again later.
+ */
+START_TEST(relay_list)
+{
+	struct nat_relay_cfg	 c;
+	struct nat_relay	*nr;
+	struct nat_relay_info	 ri;
+	struct server		 refuser, good;
+	struct server		*to;
+	struct addr		 list[3], dst;
+	uint8_t			 buf[TURN_MSG_MAX];
+	size_t			 len;
+	int64_t			 now = 1000, dl;
+	unsigned		 i, rounds;
+
+	setup();
+	list[0] = ad("203.0.113.30:3478");	/* silent */
+	list[1] = ad("203.0.113.31:3478");	/* another password */
+	list[2] = SERVER;
+	server_init(&refuser);
+	ck_assert_int_eq(stun_key_long(&refuser.key, STUN_PWALG_MD5, "lab", 3,
+	    REALM, strlen(REALM), "other", 5), 0);
+	server_init(&good);
+	memset(&c, 0, sizeof c);
+	c.user = "lab";
+	c.password = "labpass";
+	c.stun.rto_ms = 500;
+	c.stun.rc = 3;
+	c.stun.rm = 4;
+	ck_assert_int_eq(nat_relay_new(&nr, &c, &rng, NULL), 0);
+	ck_assert_ptr_null(nat_relay_relayed(nr));
+	nat_relay_set(nr, now, list, 3);
+	ck_assert_uint_eq(nat_relay_count(nr), 3);
+	for (rounds = 0; nat_relay_relayed(nr) == NULL; rounds++) {
+		ck_assert_uint_lt(rounds, 200);
+		while (nat_relay_next_send(nr, &dst, buf, &len)) {
+			to = addr_eq(&dst, &list[1]) ? &refuser :
+			    addr_eq(&dst, &SERVER) ? &good : NULL;
+			if (to == NULL)
+				continue;
+			server_take(to, buf, len);
+			for (i = 0; i < to->nout; i++)
+				ck_assert(nat_relay_input(nr, now, &dst,
+				    to->out[i], to->out_len[i]));
+			to->nout = 0;
+		}
+		if (nat_relay_relayed(nr) != NULL)
+			break;
+		dl = nat_relay_deadline(nr);
+		ck_assert_int_lt(dl, INT64_MAX);
+		if (dl > now)
+			now = dl;
+		nat_relay_tick(nr, now);
+	}
+	ck_assert(addr_eq(nat_relay_relayed(nr), &RELAYED));
+	nat_relay_info(nr, 0, &ri);
+	ck_assert_int_eq(ri.state, NAT_RELAY_SILENT);
+	nat_relay_info(nr, 1, &ri);
+	ck_assert_int_eq(ri.state, NAT_RELAY_REFUSED);
+	ck_assert_uint_eq(ri.code, 401);
+	nat_relay_info(nr, 2, &ri);
+	ck_assert_int_eq(ri.state, NAT_RELAY_ALLOCATED);
+	ck_assert(addr_eq(&ri.mapped, &MAPPED));
+	ck_assert_str_eq(nat_relay_state_name(ri.state), "allocated");
+	ck_assert_uint_eq(good.allocs, 1);
+	/* bytes from elsewhere are not the allocation's */
+	ck_assert(!nat_relay_input(nr, now, &list[0], buf, 20));
+	/* the list again, the good one kept; then without it: all failed,
+	 * nothing allocated, tried again after NAT_RELAY_RETRY_MS */
+	nat_relay_set(nr, now, list, 3);
+	ck_assert(addr_eq(nat_relay_relayed(nr), &RELAYED));
+	nat_relay_set(nr, now, list, 2);
+	ck_assert_ptr_null(nat_relay_relayed(nr));
+	ck_assert_int_eq(nat_relay_deadline(nr), now + NAT_RELAY_RETRY_MS);
+	nat_relay_tick(nr, now + NAT_RELAY_RETRY_MS);
+	nat_relay_info(nr, 0, &ri);
+	ck_assert_int_eq(ri.state, NAT_RELAY_TRYING);
+	nat_relay_free(nr);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -501,6 +587,7 @@ check_suite(void)
 	tcase_add_test(tc, no_answer);
 	tcase_add_test(tc, tcp_garbage);
 	tcase_add_test(tc, bad_config);
+	tcase_add_test(tc, relay_list);
 	suite_add_tcase(s, tc);
 	return s;
 }
