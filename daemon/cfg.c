@@ -99,7 +99,8 @@ cfg_free(struct cfg *c)
 		return;
 	for (i = 0; i < CFG_NKEYS; i++) {
 		if (cfg_key_table[i].type == CFG_PATH ||
-		    cfg_key_table[i].type == CFG_FQDN)
+		    cfg_key_table[i].type == CFG_FQDN ||
+		    cfg_key_table[i].type == CFG_TEXT)
 			free(*(char **)((char *)c + cfg_key_table[i].off));
 		else if (cfg_key_table[i].type == CFG_ADDRLIST)
 			free(((struct cfg_addrlist *)((char *)c +
@@ -150,6 +151,7 @@ cfg_equal(const struct cfg *a, const struct cfg *b, const struct cfg_key *k)
 	switch (k->type) {
 	case CFG_PATH:
 	case CFG_FQDN:
+	case CFG_TEXT:
 		return strcmp(*(char *const *)fa, *(char *const *)fb) == 0;
 	case CFG_LOGLEVEL:
 		return *(const enum log_level *)fa ==
@@ -247,6 +249,10 @@ cfg_value_text(const struct cfg *c, const struct cfg_key *k)
 	char		 a[ADDR_STRLEN];
 
 	switch (k->type) {
+	case CFG_TEXT:
+		if ((k->flags & CFG_F_SECRET) && **(char *const *)field != '\0')
+			return xstrdup("(secret)");
+		return xstrdup(*(char *const *)field);
 	case CFG_PATH:
 	case CFG_FQDN:
 		return xstrdup(*(char *const *)field);

@@ -103,6 +103,10 @@ struct cfg {
 		struct cfg_addrlist stun_servers;	/* none: the overlay's */
 		int		 stun_rate;		/* answers/s a source */
 		int		 probe_interval;	/* s */
+		struct addr	 relay;		/* advertised; family 0: none */
+		char		*relay_user;	/* the overlay's relays' */
+		char		*relay_password;
+		int		 turn_density;	/* RFC 6940 §9 */
 	} nat;
 	/* [users]: who may register from elsewhere (RFC 3261 §22) */
 	struct cfg_user {

@@ -24,11 +24,14 @@ enum cfg_type {
 	CFG_CHOICE,		/* one of choices, as its index (an int) */
 	CFG_PORTS,		/* LO-HI: an even range of UDP ports (two
 				   ints: the field and the next) */
+	CFG_TEXT,		/* printable ASCII, no blanks, at most max
+				   bytes; "": none */
 };
 
 #define CFG_F_LIVE	0x1	/* SIGHUP applies it without a restart */
 #define CFG_F_OFF	0x2	/* CFG_ADDR: "" or "off" turns it off
 				   (family 0) */
+#define CFG_F_SECRET	0x8	/* CFG_TEXT: never shown (--dump-config) */
 #define CFG_F_PORT0	0x4	/* CFG_ADDR: port 0: a free one, picked */
 
 struct cfg_key {
@@ -44,7 +47,7 @@ struct cfg_key {
 
 /* Keys in the table: a constant, as the parser sizes arrays by it
  * (cfg_key.c checks the count when it compiles). */
-#define CFG_NKEYS	51
+#define CFG_NKEYS	55
 
 /* Every key, with its default, CFG_NKEYS of them. */
 extern const struct cfg_key *const cfg_key_table;

@@ -116,6 +116,16 @@ static const struct cfg_key cfg_keys[] = {
 	{ "nat", "probe_interval",	CFG_INT,
 	    offsetof(struct cfg, nat.probe_interval), "600", 0, 10, 86400,
 	    NULL },
+	{ "nat", "relay",		CFG_ADDR,
+	    offsetof(struct cfg, nat.relay), "", CFG_F_OFF, CFG_STUN_PORT, 0,
+	    NULL },
+	{ "nat", "relay_user",		CFG_TEXT,
+	    offsetof(struct cfg, nat.relay_user), "", 0, 0, 127, NULL },
+	{ "nat", "relay_password",	CFG_TEXT,
+	    offsetof(struct cfg, nat.relay_password), "", CFG_F_SECRET, 0, 127,
+	    NULL },
+	{ "nat", "turn_density",	CFG_INT,
+	    offsetof(struct cfg, nat.turn_density), "10", 0, 1, 20, NULL },
 };
 
 _Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] == CFG_NKEYS,
@@ -425,6 +435,18 @@ cfg_key_set(struct cfg *c, const struct cfg_key *k, const char *value,
 			    "no)", value);
 			return EINVAL;
 		}
+		return 0;
+	case CFG_TEXT:
+		if (strlen(value) > (size_t)k->max ||
+		    strspn(value, "!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJ"
+		    "KLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~") !=
+		    strlen(value)) {
+			*why = xasprintf("bad value (expected at most %ld "
+			    "printable characters, no blanks)", k->max);
+			return EINVAL;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
 		return 0;
 	case CFG_FQDN:
 		if (!cfg_fqdn_ok(value)) {

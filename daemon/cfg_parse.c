@@ -382,6 +382,10 @@ cfg_finish(struct cfg_parse *p)
 		c->nat.stun_listen.port = CFG_STUN_PORT;
 		c->nat.stun_derived = true;
 	}
+	if ((c->nat.relay_user[0] == '\0') != (c->nat.relay_password[0] ==
+	    '\0'))
+		cfg_err(&p->errs, UINT_MAX, p->name, "[nat] relay_user and "
+		    "relay_password: give both or neither");
 	if (strlen(c->node.control_socket) >= sizeof sun.sun_path)
 		cfg_err(&p->errs, UINT_MAX, p->name, "[node] control_socket: "
 		    "path too long for a Unix socket (at most %zu bytes)",

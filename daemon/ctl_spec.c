@@ -36,6 +36,12 @@ static const struct ctl_arg nat_args[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct ctl_arg relays_args[] = {
+	{ "search", CTL_ARG_BOOL, 0, 0, 0,
+	    "look for relays in the overlay now and use what is found" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static const struct ctl_arg route_args[] = {
 	{ "name", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
 	    "a resource name, e.g. an AOR; its Resource-ID is routed to" },
@@ -251,6 +257,8 @@ static const struct ctl_spec ctl_specs[] = {
 	    fetch_args, CTL_CMD_READONLY },
 	{ "nat", NULL, "this host's addresses as seen from outside "
 	    "(STUN) and its NAT's behaviour", nat_args, CTL_CMD_READONLY },
+	{ "relays", NULL, "the relay this node offers, the relays found in "
+	    "the overlay (TURN), the allocation", relays_args, 0 },
 	{ "log-level", NULL, "show or set the log level",
 	    log_level_args, 0 },
 	{ "reload", NULL, "re-read the config file (as SIGHUP does)",

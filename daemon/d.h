@@ -23,6 +23,7 @@ struct event_base;
 struct identity;
 struct srv_loc;
 struct srv_nat;
+struct srv_relay;
 struct srv_overlay;
 struct srv_sip;
 struct srv_ua;
@@ -42,6 +43,8 @@ struct d {
 	struct ctl		*ctl;
 	struct identity		*ident;
 	struct srv_nat		*nat;		/* STUN, NAT discovery */
+	struct srv_relay	*relay;		/* a TURN allocation, or NULL */
+	struct event		*relay_retry;	/* search again for relays */
 	struct srv_overlay	*ov;
 	struct srv_loc		*loc;		/* the location service */
 	struct srv_sip		*sip;		/* SIP for local phones */

@@ -15,5 +15,14 @@ struct d;
 int	 d_wire_new(struct d *, char **cause);
 /* Free the drivers, the UA first.  Any of them may be missing. */
 void	 d_wire_free(struct d *);
+/*
+ * Find the overlay's relays for the allocation.  cb NULL: what is found
+ * goes to the allocation; else to cb (srv_loc_done_cb), which hands it on
+ * with srv_relay_set.  0, or an errno with *err (allocated): ENOTSUP
+ * without relay credentials.
+ */
+struct loc_result;
+int	 d_relay_search(struct d *, void (*cb)(const struct loc_result *,
+	    void *), void *arg, char **err);
 
 #endif

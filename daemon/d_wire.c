@@ -4,16 +4,21 @@
  * these hand what one tells to the others and to the event stream
  * (ctl_ev.h).
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <event2/event.h>
 
 #include "cfg.h"
 #include "ctl_ev.h"
 #include "d.h"
 #include "d_int.h"
 #include "loc.h"
+#include "log.h"
 #include "nat.h"
 #include "ov_body.h"
 #include "ov_node.h"
@@ -21,8 +26,10 @@
 #include "srv_loc.h"
 #include "srv_nat.h"
 #include "srv_overlay.h"
+#include "srv_relay.h"
 #include "srv_sip.h"
 #include "srv_ua.h"
+#include "xmalloc.h"
 
 /*
  * The hosts the overlay's links lead to, for the NAT driver's STUN
@@ -46,12 +53,82 @@ d_nat_peers(struct d *d)
 	srv_nat_set_peers(d->nat, hosts, n);
 }
 
+/* A search that found none is made again this much later (s). */
+#define D_RELAY_RETRY_S	30
+
+/* What a search for relays found: the allocation tries them in turn. */
+static void
+d_relays_found(const struct loc_result *r, void *arg)
+{
+	struct d	*d = arg;
+	struct timeval	 tv = { D_RELAY_RETRY_S, 0 };
+
+	if (r == NULL || d->relay == NULL)
+		return;
+	if (r->error == LOC_OK && r->nrelays > 0)
+		srv_relay_set(d->relay, r->relays, r->nrelays);
+	else if (d->relay_retry != NULL)
+		evtimer_add(d->relay_retry, &tv);
+}
+
+int
+d_relay_search(struct d *d, srv_loc_done_cb cb, void *arg, char **err)
+{
+	*err = NULL;
+	if (d->relay == NULL || d->loc == NULL) {
+		*err = xstrdup("no [nat] relay_user and relay_password: relays "
+		    "are not used");
+		return ENOTSUP;
+	}
+	return srv_loc_relay_search(d->loc, cb != NULL ? cb : d_relays_found,
+	    cb != NULL ? arg : d, err);
+}
+
+/*
+ * Behind a NAT (the reflexive address is not the host's), with relay
+ * credentials and in an overlay: find relays, for when nothing else gets
+ * through (RFC 6940 §9).  After each discovery, on joining, and again
+ * while a search finds none.
+ */
+static void
+d_relay_maybe(struct d *d)
+{
+	const struct nat_report	*r;
+	char			*err;
+
+	if (d->relay == NULL || d->nat == NULL || d->ov == NULL)
+		return;
+	r = srv_nat_report(d->nat);
+	if (r->reflexive.family == 0 || addr_ip_eq(&r->reflexive, &r->host))
+		return;
+	switch (ov_node_state(srv_overlay_node(d->ov))) {
+	case OV_ST_JOINED:
+	case OV_ST_ALONE:
+		break;
+	default:
+		return;
+	}
+	if (d_relay_search(d, NULL, NULL, &err) != 0) {
+		log_debug("relay: no search: %s", err);
+		free(err);
+	}
+}
+
+static void
+d_relay_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	d_relay_maybe(arg);
+}
+
 static void
 d_nat_report(const struct nat_report *r, void *arg)
 {
 	struct d	*d = arg;
 
 	ctl_ev_nat(d->ctl, r);
+	d_relay_maybe(d);
 }
 
 /* The overlay's events no request waits for. */
@@ -63,6 +140,8 @@ d_overlay_event(struct ov_event *ev, void *arg)
 	switch (ev->type) {
 	case OV_EV_STATE:
 		ctl_ev_overlay_state(d->ctl, ev->state);
+		if (ev->state == OV_ST_JOINED || ev->state == OV_ST_ALONE)
+			d_relay_maybe(d);
 		break;
 	case OV_EV_LINK:
 		ctl_ev_link(d->ctl, &ev->peer, ev->up);
@@ -72,6 +151,7 @@ d_overlay_event(struct ov_event *ev, void *arg)
 	case OV_EV_FETCHED:
 	case OV_EV_STAT:
 	case OV_EV_APP_ATTACH:
+	case OV_EV_FOUND:
 		if (d->loc != NULL)
 			srv_loc_input(d->loc, ev);
 		break;
@@ -115,6 +195,24 @@ d_loc_new(struct d *d)
 	lc.wall_offset_ms = (int64_t)time(NULL) * 1000 - (int64_t)srv_now_ms();
 	d->loc = srv_loc_new(d->base, &lc, srv_overlay_node(d->ov), d->ident,
 	    d->db, &ops);
+}
+
+/* [nat] relay: a TURN server beside this peer, offered to the overlay
+ * (RFC 6940 §9). */
+static void
+d_relay_advertise(struct d *d)
+{
+	const struct cfg	*c = d->cfg;
+	char			 b[ADDR_STRLEN];
+
+	if (c->nat.relay.family == 0)
+		return;
+	/* §9: a private address SHOULD NOT be offered; the operator said */
+	if (addr_is_private(&c->nat.relay))
+		log_warnx("relay: %s is a private address; peers elsewhere "
+		    "cannot reach it", addr_str(&c->nat.relay, b));
+	srv_loc_relay_advertise(d->loc, &c->nat.relay,
+	    (unsigned)c->nat.turn_density);
 }
 
 /* What the SIP driver asks and tells. */
@@ -255,6 +353,12 @@ d_wire_new(struct d *d, char **cause)
 	    &ops, cause)) != 0)
 		return rc;
 	d_loc_new(d);
+	if ((rc = srv_relay_new(&d->relay, d->base, d->cfg, cause)) != 0)
+		return rc;
+	if (d->relay != NULL &&
+	    (d->relay_retry = evtimer_new(d->base, d_relay_retry, d)) == NULL)
+		fatalx("relay: cannot make events");
+	d_relay_advertise(d);
 	if ((rc = d_sip_new(d, cause)) != 0)
 		return rc;
 	return d_ua_new(d, cause);
@@ -272,6 +376,11 @@ d_wire_free(struct d *d)
 	d->sip = NULL;
 	srv_loc_free(d->loc);
 	d->loc = NULL;
+	if (d->relay_retry != NULL)
+		event_free(d->relay_retry);
+	d->relay_retry = NULL;
+	srv_relay_free(d->relay);
+	d->relay = NULL;
 	srv_nat_free(d->nat);
 	d->nat = NULL;
 	srv_overlay_free(d->ov);

@@ -236,6 +236,25 @@ srv_loc_fetch_values(struct srv_loc *sl, const char *kind,
 	    &res, stat, err), c, cb, arg, err);
 }
 
+int
+srv_loc_relay_search(struct srv_loc *sl, srv_loc_done_cb cb, void *arg,
+    char **err)
+{
+	uint64_t	c = sl_cookie(sl, cb);
+
+	return sl_started(sl, loc_relay_search(sl->loc, srv_now_ms(), c, err),
+	    c, cb, arg, err);
+}
+
+void
+srv_loc_relay_advertise(struct srv_loc *sl, const struct addr *relay,
+    unsigned density)
+{
+	(void)loc_relay_advertise(sl->loc, srv_now_ms(), relay, density);
+	sl_drain(sl);
+	event_active(sl->kick, EV_TIMEOUT, 0);
+}
+
 bool
 srv_loc_input(struct srv_loc *sl, struct ov_event *ev)
 {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct addr;
 struct db;
 struct event_base;
 struct identity;
@@ -70,6 +71,11 @@ int	 srv_loc_fetch_values(struct srv_loc *, const char *kind,
 	    char **err);
 
 /* An event of the overlay node: true if it was the location service's. */
+/* Relay agent peers (loc_relay_search, loc_relay_advertise). */
+int	 srv_loc_relay_search(struct srv_loc *, srv_loc_done_cb, void *arg,
+	    char **err);
+void	 srv_loc_relay_advertise(struct srv_loc *, const struct addr *relay,
+	    unsigned density);
 bool	 srv_loc_input(struct srv_loc *, struct ov_event *);
 
 /* The AORs published by destination list (registered with no contact). */

@@ -191,6 +191,7 @@ nat_relay_set(struct nat_relay *nr, int64_t now, const struct addr *a,
 	unsigned		i, j, k = 0;
 	int			cur = -1;
 
+	memset(r, 0, sizeof r);
 	for (i = 0; i < n && k < NAT_RELAYS_MAX; i++) {
 		for (j = 0; j < k; j++)
 			if (addr_eq(&r[j].server, &a[i]))
@@ -209,7 +210,7 @@ nat_relay_set(struct nat_relay *nr, int64_t now, const struct addr *a,
 	}
 	if (nr->cur >= 0 && cur < 0)
 		nr_drop(nr);		/* its relay is gone from the list */
-	memcpy(nr->r, r, sizeof r);
+	memcpy(nr->r, r, k * sizeof r[0]);
 	nr->n = k;
 	nr->cur = cur;
 	if (nr->cur < 0)
