@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@
 #include "nat.h"
 #include "nat_stunc.h"
 #include "rng.h"
+#include "ice.h"
 #include "turn.h"
 #include "stun.h"
 #include "wire.h"
@@ -241,6 +243,51 @@ turn_core(const uint8_t *data, size_t size, const struct addr *server,
 	turn_free(t);
 }
 
+/* An ICE agent checking with a peer at from takes the input from the
+ * peer, from elsewhere, and as media. */
+static void
+ice_core(const uint8_t *data, size_t size, const struct addr *from)
+{
+	struct ice_cfg		 c;
+	struct ice		*ice;
+	struct ice_cand		 rc;
+	struct ice_action	*a = malloc(sizeof *a);
+	struct rng_xoshiro	 xs;
+	struct rng		 r = { rng_xoshiro_fill, &xs };
+	struct addr		 other;
+
+	if (a == NULL)
+		abort();
+	rng_xoshiro_seed(&xs, size);
+	memset(&c, 0, sizeof c);
+	c.controlling = size % 2 == 0;
+	c.ncomp = 1;
+	if (addr_parse("192.0.2.10:5000", 0, &c.host[0]) != 0 ||
+	    addr_parse("192.0.2.77:7000", 0, &other) != 0 ||
+	    ice_new(&ice, &c, &r, NULL) != 0)
+		abort();
+	ice_gather(ice, 0);
+	memset(&rc, 0, sizeof rc);
+	snprintf(rc.foundation, sizeof rc.foundation, "1");
+	rc.component = 1;
+	rc.addr = *from;
+	rc.priority = ice_priority(ICE_HOST, 65535, 1);
+	if (ice_set_remote(ice, 0, "peerufrag", "peerpasswordpeerpassword", &rc,
+	    1) != 0)
+		abort();
+	ice_tick(ice, 0);
+	(void)ice_input(ice, 10, 1, from, data, size);
+	(void)ice_input(ice, 10, 1, &other, data, size);
+	while (ice_next_action(ice, a))
+		if (a->type == ICE_ACT_SEND && a->len == 0)
+			abort();
+	ice_tick(ice, 100000);
+	while (ice_next_action(ice, a))
+		;
+	ice_free(ice);
+	free(a);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -267,6 +314,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	answer(data, size, &from4);
 	answer(data, size, &from6);
 	nat_core(data, size, &from4);
+	ice_core(data, size, &from4);
 	if (size >= STUN_HDR_LEN) {
 		turn_core(data, size, &from4, false);
 		turn_core(data, size, &from4, true);
