@@ -32,16 +32,18 @@
 #include "xmalloc.h"
 
 /*
- * The hosts the overlay's links lead to, for the NAT driver's STUN
- * servers: where we connected first (a peer's listening address), then
- * where peers connected from.
+ * The hosts of the overlay's peers, for the NAT driver's STUN servers:
+ * where we connected first (a peer's listening address), then where peers
+ * connected from, then the bootstrap list's (peers too, and known before
+ * any link: a host behind a NAT may have links to few peers).
  */
 static void
 d_nat_peers(struct d *d)
 {
-	struct ov_link_info	li;
-	struct addr		hosts[NAT_SERVERS_MAX];
-	unsigned		i, n = 0, pass;
+	const struct cfg_addrlist	*bl = &d->cfg->overlay.bootstrap;
+	struct ov_link_info		 li;
+	struct addr			 hosts[NAT_SERVERS_MAX];
+	unsigned			 i, n = 0, pass;
 
 	if (d->nat == NULL || d->ov == NULL)
 		return;
@@ -50,10 +52,13 @@ d_nat_peers(struct d *d)
 		    srv_overlay_node(d->ov), srv_now_ms(), i, &li); i++)
 			if (li.up && li.outgoing == (pass == 0))
 				hosts[n++] = li.remote;
+	for (i = 0; i < (unsigned)bl->n && n < NAT_SERVERS_MAX; i++)
+		hosts[n++] = bl->v[i];
 	srv_nat_set_peers(d->nat, hosts, n);
 }
 
-/* A search that found none is made again this much later (s). */
+/* While a peer behind a NAT has no allocation, it searches for relays
+ * this often (s): relays come and go. */
 #define D_RELAY_RETRY_S	30
 
 /* What a search for relays found: the allocation tries them in turn. */
@@ -67,7 +72,7 @@ d_relays_found(const struct loc_result *r, void *arg)
 		return;
 	if (r->error == LOC_OK && r->nrelays > 0)
 		srv_relay_set(d->relay, r->relays, r->nrelays);
-	else if (d->relay_retry != NULL)
+	if (d->relay_retry != NULL)
 		evtimer_add(d->relay_retry, &tv);
 }
 
@@ -87,8 +92,8 @@ d_relay_search(struct d *d, srv_loc_done_cb cb, void *arg, char **err)
 /*
  * Behind a NAT (the reflexive address is not the host's), with relay
  * credentials and in an overlay: find relays, for when nothing else gets
- * through (RFC 6940 §9).  After each discovery, on joining, and again
- * while a search finds none.
+ * through (RFC 6940 §9).  After each discovery, on joining, and every
+ * D_RELAY_RETRY_S while there is no allocation.
  */
 static void
 d_relay_maybe(struct d *d)
@@ -117,9 +122,12 @@ d_relay_maybe(struct d *d)
 static void
 d_relay_retry(evutil_socket_t fd, short what, void *arg)
 {
+	struct d	*d = arg;
+
 	(void)fd;
 	(void)what;
-	d_relay_maybe(arg);
+	if (d->relay != NULL && srv_relay_relayed(d->relay) == NULL)
+		d_relay_maybe(d);
 }
 
 static void
@@ -352,6 +360,7 @@ d_wire_new(struct d *d, char **cause)
 	if ((rc = srv_overlay_new(&d->ov, d->base, d->cfg, d->ident, d->db,
 	    &ops, cause)) != 0)
 		return rc;
+	d_nat_peers(d);		/* the bootstrap list's, for a start */
 	d_loc_new(d);
 	if ((rc = srv_relay_new(&d->relay, d->base, d->cfg, cause)) != 0)
 		return rc;

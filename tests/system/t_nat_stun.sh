@@ -123,11 +123,13 @@ nat_is b address-and-port-dependent address-and-port-dependent
 ok "symmetric NAT: address-and-port-dependent mapping"
 
 # No STUN server configured: the overlay's peers are asked (their STUN at
-# the port this one's would be: 3478), once links are up.
+# the port this one's would be: 3478): the bootstrap list's, then those
+# links lead to.
+BOOT="overlay.bootstrap=203.0.113.20:$(port p),203.0.113.21:$(port q)"
 NODE_NS=$LAB-a start_node c -o "overlay.listen=10.1.0.2:$(port c)" \
-    -o nat.stun_listen=off -o "overlay.bootstrap=203.0.113.20:$(port p)"
+    -o nat.stun_listen=off -o "$BOOT"
 NODE_NS=$LAB-b start_node d -o "overlay.listen=10.2.0.2:$(port d)" \
-    -o nat.stun_listen=off -o "overlay.bootstrap=203.0.113.20:$(port p)"
+    -o nat.stun_listen=off -o "$BOOT"
 peers_told() {
 	ctl "$1" --json nat >"$T/out" 2>&1 &&
 	    [ "$(jq -r .mapping "$T/out")" = "$2" ]
