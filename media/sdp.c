@@ -346,6 +346,109 @@ sdp_crypto(struct sdp_media *m, struct sdp_pl v)
 	return NULL;
 }
 
+static const char ICE_CHARS[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static const char *const CAND_TYPES[] = { "host", "srflx", "prflx",
+    "relay" };
+
+const char *
+sdp_cand_type_name(enum sdp_cand_type t)
+{
+	return (unsigned)t < 4 ? CAND_TYPES[t] : "?";
+}
+
+/* 1 to max ice-chars (RFC 8839 §5.1) into out. */
+static bool
+pl_ice_chars(const struct sdp_pl *v, size_t min, size_t max, char *out)
+{
+	size_t	i;
+
+	if (v->l < min || v->l > max)
+		return false;
+	for (i = 0; i < v->l; i++)
+		if (strchr(ICE_CHARS, v->p[i]) == NULL || v->p[i] == '\0')
+			return false;
+	memcpy(out, v->p, v->l);
+	out[v->l] = '\0';
+	return true;
+}
+
+/* An address as a candidate gives it: an IP literal or an FQDN, kept as
+ * text (the UA resolves none: a name is unusable there). */
+static bool
+pl_cand_addr(const struct sdp_pl *v, char *out)
+{
+	size_t	i;
+
+	if (!pl_copy(out, SDP_ADDR_MAX, v))
+		return false;
+	for (i = 0; i < v->l; i++)
+		if (strchr("0123456789abcdefABCDEF.:-"
+		    "ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ", v->p[i]) ==
+		    NULL)
+			return false;
+	return true;
+}
+
+/*
+ * a=candidate (RFC 8839 §5.1): foundation component transport priority
+ * address port "typ" type ["raddr" address] ["rport" port] *(name value).
+ * Skipped, not refused: a transport other than UDP, a type not known,
+ * candidates beyond SDP_MAX_CANDS.
+ */
+static const char *
+sdp_candidate(struct sdp_media *m, struct sdp_pl v)
+{
+	struct sdp_cand	 c;
+	struct sdp_pl	 f, comp, tp, prio, addr, port, typ, type, name, val;
+	uint64_t	 n;
+	unsigned	 i;
+
+	memset(&c, 0, sizeof c);
+	if (!pl_token(&v, &f) || !pl_token(&v, &comp) || !pl_token(&v, &tp) ||
+	    !pl_token(&v, &prio) || !pl_token(&v, &addr) ||
+	    !pl_token(&v, &port) || !pl_token(&v, &typ) ||
+	    !pl_token(&v, &type) || !pl_eq(&typ, "typ"))
+		return "a=candidate: too few fields";
+	if (!pl_ice_chars(&f, 1, SDP_FOUNDATION_MAX, c.foundation))
+		return "a=candidate: bad foundation";
+	if (!pl_u64(&comp, 256, &n) || n == 0)
+		return "a=candidate: bad component";
+	c.component = (unsigned)n;
+	if (!pl_u64(&prio, 2147483647, &n) || n == 0)
+		return "a=candidate: bad priority";
+	c.priority = (uint32_t)n;
+	if (!pl_cand_addr(&addr, c.addr))
+		return "a=candidate: bad address";
+	if (!pl_u64(&port, 65535, &n))
+		return "a=candidate: bad port";
+	c.port = (uint16_t)n;
+	while (pl_token(&v, &name)) {
+		if (!pl_token(&v, &val))
+			return "a=candidate: an extension without a value";
+		if (pl_eq(&name, "raddr")) {
+			if (!pl_cand_addr(&val, c.raddr))
+				return "a=candidate: bad raddr";
+		} else if (pl_eq(&name, "rport")) {
+			if (!pl_u64(&val, 65535, &n))
+				return "a=candidate: bad rport";
+			c.rport = (uint16_t)n;
+		}
+	}
+	if (tp.l != 3 || strncasecmp(tp.p, "UDP", 3) != 0)
+		return NULL;		/* §5.1: a transport we do not do */
+	for (i = 0; i < 4 && !pl_eq(&type, CAND_TYPES[i]); i++)
+		;
+	if (i == 4 || m->ncands == SDP_MAX_CANDS)
+		return NULL;
+	c.type = (enum sdp_cand_type)i;
+	if (c.raddr[0] == '\0')
+		c.rport = 0;
+	m->cands[m->ncands++] = c;
+	return NULL;
+}
+
 /* a=fingerprint:<hash-func> <XX:XX:...> (RFC 8122 §5) */
 static const char *
 sdp_fingerprint(char *hash, uint8_t *fp, size_t *fp_len, struct sdp_pl v)
@@ -436,8 +539,24 @@ sdp_attr(struct sdp_media *m, struct sdp_given *g, bool session,
 		return sdp_fingerprint(m->fp_hash, m->fp, &m->fp_len, val);
 	if (pl_eq(&name, "setup"))
 		return sdp_setup(&m->setup, &val);
-	if (session)
+	/* RFC 8839 §5.4: at session or media level */
+	if (pl_eq(&name, "ice-ufrag"))
+		return pl_ice_chars(&val, 4, SDP_ICE_MAX, m->ice_ufrag) ? NULL :
+		    "a=ice-ufrag: not 4 to 256 ice-chars";
+	if (pl_eq(&name, "ice-pwd"))
+		return pl_ice_chars(&val, 22, SDP_ICE_MAX, m->ice_pwd) ? NULL :
+		    "a=ice-pwd: not 22 to 256 ice-chars";
+	if (session) {
+		if (pl_eq(&name, "ice-lite"))
+			m->ice_lite = true;	/* §5.3 */
 		return NULL;		/* §5.13: others are ignored */
+	}
+	if (pl_eq(&name, "candidate"))
+		return sdp_candidate(m, val);
+	if (pl_eq(&name, "end-of-candidates")) {
+		m->end_of_cands = true;
+		return NULL;
+	}
 	if (pl_eq(&name, "rtpmap"))
 		return sdp_rtpmap(m, val);
 	if (pl_eq(&name, "fmtp"))
@@ -563,6 +682,11 @@ sdp_inherit(struct sdp_media *m, const struct sdp_media *sess,
 	}
 	if (m->setup == SDP_SETUP_NONE)
 		m->setup = sess->setup;
+	if (m->ice_ufrag[0] == '\0')
+		memcpy(m->ice_ufrag, sess->ice_ufrag, sizeof m->ice_ufrag);
+	if (m->ice_pwd[0] == '\0')
+		memcpy(m->ice_pwd, sess->ice_pwd, sizeof m->ice_pwd);
+	m->ice_lite = sess->ice_lite;
 	return NULL;
 }
 
@@ -633,6 +757,7 @@ sdp_parse(struct sdp *s, const char *buf, size_t len, const char **why)
 		err = "SDP has no t= line";
 	for (i = 0; err == NULL && i < s->nmedia; i++)
 		err = sdp_inherit(&s->media[i], &sess, &given[1 + i]);
+	s->ice_lite = sess.ice_lite;
 	if (err != NULL) {
 		*why = err;
 		return EBADMSG;
@@ -704,6 +829,22 @@ sdp_write_media(struct wbuf *w, const struct sdp_media *m)
 		sdp_write_fp(w, m->fp_hash, m->fp, m->fp_len);
 	if (m->setup != SDP_SETUP_NONE)
 		wbuf_printf(w, "a=setup:%s\r\n", sdp_setup_name(m->setup));
+	if (m->ice_ufrag[0] != '\0')
+		wbuf_printf(w, "a=ice-ufrag:%s\r\n", m->ice_ufrag);
+	if (m->ice_pwd[0] != '\0')
+		wbuf_printf(w, "a=ice-pwd:%s\r\n", m->ice_pwd);
+	for (i = 0; i < m->ncands; i++) {
+		const struct sdp_cand *c = &m->cands[i];
+
+		wbuf_printf(w, "a=candidate:%s %u UDP %" PRIu32 " %s %u typ %s",
+		    c->foundation, c->component, c->priority, c->addr,
+		    c->port, sdp_cand_type_name(c->type));
+		if (c->raddr[0] != '\0')
+			wbuf_printf(w, " raddr %s rport %u", c->raddr, c->rport);
+		wbuf_printf(w, "\r\n");
+	}
+	if (m->end_of_cands)
+		wbuf_printf(w, "a=end-of-candidates\r\n");
 }
 
 void
@@ -715,6 +856,8 @@ sdp_write(struct wbuf *w, const struct sdp *s)
 	    "s=%s\r\nt=0 0\r\n", s->user[0] ? s->user : "-", s->sess_id,
 	    s->version, s->origin_ipv6 ? "IP6" : "IP4", s->origin,
 	    s->name[0] ? s->name : "-");
+	if (s->ice_lite)
+		wbuf_printf(w, "a=ice-lite\r\n");
 	for (i = 0; i < s->nmedia; i++)
 		sdp_write_media(w, &s->media[i]);
 }

@@ -28,6 +28,9 @@ struct wbuf;
 #define SDP_TOKEN_MAX	32	/* a user name, media type, proto, suite */
 #define SDP_FP_MAX	64	/* a fingerprint's bytes (SHA-512) */
 #define SDP_KEY_MAX	64	/* an SDES key||salt's bytes */
+#define SDP_MAX_CANDS	12	/* a=candidate lines kept, a section */
+#define SDP_ICE_MAX	256	/* ice-ufrag, ice-pwd (RFC 8839 §5.4) */
+#define SDP_FOUNDATION_MAX 32	/* RFC 8839 §5.1 */
 
 enum sdp_dir {
 	SDP_SENDRECV,
@@ -52,6 +55,26 @@ struct sdp_fmt {
 	uint32_t	 rate;		/* clock rate; 0: unknown */
 	unsigned	 channels;
 	char		 fmtp[128];	/* a=fmtp parameters, or "" */
+};
+
+/* RFC 8839 §5.1's candidate types. */
+enum sdp_cand_type {
+	SDP_CAND_HOST,
+	SDP_CAND_SRFLX,
+	SDP_CAND_PRFLX,
+	SDP_CAND_RELAY,
+};
+
+/* One a=candidate line (RFC 8839 §5.1) of transport UDP. */
+struct sdp_cand {
+	char		 foundation[SDP_FOUNDATION_MAX + 1];
+	unsigned	 component;	/* 1..256 */
+	uint32_t	 priority;	/* 1..2^31-1 */
+	char		 addr[SDP_ADDR_MAX];	/* IP literal or FQDN */
+	uint16_t	 port;
+	enum sdp_cand_type type;
+	char		 raddr[SDP_ADDR_MAX];	/* "": none */
+	uint16_t	 rport;
 };
 
 /* One a=crypto line (RFC 4568 §9.1). */
@@ -85,6 +108,15 @@ struct sdp_media {
 	uint8_t		 fp[SDP_FP_MAX];
 	size_t		 fp_len;
 	enum sdp_setup	 setup;		/* its own, or the session's */
+	/* ICE (RFC 8839): its own credentials, or the session's ("": none);
+	 * the UDP candidates (the first SDP_MAX_CANDS; other transports and
+	 * unknown types are skipped, §5.1) */
+	char		 ice_ufrag[SDP_ICE_MAX + 1];
+	char		 ice_pwd[SDP_ICE_MAX + 1];
+	struct sdp_cand	 cands[SDP_MAX_CANDS];
+	unsigned	 ncands;
+	bool		 end_of_cands;	/* a=end-of-candidates */
+	bool		 ice_lite;	/* the session's a=ice-lite */
 };
 
 struct sdp {
@@ -96,7 +128,10 @@ struct sdp {
 	char		 name[SDP_TOKEN_MAX];	/* s= */
 	struct sdp_media media[SDP_MAX_MEDIA];
 	unsigned	 nmedia;
+	bool		 ice_lite;	/* a=ice-lite (RFC 8839 §5.3) */
 };
+
+const char *sdp_cand_type_name(enum sdp_cand_type);
 
 /* A description's attribute name for a direction, and back. */
 const char *sdp_dir_name(enum sdp_dir);

@@ -47,6 +47,29 @@ static const char AUDIO_VIDEO[] =
     "c=IN IP6 2001:db8::1\n"
     "a=recvonly\n";
 
+/* RFC 8839 §5: ICE at session and media level, as phones send it:
+ * session credentials, candidates of both components, a TCP one and an
+ * unknown type (skipped), extensions (skipped). */
+static const char ICE_OFFER[] =
+    "v=0\r\n"
+    "o=- 1 2 IN IP4 10.0.0.5\r\n"
+    "s=-\r\n"
+    "t=0 0\r\n"
+    "a=ice-lite\r\n"
+    "a=ice-ufrag:F7gI\r\n"
+    "a=ice-pwd:x9cml/YzichV2+XlhiMu8g\r\n"
+    "m=audio 45664 RTP/AVP 0\r\n"
+    "c=IN IP4 203.0.113.141\r\n"
+    "a=candidate:1 1 UDP 2130706431 10.0.0.5 8998 typ host generation 0\r\n"
+    "a=candidate:2 1 udp 1694498815 203.0.113.141 45664 typ srflx "
+    "raddr 10.0.0.5 rport 8998\r\n"
+    "a=candidate:3 1 UDP 16777215 198.51.100.3 50000 typ relay "
+    "raddr 203.0.113.141 rport 45664 network-id 1\r\n"
+    "a=candidate:1 2 UDP 2130706430 10.0.0.5 8999 typ host\r\n"
+    "a=candidate:4 1 TCP 1 10.0.0.5 9 typ host tcptype active\r\n"
+    "a=candidate:5 1 UDP 1 10.0.0.5 9 typ punch\r\n"
+    "a=end-of-candidates\r\n";
+
 static void
 parse_ok(struct sdp *s, const char *text)
 {
@@ -263,6 +286,79 @@ START_TEST(write_parses_back)
 	ck_assert_int_eq(b.media[0].dir, SDP_SENDONLY);
 	free(t1);
 	free(t2);
+}
+END_TEST
+
+START_TEST(parse_ice)
+{
+	struct sdp		 a, b;
+	const struct sdp_media	*m;
+	char			*t1, *t2, bad[2048];
+	const char		*why;
+	static const char *const refused[][2] = {
+		{ "a=ice-ufrag:abc", "ice-ufrag" },
+		{ "a=ice-pwd:short", "ice-pwd" },
+		{ "a=candidate:1 1 UDP 1 10.0.0.5 9", "too few" },
+		{ "a=candidate:1 0 UDP 1 10.0.0.5 9 typ host", "component" },
+		{ "a=candidate:1 1 UDP 0 10.0.0.5 9 typ host", "priority" },
+		{ "a=candidate:1 1 UDP 2147483648 10.0.0.5 9 typ host",
+		    "priority" },
+		{ "a=candidate:x_y 1 UDP 1 10.0.0.5 9 typ host", "foundation" },
+		{ "a=candidate:1 1 UDP 1 10.0.0.5 70000 typ host", "port" },
+		{ "a=candidate:1 1 UDP 1 10.0.0.5 9 typ host raddr", "value" },
+		{ "a=candidate:1 1 UDP 1 10.0.0.5 9 typ srflx raddr 1.2.3.4 "
+		    "rport x", "rport" },
+		{ "a=candidate:1 1 UDP 1 a/b 9 typ host", "address" },
+	};
+	unsigned		 i;
+
+	parse_ok(&a, ICE_OFFER);
+	ck_assert(a.ice_lite);
+	m = &a.media[0];
+	ck_assert_str_eq(m->ice_ufrag, "F7gI");
+	ck_assert_str_eq(m->ice_pwd, "x9cml/YzichV2+XlhiMu8g");
+	ck_assert_uint_eq(m->ncands, 4);
+	ck_assert(m->end_of_cands);
+	ck_assert_str_eq(m->cands[0].foundation, "1");
+	ck_assert_uint_eq(m->cands[0].priority, 2130706431u);
+	ck_assert_int_eq(m->cands[0].type, SDP_CAND_HOST);
+	ck_assert_str_eq(m->cands[1].raddr, "10.0.0.5");
+	ck_assert_uint_eq(m->cands[1].rport, 8998);
+	ck_assert_int_eq(m->cands[1].type, SDP_CAND_SRFLX);
+	ck_assert_int_eq(m->cands[2].type, SDP_CAND_RELAY);
+	ck_assert_str_eq(m->cands[2].addr, "198.51.100.3");
+	ck_assert_uint_eq(m->cands[3].component, 2);
+	ck_assert_uint_eq(m->cands[3].port, 8999);
+	t1 = text_of(&a);
+	parse_ok(&b, t1);
+	t2 = text_of(&b);
+	ck_assert_str_eq(t1, t2);
+	ck_assert_ptr_nonnull(strstr(t1, "a=candidate:2 1 UDP 1694498815 "
+	    "203.0.113.141 45664 typ srflx raddr 10.0.0.5 rport 8998\r\n"));
+	ck_assert_ptr_nonnull(strstr(t1, "a=ice-lite\r\n"));
+	free(t1);
+	free(t2);
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		snprintf(bad, sizeof bad, "v=0\r\no=- 1 2 IN IP4 10.0.0.5\r\n"
+		    "s=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n"
+		    "c=IN IP4 10.0.0.5\r\n%s\r\n", refused[i][0]);
+		why = NULL;
+		ck_assert_int_eq(sdp_parse(&b, bad, strlen(bad), &why),
+		    EBADMSG);
+		ck_assert_msg(why != NULL && strstr(why, refused[i][1]) !=
+		    NULL, "%s: %s", refused[i][0], why ? why : "(none)");
+	}
+	/* more than SDP_MAX_CANDS: the first kept */
+	t1 = bad;
+	t1 += snprintf(bad, sizeof bad, "v=0\r\no=- 1 2 IN IP4 10.0.0.5\r\n"
+	    "s=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\nc=IN IP4 10.0.0.5\r\n");
+	for (i = 0; i < SDP_MAX_CANDS + 3; i++)
+		t1 += snprintf(t1, (size_t)(bad + sizeof bad - t1),
+		    "a=candidate:%u 1 UDP %u 10.0.0.5 %u typ host\r\n", i,
+		    i + 1, 1000 + i);
+	parse_ok(&b, bad);
+	ck_assert_uint_eq(b.media[0].ncands, SDP_MAX_CANDS);
+	ck_assert_uint_eq(b.media[0].cands[0].port, 1000);
 }
 END_TEST
 
@@ -549,6 +645,7 @@ check_suite(void)
 	tcase_add_test(tc, parse_refusals);
 	tcase_add_test(tc, parse_bounds);
 	tcase_add_test(tc, write_parses_back);
+	tcase_add_test(tc, parse_ice);
 	tcase_add_test(tc, offer_answer_plain);
 	tcase_add_test(tc, answer_phone_offer);
 	tcase_add_test(tc, telephone_event_list);
