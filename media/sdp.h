@@ -168,6 +168,14 @@ enum sdp_codec {
 	SDP_PCMA,		/* payload type 8 */
 };
 
+/* A side's ICE (RFC 8839): credentials and candidates. */
+struct sdp_ice {
+	char		 ufrag[SDP_ICE_MAX + 1];
+	char		 pwd[SDP_ICE_MAX + 1];
+	struct sdp_cand	 cands[SDP_MAX_CANDS];
+	unsigned	 ncands;
+};
+
 /* What this side brings to a negotiation. */
 struct sdp_local {
 	const char		*addr;		/* RTP address, IP literal */
@@ -186,6 +194,9 @@ struct sdp_local {
 	bool			 fp_set;	/* false: no DTLS-SRTP */
 	int			 te_pt;		/* telephone-event payload
 						   type we offer; -1: none */
+	/* ICE (RFC 8839): ours, offered or answered (addr and port are
+	 * then the default candidate's, RFC 8445 §5.1.4); NULL: none */
+	const struct sdp_ice	*ice;
 };
 
 /* What a negotiation settled for the stream. */
@@ -212,6 +223,11 @@ struct sdp_stream {
 	 * client (setup:active, RFC 5763 §5). */
 	uint8_t		 peer_fp[32];
 	bool		 dtls_client;
+	/* ICE: both sides gave credentials and a candidate for RTP (RFC
+	 * 8839 §4.2); the peer's.  Else media goes to addr and port, and
+	 * comes from wherever the peer sends (RFC 4961). */
+	bool		 ice;
+	struct sdp_ice	 peer_ice;
 };
 
 /* An offer: one audio m= line with PCMU, PCMA and telephone-event. */

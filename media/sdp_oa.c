@@ -63,6 +63,43 @@ media_local(struct sdp_media *m, const struct sdp_local *l)
 	m->ptime = 20;
 }
 
+/* Our ICE attributes into m (RFC 8839 §5). */
+static void
+media_ice(struct sdp_media *m, const struct sdp_local *l)
+{
+	if (l->ice == NULL)
+		return;
+	memcpy(m->ice_ufrag, l->ice->ufrag, sizeof m->ice_ufrag);
+	memcpy(m->ice_pwd, l->ice->pwd, sizeof m->ice_pwd);
+	memcpy(m->cands, l->ice->cands, sizeof m->cands);
+	m->ncands = l->ice->ncands;
+	m->end_of_cands = true;		/* no trickling here */
+}
+
+/* The peer's ICE from m, when we do ICE too and it gave what it takes:
+ * credentials and an RTP candidate (RFC 8839 §4.2).  A peer that is not
+ * ICE-capable gets plain media. */
+static void
+peer_ice(struct sdp_stream *st, const struct sdp_media *m,
+    const struct sdp_local *l)
+{
+	unsigned	i;
+
+	st->ice = false;
+	if (l->ice == NULL || m->ice_ufrag[0] == '\0' ||
+	    m->ice_pwd[0] == '\0')
+		return;
+	for (i = 0; i < m->ncands && m->cands[i].component != 1; i++)
+		;
+	if (i == m->ncands)
+		return;
+	memcpy(st->peer_ice.ufrag, m->ice_ufrag, sizeof st->peer_ice.ufrag);
+	memcpy(st->peer_ice.pwd, m->ice_pwd, sizeof st->peer_ice.pwd);
+	memcpy(st->peer_ice.cands, m->cands, sizeof st->peer_ice.cands);
+	st->peer_ice.ncands = m->ncands;
+	st->ice = true;
+}
+
 static void
 media_sdes(struct sdp_media *m, unsigned tag, const char *suite,
     const struct sdp_local *l)
@@ -124,6 +161,7 @@ sdp_oa_offer(struct sdp *s, const struct sdp_local *l)
 		}
 	}
 	snprintf(m->proto, sizeof m->proto, "%s", proto);
+	media_ice(m, l);
 }
 
 /*
@@ -375,6 +413,10 @@ sdp_oa_answer(struct sdp *ans, struct sdp_stream *st, const struct sdp *offer,
 			    SDP_SETUP_PASSIVE, l);
 			memcpy(t.peer_fp, om->fp, sizeof t.peer_fp);
 		}
+		/* ICE when the offer has it: ours in the answer */
+		peer_ice(&t, om, l);
+		if (t.ice)
+			media_ice(am, l);
 		*st = t;
 	}
 	if (!taken) {
@@ -439,5 +481,6 @@ sdp_oa_accept(struct sdp_stream *st, const struct sdp *offer,
 		*why = "SRTP is required here ([media] srtp = require)";
 		return ENOTSUP;
 	}
+	peer_ice(st, am, l);
 	return 0;
 }

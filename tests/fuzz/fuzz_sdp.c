@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct sdp	 s, ans, off;
 	struct sdp_stream	 st;
 	struct sdp_local	 l;
+	static struct sdp_ice	 ice;
 	const char		*why;
 	int			 pol, rc;
 
@@ -73,9 +75,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l.port = 4000;
 	l.te_pt = 101;
 	l.fp_set = true;
+	snprintf(ice.ufrag, sizeof ice.ufrag, "ufrg");
+	snprintf(ice.pwd, sizeof ice.pwd, "passwordpasswordpassword");
+	ice.ncands = 1;
+	snprintf(ice.cands[0].foundation, sizeof ice.cands[0].foundation, "1");
+	ice.cands[0].component = 1;
+	ice.cands[0].priority = 1;
+	snprintf(ice.cands[0].addr, sizeof ice.cands[0].addr, "127.0.0.1");
+	ice.cands[0].port = 4000;
 	for (pol = 0; pol < 6; pol++) {
 		l.srtp = (enum sdp_srtp_policy)(pol % 3);
 		l.sdes_ok = pol >= 3;
+		l.ice = pol % 2 ? &ice : NULL;
 		rc = sdp_oa_answer(&ans, &st, &s, &l, &why);
 		if (rc == 0)
 			reparse(&ans, false);

@@ -405,6 +405,65 @@ negotiate(const struct sdp_local *a, const struct sdp_local *b,
 	return sdp_oa_accept(sa, &off, &ans2, a, why);
 }
 
+/* ICE in offer/answer (RFC 8839 §4.2): both sides: each learns the
+ * other's credentials and candidates; one side without: plain media. */
+START_TEST(offer_answer_ice)
+{
+	struct sdp_local	 a = local("203.0.113.1", 4000, SDP_SRTP_OFF,
+				    false, 1);
+	struct sdp_local	 b = local("198.51.100.2", 5000, SDP_SRTP_OFF,
+				    false, 2);
+	struct sdp_ice		 ia, ib;
+	struct sdp_stream	 sa, sb;
+	const char		*why;
+
+	memset(&ia, 0, sizeof ia);
+	snprintf(ia.ufrag, sizeof ia.ufrag, "aaaa");
+	snprintf(ia.pwd, sizeof ia.pwd, "aaaaaaaaaaaaaaaaaaaaaaaa");
+	snprintf(ia.cands[0].foundation, sizeof ia.cands[0].foundation, "h4");
+	ia.cands[0].component = 1;
+	ia.cands[0].priority = 2130706431;
+	snprintf(ia.cands[0].addr, sizeof ia.cands[0].addr, "10.0.0.1");
+	ia.cands[0].port = 4000;
+	ia.cands[1] = ia.cands[0];
+	snprintf(ia.cands[1].foundation, sizeof ia.cands[1].foundation, "s4");
+	ia.cands[1].type = SDP_CAND_SRFLX;
+	ia.cands[1].priority = 1694498815;
+	snprintf(ia.cands[1].addr, sizeof ia.cands[1].addr, "203.0.113.1");
+	snprintf(ia.cands[1].raddr, sizeof ia.cands[1].raddr, "10.0.0.1");
+	ia.cands[1].rport = 4000;
+	ia.ncands = 2;
+	ib = ia;
+	snprintf(ib.ufrag, sizeof ib.ufrag, "bbbb");
+	snprintf(ib.pwd, sizeof ib.pwd, "bbbbbbbbbbbbbbbbbbbbbbbb");
+	ib.ncands = 1;
+	snprintf(ib.cands[0].addr, sizeof ib.cands[0].addr, "198.51.100.2");
+	ib.cands[0].port = 5000;
+	a.ice = &ia;
+	b.ice = &ib;
+	ck_assert_int_eq(negotiate(&a, &b, &sa, &sb, &why), 0);
+	ck_assert(sa.ice);
+	ck_assert(sb.ice);
+	ck_assert_str_eq(sa.peer_ice.ufrag, "bbbb");
+	ck_assert_str_eq(sb.peer_ice.pwd, "aaaaaaaaaaaaaaaaaaaaaaaa");
+	ck_assert_uint_eq(sb.peer_ice.ncands, 2);
+	ck_assert_str_eq(sb.peer_ice.cands[1].raddr, "10.0.0.1");
+	ck_assert_uint_eq(sa.peer_ice.cands[0].port, 5000);
+	/* the answerer without ICE: none, either side */
+	b.ice = NULL;
+	ck_assert_int_eq(negotiate(&a, &b, &sa, &sb, &why), 0);
+	ck_assert(!sa.ice);
+	ck_assert(!sb.ice);
+	/* the offerer without: none */
+	a.ice = NULL;
+	b.ice = &ib;
+	ck_assert_int_eq(negotiate(&a, &b, &sa, &sb, &why), 0);
+	ck_assert(!sa.ice);
+	ck_assert(!sb.ice);
+	ck_assert_str_eq(sa.addr, "198.51.100.2");
+}
+END_TEST
+
 START_TEST(offer_answer_plain)
 {
 	struct sdp_local a = local("10.0.0.1", 4000, SDP_SRTP_OFF, false, 1);
@@ -646,6 +705,7 @@ check_suite(void)
 	tcase_add_test(tc, parse_bounds);
 	tcase_add_test(tc, write_parses_back);
 	tcase_add_test(tc, parse_ice);
+	tcase_add_test(tc, offer_answer_ice);
 	tcase_add_test(tc, offer_answer_plain);
 	tcase_add_test(tc, answer_phone_offer);
 	tcase_add_test(tc, telephone_event_list);
