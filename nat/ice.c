@@ -179,6 +179,7 @@ static void	ice_turn_drain(struct ice *, int64_t now, unsigned c);
 static void	ice_stunc_drain(struct ice *, int64_t now, unsigned c, int b);
 static void	ice_request(struct ice *, int64_t now, unsigned c, int b,
 		    const struct addr *from, const uint8_t *, size_t);
+static void	ice_start_checks(struct ice *, int64_t now);
 
 /* ---- set-up ---- */
 
@@ -405,6 +406,19 @@ ice_gather(struct ice *ice, int64_t now)
 		ice_turn_drain(ice, now, c);
 	}
 	ice_gather_check(ice);
+}
+
+void
+ice_gather_end(struct ice *ice, int64_t now)
+{
+	unsigned	c;
+
+	if (ice->state != ICE_GATHERING)
+		return;
+	for (c = 0; c < ice->cfg.ncomp; c++)
+		ice->comp[c].srflx_done = ice->comp[c].relay_done = true;
+	ice_gather_check(ice);
+	ice_start_checks(ice, now);
 }
 
 /* ---- pairs ---- */

@@ -118,6 +118,9 @@ int	 ice_new(struct ice **, const struct ice_cfg *, struct rng *,
 void	 ice_free(struct ice *);
 /* Gather: GATHERED follows (at once without servers). */
 void	 ice_gather(struct ice *, int64_t now);
+/* Stop waiting for the servers: what is gathered is what there is (a
+ * late answer still adds its candidate, for the checks). */
+void	 ice_gather_end(struct ice *, int64_t now);
 /* Our credentials and candidates (the caller's cands: ICE_CANDS_MAX). */
 const char *ice_ufrag(const struct ice *);
 const char *ice_pwd(const struct ice *);

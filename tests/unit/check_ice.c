@@ -459,6 +459,37 @@ START_TEST(no_path)
 }
 END_TEST
 
+/* The STUN server never answers: gathering ends when told, with the
+ * host candidate alone, and the checks go on. */
+START_TEST(gather_end)
+{
+	struct net		n;
+	struct ice_cand		c[ICE_CANDS_MAX];
+
+	setup();
+	net_init(&n, false, 1, true, false);
+	ice_free(n.ag[0]);
+	{
+		struct ice_cfg	cf;
+
+		memset(&cf, 0, sizeof cf);
+		cf.controlling = true;
+		cf.ncomp = 1;
+		cf.host[0] = n.host[0][0];
+		cf.stun_server = ad("192.0.2.250:3478");	/* nobody */
+		ck_assert_int_eq(ice_new(&n.ag[0], &cf, &rng, NULL), 0);
+	}
+	ice_gather(n.ag[0], n.now);
+	net_run(&n, n.now + 300, NULL);
+	ck_assert_int_eq(ice_state(n.ag[0]), ICE_GATHERING);
+	ice_gather_end(n.ag[0], n.now);
+	ck_assert_int_eq(ice_state(n.ag[0]), ICE_GATHERED);
+	ck_assert_uint_eq(ice_local(n.ag[0], c), 1);
+	ck_assert_int_eq(c[0].type, ICE_HOST);
+	net_free(&n);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -472,6 +503,7 @@ check_suite(void)
 	tcase_add_test(tc, bad_checks_dropped);
 	tcase_add_test(tc, consent);
 	tcase_add_test(tc, no_path);
+	tcase_add_test(tc, gather_end);
 	suite_add_tcase(s, tc);
 	return s;
 }
