@@ -53,7 +53,12 @@ enum sip_ua_state {
 	SIP_UA_ENDED,		/* kept a while for its retransmissions */
 };
 
-/* Gives call an RTP port (RTCP: port + 1): 0, or an errno. */
+/*
+ * Gives call an RTP port (RTCP: port + 1): 0, or EINPROGRESS when the
+ * driver gathers ICE candidates for it first (it calls
+ * sip_ua_media_ready when done: the INVITE, or the answer, waits), or an
+ * errno.
+ */
 typedef int (*sip_ua_media_cb)(void *arg, uint32_t call, uint16_t *port);
 
 struct sip_ua_cfg {
@@ -182,6 +187,14 @@ int	sip_ua_media_failed(struct sip_ua *, uint64_t now, uint32_t call,
 	    const char *why);
 /* End every call (the daemon stops). */
 void	sip_ua_hangup_all(struct sip_ua *, uint64_t now);
+/*
+ * call's ICE candidates are gathered (ice NULL: none, plain media): the
+ * offer or answer goes out with them, its c= and port the default
+ * candidate's (RFC 8445 §5.1.4: relayed, else server-reflexive, else
+ * host).  ENOENT: no such call gathering (or it ended meanwhile).
+ */
+int	sip_ua_media_ready(struct sip_ua *, uint64_t now, uint32_t call,
+	    const struct sdp_ice *ice);
 /*
  * Send text (text/plain) from from (NULL: the first AOR) to target; its
  * final response comes as MESSAGE_DONE with cookie.  0, EINVAL (*why).

@@ -107,20 +107,23 @@ sip_ua_dlg_free(struct ua_call *c)
 	free(c->ok);
 	free(c->offer);
 	free(c->answer);
+	free(c->contact_user);
 	free(c);
 }
 
 /* Our side of the media for call c: its RTP port from the driver, and
- * keys and ids from the random source.  0, or the driver's error. */
+ * keys and ids from the random source.  0, EINPROGRESS (the driver
+ * gathers ICE candidates: c->gathering), or the driver's error. */
 int
 sip_ua_dlg_media_local(struct sip_ua *ua, struct ua_call *c, bool sdes_ok)
 {
 	struct sdp_local	*l = &c->local;
-	int			 rc;
+	int			 rc = 0;
 
 	if (c->port == 0 && (rc = ua->cfg.media_open(ua->cfg.arg, c->id,
-	    &c->port)) != 0)
+	    &c->port)) != 0 && rc != EINPROGRESS)
 		return rc;
+	c->gathering = rc == EINPROGRESS;
 	memset(l, 0, sizeof *l);
 	l->addr = ua->media_addr;
 	l->port = c->port;
@@ -133,6 +136,50 @@ sip_ua_dlg_media_local(struct sip_ua *ua, struct ua_call *c, bool sdes_ok)
 	memcpy(l->fp, ua->cfg.fp, sizeof l->fp);
 	l->fp_set = ua->cfg.fp_set;
 	l->te_pt = UA_TE_PT;
+	return rc;
+}
+
+/* The default candidate (RFC 8445 §5.1.4): the one most likely to work
+ * for a peer that does no ICE: relayed, else server-reflexive, else
+ * host; of component 1. */
+static const struct sdp_cand *
+ua_default_cand(const struct sdp_ice *ice)
+{
+	static const enum sdp_cand_type pref[] = { SDP_CAND_RELAY,
+	    SDP_CAND_SRFLX, SDP_CAND_HOST };
+	unsigned	i, j;
+
+	for (j = 0; j < 3; j++)
+		for (i = 0; i < ice->ncands; i++)
+			if (ice->cands[i].component == 1 &&
+			    ice->cands[i].type == pref[j])
+				return &ice->cands[i];
+	return NULL;
+}
+
+int
+sip_ua_media_ready(struct sip_ua *ua, uint64_t now, uint32_t id,
+    const struct sdp_ice *ice)
+{
+	const struct sdp_cand	*d;
+	struct ua_call		*c;
+
+	ua->now = now;
+	if ((c = sip_ua_dlg_by_id(ua, id)) == NULL || !c->gathering ||
+	    c->state == SIP_UA_ENDED)
+		return ENOENT;
+	c->gathering = false;
+	if (ice != NULL && (d = ua_default_cand(ice)) != NULL) {
+		c->ice = *ice;
+		c->local.ice = &c->ice;
+		memcpy(c->def_addr, d->addr, sizeof c->def_addr);
+		c->local.addr = c->def_addr;
+		c->local.port = d->port;
+	}
+	if (c->outgoing)
+		(void)sip_ua_uac_invite(ua, now, c);
+	else
+		sip_ua_uas_ready(ua, now, c);
 	return 0;
 }
 

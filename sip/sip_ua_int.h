@@ -114,6 +114,13 @@ struct ua_call {
 	bool		 late_offer;	/* our offer went in the 2xx */
 	/* media */
 	uint16_t	 port;		/* 0: none asked for */
+	bool		 gathering;	/* the driver gathers ICE candidates:
+					   the INVITE, or the answer, waits */
+	bool		 answer_wanted;	/* answered meanwhile */
+	char		*contact_user;	/* UAC: the INVITE's Contact user */
+	struct sdp_ice	 ice;		/* ours, once gathered */
+	char		 def_addr[SDP_ADDR_MAX];	/* the default
+							   candidate's */
 	struct sdp_local local;
 	struct sdp	*offer;		/* ours (UAC, or a late offer) */
 	char		*answer;	/* ours (UAS), as sent */
@@ -194,6 +201,11 @@ void	 sip_ua_dlg_free(struct ua_call *);
 void	 sip_ua_dlg_fork_free(struct ua_fork *);
 int	 sip_ua_dlg_media_local(struct sip_ua *, struct ua_call *,
 	    bool sdes_ok);
+/* sip_ua_uac.c: c's INVITE, its media ready: 0, or the error that
+ * ended the call */
+int	 sip_ua_uac_invite(struct sip_ua *, uint64_t now, struct ua_call *);
+/* sip_ua_uas.c: c's offer answered (or ours made), its media ready */
+void	 sip_ua_uas_ready(struct sip_ua *, uint64_t now, struct ua_call *);
 void	 sip_ua_dlg_media_start(struct sip_ua *, struct ua_call *);
 void	 sip_ua_dlg_end(struct sip_ua *, uint64_t now, struct ua_call *,
 	    unsigned status, const char *reason);

@@ -43,7 +43,6 @@ sip_ua_call(struct sip_ua *ua, uint64_t now, const char *from,
 {
 	struct ua_aor	*a;
 	struct ua_call	*c;
-	struct wbuf	 w;
 	char		*uri, tag[24];
 	int		 rc;
 
@@ -83,34 +82,47 @@ sip_ua_call(struct sip_ua *ua, uint64_t now, const char *from,
 	c->remote_hdr = xasprintf("<%s>", uri);
 	c->state = SIP_UA_CALLING;
 	c->local_cseq = 1;
+	c->contact_user = xstrdup(a->user);
 	/* SDES only where our signalling is TLS beyond this host (RFC 4568
 	 * §8.3): a sips: target, or peers reached over TLS */
 	if ((rc = sip_ua_dlg_media_local(ua, c, ua->cfg.tls_peers ||
-	    strncasecmp(uri, "sips:", 5) == 0)) != 0) {
+	    strncasecmp(uri, "sips:", 5) == 0)) != 0 && rc != EINPROGRESS) {
 		*why = "no RTP port free";
 		sip_ua_dlg_end(ua, now, c, 503, "no RTP port");
 		return rc;
 	}
-	c->offer = xmalloc(sizeof *c->offer);
-	sdp_oa_offer(c->offer, &c->local);
-	sip_ua_branch(ua, c->branch, sizeof c->branch);
-	wbuf_init(&w, ua->cfg.lim.max_len);
-	wbuf_printf(&w, "INVITE %s SIP/2.0\r\n", uri);
-	sip_ua_via(ua, &w, c->branch);
-	wbuf_printf(&w, "From: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
-	    "CSeq: 1 INVITE\r\nContact: <sip:%s@%s>\r\nAllow: %s\r\n",
-	    c->local_hdr, c->remote_hdr, c->call_id, a->user, ua->self,
-	    UA_ALLOW);
-	sip_ua_dlg_sdp_body(&w, c->offer);
-	if ((rc = sip_ua_request(ua, now, &w, COOKIE(c->id, K_INVITE))) != 0) {
+	if (!c->gathering && (rc = sip_ua_uac_invite(ua, now, c)) != 0) {
 		*why = "the request could not be sent";
-		sip_ua_dlg_end(ua, now, c, 500, "not sent");
 		return rc;
 	}
 	lc_log(ua->log, LC_INFO, "ua: call %u: %s calls %s", c->id, a->aor,
 	    c->peer);
 	*id = c->id;
 	return 0;
+}
+
+/* c's INVITE with our offer (§13.2.1), once its media is ready: 0, or
+ * the error that ended the call. */
+int
+sip_ua_uac_invite(struct sip_ua *ua, uint64_t now, struct ua_call *c)
+{
+	struct wbuf	w;
+	int		rc;
+
+	c->offer = xmalloc(sizeof *c->offer);
+	sdp_oa_offer(c->offer, &c->local);
+	sip_ua_branch(ua, c->branch, sizeof c->branch);
+	wbuf_init(&w, ua->cfg.lim.max_len);
+	wbuf_printf(&w, "INVITE %s SIP/2.0\r\n", c->ruri);
+	sip_ua_via(ua, &w, c->branch);
+	wbuf_printf(&w, "From: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+	    "CSeq: 1 INVITE\r\nContact: <sip:%s@%s>\r\nAllow: %s\r\n",
+	    c->local_hdr, c->remote_hdr, c->call_id, c->contact_user,
+	    ua->self, UA_ALLOW);
+	sip_ua_dlg_sdp_body(&w, c->offer);
+	if ((rc = sip_ua_request(ua, now, &w, COOKIE(c->id, K_INVITE))) != 0)
+		sip_ua_dlg_end(ua, now, c, 500, "not sent");
+	return rc;
 }
 
 /* §13.2.2.4: the ACK for a 2xx, a request of its own, kept to answer

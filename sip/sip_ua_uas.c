@@ -77,6 +77,10 @@ sip_ua_answer(struct sip_ua *ua, uint64_t now, uint32_t id)
 		return ENOENT;
 	if (c->state != SIP_UA_INCOMING)
 		return EALREADY;
+	if (c->gathering) {
+		c->answer_wanted = true;	/* once the answer is made */
+		return 0;
+	}
 	ua_send_ok(ua, now, c);
 	c->state = SIP_UA_ACTIVE;
 	c->answered = now;
@@ -162,6 +166,20 @@ sip_ua_uas_respond(struct sip_ua *ua, uint64_t now, uint64_t txn,
 	    m->to_tag.l > 0 ? NULL : tag, hname, hvalue);
 }
 
+/* The INVITE's offer answered into c->answer, or (none: §13.2.1, RFC
+ * 3264) ours made for the 2xx, the answer to come in the ACK.  0, or
+ * the status to refuse with and *why. */
+static unsigned
+ua_offer_in(struct sip_ua *ua, struct ua_call *c, const char **why)
+{
+	if (c->invite->body.l > 0)
+		return ua_answer_offer(ua, c, c->invite, why);
+	c->late_offer = true;
+	c->offer = xmalloc(sizeof *c->offer);
+	sdp_oa_offer(c->offer, &c->local);
+	return 0;
+}
+
 /* A new INVITE for aor a. */
 static void
 ua_invite(struct sip_ua *ua, uint64_t now, uint64_t txn, struct sip_msg **mp,
@@ -172,6 +190,7 @@ ua_invite(struct sip_ua *ua, uint64_t now, uint64_t txn, struct sip_msg **mp,
 	const char	*why = NULL;
 	char		 tag[24];
 	unsigned	 st;
+	int		 rc;
 
 	if (ua->ncalls >= SIP_UA_CALLS_MAX) {
 		sip_ua_uas_respond(ua, now, txn, m, 486, "Busy Here", NULL,
@@ -208,18 +227,14 @@ ua_invite(struct sip_ua *ua, uint64_t now, uint64_t txn, struct sip_msg **mp,
 	if (c->target == NULL) {
 		st = 400;
 		why = "No Contact";
-	} else if (sip_ua_dlg_media_local(ua, c, ua_sdes_ok(m)) != 0) {
+	} else if ((rc = sip_ua_dlg_media_local(ua, c, ua_sdes_ok(m))) != 0 &&
+	    rc != EINPROGRESS) {
 		st = 503;
 		why = "No RTP Port Free";
-	} else if (m->body.l == 0) {
-		/* §13.2.1 / RFC 3264: no offer here; ours goes in the 2xx
-		 * and the answer comes in the ACK */
-		c->late_offer = true;
-		c->offer = xmalloc(sizeof *c->offer);
-		sdp_oa_offer(c->offer, &c->local);
-		st = 0;
-	} else
-		st = ua_answer_offer(ua, c, m, &why);
+	} else if (c->gathering)
+		st = 0;		/* the offer is answered once it is done */
+	else
+		st = ua_offer_in(ua, c, &why);
 	if (st != 0) {
 		(void)sip_txn_layer_respond_status(ua->txl, now, txn, m, st,
 		    why, tag, st == 488 ? "Warning" : NULL, st == 488 ?
@@ -233,6 +248,26 @@ ua_invite(struct sip_ua *ua, uint64_t now, uint64_t txn, struct sip_msg **mp,
 	    "Ringing", tag, NULL, NULL);
 	sip_ua_event(ua, c, "incoming");
 	if (a->answer == SIP_UA_AUTO)
+		(void)sip_ua_answer(ua, now, c->id);
+}
+
+void
+sip_ua_uas_ready(struct sip_ua *ua, uint64_t now, struct ua_call *c)
+{
+	const char	*why = NULL;
+	unsigned	 st;
+
+	if (c->state != SIP_UA_INCOMING || c->invite == NULL)
+		return;
+	if ((st = ua_offer_in(ua, c, &why)) != 0) {
+		(void)sip_txn_layer_respond_status(ua->txl, now, c->txn,
+		    c->invite, st, why, strstr(c->local_hdr, ";tag=") + 5,
+		    st == 488 ? "Warning" : NULL, st == 488 ?
+		    "304 p2psipd \"Media type not available\"" : NULL);
+		sip_ua_dlg_end(ua, now, c, st, why);
+		return;
+	}
+	if (c->answer_wanted)
 		(void)sip_ua_answer(ua, now, c->id);
 }
 

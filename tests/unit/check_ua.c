@@ -46,6 +46,8 @@ struct ua_side {
 	unsigned	 msg_done;
 	uint64_t	 msg_cookie;
 	bool		 fail_port;
+	bool		 gather;	/* media_open says EINPROGRESS */
+	uint32_t	 gathering;	/* the call it said so for */
 };
 
 static struct ua_side	alice, bob;
@@ -104,6 +106,10 @@ media_cb(void *arg, uint32_t call, uint16_t *port)
 	s->media_open++;
 	*port = s->next_port;
 	s->next_port += 2;
+	if (s->gather) {
+		s->gathering = call;
+		return EINPROGRESS;
+	}
 	return 0;
 }
 
@@ -373,6 +379,101 @@ START_TEST(call_answer_bye)
 	advance(40000);
 	ck_assert_uint_eq(sip_ua_call_next(alice.ua, 0), 0);
 	ck_assert_uint_eq(sip_ua_call_next(bob.ua, 0), 0);
+}
+END_TEST
+
+/* The driver's ICE sets, for ready(). */
+static void
+ice_of(struct sdp_ice *ice, const char *ufrag, const char *host,
+    const char *srflx, uint16_t port)
+{
+	memset(ice, 0, sizeof *ice);
+	snprintf(ice->ufrag, sizeof ice->ufrag, "%s", ufrag);
+	snprintf(ice->pwd, sizeof ice->pwd, "%s0123456789abcdefghij", ufrag);
+	snprintf(ice->cands[0].foundation, sizeof ice->cands[0].foundation,
+	    "h");
+	ice->cands[0].component = 1;
+	ice->cands[0].priority = 2130706431;
+	snprintf(ice->cands[0].addr, sizeof ice->cands[0].addr, "%s", host);
+	ice->cands[0].port = port;
+	ice->cands[1] = ice->cands[0];
+	snprintf(ice->cands[1].foundation, sizeof ice->cands[1].foundation,
+	    "s");
+	ice->cands[1].type = SDP_CAND_SRFLX;
+	snprintf(ice->cands[1].addr, sizeof ice->cands[1].addr, "%s", srflx);
+	ice->cands[1].port = (uint16_t)(port + 1000);
+	ice->ncands = 2;
+}
+
+/*
+ * The driver gathers ICE candidates (media_open: EINPROGRESS): the
+ * INVITE waits for them, and so does the callee's answer (its 180 does
+ * not, nor its user's answering); the SDP carries them, c= and the port
+ * are the default candidate's (srflx), and each side's stream has the
+ * other's.  A call hung up while gathering ends without a word sent.
+ */
+START_TEST(ice_gathering)
+{
+	struct sip_ua_call_info	 ai, bi;
+	struct sdp_ice		 ia, ib;
+	uint32_t		 id = 0;
+	const char		*why = NULL;
+
+	register_both(SIP_UA_RING);
+	alice.gather = bob.gather = true;
+	ck_assert_int_eq(sip_ua_call(alice.ua, now, NULL, "bob", 0, &id,
+	    &why), 0);
+	pump();
+	ck_assert_uint_eq(alice.gathering, id);
+	ck_assert_str_eq(bob.events, "");	/* no INVITE yet */
+	ck_assert_int_eq(sip_ua_media_ready(alice.ua, now, id + 7, NULL),
+	    ENOENT);
+	ice_of(&ia, "alic", "10.0.0.1", "203.0.113.1", 20000);
+	ck_assert_int_eq(sip_ua_media_ready(alice.ua, now, id, &ia), 0);
+	ck_assert_int_eq(sip_ua_media_ready(alice.ua, now, id, &ia), ENOENT);
+	pump();
+	ck_assert_str_eq(bob.events, "incoming");
+	ck_assert_str_eq(alice.events, "ringing");
+	ck_assert_ptr_nonnull(strstr(bob_invite, "c=IN IP4 203.0.113.1\r\n"));
+	ck_assert_ptr_nonnull(strstr(bob_invite, "m=audio 21000 "));
+	ck_assert_ptr_nonnull(strstr(bob_invite, "a=ice-ufrag:alic\r\n"));
+	ck_assert_ptr_nonnull(strstr(bob_invite, "a=candidate:s 1 UDP "
+	    "2130706431 203.0.113.1 21000 typ srflx\r\n"));
+	/* bob answers before his candidates are in: the 200 waits */
+	ck_assert(sip_ua_call_info(bob.ua, sip_ua_call_next(bob.ua, 0), &bi));
+	ck_assert_int_eq(sip_ua_answer(bob.ua, now, bi.id), 0);
+	pump();
+	ck_assert_str_eq(alice.events, "ringing");
+	ice_of(&ib, "bobb", "10.0.0.2", "198.51.100.2", 30000);
+	ck_assert_int_eq(sip_ua_media_ready(bob.ua, now, bob.gathering, &ib),
+	    0);
+	pump();
+	ck_assert_str_eq(alice.events, "ringing,answered");
+	ck_assert_str_eq(bob.events, "incoming,answered");
+	ck_assert(alice.stream.ice);
+	ck_assert(bob.stream.ice);
+	ck_assert_str_eq(alice.stream.peer_ice.ufrag, "bobb");
+	ck_assert_str_eq(bob.stream.peer_ice.ufrag, "alic");
+	ck_assert_uint_eq(bob.stream.peer_ice.ncands, 2);
+	ck_assert_str_eq(alice.stream.addr, "198.51.100.2");
+	ck_assert_uint_eq(alice.stream.port, 31000);
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_int_eq(ai.state, SIP_UA_ACTIVE);
+	ck_assert_int_eq(sip_ua_hangup(alice.ua, now, id), 0);
+	pump();
+
+	/* hung up while gathering: nothing goes out, the call ends */
+	bob.events[0] = '\0';
+	ck_assert_int_eq(sip_ua_call(alice.ua, now, NULL, "bob", 0, &id,
+	    &why), 0);
+	ck_assert_int_eq(sip_ua_hangup(alice.ua, now, id), 0);
+	pump();
+	ck_assert_str_eq(bob.events, "");
+	ck_assert(sip_ua_call_info(alice.ua, id, &ai));
+	ck_assert_int_eq(ai.state, SIP_UA_ENDED);
+	ck_assert_int_eq(sip_ua_media_ready(alice.ua, now, id, &ia), ENOENT);
+	pump();
+	ck_assert_str_eq(bob.events, "");
 }
 END_TEST
 
@@ -877,6 +978,7 @@ check_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, call_answer_bye);
+	tcase_add_test(tc, ice_gathering);
 	tcase_add_test(tc, cancel_reject_auto);
 	tcase_add_test(tc, duration_and_no_answer);
 	tcase_add_test(tc, message_round_trip);
