@@ -95,6 +95,7 @@ struct cfg {
 		int		 srtp;		/* enum sdp_srtp_policy */
 		int		 rtp_port_min;	/* [media] rtp_ports */
 		int		 rtp_port_max;
+		int		 ice;		/* bool: RFC 8445 for calls */
 	} media;
 	struct {
 		/* family 0: off; unset: the overlay's address, port 3478 */

@@ -14,6 +14,7 @@
 #include "ctl_ev.h"
 #include "ctl_proto.h"
 #include "d.h"
+#include "ice.h"
 #include "media_session.h"
 #include "rtp.h"
 #include "sip_ua.h"
@@ -277,20 +278,53 @@ cmd_dtmf(struct ctl_call *call)
 	    "digits", digits, "state", "queued");
 }
 
+struct calls_arg {
+	json_t		*list;
+	struct d	*d;
+};
+
+/* A call's ICE (RFC 8445): its state and the selected pair; null when
+ * it does none. */
+static json_t *
+calls_ice(struct d *d, uint32_t id)
+{
+	struct ice_pair_info	 p;
+	const char		*state;
+	bool			 sel = false;
+	char			 b1[ADDR_STRLEN], b2[ADDR_STRLEN];
+	json_t			*o;
+
+	if ((state = srv_media_ice(srv_ua_media(d->ua), id, &p, &sel)) ==
+	    NULL)
+		return json_null();
+	o = json_pack("{s:s}", "state", state);
+	if (sel)
+		json_object_update_new(o, json_pack("{s:s, s:s, s:s, s:s}",
+		    "local", addr_str(&p.local.addr, b1), "local_type",
+		    ice_cand_type_name(p.local.type), "remote",
+		    addr_str(&p.remote.addr, b2), "remote_type",
+		    ice_cand_type_name(p.remote.type)));
+	return o;
+}
+
 static void
 calls_row(const struct sip_ua_call_info *ci, const struct media_stats *ms,
     void *arg)
 {
-	json_array_append_new(arg, ctl_ev_call_json(ci, ms, srv_now_ms()));
+	struct calls_arg	*ca = arg;
+	json_t			*o = ctl_ev_call_json(ci, ms, srv_now_ms());
+
+	json_object_set_new(o, "ice", calls_ice(ca->d, ci->id));
+	json_array_append_new(ca->list, o);
 }
 
 static void
 cmd_calls(struct ctl_call *call)
 {
-	json_t	*list = json_array();
+	struct calls_arg	ca = { json_array(), call->d };
 
-	srv_ua_calls_each(call->d->ua, calls_row, list);
-	call->result = json_pack("{s:o}", "calls", list);
+	srv_ua_calls_each(call->d->ua, calls_row, &ca);
+	call->result = json_pack("{s:o}", "calls", ca.list);
 }
 
 /* The answer owed (arg) to a MESSAGE sent: its final response. */

@@ -24,6 +24,7 @@
 #include "ov_node.h"
 #include "srv.h"
 #include "srv_loc.h"
+#include "srv_media.h"
 #include "srv_nat.h"
 #include "srv_overlay.h"
 #include "srv_relay.h"
@@ -74,6 +75,28 @@ d_relays_found(const struct loc_result *r, void *arg)
 		srv_relay_set(d->relay, r->relays, r->nrelays);
 	if (d->relay_retry != NULL)
 		evtimer_add(d->relay_retry, &tv);
+}
+
+/*
+ * The servers a call's ICE agent gathers from: the STUN server that
+ * told us our reflexive address, and the relay we hold an allocation on
+ * (it grants this node's credentials).
+ */
+static void
+d_ua_servers(struct srv_media_servers *sv, void *arg)
+{
+	struct d		*d = arg;
+	const struct nat_report	*r;
+	const struct addr	*t;
+
+	if (d->nat != NULL && (r = srv_nat_report(d->nat))->reflexive.family !=
+	    0)
+		sv->stun = r->server;
+	if (d->relay != NULL && (t = srv_relay_server(d->relay)) != NULL) {
+		sv->turn = *t;
+		sv->turn_user = d->cfg->nat.relay_user;
+		sv->turn_password = d->cfg->nat.relay_password;
+	}
 }
 
 int
@@ -334,7 +357,7 @@ static int
 d_ua_new(struct d *d, char **cause)
 {
 	struct srv_ua_ops	ops = { d_ua_call, d_ua_dtmf, d_ua_message,
-				    d_ua_registered, d };
+				    d_ua_registered, d_ua_servers, d };
 	int			rc;
 
 	if ((rc = srv_ua_new(&d->ua, d->base, d->cfg, d->ident, d->db,

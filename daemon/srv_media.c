@@ -16,12 +16,14 @@
 #include <openssl/ssl.h>
 
 #include "cfg.h"
+#include "ice.h"
 #include "identity.h"
 #include "log.h"
 #include "log_ctx.h"
 #include "media_dtls.h"
 #include "media_session.h"
 #include "rng.h"
+#include "sdp.h"
 #include "srv.h"
 #include "srv_media.h"
 #include "srv_wav.h"
@@ -50,6 +52,17 @@ struct sm_call {
 	uint8_t			 early[MEDIA_DTLS_MTU];
 	size_t			 early_len;
 	struct addr		 early_from;
+	/* ICE ([media] ice): the agent on the RTP socket, until the peer
+	 * shows it does none; ready: the owner was told the candidates */
+	struct ice		*ice;
+	struct event		*ice_timer;
+	uint64_t		 ice_timer_at;
+	uint64_t		 gather_until;
+	bool			 ready;
+	/* what ICE came to, kept once the call stops (state NULL: none) */
+	const char		*ice_end;
+	struct ice_pair_info	 ice_pair;
+	bool			 ice_sel;
 	struct sm_call		*next;
 };
 
@@ -63,6 +76,7 @@ struct srv_media {
 	struct log_ctx		 lc;
 	struct addr		 bind;
 	int			 port_min, port_max, port_next;
+	bool			 ice;		/* [media] ice */
 	struct sm_call		*calls;
 };
 
@@ -107,6 +121,15 @@ sm_stop(struct sm_call *c)
 	if (c->timer != NULL)
 		event_free(c->timer);
 	c->timer = NULL;
+	if (c->ice_timer != NULL)
+		event_free(c->ice_timer);
+	c->ice_timer = NULL;
+	if (c->ice != NULL) {
+		c->ice_end = ice_state_name(ice_state(c->ice));
+		c->ice_sel = ice_selected(c->ice, 1, &c->ice_pair);
+	}
+	ice_free(c->ice);
+	c->ice = NULL;
 	srv_wav_close(c->rec);
 	c->rec = NULL;
 }
@@ -118,6 +141,8 @@ sm_call_free(struct sm_call *c)
 	free(c->play);
 	free(c);
 }
+
+static const char *sm_ice_drain(struct srv_media *, struct sm_call *);
 
 /*
  * What the call's media session asks for.  Non-NULL if it failed: why,
@@ -137,6 +162,12 @@ sm_drain(struct srv_media *m, struct sm_call *c)
 			log_warnx("ua: call %u: media: %s", c->id, a.why);
 			return a.why;
 		case MEDIA_SEND:
+			if (c->ice != NULL && !a.rtcp) {
+				/* RFC 8445 §12: on the selected pair only */
+				(void)ice_send(c->ice, (int64_t)srv_now_ms(), 1,
+				    a.data, a.len);
+				break;
+			}
 			if (srv_send_to(c->fd[a.rtcp], a.data, a.len, &a.to) ==
 			    -1)
 				log_debug("ua: call %u: send: %s", c->id,
@@ -156,7 +187,7 @@ sm_drain(struct srv_media *m, struct sm_call *c)
 	if (c->ms != NULL)
 		srv_timer_arm(c->timer, &c->timer_at, media_session_deadline(c->ms),
 		    srv_now_ms());
-	return NULL;
+	return c->ice != NULL ? sm_ice_drain(m, c) : NULL;
 }
 
 static void
@@ -189,6 +220,10 @@ sm_read(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < SM_BATCH; i++) {
 		if ((n = srv_recv_from(fd, buf, sizeof buf, &from)) < 0)
 			break;
+		/* STUN and the TURN server's go to ICE (RFC 7983 §7) */
+		if (c->ice != NULL && fd == c->fd[0] && ice_input(c->ice,
+		    (int64_t)srv_now_ms(), 1, &from, buf, (size_t)n))
+			continue;
 		if (c->ms == NULL) {
 			if (fd == c->fd[0] && n <= MEDIA_DTLS_MTU &&
 			    media_dtls_is(buf, (size_t)n)) {
@@ -203,6 +238,217 @@ sm_read(evutil_socket_t fd, short what, void *arg)
 	}
 	if ((why = sm_drain(c->m, c)) != NULL)
 		c->m->ops.failed(c->id, why, c->m->ops.arg);
+}
+
+/* ---- ICE ---- */
+
+/* Our candidates as SDP gives them (RFC 8839 §5.1). */
+static void
+sm_sdp_ice(const struct ice *ice, struct sdp_ice *out)
+{
+	static const enum sdp_cand_type types[] = { SDP_CAND_HOST,
+	    SDP_CAND_SRFLX, SDP_CAND_PRFLX, SDP_CAND_RELAY };
+	struct ice_cand	 c[ICE_CANDS_MAX];
+	unsigned	 i, n = ice_local(ice, c);
+
+	memset(out, 0, sizeof *out);
+	snprintf(out->ufrag, sizeof out->ufrag, "%s", ice_ufrag(ice));
+	snprintf(out->pwd, sizeof out->pwd, "%s", ice_pwd(ice));
+	for (i = 0; i < n && out->ncands < SDP_MAX_CANDS; i++) {
+		struct sdp_cand	*d = &out->cands[out->ncands++];
+
+		snprintf(d->foundation, sizeof d->foundation, "%s",
+		    c[i].foundation);
+		d->component = c[i].component;
+		d->priority = c[i].priority;
+		addr_ip_str(&c[i].addr, d->addr);
+		d->port = c[i].addr.port;
+		d->type = types[c[i].type];
+		if (c[i].related.family != 0) {
+			addr_ip_str(&c[i].related, d->raddr);
+			d->rport = c[i].related.port;
+		}
+	}
+}
+
+/* The owner hears of the candidates once gathered, or at the deadline
+ * (SRV_MEDIA_GATHER_MS) with what there is. */
+static void
+sm_ice_ready(struct srv_media *m, struct sm_call *c)
+{
+	struct sdp_ice	*si;
+
+	if (c->ready || c->ice == NULL)
+		return;
+	if (ice_state(c->ice) == ICE_GATHERING &&
+	    srv_now_ms() < c->gather_until)
+		return;
+	ice_gather_end(c->ice, (int64_t)srv_now_ms());
+	c->ready = true;
+	si = xmalloc(sizeof *si);
+	sm_sdp_ice(c->ice, si);
+	log_debug("ua: call %u: %u ICE candidates", c->id, si->ncands);
+	m->ops.ready(c->id, si, m->ops.arg);
+	free(si);
+}
+
+/*
+ * What the call's agent asks for; the media session follows the selected
+ * pair.  Non-NULL if the media cannot go on: why (no pair, or consent
+ * lost, RFC 7675 §5.1).
+ */
+static const char *
+sm_ice_drain(struct srv_media *m, struct sm_call *c)
+{
+	struct ice_action	*a = xmalloc(sizeof *a);
+	struct ice_pair_info	 p;
+	const char		*why = NULL;
+	char			 b1[ADDR_STRLEN], b2[ADDR_STRLEN];
+	uint64_t		 dl;
+
+	while (c->ice != NULL && ice_next_action(c->ice, a)) {
+		switch (a->type) {
+		case ICE_ACT_SEND:
+			if (srv_send_to(c->fd[0], a->buf, a->len, &a->to) == -1)
+				log_debug("ua: call %u: ICE send: %s", c->id,
+				    strerror(errno));
+			break;
+		case ICE_ACT_GATHERED:
+			break;		/* sm_ice_ready, below */
+		case ICE_ACT_DATA:
+			if (c->ms != NULL)
+				media_session_input(c->ms, srv_now_ms(), false,
+				    &a->to, a->buf, a->len);
+			break;
+		case ICE_ACT_STATE:
+			if (a->state == ICE_COMPLETED &&
+			    ice_selected(c->ice, 1, &p)) {
+				log_info("ua: call %u: ICE: %s %s -> %s %s",
+				    c->id, ice_cand_type_name(p.local.type),
+				    addr_str(&p.local.addr, b1),
+				    ice_cand_type_name(p.remote.type),
+				    addr_str(&p.remote.addr, b2));
+				if (c->ms != NULL)
+					media_session_set_peer(c->ms,
+					    &p.remote.addr);
+			} else if (a->state == ICE_FAILED && !c->failed) {
+				c->failed = true;
+				why = ice_selected(c->ice, 1, &p) ?
+				    "ICE: the peer's consent was lost" :
+				    "ICE: no candidate pair works";
+				log_warnx("ua: call %u: %s", c->id, why);
+			}
+			break;
+		}
+	}
+	free(a);
+	sm_ice_ready(m, c);
+	if (c->ice != NULL && c->ice_timer != NULL) {
+		dl = (uint64_t)ice_deadline(c->ice);
+		if (!c->ready && c->gather_until < dl)
+			dl = c->gather_until;
+		srv_timer_arm(c->ice_timer, &c->ice_timer_at, dl, srv_now_ms());
+	}
+	return why;
+}
+
+static void
+sm_ice_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct sm_call	*c = arg;
+	const char	*why;
+
+	(void)fd;
+	(void)what;
+	c->ice_timer_at = UINT64_MAX;
+	if (c->ice == NULL)
+		return;
+	ice_tick(c->ice, (int64_t)srv_now_ms());
+	if ((why = sm_drain(c->m, c)) != NULL)
+		c->m->ops.failed(c->id, why, c->m->ops.arg);
+}
+
+/* An agent for c's RTP socket (one component: RTCP goes beside it),
+ * gathering from the owner's servers. */
+static void
+sm_ice_new(struct srv_media *m, struct sm_call *c)
+{
+	struct srv_media_servers	 sv;
+	struct ice_cfg			 ic;
+
+	memset(&sv, 0, sizeof sv);
+	m->ops.servers(&sv, m->ops.arg);
+	memset(&ic, 0, sizeof ic);
+	ic.controlling = true;		/* srv_media_start says */
+	ic.ncomp = 1;
+	ic.host[0] = m->bind;
+	ic.host[0].port = c->port;
+	ic.stun_server = sv.stun;
+	if (sv.turn.family != 0 && sv.turn_user != NULL &&
+	    sv.turn_password != NULL) {
+		ic.turn_server = sv.turn;
+		ic.turn_user = sv.turn_user;
+		ic.turn_password = sv.turn_password;
+	}
+	if (ice_new(&c->ice, &ic, &m->rng, &m->lc) != 0) {
+		c->ice = NULL;
+		return;
+	}
+	c->ice_timer = evtimer_new(m->base, sm_ice_timer, c);
+	c->ice_timer_at = UINT64_MAX;
+	c->gather_until = srv_now_ms() + SRV_MEDIA_GATHER_MS;
+	ice_gather(c->ice, (int64_t)srv_now_ms());
+	/* the owner hears from the event loop, not from inside its call */
+	event_active(c->ice_timer, EV_TIMEOUT, 0);
+}
+
+/* The peer's candidates (IP literals: a name is not resolved here). */
+static int
+sm_ice_remote(struct sm_call *c, const struct sdp_stream *st)
+{
+	struct ice_cand	*rc = xcalloc(SDP_MAX_CANDS, sizeof *rc);
+	unsigned	 i, n = 0;
+	int		 ret;
+
+	for (i = 0; i < st->peer_ice.ncands; i++) {
+		const struct sdp_cand	*sc = &st->peer_ice.cands[i];
+		struct ice_cand		*ic = &rc[n];
+
+		if (sc->component != 1 ||
+		    addr_parse_ip(sc->addr, &ic->addr) != 0)
+			continue;
+		ic->addr.port = sc->port;
+		snprintf(ic->foundation, sizeof ic->foundation, "%s",
+		    sc->foundation);
+		ic->component = 1;
+		ic->priority = sc->priority;
+		ic->type = (enum ice_cand_type)(sc->type == SDP_CAND_HOST ?
+		    ICE_HOST : sc->type == SDP_CAND_SRFLX ? ICE_SRFLX :
+		    sc->type == SDP_CAND_PRFLX ? ICE_PRFLX : ICE_RELAYED);
+		n++;
+	}
+	ice_set_role(c->ice, st->ice_controlling);
+	ret = ice_set_remote(c->ice, (int64_t)srv_now_ms(), st->peer_ice.ufrag,
+	    st->peer_ice.pwd, rc, n);
+	free(rc);
+	return ret;
+}
+
+const char *
+srv_media_ice(struct srv_media *m, uint32_t id, struct ice_pair_info *p,
+    bool *selected)
+{
+	struct sm_call	*c = sm_call(m, id);
+
+	if (c == NULL)
+		return NULL;
+	if (c->ice == NULL) {
+		*selected = c->ice_sel;
+		*p = c->ice_pair;
+		return c->ice_end;
+	}
+	*selected = ice_selected(c->ice, 1, p);
+	return ice_state_name(ice_state(c->ice));
 }
 
 static struct sm_call *
@@ -230,8 +476,9 @@ sm_call_new(struct srv_media *m, uint32_t id, const int fd[2], uint16_t port)
 int
 srv_media_open(struct srv_media *m, uint32_t id, uint16_t *port)
 {
-	struct addr	a = m->bind;
-	int		i, span = (m->port_max - m->port_min + 1) / 2, fd[2];
+	struct addr	 a = m->bind;
+	struct sm_call	*c;
+	int		 i, span = (m->port_max - m->port_min + 1) / 2, fd[2];
 
 	for (i = 0; i < SM_PORT_TRIES && i < span; i++) {
 		a.port = (uint16_t)m->port_next;
@@ -245,8 +492,12 @@ srv_media_open(struct srv_media *m, uint32_t id, uint16_t *port)
 			close(fd[0]);
 			continue;
 		}
-		*port = sm_call_new(m, id, fd, (uint16_t)(a.port - 1))->port;
-		return 0;
+		c = sm_call_new(m, id, fd, (uint16_t)(a.port - 1));
+		*port = c->port;
+		if (!m->ice)
+			return 0;
+		sm_ice_new(m, c);
+		return c->ice != NULL ? EINPROGRESS : 0;
 	}
 	log_warnx("ua: call %u: no RTP port pair free in %d-%d", id,
 	    m->port_min, m->port_max);
@@ -267,6 +518,16 @@ srv_media_start(struct srv_media *m, uint32_t id, const struct sdp_stream *st)
 			m->ops.failed(id, why, m->ops.arg);
 		}
 		return;
+	}
+	/* ICE when the peer does it too (RFC 8839 §4.2); else plain media
+	 * to its c= and port */
+	if (c->ice != NULL && (!st->ice || sm_ice_remote(c, st) != 0)) {
+		log_info("ua: call %u: the peer does no ICE", id);
+		if (c->ice_timer != NULL)
+			event_free(c->ice_timer);
+		c->ice_timer = NULL;
+		ice_free(c->ice);
+		c->ice = NULL;
 	}
 	if (media_session_new(&c->ms, st, m->dtls, &m->rng, &m->lc, srv_now_ms(),
 	    &why) != 0) {
@@ -384,6 +645,7 @@ srv_media_new(struct event_base *base, const struct cfg *cfg,
 	m->port_max = cfg->media.rtp_port_max;
 	m->port_next = m->port_min + 2 * (int)rng_below(&m->rng,
 	    (uint64_t)(m->port_max - m->port_min + 1) / 2);
+	m->ice = cfg->media.ice && ops->servers != NULL && ops->ready != NULL;
 	/* DTLS-SRTP with the node's own certificate (RFC 5763 §5) */
 	if (cfg->media.srtp != SDP_SRTP_OFF && ident != NULL) {
 		m->dtls = media_dtls_ctx(ident->cert, ident->key, m->fp);

@@ -22,6 +22,16 @@ struct media_stats;
 struct sdp_stream;
 struct srv_media;
 
+struct sdp_ice;
+
+/* The servers a call's ICE agent gathers from (family 0: none). */
+struct srv_media_servers {
+	struct addr	 stun;
+	struct addr	 turn;
+	const char	*turn_user;
+	const char	*turn_password;
+};
+
 /* What the driver tells its owner. */
 struct srv_media_ops {
 	/* call's media cannot go on (why): the owner ends the call; it may
@@ -29,6 +39,11 @@ struct srv_media_ops {
 	void	(*failed)(uint32_t call, const char *why, void *arg);
 	/* a DTMF digit came on call's stream, or (sent) went out whole */
 	void	(*dtmf)(uint32_t call, char digit, bool sent, void *arg);
+	/* [media] ice: the servers for a new call's agent */
+	void	(*servers)(struct srv_media_servers *, void *arg);
+	/* call's ICE candidates are gathered (srv_media_open said
+	 * EINPROGRESS); ice NULL: none after all */
+	void	(*ready)(uint32_t call, const struct sdp_ice *ice, void *arg);
 	void	*arg;
 };
 
@@ -45,8 +60,11 @@ void	 srv_media_free(struct srv_media *);
  * when there is no DTLS-SRTP. */
 bool	 srv_media_fingerprint(const struct srv_media *, uint8_t fp[32]);
 
-/* Sockets for call: an RTP port (*port) and the next for RTCP.  0, or
- * EADDRINUSE when no pair is free (sip_ua_media_cb). */
+/* Sockets for call: an RTP port (*port) and the next for RTCP.  0,
+ * EINPROGRESS with [media] ice (ops.ready follows, within
+ * SRV_MEDIA_GATHER_MS), or EADDRINUSE when no pair is free
+ * (sip_ua_media_cb). */
+#define SRV_MEDIA_GATHER_MS	1000
 int	 srv_media_open(struct srv_media *, uint32_t call, uint16_t *port);
 /* Start call's media toward st, or change it. */
 void	 srv_media_start(struct srv_media *, uint32_t call,
@@ -68,5 +86,10 @@ int	 srv_media_dtmf(struct srv_media *, uint32_t call, const char *digits,
 	    unsigned duration_ms, char **err);
 /* call's media figures (kept once stopped), or NULL: it has no media. */
 const struct media_stats *srv_media_stats(struct srv_media *, uint32_t call);
+/* call's ICE: its state's name and (true) the selected pair; NULL when
+ * the call does no ICE. */
+struct ice_pair_info;
+const char *srv_media_ice(struct srv_media *, uint32_t call,
+	    struct ice_pair_info *, bool *selected);
 
 #endif

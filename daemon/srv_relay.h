@@ -29,5 +29,7 @@ const struct loc_relay *srv_relay_found(const struct srv_relay *,
 	    unsigned i);
 /* The allocation's relayed address; NULL: none. */
 const struct addr *srv_relay_relayed(const struct srv_relay *);
+/* The server of the allocation (a relay that works); NULL: none. */
+const struct addr *srv_relay_server(struct srv_relay *);
 
 #endif

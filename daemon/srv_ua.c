@@ -274,6 +274,26 @@ su_media_dtmf(uint32_t id, char digit, bool sent, void *arg)
 	su->ops.dtmf(id, digit, sent, su->ops.arg);
 }
 
+static void
+su_media_servers(struct srv_media_servers *sv, void *arg)
+{
+	struct srv_ua	*su = arg;
+
+	if (su->ops.servers != NULL)
+		su->ops.servers(sv, su->ops.arg);
+}
+
+/* A call's candidates are in: its offer or answer goes out. */
+static void
+su_media_ready(uint32_t id, const struct sdp_ice *ice, void *arg)
+{
+	struct srv_ua	*su = arg;
+
+	(void)sip_ua_media_ready(su->ua, srv_now_ms(), id, ice);
+	if (!su->draining)
+		srv_ua_drain(su);
+}
+
 /* ---- set-up ---- */
 
 /* The core's settings; media (an IP literal) must outlive the call. */
@@ -305,7 +325,8 @@ srv_ua_new(struct srv_ua **out, struct event_base *base,
     const struct srv_ua_ops *ops, char **cause)
 {
 	struct srv_ua		*su = xcalloc(1, sizeof *su);
-	struct srv_media_ops	 mops = { su_media_failed, su_media_dtmf, su };
+	struct srv_media_ops	 mops = { su_media_failed, su_media_dtmf,
+				    su_media_servers, su_media_ready, su };
 	struct sip_ua_cfg	 uc;
 	struct addr		 proxy = *sip_listen, self;
 	char			 media[ADDR_STRLEN];

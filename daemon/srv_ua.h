@@ -17,6 +17,7 @@ struct media_stats;
 struct sip_ua;
 struct sip_ua_call_info;
 struct srv_media;
+struct srv_media_servers;
 
 struct srv_ua;
 
@@ -34,6 +35,8 @@ struct srv_ua_ops {
 	/* the REGISTER of one of our AORs was answered */
 	void	(*registered)(const char *aor, unsigned status,
 		    const char *reason, void *arg);
+	/* [media] ice: the STUN and TURN servers a call gathers from */
+	void	(*servers)(struct srv_media_servers *, void *arg);
 	void	*arg;
 };
 

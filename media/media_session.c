@@ -710,6 +710,15 @@ media_session_input(struct media_session *ms, uint64_t now, bool rtcp,
 		media_rtp_in(ms, now, data, len);
 }
 
+void
+media_session_set_peer(struct media_session *ms, const struct addr *rtp)
+{
+	ms->peer_rtp = *rtp;
+	ms->peer_rtcp = *rtp;
+	if (!ms->st.rtcp_mux)
+		ms->peer_rtcp.port = (uint16_t)(rtp->port + 1);
+}
+
 const struct media_stats *
 media_session_stats(struct media_session *ms)
 {

@@ -90,6 +90,13 @@ void	media_session_free(struct media_session *);
 int	media_session_update(struct media_session *, const struct sdp_stream *,
 	    uint64_t now, const char **why);
 
+/*
+ * The peer's RTP address as ICE found it (RFC 8445 §12: media goes on
+ * the selected pair): RTP goes there and is taken only from there; with
+ * rtcp-mux, RTCP too, else RTCP goes to the next port.
+ */
+void	media_session_set_peer(struct media_session *, const struct addr *);
+
 /* Play n samples (8000 Hz mono; copied), then silence. */
 void	media_session_play(struct media_session *, const int16_t *pcm,
 	    size_t n);

@@ -227,6 +227,8 @@ struct sdp_stream {
 	 * 8839 §4.2); the peer's.  Else media goes to addr and port, and
 	 * comes from wherever the peer sends (RFC 4961). */
 	bool		 ice;
+	bool		 ice_controlling;	/* RFC 8445 §6.1.1: the offerer,
+						   unless it is lite */
 	struct sdp_ice	 peer_ice;
 };
 

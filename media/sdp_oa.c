@@ -413,10 +413,12 @@ sdp_oa_answer(struct sdp *ans, struct sdp_stream *st, const struct sdp *offer,
 			    SDP_SETUP_PASSIVE, l);
 			memcpy(t.peer_fp, om->fp, sizeof t.peer_fp);
 		}
-		/* ICE when the offer has it: ours in the answer */
+		/* ICE when the offer has it: ours in the answer; the
+		 * offerer controls unless it is lite (§6.1.1) */
 		peer_ice(&t, om, l);
 		if (t.ice)
 			media_ice(am, l);
+		t.ice_controlling = om->ice_lite;
 		*st = t;
 	}
 	if (!taken) {
@@ -482,5 +484,6 @@ sdp_oa_accept(struct sdp_stream *st, const struct sdp *offer,
 		return ENOTSUP;
 	}
 	peer_ice(st, am, l);
+	st->ice_controlling = true;	/* we offered; we are not lite */
 	return 0;
 }

@@ -295,6 +295,13 @@ ice_controlling(const struct ice *ice)
 	return ice->controlling;
 }
 
+void
+ice_set_role(struct ice *ice, bool controlling)
+{
+	if (ice->npairs == 0)
+		ice->controlling = controlling;
+}
+
 enum ice_state
 ice_state(const struct ice *ice)
 {

@@ -133,6 +133,8 @@ unsigned ice_local(const struct ice *, struct ice_cand *);
 int	 ice_set_remote(struct ice *, int64_t now, const char *ufrag,
 	    const char *pwd, const struct ice_cand *, unsigned n);
 bool	 ice_controlling(const struct ice *);
+/* The role negotiated (RFC 8445 §6.1.1), before the checks start. */
+void	 ice_set_role(struct ice *, bool controlling);
 bool	 ice_input(struct ice *, int64_t now, unsigned component,
 	    const struct addr *from, const uint8_t *, size_t);
 /* Media on component's selected pair: 0, ENOTCONN (none yet), EMSGSIZE. */

@@ -444,6 +444,8 @@ START_TEST(offer_answer_ice)
 	ck_assert_int_eq(negotiate(&a, &b, &sa, &sb, &why), 0);
 	ck_assert(sa.ice);
 	ck_assert(sb.ice);
+	ck_assert(sa.ice_controlling);
+	ck_assert(!sb.ice_controlling);
 	ck_assert_str_eq(sa.peer_ice.ufrag, "bbbb");
 	ck_assert_str_eq(sb.peer_ice.pwd, "aaaaaaaaaaaaaaaaaaaaaaaa");
 	ck_assert_uint_eq(sb.peer_ice.ncands, 2);
