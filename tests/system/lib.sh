@@ -345,6 +345,7 @@ phone() {
 	    proxy="sip:127.0.0.1:$(sips_port "$2");transport=tls"
 	[ -n "${PHONE_MEDIAENC:-}" ] && enc=";mediaenc=$PHONE_MEDIAENC"
 	[ -n "${PHONE_SIPNAT:-}" ] && nat=";sipnat=$PHONE_SIPNAT"
+	[ -n "${PHONE_MEDIANAT:-}" ] && enc="$enc;medianat=$PHONE_MEDIANAT"
 	mkdir -p "$dir/rec"
 	"$BUILD/tone" gen "$dir/tone.wav" "$hz" 60 || fail "no tone for $name"
 	cat >"$dir/config" <<CFG
@@ -375,6 +376,8 @@ CFG
 	# modules load in the order module, module_tmp, module_app: uuid
 	# before account
 	[ -n "$nat" ] && echo "module			uuid.so" >>"$dir/config"
+	[ "${PHONE_MEDIANAT:-}" = ice ] &&
+	    echo "module			ice.so" >>"$dir/config"
 	echo "<sip:$name@$DOM>;outbound=\"$proxy\";regint=300;answermode=auto;audio_codecs=pcmu$enc$nat" \
 	    >"$dir/accounts"
 	: >"$dir/contacts"

@@ -3,8 +3,9 @@
 # caller's INVITE waits for its candidates, the callee's answer for its
 # own; the checks find a pair, and the media goes on it: alice's tone is
 # heard in bob's recording, `calls` shows ICE completed and the selected
-# pair.  A peer that does no ICE ([media] ice = no) gets plain media to
-# its c= and port, and `calls` says the call does no ICE.
+# pair.  The same with a baresip phone whose ice module is on (medianat
+# ice), both ways heard.  A peer that does no ICE ([media] ice = no) gets
+# plain media to its c= and port, and `calls` says the call does no ICE.
 . "$(dirname "$0")/lib.sh"
 
 TONE=$BUILD/tone
@@ -62,3 +63,34 @@ jq -e --argjson id "$CALL" '.calls[] | select(.id == $id) |
     fail "the call to carol: $(cat "$T/calls.a")"
 has "$T/a/log" "the peer does no ICE"
 ok "a peer without ICE gets plain media"
+
+# a baresip phone with ICE (its ice module), registered at b
+if command -v baresip >/dev/null; then
+	SPP=$(($(sip_port a) + 350))
+	RTPP=$(($(sip_port a) + 460))
+	PHONE_MEDIANAT=ice phone pat b $SPP $RTPP 1000
+	wait_for 20 bash -c "'$P2PSIPCTL' -s '$(sock b)' --json registrations |
+	    grep -q pat@" || fail "pat did not register: $(tail -5 "$T/pat.phone/log")"
+	wait_for 20 ctl a lookup pat || fail "pat is not in the overlay"
+	"$TONE" gen "$T/tone10.wav" 440 10 || fail "no tone"
+	run 0 ctl a --json call pat --play "$T/tone10.wav" --record "$T/p1.wav" \
+	    --duration 4
+	CALL=$(json .call)
+	pat_ice() {
+		ctl a --json calls >"$T/calls.a" 2>&1 && jq -e --argjson id \
+		    "$CALL" '.calls[] | select(.id == $id) | .ice.state ==
+		    "completed"' "$T/calls.a" >/dev/null
+	}
+	wait_for 10 pat_ice || fail "ICE with the phone: $(cat "$T/calls.a")"
+	echo "# a-pat: $(jq -r --argjson id "$CALL" '.calls[] | select(.id == $id) | .ice | "\(.local_type) \(.local) -> \(.remote_type) \(.remote)"' "$T/calls.a")"
+	wait_for 15 call_ended || fail "the call to pat did not end"
+	jq -e --argjson id "$CALL" '.calls[] | select(.id == $id) |
+	    .received >= 100' "$T/calls.a" >/dev/null ||
+	    fail "the call to pat: $(cat "$T/calls.a")"
+	grep -qi "ice" "$T/pat.phone/log" || fail "the phone did no ICE"
+	heard "$T/p1.wav" 1000 alice
+	rec=$(ls -t "$T/pat.phone/rec/"dump-*-dec.wav 2>/dev/null | head -1)
+	[ -n "$rec" ] || fail "pat's phone recorded nothing"
+	heard "$rec" 440 pat
+	ok "the UA and a baresip phone with ICE: a pair selected, each heard the other"
+fi
