@@ -125,12 +125,13 @@ ctl_ev_call_json(const struct sip_ua_call_info *ci,
 	    "duration", dur / 1000.0);
 	if (ms != NULL)
 		json_object_update_new(o, json_pack("{s:I, s:I, s:I, s:f, "
-		    "s:I, s:I}", "sent", (json_int_t)ms->sent,
+		    "s:I, s:I, s:b}", "sent", (json_int_t)ms->sent,
 		    "received", (json_int_t)ms->received,
 		    "lost", (json_int_t)ms->lost,
 		    "jitter_ms", ms->jitter_ms,
 		    "unexpected", (json_int_t)ms->unexpected,
-		    "auth_failed", (json_int_t)ms->auth_failed));
+		    "auth_failed", (json_int_t)ms->auth_failed,
+		    "latched", ms->latched));
 	return o;
 }
 

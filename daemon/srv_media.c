@@ -535,6 +535,8 @@ srv_media_start(struct srv_media *m, uint32_t id, const struct sdp_stream *st)
 		m->ops.failed(id, why, m->ops.arg);
 		return;
 	}
+	if (c->ice != NULL)
+		media_session_set_peer(c->ms, NULL);	/* ICE decides */
 	if (c->play != NULL)
 		media_session_play(c->ms, c->play, c->play_n);
 	if (c->early_len > 0)

@@ -54,6 +54,8 @@ struct media_dtmf_q {
 struct media_session {
 	struct sdp_stream st;
 	struct addr	 peer_rtp, peer_rtcp;
+	bool		 heard;		/* valid RTP came from peer_rtp */
+	bool		 ice;		/* ICE chose peer_rtp: no latching */
 	struct log_ctx	*log;
 	struct fifo	 acts;
 	bool		 send;		/* our direction sends */
@@ -628,7 +630,9 @@ media_rtcp_in(struct media_session *ms, uint64_t now, uint8_t *data,
 	}
 }
 
-static void
+/* RTP from the peer: true if it was this stream's (authentic, with
+ * SRTP) and taken. */
+static bool
 media_rtp_in(struct media_session *ms, uint64_t now, uint8_t *data,
     size_t len)
 {
@@ -641,14 +645,14 @@ media_rtp_in(struct media_session *ms, uint64_t now, uint8_t *data,
 		if (ms->rx == NULL ||
 		    srtp_unprotect(ms->rx, data, &n) != srtp_err_status_ok) {
 			ms->stats.auth_failed++;
-			return;
+			return false;
 		}
 		len = (size_t)n;
 	}
 	if (rtp_parse(&h, data, len) != 0 || (h.pt != ms->st.pt &&
 	    (ms->st.te_pt < 0 || h.pt != (unsigned)ms->st.te_pt))) {
 		ms->stats.bad++;
-		return;
+		return false;
 	}
 	if (!ms->have_src || h.ssrc != ms->src.ssrc) {
 		rtp_source_init(&ms->src, &h);	/* new, or restarted */
@@ -661,23 +665,24 @@ media_rtp_in(struct media_session *ms, uint64_t now, uint8_t *data,
 	memset(&a, 0, sizeof a);
 	if (h.pt == ms->st.pt) {
 		if (h.len > sizeof a.pcm / sizeof a.pcm[0])
-			return;
+			return true;
 		a.type = MEDIA_AUDIO;
 		g711_decode(a.pcm, h.payload, h.len, ms->st.codec == SDP_PCMA);
 		a.n = h.len;
 		fifo_push(&ms->acts, &a);
-		return;
+		return true;
 	}
 	/* RFC 4733 §2.5.2.1: one event is its packets of one timestamp */
 	if (rtp_dtmf_parse(&d, h.payload, h.len) != 0 ||
 	    (ms->dtmf_seen && h.ts == ms->dtmf_ts))
-		return;
+		return true;
 	ms->dtmf_seen = true;
 	ms->dtmf_ts = h.ts;
 	if ((a.digit = rtp_dtmf_char(d.event)) == '\0')
-		return;
+		return true;
 	a.type = MEDIA_DTMF;
 	fifo_push(&ms->acts, &a);
+	return true;
 }
 
 void
@@ -690,6 +695,27 @@ media_session_input(struct media_session *ms, uint64_t now, bool rtcp,
 
 	if (!addr_eq(from, is_rtcp && !ms->st.rtcp_mux ? &ms->peer_rtcp :
 	    &ms->peer_rtp)) {
+		/*
+		 * RFC 4961: a peer sends from where it takes RTP; behind a
+		 * NAT that is not its c=.  Until anything came from c=, RTP
+		 * of this stream (authentic, with SDES-SRTP) from elsewhere
+		 * moves our sending there ("latching").  Not with ICE,
+		 * which chose the address, nor DTLS-SRTP, whose handshake
+		 * must come from c= (a deviation: a DTLS peer behind a NAT
+		 * needs ICE).  Plain RTP is unauthenticated: whoever sends
+		 * first is taken, as with any symmetric-RTP latching.
+		 */
+		if (!is_rtcp && !ms->heard && !ms->ice && ms->dtls == NULL &&
+		    len >= 12 && data[0] >= 128 && data[0] <= 191 &&
+		    len <= MEDIA_PKT_MAX && media_rtp_in(ms, now, data, len)) {
+			ms->peer_rtp = *from;
+			ms->peer_rtcp = *from;
+			if (!ms->st.rtcp_mux)
+				ms->peer_rtcp.port = (uint16_t)(from->port + 1);
+			ms->heard = true;
+			ms->stats.latched = true;
+			return;
+		}
 		ms->stats.unexpected++;
 		return;
 	}
@@ -706,13 +732,16 @@ media_session_input(struct media_session *ms, uint64_t now, bool rtcp,
 	}
 	if (is_rtcp)
 		media_rtcp_in(ms, now, data, len);
-	else
-		media_rtp_in(ms, now, data, len);
+	else if (media_rtp_in(ms, now, data, len))
+		ms->heard = true;
 }
 
 void
 media_session_set_peer(struct media_session *ms, const struct addr *rtp)
 {
+	ms->ice = true;
+	if (rtp == NULL)
+		return;
 	ms->peer_rtp = *rtp;
 	ms->peer_rtcp = *rtp;
 	if (!ms->st.rtcp_mux)

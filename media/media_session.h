@@ -71,6 +71,8 @@ struct media_stats {
 	uint64_t	 bad;		/* not RTP/RTCP, or another payload */
 	uint64_t	 rtcp_sent, rtcp_received;
 	bool		 srtp;		/* encrypted */
+	bool		 latched;	/* RTP moved to where the peer sends
+					   from (RFC 4961) */
 };
 
 struct media_session;
@@ -93,7 +95,8 @@ int	media_session_update(struct media_session *, const struct sdp_stream *,
 /*
  * The peer's RTP address as ICE found it (RFC 8445 §12: media goes on
  * the selected pair): RTP goes there and is taken only from there; with
- * rtcp-mux, RTCP too, else RTCP goes to the next port.
+ * rtcp-mux, RTCP too, else RTCP goes to the next port.  NULL: ICE will
+ * say (meanwhile no latching to where RTP comes from, RFC 4961).
  */
 void	media_session_set_peer(struct media_session *, const struct addr *);
 

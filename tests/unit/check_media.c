@@ -503,6 +503,82 @@ media_pair(enum sdp_keying k, uint8_t bad)
 	SSL_CTX_free(cb);
 }
 
+/*
+ * RFC 4961 latching: b's peer (a) is behind a NAT: its RTP comes from
+ * the NAT's address, not its c=.  b moves its sending there on the first
+ * valid packet, and then takes nothing from a third address; with SDES,
+ * a packet that does not authenticate moves nothing; with ICE (set_peer)
+ * nothing moves.
+ */
+static void
+latch(enum sdp_keying k, bool ice, uint8_t bad)
+{
+	static const uint8_t	ka[30] = { 1, 2, 3 }, kb[30] = { 4, 5, 6 };
+	struct rng_xoshiro	xs;
+	struct rng		rng = { rng_xoshiro_fill, &xs };
+	struct media_session	*a, *b;
+	struct sdp_stream	sa, sb;
+	struct addr		nat, other;
+	struct media_action	act;
+	struct heard		hb;
+	const char		*why;
+	uint8_t			ka2[30];
+	uint64_t		now = 1000;
+	unsigned		i, to_nat = 0;
+
+	memset(&hb, 0, sizeof hb);
+	rng_xoshiro_seed(&xs, 5);
+	memcpy(ka2, ka, 30);
+	ka2[0] ^= bad;
+	addr_parse("203.0.113.9:31000", 0, &nat);	/* a's mapping */
+	addr_parse("198.51.100.66:6000", 0, &other);
+	sa = stream_to(5000, k, ka2, kb);
+	sb = stream_to(4000, k, kb, ka);	/* b sends to 127.0.0.1:4000 */
+	ck_assert_int_eq(media_session_new(&a, &sa, NULL, &rng, NULL, now,
+	    &why), 0);
+	ck_assert_int_eq(media_session_new(&b, &sb, NULL, &rng, NULL, now,
+	    &why), 0);
+	if (ice)
+		media_session_set_peer(b, NULL);
+	for (i = 0; i < 10; i++, now += 20) {
+		media_session_tick(a, now);
+		(void)carry(a, b, now, &nat, &hb);
+	}
+	media_session_tick(b, now);
+	while (media_session_next_action(b, &act)) {
+		if (act.type == MEDIA_SEND && !act.rtcp)
+			to_nat += addr_eq(&act.to, &nat);
+		if (act.type == MEDIA_AUDIO)
+			hb.n += act.n;
+	}
+	if (ice || bad) {
+		ck_assert(!media_session_stats(b)->latched);
+		ck_assert_uint_eq(to_nat, 0);
+		ck_assert_uint_eq(hb.n, 0);
+	} else {
+		ck_assert(media_session_stats(b)->latched);
+		ck_assert_uint_ge(to_nat, 1);
+		ck_assert_uint_eq(hb.n, 10 * 160);
+		/* then a third address is nobody */
+		media_session_tick(a, now + 20);
+		(void)carry(a, b, now + 20, &other, &hb);
+		ck_assert_uint_ge(media_session_stats(b)->unexpected, 1);
+		while (media_session_next_action(b, &act))
+			ck_assert_int_ne(act.type, MEDIA_AUDIO);
+	}
+	media_session_free(a);
+	media_session_free(b);
+}
+
+START_TEST(latching)
+{
+	latch(SDP_KEYING_NONE, false, 0);
+	latch(SDP_KEYING_SDES, false, 0);
+	latch(SDP_KEYING_SDES, false, 0x80);
+	latch(SDP_KEYING_NONE, true, 0);
+}
+END_TEST
+
 START_TEST(session_plain)
 {
 	media_pair(SDP_KEYING_NONE, 0);
@@ -813,6 +889,7 @@ check_suite(void)
 	tcase_add_test(tc, rtcp_packets);
 	tcase_add_test(tc, dtmf_events);
 	tcase_add_test(tc, session_plain);
+	tcase_add_test(tc, latching);
 	tcase_add_test(tc, session_srtp);
 	tcase_add_test(tc, session_srtp_bad_key);
 	tcase_add_test(tc, session_dtls_srtp);
