@@ -113,6 +113,12 @@ cmd_status(struct ctl_call *call)
 	    "ring", cmd_overlay_json(d));
 	json_object_set_new(call->result, "storage", cmd_storage_json(d));
 	json_object_set_new(call->result, "sip", ctl_cmd_sip_status_json(d));
+	/* how links come to be: we take connections, or (behind a NAT)
+	 * we make them all */
+	json_object_set_new(call->result, "links", json_string(
+	    ov_node_active(srv_overlay_node(d->ov)) ?
+	    "outbound (behind a NAT: this node connects to its peers)" :
+	    "inbound and outbound"));
 }
 
 static void

@@ -142,6 +142,27 @@ d_relay_maybe(struct d *d)
 	}
 }
 
+/*
+ * Behind a NAT (the reflexive address is not the host's) the overlay's
+ * peers cannot connect to us: we connect to them (ov_node_set_active).
+ */
+static void
+d_nat_active(struct d *d, const struct nat_report *r)
+{
+	struct ov_node	*ov;
+	bool		 behind;
+
+	if (d->ov == NULL || r->reflexive.family == 0)
+		return;
+	ov = srv_overlay_node(d->ov);
+	behind = !addr_ip_eq(&r->reflexive, &r->host);
+	if (behind != ov_node_active(ov))
+		log_info("overlay: %s", behind ? "behind a NAT: this node "
+		    "makes its links itself" : "reachable: peers may link "
+		    "to this node");
+	ov_node_set_active(ov, behind);
+}
+
 static void
 d_relay_retry(evutil_socket_t fd, short what, void *arg)
 {
@@ -159,6 +180,7 @@ d_nat_report(const struct nat_report *r, void *arg)
 	struct d	*d = arg;
 
 	ctl_ev_nat(d->ctl, r);
+	d_nat_active(d, r);
 	d_relay_maybe(d);
 }
 

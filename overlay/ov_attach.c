@@ -6,7 +6,10 @@
  * The requester offers a passive TLS-TCP-FH-NO-ICE host candidate, the
  * answerer connects to it (active) and, when asked (send_update), sends a
  * full Update once the link is up; that Update is what lets the requester
- * route through the answerer (§6.5.1, §10.7).  The requester expects the
+ * route through the answerer (§6.5.1, §10.7).  A requester that takes no
+ * connections (behind a NAT, ov_node_set_active) says role "active": the
+ * answerer answers "passive" and waits, and the requester connects to the
+ * answer's candidate.  The requester expects the
  * answerer's connection for a while; when two nodes attach to each other
  * at once, the smaller Node-ID gives way, and of two links to one peer
  * the one the smaller Node-ID opened stays.
@@ -33,7 +36,7 @@ ov_attach_expect_find(struct ov_node *n, const struct ov_id *peer)
 	return NULL;
 }
 
-static void
+static struct ov_expect *
 ov_attach_expect_add(struct ov_node *n, uint64_t now,
     const struct ov_id *peer, unsigned slot)
 {
@@ -49,9 +52,11 @@ ov_attach_expect_add(struct ov_node *n, uint64_t now,
 		e = &n->expects[n->nexpects++];
 		e->peer = *peer;
 		e->slot = slot;
+		e->send_update = false;
 	} else if (slot != 0)
 		e->slot = slot;
 	e->until_ms = now + 2 * (uint64_t)n->cfg.reliability_ms;
+	return e;
 }
 
 static void
@@ -75,8 +80,11 @@ ov_attach_ice_creds(struct ov_node *n, char *ufrag, size_t ulen, char *pw,
 	    (unsigned)(r * 2654435761u));
 }
 
+/* Our Attach request (offer) or answer; in an answer, active: we
+ * connect (the requester said passive). */
 static void
-ov_attach_body(struct ov_node *n, struct wbuf *w, bool offer, bool update)
+ov_attach_body(struct ov_node *n, struct wbuf *w, bool offer, bool update,
+    bool active)
 {
 	struct ov_attach	a;
 
@@ -84,7 +92,8 @@ ov_attach_body(struct ov_node *n, struct wbuf *w, bool offer, bool update)
 	/* No-ICE ignores these, but they are part of the structure. */
 	ov_attach_ice_creds(n, a.ufrag, sizeof a.ufrag, a.password,
 	    sizeof a.password);
-	snprintf(a.role, sizeof a.role, "%s", offer ? "passive" : "active");
+	snprintf(a.role, sizeof a.role, "%s", offer ? (n->active ? "active" :
+	    "passive") : active ? "active" : "passive");
 	if (n->cfg.self_addr.family != 0) {
 		a.ncand = 1;
 		a.cand[0].addr = n->cfg.self_addr;
@@ -109,7 +118,7 @@ ov_attach_start(struct ov_node *n, uint64_t now, enum ov_txn_kind kind,
 	struct wbuf	 w;
 
 	wbuf_init(&w, 512);
-	ov_attach_body(n, &w, true, true);
+	ov_attach_body(n, &w, true, true, false);
 	t = ov_txn_start(n, now, kind, OV_ATTACH_REQ, w.p, w.len, dest,
 	    to_node, via, pin);
 	wbuf_clear(&w);
@@ -212,6 +221,7 @@ ov_attach_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 	struct ov_link		*nl;
 	struct ov_expect	*e;
 	struct wbuf		 w;
+	bool			 requester_active;
 
 	if (ov_body_attach_decode(m->body, m->body_len, &a) != 0 ||
 	    ov_id_eq(s, &n->cfg.self)) {
@@ -225,8 +235,10 @@ ov_attach_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 		    "not a peer of the overlay yet");
 		return;
 	}
+	/* RFC 4145's sense of role: "active" connects (behind a NAT) */
+	requester_active = strcmp(a.role, "active") == 0;
 	if ((nl = ov_link_to(n, s)) == NULL) {
-		if (a.ncand == 0) {
+		if (a.ncand == 0 && !requester_active) {
 			ov_route_error(n, now, l, &m->fwd,
 			    OV_E_INCOMPATIBLE_WITH_OVERLAY,
 			    "a TLS-TCP-FH-NO-ICE host candidate is required");
@@ -256,12 +268,18 @@ ov_attach_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 		}
 	}
 	wbuf_init(&w, 512);
-	ov_attach_body(n, &w, false, false);
+	ov_attach_body(n, &w, false, false, !requester_active);
 	ov_route_answer(n, now, l, m, OV_ATTACH_ANS, w.p, w.len);
 	wbuf_clear(&w);
 	if (nl != NULL) {
 		if (a.send_update)
 			ov_update_send(n, now, s, OV_UPD_FULL);
+		return;
+	}
+	if (requester_active) {
+		/* it connects to us; the Update waits for the link */
+		e = ov_attach_expect_add(n, now, s, 0);
+		e->send_update |= a.send_update;
 		return;
 	}
 	if (ov_attach_reaching(n, s))
@@ -284,6 +302,31 @@ ov_attach_boot_current(const struct ov_node *n, const struct ov_txn *t)
 {
 	return t->kind == OV_TX_BOOT_ATTACH && n->state == OV_ST_JOINING &&
 	    !n->have_ap;
+}
+
+/* We said role active: the answerer ("passive") waits for us to connect
+ * to its candidate. */
+static void
+ov_attach_connect(struct ov_node *n, uint64_t now, const struct ov_msg *m,
+    const struct ov_id *r)
+{
+	struct ov_attach	 a;
+	struct ov_link		*nl;
+	unsigned		 i;
+
+	if (ov_body_attach_decode(m->body, m->body_len, &a) != 0 ||
+	    a.ncand == 0 || strcmp(a.role, "passive") != 0)
+		return;		/* it connects to us, as it always did */
+	for (i = 0; i < n->nlinks; i++)
+		if (!n->links[i]->up && n->links[i]->has_expect &&
+		    ov_id_eq(&n->links[i]->expect, r))
+			return;	/* connecting already */
+	nl = ov_link_new(n, now, true, &a.cand[0].addr);
+	nl->has_expect = true;
+	nl->expect = *r;
+	ov_node_act_push(n, &(struct ov_action){ .type = OV_ACT_CONNECT,
+	    .link = nl->id, .addr = a.cand[0].addr, .has_expect = true,
+	    .expect = *r });
 }
 
 void
@@ -315,8 +358,11 @@ ov_attach_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		ov_join_admitted(n, now, r);
 	if (ov_link_to(n, r) != NULL)
 		ov_attach_linked(n, now, r, t->slot);
-	else
-		ov_attach_expect_add(n, now, r, t->slot);
+	else {
+		(void)ov_attach_expect_add(n, now, r, t->slot);
+		if (n->active && m->code == OV_ATTACH_ANS)
+			ov_attach_connect(n, now, m, r);
+	}
 }
 
 /* ---- links up, expectations met ---- */
@@ -392,6 +438,7 @@ ov_attach_link_up(struct ov_node *n, uint64_t now, struct ov_link *l)
 	    .peer = l->peer, .up = true });
 	if ((e = ov_attach_expect_find(n, &l->peer)) != NULL) {
 		slot = e->slot;
+		l->send_update |= e->send_update;
 		ov_attach_expect_remove(n, e);
 		l->owned = true;
 		expected = true;

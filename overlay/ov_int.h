@@ -115,6 +115,8 @@ struct ov_expect {
 	struct ov_id	 peer;
 	uint64_t	 until_ms;
 	unsigned	 slot;		/* finger slot, 0: neighbor */
+	bool		 send_update;	/* it asked for one once linked (it
+					   connects to us: role active) */
 };
 
 /* An application this node answers AppAttach for (§6.5.2). */
@@ -143,6 +145,9 @@ struct ov_node {
 	const struct log_ctx	*log;
 	uint32_t		 overlay_hash;
 	enum ov_state		 state;
+	bool			 active;	/* takes no connections: its
+						   Attaches say role active and
+						   it connects (behind a NAT) */
 	bool			 started;
 	bool			 no_rejoin;	/* after a leave */
 	uint64_t		 start_ms;

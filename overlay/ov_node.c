@@ -419,6 +419,18 @@ ov_node_stat(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	return ov_client_ask(n, now, res, kind, true, cookie);
 }
 
+void
+ov_node_set_active(struct ov_node *n, bool active)
+{
+	n->active = active;
+}
+
+bool
+ov_node_active(const struct ov_node *n)
+{
+	return n->active;
+}
+
 int
 ov_node_find(struct ov_node *n, uint64_t now, const struct ov_id *res,
     uint32_t kind, uint64_t cookie)

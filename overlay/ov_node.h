@@ -232,6 +232,16 @@ uint64_t ov_node_deadline(const struct ov_node *);	/* UINT64_MAX: idle */
 bool	 ov_node_next_action(struct ov_node *, struct ov_action *);
 
 /*
+ * This node takes no connections from the overlay (it is behind a NAT):
+ * its Attach requests say role "active" (RFC 6940 §6.5.1.1, the RFC 4145
+ * sense) and it connects to the answerer, instead of the answerer to it.
+ * Deviation: §6.5.1.13 makes the requester the TLS server; here the node
+ * that connects is the TLS client, as on every link.
+ */
+void	 ov_node_set_active(struct ov_node *, bool);
+bool	 ov_node_active(const struct ov_node *);
+
+/*
  * Send q toward target (a Resource-ID, or a Node-ID if to_node) and
  * report the node that answered, the path and the answer in an
  * OV_EV_ROUTE event carrying cookie.  OV_Q_ITERATIVE asks our next hop
