@@ -140,17 +140,19 @@ sip_hop_unref(struct sip_reg *r, struct sip_hop *hop)
 	free(hop);
 }
 
+/* Free what b holds and zero it: a slot emptied by sip_binding_del
+ * keeps no pointer a binding moved elsewhere still owns. */
 static void
 sip_binding_clear(struct sip_reg *r, struct sip_binding *b)
 {
 	sip_hop_unref(r, b->hops[0]);
 	sip_hop_unref(r, b->hops[1]);
-	b->hops[0] = b->hops[1] = NULL;
 	free(b->contact);
 	free(b->params);
 	free(b->instance);
 	free(b->call_id);
 	free(b->ua);
+	memset(b, 0, sizeof *b);
 }
 
 static void
@@ -253,6 +255,9 @@ sip_binding_del(struct sip_reg *r, struct sip_aor *a, unsigned i)
 {
 	sip_binding_clear(r, &a->b[i]);
 	a->b[i] = a->b[--a->nb];
+	/* the last slot's pointers are b[i]'s now (a binding added next
+	 * goes there, and is cleared first) */
+	memset(&a->b[a->nb], 0, sizeof a->b[0]);
 }
 
 void
