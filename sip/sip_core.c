@@ -381,7 +381,7 @@ sip_core_allow_cb(uint64_t now, uint64_t txn, const struct sip_flow *f,
 
 	if (!c->cfg.auth_local && sip_core_local(c, &f->remote))
 		return true;
-	if (dest == SIP_DEST_OVERLAY ||
+	if (dest == SIP_DEST_OVERLAY || dest == SIP_DEST_FLOW ||
 	    (dest == SIP_DEST_PHONE && sip_core_from_peer(c, f)))
 		return true;
 	if (txn != 0 && m->from.uri_sip && m->from.uri.user.l > 0 &&

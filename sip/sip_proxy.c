@@ -18,6 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "hex.h"
+#include "rng.h"
 #include "sip_cache.h"
 #include "sip_msg.h"
 #include "sip_proxy.h"
@@ -48,6 +54,7 @@ sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txn_layer *txl,
 	p->log = log;
 	p->next_id = 1;
 	p->cache = sip_cache_new(cfg->lookup_cache_ms, SIP_CACHE_MAX);
+	rng->fill(p->ft_key, sizeof p->ft_key, rng->arg);
 	return p;
 }
 
@@ -155,6 +162,77 @@ sip_proxy_host_clear(struct sip_proxy *p)
 }
 
 /* ---- helpers ---- */
+
+/*
+ * RFC 5626 §5.2 flow tokens: the flow (transport, connection, address
+ * and port; 24 bytes) and an HMAC-SHA256 over them with a key of ours,
+ * cut to SIP_FT_MAC bytes, in hex.  A token that comes back with the
+ * right MAC is one we made: no one can steer us to a flow of their
+ * choosing with it.
+ */
+#define SIP_FT_RAW	24
+#define SIP_FT_MAC	10
+
+static void
+sip_ft_raw(const struct sip_flow *f, uint8_t *raw)
+{
+	raw[0] = (uint8_t)f->tp;
+	raw[1] = (uint8_t)(f->conn >> 24);
+	raw[2] = (uint8_t)(f->conn >> 16);
+	raw[3] = (uint8_t)(f->conn >> 8);
+	raw[4] = (uint8_t)f->conn;
+	raw[5] = f->remote.family;
+	memcpy(raw + 6, f->remote.ip, 16);
+	raw[22] = (uint8_t)(f->remote.port >> 8);
+	raw[23] = (uint8_t)f->remote.port;
+}
+
+static void
+sip_ft_mac(const struct sip_proxy *p, const uint8_t *raw, uint8_t *mac)
+{
+	uint8_t		full[EVP_MAX_MD_SIZE];
+	unsigned	len = 0;
+
+	if (HMAC(EVP_sha256(), p->ft_key, (int)sizeof p->ft_key, raw,
+	    SIP_FT_RAW, full, &len) == NULL || len < SIP_FT_MAC)
+		memset(full, 0, SIP_FT_MAC);	/* cannot be */
+	memcpy(mac, full, SIP_FT_MAC);
+}
+
+void
+sip_proxy_flow_token(const struct sip_proxy *p, const struct sip_flow *f,
+    char *out)
+{
+	uint8_t	raw[SIP_FT_RAW + SIP_FT_MAC];
+
+	sip_ft_raw(f, raw);
+	sip_ft_mac(p, raw, raw + SIP_FT_RAW);
+	hex_encode(raw, sizeof raw, out);
+}
+
+bool
+sip_proxy_flow_untoken(const struct sip_proxy *p, const struct sip_pl *user,
+    struct sip_flow *f)
+{
+	uint8_t	raw[SIP_FT_RAW + SIP_FT_MAC], mac[SIP_FT_MAC];
+
+	if (user->l != SIP_FLOW_TOKEN_LEN ||
+	    hex_decode(user->p, sizeof raw, raw) != 0)
+		return false;
+	sip_ft_mac(p, raw, mac);
+	if (CRYPTO_memcmp(mac, raw + SIP_FT_RAW, SIP_FT_MAC) != 0 ||
+	    (raw[0] != SIP_TP_UDP && raw[0] != SIP_TP_TCP &&
+	    raw[0] != SIP_TP_TLS) || (raw[5] != 4 && raw[5] != 6))
+		return false;
+	memset(f, 0, sizeof *f);
+	f->tp = (enum sip_tp)raw[0];
+	f->conn = (uint32_t)raw[1] << 24 | (uint32_t)raw[2] << 16 |
+	    (uint32_t)raw[3] << 8 | raw[4];
+	f->remote.family = raw[5];
+	memcpy(f->remote.ip, raw + 6, 16);
+	f->remote.port = (uint16_t)(raw[22] << 8 | raw[23]);
+	return true;
+}
 
 /* A URI's host:port as a flow (IP literals only: no DNS here). */
 int

@@ -44,12 +44,15 @@ typedef void (*sip_proxy_call_cb)(const struct sip_msg *invite,
  * 3261 §26.1.1: not an open relay): to a user of the overlay (an AOR of
  * its domain, or one at this proxy), to a phone registered here (its
  * contact's address, or the address it registered from: requests inside
- * its dialogs), or to anywhere else.
+ * its dialogs), to the flow a flow token of ours names (RFC 5626 §5.3:
+ * a request inside a dialog this proxy Record-Routed, which it let in
+ * when it began), or to anywhere else.
  */
 enum sip_proxy_dest {
 	SIP_DEST_OVERLAY,
 	SIP_DEST_PHONE,
 	SIP_DEST_OUTSIDE,
+	SIP_DEST_FLOW,
 };
 
 /*

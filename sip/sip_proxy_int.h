@@ -47,6 +47,7 @@ struct sip_fwd {
 	uint64_t	 id;
 	uint64_t	 stxn;
 	struct sip_flow	 from;		/* where responses go */
+	struct sip_flow	 in;		/* the flow it came on */
 	enum sip_tp	 in_tp;		/* the transport it came on */
 	bool		 invite;
 	struct sip_msg	*req;		/* the request as received, our copy */
@@ -94,12 +95,24 @@ struct sip_proxy {
 	struct strmap		 hosted;	/* of sip_hosted */
 	char			 ua_ruri[600];	/* a request to it,
 						   being forwarded */
+	uint8_t			 ft_key[32];	/* flow tokens' HMAC key */
 };
 
 /* sip_proxy.c */
 /* A URI's host:port as a flow (IP literals only: no DNS here): 0 or
  * EINVAL. */
 int	 sip_proxy_uri_flow(const struct sip_uri *, struct sip_flow *);
+/*
+ * RFC 5626 §5.2: a flow token for flow f (SIP_FLOW_TOKEN_LEN hex
+ * digits and a NUL into out), the user part of our Record-Route on the
+ * side of a phone's flow (§5.3); and the flow a token names, if it is
+ * one of ours (false: not a token, or not made here).
+ */
+#define SIP_FLOW_TOKEN_LEN	68
+void	 sip_proxy_flow_token(const struct sip_proxy *,
+	    const struct sip_flow *f, char *out);
+bool	 sip_proxy_flow_untoken(const struct sip_proxy *,
+	    const struct sip_pl *user, struct sip_flow *f);
 /* Answer the request in server transaction stxn with a bare status. */
 void	 sip_proxy_status(struct sip_proxy *, uint64_t now, uint64_t stxn,
 	    const struct sip_msg *, unsigned status, const char *reason);

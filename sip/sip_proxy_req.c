@@ -29,14 +29,19 @@ sip_self_for(const struct sip_proxy *p, enum sip_tp tp)
 	    p->self;
 }
 
-/* Our Record-Route URI for the side of a transport. */
+/* Our Record-Route URI for the side of a transport, with the flow
+ * token tok ("": none) as its user part (RFC 5626 §5.3). */
 static void
-sip_rr_uri(const struct sip_proxy *p, enum sip_tp tp, char *out, size_t max)
+sip_rr_uri(const struct sip_proxy *p, enum sip_tp tp, const char *tok,
+    char *out, size_t max)
 {
+	const char	*at = tok[0] != '\0' ? "@" : "";
+
 	if (tp == SIP_TP_TLS && p->self_tls[0] != '\0')
-		snprintf(out, max, "<sip:%s;transport=tls;lr>", p->self_tls);
+		snprintf(out, max, "<sip:%s%s%s;transport=tls;lr>", tok, at,
+		    p->self_tls);
 	else
-		snprintf(out, max, "<sip:%s;lr>", p->self);
+		snprintf(out, max, "<sip:%s%s%s;lr>", tok, at, p->self);
 }
 
 /* §16.3 step 4, simply: one of our Vias is already there. */
@@ -62,17 +67,31 @@ sip_looped(const struct sip_proxy *p, const struct sip_msg *m)
 }
 
 /*
+ * The flow tokens of our Record-Routes (RFC 5626 §5.3), "" for none: on
+ * the side of the request's target, if it goes on a phone's own flow;
+ * on the side it came from, if it came straight from a phone (§5.3:
+ * the first hop), so that the requests inside the dialog go on the
+ * flows their ends opened, through whatever NATs are there.
+ */
+struct sip_rr_tokens {
+	char	in[SIP_FLOW_TOKEN_LEN + 1];
+	char	out[SIP_FLOW_TOKEN_LEN + 1];
+};
+
+/*
  * §16.6: the request that came on transport in_tp to a target:
- * Request-URI ruri, our Via on top, Record-Route for INVITE, our Routes
- * removed (the first skip_route), Max-Forwards one less.
+ * Request-URI ruri, our Via on top, Record-Route for INVITE (with the
+ * flow tokens of tok, NULL: none), our Routes removed (the first
+ * skip_route), Max-Forwards one less.
  */
 static bool
 sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
     const struct sip_pl *ruri, enum sip_tp in_tp, const struct sip_flow *to,
-    const char *branch, unsigned skip_route, struct wbuf *w)
+    const struct sip_rr_tokens *tok, const char *branch, unsigned skip_route,
+    struct wbuf *w)
 {
 	const struct sip_hdr	*route[2], *rr_before, *via_after = NULL, *h;
-	char			 line[160], rr[320], out_uri[128], in_uri[128];
+	char			 line[160], rr[512], out_uri[224], in_uri[224];
 	unsigned		 i;
 
 	route[0] = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
@@ -86,8 +105,10 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 	 * §4, double Record-Routing) */
 	rr[0] = '\0';
 	if (sip_pl_eq(&m->method, "INVITE") && m->to_tag.l == 0) {
-		sip_rr_uri(p, to->tp, out_uri, sizeof out_uri);
-		sip_rr_uri(p, in_tp, in_uri, sizeof in_uri);
+		sip_rr_uri(p, to->tp, tok != NULL ? tok->out : "", out_uri,
+		    sizeof out_uri);
+		sip_rr_uri(p, in_tp, tok != NULL ? tok->in : "", in_uri,
+		    sizeof in_uri);
 		if (strcmp(out_uri, in_uri) == 0)
 			snprintf(rr, sizeof rr, "Record-Route: %s\r\n",
 			    out_uri);
@@ -169,6 +190,7 @@ static void	sip_fwd_looked_up(struct sip_proxy *, uint64_t,
 struct sip_targets {
 	struct sip_pl	 ruri[SIP_FORK_MAX];
 	struct sip_flow	 flow[SIP_FORK_MAX];
+	bool		 own_flow[SIP_FORK_MAX];	/* a phone's flow */
 	unsigned	 n;
 	unsigned	 skip_route;	/* our Routes on top: 0 to 2 */
 	bool		 lookup;	/* ask the overlay */
@@ -197,27 +219,82 @@ sip_targets_ua(struct sip_proxy *p, const char *aor, const struct sip_pl *user,
 	t->n = 1;
 }
 
+/*
+ * §16.4: our own Routes go (both, where we double Record-Routed, RFC
+ * 5658 §4).  If the last of them carries a flow token of ours (RFC 5626
+ * §5.3), *fl is the flow it names and *tok true.  Returns the first
+ * Route left, or NULL.
+ */
+static const struct sip_hdr *
+sip_targets_own_routes(const struct sip_proxy *p, const struct sip_msg *m,
+    struct sip_targets *t, struct sip_flow *fl, bool *tok)
+{
+	const struct sip_hdr	*route = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
+	struct sip_addr		 a;
+
+	*tok = false;
+	while (t->skip_route < 2 && route != NULL &&
+	    sip_uri_addr_parse(&a, &route->value, false) == 0 && a.uri_sip &&
+	    sip_proxy_is_self(p, &a.uri)) {
+		*tok = sip_proxy_flow_untoken(p, &a.uri.user, fl);
+		t->skip_route++;
+		route = sip_msg_hdr(m, SIP_HDR_ROUTE, route);
+	}
+	return route;
+}
+
+/*
+ * The registrar's contacts of aor as targets.  §16.6 step 7 / §18.1.1:
+ * to the Contact's address (a REGISTER may come from elsewhere than the
+ * phone, §10.2.1); a phone on TCP, one that registered with RFC 5626
+ * outbound, or one behind a NAT (sip_reg.h) gets its own flow back (RFC
+ * 5626 §5.3, §7), which is all its NAT lets in.
+ */
+static void
+sip_targets_reg(struct sip_proxy *p, uint64_t now, const char *aor,
+    struct sip_targets *t)
+{
+	struct sip_reg_target	 rt[SIP_FORK_MAX];
+	struct sip_uri		 cu;
+	struct sip_flow		 cf;
+	unsigned		 i;
+
+	t->n = sip_reg_lookup(p->reg, now / 1000, aor, rt, SIP_FORK_MAX);
+	for (i = 0; i < t->n; i++) {
+		t->ruri[i] = (struct sip_pl){ rt[i].contact,
+		    strlen(rt[i].contact) };
+		t->flow[i] = rt[i].flow;
+		t->own_flow[i] = true;
+		if (!rt[i].outbound && !rt[i].nated &&
+		    !sip_txn_tp_reliable(rt[i].flow.tp) &&
+		    sip_uri_parse(&cu, rt[i].contact,
+		    strlen(rt[i].contact)) == 0 &&
+		    sip_proxy_uri_flow(&cu, &cf) == 0) {
+			t->flow[i] = cf;
+			t->own_flow[i] = false;
+		}
+	}
+}
+
 /* 0, or the status to refuse with (and *reason). */
 static unsigned
 sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
     struct sip_targets *t, const char **reason)
 {
-	const struct sip_hdr	*route = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
-	struct sip_reg_target	 rt[SIP_FORK_MAX];
+	const struct sip_hdr	*route;
 	struct sip_addr		 a;
-	struct sip_uri		 cu;
-	struct sip_flow		 cf;
+	struct sip_flow		 fl;
 	char			 aor[512];
-	unsigned		 i;
+	bool			 tok;
 
 	memset(t, 0, sizeof *t);
-	/* §16.4: our own Route goes (both, where we double Record-Routed,
-	 * RFC 5658 §4); then the next one, if any, leads */
-	while (t->skip_route < 2 && route != NULL &&
-	    sip_uri_addr_parse(&a, &route->value, false) == 0 && a.uri_sip &&
-	    sip_proxy_is_self(p, &a.uri)) {
-		t->skip_route++;
-		route = sip_msg_hdr(m, SIP_HDR_ROUTE, route);
+	route = sip_targets_own_routes(p, m, t, &fl, &tok);
+	if (route == NULL && tok) {
+		/* RFC 5626 §5.3: on the flow the token names */
+		t->flow[0] = fl;
+		t->ruri[t->n++] = m->ruri_str;
+		t->dest = SIP_DEST_FLOW;
+		return 0;
 	}
 	if (route != NULL) {
 		if (sip_uri_addr_parse(&a, &route->value, false) != 0 ||
@@ -240,24 +317,7 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 	    (m->ruri.user.l != 0 && sip_proxy_is_self(p, &m->ruri))) {
 		snprintf(aor, sizeof aor, "%.*s@%s", (int)m->ruri.user.l,
 		    m->ruri.user.p, p->domain);
-		t->n = sip_reg_lookup(p->reg, now / 1000, aor, rt,
-		    SIP_FORK_MAX);
-		for (i = 0; i < t->n; i++) {
-			t->ruri[i] = (struct sip_pl){ rt[i].contact,
-			    strlen(rt[i].contact) };
-			/* §16.6 step 7 / §18.1.1: to the Contact's address
-			 * (a REGISTER may come from elsewhere than the phone,
-			 * §10.2.1); a phone on TCP, or one that registered
-			 * with RFC 5626 outbound, gets its own flow back
-			 * (RFC 5626 §5.3, §7) */
-			t->flow[i] = rt[i].flow;
-			if (!rt[i].outbound &&
-			    !sip_txn_tp_reliable(rt[i].flow.tp) &&
-			    sip_uri_parse(&cu, rt[i].contact,
-			    strlen(rt[i].contact)) == 0 &&
-			    sip_proxy_uri_flow(&cu, &cf) == 0)
-				t->flow[i] = cf;
-		}
+		sip_targets_reg(p, now, aor, t);
 		/* RFC 7904 §3: an AOR this node publishes by destination
 		 * list, and no phone here has it: the daemon's UA takes it */
 		if (t->n == 0)
@@ -305,8 +365,8 @@ sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
 	    p->cfg.arg)))
 		return;
 	sip_new_branch(p, branch, sizeof branch);
-	if (sip_forward_bytes(p, m, &t.ruri[0], from->tp, &t.flow[0], branch,
-	    t.skip_route, &w)) {
+	if (sip_forward_bytes(p, m, &t.ruri[0], from->tp, &t.flow[0], NULL,
+	    branch, t.skip_route, &w)) {
 		p->cfg.emit(&t.flow[0], w.p, w.len, p->cfg.arg);
 		w.p = NULL;
 	}
@@ -322,15 +382,22 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
     const struct sip_msg *m, const struct sip_targets *t)
 {
 	struct sip_branch	*b;
+	struct sip_rr_tokens	 tok;
 	struct wbuf		 w;
 	unsigned		 i;
 
+	tok.in[0] = '\0';
+	if (f->invite && m->nvia == 1 && !f->in.peer)
+		sip_proxy_flow_token(p, &f->in, tok.in);
 	for (i = 0; i < t->n && f->nb < SIP_FORK_MAX; i++) {
 		b = &f->b[f->nb];
 		sip_new_branch(p, b->branch, sizeof b->branch);
 		b->flow = t->flow[i];
+		tok.out[0] = '\0';
+		if (f->invite && t->own_flow[i])
+			sip_proxy_flow_token(p, &b->flow, tok.out);
 		if (!sip_forward_bytes(p, m, &t->ruri[i], f->in_tp, &b->flow,
-		    b->branch, t->skip_route, &w)) {
+		    &tok, b->branch, t->skip_route, &w)) {
 			wbuf_clear(&w);
 			continue;
 		}
@@ -344,8 +411,9 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			wbuf_clear(&w);
 			b->flow.tp = SIP_TP_TCP;
 			b->flow.conn = 0;
+			tok.out[0] = '\0';	/* a new flow, no phone's */
 			if (!sip_forward_bytes(p, m, &t->ruri[i], f->in_tp,
-			    &b->flow, b->branch, t->skip_route, &w)) {
+			    &b->flow, &tok, b->branch, t->skip_route, &w)) {
 				wbuf_clear(&w);
 				continue;
 			}
@@ -428,6 +496,7 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	f->id = p->next_id++;
 	f->stxn = stxn;
 	sip_txn_layer_response_flow(from, m, &f->from);
+	f->in = *from;
 	f->in_tp = from->tp;
 	f->invite = sip_pl_eq(&m->method, "INVITE");
 	f->req = sip_proxy_copy(m);

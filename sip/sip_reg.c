@@ -33,6 +33,7 @@ struct sip_binding {
 	uint64_t	 updated;	/* s, when last registered */
 	char		*ua;
 	struct sip_flow	 flow;
+	bool		 nated;		/* sip_reg_nated */
 	struct sip_hop	*hops[2];	/* the contact's address, the
 					   flow's (NULL: none, or the same) */
 };
@@ -101,6 +102,10 @@ sip_reg_new(const struct sip_reg_cfg *cfg)
 		r->cfg.max_contacts = 10;
 	if (r->cfg.max_aors == 0)
 		r->cfg.max_aors = 100000;
+	if (r->cfg.flow_timer_udp == 0)
+		r->cfg.flow_timer_udp = 29;
+	if (r->cfg.flow_timer_stream == 0)
+		r->cfg.flow_timer_stream = 120;
 	r->domain = xstrdup(cfg->domain);
 	r->cfg.domain = r->domain;
 	r->next_expiry = UINT64_MAX;
@@ -135,17 +140,19 @@ sip_hop_unref(struct sip_reg *r, struct sip_hop *hop)
 	free(hop);
 }
 
+/* Free what b holds and zero it: a slot emptied by sip_binding_del
+ * keeps no pointer a binding moved elsewhere still owns. */
 static void
 sip_binding_clear(struct sip_reg *r, struct sip_binding *b)
 {
 	sip_hop_unref(r, b->hops[0]);
 	sip_hop_unref(r, b->hops[1]);
-	b->hops[0] = b->hops[1] = NULL;
 	free(b->contact);
 	free(b->params);
 	free(b->instance);
 	free(b->call_id);
 	free(b->ua);
+	memset(b, 0, sizeof *b);
 }
 
 static void
@@ -248,6 +255,9 @@ sip_binding_del(struct sip_reg *r, struct sip_aor *a, unsigned i)
 {
 	sip_binding_clear(r, &a->b[i]);
 	a->b[i] = a->b[--a->nb];
+	/* the last slot's pointers are b[i]'s now (a binding added next
+	 * goes there, and is cleared first) */
+	memset(&a->b[a->nb], 0, sizeof a->b[0]);
 }
 
 void
@@ -479,6 +489,36 @@ sip_params_kept(const struct sip_pl *params)
 	return out;
 }
 
+/*
+ * Is the phone that sent REGISTER m on UDP flow f, for contact address
+ * ca, behind a NAT?  It sent it itself (one Via, RFC 3261 §8.1.1.7: the
+ * Via's sent-by is where it listens, here the Contact's address, so not
+ * a registration on another's behalf, §10.2.1), but it came from
+ * another address: the NAT's mapping (RFC 3581 §4 sees the same for the
+ * response).  Requests for that contact then go to the address it came
+ * from, on the flow, as an outbound registration's do (RFC 5626 §5.3):
+ * a NAT filtering by address and port lets in nothing else.
+ */
+static bool
+sip_reg_nated(const struct sip_flow *f, const struct sip_msg *m,
+    const struct addr *ca)
+{
+	const struct sip_hdr	*h = sip_msg_hdr(m, SIP_HDR_VIA, NULL);
+	struct sip_via		 v;
+	struct sip_uri		 u;
+	struct addr		 va;
+
+	if (f == NULL || f->tp != SIP_TP_UDP || m->nvia != 1 || h == NULL ||
+	    sip_msg_via_parse(&v, &h->value) != 0)
+		return false;
+	memset(&u, 0, sizeof u);
+	u.host = v.host;
+	u.ipv6 = v.ipv6;
+	u.port = v.port;
+	return sip_uri_addr(&u, &va) == 0 && addr_eq(&va, ca) &&
+	    !addr_eq(ca, &f->remote);
+}
+
 static void
 sip_binding_set(struct sip_reg *r, struct sip_binding *b,
     const struct sip_flow *f, const struct sip_msg *m,
@@ -504,9 +544,12 @@ sip_binding_set(struct sip_reg *r, struct sip_binding *b,
 	else
 		memset(&b->flow, 0, sizeof b->flow);
 	/* where requests for it go: the contact's address, its flow's */
+	b->nated = false;
 	if (sip_uri_parse(&u, b->contact, strlen(b->contact)) == 0 &&
-	    sip_uri_addr(&u, &a) == 0)
+	    sip_uri_addr(&u, &a) == 0) {
 		sip_hop_ref(r, &a, &b->hops[0]);
+		b->nated = sip_reg_nated(f, m, &a);
+	}
 	if (f != NULL && (b->hops[0] == NULL ||
 	    !addr_eq(&f->remote, &a)))
 		sip_hop_ref(r, &f->remote, &b->hops[1]);
@@ -574,18 +617,29 @@ sip_reg_apply(struct sip_reg *r, struct sip_aor *a, uint64_t now_s,
 /*
  * Step 8: 200 with every binding the AOR has now, each with the
  * parameters it was registered with; RFC 5626 §6: "Require: outbound"
- * when outbound applied to this request's reg-id.
+ * when outbound applied to this request's reg-id, and with it
+ * Flow-Timer (§5.4, §6: a registrar with a direct flow to the phone),
+ * how often the phone is to send keepalives on flow f: 29 s on UDP,
+ * below the 30 s UDP timeout of many NATs (§4.4.2), and 120 s on a
+ * stream (§4.4.1's default bound).
  */
 static unsigned
-sip_reg_ok(struct wbuf *w, const struct sip_aor *a, uint64_t now_s,
-    const struct sip_msg *m, const char *to_tag, bool outbound)
+sip_reg_ok(const struct sip_reg *r, struct wbuf *w, const struct sip_aor *a,
+    uint64_t now_s, const struct sip_flow *f, const struct sip_msg *m,
+    const char *to_tag, bool outbound)
 {
 	char		line[64];
 	unsigned	i;
 
 	sip_msg_reply(w, m, 200, "OK", to_tag);
-	if (outbound)
+	if (outbound) {
 		sip_msg_header(w, "Require", &SIP_PL("outbound"));
+		snprintf(line, sizeof line, "%u", f != NULL &&
+		    sip_txn_tp_reliable(f->tp) ? r->cfg.flow_timer_stream :
+		    r->cfg.flow_timer_udp);
+		sip_msg_header(w, "Flow-Timer",
+		    &(struct sip_pl){ line, strlen(line) });
+	}
 	for (i = 0; a != NULL && i < a->nb; i++) {
 		wbuf_bytes(w, "Contact: <", 10);
 		wbuf_bytes(w, a->b[i].contact, strlen(a->b[i].contact));
@@ -652,13 +706,13 @@ sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_flow *f,
 		return st;
 	}
 	if (nc == 0 && !star)		/* a query (§10.2.3) */
-		return sip_reg_ok(w, a, now_s, m, to_tag, ob);
+		return sip_reg_ok(r, w, a, now_s, f, m, to_tag, ob);
 	if (a == NULL) {
 		a = sip_aor_add(r, aor);
 		sip_reg_apply(r, a, now_s, f, m, c, nc, star);
 		if (a->nb != 0)
 			sip_reg_change(r, aor, true);
-		st = sip_reg_ok(w, a, now_s, m, to_tag, ob);
+		st = sip_reg_ok(r, w, a, now_s, f, m, to_tag, ob);
 		if (a->nb == 0) {
 			/* nothing came of it: no change to report */
 			r->list[a->idx] = r->list[--r->naors];
@@ -669,7 +723,7 @@ sip_reg_register(struct sip_reg *r, uint64_t now_s, const struct sip_flow *f,
 		return st;
 	}
 	sip_reg_apply(r, a, now_s, f, m, c, nc, star);
-	st = sip_reg_ok(w, a, now_s, m, to_tag, ob);
+	st = sip_reg_ok(r, w, a, now_s, f, m, to_tag, ob);
 	if (a->nb == 0)
 		sip_aor_del(r, a);
 	return st;
@@ -748,6 +802,7 @@ sip_reg_lookup(const struct sip_reg *r, uint64_t now_s, const char *aor,
 		    !sip_binding_shadowed(a, i, now_s)) {
 			out[n].contact = a->b[i].contact;
 			out[n].flow = a->b[i].flow;
+			out[n].nated = a->b[i].nated;
 			out[n++].outbound = a->b[i].reg_id != 0;
 		}
 	}

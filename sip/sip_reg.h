@@ -29,6 +29,10 @@ struct sip_reg_cfg {
 	uint32_t	 max_expires;		/* s [86400]: more is cut */
 	unsigned	 max_contacts;		/* per AOR [10] */
 	unsigned	 max_aors;		/* [100000] */
+	/* RFC 5626 §5.4: the Flow-Timer of an outbound registration's
+	 * 200, s: on UDP [29], on TCP and TLS [120] */
+	uint32_t	 flow_timer_udp;
+	uint32_t	 flow_timer_stream;
 };
 
 struct sip_reg;
@@ -80,6 +84,8 @@ struct sip_reg_target {
 	const char	*contact;	/* the URI */
 	struct sip_flow	 flow;		/* how its REGISTER came */
 	bool		 outbound;	/* RFC 5626: requests go on flow */
+	bool		 nated;		/* behind a NAT: requests go on
+					   flow too (sip_reg.c) */
 };
 unsigned sip_reg_lookup(const struct sip_reg *, uint64_t now_s,
 	    const char *aor, struct sip_reg_target *out, unsigned max);

@@ -664,6 +664,74 @@ START_TEST(contact_not_source)
 }
 END_TEST
 
+/*
+ * A phone behind a NAT (RFC 3581 §4, RFC 5626 §5.3): it registers its
+ * private Contact itself (one Via naming the Contact's address) from
+ * the NAT's mapping; the INVITE goes to the mapping, and our
+ * Record-Route on its side carries the flow's token, so that the
+ * requests inside the dialog take the flow too, whatever their
+ * Request-URI says, from anyone (the dialog was let in).  A token
+ * changed by a single digit is no token: the request goes by its
+ * Request-URI, and from a stranger, to a phone, is refused.
+ */
+START_TEST(behind_a_nat)
+{
+	char			 m[1024], b[4096], route[512];
+	struct sent		 s;
+	const struct sip_msg	*i1;
+	const struct sip_hdr	*rr;
+	struct sip_flow		 nat, stranger;
+
+	flow(&nat, "127.0.0.9:40000");		/* the NAT's mapping */
+	flow(&stranger, "192.0.2.50:5060");
+	snprintf(m, sizeof m, "REGISTER sip:" DOM " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKn1;rport\r\n"
+	    "Max-Forwards: 70\r\nFrom: <sip:bob@" DOM ">;tag=r\r\n"
+	    "To: <sip:bob@" DOM ">\r\nCall-ID: regn\r\nCSeq: 1 REGISTER\r\n"
+	    "Contact: <sip:bob@10.0.0.5:5060>\r\n\r\n");
+	in(&nat, m, &s);
+	ck_assert_uint_eq(s.m[0]->status, 200);
+	ck_assert(addr_eq(&s.to[0].remote, &nat.remote));
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "INVITE", "sip:bob@" DOM, "z9hG4bKn2",
+	    "Max-Forwards: 70\r\n"), &s);
+	ck_assert_ptr_nonnull(i1 = to(&s, &nat, "INVITE", 0));
+	ck_assert(sip_pl_eq(&i1->ruri_str, "sip:bob@10.0.0.5:5060"));
+	/* two Record-Routes: bob's side (his flow's token) on top */
+	rr = sip_msg_hdr(i1, SIP_HDR_RECORD_ROUTE, NULL);
+	ck_assert_ptr_nonnull(rr);
+	ck_assert_uint_eq(rr->value.l, 5 + 68 + strlen("@" SELF ";lr>"));
+	snprintf(route, sizeof route, "Max-Forwards: 70\r\n"
+	    "Route: <sip:" SELF ";lr>\r\nRoute: %.*s\r\n", (int)rr->value.l,
+	    rr->value.p);
+	ck_assert_ptr_nonnull(sip_msg_hdr(i1, SIP_HDR_RECORD_ROUTE, rr));
+	sent_free(&s);
+	/* the ACK and the BYE, by the route set: on the flow */
+	in(&alice, req(b, sizeof b, "ACK", "sip:bob@10.0.0.5:5060",
+	    "z9hG4bKn3", route), &s);
+	ck_assert_ptr_nonnull(to(&s, &nat, "ACK", 0));
+	sent_free(&s);
+	in(&stranger, req(b, sizeof b, "BYE", "sip:bob@10.0.0.5:5060",
+	    "z9hG4bKn4", route), &s);
+	ck_assert_ptr_nonnull(to(&s, &nat, "BYE", 0));
+	sent_free(&s);
+	/* a token not ours */
+	route[strlen("Max-Forwards: 70\r\nRoute: <sip:" SELF ";lr>\r\n"
+	    "Route: <sip:") + 3] ^= 1;
+	in(&stranger, req(b, sizeof b, "BYE", "sip:bob@10.0.0.5:5060",
+	    "z9hG4bKn5", route), &s);
+	ck_assert_ptr_null(to(&s, &nat, "BYE", 0));
+	ck_assert_ptr_nonnull(to(&s, &stranger, NULL, 403));
+	sent_free(&s);
+	in(&alice, req(b, sizeof b, "BYE", "sip:bob@10.0.0.5:5060",
+	    "z9hG4bKn6", route), &s);
+	ck_assert_ptr_null(to(&s, &nat, "BYE", 0));
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(addr_str(&s.to[0].remote, b), "10.0.0.5:5060");
+	sent_free(&s);
+}
+END_TEST
+
 /* §16.7 step 3: a response whose only Via is ours is not sent on; its
  * branch ends as one that timed out (408 when nothing better came). */
 START_TEST(only_our_via)
@@ -798,8 +866,12 @@ START_TEST(tls_to_peer)
 	rr = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL);
 	ck_assert(sip_pl_eq(&rr->value,
 	    "<sip:127.0.0.1:5061;transport=tls;lr>"));
+	/* alice's side: her flow's token (RFC 5626 §5.3, the first hop) */
 	rr = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, rr);
-	ck_assert(sip_pl_eq(&rr->value, "<sip:" SELF ";lr>"));
+	ck_assert_uint_eq(rr->value.l, 5 + 68 + strlen("@" SELF ";lr>"));
+	ck_assert(memcmp(rr->value.p, "<sip:", 5) == 0);
+	ck_assert(memcmp(rr->value.p + 5 + 68, "@" SELF ";lr>",
+	    strlen("@" SELF ";lr>")) == 0);
 	ck_assert_ptr_null(sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, rr));
 	failed = s.to[0];
 	sent_free(&s);
@@ -1206,6 +1278,7 @@ check_suite(void)
 	tcase_add_test(tc, here_and_there);
 	tcase_add_test(tc, destination_list);
 	tcase_add_test(tc, contact_not_source);
+	tcase_add_test(tc, behind_a_nat);
 	tcase_add_test(tc, only_our_via);
 	tcase_add_test(tc, large_over_tcp);
 	tcase_add_test(tc, tls_to_peer);

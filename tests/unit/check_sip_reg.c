@@ -20,6 +20,7 @@
 
 static const struct sip_limits lim = { SIP_MSG_MAX_DEFAULT, 128 };
 static struct sip_reg	*reg;
+static const struct sip_flow *reg_flow;	/* do_register's; NULL: none */
 
 static void
 setup(void)
@@ -58,7 +59,7 @@ do_register(const char *user, const char *callid, unsigned cseq,
 	ck_assert_msg(sip_msg_parse(&m, (uint8_t *)buf, strlen(buf), false,
 	    &lim, &used, &why) == 0, "%s", why);
 	wbuf_init(&w, 1 << 16);
-	st = sip_reg_register(reg, now_s, NULL, &m, "rt", &w);
+	st = sip_reg_register(reg, now_s, reg_flow, &m, "rt", &w);
 	ck_assert(!w.err);
 	snprintf(resp, max, "%.*s", (int)w.len, (const char *)w.p);
 	wbuf_clear(&w);
@@ -250,12 +251,15 @@ START_TEST(outbound_instance)
 	char				 r[4096];
 	struct sip_reg_target		 c[4];
 	struct sip_reg_binding_info	 bi;
+	struct sip_flow			 tcp;
 
 	ck_assert_uint_eq(do_register("carol", "o1", 1, "Supported: gruu, "
 	    "outbound, path\r\nContact: <sip:carol-0x1@127.0.0.1:5085>;"
 	    "expires=300;+sip.instance=" INST ";reg-id=1\r\n", r, sizeof r,
 	    1000), 200);
 	ck_assert_msg(strstr(r, "Require: outbound\r\n") != NULL, "%s", r);
+	/* RFC 5626 §5.4: how often to send keepalives (UDP: 29 s) */
+	ck_assert_msg(strstr(r, "Flow-Timer: 29\r\n") != NULL, "%s", r);
 	ck_assert_msg(strstr(r, "Contact: <sip:carol-0x1@127.0.0.1:5085>;"
 	    "+sip.instance=" INST ";reg-id=1;expires=300\r\n") != NULL, "%s",
 	    r);
@@ -287,6 +291,17 @@ START_TEST(outbound_instance)
 	    sizeof r, 1030), 200);
 	ck_assert_uint_eq(sip_reg_lookup(reg, 1030, "carol@" DOMAIN, c, 4), 1);
 	ck_assert_str_eq(c[0].contact, "sip:carol-0x2@127.0.0.1:5087");
+	/* over TCP: keepalives every 120 s (RFC 5626 §4.4.1's bound) */
+	memset(&tcp, 0, sizeof tcp);
+	tcp.tp = SIP_TP_TCP;
+	tcp.conn = 7;
+	ck_assert_int_eq(addr_parse("127.0.0.1:40000", 0, &tcp.remote), 0);
+	reg_flow = &tcp;
+	ck_assert_uint_eq(do_register("carol", "o4", 1, "Supported: outbound"
+	    "\r\nContact: <sip:carol-0x4@127.0.0.1:5091;transport=tcp>;"
+	    "+sip.instance=" INST ";reg-id=3\r\n", r, sizeof r, 1040), 200);
+	reg_flow = NULL;
+	ck_assert_msg(strstr(r, "Flow-Timer: 120\r\n") != NULL, "%s", r);
 }
 END_TEST
 
@@ -306,6 +321,7 @@ START_TEST(instance_without_outbound)
 	    "udp>;+sip.instance=" INST "\r\nExpires: 3600\r\n", r, sizeof r,
 	    1000), 200);
 	ck_assert(strstr(r, "Require:") == NULL);
+	ck_assert(strstr(r, "Flow-Timer:") == NULL);
 	ck_assert_uint_eq(do_register("dave", "l2", 21, "Contact: <sip:dave@"
 	    "127.0.0.1:15092;transport=udp>;+sip.instance=" INST "\r\n", r,
 	    sizeof r, 1000), 200);
