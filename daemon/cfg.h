@@ -83,6 +83,8 @@ struct cfg {
 		int		 max_message_size;	/* bytes */
 		int		 max_headers;
 		int		 stream_timeout;	/* s, a partial message */
+		int		 flow_timer_udp;	/* s, RFC 5626 §5.4 */
+		int		 flow_timer_stream;
 		int		 max_transactions;
 		int		 lookup_cache;		/* s */
 		int		 auth_local;		/* bool */

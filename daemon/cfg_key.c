@@ -90,6 +90,8 @@ static const struct cfg_key cfg_keys[] = {
 	SIP_INT(stream_timeout, "30", 1, 3600),
 	SIP_INT(max_transactions, "65536", 64, 4194304),
 	SIP_INT(lookup_cache, "30", 0, 3600),
+	SIP_INT(flow_timer_udp, "29", 10, 3600),
+	SIP_INT(flow_timer_stream, "120", 10, 3600),
 	{ "sip", "advertise",		CFG_IP,
 	    offsetof(struct cfg, sip.advertise), "", 0, 0, 0, NULL },
 	{ "sip", "auth_local",		CFG_BOOL,

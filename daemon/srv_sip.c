@@ -390,6 +390,8 @@ srv_sip_new(struct srv_sip **out, struct event_base *base,
 	sc.txl.max_txns = (unsigned)cfg->sip.max_transactions;
 	sc.lookup_cache_ms = (uint32_t)cfg->sip.lookup_cache * 1000;
 	sc.reg.max_expires = (uint32_t)cfg->storage.max_lifetime;
+	sc.reg.flow_timer_udp = (uint32_t)cfg->sip.flow_timer_udp;
+	sc.reg.flow_timer_stream = (uint32_t)cfg->sip.flow_timer_stream;
 	sc.auth_local = cfg->sip.auth_local != 0;
 	sc.local = local = ss_local_addrs(&nlocal);
 	sc.nlocal = nlocal;
