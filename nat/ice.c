@@ -30,6 +30,12 @@ enum { B_HOST, B_RELAY, B_N };
 #define CK_SRFLX	(1ULL << 40)
 #define CK_CONSENT	(1ULL << 41)
 
+/* The controlling agent waits this long after a component's first valid
+ * pair for better ones still being checked before it nominates the best
+ * it has (§8.1.1 leaves when to the agent): a pair that is never answered
+ * takes about 8 s to fail. */
+#define ICE_NOMINATE_MS	500
+
 /* Checks' retransmissions (§14.3 leaves them to the agent): about 8 s
  * until a pair fails. */
 #define ICE_RTO_MS	200
@@ -65,6 +71,8 @@ struct comp {
 	struct turn	*turn;
 	bool		 srflx_done, relay_done;
 	int		 selected;	/* pair index; -1: none */
+	int64_t		 first_valid;	/* when it got a valid pair; 0: not */
+	bool		 nominating;	/* its USE-CANDIDATE check is out */
 	int64_t		 consent_at;	/* next consent check */
 	int64_t		 consent_ok;	/* last answer */
 };
@@ -547,9 +555,20 @@ ice_trigger(struct ice *ice, int pi)
 static void
 ice_start_checks(struct ice *ice, int64_t now)
 {
+	unsigned	i;
+	char		b1[ADDR_STRLEN], b2[ADDR_STRLEN];
+
 	if (!ice->have_remote || ice->state != ICE_GATHERED)
 		return;
 	ice_form_checklist(ice);
+	for (i = 0; i < ice->npairs; i++)
+		lc_debug(ice->log, "ice: pair %u: %s %s -> %s %s (%s)%s", i,
+		    ice_cand_type_name(ice->lc[ice->pairs[i].local].c.type),
+		    addr_str(&ice->lc[ice->pairs[i].local].c.addr, b1),
+		    ice_cand_type_name(ice->rc[ice->pairs[i].remote].type),
+		    addr_str(&ice->rc[ice->pairs[i].remote].addr, b2),
+		    ice->pairs[i].foundation, ice->pairs[i].state == P_WAITING ?
+		    " waiting" : "");
 	ice_set_state(ice, ICE_CHECKING);
 	ice->next_check = now;
 }
@@ -760,8 +779,10 @@ ice_update(struct ice *ice, int64_t now)
 			    ice->pairs[i].state != P_FAILED &&
 			    ice->pairs[i].prio > top)
 				top = ice->pairs[i].prio;
-		if (ice_comp_settled(ice, c) || ice->pairs[best].prio >= top) {
+		if (ice_comp_settled(ice, c) || ice->pairs[best].prio >= top ||
+		    now >= k->first_valid + ICE_NOMINATE_MS) {
 			ice->pairs[best].nominate = true;
+			k->nominating = true;
 			ice_trigger(ice, best);
 			if (ice->next_check == INT64_MAX)
 				ice->next_check = now;
@@ -797,6 +818,8 @@ ice_check_ok(struct ice *ice, int64_t now, int pi, const struct addr *mapped)
 	vi = ice_pair_add(ice, li, p->remote, P_SUCCEEDED);
 	if (vi < 0)
 		vi = pi;
+	if (ice->comp[ice->pairs[pi].comp].first_valid == 0)
+		ice->comp[ice->pairs[pi].comp].first_valid = now;
 	p = &ice->pairs[pi];	/* the array is fixed: still there */
 	ice->pairs[vi].valid = true;
 	ice->pairs[vi].base = ice->pairs[pi].base;
@@ -1190,11 +1213,10 @@ ice_tick(struct ice *ice, int64_t now)
 			ice_turn_drain(ice, now, c);
 		}
 	}
-	if (ice->state == ICE_CHECKING && now >= ice->next_check) {
+	if (ice->state == ICE_CHECKING && now >= ice->next_check)
 		ice->next_check = ice_next_check(ice, now) ?
 		    now + ice->cfg.ta_ms : INT64_MAX;
-		ice_update(ice, now);
-	}
+	ice_update(ice, now);
 	ice_consent(ice, now);
 }
 
@@ -1223,6 +1245,12 @@ ice_deadline(const struct ice *ice)
 	}
 	if (ice->state == ICE_CHECKING && ice->next_check < d)
 		d = ice->next_check;
+	for (c = 0; ice->state == ICE_CHECKING && ice->controlling &&
+	    c < ice->cfg.ncomp; c++)
+		if (ice->comp[c].first_valid != 0 && ice->comp[c].selected < 0 &&
+		    !ice->comp[c].nominating &&
+		    (x = ice->comp[c].first_valid + ICE_NOMINATE_MS) < d)
+			d = x;
 	return d;
 }
 
