@@ -106,7 +106,7 @@ static const struct cfg_key cfg_keys[] = {
 	    offsetof(struct cfg, media.rtp_port_min), "16384-32767", 0, 0,
 	    0, NULL },
 	{ "media", "ice",		CFG_BOOL,
-	    offsetof(struct cfg, media.ice), "no", 0, 0, 0, NULL },
+	    offsetof(struct cfg, media.ice), "yes", 0, 0, 0, NULL },
 	/* "": computed (cfg_finish), unless set */
 	{ "nat", "stun_listen",		CFG_ADDR,
 	    offsetof(struct cfg, nat.stun_listen), "", CFG_F_OFF | CFG_F_PORT0,
