@@ -59,6 +59,8 @@ struct sm_call {
 	uint64_t		 ice_timer_at;
 	uint64_t		 gather_until;
 	bool			 ready;
+	struct sdp_stream	*pending;	/* started once a pair is
+						   selected */
 	/* what ICE came to, kept once the call stops (state NULL: none) */
 	const char		*ice_end;
 	struct ice_pair_info	 ice_pair;
@@ -138,11 +140,14 @@ static void
 sm_call_free(struct sm_call *c)
 {
 	sm_stop(c);
+	free(c->pending);
 	free(c->play);
 	free(c);
 }
 
 static const char *sm_ice_drain(struct srv_media *, struct sm_call *);
+static const char *sm_session(struct srv_media *, struct sm_call *,
+	    const struct sdp_stream *, const struct addr *);
 
 /*
  * What the call's media session asks for.  Non-NULL if it failed: why,
@@ -302,9 +307,11 @@ sm_ice_drain(struct srv_media *m, struct sm_call *c)
 {
 	struct ice_action	*a = xmalloc(sizeof *a);
 	struct ice_pair_info	 p;
+	struct sdp_stream	*st;
 	const char		*why = NULL;
 	char			 b1[ADDR_STRLEN], b2[ADDR_STRLEN];
 	uint64_t		 dl;
+	bool			 start = false;
 
 	while (c->ice != NULL && ice_next_action(c->ice, a)) {
 		switch (a->type) {
@@ -319,6 +326,13 @@ sm_ice_drain(struct srv_media *m, struct sm_call *c)
 			if (c->ms != NULL)
 				media_session_input(c->ms, srv_now_ms(), false,
 				    &a->to, a->buf, a->len);
+			else if (a->len <= MEDIA_DTLS_MTU &&
+			    media_dtls_is(a->buf, a->len)) {
+				/* a ClientHello before our session */
+				memcpy(c->early, a->buf, a->len);
+				c->early_len = a->len;
+				c->early_from = a->to;
+			}
 			break;
 		case ICE_ACT_STATE:
 			if (a->state == ICE_COMPLETED &&
@@ -331,6 +345,7 @@ sm_ice_drain(struct srv_media *m, struct sm_call *c)
 				if (c->ms != NULL)
 					media_session_set_peer(c->ms,
 					    &p.remote.addr);
+				start = c->pending != NULL;
 			} else if (a->state == ICE_FAILED && !c->failed) {
 				c->failed = true;
 				why = ice_selected(c->ice, 1, &p) ?
@@ -343,6 +358,14 @@ sm_ice_drain(struct srv_media *m, struct sm_call *c)
 	}
 	free(a);
 	sm_ice_ready(m, c);
+	if (start && why == NULL && ice_selected(c->ice, 1, &p)) {
+		st = c->pending;
+		c->pending = NULL;
+		why = sm_session(m, c, st, &p.remote.addr);
+		free(st);
+		if (c->ice == NULL)
+			return why;
+	}
 	if (c->ice != NULL && c->ice_timer != NULL) {
 		dl = (uint64_t)ice_deadline(c->ice);
 		if (!c->ready && c->gather_until < dl)
@@ -504,6 +527,38 @@ srv_media_open(struct srv_media *m, uint32_t id, uint16_t *port)
 	return EADDRINUSE;
 }
 
+/*
+ * c's media session on st, sending to ICE's pick (peer) or, NULL, to
+ * st's address.  Non-NULL if it failed: why, for the caller to hand to
+ * ops.failed.
+ */
+static const char *
+sm_session(struct srv_media *m, struct sm_call *c, const struct sdp_stream *st,
+    const struct addr *peer)
+{
+	const char	*why;
+
+	if (media_session_new(&c->ms, st, m->dtls, &m->rng, &m->lc, srv_now_ms(),
+	    &why) != 0) {
+		log_warnx("ua: call %u: media: %s", c->id, why);
+		return why;
+	}
+	if (peer != NULL)
+		media_session_set_peer(c->ms, peer);
+	if (c->play != NULL)
+		media_session_play(c->ms, c->play, c->play_n);
+	if (c->early_len > 0)
+		media_session_input(c->ms, srv_now_ms(), false, &c->early_from,
+		    c->early, c->early_len);
+	c->early_len = 0;
+	log_info("ua: call %u: media %s:%u %s%s", c->id, st->addr, st->port,
+	    st->codec == SDP_PCMA ? "PCMA" : "PCMU",
+	    st->keying == SDP_KEYING_SDES ? " SRTP (SDES)" :
+	    st->keying == SDP_KEYING_DTLS ? " SRTP (DTLS)" : "");
+	media_session_tick(c->ms, srv_now_ms());
+	return sm_drain(m, c);
+}
+
 void
 srv_media_start(struct srv_media *m, uint32_t id, const struct sdp_stream *st)
 {
@@ -519,8 +574,9 @@ srv_media_start(struct srv_media *m, uint32_t id, const struct sdp_stream *st)
 		}
 		return;
 	}
-	/* ICE when the peer does it too (RFC 8839 §4.2); else plain media
-	 * to its c= and port */
+	/* ICE when the peer does it too (RFC 8839 §4.2): the session (and
+	 * its DTLS handshake) starts once a pair is selected; else plain
+	 * media to its c= and port, at once */
 	if (c->ice != NULL && (!st->ice || sm_ice_remote(c, st) != 0)) {
 		log_info("ua: call %u: the peer does no ICE", id);
 		if (c->ice_timer != NULL)
@@ -529,26 +585,14 @@ srv_media_start(struct srv_media *m, uint32_t id, const struct sdp_stream *st)
 		ice_free(c->ice);
 		c->ice = NULL;
 	}
-	if (media_session_new(&c->ms, st, m->dtls, &m->rng, &m->lc, srv_now_ms(),
-	    &why) != 0) {
-		log_warnx("ua: call %u: media: %s", id, why);
-		m->ops.failed(id, why, m->ops.arg);
-		return;
-	}
-	if (c->ice != NULL)
-		media_session_set_peer(c->ms, NULL);	/* ICE decides */
-	if (c->play != NULL)
-		media_session_play(c->ms, c->play, c->play_n);
-	if (c->early_len > 0)
-		media_session_input(c->ms, srv_now_ms(), false, &c->early_from,
-		    c->early, c->early_len);
-	c->early_len = 0;
-	log_info("ua: call %u: media %s:%u %s%s", id, st->addr, st->port,
-	    st->codec == SDP_PCMA ? "PCMA" : "PCMU",
-	    st->keying == SDP_KEYING_SDES ? " SRTP (SDES)" :
-	    st->keying == SDP_KEYING_DTLS ? " SRTP (DTLS)" : "");
-	media_session_tick(c->ms, srv_now_ms());
-	if ((why = sm_drain(m, c)) != NULL)
+	if (c->ice != NULL) {
+		if (c->pending == NULL)
+			c->pending = xmalloc(sizeof *c->pending);
+		*c->pending = *st;
+		why = sm_drain(m, c);
+	} else
+		why = sm_session(m, c, st, NULL);
+	if (why != NULL)
 		m->ops.failed(id, why, m->ops.arg);
 }
 

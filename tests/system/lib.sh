@@ -317,10 +317,11 @@ capture_udp() {
 	CAP=$!
 	EXTRA_PIDS+=($CAP)
 	wait_for 10 grep -q "Capturing on" "$T/tshark.out" || fail "no capture"
+	sleep 0.5	# dumpcap has its filter on shortly after it says so
 }
 capture_end() {
 	sleep 1
-	kill "$CAP" 2>/dev/null
+	kill -INT "$CAP" 2>/dev/null	# tshark stops dumpcap, which flushes
 	wait_exit "$CAP" 10
 }
 
