@@ -1,0 +1,79 @@
+#!/bin/bash
+# scripts/bench/ice.sh [CALLS] - what ICE adds to call setup between two
+# daemons' UAs on loopback: the caller's time from placing a call to its
+# media session starting (after the 200 OK without ICE; once a pair is
+# selected with ICE: gathering, the answer waiting for the callee's
+# candidates, the checks, the nomination), CALLS calls each way (default
+# 30), median and 90th percentile, from the caller's log timestamps.
+# It stops every daemon it started.
+set -u
+N=4
+. "$(dirname "$0")/lib.sh"
+CALLS=${1:-30}
+
+# start I AOR ICE [BOOT]: daemon nI with the UA's aor, [media] ice.
+start() {
+	local i=$1
+	mkdir -p "$W/n$i"
+	"$D" -f -o "node.data_dir=$W/n$i/data" \
+	    -o "node.control_socket=$W/n$i/ctl.sock" \
+	    -o "overlay.listen=127.0.0.1:$((BASE + i - 1))" \
+	    -o "sip.listen=127.0.0.1:$((BASE + SPAN + i - 1))" \
+	    -o "sip.tls_listen=127.0.0.1:$((BASE + 2 * SPAN + i - 1))" \
+	    -o "nat.stun_listen=127.0.0.1:$((BASE + 3 * SPAN + i - 1))" \
+	    -o "overlay.bootstrap=127.0.0.1:$BASE" -o node.log_level=info \
+	    -o "ua.aor=$2" -o ua.answer=auto -o "media.ice=$3" \
+	    -o "media.rtp_ports=$((40000 + 200 * i))-$((40199 + 200 * i))" \
+	    2>"$W/n$i/log" &
+	PIDS+=($!)
+}
+
+start 1 alice yes
+start 2 bob yes
+start 3 carol no
+start 4 dave no
+for t in $(seq 100); do
+	ctl 1 lookup bob >/dev/null 2>&1 && ctl 3 lookup dave >/dev/null 2>&1 &&
+	    break
+	sleep 0.2
+done
+
+# calls I TARGET: CALLS calls from nI, one after another; prints the
+# setup times in ms, one a line.
+calls() {
+	local i=$1 k id
+	for k in $(seq "$CALLS"); do
+		id=$(ctl "$i" --json call "$2" --duration 1 | jq -r .call)
+		for t in $(seq 100); do
+			ctl "$i" --json calls | jq -e --argjson id "$id" \
+			    '.calls[] | select(.id == $id) | .state == "ended"' \
+			    >/dev/null && break
+			sleep 0.05
+		done
+	done
+	# "…Z info: ua: call N: X calls Y" and "ua: call N: media …"
+	awk '
+	function ms(ts,   t) {
+		split(substr(ts, 12, 12), t, ":")
+		return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000
+	}
+	/ua: call [0-9]+: .* calls / { split($5, a, ":"); s[a[1]] = ms($1) }
+	/ua: call [0-9]+: media / { split($5, a, ":");
+	    if (a[1] in s) { printf "%.1f\n", ms($1) - s[a[1]]; delete s[a[1]] } }
+	' "$W/n$i/log"
+}
+
+stats() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "no calls"; exit }
+		p = int(NR * 0.9 + 0.5)
+		if (p < 1) p = 1
+		printf "median %.1f ms, p90 %.1f ms, min %.1f, max %.1f (%d calls)\n",
+		    v[int((NR + 1) / 2)], v[p], v[1], v[NR], NR }'
+}
+
+echo "call setup (placed -> media session), $(date -u +%F), loopback:"
+with=$(calls 1 bob | stats)
+without=$(calls 3 dave | stats)
+echo "  with ICE:    $with"
+echo "  without ICE: $without"
