@@ -59,6 +59,8 @@ struct sip_fwd {
 	bool		 final_sent;
 	bool		 looking;	/* the overlay is asked */
 	bool		 unreachable;	/* a branch's transport failed */
+	bool		 by_token;	/* it went on the flow a token of
+					   ours named (RFC 5626 §5.3) */
 	bool		 overlay;	/* branches from the overlay's answer */
 	bool		 cached;	/* ... as kept in the cache */
 	unsigned	 skip_route;	/* our Routes on top */

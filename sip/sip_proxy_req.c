@@ -508,6 +508,7 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	if (f->invite)		/* §16.2: quench the caller's retransmits */
 		sip_proxy_status(p, now, stxn, m, 100, "Trying");
 	f->skip_route = t.skip_route;
+	f->by_token = t.dest == SIP_DEST_FLOW;
 	f->looking = t.lookup;
 	/* the phones here ring at once; the others once the overlay
 	 * answers */

@@ -146,10 +146,14 @@ sip_proxy_resp_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 	if (!f->final_sent) {
 		f->final_sent = true;
 		sip_proxy_resp_report(p, f, f->best != NULL ? f->best_status :
-		    f->unreachable ? 480 : 408);
+		    f->unreachable ? (f->by_token ? 430 : 480) : 408);
 		if (f->best != NULL)
 			(void)sip_txn_layer_respond(p->txl, now, f->stxn,
 			    f->best, f->best_len);
+		else if (f->unreachable && f->by_token)
+			/* RFC 5626 §5.3: the flow the token names failed */
+			sip_proxy_status(p, now, f->stxn, f->req, 430,
+			    "Flow Failed");
 		else if (f->unreachable)
 			sip_proxy_status(p, now, f->stxn, f->req, 480,
 			    "Temporarily Unavailable (peer unreachable)");

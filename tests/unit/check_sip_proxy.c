@@ -715,6 +715,16 @@ START_TEST(behind_a_nat)
 	    "z9hG4bKn4", route), &s);
 	ck_assert_ptr_nonnull(to(&s, &nat, "BYE", 0));
 	sent_free(&s);
+	/* the flow fails under a request the token sent there: 430 (RFC
+	 * 5626 §5.3), not the 480 of a peer we cannot reach */
+	in(&alice, req(b, sizeof b, "INFO", "sip:bob@10.0.0.5:5060",
+	    "z9hG4bKn7", route), &s);
+	ck_assert_ptr_nonnull(to(&s, &nat, "INFO", 0));
+	sent_free(&s);
+	sip_core_transport_error(core, now, &nat);
+	drain(&s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 430));
+	sent_free(&s);
 	/* a token not ours */
 	route[strlen("Max-Forwards: 70\r\nRoute: <sip:" SELF ";lr>\r\n"
 	    "Route: <sip:") + 3] ^= 1;
