@@ -23,6 +23,7 @@
 #include "srv_loc.h"
 #include "srv_nat.h"
 #include "srv_relay.h"
+#include "xmalloc.h"
 
 static json_t *
 addr_json(const struct addr *a)
@@ -38,12 +39,11 @@ nat_json(const struct d *d, const struct nat_report *r)
 {
 	const struct srv_nat	*sn = d->nat;
 	json_t			*o = ctl_ev_nat_json(r);
-	char			 b[ADDR_STRLEN];
 
 	json_object_set_new(o, "relayed", addr_json(d->relay != NULL ?
 	    srv_relay_relayed(d->relay) : NULL));
-	json_object_set_new(o, "stun_server", srv_nat_serving(sn) ?
-	    json_string(addr_str(srv_nat_addr(sn), b)) : json_null());
+	json_object_set_new(o, "stun_server", addr_json(srv_nat_serving(sn) ?
+	    srv_nat_addr(sn) : NULL));
 	json_object_set_new(o, "probing", json_boolean(r->probing));
 	json_object_set_new(o, "age", r->done_at == 0 ? json_null() :
 	    json_integer(((int64_t)srv_now_ms() - r->done_at) / 1000));
@@ -56,7 +56,8 @@ nat_json(const struct d *d, const struct nat_report *r)
 	return o;
 }
 
-struct cmd_nat_wait {
+/* A deferred nat --probe or relays --search. */
+struct nat_wait {
 	struct ctl_defer	*cd;
 	struct d		*d;
 };
@@ -64,7 +65,7 @@ struct cmd_nat_wait {
 static void
 cmd_nat_done(const struct nat_report *r, void *arg)
 {
-	struct cmd_nat_wait	*w = arg;
+	struct nat_wait	*w = arg;
 
 	if (r == NULL)
 		ctl_defer_drop(w->cd);
@@ -76,18 +77,14 @@ cmd_nat_done(const struct nat_report *r, void *arg)
 static void
 cmd_nat(struct ctl_call *call)
 {
-	struct srv_nat		*sn = call->d->nat;
-	struct cmd_nat_wait	*w;
+	struct srv_nat	*sn = call->d->nat;
+	struct nat_wait	*w;
 
 	if (!json_is_true(json_object_get(call->args, "probe"))) {
 		call->result = nat_json(call->d, srv_nat_report(sn));
 		return;
 	}
-	w = calloc(1, sizeof *w);
-	if (w == NULL) {
-		ctl_call_fail(call, CTL_E_FAILED, "out of memory");
-		return;
-	}
+	w = xcalloc(1, sizeof *w);
 	w->d = call->d;
 	w->cd = ctl_call_defer(call);
 	srv_nat_probe(sn, cmd_nat_done, w);
@@ -138,16 +135,11 @@ relays_json(const struct d *d)
 	return o;
 }
 
-struct cmd_relays_wait {
-	struct ctl_defer	*cd;
-	struct d		*d;
-};
-
 static void
 cmd_relays_done(const struct loc_result *r, void *arg)
 {
-	struct cmd_relays_wait	*w = arg;
-	json_t			*o;
+	struct nat_wait	*w = arg;
+	json_t		*o;
 
 	if (r == NULL) {
 		ctl_defer_drop(w->cd);
@@ -166,18 +158,14 @@ cmd_relays_done(const struct loc_result *r, void *arg)
 static void
 cmd_relays(struct ctl_call *call)
 {
-	struct cmd_relays_wait	*w;
-	char			*err;
+	struct nat_wait	*w;
+	char		*err;
 
 	if (!json_is_true(json_object_get(call->args, "search"))) {
 		call->result = relays_json(call->d);
 		return;
 	}
-	w = calloc(1, sizeof *w);
-	if (w == NULL) {
-		ctl_call_fail(call, CTL_E_FAILED, "out of memory");
-		return;
-	}
+	w = xcalloc(1, sizeof *w);
 	w->d = call->d;
 	if (d_relay_search(call->d, cmd_relays_done, w, &err) != 0) {
 		ctl_call_fail(call, CTL_E_FAILED, "%s", err);

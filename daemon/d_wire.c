@@ -121,13 +121,11 @@ d_relay_search(struct d *d, srv_loc_done_cb cb, void *arg, char **err)
 static void
 d_relay_maybe(struct d *d)
 {
-	const struct nat_report	*r;
-	char			*err;
+	char	*err;
 
 	if (d->relay == NULL || d->nat == NULL || d->ov == NULL)
 		return;
-	r = srv_nat_report(d->nat);
-	if (r->reflexive.family == 0 || addr_ip_eq(&r->reflexive, &r->host))
+	if (nat_report_nated(srv_nat_report(d->nat)) != 1)
 		return;
 	switch (ov_node_state(srv_overlay_node(d->ov))) {
 	case OV_ST_JOINED:
@@ -150,17 +148,16 @@ static void
 d_nat_active(struct d *d, const struct nat_report *r)
 {
 	struct ov_node	*ov;
-	bool		 behind;
+	int		 behind = nat_report_nated(r);
 
-	if (d->ov == NULL || r->reflexive.family == 0)
+	if (d->ov == NULL || behind < 0)
 		return;
 	ov = srv_overlay_node(d->ov);
-	behind = !addr_ip_eq(&r->reflexive, &r->host);
-	if (behind != ov_node_active(ov))
+	if ((behind == 1) != ov_node_active(ov))
 		log_info("overlay: %s", behind ? "behind a NAT: this node "
 		    "makes its links itself" : "reachable: peers may link "
 		    "to this node");
-	ov_node_set_active(ov, behind);
+	ov_node_set_active(ov, behind == 1);
 }
 
 static void

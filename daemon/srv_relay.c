@@ -30,7 +30,6 @@ struct srv_relay {
 	uint64_t		 timer_at;
 	struct loc_relay	 found[NAT_RELAYS_MAX];
 	unsigned		 nfound;
-	struct addr		 found_server;	/* srv_relay_server's */
 };
 
 static void
@@ -186,17 +185,7 @@ srv_relay_relayed(const struct srv_relay *sr)
 }
 
 const struct addr *
-srv_relay_server(struct srv_relay *sr)
+srv_relay_server(const struct srv_relay *sr)
 {
-	struct nat_relay_info	ri;
-	unsigned		i;
-
-	for (i = 0; i < nat_relay_count(sr->core); i++) {
-		nat_relay_info(sr->core, i, &ri);
-		if (ri.state == NAT_RELAY_ALLOCATED) {
-			sr->found_server = ri.server;
-			return &sr->found_server;
-		}
-	}
-	return NULL;
+	return nat_relay_server(sr->core);
 }

@@ -30,6 +30,6 @@ const struct loc_relay *srv_relay_found(const struct srv_relay *,
 /* The allocation's relayed address; NULL: none. */
 const struct addr *srv_relay_relayed(const struct srv_relay *);
 /* The server of the allocation (a relay that works); NULL: none. */
-const struct addr *srv_relay_server(struct srv_relay *);
+const struct addr *srv_relay_server(const struct srv_relay *);
 
 #endif

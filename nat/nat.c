@@ -123,6 +123,14 @@ nat_free(struct nat *n)
 	free(n);
 }
 
+int
+nat_report_nated(const struct nat_report *r)
+{
+	if (r->reflexive.family == 0)
+		return -1;
+	return !addr_ip_eq(&r->reflexive, &r->host);
+}
+
 const struct nat_report *
 nat_report(const struct nat *n)
 {

@@ -120,6 +120,9 @@ void	 nat_tick(struct nat *, int64_t now);
 int64_t	 nat_deadline(const struct nat *);
 bool	 nat_next_action(struct nat *, struct nat_action *);
 const struct nat_report *nat_report(const struct nat *);
+/* Is a NAT between the host and the servers (its reflexive address is
+ * not its own)?  1 yes, 0 no, -1 not known yet. */
+int	 nat_report_nated(const struct nat_report *);
 
 const char *nat_mapping_name(enum nat_mapping);
 const char *nat_filtering_name(enum nat_filtering);

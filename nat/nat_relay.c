@@ -274,6 +274,12 @@ nat_relay_relayed(const struct nat_relay *nr)
 	    &nr->r[nr->cur].relayed : NULL;
 }
 
+const struct addr *
+nat_relay_server(const struct nat_relay *nr)
+{
+	return nat_relay_relayed(nr) != NULL ? &nr->r[nr->cur].server : NULL;
+}
+
 unsigned
 nat_relay_count(const struct nat_relay *nr)
 {

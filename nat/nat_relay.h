@@ -72,8 +72,9 @@ int64_t	 nat_relay_deadline(const struct nat_relay *);	/* INT64_MAX: idle */
 /* The next datagram for a relay (buf: TURN_MSG_MAX bytes); false: none. */
 bool	 nat_relay_next_send(struct nat_relay *, struct addr *to,
 	    uint8_t *buf, size_t *len);
-/* The allocation's relayed address; NULL: none. */
+/* The allocation's relayed address, and its relay; NULL: none. */
 const struct addr *nat_relay_relayed(const struct nat_relay *);
+const struct addr *nat_relay_server(const struct nat_relay *);
 unsigned nat_relay_count(const struct nat_relay *);
 void	 nat_relay_info(const struct nat_relay *, unsigned i,
 	    struct nat_relay_info *);

@@ -548,6 +548,7 @@ START_TEST(relay_list)
 		nat_relay_tick(nr, now);
 	}
 	ck_assert(addr_eq(nat_relay_relayed(nr), &RELAYED));
+	ck_assert(addr_eq(nat_relay_server(nr), &SERVER));
 	nat_relay_info(nr, 0, &ri);
 	ck_assert_int_eq(ri.state, NAT_RELAY_SILENT);
 	nat_relay_info(nr, 1, &ri);
@@ -566,6 +567,7 @@ START_TEST(relay_list)
 	ck_assert(addr_eq(nat_relay_relayed(nr), &RELAYED));
 	nat_relay_set(nr, now, list, 2);
 	ck_assert_ptr_null(nat_relay_relayed(nr));
+	ck_assert_ptr_null(nat_relay_server(nr));
 	ck_assert_int_eq(nat_relay_deadline(nr), now + NAT_RELAY_RETRY_MS);
 	nat_relay_tick(nr, now + NAT_RELAY_RETRY_MS);
 	nat_relay_info(nr, 0, &ri);
