@@ -11,21 +11,12 @@ N=4
 . "$(dirname "$0")/lib.sh"
 CALLS=${1:-30}
 
-# start I AOR ICE [BOOT]: daemon nI with the UA's aor, [media] ice.
+# start I AOR ICE: daemon nI with the UA's aor, [media] ice.
 start() {
-	local i=$1
-	mkdir -p "$W/n$i"
-	"$D" -f -o "node.data_dir=$W/n$i/data" \
-	    -o "node.control_socket=$W/n$i/ctl.sock" \
-	    -o "overlay.listen=127.0.0.1:$((BASE + i - 1))" \
-	    -o "sip.listen=127.0.0.1:$((BASE + SPAN + i - 1))" \
-	    -o "sip.tls_listen=127.0.0.1:$((BASE + 2 * SPAN + i - 1))" \
-	    -o "nat.stun_listen=127.0.0.1:$((BASE + 3 * SPAN + i - 1))" \
-	    -o "overlay.bootstrap=127.0.0.1:$BASE" -o node.log_level=info \
-	    -o "ua.aor=$2" -o ua.answer=auto -o "media.ice=$3" \
-	    -o "media.rtp_ports=$((40000 + 200 * i))-$((40199 + 200 * i))" \
-	    2>"$W/n$i/log" &
-	PIDS+=($!)
+	start_daemon "$1" -o "overlay.bootstrap=127.0.0.1:$BASE" \
+	    -o node.log_level=info -o "ua.aor=$2" -o ua.answer=auto \
+	    -o "media.ice=$3" \
+	    -o "media.rtp_ports=$((40000 + 200 * $1))-$((40199 + 200 * $1))"
 }
 
 start 1 alice yes

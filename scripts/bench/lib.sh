@@ -30,22 +30,30 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 calc() { awk "BEGIN { print $1 }"; }
 ctl() { local i=$1; shift; "$C" -s "$W/n$i/ctl.sock" "$@"; }
 
+# start_daemon I [ARGS...]: daemon nI on its ports (overlay BASE+I-1,
+# SIP, SIP over TLS and STUN a SPAN apart each), with ARGS.
+start_daemon() {
+	local i=$1
+	shift
+	mkdir -p "$W/n$i"
+	"$D" -f -o "node.data_dir=$W/n$i/data" \
+	    -o "node.control_socket=$W/n$i/ctl.sock" \
+	    -o "overlay.listen=127.0.0.1:$((BASE + i - 1))" \
+	    -o "sip.listen=127.0.0.1:$((BASE + SPAN + i - 1))" \
+	    -o "sip.tls_listen=127.0.0.1:$((BASE + 2 * SPAN + i - 1))" \
+	    -o "nat.stun_listen=127.0.0.1:$((BASE + 3 * SPAN + i - 1))" \
+	    "$@" ${P2PSIPD_ARGS:-} 2>"$W/n$i/log" &
+	PIDS+=($!)
+}
+
 # start_daemons: n1..nN, all at once, each with the first three in its
 # bootstrap list.
 start_daemons() {
 	local i boot
 	boot="127.0.0.1:$BASE,127.0.0.1:$((BASE + 1)),127.0.0.1:$((BASE + 2))"
 	for i in $(seq "$N"); do
-		mkdir -p "$W/n$i"
-		"$D" -f -o "node.data_dir=$W/n$i/data" \
-		    -o "node.control_socket=$W/n$i/ctl.sock" \
-		    -o "overlay.listen=127.0.0.1:$((BASE + i - 1))" \
-		    -o "sip.listen=127.0.0.1:$((BASE + SPAN + i - 1))" \
-		    -o "sip.tls_listen=127.0.0.1:$((BASE + 2 * SPAN + i - 1))" \
-		    -o "nat.stun_listen=127.0.0.1:$((BASE + 3 * SPAN + i - 1))" \
-		    -o "overlay.bootstrap=$boot" -o node.log_level=warn \
-		    ${P2PSIPD_ARGS:-} 2>"$W/n$i/log" &
-		PIDS+=($!)
+		start_daemon "$i" -o "overlay.bootstrap=$boot" \
+		    -o node.log_level=warn
 	done
 }
 
