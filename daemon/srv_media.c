@@ -146,6 +146,19 @@ sm_call_free(struct sm_call *c)
 }
 
 static const char *sm_ice_drain(struct srv_media *, struct sm_call *);
+
+/* RFC 5763 §5: a ClientHello can come before our session starts; the
+ * last one is kept for it. */
+static void
+sm_early(struct sm_call *c, const struct addr *from, const uint8_t *buf,
+    size_t len)
+{
+	if (len > MEDIA_DTLS_MTU || !media_dtls_is(buf, len))
+		return;
+	memcpy(c->early, buf, len);
+	c->early_len = len;
+	c->early_from = *from;
+}
 static const char *sm_session(struct srv_media *, struct sm_call *,
 	    const struct sdp_stream *, const struct addr *);
 
@@ -167,8 +180,10 @@ sm_drain(struct srv_media *m, struct sm_call *c)
 			log_warnx("ua: call %u: media: %s", c->id, a.why);
 			return a.why;
 		case MEDIA_SEND:
-			if (c->ice != NULL && !a.rtcp) {
-				/* RFC 8445 §12: on the selected pair only */
+			/* RFC 8445 §12: on the selected pair only; through
+			 * its relay when it has one */
+			if (c->ice != NULL && !a.rtcp &&
+			    !ice_direct(c->ice, 1, &a.to)) {
 				(void)ice_send(c->ice, (int64_t)srv_now_ms(), 1,
 				    a.data, a.len);
 				break;
@@ -230,12 +245,8 @@ sm_read(evutil_socket_t fd, short what, void *arg)
 		    (int64_t)srv_now_ms(), 1, &from, buf, (size_t)n))
 			continue;
 		if (c->ms == NULL) {
-			if (fd == c->fd[0] && n <= MEDIA_DTLS_MTU &&
-			    media_dtls_is(buf, (size_t)n)) {
-				memcpy(c->early, buf, (size_t)n);
-				c->early_len = (size_t)n;
-				c->early_from = from;
-			}
+			if (fd == c->fd[0])
+				sm_early(c, &from, buf, (size_t)n);
 			continue;
 		}
 		media_session_input(c->ms, srv_now_ms(), fd == c->fd[1], &from, buf,
@@ -247,12 +258,16 @@ sm_read(evutil_socket_t fd, short what, void *arg)
 
 /* ---- ICE ---- */
 
+/* The two layers name the candidate types in the same order. */
+_Static_assert((int)SDP_CAND_HOST == (int)ICE_HOST &&
+    (int)SDP_CAND_SRFLX == (int)ICE_SRFLX &&
+    (int)SDP_CAND_PRFLX == (int)ICE_PRFLX &&
+    (int)SDP_CAND_RELAY == (int)ICE_RELAYED, "candidate types differ");
+
 /* Our candidates as SDP gives them (RFC 8839 §5.1). */
 static void
 sm_sdp_ice(const struct ice *ice, struct sdp_ice *out)
 {
-	static const enum sdp_cand_type types[] = { SDP_CAND_HOST,
-	    SDP_CAND_SRFLX, SDP_CAND_PRFLX, SDP_CAND_RELAY };
 	struct ice_cand	 c[ICE_CANDS_MAX];
 	unsigned	 i, n = ice_local(ice, c);
 
@@ -268,7 +283,7 @@ sm_sdp_ice(const struct ice *ice, struct sdp_ice *out)
 		d->priority = c[i].priority;
 		addr_ip_str(&c[i].addr, d->addr);
 		d->port = c[i].addr.port;
-		d->type = types[c[i].type];
+		d->type = (enum sdp_cand_type)c[i].type;
 		if (c[i].related.family != 0) {
 			addr_ip_str(&c[i].related, d->raddr);
 			d->rport = c[i].related.port;
@@ -326,13 +341,8 @@ sm_ice_drain(struct srv_media *m, struct sm_call *c)
 			if (c->ms != NULL)
 				media_session_input(c->ms, srv_now_ms(), false,
 				    &a->to, a->buf, a->len);
-			else if (a->len <= MEDIA_DTLS_MTU &&
-			    media_dtls_is(a->buf, a->len)) {
-				/* a ClientHello before our session */
-				memcpy(c->early, a->buf, a->len);
-				c->early_len = a->len;
-				c->early_from = a->to;
-			}
+			else
+				sm_early(c, &a->to, a->buf, a->len);
 			break;
 		case ICE_ACT_STATE:
 			if (a->state == ICE_COMPLETED &&
@@ -363,8 +373,6 @@ sm_ice_drain(struct srv_media *m, struct sm_call *c)
 		c->pending = NULL;
 		why = sm_session(m, c, st, &p.remote.addr);
 		free(st);
-		if (c->ice == NULL)
-			return why;
 	}
 	if (c->ice != NULL && c->ice_timer != NULL) {
 		dl = (uint64_t)ice_deadline(c->ice);
@@ -445,9 +453,7 @@ sm_ice_remote(struct sm_call *c, const struct sdp_stream *st)
 		    sc->foundation);
 		ic->component = 1;
 		ic->priority = sc->priority;
-		ic->type = (enum ice_cand_type)(sc->type == SDP_CAND_HOST ?
-		    ICE_HOST : sc->type == SDP_CAND_SRFLX ? ICE_SRFLX :
-		    sc->type == SDP_CAND_PRFLX ? ICE_PRFLX : ICE_RELAYED);
+		ic->type = (enum ice_cand_type)sc->type;
 		n++;
 	}
 	ice_set_role(c->ice, st->ice_controlling);

@@ -1122,6 +1122,21 @@ ice_input(struct ice *ice, int64_t now, unsigned component,
 	return true;
 }
 
+bool
+ice_direct(const struct ice *ice, unsigned component, struct addr *to)
+{
+	const struct comp	*k;
+
+	if (component < 1 || component > ice->cfg.ncomp ||
+	    ice->state != ICE_COMPLETED)
+		return false;
+	k = &ice->comp[component - 1];
+	if (k->selected < 0 || ice->pairs[k->selected].base != B_HOST)
+		return false;
+	*to = ice->rc[ice->pairs[k->selected].remote].addr;
+	return true;
+}
+
 int
 ice_send(struct ice *ice, int64_t now, unsigned component, const void *buf,
     size_t len)

@@ -137,6 +137,9 @@ bool	 ice_controlling(const struct ice *);
 void	 ice_set_role(struct ice *, bool controlling);
 bool	 ice_input(struct ice *, int64_t now, unsigned component,
 	    const struct addr *from, const uint8_t *, size_t);
+/* Where component's media goes when its selected pair is direct (not
+ * through a relay): true and *to; else false (ice_send does it). */
+bool	 ice_direct(const struct ice *, unsigned component, struct addr *to);
 /* Media on component's selected pair: 0, ENOTCONN (none yet), EMSGSIZE. */
 int	 ice_send(struct ice *, int64_t now, unsigned component,
 	    const void *, size_t);

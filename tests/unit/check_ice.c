@@ -279,6 +279,13 @@ START_TEST(direct)
 	ck_assert(ice_selected(n.ag[1], 2, &p));
 	ck_assert(addr_eq(&p.remote.addr, &n.host[0][1]));
 	ck_assert(p.nominated);
+	{
+		struct addr	to;
+
+		ck_assert(ice_direct(n.ag[1], 2, &to));
+		ck_assert(addr_eq(&to, &n.host[0][1]));
+		ck_assert(!ice_direct(n.ag[1], 3, &to));
+	}
 	media_flows(&n);
 	ck_assert_uint_eq(ice_stats(n.ag[0])->dropped, 0);
 	net_free(&n);
