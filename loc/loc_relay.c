@@ -157,13 +157,7 @@ loc_relay_stored(struct loc *l, uint64_t now, struct loc_req *q,
 static void
 loc_relay_random(struct loc *l, struct ov_id *at)
 {
-	unsigned	i;
-	uint64_t	v;
-
-	for (i = 0; i < OV_ID_LEN; i += 8) {
-		v = rng_u64(l->rng);
-		memcpy(at->b + i, &v, OV_ID_LEN - i < 8 ? OV_ID_LEN - i : 8);
-	}
+	l->rng->fill(at->b, OV_ID_LEN, l->rng->arg);
 }
 
 /* Put q back on the list, waiting for the overlay's next answer. */
