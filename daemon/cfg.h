@@ -26,6 +26,13 @@
 #define CFG_SIPS_PORT	5061		/* ... on TLS */
 #define CFG_STUN_PORT	3478		/* RFC 8489 §9 */
 
+/* [nat] mode, in the order of cfg_key.c's names. */
+enum cfg_nat_mode {
+	CFG_NAT_AUTO,		/* a client when behind a NAT, else a peer */
+	CFG_NAT_PEER,
+	CFG_NAT_CLIENT,
+};
+
 struct cfg_addrlist {
 	struct addr	*v;
 	int		 n;
@@ -110,6 +117,7 @@ struct cfg {
 		char		*relay_user;	/* the overlay's relays' */
 		char		*relay_password;
 		int		 turn_density;	/* RFC 6940 §9 */
+		int		 mode;		/* enum cfg_nat_mode */
 	} nat;
 	/* [users]: who may register from elsewhere (RFC 3261 §22) */
 	struct cfg_user {

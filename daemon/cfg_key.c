@@ -19,6 +19,7 @@
 /* In the order of enum sip_ua_answer and enum sdp_srtp_policy. */
 static const char *const cfg_answers[] = { "ring", "auto", "reject", NULL };
 static const char *const cfg_srtp[] = { "off", "offer", "require", NULL };
+static const char *const cfg_nat_modes[] = { "auto", "peer", "client", NULL };
 
 #define NODE(f)	offsetof(struct cfg, node.f)
 #define OV(f)	offsetof(struct cfg, overlay.f)
@@ -130,6 +131,8 @@ static const struct cfg_key cfg_keys[] = {
 	    NULL },
 	{ "nat", "turn_density",	CFG_INT,
 	    offsetof(struct cfg, nat.turn_density), "10", 0, 1, 20, NULL },
+	{ "nat", "mode",		CFG_CHOICE,
+	    offsetof(struct cfg, nat.mode), "auto", 0, 0, 0, cfg_nat_modes },
 };
 
 _Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] == CFG_NKEYS,

@@ -86,6 +86,8 @@ static void
 cmd_status(struct ctl_call *call)
 {
 	struct d	*d = call->d;
+	struct ov_node	*ov;
+	struct ov_id	 gw;
 	json_t		*store;
 	char		 hex[OV_ID_HEXLEN];
 
@@ -113,10 +115,19 @@ cmd_status(struct ctl_call *call)
 	    "ring", cmd_overlay_json(d));
 	json_object_set_new(call->result, "storage", cmd_storage_json(d));
 	json_object_set_new(call->result, "sip", ctl_cmd_sip_status_json(d));
-	/* how links come to be: we take connections, or (behind a NAT)
-	 * we make them all */
+	/* a peer or a client (RFC 6940 §4.2.1), and why; how links come to
+	 * be: we take connections, or (behind a NAT) we make them all */
+	ov = srv_overlay_node(d->ov);
+	json_object_set_new(call->result, "mode", json_string(
+	    ov_node_client(ov) ? "client" : "peer"));
+	json_object_set_new(call->result, "mode_why",
+	    json_string(d->mode_why));
+	if (ov_node_gateway(ov, &gw))
+		json_object_set_new(call->result, "gateway",
+		    json_string(ov_id_hex(&gw, hex)));
 	json_object_set_new(call->result, "links", json_string(
-	    ov_node_active(srv_overlay_node(d->ov)) ?
+	    ov_node_client(ov) ? "outbound, to its gateway only (a client)" :
+	    ov_node_active(ov) ?
 	    "outbound (behind a NAT: this node connects to its peers)" :
 	    "inbound and outbound"));
 }

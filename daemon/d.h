@@ -46,6 +46,7 @@ struct d {
 	struct srv_relay	*relay;		/* a TURN allocation, or NULL */
 	struct event		*relay_retry;	/* search again for relays */
 	struct srv_overlay	*ov;
+	char			 mode_why[160];	/* why a peer, or a client */
 	struct srv_loc		*loc;		/* the location service */
 	struct srv_sip		*sip;		/* SIP for local phones */
 	struct srv_ua		*ua;		/* the daemon's own UA */

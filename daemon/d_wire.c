@@ -127,13 +127,8 @@ d_relay_maybe(struct d *d)
 		return;
 	if (nat_report_nated(srv_nat_report(d->nat)) != 1)
 		return;
-	switch (ov_node_state(srv_overlay_node(d->ov))) {
-	case OV_ST_JOINED:
-	case OV_ST_ALONE:
-		break;
-	default:
+	if (!ov_node_member(srv_overlay_node(d->ov)))
 		return;
-	}
 	if (d_relay_search(d, NULL, NULL, &err) != 0) {
 		log_debug("relay: no search: %s", err);
 		free(err);
@@ -142,22 +137,42 @@ d_relay_maybe(struct d *d)
 
 /*
  * Behind a NAT (the reflexive address is not the host's) the overlay's
- * peers cannot connect to us: we connect to them (ov_node_set_active).
+ * peers cannot connect to us.  [nat] mode auto: the node joins as a
+ * client (RFC 6940 §4.2.1), through one peer it connects to; peer: it
+ * stays a peer and makes its links itself (ov_node_set_active), which
+ * works while no neighbor is behind a NAT too.
  */
 static void
-d_nat_active(struct d *d, const struct nat_report *r)
+d_nat_mode(struct d *d, const struct nat_report *r)
 {
 	struct ov_node	*ov;
 	int		 behind = nat_report_nated(r);
+	char		 h[ADDR_STRLEN], x[ADDR_STRLEN];
 
-	if (d->ov == NULL || behind < 0)
+	if (d->ov == NULL)
 		return;
 	ov = srv_overlay_node(d->ov);
-	if ((behind == 1) != ov_node_active(ov))
-		log_info("overlay: %s", behind ? "behind a NAT: this node "
-		    "makes its links itself" : "reachable: peers may link "
-		    "to this node");
-	ov_node_set_active(ov, behind == 1);
+	if (behind >= 0 && d->cfg->nat.mode == CFG_NAT_AUTO) {
+		if (behind)
+			snprintf(d->mode_why, sizeof d->mode_why, "[nat] mode "
+			    "auto, behind a NAT (reflexive %s, host %s): peers "
+			    "cannot connect to it", addr_str(&r->reflexive, x),
+			    addr_str(&r->host, h));
+		else
+			snprintf(d->mode_why, sizeof d->mode_why, "[nat] mode "
+			    "auto, reachable (reflexive address %s is its own)",
+			    addr_str(&r->reflexive, x));
+		if ((behind == 1) != ov_node_client(ov))
+			log_info("overlay: %s", d->mode_why);
+		ov_node_set_client(ov, srv_now_ms(), behind == 1);
+		srv_overlay_kick(d->ov);
+	} else if (behind >= 0 && d->cfg->nat.mode == CFG_NAT_PEER) {
+		if ((behind == 1) != ov_node_active(ov))
+			log_info("overlay: %s", behind ? "behind a NAT: this "
+			    "node makes its links itself" : "reachable: peers "
+			    "may link to this node");
+		ov_node_set_active(ov, behind == 1);
+	}
 }
 
 static void
@@ -177,7 +192,7 @@ d_nat_report(const struct nat_report *r, void *arg)
 	struct d	*d = arg;
 
 	ctl_ev_nat(d->ctl, r);
-	d_nat_active(d, r);
+	d_nat_mode(d, r);
 	d_relay_maybe(d);
 }
 
@@ -190,7 +205,7 @@ d_overlay_event(struct ov_event *ev, void *arg)
 	switch (ev->type) {
 	case OV_EV_STATE:
 		ctl_ev_overlay_state(d->ctl, ev->state);
-		if (ev->state == OV_ST_JOINED || ev->state == OV_ST_ALONE)
+		if (ov_node_member(srv_overlay_node(d->ov)))
 			d_relay_maybe(d);
 		break;
 	case OV_EV_LINK:
@@ -390,17 +405,35 @@ d_ua_new(struct d *d, char **cause)
 	return 0;
 }
 
+/*
+ * The overlay node.  [nat] mode auto starts it as a peer; a NAT report
+ * that shows a NAT makes it a client (d_nat_mode).  A node behind a NAT
+ * cannot finish a join as a peer anyway (the admitting peer cannot
+ * connect to it), and STUN answers in a round trip.
+ */
+static int
+d_overlay_new(struct d *d, char **cause)
+{
+	struct srv_overlay_ops	 ops = { d_overlay_event, d };
+	const struct cfg	*c = d->cfg;
+
+	snprintf(d->mode_why, sizeof d->mode_why, "%s", c->nat.mode ==
+	    CFG_NAT_CLIENT ? "[nat] mode client" : c->nat.mode ==
+	    CFG_NAT_PEER ? "[nat] mode peer" : "[nat] mode auto, no NAT "
+	    "found (yet)");
+	return srv_overlay_new(&d->ov, d->base, c, d->ident, d->db, &ops,
+	    cause);
+}
+
 int
 d_wire_new(struct d *d, char **cause)
 {
-	struct srv_overlay_ops	ops = { d_overlay_event, d };
 	struct srv_nat_ops	nops = { d_nat_report, d };
 	int			rc;
 
 	if ((rc = srv_nat_new(&d->nat, d->base, d->cfg, &nops, cause)) != 0)
 		return rc;
-	if ((rc = srv_overlay_new(&d->ov, d->base, d->cfg, d->ident, d->db,
-	    &ops, cause)) != 0)
+	if ((rc = d_overlay_new(d, cause)) != 0)
 		return rc;
 	d_nat_peers(d);		/* the bootstrap list's, for a start */
 	d_loc_new(d);

@@ -99,7 +99,8 @@ int
 srv_overlay_leave(struct srv_overlay *so, srv_overlay_left_cb cb, void *arg)
 {
 	if (ov_node_state(so->ov) != OV_ST_JOINED &&
-	    ov_node_state(so->ov) != OV_ST_JOINING)
+	    ov_node_state(so->ov) != OV_ST_JOINING &&
+	    ov_node_state(so->ov) != OV_ST_CLIENT)
 		return ENOTCONN;
 	so_wait_new(so, 0, arg)->left = cb;
 	ov_node_leave(so->ov, srv_now_ms());
@@ -367,6 +368,8 @@ srv_overlay_new(struct srv_overlay **out, struct event_base *base,
 	if (so->timer == NULL || so->reap == NULL)
 		fatalx("overlay: cannot make events");
 	so_load(so);
+	if (c->nat.mode == CFG_NAT_CLIENT)
+		ov_node_set_client(so->ov, srv_now_ms(), true);
 	ov_node_start(so->ov, srv_now_ms());
 	*out = so;
 	srv_overlay_kick(so);

@@ -37,8 +37,8 @@ struct srv_overlay_ops {
 
 /*
  * Bind the listener and start the node (join or alone), with what db
- * (borrowed) kept from the last run.  ident is borrowed.  0, or an errno
- * with *cause.
+ * (borrowed) kept from the last run; [nat] mode client makes it a
+ * client.  ident is borrowed.  0, or an errno with *cause.
  */
 int	 srv_overlay_new(struct srv_overlay **, struct event_base *,
 	    const struct cfg *, struct identity *, struct db *,

@@ -306,6 +306,8 @@ loc_tick(struct loc *l, uint64_t now)
 {
 	if (now < l->next_tick)
 		return;
+	if (ov_node_member(l->ov))
+		loc_reroute(l);
 	loc_publish_due(l, now, true);
 	loc_relay_due(l, now);
 	loc_quiet_end(l, now);

@@ -29,6 +29,7 @@ struct loc_reg {
 	bool		 waiting;	/* its first store waits for room */
 	uint64_t	 generation;
 	unsigned	 nreplicas;
+	unsigned	 route_gen;	/* loc's route_gen when last stored */
 };
 
 /* A request out in the overlay. */
@@ -72,6 +73,10 @@ struct loc {
 	unsigned	 quieted;
 	bool		 freeing;	/* no more actions */
 	struct fifo	 actions;	/* struct loc_action */
+	/* the destination list that reaches this node, as last seen, and
+	 * how often it changed (a client's gateway: ov_node_self_route) */
+	struct ov_id	 route[2];
+	unsigned	 nroute, route_gen;
 	/* the relay this node advertises (family 0: none), per iteration */
 	struct addr	 relay;
 	unsigned	 relay_density;
@@ -100,6 +105,7 @@ void	 loc_reg_remove(struct loc *, struct loc_reg *);
 void	 loc_stored(struct loc *, uint64_t now, struct loc_req *,
 	    const struct ov_event *);
 void	 loc_publish_due(struct loc *, uint64_t now, bool scan);
+void	 loc_reroute(struct loc *);
 
 /* loc_reg.c: sign s for kind at q->res (as user c, or this node: c NULL)
  * and send it.  0 or an errno. */

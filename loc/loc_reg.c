@@ -207,7 +207,9 @@ loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
 	struct loc_cred		 c;
 	struct ov_sipreg	 sr;
 	struct ov_stored	 s;
+	struct ov_id		 route[2];
 	struct wbuf		 w;
+	unsigned		 i;
 	int			 rc;
 
 	memset(&c, 0, sizeof c);
@@ -223,9 +225,13 @@ loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
 		sr.uri = (const uint8_t *)r->contact;
 		sr.uri_len = (uint16_t)strlen(r->contact);
 	} else {
+		/* a client is reached through its gateway (RFC 6940
+		 * §4.2.1) */
 		sr.type = OV_SIPREG_ROUTE;
-		sr.ndest = 1;
-		ov_msg_dest_node(&sr.dest[0], ov_node_id(l->ov));
+		sr.ndest = ov_node_self_route(l->ov, route);
+		for (i = 0; i < sr.ndest; i++)
+			ov_msg_dest_node(&sr.dest[i], &route[i]);
+		r->route_gen = l->route_gen;
 	}
 	wbuf_init(&w, 1024);
 	ov_data_sipreg_encode(&w, &sr);
@@ -428,8 +434,11 @@ loc_stored(struct loc *l, uint64_t now, struct loc_req *q,
 			r->published = true;
 			r->generation = ev->generation;
 			r->nreplicas = ev->nreplicas;
-			/* refresh halfway through the lifetime */
-			r->due_ms = now + (uint64_t)r->expires * 500;
+			/* refresh halfway through the lifetime; at once if
+			 * the route to us changed meanwhile */
+			r->due_ms = r->contact == NULL &&
+			    r->route_gen != l->route_gen ? 0 :
+			    now + (uint64_t)r->expires * 500;
 			if (q->op == LOC_OP_REGISTER || first) {
 				memset(&a, 0, sizeof a);
 				a.type = LOC_ACT_SAVE;
@@ -495,6 +504,28 @@ loc_publish_one(struct loc *l, uint64_t now, struct loc_reg *r)
 }
 
 /*
+ * The destination list that reaches this node changed (a client has a
+ * new gateway): the registrations that name it are stored again.
+ */
+void
+loc_reroute(struct loc *l)
+{
+	struct ov_id	 route[2];
+	struct loc_reg	*r;
+	unsigned	 n = ov_node_self_route(l->ov, route);
+
+	if (n == l->nroute && memcmp(route, l->route, n * sizeof route[0]) ==
+	    0)
+		return;
+	memcpy(l->route, route, n * sizeof route[0]);
+	l->nroute = n;
+	l->route_gen++;
+	for (r = l->regs; r != NULL; r = r->next)
+		if (r->contact == NULL && r->route_gen != l->route_gen)
+			r->due_ms = 0;
+}
+
+/*
  * What waits for room goes first, in order; then, with scan, every
  * registration due for a refresh.
  */
@@ -502,9 +533,7 @@ void
 loc_publish_due(struct loc *l, uint64_t now, bool scan)
 {
 	struct loc_reg	*r;
-	enum ov_state	 st = ov_node_state(l->ov);
-
-	if ((st != OV_ST_JOINED && st != OV_ST_ALONE) || l->publishing)
+	if (!ov_node_member(l->ov) || l->publishing)
 		return;
 	l->publishing = true;
 	while ((r = l->wait_head) != NULL) {

@@ -20,14 +20,6 @@
 #include "wire.h"
 #include "xmalloc.h"
 
-static bool
-loc_relay_in_overlay(const struct loc *l)
-{
-	enum ov_state	st = ov_node_state(l->ov);
-
-	return st == OV_ST_JOINED || st == OV_ST_ALONE;
-}
-
 /* ---- advertising ---- */
 
 int
@@ -112,7 +104,7 @@ loc_relay_due(struct loc *l, uint64_t now)
 {
 	unsigned	d;
 
-	if (l->relay_density == 0 || !loc_relay_in_overlay(l))
+	if (l->relay_density == 0 || !ov_node_member(l->ov))
 		return;
 	for (d = 1; d <= l->relay_density; d++) {
 		if (l->relay_busy[d] || l->relay_due[d] > now)
@@ -193,7 +185,7 @@ loc_relay_search(struct loc *l, uint64_t now, uint64_t cookie, char **err)
 	struct loc_req	*q;
 
 	*err = NULL;
-	if (!loc_relay_in_overlay(l))
+	if (!ov_node_member(l->ov))
 		return ENOTCONN;
 	q = loc_req_new(l, LOC_OP_RELAYS, cookie);
 	loc_req_unlink(l, q);

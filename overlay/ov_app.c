@@ -165,7 +165,7 @@ ov_app_ask(struct ov_node *n, uint64_t now, const struct ov_id *route,
 	    ov_id_eq(&route[nroute - 1], &n->cfg.self) ||
 	    !ov_app_route_ok(route, nroute))
 		return EINVAL;
-	if (!ov_route_is_peer(n) || n->state == OV_ST_LEAVING)
+	if (!ov_route_may_ask(n))
 		return ENOTCONN;
 	wbuf_init(&w, 512);
 	ov_app_body(n, &w, application, app != NULL ? &app->addr : NULL,

@@ -68,7 +68,7 @@ ov_client_store(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	struct wbuf		 w, bucket;
 	uint16_t		 err;
 
-	if (!ov_route_is_peer(n) || n->state == OV_ST_LEAVING)
+	if (!ov_route_may_ask(n))
 		return ENOTCONN;
 	req = xcalloc(1, sizeof *req);
 	req->resource = *res;
@@ -115,7 +115,7 @@ ov_client_ask(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	struct wbuf		 w, certs;
 	uint16_t		 err;
 
-	if (!ov_route_is_peer(n) || n->state == OV_ST_LEAVING)
+	if (!ov_route_may_ask(n))
 		return ENOTCONN;
 	req = xcalloc(1, sizeof *req);
 	req->resource = *res;
@@ -181,7 +181,7 @@ ov_client_find(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	struct ov_find_ans	ans;
 	struct wbuf		w;
 
-	if (!ov_route_is_peer(n) || n->state == OV_ST_LEAVING)
+	if (!ov_route_may_ask(n))
 		return ENOTCONN;
 	if (ov_kind_find(n->held.kinds, n->held.nkinds, kind) == NULL)
 		return EINVAL;

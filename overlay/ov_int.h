@@ -15,6 +15,7 @@
  *   ov_update.c     stabilisation with Updates, fingers (§10.7)
  *   ov_join.c       joining, bootstrap, partitions (§10.5, §11.4)
  *   ov_leave.c      leaving (§10.9)
+ *   ov_clientmode.c this node as a client, not a peer (§4.2.1)
  *   ov_app.c      AppAttach for applications (§6.5.2)
  *   ov_serve.c    the storing peer: Store, Fetch, Stat, Find (§7.4)
  *   ov_client.c   our own Store, Fetch and Stat, and their answers
@@ -71,6 +72,7 @@ enum ov_txn_kind {
 	OV_TX_FIND,		/* ov_node_find's request */
 	OV_TX_REPLICA,		/* a replica Store of ours (§10.4) */
 	OV_TX_APP_ATTACH,	/* ov_node_app_attach's request */
+	OV_TX_KEEPALIVE,	/* a client's Ping to its gateway */
 };
 
 struct ov_txn {
@@ -150,6 +152,11 @@ struct ov_node {
 						   it connects (behind a NAT) */
 	bool			 started;
 	bool			 no_rejoin;	/* after a leave */
+	/* a client, not a peer (ov_clientmode.c) */
+	bool			 client_mode;
+	uint32_t		 gw_link;	/* CLIENT: to the gateway */
+	struct ov_id		 gw;		/* CLIENT: the gateway */
+	uint64_t		 keepalive_ms;	/* CLIENT: next Ping */
 	uint64_t		 start_ms;
 	struct ov_chord		 chord;
 	struct ov_stats		 stats;
@@ -286,6 +293,16 @@ void	 ov_route_error(struct ov_node *, uint64_t now, struct ov_link *,
 bool	 ov_route_responsible(const struct ov_node *, const struct ov_id *);
 /* Joined, alone or leaving: a member of an overlay that routes. */
 bool	 ov_route_is_peer(const struct ov_node *);
+/* A peer (not leaving) or a client: may start Store, Fetch, AppAttach. */
+bool	 ov_route_may_ask(const struct ov_node *);
+
+/* ov_clientmode.c */
+void	 ov_cm_up(struct ov_node *, uint64_t now, struct ov_link *);
+bool	 ov_cm_link_lost(struct ov_node *, uint64_t now, uint32_t id);
+struct ov_link *ov_cm_gateway_link(struct ov_node *);
+void	 ov_cm_tick(struct ov_node *, uint64_t now);
+uint64_t ov_cm_deadline(const struct ov_node *);
+void	 ov_cm_set(struct ov_node *, uint64_t now, bool client);
 
 /* ov_txn.c */
 /*

@@ -430,6 +430,13 @@ ov_join_boot_round_failed(struct ov_node *n, uint64_t now)
 	ov_join_boot_round_reset(n);
 	if (n->state != OV_ST_JOINING)
 		return;
+	if (n->client_mode) {
+		/* a client never starts a ring of its own */
+		ov_log(n, "overlay: %s: trying again", reached ?
+		    "no bootstrap peer took us as a client" :
+		    "no bootstrap peer answered");
+		return;
+	}
 	/* Twice in a row before starting a ring beside a live one: a link
 	 * to an earlier entry may have failed for a passing reason. */
 	n->boot_first_rounds = reached && first ? n->boot_first_rounds + 1 : 0;
@@ -465,6 +472,12 @@ ov_join_start(struct ov_node *n, uint64_t now)
 {
 	n->boot_backoff_ms = 0;
 	ov_join_boot_round_reset(n);
+	if (ov_join_boot_usable(n) == 0 && n->client_mode) {
+		ov_log(n, "overlay: a client needs a bootstrap peer; the "
+		    "list has none but this node");
+		ov_node_set_state(n, OV_ST_JOINING);
+		return;
+	}
 	if (ov_join_boot_usable(n) == 0) {
 		ov_node_set_state(n, OV_ST_ALONE);
 		ov_update_schedule(n, now);
@@ -505,6 +518,10 @@ ov_join_boot_up(struct ov_node *n, uint64_t now, struct ov_link *l)
 	n->boot_reached = true;
 	if (l->boot_idx < n->boot_first_up)
 		n->boot_first_up = l->boot_idx;
+	if (n->client_mode) {
+		ov_cm_up(n, now, l);
+		return;
+	}
 	/* §11.4: Attach to Resource-ID self+1 over this connection. */
 	ov_id_add_u64(&next, &n->cfg.self, 1);
 	t = ov_attach_start(n, now, OV_TX_BOOT_ATTACH, &next, false, NULL,

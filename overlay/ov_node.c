@@ -34,6 +34,7 @@ ov_node_state_name(enum ov_state s)
 	case OV_ST_JOINED:	return "joined";
 	case OV_ST_ALONE:	return "alone";
 	case OV_ST_LEAVING:	return "leaving";
+	case OV_ST_CLIENT:	return "client";
 	}
 	return "?";
 }
@@ -429,6 +430,46 @@ bool
 ov_node_active(const struct ov_node *n)
 {
 	return n->active;
+}
+
+void
+ov_node_set_client(struct ov_node *n, uint64_t now, bool client)
+{
+	ov_cm_set(n, now, client);
+	ov_link_flush_all(n, now);
+}
+
+bool
+ov_node_client(const struct ov_node *n)
+{
+	return n->client_mode;
+}
+
+bool
+ov_node_gateway(const struct ov_node *n, struct ov_id *gw)
+{
+	if (n->state != OV_ST_CLIENT)
+		return false;
+	*gw = n->gw;
+	return true;
+}
+
+unsigned
+ov_node_self_route(const struct ov_node *n, struct ov_id route[2])
+{
+	unsigned	k = 0;
+
+	if (n->state == OV_ST_CLIENT)
+		route[k++] = n->gw;
+	route[k++] = n->cfg.self;
+	return k;
+}
+
+bool
+ov_node_member(const struct ov_node *n)
+{
+	return n->state == OV_ST_JOINED || n->state == OV_ST_ALONE ||
+	    n->state == OV_ST_CLIENT;
 }
 
 int

@@ -75,6 +75,8 @@ enum ov_state {
 	OV_ST_JOINED,		/* a peer of a ring of two or more */
 	OV_ST_ALONE,		/* a ring of one */
 	OV_ST_LEAVING,
+	OV_ST_CLIENT,		/* a client of one peer, its gateway (RFC
+				   6940 §4.2.1), not on the ring */
 };
 
 const char *ov_node_state_name(enum ov_state);
@@ -240,6 +242,22 @@ bool	 ov_node_next_action(struct ov_node *, struct ov_action *);
  */
 void	 ov_node_set_active(struct ov_node *, bool);
 bool	 ov_node_active(const struct ov_node *);
+
+/*
+ * A client, not a peer (RFC 6940 §4.2.1): the node connects to a
+ * bootstrap peer, its gateway, and sends everything through it; it holds
+ * no data and routes for nobody; others reach it along the destination
+ * list ov_node_self_route gives.  Changing it once started joins again.
+ */
+void	 ov_node_set_client(struct ov_node *, uint64_t now, bool);
+bool	 ov_node_client(const struct ov_node *);
+/* CLIENT: the gateway's Node-ID (false: not a client with a gateway). */
+bool	 ov_node_gateway(const struct ov_node *, struct ov_id *);
+/* The destination list that reaches this node (RFC 6940 §6.3.2.2):
+ * [gateway, self] for a client, [self] for a peer.  Returns its length. */
+unsigned ov_node_self_route(const struct ov_node *, struct ov_id route[2]);
+/* Joined, alone or a client: may store, fetch, find and AppAttach. */
+bool	 ov_node_member(const struct ov_node *);
 
 /*
  * Send q toward target (a Resource-ID, or a Node-ID if to_node) and

@@ -40,6 +40,13 @@ ov_route_is_peer(const struct ov_node *n)
 }
 
 bool
+ov_route_may_ask(const struct ov_node *n)
+{
+	return n->state == OV_ST_JOINED || n->state == OV_ST_ALONE ||
+	    n->state == OV_ST_CLIENT;
+}
+
+bool
 ov_route_responsible(const struct ov_node *n, const struct ov_id *id)
 {
 	return ov_route_is_peer(n) && ov_chord_responsible(&n->chord, id);
@@ -95,6 +102,8 @@ ov_route_first_hop(struct ov_node *n, const struct ov_id *dest, bool to_node)
 
 	if (to_node && (l = ov_link_to(n, dest)) != NULL)
 		return l;
+	if (n->state == OV_ST_CLIENT)		/* §4.2.1: all through it */
+		return ov_cm_gateway_link(n);
 	if (!ov_route_next_hop(n, dest, NULL, &hop))
 		return NULL;
 	return ov_link_to(n, &hop);

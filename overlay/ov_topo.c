@@ -32,6 +32,8 @@ void
 ov_topo_link_lost(struct ov_node *n, uint64_t now, uint32_t id,
     const struct ov_id *peer, bool had_peer)
 {
+	if (ov_cm_link_lost(n, now, id))
+		return;
 	if (id == n->boot_link && (n->state == OV_ST_ALONE ||
 	    (n->state == OV_ST_JOINING && !n->have_ap))) {
 		n->boot_link = 0;
@@ -96,6 +98,7 @@ ov_topo_tick(struct ov_node *n, uint64_t now)
 	}
 	ov_join_tick(n, now);
 	ov_update_tick(n, now);
+	ov_cm_tick(n, now);
 }
 
 static void
@@ -139,6 +142,9 @@ ov_topo_deadline(const struct ov_node *n)
 		ov_topo_min(&d, n->finger_ms);
 		ov_topo_min(&d, n->partition_ms);
 		break;
+	case OV_ST_CLIENT:
+		ov_topo_min(&d, ov_cm_deadline(n));
+		break;
 	case OV_ST_INIT:
 		break;
 	}
@@ -149,6 +155,8 @@ bool
 ov_topo_needs_link(const struct ov_node *n, const struct ov_link *l)
 {
 	if (ov_chord_has(&n->chord, &l->peer))
+		return true;
+	if (n->state == OV_ST_CLIENT && l->id == n->gw_link)
 		return true;
 	if (n->state == OV_ST_JOINING &&
 	    (l->id == n->boot_link || (n->have_ap &&

@@ -193,6 +193,7 @@ ov_txn_finish(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		ov_join_done(n, now, m);
 		break;
 	case OV_TX_UPDATE:
+	case OV_TX_KEEPALIVE:
 		break;
 	case OV_TX_LEAVE:
 		ov_leave_done(n, now, m);

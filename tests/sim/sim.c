@@ -14,6 +14,7 @@
 
 #include "loc.h"
 #include "log_ctx.h"
+#include "ov_body.h"
 #include "ov_msg.h"
 #include "rng.h"
 #include "sim.h"
@@ -68,6 +69,7 @@ struct sim_node {
 	struct addr	 addr;
 	bool		 alive;
 	bool		 leaving;
+	bool		 client;	/* a RELOAD client: not on the ring */
 	unsigned	 group;
 	uint64_t	 tick_at;	/* UINT64_MAX: none pending */
 	struct rng_xoshiro xs;
@@ -504,7 +506,8 @@ sim_act_event(struct sim *s, unsigned i, struct ov_action *a)
 	f = a->ev.fetched;
 	st = a->ev.statted;
 	if ((a->ev.type == OV_EV_STORED || a->ev.type == OV_EV_FETCHED ||
-	    a->ev.type == OV_EV_STAT || a->ev.type == OV_EV_FOUND) &&
+	    a->ev.type == OV_EV_STAT || a->ev.type == OV_EV_FOUND ||
+	    a->ev.type == OV_EV_APP_ATTACH) &&
 	    a->ev.cookie >= SIM_TICKET &&
 	    a->ev.cookie - SIM_TICKET < s->ntickets) {
 		t = &s->tickets[a->ev.cookie - SIM_TICKET];
@@ -520,6 +523,8 @@ sim_act_event(struct sim *s, unsigned i, struct ov_action *a)
 			    st->ans.kinds[0].values[0].value_length,
 			    st->ans.kinds[0].values[0].hash_len == 32 ?
 			    "sha256" : "no digest");
+		if (a->ev.type == OV_EV_APP_ATTACH && t->error == 0)
+			(void)addr_str(&a->ev.app_addr, t->value);
 		if (a->ev.type == OV_EV_FOUND && t->error == 0) {
 			if (a->ev.has_closest)
 				(void)ov_id_hex(&a->ev.closest, t->value);
@@ -808,8 +813,24 @@ sim_node_new(struct sim *s, unsigned *idx)
 	return n;
 }
 
+static unsigned sim_add_node(struct sim *, const unsigned *, unsigned,
+    bool);
+
 unsigned
 sim_add_with(struct sim *s, const unsigned *boot, unsigned nboot)
+{
+	return sim_add_node(s, boot, nboot, false);
+}
+
+unsigned
+sim_add_client(struct sim *s, const unsigned *boot, unsigned nboot)
+{
+	return sim_add_node(s, boot, nboot, true);
+}
+
+static unsigned
+sim_add_node(struct sim *s, const unsigned *boot, unsigned nboot,
+    bool client)
 {
 	struct ov_node_cfg	 cfg = s->o.node;
 	struct addr		*addrs = xcalloc(nboot + 1, sizeof *addrs);
@@ -826,6 +847,8 @@ sim_add_with(struct sim *s, const unsigned *boot, unsigned nboot)
 	if (ov_node_new(&n->ov, &cfg, &n->crypto.c, &n->rng, &n->lc) != 0)
 		abort();
 	free(addrs);
+	n->client = client;
+	ov_node_set_client(n->ov, s->now, client);
 	ov_node_start(n->ov, s->now);
 	sim_drain(s, idx);
 	return idx;
@@ -951,7 +974,8 @@ sim_ring(const struct sim *s, unsigned *n)
 
 	*n = 0;
 	for (i = 0; i < s->nnodes; i++)
-		if (s->nodes[i]->alive && !s->nodes[i]->leaving)
+		if (s->nodes[i]->alive && !s->nodes[i]->leaving &&
+		    !s->nodes[i]->client)
 			ids[(*n)++] = s->nodes[i]->id;
 	qsort(ids, *n, sizeof *ids, id_cmp);
 	return ids;
@@ -989,6 +1013,10 @@ sim_ring_ok(const struct sim *s, unsigned *wrong)
 			continue;
 		c = ov_node_chord(s->nodes[i]->ov);
 		st = ov_node_state(s->nodes[i]->ov);
+		if (s->nodes[i]->client) {
+			*wrong += st != OV_ST_CLIENT;
+			continue;
+		}
 		at = sim_owner(ring, n, &s->nodes[i]->id);
 		if (n == 1) {
 			*wrong += st != OV_ST_ALONE;
@@ -1160,6 +1188,24 @@ sim_find(struct sim *s, unsigned i, const struct ov_id *res)
 	if (s->nodes[i]->alive)
 		rc = ov_node_find(s->nodes[i]->ov, s->now, res,
 		    OV_KIND_TURN_SERVICE, SIM_TICKET + t);
+	if (rc != 0)
+		sim_ticket_failed(s, t, rc);
+	else
+		sim_drain(s, i);
+	return t;
+}
+
+unsigned
+sim_app_attach(struct sim *s, unsigned i, unsigned j)
+{
+	struct ov_id	route[2];
+	unsigned	t = sim_ticket_new(s), n;
+	int		rc = EINVAL;
+
+	n = ov_node_self_route(s->nodes[j]->ov, route);
+	if (s->nodes[i]->alive)
+		rc = ov_node_app_attach(s->nodes[i]->ov, s->now, route, n,
+		    OV_APP_SIP, SIM_TICKET + t);
 	if (rc != 0)
 		sim_ticket_failed(s, t, rc);
 	else

@@ -57,6 +57,8 @@ uint64_t sim_now(const struct sim *);
 unsigned sim_add(struct sim *, unsigned nboot);
 /* Add a node whose bootstrap list is the given nodes' addresses. */
 unsigned sim_add_with(struct sim *, const unsigned *boot, unsigned nboot);
+/* Add a RELOAD client (RFC 6940 §4.2.1) with that bootstrap list. */
+unsigned sim_add_client(struct sim *, const unsigned *boot, unsigned nboot);
 unsigned sim_count(const struct sim *);
 bool	 sim_alive(const struct sim *, unsigned);
 struct ov_node *sim_node(struct sim *, unsigned);
@@ -108,6 +110,9 @@ void	 sim_turn_res(const struct sim *, unsigned j, uint8_t idx,
 /* Find (RFC 6940 §7.4.4) from node i: the TURN-SERVICE Resource-ID its
  * storing peer names for res, in hex, or "none". */
 unsigned sim_find(struct sim *, unsigned i, const struct ov_id *res);
+/* Node i AppAttaches (SIP) along node j's route to itself
+ * (ov_node_self_route); the ticket's value is the address j gave. */
+unsigned sim_app_attach(struct sim *, unsigned i, unsigned j);
 int	 sim_ticket(const struct sim *, unsigned ticket, char *buf,
 	    size_t max);
 /* The live nodes that hold node j's value idx. */

@@ -13,6 +13,9 @@
 #include <check.h>
 
 #include "check_main.h"
+#include "addr.h"
+#include "ov_body.h"
+#include "ov_node.h"
 #include "sim.h"
 
 #define SEED	((uint64_t)(20261121 + _i))
@@ -559,6 +562,77 @@ START_TEST(find_names_services)
 }
 END_TEST
 
+/*
+ * A RELOAD client (RFC 6940 §4.2.1): it takes no place on the ring and
+ * is in no peer's table, yet stores, fetches, and is reached along
+ * [gateway, client]; when its gateway dies it takes the next bootstrap
+ * entry and the new route reaches it.
+ */
+START_TEST(client_through_its_gateway)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	struct addr	 sip;
+	struct ov_id	 route[2], gw;
+	const struct ov_chord *ch;
+	unsigned	 boot[2] = { 3, 5 }, c, i, j, t;
+	char		 got[64];
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	s = build(&o, 12, 200);
+	ck_assert_int_ge(settle(s, 60), 0);
+	c = sim_add_client(s, boot, 2);
+	ck_assert_int_eq(addr_parse("192.0.2.7:5061", 0, &sip), 0);
+	ck_assert_int_eq(ov_node_app_serve(sim_node(s, c), OV_APP_SIP, &sip),
+	    0);
+	sim_run(s, 3000);
+	ck_assert_int_ge(settle(s, 30), 0);	/* the client is one too */
+	ck_assert_int_eq(ov_node_state(sim_node(s, c)), OV_ST_CLIENT);
+	ck_assert(ov_node_gateway(sim_node(s, c), &gw));
+	ck_assert(ov_id_eq(&gw, ov_node_id(sim_node(s, 3))));
+	ck_assert_uint_eq(ov_node_self_route(sim_node(s, c), route), 2);
+	for (i = 0; i < c; i++) {
+		ch = ov_node_chord(sim_node(s, i));
+		for (j = 0; j < ch->npred + ch->nsucc; j++)
+			ck_assert(!ov_id_eq(j < ch->npred ? &ch->pred[j] :
+			    &ch->succ[j - ch->npred], ov_node_id(sim_node(s,
+			    c))));
+	}
+	/* it stores; a peer fetches it; it fetches a peer's */
+	t = sim_store(s, c, 1, "from the client");
+	sim_run(s, 2000);
+	ck_assert_int_eq(sim_ticket(s, t, NULL, 0), 0);
+	t = sim_store(s, 8, 1, "from peer 8");
+	sim_run(s, 2000);
+	ck_assert_int_eq(sim_ticket(s, t, NULL, 0), 0);
+	t = sim_fetch(s, 9, c, 1);
+	sim_run(s, 2000);
+	ck_assert_int_eq(sim_ticket(s, t, got, sizeof got), 0);
+	ck_assert_str_eq(got, "from the client");
+	t = sim_fetch(s, c, 8, 1);
+	sim_run(s, 2000);
+	ck_assert_int_eq(sim_ticket(s, t, got, sizeof got), 0);
+	ck_assert_str_eq(got, "from peer 8");
+	/* a peer reaches it along [gateway, client] */
+	t = sim_app_attach(s, 10, c);
+	sim_run(s, 2000);
+	ck_assert_int_eq(sim_ticket(s, t, got, sizeof got), 0);
+	ck_assert_str_eq(got, "192.0.2.7:5061");
+	/* its gateway dies: the next entry takes it; the new route works */
+	sim_kill(s, 3);
+	sim_run(s, 20000);
+	ck_assert_int_eq(ov_node_state(sim_node(s, c)), OV_ST_CLIENT);
+	ck_assert(ov_node_gateway(sim_node(s, c), &gw));
+	ck_assert(ov_id_eq(&gw, ov_node_id(sim_node(s, 5))));
+	t = sim_app_attach(s, 10, c);
+	sim_run(s, 2000);
+	ck_assert_int_eq(sim_ticket(s, t, got, sizeof got), 0);
+	ck_assert_str_eq(got, "192.0.2.7:5061");
+	sim_free(s);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -568,6 +642,7 @@ check_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, alone_first_node);
 	tcase_add_test(tc, find_names_services);
+	tcase_add_loop_test(tc, client_through_its_gateway, 0, 2);
 	tcase_add_test(tc, alone_again_backs_off);
 	tcase_add_loop_test(tc, alone_rejoins_through_its_successor, 0, 6);
 	tcase_add_loop_test(tc, all_start_at_once, 0, 3);
