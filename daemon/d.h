@@ -47,6 +47,9 @@ struct d {
 	struct event		*relay_retry;	/* search again for relays */
 	struct srv_overlay	*ov;
 	char			 mode_why[160];	/* why a peer, or a client */
+	uint64_t		 gw_ask;	/* a client: the AppAttach for
+						   its gateway's SIP, 0: none */
+	struct event		*gw_retry;	/* ... asked again */
 	struct srv_loc		*loc;		/* the location service */
 	struct srv_sip		*sip;		/* SIP for local phones */
 	struct srv_ua		*ua;		/* the daemon's own UA */

@@ -196,6 +196,84 @@ d_nat_report(const struct nat_report *r, void *arg)
 	d_relay_maybe(d);
 }
 
+/*
+ * A client (RFC 6940 §4.2.1) takes SIP through its gateway: it asks the
+ * gateway where it takes SIP (AppAttach), keeps a connection there
+ * (srv_sip_keep), and answers AppAttaches with that address (ov_app.c),
+ * so that callers send to the gateway, which forwards on the connection.
+ * Asked again D_GW_RETRY_S after a failure; dropped when no longer a
+ * client.
+ */
+#define D_GW_COOKIE	(UINT64_C(1) << 63)	/* not one of loc's */
+#define D_GW_RETRY_S	5
+
+static void
+d_gateway_later(struct d *d)
+{
+	struct timeval	tv = { D_GW_RETRY_S, 0 };
+
+	evtimer_add(d->gw_retry, &tv);
+}
+
+static void
+d_gateway_sip(struct d *d)
+{
+	struct ov_node	*ov = srv_overlay_node(d->ov);
+	struct ov_id	 gw;
+	int		 rc;
+
+	if (d->sip == NULL)
+		return;
+	if (!ov_node_gateway(ov, &gw)) {
+		d->gw_ask = 0;
+		srv_sip_keep(d->sip, NULL, NULL);
+		(void)ov_node_app_serve_relayed(ov, OV_APP_SIP, NULL);
+		return;
+	}
+	d->gw_ask = D_GW_COOKIE | (d->gw_ask + 1);
+	if ((rc = ov_node_app_attach(ov, srv_now_ms(), &gw, 1, OV_APP_SIP,
+	    d->gw_ask)) != 0) {
+		log_warnx("sip: cannot ask our gateway where it takes SIP: %s",
+		    strerror(rc));
+		d->gw_ask = 0;
+		d_gateway_later(d);
+		return;
+	}
+	srv_overlay_kick(d->ov);
+}
+
+static void
+d_gateway_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	d_gateway_sip(arg);
+}
+
+/* Our gateway answered: where it takes SIP. */
+static void
+d_gateway_answer(struct d *d, const struct ov_event *ev)
+{
+	struct ov_node	*ov = srv_overlay_node(d->ov);
+	struct ov_id	 gw;
+	char		 a[ADDR_STRLEN], why[OV_ERROR_TEXT_MAX];
+
+	d->gw_ask = 0;
+	if (!ov_node_gateway(ov, &gw) || !ov_id_eq(&gw, &ev->peer))
+		return;			/* not ours any more */
+	if (ev->error != 0 || ev->app_relayed) {
+		log_warnx("sip: our gateway does not say where it takes SIP: "
+		    "%s", ev->error != 0 ? ov_msg_error_text(ev->error,
+		    ev->why, why, sizeof why) : "it is a client too");
+		d_gateway_later(d);
+		return;
+	}
+	log_info("sip: a client: SIP through our gateway at %s",
+	    addr_str(&ev->app_addr, a));
+	srv_sip_keep(d->sip, &ev->app_addr, gw.b);
+	(void)ov_node_app_serve_relayed(ov, OV_APP_SIP, &ev->app_addr);
+}
+
 /* The overlay's events no request waits for. */
 static void
 d_overlay_event(struct ov_event *ev, void *arg)
@@ -207,15 +285,21 @@ d_overlay_event(struct ov_event *ev, void *arg)
 		ctl_ev_overlay_state(d->ctl, ev->state);
 		if (ov_node_member(srv_overlay_node(d->ov)))
 			d_relay_maybe(d);
+		d_gateway_sip(d);
 		break;
 	case OV_EV_LINK:
 		ctl_ev_link(d->ctl, &ev->peer, ev->up);
 		d_nat_peers(d);
 		break;
+	case OV_EV_APP_ATTACH:
+		if (d->gw_ask != 0 && ev->cookie == d->gw_ask) {
+			d_gateway_answer(d, ev);
+			break;
+		}
+		/* FALLTHROUGH */
 	case OV_EV_STORED:
 	case OV_EV_FETCHED:
 	case OV_EV_STAT:
-	case OV_EV_APP_ATTACH:
 	case OV_EV_FOUND:
 		if (d->loc != NULL)
 			srv_loc_input(d->loc, ev);
@@ -443,8 +527,11 @@ d_wire_new(struct d *d, char **cause)
 	    (d->relay_retry = evtimer_new(d->base, d_relay_retry, d)) == NULL)
 		fatalx("relay: cannot make events");
 	d_relay_advertise(d);
+	if ((d->gw_retry = evtimer_new(d->base, d_gateway_retry, d)) == NULL)
+		fatalx("sip: cannot make events");
 	if ((rc = d_sip_new(d, cause)) != 0)
 		return rc;
+	d_gateway_sip(d);	/* a client already? */
 	return d_ua_new(d, cause);
 }
 
@@ -453,6 +540,9 @@ d_wire_free(struct d *d)
 {
 	srv_ua_free(d->ua);
 	d->ua = NULL;
+	if (d->gw_retry != NULL)
+		event_free(d->gw_retry);
+	d->gw_retry = NULL;
 	if (d->sip != NULL && d->ov != NULL)
 		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
 		    NULL);

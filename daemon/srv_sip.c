@@ -110,6 +110,28 @@ ss_publish(struct srv_sip *ss, const char *aor, bool up)
 		    "publishing in the overlay" : "no phone left, withdrawn");
 }
 
+/*
+ * Where a client of ours (RFC 6940 §4.2.1) takes the AOR's requests:
+ * the TLS connection it keeps to us, its certificate checked when it
+ * came (srv_sip_conn.c), as the next hop (";lr": the Request-URI stays
+ * the AOR, which the client's registrar has); ";ob" marks it as a flow
+ * (RFC 5626 §5.3: Record-Route with a flow token).  NULL: it has none.
+ */
+static char *
+ss_client_uri(struct srv_sip *ss, const struct loc_contact *lc)
+{
+	const struct addr	*at;
+	const char		*aor = lc->uri + 4;	/* past "sip:" */
+	char			 a[ADDR_STRLEN], hex[OV_ID_HEXLEN];
+
+	if ((at = srv_sip_conn_of_node(ss, lc->node.b)) == NULL) {
+		log_info("sip: %s: node %s, a client of ours, has no "
+		    "connection to us", aor, ov_id_hex(&lc->node, hex));
+		return NULL;
+	}
+	return xasprintf("sip:%s;transport=tls;lr;ob", addr_str(at, a));
+}
+
 /* What the location service resolved for the proxy: the contacts of the
  * AOR's bindings (not all of them when incomplete: not to be kept, and
  * 480 if none). */
@@ -120,19 +142,33 @@ ss_resolved(const struct loc_result *r, void *arg)
 	struct srv_sip		*ss = lk->ss;
 	const char		*contacts[LOC_BINDINGS_MAX];
 	const uint8_t		*nodes[LOC_BINDINGS_MAX];
-	unsigned		 i, n = 0;
+	char			*made[LOC_BINDINGS_MAX];
+	unsigned		 i, n = 0, nmade = 0;
+	bool			 missing = false;
+	const struct loc_contact *lc;
 
 	if (r != NULL) {
 		for (i = 0; i < r->ncontacts; i++) {
-			contacts[n] = r->contacts[i].uri;
-			nodes[n++] = r->contacts[i].has_node ?
-			    r->contacts[i].node.b : NULL;
+			lc = &r->contacts[i];
+			if (lc->flow) {
+				/* a client of ours: on its connection */
+				if ((made[nmade] = ss_client_uri(ss, lc)) ==
+				    NULL) {
+					missing = true;
+					continue;
+				}
+				contacts[n] = made[nmade++];
+			} else
+				contacts[n] = lc->uri;
+			nodes[n++] = lc->has_node ? lc->node.b : NULL;
 		}
 		/* "no registration" is an answer; anything else is not
 		 * knowing */
 		sip_core_lookup_done(ss->core, srv_now_ms(), lk->cookie,
 		    contacts, nodes, n, r->error == LOC_E_OVERLAY ||
-		    r->incomplete);
+		    r->incomplete || missing);
+		for (i = 0; i < nmade; i++)
+			free(made[i]);
 	}
 	free(lk);
 	if (r != NULL)
@@ -415,6 +451,7 @@ srv_sip_free(struct srv_sip *ss)
 {
 	if (ss == NULL)
 		return;
+	srv_sip_keep_free(ss);
 	while (ss->conns != NULL)
 		srv_sip_conn_free(ss, ss->conns);
 	if (ss->ev_udp != NULL)

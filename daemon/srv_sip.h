@@ -64,5 +64,19 @@ const struct addr *srv_sip_tls_addr(const struct srv_sip *);
 const struct addr *srv_sip_public_addr(const struct srv_sip *, bool tls);
 /* Connections open, TLS or TCP. */
 unsigned srv_sip_connections(const struct srv_sip *, bool tls);
+/*
+ * A client of the overlay (RFC 6940 §4.2.1) keeps a TLS connection to
+ * its gateway's SIP at to, whose certificate must bind node
+ * (SIP_NODE_LEN bytes), and pings it with CRLFs (RFC 5626 §4.4.1) so
+ * that the NAT keeps it and the gateway knows whose it is; opened again
+ * when it closes.  The gateway sends the client's requests on it.  to
+ * NULL: no longer.
+ */
+void	 srv_sip_keep(struct srv_sip *, const struct addr *to,
+	    const uint8_t *node);
+/* The remote address of a TLS connection whose certificate binds node
+ * (SIP_NODE_LEN bytes), either way; NULL: none. */
+const struct addr *srv_sip_conn_of_node(const struct srv_sip *,
+	    const uint8_t *node);
 
 #endif

@@ -29,6 +29,12 @@
 #include "srv_sip.h"
 #include "srv_sip_int.h"
 #include "srv.h"
+
+/* A client's connection to its gateway: pinged this often, s (RFC 5626
+ * §4.4.1 says up to 120 for streams; NATs that drop idle TCP sooner are
+ * common), and opened again this soon after it fails. */
+#define SS_KEEP_S	30
+#define SS_KEEP_RETRY_S	5
 #include "xmalloc.h"
 
 static void	ss_event_cb(struct bufferevent *, short, void *);
@@ -341,6 +347,91 @@ srv_sip_conn_send(struct srv_sip *ss, const struct sip_core_action *a)
 		return;
 	}
 	bufferevent_write(c->bev, a->data, a->len);
+}
+
+/* ---- a client's connection to its gateway ---- */
+
+/* Ping a live connection; open it again if it is gone. */
+static void
+ss_keep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv_sip	*ss = arg;
+	struct ss_conn	*c;
+	struct sip_flow	 f;
+	struct timeval	 tv = { SS_KEEP_S, 0 };
+	char		 a[ADDR_STRLEN];
+
+	(void)fd;
+	(void)what;
+	if (ss->keep.to.family == 0)
+		return;
+	if ((c = srv_sip_conn_get(ss, ss->keep.conn)) == NULL) {
+		memset(&f, 0, sizeof f);
+		f.tp = SIP_TP_TLS;
+		f.remote = ss->keep.to;
+		f.pinned = true;
+		memcpy(f.node, ss->keep.node, SIP_NODE_LEN);
+		if ((c = ss_conn_for(ss, &f)) == NULL) {
+			log_warnx("sip: cannot connect to our gateway at %s",
+			    addr_str(&ss->keep.to, a));
+			ss->keep.conn = 0;
+			tv.tv_sec = SS_KEEP_RETRY_S;
+			evtimer_add(ss->keep.timer, &tv);
+			return;
+		}
+		if (ss->keep.conn == 0)
+			log_info("sip: a connection to our gateway at %s",
+			    addr_str(&ss->keep.to, a));
+		ss->keep.conn = c->id;
+		/* the gateway learns who we are at its first read */
+	}
+	bufferevent_write(c->bev, "\r\n\r\n", 4);
+	evtimer_add(ss->keep.timer, &tv);
+}
+
+void
+srv_sip_keep(struct srv_sip *ss, const struct addr *to, const uint8_t *node)
+{
+	if (to == NULL || (ss->keep.to.family != 0 &&
+	    (!addr_eq(to, &ss->keep.to) ||
+	    memcmp(node, ss->keep.node, SIP_NODE_LEN) != 0))) {
+		srv_sip_keep_free(ss);
+		srv_sip_drain(ss);
+	}
+	if (to == NULL)
+		return;
+	if (ss->keep.to.family != 0)
+		return;			/* already */
+	ss->keep.to = *to;
+	memcpy(ss->keep.node, node, SIP_NODE_LEN);
+	if ((ss->keep.timer = evtimer_new(ss->base, ss_keep_cb, ss)) == NULL)
+		fatalx("sip: cannot make events");
+	ss_keep_cb(-1, 0, ss);
+	srv_sip_drain(ss);
+}
+
+void
+srv_sip_keep_free(struct srv_sip *ss)
+{
+	struct ss_conn	*c;
+
+	if (ss->keep.timer != NULL)
+		event_free(ss->keep.timer);
+	if ((c = srv_sip_conn_get(ss, ss->keep.conn)) != NULL)
+		srv_sip_conn_finish(ss, c);
+	memset(&ss->keep, 0, sizeof ss->keep);
+}
+
+const struct addr *
+srv_sip_conn_of_node(const struct srv_sip *ss, const uint8_t *node)
+{
+	const struct ss_conn	*c;
+
+	for (c = ss->conns; c != NULL; c = c->next)
+		if (c->tp == SIP_TP_TLS && c->has_node &&
+		    memcmp(c->node, node, SIP_NODE_LEN) == 0)
+			return &c->remote;
+	return NULL;
 }
 
 unsigned

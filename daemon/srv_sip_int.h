@@ -70,6 +70,13 @@ struct srv_sip {
 	uint32_t		 next_conn;
 	int			 stream_timeout;
 	size_t			 max_len;
+	/* a client's connection to its gateway (srv_sip_keep) */
+	struct {
+		struct addr	 to;		/* family 0: none */
+		uint8_t		 node[SIP_NODE_LEN];
+		uint32_t	 conn;		/* 0: not open */
+		struct event	*timer;
+	}			 keep;
 };
 
 /* srv_sip.c: carry out the core's actions, re-arm the timer. */
@@ -86,5 +93,6 @@ void	 srv_sip_conn_accept(struct evconnlistener *, evutil_socket_t fd,
 /* A message for a stream flow: on its connection, or one to its
  * address, or a new one. */
 void	 srv_sip_conn_send(struct srv_sip *, const struct sip_core_action *);
+void	 srv_sip_keep_free(struct srv_sip *);
 
 #endif

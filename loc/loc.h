@@ -110,9 +110,14 @@ struct loc_relay {
 
 /* A place a resolve found: where to send the AOR's requests. */
 struct loc_contact {
-	char		*uri;
+	char		*uri;		/* ";lr": a peer that forwards the
+					   request as it is (a client's
+					   gateway, RFC 6940 §4.2.1) */
 	bool		 has_node;	/* the peer that answers there */
 	struct ov_id	 node;
+	/* we are node's gateway: on the connection it keeps to us (uri is
+	 * the AOR, has_node set) */
+	bool		 flow;
 };
 
 struct loc_result {

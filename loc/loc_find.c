@@ -136,9 +136,12 @@ loc_resolved(struct loc *l, struct loc_req *q)
 /*
  * A destination list (RFC 7904 §3) for the RESOLVE q: AppAttach along it
  * to its last node (RFC 7904 §5), which must be the one whose
- * certificate answers at the address it gives.  A list ending here is
- * none of ours to reach: the proxy gives such requests to our phones or
- * UA.
+ * certificate answers at the address it gives; or, if it is a client
+ * (RFC 6940 §4.2.1) that answers with its gateway's address (ov_app.c),
+ * the node before it on the list.  A list ending here is none of ours to
+ * reach: the proxy gives such requests to our phones or UA.  A list
+ * ending [us, node] names a client of ours: the request goes on the
+ * connection it keeps to us (its certificate checked when it came).
  */
 static void
 loc_resolve_route(struct loc *l, uint64_t now, struct loc_req *q,
@@ -161,6 +164,17 @@ loc_resolve_route(struct loc *l, uint64_t now, struct loc_req *q,
 	if (ov_id_eq(&b->dest[b->ndest - 1], ov_node_id(l->ov)))
 		return;
 	slot = r->ncontacts++;
+	if (b->ndest >= 2 && ov_id_eq(&b->dest[b->ndest - 2],
+	    ov_node_id(l->ov))) {
+		r->contacts[slot].uri = xasprintf("sip:%s", q->aor);
+		r->contacts[slot].has_node = true;
+		r->contacts[slot].node = b->dest[b->ndest - 1];
+		r->contacts[slot].flow = true;
+		return;
+	}
+	q->has_gw[slot] = b->ndest >= 2;
+	if (q->has_gw[slot])
+		q->gw[slot] = b->dest[b->ndest - 2];
 	q->attach[slot] = ++l->next_cookie;
 	rc = ov_node_app_attach(l->ov, now, b->dest, b->ndest, OV_APP_SIP,
 	    q->attach[slot]);
@@ -230,6 +244,20 @@ loc_app_attached(struct loc *l, struct loc_req *q, unsigned slot,
 		    hex), ov_msg_error_text(ev->error, ev->why, text,
 		    sizeof text));
 		r->incomplete = true;
+	} else if (ev->app_relayed && !q->has_gw[slot]) {
+		lc_info(&l->log, "sip: %.*s: node %s answered through a "
+		    "gateway, but its route names none", (int)strcspn(q->aor,
+		    "@"), q->aor, ov_id_hex(&ev->peer, hex));
+		r->incomplete = true;
+	} else if (ev->app_relayed) {
+		/* a client: its gateway takes the request as it is and
+		 * forwards it on the client's connection */
+		r->contacts[slot].uri = xasprintf("sip:%s;transport=tls;lr",
+		    addr_str(&ev->app_addr, a));
+		r->contacts[slot].node = q->gw[slot];
+		lc_debug(&l->log, "sip: %.*s: node %s takes SIP through its "
+		    "gateway at %s", (int)strcspn(q->aor, "@"), q->aor,
+		    ov_id_hex(&ev->peer, hex), a);
 	} else {
 		/* No-ICE: the candidate is where it takes SIP over TLS */
 		r->contacts[slot].uri = xasprintf("sip:%.*s@%s;transport=tls",

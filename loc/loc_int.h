@@ -30,6 +30,8 @@ struct loc_reg {
 	uint64_t	 generation;
 	unsigned	 nreplicas;
 	unsigned	 route_gen;	/* loc's route_gen when last stored */
+	bool		 phone;		/* the registrar's: contact is our own
+					   SIP address (loc_by_route) */
 };
 
 /* A request out in the overlay. */
@@ -50,6 +52,9 @@ struct loc_req {
 	 * relays so far */
 	struct loc_result res_out;
 	uint64_t	 attach[LOC_BINDINGS_MAX];	/* 0: none out */
+	/* the node before the last on the list (a client's gateway) */
+	struct ov_id	 gw[LOC_BINDINGS_MAX];
+	bool		 has_gw[LOC_BINDINGS_MAX];
 	unsigned	 nattach;
 };
 

@@ -23,6 +23,18 @@
 
 /* ---- registrations ---- */
 
+/*
+ * Is r stored as a destination list to this node (RFC 7904 §3)?  Those
+ * without a contact are; so are a phone's (contact: our own SIP
+ * address) while this node is a client (RFC 6940 §4.2.1), which nobody
+ * reaches at its own address: callers come through its gateway.
+ */
+static bool
+loc_by_route(const struct loc *l, const struct loc_reg *r)
+{
+	return r->contact == NULL || (r->phone && ov_node_client(l->ov));
+}
+
 static struct loc_reg *
 loc_reg_find(const struct loc *l, const char *aor)
 {
@@ -220,7 +232,7 @@ loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
 	/* RFC 7904 §3: the Resource Name is the AOR without its scheme */
 	ov_id_resource(r->aor, strlen(r->aor), &q->res);
 	memset(&sr, 0, sizeof sr);
-	if (r->contact != NULL) {
+	if (!loc_by_route(l, r)) {
 		sr.type = OV_SIPREG_URI;
 		sr.uri = (const uint8_t *)r->contact;
 		sr.uri_len = (uint16_t)strlen(r->contact);
@@ -292,6 +304,7 @@ loc_register(struct loc *l, uint64_t now, uint64_t cookie,
 		r->contact = contact != NULL ? xstrdup(contact) : NULL;
 		r->expires = expires;
 	}
+	r->phone = contact != NULL && cookie == 0;
 	q = loc_req_new(l, LOC_OP_REGISTER, cookie);
 	r->busy = true;
 	if ((rc = loc_store_reg(l, now, q, r, false, err)) != 0) {
@@ -436,7 +449,7 @@ loc_stored(struct loc *l, uint64_t now, struct loc_req *q,
 			r->nreplicas = ev->nreplicas;
 			/* refresh halfway through the lifetime; at once if
 			 * the route to us changed meanwhile */
-			r->due_ms = r->contact == NULL &&
+			r->due_ms = loc_by_route(l, r) &&
 			    r->route_gen != l->route_gen ? 0 :
 			    now + (uint64_t)r->expires * 500;
 			if (q->op == LOC_OP_REGISTER || first) {
@@ -521,7 +534,8 @@ loc_reroute(struct loc *l)
 	l->nroute = n;
 	l->route_gen++;
 	for (r = l->regs; r != NULL; r = r->next)
-		if (r->contact == NULL && r->route_gen != l->route_gen)
+		if ((r->contact == NULL || r->phone) &&
+		    r->route_gen != l->route_gen)
 			r->due_ms = 0;
 }
 

@@ -460,7 +460,21 @@ ice_pair_find(const struct ice *ice, int local, int remote)
 	return -1;
 }
 
-/* The pair (local, remote): the one there is, or a new one. */
+/*
+ * May a relayed base reach addr?  A relay on a public address cannot
+ * reach a private one, and a check sent there costs the allocation
+ * itself: coturn ends an allocation whose relay socket fails to send
+ * (ENETUNREACH).  Such pairs are not formed (RFC 8445 §6.1.2.4 prunes
+ * pairs that cannot work; this is one more kind), nor permissions asked.
+ */
+static bool
+ice_relay_reaches(const struct ice *ice, const struct addr *a)
+{
+	return !addr_is_private(a) || addr_is_private(&ice->cfg.turn_server);
+}
+
+/* The pair (local, remote): the one there is, or a new one (-1: none,
+ * or full). */
 static int
 ice_pair_add(struct ice *ice, int local, int remote, enum pair_state st)
 {
@@ -472,7 +486,8 @@ ice_pair_add(struct ice *ice, int local, int remote, enum pair_state st)
 
 	if ((i = ice_pair_find(ice, local, remote)) >= 0)
 		return i;
-	if (ice->npairs == ICE_PAIRS_MAX)
+	if (ice->npairs == ICE_PAIRS_MAX ||
+	    (l->base == B_RELAY && !ice_relay_reaches(ice, &r->addr)))
 		return -1;
 	p = &ice->pairs[ice->npairs];
 	memset(p, 0, sizeof *p);
@@ -602,6 +617,7 @@ ice_set_remote(struct ice *ice, int64_t now, const char *ufrag,
 	for (c = 0; c < ice->cfg.ncomp; c++)
 		for (i = 0; ice->comp[c].turn != NULL && i < ice->nrc; i++)
 			if (ice->rc[i].component == c + 1 &&
+			    ice_relay_reaches(ice, &ice->rc[i].addr) &&
 			    turn_state(ice->comp[c].turn) == TURN_ALLOCATED)
 				(void)turn_permit(ice->comp[c].turn, now,
 				    &ice->rc[i].addr, false);
@@ -938,7 +954,8 @@ ice_turn_drain(struct ice *ice, int64_t now, unsigned c)
 			    &a->mapped, B_RELAY);
 			k->relay_done = true;
 			for (i = 0; ice->have_remote && i < ice->nrc; i++)
-				if (ice->rc[i].component == c + 1)
+				if (ice->rc[i].component == c + 1 &&
+				    ice_relay_reaches(ice, &ice->rc[i].addr))
 					(void)turn_permit(k->turn, now,
 					    &ice->rc[i].addr, false);
 			ice_gather_check(ice);

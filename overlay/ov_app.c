@@ -26,6 +26,16 @@
  * own candidate for the application too, when it serves it, so that a
  * peer may connect the other way.
  *
+ * A client (RFC 6940 §4.2.1) behind a NAT takes no connections: it keeps
+ * one to the application at its gateway (the daemon's SIP over TLS),
+ * which forwards it what the destination list [gateway, client] brings
+ * (RFC 7904 §3).  Its answer carries a candidate of CandType relay
+ * (§6.5.1.1) at the gateway's address, its own host address as the
+ * related one.  Deviation: in RFC 6940 a No-ICE answer has host
+ * candidates only, and a relayed one is a TURN allocation; here it says
+ * "through the peer before me on the list, at this address", and the
+ * requester connects to that peer, whose certificate must bind it.
+ *
  * Answering (§6.5.2.2): an application not served here gets
  * Error_Not_Found; a body that does not decode, or a request signed by
  * this node itself, Error_Invalid_Message.  (The signature and the
@@ -75,11 +85,27 @@ ov_app_serve(struct ov_node *n, uint16_t application,
 	return 0;
 }
 
+int
+ov_app_serve_relayed(struct ov_node *n, uint16_t application,
+    const struct addr *via)
+{
+	struct ov_app	*app = ov_app_find(n, application);
+
+	if (app == NULL)
+		return ENOENT;
+	if (via != NULL)
+		app->relay = *via;
+	else
+		memset(&app->relay, 0, sizeof app->relay);
+	return 0;
+}
+
 /* An AppAttach body for application: ours, with our candidate for it
- * if we serve it (addr NULL: none). */
+ * if we serve it (addr NULL: none); a client's answer, through its
+ * gateway (relay non-NULL). */
 static void
 ov_app_body(struct ov_node *n, struct wbuf *w, uint16_t application,
-    const struct addr *addr, bool request)
+    const struct addr *addr, const struct addr *relay, bool request)
 {
 	struct ov_app_attach	a;
 
@@ -94,6 +120,12 @@ ov_app_body(struct ov_node *n, struct wbuf *w, uint16_t application,
 		a.cand[0].link_type = OV_LINK_TLS_TCP_FH_NO_ICE;
 		a.cand[0].cand_type = OV_CAND_HOST;
 		a.cand[0].priority = 126u << 24 | 65535u << 8 | 255u;
+	}
+	if (addr != NULL && relay != NULL) {
+		a.cand[0].rel = *addr;
+		a.cand[0].addr = *relay;
+		a.cand[0].cand_type = OV_CAND_RELAY;
+		a.cand[0].priority = 65535u << 8 | 255u;	/* type pref 0 */
 	}
 	ov_body_app_attach_encode(w, &a);
 }
@@ -128,11 +160,15 @@ ov_app_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 		return;
 	}
 	wbuf_init(&w, 512);
-	ov_app_body(n, &w, app->id, &app->addr, false);
+	ov_app_body(n, &w, app->id, &app->addr, n->state == OV_ST_CLIENT &&
+	    app->relay.family != 0 ? &app->relay : NULL, false);
 	ov_route_answer(n, now, l, m, OV_APPATTACH_ANS, w.p, w.len);
 	wbuf_clear(&w);
-	ov_debug(n, "overlay: AppAttach from %s for application %u: %s",
-	    ov_id_hex(s, hex), app->id, addr_str(&app->addr, a));
+	ov_debug(n, "overlay: AppAttach from %s for application %u: %s%s",
+	    ov_id_hex(s, hex), app->id, addr_str(n->state == OV_ST_CLIENT &&
+	    app->relay.family != 0 ? &app->relay : &app->addr, a),
+	    n->state == OV_ST_CLIENT && app->relay.family != 0 ?
+	    " (our gateway's)" : "");
 }
 
 /* A route naming a node twice is a loop to its first receiver (§13.6.5). */
@@ -169,7 +205,7 @@ ov_app_ask(struct ov_node *n, uint64_t now, const struct ov_id *route,
 		return ENOTCONN;
 	wbuf_init(&w, 512);
 	ov_app_body(n, &w, application, app != NULL ? &app->addr : NULL,
-	    true);
+	    NULL, true);
 	t = ov_txn_start_route(n, now, OV_TX_APP_ATTACH, OV_APPATTACH_REQ,
 	    w.p, w.len, route, nroute);
 	wbuf_clear(&w);
@@ -216,8 +252,10 @@ ov_app_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 		snprintf(ev.why, sizeof ev.why, "%s", a.ncand == 0 ?
 		    "no TLS-TCP-FH-NO-ICE host candidate in the answer" :
 		    "the answer is for another application");
-	} else
+	} else {
 		ev.app_addr = a.cand[0].addr;
+		ev.app_relayed = a.cand[0].cand_type == OV_CAND_RELAY;
+	}
 out:
 	ov_node_event(n, &ev);
 }

@@ -282,6 +282,8 @@ ov_cand_encode(struct wbuf *w, const struct ov_candidate *c)
 	ov_str8_encode(w, "1");		/* foundation */
 	wbuf_u32(w, c->priority);
 	wbuf_u8(w, c->cand_type);
+	if (c->cand_type != OV_CAND_HOST)
+		ov_body_addr_encode(w, &c->rel);	/* rel_addr_port */
 	wbuf_u16(w, 0);			/* no ICE extensions */
 }
 
@@ -290,23 +292,25 @@ static int
 ov_cand_decode(struct rbuf *r, struct ov_candidate *c)
 {
 	struct rbuf	v;
-	struct addr	rel;
-	int		rc;
+	int		rc, relrc = 0;
 
+	memset(&c->rel, 0, sizeof c->rel);
 	rc = ov_body_addr_decode(r, &c->addr);
 	c->link_type = rbuf_u8(r);
 	rbuf_vec(r, 1, &v);			/* foundation */
 	c->priority = rbuf_u32(r);
 	c->cand_type = rbuf_u8(r);
-	if (c->cand_type == 2 || c->cand_type == 3 || c->cand_type == 4)
-		ov_body_addr_decode(r, &rel);	/* rel_addr_port */
+	if (c->cand_type == 2 || c->cand_type == 3 ||
+	    c->cand_type == OV_CAND_RELAY)
+		relrc = ov_body_addr_decode(r, &c->rel);	/* rel_addr_port */
 	else if (c->cand_type != OV_CAND_HOST)
 		return EBADMSG;
 	rbuf_vec(r, 2, &v);			/* extensions */
-	if (r->err || rc == EBADMSG)
+	if (r->err || rc == EBADMSG || relrc == EBADMSG)
 		return EBADMSG;
 	return rc == 0 && c->link_type == OV_LINK_TLS_TCP_FH_NO_ICE &&
-	    c->cand_type == OV_CAND_HOST ? 0 : ENOENT;
+	    (c->cand_type == OV_CAND_HOST || c->cand_type == OV_CAND_RELAY) ?
+	    0 : ENOENT;
 }
 
 /* IceCandidate candidates<0..2^16-1> (§6.5.1.1). */
@@ -323,10 +327,11 @@ ov_cands_encode(struct wbuf *w, const struct ov_candidate *cand,
 }
 
 /* The same, read: the ones we can use (at most OV_CAND_MAX) into cand,
- * *skipped counting the others.  0, or EBADMSG. */
+ * *skipped counting the others (relay ones too unless relay).  0, or
+ * EBADMSG. */
 static int
 ov_cands_decode(struct rbuf *r, struct ov_candidate *cand, unsigned *n,
-    unsigned *skipped)
+    unsigned *skipped, bool relay)
 {
 	struct rbuf		v;
 	struct ov_candidate	c;
@@ -336,7 +341,8 @@ ov_cands_decode(struct rbuf *r, struct ov_candidate *cand, unsigned *n,
 	while (rbuf_left(&v) > 0) {
 		if ((rc = ov_cand_decode(&v, &c)) == EBADMSG)
 			return EBADMSG;
-		if (rc == 0 && *n < OV_CAND_MAX)
+		if (rc == 0 && *n < OV_CAND_MAX &&
+		    (relay || c.cand_type == OV_CAND_HOST))
 			cand[(*n)++] = c;
 		else
 			(*skipped)++;
@@ -366,7 +372,7 @@ ov_body_attach_decode(const uint8_t *p, size_t len, struct ov_attach *a)
 	ov_str8_decode(&r, a->ufrag, sizeof a->ufrag);
 	ov_str8_decode(&r, a->password, sizeof a->password);
 	ov_str8_decode(&r, a->role, sizeof a->role);
-	if (ov_cands_decode(&r, a->cand, &a->ncand, &skipped) != 0)
+	if (ov_cands_decode(&r, a->cand, &a->ncand, &skipped, false) != 0)
 		return EBADMSG;
 	b = rbuf_u8(&r);
 	a->send_update = b == 1;
@@ -394,7 +400,7 @@ ov_body_app_attach_decode(const uint8_t *p, size_t len, struct ov_app_attach *a)
 	ov_str8_decode(&r, a->password, sizeof a->password);
 	a->application = rbuf_u16(&r);
 	ov_str8_decode(&r, a->role, sizeof a->role);
-	if (ov_cands_decode(&r, a->cand, &a->ncand, &a->nskipped) != 0)
+	if (ov_cands_decode(&r, a->cand, &a->ncand, &a->nskipped, true) != 0)
 		return EBADMSG;
 	return rbuf_done(&r) ? 0 : EBADMSG;
 }

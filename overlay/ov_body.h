@@ -94,10 +94,12 @@ int	ov_body_probe_ans_decode(const uint8_t *, size_t, struct ov_probe *);
 /* OverlayLinkType and CandType (§6.5.1.1). */
 #define OV_LINK_TLS_TCP_FH_NO_ICE	4
 #define OV_CAND_HOST			1
+#define OV_CAND_RELAY			4
 #define OV_CAND_MAX			8
 
 struct ov_candidate {
 	struct addr	addr;
+	struct addr	rel;		/* RELAY: rel_addr_port */
 	uint8_t		link_type;
 	uint8_t		cand_type;
 	uint32_t	priority;
@@ -122,8 +124,9 @@ int	ov_body_attach_decode(const uint8_t *, size_t, struct ov_attach *);
 /*
  * AppAttachReq and AppAttachAns (§6.5.2.1, §6.5.2.2), one structure.
  * Candidates as in Attach: only TLS-TCP-FH-NO-ICE host candidates are
- * kept (the overlay is No-ICE, §6.5.1.5); nskipped counts the others,
- * which are understood but not usable here.
+ * kept (the overlay is No-ICE, §6.5.1.5), and relay ones (a client's,
+ * ov_app.c); nskipped counts the others, which are understood but not
+ * usable here.
  */
 struct ov_app_attach {
 	char		ufrag[32];	/* No-ICE: informative only */

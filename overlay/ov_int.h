@@ -125,6 +125,8 @@ struct ov_expect {
 struct ov_app {
 	uint16_t	 id;		/* Application-ID */
 	struct addr	 addr;		/* where it takes TLS */
+	struct addr	 relay;		/* a client's gateway's (family 0:
+					   none): see ov_app.c */
 };
 
 /* Updates kept from distinct senders while we wait for an Attach answer. */
@@ -429,6 +431,8 @@ uint64_t ov_replica_deadline(const struct ov_node *);
  * do). */
 int	 ov_app_serve(struct ov_node *, uint16_t application,
 	    const struct addr *addr);
+int	 ov_app_serve_relayed(struct ov_node *, uint16_t application,
+	    const struct addr *via);
 int	 ov_app_ask(struct ov_node *, uint64_t now, const struct ov_id *route,
 	    unsigned nroute, uint16_t application, uint64_t cookie);
 /* An AppAttachReq delivered here: answered, or refused with an Error. */

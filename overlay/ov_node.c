@@ -509,6 +509,13 @@ ov_node_app_serve(struct ov_node *n, uint16_t application,
 }
 
 int
+ov_node_app_serve_relayed(struct ov_node *n, uint16_t application,
+    const struct addr *via)
+{
+	return ov_app_serve_relayed(n, application, via);
+}
+
+int
 ov_node_app_attach(struct ov_node *n, uint64_t now, const struct ov_id *route,
     unsigned nroute, uint16_t application, uint64_t cookie)
 {

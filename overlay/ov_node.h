@@ -141,6 +141,8 @@ struct ov_event {
 	/* APP_ATTACH: the node that answered is peer; its candidate */
 	uint16_t	 application;
 	struct addr	 app_addr;
+	bool		 app_relayed;	/* app_addr is the gateway's of a
+					   client (ov_node_app_serve_relayed) */
 };
 
 /* A value fetched and verified: its signature and access control. */
@@ -321,6 +323,13 @@ int	 ov_node_sign(struct ov_node *, const struct ov_id *res, uint32_t kind,
 #define OV_APPS_MAX	4
 int	 ov_node_app_serve(struct ov_node *, uint16_t application,
 	    const struct addr *addr);
+/*
+ * A client's answers for an application it serves: "through my gateway,
+ * at via" (the gateway's own address for it, where the client keeps a
+ * connection); NULL: its own address again.  0, or ENOENT (not served).
+ */
+int	 ov_node_app_serve_relayed(struct ov_node *, uint16_t application,
+	    const struct addr *via);
 /*
  * Ask the node at the end of route (Node-IDs: a destination list, as a
  * SipRegistration names one, RFC 7904 §3; leading entries naming this

@@ -289,8 +289,9 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 
 	memset(t, 0, sizeof *t);
 	route = sip_targets_own_routes(p, m, t, &fl, &tok);
-	if (route == NULL && tok) {
-		/* RFC 5626 §5.3: on the flow the token names */
+	if (tok) {
+		/* RFC 5626 §5.3: on the flow the token names (a Route left
+		 * is the next proxy's, on the far side of that flow) */
 		t->flow[0] = fl;
 		t->ruri[t->n++] = m->ruri_str;
 		t->dest = SIP_DEST_FLOW;
@@ -376,6 +377,27 @@ sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
 static void sip_proxy_cancel(struct sip_proxy *, uint64_t now, uint64_t stxn,
 	    const struct sip_msg *);
 
+/*
+ * Did m come from a peer behind a NAT (RFC 6940 §4.2.1: a client)?  Its
+ * top Via names an address other than the one it came from (RFC 3581
+ * §4).  Nothing reaches it but the connection it came on.
+ */
+static bool
+sip_from_nated_peer(const struct sip_msg *m, const struct sip_flow *in)
+{
+	const struct sip_hdr	*h = sip_msg_hdr(m, SIP_HDR_VIA, NULL);
+	struct sip_via		 v;
+	struct addr		 a;
+	char			 ip[64];
+
+	if (!in->peer || h == NULL || sip_msg_via_parse(&v, &h->value) != 0 ||
+	    v.host.l >= sizeof ip)
+		return false;
+	memcpy(ip, v.host.p, v.host.l);
+	ip[v.host.l] = '\0';
+	return addr_parse_ip(ip, &a) == 0 && !addr_ip_eq(&a, &in->remote);
+}
+
 /* §16.6: a branch to each target, each in a client transaction. */
 static void
 sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
@@ -387,7 +409,8 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	unsigned		 i;
 
 	tok.in[0] = '\0';
-	if (f->invite && m->nvia == 1 && !f->in.peer)
+	if (f->invite && ((m->nvia == 1 && !f->in.peer) ||
+	    sip_from_nated_peer(m, &f->in)))
 		sip_proxy_flow_token(p, &f->in, tok.in);
 	for (i = 0; i < t->n && f->nb < SIP_FORK_MAX; i++) {
 		b = &f->b[f->nb];
@@ -564,6 +587,22 @@ sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 
 /* ---- the overlay's answers ---- */
 
+/* Does one of the contacts name a connection (";ob", a client's flow to
+ * us)?  Such an answer lasts as long as the connection: never cached. */
+static bool
+sip_contacts_flows(const char *const *contacts, unsigned n)
+{
+	struct sip_uri	u;
+	struct sip_pl	v;
+	unsigned	i;
+
+	for (i = 0; i < n; i++)
+		if (sip_uri_parse(&u, contacts[i], strlen(contacts[i])) == 0 &&
+		    sip_uri_param(&u.params, "ob", &v))
+			return true;
+	return false;
+}
+
 void
 sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
     const char *const *contacts, const uint8_t *const *nodes, unsigned n,
@@ -574,13 +613,21 @@ sip_proxy_lookup_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 
 	if (f == NULL || !f->looking)
 		return;
-	if (!failed)
+	if (!failed && !sip_contacts_flows(contacts, n))
 		sip_cache_put(p->cache, now, sip_proxy_aor_of(p, f->req, aor,
 		    sizeof aor), contacts, nodes, n);
 	sip_fwd_looked_up(p, now, f, contacts, nodes, n, failed);
 }
 
-/* The AOR's contacts at the other peers, for f: a branch to each. */
+/*
+ * The AOR's contacts at the other peers, for f: a branch to each.  A
+ * contact with "lr" is a peer that forwards the request as it is (a
+ * client's gateway, RFC 6940 §4.2.1): the Request-URI stays, the
+ * contact is only the next hop (a loose router, §16.6 step 6 in
+ * effect).  One with "ob" is a client's connection to us: our
+ * Record-Route on that side names it with a flow token (RFC 5626 §5.3),
+ * as for a phone's.
+ */
 static void
 sip_fwd_looked_up(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
     const char *const *contacts, const uint8_t *const *nodes, unsigned n,
@@ -588,6 +635,7 @@ sip_fwd_looked_up(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 {
 	struct sip_targets	 t;
 	struct sip_uri		 u;
+	struct sip_pl		 v;
 	unsigned		 i;
 
 	f->looking = false;
@@ -608,8 +656,12 @@ sip_fwd_looked_up(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			t.flow[t.n].pinned = true;
 			memcpy(t.flow[t.n].node, nodes[i], SIP_NODE_LEN);
 		}
-		t.ruri[t.n++] = (struct sip_pl){ contacts[i],
-		    strlen(contacts[i]) };
+		t.own_flow[t.n] = sip_uri_param(&u.params, "ob", &v);
+		if (sip_uri_param(&u.params, "lr", &v))
+			t.ruri[t.n++] = f->req->ruri_str;
+		else
+			t.ruri[t.n++] = (struct sip_pl){ contacts[i],
+			    strlen(contacts[i]) };
 	}
 	if (t.n == 0 && f->nb > 0)
 		/* the phones here decide */

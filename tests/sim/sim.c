@@ -523,8 +523,11 @@ sim_act_event(struct sim *s, unsigned i, struct ov_action *a)
 			    st->ans.kinds[0].values[0].value_length,
 			    st->ans.kinds[0].values[0].hash_len == 32 ?
 			    "sha256" : "no digest");
-		if (a->ev.type == OV_EV_APP_ATTACH && t->error == 0)
+		if (a->ev.type == OV_EV_APP_ATTACH && t->error == 0) {
 			(void)addr_str(&a->ev.app_addr, t->value);
+			if (a->ev.app_relayed)
+				strcat(t->value, " relayed");
+		}
 		if (a->ev.type == OV_EV_FOUND && t->error == 0) {
 			if (a->ev.has_closest)
 				(void)ov_id_hex(&a->ev.closest, t->value);

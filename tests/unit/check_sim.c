@@ -572,7 +572,7 @@ START_TEST(client_through_its_gateway)
 {
 	struct sim_opts	 o;
 	struct sim	*s;
-	struct addr	 sip;
+	struct addr	 sip, via;
 	struct ov_id	 route[2], gw;
 	const struct ov_chord *ch;
 	unsigned	 boot[2] = { 3, 5 }, c, i, j, t;
@@ -619,6 +619,16 @@ START_TEST(client_through_its_gateway)
 	sim_run(s, 2000);
 	ck_assert_int_eq(sim_ticket(s, t, got, sizeof got), 0);
 	ck_assert_str_eq(got, "192.0.2.7:5061");
+	/* it says where its gateway takes its SIP: the answer says so */
+	ck_assert_int_eq(addr_parse("198.51.100.9:5061", 0, &via), 0);
+	ck_assert_int_eq(ov_node_app_serve_relayed(sim_node(s, c),
+	    OV_APP_SIP, &via), 0);
+	t = sim_app_attach(s, 10, c);
+	sim_run(s, 2000);
+	ck_assert_int_eq(sim_ticket(s, t, got, sizeof got), 0);
+	ck_assert_str_eq(got, "198.51.100.9:5061 relayed");
+	ck_assert_int_eq(ov_node_app_serve_relayed(sim_node(s, c),
+	    OV_APP_SIP, NULL), 0);
 	/* its gateway dies: the next entry takes it; the new route works */
 	sim_kill(s, 3);
 	sim_run(s, 20000);

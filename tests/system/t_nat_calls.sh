@@ -1,0 +1,162 @@
+#!/bin/bash
+# Calls between daemons that are both behind NATs (issue 20), in the lab
+# of scripts/netns-lab.sh.  p and q are public peers; a (alice's UA) sits
+# behind NAT A and b (bob's UA) behind NAT B, each joined as a RELOAD
+# client ([nat] mode auto: STUN shows the NAT) through its gateway, a
+# bootstrap peer.  Each keeps a TLS connection to its gateway's SIP and
+# answers AppAttach with the gateway's address: a call to bob goes from
+# a straight to b's gateway (a connects out: its NAT lets it), which
+# forwards it on b's connection; its dialog's requests come back the same
+# way (flow tokens in the gateway's Record-Routes, RFC 5626 §5.3).
+#   1. both NATs endpoint-independent: the call connects, ICE selects a
+#      direct pair between the NATs' public addresses, media flows both
+#      ways, and a capture on the public segment sees nothing relayed by
+#      the TURN server; bob hangs up (a BYE from behind NAT B);
+#   2. NAT B symmetric, b with the overlay's relay credentials: b finds
+#      the coturn relay p advertises and allocates on it; the call's pair
+#      is relayed and the capture sees the relay carry the media.
+# Each prints the selected candidate pair.
+. "$(dirname "$0")/lib.sh"
+
+for c in jq tshark; do
+	command -v $c >/dev/null || { echo "skip: no $c"; exit 77; }
+done
+lab_up --nat-a eim --nat-b eim
+ip -n "$LAB-pub" addr add 203.0.113.21/24 dev eth0 ||
+    fail "cannot add 203.0.113.21"
+BOOT="overlay.bootstrap=203.0.113.20:$(port p),203.0.113.21:$(port q)"
+RELAY=(-o nat.relay_user=lab -o nat.relay_password=labpass)
+NODE_NS=$LAB-pub start_node p -o "overlay.listen=203.0.113.20:$(port p)" \
+    -o nat.stun_listen=203.0.113.20 -o nat.relay=203.0.113.10:3478 \
+    -o "sip.listen=203.0.113.20:$(sip_port p)" \
+    -o "sip.tls_listen=203.0.113.20:$(sips_port p)"
+NODE_NS=$LAB-pub start_node q -o "overlay.listen=203.0.113.21:$(port q)" \
+    -o nat.stun_listen=203.0.113.21 -o "$BOOT" \
+    -o "sip.listen=203.0.113.21:$(sip_port q)" \
+    -o "sip.tls_listen=203.0.113.21:$(sips_port q)"
+wait_for 30 ring_ok p q || fail "p q: $(ring_wrong p q) wrong"
+
+# natted NAME SITE-IP AOR [ARGS...]: a daemon behind a NAT with NAME's
+# UA, ICE on, RTP on 40000 + 100 ports.
+natted() {
+	local name=$1 ip=$2 aor=$3
+	shift 3
+	NODE_NS=$LAB-$name start_node "$name" \
+	    -o "overlay.listen=$ip:$(port "$name")" -o nat.stun_listen=off \
+	    -o "sip.listen=$ip:$(sip_port "$name")" \
+	    -o "sip.tls_listen=$ip:$(sips_port "$name")" \
+	    -o "$BOOT" -o "ua.aor=$aor" -o ua.answer=auto -o media.ice=yes \
+	    -o media.rtp_ports=40000-40099 "$@"
+}
+natted a 10.1.0.2 alice
+natted b 10.2.0.2 bob
+is_client() {
+	ctl "$1" --json status >"$T/st.$1" 2>&1 &&
+	    [ "$(jq -r .state "$T/st.$1")" = client ]
+}
+wait_for 30 is_client a || fail "a: $(cat "$T/st.a")"
+wait_for 30 is_client b || fail "b: $(cat "$T/st.b")"
+wait_for 20 grep -q "SIP through our gateway" "$T/a/log" ||
+    fail "a has no SIP through its gateway: $(tail -5 "$T/a/log")"
+wait_for 20 grep -q "SIP through our gateway" "$T/b/log" ||
+    fail "b has no SIP through its gateway: $(tail -5 "$T/b/log")"
+published() {
+	ctl "$1" --json lookup "$2" >"$T/l" 2>&1 &&
+	    jq -e --arg n "$(node_id "$3")" \
+	    '.bindings[] | select(.destination_list[-1] == $n)' "$T/l" \
+	    >/dev/null
+}
+wait_for 20 published a bob b || fail "bob's binding: $(cat "$T/l")"
+ok "a and b, behind NATs A and B, are clients; each keeps a connection to its gateway's SIP"
+
+# capture: tshark on the TURN server's host, what it relays (its
+# relayed addresses' side: not its port 3478)
+capture_start() {
+	timeout 60 ip netns exec "$LAB-relay" tshark -i eth0 -n -q \
+	    -f "ip and (host 203.0.113.10 or host 203.0.113.11) and not port 3478" \
+	    -w "$T/$1.pcap" \
+	    >"$T/$1.tshark" 2>&1 &
+	CAP=$!
+	EXTRA_PIDS+=($CAP)
+	wait_for 10 grep -q "Capturing on" "$T/$1.tshark" || fail "no capture"
+	sleep 0.5
+}
+capture_stop() {
+	sleep 1
+	kill -INT "$CAP" 2>/dev/null
+	wait_exit "$CAP" 10 2>/dev/null || true
+	tshark -r "$T/$1.pcap" -n >"$T/$1.txt" 2>/dev/null
+	wc -l <"$T/$1.txt"
+}
+
+# call TAG: alice calls bob with a tone for 4 s; the ended rows of both
+# UAs in $T/TAG.a and $T/TAG.b.
+call() {
+	local id
+	"$BUILD/tone" gen "$T/tone.wav" 440 10 || fail "no tone"
+	run 0 ctl a --json call bob --play "$T/tone.wav" \
+	    --record "$T/$1.wav" --duration 4
+	id=$(json .call)
+	ended() {
+		ctl a --json calls >"$T/calls" 2>&1 &&
+		    jq -c --argjson id "$id" '.calls[] | select(.id == $id)' \
+		    "$T/calls" >"$T/$1.a" && jq -e '.state == "ended"' \
+		    "$T/$1.a" >/dev/null
+	}
+	wait_for 30 ended "$1" || fail "the call did not end: $(cat "$T/$1.a")"
+	ctl b --json calls | jq -c '.calls[-1]' >"$T/$1.b"
+	echo "# $1: $(jq -r '.ice | "\(.state): \(.local_type) \(.local) -> \(.remote_type) \(.remote)"' "$T/$1.a")"
+	jq -e '.status == 200 and .received >= 100' "$T/$1.a" >/dev/null ||
+	    fail "alice's side: $(cat "$T/$1.a")"
+	jq -e '.received >= 100' "$T/$1.b" >/dev/null ||
+	    fail "bob's side: $(cat "$T/$1.b")"
+}
+
+# 1. both EIM: a direct pair between the NATs' public addresses
+capture_start eim
+call eim
+n=$(capture_stop eim)
+jq -e '.ice.state == "completed" and
+    (.ice.local_type | test("relay") | not) and
+    (.ice.remote_type | test("relay") | not) and
+    (.ice.remote | startswith("203.0.113.102:"))' "$T/eim.a" >/dev/null ||
+    fail "the pair: $(cat "$T/eim.a")"
+[ "$n" -eq 0 ] || fail "$n packets relayed by the TURN server: $(head -5 "$T/eim.txt")"
+ok "behind two EIM NATs: a direct pair to NAT B's public address, media both ways, nothing through the relay"
+
+# bob hangs up a call: the BYE goes from behind NAT B through b's gateway
+run 0 ctl a --json call bob --duration 30
+id=$(json .call)
+up() {
+	ctl b --json calls >"$T/bc" 2>&1 &&
+	    jq -e '.calls[-1].state == "active"' "$T/bc" >/dev/null
+}
+wait_for 20 up || fail "b's call: $(cat "$T/bc")"
+run 0 ctl b hangup
+gone() {
+	ctl a --json calls >"$T/ac" 2>&1 &&
+	    jq -e --argjson id "$id" '.calls[] | select(.id == $id) |
+	    .state == "ended"' "$T/ac" >/dev/null
+}
+wait_for 20 gone || fail "alice's call did not end: $(cat "$T/ac")"
+ok "bob hung up from behind NAT B: the BYE reached alice"
+
+# 2. NAT B symmetric: b, now with the overlay's relay credentials,
+# allocates on the relay p advertises
+stop_node b
+lab nat b sym >/dev/null || fail "cannot make NAT B symmetric"
+natted b 10.2.0.2 bob "${RELAY[@]}"
+wait_for 30 is_client b || fail "b: $(cat "$T/st.b")"
+allocated() {
+	ctl b --json relays >"$T/r" 2>&1 &&
+	    jq -e '.relayed != null' "$T/r" >/dev/null
+}
+wait_for 60 allocated || fail "b has no relay: $(cat "$T/r")"
+capture_start sym
+call sym
+n=$(capture_stop sym)
+jq -e '.ice.state == "completed" and
+    ((.ice.local_type + .ice.remote_type) | test("relay"))' "$T/sym.a" \
+    >/dev/null || fail "the pair: $(cat "$T/sym.a")"
+[ "$n" -ge 100 ] || fail "only $n packets through the relay"
+ok "NAT B symmetric: a relayed pair through the coturn relay found in the overlay ($n packets)"
