@@ -517,3 +517,77 @@ lab_up() {
 lab_down() {
 	lab down
 }
+
+# lab_phone_ctrl SITE COMMAND [PARAMS]: a ctrl_tcp command to the
+# lab_phone (with ctrl) of SITE; its answer on stdout.
+lab_phone_ctrl() {
+	local j
+	j=$(jq -cn --arg c "$2" --arg p "${3:-}" \
+	    '{command: $c, params: $p, token: "t"}')
+	printf '%d:%s,' "${#j}" "$j" | timeout 5 ip netns exec "$LAB-$1" \
+	    socat -t 1 - TCP:127.0.0.1:5075 2>/dev/null
+}
+
+# lab_phone NAME SITE PROXY HZ [pass=P] [tcp] [sipnat=S] [ice=STUN]
+# [ctrl]: a baresip of user NAME on the lab host of SITE (a or b), the
+# way users leave it: SIP on port 5070 of the host's address, RTP
+# 5080-5089, registering as NAME@$DOM through PROXY (sip:IP:PORT) with
+# password P, over TCP with tcp, with sipnat=S (outbound: RFC 5626, which
+# adds +sip.instance); ice=STUN: baresip's ice module with that STUN
+# server (IP:PORT); ctrl: ctrl_tcp on 127.0.0.1:5075 of the site.  It
+# plays a tone of HZ, records into $T/NAME.phone/rec, answers at once.
+# Its process is PHONE_PID.
+lab_phone() {
+	local name=$1 site=$2 proxy=$3 hz=$4 dir=$T/$1.phone ip o
+	local acc= mods=
+	shift 4
+	case $site in a) ip=10.1.0.2 ;; b) ip=10.2.0.2 ;; esac
+	for o in "$@"; do
+		case $o in
+		pass=*) acc="$acc;auth_pass=${o#pass=}" ;;
+		tcp) proxy="$proxy;transport=tcp" ;;
+		sipnat=*) acc="$acc;sipnat=${o#sipnat=}"
+		    mods="${mods}module			uuid.so
+" ;;
+		ice=*) acc="$acc;medianat=ice;stunserver=stun:${o#ice=}"
+		    mods="${mods}module			ice.so
+" ;;
+		ctrl) mods="${mods}module_app		ctrl_tcp.so
+ctrl_tcp_listen		127.0.0.1:5075
+" ;;
+		*) fail "lab_phone: $o?" ;;
+		esac
+	done
+	mkdir -p "$dir/rec"
+	[ -e "$dir/tone.wav" ] || "$BUILD/tone" gen "$dir/tone.wav" "$hz" 60 ||
+	    fail "no tone for $name"
+	# modules load in the order module, module_tmp, module_app: uuid
+	# before account
+	cat >"$dir/config" <<CFG
+poll_method		epoll
+sip_listen		$ip:5070
+net_interface		$ip
+dns_server		127.0.0.1:9
+call_local_timeout	60
+audio_player		aubridge,none
+audio_alert		aubridge,none
+audio_source		aufile,$dir/tone.wav
+rtp_ports		5080-5089
+rtcp_mux		yes
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			aufile.so
+module			aubridge.so
+module			sndfile.so
+${mods}module_tmp		account.so
+module_app		menu.so
+snd_path		$dir/rec
+CFG
+	echo "<sip:$name@$DOM>;outbound=\"$proxy\";regint=300;answermode=auto;audio_codecs=pcmu$acc" \
+	    >"$dir/accounts"
+	: >"$dir/contacts"
+	(cd "$dir" && exec ip netns exec "$LAB-$site" baresip -f "$dir" -v) \
+	    </dev/null >"$dir/log" 2>&1 &
+	PHONE_PID=$!
+	EXTRA_PIDS+=($!)
+}

@@ -12,13 +12,16 @@
 #      direct pair between the NATs' public addresses, media flows both
 #      ways, and a capture on the public segment sees nothing relayed by
 #      the TURN server; bob hangs up (a BYE from behind NAT B);
-#   2. NAT B symmetric, b with the overlay's relay credentials: b finds
+#   2. baresip phones with their ice module, pat behind NAT A registered
+#      with a, sam behind NAT B with b: pat calls sam, both hear the
+#      other's tone, and nothing goes through the relay;
+#   3. NAT B symmetric, b with the overlay's relay credentials: b finds
 #      the coturn relay p advertises and allocates on it; the call's pair
 #      is relayed and the capture sees the relay carry the media.
 # Each prints the selected candidate pair.
 . "$(dirname "$0")/lib.sh"
 
-for c in jq tshark; do
+for c in jq tshark baresip socat; do
 	command -v $c >/dev/null || { echo "skip: no $c"; exit 77; }
 done
 lab_up --nat-a eim --nat-b eim
@@ -141,7 +144,44 @@ gone() {
 wait_for 20 gone || fail "alice's call did not end: $(cat "$T/ac")"
 ok "bob hung up from behind NAT B: the BYE reached alice"
 
-# 2. NAT B symmetric: b, now with the overlay's relay credentials,
+# 2. baresip phones, each registered with the daemon on its host
+capture_start phones
+lab_phone pat a "sip:10.1.0.2:$(sip_port a)" 1000 sipnat=outbound \
+    ice=203.0.113.10:3478 ctrl
+PAT=$PHONE_PID
+lab_phone sam b "sip:10.2.0.2:$(sip_port b)" 440 sipnat=outbound \
+    ice=203.0.113.10:3478
+SAM=$PHONE_PID
+registered() {
+	ctl "$1" --json registrations |
+	    jq -e --arg a "$2@$DOM" 'any(.registrations[]; .aor == $a)'
+}
+wait_for 20 registered a pat || fail "pat did not register: $(tail -5 "$T/pat.phone/log")"
+wait_for 20 registered b sam || fail "sam did not register: $(tail -5 "$T/sam.phone/log")"
+wait_for 20 published a sam b || fail "sam's binding: $(cat "$T/l")"
+lab_phone_ctrl a dial "sip:sam@$DOM" >/dev/null
+established() {
+	grep -aqi "call established" "$T/$1.phone/log"
+}
+wait_for 20 established pat || fail "pat's call: $(grep -ai 'call\|sip' "$T/pat.phone/log" | tail -5)"
+wait_for 5 established sam || fail "sam's call: $(tail -5 "$T/sam.phone/log")"
+sleep 4
+lab_phone_ctrl a hangup >/dev/null
+wait_for 10 grep -qai "terminated\|closed" "$T/sam.phone/log" ||
+    fail "sam's phone saw no BYE: $(tail -5 "$T/sam.phone/log")"
+n=$(capture_stop phones)
+grep -ai "ice.*\(selected\|pair\|complete\)" "$T/pat.phone/log" | tail -2 |
+    sed 's/^/# pat: /'
+for who in pat:440 sam:1000; do
+	rec=$(ls -t "$T/${who%:*}.phone/rec/"dump-*-dec.wav 2>/dev/null | head -1)
+	[ -n "$rec" ] || fail "${who%:*}'s phone recorded nothing"
+	heard "$rec" "${who#*:}" "${who%:*}"
+done
+[ "$n" -eq 0 ] || fail "$n packets relayed by the TURN server: $(head -5 "$T/phones.txt")"
+kill "$PAT" "$SAM" 2>/dev/null
+ok "baresip phones behind two EIM NATs, each on its daemon: pat called sam, both heard the other, nothing through the relay"
+
+# 3. NAT B symmetric: b, now with the overlay's relay credentials,
 # allocates on the relay p advertises
 stop_node b
 lab nat b sym >/dev/null || fail "cannot make NAT B symmetric"

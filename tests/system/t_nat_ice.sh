@@ -27,45 +27,14 @@ NODE_NS=$LAB-pub start_node p -o "overlay.listen=$PUBIP:$(port p)" \
     -o users.pat=patricia -o users.sam=samantha -o users.nat=natalie
 ok "daemon p: SIP on $PUBIP:$SP, alice's UA with ICE"
 
-# iphone NAME SITE PASS MEDIANAT: a baresip of user NAME on the host of
-# SITE (a or b), outbound over UDP, RTP 5080-5089; MEDIANAT ice (with
-# coturn as STUN server) or "" (none).  Plays 1000 Hz, answers at once.
+# iphone NAME SITE PASS MEDIANAT: a phone of user NAME (lab_phone) with
+# RFC 5626 outbound, 1000 Hz; MEDIANAT ice (with coturn as its STUN
+# server) or "" (none).
 iphone() {
-	local name=$1 site=$2 dir=$T/$1.phone ip mn= mod=
-	case $site in a) ip=10.1.0.2 ;; b) ip=10.2.0.2 ;; esac
-	[ "$4" = ice ] && mn=";medianat=ice;stunserver=stun:203.0.113.10:3478" &&
-	    mod="module			ice.so"
-	mkdir -p "$dir/rec"
-	"$BUILD/tone" gen "$dir/tone.wav" 1000 60 || fail "no tone for $name"
-	cat >"$dir/config" <<CFG
-poll_method		epoll
-sip_listen		$ip:5070
-net_interface		$ip
-dns_server		127.0.0.1:9
-call_local_timeout	60
-audio_player		aubridge,none
-audio_alert		aubridge,none
-audio_source		aufile,$dir/tone.wav
-rtp_ports		5080-5089
-rtcp_mux		yes
-module_path		/usr/lib/baresip/modules
-module			g711.so
-module			aufile.so
-module			aubridge.so
-module			sndfile.so
-module			uuid.so
-$mod
-module_tmp		account.so
-module_app		menu.so
-snd_path		$dir/rec
-CFG
-	echo "<sip:$name@$DOM>;auth_pass=$3;outbound=\"sip:$PUBIP:$SP\";sipnat=outbound;regint=300;answermode=auto;audio_codecs=pcmu$mn" \
-	    >"$dir/accounts"
-	: >"$dir/contacts"
-	(cd "$dir" && exec ip netns exec "$LAB-$site" baresip -f "$dir" -v) \
-	    </dev/null >"$dir/log" 2>&1 &
-	PHONE_PID=$!
-	EXTRA_PIDS+=($!)
+	local ice=()
+	[ "$4" = ice ] && ice=(ice=203.0.113.10:3478)
+	lab_phone "$1" "$2" "sip:$PUBIP:$SP" 1000 "pass=$3" sipnat=outbound \
+	    "${ice[@]}"
 }
 
 registered() {

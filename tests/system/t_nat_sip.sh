@@ -51,55 +51,15 @@ tshark_start() {
 }
 tshark_start
 
-# bphone NAME SITE PASS TRANSPORT SIPNAT: a baresip of user NAME on the
-# host of SITE (a or b), SIP on port 5070 of its address (+1 TLS),
-# RTP 5080-5089, control on 127.0.0.1:5075 of the site; TRANSPORT udp or
-# tcp to the daemon; SIPNAT outbound or "" (a user who did not set it).
-# It plays a tone, answers at once.  Its process is PHONE_PID.
+# bphone NAME SITE PASS TRANSPORT SIPNAT: a phone of user NAME
+# (lab_phone), 440 Hz, control on 127.0.0.1:5075 of its site; TRANSPORT
+# udp or tcp to the daemon; SIPNAT outbound or "" (a user who did not set
+# it).
 bphone() {
-	local name=$1 site=$2 dir=$T/$1.phone ip nat= mod= tp=
-	case $site in a) ip=10.1.0.2 ;; b) ip=10.2.0.2 ;; esac
-	[ "$4" = tcp ] && tp=";transport=tcp"
-	[ -n "$5" ] && nat=";sipnat=$5" && mod="module			uuid.so"
-	mkdir -p "$dir/rec"
-	[ -e "$dir/tone.wav" ] || "$BUILD/tone" gen "$dir/tone.wav" 440 60 ||
-	    fail "no tone for $name"
-	cat >"$dir/config" <<CFG
-poll_method		epoll
-sip_listen		$ip:5070
-net_interface		$ip
-dns_server		127.0.0.1:9
-call_local_timeout	60
-audio_player		aubridge,none
-audio_alert		aubridge,none
-audio_source		aufile,$dir/tone.wav
-rtp_ports		5080-5089
-module_path		/usr/lib/baresip/modules
-module			g711.so
-module			aufile.so
-module			aubridge.so
-$mod
-module_tmp		account.so
-module_app		menu.so
-module_app		ctrl_tcp.so
-ctrl_tcp_listen		127.0.0.1:5075
-CFG
-	echo "<sip:$name@$DOM>;auth_pass=$3;outbound=\"sip:$PUBIP:$SP$tp\";regint=300;answermode=auto;audio_codecs=pcmu$nat" \
-	    >"$dir/accounts"
-	: >"$dir/contacts"
-	(cd "$dir" && exec ip netns exec "$LAB-$site" baresip -f "$dir" -v) \
-	    </dev/null >"$dir/log" 2>&1 &
-	PHONE_PID=$!
-	EXTRA_PIDS+=($!)
-}
-
-# bctrl SITE COMMAND [PARAMS]: a ctrl_tcp command to the baresip of SITE.
-bctrl() {
-	local j
-	j=$(jq -cn --arg c "$2" --arg p "${3:-}" \
-	    '{command: $c, params: $p, token: "t"}')
-	printf '%d:%s,' "${#j}" "$j" | timeout 5 ip netns exec "$LAB-$1" \
-	    socat -t 1 - TCP:127.0.0.1:5075 2>/dev/null
+	local o=(ctrl "pass=$3")
+	[ "$4" = tcp ] && o+=(tcp)
+	[ -n "$5" ] && o+=("sipnat=$5")
+	lab_phone "$1" "$2" "sip:$PUBIP:$SP" 440 "${o[@]}"
 }
 
 # bstop PID: end a phone.
@@ -134,14 +94,14 @@ sip_pkts() {
 # CALLEE's last REGISTER came from (the NAT's mapping), on its transport.
 call_check() {
 	local callee=$1 reg inv
-	bctrl b dial "sip:$callee@$DOM" >/dev/null ||
+	lab_phone_ctrl b dial "sip:$callee@$DOM" >/dev/null ||
 	    fail "bob's phone took no command"
 	NCALLS=$((NCALLS + 1))
 	wait_for 15 calls_established bob $NCALLS ||
 	    fail "bob's call to $callee: $(grep -ai 'call\|sip' "$T/bob.phone/log" | tail -5)"
 	[ -z "${2:-}" ] || wait_for 5 calls_established "$callee" 1 ||
 	    fail "$callee's phone saw no ACK: $(tail -5 "$T/$callee.phone/log")"
-	bctrl b hangup >/dev/null
+	lab_phone_ctrl b hangup >/dev/null
 	[ -z "${2:-}" ] || wait_for 5 grep -qai "terminated\|closed" \
 	    "$T/$callee.phone/log" ||
 	    fail "$callee's phone saw no BYE: $(tail -5 "$T/$callee.phone/log")"
@@ -350,4 +310,4 @@ echo "# daemon p: $(json '"keepalives \(.sip.keepalives), bad answered \(.sip.ba
 [ "$(json .sip.bad_answered)" = 0 ] && [ "$(json .sip.bad_dropped)" = 0 ] ||
     fail "something a phone sent was taken for bad SIP"
 ok "frank's baresip keeps its flow through the symmetric NAT with STUN, answered on the SIP port"
-bctrl a reginfo | grep -q 'OK' || fail "frank's phone: $(bctrl a reginfo)"
+lab_phone_ctrl a reginfo | grep -q 'OK' || fail "frank's phone: $(lab_phone_ctrl a reginfo)"
