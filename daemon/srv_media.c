@@ -163,6 +163,27 @@ static const char *sm_session(struct srv_media *, struct sm_call *,
 	    const struct sdp_stream *, const struct addr *);
 
 /*
+ * Media from the peer under ICE: from the peer's end of any valid pair
+ * (RFC 8445 §12.2: the peer may send on another valid pair than the one
+ * we send on, before selection), which the session takes as from its
+ * peer; from anywhere else, the session counts it unexpected.
+ */
+static void
+sm_ice_media(struct sm_call *c, const struct addr *from, uint8_t *buf,
+    size_t len)
+{
+	struct ice_pair_info	p;
+
+	if (c->ms == NULL) {
+		sm_early(c, from, buf, len);
+		return;
+	}
+	if (ice_from_valid(c->ice, 1, from) && ice_usable(c->ice, 1, &p))
+		from = &p.remote.addr;
+	media_session_input(c->ms, srv_now_ms(), false, from, buf, len);
+}
+
+/*
  * What the call's media session asks for.  Non-NULL if it failed: why,
  * for the caller to hand to ops.failed last, as that may forget c.
  */
@@ -244,6 +265,10 @@ sm_read(evutil_socket_t fd, short what, void *arg)
 		if (c->ice != NULL && fd == c->fd[0] && ice_input(c->ice,
 		    (int64_t)srv_now_ms(), 1, &from, buf, (size_t)n))
 			continue;
+		if (c->ice != NULL && fd == c->fd[0]) {
+			sm_ice_media(c, &from, buf, (size_t)n);
+			continue;
+		}
 		if (c->ms == NULL) {
 			if (fd == c->fd[0])
 				sm_early(c, &from, buf, (size_t)n);
@@ -338,11 +363,21 @@ sm_ice_drain(struct srv_media *m, struct sm_call *c)
 		case ICE_ACT_GATHERED:
 			break;		/* sm_ice_ready, below */
 		case ICE_ACT_DATA:
+			sm_ice_media(c, &a->to, a->buf, a->len);
+			break;
+		case ICE_ACT_PAIR:
+			/* RFC 8445 §12.1: media starts on the first valid
+			 * pair, and follows the pair in use */
+			if (!ice_usable(c->ice, 1, &p))
+				break;
+			log_debug("ua: call %u: ICE: media on %s %s -> %s %s",
+			    c->id, ice_cand_type_name(p.local.type),
+			    addr_str(&p.local.addr, b1),
+			    ice_cand_type_name(p.remote.type),
+			    addr_str(&p.remote.addr, b2));
 			if (c->ms != NULL)
-				media_session_input(c->ms, srv_now_ms(), false,
-				    &a->to, a->buf, a->len);
-			else
-				sm_early(c, &a->to, a->buf, a->len);
+				media_session_set_peer(c->ms, &p.remote.addr);
+			start = c->pending != NULL;
 			break;
 		case ICE_ACT_STATE:
 			if (a->state == ICE_COMPLETED &&
@@ -352,10 +387,6 @@ sm_ice_drain(struct srv_media *m, struct sm_call *c)
 				    addr_str(&p.local.addr, b1),
 				    ice_cand_type_name(p.remote.type),
 				    addr_str(&p.remote.addr, b2));
-				if (c->ms != NULL)
-					media_session_set_peer(c->ms,
-					    &p.remote.addr);
-				start = c->pending != NULL;
 			} else if (a->state == ICE_FAILED && !c->failed) {
 				c->failed = true;
 				why = ice_selected(c->ice, 1, &p) ?
@@ -368,7 +399,7 @@ sm_ice_drain(struct srv_media *m, struct sm_call *c)
 	}
 	free(a);
 	sm_ice_ready(m, c);
-	if (start && why == NULL && ice_selected(c->ice, 1, &p)) {
+	if (start && why == NULL && ice_usable(c->ice, 1, &p)) {
 		st = c->pending;
 		c->pending = NULL;
 		why = sm_session(m, c, st, &p.remote.addr);

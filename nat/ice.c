@@ -30,10 +30,17 @@ enum { B_HOST, B_RELAY, B_N };
 #define CK_SRFLX	(1ULL << 40)
 #define CK_CONSENT	(1ULL << 41)
 
-/* The controlling agent waits this long after a component's first valid
- * pair for better ones still being checked before it nominates the best
- * it has (§8.1.1 leaves when to the agent): a pair that is never answered
- * takes about 8 s to fail. */
+/*
+ * When the controlling agent nominates (§8.1.1 leaves it to the agent):
+ * once every better pair not failed has had its chance, its first check
+ * out for a retransmission and a round trip (of the first valid pair)
+ * more, plus Ta: across two NATs the first check of a direct pair is
+ * often dropped, the peer's own check not yet having opened the way;
+ * and at most ICE_NOMINATE_MS after the first valid pair.  A pair that
+ * is never answered takes about 8 s to fail: a host pair across NATs is
+ * one.  Media does not wait for this: it goes on the best valid pair
+ * meanwhile (§12.1, ice_in_use).
+ */
 #define ICE_NOMINATE_MS	500
 
 /* Checks' retransmissions (§14.3 leaves them to the agent): about 8 s
@@ -63,6 +70,7 @@ struct pair {
 	bool		 use_cand_seen;	/* controlled: the peer nominated it */
 	bool		 triggered;	/* in the triggered queue */
 	bool		 sent_controlling;	/* the role its check claimed */
+	int64_t		 sent_at;	/* its first check went out; 0: not */
 	char		 foundation[2 * ICE_FOUNDATION_MAX + 2];
 };
 
@@ -71,7 +79,10 @@ struct comp {
 	struct turn	*turn;
 	bool		 srflx_done, relay_done;
 	int		 selected;	/* pair index; -1: none */
+	int		 used;		/* the pair media goes on (ice_in_use),
+					   as last told; -1: none */
 	int64_t		 first_valid;	/* when it got a valid pair; 0: not */
+	int64_t		 first_rtt;	/* that pair's check's round trip */
 	bool		 nominating;	/* its USE-CANDIDATE check is out */
 	int64_t		 consent_at;	/* next consent check */
 	int64_t		 consent_ok;	/* last answer */
@@ -184,6 +195,8 @@ ice_out(struct ice *ice, unsigned c, const struct addr *to,
 }
 
 static void	ice_turn_drain(struct ice *, int64_t now, unsigned c);
+static int64_t	ice_nominate_at(const struct ice *, unsigned, int);
+static void	ice_tell_use(struct ice *);
 static void	ice_stunc_drain(struct ice *, int64_t now, unsigned c, int b);
 static void	ice_request(struct ice *, int64_t now, unsigned c, int b,
 		    const struct addr *from, const uint8_t *, size_t);
@@ -247,6 +260,7 @@ ice_new(struct ice **out, const struct ice_cfg *cfg, struct rng *rng,
 	fifo_init(&ice->actions, sizeof(struct ice_action));
 	for (c = 0; c < ICE_COMP_MAX; c++) {
 		ice->comp[c].selected = -1;
+		ice->comp[c].used = -1;
 		ice->comp[c].consent_at = INT64_MAX;
 		for (b = 0; b < B_N && c < cfg->ncomp; b++)
 			if (nat_stunc_new(&ice->comp[c].stunc[b], &sc, rng) !=
@@ -705,6 +719,8 @@ ice_next_check(struct ice *ice, int64_t now)
 	nat_stunc_cancel(ice->comp[ice->pairs[pi].comp].stunc[
 	    ice->pairs[pi].base], (uint64_t)pi + 1);
 	ice->pairs[pi].state = P_PROGRESS;
+	if (ice->pairs[pi].sent_at == 0)
+		ice->pairs[pi].sent_at = now;
 	ice_send_check(ice, now, pi, (uint64_t)pi + 1);
 	return true;
 }
@@ -749,7 +765,6 @@ ice_update(struct ice *ice, int64_t now)
 {
 	unsigned	c, i, done = 0;
 	int		best;
-	uint64_t	top;
 	char		b1[ADDR_STRLEN], b2[ADDR_STRLEN];
 
 	if (ice->state != ICE_CHECKING)
@@ -789,14 +804,8 @@ ice_update(struct ice *ice, int64_t now)
 		}
 		if (!ice->controlling || ice->pairs[best].nominate)
 			continue;
-		top = 0;
-		for (i = 0; i < ice->npairs; i++)
-			if (ice->pairs[i].comp == c &&
-			    ice->pairs[i].state != P_FAILED &&
-			    ice->pairs[i].prio > top)
-				top = ice->pairs[i].prio;
-		if (ice_comp_settled(ice, c) || ice->pairs[best].prio >= top ||
-		    now >= k->first_valid + ICE_NOMINATE_MS) {
+		if (ice_comp_settled(ice, c) ||
+		    now >= ice_nominate_at(ice, c, best)) {
 			ice->pairs[best].nominate = true;
 			k->nominating = true;
 			ice_trigger(ice, best);
@@ -806,6 +815,32 @@ ice_update(struct ice *ice, int64_t now)
 	}
 	if (done == ice->cfg.ncomp)
 		ice_set_state(ice, ICE_COMPLETED);
+	ice_tell_use(ice);
+}
+
+/* When the controlling agent nominates best, the best valid pair of
+ * component c (see ICE_NOMINATE_MS). */
+static int64_t
+ice_nominate_at(const struct ice *ice, unsigned c, int best)
+{
+	const struct comp	*k = &ice->comp[c];
+	const struct pair	*p;
+	int64_t			 at = k->first_valid, cap, wait;
+	unsigned		 i;
+
+	cap = k->first_valid + ICE_NOMINATE_MS;
+	wait = ICE_RTO_MS + 2 * k->first_rtt + (int64_t)ice->cfg.ta_ms;
+	for (i = 0; i < ice->npairs; i++) {
+		p = &ice->pairs[i];
+		if (p->comp != c || p->state == P_FAILED || p->valid ||
+		    p->prio <= ice->pairs[best].prio)
+			continue;
+		if (p->sent_at == 0)
+			return cap;	/* not checked yet */
+		if (p->sent_at + wait > at)
+			at = p->sent_at + wait;
+	}
+	return at < cap ? at : cap;
 }
 
 /* §7.2.5.3: a check of pair pi succeeded, mapped as seen by the peer. */
@@ -816,8 +851,13 @@ ice_check_ok(struct ice *ice, int64_t now, int pi, const struct addr *mapped)
 	int		 li = p->local, vi;
 	unsigned	 i;
 	bool		 nominated = p->nominate;
+	char		 b1[ADDR_STRLEN];
 
 	p->state = P_SUCCEEDED;
+	lc_debug(ice->log, "ice: pair %d: succeeded%s, %lld ms after its first "
+	    "check, mapped %s", pi, nominated ? " (nominated)" : "",
+	    p->sent_at != 0 ? (long long)(now - p->sent_at) : -1LL,
+	    addr_str(mapped, b1));
 	/* the valid pair: its local candidate is the mapped address; a new
 	 * one is peer-reflexive, on the same base (§7.2.5.3.1) */
 	for (i = 0; i < ice->nlc; i++)
@@ -834,8 +874,12 @@ ice_check_ok(struct ice *ice, int64_t now, int pi, const struct addr *mapped)
 	vi = ice_pair_add(ice, li, p->remote, P_SUCCEEDED);
 	if (vi < 0)
 		vi = pi;
-	if (ice->comp[ice->pairs[pi].comp].first_valid == 0)
+	if (ice->comp[ice->pairs[pi].comp].first_valid == 0) {
 		ice->comp[ice->pairs[pi].comp].first_valid = now;
+		ice->comp[ice->pairs[pi].comp].first_rtt =
+		    ice->pairs[pi].sent_at != 0 ? now - ice->pairs[pi].sent_at :
+		    ICE_NOMINATE_MS;
+	}
 	p = &ice->pairs[pi];	/* the array is fixed: still there */
 	ice->pairs[vi].valid = true;
 	ice->pairs[vi].base = ice->pairs[pi].base;
@@ -1139,18 +1183,84 @@ ice_input(struct ice *ice, int64_t now, unsigned component,
 	return true;
 }
 
+/*
+ * The pair component c's media goes on: the selected one, or before
+ * there is one the best valid pair (§12.1: "An ICE agent MAY send data on
+ * any valid pair before selected pairs have been produced"); -1: none.
+ */
+static int
+ice_in_use(const struct ice *ice, unsigned c)
+{
+	if (ice->state != ICE_CHECKING && ice->state != ICE_COMPLETED)
+		return -1;
+	if (ice->comp[c].selected >= 0)
+		return ice->comp[c].selected;
+	return ice_best_valid(ice, c);
+}
+
+/* Tell the user when a component's pair in use changes. */
+static void
+ice_tell_use(struct ice *ice)
+{
+	struct ice_action	*a;
+	unsigned		 c;
+	int			 u;
+
+	for (c = 0; c < ice->cfg.ncomp; c++) {
+		if ((u = ice_in_use(ice, c)) == ice->comp[c].used || u < 0)
+			continue;
+		ice->comp[c].used = u;
+		a = xcalloc(1, sizeof *a);
+		a->type = ICE_ACT_PAIR;
+		a->component = c + 1;
+		ice_act(ice, a);
+		free(a);
+	}
+}
+
+bool
+ice_usable(const struct ice *ice, unsigned component,
+    struct ice_pair_info *out)
+{
+	const struct pair	*p;
+	int			 u;
+
+	if (component < 1 || component > ice->cfg.ncomp ||
+	    (u = ice_in_use(ice, component - 1)) < 0)
+		return false;
+	p = &ice->pairs[u];
+	out->component = component;
+	out->local = ice->lc[p->local].c;
+	out->remote = ice->rc[p->remote];
+	out->nominated = p->nominated;
+	out->priority = p->prio;
+	return true;
+}
+
+bool
+ice_from_valid(const struct ice *ice, unsigned component,
+    const struct addr *from)
+{
+	unsigned	i;
+
+	for (i = 0; i < ice->npairs; i++)
+		if (ice->pairs[i].comp + 1 == component &&
+		    ice->pairs[i].valid &&
+		    addr_eq(&ice->rc[ice->pairs[i].remote].addr, from))
+			return true;
+	return false;
+}
+
 bool
 ice_direct(const struct ice *ice, unsigned component, struct addr *to)
 {
-	const struct comp	*k;
+	int	u;
 
 	if (component < 1 || component > ice->cfg.ncomp ||
-	    ice->state != ICE_COMPLETED)
+	    (u = ice_in_use(ice, component - 1)) < 0 ||
+	    ice->pairs[u].base != B_HOST)
 		return false;
-	k = &ice->comp[component - 1];
-	if (k->selected < 0 || ice->pairs[k->selected].base != B_HOST)
-		return false;
-	*to = ice->rc[ice->pairs[k->selected].remote].addr;
+	*to = ice->rc[ice->pairs[u].remote].addr;
 	return true;
 }
 
@@ -1160,16 +1270,16 @@ ice_send(struct ice *ice, int64_t now, unsigned component, const void *buf,
 {
 	const struct pair	*p;
 	struct comp		*k;
-	int			 rc;
+	int			 rc, u;
 
 	if (component < 1 || component > ice->cfg.ncomp)
 		return EINVAL;
 	k = &ice->comp[component - 1];
-	if (k->selected < 0 || ice->state != ICE_COMPLETED)
+	if ((u = ice_in_use(ice, component - 1)) < 0)
 		return ENOTCONN;
 	if (len > TURN_DATA_MAX)
 		return EMSGSIZE;
-	p = &ice->pairs[k->selected];
+	p = &ice->pairs[u];
 	if (p->base == B_HOST) {
 		ice_out(ice, component - 1, &ice->rc[p->remote].addr, buf,
 		    len);
@@ -1257,7 +1367,7 @@ ice_deadline(const struct ice *ice)
 {
 	int64_t		d = INT64_MAX, x;
 	unsigned	c;
-	int		b;
+	int		b, best;
 
 	for (c = 0; c < ice->cfg.ncomp; c++) {
 		for (b = 0; b < B_N; b++)
@@ -1281,7 +1391,8 @@ ice_deadline(const struct ice *ice)
 	    c < ice->cfg.ncomp; c++)
 		if (ice->comp[c].first_valid != 0 && ice->comp[c].selected < 0 &&
 		    !ice->comp[c].nominating &&
-		    (x = ice->comp[c].first_valid + ICE_NOMINATE_MS) < d)
+		    (best = ice_best_valid(ice, c)) >= 0 &&
+		    (x = ice_nominate_at(ice, c, best)) < d)
 			d = x;
 	return d;
 }

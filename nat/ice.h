@@ -37,7 +37,10 @@ struct rng;
 #define ICE_COMP_MAX		2	/* RTP, RTCP */
 #define ICE_CANDS_MAX		12	/* a side's candidates, all components */
 #define ICE_PAIRS_MAX		64	/* §6.1.2.5: a limit (RFC: 100) */
-#define ICE_TA_MS		50	/* §14.2 */
+/* §14.2: 50 ms by default, another value allowed "based on the
+ * characteristics of the associated data": a call's one audio stream has a
+ * few pairs, and 20 ms is RFC 5245's floor for RTP (§16.1 there) */
+#define ICE_TA_MS		20
 #define ICE_UFRAG_LEN		8	/* §5.3: at least 4 ice-chars */
 #define ICE_PWD_LEN		24	/* §5.3: at least 22 */
 #define ICE_CRED_MAX		256	/* RFC 8839 §5.4: at most 256 */
@@ -85,6 +88,8 @@ enum ice_action_type {
 	ICE_ACT_GATHERED,	/* ice_local has the candidates */
 	ICE_ACT_STATE,		/* state is now state (COMPLETED, FAILED) */
 	ICE_ACT_DATA,		/* media for component from `to' (relayed) */
+	ICE_ACT_PAIR,		/* component's media goes on another pair
+				   now (ice_usable) */
 };
 
 struct ice_action {
@@ -137,10 +142,21 @@ bool	 ice_controlling(const struct ice *);
 void	 ice_set_role(struct ice *, bool controlling);
 bool	 ice_input(struct ice *, int64_t now, unsigned component,
 	    const struct addr *from, const uint8_t *, size_t);
-/* Where component's media goes when its selected pair is direct (not
- * through a relay): true and *to; else false (ice_send does it). */
+/*
+ * Media goes on the selected pair, or before there is one on the best
+ * valid pair (RFC 8445 §12.1); ICE_ACT_PAIR says when that changes.
+ * ice_usable: that pair (false: none yet).  ice_from_valid: is from the
+ * peer's end of a valid pair of component (media from it is the peer's,
+ * §12.2)?  ice_direct: where component's media goes when that pair is
+ * direct (not through a relay): true and *to; else false (ice_send does
+ * it).
+ */
+bool	 ice_usable(const struct ice *, unsigned component,
+	    struct ice_pair_info *);
+bool	 ice_from_valid(const struct ice *, unsigned component,
+	    const struct addr *from);
 bool	 ice_direct(const struct ice *, unsigned component, struct addr *to);
-/* Media on component's selected pair: 0, ENOTCONN (none yet), EMSGSIZE. */
+/* Media on component's pair in use: 0, ENOTCONN (none yet), EMSGSIZE. */
 int	 ice_send(struct ice *, int64_t now, unsigned component,
 	    const void *, size_t);
 void	 ice_tick(struct ice *, int64_t now);

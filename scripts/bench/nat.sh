@@ -1,0 +1,206 @@
+#!/bin/bash
+# scripts/bench/nat.sh [CALLS] [SECONDS]
+#
+# The NAT benchmark of issue 20, in a lab of scripts/netns-lab.sh (root):
+# two public peers p and q (p offers the lab's coturn as a relay), and
+# daemons behind NAT A and NAT B, each a RELOAD client through its
+# gateway.  Behind NAT A: a (alice's UA, ICE) and c (carol's, no ICE);
+# behind NAT B: b (bob's, ICE, with the overlay's relay credentials) and
+# d (dave's, no ICE).
+#
+#   1. both NATs endpoint-independent: CALLS calls alice -> bob one after
+#      another (a server-reflexive pair), and CALLS carol -> dave without
+#      ICE: the time from placing a call to its media session starting
+#      (caller's log), median, p90, min, max; what ICE adds is the
+#      difference of the medians (target: 100 ms at most);
+#   2. NAT B symmetric: CALLS calls alice -> bob (a relayed pair through
+#      the relay b found in the overlay), the same figure;
+#   3. CALLS relayed calls at once for SECONDS (default 20): the CPU a and
+#      b used (from /proc, user + system, in cores; target: under half a
+#      core together), packets sent, received and lost.
+#
+# It never fails on a figure: it measures.  It tears the lab down and
+# stops every daemon it started.  Needs the build (make), root, and the
+# lab's tools (ip, nft, conntrack, coturn's turnserver).
+# Environment: BUILD, P2PSIPD_ARGS (more daemon options), KEEP=1 (keep
+# the logs).
+set -u
+N=4
+. "$(dirname "$0")/lib.sh"
+CALLS=${1:-50}
+SECS=${2:-20}
+[ "$(id -u)" -eq 0 ] || { echo "nat.sh: needs root (network namespaces)" >&2; exit 1; }
+HZ=$(getconf CLK_TCK)
+export LAB=p2b$$ LAB_DIR=$W/lab
+LABSH=$ROOT/scripts/netns-lab.sh
+lab() { bash "$LABSH" "$@"; }
+stop_all() {
+	local p
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	lab down >/dev/null 2>&1
+	cleanup
+}
+trap stop_all EXIT
+"$BUILD/tone" gen "$W/tone.wav" 440 $((SECS + 10)) || exit 1
+lab up --nat-a eim --nat-b eim >"$W/lab.up" 2>&1 ||
+    { echo "netns-lab.sh up: $(tail -n 5 "$W/lab.up")" >&2; exit 1; }
+ip -n "$LAB-pub" addr add 203.0.113.21/24 dev eth0
+
+declare -A PID
+BOOT="overlay.bootstrap=203.0.113.20:$BASE,203.0.113.21:$((BASE + 1))"
+RELAY=(-o nat.relay_user=lab -o nat.relay_password=labpass)
+
+# node NAME NS IP K [ARGS...]: daemon NAME in namespace NS at IP, port
+# set K (overlay BASE+K, SIP a SPAN above, TLS two, RTP from 40000+400K).
+node() {
+	local name=$1 ns=$2 ip=$3 k=$4
+	shift 4
+	mkdir -p "$W/$name"
+	ip netns exec "$LAB-$ns" "$D" -f -o "node.data_dir=$W/$name/data" \
+	    -o "node.control_socket=$W/$name/ctl.sock" \
+	    -o "overlay.listen=$ip:$((BASE + k))" \
+	    -o "sip.listen=$ip:$((BASE + SPAN + k))" \
+	    -o "sip.tls_listen=$ip:$((BASE + 2 * SPAN + k))" \
+	    -o node.log_level=info \
+	    -o "media.rtp_ports=$((40000 + 400 * k))-$((40399 + 400 * k))" \
+	    "$@" ${P2PSIPD_ARGS:-} 2>"$W/$name/log" &
+	PID[$name]=$!
+	PIDS+=($!)
+}
+nctl() { local n=$1; shift; "$C" -s "$W/$n/ctl.sock" "$@"; }
+
+# until SECONDS CMD...: CMD until it succeeds, SECONDS at most.
+until_ok() {
+	local end=$(( $(now_ms) + $1 * 1000 ))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(now_ms)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+client() {
+	nctl "$1" --json status 2>/dev/null | jq -e '.state == "client"'
+}
+natted() {
+	local name=$1 ns=$2 ip=$3 k=$4 aor=$5 ice=$6
+	shift 6
+	node "$name" "$ns" "$ip" "$k" -o nat.stun_listen=off -o "$BOOT" \
+	    -o "ua.aor=$aor" -o ua.answer=auto -o "media.ice=$ice" "$@"
+}
+
+node p pub 203.0.113.20 0 -o nat.stun_listen=203.0.113.20 \
+    -o nat.relay=203.0.113.10:3478
+node q pub 203.0.113.21 1 -o nat.stun_listen=203.0.113.21 -o "$BOOT"
+sleep 2
+natted a a 10.1.0.2 2 alice yes
+natted c a 10.1.0.2 3 carol no
+natted b b 10.2.0.2 4 bob yes "${RELAY[@]}"
+natted d b 10.2.0.2 5 dave no
+for n in a b c d; do
+	until_ok 30 client "$n" || { echo "$n is not a client" >&2; exit 1; }
+done
+until_ok 30 nctl a lookup bob && until_ok 30 nctl c lookup dave ||
+    { echo "bob or dave is not in the overlay" >&2; exit 1; }
+
+# calls FROM TARGET: CALLS calls one after another; prints the setup
+# times in ms (placed -> media session), one a line, from FROM's log.
+calls() {
+	local from=$1 k id skip
+	skip=$(wc -l <"$W/$from/log")
+	: >"$W/$from/types"
+	for k in $(seq "$CALLS"); do
+		id=$(nctl "$from" --json call "$2" --duration 1 | jq -r .call)
+		ended() {
+			nctl "$from" --json calls | jq -e --argjson id "$id" \
+			    '.calls[] | select(.id == $id) | .state == "ended"'
+		}
+		until_ok 15 ended
+		nctl "$from" --json calls | jq -r --argjson id "$id" \
+		    '.calls[] | select(.id == $id) |
+		    "\(.ice.local_type // "-")-\(.ice.remote_type // "-")"' \
+		    >>"$W/$from/types"
+	done
+	# "…Z info: ua: call N: X calls Y" and "ua: call N: media …"
+	awk -v skip="$skip" '
+	NR <= skip { next }
+	function ms(ts,   t) {
+		split(substr(ts, 12, 12), t, ":")
+		return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000
+	}
+	/ua: call [0-9]+: .* calls / { split($5, a, ":"); s[a[1]] = ms($1) }
+	/ua: call [0-9]+: media / { split($5, a, ":");
+	    if (a[1] in s) { printf "%.1f\n", ms($1) - s[a[1]]; delete s[a[1]] } }
+	' "$W/$from/log"
+}
+
+stats() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "no calls"; exit }
+		p = int(NR * 0.9 + 0.5)
+		if (p < 1) p = 1
+		printf "median %.1f ms, p90 %.1f ms, min %.1f, max %.1f (%d calls)\n",
+		    v[int((NR + 1) / 2)], v[p], v[1], v[NR], NR }'
+}
+median() { sed -n 's/^median \([0-9.]*\) ms.*/\1/p'; }
+pairs() { sort "$W/$1/types" | uniq -c | awk '{ printf "%s%s x%d", (NR > 1 ? ", " : ""), $2, $1 }'; }
+
+echo "nat.sh: $(date -u +%F), $(nproc) cores, the NAT lab (veth, no added delay)"
+echo "== 1. two EIM NATs: placed -> media session, $CALLS calls each"
+direct=$(calls a bob | stats)
+echo "  with ICE:    $direct; pairs: $(pairs a)"
+plain=$(calls c dave | stats)
+echo "  without ICE: $plain"
+echo "  ICE adds $(calc "$(echo "$direct" | median) - $(echo "$plain" | median)") ms (target: 100 at most)"
+
+echo "== 2. NAT B symmetric: a relayed pair"
+kill "${PID[b]}" 2>/dev/null
+wait "${PID[b]}" 2>/dev/null
+lab nat b sym >/dev/null
+rm -f "$W/b/ctl.sock"
+natted b b 10.2.0.2 4 bob yes "${RELAY[@]}"
+until_ok 30 client b || { echo "b is not a client" >&2; exit 1; }
+relayed() { nctl b --json relays | jq -e '.relayed != null'; }
+until_ok 60 relayed || { echo "b found no relay" >&2; exit 1; }
+until_ok 30 nctl a lookup bob || { echo "bob is gone" >&2; exit 1; }
+sleep 2
+echo "  with ICE:    $(calls a bob | stats); pairs: $(pairs a)"
+
+echo "== 3. $CALLS relayed calls at once for $SECS s"
+active() {
+	nctl "$1" --json calls 2>/dev/null |
+	    jq '[.calls[] | select(.state == "active")] | length'
+}
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+for k in $(seq "$CALLS"); do
+	nctl a call bob --play "$W/tone.wav" --duration $((SECS + 5)) \
+	    >/dev/null || echo "  call $k not placed"
+done
+end=$(( $(now_ms) + 30000 ))
+until [ "$(active a)" -ge "$CALLS" ] && [ "$(active b)" -ge "$CALLS" ]; do
+	[ "$(now_ms)" -lt "$end" ] || break
+	sleep 0.2
+done
+up=$(active a)
+sleep 1
+t0=$(now_ms)
+ca=$(cpu "${PID[a]}")
+cb=$(cpu "${PID[b]}")
+sleep "$SECS"
+wa=$(( $(cpu "${PID[a]}") - ca ))
+wb=$(( $(cpu "${PID[b]}") - cb ))
+t0=$(( $(now_ms) - t0 ))
+end=$(( $(now_ms) + 30000 ))
+until [ "$(active a)" = 0 ] && [ "$(active b)" = 0 ]; do
+	[ "$(now_ms)" -lt "$end" ] || break
+	sleep 0.2
+done
+echo "  $up of $CALLS calls up at once, measured for $(calc "$t0 / 1000") s"
+printf "  CPU: a %.3f cores, b %.3f, together %.3f (target < 0.5)\n" \
+    "$(calc "$wa / $HZ / ($t0 / 1000)")" "$(calc "$wb / $HZ / ($t0 / 1000)")" \
+    "$(calc "($wa + $wb) / $HZ / ($t0 / 1000)")"
+for n in a b; do
+	nctl "$n" --json calls | jq -r --arg who "$n" '
+	    [.calls[] | select(.status == 200 and .duration > 10)] as $c |
+	    "  \($who) (\($c | length) calls; pairs \([$c[] | "\(.ice.local_type)-\(.ice.remote_type)"] | group_by(.) | map("\(.[0]) x\(length)") | join(", "))): sent \([$c[].sent] | add // 0), received \([$c[].received] | add // 0), lost \([$c[].lost] | add // 0)"'
+done
