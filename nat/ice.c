@@ -1183,6 +1183,19 @@ ice_input(struct ice *ice, int64_t now, unsigned component,
 	return true;
 }
 
+/* Pair pi as the user sees it. */
+static void
+ice_pair_info(const struct ice *ice, int pi, struct ice_pair_info *out)
+{
+	const struct pair	*p = &ice->pairs[pi];
+
+	out->component = p->comp + 1;
+	out->local = ice->lc[p->local].c;
+	out->remote = ice->rc[p->remote];
+	out->nominated = p->nominated;
+	out->priority = p->prio;
+}
+
 /*
  * The pair component c's media goes on: the selected one, or before
  * there is one the best valid pair (§12.1: "An ICE agent MAY send data on
@@ -1222,18 +1235,12 @@ bool
 ice_usable(const struct ice *ice, unsigned component,
     struct ice_pair_info *out)
 {
-	const struct pair	*p;
 	int			 u;
 
 	if (component < 1 || component > ice->cfg.ncomp ||
 	    (u = ice_in_use(ice, component - 1)) < 0)
 		return false;
-	p = &ice->pairs[u];
-	out->component = component;
-	out->local = ice->lc[p->local].c;
-	out->remote = ice->rc[p->remote];
-	out->nominated = p->nominated;
-	out->priority = p->prio;
+	ice_pair_info(ice, u, out);
 	return true;
 }
 
@@ -1294,7 +1301,6 @@ bool
 ice_selected(const struct ice *ice, unsigned component,
     struct ice_pair_info *out)
 {
-	const struct pair	*p;
 	const struct comp	*k;
 
 	if (component < 1 || component > ice->cfg.ncomp)
@@ -1302,12 +1308,7 @@ ice_selected(const struct ice *ice, unsigned component,
 	k = &ice->comp[component - 1];
 	if (k->selected < 0)
 		return false;
-	p = &ice->pairs[k->selected];
-	out->component = component;
-	out->local = ice->lc[p->local].c;
-	out->remote = ice->rc[p->remote];
-	out->nominated = p->nominated;
-	out->priority = p->prio;
+	ice_pair_info(ice, k->selected, out);
 	return true;
 }
 

@@ -21,15 +21,6 @@ step() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 say() { printf '  %s\n' "$*"; }
 die() { printf '\ndemo: %s\n' "$*" >&2; exit 1; }
 since() { calc "($(now_ms) - $1) / 1000"; }
-# until CMD... succeeds, at most SECONDS (the first argument)
-await() {
-	local deadline=$(( $(now_ms) + $1 * 1000 ))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(now_ms)" -lt "$deadline" ] || return 1
-		sleep 0.2
-	done
-}
 calls_state() {	# calls_state I STATE: the newest call of daemon I is in STATE
 	ctl "$1" --json calls | jq -e --arg s "$2" '.calls | max_by(.id) | .state == $s'
 }

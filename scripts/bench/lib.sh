@@ -28,6 +28,35 @@ trap 'exit 130' INT TERM
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 calc() { awk "BEGIN { print $1 }"; }
+# await SECONDS CMD...: until CMD succeeds, SECONDS at most (1: it did not)
+await() {
+	local deadline=$(( $(now_ms) + $1 * 1000 ))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+# cpu_over SECONDS PID...: sleep SECONDS and print the cores each PID
+# used meanwhile (user + system, from /proc), their sum, and the seconds
+# measured: "C1 C2 ... SUM SECS".
+cpu_over() {
+	local secs=$1 hz t0 p out= sum=0 c
+	local -a c0=()
+	shift
+	hz=$(getconf CLK_TCK)
+	t0=$(now_ms)
+	for p in "$@"; do c0+=("$(awk '{ print $14 + $15 }' "/proc/$p/stat")"); done
+	sleep "$secs"
+	t0=$(( $(now_ms) - t0 ))
+	for p in "$@"; do
+		c=$(calc "($(awk '{ print $14 + $15 }' "/proc/$p/stat") - ${c0[0]}) / $hz / ($t0 / 1000)")
+		c0=("${c0[@]:1}")
+		out="$out $c"
+		sum=$(calc "$sum + $c")
+	done
+	echo "${out# } $sum $(calc "$t0 / 1000")"
+}
 ctl() { local i=$1; shift; "$C" -s "$W/n$i/ctl.sock" "$@"; }
 
 # start_daemon I [ARGS...]: daemon nI on its ports (overlay BASE+I-1,

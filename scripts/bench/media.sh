@@ -24,10 +24,6 @@ N=2
 TONE=$BUILD/tone
 [ -x "$TONE" ] || { echo "build first: make" >&2; exit 1; }
 "$TONE" gen "$W/tone.wav" 440 $((SECS + 10)) || exit 1
-HZ=$(getconf CLK_TCK)
-
-# cpu PID: its user + system clock ticks so far.
-cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # active I: the calls daemon I's UA has in state "active".
 active() {
@@ -37,7 +33,7 @@ active() {
 
 # phase NAME ARGS...: the daemons started with ARGS, CALLS calls, figures.
 phase() {
-	local name=$1 i t0 c0 c1 c2 w1 w2 n deadline
+	local name=$1 i n deadline
 	shift
 	P2PSIPD_ARGS="$* -o media.rtp_ports=$((BASE + 3 * SPAN))-$((BASE + 3 * SPAN + 4 * CALLS + 3))" \
 	    start_daemons
@@ -64,24 +60,16 @@ phase() {
 	done
 	n=$(active 1)
 	sleep 1		# past the handshakes
-	t0=$(now_ms)
-	c1=$(cpu "${PIDS[0]}")
-	c2=$(cpu "${PIDS[1]}")
-	sleep "$SECS"
-	w1=$(( $(cpu "${PIDS[0]}") - c1 ))
-	w2=$(( $(cpu "${PIDS[1]}") - c2 ))
-	t0=$(( $(now_ms) - t0 ))
+	set -- $(cpu_over "$SECS" "${PIDS[0]}" "${PIDS[1]}")
 	# until they have all ended by their --duration
 	deadline=$(( $(now_ms) + 20000 ))
 	until [ "$(active 1)" = 0 ] && [ "$(active 2)" = 0 ]; do
 		[ "$(now_ms)" -lt "$deadline" ] || break
 		sleep 0.2
 	done
-	echo "== $name: $n of $CALLS calls up at once, measured for $(calc "$t0 / 1000") s"
+	echo "== $name: $n of $CALLS calls up at once, measured for $4 s"
 	printf "  CPU: daemon 1 %.3f cores, daemon 2 %.3f, together %.3f (target < 0.5)\n" \
-	    "$(calc "$w1 / $HZ / ($t0 / 1000)")" \
-	    "$(calc "$w2 / $HZ / ($t0 / 1000)")" \
-	    "$(calc "($w1 + $w2) / $HZ / ($t0 / 1000)")"
+	    "$1" "$2" "$3"
 	for i in 1 2; do
 		ctl $i --json calls | jq -r --arg who "$([ $i = 1 ] && echo alice || echo bob)" '
 		    [.calls[] | select(.status == 200)] as $c |

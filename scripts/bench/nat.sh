@@ -30,7 +30,6 @@ N=4
 CALLS=${1:-50}
 SECS=${2:-20}
 [ "$(id -u)" -eq 0 ] || { echo "nat.sh: needs root (network namespaces)" >&2; exit 1; }
-HZ=$(getconf CLK_TCK)
 export LAB=p2b$$ LAB_DIR=$W/lab
 LABSH=$ROOT/scripts/netns-lab.sh
 lab() { bash "$LABSH" "$@"; }
@@ -70,15 +69,6 @@ node() {
 }
 nctl() { local n=$1; shift; "$C" -s "$W/$n/ctl.sock" "$@"; }
 
-# until SECONDS CMD...: CMD until it succeeds, SECONDS at most.
-until_ok() {
-	local end=$(( $(now_ms) + $1 * 1000 ))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(now_ms)" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
 client() {
 	nctl "$1" --json status 2>/dev/null | jq -e '.state == "client"'
 }
@@ -98,9 +88,9 @@ natted c a 10.1.0.2 3 carol no
 natted b b 10.2.0.2 4 bob yes "${RELAY[@]}"
 natted d b 10.2.0.2 5 dave no
 for n in a b c d; do
-	until_ok 30 client "$n" || { echo "$n is not a client" >&2; exit 1; }
+	await 30 client "$n" || { echo "$n is not a client" >&2; exit 1; }
 done
-until_ok 30 nctl a lookup bob && until_ok 30 nctl c lookup dave ||
+await 30 nctl a lookup bob && await 30 nctl c lookup dave ||
     { echo "bob or dave is not in the overlay" >&2; exit 1; }
 
 # calls FROM TARGET: CALLS calls one after another; prints the setup
@@ -115,7 +105,7 @@ calls() {
 			nctl "$from" --json calls | jq -e --argjson id "$id" \
 			    '.calls[] | select(.id == $id) | .state == "ended"'
 		}
-		until_ok 15 ended
+		await 15 ended
 		nctl "$from" --json calls | jq -r --argjson id "$id" \
 		    '.calls[] | select(.id == $id) |
 		    "\(.ice.local_type // "-")-\(.ice.remote_type // "-")"' \
@@ -159,10 +149,10 @@ wait "${PID[b]}" 2>/dev/null
 lab nat b sym >/dev/null
 rm -f "$W/b/ctl.sock"
 natted b b 10.2.0.2 4 bob yes "${RELAY[@]}"
-until_ok 30 client b || { echo "b is not a client" >&2; exit 1; }
+await 30 client b || { echo "b is not a client" >&2; exit 1; }
 relayed() { nctl b --json relays | jq -e '.relayed != null'; }
-until_ok 60 relayed || { echo "b found no relay" >&2; exit 1; }
-until_ok 30 nctl a lookup bob || { echo "bob is gone" >&2; exit 1; }
+await 60 relayed || { echo "b found no relay" >&2; exit 1; }
+await 30 nctl a lookup bob || { echo "bob is gone" >&2; exit 1; }
 sleep 2
 echo "  with ICE:    $(calls a bob | stats); pairs: $(pairs a)"
 
@@ -171,7 +161,6 @@ active() {
 	nctl "$1" --json calls 2>/dev/null |
 	    jq '[.calls[] | select(.state == "active")] | length'
 }
-cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 for k in $(seq "$CALLS"); do
 	nctl a call bob --play "$W/tone.wav" --duration $((SECS + 5)) \
 	    >/dev/null || echo "  call $k not placed"
@@ -183,22 +172,14 @@ until [ "$(active a)" -ge "$CALLS" ] && [ "$(active b)" -ge "$CALLS" ]; do
 done
 up=$(active a)
 sleep 1
-t0=$(now_ms)
-ca=$(cpu "${PID[a]}")
-cb=$(cpu "${PID[b]}")
-sleep "$SECS"
-wa=$(( $(cpu "${PID[a]}") - ca ))
-wb=$(( $(cpu "${PID[b]}") - cb ))
-t0=$(( $(now_ms) - t0 ))
+set -- $(cpu_over "$SECS" "${PID[a]}" "${PID[b]}")
 end=$(( $(now_ms) + 30000 ))
 until [ "$(active a)" = 0 ] && [ "$(active b)" = 0 ]; do
 	[ "$(now_ms)" -lt "$end" ] || break
 	sleep 0.2
 done
-echo "  $up of $CALLS calls up at once, measured for $(calc "$t0 / 1000") s"
-printf "  CPU: a %.3f cores, b %.3f, together %.3f (target < 0.5)\n" \
-    "$(calc "$wa / $HZ / ($t0 / 1000)")" "$(calc "$wb / $HZ / ($t0 / 1000)")" \
-    "$(calc "($wa + $wb) / $HZ / ($t0 / 1000)")"
+echo "  $up of $CALLS calls up at once, measured for $4 s"
+printf "  CPU: a %.3f cores, b %.3f, together %.3f (target < 0.5)\n" "$1" "$2" "$3"
 for n in a b; do
 	nctl "$n" --json calls | jq -r --arg who "$n" '
 	    [.calls[] | select(.status == 200 and .duration > 10)] as $c |

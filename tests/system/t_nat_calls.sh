@@ -8,7 +8,8 @@
 # a straight to b's gateway (a connects out: its NAT lets it), which
 # forwards it on b's connection; its dialog's requests come back the same
 # way (flow tokens in the gateway's Record-Routes, RFC 5626 §5.3).
-#   1. both NATs endpoint-independent: the call connects, ICE selects a
+#   1. both NATs endpoint-independent mapping (NAT B in the lab's "block"
+#      mode: nothing unsolicited gets in): the call connects, ICE selects a
 #      direct pair between the NATs' public addresses, media flows both
 #      ways, and a capture on the public segment sees nothing relayed by
 #      the TURN server; bob hangs up (a BYE from behind NAT B);
@@ -24,7 +25,7 @@
 for c in jq tshark baresip socat; do
 	command -v $c >/dev/null || { echo "skip: no $c"; exit 77; }
 done
-lab_up --nat-a eim --nat-b eim
+lab_up --nat-a eim --nat-b block
 ip -n "$LAB-pub" addr add 203.0.113.21/24 dev eth0 ||
     fail "cannot add 203.0.113.21"
 BOOT="overlay.bootstrap=203.0.113.20:$(port p),203.0.113.21:$(port q)"
