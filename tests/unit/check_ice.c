@@ -3,7 +3,8 @@
  * two agents on a model network, the one behind a NAT (endpoint-
  * independent mapping, address-and-port-dependent filtering) with a STUN
  * server outside.  They gather, check, nominate (regular nomination) and
- * send media on the selected pairs; a server-reflexive pair is selected
+ * send media on the selected pairs (and on the first valid pair before
+ * one is selected, RFC 8445 §12.1); a server-reflexive pair is selected
  * where only it gets through; a peer-reflexive candidate is learned from
  * a check; a role conflict is settled (§7.3.1.1); checks with the wrong
  * username or integrity are dropped and counted; consent (RFC 7675) is
@@ -216,9 +217,10 @@ both_done(struct net *n)
 }
 
 /* Gather, swap candidates (agent 0 gets cands1 instead of agent 1's when
- * given), check to the end. */
+ * given), check until done holds (NULL: both are done). */
 static void
-net_connect(struct net *n, const struct ice_cand *cands1, unsigned ncands1)
+net_connect_until(struct net *n, const struct ice_cand *cands1,
+    unsigned ncands1, bool (*done)(struct net *))
 {
 	struct ice_cand	c[2][ICE_CANDS_MAX];
 	unsigned	nc[2], i;
@@ -234,7 +236,13 @@ net_connect(struct net *n, const struct ice_cand *cands1, unsigned ncands1)
 	    c[1], cands1 != NULL ? ncands1 : nc[1]), 0);
 	ck_assert_int_eq(ice_set_remote(n->ag[1], n->now,
 	    ice_ufrag(n->ag[0]), ice_pwd(n->ag[0]), c[0], nc[0]), 0);
-	net_run(n, n->now + 20000, both_done);
+	net_run(n, n->now + 20000, done != NULL ? done : both_done);
+}
+
+static void
+net_connect(struct net *n, const struct ice_cand *cands1, unsigned ncands1)
+{
+	net_connect_until(n, cands1, ncands1, NULL);
 }
 
 /* Media both ways on each component's selected pair. */
@@ -325,6 +333,43 @@ START_TEST(behind_nat)
 	ck_assert(ice_selected(n.ag[1], 1, &p));
 	ck_assert(addr_eq(&p.remote.addr, &n.pub[0]));
 	media_flows(&n);
+	net_free(&n);
+}
+END_TEST
+
+static bool
+usable1(struct net *n)
+{
+	struct ice_pair_info	p;
+
+	return ice_usable(n->ag[1], 1, &p);
+}
+
+/* RFC 8445 §12.1: media goes on the first valid pair while the
+ * controlling agent (1) still waits for the host pair to nominate; the
+ * pair it selects later is that one. */
+START_TEST(media_before_selection)
+{
+	struct net		n;
+	struct ice_pair_info	p, q;
+
+	setup();
+	net_init(&n, true, 1, false, true);
+	ck_assert(!ice_usable(n.ag[1], 1, &p));
+	net_connect_until(&n, NULL, 0, usable1);
+	ck_assert_int_eq(ice_state(n.ag[1]), ICE_CHECKING);
+	ck_assert(!ice_selected(n.ag[1], 1, &q));
+	ck_assert(ice_usable(n.ag[1], 1, &p));
+	ck_assert(addr_eq(&p.remote.addr, &n.pub[0]));
+	ck_assert(ice_from_valid(n.ag[1], 1, &n.pub[0]));
+	ck_assert(!ice_from_valid(n.ag[1], 1, &n.host[0][0]));
+	ck_assert_int_eq(ice_send(n.ag[1], n.now, 1, "\x80\x00media", 7), 0);
+	net_pump(&n);
+	ck_assert_uint_eq(n.media[0], 1);
+	net_run(&n, n.now + 20000, both_done);
+	ck_assert_int_eq(ice_state(n.ag[1]), ICE_COMPLETED);
+	ck_assert(ice_selected(n.ag[1], 1, &q));
+	ck_assert(addr_eq(&q.remote.addr, &p.remote.addr));
 	net_free(&n);
 }
 END_TEST
@@ -510,6 +555,7 @@ check_suite(void)
 
 	tcase_add_test(tc, direct);
 	tcase_add_test(tc, behind_nat);
+	tcase_add_test(tc, media_before_selection);
 	tcase_add_test(tc, peer_reflexive);
 	tcase_add_test(tc, role_conflict);
 	tcase_add_test(tc, bad_checks_dropped);
