@@ -117,7 +117,7 @@ static const struct cfg_key cfg_keys[] = {
 	    offsetof(struct cfg, nat.stun_servers), "", 0, CFG_STUN_PORT, 0,
 	    NULL },
 	{ "nat", "stun_rate",		CFG_INT,
-	    offsetof(struct cfg, nat.stun_rate), "20", 0, 1, 100000, NULL },
+	    offsetof(struct cfg, nat.stun_rate), "100", 0, 1, 100000, NULL },
 	{ "nat", "probe_interval",	CFG_INT,
 	    offsetof(struct cfg, nat.probe_interval), "600", 0, 10, 86400,
 	    NULL },

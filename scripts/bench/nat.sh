@@ -161,6 +161,10 @@ active() {
 	nctl "$1" --json calls 2>/dev/null |
 	    jq '[.calls[] | select(.state == "active")] | length'
 }
+declare -A FIRST
+for n in a b; do
+	FIRST[$n]=$(nctl "$n" --json calls | jq '[.calls[].id] | max // 0')
+done
 for k in $(seq "$CALLS"); do
 	nctl a call bob --play "$W/tone.wav" --duration $((SECS + 5)) \
 	    >/dev/null || echo "  call $k not placed"
@@ -173,15 +177,28 @@ done
 up=$(active a)
 sleep 1
 set -- $(cpu_over "$SECS" "${PID[a]}" "${PID[b]}")
+# the rows as they end (an ended call is forgotten after a while): the
+# last of each call
+snap() { for n in a b; do nctl "$n" --json calls >>"$W/$n/rows"; done; }
+snap
 end=$(( $(now_ms) + 30000 ))
 until [ "$(active a)" = 0 ] && [ "$(active b)" = 0 ]; do
 	[ "$(now_ms)" -lt "$end" ] || break
-	sleep 0.2
+	snap
+	sleep 1
 done
+snap
 echo "  $up of $CALLS calls up at once, measured for $4 s"
 printf "  CPU: a %.3f cores, b %.3f, together %.3f (target < 0.5)\n" "$1" "$2" "$3"
 for n in a b; do
-	nctl "$n" --json calls | jq -r --arg who "$n" '
-	    [.calls[] | select(.status == 200 and .duration > 10)] as $c |
-	    "  \($who) (\($c | length) calls; pairs \([$c[] | "\(.ice.local_type)-\(.ice.remote_type)"] | group_by(.) | map("\(.[0]) x\(length)") | join(", "))): sent \([$c[].sent] | add // 0), received \([$c[].received] | add // 0), lost \([$c[].lost] | add // 0)"'
+	jq -s -r --arg who "$n" --argjson secs "$SECS" \
+	    --argjson first "${FIRST[$n]}" '
+	    [.[].calls[] | select(.id > $first)] | group_by(.id) | map(.[-1]) |
+	    map(select(.status == 200 and .duration > $secs / 2)) as $c |
+	    "  \($who) (\($c | length) calls; pairs \([$c[] | "\(.ice.local_type)-\(.ice.remote_type)"] | group_by(.) | map("\(.[0]) x\(length)") | join(", "))): sent \([$c[].sent] | add // 0), received \([$c[].received] | add // 0), lost \([$c[].lost] | add // 0)"' "$W/$n/rows"
+	jq -s -r --argjson secs "$SECS" --argjson first "${FIRST[$n]}" '
+	    [.[].calls[] | select(.id > $first)] | group_by(.id) |
+	    map(.[-1]) | map(select(.duration <= $secs / 2)) |
+	    .[] | "    call \(.id) ended early after \(.duration) s: \(.status) \(.reason)"' \
+	    "$W/$n/rows" | head -5
 done
