@@ -42,25 +42,7 @@ calls() {
 			sleep 0.05
 		done
 	done
-	# "…Z info: ua: call N: X calls Y" and "ua: call N: media …"
-	awk '
-	function ms(ts,   t) {
-		split(substr(ts, 12, 12), t, ":")
-		return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000
-	}
-	/ua: call [0-9]+: .* calls / { split($5, a, ":"); s[a[1]] = ms($1) }
-	/ua: call [0-9]+: media / { split($5, a, ":");
-	    if (a[1] in s) { printf "%.1f\n", ms($1) - s[a[1]]; delete s[a[1]] } }
-	' "$W/n$i/log"
-}
-
-stats() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "no calls"; exit }
-		p = int(NR * 0.9 + 0.5)
-		if (p < 1) p = 1
-		printf "median %.1f ms, p90 %.1f ms, min %.1f, max %.1f (%d calls)\n",
-		    v[int((NR + 1) / 2)], v[p], v[1], v[NR], NR }'
+	setup_ms "$W/n$i/log"
 }
 
 echo "call setup (placed -> media session), $(date -u +%F), loopback:"

@@ -37,6 +37,32 @@ await() {
 		sleep 0.2
 	done
 }
+# setup_ms LOG [SKIP]: the UA's call setup times in LOG (ms from placing
+# a call, "ua: call N: X calls Y", to its media session, "ua: call N:
+# media ..."), one a line, past its first SKIP lines.
+setup_ms() {
+	awk -v skip="${2:-0}" '
+	NR <= skip { next }
+	function ms(ts,   t) {
+		split(substr(ts, 12, 12), t, ":")
+		return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000
+	}
+	/ua: call [0-9]+: .* calls / { split($5, a, ":"); s[a[1]] = ms($1) }
+	/ua: call [0-9]+: media / { split($5, a, ":");
+	    if (a[1] in s) { printf "%.1f\n", ms($1) - s[a[1]]; delete s[a[1]] } }
+	' "$1"
+}
+
+# stats: median, p90, min and max of the numbers (ms) on stdin.
+stats() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "no calls"; exit }
+		p = int(NR * 0.9 + 0.5)
+		if (p < 1) p = 1
+		printf "median %.1f ms, p90 %.1f ms, min %.1f, max %.1f (%d calls)\n",
+		    v[int((NR + 1) / 2)], v[p], v[1], v[NR], NR }'
+}
+
 # cpu_over SECONDS PID...: sleep SECONDS and print the cores each PID
 # used meanwhile (user + system, from /proc), their sum, and the seconds
 # measured: "C1 C2 ... SUM SECS".
