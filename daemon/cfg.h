@@ -33,6 +33,13 @@ enum cfg_nat_mode {
 	CFG_NAT_CLIENT,
 };
 
+/* [media] anchor, in the order of cfg_key.c's names. */
+enum cfg_anchor {
+	CFG_ANCHOR_AUTO,	/* as the NAT this host is behind needs */
+	CFG_ANCHOR_ON,		/* every phone's call to a peer */
+	CFG_ANCHOR_OFF,
+};
+
 struct cfg_addrlist {
 	struct addr	*v;
 	int		 n;
@@ -105,6 +112,7 @@ struct cfg {
 		int		 rtp_port_min;	/* [media] rtp_ports */
 		int		 rtp_port_max;
 		int		 ice;		/* bool: RFC 8445 for calls */
+		int		 anchor;	/* enum cfg_anchor */
 	} media;
 	struct {
 		/* family 0: off; unset: the overlay's address, port 3478 */

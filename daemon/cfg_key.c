@@ -20,6 +20,7 @@
 static const char *const cfg_answers[] = { "ring", "auto", "reject", NULL };
 static const char *const cfg_srtp[] = { "off", "offer", "require", NULL };
 static const char *const cfg_nat_modes[] = { "auto", "peer", "client", NULL };
+static const char *const cfg_anchors[] = { "auto", "on", "off", NULL };
 
 #define NODE(f)	offsetof(struct cfg, node.f)
 #define OV(f)	offsetof(struct cfg, overlay.f)
@@ -108,6 +109,8 @@ static const struct cfg_key cfg_keys[] = {
 	    0, NULL },
 	{ "media", "ice",		CFG_BOOL,
 	    offsetof(struct cfg, media.ice), "yes", 0, 0, 0, NULL },
+	{ "media", "anchor",		CFG_CHOICE,
+	    offsetof(struct cfg, media.anchor), "auto", 0, 0, 0, cfg_anchors },
 	/* "": computed (cfg_finish), unless set */
 	{ "nat", "stun_listen",		CFG_ADDR,
 	    offsetof(struct cfg, nat.stun_listen), "", CFG_F_OFF | CFG_F_PORT0,

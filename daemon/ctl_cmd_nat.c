@@ -20,6 +20,7 @@
 #include "nat_relay.h"
 #include "ov_id.h"
 #include "srv.h"
+#include "srv_anchor.h"
 #include "srv_loc.h"
 #include "srv_nat.h"
 #include "srv_relay.h"
@@ -90,6 +91,25 @@ cmd_nat(struct ctl_call *call)
 	srv_nat_probe(sn, cmd_nat_done, w);
 }
 
+/* The media relays for phones here (srv_anchor.h); null: off. */
+static json_t *
+anchor_json(const struct d *d)
+{
+	struct srv_anchor_info	in;
+
+	if (d->anchor == NULL)
+		return json_null();
+	srv_anchor_info(d->anchor, &in);
+	return json_pack("{s:s, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I}",
+	    "mode",
+	    srv_anchor_mode_name(in.mode), "ready", (int)in.ready,
+	    "ready_relayed", (int)in.ready_relayed, "active",
+	    (int)in.active, "calls", (json_int_t)in.calls, "missed",
+	    (json_int_t)in.missed, "to_phone", (json_int_t)in.to_phone,
+	    "to_peer", (json_int_t)in.to_peer, "dropped",
+	    (json_int_t)in.dropped);
+}
+
 /* The relay this node offers, the relays found, the allocation. */
 static json_t *
 relays_json(const struct d *d)
@@ -132,6 +152,7 @@ relays_json(const struct d *d)
 	}
 	json_object_set_new(o, "relays", a);
 	json_object_set_new(o, "used", json_boolean(d->relay != NULL));
+	json_object_set_new(o, "anchor", anchor_json(d));
 	return o;
 }
 

@@ -24,6 +24,7 @@ struct identity;
 struct srv_loc;
 struct srv_nat;
 struct srv_relay;
+struct srv_anchor;
 struct srv_overlay;
 struct srv_sip;
 struct srv_ua;
@@ -44,6 +45,8 @@ struct d {
 	struct identity		*ident;
 	struct srv_nat		*nat;		/* STUN, NAT discovery */
 	struct srv_relay	*relay;		/* a TURN allocation, or NULL */
+	struct srv_anchor	*anchor;	/* phones' media relays, or
+						   NULL ([media] anchor off) */
 	struct event		*relay_retry;	/* search again for relays */
 	struct srv_overlay	*ov;
 	char			 mode_why[160];	/* why a peer, or a client */

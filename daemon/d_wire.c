@@ -23,6 +23,7 @@
 #include "ov_body.h"
 #include "ov_node.h"
 #include "srv.h"
+#include "srv_anchor.h"
 #include "srv_loc.h"
 #include "srv_media.h"
 #include "srv_nat.h"
@@ -186,6 +187,26 @@ d_relay_retry(evutil_socket_t fd, short what, void *arg)
 		d_relay_maybe(d);
 }
 
+/*
+ * [media] anchor auto: behind a NAT whose mapping is endpoint-
+ * independent a phone's own ICE gets through, so only phones without it
+ * need the daemon's relay; behind any other (RFC 4787 §4.1) every phone
+ * does; with no NAT, none.
+ */
+static void
+d_anchor_mode(struct d *d, const struct nat_report *r)
+{
+	int	behind = nat_report_nated(r);
+
+	if (d->anchor == NULL || d->cfg->media.anchor != CFG_ANCHOR_AUTO ||
+	    behind < 0)
+		return;
+	srv_anchor_set_mode(d->anchor, behind == 0 ? SIP_ANCHOR_OFF :
+	    r->mapping == NAT_MAP_EI ? SIP_ANCHOR_PLAIN : SIP_ANCHOR_ALL,
+	    behind == 1 && r->mapping != NAT_MAP_EI &&
+	    r->mapping != NAT_MAP_UNKNOWN);
+}
+
 static void
 d_nat_report(const struct nat_report *r, void *arg)
 {
@@ -194,6 +215,7 @@ d_nat_report(const struct nat_report *r, void *arg)
 	ctl_ev_nat(d->ctl, r);
 	d_nat_mode(d, r);
 	d_relay_maybe(d);
+	d_anchor_mode(d, r);
 }
 
 /*
@@ -411,17 +433,47 @@ d_sip_call(const char *from, const char *to, const char *call_id,
 	ctl_ev_sip_call(d->ctl, from, to, call_id, status);
 }
 
+static void
+d_sip_anchor(const struct sip_anchor_ev *ev, void *arg)
+{
+	struct d	*d = arg;
+
+	if (d->anchor != NULL)
+		srv_anchor_event(d->anchor, ev);
+}
+
+/* The media relays for phones, where SIP listens ([media] anchor). */
+static void
+d_anchor_new(struct d *d)
+{
+	struct srv_anchor_ops	 ops = { d_ua_servers, d };
+	const struct addr	*at = srv_sip_listen_addr(d->sip);
+
+	if (d->cfg->media.anchor == CFG_ANCHOR_OFF)
+		return;
+	if (addr_is_any(at)) {
+		log_warnx("anchor: [sip] listen is a wildcard: no media "
+		    "relays for phones");
+		return;
+	}
+	d->anchor = srv_anchor_new(d->base, d->cfg, at,
+	    srv_sip_anchor(d->sip), &ops);
+	if (d->cfg->media.anchor == CFG_ANCHOR_ON)
+		srv_anchor_set_mode(d->anchor, SIP_ANCHOR_ALL, false);
+}
+
 static int
 d_sip_new(struct d *d, char **cause)
 {
 	struct srv_sip_ops	ops = { d_sip_publish, d_sip_resolve,
 				    d_sip_peer_host, d_sip_registration,
-				    d_sip_call, d };
+				    d_sip_call, d_sip_anchor, d };
 	int			rc;
 
 	if ((rc = srv_sip_new(&d->sip, d->base, d->cfg, d->ident, &ops,
 	    cause)) != 0)
 		return rc;
+	d_anchor_new(d);
 	/* RFC 7904 §5: peers reach our destination lists' AORs by
 	 * AppAttach, over TLS (RFC 6940 §6.5.1.13): only with TLS on */
 	if (srv_sip_public_addr(d->sip, true)->family != 0)
@@ -546,6 +598,8 @@ d_wire_free(struct d *d)
 	if (d->sip != NULL && d->ov != NULL)
 		(void)ov_node_app_serve(srv_overlay_node(d->ov), OV_APP_SIP,
 		    NULL);
+	srv_anchor_free(d->anchor);
+	d->anchor = NULL;
 	srv_sip_free(d->sip);
 	d->sip = NULL;
 	srv_loc_free(d->loc);

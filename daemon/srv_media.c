@@ -289,9 +289,8 @@ _Static_assert((int)SDP_CAND_HOST == (int)ICE_HOST &&
     (int)SDP_CAND_PRFLX == (int)ICE_PRFLX &&
     (int)SDP_CAND_RELAY == (int)ICE_RELAYED, "candidate types differ");
 
-/* Our candidates as SDP gives them (RFC 8839 §5.1). */
-static void
-sm_sdp_ice(const struct ice *ice, struct sdp_ice *out)
+void
+srv_media_sdp_ice(const struct ice *ice, struct sdp_ice *out)
 {
 	struct ice_cand	 c[ICE_CANDS_MAX];
 	unsigned	 i, n = ice_local(ice, c);
@@ -331,7 +330,7 @@ sm_ice_ready(struct srv_media *m, struct sm_call *c)
 	ice_gather_end(c->ice, (int64_t)srv_now_ms());
 	c->ready = true;
 	si = xmalloc(sizeof *si);
-	sm_sdp_ice(c->ice, si);
+	srv_media_sdp_ice(c->ice, si);
 	log_debug("ua: call %u: %u ICE candidates", c->id, si->ncands);
 	m->ops.ready(c->id, si, m->ops.arg);
 	free(si);
@@ -464,16 +463,16 @@ sm_ice_new(struct srv_media *m, struct sm_call *c)
 	event_active(c->ice_timer, EV_TIMEOUT, 0);
 }
 
-/* The peer's candidates (IP literals: a name is not resolved here). */
-static int
-sm_ice_remote(struct sm_call *c, const struct sdp_stream *st)
+int
+srv_media_ice_remote(struct ice *ice, bool controlling,
+    const struct sdp_ice *peer)
 {
 	struct ice_cand	*rc = xcalloc(SDP_MAX_CANDS, sizeof *rc);
 	unsigned	 i, n = 0;
 	int		 ret;
 
-	for (i = 0; i < st->peer_ice.ncands; i++) {
-		const struct sdp_cand	*sc = &st->peer_ice.cands[i];
+	for (i = 0; i < peer->ncands; i++) {
+		const struct sdp_cand	*sc = &peer->cands[i];
 		struct ice_cand		*ic = &rc[n];
 
 		if (sc->component != 1 ||
@@ -487,11 +486,18 @@ sm_ice_remote(struct sm_call *c, const struct sdp_stream *st)
 		ic->type = (enum ice_cand_type)sc->type;
 		n++;
 	}
-	ice_set_role(c->ice, st->ice_controlling);
-	ret = ice_set_remote(c->ice, (int64_t)srv_now_ms(), st->peer_ice.ufrag,
-	    st->peer_ice.pwd, rc, n);
+	ice_set_role(ice, controlling);
+	ret = ice_set_remote(ice, (int64_t)srv_now_ms(), peer->ufrag, peer->pwd,
+	    rc, n);
 	free(rc);
 	return ret;
+}
+
+/* The peer's candidates (IP literals: a name is not resolved here). */
+static int
+sm_ice_remote(struct sm_call *c, const struct sdp_stream *st)
+{
+	return srv_media_ice_remote(c->ice, st->ice_controlling, &st->peer_ice);
 }
 
 const char *

@@ -22,6 +22,7 @@ struct media_stats;
 struct sdp_stream;
 struct srv_media;
 
+struct ice;
 struct sdp_ice;
 
 /* The servers a call's ICE agent gathers from (family 0: none). */
@@ -91,5 +92,13 @@ const struct media_stats *srv_media_stats(struct srv_media *, uint32_t call);
 struct ice_pair_info;
 const char *srv_media_ice(struct srv_media *, uint32_t call,
 	    struct ice_pair_info *, bool *selected);
+
+/* An agent's credentials and candidates as SDP gives them (RFC 8839
+ * §5.1); and the peer's, from its SDP, with our role (RFC 8445 §6.1.1):
+ * ice_set_remote's 0 or EINVAL.  For the media relays too
+ * (srv_anchor.c). */
+void	 srv_media_sdp_ice(const struct ice *, struct sdp_ice *);
+int	 srv_media_ice_remote(struct ice *, bool controlling,
+	    const struct sdp_ice *peer);
 
 #endif

@@ -229,6 +229,10 @@ srv_sip_drain(struct srv_sip *ss)
 			ss->ops.call(a.from, a.aor, a.call_id, (int)a.status,
 			    ss->ops.arg);
 			break;
+		case SIP_CORE_ANCHOR:
+			if (ss->ops.anchor != NULL)
+				ss->ops.anchor(a.anchor, ss->ops.arg);
+			break;
 		}
 		sip_core_action_clear(&a);
 	}
@@ -486,6 +490,12 @@ const struct sip_core *
 srv_sip_core(const struct srv_sip *ss)
 {
 	return ss->core;
+}
+
+struct sip_anchor *
+srv_sip_anchor(struct srv_sip *ss)
+{
+	return sip_core_anchor(ss->core);
 }
 
 const struct addr *

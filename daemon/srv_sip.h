@@ -14,6 +14,8 @@ struct cfg;
 struct event_base;
 struct identity;
 struct loc_result;
+struct sip_anchor;
+struct sip_anchor_ev;
 struct sip_core;
 struct srv_sip;
 
@@ -35,6 +37,8 @@ struct srv_sip_ops {
 	void	(*registration)(const char *aor, bool up, void *arg);
 	void	(*call)(const char *from, const char *to, const char *call_id,
 		    int status, void *arg);
+	/* what a media relay for a phone is to do (sip_anchor.h) */
+	void	(*anchor)(const struct sip_anchor_ev *, void *arg);
 	void	*arg;
 };
 
@@ -56,6 +60,8 @@ void	srv_sip_set_ua(struct srv_sip *, const struct addr *);
 void	srv_sip_host(struct srv_sip *, const char *aor, bool on);
 
 const struct sip_core *srv_sip_core(const struct srv_sip *);
+/* The proxy's part of the media relays (sip_core_anchor). */
+struct sip_anchor *srv_sip_anchor(struct srv_sip *);
 const struct addr *srv_sip_listen_addr(const struct srv_sip *);
 /* family 0: no TLS listener */
 const struct addr *srv_sip_tls_addr(const struct srv_sip *);

@@ -785,6 +785,17 @@ sdp_setup_name(enum sdp_setup s)
 	return names[s];
 }
 
+void
+sdp_write_cand(struct wbuf *w, const struct sdp_cand *c)
+{
+	wbuf_printf(w, "a=candidate:%s %u UDP %" PRIu32 " %s %u typ %s",
+	    c->foundation, c->component, c->priority, c->addr, c->port,
+	    sdp_cand_type_name(c->type));
+	if (c->raddr[0] != '\0')
+		wbuf_printf(w, " raddr %s rport %u", c->raddr, c->rport);
+	wbuf_printf(w, "\r\n");
+}
+
 static void
 sdp_write_media(struct wbuf *w, const struct sdp_media *m)
 {
@@ -833,16 +844,8 @@ sdp_write_media(struct wbuf *w, const struct sdp_media *m)
 		wbuf_printf(w, "a=ice-ufrag:%s\r\n", m->ice_ufrag);
 	if (m->ice_pwd[0] != '\0')
 		wbuf_printf(w, "a=ice-pwd:%s\r\n", m->ice_pwd);
-	for (i = 0; i < m->ncands; i++) {
-		const struct sdp_cand *c = &m->cands[i];
-
-		wbuf_printf(w, "a=candidate:%s %u UDP %" PRIu32 " %s %u typ %s",
-		    c->foundation, c->component, c->priority, c->addr,
-		    c->port, sdp_cand_type_name(c->type));
-		if (c->raddr[0] != '\0')
-			wbuf_printf(w, " raddr %s rport %u", c->raddr, c->rport);
-		wbuf_printf(w, "\r\n");
-	}
+	for (i = 0; i < m->ncands; i++)
+		sdp_write_cand(w, &m->cands[i]);
 	if (m->end_of_cands)
 		wbuf_printf(w, "a=end-of-candidates\r\n");
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sdp_ice;
 struct wbuf;
 
 #define SDP_MAX_LEN	16384	/* a description, in bytes */
@@ -147,6 +148,23 @@ int	sdp_parse(struct sdp *s, const char *buf, size_t len, const char **why);
 
 /* The description as text, lines ending in CRLF. */
 void	sdp_write(struct wbuf *, const struct sdp *);
+/* One a=candidate line (RFC 8839 §5.1), CRLF and all. */
+void	sdp_write_cand(struct wbuf *, const struct sdp_cand *);
+
+/*
+ * A media relay's edit of a description (sdp_edit.c): text, as parsed
+ * into s, again with stream idx (an m= line) moved to addr (an IP
+ * literal; ipv6) and port: its c= and the session's and its port
+ * replaced, its ICE lines and the session's (RFC 8839 §5) and its
+ * a=rtcp dropped, and ice's (NULL: none) and a=rtcp-mux (mux, if it
+ * had none) added.  Every other line stays as it was.  0, or EMSGSIZE
+ * (w is full).
+ */
+int	sdp_edit_stream(struct wbuf *w, const char *text, size_t len,
+	    const struct sdp *s, unsigned idx, const char *addr, bool ipv6,
+	    uint16_t port, const struct sdp_ice *ice, bool mux);
+/* The first audio stream with a port (an index of s->media), or -1. */
+int	sdp_audio_stream(const struct sdp *s);
 
 /*
  * Offer/answer (RFC 3264) for one audio stream.

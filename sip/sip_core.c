@@ -31,6 +31,7 @@ struct sip_core {
 	struct sip_reg		*reg;
 	struct sip_proxy	*proxy;
 	struct sip_auth		*auth;
+	struct sip_anchor	*anchor;
 	struct addr		*local;		/* this host's addresses */
 	struct sip_core_stats	 stats;
 	struct fifo		 acts;		/* of sip_core_action */
@@ -41,6 +42,7 @@ static void	sip_core_send_cb(const struct sip_flow *, uint8_t *, size_t,
 static void	sip_core_lookup_cb(const char *, uint64_t, void *);
 static void	sip_core_drain(struct sip_core *, uint64_t);
 static void	sip_core_call_cb(const struct sip_msg *, unsigned, void *);
+static void	sip_core_anchor_cb(const struct sip_anchor_ev *, void *);
 static bool	sip_core_allow_cb(uint64_t, uint64_t, const struct sip_flow *,
 		    const struct sip_msg *, enum sip_proxy_dest, void *);
 
@@ -84,6 +86,8 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	pc.lookup = sip_core_lookup_cb;
 	pc.call = sip_core_call_cb;
 	pc.allow = sip_core_allow_cb;
+	c->anchor = sip_anchor_new(sip_core_anchor_cb, c, log);
+	pc.anchor = c->anchor;
 	pc.arg = c;
 	c->proxy = sip_proxy_new(&pc, c->txl, c->reg, rng, log);
 	c->auth = sip_auth_new(c->domain, rng);
@@ -101,6 +105,7 @@ sip_core_free(struct sip_core *c)
 		sip_core_action_clear(&a);
 	fifo_clear(&c->acts);
 	sip_proxy_free(c->proxy);
+	sip_anchor_free(c->anchor);
 	sip_auth_free(c->auth);
 	free(c->local);
 	sip_txn_layer_free(c->txl);
@@ -122,6 +127,7 @@ sip_core_action_clear(struct sip_core_action *a)
 	free(a->aor);
 	free(a->from);
 	free(a->call_id);
+	free(a->anchor);
 }
 
 bool
@@ -161,6 +167,24 @@ sip_core_lookup_cb(const char *aor, uint64_t cookie, void *arg)
 	a.aor = xstrdup(aor);
 	a.cookie = cookie;
 	sip_core_push(arg, &a);
+}
+
+static void
+sip_core_anchor_cb(const struct sip_anchor_ev *ev, void *arg)
+{
+	struct sip_core_action	a;
+
+	memset(&a, 0, sizeof a);
+	a.type = SIP_CORE_ANCHOR;
+	a.anchor = xmalloc(sizeof *a.anchor);
+	*a.anchor = *ev;
+	sip_core_push(arg, &a);
+}
+
+struct sip_anchor *
+sip_core_anchor(struct sip_core *c)
+{
+	return c->anchor;
 }
 
 static void

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sip_anchor.h"
 #include "sip_msg.h"
 #include "sip_proxy.h"
 #include "sip_reg.h"
@@ -58,6 +59,8 @@ enum sip_core_act_type {
 				   overlay; answer sip_core_lookup_done */
 	SIP_CORE_CALL,		/* aor (the To), from, call_id, status: an
 				   INVITE proxied here got its answer */
+	SIP_CORE_ANCHOR,	/* anchor: what a relay of a phone's media
+				   is to do (sip_anchor.h) */
 };
 
 struct sip_core_action {
@@ -71,6 +74,7 @@ struct sip_core_action {
 	bool		 up;
 	uint64_t	 cookie;
 	unsigned	 status;
+	struct sip_anchor_ev *anchor;	/* the driver frees it */
 };
 
 struct sip_core_stats {
@@ -142,6 +146,9 @@ const struct sip_core_stats *sip_core_stats(const struct sip_core *);
 void	sip_core_lookup_stats(const struct sip_core *,
 	    struct sip_proxy_stats *);
 const struct sip_reg *sip_core_reg(const struct sip_core *);
+/* The media relays for phones here: the driver sets the mode and keeps
+ * relays ready (sip_anchor.h). */
+struct sip_anchor *sip_core_anchor(struct sip_core *);
 unsigned sip_core_transactions(const struct sip_core *);
 
 #endif

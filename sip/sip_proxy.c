@@ -24,10 +24,12 @@
 
 #include "hex.h"
 #include "rng.h"
+#include "sip_anchor.h"
 #include "sip_cache.h"
 #include "sip_msg.h"
 #include "sip_proxy.h"
 #include "sip_proxy_int.h"
+#include "sip_reg.h"
 #include "strmap.h"
 #include "xmalloc.h"
 
@@ -276,6 +278,37 @@ sip_proxy_is_self(const struct sip_proxy *p, const struct sip_uri *u)
 	    addr_eq(&f.remote, &p->cfg.self_tls)) ||
 	    sip_proxy_bound(p, &p->cfg.listen, &f.remote) ||
 	    sip_proxy_bound(p, &p->cfg.listen_tls, &f.remote));
+}
+
+/* Is f a phone's (registered here), not a peer's nor our UA's? */
+static bool
+sip_proxy_phone_flow(const struct sip_proxy *p, const struct sip_flow *f)
+{
+	return !f->peer && sip_reg_is_phone(p->reg, &f->remote);
+}
+
+static bool
+sip_proxy_ua_flow(const struct sip_proxy *p, const struct sip_flow *f)
+{
+	return p->ua.family != 0 && addr_eq(&f->remote, &p->ua);
+}
+
+uint8_t *
+sip_proxy_anchor(struct sip_proxy *p, const struct sip_msg *m,
+    const struct sip_flow *from, const struct sip_flow *to, bool offer,
+    size_t *len)
+{
+	bool	from_phone, to_phone;
+
+	if (p->cfg.anchor == NULL || m->body.l == 0 ||
+	    sip_proxy_ua_flow(p, from) || sip_proxy_ua_flow(p, to))
+		return NULL;
+	from_phone = sip_proxy_phone_flow(p, from);
+	to_phone = sip_proxy_phone_flow(p, to);
+	if (from_phone == to_phone)	/* phone to phone, peer to peer */
+		return NULL;
+	return sip_anchor_body(p->cfg.anchor, m, to_phone, to_phone ?
+	    &to->remote : &from->remote, offer, len);
 }
 
 /* Answer the request in server transaction stxn with a bare status. */

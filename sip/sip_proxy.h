@@ -25,6 +25,7 @@
 
 struct log_ctx;
 struct rng;
+struct sip_anchor;
 struct sip_msg;
 struct sip_reg;
 struct sip_uri;
@@ -85,6 +86,8 @@ struct sip_proxy_cfg {
 	 * kept); dropped when the AOR's peers fail a request. */
 	uint32_t	 lookup_cache_ms;
 	sip_proxy_send_cb emit;	/* sends outside transactions */
+	/* The media relays for phones here (sip_anchor.h; NULL: none). */
+	struct sip_anchor *anchor;
 	void		*arg;
 };
 

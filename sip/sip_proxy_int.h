@@ -115,6 +115,14 @@ void	 sip_proxy_flow_token(const struct sip_proxy *,
 	    const struct sip_flow *f, char *out);
 bool	 sip_proxy_flow_untoken(const struct sip_proxy *,
 	    const struct sip_pl *user, struct sip_flow *f);
+/*
+ * m's body as it goes from flow from to flow to, if the call's media is
+ * relayed for a phone here (sip_anchor_body: offer says m's body is an
+ * offer): the edited body, or NULL: m's own.
+ */
+uint8_t	*sip_proxy_anchor(struct sip_proxy *, const struct sip_msg *m,
+	    const struct sip_flow *from, const struct sip_flow *to, bool offer,
+	    size_t *len);
 /* Answer the request in server transaction stxn with a bare status. */
 void	 sip_proxy_status(struct sip_proxy *, uint64_t now, uint64_t stxn,
 	    const struct sip_msg *, unsigned status, const char *reason);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip_anchor.h"
 #include "sip_cache.h"
 #include "sip_msg.h"
 #include "sip_proxy.h"
@@ -82,13 +83,13 @@ struct sip_rr_tokens {
  * §16.6: the request that came on transport in_tp to a target:
  * Request-URI ruri, our Via on top, Record-Route for INVITE (with the
  * flow tokens of tok, NULL: none), our Routes removed (the first
- * skip_route), Max-Forwards one less.
+ * skip_route), Max-Forwards one less; body instead of m's (NULL: m's).
  */
 static bool
 sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
     const struct sip_pl *ruri, enum sip_tp in_tp, const struct sip_flow *to,
     const struct sip_rr_tokens *tok, const char *branch, unsigned skip_route,
-    struct wbuf *w)
+    const struct sip_pl *body, struct wbuf *w)
 {
 	const struct sip_hdr	*route[2], *rr_before, *via_after = NULL, *h;
 	char			 line[160], rr[512], out_uri[224], in_uri[224];
@@ -149,7 +150,9 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 	}
 	if (m->nhdrs > 0 && &m->hdrs[m->nhdrs - 1] == via_after)
 		wbuf_bytes(w, rr, strlen(rr));
-	sip_msg_end(w, m->body.p, m->body.l);
+	if (body == NULL)
+		body = &m->body;
+	sip_msg_end(w, body->p, body->l);
 	return !w->err;
 }
 
@@ -367,7 +370,7 @@ sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
 		return;
 	sip_new_branch(p, branch, sizeof branch);
 	if (sip_forward_bytes(p, m, &t.ruri[0], from->tp, &t.flow[0], NULL,
-	    branch, t.skip_route, &w)) {
+	    branch, t.skip_route, NULL, &w)) {
 		p->cfg.emit(&t.flow[0], w.p, w.len, p->cfg.arg);
 		w.p = NULL;
 	}
@@ -405,9 +408,15 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 {
 	struct sip_branch	*b;
 	struct sip_rr_tokens	 tok;
+	struct sip_pl		 body;
 	struct wbuf		 w;
+	uint8_t			*edited;
+	size_t			 elen = 0;
 	unsigned		 i;
+	bool			 ok, offer;
 
+	/* RFC 3264 §5: an INVITE's or UPDATE's body is an offer */
+	offer = f->invite || sip_pl_eq(&m->method, "UPDATE");
 	tok.in[0] = '\0';
 	if (f->invite && ((m->nvia == 1 && !f->in.peer) ||
 	    sip_from_nated_peer(m, &f->in)))
@@ -419,8 +428,11 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		tok.out[0] = '\0';
 		if (f->invite && t->own_flow[i])
 			sip_proxy_flow_token(p, &b->flow, tok.out);
+		edited = sip_proxy_anchor(p, m, &f->in, &b->flow, offer, &elen);
+		body = (struct sip_pl){ (const char *)edited, elen };
 		if (!sip_forward_bytes(p, m, &t->ruri[i], f->in_tp, &b->flow,
-		    &tok, b->branch, t->skip_route, &w)) {
+		    &tok, b->branch, t->skip_route, edited ? &body : NULL, &w)) {
+			free(edited);
 			wbuf_clear(&w);
 			continue;
 		}
@@ -435,12 +447,16 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			b->flow.tp = SIP_TP_TCP;
 			b->flow.conn = 0;
 			tok.out[0] = '\0';	/* a new flow, no phone's */
-			if (!sip_forward_bytes(p, m, &t->ruri[i], f->in_tp,
-			    &b->flow, &tok, b->branch, t->skip_route, &w)) {
+			ok = sip_forward_bytes(p, m, &t->ruri[i], f->in_tp,
+			    &b->flow, &tok, b->branch, t->skip_route,
+			    edited ? &body : NULL, &w);
+			if (!ok) {
+				free(edited);
 				wbuf_clear(&w);
 				continue;
 			}
 		}
+		free(edited);
 		b->req = wbuf_take(&w, &b->req_len);
 		if (sip_txn_layer_request(p->txl, now, &b->flow, b->req,
 		    b->req_len, f->id * 16 + f->nb, &b->ctxn) != 0) {
@@ -499,6 +515,8 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 		sip_proxy_cancel(p, now, stxn, m);
 		return;
 	}
+	if (sip_pl_eq(&m->method, "BYE") && p->cfg.anchor != NULL)
+		sip_anchor_end(p->cfg.anchor, m);	/* its media ends */
 	/* §16.3 */
 	if (m->max_forwards == 0) {
 		sip_proxy_status(p, now, stxn, m, 483, "Too Many Hops");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip_anchor.h"
 #include "sip_cache.h"
 #include "sip_msg.h"
 #include "sip_proxy.h"
@@ -26,15 +27,25 @@ sip_proxy_resp_report(struct sip_proxy *p, const struct sip_fwd *f,
 {
 	if (f->invite && p->cfg.call != NULL)
 		p->cfg.call(f->req, status, p->cfg.arg);
+	/* a call that did not come about relays no media */
+	if (f->invite && status >= 300 && f->req->to_tag.l == 0 &&
+	    p->cfg.anchor != NULL)
+		sip_anchor_end(p->cfg.anchor, f->req);
 }
 
-/* The response without its top Via (ours), as bytes. */
+/*
+ * The response without its top Via (ours), as bytes; its body edited
+ * if it goes from to to a phone of a call whose media we relay (NULL
+ * from: no branch known).
+ */
 static uint8_t *
-sip_strip_via(const struct sip_proxy *p, const struct sip_msg *m,
-    size_t *len)
+sip_strip_via(struct sip_proxy *p, const struct sip_fwd *f,
+    const struct sip_flow *from, const struct sip_msg *m, size_t *len)
 {
 	const struct sip_hdr	*top = sip_msg_hdr(m, SIP_HDR_VIA, NULL);
 	struct wbuf		 w;
+	uint8_t			*edited;
+	size_t			 elen = 0;
 	char			 line[64];
 	unsigned		 i;
 
@@ -47,7 +58,15 @@ sip_strip_via(const struct sip_proxy *p, const struct sip_msg *m,
 		if (&m->hdrs[i] != top &&
 		    m->hdrs[i].id != SIP_HDR_CONTENT_LENGTH)
 			sip_msg_header_copy(&w, &m->hdrs[i]);
-	sip_msg_end(&w, m->body.p, m->body.l);
+	/* §13.2.1: an INVITE's 18x or 2xx answers its offer, or offers
+	 * when it had none */
+	if (from != NULL && m->status > 100 && m->status < 300 &&
+	    (edited = sip_proxy_anchor(p, m, from, &f->from,
+	    f->req->body.l == 0, &elen)) != NULL) {
+		sip_msg_end(&w, edited, elen);
+		free(edited);
+	} else
+		sip_msg_end(&w, m->body.p, m->body.l);
 	if (w.err) {
 		wbuf_clear(&w);
 		return NULL;
@@ -226,7 +245,8 @@ sip_proxy_stray(struct sip_proxy *p, const struct sip_msg *m)
 	if (m->status < 200 || m->status >= 300 || m->nvia < 2 ||
 	    (f = sip_fwd_by_branch(p, m)) == NULL)
 		return;
-	if ((resp = sip_strip_via(p, m, &len)) != NULL)
+	if ((resp = sip_strip_via(p, f, f->nb > 0 ? &f->b[0].flow : NULL, m,
+	    &len)) != NULL)
 		p->cfg.emit(&f->from, resp, len, p->cfg.arg);
 }
 
@@ -258,7 +278,7 @@ sip_proxy_response(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 		}
 		return;
 	}
-	if ((resp = sip_strip_via(p, m, &len)) == NULL)
+	if ((resp = sip_strip_via(p, f, &b->flow, m, &len)) == NULL)
 		return;
 	if (m->status < 200) {
 		b->provisional = true;

@@ -5,7 +5,8 @@
  * that gives the same bytes.  Every parsed description is then answered
  * under each [media] srtp policy, with and without SDES allowed, and
  * read as the answer to an offer of ours; an answer made is itself
- * parsed back.
+ * parsed back.  A media relay's edit of each stream (sdp_edit.c), with
+ * ICE and without, parses again with the stream where the edit put it.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -26,6 +27,30 @@ text_of(const struct sdp *s, size_t *n)
 	if (w.err)
 		abort();
 	return (char *)wbuf_take(&w, n);
+}
+
+/* The edit of stream i of s (text[0..len)) parses, the stream moved. */
+static void
+edited(const struct sdp *s, const uint8_t *text, size_t len, unsigned i,
+    const struct sdp_ice *ice)
+{
+	static struct sdp t;
+	struct wbuf	w;
+	const char	*why;
+
+	wbuf_init(&w, 4 * SDP_MAX_LEN);
+	if (sdp_edit_stream(&w, (const char *)text, len, s, i, "192.0.2.1",
+	    false, 4242, ice, ice != NULL) != 0)
+		abort();
+	if (sdp_parse(&t, (const char *)w.p, w.len, &why) != 0) {
+		if (w.len <= SDP_MAX_LEN && strstr(why, "too long") == NULL &&
+		    strstr(why, "too many") == NULL)
+			abort();
+	} else if (t.nmedia != s->nmedia || t.media[i].port != 4242 ||
+	    strcmp(t.media[i].addr, "192.0.2.1") != 0 ||
+	    (ice == NULL && t.media[i].ncands != 0))
+		abort();
+	wbuf_clear(&w);
 }
 
 static void
@@ -63,6 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct sdp_ice	 ice;
 	const char		*why;
 	int			 pol, rc;
+	unsigned		 i;
 
 	if (sdp_parse(&s, (const char *)data, size, &why) != 0) {
 		if (why == NULL)
@@ -83,6 +109,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ice.cands[0].priority = 1;
 	snprintf(ice.cands[0].addr, sizeof ice.cands[0].addr, "127.0.0.1");
 	ice.cands[0].port = 4000;
+	for (i = 0; i < s.nmedia; i++) {
+		edited(&s, data, size, i, NULL);
+		edited(&s, data, size, i, &ice);
+	}
 	for (pol = 0; pol < 6; pol++) {
 		l.srtp = (enum sdp_srtp_policy)(pol % 3);
 		l.sdes_ok = pol >= 3;

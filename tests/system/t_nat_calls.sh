@@ -18,7 +18,13 @@
 #      other's tone, and nothing goes through the relay;
 #   3. NAT B symmetric, b with the overlay's relay credentials: b finds
 #      the coturn relay p advertises and allocates on it; the call's pair
-#      is relayed and the capture sees the relay carry the media.
+#      is relayed and the capture sees the relay carry the media;
+#   4. the baresip phones again, sam behind the symmetric NAT B, whose
+#      own ICE (a STUN server, no relay) cannot get through it: b relays
+#      his call's media ([media] anchor auto), ICE with pat through the
+#      coturn relay on one side and with sam on the other; both hear the
+#      other, the capture sees the relay carry it, and what another host
+#      of site B sends to the relay's port is dropped.
 # Each prints the selected candidate pair.
 . "$(dirname "$0")/lib.sh"
 
@@ -201,3 +207,66 @@ jq -e '.ice.state == "completed" and
     >/dev/null || fail "the pair: $(cat "$T/sym.a")"
 [ "$n" -ge 100 ] || fail "only $n packets through the relay"
 ok "NAT B symmetric: a relayed pair through the coturn relay found in the overlay ($n packets)"
+
+# 4. baresip phones again, sam behind the symmetric NAT B: his own ICE
+# (STUN only: no relay is his) cannot get through it, so b relays his
+# call's media ([media] anchor auto: b's NAT maps per destination),
+# with ICE toward pat through the coturn relay b holds
+anchor_ready() {
+	ctl b --json relays >"$T/r" 2>&1 &&
+	    jq -e '.anchor.mode == "all" and .anchor.ready_relayed > 0' \
+	    "$T/r" >/dev/null
+}
+wait_for 20 anchor_ready || fail "b has no media relay ready: $(jq -c .anchor "$T/r")"
+rm -rf "$T/pat.phone/rec" "$T/sam.phone/rec"
+capture_start anchor
+lab_phone pat a "sip:10.1.0.2:$(sip_port a)" 1000 sipnat=outbound \
+    ice=203.0.113.10:3478 ctrl
+PAT=$PHONE_PID
+lab_phone sam b "sip:10.2.0.2:$(sip_port b)" 440 sipnat=outbound \
+    ice=203.0.113.10:3478
+SAM=$PHONE_PID
+wait_for 20 registered a pat || fail "pat did not register: $(tail -5 "$T/pat.phone/log")"
+wait_for 20 registered b sam || fail "sam did not register: $(tail -5 "$T/sam.phone/log")"
+wait_for 20 published a sam b || fail "sam's binding: $(cat "$T/l")"
+lab_phone_ctrl a dial "sip:sam@$DOM" >/dev/null
+wait_for 20 established pat || fail "pat's call: $(grep -ai 'call\|sip' "$T/pat.phone/log" | tail -5)"
+wait_for 5 established sam || fail "sam's call: $(tail -5 "$T/sam.phone/log")"
+relaying() {
+	ctl b --json relays | jq -c .anchor >"$T/anchor" &&
+	    jq -e '.to_phone >= 100 and .to_peer >= 100' "$T/anchor" >/dev/null
+}
+wait_for 15 relaying || fail "b relays no media: $(cat "$T/anchor")"
+# the relay's port on sam's side takes nothing from another host of
+# site B (NAT B's LAN address): no right to send to the peer
+lan=$(grep -ao "anchor: relay [0-9]*: the phone's media at .*, ours 10.2.0.2:[0-9]*" \
+    "$T/b/log" | tail -1 | sed 's/.*ours 10.2.0.2://')
+[ -n "$lan" ] || fail "b's log names no relay port: $(grep -a anchor "$T/b/log" | tail -3)"
+d0=$(jq .dropped "$T/anchor")
+ip netns exec "$LAB-natb" bash -c \
+    "for i in \$(seq 20); do echo junk >/dev/udp/10.2.0.2/$lan; done"
+refused() {
+	ctl b --json relays | jq -c .anchor >"$T/anchor" &&
+	    jq -e --argjson d "$d0" '.dropped >= $d + 20' "$T/anchor" >/dev/null
+}
+wait_for 5 refused || fail "b's relay did not drop what 10.2.0.1 sent: $(cat "$T/anchor")"
+lab_phone_ctrl a hangup >/dev/null
+wait_for 10 grep -qai "terminated\|closed" "$T/sam.phone/log" ||
+    fail "sam's phone saw no BYE: $(tail -5 "$T/sam.phone/log")"
+n=$(capture_stop anchor)
+grep -a "anchor: relay [0-9]*: \(ICE\|the phone's ICE\):" "$T/b/log" |
+    tail -2 | sed 's/^.*anchor: /# b: /'
+for who in pat:440 sam:1000; do
+	rec=$(ls -t "$T/${who%:*}.phone/rec/"dump-*-dec.wav 2>/dev/null | head -1)
+	[ -n "$rec" ] || fail "${who%:*}'s phone recorded nothing"
+	heard "$rec" "${who#*:}" "${who%:*}"
+done
+ctl b --json relays | jq -c .anchor >"$T/anchor"
+jq -e '.calls >= 1 and .to_phone >= 100 and .to_peer >= 100 and
+    .active == 0' "$T/anchor" >/dev/null ||
+    fail "b's media relay: $(cat "$T/anchor")"
+grep -aq "anchor: relay [0-9]*: ICE: relay" "$T/b/log" ||
+    fail "b's relay did not select its relayed candidate: $(grep -a 'anchor:' "$T/b/log" | tail -5)"
+[ "$n" -ge 100 ] || fail "only $n packets through the TURN server"
+kill "$PAT" "$SAM" 2>/dev/null
+ok "baresip phones, sam behind the symmetric NAT B: b relayed his media through the coturn relay ($n packets), both heard the other; 20 datagrams from another host of site B dropped"
