@@ -258,7 +258,8 @@ static const struct ctl_spec ctl_specs[] = {
 	{ "nat", NULL, "this host's addresses as seen from outside "
 	    "(STUN) and its NAT's behaviour", nat_args, CTL_CMD_READONLY },
 	{ "relays", NULL, "the relay this node offers, the relays found in "
-	    "the overlay (TURN), the allocation", relays_args, 0 },
+	    "the overlay (TURN), the allocation, the phones' media relays",
+	    relays_args, 0 },
 	{ "log-level", NULL, "show or set the log level",
 	    log_level_args, 0 },
 	{ "reload", NULL, "re-read the config file (as SIGHUP does)",
