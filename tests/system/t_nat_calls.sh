@@ -25,6 +25,8 @@
 #      coturn relay on one side and with sam on the other; both hear the
 #      other, the capture sees the relay carry it, and what another host
 #      of site B sends to the relay's port is dropped.
+# Between 2 and 3, a phone without ICE behind NAT A calls bob: a relays
+# its media (behind an endpoint-independent NAT, only such phones').
 # Each prints the selected candidate pair.
 . "$(dirname "$0")/lib.sh"
 
@@ -188,6 +190,40 @@ done
 kill "$PAT" "$SAM" 2>/dev/null
 ok "baresip phones behind two EIM NATs, each on its daemon: pat called sam, both heard the other, nothing through the relay"
 
+# 2b. a phone without ICE behind the endpoint-independent NAT A: a
+# relays the media of the calls it offers ([media] anchor auto), with
+# ICE toward bob, b's UA, behind NAT B
+anchor_mode() {
+	ctl a --json relays | jq -c .anchor >"$T/anchor.a" &&
+	    jq -e '.mode == "phones without ICE" and .ready > 0' \
+	    "$T/anchor.a" >/dev/null
+}
+wait_for 20 anchor_mode || fail "a's media relays: $(cat "$T/anchor.a")"
+rm -rf "$T/pat.phone/rec"
+wait_exit "$PAT" 10 2>/dev/null || true
+lab_phone pat a "sip:10.1.0.2:$(sip_port a)" 1000 sipnat=outbound ctrl
+PAT=$PHONE_PID
+wait_for 20 registered a pat || fail "pat did not register: $(tail -5 "$T/pat.phone/log")"
+lab_phone_ctrl a dial "sip:bob@$DOM" >/dev/null
+wait_for 20 established pat || fail "pat's call: $(grep -ai 'call\|sip' "$T/pat.phone/log" | tail -5)"
+plain_relayed() {
+	ctl a --json relays | jq -c .anchor >"$T/anchor.a" &&
+	    jq -e '.calls >= 1 and .to_phone >= 100 and .to_peer >= 100' \
+	    "$T/anchor.a" >/dev/null
+}
+wait_for 15 plain_relayed || fail "a relays no media: $(cat "$T/anchor.a")"
+lab_phone_ctrl a hangup >/dev/null
+ended_b() {
+	ctl b --json calls >"$T/bc" 2>&1 &&
+	    jq -e '.calls[-1].state == "ended"' "$T/bc" >/dev/null
+}
+wait_for 10 ended_b || fail "bob's call did not end: $(cat "$T/bc")"
+jq -e '.calls[-1].received >= 100 and .calls[-1].ice.state == "completed"' \
+    "$T/bc" >/dev/null || fail "bob's side: $(jq -c '.calls[-1]' "$T/bc")"
+echo "# bob: $(jq -r '.calls[-1].ice | "\(.state): \(.local_type) \(.local) -> \(.remote_type) \(.remote)"' "$T/bc")"
+kill "$PAT" 2>/dev/null
+ok "a phone without ICE behind NAT A called bob: a relayed its media, ICE with bob across both NATs"
+
 # 3. NAT B symmetric: b, now with the overlay's relay credentials,
 # allocates on the relay p advertises
 stop_node b
@@ -219,6 +255,7 @@ anchor_ready() {
 }
 wait_for 20 anchor_ready || fail "b has no media relay ready: $(jq -c .anchor "$T/r")"
 rm -rf "$T/pat.phone/rec" "$T/sam.phone/rec"
+wait_exit "$PAT" 10 2>/dev/null || true
 capture_start anchor
 lab_phone pat a "sip:10.1.0.2:$(sip_port a)" 1000 sipnat=outbound \
     ice=203.0.113.10:3478 ctrl
