@@ -14,6 +14,7 @@
 #include "rng.h"
 #include "sdp.h"
 #include "sip_msg.h"
+#include "sip_replaces.h"
 #include "sip_ua.h"
 #include "sip_ua_int.h"
 #include "wire.h"
@@ -355,6 +356,59 @@ ua_other_dialog(struct sip_ua *ua, uint64_t now, uint64_t txn,
 		    "Call/Transaction Does Not Exist", NULL, NULL);
 }
 
+/* The call's local tag (§19.3), "" if it has none. */
+static const char *
+ua_local_tag(const struct ua_call *c)
+{
+	const char	*t = strstr(c->local_hdr, ";tag=");
+
+	return t != NULL ? t + 5 : "";
+}
+
+/*
+ * An INVITE to take over one of our dialogs (RFC 3891 §3): the dialog
+ * whose Call-ID is rp's, our tag its to-tag and the other end's its
+ * from-tag.  None (or, §3, more than one), or one still ringing here
+ * that we did not start: 481; one that ended: 603; a confirmed one with
+ * early-only: 486.  Otherwise the replacement must be authorized (§8:
+ * "MUST only be accepted if the peer requesting replacement has been
+ * properly authenticated"); p2psipd authorizes none yet (the direct
+ * flows that will carry them, bound to the dialog, are to come), so it
+ * is refused with 403 and the dialog is left as it is.
+ */
+static void
+ua_replaces(struct sip_ua *ua, uint64_t now, uint64_t txn,
+    const struct sip_msg *m, const struct sip_replaces *rp)
+{
+	struct ua_call	*c, *match = NULL;
+	unsigned	 n = 0;
+
+	for (c = ua->calls; c != NULL; c = c->next)
+		if (sip_ua_dlg_tag_is(c->call_id, &rp->call_id) &&
+		    sip_ua_dlg_tag_is(ua_local_tag(c), &rp->to_tag) &&
+		    c->remote_tag != NULL &&
+		    sip_ua_dlg_tag_is(c->remote_tag, &rp->from_tag)) {
+			match = c;
+			n++;
+		}
+	if (n != 1 || match->state == SIP_UA_INCOMING)
+		sip_ua_uas_respond(ua, now, txn, m, 481,
+		    "Call/Transaction Does Not Exist", NULL, NULL);
+	else if (match->state == SIP_UA_ENDED)
+		sip_ua_uas_respond(ua, now, txn, m, 603, "Declined", NULL,
+		    NULL);
+	else if (match->state == SIP_UA_ACTIVE && rp->early_only)
+		sip_ua_uas_respond(ua, now, txn, m, 486, "Busy Here", NULL,
+		    NULL);
+	else {
+		lc_log(ua->log, LC_INFO, "ua: call %u: a replacement from %.*s "
+		    "refused: not authorized", match->id,
+		    (int)m->from.uri_str.l, m->from.uri_str.p);
+		sip_ua_uas_respond(ua, now, txn, m, 403,
+		    "Forbidden (replacement not authorized)", NULL, NULL);
+	}
+}
+
 /* A new request (txn 0: an ACK outside a transaction). */
 void
 sip_ua_uas_request(struct sip_ua *ua, uint64_t now, uint64_t txn,
@@ -363,7 +417,10 @@ sip_ua_uas_request(struct sip_ua *ua, uint64_t now, uint64_t txn,
 	struct sip_msg	*m = *mp;
 	struct ua_call	*c;
 	struct ua_aor	*a = NULL;
+	struct sip_replaces rp;
+	const char	*why;
 	char		 aor[512];
+	int		 rc;
 
 	if (m->to_tag.l > 0) {			/* in a dialog (§12.2.2) */
 		c = sip_ua_dlg_of(ua, m, false);
@@ -443,6 +500,18 @@ sip_ua_uas_request(struct sip_ua *ua, uint64_t now, uint64_t txn,
 	if (a == NULL) {
 		sip_ua_uas_respond(ua, now, txn, m, 404, "Not Found", NULL,
 		    NULL);
+		return;
+	}
+	/* RFC 3891 §3: a Replaces in anything but an INVITE, or more than
+	 * one, is a 400 */
+	if ((rc = sip_replaces_parse(m, &rp, &why)) != ENOENT) {
+		if (rc == 0 && !sip_pl_eq(&m->method, "INVITE"))
+			why = "Replaces in a request other than INVITE";
+		if (why != NULL)
+			sip_ua_uas_respond(ua, now, txn, m, 400, why, NULL,
+			    NULL);
+		else
+			ua_replaces(ua, now, txn, m, &rp);
 		return;
 	}
 	if (sip_pl_eq(&m->method, "INVITE"))

@@ -3,12 +3,14 @@
  * first byte picks datagram or stream framing.  Parsing never crashes or
  * reads past the input; a parsed message written out parses to the same
  * start line, headers and body, and writing that again gives the same
- * bytes.  Every Via, address and parameter value is parsed too.  The
+ * bytes.  Every Via, address and parameter value is parsed too, and a
+ * Replaces (RFC 3891).  The
  * same bytes then go to a SIP node (sip_core: transactions, registrar;
  * over the stream, from elsewhere than this host, Digest authentication)
  * as a datagram and as a stream, with time moving on, and every action
  * it takes is drained.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "rng.h"
 #include "sip_core.h"
 #include "sip_msg.h"
+#include "sip_replaces.h"
 #include "wire.h"
 
 #define FUZZ_MAX	(1 << 16)
@@ -37,7 +40,10 @@ fuzz_values(const struct sip_msg *m)
 	struct sip_addr	a;
 	struct sip_via	v;
 	struct sip_pl	p;
+	struct sip_replaces r;
+	const char	*why;
 	unsigned	i;
+	int		rc;
 
 	for (i = 0; i < m->nhdrs; i++) {
 		switch (m->hdrs[i].id) {
@@ -54,6 +60,11 @@ fuzz_values(const struct sip_msg *m)
 			break;
 		}
 	}
+	/* RFC 3891: its views stay inside the message */
+	rc = sip_replaces_parse(m, &r, &why);
+	if ((rc == EBADMSG && why == NULL) || (rc == 0 &&
+	    (r.call_id.l == 0 || r.to_tag.l == 0 || r.from_tag.l == 0)))
+		abort();
 }
 
 /* One node for the whole run, as a daemon has: state carries over. */

@@ -59,8 +59,9 @@ static struct ua_side	alice, bob;
 static char	far_msg[FAR_MAX][4096];
 static unsigned	nfar;
 
-/* The last INVITE the core sent bob. */
+/* The last INVITE the core sent bob, and the last 1xx/2xx to alice. */
 static char	bob_invite[4096];
+static char	alice_resp[4096];
 
 static void
 keep(char *to, size_t max, const uint8_t *data, size_t len)
@@ -264,6 +265,12 @@ pump(void)
 			    == &bob && strncmp((char *)ca.data, "INVITE ", 7)
 			    == 0)
 				keep(bob_invite, sizeof bob_invite, ca.data,
+				    ca.len);
+			if (ca.type == SIP_CORE_SEND && side_at(&ca.flow.remote)
+			    == &alice && (strncmp((char *)ca.data,
+			    "SIP/2.0 18", 10) == 0 || strncmp((char *)ca.data,
+			    "SIP/2.0 200", 11) == 0))
+				keep(alice_resp, sizeof alice_resp, ca.data,
 				    ca.len);
 			if (ca.type == SIP_CORE_SEND &&
 			    (s = side_at(&ca.flow.remote)) != NULL)
@@ -671,9 +678,11 @@ START_TEST(srtp_policies)
 }
 END_TEST
 
-/* An INVITE to bob from a phone that speaks straight to the core. */
+/* A request (method, with headers hdrs) to bob from a phone that speaks
+ * straight to the core: the final status it gets. */
 static unsigned
-phone_invite(const char *body, const char *ctype)
+phone_request(const char *method, const char *hdrs, const char *body,
+    const char *ctype)
 {
 	struct sip_flow		 phone;
 	char			 buf[4096];
@@ -681,19 +690,25 @@ phone_invite(const char *body, const char *ctype)
 	int			 n;
 
 	flow(&phone, "127.0.0.1:7010");
-	n = snprintf(buf, sizeof buf, "INVITE sip:bob@" DOM " SIP/2.0\r\n"
+	n = snprintf(buf, sizeof buf, "%s sip:bob@" DOM " SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 127.0.0.1:7010;branch=z9hG4bK%u\r\n"
 	    "Max-Forwards: 70\r\nFrom: <sip:p@" DOM ">;tag=1\r\n"
-	    "To: <sip:bob@" DOM ">\r\nCall-ID: c%u\r\nCSeq: 1 INVITE\r\n"
-	    "Contact: <sip:p@127.0.0.1:7010>\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\n\r\n%s", (unsigned)now, (unsigned)now,
-	    ctype, strlen(body), body);
+	    "To: <sip:bob@" DOM ">\r\nCall-ID: c%u\r\nCSeq: 1 %s\r\n"
+	    "%sContact: <sip:p@127.0.0.1:7010>\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", method, (unsigned)now,
+	    (unsigned)now, method, hdrs, ctype, strlen(body), body);
 	other_final = 0;
 	(void)sip_core_input(core, now, &phone, (uint8_t *)buf, (size_t)n,
 	    false, &used);
 	pump();
 	now += 1;
 	return other_final;
+}
+
+static unsigned
+phone_invite(const char *body, const char *ctype)
+{
+	return phone_request("INVITE", "", body, ctype);
 }
 
 START_TEST(bad_offers)
@@ -714,6 +729,92 @@ START_TEST(bad_offers)
 	    "m=audio 4000 RTP/AVP 8 0\r\n", "application/sdp"), 200);
 	ck_assert_int_eq(bob.stream.codec, SDP_PCMA);
 	ck_assert_uint_eq(bob.media_stop + 1, bob.media_open);
+}
+END_TEST
+
+static const char OFFER[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+    "s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+
+/* tag=... of header name (with its ": ") in msg, into out. */
+static void
+tag_of(const char *msg, const char *name, char *out, size_t max)
+{
+	const char	*h = strstr(msg, name), *t;
+
+	ck_assert_ptr_nonnull(h);
+	t = strstr(h, ";tag=");
+	ck_assert_ptr_nonnull(t);
+	t += 5;
+	snprintf(out, max, "%.*s", (int)strcspn(t, ";\r"), t);
+}
+
+/* An INVITE to bob with Replaces: value (printf-style): its final
+ * status. */
+static unsigned
+replacing(const char *value)
+{
+	char	hdr[512];
+
+	snprintf(hdr, sizeof hdr, "Replaces: %s\r\n", value);
+	return phone_request("INVITE", hdr, OFFER, "application/sdp");
+}
+static char	rv[400];
+#define REPLACING(...)	(snprintf(rv, sizeof rv, __VA_ARGS__), replacing(rv))
+
+/* RFC 3891 §3: which dialog a Replaces names, and what each gets. */
+START_TEST(replaces)
+{
+	struct sip_ua_call_info	 bi;
+	char			 cid[128], bt[64], at[64];
+	uint32_t		 bid;
+
+	register_both(SIP_UA_RING);
+	(void)call("bob");
+	bid = sip_ua_call_next(bob.ua, 0);
+	ck_assert(sip_ua_call_info(bob.ua, bid, &bi));
+	snprintf(cid, sizeof cid, "%s", bi.call_id);
+	tag_of(alice_resp, "\r\nTo: ", bt, sizeof bt);	/* bob's */
+	tag_of(alice_resp, "\r\nFrom: ", at, sizeof at);	/* alice's */
+	/* an early dialog bob did not start, an unknown one, tags the
+	 * wrong way round: 481 */
+	ck_assert_uint_eq(REPLACING("%s;to-tag=%s;from-tag=%s", cid, bt,
+	    at), 481);
+	ck_assert_uint_eq(REPLACING("%s;to-tag=%s;from-tag=%s", "nope", bt,
+	    at), 481);
+	ck_assert_uint_eq(sip_ua_answer(bob.ua, now, bid), 0);
+	pump();
+	ck_assert_uint_eq(REPLACING("%s;to-tag=%s;from-tag=%s", cid, at,
+	    bt), 481);
+	/* the confirmed dialog: early-only is 486; else the replacement
+	 * must be authorized, and none is yet: 403, the call goes on */
+	ck_assert_uint_eq(REPLACING("%s;from-tag=%s;to-tag=%s;early-only", cid,
+	    at, bt), 486);
+	ck_assert_uint_eq(REPLACING("%s ; to-tag = %s ; from-tag=%s", cid, bt,
+	    at), 403);
+	ck_assert(sip_ua_call_info(bob.ua, bid, &bi));
+	ck_assert_int_eq(bi.state, SIP_UA_ACTIVE);
+	/* malformed, twice, or in another method: 400 */
+	ck_assert_uint_eq(REPLACING("%s;to-tag=%s;to-tag=%s", cid, bt, at),
+	    400);
+	ck_assert_uint_eq(REPLACING("%s;to-tag=%s;fromtag=%s", cid, bt, at),
+	    400);
+	ck_assert_uint_eq(REPLACING(";to-tag=%s%s;from-tag=%s", "", bt, at),
+	    400);
+	ck_assert_uint_eq(REPLACING("%s;to-tag=%s;from-tag=%s;early-only=1",
+	    cid, bt, at), 400);
+	ck_assert_uint_eq(phone_request("INVITE", "Replaces: a;to-tag=1;"
+	    "from-tag=2\r\nReplaces: b;to-tag=1;from-tag=2\r\n", OFFER,
+	    "application/sdp"), 400);
+	ck_assert_uint_eq(phone_request("MESSAGE", "Replaces: a;to-tag=1;"
+	    "from-tag=2\r\n", "hi", "text/plain"), 400);
+	/* an ended dialog still kept: 603; once forgotten: 481 */
+	ck_assert_int_eq(sip_ua_hangup(bob.ua, now, bid), 0);
+	pump();
+	ck_assert_uint_eq(REPLACING("%s;to-tag=%s;from-tag=%s", cid, bt,
+	    at), 603);
+	advance(40000);
+	ck_assert_uint_eq(REPLACING("%s;to-tag=%s;from-tag=%s", cid, bt,
+	    at), 481);
 }
 END_TEST
 
@@ -984,6 +1085,7 @@ check_suite(void)
 	tcase_add_test(tc, message_round_trip);
 	tcase_add_test(tc, hosted_aor);
 	tcase_add_test(tc, srtp_policies);
+	tcase_add_test(tc, replaces);
 	tcase_add_test(tc, bad_offers);
 	tcase_add_test(tc, register_with_digest);
 	tcase_add_test(tc, forked_2xx);
