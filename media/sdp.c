@@ -222,9 +222,13 @@ sdp_mline(struct sdp_media *m, struct sdp_pl v)
 	m->nfmts = 0;
 	if (!pl_token(&v, &fmt))
 		return "m=: no format";
+	/* not RTP: the first format, if it fits (a control stream's
+	 * "sip", sdp_control.c); the rest are kept for nothing */
+	if (!sdp_is_rtp(m->proto))
+		(void)pl_copy(m->fmt0, sizeof m->fmt0, &fmt);
 	do {
 		if (!sdp_is_rtp(m->proto))
-			continue;	/* kept for nothing: not ours */
+			continue;
 		if (m->nfmts == SDP_MAX_FMTS)
 			return "m=: too many formats";
 		if (!pl_u64(&fmt, 127, &n))
@@ -805,8 +809,8 @@ sdp_write_media(struct wbuf *w, const struct sdp_media *m)
 	wbuf_printf(w, "m=%s %u %s", m->type, m->port, m->proto);
 	for (i = 0; i < m->nfmts; i++)
 		wbuf_printf(w, " %u", m->fmts[i].pt);
-	if (m->nfmts == 0)
-		wbuf_printf(w, " *");	/* not RTP: the formats are not kept */
+	if (m->nfmts == 0)		/* not RTP: its first format */
+		wbuf_printf(w, " %s", m->fmt0[0] != '\0' ? m->fmt0 : "*");
 	wbuf_printf(w, "\r\nc=IN %s %s\r\n", m->ipv6 ? "IP6" : "IP4",
 	    m->addr);
 	for (i = 0; i < m->nfmts; i++) {

@@ -95,6 +95,8 @@ struct sdp_media {
 	char		 proto[SDP_TOKEN_MAX];	/* "RTP/AVP", ... */
 	struct sdp_fmt	 fmts[SDP_MAX_FMTS];
 	unsigned	 nfmts;
+	char		 fmt0[SDP_TOKEN_MAX];	/* not RTP: its first format
+						   ("": too long) */
 	char		 addr[SDP_ADDR_MAX];	/* its c=, or the session's */
 	bool		 ipv6;
 	enum sdp_dir	 dir;		/* its own, or the session's */
@@ -165,6 +167,7 @@ int	sdp_edit_stream(struct wbuf *w, const char *text, size_t len,
 	    uint16_t port, const struct sdp_ice *ice, bool mux);
 /* The first audio stream with a port (an index of s->media), or -1. */
 int	sdp_audio_stream(const struct sdp *s);
+
 
 /*
  * Offer/answer (RFC 3264) for one audio stream.
@@ -270,6 +273,35 @@ int	sdp_oa_answer(struct sdp *ans, struct sdp_stream *st,
  */
 int	sdp_oa_accept(struct sdp_stream *st, const struct sdp *offer,
 	    const struct sdp *ans, const struct sdp_local *,
+	    const char **why);
+
+/*
+ * ICE for SIP (draft-lowekamp-p2psip-ice-for-sip §3): a control stream,
+ * "m=control PORT UDP/DTLS sip", offered in a re-INVITE of a dialog
+ * that runs through the overlay, carries the ICE credentials and
+ * candidates of a direct path for the dialog's SIP, and the DTLS
+ * certificate's fingerprint and role that secure it (RFC 5763 §5, over
+ * the dialog's signed path).  The draft's text is not at hand: the
+ * protocol name UDP/DTLS (SIP over DTLS on the pair ICE finds) is
+ * p2psipd's reading of it.
+ */
+#define SDP_CONTROL_PROTO	"UDP/DTLS"
+struct sdp_control {
+	unsigned	 idx;		/* its m= line */
+	uint16_t	 port;		/* the default candidate's */
+	char		 addr[SDP_ADDR_MAX];
+	struct sdp_ice	 ice;		/* component 1's candidates */
+	uint8_t		 fp[32];	/* SHA-256 */
+	enum sdp_setup	 setup;
+};
+/*
+ * s's control stream: 0 and *c; ENOENT: none, or one rejected (port 0);
+ * EBADMSG and *why (fit for a 488's reason): one that cannot be used: of
+ * another protocol or format, without ICE credentials or a candidate for
+ * component 1, without a SHA-256 fingerprint or a setup role, or more
+ * than one.
+ */
+int	sdp_control_of(const struct sdp *s, struct sdp_control *c,
 	    const char **why);
 
 #endif

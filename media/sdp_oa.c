@@ -346,6 +346,7 @@ media_reject(struct sdp_media *am, const struct sdp_media *om)
 	memcpy(am->proto, om->proto, sizeof am->proto);
 	memcpy(am->fmts, om->fmts, sizeof am->fmts);
 	am->nfmts = om->nfmts;
+	memcpy(am->fmt0, om->fmt0, sizeof am->fmt0);
 	memcpy(am->addr, om->addr, sizeof am->addr);
 	am->ipv6 = om->ipv6;
 	am->dir = om->dir;

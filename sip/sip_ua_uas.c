@@ -135,12 +135,18 @@ static unsigned
 ua_answer_offer(struct sip_ua *ua, struct ua_call *c,
     const struct sip_msg *m, const char **why)
 {
-	struct sdp	*ans;
-	struct wbuf	 b;
-	int		 rc;
+	struct sdp		*ans;
+	struct sdp_control	 ctl;
+	struct wbuf		 b;
+	int			 rc;
 
 	if (sdp_parse(ua->scratch, m->body.p, m->body.l, why) != 0)
 		return 400;
+	/* ICE for SIP: a control stream we cannot use is a 488, and the
+	 * call (a re-INVITE's) goes on as it was; one we can is rejected
+	 * in the answer (port 0) for now: the dialog stays on its path */
+	if (sdp_control_of(ua->scratch, &ctl, why) == EBADMSG)
+		return 488;
 	ans = xmalloc(sizeof *ans);
 	rc = sdp_oa_answer(ans, &c->stream, ua->scratch, &c->local, why);
 	if (rc == 0) {

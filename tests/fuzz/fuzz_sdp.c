@@ -6,7 +6,8 @@
  * under each [media] srtp policy, with and without SDES allowed, and
  * read as the answer to an offer of ours; an answer made is itself
  * parsed back.  A media relay's edit of each stream (sdp_edit.c), with
- * ICE and without, parses again with the stream where the edit put it.
+ * ICE and without, parses again with the stream where the edit put it;
+ * a control stream (ICE for SIP) is read.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -86,6 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sdp_stream	 st;
 	struct sdp_local	 l;
 	static struct sdp_ice	 ice;
+	static struct sdp_control ctl;
 	const char		*why;
 	int			 pol, rc;
 	unsigned		 i;
@@ -109,6 +111,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ice.cands[0].priority = 1;
 	snprintf(ice.cands[0].addr, sizeof ice.cands[0].addr, "127.0.0.1");
 	ice.cands[0].port = 4000;
+	/* a control stream (ICE for SIP) is usable or says why not */
+	rc = sdp_control_of(&s, &ctl, &why);
+	if ((rc == 0 && (ctl.ice.ncands == 0 || ctl.idx >= s.nmedia)) ||
+	    (rc == EBADMSG && why == NULL))
+		abort();
 	for (i = 0; i < s.nmedia; i++) {
 		edited(&s, data, size, i, NULL);
 		edited(&s, data, size, i, &ice);

@@ -694,6 +694,67 @@ START_TEST(accept_refusals)
 }
 END_TEST
 
+/* ICE for SIP's control stream (sdp_control_of), and its format kept
+ * through a write. */
+START_TEST(control_stream)
+{
+	static const char	 head[] = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\n"
+				    "s=-\r\nt=0 0\r\n"
+				    "m=audio 4000 RTP/AVP 0\r\n"
+				    "c=IN IP4 10.0.0.1\r\n";
+	static const char	 ctl[] = "m=control 9000 UDP/DTLS sip\r\n"
+				    "c=IN IP4 10.0.0.1\r\n"
+				    "a=ice-ufrag:abcd\r\n"
+				    "a=ice-pwd:0123456789012345678901\r\n"
+				    "a=candidate:1 1 UDP 2130706431 10.0.0.1 9000 "
+				    "typ host\r\n"
+				    "a=candidate:2 2 UDP 2130706430 10.0.0.1 9001 "
+				    "typ host\r\n"
+				    "a=fingerprint:sha-256 00:11:22:33:44:55:66:"
+				    "77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:"
+				    "66:77:88:99:AA:BB:CC:DD:EE:FF\r\n"
+				    "a=setup:actpass\r\n";
+	static struct sdp	 s, t;
+	struct sdp_control	 c;
+	struct wbuf		 w;
+	char			 buf[4096];
+	const char		*why = NULL;
+
+	snprintf(buf, sizeof buf, "%s%s", head, ctl);
+	ck_assert_int_eq(sdp_parse(&s, buf, strlen(buf), &why), 0);
+	ck_assert_int_eq(sdp_control_of(&s, &c, &why), 0);
+	ck_assert_uint_eq(c.idx, 1);
+	ck_assert_uint_eq(c.port, 9000);
+	ck_assert_str_eq(c.ice.ufrag, "abcd");
+	ck_assert_uint_eq(c.ice.ncands, 1);	/* component 1's */
+	ck_assert_uint_eq(c.fp[10], 0xaa);
+	ck_assert_int_eq(c.setup, SDP_SETUP_ACTPASS);
+	/* written and read back: still "sip" */
+	wbuf_init(&w, SDP_MAX_LEN);
+	sdp_write(&w, &s);
+	ck_assert(strstr((char *)w.p, "m=control 9000 UDP/DTLS sip\r\n"));
+	ck_assert_int_eq(sdp_parse(&t, (char *)w.p, w.len, &why), 0);
+	ck_assert_int_eq(sdp_control_of(&t, &c, &why), 0);
+	wbuf_clear(&w);
+	/* none; rejected; two */
+	ck_assert_int_eq(sdp_parse(&s, head, strlen(head), &why), 0);
+	ck_assert_int_eq(sdp_control_of(&s, &c, &why), ENOENT);
+	snprintf(buf, sizeof buf, "%sm=control 0 UDP/DTLS sip\r\n"
+	    "c=IN IP4 10.0.0.1\r\n", head);
+	ck_assert_int_eq(sdp_parse(&s, buf, strlen(buf), &why), 0);
+	ck_assert_int_eq(sdp_control_of(&s, &c, &why), ENOENT);
+	snprintf(buf, sizeof buf, "%s%s%s", head, ctl, ctl);
+	ck_assert_int_eq(sdp_parse(&s, buf, strlen(buf), &why), 0);
+	ck_assert_int_eq(sdp_control_of(&s, &c, &why), EBADMSG);
+	ck_assert_str_eq(why, "more than one control stream");
+	/* another format */
+	snprintf(buf, sizeof buf, "%sm=control 9000 UDP/DTLS bfcp\r\n"
+	    "c=IN IP4 10.0.0.1\r\n", head);
+	ck_assert_int_eq(sdp_parse(&s, buf, strlen(buf), &why), 0);
+	ck_assert_int_eq(sdp_control_of(&s, &c, &why), EBADMSG);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -715,6 +776,7 @@ check_suite(void)
 	tcase_add_test(tc, sdes_keys_cross);
 	tcase_add_test(tc, dtls_roles_and_fingerprints);
 	tcase_add_test(tc, accept_refusals);
+	tcase_add_test(tc, control_stream);
 	suite_add_tcase(s, tc);
 	return s;
 }

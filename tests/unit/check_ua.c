@@ -182,6 +182,7 @@ add_event(struct ua_side *s, const char *e)
 
 /* The last final status the core sent elsewhere (to a phone). */
 static unsigned	other_final;
+static char	other_resp[4096];	/* the last final response */
 
 
 static void
@@ -193,8 +194,10 @@ other_status(const struct sip_core_action *ca)
 
 	if (sip_msg_parse(m, ca->data, ca->len, false,
 	    &(struct sip_limits){ 65535, 128 }, &used, &why) == 0 &&
-	    !m->request && m->status >= 200)
+	    !m->request && m->status >= 200) {
 		other_final = m->status;
+		keep(other_resp, sizeof other_resp, ca->data, ca->len);
+	}
 	sip_msg_free(m);
 }
 
@@ -818,6 +821,118 @@ START_TEST(replaces)
 }
 END_TEST
 
+/* A control stream (ICE for SIP) for the phone's re-INVITE, with
+ * extra lines after its m= line. */
+static void
+with_control(char *out, size_t max, const char *extra)
+{
+	snprintf(out, max, "%sm=control 9000 UDP/DTLS sip\r\n"
+	    "c=IN IP4 127.0.0.1\r\n%s", OFFER, extra);
+}
+
+/*
+ * The phone's request method (CSeq cseq; an INVITE with body) in the
+ * dialog the 2xx from bob in ok200 set up: to bob's Contact, along the
+ * route set (the Record-Routes reversed, §12.1.2).  The final status it
+ * gets (an ACK: none).
+ */
+static char	ok200[4096];
+
+static unsigned
+phone_dialog(const char *method, const char *body, unsigned cseq)
+{
+	struct sip_msg		*ok = sip_msg_new();
+	const struct sip_hdr	*h, *rr[4];
+	struct sip_addr		 contact;
+	struct sip_flow		 phone;
+	char			 buf[8192], routes[1024] = "", btag[64];
+	const char		*why;
+	size_t			 used, off = 0;
+	unsigned		 n = 0;
+	int			 len;
+
+	ck_assert_int_eq(sip_msg_parse(ok, (uint8_t *)ok200,
+	    strlen(ok200), false, &(struct sip_limits){ 65535, 128 },
+	    &used, &why), 0);
+	ck_assert_uint_eq(ok->status, 200);
+	ck_assert_int_eq(sip_uri_addr_parse(&contact,
+	    &sip_msg_hdr(ok, SIP_HDR_CONTACT, NULL)->value, false), 0);
+	for (h = sip_msg_hdr(ok, SIP_HDR_RECORD_ROUTE, NULL); h != NULL &&
+	    n < 4; h = sip_msg_hdr(ok, SIP_HDR_RECORD_ROUTE, h))
+		rr[n++] = h;
+	while (n-- > 0)
+		off += (size_t)snprintf(routes + off, sizeof routes - off,
+		    "Route: %.*s\r\n", (int)rr[n]->value.l, rr[n]->value.p);
+	snprintf(btag, sizeof btag, "%.*s", (int)ok->to_tag.l, ok->to_tag.p);
+	flow(&phone, "127.0.0.1:7010");
+	len = snprintf(buf, sizeof buf, "%s %.*s SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:7010;branch=z9hG4bK%s%u\r\n"
+	    "Max-Forwards: 70\r\n%sFrom: <sip:p@" DOM ">;tag=1\r\n"
+	    "To: <sip:bob@" DOM ">;tag=%s\r\nCall-ID: %.*s\r\n"
+	    "CSeq: %u %s\r\nContact: <sip:p@127.0.0.1:7010>\r\n"
+	    "%sContent-Length: %zu\r\n\r\n%s", method,
+	    (int)contact.uri_str.l, contact.uri_str.p, method, cseq, routes,
+	    btag, (int)ok->call_id.l, ok->call_id.p, cseq, method,
+	    body[0] != '\0' ? "Content-Type: application/sdp\r\n" : "",
+	    strlen(body), body);
+	sip_msg_free(ok);
+	other_final = 0;
+	(void)sip_core_input(core, now, &phone, (uint8_t *)buf, (size_t)len,
+	    false, &used);
+	pump();
+	now += 1;
+	return other_final;
+}
+
+/*
+ * ICE for SIP: a re-INVITE whose control stream cannot be used is a
+ * 488 and the call goes on; a good one is answered with the stream
+ * rejected (port 0): the dialog stays where it is.
+ */
+START_TEST(control_stream)
+{
+	struct sip_ua_call_info	 bi;
+	char			 body[2048];
+	uint32_t		 bid;
+
+	register_both(SIP_UA_AUTO);
+	ck_assert_uint_eq(phone_invite(OFFER, "application/sdp"), 200);
+	memcpy(ok200, other_resp, sizeof ok200);
+	(void)phone_dialog("ACK", "", 1);
+	bid = sip_ua_call_next(bob.ua, 0);
+	/* no ICE */
+	with_control(body, sizeof body, "a=setup:actpass\r\n");
+	ck_assert_uint_eq(phone_dialog("INVITE", body, 2), 488);
+	ck_assert_msg(strstr(other_resp, "no ICE credentials") != NULL, "%s",
+	    other_resp);
+	ck_assert(sip_ua_call_info(bob.ua, bid, &bi));
+	ck_assert_int_eq(bi.state, SIP_UA_ACTIVE);
+	/* another protocol */
+	snprintf(body, sizeof body, "%sm=control 9000 TCP/TLS sip\r\n", OFFER);
+	ck_assert_uint_eq(phone_dialog("INVITE", body, 3), 488);
+	/* no fingerprint */
+	with_control(body, sizeof body, "a=ice-ufrag:abcd\r\n"
+	    "a=ice-pwd:0123456789012345678901\r\n"
+	    "a=candidate:1 1 UDP 2130706431 127.0.0.1 9000 typ host\r\n"
+	    "a=setup:actpass\r\n");
+	ck_assert_uint_eq(phone_dialog("INVITE", body, 4), 488);
+	ck_assert(strstr(other_resp, "fingerprint") != NULL);
+	/* a good one: answered, the stream rejected */
+	with_control(body, sizeof body, "a=ice-ufrag:abcd\r\n"
+	    "a=ice-pwd:0123456789012345678901\r\n"
+	    "a=candidate:1 1 UDP 2130706431 127.0.0.1 9000 typ host\r\n"
+	    "a=fingerprint:sha-256 "
+	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n"
+	    "a=setup:actpass\r\n");
+	ck_assert_uint_eq(phone_dialog("INVITE", body, 5), 200);
+	ck_assert_msg(strstr(other_resp, "m=control 0 UDP/DTLS sip\r\n") !=
+	    NULL, "%s", other_resp);
+	ck_assert(sip_ua_call_info(bob.ua, bid, &bi));
+	ck_assert_int_eq(bi.state, SIP_UA_ACTIVE);
+}
+END_TEST
+
 START_TEST(register_with_digest)
 {
 	struct sip_core_cfg	 cfg;
@@ -1085,6 +1200,7 @@ check_suite(void)
 	tcase_add_test(tc, message_round_trip);
 	tcase_add_test(tc, hosted_aor);
 	tcase_add_test(tc, srtp_policies);
+	tcase_add_test(tc, control_stream);
 	tcase_add_test(tc, replaces);
 	tcase_add_test(tc, bad_offers);
 	tcase_add_test(tc, register_with_digest);
