@@ -1,6 +1,6 @@
 /*
- * media_dtls.c - DTLS-SRTP for one media stream, sans I/O
- * (media_dtls.h).
+ * media_dtls.c - DTLS-SRTP for one media stream, and DTLS for an
+ * application's datagrams, sans I/O (media_dtls.h).
  *
  * OpenSSL reads from a memory BIO each datagram as it is fed in, and
  * writes through a BIO of ours that hands every write out as one
@@ -29,6 +29,8 @@ struct media_dtls {
 	uint64_t	 timer;		/* retransmission; UINT64_MAX: none */
 	uint64_t	 giveup;
 	void		(*out)(void *, const uint8_t *, size_t);
+	void		(*in)(void *, const uint8_t *, size_t);	/* an
+						   application's: its data */
 	void		*arg;
 	struct media_dtls_keys keys;
 	char		 err[160];
@@ -115,8 +117,8 @@ accept_any(int ok, X509_STORE_CTX *x)
 	return 1;
 }
 
-SSL_CTX *
-media_dtls_ctx(X509 *cert, EVP_PKEY *key, uint8_t fp[32])
+static SSL_CTX *
+dtls_ctx(X509 *cert, EVP_PKEY *key, uint8_t fp[32], bool srtp)
 {
 	SSL_CTX		*ctx = SSL_CTX_new(DTLS_method());
 	unsigned	 n = 0;
@@ -127,7 +129,7 @@ media_dtls_ctx(X509 *cert, EVP_PKEY *key, uint8_t fp[32])
 	    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1 ||
 	    /* (this one returns 0 on success) */
-	    SSL_CTX_set_tlsext_use_srtp(ctx, PROFILES) != 0 ||
+	    (srtp && SSL_CTX_set_tlsext_use_srtp(ctx, PROFILES) != 0) ||
 	    X509_digest(cert, EVP_sha256(), fp, &n) != 1 || n != 32) {
 		SSL_CTX_free(ctx);
 		return NULL;
@@ -138,6 +140,18 @@ media_dtls_ctx(X509 *cert, EVP_PKEY *key, uint8_t fp[32])
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
+}
+
+SSL_CTX *
+media_dtls_ctx(X509 *cert, EVP_PKEY *key, uint8_t fp[32])
+{
+	return dtls_ctx(cert, key, fp, true);
+}
+
+SSL_CTX *
+media_dtls_ctx_app(X509 *cert, EVP_PKEY *key, uint8_t fp[32])
+{
+	return dtls_ctx(cert, key, fp, false);
 }
 
 /* ---- an association ---- */
@@ -179,6 +193,10 @@ dtls_done(struct media_dtls *d)
 		    "SDP fingerprint names");
 		return;
 	}
+	if (d->in != NULL) {		/* no SRTP: application data */
+		d->state = MEDIA_DTLS_KEYED;
+		return;
+	}
 	for (i = 0; p != NULL && i < sizeof profiles / sizeof profiles[0];
 	    i++)
 		if (p->id == profiles[i].id)
@@ -211,13 +229,14 @@ dtls_timer(struct media_dtls *d, uint64_t now)
 	    UINT64_MAX;
 }
 
-/* Run the handshake, or read (and drop: DTLS-SRTP carries no
- * application data, RFC 5764 §4.4) what came after it. */
+/* Run the handshake, or read what came after it: an application's
+ * data, or nothing (DTLS-SRTP carries no application data, RFC 5764
+ * §4.4: dropped). */
 static void
 dtls_run(struct media_dtls *d, uint64_t now)
 {
-	uint8_t	buf[MEDIA_DTLS_MTU];
-	int	r, e;
+	uint8_t		buf[MEDIA_DTLS_APP_MTU];
+	int		r, e;
 
 	ERR_clear_error();
 	if (d->state == MEDIA_DTLS_HANDSHAKE) {
@@ -230,21 +249,24 @@ dtls_run(struct media_dtls *d, uint64_t now)
 	/* A flight of ours lost after we were done is sent again here
 	 * when the peer repeats its own (RFC 6347 §4.2.4). */
 	while (d->state == MEDIA_DTLS_KEYED &&
-	    SSL_read(d->ssl, buf, sizeof buf) > 0)
-		continue;
+	    (r = SSL_read(d->ssl, buf, sizeof buf)) > 0)
+		if (d->in != NULL)
+			d->in(d->arg, buf, (size_t)r);
 	ERR_clear_error();
 	dtls_timer(d, now);
 }
 
-struct media_dtls *
-media_dtls_new(SSL_CTX *ctx, bool client, const uint8_t peer_fp[32],
-    uint64_t now, void (*out)(void *, const uint8_t *, size_t), void *arg)
+static struct media_dtls *
+dtls_new(SSL_CTX *ctx, bool client, const uint8_t peer_fp[32],
+    uint64_t now, void (*out)(void *, const uint8_t *, size_t),
+    void (*in)(void *, const uint8_t *, size_t), void *arg)
 {
 	struct media_dtls	*d = xcalloc(1, sizeof *d);
 	BIO			*wbio = NULL;
 	BIO_METHOD		*m = dgram_meth();
 
 	d->out = out;
+	d->in = in;
 	d->arg = arg;
 	memcpy(d->peer_fp, peer_fp, sizeof d->peer_fp);
 	d->timer = UINT64_MAX;
@@ -260,13 +282,44 @@ media_dtls_new(SSL_CTX *ctx, bool client, const uint8_t peer_fp[32],
 	BIO_set_mem_eof_return(d->rbio, -1);	/* empty: try again */
 	BIO_set_data(wbio, d);
 	SSL_set_bio(d->ssl, d->rbio, wbio);	/* the SSL owns both */
-	DTLS_set_link_mtu(d->ssl, MEDIA_DTLS_MTU);
+	DTLS_set_link_mtu(d->ssl, in != NULL ? MEDIA_DTLS_APP_MTU :
+	    MEDIA_DTLS_MTU);
 	if (client) {
 		SSL_set_connect_state(d->ssl);
 		dtls_run(d, now);		/* the ClientHello */
 	} else
 		SSL_set_accept_state(d->ssl);
 	return d;
+}
+
+struct media_dtls *
+media_dtls_new(SSL_CTX *ctx, bool client, const uint8_t peer_fp[32],
+    uint64_t now, void (*out)(void *, const uint8_t *, size_t), void *arg)
+{
+	return dtls_new(ctx, client, peer_fp, now, out, NULL, arg);
+}
+
+struct media_dtls *
+media_dtls_new_app(SSL_CTX *ctx, bool client, const uint8_t peer_fp[32],
+    uint64_t now, void (*out)(void *, const uint8_t *, size_t),
+    void (*in)(void *, const uint8_t *, size_t), void *arg)
+{
+	return dtls_new(ctx, client, peer_fp, now, out, in, arg);
+}
+
+int
+media_dtls_write(struct media_dtls *d, const void *data, size_t len)
+{
+	int	r;
+
+	if (d->in == NULL || d->state != MEDIA_DTLS_KEYED)
+		return ENOTCONN;
+	if (len == 0 || len > MEDIA_DTLS_APP_MAX)
+		return EMSGSIZE;
+	ERR_clear_error();
+	r = SSL_write(d->ssl, data, (int)len);
+	ERR_clear_error();
+	return r == (int)len ? 0 : EMSGSIZE;
 }
 
 void
@@ -283,7 +336,7 @@ void
 media_dtls_input(struct media_dtls *d, uint64_t now, const uint8_t *data,
     size_t len)
 {
-	if (d->state == MEDIA_DTLS_FAILED || len > MEDIA_DTLS_MTU * 2 ||
+	if (d->state == MEDIA_DTLS_FAILED || len > MEDIA_DTLS_APP_MTU * 2 ||
 	    BIO_write(d->rbio, data, (int)len) != (int)len)
 		return;
 	dtls_run(d, now);

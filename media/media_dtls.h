@@ -1,6 +1,6 @@
 /*
  * media_dtls.h - DTLS-SRTP (RFC 5763, RFC 5764) for one media stream,
- * sans I/O: a DTLS 1.2 association over OpenSSL memory BIOs, fed the
+ * and DTLS (RFC 6347) for an application's messages, sans I/O: a DTLS 1.2 association over OpenSSL memory BIOs, fed the
  * datagrams that came and handing out, through a callback, the ones to
  * send.  When the handshake is done and the peer's certificate matches
  * the fingerprint its SDP gave (RFC 5763 §5), the SRTP keys are
@@ -20,6 +20,12 @@
 #include <openssl/ssl.h>
 
 #define MEDIA_DTLS_MTU		1200	/* no IP fragments on any path */
+/* An application's records: one message each, so the link MTU bounds
+ * the message.  Past the path's MTU such a datagram goes in IP
+ * fragments, as a large SIP request over UDP does (RFC 3261 §18.1.1
+ * would take TCP; a direct flow found by ICE has only UDP). */
+#define MEDIA_DTLS_APP_MTU	9000
+#define MEDIA_DTLS_APP_MAX	8192	/* a message, at most */
 #define MEDIA_DTLS_GIVEUP_MS	10000	/* a handshake not done by then */
 
 enum media_dtls_state {
@@ -61,6 +67,21 @@ struct media_dtls *media_dtls_new(SSL_CTX *ctx, bool client,
 	    const uint8_t peer_fp[32], uint64_t now,
 	    void (*out)(void *, const uint8_t *, size_t), void *arg);
 void	media_dtls_free(struct media_dtls *);
+
+/*
+ * DTLS for an application's messages (SIP over a direct flow, ICE for
+ * SIP): a context without DTLS-SRTP, and an association that, once the
+ * handshake is done and the peer's certificate has fingerprint peer_fp
+ * (state KEYED), hands each message that comes to in(arg, data, len).
+ * media_dtls_write sends one message as one record: 0, ENOTCONN (not
+ * done, or not an application's), EMSGSIZE (over MEDIA_DTLS_APP_MAX).
+ */
+SSL_CTX	*media_dtls_ctx_app(X509 *cert, EVP_PKEY *key, uint8_t fp[32]);
+struct media_dtls *media_dtls_new_app(SSL_CTX *ctx, bool client,
+	    const uint8_t peer_fp[32], uint64_t now,
+	    void (*out)(void *, const uint8_t *, size_t),
+	    void (*in)(void *, const uint8_t *, size_t), void *arg);
+int	media_dtls_write(struct media_dtls *, const void *, size_t);
 
 /* A datagram that came (its first byte is 20-63, RFC 7983 §7). */
 void	media_dtls_input(struct media_dtls *, uint64_t now,

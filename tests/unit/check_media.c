@@ -875,6 +875,110 @@ START_TEST(session_dtmf_refused)
 }
 END_TEST
 
+/* Two ends of DTLS associations for an application's messages, each's
+ * datagrams queued for the other. */
+struct app_end {
+	struct media_dtls	*d;
+	uint8_t			 q[16][MEDIA_DTLS_APP_MTU];
+	size_t			 qlen[16];
+	unsigned		 nq;
+	char			 got[4][MEDIA_DTLS_APP_MAX + 1];
+	unsigned		 ngot;
+};
+
+static void
+app_out(void *arg, const uint8_t *p, size_t n)
+{
+	struct app_end	*e = arg;
+
+	ck_assert_uint_lt(e->nq, 16);
+	ck_assert_uint_le(n, MEDIA_DTLS_APP_MTU);
+	memcpy(e->q[e->nq], p, n);
+	e->qlen[e->nq++] = n;
+}
+
+static void
+app_in(void *arg, const uint8_t *p, size_t n)
+{
+	struct app_end	*e = arg;
+
+	ck_assert_uint_lt(e->ngot, 4);
+	memcpy(e->got[e->ngot], p, n);
+	e->got[e->ngot++][n] = '\0';
+}
+
+/* Hand each end's queued datagrams to the other until none are left. */
+static void
+app_pump(struct app_end *a, struct app_end *b, uint64_t now)
+{
+	struct app_end	*from, *to;
+	unsigned	 i, n, rounds;
+
+	for (rounds = 0; rounds < 20 && (a->nq > 0 || b->nq > 0); rounds++)
+		for (i = 0; i < 2; i++) {
+			from = i == 0 ? a : b;
+			to = i == 0 ? b : a;
+			n = from->nq;
+			from->nq = 0;
+			for (unsigned j = 0; j < n; j++)
+				media_dtls_input(to->d, now, from->q[j],
+				    from->qlen[j]);
+		}
+}
+
+/* DTLS for SIP's direct flows (ICE for SIP): the handshake with the
+ * fingerprints each side was given, messages both ways, one record
+ * each; too big, or before the handshake: refused; a wrong
+ * fingerprint: failed. */
+START_TEST(dtls_app_messages)
+{
+	static struct app_end	 a, b;
+	static char		 big[MEDIA_DTLS_APP_MAX + 1];
+	uint8_t			 fa[32], fb[32], wrong[32];
+	SSL_CTX			*ca = test_dtls_ctx_of(fa, true);
+	SSL_CTX			*cb = test_dtls_ctx_of(fb, true);
+	const char		*inv = "INVITE sip:a@b SIP/2.0\r\n\r\n";
+
+	ck_assert_ptr_nonnull(ca);
+	ck_assert_ptr_nonnull(cb);
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	b.d = media_dtls_new_app(cb, false, fa, 0, app_out, app_in, &b);
+	ck_assert_int_eq(media_dtls_write(b.d, inv, strlen(inv)), ENOTCONN);
+	a.d = media_dtls_new_app(ca, true, fb, 0, app_out, app_in, &a);
+	app_pump(&a, &b, 1);
+	ck_assert_int_eq(media_dtls_state(a.d), MEDIA_DTLS_KEYED);
+	ck_assert_int_eq(media_dtls_state(b.d), MEDIA_DTLS_KEYED);
+	ck_assert_int_eq(media_dtls_write(a.d, inv, strlen(inv)), 0);
+	ck_assert_uint_eq(a.nq, 1);		/* one record, one datagram */
+	memset(big, 'x', MEDIA_DTLS_APP_MAX);
+	ck_assert_int_eq(media_dtls_write(b.d, big, MEDIA_DTLS_APP_MAX), 0);
+	ck_assert_int_eq(media_dtls_write(b.d, big, MEDIA_DTLS_APP_MAX + 1),
+	    EMSGSIZE);
+	app_pump(&a, &b, 2);
+	ck_assert_uint_eq(b.ngot, 1);
+	ck_assert_str_eq(b.got[0], inv);
+	ck_assert_uint_eq(a.ngot, 1);
+	ck_assert_uint_eq(strlen(a.got[0]), MEDIA_DTLS_APP_MAX);
+	media_dtls_free(a.d);
+	media_dtls_free(b.d);
+	/* the server expects another certificate: it fails, and takes no
+	 * message */
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	memset(wrong, 7, sizeof wrong);
+	b.d = media_dtls_new_app(cb, false, wrong, 0, app_out, app_in, &b);
+	a.d = media_dtls_new_app(ca, true, fb, 0, app_out, app_in, &a);
+	app_pump(&a, &b, 1);
+	ck_assert_int_eq(media_dtls_state(b.d), MEDIA_DTLS_FAILED);
+	ck_assert_int_eq(media_dtls_write(b.d, inv, strlen(inv)), ENOTCONN);
+	media_dtls_free(a.d);
+	media_dtls_free(b.d);
+	SSL_CTX_free(ca);
+	SSL_CTX_free(cb);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -893,6 +997,7 @@ check_suite(void)
 	tcase_add_test(tc, session_srtp);
 	tcase_add_test(tc, session_srtp_bad_key);
 	tcase_add_test(tc, session_dtls_srtp);
+	tcase_add_test(tc, dtls_app_messages);
 	tcase_add_test(tc, session_dtls_wrong_fingerprint);
 	tcase_add_test(tc, session_dtmf_and_plain_refused);
 	tcase_add_test(tc, session_dtmf_send);

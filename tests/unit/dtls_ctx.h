@@ -10,9 +10,10 @@
 
 #include "media_dtls.h"
 
-/* The context, its certificate's fingerprint into fp; NULL: failed. */
+/* The context (app: for an application's messages, no SRTP), its
+ * certificate's fingerprint into fp; NULL: failed. */
 static inline SSL_CTX *
-test_dtls_ctx(uint8_t fp[32])
+test_dtls_ctx_of(uint8_t fp[32], bool app)
 {
 	EVP_PKEY	*key = EVP_EC_gen("P-256");
 	X509		*x = X509_new();
@@ -27,10 +28,17 @@ test_dtls_ctx(uint8_t fp[32])
 	    MBSTRING_ASC, (const unsigned char *)"dtls", -1, -1, 0) &&
 	    X509_set_issuer_name(x, X509_get_subject_name(x)) &&
 	    X509_set_pubkey(x, key) && X509_sign(x, key, EVP_sha256()) > 0)
-		ctx = media_dtls_ctx(x, key, fp);
+		ctx = app ? media_dtls_ctx_app(x, key, fp) :
+		    media_dtls_ctx(x, key, fp);
 	X509_free(x);
 	EVP_PKEY_free(key);
 	return ctx;
+}
+
+static inline SSL_CTX *
+test_dtls_ctx(uint8_t fp[32])
+{
+	return test_dtls_ctx_of(fp, false);
 }
 
 #endif
