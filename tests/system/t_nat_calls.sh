@@ -24,7 +24,8 @@
 #      his call's media ([media] anchor auto), ICE with pat through the
 #      coturn relay on one side and with sam on the other; both hear the
 #      other, the capture sees the relay carry it, and what another host
-#      of site B sends to the relay's port is dropped.
+#      of site B sends to the relay's port is dropped; then sam calls
+#      pat (the relay's ICE roles the other way round) and hangs up.
 # Between 2 and 3, a phone without ICE behind NAT A calls bob: a relays
 # its media (behind an endpoint-independent NAT, only such phones').
 # Each prints the selected candidate pair.
@@ -261,7 +262,7 @@ lab_phone pat a "sip:10.1.0.2:$(sip_port a)" 1000 sipnat=outbound \
     ice=203.0.113.10:3478 ctrl
 PAT=$PHONE_PID
 lab_phone sam b "sip:10.2.0.2:$(sip_port b)" 440 sipnat=outbound \
-    ice=203.0.113.10:3478
+    ice=203.0.113.10:3478 ctrl
 SAM=$PHONE_PID
 wait_for 20 registered a pat || fail "pat did not register: $(tail -5 "$T/pat.phone/log")"
 wait_for 20 registered b sam || fail "sam did not register: $(tail -5 "$T/sam.phone/log")"
@@ -305,5 +306,31 @@ jq -e '.calls >= 1 and .to_phone >= 100 and .to_peer >= 100 and
 grep -aq "anchor: relay [0-9]*: ICE: relay" "$T/b/log" ||
     fail "b's relay did not select its relayed candidate: $(grep -a 'anchor:' "$T/b/log" | tail -5)"
 [ "$n" -ge 100 ] || fail "only $n packets through the TURN server"
-kill "$PAT" "$SAM" 2>/dev/null
 ok "baresip phones, sam behind the symmetric NAT B: b relayed his media through the coturn relay ($n packets), both heard the other; 20 datagrams from another host of site B dropped"
+
+# the other way: sam offers (b's relay controls toward pat and is
+# controlled by sam's ICE), and hangs up from behind NAT B
+count() {
+	grep -aci "$1" "$T/$2.phone/log"
+}
+c0=$(jq .calls "$T/anchor")
+p0=$(jq .to_phone "$T/anchor")
+q0=$(jq .to_peer "$T/anchor")
+e0=$(count "call established" pat)
+t0=$(count "terminated" pat)
+lab_phone_ctrl b dial "sip:pat@$DOM" >/dev/null
+again() {
+	[ "$(count "call established" pat)" -gt "$e0" ] &&
+	    ctl b --json relays | jq -c .anchor >"$T/anchor" &&
+	    jq -e --argjson c "$c0" --argjson p "$p0" --argjson q "$q0" \
+	    '.calls > $c and .to_phone >= $p + 100 and
+	    .to_peer >= $q + 100 and .active == 1' "$T/anchor" >/dev/null
+}
+wait_for 20 again || fail "sam's call to pat: $(cat "$T/anchor"); $(tail -3 "$T/pat.phone/log")"
+lab_phone_ctrl b hangup >/dev/null
+wait_for 10 [ "$(count terminated pat)" -gt "$t0" ] ||
+    fail "pat's phone saw no BYE: $(tail -5 "$T/pat.phone/log")"
+wait_for 5 eval 'ctl b --json relays | jq -e ".anchor.active == 0" >/dev/null' ||
+    fail "b's relay is still up: $(ctl b --json relays | jq -c .anchor)"
+kill "$PAT" "$SAM" 2>/dev/null
+ok "sam called pat from behind the symmetric NAT B: relayed the same way, his BYE ended it"
