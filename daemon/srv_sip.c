@@ -70,6 +70,11 @@ ss_udp_read(evutil_socket_t fd, short what, void *arg)
 static void
 ss_send(struct srv_sip *ss, const struct sip_core_action *a)
 {
+	if (a->flow.tp == SIP_TP_DTLS) {
+		/* a direct flow (ICE for SIP): none is made yet */
+		log_debug("sip: DTLS-UDP: no such flow, a message dropped");
+		return;
+	}
 	if (a->flow.tp != SIP_TP_UDP) {
 		srv_sip_conn_send(ss, a);
 		return;

@@ -187,6 +187,15 @@ sip_core_anchor(struct sip_core *c)
 	return c->anchor;
 }
 
+_Static_assert(SIP_CORE_TOKEN_LEN == SIP_FLOW_TOKEN_LEN, "token lengths");
+
+void
+sip_core_flow_token(const struct sip_core *c, const struct sip_flow *f,
+    char *out)
+{
+	sip_proxy_flow_token(c->proxy, f, out);
+}
+
 static void
 sip_core_call_cb(const struct sip_msg *m, unsigned status, void *arg)
 {

@@ -146,6 +146,14 @@ const struct sip_core_stats *sip_core_stats(const struct sip_core *);
 void	sip_core_lookup_stats(const struct sip_core *,
 	    struct sip_proxy_stats *);
 const struct sip_reg *sip_core_reg(const struct sip_core *);
+/*
+ * The flow token (RFC 5626 §5.2) of flow, SIP_CORE_TOKEN_LEN hex digits
+ * and a NUL into out: a Route of <sip:TOKEN@us;lr> in a request to this
+ * node's proxy sends it on that flow (a direct flow's, ICE for SIP).
+ */
+#define SIP_CORE_TOKEN_LEN	68
+void	sip_core_flow_token(const struct sip_core *, const struct sip_flow *,
+	    char *out);
 /* The media relays for phones here: the driver sets the mode and keeps
  * relays ready (sip_anchor.h). */
 struct sip_anchor *sip_core_anchor(struct sip_core *);

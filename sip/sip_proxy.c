@@ -223,8 +223,7 @@ sip_proxy_flow_untoken(const struct sip_proxy *p, const struct sip_pl *user,
 		return false;
 	sip_ft_mac(p, raw, mac);
 	if (CRYPTO_memcmp(mac, raw + SIP_FT_RAW, SIP_FT_MAC) != 0 ||
-	    (raw[0] != SIP_TP_UDP && raw[0] != SIP_TP_TCP &&
-	    raw[0] != SIP_TP_TLS) || (raw[5] != 4 && raw[5] != 6))
+	    raw[0] > SIP_TP_DTLS || (raw[5] != 4 && raw[5] != 6))
 		return false;
 	memset(f, 0, sizeof *f);
 	f->tp = (enum sip_tp)raw[0];

@@ -27,6 +27,7 @@ struct log_ctx;
 struct rng;
 struct sip_anchor;
 struct sip_msg;
+struct sip_pl;
 struct sip_reg;
 struct sip_uri;
 
@@ -141,6 +142,17 @@ void	sip_proxy_stats(const struct sip_proxy *, struct sip_proxy_stats *);
 void	sip_proxy_set_ua(struct sip_proxy *, const struct addr *);
 void	sip_proxy_host(struct sip_proxy *, const char *aor, bool on);
 bool	sip_proxy_hosts(const struct sip_proxy *, const char *aor);
+/*
+ * RFC 5626 §5.2: a flow token for flow f (SIP_FLOW_TOKEN_LEN hex
+ * digits and a NUL into out), the user part of our Record-Route on the
+ * side of a phone's flow (§5.3); and the flow a token names, if it is
+ * one of ours (false: not a token, or not made here).
+ */
+#define SIP_FLOW_TOKEN_LEN	68
+void	 sip_proxy_flow_token(const struct sip_proxy *,
+	    const struct sip_flow *f, char *out);
+bool	 sip_proxy_flow_untoken(const struct sip_proxy *,
+	    const struct sip_pl *user, struct sip_flow *f);
 /* Does the URI's host:port name this proxy (either address)? */
 bool	sip_proxy_is_self(const struct sip_proxy *, const struct sip_uri *);
 

@@ -105,17 +105,6 @@ struct sip_proxy {
  * EINVAL. */
 int	 sip_proxy_uri_flow(const struct sip_uri *, struct sip_flow *);
 /*
- * RFC 5626 §5.2: a flow token for flow f (SIP_FLOW_TOKEN_LEN hex
- * digits and a NUL into out), the user part of our Record-Route on the
- * side of a phone's flow (§5.3); and the flow a token names, if it is
- * one of ours (false: not a token, or not made here).
- */
-#define SIP_FLOW_TOKEN_LEN	68
-void	 sip_proxy_flow_token(const struct sip_proxy *,
-	    const struct sip_flow *f, char *out);
-bool	 sip_proxy_flow_untoken(const struct sip_proxy *,
-	    const struct sip_pl *user, struct sip_flow *f);
-/*
  * m's body as it goes from flow from to flow to, if the call's media is
  * relayed for a phone here (sip_anchor_body: offer says m's body is an
  * offer): the edited body, or NULL: m's own.

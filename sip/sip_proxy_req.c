@@ -269,7 +269,7 @@ sip_targets_reg(struct sip_proxy *p, uint64_t now, const char *aor,
 		t->flow[i] = rt[i].flow;
 		t->own_flow[i] = true;
 		if (!rt[i].outbound && !rt[i].nated &&
-		    !sip_txn_tp_reliable(rt[i].flow.tp) &&
+		    !sip_txn_tp_bound(rt[i].flow.tp) &&
 		    sip_uri_parse(&cu, rt[i].contact,
 		    strlen(rt[i].contact)) == 0 &&
 		    sip_proxy_uri_flow(&cu, &cf) == 0) {
@@ -418,15 +418,16 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	/* RFC 3264 §5: an INVITE's or UPDATE's body is an offer */
 	offer = f->invite || sip_pl_eq(&m->method, "UPDATE");
 	tok.in[0] = '\0';
+	/* a direct flow's too (ICE for SIP): the dialog stays on it */
 	if (f->invite && ((m->nvia == 1 && !f->in.peer) ||
-	    sip_from_nated_peer(m, &f->in)))
+	    sip_from_nated_peer(m, &f->in) || f->in.tp == SIP_TP_DTLS))
 		sip_proxy_flow_token(p, &f->in, tok.in);
 	for (i = 0; i < t->n && f->nb < SIP_FORK_MAX; i++) {
 		b = &f->b[f->nb];
 		sip_new_branch(p, b->branch, sizeof b->branch);
 		b->flow = t->flow[i];
 		tok.out[0] = '\0';
-		if (f->invite && t->own_flow[i])
+		if (f->invite && (t->own_flow[i] || b->flow.tp == SIP_TP_DTLS))
 			sip_proxy_flow_token(p, &b->flow, tok.out);
 		edited = sip_proxy_anchor(p, m, &f->in, &b->flow, offer, &elen);
 		body = (struct sip_pl){ (const char *)edited, elen };

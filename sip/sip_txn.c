@@ -82,6 +82,12 @@ static const struct sip_limits sip_txn_lim = { SIP_MSG_MAX_DEFAULT,
 bool
 sip_txn_tp_reliable(enum sip_tp tp)
 {
+	return tp == SIP_TP_TCP || tp == SIP_TP_TLS;
+}
+
+bool
+sip_txn_tp_bound(enum sip_tp tp)
+{
 	return tp != SIP_TP_UDP;
 }
 
@@ -95,6 +101,8 @@ sip_txn_tp_name(enum sip_tp tp)
 		return "TCP";
 	case SIP_TP_TLS:
 		return "TLS";
+	case SIP_TP_DTLS:
+		return "DTLS-UDP";
 	}
 	return "?";
 }
@@ -441,7 +449,7 @@ sip_txn_layer_response_flow(const struct sip_flow *from,
     const struct sip_msg *req, struct sip_flow *to)
 {
 	*to = *from;
-	if (sip_txn_tp_reliable(from->tp))
+	if (sip_txn_tp_bound(from->tp))
 		return;		/* §18.2.2: the connection it came on */
 	/* RFC 3581 §4: with rport, the source port; else the Via's */
 	if (!req->via.rport)

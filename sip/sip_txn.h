@@ -27,10 +27,18 @@
 struct log_ctx;
 struct sip_msg;
 
+/*
+ * DTLS: a direct flow between two daemons (ICE for SIP), SIP over DTLS
+ * on the pair ICE found: bound to its association (conn) like a stream,
+ * but datagrams, one message each, timed as over UDP.  Its Via names it
+ * DTLS-UDP (the name draft-jennings-sip-dtls gave it; no RFC defines
+ * SIP over DTLS).
+ */
 enum sip_tp {
 	SIP_TP_UDP,
 	SIP_TP_TCP,
 	SIP_TP_TLS,
+	SIP_TP_DTLS,
 };
 
 #define SIP_NODE_LEN	16	/* a RELOAD Node-ID (RFC 6940 §3.1) */
@@ -53,7 +61,10 @@ struct sip_flow {
 	uint8_t		 node[SIP_NODE_LEN];
 };
 
+/* Does it retransmit nothing (§17: TCP, TLS)?  Is it bound to a
+ * connection or association (conn), where responses go back (§18.2.2)? */
 bool	sip_txn_tp_reliable(enum sip_tp);
+bool	sip_txn_tp_bound(enum sip_tp);
 const char *sip_txn_tp_name(enum sip_tp);
 
 struct sip_txn_layer_cfg {

@@ -914,6 +914,88 @@ START_TEST(tls_to_peer)
 END_TEST
 
 /*
+ * A direct flow (ICE for SIP, SIP over DTLS): a request from the peer
+ * on it is answered on it (§18.2.2: the association it came on); the
+ * dialog's Record-Route names it by a flow token, so that the phone's
+ * requests in the dialog go back on it, with a Via of DTLS-UDP; and a
+ * Route with the token (sip_core_flow_token) sends any request there.
+ */
+START_TEST(direct_flow)
+{
+	char			 r[4096], tok[SIP_CORE_TOKEN_LEN + 1],
+				 rt[256];
+	struct sent		 s;
+	const struct sip_msg	*inv, *m;
+	struct sip_msg		*inv_copy;
+	const struct sip_hdr	*rr;
+	struct sip_flow		 d;
+
+	memset(&d, 0, sizeof d);
+	d.tp = SIP_TP_DTLS;
+	d.conn = 9;
+	d.peer = true;
+	ck_assert_int_eq(addr_parse("203.0.113.5:40000", 0, &d.remote), 0);
+	reg("bob", &bob1, 1);
+	in(&d, "INVITE sip:bob@" DOM " SIP/2.0\r\n"
+	    "Via: SIP/2.0/DTLS-UDP 203.0.113.5:40000;branch=z9hG4bKd1\r\n"
+	    "Max-Forwards: 70\r\nFrom: <sip:alice@" DOM ">;tag=al\r\n"
+	    "To: <sip:bob@" DOM ">\r\nCall-ID: direct1\r\n"
+	    "CSeq: 1 INVITE\r\nContact: <sip:alice@203.0.113.5:5060>\r\n"
+	    "\r\n", &s);
+	/* the 100 on the association it came on */
+	ck_assert_ptr_nonnull(to(&s, &d, NULL, 100));
+	ck_assert_int_eq(s.to[0].tp, SIP_TP_DTLS);
+	ck_assert_uint_eq(s.to[0].conn, 9);
+	inv = to(&s, &bob1, "INVITE", 0);
+	ck_assert_ptr_nonnull(inv);
+	/* two Record-Routes: bob's side, and the direct flow's token */
+	rr = sip_msg_hdr(inv, SIP_HDR_RECORD_ROUTE, NULL);
+	ck_assert_ptr_nonnull(rr);
+	rr = sip_msg_hdr(inv, SIP_HDR_RECORD_ROUTE, rr);
+	ck_assert_ptr_nonnull(rr);
+	sip_core_flow_token(core, &d, tok);
+	snprintf(rt, sizeof rt, "<sip:%s@" SELF ";lr>", tok);
+	ck_assert_msg(sip_pl_eq(&rr->value, rt), "%.*s", (int)rr->value.l,
+	    rr->value.p);
+	inv_copy = copy(inv);
+	sent_free(&s);
+	in(&bob1, resp(r, sizeof r, inv_copy, 200, "bt"), &s);
+	m = to(&s, &d, NULL, 200);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(s.to[0].tp, SIP_TP_DTLS);
+	ck_assert_uint_eq(s.to[0].conn, 9);
+	sent_free(&s);
+	sip_msg_free(inv_copy);
+	/* bob's BYE along the route set goes on the direct flow */
+	snprintf(r, sizeof r, "BYE sip:alice@203.0.113.5:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5064;branch=z9hG4bKd2;rport\r\n"
+	    "Max-Forwards: 70\r\nRoute: <sip:" SELF ";lr>\r\n"
+	    "Route: %s\r\nFrom: <sip:bob@" DOM ">;tag=bt\r\n"
+	    "To: <sip:alice@" DOM ">;tag=al\r\nCall-ID: direct1\r\n"
+	    "CSeq: 1 BYE\r\n\r\n", rt);
+	in(&bob1, r, &s);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_int_eq(s.to[0].tp, SIP_TP_DTLS);
+	ck_assert_uint_eq(s.to[0].conn, 9);
+	ck_assert(addr_eq(&s.to[0].remote, &d.remote));
+	ck_assert(sip_pl_eq(&s.m[0]->via.transport, "DTLS-UDP"));
+	ck_assert_ptr_null(sip_msg_hdr(s.m[0], SIP_HDR_ROUTE, NULL));
+	sent_free(&s);
+	/* a token of another proxy (a bad MAC) names no flow: refused */
+	tok[0] = tok[0] == '0' ? '1' : '0';
+	snprintf(r, sizeof r, "BYE sip:alice@203.0.113.5:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5064;branch=z9hG4bKd3;rport\r\n"
+	    "Max-Forwards: 70\r\nRoute: <sip:%s@" SELF ";lr>\r\n"
+	    "From: <sip:bob@" DOM ">;tag=bt\r\n"
+	    "To: <sip:alice@" DOM ">;tag=al\r\nCall-ID: direct1\r\n"
+	    "CSeq: 2 BYE\r\n\r\n", tok);
+	in(&bob1, r, &s);
+	ck_assert_ptr_null(to(&s, &d, "BYE", 0));
+	sent_free(&s);
+}
+END_TEST
+
+/*
  * Listening on a wildcard, published at another address ([sip]
  * advertise): Via and Record-Route give the published one, and a Route
  * to any address of this host at our port is ours (popped); at another
@@ -1292,6 +1374,7 @@ check_suite(void)
 	tcase_add_test(tc, only_our_via);
 	tcase_add_test(tc, large_over_tcp);
 	tcase_add_test(tc, tls_to_peer);
+	tcase_add_test(tc, direct_flow);
 	tcase_add_test(tc, wildcard_listen);
 	tcase_add_test(tc, register_stateless);
 	tcase_add_test(tc, not_an_open_relay);
