@@ -146,6 +146,34 @@ srv_udp_bind(const struct addr *a)
 }
 
 int
+srv_udp_ports(const struct addr *bind, int min, int max, int *next,
+    unsigned n, int *fd, uint16_t *port)
+{
+	struct addr	a = *bind;
+	int		i, span = (max - min + 1) / 2;
+
+	for (i = 0; i < SRV_PORT_TRIES && i < span; i++) {
+		a.port = (uint16_t)*next;
+		*next += 2;
+		if (*next + 1 > max)
+			*next = min;
+		if ((fd[0] = srv_udp_bind(&a)) == -1)
+			continue;
+		if (n == 2) {
+			a.port++;
+			if ((fd[1] = srv_udp_bind(&a)) == -1) {
+				close(fd[0]);
+				continue;
+			}
+			a.port--;
+		}
+		*port = a.port;
+		return 0;
+	}
+	return EADDRINUSE;
+}
+
+int
 srv_send_to(int fd, const void *buf, size_t len, const struct addr *to)
 {
 	struct sockaddr_storage	ss;

@@ -37,6 +37,16 @@ void	srv_local_addr(int fd, struct addr *);
 ssize_t	srv_recv_from(int fd, void *buf, size_t len, struct addr *from);
 /* A non-blocking UDP socket bound to a: its fd, or -1 (errno). */
 int	srv_udp_bind(const struct addr *a);
+/*
+ * n (1 or 2) UDP sockets on bind's address at ports next to each other
+ * in [min, max] (a range of [media] rtp_ports), the first even (RFC 3550
+ * §11: RTP on an even port, RTCP on the next), tried from *next on,
+ * which moves past what was tried: 0, fd[0..n) and *port the first's;
+ * EADDRINUSE: none free in SRV_PORT_TRIES tries.
+ */
+#define SRV_PORT_TRIES	64
+int	srv_udp_ports(const struct addr *bind, int min, int max, int *next,
+	    unsigned n, int *fd, uint16_t *port);
 /* A datagram to to on fd: 0, or -1 (errno). */
 int	srv_send_to(int fd, const void *buf, size_t len,
 	    const struct addr *to);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "log_ctx.h"
 #include "rng.h"
+#include "rtp.h"
 #include "sdp.h"
 #include "srv.h"
 #include "srv_anchor.h"
@@ -31,7 +32,6 @@
 #define SA_UNUSED_MS	120000	/* a call that never sent a datagram */
 #define SA_IDLE_MS	60000	/* one whose media stopped */
 #define SA_FRESH_MS	300000	/* a ready relay's candidates, at most */
-#define SA_PORT_TRIES	64
 #define SA_BATCH	64
 #define SA_PKT_MAX	2048
 
@@ -130,13 +130,6 @@ sa_drop(struct srv_anchor *sa, struct sa_relay *r, const char *why)
 	sa_relay_free(r);
 }
 
-/* RFC 5761 §4: RTCP's packet types 192-223 in a muxed stream. */
-static bool
-sa_is_rtcp(const uint8_t *b, size_t n)
-{
-	return n >= 2 && b[1] >= 192 && b[1] <= 223;
-}
-
 /* From the peer: to the phone's RTP, or its RTCP port. */
 static void
 sa_to_phone(struct sa_relay *r, const uint8_t *b, size_t n)
@@ -153,7 +146,8 @@ sa_to_phone(struct sa_relay *r, const uint8_t *b, size_t n)
 	}
 	if (r->phone_rtp.family == 0)
 		return;
-	rtcp = sa_is_rtcp(b, n) && !addr_eq(&r->phone_rtcp, &r->phone_rtp);
+	/* RFC 5761 §4: RTCP, told by its packet type, to its port */
+	rtcp = rtp_is_rtcp(b, n) && !addr_eq(&r->phone_rtcp, &r->phone_rtp);
 	if (srv_send_to(r->fd[rtcp ? 2 : 1], b, n, rtcp ? &r->phone_rtcp :
 	    &r->phone_rtp) == 0) {
 		r->sa->to_phone++;
@@ -245,25 +239,6 @@ sa_read(evutil_socket_t fd, short what, void *arg)
 	sa_drain(r);
 }
 
-/* The default candidate (RFC 8445 §5.1.4): relayed, else reflexive,
- * else host. */
-static void
-sa_default(const struct sdp_ice *si, struct addr *out)
-{
-	static const enum sdp_cand_type pref[] = { SDP_CAND_RELAY,
-	    SDP_CAND_SRFLX, SDP_CAND_HOST };
-	unsigned	i, j;
-
-	for (j = 0; j < 3; j++)
-		for (i = 0; i < si->ncands; i++)
-			if (si->cands[i].type == pref[j] &&
-			    si->cands[i].component == 1 &&
-			    addr_parse_ip(si->cands[i].addr, out) == 0) {
-				out->port = si->cands[i].port;
-				return;
-			}
-}
-
 /*
  * Behind a NAT whose mapping depends on the destination the reflexive
  * candidate reaches no one, and a host one only hosts behind the same
@@ -291,6 +266,7 @@ static void
 sa_ready(struct sa_relay *r)
 {
 	struct sip_anchor_relay	*ar;
+	const struct sdp_cand	*d;
 	unsigned		 i;
 
 	if (r->ready || r->taken || r->ice == NULL)
@@ -306,7 +282,10 @@ sa_ready(struct sa_relay *r)
 	sa_relay_only(r->sa, &ar->ice);
 	if (r->lan_ice != NULL)
 		srv_media_sdp_ice(r->lan_ice, &ar->lan_ice);
-	sa_default(&ar->ice, &ar->dflt);
+	/* c= and m= toward the peer: the default candidate */
+	if ((d = sdp_ice_default(&ar->ice)) != NULL &&
+	    addr_parse_ip(d->addr, &ar->dflt) == 0)
+		ar->dflt.port = d->port;
 	if (ar->dflt.family != 0 && sip_anchor_add(r->sa->core, ar)) {
 		r->ready = true;
 		for (i = 0; i < ar->ice.ncands; i++)
@@ -389,35 +368,6 @@ sa_timer(evutil_socket_t fd, short what, void *arg)
 	sa_drain(r);
 }
 
-/* A UDP socket on the relay's address, from [media] rtp_ports: a pair
- * (even, odd) for the phone's side. */
-static bool
-sa_bind(struct srv_anchor *sa, int *fd, unsigned n, struct addr *at)
-{
-	struct addr	a = sa->bind;
-	int		i, span = (sa->port_max - sa->port_min + 1) / 2;
-
-	for (i = 0; i < SA_PORT_TRIES && i < span; i++) {
-		a.port = (uint16_t)sa->port_next;
-		sa->port_next += 2;
-		if (sa->port_next + 1 > sa->port_max)
-			sa->port_next = sa->port_min;
-		if ((fd[0] = srv_udp_bind(&a)) == -1)
-			continue;
-		if (n == 2) {
-			a.port++;
-			if ((fd[1] = srv_udp_bind(&a)) == -1) {
-				close(fd[0]);
-				continue;
-			}
-			a.port--;
-		}
-		*at = a;
-		return true;
-	}
-	return false;
-}
-
 /* A new relay, gathering. */
 static void
 sa_relay_new(struct srv_anchor *sa)
@@ -430,35 +380,29 @@ sa_relay_new(struct srv_anchor *sa)
 
 	r->sa = sa;
 	r->fd[0] = r->fd[1] = r->fd[2] = -1;
-	if (!sa_bind(sa, &r->fd[0], 1, &host) ||
-	    !sa_bind(sa, &r->fd[1], 2, &r->lan)) {
+	host = r->lan = sa->bind;
+	if (srv_udp_ports(&sa->bind, sa->port_min, sa->port_max,
+	    &sa->port_next, 1, &r->fd[0], &host.port) != 0 ||
+	    srv_udp_ports(&sa->bind, sa->port_min, sa->port_max,
+	    &sa->port_next, 2, &r->fd[1], &r->lan.port) != 0) {
 		log_warnx("anchor: no free ports in [media] rtp_ports");
 		sa_relay_free(r);
 		return;
 	}
+	/* toward the peer: RTCP muxed (RFC 5761), the role as the call's
+	 * offer says */
 	memset(&sv, 0, sizeof sv);
 	sa->ops.servers(&sv, sa->ops.arg);
-	memset(&ic, 0, sizeof ic);
-	ic.controlling = true;		/* the call's offer says */
-	ic.ncomp = 1;			/* RTCP muxed (RFC 5761) */
-	ic.host[0] = host;
-	ic.stun_server = sv.stun;
-	if (sv.turn.family != 0 && sv.turn_user != NULL &&
-	    sv.turn_password != NULL) {
-		ic.turn_server = r->turn = sv.turn;
-		ic.turn_user = sv.turn_user;
-		ic.turn_password = sv.turn_password;
-	}
+	srv_media_ice_cfg(&sv, &host, &ic);
+	r->turn = ic.turn_server;
 	if (ice_new(&r->ice, &ic, &sa->rng, &sa->lc) != 0) {
 		r->ice = NULL;
 		sa_relay_free(r);
 		return;
 	}
 	/* the phone's side: its host candidate, nothing to gather */
-	memset(&ic, 0, sizeof ic);
-	ic.controlling = true;
-	ic.ncomp = 1;
-	ic.host[0] = r->lan;
+	memset(&sv, 0, sizeof sv);
+	srv_media_ice_cfg(&sv, &r->lan, &ic);
 	if (ice_new(&r->lan_ice, &ic, &sa->rng, &sa->lc) != 0)
 		r->lan_ice = NULL;
 	else

@@ -30,7 +30,6 @@
 #include "xmalloc.h"
 
 #define SM_BATCH	64	/* datagrams per readiness */
-#define SM_PORT_TRIES	64	/* RTP port pairs tried for one call */
 
 struct sm_call {
 	uint32_t		 id;
@@ -429,6 +428,23 @@ sm_ice_timer(evutil_socket_t fd, short what, void *arg)
 		c->m->ops.failed(c->id, why, c->m->ops.arg);
 }
 
+void
+srv_media_ice_cfg(const struct srv_media_servers *sv, const struct addr *host,
+    struct ice_cfg *ic)
+{
+	memset(ic, 0, sizeof *ic);
+	ic->controlling = true;
+	ic->ncomp = 1;
+	ic->host[0] = *host;
+	ic->stun_server = sv->stun;
+	if (sv->turn.family != 0 && sv->turn_user != NULL &&
+	    sv->turn_password != NULL) {
+		ic->turn_server = sv->turn;
+		ic->turn_user = sv->turn_user;
+		ic->turn_password = sv->turn_password;
+	}
+}
+
 /* An agent for c's RTP socket (one component: RTCP goes beside it),
  * gathering from the owner's servers. */
 static void
@@ -436,21 +452,12 @@ sm_ice_new(struct srv_media *m, struct sm_call *c)
 {
 	struct srv_media_servers	 sv;
 	struct ice_cfg			 ic;
+	struct addr			 host = m->bind;
 
 	memset(&sv, 0, sizeof sv);
 	m->ops.servers(&sv, m->ops.arg);
-	memset(&ic, 0, sizeof ic);
-	ic.controlling = true;		/* srv_media_start says */
-	ic.ncomp = 1;
-	ic.host[0] = m->bind;
-	ic.host[0].port = c->port;
-	ic.stun_server = sv.stun;
-	if (sv.turn.family != 0 && sv.turn_user != NULL &&
-	    sv.turn_password != NULL) {
-		ic.turn_server = sv.turn;
-		ic.turn_user = sv.turn_user;
-		ic.turn_password = sv.turn_password;
-	}
+	host.port = c->port;
+	srv_media_ice_cfg(&sv, &host, &ic);	/* the role: srv_media_start */
 	if (ice_new(&c->ice, &ic, &m->rng, &m->lc) != 0) {
 		c->ice = NULL;
 		return;
@@ -542,32 +549,20 @@ sm_call_new(struct srv_media *m, uint32_t id, const int fd[2], uint16_t port)
 int
 srv_media_open(struct srv_media *m, uint32_t id, uint16_t *port)
 {
-	struct addr	 a = m->bind;
 	struct sm_call	*c;
-	int		 i, span = (m->port_max - m->port_min + 1) / 2, fd[2];
+	int		 fd[2];
 
-	for (i = 0; i < SM_PORT_TRIES && i < span; i++) {
-		a.port = (uint16_t)m->port_next;
-		m->port_next += 2;
-		if (m->port_next + 1 > m->port_max)
-			m->port_next = m->port_min;
-		if ((fd[0] = srv_udp_bind(&a)) == -1)
-			continue;
-		a.port++;
-		if ((fd[1] = srv_udp_bind(&a)) == -1) {
-			close(fd[0]);
-			continue;
-		}
-		c = sm_call_new(m, id, fd, (uint16_t)(a.port - 1));
-		*port = c->port;
-		if (!m->ice)
-			return 0;
-		sm_ice_new(m, c);
-		return c->ice != NULL ? EINPROGRESS : 0;
+	if (srv_udp_ports(&m->bind, m->port_min, m->port_max, &m->port_next,
+	    2, fd, port) != 0) {
+		log_warnx("ua: call %u: no RTP port pair free in %d-%d", id,
+		    m->port_min, m->port_max);
+		return EADDRINUSE;
 	}
-	log_warnx("ua: call %u: no RTP port pair free in %d-%d", id,
-	    m->port_min, m->port_max);
-	return EADDRINUSE;
+	c = sm_call_new(m, id, fd, *port);
+	if (!m->ice)
+		return 0;
+	sm_ice_new(m, c);
+	return c->ice != NULL ? EINPROGRESS : 0;
 }
 
 /*

@@ -93,6 +93,12 @@ struct ice_pair_info;
 const char *srv_media_ice(struct srv_media *, uint32_t call,
 	    struct ice_pair_info *, bool *selected);
 
+/* An agent's configuration (controlling until the offer says, one
+ * component) on host, gathering from sv's servers: TURN only with its
+ * credentials. */
+struct ice_cfg;
+void	 srv_media_ice_cfg(const struct srv_media_servers *sv,
+	    const struct addr *host, struct ice_cfg *);
 /* An agent's credentials and candidates as SDP gives them (RFC 8839
  * §5.1); and the peer's, from its SDP, with our role (RFC 8445 §6.1.1):
  * ice_set_remote's 0 or EINVAL.  For the media relays too

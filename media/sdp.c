@@ -224,11 +224,11 @@ sdp_mline(struct sdp_media *m, struct sdp_pl v)
 		return "m=: no format";
 	/* not RTP: the first format, if it fits (a control stream's
 	 * "sip", sdp_control.c); the rest are kept for nothing */
-	if (!sdp_is_rtp(m->proto))
+	if (!sdp_is_rtp(m->proto)) {
 		(void)pl_copy(m->fmt0, sizeof m->fmt0, &fmt);
+		return NULL;
+	}
 	do {
-		if (!sdp_is_rtp(m->proto))
-			continue;
 		if (m->nfmts == SDP_MAX_FMTS)
 			return "m=: too many formats";
 		if (!pl_u64(&fmt, 127, &n))

@@ -197,6 +197,11 @@ struct sdp_ice {
 	unsigned	 ncands;
 };
 
+/* The default candidate (RFC 8445 §5.1.4): the one most likely to work
+ * for a peer that does no ICE: relayed, else server-reflexive, else
+ * host; of component 1.  NULL: none. */
+const struct sdp_cand *sdp_ice_default(const struct sdp_ice *);
+
 /* What this side brings to a negotiation. */
 struct sdp_local {
 	const char		*addr;		/* RTP address, IP literal */

@@ -488,3 +488,18 @@ sdp_oa_accept(struct sdp_stream *st, const struct sdp *offer,
 	st->ice_controlling = true;	/* we offered; we are not lite */
 	return 0;
 }
+
+const struct sdp_cand *
+sdp_ice_default(const struct sdp_ice *ice)
+{
+	static const enum sdp_cand_type pref[] = { SDP_CAND_RELAY,
+	    SDP_CAND_SRFLX, SDP_CAND_HOST };
+	unsigned	i, j;
+
+	for (j = 0; j < 3; j++)
+		for (i = 0; i < ice->ncands; i++)
+			if (ice->cands[i].component == 1 &&
+			    ice->cands[i].type == pref[j])
+				return &ice->cands[i];
+	return NULL;
+}

@@ -3,8 +3,6 @@
  * and the edits of their descriptions (sip_anchor.h).  The relays
  * themselves are the driver's (daemon/srv_anchor.c).
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +201,7 @@ sip_anchor_body(struct sip_anchor *a, const struct sip_msg *m, bool to_phone,
 	struct sdp_media	*sm;
 	struct sip_anchored	*c;
 	struct sip_anchor_ev	*ev = NULL;
+	const struct addr	*at;
 	struct wbuf		 w;
 	const char		*why;
 	char			 ip[ADDR_STRLEN];
@@ -231,20 +230,19 @@ sip_anchor_body(struct sip_anchor *a, const struct sip_msg *m, bool to_phone,
 		goto out;
 	ev->id = c->r.id;
 	ev->sig = *phone;
+	/* toward the phone: the relay's port on its network, with ICE
+	 * for a phone that does it; toward the peer: the default
+	 * candidate, all of them, rtcp-mux */
+	at = to_phone ? &c->r.lan : &c->r.dflt;
+	addr_ip_str(at, ip);
 	wbuf_init(&w, SDP_MAX_LEN * 2);
-	if (to_phone) {
-		addr_ip_str(&c->r.lan, ip);
-		(void)sdp_edit_stream(&w, m->body.p, m->body.l, s, (unsigned)idx,
-		    ip, c->r.lan.family == 6, c->r.lan.port,
-		    c->r.lan_ice.ufrag[0] != '\0' ? &c->r.lan_ice : NULL, false);
-	} else {
-		addr_ip_str(&c->r.dflt, ip);
-		(void)sdp_edit_stream(&w, m->body.p, m->body.l, s, (unsigned)idx,
-		    ip, c->r.dflt.family == 6, c->r.dflt.port, &c->r.ice,
-		    true);
-	}
-	if (w.err) {
+	if (sdp_edit_stream(&w, m->body.p, m->body.l, s, (unsigned)idx, ip,
+	    at->family == 6, at->port, !to_phone ? &c->r.ice :
+	    c->r.lan_ice.ufrag[0] != '\0' ? &c->r.lan_ice : NULL,
+	    !to_phone) != 0) {
+		/* (cannot be: twice the largest description is room) */
 		wbuf_clear(&w);
+		sip_anchor_end(a, m);
 		goto out;
 	}
 	out = wbuf_take(&w, len);

@@ -299,7 +299,9 @@ sip_proxy_anchor(struct sip_proxy *p, const struct sip_msg *m,
 {
 	bool	from_phone, to_phone;
 
+	/* on every request and response with a body: off, at once */
 	if (p->cfg.anchor == NULL || m->body.l == 0 ||
+	    sip_anchor_mode(p->cfg.anchor) == SIP_ANCHOR_OFF ||
 	    sip_proxy_ua_flow(p, from) || sip_proxy_ua_flow(p, to))
 		return NULL;
 	from_phone = sip_proxy_phone_flow(p, from);

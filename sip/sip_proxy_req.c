@@ -431,17 +431,13 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			sip_proxy_flow_token(p, &b->flow, tok.out);
 		edited = sip_proxy_anchor(p, m, &f->in, &b->flow, offer, &elen);
 		body = (struct sip_pl){ (const char *)edited, elen };
-		if (!sip_forward_bytes(p, m, &t->ruri[i], f->in_tp, &b->flow,
-		    &tok, b->branch, t->skip_route, edited ? &body : NULL, &w)) {
-			free(edited);
-			wbuf_clear(&w);
-			continue;
-		}
+		ok = sip_forward_bytes(p, m, &t->ruri[i], f->in_tp, &b->flow,
+		    &tok, b->branch, t->skip_route, edited ? &body : NULL, &w);
 		/* §18.1.1: over 1300 bytes and the path MTU unknown: TCP,
 		 * and the Via says so.  To this host (a phone, or our UA,
 		 * which has no TCP, on loopback or our own address) the
 		 * path MTU is known: the loopback's, 64 KiB. */
-		if (b->flow.tp == SIP_TP_UDP && w.len > SIP_UDP_MAX &&
+		if (ok && b->flow.tp == SIP_TP_UDP && w.len > SIP_UDP_MAX &&
 		    !addr_is_loopback(&b->flow.remote) &&
 		    !addr_ip_eq(&b->flow.remote, &p->cfg.self)) {
 			wbuf_clear(&w);
@@ -451,13 +447,12 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			ok = sip_forward_bytes(p, m, &t->ruri[i], f->in_tp,
 			    &b->flow, &tok, b->branch, t->skip_route,
 			    edited ? &body : NULL, &w);
-			if (!ok) {
-				free(edited);
-				wbuf_clear(&w);
-				continue;
-			}
 		}
 		free(edited);
+		if (!ok) {
+			wbuf_clear(&w);
+			continue;
+		}
 		b->req = wbuf_take(&w, &b->req_len);
 		if (sip_txn_layer_request(p->txl, now, &b->flow, b->req,
 		    b->req_len, f->id * 16 + f->nb, &b->ctxn) != 0) {

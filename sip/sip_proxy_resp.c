@@ -35,8 +35,8 @@ sip_proxy_resp_report(struct sip_proxy *p, const struct sip_fwd *f,
 
 /*
  * The response without its top Via (ours), as bytes; its body edited
- * if it goes from to to a phone of a call whose media we relay (NULL
- * from: no branch known).
+ * if it goes between a phone and a peer in a call whose media we relay
+ * (from: the branch's flow it came on).
  */
 static uint8_t *
 sip_strip_via(struct sip_proxy *p, const struct sip_fwd *f,
@@ -60,7 +60,7 @@ sip_strip_via(struct sip_proxy *p, const struct sip_fwd *f,
 			sip_msg_header_copy(&w, &m->hdrs[i]);
 	/* §13.2.1: an INVITE's 18x or 2xx answers its offer, or offers
 	 * when it had none */
-	if (from != NULL && m->status > 100 && m->status < 300 &&
+	if (m->status > 100 && m->status < 300 &&
 	    (edited = sip_proxy_anchor(p, m, from, &f->from,
 	    f->req->body.l == 0, &elen)) != NULL) {
 		sip_msg_end(&w, edited, elen);
@@ -220,17 +220,21 @@ sip_branch_final(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	sip_proxy_resp_finish(p, now, f);
 }
 
-/* The record one of whose branches m's top Via names, or NULL. */
+/* The record one of whose branches m's top Via names (that branch
+ * into *bp), or NULL. */
 static struct sip_fwd *
-sip_fwd_by_branch(const struct sip_proxy *p, const struct sip_msg *m)
+sip_fwd_by_branch(const struct sip_proxy *p, const struct sip_msg *m,
+    const struct sip_branch **bp)
 {
 	struct sip_fwd	*f;
 	unsigned	 i;
 
 	for (f = p->fwds; f != NULL; f = f->next)
 		for (i = 0; i < f->nb; i++)
-			if (sip_pl_eq(&m->via.branch, f->b[i].branch))
+			if (sip_pl_eq(&m->via.branch, f->b[i].branch)) {
+				*bp = &f->b[i];
 				return f;
+			}
 	return NULL;
 }
 
@@ -238,15 +242,15 @@ sip_fwd_by_branch(const struct sip_proxy *p, const struct sip_msg *m)
 static void
 sip_proxy_stray(struct sip_proxy *p, const struct sip_msg *m)
 {
-	struct sip_fwd	*f;
-	uint8_t		*resp;
-	size_t		 len;
+	const struct sip_branch	*b;
+	struct sip_fwd		*f;
+	uint8_t			*resp;
+	size_t			 len;
 
 	if (m->status < 200 || m->status >= 300 || m->nvia < 2 ||
-	    (f = sip_fwd_by_branch(p, m)) == NULL)
+	    (f = sip_fwd_by_branch(p, m, &b)) == NULL)
 		return;
-	if ((resp = sip_strip_via(p, f, f->nb > 0 ? &f->b[0].flow : NULL, m,
-	    &len)) != NULL)
+	if ((resp = sip_strip_via(p, f, &b->flow, m, &len)) != NULL)
 		p->cfg.emit(&f->from, resp, len, p->cfg.arg);
 }
 

@@ -139,24 +139,6 @@ sip_ua_dlg_media_local(struct sip_ua *ua, struct ua_call *c, bool sdes_ok)
 	return rc;
 }
 
-/* The default candidate (RFC 8445 §5.1.4): the one most likely to work
- * for a peer that does no ICE: relayed, else server-reflexive, else
- * host; of component 1. */
-static const struct sdp_cand *
-ua_default_cand(const struct sdp_ice *ice)
-{
-	static const enum sdp_cand_type pref[] = { SDP_CAND_RELAY,
-	    SDP_CAND_SRFLX, SDP_CAND_HOST };
-	unsigned	i, j;
-
-	for (j = 0; j < 3; j++)
-		for (i = 0; i < ice->ncands; i++)
-			if (ice->cands[i].component == 1 &&
-			    ice->cands[i].type == pref[j])
-				return &ice->cands[i];
-	return NULL;
-}
-
 int
 sip_ua_media_ready(struct sip_ua *ua, uint64_t now, uint32_t id,
     const struct sdp_ice *ice)
@@ -169,7 +151,7 @@ sip_ua_media_ready(struct sip_ua *ua, uint64_t now, uint32_t id,
 	    c->state == SIP_UA_ENDED)
 		return ENOENT;
 	c->gathering = false;
-	if (ice != NULL && (d = ua_default_cand(ice)) != NULL) {
+	if (ice != NULL && (d = sdp_ice_default(ice)) != NULL) {
 		c->ice = *ice;
 		c->local.ice = &c->ice;
 		memcpy(c->def_addr, d->addr, sizeof c->def_addr);
