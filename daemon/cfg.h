@@ -106,6 +106,7 @@ struct cfg {
 	struct {
 		struct cfg_strlist aor;		/* the UA core's own */
 		int		 answer;	/* enum sip_ua_answer */
+		int		 direct;	/* enum sip_ua_direct_mode */
 	} ua;
 	struct {
 		int		 srtp;		/* enum sdp_srtp_policy */

@@ -20,7 +20,8 @@
 static const char *const cfg_answers[] = { "ring", "auto", "reject", NULL };
 static const char *const cfg_srtp[] = { "off", "offer", "require", NULL };
 static const char *const cfg_nat_modes[] = { "auto", "peer", "client", NULL };
-static const char *const cfg_anchors[] = { "auto", "on", "off", NULL };
+/* [media] anchor, [ua] direct: enum cfg_anchor, enum sip_ua_direct_mode */
+static const char *const cfg_auto_on_off[] = { "auto", "on", "off", NULL };
 
 #define NODE(f)	offsetof(struct cfg, node.f)
 #define OV(f)	offsetof(struct cfg, overlay.f)
@@ -102,6 +103,9 @@ static const struct cfg_key cfg_keys[] = {
 	    offsetof(struct cfg, ua.aor), "", 0, 0, 0, NULL },
 	{ "ua", "answer",		CFG_CHOICE,
 	    offsetof(struct cfg, ua.answer), "ring", 0, 0, 0, cfg_answers },
+	{ "ua", "direct",		CFG_CHOICE,
+	    offsetof(struct cfg, ua.direct), "auto", 0, 0, 0,
+	    cfg_auto_on_off },
 	{ "media", "srtp",		CFG_CHOICE,
 	    offsetof(struct cfg, media.srtp), "offer", 0, 0, 0, cfg_srtp },
 	{ "media", "rtp_ports",		CFG_PORTS,
@@ -110,7 +114,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "media", "ice",		CFG_BOOL,
 	    offsetof(struct cfg, media.ice), "yes", 0, 0, 0, NULL },
 	{ "media", "anchor",		CFG_CHOICE,
-	    offsetof(struct cfg, media.anchor), "auto", 0, 0, 0, cfg_anchors },
+	    offsetof(struct cfg, media.anchor), "auto", 0, 0, 0,
+	    cfg_auto_on_off },
 	/* "": computed (cfg_finish), unless set */
 	{ "nat", "stun_listen",		CFG_ADDR,
 	    offsetof(struct cfg, nat.stun_listen), "", CFG_F_OFF | CFG_F_PORT0,

@@ -260,6 +260,30 @@ cmd_hangup(struct ctl_call *call)
 }
 
 static void
+cmd_refresh(struct ctl_call *call)
+{
+	struct sip_ua	*ua = srv_ua_core(call->d->ua);
+	uint32_t	 id = arg_u32(call, "call");
+	int		 rc;
+
+	if (id == 0)
+		id = sip_ua_newest(ua);
+	rc = sip_ua_refresh(ua, srv_now_ms(), id);
+	srv_ua_drain(call->d->ua);
+	if (rc == ENOENT)
+		ctl_call_fail(call, CTL_E_FAILED, "no such call");
+	else if (rc == ENOTCONN)
+		ctl_call_fail(call, CTL_E_FAILED, "the call is not answered");
+	else if (rc == EBUSY)
+		ctl_call_fail(call, CTL_E_FAILED, "a re-INVITE of the call is "
+		    "under way");
+	else if (rc != 0)
+		ctl_call_fail(call, CTL_E_FAILED, "%s", strerror(rc));
+	else
+		call->result = json_pack("{s:i}", "call", (int)id);
+}
+
+static void
 cmd_dtmf(struct ctl_call *call)
 {
 	const char	*digits = arg_str(call, "digits");
@@ -391,6 +415,7 @@ const struct ctl_exec ctl_cmd_ua_table[] = {
 	{ "call",	cmd_call },
 	{ "answer",	cmd_answer },
 	{ "hangup",	cmd_hangup },
+	{ "refresh",	cmd_refresh },
 	{ "dtmf",	cmd_dtmf },
 	{ "calls",	cmd_calls },
 	{ "message",	cmd_message },

@@ -132,6 +132,15 @@ ctl_ev_call_json(const struct sip_ua_call_info *ci,
 		    "unexpected", (json_int_t)ms->unexpected,
 		    "auth_failed", (json_int_t)ms->auth_failed,
 		    "latched", ms->latched));
+	/* ICE for SIP: its signalling's path, and when it went direct (s
+	 * after the answer) */
+	json_object_update_new(o, json_pack("{s:s, s:o, s:s, s:s}", "path",
+	    ci->path, "moved", ci->moved == 0 ? json_null() :
+	    json_real((double)(ci->moved - ci->answered) / 1000.0), "move",
+	    ci->move, "move_why", ci->move_why));
+	json_object_update_new(o, json_pack("{s:s, s:s, s:s}", "call_id",
+	    ci->call_id, "local_tag", ci->local_tag, "remote_tag",
+	    ci->remote_tag));
 	return o;
 }
 

@@ -237,6 +237,9 @@ static const struct ctl_spec ctl_specs[] = {
 	    answer_args, 0 },
 	{ "hangup", NULL, "end a call of the daemon's UA (cancel, reject or "
 	    "bye)", hangup_args, 0 },
+	{ "refresh", NULL, "re-INVITE a call of the daemon's UA with its "
+	    "media as it is (the dialog checked on its path)", hangup_args,
+	    0 },
 	{ "dtmf", NULL, "send DTMF digits on a call of the daemon's UA "
 	    "(telephone-events)", dtmf_args, 0 },
 	{ "calls", NULL, "the UA's calls: state, peer, codec, SRTP, "

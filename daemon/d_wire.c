@@ -30,6 +30,7 @@
 #include "srv_overlay.h"
 #include "srv_relay.h"
 #include "srv_sip.h"
+#include "sip_ua.h"
 #include "srv_ua.h"
 #include "xmalloc.h"
 
@@ -523,11 +524,69 @@ d_ua_hosted(const char *aor, void *arg)
 	d_loc_host(aor, true, arg);
 }
 
+/* ICE for SIP: the UA's calls' direct flows are the SIP driver's. */
+static void
+d_ua_direct(const struct sip_ua_action *a, void *arg)
+{
+	struct d			*d = arg;
+	struct srv_media_servers	 sv;
+	int				 rc;
+
+	switch (a->type) {
+	case SIP_UA_DIRECT_OPEN:
+		memset(&sv, 0, sizeof sv);
+		d_ua_servers(&sv, d);
+		if ((rc = srv_sip_direct_open(d->sip, a->call, &sv)) != 0) {
+			log_info("sip: call %u: no direct flow: %s", a->call,
+			    strerror(rc));
+			srv_ua_direct_ready(d->ua, a->call, NULL);
+		}
+		break;
+	case SIP_UA_DIRECT_REMOTE:
+		if (srv_sip_direct_remote(d->sip, a->call, a->direct) != 0)
+			srv_ua_direct_failed(d->ua, a->call,
+			    "the peer's candidates cannot be used");
+		break;
+	case SIP_UA_DIRECT_CLOSE:
+		srv_sip_direct_close(d->sip, a->call);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+d_sip_direct_ready(uint32_t call, const struct sdp_ice *ice, void *arg)
+{
+	struct d	*d = arg;
+
+	srv_ua_direct_ready(d->ua, call, ice);
+}
+
+static void
+d_sip_direct_up(uint32_t call, const char *token, void *arg)
+{
+	struct d	*d = arg;
+
+	srv_ua_direct_up(d->ua, call, token);
+}
+
+static void
+d_sip_direct_failed(uint32_t call, const char *why, void *arg)
+{
+	struct d	*d = arg;
+
+	srv_ua_direct_failed(d->ua, call, why);
+}
+
 static int
 d_ua_new(struct d *d, char **cause)
 {
 	struct srv_ua_ops	ops = { d_ua_call, d_ua_dtmf, d_ua_message,
-				    d_ua_registered, d_ua_servers, d };
+				    d_ua_registered, d_ua_servers,
+				    d_ua_direct, d };
+	struct srv_sip_direct_ops dops = { d_sip_direct_ready,
+				    d_sip_direct_up, d_sip_direct_failed, d };
 	int			rc;
 
 	if ((rc = srv_ua_new(&d->ua, d->base, d->cfg, d->ident, d->db,
@@ -537,6 +596,7 @@ d_ua_new(struct d *d, char **cause)
 	/* the proxy hands it what nobody else here takes of the AORs
 	 * published by destination list */
 	srv_sip_set_ua(d->sip, srv_ua_addr(d->ua));
+	srv_sip_direct_set_ops(d->sip, &dops);
 	srv_loc_hosted_each(d->loc, d_ua_hosted, d);
 	return 0;
 }

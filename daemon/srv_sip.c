@@ -71,8 +71,7 @@ static void
 ss_send(struct srv_sip *ss, const struct sip_core_action *a)
 {
 	if (a->flow.tp == SIP_TP_DTLS) {
-		/* a direct flow (ICE for SIP): none is made yet */
-		log_debug("sip: DTLS-UDP: no such flow, a message dropped");
+		srv_sip_direct_send(ss, a);	/* ICE for SIP */
 		return;
 	}
 	if (a->flow.tp != SIP_TP_UDP) {
@@ -450,6 +449,7 @@ srv_sip_new(struct srv_sip **out, struct event_base *base,
 	sc.arg = ss;
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
 	free(local);
+	srv_sip_direct_init(ss);
 	srv_sip_set_users(ss, cfg);
 	*out = ss;
 	return 0;
@@ -461,6 +461,7 @@ srv_sip_free(struct srv_sip *ss)
 	if (ss == NULL)
 		return;
 	srv_sip_keep_free(ss);
+	srv_sip_direct_free(ss);
 	while (ss->conns != NULL)
 		srv_sip_conn_free(ss, ss->conns);
 	if (ss->ev_udp != NULL)

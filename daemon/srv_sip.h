@@ -7,6 +7,7 @@
 #define SRV_SIP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "addr.h"
 
@@ -16,7 +17,10 @@ struct identity;
 struct loc_result;
 struct sip_anchor;
 struct sip_anchor_ev;
+struct sdp_ice;
 struct sip_core;
+struct sip_ua_direct;
+struct srv_media_servers;
 struct srv_sip;
 
 /* What the driver asks of the rest of the daemon, and tells it. */
@@ -84,5 +88,31 @@ void	 srv_sip_keep(struct srv_sip *, const struct addr *to,
  * (SIP_NODE_LEN bytes), either way; NULL: none. */
 const struct addr *srv_sip_conn_of_node(const struct srv_sip *,
 	    const uint8_t *node);
+
+/*
+ * ICE for SIP's direct flows (srv_sip_direct.c), one per call the UA
+ * moves: what the driver tells of call's flow (to the UA's
+ * sip_ua_direct_ready, _up and _failed).
+ */
+struct srv_sip_direct_ops {
+	void	(*ready)(uint32_t call, const struct sdp_ice *ice, void *arg);
+	void	(*up)(uint32_t call, const char *token, void *arg);
+	void	(*failed)(uint32_t call, const char *why, void *arg);
+	void	*arg;
+};
+void	 srv_sip_direct_set_ops(struct srv_sip *,
+	    const struct srv_sip_direct_ops *);
+/* Gather call's flow's candidates from sv's STUN server (ready follows,
+ * from the event loop): 0, or ENOTSUP (no DTLS certificate, no ops),
+ * EADDRNOTAVAIL (a wildcard listener not published), an errno. */
+int	 srv_sip_direct_open(struct srv_sip *, uint32_t call,
+	    const struct srv_media_servers *sv);
+/* The peer's side (its control stream): checks, then DTLS (up or
+ * failed follows).  0, ENOENT, EINVAL. */
+int	 srv_sip_direct_remote(struct srv_sip *, uint32_t call,
+	    const struct sip_ua_direct *);
+void	 srv_sip_direct_close(struct srv_sip *, uint32_t call);
+/* Direct flows held (up: those whose DTLS is up). */
+unsigned srv_sip_directs(const struct srv_sip *, bool up);
 
 #endif

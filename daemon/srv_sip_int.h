@@ -77,6 +77,11 @@ struct srv_sip {
 		uint32_t	 conn;		/* 0: not open */
 		struct event	*timer;
 	}			 keep;
+	/* ICE for SIP's direct flows (srv_sip_direct.c) */
+	struct ss_direct	*directs;
+	struct srv_sip_direct_ops dops;
+	SSL_CTX			*dctx;		/* DTLS, the node's cert */
+	struct event		*dreap;		/* the closed ones go */
 };
 
 /* srv_sip.c: carry out the core's actions, re-arm the timer. */
@@ -94,5 +99,12 @@ void	 srv_sip_conn_accept(struct evconnlistener *, evutil_socket_t fd,
  * address, or a new one. */
 void	 srv_sip_conn_send(struct srv_sip *, const struct sip_core_action *);
 void	 srv_sip_keep_free(struct srv_sip *);
+
+/* srv_sip_direct.c */
+struct ss_direct;
+void	 srv_sip_direct_init(struct srv_sip *);
+void	 srv_sip_direct_free(struct srv_sip *);
+/* A message for a direct flow: one DTLS record on it, if it is up. */
+void	 srv_sip_direct_send(struct srv_sip *, const struct sip_core_action *);
 
 #endif

@@ -183,6 +183,11 @@ su_act(struct srv_ua *su, const struct sip_ua_action *a)
 	case SIP_UA_REGISTERED:
 		su->ops.registered(a->to, a->status, a->text, su->ops.arg);
 		break;
+	case SIP_UA_DIRECT_OPEN:
+	case SIP_UA_DIRECT_REMOTE:
+	case SIP_UA_DIRECT_CLOSE:
+		su->ops.direct(a, su->ops.arg);
+		break;
 	}
 }
 
@@ -246,6 +251,15 @@ su_timer(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the calls' media (srv_media.c) ---- */
 
+/* A call into the core from outside its drain: its actions run now. */
+static void
+su_after(struct srv_ua *su)
+{
+	if (!su->draining)
+		srv_ua_drain(su);
+}
+
+
 static int
 su_media_open(void *arg, uint32_t id, uint16_t *port)
 {
@@ -262,8 +276,7 @@ su_media_failed(uint32_t id, const char *why, void *arg)
 	struct srv_ua	*su = arg;
 
 	(void)sip_ua_media_failed(su->ua, srv_now_ms(), id, why);
-	if (!su->draining)
-		srv_ua_drain(su);
+	su_after(su);
 }
 
 static void
@@ -290,8 +303,30 @@ su_media_ready(uint32_t id, const struct sdp_ice *ice, void *arg)
 	struct srv_ua	*su = arg;
 
 	(void)sip_ua_media_ready(su->ua, srv_now_ms(), id, ice);
-	if (!su->draining)
-		srv_ua_drain(su);
+	su_after(su);
+}
+
+/* ---- ICE for SIP: the calls' direct flows (srv_sip_direct.c) ---- */
+
+void
+srv_ua_direct_ready(struct srv_ua *su, uint32_t call, const struct sdp_ice *ice)
+{
+	(void)sip_ua_direct_ready(su->ua, srv_now_ms(), call, ice);
+	su_after(su);
+}
+
+void
+srv_ua_direct_up(struct srv_ua *su, uint32_t call, const char *token)
+{
+	(void)sip_ua_direct_up(su->ua, srv_now_ms(), call, token);
+	su_after(su);
+}
+
+void
+srv_ua_direct_failed(struct srv_ua *su, uint32_t call, const char *why)
+{
+	(void)sip_ua_direct_failed(su->ua, srv_now_ms(), call, why);
+	su_after(su);
 }
 
 /* ---- set-up ---- */
@@ -315,6 +350,7 @@ su_core_cfg(struct srv_ua *su, const struct cfg *cfg,
 	uc->tls_peers = cfg->sip.tls_listen.family != 0;
 	uc->fp_set = srv_media_fingerprint(su->media, uc->fp);
 	uc->media_open = su_media_open;
+	uc->direct = (enum sip_ua_direct_mode)cfg->ua.direct;
 	uc->arg = su;
 }
 

@@ -15,6 +15,8 @@ struct event_base;
 struct identity;
 struct media_stats;
 struct sip_ua;
+struct sdp_ice;
+struct sip_ua_action;
 struct sip_ua_call_info;
 struct srv_media;
 struct srv_media_servers;
@@ -37,6 +39,10 @@ struct srv_ua_ops {
 		    const char *reason, void *arg);
 	/* [media] ice: the STUN and TURN servers a call gathers from */
 	void	(*servers)(struct srv_media_servers *, void *arg);
+	/* ICE for SIP: what the UA asks of a call's direct flow (an action
+	 * SIP_UA_DIRECT_OPEN, _REMOTE or _CLOSE: srv_sip_direct_*); the
+	 * answers come back by srv_ua_direct_ready, _up and _failed */
+	void	(*direct)(const struct sip_ua_action *, void *arg);
 	void	*arg;
 };
 
@@ -66,6 +72,12 @@ void	srv_ua_drain(struct srv_ua *);
  * here has it (sip_ua_host; the daemon tells the proxy, srv_sip_host).
  */
 void	srv_ua_host(struct srv_ua *, const char *aor, bool on);
+/* What the direct flow of a call the UA moves came to (sip_ua.h's
+ * sip_ua_direct_ready, _up, _failed), the UA's actions run. */
+void	srv_ua_direct_ready(struct srv_ua *, uint32_t call,
+	    const struct sdp_ice *);
+void	srv_ua_direct_up(struct srv_ua *, uint32_t call, const char *token);
+void	srv_ua_direct_failed(struct srv_ua *, uint32_t call, const char *why);
 /* The daemon stops: every call ends. */
 void	srv_ua_stop(struct srv_ua *);
 

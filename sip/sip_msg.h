@@ -153,6 +153,12 @@ void	sip_msg_free(struct sip_msg *);
 /* The first header id after *after (NULL: from the start), or NULL. */
 const struct sip_hdr *sip_msg_hdr(const struct sip_msg *, enum sip_hdr_id,
 	    const struct sip_hdr *after);
+/*
+ * p2psipd's own header (ICE for SIP): the flow token of the direct flow
+ * a request came in on, which the daemon's proxy adds for its UA to see
+ * (sip_ua_move.c); one that comes from anywhere else is removed.
+ */
+#define SIP_HDR_DIRECT_FLOW	"P2PSIP-Flow"
 /* Another header by its name (long or compact, any case). */
 const struct sip_hdr *sip_msg_hdr_named(const struct sip_msg *,
 	    const char *name, const struct sip_hdr *after);

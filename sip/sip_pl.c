@@ -1,6 +1,7 @@
 /*
- * sip_pl.c - views of text (sip_pl.h): compared with a string, exactly
- * or regardless of ASCII case, and read as a decimal number.
+ * sip_pl.c - views of text (sip_pl.h): compared with a string or each
+ * other, exactly or regardless of ASCII case, searched, and read as a
+ * decimal number.
  */
 #include <errno.h>
 #include <string.h>
@@ -22,6 +23,24 @@ sip_pl_caseeq(const struct sip_pl *pl, const char *s)
 	size_t	n = strlen(s);
 
 	return pl->l == n && (n == 0 || strncasecmp(pl->p, s, n) == 0);
+}
+
+bool
+sip_pl_caseeq_pl(const struct sip_pl *a, const struct sip_pl *b)
+{
+	return a->l == b->l && (a->l == 0 || strncasecmp(a->p, b->p,
+	    a->l) == 0);
+}
+
+bool
+sip_pl_contains(const struct sip_pl *pl, const char *s)
+{
+	size_t	n = strlen(s), i;
+
+	for (i = 0; n <= pl->l && i <= pl->l - n; i++)
+		if (strncasecmp(pl->p + i, s, n) == 0)
+			return true;
+	return false;
 }
 
 int

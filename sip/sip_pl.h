@@ -21,6 +21,9 @@ struct sip_pl {
 /* Exactly s; regardless of ASCII case. */
 bool	sip_pl_eq(const struct sip_pl *, const char *s);
 bool	sip_pl_caseeq(const struct sip_pl *, const char *s);
+/* Two views alike regardless of case; s found in a view, likewise. */
+bool	sip_pl_caseeq_pl(const struct sip_pl *, const struct sip_pl *);
+bool	sip_pl_contains(const struct sip_pl *, const char *s);
 /* A decimal number of at most max (no sign, no leading junk).  0 or
  * EBADMSG. */
 int	sip_pl_u32(const struct sip_pl *, uint32_t max, uint32_t *out);

@@ -48,7 +48,6 @@ struct sip_fwd {
 	uint64_t	 stxn;
 	struct sip_flow	 from;		/* where responses go */
 	struct sip_flow	 in;		/* the flow it came on */
-	enum sip_tp	 in_tp;		/* the transport it came on */
 	bool		 invite;
 	struct sip_msg	*req;		/* the request as received, our copy */
 	struct sip_branch b[SIP_FORK_MAX];

@@ -31,7 +31,8 @@ sip_self_for(const struct sip_proxy *p, enum sip_tp tp)
 }
 
 /* Our Record-Route URI for the side of a transport, with the flow
- * token tok ("": none) as its user part (RFC 5626 §5.3). */
+ * token tok ("": none) as its user part (RFC 5626 §5.3), and ice-sip:
+ * the dialog may move off our path (ICE for SIP, sip_ua_move.c). */
 static void
 sip_rr_uri(const struct sip_proxy *p, enum sip_tp tp, const char *tok,
     char *out, size_t max)
@@ -39,10 +40,11 @@ sip_rr_uri(const struct sip_proxy *p, enum sip_tp tp, const char *tok,
 	const char	*at = tok[0] != '\0' ? "@" : "";
 
 	if (tp == SIP_TP_TLS && p->self_tls[0] != '\0')
-		snprintf(out, max, "<sip:%s%s%s;transport=tls;lr>", tok, at,
-		    p->self_tls);
+		snprintf(out, max, "<sip:%s%s%s;transport=tls;lr;ice-sip>", tok,
+		    at, p->self_tls);
 	else
-		snprintf(out, max, "<sip:%s%s%s;lr>", tok, at, p->self);
+		snprintf(out, max, "<sip:%s%s%s;lr;ice-sip>", tok, at,
+		    p->self);
 }
 
 /* §16.3 step 4, simply: one of our Vias is already there. */
@@ -80,19 +82,22 @@ struct sip_rr_tokens {
 };
 
 /*
- * §16.6: the request that came on transport in_tp to a target:
+ * §16.6: the request that came on flow in to a target:
  * Request-URI ruri, our Via on top, Record-Route for INVITE (with the
  * flow tokens of tok, NULL: none), our Routes removed (the first
  * skip_route), Max-Forwards one less; body instead of m's (NULL: m's).
  */
 static bool
 sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
-    const struct sip_pl *ruri, enum sip_tp in_tp, const struct sip_flow *to,
-    const struct sip_rr_tokens *tok, const char *branch, unsigned skip_route,
-    const struct sip_pl *body, struct wbuf *w)
+    const struct sip_pl *ruri, const struct sip_flow *in,
+    const struct sip_flow *to, const struct sip_rr_tokens *tok,
+    const char *branch, unsigned skip_route, const struct sip_pl *body,
+    struct wbuf *w)
 {
 	const struct sip_hdr	*route[2], *rr_before, *via_after = NULL, *h;
 	char			 line[160], rr[512], out_uri[224], in_uri[224];
+	char			 direct[SIP_FLOW_TOKEN_LEN + 1];
+	enum sip_tp		 in_tp = in->tp;
 	unsigned		 i;
 
 	route[0] = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
@@ -126,9 +131,18 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 	wbuf_bytes(w, " ", 1);
 	wbuf_bytes(w, ruri->p, ruri->l);
 	wbuf_bytes(w, " SIP/2.0\r\n", 10);
-	snprintf(line, sizeof line, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n",
-	    sip_txn_tp_name(to->tp), sip_self_for(p, to->tp), branch);
+	snprintf(line, sizeof line, "Via: SIP/2.0/%s %s;branch=%s;rport;"
+	    "ice-sip\r\n", sip_txn_tp_name(to->tp), sip_self_for(p, to->tp),
+	    branch);
 	wbuf_bytes(w, line, strlen(line));
+	/* ICE for SIP: which direct flow it came on, for the UA here to
+	 * authorize a replacement by (sip_ua_move.c); a P2PSIP-Flow from
+	 * anywhere else goes */
+	if (m->request && in->tp == SIP_TP_DTLS) {
+		sip_proxy_flow_token(p, in, direct);
+		sip_msg_header(w, SIP_HDR_DIRECT_FLOW, &(struct sip_pl){
+		    direct, strlen(direct) });
+	}
 	if (m->max_forwards < 0)	/* §16.6 step 3: none came */
 		wbuf_bytes(w, "Max-Forwards: 70\r\n", 18);
 	for (i = 0; i < m->nhdrs; i++) {
@@ -137,6 +151,8 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 		if (i > 0 && &m->hdrs[i - 1] == via_after)
 			wbuf_bytes(w, rr, strlen(rr));
 		if (m->hdrs[i].id == SIP_HDR_CONTENT_LENGTH ||
+		    (m->hdrs[i].id == SIP_HDR_OTHER && sip_pl_caseeq(
+		    &m->hdrs[i].name, SIP_HDR_DIRECT_FLOW)) ||
 		    (skip_route > 0 && &m->hdrs[i] == route[0]) ||
 		    (skip_route > 1 && &m->hdrs[i] == route[1]))
 			continue;
@@ -369,7 +385,7 @@ sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
 	    p->cfg.arg)))
 		return;
 	sip_new_branch(p, branch, sizeof branch);
-	if (sip_forward_bytes(p, m, &t.ruri[0], from->tp, &t.flow[0], NULL,
+	if (sip_forward_bytes(p, m, &t.ruri[0], from, &t.flow[0], NULL,
 	    branch, t.skip_route, NULL, &w)) {
 		p->cfg.emit(&t.flow[0], w.p, w.len, p->cfg.arg);
 		w.p = NULL;
@@ -431,7 +447,7 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			sip_proxy_flow_token(p, &b->flow, tok.out);
 		edited = sip_proxy_anchor(p, m, &f->in, &b->flow, offer, &elen);
 		body = (struct sip_pl){ (const char *)edited, elen };
-		ok = sip_forward_bytes(p, m, &t->ruri[i], f->in_tp, &b->flow,
+		ok = sip_forward_bytes(p, m, &t->ruri[i], &f->in, &b->flow,
 		    &tok, b->branch, t->skip_route, edited ? &body : NULL, &w);
 		/* §18.1.1: over 1300 bytes and the path MTU unknown: TCP,
 		 * and the Via says so.  To this host (a phone, or our UA,
@@ -444,7 +460,7 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			b->flow.tp = SIP_TP_TCP;
 			b->flow.conn = 0;
 			tok.out[0] = '\0';	/* a new flow, no phone's */
-			ok = sip_forward_bytes(p, m, &t->ruri[i], f->in_tp,
+			ok = sip_forward_bytes(p, m, &t->ruri[i], &f->in,
 			    &b->flow, &tok, b->branch, t->skip_route,
 			    edited ? &body : NULL, &w);
 		}
@@ -534,7 +550,6 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	f->stxn = stxn;
 	sip_txn_layer_response_flow(from, m, &f->from);
 	f->in = *from;
-	f->in_tp = from->tp;
 	f->invite = sip_pl_eq(&m->method, "INVITE");
 	f->req = sip_proxy_copy(m);
 	f->next = p->fwds;

@@ -110,6 +110,7 @@ sip_ua_action_clear(struct sip_ua_action *a)
 	free(a->from);
 	free(a->to);
 	free(a->text);
+	free(a->direct);
 	memset(a, 0, sizeof *a);
 }
 
@@ -151,7 +152,7 @@ sip_ua_branch(struct sip_ua *ua, char *out, size_t max)
 void
 sip_ua_via(struct sip_ua *ua, struct wbuf *w, const char *branch)
 {
-	wbuf_printf(w, "Via: SIP/2.0/UDP %s;branch=%s;rport\r\n"
+	wbuf_printf(w, "Via: SIP/2.0/UDP %s;branch=%s;rport;ice-sip\r\n"
 	    "Max-Forwards: 70\r\n", ua->self, branch);
 	if (ua->user_agent != NULL)
 		wbuf_printf(w, "User-Agent: %s\r\n", ua->user_agent);
@@ -208,18 +209,20 @@ static void
 ua_response(struct sip_ua *ua, uint64_t now, uint64_t cookie,
     const struct sip_msg *m)
 {
-	uint32_t	 id = (uint32_t)(cookie >> 3);
+	uint32_t	 id = COOKIE_ID(cookie);
 	struct ua_call	*c;
 	struct ua_aor	*a;
 	char		*r;
 
 	if (cookie == 0) {	/* a 2xx no transaction took (resent) */
-		if (sip_pl_eq(&m->cseq_method, "INVITE") &&
-		    (c = sip_ua_dlg_of(ua, m, true)) != NULL && c->outgoing)
+		if (!sip_pl_eq(&m->cseq_method, "INVITE") ||
+		    sip_ua_dlg_2xx_again(ua, m))
+			return;
+		if ((c = sip_ua_dlg_of(ua, m, true)) != NULL && c->outgoing)
 			sip_ua_uac_2xx(ua, now, c, m);
 		return;
 	}
-	switch (cookie & 7) {
+	switch (COOKIE_KIND(cookie)) {
 	case K_INVITE:
 		if ((c = sip_ua_dlg_by_id(ua, id)) != NULL)
 			sip_ua_uac_response(ua, now, c, m);
@@ -239,6 +242,16 @@ ua_response(struct sip_ua *ua, uint64_t now, uint64_t cookie,
 		if (m->status >= 200)
 			sip_ua_uac_fork_done(ua, id, m->status);
 		break;
+	case K_MOVE:
+	case K_REPLACE:
+		if ((c = sip_ua_dlg_by_id(ua, id)) != NULL)
+			sip_ua_move_response(ua, now, c,
+			    (unsigned)COOKIE_KIND(cookie), m, 0);
+		break;
+	case K_REFRESH:
+		if ((c = sip_ua_dlg_by_id(ua, id)) != NULL)
+			sip_ua_dlg_refreshed(ua, now, c, m, 0);
+		break;
 	default:
 		break;
 	}
@@ -248,13 +261,13 @@ ua_response(struct sip_ua *ua, uint64_t now, uint64_t cookie,
 static void
 ua_timeout(struct sip_ua *ua, uint64_t now, uint64_t cookie, bool transport)
 {
-	uint32_t	 id = (uint32_t)(cookie >> 3);
+	uint32_t	 id = COOKIE_ID(cookie);
 	unsigned	 st = transport ? 503 : 408;
 	const char	*r = transport ? "transport error" : "request timeout";
 	struct ua_call	*c;
 	struct ua_aor	*a;
 
-	switch (cookie & 7) {
+	switch (COOKIE_KIND(cookie)) {
 	case K_INVITE:
 		if ((c = sip_ua_dlg_by_id(ua, id)) != NULL)
 			sip_ua_dlg_end(ua, now, c, st, r);
@@ -274,6 +287,16 @@ ua_timeout(struct sip_ua *ua, uint64_t now, uint64_t cookie, bool transport)
 		break;
 	case K_FORK:
 		sip_ua_uac_fork_done(ua, id, st);
+		break;
+	case K_MOVE:
+	case K_REPLACE:
+		if ((c = sip_ua_dlg_by_id(ua, id)) != NULL)
+			sip_ua_move_response(ua, now, c,
+			    (unsigned)COOKIE_KIND(cookie), NULL, st);
+		break;
+	case K_REFRESH:
+		if ((c = sip_ua_dlg_by_id(ua, id)) != NULL)
+			sip_ua_dlg_refreshed(ua, now, c, NULL, st);
 		break;
 	default:
 		break;
@@ -337,8 +360,10 @@ sip_ua_input(struct sip_ua *ua, uint64_t now, const struct sip_flow *f,
 	}
 	if (m->request)
 		sip_msg_received(m, &f->remote);
+	ua->in_proxy = addr_eq(&f->remote, &ua->proxy.remote);
 	sip_txn_layer_input(ua->txl, now, f, m);
 	ua_drain(ua, now);
+	ua->in_proxy = false;
 }
 
 /* ---- time ---- */
@@ -381,6 +406,7 @@ sip_ua_tick(struct sip_ua *ua, uint64_t now)
 			    c->forks == NULL) {
 				*p = c->next;
 				ua->ncalls--;
+				sip_ua_move_gone(ua, c);
 				sip_ua_dlg_free(c);
 				continue;
 			}
@@ -585,6 +611,9 @@ sip_ua_call_info(const struct sip_ua *ua, uint32_t id,
 	i->aor = c->aor;
 	i->peer = c->peer;
 	i->call_id = c->call_id;
+	i->local_tag = c->local_hdr != NULL && strstr(c->local_hdr,
+	    ";tag=") != NULL ? strstr(c->local_hdr, ";tag=") + 5 : "";
+	i->remote_tag = c->remote_tag != NULL ? c->remote_tag : "";
 	i->status = c->status;
 	i->reason = c->reason;
 	i->created = c->created;
@@ -595,5 +624,6 @@ sip_ua_call_info(const struct sip_ua *ua, uint32_t id,
 	for (f = c->forks; f != NULL; f = f->next)
 		if (!f->bye_done)
 			i->forks++;
+	sip_ua_move_info(c, i);
 	return true;
 }

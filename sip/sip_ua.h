@@ -61,6 +61,20 @@ enum sip_ua_state {
  */
 typedef int (*sip_ua_media_cb)(void *arg, uint32_t call, uint16_t *port);
 
+/*
+ * ICE for SIP (sip_ua_move.c): a call between two daemons that runs
+ * through other peers of the overlay moves to a direct flow between the
+ * two, found by ICE and secured by DTLS.  auto: when its route set
+ * names a peer other than the two ends' own; on: whenever both ends'
+ * path allows it (tests); off: never, and a peer's control stream is
+ * rejected.
+ */
+enum sip_ua_direct_mode {
+	SIP_UA_DIRECT_AUTO,
+	SIP_UA_DIRECT_ON,
+	SIP_UA_DIRECT_OFF,
+};
+
 struct sip_ua_cfg {
 	const char	*domain;	/* the overlay's name */
 	struct addr	 self;		/* the UA's SIP address (UDP) */
@@ -79,6 +93,7 @@ struct sip_ua_cfg {
 	uint8_t		 fp[32];	/* our DTLS certificate's SHA-256 */
 	bool		 fp_set;
 	sip_ua_media_cb	 media_open;
+	enum sip_ua_direct_mode direct;
 	void		*arg;
 };
 
@@ -90,6 +105,20 @@ enum sip_ua_act_type {
 	SIP_UA_MESSAGE,		/* from, to, text: a MESSAGE came */
 	SIP_UA_MESSAGE_DONE,	/* cookie, status, text (the reason) */
 	SIP_UA_REGISTERED,	/* to (the AOR), status, text (reason) */
+	SIP_UA_DIRECT_OPEN,	/* call: gather a direct flow's candidates
+				   (sip_ua_direct_ready) */
+	SIP_UA_DIRECT_REMOTE,	/* call, direct: the peer's side of it: run
+				   the checks, then DTLS (sip_ua_direct_up
+				   or sip_ua_direct_failed) */
+	SIP_UA_DIRECT_CLOSE,	/* call: its direct flow is not needed */
+};
+
+/* The peer's side of a call's direct flow, from its control stream. */
+struct sip_ua_direct {
+	struct sdp_ice	 ice;		/* its credentials and candidates */
+	uint8_t		 fp[32];	/* its certificate's SHA-256 */
+	bool		 controlling;	/* our ICE role (RFC 8445 §6.1.1) */
+	bool		 dtls_client;	/* our DTLS role (RFC 5763 §5) */
 };
 
 struct sip_ua_action {
@@ -106,6 +135,8 @@ struct sip_ua_action {
 	char		*text;
 	uint64_t	 cookie;
 	unsigned	 status;
+	struct sip_ua_direct *direct;	/* DIRECT_REMOTE (the driver frees
+					   it) */
 };
 
 /* A call, as sip_ua_call_info tells it (valid until the next call into
@@ -116,7 +147,9 @@ struct sip_ua_call_info {
 	enum sip_ua_state state;
 	const char	*aor;		/* ours: "user@domain" */
 	const char	*peer;		/* the other side's URI */
-	const char	*call_id;
+	const char	*call_id;	/* its dialog's (RFC 3261 §12): */
+	const char	*local_tag;	/* "" until known */
+	const char	*remote_tag;
 	unsigned	 status;	/* the final status, 0: none yet */
 	const char	*reason;	/* why it ended ("" while not) */
 	uint64_t	 created, answered, ended;	/* ms; 0: not yet */
@@ -125,6 +158,13 @@ struct sip_ua_call_info {
 	unsigned	 forks;		/* other dialogs of a forked INVITE's
 					   2xx still being ended by BYE
 					   (RFC 3261 §13.2.2.4) */
+	const char	*path;		/* its signalling: "overlay" or
+					   "direct" */
+	uint64_t	 moved;		/* ms, when it went direct; 0: not */
+	const char	*move;		/* how its move went: "" (none tried),
+					   "gathering", "offered", "checking",
+					   "replacing", "done", "failed" */
+	const char	*move_why;	/* why it failed ("" if it did not) */
 };
 
 struct sip_ua;
@@ -185,6 +225,13 @@ int	sip_ua_hangup(struct sip_ua *, uint64_t now, uint32_t call);
  * the reason the call ended. */
 int	sip_ua_media_failed(struct sip_ua *, uint64_t now, uint32_t call,
 	    const char *why);
+/*
+ * Refresh call (0: the newest not ended): a re-INVITE offering the media
+ * as it is (RFC 3261 §14.1), to see that the dialog is there on its
+ * path; a 481 or 408 ends the call.  0, ENOENT, ENOTCONN (not answered),
+ * EBUSY (a re-INVITE of the call is under way).
+ */
+int	sip_ua_refresh(struct sip_ua *, uint64_t now, uint32_t call);
 /* End every call (the daemon stops). */
 void	sip_ua_hangup_all(struct sip_ua *, uint64_t now);
 /*
@@ -195,6 +242,22 @@ void	sip_ua_hangup_all(struct sip_ua *, uint64_t now);
  */
 int	sip_ua_media_ready(struct sip_ua *, uint64_t now, uint32_t call,
 	    const struct sdp_ice *ice);
+/*
+ * ICE for SIP, the driver's side (sip_ua_move.c).  call's direct flow:
+ * its candidates gathered (ice: our credentials and candidates; NULL: it
+ * cannot be had, and the call stays on its path); its DTLS association
+ * up, token the flow token of it at the daemon's proxy
+ * (sip_core_flow_token); or failed (why).  ENOENT: no such call moving.
+ */
+int	sip_ua_direct_ready(struct sip_ua *, uint64_t now, uint32_t call,
+	    const struct sdp_ice *ice);
+int	sip_ua_direct_up(struct sip_ua *, uint64_t now, uint32_t call,
+	    const char *token);
+int	sip_ua_direct_failed(struct sip_ua *, uint64_t now, uint32_t call,
+	    const char *why);
+const char *sip_ua_direct_mode_name(enum sip_ua_direct_mode);
+int	sip_ua_direct_mode_parse(const char *, enum sip_ua_direct_mode *);
+
 /*
  * Send text (text/plain) from from (NULL: the first AOR) to target; its
  * final response comes as MESSAGE_DONE with cookie.  0, EINVAL (*why).

@@ -108,6 +108,8 @@ sip_ua_dlg_free(struct ua_call *c)
 	free(c->offer);
 	free(c->answer);
 	free(c->contact_user);
+	free(c->re_ack);
+	sip_ua_move_free(&c->mv);
 	free(c);
 }
 
@@ -243,6 +245,131 @@ sip_ua_dlg_bye(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 	sip_ua_dlg_request(ua, c, &w, "BYE", ++c->local_cseq, branch);
 	sip_msg_end(&w, NULL, 0);
 	(void)sip_ua_request(ua, now, &w, COOKIE(c->id, K_BYE));
+}
+
+void
+sip_ua_dlg_contact_hdr(const struct sip_ua *ua, const struct ua_call *c,
+    struct wbuf *w)
+{
+	wbuf_printf(w, "Contact: <sip:%.*s@%s>\r\nAllow: %s\r\n",
+	    (int)strcspn(c->aor, "@"), c->aor, ua->self, UA_ALLOW);
+}
+
+struct sdp *
+sip_ua_dlg_current_sdp(const struct ua_call *c)
+{
+	struct sdp	*s = xmalloc(sizeof *s);
+	const char	*why;
+
+	if (c->answer != NULL && sdp_parse(s, c->answer, strlen(c->answer),
+	    &why) == 0)
+		return s;
+	if (c->offer != NULL) {
+		*s = *c->offer;
+		return s;
+	}
+	free(s);
+	return NULL;
+}
+
+/* ---- our re-INVITEs (§14.1) ---- */
+
+int
+sip_ua_dlg_reinvite(struct sip_ua *ua, uint64_t now, struct ua_call *c,
+    const struct sdp *offer, unsigned kind)
+{
+	struct sdp	 s = *offer;
+	struct wbuf	 w;
+	char		 branch[40];
+
+	s.version = c->local.version++;		/* RFC 3264 §8 */
+	sip_ua_branch(ua, branch, sizeof branch);
+	wbuf_init(&w, ua->cfg.lim.max_len);
+	c->re_cseq = ++c->local_cseq;
+	free(c->re_ack);
+	c->re_ack = NULL;
+	sip_ua_dlg_request(ua, c, &w, "INVITE", c->re_cseq, branch);
+	sip_ua_dlg_contact_hdr(ua, c, &w);
+	sip_ua_dlg_sdp_body(&w, &s);
+	return sip_ua_request(ua, now, &w, COOKIE(c->id, kind));
+}
+
+void
+sip_ua_dlg_reinvite_ack(struct sip_ua *ua, struct ua_call *c)
+{
+	struct wbuf	w;
+	char		branch[40];
+
+	if (c->re_ack == NULL) {
+		sip_ua_branch(ua, branch, sizeof branch);
+		wbuf_init(&w, ua->cfg.lim.max_len);
+		sip_ua_dlg_request(ua, c, &w, "ACK", c->re_cseq, branch);
+		sip_msg_end(&w, NULL, 0);
+		if (!w.err)
+			c->re_ack = wbuf_take(&w, &c->re_ack_len);
+		wbuf_clear(&w);
+	}
+	if (c->re_ack != NULL)
+		sip_ua_send_copy(ua, c->re_ack, c->re_ack_len);
+}
+
+bool
+sip_ua_dlg_2xx_again(struct sip_ua *ua, const struct sip_msg *m)
+{
+	struct ua_call	*c;
+
+	if ((c = sip_ua_dlg_of(ua, m, true)) == NULL || c->re_ack == NULL ||
+	    m->cseq != c->re_cseq)
+		return false;
+	sip_ua_send_copy(ua, c->re_ack, c->re_ack_len);
+	return true;
+}
+
+int
+sip_ua_refresh(struct sip_ua *ua, uint64_t now, uint32_t id)
+{
+	struct ua_call	*c;
+	struct sdp	*s;
+	int		 rc;
+
+	ua->now = now;
+	if ((c = sip_ua_dlg_by_id(ua, id != 0 ? id : sip_ua_newest(ua))) ==
+	    NULL)
+		return ENOENT;
+	if (c->state != SIP_UA_ACTIVE)
+		return ENOTCONN;
+	if (c->ok_next != 0 || c->mv.state == MV_ANSWERING ||
+	    c->mv.state == MV_OFFERED || c->refreshing)
+		return EBUSY;		/* §14.1: one at a time */
+	if ((s = sip_ua_dlg_current_sdp(c)) == NULL)
+		return ENOTCONN;
+	rc = sip_ua_dlg_reinvite(ua, now, c, s, K_REFRESH);
+	free(s);
+	if (rc == 0)
+		c->refreshing = true;
+	return rc;
+}
+
+void
+sip_ua_dlg_refreshed(struct sip_ua *ua, uint64_t now, struct ua_call *c,
+    const struct sip_msg *m, unsigned status)
+{
+	if (m != NULL)
+		status = m->status;
+	if (status < 200)
+		return;
+	c->refreshing = false;
+	if (status < 300) {
+		sip_ua_dlg_reinvite_ack(ua, c);
+		lc_log(ua->log, LC_INFO, "ua: call %u: refreshed", c->id);
+		return;
+	}
+	lc_log(ua->log, LC_INFO, "ua: call %u: refresh: %u", c->id, status);
+	/* §14.1: 481 or 408, the dialog is gone: BYE */
+	if ((status == 481 || status == 408) && c->state == SIP_UA_ACTIVE) {
+		sip_ua_dlg_bye(ua, now, c);
+		sip_ua_dlg_end(ua, now, c, status, "the dialog is gone");
+	}
 }
 
 /* Content-Type, the end of the headers and description s as body. */

@@ -39,9 +39,14 @@ enum ua_kind {		/* what a client transaction's cookie names */
 	K_REGISTER,
 	K_NONE,		/* an answer of no interest */
 	K_FORK,		/* the BYE ending a forked dialog */
+	K_MOVE,		/* the re-INVITE with our control stream */
+	K_REFRESH,	/* a re-INVITE with the media as it is */
+	K_REPLACE,	/* the INVITE with Replaces on the direct flow */
 };
 
-#define COOKIE(id, k)	(((uint64_t)(id) << 3) | (k))
+#define COOKIE(id, k)	(((uint64_t)(id) << 4) | (k))
+#define COOKIE_ID(c)	((uint32_t)((c) >> 4))
+#define COOKIE_KIND(c)	((c) & 15)
 
 struct ua_aor {
 	uint32_t	 id;
@@ -74,6 +79,47 @@ struct ua_fork {
 	uint64_t	 until;		/* its 2xx is resent until then */
 	bool		 bye_done;	/* the BYE answered (or given up) */
 	struct ua_fork	*next;
+};
+
+/*
+ * A call's move to a direct flow (ICE for SIP, sip_ua_move.c).  The
+ * mover (the call's answerer) gathers, offers its control stream in a
+ * re-INVITE, checks and, once the flow is up, sends the INVITE with
+ * Replaces on it; the other end answers with its own control stream
+ * once gathered, checks, and takes the replacement that comes on that
+ * flow.
+ */
+enum ua_mv {
+	MV_NONE,
+	MV_GATHERING,		/* mover: candidates asked for */
+	MV_OFFERED,		/* mover: the re-INVITE is out */
+	MV_ANSWERING,		/* the other: the re-INVITE's answer waits for
+				   our candidates */
+	MV_CHECKING,		/* ICE and DTLS, then (the other) the
+				   replacement awaited */
+	MV_REPLACING,		/* mover: the INVITE with Replaces is out */
+	MV_DONE,		/* the call is on the direct flow */
+	MV_FAILED,		/* it stays where it was */
+};
+
+struct ua_move {
+	enum ua_mv	 state;
+	bool		 mover;
+	bool		 open;		/* the driver holds a flow for it */
+	char		*token;		/* the flow's, once up */
+	char		*why;		/* FAILED: why */
+	uint64_t	 moved;		/* ms */
+	struct sip_ua_direct peer;	/* its control stream */
+	struct sdp_ice	 ice;		/* ours */
+	struct sdp	*ans;		/* ANSWERING: our answer, its control
+					   stream (m= line idx) to fill */
+	unsigned	 idx;
+	enum sdp_setup	 peer_setup;
+	uint8_t		*bye;		/* the replaced dialog's BYE, once the
+					   replacement is ACKed */
+	size_t		 bye_len;
+	char		*old_call_id;	/* the replaced dialog: a BYE in it */
+	char		*old_tag;	/* (our tag) is answered 200 */
 };
 
 struct ua_call {
@@ -112,6 +158,11 @@ struct ua_call {
 	uint32_t	 ok_iv;
 	uint64_t	 ok_until;
 	bool		 late_offer;	/* our offer went in the 2xx */
+	/* our re-INVITE (§14.1): its CSeq, the ACK for its 2xx, resent */
+	uint32_t	 re_cseq;
+	uint8_t		*re_ack;
+	size_t		 re_ack_len;
+	bool		 refreshing;	/* a refresh is out */
 	/* media */
 	uint16_t	 port;		/* 0: none asked for */
 	bool		 gathering;	/* the driver gathers ICE candidates:
@@ -126,6 +177,7 @@ struct ua_call {
 	char		*answer;	/* ours (UAS), as sent */
 	bool		 media;
 	struct sdp_stream stream;
+	struct ua_move	 mv;
 	struct ua_call	*next;
 };
 
@@ -155,6 +207,8 @@ struct sip_ua {
 	struct ua_msg	*msgs;
 	uint32_t	 next_id;
 	struct sdp	*scratch;	/* offers and answers parsed */
+	bool		 in_proxy;	/* what is being taken came from the
+					   daemon's proxy */
 	uint64_t	 now;		/* the last time given */
 };
 
@@ -217,6 +271,23 @@ void	 sip_ua_dlg_request(struct sip_ua *, struct ua_call *, struct wbuf *,
 	    const char *method, uint32_t cseq, const char *branch);
 void	 sip_ua_dlg_bye(struct sip_ua *, uint64_t now, struct ua_call *);
 void	 sip_ua_dlg_sdp_body(struct wbuf *, const struct sdp *);
+/* Contact (our AOR's user at the UA) and Allow, for c's dialog. */
+void	 sip_ua_dlg_contact_hdr(const struct sip_ua *, const struct ua_call *,
+	    struct wbuf *);
+/* Our SDP as it is now (our answer, or our offer), allocated; NULL:
+ * none. */
+struct sdp *sip_ua_dlg_current_sdp(const struct ua_call *);
+/* A re-INVITE in c's dialog offering s (§14.1), in a client
+ * transaction of cookie kind: 0, or its error. */
+int	 sip_ua_dlg_reinvite(struct sip_ua *, uint64_t now, struct ua_call *,
+	    const struct sdp *s, unsigned kind);
+/* The ACK for its 2xx, sent and kept; and sent again for a resent 2xx
+ * (true: m was one). */
+void	 sip_ua_dlg_reinvite_ack(struct sip_ua *, struct ua_call *);
+bool	 sip_ua_dlg_2xx_again(struct sip_ua *, const struct sip_msg *m);
+/* A response to our refresh (m NULL: none came, status why). */
+void	 sip_ua_dlg_refreshed(struct sip_ua *, uint64_t now, struct ua_call *,
+	    const struct sip_msg *m, unsigned status);
 char	*sip_ua_dlg_routes(const struct sip_msg *, bool reverse);
 char	*sip_ua_dlg_contact(const struct sip_msg *);
 bool	 sip_ua_dlg_is_sdp(const struct sip_msg *);
@@ -238,6 +309,39 @@ void	 sip_ua_uas_request(struct sip_ua *, uint64_t now, uint64_t txn,
 void	 sip_ua_uas_respond(struct sip_ua *, uint64_t now, uint64_t txn,
 	    const struct sip_msg *, unsigned status, const char *reason,
 	    const char *hname, const char *hvalue);
+
+/* sip_ua_uas.c: our 2xx to c's INVITE (or re-INVITE), resent until
+ * ACKed */
+void	 sip_ua_uas_ok(struct sip_ua *, uint64_t now, struct ua_call *);
+
+/* sip_ua_move.c: ICE for SIP */
+/* c is confirmed, answered here: move it if it may. */
+void	 sip_ua_move_start(struct sip_ua *, uint64_t now, struct ua_call *);
+/* A re-INVITE's usable control stream ctl, answered by ans (taken if
+ * true: the answer waits for our candidates; false: ans's control
+ * stream stays rejected). */
+struct sdp_control;
+bool	 sip_ua_move_offered(struct sip_ua *, struct ua_call *,
+	    const struct sdp_control *, struct sdp *ans);
+/* A response to a K_MOVE or K_REPLACE request (m NULL: none came,
+ * status says why). */
+void	 sip_ua_move_response(struct sip_ua *, uint64_t now, struct ua_call *,
+	    unsigned kind, const struct sip_msg *m, unsigned status);
+/* Did replacement m for c come on c's own direct flow? */
+bool	 sip_ua_move_authorized(const struct sip_ua *, const struct ua_call *,
+	    const struct sip_msg *);
+/* c's dialog becomes the one INVITE m (in txn) starts: ours answers. */
+void	 sip_ua_move_replaced(struct sip_ua *, uint64_t now, struct ua_call *,
+	    uint64_t txn, struct sip_msg **mp);
+/* The replacement was ACKed: the old dialog's BYE goes. */
+void	 sip_ua_move_acked(struct sip_ua *, uint64_t now, struct ua_call *);
+/* A BYE in a dialog one of ours replaced: answered (true), or not one. */
+bool	 sip_ua_move_old_bye(struct sip_ua *, uint64_t now, uint64_t txn,
+	    const struct sip_msg *);
+void	 sip_ua_move_free(struct ua_move *);
+/* c is forgotten: its direct flow too. */
+void	 sip_ua_move_gone(struct sip_ua *, struct ua_call *);
+void	 sip_ua_move_info(const struct ua_call *, struct sip_ua_call_info *);
 
 /* sip_ua_msg.c: MESSAGE */
 void	 sip_ua_msg_done(struct sip_ua *, uint32_t id, unsigned status,

@@ -24,8 +24,8 @@
 
 /* Our 2xx with the answer (or a late offer), resent until the ACK
  * comes (§13.3.1.4). */
-static void
-ua_send_ok(struct sip_ua *ua, uint64_t now, struct ua_call *c)
+void
+sip_ua_uas_ok(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 {
 	struct wbuf	 w;
 	const char	*tag = strstr(c->local_hdr, ";tag=") + 5;
@@ -34,9 +34,7 @@ ua_send_ok(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 
 	wbuf_init(&w, ua->cfg.lim.max_len);
 	sip_msg_reply(&w, c->invite, 200, "OK", tag);
-	wbuf_printf(&w, "Contact: <sip:%.*s@%s>\r\nAllow: %s\r\n",
-	    (int)strcspn(c->aor, "@"), c->aor,
-	    ua->self, UA_ALLOW);
+	sip_ua_dlg_contact_hdr(ua, c, &w);
 	/* §12.1.1: the Record-Routes go back as they came */
 	{
 		const struct sip_hdr	*h;
@@ -82,7 +80,7 @@ sip_ua_answer(struct sip_ua *ua, uint64_t now, uint32_t id)
 		c->answer_wanted = true;	/* once the answer is made */
 		return 0;
 	}
-	ua_send_ok(ua, now, c);
+	sip_ua_uas_ok(ua, now, c);
 	c->state = SIP_UA_ACTIVE;
 	c->answered = now;
 	c->status = 200;
@@ -129,28 +127,40 @@ ua_sdes_ok(const struct sip_msg *m)
 	return true;
 }
 
-/* Answer the offer in m for c into c->answer: 0, or the status to
- * refuse with and *why. */
+/* ua_answer_offer: the answer waits for a direct flow's candidates */
+#define UA_WAIT		1
+
+/*
+ * Answer the offer in m for c into c->answer: 0, UA_WAIT, or the status
+ * to refuse with and *why.  ICE for SIP: a control stream we cannot use
+ * is a 488 (a re-INVITE's call goes on as it was); a usable one in a
+ * re-INVITE (move) is answered once our candidates are in
+ * (sip_ua_move_offered: UA_WAIT, the media kept as it is), else
+ * rejected (port 0).
+ */
 static unsigned
 ua_answer_offer(struct sip_ua *ua, struct ua_call *c,
-    const struct sip_msg *m, const char **why)
+    const struct sip_msg *m, bool move, const char **why)
 {
 	struct sdp		*ans;
 	struct sdp_control	 ctl;
+	struct sdp_stream	 was = c->stream;
 	struct wbuf		 b;
-	int			 rc;
+	int			 rc, crc;
 
 	if (sdp_parse(ua->scratch, m->body.p, m->body.l, why) != 0)
 		return 400;
-	/* ICE for SIP: a control stream we cannot use is a 488, and the
-	 * call (a re-INVITE's) goes on as it was; one we can is rejected
-	 * in the answer (port 0) for now: the dialog stays on its path */
-	if (sdp_control_of(ua->scratch, &ctl, why) == EBADMSG)
+	if ((crc = sdp_control_of(ua->scratch, &ctl, why)) == EBADMSG)
 		return 488;
 	ans = xmalloc(sizeof *ans);
 	rc = sdp_oa_answer(ans, &c->stream, ua->scratch, &c->local, why);
 	if (rc == 0) {
 		c->local.version++;
+		if (crc == 0 && move) {
+			c->stream = was;
+			if (sip_ua_move_offered(ua, c, &ctl, ans))
+				return UA_WAIT;
+		}
 		wbuf_init(&b, SDP_MAX_LEN);
 		sdp_write(&b, ans);
 		free(c->answer);
@@ -180,7 +190,7 @@ static unsigned
 ua_offer_in(struct sip_ua *ua, struct ua_call *c, const char **why)
 {
 	if (c->invite->body.l > 0)
-		return ua_answer_offer(ua, c, c->invite, why);
+		return ua_answer_offer(ua, c, c->invite, false, why);
 	c->late_offer = true;
 	c->offer = xmalloc(sizeof *c->offer);
 	sdp_oa_offer(c->offer, &c->local);
@@ -279,17 +289,20 @@ sip_ua_uas_ready(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 }
 
 /* A re-INVITE in c's dialog (§14.2): the new offer is answered from
- * the same port, and the media follows. */
+ * the same port, and the media follows if it changed.  One that moves
+ * the call (ICE for SIP) waits for our candidates. */
 static void
 ua_reinvite(struct sip_ua *ua, uint64_t now, uint64_t txn,
     struct sip_msg **mp, struct ua_call *c)
 {
-	struct sip_msg	*m = *mp;
-	const char	*why;
-	unsigned	 st;
-	char		*t;
+	struct sip_msg		*m = *mp;
+	struct sdp_stream	 was = c->stream;
+	const char		*why;
+	unsigned		 st;
+	char			*t;
 
-	if (c->state != SIP_UA_ACTIVE || c->ok_next != 0) {
+	if (c->state != SIP_UA_ACTIVE || c->ok_next != 0 ||
+	    c->mv.state == MV_ANSWERING) {
 		sip_ua_uas_respond(ua, now, txn, m, 491, "Request Pending",
 		    NULL, NULL);
 		return;
@@ -299,7 +312,8 @@ ua_reinvite(struct sip_ua *ua, uint64_t now, uint64_t txn,
 		    NULL, NULL);
 		return;
 	}
-	if ((st = ua_answer_offer(ua, c, m, &why)) != 0) {
+	if ((st = ua_answer_offer(ua, c, m, true, &why)) != 0 &&
+	    st != UA_WAIT) {
 		sip_ua_uas_respond(ua, now, txn, m, st, why, NULL, NULL);
 		return;
 	}
@@ -313,11 +327,15 @@ ua_reinvite(struct sip_ua *ua, uint64_t now, uint64_t txn,
 	*mp = NULL;
 	c->txn = txn;
 	c->late_offer = false;
-	ua_send_ok(ua, now, c);
-	sip_ua_dlg_media_start(ua, c);
+	if (st == UA_WAIT)
+		return;		/* sip_ua_direct_ready answers */
+	sip_ua_uas_ok(ua, now, c);
+	if (memcmp(&was, &c->stream, sizeof was) != 0)
+		sip_ua_dlg_media_start(ua, c);
 }
 
-/* ACK for our 2xx: the retransmissions stop; a late offer's answer. */
+/* ACK for our 2xx: the retransmissions stop; a late offer's answer;
+ * a replacement's old dialog ends; a call answered here may move. */
 static void
 ua_acked(struct sip_ua *ua, uint64_t now, struct ua_call *c,
     const struct sip_msg *m)
@@ -327,18 +345,22 @@ ua_acked(struct sip_ua *ua, uint64_t now, struct ua_call *c,
 	if (c->ok_next == 0)
 		return;
 	c->ok_next = 0;
-	if (!c->late_offer || c->state != SIP_UA_ACTIVE)
-		return;
-	c->late_offer = false;
-	if (!sip_ua_dlg_is_sdp(m) || sdp_parse(ua->scratch, m->body.p,
-	    m->body.l, &why) != 0 || sdp_oa_accept(&c->stream, c->offer,
-	    ua->scratch, &c->local, &why) != 0) {
-		/* RFC 3261 §13.2.2.4: a bad answer in the ACK ends it */
-		sip_ua_dlg_bye(ua, now, c);
-		sip_ua_dlg_end(ua, now, c, 488, "no usable answer in the ACK");
-		return;
+	sip_ua_move_acked(ua, now, c);
+	if (c->late_offer && c->state == SIP_UA_ACTIVE) {
+		c->late_offer = false;
+		if (!sip_ua_dlg_is_sdp(m) || sdp_parse(ua->scratch, m->body.p,
+		    m->body.l, &why) != 0 || sdp_oa_accept(&c->stream,
+		    c->offer, ua->scratch, &c->local, &why) != 0) {
+			/* RFC 3261 §13.2.2.4: a bad answer in the ACK ends
+			 * it */
+			sip_ua_dlg_bye(ua, now, c);
+			sip_ua_dlg_end(ua, now, c, 488,
+			    "no usable answer in the ACK");
+			return;
+		}
+		sip_ua_dlg_media_start(ua, c);
 	}
-	sip_ua_dlg_media_start(ua, c);
+	sip_ua_move_start(ua, now, c);
 }
 
 /* ---- requests that come ---- */
@@ -378,16 +400,20 @@ ua_local_tag(const struct ua_call *c)
  * that we did not start: 481; one that ended: 603; a confirmed one with
  * early-only: 486.  Otherwise the replacement must be authorized (§8:
  * "MUST only be accepted if the peer requesting replacement has been
- * properly authenticated"); p2psipd authorizes none yet (the direct
- * flows that will carry them, bound to the dialog, are to come), so it
- * is refused with 403 and the dialog is left as it is.
+ * properly authenticated"): p2psipd takes one only on the direct flow
+ * the dialog's own control stream made (sip_ua_move_authorized), and
+ * refuses any other with 403, the dialog left as it is.  The one taken
+ * has its offer answered with the media as it is (sip_ua_move.c).
  */
 static void
 ua_replaces(struct sip_ua *ua, uint64_t now, uint64_t txn,
-    const struct sip_msg *m, const struct sip_replaces *rp)
+    struct sip_msg **mp, const struct sip_replaces *rp)
 {
+	const struct sip_msg *m = *mp;
 	struct ua_call	*c, *match = NULL;
-	unsigned	 n = 0;
+	struct sdp_stream was;
+	const char	*why;
+	unsigned	 n = 0, st;
 
 	for (c = ua->calls; c != NULL; c = c->next)
 		if (sip_ua_dlg_tag_is(c->call_id, &rp->call_id) &&
@@ -406,7 +432,21 @@ ua_replaces(struct sip_ua *ua, uint64_t now, uint64_t txn,
 	else if (match->state == SIP_UA_ACTIVE && rp->early_only)
 		sip_ua_uas_respond(ua, now, txn, m, 486, "Busy Here", NULL,
 		    NULL);
-	else {
+	else if (sip_ua_move_authorized(ua, match, m)) {
+		was = match->stream;
+		if (!sip_ua_dlg_is_sdp(m))
+			sip_ua_uas_respond(ua, now, txn, m, 488,
+			    "Not Acceptable Here (no offer)", NULL, NULL);
+		else if ((st = ua_answer_offer(ua, match, m, false, &why)) !=
+		    0) {
+			match->stream = was;
+			sip_ua_uas_respond(ua, now, txn, m, st, why, NULL,
+			    NULL);
+		} else {
+			match->stream = was;
+			sip_ua_move_replaced(ua, now, match, txn, mp);
+		}
+	} else {
 		lc_log(ua->log, LC_INFO, "ua: call %u: a replacement from %.*s "
 		    "refused: not authorized", match->id,
 		    (int)m->from.uri_str.l, m->from.uri_str.p);
@@ -430,6 +470,9 @@ sip_ua_uas_request(struct sip_ua *ua, uint64_t now, uint64_t txn,
 
 	if (m->to_tag.l > 0) {			/* in a dialog (§12.2.2) */
 		c = sip_ua_dlg_of(ua, m, false);
+		if (c == NULL && sip_pl_eq(&m->method, "BYE") &&
+		    sip_ua_move_old_bye(ua, now, txn, m))
+			return;
 		if (c != NULL && c->remote_tag != NULL &&
 		    !sip_ua_dlg_tag_is(c->remote_tag, &m->from_tag)) {
 			ua_other_dialog(ua, now, txn, m, c);
@@ -517,7 +560,7 @@ sip_ua_uas_request(struct sip_ua *ua, uint64_t now, uint64_t txn,
 			sip_ua_uas_respond(ua, now, txn, m, 400, why, NULL,
 			    NULL);
 		else
-			ua_replaces(ua, now, txn, m, &rp);
+			ua_replaces(ua, now, txn, mp, &rp);
 		return;
 	}
 	if (sip_pl_eq(&m->method, "INVITE"))

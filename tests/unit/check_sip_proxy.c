@@ -237,7 +237,7 @@ START_TEST(call_and_dialog)
 	ck_assert(sip_pl_eq(&inv->via.host, "127.0.0.1") &&
 	    inv->via.port == 5060);
 	ck_assert(sip_pl_eq(&sip_msg_hdr(inv, SIP_HDR_RECORD_ROUTE,
-	    NULL)->value, "<sip:" SELF ";lr>"));
+	    NULL)->value, "<sip:" SELF ";lr;ice-sip>"));
 	ck_assert_int_eq(inv->max_forwards, 69);
 	inv_copy = copy(inv);
 	sent_free(&s);
@@ -700,7 +700,7 @@ START_TEST(behind_a_nat)
 	/* two Record-Routes: bob's side (his flow's token) on top */
 	rr = sip_msg_hdr(i1, SIP_HDR_RECORD_ROUTE, NULL);
 	ck_assert_ptr_nonnull(rr);
-	ck_assert_uint_eq(rr->value.l, 5 + 68 + strlen("@" SELF ";lr>"));
+	ck_assert_uint_eq(rr->value.l, 5 + 68 + strlen("@" SELF ";lr;ice-sip>"));
 	snprintf(route, sizeof route, "Max-Forwards: 70\r\n"
 	    "Route: <sip:" SELF ";lr>\r\nRoute: %.*s\r\n", (int)rr->value.l,
 	    rr->value.p);
@@ -875,13 +875,13 @@ START_TEST(tls_to_peer)
 	ck_assert_uint_eq(m->via.port, 5061);
 	rr = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL);
 	ck_assert(sip_pl_eq(&rr->value,
-	    "<sip:127.0.0.1:5061;transport=tls;lr>"));
+	    "<sip:127.0.0.1:5061;transport=tls;lr;ice-sip>"));
 	/* alice's side: her flow's token (RFC 5626 §5.3, the first hop) */
 	rr = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, rr);
-	ck_assert_uint_eq(rr->value.l, 5 + 68 + strlen("@" SELF ";lr>"));
+	ck_assert_uint_eq(rr->value.l, 5 + 68 + strlen("@" SELF ";lr;ice-sip>"));
 	ck_assert(memcmp(rr->value.p, "<sip:", 5) == 0);
-	ck_assert(memcmp(rr->value.p + 5 + 68, "@" SELF ";lr>",
-	    strlen("@" SELF ";lr>")) == 0);
+	ck_assert(memcmp(rr->value.p + 5 + 68, "@" SELF ";lr;ice-sip>",
+	    strlen("@" SELF ";lr;ice-sip>")) == 0);
 	ck_assert_ptr_null(sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, rr));
 	failed = s.to[0];
 	sent_free(&s);
@@ -954,7 +954,7 @@ START_TEST(direct_flow)
 	rr = sip_msg_hdr(inv, SIP_HDR_RECORD_ROUTE, rr);
 	ck_assert_ptr_nonnull(rr);
 	sip_core_flow_token(core, &d, tok);
-	snprintf(rt, sizeof rt, "<sip:%s@" SELF ";lr>", tok);
+	snprintf(rt, sizeof rt, "<sip:%s@" SELF ";lr;ice-sip>", tok);
 	ck_assert_msg(sip_pl_eq(&rr->value, rt), "%.*s", (int)rr->value.l,
 	    rr->value.p);
 	inv_copy = copy(inv);
@@ -1028,7 +1028,7 @@ START_TEST(wildcard_listen)
 	ck_assert_ptr_null(sip_msg_hdr(m, SIP_HDR_ROUTE, NULL));
 	ck_assert(sip_pl_eq(&m->via.host, "192.0.2.1") && m->via.port == 5060);
 	ck_assert(sip_pl_eq(&sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE,
-	    NULL)->value, "<sip:192.0.2.1:5060;lr>"));
+	    NULL)->value, "<sip:192.0.2.1:5060;lr;ice-sip>"));
 	sent_free(&s);
 	/* the published address and loopback are us too */
 	in(&alice, req(b, sizeof b, "OPTIONS", "sip:bob@" DOM, "z9hG4bKw2",

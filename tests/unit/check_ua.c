@@ -132,6 +132,8 @@ side_new(struct ua_side *s, const char *self, uint16_t rtp,
 	memset(c.fp, 0x5a, sizeof c.fp);
 	c.fp_set = true;
 	c.media_open = media_cb;
+	/* one proxy for both: no move (check_ua_move.c moves calls) */
+	c.direct = SIP_UA_DIRECT_OFF;
 	c.arg = s;
 	s->ua = sip_ua_new(&c, &rng, logger());
 }
@@ -253,6 +255,11 @@ pump(void)
 					break;
 				case SIP_UA_REGISTERED:
 					s->registered = ua.status;
+					break;
+				case SIP_UA_DIRECT_OPEN:
+				case SIP_UA_DIRECT_REMOTE:
+				case SIP_UA_DIRECT_CLOSE:
+					ck_abort_msg("a move with direct off");
 					break;
 				}
 				sip_ua_action_clear(&ua);
