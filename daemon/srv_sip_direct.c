@@ -101,7 +101,9 @@ sd_done(struct ss_direct *d, const char *why)
 	ss->dops.up(d->call, tok, ss->dops.arg);
 }
 
-/* A DTLS datagram out, on the pair in use. */
+/* A DTLS datagram out, on the pair in use, or (the server's first
+ * flight, before its own check of the pair succeeded) back to where the
+ * client's came from. */
 static void
 sd_out(void *arg, const uint8_t *p, size_t n)
 {
@@ -110,6 +112,8 @@ sd_out(void *arg, const uint8_t *p, size_t n)
 
 	if (ice_direct(d->ice, 1, &to))
 		(void)srv_send_to(d->fd, p, n, &to);
+	else if (d->flow.remote.family != 0)
+		(void)srv_send_to(d->fd, p, n, &d->flow.remote);
 }
 
 /* A SIP message that came on the association. */
@@ -127,15 +131,21 @@ sd_in(void *arg, const uint8_t *p, size_t n)
 	    &used);
 }
 
-/* DTLS on the pair ICE chose: its far end is the flow's remote. */
+/* DTLS on the pair ICE uses, or (the server) with from, whose checks
+ * came: its far end is the flow's remote. */
 static void
-sd_dtls(struct ss_direct *d)
+sd_dtls(struct ss_direct *d, const struct addr *from)
 {
 	struct ice_pair_info	p;
 
-	if (d->dtls != NULL || !d->remote || !ice_usable(d->ice, 1, &p))
+	if (d->dtls != NULL || !d->remote)
 		return;
-	d->flow.remote = p.remote.addr;
+	if (ice_usable(d->ice, 1, &p))
+		d->flow.remote = p.remote.addr;
+	else if (from != NULL)
+		d->flow.remote = *from;
+	else
+		return;
 	d->dtls = media_dtls_new_app(d->ss->dctx, d->dtls_client, d->peer_fp,
 	    srv_now_ms(), sd_out, sd_in, d);
 	if (d->dtls == NULL)
@@ -178,13 +188,15 @@ sd_read(evutil_socket_t fd, short what, void *arg)
 		if (ice_input(d->ice, (int64_t)srv_now_ms(), 1, &from, buf,
 		    (size_t)n))
 			continue;
-		/* RFC 7983 §7: DTLS, from the peer's end of a valid pair
-		 * (the server's side may hear from the client before its
-		 * own agent selects) */
+		/* RFC 7983 §7: DTLS, from the peer's end of a valid pair,
+		 * or (the server, whose own check of the pair may not have
+		 * succeeded yet) from where the peer's checks came; its
+		 * certificate is checked all the same */
 		if (!media_dtls_is(buf, (size_t)n) ||
-		    !ice_from_valid(d->ice, 1, &from))
+		    (!ice_from_valid(d->ice, 1, &from) &&
+		    !ice_from_checked(d->ice, 1, &from)))
 			continue;
-		sd_dtls(d);
+		sd_dtls(d, &from);
 		if (d->dtls != NULL)
 			media_dtls_input(d->dtls, srv_now_ms(), buf, (size_t)n);
 	}
@@ -245,10 +257,12 @@ sd_drain(struct ss_direct *d)
 	if (d->gather_until != 0 && (gathered ||
 	    srv_now_ms() >= d->gather_until))
 		sd_gathered(d);
-	/* the client starts once its agent has a pair; the server waits
-	 * for the client's first flight (sd_read) */
-	if (d->dtls_client && ice_state(d->ice) == ICE_COMPLETED)
-		sd_dtls(d);
+	/* the client starts once its agent has a valid pair (RFC 8445
+	 * §12.1: before nomination, on the best valid one; the flow
+	 * follows the pair ICE moves to); the server waits for the
+	 * client's first flight (sd_read) */
+	if (d->dtls_client)
+		sd_dtls(d, NULL);
 	if (d->dtls != NULL && !d->dead) {
 		media_dtls_tick(d->dtls, srv_now_ms());
 		sd_dtls_state(d);

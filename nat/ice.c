@@ -68,6 +68,7 @@ struct pair {
 	bool		 nominate;	/* its next check carries USE-CANDIDATE */
 	bool		 nominated;
 	bool		 use_cand_seen;	/* controlled: the peer nominated it */
+	bool		 heard;		/* a check of the peer's came on it */
 	bool		 triggered;	/* in the triggered queue */
 	bool		 sent_controlling;	/* the role its check claimed */
 	int64_t		 sent_at;	/* its first check went out; 0: not */
@@ -1139,6 +1140,7 @@ ice_request(struct ice *ice, int64_t now, unsigned c, int b,
 			li = (int)i;
 	if (li < 0 || (pi = ice_pair_add(ice, li, ri, P_WAITING)) < 0)
 		return;
+	ice->pairs[pi].heard = true;
 	/* §7.3.1.4: a triggered check, unless it succeeded already */
 	if (ice->pairs[pi].state != P_SUCCEEDED && !ice->pairs[pi].valid) {
 		if (ice->pairs[pi].state != P_PROGRESS)
@@ -1253,6 +1255,20 @@ ice_from_valid(const struct ice *ice, unsigned component,
 	for (i = 0; i < ice->npairs; i++)
 		if (ice->pairs[i].comp + 1 == component &&
 		    ice->pairs[i].valid &&
+		    addr_eq(&ice->rc[ice->pairs[i].remote].addr, from))
+			return true;
+	return false;
+}
+
+bool
+ice_from_checked(const struct ice *ice, unsigned component,
+    const struct addr *from)
+{
+	unsigned	i;
+
+	for (i = 0; i < ice->npairs; i++)
+		if (ice->pairs[i].comp + 1 == component &&
+		    ice->pairs[i].heard && ice->pairs[i].base == B_HOST &&
 		    addr_eq(&ice->rc[ice->pairs[i].remote].addr, from))
 			return true;
 	return false;

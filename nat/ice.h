@@ -155,6 +155,11 @@ bool	 ice_usable(const struct ice *, unsigned component,
 	    struct ice_pair_info *);
 bool	 ice_from_valid(const struct ice *, unsigned component,
 	    const struct addr *from);
+/* Did from send us a check for component with our credentials, to our
+ * host candidate (§7.3.1: the peer is there, though our own check of
+ * the pair may not have succeeded yet)? */
+bool	 ice_from_checked(const struct ice *, unsigned component,
+	    const struct addr *from);
 bool	 ice_direct(const struct ice *, unsigned component, struct addr *to);
 /* Media on component's pair in use: 0, ENOTCONN (none yet), EMSGSIZE. */
 int	 ice_send(struct ice *, int64_t now, unsigned component,

@@ -342,6 +342,7 @@ sip_ua_uac_response(struct sip_ua *ua, uint64_t now, struct ua_call *c,
 		if (c->state == SIP_UA_CALLING && (m->status == 180 ||
 		    m->status == 183)) {
 			c->state = SIP_UA_RINGING;
+			lc_log(ua->log, LC_INFO, "ua: call %u rings", c->id);
 			sip_ua_event(ua, c, "ringing");
 		}
 		return;

@@ -37,20 +37,27 @@ await() {
 		sleep 0.2
 	done
 }
-# setup_ms LOG [SKIP]: the UA's call setup times in LOG (ms from placing
-# a call, "ua: call N: X calls Y", to its media session, "ua: call N:
-# media ..."), one a line, past its first SKIP lines.
-setup_ms() {
-	awk -v skip="${2:-0}" '
+# span_ms LOG SKIP FROM TO: for each UA call in LOG (past its first SKIP
+# lines), the ms from its first line matching the awk regex FROM ("ua:
+# call N..." lines) to its first matching TO, one a line.
+span_ms() {
+	awk -v skip="$2" -v from="$3" -v to="$4" '
 	NR <= skip { next }
 	function ms(ts,   t) {
 		split(substr(ts, 12, 12), t, ":")
 		return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000
 	}
-	/ua: call [0-9]+: .* calls / { split($5, a, ":"); s[a[1]] = ms($1) }
-	/ua: call [0-9]+: media / { split($5, a, ":");
+	$0 ~ from { split($5, a, ":"); if (!(a[1] in s)) s[a[1]] = ms($1) }
+	$0 ~ to { split($5, a, ":");
 	    if (a[1] in s) { printf "%.1f\n", ms($1) - s[a[1]]; delete s[a[1]] } }
 	' "$1"
+}
+# setup_ms LOG [SKIP]: the UA's call setup times in LOG (ms from placing
+# a call, "ua: call N: X calls Y", to its media session, "ua: call N:
+# media ..."), one a line, past its first SKIP lines.
+setup_ms() {
+	span_ms "$1" "${2:-0}" "ua: call [0-9]+: .* calls " \
+	    "ua: call [0-9]+: media "
 }
 
 # stats: median, p90, min and max of the numbers (ms) on stdin.

@@ -862,7 +862,8 @@ app_attach_body(struct wbuf *w, uint16_t application, const char *addr,
  * AppAttach for SIP (RFC 6940 §6.5.2, RFC 7904 §5), answered with where
  * the node takes SIP over TLS; refused for another application
  * (Error_Not_Found, §6.5.2.2) and for a request with only ICE
- * candidates (the overlay is No-ICE, §6.5.1.5).
+ * candidates (the overlay is No-ICE, §6.5.1.5); one whose signature
+ * does not verify is dropped.
  */
 START_TEST(app_attach_answered)
 {
@@ -919,6 +920,13 @@ START_TEST(app_attach_answered)
 	ck_assert_uint_eq(collect(n, &p, m, bufs, 4), 1);
 	ck_assert_uint_eq(m[0].code, OV_APPATTACH_ANS);
 	free_bufs(bufs, 1);
+	/* a signature that is not the certificate's (a certificate that
+	 * does not bind the sender's Node-ID fails the same check,
+	 * check_ov_cert): dropped, nothing answered (§6.3.4) */
+	app_attach_body(&w, OV_APP_SIP, NULL, 0, "active");
+	peer_send(n, &p, &f, OV_APPATTACH_REQ, w.p, w.len, true);
+	wbuf_clear(&w);
+	expect_silence(n, &p);
 	/* served no more */
 	ck_assert_int_eq(ov_node_app_serve(n, OV_APP_SIP, NULL), 0);
 	app_attach_body(&w, OV_APP_SIP, NULL, 0, "active");
