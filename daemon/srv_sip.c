@@ -1,8 +1,9 @@
 /*
  * srv_sip.c - the libevent driver of the SIP core (sip_core.h): a UDP
  * socket and a TCP listener on [sip] listen, a TLS listener on [sip]
- * tls_listen (their connections: srv_sip_conn.c), one timer at the
- * core's deadline.  It feeds the core bytes and carries out its actions:
+ * tls_listen (their connections: srv_sip_conn.c), the direct flows of
+ * the UA's moved calls (DTLS on a pair ICE found: srv_sip_direct.c), one
+ * timer at the core's deadline.  It feeds the core bytes and carries out its actions:
  * an AOR the registrar publishes or withdraws, and a lookup for the
  * proxy, go to the location service through the ops the daemon gives
  * (srv_sip.h).  No protocol logic here.

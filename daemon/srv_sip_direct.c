@@ -6,7 +6,7 @@
  * server is no more direct than the overlay's), and, on the pair ICE
  * selects, DTLS between the two daemons' node certificates
  * (media_dtls_new_app), the peer's checked against the fingerprint its
- * control stream gave.  Once keyed, the association is a flow of the
+ * control stream gave and required to bind a Node-ID of the overlay.  Once keyed, the association is a flow of the
  * core: each record that comes is one SIP message, each message the core
  * sends on it one record.  The ICE agent keeps consent (RFC 7675) for as
  * long as the flow lives; the UA closes it when it forgets the call.
@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -23,6 +24,7 @@
 #include "identity.h"
 #include "log.h"
 #include "media_dtls.h"
+#include "ov_cert.h"
 #include "sip_core.h"
 #include "sip_ua.h"
 #include "srv.h"
@@ -45,6 +47,7 @@ struct ss_direct {
 	bool			 dtls_client;
 	uint8_t			 peer_fp[32];
 	struct sip_flow		 flow;		/* conn 0: not up */
+	struct ov_id		 node;		/* the peer's, once up */
 	bool			 done;		/* up or failed: told */
 	bool			 dead;		/* closed: freed from the
 						   event loop (its callers
@@ -86,6 +89,7 @@ sd_done(struct ss_direct *d, const char *why)
 {
 	struct srv_sip	*ss = d->ss;
 	char		 tok[SIP_CORE_TOKEN_LEN + 1], a[ADDR_STRLEN];
+	char		 hex[OV_ID_HEXLEN];
 
 	if (d->done)
 		return;
@@ -96,8 +100,8 @@ sd_done(struct ss_direct *d, const char *why)
 		return;
 	}
 	sip_core_flow_token(ss->core, &d->flow, tok);
-	log_info("sip: call %u: a direct flow to %s (DTLS)", d->call,
-	    addr_str(&d->flow.remote, a));
+	log_info("sip: call %u: a direct flow to %s (DTLS), node %s", d->call,
+	    addr_str(&d->flow.remote, a), ov_id_hex(&d->node, hex));
 	ss->dops.up(d->call, tok, ss->dops.arg);
 }
 
@@ -152,13 +156,47 @@ sd_dtls(struct ss_direct *d, const struct addr *from)
 		sd_done(d, "DTLS cannot start");
 }
 
+/*
+ * The peer's certificate, its fingerprint the one its control stream
+ * gave (media_dtls), must also bind a Node-ID of the overlay, as a TLS
+ * link's does (RFC 6940 §11.3; in enrollment mode, issued by the
+ * overlay's CA): a node, not any holder of a key.  0 and the flow's
+ * node, or -1.
+ */
+static int
+sd_peer_node(struct ss_direct *d, const char **why)
+{
+	struct identity	*ident = d->ss->ident;
+	struct ov_id	 id;
+	X509		*x = media_dtls_peer_cert(d->dtls);
+	int		 rc;
+
+	*why = "the peer's certificate binds no Node-ID of the overlay "
+	    "(RFC 6940 §11.3)";
+	ov_cert_cache_now(ident->cache, (int64_t)time(NULL));
+	rc = x != NULL && ov_cert_bound_id(ident->cache, x, &id) == 0 ? 0 :
+	    -1;
+	X509_free(x);
+	if (rc == 0) {
+		d->node = id;
+		memcpy(d->flow.node, id.b, sizeof d->flow.node);
+	}
+	return rc;
+}
+
 static void
 sd_dtls_state(struct ss_direct *d)
 {
+	const char	*why;
+
 	if (d->dtls == NULL || d->done)
 		return;
 	switch (media_dtls_state(d->dtls)) {
 	case MEDIA_DTLS_KEYED:
+		if (sd_peer_node(d, &why) != 0) {
+			sd_done(d, why);
+			break;
+		}
 		d->flow.tp = SIP_TP_DTLS;
 		d->flow.peer = true;
 		d->flow.conn = ++d->ss->next_conn;

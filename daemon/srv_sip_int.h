@@ -1,6 +1,7 @@
 /*
  * srv_sip_int.h - what the files of the SIP driver share: srv_sip.c
- * (sockets, the core, the daemon) and srv_sip_conn.c (streams).
+ * (sockets, the core, the daemon), srv_sip_conn.c (streams) and
+ * srv_sip_direct.c (ICE for SIP's direct flows).
  */
 #ifndef SRV_SIP_INT_H
 #define SRV_SIP_INT_H

@@ -390,6 +390,13 @@ media_dtls_keys(const struct media_dtls *d, struct media_dtls_keys *k)
 	return 0;
 }
 
+X509 *
+media_dtls_peer_cert(const struct media_dtls *d)
+{
+	return d->state == MEDIA_DTLS_KEYED ?
+	    SSL_get1_peer_certificate(d->ssl) : NULL;
+}
+
 bool
 media_dtls_peer_is(const struct media_dtls *d, const uint8_t fp[32])
 {

@@ -96,6 +96,8 @@ enum media_dtls_state media_dtls_state(const struct media_dtls *);
 const char *media_dtls_error(const struct media_dtls *);
 /* Once keyed: the keys (0), else EAGAIN. */
 int	media_dtls_keys(const struct media_dtls *, struct media_dtls_keys *);
+/* Once keyed, the peer's certificate (the caller frees it), else NULL. */
+X509	*media_dtls_peer_cert(const struct media_dtls *);
 /* The peer's fingerprint still the one given? (a re-INVITE) */
 bool	media_dtls_peer_is(const struct media_dtls *, const uint8_t fp[32]);
 

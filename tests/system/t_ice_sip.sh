@@ -9,7 +9,8 @@
 #      call connects through the overlay at once; then b (the answerer)
 #      offers a control stream in a re-INVITE, ICE finds a direct pair
 #      between the NATs' public addresses, DTLS secures it with the two
-#      nodes' certificates, and an INVITE with Replaces on it takes the
+#      nodes' certificates (each end sees the other's Node-ID), and an
+#      INVITE with Replaces on it takes the
 #      call over: both UAs show the path "direct" and when it moved, the
 #      media goes on (tone heard both ways after the move), and the BYE
 #      goes on the direct path: a capture on NAT B's public side sees
@@ -132,6 +133,11 @@ jq -e '.move == "done" and .moved > 0 and .moved < 10' "$T/row.a" \
     >/dev/null || fail "a's row: $(cat "$T/row.a")"
 grep -q "direct ICE: srflx 203.0.113.102:.* -> srflx 203.0.113.101:" "$T/b/log" ||
     fail "b's pair: $(grep 'direct ICE' "$T/b/log")"
+# each end's DTLS peer is the other daemon's node certificate
+grep -q "a direct flow to 203.0.113.102:.* node $(node_id b)" "$T/a/log" ||
+    fail "a's flow: $(grep 'direct flow' "$T/a/log")"
+grep -q "a direct flow to 203.0.113.101:.* node $(node_id a)" "$T/b/log" ||
+    fail "b's flow: $(grep 'direct flow' "$T/b/log")"
 echo "# $(grep -o 'direct ICE: .*' "$T/b/log" | tail -1)"
 echo "# moved $(jq .moved "$T/row.b") s after the answer (b), $(jq .moved "$T/row.a") s (a)"
 ok "the call connected through b's gateway, then moved to a direct path (ICE through both NATs, DTLS)"
