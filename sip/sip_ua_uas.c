@@ -396,9 +396,11 @@ ua_local_tag(const struct ua_call *c)
 /*
  * An INVITE to take over one of our dialogs (RFC 3891 §3): the dialog
  * whose Call-ID is rp's, our tag its to-tag and the other end's its
- * from-tag.  None (or, §3, more than one), or one still ringing here
- * that we did not start: 481; one that ended: 603; a confirmed one with
- * early-only: 486.  Otherwise the replacement must be authorized (§8:
+ * from-tag.  None (or, §3, more than one), one still ringing here that
+ * we did not start, or one that ended: 481; a confirmed one with
+ * early-only: 486.  (Deviation, §3: an ended dialog SHOULD get 603.  It
+ * gets what a forgotten one gets, so that nobody learns from the answer
+ * whether the Call-ID and tags named a dialog of ours.)  Otherwise the replacement must be authorized (§8:
  * "MUST only be accepted if the peer requesting replacement has been
  * properly authenticated"): p2psipd takes one only on the direct flow
  * the dialog's own control stream made (sip_ua_move_authorized), and
@@ -423,12 +425,10 @@ ua_replaces(struct sip_ua *ua, uint64_t now, uint64_t txn,
 			match = c;
 			n++;
 		}
-	if (n != 1 || match->state == SIP_UA_INCOMING)
+	if (n != 1 || match->state == SIP_UA_INCOMING ||
+	    match->state == SIP_UA_ENDED)
 		sip_ua_uas_respond(ua, now, txn, m, 481,
 		    "Call/Transaction Does Not Exist", NULL, NULL);
-	else if (match->state == SIP_UA_ENDED)
-		sip_ua_uas_respond(ua, now, txn, m, 603, "Declined", NULL,
-		    NULL);
 	else if (match->state == SIP_UA_ACTIVE && rp->early_only)
 		sip_ua_uas_respond(ua, now, txn, m, 486, "Busy Here", NULL,
 		    NULL);
