@@ -88,8 +88,10 @@ static void
 sd_done(struct ss_direct *d, const char *why)
 {
 	struct srv_sip	*ss = d->ss;
+	struct ice_pair_info p;
 	char		 tok[SIP_CORE_TOKEN_LEN + 1], a[ADDR_STRLEN];
-	char		 hex[OV_ID_HEXLEN];
+	char		 hex[OV_ID_HEXLEN], b1[ADDR_STRLEN], b2[ADDR_STRLEN];
+	char		 pair[2 * ADDR_STRLEN + 32] = "";
 
 	if (d->done)
 		return;
@@ -100,8 +102,14 @@ sd_done(struct ss_direct *d, const char *why)
 		return;
 	}
 	sip_core_flow_token(ss->core, &d->flow, tok);
-	log_info("sip: call %u: a direct flow to %s (DTLS), node %s", d->call,
-	    addr_str(&d->flow.remote, a), ov_id_hex(&d->node, hex));
+	if (ice_usable(d->ice, 1, &p))
+		snprintf(pair, sizeof pair, " on %s %s -> %s %s",
+		    ice_cand_type_name(p.local.type), addr_str(&p.local.addr,
+		    b1), ice_cand_type_name(p.remote.type),
+		    addr_str(&p.remote.addr, b2));
+	log_info("sip: call %u: a direct flow to %s (DTLS)%s, node %s",
+	    d->call, addr_str(&d->flow.remote, a), pair,
+	    ov_id_hex(&d->node, hex));
 	ss->dops.up(d->call, tok, ss->dops.arg);
 }
 

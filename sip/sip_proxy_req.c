@@ -452,9 +452,12 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		/* §18.1.1: over 1300 bytes and the path MTU unknown: TCP,
 		 * and the Via says so.  To this host (a phone, or our UA,
 		 * which has no TCP, on loopback or our own address) the
-		 * path MTU is known: the loopback's, 64 KiB. */
+		 * path MTU is known: the loopback's, 64 KiB.  A phone's own
+		 * flow (RFC 5626 §5.3, or one behind a NAT) is all that
+		 * reaches it: it stays UDP, whatever the size (deviation
+		 * from §18.1.1, which a NAT leaves no choice about). */
 		if (ok && b->flow.tp == SIP_TP_UDP && w.len > SIP_UDP_MAX &&
-		    !addr_is_loopback(&b->flow.remote) &&
+		    !t->own_flow[i] && !addr_is_loopback(&b->flow.remote) &&
 		    !addr_ip_eq(&b->flow.remote, &p->cfg.self)) {
 			wbuf_clear(&w);
 			b->flow.tp = SIP_TP_TCP;

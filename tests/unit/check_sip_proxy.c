@@ -831,6 +831,56 @@ START_TEST(large_over_tcp)
 }
 END_TEST
 
+/* ... and on a phone's own UDP flow (RFC 5626 §5.3: an outbound
+ * registration, or a phone behind a NAT), which no TCP connection would
+ * reach. */
+START_TEST(large_on_own_flow)
+{
+	struct sip_core_cfg	 cfg;
+	struct addr		 local;
+	char			 b[8192], extra[2200];
+	struct sent		 s;
+	struct sip_flow		 ph;
+	const struct sip_msg	*m;
+	unsigned		 i;
+
+	/* a registrar that takes the phone's REGISTER without Digest */
+	sip_core_free(core);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.domain = DOM;
+	addr_parse(SELF, 0, &cfg.self);
+	addr_parse("198.51.100.9:1", 0, &local);
+	cfg.local = &local;
+	cfg.nlocal = 1;
+	core = sip_core_new(&cfg, &rng, NULL);
+	flow(&ph, "198.51.100.9:40000");
+	snprintf(b, sizeof b, "REGISTER sip:" DOM " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.9:40000;branch=z9hG4bKo1;rport\r\n"
+	    "Max-Forwards: 70\r\nFrom: <sip:dave@" DOM ">;tag=r\r\n"
+	    "To: <sip:dave@" DOM ">\r\nCall-ID: rego\r\nCSeq: 1 REGISTER\r\n"
+	    "Supported: outbound\r\n"
+	    "Contact: <sip:dave@198.51.100.9:40000;ob>;reg-id=1;"
+	    "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000000000001>\""
+	    "\r\n\r\n");
+	in(&ph, b, &s);
+	ck_assert_uint_eq(s.m[0]->status, 200);
+	sent_free(&s);
+	snprintf(extra, sizeof extra, "Max-Forwards: 70\r\nX-Pad: ");
+	for (i = strlen(extra); i < 1500; i++)
+		extra[i] = 'p';
+	memcpy(extra + i, "\r\n", 3);
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:dave@" DOM, "z9hG4bKo2",
+	    extra), &s);
+	m = to(&s, &ph, "MESSAGE", 0);
+	ck_assert_ptr_nonnull(m);
+	for (i = 0; i < s.n && s.m[i] != m; i++)
+		;
+	ck_assert_int_eq(s.to[i].tp, SIP_TP_UDP);
+	ck_assert(sip_pl_eq(&m->via.transport, "UDP"));
+	sent_free(&s);
+}
+END_TEST
+
 /*
  * With a TLS address of our own: a peer's TLS contact gets the request
  * over TLS, pinned to the Node-ID that registered it, with our TLS
@@ -1373,6 +1423,7 @@ check_suite(void)
 	tcase_add_test(tc, behind_a_nat);
 	tcase_add_test(tc, only_our_via);
 	tcase_add_test(tc, large_over_tcp);
+	tcase_add_test(tc, large_on_own_flow);
 	tcase_add_test(tc, tls_to_peer);
 	tcase_add_test(tc, direct_flow);
 	tcase_add_test(tc, wildcard_listen);
