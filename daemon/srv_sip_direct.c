@@ -107,6 +107,9 @@ sd_done(struct ss_direct *d, const char *why)
 		    ice_cand_type_name(p.local.type), addr_str(&p.local.addr,
 		    b1), ice_cand_type_name(p.remote.type),
 		    addr_str(&p.remote.addr, b2));
+	else
+		snprintf(pair, sizeof pair, " (where the peer's checks came "
+		    "from; ours not through yet)");
 	log_info("sip: call %u: a direct flow to %s (DTLS)%s, node %s",
 	    d->call, addr_str(&d->flow.remote, a), pair,
 	    ov_id_hex(&d->node, hex));
