@@ -87,7 +87,8 @@ TESTS		= check_main: \
 		  check_identity:d,loc,ov,common \
 		  check_ctl_spec:d,loc,sip,media,nat,ov,common \
 		  fuzz_cfg:d,common fuzz_ctl:d,common fuzz_ovmsg:ov,common \
-		  fuzz_sipmsg:sip,media,nat,common fuzz_stun:nat,common \
+		  fuzz_sipmsg:sip,media,nat,common fuzz_resolve:sip,media,nat,common \
+		  fuzz_stun:nat,common \
 		  fuzz_media:media,common fuzz_sdp:media,common \
 		  ovpoke:d,loc,ov,common ctlbatch:d,common tone: turnc:nat,common
 
