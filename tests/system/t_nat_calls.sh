@@ -328,7 +328,12 @@ again() {
 }
 wait_for 20 again || fail "sam's call to pat: $(cat "$T/anchor"); $(tail -3 "$T/pat.phone/log")"
 lab_phone_ctrl b hangup >/dev/null
-wait_for 10 [ "$(count terminated pat)" -gt "$t0" ] ||
+# (a function: wait_for runs it anew each time; "$(count ...)" in its
+# arguments would be counted once, before the BYE came)
+more_terminated() {
+	[ "$(count terminated pat)" -gt "$t0" ]
+}
+wait_for 10 more_terminated ||
     fail "pat's phone saw no BYE: $(tail -5 "$T/pat.phone/log")"
 wait_for 5 eval 'ctl b --json relays | jq -e ".anchor.active == 0" >/dev/null' ||
     fail "b's relay is still up: $(ctl b --json relays | jq -c .anchor)"
