@@ -19,7 +19,7 @@ FUZZCC		?= clang
 FUZZ_SECONDS	?= 10
 
 PKGS		= libevent libevent_openssl openssl libsrtp2 sqlite3 jansson \
-		  inih zlib
+		  inih zlib libcares
 
 WARN		= -Wall -Wextra -Werror -Wformat=2 -Wshadow \
 		  -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \

@@ -128,6 +128,10 @@ struct cfg {
 		int		 turn_density;	/* RFC 6940 §9 */
 		int		 mode;		/* enum cfg_nat_mode */
 	} nat;
+	struct {
+		/* RFC 3263 lookups; family 0: the system's resolvers */
+		struct addr	 dns_server;
+	} interwork;
 	/* [users]: who may register from elsewhere (RFC 3261 §22) */
 	struct cfg_user {
 		char		*name;

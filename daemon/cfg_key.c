@@ -141,6 +141,9 @@ static const struct cfg_key cfg_keys[] = {
 	    offsetof(struct cfg, nat.turn_density), "10", 0, 1, 20, NULL },
 	{ "nat", "mode",		CFG_CHOICE,
 	    offsetof(struct cfg, nat.mode), "auto", 0, 0, 0, cfg_nat_modes },
+	{ "interwork", "dns_server",	CFG_ADDR,
+	    offsetof(struct cfg, interwork.dns_server), "", CFG_F_OFF, 53, 0,
+	    NULL },
 };
 
 _Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] == CFG_NKEYS,

@@ -32,6 +32,14 @@ struct ctl_call {
 
 typedef void (*ctl_exec_cb)(struct ctl_call *);
 
+/* A string argument of the call, as its spec checked it (NULL: not
+ * given). */
+static inline const char *
+arg_str(const struct ctl_call *call, const char *name)
+{
+	return json_string_value(json_object_get(call->args, name));
+}
+
 struct ctl_exec {
 	const char	*name;
 	ctl_exec_cb	 exec;

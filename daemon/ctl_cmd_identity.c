@@ -17,12 +17,6 @@
 #include "srv_loc.h"
 #include "xmalloc.h"
 
-static const char *
-arg_str(const struct ctl_call *call, const char *name)
-{
-	return json_string_value(json_object_get(call->args, name));
-}
-
 /* The id of u's key, hex; json null if it cannot be had. */
 static json_t *
 key_id_json(const struct identity_user *u)

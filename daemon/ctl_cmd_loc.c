@@ -17,12 +17,6 @@
 #include "srv_sip.h"
 #include "xmalloc.h"
 
-static const char *
-arg_str(const struct ctl_call *call, const char *name)
-{
-	return json_string_value(json_object_get(call->args, name));
-}
-
 static int
 arg_int(const struct ctl_call *call, const char *name)
 {

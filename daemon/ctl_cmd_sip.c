@@ -1,14 +1,21 @@
 /*
  * ctl_cmd_sip.c - control commands for SIP: the phones registered here,
- * and the SIP figures of status.
+ * where a SIP URI's requests would go (RFC 3263), and the SIP figures of
+ * status.
  */
+#include <errno.h>
+#include <string.h>
+
 #include <jansson.h>
 
 #include "ctl.h"
 #include "ctl_cmd.h"
+#include "ctl_proto.h"
 #include "d.h"
 #include "sip_core.h"
+#include "sip_resolve.h"
 #include "srv.h"
+#include "srv_dns.h"
 #include "srv_sip.h"
 
 json_t *
@@ -71,7 +78,50 @@ cmd_registrations(struct ctl_call *call)
 	call->result = json_pack("{s:o}", "registrations", list);
 }
 
+/* The servers of an RFC 3263 resolution, in the order to try them. */
+static void
+resolved(int status, const char *why, const struct sip_res_target *t,
+    unsigned n, void *arg)
+{
+	struct ctl_defer	*cd = arg;
+	json_t			*list;
+	char			 a[ADDR_STRLEN];
+	unsigned		 i;
+
+	if (status == ECANCELED) {
+		ctl_defer_drop(cd);
+		return;
+	}
+	if (n == 0) {
+		ctl_complete(cd, NULL, CTL_E_FAILED, why);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s}",
+		    "transport", sip_txn_tp_name(t[i].tp), "address",
+		    addr_str(&t[i].addr, a)));
+	ctl_complete(cd, json_pack("{s:o, s:s}", "servers", list, "reason",
+	    why), NULL, NULL);
+}
+
+static void
+cmd_resolve(struct ctl_call *call)
+{
+	struct ctl_defer	*cd;
+	const char		*uri = arg_str(call, "uri");
+	int			 rc;
+
+	cd = ctl_call_defer(call);
+	if ((rc = srv_dns_resolve(call->d->dns, uri, srv_sip_tls_addr(
+	    call->d->sip)->family != 0, resolved, cd)) != 0)
+		ctl_complete(cd, NULL, CTL_E_ARGS, rc == EINVAL ?
+		    "not a SIP URI whose transport this daemon has" :
+		    strerror(rc));
+}
+
 const struct ctl_exec ctl_cmd_sip_table[] = {
 	{ "registrations",	cmd_registrations },
+	{ "resolve",		cmd_resolve },
 	{ NULL,			NULL }
 };

@@ -25,12 +25,6 @@
 #include "db.h"
 #include "xmalloc.h"
 
-static const char *
-arg_str(const struct ctl_call *call, const char *name)
-{
-	return json_string_value(json_object_get(call->args, name));
-}
-
 static uint32_t
 arg_u32(const struct ctl_call *call, const char *name)
 {

@@ -168,6 +168,12 @@ static const struct ctl_arg message_args[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct ctl_arg resolve_args[] = {
+	{ "uri", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0,
+	    0, "a sip: or sips: URI" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static const struct ctl_arg history_args[] = {
 	{ "limit", CTL_ARG_INT, 0, 1, 10000,
 	    "the newest LIMIT messages (default 50)" },
@@ -229,6 +235,9 @@ static const struct ctl_spec ctl_specs[] = {
 	    no_args, CTL_CMD_READONLY },
 	{ "registrations", NULL, "the phones registered here: AOR, contact, "
 	    "expiry", no_args, CTL_CMD_READONLY },
+	{ "resolve", NULL, "the servers a SIP URI's requests go to, in the "
+	    "order to try them (RFC 3263: NAPTR, SRV, A/AAAA)", resolve_args,
+	    CTL_CMD_READONLY },
 	{ "ua", NULL, "the AORs the daemon's own UA answers for: add, "
 	    "remove, list", ua_args, 0 },
 	{ "call", NULL, "call TARGET from the daemon's UA, with a WAV to "

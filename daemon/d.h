@@ -25,6 +25,7 @@ struct srv_loc;
 struct srv_nat;
 struct srv_relay;
 struct srv_anchor;
+struct srv_dns;
 struct srv_overlay;
 struct srv_sip;
 struct srv_ua;
@@ -56,6 +57,7 @@ struct d {
 	struct srv_loc		*loc;		/* the location service */
 	struct srv_sip		*sip;		/* SIP for local phones */
 	struct srv_ua		*ua;		/* the daemon's own UA */
+	struct srv_dns		*dns;		/* RFC 3263 (interworking) */
 	bool			 ov_left;	/* stopping: overlay has left */
 	bool			 ctl_done;	/* stopping: clients drained */
 	struct event		*ev_term, *ev_int, *ev_hup;

@@ -24,6 +24,7 @@
 #include "ov_node.h"
 #include "srv.h"
 #include "srv_anchor.h"
+#include "srv_dns.h"
 #include "srv_loc.h"
 #include "srv_media.h"
 #include "srv_nat.h"
@@ -644,6 +645,9 @@ d_wire_new(struct d *d, char **cause)
 	if ((rc = d_sip_new(d, cause)) != 0)
 		return rc;
 	d_gateway_sip(d);	/* a client already? */
+	if ((rc = srv_dns_new(&d->dns, d->base, &d->cfg->interwork.dns_server,
+	    cause)) != 0)
+		return rc;
 	return d_ua_new(d, cause);
 }
 
@@ -652,6 +656,8 @@ d_wire_free(struct d *d)
 {
 	srv_ua_free(d->ua);
 	d->ua = NULL;
+	srv_dns_free(d->dns);
+	d->dns = NULL;
 	if (d->gw_retry != NULL)
 		event_free(d->gw_retry);
 	d->gw_retry = NULL;

@@ -23,11 +23,13 @@ BUILD="make gcc pkg-config libevent-dev libssl-dev libsrtp2-dev
 # for the NAT lab (scripts/netns-lab.sh), nftables for the NATs' rules,
 # conntrack to flush a NAT's connections when its mode changes, and coturn
 # as the lab's STUN/TURN server, whose turnutils_natdiscovery and
-# turnutils_uclient also measure the NATs (RFC 5780) and TURN through them.
+# turnutils_uclient also measure the NATs (RFC 5780) and TURN through them;
+# dnsmasq-base (the dnsmasq binary, no service) as the DNS server with
+# NAPTR and SRV records of the interworking tests (RFC 3263).
 # (tshark asks whether non-root users may capture; noninteractive: no.)
 TEST="clang libclang-rt-14-dev sqlite3 socat jq valgrind man-db util-linux
 	procps tshark openssl iproute2 sip-tester baresip-core linphone-cli
-	python3 nftables conntrack coturn"
+	python3 nftables conntrack coturn dnsmasq-base"
 
 # Benchmarks: Kamailio as the conventional registrar and proxy that
 # scripts/bench/sip.sh measures p2psipd against; OpenDHT's dhtnode, the
