@@ -1,0 +1,150 @@
+#!/bin/bash
+# Calls into the overlay from a conventional SIP domain (issue 22, item
+# 5), in a network namespace of its own whose resolv.conf points at a
+# dnsmasq: Kamailio (tests/system/kamailio/interwork.cfg) is the
+# registrar and proxy of kam.test; dnsmasq has SRV records for kam.test
+# (Kamailio) and for the overlay's domain, overlay.test, pointing at two
+# daemons, p (priority 10) and q (priority 20).  alice, a baresip phone
+# registered at Kamailio, calls bob@overlay.test: Kamailio finds p by
+# DNS, p looks bob up in the overlay and his UA, at daemon b, answers;
+# the tone goes both ways, the BYE follows the Record-Routes.  A call
+# for a user the overlay lacks gets 404 back at alice.  Then p is
+# killed: Kamailio's next call fails over to q (the SRV's second
+# target) and bob answers again.
+. "$(dirname "$0")/lib.sh"
+
+for c in kamailio dnsmasq baresip socat jq; do
+	command -v $c >/dev/null || { echo "skip: no $c"; exit 77; }
+done
+[ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1 ||
+    { echo "skip: needs root and ip netns"; exit 77; }
+
+NS=p2iw$$
+CLEANUP+=("ip netns del $NS 2>/dev/null" "rm -rf /etc/netns/$NS")
+ip netns add "$NS" || { echo "skip: ip netns add"; exit 77; }
+ip -n "$NS" link set lo up
+# ip netns exec puts this resolv.conf over /etc/resolv.conf
+mkdir -p "/etc/netns/$NS"
+echo "nameserver 127.0.0.1" >"/etc/netns/$NS/resolv.conf"
+NODE_NS=$NS
+OV=overlay.test
+KAM=$(stun_port kamailio)
+
+start_node p -o "overlay.name=$OV"
+start_node q -o "overlay.name=$OV" -o "overlay.bootstrap=127.0.0.1:$(port p)"
+start_node b -o "overlay.name=$OV" -o "overlay.bootstrap=127.0.0.1:$(port p)" \
+    -o ua.aor=bob -o ua.answer=auto
+wait_for 30 ring_ok p q b || fail "ring: $(ring_wrong p q b) wrong"
+wait_for 20 ctl p lookup "bob@$OV" || fail "bob is not in the overlay"
+
+ip netns exec "$NS" dnsmasq --no-daemon --no-resolv --no-hosts \
+    --listen-address=127.0.0.1 --bind-interfaces --port=53 \
+    --local=/test/ --log-facility=- --log-queries \
+    --srv-host=_sip._udp.kam.test,sip.kam.test,$KAM,0,0 \
+    --host-record=sip.kam.test,127.0.0.1 \
+    --srv-host=_sip._udp.$OV,p.$OV,$(sip_port p),10,0 \
+    --srv-host=_sip._udp.$OV,q.$OV,$(sip_port q),20,0 \
+    --host-record=p.$OV,127.0.0.1 --host-record=q.$OV,127.0.0.1 \
+    >"$T/dnsmasq.log" 2>&1 &
+EXTRA_PIDS+=($!)
+wait_for 10 grep -q "started" "$T/dnsmasq.log" ||
+    fail "dnsmasq: $(tail -3 "$T/dnsmasq.log")"
+
+sed "s/LISTEN/127.0.0.1:$KAM/" \
+    "$(dirname "$0")/kamailio/interwork.cfg" >"$T/kamailio.cfg"
+mkdir -p "$T/kam"
+ip netns exec "$NS" kamailio -f "$T/kamailio.cfg" -P "$T/kam/pid" \
+    -Y "$T/kam" -DD -E -m 64 -M 8 >"$T/kam/log" 2>&1 &
+EXTRA_PIDS+=($!)
+wait_for 10 grep -q "udp: 127.0.0.1" "$T/kam/log" ||
+    fail "kamailio did not start: $(tail -5 "$T/kam/log")"
+ok "kam.test (Kamailio) and overlay.test (daemons p, q, b) in DNS (dnsmasq)"
+
+# alice: baresip, registered at Kamailio, a 440 Hz tone, control on
+# CTRL
+CTRL=$(stun_port alice)
+dir=$T/alice.phone
+mkdir -p "$dir/rec"
+"$BUILD/tone" gen "$dir/tone.wav" 440 60 || fail "no tone"
+cat >"$dir/config" <<CFG
+poll_method		epoll
+sip_listen		127.0.0.1:$(stun_port alicesip)
+net_interface		127.0.0.1
+dns_server		127.0.0.1:53
+call_local_timeout	60
+audio_player		aubridge,none
+audio_alert		aubridge,none
+audio_source		aufile,$dir/tone.wav
+rtp_ports		$(stun_port rtp1)-$(( $(stun_port rtp1) + 9 ))
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			aufile.so
+module			aubridge.so
+module			sndfile.so
+module_app		ctrl_tcp.so
+ctrl_tcp_listen		127.0.0.1:$CTRL
+module_tmp		account.so
+module_app		menu.so
+snd_path		$dir/rec
+CFG
+echo "<sip:alice@kam.test>;outbound=\"sip:127.0.0.1:$KAM\";regint=300;answermode=auto;audio_codecs=pcmu" \
+    >"$dir/accounts"
+: >"$dir/contacts"
+(cd "$dir" && exec ip netns exec "$NS" baresip -f "$dir" -v) </dev/null \
+    >"$dir/log" 2>&1 &
+EXTRA_PIDS+=($!)
+wait_for 15 grep -q "200 OK" "$dir/log" ||
+    fail "alice did not register at Kamailio: $(tail -5 "$dir/log")"
+phone() {	# phone COMMAND [PARAMS]: to alice's ctrl_tcp
+	local j
+	j=$(jq -cn --arg c "$1" --arg p "${2:-}" \
+	    '{command: $c, params: $p, token: "t"}')
+	printf '%d:%s,' "${#j}" "$j" | timeout 5 ip netns exec "$NS" \
+	    socat -t 1 - "TCP:127.0.0.1:$CTRL" 2>/dev/null
+}
+ok "alice (baresip) registered at Kamailio as alice@kam.test"
+
+established() {
+	[ "$(grep -aci "call established" "$dir/log")" -ge "$1" ]
+}
+bob_call() {	# bob_call N: bob's UA has answered N calls from alice
+	ctl b --json calls >"$T/calls" 2>&1 &&
+	    [ "$(jq '[.calls[] | select(.peer | test("alice@kam.test"))] |
+	    length' "$T/calls")" -ge "$1" ]
+}
+
+# 1. alice calls bob@overlay.test: Kamailio -> p (DNS) -> b's UA
+phone dial "sip:bob@$OV" >/dev/null || fail "alice's phone took no command"
+wait_for 15 established 1 ||
+    fail "alice's call: $(grep -ai 'sip\|call' "$dir/log" | tail -5); DNS: $(tail -8 "$T/dnsmasq.log")"
+wait_for 5 bob_call 1 || fail "bob's UA: $(cat "$T/calls")"
+grep -q "query\[SRV\] _sip._udp.$OV" "$T/dnsmasq.log" ||
+    fail "Kamailio asked no SRV: $(tail -5 "$T/dnsmasq.log")"
+sleep 2
+phone hangup >/dev/null
+ended() {
+	ctl b --json calls >"$T/calls" 2>&1 &&
+	    jq -e '[.calls[] | select(.peer | test("alice@kam.test"))][-1] |
+	    .state == "ended"' "$T/calls" >/dev/null
+}
+wait_for 10 ended || fail "bob's call did not end: $(cat "$T/calls")"
+jq -e '[.calls[] | select(.peer | test("alice@kam.test"))][-1] |
+    .reason == "remote hung up" and .received >= 50' "$T/calls" \
+    >/dev/null || fail "bob's call: $(jq -c '.calls[-1]' "$T/calls")"
+ok "alice@kam.test called bob@$OV through Kamailio and p (found by SRV): bob heard her ($(jq '[.calls[] | select(.peer | test("alice@kam.test"))][-1].received' "$T/calls") packets), her BYE ended it"
+
+# 2. a user the overlay lacks: 404 back at alice
+phone dial "sip:nobody@$OV" >/dev/null
+wait_for 15 grep -aq "404" "$dir/log" ||
+    fail "no 404: $(grep -ai 'nobody\|sip' "$dir/log" | tail -5)"
+ok "a call to a user the overlay lacks: 404 at alice"
+
+# 3. p is gone: Kamailio fails over to q, the SRV's next target
+kill -9 "${NODE_PID[p]}"
+wait_for 30 ctl q lookup "bob@$OV" || fail "bob is gone from the overlay"
+phone dial "sip:bob@$OV" >/dev/null
+wait_for 20 established 2 ||
+    fail "the call through q: $(grep -ai 'sip\|call' "$dir/log" | tail -5)"
+wait_for 5 bob_call 2 || fail "bob's UA: $(cat "$T/calls")"
+phone hangup >/dev/null
+ok "p killed: Kamailio's next call went to q (the second SRV target) and bob answered"
