@@ -131,6 +131,7 @@ struct cfg {
 	struct {
 		/* RFC 3263 lookups; family 0: the system's resolvers */
 		struct addr	 dns_server;
+		int		 proxy_peer;	/* bool */
 	} interwork;
 	/* [users]: who may register from elsewhere (RFC 3261 §22) */
 	struct cfg_user {

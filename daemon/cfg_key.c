@@ -144,6 +144,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "interwork", "dns_server",	CFG_ADDR,
 	    offsetof(struct cfg, interwork.dns_server), "", CFG_F_OFF, 53, 0,
 	    NULL },
+	{ "interwork", "proxy_peer",	CFG_BOOL,
+	    offsetof(struct cfg, interwork.proxy_peer), "no", 0, 0, 0, NULL },
 };
 
 _Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] == CFG_NKEYS,

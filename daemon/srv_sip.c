@@ -209,6 +209,38 @@ ss_timer(evutil_socket_t fd, short what, void *arg)
 	srv_sip_drain(ss);
 }
 
+/* What DNS found for the proxy (RFC 3263). */
+static void
+ss_dns_done(int status, const char *why, const struct sip_res_target *t,
+    unsigned n, void *arg)
+{
+	struct ss_lookup	*lk = arg;
+	struct srv_sip		*ss = lk->ss;
+
+	if (status != ECANCELED) {
+		sip_core_resolve_done(ss->core, srv_now_ms(), lk->cookie,
+		    status, why, t, n);
+		srv_sip_drain(ss);
+	}
+	free(lk);
+}
+
+static void
+ss_dns(struct srv_sip *ss, const char *uri, uint64_t cookie)
+{
+	struct ss_lookup	*lk = xcalloc(1, sizeof *lk);
+	int			 rc;
+
+	lk->ss = ss;
+	lk->cookie = cookie;
+	if (ss->ops.dns == NULL || (rc = ss->ops.dns(uri, ss->tls_pub.family !=
+	    0, ss_dns_done, lk, ss->ops.arg)) != 0) {
+		free(lk);
+		sip_core_resolve_done(ss->core, srv_now_ms(), cookie, EINVAL,
+		    "not a URI DNS can resolve", NULL, 0);
+	}
+}
+
 void
 srv_sip_drain(struct srv_sip *ss)
 {
@@ -229,6 +261,9 @@ srv_sip_drain(struct srv_sip *ss)
 			break;
 		case SIP_CORE_LOOKUP:
 			ss_lookup(ss, a.aor, a.cookie);
+			break;
+		case SIP_CORE_RESOLVE:
+			ss_dns(ss, a.aor, a.cookie);
 			break;
 		case SIP_CORE_CALL:
 			ss->ops.call(a.from, a.aor, a.call_id, (int)a.status,
@@ -447,6 +482,7 @@ srv_sip_new(struct srv_sip **out, struct event_base *base,
 	sc.listen = ss->listen;
 	sc.listen_tls = ss->tls_listen;
 	sc.peer_host = ss_peer_host;
+	sc.proxy_peer = cfg->interwork.proxy_peer != 0;
 	sc.arg = ss;
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
 	free(local);

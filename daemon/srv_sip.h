@@ -19,6 +19,7 @@ struct sip_anchor;
 struct sip_anchor_ev;
 struct sdp_ice;
 struct sip_core;
+struct sip_res_target;
 struct sip_ua_direct;
 struct srv_media_servers;
 struct srv_sip;
@@ -43,6 +44,12 @@ struct srv_sip_ops {
 		    int status, void *arg);
 	/* what a media relay for a phone is to do (sip_anchor.h) */
 	void	(*anchor)(const struct sip_anchor_ev *, void *arg);
+	/* RFC 3263 for a proxy peer ([interwork] proxy_peer): the servers
+	 * of SIP URI uri, done(status, why, servers, n, done_arg) once,
+	 * later (status ECANCELED: abandoned); 0, or an errno */
+	int	(*dns)(const char *uri, bool tls, void (*done)(int, const char *,
+		    const struct sip_res_target *, unsigned, void *),
+		    void *done_arg, void *arg);
 	void	*arg;
 };
 

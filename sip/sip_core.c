@@ -43,6 +43,7 @@ static void	sip_core_lookup_cb(const char *, uint64_t, void *);
 static void	sip_core_drain(struct sip_core *, uint64_t);
 static void	sip_core_call_cb(const struct sip_msg *, unsigned, void *);
 static void	sip_core_anchor_cb(const struct sip_anchor_ev *, void *);
+static void	sip_core_resolve_cb(const char *, uint64_t, void *);
 static bool	sip_core_allow_cb(uint64_t, uint64_t, const struct sip_flow *,
 		    const struct sip_msg *, enum sip_proxy_dest, void *);
 
@@ -84,6 +85,7 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	pc.lookup_cache_ms = cfg->lookup_cache_ms;
 	pc.emit = sip_core_send_cb;
 	pc.lookup = sip_core_lookup_cb;
+	pc.resolve = cfg->proxy_peer ? sip_core_resolve_cb : NULL;
 	pc.call = sip_core_call_cb;
 	pc.allow = sip_core_allow_cb;
 	c->anchor = sip_anchor_new(sip_core_anchor_cb, c, log);
@@ -170,6 +172,18 @@ sip_core_lookup_cb(const char *aor, uint64_t cookie, void *arg)
 }
 
 static void
+sip_core_resolve_cb(const char *uri, uint64_t cookie, void *arg)
+{
+	struct sip_core_action	a;
+
+	memset(&a, 0, sizeof a);
+	a.type = SIP_CORE_RESOLVE;
+	a.aor = xstrdup(uri);
+	a.cookie = cookie;
+	sip_core_push(arg, &a);
+}
+
+static void
 sip_core_anchor_cb(const struct sip_anchor_ev *ev, void *arg)
 {
 	struct sip_core_action	a;
@@ -217,6 +231,14 @@ sip_core_lookup_done(struct sip_core *c, uint64_t now, uint64_t cookie,
 {
 	sip_proxy_lookup_done(c->proxy, now, cookie, contacts, nodes, n,
 	    failed);
+	sip_core_drain(c, now);
+}
+
+void
+sip_core_resolve_done(struct sip_core *c, uint64_t now, uint64_t cookie,
+    int status, const char *why, const struct sip_res_target *t, unsigned n)
+{
+	sip_proxy_resolve_done(c->proxy, now, cookie, status, why, t, n);
 	sip_core_drain(c, now);
 }
 
@@ -416,6 +438,11 @@ sip_core_allow_cb(uint64_t now, uint64_t txn, const struct sip_flow *f,
 		return true;
 	if (dest == SIP_DEST_OVERLAY || dest == SIP_DEST_FLOW ||
 	    (dest == SIP_DEST_PHONE && sip_core_from_peer(c, f)))
+		return true;
+	/* a proxy peer takes the overlay's peers' requests for the
+	 * outside (draft-marocco-p2psip-interwork §3.1) */
+	if (dest == SIP_DEST_OUTSIDE && c->cfg.proxy_peer &&
+	    sip_core_from_peer(c, f))
 		return true;
 	if (txn != 0 && m->from.uri_sip && m->from.uri.user.l > 0 &&
 	    m->from.uri.user.l < sizeof user &&

@@ -45,6 +45,10 @@ struct sip_core_cfg {
 	 * the overlay, TLS with a Node-ID checked, leads to)?  For
 	 * requests on flows with no certificate; NULL: none is. */
 	bool			(*peer_host)(const struct addr *a, void *arg);
+	/* A proxy peer (draft-marocco-p2psip-interwork): requests for
+	 * other domains, from this host's phones and the overlay's peers,
+	 * go where RFC 3263 says (SIP_CORE_RESOLVE); else they get 403. */
+	bool			 proxy_peer;
 	void			*arg;
 };
 
@@ -61,6 +65,8 @@ enum sip_core_act_type {
 				   INVITE proxied here got its answer */
 	SIP_CORE_ANCHOR,	/* anchor: what a relay of a phone's media
 				   is to do (sip_anchor.h) */
+	SIP_CORE_RESOLVE,	/* aor (a SIP URI), cookie: find its servers
+				   (RFC 3263); answer sip_core_resolve_done */
 };
 
 struct sip_core_action {
@@ -133,6 +139,12 @@ void	sip_core_action_clear(struct sip_core_action *);
  * publishes the AOR again if phones here have it (a PUBLISH action).
  */
 void	sip_core_set_ua(struct sip_core *, const struct addr *ua);
+/* What RFC 3263 found for SIP_CORE_RESOLVE cookie (sip_proxy.h's
+ * sip_proxy_resolve_done). */
+struct sip_res_target;
+void	sip_core_resolve_done(struct sip_core *, uint64_t now, uint64_t cookie,
+	    int status, const char *why, const struct sip_res_target *,
+	    unsigned n);
 void	sip_core_host(struct sip_core *, uint64_t now, const char *aor,
 	    bool on);
 bool	sip_core_hosts(const struct sip_core *, const char *aor);

@@ -71,6 +71,7 @@ sip_fwd_free(struct sip_fwd *f)
 		free(f->b[i].req);
 	sip_msg_free(f->req);
 	free(f->best);
+	free(f->servers);
 	free(f);
 }
 

@@ -68,10 +68,17 @@ typedef bool (*sip_proxy_allow_cb)(uint64_t now, uint64_t txn,
 
 typedef void (*sip_proxy_lookup_cb)(const char *aor, uint64_t cookie,
 	    void *arg);
+/* Find where uri's requests go (RFC 3263); answer with
+ * sip_proxy_resolve_done. */
+typedef void (*sip_proxy_resolve_cb)(const char *uri, uint64_t cookie,
+	    void *arg);
 
 struct sip_proxy_cfg {
 	const char	*domain;	/* the overlay's name */
 	sip_proxy_lookup_cb lookup;	/* NULL: local phones only */
+	/* A request for another domain goes where RFC 3263 says (a proxy
+	 * peer, draft-marocco-p2psip-interwork); NULL: 403. */
+	sip_proxy_resolve_cb resolve;
 	sip_proxy_call_cb call;		/* NULL: none */
 	sip_proxy_allow_cb allow;	/* NULL: everything goes */
 	struct addr	 self;		/* our SIP address (Via, Record-Route) */
@@ -109,6 +116,17 @@ void	sip_proxy_request(struct sip_proxy *, uint64_t now, uint64_t txn,
  * one no transaction took, such as a 2xx resent). */
 void	sip_proxy_response(struct sip_proxy *, uint64_t now, uint64_t cookie,
 	    uint64_t txn, const struct sip_msg *);
+/*
+ * What RFC 3263 found for request cookie's Request-URI (sip_resolve.h):
+ * status 0 and its servers in order, each tried in turn when the one
+ * before answers 503, times out or cannot be reached (§4.3); or the
+ * status that found none (ETIMEDOUT: 408; anything else: 503), why in
+ * the response's reason.
+ */
+struct sip_res_target;
+void	sip_proxy_resolve_done(struct sip_proxy *, uint64_t now,
+	    uint64_t cookie, int status, const char *why,
+	    const struct sip_res_target *, unsigned n);
 /* A client transaction timed out (Timer B or F), or its request could
  * not be sent (transport: §16.9). */
 void	sip_proxy_timeout(struct sip_proxy *, uint64_t now, uint64_t cookie,

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "sip_msg.h"
 #include "sip_proxy.h"
+#include "sip_resolve.h"
 #include "sip_txn.h"
 #include "strmap.h"
 
@@ -57,6 +58,9 @@ struct sip_fwd {
 	size_t		 best_len;
 	bool		 final_sent;
 	bool		 looking;	/* the overlay is asked */
+	bool		 resolving;	/* DNS is asked (RFC 3263) */
+	struct sip_res_target *servers;	/* what it found, to try in turn */
+	unsigned	 nservers, next_server;
 	bool		 unreachable;	/* a branch's transport failed */
 	bool		 by_token;	/* it went on the flow a token of
 					   ours named (RFC 5626 §5.3) */
@@ -98,6 +102,11 @@ struct sip_proxy {
 						   being forwarded */
 	uint8_t			 ft_key[32];	/* flow tokens' HMAC key */
 };
+
+/* sip_proxy_req.c: the next of f's RFC 3263 servers, if its branches
+ * failed so (503, no answer, unreachable): true if one went. */
+bool	 sip_proxy_req_failover(struct sip_proxy *, uint64_t now,
+	    struct sip_fwd *);
 
 /* sip_proxy.c */
 /* A URI's host:port as a flow (IP literals only: no DNS here): 0 or

@@ -7,6 +7,7 @@
  * RFC 5658 §4), requests outside any transaction such as the ACK for a
  * 2xx forwarded statelessly (§16.11), and CANCEL (§16.10).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,7 @@ struct sip_targets {
 	unsigned	 n;
 	unsigned	 skip_route;	/* our Routes on top: 0 to 2 */
 	bool		 lookup;	/* ask the overlay */
+	bool		 resolve;	/* ask DNS (RFC 3263) */
 	enum sip_proxy_dest dest;	/* where it goes, for the policy */
 };
 
@@ -360,6 +362,14 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 		t->ruri[t->n++] = m->ruri_str;
 		t->dest = sip_reg_is_phone(p->reg, &t->flow[0].remote) ?
 		    SIP_DEST_PHONE : SIP_DEST_OUTSIDE;
+		return 0;
+	}
+	/* another domain: where its DNS says (RFC 3263), if we are a
+	 * proxy peer */
+	if (p->cfg.resolve != NULL && m->ruri.host.l > 0 &&
+	    !sip_proxy_is_self(p, &m->ruri)) {
+		t->resolve = true;
+		t->dest = SIP_DEST_OUTSIDE;
 		return 0;
 	}
 	*reason = "Forbidden (not this overlay's domain)";
@@ -572,6 +582,13 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	if (t.lookup && !f->final_sent)
 		sip_proxy_req_lookup(p, now, f, sip_proxy_aor_of(p, m, aor,
 		    sizeof aor));
+	if (t.resolve) {
+		char	*uri = xstrndup(m->ruri_str.p, m->ruri_str.l);
+
+		f->resolving = true;
+		p->cfg.resolve(uri, f->id, p->cfg.arg);
+		free(uri);
+	}
 }
 
 /* ---- CANCEL (§16.10) ---- */
@@ -633,6 +650,75 @@ sip_contacts_flows(const char *const *contacts, unsigned n)
 		    sip_uri_param(&u.params, "ob", &v))
 			return true;
 	return false;
+}
+
+/* ---- RFC 3263: the servers of another domain ---- */
+
+/* The next of f's servers, as a branch of its own (§4.3: a new
+ * transaction): true if one went. */
+static bool
+sip_fwd_next_server(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
+{
+	struct sip_targets	 t;
+	unsigned		 nb;
+
+	while (f->next_server < f->nservers && f->nb < SIP_FORK_MAX) {
+		memset(&t, 0, sizeof t);
+		t.skip_route = f->skip_route;
+		t.flow[0].tp = f->servers[f->next_server].tp;
+		t.flow[0].remote = f->servers[f->next_server].addr;
+		t.ruri[0] = f->req->ruri_str;
+		t.n = 1;
+		t.dest = SIP_DEST_OUTSIDE;
+		f->next_server++;
+		nb = f->nb;
+		sip_fwd_branches(p, now, f, f->req, &t);
+		if (f->nb > nb)
+			return true;
+	}
+	return false;
+}
+
+bool
+sip_proxy_req_failover(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
+{
+	if (f->final_sent || f->next_server >= f->nservers ||
+	    (f->best != NULL && f->best_status != 503))
+		return false;
+	return sip_fwd_next_server(p, now, f);
+}
+
+void
+sip_proxy_resolve_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
+    int status, const char *why, const struct sip_res_target *servers,
+    unsigned n)
+{
+	struct sip_fwd	*f = sip_proxy_fwd_by_id(p, cookie);
+	char		 reason[160];
+	unsigned	 st;
+
+	if (f == NULL || !f->resolving)
+		return;
+	f->resolving = false;
+	if (f->final_sent)
+		return;
+	if (n == 0) {
+		/* a DNS server that does not answer: 408, as a timeout;
+		 * none found, a loop, too large an answer: 503 */
+		st = status == ETIMEDOUT ? 408 : 503;
+		snprintf(reason, sizeof reason, "%s (DNS: %s)", st == 408 ?
+		    "Request Timeout" : "Service Unavailable", why);
+		sip_proxy_status(p, now, f->stxn, f->req, st, reason);
+		sip_proxy_resp_report(p, f, st);
+		f->final_sent = true;
+		f->done_at = now;
+		return;
+	}
+	f->servers = xcalloc(n, sizeof *f->servers);
+	memcpy(f->servers, servers, n * sizeof *f->servers);
+	f->nservers = n;
+	if (!sip_fwd_next_server(p, now, f))
+		sip_proxy_resp_finish(p, now, f);
 }
 
 void

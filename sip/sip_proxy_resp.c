@@ -144,11 +144,14 @@ sip_proxy_resp_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 	char		 aor[512];
 	unsigned	 i;
 
-	if (f->looking)
+	if (f->looking || f->resolving)
 		return;			/* more branches may come */
 	for (i = 0; i < f->nb; i++)
 		if (!f->b[i].done)
 			return;
+	/* RFC 3263 §4.3: no answer, unreachable or 503: the next server */
+	if (sip_proxy_req_failover(p, now, f))
+		return;
 	if (!f->final_sent && f->overlay && sip_stale(f)) {
 		/* the peers the overlay named failed: their registrations
 		 * may have moved; if that answer came from the cache, the

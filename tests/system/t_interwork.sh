@@ -11,6 +11,11 @@
 # for a user the overlay lacks gets 404 back at alice.  Then p is
 # killed: Kamailio's next call fails over to q (the SRV's second
 # target) and bob answers again.
+# The other way (item 2): p is a proxy peer ([interwork] proxy_peer);
+# carol, its UA's user, calls alice@kam.test: p finds kam.test's servers
+# by RFC 3263 (NAPTR SIP+D2T, then SRV: a dead server first, Kamailio
+# second, over TCP), fails over from the dead one (connection refused)
+# to Kamailio, and alice answers.
 . "$(dirname "$0")/lib.sh"
 
 for c in kamailio dnsmasq baresip socat jq; do
@@ -30,7 +35,8 @@ NODE_NS=$NS
 OV=overlay.test
 KAM=$(stun_port kamailio)
 
-start_node p -o "overlay.name=$OV"
+start_node p -o "overlay.name=$OV" -o interwork.proxy_peer=yes \
+    -o ua.aor=carol
 start_node q -o "overlay.name=$OV" -o "overlay.bootstrap=127.0.0.1:$(port p)"
 start_node b -o "overlay.name=$OV" -o "overlay.bootstrap=127.0.0.1:$(port p)" \
     -o ua.aor=bob -o ua.answer=auto
@@ -45,6 +51,10 @@ ip netns exec "$NS" dnsmasq --no-daemon --no-resolv --no-hosts \
     --srv-host=_sip._udp.$OV,p.$OV,$(sip_port p),10,0 \
     --srv-host=_sip._udp.$OV,q.$OV,$(sip_port q),20,0 \
     --host-record=p.$OV,127.0.0.1 --host-record=q.$OV,127.0.0.1 \
+    --naptr-record=kam.test,10,10,s,SIP+D2T,,_sip._tcp.kam.test \
+    --srv-host=_sip._tcp.kam.test,dead.kam.test,$(stun_port dead),0,0 \
+    --srv-host=_sip._tcp.kam.test,sip.kam.test,$KAM,10,0 \
+    --host-record=dead.kam.test,127.0.0.1 \
     >"$T/dnsmasq.log" 2>&1 &
 EXTRA_PIDS+=($!)
 wait_for 10 grep -q "started" "$T/dnsmasq.log" ||
@@ -139,11 +149,29 @@ wait_for 15 grep -aq "404" "$dir/log" ||
     fail "no 404: $(grep -ai 'nobody\|sip' "$dir/log" | tail -5)"
 ok "a call to a user the overlay lacks: 404 at alice"
 
+# 2b. carol (p's UA) calls alice@kam.test: p, a proxy peer, by RFC 3263
+run 0 ctl p --json call alice@kam.test --duration 3
+CID=$(json .call)
+wait_for 15 established 2 ||
+    fail "carol's call: $(grep -ai 'sip\|call' "$dir/log" | tail -5)"
+grep -q "query\[NAPTR\] kam.test" "$T/dnsmasq.log" ||
+    fail "p asked no NAPTR: $(tail -5 "$T/dnsmasq.log")"
+carol_ended() {
+	ctl p --json calls >"$T/calls.p" 2>&1 &&
+	    jq -e --argjson id "$CID" '.calls[] | select(.id == $id) |
+	    .state == "ended"' "$T/calls.p" >/dev/null
+}
+wait_for 15 carol_ended || fail "carol's call: $(cat "$T/calls.p")"
+jq -e --argjson id "$CID" '.calls[] | select(.id == $id) |
+    .status == 200 and .received >= 50' "$T/calls.p" >/dev/null ||
+    fail "carol's call: $(jq -c '.calls[-1]' "$T/calls.p")"
+ok "carol@$OV called alice@kam.test through p, a proxy peer: NAPTR, SRV, the dead server skipped, Kamailio over TCP; alice answered"
+
 # 3. p is gone: Kamailio fails over to q, the SRV's next target
 kill -9 "${NODE_PID[p]}"
 wait_for 30 ctl q lookup "bob@$OV" || fail "bob is gone from the overlay"
 phone dial "sip:bob@$OV" >/dev/null
-wait_for 20 established 2 ||
+wait_for 20 established 3 ||
     fail "the call through q: $(grep -ai 'sip\|call' "$dir/log" | tail -5)"
 wait_for 5 bob_call 2 || fail "bob's UA: $(cat "$T/calls")"
 phone hangup >/dev/null

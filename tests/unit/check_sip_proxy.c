@@ -6,6 +6,7 @@
  * failures, 408 when nobody answers, and the refusals: 404, 403, 483,
  * 482, 481; and what it relays for whom.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "rng.h"
 #include "sip_auth.h"
 #include "sip_core.h"
+#include "sip_resolve.h"
 #include "sip_msg.h"
 #include "sipflow.h"
 #include "stun.h"
@@ -37,6 +39,8 @@ struct sent {
 	struct sip_msg	*m[16];
 	struct sip_flow	 to[16];
 	unsigned	 lookups;	/* LOOKUP actions */
+	unsigned	 resolves;	/* RESOLVE actions (the last's cookie
+					   and URI in cookie and aor) */
 	unsigned	 calls;		/* CALL actions */
 	unsigned	 call_status;	/* the last one's */
 	uint64_t	 cookie;	/* the last one's */
@@ -75,6 +79,11 @@ drain(struct sent *s)
 			s->calls++;
 			s->call_status = a.status;
 			ck_assert_str_eq(a.from, "sip:alice@" DOM);
+		}
+		if (a.type == SIP_CORE_RESOLVE) {
+			s->resolves++;
+			s->cookie = a.cookie;
+			snprintf(s->aor, sizeof s->aor, "%s", a.aor);
 		}
 		if (a.type == SIP_CORE_LOOKUP) {
 			s->lookups++;
@@ -882,6 +891,101 @@ START_TEST(large_on_own_flow)
 END_TEST
 
 /*
+ * A proxy peer ([interwork] proxy_peer): a request for another domain,
+ * from a phone here or a peer of the overlay, goes where RFC 3263 says,
+ * the next server after a 503 or an unreachable one (§4.3); DNS that
+ * finds nothing gives 503, DNS that does not answer 408, both with the
+ * reason; from anyone else, 403 and no DNS.
+ */
+START_TEST(proxy_peer)
+{
+	struct sip_core_cfg	 cfg;
+	struct sip_res_target	 srv[3];
+	char			 b[4096], r[4096];
+	struct sent		 s;
+	struct sip_flow		 s1, s2, s3, peer, stranger;
+	const struct sip_msg	*m;
+	struct sip_msg		*c;
+
+	sip_core_free(core);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.domain = DOM;
+	addr_parse(SELF, 0, &cfg.self);
+	cfg.proxy_peer = true;
+	core = sip_core_new(&cfg, &rng, NULL);
+	flow(&s1, "192.0.2.10:5060");
+	flow(&s2, "192.0.2.11:5070");
+	s2.tp = SIP_TP_TCP;
+	flow(&s3, "192.0.2.12:5060");
+	srv[0] = (struct sip_res_target){ SIP_TP_UDP, s1.remote };
+	srv[1] = (struct sip_res_target){ SIP_TP_TCP, s2.remote };
+	srv[2] = (struct sip_res_target){ SIP_TP_UDP, s3.remote };
+	in(&alice, req(b, sizeof b, "INVITE", "sip:carol@example.org",
+	    "z9hG4bKpp1", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.resolves, 1);
+	ck_assert_str_eq(s.aor, "sip:carol@example.org");
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 100));
+	sent_free(&s);
+	sip_core_resolve_done(core, now, s.cookie, 0, "resolved", srv, 3);
+	drain(&s);
+	ck_assert_ptr_nonnull(m = to(&s, &s1, "INVITE", 0));
+	ck_assert(sip_pl_eq(&m->ruri_str, "sip:carol@example.org"));
+	sent_free(&s);
+	/* the first cannot be reached: the second, over TCP */
+	sip_core_transport_error(core, now, &s1);
+	drain(&s);
+	ck_assert_ptr_nonnull(m = to(&s, &s2, "INVITE", 0));
+	ck_assert(sip_pl_eq(&m->via.transport, "TCP"));
+	c = copy(m);
+	sent_free(&s);
+	/* it answers 503: the third */
+	s2.conn = 1;
+	in(&s2, resp(r, sizeof r, c, 503, "t2"), &s);
+	ck_assert_ptr_nonnull(m = to(&s, &s3, "INVITE", 0));
+	ck_assert_ptr_null(to(&s, &alice, NULL, 503));
+	sip_msg_free(c);
+	c = copy(m);
+	sent_free(&s);
+	in(&s3, resp(r, sizeof r, c, 200, "t3"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
+	sip_msg_free(c);
+	sent_free(&s);
+	/* from a peer of the overlay: the same */
+	flow(&peer, "198.51.100.20:5061");
+	peer.tp = SIP_TP_TLS;
+	peer.conn = 7;
+	peer.peer = true;
+	in(&peer, req(b, sizeof b, "MESSAGE", "sip:dave@example.net",
+	    "z9hG4bKpp2", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.resolves, 1);
+	sent_free(&s);
+	/* DNS finds nothing: 503, with why */
+	sip_core_resolve_done(core, now, s.cookie, ELOOP, "a NAPTR loop", NULL,
+	    0);
+	drain(&s);
+	ck_assert_ptr_nonnull(m = to(&s, &peer, NULL, 503));
+	ck_assert_ptr_nonnull(strstr(m->reason.p, "a NAPTR loop"));
+	sent_free(&s);
+	/* DNS does not answer: 408 */
+	in(&alice, req(b, sizeof b, "MESSAGE", "sip:erin@example.com",
+	    "z9hG4bKpp3", "Max-Forwards: 70\r\n"), &s);
+	sent_free(&s);
+	sip_core_resolve_done(core, now, s.cookie, ETIMEDOUT,
+	    "the DNS server did not answer", NULL, 0);
+	drain(&s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 408));
+	sent_free(&s);
+	/* a stranger: 403, no DNS */
+	flow(&stranger, "203.0.113.66:5060");
+	in(&stranger, req(b, sizeof b, "MESSAGE", "sip:frank@example.com",
+	    "z9hG4bKpp4", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.resolves, 0);
+	ck_assert_ptr_nonnull(to(&s, &stranger, NULL, 403));
+	sent_free(&s);
+}
+END_TEST
+
+/*
  * With a TLS address of our own: a peer's TLS contact gets the request
  * over TLS, pinned to the Node-ID that registered it, with our TLS
  * address in the Via and a Record-Route for each side (RFC 5658 §4);
@@ -1424,6 +1528,7 @@ check_suite(void)
 	tcase_add_test(tc, only_our_via);
 	tcase_add_test(tc, large_over_tcp);
 	tcase_add_test(tc, large_on_own_flow);
+	tcase_add_test(tc, proxy_peer);
 	tcase_add_test(tc, tls_to_peer);
 	tcase_add_test(tc, direct_flow);
 	tcase_add_test(tc, wildcard_listen);
