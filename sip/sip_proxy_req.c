@@ -444,9 +444,13 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	/* RFC 3264 §5: an INVITE's or UPDATE's body is an offer */
 	offer = f->invite || sip_pl_eq(&m->method, "UPDATE");
 	tok.in[0] = '\0';
-	/* a direct flow's too (ICE for SIP): the dialog stays on it */
+	/* a direct flow's too (ICE for SIP): the dialog stays on it; and
+	 * whatever flow a call to another domain came on (a proxy peer,
+	 * draft-marocco-p2psip-interwork §3.1): the outside's requests in
+	 * its dialog come back on it, by a token only we can have made */
 	if (f->invite && ((m->nvia == 1 && !f->in.peer) ||
-	    sip_from_nated_peer(m, &f->in) || f->in.tp == SIP_TP_DTLS))
+	    sip_from_nated_peer(m, &f->in) || f->in.tp == SIP_TP_DTLS ||
+	    f->servers != NULL))
 		sip_proxy_flow_token(p, &f->in, tok.in);
 	for (i = 0; i < t->n && f->nb < SIP_FORK_MAX; i++) {
 		b = &f->b[f->nb];

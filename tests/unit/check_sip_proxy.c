@@ -901,10 +901,11 @@ START_TEST(proxy_peer)
 {
 	struct sip_core_cfg	 cfg;
 	struct sip_res_target	 srv[3];
-	char			 b[4096], r[4096];
+	char			 b[4096], r[4096], route[512];
 	struct sent		 s;
 	struct sip_flow		 s1, s2, s3, peer, stranger;
 	const struct sip_msg	*m;
+	const struct sip_hdr	*rr;
 	struct sip_msg		*c;
 
 	sip_core_free(core);
@@ -917,6 +918,7 @@ START_TEST(proxy_peer)
 	flow(&s2, "192.0.2.11:5070");
 	s2.tp = SIP_TP_TCP;
 	flow(&s3, "192.0.2.12:5060");
+	flow(&stranger, "203.0.113.66:5060");
 	srv[0] = (struct sip_res_target){ SIP_TP_UDP, s1.remote };
 	srv[1] = (struct sip_res_target){ SIP_TP_TCP, s2.remote };
 	srv[2] = (struct sip_res_target){ SIP_TP_UDP, s3.remote };
@@ -950,11 +952,44 @@ START_TEST(proxy_peer)
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
 	sip_msg_free(c);
 	sent_free(&s);
-	/* from a peer of the overlay: the same */
-	flow(&peer, "198.51.100.20:5061");
+	/* from a peer of the overlay: the same; our Record-Route names
+	 * its flow (a token), so that the outside's requests in the
+	 * dialog come back to it, and only those */
+	flow(&peer, "127.0.0.1:5062");	/* where its Via says */
 	peer.tp = SIP_TP_TLS;
 	peer.conn = 7;
 	peer.peer = true;
+	in(&peer, req(b, sizeof b, "INVITE", "sip:dave@example.net",
+	    "z9hG4bKpp5", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.resolves, 1);
+	sent_free(&s);
+	sip_core_resolve_done(core, now, s.cookie, 0, "resolved", srv + 2, 1);
+	drain(&s);
+	ck_assert_ptr_nonnull(m = to(&s, &s3, "INVITE", 0));
+	rr = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL);
+	ck_assert_ptr_nonnull(rr);
+	rr = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, rr);	/* the peer's side */
+	ck_assert_ptr_nonnull(rr);
+	ck_assert_uint_eq(rr->value.l, 5 + 68 + strlen("@" SELF ";lr;ice-sip>"));
+	snprintf(route, sizeof route, "Max-Forwards: 70\r\nRoute: %.*s\r\n",
+	    (int)rr->value.l, rr->value.p);
+	sent_free(&s);
+	/* the callee's BYE, from the outside: on the peer's flow */
+	in(&s3, req(b, sizeof b, "BYE", "sip:alice@198.51.100.20:5062",
+	    "z9hG4bKpp6", route), &s);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert(s.m[0]->request && sip_pl_eq(&s.m[0]->method, "BYE"));
+	ck_assert_int_eq(s.to[0].tp, SIP_TP_TLS);
+	ck_assert_uint_eq(s.to[0].conn, 7);
+	sent_free(&s);
+	/* a Route of ours whose token we did not make: not on any flow,
+	 * and the stranger may not send it elsewhere */
+	route[strlen("Max-Forwards: 70\r\nRoute: <sip:") + 3] ^= 1;
+	in(&stranger, req(b, sizeof b, "BYE", "sip:alice@198.51.100.20:5062",
+	    "z9hG4bKpp7", route), &s);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_ptr_nonnull(to(&s, &stranger, NULL, 403));
+	sent_free(&s);
 	in(&peer, req(b, sizeof b, "MESSAGE", "sip:dave@example.net",
 	    "z9hG4bKpp2", "Max-Forwards: 70\r\n"), &s);
 	ck_assert_uint_eq(s.resolves, 1);
@@ -976,7 +1011,6 @@ START_TEST(proxy_peer)
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 408));
 	sent_free(&s);
 	/* a stranger: 403, no DNS */
-	flow(&stranger, "203.0.113.66:5060");
 	in(&stranger, req(b, sizeof b, "MESSAGE", "sip:frank@example.com",
 	    "z9hG4bKpp4", "Max-Forwards: 70\r\n"), &s);
 	ck_assert_uint_eq(s.resolves, 0);
