@@ -43,6 +43,8 @@ cmd_ua(struct ctl_call *call)
 	json_t			*list;
 	unsigned		 i;
 	bool			 reg;
+	const char		*registrar, *contact;
+	json_t			*pub;
 	int			 rc;
 
 	if (strcmp(action, "list") == 0) {
@@ -51,7 +53,14 @@ cmd_ua(struct ctl_call *call)
 			json_array_append_new(list, json_pack("{s:s, s:s, "
 			    "s:b}", "aor", a, "answer", sip_ua_answer_name(pol),
 			    "registered", reg));
-		call->result = json_pack("{s:o}", "aors", list);
+		pub = json_array();
+		for (i = 0; (a = sip_ua_public(ua, i, &registrar, &contact,
+		    &reg)) != NULL; i++)
+			json_array_append_new(pub, json_pack("{s:s, s:s, s:s, "
+			    "s:b}", "aor", a, "registrar", registrar, "contact",
+			    contact, "registered", reg));
+		call->result = json_pack("{s:o, s:o}", "aors", list, "public",
+		    pub);
 		return;
 	}
 	if (strcmp(action, "add") != 0 && strcmp(action, "remove") != 0) {
@@ -254,6 +263,41 @@ cmd_hangup(struct ctl_call *call)
 }
 
 static void
+cmd_register_public(struct ctl_call *call)
+{
+	struct sip_ua	*ua = srv_ua_core(call->d->ua);
+	const char	*aor = arg_str(call, "aor"), *why;
+	int		 rc;
+
+	if (arg_str(call, "remove") != NULL &&
+	    strcmp(arg_str(call, "remove"), "yes") == 0) {
+		rc = sip_ua_public_remove(ua, srv_now_ms(), aor);
+		srv_ua_drain(call->d->ua);
+		if (rc != 0)
+			ctl_call_fail(call, CTL_E_FAILED, "no public "
+			    "registration of %s", aor);
+		else
+			call->result = json_pack("{s:s}", "aor", aor);
+		return;
+	}
+	if (arg_str(call, "registrar") == NULL || arg_str(call, "user") ==
+	    NULL || arg_str(call, "password") == NULL) {
+		ctl_call_fail(call, CTL_E_ARGS, "register-public: AOR REGISTRAR "
+		    "USER PASSWORD");
+		return;
+	}
+	rc = sip_ua_public_add(ua, srv_now_ms(), aor,
+	    arg_str(call, "registrar"), arg_str(call, "user"),
+	    arg_str(call, "password"), arg_str(call, "contact"), &why);
+	srv_ua_drain(call->d->ua);
+	if (rc != 0)
+		ctl_call_fail(call, rc == EINVAL ? CTL_E_ARGS : CTL_E_FAILED,
+		    "%s", why);
+	else
+		call->result = json_pack("{s:s}", "aor", aor);
+}
+
+static void
 cmd_refresh(struct ctl_call *call)
 {
 	struct sip_ua	*ua = srv_ua_core(call->d->ua);
@@ -410,6 +454,7 @@ const struct ctl_exec ctl_cmd_ua_table[] = {
 	{ "answer",	cmd_answer },
 	{ "hangup",	cmd_hangup },
 	{ "refresh",	cmd_refresh },
+	{ "register-public", cmd_register_public },
 	{ "dtmf",	cmd_dtmf },
 	{ "calls",	cmd_calls },
 	{ "message",	cmd_message },

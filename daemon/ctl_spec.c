@@ -168,6 +168,22 @@ static const struct ctl_arg message_args[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct ctl_arg register_public_args[] = {
+	{ "aor", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
+	    "the public AOR, user@domain of another domain" },
+	{ "registrar", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
+	    "its registrar, a SIP URI (sip:domain)" },
+	{ "user", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
+	    "the Digest user name there" },
+	{ "password", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
+	    "the Digest password there" },
+	{ "contact", CTL_ARG_STRING, 0, 0, 0,
+	    "the AOR of ours registered there (default: the UA's first)" },
+	{ "remove", CTL_ARG_STRING, 0, 0, 0,
+	    "yes: unregister AOR instead" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static const struct ctl_arg resolve_args[] = {
 	{ "uri", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0,
 	    0, "a sip: or sips: URI" },
@@ -246,6 +262,10 @@ static const struct ctl_spec ctl_specs[] = {
 	    answer_args, 0 },
 	{ "hangup", NULL, "end a call of the daemon's UA (cancel, reject or "
 	    "bye)", hangup_args, 0 },
+	{ "register-public", NULL, "register an AOR of ours as a contact of "
+	    "a public AOR at another domain's registrar, through this daemon "
+	    "as a proxy peer ([interwork] proxy_peer), kept refreshed",
+	    register_public_args, 0 },
 	{ "refresh", NULL, "re-INVITE a call of the daemon's UA with its "
 	    "media as it is (the dialog checked on its path)", hangup_args,
 	    0 },

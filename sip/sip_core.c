@@ -389,6 +389,19 @@ sip_core_authorized(struct sip_core *c, uint64_t now,
 	return false;
 }
 
+/*
+ * A REGISTER for another domain's registrar (a public registration,
+ * draft-marocco-p2psip-interwork §4.2), which a proxy peer proxies like
+ * any request for another domain, rather than take it.
+ */
+static bool
+sip_core_register_elsewhere(const struct sip_core *c, const struct sip_msg *m)
+{
+	return c->cfg.proxy_peer && m->ruri_sip && m->ruri.host.l > 0 &&
+	    !sip_pl_caseeq(&m->ruri.host, c->domain) &&
+	    !sip_proxy_is_self(c->proxy, &m->ruri);
+}
+
 /* A REGISTER, answered statelessly (§8.2.7; see sip_core_input). */
 static void
 sip_core_register(struct sip_core *c, uint64_t now,
@@ -654,7 +667,8 @@ sip_core_input(struct sip_core *c, uint64_t now, const struct sip_flow *f,
 	if (rc == 0) {
 		if (m->request)
 			sip_msg_received(m, &f->remote);
-		if (m->request && sip_pl_eq(&m->method, "REGISTER")) {
+		if (m->request && sip_pl_eq(&m->method, "REGISTER") &&
+		    !sip_core_register_elsewhere(c, m)) {
 			/*
 			 * The registrar is a stateless UAS (§8.2.7): no
 			 * transaction to keep for Timer J's 32 s, so a

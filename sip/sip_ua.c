@@ -389,16 +389,12 @@ void
 sip_ua_tick(struct sip_ua *ua, uint64_t now)
 {
 	struct ua_call	**p, *c;
-	struct ua_aor	 *a;
 
 	ua->now = now;
 	sip_txn_layer_tick(ua->txl, now);
 	ua_drain(ua, now);
-	for (a = ua->aors; a != NULL; a = a->next)
-		if (!a->pending && !a->removing && a->refresh_at <= now) {
-			a->auth_tries = 0;
-			sip_ua_aor_register(ua, now, a, ua->cfg.reg_expires);
-		}
+	sip_ua_aor_refresh(ua, now, ua->aors);
+	sip_ua_aor_refresh(ua, now, ua->publics);
 	for (p = &ua->calls; (c = *p) != NULL; ) {
 		ua_forks_reap(c, now);
 		if (c->state == SIP_UA_ENDED) {
@@ -449,13 +445,11 @@ sip_ua_deadline(const struct sip_ua *ua)
 {
 	const struct ua_call	*c;
 	const struct ua_fork	*f;
-	const struct ua_aor	*a;
 	uint64_t		 t = sip_txn_layer_deadline(ua->txl), x;
 
 #define EARLIER(v)	do { x = (v); if (x < t) t = x; } while (0)
-	for (a = ua->aors; a != NULL; a = a->next)
-		if (!a->pending && !a->removing)
-			EARLIER(a->refresh_at);
+	EARLIER(sip_ua_aor_next(ua->aors));
+	EARLIER(sip_ua_aor_next(ua->publics));
 	for (c = ua->calls; c != NULL; c = c->next) {
 		/* a fork whose BYE is out waits for its answer (the
 		 * transaction layer's time) */
@@ -541,6 +535,10 @@ sip_ua_free(struct sip_ua *ua)
 	}
 	while ((x = ua->hosted) != NULL) {
 		ua->hosted = x->next;
+		sip_ua_aor_free(x);
+	}
+	while ((x = ua->publics) != NULL) {
+		ua->publics = x->next;
 		sip_ua_aor_free(x);
 	}
 	while ((m = ua->msgs) != NULL) {

@@ -200,6 +200,23 @@ int	sip_ua_aor_remove(struct sip_ua *, uint64_t now, const char *aor);
  */
 int	sip_ua_host(struct sip_ua *, const char *aor, enum sip_ua_answer);
 int	sip_ua_unhost(struct sip_ua *, const char *aor);
+/*
+ * A public registration (draft-marocco-p2psip-interwork §4.2): contact
+ * (an AOR of ours, the overlay's; NULL: the first) registered as a
+ * contact of aor, an AOR of another domain ("user@domain"), at registrar
+ * (a SIP URI), with Digest user and password when it asks (§22.2), and
+ * kept refreshed.  The REGISTER goes to the daemon's proxy, which must
+ * be a proxy peer to send it on.  0, or EINVAL (*why), ENOSPC; adding it
+ * again replaces it.  Remove: unregistered; ENOENT.
+ */
+int	sip_ua_public_add(struct sip_ua *, uint64_t now, const char *aor,
+	    const char *registrar, const char *user, const char *password,
+	    const char *contact, const char **why);
+int	sip_ua_public_remove(struct sip_ua *, uint64_t now, const char *aor);
+/* The i-th public registration: its AOR (NULL past the last), registrar,
+ * contact and whether it is registered. */
+const char *sip_ua_public(const struct sip_ua *, unsigned i,
+	    const char **registrar, const char **contact, bool *registered);
 /* The i-th AOR, its policy and whether it is registered; NULL past the
  * last. */
 const char *sip_ua_aor(const struct sip_ua *, unsigned i,

@@ -96,6 +96,12 @@ sip_ua_aor_gone(struct sip_ua *ua, struct ua_aor *a)
 			sip_ua_aor_free(a);
 			return;
 		}
+	for (p = &ua->publics; *p != NULL; p = &(*p)->next)
+		if (*p == a) {
+			*p = a->next;
+			sip_ua_aor_free(a);
+			return;
+		}
 }
 
 struct ua_aor *
@@ -106,7 +112,34 @@ sip_ua_aor_by_id(const struct sip_ua *ua, uint32_t id)
 	for (a = ua->aors; a != NULL; a = a->next)
 		if (a->id == id)
 			return a;
+	for (a = ua->publics; a != NULL; a = a->next)
+		if (a->id == id)
+			return a;
 	return NULL;
+}
+
+void
+sip_ua_aor_refresh(struct sip_ua *ua, uint64_t now, struct ua_aor *list)
+{
+	struct ua_aor	*a;
+
+	for (a = list; a != NULL; a = a->next)
+		if (!a->pending && !a->removing && a->refresh_at <= now) {
+			a->auth_tries = 0;
+			sip_ua_aor_register(ua, now, a, ua->cfg.reg_expires);
+		}
+}
+
+uint64_t
+sip_ua_aor_next(const struct ua_aor *list)
+{
+	const struct ua_aor	*a;
+	uint64_t		 t = UINT64_MAX;
+
+	for (a = list; a != NULL; a = a->next)
+		if (!a->pending && !a->removing && a->refresh_at < t)
+			t = a->refresh_at;
+	return t;
 }
 
 void
@@ -118,20 +151,29 @@ sip_ua_aor_register(struct sip_ua *ua, uint64_t now, struct ua_aor *a,
 
 	sip_ua_branch(ua, branch, sizeof branch);
 	sip_ua_tag(ua, tag, sizeof tag);
-	snprintf(uri, sizeof uri, "sip:%s", ua->domain);
+	if (a->registrar != NULL)	/* a public registration */
+		snprintf(uri, sizeof uri, "%s", a->registrar);
+	else
+		snprintf(uri, sizeof uri, "sip:%s", ua->domain);
 	wbuf_init(&w, ua->cfg.lim.max_len);
 	wbuf_printf(&w, "REGISTER %s SIP/2.0\r\n", uri);
 	sip_ua_via(ua, &w, branch);
 	wbuf_printf(&w, "From: <sip:%s>;tag=%s\r\nTo: <sip:%s>\r\n"
-	    "Call-ID: %s\r\nCSeq: %u REGISTER\r\n"
-	    "Contact: <sip:%s@%s>;expires=%u\r\nExpires: %u\r\n", a->aor,
-	    tag, a->aor, a->call_id, ++a->cseq, a->user, ua->self, expires,
-	    expires);
+	    "Call-ID: %s\r\nCSeq: %u REGISTER\r\n", a->aor, tag, a->aor,
+	    a->call_id, ++a->cseq);
+	if (a->contact != NULL)
+		wbuf_printf(&w, "Contact: <%s>;expires=%u\r\n", a->contact,
+		    expires);
+	else
+		wbuf_printf(&w, "Contact: <sip:%s@%s>;expires=%u\r\n",
+		    a->user, ua->self, expires);
+	wbuf_printf(&w, "Expires: %u\r\n", expires);
 	/* §22.2: the credentials the last challenge asked for, again */
 	if (a->challenge != NULL && a->password != NULL) {
 		sip_ua_tag(ua, cn, sizeof cn);
 		if (sip_auth_answer(&(struct sip_pl){ a->challenge,
-		    strlen(a->challenge) }, a->user, a->password, "REGISTER",
+		    strlen(a->challenge) }, a->auth_user != NULL ?
+		    a->auth_user : a->user, a->password, "REGISTER",
 		    uri, ++a->nc, cn, auth, sizeof auth) == 0)
 			wbuf_printf(&w, "Authorization: %s\r\n", auth);
 	}
@@ -248,7 +290,122 @@ sip_ua_aor_free(struct ua_aor *a)
 	free(a->user);
 	free(a->password);
 	free(a->challenge);
+	free(a->registrar);
+	free(a->contact);
+	free(a->auth_user);
 	free(a);
+}
+
+/* ---- public registrations (draft-marocco-p2psip-interwork §4.2) ---- */
+
+static struct ua_aor *
+ua_public_find(const struct sip_ua *ua, const char *aor)
+{
+	struct ua_aor	*a;
+
+	for (a = ua->publics; a != NULL; a = a->next)
+		if (!a->removing && strcasecmp(a->aor, aor) == 0)
+			return a;
+	return NULL;
+}
+
+/* "user@domain" (or sip:user@domain) of another domain, into out. */
+static const char *
+ua_public_norm(const struct sip_ua *ua, const char *s, char *out, size_t max)
+{
+	struct sip_uri	u;
+	char		uri[600];
+	int		n;
+
+	n = snprintf(uri, sizeof uri, "%s%s", strncasecmp(s, "sip:", 4) == 0 ?
+	    "" : "sip:", s);
+	if (n < 0 || (size_t)n >= sizeof uri || sip_uri_parse(&u, uri,
+	    (size_t)n) != 0 || u.user.l == 0 || u.host.l == 0 ||
+	    sip_pl_caseeq(&u.host, ua->domain) || u.params.l != 0)
+		return NULL;
+	n = snprintf(out, max, "%.*s@%.*s", (int)u.user.l, u.user.p,
+	    (int)u.host.l, u.host.p);
+	return n > 0 && (size_t)n < max ? out : NULL;
+}
+
+int
+sip_ua_public_add(struct sip_ua *ua, uint64_t now, const char *aor,
+    const char *registrar, const char *user, const char *password,
+    const char *contact, const char **why)
+{
+	struct ua_aor	*a;
+	struct sip_uri	 u;
+	char		 norm[512], cnorm[512];
+
+	ua->now = now;
+	*why = "not an AOR of another domain (user@domain)";
+	if (ua_public_norm(ua, aor, norm, sizeof norm) == NULL)
+		return EINVAL;
+	*why = "the registrar is not a SIP URI";
+	if ((strncasecmp(registrar, "sip:", 4) != 0 &&
+	    strncasecmp(registrar, "sips:", 5) != 0) ||
+	    sip_uri_parse(&u, registrar, strlen(registrar)) != 0)
+		return EINVAL;
+	*why = "no AOR of ours to register as the contact (ua add)";
+	if (contact == NULL && ua->aors != NULL)
+		contact = ua->aors->aor;
+	if (contact == NULL || sip_ua_aor_norm(ua, contact, cnorm,
+	    sizeof cnorm) == NULL)
+		return EINVAL;
+	*why = "too many";
+	if ((a = ua_public_find(ua, norm)) != NULL)
+		sip_ua_public_remove(ua, now, norm);
+	else if (ua->naors == SIP_UA_AORS_MAX)
+		return ENOSPC;
+	a = xcalloc(1, sizeof *a);
+	a->id = ++ua->next_id;
+	a->aor = xstrdup(norm);
+	a->user = xstrndup(norm, strcspn(norm, "@"));
+	a->auth_user = xstrdup(user);
+	a->password = xstrdup(password);
+	a->registrar = xstrdup(registrar);
+	a->contact = xasprintf("sip:%s", cnorm);
+	sip_ua_tag(ua, a->call_id, sizeof a->call_id);
+	a->next = ua->publics;
+	ua->publics = a;
+	sip_ua_aor_register(ua, now, a, ua->cfg.reg_expires);
+	*why = NULL;
+	return 0;
+}
+
+int
+sip_ua_public_remove(struct sip_ua *ua, uint64_t now, const char *aor)
+{
+	struct ua_aor	*a;
+	char		 norm[512];
+
+	ua->now = now;
+	if (ua_public_norm(ua, aor, norm, sizeof norm) == NULL ||
+	    (a = ua_public_find(ua, norm)) == NULL)
+		return ENOENT;
+	a->removing = true;
+	a->auth_tries = 0;
+	sip_ua_aor_register(ua, now, a, 0);
+	if (!a->pending)
+		sip_ua_aor_gone(ua, a);
+	return 0;
+}
+
+const char *
+sip_ua_public(const struct sip_ua *ua, unsigned i, const char **registrar,
+    const char **contact, bool *registered)
+{
+	struct ua_aor	*a;
+
+	for (a = ua->publics; a != NULL; a = a->next)
+		if (!a->removing && i-- == 0)
+			break;
+	if (a == NULL)
+		return NULL;
+	*registrar = a->registrar;
+	*contact = a->contact;
+	*registered = a->registered;
+	return a->aor;
 }
 
 int

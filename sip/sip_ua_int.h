@@ -63,6 +63,11 @@ struct ua_aor {
 	char		*challenge;	/* the last WWW-Authenticate */
 	uint32_t	 nc;
 	unsigned	 auth_tries;
+	/* a public registration (sip_ua_public_add): the registrar's URI,
+	 * the contact registered, the digest user; NULL: ours */
+	char		*registrar;
+	char		*contact;
+	char		*auth_user;
 	struct ua_aor	*next;
 };
 
@@ -200,6 +205,7 @@ struct sip_ua {
 	struct fifo	 acts;
 	struct ua_aor	*aors;
 	unsigned	 naors;
+	struct ua_aor	*publics;	/* public registrations */
 	struct ua_aor	*hosted;	/* AORs published by destination
 					   list: taken, not registered */
 	struct ua_call	*calls;
@@ -244,6 +250,10 @@ void	 sip_ua_aor_registered(struct sip_ua *, struct ua_aor *,
 	    unsigned status, const char *reason);
 void	 sip_ua_aor_response(struct sip_ua *, uint64_t now, struct ua_aor *,
 	    const struct sip_msg *);
+/* Those of a list (ours, or the public ones) due, registered again;
+ * the earliest refresh of a list. */
+void	 sip_ua_aor_refresh(struct sip_ua *, uint64_t now, struct ua_aor *);
+uint64_t sip_ua_aor_next(const struct ua_aor *);
 
 /* sip_ua_dlg.c: calls and their dialogs */
 struct ua_call *sip_ua_dlg_by_id(const struct sip_ua *, uint32_t id);

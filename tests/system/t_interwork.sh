@@ -16,6 +16,9 @@
 # by RFC 3263 (NAPTR SIP+D2T, then SRV: a dead server first, Kamailio
 # second, over TCP), fails over from the dead one (connection refused)
 # to Kamailio, and alice answers.
+# Public registration (item 3): carol registers carol@overlay.test as the
+# contact of carol2@kam.test at Kamailio (p2psipctl register-public,
+# Digest), and alice's call to carol2@kam.test reaches carol's UA.
 . "$(dirname "$0")/lib.sh"
 
 for c in kamailio dnsmasq baresip socat jq; do
@@ -36,7 +39,7 @@ OV=overlay.test
 KAM=$(stun_port kamailio)
 
 start_node p -o "overlay.name=$OV" -o interwork.proxy_peer=yes \
-    -o ua.aor=carol
+    -o ua.aor=carol -o ua.answer=auto
 start_node q -o "overlay.name=$OV" -o "overlay.bootstrap=127.0.0.1:$(port p)"
 start_node b -o "overlay.name=$OV" -o "overlay.bootstrap=127.0.0.1:$(port p)" \
     -o ua.aor=bob -o ua.answer=auto
@@ -97,7 +100,7 @@ module_tmp		account.so
 module_app		menu.so
 snd_path		$dir/rec
 CFG
-echo "<sip:alice@kam.test>;outbound=\"sip:127.0.0.1:$KAM\";regint=300;answermode=auto;audio_codecs=pcmu" \
+echo "<sip:alice@kam.test>;outbound=\"sip:127.0.0.1:$KAM\";regint=300;answermode=auto;audio_codecs=pcmu;auth_pass=kampass" \
     >"$dir/accounts"
 : >"$dir/contacts"
 (cd "$dir" && exec ip netns exec "$NS" baresip -f "$dir" -v) </dev/null \
@@ -167,11 +170,41 @@ jq -e --argjson id "$CID" '.calls[] | select(.id == $id) |
     fail "carol's call: $(jq -c '.calls[-1]' "$T/calls.p")"
 ok "carol@$OV called alice@kam.test through p, a proxy peer: NAPTR, SRV, the dead server skipped, Kamailio over TCP; alice answered"
 
+# 2c. carol's public AOR at kam.test: registered with Digest through p
+run 0 ctl p register-public carol2@kam.test sip:kam.test carol2 kampass
+public_registered() {
+	ctl p --json ua list >"$T/ua" 2>&1 &&
+	    jq -e '.public[] | select(.aor == "carol2@kam.test") |
+	    .registered' "$T/ua" >/dev/null
+}
+wait_for 15 public_registered || fail "carol2: $(cat "$T/ua"); $(grep -i 'register' "$T/p/log" | tail -3)"
+jq -e '.public[] | select(.aor == "carol2@kam.test") | .contact ==
+    "sip:carol@'"$OV"'"' "$T/ua" >/dev/null || fail "the contact: $(cat "$T/ua")"
+# a wrong password: Kamailio's challenge answered, refused again
+run 0 ctl p register-public dave@kam.test sip:kam.test dave wrong
+wait_for 15 grep -q "dave@kam.test: REGISTER: 401" "$T/p/log" ||
+    fail "dave: $(grep -i 'dave' "$T/p/log" | tail -3)"
+ctl p --json ua list >"$T/ua"
+jq -e '.public[] | select(.aor == "dave@kam.test") | .registered | not' \
+    "$T/ua" >/dev/null || fail "dave: $(cat "$T/ua")"
+phone dial "sip:carol2@kam.test" >/dev/null
+wait_for 15 established 3 ||
+    fail "alice's call to carol2: $(grep -ai 'sip\|call' "$dir/log" | tail -5)"
+incoming_carol() {
+	ctl p --json calls >"$T/calls.p" 2>&1 &&
+	    jq -e '[.calls[] | select(.direction == "in" and
+	    (.peer | test("alice@kam.test")))] | length >= 1' "$T/calls.p" \
+	    >/dev/null
+}
+wait_for 5 incoming_carol || fail "carol's UA: $(cat "$T/calls.p")"
+phone hangup >/dev/null
+ok "carol registered carol@$OV at kam.test as carol2@kam.test (Digest, through p; a wrong password refused); alice's call to carol2@kam.test reached carol's UA"
+
 # 3. p is gone: Kamailio fails over to q, the SRV's next target
 kill -9 "${NODE_PID[p]}"
 wait_for 30 ctl q lookup "bob@$OV" || fail "bob is gone from the overlay"
 phone dial "sip:bob@$OV" >/dev/null
-wait_for 20 established 3 ||
+wait_for 20 established 4 ||
     fail "the call through q: $(grep -ai 'sip\|call' "$dir/log" | tail -5)"
 wait_for 5 bob_call 2 || fail "bob's UA: $(cat "$T/calls")"
 phone hangup >/dev/null

@@ -59,8 +59,10 @@ static struct ua_side	alice, bob;
 static char	far_msg[FAR_MAX][4096];
 static unsigned	nfar;
 
-/* The last INVITE the core sent bob, and the last 1xx/2xx to alice. */
+/* The last INVITE the core sent bob, and the last 1xx/2xx to alice;
+ * the last REGISTER a UA sent for another domain. */
 static char	bob_invite[4096];
+static char	public_register[4096];
 static char	alice_resp[4096];
 
 static void
@@ -224,6 +226,11 @@ pump(void)
 				moved = true;
 				switch (ua.type) {
 				case SIP_UA_SEND:
+					if (strncmp((char *)ua.data,
+					    "REGISTER sip:kam.test", 21) == 0)
+						keep(public_register,
+						    sizeof public_register,
+						    ua.data, ua.len);
 					if (getenv("UA_TRACE") != NULL)
 						fprintf(stderr, ">>>\n%.*s\n",
 						    (int)ua.len, ua.data);
@@ -1193,6 +1200,53 @@ START_TEST(forked_2xx_first_wins)
 }
 END_TEST
 
+/*
+ * A public registration (draft-marocco-p2psip-interwork §4.2): our AOR
+ * as the contact of an AOR of another domain, at its registrar; only
+ * another domain's AOR, a SIP URI registrar and an AOR of ours as the
+ * contact are taken.  (Through a proxy peer to a real registrar with
+ * Digest: t_interwork.sh.)
+ */
+START_TEST(public_registration)
+{
+	const char	*why, *reg, *contact;
+	bool		 registered;
+
+	register_both(SIP_UA_RING);
+	ck_assert_int_eq(sip_ua_public_add(alice.ua, now, "alice@" DOM,
+	    "sip:kam.test", "u", "p", NULL, &why), EINVAL);
+	ck_assert_int_eq(sip_ua_public_add(alice.ua, now, "al@kam.test",
+	    "kam.test", "u", "p", NULL, &why), EINVAL);
+	ck_assert_int_eq(sip_ua_public_add(alice.ua, now, "al@kam.test",
+	    "sip:kam.test", "u", "p", "bob@elsewhere.test", &why), EINVAL);
+	public_register[0] = '\0';
+	ck_assert_int_eq(sip_ua_public_add(alice.ua, now, "al@kam.test",
+	    "sip:kam.test", "al-user", "secret", NULL, &why), 0);
+	pump();
+	ck_assert_ptr_nonnull(strstr(public_register,
+	    "REGISTER sip:kam.test SIP/2.0\r\n"));
+	ck_assert_ptr_nonnull(strstr(public_register,
+	    "To: <sip:al@kam.test>\r\n"));
+	ck_assert_ptr_nonnull(strstr(public_register,
+	    "Contact: <sip:alice@" DOM ">;expires="));
+	ck_assert_str_eq(sip_ua_public(alice.ua, 0, &reg, &contact,
+	    &registered), "al@kam.test");
+	ck_assert_str_eq(reg, "sip:kam.test");
+	ck_assert_str_eq(contact, "sip:alice@" DOM);
+	/* this core is no proxy peer: its registrar refuses the domain */
+	ck_assert(!registered);
+	ck_assert_ptr_null(sip_ua_public(alice.ua, 1, &reg, &contact,
+	    &registered));
+	ck_assert_int_eq(sip_ua_public_remove(alice.ua, now, "al@kam.test"),
+	    0);
+	pump();
+	ck_assert_ptr_null(sip_ua_public(alice.ua, 0, &reg, &contact,
+	    &registered));
+	ck_assert_int_eq(sip_ua_public_remove(alice.ua, now, "al@kam.test"),
+	    ENOENT);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -1210,6 +1264,7 @@ check_suite(void)
 	tcase_add_test(tc, srtp_policies);
 	tcase_add_test(tc, control_stream);
 	tcase_add_test(tc, replaces);
+	tcase_add_test(tc, public_registration);
 	tcase_add_test(tc, bad_offers);
 	tcase_add_test(tc, register_with_digest);
 	tcase_add_test(tc, forked_2xx);
