@@ -269,21 +269,10 @@ cmd_register_public(struct ctl_call *call)
 	const char	*aor = arg_str(call, "aor"), *why;
 	int		 rc;
 
-	if (arg_str(call, "remove") != NULL &&
-	    strcmp(arg_str(call, "remove"), "yes") == 0) {
-		rc = sip_ua_public_remove(ua, srv_now_ms(), aor);
-		srv_ua_drain(call->d->ua);
-		if (rc != 0)
-			ctl_call_fail(call, CTL_E_FAILED, "no public "
-			    "registration of %s", aor);
-		else
-			call->result = json_pack("{s:s}", "aor", aor);
-		return;
-	}
 	if (arg_str(call, "registrar") == NULL || arg_str(call, "user") ==
 	    NULL || arg_str(call, "password") == NULL) {
 		ctl_call_fail(call, CTL_E_ARGS, "register-public: AOR REGISTRAR "
-		    "USER PASSWORD");
+		    "USER, and the password");
 		return;
 	}
 	rc = sip_ua_public_add(ua, srv_now_ms(), aor,
@@ -293,6 +282,21 @@ cmd_register_public(struct ctl_call *call)
 	if (rc != 0)
 		ctl_call_fail(call, rc == EINVAL ? CTL_E_ARGS : CTL_E_FAILED,
 		    "%s", why);
+	else
+		call->result = json_pack("{s:s}", "aor", aor);
+}
+
+static void
+cmd_unregister_public(struct ctl_call *call)
+{
+	const char	*aor = arg_str(call, "aor");
+	int		 rc;
+
+	rc = sip_ua_public_remove(srv_ua_core(call->d->ua), srv_now_ms(), aor);
+	srv_ua_drain(call->d->ua);
+	if (rc != 0)
+		ctl_call_fail(call, CTL_E_FAILED, "no public registration of %s",
+		    aor);
 	else
 		call->result = json_pack("{s:s}", "aor", aor);
 }
@@ -455,6 +459,7 @@ const struct ctl_exec ctl_cmd_ua_table[] = {
 	{ "hangup",	cmd_hangup },
 	{ "refresh",	cmd_refresh },
 	{ "register-public", cmd_register_public },
+	{ "unregister-public", cmd_unregister_public },
 	{ "dtmf",	cmd_dtmf },
 	{ "calls",	cmd_calls },
 	{ "message",	cmd_message },

@@ -171,16 +171,23 @@ static const struct ctl_arg message_args[] = {
 static const struct ctl_arg register_public_args[] = {
 	{ "aor", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
 	    "the public AOR, user@domain of another domain" },
-	{ "registrar", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
-	    "its registrar, a SIP URI (sip:domain)" },
-	{ "user", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
-	    "the Digest user name there" },
-	{ "password", CTL_ARG_STRING, CTL_ARG_POSITIONAL, 0, 0,
+	{ "registrar", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED,
+	    0, 0, "its registrar, a SIP URI (sip:domain)" },
+	{ "user", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0,
+	    0, "the Digest user name there" },
+	{ "password-file", CTL_ARG_PATH, CTL_ARG_CLIENT, 0, 0,
+	    "the Digest password is this file's first line (else "
+	    "$P2PSIPD_PASSWORD, else the terminal is asked)" },
+	{ "password", CTL_ARG_STRING, CTL_ARG_SECRET, 0, 0,
 	    "the Digest password there" },
 	{ "contact", CTL_ARG_STRING, 0, 0, 0,
 	    "the AOR of ours registered there (default: the UA's first)" },
-	{ "remove", CTL_ARG_STRING, 0, 0, 0,
-	    "yes: unregister AOR instead" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct ctl_arg unregister_public_args[] = {
+	{ "aor", CTL_ARG_STRING, CTL_ARG_POSITIONAL | CTL_ARG_REQUIRED, 0, 0,
+	    "the public AOR register-public registered" },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -266,6 +273,8 @@ static const struct ctl_spec ctl_specs[] = {
 	    "a public AOR at another domain's registrar, through this daemon "
 	    "as a proxy peer ([interwork] proxy_peer), kept refreshed",
 	    register_public_args, 0 },
+	{ "unregister-public", NULL, "end a public registration "
+	    "(register-public)", unregister_public_args, 0 },
 	{ "refresh", NULL, "re-INVITE a call of the daemon's UA with its "
 	    "media as it is (the dialog checked on its path)", hangup_args,
 	    0 },

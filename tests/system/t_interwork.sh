@@ -171,7 +171,9 @@ jq -e --argjson id "$CID" '.calls[] | select(.id == $id) |
 ok "carol@$OV called alice@kam.test through p, a proxy peer: NAPTR, SRV, the dead server skipped, Kamailio over TCP; alice answered"
 
 # 2c. carol's public AOR at kam.test: registered with Digest through p
-run 0 ctl p register-public carol2@kam.test sip:kam.test carol2 kampass
+echo kampass >"$T/kampass"
+run 0 ctl p register-public carol2@kam.test sip:kam.test carol2 \
+    --password-file "$T/kampass"
 public_registered() {
 	ctl p --json ua list >"$T/ua" 2>&1 &&
 	    jq -e '.public[] | select(.aor == "carol2@kam.test") |
@@ -181,7 +183,8 @@ wait_for 15 public_registered || fail "carol2: $(cat "$T/ua"); $(grep -i 'regist
 jq -e '.public[] | select(.aor == "carol2@kam.test") | .contact ==
     "sip:carol@'"$OV"'"' "$T/ua" >/dev/null || fail "the contact: $(cat "$T/ua")"
 # a wrong password: Kamailio's challenge answered, refused again
-run 0 ctl p register-public dave@kam.test sip:kam.test dave wrong
+run 0 env P2PSIPD_PASSWORD=wrong "$P2PSIPCTL" -s "$(sock p)" \
+    register-public dave@kam.test sip:kam.test dave
 wait_for 15 grep -q "dave@kam.test: REGISTER: 401" "$T/p/log" ||
     fail "dave: $(grep -i 'dave' "$T/p/log" | tail -3)"
 ctl p --json ua list >"$T/ua"
@@ -198,6 +201,10 @@ incoming_carol() {
 }
 wait_for 5 incoming_carol || fail "carol's UA: $(cat "$T/calls.p")"
 phone hangup >/dev/null
+# the password never on the command line
+run 2 ctl p register-public erin@kam.test sip:kam.test erin kampass
+run 0 ctl p unregister-public dave@kam.test
+run 1 ctl p unregister-public dave@kam.test
 ok "carol registered carol@$OV at kam.test as carol2@kam.test (Digest, through p; a wrong password refused); alice's call to carol2@kam.test reached carol's UA"
 
 # 3. p is gone: Kamailio fails over to q, the SRV's next target
