@@ -159,28 +159,30 @@ sip_core_send_cb(const struct sip_flow *f, uint8_t *data, size_t len,
 	sip_core_send(arg, f, data, len);
 }
 
+/* The proxy asks the driver about name (an AOR, or a URI), for cookie. */
 static void
-sip_core_lookup_cb(const char *aor, uint64_t cookie, void *arg)
+sip_core_ask(struct sip_core *c, enum sip_core_act_type type,
+    const char *name, uint64_t cookie)
 {
 	struct sip_core_action	a;
 
 	memset(&a, 0, sizeof a);
-	a.type = SIP_CORE_LOOKUP;
-	a.aor = xstrdup(aor);
+	a.type = type;
+	a.aor = xstrdup(name);
 	a.cookie = cookie;
-	sip_core_push(arg, &a);
+	sip_core_push(c, &a);
+}
+
+static void
+sip_core_lookup_cb(const char *aor, uint64_t cookie, void *arg)
+{
+	sip_core_ask(arg, SIP_CORE_LOOKUP, aor, cookie);
 }
 
 static void
 sip_core_resolve_cb(const char *uri, uint64_t cookie, void *arg)
 {
-	struct sip_core_action	a;
-
-	memset(&a, 0, sizeof a);
-	a.type = SIP_CORE_RESOLVE;
-	a.aor = xstrdup(uri);
-	a.cookie = cookie;
-	sip_core_push(arg, &a);
+	sip_core_ask(arg, SIP_CORE_RESOLVE, uri, cookie);
 }
 
 static void

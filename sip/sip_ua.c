@@ -426,7 +426,7 @@ sip_ua_tick(struct sip_ua *ua, uint64_t now)
 				(void)sip_txn_layer_respond_status(ua->txl, now,
 				    c->txn, c->invite, 480,
 				    "Temporarily Unavailable (no answer)",
-				    strstr(c->local_hdr, ";tag=") + 5, NULL,
+				    sip_ua_dlg_local_tag(c), NULL,
 				    NULL);
 				sip_ua_dlg_end(ua, now, c, 480, "no answer");
 			} else {
@@ -609,8 +609,7 @@ sip_ua_call_info(const struct sip_ua *ua, uint32_t id,
 	i->aor = c->aor;
 	i->peer = c->peer;
 	i->call_id = c->call_id;
-	i->local_tag = c->local_hdr != NULL && strstr(c->local_hdr,
-	    ";tag=") != NULL ? strstr(c->local_hdr, ";tag=") + 5 : "";
+	i->local_tag = sip_ua_dlg_local_tag(c);
 	i->remote_tag = c->remote_tag != NULL ? c->remote_tag : "";
 	i->status = c->status;
 	i->reason = c->reason;

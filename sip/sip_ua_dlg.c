@@ -295,22 +295,29 @@ sip_ua_dlg_reinvite(struct sip_ua *ua, uint64_t now, struct ua_call *c,
 }
 
 void
-sip_ua_dlg_reinvite_ack(struct sip_ua *ua, struct ua_call *c)
+sip_ua_dlg_ack(struct sip_ua *ua, struct ua_call *c, uint32_t cseq,
+    uint8_t **ack, size_t *len)
 {
 	struct wbuf	w;
 	char		branch[40];
 
-	if (c->re_ack == NULL) {
+	if (*ack == NULL) {
 		sip_ua_branch(ua, branch, sizeof branch);
 		wbuf_init(&w, ua->cfg.lim.max_len);
-		sip_ua_dlg_request(ua, c, &w, "ACK", c->re_cseq, branch);
+		sip_ua_dlg_request(ua, c, &w, "ACK", cseq, branch);
 		sip_msg_end(&w, NULL, 0);
 		if (!w.err)
-			c->re_ack = wbuf_take(&w, &c->re_ack_len);
+			*ack = wbuf_take(&w, len);
 		wbuf_clear(&w);
 	}
-	if (c->re_ack != NULL)
-		sip_ua_send_copy(ua, c->re_ack, c->re_ack_len);
+	if (*ack != NULL)
+		sip_ua_send_copy(ua, *ack, *len);
+}
+
+void
+sip_ua_dlg_reinvite_ack(struct sip_ua *ua, struct ua_call *c)
+{
+	sip_ua_dlg_ack(ua, c, c->re_cseq, &c->re_ack, &c->re_ack_len);
 }
 
 bool
@@ -408,6 +415,62 @@ sip_ua_dlg_routes(const struct sip_msg *m, bool reverse)
 	return s;
 }
 
+const char *
+sip_ua_dlg_local_tag(const struct ua_call *c)
+{
+	const char	*t = c->local_hdr != NULL ? strstr(c->local_hdr,
+			    ";tag=") : NULL;
+
+	return t != NULL ? t + 5 : "";
+}
+
+/* m's Contact as c's remote target, if it has one. */
+static void
+ua_dlg_target(struct ua_call *c, const struct sip_msg *m)
+{
+	char	*t;
+
+	if ((t = sip_ua_dlg_contact(m)) != NULL) {
+		free(c->target);
+		c->target = t;
+	}
+}
+
+void
+sip_ua_dlg_uas_of(struct sip_ua *ua, struct ua_call *c,
+    const struct sip_msg *m)
+{
+	const struct sip_pl	*to = &sip_msg_hdr(m, SIP_HDR_TO, NULL)->value;
+	char			 tag[24];
+
+	free(c->call_id);
+	c->call_id = sip_ua_pl_dup(&m->call_id);
+	sip_ua_tag(ua, tag, sizeof tag);
+	free(c->local_hdr);
+	c->local_hdr = xasprintf("%.*s;tag=%s", (int)to->l, to->p, tag);
+	free(c->remote_hdr);
+	c->remote_hdr = sip_ua_pl_dup(&sip_msg_hdr(m, SIP_HDR_FROM,
+	    NULL)->value);
+	free(c->remote_tag);
+	c->remote_tag = sip_ua_pl_dup(&m->from_tag);
+	ua_dlg_target(c, m);
+	free(c->routes);
+	c->routes = sip_ua_dlg_routes(m, false);
+	c->remote_cseq = m->cseq;
+}
+
+void
+sip_ua_dlg_uac_of(struct ua_call *c, const struct sip_msg *m)
+{
+	free(c->remote_hdr);
+	c->remote_hdr = sip_ua_pl_dup(&sip_msg_hdr(m, SIP_HDR_TO, NULL)->value);
+	free(c->remote_tag);
+	c->remote_tag = sip_ua_pl_dup(&m->to_tag);
+	ua_dlg_target(c, m);
+	free(c->routes);
+	c->routes = sip_ua_dlg_routes(m, true);
+}
+
 /* The Contact's URI of m, the remote target (§12.1). */
 char *
 sip_ua_dlg_contact(const struct sip_msg *m)
@@ -458,7 +521,7 @@ ua_hangup(struct sip_ua *ua, uint64_t now, uint32_t id, const char *why)
 	case SIP_UA_INCOMING:
 		(void)sip_txn_layer_respond_status(ua->txl, now, c->txn,
 		    c->invite, 603, "Decline",
-		    strstr(c->local_hdr, ";tag=") + 5, NULL, NULL);
+		    sip_ua_dlg_local_tag(c), NULL, NULL);
 		sip_ua_dlg_end(ua, now, c, 603, "rejected");
 		break;
 	case SIP_UA_ACTIVE:

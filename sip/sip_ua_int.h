@@ -299,6 +299,19 @@ bool	 sip_ua_dlg_2xx_again(struct sip_ua *, const struct sip_msg *m);
 void	 sip_ua_dlg_refreshed(struct sip_ua *, uint64_t now, struct ua_call *,
 	    const struct sip_msg *m, unsigned status);
 char	*sip_ua_dlg_routes(const struct sip_msg *, bool reverse);
+/* c's dialog as the UAS of INVITE m makes it (§12.1.1: its Call-ID, our
+ * To with a new tag, its From, Contact, Record-Routes in order, CSeq),
+ * and as the UAC of 2xx m (§12.1.2: its To, Contact, Record-Routes
+ * reversed); a Contact missing keeps the remote target. */
+void	 sip_ua_dlg_uas_of(struct sip_ua *, struct ua_call *,
+	    const struct sip_msg *m);
+void	 sip_ua_dlg_uac_of(struct ua_call *, const struct sip_msg *m);
+/* The call's local tag (§19.3), "" if it has none yet. */
+const char *sip_ua_dlg_local_tag(const struct ua_call *);
+/* The ACK (CSeq cseq) for a 2xx in c's dialog: made once into *ack,
+ * sent each time. */
+void	 sip_ua_dlg_ack(struct sip_ua *, struct ua_call *, uint32_t cseq,
+	    uint8_t **ack, size_t *len);
 char	*sip_ua_dlg_contact(const struct sip_msg *);
 bool	 sip_ua_dlg_is_sdp(const struct sip_msg *);
 bool	 sip_ua_dlg_tag_is(const char *tag, const struct sip_pl *);

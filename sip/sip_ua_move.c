@@ -435,7 +435,7 @@ mv_replace(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 	struct sdp	*s = sip_ua_dlg_current_sdp(c);
 	char		 branch[40], callid[40], tag[24], proxy[ADDR_STRLEN];
 	char		*from, *to, *last;
-	const char	*oldtag = strstr(c->local_hdr, ";tag=") + 5;
+	const char	*oldtag = sip_ua_dlg_local_tag(c);
 
 	if (s == NULL) {
 		mv_fail(ua, c, "no SDP of ours to offer");
@@ -526,39 +526,35 @@ mv_answered(struct sip_ua *ua, struct ua_call *c, const struct sip_msg *m)
 	mv_check(ua, c);
 }
 
-/* The 2xx to our replacement: the call takes its dialog. */
+/* The call is on the direct flow, its dialog the replacement's. */
+static void
+mv_done(struct sip_ua *ua, uint64_t now, struct ua_call *c)
+{
+	c->mv.state = MV_DONE;
+	c->mv.moved = now;
+	lc_log(ua->log, LC_INFO, "ua: call %u is on the direct path", c->id);
+	sip_ua_event(ua, c, "moved");
+}
+
+/* The 2xx to our replacement: the call takes its dialog, ours as its
+ * UAC; the old one's ids kept for the BYE that ends it. */
 static void
 mv_replaced_uac(struct sip_ua *ua, uint64_t now, struct ua_call *c,
     const struct sip_msg *m)
 {
-	char	*t, *from;
-
 	c->mv.old_call_id = c->call_id;
-	c->mv.old_tag = xstrdup(strstr(c->local_hdr, ";tag=") + 5);
+	c->mv.old_tag = xstrdup(sip_ua_dlg_local_tag(c));
 	c->call_id = sip_ua_pl_dup(&m->call_id);
-	from = sip_ua_pl_dup(&sip_msg_hdr(m, SIP_HDR_FROM, NULL)->value);
 	free(c->local_hdr);
-	c->local_hdr = from;
-	free(c->remote_hdr);
-	c->remote_hdr = sip_ua_pl_dup(&sip_msg_hdr(m, SIP_HDR_TO, NULL)->value);
-	free(c->remote_tag);
-	c->remote_tag = sip_ua_pl_dup(&m->to_tag);
-	if ((t = sip_ua_dlg_contact(m)) != NULL) {
-		free(c->target);
-		c->target = t;
-	}
-	free(c->routes);
-	c->routes = sip_ua_dlg_routes(m, true);
+	c->local_hdr = sip_ua_pl_dup(&sip_msg_hdr(m, SIP_HDR_FROM, NULL)->value);
+	sip_ua_dlg_uac_of(c, m);
 	c->local_cseq = 1;
 	c->remote_cseq = 0;
 	c->re_cseq = 1;		/* its ACK is the re-INVITE's kind */
 	free(c->re_ack);
 	c->re_ack = NULL;
 	sip_ua_dlg_reinvite_ack(ua, c);
-	c->mv.state = MV_DONE;
-	c->mv.moved = now;
-	lc_log(ua->log, LC_INFO, "ua: call %u is on the direct path", c->id);
-	sip_ua_event(ua, c, "moved");
+	mv_done(ua, now, c);
 }
 
 void
@@ -578,13 +574,10 @@ sip_ua_move_response(struct sip_ua *ua, uint64_t now, struct ua_call *c,
 	if (status < 300 && kind == K_REPLACE) {
 		if (c->mv.state != MV_REPLACING)
 			return;
-		if (c->state == SIP_UA_ACTIVE) {
-			mv_replaced_uac(ua, now, c, m);
-			return;
-		}
-		/* ended meanwhile: the new dialog too (§15) */
 		mv_replaced_uac(ua, now, c, m);
-		sip_ua_dlg_bye(ua, now, c);
+		if (c->state != SIP_UA_ACTIVE)	/* ended meanwhile: the new
+						   dialog too (§15) */
+			sip_ua_dlg_bye(ua, now, c);
 		return;
 	}
 	if (m != NULL)
@@ -618,9 +611,8 @@ void
 sip_ua_move_replaced(struct sip_ua *ua, uint64_t now, struct ua_call *c,
     uint64_t txn, struct sip_msg **mp)
 {
-	struct sip_msg	*m = *mp;
 	struct wbuf	 w;
-	char		 branch[40], tag[24], *t;
+	char		 branch[40];
 
 	/* the old dialog's BYE, made now, sent once the new one is ACKed */
 	sip_ua_branch(ua, branch, sizeof branch);
@@ -631,38 +623,17 @@ sip_ua_move_replaced(struct sip_ua *ua, uint64_t now, struct ua_call *c,
 	c->mv.bye = w.err ? NULL : wbuf_take(&w, &c->mv.bye_len);
 	wbuf_clear(&w);
 	/* §12.1.1: the new dialog, ours as its UAS */
-	free(c->call_id);
-	c->call_id = sip_ua_pl_dup(&m->call_id);
-	sip_ua_tag(ua, tag, sizeof tag);
-	free(c->local_hdr);
-	c->local_hdr = xasprintf("%.*s;tag=%s",
-	    (int)sip_msg_hdr(m, SIP_HDR_TO, NULL)->value.l,
-	    sip_msg_hdr(m, SIP_HDR_TO, NULL)->value.p, tag);
-	free(c->remote_hdr);
-	c->remote_hdr = sip_ua_pl_dup(&sip_msg_hdr(m, SIP_HDR_FROM,
-	    NULL)->value);
-	free(c->remote_tag);
-	c->remote_tag = sip_ua_pl_dup(&m->from_tag);
-	if ((t = sip_ua_dlg_contact(m)) != NULL) {
-		free(c->target);
-		c->target = t;
-	}
-	free(c->routes);
-	c->routes = sip_ua_dlg_routes(m, false);
-	c->remote_cseq = m->cseq;
+	sip_ua_dlg_uas_of(ua, c, *mp);
 	free(c->ack);
 	c->ack = NULL;
 	c->ack_len = 0;
 	sip_msg_free(c->invite);
-	c->invite = m;
+	c->invite = *mp;
 	*mp = NULL;
 	c->txn = txn;
 	c->late_offer = false;
 	sip_ua_uas_ok(ua, now, c);
-	c->mv.state = MV_DONE;
-	c->mv.moved = now;
-	lc_log(ua->log, LC_INFO, "ua: call %u is on the direct path", c->id);
-	sip_ua_event(ua, c, "moved");
+	mv_done(ua, now, c);
 }
 
 void

@@ -130,22 +130,7 @@ sip_ua_uac_invite(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 static void
 ua_ack(struct sip_ua *ua, struct ua_call *c)
 {
-	struct wbuf	w;
-	char		branch[40];
-
-	if (c->ack == NULL) {
-		sip_ua_branch(ua, branch, sizeof branch);
-		wbuf_init(&w, ua->cfg.lim.max_len);
-		sip_ua_dlg_request(ua, c, &w, "ACK", 1, branch);
-		sip_msg_end(&w, NULL, 0);
-		if (w.err) {
-			wbuf_clear(&w);
-			return;
-		}
-		c->ack = wbuf_take(&w, &c->ack_len);
-		wbuf_clear(&w);
-	}
-	sip_ua_send_copy(ua, c->ack, c->ack_len);
+	sip_ua_dlg_ack(ua, c, 1, &c->ack, &c->ack_len);
 }
 
 /* ---- a forked INVITE's other dialogs (§13.2.2.4) ---- */
@@ -272,7 +257,6 @@ sip_ua_uac_2xx(struct sip_ua *ua, uint64_t now, struct ua_call *c,
     const struct sip_msg *m)
 {
 	const char	*why;
-	char		*t;
 
 	if (c->ack != NULL) {
 		if (c->remote_tag != NULL && !sip_ua_dlg_tag_is(c->remote_tag,
@@ -283,16 +267,7 @@ sip_ua_uac_2xx(struct sip_ua *ua, uint64_t now, struct ua_call *c,
 			sip_ua_send_copy(ua, c->ack, c->ack_len);
 		return;
 	}
-	free(c->remote_hdr);
-	c->remote_hdr = sip_ua_pl_dup(&sip_msg_hdr(m, SIP_HDR_TO, NULL)->value);
-	free(c->remote_tag);
-	c->remote_tag = sip_ua_pl_dup(&m->to_tag);
-	if ((t = sip_ua_dlg_contact(m)) != NULL) {
-		free(c->target);
-		c->target = t;
-	}
-	free(c->routes);
-	c->routes = sip_ua_dlg_routes(m, true);
+	sip_ua_dlg_uac_of(c, m);
 	c->status = m->status;
 	ua_ack(ua, c);
 	if (c->state == SIP_UA_ENDED || c->cancel) {

@@ -28,7 +28,7 @@ void
 sip_ua_uas_ok(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 {
 	struct wbuf	 w;
-	const char	*tag = strstr(c->local_hdr, ";tag=") + 5;
+	const char	*tag = sip_ua_dlg_local_tag(c);
 	uint8_t		*p;
 	size_t		 n;
 
@@ -204,8 +204,7 @@ ua_invite(struct sip_ua *ua, uint64_t now, uint64_t txn, struct sip_msg **mp,
 {
 	struct sip_msg	*m = *mp;
 	struct ua_call	*c;
-	const char	*why = NULL;
-	char		 tag[24];
+	const char	*why = NULL, *tag;
 	unsigned	 st;
 	int		 rc;
 
@@ -227,18 +226,9 @@ ua_invite(struct sip_ua *ua, uint64_t now, uint64_t txn, struct sip_msg **mp,
 	c->txn = txn;
 	c->invite = m;
 	*mp = NULL;
-	c->call_id = sip_ua_pl_dup(&m->call_id);
 	c->peer = sip_ua_pl_dup(&m->from.uri_str);
-	c->remote_hdr = sip_ua_pl_dup(
-	    &sip_msg_hdr(m, SIP_HDR_FROM, NULL)->value);
-	c->remote_tag = sip_ua_pl_dup(&m->from_tag);
-	sip_ua_tag(ua, tag, sizeof tag);
-	c->local_hdr = xasprintf("%.*s;tag=%s",
-	    (int)sip_msg_hdr(m, SIP_HDR_TO, NULL)->value.l,
-	    sip_msg_hdr(m, SIP_HDR_TO, NULL)->value.p, tag);
-	c->target = sip_ua_dlg_contact(m);
-	c->routes = sip_ua_dlg_routes(m, false);
-	c->remote_cseq = m->cseq;
+	sip_ua_dlg_uas_of(ua, c, m);
+	tag = sip_ua_dlg_local_tag(c);
 	c->local_cseq = rng_below(ua->rng, 1u << 30) + 1;
 	c->state = SIP_UA_INCOMING;
 	if (c->target == NULL) {
@@ -278,7 +268,7 @@ sip_ua_uas_ready(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 		return;
 	if ((st = ua_offer_in(ua, c, &why)) != 0) {
 		(void)sip_txn_layer_respond_status(ua->txl, now, c->txn,
-		    c->invite, st, why, strstr(c->local_hdr, ";tag=") + 5,
+		    c->invite, st, why, sip_ua_dlg_local_tag(c),
 		    st == 488 ? "Warning" : NULL, st == 488 ?
 		    "304 p2psipd \"Media type not available\"" : NULL);
 		sip_ua_dlg_end(ua, now, c, st, why);
@@ -384,15 +374,6 @@ ua_other_dialog(struct sip_ua *ua, uint64_t now, uint64_t txn,
 		    "Call/Transaction Does Not Exist", NULL, NULL);
 }
 
-/* The call's local tag (§19.3), "" if it has none. */
-static const char *
-ua_local_tag(const struct ua_call *c)
-{
-	const char	*t = strstr(c->local_hdr, ";tag=");
-
-	return t != NULL ? t + 5 : "";
-}
-
 /*
  * An INVITE to take over one of our dialogs (RFC 3891 §3): the dialog
  * whose Call-ID is rp's, our tag its to-tag and the other end's its
@@ -419,7 +400,7 @@ ua_replaces(struct sip_ua *ua, uint64_t now, uint64_t txn,
 
 	for (c = ua->calls; c != NULL; c = c->next)
 		if (sip_ua_dlg_tag_is(c->call_id, &rp->call_id) &&
-		    sip_ua_dlg_tag_is(ua_local_tag(c), &rp->to_tag) &&
+		    sip_ua_dlg_tag_is(sip_ua_dlg_local_tag(c), &rp->to_tag) &&
 		    c->remote_tag != NULL &&
 		    sip_ua_dlg_tag_is(c->remote_tag, &rp->from_tag)) {
 			match = c;
@@ -526,7 +507,7 @@ sip_ua_uas_request(struct sip_ua *ua, uint64_t now, uint64_t txn,
 		if (c->state == SIP_UA_INCOMING) {
 			(void)sip_txn_layer_respond_status(ua->txl, now, c->txn,
 			    c->invite, 487, "Request Terminated",
-			    strstr(c->local_hdr, ";tag=") + 5, NULL, NULL);
+			    sip_ua_dlg_local_tag(c), NULL, NULL);
 			sip_ua_dlg_end(ua, now, c, 487, "cancelled");
 		}
 		return;
