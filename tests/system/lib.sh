@@ -518,6 +518,71 @@ lab_down() {
 	lab down
 }
 
+# is_client NAME: daemon NAME is a RELOAD client (its status in
+# $T/st.NAME).
+is_client() {
+	ctl "$1" --json status >"$T/st.$1" 2>&1 &&
+	    [ "$(jq -r .state "$T/st.$1")" = client ]
+}
+
+# published AT AOR NODE: daemon AT finds AOR's binding by destination
+# list ending at daemon NODE (the answer in $T/l).
+published() {
+	ctl "$1" --json lookup "$2" >"$T/l" 2>&1 &&
+	    jq -e --arg n "$(node_id "$3")" \
+	    '.bindings[] | select(.destination_list[-1] == $n)' "$T/l" \
+	    >/dev/null
+}
+
+# lab_peers: the lab's public peers p (203.0.113.20, a STUN server, the
+# coturn relay advertised) and q (203.0.113.21), in a ring; BOOT names
+# them for the others.
+lab_peers() {
+	ip -n "$LAB-pub" addr add 203.0.113.21/24 dev eth0 ||
+	    fail "cannot add 203.0.113.21"
+	BOOT="overlay.bootstrap=203.0.113.20:$(port p),203.0.113.21:$(port q)"
+	NODE_NS=$LAB-pub start_node p \
+	    -o "overlay.listen=203.0.113.20:$(port p)" \
+	    -o nat.stun_listen=203.0.113.20 -o nat.relay=203.0.113.10:3478 \
+	    -o "sip.listen=203.0.113.20:$(sip_port p)" \
+	    -o "sip.tls_listen=203.0.113.20:$(sips_port p)"
+	NODE_NS=$LAB-pub start_node q \
+	    -o "overlay.listen=203.0.113.21:$(port q)" \
+	    -o nat.stun_listen=203.0.113.21 -o "$BOOT" \
+	    -o "sip.listen=203.0.113.21:$(sip_port q)" \
+	    -o "sip.tls_listen=203.0.113.21:$(sips_port q)"
+	wait_for 30 ring_ok p q || fail "p q: $(ring_wrong p q) wrong"
+}
+
+# natted NAME SITE-IP AOR [ARGS...]: a daemon on a lab site behind its
+# NAT, bootstrapping from lab_peers, with NAME's UA (answering at once,
+# ICE on, RTP on 40000 + 100 ports).
+natted() {
+	local name=$1 ip=$2 aor=$3
+	shift 3
+	NODE_NS=$LAB-$name start_node "$name" \
+	    -o "overlay.listen=$ip:$(port "$name")" -o nat.stun_listen=off \
+	    -o "sip.listen=$ip:$(sip_port "$name")" \
+	    -o "sip.tls_listen=$ip:$(sips_port "$name")" \
+	    -o "$BOOT" -o "ua.aor=$aor" -o ua.answer=auto -o media.ice=yes \
+	    -o media.rtp_ports=40000-40099 "$@"
+}
+
+# lab_clients: a (alice's UA) behind NAT A and b (bob's) behind NAT B,
+# RELOAD clients with their SIP through their gateways, and bob's binding
+# found from a.
+lab_clients() {
+	natted a 10.1.0.2 alice
+	natted b 10.2.0.2 bob
+	wait_for 30 is_client a || fail "a: $(cat "$T/st.a")"
+	wait_for 30 is_client b || fail "b: $(cat "$T/st.b")"
+	wait_for 20 grep -q "SIP through our gateway" "$T/a/log" ||
+	    fail "a has no SIP through its gateway: $(tail -5 "$T/a/log")"
+	wait_for 20 grep -q "SIP through our gateway" "$T/b/log" ||
+	    fail "b has no SIP through its gateway: $(tail -5 "$T/b/log")"
+	wait_for 20 published a bob b || fail "bob's binding: $(cat "$T/l")"
+}
+
 # lab_phone_ctrl SITE COMMAND [PARAMS]: a ctrl_tcp command to the
 # lab_phone (with ctrl) of SITE; its answer on stdout.
 lab_phone_ctrl() {

@@ -33,50 +33,8 @@ for c in jq tshark socat; do
 	command -v $c >/dev/null || { echo "skip: no $c"; exit 77; }
 done
 lab_up --nat-a eim --nat-b block
-ip -n "$LAB-pub" addr add 203.0.113.21/24 dev eth0 ||
-    fail "cannot add 203.0.113.21"
-BOOT="overlay.bootstrap=203.0.113.20:$(port p),203.0.113.21:$(port q)"
-NODE_NS=$LAB-pub start_node p -o "overlay.listen=203.0.113.20:$(port p)" \
-    -o nat.stun_listen=203.0.113.20 -o nat.relay=203.0.113.10:3478 \
-    -o "sip.listen=203.0.113.20:$(sip_port p)" \
-    -o "sip.tls_listen=203.0.113.20:$(sips_port p)"
-NODE_NS=$LAB-pub start_node q -o "overlay.listen=203.0.113.21:$(port q)" \
-    -o nat.stun_listen=203.0.113.21 -o "$BOOT" \
-    -o "sip.listen=203.0.113.21:$(sip_port q)" \
-    -o "sip.tls_listen=203.0.113.21:$(sips_port q)"
-wait_for 30 ring_ok p q || fail "p q: $(ring_wrong p q) wrong"
-
-# natted NAME SITE-IP AOR [ARGS...]: a daemon behind a NAT with NAME's
-# UA
-natted() {
-	local name=$1 ip=$2 aor=$3
-	shift 3
-	NODE_NS=$LAB-$name start_node "$name" \
-	    -o "overlay.listen=$ip:$(port "$name")" -o nat.stun_listen=off \
-	    -o "sip.listen=$ip:$(sip_port "$name")" \
-	    -o "sip.tls_listen=$ip:$(sips_port "$name")" \
-	    -o "$BOOT" -o "ua.aor=$aor" -o ua.answer=auto -o media.ice=yes \
-	    -o media.rtp_ports=40000-40099 "$@"
-}
-natted a 10.1.0.2 alice
-natted b 10.2.0.2 bob
-is_client() {
-	ctl "$1" --json status >"$T/st.$1" 2>&1 &&
-	    [ "$(jq -r .state "$T/st.$1")" = client ]
-}
-wait_for 30 is_client a || fail "a: $(cat "$T/st.a")"
-wait_for 30 is_client b || fail "b: $(cat "$T/st.b")"
-wait_for 20 grep -q "SIP through our gateway" "$T/b/log" ||
-    fail "b has no SIP through its gateway: $(tail -5 "$T/b/log")"
-wait_for 20 grep -q "SIP through our gateway" "$T/a/log" ||
-    fail "a has no SIP through its gateway: $(tail -5 "$T/a/log")"
-published() {
-	ctl "$1" --json lookup "$2" >"$T/l" 2>&1 &&
-	    jq -e --arg n "$(node_id "$3")" \
-	    '.bindings[] | select(.destination_list[-1] == $n)' "$T/l" \
-	    >/dev/null
-}
-wait_for 20 published a bob b || fail "bob's binding: $(cat "$T/l")"
+lab_peers
+lab_clients
 GW=$(sed -n 's/.*SIP through our gateway at \([0-9.]*\):.*/\1/p' \
     "$T/b/log" | tail -1)
 ok "a and b are clients behind NATs A and B; b's SIP goes through its gateway $GW"
@@ -165,20 +123,31 @@ g=$(tls_gw reinv)
 [ "$g" -eq 0 ] || fail "$g large segments on b's gateway connection"
 ok "a re-INVITE after the move: $n datagrams on the direct path, none through the gateway"
 
-# BYE from bob: on the direct path
-capture_start bye
-run 0 ctl b hangup "$BID"
-ended() {
-	calls_of a "$AID" && jq -e '.state == "ended"' "$T/row.a" >/dev/null
+# hang_up TAG BY CALL OTHER OCALL: BY hangs CALL up under capture TAG;
+# OTHER's call OCALL ends, "remote hung up"; n and g: what the capture
+# saw on the direct path (udp_direct) and on b's gateway connection
+# (tls_gw)
+hang_up() {
+	local other=$4 ocall=$5
+	capture_start "$1"
+	run 0 ctl "$2" hangup "$3"
+	other_ended() {		# (hang_up's locals: its own args are none)
+		calls_of "$other" "$ocall" &&
+		    jq -e '.state == "ended"' "$T/row.$other" >/dev/null
+	}
+	wait_for 10 other_ended ||
+	    fail "$4's call did not end: $(cat "$T/row.$4")"
+	capture_stop "$1"
+	n=$(udp_direct "$1")
+	g=$(tls_gw "$1")
+	jq -e '.reason == "remote hung up"' "$T/row.$4" >/dev/null ||
+	    fail "$4's row: $(cat "$T/row.$4")"
 }
-wait_for 10 ended || fail "a's call did not end: $(cat "$T/row.a")"
-capture_stop bye
-n=$(udp_direct bye)
-g=$(tls_gw bye)
+
+# BYE from bob: on the direct path
+hang_up bye b "$BID" a "$AID"
 [ "$n" -ge 2 ] || fail "$n large datagrams on the direct path"
 [ "$g" -eq 0 ] || fail "$g large segments on b's gateway connection"
-jq -e '.reason == "remote hung up"' "$T/row.a" >/dev/null ||
-    fail "a's row: $(cat "$T/row.a")"
 ok "the BYE went on the direct path ($n datagrams), none through the gateway"
 
 # 3. ICE finds no direct pair: the call stays on the overlay path
@@ -247,17 +216,7 @@ ok "a replacement from outside the call's direct flow (a forged P2PSIP-Flow) is 
 # its end: media flowed, the BYE goes through the gateway
 r=$(calls_of b "$BID" && jq .received "$T/row.b")
 [ "$r" -ge 50 ] || fail "b received $r packets"
-capture_start end
-run 0 ctl a hangup "$AID"
-b_ended() {
-	calls_of b "$BID" && jq -e '.state == "ended"' "$T/row.b" >/dev/null
-}
-wait_for 10 b_ended || fail "b's call did not end: $(cat "$T/row.b")"
-capture_stop end
-n=$(udp_direct end)
-g=$(tls_gw end)
+hang_up end a "$AID" b "$BID"
 [ "$n" -eq 0 ] || fail "$n large datagrams on a direct path"
 [ "$g" -ge 1 ] || fail "nothing through the gateway"
-jq -e '.reason == "remote hung up"' "$T/row.b" >/dev/null ||
-    fail "b's row: $(cat "$T/row.b")"
 ok "the call stayed up on the overlay path to its end ($r packets at b), its BYE through the gateway"

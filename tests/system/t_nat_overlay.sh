@@ -50,10 +50,6 @@ NODE_NS=$LAB-b start_node b -o "overlay.listen=10.2.0.2:$(port b)" \
     -o nat.stun_listen=off -o "$BOOT" "${FAST[@]}"
 NODE_NS=$LAB-a start_node c -o "overlay.listen=10.1.0.2:$(port c)" \
     -o nat.stun_listen=off -o "$BOOT" "${FAST[@]}"
-is_client() {
-	ctl "$1" --json status >"$T/st.$1" 2>&1 &&
-	    [ "$(jq -r .state "$T/st.$1")" = client ]
-}
 wait_for 30 is_client b || fail "b: $(cat "$T/st.b")"
 wait_for 30 is_client c || fail "c: $(cat "$T/st.c")"
 ring_ok p q r || fail "p q r: $(ring_wrong p q r) wrong with clients"
