@@ -30,6 +30,7 @@
 #include "sip_msg.h"
 #include "sip_ua.h"
 #include "sipflow.h"
+#include "uadebug.h"
 
 #define DOM	"p2psipd.localhost"
 
@@ -61,23 +62,6 @@ static struct side	A, B;
 static bool		hold_up;	/* the harness does not bring flows
 					   up by itself */
 static char		last_to_b[4096];	/* what core A sent core B */
-
-static void
-log_cb(int level, const char *tag, const char *msg, void *arg)
-{
-	(void)level;
-	(void)tag;
-	(void)arg;
-	fprintf(stderr, "%s\n", msg);
-}
-
-static struct log_ctx	dbg = { log_cb, NULL, NULL, LC_DEBUG };
-
-static struct log_ctx *
-logger(void)
-{
-	return getenv("UA_DEBUG") != NULL ? &dbg : NULL;
-}
 
 static int
 media_cb(void *arg, uint32_t call, uint16_t *port)

@@ -23,6 +23,7 @@
 #include "sip_msg.h"
 #include "sip_ua.h"
 #include "sipflow.h"
+#include "uadebug.h"
 #include "wire.h"
 
 #define DOM	"p2psipd.localhost"
@@ -78,24 +79,6 @@ is_far(const struct addr *a)
 
 	ck_assert_int_eq(addr_parse(FAR, 0, &f), 0);
 	return addr_eq(a, &f);
-}
-
-/* UA_DEBUG=1 in the environment: the cores' log lines on stderr. */
-static void
-log_cb(int level, const char *tag, const char *msg, void *arg)
-{
-	(void)level;
-	(void)tag;
-	(void)arg;
-	fprintf(stderr, "%s\n", msg);
-}
-
-static struct log_ctx	dbg = { log_cb, NULL, NULL, LC_DEBUG };
-
-static struct log_ctx *
-logger(void)
-{
-	return getenv("UA_DEBUG") != NULL ? &dbg : NULL;
 }
 
 static int
