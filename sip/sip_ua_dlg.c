@@ -235,15 +235,22 @@ sip_ua_dlg_request(struct sip_ua *ua, struct ua_call *c, struct wbuf *w,
 }
 
 void
+sip_ua_dlg_bye_make(struct sip_ua *ua, struct ua_call *c, struct wbuf *w)
+{
+	char	branch[40];
+
+	sip_ua_branch(ua, branch, sizeof branch);
+	wbuf_init(w, ua->cfg.lim.max_len);
+	sip_ua_dlg_request(ua, c, w, "BYE", ++c->local_cseq, branch);
+	sip_msg_end(w, NULL, 0);
+}
+
+void
 sip_ua_dlg_bye(struct sip_ua *ua, uint64_t now, struct ua_call *c)
 {
 	struct wbuf	w;
-	char		branch[40];
 
-	sip_ua_branch(ua, branch, sizeof branch);
-	wbuf_init(&w, ua->cfg.lim.max_len);
-	sip_ua_dlg_request(ua, c, &w, "BYE", ++c->local_cseq, branch);
-	sip_msg_end(&w, NULL, 0);
+	sip_ua_dlg_bye_make(ua, c, &w);
 	(void)sip_ua_request(ua, now, &w, COOKIE(c->id, K_BYE));
 }
 

@@ -280,6 +280,8 @@ void	 sip_ua_dlg_start(struct sip_ua *, const struct ua_call *,
 void	 sip_ua_dlg_request(struct sip_ua *, struct ua_call *, struct wbuf *,
 	    const char *method, uint32_t cseq, const char *branch);
 void	 sip_ua_dlg_bye(struct sip_ua *, uint64_t now, struct ua_call *);
+/* c's BYE (the next CSeq) into w, which the caller clears. */
+void	 sip_ua_dlg_bye_make(struct sip_ua *, struct ua_call *, struct wbuf *);
 void	 sip_ua_dlg_sdp_body(struct wbuf *, const struct sdp *);
 /* Contact (our AOR's user at the UA) and Allow, for c's dialog. */
 void	 sip_ua_dlg_contact_hdr(const struct sip_ua *, const struct ua_call *,

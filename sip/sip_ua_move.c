@@ -612,13 +612,9 @@ sip_ua_move_replaced(struct sip_ua *ua, uint64_t now, struct ua_call *c,
     uint64_t txn, struct sip_msg **mp)
 {
 	struct wbuf	 w;
-	char		 branch[40];
 
 	/* the old dialog's BYE, made now, sent once the new one is ACKed */
-	sip_ua_branch(ua, branch, sizeof branch);
-	wbuf_init(&w, ua->cfg.lim.max_len);
-	sip_ua_dlg_request(ua, c, &w, "BYE", ++c->local_cseq, branch);
-	sip_msg_end(&w, NULL, 0);
+	sip_ua_dlg_bye_make(ua, c, &w);
 	free(c->mv.bye);
 	c->mv.bye = w.err ? NULL : wbuf_take(&w, &c->mv.bye_len);
 	wbuf_clear(&w);
