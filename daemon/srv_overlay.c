@@ -282,6 +282,8 @@ so_kinds(const struct cfg *c)
 			kinds[i].max_size =
 			    (uint32_t)c->storage.turn_service_max_size;
 			break;
+		case OV_KIND_SIP_PROXY_PEER:	/* the table's */
+			break;
 		default:
 			kinds[i].max_count =
 			    (uint32_t)c->storage.certificate_max_count;

@@ -38,6 +38,7 @@ loc_result_clear(struct loc_result *r)
 		free(r->contacts[i].uri);
 	free(r->contacts);
 	free(r->relays);
+	free(r->proxies);
 	ov_node_fetched_free(r->fetched);
 	ov_node_statted_free(r->statted);
 	memset(r, 0, sizeof *r);
@@ -274,9 +275,11 @@ loc_input(struct loc *l, uint64_t now, struct ov_event *ev)
 		    NULL)
 			return false;
 		if (q->op == LOC_OP_ADVERTISE)
-			loc_relay_stored(l, now, q, ev);
+			loc_adv_stored(l, now, q, ev);
 		else if (q->op == LOC_OP_RELAYS)
 			loc_relay_fetched(l, now, q, ev);
+		else if (q->op == LOC_OP_PROXIES)
+			loc_proxy_fetched(l, now, q, ev);
 		else if (ev->type == OV_EV_STORED)
 			loc_stored(l, now, q, ev);
 		else if (ev->error != 0)
@@ -309,7 +312,8 @@ loc_tick(struct loc *l, uint64_t now)
 	if (ov_node_member(l->ov))
 		loc_reroute(l);
 	loc_publish_due(l, now, true);
-	loc_relay_due(l, now);
+	loc_adv_due(l, now, &l->relay);
+	loc_adv_due(l, now, &l->proxy);
 	loc_quiet_end(l, now);
 	l->next_tick = now + LOC_TICK_MS;
 }

@@ -80,6 +80,7 @@ enum loc_op {
 	LOC_OP_STAT,		/* their metadata */
 	LOC_OP_ADVERTISE,	/* a relay's TURN-SERVICE value (no caller) */
 	LOC_OP_RELAYS,		/* relays found by Find and Fetch */
+	LOC_OP_PROXIES,		/* proxy peers found at the service key */
 };
 
 enum loc_error {
@@ -106,6 +107,12 @@ struct loc_relay {
 	struct addr	 addr;		/* where the TURN server answers */
 	struct ov_id	 node;		/* the peer that advertises it */
 	uint8_t		 iteration;	/* at H(node || iteration) */
+};
+
+/* A proxy peer (draft-marocco-p2psip-interwork), as found. */
+struct loc_proxy {
+	struct addr	 sip_tls;	/* where it takes SIP over TLS */
+	struct ov_id	 node;		/* whose certificate answers there */
 };
 
 /* A place a resolve found: where to send the AOR's requests. */
@@ -152,7 +159,10 @@ struct loc_result {
 	/* RELAYS: distinct by address, in the order found */
 	struct loc_relay *relays;
 	unsigned	 nrelays;
-	unsigned	 finds;		/* Finds it took */
+	unsigned	 finds;		/* Finds it took; PROXIES: Fetches */
+	/* PROXIES: distinct, in random order */
+	struct loc_proxy *proxies;
+	unsigned	 nproxies;
 };
 
 void	 loc_result_clear(struct loc_result *);
@@ -270,6 +280,28 @@ int	 loc_relay_search(struct loc *, uint64_t now, uint64_t cookie,
 	    char **err);
 /* TurnServer values stored at least once this run, of density. */
 unsigned loc_relay_advertised(const struct loc *, unsigned *density);
+
+/*
+ * Proxy peers (draft-marocco-p2psip-interwork).  loc_proxy_advertise:
+ * keep this node stored as a proxy peer taking SIP over TLS at sip_tls
+ * (NULL: no more; the values stored expire), a SIP-PROXY-PEER value at
+ * each of the service key's Resource-IDs (ov_kind.h), refreshed and
+ * retried as loc_relay_advertise's.  0, or EINVAL.
+ *
+ * loc_proxy_search: Fetch the proxy peers at one of the service key's
+ * Resource-IDs, at random (the load spread over them), another if that
+ * one has none, up to LOC_PROXY_FETCHES.  A RESULT (PROXIES) follows,
+ * with up to LOC_PROXIES_MAX in random order, or none.
+ */
+#define LOC_PROXY_LIFETIME	600	/* s, a stored ProxyPeer */
+#define LOC_PROXY_FETCHES	3
+#define LOC_PROXIES_MAX		8
+int	 loc_proxy_advertise(struct loc *, uint64_t now,
+	    const struct addr *sip_tls);
+int	 loc_proxy_search(struct loc *, uint64_t now, uint64_t cookie,
+	    char **err);
+/* ProxyPeer values stored at least once this run, of *spread. */
+unsigned loc_proxy_advertised(const struct loc *, unsigned *spread);
 
 /* The registrations this node publishes. */
 struct loc_reg_info {

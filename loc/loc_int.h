@@ -34,6 +34,19 @@ struct loc_reg {
 					   SIP address (loc_by_route) */
 };
 
+/* A value this node keeps stored at iterations 1..n of a Kind (loc_adv.c). */
+#define LOC_ADV_MAX	20
+struct loc_adv {
+	uint32_t	 kind;
+	const char	*what;		/* for the log */
+	uint32_t	 lifetime;	/* s */
+	struct addr	 addr;		/* what it says */
+	unsigned	 n;		/* 0: none */
+	uint64_t	 due[LOC_ADV_MAX + 1];	/* 0: now */
+	bool		 busy[LOC_ADV_MAX + 1];
+	bool		 stored[LOC_ADV_MAX + 1];	/* once this run */
+};
+
 /* A request out in the overlay. */
 struct loc_req {
 	struct loc_req	*next;
@@ -47,7 +60,9 @@ struct loc_req {
 	struct ov_id	 walk;
 	struct ov_id	 fetched[LOC_RELAY_FINDS];
 	unsigned	 nfetched;
-	uint8_t		 adv;		/* ADVERTISE: its iteration */
+	uint32_t	 tried;		/* PROXIES: service iterations */
+	struct loc_adv	*adv_of;	/* ADVERTISE: which, */
+	uint8_t		 adv;		/* its iteration */
 	/* RESOLVE, once fetched: the AppAttaches still out; RELAYS: the
 	 * relays so far */
 	struct loc_result res_out;
@@ -82,12 +97,10 @@ struct loc {
 	 * how often it changed (a client's gateway: ov_node_self_route) */
 	struct ov_id	 route[2];
 	unsigned	 nroute, route_gen;
-	/* the relay this node advertises (family 0: none), per iteration */
-	struct addr	 relay;
-	unsigned	 relay_density;
-	uint64_t	 relay_due[LOC_RELAY_DENSITY_MAX + 1];	/* 0: now */
-	bool		 relay_busy[LOC_RELAY_DENSITY_MAX + 1];
-	bool		 relay_stored[LOC_RELAY_DENSITY_MAX + 1];
+	/* what this node advertises about itself: its relay's TURN server
+	 * (RFC 6940 §9), itself as a proxy peer */
+	struct loc_adv	 relay;
+	struct loc_adv	 proxy;
 };
 
 /* loc.c */
@@ -117,10 +130,19 @@ void	 loc_reroute(struct loc *);
 int	 loc_send(struct loc *, uint64_t now, struct loc_req *,
 	    const struct ov_kind *, struct ov_stored *, const struct loc_cred *);
 
-/* loc_relay.c */
-void	 loc_relay_due(struct loc *, uint64_t now);
-void	 loc_relay_stored(struct loc *, uint64_t now, struct loc_req *,
+/* loc_adv.c: a set to addr at n iterations (addr NULL: none) */
+void	 loc_adv_set(struct loc_adv *, uint32_t kind, const char *what,
+	    uint32_t lifetime, const struct addr *addr, unsigned n);
+unsigned loc_adv_count(const struct loc_adv *);
+void	 loc_adv_due(struct loc *, uint64_t now, struct loc_adv *);
+void	 loc_adv_stored(struct loc *, uint64_t now, struct loc_req *,
 	    const struct ov_event *);
+
+/* loc_proxy.c */
+void	 loc_proxy_fetched(struct loc *, uint64_t now, struct loc_req *,
+	    const struct ov_event *);
+
+/* loc_relay.c */
 void	 loc_relay_found(struct loc *, uint64_t now, struct loc_req *,
 	    const struct ov_event *);
 void	 loc_relay_fetched(struct loc *, uint64_t now, struct loc_req *,

@@ -411,6 +411,9 @@ loc_store_value(struct loc *l, uint64_t now, uint64_t cookie,
 		ni[OV_ID_LEN] = (uint8_t)index;
 		ov_id_resource(ni, sizeof ni, &q->res);
 		break;
+	case OV_POLICY_SERVICE_NODE_MATCH:
+		ov_kind_service_res(k, index, &q->res);
+		break;
 	}
 	memset(&s, 0, sizeof s);
 	s.storage_time = loc_wall_ms(l, now);

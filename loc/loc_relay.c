@@ -20,128 +20,27 @@
 #include "wire.h"
 #include "xmalloc.h"
 
-/* ---- advertising ---- */
+/* ---- advertising (loc_adv.c) ---- */
 
 int
 loc_relay_advertise(struct loc *l, uint64_t now, const struct addr *relay,
     unsigned density)
 {
-	unsigned	d;
-
 	(void)now;
 	if (relay != NULL && (density < 1 || density > LOC_RELAY_DENSITY_MAX ||
 	    relay->family == 0 || relay->port == 0))
 		return EINVAL;
-	memset(&l->relay, 0, sizeof l->relay);
-	l->relay_density = 0;
-	for (d = 0; d <= LOC_RELAY_DENSITY_MAX; d++) {
-		l->relay_due[d] = 0;
-		l->relay_stored[d] = false;
-	}
-	if (relay != NULL) {
-		l->relay = *relay;
-		l->relay_density = density;
-	}
+	loc_adv_set(&l->relay, OV_KIND_TURN_SERVICE, "relay",
+	    LOC_RELAY_LIFETIME, relay, density);
 	return 0;
 }
 
 unsigned
 loc_relay_advertised(const struct loc *l, unsigned *density)
 {
-	unsigned	d, n = 0;
-
-	for (d = 1; d <= l->relay_density; d++)
-		n += l->relay_stored[d];
 	if (density != NULL)
-		*density = l->relay_density;
-	return n;
-}
-
-/* Store the TurnServer value of iteration d (§9). */
-static int
-loc_relay_store(struct loc *l, uint64_t now, unsigned d)
-{
-	const struct ov_id	*self = ov_node_id(l->ov);
-	const struct ov_kind	*k;
-	struct ov_turn_server	 ts;
-	struct ov_stored	 s;
-	struct loc_req		*q;
-	struct wbuf		 w;
-	uint8_t			 ni[OV_ID_LEN + 1];
-	int			 rc;
-
-	k = ov_kind_find(ov_kind_all, ov_kind_nall, OV_KIND_TURN_SERVICE);
-	if (k == NULL)
-		return EINVAL;
-	memset(&ts, 0, sizeof ts);
-	ts.iteration = (uint8_t)d;
-	ts.addr = l->relay;
-	wbuf_init(&w, 64);
-	ov_data_turn_server_encode(&w, &ts);
-	q = loc_req_new(l, LOC_OP_ADVERTISE, 0);
-	q->kind = k->id;
-	q->adv = (uint8_t)d;
-	/* §7.3.4 NODE-MULTIPLE: H(Node-ID || i), i one byte (ov_kind.c) */
-	memcpy(ni, self->b, OV_ID_LEN);
-	ni[OV_ID_LEN] = (uint8_t)d;
-	ov_id_resource(ni, sizeof ni, &q->res);
-	memset(&s, 0, sizeof s);
-	s.storage_time = loc_wall_ms(l, now);
-	s.lifetime = LOC_RELAY_LIFETIME;
-	s.v.exists = true;
-	s.v.data = w.p;
-	s.v.len = (uint32_t)w.len;
-	rc = w.err ? EINVAL : loc_send(l, now, q, k, &s, NULL);
-	wbuf_clear(&w);
-	if (rc != 0)
-		loc_req_drop(l, q);
-	return rc;
-}
-
-/* Store every iteration that is due, while the node is in an overlay. */
-void
-loc_relay_due(struct loc *l, uint64_t now)
-{
-	unsigned	d;
-
-	if (l->relay_density == 0 || !ov_node_member(l->ov))
-		return;
-	for (d = 1; d <= l->relay_density; d++) {
-		if (l->relay_busy[d] || l->relay_due[d] > now)
-			continue;
-		if (loc_relay_store(l, now, d) == 0)
-			l->relay_busy[d] = true;
-		else
-			l->relay_due[d] = now + LOC_RETRY_MS;
-	}
-}
-
-void
-loc_relay_stored(struct loc *l, uint64_t now, struct loc_req *q,
-    const struct ov_event *ev)
-{
-	unsigned	d = q->adv;
-	char		b[ADDR_STRLEN];
-
-	if (d >= 1 && d <= LOC_RELAY_DENSITY_MAX) {
-		l->relay_busy[d] = false;
-		if (ev->error == 0) {
-			if (!l->relay_stored[d] && d == l->relay_density)
-				lc_info(&l->log, "relay: %s advertised at %u "
-				    "Resource-IDs", addr_str(&l->relay, b),
-				    l->relay_density);
-			l->relay_stored[d] = true;
-			l->relay_due[d] = now + LOC_RELAY_LIFETIME * 1000ULL /
-			    2;
-		} else {
-			lc_warn(&l->log, "relay: cannot advertise %s (%u): "
-			    "%d %s", addr_str(&l->relay, b), d, ev->error,
-			    ev->why);
-			l->relay_due[d] = now + LOC_RETRY_MS / 2 +
-			    rng_below(l->rng, LOC_RETRY_MS);
-		}
-	}
-	loc_req_free(q);
+		*density = l->relay.n;
+	return loc_adv_count(&l->relay);
 }
 
 /* ---- finding ---- */

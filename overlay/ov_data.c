@@ -497,6 +497,26 @@ ov_data_turn_server_encode(struct wbuf *w, const struct ov_turn_server *ts)
 }
 
 int
+ov_data_proxy_peer_decode(const uint8_t *p, size_t len,
+    struct ov_proxy_peer *pp)
+{
+	struct rbuf	r;
+
+	memset(pp, 0, sizeof *pp);
+	rbuf_init(&r, p, len);
+	if (ov_body_addr_decode(&r, &pp->sip_tls) != 0 || r.err ||
+	    !rbuf_done(&r) || pp->sip_tls.port == 0)
+		return EBADMSG;
+	return 0;
+}
+
+void
+ov_data_proxy_peer_encode(struct wbuf *w, const struct ov_proxy_peer *pp)
+{
+	ov_body_addr_encode(w, &pp->sip_tls);
+}
+
+int
 ov_data_sipreg_decode(const uint8_t *p, size_t len, struct ov_sipreg *sr)
 {
 	struct rbuf	r, body, u, dl;

@@ -175,6 +175,23 @@ int	ov_data_turn_server_decode(const uint8_t *, size_t,
 void	ov_data_turn_server_encode(struct wbuf *,
 	    const struct ov_turn_server *);
 
+/*
+ * ProxyPeer: a SIP-PROXY-PEER value (ov_kind.h): where the proxy peer
+ * takes SIP over TLS from the overlay's peers,
+ *
+ *     struct { IpAddressPort sip_tls; } ProxyPeer;
+ *
+ * its certificate binding the Node-ID the value is stored under.
+ */
+struct ov_proxy_peer {
+	struct addr	 sip_tls;
+};
+
+/* 0, or EBADMSG (an address of an unknown type, or port 0, too). */
+int	ov_data_proxy_peer_decode(const uint8_t *, size_t,
+	    struct ov_proxy_peer *);
+void	ov_data_proxy_peer_encode(struct wbuf *, const struct ov_proxy_peer *);
+
 /* FindReq and FindAns (§7.4.4). */
 struct ov_find_req {
 	struct ov_id	 resource;

@@ -16,13 +16,16 @@
  */
 const struct ov_kind ov_kind_all[] = {
 	{ OV_KIND_SIP_REGISTRATION, "SIP-REGISTRATION", OV_MODEL_DICT,
-	    OV_POLICY_USER_NODE_MATCH, 10, 1000, 0 },
+	    OV_POLICY_USER_NODE_MATCH, 10, 1000, 0, NULL },
 	{ OV_KIND_TURN_SERVICE, "TURN-SERVICE", OV_MODEL_SINGLE,
-	    OV_POLICY_NODE_MULTIPLE, 1, 100, 20 },
+	    OV_POLICY_NODE_MULTIPLE, 1, 100, 20, NULL },
 	{ OV_KIND_CERT_BY_NODE, "CERTIFICATE_BY_NODE", OV_MODEL_ARRAY,
-	    OV_POLICY_NODE_MATCH, 4, 2048, 0 },
+	    OV_POLICY_NODE_MATCH, 4, 2048, 0, NULL },
 	{ OV_KIND_CERT_BY_USER, "CERTIFICATE_BY_USER", OV_MODEL_ARRAY,
-	    OV_POLICY_USER_MATCH, 4, 2048, 0 },
+	    OV_POLICY_USER_MATCH, 4, 2048, 0, NULL },
+	/* 8 Resource-IDs, up to 32 proxy peers at each, an address each */
+	{ OV_KIND_SIP_PROXY_PEER, "SIP-PROXY-PEER", OV_MODEL_DICT,
+	    OV_POLICY_SERVICE_NODE_MATCH, 32, 64, 8, OV_SERVICE_PROXY_PEER },
 };
 const size_t ov_kind_nall = sizeof ov_kind_all / sizeof ov_kind_all[0];
 
@@ -63,11 +66,26 @@ ov_kind_policy_name(enum ov_policy p)
 		return "USER-NODE-MATCH";
 	case OV_POLICY_NODE_MULTIPLE:
 		return "NODE-MULTIPLE";
+	case OV_POLICY_SERVICE_NODE_MATCH:
+		return "SERVICE-NODE-MATCH";
 	}
 	return "?";
 }
 
 /* ---- access control (§7.3) ---- */
+
+void
+ov_kind_service_res(const struct ov_kind *k, unsigned i, struct ov_id *res)
+{
+	uint8_t	buf[64];
+	size_t	n = strlen(k->service);
+
+	if (n > sizeof buf - 1)
+		n = sizeof buf - 1;
+	memcpy(buf, k->service, n);
+	buf[n] = (uint8_t)i;
+	ov_id_resource(buf, n + 1, res);
+}
 
 /*
  * USER-MATCH: the user name hashes to the Resource-ID.  RFC 7904 names
@@ -115,6 +133,17 @@ ov_kind_access_ok(const struct ov_kind *k, const struct ov_id *res,
 		for (i = 0; i <= k->max_i && i < 256; i++) {
 			buf[OV_ID_LEN] = (uint8_t)i;
 			ov_id_resource(buf, sizeof buf, &h);
+			if (ov_id_eq(&h, res))
+				return true;
+		}
+		return false;
+	case OV_POLICY_SERVICE_NODE_MATCH:
+		if (k->model != OV_MODEL_DICT || k->service == NULL ||
+		    v->key_len != OV_ID_LEN ||
+		    memcmp(v->key, who->node.b, OV_ID_LEN) != 0)
+			return false;
+		for (i = 1; i <= k->max_i && i < 256; i++) {
+			ov_kind_service_res(k, i, &h);
 			if (ov_id_eq(&h, res))
 				return true;
 		}

@@ -157,6 +157,7 @@ fuzz_storage(const uint8_t *p, size_t n)
 	struct ov_sipreg	 sr;
 	struct ov_find_req	 dq;
 	struct ov_turn_server	 ts;
+	struct ov_proxy_peer	 pp;
 	struct ov_find_ans	 da;
 	uint32_t		 kinds[OV_DATA_KINDS_MAX];
 	unsigned		 i, nk, known;
@@ -185,6 +186,8 @@ fuzz_storage(const uint8_t *p, size_t n)
 		SAME_BYTES(ov_data_sipreg_encode, &sr);
 	if (ov_data_turn_server_decode(p, n, &ts) == 0)
 		SAME_BYTES(ov_data_turn_server_encode, &ts);
+	if (ov_data_proxy_peer_decode(p, n, &pp) == 0)
+		SAME_BYTES(ov_data_proxy_peer_encode, &pp);
 	if (ov_data_find_req_decode(p, n, &dq, &err) == 0)
 		SAME_BYTES(ov_data_find_req_encode, &dq);
 	if (ov_data_find_ans_decode(p, n, &da) == 0)

@@ -21,6 +21,9 @@
 #include "ov_body.h"
 #include "ov_data.h"
 #include "ov_id.h"
+#include "ov_kind.h"
+#include "ov_msg.h"
+#include "ov_stored.h"
 #include "ov_node.h"
 #include "sim.h"
 #include "xmalloc.h"
@@ -969,6 +972,126 @@ START_TEST(relays_found)
 }
 END_TEST
 
+/*
+ * Proxy peers (draft-marocco-p2psip-interwork): two nodes advertise
+ * themselves at every Resource-ID of the service key; a search from any
+ * other node finds both, with their Node-IDs, whichever Resource-ID it
+ * picks; a ProxyPeer value that is junk is counted, not taken; one
+ * outside the service's Resource-IDs, or under another's Node-ID, is
+ * refused by access control; once they stop, the values expire.
+ */
+START_TEST(proxies_found)
+{
+	const struct ov_kind	*k = loc_kind("sip-proxy-peer");
+	struct sim_opts		 o;
+	struct sim		*s;
+	struct loc_action	 a;
+	struct addr		 p1, p2;
+	struct ov_signer	 who;
+	struct ov_value		 v;
+	struct ov_id		 res;
+	unsigned		 i, j, spread;
+	char			*err;
+
+	ck_assert_ptr_nonnull(k);
+	sim_opts_default(&o);
+	o.seed = SEED;
+	s = ring(&o, 12);
+	/* none yet: every Fetch it may make, and none */
+	ck_assert_int_eq(loc_proxy_search(sim_loc(s, 5), sim_now(s), 1, &err),
+	    0);
+	sim_poke(s, 5);
+	result(s, 5, 1, &a);
+	ck_assert_int_eq(a.res.op, LOC_OP_PROXIES);
+	ck_assert_uint_eq(a.res.nproxies, 0);
+	ck_assert_uint_eq(a.res.finds, LOC_PROXY_FETCHES);
+	loc_action_clear(&a);
+
+	ck_assert_int_eq(addr_parse("192.0.2.3:5061", 0, &p1), 0);
+	ck_assert_int_eq(addr_parse("[2001:db8::8]:5071", 0, &p2), 0);
+	ck_assert_int_eq(loc_proxy_advertise(sim_loc(s, 3), sim_now(s), &p1),
+	    0);
+	ck_assert_int_eq(loc_proxy_advertise(sim_loc(s, 8), sim_now(s), &p2),
+	    0);
+	sim_run(s, 5000);
+	ck_assert_uint_eq(loc_proxy_advertised(sim_loc(s, 3), &spread),
+	    k->max_i);
+	ck_assert_uint_eq(spread, k->max_i);
+	ck_assert_uint_eq(loc_proxy_advertised(sim_loc(s, 8), NULL), k->max_i);
+
+	/* junk under node 4's own key at a service Resource-ID: stored
+	 * (the policy lets it), then counted by searchers, not taken */
+	ck_assert_int_eq(loc_store_value(sim_loc(s, 4), sim_now(s), 7, k,
+	    (const uint8_t *)"junk", 4, NULL, 2, 0, &err), 0);
+	sim_poke(s, 4);
+	result(s, 4, 7, &a);
+	ck_assert_int_eq(a.res.error, LOC_OK);
+	loc_action_clear(&a);
+	/* outside 1..K: refused by the storing peer */
+	ck_assert_int_eq(loc_store_value(sim_loc(s, 4), sim_now(s), 8, k,
+	    (const uint8_t *)"junk", 4, NULL, k->max_i + 1, 0, &err), 0);
+	sim_poke(s, 4);
+	result(s, 4, 8, &a);
+	ck_assert_int_eq(a.res.error, LOC_E_OVERLAY);
+	loc_action_clear(&a);
+	/* another's Node-ID as the key: not this writer's to store */
+	memset(&who, 0, sizeof who);
+	who.node = *id_of(s, 4);
+	memset(&v, 0, sizeof v);
+	v.key = id_of(s, 3)->b;
+	v.key_len = OV_ID_LEN;
+	ov_kind_service_res(k, 1, &res);
+	ck_assert(!ov_kind_access_ok(k, &res, &v, &who));
+	v.key = who.node.b;
+	ck_assert(ov_kind_access_ok(k, &res, &v, &who));
+
+	for (i = 0; i < 12; i++) {
+		bool	seen[2] = { false, false };
+
+		if (i == 3 || i == 8)
+			continue;
+		ck_assert_int_eq(loc_proxy_search(sim_loc(s, i), sim_now(s),
+		    10 + i, &err), 0);
+		sim_poke(s, i);
+		result(s, i, 10 + i, &a);
+		ck_assert_int_eq(a.res.op, LOC_OP_PROXIES);
+		ck_assert_uint_eq(a.res.finds, 1);
+		ck_assert_uint_eq(a.res.nproxies, 2);
+		for (j = 0; j < 2; j++) {
+			const struct loc_proxy *p = &a.res.proxies[j];
+
+			if (addr_eq(&p->sip_tls, &p1)) {
+				ck_assert(ov_id_eq(&p->node, id_of(s, 3)));
+				seen[0] = true;
+			} else {
+				ck_assert(addr_eq(&p->sip_tls, &p2));
+				ck_assert(ov_id_eq(&p->node, id_of(s, 8)));
+				seen[1] = true;
+			}
+		}
+		ck_assert(seen[0] && seen[1]);
+		/* junk only where node 4 put it */
+		ck_assert_uint_le(a.res.refused, 1);
+		loc_action_clear(&a);
+	}
+
+	/* no more: the values expire, and searches find none */
+	ck_assert_int_eq(loc_proxy_advertise(sim_loc(s, 3), sim_now(s), NULL),
+	    0);
+	ck_assert_int_eq(loc_proxy_advertise(sim_loc(s, 8), sim_now(s), NULL),
+	    0);
+	ck_assert_uint_eq(loc_proxy_advertised(sim_loc(s, 3), NULL), 0);
+	sim_run(s, LOC_PROXY_LIFETIME * 1000ULL + 5000);
+	ck_assert_int_eq(loc_proxy_search(sim_loc(s, 0), sim_now(s), 100,
+	    &err), 0);
+	sim_poke(s, 0);
+	result(s, 0, 100, &a);
+	ck_assert_uint_eq(a.res.nproxies, 0);
+	loc_action_clear(&a);
+	sim_free(s);
+}
+END_TEST
+
 /* What the core takes as an AOR, a Kind and a Resource. */
 START_TEST(names)
 {
@@ -1244,6 +1367,7 @@ check_suite(void)
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, raw_values);
 	tcase_add_loop_test(tc, relays_found, 0, 2);
+	tcase_add_loop_test(tc, proxies_found, 0, 2);
 	tcase_add_loop_test(tc, retry_jitter, 0, 2);
 	tcase_add_test(tc, free_with_requests_out);
 	tcase_add_loop_test(tc, aors_survive_churn, 0, 2);

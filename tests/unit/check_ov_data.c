@@ -222,7 +222,7 @@ START_TEST(store_kind_errors)
 	};
 	struct ov_store_req	q = store_req(&reg, certs), d;
 	struct ov_kind		unknown = { 0x7000, "X", OV_MODEL_SINGLE,
-				    OV_POLICY_NODE_MATCH, 1, 10, 0 };
+				    OV_POLICY_NODE_MATCH, 1, 10, 0, NULL };
 	struct wbuf		w, e;
 	uint32_t		kinds[OV_DATA_KINDS_MAX];
 	unsigned		n;
