@@ -77,5 +77,6 @@ extern const struct ctl_exec ctl_cmd_identity_table[];
 
 /* The SIP figures of status (ctl_cmd_sip.c). */
 json_t	*ctl_cmd_sip_status_json(struct d *);
+json_t	*ctl_cmd_interwork_json(struct d *);
 
 #endif

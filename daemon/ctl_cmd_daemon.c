@@ -115,6 +115,8 @@ cmd_status(struct ctl_call *call)
 	    "ring", cmd_overlay_json(d));
 	json_object_set_new(call->result, "storage", cmd_storage_json(d));
 	json_object_set_new(call->result, "sip", ctl_cmd_sip_status_json(d));
+	json_object_set_new(call->result, "interwork",
+	    ctl_cmd_interwork_json(d));
 	/* a peer or a client (RFC 6940 §4.2.1), and why; how links come to
 	 * be: we take connections, or (behind a NAT) we make them all */
 	ov = srv_overlay_node(d->ov);

@@ -11,11 +11,15 @@
 #include "ctl.h"
 #include "ctl_cmd.h"
 #include "ctl_proto.h"
+#include "cfg.h"
 #include "d.h"
+#include "hex.h"
+#include "loc.h"
 #include "sip_core.h"
 #include "sip_resolve.h"
 #include "srv.h"
 #include "srv_dns.h"
+#include "srv_loc.h"
 #include "srv_sip.h"
 
 json_t *
@@ -54,6 +58,29 @@ ctl_cmd_sip_status_json(struct d *d)
 	    "tcp_connections", (int)srv_sip_connections(d->sip, false),
 	    "tls_connections", (int)srv_sip_connections(d->sip, true),
 	    "registrations", (int)sip_reg_aors(sip_core_reg(c)));
+}
+
+/* Interworking: this node as a proxy peer, or the proxy peers it knows. */
+json_t *
+ctl_cmd_interwork_json(struct d *d)
+{
+	json_t		*o = json_object(), *a = json_array();
+	unsigned	 i, spread = 0, stored = 0;
+	char		 hex[2 * SIP_NODE_LEN + 1], b[ADDR_STRLEN];
+
+	json_object_set_new(o, "proxy_peer",
+	    json_boolean(d->cfg->interwork.proxy_peer));
+	if (d->loc != NULL)
+		stored = loc_proxy_advertised(srv_loc_core(d->loc), &spread);
+	json_object_set_new(o, "advertised", json_integer(stored));
+	json_object_set_new(o, "spread", json_integer(spread));
+	for (i = 0; i < d->nproxies; i++) {
+		hex_encode(d->proxies[i].node, SIP_NODE_LEN, hex);
+		json_array_append_new(a, json_pack("{s:s, s:s}", "address",
+		    addr_str(&d->proxies[i].addr, b), "node", hex));
+	}
+	json_object_set_new(o, "proxy_peers", a);
+	return o;
 }
 
 /* Every binding of every AOR registered by a phone of this host. */

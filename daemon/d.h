@@ -26,6 +26,7 @@ struct srv_nat;
 struct srv_relay;
 struct srv_anchor;
 struct srv_dns;
+struct sip_res_target;
 struct srv_overlay;
 struct srv_sip;
 struct srv_ua;
@@ -58,6 +59,10 @@ struct d {
 	struct srv_sip		*sip;		/* SIP for local phones */
 	struct srv_ua		*ua;		/* the daemon's own UA */
 	struct srv_dns		*dns;		/* RFC 3263 (interworking) */
+	/* not a proxy peer: the overlay's, as last found (d_interwork.c) */
+	struct sip_res_target	*proxies;	/* LOC_PROXIES_MAX */
+	unsigned		 nproxies, proxies_next;
+	uint64_t		 proxies_until;	/* monotonic ms */
 	bool			 ov_left;	/* stopping: overlay has left */
 	bool			 ctl_done;	/* stopping: clients drained */
 	struct event		*ev_term, *ev_int, *ev_hup;

@@ -25,4 +25,18 @@ struct loc_result;
 int	 d_relay_search(struct d *, void (*cb)(const struct loc_result *,
 	    void *), void *arg, char **err);
 
+/*
+ * d_interwork.c.  d_interwork_servers is the SIP driver's dns op: the
+ * next hops for uri, another domain's (done later, or at once; 0, or
+ * ENOTSUP: none can be found).  d_interwork_advertise: a proxy peer
+ * advertises itself in the overlay.
+ */
+#include <stdbool.h>
+struct sip_res_target;
+typedef void (*d_servers_done)(int status, const char *why,
+	    const struct sip_res_target *, unsigned n, void *arg);
+int	 d_interwork_servers(const char *uri, bool tls, d_servers_done done,
+	    void *done_arg, void *arg);
+void	 d_interwork_advertise(struct d *);
+
 #endif

@@ -464,25 +464,13 @@ d_anchor_new(struct d *d)
 		srv_anchor_set_mode(d->anchor, SIP_ANCHOR_ALL, false);
 }
 
-/* RFC 3263 for the proxy (a proxy peer's requests for other domains). */
-static int
-d_sip_dns(const char *uri, bool tls, void (*done)(int, const char *,
-    const struct sip_res_target *, unsigned, void *), void *done_arg,
-    void *arg)
-{
-	struct d	*d = arg;
-
-	if (d->dns == NULL)
-		return ENOTSUP;
-	return srv_dns_resolve(d->dns, uri, tls, done, done_arg);
-}
-
 static int
 d_sip_new(struct d *d, char **cause)
 {
 	struct srv_sip_ops	ops = { d_sip_publish, d_sip_resolve,
 				    d_sip_peer_host, d_sip_registration,
-				    d_sip_call, d_sip_anchor, d_sip_dns, d };
+				    d_sip_call, d_sip_anchor, d_interwork_servers,
+				    d };
 	int			rc;
 
 	if ((rc = srv_sip_new(&d->sip, d->base, d->cfg, d->ident, &ops,
@@ -658,6 +646,7 @@ d_wire_new(struct d *d, char **cause)
 	if ((rc = d_sip_new(d, cause)) != 0)
 		return rc;
 	d_gateway_sip(d);	/* a client already? */
+	d_interwork_advertise(d);
 	if ((rc = srv_dns_new(&d->dns, d->base, &d->cfg->interwork.dns_server,
 	    cause)) != 0)
 		return rc;
@@ -671,6 +660,9 @@ d_wire_free(struct d *d)
 	d->ua = NULL;
 	srv_dns_free(d->dns);
 	d->dns = NULL;
+	free(d->proxies);
+	d->proxies = NULL;
+	d->nproxies = 0;
 	if (d->gw_retry != NULL)
 		event_free(d->gw_retry);
 	d->gw_retry = NULL;

@@ -255,6 +255,24 @@ srv_loc_relay_advertise(struct srv_loc *sl, const struct addr *relay,
 	event_active(sl->kick, EV_TIMEOUT, 0);
 }
 
+int
+srv_loc_proxy_search(struct srv_loc *sl, srv_loc_done_cb cb, void *arg,
+    char **err)
+{
+	uint64_t	c = sl_cookie(sl, cb);
+
+	return sl_started(sl, loc_proxy_search(sl->loc, srv_now_ms(), c, err),
+	    c, cb, arg, err);
+}
+
+void
+srv_loc_proxy_advertise(struct srv_loc *sl, const struct addr *sip_tls)
+{
+	(void)loc_proxy_advertise(sl->loc, srv_now_ms(), sip_tls);
+	sl_drain(sl);
+	event_active(sl->kick, EV_TIMEOUT, 0);
+}
+
 bool
 srv_loc_input(struct srv_loc *sl, struct ov_event *ev)
 {

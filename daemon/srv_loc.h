@@ -76,6 +76,11 @@ int	 srv_loc_relay_search(struct srv_loc *, srv_loc_done_cb, void *arg,
 	    char **err);
 void	 srv_loc_relay_advertise(struct srv_loc *, const struct addr *relay,
 	    unsigned density);
+/* Proxy peers (loc.h's loc_proxy_*): found, and this node advertised
+ * (sip_tls NULL: no more). */
+int	 srv_loc_proxy_search(struct srv_loc *, srv_loc_done_cb, void *arg,
+	    char **err);
+void	 srv_loc_proxy_advertise(struct srv_loc *, const struct addr *sip_tls);
 bool	 srv_loc_input(struct srv_loc *, struct ov_event *);
 
 /* The AORs published by destination list (registered with no contact). */

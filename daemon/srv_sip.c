@@ -483,6 +483,7 @@ srv_sip_new(struct srv_sip **out, struct event_base *base,
 	sc.listen_tls = ss->tls_listen;
 	sc.peer_host = ss_peer_host;
 	sc.proxy_peer = cfg->interwork.proxy_peer != 0;
+	sc.other_domains = true;
 	sc.arg = ss;
 	ss->core = sip_core_new(&sc, &ss->rng, &ss->lc);
 	free(local);

@@ -85,7 +85,8 @@ sip_core_new(const struct sip_core_cfg *cfg, struct rng *rng,
 	pc.lookup_cache_ms = cfg->lookup_cache_ms;
 	pc.emit = sip_core_send_cb;
 	pc.lookup = sip_core_lookup_cb;
-	pc.resolve = cfg->proxy_peer ? sip_core_resolve_cb : NULL;
+	pc.resolve = cfg->proxy_peer || cfg->other_domains ?
+	    sip_core_resolve_cb : NULL;
 	pc.call = sip_core_call_cb;
 	pc.allow = sip_core_allow_cb;
 	c->anchor = sip_anchor_new(sip_core_anchor_cb, c, log);
@@ -393,13 +394,15 @@ sip_core_authorized(struct sip_core *c, uint64_t now,
 
 /*
  * A REGISTER for another domain's registrar (a public registration,
- * draft-marocco-p2psip-interwork §4.2), which a proxy peer proxies like
- * any request for another domain, rather than take it.
+ * draft-marocco-p2psip-interwork §4.2), which the proxy forwards like any
+ * request for another domain (to its servers, or to a proxy peer),
+ * rather than take it.
  */
 static bool
 sip_core_register_elsewhere(const struct sip_core *c, const struct sip_msg *m)
 {
-	return c->cfg.proxy_peer && m->ruri_sip && m->ruri.host.l > 0 &&
+	return (c->cfg.proxy_peer || c->cfg.other_domains) && m->ruri_sip &&
+	    m->ruri.host.l > 0 &&
 	    !sip_pl_caseeq(&m->ruri.host, c->domain) &&
 	    !sip_proxy_is_self(c->proxy, &m->ruri);
 }

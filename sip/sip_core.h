@@ -49,6 +49,11 @@ struct sip_core_cfg {
 	 * other domains, from this host's phones and the overlay's peers,
 	 * go where RFC 3263 says (SIP_CORE_RESOLVE); else they get 403. */
 	bool			 proxy_peer;
+	/* Not one: this host's requests for other domains (a public
+	 * registration's REGISTER too) go to the next hops the driver
+	 * finds for them (SIP_CORE_RESOLVE: the overlay's proxy peers);
+	 * false: 403. */
+	bool			 other_domains;
 	void			*arg;
 };
 
@@ -66,7 +71,9 @@ enum sip_core_act_type {
 	SIP_CORE_ANCHOR,	/* anchor: what a relay of a phone's media
 				   is to do (sip_anchor.h) */
 	SIP_CORE_RESOLVE,	/* aor (a SIP URI), cookie: find its servers
-				   (RFC 3263); answer sip_core_resolve_done */
+				   (RFC 3263; or, not a proxy peer, the
+				   overlay's proxy peers); answer
+				   sip_core_resolve_done */
 };
 
 struct sip_core_action {
@@ -139,8 +146,8 @@ void	sip_core_action_clear(struct sip_core_action *);
  * publishes the AOR again if phones here have it (a PUBLISH action).
  */
 void	sip_core_set_ua(struct sip_core *, const struct addr *ua);
-/* What RFC 3263 found for SIP_CORE_RESOLVE cookie (sip_proxy.h's
- * sip_proxy_resolve_done). */
+/* What RFC 3263 found for SIP_CORE_RESOLVE cookie, or the proxy peers
+ * (status EHOSTUNREACH: none; sip_proxy.h's sip_proxy_resolve_done). */
 struct sip_res_target;
 void	sip_core_resolve_done(struct sip_core *, uint64_t now, uint64_t cookie,
 	    int status, const char *why, const struct sip_res_target *,

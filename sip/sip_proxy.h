@@ -171,6 +171,13 @@ void	 sip_proxy_flow_token(const struct sip_proxy *,
 	    const struct sip_flow *f, char *out);
 bool	 sip_proxy_flow_untoken(const struct sip_proxy *,
 	    const struct sip_pl *user, struct sip_flow *f);
+/*
+ * The overlay identifier (draft-marocco-p2psip-interwork §3.1): a URI
+ * parameter of the Record-Routes a proxy peer writes on a call that
+ * leaves the overlay, ";overlay=DOMAIN"; a Route naming us with it and
+ * without a token of ours is refused (403).
+ */
+#define SIP_RR_OVERLAY		"overlay"
 /* Does the URI's host:port name this proxy (either address)? */
 bool	sip_proxy_is_self(const struct sip_proxy *, const struct sip_uri *);
 

@@ -36,16 +36,17 @@ sip_self_for(const struct sip_proxy *p, enum sip_tp tp)
  * the dialog may move off our path (ICE for SIP, sip_ua_move.c). */
 static void
 sip_rr_uri(const struct sip_proxy *p, enum sip_tp tp, const char *tok,
-    char *out, size_t max)
+    bool overlay, char *out, size_t max)
 {
 	const char	*at = tok[0] != '\0' ? "@" : "";
+	const char	*ov = overlay ? ";" SIP_RR_OVERLAY "=" : "";
 
 	if (tp == SIP_TP_TLS && p->self_tls[0] != '\0')
-		snprintf(out, max, "<sip:%s%s%s;transport=tls;lr;ice-sip>", tok,
-		    at, p->self_tls);
+		snprintf(out, max, "<sip:%s%s%s;transport=tls;lr;ice-sip%s%s>",
+		    tok, at, p->self_tls, ov, overlay ? p->domain : "");
 	else
-		snprintf(out, max, "<sip:%s%s%s;lr;ice-sip>", tok, at,
-		    p->self);
+		snprintf(out, max, "<sip:%s%s%s;lr;ice-sip%s%s>", tok, at,
+		    p->self, ov, overlay ? p->domain : "");
 }
 
 /* §16.3 step 4, simply: one of our Vias is already there. */
@@ -80,6 +81,7 @@ sip_looped(const struct sip_proxy *p, const struct sip_msg *m)
 struct sip_rr_tokens {
 	char	in[SIP_FLOW_TOKEN_LEN + 1];
 	char	out[SIP_FLOW_TOKEN_LEN + 1];
+	bool	overlay;	/* the overlay identifier in both */
 };
 
 /*
@@ -96,7 +98,7 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
     struct wbuf *w)
 {
 	const struct sip_hdr	*route[2], *rr_before, *via_after = NULL, *h;
-	char			 line[160], rr[512], out_uri[224], in_uri[224];
+	char			 line[160], rr[1024], out_uri[480], in_uri[480];
 	char			 direct[SIP_FLOW_TOKEN_LEN + 1];
 	enum sip_tp		 in_tp = in->tp;
 	unsigned		 i;
@@ -112,10 +114,10 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 	 * §4, double Record-Routing) */
 	rr[0] = '\0';
 	if (sip_pl_eq(&m->method, "INVITE") && m->to_tag.l == 0) {
-		sip_rr_uri(p, to->tp, tok != NULL ? tok->out : "", out_uri,
-		    sizeof out_uri);
-		sip_rr_uri(p, in_tp, tok != NULL ? tok->in : "", in_uri,
-		    sizeof in_uri);
+		sip_rr_uri(p, to->tp, tok != NULL ? tok->out : "",
+		    tok != NULL && tok->overlay, out_uri, sizeof out_uri);
+		sip_rr_uri(p, in_tp, tok != NULL ? tok->in : "",
+		    tok != NULL && tok->overlay, in_uri, sizeof in_uri);
 		if (strcmp(out_uri, in_uri) == 0)
 			snprintf(rr, sizeof rr, "Record-Route: %s\r\n",
 			    out_uri);
@@ -243,21 +245,26 @@ sip_targets_ua(struct sip_proxy *p, const char *aor, const struct sip_pl *user,
 /*
  * §16.4: our own Routes go (both, where we double Record-Routed, RFC
  * 5658 §4).  If the last of them carries a flow token of ours (RFC 5626
- * §5.3), *fl is the flow it names and *tok true.  Returns the first
- * Route left, or NULL.
+ * §5.3), *fl is the flow it names and *tok true.  One that names the
+ * overlay (a call that left it, sip_fwd_branches) without a token of
+ * ours was not made here: *forged.  Returns the first Route left, or
+ * NULL.
  */
 static const struct sip_hdr *
 sip_targets_own_routes(const struct sip_proxy *p, const struct sip_msg *m,
-    struct sip_targets *t, struct sip_flow *fl, bool *tok)
+    struct sip_targets *t, struct sip_flow *fl, bool *tok, bool *forged)
 {
 	const struct sip_hdr	*route = sip_msg_hdr(m, SIP_HDR_ROUTE, NULL);
 	struct sip_addr		 a;
+	struct sip_pl		 ov;
 
-	*tok = false;
+	*tok = *forged = false;
 	while (t->skip_route < 2 && route != NULL &&
 	    sip_uri_addr_parse(&a, &route->value, false) == 0 && a.uri_sip &&
 	    sip_proxy_is_self(p, &a.uri)) {
 		*tok = sip_proxy_flow_untoken(p, &a.uri.user, fl);
+		if (!*tok && sip_uri_param(&a.uri.params, SIP_RR_OVERLAY, &ov))
+			*forged = true;
 		t->skip_route++;
 		route = sip_msg_hdr(m, SIP_HDR_ROUTE, route);
 	}
@@ -306,10 +313,17 @@ sip_targets(struct sip_proxy *p, uint64_t now, const struct sip_msg *m,
 	struct sip_addr		 a;
 	struct sip_flow		 fl;
 	char			 aor[512];
-	bool			 tok;
+	bool			 tok, forged;
 
 	memset(t, 0, sizeof *t);
-	route = sip_targets_own_routes(p, m, t, &fl, &tok);
+	route = sip_targets_own_routes(p, m, t, &fl, &tok, &forged);
+	if (forged) {
+		/* draft-marocco-p2psip-interwork §3.1: no way in by a
+		 * Record-Route of the overlay's that we did not write (nor
+		 * by one of an earlier run's: its key is gone) */
+		*reason = "Forbidden (a Route of this overlay that is not ours)";
+		return 403;
+	}
 	if (tok) {
 		/* RFC 5626 §5.3: on the flow the token names (a Route left
 		 * is the next proxy's, on the far side of that flow) */
@@ -444,6 +458,12 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	/* RFC 3264 §5: an INVITE's or UPDATE's body is an offer */
 	offer = f->invite || sip_pl_eq(&m->method, "UPDATE");
 	tok.in[0] = '\0';
+	/* a call that leaves the overlay for another domain: both our
+	 * Record-Routes name the overlay (draft-marocco-p2psip-interwork
+	 * §3.1) and carry a token for their side's flow, so that a Route
+	 * that claims the overlay but is not ours is told from one that
+	 * is (sip_targets_own_routes) */
+	tok.overlay = f->invite && f->servers != NULL;
 	/* a direct flow's too (ICE for SIP): the dialog stays on it; and
 	 * whatever flow a call to another domain came on (a proxy peer,
 	 * draft-marocco-p2psip-interwork §3.1): the outside's requests in
@@ -457,7 +477,8 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		sip_new_branch(p, b->branch, sizeof b->branch);
 		b->flow = t->flow[i];
 		tok.out[0] = '\0';
-		if (f->invite && (t->own_flow[i] || b->flow.tp == SIP_TP_DTLS))
+		if (f->invite && (t->own_flow[i] || b->flow.tp == SIP_TP_DTLS ||
+		    tok.overlay))
 			sip_proxy_flow_token(p, &b->flow, tok.out);
 		edited = sip_proxy_anchor(p, m, &f->in, &b->flow, offer, &elen);
 		body = (struct sip_pl){ (const char *)edited, elen };
@@ -671,6 +692,9 @@ sip_fwd_next_server(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 		t.skip_route = f->skip_route;
 		t.flow[0].tp = f->servers[f->next_server].tp;
 		t.flow[0].remote = f->servers[f->next_server].addr;
+		t.flow[0].pinned = f->servers[f->next_server].pinned;
+		memcpy(t.flow[0].node, f->servers[f->next_server].node,
+		    SIP_NODE_LEN);
 		t.ruri[0] = f->req->ruri_str;
 		t.n = 1;
 		t.dest = SIP_DEST_OUTSIDE;
@@ -708,10 +732,12 @@ sip_proxy_resolve_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 		return;
 	if (n == 0) {
 		/* a DNS server that does not answer: 408, as a timeout;
-		 * none found, a loop, too large an answer: 503 */
+		 * none found, a loop, too large an answer, no proxy peer
+		 * in the overlay: 503 */
 		st = status == ETIMEDOUT ? 408 : 503;
-		snprintf(reason, sizeof reason, "%s (DNS: %s)", st == 408 ?
-		    "Request Timeout" : "Service Unavailable", why);
+		snprintf(reason, sizeof reason, "%s (%s%s)", st == 408 ?
+		    "Request Timeout" : "Service Unavailable",
+		    status == EHOSTUNREACH ? "" : "DNS: ", why);
 		sip_proxy_status(p, now, f->stxn, f->req, st, reason);
 		sip_proxy_resp_report(p, f, st);
 		f->final_sent = true;

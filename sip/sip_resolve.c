@@ -202,7 +202,7 @@ sip_res_new(struct sip_res **out, const struct sip_uri *u,
 	/* §4.2: a numeric host is the address */
 	if (addr_parse_ip(r->host, &a) == 0) {
 		a.port = u->port != 0 ? u->port : res_default_port(tp);
-		r->t[0] = (struct sip_res_target){ tp, a };
+		r->t[0] = (struct sip_res_target){ .tp = tp, .addr = a };
 		r->nt = 1;
 		res_done(r, 0, "a numeric host");
 		return 0;
@@ -476,6 +476,7 @@ sip_res_addrs(struct sip_res *r, const struct addr *a, unsigned n)
 	    SIP_RES_AAAA, n))
 		return;
 	h = &r->hosts[r->ihost];
+	memset(&t, 0, sizeof t);
 	for (i = 0; i < n && r->nt < SIP_RES_TARGETS_MAX; i++) {
 		if (a[i].family != (r->q.type == SIP_RES_A ? 4 : 6))
 			continue;

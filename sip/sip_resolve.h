@@ -78,6 +78,10 @@ struct sip_res_srv {
 struct sip_res_target {
 	enum sip_tp	 tp;
 	struct addr	 addr;
+	/* TLS to a peer of the overlay (a proxy peer): the Node-ID its
+	 * certificate must bind (sip_txn.h's flow pinning) */
+	bool		 pinned;
+	uint8_t		 node[SIP_NODE_LEN];
 };
 
 struct sip_res_cfg {

@@ -19,6 +19,14 @@
 # Public registration (item 3): carol registers carol@overlay.test as the
 # contact of carol2@kam.test at Kamailio (p2psipctl register-public,
 # Digest), and alice's call to carol2@kam.test reaches carol's UA.
+# Proxy peers in the overlay (items 1, 2): p and q both advertise
+# themselves under the service key; bob, at b (not a proxy peer), calls
+# alice@kam.test: b finds p and q in the overlay and sends the call to
+# one of them, which finds Kamailio by DNS; alice's BYE comes back by
+# the Record-Routes, which name the overlay; a BYE from outside with a
+# Route that claims the overlay but was not written by p is refused.
+# With p killed, bob's next two calls to alice go through q (b starts
+# each at the next proxy peer it knows: one of them fails over from p).
 . "$(dirname "$0")/lib.sh"
 
 for c in kamailio dnsmasq baresip socat jq; do
@@ -40,11 +48,23 @@ KAM=$(stun_port kamailio)
 
 start_node p -o "overlay.name=$OV" -o interwork.proxy_peer=yes \
     -o ua.aor=carol -o ua.answer=auto
-start_node q -o "overlay.name=$OV" -o "overlay.bootstrap=127.0.0.1:$(port p)"
+start_node q -o "overlay.name=$OV" -o "overlay.bootstrap=127.0.0.1:$(port p)" \
+    -o interwork.proxy_peer=yes
 start_node b -o "overlay.name=$OV" -o "overlay.bootstrap=127.0.0.1:$(port p)" \
     -o ua.aor=bob -o ua.answer=auto
 wait_for 30 ring_ok p q b || fail "ring: $(ring_wrong p q b) wrong"
 wait_for 20 ctl p lookup "bob@$OV" || fail "bob is not in the overlay"
+advertised() {	# advertised NODE: at every Resource-ID of the service key
+	ctl "$1" --json status >"$T/st.$1" 2>&1 &&
+	    jq -e '.interwork | .proxy_peer and .spread > 1 and
+	    .advertised == .spread' "$T/st.$1" >/dev/null
+}
+wait_for 20 advertised p || fail "p: $(jq -c .interwork "$T/st.p")"
+wait_for 20 advertised q || fail "q: $(jq -c .interwork "$T/st.q")"
+ctl b --json status >"$T/st.b"
+jq -e '.interwork | .proxy_peer == false and .advertised == 0' "$T/st.b" \
+    >/dev/null || fail "b: $(jq -c .interwork "$T/st.b")"
+ok "p and q advertise themselves as proxy peers at $(jq .interwork.spread "$T/st.p") Resource-IDs of the service key; b does not"
 
 ip netns exec "$NS" dnsmasq --no-daemon --no-resolv --no-hosts \
     --listen-address=127.0.0.1 --bind-interfaces --port=53 \
@@ -207,12 +227,69 @@ run 0 ctl p unregister-public dave@kam.test
 run 1 ctl p unregister-public dave@kam.test
 ok "carol registered carol@$OV at kam.test as carol2@kam.test (Digest, through p; a wrong password refused); alice's call to carol2@kam.test reached carol's UA"
 
+# 2d. bob (at b, not a proxy peer) calls alice@kam.test: through a proxy
+# peer found in the overlay; alice hangs up, her BYE by the Record-Routes
+bob_out() {	# bob_out N: bob's Nth call out to alice
+	run 0 ctl b --json call alice@kam.test --duration 30
+	BID=$(json .call)
+	wait_for 20 established "$1" || fail "bob's call $1 to alice: $(grep -ai 'sip\|call' "$dir/log" | tail -5); b: $(grep -i 'sip\|interwork' "$T/b/log" | tail -5)"
+	sleep 2
+	phone hangup >/dev/null
+	bob_ended() {
+		ctl b --json calls >"$T/calls.b" 2>&1 &&
+		    jq -e --argjson id "$BID" '.calls[] | select(.id == $id) |
+		    .state == "ended"' "$T/calls.b" >/dev/null
+	}
+	wait_for 10 bob_ended || fail "bob's call $1: $(cat "$T/calls.b")"
+	jq -e --argjson id "$BID" '.calls[] | select(.id == $id) |
+	    .status == 200 and .reason == "remote hung up" and
+	    .received >= 50' "$T/calls.b" >/dev/null ||
+	    fail "bob's call $1: $(jq -c --argjson id "$BID" '.calls[] |
+	    select(.id == $id)' "$T/calls.b")"
+}
+bob_out 4
+ctl b --json status >"$T/st.b"
+jq -e --arg p "$(ctl p --json status | jq -r .node_id)" \
+    --arg q "$(ctl q --json status | jq -r .node_id)" \
+    '[.interwork.proxy_peers[].node] | sort == ([$p, $q] | sort)' \
+    "$T/st.b" >/dev/null || fail "b's proxy peers: $(jq -c .interwork "$T/st.b")"
+grep "INVITE sip:alice@kam.test" "$T/kam/log" | tail -1 |
+    grep -q ";overlay=$OV" ||
+    fail "no Record-Route names the overlay at Kamailio: $(grep INVITE "$T/kam/log" | tail -3)"
+ok "bob@$OV (b, not a proxy peer) called alice@kam.test through a proxy peer found in the overlay (b knows p and q); the Record-Routes name the overlay; alice's BYE ended it"
+
+# 2e. a Route that claims the overlay but is not p's: refused
+udp_p() {	# udp_p MESSAGE: its answer's status line, from p
+	ip netns exec "$NS" python3 - "$(sip_port p)" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.bind(("127.0.0.1", 0))
+s.sendto(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"),
+    ("127.0.0.1", int(sys.argv[1])))
+try:
+    print(s.recv(65535).decode("latin-1").split("\r\n")[0])
+except socket.timeout:
+    print("(nothing)")
+PY
+}
+got=$(udp_p "BYE sip:bob@127.0.0.1:$(sip_port b) SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKforged;rport\r\nRoute: <sip:127.0.0.1:$(sip_port p);lr;overlay=$OV>\r\nMax-Forwards: 70\r\nFrom: <sip:mallory@kam.test>;tag=m\r\nTo: <sip:bob@$OV>;tag=b\r\nCall-ID: forged-route\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n")
+[ "$got" = "SIP/2.0 403 Forbidden (a Route of this overlay that is not ours)" ] ||
+    fail "a forged overlay Route: $got"
+ok "a BYE with a Route that claims overlay $OV but was not p's: 403"
+
 # 3. p is gone: Kamailio fails over to q, the SRV's next target
 kill -9 "${NODE_PID[p]}"
 wait_for 30 ctl q lookup "bob@$OV" || fail "bob is gone from the overlay"
 phone dial "sip:bob@$OV" >/dev/null
-wait_for 20 established 4 ||
+wait_for 20 established 5 ||
     fail "the call through q: $(grep -ai 'sip\|call' "$dir/log" | tail -5)"
 wait_for 5 bob_call 2 || fail "bob's UA: $(cat "$T/calls")"
 phone hangup >/dev/null
 ok "p killed: Kamailio's next call went to q (the second SRV target) and bob answered"
+# b starts each call at the next proxy peer it knows: of two calls, one
+# tries p first, and fails over to q
+sleep 1
+bob_out 6
+bob_out 7
+ok "p killed: bob's next two calls to alice@kam.test went through q, the other proxy peer"

@@ -4,7 +4,9 @@
 # SIP-REGISTRATION in the overlay pointing at a, found from daemon b;
 # p2psipctl registrations lists the bindings; removing them withdraws
 # the AORs.  Bad input: a malformed request gets a 400 naming the fault,
-# a foreign domain 403, garbage is dropped and counted, and the daemon
+# a REGISTER for a foreign domain is not taken (it would go to a proxy
+# peer, and the overlay has none: 503), garbage is dropped and counted,
+# and the daemon
 # answers OPTIONS all along; over TCP, a header flood gets 400, stalled
 # and oversized senders are cut off, idle connections stay.
 . "$(dirname "$0")/lib.sh"
@@ -73,8 +75,9 @@ run 1 ctl b lookup u1-u1
 has "$T/err" 'no registration'
 ok "unregistered phones are withdrawn from the overlay"
 
-# Bad input, over UDP: a 400 that names the fault, a 403 for another
-# domain, silence for garbage; OPTIONS answered.
+# Bad input, over UDP: a 400 that names the fault, a REGISTER for another
+# domain not taken (503: no proxy peer to send it to), silence for
+# garbage; OPTIONS answered.
 udp() {
 	python3 - "$(sip_port a)" "$1" <<'EOF'
 import socket, sys
@@ -93,14 +96,15 @@ H='Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKx;rport\r\nMax-Forwards: 70\r\nFro
 [ "$(udp "INVITE sip:y@$DOM SIP/2.0\r\n${H}To: <sip:y@$DOM>\r\nCSeq: 1 BYE\r\n\r\n")" = \
     "SIP/2.0 400 CSeq Method Does Not Match" ] || fail "no 400"
 [ "$(udp "REGISTER sip:example.org SIP/2.0\r\n${H}To: <sip:x@example.org>\r\nCSeq: 1 REGISTER\r\nContact: <sip:x@127.0.0.1:9>\r\n\r\n")" = \
-    "SIP/2.0 403 Forbidden (not this overlay's domain)" ] || fail "no 403"
+    "SIP/2.0 503 Service Unavailable (no proxy peer in the overlay)" ] ||
+    fail "a REGISTER for another domain: no 503"
 [ "$(udp '\x16\x03\x01\x00\x05hello')" = "(nothing)" ] || fail "garbage"
 [ "$(udp "OPTIONS sip:$DOM SIP/2.0\r\n${H}To: <sip:$DOM>\r\nCSeq: 2 OPTIONS\r\n\r\n")" = \
     "SIP/2.0 200 OK" ] || fail "OPTIONS"
 run 0 ctl a --json status
 [ "$(json '.sip.bad_answered >= 1 and .sip.bad_dropped >= 1')" = true ] ||
     fail "bad input not counted: $(json -c .sip)"
-ok "bad input: 400 naming the fault, 403 for another domain, garbage dropped"
+ok "bad input: 400 naming the fault, another domain's REGISTER not taken (503, no proxy peer), garbage dropped"
 
 # Over TCP: a header flood gets 400; a sender that stalls in the middle
 # of a message, and one that sends more than max_message_size, are cut

@@ -919,9 +919,9 @@ START_TEST(proxy_peer)
 	s2.tp = SIP_TP_TCP;
 	flow(&s3, "192.0.2.12:5060");
 	flow(&stranger, "203.0.113.66:5060");
-	srv[0] = (struct sip_res_target){ SIP_TP_UDP, s1.remote };
-	srv[1] = (struct sip_res_target){ SIP_TP_TCP, s2.remote };
-	srv[2] = (struct sip_res_target){ SIP_TP_UDP, s3.remote };
+	srv[0] = (struct sip_res_target){ .tp = SIP_TP_UDP, .addr = s1.remote };
+	srv[1] = (struct sip_res_target){ .tp = SIP_TP_TCP, .addr = s2.remote };
+	srv[2] = (struct sip_res_target){ .tp = SIP_TP_UDP, .addr = s3.remote };
 	in(&alice, req(b, sizeof b, "INVITE", "sip:carol@example.org",
 	    "z9hG4bKpp1", "Max-Forwards: 70\r\n"), &s);
 	ck_assert_uint_eq(s.resolves, 1);
@@ -952,9 +952,10 @@ START_TEST(proxy_peer)
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
 	sip_msg_free(c);
 	sent_free(&s);
-	/* from a peer of the overlay: the same; our Record-Route names
-	 * its flow (a token), so that the outside's requests in the
-	 * dialog come back to it, and only those */
+	/* from a peer of the overlay: the same; our Record-Routes name
+	 * the overlay (draft-marocco-p2psip-interwork §3.1) and the peer's
+	 * flow (a token), so that the outside's requests in the dialog
+	 * come back to it, and only those */
 	flow(&peer, "127.0.0.1:5062");	/* where its Via says */
 	peer.tp = SIP_TP_TLS;
 	peer.conn = 7;
@@ -970,7 +971,8 @@ START_TEST(proxy_peer)
 	ck_assert_ptr_nonnull(rr);
 	rr = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, rr);	/* the peer's side */
 	ck_assert_ptr_nonnull(rr);
-	ck_assert_uint_eq(rr->value.l, 5 + 68 + strlen("@" SELF ";lr;ice-sip>"));
+	ck_assert_uint_eq(rr->value.l, 5 + 68 + strlen("@" SELF
+	    ";lr;ice-sip;overlay=" DOM ">"));
 	snprintf(route, sizeof route, "Max-Forwards: 70\r\nRoute: %.*s\r\n",
 	    (int)rr->value.l, rr->value.p);
 	sent_free(&s);
@@ -983,12 +985,21 @@ START_TEST(proxy_peer)
 	ck_assert_uint_eq(s.to[0].conn, 7);
 	sent_free(&s);
 	/* a Route of ours whose token we did not make: not on any flow,
-	 * and the stranger may not send it elsewhere */
+	 * and refused for claiming the overlay (§3.1) */
 	route[strlen("Max-Forwards: 70\r\nRoute: <sip:") + 3] ^= 1;
 	in(&stranger, req(b, sizeof b, "BYE", "sip:alice@198.51.100.20:5062",
 	    "z9hG4bKpp7", route), &s);
 	ck_assert_uint_eq(s.n, 1);
-	ck_assert_ptr_nonnull(to(&s, &stranger, NULL, 403));
+	ck_assert_ptr_nonnull(m = to(&s, &stranger, NULL, 403));
+	ck_assert_ptr_nonnull(strstr(m->reason.p, "not ours"));
+	sent_free(&s);
+	/* nor with no token at all, from a peer */
+	in(&peer, req(b, sizeof b, "BYE", "sip:carol@example.org",
+	    "z9hG4bKpp8", "Max-Forwards: 70\r\nRoute: <sip:" SELF
+	    ";lr;overlay=" DOM ">\r\n"), &s);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_ptr_nonnull(m = to(&s, &peer, NULL, 403));
+	ck_assert_ptr_nonnull(strstr(m->reason.p, "not ours"));
 	sent_free(&s);
 	in(&peer, req(b, sizeof b, "MESSAGE", "sip:dave@example.net",
 	    "z9hG4bKpp2", "Max-Forwards: 70\r\n"), &s);
@@ -1015,6 +1026,96 @@ START_TEST(proxy_peer)
 	    "z9hG4bKpp4", "Max-Forwards: 70\r\n"), &s);
 	ck_assert_uint_eq(s.resolves, 0);
 	ck_assert_ptr_nonnull(to(&s, &stranger, NULL, 403));
+	sent_free(&s);
+}
+END_TEST
+
+/*
+ * Not a proxy peer (other_domains): a request of this host's for another
+ * domain goes to the overlay's proxy peers the driver found, over TLS
+ * pinned to each one's Node-ID, the next after one that cannot be
+ * reached; a public registration's REGISTER too; none found gives 503
+ * saying so; a peer's request for another domain is not ours to carry
+ * (403, nothing asked).
+ */
+START_TEST(to_proxy_peers)
+{
+	static const uint8_t	 n1[SIP_NODE_LEN] = { 0x91, 1 };
+	static const uint8_t	 n2[SIP_NODE_LEN] = { 0x92, 2 };
+	struct sip_core_cfg	 cfg;
+	struct sip_res_target	 pp[2];
+	char			 b[4096];
+	struct sent		 s;
+	struct sip_flow		 f1, f2, peer;
+	const struct sip_msg	*m;
+	const struct sip_hdr	*rr;
+
+	sip_core_free(core);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.domain = DOM;
+	addr_parse(SELF, 0, &cfg.self);
+	addr_parse("127.0.0.1:5061", 0, &cfg.self_tls);
+	cfg.other_domains = true;
+	core = sip_core_new(&cfg, &rng, NULL);
+	flow(&f1, "192.0.2.31:5061");
+	flow(&f2, "192.0.2.32:5061");
+	memset(pp, 0, sizeof pp);
+	pp[0].tp = pp[1].tp = SIP_TP_TLS;
+	pp[0].addr = f1.remote;
+	pp[1].addr = f2.remote;
+	pp[0].pinned = pp[1].pinned = true;
+	memcpy(pp[0].node, n1, SIP_NODE_LEN);
+	memcpy(pp[1].node, n2, SIP_NODE_LEN);
+
+	in(&alice, req(b, sizeof b, "INVITE", "sip:carol@example.org",
+	    "z9hG4bKop1", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.resolves, 1);
+	sent_free(&s);
+	sip_core_resolve_done(core, now, s.cookie, 0, "proxy peers", pp, 2);
+	drain(&s);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_ptr_nonnull(m = to(&s, &f1, "INVITE", 0));
+	ck_assert(sip_pl_eq(&m->ruri_str, "sip:carol@example.org"));
+	ck_assert_int_eq(s.to[0].tp, SIP_TP_TLS);
+	ck_assert(s.to[0].pinned);
+	ck_assert_mem_eq(s.to[0].node, n1, SIP_NODE_LEN);
+	rr = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE, NULL);
+	ck_assert_ptr_nonnull(rr);
+	snprintf(b, sizeof b, "%.*s", (int)rr->value.l, rr->value.p);
+	ck_assert_ptr_nonnull(strstr(b, ";overlay=" DOM ">"));
+	f1 = s.to[0];		/* as the driver reports it: pinned too */
+	sent_free(&s);
+	sip_core_transport_error(core, now, &f1);
+	drain(&s);
+	ck_assert_ptr_nonnull(to(&s, &f2, "INVITE", 0));
+	ck_assert(s.to[0].pinned);
+	ck_assert_mem_eq(s.to[0].node, n2, SIP_NODE_LEN);
+	sent_free(&s);
+
+	/* a public registration: proxied the same way, not taken */
+	in(&alice, req(b, sizeof b, "REGISTER", "sip:example.org",
+	    "z9hG4bKop2", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.resolves, 1);
+	ck_assert_str_eq(s.aor, "sip:example.org");
+	sent_free(&s);
+	/* no proxy peer in the overlay */
+	sip_core_resolve_done(core, now, s.cookie, EHOSTUNREACH,
+	    "no proxy peer in the overlay", NULL, 0);
+	drain(&s);
+	ck_assert_ptr_nonnull(m = to(&s, &alice, NULL, 503));
+	ck_assert(sip_pl_eq(&m->reason,
+	    "Service Unavailable (no proxy peer in the overlay)"));
+	sent_free(&s);
+
+	/* a peer's (elsewhere than this host): not ours to carry */
+	flow(&peer, "192.0.2.77:5061");
+	peer.tp = SIP_TP_TLS;
+	peer.conn = 3;
+	peer.peer = true;
+	in(&peer, req(b, sizeof b, "INVITE", "sip:dave@example.net",
+	    "z9hG4bKop3", "Max-Forwards: 70\r\n"), &s);
+	ck_assert_uint_eq(s.resolves, 0);
+	ck_assert_ptr_nonnull(to(&s, &peer, NULL, 403));
 	sent_free(&s);
 }
 END_TEST
@@ -1563,6 +1664,7 @@ check_suite(void)
 	tcase_add_test(tc, large_over_tcp);
 	tcase_add_test(tc, large_on_own_flow);
 	tcase_add_test(tc, proxy_peer);
+	tcase_add_test(tc, to_proxy_peers);
 	tcase_add_test(tc, tls_to_peer);
 	tcase_add_test(tc, direct_flow);
 	tcase_add_test(tc, wildcard_listen);
