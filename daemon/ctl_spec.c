@@ -270,8 +270,8 @@ static const struct ctl_spec ctl_specs[] = {
 	{ "hangup", NULL, "end a call of the daemon's UA (cancel, reject or "
 	    "bye)", hangup_args, 0 },
 	{ "register-public", NULL, "register an AOR of ours as a contact of "
-	    "a public AOR at another domain's registrar, through this daemon "
-	    "as a proxy peer ([interwork] proxy_peer), kept refreshed",
+	    "a public AOR at another domain's registrar, through a proxy "
+	    "peer (this daemon, or one found in the overlay), kept refreshed",
 	    register_public_args, 0 },
 	{ "unregister-public", NULL, "end a public registration "
 	    "(register-public)", unregister_public_args, 0 },

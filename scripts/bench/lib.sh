@@ -161,3 +161,10 @@ percentiles() {
 		med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 		printf "%.3f %.3f %d\n", med, v[int(0.99 * NR + 0.999)], NR }'
 }
+
+# sipp injection files: USER;DOMAIN;HOSTPORT lines (the contact, or the
+# Request-URI's host), DOMAIN the caller's $DOM.
+lines() {	# PREFIX COUNT HOSTPORT
+	echo SEQUENTIAL
+	for i in $(seq "$2"); do echo "$1$i;$DOM;$3"; done
+}

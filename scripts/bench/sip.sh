@@ -143,11 +143,6 @@ start_daemons
 wait_ring 60
 start_kamailio
 
-# lines: USER;DOMAIN;HOSTPORT (the contact, or the Request-URI's host)
-lines() {	# PREFIX COUNT HOSTPORT
-	echo SEQUENTIAL
-	for i in $(seq "$2"); do echo "$1$i;$DOM;$3"; done
-}
 lines r "$USERS" "127.0.0.1:$REGP" >"$W/users.csv"
 lines u "$AORS" "127.0.0.1:$UAS" >"$W/callees.csv"
 lines u "$AORS" "$DOM" >"$W/calls.csv"

@@ -23,7 +23,9 @@
 # themselves under the service key; bob, at b (not a proxy peer), calls
 # alice@kam.test: b finds p and q in the overlay and sends the call to
 # one of them, which finds Kamailio by DNS; alice's BYE comes back by
-# the Record-Routes, which name the overlay; a BYE from outside with a
+# the Record-Routes, which name the overlay; bob registers bob2@kam.test
+# from b through a proxy peer and alice's call to it reaches him; a BYE
+# from outside with a
 # Route that claims the overlay but was not written by p is refused.
 # With p killed, bob's next two calls to alice go through q (b starts
 # each at the next proxy peer it knows: one of them fails over from p).
@@ -194,12 +196,12 @@ ok "carol@$OV called alice@kam.test through p, a proxy peer: NAPTR, SRV, the dea
 echo kampass >"$T/kampass"
 run 0 ctl p register-public carol2@kam.test sip:kam.test carol2 \
     --password-file "$T/kampass"
-public_registered() {
-	ctl p --json ua list >"$T/ua" 2>&1 &&
-	    jq -e '.public[] | select(.aor == "carol2@kam.test") |
+public_registered() {	# NODE AOR: registered at Kamailio, says NODE
+	ctl "$1" --json ua list >"$T/ua" 2>&1 &&
+	    jq -e --arg a "$2" '.public[] | select(.aor == $a) |
 	    .registered' "$T/ua" >/dev/null
 }
-wait_for 15 public_registered || fail "carol2: $(cat "$T/ua"); $(grep -i 'register' "$T/p/log" | tail -3)"
+wait_for 15 public_registered p carol2@kam.test || fail "carol2: $(cat "$T/ua"); $(grep -i 'register' "$T/p/log" | tail -3)"
 jq -e '.public[] | select(.aor == "carol2@kam.test") | .contact ==
     "sip:carol@'"$OV"'"' "$T/ua" >/dev/null || fail "the contact: $(cat "$T/ua")"
 # a wrong password: Kamailio's challenge answered, refused again
@@ -258,6 +260,20 @@ grep "INVITE sip:alice@kam.test" "$T/kam/log" | tail -1 |
     fail "no Record-Route names the overlay at Kamailio: $(grep INVITE "$T/kam/log" | tail -3)"
 ok "bob@$OV (b, not a proxy peer) called alice@kam.test through a proxy peer found in the overlay (b knows p and q); the Record-Routes name the overlay; alice's BYE ended it"
 
+# 2d'. bob's public AOR, registered from b through a proxy peer
+run 0 ctl b register-public bob2@kam.test sip:kam.test bob2 \
+    --password-file "$T/kampass"
+wait_for 15 public_registered b bob2@kam.test || fail "bob2: $(cat "$T/ua"); $(grep -i 'register' "$T/b/log" | tail -3)"
+alice_calls_bob() {	# URI N M: alice's Nth call, bob's UA's Mth from her
+	phone dial "$1" >/dev/null
+	wait_for 20 established "$2" ||
+	    fail "alice's call to $1: $(grep -ai 'sip\|call' "$dir/log" | tail -5)"
+	wait_for 5 bob_call "$3" || fail "bob's UA: $(cat "$T/calls")"
+	phone hangup >/dev/null
+}
+alice_calls_bob sip:bob2@kam.test 5 2
+ok "bob registered bob@$OV at kam.test as bob2@kam.test from b (not a proxy peer) through a proxy peer; alice's call to bob2@kam.test reached bob's UA"
+
 # 2e. a Route that claims the overlay but is not p's: refused
 udp_p() {	# udp_p MESSAGE: its answer's status line, from p
 	ip netns exec "$NS" python3 - "$(sip_port p)" "$1" <<'PY'
@@ -281,15 +297,11 @@ ok "a BYE with a Route that claims overlay $OV but was not p's: 403"
 # 3. p is gone: Kamailio fails over to q, the SRV's next target
 kill -9 "${NODE_PID[p]}"
 wait_for 30 ctl q lookup "bob@$OV" || fail "bob is gone from the overlay"
-phone dial "sip:bob@$OV" >/dev/null
-wait_for 20 established 5 ||
-    fail "the call through q: $(grep -ai 'sip\|call' "$dir/log" | tail -5)"
-wait_for 5 bob_call 2 || fail "bob's UA: $(cat "$T/calls")"
-phone hangup >/dev/null
+alice_calls_bob "sip:bob@$OV" 6 3
 ok "p killed: Kamailio's next call went to q (the second SRV target) and bob answered"
 # b starts each call at the next proxy peer it knows: of two calls, one
 # tries p first, and fails over to q
 sleep 1
-bob_out 6
 bob_out 7
+bob_out 8
 ok "p killed: bob's next two calls to alice@kam.test went through q, the other proxy peer"
