@@ -656,3 +656,22 @@ CFG
 	PHONE_PID=$!
 	EXTRA_PIDS+=($!)
 }
+
+# sip_udp NAME MESSAGE: send MESSAGE (with \r\n escapes) over UDP from
+# 127.0.0.1 to daemon NAME's SIP port (in $NODE_NS if set); print the
+# answer's status line, or "(nothing)" after 3 s.
+sip_udp() {
+	${NODE_NS:+ip netns exec "$NODE_NS"} python3 - "$(sip_port "$1")" \
+	    "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.bind(("127.0.0.1", 0))
+s.sendto(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"),
+    ("127.0.0.1", int(sys.argv[1])))
+try:
+    print(s.recv(65535).decode("latin-1").split("\r\n")[0])
+except socket.timeout:
+    print("(nothing)")
+PY
+}
