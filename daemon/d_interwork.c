@@ -94,9 +94,14 @@ d_interwork_servers(const char *uri, bool tls, d_servers_done done,
 	if (d->cfg->interwork.proxy_peer)
 		return d->dns == NULL ? ENOTSUP :
 		    srv_dns_resolve(d->dns, uri, tls, done, done_arg);
-	/* the proxy peers take SIP over TLS only (RFC 6940 §11.3) */
-	if (!tls || d->loc == NULL)
+	if (d->loc == NULL)
 		return ENOTSUP;
+	/* the proxy peers take SIP over TLS only (RFC 6940 §11.3) */
+	if (!tls) {
+		done(EHOSTUNREACH, "no SIP over TLS ([sip] tls_listen) to "
+		    "reach a proxy peer", NULL, 0, done_arg);
+		return 0;
+	}
 	if (d->nproxies > 0 && srv_now_ms() < d->proxies_until) {
 		d_proxies_give(d, done, done_arg);
 		return 0;
