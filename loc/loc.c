@@ -155,6 +155,37 @@ loc_answer(struct loc *l, struct loc_req *q, struct loc_result *r)
 	loc_req_free(q);
 }
 
+struct loc_req *
+loc_search_new(struct loc *l, enum loc_op op, uint32_t kind, uint64_t cookie)
+{
+	struct loc_req	*q;
+
+	if (!ov_node_member(l->ov))
+		return NULL;
+	q = loc_req_new(l, op, cookie);
+	loc_req_unlink(l, q);
+	q->kind = kind;
+	return q;
+}
+
+bool
+loc_search_fetched(struct loc_req *q, const struct ov_event *ev,
+    void (*add)(struct loc_result *, const struct ov_fetched_value *))
+{
+	unsigned	i;
+
+	if (ev->type != OV_EV_FETCHED) {	/* not ours to have */
+		loc_req_free(q);
+		return false;
+	}
+	if (ev->error == 0 && ev->fetched != NULL) {
+		q->res_out.refused += ev->fetched->refused;
+		for (i = 0; i < ev->fetched->n; i++)
+			add(&q->res_out, &ev->fetched->v[i]);
+	}
+	return true;
+}
+
 /* An overlay failure as the result of q. */
 void
 loc_fail(struct loc *l, struct loc_req *q, int code, const char *why)

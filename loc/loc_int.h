@@ -112,6 +112,15 @@ struct loc_req *loc_req_find(struct loc *, uint64_t ov_cookie, bool attach,
 void	 loc_req_unlink(struct loc *, struct loc_req *);
 void	 loc_req_drop(struct loc *, struct loc_req *);
 void	 loc_answer(struct loc *, struct loc_req *, struct loc_result *);
+/* A search's request (RELAYS, PROXIES) for kind, off the list; NULL
+ * outside an overlay.  loc_search_fetched: its Fetch's answer, each
+ * value handed to add (refused ones counted); false if it was not a
+ * Fetch's (q is freed). */
+struct ov_fetched_value;
+struct loc_req *loc_search_new(struct loc *, enum loc_op, uint32_t kind,
+	    uint64_t cookie);
+bool	 loc_search_fetched(struct loc_req *, const struct ov_event *,
+	    void (*add)(struct loc_result *, const struct ov_fetched_value *));
 void	 loc_fail(struct loc *, struct loc_req *, int code, const char *why);
 int	 loc_aor_arg(const struct loc *, const char *in, char *out,
 	    size_t max, char **err);

@@ -90,11 +90,9 @@ loc_proxy_search(struct loc *l, uint64_t now, uint64_t cookie, char **err)
 	struct loc_req	*q;
 
 	*err = NULL;
-	if (!ov_node_member(l->ov))
+	if ((q = loc_search_new(l, LOC_OP_PROXIES, OV_KIND_SIP_PROXY_PEER,
+	    cookie)) == NULL)
 		return ENOTCONN;
-	q = loc_req_new(l, LOC_OP_PROXIES, cookie);
-	loc_req_unlink(l, q);
-	q->kind = OV_KIND_SIP_PROXY_PEER;
 	q->res_out.proxies = xcalloc(LOC_PROXIES_MAX,
 	    sizeof *q->res_out.proxies);
 	loc_proxy_step(l, now, q);
@@ -128,17 +126,6 @@ void
 loc_proxy_fetched(struct loc *l, uint64_t now, struct loc_req *q,
     const struct ov_event *ev)
 {
-	struct loc_result	*r = &q->res_out;
-	unsigned		 i;
-
-	if (ev->type != OV_EV_FETCHED) {	/* not ours to have */
-		loc_req_free(q);
-		return;
-	}
-	if (ev->error == 0 && ev->fetched != NULL) {
-		r->refused += ev->fetched->refused;
-		for (i = 0; i < ev->fetched->n; i++)
-			loc_proxy_add(r, &ev->fetched->v[i]);
-	}
-	loc_proxy_step(l, now, q);
+	if (loc_search_fetched(q, ev, loc_proxy_add))
+		loc_proxy_step(l, now, q);
 }

@@ -84,11 +84,9 @@ loc_relay_search(struct loc *l, uint64_t now, uint64_t cookie, char **err)
 	struct loc_req	*q;
 
 	*err = NULL;
-	if (!ov_node_member(l->ov))
+	if ((q = loc_search_new(l, LOC_OP_RELAYS, OV_KIND_TURN_SERVICE,
+	    cookie)) == NULL)
 		return ENOTCONN;
-	q = loc_req_new(l, LOC_OP_RELAYS, cookie);
-	loc_req_unlink(l, q);
-	q->kind = OV_KIND_TURN_SERVICE;
 	q->res_out.relays = xcalloc(LOC_RELAYS_MAX, sizeof *q->res_out.relays);
 	loc_relay_random(l, &q->walk);
 	loc_relay_step(l, now, q);
@@ -151,19 +149,10 @@ void
 loc_relay_fetched(struct loc *l, uint64_t now, struct loc_req *q,
     const struct ov_event *ev)
 {
-	struct loc_result	*r = &q->res_out;
-	struct ov_id		 one;
-	unsigned		 i;
+	struct ov_id	one;
 
-	if (ev->type != OV_EV_FETCHED) {	/* not ours to have */
-		loc_req_free(q);
+	if (!loc_search_fetched(q, ev, loc_relay_add))
 		return;
-	}
-	if (ev->error == 0 && ev->fetched != NULL) {
-		r->refused += ev->fetched->refused;
-		for (i = 0; i < ev->fetched->n; i++)
-			loc_relay_add(r, &ev->fetched->v[i]);
-	}
 	/* on from just past it (§7.4.4) */
 	memset(&one, 0, sizeof one);
 	one.b[OV_ID_LEN - 1] = 1;
