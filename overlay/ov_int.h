@@ -144,6 +144,9 @@ struct ov_node {
 	struct ov_node_cfg	 cfg;
 	struct addr		*boot;		/* copy of cfg.bootstrap */
 	bool			*boot_self;	/* entry is our own address */
+	bool			*boot_ok;	/* entry is in our ring: we
+						   joined through it, or it
+						   answered for our id with us */
 	const struct ov_crypto	*crypto;
 	struct rng		*rng;
 	const struct log_ctx	*log;
@@ -210,6 +213,10 @@ struct ov_node {
 	uint64_t		 finger_ms;	/* next finger refresh */
 	uint32_t		 finger_backoff_ms; /* grows to the interval */
 	uint64_t		 partition_ms;	/* next partition check */
+	uint32_t		 member_backoff_ms; /* between checks while a
+						   bootstrap entry may be in
+						   another ring */
+	unsigned		 member_next;	/* entry to check next */
 	uint64_t		 gc_ms;		/* next link GC */
 	uint64_t		 leave_deadline_ms;
 	unsigned		 leaves_pending;
@@ -530,6 +537,7 @@ void	 ov_join_boot_up(struct ov_node *, uint64_t now, struct ov_link *);
 void	 ov_join_boot_transfer(struct ov_node *, struct ov_link *from,
 	    struct ov_link *to);
 void	 ov_join_partition_check(struct ov_node *, uint64_t now);
+uint32_t ov_join_check_interval(struct ov_node *);
 void	 ov_join_partition_done(struct ov_node *, uint64_t now,
 	    struct ov_txn *, const struct ov_msg *, const struct ov_id *signer);
 /* When a kept Update may make its sender our admitting peer. */

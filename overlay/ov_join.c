@@ -190,7 +190,12 @@ ov_join_joined(struct ov_node *n, uint64_t now)
 {
 	char	hex[OV_ID_HEXLEN];
 
+	struct ov_link	*b = ov_link_get(n, n->boot_link);
+
 	ov_log(n, "overlay: joined through %s", ov_id_hex(&n->ap, hex));
+	/* the bootstrap peer routed our Attach to AP: its ring is ours */
+	if (b != NULL && b->boot_idx >= 0)
+		n->boot_ok[b->boot_idx] = true;
 	ov_node_set_state(n, OV_ST_JOINED);
 	ov_txn_cancel_all(n, OV_TX_BOOT_ATTACH);	/* other attempts */
 	n->join_deadline_ms = 0;
@@ -242,6 +247,8 @@ ov_join_restart(struct ov_node *n, uint64_t now, const char *why)
 	ov_txn_free_all(n);
 	n->nexpects = 0;
 	n->boot_link = 0;
+	for (i = 0; i < n->cfg.nbootstrap; i++)
+		n->boot_ok[i] = false;
 	ov_join_boot_next(n, now);
 }
 
@@ -541,20 +548,68 @@ ov_join_boot_transfer(struct ov_node *n, struct ov_link *from,
 	n->boot_link = to->id;
 }
 
+/*
+ * One ring.  Nodes started at once found several rings: one whose
+ * bootstrap peer is not up yet starts a ring alone (§6.4.2.1), and
+ * others join it; Chord's stabilisation never merges two rings.  So a
+ * peer keeps checking its bootstrap entries (§10.7.4.4) until each
+ * answers for our id with us: at 1 s, 2 s, 4 s... up to
+ * probe-interval, then every partition-check.  An entry that routes
+ * our id to another node is in another ring: we attach to that node
+ * (ov_join_partition_done), and stabilisation zips the two rings into
+ * one from there.  An entry that cannot be reached is tried again on
+ * the same schedule: it may be starting.
+ */
+#define OV_MEMBER_FIRST_MS	1000
+
+/* The next unconfirmed entry, or -1 if each is in our ring. */
+static int
+ov_join_member_next(struct ov_node *n)
+{
+	unsigned	i, k;
+
+	for (i = 0; i < n->cfg.nbootstrap; i++) {
+		k = (n->member_next + i) % n->cfg.nbootstrap;
+		if (!n->boot_self[k] && !n->boot_ok[k])
+			return (int)k;
+	}
+	return -1;
+}
+
+/* Until the next partition check. */
+uint32_t
+ov_join_check_interval(struct ov_node *n)
+{
+	uint32_t	b = n->member_backoff_ms;
+
+	if (ov_join_member_next(n) < 0)
+		return n->cfg.partition_interval_ms;
+	if (b == 0)
+		b = OV_MEMBER_FIRST_MS;
+	n->member_backoff_ms = b >= n->cfg.probe_interval_ms / 2 ?
+	    n->cfg.probe_interval_ms : 2 * b;
+	return b < n->cfg.partition_interval_ms ? b :
+	    n->cfg.partition_interval_ms;
+}
+
 /* §10.7.4.4: who answers for our id at a bootstrap entry? */
 void
 ov_join_partition_check(struct ov_node *n, uint64_t now)
 {
 	struct ov_link	*l;
 	unsigned	 i, k;
-	int		 idx = -1;
+	int		 idx;
 
 	if (ov_join_boot_usable(n) == 0 || n->boot_link != 0)
 		return;
-	k = (unsigned)rng_below(n->rng, ov_join_boot_usable(n));
-	for (i = 0; i < n->cfg.nbootstrap && idx < 0; i++)
-		if (!n->boot_self[i] && k-- == 0)
-			idx = (int)i;
+	if ((idx = ov_join_member_next(n)) >= 0)
+		n->member_next = (unsigned)idx + 1;
+	else {
+		k = (unsigned)rng_below(n->rng, ov_join_boot_usable(n));
+		for (i = 0; i < n->cfg.nbootstrap && idx < 0; i++)
+			if (!n->boot_self[i] && k-- == 0)
+				idx = (int)i;
+	}
 	for (i = 0; i < n->nlinks; i++) {
 		l = n->links[i];
 		if (l->up && !l->closing && l->boot_idx == idx) {
@@ -574,8 +629,21 @@ ov_join_partition_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 	char		 hex[OV_ID_HEXLEN];
 	struct ov_link	*l = ov_link_get(n, t->pin_link);
 
-	if (m == NULL || m->code == OV_ERROR || l == NULL ||
-	    ov_id_eq(r, &n->cfg.self) || ov_chord_has(&n->chord, r))
+	/* the check is over: the next may use another entry */
+	if (l != NULL && l->id == n->boot_link && n->state == OV_ST_JOINED)
+		n->boot_link = 0;
+	if (m == NULL || m->code == OV_ERROR || l == NULL)
+		return;
+	if (ov_id_eq(r, &n->cfg.self)) {
+		if (l->bootstrap && l->boot_idx >= 0 &&
+		    !n->boot_ok[l->boot_idx]) {
+			n->boot_ok[l->boot_idx] = true;
+			ov_debug(n, "overlay: bootstrap entry %d is in our "
+			    "ring", l->boot_idx);
+		}
+		return;
+	}
+	if (ov_chord_has(&n->chord, r))
 		return;
 	/* §10.7.4.4: another node answered for our id: attach to it. */
 	ov_log(n, "overlay: %s answers for our id through %s: attaching",

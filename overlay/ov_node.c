@@ -91,6 +91,7 @@ ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
 		memcpy(n->boot, cfg->bootstrap,
 		    cfg->nbootstrap * sizeof *n->boot);
 		n->boot_self = xcalloc(cfg->nbootstrap, sizeof *n->boot_self);
+		n->boot_ok = xcalloc(cfg->nbootstrap, sizeof *n->boot_ok);
 		/* our own listening address: skip it without connecting (an
 		 * entry that only turns out to be us is marked on connect) */
 		for (i = 0; i < cfg->nbootstrap; i++)
@@ -144,6 +145,7 @@ ov_node_free(struct ov_node *n)
 		free(n->early[i].u);
 	free(n->boot);
 	free(n->boot_self);
+	free(n->boot_ok);
 	free(n);
 }
 

@@ -263,8 +263,9 @@ ov_update_schedule(struct ov_node *n, uint64_t now)
 	n->periodic_ms = ov_topo_jitter(n, now, n->cfg.update_interval_ms);
 	n->finger_backoff_ms = 0;
 	ov_update_finger_schedule(n, now);
+	n->member_backoff_ms = 0;
 	n->partition_ms = n->cfg.partition_interval_ms != 0 ?
-	    ov_topo_jitter(n, now, n->cfg.partition_interval_ms) : UINT64_MAX;
+	    ov_topo_jitter(n, now, ov_join_check_interval(n)) : UINT64_MAX;
 }
 
 static bool
@@ -347,8 +348,8 @@ ov_update_tick(struct ov_node *n, uint64_t now)
 		ov_update_finger_schedule(n, now);
 	}
 	if (now >= n->partition_ms) {
-		n->partition_ms = ov_topo_jitter(n, now,
-		    n->cfg.partition_interval_ms);
 		ov_join_partition_check(n, now);
+		n->partition_ms = ov_topo_jitter(n, now,
+		    ov_join_check_interval(n));
 	}
 }

@@ -857,6 +857,59 @@ sim_add_node(struct sim *s, const unsigned *boot, unsigned nboot,
 	return idx;
 }
 
+/*
+ * Start n nodes within spread_ms of each other at random moments, as a
+ * host or data-centre restart does: the node k-th in a random chain order
+ * bootstraps through the (k-1)-th, which may start later than it (its
+ * address is known; a connection to it is refused until it runs).
+ */
+static int
+uint_cmp(const void *a, const void *b)
+{
+	unsigned	x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+sim_start_chain(struct sim *s, unsigned n, unsigned spread_ms)
+{
+	struct rng	*r = &s->rng;
+	unsigned	*chain = xcalloc(n + 1, sizeof *chain);
+	unsigned	*at = xcalloc(n + 1, sizeof *at);
+	unsigned	*idx = xcalloc(n + 1, sizeof *idx);
+	unsigned	 base = s->nnodes, i, j, t, boot;
+	uint64_t	 t0 = s->now;
+
+	/* node index i (creation order) has a random start time, sorted */
+	for (i = 0; i < n; i++)
+		at[i] = spread_ms > 0 ? (unsigned)rng_below(r, spread_ms + 1) :
+		    0;
+	qsort(at, n, sizeof *at, uint_cmp);
+	/* chain[k]: the node index at position k of the chain */
+	for (i = 0; i < n; i++)
+		chain[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		j = (unsigned)rng_below(r, i + 1);
+		t = chain[i]; chain[i] = chain[j]; chain[j] = t;
+	}
+	for (i = 0; i < n; i++)
+		idx[chain[i]] = i;
+	for (i = 0; i < n; i++) {
+		if (t0 + at[i] > s->now)
+			sim_run(s, t0 + at[i] - s->now);
+		if (idx[i] == 0)
+			sim_add_with(s, NULL, 0);
+		else {
+			boot = base + chain[idx[i] - 1];
+			sim_add_with(s, &boot, 1);
+		}
+	}
+	free(chain);
+	free(at);
+	free(idx);
+}
+
 unsigned
 sim_add(struct sim *s, unsigned nboot)
 {
@@ -1032,6 +1085,54 @@ sim_ring_ok(const struct sim *s, unsigned *wrong)
 	}
 	free(ring);
 	return *wrong == 0;
+}
+
+static unsigned
+uf_find(unsigned *up, unsigned x)
+{
+	while (up[x] != x)
+		x = up[x] = up[up[x]];
+	return x;
+}
+
+/* Join the sets of ring positions a and b of the node whose ids link them. */
+static void
+uf_link(unsigned *up, const struct ov_id *ring, unsigned n, unsigned a,
+    const struct ov_id *id)
+{
+	unsigned	b = sim_owner(ring, n, id);
+
+	if (ov_id_eq(&ring[b], id))
+		up[uf_find(up, a)] = uf_find(up, b);
+}
+
+unsigned
+sim_rings(const struct sim *s)
+{
+	const struct ov_chord	*c;
+	struct ov_id		*ring;
+	unsigned		*up, n, i, at, k = 0;
+
+	ring = sim_ring(s, &n);
+	up = xcalloc(n + 1, sizeof *up);
+	for (i = 0; i < n; i++)
+		up[i] = i;
+	for (i = 0; i < s->nnodes; i++) {
+		if (!s->nodes[i]->alive || s->nodes[i]->leaving ||
+		    s->nodes[i]->client)
+			continue;
+		c = ov_node_chord(s->nodes[i]->ov);
+		at = sim_owner(ring, n, &s->nodes[i]->id);
+		if (c->nsucc > 0)
+			uf_link(up, ring, n, at, &c->succ[0]);
+		if (c->npred > 0)
+			uf_link(up, ring, n, at, &c->pred[0]);
+	}
+	for (i = 0; i < n; i++)
+		k += uf_find(up, i) == i;
+	free(up);
+	free(ring);
+	return k;
 }
 
 void

@@ -57,6 +57,13 @@ uint64_t sim_now(const struct sim *);
 unsigned sim_add(struct sim *, unsigned nboot);
 /* Add a node whose bootstrap list is the given nodes' addresses. */
 unsigned sim_add_with(struct sim *, const unsigned *boot, unsigned nboot);
+/*
+ * Add n nodes within spread_ms (0: at once) at random moments, as a host
+ * or data-centre restart does; returns when the last has started.  The
+ * node k-th in a random chain order bootstraps through the (k-1)-th,
+ * which may start after it (a connection to it is refused until then).
+ */
+void	 sim_start_chain(struct sim *, unsigned n, unsigned spread_ms);
 /* Add a RELOAD client (RFC 6940 §4.2.1) with that bootstrap list. */
 unsigned sim_add_client(struct sim *, const unsigned *boot, unsigned nboot);
 unsigned sim_count(const struct sim *);
@@ -77,6 +84,12 @@ void	 sim_partition(struct sim *, unsigned i, unsigned g);
  * nodes are not.
  */
 bool	 sim_ring_ok(const struct sim *, unsigned *wrong);
+
+/*
+ * How many separate rings the live peers form: the sets of nodes that
+ * first successors and predecessors link (1 in a correct overlay).
+ */
+unsigned sim_rings(const struct sim *);
 
 struct sim_lookup_stats {
 	unsigned	tried;

@@ -2,9 +2,12 @@
  * sim_main.c - ovsim: build an overlay of N simulated nodes and measure it.
  *
  *   ovsim [-n NODES] [-s SEED] [-l LOOKUPS] [-f FAIL%] [-j JOIN_MS]
- *         [-i IDLE_MIN] [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS] [-v]
+ *         [-i IDLE_MIN] [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS]
+ *         [-S SPREAD_MS] [-v]
  *
- * Nodes join one every JOIN_MS (virtual) through two random live nodes;
+ * Nodes join one every JOIN_MS (virtual) through two random live nodes,
+ * or with --start SPREAD_MS all start within SPREAD_MS (0: at once), each
+ * through the one before it in a random chain (sim_start_chain);
  * then ovsim waits for the ring to be correct, runs lookups, measures
  * idle traffic, optionally fails FAIL% of the nodes at once and measures
  * again.  Exit status 1 if the ring never converged or lookups failed.
@@ -148,9 +151,9 @@ usage(void)
 {
 	fprintf(stderr, "usage: ovsim [-n NODES] [-s SEED] [-l LOOKUPS] "
 	    "[-f FAIL_PERCENT] [-j JOIN_MS] [-i IDLE_MINUTES]\n"
-	    "             [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS] [-v]\n"
+	    "             [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS] [-S SPREAD_MS] [-v]\n"
 	    "       (long: --nodes --seed --lookups --fail --join --idle "
-	    "--aors --expires --holddown --verbose)\n");
+	    "--aors --expires --holddown --start --verbose)\n");
 	exit(2);
 }
 
@@ -164,6 +167,7 @@ static const struct option longopts[] = {
 	{ "aors",	required_argument,	NULL,	'a' },
 	{ "expires",	required_argument,	NULL,	'e' },
 	{ "holddown",	required_argument,	NULL,	'H' },
+	{ "start",	required_argument,	NULL,	'S' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ NULL,		0,			NULL,	0 },
 };
@@ -175,6 +179,7 @@ main(int argc, char **argv)
 	struct sim	*s;
 	unsigned	 n = 200, lookups = 1000, fail = 0, idle = 10, join = 100;
 	unsigned	 i, wrong, alive, killed = 0;
+	int		 spread = -1;
 	struct aor_run	 ar = { .expires = 600 };
 	uint64_t	 m0, killed_at = 0;
 	double		 t0, took;
@@ -186,7 +191,7 @@ main(int argc, char **argv)
 		o.verbose_node = atoi(getenv("OVSIM_NODE"));
 	/* the daemon's replica hold-down (§10.7.1) */
 	o.node.replica_holddown_ms = 30000;
-	while ((ch = getopt_long(argc, argv, "n:s:l:f:j:i:a:e:H:v", longopts,
+	while ((ch = getopt_long(argc, argv, "n:s:l:f:j:i:a:e:H:S:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'n': n = (unsigned)atoi(optarg); break;
@@ -200,34 +205,43 @@ main(int argc, char **argv)
 		case 'H':
 			o.node.replica_holddown_ms = (uint32_t)atoi(optarg);
 			break;
+		case 'S': spread = atoi(optarg); break;
 		case 'v': o.verbose = true; break;
 		default: usage();
 		}
 	}
-	if (n < 1 || fail > 90 || ar.expires < 1)
+	if (n < 1 || fail > 90 || ar.expires < 1 || spread > 3600000)
 		usage();
 	s = sim_new(&o);
 	t0 = real_s();
-	sim_add(s, 0);
-	for (i = 1; i < n; i++) {
-		sim_add(s, 2);
-		sim_run(s, join);
+	if (spread >= 0)
+		sim_start_chain(s, n, (unsigned)spread);
+	else {
+		sim_add(s, 0);
+		for (i = 1; i < n; i++) {
+			sim_add(s, 2);
+			sim_run(s, join);
+		}
 	}
 	printf("ovsim: seed %llu: %u nodes joined in %.1f s virtual, %.1f s "
 	    "real\n", (unsigned long long)o.seed, n,
 	    (double)sim_now(s) / 1000, real_s() - t0);
 	if (!converge(s, 600000, &took, &wrong)) {
-		printf("ring: NOT correct after 600 s: %u nodes wrong\n", wrong);
+		printf("ring: NOT correct after 600 s: %u nodes wrong, %u "
+		    "rings\n", wrong, sim_rings(s));
 		if (o.verbose || getenv("OVSIM_DUMP") != NULL)
 			sim_dump(s, stdout);
 		ok = false;
 	} else
-		printf("ring: correct %.0f s after the last join\n", took);
+		printf("ring: correct %.0f s after the last join (%u ring)\n",
+		    took, sim_rings(s));
 	ok &= report_lookups(s, lookups, n, &ar.hops);
 	m0 = sim_messages(s);
 	sim_run(s, (uint64_t)idle * 60000);
-	printf("idle: %.2f messages per node per minute over %u minutes\n",
-	    (double)(sim_messages(s) - m0) / n / idle, idle);
+	if (idle > 0)
+		printf("idle: %.2f messages per node per minute over %u "
+		    "minutes\n", (double)(sim_messages(s) - m0) / n / idle,
+		    idle);
 	if (ar.n > 0)
 		ok &= aors_start(s, &ar);
 	if (fail > 0) {

@@ -127,12 +127,18 @@ stun_port() {
 # start_node NAME [P2PSIPD ARGS...]: start a foreground daemon with its
 # own data dir, control socket, overlay, SIP and STUN ports (STUN on the
 # overlay's address, as the default has it); wait until it answers.
-# With NODE_NS set, it runs in that network namespace.
+# With NODE_NS set, it runs in that network namespace; with START_DELAY
+# (seconds) it starts that much later, and the call does not wait for
+# it (nor with START_NOWAIT set).
 start_node() {
-	local name=$1 pre=() ip=127.0.0.1 a
+	local name=$1 pre=() ip=127.0.0.1 a op sp tp
 	shift
+	# the ports now: port() must not run in the background job
+	op=$(port "$name") sp=$(sip_port "$name") tp=$(sips_port "$name")
 	mkdir -p "$T/$name"
 	[ -n "${NODE_NS:-}" ] && pre=(ip netns exec "$NODE_NS")
+	[ -n "${START_DELAY:-}" ] &&
+	    pre=(sh -c 'sleep "$0" && exec "$@"' "$START_DELAY" "${pre[@]}")
 	for a in "$@"; do
 		case $a in
 		overlay.listen=*) ip=${a#overlay.listen=}; ip=${ip%:*} ;;
@@ -140,12 +146,12 @@ start_node() {
 	done
 	"${pre[@]}" "$P2PSIPD" -f -o "node.data_dir=$T/$name/data" \
 	    -o "node.control_socket=$(sock "$name")" \
-	    -o "overlay.listen=127.0.0.1:$(port "$name")" \
-	    -o "sip.listen=127.0.0.1:$(sip_port "$name")" \
-	    -o "sip.tls_listen=127.0.0.1:$(sips_port "$name")" \
-	    -o "nat.stun_listen=$ip:$(stun_port "$name")" "$@" \
+	    -o "overlay.listen=127.0.0.1:$op" -o "sip.listen=127.0.0.1:$sp" \
+	    -o "sip.tls_listen=127.0.0.1:$tp" \
+	    -o "nat.stun_listen=$ip:$((op - 5000))" "$@" \
 	    2>>"$T/$name/log" &
 	NODE_PID[$name]=$!
+	[ -n "${START_DELAY:-}${START_NOWAIT:-}" ] && return
 	wait_for 10 ctl "$name" status ||
 	    fail "$name did not start: $(tail -n 5 "$T/$name/log")"
 }

@@ -1,8 +1,9 @@
 /*
  * check_sim.c - the overlay at a few hundred nodes in the simulator:
  * convergence, lookups and their hop count, repair after 20% of the nodes
- * fail at once, graceful leaves, lossy links, and two rings started apart
- * merging once they can reach each other.  Every failure names its seed.
+ * fail at once, graceful leaves, lossy links, two rings started apart
+ * merging once they can reach each other, and the rings a restart of
+ * every host at once founds merging into one.  Every failure names its seed.
  */
 #include <errno.h>
 #include <math.h>
@@ -218,6 +219,38 @@ START_TEST(all_start_at_once)
 	ck_assert_msg(t >= 0 && t <= 10, "seed %llu: ring right after %d s",
 	    (unsigned long long)o.seed, t);
 	lookups_ok(s, 100, o.seed);
+	sim_free(s);
+}
+END_TEST
+
+/*
+ * A restart of every host at once: each node's bootstrap list names the
+ * node before it in a chain, which may not have started yet (refused:
+ * it starts a ring alone) or may be joining (it founds a ring by the
+ * tie-break).  Dozens of rings form; each peer keeps checking its
+ * bootstrap entry until that entry routes our id to us, so they merge
+ * into one.  _i 0: 1000 nodes at once; 1: 300 within 10 s.
+ */
+START_TEST(chain_start_merges)
+{
+	struct sim_opts	 o;
+	struct sim	*s;
+	unsigned	 n = _i == 0 ? 1000 : 300;
+	int		 t;
+
+	sim_opts_default(&o);
+	o.seed = SEED;
+	o.node.partition_interval_ms = 600000;	/* the daemon's */
+	s = sim_new(&o);
+	sim_start_chain(s, n, _i == 0 ? 0 : 10000);
+	sim_run(s, 1000);
+	ck_assert_msg(sim_rings(s) > 1, "seed %llu: one ring at once: the "
+	    "scenario tests nothing", (unsigned long long)o.seed);
+	t = settle(s, 30);
+	ck_assert_msg(t >= 0, "seed %llu: %u rings 30 s after the last start",
+	    (unsigned long long)o.seed, sim_rings(s));
+	ck_assert_uint_eq(sim_rings(s), 1);
+	lookups_ok(s, n, o.seed);
 	sim_free(s);
 }
 END_TEST
@@ -662,6 +695,7 @@ check_suite(void)
 	tcase_add_loop_test(tc, graceful_leaves, 0, 2);
 	tcase_add_test(tc, lossy_links);
 	tcase_add_loop_test(tc, rings_merge, 0, 2);
+	tcase_add_loop_test(tc, chain_start_merges, 0, 2);
 	tcase_add_loop_test(tc, values_survive_30_percent_fail, 0, 2);
 	tcase_add_loop_test(tc, replica_holddown, 0, 2);
 	suite_add_tcase(s, tc);
