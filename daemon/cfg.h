@@ -101,6 +101,8 @@ struct cfg {
 		int		 flow_timer_stream;
 		int		 max_transactions;
 		int		 lookup_cache;		/* s */
+		int		 udp_buffer;		/* KiB, SO_RCVBUF; 0:
+							   the system's */
 		int		 auth_local;		/* bool */
 	} sip;
 	struct {

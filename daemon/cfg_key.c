@@ -95,6 +95,7 @@ static const struct cfg_key cfg_keys[] = {
 	SIP_INT(lookup_cache, "30", 0, 3600),
 	SIP_INT(flow_timer_udp, "29", 10, 3600),
 	SIP_INT(flow_timer_stream, "120", 10, 3600),
+	SIP_INT(udp_buffer, "4096", 0, 262144),
 	{ "sip", "advertise",		CFG_IP,
 	    offsetof(struct cfg, sip.advertise), "", 0, 0, 0, NULL },
 	{ "sip", "auth_local",		CFG_BOOL,

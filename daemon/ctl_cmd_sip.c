@@ -33,10 +33,14 @@ ctl_cmd_sip_status_json(struct d *d)
 	char				 a[ADDR_STRLEN], t[ADDR_STRLEN];
 	char				 p[ADDR_STRLEN], tp[ADDR_STRLEN];
 	struct sip_proxy_stats		 ls;
+	uint32_t			 drops;
+	int				 rcvbuf;
 
 	sip_core_lookup_stats(c, &ls);
+	srv_sip_udp_stats(d->sip, &rcvbuf, &drops);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i}",
+	    "s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i, s:i, "
+	    "s:I}",
 	    "listen", addr_str(srv_sip_listen_addr(d->sip), a),
 	    "tls_listen", tls->family != 0 ? addr_str(tls, t) : "",
 	    "advertise", addr_str(pub, p),
@@ -57,7 +61,8 @@ ctl_cmd_sip_status_json(struct d *d)
 	    "transactions", (int)sip_core_transactions(c),
 	    "tcp_connections", (int)srv_sip_connections(d->sip, false),
 	    "tls_connections", (int)srv_sip_connections(d->sip, true),
-	    "registrations", (int)sip_reg_aors(sip_core_reg(c)));
+	    "registrations", (int)sip_reg_aors(sip_core_reg(c)),
+	    "udp_buffer", rcvbuf, "udp_drops", (json_int_t)drops);
 }
 
 /* Interworking: this node as a proxy peer, or the proxy peers it knows. */

@@ -5,8 +5,14 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <netinet/in.h>
+#ifdef __linux__
+/* SO_RCVBUFFORCE, SO_RXQ_OVFL, SO_MEMINFO: hidden by _POSIX_C_SOURCE */
+#include <asm/socket.h>
+#include <linux/sock_diag.h>
+#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -125,6 +131,83 @@ srv_recv_from(int fd, void *buf, size_t len, struct addr *from)
 	if (n >= 0)
 		srv_addr_from((struct sockaddr *)&ss, from);
 	return n;
+}
+
+ssize_t
+srv_recv_counted(int fd, void *buf, size_t len, struct addr *from,
+    uint32_t *drops)
+{
+	struct sockaddr_storage	 ss;
+	struct iovec		 iov = { .iov_base = buf, .iov_len = len };
+	union {
+		char		 b[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr	 align;
+	}			 ctl;
+	struct msghdr		 mh;
+	struct cmsghdr		*c;
+	ssize_t			 n;
+
+	memset(&mh, 0, sizeof mh);
+	mh.msg_name = &ss;
+	mh.msg_namelen = sizeof ss;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.b;
+	mh.msg_controllen = sizeof ctl.b;
+	if ((n = recvmsg(fd, &mh, 0)) < 0)
+		return n;
+	srv_addr_from((struct sockaddr *)&ss, from);
+#ifdef SO_RXQ_OVFL
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
+		    c->cmsg_len >= CMSG_LEN(sizeof *drops))
+			memcpy(drops, CMSG_DATA(c), sizeof *drops);
+#else
+	(void)c;
+	(void)drops;
+#endif
+	return n;
+}
+
+int
+srv_udp_tune(int fd, int bytes)
+{
+	int		got = 0, on = 1;
+	socklen_t	sl = sizeof got;
+
+	if (bytes > 0) {
+#ifdef SO_RCVBUFFORCE
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes,
+		    sizeof bytes) == -1)
+#endif
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes,
+			    sizeof bytes);
+	}
+#ifdef SO_RXQ_OVFL
+	(void)setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
+#else
+	(void)on;
+#endif
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &sl) == -1)
+		return -1;
+	return got;
+}
+
+uint32_t
+srv_udp_drops(int fd, uint32_t seen)
+{
+#if defined(SO_MEMINFO) && defined(__linux__)
+	uint32_t	mi[SK_MEMINFO_VARS];
+	socklen_t	sl = sizeof mi;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &sl) == 0 &&
+	    sl > SK_MEMINFO_DROPS * sizeof mi[0])
+		return mi[SK_MEMINFO_DROPS] > seen ? mi[SK_MEMINFO_DROPS] :
+		    seen;
+#else
+	(void)fd;
+#endif
+	return seen;
 }
 
 int

@@ -54,14 +54,24 @@ ss_udp_read(evutil_socket_t fd, short what, void *arg)
 	size_t			 used;
 	int			 i;
 
+	/*
+	 * Until the socket is empty, so that a burst does not wait in the
+	 * kernel's buffer (and overflow it) behind other events; what we
+	 * owe goes out every SS_UDP_BATCH datagrams.  Bounded, so that the
+	 * streams and timers get their turn under a flood: the event is
+	 * level-triggered and comes back at once for what is left.
+	 */
 	(void)what;
-	for (i = 0; i < SS_UDP_BATCH; i++) {
+	for (i = 0; i < SS_UDP_DRAIN; i++) {
 		memset(&f, 0, sizeof f);
 		f.tp = SIP_TP_UDP;
-		if ((n = srv_recv_from(fd, buf, sizeof buf, &f.remote)) <= 0)
+		if ((n = srv_recv_counted(fd, buf, sizeof buf, &f.remote,
+		    &ss->udp_drops)) <= 0)
 			break;
 		(void)sip_core_input(ss->core, srv_now_ms(), &f, buf,
 		    (size_t)n, false, &used);
+		if ((i + 1) % SS_UDP_BATCH == 0)
+			srv_sip_drain(ss);
 	}
 	srv_sip_drain(ss);
 }
@@ -361,7 +371,7 @@ srv_sip_set_users(struct srv_sip *ss, const struct cfg *cfg)
 }
 
 static int
-ss_sockets(struct srv_sip *ss, char **cause)
+ss_sockets(struct srv_sip *ss, int udp_buffer, char **cause)
 {
 	struct sockaddr_storage	sa;
 	socklen_t		len;
@@ -399,6 +409,7 @@ ss_sockets(struct srv_sip *ss, char **cause)
 		ss->udp = -1;
 		ss->listen.port = 0;
 	}
+	ss->udp_rcvbuf = srv_udp_tune(ss->udp, udp_buffer);
 	ss->ev_udp = event_new(ss->base, ss->udp, EV_READ | EV_PERSIST,
 	    ss_udp_read, ss);
 	event_add(ss->ev_udp, NULL);
@@ -459,7 +470,7 @@ srv_sip_new(struct srv_sip **out, struct event_base *base,
 		srv_sip_free(ss);
 		return EIO;
 	}
-	if ((rc = ss_sockets(ss, cause)) != 0) {
+	if ((rc = ss_sockets(ss, cfg->sip.udp_buffer * 1024, cause)) != 0) {
 		srv_sip_free(ss);
 		return rc;
 	}
@@ -491,6 +502,13 @@ srv_sip_new(struct srv_sip **out, struct event_base *base,
 	srv_sip_set_users(ss, cfg);
 	*out = ss;
 	return 0;
+}
+
+void
+srv_sip_udp_stats(const struct srv_sip *ss, int *rcvbuf, uint32_t *drops)
+{
+	*rcvbuf = ss->udp_rcvbuf;
+	*drops = srv_udp_drops(ss->udp, ss->udp_drops);
 }
 
 void

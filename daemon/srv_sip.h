@@ -71,6 +71,10 @@ void	srv_sip_set_ua(struct srv_sip *, const struct addr *);
 void	srv_sip_host(struct srv_sip *, const char *aor, bool on);
 
 const struct sip_core *srv_sip_core(const struct srv_sip *);
+/* The UDP port's receive buffer (bytes, as the kernel counts it) and the
+ * datagrams the kernel dropped there for want of room (SO_RXQ_OVFL). */
+void	srv_sip_udp_stats(const struct srv_sip *, int *rcvbuf,
+	    uint32_t *drops);
 /* The proxy's part of the media relays (sip_core_anchor). */
 struct sip_anchor *srv_sip_anchor(struct srv_sip *);
 const struct addr *srv_sip_listen_addr(const struct srv_sip *);

@@ -20,6 +20,7 @@
 #include "srv_sip.h"
 
 #define SS_UDP_BATCH	64		/* datagrams per readiness */
+#define SS_UDP_DRAIN	1024		/* the SIP port's, read until empty */
 #define SS_CONN_MAX	1024
 
 struct bufferevent;
@@ -58,6 +59,8 @@ struct srv_sip {
 	struct addr		 listen;
 	int			 udp;
 	struct event		*ev_udp;
+	int			 udp_rcvbuf;	/* bytes, as the kernel says */
+	uint32_t		 udp_drops;	/* SO_RXQ_OVFL's count */
 	struct evconnlistener	*tcp;
 	struct addr		 tls_listen;	/* family 0: none */
 	struct addr		 pub;		/* listen, as peers reach it */
