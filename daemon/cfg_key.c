@@ -91,7 +91,7 @@ static const struct cfg_key cfg_keys[] = {
 	SIP_INT(max_message_size, "65535", 1500, 65535),
 	SIP_INT(max_headers, "128", 16, 1024),
 	SIP_INT(stream_timeout, "30", 1, 3600),
-	SIP_INT(max_transactions, "65536", 64, 4194304),
+	SIP_INT(max_transactions, "262144", 64, 4194304),
 	SIP_INT(lookup_cache, "30", 0, 3600),
 	SIP_INT(flow_timer_udp, "29", 10, 3600),
 	SIP_INT(flow_timer_stream, "120", 10, 3600),

@@ -40,7 +40,7 @@ ctl_cmd_sip_status_json(struct d *d)
 	srv_sip_udp_stats(d->sip, &rcvbuf, &drops);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
 	    "s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i, s:i, "
-	    "s:I}",
+	    "s:i, s:I}",
 	    "listen", addr_str(srv_sip_listen_addr(d->sip), a),
 	    "tls_listen", tls->family != 0 ? addr_str(tls, t) : "",
 	    "advertise", addr_str(pub, p),
@@ -59,6 +59,7 @@ ctl_cmd_sip_status_json(struct d *d)
 	    "lookup_cache_hits", (json_int_t)ls.cache_hits,
 	    "lookup_cached", (int)ls.cached,
 	    "transactions", (int)sip_core_transactions(c),
+	    "forwards", (int)sip_core_forwards(c),
 	    "tcp_connections", (int)srv_sip_connections(d->sip, false),
 	    "tls_connections", (int)srv_sip_connections(d->sip, true),
 	    "registrations", (int)sip_reg_aors(sip_core_reg(c)),

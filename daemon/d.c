@@ -146,6 +146,21 @@ d_signals(struct d *d)
 	return 0;
 }
 
+/*
+ * What a load held (transactions, calls, lookups) is freed when it ends,
+ * but the allocator keeps the pages for the next: every D_TRIM_S, the
+ * free ones go back to the system, so that the daemon's memory after a
+ * load comes back to where it was (a few ms for a heap of 100 MB).
+ */
+static void
+d_trim(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	srv_trim();
+}
+
 int
 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
     const char *const *overrides, size_t noverrides, ctl_handle_cb handle,
@@ -185,6 +200,13 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 		goto fail;
 	if ((rc = d_signals(d)) != 0) {
 		*cause = xstrdup("cannot catch signals");
+		goto fail;
+	}
+	if ((d->ev_trim = event_new(d->base, -1, EV_PERSIST, d_trim, d)) ==
+	    NULL || event_add(d->ev_trim, &(struct timeval){ D_TRIM_S, 0 })
+	    == -1) {
+		rc = ENOMEM;
+		*cause = xstrdup("cannot set a timer");
 		goto fail;
 	}
 	{
@@ -230,6 +252,8 @@ d_free(struct d *d)
 		event_free(d->ev_hup);
 	if (d->ev_stop != NULL)
 		event_free(d->ev_stop);
+	if (d->ev_trim != NULL)
+		event_free(d->ev_trim);
 	if (d->lock_fd != -1)
 		close(d->lock_fd);
 	if (d->base != NULL)

@@ -67,6 +67,7 @@ struct d {
 	bool			 ctl_done;	/* stopping: clients drained */
 	struct event		*ev_term, *ev_int, *ev_hup;
 	struct event		*ev_stop;	/* shutdown deadline */
+	struct event		*ev_trim;	/* memory back to the system */
 	int			 lock_fd;
 	enum d_state		 state;
 	uint64_t		 start_ms;	/* monotonic */
@@ -98,6 +99,7 @@ void	 d_free(struct d *);
  * their last answers before the loop ends, within D_STOP_GRACE_MS.
  */
 #define D_STOP_GRACE_MS	3000
+#define D_TRIM_S	10	/* d_trim */
 void	 d_stop(struct d *, const char *reason);
 
 /*

@@ -15,6 +15,9 @@
 #endif
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +194,14 @@ srv_udp_tune(int fd, int bytes)
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &sl) == -1)
 		return -1;
 	return got;
+}
+
+void
+srv_trim(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }
 
 uint32_t

@@ -58,6 +58,9 @@ int	srv_udp_tune(int fd, int bytes);
  * the drops) where the kernel cannot say.
  */
 uint32_t srv_udp_drops(int fd, uint32_t seen);
+/* Free memory the allocator holds back to the system (glibc's
+ * malloc_trim; nothing elsewhere). */
+void	srv_trim(void);
 /* A non-blocking UDP socket bound to a: its fd, or -1 (errno). */
 int	srv_udp_bind(const struct addr *a);
 /*

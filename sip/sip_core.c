@@ -725,10 +725,11 @@ sip_core_deadline(const struct sip_core *c)
 {
 	uint64_t	t = sip_txn_layer_deadline(c->txl);
 	uint64_t	r = sip_reg_deadline(c->reg);
+	uint64_t	f = sip_proxy_deadline(c->proxy);
 
 	if (r != UINT64_MAX && r * 1000 < t)
 		t = r * 1000;
-	return t;
+	return f < t ? f : t;
 }
 
 const struct sip_core_stats *
@@ -753,4 +754,10 @@ unsigned
 sip_core_transactions(const struct sip_core *c)
 {
 	return sip_txn_layer_count(c->txl);
+}
+
+unsigned
+sip_core_forwards(const struct sip_core *c)
+{
+	return sip_proxy_pending(c->proxy);
 }

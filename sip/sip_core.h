@@ -177,5 +177,7 @@ void	sip_core_flow_token(const struct sip_core *, const struct sip_flow *,
  * relays ready (sip_anchor.h). */
 struct sip_anchor *sip_core_anchor(struct sip_core *);
 unsigned sip_core_transactions(const struct sip_core *);
+/* Requests the proxy is forwarding, or keeps for a 2xx resent. */
+unsigned sip_core_forwards(const struct sip_core *);
 
 #endif

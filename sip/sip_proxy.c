@@ -55,6 +55,8 @@ sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txn_layer *txl,
 	p->rng = rng;
 	p->log = log;
 	p->next_id = 1;
+	p->nbuckets = SIP_FWD_BUCKETS;
+	p->buckets = xcalloc(p->nbuckets, sizeof *p->buckets);
 	p->cache = sip_cache_new(cfg->lookup_cache_ms, SIP_CACHE_MAX);
 	rng->fill(p->ft_key, sizeof p->ft_key, rng->arg);
 	return p;
@@ -69,6 +71,7 @@ sip_fwd_free(struct sip_fwd *f)
 
 	for (i = 0; i < f->nb; i++)
 		free(f->b[i].req);
+	free(f->b);
 	sip_msg_free(f->req);
 	free(f->best);
 	free(f->servers);
@@ -86,6 +89,7 @@ sip_proxy_free(struct sip_proxy *p)
 		p->fwds = f->next;
 		sip_fwd_free(f);
 	}
+	free(p->buckets);
 	sip_proxy_host_clear(p);
 	sip_cache_free(p->cache);
 	free(p->domain);
@@ -330,10 +334,124 @@ sip_proxy_fwd_by_id(const struct sip_proxy *p, uint64_t id)
 {
 	struct sip_fwd	*f;
 
-	for (f = p->buckets[id % SIP_FWD_BUCKETS]; f != NULL; f = f->hnext)
+	for (f = p->buckets[id & (p->nbuckets - 1)]; f != NULL; f = f->hnext)
 		if (f->id == id)
 			return f;
 	return NULL;
+}
+
+/* ---- the records' tables ---- */
+
+/* The buckets at n: twice as many as they fill up, so that a bucket
+ * holds about one record; half as many once a quarter full. */
+static void
+sip_fwd_rehash(struct sip_proxy *p, unsigned n)
+{
+	struct sip_fwd	**b, *f, *next;
+	unsigned	  i;
+
+	b = xcalloc(n, sizeof *b);
+	for (i = 0; i < p->nbuckets; i++)
+		for (f = p->buckets[i]; f != NULL; f = next) {
+			next = f->hnext;
+			f->hnext = b[f->id & (n - 1)];
+			b[f->id & (n - 1)] = f;
+		}
+	free(p->buckets);
+	p->buckets = b;
+	p->nbuckets = n;
+}
+
+void
+sip_fwd_add(struct sip_proxy *p, struct sip_fwd *f)
+{
+	if (p->nfwds + 1 > p->nbuckets)
+		sip_fwd_rehash(p, p->nbuckets * 2);
+	f->next = p->fwds;
+	if (p->fwds != NULL)
+		p->fwds->prev = f;
+	p->fwds = f;
+	f->hnext = p->buckets[f->id & (p->nbuckets - 1)];
+	p->buckets[f->id & (p->nbuckets - 1)] = f;
+	p->nfwds++;
+}
+
+static void
+sip_fwd_remove(struct sip_proxy *p, struct sip_fwd *f)
+{
+	struct sip_fwd	**hp;
+
+	if (f->prev != NULL)
+		f->prev->next = f->next;
+	else
+		p->fwds = f->next;
+	if (f->next != NULL)
+		f->next->prev = f->prev;
+	for (hp = &p->buckets[f->id & (p->nbuckets - 1)]; *hp != f;
+	    hp = &(*hp)->hnext)
+		;
+	*hp = f->hnext;
+	p->nfwds--;
+	sip_fwd_free(f);
+	if (p->nbuckets > SIP_FWD_BUCKETS && p->nfwds < p->nbuckets / 4)
+		sip_fwd_rehash(p, p->nbuckets / 2);
+}
+
+static void
+sip_fwd_queue_add(struct sip_fwd_queue *q, struct sip_fwd *f)
+{
+	f->dnext = NULL;
+	if (q->tail != NULL)
+		q->tail->dnext = f;
+	else
+		q->head = f;
+	q->tail = f;
+}
+
+static struct sip_fwd *
+sip_fwd_queue_pop(struct sip_fwd_queue *q)
+{
+	struct sip_fwd	*f = q->head;
+
+	if ((q->head = f->dnext) == NULL)
+		q->tail = NULL;
+	return f;
+}
+
+/*
+ * Every branch has its final answer (or there were none), and ours has
+ * gone.  A non-INVITE's record has nothing left to do: its transactions
+ * take what comes (a response resent).  An INVITE's that got a 2xx is
+ * kept SIP_KEEP_MS for the 2xx resent (sip_proxy_stray): that needs its
+ * branches' ids and flows and where responses go, not the requests.
+ * Idempotent; the record is freed at the next tick, as its callers may
+ * still look at it.
+ */
+void
+sip_fwd_done(struct sip_proxy *p, struct sip_fwd *f, uint64_t now)
+{
+	unsigned	i;
+
+	if (f->done_at != 0)
+		return;
+	f->done_at = now;
+	f->looking = f->resolving = false;
+	for (i = 0; i < f->nb; i++) {
+		free(f->b[i].req);
+		f->b[i].req = NULL;
+		f->b[i].req_len = 0;
+	}
+	free(f->best);
+	f->best = NULL;
+	free(f->servers);
+	f->servers = NULL;
+	f->nservers = 0;
+	if (f->invite && f->got_2xx) {
+		sip_msg_free(f->req);
+		f->req = NULL;
+		sip_fwd_queue_add(&p->kept, f);
+	} else
+		sip_fwd_queue_add(&p->gone, f);
 }
 
 const char *
@@ -347,21 +465,24 @@ sip_proxy_aor_of(const struct sip_proxy *p, const struct sip_msg *m, char *aor,
 
 /* ---- time ---- */
 
+/* The records done: what is past its time goes, oldest first; each
+ * costs what it frees, not what is kept. */
 void
 sip_proxy_tick(struct sip_proxy *p, uint64_t now)
 {
-	struct sip_fwd	**pp = &p->fwds, **hp, *f;
+	while (p->gone.head != NULL)
+		sip_fwd_remove(p, sip_fwd_queue_pop(&p->gone));
+	while (p->kept.head != NULL &&
+	    now >= p->kept.head->done_at + SIP_KEEP_MS)
+		sip_fwd_remove(p, sip_fwd_queue_pop(&p->kept));
+}
 
-	while ((f = *pp) != NULL) {
-		if (f->done_at != 0 && now >= f->done_at + SIP_KEEP_MS) {
-			*pp = f->next;
-			for (hp = &p->buckets[f->id % SIP_FWD_BUCKETS];
-			    *hp != f; hp = &(*hp)->hnext)
-				;
-			*hp = f->hnext;
-			p->nfwds--;
-			sip_fwd_free(f);
-		} else
-			pp = &f->next;
-	}
+uint64_t
+sip_proxy_deadline(const struct sip_proxy *p)
+{
+	if (p->gone.head != NULL)
+		return p->gone.head->done_at;
+	if (p->kept.head != NULL)
+		return p->kept.head->done_at + SIP_KEEP_MS;
+	return UINT64_MAX;
 }

@@ -142,6 +142,8 @@ void	sip_proxy_lookup_done(struct sip_proxy *, uint64_t now,
 	    const uint8_t *const *nodes, unsigned n, bool failed);
 /* Forget requests done long enough ago. */
 void	sip_proxy_tick(struct sip_proxy *, uint64_t now);
+/* When records done are due to go (UINT64_MAX: none). */
+uint64_t sip_proxy_deadline(const struct sip_proxy *);
 unsigned sip_proxy_pending(const struct sip_proxy *);
 /* AOR lookups: asked of the overlay, answered from the cache; AORs in
  * the cache. */

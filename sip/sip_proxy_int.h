@@ -26,16 +26,20 @@ struct sip_cache;
 struct sip_reg;
 
 #define SIP_FORK_MAX	8
-#define SIP_KEEP_MS	32000	/* a done request's record: for 2xx resent */
+#define SIP_KEEP_MS	32000	/* an INVITE's record past its 2xx: for 2xx
+				   resent (RFC 6026 §7.1's Timer L) */
 #define SIP_UDP_MAX	1300	/* §18.1.1: larger requests go over TCP */
 #define SIP_CACHE_MAX	16384	/* AORs whose lookups are kept */
 
 /* The limits our own copies of requests are parsed back with. */
 extern const struct sip_limits sip_proxy_lim;
 
+/* "z9hG4bK", 16 hex digits, "-", the record's id in hex (up to 16) */
+#define SIP_BRANCH_LEN	48
+
 struct sip_branch {
 	uint64_t	 ctxn;
-	char		 branch[32];
+	char		 branch[SIP_BRANCH_LEN];
 	uint8_t		*req;		/* the request as forwarded */
 	size_t		 req_len;
 	struct sip_flow	 flow;
@@ -50,9 +54,12 @@ struct sip_fwd {
 	struct sip_flow	 from;		/* where responses go */
 	struct sip_flow	 in;		/* the flow it came on */
 	bool		 invite;
-	struct sip_msg	*req;		/* the request as received, our copy */
-	struct sip_branch b[SIP_FORK_MAX];
-	unsigned	 nb;
+	struct sip_msg	*req;		/* the request as received, our copy
+					   (NULL once done) */
+	bool		 offerless;	/* ... had no body (§13.2.1) */
+	bool		 got_2xx;	/* a branch answered 2xx */
+	struct sip_branch *b;		/* nb of them, room for bcap */
+	unsigned	 nb, bcap;
 	unsigned	 best_status;	/* 0: none yet */
 	uint8_t		*best;
 	size_t		 best_len;
@@ -68,11 +75,18 @@ struct sip_fwd {
 	bool		 cached;	/* ... as kept in the cache */
 	unsigned	 skip_route;	/* our Routes on top */
 	uint64_t	 done_at;	/* 0: still going */
-	struct sip_fwd	*next;		/* in the list, oldest last */
+	struct sip_fwd	*next, *prev;	/* in the list, oldest last */
 	struct sip_fwd	*hnext;		/* in its id's bucket */
+	struct sip_fwd	*dnext;		/* in a queue of done ones */
 };
 
-#define SIP_FWD_BUCKETS	4096	/* records by id (ids are sequential) */
+/* Records done, in the order they were (so, of their expiry). */
+struct sip_fwd_queue {
+	struct sip_fwd	*head, *tail;
+};
+
+#define SIP_FWD_BUCKETS	4096	/* records by id at first (ids are
+				   sequential): doubled as they grow */
 
 /* An AOR this node publishes by destination list. */
 struct sip_hosted {
@@ -90,8 +104,12 @@ struct sip_proxy {
 	struct rng		*rng;
 	struct log_ctx		*log;
 	struct sip_fwd		*fwds;
-	struct sip_fwd		*buckets[SIP_FWD_BUCKETS];
+	struct sip_fwd		**buckets;
+	unsigned		 nbuckets;	/* a power of two */
 	unsigned		 nfwds;
+	/* done: kept SIP_KEEP_MS (an INVITE's, after a 2xx), or freed at
+	 * the next tick (the rest: their transactions take what comes) */
+	struct sip_fwd_queue	 kept, gone;
 	struct sip_cache	*cache;
 	uint64_t		 lookups, cache_hits;
 	uint64_t		 next_id;
@@ -102,6 +120,11 @@ struct sip_proxy {
 						   being forwarded */
 	uint8_t			 ft_key[32];	/* flow tokens' HMAC key */
 };
+
+/* sip_proxy.c: a record in the tables; done, on its way out (it goes
+ * at the next tick, its memory but what a 2xx resent needs freed now). */
+void	 sip_fwd_add(struct sip_proxy *, struct sip_fwd *);
+void	 sip_fwd_done(struct sip_proxy *, struct sip_fwd *, uint64_t now);
 
 /* sip_proxy_req.c: the next of f's RFC 3263 servers, if its branches
  * failed so (503, no answer, unreachable): true if one went. */

@@ -175,11 +175,20 @@ sip_forward_bytes(struct sip_proxy *p, const struct sip_msg *m,
 	return !w->err;
 }
 
+/* §8.1.1.7: unique, and ending with the record's id (if any), by which
+ * a 2xx resent finds it (sip_proxy_stray) */
 static void
-sip_new_branch(struct sip_proxy *p, char *out, size_t max)
+sip_new_branch(struct sip_proxy *p, const struct sip_fwd *f, char *out,
+    size_t max)
 {
-	memcpy(out, "z9hG4bK", 7);	/* §8.1.1.7 */
-	sip_msg_tag(p->rng, out + 7, max - 7);
+	char	tag[24];
+
+	sip_msg_tag(p->rng, tag, sizeof tag);
+	if (f != NULL)
+		snprintf(out, max, "z9hG4bK%s-%llx", tag,
+		    (unsigned long long)f->id);
+	else
+		snprintf(out, max, "z9hG4bK%s", tag);
 }
 
 /*
@@ -401,14 +410,14 @@ sip_proxy_stateless(struct sip_proxy *p, uint64_t now,
 	struct sip_targets	 t;
 	const char		*reason;
 	struct wbuf		 w;
-	char			 branch[32];
+	char			 branch[SIP_BRANCH_LEN];
 
 	if (m->max_forwards == 0 || sip_looped(p, m) ||
 	    sip_targets(p, now, m, &t, &reason) != 0 ||
 	    (p->cfg.allow != NULL && !p->cfg.allow(now, 0, from, m, t.dest,
 	    p->cfg.arg)))
 		return;
-	sip_new_branch(p, branch, sizeof branch);
+	sip_new_branch(p, NULL, branch, sizeof branch);
 	if (sip_forward_bytes(p, m, &t.ruri[0], from, &t.flow[0], NULL,
 	    branch, t.skip_route, NULL, &w)) {
 		p->cfg.emit(&t.flow[0], w.p, w.len, p->cfg.arg);
@@ -473,8 +482,15 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	    f->servers != NULL))
 		sip_proxy_flow_token(p, &f->in, tok.in);
 	for (i = 0; i < t->n && f->nb < SIP_FORK_MAX; i++) {
+		if (f->nb == f->bcap) {
+			/* most requests have one branch: room as needed */
+			f->bcap = f->bcap == 0 ? 1 : 2 * f->bcap;
+			f->b = xreallocarray(f->b, f->bcap, sizeof *f->b);
+			memset(&f->b[f->nb], 0, (f->bcap - f->nb) *
+			    sizeof *f->b);
+		}
 		b = &f->b[f->nb];
-		sip_new_branch(p, b->branch, sizeof b->branch);
+		sip_new_branch(p, f, b->branch, sizeof b->branch);
 		b->flow = t->flow[i];
 		tok.out[0] = '\0';
 		if (f->invite && (t->own_flow[i] || b->flow.tp == SIP_TP_DTLS ||
@@ -521,7 +537,7 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		    "Server Internal Error");
 		sip_proxy_resp_report(p, f, 500);
 		f->final_sent = true;
-		f->done_at = now;
+		sip_fwd_done(p, f, now);
 	}
 }
 
@@ -590,11 +606,8 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	f->in = *from;
 	f->invite = sip_pl_eq(&m->method, "INVITE");
 	f->req = sip_proxy_copy(m);
-	f->next = p->fwds;
-	p->fwds = f;
-	f->hnext = p->buckets[f->id % SIP_FWD_BUCKETS];
-	p->buckets[f->id % SIP_FWD_BUCKETS] = f;
-	p->nfwds++;
+	f->offerless = m->body.l == 0;
+	sip_fwd_add(p, f);
 	if (f->invite)		/* §16.2: quench the caller's retransmits */
 		sip_proxy_status(p, now, stxn, m, 100, "Trying");
 	f->skip_route = t.skip_route;
@@ -645,7 +658,7 @@ sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 		    "Request Terminated");
 		sip_proxy_resp_report(p, f, 487);
 		f->final_sent = true;
-		f->done_at = now;
+		sip_fwd_done(p, f, now);
 		return;
 	}
 	for (i = 0; i < f->nb; i++) {
@@ -741,7 +754,7 @@ sip_proxy_resolve_done(struct sip_proxy *p, uint64_t now, uint64_t cookie,
 		sip_proxy_status(p, now, f->stxn, f->req, st, reason);
 		sip_proxy_resp_report(p, f, st);
 		f->final_sent = true;
-		f->done_at = now;
+		sip_fwd_done(p, f, now);
 		return;
 	}
 	f->servers = xcalloc(n, sizeof *f->servers);
@@ -819,7 +832,7 @@ sip_fwd_looked_up(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 		    failed ? "Temporarily Unavailable" : "Not Found");
 		sip_proxy_resp_report(p, f, failed ? 480 : 404);
 		f->final_sent = true;
-		f->done_at = now;
+		sip_fwd_done(p, f, now);
 	} else {
 		f->overlay = true;
 		sip_fwd_branches(p, now, f, f->req, &t);

@@ -62,7 +62,7 @@ sip_strip_via(struct sip_proxy *p, const struct sip_fwd *f,
 	 * when it had none */
 	if (m->status > 100 && m->status < 300 &&
 	    (edited = sip_proxy_anchor(p, m, from, &f->from,
-	    f->req->body.l == 0, &elen)) != NULL) {
+	    f->offerless, &elen)) != NULL) {
 		sip_msg_end(&w, edited, elen);
 		free(edited);
 	} else
@@ -183,8 +183,7 @@ sip_proxy_resp_finish(struct sip_proxy *p, uint64_t now, struct sip_fwd *f)
 			sip_proxy_status(p, now, f->stxn, f->req, 408,
 			    "Request Timeout");
 	}
-	if (f->done_at == 0)
-		f->done_at = now;
+	sip_fwd_done(p, f, now);
 }
 
 static void
@@ -194,6 +193,8 @@ sip_branch_final(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	unsigned	i;
 
 	b->done = true;
+	if (status < 300)
+		f->got_2xx = true;
 	if (status < 300 && !f->final_sent) {
 		/* §16.7 step 5: a 2xx goes back at once */
 		(void)sip_txn_layer_respond(p->txl, now, f->stxn, resp, len);
@@ -223,21 +224,48 @@ sip_branch_final(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	sip_proxy_resp_finish(p, now, f);
 }
 
+/* A hex digit's value, or 16. */
+static unsigned
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (unsigned)(c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (unsigned)(c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (unsigned)(c - 'A' + 10);
+	return 16;
+}
+
 /* The record one of whose branches m's top Via names (that branch
  * into *bp), or NULL. */
 static struct sip_fwd *
 sip_fwd_by_branch(const struct sip_proxy *p, const struct sip_msg *m,
     const struct sip_branch **bp)
 {
-	struct sip_fwd	*f;
-	unsigned	 i;
+	const struct sip_pl	*br = &m->via.branch;
+	struct sip_fwd		*f;
+	uint64_t		 id = 0;
+	size_t			 k;
+	unsigned		 i, d;
 
-	for (f = p->fwds; f != NULL; f = f->next)
-		for (i = 0; i < f->nb; i++)
-			if (sip_pl_eq(&m->via.branch, f->b[i].branch)) {
-				*bp = &f->b[i];
-				return f;
-			}
+	/* our branches end with "-" and the record's id in hex */
+	for (k = br->l; k > 0 && br->p[k - 1] != '-'; k--)
+		;
+	if (k == 0 || br->l - k == 0 || br->l - k > 16)
+		return NULL;
+	for (; k < br->l; k++) {
+		if ((d = hex_digit(br->p[k])) > 15)
+			return NULL;
+		id = id << 4 | d;
+	}
+	if ((f = sip_proxy_fwd_by_id(p, id)) == NULL)
+		return NULL;
+	for (i = 0; i < f->nb; i++)
+		if (sip_pl_eq(br, f->b[i].branch)) {
+			*bp = &f->b[i];
+			return f;
+		}
 	return NULL;
 }
 

@@ -29,6 +29,7 @@
 
 #define SIP_MAGIC	"z9hG4bK"	/* §8.1.1.7 */
 #define SIP_TRYING_MS	200		/* §17.2.1 */
+#define SIP_BUCKETS_MIN	1024		/* the tables' least size */
 
 enum sip_txn_state {
 	ST_CALLING,
@@ -122,7 +123,7 @@ sip_txn_layer_new(const struct sip_txn_layer_cfg *cfg, struct log_ctx *log)
 	if (t->cfg.max_txns == 0)
 		t->cfg.max_txns = 65536;
 	t->log = log;
-	t->nbuckets = 1024;
+	t->nbuckets = SIP_BUCKETS_MIN;
 	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
 	t->ids = xcalloc(t->nbuckets, sizeof *t->ids);
 	t->next_id = 1;
@@ -252,10 +253,15 @@ sip_heap_del(struct sip_txn_layer *t, struct sip_txn *x)
 {
 	unsigned	i = x->heap_idx;
 
-	if (--t->heap_len == i)
-		return;
-	sip_heap_set(t, i, t->heap[t->heap_len]);
-	sip_heap_fix(t, t->heap[i]);
+	if (--t->heap_len != i) {
+		sip_heap_set(t, i, t->heap[t->heap_len]);
+		sip_heap_fix(t, t->heap[i]);
+	}
+	if (t->heap_cap > 64 && t->heap_len < t->heap_cap / 4) {
+		t->heap_cap /= 2;
+		t->heap = xreallocarray(t->heap, t->heap_cap,
+		    sizeof *t->heap);
+	}
 }
 
 uint64_t
@@ -294,11 +300,15 @@ sip_find(const struct sip_txn_layer *t, const char *key)
 	return NULL;
 }
 
+
+/* The tables at n buckets (a power of two): twice as many as they fill
+ * up, half as many once a quarter full, so that what a load grew is
+ * given back when it ends. */
 static void
-sip_grow(struct sip_txn_layer *t)
+sip_rehash(struct sip_txn_layer *t, unsigned n)
 {
 	struct sip_txn	**b, **ids, *x, *next;
-	unsigned	  n = t->nbuckets * 2, i;
+	unsigned	  i;
 
 	b = xcalloc(n, sizeof *b);
 	ids = xcalloc(n, sizeof *ids);
@@ -329,7 +339,7 @@ sip_txn_add(struct sip_txn_layer *t, char *key, bool client, bool invite,
 	unsigned	 b;
 
 	if (t->count + 1 > t->nbuckets)
-		sip_grow(t);
+		sip_rehash(t, t->nbuckets * 2);
 	x->id = t->next_id++;
 	x->key = key;
 	x->hash = sip_hash(key);
@@ -364,6 +374,8 @@ sip_txn_end(struct sip_txn_layer *t, struct sip_txn *x)
 	free(x->req);
 	free(x->out);
 	free(x);
+	if (t->nbuckets > SIP_BUCKETS_MIN && t->count < t->nbuckets / 4)
+		sip_rehash(t, t->nbuckets / 2);
 }
 
 void
@@ -479,6 +491,15 @@ sip_wait_or_end(struct sip_txn_layer *t, struct sip_txn *x, uint64_t now,
 	}
 	sip_timers(t, x, now, 0, unreliable_ms);
 	return true;
+}
+
+/* The request kept, which a transaction past its answer needs no more. */
+static void
+sip_txn_drop_req(struct sip_txn *x)
+{
+	free(x->req);
+	x->req = NULL;
+	x->req_len = 0;
 }
 
 /* ---- client transactions ---- */
@@ -597,8 +618,13 @@ sip_client_response(struct sip_txn_layer *t, struct sip_txn *x, uint64_t now,
 		sip_ict_ack(x, m);
 		if (x->out != NULL)
 			sip_send(t, &x->flow, x->out, x->out_len);
+	}
+	/* Completed sends the request no more: what waits for D or K
+	 * holds its key and, an INVITE's, the ACK */
+	sip_txn_drop_req(x);
+	if (x->invite)
 		sip_wait_or_end(t, x, now, 32000);	/* Timer D */
-	} else
+	else
 		sip_wait_or_end(t, x, now, t->cfg.t4_ms);	/* Timer K */
 }
 
@@ -688,6 +714,8 @@ sip_txn_layer_respond(struct sip_txn_layer *t, uint64_t now, uint64_t txn,
 	x->out_len = len;
 	x->status = status;
 	x->trying_at = 0;
+	if (status >= 200)
+		sip_txn_drop_req(x);	/* no 100 to make from it now */
 	sip_send(t, &x->flow, p, len);
 	if (status < 200) {
 		x->state = ST_PROCEEDING;

@@ -55,91 +55,6 @@ DNSP=$((BASE + SPAN + 90))		# dnsmasq
 # cut short and says so)
 LIMIT=$(( 60 + CALLS / 100 ))
 
-# What lib.sh's cleanup does not do: the sipps killed, dnsmasq stopped,
-# Kamailio stopped by its pidfile (SIGTERM: it stops its workers) and
-# its workers waited for; what is left after 5 s killed outright.
-KPID= KWORKERS= DPID= SIPPS=()
-stop() {	# stop PID [PID...]: SIGTERM to the first, all waited for
-	local p i
-	kill "$1" 2>/dev/null
-	for i in $(seq 50); do
-		for p in "$@"; do kill -0 "$p" 2>/dev/null && break; done
-		kill -0 "$p" 2>/dev/null || return 0	# none left
-		sleep 0.1
-	done
-	kill -9 "$@" 2>/dev/null
-}
-bench_cleanup() {
-	local p
-	trap '' INT TERM
-	[ ${#SIPPS[@]} -eq 0 ] || { kill -9 "${SIPPS[@]}"; wait "${SIPPS[@]}"; } \
-	    2>/dev/null
-	[ -n "$DPID" ] && stop "$DPID"
-	if [ -n "$KPID" ]; then
-		p=$(cat "$W/kam/pid" 2>/dev/null)
-		stop ${p:-$KPID} $KPID $KWORKERS \
-		    $(ps -o pid= --ppid "$KPID" 2>/dev/null)
-	fi
-	cleanup
-}
-trap bench_cleanup EXIT
-
-# sipp_start NAME ARGS...: a sipp in the background (its pid in SPID and
-# SIPPS), its output, statistics and unexpected messages kept.
-sipp_start() {
-	local name=$1
-	shift
-	sipp "$@" -i 127.0.0.1 -mi 127.0.0.1 -nostdin -buff_size 4194304 \
-	    -trace_stat -stf "$W/$name.stat" -trace_err \
-	    -error_file "$W/$name.err" >"$W/$name.out" 2>&1 &
-	SPID=$!
-	SIPPS+=("$SPID")
-}
-# sipp_run NAME ARGS...: one to its end (waited for in the background,
-# so that a signal is taken at once); its exit status.
-sipp_run() {
-	local rc p left=()
-	sipp_start "$@" -timeout "$LIMIT"
-	wait "$SPID"
-	rc=$?
-	for p in "${SIPPS[@]}"; do [ "$p" = "$SPID" ] || left+=("$p"); done
-	SIPPS=("${left[@]}")
-	return $rc
-}
-# sipp_stat NAME COLUMN: a column of sipp run NAME's last statistics
-# line, by name ("FailedCall(C)"), 0 if none.
-sipp_stat() {
-	awk -F';' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++)
-	    if ($i == c) k = i } END { print (k ? $k : 0) + 0 }' "$W/$1.stat" \
-	    2>/dev/null || echo 0
-}
-# unexpected NAME: the status lines and methods sipp NAME did not
-# expect, counted ("3 SIP/2.0 503 ..."), the first three kinds.
-unexpected() {
-	[ -s "$W/$1.err" ] || return 0
-	grep -a -o "received '[^'"$'\r'"]*" "$W/$1.err" |
-	    sed -e "s/^received '//" -e 's/^\([A-Z]*\) sip:.*/\1/' |
-	    sort | uniq -c | sort -rn | head -3 | sed 's/^ */    unexpected: /'
-}
-
-start_kamailio() {
-	local i
-	sed -e "s/CHILDREN/${KAM_CHILDREN:-2}/" -e "s/LISTEN/127.0.0.1:$KAM/" \
-	    "$ROOT/scripts/bench/kamailio.cfg" >"$W/kamailio.cfg"
-	mkdir -p "$W/kam"
-	kamailio -f "$W/kamailio.cfg" -P "$W/kam/pid" -Y "$W/kam" -DD -E \
-	    -m 1024 -M 16 >"$W/kam/log" 2>&1 &
-	KPID=$!
-	for i in $(seq 50); do
-		grep -q "udp: 127.0.0.1" "$W/kam/log" && break
-		sleep 0.1
-	done
-	grep -q "udp: 127.0.0.1" "$W/kam/log" ||
-	    { echo "kamailio did not start: $(tail -3 "$W/kam/log")" >&2; exit 1; }
-	sleep 0.5	# its workers forked
-	KWORKERS=$(ps -o pid= --ppid "$KPID" | tr '\n' ' ')
-}
-
 # dnsmasq: kam.bench's SRV record and its target's address; nothing
 # else (--local: no other name goes anywhere).
 start_dnsmasq() {
@@ -150,6 +65,7 @@ start_dnsmasq() {
 	    --host-record=sip.$DOM,127.0.0.1 --log-facility=- \
 	    >"$W/dnsmasq.log" 2>&1 &
 	DPID=$!
+	STOPS+=("$DPID")
 	await 10 grep -q "started" "$W/dnsmasq.log" ||
 	    { echo "dnsmasq did not start: $(tail -3 "$W/dnsmasq.log")" >&2; exit 1; }
 }
@@ -177,14 +93,6 @@ overtaken() {
 	sleep 0.2
 	grep -a -c "unexpected BYE for call: [0-9]*-$SPID@" "$W/uas.err" \
 	    2>/dev/null || true
-}
-
-# cpu_ns PID...: the CPU time the processes have used, ns (all their
-# threads)
-cpu_ns() {
-	local p
-	for p in "$@"; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done |
-	    awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 
 # udp_drops PORT...: for each, the datagrams its UDP sockets dropped,

@@ -16,9 +16,35 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/p2psipd-bench.XXXXXX")
 SPAN=$(( N < 100 ? 100 : (N + 99) / 100 * 100 ))
 BASE=$(( 10000 + ($$ % (20000 / SPAN)) * SPAN ))
 PIDS=()
+# What a benchmark starts besides the daemons: sipps (SIPPS), processes
+# stopped with SIGTERM and waited for (STOPS), Kamailio (KPID, stopped
+# by its pidfile, and its workers KWORKERS waited for).
+SIPPS=() STOPS=() KPID= KWORKERS=
+
+# stop PID [PID...]: SIGTERM to the first, all waited for; what is left
+# after 5 s killed outright.
+stop() {
+	local p i
+	kill "$1" 2>/dev/null
+	for i in $(seq 50); do
+		for p in "$@"; do kill -0 "$p" 2>/dev/null && break; done
+		kill -0 "$p" 2>/dev/null || return 0	# none left
+		sleep 0.1
+	done
+	kill -9 "$@" 2>/dev/null
+}
 
 cleanup() {
 	local p
+	trap '' INT TERM
+	[ ${#SIPPS[@]} -eq 0 ] || { kill -9 "${SIPPS[@]}"; wait "${SIPPS[@]}"; } \
+	    2>/dev/null
+	for p in "${STOPS[@]}"; do stop "$p"; done
+	if [ -n "$KPID" ]; then
+		p=$(cat "$W/kam/pid" 2>/dev/null)
+		stop ${p:-$KPID} $KPID $KWORKERS \
+		    $(ps -o pid= --ppid "$KPID" 2>/dev/null)
+	fi
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	if [ -n "${KEEP:-}" ]; then echo "logs kept in $W"; else rm -rf "$W"; fi
@@ -167,4 +193,71 @@ percentiles() {
 lines() {	# PREFIX COUNT HOSTPORT
 	echo SEQUENTIAL
 	for i in $(seq "$2"); do echo "$1$i;$DOM;$3"; done
+}
+
+# sipp_start NAME ARGS...: a sipp in the background (its pid in SPID and
+# SIPPS), its output, statistics and unexpected messages kept.
+sipp_start() {
+	local name=$1
+	shift
+	sipp "$@" -i 127.0.0.1 -mi 127.0.0.1 -nostdin -buff_size 4194304 \
+	    -trace_stat -stf "$W/$name.stat" -trace_err \
+	    -error_file "$W/$name.err" >"$W/$name.out" 2>&1 &
+	SPID=$!
+	SIPPS+=("$SPID")
+}
+# sipp_run NAME ARGS...: one to its end (waited for in the background,
+# so that a signal is taken at once); its exit status.
+sipp_run() {
+	local rc p left=()
+	sipp_start "$@" -timeout "$LIMIT"
+	wait "$SPID"
+	rc=$?
+	for p in "${SIPPS[@]}"; do [ "$p" = "$SPID" ] || left+=("$p"); done
+	SIPPS=("${left[@]}")
+	return $rc
+}
+# sipp_stat NAME COLUMN: a column of sipp run NAME's last statistics
+# line, by name ("FailedCall(C)"), 0 if none.
+sipp_stat() {
+	awk -F';' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++)
+	    if ($i == c) k = i } END { print (k ? $k : 0) + 0 }' "$W/$1.stat" \
+	    2>/dev/null || echo 0
+}
+# unexpected NAME: the status lines and methods sipp NAME did not
+# expect, counted ("3 SIP/2.0 503 ..."), the first three kinds.
+unexpected() {
+	[ -s "$W/$1.err" ] || return 0
+	grep -a -o "received '[^'"$'\r'"]*" "$W/$1.err" |
+	    sed -e "s/^received '//" -e 's/^\([A-Z]*\) sip:.*/\1/' |
+	    sort | uniq -c | sort -rn | head -3 | sed 's/^ */    unexpected: /'
+}
+
+# start_kamailio: Kamailio (Debian package; usrloc in memory,
+# scripts/bench/kamailio.cfg) on 127.0.0.1:$KAM with KAM_CHILDREN UDP
+# workers (default 2: the cores of this machine); KPID, KWORKERS set.
+start_kamailio() {
+	local i
+	sed -e "s/CHILDREN/${KAM_CHILDREN:-2}/" -e "s/LISTEN/127.0.0.1:$KAM/" \
+	    "$ROOT/scripts/bench/kamailio.cfg" >"$W/kamailio.cfg"
+	mkdir -p "$W/kam"
+	kamailio -f "$W/kamailio.cfg" -P "$W/kam/pid" -Y "$W/kam" -DD -E \
+	    -m 1024 -M 16 >"$W/kam/log" 2>&1 &
+	KPID=$!
+	for i in $(seq 50); do
+		grep -q "udp: 127.0.0.1" "$W/kam/log" && break
+		sleep 0.1
+	done
+	grep -q "udp: 127.0.0.1" "$W/kam/log" ||
+	    { echo "kamailio did not start: $(tail -3 "$W/kam/log")" >&2; exit 1; }
+	sleep 0.5	# its workers forked
+	KWORKERS=$(ps -o pid= --ppid "$KPID" | tr '\n' ' ')
+}
+
+# cpu_ns PID...: the CPU time the processes have used, ns (all their
+# threads)
+cpu_ns() {
+	local p
+	for p in "$@"; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done |
+	    awk '{ s += $1 } END { printf "%.0f\n", s }'
 }

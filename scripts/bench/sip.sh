@@ -44,15 +44,8 @@ UAS=$((BASE + SPAN + 60))		# the called phones (one sipp)
 UAC=$((BASE + SPAN + 70))		# the callers
 REGP=$((BASE + SPAN + 80))		# the registering phones
 
-# sipp_run NAME ARGS...: sipp in the background of nothing, its output
-# kept; the exit status is sipp's.
-sipp_run() {
-	local name=$1
-	shift
-	timeout 600 sipp "$@" -i 127.0.0.1 -mi 127.0.0.1 -nostdin \
-	    -buff_size 4194304 -timeout 500 -trace_stat -stf "$W/$name.stat" \
-	    >"$W/$name.out" 2>&1
-}
+# a sipp run's bound (lib.sh's sipp_run)
+LIMIT=600
 
 # failed NAME: how many calls of sipp run NAME failed (from its stats).
 failed() {
@@ -61,22 +54,6 @@ failed() {
 
 # rate COUNT T0 T1: COUNT per second over [T0, T1] ms.
 rate() { calc "$1 / (($3 - $2) / 1000)"; }
-
-start_kamailio() {
-	sed -e "s/CHILDREN/${KAM_CHILDREN:-2}/" -e "s/LISTEN/127.0.0.1:$KAM/" \
-	    "$ROOT/scripts/bench/kamailio.cfg" >"$W/kamailio.cfg"
-	mkdir -p "$W/kam"
-	kamailio -f "$W/kamailio.cfg" -P "$W/kam/pid" -Y "$W/kam" -DD -E \
-	    -m 1024 -M 16 >"$W/kam/log" 2>&1 &
-	PIDS+=($!)
-	KPID=$!
-	for _ in $(seq 50); do
-		grep -q "udp: 127.0.0.1" "$W/kam/log" && return 0
-		sleep 0.1
-	done
-	echo "kamailio did not start: $(tail -3 "$W/kam/log")" >&2
-	exit 1
-}
 
 # register_all TARGET CSV: every user of CSV registers once (the callees).
 register_all() {
@@ -171,9 +148,7 @@ printf '  ratio p2psipd/kamailio: %.2f\n' \
 
 # the called phones: one sipp answering all $AORS AORs, registered at
 # daemon 2 and at Kamailio
-timeout 900 sipp -sf "$SC/uas.xml" -i 127.0.0.1 -mi 127.0.0.1 -p "$UAS" \
-    -nostdin -buff_size 4194304 >"$W/uas.out" 2>&1 &
-PIDS+=($!)
+sipp_start uas -sf "$SC/uas.xml" -p "$UAS" -timeout 900
 register_all "$SIP2" "$W/callees.csv"
 register_all "$KAM" "$W/callees.csv"
 deadline=$(( $(now_ms) + 30000 ))

@@ -286,6 +286,22 @@ START_TEST(call_and_dialog)
 	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
 	sent_free(&s);
 	sip_msg_free(bye);
+	/* the BYE's record goes at once, the INVITE's is kept for its 2xx
+	 * resent (RFC 6026 Timer L: 64 T1), then goes too */
+	ck_assert_uint_eq(sip_core_forwards(core), 2);
+	now += 1;
+	sip_core_tick(core, now);
+	ck_assert_uint_eq(sip_core_forwards(core), 1);
+	ck_assert_uint_le(sip_core_deadline(core), now + 32000);
+	in(&bob1, resp(r, sizeof r, inv_copy, 200, "bt"), &s);
+	ck_assert_ptr_nonnull(to(&s, &alice, NULL, 200));
+	sent_free(&s);
+	now += 32000;
+	sip_core_tick(core, now);
+	ck_assert_uint_eq(sip_core_forwards(core), 0);
+	in(&bob1, resp(r, sizeof r, inv_copy, 200, "bt"), &s);
+	ck_assert_ptr_null(to(&s, &alice, NULL, 200));
+	sent_free(&s);
 	sip_msg_free(inv_copy);
 }
 END_TEST
