@@ -30,6 +30,7 @@
 #define SIP_MAGIC	"z9hG4bK"	/* §8.1.1.7 */
 #define SIP_TRYING_MS	200		/* §17.2.1 */
 #define SIP_BUCKETS_MIN	1024		/* the tables' least size */
+#define SIP_WAITQ	4		/* waits of different lengths */
 
 enum sip_txn_state {
 	ST_CALLING,
@@ -49,7 +50,9 @@ struct sip_txn {
 	uint32_t	 hash;
 	struct sip_txn	*hnext;		/* in its key's bucket */
 	struct sip_txn	*inext;		/* in its id's bucket */
-	unsigned	 heap_idx;
+	unsigned	 heap_idx;	/* if waitq < 0 */
+	int		 waitq;		/* its wait queue, or -1: the heap */
+	struct sip_txn	*wnext, *wprev;	/* in it */
 	struct sip_flow	 flow;		/* where we send */
 	uint8_t		*req;		/* client: the request; INVITE server:
 					   the request, for a 100 */
@@ -73,6 +76,17 @@ struct sip_txn_layer {
 	unsigned		 count;
 	struct sip_txn		**heap;
 	unsigned		 heap_len, heap_cap;
+	/*
+	 * A transaction past its answer waits a fixed time (Timers D, I,
+	 * J, K) and then ends: those with the same wait end in the order
+	 * they began it, so a FIFO each holds them, not the heap, which
+	 * keeps the few whose timers change.
+	 */
+	struct sip_waitq {
+		uint64_t	 ms;
+		struct sip_txn	*head, *tail;
+	}			 waitq[SIP_WAITQ];
+	unsigned		 nwaitq;
 	uint64_t		 next_id;
 	struct fifo		 acts;		/* of sip_action */
 };
@@ -249,6 +263,22 @@ sip_heap_add(struct sip_txn_layer *t, struct sip_txn *x)
 }
 
 static void
+sip_waitq_del(struct sip_txn_layer *t, struct sip_txn *x)
+{
+	struct sip_waitq	*q = &t->waitq[x->waitq];
+
+	if (x->wprev != NULL)
+		x->wprev->wnext = x->wnext;
+	else
+		q->head = x->wnext;
+	if (x->wnext != NULL)
+		x->wnext->wprev = x->wprev;
+	else
+		q->tail = x->wprev;
+	x->waitq = -1;
+}
+
+static void
 sip_heap_del(struct sip_txn_layer *t, struct sip_txn *x)
 {
 	unsigned	i = x->heap_idx;
@@ -267,7 +297,13 @@ sip_heap_del(struct sip_txn_layer *t, struct sip_txn *x)
 uint64_t
 sip_txn_layer_deadline(const struct sip_txn_layer *t)
 {
-	return t->heap_len != 0 ? sip_due(t->heap[0]) : UINT64_MAX;
+	uint64_t	d = t->heap_len != 0 ? sip_due(t->heap[0]) : UINT64_MAX;
+	unsigned	i;
+
+	for (i = 0; i < t->nwaitq; i++)
+		if (t->waitq[i].head != NULL && t->waitq[i].head->to_at < d)
+			d = t->waitq[i].head->to_at;
+	return d;
 }
 
 unsigned
@@ -346,6 +382,7 @@ sip_txn_add(struct sip_txn_layer *t, char *key, bool client, bool invite,
 	x->client = client;
 	x->invite = invite;
 	x->flow = *flow;
+	x->waitq = -1;
 	b = x->hash & (t->nbuckets - 1);
 	x->hnext = t->buckets[b];
 	t->buckets[b] = x;
@@ -368,7 +405,10 @@ sip_txn_end(struct sip_txn_layer *t, struct sip_txn *x)
 	for (pp = &t->ids[x->id & (t->nbuckets - 1)]; *pp != x; )
 		pp = &(*pp)->inext;
 	*pp = x->inext;
-	sip_heap_del(t, x);
+	if (x->waitq >= 0)
+		sip_waitq_del(t, x);
+	else
+		sip_heap_del(t, x);
 	t->count--;
 	free(x->key);
 	free(x->req);
@@ -382,11 +422,15 @@ void
 sip_txn_layer_free(struct sip_txn_layer *t)
 {
 	struct sip_action	a;
+	unsigned		i;
 
 	if (t == NULL)
 		return;
 	while (t->heap_len > 0)
 		sip_txn_end(t, t->heap[0]);
+	for (i = 0; i < t->nwaitq; i++)
+		while (t->waitq[i].head != NULL)
+			sip_txn_end(t, t->waitq[i].head);
 	while (sip_txn_layer_next_action(t, &a)) {
 		free(a.data);
 		sip_msg_free(a.msg);
@@ -480,16 +524,44 @@ sip_timers(struct sip_txn_layer *t, struct sip_txn *x, uint64_t now,
 	sip_heap_fix(t, x);
 }
 
-/* A state whose wait is 0 on a reliable transport ends at once. */
+/* A state whose wait is 0 on a reliable transport ends at once; else
+ * x waits in the queue of that wait (the heap if none is free). */
 static bool
 sip_wait_or_end(struct sip_txn_layer *t, struct sip_txn *x, uint64_t now,
     uint64_t unreliable_ms)
 {
+	struct sip_waitq	*q = NULL;
+	unsigned		 i;
+
 	if (sip_txn_tp_reliable(x->flow.tp)) {
 		sip_txn_end(t, x);
 		return false;
 	}
-	sip_timers(t, x, now, 0, unreliable_ms);
+	for (i = 0; i < t->nwaitq && q == NULL; i++)
+		if (t->waitq[i].ms == unreliable_ms)
+			q = &t->waitq[i];
+	if (q == NULL && t->nwaitq < SIP_WAITQ) {
+		q = &t->waitq[t->nwaitq++];
+		q->ms = unreliable_ms;
+	}
+	if (x->waitq >= 0)
+		return true;		/* waiting already */
+	if (q == NULL) {
+		sip_timers(t, x, now, 0, unreliable_ms);
+		return true;
+	}
+	sip_heap_del(t, x);
+	x->rt_at = 0;
+	x->trying_at = 0;
+	x->to_at = now + unreliable_ms;
+	x->waitq = (int)(q - t->waitq);
+	x->wnext = NULL;
+	x->wprev = q->tail;
+	if (q->tail != NULL)
+		q->tail->wnext = x;
+	else
+		q->head = x;
+	q->tail = x;
 	return true;
 }
 
@@ -882,10 +954,15 @@ sip_txn_layer_transport_error(struct sip_txn_layer *t, uint64_t now,
 void
 sip_txn_layer_tick(struct sip_txn_layer *t, uint64_t now)
 {
-	unsigned	n = 0;
+	unsigned	n = 0, i;
 
 	/* bounded: each transaction fires at most a few times a tick */
 	while (t->heap_len > 0 && sip_due(t->heap[0]) <= now &&
 	    n++ < 4 * t->heap_len + 16)
 		sip_fire(t, t->heap[0], now);
+	/* D, I, J, K: done waiting */
+	for (i = 0; i < t->nwaitq; i++)
+		while (t->waitq[i].head != NULL &&
+		    t->waitq[i].head->to_at <= now)
+			sip_txn_end(t, t->waitq[i].head);
 }
