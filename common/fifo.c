@@ -7,6 +7,8 @@
 #include "fifo.h"
 #include "xmalloc.h"
 
+#define FIFO_KEEP	1024	/* items kept room for when empty */
+
 void
 fifo_init(struct fifo *q, size_t size)
 {
@@ -52,6 +54,12 @@ fifo_pop(struct fifo *q, void *item)
 	memcpy(item, q->items + (size_t)q->head * q->size, q->size);
 	q->head = (q->head + 1) % q->cap;
 	q->len--;
+	if (q->len == 0 && q->cap > FIFO_KEEP) {
+		/* what a burst grew goes once it is over */
+		free(q->items);
+		q->items = NULL;
+		q->cap = q->head = 0;
+	}
 	return true;
 }
 

@@ -681,3 +681,16 @@ except socket.timeout:
     print("(nothing)")
 PY
 }
+
+# sipp_register USER NODE PORT: a sipp phone at 127.0.0.1:PORT (and
+# PORT+1 for its control) registers USER@p2psipd.localhost at daemon
+# NODE over UDP (tests/system/sipp/register.xml, one REGISTER).
+sipp_register() {
+	printf 'SEQUENTIAL\n%s;p2psipd.localhost\n' "$1" >"$T/$1.csv"
+	timeout 30 sipp "127.0.0.1:$(sip_port "$2")" \
+	    -sf "$(dirname "${BASH_SOURCE[0]}")/sipp/register.xml" \
+	    -inf "$T/$1.csv" -i 127.0.0.1 -p "$3" -cp $(($3 + 1)) -nostdin \
+	    -m 1 -timeout 20 -timeout_error -default_behaviors all,-bye \
+	    >"$T/reg.$1.out" 2>&1 ||
+	    fail "$1 did not register: $(tail -3 "$T/reg.$1.out")"
+}

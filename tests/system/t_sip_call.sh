@@ -16,7 +16,6 @@ start_node a
 start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)"
 wait_for 30 ring_ok a b || fail "ring: $(ring_wrong a b) wrong"
 SIPA=127.0.0.1:$(sip_port a)
-SIPB=127.0.0.1:$(sip_port b)
 UAS=$(($(sip_port a) + 200))
 UAC=$(($(sip_port a) + 210))
 
@@ -28,11 +27,7 @@ EXTRA_PIDS+=($!)
 wait_for 10 bash -c "'$P2PSIPCTL' -s '$(sock b)' --json status |
     jq -e '.control_clients == 2'" || fail "no subscriber"
 
-printf 'SEQUENTIAL\nbob;%s\n' "$DOM" >"$T/bob.csv"
-timeout 30 sipp "$SIPB" -sf "$SC/register.xml" -inf "$T/bob.csv" \
-    -i 127.0.0.1 -p "$UAS" -cp $((UAS + 1)) -nostdin -m 1 \
-    -timeout 20 -timeout_error -default_behaviors all,-bye \
-    >"$T/reg.out" 2>&1 || fail "bob did not register: $(tail -3 "$T/reg.out")"
+sipp_register bob b "$UAS"
 wait_for 20 ctl a lookup bob || fail "bob is not in the overlay"
 
 # bob's phone: a sipp UAS (180, 200 with the Record-Route, the BYE)
