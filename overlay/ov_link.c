@@ -205,6 +205,8 @@ ov_link_flush(struct ov_node *n, uint64_t now, struct ov_link *l, bool *more)
 {
 	struct ov_action	a;
 
+	if (l->out.len == 0 && !l->out.err && !l->closing)
+		return true;		/* nothing to do: most links, most times */
 	if (l->out.len > 0 && !l->out.err) {
 		if (n->trace)
 			ov_link_trace_out(n, l);
