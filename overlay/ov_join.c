@@ -188,9 +188,8 @@ ov_join_progress(struct ov_node *n, uint64_t now)
 static void
 ov_join_joined(struct ov_node *n, uint64_t now)
 {
-	char	hex[OV_ID_HEXLEN];
-
 	struct ov_link	*b = ov_link_get(n, n->boot_link);
+	char		 hex[OV_ID_HEXLEN];
 
 	ov_log(n, "overlay: joined through %s", ov_id_hex(&n->ap, hex));
 	/* the bootstrap peer routed our Attach to AP: its ring is ours */
