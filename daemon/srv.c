@@ -5,11 +5,10 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 
 #include <netinet/in.h>
 #ifdef __linux__
-/* SO_RCVBUFFORCE, SO_RXQ_OVFL, SO_MEMINFO: hidden by _POSIX_C_SOURCE */
+/* SO_RCVBUFFORCE, SO_MEMINFO: hidden by _POSIX_C_SOURCE */
 #include <asm/socket.h>
 #include <linux/sock_diag.h>
 #endif
@@ -136,46 +135,10 @@ srv_recv_from(int fd, void *buf, size_t len, struct addr *from)
 	return n;
 }
 
-ssize_t
-srv_recv_counted(int fd, void *buf, size_t len, struct addr *from,
-    uint32_t *drops)
-{
-	struct sockaddr_storage	 ss;
-	struct iovec		 iov = { .iov_base = buf, .iov_len = len };
-	union {
-		char		 b[CMSG_SPACE(sizeof(uint32_t))];
-		struct cmsghdr	 align;
-	}			 ctl;
-	struct msghdr		 mh;
-	struct cmsghdr		*c;
-	ssize_t			 n;
-
-	memset(&mh, 0, sizeof mh);
-	mh.msg_name = &ss;
-	mh.msg_namelen = sizeof ss;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.b;
-	mh.msg_controllen = sizeof ctl.b;
-	if ((n = recvmsg(fd, &mh, 0)) < 0)
-		return n;
-	srv_addr_from((struct sockaddr *)&ss, from);
-#ifdef SO_RXQ_OVFL
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
-		    c->cmsg_len >= CMSG_LEN(sizeof *drops))
-			memcpy(drops, CMSG_DATA(c), sizeof *drops);
-#else
-	(void)c;
-	(void)drops;
-#endif
-	return n;
-}
-
 int
 srv_udp_tune(int fd, int bytes)
 {
-	int		got = 0, on = 1;
+	int		got = 0;
 	socklen_t	sl = sizeof got;
 
 	if (bytes > 0) {
@@ -186,11 +149,6 @@ srv_udp_tune(int fd, int bytes)
 			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes,
 			    sizeof bytes);
 	}
-#ifdef SO_RXQ_OVFL
-	(void)setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
-#else
-	(void)on;
-#endif
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &sl) == -1)
 		return -1;
 	return got;
@@ -205,7 +163,7 @@ srv_trim(void)
 }
 
 uint32_t
-srv_udp_drops(int fd, uint32_t seen)
+srv_udp_drops(int fd)
 {
 #if defined(SO_MEMINFO) && defined(__linux__)
 	uint32_t	mi[SK_MEMINFO_VARS];
@@ -213,12 +171,11 @@ srv_udp_drops(int fd, uint32_t seen)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &sl) == 0 &&
 	    sl > SK_MEMINFO_DROPS * sizeof mi[0])
-		return mi[SK_MEMINFO_DROPS] > seen ? mi[SK_MEMINFO_DROPS] :
-		    seen;
+		return mi[SK_MEMINFO_DROPS];
 #else
 	(void)fd;
 #endif
-	return seen;
+	return 0;
 }
 
 int

@@ -36,28 +36,20 @@ void	srv_local_addr(int fd, struct addr *);
  * -1 (errno; EAGAIN: none waiting). */
 ssize_t	srv_recv_from(int fd, void *buf, size_t len, struct addr *from);
 /*
- * As srv_recv_from, and *drops gets the datagrams the kernel dropped for
- * a full receive buffer since the socket opened, when srv_udp_tune asked
- * for that count (SO_RXQ_OVFL) and the datagram carries it; else it is
- * left as it was.
- */
-ssize_t	srv_recv_counted(int fd, void *buf, size_t len, struct addr *from,
-	    uint32_t *drops);
-/*
  * A UDP socket that takes bursts: its receive buffer made bytes large
  * (SO_RCVBUFFORCE where we may, past net.core.rmem_max; else SO_RCVBUF,
- * which the kernel caps there; 0: left as it is), and the kernel's count
- * of drops asked for.  Returns the buffer the kernel gave (bytes, as
- * getsockopt says: twice what is asked, for its overhead), or -1.
+ * which the kernel caps there; 0: left as it is).  Returns the buffer
+ * the kernel gave (bytes, as getsockopt says: twice what is asked, for
+ * its overhead), or -1.
  */
 int	srv_udp_tune(int fd, int bytes);
 /*
- * The datagrams the kernel dropped at fd for want of room so far
- * (SO_MEMINFO's count, Linux 4.6 and later), or *seen (the last count
- * SO_RXQ_OVFL gave, which comes only with a datagram that arrives after
- * the drops) where the kernel cannot say.
+ * The datagrams the kernel dropped at fd for want of room so far: the
+ * socket's count, asked when wanted (SO_MEMINFO, Linux 4.6 and later;
+ * 0 elsewhere).  SO_RXQ_OVFL would carry the same count on every
+ * datagram, and only on one that comes after the drops.
  */
-uint32_t srv_udp_drops(int fd, uint32_t seen);
+uint32_t srv_udp_drops(int fd);
 /* Free memory the allocator holds back to the system (glibc's
  * malloc_trim; nothing elsewhere). */
 void	srv_trim(void);

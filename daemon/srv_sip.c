@@ -65,8 +65,7 @@ ss_udp_read(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < SS_UDP_DRAIN; i++) {
 		memset(&f, 0, sizeof f);
 		f.tp = SIP_TP_UDP;
-		if ((n = srv_recv_counted(fd, buf, sizeof buf, &f.remote,
-		    &ss->udp_drops)) <= 0)
+		if ((n = srv_recv_from(fd, buf, sizeof buf, &f.remote)) <= 0)
 			break;
 		(void)sip_core_input(ss->core, srv_now_ms(), &f, buf,
 		    (size_t)n, false, &used);
@@ -508,7 +507,7 @@ void
 srv_sip_udp_stats(const struct srv_sip *ss, int *rcvbuf, uint32_t *drops)
 {
 	*rcvbuf = ss->udp_rcvbuf;
-	*drops = srv_udp_drops(ss->udp, ss->udp_drops);
+	*drops = srv_udp_drops(ss->udp);
 }
 
 void

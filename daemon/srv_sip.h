@@ -72,7 +72,7 @@ void	srv_sip_host(struct srv_sip *, const char *aor, bool on);
 
 const struct sip_core *srv_sip_core(const struct srv_sip *);
 /* The UDP port's receive buffer (bytes, as the kernel counts it) and the
- * datagrams the kernel dropped there for want of room (SO_RXQ_OVFL). */
+ * datagrams the kernel dropped there for want of room (srv_udp_drops). */
 void	srv_sip_udp_stats(const struct srv_sip *, int *rcvbuf,
 	    uint32_t *drops);
 /* The proxy's part of the media relays (sip_core_anchor). */

@@ -60,7 +60,6 @@ struct srv_sip {
 	int			 udp;
 	struct event		*ev_udp;
 	int			 udp_rcvbuf;	/* bytes, as the kernel says */
-	uint32_t		 udp_drops;	/* SO_RXQ_OVFL's count */
 	struct evconnlistener	*tcp;
 	struct addr		 tls_listen;	/* family 0: none */
 	struct addr		 pub;		/* listen, as peers reach it */
