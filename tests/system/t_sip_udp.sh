@@ -1,7 +1,7 @@
 #!/bin/bash
 # The SIP UDP port under a burst (issue 25): its receive buffer is
 # [sip] udp_buffer, and the kernel's drops for want of room are counted
-# in `p2psipctl status` (SO_RXQ_OVFL).  Each daemon is stopped (SIGSTOP)
+# in `p2psipctl status` (SO_MEMINFO).  Each daemon is stopped (SIGSTOP)
 # while 3000 OPTIONS arrive: a 64 KiB buffer drops most of them and says
 # so; the default 4 MiB one holds them all, and the daemon answers each
 # once it runs again.
