@@ -55,6 +55,9 @@ sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txn_layer *txl,
 	p->rng = rng;
 	p->log = log;
 	p->next_id = 1;
+	LIST_INIT(&p->fwds);
+	STAILQ_INIT(&p->kept);
+	STAILQ_INIT(&p->gone);
 	p->nbuckets = SIP_FWD_BUCKETS;
 	p->buckets = xcalloc(p->nbuckets, sizeof *p->buckets);
 	p->cache = sip_cache_new(cfg->lookup_cache_ms, SIP_CACHE_MAX);
@@ -85,8 +88,8 @@ sip_proxy_free(struct sip_proxy *p)
 
 	if (p == NULL)
 		return;
-	while ((f = p->fwds) != NULL) {
-		p->fwds = f->next;
+	while ((f = LIST_FIRST(&p->fwds)) != NULL) {
+		LIST_REMOVE(f, entry);
 		sip_fwd_free(f);
 	}
 	free(p->buckets);
@@ -367,10 +370,7 @@ sip_fwd_add(struct sip_proxy *p, struct sip_fwd *f)
 {
 	if (p->nfwds + 1 > p->nbuckets)
 		sip_fwd_rehash(p, p->nbuckets * 2);
-	f->next = p->fwds;
-	if (p->fwds != NULL)
-		p->fwds->prev = f;
-	p->fwds = f;
+	LIST_INSERT_HEAD(&p->fwds, f, entry);
 	f->hnext = p->buckets[f->id & (p->nbuckets - 1)];
 	p->buckets[f->id & (p->nbuckets - 1)] = f;
 	p->nfwds++;
@@ -381,12 +381,7 @@ sip_fwd_remove(struct sip_proxy *p, struct sip_fwd *f)
 {
 	struct sip_fwd	**hp;
 
-	if (f->prev != NULL)
-		f->prev->next = f->next;
-	else
-		p->fwds = f->next;
-	if (f->next != NULL)
-		f->next->prev = f->prev;
+	LIST_REMOVE(f, entry);
 	for (hp = &p->buckets[f->id & (p->nbuckets - 1)]; *hp != f;
 	    hp = &(*hp)->hnext)
 		;
@@ -395,27 +390,6 @@ sip_fwd_remove(struct sip_proxy *p, struct sip_fwd *f)
 	sip_fwd_free(f);
 	if (p->nbuckets > SIP_FWD_BUCKETS && p->nfwds < p->nbuckets / 4)
 		sip_fwd_rehash(p, p->nbuckets / 2);
-}
-
-static void
-sip_fwd_queue_add(struct sip_fwd_queue *q, struct sip_fwd *f)
-{
-	f->dnext = NULL;
-	if (q->tail != NULL)
-		q->tail->dnext = f;
-	else
-		q->head = f;
-	q->tail = f;
-}
-
-static struct sip_fwd *
-sip_fwd_queue_pop(struct sip_fwd_queue *q)
-{
-	struct sip_fwd	*f = q->head;
-
-	if ((q->head = f->dnext) == NULL)
-		q->tail = NULL;
-	return f;
 }
 
 /*
@@ -449,9 +423,9 @@ sip_fwd_done(struct sip_proxy *p, struct sip_fwd *f, uint64_t now)
 	if (f->invite && f->got_2xx) {
 		sip_msg_free(f->req);
 		f->req = NULL;
-		sip_fwd_queue_add(&p->kept, f);
+		STAILQ_INSERT_TAIL(&p->kept, f, done);
 	} else
-		sip_fwd_queue_add(&p->gone, f);
+		STAILQ_INSERT_TAIL(&p->gone, f, done);
 }
 
 const char *
@@ -470,19 +444,25 @@ sip_proxy_aor_of(const struct sip_proxy *p, const struct sip_msg *m, char *aor,
 void
 sip_proxy_tick(struct sip_proxy *p, uint64_t now)
 {
-	while (p->gone.head != NULL)
-		sip_fwd_remove(p, sip_fwd_queue_pop(&p->gone));
-	while (p->kept.head != NULL &&
-	    now >= p->kept.head->done_at + SIP_KEEP_MS)
-		sip_fwd_remove(p, sip_fwd_queue_pop(&p->kept));
+	struct sip_fwd	*f;
+
+	while ((f = STAILQ_FIRST(&p->gone)) != NULL) {
+		STAILQ_REMOVE_HEAD(&p->gone, done);
+		sip_fwd_remove(p, f);
+	}
+	while ((f = STAILQ_FIRST(&p->kept)) != NULL &&
+	    now >= f->done_at + SIP_KEEP_MS) {
+		STAILQ_REMOVE_HEAD(&p->kept, done);
+		sip_fwd_remove(p, f);
+	}
 }
 
 uint64_t
 sip_proxy_deadline(const struct sip_proxy *p)
 {
-	if (p->gone.head != NULL)
-		return p->gone.head->done_at;
-	if (p->kept.head != NULL)
-		return p->kept.head->done_at + SIP_KEEP_MS;
+	if (!STAILQ_EMPTY(&p->gone))
+		return STAILQ_FIRST(&p->gone)->done_at;
+	if (!STAILQ_EMPTY(&p->kept))
+		return STAILQ_FIRST(&p->kept)->done_at + SIP_KEEP_MS;
 	return UINT64_MAX;
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/queue.h>
+
 #include "addr.h"
 #include "sip_msg.h"
 #include "sip_proxy.h"
@@ -75,15 +77,13 @@ struct sip_fwd {
 	bool		 cached;	/* ... as kept in the cache */
 	unsigned	 skip_route;	/* our Routes on top */
 	uint64_t	 done_at;	/* 0: still going */
-	struct sip_fwd	*next, *prev;	/* in the list, oldest last */
+	LIST_ENTRY(sip_fwd) entry;	/* in the list, oldest last */
 	struct sip_fwd	*hnext;		/* in its id's bucket */
-	struct sip_fwd	*dnext;		/* in a queue of done ones */
+	STAILQ_ENTRY(sip_fwd) done;	/* in a queue of done ones */
 };
 
 /* Records done, in the order they were (so, of their expiry). */
-struct sip_fwd_queue {
-	struct sip_fwd	*head, *tail;
-};
+STAILQ_HEAD(sip_fwd_queue, sip_fwd);
 
 #define SIP_FWD_BUCKETS	4096	/* records by id at first (ids are
 				   sequential): doubled as they grow */
@@ -103,7 +103,7 @@ struct sip_proxy {
 	const struct sip_reg	*reg;
 	struct rng		*rng;
 	struct log_ctx		*log;
-	struct sip_fwd		*fwds;
+	LIST_HEAD(, sip_fwd)	 fwds;
 	struct sip_fwd		**buckets;
 	unsigned		 nbuckets;	/* a power of two */
 	unsigned		 nfwds;

@@ -641,9 +641,11 @@ sip_proxy_cancel(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	uint64_t	 itxn = sip_txn_layer_find_invite(p->txl, m);
 
 	/* the INVITE's server transaction, then what we made of it */
-	for (f = itxn != 0 ? p->fwds : NULL; f != NULL; f = f->next)
-		if (f->stxn == itxn && !f->final_sent)
-			break;
+	f = NULL;
+	if (itxn != 0)
+		LIST_FOREACH(f, &p->fwds, entry)
+			if (f->stxn == itxn && !f->final_sent)
+				break;
 	if (f == NULL) {
 		sip_proxy_status(p, now, stxn, m, 481,
 		    "Call/Transaction Does Not Exist");

@@ -13,8 +13,11 @@
  * timer (A, E, G) and a timeout (B, D, F, H, I, J, K), plus, for an
  * INVITE server, the 200 ms after which it sends 100 Trying itself if
  * the user has not answered (§17.2.1).  Transactions sit in a hash by
- * their matching key and in a heap by their next deadline.
+ * their matching key and in a heap by their next deadline, or, waiting
+ * out a fixed time past their answer, in a FIFO of that wait.
  */
+#include <sys/queue.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +55,7 @@ struct sip_txn {
 	struct sip_txn	*inext;		/* in its id's bucket */
 	unsigned	 heap_idx;	/* if waitq < 0 */
 	int		 waitq;		/* its wait queue, or -1: the heap */
-	struct sip_txn	*wnext, *wprev;	/* in it */
+	TAILQ_ENTRY(sip_txn) wait;	/* in it */
 	struct sip_flow	 flow;		/* where we send */
 	uint8_t		*req;		/* client: the request; INVITE server:
 					   the request, for a 100 */
@@ -84,7 +87,7 @@ struct sip_txn_layer {
 	 */
 	struct sip_waitq {
 		uint64_t	 ms;
-		struct sip_txn	*head, *tail;
+		TAILQ_HEAD(, sip_txn) q;
 	}			 waitq[SIP_WAITQ];
 	unsigned		 nwaitq;
 	uint64_t		 next_id;
@@ -265,16 +268,7 @@ sip_heap_add(struct sip_txn_layer *t, struct sip_txn *x)
 static void
 sip_waitq_del(struct sip_txn_layer *t, struct sip_txn *x)
 {
-	struct sip_waitq	*q = &t->waitq[x->waitq];
-
-	if (x->wprev != NULL)
-		x->wprev->wnext = x->wnext;
-	else
-		q->head = x->wnext;
-	if (x->wnext != NULL)
-		x->wnext->wprev = x->wprev;
-	else
-		q->tail = x->wprev;
+	TAILQ_REMOVE(&t->waitq[x->waitq].q, x, wait);
 	x->waitq = -1;
 }
 
@@ -297,12 +291,14 @@ sip_heap_del(struct sip_txn_layer *t, struct sip_txn *x)
 uint64_t
 sip_txn_layer_deadline(const struct sip_txn_layer *t)
 {
-	uint64_t	d = t->heap_len != 0 ? sip_due(t->heap[0]) : UINT64_MAX;
-	unsigned	i;
+	const struct sip_txn	*x;
+	uint64_t		 d = t->heap_len != 0 ? sip_due(t->heap[0]) :
+				    UINT64_MAX;
+	unsigned		 i;
 
 	for (i = 0; i < t->nwaitq; i++)
-		if (t->waitq[i].head != NULL && t->waitq[i].head->to_at < d)
-			d = t->waitq[i].head->to_at;
+		if ((x = TAILQ_FIRST(&t->waitq[i].q)) != NULL && x->to_at < d)
+			d = x->to_at;
 	return d;
 }
 
@@ -429,8 +425,8 @@ sip_txn_layer_free(struct sip_txn_layer *t)
 	while (t->heap_len > 0)
 		sip_txn_end(t, t->heap[0]);
 	for (i = 0; i < t->nwaitq; i++)
-		while (t->waitq[i].head != NULL)
-			sip_txn_end(t, t->waitq[i].head);
+		while (!TAILQ_EMPTY(&t->waitq[i].q))
+			sip_txn_end(t, TAILQ_FIRST(&t->waitq[i].q));
 	while (sip_txn_layer_next_action(t, &a)) {
 		free(a.data);
 		sip_msg_free(a.msg);
@@ -543,6 +539,7 @@ sip_wait_or_end(struct sip_txn_layer *t, struct sip_txn *x, uint64_t now,
 	if (q == NULL && t->nwaitq < SIP_WAITQ) {
 		q = &t->waitq[t->nwaitq++];
 		q->ms = unreliable_ms;
+		TAILQ_INIT(&q->q);
 	}
 	if (x->waitq >= 0)
 		return true;		/* waiting already */
@@ -555,13 +552,7 @@ sip_wait_or_end(struct sip_txn_layer *t, struct sip_txn *x, uint64_t now,
 	x->trying_at = 0;
 	x->to_at = now + unreliable_ms;
 	x->waitq = (int)(q - t->waitq);
-	x->wnext = NULL;
-	x->wprev = q->tail;
-	if (q->tail != NULL)
-		q->tail->wnext = x;
-	else
-		q->head = x;
-	q->tail = x;
+	TAILQ_INSERT_TAIL(&q->q, x, wait);
 	return true;
 }
 
@@ -954,7 +945,8 @@ sip_txn_layer_transport_error(struct sip_txn_layer *t, uint64_t now,
 void
 sip_txn_layer_tick(struct sip_txn_layer *t, uint64_t now)
 {
-	unsigned	n = 0, i;
+	struct sip_txn	*x;
+	unsigned	 n = 0, i;
 
 	/* bounded: each transaction fires at most a few times a tick */
 	while (t->heap_len > 0 && sip_due(t->heap[0]) <= now &&
@@ -962,7 +954,7 @@ sip_txn_layer_tick(struct sip_txn_layer *t, uint64_t now)
 		sip_fire(t, t->heap[0], now);
 	/* D, I, J, K: done waiting */
 	for (i = 0; i < t->nwaitq; i++)
-		while (t->waitq[i].head != NULL &&
-		    t->waitq[i].head->to_at <= now)
-			sip_txn_end(t, t->waitq[i].head);
+		while ((x = TAILQ_FIRST(&t->waitq[i].q)) != NULL &&
+		    x->to_at <= now)
+			sip_txn_end(t, x);
 }
