@@ -694,3 +694,15 @@ sipp_register() {
 	    >"$T/reg.$1.out" 2>&1 ||
 	    fail "$1 did not register: $(tail -3 "$T/reg.$1.out")"
 }
+
+# sip_pair: daemons a and b in one ring, for calls from a to a phone at
+# b: SIPA is a's SIP address, UAS and UAC ports for the called and the
+# calling sipp (each with the next port for its control).
+sip_pair() {
+	start_node a
+	start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)"
+	wait_for 30 ring_ok a b || fail "ring: $(ring_wrong a b) wrong"
+	SIPA=127.0.0.1:$(sip_port a)
+	UAS=$(($(sip_port a) + 200))
+	UAC=$(($(sip_port a) + 210))
+}

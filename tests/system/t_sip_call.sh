@@ -12,12 +12,7 @@
 command -v sipp >/dev/null || { echo "skip: no sipp"; exit 77; }
 SC=$(cd "$(dirname "$0")" && pwd)/sipp
 DOM=p2psipd.localhost
-start_node a
-start_node b -o "overlay.bootstrap=127.0.0.1:$(port a)"
-wait_for 30 ring_ok a b || fail "ring: $(ring_wrong a b) wrong"
-SIPA=127.0.0.1:$(sip_port a)
-UAS=$(($(sip_port a) + 200))
-UAC=$(($(sip_port a) + 210))
+sip_pair
 
 # the event streams of both daemons, while it all happens
 timeout 60 "$P2PSIPCTL" -s "$(sock a)" --json events >"$T/ev.a" 2>&1 &
