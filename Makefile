@@ -38,7 +38,9 @@ else
 Q		= @
 endif
 
-ALL_CFLAGS	= $(CSTD) $(OPT) $(WARN) $(INCS) \
+# With valgrind's header, the slabs (common/slab.h) step aside under it.
+HAVE_VALGRIND	= $(if $(wildcard /usr/include/valgrind/valgrind.h),-DHAVE_VALGRIND_H)
+ALL_CFLAGS	= $(CSTD) $(OPT) $(WARN) $(INCS) $(HAVE_VALGRIND) \
 		  $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS		= $(shell pkg-config --libs $(PKGS))
 ALL_LDFLAGS	= $(OPT) -Wl,--as-needed $(LDFLAGS)
@@ -82,7 +84,7 @@ TESTS		= check_main: \
 		  check_sip_%:sip,media,nat,common \
 		  check_ua:sip,media,nat,common check_stun:nat,common check_nat:nat,common check_turn:nat,common check_ice:nat,common \
 		  check_media:media,common check_sdp:media,common \
-		  check_strmap:common check_cfg:d,common \
+		  check_strmap:common check_slab:common check_cfg:d,common \
 		  check_ctl_proto:d,common check_db:d,common \
 		  check_identity:d,loc,ov,common \
 		  check_ctl_spec:d,loc,sip,media,nat,ov,common \

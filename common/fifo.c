@@ -7,7 +7,7 @@
 #include "fifo.h"
 #include "xmalloc.h"
 
-#define FIFO_KEEP	1024	/* items kept room for when empty */
+#define FIFO_KEEP	64	/* items kept room for when empty */
 
 void
 fifo_init(struct fifo *q, size_t size)

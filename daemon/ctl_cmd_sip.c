@@ -17,6 +17,7 @@
 #include "loc.h"
 #include "sip_core.h"
 #include "sip_resolve.h"
+#include "slab.h"
 #include "srv.h"
 #include "srv_dns.h"
 #include "srv_loc.h"
@@ -33,14 +34,16 @@ ctl_cmd_sip_status_json(struct d *d)
 	char				 a[ADDR_STRLEN], t[ADDR_STRLEN];
 	char				 p[ADDR_STRLEN], tp[ADDR_STRLEN];
 	struct sip_proxy_stats		 ls;
+	struct slab_stats		 ss;
 	uint32_t			 drops;
 	int				 rcvbuf;
 
 	sip_core_lookup_stats(c, &ls);
 	srv_sip_udp_stats(d->sip, &rcvbuf, &drops);
+	slab_stats(&ss);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i, s:i, "
-	    "s:i, s:I}",
+	    "s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:i, s:i, "
+	    "s:i, s:i, s:I}",
 	    "listen", addr_str(srv_sip_listen_addr(d->sip), a),
 	    "tls_listen", tls->family != 0 ? addr_str(tls, t) : "",
 	    "advertise", addr_str(pub, p),
@@ -60,6 +63,7 @@ ctl_cmd_sip_status_json(struct d *d)
 	    "lookup_cached", (int)ls.cached,
 	    "transactions", (int)sip_core_transactions(c),
 	    "forwards", (int)sip_core_forwards(c),
+	    "state_bytes", (json_int_t)ss.bytes,
 	    "tcp_connections", (int)srv_sip_connections(d->sip, false),
 	    "tls_connections", (int)srv_sip_connections(d->sip, true),
 	    "registrations", (int)sip_reg_aors(sip_core_reg(c)),

@@ -31,6 +31,7 @@
 #include "identity.h"
 #include "log.h"
 #include "log_ctx.h"
+#include "slab.h"
 #include "srv.h"
 #include "xmalloc.h"
 
@@ -157,6 +158,7 @@ srv_udp_tune(int fd, int bytes)
 void
 srv_trim(void)
 {
+	slab_trim();
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif

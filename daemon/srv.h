@@ -50,8 +50,8 @@ int	srv_udp_tune(int fd, int bytes);
  * datagram, and only on one that comes after the drops.
  */
 uint32_t srv_udp_drops(int fd);
-/* Free memory the allocator holds back to the system (glibc's
- * malloc_trim; nothing elsewhere). */
+/* Free memory the allocators hold back to the system: empty slabs
+ * (slab.h), and glibc's malloc_trim (nothing elsewhere). */
 void	srv_trim(void);
 /* A non-blocking UDP socket bound to a: its fd, or -1 (errno). */
 int	srv_udp_bind(const struct addr *a);

@@ -70,11 +70,19 @@ sip_cache_pop(struct sip_cache *c)
 }
 
 /* Expired (and dropped) entries at the head go. */
-static void
+void
 sip_cache_expire(struct sip_cache *c, uint64_t now)
 {
 	while (c->head != NULL && (!c->head->in_map || c->head->until <= now))
 		sip_cache_pop(c);
+}
+
+uint64_t
+sip_cache_deadline(const struct sip_cache *c)
+{
+	if (c->head == NULL)
+		return UINT64_MAX;
+	return c->head->in_map ? c->head->until : 0;
 }
 
 void

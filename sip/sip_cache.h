@@ -28,6 +28,11 @@ void	sip_cache_put(struct sip_cache *, uint64_t now, const char *aor,
 unsigned sip_cache_get(struct sip_cache *, uint64_t now, const char *aor,
 	    const char **contacts, const uint8_t **nodes, unsigned max);
 void	sip_cache_drop(struct sip_cache *, const char *aor);
+/* Entries expired (or dropped) by now go, and what they hold; when the
+ * next must go (UINT64_MAX: none), so that a cache nobody asks empties
+ * on time. */
+void	sip_cache_expire(struct sip_cache *, uint64_t now);
+uint64_t sip_cache_deadline(const struct sip_cache *);
 unsigned sip_cache_size(const struct sip_cache *);
 
 #endif

@@ -30,6 +30,7 @@
 #include "sip_proxy.h"
 #include "sip_proxy_int.h"
 #include "sip_reg.h"
+#include "slab.h"
 #include "strmap.h"
 #include "xmalloc.h"
 
@@ -74,11 +75,11 @@ sip_fwd_free(struct sip_fwd *f)
 
 	for (i = 0; i < f->nb; i++)
 		free(f->b[i].req);
-	free(f->b);
+	slab_free(f->b);
 	sip_msg_free(f->req);
 	free(f->best);
 	free(f->servers);
-	free(f);
+	slab_free(f);
 }
 
 void
@@ -440,12 +441,14 @@ sip_proxy_aor_of(const struct sip_proxy *p, const struct sip_msg *m, char *aor,
 /* ---- time ---- */
 
 /* The records done: what is past its time goes, oldest first; each
- * costs what it frees, not what is kept. */
+ * costs what it frees, not what is kept.  So do the lookup cache's
+ * expired entries. */
 void
 sip_proxy_tick(struct sip_proxy *p, uint64_t now)
 {
 	struct sip_fwd	*f;
 
+	sip_cache_expire(p->cache, now);
 	while ((f = STAILQ_FIRST(&p->gone)) != NULL) {
 		STAILQ_REMOVE_HEAD(&p->gone, done);
 		sip_fwd_remove(p, f);
@@ -460,9 +463,11 @@ sip_proxy_tick(struct sip_proxy *p, uint64_t now)
 uint64_t
 sip_proxy_deadline(const struct sip_proxy *p)
 {
+	uint64_t	d = sip_cache_deadline(p->cache), f = UINT64_MAX;
+
 	if (!STAILQ_EMPTY(&p->gone))
-		return STAILQ_FIRST(&p->gone)->done_at;
-	if (!STAILQ_EMPTY(&p->kept))
-		return STAILQ_FIRST(&p->kept)->done_at + SIP_KEEP_MS;
-	return UINT64_MAX;
+		f = STAILQ_FIRST(&p->gone)->done_at;
+	else if (!STAILQ_EMPTY(&p->kept))
+		f = STAILQ_FIRST(&p->kept)->done_at + SIP_KEEP_MS;
+	return d < f ? d : f;
 }

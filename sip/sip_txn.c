@@ -27,6 +27,7 @@
 #include "log_ctx.h"
 #include "sip_msg.h"
 #include "sip_txn.h"
+#include "slab.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -363,18 +364,30 @@ sip_rehash(struct sip_txn_layer *t, unsigned n)
 	t->nbuckets = n;
 }
 
+/* What x resends (its answer, or the ACK of a non-2xx): a copy of the
+ * len bytes at p.  Kept up to Timer J or K, with x's key and x itself,
+ * in slabs: the state a load holds by the thousand (slab.h). */
+static void
+sip_txn_keep(struct sip_txn *x, const void *p, size_t len)
+{
+	slab_free(x->out);
+	x->out = slab_memdup(p, len);
+	x->out_len = len;
+}
+
 static struct sip_txn *
 sip_txn_add(struct sip_txn_layer *t, char *key, bool client, bool invite,
     const struct sip_flow *flow)
 {
-	struct sip_txn	*x = xcalloc(1, sizeof *x);
+	struct sip_txn	*x = slab_calloc(1, sizeof *x);
 	unsigned	 b;
 
 	if (t->count + 1 > t->nbuckets)
 		sip_rehash(t, t->nbuckets * 2);
 	x->id = t->next_id++;
-	x->key = key;
-	x->hash = sip_hash(key);
+	x->key = slab_memdup(key, strlen(key) + 1);
+	free(key);
+	x->hash = sip_hash(x->key);
 	x->client = client;
 	x->invite = invite;
 	x->flow = *flow;
@@ -406,10 +419,10 @@ sip_txn_end(struct sip_txn_layer *t, struct sip_txn *x)
 	else
 		sip_heap_del(t, x);
 	t->count--;
-	free(x->key);
+	slab_free(x->key);
 	free(x->req);
-	free(x->out);
-	free(x);
+	slab_free(x->out);
+	slab_free(x);
 	if (t->nbuckets > SIP_BUCKETS_MIN && t->count < t->nbuckets / 4)
 		sip_rehash(t, t->nbuckets / 2);
 }
@@ -598,8 +611,8 @@ sip_ict_ack(struct sip_txn *x, const struct sip_msg *resp)
 	sip_msg_header(&w, "CSeq", &(struct sip_pl){ cseq, strlen(cseq) });
 	sip_msg_header(&w, "Max-Forwards", &SIP_PL("70"));
 	sip_msg_end(&w, NULL, 0);
-	free(x->out);
-	x->out = wbuf_take(&w, &x->out_len);
+	sip_txn_keep(x, w.p, w.len);
+	wbuf_clear(&w);
 	sip_msg_clear(&req);
 }
 
@@ -771,10 +784,7 @@ sip_txn_layer_respond(struct sip_txn_layer *t, uint64_t now, uint64_t txn,
 		return EINVAL;
 	status = (unsigned)(p[8] - '0') * 100 + (unsigned)(p[9] - '0') * 10 +
 	    (unsigned)(p[10] - '0');
-	free(x->out);
-	x->out = xmalloc(len);
-	memcpy(x->out, p, len);
-	x->out_len = len;
+	sip_txn_keep(x, p, len);
 	x->status = status;
 	x->trying_at = 0;
 	if (status >= 200)
@@ -830,8 +840,8 @@ sip_trying(struct sip_txn_layer *t, struct sip_txn *x)
 	wbuf_init(&w, SIP_MSG_MAX_DEFAULT);
 	sip_msg_reply(&w, &m, 100, "Trying", NULL);
 	sip_msg_end(&w, NULL, 0);
-	free(x->out);
-	x->out = wbuf_take(&w, &x->out_len);
+	sip_txn_keep(x, w.p, w.len);
+	wbuf_clear(&w);
 	sip_send(t, &x->flow, x->out, x->out_len);
 	sip_msg_clear(&m);
 }

@@ -45,17 +45,18 @@ wait_exit "$looks" 120
 ok "$CALLS calls through two daemons, 50 in flight, and 300 lookups:" \
     "none failed ($((t1 - t0)) ms)"
 
-# state() NAME: "transactions forwards" at daemon NAME
+# state() NAME: "transactions forwards state_bytes" at daemon NAME
+STATE='"\(.sip.transactions) \(.sip.forwards) \(.sip.state_bytes)"'
 state() {
-	ctl "$1" --json status | jq -r '"\(.sip.transactions) \(.sip.forwards)"'
+	ctl "$1" --json status | jq -r "$STATE"
 }
-[ "$(state a)" != "0 0" ] || fail "no state held during the load: the test tests nothing"
+[ "$(state a)" != "0 0 0" ] || fail "no state held during the load: the test tests nothing"
 wait_for 45 bash -c "[ \"\$('$P2PSIPCTL' -s '$(sock a)' --json status |
-    jq -r '\"\(.sip.transactions) \(.sip.forwards)\"')\" = '0 0' ] &&
+    jq -r '$STATE')\" = '0 0 0' ] &&
     [ \"\$('$P2PSIPCTL' -s '$(sock b)' --json status |
-    jq -r '\"\(.sip.transactions) \(.sip.forwards)\"')\" = '0 0' ]" ||
+    jq -r '$STATE')\" = '0 0 0' ]" ||
     fail "state left 45 s after the load: a $(state a), b $(state b)"
-ok "no transaction or request record left at either daemon once their timers ran out"
+ok "no transaction or request record left at either daemon once their timers ran out, nor a byte of their memory"
 
 stop_node a
 stop_node b

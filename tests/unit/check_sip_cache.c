@@ -1,7 +1,8 @@
 /*
  * check_sip_cache.c - the proxy's cache of the overlay's answers: kept
  * ttl, the oldest out first when full, a new answer replaces the old,
- * a dropped AOR is gone, Node-IDs kept with their contacts.
+ * a dropped AOR is gone, Node-IDs kept with their contacts; entries
+ * nobody asks for go at their time, not at the next call.
  */
 #include <string.h>
 
@@ -51,6 +52,30 @@ START_TEST(ttl_max_drop)
 }
 END_TEST
 
+START_TEST(expire_unasked)
+{
+	static const char *const ca[] = { "sip:a@192.0.2.1:5060" };
+	struct sip_cache	*c = sip_cache_new(1000, 16);
+
+	ck_assert_uint_eq(sip_cache_deadline(c), UINT64_MAX);
+	sip_cache_put(c, 100, "a@d", ca, NULL, 1);
+	sip_cache_put(c, 600, "b@d", ca, NULL, 1);
+	ck_assert_uint_eq(sip_cache_deadline(c), 1100);
+	sip_cache_expire(c, 1099);
+	ck_assert_uint_eq(sip_cache_size(c), 2);
+	sip_cache_expire(c, 1100);
+	ck_assert_uint_eq(sip_cache_size(c), 1);
+	ck_assert_uint_eq(sip_cache_deadline(c), 1600);
+	/* a dropped entry is due at once */
+	sip_cache_drop(c, "b@d");
+	ck_assert_uint_eq(sip_cache_deadline(c), 0);
+	sip_cache_expire(c, 1200);
+	ck_assert_uint_eq(sip_cache_deadline(c), UINT64_MAX);
+	ck_assert_uint_eq(sip_cache_size(c), 0);
+	sip_cache_free(c);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -58,6 +83,7 @@ check_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, ttl_max_drop);
+	tcase_add_test(tc, expire_unasked);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1373,7 +1373,8 @@ peer_answers(const struct sent *s, const struct sip_flow *peer,
  * The overlay's answer for an AOR is kept ([sip] lookup_cache): the next
  * request goes straight to the peer.  When that peer says 404 (carol
  * moved), the entry goes and the overlay is asked again at once; the
- * request reaches carol where she is now.
+ * request reaches carol where she is now.  Past lookup_cache the entry
+ * goes, asked for or not.
  */
 START_TEST(lookup_cache)
 {
@@ -1425,6 +1426,13 @@ START_TEST(lookup_cache)
 	ck_assert_uint_eq(s.lookups, 0);
 	ck_assert_ptr_nonnull(to(&s, &p2, "OPTIONS", 0));
 	sent_free(&s);
+	/* nobody asks: the entry goes at its time all the same */
+	sip_core_lookup_stats(core, &st);
+	ck_assert_uint_eq(st.cached, 1);
+	ck_assert_uint_le(sip_core_deadline(core), now + 30000);
+	sip_core_tick(core, now + 30000);
+	sip_core_lookup_stats(core, &st);
+	ck_assert_uint_eq(st.cached, 0);
 	now += 30000;
 	in(&alice, req(b, sizeof b, "OPTIONS", "sip:carol@" DOM, "z9hG4bKc4",
 	    "Max-Forwards: 70\r\n"), &s);
