@@ -40,6 +40,7 @@ ov_held_res_free(struct ov_held_res *r)
 			ov_held_value_free(&r->kinds[i].v[j]);
 		free(r->kinds[i].v);
 	}
+	free(r->kinds);
 	free(r);
 }
 
@@ -311,6 +312,10 @@ ov_held_res_kind_get(struct ov_held_res *r, const struct ov_kind *k)
 	struct ov_held_kind	*sk = ov_held_res_kind(r, k->id);
 
 	if (sk == NULL) {
+		/* one more: a pointer to another Kind of r does not live
+		 * across this call */
+		r->kinds = xreallocarray(r->kinds, r->nkinds + 1,
+		    sizeof *r->kinds);
 		sk = &r->kinds[r->nkinds++];
 		memset(sk, 0, sizeof *sk);
 		sk->k = k;
@@ -322,7 +327,8 @@ static struct ov_held_value *
 ov_held_kind_add(struct ov_held_kind *sk)
 {
 	if (sk->n == sk->cap) {
-		sk->cap = sk->cap != 0 ? sk->cap * 2 : 2;
+		/* one first: a single value's Kind holds no more */
+		sk->cap = sk->cap != 0 ? sk->cap * 2 : 1;
 		sk->v = xreallocarray(sk->v, sk->cap, sizeof *sk->v);
 	}
 	memset(&sk->v[sk->n], 0, sizeof sk->v[0]);

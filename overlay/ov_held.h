@@ -43,8 +43,10 @@ struct ov_held_kind {
 
 struct ov_held_res {
 	struct ov_id		 id;
-	unsigned		 nkinds;
-	struct ov_held_kind	 kinds[OV_DATA_KINDS_MAX];
+	unsigned		 nkinds;	/* OV_DATA_KINDS_MAX at most */
+	struct ov_held_kind	*kinds;		/* as many as it holds: most
+						   hold one (a value a peer
+						   stores costs what it is) */
 };
 
 struct ov_held_limits {
