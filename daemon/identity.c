@@ -370,6 +370,8 @@ identity_load(struct identity **out, const char *dir, const char *overlay,
     const char *root_cert, char **cause)
 {
 	struct identity	*ident = xcalloc(1, sizeof *ident);
+
+	TAILQ_INIT(&ident->users);
 	char		*kpath = xasprintf("%s/node.key", dir);
 	char		*cpath = xasprintf("%s/node.crt", dir);
 	bool		 enroll = root_cert != NULL && *root_cert != '\0';
@@ -450,8 +452,8 @@ identity_free(struct identity *ident)
 
 	if (ident == NULL)
 		return;
-	while ((u = ident->users) != NULL) {
-		ident->users = u->next;
+	while ((u = TAILQ_FIRST(&ident->users)) != NULL) {
+		TAILQ_REMOVE(&ident->users, u, lru);
 		identity_user_free(u);
 	}
 	strmap_clear(&ident->users_by_name);

@@ -11,6 +11,8 @@
 #ifndef IDENTITY_H
 #define IDENTITY_H
 
+#include <sys/queue.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -41,9 +43,14 @@ struct identity_user {
 	uint8_t			*bucket;	/* GenericCertificate of cert */
 	size_t			 bucket_len;
 	int			 created;	/* made this start */
-	struct identity_user	*next;
+	TAILQ_ENTRY(identity_user) lru;		/* in users */
 	struct strmap_entry	 h;		/* in users_by_name */
 };
+
+/* Users loaded at once, at most: the rest are in the store, loaded again
+ * when used (a registrar of many users keeps a key and certificate in
+ * memory only for those it signs for now). */
+#define IDENTITY_USERS_MAX	256
 
 struct identity {
 	EVP_PKEY		*key;
@@ -58,7 +65,9 @@ struct identity {
 	int			 created;	/* a new key this start */
 	char			*dir;
 	char			*overlay;
-	struct identity_user	*users;		/* loaded so far */
+	TAILQ_HEAD(identity_users, identity_user) users; /* loaded, last used
+						   first */
+	unsigned		 nusers;
 	struct strmap		 users_by_name;
 	struct db		*db;		/* users' keys */
 };
@@ -84,7 +93,8 @@ void	identity_set_db(struct identity *, struct db *);
  * The user name's key and certificate, loaded from the store or made
  * (and saved there) on first use.  A name is 1 to 127 of
  * [A-Za-z0-9._~+@-], not starting with '.'.  0 and *out (owned by
- * ident), or an errno with *cause.
+ * ident, valid until the next call: the least used of
+ * IDENTITY_USERS_MAX goes), or an errno with *cause.
  */
 int	identity_user(struct identity *, const char *name,
 	    struct identity_user **out, char **cause);

@@ -166,12 +166,11 @@ identity_user_swap(struct identity_user *u, struct identity_user *nu)
 	struct identity_user	old = *u;
 
 	*u = *nu;
-	u->next = old.next;
+	u->lru = old.lru;
 	u->h = old.h;
 	u->crypto.arg = u;
 	u->crypto.cert_hash = u->hash;
 	*nu = old;
-	nu->next = NULL;
 }
 
 int

@@ -255,12 +255,23 @@ identity_user_load(struct identity *ident, struct identity_user *u,
 	return identity_user_finish(ident, u, cause);
 }
 
+/* u, loaded, first in the users; the least used goes past
+ * IDENTITY_USERS_MAX. */
 void
 identity_user_add(struct identity *ident, struct identity_user *u)
 {
-	u->next = ident->users;
-	ident->users = u;
+	struct identity_user	*old;
+
+	TAILQ_INSERT_HEAD(&ident->users, u, lru);
 	strmap_add(&ident->users_by_name, &u->h, u->name);
+	ident->nusers++;
+	while (ident->nusers > IDENTITY_USERS_MAX &&
+	    (old = TAILQ_LAST(&ident->users, identity_users)) != u) {
+		TAILQ_REMOVE(&ident->users, old, lru);
+		strmap_del(&ident->users_by_name, &old->h);
+		ident->nusers--;
+		identity_user_free(old);
+	}
 }
 
 int
@@ -272,7 +283,10 @@ identity_user(struct identity *ident, const char *name,
 	int			 rc;
 
 	if ((e = strmap_find(&ident->users_by_name, name)) != NULL) {
-		*out = STRMAP_ITEM(e, struct identity_user, h);
+		u = STRMAP_ITEM(e, struct identity_user, h);
+		TAILQ_REMOVE(&ident->users, u, lru);
+		TAILQ_INSERT_HEAD(&ident->users, u, lru);
+		*out = u;
 		return 0;
 	}
 	if (!identity_user_name_ok(name)) {

@@ -5,6 +5,8 @@
  * certificate for the same key and keeps it across restarts; a wrong
  * passphrase, another overlay's user, garbage, a truncated file and a
  * user held here with another key are refused with nothing changed.
+ * Of many users only IDENTITY_USERS_MAX stay loaded; one that went
+ * comes back from the store, the same key and certificate.
  */
 #include <sys/stat.h>
 
@@ -19,6 +21,7 @@
 
 #include "check_main.h"
 #include "identity.h"
+#include "identity_int.h"
 #include "ov_cert.h"
 #include "db.h"
 #include "tmpdir.h"
@@ -303,6 +306,48 @@ START_TEST(bad_imports)
 }
 END_TEST
 
+START_TEST(users_bounded)
+{
+	struct identity		*a = load("a", OVERLAY);
+	struct identity_user	*u;
+	uint8_t			 k0[OV_KEY_ID_LEN], k1[OV_KEY_ID_LEN];
+	uint8_t			 h0[OV_CERT_HASH_LEN];
+	char			 name[64], *cause = NULL;
+	unsigned		 i;
+
+	for (i = 0; i < IDENTITY_USERS_MAX + 8; i++) {
+		snprintf(name, sizeof name, "u%u@" OVERLAY, i);
+		ck_assert_msg(identity_user(a, name, &u, &cause) == 0,
+		    "%s: %s", name, cause);
+		if (i == 0) {
+			ck_assert_int_eq(identity_user_key_id(u, k0), 0);
+			memcpy(h0, u->hash, sizeof h0);
+		}
+		/* the first, used again, outlives the next ones */
+		if (i == 8)
+			ck_assert_int_eq(identity_user(a, "u0@" OVERLAY, &u,
+			    &cause), 0);
+	}
+	ck_assert_uint_eq(a->nusers, IDENTITY_USERS_MAX);
+	ck_assert_ptr_nonnull(strmap_find(&a->users_by_name, "u0@" OVERLAY));
+	ck_assert_ptr_null(strmap_find(&a->users_by_name, "u1@" OVERLAY));
+	ck_assert(identity_user_held(a, "u1@" OVERLAY));	/* stored */
+	ck_assert_uint_eq(users(a), IDENTITY_USERS_MAX + 8);
+	/* u0 went at last; back from the store, as it was */
+	for (i = 0; i < IDENTITY_USERS_MAX; i++) {
+		snprintf(name, sizeof name, "v%u@" OVERLAY, i);
+		ck_assert_int_eq(identity_user(a, name, &u, &cause), 0);
+	}
+	ck_assert_ptr_null(strmap_find(&a->users_by_name, "u0@" OVERLAY));
+	ck_assert_int_eq(identity_user(a, "u0@" OVERLAY, &u, &cause), 0);
+	ck_assert_int_eq(identity_user_key_id(u, k1), 0);
+	ck_assert_mem_eq(k0, k1, sizeof k0);
+	ck_assert_mem_eq(h0, u->hash, sizeof h0);
+	ck_assert_uint_eq(a->nusers, IDENTITY_USERS_MAX);
+	drop(a);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -313,6 +358,7 @@ check_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, bad_imports);
+	tcase_add_test(tc, users_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
