@@ -18,7 +18,6 @@ struct loc_reg {
 	struct loc_reg	**pprev;	/* what points at it */
 	struct strmap_entry h;		/* in loc->regmap, by aor */
 	struct loc_reg	*wnext;		/* in loc's wait queue */
-	char		 aor[OV_USER_MAX];
 	char		*contact;	/* NULL: this node */
 	int		 expires;	/* the value's lifetime, s */
 	int64_t		 created;	/* wall clock, s */
@@ -32,6 +31,8 @@ struct loc_reg {
 	unsigned	 route_gen;	/* loc's route_gen when last stored */
 	bool		 phone;		/* the registrar's: contact is our own
 					   SIP address (loc_by_route) */
+	char		 aor[];		/* as long as it is (< OV_USER_MAX):
+					   a registrar holds thousands */
 };
 
 /* A value this node keeps stored at iterations 1..n of a Kind (loc_adv.c). */

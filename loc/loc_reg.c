@@ -156,9 +156,10 @@ static struct loc_reg *
 loc_reg_add(struct loc *l, const char *aor, const char *contact, int expires,
     int64_t created)
 {
-	struct loc_reg	*r = xcalloc(1, sizeof *r);
+	size_t		 len = strnlen(aor, OV_USER_MAX - 1);
+	struct loc_reg	*r = xcalloc(1, sizeof *r + len + 1);
 
-	snprintf(r->aor, sizeof r->aor, "%s", aor);
+	memcpy(r->aor, aor, len);
 	r->contact = contact != NULL ? xstrdup(contact) : NULL;
 	r->expires = expires;
 	r->created = created;
