@@ -14,9 +14,12 @@
 #define _DEFAULT_SOURCE		/* MAP_ANONYMOUS, MAP_NORESERVE, madvise */
 
 #include <sys/mman.h>
+#include <sys/queue.h>
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +49,7 @@
 #define SLAB_HDR	64			/* objects start here */
 
 struct slab {
-	struct slab	*next, *prev;	/* in its class's room list, or empties */
+	LIST_ENTRY(slab) entry;		/* in its class's room list, or empties */
 	void		*free;		/* freed objects, through their 1st bytes */
 	uint32_t	 bump;		/* the first offset never handed out */
 	uint16_t	 used;
@@ -63,8 +66,8 @@ static struct {
 	int		 state;		/* 0 not yet, 1 on, -1 off (malloc) */
 	char		*base;		/* the stretch */
 	unsigned	 high;		/* slabs ever used */
-	struct slab	*room[SLAB_NCLS];
-	struct slab	*empties;
+	LIST_HEAD(, slab) room[SLAB_NCLS];
+	LIST_HEAD(, slab) empties;
 	uint64_t	 trimmed[SLAB_COUNT / 64];
 	uint8_t		 cls_of[SLAB_MAX / 16 + 1];
 	size_t		 slabs, nempty, bytes;
@@ -109,24 +112,11 @@ slab_ours(const void *p)
 	    (uintptr_t)SLAB_COUNT * SLAB_PAGE;
 }
 
-static void
-slab_link(struct slab **head, struct slab *s)
+/* No object left to hand out? */
+static bool
+slab_full(const struct slab *s)
 {
-	s->prev = NULL;
-	if ((s->next = *head) != NULL)
-		s->next->prev = s;
-	*head = s;
-}
-
-static void
-slab_unlink(struct slab **head, struct slab *s)
-{
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else
-		*head = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
+	return s->free == NULL && s->bump + slab_size[s->cls] > SLAB_PAGE;
 }
 
 /* A slab for class cls, on its room list; NULL when none is left. */
@@ -136,8 +126,8 @@ slab_new(unsigned cls)
 	struct slab	*s;
 	unsigned	 i, w;
 
-	if ((s = S.empties) != NULL) {
-		slab_unlink(&S.empties, s);
+	if ((s = LIST_FIRST(&S.empties)) != NULL) {
+		LIST_REMOVE(s, entry);
 		S.nempty--;
 	} else {
 		for (w = 0; w < SLAB_COUNT / 64 && S.trimmed[w] == 0; w++)
@@ -159,7 +149,7 @@ slab_new(unsigned cls)
 	s->bump = SLAB_HDR;
 	s->used = 0;
 	s->cls = (uint16_t)cls;
-	slab_link(&S.room[cls], s);
+	LIST_INSERT_HEAD(&S.room[cls], s, entry);
 	S.slabs++;
 	return s;
 }
@@ -177,7 +167,8 @@ slab_alloc(size_t n)
 		return xmalloc(n);
 	cls = S.cls_of[(n + 15) / 16];
 	size = slab_size[cls];
-	if ((s = S.room[cls]) == NULL && (s = slab_new(cls)) == NULL)
+	if ((s = LIST_FIRST(&S.room[cls])) == NULL &&
+	    (s = slab_new(cls)) == NULL)
 		return xmalloc(n);
 	if ((p = s->free) != NULL)
 		memcpy(&s->free, p, sizeof s->free);
@@ -187,8 +178,8 @@ slab_alloc(size_t n)
 	}
 	s->used++;
 	S.bytes += size;
-	if (s->free == NULL && s->bump + size > SLAB_PAGE)
-		slab_unlink(&S.room[cls], s);		/* full */
+	if (slab_full(s))
+		LIST_REMOVE(s, entry);		/* on no list till one is freed */
 	return p;
 }
 
@@ -210,6 +201,28 @@ slab_memdup(const void *src, size_t n)
 	void	*p = slab_alloc(n);
 
 	memcpy(p, src, n);
+	return p;
+}
+
+char *
+slab_printf(const char *fmt, ...)
+{
+	char	 buf[256], *p;
+	va_list	 ap;
+	int	 n;
+
+	/* most are short: formatted once, on the stack, then copied */
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return slab_memdup("", 1);
+	if ((size_t)n < sizeof buf)
+		return slab_memdup(buf, (size_t)n + 1);
+	p = slab_alloc((size_t)n + 1);
+	va_start(ap, fmt);
+	(void)vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
 	return p;
 }
 
@@ -238,7 +251,6 @@ void
 slab_free(void *p)
 {
 	struct slab	*s;
-	unsigned	 size;
 	bool		 full;
 
 	if (p == NULL)
@@ -248,20 +260,19 @@ slab_free(void *p)
 		return;
 	}
 	s = (struct slab *)((uintptr_t)p & ~(uintptr_t)(SLAB_PAGE - 1));
-	size = slab_size[s->cls];
-	full = s->free == NULL && s->bump + size > SLAB_PAGE;
+	full = slab_full(s);
 	memcpy(p, &s->free, sizeof s->free);
 	s->free = p;
 	s->used--;
-	S.bytes -= size;
+	S.bytes -= slab_size[s->cls];
 	if (s->used == 0) {
 		if (!full)
-			slab_unlink(&S.room[s->cls], s);
-		slab_link(&S.empties, s);
+			LIST_REMOVE(s, entry);
+		LIST_INSERT_HEAD(&S.empties, s, entry);
 		S.slabs--;
 		S.nempty++;
 	} else if (full)
-		slab_link(&S.room[s->cls], s);
+		LIST_INSERT_HEAD(&S.room[s->cls], s, entry);
 }
 
 void
@@ -270,8 +281,8 @@ slab_trim(void)
 	struct slab	*s;
 	size_t		 i;
 
-	while ((s = S.empties) != NULL) {
-		slab_unlink(&S.empties, s);
+	while ((s = LIST_FIRST(&S.empties)) != NULL) {
+		LIST_REMOVE(s, entry);
 		S.nempty--;
 		i = (size_t)((char *)s - S.base) / SLAB_PAGE;
 		S.trimmed[i / 64] |= (uint64_t)1 << (i % 64);

@@ -20,6 +20,7 @@
 #ifndef SLAB_H
 #define SLAB_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define SLAB_MAX	2048	/* the largest size served from a slab */
@@ -27,6 +28,9 @@
 void	*slab_alloc(size_t);
 void	*slab_calloc(size_t, size_t);
 void	*slab_memdup(const void *, size_t);
+/* A formatted string, freed with slab_free. */
+char	*slab_printf(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
 /* p (slab_alloc'd, holding old bytes, or NULL) grown or shrunk to n. */
 void	*slab_realloc(void *p, size_t old, size_t n);
 void	 slab_free(void *);

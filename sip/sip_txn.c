@@ -385,9 +385,8 @@ sip_txn_add(struct sip_txn_layer *t, char *key, bool client, bool invite,
 	if (t->count + 1 > t->nbuckets)
 		sip_rehash(t, t->nbuckets * 2);
 	x->id = t->next_id++;
-	x->key = slab_memdup(key, strlen(key) + 1);
-	free(key);
-	x->hash = sip_hash(x->key);
+	x->key = key;
+	x->hash = sip_hash(key);
 	x->client = client;
 	x->invite = invite;
 	x->flow = *flow;
@@ -463,7 +462,7 @@ sip_magic(const struct sip_pl *branch)
 static char *
 sip_client_key(const struct sip_msg *m)
 {
-	return xasprintf("C %.*s %.*s", (int)m->via.branch.l,
+	return slab_printf("C %.*s %.*s", (int)m->via.branch.l,
 	    m->via.branch.p, (int)m->cseq_method.l, m->cseq_method.p);
 }
 
@@ -478,9 +477,9 @@ sip_server_key(const struct sip_msg *m, const char *method)
 	const struct sip_via	*v = &m->via;
 
 	if (sip_magic(&v->branch))
-		return xasprintf("S %.*s %.*s:%u %s", (int)v->branch.l,
+		return slab_printf("S %.*s %.*s:%u %s", (int)v->branch.l,
 		    v->branch.p, (int)v->host.l, v->host.p, v->port, method);
-	return xasprintf("S2 %.*s %.*s %.*s %u %.*s:%u %s",
+	return slab_printf("S2 %.*s %.*s %.*s %u %.*s:%u %s",
 	    (int)m->call_id.l, m->call_id.p, (int)m->from_tag.l,
 	    m->from_tag.p, (int)m->ruri_str.l, m->ruri_str.p, m->cseq,
 	    (int)v->host.l, v->host.p, v->port, method);
@@ -505,7 +504,7 @@ sip_txn_layer_find_invite(const struct sip_txn_layer *t,
 	char		*key = sip_server_key(cancel, "INVITE");
 	struct sip_txn	*x = sip_find(t, key);
 
-	free(key);
+	slab_free(key);
 	return x != NULL && !x->client && x->invite ? x->id : 0;
 }
 
@@ -637,7 +636,7 @@ sip_txn_layer_request(struct sip_txn_layer *t, uint64_t now,
 	}
 	key = sip_client_key(&m);
 	if (sip_find(t, key) != NULL || t->count >= t->cfg.max_txns) {
-		free(key);
+		slab_free(key);
 		sip_msg_clear(&m);
 		return t->count >= t->cfg.max_txns ? EBUSY : EEXIST;
 	}
@@ -718,7 +717,7 @@ sip_server_request(struct sip_txn_layer *t, uint64_t now,
 
 	if ((x = sip_find(t, key)) != NULL || ack ||
 	    t->count >= t->cfg.max_txns)
-		free(key);
+		slab_free(key);
 	if (x != NULL) {
 		if (ack && x->invite && x->state == ST_COMPLETED) {
 			/* §17.2.1: Confirmed, Timer I */
@@ -861,7 +860,7 @@ sip_txn_layer_input(struct sip_txn_layer *t, uint64_t now,
 	}
 	key = sip_client_key(m);
 	x = sip_find(t, key);
-	free(key);
+	slab_free(key);
 	if (x == NULL || !x->client) {
 		sip_event(t, SIP_ACT_RESPONSE, f, 0, 0, m);	/* stray */
 		return;

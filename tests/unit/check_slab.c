@@ -1,8 +1,8 @@
 /*
  * check_slab.c - the slabs of per-call state: objects of every size
- * apart and intact, freed ones used again, a slab emptied goes back to
- * the system at slab_trim (its pages no longer resident), sizes past
- * SLAB_MAX from malloc and freed the same way.  Under AddressSanitizer
+ * apart and intact, freed ones used again, formatted strings, a slab
+ * emptied goes back to the system at slab_trim (its pages no longer
+ * resident), sizes past SLAB_MAX from malloc and freed the same way.  Under AddressSanitizer
  * or valgrind every object comes from malloc: only the first holds.
  */
 #define _DEFAULT_SOURCE		/* mincore */
@@ -77,6 +77,14 @@ START_TEST(realloc_keeps)
 	ck_assert_str_eq(p, "xyz");
 	slab_free(p);
 	slab_free(q);
+	/* formatted: short ones, and past the 256 formatted on the stack */
+	p = slab_printf("S %s:%u", "host", 5060u);
+	ck_assert_str_eq(p, "S host:5060");
+	slab_free(p);
+	p = slab_printf("%0300d|%s", 7, "end");
+	ck_assert_uint_eq(strlen(p), 304);
+	ck_assert_str_eq(p + 299, "7|end");
+	slab_free(p);
 }
 END_TEST
 
