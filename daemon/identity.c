@@ -370,13 +370,12 @@ identity_load(struct identity **out, const char *dir, const char *overlay,
     const char *root_cert, char **cause)
 {
 	struct identity	*ident = xcalloc(1, sizeof *ident);
-
-	TAILQ_INIT(&ident->users);
 	char		*kpath = xasprintf("%s/node.key", dir);
 	char		*cpath = xasprintf("%s/node.crt", dir);
 	bool		 enroll = root_cert != NULL && *root_cert != '\0';
 	int		 rc;
 
+	TAILQ_INIT(&ident->users);
 	ident->dir = xstrdup(dir);
 	ident->overlay = xstrdup(overlay);
 	if ((ident->cache = ov_cert_cache_new(OV_CERT_CACHE_SIZE)) == NULL) {

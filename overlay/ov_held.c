@@ -290,11 +290,9 @@ ov_held_value_set(struct ov_held *st, struct ov_held_value *sv,
 	ov_held_value_free(sv);
 	wbuf_init(&w, SIZE_MAX);
 	ov_stored_encode(&w, m, s);
+	sv->raw = wbuf_take(&w, &sv->raw_len);
 	/* as long as it is, not the room the writer grew: kept for hours */
-	sv->raw_len = w.len;
-	sv->raw = xmalloc(w.len);
-	memcpy(sv->raw, w.p, w.len);
-	wbuf_clear(&w);
+	sv->raw = xrealloc(sv->raw, sv->raw_len);
 	rbuf_init(&r, sv->raw, sv->raw_len);
 	/* our own encoding: it decodes */
 	(void)ov_stored_decode(&r, m, &sv->s);

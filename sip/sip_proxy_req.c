@@ -462,7 +462,7 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	struct wbuf		 w;
 	uint8_t			*edited;
 	size_t			 elen = 0;
-	unsigned		 i;
+	unsigned		 i, cap;
 	bool			 ok, offer;
 
 	/* RFC 3264 §5: an INVITE's or UPDATE's body is an offer */
@@ -485,9 +485,10 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 	for (i = 0; i < t->n && f->nb < SIP_FORK_MAX; i++) {
 		if (f->nb == f->bcap) {
 			/* most requests have one branch: room as needed */
+			cap = f->bcap == 0 ? 1 : 2 * f->bcap;
 			f->b = slab_realloc(f->b, f->bcap * sizeof *f->b,
-			    (f->bcap == 0 ? 1 : 2 * f->bcap) * sizeof *f->b);
-			f->bcap = f->bcap == 0 ? 1 : 2 * f->bcap;
+			    cap * sizeof *f->b);
+			f->bcap = cap;
 			memset(&f->b[f->nb], 0, (f->bcap - f->nb) *
 			    sizeof *f->b);
 		}
