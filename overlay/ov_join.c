@@ -94,25 +94,38 @@ ov_join_early_clear(struct ov_node *n)
  * (its predecessor is below it), there for a reliability timer: the
  * admitting peer whose Attach answer went missing.  NULL if none.
  */
+/* Does the kept Update e say its sender is responsible for self + 1? */
+static bool
+ov_join_early_names_ap(const struct ov_node *n, const struct ov_early *e)
+{
+	struct ov_id	next;
+
+	ov_id_add_u64(&next, &n->cfg.self, 1);
+	return e->u != NULL && e->u->npred > 0 &&
+	    ov_id_in_oc(&e->u->pred[0], &next, &e->from);
+}
+
 static struct ov_early *
 ov_join_early_ap(struct ov_node *n, uint64_t now)
 {
-	struct ov_id	 next;
 	struct ov_early	*e;
 	unsigned	 i;
 
-	ov_id_add_u64(&next, &n->cfg.self, 1);
 	for (i = 0; i < OV_EARLY_MAX; i++) {
 		e = &n->early[i];
-		if (e->u != NULL && now >= e->at + n->cfg.reliability_ms &&
-		    e->u->npred > 0 &&
-		    ov_id_in_oc(&e->u->pred[0], &next, &e->from))
+		if (ov_join_early_names_ap(n, e) &&
+		    now >= e->at + n->cfg.reliability_ms)
 			return e;
 	}
 	return NULL;
 }
 
-/* When ov_join_early_ap may find one, or UINT64_MAX. */
+/*
+ * When ov_join_early_ap may find one, or UINT64_MAX.  Only Updates that
+ * name an admitting peer count: another kept one never will (it changes
+ * only when replaced), and counting it made a deadline in the past that
+ * the tick could not move, a busy loop until the join timed out.
+ */
 uint64_t
 ov_join_early_deadline(const struct ov_node *n)
 {
@@ -120,7 +133,7 @@ ov_join_early_deadline(const struct ov_node *n)
 	unsigned	i;
 
 	for (i = 0; i < OV_EARLY_MAX; i++)
-		if (n->early[i].u != NULL &&
+		if (ov_join_early_names_ap(n, &n->early[i]) &&
 		    n->early[i].at + n->cfg.reliability_ms < d)
 			d = n->early[i].at + n->cfg.reliability_ms;
 	return d;
