@@ -176,16 +176,44 @@ ov_replica_neighbors(struct ov_node *n, uint64_t now)
 }
 
 /*
+ * The predecessor that answers for res by that list, res not being ours:
+ * the first pred[i] with res in (pred[i + 1], self] (the last one, if the
+ * list is short of res); -1 for none.
+ */
+static int
+ov_replica_owner(const struct ov_node *n, const struct ov_id *pred,
+    unsigned npred, const struct ov_id *res)
+{
+	unsigned	i;
+
+	for (i = 0; i < npred; i++)
+		if (ov_replica_within(n, pred, npred, i + 1, res))
+			return (int)i;
+	return -1;
+}
+
+/*
  * Send res where it is missing now: responsible, to the successors that
  * were not our replicas at the last sync; no longer responsible (a node
  * joined before us), to the predecessor that answers for res now (§10.5
- * step 6).  false: too many requests open, try later.
+ * step 6).
+ *
+ * And beyond §10.7.3, which has only the responsible peer send copies: a
+ * copy we hold of a resource whose responsible peer has changed goes to
+ * the new one.  That peer may have none: it joined as a successor while
+ * the old responsible peer's new replicas were held down (§10.7.1), and
+ * that peer failed before the hold-down ended; without this it would
+ * answer for the resource with nothing, while the data lived on here
+ * until we too dropped them (seen in ovsim --churn: an AOR lost for good
+ * in one of a few hundred failures).  false: too many requests open, try
+ * later.
  */
 static bool
 ov_replica_sync_one(struct ov_node *n, uint64_t now, const struct ov_id *res)
 {
 	const struct ov_chord	*c = &n->chord;
 	unsigned		 r = n->cfg.replicas - 1, i;
+	int			 o, old;
 	bool			 was, is;
 
 	was = ov_replica_resp(n, n->sync_pred, n->sync_npred, res);
@@ -204,14 +232,16 @@ ov_replica_sync_one(struct ov_node *n, uint64_t now, const struct ov_id *res)
 		ov_replica_send(n, now, res, &c->succ[i], (uint8_t)(i + 1),
 		    0);
 	}
-	for (i = 0; was && !is && i < c->npred; i++) {
-		if (!ov_replica_within(n, c->pred, c->npred, i + 1, res))
-			continue;
-		if (n->ntxns + 1 >= n->cfg.max_pending / 2)
-			return false;
-		ov_replica_send(n, now, res, &c->pred[i], 1, 0);
-		break;
-	}
+	if (is)
+		return true;
+	if ((o = ov_replica_owner(n, c->pred, c->npred, res)) < 0)
+		return true;
+	old = was ? -1 : ov_replica_owner(n, n->sync_pred, n->sync_npred, res);
+	if (old >= 0 && ov_id_eq(&n->sync_pred[old], &c->pred[o]))
+		return true;
+	if (n->ntxns + 1 >= n->cfg.max_pending / 2)
+		return false;
+	ov_replica_send(n, now, res, &c->pred[o], 1, 0);
 	return true;
 }
 
