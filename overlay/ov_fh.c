@@ -123,6 +123,11 @@ ov_fh_got_ack(struct ov_fh *fh, uint64_t now, uint32_t seq)
 	else if (fh->sent[next % OV_FH_TRACK].seq == next &&
 	    fh->sent[next % OV_FH_TRACK].at != 0)
 		fh->unacked_since = fh->sent[next % OV_FH_TRACK].at;
+	else
+		/* more than OV_FH_TRACK in flight: next's send time is no
+		 * longer known, but the link answers now (before, the old
+		 * time stayed and a busy link looked dead) */
+		fh->unacked_since = now != 0 ? now : 1;
 }
 
 static void
@@ -236,11 +241,27 @@ ov_fh_suspect(const struct ov_fh *fh, uint64_t now)
 	return fh->unacked_since != 0 && now - fh->unacked_since > fh->rto_ms;
 }
 
+/* How long a frame may wait for its ack before the link is dead. */
+static uint64_t
+ov_fh_dead_after(const struct ov_fh *fh, uint64_t timeout_ms)
+{
+	uint64_t	rtos = (uint64_t)OV_FH_DEAD_RTOS * fh->rto_ms;
+
+	return rtos < timeout_ms ? rtos : timeout_ms;
+}
+
 bool
 ov_fh_dead(const struct ov_fh *fh, uint64_t now, uint64_t timeout_ms)
 {
 	return fh->unacked_since != 0 &&
-	    now - fh->unacked_since > timeout_ms;
+	    now - fh->unacked_since > ov_fh_dead_after(fh, timeout_ms);
+}
+
+uint64_t
+ov_fh_dead_deadline(const struct ov_fh *fh, uint64_t timeout_ms)
+{
+	return fh->unacked_since != 0 ? fh->unacked_since +
+	    ov_fh_dead_after(fh, timeout_ms) + 1 : UINT64_MAX;
 }
 
 uint32_t

@@ -6,7 +6,14 @@
  * number; the receiver answers each with an ack frame.  From the acks the
  * sender measures the RTT and keeps an RTO as in RFC 6298 §2; an
  * unacknowledged frame older than the RTO makes the link suspect (it
- * leaves the routing table until acks resume).  Frames are cut out of the
+ * leaves the routing table until acks resume), and one older than
+ * OV_FH_DEAD_RTOS RTOs (or the link timeout, if sooner) makes it dead:
+ * "the failure of some request" by which RFC 6940 §10.7.1 has a neighbor
+ * found lost.  Five RTOs is longer than TCP's own first three
+ * retransmissions take (1 + 2 + 4 RTOs, RFC 6298 §5.5), so a live link
+ * with a lost segment is not taken for dead; a host that has gone is
+ * found in seconds, not at the link timeout, and its range passes to its
+ * successor while lookups can still be retried.  Frames are cut out of the
  * TCP byte stream here too.  No I/O.
  */
 #ifndef OV_FH_H
@@ -25,6 +32,7 @@ struct wbuf;
 #define OV_FH_TRACK		32	/* sent frames remembered for RTT */
 #define OV_FH_RTO_MIN_MS	1000	/* RFC 6298 §2.4 */
 #define OV_FH_RTO_MAX_MS	60000	/* RFC 6298 §2.5 */
+#define OV_FH_DEAD_RTOS		5	/* unacked this many RTOs: dead */
 
 struct ov_fh {
 	uint32_t	 tx_seq;	/* next sequence number to send */
@@ -87,8 +95,11 @@ void	ov_fh_ack(struct ov_fh *, struct wbuf *, uint32_t seq);
 
 /* An unacknowledged frame is older than the RTO. */
 bool	ov_fh_suspect(const struct ov_fh *, uint64_t now);
-/* The oldest unacknowledged frame is older than timeout_ms. */
+/* The oldest unacknowledged frame is older than OV_FH_DEAD_RTOS RTOs or
+ * timeout_ms, whichever is less; and when that will be (UINT64_MAX: no
+ * frame unacknowledged). */
 bool	ov_fh_dead(const struct ov_fh *, uint64_t now, uint64_t timeout_ms);
+uint64_t ov_fh_dead_deadline(const struct ov_fh *, uint64_t timeout_ms);
 /* Smoothed RTT in ms (0 before any sample) and the current RTO. */
 uint32_t ov_fh_srtt_ms(const struct ov_fh *);
 uint32_t ov_fh_rto_ms(const struct ov_fh *);

@@ -35,6 +35,20 @@
 #include "ov_node.h"
 #include "wire.h"
 
+/*
+ * A request we forwarded on a link and whose frame is not acknowledged
+ * yet: routed again if the link turns suspect (ov_route_rescue).
+ */
+struct ov_kept {
+	uint32_t	 seq;		/* its frame's */
+	struct ov_id	 dest;		/* a Resource-ID */
+	struct ov_id	 from;		/* the hop it came from */
+	uint8_t		*msg;
+	size_t		 len;
+};
+
+#define OV_KEPT_MAX	32	/* a link's, at most: the oldest go first */
+
 struct ov_link {
 	uint32_t	 id;
 	bool		 up;		/* TLS done, peer known */
@@ -55,6 +69,8 @@ struct ov_link {
 	uint64_t	 opened_ms;
 	uint64_t	 last_msg_ms;	/* a RELOAD message, either way */
 	uint64_t	 bytes_in, bytes_out;
+	struct ov_kept	*kept;
+	unsigned	 nkept, kept_cap;
 };
 
 enum ov_txn_kind {
@@ -82,6 +98,7 @@ struct ov_txn {
 	uint8_t		*msg;		/* encoded and signed, for resends */
 	size_t		 len;
 	uint32_t	 pin_link;	/* first hop, or 0: route */
+	uint32_t	 sent_link;	/* the last send's */
 	struct ov_id	 first;		/* dest[0] as an id, for routing */
 	bool		 to_node_first;	/* dest[0] is a Node-ID */
 	bool		 to_node;	/* the final destination is a Node-ID */
@@ -271,6 +288,9 @@ uint64_t ov_link_deadline(const struct ov_node *);
 bool	 ov_link_usable(const struct ov_id *, void *node);
 /* Remove a link record (after down or close) and repair (§10.7.1). */
 void	 ov_link_gone(struct ov_node *, uint64_t now, struct ov_link *);
+void	 ov_link_keep(struct ov_link *, const struct ov_id *dest,
+	    const struct ov_id *from, const uint8_t *msg, size_t len);
+void	 ov_link_kept_clear(struct ov_link *);
 
 /* ov_route.c */
 void	 ov_route_input(struct ov_node *, uint64_t now, struct ov_link *,
@@ -301,6 +321,7 @@ void	 ov_route_error(struct ov_node *, uint64_t now, struct ov_link *,
 	    const struct ov_fwd *req, uint16_t error, const char *info);
 bool	 ov_route_responsible(const struct ov_node *, const struct ov_id *);
 /* Joined, alone or leaving: a member of an overlay that routes. */
+void	 ov_route_rescue(struct ov_node *, uint64_t now, struct ov_link *);
 bool	 ov_route_is_peer(const struct ov_node *);
 /* A peer (not leaving) or a client: may start Store, Fetch, AppAttach. */
 bool	 ov_route_may_ask(const struct ov_node *);
@@ -345,6 +366,8 @@ bool	 ov_txn_pending_to(const struct ov_node *, enum ov_txn_kind,
 	    const struct ov_id *peer);
 bool	 ov_txn_uses_link(const struct ov_node *, uint32_t link);
 void	 ov_txn_free_all(struct ov_node *);
+void	 ov_txn_rescue(struct ov_node *, uint64_t now, const struct ov_link *);
+void	 ov_txn_abort_all(struct ov_node *, uint64_t now);
 
 /* ov_query.c */
 /* ov_node_query (ov_node.h says what it does). */

@@ -256,7 +256,7 @@ ov_join_restart(struct ov_node *n, uint64_t now, const char *why)
 	n->join_deadline_ms = 0;
 	for (i = 0; i < n->nlinks; i++)
 		ov_link_close(n, now, n->links[i], "join failed");
-	ov_txn_free_all(n);
+	ov_txn_abort_all(n, now);
 	n->nexpects = 0;
 	n->boot_link = 0;
 	for (i = 0; i < n->cfg.nbootstrap; i++)

@@ -105,7 +105,7 @@ ov_leave_finish(struct ov_node *n, uint64_t now)
 	    n->leaves_answered, n->leaves_sent);
 	for (i = 0; i < n->nlinks; i++)
 		ov_link_close(n, now, n->links[i], "left the overlay");
-	ov_txn_free_all(n);
+	ov_txn_abort_all(n, now);
 	n->nexpects = 0;
 	ov_chord_init(&n->chord, &n->cfg.self, n->chord.want_pred,
 	    n->chord.want_succ, n->chord.nfinger_slots);

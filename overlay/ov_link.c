@@ -109,6 +109,66 @@ ov_link_close(struct ov_node *n, uint64_t now, struct ov_link *l,
 	l->closing = true;
 }
 
+/* Drop the kept requests whose frames the peer has acknowledged. */
+static void
+ov_link_kept_prune(struct ov_link *l)
+{
+	unsigned	i, k = 0;
+
+	for (i = 0; i < l->nkept; i++) {
+		if (l->fh.any_acked &&
+		    (int32_t)(l->kept[i].seq - l->fh.acked) <= 0)
+			free(l->kept[i].msg);
+		else
+			l->kept[k++] = l->kept[i];
+	}
+	l->nkept = k;
+	if (k == 0) {
+		free(l->kept);
+		l->kept = NULL;
+		l->kept_cap = 0;
+	}
+}
+
+/* Keep a request just forwarded on l (its frame the last one sent). */
+void
+ov_link_keep(struct ov_link *l, const struct ov_id *dest,
+    const struct ov_id *from, const uint8_t *msg, size_t len)
+{
+	struct ov_kept	*k;
+
+	ov_link_kept_prune(l);
+	if (l->nkept == OV_KEPT_MAX) {
+		free(l->kept[0].msg);
+		memmove(&l->kept[0], &l->kept[1],
+		    (l->nkept - 1) * sizeof l->kept[0]);
+		l->nkept--;
+	}
+	if (l->nkept == l->kept_cap) {
+		l->kept_cap = l->kept_cap ? l->kept_cap * 2 : 4;
+		l->kept = xreallocarray(l->kept, l->kept_cap, sizeof *l->kept);
+	}
+	k = &l->kept[l->nkept++];
+	k->seq = l->fh.tx_seq - 1;
+	k->dest = *dest;
+	k->from = *from;
+	k->msg = xmalloc(len);
+	memcpy(k->msg, msg, len);
+	k->len = len;
+}
+
+void
+ov_link_kept_clear(struct ov_link *l)
+{
+	unsigned	i;
+
+	for (i = 0; i < l->nkept; i++)
+		free(l->kept[i].msg);
+	free(l->kept);
+	l->kept = NULL;
+	l->nkept = l->kept_cap = 0;
+}
+
 /* Forget a link that is gone, then let the topology repair (§10.7.1). */
 void
 ov_link_gone(struct ov_node *n, uint64_t now, struct ov_link *l)
@@ -129,6 +189,7 @@ ov_link_gone(struct ov_node *n, uint64_t now, struct ov_link *l)
 		n->stats.links_failed++;
 	ov_fh_clear(&l->fh);
 	wbuf_clear(&l->out);
+	ov_link_kept_clear(l);
 	free(l);
 	if (had_peer) {
 		memset(&ev, 0, sizeof ev);
@@ -264,6 +325,10 @@ ov_link_health(struct ov_node *n, uint64_t now, struct ov_link *l)
 		l->suspect = suspect;
 		ov_debug(n, "overlay: link %u: %s", l->id, suspect ?
 		    "suspect, out of the routing table" : "acks resumed");
+		if (suspect) {
+			ov_route_rescue(n, now, l);
+			ov_txn_rescue(n, now, l);
+		}
 	}
 }
 
@@ -281,6 +346,8 @@ ov_link_tick(struct ov_node *n, uint64_t now)
 		if (l->closing)
 			continue;
 		ov_link_health(n, now, l);
+		if (gc)
+			ov_link_kept_prune(l);
 		if (gc && l->up && l->owned && !l->closing &&
 		    now - l->last_msg_ms > n->cfg.link_timeout_ms &&
 		    !ov_topo_needs_link(n, l) && !ov_txn_uses_link(n, l->id))
@@ -304,7 +371,7 @@ ov_link_deadline(const struct ov_node *n)
 		else if (!l->suspect)
 			t = ov_fh_deadline(&l->fh);
 		else
-			t = l->fh.unacked_since + n->cfg.link_timeout_ms + 1;
+			t = ov_fh_dead_deadline(&l->fh, n->cfg.link_timeout_ms);
 		if (t < d)
 			d = t;
 	}

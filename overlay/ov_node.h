@@ -196,6 +196,8 @@ struct ov_stats {
 	uint64_t	 msgs_sent;	/* RELOAD messages written on links */
 	uint64_t	 msgs_recv;
 	uint64_t	 forwarded;
+	uint64_t	 rerouted;	/* forwarded again: the hop went
+					   suspect before it acknowledged */
 	uint64_t	 originated;	/* requests we sent (not retries) */
 	uint64_t	 retransmits;
 	uint64_t	 errors_sent;

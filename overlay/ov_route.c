@@ -195,6 +195,7 @@ ov_route_forward(struct ov_node *n, uint64_t now, struct ov_link *from,
     size_t restlen, bool request)
 {
 	struct wbuf	w;
+	struct ov_id	dest;
 
 	if (f->ttl == 0) {
 		if (request)
@@ -226,8 +227,49 @@ ov_route_forward(struct ov_node *n, uint64_t now, struct ov_link *from,
 	} else {
 		ov_link_send_msg(n, now, to, w.p, w.len);
 		n->stats.forwarded++;
+		if (request && f->ndest == 1 &&
+		    f->dest[0].type == OV_DEST_RESOURCE &&
+		    ov_msg_dest_id(&f->dest[0], &dest))
+			ov_link_keep(to, &dest, &from->peer, w.p, w.len);
 	}
 	wbuf_clear(&w);
+}
+
+/*
+ * Link l has turned suspect (data unacknowledged past its RTO): the
+ * requests for Resource-IDs we forwarded on it and that it has not
+ * acknowledged go on by the next best hop, as they are (TTL and via list
+ * already ours).  Deviation: RFC 6940 leaves recovery to the requester's
+ * retransmission (§6.2.1); but every requester whose route passes here
+ * would meet the same dead hop until this node has found it out, and a
+ * host that vanished takes its links' unacknowledged data with it.  If
+ * the hop was only slow, its copy arrives too and the requester takes
+ * the first answer.
+ */
+void
+ov_route_rescue(struct ov_node *n, uint64_t now, struct ov_link *l)
+{
+	struct ov_kept	*kept = l->kept;
+	struct ov_link	*to;
+	struct ov_id	 hop;
+	unsigned	 i, nkept = l->nkept;
+
+	l->kept = NULL;
+	l->nkept = l->kept_cap = 0;
+	for (i = 0; i < nkept; i++) {
+		if (!(l->fh.any_acked &&
+		    (int32_t)(kept[i].seq - l->fh.acked) <= 0) &&
+		    ov_route_is_peer(n) &&
+		    ov_route_next_hop(n, &kept[i].dest, &kept[i].from, &hop) &&
+		    (to = ov_link_to(n, &hop)) != NULL && to != l) {
+			ov_link_send_msg(n, now, to, kept[i].msg, kept[i].len);
+			ov_link_keep(to, &kept[i].dest, &kept[i].from,
+			    kept[i].msg, kept[i].len);
+			n->stats.rerouted++;
+		}
+		free(kept[i].msg);
+	}
+	free(kept);
 }
 
 /* A request for us, to the handler of its method. */

@@ -35,7 +35,28 @@ ov_txn_send(struct ov_node *n, uint64_t now, struct ov_txn *t)
 	}
 	if (t->tries > 1)
 		n->stats.retransmits++;
+	t->sent_link = l->id;
 	ov_link_send_msg(n, now, l, t->msg, t->len);
+}
+
+/*
+ * Link l has turned suspect: our routed requests last sent on it go again
+ * now, by another hop, instead of at their next timer (as the requests we
+ * forwarded do, ov_route_rescue).  Each such send counts as one of its
+ * five.
+ */
+void
+ov_txn_rescue(struct ov_node *n, uint64_t now, const struct ov_link *l)
+{
+	struct ov_txn	*t;
+	unsigned	 i;
+
+	for (i = 0; i < n->ntxns; i++) {
+		t = n->txns[i];
+		if (t->sent_link == l->id && t->pin_link == 0 &&
+		    !t->to_node_first && t->tries < OV_TXN_SENDS)
+			ov_txn_send(n, now, t);
+	}
 }
 
 struct ov_txn *
@@ -240,6 +261,27 @@ ov_txn_signer_ok(const struct ov_node *n, const struct ov_txn *t,
 	return true;
 }
 
+/*
+ * An Error that says the route failed, not the request: Error_TTL_Exceeded,
+ * or Error_Invalid_Message (what we sign and send is well formed, so a
+ * peer says that only of a route that looped, §13.6.5, or of a via list
+ * full).  Deviation from §6.3.3.1, where an Error ends the transaction:
+ * while sends are left it is sent again at its next timer, routed
+ * anew, since in a ring that is changing the loop is usually gone by
+ * then; only the last send's Error ends it.
+ */
+static bool
+ov_txn_route_failed(const struct ov_msg *m)
+{
+	const uint8_t	*info;
+	size_t		 info_len;
+	uint16_t	 code;
+
+	return m->code == OV_ERROR && ov_body_error_decode(m->body,
+	    m->body_len, &code, &info, &info_len) == 0 &&
+	    (code == OV_E_TTL_EXCEEDED || code == OV_E_INVALID_MESSAGE);
+}
+
 void
 ov_txn_response(struct ov_node *n, uint64_t now, struct ov_link *l,
     const struct ov_msg *m, const struct ov_id *signer)
@@ -265,6 +307,11 @@ ov_txn_response(struct ov_node *n, uint64_t now, struct ov_link *l,
 		ov_debug(n, "overlay: %s from %s: not the responsible node",
 		    ov_msg_code_name(m->code), ov_id_hex(signer, hex));
 		return;		/* a retransmission may reach the right one */
+	}
+	if (t->tries < OV_TXN_SENDS && ov_txn_route_failed(m)) {
+		ov_debug(n, "overlay: %s: the route failed; again at the "
+		    "next timer", ov_msg_code_name(t->code));
+		return;
 	}
 	ov_txn_remove(n, t);
 	ov_txn_finish(n, now, t, m, signer, l, 0);
@@ -360,6 +407,40 @@ ov_txn_uses_link(const struct ov_node *n, uint32_t link)
 		if (n->txns[i]->pin_link == link)
 			return true;
 	return false;
+}
+
+/*
+ * Every open transaction ends (the links are gone: a join starts over, or
+ * we left): those the user started are answered ENOTCONN, as a timeout
+ * would be, so that no caller waits for an answer that cannot come; our
+ * own are dropped.
+ */
+void
+ov_txn_abort_all(struct ov_node *n, uint64_t now)
+{
+	struct ov_txn	**txns = n->txns;
+	unsigned	  i, ntxns = n->ntxns;
+
+	/* the handlers may start new transactions: on a list of their own */
+	n->txns = NULL;
+	n->ntxns = n->txns_cap = 0;
+	for (i = 0; i < ntxns; i++) {
+		switch (txns[i]->kind) {
+		case OV_TX_QUERY:
+		case OV_TX_STORE:
+		case OV_TX_FETCH:
+		case OV_TX_STAT:
+		case OV_TX_FIND:
+		case OV_TX_APP_ATTACH:
+			ov_txn_finish(n, now, txns[i], NULL, NULL, NULL,
+			    ENOTCONN);
+			break;
+		default:
+			ov_txn_free(txns[i]);
+			break;
+		}
+	}
+	free(txns);
 }
 
 void

@@ -538,6 +538,12 @@ START_TEST(rto_estimator)
 	ck_assert_uint_eq(ov_fh_rto_ms(&fh), 2400);
 	ck_assert(!ov_fh_dead(&fh, 100000, 30000));
 	ov_fh_data(&fh, 20000, &w, (const uint8_t *)"y", 1);
+	/* unacked five RTOs (12 s), or the timeout if that is sooner */
+	ck_assert(!ov_fh_dead(&fh, 32000, 30000));
+	ck_assert(ov_fh_dead(&fh, 32001, 30000));
+	ck_assert_uint_eq(ov_fh_dead_deadline(&fh, 30000), 32001);
+	ck_assert(!ov_fh_dead(&fh, 30000, 10000));
+	ck_assert(ov_fh_dead(&fh, 30001, 10000));
 	ck_assert(ov_fh_dead(&fh, 50001, 30000));
 	wbuf_clear(&w);
 	ov_fh_clear(&fh);
