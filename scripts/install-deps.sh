@@ -33,8 +33,9 @@ TEST="clang libclang-rt-14-dev sqlite3 socat jq valgrind man-db util-linux
 
 # Benchmarks: Kamailio as the conventional registrar and proxy that
 # scripts/bench/sip.sh measures p2psipd against; OpenDHT's dhtnode, the
-# overlay baseline whose memory scripts/bench/memfloor.sh measures.
-BENCH="kamailio dhtnode"
+# overlay baseline whose memory scripts/bench/memfloor.sh measures;
+# gnuplot-nox, which draws the simulator's runs (scripts/sim/churn.sh).
+BENCH="kamailio dhtnode gnuplot-nox"
 
 missing=""
 for p in $BUILD $TEST $BENCH; do

@@ -29,6 +29,7 @@ enum sim_ev_type {
 	SIM_RESET,	/* the connection is gone on side `side` */
 	SIM_KEEPALIVE,	/* the kernel's keepalive probes of a stalled
 			   connection have run out */
+	SIM_REAP,	/* a vanished node's links have timed out */
 };
 
 struct sim_ev {
@@ -79,6 +80,9 @@ struct sim_node {
 	struct sim_crypto crypto;
 	struct sim	*sim;
 	unsigned	 idx;
+	bool		 member;	/* in sim->members */
+	bool		 gone;		/* vanished (sim_vanish) */
+	uint64_t	 gone_at;
 	struct loc	*loc;		/* the location service, if made */
 	struct sim_user	*user;		/* sim_user_cred's */
 	unsigned	*conns;
@@ -102,6 +106,14 @@ struct sim_ticket {
 };
 
 #define SIM_TICKET	(1ULL << 40)	/* cookies of storage requests */
+#define SIM_ROUTE	(1ULL << 41)	/* cookies of sim_route_start's */
+#define SIM_GONE	UINT32_MAX	/* the partition group of the vanished */
+
+/* A joined peer, in sim->members (sorted by id). */
+struct sim_member {
+	struct ov_id	 id;
+	unsigned	 idx;
+};
 
 struct sim {
 	struct sim_opts	 o;
@@ -119,6 +131,13 @@ struct sim {
 	unsigned	 nresults;
 	struct sim_ticket *tickets;	/* storage requests */
 	unsigned	 ntickets, tickets_cap;
+	struct sim_route *routes;	/* sim_route_start's */
+	unsigned	 nroutes, routes_cap;
+	/* the peers joined (or alone) now, by id: who is responsible for
+	 * what at this moment, kept as they join and go */
+	struct sim_member *members;
+	unsigned	 nmembers, members_cap;
+	uint64_t	 bytes;		/* sent, all nodes */
 	uint64_t	 dead_msgs;	/* messages of nodes no longer alive */
 	uint64_t	 connects;	/* connections opened, all nodes */
 };
@@ -406,6 +425,75 @@ sim_reset(struct sim *s, unsigned conn, int side, uint64_t delay)
 	sim_push(s, SIM_RESET, conn, side, s->now + delay, NULL, 0);
 }
 
+/* ---- the members: who is on the ring now ---- */
+
+/* The position in members of the first id >= k (nmembers: none). */
+static unsigned
+sim_member_at(const struct sim *s, const struct ov_id *k)
+{
+	unsigned	lo = 0, hi = s->nmembers, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (ov_id_cmp(&s->members[mid].id, k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void
+sim_member_add(struct sim *s, unsigned i)
+{
+	struct sim_node	*n = s->nodes[i];
+	unsigned	 at;
+
+	if (n->member)
+		return;
+	if (s->nmembers == s->members_cap) {
+		s->members_cap = s->members_cap ? s->members_cap * 2 : 1024;
+		s->members = xreallocarray(s->members, s->members_cap,
+		    sizeof *s->members);
+	}
+	at = sim_member_at(s, &n->id);
+	memmove(&s->members[at + 1], &s->members[at],
+	    (s->nmembers - at) * sizeof *s->members);
+	s->members[at].id = n->id;
+	s->members[at].idx = i;
+	s->nmembers++;
+	n->member = true;
+}
+
+static void
+sim_member_drop(struct sim *s, unsigned i)
+{
+	struct sim_node	*n = s->nodes[i];
+	unsigned	 at;
+
+	if (!n->member)
+		return;
+	at = sim_member_at(s, &n->id);
+	if (at < s->nmembers && s->members[at].idx == i) {
+		memmove(&s->members[at], &s->members[at + 1],
+		    (s->nmembers - at - 1) * sizeof *s->members);
+		s->nmembers--;
+	}
+	n->member = false;
+}
+
+/* The member responsible for k now (the first at or after it). */
+static const struct ov_id *
+sim_member_owner(const struct sim *s, const struct ov_id *k)
+{
+	unsigned	at;
+
+	if (s->nmembers == 0)
+		return NULL;
+	at = sim_member_at(s, k);
+	return &s->members[at == s->nmembers ? 0 : at].id;
+}
+
 /* ---- driving a node ---- */
 
 static void sim_drain(struct sim *, unsigned);
@@ -462,6 +550,7 @@ sim_act_send(struct sim *s, unsigned i, struct ov_action *a)
 		free(a->data);		/* stalled: a partition */
 		return;
 	}
+	s->bytes += a->len;
 	at = s->now + sim_delay(s);
 	if (at < c->arrive[!side])
 		at = c->arrive[!side];
@@ -482,6 +571,45 @@ sim_act_close(struct sim *s, unsigned i, const struct ov_action *a)
 	sim_node_drop_conn(s, i, (unsigned)conn);
 	if (c->node[!side] != UINT32_MAX && c->open[!side])
 		sim_reset(s, (unsigned)conn, !side, sim_delay(s));
+}
+
+/*
+ * The answer came from a node that vanished while it was on its way (a
+ * second ago at most), and that was responsible for key until then: it
+ * lies between key and the responsible node now.
+ */
+static bool
+sim_was_owner(const struct sim *s, const struct ov_id *answerer,
+    const struct ov_id *key, const struct ov_id *owner)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->nnodes; i++)
+		if (ov_id_eq(&s->nodes[i]->id, answerer))
+			break;
+	return i < s->nnodes && s->nodes[i]->gone &&
+	    s->now - s->nodes[i]->gone_at <= 1000 &&
+	    (ov_id_eq(answerer, key) || ov_id_in_oc(key, answerer, owner));
+}
+
+/* A route of sim_route_start's is answered: judged against the ring of
+ * this moment. */
+static void
+sim_route_done(struct sim *s, struct sim_route *r, const struct ov_event *ev)
+{
+	const struct ov_id	*owner = sim_member_owner(s, &r->key);
+
+	if (r->done)
+		return;
+	r->done = true;
+	r->error = ev->error;
+	r->hops = ev->hops;
+	r->rtt_ms = s->now - r->started;
+	r->ok = ev->error == 0 && owner != NULL &&
+	    (ov_id_eq(&ev->responsible, owner) ||
+	    sim_was_owner(s, &ev->responsible, &r->key, owner)) &&
+	    ev->npath == ev->hops && (ev->npath == 0 ||
+	    ov_id_eq(&ev->path[ev->npath - 1], &ev->responsible));
 }
 
 static void
@@ -537,7 +665,19 @@ sim_act_event(struct sim *s, unsigned i, struct ov_action *a)
 	}
 	ov_node_fetched_free(a->ev.fetched);
 	ov_node_statted_free(a->ev.statted);
-	if (a->ev.type == OV_EV_ROUTE && a->ev.cookie < s->nresults) {
+	/* a vanished node's view of itself no longer counts */
+	if (a->ev.type == OV_EV_STATE && !s->nodes[i]->client &&
+	    !s->nodes[i]->gone) {
+		if (a->ev.state == OV_ST_JOINED || a->ev.state == OV_ST_ALONE)
+			sim_member_add(s, i);
+		else
+			sim_member_drop(s, i);
+	}
+	if (a->ev.type == OV_EV_ROUTE && a->ev.cookie >= SIM_ROUTE &&
+	    a->ev.cookie - SIM_ROUTE < s->nroutes)
+		sim_route_done(s, &s->routes[a->ev.cookie - SIM_ROUTE],
+		    &a->ev);
+	else if (a->ev.type == OV_EV_ROUTE && a->ev.cookie < s->nresults) {
 		r = &s->results[a->ev.cookie];
 		r->done = true;
 		r->error = a->ev.error;
@@ -615,10 +755,14 @@ static void
 sim_dispatch(struct sim *s, struct sim_ev *ev)
 {
 	/* a tick has no connection (a lone node may have none at all) */
-	struct sim_conn	*c = ev->type != SIM_TICK ? &s->conns[ev->conn] : NULL;
+	struct sim_conn	*c = ev->type != SIM_TICK && ev->type != SIM_REAP ?
+			    &s->conns[ev->conn] : NULL;
 	unsigned	 to = c != NULL ? c->node[ev->side] : ev->node;
 
 	switch (ev->type) {
+	case SIM_REAP:
+		sim_kill(s, ev->node);
+		return;
 	case SIM_TICK:
 		if (!s->nodes[ev->node]->alive ||
 		    s->nodes[ev->node]->tick_at != ev->at)
@@ -739,6 +883,8 @@ sim_free(struct sim *s)
 	free(s->conns);
 	free(s->results);
 	free(s->tickets);
+	free(s->routes);
+	free(s->members);
 	free(s);
 }
 
@@ -914,13 +1060,14 @@ unsigned
 sim_add(struct sim *s, unsigned nboot)
 {
 	unsigned	*boot = xcalloc(nboot + 1, sizeof *boot);
-	unsigned	 i, k = 0, live = 0, tries;
+	unsigned	 i, k = 0, tries;
 
-	for (i = 0; i < s->nnodes; i++)
-		live += s->nodes[i]->alive && !s->nodes[i]->leaving;
-	for (tries = 0; k < nboot && live > 0 && tries < 100 * nboot; tries++) {
+	/* random picks, not a count of the live first: under churn there
+	 * are hundreds of thousands of nodes, most of them dead */
+	for (tries = 0; k < nboot && s->nnodes > 0 && tries < 100 * nboot;
+	    tries++) {
 		i = (unsigned)rng_below(&s->rng, s->nnodes);
-		if (s->nodes[i]->alive && !s->nodes[i]->leaving)
+		if (sim_alive(s, i))
 			boot[k++] = i;
 	}
 	i = sim_add_with(s, boot, k);
@@ -943,7 +1090,8 @@ sim_count(const struct sim *s)
 bool
 sim_alive(const struct sim *s, unsigned i)
 {
-	return i < s->nnodes && s->nodes[i]->alive && !s->nodes[i]->leaving;
+	return i < s->nnodes && s->nodes[i]->alive &&
+	    !s->nodes[i]->leaving && !s->nodes[i]->gone;
 }
 
 struct ov_node *
@@ -984,6 +1132,7 @@ sim_kill(struct sim *s, unsigned i)
 	}
 	n->nconns = 0;
 	n->alive = false;
+	sim_member_drop(s, i);
 	s->dead_msgs += ov_node_stats(n->ov)->msgs_sent;
 	loc_free(n->loc);
 	n->loc = NULL;
@@ -997,6 +1146,7 @@ sim_leave(struct sim *s, unsigned i)
 	if (!s->nodes[i]->alive || s->nodes[i]->leaving)
 		return;
 	s->nodes[i]->leaving = true;
+	sim_member_drop(s, i);
 	ov_node_leave(s->nodes[i]->ov, s->now);
 	sim_drain(s, i);
 }
@@ -1015,6 +1165,81 @@ sim_partition(struct sim *s, unsigned i, unsigned g)
 		    s->now + s->o.node.link_timeout_ms, NULL, 0);
 }
 
+void
+sim_vanish(struct sim *s, unsigned i)
+{
+	struct sim_node	*n = s->nodes[i];
+	struct sim_ev	 ev;
+
+	if (!n->alive || n->gone)
+		return;
+	n->gone = true;
+	n->gone_at = s->now;
+	sim_member_drop(s, i);
+	/*
+	 * Its peers' connections stall until their keepalives run out, as in
+	 * a partition.  Deviation from a real host: a connection attempt to
+	 * it meanwhile is refused at once (as to any unreachable node here),
+	 * where the SYN would go unanswered.
+	 */
+	sim_partition(s, i, SIM_GONE);
+	memset(&ev, 0, sizeof ev);
+	ev.type = SIM_REAP;
+	ev.node = i;
+	ev.at = s->now + s->o.node.link_timeout_ms + 1;
+	heap_push(s, &ev);
+}
+
+unsigned
+sim_members(const struct sim *s)
+{
+	return s->nmembers;
+}
+
+unsigned
+sim_member(const struct sim *s, unsigned k)
+{
+	return s->members[k].idx;
+}
+
+unsigned
+sim_route_start(struct sim *s, unsigned from, const struct ov_id *key)
+{
+	struct sim_route	*r;
+	unsigned		 t;
+
+	if (s->nroutes == s->routes_cap) {
+		s->routes_cap = s->routes_cap ? s->routes_cap * 2 : 1024;
+		s->routes = xreallocarray(s->routes, s->routes_cap,
+		    sizeof *s->routes);
+	}
+	t = s->nroutes++;	/* before the query: it may answer at once */
+	r = &s->routes[t];
+	memset(r, 0, sizeof *r);
+	r->key = *key;
+	r->from = from;
+	r->started = s->now;
+	if (!sim_alive(s, from) || ov_node_query(s->nodes[from]->ov, s->now,
+	    OV_Q_PING, key, false, SIM_ROUTE + t) != 0) {
+		r->done = true;
+		r->error = -1;
+	} else
+		sim_drain(s, from);
+	return t;
+}
+
+const struct sim_route *
+sim_route(const struct sim *s, unsigned t)
+{
+	return t < s->nroutes ? &s->routes[t] : NULL;
+}
+
+uint64_t
+sim_bytes(const struct sim *s)
+{
+	return s->bytes;
+}
+
 static int
 id_cmp(const void *a, const void *b)
 {
@@ -1030,8 +1255,7 @@ sim_ring(const struct sim *s, unsigned *n)
 
 	*n = 0;
 	for (i = 0; i < s->nnodes; i++)
-		if (s->nodes[i]->alive && !s->nodes[i]->leaving &&
-		    !s->nodes[i]->client)
+		if (sim_alive(s, i) && !s->nodes[i]->client)
 			ids[(*n)++] = s->nodes[i]->id;
 	qsort(ids, *n, sizeof *ids, id_cmp);
 	return ids;
@@ -1065,7 +1289,7 @@ sim_ring_ok(const struct sim *s, unsigned *wrong)
 	ring = sim_ring(s, &n);
 	*wrong = 0;
 	for (i = 0; i < s->nnodes; i++) {
-		if (!s->nodes[i]->alive || s->nodes[i]->leaving)
+		if (!sim_alive(s, i))
 			continue;
 		c = ov_node_chord(s->nodes[i]->ov);
 		st = ov_node_state(s->nodes[i]->ov);
@@ -1118,8 +1342,7 @@ sim_rings(const struct sim *s)
 	for (i = 0; i < n; i++)
 		up[i] = i;
 	for (i = 0; i < s->nnodes; i++) {
-		if (!s->nodes[i]->alive || s->nodes[i]->leaving ||
-		    s->nodes[i]->client)
+		if (!sim_alive(s, i) || s->nodes[i]->client)
 			continue;
 		c = ov_node_chord(s->nodes[i]->ov);
 		at = sim_owner(ring, n, &s->nodes[i]->id);

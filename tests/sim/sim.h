@@ -73,6 +73,12 @@ struct ov_node *sim_node(struct sim *, unsigned);
 void	 sim_run(struct sim *, uint64_t duration_ms);
 /* Crash: links reset, no Leave. */
 void	 sim_kill(struct sim *, unsigned);
+/*
+ * The host is gone (power cut, cable pulled): no Leave, no reset; what
+ * is sent to it is lost and its peers' links time out after link_timeout
+ * (their keepalives), when it is freed.  Dead to sim_alive at once.
+ */
+void	 sim_vanish(struct sim *, unsigned);
 /* Graceful Leave; the node is removed once it has left. */
 void	 sim_leave(struct sim *, unsigned);
 /* Put node i in partition group g (all start in 0). */
@@ -90,6 +96,33 @@ bool	 sim_ring_ok(const struct sim *, unsigned *wrong);
  * first successors and predecessors link (1 in a correct overlay).
  */
 unsigned sim_rings(const struct sim *);
+
+/*
+ * The peers joined (or alone) at this moment, by Node-ID: those a lookup
+ * must end at.  sim_member: the node index of the k-th (k < sim_members).
+ */
+unsigned sim_members(const struct sim *);
+unsigned sim_member(const struct sim *, unsigned k);
+
+/*
+ * One routed lookup (a Ping) of key from node `from`, answered while the
+ * simulation runs on; sim_route gives how it went (NULL: no such
+ * ticket).  ok: answered by the node responsible when the answer came
+ * (the first member at or after key then), along a path that ends there.
+ */
+struct sim_route {
+	struct ov_id	key;
+	unsigned	from;
+	uint64_t	started;
+	bool		done;
+	bool		ok;
+	int		error;		/* -1: could not be sent */
+	unsigned	hops;
+	uint64_t	rtt_ms;
+};
+
+unsigned sim_route_start(struct sim *, unsigned from, const struct ov_id *key);
+const struct sim_route *sim_route(const struct sim *, unsigned ticket);
 
 struct sim_lookup_stats {
 	unsigned	tried;
@@ -189,11 +222,53 @@ unsigned sim_aors_orphaned(const struct sim_aors *);
  * failed, or it expired). */
 unsigned sim_aors_unheld(const struct sim_aors *);
 
+/*
+ * Churn (sim_churn.c): for cfg->minutes, every live node's session ends
+ * at a time drawn from a Pareto distribution (Lomax: P(T > t) =
+ * (1 + t/b)^-shape, mean mean_s; those in progress at the start from its
+ * equilibrium remainder), when it fails (sim_vanish, or sim_kill if
+ * crash) and a new node joins through two live ones.  Every node
+ * registers `aors` AORs once joined ("cK@OVERLAY"); lookups a minute
+ * routed lookups of random keys and aor_lookups lookups of AORs of live
+ * registrars go from random peers.  A CSV row a minute to csv (if not
+ * NULL); the whole run in *st.
+ */
+struct sim_churn_cfg {
+	unsigned	 minutes;
+	double		 mean_s;	/* mean session, s */
+	double		 shape;		/* > 1 */
+	bool		 crash;
+	unsigned	 lookups;	/* a minute */
+	unsigned	 aors;		/* a node */
+	unsigned	 aor_lookups;	/* a minute */
+	FILE		*csv;
+};
+
+struct sim_churn_stats {
+	unsigned	 nodes_min, nodes_max;	/* peers, minute by minute */
+	unsigned	 joins, failures;
+	unsigned	 lookups, ok, wrong, failed;
+	/* lookups and AOR lookups left out: the asking node failed */
+	unsigned	 orphaned;
+	double		 mean_hops;
+	unsigned	 p99_hops;
+	unsigned	 aor_lookups, aor_found;
+	unsigned	 aor_lost;	/* not found, its registrar alive */
+	unsigned	 aor_failed;	/* the overlay failed */
+	unsigned	 aor_dead;	/* not found, its registrar died since */
+	double		 msgs_per_node_min, bytes_per_node_min;
+};
+
+void	 sim_churn(struct sim *, const struct sim_churn_cfg *,
+	    struct sim_churn_stats *);
+
 /* Print each live node's view against the true ring (debugging). */
 void	 sim_dump(const struct sim *, FILE *);
 
 /* RELOAD messages sent by all live nodes so far. */
 uint64_t sim_messages(const struct sim *);
+/* Bytes of RELOAD messages sent by all nodes so far. */
+uint64_t sim_bytes(const struct sim *);
 /* Connections opened by all nodes so far. */
 uint64_t sim_connects(const struct sim *);
 uint64_t sim_seed(const struct sim *);

@@ -3,7 +3,8 @@
  *
  *   ovsim [-n NODES] [-s SEED] [-l LOOKUPS] [-f FAIL%] [-j JOIN_MS]
  *         [-i IDLE_MIN] [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS]
- *         [-S SPREAD_MS] [-v]
+ *         [-S SPREAD_MS] [-c MEAN_S [-m MINUTES] [-A SHAPE] [-o CSV]
+ *         [-C]] [-v]
  *
  * Nodes join one every JOIN_MS (virtual) through two random live nodes,
  * or with --start SPREAD_MS all start within SPREAD_MS (0: at once), each
@@ -19,6 +20,15 @@
  * is over (the live registrars have refreshed theirs; those of dead
  * ones are gone).  Exit status 1 also if an AOR was not found before,
  * or one of a live registrar is lost at the end.
+ *
+ * With --churn MEAN_S, after the idle minutes the overlay churns for
+ * MINUTES (sim_churn): sessions from a Pareto distribution of mean MEAN_S
+ * and shape SHAPE (default 2), failures silent (-C: crashes), a new node
+ * for each; LOOKUPS routed lookups and as many AOR lookups a minute,
+ * AORS AORs a node (default 1).  A CSV row a minute to CSV; exit status
+ * 1 if fewer than 99.9% of the lookups were answered by the responsible
+ * node (issue 23's target) or fewer than 99.5% of the AOR lookups found
+ * their binding.
  */
 #include <sys/resource.h>
 
@@ -146,14 +156,55 @@ aors_after(struct sim *s, struct aor_run *r, unsigned nodes,
 	return st.lost_alive == 0 && st.failed == 0;
 }
 
+static bool
+churn(struct sim *s, struct sim_churn_cfg *cfg, const char *csv)
+{
+	struct sim_churn_stats	st;
+	struct rusage		ru;
+	double			w = real_s();
+
+	if (csv != NULL && (cfg->csv = fopen(csv, "w")) == NULL) {
+		perror(csv);
+		return false;
+	}
+	printf("churn: %u minutes, sessions Pareto (shape %.2f) of mean "
+	    "%.0f s, failures %s; %u lookups and %u AOR lookups a minute, "
+	    "%u AORs a node\n", cfg->minutes, cfg->shape, cfg->mean_s,
+	    cfg->crash ? "crashes" : "silent", cfg->lookups,
+	    cfg->aor_lookups, cfg->aors);
+	sim_churn(s, cfg, &st);
+	if (cfg->csv != NULL && fclose(cfg->csv) != 0)
+		perror(csv);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("churn: peers %u-%u; %u failed, %u joined\n"
+	    "churn lookups: %u/%u answered by the responsible node (%.3f%%), "
+	    "%u wrong, %u failed; hops mean %.2f p99 %u (1/2 log2 N = %.2f); "
+	    "%u lookups left out (the asking node failed)\n"
+	    "churn aors: %u/%u found, %u lost (registrar alive), %u failed, "
+	    "%u gone with their registrar\n"
+	    "churn traffic: %.1f messages, %.0f bytes a node a minute\n"
+	    "churn: %.1f s real, max RSS %.0f MB\n", st.nodes_min,
+	    st.nodes_max, st.failures, st.joins, st.ok, st.lookups,
+	    st.lookups ? 100.0 * st.ok / st.lookups : 100.0, st.wrong,
+	    st.failed, st.mean_hops, st.p99_hops,
+	    0.5 * log2((double)st.nodes_max), st.orphaned, st.aor_found,
+	    st.aor_lookups,
+	    st.aor_lost, st.aor_failed, st.aor_dead, st.msgs_per_node_min,
+	    st.bytes_per_node_min, real_s() - w, (double)ru.ru_maxrss / 1024);
+	return st.ok * 1000 >= st.lookups * 999 &&
+	    st.aor_found * 1000 >= st.aor_lookups * 995;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: ovsim [-n NODES] [-s SEED] [-l LOOKUPS] "
 	    "[-f FAIL_PERCENT] [-j JOIN_MS] [-i IDLE_MINUTES]\n"
-	    "             [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS] [-S SPREAD_MS] [-v]\n"
+	    "             [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS] [-S SPREAD_MS]\n"
+	    "             [-c MEAN_S [-m MINUTES] [-A SHAPE] [-o CSV] [-C]] [-v]\n"
 	    "       (long: --nodes --seed --lookups --fail --join --idle "
-	    "--aors --expires --holddown --start --verbose)\n");
+	    "--aors --expires --holddown --start\n"
+	    "        --churn --minutes --shape --csv --crash --verbose)\n");
 	exit(2);
 }
 
@@ -168,6 +219,11 @@ static const struct option longopts[] = {
 	{ "expires",	required_argument,	NULL,	'e' },
 	{ "holddown",	required_argument,	NULL,	'H' },
 	{ "start",	required_argument,	NULL,	'S' },
+	{ "churn",	required_argument,	NULL,	'c' },
+	{ "minutes",	required_argument,	NULL,	'm' },
+	{ "shape",	required_argument,	NULL,	'A' },
+	{ "csv",	required_argument,	NULL,	'o' },
+	{ "crash",	no_argument,		NULL,	'C' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ NULL,		0,			NULL,	0 },
 };
@@ -181,17 +237,23 @@ main(int argc, char **argv)
 	unsigned	 i, wrong, alive, killed = 0;
 	int		 spread = -1;
 	struct aor_run	 ar = { .expires = 600 };
+	struct sim_churn_cfg cc = { .minutes = 30, .shape = 2, .aors = 1 };
+	const char	*csv = NULL;
+	bool		 aors_set = false;
 	uint64_t	 m0, killed_at = 0;
 	double		 t0, took;
 	bool		 ok = true;
 	int		 ch;
 
+	/* a line at a time: a long run shows where it is */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	sim_opts_default(&o);
 	if (getenv("OVSIM_NODE") != NULL)
 		o.verbose_node = atoi(getenv("OVSIM_NODE"));
 	/* the daemon's replica hold-down (§10.7.1) */
 	o.node.replica_holddown_ms = 30000;
-	while ((ch = getopt_long(argc, argv, "n:s:l:f:j:i:a:e:H:S:v", longopts,
+	while ((ch = getopt_long(argc, argv, "n:s:l:f:j:i:a:e:H:S:c:m:A:o:Cv",
+	    longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'n': n = (unsigned)atoi(optarg); break;
@@ -200,18 +262,34 @@ main(int argc, char **argv)
 		case 'f': fail = (unsigned)atoi(optarg); break;
 		case 'j': join = (unsigned)atoi(optarg); break;
 		case 'i': idle = (unsigned)atoi(optarg); break;
-		case 'a': ar.n = (unsigned)atoi(optarg); break;
+		case 'a':
+			ar.n = (unsigned)atoi(optarg);
+			aors_set = true;
+			break;
 		case 'e': ar.expires = atoi(optarg); break;
 		case 'H':
 			o.node.replica_holddown_ms = (uint32_t)atoi(optarg);
 			break;
 		case 'S': spread = atoi(optarg); break;
+		case 'c': cc.mean_s = atof(optarg); break;
+		case 'm': cc.minutes = (unsigned)atoi(optarg); break;
+		case 'A': cc.shape = atof(optarg); break;
+		case 'o': csv = optarg; break;
+		case 'C': cc.crash = true; break;
 		case 'v': o.verbose = true; break;
 		default: usage();
 		}
 	}
-	if (n < 1 || fail > 90 || ar.expires < 1 || spread > 3600000)
+	if (n < 1 || fail > 90 || ar.expires < 1 || spread > 3600000 ||
+	    cc.mean_s < 0 || cc.shape <= 1 || cc.minutes < 1 ||
+	    (cc.mean_s > 0 && fail > 0))
 		usage();
+	if (cc.mean_s > 0) {
+		/* with --churn, -a is AORs a node and -l a minute */
+		cc.aors = aors_set ? ar.n : 1;
+		ar.n = 0;
+		cc.lookups = cc.aor_lookups = lookups;
+	}
 	s = sim_new(&o);
 	t0 = real_s();
 	if (spread >= 0)
@@ -242,6 +320,8 @@ main(int argc, char **argv)
 		printf("idle: %.2f messages per node per minute over %u "
 		    "minutes\n", (double)(sim_messages(s) - m0) / n / idle,
 		    idle);
+	if (cc.mean_s > 0)
+		ok &= churn(s, &cc, csv);
 	if (ar.n > 0)
 		ok &= aors_start(s, &ar);
 	if (fail > 0) {
