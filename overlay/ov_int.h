@@ -57,6 +57,7 @@ struct ov_link {
 	bool		 ready;		/* peer sent an Update: route via it */
 	bool		 suspect;	/* unacked past the RTO */
 	bool		 closing;	/* close after flushing */
+	bool		 queued;	/* in the node's flushq */
 	bool		 bootstrap;	/* opened to a bootstrap entry */
 	bool		 send_update;	/* send a full Update once up */
 	int		 boot_idx;	/* bootstrap entry, or -1 */
@@ -186,8 +187,12 @@ struct ov_node {
 	uint64_t		 bad_log_ms;	/* rate limit for bad input logs */
 	unsigned		 bad_unlogged;	/* bad input since the last log */
 
-	struct ov_link		**links;
+	struct ov_link		**links;	/* by id, ascending */
 	unsigned		 nlinks, links_cap;
+	/* links with frames to write or a close to act on: ov_link_flush_all
+	 * visits these, not every link */
+	struct ov_link		**flushq;
+	unsigned		 nflushq, flushq_cap;
 	uint32_t		 next_link_id;
 
 	struct ov_txn		**txns;

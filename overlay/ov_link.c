@@ -21,13 +21,29 @@
 
 #define OV_LINK_OUT_MAX	(1u << 24)	/* one flush's worth */
 #define OV_GC_EVERY_MS	10000
-#define OV_FLUSH_PASSES	8
+
+/* The position in n->links of the first link with an id >= id. */
+static unsigned
+ov_link_at(const struct ov_node *n, uint32_t id)
+{
+	unsigned	lo = 0, hi = n->nlinks, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (n->links[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
 struct ov_link *
 ov_link_new(struct ov_node *n, uint64_t now, bool outgoing,
     const struct addr *remote)
 {
 	struct ov_link	*l;
+	unsigned	 at;
 
 	if (n->nlinks == n->links_cap) {
 		n->links_cap = n->links_cap != 0 ? n->links_cap * 2 : 16;
@@ -38,6 +54,7 @@ ov_link_new(struct ov_node *n, uint64_t now, bool outgoing,
 	l->id = n->next_link_id++;
 	if (n->next_link_id == 0)
 		n->next_link_id = 1;
+	at = ov_link_at(n, l->id);
 	l->outgoing = outgoing;
 	l->remote = *remote;
 	l->boot_idx = -1;
@@ -45,7 +62,11 @@ ov_link_new(struct ov_node *n, uint64_t now, bool outgoing,
 	l->last_msg_ms = now;
 	ov_fh_init(&l->fh);
 	wbuf_init(&l->out, OV_LINK_OUT_MAX);
-	n->links[n->nlinks++] = l;
+	/* at the end but once the ids wrap */
+	memmove(&n->links[at + 1], &n->links[at],
+	    (n->nlinks - at) * sizeof n->links[0]);
+	n->links[at] = l;
+	n->nlinks++;
 	n->stats.links_opened++;
 	return l;
 }
@@ -53,12 +74,24 @@ ov_link_new(struct ov_node *n, uint64_t now, bool outgoing,
 struct ov_link *
 ov_link_get(struct ov_node *n, uint32_t id)
 {
-	unsigned	i;
+	unsigned	at = ov_link_at(n, id);
 
-	for (i = 0; i < n->nlinks; i++)
-		if (n->links[i]->id == id)
-			return n->links[i];
-	return NULL;
+	return at < n->nlinks && n->links[at]->id == id ? n->links[at] : NULL;
+}
+
+/* l has something for the next flush: frames to write, or its close. */
+static void
+ov_link_queue(struct ov_node *n, struct ov_link *l)
+{
+	if (l->queued)
+		return;
+	if (n->nflushq == n->flushq_cap) {
+		n->flushq_cap = n->flushq_cap ? n->flushq_cap * 2 : 16;
+		n->flushq = xreallocarray(n->flushq, n->flushq_cap,
+		    sizeof *n->flushq);
+	}
+	n->flushq[n->nflushq++] = l;
+	l->queued = true;
 }
 
 struct ov_link *
@@ -90,6 +123,7 @@ ov_link_send_msg(struct ov_node *n, uint64_t now, struct ov_link *l,
 	if (l->closing)
 		return;
 	ov_fh_data(&l->fh, now, &l->out, msg, len);
+	ov_link_queue(n, l);
 	l->last_msg_ms = now;
 	n->stats.msgs_sent++;
 }
@@ -107,6 +141,7 @@ ov_link_close(struct ov_node *n, uint64_t now, struct ov_link *l,
 	    l->up ? ov_id_hex(&l->peer, hex) : "-", addr_str(&l->remote, a),
 	    why);
 	l->closing = true;
+	ov_link_queue(n, l);
 }
 
 /* Drop the kept requests whose frames the peer has acknowledged. */
@@ -179,9 +214,15 @@ ov_link_gone(struct ov_node *n, uint64_t now, struct ov_link *l)
 	uint32_t	id = l->id;
 	unsigned	i;
 
-	for (i = 0; i < n->nlinks; i++) {
-		if (n->links[i] == l) {
-			n->links[i] = n->links[--n->nlinks];
+	i = ov_link_at(n, id);
+	if (i < n->nlinks && n->links[i] == l) {
+		memmove(&n->links[i], &n->links[i + 1],
+		    (n->nlinks - i - 1) * sizeof n->links[0]);
+		n->nlinks--;
+	}
+	for (i = 0; l->queued && i < n->nflushq; i++) {
+		if (n->flushq[i] == l) {
+			n->flushq[i] = n->flushq[--n->nflushq];
 			break;
 		}
 	}
@@ -254,20 +295,19 @@ ov_link_input(struct ov_node *n, uint64_t now, struct ov_link *l,
 		if (f.type == OV_FH_ACK)
 			continue;
 		ov_fh_ack(&l->fh, &l->out, f.seq);
+		ov_link_queue(n, l);
 		l->last_msg_ms = now;
 		n->stats.msgs_recv++;
 		ov_route_input(n, now, l, f.msg, f.len);
 	}
 }
 
-/* Write one link's pending output; close it if marked.  false: gone. */
-static bool
-ov_link_flush(struct ov_node *n, uint64_t now, struct ov_link *l, bool *more)
+/* Write one link's pending output; close it (it is gone) if marked. */
+static void
+ov_link_flush(struct ov_node *n, uint64_t now, struct ov_link *l)
 {
 	struct ov_action	a;
 
-	if (l->out.len == 0 && !l->out.err && !l->closing)
-		return true;		/* nothing to do: most links, most times */
 	if (l->out.len > 0 && !l->out.err) {
 		if (n->trace)
 			ov_link_trace_out(n, l);
@@ -280,29 +320,32 @@ ov_link_flush(struct ov_node *n, uint64_t now, struct ov_link *l, bool *more)
 	}
 	wbuf_clear(&l->out);
 	if (!l->closing)
-		return true;
+		return;
 	memset(&a, 0, sizeof a);
 	a.type = OV_ACT_CLOSE;
 	a.link = l->id;
 	ov_node_act_push(n, &a);
-	/* Repair may write to other links: flush again after. */
+	/* repair may queue other links: ov_link_flush_all goes on */
 	ov_link_gone(n, now, l);
-	*more = true;
-	return false;
 }
 
 void
 ov_link_flush_all(struct ov_node *n, uint64_t now)
 {
-	unsigned	i, pass;
-	bool		more = true;
+	struct ov_link	*l;
 
-	for (pass = 0; more && pass < OV_FLUSH_PASSES; pass++) {
-		more = false;
-		for (i = 0; i < n->nlinks; ) {
-			if (ov_link_flush(n, now, n->links[i], &more))
-				i++;
-		}
+	/*
+	 * The queued links, not every link.  A flush that closes a link
+	 * repairs the topology, which may queue more; each close takes a
+	 * link away for good, so this ends.
+	 */
+	while (n->nflushq > 0) {
+		l = n->flushq[0];
+		memmove(&n->flushq[0], &n->flushq[1],
+		    (n->nflushq - 1) * sizeof n->flushq[0]);
+		n->nflushq--;
+		l->queued = false;
+		ov_link_flush(n, now, l);
 	}
 }
 

@@ -129,9 +129,11 @@ ov_node_free(struct ov_node *n)
 	for (i = 0; i < n->nlinks; i++) {
 		ov_fh_clear(&n->links[i]->fh);
 		wbuf_clear(&n->links[i]->out);
+		ov_link_kept_clear(n->links[i]);
 		free(n->links[i]);
 	}
 	free(n->links);
+	free(n->flushq);
 	ov_txn_free_all(n);
 	ov_node_storage_free(n);
 	free(n->expects);
