@@ -14,6 +14,7 @@
 #     each daemon measures it (p2psipctl route: request sent until the
 #     answer is verified), and whether each was answered by the true
 #     owner;
+#   - idle CPU a daemon over those IDLE_SECONDS;
 #   - memory per daemon: VmRSS (what ps shows; shared library pages
 #     count in full for every daemon), its private (anonymous) part, and
 #     PSS (shared pages divided among the processes mapping them).
@@ -77,12 +78,15 @@ printf 'traffic in the first minute after the ring is correct: %.1f messages per
 [ "$SETTLE" -gt 60 ] && sleep $((SETTLE - 60))
 s0=$(sent)
 t0=$(now_ms)
-sleep "$IDLE"
+cpu=$(cpu_over "$IDLE" "${PIDS[@]}")
 s1=$(sent)
 t1=$(now_ms)
 printf 'idle traffic %d-%d s after: %.2f messages per node per minute (%d messages by %d nodes)\n' \
     "$SETTLE" "$((SETTLE + IDLE))" "$(rate $((s1 - s0)) $((t1 - t0)))" \
     "$((s1 - s0))" "$N"
+set -- $cpu
+printf 'idle CPU: %.3f%% of a core a node (over %.0f s)\n' \
+    "$(calc "${@: -2:1} / $N * 100")" "${@: -1}"
 
 # The true owner of each name: the first Node-ID at or after its
 # Resource-ID (SHA-1, first 128 bits).

@@ -26,9 +26,9 @@ mkdir -p "$OUT"
 plot() {	# CSV PNG TITLE
 	gnuplot <<EOF
 set datafile separator ","
-set terminal png size 1000,700
+set terminal png size 1000,900
 set output "$2"
-set multiplot layout 2,1 title "$3"
+set multiplot layout 3,1 title "$3"
 set key outside right
 set xlabel "minute"
 set ylabel "lookups answered right (%)"
@@ -40,12 +40,15 @@ set y2range [0:*]
 plot "$1" using 1:(\$9*100) with linespoints title "success", \
      "" using 1:10 axes x1y2 with lines title "hops, mean", \
      "" using 1:11 axes x1y2 with lines title "hops, p99"
-set ylabel "per node per minute"
-set y2label "bytes"
+set ylabel "messages a node a minute"
+set y2label "bytes a node a minute"
 set yrange [0:*]
 plot "$1" using 1:17 with linespoints title "messages", \
-     "" using 1:18 axes x1y2 with lines title "bytes", \
-     "" using 1:4 with impulses title "failures (and as many joins)"
+     "" using 1:18 axes x1y2 with lines title "bytes"
+set ylabel "failures (= joins) a minute"
+set y2label "AOR lookups not found"
+plot "$1" using 1:4 with boxes title "failures", \
+     "" using 1:(\$14+\$15) axes x1y2 with linespoints title "AORs lost or failed"
 unset multiplot
 EOF
 }
