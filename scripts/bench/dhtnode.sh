@@ -10,8 +10,9 @@
 #     search has reached the nodes closest to the key);
 #   - idle CPU a node: the cores the N nodes used over IDLE_SECONDS
 #     (default 60), after 30 s to settle, with nothing asked of them;
-#   - memory a node: VmRSS and PSS.
-# Every process it starts is stopped at exit.
+#   - memory a node: VmRSS, PSS and private (anonymous).
+# LOOKUPS or IDLE_SECONDS 0: that part is skipped (memfloor.sh wants
+# only the memory).  Every process it starts is stopped at exit.
 set -u
 N=${1:-50}
 LOOKUPS=${2:-200}
@@ -37,9 +38,11 @@ STOPS+=("$DHT_PID")
 sleep 30
 
 # Idle CPU: what the N nodes use with nothing asked of them.
-set -- $(cpu_over "$IDLE" "${STOPS[@]}")
-printf 'idle CPU: %.3f%% of a core a node (over %.0f s)\n' \
-    "$(calc "${@: -2:1} / $N * 100")" "${@: -1}"
+if [ "$IDLE" -gt 0 ]; then
+	set -- $(cpu_over "$IDLE" "${STOPS[@]}")
+	printf 'idle CPU: %.3f%% of a core a node (over %.0f s)\n' \
+	    "$(calc "${@: -2:1} / $N * 100")" "${@: -1}"
+fi
 
 # Lookups, one at a time.
 : >"$W/dht.lat"
@@ -60,14 +63,17 @@ for k in $(seq "$LOOKUPS"); do
 	done
 done
 set -- $(percentiles <"$W/dht.lat")
-printf 'lookup latency: median %s ms, p99 %s ms (%s of %d lookups completed)\n' \
+[ "$LOOKUPS" -eq 0 ] ||
+    printf 'lookup latency: median %s ms, p99 %s ms (%s of %d lookups completed)\n' \
     "$1" "$2" "$3" "$LOOKUPS"
 
-rss=0 pss=0
+rss=0 pss=0 anon=0
 for p in "${STOPS[@]}"; do
 	rss=$((rss + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status")))
+	anon=$((anon + $(awk '/^RssAnon:/ { print $2 }' "/proc/$p/status")))
 	pss=$((pss + $(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup")))
 done
-printf 'memory a node: VmRSS %.1f MB, PSS %.1f MB\n' \
-    "$(calc "$rss / $N / 1024")" "$(calc "$pss / $N / 1024")"
+printf 'memory a node: VmRSS %.1f MB, PSS %.1f MB, private %.1f MB\n' \
+    "$(calc "$rss / $N / 1024")" "$(calc "$pss / $N / 1024")" \
+    "$(calc "$anon / $N / 1024")"
 printf 'x\n' >&"${DHT[1]}"

@@ -8,7 +8,7 @@
 #     sqlite with one open database, libevent with one base);
 #   - the baseline: N (default 50) OpenDHT dhtnode processes on loopback
 #     (Debian's dhtnode; skipped if it is not installed), joined through
-#     the first, after 20 s.
+#     the first, after 30 s (scripts/bench/dhtnode.sh, its memory alone).
 # It measures, it never fails on a figure.
 set -u
 N=${1:-50}
@@ -68,17 +68,4 @@ if ! command -v dhtnode >/dev/null; then
 	echo "dhtnode: not installed (apt-get install dhtnode), skipped"
 	exit 0
 fi
-BASE=$(( 40000 + ($$ % 200) * 100 ))
-for i in $(seq "$N"); do
-	if [ "$i" = 1 ]; then
-		dhtnode -s -n 7 -p "$BASE" >/dev/null 2>&1 &
-	else
-		dhtnode -s -n 7 -p $((BASE + i - 1)) -b "127.0.0.1:$BASE" \
-		    >/dev/null 2>&1 &
-	fi
-	PIDS+=($!)
-done
-sleep 20
-for pid in "${PIDS[@]:1}"; do mem "$pid"; done | awk -v n="$N" '
-    { r += $1; p += $2; a += $3 }
-    END { printf "dhtnode x%d: VmRSS %.1f MB, PSS %.1f MB, private %.1f MB per process\n", n, r / n / 1024, p / n / 1024, a / n / 1024 }'
+"$(dirname "$0")/dhtnode.sh" "$N" 0 0 | sed -n "s/^memory a node: /dhtnode x$N: /p"

@@ -1726,6 +1726,21 @@ sim_loc_next_action(struct sim *s, unsigned i, struct loc_action *a)
 }
 
 void
+sim_loc_results(struct sim *s, void (*fn)(const struct loc_result *, void *),
+    void *arg)
+{
+	struct loc_action	act;
+	unsigned		i;
+
+	for (i = 0; i < s->nnodes; i++)
+		while (sim_loc_next_action(s, i, &act)) {
+			if (act.type == LOC_ACT_RESULT)
+				fn(&act.res, arg);
+			loc_action_clear(&act);
+		}
+}
+
+void
 sim_loc_drop(struct sim *s, unsigned i)
 {
 	loc_free(s->nodes[i]->loc);

@@ -27,6 +27,7 @@ struct loc;
 struct loc_action;
 struct loc_cfg;
 struct loc_cred;
+struct loc_result;
 struct sim;
 
 struct sim_opts {
@@ -181,6 +182,9 @@ uint64_t sim_values_held(const struct sim *);
 struct loc *sim_loc(struct sim *, unsigned i);
 struct loc *sim_loc_with(struct sim *, unsigned i, const struct loc_cfg *);
 bool	 sim_loc_next_action(struct sim *, unsigned i, struct loc_action *);
+/* Every core's actions taken: each RESULT handed to fn, the rest dropped. */
+void	 sim_loc_results(struct sim *, void (*fn)(const struct loc_result *,
+	    void *), void *arg);
 /* Free node i's core (its requests out are forgotten); the node lives. */
 void	 sim_loc_drop(struct sim *, unsigned i);
 /* Carry out what node i has to do now (after a call into its cores). */

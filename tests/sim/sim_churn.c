@@ -305,8 +305,9 @@ churn_found(const struct churn *c, size_t k, const struct loc_result *r)
 }
 
 static void
-churn_result(struct churn *c, const struct loc_result *r)
+churn_result(const struct loc_result *r, void *arg)
 {
+	struct churn	*c = arg;
 	uint64_t	 tag = r->cookie & ~((1ULL << 40) - 1);
 	size_t		 k = (size_t)(r->cookie & ((1ULL << 40) - 1));
 	struct churn_query *q;
@@ -332,15 +333,7 @@ churn_result(struct churn *c, const struct loc_result *r)
 static void
 churn_sweep(struct churn *c)
 {
-	struct loc_action	act;
-	unsigned		i;
-
-	for (i = 0; i < sim_count(c->s); i++)
-		while (sim_loc_next_action(c->s, i, &act)) {
-			if (act.type == LOC_ACT_RESULT)
-				churn_result(c, &act.res);
-			loc_action_clear(&act);
-		}
+	sim_loc_results(c->s, churn_result, c);
 }
 
 static void

@@ -92,9 +92,10 @@ sim_aors_found(const struct sim_aors *a, unsigned k,
 
 /* An answer of this round: what it says about its AOR. */
 static void
-sim_aors_result(struct sim_aors *a, const struct loc_result *r)
+sim_aors_result(const struct loc_result *r, void *arg)
 {
-	unsigned	k = (unsigned)(r->cookie & 0xffffffff) - 1;
+	struct sim_aors	*a = arg;
+	unsigned	 k = (unsigned)(r->cookie & 0xffffffff) - 1;
 
 	if (r->cookie >> 32 != a->round || k >= a->n ||
 	    a->got[k] != SIM_AOR_NONE)
@@ -113,15 +114,7 @@ sim_aors_result(struct sim_aors *a, const struct loc_result *r)
 static void
 sim_aors_collect(struct sim_aors *a)
 {
-	struct loc_action	act;
-	unsigned		i;
-
-	for (i = 0; i < sim_count(a->s); i++)
-		while (sim_loc_next_action(a->s, i, &act)) {
-			if (act.type == LOC_ACT_RESULT)
-				sim_aors_result(a, &act.res);
-			loc_action_clear(&act);
-		}
+	sim_loc_results(a->s, sim_aors_result, a);
 }
 
 /* Run until every request of the round is answered, or the wait ends. */
