@@ -236,6 +236,12 @@ ov_fh_ack(struct ov_fh *fh, struct wbuf *w, uint32_t seq)
 }
 
 bool
+ov_fh_acked(const struct ov_fh *fh, uint32_t seq)
+{
+	return fh->any_acked && (int32_t)(seq - fh->acked) <= 0;
+}
+
+bool
 ov_fh_suspect(const struct ov_fh *fh, uint64_t now)
 {
 	return fh->unacked_since != 0 && now - fh->unacked_since > fh->rto_ms;

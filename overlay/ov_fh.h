@@ -93,6 +93,8 @@ size_t	ov_fh_frame_len(const uint8_t *p, size_t avail);
 /* Append the ack frame for a data frame just received. */
 void	ov_fh_ack(struct ov_fh *, struct wbuf *, uint32_t seq);
 
+/* The peer has acknowledged the frame with sequence number seq. */
+bool	ov_fh_acked(const struct ov_fh *, uint32_t seq);
 /* An unacknowledged frame is older than the RTO. */
 bool	ov_fh_suspect(const struct ov_fh *, uint64_t now);
 /* The oldest unacknowledged frame is older than OV_FH_DEAD_RTOS RTOs or

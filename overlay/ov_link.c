@@ -151,8 +151,7 @@ ov_link_kept_prune(struct ov_link *l)
 	unsigned	i, k = 0;
 
 	for (i = 0; i < l->nkept; i++) {
-		if (l->fh.any_acked &&
-		    (int32_t)(l->kept[i].seq - l->fh.acked) <= 0)
+		if (ov_fh_acked(&l->fh, l->kept[i].seq))
 			free(l->kept[i].msg);
 		else
 			l->kept[k++] = l->kept[i];

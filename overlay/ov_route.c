@@ -257,9 +257,7 @@ ov_route_rescue(struct ov_node *n, uint64_t now, struct ov_link *l)
 	l->kept = NULL;
 	l->nkept = l->kept_cap = 0;
 	for (i = 0; i < nkept; i++) {
-		if (!(l->fh.any_acked &&
-		    (int32_t)(kept[i].seq - l->fh.acked) <= 0) &&
-		    ov_route_is_peer(n) &&
+		if (!ov_fh_acked(&l->fh, kept[i].seq) && ov_route_is_peer(n) &&
 		    ov_route_next_hop(n, &kept[i].dest, &kept[i].from, &hop) &&
 		    (to = ov_link_to(n, &hop)) != NULL && to != l) {
 			ov_link_send_msg(n, now, to, kept[i].msg, kept[i].len);
