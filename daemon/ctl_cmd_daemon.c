@@ -71,9 +71,10 @@ cmd_storage_json(struct d *d)
 	struct ov_held_stats	st;
 
 	ov_node_held_stats(srv_overlay_node(d->ov), &st);
-	return json_pack("{s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:i, s:i}",
+	return json_pack("{s:I, s:I, s:i, s:i, s:i, s:i, s:I, s:I, s:i, s:i}",
 	    "values", (json_int_t)st.values,
 	    "bytes", (json_int_t)st.bytes,
+	    "certificates", (int)st.certificates,
 	    "resources", (int)st.resources,
 	    "responsible", (int)st.responsible,
 	    "replicas", d->cfg->storage.replicas,

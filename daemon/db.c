@@ -70,6 +70,15 @@ static const char *const store_migrations[] = {
 	"  text      TEXT NOT NULL,"
 	"  status    INTEGER NOT NULL"
 	");",
+	/*
+	 * 5: the certificates that vouch for the overlay data held, once
+	 * each, by the SHA-256 of the bucket (ov_certs.h); overlay_data's
+	 * rows name them by that hash from now on.
+	 */
+	"CREATE TABLE overlay_certs ("
+	"  hash  BLOB PRIMARY KEY NOT NULL,"
+	"  certs BLOB NOT NULL"
+	") WITHOUT ROWID;",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -78,8 +87,9 @@ struct db {
 	sqlite3		*db;
 	char		*path;
 	int		 version;
-	sqlite3_stmt	*row_put, *row_del, *reg_put, *reg_del, *user_get,
-			*user_put, *msg_put, *msg_trim, *msgs;
+	sqlite3_stmt	*row_put, *row_del, *cert_put, *cert_del, *cert_get,
+			*reg_put, *reg_del, *user_get, *user_put, *msg_put,
+			*msg_trim, *msgs;
 };
 
 int
@@ -249,6 +259,9 @@ db_close(struct db *s)
 		return;
 	sqlite3_finalize(s->row_put);
 	sqlite3_finalize(s->row_del);
+	sqlite3_finalize(s->cert_put);
+	sqlite3_finalize(s->cert_del);
+	sqlite3_finalize(s->cert_get);
 	sqlite3_finalize(s->reg_put);
 	sqlite3_finalize(s->reg_del);
 	sqlite3_finalize(s->user_get);
@@ -413,6 +426,53 @@ db_rows_each(struct db *s, db_row_cb cb, void *arg)
 		    (size_t)sqlite3_column_bytes(st, 3));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : EIO;
+}
+
+int
+db_cert_put(struct db *s, const uint8_t *hash, size_t hash_len,
+    const uint8_t *certs, size_t len)
+{
+	sqlite3_stmt	*st;
+
+	if (certs == NULL) {
+		st = store_stmt(s, &s->cert_del, "DELETE FROM overlay_certs "
+		    "WHERE hash = ?");
+		if (st == NULL)
+			return EIO;
+		sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC);
+		return store_done(s, st, "delete certificates");
+	}
+	st = store_stmt(s, &s->cert_put, "INSERT OR REPLACE INTO "
+	    "overlay_certs (hash, certs) VALUES (?, ?)");
+	if (st == NULL)
+		return EIO;
+	sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, certs, (int)len, SQLITE_STATIC);
+	return store_done(s, st, "write certificates");
+}
+
+int
+db_cert_get(struct db *s, const uint8_t *hash, size_t hash_len,
+    db_blob_cb cb, void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(s, &s->cert_get, "SELECT certs FROM overlay_certs "
+	    "WHERE hash = ?");
+	if (st == NULL)
+		return EIO;
+	sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		cb(arg, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	else if (rc != SQLITE_DONE)
+		log_warnx("store: %s: cannot read certificates: %s", s->path,
+		    sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ENOENT : EIO;
 }
 
 /* ---- registrations ---- */

@@ -58,6 +58,17 @@ int	db_row_put(struct db *, const uint8_t *res, size_t res_len,
 	    size_t len);
 int	db_rows_each(struct db *, db_row_cb, void *arg);
 
+/*
+ * The certificates the overlay data's rows name by hash: write a
+ * bucket, or delete it (certs NULL); read one (cb gets it, valid during
+ * the call): 0, ENOENT or EIO.
+ */
+typedef void (*db_blob_cb)(void *arg, const uint8_t *p, size_t len);
+int	db_cert_put(struct db *, const uint8_t *hash, size_t hash_len,
+	    const uint8_t *certs, size_t len);
+int	db_cert_get(struct db *, const uint8_t *hash, size_t hash_len,
+	    db_blob_cb cb, void *arg);
+
 /* Registrations this node publishes: AOR, contact (NULL: this node). */
 typedef void (*db_reg_cb)(void *arg, const char *aor,
 	    const char *contact, int expires, int64_t created);

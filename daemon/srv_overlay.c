@@ -130,12 +130,29 @@ so_load_row(void *arg, const uint8_t *res, size_t res_len, uint32_t kind,
 		    ov_id_hex(&id, hex), kind);
 }
 
+static void
+so_cert_copy(void *arg, const uint8_t *p, size_t len)
+{
+	wbuf_bytes(arg, p, len);
+}
+
+/* ov_certs_load_cb: a bucket the rows name, read back for an answer. */
+static int
+so_cert_load(void *arg, const uint8_t *hash, struct wbuf *out)
+{
+	struct srv_overlay	*so = arg;
+
+	return db_cert_get(so->db, hash, OV_CERTS_HASH_LEN, so_cert_copy, out);
+}
+
 /* Load what the database holds into the node before it starts. */
 static void
 so_load(struct srv_overlay *so)
 {
 	struct ov_held_stats	st;
 
+	/* the values' certificates stay in the database, not in memory */
+	ov_node_set_cert_store(so->ov, so_cert_load, so);
 	if (db_rows_each(so->db, so_load_row, so->ov) != 0)
 		log_warnx("store: cannot read the overlay data");
 	ov_node_held_stats(so->ov, &st);
@@ -152,10 +169,19 @@ so_persist(struct srv_overlay *so)
 	struct ov_id	 res;
 	uint32_t	 kind;
 	uint64_t	 gen;
+	uint8_t		 hash[OV_CERTS_HASH_LEN];
 	uint8_t		*blob;
 	size_t		 len;
 	bool		 open = false;
 
+	/* the certificates first: the rows name them */
+	while (ov_node_take_cert(so->ov, hash, &blob, &len)) {
+		if (!open)
+			db_begin(so->db);
+		open = true;
+		db_cert_put(so->db, hash, OV_CERTS_HASH_LEN, blob, len);
+		free(blob);
+	}
 	while (ov_node_take_row(so->ov, &res, &kind, &gen, &blob, &len)) {
 		if (!open)
 			db_begin(so->db);

@@ -20,24 +20,25 @@ ov_held_init(struct ov_held *st, const struct ov_kind *kinds, size_t n,
 	st->nkinds = n;
 	st->lim = *lim;
 	st->next_expiry = UINT64_MAX;
+	ov_certs_init(&st->certs);
 }
 
 static void
-ov_held_value_free(struct ov_held_value *v)
+ov_held_value_free(struct ov_held *st, struct ov_held_value *v)
 {
 	free(v->raw);
-	free(v->certs);
+	ov_certs_unref(&st->certs, v->certs);
 	memset(v, 0, sizeof *v);
 }
 
 static void
-ov_held_res_free(struct ov_held_res *r)
+ov_held_res_free(struct ov_held *st, struct ov_held_res *r)
 {
 	unsigned	i, j;
 
 	for (i = 0; i < r->nkinds; i++) {
 		for (j = 0; j < r->kinds[i].n; j++)
-			ov_held_value_free(&r->kinds[i].v[j]);
+			ov_held_value_free(st, &r->kinds[i].v[j]);
 		free(r->kinds[i].v);
 	}
 	free(r->kinds);
@@ -50,8 +51,9 @@ ov_held_clear(struct ov_held *st)
 	unsigned	i;
 
 	for (i = 0; i < st->nres; i++)
-		ov_held_res_free(st->res[i]);
+		ov_held_res_free(st, st->res[i]);
 	free(st->res);
+	ov_certs_clear(&st->certs);
 	memset(st, 0, sizeof *st);
 }
 
@@ -131,7 +133,7 @@ ov_held_tidy(struct ov_held *st, struct ov_held_res *r)
 	memmove(&st->res[j], &st->res[j + 1],
 	    (st->nres - j - 1) * sizeof *st->res);
 	st->nres--;
-	ov_held_res_free(r);
+	ov_held_res_free(st, r);
 }
 
 struct ov_held_kind *
@@ -277,8 +279,8 @@ ov_held_check(const struct ov_held *st, const struct ov_id *res,
 
 static void
 ov_held_value_set(struct ov_held *st, struct ov_held_value *sv,
-    enum ov_model m, const struct ov_stored *s, const uint8_t *certs,
-    size_t certs_len, uint64_t expires_ms)
+    enum ov_model m, const struct ov_stored *s, struct ov_certs_ent *certs,
+    uint64_t expires_ms)
 {
 	struct wbuf	w;
 	struct rbuf	r;
@@ -287,7 +289,7 @@ ov_held_value_set(struct ov_held *st, struct ov_held_value *sv,
 		st->bytes -= sv->raw_len;
 		st->values--;
 	}
-	ov_held_value_free(sv);
+	ov_held_value_free(st, sv);
 	wbuf_init(&w, SIZE_MAX);
 	ov_stored_encode(&w, m, s);
 	sv->raw = wbuf_take(&w, &sv->raw_len);
@@ -296,11 +298,7 @@ ov_held_value_set(struct ov_held *st, struct ov_held_value *sv,
 	rbuf_init(&r, sv->raw, sv->raw_len);
 	/* our own encoding: it decodes */
 	(void)ov_stored_decode(&r, m, &sv->s);
-	if (certs_len != 0) {
-		sv->certs = xmalloc(certs_len);
-		memcpy(sv->certs, certs, certs_len);
-	}
-	sv->certs_len = certs_len;
+	sv->certs = certs;
 	sv->expires_ms = expires_ms;
 	if (expires_ms < st->next_expiry)
 		st->next_expiry = expires_ms;
@@ -346,6 +344,7 @@ ov_held_apply(struct ov_held *st, const struct ov_id *res,
 	struct ov_held_kind	*sk = ov_held_res_kind_get(r, kd->k);
 	struct ov_held_value	*sv;
 	struct ov_stored	 s;
+	struct ov_certs_ent	*ce;
 	uint32_t		 appended = 0, i;
 	bool			 changed = false;
 
@@ -359,8 +358,10 @@ ov_held_apply(struct ov_held *st, const struct ov_id *res,
 			continue;	/* the same value again */
 		if (sv == NULL)
 			sv = ov_held_kind_add(sk);
-		ov_held_value_set(st, sv, sk->k->model, &s, certs[i],
-		    certs_len[i], wall_ms + (uint64_t)s.lifetime * 1000);
+		/* first: a bucket the value had already stays counted */
+		ce = ov_certs_ref(&st->certs, certs[i], certs_len[i]);
+		ov_held_value_set(st, sv, sk->k->model, &s, ce,
+		    wall_ms + (uint64_t)s.lifetime * 1000);
 		changed = true;
 	}
 	if (replica)
@@ -398,11 +399,13 @@ ov_remaining(const struct ov_held_value *sv, uint64_t wall_ms)
 }
 
 bool
-ov_held_pinned(const struct ov_held *st, const struct ov_id *res,
+ov_held_pinned(struct ov_held *st, const struct ov_id *res,
     uint64_t wall_ms, ov_held_same_cb same, void *arg)
 {
 	const struct ov_held_res	*r = ov_held_find(st, res);
 	const struct ov_held_kind	*sk;
+	const uint8_t			*certs;
+	size_t				 certs_len;
 	unsigned			 i, j;
 
 	for (i = 0; r != NULL && i < r->nkinds; i++) {
@@ -410,10 +413,15 @@ ov_held_pinned(const struct ov_held *st, const struct ov_id *res,
 		if (sk->k->policy != OV_POLICY_USER_MATCH &&
 		    sk->k->policy != OV_POLICY_USER_NODE_MATCH)
 			continue;
-		for (j = 0; j < sk->n; j++)
-			if (sk->v[j].expires_ms > wall_ms &&
-			    !same(&sk->v[j], arg))
+		for (j = 0; j < sk->n; j++) {
+			if (sk->v[j].expires_ms <= wall_ms)
+				continue;
+			/* a bucket the store lost: no key to compare */
+			if (ov_certs_get(&st->certs, sk->v[j].certs, &certs,
+			    &certs_len) != 0 ||
+			    !same(&sk->v[j], certs, certs_len, arg))
 				return true;
+		}
 	}
 	return false;
 }
@@ -521,7 +529,7 @@ ov_held_expire(struct ov_held *st, uint64_t wall_ms)
 				}
 				st->bytes -= sk->v[k].raw_len;
 				st->values--;
-				ov_held_value_free(&sk->v[k]);
+				ov_held_value_free(st, &sk->v[k]);
 				sk->v[k] = sk->v[--sk->n];
 				ov_held_kind_dirty(st, sk);
 				any = true;
@@ -545,7 +553,7 @@ ov_held_drop(struct ov_held *st, const struct ov_id *res)
 		for (k = 0; k < sk->n; k++) {
 			st->bytes -= sk->v[k].raw_len;
 			st->values--;
-			ov_held_value_free(&sk->v[k]);
+			ov_held_value_free(st, &sk->v[k]);
 		}
 		sk->n = 0;
 		ov_held_kind_dirty(st, sk);
@@ -560,6 +568,8 @@ ov_held_next_expiry(const struct ov_held *st)
 }
 
 /* ---- rows ---- */
+
+#define OV_ROW_V1	1	/* the blob's first byte: certificates by hash */
 
 bool
 ov_held_take_row(struct ov_held *st, struct ov_id *res, uint32_t *kind,
@@ -583,12 +593,15 @@ ov_held_take_row(struct ov_held *st, struct ov_id *res, uint32_t *kind,
 			*kind = sk->k->id;
 			*generation = sk->generation;
 			wbuf_init(&w, SIZE_MAX);
+			if (sk->n != 0)
+				wbuf_u8(&w, OV_ROW_V1);
 			for (k = 0; k < sk->n; k++) {
 				wbuf_u64(&w, sk->v[k].expires_ms);
-				mark = wbuf_vec_begin(&w, 2);
-				wbuf_bytes(&w, sk->v[k].certs,
-				    sk->v[k].certs_len);
-				wbuf_vec_end(&w, mark, 2);
+				mark = wbuf_vec_begin(&w, 1);
+				if (sk->v[k].certs != NULL)
+					wbuf_bytes(&w, ov_certs_hash(
+					    sk->v[k].certs), OV_CERTS_HASH_LEN);
+				wbuf_vec_end(&w, mark, 1);
 				wbuf_bytes(&w, sk->v[k].raw, sk->v[k].raw_len);
 			}
 			*blob = wbuf_take(&w, len);
@@ -600,27 +613,47 @@ ov_held_take_row(struct ov_held *st, struct ov_id *res, uint32_t *kind,
 	return false;
 }
 
-/* Walk a row's entries; with sk, load the live ones.  0 or EBADMSG. */
+/*
+ * Walk a row's entries; with sk, load the live ones, and drop the
+ * certificates of the others (the store deletes what nothing uses).
+ * 0 or EBADMSG.
+ */
 static int
 ov_row_walk(struct ov_held *st, const struct ov_kind *k,
     struct ov_held_kind *sk, const uint8_t *blob, size_t len, uint64_t wall_ms)
 {
 	struct ov_stored	 s;
+	struct ov_certs_ent	*ce;
 	struct rbuf		 in, certs;
 	uint64_t		 expires;
+	bool			 v1 = len != 0 && blob[0] == OV_ROW_V1;
 
 	rbuf_init(&in, blob, len);
+	if (v1)
+		(void)rbuf_u8(&in);
 	while (rbuf_left(&in) > 0) {
 		expires = rbuf_u64(&in);
-		rbuf_vec(&in, 2, &certs);
-		if (ov_stored_decode(&in, k->model, &s) != 0 || in.err)
+		rbuf_vec(&in, v1 ? 1 : 2, &certs);
+		if (ov_stored_decode(&in, k->model, &s) != 0 || in.err ||
+		    (v1 && certs.len != 0 && certs.len != OV_CERTS_HASH_LEN))
 			return EBADMSG;
-		if (sk == NULL || expires <= wall_ms ||
-		    ov_held_kind_slot(sk, &s.v) != NULL)
+		if (sk == NULL)
 			continue;
-		ov_held_value_set(st, ov_held_kind_add(sk), k->model, &s,
-		    certs.p, certs.len, expires);
+		if (!v1)
+			ce = ov_certs_ref(&st->certs, certs.p, certs.len);
+		else if (certs.len != 0)
+			ce = ov_certs_ref_hash(&st->certs, certs.p);
+		else
+			ce = NULL;
+		if (expires <= wall_ms || ov_held_kind_slot(sk, &s.v) != NULL) {
+			ov_certs_unref(&st->certs, ce);
+			continue;
+		}
+		ov_held_value_set(st, ov_held_kind_add(sk), k->model, &s, ce,
+		    expires);
 	}
+	if (sk != NULL && !v1)
+		ov_held_kind_dirty(st, sk);	/* rewritten as version 1 */
 	return 0;
 }
 
@@ -662,17 +695,21 @@ ov_held_certs_add(struct wbuf *w, const struct ov_cert_item *add)
 	wbuf_bytes(w, add->entry, add->entry_len);
 }
 
-/* The bucket entries for the values in src (each stores its own). */
+/* The bucket entries for the values in src (each has its own). */
 void
-ov_held_certs_of(struct wbuf *w, const struct ov_held_value *const *src,
-    unsigned n)
+ov_held_certs_of(struct ov_held *st, struct wbuf *w,
+    const struct ov_held_value *const *src, unsigned n)
 {
-	struct ov_cert_item	it;
-	struct rbuf		r;
-	unsigned		i;
+	struct ov_cert_item	 it;
+	struct rbuf		 r;
+	const uint8_t		*p;
+	size_t			 len;
+	unsigned		 i;
 
 	for (i = 0; i < n; i++) {
-		rbuf_init(&r, src[i]->certs, src[i]->certs_len);
+		if (ov_certs_get(&st->certs, src[i]->certs, &p, &len) != 0)
+			continue;
+		rbuf_init(&r, p, len);
 		while (ov_msg_certs_next(&r, &it))
 			ov_held_certs_add(w, &it);
 	}

@@ -2,7 +2,8 @@
  * ov_held.h - the data a peer holds (RFC 6940 §7): for each Resource-ID
  * and Kind, a generation counter and the values of the Kind's data model,
  * each kept as the signed StoredData it arrived as, with the certificates
- * that vouch for its signer and its local expiry.
+ * that vouch for its signer (kept once, by content: ov_certs.h) and its
+ * local expiry.
  *
  * Sans-I/O: time is the wall clock in ms, given by the caller.  Changes
  * are marked dirty; the owner takes them as rows (ov_held_take_row) to
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ov_certs.h"
 #include "ov_data.h"
 #include "ov_id.h"
 
@@ -27,9 +29,8 @@ struct ov_held_value {
 	uint8_t		*raw;		/* the StoredData, as stored */
 	size_t		 raw_len;
 	struct ov_stored s;		/* decoded; points into raw */
-	uint8_t		*certs;		/* GenericCertificate entries that
-					   verify s's signature */
-	size_t		 certs_len;
+	struct ov_certs_ent *certs;	/* GenericCertificate entries that
+					   verify s's signature (NULL: none) */
 	uint64_t	 expires_ms;	/* wall clock */
 };
 
@@ -59,6 +60,7 @@ struct ov_held {
 	size_t			 nkinds;
 	struct ov_held_limits	 lim;
 	struct ov_held_res	**res;		/* sorted by Resource-ID */
+	struct ov_certs		 certs;		/* the values' certificates */
 	unsigned		 nres, cap;
 	uint64_t		 bytes;		/* of raw values held */
 	uint64_t		 values;
@@ -108,13 +110,14 @@ void	ov_held_fetch(const struct ov_held *, const struct ov_id *res,
 /*
  * Trust on first use (self-signed mode): is a live value at res, of a
  * Kind whose policy names a user, by another signer than the writer's?
- * same(sv, arg) says whether the held value sv's signer is the writer
- * (the node compares keys: ov_serve.c).  Only one user's
- * values can live at a resource, so this pins the user name to the
+ * same(sv, certs, arg) says whether the held value sv's signer is the
+ * writer (the node compares keys: ov_serve.c); certs: sv's bucket.  Only
+ * one user's values can live at a resource, so this pins the user name to the
  * signer first seen until all its values have expired.
  */
-typedef bool (*ov_held_same_cb)(const struct ov_held_value *, void *arg);
-bool	ov_held_pinned(const struct ov_held *, const struct ov_id *res,
+typedef bool (*ov_held_same_cb)(const struct ov_held_value *,
+	    const uint8_t *certs, size_t certs_len, void *arg);
+bool	ov_held_pinned(struct ov_held *, const struct ov_id *res,
 	    uint64_t wall_ms, ov_held_same_cb same, void *arg);
 
 /*
@@ -128,10 +131,11 @@ bool	ov_held_req_for(const struct ov_held *, const struct ov_id *res,
 
 /*
  * Append to w (a certificates bucket) the GenericCertificate entries
- * that verify the values src[0..n-1], each once.
+ * that verify the values src[0..n-1], each once (a bucket the store
+ * lost is left out: that value will not verify).
  */
-void	ov_held_certs_of(struct wbuf *w, const struct ov_held_value *const *src,
-	    unsigned n);
+void	ov_held_certs_of(struct ov_held *, struct wbuf *w,
+	    const struct ov_held_value *const *src, unsigned n);
 
 /* Drop values whose lifetime has run out; true if any went. */
 bool	ov_held_expire(struct ov_held *, uint64_t wall_ms);
@@ -142,9 +146,13 @@ uint64_t ov_held_next_expiry(const struct ov_held *);
 
 /*
  * Persistence.  A row is one Kind at one resource: its generation and a
- * blob of (expiry u64, certificates<0..2^16-1>, StoredData) entries; an
- * empty blob means the row is gone.  ov_held_take_row hands out the
- * next dirty row (free(*blob)); false when none is left.
+ * blob, version 1: a byte 1, then (expiry u64, certificates'
+ * hash<0..2^8-1>, StoredData) entries, the certificates kept by hash
+ * (ov_certs_take).  Version 0, read too: (expiry u64,
+ * certificates<0..2^16-1>, StoredData) entries, no version byte (an
+ * expiry's first byte is 0).  An empty blob means the row is gone.
+ * ov_held_take_row hands out the next dirty row (free(*blob)); false
+ * when none is left.
  */
 bool	ov_held_take_row(struct ov_held *, struct ov_id *res, uint32_t *kind,
 	    uint64_t *generation, uint8_t **blob, size_t *len);

@@ -542,6 +542,7 @@ ov_node_held_stats(const struct ov_node *n, struct ov_held_stats *s)
 		    &n->held.res[i]->id);
 	s->replica_stores_sent = n->replica_sent;
 	s->flood_refused = n->flood_refused;
+	s->certificates = ov_certs_count(&n->held.certs);
 }
 
 bool
@@ -571,4 +572,17 @@ ov_node_load_row(struct ov_node *n, uint64_t now, const struct ov_id *res,
 {
 	return ov_held_load(&n->held, res, kind, generation, blob, len,
 	    ov_node_wall(n, now));
+}
+
+void
+ov_node_set_cert_store(struct ov_node *n, ov_certs_load_cb load, void *arg)
+{
+	ov_certs_set_store(&n->held.certs, load, arg);
+}
+
+bool
+ov_node_take_cert(struct ov_node *n, uint8_t *hash, uint8_t **bucket,
+    size_t *len)
+{
+	return ov_certs_take(&n->held.certs, hash, bucket, len);
 }

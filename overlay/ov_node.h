@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "ov_certs.h"
 #include "ov_chord.h"
 #include "ov_data.h"
 #include "ov_id.h"
@@ -356,6 +357,7 @@ struct ov_held_stats {
 	unsigned	 responsible;	/* resources we answer for */
 	uint64_t	 replica_stores_sent;
 	uint64_t	 flood_refused;	/* stores over a peer's rate */
+	unsigned	 certificates;	/* the values' buckets, each once */
 };
 void	 ov_node_held_stats(const struct ov_node *, struct ov_held_stats *);
 /* Does this node hold a live value of kind at res? */
@@ -371,6 +373,17 @@ bool	 ov_node_take_row(struct ov_node *, struct ov_id *res, uint32_t *kind,
 int	 ov_node_load_row(struct ov_node *, uint64_t now, const struct ov_id *res,
 	    uint32_t kind, uint64_t generation, const uint8_t *blob,
 	    size_t len);
+/*
+ * The values' certificates (ov_certs.h).  With a store (set before
+ * loading rows) only their hashes stay in memory: take the next bucket
+ * to write (free(*bucket)) or, with *bucket NULL, to delete, before the
+ * rows (in the same transaction); load reads one back when an answer
+ * needs it.  Without one they stay in memory.
+ */
+void	 ov_node_set_cert_store(struct ov_node *, ov_certs_load_cb load,
+	    void *arg);
+bool	 ov_node_take_cert(struct ov_node *, uint8_t *hash, uint8_t **bucket,
+	    size_t *len);
 
 struct ov_link_info {
 	uint32_t	 id;

@@ -71,7 +71,7 @@ ov_replica_send(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	wbuf_init(&w, n->cfg.max_message_size);
 	wbuf_init(&certs, 0xffff);
 	ov_data_store_req_encode(&w, req);
-	ov_held_certs_of(&certs, src, nsrc);
+	ov_held_certs_of(&n->held, &certs, src, nsrc);
 	t = ov_txn_start_certs(n, now, OV_TX_REPLICA, OV_STORE_REQ, w.p, w.len,
 	    to, true, NULL, 0, certs.p, certs.len);
 	if (t != NULL) {

@@ -36,13 +36,14 @@ struct ov_pin {
 
 /* ov_held_same_cb: was the held value sv signed with the writer's key? */
 static bool
-ov_serve_same_key(const struct ov_held_value *sv, void *arg)
+ov_serve_same_key(const struct ov_held_value *sv, const uint8_t *certs,
+    size_t certs_len, void *arg)
 {
 	struct ov_pin	*p = arg;
 	uint8_t		 key[OV_KEY_ID_LEN];
 
-	return ov_serve_key(p->c, &sv->s.sig, sv->certs, sv->certs_len,
-	    key) == 0 && memcmp(key, p->key, OV_KEY_ID_LEN) == 0;
+	return ov_serve_key(p->c, &sv->s.sig, certs, certs_len, key) == 0 &&
+	    memcmp(key, p->key, OV_KEY_ID_LEN) == 0;
 }
 
 /*
@@ -284,7 +285,8 @@ ov_serve_fetch_ans(struct ov_node *n, uint64_t now,
 	for (i = 0; i < req->nspecs; i++) {
 		ov_held_fetch(&n->held, &req->resource, &req->specs[i],
 		    ov_node_wall(n, now), &ans->kinds[ans->n++], &src);
-		ov_held_certs_of(certs, src, ans->kinds[ans->n - 1].nvalues);
+		ov_held_certs_of(&n->held, certs, src,
+		    ans->kinds[ans->n - 1].nvalues);
 		free(src);
 	}
 	ov_data_fetch_ans_encode(w, ans);

@@ -170,4 +170,17 @@ run 0 ctl a --json status
     fail "a holds $(json .storage.values) values, had $before"
 ok "SIGKILL and restart: values kept, registrations published again"
 
+# The values' certificates are in the database once each, named by hash
+# from the rows (version 1), not kept in the rows or in memory (issue 23).
+db=$T/a/data/p2psipd.db
+certs=$(json .storage.certificates)
+[ "$certs" -ge 1 ] && [ "$certs" -le "$(json .storage.values)" ] ||
+    fail "a counts $certs certificates for $(json .storage.values) values"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM overlay_certs")" -ge "$certs" ] ||
+    fail "fewer certificates in the database than a counts"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM overlay_data
+    WHERE substr(data, 1, 1) != x'01'")" = 0 ] ||
+    fail "rows not of version 1 (certificates inline)"
+ok "certificates kept in the database once each, rows name them by hash"
+
 for n in a b c; do stop_node $n; done

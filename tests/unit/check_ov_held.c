@@ -2,9 +2,13 @@
  * check_ov_held.c - what a storing peer holds (RFC 6940 §7.4.1.1,
  * §7.4.2): the three data models, generation counters, storage times,
  * size, count, lifetime and quota limits with the RFC's error codes (and
- * nothing stored when refused), expiry, and persisted rows that come back
- * byte for byte.
+ * nothing stored when refused), expiry, persisted rows that come back
+ * byte for byte, and the values' certificates kept once each, in a
+ * store when there is one (issue 23).
  */
+#define _GNU_SOURCE		/* memmem */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,9 @@ static const uint8_t	 sigval[] = { 0x30, 0x06, 0x02, 0x01, 0x01, 0x02,
 static const uint8_t	 ident[] = { OV_SIGNER_CERT_HASH, 0, 4, 4, 2, 0xaa,
 			    0xbb };
 static const uint8_t	 cert[] = { 0, 0, 3, 'c', 'r', 't' };
+static const uint8_t	 cert2[] = { 0, 0, 4, 'c', 'r', 't', '2' };
+static const uint8_t	*put_cert = cert;	/* what put stores with */
+static size_t		 put_cert_len = sizeof cert;
 static const struct ov_held_limits lim = { 86400, 1 << 20 };
 
 static struct ov_held	 st;
@@ -90,8 +97,8 @@ put(const struct ov_kind_data *kd, bool replica, uint64_t now, uint64_t *gen)
 
 	ck_assert_uint_le(kd->nvalues, 8);
 	for (i = 0; i < kd->nvalues; i++) {
-		c[i] = cert;
-		cl[i] = sizeof cert;
+		c[i] = put_cert;
+		cl[i] = put_cert_len;
 	}
 	why = NULL;
 	if (ov_held_check(&st, &res, kd, replica, &err, &why) != 0)
@@ -108,7 +115,9 @@ fetch(uint32_t kind, uint64_t want_gen, uint64_t now, uint64_t *gen,
 	struct ov_spec			 spec;
 	struct ov_kind_data		 out;
 	const struct ov_held_value	**src;
-	unsigned			 n;
+	const uint8_t			 *p;
+	size_t				  len;
+	unsigned			  n;
 
 	memset(&spec, 0, sizeof spec);
 	spec.kind = kind;
@@ -119,11 +128,68 @@ fetch(uint32_t kind, uint64_t want_gen, uint64_t now, uint64_t *gen,
 	*gen = out.generation;
 	if (n > 0 && first != NULL) {
 		*first = out.values[0];
-		ck_assert_mem_eq(src[0]->certs, cert, sizeof cert);
+		ck_assert_int_eq(ov_certs_get(&st.certs, src[0]->certs, &p,
+		    &len), 0);
+		ck_assert_uint_eq(len, put_cert_len);
+		ck_assert_mem_eq(p, put_cert, len);
 	}
 	free(out.values);
 	free(src);
 	return n;
+}
+
+/* A store for the certificates, as the daemon's database is one. */
+static struct {
+	uint8_t	 hash[OV_CERTS_HASH_LEN];
+	uint8_t	 b[16];
+	size_t	 len;
+} tstore[4];
+static unsigned	 ntstore, tstore_loads;
+
+static int
+tstore_load(void *arg, const uint8_t *hash, struct wbuf *out)
+{
+	unsigned	i;
+
+	(void)arg;
+	for (i = 0; i < ntstore; i++)
+		if (memcmp(tstore[i].hash, hash, OV_CERTS_HASH_LEN) == 0) {
+			wbuf_bytes(out, tstore[i].b, tstore[i].len);
+			tstore_loads++;
+			return 0;
+		}
+	return ENOENT;
+}
+
+/* Write what h hands out: how many buckets written, *dels deleted. */
+static unsigned
+tstore_sync(struct ov_held *h, unsigned *dels)
+{
+	uint8_t		 hash[OV_CERTS_HASH_LEN], *b;
+	size_t		 len;
+	unsigned	 puts = 0, i;
+
+	*dels = 0;
+	while (ov_certs_take(&h->certs, hash, &b, &len)) {
+		for (i = 0; i < ntstore; i++)
+			if (memcmp(tstore[i].hash, hash, sizeof hash) == 0)
+				break;
+		if (b == NULL) {
+			ck_assert_uint_lt(i, ntstore);
+			tstore[i] = tstore[--ntstore];
+			(*dels)++;
+			continue;
+		}
+		ck_assert_uint_eq(i, ntstore);	/* written once */
+		ck_assert_uint_lt(ntstore, 4);
+		ck_assert_uint_le(len, sizeof tstore[0].b);
+		memcpy(tstore[ntstore].hash, hash, sizeof hash);
+		memcpy(tstore[ntstore].b, b, len);
+		tstore[ntstore++].len = len;
+		free(b);
+		puts++;
+	}
+	return puts;
 }
 
 START_TEST(dictionary_generations)
@@ -317,8 +383,11 @@ END_TEST
 /* ov_held_same_cb: the held value's SignerIdentity hash is arg's (the
  * node compares the signers' keys; the store asks only this). */
 static bool
-same_signer(const struct ov_held_value *sv, void *arg)
+same_signer(const struct ov_held_value *sv, const uint8_t *certs,
+    size_t certs_len, void *arg)
 {
+	ck_assert_uint_eq(certs_len, sizeof cert);
+	ck_assert_mem_eq(certs, cert, certs_len);
 	return sv->s.sig.id_hash_len == 2 &&
 	    memcmp(sv->s.sig.id_hash, arg, 2) == 0;
 }
@@ -326,9 +395,12 @@ same_signer(const struct ov_held_value *sv, void *arg)
 static unsigned	asked;
 
 static bool
-count_asked(const struct ov_held_value *sv, void *arg)
+count_asked(const struct ov_held_value *sv, const uint8_t *certs,
+    size_t certs_len, void *arg)
 {
 	(void)sv;
+	(void)certs;
+	(void)certs_len;
 	(void)arg;
 	asked++;
 	return true;
@@ -382,17 +454,26 @@ START_TEST(rows_round_trip)
 	uint32_t		 kind;
 	uint64_t		 gen, g2, rgen;
 	struct ov_stored	 got;
+	unsigned		 dels;
 
+	ntstore = tstore_loads = 0;
+	ov_certs_set_store(&st.certs, tstore_load, NULL);
 	v[1].lifetime = 60;
 	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
+	/* the two values' one bucket, written once, then by hash only */
+	ck_assert_uint_eq(tstore_sync(&st, &dels), 1);
+	ck_assert_uint_eq(ov_certs_count(&st.certs), 1);
 	ck_assert(ov_held_take_row(&st, &rid, &kind, &rgen, &blob, &len));
 	ck_assert(ov_id_eq(&rid, &res));
 	ck_assert_uint_eq(kind, OV_KIND_SIP_REGISTRATION);
 	ck_assert_uint_eq(rgen, 1);
+	ck_assert_uint_eq(blob[0], 1);		/* version 1 */
+	ck_assert_ptr_null(memmem(blob, len, cert, sizeof cert));
 	ck_assert(!ov_held_take_row(&st, &rid, &kind, &rgen, &blob, &len) ||
 	    (free(blob), false));
 	/* a restart 2 minutes later: b has expired meanwhile */
 	ov_held_init(&st2, ov_kind_all, ov_kind_nall, &lim);
+	ov_certs_set_store(&st2.certs, tstore_load, NULL);
 	ck_assert_int_eq(ov_held_load(&st2, &rid, kind, rgen, blob, len,
 	    NOW + 120000), 0);
 	ck_assert_uint_eq(st2.values, 1);
@@ -402,17 +483,104 @@ START_TEST(rows_round_trip)
 	free(blob);
 	ov_held_clear(&st);
 	st = st2;
+	ck_assert_uint_eq(tstore_sync(&st, &dels), 0);
+	ck_assert_uint_eq(dels, 0);		/* a still uses it */
 	ck_assert_uint_eq(fetch(OV_KIND_SIP_REGISTRATION, 0, NOW + 120000,
 	    &g2, &got), 1);
+	ck_assert_uint_eq(tstore_loads, 1);	/* read back for the answer */
 	ck_assert_uint_eq(g2, 1);
 	ck_assert_uint_eq(got.lifetime, 480);
 	ck_assert_mem_eq(got.v.data, "sip:a@x", 7);
-	/* emptied: the row is deleted (an empty blob) */
+	/* emptied: the row is deleted (an empty blob), and the bucket */
 	ck_assert(ov_held_expire(&st, NOW + 600000));
 	ck_assert(ov_held_take_row(&st, &rid, &kind, &rgen, &blob, &len));
 	ck_assert_uint_eq(len, 0);
 	free(blob);
 	ck_assert_uint_eq(st.nres, 0);
+	ck_assert_uint_eq(tstore_sync(&st, &dels), 0);
+	ck_assert_uint_eq(dels, 1);
+	ck_assert_uint_eq(ntstore, 0);
+	ck_assert_uint_eq(ov_certs_count(&st.certs), 0);
+}
+END_TEST
+
+/*
+ * Values signed by one signer share one bucket of certificates, counted
+ * by its users: it goes with the last of them.  Without a store the
+ * buckets stay in memory.
+ */
+START_TEST(certs_kept_once)
+{
+	struct ov_stored	v[2] = { val("a", "sip:a@x", NOW, 0),
+				    val("b", "sip:b@x", NOW, 0) };
+	struct ov_stored	c = val("c", "sip:c@x", NOW, 0);
+	struct ov_kind_data	kd = kd_of(OV_KIND_SIP_REGISTRATION, 0, v, 2);
+	uint64_t		gen;
+
+	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
+	ck_assert_uint_eq(ov_certs_count(&st.certs), 1);
+	put_cert = cert2;
+	put_cert_len = sizeof cert2;
+	kd = kd_of(OV_KIND_SIP_REGISTRATION, 0, &c, 1);
+	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
+	ck_assert_uint_eq(ov_certs_count(&st.certs), 2);
+	/* c again, newer, by the first signer: cert2 has no user left */
+	put_cert = cert;
+	put_cert_len = sizeof cert;
+	c.storage_time++;
+	ck_assert_uint_eq(put(&kd, false, NOW, &gen), 0);
+	ck_assert_uint_eq(ov_certs_count(&st.certs), 1);
+	ck_assert(ov_held_expire(&st, NOW + 600000));
+	ck_assert_uint_eq(ov_certs_count(&st.certs), 0);
+}
+END_TEST
+
+/*
+ * A row of version 0 (certificates in the row, before the store kept
+ * them by hash) still loads, is rewritten as version 1 and hands its
+ * bucket to the store; a bucket the store lost leaves the value out of
+ * the certificates, not the node down.
+ */
+START_TEST(old_rows_read)
+{
+	struct ov_stored	v = val("a", "sip:a@x", NOW, 0);
+	struct ov_held_value	const *src[1];
+	struct ov_id		rid;
+	struct wbuf		w;
+	uint8_t			*blob;
+	size_t			 len, mark;
+	uint32_t		 kind;
+	uint64_t		 gen, g2;
+	struct ov_stored	 got;
+	unsigned		 dels;
+
+	ntstore = tstore_loads = 0;
+	ov_certs_set_store(&st.certs, tstore_load, NULL);
+	wbuf_init(&w, SIZE_MAX);
+	wbuf_u64(&w, NOW + 600000);
+	mark = wbuf_vec_begin(&w, 2);
+	wbuf_bytes(&w, cert, sizeof cert);
+	wbuf_vec_end(&w, mark, 2);
+	ov_stored_encode(&w, OV_MODEL_DICT, &v);
+	ck_assert_int_eq(ov_held_load(&st, &res, OV_KIND_SIP_REGISTRATION, 3,
+	    w.p, w.len, NOW), 0);
+	wbuf_clear(&w);
+	ck_assert_uint_eq(fetch(OV_KIND_SIP_REGISTRATION, 0, NOW, &g2, &got),
+	    1);
+	ck_assert_uint_eq(g2, 3);
+	ck_assert_uint_eq(tstore_sync(&st, &dels), 1);
+	ck_assert(ov_held_take_row(&st, &rid, &kind, &gen, &blob, &len));
+	ck_assert_uint_eq(blob[0], 1);
+	ck_assert_uint_eq(gen, 3);
+	free(blob);
+	/* the store loses it: the value is there, its certificate is not */
+	ntstore = 0;
+	ck_assert_ptr_nonnull(src[0] = ov_held_find(&st, &res)->kinds[0].v);
+	wbuf_init(&w, 0xffff);
+	ov_held_certs_of(&st, &w, src, 1);
+	ck_assert_uint_eq(w.len, 0);
+	ck_assert(ov_held_pinned(&st, &res, NOW, count_asked, NULL));
+	wbuf_clear(&w);
 }
 END_TEST
 
@@ -431,6 +599,8 @@ check_suite(void)
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, rows_round_trip);
 	tcase_add_test(tc, user_name_pinned);
+	tcase_add_test(tc, certs_kept_once);
+	tcase_add_test(tc, old_rows_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
