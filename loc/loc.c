@@ -338,6 +338,10 @@ loc_input(struct loc *l, uint64_t now, struct ov_event *ev)
 void
 loc_tick(struct loc *l, uint64_t now)
 {
+	if (l->hold_until != 0 && now >= l->hold_until) {
+		l->hold_until = 0;		/* the waiting go on */
+		loc_publish_due(l, now, false);
+	}
 	if (now < l->next_tick)
 		return;
 	if (ov_node_member(l->ov))
@@ -352,6 +356,8 @@ loc_tick(struct loc *l, uint64_t now)
 uint64_t
 loc_deadline(const struct loc *l)
 {
+	if (l->hold_until != 0 && l->hold_until < l->next_tick)
+		return l->hold_until;
 	return l->next_tick;
 }
 

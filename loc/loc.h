@@ -42,6 +42,8 @@ struct rng;
 struct loc;
 
 #define LOC_TICK_MS	1000	/* due refreshes are looked for this often */
+#define LOC_HOLD_MS	500	/* a storing peer's flood refusal: no stores
+				   for so long */
 #define LOC_RETRY_MS	5000	/* a store that failed: again after about */
 #define LOC_QUIET_MS	10000	/* store failures logged at most this often */
 #define LOC_VALUE_MAX	4096	/* a raw value */

@@ -91,6 +91,7 @@ struct loc {
 	uint64_t	 next_cookie;
 	uint64_t	 next_tick;
 	uint64_t	 quiet_until;	/* store failures: counted until */
+	uint64_t	 hold_until;	/* a flood refusal: no stores before */
 	unsigned	 quieted;
 	bool		 freeing;	/* no more actions */
 	struct fifo	 actions;	/* struct loc_action */

@@ -79,9 +79,8 @@ loc_store_failed(struct loc *l, uint64_t now, const struct loc_reg *r,
 		return;
 	}
 	loc_quiet_end(l, now);		/* the last quiet's count first */
-	lc_warn(&l->log, "location: cannot %s %s (tried again in about %d s): %s",
-	    r->published ? "refresh" : "publish", r->aor, LOC_RETRY_MS / 1000,
-	    why);
+	lc_warn(&l->log, "location: cannot %s %s (tried again): %s",
+	    r->published ? "refresh" : "publish", r->aor, why);
 	l->quiet_until = now + LOC_QUIET_MS;
 }
 
@@ -225,6 +224,14 @@ loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
 	unsigned		 i;
 	int			 rc;
 
+	/*
+	 * No room for the Store: the user's key is not loaded for it.  A
+	 * registrar with thousands of new users waiting would make or load
+	 * each key only to drop it past the loaded users' bound and load
+	 * it again (slowly: a key's DER decoder) when room comes.
+	 */
+	if (!ov_node_can_request(l->ov))
+		return EBUSY;
 	memset(&c, 0, sizeof c);
 	if ((rc = l->cfg.cred(r->aor, &c, err, l->cfg.cred_arg)) != 0)
 		return rc;
@@ -471,6 +478,18 @@ loc_stored(struct loc *l, uint64_t now, struct loc_req *q,
 			/* the caller is told; nothing stays */
 			loc_reg_remove(l, r);
 			r = NULL;
+		} else if (ev->error == OV_E_FORBIDDEN + 1000 &&
+		    strcmp(ev->why, OV_WHY_FLOOD) == 0) {
+			/*
+			 * Past the storing peer's allowance for us: all
+			 * stores wait a little (its allowance refills) and
+			 * this one goes again then, in its turn, rather than
+			 * each on its own timer into the next refusal.
+			 */
+			loc_store_failed(l, now, r, ov_msg_error_text(ev->error,
+			    ev->why, text, sizeof text));
+			l->hold_until = now + LOC_HOLD_MS;
+			loc_wait(l, r);
 		} else {
 			/* a phone's AOR (nobody to tell), or a refresh:
 			 * stored again later, until it is withdrawn */
@@ -551,7 +570,7 @@ void
 loc_publish_due(struct loc *l, uint64_t now, bool scan)
 {
 	struct loc_reg	*r;
-	if (!ov_node_member(l->ov) || l->publishing)
+	if (!ov_node_member(l->ov) || l->publishing || now < l->hold_until)
 		return;
 	l->publishing = true;
 	while ((r = l->wait_head) != NULL) {

@@ -51,9 +51,9 @@ ov_node_storage_init(struct ov_node *n)
 	if (n->cfg.store_max_bytes == 0)
 		n->cfg.store_max_bytes = 64 << 20;
 	if (n->cfg.peer_store_rate == 0)
-		n->cfg.peer_store_rate = 100;
+		n->cfg.peer_store_rate = 1000;
 	if (n->cfg.peer_store_burst == 0)
-		n->cfg.peer_store_burst = 1000;
+		n->cfg.peer_store_burst = 2000;
 	n->flood = xcalloc(OV_FLOOD_SLOTS, sizeof *n->flood);
 	lim.max_lifetime_s = n->cfg.max_lifetime_s;
 	lim.max_bytes = n->cfg.store_max_bytes;
@@ -474,6 +474,12 @@ ov_node_member(const struct ov_node *n)
 {
 	return n->state == OV_ST_JOINED || n->state == OV_ST_ALONE ||
 	    n->state == OV_ST_CLIENT;
+}
+
+bool
+ov_node_can_request(const struct ov_node *n)
+{
+	return n->ntxns < n->cfg.max_pending;
 }
 
 int

@@ -63,8 +63,8 @@ struct ov_node_cfg {
 	 * is the RFC's 30 s) */
 	uint32_t	 replica_holddown_ms;
 	/* stores one peer may make here: a token bucket per signer */
-	uint32_t	 peer_store_rate;	/* a second, sustained [100] */
-	uint32_t	 peer_store_burst;	/* at once [1000] */
+	uint32_t	 peer_store_rate;	/* a second, sustained [1000] */
+	uint32_t	 peer_store_burst;	/* at once [2000] */
 	const struct ov_kind *kinds;		/* with their limits; copied
 						   [ov_kind_all] */
 	size_t		 nkinds;
@@ -263,6 +263,8 @@ bool	 ov_node_gateway(const struct ov_node *, struct ov_id *);
 unsigned ov_node_self_route(const struct ov_node *, struct ov_id route[2]);
 /* Joined, alone or a client: may store, fetch, find and AppAttach. */
 bool	 ov_node_member(const struct ov_node *);
+/* Room for one more request of ours (below [overlay] max_pending)? */
+bool	 ov_node_can_request(const struct ov_node *);
 
 /*
  * Send q toward target (a Resource-ID, or a Node-ID if to_node) and
@@ -348,6 +350,12 @@ int	 ov_node_app_serve_relayed(struct ov_node *, uint16_t application,
 int	 ov_node_app_attach(struct ov_node *, uint64_t now,
 	    const struct ov_id *route, unsigned nroute, uint16_t application,
 	    uint64_t cookie);
+
+/*
+ * The words of the Error_Forbidden a storing peer answers to a store past
+ * its writer's allowance ([storage] peer_store_rate): "later", not "no".
+ */
+#define OV_WHY_FLOOD	"too many stores from this peer; try again later"
 
 /* What this node holds: values, bytes, resources. */
 struct ov_held_stats {

@@ -185,7 +185,7 @@ ov_serve_store(struct ov_node *n, uint64_t now, const struct ov_store_req *req,
 	}
 	if (!replica && !ov_id_eq(&c->sender, &n->cfg.self) &&
 	    !ov_serve_allowed(n, now, &c->sender)) {
-		c->why = "too many stores from this peer; try again later";
+		c->why = OV_WHY_FLOOD;
 		return OV_E_FORBIDDEN;
 	}
 	/* §10.4: a replica comes from a neighbor, for a resource of ours */

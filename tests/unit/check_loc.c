@@ -1244,6 +1244,51 @@ START_TEST(retry_jitter)
 END_TEST
 
 /*
+ * A phone's registration that waits for room does not load its user's
+ * key until it goes out: each of 40 keys is asked for once, not once
+ * when it came and again when room came (a registrar with thousands of
+ * new users would drop each past its loaded users' bound in between).
+ */
+START_TEST(keys_loaded_when_room)
+{
+	struct sim_opts		 o;
+	struct sim		*s;
+	struct loc_cfg		 cfg;
+	struct loc_action	 a;
+	struct tries		 t;
+	struct loc		*l;
+	char			 user[16], contact[64], *err;
+	unsigned		 k, saved = 0;
+
+	sim_opts_default(&o);
+	o.node.max_pending = 16;
+	s = ring(&o, 10);
+	memset(&t, 0, sizeof t);
+	t.s = s;
+	t.node = 1;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.cred = tries_cred;
+	cfg.cred_arg = &t;
+	l = sim_loc_with(s, 1, &cfg);
+	for (k = 0; k < 40; k++) {
+		snprintf(user, sizeof user, "k%u", k);
+		snprintf(contact, sizeof contact, "sip:k%u@192.0.2.1", k);
+		ck_assert_int_eq(loc_register(l, sim_now(s), 0, user, contact,
+		    0, &err), 0);
+	}
+	sim_poke(s, 1);
+	sim_run(s, 10000);
+	while (sim_loc_next_action(s, 1, &a)) {
+		saved += a.type == LOC_ACT_SAVE;
+		loc_action_clear(&a);
+	}
+	ck_assert_uint_eq(saved, 40);
+	ck_assert_uint_eq(t.n, 40);
+	sim_free(s);
+}
+END_TEST
+
+/*
  * A core freed with requests out (a store, a lookup, a resolve, a fetch,
  * actions not taken): all of it is freed (run under ASan or valgrind),
  * and the answers that come later are nobody's.  A crash frees the same.
@@ -1369,6 +1414,7 @@ check_suite(void)
 	tcase_add_loop_test(tc, relays_found, 0, 2);
 	tcase_add_loop_test(tc, proxies_found, 0, 2);
 	tcase_add_loop_test(tc, retry_jitter, 0, 2);
+	tcase_add_test(tc, keys_loaded_when_room);
 	tcase_add_test(tc, free_with_requests_out);
 	tcase_add_loop_test(tc, aors_survive_churn, 0, 2);
 	suite_add_tcase(s, tc);
