@@ -579,10 +579,11 @@ ov_held_take_row(struct ov_held *st, struct ov_id *res, uint32_t *kind,
 	struct ov_held_kind	*sk;
 	struct wbuf		 w;
 	size_t			 mark;
-	unsigned		 i, j, k;
+	unsigned		 i, j, k, at;
 
 	for (i = 0; st->ndirty != 0 && i < st->nres; i++) {
-		r = st->res[i];
+		at = (st->take_pos + i) % st->nres;
+		r = st->res[at];
 		for (j = 0; j < r->nkinds; j++) {
 			sk = &r->kinds[j];
 			if (!sk->dirty)
@@ -605,6 +606,9 @@ ov_held_take_row(struct ov_held *st, struct ov_id *res, uint32_t *kind,
 				wbuf_bytes(&w, sk->v[k].raw, sk->v[k].raw_len);
 			}
 			*blob = wbuf_take(&w, len);
+			/* r's other Kinds next; if tidy drops r, what
+			 * follows it moves into its place */
+			st->take_pos = at;
 			ov_held_tidy(st, r);
 			return true;
 		}

@@ -65,6 +65,9 @@ struct ov_held {
 	uint64_t		 bytes;		/* of raw values held */
 	uint64_t		 values;
 	unsigned		 ndirty;	/* Kinds to persist */
+	unsigned		 take_pos;	/* ov_held_take_row looks on
+						   from here (a batch's rows in
+						   one pass, not one each) */
 	uint64_t		 next_expiry;	/* no value expires before;
 						   UINT64_MAX: none held */
 };
