@@ -20,7 +20,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
 
 #include "hex.h"
 #include "rng.h"
@@ -36,6 +36,26 @@
 
 const struct sip_limits sip_proxy_lim = { SIP_MSG_MAX_DEFAULT,
     SIP_HDRS_LIMIT };
+
+/* An HMAC-SHA256 context keyed with key, or NULL (flow tokens then fail). */
+static EVP_MAC_CTX *
+sip_ft_mac_new(const uint8_t *key, size_t len)
+{
+	EVP_MAC		*mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX	*ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	char		 md[] = "SHA256";
+	OSSL_PARAM	 params[] = {
+		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, md, 0),
+		OSSL_PARAM_END
+	};
+
+	EVP_MAC_free(mac);		/* the context keeps it */
+	if (ctx != NULL && EVP_MAC_init(ctx, key, len, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
 
 struct sip_proxy *
 sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txn_layer *txl,
@@ -63,6 +83,7 @@ sip_proxy_new(const struct sip_proxy_cfg *cfg, struct sip_txn_layer *txl,
 	p->buckets = xcalloc(p->nbuckets, sizeof *p->buckets);
 	p->cache = sip_cache_new(cfg->lookup_cache_ms, SIP_CACHE_MAX);
 	rng->fill(p->ft_key, sizeof p->ft_key, rng->arg);
+	p->ft_mac = sip_ft_mac_new(p->ft_key, sizeof p->ft_key);
 	return p;
 }
 
@@ -96,6 +117,7 @@ sip_proxy_free(struct sip_proxy *p)
 	free(p->buckets);
 	sip_proxy_host_clear(p);
 	sip_cache_free(p->cache);
+	EVP_MAC_CTX_free(p->ft_mac);
 	free(p->domain);
 	free(p);
 }
@@ -202,10 +224,13 @@ static void
 sip_ft_mac(const struct sip_proxy *p, const uint8_t *raw, uint8_t *mac)
 {
 	uint8_t		full[EVP_MAX_MD_SIZE];
-	unsigned	len = 0;
+	size_t		len = 0;
 
-	if (HMAC(EVP_sha256(), p->ft_key, (int)sizeof p->ft_key, raw,
-	    SIP_FT_RAW, full, &len) == NULL || len < SIP_FT_MAC)
+	/* a NULL key: the one the context was made with */
+	if (p->ft_mac == NULL || EVP_MAC_init(p->ft_mac, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(p->ft_mac, raw, SIP_FT_RAW) != 1 ||
+	    EVP_MAC_final(p->ft_mac, full, &len, sizeof full) != 1 ||
+	    len < SIP_FT_MAC)
 		memset(full, 0, SIP_FT_MAC);	/* cannot be */
 	memcpy(mac, full, SIP_FT_MAC);
 }
