@@ -605,17 +605,32 @@ START_TEST(phone_waits_for_join)
 }
 END_TEST
 
+/* The store attempts of a core: each time it asks for a user's key. */
+struct tries {
+	struct sim	*s;
+	unsigned	 node;
+	unsigned	 n;
+	uint64_t	 at[512];
+};
+
+static int	tries_cred(const char *, struct loc_cred *, char **, void *);
+
 /*
  * More phones' registrations at once than the node has room for
  * requests: those without room wait, and go out as answers make room,
  * until all are stored.  One somebody waits for is refused (EBUSY, the
- * caller words it).
+ * caller words it).  A waiting one does not load its user's key until
+ * it goes out: each of the 40 keys is asked for once, not once when it
+ * came and again when room came (a registrar with thousands of new
+ * users would drop each past its loaded users' bound in between).
  */
 START_TEST(phones_wait_for_room)
 {
 	struct sim_opts		 o;
 	struct sim		*s;
 	struct loc_action	 a;
+	struct loc_cfg		 cfg;
+	struct tries		 t;
 	struct loc		*l;
 	char			 user[16], contact[64], *err;
 	unsigned		 k, saved = 0;
@@ -623,7 +638,13 @@ START_TEST(phones_wait_for_room)
 	sim_opts_default(&o);
 	o.node.max_pending = 16;
 	s = ring(&o, 10);
-	l = sim_loc(s, 1);
+	memset(&t, 0, sizeof t);
+	t.s = s;
+	t.node = 1;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.cred = tries_cred;
+	cfg.cred_arg = &t;
+	l = sim_loc_with(s, 1, &cfg);
 	for (k = 0; k < 40; k++) {
 		snprintf(user, sizeof user, "p%u", k);
 		snprintf(contact, sizeof contact, "sip:p%u@192.0.2.1", k);
@@ -649,6 +670,7 @@ START_TEST(phones_wait_for_room)
 		loc_action_clear(&a);
 	}
 	ck_assert_uint_eq(saved, 40);
+	ck_assert_uint_eq(t.n, 40);
 	ck_assert_uint_eq(loc_publishing(l), 0);
 	for (k = 0; k < 40; k++) {
 		snprintf(user, sizeof user, "p%u", k);
@@ -1165,14 +1187,6 @@ START_TEST(names)
 }
 END_TEST
 
-/* The store attempts of a core: each time it asks for a user's key. */
-struct tries {
-	struct sim	*s;
-	unsigned	 node;
-	unsigned	 n;
-	uint64_t	 at[512];
-};
-
 static int
 tries_cred(const char *aor, struct loc_cred *c, char **err, void *arg)
 {
@@ -1239,51 +1253,6 @@ START_TEST(retry_jitter)
 	    (unsigned long long)d);
 	ck_assert_uint_eq(loc_publishing(sim_loc(s, 0)), 1);
 	none(s, 0);
-	sim_free(s);
-}
-END_TEST
-
-/*
- * A phone's registration that waits for room does not load its user's
- * key until it goes out: each of 40 keys is asked for once, not once
- * when it came and again when room came (a registrar with thousands of
- * new users would drop each past its loaded users' bound in between).
- */
-START_TEST(keys_loaded_when_room)
-{
-	struct sim_opts		 o;
-	struct sim		*s;
-	struct loc_cfg		 cfg;
-	struct loc_action	 a;
-	struct tries		 t;
-	struct loc		*l;
-	char			 user[16], contact[64], *err;
-	unsigned		 k, saved = 0;
-
-	sim_opts_default(&o);
-	o.node.max_pending = 16;
-	s = ring(&o, 10);
-	memset(&t, 0, sizeof t);
-	t.s = s;
-	t.node = 1;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.cred = tries_cred;
-	cfg.cred_arg = &t;
-	l = sim_loc_with(s, 1, &cfg);
-	for (k = 0; k < 40; k++) {
-		snprintf(user, sizeof user, "k%u", k);
-		snprintf(contact, sizeof contact, "sip:k%u@192.0.2.1", k);
-		ck_assert_int_eq(loc_register(l, sim_now(s), 0, user, contact,
-		    0, &err), 0);
-	}
-	sim_poke(s, 1);
-	sim_run(s, 10000);
-	while (sim_loc_next_action(s, 1, &a)) {
-		saved += a.type == LOC_ACT_SAVE;
-		loc_action_clear(&a);
-	}
-	ck_assert_uint_eq(saved, 40);
-	ck_assert_uint_eq(t.n, 40);
 	sim_free(s);
 }
 END_TEST
@@ -1414,7 +1383,6 @@ check_suite(void)
 	tcase_add_loop_test(tc, relays_found, 0, 2);
 	tcase_add_loop_test(tc, proxies_found, 0, 2);
 	tcase_add_loop_test(tc, retry_jitter, 0, 2);
-	tcase_add_test(tc, keys_loaded_when_room);
 	tcase_add_test(tc, free_with_requests_out);
 	tcase_add_loop_test(tc, aors_survive_churn, 0, 2);
 	suite_add_tcase(s, tc);
