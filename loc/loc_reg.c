@@ -224,21 +224,21 @@ loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
 	unsigned		 i;
 	int			 rc;
 
+	/* RFC 7904 §3: the Resource Name is the AOR without its scheme */
+	ov_id_resource(r->aor, strlen(r->aor), &q->res);
 	/*
 	 * No room for the Store: the user's key is not loaded for it.  A
 	 * registrar with thousands of new users waiting would make or load
 	 * each key only to drop it past the loaded users' bound and load
 	 * it again (slowly: a key's DER decoder) when room comes.
 	 */
-	if (!ov_node_can_request(l->ov))
+	if (!ov_node_can_store(l->ov, &q->res))
 		return EBUSY;
 	memset(&c, 0, sizeof c);
 	if ((rc = l->cfg.cred(r->aor, &c, err, l->cfg.cred_arg)) != 0)
 		return rc;
 	snprintf(q->aor, sizeof q->aor, "%s", r->aor);
 	q->kind = k->id;
-	/* RFC 7904 §3: the Resource Name is the AOR without its scheme */
-	ov_id_resource(r->aor, strlen(r->aor), &q->res);
 	memset(&sr, 0, sizeof sr);
 	if (!loc_by_route(l, r)) {
 		sr.type = OV_SIPREG_URI;

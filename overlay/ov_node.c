@@ -477,9 +477,9 @@ ov_node_member(const struct ov_node *n)
 }
 
 bool
-ov_node_can_request(const struct ov_node *n)
+ov_node_can_store(const struct ov_node *n, const struct ov_id *res)
 {
-	return n->ntxns < n->cfg.max_pending;
+	return ov_route_responsible(n, res) || n->ntxns < n->cfg.max_pending;
 }
 
 int

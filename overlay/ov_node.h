@@ -263,8 +263,12 @@ bool	 ov_node_gateway(const struct ov_node *, struct ov_id *);
 unsigned ov_node_self_route(const struct ov_node *, struct ov_id route[2]);
 /* Joined, alone or a client: may store, fetch, find and AppAttach. */
 bool	 ov_node_member(const struct ov_node *);
-/* Room for one more request of ours (below [overlay] max_pending)? */
-bool	 ov_node_can_request(const struct ov_node *);
+/*
+ * Would a Store at res go now: this node is responsible for it (stored
+ * here, no request), or there is room for one more request of ours
+ * (below [overlay] max_pending)?
+ */
+bool	 ov_node_can_store(const struct ov_node *, const struct ov_id *res);
 
 /*
  * Send q toward target (a Resource-ID, or a Node-ID if to_node) and

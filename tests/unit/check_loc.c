@@ -611,6 +611,8 @@ struct tries {
 	unsigned	 node;
 	unsigned	 n;
 	uint64_t	 at[512];
+	char		 prefix;	/* nprefix: of users starting so */
+	unsigned	 nprefix;
 };
 
 static int	tries_cred(const char *, struct loc_cred *, char **, void *);
@@ -633,7 +635,7 @@ START_TEST(phones_wait_for_room)
 	struct tries		 t;
 	struct loc		*l;
 	char			 user[16], contact[64], *err;
-	unsigned		 k, saved = 0;
+	unsigned		 k, n0, saved = 0;
 
 	sim_opts_default(&o);
 	o.node.max_pending = 16;
@@ -641,6 +643,7 @@ START_TEST(phones_wait_for_room)
 	memset(&t, 0, sizeof t);
 	t.s = s;
 	t.node = 1;
+	t.prefix = 'p';
 	memset(&cfg, 0, sizeof cfg);
 	cfg.cred = tries_cred;
 	cfg.cred_arg = &t;
@@ -652,16 +655,24 @@ START_TEST(phones_wait_for_room)
 		    0, &err), 0);
 		ck_assert_ptr_null(err);
 	}
-	snprintf(user, sizeof user, "zed");
 	ck_assert_uint_eq(loc_registrations(l), 40);
 	ck_assert_uint_eq(loc_publishing(l), 40);
-	/* (a store the node makes itself needs no room) */
+	/* one that node 1 stores itself needs no room: it goes (its key
+	 * loaded) at once */
+	snprintf(user, sizeof user, "yves");
+	for (k = 0; !stores(s, 1, user); k++)
+		snprintf(user, sizeof user, "y%u", k);
+	n0 = t.n;
+	ck_assert_int_eq(loc_register(l, sim_now(s), 0, user,
+	    "sip:y@192.0.2.1", 0, &err), 0);
+	ck_assert_uint_eq(t.n, n0 + 1);
+	snprintf(user, sizeof user, "zed");
 	for (k = 0; stores(s, 1, user); k++)
 		snprintf(user, sizeof user, "z%u", k);
 	ck_assert_int_eq(loc_register(l, sim_now(s), 9, user,
 	    "sip:z@192.0.2.1", 0, &err), EBUSY);
 	ck_assert_ptr_null(err);
-	ck_assert_uint_eq(loc_registrations(l), 40);
+	ck_assert_uint_eq(loc_registrations(l), 41);
 	sim_poke(s, 1);
 	sim_run(s, 10000);
 	while (sim_loc_next_action(s, 1, &a)) {
@@ -669,8 +680,8 @@ START_TEST(phones_wait_for_room)
 		saved++;
 		loc_action_clear(&a);
 	}
-	ck_assert_uint_eq(saved, 40);
-	ck_assert_uint_eq(t.n, 40);
+	ck_assert_uint_eq(saved, 41);
+	ck_assert_uint_eq(t.nprefix, 40);
 	ck_assert_uint_eq(loc_publishing(l), 0);
 	for (k = 0; k < 40; k++) {
 		snprintf(user, sizeof user, "p%u", k);
@@ -1194,6 +1205,7 @@ tries_cred(const char *aor, struct loc_cred *c, char **err, void *arg)
 
 	if (t->n < sizeof t->at / sizeof t->at[0])
 		t->at[t->n++] = sim_now(t->s);
+	t->nprefix += aor[0] == t->prefix;
 	if (sim_user_cred(t->s, t->node, aor, c) != 0) {
 		*err = xstrdup("no key");
 		return EINVAL;
