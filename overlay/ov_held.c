@@ -708,10 +708,14 @@ ov_held_certs_of(struct ov_held *st, struct wbuf *w,
 	struct rbuf		 r;
 	const uint8_t		*p;
 	size_t			 len;
-	unsigned		 i;
+	unsigned		 i, j;
 
 	for (i = 0; i < n; i++) {
-		if (ov_certs_get(&st->certs, src[i]->certs, &p, &len) != 0)
+		/* a signer's values share one bucket: read it once */
+		for (j = 0; j < i && src[j]->certs != src[i]->certs; j++)
+			;
+		if (j < i || ov_certs_get(&st->certs, src[i]->certs, &p,
+		    &len) != 0)
 			continue;
 		rbuf_init(&r, p, len);
 		while (ov_msg_certs_next(&r, &it))

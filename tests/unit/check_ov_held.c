@@ -454,6 +454,8 @@ START_TEST(rows_round_trip)
 	uint32_t		 kind;
 	uint64_t		 gen, g2, rgen;
 	struct ov_stored	 got;
+	const struct ov_held_value *src[2];
+	struct wbuf		 w;
 	unsigned		 dels;
 
 	ntstore = tstore_loads = 0;
@@ -463,6 +465,16 @@ START_TEST(rows_round_trip)
 	/* the two values' one bucket, written once, then by hash only */
 	ck_assert_uint_eq(tstore_sync(&st, &dels), 1);
 	ck_assert_uint_eq(ov_certs_count(&st.certs), 1);
+	/* and read back once for an answer that carries both */
+	src[0] = &ov_held_find(&st, &res)->kinds[0].v[0];
+	src[1] = &ov_held_find(&st, &res)->kinds[0].v[1];
+	wbuf_init(&w, 0xffff);
+	ov_held_certs_of(&st, &w, src, 2);
+	ck_assert_uint_eq(tstore_loads, 1);
+	ck_assert_uint_eq(w.len, sizeof cert);
+	ck_assert_mem_eq(w.p, cert, sizeof cert);
+	wbuf_clear(&w);
+	tstore_loads = 0;
 	ck_assert(ov_held_take_row(&st, &rid, &kind, &rgen, &blob, &len));
 	ck_assert(ov_id_eq(&rid, &res));
 	ck_assert_uint_eq(kind, OV_KIND_SIP_REGISTRATION);
