@@ -220,7 +220,8 @@ sip_ft_raw(const struct sip_flow *f, uint8_t *raw)
 	raw[23] = (uint8_t)f->remote.port;
 }
 
-static void
+/* false if it cannot be made: then no token is taken (fail closed) */
+static bool
 sip_ft_mac(const struct sip_proxy *p, const uint8_t *raw, uint8_t *mac)
 {
 	uint8_t		full[EVP_MAX_MD_SIZE];
@@ -230,9 +231,12 @@ sip_ft_mac(const struct sip_proxy *p, const uint8_t *raw, uint8_t *mac)
 	if (p->ft_mac == NULL || EVP_MAC_init(p->ft_mac, NULL, 0, NULL) != 1 ||
 	    EVP_MAC_update(p->ft_mac, raw, SIP_FT_RAW) != 1 ||
 	    EVP_MAC_final(p->ft_mac, full, &len, sizeof full) != 1 ||
-	    len < SIP_FT_MAC)
-		memset(full, 0, SIP_FT_MAC);	/* cannot be */
+	    len < SIP_FT_MAC) {
+		memset(mac, 0, SIP_FT_MAC);
+		return false;
+	}
 	memcpy(mac, full, SIP_FT_MAC);
+	return true;
 }
 
 void
@@ -242,7 +246,7 @@ sip_proxy_flow_token(const struct sip_proxy *p, const struct sip_flow *f,
 	uint8_t	raw[SIP_FT_RAW + SIP_FT_MAC];
 
 	sip_ft_raw(f, raw);
-	sip_ft_mac(p, raw, raw + SIP_FT_RAW);
+	(void)sip_ft_mac(p, raw, raw + SIP_FT_RAW);	/* else refused back */
 	hex_encode(raw, sizeof raw, out);
 }
 
@@ -255,8 +259,8 @@ sip_proxy_flow_untoken(const struct sip_proxy *p, const struct sip_pl *user,
 	if (user->l != SIP_FLOW_TOKEN_LEN ||
 	    hex_decode(user->p, sizeof raw, raw) != 0)
 		return false;
-	sip_ft_mac(p, raw, mac);
-	if (CRYPTO_memcmp(mac, raw + SIP_FT_RAW, SIP_FT_MAC) != 0 ||
+	if (!sip_ft_mac(p, raw, mac) ||
+	    CRYPTO_memcmp(mac, raw + SIP_FT_RAW, SIP_FT_MAC) != 0 ||
 	    raw[0] > SIP_TP_DTLS || (raw[5] != 4 && raw[5] != 6))
 		return false;
 	memset(f, 0, sizeof *f);
