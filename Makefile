@@ -80,7 +80,7 @@ CORES		= ov sip nat media loc
 TESTS		= check_main: \
 		  check_ov_cert:d,loc,ov,common check_ov_data:d,loc,ov,common \
 		  check_ov_node:d,loc,ov,common check_ov_%:ov,common \
-		  check_loc:sim,loc,ov,common check_loc%:loc,ov,common check_sim:sim,loc,ov,common \
+		  check_loc:sim,loc,ov,common check_loc%:loc,ov,common check_sim%:sim,loc,ov,common \
 		  check_sip_%:sip,media,nat,common \
 		  check_ua:sip,media,nat,common check_stun:nat,common check_nat:nat,common check_turn:nat,common check_ice:nat,common \
 		  check_media:media,common check_sdp:media,common \

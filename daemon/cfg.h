@@ -65,6 +65,11 @@ struct cfg {
 		struct addr	 listen;
 		struct cfg_addrlist bootstrap;
 		int		 successors, predecessors, fingers;
+		int		 finger_density;	/* log2 of the slots
+							   an octave */
+		int		 pns;		/* proximity neighbour
+						   selection, a bool */
+		int		 location_cache;	/* entries */
 		int		 max_message_size, initial_ttl;
 		int		 reliability_timer;	/* ms */
 		int		 update_interval;	/* s */

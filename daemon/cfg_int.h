@@ -47,7 +47,7 @@ struct cfg_key {
 
 /* Keys in the table: a constant, as the parser sizes arrays by it
  * (cfg_key.c checks the count when it compiles). */
-#define CFG_NKEYS	64
+#define CFG_NKEYS	67
 
 /* Every key, with its default, CFG_NKEYS of them. */
 extern const struct cfg_key *const cfg_key_table;

@@ -22,6 +22,8 @@ static const char *const cfg_srtp[] = { "off", "offer", "require", NULL };
 static const char *const cfg_nat_modes[] = { "auto", "peer", "client", NULL };
 /* [media] anchor, [ua] direct: enum cfg_anchor, enum sip_ua_direct_mode */
 static const char *const cfg_auto_on_off[] = { "auto", "on", "off", NULL };
+/* [overlay] finger_density: the index is log2 (ov_chord.h) */
+static const char *const cfg_density[] = { "1", "2", "4", "8", "16", NULL };
 
 #define NODE(f)	offsetof(struct cfg, node.f)
 #define OV(f)	offsetof(struct cfg, overlay.f)
@@ -59,6 +61,11 @@ static const struct cfg_key cfg_keys[] = {
 	OV_INT(successors, "3", 1, 16),
 	OV_INT(predecessors, "3", 1, 16),
 	OV_INT(fingers, "16", 1, 128),
+	{ "overlay", "finger_density",	CFG_CHOICE,	OV(finger_density),
+	    "1", 0, 0, 0, cfg_density },
+	{ "overlay", "pns",		CFG_BOOL,	OV(pns), "no", 0, 0, 0,
+	    NULL },
+	OV_INT(location_cache, "64", 0, 1024),
 	OV_INT(max_message_size, "5000", 1024, 16777215),
 	OV_INT(initial_ttl, "100", 1, 255),
 	OV_INT(reliability_timer, "3000", 200, 60000),

@@ -29,6 +29,7 @@
 
 #include "cfg.h"
 #include "cfg_int.h"
+#include "ov_chord.h"
 #include "xmalloc.h"
 
 /* The longest line inih's compiled-in buffer holds (see ini.h). */
@@ -393,6 +394,12 @@ cfg_finish(struct cfg_parse *p)
 	if (c->node.data_dir[0] != '/')
 		cfg_err(&p->errs, UINT_MAX, p->name, "[node] data_dir: cannot "
 		    "make '%s' absolute", c->node.data_dir);
+	if (c->overlay.fingers << c->overlay.finger_density > OV_FINGER_MAX)
+		cfg_err(&p->errs, UINT_MAX, p->name, "[overlay] fingers: %d "
+		    "octaves of %d slots are %d slots, more than %d",
+		    c->overlay.fingers, 1 << c->overlay.finger_density,
+		    c->overlay.fingers << c->overlay.finger_density,
+		    OV_FINGER_MAX);
 	/* §10.4: the copies go to successors this node knows */
 	if (c->storage.replicas > c->overlay.successors + 1)
 		cfg_err(&p->errs, UINT_MAX, p->name, "[storage] replicas: %d "

@@ -48,7 +48,7 @@ cmd_overlay_json(struct d *d)
 	for (n = 0; ov_node_link_info(ov, 0, n, &li); n++)
 		;
 	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:{s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I}}",
+	    "s:I, s:I, s:I}, s:I, s:{s:I, s:I}}",
 	    "name", d->cfg->overlay.name,
 	    "listen", addr_str(srv_overlay_listen_addr(d->ov), a),
 	    "links", (int)n,
@@ -61,7 +61,11 @@ cmd_overlay_json(struct d *d)
 	    "rerouted", (json_int_t)st->rerouted,
 	    "retransmitted", (json_int_t)st->retransmits,
 	    "errors_sent", (json_int_t)st->errors_sent,
-	    "bad_input", (json_int_t)st->bad_input);
+	    "bad_input", (json_int_t)st->bad_input,
+	    "pns_swaps", (json_int_t)st->pns_swaps,
+	    "location_cache",
+	    "hits", (json_int_t)st->lcache_hits,
+	    "attaches", (json_int_t)st->lcache_attaches);
 }
 
 /* What this node holds for the overlay, and publishes itself. */

@@ -339,6 +339,9 @@ so_node_cfg(const struct cfg *c, struct srv_overlay *so,
 	nc->npred = (unsigned)c->overlay.predecessors;
 	nc->nsucc = (unsigned)c->overlay.successors;
 	nc->nfingers = (unsigned)c->overlay.fingers;
+	nc->finger_density_bits = (unsigned)c->overlay.finger_density;
+	nc->pns = c->overlay.pns != 0;
+	nc->location_cache = (unsigned)c->overlay.location_cache;
 	nc->initial_ttl = (uint8_t)c->overlay.initial_ttl;
 	nc->max_message_size = (uint32_t)c->overlay.max_message_size;
 	nc->reliability_ms = (uint32_t)c->overlay.reliability_timer;

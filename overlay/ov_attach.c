@@ -173,15 +173,9 @@ static void
 ov_attach_linked(struct ov_node *n, uint64_t now, const struct ov_id *peer,
     unsigned slot)
 {
-	struct ov_id	cur;
-
-	if (slot != 0) {
-		/* Take it if it fits, or if the slot has nothing better. */
-		if (ov_chord_finger_fits(&n->chord, slot, peer) ||
-		    !ov_chord_finger(&n->chord, slot, &cur) ||
-		    !ov_chord_finger_fits(&n->chord, slot, &cur))
-			ov_chord_set_finger(&n->chord, slot, peer);
-	} else if (n->state == OV_ST_JOINED || n->state == OV_ST_ALONE) {
+	if (slot != 0)
+		ov_update_finger_linked(n, slot, peer);
+	else if (n->state == OV_ST_JOINED || n->state == OV_ST_ALONE) {
 		if (ov_chord_add_neighbor(&n->chord, peer))
 			ov_topo_changed(n, now);
 	}

@@ -8,13 +8,15 @@
 
 void
 ov_chord_init(struct ov_chord *c, const struct ov_id *self, unsigned npred,
-    unsigned nsucc, unsigned nfingers)
+    unsigned nsucc, unsigned nslots, unsigned density_bits)
 {
 	memset(c, 0, sizeof *c);
 	c->self = *self;
 	c->want_pred = npred > OV_NEIGH_MAX ? OV_NEIGH_MAX : npred;
 	c->want_succ = nsucc > OV_NEIGH_MAX ? OV_NEIGH_MAX : nsucc;
-	c->nfinger_slots = nfingers > OV_FINGER_MAX ? OV_FINGER_MAX : nfingers;
+	c->nfinger_slots = nslots > OV_FINGER_MAX ? OV_FINGER_MAX : nslots;
+	c->density_bits = density_bits > OV_DENSITY_BITS_MAX ?
+	    OV_DENSITY_BITS_MAX : density_bits;
 }
 
 bool
@@ -155,10 +157,27 @@ ov_chord_has(const struct ov_chord *c, const struct ov_id *id)
 	return false;
 }
 
+unsigned
+ov_chord_finger_width_bits(const struct ov_chord *c, unsigned i)
+{
+	unsigned	octave = (i - 1) >> c->density_bits;	/* from 0 */
+
+	return 128 - 1 - octave - c->density_bits;
+}
+
 void
 ov_chord_finger_target(const struct ov_chord *c, unsigned i, struct ov_id *t)
 {
-	ov_id_add_pow2(t, &c->self, 128 - i);
+	unsigned	d = c->density_bits, octave = (i - 1) >> d;
+	unsigned	part = (i - 1) & ((1u << d) - 1);
+	unsigned	above = (1u << d) - 1 - part;	/* parts beyond it */
+	unsigned	w = ov_chord_finger_width_bits(c, i), b;
+
+	/* self + 2^(127 - octave) + above * 2^w */
+	ov_id_add_pow2(t, &c->self, 128 - 1 - octave);
+	for (b = 0; b < d; b++)
+		if (above & (1u << b))
+			ov_id_add_pow2(t, t, w + b);
 }
 
 bool

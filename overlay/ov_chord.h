@@ -1,10 +1,17 @@
 /*
  * ov_chord.h - the CHORD-RELOAD routing table (RFC 6940 §10).
  *
- * Predecessor and successor lists (closest first) and a finger table whose
- * i'th slot (1-based, as in §10.5) covers [self + 2^(128-i),
- * self + 2^(129-i) - 1].  Pure data: which ids are connected and usable
- * is the node's business (ov_node.c); this only orders ids on the ring.
+ * Predecessor and successor lists (closest first) and a finger table.
+ * With a density of 1 its i'th slot (1-based, as in §10.7.4.2) covers
+ * [self + 2^(128-i), self + 2^(129-i) - 1].  A density of 2^d splits each
+ * of those ranges (an octave) into 2^d slots, the farthest first: slot i
+ * is part (i-1) mod 2^d of octave (i-1) / 2^d + 1, counted from the top.
+ * Each hop then cuts the distance left by 2^d or more, not 2: about
+ * log2(N) / (d + 1) hops instead of log2(N) / 2, for 2^d times the
+ * fingers.  (Deviation from §10.7.4.2's ranges, which are density 1;
+ * §10.7.4.3 leaves the table's size and search to the implementation.)
+ * Pure data: which ids are connected and usable is the node's business
+ * (ov_node.c); this only orders ids on the ring.
  */
 #ifndef OV_CHORD_H
 #define OV_CHORD_H
@@ -14,11 +21,13 @@
 #include "ov_id.h"
 
 #define OV_NEIGH_MAX	16
-#define OV_FINGER_MAX	128
+#define OV_FINGER_MAX	128	/* slots: octaves x density */
+#define OV_DENSITY_BITS_MAX 4	/* 16 slots an octave */
 
 struct ov_chord {
 	struct ov_id	self;
 	unsigned	want_pred, want_succ, nfinger_slots;
+	unsigned	density_bits;	/* 2^this slots an octave */
 	unsigned	npred, nsucc;
 	struct ov_id	pred[OV_NEIGH_MAX];	/* closest first */
 	struct ov_id	succ[OV_NEIGH_MAX];
@@ -28,8 +37,10 @@ struct ov_chord {
 
 typedef bool (*ov_chord_usable_cb)(const struct ov_id *, void *arg);
 
+/* nslots: finger slots, octaves x 2^density_bits (at most OV_FINGER_MAX). */
 void	ov_chord_init(struct ov_chord *, const struct ov_id *self,
-	    unsigned npred, unsigned nsucc, unsigned nfingers);
+	    unsigned npred, unsigned nsucc, unsigned nslots,
+	    unsigned density_bits);
 
 /*
  * Responsible for k: k in (pred[0], self]; with no predecessor, for
@@ -50,9 +61,11 @@ bool	ov_chord_remove(struct ov_chord *, const struct ov_id *);
 bool	ov_chord_is_neighbor(const struct ov_chord *, const struct ov_id *);
 bool	ov_chord_has(const struct ov_chord *, const struct ov_id *);
 
-/* The start of finger slot i (1-based): self + 2^(128 - i). */
+/* The start of finger slot i (1-based): self + 2^(128 - i) at density 1. */
 void	ov_chord_finger_target(const struct ov_chord *, unsigned i,
 	    struct ov_id *);
+/* log2 of slot i's width: 128 - i at density 1. */
+unsigned ov_chord_finger_width_bits(const struct ov_chord *, unsigned i);
 /* id lies in slot i's range. */
 bool	ov_chord_finger_fits(const struct ov_chord *, unsigned i,
 	    const struct ov_id *);

@@ -118,7 +118,8 @@ ov_cm_set(struct ov_node *n, uint64_t now, bool client)
 		    "now a peer");
 	n->nexpects = 0;	/* requests in flight time out */
 	ov_chord_init(&n->chord, &n->cfg.self, n->chord.want_pred,
-	    n->chord.want_succ, n->chord.nfinger_slots);
+	    n->chord.want_succ, n->chord.nfinger_slots,
+	    n->chord.density_bits);
 	n->have_ap = n->ap_updated = n->join_sent = false;
 	n->join_deadline_ms = 0;
 	n->boot_link = n->gw_link = 0;

@@ -21,6 +21,8 @@
  *   ov_client.c   our own Store, Fetch and Stat, and their answers
  *   ov_replica.c  replicas, and moving them as the ring changes (§10.4,
  *                 §10.7.3)
+ *   ov_lcache.c   the location cache: who answered for a Resource-ID,
+ *                 and links to the peers asked most
  */
 #ifndef OV_INT_H
 #define OV_INT_H
@@ -234,6 +236,17 @@ struct ov_node {
 	uint64_t		 periodic_ms;	/* next periodic Update round */
 	uint64_t		 finger_ms;	/* next finger refresh */
 	uint32_t		 finger_backoff_ms; /* grows to the interval */
+	/* proximity neighbour selection (cfg.pns): a second peer of a
+	 * finger slot, linked to compare round-trip times with the finger
+	 * (ov_update.c); nfinger_slots of them, or NULL */
+	struct ov_pns {
+		struct ov_id	 peer;
+		bool		 set;
+	}			*pns;
+	/* the location cache (ov_lcache.c): cfg.location_cache entries */
+	struct ov_lc_ent	*lcache;
+	unsigned		 nlcache;
+	uint64_t		 lcache_clock;	/* counts uses, for LRU */
 	uint64_t		 partition_ms;	/* next partition check */
 	uint32_t		 member_backoff_ms; /* between checks while a
 						   bootstrap entry may be in
@@ -517,6 +530,19 @@ void	 ov_attach_done(struct ov_node *, uint64_t now, struct ov_txn *,
 void	 ov_attach_link_up(struct ov_node *, uint64_t now, struct ov_link *);
 void	 ov_attach_expire(struct ov_node *, uint64_t now);
 
+/* ov_lcache.c: the location cache */
+void	 ov_lcache_init(struct ov_node *);
+void	 ov_lcache_free(struct ov_node *);
+/* peer answered, as the node responsible, our request for res. */
+void	 ov_lcache_learn(struct ov_node *, uint64_t now,
+	    const struct ov_id *res, const struct ov_id *peer);
+/* The peer that answered for dest, if usable() takes it. */
+bool	 ov_lcache_hop(struct ov_node *, const struct ov_id *dest,
+	    bool (*usable)(const struct ov_id *, void *), void *arg,
+	    struct ov_id *hop);
+/* peer is a cached peer we link to: keep its link. */
+bool	 ov_lcache_has(const struct ov_node *, const struct ov_id *peer);
+
 /* ov_update.c */
 /* An Update of type (OV_UPD_*) to peer, over its link. */
 void	 ov_update_send(struct ov_node *, uint64_t now,
@@ -535,6 +561,11 @@ void	 ov_update_refill(struct ov_node *, bool ready_only);
 /* Search finger slots (all: every one that needs it; else each with
  * probability 1/2). */
 void	 ov_update_fingers(struct ov_node *, uint64_t now, bool all);
+/* An Attach for finger slot `slot` linked peer. */
+void	 ov_update_finger_linked(struct ov_node *, unsigned slot,
+	    const struct ov_id *peer);
+/* peer is a proximity candidate: keep its link. */
+bool	 ov_update_pns_has(const struct ov_node *, const struct ov_id *peer);
 void	 ov_update_schedule(struct ov_node *, uint64_t now);
 void	 ov_update_tick(struct ov_node *, uint64_t now);
 

@@ -151,7 +151,7 @@ ov_join_candidates(struct ov_node *n, uint64_t now,
 
 	n->join_attach_ms = now + 2 * (uint64_t)n->cfg.reliability_ms;
 	ov_chord_init(tmp, &n->cfg.self, n->chord.want_pred,
-	    n->chord.want_succ, 0);
+	    n->chord.want_succ, 0, 0);
 	ov_chord_add_neighbor(tmp, &n->ap);
 	for (i = 0; i < u->npred; i++)
 		ov_chord_add_neighbor(tmp, &u->pred[i]);

@@ -78,7 +78,9 @@ ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
 	if (cfg->overlay == NULL || cfg->initial_ttl == 0 ||
 	    cfg->replicas > cfg->nsucc + 1 ||
 	    cfg->max_message_size < 256 || cfg->reliability_ms < 200 ||
-	    cfg->max_links < 2 || cfg->max_pending < 4)
+	    cfg->max_links < 2 || cfg->max_pending < 4 ||
+	    cfg->finger_density_bits > OV_DENSITY_BITS_MAX ||
+	    cfg->nfingers << cfg->finger_density_bits > OV_FINGER_MAX)
 		return EINVAL;
 	n = xcalloc(1, sizeof *n);
 	fifo_init(&n->acts, sizeof(struct ov_action));
@@ -104,7 +106,11 @@ ov_node_new(struct ov_node **out, const struct ov_node_cfg *cfg,
 	n->log = log;
 	n->next_link_id = 1;
 	ov_chord_init(&n->chord, &cfg->self, cfg->npred, cfg->nsucc,
-	    cfg->nfingers);
+	    cfg->nfingers << cfg->finger_density_bits,
+	    cfg->finger_density_bits);
+	if (cfg->pns)
+		n->pns = xcalloc(n->chord.nfinger_slots + 1, sizeof *n->pns);
+	ov_lcache_init(n);
 	*out = n;
 	return 0;
 }
@@ -134,6 +140,8 @@ ov_node_free(struct ov_node *n)
 	}
 	free(n->links);
 	free(n->flushq);
+	free(n->pns);
+	ov_lcache_free(n);
 	ov_txn_free_all(n);
 	ov_node_storage_free(n);
 	free(n->expects);

@@ -38,12 +38,19 @@ struct ov_node_cfg {
 						   set later (ov_node_set_addr) */
 	const struct addr *bootstrap;		/* copied */
 	unsigned	 nbootstrap;
-	unsigned	 npred, nsucc, nfingers;
+	unsigned	 npred, nsucc;
+	unsigned	 nfingers;		/* octaves of the finger table */
+	unsigned	 finger_density_bits;	/* 2^this slots an octave
+						   (ov_chord.h) */
 	uint8_t		 initial_ttl;		/* §6.3.2: 100 */
 	uint32_t	 max_message_size;	/* §11.1: 5000 */
 	uint32_t	 reliability_ms;	/* overlay-reliability-timer */
 	uint32_t	 update_interval_ms;	/* chord-update-interval */
 	uint32_t	 finger_interval_ms;	/* chord-ping-interval */
+	bool		 pns;			/* proximity neighbour
+						   selection (ov_update.c) */
+	unsigned	 location_cache;	/* entries, 0: none
+						   (ov_lcache.c) */
 	uint32_t	 probe_interval_ms;	/* bootstrap retry backoff cap */
 	uint32_t	 partition_interval_ms;	/* 0: no partition checks */
 	uint32_t	 link_timeout_ms;	/* unacked this long: close */
@@ -205,6 +212,10 @@ struct ov_stats {
 	uint64_t	 bad_input;	/* dropped: malformed, bad signature.. */
 	uint64_t	 links_opened;
 	uint64_t	 links_failed;
+	uint64_t	 pns_swaps;	/* fingers replaced by a nearer peer */
+	uint64_t	 lcache_hits;	/* messages the location cache sent
+					   straight to the peer responsible */
+	uint64_t	 lcache_attaches; /* links it asked for */
 };
 
 /*

@@ -76,10 +76,13 @@ ov_route_next_hop(struct ov_node *n, const struct ov_id *dest,
     const struct ov_id *avoid, struct ov_id *hop)
 {
 	struct ov_hop_filter	 f = { n, avoid };
-	struct ov_id		*peers = xcalloc(n->nlinks + 1, sizeof *peers);
+	struct ov_id		*peers;
 	unsigned		 i, np = 0;
 	bool			 ok;
 
+	if (ov_lcache_hop(n, dest, ov_hop_usable, &f, hop))
+		return true;
+	peers = xcalloc(n->nlinks + 1, sizeof *peers);
 	for (i = 0; i < n->nlinks; i++)
 		if (n->links[i]->up && n->links[i]->ready)
 			peers[np++] = n->links[i]->peer;

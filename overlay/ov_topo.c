@@ -154,7 +154,8 @@ ov_topo_deadline(const struct ov_node *n)
 bool
 ov_topo_needs_link(const struct ov_node *n, const struct ov_link *l)
 {
-	if (ov_chord_has(&n->chord, &l->peer))
+	if (ov_chord_has(&n->chord, &l->peer) ||
+	    ov_update_pns_has(n, &l->peer) || ov_lcache_has(n, &l->peer))
 		return true;
 	if (n->state == OV_ST_CLIENT && l->id == n->gw_link)
 		return true;

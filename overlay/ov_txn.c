@@ -282,6 +282,15 @@ ov_txn_route_failed(const struct ov_msg *m)
 	    (code == OV_E_TTL_EXCEEDED || code == OV_E_INVALID_MESSAGE);
 }
 
+/* A request for a Resource-ID that the location cache may learn from. */
+static bool
+ov_txn_asks_resource(enum ov_txn_kind kind)
+{
+	return kind == OV_TX_QUERY || kind == OV_TX_STORE ||
+	    kind == OV_TX_FETCH || kind == OV_TX_STAT || kind == OV_TX_FIND ||
+	    kind == OV_TX_APP_ATTACH;
+}
+
 void
 ov_txn_response(struct ov_node *n, uint64_t now, struct ov_link *l,
     const struct ov_msg *m, const struct ov_id *signer)
@@ -314,6 +323,8 @@ ov_txn_response(struct ov_node *n, uint64_t now, struct ov_link *l,
 		return;
 	}
 	ov_txn_remove(n, t);
+	if (!t->to_node && ov_txn_asks_resource(t->kind))
+		ov_lcache_learn(n, now, &t->target, signer);
 	ov_txn_finish(n, now, t, m, signer, l, 0);
 }
 

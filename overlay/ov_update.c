@@ -88,7 +88,7 @@ ov_update_can_help(struct ov_node *n, const struct ov_update *u,
 	unsigned	 i;
 	bool		 help;
 
-	ov_chord_init(view, s, n->chord.want_pred, n->chord.want_succ, 0);
+	ov_chord_init(view, s, n->chord.want_pred, n->chord.want_succ, 0, 0);
 	for (i = 0; i < u->npred; i++)
 		ov_chord_add_neighbor(view, &u->pred[i]);
 	for (i = 0; i < u->nsucc; i++)
@@ -291,8 +291,95 @@ ov_update_finger_random(struct ov_node *n, unsigned i,
 	struct ov_id	off;
 
 	n->rng->fill(off.b, sizeof off.b, n->rng->arg);
-	ov_id_keep_low(&off, 128 - i);
+	ov_id_keep_low(&off, ov_chord_finger_width_bits(&n->chord, i));
 	ov_id_add(target, target, &off);
+}
+
+/*
+ * Proximity neighbour selection (cfg.pns).  Any peer of a slot's range
+ * serves as its finger; §10.7.4.2 lets stabilization choose among them
+ * by other means than chance, and a peer keep connections to several
+ * peers that can act for one entry.  So at each finger round a valid
+ * slot is searched again, with probability 1/2, at a random point of
+ * its range; the peer found is a candidate, linked beside the finger.
+ * At the next round whichever has the shorter smoothed RTT (its link's,
+ * RFC 6298) keeps the slot, by a margin so that peers as near as each
+ * other do not take turns.  Routes then go by near peers: the same hops,
+ * fewer milliseconds each.
+ */
+#define OV_PNS_MARGIN_MS	2
+
+/* The smoothed RTT of our link to peer: false if none is measured. */
+static bool
+ov_update_rtt(struct ov_node *n, const struct ov_id *peer, uint32_t *ms)
+{
+	struct ov_link	*l = ov_link_to(n, peer);
+
+	if (l == NULL || !l->up || l->closing || !l->fh.have_rtt)
+		return false;
+	*ms = ov_fh_srtt_ms(&l->fh);
+	return true;
+}
+
+/* Slot i's candidate against its finger: the nearer keeps the slot. */
+static void
+ov_update_pns_judge(struct ov_node *n, unsigned i)
+{
+	struct ov_pns	*p = &n->pns[i];
+	struct ov_id	 cur;
+	uint32_t	 rc, rf;
+
+	if (!p->set)
+		return;
+	p->set = false;			/* the loser's link times out */
+	if (!ov_update_rtt(n, &p->peer, &rc) ||
+	    !ov_chord_finger_fits(&n->chord, i, &p->peer) ||
+	    ov_chord_is_neighbor(&n->chord, &p->peer))
+		return;
+	if (ov_chord_finger(&n->chord, i, &cur) &&
+	    ov_chord_finger_fits(&n->chord, i, &cur) &&
+	    ov_link_to(n, &cur) != NULL &&
+	    (!ov_update_rtt(n, &cur, &rf) || rc + OV_PNS_MARGIN_MS >= rf ||
+	    rc * 5 / 4 >= rf))
+		return;
+	ov_chord_set_finger(&n->chord, i, &p->peer);
+	n->stats.pns_swaps++;
+}
+
+bool
+ov_update_pns_has(const struct ov_node *n, const struct ov_id *peer)
+{
+	unsigned	i;
+
+	if (n->pns == NULL)
+		return false;
+	for (i = 1; i <= n->chord.nfinger_slots; i++)
+		if (n->pns[i].set && ov_id_eq(&n->pns[i].peer, peer))
+			return true;
+	return false;
+}
+
+void
+ov_update_finger_linked(struct ov_node *n, unsigned slot,
+    const struct ov_id *peer)
+{
+	struct ov_id	cur;
+	bool		valid;
+
+	valid = ov_chord_finger(&n->chord, slot, &cur) &&
+	    ov_chord_finger_fits(&n->chord, slot, &cur);
+	if (valid && ov_id_eq(&cur, peer))
+		return;
+	if (valid && n->pns != NULL) {
+		if (ov_chord_finger_fits(&n->chord, slot, peer)) {
+			n->pns[slot].peer = *peer;
+			n->pns[slot].set = true;
+		}
+		return;
+	}
+	/* Take it if it fits, or if the slot has nothing better. */
+	if (!valid || ov_chord_finger_fits(&n->chord, slot, peer))
+		ov_chord_set_finger(&n->chord, slot, peer);
 }
 
 /* all: every slot that needs it; else each with probability 1/2. */
@@ -301,6 +388,7 @@ ov_update_fingers(struct ov_node *n, uint64_t now, bool all)
 {
 	struct ov_id	target, cur;
 	unsigned	i, needed = ov_chord_finger_needed(&n->chord);
+	bool		valid;
 
 	for (i = 1; i <= n->chord.nfinger_slots; i++) {
 		if (i > needed) {
@@ -308,13 +396,18 @@ ov_update_fingers(struct ov_node *n, uint64_t now, bool all)
 			ov_chord_clear_finger(&n->chord, i);
 			continue;
 		}
-		if ((ov_chord_finger(&n->chord, i, &cur) &&
-		    ov_chord_finger_fits(&n->chord, i, &cur)) ||
+		if (n->pns != NULL)
+			ov_update_pns_judge(n, i);
+		valid = ov_chord_finger(&n->chord, i, &cur) &&
+		    ov_chord_finger_fits(&n->chord, i, &cur);
+		if ((valid && (n->pns == NULL ||
+		    n->state != OV_ST_JOINED)) ||
 		    ov_update_finger_pending(n, i) ||
-		    (!all && rng_below(n->rng, 2) == 0))
+		    ((!all || valid) && rng_below(n->rng, 2) == 0))
 			continue;
 		ov_chord_finger_target(&n->chord, i, &target);
-		if (n->state == OV_ST_JOINED && n->finger_backoff_ms != 0)
+		if (valid || (n->state == OV_ST_JOINED &&
+		    n->finger_backoff_ms != 0))
 			ov_update_finger_random(n, i, &target);
 		if (ov_route_responsible(n, &target))
 			continue;

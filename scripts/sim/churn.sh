@@ -13,7 +13,8 @@
 # plot (PNG: lookup success and hops, traffic a node) in OUT.
 # Environment: BUILD (default build/), OUT (default build/sim), SEED
 # (default 1), MINUTES (30), MEAN_S (1250), SHAPE (2), LOOKUPS (1000),
-# JOIN_MS (10 below 50,000 nodes, else 2).
+# JOIN_MS (10 below 50,000 nodes, else 2), DENSITY (finger slots an
+# octave, [overlay] finger_density: 1).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -57,11 +58,13 @@ for n in "$@"; do
 	case $n in ''|*[!0-9]*) echo "usage: churn.sh [N...]" >&2; exit 2 ;; esac
 	join=${JOIN_MS:-$([ "$n" -lt 50000 ] && echo 10 || echo 2)}
 	base="$OUT/churn-$n"
-	echo "== $n nodes, churn ${MINUTES:-30} minutes, mean session ${MEAN_S:-1250} s (seed ${SEED:-1})"
+	[ "${DENSITY:-1}" = 1 ] || base="$base-d${DENSITY}"
+	echo "== $n nodes, churn ${MINUTES:-30} minutes, mean session ${MEAN_S:-1250} s (seed ${SEED:-1}, density ${DENSITY:-1})"
 	/usr/bin/time -f "ovsim: %e s real, max RSS %M kB" \
 	    timeout 7200 "$BUILD/ovsim" -n "$n" -j "$join" -i 1 \
 	    -l "${LOOKUPS:-1000}" -s "${SEED:-1}" -c "${MEAN_S:-1250}" \
-	    -A "${SHAPE:-2}" -m "${MINUTES:-30}" -o "$base.csv" 2>&1 |
+	    -A "${SHAPE:-2}" -m "${MINUTES:-30}" -d "${DENSITY:-1}" \
+	    -o "$base.csv" 2>&1 |
 	    tee "$base.txt"
 	if command -v gnuplot >/dev/null && [ -s "$base.csv" ]; then
 		plot "$base.csv" "$base.png" "ovsim: $n nodes, churn (Pareto sessions, mean ${MEAN_S:-1250} s)" &&

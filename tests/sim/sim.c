@@ -8,6 +8,7 @@
  * (arrival = max(now + latency, previous arrival)).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ struct sim_node {
 	struct sim_user	*user;		/* sim_user_cred's */
 	unsigned	*conns;
 	unsigned	 nconns, conns_cap;
+	double		 x, y;		/* where it is (sim_opts spatial_ms) */
 };
 
 struct sim_result {
@@ -97,6 +99,8 @@ struct sim_result {
 	unsigned	 hops;
 	bool		 path_ok;	/* a path of hops nodes, ending there */
 	bool		 has_probe;
+	uint64_t	 started, rtt_ms;
+	unsigned	 from;		/* the node that asked */
 };
 
 struct sim_ticket {
@@ -380,11 +384,19 @@ sim_conn_of(struct sim *s, unsigned node, uint32_t link, int *side)
 	return -1;
 }
 
+/* One way across conn: latency, jitter, distance, a resend. */
 static uint64_t
-sim_delay(struct sim *s)
+sim_delay(struct sim *s, unsigned conn)
 {
-	uint64_t	d = s->o.latency_ms;
+	const struct sim_conn	*c = &s->conns[conn];
+	uint64_t		 d = s->o.latency_ms;
+	double			 dx, dy;
 
+	if (s->o.spatial_ms != 0 && c->node[1] < s->nnodes) {
+		dx = s->nodes[c->node[0]]->x - s->nodes[c->node[1]]->x;
+		dy = s->nodes[c->node[0]]->y - s->nodes[c->node[1]]->y;
+		d += (uint64_t)(sqrt(dx * dx + dy * dy) * s->o.spatial_ms);
+	}
 	if (s->o.jitter_ms != 0)
 		d += rng_below(&s->rng, 2 * (uint64_t)s->o.jitter_ms + 1);
 	if (d > s->o.jitter_ms)
@@ -531,7 +543,8 @@ sim_act_connect(struct sim *s, unsigned i, const struct ov_action *a)
 	idx = (uint32_t)a->addr.ip[1] << 16 | (uint32_t)a->addr.ip[2] << 8 |
 	    a->addr.ip[3];
 	s->conns[conn].node[1] = idx < s->nnodes ? idx : UINT32_MAX;
-	sim_push(s, SIM_CONNECT, conn, 1, s->now + sim_delay(s), NULL, 0);
+	sim_push(s, SIM_CONNECT, conn, 1, s->now + sim_delay(s, conn), NULL,
+	    0);
 }
 
 static void
@@ -551,7 +564,7 @@ sim_act_send(struct sim *s, unsigned i, struct ov_action *a)
 		return;
 	}
 	s->bytes += a->len;
-	at = s->now + sim_delay(s);
+	at = s->now + sim_delay(s, (unsigned)conn);
 	if (at < c->arrive[!side])
 		at = c->arrive[!side];
 	c->arrive[!side] = at;
@@ -570,7 +583,8 @@ sim_act_close(struct sim *s, unsigned i, const struct ov_action *a)
 	c->open[side] = false;
 	sim_node_drop_conn(s, i, (unsigned)conn);
 	if (c->node[!side] != UINT32_MAX && c->open[!side])
-		sim_reset(s, (unsigned)conn, !side, sim_delay(s));
+		sim_reset(s, (unsigned)conn, !side,
+		    sim_delay(s, (unsigned)conn));
 }
 
 /*
@@ -683,6 +697,7 @@ sim_act_event(struct sim *s, unsigned i, struct ov_action *a)
 		r->error = a->ev.error;
 		r->responsible = a->ev.responsible;
 		r->hops = a->ev.hops;
+		r->rtt_ms = s->now - r->started;
 		r->has_probe = a->ev.has_probe;
 		r->path_ok = a->ev.npath == a->ev.hops && (a->ev.npath == 0 ||
 		    ov_id_eq(&a->ev.path[a->ev.npath - 1], &a->ev.responsible));
@@ -731,14 +746,14 @@ sim_ev_connect(struct sim *s, const struct sim_ev *ev)
 		return;		/* the connector gave up meanwhile */
 	if (b == UINT32_MAX || !sim_reachable(s, a, b) ||
 	    s->nodes[b]->leaving) {
-		sim_reset(s, ev->conn, 0, sim_delay(s));
+		sim_reset(s, ev->conn, 0, sim_delay(s, ev->conn));
 		return;
 	}
 	from = s->nodes[a]->addr;
 	from.port = (uint16_t)(40000 + ev->conn % 20000);
 	c->link[1] = ov_node_link_accepted(s->nodes[b]->ov, s->now, &from);
 	if (c->link[1] == 0) {
-		sim_reset(s, ev->conn, 0, sim_delay(s));
+		sim_reset(s, ev->conn, 0, sim_delay(s, ev->conn));
 		sim_drain(s, b);
 		return;
 	}
@@ -748,7 +763,8 @@ sim_ev_connect(struct sim *s, const struct sim_ev *ev)
 	ov_node_link_up(s->nodes[b]->ov, s->now, c->link[1],
 	    &s->nodes[a]->id);
 	sim_drain(s, b);
-	sim_push(s, SIM_UP, ev->conn, 0, s->now + sim_delay(s), NULL, 0);
+	sim_push(s, SIM_UP, ev->conn, 0, s->now + sim_delay(s, ev->conn), NULL,
+	    0);
 }
 
 static void
@@ -950,6 +966,10 @@ sim_node_new(struct sim *s, unsigned *idx)
 	n->rng.fill = rng_xoshiro_fill;
 	n->rng.arg = &n->xs;
 	sim_addr_of(*idx, &n->addr);
+	if (s->o.spatial_ms != 0) {
+		n->x = (double)rng_below(&s->rng, 1000000) / 1e6;
+		n->y = (double)rng_below(&s->rng, 1000000) / 1e6;
+	}
 	n->alive = true;
 	n->tick_at = UINT64_MAX;
 	snprintf(n->tag, sizeof n->tag, "n%u", *idx);
@@ -1128,7 +1148,8 @@ sim_kill(struct sim *s, unsigned i)
 		side = c->node[0] == i ? 0 : 1;
 		c->open[side] = false;
 		if (c->node[!side] != UINT32_MAX && c->open[!side])
-			sim_reset(s, n->conns[k], !side, sim_delay(s));
+			sim_reset(s, n->conns[k], !side,
+			    sim_delay(s, n->conns[k]));
 	}
 	n->nconns = 0;
 	n->alive = false;
@@ -1358,36 +1379,39 @@ sim_rings(const struct sim *s)
 	return k;
 }
 
-void
-sim_lookups(struct sim *s, unsigned count, enum ov_query q,
+/* Send lookup i of s->results: (from, key) set. */
+static void
+sim_lookup_send(struct sim *s, unsigned i, enum ov_query q)
+{
+	struct sim_result	*r = &s->results[i];
+	unsigned		 from = r->from;
+
+	r->done = false;
+	r->error = 0;
+	r->started = s->now;
+	if (!sim_alive(s, from) || ov_node_query(s->nodes[from]->ov, s->now,
+	    q, &r->key, false, i) != 0) {
+		r->done = true;
+		r->error = -1;
+	}
+	if (sim_alive(s, from))
+		sim_drain(s, from);
+	sim_run(s, 2);		/* spread them a little */
+}
+
+/* Wait for the answers of s->results and judge them. */
+static void
+sim_lookups_judge(struct sim *s, enum ov_query q,
     struct sim_lookup_stats *st)
 {
-	struct ov_id	*ring, k;
-	unsigned	 n, i, from, hops = 0, tries;
+	struct ov_id	*ring;
+	unsigned	 n, i, hops = 0;
+	uint64_t	 ms = 0;
 
 	memset(st, 0, sizeof *st);
-	free(s->results);
-	s->results = xcalloc(count + 1, sizeof *s->results);
-	s->nresults = count;
-	for (i = 0; i < count; i++) {
-		for (tries = 0; tries < 1000; tries++) {
-			from = (unsigned)rng_below(&s->rng, s->nnodes);
-			if (sim_alive(s, from))
-				break;
-		}
-		s->rng.fill(k.b, OV_ID_LEN, s->rng.arg);
-		s->results[i].key = k;
-		if (ov_node_query(s->nodes[from]->ov, s->now, q, &k, false,
-		    i) != 0) {
-			s->results[i].done = true;
-			s->results[i].error = -1;
-		}
-		sim_drain(s, from);
-		sim_run(s, 2);		/* spread them a little */
-	}
 	sim_run(s, 20000);
 	ring = sim_ring(s, &n);
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < s->nresults; i++) {
 		st->tried++;
 		if (!s->results[i].done || s->results[i].error != 0) {
 			st->failed++;
@@ -1401,12 +1425,47 @@ sim_lookups(struct sim *s, unsigned count, enum ov_query q,
 			continue;
 		}
 		hops += s->results[i].hops;
+		ms += s->results[i].rtt_ms;
 		if (s->results[i].hops > st->max_hops)
 			st->max_hops = s->results[i].hops;
 		st->ok++;
 	}
 	st->mean_hops = st->ok ? (double)hops / st->ok : 0;
+	st->mean_ms = st->ok ? (double)ms / st->ok : 0;
 	free(ring);
+}
+
+void
+sim_lookups(struct sim *s, unsigned count, enum ov_query q,
+    struct sim_lookup_stats *st)
+{
+	unsigned	 i, tries;
+
+	free(s->results);
+	s->results = xcalloc(count + 1, sizeof *s->results);
+	s->nresults = count;
+	for (i = 0; i < count; i++) {
+		for (tries = 0; tries < 1000; tries++) {
+			s->results[i].from = (unsigned)rng_below(&s->rng,
+			    s->nnodes);
+			if (sim_alive(s, s->results[i].from))
+				break;
+		}
+		s->rng.fill(s->results[i].key.b, OV_ID_LEN, s->rng.arg);
+		sim_lookup_send(s, i, q);
+	}
+	sim_lookups_judge(s, q, st);
+}
+
+void
+sim_lookups_again(struct sim *s, enum ov_query q,
+    struct sim_lookup_stats *st)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->nresults; i++)
+		sim_lookup_send(s, i, q);
+	sim_lookups_judge(s, q, st);
 }
 
 /* ---- storage ---- */

@@ -36,6 +36,11 @@ struct sim_opts {
 	uint32_t	jitter_ms;
 	double		loss;		/* chance a segment needs a resend */
 	uint32_t	resend_ms;	/* the delay a lost segment costs */
+	/* 0: every link has the same latency; else each node sits at a
+	 * random point of a unit square and a link's one-way latency adds
+	 * spatial_ms times the distance between its ends (to measure
+	 * proximity neighbour selection) */
+	uint32_t	spatial_ms;
 	bool		verbose;	/* node logs to stderr */
 	int		verbose_node;	/* only this node's logs, if >= 0 */
 	struct ov_node_cfg node;	/* template: intervals, list sizes */
@@ -133,11 +138,16 @@ struct sim_lookup_stats {
 					   path does not end there */
 	double		mean_hops;
 	unsigned	max_hops;
+	double		mean_ms;	/* request to answer, of the ok */
 };
 
 /* n lookups (q: Ping, Probe, iterative RouteQuery) of random
  * Resource-IDs from random live nodes. */
 void	 sim_lookups(struct sim *, unsigned n, enum ov_query q,
+	    struct sim_lookup_stats *);
+/* The last sim_lookups' lookups again: the same keys from the same
+ * nodes (those that have failed since count as failed). */
+void	 sim_lookups_again(struct sim *, enum ov_query q,
 	    struct sim_lookup_stats *);
 
 /*

@@ -4,7 +4,7 @@
  *   ovsim [-n NODES] [-s SEED] [-l LOOKUPS] [-f FAIL%] [-j JOIN_MS]
  *         [-i IDLE_MIN] [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS]
  *         [-S SPREAD_MS] [-c MEAN_S [-m MINUTES] [-A SHAPE] [-o CSV]
- *         [-C]] [-v]
+ *         [-C]] [-d DENSITY] [-P] [-L SPATIAL_MS] [-K ENTRIES] [-v]
  *
  * Nodes join one every JOIN_MS (virtual) through two random live nodes,
  * or with --start SPREAD_MS all start within SPREAD_MS (0: at once), each
@@ -29,6 +29,15 @@
  * 1 if fewer than 99.9% of the lookups were answered by the responsible
  * node (issue 23's target) or fewer than 99.5% of the AOR lookups found
  * their binding.
+ *
+ * DENSITY (1, 2, 4 or 8) is [overlay] finger_density: finger slots an
+ * octave (ov_chord.h); -P turns on proximity neighbour selection
+ * ([overlay] pns).  SPATIAL_MS puts the nodes at random points of a unit
+ * square, a link's latency growing by SPATIAL_MS times the distance (so
+ * that there is something for -P to find).  Lookups are run again after
+ * the idle minutes, once the fingers have been refreshed.  ENTRIES is
+ * [overlay] location_cache (default 0 here): then the same lookups, the
+ * same keys from the same nodes, are made twice more.
  */
 #include <sys/resource.h>
 
@@ -86,9 +95,9 @@ report_lookups(struct sim *s, unsigned n, unsigned alive, double *hops)
 
 	sim_lookups(s, n, OV_Q_PING, &st);
 	printf("lookups: %u/%u answered by the responsible node, %u wrong, "
-	    "%u failed; hops mean %.2f max %u (1/2 log2 N = %.2f)\n", st.ok,
-	    st.tried, st.wrong, st.failed, st.mean_hops, st.max_hops,
-	    0.5 * log2((double)alive));
+	    "%u failed; hops mean %.2f max %u (1/2 log2 N = %.2f), %.1f ms\n",
+	    st.ok, st.tried, st.wrong, st.failed, st.mean_hops, st.max_hops,
+	    0.5 * log2((double)alive), st.mean_ms);
 	*hops = st.mean_hops;
 	return st.ok == st.tried;
 }
@@ -201,10 +210,12 @@ usage(void)
 	fprintf(stderr, "usage: ovsim [-n NODES] [-s SEED] [-l LOOKUPS] "
 	    "[-f FAIL_PERCENT] [-j JOIN_MS] [-i IDLE_MINUTES]\n"
 	    "             [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS] [-S SPREAD_MS]\n"
-	    "             [-c MEAN_S [-m MINUTES] [-A SHAPE] [-o CSV] [-C]] [-v]\n"
+	    "             [-c MEAN_S [-m MINUTES] [-A SHAPE] [-o CSV] [-C]] "
+	    "[-d DENSITY] [-P] [-L SPATIAL_MS] [-K ENTRIES] [-v]\n"
 	    "       (long: --nodes --seed --lookups --fail --join --idle "
 	    "--aors --expires --holddown --start\n"
-	    "        --churn --minutes --shape --csv --crash --verbose)\n");
+	    "        --churn --minutes --shape --csv --crash --density --pns "
+	    "--spatial --location-cache --verbose)\n");
 	exit(2);
 }
 
@@ -224,6 +235,10 @@ static const struct option longopts[] = {
 	{ "shape",	required_argument,	NULL,	'A' },
 	{ "csv",	required_argument,	NULL,	'o' },
 	{ "crash",	no_argument,		NULL,	'C' },
+	{ "density",	required_argument,	NULL,	'd' },
+	{ "pns",	no_argument,		NULL,	'P' },
+	{ "spatial",	required_argument,	NULL,	'L' },
+	{ "location-cache", required_argument,	NULL,	'K' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ NULL,		0,			NULL,	0 },
 };
@@ -236,6 +251,7 @@ main(int argc, char **argv)
 	unsigned	 n = 200, lookups = 1000, fail = 0, idle = 10, join = 100;
 	unsigned	 i, wrong, alive, killed = 0;
 	int		 spread = -1;
+	unsigned	 density = 1;
 	struct aor_run	 ar = { .expires = 600 };
 	struct sim_churn_cfg cc = { .minutes = 30, .shape = 2, .aors = 1 };
 	const char	*csv = NULL;
@@ -252,7 +268,7 @@ main(int argc, char **argv)
 		o.verbose_node = atoi(getenv("OVSIM_NODE"));
 	/* the daemon's replica hold-down (§10.7.1) */
 	o.node.replica_holddown_ms = 30000;
-	while ((ch = getopt_long(argc, argv, "n:s:l:f:j:i:a:e:H:S:c:m:A:o:Cv",
+	while ((ch = getopt_long(argc, argv, "n:s:l:f:j:i:a:e:H:S:c:m:A:o:Cd:PL:K:v",
 	    longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -276,13 +292,26 @@ main(int argc, char **argv)
 		case 'A': cc.shape = atof(optarg); break;
 		case 'o': csv = optarg; break;
 		case 'C': cc.crash = true; break;
+		case 'd':
+			density = (unsigned)atoi(optarg);
+			for (o.node.finger_density_bits = 0;
+			    (1u << o.node.finger_density_bits) < density;
+			    o.node.finger_density_bits++)
+				;
+			break;
+		case 'P': o.node.pns = true; break;
+		case 'L': o.spatial_ms = (uint32_t)atoi(optarg); break;
+		case 'K':
+			o.node.location_cache = (unsigned)atoi(optarg);
+			break;
 		case 'v': o.verbose = true; break;
 		default: usage();
 		}
 	}
 	if (n < 1 || fail > 90 || ar.expires < 1 || spread > 3600000 ||
 	    cc.mean_s < 0 || cc.shape <= 1 || cc.minutes < 1 ||
-	    (cc.mean_s > 0 && fail > 0))
+	    (cc.mean_s > 0 && fail > 0) || density < 1 || density > 8 ||
+	    (density & (density - 1)) != 0)
 		usage();
 	if (cc.mean_s > 0) {
 		/* with --churn, -a is AORs a node and -l a minute */
@@ -320,6 +349,20 @@ main(int argc, char **argv)
 		printf("idle: %.2f messages per node per minute over %u "
 		    "minutes\n", (double)(sim_messages(s) - m0) / n / idle,
 		    idle);
+	if (idle > 0) {
+		/* the fingers refreshed (and with -P chosen by RTT) */
+		printf("after idle: ");
+		ok &= report_lookups(s, lookups, n, &ar.hops);
+	}
+	for (i = 0; i < 2 && o.node.location_cache > 0; i++) {
+		struct sim_lookup_stats	st;
+
+		sim_lookups_again(s, OV_Q_PING, &st);
+		printf("the same again: %u/%u answered by the responsible "
+		    "node; hops mean %.2f max %u, %.1f ms\n", st.ok, st.tried,
+		    st.mean_hops, st.max_hops, st.mean_ms);
+		ok &= st.ok == st.tried;
+	}
 	if (cc.mean_s > 0)
 		ok &= churn(s, &cc, csv);
 	if (ar.n > 0)

@@ -476,6 +476,17 @@ START_TEST(overlay_values)
 	ck_assert_int_eq(c->overlay.successors, 5);
 	ck_assert_int_eq(c->overlay.predecessors, 3);
 	ck_assert_int_eq(c->overlay.partition_check, 0);
+	/* the routing choices' defaults */
+	ck_assert_int_eq(c->overlay.finger_density, 0);
+	ck_assert_int_eq(c->overlay.pns, 0);
+	ck_assert_int_eq(c->overlay.location_cache, 64);
+	cfg_free(c);
+	c = parse_ok("[overlay]\nfingers = 32\nfinger_density = 4\n"
+	    "pns = yes\nlocation_cache = 0\n", NULL, 0);
+	ck_assert_int_eq(c->overlay.fingers, 32);
+	ck_assert_int_eq(c->overlay.finger_density, 2);	/* log2 */
+	ck_assert_int_eq(c->overlay.pns, 1);
+	ck_assert_int_eq(c->overlay.location_cache, 0);
 	cfg_free(c);
 	/* -o replaces the file's list */
 	c = parse_ok("[overlay]\nbootstrap = 127.0.0.1:7001\n", ov, 1);
@@ -510,6 +521,15 @@ START_TEST(overlay_errors)
 	    "integer from 1 to 128)\n"
 	    "t.conf:7: [overlay] initial_ttl: bad value '256' (expected an "
 	    "integer from 1 to 255)");
+	free(e);
+	e = parse_text_err("[overlay]\nfinger_density = 3\n");
+	ck_assert_str_eq(e, "t.conf:2: [overlay] finger_density: bad value "
+	    "'3' (expected 1, 2, 4, 8 or 16)");
+	free(e);
+	/* 16 octaves of 16: past the table */
+	e = parse_text_err("[overlay]\nfinger_density = 16\n");
+	ck_assert_str_eq(e, "t.conf: [overlay] fingers: 16 octaves of 16 "
+	    "slots are 256 slots, more than 128");
 	free(e);
 }
 END_TEST

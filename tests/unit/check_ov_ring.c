@@ -3,6 +3,7 @@
  * table (ov_chord): arithmetic modulo 2^128, arcs, Resource-IDs, neighbor
  * ordering, responsibility, fingers and next hops (RFC 6940 §10).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -126,7 +127,7 @@ START_TEST(neighbors)
 	struct ov_id	self = id8(0x50), ids[8];
 	unsigned	i;
 
-	ov_chord_init(&c, &self, 2, 3, 16);
+	ov_chord_init(&c, &self, 2, 3, 16, 0);
 	ck_assert(ov_chord_responsible(&c, &ids[0]));	/* ring of one */
 	for (i = 0; i < 8; i++)
 		ids[i] = id8((uint8_t)(0x10 * i + 0x08));	/* 08..78 */
@@ -162,7 +163,7 @@ START_TEST(fingers)
 	struct ov_chord	c;
 	struct ov_id	self = id8(0), t, f[4];
 
-	ov_chord_init(&c, &self, 3, 3, 16);
+	ov_chord_init(&c, &self, 3, 3, 16, 0);
 	ov_chord_finger_target(&c, 1, &t);	/* half way round */
 	ck_assert(ov_id_eq(&t, &(struct ov_id){ .b = { 0x80 } }));
 	ck_assert(ov_chord_finger_fits(&c, 1, &t));
@@ -194,7 +195,7 @@ START_TEST(next_hop)
 	struct ov_chord	c;
 	struct ov_id	self = id8(0x50), hop, k, extra = id8(0xc0);
 
-	ov_chord_init(&c, &self, 2, 2, 16);
+	ov_chord_init(&c, &self, 2, 2, 16, 0);
 	ov_chord_add_neighbor(&c, &(struct ov_id){ .b = { 0x60 } });
 	ov_chord_add_neighbor(&c, &(struct ov_id){ .b = { 0x70 } });
 	ov_chord_add_neighbor(&c, &(struct ov_id){ .b = { 0x40 } });
@@ -228,6 +229,138 @@ START_TEST(next_hop)
 }
 END_TEST
 
+/* At 4 slots an octave each octave's range is split in four, farthest
+ * first; the table is needed down to the farthest successor's arc. */
+START_TEST(finger_density)
+{
+	struct ov_chord	c;
+	struct ov_id	self = id8(0), t;
+	static const uint8_t start[] = { 0xe0, 0xc0, 0xa0, 0x80, 0x70 };
+	unsigned	i;
+
+	ov_chord_init(&c, &self, 3, 3, 16 << 2, 2);
+	ck_assert_uint_eq(c.nfinger_slots, 64);
+	for (i = 1; i <= 5; i++) {
+		ov_chord_finger_target(&c, i, &t);
+		ck_assert_uint_eq(t.b[0], start[i - 1]);
+		ck_assert(ov_chord_finger_fits(&c, i, &t));
+		t.b[0]--;			/* one below: the next slot's */
+		ck_assert(!ov_chord_finger_fits(&c, i, &t));
+		ck_assert(ov_chord_finger_fits(&c, i + 1, &t));
+	}
+	ck_assert(ov_chord_finger_fits(&c, 1, &(struct ov_id){ .b = { 0xff } }));
+	ck_assert_uint_eq(ov_chord_finger_width_bits(&c, 1), 125);
+	ck_assert_uint_eq(ov_chord_finger_width_bits(&c, 4), 125);
+	ck_assert_uint_eq(ov_chord_finger_width_bits(&c, 5), 124);
+	/* slot 5 starts at 0x70: [0x70, 0x80) */
+	ck_assert(ov_chord_finger_fits(&c, 5, &(struct ov_id){ .b = { 0x7f } }));
+	ck_assert(!ov_chord_finger_fits(&c, 6, &(struct ov_id){ .b = { 0x70 } }));
+	/* successors up to 0x03: octave 7 ([2, 4) << 120) has one part
+	 * above 0x03 (it starts at 0x03.8) */
+	ov_chord_add_neighbor(&c, &(struct ov_id){ .b = { 0x01 } });
+	ov_chord_add_neighbor(&c, &(struct ov_id){ .b = { 0x02 } });
+	ov_chord_add_neighbor(&c, &(struct ov_id){ .b = { 0x03 } });
+	ck_assert_uint_eq(ov_chord_finger_needed(&c), 6 * 4 + 1);
+}
+END_TEST
+
+static uint64_t
+xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static int
+id_order(const void *a, const void *b)
+{
+	return ov_id_cmp(a, b);
+}
+
+/* The first of the sorted ring ids at or after k. */
+static unsigned
+ring_owner(const struct ov_id *ids, unsigned n, const struct ov_id *k)
+{
+	unsigned	lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (ov_id_cmp(&ids[mid], k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo % n;
+}
+
+#define RING_N		2048
+#define RING_LOOKUPS	1000
+
+/*
+ * Mean hops of greedy routing over a ring whose tables are all right, at
+ * density 2^bits.  Each hop is ov_chord_next_hop's choice.
+ */
+static double
+ring_mean_hops(unsigned bits)
+{
+	static struct ov_id	 ids[RING_N];
+	static struct ov_chord	 tab[RING_N];
+	struct ov_id		 t, k, hop;
+	uint64_t		 seed = 0x9e3779b97f4a7c15ull, v;
+	unsigned		 i, j, cur, hops = 0;
+
+	for (i = 0; i < RING_N; i++)
+		for (j = 0; j < OV_ID_LEN; j += 8) {
+			v = xorshift(&seed);
+			memcpy(&ids[i].b[j], &v, 8);
+		}
+	qsort(ids, RING_N, sizeof ids[0], id_order);
+	for (i = 0; i < RING_N; i++) {
+		ov_chord_init(&tab[i], &ids[i], 3, 3, 16u << bits, bits);
+		for (j = 1; j <= 3; j++) {
+			ov_chord_add_neighbor(&tab[i], &ids[(i + j) % RING_N]);
+			ov_chord_add_neighbor(&tab[i],
+			    &ids[(i + RING_N - j) % RING_N]);
+		}
+		for (j = 1; j <= ov_chord_finger_needed(&tab[i]); j++) {
+			ov_chord_finger_target(&tab[i], j, &t);
+			t = ids[ring_owner(ids, RING_N, &t)];
+			if (ov_chord_finger_fits(&tab[i], j, &t))
+				ov_chord_set_finger(&tab[i], j, &t);
+		}
+	}
+	for (i = 0; i < RING_LOOKUPS; i++) {
+		for (j = 0; j < OV_ID_LEN; j += 8) {
+			v = xorshift(&seed);
+			memcpy(&k.b[j], &v, 8);
+		}
+		cur = (unsigned)(xorshift(&seed) % RING_N);
+		for (j = 0; !ov_chord_responsible(&tab[cur], &k); j++) {
+			ck_assert_uint_lt(j, 40);
+			ck_assert(ov_chord_next_hop(&tab[cur], &k, NULL, 0,
+			    all_usable, NULL, &hop));
+			cur = ring_owner(ids, RING_N, &hop);
+			hops++;
+		}
+	}
+	return (double)hops / RING_LOOKUPS;
+}
+
+/* Denser fingers shorten routes: about log2(N) / (bits + 1) hops. */
+START_TEST(density_shortens_routes)
+{
+	double	h1 = ring_mean_hops(0), h8 = ring_mean_hops(3);
+
+	/* log2(2048) = 11: Chord 5.7 here, 8 an octave 3.2 */
+	ck_assert_double_le(h1, 6.5);
+	ck_assert_double_ge(h1, 4.5);
+	ck_assert_double_le(h8, 3.5);
+	ck_assert_double_le(h8, h1 * 0.6);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -240,6 +373,8 @@ check_suite(void)
 	tcase_add_test(tc, neighbors);
 	tcase_add_test(tc, fingers);
 	tcase_add_test(tc, next_hop);
+	tcase_add_test(tc, finger_density);
+	tcase_add_test(tc, density_shortens_routes);
 	suite_add_tcase(s, tc);
 	return s;
 }

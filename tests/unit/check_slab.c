@@ -9,6 +9,7 @@
 
 #include <sys/mman.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,24 @@ resident(const void *p)
 	return v & 1;
 }
 
+/* Every byte of p[0..len) is v (one assertion, not one a byte: the
+ * test has to run under load within its timeout). */
+static bool
+all_are(const unsigned char *p, size_t len, unsigned char v)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
 START_TEST(apart_intact)
 {
 	static unsigned char	*o[N];
 	static size_t		 len[N];
-	size_t			 i, j;
+	size_t			 i;
 
 	for (i = 0; i < N; i++) {
 		len[i] = 1 + (i * 37) % (SLAB_MAX + 600);
@@ -49,13 +63,12 @@ START_TEST(apart_intact)
 		slab_free(o[i]);
 		len[i] = 1 + (i * 91) % 700;
 		o[i] = slab_calloc(1, len[i]);
-		for (j = 0; j < len[i]; j++)
-			ck_assert_uint_eq(o[i][j], 0);
+		ck_assert(all_are(o[i], len[i], 0));
 		memset(o[i], (int)(i & 0xff), len[i]);
 	}
 	for (i = 0; i < N; i++) {
-		for (j = 0; j < len[i]; j++)
-			ck_assert_uint_eq(o[i][j], i & 0xff);
+		ck_assert_msg(all_are(o[i], len[i], (unsigned char)(i & 0xff)),
+		    "object %zu overwritten", i);
 		slab_free(o[i]);
 	}
 	slab_free(NULL);
