@@ -190,11 +190,22 @@ struct ov_node {
 	unsigned		 bad_unlogged;	/* bad input since the last log */
 
 	struct ov_link		**links;	/* by id, ascending */
+	uint32_t		*link_ids;	/* theirs, for the search */
+	uint64_t		*link_due;	/* theirs, ov_link_due_update */
 	unsigned		 nlinks, links_cap;
 	/* links with frames to write or a close to act on: ov_link_flush_all
 	 * visits these, not every link */
 	struct ov_link		**flushq;
 	unsigned		 nflushq, flushq_cap;
+	unsigned		 flushq_head;	/* the next to take */
+	/* scratch for ov_route_next_hop: the usable peers, sorted */
+	struct ov_id		*hop_peers;
+	struct ov_hop_ent {
+		struct ov_id	 peer;
+		bool		 used;
+		bool		 ok;		/* ready, not suspect */
+	}			*hop_tab;	/* a hash set of up links' peers */
+	unsigned		 hop_tab_size;	/* a power of 2 */
 	uint32_t		 next_link_id;
 
 	struct ov_txn		**txns;
@@ -293,6 +304,8 @@ uint64_t ov_node_wall(const struct ov_node *, uint64_t now);
 struct ov_link *ov_link_new(struct ov_node *, uint64_t now, bool outgoing,
 	    const struct addr *);
 struct ov_link *ov_link_get(struct ov_node *, uint32_t id);
+/* l's state changed what its next ov_link_health is due at. */
+void	 ov_link_due_update(struct ov_node *, const struct ov_link *);
 struct ov_link *ov_link_to(struct ov_node *, const struct ov_id *peer);
 void	 ov_link_send_msg(struct ov_node *, uint64_t now, struct ov_link *,
 	    const uint8_t *msg, size_t len);

@@ -30,12 +30,39 @@ ov_link_at(const struct ov_node *n, uint32_t id)
 
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (n->links[mid]->id < id)
+		if (n->link_ids[mid] < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* When l next needs ov_link_health, or UINT64_MAX. */
+static uint64_t
+ov_link_due(const struct ov_node *n, const struct ov_link *l)
+{
+	if (!l->up)
+		return l->opened_ms + n->cfg.link_timeout_ms + 1;
+	if (l->fh.unacked_since == 0)
+		return UINT64_MAX;
+	if (!l->suspect)
+		return ov_fh_deadline(&l->fh);
+	return ov_fh_dead_deadline(&l->fh, n->cfg.link_timeout_ms);
+}
+
+/*
+ * n->link_due keeps each link's, beside n->links: ov_link_deadline reads
+ * a compact array rather than every link's state (it runs after every
+ * event).  Whatever changes what ov_link_due reads calls this.
+ */
+void
+ov_link_due_update(struct ov_node *n, const struct ov_link *l)
+{
+	unsigned	at = ov_link_at(n, l->id);
+
+	if (at < n->nlinks && n->links[at] == l)
+		n->link_due[at] = ov_link_due(n, l);
 }
 
 struct ov_link *
@@ -49,6 +76,10 @@ ov_link_new(struct ov_node *n, uint64_t now, bool outgoing,
 		n->links_cap = n->links_cap != 0 ? n->links_cap * 2 : 16;
 		n->links = xreallocarray(n->links, n->links_cap,
 		    sizeof *n->links);
+		n->link_ids = xreallocarray(n->link_ids, n->links_cap,
+		    sizeof *n->link_ids);
+		n->link_due = xreallocarray(n->link_due, n->links_cap,
+		    sizeof *n->link_due);
 	}
 	l = xcalloc(1, sizeof *l);
 	l->id = n->next_link_id++;
@@ -65,7 +96,13 @@ ov_link_new(struct ov_node *n, uint64_t now, bool outgoing,
 	/* at the end but once the ids wrap */
 	memmove(&n->links[at + 1], &n->links[at],
 	    (n->nlinks - at) * sizeof n->links[0]);
+	memmove(&n->link_ids[at + 1], &n->link_ids[at],
+	    (n->nlinks - at) * sizeof n->link_ids[0]);
+	memmove(&n->link_due[at + 1], &n->link_due[at],
+	    (n->nlinks - at) * sizeof n->link_due[0]);
 	n->links[at] = l;
+	n->link_ids[at] = l->id;
+	n->link_due[at] = ov_link_due(n, l);
 	n->nlinks++;
 	n->stats.links_opened++;
 	return l;
@@ -85,6 +122,13 @@ ov_link_queue(struct ov_node *n, struct ov_link *l)
 {
 	if (l->queued)
 		return;
+	if (n->nflushq == n->flushq_cap && n->flushq_head > 0) {
+		/* the taken ones make room */
+		memmove(&n->flushq[0], &n->flushq[n->flushq_head],
+		    (n->nflushq - n->flushq_head) * sizeof n->flushq[0]);
+		n->nflushq -= n->flushq_head;
+		n->flushq_head = 0;
+	}
 	if (n->nflushq == n->flushq_cap) {
 		n->flushq_cap = n->flushq_cap ? n->flushq_cap * 2 : 16;
 		n->flushq = xreallocarray(n->flushq, n->flushq_cap,
@@ -123,6 +167,7 @@ ov_link_send_msg(struct ov_node *n, uint64_t now, struct ov_link *l,
 	if (l->closing)
 		return;
 	ov_fh_data(&l->fh, now, &l->out, msg, len);
+	ov_link_due_update(n, l);
 	ov_link_queue(n, l);
 	l->last_msg_ms = now;
 	n->stats.msgs_sent++;
@@ -217,9 +262,13 @@ ov_link_gone(struct ov_node *n, uint64_t now, struct ov_link *l)
 	if (i < n->nlinks && n->links[i] == l) {
 		memmove(&n->links[i], &n->links[i + 1],
 		    (n->nlinks - i - 1) * sizeof n->links[0]);
+		memmove(&n->link_ids[i], &n->link_ids[i + 1],
+		    (n->nlinks - i - 1) * sizeof n->link_ids[0]);
+		memmove(&n->link_due[i], &n->link_due[i + 1],
+		    (n->nlinks - i - 1) * sizeof n->link_due[0]);
 		n->nlinks--;
 	}
-	for (i = 0; l->queued && i < n->nflushq; i++) {
+	for (i = n->flushq_head; l->queued && i < n->nflushq; i++) {
 		if (n->flushq[i] == l) {
 			n->flushq[i] = n->flushq[--n->nflushq];
 			break;
@@ -299,6 +348,7 @@ ov_link_input(struct ov_node *n, uint64_t now, struct ov_link *l,
 		n->stats.msgs_recv++;
 		ov_route_input(n, now, l, f.msg, f.len);
 	}
+	ov_link_due_update(n, l);	/* acks moved the RTO timer */
 }
 
 /* Write one link's pending output; close it (it is gone) if marked. */
@@ -338,11 +388,10 @@ ov_link_flush_all(struct ov_node *n, uint64_t now)
 	 * repairs the topology, which may queue more; each close takes a
 	 * link away for good, so this ends.
 	 */
-	while (n->nflushq > 0) {
-		l = n->flushq[0];
-		memmove(&n->flushq[0], &n->flushq[1],
-		    (n->nflushq - 1) * sizeof n->flushq[0]);
-		n->nflushq--;
+	while (n->flushq_head < n->nflushq) {
+		l = n->flushq[n->flushq_head++];
+		if (n->flushq_head == n->nflushq)
+			n->flushq_head = n->nflushq = 0;
 		l->queued = false;
 		ov_link_flush(n, now, l);
 	}
@@ -388,6 +437,7 @@ ov_link_tick(struct ov_node *n, uint64_t now)
 		if (l->closing)
 			continue;
 		ov_link_health(n, now, l);
+		ov_link_due_update(n, l);
 		if (gc)
 			ov_link_kept_prune(l);
 		if (gc && l->up && l->owned && !l->closing &&
@@ -400,22 +450,11 @@ ov_link_tick(struct ov_node *n, uint64_t now)
 uint64_t
 ov_link_deadline(const struct ov_node *n)
 {
-	const struct ov_link	*l;
-	uint64_t		 d = n->nlinks > 0 ? n->gc_ms : UINT64_MAX, t;
-	unsigned		 i;
+	uint64_t	d = n->nlinks > 0 ? n->gc_ms : UINT64_MAX;
+	unsigned	i;
 
-	for (i = 0; i < n->nlinks; i++) {
-		l = n->links[i];
-		if (!l->up)
-			t = l->opened_ms + n->cfg.link_timeout_ms + 1;
-		else if (l->fh.unacked_since == 0)
-			continue;
-		else if (!l->suspect)
-			t = ov_fh_deadline(&l->fh);
-		else
-			t = ov_fh_dead_deadline(&l->fh, n->cfg.link_timeout_ms);
-		if (t < d)
-			d = t;
-	}
+	for (i = 0; i < n->nlinks; i++)
+		if (n->link_due[i] < d)
+			d = n->link_due[i];
 	return d;
 }

@@ -139,8 +139,12 @@ ov_node_free(struct ov_node *n)
 		free(n->links[i]);
 	}
 	free(n->links);
+	free(n->link_ids);
+	free(n->link_due);
 	free(n->flushq);
 	free(n->pns);
+	free(n->hop_peers);
+	free(n->hop_tab);
 	ov_lcache_free(n);
 	ov_txn_free_all(n);
 	ov_node_storage_free(n);
@@ -266,6 +270,7 @@ ov_node_link_up(struct ov_node *n, uint64_t now, uint32_t id,
 		return;
 	l->peer = *peer;
 	l->up = true;
+	ov_link_due_update(n, l);
 	l->last_msg_ms = now;
 	ov_attach_link_up(n, now, l);
 	ov_link_flush_all(n, now);

@@ -58,17 +58,71 @@ ov_route_responsible(const struct ov_node *n, const struct ov_id *id)
  * candidates mean shorter routes.
  */
 struct ov_hop_filter {
-	struct ov_node		*n;
+	const struct ov_node	*n;
 	const struct ov_id	*avoid;
 };
+
+/* Where id's entry is, or would go, in n->hop_tab (open addressing;
+ * ids are hashes already, so their first bytes serve as the hash). */
+static unsigned
+ov_hop_slot(const struct ov_node *n, const struct ov_id *id)
+{
+	unsigned	mask = n->hop_tab_size - 1, i;
+	uint32_t	h;
+
+	memcpy(&h, id->b, sizeof h);
+	for (i = h & mask; n->hop_tab[i].used &&
+	    !ov_id_eq(&n->hop_tab[i].peer, id); i = (i + 1) & mask)
+		;
+	return i;
+}
 
 static bool
 ov_hop_usable(const struct ov_id *id, void *arg)
 {
 	struct ov_hop_filter	*f = arg;
+	const struct ov_node	*n = f->n;
 
-	return ov_link_usable(id, f->n) &&
-	    (f->avoid == NULL || !ov_id_eq(id, f->avoid));
+	if (f->avoid != NULL && ov_id_eq(id, f->avoid))
+		return false;
+	return n->hop_tab[ov_hop_slot(n, id)].ok;
+}
+
+/*
+ * The peers ov_link_usable accepts: into n->hop_peers, and marked in
+ * n->hop_tab, so that the routing table's candidates are each checked in
+ * O(1), not by a walk of the links (a route was O(links^2)).
+ */
+static unsigned
+ov_hop_peers(struct ov_node *n)
+{
+	struct ov_link	*l;
+	unsigned	 i, at, np = 0, size;
+
+	for (size = 16; size < 2 * n->nlinks; size *= 2)
+		;
+	if (n->hop_tab_size < size) {
+		n->hop_tab_size = size;
+		n->hop_tab = xreallocarray(n->hop_tab, size,
+		    sizeof *n->hop_tab);
+		n->hop_peers = xreallocarray(n->hop_peers, size,
+		    sizeof *n->hop_peers);
+	}
+	memset(n->hop_tab, 0, n->hop_tab_size * sizeof *n->hop_tab);
+	for (i = 0; i < n->nlinks; i++) {
+		l = n->links[i];
+		if (!l->up || l->closing)
+			continue;
+		at = ov_hop_slot(n, &l->peer);
+		if (n->hop_tab[at].used)
+			continue;	/* as ov_link_to: the first decides */
+		n->hop_tab[at].used = true;
+		n->hop_tab[at].peer = l->peer;
+		n->hop_tab[at].ok = l->ready && !l->suspect;
+		if (n->hop_tab[at].ok)
+			n->hop_peers[np++] = l->peer;
+	}
+	return np;
 }
 
 bool
@@ -76,24 +130,20 @@ ov_route_next_hop(struct ov_node *n, const struct ov_id *dest,
     const struct ov_id *avoid, struct ov_id *hop)
 {
 	struct ov_hop_filter	 f = { n, avoid };
-	struct ov_id		*peers;
-	unsigned		 i, np = 0;
+	unsigned		 np = ov_hop_peers(n);
 	bool			 ok;
 
 	if (ov_lcache_hop(n, dest, ov_hop_usable, &f, hop))
 		return true;
-	peers = xcalloc(n->nlinks + 1, sizeof *peers);
-	for (i = 0; i < n->nlinks; i++)
-		if (n->links[i]->up && n->links[i]->ready)
-			peers[np++] = n->links[i]->peer;
 	/* Handing a request straight back makes a two-node loop when views
 	 * disagree (during churn); take the next best hop instead. */
-	ok = ov_chord_next_hop(&n->chord, dest, peers, np, ov_hop_usable, &f,
-	    hop);
-	if (!ok && avoid != NULL)
-		ok = ov_chord_next_hop(&n->chord, dest, peers, np,
-		    ov_link_usable, n, hop);
-	free(peers);
+	ok = ov_chord_next_hop(&n->chord, dest, n->hop_peers, np,
+	    ov_hop_usable, &f, hop);
+	if (!ok && avoid != NULL) {
+		f.avoid = NULL;
+		ok = ov_chord_next_hop(&n->chord, dest, n->hop_peers, np,
+		    ov_hop_usable, &f, hop);
+	}
 	return ok;
 }
 

@@ -14,7 +14,8 @@
 # Environment: BUILD (default build/), OUT (default build/sim), SEED
 # (default 1), MINUTES (30), MEAN_S (1250), SHAPE (2), LOOKUPS (1000),
 # JOIN_MS (10 below 50,000 nodes, else 2), DENSITY (finger slots an
-# octave, [overlay] finger_density: 1).
+# octave, [overlay] finger_density: 1), MAX_LINKS ([overlay] max_links:
+# 128; a density of 8 wants 256).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -64,6 +65,7 @@ for n in "$@"; do
 	    timeout 7200 "$BUILD/ovsim" -n "$n" -j "$join" -i 1 \
 	    -l "${LOOKUPS:-1000}" -s "${SEED:-1}" -c "${MEAN_S:-1250}" \
 	    -A "${SHAPE:-2}" -m "${MINUTES:-30}" -d "${DENSITY:-1}" \
+	    -M "${MAX_LINKS:-128}" \
 	    -o "$base.csv" 2>&1 |
 	    tee "$base.txt"
 	if command -v gnuplot >/dev/null && [ -s "$base.csv" ]; then

@@ -87,6 +87,7 @@ struct sim_node {
 	struct loc	*loc;		/* the location service, if made */
 	struct sim_user	*user;		/* sim_user_cred's */
 	unsigned	*conns;
+	uint32_t	*conn_link;	/* beside conns: this side's link */
 	unsigned	 nconns, conns_cap;
 	double		 x, y;		/* where it is (sim_opts spatial_ms) */
 };
@@ -314,11 +315,12 @@ sim_key_id(const struct ov_sig *sig, const uint8_t *certs, size_t certs_len,
 
 /* ---- connections ---- */
 
+static void sim_node_add_conn(struct sim *, unsigned, unsigned, uint32_t);
+
 static unsigned
 sim_conn_new(struct sim *s, unsigned a, uint32_t la)
 {
 	struct sim_conn	*c;
-	struct sim_node	*n = s->nodes[a];
 
 	if (s->nconns == s->conns_cap) {
 		s->conns_cap = s->conns_cap ? s->conns_cap * 2 : 1024;
@@ -330,17 +332,14 @@ sim_conn_new(struct sim *s, unsigned a, uint32_t la)
 	c->node[0] = a;
 	c->link[0] = la;
 	c->open[0] = true;
-	if (n->nconns == n->conns_cap) {
-		n->conns_cap = n->conns_cap ? n->conns_cap * 2 : 8;
-		n->conns = xreallocarray(n->conns, n->conns_cap,
-		    sizeof *n->conns);
-	}
-	n->conns[n->nconns++] = s->nconns;
+	sim_node_add_conn(s, a, s->nconns, la);
 	return s->nconns++;
 }
 
+/* conn is node's too, its end link there. */
 static void
-sim_node_add_conn(struct sim *s, unsigned node, unsigned conn)
+sim_node_add_conn(struct sim *s, unsigned node, unsigned conn,
+    uint32_t link)
 {
 	struct sim_node	*n = s->nodes[node];
 
@@ -348,7 +347,10 @@ sim_node_add_conn(struct sim *s, unsigned node, unsigned conn)
 		n->conns_cap = n->conns_cap ? n->conns_cap * 2 : 8;
 		n->conns = xreallocarray(n->conns, n->conns_cap,
 		    sizeof *n->conns);
+		n->conn_link = xreallocarray(n->conn_link, n->conns_cap,
+		    sizeof *n->conn_link);
 	}
+	n->conn_link[n->nconns] = link;
 	n->conns[n->nconns++] = conn;
 }
 
@@ -360,6 +362,7 @@ sim_node_drop_conn(struct sim *s, unsigned node, unsigned conn)
 
 	for (i = 0; i < n->nconns; i++) {
 		if (n->conns[i] == conn) {
+			n->conn_link[i] = n->conn_link[n->nconns - 1];
 			n->conns[i] = n->conns[--n->nconns];
 			return;
 		}
@@ -375,6 +378,8 @@ sim_conn_of(struct sim *s, unsigned node, uint32_t link, int *side)
 	unsigned	 i;
 
 	for (i = 0; i < n->nconns; i++) {
+		if (n->conn_link[i] != link)
+			continue;	/* a compact array, not every conn */
 		c = &s->conns[n->conns[i]];
 		*side = c->node[0] == node && c->link[0] == link ? 0 :
 		    c->node[1] == node && c->link[1] == link ? 1 : -1;
@@ -758,7 +763,7 @@ sim_ev_connect(struct sim *s, const struct sim_ev *ev)
 		return;
 	}
 	c->open[1] = true;
-	sim_node_add_conn(s, b, ev->conn);
+	sim_node_add_conn(s, b, ev->conn, c->link[1]);
 	/* TLS: each side learns the other's Node-ID from its certificate */
 	ov_node_link_up(s->nodes[b]->ov, s->now, c->link[1],
 	    &s->nodes[a]->id);
@@ -890,6 +895,7 @@ sim_free(struct sim *s)
 		ov_node_free(s->nodes[i]->ov);
 		free(s->nodes[i]->user);
 		free(s->nodes[i]->conns);
+		free(s->nodes[i]->conn_link);
 		free(s->nodes[i]);
 	}
 	for (i = 0; i < s->nheap; i++)

@@ -4,7 +4,8 @@
  *   ovsim [-n NODES] [-s SEED] [-l LOOKUPS] [-f FAIL%] [-j JOIN_MS]
  *         [-i IDLE_MIN] [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS]
  *         [-S SPREAD_MS] [-c MEAN_S [-m MINUTES] [-A SHAPE] [-o CSV]
- *         [-C]] [-d DENSITY] [-P] [-L SPATIAL_MS] [-K ENTRIES] [-v]
+ *         [-C]] [-d DENSITY] [-P] [-L SPATIAL_MS] [-K ENTRIES]
+ *         [-M MAX_LINKS] [-v]
  *
  * Nodes join one every JOIN_MS (virtual) through two random live nodes,
  * or with --start SPREAD_MS all start within SPREAD_MS (0: at once), each
@@ -37,7 +38,8 @@
  * that there is something for -P to find).  Lookups are run again after
  * the idle minutes, once the fingers have been refreshed.  ENTRIES is
  * [overlay] location_cache (default 0 here): then the same lookups, the
- * same keys from the same nodes, are made twice more.
+ * same keys from the same nodes, are made twice more.  MAX_LINKS is
+ * [overlay] max_links (128): a density of 8 needs more.
  */
 #include <sys/resource.h>
 
@@ -211,11 +213,13 @@ usage(void)
 	    "[-f FAIL_PERCENT] [-j JOIN_MS] [-i IDLE_MINUTES]\n"
 	    "             [-a AORS] [-e EXPIRES_S] [-H HOLDDOWN_MS] [-S SPREAD_MS]\n"
 	    "             [-c MEAN_S [-m MINUTES] [-A SHAPE] [-o CSV] [-C]] "
-	    "[-d DENSITY] [-P] [-L SPATIAL_MS] [-K ENTRIES] [-v]\n"
+	    "[-d DENSITY] [-P] [-L SPATIAL_MS] [-K ENTRIES]\n"
+	    "             [-M MAX_LINKS] [-v]\n"
 	    "       (long: --nodes --seed --lookups --fail --join --idle "
 	    "--aors --expires --holddown --start\n"
 	    "        --churn --minutes --shape --csv --crash --density --pns "
-	    "--spatial --location-cache --verbose)\n");
+	    "--spatial --location-cache\n"
+	    "        --max-links --verbose)\n");
 	exit(2);
 }
 
@@ -239,6 +243,7 @@ static const struct option longopts[] = {
 	{ "pns",	no_argument,		NULL,	'P' },
 	{ "spatial",	required_argument,	NULL,	'L' },
 	{ "location-cache", required_argument,	NULL,	'K' },
+	{ "max-links",	required_argument,	NULL,	'M' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ NULL,		0,			NULL,	0 },
 };
@@ -268,7 +273,7 @@ main(int argc, char **argv)
 		o.verbose_node = atoi(getenv("OVSIM_NODE"));
 	/* the daemon's replica hold-down (§10.7.1) */
 	o.node.replica_holddown_ms = 30000;
-	while ((ch = getopt_long(argc, argv, "n:s:l:f:j:i:a:e:H:S:c:m:A:o:Cd:PL:K:v",
+	while ((ch = getopt_long(argc, argv, "n:s:l:f:j:i:a:e:H:S:c:m:A:o:Cd:PL:K:M:v",
 	    longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -301,6 +306,7 @@ main(int argc, char **argv)
 			break;
 		case 'P': o.node.pns = true; break;
 		case 'L': o.spatial_ms = (uint32_t)atoi(optarg); break;
+		case 'M': o.node.max_links = (unsigned)atoi(optarg); break;
 		case 'K':
 			o.node.location_cache = (unsigned)atoi(optarg);
 			break;
@@ -311,7 +317,7 @@ main(int argc, char **argv)
 	if (n < 1 || fail > 90 || ar.expires < 1 || spread > 3600000 ||
 	    cc.mean_s < 0 || cc.shape <= 1 || cc.minutes < 1 ||
 	    (cc.mean_s > 0 && fail > 0) || density < 1 || density > 8 ||
-	    (density & (density - 1)) != 0)
+	    (density & (density - 1)) != 0 || o.node.max_links < 4)
 		usage();
 	if (cc.mean_s > 0) {
 		/* with --churn, -a is AORs a node and -l a minute */
