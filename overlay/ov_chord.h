@@ -21,7 +21,7 @@
 #include "ov_id.h"
 
 #define OV_NEIGH_MAX	16
-#define OV_FINGER_MAX	128	/* slots: octaves x density */
+#define OV_FINGER_MAX	256	/* slots: octaves x density */
 #define OV_DENSITY_BITS_MAX 4	/* 16 slots an octave */
 
 struct ov_chord {

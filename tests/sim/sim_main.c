@@ -31,7 +31,7 @@
  * node (issue 23's target) or fewer than 99.5% of the AOR lookups found
  * their binding.
  *
- * DENSITY (1, 2, 4 or 8) is [overlay] finger_density: finger slots an
+ * DENSITY (1, 2, 4, 8 or 16) is [overlay] finger_density: finger slots an
  * octave (ov_chord.h); -P turns on proximity neighbour selection
  * ([overlay] pns).  SPATIAL_MS puts the nodes at random points of a unit
  * square, a link's latency growing by SPATIAL_MS times the distance (so
@@ -316,7 +316,7 @@ main(int argc, char **argv)
 	}
 	if (n < 1 || fail > 90 || ar.expires < 1 || spread > 3600000 ||
 	    cc.mean_s < 0 || cc.shape <= 1 || cc.minutes < 1 ||
-	    (cc.mean_s > 0 && fail > 0) || density < 1 || density > 8 ||
+	    (cc.mean_s > 0 && fail > 0) || density < 1 || density > 16 ||
 	    (density & (density - 1)) != 0 || o.node.max_links < 4)
 		usage();
 	if (cc.mean_s > 0) {

@@ -526,10 +526,10 @@ START_TEST(overlay_errors)
 	ck_assert_str_eq(e, "t.conf:2: [overlay] finger_density: bad value "
 	    "'3' (expected 1, 2, 4, 8 or 16)");
 	free(e);
-	/* 16 octaves of 16: past the table */
-	e = parse_text_err("[overlay]\nfinger_density = 16\n");
-	ck_assert_str_eq(e, "t.conf: [overlay] fingers: 16 octaves of 16 "
-	    "slots are 256 slots, more than 128");
+	/* 17 octaves of 16: past the table */
+	e = parse_text_err("[overlay]\nfingers = 17\nfinger_density = 16\n");
+	ck_assert_str_eq(e, "t.conf: [overlay] fingers: 17 octaves of 16 "
+	    "slots are 272 slots, more than 256");
 	free(e);
 }
 END_TEST
