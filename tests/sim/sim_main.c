@@ -362,11 +362,21 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < 2 && o.node.location_cache > 0; i++) {
 		struct sim_lookup_stats	st;
+		uint64_t		hits = 0, links = 0;
+		unsigned		k;
 
 		sim_lookups_again(s, OV_Q_PING, &st);
+		for (k = 0; k < sim_count(s); k++) {
+			if (!sim_alive(s, k))
+				continue;
+			hits += ov_node_stats(sim_node(s, k))->lcache_hits;
+			links += ov_node_stats(sim_node(s, k))->lcache_attaches;
+		}
 		printf("the same again: %u/%u answered by the responsible "
-		    "node; hops mean %.2f max %u, %.1f ms\n", st.ok, st.tried,
-		    st.mean_hops, st.max_hops, st.mean_ms);
+		    "node; hops mean %.2f max %u, %.1f ms (cache: %llu hits, "
+		    "%llu links asked for)\n", st.ok, st.tried, st.mean_hops,
+		    st.max_hops, st.mean_ms, (unsigned long long)hits,
+		    (unsigned long long)links);
 		ok &= st.ok == st.tried;
 	}
 	if (cc.mean_s > 0)

@@ -3,7 +3,8 @@
 # bootstrap list; lookups reach the responsible node, recursively and
 # iteratively; after 5 are killed with SIGKILL the ring is correct again;
 # 3 more leave gracefully (p2psipctl leave, SIGTERM, p2psipctl shutdown)
-# and the ring closes around them.
+# and the ring closes around them.  The location cache: a key asked for
+# again and again goes straight to its node.
 . "$(dirname "$0")/lib.sh"
 
 N=20
@@ -52,6 +53,26 @@ run 0 ctl n2 --json probe "${ids[9]}"
 run 0 ctl n2 peers
 has "$T/out" '^node_id +address +direction +age +state'
 ok "probe and peers"
+
+# The location cache ([overlay] location_cache, on by default): n20 has
+# asked for each key once; the second answer links it to the key's node,
+# and from then on the lookup takes one hop, answered by the same node.
+one_hop() {	# FROM KEY WANT
+	ctl "$1" --json route "$2" >"$T/out" 2>/dev/null &&
+	    [ "$(jq -r .hops "$T/out")" = 1 ] &&
+	    [ "$(jq -r .responsible "$T/out")" = "$3" ]
+}
+for key in alice@example.org bob@example.org carol dave erin; do
+	want=$(owner "$(resource_id "$key")" "${ids[@]}")
+	run 0 ctl n20 --json route "$key"
+	[ "$(json .responsible)" = "$want" ] || fail "n20: $key again"
+	wait_for 10 one_hop n20 "$key" "$want" ||
+	    fail "n20: $key not in one hop: $(cat "$T/out")"
+done
+run 0 ctl n20 --json status
+[ "$(json '.ring.location_cache.hits >= 5')" = true ] ||
+    fail "location cache hits: $(json .ring.location_cache)"
+ok "the location cache takes a key asked for again in one hop"
 
 # SIGKILL five, one of them a bootstrap node: the ring repairs.
 for name in n2 n6 n10 n14 n18; do
