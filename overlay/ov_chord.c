@@ -2,9 +2,11 @@
  * ov_chord.c - CHORD-RELOAD neighbor and finger tables (RFC 6940 §10.1,
  * §10.3, §10.7).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ov_chord.h"
+#include "xmalloc.h"
 
 void
 ov_chord_init(struct ov_chord *c, const struct ov_id *self, unsigned npred,
@@ -17,6 +19,28 @@ ov_chord_init(struct ov_chord *c, const struct ov_id *self, unsigned npred,
 	c->nfinger_slots = nslots > OV_FINGER_MAX ? OV_FINGER_MAX : nslots;
 	c->density_bits = density_bits > OV_DENSITY_BITS_MAX ?
 	    OV_DENSITY_BITS_MAX : density_bits;
+	if (c->nfinger_slots > 0) {
+		c->finger = xcalloc(c->nfinger_slots, sizeof *c->finger);
+		c->fset = xcalloc((c->nfinger_slots + 7) / 8, 1);
+	}
+}
+
+void
+ov_chord_free(struct ov_chord *c)
+{
+	free(c->finger);
+	free(c->fset);
+	c->finger = NULL;
+	c->fset = NULL;
+	c->nfinger_slots = 0;
+}
+
+void
+ov_chord_reset(struct ov_chord *c)
+{
+	c->npred = c->nsucc = 0;
+	if (c->fset != NULL)
+		memset(c->fset, 0, (c->nfinger_slots + 7) / 8);
 }
 
 bool

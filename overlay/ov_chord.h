@@ -31,16 +31,22 @@ struct ov_chord {
 	unsigned	npred, nsucc;
 	struct ov_id	pred[OV_NEIGH_MAX];	/* closest first */
 	struct ov_id	succ[OV_NEIGH_MAX];
-	struct ov_id	finger[OV_FINGER_MAX];	/* [i - 1] */
-	uint8_t		fset[OV_FINGER_MAX / 8];
+	struct ov_id	*finger;	/* nfinger_slots: [i - 1] */
+	uint8_t		*fset;		/* which are set, a bit each */
 };
 
 typedef bool (*ov_chord_usable_cb)(const struct ov_id *, void *arg);
 
-/* nslots: finger slots, octaves x 2^density_bits (at most OV_FINGER_MAX). */
+/*
+ * nslots: finger slots, octaves x 2^density_bits (at most OV_FINGER_MAX),
+ * allocated here; ov_chord_free frees them.
+ */
 void	ov_chord_init(struct ov_chord *, const struct ov_id *self,
 	    unsigned npred, unsigned nsucc, unsigned nslots,
 	    unsigned density_bits);
+void	ov_chord_free(struct ov_chord *);
+/* Empty the lists and the finger table, keeping the sizes. */
+void	ov_chord_reset(struct ov_chord *);
 
 /*
  * Responsible for k: k in (pred[0], self]; with no predecessor, for

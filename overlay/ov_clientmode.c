@@ -117,9 +117,7 @@ ov_cm_set(struct ov_node *n, uint64_t now, bool client)
 		ov_link_close(n, now, n->links[i], client ? "now a client" :
 		    "now a peer");
 	n->nexpects = 0;	/* requests in flight time out */
-	ov_chord_init(&n->chord, &n->cfg.self, n->chord.want_pred,
-	    n->chord.want_succ, n->chord.nfinger_slots,
-	    n->chord.density_bits);
+	ov_chord_reset(&n->chord);
 	n->have_ap = n->ap_updated = n->join_sent = false;
 	n->join_deadline_ms = 0;
 	n->boot_link = n->gw_link = 0;

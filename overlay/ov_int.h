@@ -202,10 +202,11 @@ struct ov_node {
 	struct ov_id		*hop_peers;
 	struct ov_hop_ent {
 		struct ov_id	 peer;
-		bool		 used;
+		uint32_t	 gen;		/* hop_gen: in the set */
 		bool		 ok;		/* ready, not suspect */
 	}			*hop_tab;	/* a hash set of up links' peers */
 	unsigned		 hop_tab_size;	/* a power of 2 */
+	uint32_t		 hop_gen;
 	uint32_t		 next_link_id;
 
 	struct ov_txn		**txns;

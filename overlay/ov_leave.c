@@ -107,9 +107,7 @@ ov_leave_finish(struct ov_node *n, uint64_t now)
 		ov_link_close(n, now, n->links[i], "left the overlay");
 	ov_txn_abort_all(n, now);
 	n->nexpects = 0;
-	ov_chord_init(&n->chord, &n->cfg.self, n->chord.want_pred,
-	    n->chord.want_succ, n->chord.nfinger_slots,
-	    n->chord.density_bits);
+	ov_chord_reset(&n->chord);
 	n->leave_deadline_ms = 0;
 	n->have_ap = n->ap_updated = n->join_sent = false;
 	n->boot_link = 0;

@@ -437,7 +437,10 @@ ov_link_tick(struct ov_node *n, uint64_t now)
 		if (l->closing)
 			continue;
 		ov_link_health(n, now, l);
-		ov_link_due_update(n, l);
+		if (n->links[i] == l)
+			n->link_due[i] = ov_link_due(n, l);
+		else
+			ov_link_due_update(n, l);
 		if (gc)
 			ov_link_kept_prune(l);
 		if (gc && l->up && l->owned && !l->closing &&

@@ -143,6 +143,7 @@ ov_node_free(struct ov_node *n)
 	free(n->link_due);
 	free(n->flushq);
 	free(n->pns);
+	ov_chord_free(&n->chord);
 	free(n->hop_peers);
 	free(n->hop_tab);
 	ov_lcache_free(n);

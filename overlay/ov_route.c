@@ -71,7 +71,7 @@ ov_hop_slot(const struct ov_node *n, const struct ov_id *id)
 	uint32_t	h;
 
 	memcpy(&h, id->b, sizeof h);
-	for (i = h & mask; n->hop_tab[i].used &&
+	for (i = h & mask; n->hop_tab[i].gen == n->hop_gen &&
 	    !ov_id_eq(&n->hop_tab[i].peer, id); i = (i + 1) & mask)
 		;
 	return i;
@@ -85,7 +85,9 @@ ov_hop_usable(const struct ov_id *id, void *arg)
 
 	if (f->avoid != NULL && ov_id_eq(id, f->avoid))
 		return false;
-	return n->hop_tab[ov_hop_slot(n, id)].ok;
+	const struct ov_hop_ent	*e = &n->hop_tab[ov_hop_slot(n, id)];
+
+	return e->gen == n->hop_gen && e->ok;
 }
 
 /*
@@ -101,22 +103,23 @@ ov_hop_peers(struct ov_node *n)
 
 	for (size = 16; size < 2 * n->nlinks; size *= 2)
 		;
-	if (n->hop_tab_size < size) {
+	/* a new generation empties the table without clearing it */
+	if (n->hop_tab_size < size || ++n->hop_gen == 0) {
 		n->hop_tab_size = size;
-		n->hop_tab = xreallocarray(n->hop_tab, size,
-		    sizeof *n->hop_tab);
+		free(n->hop_tab);
+		n->hop_tab = xcalloc(size, sizeof *n->hop_tab);
 		n->hop_peers = xreallocarray(n->hop_peers, size,
 		    sizeof *n->hop_peers);
+		n->hop_gen = 1;
 	}
-	memset(n->hop_tab, 0, n->hop_tab_size * sizeof *n->hop_tab);
 	for (i = 0; i < n->nlinks; i++) {
 		l = n->links[i];
 		if (!l->up || l->closing)
 			continue;
 		at = ov_hop_slot(n, &l->peer);
-		if (n->hop_tab[at].used)
+		if (n->hop_tab[at].gen == n->hop_gen)
 			continue;	/* as ov_link_to: the first decides */
-		n->hop_tab[at].used = true;
+		n->hop_tab[at].gen = n->hop_gen;
 		n->hop_tab[at].peer = l->peer;
 		n->hop_tab[at].ok = l->ready && !l->suspect;
 		if (n->hop_tab[at].ok)

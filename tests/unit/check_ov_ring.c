@@ -155,6 +155,7 @@ START_TEST(neighbors)
 	ck_assert(ov_chord_remove(&c, &ids[4]));
 	ck_assert(ov_id_eq(&c.pred[0], &ids[3]));
 	ck_assert(!ov_chord_remove(&c, &ids[4]));
+	ov_chord_free(&c);
 }
 END_TEST
 
@@ -187,6 +188,7 @@ START_TEST(fingers)
 	ov_chord_add_neighbor(&c, &(struct ov_id){ .b = { 0x02 } });
 	ov_chord_add_neighbor(&c, &(struct ov_id){ .b = { 0x03 } });
 	ck_assert_uint_eq(ov_chord_finger_needed(&c), 6);
+	ov_chord_free(&c);
 }
 END_TEST
 
@@ -226,6 +228,7 @@ START_TEST(next_hop)
 	ck_assert_uint_eq(hop.b[0], 0xd0);
 	ck_assert(!ov_chord_next_hop(&c, &k, NULL, 0, none_usable, NULL,
 	    &hop));
+	ov_chord_free(&c);
 }
 END_TEST
 
@@ -261,6 +264,7 @@ START_TEST(finger_density)
 	ov_chord_add_neighbor(&c, &(struct ov_id){ .b = { 0x02 } });
 	ov_chord_add_neighbor(&c, &(struct ov_id){ .b = { 0x03 } });
 	ck_assert_uint_eq(ov_chord_finger_needed(&c), 6 * 4 + 1);
+	ov_chord_free(&c);
 }
 END_TEST
 
@@ -345,6 +349,8 @@ ring_mean_hops(unsigned bits)
 			hops++;
 		}
 	}
+	for (i = 0; i < RING_N; i++)
+		ov_chord_free(&tab[i]);
 	return (double)hops / RING_LOOKUPS;
 }
 
