@@ -1,6 +1,6 @@
 #!/bin/bash
-# Twenty real daemons on loopback form a correct Chord-reload ring from a
-# bootstrap list; lookups reach the responsible node, recursively and
+# Twenty real daemons on loopback (half with finger_density 4 and pns)
+# form a correct Chord-reload ring from a bootstrap list; lookups reach the responsible node, recursively and
 # iteratively; after 5 are killed with SIGKILL the ring is correct again;
 # 3 more leave gracefully (p2psipctl leave, SIGTERM, p2psipctl shutdown)
 # and the ring closes around them.  The location cache: a key asked for
@@ -13,8 +13,14 @@ for i in $(seq $N); do NAMES+=("n$i"); done
 BOOT="127.0.0.1:$(port n1),127.0.0.1:$(port n2),127.0.0.1:$(port n3)"
 
 t0=$(now_ms)
+# every other daemon with 4 finger slots an octave and proximity
+# neighbour selection: the routing choices are each node's own
 for name in "${NAMES[@]}"; do
-	start_node "$name" -o "overlay.bootstrap=$BOOT"
+	case ${name#n} in
+	*[02468]) start_node "$name" -o "overlay.bootstrap=$BOOT" \
+	    -o overlay.finger_density=4 -o overlay.pns=yes ;;
+	*) start_node "$name" -o "overlay.bootstrap=$BOOT" ;;
+	esac
 done
 wait_for 90 ring_ok "${NAMES[@]}" ||
     fail "ring of $N not right: $(ring_wrong "${NAMES[@]}") wrong"
