@@ -50,22 +50,36 @@ run_unit() {
 	add "unit: $checks checks in $((suites - bad))/$suites suites passed"
 }
 
+# One fuzz target for FUZZ_SECONDS; its exit status into LOG.rc.
+fuzz_one() {	# TARGET LOG
+	name=$(basename "$1")
+	work=$BUILD/fuzz/corpus/$name
+	mkdir -p "$work" "$BUILD/fuzz/crashes"
+	"$1" "$work" "tests/fuzz/corpus/$name" -dict="tests/fuzz/$name.dict" \
+	    -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix="$BUILD/fuzz/crashes/$name-" >"$2" 2>&1
+	echo $? >"$2.rc"
+}
+
+# The targets run one a core at a time (each is single-threaded), then
+# are reported in order.
 run_fuzz() {
-	n=0 bad=0
+	n=0 bad=0 cores=$(nproc 2>/dev/null || echo 1)
 	mkdir -p "$LOGS/fuzz"
 	for f in "$BUILD"/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
+		n=$((n + 1))
+		fuzz_one "$f" "$LOGS/fuzz/$(basename "$f").log" &
+		[ $((n % cores)) -ne 0 ] || wait
+	done
+	wait
+	n=0
+	for f in "$BUILD"/fuzz/fuzz_*; do
+		[ -x "$f" ] || continue
 		name=$(basename "$f")
-		seeds=tests/fuzz/corpus/$name
-		work=$BUILD/fuzz/corpus/$name
-		mkdir -p "$work" "$BUILD/fuzz/crashes"
 		log=$LOGS/fuzz/$name.log
 		n=$((n + 1))
-		if "$f" "$work" "$seeds" -dict="tests/fuzz/$name.dict" \
-		    -max_total_time="$FUZZ_SECONDS" -timeout=10 \
-		    -rss_limit_mb=2048 \
-		    -artifact_prefix="$BUILD/fuzz/crashes/$name-" \
-		    >"$log" 2>&1; then
+		if [ "$(cat "$log.rc" 2>/dev/null)" = 0 ]; then
 			runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log")
 			echo "ok   fuzz $name (${runs:-?} runs, ${FUZZ_SECONDS}s)"
 		else
