@@ -157,15 +157,16 @@ ov_attach_reaching(struct ov_node *n, const struct ov_id *peer)
 }
 
 /* Attach to a neighbor candidate through via (or routed if NULL). */
-void
+bool
 ov_attach_neighbor(struct ov_node *n, uint64_t now, const struct ov_id *id,
     const struct ov_id *via)
 {
 	if (ov_attach_reaching(n, id) ||
 	    ov_attach_pending(n) >= OV_ATTACHES_MAX ||
 	    n->nlinks >= n->cfg.max_links)
-		return;
-	ov_attach_start(n, now, OV_TX_ATTACH, id, true, via, 0, 0);
+		return false;
+	return ov_attach_start(n, now, OV_TX_ATTACH, id, true, via, 0, 0) !=
+	    NULL;
 }
 
 /* The peer behind an Attach answer is (or will be) linked to us. */

@@ -531,8 +531,9 @@ struct ov_txn *ov_attach_start(struct ov_node *, uint64_t now,
 /* Neighbor Attaches in flight. */
 unsigned ov_attach_pending(const struct ov_node *);
 /* Attach to a neighbor candidate through via (or routed if NULL), unless
- * we reach it already or too many are in flight. */
-void	 ov_attach_neighbor(struct ov_node *, uint64_t now,
+ * we reach it already, too many are in flight or links are at max_links:
+ * true if an Attach went out. */
+bool	 ov_attach_neighbor(struct ov_node *, uint64_t now,
 	    const struct ov_id *id, const struct ov_id *via);
 /* An AttachReq delivered here (§6.5.1.2): answered and connected to, or
  * refused with an Error. */

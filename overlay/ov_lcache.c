@@ -95,10 +95,9 @@ ov_lcache_learn(struct ov_node *n, uint64_t now, const struct ov_id *res,
 	e->peer = *peer;
 	e->used = ++n->lcache_clock;
 	if (++e->answers >= OV_LCACHE_LINK_AFTER &&
-	    ov_link_to(n, peer) == NULL && ov_route_is_peer(n)) {
+	    ov_link_to(n, peer) == NULL && ov_route_is_peer(n) &&
+	    ov_attach_neighbor(n, now, peer, NULL))
 		n->stats.lcache_attaches++;
-		ov_attach_neighbor(n, now, peer, NULL);
-	}
 }
 
 bool
