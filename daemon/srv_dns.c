@@ -6,7 +6,9 @@
  * readiness (ARES_OPT_SOCK_STATE_CB) and its timeout become events.  A
  * query times out after SD_TIMEOUT_MS, tried SD_TRIES times, so that a
  * DNS server that never answers ends a resolution well within Timer B
- * (32 s).  No protocol logic here.
+ * (32 s).  The c-ares channel (some 70 kB of tables) is made on the
+ * first resolution, not at start: most daemons never resolve a name.
+ * No protocol logic here.
  */
 #include <sys/select.h>
 
@@ -51,7 +53,8 @@ struct sd_sock {
 
 struct srv_dns {
 	struct event_base *base;
-	ares_channel	 ch;
+	ares_channel	 ch;		/* NULL until the first resolution */
+	struct addr	 server;	/* family 0: the system's */
 	struct rng	 rng;
 	struct sd_sock	 socks[SD_SOCKS_MAX];
 	struct event	*timer;
@@ -62,6 +65,7 @@ struct srv_dns {
 };
 
 static void	sd_arm(struct srv_dns *);
+static int	sd_channel(struct srv_dns *, char **);
 
 /* ---- c-ares on the loop ---- */
 
@@ -339,10 +343,16 @@ srv_dns_resolve(struct srv_dns *sd, const char *uri, bool tls, srv_dns_cb cb,
 	struct sip_res_cfg	 cfg = { tls, true };
 	struct sip_uri		 u;
 	struct sd_job		*j;
+	char			*cause;
 	int			 rc;
 
 	if (sip_uri_parse(&u, uri, strlen(uri)) != 0)
 		return EINVAL;
+	if (sd->ch == NULL && (rc = sd_channel(sd, &cause)) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return rc;
+	}
 	j = xcalloc(1, sizeof *j);
 	if ((rc = sip_res_new(&j->res, &u, &cfg, &sd->rng)) != 0) {
 		free(j);
@@ -363,20 +373,14 @@ srv_dns_stats(const struct srv_dns *sd)
 	return &sd->st;
 }
 
-int
-srv_dns_new(struct srv_dns **out, struct event_base *base,
-    const struct addr *server, char **cause)
+/* A c-ares channel for sd, in sd->ch: 0, or an error and *cause. */
+static int
+sd_channel(struct srv_dns *sd, char **cause)
 {
-	struct srv_dns		*sd = xcalloc(1, sizeof *sd);
 	struct ares_options	 o;
 	char			 csv[ADDR_STRLEN + 8];
-	unsigned		 i;
 	int			 rc;
 
-	sd->base = base;
-	sd->rng.fill = srv_rand;
-	for (i = 0; i < SD_SOCKS_MAX; i++)
-		sd->socks[i].fd = -1;
 	memset(&o, 0, sizeof o);
 	o.sock_state_cb = sd_sock_state;
 	o.sock_state_cb_data = sd;
@@ -384,19 +388,42 @@ srv_dns_new(struct srv_dns **out, struct event_base *base,
 	o.tries = SD_TRIES;
 	if ((rc = ares_init_options(&sd->ch, &o, ARES_OPT_SOCK_STATE_CB |
 	    ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES)) != ARES_SUCCESS) {
+		sd->ch = NULL;
 		*cause = xasprintf("dns: %s", ares_strerror(rc));
-		free(sd);
 		return EIO;
 	}
-	if (server != NULL && server->family != 0 &&
-	    (rc = ares_set_servers_ports_csv(sd->ch, addr_str(server, csv))) !=
-	    ARES_SUCCESS) {
+	if (sd->server.family != 0 && (rc = ares_set_servers_ports_csv(sd->ch,
+	    addr_str(&sd->server, csv))) != ARES_SUCCESS) {
 		*cause = xasprintf("dns: [interwork] dns_server: %s",
 		    ares_strerror(rc));
 		ares_destroy(sd->ch);
-		free(sd);
+		sd->ch = NULL;
 		return EINVAL;
 	}
+	return 0;
+}
+
+int
+srv_dns_new(struct srv_dns **out, struct event_base *base,
+    const struct addr *server, char **cause)
+{
+	struct srv_dns		*sd = xcalloc(1, sizeof *sd);
+	unsigned		 i;
+	int			 rc;
+
+	sd->base = base;
+	sd->rng.fill = srv_rand;
+	if (server != NULL)
+		sd->server = *server;
+	for (i = 0; i < SD_SOCKS_MAX; i++)
+		sd->socks[i].fd = -1;
+	/* A channel made and dropped: a bad server is told at start. */
+	if ((rc = sd_channel(sd, cause)) != 0) {
+		free(sd);
+		return rc;
+	}
+	ares_destroy(sd->ch);
+	sd->ch = NULL;
 	sd->timer = evtimer_new(base, sd_timer, sd);
 	sd->kick = event_new(base, -1, 0, sd_kick, sd);
 	*out = sd;
@@ -412,7 +439,8 @@ srv_dns_free(struct srv_dns *sd)
 	if (sd == NULL)
 		return;
 	sd->freeing = true;
-	ares_destroy(sd->ch);		/* answers ARES_EDESTRUCTION */
+	if (sd->ch != NULL)
+		ares_destroy(sd->ch);	/* answers ARES_EDESTRUCTION */
 	while ((j = sd->jobs) != NULL) {
 		j->cb(ECANCELED, "the daemon stops", NULL, 0, j->arg);
 		sd_job_free(sd, j);

@@ -195,7 +195,7 @@ struct ov_cert_entry {
 	EVP_PKEY_CTX	*key;		/* verifier; NULL: a slot never used */
 	struct ov_id	 id;
 	uint8_t		 key_id[OV_KEY_ID_LEN];	/* ov_cert_spki_id */
-	char		 user[OV_USER_MAX];	/* "": a node's own */
+	char		*user;		/* NULL: a node's own */
 	uint8_t		*der;		/* the certificate */
 	size_t		 der_len;
 	uint8_t		*issuer;	/* a user's: its node's certificate */
@@ -210,10 +210,17 @@ struct ov_cert_root {
 	EVP_PKEY_CTX	*key;
 };
 
-/* Sets of OV_CACHE_WAYS entries, chosen by the hash; LRU in a set. */
+/*
+ * Sets of OV_CACHE_WAYS entries, chosen by the hash; LRU in a set.  The
+ * sets double, from OV_CACHE_SETS0, each time a full set would evict,
+ * up to max_sets: a daemon that meets a few dozen signers keeps a few
+ * kB, not the table for a thousand.
+ */
+#define OV_CACHE_SETS0	8
 struct ov_cert_cache {
 	struct ov_cert_entry	*e;
-	unsigned		 nsets;
+	unsigned		 nsets;		/* a power of two */
+	unsigned		 max_sets;	/* a power of two */
 	uint64_t		 clock;
 	OSSL_LIB_CTX		*parse;		/* no key decoders */
 	OSSL_PROVIDER		*null;
@@ -228,8 +235,11 @@ ov_cert_cache_new(unsigned size)
 {
 	struct ov_cert_cache	*c = xcalloc(1, sizeof *c);
 
-	c->nsets = size > OV_CACHE_WAYS ? (size + OV_CACHE_WAYS - 1) /
-	    OV_CACHE_WAYS : 1;
+	c->max_sets = 1;
+	while (c->max_sets * OV_CACHE_WAYS < size)
+		c->max_sets *= 2;
+	c->nsets = c->max_sets < OV_CACHE_SETS0 ? c->max_sets :
+	    OV_CACHE_SETS0;
 	c->e = xcalloc((size_t)c->nsets * OV_CACHE_WAYS, sizeof *c->e);
 	/* Loading a provider keeps OpenSSL from loading the default one. */
 	if ((c->parse = OSSL_LIB_CTX_new()) == NULL ||
@@ -253,6 +263,7 @@ ov_cert_cache_free(struct ov_cert_cache *c)
 		EVP_PKEY_CTX_free(c->e[i].key);
 		free(c->e[i].der);
 		free(c->e[i].issuer);
+		free(c->e[i].user);
 	}
 	free(c->e);
 	for (i = 0; i < c->nroots; i++) {
@@ -274,7 +285,31 @@ ov_cache_set(struct ov_cert_cache *c, const uint8_t *hash)
 	uint32_t	h = (uint32_t)hash[0] << 24 | (uint32_t)hash[1] << 16 |
 			    (uint32_t)hash[2] << 8 | hash[3];
 
-	return &c->e[(size_t)(h % c->nsets) * OV_CACHE_WAYS];
+	return &c->e[(size_t)(h & (c->nsets - 1)) * OV_CACHE_WAYS];
+}
+
+/*
+ * Twice the sets: set s's entries go to s or s + nsets, by the next bit
+ * of their hash, so none is lost and each keeps its use count.
+ */
+static void
+ov_cache_grow(struct ov_cert_cache *c)
+{
+	struct ov_cert_entry	*old = c->e, *to;
+	size_t			 i, n = (size_t)c->nsets * OV_CACHE_WAYS;
+	unsigned		 j;
+
+	c->nsets *= 2;
+	c->e = xcalloc(n * 2, sizeof *c->e);
+	for (i = 0; i < n; i++) {
+		if (old[i].key == NULL)
+			continue;
+		to = ov_cache_set(c, old[i].hash);
+		for (j = 0; to[j].key != NULL; j++)
+			;	/* a set gets at most the ways of one old set */
+		to[j] = old[i];
+	}
+	free(old);
 }
 
 static struct ov_cert_entry *
@@ -382,20 +417,25 @@ ov_cache_put(struct ov_cert_cache *c, const uint8_t *hash,
     const char *user, const uint8_t *der, size_t len,
     const struct rbuf *issuer)
 {
-	struct ov_cert_entry	*set = ov_cache_set(c, hash), *e = set;
+	struct ov_cert_entry	*set, *e;
 	unsigned		 i;
 
+	while ((set = ov_cache_set(c, hash))[OV_CACHE_WAYS - 1].key != NULL &&
+	    c->nsets < c->max_sets)
+		ov_cache_grow(c);
+	e = set;
 	for (i = 1; i < OV_CACHE_WAYS; i++)
 		if (set[i].used < e->used)
 			e = &set[i];
 	EVP_PKEY_CTX_free(e->key);
 	free(e->der);
 	free(e->issuer);
+	free(e->user);
 	memcpy(e->hash, hash, OV_CERT_HASH_LEN);
 	e->key = key;
 	memcpy(e->key_id, key_id, OV_KEY_ID_LEN);
 	e->id = *id;
-	snprintf(e->user, sizeof e->user, "%s", user);
+	e->user = user[0] != '\0' ? xstrdup(user) : NULL;
 	e->der = xmalloc(len);
 	memcpy(e->der, der, len);
 	e->der_len = len;
@@ -435,7 +475,7 @@ ov_cert_issuer(struct ov_cert_cache *c, const struct ov_id *id,
 		rbuf_init(der_out, it.der, it.der_len);
 		SHA256(it.der, it.der_len, md);
 		if ((e = ov_cache_find(c, md)) != NULL) {
-			if (e->user[0] == '\0' && ov_id_eq(&e->id, id))
+			if (e->user == NULL && ov_id_eq(&e->id, id))
 				return e;
 			continue;
 		}
@@ -636,7 +676,8 @@ ov_cert_verify(const struct ov_sig *sig, const uint8_t *certs,
 		return EBADMSG;
 	memset(signer, 0, sizeof *signer);
 	signer->node = e->id;
-	memcpy(signer->user, e->user, sizeof signer->user);
+	snprintf(signer->user, sizeof signer->user, "%s",
+	    e->user != NULL ? e->user : "");
 	signer->cert = e->der;
 	signer->cert_len = e->der_len;
 	signer->issuer = e->issuer;

@@ -87,7 +87,7 @@ struct sip_fwd {
 /* Records done, in the order they were (so, of their expiry). */
 STAILQ_HEAD(sip_fwd_queue, sip_fwd);
 
-#define SIP_FWD_BUCKETS	4096	/* records by id at first (ids are
+#define SIP_FWD_BUCKETS	64	/* records by id at first (ids are
 				   sequential): doubled as they grow */
 
 /* An AOR this node publishes by destination list. */

@@ -33,7 +33,7 @@
 
 #define SIP_MAGIC	"z9hG4bK"	/* §8.1.1.7 */
 #define SIP_TRYING_MS	200		/* §17.2.1 */
-#define SIP_BUCKETS_MIN	1024		/* the tables' least size */
+#define SIP_BUCKETS_MIN	64		/* the tables' least size */
 #define SIP_WAITQ	4		/* waits of different lengths */
 
 enum sip_txn_state {

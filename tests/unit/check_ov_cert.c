@@ -618,6 +618,47 @@ verify_in(struct ov_cert_cache *c, const struct signed_data *s,
 }
 
 /*
+ * The cache starts small and grows as signers come: 24 signers in a
+ * cache for 1024 fill its first sets (8 of 4 ways) past full, and all 24
+ * are still there after, found by hash with no certificate sent.
+ */
+START_TEST(cache_growth)
+{
+	struct identity		*ids[24];
+	struct signed_data	 s[24];
+	struct ov_cert_cache	*c = ov_cert_cache_new(OV_CERT_CACHE_SIZE);
+	struct ov_signer	 who;
+	uint8_t			*certs[24];
+	size_t			 len[24];
+	char			 name[16];
+	int			 i;
+
+	ck_assert_ptr_nonnull(c);
+	for (i = 0; i < 24; i++) {
+		snprintf(name, sizeof name, "g%d", i);
+		ids[i] = make_identity(name);
+		certs[i] = bucket(ids[i], &len[i]);
+		sign(ids[i], &s[i]);
+		ck_assert_int_eq(verify_in(c, &s[i], certs[i], len[i], &who),
+		    0);
+	}
+	for (i = 0; i < 24; i++) {
+		ck_assert_int_eq(verify_in(c, &s[i], NULL, 0, &who), 0);
+		ck_assert(ov_id_eq(&who.node, &ids[i]->id));
+		ck_assert_str_eq(who.user, "");
+		free(certs[i]);
+		drop(ids[i]);
+	}
+	/* a signer never met, no certificate: not found */
+	ids[0] = make_identity("stranger");
+	sign(ids[0], &s[0]);
+	ck_assert_int_eq(verify_in(c, &s[0], NULL, 0, &who), EBADMSG);
+	drop(ids[0]);
+	ov_cert_cache_free(c);
+}
+END_TEST
+
+/*
  * Enrollment mode (§11.3): a cache with the overlay's CA takes only what
  * that CA issued, valid now; the Node-ID is the one its URI names (not
  * the key's hash) and the user its rfc822Name.  Self-signed, node-issued,
@@ -744,6 +785,7 @@ check_suite(void)
 	tcase_add_test(tc, key_ids);
 	tcase_add_test(tc, crafted_certificates);
 	tcase_add_test(tc, cache_eviction);
+	tcase_add_test(tc, cache_growth);
 	tcase_add_test(tc, enrolled_certificates);
 	suite_add_tcase(s, tc);
 	return s;
