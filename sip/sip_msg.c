@@ -595,6 +595,104 @@ sip_msg_clear(struct sip_msg *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* pl moved from m's copies to c's, where it points into one of them. */
+static void
+sip_rebase(const struct sip_msg *m, const struct sip_msg *c, size_t via_len,
+    struct sip_pl *pl)
+{
+	const char	*from[3] = { m->buf, m->body_buf, m->via_buf };
+	char		*to[3] = { c->buf, c->body_buf, c->via_buf };
+	size_t		 len[3] = { m->buf_len, m->body.l, via_len };
+	uintptr_t	 p = (uintptr_t)pl->p, f;
+	unsigned	 i;
+
+	/* as integers: the copies are distinct objects (C11 6.5.8) */
+	for (i = 0; i < 3; i++) {
+		f = (uintptr_t)from[i];
+		if (from[i] != NULL && p >= f && p <= f + len[i]) {
+			pl->p = to[i] + (p - f);
+			return;
+		}
+	}
+}
+
+static void
+sip_rebase_uri(const struct sip_msg *m, const struct sip_msg *c,
+    size_t via_len, struct sip_uri *u)
+{
+	sip_rebase(m, c, via_len, &u->user);
+	sip_rebase(m, c, via_len, &u->password);
+	sip_rebase(m, c, via_len, &u->host);
+	sip_rebase(m, c, via_len, &u->params);
+	sip_rebase(m, c, via_len, &u->headers);
+}
+
+static void
+sip_rebase_addr(const struct sip_msg *m, const struct sip_msg *c,
+    size_t via_len, struct sip_addr *a)
+{
+	sip_rebase(m, c, via_len, &a->display);
+	sip_rebase(m, c, via_len, &a->uri_str);
+	sip_rebase(m, c, via_len, &a->params);
+	sip_rebase_uri(m, c, via_len, &a->uri);
+}
+
+static char *
+sip_dup_bytes(const char *p, size_t len)
+{
+	char	*q;
+
+	if (p == NULL)
+		return NULL;
+	q = xmalloc(len + 1);
+	memcpy(q, p, len);
+	q[len] = '\0';
+	return q;
+}
+
+struct sip_msg *
+sip_msg_dup(const struct sip_msg *m)
+{
+	struct sip_msg	*c = xmalloc(sizeof *c);
+	size_t		 via_len = 0;
+	unsigned	 i;
+
+	*c = *m;
+	for (i = 0; m->via_buf != NULL && i < m->nhdrs; i++)
+		if (m->hdrs[i].value.p == m->via_buf)
+			via_len = m->hdrs[i].value.l;
+	c->buf = sip_dup_bytes(m->buf, m->buf_len);
+	c->body_buf = sip_dup_bytes(m->body_buf, m->body.l);
+	c->via_buf = sip_dup_bytes(m->via_buf, via_len);
+	c->hdrs = NULL;
+	if (m->nhdrs != 0) {
+		c->hdrs = xreallocarray(NULL, m->nhdrs, sizeof *c->hdrs);
+		memcpy(c->hdrs, m->hdrs, m->nhdrs * sizeof *c->hdrs);
+	}
+	for (i = 0; i < c->nhdrs; i++) {
+		sip_rebase(m, c, via_len, &c->hdrs[i].name);
+		sip_rebase(m, c, via_len, &c->hdrs[i].value);
+	}
+	sip_rebase(m, c, via_len, &c->method);
+	sip_rebase(m, c, via_len, &c->ruri_str);
+	sip_rebase_uri(m, c, via_len, &c->ruri);
+	sip_rebase(m, c, via_len, &c->reason);
+	sip_rebase(m, c, via_len, &c->via.transport);
+	sip_rebase(m, c, via_len, &c->via.host);
+	sip_rebase(m, c, via_len, &c->via.params);
+	sip_rebase(m, c, via_len, &c->via.branch);
+	sip_rebase(m, c, via_len, &c->via.received);
+	sip_rebase_addr(m, c, via_len, &c->from);
+	sip_rebase_addr(m, c, via_len, &c->to);
+	sip_rebase(m, c, via_len, &c->from_tag);
+	sip_rebase(m, c, via_len, &c->to_tag);
+	sip_rebase(m, c, via_len, &c->call_id);
+	sip_rebase(m, c, via_len, &c->cseq_method);
+	sip_rebase(m, c, via_len, &c->content_type);
+	sip_rebase(m, c, via_len, &c->body);
+	return c;
+}
+
 const struct sip_hdr *
 sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id,
     const struct sip_hdr *after)

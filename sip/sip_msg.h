@@ -87,6 +87,8 @@ struct sip_limits {
 	unsigned	 max_hdrs;	/* header entries, <= SIP_HDRS_LIMIT */
 };
 
+/* Its views (struct sip_pl) point into its copies: sip_msg_dup knows
+ * every one of them. */
 struct sip_msg {
 	char		*buf;		/* our copy of the header section:
 					   the views point here */
@@ -148,6 +150,13 @@ struct addr;
 void	sip_msg_received(struct sip_msg *, const struct addr *a);
 /* A message on the heap (zeroed), and its freeing (NULL: nothing). */
 struct sip_msg *sip_msg_new(void);
+/*
+ * A copy of a parsed message on the heap, its views into its own copies
+ * of the bytes: what parsing m's bytes again would give, without the
+ * parse.  (A field added to struct sip_msg that points into the bytes
+ * must be added to it.)
+ */
+struct sip_msg *sip_msg_dup(const struct sip_msg *);
 void	sip_msg_free(struct sip_msg *);
 
 /* The first header id after *after (NULL: from the start), or NULL. */

@@ -192,27 +192,6 @@ sip_new_branch(struct sip_proxy *p, const struct sip_fwd *f, char *out,
 		snprintf(out, max, "z9hG4bK%s", tag);
 }
 
-/*
- * Our own copy of a request (the one given is the caller's): written
- * out and parsed back, which it always is, having been parsed once.
- */
-static struct sip_msg *
-sip_proxy_copy(const struct sip_msg *m)
-{
-	struct sip_msg	*c = sip_msg_new();
-	struct wbuf	 w;
-	const char	*why;
-	size_t		 used;
-
-	wbuf_init(&w, SIP_MSG_MAX_DEFAULT * 2);
-	sip_msg_write(&w, m);
-	if (w.err || sip_msg_parse(c, w.p, w.len, true, &sip_proxy_lim,
-	    &used, &why) != 0)
-		sip_msg_clear(c);	/* cannot be: keep it empty */
-	wbuf_clear(&w);
-	return c;
-}
-
 static void	sip_fwd_looked_up(struct sip_proxy *, uint64_t,
 		    struct sip_fwd *, const char *const *,
 		    const uint8_t *const *, unsigned, bool);
@@ -527,8 +506,9 @@ sip_fwd_branches(struct sip_proxy *p, uint64_t now, struct sip_fwd *f,
 			continue;
 		}
 		b->req = wbuf_take(&w, &b->req_len);
-		if (sip_txn_layer_request(p->txl, now, &b->flow, b->req,
-		    b->req_len, f->id * 16 + f->nb, &b->ctxn) != 0) {
+		if (sip_txn_layer_request_known(p->txl, now, &b->flow, b->req,
+		    b->req_len, b->branch, &m->method, &m->cseq_method,
+		    f->id * 16 + f->nb, &b->ctxn) != 0) {
 			free(b->req);
 			b->req = NULL;
 			continue;
@@ -609,7 +589,7 @@ sip_proxy_request(struct sip_proxy *p, uint64_t now, uint64_t stxn,
 	sip_txn_layer_response_flow(from, m, &f->from);
 	f->in = *from;
 	f->invite = sip_pl_eq(&m->method, "INVITE");
-	f->req = sip_proxy_copy(m);
+	f->req = sip_msg_dup(m);
 	f->offerless = m->body.l == 0;
 	sip_fwd_add(p, f);
 	if (f->invite)		/* §16.2: quench the caller's retransmits */

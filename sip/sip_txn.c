@@ -615,33 +615,20 @@ sip_ict_ack(struct sip_txn *x, const struct sip_msg *resp)
 	sip_msg_clear(&req);
 }
 
-int
-sip_txn_layer_request(struct sip_txn_layer *t, uint64_t now,
-    const struct sip_flow *to, const uint8_t *p, size_t len, uint64_t cookie,
-    uint64_t *txn)
+/* A client transaction for request p, known by key (the layer's now). */
+static int
+sip_client_start(struct sip_txn_layer *t, uint64_t now,
+    const struct sip_flow *to, const uint8_t *p, size_t len, char *key,
+    bool invite, uint64_t cookie, uint64_t *txn)
 {
-	struct sip_msg	 m;
 	struct sip_txn	*x;
-	const char	*why;
-	size_t		 used;
-	char		*key;
 	uint32_t	 t1 = t->cfg.t1_ms;
 
-	if (sip_msg_parse(&m, p, len, true, &sip_txn_lim, &used, &why) !=
-	    0 || !m.request || used != len || sip_pl_eq(&m.method, "ACK") ||
-	    !sip_magic(&m.via.branch)) {
-		if (m.buf != NULL)
-			sip_msg_clear(&m);
-		return EINVAL;
-	}
-	key = sip_client_key(&m);
 	if (sip_find(t, key) != NULL || t->count >= t->cfg.max_txns) {
 		slab_free(key);
-		sip_msg_clear(&m);
 		return t->count >= t->cfg.max_txns ? EBUSY : EEXIST;
 	}
-	x = sip_txn_add(t, key, true, sip_pl_eq(&m.method, "INVITE"), to);
-	sip_msg_clear(&m);
+	x = sip_txn_add(t, key, true, invite, to);
 	x->cookie = cookie;
 	x->req = xmalloc(len);
 	memcpy(x->req, p, len);
@@ -653,6 +640,45 @@ sip_txn_layer_request(struct sip_txn_layer *t, uint64_t now,
 	sip_send(t, to, p, len);
 	*txn = x->id;
 	return 0;
+}
+
+int
+sip_txn_layer_request(struct sip_txn_layer *t, uint64_t now,
+    const struct sip_flow *to, const uint8_t *p, size_t len, uint64_t cookie,
+    uint64_t *txn)
+{
+	struct sip_msg	 m;
+	const char	*why;
+	size_t		 used;
+	bool		 invite;
+	char		*key;
+
+	if (sip_msg_parse(&m, p, len, true, &sip_txn_lim, &used, &why) !=
+	    0 || !m.request || used != len || sip_pl_eq(&m.method, "ACK") ||
+	    !sip_magic(&m.via.branch)) {
+		if (m.buf != NULL)
+			sip_msg_clear(&m);
+		return EINVAL;
+	}
+	key = sip_client_key(&m);
+	invite = sip_pl_eq(&m.method, "INVITE");
+	sip_msg_clear(&m);
+	return sip_client_start(t, now, to, p, len, key, invite, cookie, txn);
+}
+
+int
+sip_txn_layer_request_known(struct sip_txn_layer *t, uint64_t now,
+    const struct sip_flow *to, const uint8_t *p, size_t len,
+    const char *branch, const struct sip_pl *method,
+    const struct sip_pl *cseq_method, uint64_t cookie, uint64_t *txn)
+{
+	const struct sip_pl	 b = { branch, strlen(branch) };
+
+	if (!sip_magic(&b) || sip_pl_eq(method, "ACK"))
+		return EINVAL;
+	return sip_client_start(t, now, to, p, len, slab_printf("C %s %.*s",
+	    branch, (int)cseq_method->l, cseq_method->p),
+	    sip_pl_eq(method, "INVITE"), cookie, txn);
 }
 
 static void

@@ -26,6 +26,7 @@
 
 struct log_ctx;
 struct sip_msg;
+struct sip_pl;
 
 /*
  * DTLS: a direct flow between two daemons (ICE for SIP), SIP over DTLS
@@ -122,6 +123,15 @@ void	sip_txn_layer_input(struct sip_txn_layer *, uint64_t now,
 int	sip_txn_layer_request(struct sip_txn_layer *, uint64_t now,
 	    const struct sip_flow *, const uint8_t *, size_t, uint64_t cookie,
 	    uint64_t *txn);
+/*
+ * The same for a request whose writer knows its top Via's branch, its
+ * method and its CSeq method (a proxy's forwarded request), which are
+ * then not parsed again: the writer vouches that they are the bytes'.
+ */
+int	sip_txn_layer_request_known(struct sip_txn_layer *, uint64_t now,
+	    const struct sip_flow *, const uint8_t *, size_t,
+	    const char *branch, const struct sip_pl *method,
+	    const struct sip_pl *cseq_method, uint64_t cookie, uint64_t *txn);
 
 /*
  * Respond in server transaction txn with the response's bytes.  0,

@@ -42,6 +42,89 @@ pl_is(const struct sip_pl *pl, const char *want)
 	    (int)pl->l, pl->p, want);
 }
 
+/* Every view of a equals b's, as text. */
+static void
+views_eq(const struct sip_msg *a, const struct sip_msg *b)
+{
+	const struct sip_pl	*pa[] = { &a->method, &a->ruri_str,
+				    &a->ruri.user, &a->ruri.password,
+				    &a->ruri.host, &a->ruri.params,
+				    &a->ruri.headers, &a->reason,
+				    &a->via.transport, &a->via.host,
+				    &a->via.params, &a->via.branch,
+				    &a->via.received, &a->from.display,
+				    &a->from.uri_str, &a->from.params,
+				    &a->from.uri.user, &a->from.uri.host,
+				    &a->from.uri.params, &a->to.display,
+				    &a->to.uri_str, &a->to.params,
+				    &a->to.uri.user, &a->to.uri.host,
+				    &a->to.uri.params, &a->from_tag,
+				    &a->to_tag, &a->call_id, &a->cseq_method,
+				    &a->content_type, &a->body };
+	const struct sip_pl	*pb[] = { &b->method, &b->ruri_str,
+				    &b->ruri.user, &b->ruri.password,
+				    &b->ruri.host, &b->ruri.params,
+				    &b->ruri.headers, &b->reason,
+				    &b->via.transport, &b->via.host,
+				    &b->via.params, &b->via.branch,
+				    &b->via.received, &b->from.display,
+				    &b->from.uri_str, &b->from.params,
+				    &b->from.uri.user, &b->from.uri.host,
+				    &b->from.uri.params, &b->to.display,
+				    &b->to.uri_str, &b->to.params,
+				    &b->to.uri.user, &b->to.uri.host,
+				    &b->to.uri.params, &b->from_tag,
+				    &b->to_tag, &b->call_id, &b->cseq_method,
+				    &b->content_type, &b->body };
+	unsigned		 i;
+
+	for (i = 0; i < sizeof pa / sizeof pa[0]; i++)
+		ck_assert_msg(pa[i]->l == pb[i]->l && (pa[i]->l == 0 ||
+		    memcmp(pa[i]->p, pb[i]->p, pa[i]->l) == 0),
+		    "view %u: '%.*s' against '%.*s'", i, (int)pa[i]->l,
+		    pa[i]->p, (int)pb[i]->l, pb[i]->p);
+	ck_assert_uint_eq(a->nhdrs, b->nhdrs);
+	for (i = 0; i < a->nhdrs; i++) {
+		ck_assert_int_eq(a->hdrs[i].id, b->hdrs[i].id);
+		ck_assert(a->hdrs[i].name.l == b->hdrs[i].name.l &&
+		    memcmp(a->hdrs[i].name.p, b->hdrs[i].name.p,
+		    a->hdrs[i].name.l) == 0);
+		ck_assert(a->hdrs[i].value.l == b->hdrs[i].value.l &&
+		    memcmp(a->hdrs[i].value.p, b->hdrs[i].value.p,
+		    a->hdrs[i].value.l) == 0);
+	}
+	ck_assert(a->request == b->request && a->status == b->status &&
+	    a->cseq == b->cseq && a->nvia == b->nvia &&
+	    a->via.port == b->via.port && a->via.rport == b->via.rport &&
+	    a->via.rport_value == b->via.rport_value &&
+	    a->max_forwards == b->max_forwards && a->expires == b->expires);
+}
+
+/*
+ * m's copy (sip_msg_dup) against ref, a parse of the same: m's bytes are
+ * overwritten and freed first, so a view left pointing at them shows.
+ */
+static void
+dup_matches(struct sip_msg *m, const struct sip_msg *ref)
+{
+	struct sip_msg	*d = sip_msg_dup(m);
+	size_t		 vl = 0;
+	unsigned	 i;
+
+	for (i = 0; m->via_buf != NULL && i < m->nhdrs; i++)
+		if (m->hdrs[i].value.p == m->via_buf)
+			vl = m->hdrs[i].value.l;
+	memset(m->buf, 'X', m->buf_len);
+	if (m->body_buf != NULL)
+		memset(m->body_buf, 'X', m->body.l);
+	if (m->via_buf != NULL)
+		memset(m->via_buf, 'X', vl);
+	memset(m->hdrs, 0, m->nhdrs * sizeof *m->hdrs);
+	sip_msg_clear(m);
+	views_eq(d, ref);
+	sip_msg_free(d);
+}
+
 START_TEST(invite_parsed)
 {
 	const char	*s = "INVITE sip:bob@p2psipd.localhost SIP/2.0\r\n"
@@ -470,7 +553,7 @@ START_TEST(via_received)
 	    "Max-Forwards: 70\r\nTo: <sip:b@x.org>\r\n"
 	    "From: <sip:a@x.org>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
 	    "\r\n";
-	struct sip_msg	 m;
+	struct sip_msg	 m, ref;
 	const char	*why;
 	size_t		 used;
 
@@ -482,7 +565,11 @@ START_TEST(via_received)
 	ck_assert_uint_eq(m.via.rport_value, 40001);
 	pl_is(&m.via.branch, "z9hG4bKv");
 	pl_is(&m.hdrs[1].value, "SIP/2.0/UDP h2;branch=z9hG4bKw");
-	sip_msg_clear(&m);
+	/* the amended Via's own copy is copied too */
+	ck_assert_int_eq(parse(&ref, s, false, &used, &why), 0);
+	sip_msg_via_received(&ref, "192.0.2.9", 40001);
+	dup_matches(&m, &ref);
+	sip_msg_clear(&ref);
 	/* from the address it names, without rport: unchanged */
 	ck_assert_int_eq(parse(&m, s2, false, &used, &why), 0);
 	sip_msg_via_received(&m, "192.0.2.5", 5062);
@@ -599,7 +686,11 @@ START_TEST(rfc4475_torture)
 		    m2.call_id.l == m.call_id.l && m2.body.l == m.body.l);
 		sip_msg_clear(&m2);
 		wbuf_clear(&w);
-		sip_msg_clear(&m);
+		/* its copy is what a parse gives */
+		ck_assert_int_eq(sip_msg_parse(&m2, buf, len, false, &lim,
+		    &used, &why), 0);
+		dup_matches(&m, &m2);
+		sip_msg_clear(&m2);
 		break;
 	case T_BAD:
 	case T_ANSWER:
