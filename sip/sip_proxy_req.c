@@ -50,25 +50,33 @@ sip_rr_uri(const struct sip_proxy *p, enum sip_tp tp, const char *tok,
 		    p->self, ov, overlay ? p->domain : "");
 }
 
-/* §16.3 step 4, simply: one of our Vias is already there. */
+/* Is a Via's sent-by this proxy? */
+static bool
+sip_via_is_self(const struct sip_proxy *p, const struct sip_via *v)
+{
+	struct sip_uri	u;
+
+	memset(&u, 0, sizeof u);
+	u.host = v->host;
+	u.ipv6 = v->ipv6;
+	u.port = v->port;
+	return sip_proxy_is_self(p, &u);
+}
+
+/* §16.3 step 4, simply: one of our Vias is already there (the top one
+ * parsed with the message, the others here). */
 static bool
 sip_looped(const struct sip_proxy *p, const struct sip_msg *m)
 {
-	const struct sip_hdr	*h;
+	const struct sip_hdr	*h = sip_msg_hdr(m, SIP_HDR_VIA, NULL);
 	struct sip_via		 v;
-	struct sip_uri		 u;
 
-	for (h = sip_msg_hdr(m, SIP_HDR_VIA, NULL); h != NULL;
-	    h = sip_msg_hdr(m, SIP_HDR_VIA, h)) {
-		if (sip_msg_via_parse(&v, &h->value) != 0)
-			continue;
-		memset(&u, 0, sizeof u);
-		u.host = v.host;
-		u.ipv6 = v.ipv6;
-		u.port = v.port;
-		if (sip_proxy_is_self(p, &u))
+	if (h == NULL || sip_via_is_self(p, &m->via))
+		return h != NULL;
+	while ((h = sip_msg_hdr(m, SIP_HDR_VIA, h)) != NULL)
+		if (sip_msg_via_parse(&v, &h->value) == 0 &&
+		    sip_via_is_self(p, &v))
 			return true;
-	}
 	return false;
 }
 
