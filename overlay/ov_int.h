@@ -207,6 +207,9 @@ struct ov_node {
 	}			*hop_tab;	/* a hash set of up links' peers */
 	unsigned		 hop_tab_size;	/* a power of 2 */
 	uint32_t		 hop_gen;
+	unsigned		 hop_np;	/* hop_peers' count */
+	bool			 hop_stale;	/* a link came, went or changed
+						   what ov_hop_peers reads */
 	uint32_t		 next_link_id;
 
 	struct ov_txn		**txns;
@@ -265,6 +268,7 @@ struct ov_node {
 						   another ring */
 	unsigned		 member_next;	/* entry to check next */
 	uint64_t		 gc_ms;		/* next link GC */
+	unsigned		 nsuspect;	/* links suspect now */
 	uint64_t		 leave_deadline_ms;
 	unsigned		 leaves_pending;
 	unsigned		 leaves_sent, leaves_answered;

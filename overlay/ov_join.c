@@ -321,6 +321,7 @@ ov_join_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 	ov_route_answer(n, now, l, m, OV_JOIN_ANS, w.p, w.len);
 	wbuf_clear(&w);
 	l->ready = true;
+	n->hop_stale = true;
 	if (n->state == OV_ST_ALONE)
 		ov_node_set_state(n, OV_ST_JOINED);
 	/* §10.5 steps 7-8: tell it, and our neighbors, the new table. */

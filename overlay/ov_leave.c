@@ -33,6 +33,7 @@ ov_leave_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 	}
 	ov_route_answer(n, now, l, m, OV_LEAVE_ANS, NULL, 0);
 	l->ready = false;
+	n->hop_stale = true;
 	ov_chord_remove(&n->chord, s);
 	/* As for a failure (§10.7.1), with its neighbors as candidates. */
 	for (i = 0; i < n->nlinks; i++)

@@ -42,13 +42,18 @@ ov_link_at(const struct ov_node *n, uint32_t id)
 static uint64_t
 ov_link_due(const struct ov_node *n, const struct ov_link *l)
 {
+	uint64_t	suspect_at, dead_at;
+
 	if (!l->up)
 		return l->opened_ms + n->cfg.link_timeout_ms + 1;
 	if (l->fh.unacked_since == 0)
 		return UINT64_MAX;
-	if (!l->suspect)
-		return ov_fh_deadline(&l->fh);
-	return ov_fh_dead_deadline(&l->fh, n->cfg.link_timeout_ms);
+	dead_at = ov_fh_dead_deadline(&l->fh, n->cfg.link_timeout_ms);
+	if (l->suspect)
+		return dead_at;
+	/* dead before suspect: a link_timeout shorter than the RTO */
+	suspect_at = ov_fh_deadline(&l->fh);
+	return suspect_at < dead_at ? suspect_at : dead_at;
 }
 
 /*
@@ -186,6 +191,7 @@ ov_link_close(struct ov_node *n, uint64_t now, struct ov_link *l,
 	    l->up ? ov_id_hex(&l->peer, hex) : "-", addr_str(&l->remote, a),
 	    why);
 	l->closing = true;
+	n->hop_stale = true;
 	ov_link_queue(n, l);
 }
 
@@ -267,6 +273,9 @@ ov_link_gone(struct ov_node *n, uint64_t now, struct ov_link *l)
 		memmove(&n->link_due[i], &n->link_due[i + 1],
 		    (n->nlinks - i - 1) * sizeof n->link_due[0]);
 		n->nlinks--;
+		if (l->suspect)
+			n->nsuspect--;
+		n->hop_stale = true;
 	}
 	for (i = n->flushq_head; l->queued && i < n->nflushq; i++) {
 		if (n->flushq[i] == l) {
@@ -414,6 +423,11 @@ ov_link_health(struct ov_node *n, uint64_t now, struct ov_link *l)
 	suspect = ov_fh_suspect(&l->fh, now);
 	if (suspect != l->suspect) {
 		l->suspect = suspect;
+		n->hop_stale = true;
+		if (suspect)
+			n->nsuspect++;
+		else
+			n->nsuspect--;
 		ov_debug(n, "overlay: link %u: %s", l->id, suspect ?
 		    "suspect, out of the routing table" : "acks resumed");
 		if (suspect) {
@@ -433,6 +447,14 @@ ov_link_tick(struct ov_node *n, uint64_t now)
 	if (gc)
 		n->gc_ms = now + OV_GC_EVERY_MS;
 	for (i = 0; i < n->nlinks; i++) {
+		/*
+		 * A link with nothing due is not touched, but for the GC:
+		 * its health changes only at its due time (ov_link_due),
+		 * but for a suspect one's acks resuming, and while there
+		 * is one every link is looked at, as before.
+		 */
+		if (!gc && n->nsuspect == 0 && n->link_due[i] > now)
+			continue;
 		l = n->links[i];
 		if (l->closing)
 			continue;

@@ -271,6 +271,7 @@ ov_node_link_up(struct ov_node *n, uint64_t now, uint32_t id,
 		return;
 	l->peer = *peer;
 	l->up = true;
+	n->hop_stale = true;
 	ov_link_due_update(n, l);
 	l->last_msg_ms = now;
 	ov_attach_link_up(n, now, l);

@@ -93,7 +93,10 @@ ov_hop_usable(const struct ov_id *id, void *arg)
 /*
  * The peers ov_link_usable accepts: into n->hop_peers, and marked in
  * n->hop_tab, so that the routing table's candidates are each checked in
- * O(1), not by a walk of the links (a route was O(links^2)).
+ * O(1), not by a walk of the links (a route was O(links^2)).  Made again
+ * only when n->hop_stale says a link came, went, or changed its up,
+ * ready, suspect or closing (each place that writes one of them sets
+ * it): a walk of the links touched every link's state on every route.
  */
 static unsigned
 ov_hop_peers(struct ov_node *n)
@@ -101,6 +104,9 @@ ov_hop_peers(struct ov_node *n)
 	struct ov_link	*l;
 	unsigned	 i, at, np = 0, size;
 
+	if (!n->hop_stale && n->hop_tab != NULL)
+		return n->hop_np;
+	n->hop_stale = false;
 	for (size = 16; size < 2 * n->nlinks; size *= 2)
 		;
 	/* a new generation empties the table without clearing it */
@@ -125,6 +131,7 @@ ov_hop_peers(struct ov_node *n)
 		if (n->hop_tab[at].ok)
 			n->hop_peers[np++] = l->peer;
 	}
+	n->hop_np = np;
 	return np;
 }
 

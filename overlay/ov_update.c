@@ -134,6 +134,7 @@ ov_update_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 	if (!ov_id_eq(&l->peer, s))
 		goto out;		/* only a direct neighbor's counts */
 	l->ready = true;
+	n->hop_stale = true;
 	if (n->state == OV_ST_JOINING) {
 		if (ov_join_update(n, now, s, u))
 			u = NULL;	/* kept */
