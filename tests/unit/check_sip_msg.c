@@ -42,40 +42,23 @@ pl_is(const struct sip_pl *pl, const char *want)
 	    (int)pl->l, pl->p, want);
 }
 
+/* Every view of a parsed message (sip_msg_dup copies them all). */
+#define VIEWS(m) { &(m)->method, &(m)->ruri_str, &(m)->ruri.user, \
+	&(m)->ruri.password, &(m)->ruri.host, &(m)->ruri.params, \
+	&(m)->ruri.headers, &(m)->reason, &(m)->via.transport, \
+	&(m)->via.host, &(m)->via.params, &(m)->via.branch, \
+	&(m)->via.received, &(m)->from.display, &(m)->from.uri_str, \
+	&(m)->from.params, &(m)->from.uri.user, &(m)->from.uri.host, \
+	&(m)->from.uri.params, &(m)->to.display, &(m)->to.uri_str, \
+	&(m)->to.params, &(m)->to.uri.user, &(m)->to.uri.host, \
+	&(m)->to.uri.params, &(m)->from_tag, &(m)->to_tag, &(m)->call_id, \
+	&(m)->cseq_method, &(m)->content_type, &(m)->body }
+
 /* Every view of a equals b's, as text. */
 static void
 views_eq(const struct sip_msg *a, const struct sip_msg *b)
 {
-	const struct sip_pl	*pa[] = { &a->method, &a->ruri_str,
-				    &a->ruri.user, &a->ruri.password,
-				    &a->ruri.host, &a->ruri.params,
-				    &a->ruri.headers, &a->reason,
-				    &a->via.transport, &a->via.host,
-				    &a->via.params, &a->via.branch,
-				    &a->via.received, &a->from.display,
-				    &a->from.uri_str, &a->from.params,
-				    &a->from.uri.user, &a->from.uri.host,
-				    &a->from.uri.params, &a->to.display,
-				    &a->to.uri_str, &a->to.params,
-				    &a->to.uri.user, &a->to.uri.host,
-				    &a->to.uri.params, &a->from_tag,
-				    &a->to_tag, &a->call_id, &a->cseq_method,
-				    &a->content_type, &a->body };
-	const struct sip_pl	*pb[] = { &b->method, &b->ruri_str,
-				    &b->ruri.user, &b->ruri.password,
-				    &b->ruri.host, &b->ruri.params,
-				    &b->ruri.headers, &b->reason,
-				    &b->via.transport, &b->via.host,
-				    &b->via.params, &b->via.branch,
-				    &b->via.received, &b->from.display,
-				    &b->from.uri_str, &b->from.params,
-				    &b->from.uri.user, &b->from.uri.host,
-				    &b->from.uri.params, &b->to.display,
-				    &b->to.uri_str, &b->to.params,
-				    &b->to.uri.user, &b->to.uri.host,
-				    &b->to.uri.params, &b->from_tag,
-				    &b->to_tag, &b->call_id, &b->cseq_method,
-				    &b->content_type, &b->body };
+	const struct sip_pl	*pa[] = VIEWS(a), *pb[] = VIEWS(b);
 	unsigned		 i;
 
 	for (i = 0; i < sizeof pa / sizeof pa[0]; i++)
