@@ -35,7 +35,7 @@ struct sip_reg;
 #define SIP_UDP_MAX	1300	/* §18.1.1: larger requests go over TCP */
 #define SIP_CACHE_MAX	16384	/* AORs whose lookups are kept */
 
-/* The limits our own copies of requests are parsed back with. */
+/* The limits a branch's own request is parsed again with (its CANCEL). */
 extern const struct sip_limits sip_proxy_lim;
 
 /* "z9hG4bK", 16 hex digits, "-", the record's id in hex (up to 16) */
