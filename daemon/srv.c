@@ -106,8 +106,8 @@ srv_rand(void *buf, size_t len, void *arg)
 	 * draw, 2.7% of a proxied call).
 	 */
 	static bool	 hooked;
-	uint8_t		*pool = srv_pool, *out = buf;
-	size_t		 n, left;
+	uint8_t		*out = buf;
+	size_t		 n;
 
 	(void)arg;
 	if (!hooked) {
@@ -122,15 +122,14 @@ srv_rand(void *buf, size_t len, void *arg)
 	}
 	while (len > 0) {
 		if (srv_pool_left == 0) {
-			if (RAND_bytes(pool, (int)sizeof srv_pool) != 1)
+			if (RAND_bytes(srv_pool, (int)sizeof srv_pool) != 1)
 				fatalx("RAND_bytes failed");
 			srv_pool_left = sizeof srv_pool;
 		}
-		left = srv_pool_left;
-		n = len < left ? len : left;
-		memcpy(out, pool + sizeof srv_pool - left, n);
+		n = len < srv_pool_left ? len : srv_pool_left;
+		memcpy(out, srv_pool + sizeof srv_pool - srv_pool_left, n);
 		/* what was handed out is not kept */
-		OPENSSL_cleanse(pool + sizeof srv_pool - left, n);
+		OPENSSL_cleanse(srv_pool + sizeof srv_pool - srv_pool_left, n);
 		srv_pool_left -= n;
 		out += n;
 		len -= n;

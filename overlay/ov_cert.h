@@ -62,8 +62,8 @@ struct ov_cert_cache;
 /*
  * A cache of checked signers (cert hash -> verifier, Node-ID, user), up
  * to size of them (rounded up to a power of two; its memory grows with
- * the signers met, not with size); a verified value's user certificate stays there, so a
- * fetcher that sees it again checks one signature only.  NULL if OpenSSL
+ * the signers met, not with size); a verified value's user certificate
+ * stays there, so a fetcher that sees it again checks one signature only.  NULL if OpenSSL
  * cannot be set up.
  */
 #define OV_CERT_CACHE_SIZE	1024

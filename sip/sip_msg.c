@@ -597,12 +597,12 @@ sip_msg_clear(struct sip_msg *m)
 
 /* pl moved from m's copies to c's, where it points into one of them. */
 static void
-sip_rebase(const struct sip_msg *m, const struct sip_msg *c, size_t via_len,
+sip_rebase(const struct sip_msg *m, const struct sip_msg *c,
     struct sip_pl *pl)
 {
 	const char	*from[3] = { m->buf, m->body_buf, m->via_buf };
 	char		*to[3] = { c->buf, c->body_buf, c->via_buf };
-	size_t		 len[3] = { m->buf_len, m->body.l, via_len };
+	size_t		 len[3] = { m->buf_len, m->body.l, m->via_buf_len };
 	uintptr_t	 p = (uintptr_t)pl->p, f;
 	unsigned	 i;
 
@@ -618,23 +618,23 @@ sip_rebase(const struct sip_msg *m, const struct sip_msg *c, size_t via_len,
 
 static void
 sip_rebase_uri(const struct sip_msg *m, const struct sip_msg *c,
-    size_t via_len, struct sip_uri *u)
+    struct sip_uri *u)
 {
-	sip_rebase(m, c, via_len, &u->user);
-	sip_rebase(m, c, via_len, &u->password);
-	sip_rebase(m, c, via_len, &u->host);
-	sip_rebase(m, c, via_len, &u->params);
-	sip_rebase(m, c, via_len, &u->headers);
+	sip_rebase(m, c, &u->user);
+	sip_rebase(m, c, &u->password);
+	sip_rebase(m, c, &u->host);
+	sip_rebase(m, c, &u->params);
+	sip_rebase(m, c, &u->headers);
 }
 
 static void
 sip_rebase_addr(const struct sip_msg *m, const struct sip_msg *c,
-    size_t via_len, struct sip_addr *a)
+    struct sip_addr *a)
 {
-	sip_rebase(m, c, via_len, &a->display);
-	sip_rebase(m, c, via_len, &a->uri_str);
-	sip_rebase(m, c, via_len, &a->params);
-	sip_rebase_uri(m, c, via_len, &a->uri);
+	sip_rebase(m, c, &a->display);
+	sip_rebase(m, c, &a->uri_str);
+	sip_rebase(m, c, &a->params);
+	sip_rebase_uri(m, c, &a->uri);
 }
 
 static char *
@@ -654,42 +654,38 @@ struct sip_msg *
 sip_msg_dup(const struct sip_msg *m)
 {
 	struct sip_msg	*c = xmalloc(sizeof *c);
-	size_t		 via_len = 0;
 	unsigned	 i;
 
 	*c = *m;
-	for (i = 0; m->via_buf != NULL && i < m->nhdrs; i++)
-		if (m->hdrs[i].value.p == m->via_buf)
-			via_len = m->hdrs[i].value.l;
 	c->buf = sip_dup_bytes(m->buf, m->buf_len);
 	c->body_buf = sip_dup_bytes(m->body_buf, m->body.l);
-	c->via_buf = sip_dup_bytes(m->via_buf, via_len);
+	c->via_buf = sip_dup_bytes(m->via_buf, m->via_buf_len);
 	c->hdrs = NULL;
 	if (m->nhdrs != 0) {
 		c->hdrs = xreallocarray(NULL, m->nhdrs, sizeof *c->hdrs);
 		memcpy(c->hdrs, m->hdrs, m->nhdrs * sizeof *c->hdrs);
 	}
 	for (i = 0; i < c->nhdrs; i++) {
-		sip_rebase(m, c, via_len, &c->hdrs[i].name);
-		sip_rebase(m, c, via_len, &c->hdrs[i].value);
+		sip_rebase(m, c, &c->hdrs[i].name);
+		sip_rebase(m, c, &c->hdrs[i].value);
 	}
-	sip_rebase(m, c, via_len, &c->method);
-	sip_rebase(m, c, via_len, &c->ruri_str);
-	sip_rebase_uri(m, c, via_len, &c->ruri);
-	sip_rebase(m, c, via_len, &c->reason);
-	sip_rebase(m, c, via_len, &c->via.transport);
-	sip_rebase(m, c, via_len, &c->via.host);
-	sip_rebase(m, c, via_len, &c->via.params);
-	sip_rebase(m, c, via_len, &c->via.branch);
-	sip_rebase(m, c, via_len, &c->via.received);
-	sip_rebase_addr(m, c, via_len, &c->from);
-	sip_rebase_addr(m, c, via_len, &c->to);
-	sip_rebase(m, c, via_len, &c->from_tag);
-	sip_rebase(m, c, via_len, &c->to_tag);
-	sip_rebase(m, c, via_len, &c->call_id);
-	sip_rebase(m, c, via_len, &c->cseq_method);
-	sip_rebase(m, c, via_len, &c->content_type);
-	sip_rebase(m, c, via_len, &c->body);
+	sip_rebase(m, c, &c->method);
+	sip_rebase(m, c, &c->ruri_str);
+	sip_rebase_uri(m, c, &c->ruri);
+	sip_rebase(m, c, &c->reason);
+	sip_rebase(m, c, &c->via.transport);
+	sip_rebase(m, c, &c->via.host);
+	sip_rebase(m, c, &c->via.params);
+	sip_rebase(m, c, &c->via.branch);
+	sip_rebase(m, c, &c->via.received);
+	sip_rebase_addr(m, c, &c->from);
+	sip_rebase_addr(m, c, &c->to);
+	sip_rebase(m, c, &c->from_tag);
+	sip_rebase(m, c, &c->to_tag);
+	sip_rebase(m, c, &c->call_id);
+	sip_rebase(m, c, &c->cseq_method);
+	sip_rebase(m, c, &c->content_type);
+	sip_rebase(m, c, &c->body);
 	return c;
 }
 
@@ -948,6 +944,7 @@ sip_msg_via_received(struct sip_msg *m, const char *host, uint16_t port)
 	}
 	free(m->via_buf);
 	m->via_buf = (char *)wbuf_take(&w, &v.l);
+	m->via_buf_len = v.l;
 	v.p = m->via_buf;
 	if (sip_msg_via_parse(&nv, &v) == 0) {
 		h->value = v;

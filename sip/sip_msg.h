@@ -95,6 +95,7 @@ struct sip_msg {
 	size_t		 buf_len;
 	char		*body_buf;	/* our copy of the body */
 	char		*via_buf;	/* the top Via, as amended */
+	size_t		 via_buf_len;
 	bool		 request;
 	/* request line */
 	struct sip_pl	 method;

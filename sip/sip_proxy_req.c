@@ -71,8 +71,10 @@ sip_looped(const struct sip_proxy *p, const struct sip_msg *m)
 	const struct sip_hdr	*h = sip_msg_hdr(m, SIP_HDR_VIA, NULL);
 	struct sip_via		 v;
 
-	if (h == NULL || sip_via_is_self(p, &m->via))
-		return h != NULL;
+	if (h == NULL)
+		return false;
+	if (sip_via_is_self(p, &m->via))
+		return true;
 	while ((h = sip_msg_hdr(m, SIP_HDR_VIA, h)) != NULL)
 		if (sip_msg_via_parse(&v, &h->value) == 0 &&
 		    sip_via_is_self(p, &v))

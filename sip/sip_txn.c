@@ -460,10 +460,10 @@ sip_magic(const struct sip_pl *branch)
 
 /* What a client transaction is known by: branch and CSeq method. */
 static char *
-sip_client_key(const struct sip_msg *m)
+sip_client_key(const struct sip_pl *branch, const struct sip_pl *cseq_method)
 {
-	return slab_printf("C %.*s %.*s", (int)m->via.branch.l,
-	    m->via.branch.p, (int)m->cseq_method.l, m->cseq_method.p);
+	return slab_printf("C %.*s %.*s", (int)branch->l, branch->p,
+	    (int)cseq_method->l, cseq_method->p);
 }
 
 /*
@@ -660,7 +660,7 @@ sip_txn_layer_request(struct sip_txn_layer *t, uint64_t now,
 			sip_msg_clear(&m);
 		return EINVAL;
 	}
-	key = sip_client_key(&m);
+	key = sip_client_key(&m.via.branch, &m.cseq_method);
 	invite = sip_pl_eq(&m.method, "INVITE");
 	sip_msg_clear(&m);
 	return sip_client_start(t, now, to, p, len, key, invite, cookie, txn);
@@ -676,9 +676,8 @@ sip_txn_layer_request_known(struct sip_txn_layer *t, uint64_t now,
 
 	if (!sip_magic(&b) || sip_pl_eq(method, "ACK"))
 		return EINVAL;
-	return sip_client_start(t, now, to, p, len, slab_printf("C %s %.*s",
-	    branch, (int)cseq_method->l, cseq_method->p),
-	    sip_pl_eq(method, "INVITE"), cookie, txn);
+	return sip_client_start(t, now, to, p, len, sip_client_key(&b,
+	    cseq_method), sip_pl_eq(method, "INVITE"), cookie, txn);
 }
 
 static void
@@ -884,7 +883,7 @@ sip_txn_layer_input(struct sip_txn_layer *t, uint64_t now,
 		sip_server_request(t, now, f, m);
 		return;
 	}
-	key = sip_client_key(m);
+	key = sip_client_key(&m->via.branch, &m->cseq_method);
 	x = sip_find(t, key);
 	slab_free(key);
 	if (x == NULL || !x->client) {

@@ -91,17 +91,12 @@ static void
 dup_matches(struct sip_msg *m, const struct sip_msg *ref)
 {
 	struct sip_msg	*d = sip_msg_dup(m);
-	size_t		 vl = 0;
-	unsigned	 i;
 
-	for (i = 0; m->via_buf != NULL && i < m->nhdrs; i++)
-		if (m->hdrs[i].value.p == m->via_buf)
-			vl = m->hdrs[i].value.l;
 	memset(m->buf, 'X', m->buf_len);
 	if (m->body_buf != NULL)
 		memset(m->body_buf, 'X', m->body.l);
 	if (m->via_buf != NULL)
-		memset(m->via_buf, 'X', vl);
+		memset(m->via_buf, 'X', m->via_buf_len);
 	memset(m->hdrs, 0, m->nhdrs * sizeof *m->hdrs);
 	sip_msg_clear(m);
 	views_eq(d, ref);
