@@ -679,8 +679,14 @@ ov_join_tick(struct ov_node *n, uint64_t now)
 	    now >= n->join_deadline_ms)
 		ov_join_restart(n, now, "too slow");
 	else if (n->state == OV_ST_JOINING && n->ap_updated && !n->join_sent &&
-	    now >= n->join_attach_ms)
+	    now >= n->join_attach_ms) {
 		ov_join_progress(n, now);
+		/* no link to AP (closing) or no room for the request: a
+		 * Join that cannot go now would keep this deadline due and
+		 * wake us again and again at the same instant */
+		if (n->state == OV_ST_JOINING && !n->join_sent)
+			ov_join_restart(n, now, "cannot send the Join");
+	}
 	if ((n->state == OV_ST_ALONE || (n->state == OV_ST_JOINING &&
 	    !n->have_ap)) && !n->no_rejoin && n->boot_link == 0 &&
 	    ov_join_boot_usable(n) > 0 && now >= n->boot_retry_ms) {

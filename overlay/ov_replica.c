@@ -289,11 +289,24 @@ ov_replica_sync(struct ov_node *n, uint64_t now)
 	memcpy(n->sync_succ, c->succ, sizeof n->sync_succ);
 }
 
+/*
+ * When the sync is due: never if none, or while the node is not in a ring
+ * (joining, leaving).  The tick and the deadline both ask here: a sync
+ * the deadline saw due and the tick left waiting woke a leaving node at
+ * once, again and again, without end.
+ */
+static uint64_t
+ov_replica_sync_at(const struct ov_node *n)
+{
+	return n->sync_ms != 0 &&
+	    (n->state == OV_ST_JOINED || n->state == OV_ST_ALONE) ?
+	    n->sync_ms : UINT64_MAX;
+}
+
 void
 ov_replica_tick(struct ov_node *n, uint64_t now)
 {
-	if (n->sync_ms != 0 && now >= n->sync_ms &&
-	    (n->state == OV_ST_JOINED || n->state == OV_ST_ALONE))
+	if (now >= ov_replica_sync_at(n))
 		ov_replica_sync(n, now);
 	if (ov_held_next_expiry(&n->held) <= ov_node_wall(n, now))
 		ov_held_expire(&n->held, ov_node_wall(n, now));
@@ -303,16 +316,14 @@ ov_replica_tick(struct ov_node *n, uint64_t now)
 uint64_t
 ov_replica_deadline(const struct ov_node *n)
 {
-	uint64_t	d = UINT64_MAX, e = ov_held_next_expiry(&n->held);
+	uint64_t	d = ov_replica_sync_at(n), e;
 	int64_t		mono;
 	unsigned	i;
 
-	if (n->sync_ms != 0)
-		d = n->sync_ms;
 	for (i = 0; i < n->nresends; i++)
 		if (n->resends[i].at_ms < d)
 			d = n->resends[i].at_ms;
-	if (e != UINT64_MAX) {
+	if ((e = ov_held_next_expiry(&n->held)) != UINT64_MAX) {
 		mono = (int64_t)e - n->cfg.wall_offset_ms;
 		if (mono < 0)
 			mono = 0;
