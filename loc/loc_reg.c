@@ -240,6 +240,13 @@ loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
 	snprintf(q->aor, sizeof q->aor, "%s", r->aor);
 	q->kind = k->id;
 	memset(&sr, 0, sizeof sr);
+	/*
+	 * The value's form follows the route to this node as it is now (not
+	 * as the last tick saw it): stored before the first tick, it would
+	 * be stored again at that tick for nothing.
+	 */
+	loc_reroute(l);
+	r->route_gen = l->route_gen;
 	if (!loc_by_route(l, r)) {
 		sr.type = OV_SIPREG_URI;
 		sr.uri = (const uint8_t *)r->contact;
@@ -251,7 +258,6 @@ loc_store_reg(struct loc *l, uint64_t now, struct loc_req *q,
 		sr.ndest = ov_node_self_route(l->ov, route);
 		for (i = 0; i < sr.ndest; i++)
 			ov_msg_dest_node(&sr.dest[i], &route[i]);
-		r->route_gen = l->route_gen;
 	}
 	wbuf_init(&w, 1024);
 	ov_data_sipreg_encode(&w, &sr);
