@@ -156,14 +156,22 @@ ov_attach_reaching(struct ov_node *n, const struct ov_id *peer)
 	    ov_txn_pending_to(n, OV_TX_ATTACH, peer);
 }
 
-/* Attach to a neighbor candidate through via (or routed if NULL). */
+/*
+ * Attach to a node: a neighbor candidate (through via, or routed if NULL)
+ * or a peer the location cache sends to (ov_lcache.c).  Both are taken
+ * past max_links at the other end (ov_attach_taken), and both go out
+ * past it here, up to the hard limit of twice that
+ * (ov_node_link_accepted): a node whose fingers fill max_links must
+ * still link to a new neighbor, or the ring stays wrong, and the cache's
+ * size bounds how many links it adds.
+ */
 bool
 ov_attach_neighbor(struct ov_node *n, uint64_t now, const struct ov_id *id,
     const struct ov_id *via)
 {
 	if (ov_attach_reaching(n, id) ||
 	    ov_attach_pending(n) >= OV_ATTACHES_MAX ||
-	    n->nlinks >= n->cfg.max_links)
+	    n->nlinks >= 2 * n->cfg.max_links)
 		return false;
 	return ov_attach_start(n, now, OV_TX_ATTACH, id, true, via, 0, 0) !=
 	    NULL;
@@ -185,24 +193,32 @@ ov_attach_linked(struct ov_node *n, uint64_t now, const struct ov_id *peer,
 }
 
 /*
- * Past max_links only essential Attaches are taken: from a node joining
- * through us (it attaches to its own id + 1, §11.4) or one that belongs in
- * our neighbor table.  Others (fingers) get Error_Forbidden and look for
- * another peer of their range later.
+ * Past max_links only some Attaches are taken.  Essential ones: from a
+ * node joining through us (it attaches to its own id + 1, §11.4) or one
+ * that belongs in our neighbor table.  And, below twice max_links (the
+ * hard limit, ov_node_link_accepted), one addressed to our Node-ID: its
+ * sender wants this peer (a location cache's link, ov_lcache.c) and has
+ * no other to ask.  Others, addressed to a Resource-ID (fingers), get
+ * Error_Forbidden and look for another peer of their range later.
  */
 static bool
-ov_attach_essential(const struct ov_node *n, const struct ov_msg *m,
+ov_attach_taken(const struct ov_node *n, const struct ov_msg *m,
     const struct ov_id *s)
 {
-	struct ov_id	target, next;
+	const struct ov_dest	*d;
+	struct ov_id		 target, next;
 
 	if (ov_chord_wants_neighbor(&n->chord, s) ||
 	    ov_chord_is_neighbor(&n->chord, s))
 		return true;
-	if (m->fwd.ndest == 0 || m->fwd.dest[m->fwd.ndest - 1].type !=
-	    OV_DEST_RESOURCE ||
-	    !ov_msg_dest_id(&m->fwd.dest[m->fwd.ndest - 1], &target))
+	if (m->fwd.ndest == 0)
 		return false;
+	d = &m->fwd.dest[m->fwd.ndest - 1];
+	if (!ov_msg_dest_id(d, &target))
+		return false;
+	if (d->type == OV_DEST_NODE)
+		return n->nlinks < 2 * n->cfg.max_links &&
+		    ov_id_eq(&target, &n->cfg.self);
 	ov_id_add_u64(&next, s, 1);
 	return ov_id_eq(&target, &next);
 }
@@ -256,7 +272,7 @@ ov_attach_request(struct ov_node *n, uint64_t now, struct ov_link *l,
 			ov_attach_expect_remove(n, e);
 		ov_txn_cancel_kind(n, OV_TX_ATTACH, s);
 		if (n->nlinks >= n->cfg.max_links &&
-		    !ov_attach_essential(n, m, s)) {
+		    !ov_attach_taken(n, m, s)) {
 			ov_route_error(n, now, l, &m->fwd, OV_E_FORBIDDEN,
 			    "too many links");
 			return;
@@ -444,8 +460,17 @@ ov_attach_link_up(struct ov_node *n, uint64_t now, struct ov_link *l)
 	}
 	if (l->bootstrap && l->id == n->boot_link)
 		ov_join_boot_up(n, now, l);
-	else if (expected)
+	else if (expected) {
 		ov_attach_linked(n, now, &l->peer, slot);
+		/*
+		 * Our Update lets the peer route over the link (§6.5.1).  A
+		 * neighbor gets one as our table changes; a finger or a
+		 * cache's peer, which those Updates skip (ov_update.c), now.
+		 */
+		if (n->state == OV_ST_JOINED &&
+		    !ov_chord_is_neighbor(&n->chord, &l->peer))
+			ov_update_send(n, now, &l->peer, OV_UPD_PEER_READY);
+	}
 }
 
 /* Expectations past their time are given up. */

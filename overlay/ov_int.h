@@ -57,6 +57,7 @@ struct ov_link {
 	bool		 outgoing;
 	bool		 owned;		/* we wanted it: we may close it */
 	bool		 ready;		/* peer sent an Update: route via it */
+	bool		 told;		/* we sent it one (ov_update.c) */
 	bool		 suspect;	/* unacked past the RTO */
 	bool		 closing;	/* close after flushing */
 	bool		 queued;	/* in the node's flushq */
@@ -248,6 +249,8 @@ struct ov_node {
 
 	/* maintenance timers */
 	uint64_t		 update_due_ms;	/* reactive Updates, coalesced */
+	struct ov_id		 update_pred;	/* pred[0] when every link was
+						   last sent one (zero: none) */
 	uint64_t		 periodic_ms;	/* next periodic Update round */
 	uint64_t		 finger_ms;	/* next finger refresh */
 	uint32_t		 finger_backoff_ms; /* grows to the interval */
@@ -534,9 +537,9 @@ struct ov_txn *ov_attach_start(struct ov_node *, uint64_t now,
 	    const struct ov_id *via, uint32_t pin, unsigned slot);
 /* Neighbor Attaches in flight. */
 unsigned ov_attach_pending(const struct ov_node *);
-/* Attach to a neighbor candidate through via (or routed if NULL), unless
- * we reach it already, too many are in flight or links are at max_links:
- * true if an Attach went out. */
+/* Attach to a neighbor candidate or a location cache's peer through via
+ * (or routed if NULL), unless we reach it already, too many are in flight
+ * or links are at twice max_links: true if an Attach went out. */
 bool	 ov_attach_neighbor(struct ov_node *, uint64_t now,
 	    const struct ov_id *id, const struct ov_id *via);
 /* An AttachReq delivered here (§6.5.1.2): answered and connected to, or
@@ -568,6 +571,9 @@ void	 ov_update_send(struct ov_node *, uint64_t now,
 	    const struct ov_id *peer, uint8_t type);
 /* §10.7.3: an Update to each connection. */
 void	 ov_update_send_all(struct ov_node *, uint64_t now);
+/* After a change of the neighbor table: Updates to the neighbors, or to
+ * each connection if our range changed (ov_update.c). */
+void	 ov_update_send_changed(struct ov_node *, uint64_t now);
 /* A node named by a peer (in an Update or a Leave): a neighbor for us? */
 void	 ov_update_candidate(struct ov_node *, uint64_t now,
 	    const struct ov_id *id, const struct ov_id *via);

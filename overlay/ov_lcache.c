@@ -11,7 +11,10 @@
  * the peer (§6.5.1 lets any peer Attach to any other); from then on a
  * message for that Resource-ID, ours or one we forward, goes to it in
  * one hop.  Entries are used least recently first out; an evicted peer's
- * link closes once it has been idle for link_timeout.
+ * link closes once it has been idle for link_timeout.  The cache's links
+ * come on top of max_links, at both ends (ov_attach_neighbor,
+ * ov_attach_taken): the nodes whose fingers fill max_links are the ones
+ * with the longest routes, and the cache's size bounds what it adds.
  *
  * The cache is a hint for routing and never decides who answers: a
  * peer that is no longer responsible (a node joined in between) routes

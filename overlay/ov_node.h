@@ -55,7 +55,9 @@ struct ov_node_cfg {
 	uint32_t	 partition_interval_ms;	/* 0: no partition checks */
 	uint32_t	 link_timeout_ms;	/* unacked this long: close */
 	unsigned	 max_links;		/* beyond it only essential
-						   Attaches are answered */
+						   Attaches, and ones to
+						   our Node-ID, are
+						   answered (ov_attach.c) */
 	unsigned	 max_pending;		/* our open transactions */
 	int64_t		 wall_offset_ms;	/* wall clock = now + offset */
 	/* storage (§7); 0: the default in brackets */
