@@ -171,7 +171,7 @@ ov_attach_neighbor(struct ov_node *n, uint64_t now, const struct ov_id *id,
 {
 	if (ov_attach_reaching(n, id) ||
 	    ov_attach_pending(n) >= OV_ATTACHES_MAX ||
-	    n->nlinks >= 2 * n->cfg.max_links)
+	    n->nlinks >= ov_link_hard_max(n))
 		return false;
 	return ov_attach_start(n, now, OV_TX_ATTACH, id, true, via, 0, 0) !=
 	    NULL;
@@ -217,7 +217,7 @@ ov_attach_taken(const struct ov_node *n, const struct ov_msg *m,
 	if (!ov_msg_dest_id(d, &target))
 		return false;
 	if (d->type == OV_DEST_NODE)
-		return n->nlinks < 2 * n->cfg.max_links &&
+		return n->nlinks < ov_link_hard_max(n) &&
 		    ov_id_eq(&target, &n->cfg.self);
 	ov_id_add_u64(&next, s, 1);
 	return ov_id_eq(&target, &next);

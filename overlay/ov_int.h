@@ -315,6 +315,13 @@ struct ov_link *ov_link_get(struct ov_node *, uint32_t id);
 /* l's state changed what its next ov_link_health is due at. */
 void	 ov_link_due_update(struct ov_node *, const struct ov_link *);
 struct ov_link *ov_link_to(struct ov_node *, const struct ov_id *peer);
+/* Links past which no connection is taken and no Attach made: twice
+ * max_links (past max_links only those a node needs, ov_attach.c). */
+static inline unsigned
+ov_link_hard_max(const struct ov_node *n)
+{
+	return 2 * n->cfg.max_links;
+}
 void	 ov_link_send_msg(struct ov_node *, uint64_t now, struct ov_link *,
 	    const uint8_t *msg, size_t len);
 void	 ov_link_close(struct ov_node *, uint64_t now, struct ov_link *,

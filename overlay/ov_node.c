@@ -251,7 +251,7 @@ ov_node_link_accepted(struct ov_node *n, uint64_t now,
 	struct ov_link	*l;
 
 	/* Twice max_links: the Attach policy shapes the rest (ov_topo.c). */
-	if (n->nlinks >= 2 * n->cfg.max_links || n->state == OV_ST_LEAVING ||
+	if (n->nlinks >= ov_link_hard_max(n) || n->state == OV_ST_LEAVING ||
 	    (n->state == OV_ST_ALONE && n->no_rejoin)) {
 		ov_debug(n, "overlay: refused a connection: %u links",
 		    n->nlinks);

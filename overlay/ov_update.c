@@ -164,20 +164,33 @@ ov_update_refill(struct ov_node *n, bool ready_only)
 			ov_chord_add_neighbor(&n->chord, &n->links[i]->peer);
 }
 
-/* §10.7.3: an Update to each connection. */
-void
-ov_update_send_all(struct ov_node *n, uint64_t now)
+/*
+ * An Update of type to each connection that is up, or to each we never
+ * sent one on (untold).  The peers are copied first: sending can change
+ * the links (one found dead).
+ */
+static void
+ov_update_send_links(struct ov_node *n, uint64_t now, uint8_t type,
+    bool untold)
 {
 	struct ov_id	*peers;
 	unsigned	 i, np = 0;
 
 	peers = xcalloc(n->nlinks + 1, sizeof *peers);
 	for (i = 0; i < n->nlinks; i++)
-		if (n->links[i]->up && !n->links[i]->closing)
+		if (n->links[i]->up && !n->links[i]->closing &&
+		    !(untold && n->links[i]->told))
 			peers[np++] = n->links[i]->peer;
 	for (i = 0; i < np; i++)
-		ov_update_send(n, now, &peers[i], OV_UPD_NEIGHBORS);
+		ov_update_send(n, now, &peers[i], type);
 	free(peers);
+}
+
+/* §10.7.3: an Update to each connection. */
+void
+ov_update_send_all(struct ov_node *n, uint64_t now)
+{
+	ov_update_send_links(n, now, OV_UPD_NEIGHBORS, false);
 	if (n->chord.npred > 0)
 		n->update_pred = n->chord.pred[0];
 	else
@@ -201,7 +214,7 @@ void
 ov_update_send_changed(struct ov_node *n, uint64_t now)
 {
 	static const struct ov_id	 none;
-	struct ov_id			 nb[2 * OV_NEIGH_MAX], *untold;
+	struct ov_id			 nb[2 * OV_NEIGH_MAX];
 	unsigned			 i, j, k = 0;
 
 	if (!ov_id_eq(n->chord.npred > 0 ? &n->chord.pred[0] : &none,
@@ -224,16 +237,10 @@ ov_update_send_changed(struct ov_node *n, uint64_t now)
 	/*
 	 * A link we never sent an Update on is one the peer may not route
 	 * over (§6.5.1): a PEER_READY one to each, once.  Every Update to
-	 * each connection gave them that before.
+	 * each connection gave them that before.  (A link we attached gets
+	 * its one as it comes up, ov_attach_link_up; this catches the rest.)
 	 */
-	untold = xcalloc(n->nlinks + 1, sizeof *untold);
-	for (i = 0, k = 0; i < n->nlinks; i++)
-		if (n->links[i]->up && !n->links[i]->closing &&
-		    !n->links[i]->told)
-			untold[k++] = n->links[i]->peer;
-	for (i = 0; i < k; i++)
-		ov_update_send(n, now, &untold[i], OV_UPD_PEER_READY);
-	free(untold);
+	ov_update_send_links(n, now, OV_UPD_PEER_READY, true);
 }
 
 /* §10.7.4.1: neighbors get Updates; fingers get peer_ready ones. */

@@ -170,7 +170,8 @@ nodes_full(struct sim *s, unsigned max)
 	for (i = 0; i < sim_count(s); i++) {
 		if (!sim_alive(s, i))
 			continue;
-		for (k = 0; ov_node_link_info(sim_node(s, i), 0, k, &li); k++)
+		for (k = 0; ov_node_link_info(sim_node(s, i), sim_now(s), k,
+		    &li); k++)
 			;
 		full += k >= max;
 	}
