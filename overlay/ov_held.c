@@ -21,6 +21,7 @@ ov_held_init(struct ov_held *st, const struct ov_kind *kinds, size_t n,
 	st->lim = *lim;
 	st->next_expiry = UINT64_MAX;
 	ov_certs_init(&st->certs);
+	fifo_init(&st->dirty, sizeof(struct ov_id));
 }
 
 static void
@@ -54,6 +55,7 @@ ov_held_clear(struct ov_held *st)
 		ov_held_res_free(st, st->res[i]);
 	free(st->res);
 	ov_certs_clear(&st->certs);
+	fifo_clear(&st->dirty);
 	memset(st, 0, sizeof *st);
 }
 
@@ -147,12 +149,16 @@ ov_held_res_kind(struct ov_held_res *r, uint32_t kind)
 	return NULL;
 }
 
+/* r's Kind sk changed: a row to persist (r queued once for each). */
 static void
-ov_held_kind_dirty(struct ov_held *st, struct ov_held_kind *sk)
+ov_held_kind_dirty(struct ov_held *st, struct ov_held_res *r,
+    struct ov_held_kind *sk)
 {
-	if (!sk->dirty)
-		st->ndirty++;
+	if (sk->dirty)
+		return;
 	sk->dirty = true;
+	st->ndirty++;
+	fifo_push(&st->dirty, &r->id);
 }
 
 /* Two values at one address of model m? */
@@ -368,7 +374,7 @@ ov_held_apply(struct ov_held *st, const struct ov_id *res,
 		sk->generation = kd->generation;
 	else if (changed || sk->generation == 0)
 		sk->generation++;
-	ov_held_kind_dirty(st, sk);
+	ov_held_kind_dirty(st, r, sk);
 	return sk->generation;
 }
 
@@ -531,7 +537,7 @@ ov_held_expire(struct ov_held *st, uint64_t wall_ms)
 				st->values--;
 				ov_held_value_free(st, &sk->v[k]);
 				sk->v[k] = sk->v[--sk->n];
-				ov_held_kind_dirty(st, sk);
+				ov_held_kind_dirty(st, r, sk);
 				any = true;
 			}
 		}
@@ -556,7 +562,7 @@ ov_held_drop(struct ov_held *st, const struct ov_id *res)
 			ov_held_value_free(st, &sk->v[k]);
 		}
 		sk->n = 0;
-		ov_held_kind_dirty(st, sk);
+		ov_held_kind_dirty(st, r, sk);
 	}
 }
 
@@ -577,43 +583,41 @@ ov_held_take_row(struct ov_held *st, struct ov_id *res, uint32_t *kind,
 {
 	struct ov_held_res	*r;
 	struct ov_held_kind	*sk;
+	struct ov_id		 id;
 	struct wbuf		 w;
 	size_t			 mark;
-	unsigned		 i, j, k, at;
+	unsigned		 j, k;
 
-	for (i = 0; st->ndirty != 0 && i < st->nres; i++) {
-		at = (st->take_pos + i) % st->nres;
-		r = st->res[at];
-		for (j = 0; j < r->nkinds; j++) {
-			sk = &r->kinds[j];
-			if (!sk->dirty)
-				continue;
-			sk->dirty = false;
-			st->ndirty--;
-			*res = r->id;
-			*kind = sk->k->id;
-			*generation = sk->generation;
-			wbuf_init(&w, SIZE_MAX);
-			if (sk->n != 0)
-				wbuf_u8(&w, OV_ROW_V1);
-			for (k = 0; k < sk->n; k++) {
-				wbuf_u64(&w, sk->v[k].expires_ms);
-				mark = wbuf_vec_begin(&w, 1);
-				if (sk->v[k].certs != NULL)
-					wbuf_bytes(&w, ov_certs_hash(
-					    sk->v[k].certs), OV_CERTS_HASH_LEN);
-				wbuf_vec_end(&w, mark, 1);
-				wbuf_bytes(&w, sk->v[k].raw, sk->v[k].raw_len);
-			}
-			*blob = wbuf_take(&w, len);
-			/* r's other Kinds next; if tidy drops r, what
-			 * follows it moves into its place */
-			st->take_pos = at;
-			ov_held_tidy(st, r);
-			return true;
+	/* a resource comes off the queue for each of its dirty Kinds */
+	while (fifo_pop(&st->dirty, &id)) {
+		if ((r = ov_held_find(st, &id)) == NULL)
+			continue;
+		for (j = 0; j < r->nkinds && !r->kinds[j].dirty; j++)
+			;
+		if (j == r->nkinds)
+			continue;
+		sk = &r->kinds[j];
+		sk->dirty = false;
+		st->ndirty--;
+		*res = r->id;
+		*kind = sk->k->id;
+		*generation = sk->generation;
+		wbuf_init(&w, SIZE_MAX);
+		if (sk->n != 0)
+			wbuf_u8(&w, OV_ROW_V1);
+		for (k = 0; k < sk->n; k++) {
+			wbuf_u64(&w, sk->v[k].expires_ms);
+			mark = wbuf_vec_begin(&w, 1);
+			if (sk->v[k].certs != NULL)
+				wbuf_bytes(&w, ov_certs_hash(sk->v[k].certs),
+				    OV_CERTS_HASH_LEN);
+			wbuf_vec_end(&w, mark, 1);
+			wbuf_bytes(&w, sk->v[k].raw, sk->v[k].raw_len);
 		}
+		*blob = wbuf_take(&w, len);
+		ov_held_tidy(st, r);
+		return true;
 	}
-	st->ndirty = 0;
 	return false;
 }
 
@@ -624,7 +628,7 @@ ov_held_take_row(struct ov_held *st, struct ov_id *res, uint32_t *kind,
  */
 static int
 ov_row_walk(struct ov_held *st, const struct ov_kind *k,
-    struct ov_held_kind *sk, const uint8_t *blob, size_t len, uint64_t wall_ms)
+    struct ov_held_res *r, struct ov_held_kind *sk, const uint8_t *blob, size_t len, uint64_t wall_ms)
 {
 	struct ov_stored	 s;
 	struct ov_certs_ent	*ce;
@@ -657,7 +661,7 @@ ov_row_walk(struct ov_held *st, const struct ov_kind *k,
 		    expires);
 	}
 	if (sk != NULL && !v1)
-		ov_held_kind_dirty(st, sk);	/* rewritten as version 1 */
+		ov_held_kind_dirty(st, r, sk);	/* rewritten as version 1 */
 	return 0;
 }
 
@@ -670,14 +674,14 @@ ov_held_load(struct ov_held *st, const struct ov_id *res, uint32_t kind,
 	struct ov_held_kind	*sk;
 
 	/* all of it or nothing: check the whole row first */
-	if (k == NULL || ov_row_walk(st, k, NULL, blob, len, wall_ms) != 0)
+	if (k == NULL || ov_row_walk(st, k, NULL, NULL, blob, len, wall_ms) != 0)
 		return EBADMSG;
 	r = ov_held_get(st, res);
 	if (ov_held_res_kind(r, kind) == NULL && r->nkinds == OV_DATA_KINDS_MAX)
 		return EBADMSG;
 	sk = ov_held_res_kind_get(r, k);
 	sk->generation = generation;
-	(void)ov_row_walk(st, k, sk, blob, len, wall_ms);
+	(void)ov_row_walk(st, k, r, sk, blob, len, wall_ms);
 	ov_held_tidy(st, r);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fifo.h"
 #include "ov_certs.h"
 #include "ov_data.h"
 #include "ov_id.h"
@@ -64,10 +65,9 @@ struct ov_held {
 	unsigned		 nres, cap;
 	uint64_t		 bytes;		/* of raw values held */
 	uint64_t		 values;
-	unsigned		 ndirty;	/* Kinds to persist */
-	unsigned		 take_pos;	/* ov_held_take_row looks on
-						   from here (a batch's rows in
-						   one pass, not one each) */
+	unsigned		 ndirty;	/* Kinds to persist, and */
+	struct fifo		 dirty;		/* their resources' IDs (struct
+						   ov_id), once for each */
 	uint64_t		 next_expiry;	/* no value expires before;
 						   UINT64_MAX: none held */
 };
