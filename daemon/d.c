@@ -161,6 +161,30 @@ d_trim(evutil_socket_t fd, short what, void *arg)
 	srv_trim();
 }
 
+/* The store's batch of writes (db_batch): committed now. */
+static void
+d_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct d	*d = arg;
+
+	(void)fd;
+	(void)what;
+	event_del(d->ev_flush);
+	event_del(d->ev_flush_late);
+	db_flush(d->db);
+}
+
+/* A batch opened: committed once the loop has done what is ready. */
+static void
+d_flush_soon(void *arg)
+{
+	struct d	*d = arg;
+	struct timeval	 tv = { 0, D_FLUSH_MS * 1000 };
+
+	event_active(d->ev_flush, EV_TIMEOUT, 0);
+	evtimer_add(d->ev_flush_late, &tv);
+}
+
 int
 d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
     const char *const *overrides, size_t noverrides, ctl_handle_cb handle,
@@ -178,7 +202,8 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	d->lock_fd = -1;
 	d->start_ms = srv_now_ms();
 	d->start_time = (int64_t)time(NULL);
-	if ((d->base = event_base_new()) == NULL)
+	if ((d->base = event_base_new()) == NULL ||
+	    event_base_priority_init(d->base, SRV_PRIORITIES) != 0)
 		fatalx("event_base_new failed");
 	if ((rc = srv_mkdirs(cfg->node.data_dir, cause)) != 0 ||
 	    (rc = d_lock(d, cause)) != 0)
@@ -188,6 +213,11 @@ d_new(struct d **out, struct cfg *cfg, const char *cfg_file,
 	free(dbpath);
 	if (rc != 0)
 		goto fail;
+	if ((d->ev_flush = evtimer_new(d->base, d_flush, d)) == NULL ||
+	    event_priority_set(d->ev_flush, SRV_PRIO_IDLE) != 0 ||
+	    (d->ev_flush_late = evtimer_new(d->base, d_flush, d)) == NULL)
+		fatalx("cannot set a timer");
+	db_batch(d->db, d_flush_soon, d);
 	d_begin_run(d);
 	if ((rc = identity_load(&d->ident, cfg->node.data_dir,
 	    cfg->overlay.name, cfg->overlay.root_cert, cause)) != 0)
@@ -241,9 +271,15 @@ d_free(struct d *d)
 	identity_free(d->ident);
 	ctl_free(d->ctl);
 	if (d->db != NULL) {
+		db_batch(d->db, NULL, NULL);
+		db_flush(d->db);
 		db_meta_set(d->db, "running", "0");
 		db_close(d->db);
 	}
+	if (d->ev_flush != NULL)
+		event_free(d->ev_flush);
+	if (d->ev_flush_late != NULL)
+		event_free(d->ev_flush_late);
 	if (d->ev_term != NULL)
 		event_free(d->ev_term);
 	if (d->ev_int != NULL)

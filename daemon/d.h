@@ -68,6 +68,9 @@ struct d {
 	struct event		*ev_term, *ev_int, *ev_hup;
 	struct event		*ev_stop;	/* shutdown deadline */
 	struct event		*ev_trim;	/* memory back to the system */
+	/* the store's batch of writes committed: when the loop has
+	 * nothing else to do, at the latest D_FLUSH_MS after it opened */
+	struct event		*ev_flush, *ev_flush_late;
 	int			 lock_fd;
 	enum d_state		 state;
 	uint64_t		 start_ms;	/* monotonic */
@@ -100,6 +103,7 @@ void	 d_free(struct d *);
  */
 #define D_STOP_GRACE_MS	3000
 #define D_TRIM_S	10	/* d_trim */
+#define D_FLUSH_MS	100	/* d_flush */
 void	 d_stop(struct d *, const char *reason);
 
 /*

@@ -90,6 +90,10 @@ struct db {
 	sqlite3_stmt	*row_put, *row_del, *cert_put, *cert_del, *cert_get,
 			*reg_put, *reg_del, *user_get, *user_put, *msg_put,
 			*msg_trim, *msgs;
+	/* db_batch: the transaction writes open, and whom to tell */
+	bool		 batch_open;
+	void		(*opened)(void *);
+	void		*opened_arg;
 };
 
 int
@@ -267,6 +271,7 @@ db_close(struct db *s)
 {
 	if (s == NULL)
 		return;
+	db_flush(s);
 	sqlite3_finalize(s->row_put);
 	sqlite3_finalize(s->row_del);
 	sqlite3_finalize(s->cert_put);
@@ -345,21 +350,38 @@ db_meta_set(struct db *s, const char *key, const char *value)
 /* ---- batches ---- */
 
 void
-db_begin(struct db *s)
+db_batch(struct db *s, void (*opened)(void *), void *arg)
 {
-	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		log_warnx("store: %s: begin: %s", s->path,
-		    sqlite3_errmsg(s->db));
+	s->opened = opened;
+	s->opened_arg = arg;
 }
 
 int
-db_commit(struct db *s)
+db_flush(struct db *s)
 {
+	if (!s->batch_open)
+		return 0;
+	s->batch_open = false;
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	log_warnx("store: %s: commit: %s", s->path, sqlite3_errmsg(s->db));
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return EIO;
+}
+
+/* A write comes: in batches, the batch's transaction is open. */
+static void
+store_write(struct db *s)
+{
+	if (s->opened == NULL || s->batch_open)
+		return;
+	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		log_warnx("store: %s: begin: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return;			/* this write on its own */
+	}
+	s->batch_open = true;
+	s->opened(s->opened_arg);
 }
 
 /* A statement prepared once per store and reset after each use. */
@@ -377,7 +399,10 @@ store_stmt(struct db *s, sqlite3_stmt **cache, const char *sql)
 static int
 store_done(struct db *s, sqlite3_stmt *st, const char *what)
 {
-	int	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : EIO;
+	int	rc;
+
+	store_write(s);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : EIO;
 
 	if (rc != 0)
 		log_warnx("store: %s: cannot %s: %s", s->path, what,

@@ -41,9 +41,17 @@ const char *db_path(const struct db *);
 int	db_meta_get(struct db *, const char *key, char **value);
 int	db_meta_set(struct db *, const char *key, const char *value);
 
-/* Writes between these are one transaction. */
-void	db_begin(struct db *);
-int	db_commit(struct db *);
+/*
+ * Writes in batches.  Once db_batch set opened, a write outside a
+ * transaction opens one and calls opened(arg); the writes after it join
+ * it until db_flush commits it (0, or EIO: the batch is lost, logged).
+ * The driver flushes when the event loop has a moment: a commit for the
+ * many writes of a busy moment, not one each (each commit writes its
+ * pages to the WAL again).  Without db_batch, each write is its own
+ * transaction.  db_close flushes.
+ */
+void	db_batch(struct db *, void (*opened)(void *), void *arg);
+int	db_flush(struct db *);
 
 /*
  * Overlay data: one row per resource and Kind, an opaque blob the overlay

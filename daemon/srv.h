@@ -98,5 +98,17 @@ struct event;
  */
 void	srv_timer_arm(struct event *timer, uint64_t *armed_at, uint64_t at,
 	    uint64_t now);
+/*
+ * The event loop's priorities (event_base_priority_init with
+ * SRV_PRIORITIES): events run at SRV_PRIO_NORMAL (libevent's default,
+ * half of them) unless set otherwise; SRV_PRIO_BACKGROUND runs only when
+ * nothing at normal is ready (work that may wait for the phones' and
+ * peers' messages: stores, refreshes), SRV_PRIO_IDLE when nothing else
+ * is (the store's commits, one for all that a busy moment wrote).
+ */
+#define SRV_PRIORITIES		5
+#define SRV_PRIO_NORMAL		2
+#define SRV_PRIO_BACKGROUND	3
+#define SRV_PRIO_IDLE		4
 
 #endif

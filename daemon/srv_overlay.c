@@ -162,7 +162,7 @@ so_load(struct srv_overlay *so)
 	/* rows of expired values are rewritten (emptied) by so_persist */
 }
 
-/* Write what the node changed to the database (after each batch). */
+/* Write what the node changed to the database (after each kick). */
 static void
 so_persist(struct srv_overlay *so)
 {
@@ -172,25 +172,17 @@ so_persist(struct srv_overlay *so)
 	uint8_t		 hash[OV_CERTS_HASH_LEN];
 	uint8_t		*blob;
 	size_t		 len;
-	bool		 open = false;
 
-	/* the certificates first: the rows name them */
+	/* the certificates first: the rows name them (in the daemon's
+	 * batch of writes, db_batch) */
 	while (ov_node_take_cert(so->ov, hash, &blob, &len)) {
-		if (!open)
-			db_begin(so->db);
-		open = true;
 		db_cert_put(so->db, hash, OV_CERTS_HASH_LEN, blob, len);
 		free(blob);
 	}
 	while (ov_node_take_row(so->ov, &res, &kind, &gen, &blob, &len)) {
-		if (!open)
-			db_begin(so->db);
-		open = true;
 		db_row_put(so->db, res.b, OV_ID_LEN, kind, gen, blob, len);
 		free(blob);
 	}
-	if (open)
-		db_commit(so->db);
 }
 
 /* ---- the core's actions ---- */

@@ -158,6 +158,38 @@ START_TEST(reopen_keeps_data)
 }
 END_TEST
 
+static void
+count_opened(void *arg)
+{
+	(*(unsigned *)arg)++;
+}
+
+/*
+ * In batches, the writes up to db_flush are one transaction: another
+ * program sees none of them before it, all after; the batch opened once.
+ * A closing store flushes what is left.
+ */
+START_TEST(batched_writes)
+{
+	struct db	*s = open_ok();
+	unsigned	 opened = 0;
+
+	db_batch(s, count_opened, &opened);
+	ck_assert_int_eq(db_reg_put(s, "a@o", NULL, 60, 1), 0);
+	ck_assert_int_eq(db_reg_put(s, "b@o", "sip:b@192.0.2.1", 60, 1), 0);
+	ck_assert_uint_eq(opened, 1);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM registrations"), 0);
+	ck_assert_int_eq(db_flush(s), 0);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM registrations"), 2);
+	ck_assert_int_eq(db_flush(s), 0);		/* nothing open */
+	ck_assert_int_eq(db_reg_del(s, "a@o"), 0);
+	ck_assert_uint_eq(opened, 2);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM registrations"), 2);
+	db_close(s);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM registrations"), 1);
+}
+END_TEST
+
 /* A database from schema version 0 is migrated, its rows kept. */
 START_TEST(migrates_old_schema)
 {
@@ -270,6 +302,7 @@ check_suite(void)
 	tcase_add_test(tc, create);
 	tcase_add_test(tc, wal_mode);
 	tcase_add_test(tc, reopen_keeps_data);
+	tcase_add_test(tc, batched_writes);
 	tcase_add_test(tc, migrates_old_schema);
 	tcase_add_test(tc, refuses_newer_schema);
 	tcase_add_test(tc, refuses_bad_version);
