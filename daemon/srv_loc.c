@@ -34,12 +34,20 @@ struct srv_loc {
 	struct srv_loc_ops	 ops;
 	struct rng		 rng;
 	struct log_ctx		 lc;
+	/* the core's deadline: background work (stores, refreshes), and
+	 * at normal priority SL_LATE_MS after it, should the background
+	 * not get its turn (a daemon saturated with messages) */
 	struct event		*timer;
 	uint64_t		 timer_at;
+	struct event		*late;
+	uint64_t		 late_at;
 	struct event		*kick;		/* the overlay, after a request */
 	struct sl_wait		*waits;
 	uint64_t		 next_cookie;
 };
+
+/* the background's backstop (struct srv_loc's late) */
+#define SL_LATE_MS	50
 
 static void	sl_drain(struct srv_loc *);
 
@@ -91,13 +99,20 @@ static void
 sl_drain(struct srv_loc *sl)
 {
 	struct loc_action	a;
+	uint64_t		now = srv_now_ms(), at;
 
 	while (loc_next_action(sl->loc, &a)) {
 		sl_act(sl, &a);
 		loc_action_clear(&a);
 	}
-	srv_timer_arm(sl->timer, &sl->timer_at, loc_deadline(sl->loc),
-	    srv_now_ms());
+	at = loc_deadline(sl->loc);
+	srv_timer_arm(sl->timer, &sl->timer_at, at, now);
+	if (at != UINT64_MAX) {
+		/* never later than it was: the backstop moves only nearer */
+		at = (at > now ? at : now) + SL_LATE_MS;
+		if (at < sl->late_at)
+			srv_timer_arm(sl->late, &sl->late_at, at, now);
+	}
 }
 
 static void
@@ -111,6 +126,15 @@ sl_timer(evutil_socket_t fd, short what, void *arg)
 	loc_tick(sl->loc, srv_now_ms());
 	sl_drain(sl);
 	sl->ops.kick(sl->ops.arg);
+}
+
+static void
+sl_late(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv_loc	*sl = arg;
+
+	sl->late_at = UINT64_MAX;
+	sl_timer(fd, what, arg);
 }
 
 /* The overlay node is drained from the event loop, never from within a
@@ -341,9 +365,12 @@ srv_loc_new(struct event_base *base, const struct loc_cfg *cfg,
 	if (loc_new(&sl->loc, &lcfg, ov, &sl->rng, &sl->lc) != 0)
 		fatalx("location: cannot set up");
 	if ((sl->timer = evtimer_new(base, sl_timer, sl)) == NULL ||
+	    event_priority_set(sl->timer, SRV_PRIO_BACKGROUND) != 0 ||
+	    (sl->late = evtimer_new(base, sl_late, sl)) == NULL ||
 	    (sl->kick = evtimer_new(base, sl_kick, sl)) == NULL)
 		fatalx("location: cannot make a timer");
 	sl->timer_at = UINT64_MAX;
+	sl->late_at = UINT64_MAX;
 	if (db_regs_each(db, sl_load, sl) != 0)
 		log_warnx("location: cannot read the registrations");
 	if (loc_registrations(sl->loc) != 0)
@@ -368,6 +395,8 @@ srv_loc_free(struct srv_loc *sl)
 	}
 	if (sl->timer != NULL)
 		event_free(sl->timer);
+	if (sl->late != NULL)
+		event_free(sl->late);
 	if (sl->kick != NULL)
 		event_free(sl->kick);
 	free(sl);

@@ -298,6 +298,7 @@ loc_input(struct loc *l, uint64_t now, struct ov_event *ev)
 	struct loc_req	*q;
 	unsigned	 slot = 0;
 
+	l->no_room = false;		/* an answer: room for one more store */
 	switch (ev->type) {
 	case OV_EV_STORED:
 	case OV_EV_FETCHED:
@@ -338,24 +339,26 @@ loc_input(struct loc *l, uint64_t now, struct ov_event *ev)
 void
 loc_tick(struct loc *l, uint64_t now)
 {
-	if (l->hold_until != 0 && now >= l->hold_until) {
+	if (l->hold_until != 0 && now >= l->hold_until)
 		l->hold_until = 0;		/* the waiting go on */
-		loc_publish_due(l, now, false);
+	if (now >= l->next_tick) {
+		if (ov_node_member(l->ov))
+			loc_reroute(l);
+		l->scan = true;
+		l->no_room = false;
+		loc_adv_due(l, now, &l->relay);
+		loc_adv_due(l, now, &l->proxy);
+		loc_quiet_end(l, now);
+		l->next_tick = now + LOC_TICK_MS;
 	}
-	if (now < l->next_tick)
-		return;
-	if (ov_node_member(l->ov))
-		loc_reroute(l);
-	loc_publish_due(l, now, true);
-	loc_adv_due(l, now, &l->relay);
-	loc_adv_due(l, now, &l->proxy);
-	loc_quiet_end(l, now);
-	l->next_tick = now + LOC_TICK_MS;
+	loc_publish_due(l, now);
 }
 
 uint64_t
 loc_deadline(const struct loc *l)
 {
+	if (loc_publish_ready(l))
+		return 0;			/* the next batch of stores */
 	if (l->hold_until != 0 && l->hold_until < l->next_tick)
 		return l->hold_until;
 	return l->next_tick;

@@ -44,6 +44,7 @@ struct loc;
 #define LOC_TICK_MS	1000	/* due refreshes are looked for this often */
 #define LOC_HOLD_MS	500	/* a storing peer's flood refusal: no stores
 				   for so long */
+#define LOC_PUBLISH_BATCH 8	/* registrations stored a tick, at most */
 #define LOC_RETRY_MS	5000	/* a store that failed: again after about */
 #define LOC_QUIET_MS	10000	/* store failures logged at most this often */
 #define LOC_VALUE_MAX	4096	/* a raw value */
@@ -221,10 +222,11 @@ void	 loc_load(struct loc *, const char *aor, const char *contact,
  * follows), or an errno: with *err (allocated) saying why, or *err NULL
  * when the overlay node refused it (ENOTCONN, EBUSY...: the caller words
  * it).  aor: as loc_aor takes it.  A registration with cookie 0 is a
- * phone's, that nobody waits for: it is kept and stored again until it
- * is removed, also when the node is not in the overlay yet or too busy
- * (no RESULT follows).  contact NULL: by destination list to this node.
- * expires 0: the configured default.
+ * phone's, that nobody waits for: it is kept, stored at a later tick (in
+ * the order phones came), and again until it is removed, also when the
+ * node is not in the overlay yet or too busy (no RESULT follows).
+ * contact NULL: by destination list to this node.  expires 0: the
+ * configured default.
  */
 int	 loc_register(struct loc *, uint64_t now, uint64_t cookie,
 	    const char *aor, const char *contact, int expires, char **err);
@@ -253,8 +255,14 @@ int	 loc_fetch_values(struct loc *, uint64_t now, uint64_t cookie,
  * whatever the event still carries stays the caller's to free.
  */
 bool	 loc_input(struct loc *, uint64_t now, struct ov_event *);
+/*
+ * The core's work in time: loc_tick at loc_deadline (UINT64_MAX: idle; 0:
+ * registrations wait to be stored and there is room, a batch a tick).
+ * What loc_tick does is background work (stores, refreshes): a driver
+ * may let its own requests' answers go first.
+ */
 void	 loc_tick(struct loc *, uint64_t now);
-uint64_t loc_deadline(const struct loc *);	/* UINT64_MAX: idle */
+uint64_t loc_deadline(const struct loc *);
 bool	 loc_next_action(struct loc *, struct loc_action *);
 
 /*

@@ -88,6 +88,8 @@ struct loc {
 	struct loc_reg	*wait_head;	/* first come, first stored */
 	struct loc_reg	*wait_tail;
 	bool		 publishing;	/* in loc_publish_due */
+	bool		 scan;		/* due refreshes are looked for */
+	bool		 no_room;	/* refused: no store before an answer */
 	uint64_t	 next_cookie;
 	uint64_t	 next_tick;
 	uint64_t	 quiet_until;	/* store failures: counted until */
@@ -133,7 +135,8 @@ void	 loc_quiet_end(struct loc *, uint64_t now);
 void	 loc_reg_remove(struct loc *, struct loc_reg *);
 void	 loc_stored(struct loc *, uint64_t now, struct loc_req *,
 	    const struct ov_event *);
-void	 loc_publish_due(struct loc *, uint64_t now, bool scan);
+void	 loc_publish_due(struct loc *, uint64_t now);
+bool	 loc_publish_ready(const struct loc *);
 void	 loc_reroute(struct loc *);
 
 /* loc_reg.c: sign s for kind at q->res (as user c, or this node: c NULL)

@@ -319,20 +319,22 @@ loc_register(struct loc *l, uint64_t now, uint64_t cookie,
 		r->expires = expires;
 	}
 	r->phone = contact != NULL && cookie == 0;
+	if (cookie == 0) {
+		/*
+		 * A phone's (nobody waits for the answer): stored in its
+		 * turn by loc_publish_due, which the driver runs after the
+		 * registrar's answers.  A first store makes the user's key
+		 * and certificate and signs; a round of new phones would
+		 * otherwise wait on all of that before their 200 OK.
+		 */
+		loc_wait(l, r);
+		return 0;
+	}
 	q = loc_req_new(l, LOC_OP_REGISTER, cookie);
 	r->busy = true;
 	if ((rc = loc_store_reg(l, now, q, r, false, err)) != 0) {
 		loc_req_drop(l, q);
 		r->busy = false;
-		if ((rc == EBUSY || rc == ENOTCONN) && cookie == 0) {
-			/* a phone's (nobody waits for the answer): it goes
-			 * out as soon as a request in flight is answered, or
-			 * once the node is in the overlay */
-			free(*err);
-			*err = NULL;
-			loc_wait(l, r);
-			return 0;
-		}
 		if (!r->published)
 			loc_reg_remove(l, r);
 		return rc;
@@ -455,8 +457,6 @@ loc_stored(struct loc *l, uint64_t now, struct loc_req *q,
 	char			 text[OV_ERROR_TEXT_MAX];
 	bool			 first;
 
-	if (l->nwaiting > 0)
-		loc_publish_due(l, now, false);	/* room for one more */
 	if (r != NULL) {
 		r->busy = false;
 		first = !r->published;
@@ -564,32 +564,53 @@ loc_reroute(struct loc *l)
 	l->route_gen++;
 	for (r = l->regs; r != NULL; r = r->next)
 		if ((r->contact == NULL || r->phone) &&
-		    r->route_gen != l->route_gen)
+		    r->route_gen != l->route_gen) {
 			r->due_ms = 0;
+			l->scan = true;
+		}
 }
 
 /*
- * What waits for room goes first, in order; then, with scan, every
- * registration due for a refresh.
+ * What waits for room goes first, in order; then, while a scan is on
+ * (each tick starts one), every registration due for a refresh.  At most
+ * LOC_PUBLISH_BATCH stores a call: each signs, a first one makes the
+ * user's key and certificate, and a storing peer's answers and the
+ * registrar's phones go between batches (loc_deadline says when the next
+ * may go).  Without room the rest waits for an answer (loc_input).
  */
 void
-loc_publish_due(struct loc *l, uint64_t now, bool scan)
+loc_publish_due(struct loc *l, uint64_t now)
 {
 	struct loc_reg	*r;
-	if (!ov_node_member(l->ov) || l->publishing || now < l->hold_until)
+	unsigned	 n = 0;
+	int		 rc = 0;
+
+	if (!ov_node_member(l->ov) || l->publishing || l->no_room ||
+	    l->hold_until != 0)
 		return;
 	l->publishing = true;
-	while ((r = l->wait_head) != NULL) {
+	while ((r = l->wait_head) != NULL && n < LOC_PUBLISH_BATCH &&
+	    rc == 0) {
 		if (r->busy)		/* stored since, by a new REGISTER */
 			loc_unwait(l, r);
-		else if (loc_publish_one(l, now, r) == EBUSY)
-			break;
+		else if ((rc = loc_publish_one(l, now, r)) == 0)
+			n++;
 	}
-	for (r = scan && l->wait_head == NULL ? l->regs : NULL; r != NULL;
-	    r = r->next)
+	for (r = l->scan && l->wait_head == NULL ? l->regs : NULL; r != NULL &&
+	    n < LOC_PUBLISH_BATCH && rc == 0; r = r->next)
 		if (!r->busy && r->due_ms <= now &&
-		    loc_publish_one(l, now, r) == EBUSY)
-			break;
+		    (rc = loc_publish_one(l, now, r)) == 0)
+			n++;
+	if (rc == EBUSY)
+		l->no_room = true;
+	else if (r == NULL && l->wait_head == NULL)
+		l->scan = false;		/* all looked at */
 	l->publishing = false;
 }
 
+bool
+loc_publish_ready(const struct loc *l)
+{
+	return (l->wait_head != NULL || l->scan) && !l->no_room &&
+	    l->hold_until == 0 && !l->publishing && ov_node_member(l->ov);
+}

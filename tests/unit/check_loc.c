@@ -611,20 +611,24 @@ struct tries {
 	unsigned	 node;
 	unsigned	 n;
 	uint64_t	 at[512];
-	char		 prefix;	/* nprefix: of users starting so */
+	char		 prefix;	/* nprefix: of users starting so, */
 	unsigned	 nprefix;
+	unsigned	 unordered;	/* and not asked as prefix0, 1, ... */
 };
 
 static int	tries_cred(const char *, struct loc_cred *, char **, void *);
 
 /*
  * More phones' registrations at once than the node has room for
- * requests: those without room wait, and go out as answers make room,
- * until all are stored.  One somebody waits for is refused (EBUSY, the
- * caller words it).  A waiting one does not load its user's key until
- * it goes out: each of the 40 keys is asked for once, not once when it
- * came and again when room came (a registrar with thousands of new
- * users would drop each past its loaded users' bound in between).
+ * requests.  None is stored in loc_register (a registrar answers its
+ * phones first): each waits, in the order they came, and the core's
+ * ticks store LOC_PUBLISH_BATCH at a time, at once again while there is
+ * room (loc_deadline 0), then as answers make room, until all are
+ * stored.  One somebody waits for is refused when there is no room
+ * (EBUSY, the caller words it).  A waiting one does not load its user's
+ * key until it goes out: each of the 40 keys is asked for once (a
+ * registrar with thousands of new users would drop each past its loaded
+ * users' bound in between).
  */
 START_TEST(phones_wait_for_room)
 {
@@ -635,7 +639,7 @@ START_TEST(phones_wait_for_room)
 	struct tries		 t;
 	struct loc		*l;
 	char			 user[16], contact[64], *err;
-	unsigned		 k, n0, saved = 0;
+	unsigned		 k, saved = 0;
 
 	sim_opts_default(&o);
 	o.node.max_pending = 16;
@@ -657,22 +661,23 @@ START_TEST(phones_wait_for_room)
 	}
 	ck_assert_uint_eq(loc_registrations(l), 40);
 	ck_assert_uint_eq(loc_publishing(l), 40);
-	/* one that node 1 stores itself needs no room: it goes (its key
-	 * loaded) at once */
-	snprintf(user, sizeof user, "yves");
-	for (k = 0; !stores(s, 1, user); k++)
-		snprintf(user, sizeof user, "y%u", k);
-	n0 = t.n;
-	ck_assert_int_eq(loc_register(l, sim_now(s), 0, user,
-	    "sip:y@192.0.2.1", 0, &err), 0);
-	ck_assert_uint_eq(t.n, n0 + 1);
+	ck_assert_uint_eq(t.n, 0);
+	/* a batch a tick, while there is room; then none */
+	ck_assert_uint_eq(loc_deadline(l), 0);
+	loc_tick(l, sim_now(s));
+	ck_assert_uint_eq(t.n, LOC_PUBLISH_BATCH);
+	for (k = 0; k < 10 && loc_deadline(l) == 0; k++)
+		loc_tick(l, sim_now(s));
+	ck_assert_uint_ne(loc_deadline(l), 0);
+	ck_assert_uint_lt(t.n, 40);
+	ck_assert_uint_eq(loc_publishing(l), 40);
 	snprintf(user, sizeof user, "zed");
 	for (k = 0; stores(s, 1, user); k++)
 		snprintf(user, sizeof user, "z%u", k);
 	ck_assert_int_eq(loc_register(l, sim_now(s), 9, user,
 	    "sip:z@192.0.2.1", 0, &err), EBUSY);
 	ck_assert_ptr_null(err);
-	ck_assert_uint_eq(loc_registrations(l), 41);
+	ck_assert_uint_eq(loc_registrations(l), 40);
 	sim_poke(s, 1);
 	sim_run(s, 10000);
 	while (sim_loc_next_action(s, 1, &a)) {
@@ -680,8 +685,9 @@ START_TEST(phones_wait_for_room)
 		saved++;
 		loc_action_clear(&a);
 	}
-	ck_assert_uint_eq(saved, 41);
+	ck_assert_uint_eq(saved, 40);
 	ck_assert_uint_eq(t.nprefix, 40);
+	ck_assert_uint_eq(t.unordered, 0);	/* in the order they came */
 	ck_assert_uint_eq(loc_publishing(l), 0);
 	for (k = 0; k < 40; k++) {
 		snprintf(user, sizeof user, "p%u", k);
@@ -1205,7 +1211,11 @@ tries_cred(const char *aor, struct loc_cred *c, char **err, void *arg)
 
 	if (t->n < sizeof t->at / sizeof t->at[0])
 		t->at[t->n++] = sim_now(t->s);
-	t->nprefix += aor[0] == t->prefix;
+	if (aor[0] == t->prefix && t->prefix != '\0') {
+		if (strtoul(aor + 1, NULL, 10) != t->nprefix)
+			t->unordered++;
+		t->nprefix++;
+	}
 	if (sim_user_cred(t->s, t->node, aor, c) != 0) {
 		*err = xstrdup("no key");
 		return EINVAL;
