@@ -230,6 +230,9 @@ identity_user_finish(struct identity *ident, struct identity_user *u,
 	u->bucket[1] = (uint8_t)(u->der_len >> 8);
 	u->bucket[2] = (uint8_t)u->der_len;
 	memcpy(u->bucket + 3, u->der, u->der_len);
+	/* our own stores of u's values check only their signature */
+	ov_cert_cache_own(ident->cache, u->cert, u->der, u->der_len, u->key,
+	    &ident->id, u->name, ident->der, ident->der_len);
 	u->crypto = ident->crypto;
 	u->crypto.sign = identity_user_sign;
 	u->crypto.arg = u;

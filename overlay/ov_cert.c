@@ -627,6 +627,24 @@ ov_cache_add(struct ov_cert_cache *c, const uint8_t *hash, const uint8_t *der,
 	return e;
 }
 
+void
+ov_cert_cache_own(struct ov_cert_cache *c, X509 *x, const uint8_t *der,
+    size_t len, EVP_PKEY *key, const struct ov_id *node, const char *user,
+    const uint8_t *issuer, size_t issuer_len)
+{
+	uint8_t		 hash[SHA256_DIGEST_LENGTH];
+	uint8_t		 kid[OV_KEY_ID_LEN];
+	EVP_PKEY_CTX	*ctx;
+
+	SHA256(der, len, hash);
+	if (c->nroots != 0 || ov_cache_find(c, hash) != NULL ||
+	    ov_cert_spki_id(x, kid) != 0 || (ctx = ov_cert_ctx(key, false)) ==
+	    NULL)
+		return;
+	(void)ov_cache_put(c, hash, ctx, kid, node, user, der, len,
+	    &(struct rbuf){ .p = issuer, .len = issuer_len });
+}
+
 /* The bucket's certificate whose SHA-256 is hash. */
 static struct ov_cert_entry *
 ov_cert_lookup(struct ov_cert_cache *c, const uint8_t *hash,

@@ -91,6 +91,17 @@ int	ov_cert_key_id(const struct ov_sig *, const uint8_t *certs,
 	    size_t certs_len, uint8_t *out, void *cache);
 
 /*
+ * A user's certificate x (DER der) this node issued for key, naming node
+ * and user, with the node's certificate issuer: kept as checked, its
+ * verifier made from key, so that the node's own stores of the user's
+ * values find it without parsing and checking it again.  Self-signed
+ * mode only (nothing in enrollment mode).
+ */
+void	ov_cert_cache_own(struct ov_cert_cache *, X509 *x, const uint8_t *der,
+	    size_t len, EVP_PKEY *key, const struct ov_id *node,
+	    const char *user, const uint8_t *issuer, size_t issuer_len);
+
+/*
  * Enrollment mode (RFC 6940 §11.3): trust root as one of the overlay's
  * CAs.  Once a cache has a root, it takes only certificates a root
  * issued, valid now, whose reload:// URI names the Node-ID (chosen by

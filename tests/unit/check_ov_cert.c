@@ -352,6 +352,41 @@ START_TEST(user_certificates)
 END_TEST
 
 /*
+ * The node that issued a user's certificate keeps it as checked
+ * (ov_cert_cache_own): its own stores of the user's values verify with
+ * no certificate in the bucket, naming the user, the node and the node's
+ * certificate as the issuer.  Another node still needs both certificates.
+ */
+START_TEST(own_user_certificates)
+{
+	struct identity		*a = make_identity("a"), *v = make_identity("v");
+	struct identity_user	*u;
+	struct ov_signer	 who;
+	struct signed_data	 s;
+	char			*cause = NULL;
+
+	ck_assert_int_eq(identity_user(a, "carol", &u, &cause), 0);
+	sign_with(&u->crypto, &s);
+	ck_assert_int_eq(a->crypto.verify(&s.sig, NULL, 0, s.data,
+	    sizeof s.data, &who, a->crypto.arg), 0);
+	ck_assert(ov_id_eq(&who.node, &a->id));
+	ck_assert_str_eq(who.user, "carol");
+	ck_assert(who.issuer != NULL && who.issuer_len == a->der_len);
+	ck_assert_mem_eq(who.issuer, a->der, a->der_len);
+	ck_assert(who.cert_len == u->der_len);
+	ck_assert_mem_eq(who.cert, u->der, u->der_len);
+	ck_assert_int_eq(v->crypto.verify(&s.sig, NULL, 0, s.data,
+	    sizeof s.data, &who, v->crypto.arg), EBADMSG);
+	/* the signature is still checked */
+	s.data[0] ^= 1;
+	ck_assert_int_eq(a->crypto.verify(&s.sig, NULL, 0, s.data,
+	    sizeof s.data, &who, a->crypto.arg), EBADMSG);
+	drop(a);
+	drop(v);
+}
+END_TEST
+
+/*
  * The id of a signer's key (what storing peers pin a user name to): the
  * SHA-256 of its SubjectPublicKeyInfo, a node's Node-ID its first 128
  * bits; found as verify finds the signer, so a user's certificate
@@ -782,6 +817,7 @@ check_suite(void)
 	tcase_add_test(tc, tampering_refused);
 	tcase_add_test(tc, wrong_certificate_refused);
 	tcase_add_test(tc, user_certificates);
+	tcase_add_test(tc, own_user_certificates);
 	tcase_add_test(tc, key_ids);
 	tcase_add_test(tc, crafted_certificates);
 	tcase_add_test(tc, cache_eviction);
