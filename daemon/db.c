@@ -92,6 +92,7 @@ struct db {
 			*msg_trim, *msgs;
 	/* db_batch: the transaction writes open, and whom to tell */
 	bool		 batch_open;
+	bool		 sync_due;	/* it holds a user's key (db_sync) */
 	void		(*opened)(void *);
 	void		*opened_arg;
 };
@@ -362,11 +363,18 @@ db_flush(struct db *s)
 	if (!s->batch_open)
 		return 0;
 	s->batch_open = false;
+	s->sync_due = false;
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	log_warnx("store: %s: commit: %s", s->path, sqlite3_errmsg(s->db));
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return EIO;
+}
+
+int
+db_sync(struct db *s)
+{
+	return s->sync_due ? db_flush(s) : 0;
 }
 
 /* A write comes: in batches, the batch's transaction is open. */
@@ -611,6 +619,7 @@ db_user_put(struct db *s, const char *name, const uint8_t *key,
     size_t key_len, const uint8_t *cert, size_t cert_len, int64_t created)
 {
 	sqlite3_stmt	*st;
+	int		 rc;
 
 	st = store_stmt(s, &s->user_put, "INSERT INTO user_identities (name, "
 	    "key, cert, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO "
@@ -621,7 +630,16 @@ db_user_put(struct db *s, const char *name, const uint8_t *key,
 	sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, cert, (int)cert_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, created);
-	return store_done(s, st, "write a user identity");
+	if ((rc = store_done(s, st, "write a user identity")) != 0)
+		return rc;
+	/*
+	 * Committed before anything goes out (db_sync): values signed with
+	 * the key leave the node next, and a key lost to a crash would have
+	 * the storing peers refuse its successor (the name pinned to the
+	 * first key, RFC 6940 §11.3.1, ov_serve.c).
+	 */
+	s->sync_due = s->batch_open;
+	return 0;
 }
 
 int

@@ -52,6 +52,9 @@ int	db_meta_set(struct db *, const char *key, const char *value);
  */
 void	db_batch(struct db *, void (*opened)(void *), void *arg);
 int	db_flush(struct db *);
+/* db_flush if the batch holds what must be durable before the node
+ * sends anything (a user's new key: db_user_put); else 0. */
+int	db_sync(struct db *);
 
 /*
  * Overlay data: one row per resource and Kind, an opaque blob the overlay
@@ -88,7 +91,8 @@ int	db_regs_each(struct db *, db_reg_cb, void *arg);
 /*
  * The users this node holds keys for: private key (DER: SEC 1
  * ECPrivateKey) and certificate (DER).  db_user_get fills both (caller
- * frees .p) and returns 0, or ENOENT, or EIO.
+ * frees .p) and returns 0, or ENOENT, or EIO.  What db_user_put writes
+ * in a batch is committed by the next db_sync.
  */
 struct store_blob {
 	uint8_t	*p;

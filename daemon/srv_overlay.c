@@ -237,6 +237,8 @@ srv_overlay_kick(struct srv_overlay *so)
 {
 	struct ov_action	a;
 
+	/* a user's new key is on disk before a value it signed goes out */
+	db_sync(so->db);
 	while (ov_node_next_action(so->ov, &a))
 		so_act(so, &a);
 	so_persist(so);

@@ -167,7 +167,8 @@ count_opened(void *arg)
 /*
  * In batches, the writes up to db_flush are one transaction: another
  * program sees none of them before it, all after; the batch opened once.
- * A closing store flushes what is left.
+ * db_sync flushes a batch with a user's key in it, no other.  A closing
+ * store flushes what is left.
  */
 START_TEST(batched_writes)
 {
@@ -185,8 +186,20 @@ START_TEST(batched_writes)
 	ck_assert_int_eq(db_reg_del(s, "a@o"), 0);
 	ck_assert_uint_eq(opened, 2);
 	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM registrations"), 2);
-	db_close(s);
+	/* db_sync commits only a batch with a user's key in it */
+	ck_assert_int_eq(db_sync(s), 0);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM registrations"), 2);
+	ck_assert_int_eq(db_user_put(s, "carol", (const uint8_t *)"k", 1,
+	    (const uint8_t *)"c", 1, 1), 0);
+	ck_assert_int_eq(sql_int(db,
+	    "SELECT count(*) FROM user_identities"), 0);
+	ck_assert_int_eq(db_sync(s), 0);
+	ck_assert_int_eq(sql_int(db,
+	    "SELECT count(*) FROM user_identities"), 1);
 	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM registrations"), 1);
+	ck_assert_int_eq(db_reg_put(s, "c@o", NULL, 60, 1), 0);
+	db_close(s);
+	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM registrations"), 2);
 }
 END_TEST
 
