@@ -45,6 +45,9 @@ struct ov_held_kind {
 
 struct ov_held_res {
 	struct ov_id		 id;
+	uint32_t		 table_gen;	/* its owner's: the neighbor
+						   table a Store (not a
+						   replica) last came under */
 	unsigned		 nkinds;	/* OV_DATA_KINDS_MAX at most */
 	struct ov_held_kind	*kinds;		/* as many as it holds: most
 						   hold one (a value a peer

@@ -281,6 +281,9 @@ struct ov_node {
 	struct ov_kind		*kinds;		/* held's table */
 	uint64_t		 sync_ms;	/* replica sync due, or 0 */
 	unsigned		 sync_next;	/* resource a busy sync stopped at */
+	uint32_t		 table_gen;	/* neighbor table changes (a
+						   resource's ov_held_res
+						   table_gen) */
 	uint64_t		 holddown_ms;	/* no new successor copies before */
 	bool			 sync_held;	/* a sync skipped some for it */
 	unsigned		 sync_npred, sync_nsucc;	/* as last synced */

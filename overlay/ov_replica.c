@@ -173,6 +173,7 @@ ov_replica_neighbors(struct ov_node *n, uint64_t now)
 	if (n->sync_ms == 0)
 		n->sync_ms = now + OV_SYNC_DELAY_MS;
 	n->sync_next = 0;	/* the table changed: every resource again */
+	n->table_gen++;
 }
 
 /*
@@ -261,6 +262,10 @@ ov_replica_sync(struct ov_node *n, uint64_t now)
 	 * on their way).  A resource sent partly is sent whole again.
 	 */
 	for (i = n->sync_next; i < n->held.nres; i++) {
+		/* stored here since the table last changed: copied to our
+		 * successors as they are now already (ov_serve_store) */
+		if (n->held.res[i]->table_gen == n->table_gen)
+			continue;
 		if (!ov_replica_sync_one(n, now, &n->held.res[i]->id)) {
 			n->sync_next = i;
 			n->sync_ms = now + OV_SYNC_RETRY_MS;

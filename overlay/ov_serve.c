@@ -175,6 +175,7 @@ ov_serve_store(struct ov_node *n, uint64_t now, const struct ov_store_req *req,
 	uint8_t			**certs[OV_DATA_KINDS_MAX];
 	size_t			*clen[OV_DATA_KINDS_MAX];
 	uint64_t		 wall = ov_node_wall(n, now);
+	struct ov_held_res	*r;
 	uint16_t		 err = 0;
 	unsigned		 i, j, done = 0;
 
@@ -214,8 +215,14 @@ ov_serve_store(struct ov_node *n, uint64_t now, const struct ov_store_req *req,
 			ans->kinds[i].replicas[ans->kinds[i].nreplicas++] =
 			    n->chord.succ[j];
 	}
-	if (err == 0)
+	if (err == 0) {
 		ans->n = req->nkinds;
+		/* ours: copied below to the successors this table has, so
+		 * a sync for this table has nothing to send for it (a
+		 * replica's copies are its sender's to make) */
+		if (!replica && (r = ov_held_find(&n->held, res)) != NULL)
+			r->table_gen = n->table_gen;
+	}
 	for (i = 0; i < done; i++) {
 		for (j = 0; j < req->kinds[i].nvalues; j++)
 			free(certs[i][j]);
