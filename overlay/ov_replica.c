@@ -48,6 +48,17 @@ ov_replica_holds(const struct ov_node *n, const struct ov_id *res)
 	    n->cfg.replicas - 1, res);
 }
 
+/* A copy of res did not go or was refused: the next sync looks at it
+ * again, though it was stored under the table as it is. */
+static void
+ov_replica_unsynced(struct ov_node *n, const struct ov_id *res)
+{
+	struct ov_held_res	*r = ov_held_find(&n->held, res);
+
+	if (r != NULL)
+		r->table_gen = 0;
+}
+
 /* Send what we hold at res to node to as replica number. */
 void
 ov_replica_send(struct ov_node *n, uint64_t now, const struct ov_id *res,
@@ -79,7 +90,8 @@ ov_replica_send(struct ov_node *n, uint64_t now, const struct ov_id *res,
 		t->res = *res;
 		t->replica = number;
 		t->round = round;
-	}
+	} else
+		ov_replica_unsynced(n, res);
 	wbuf_clear(&w);
 	wbuf_clear(&certs);
 	free(src);
@@ -132,8 +144,10 @@ ov_replica_done(struct ov_node *n, uint64_t now, struct ov_txn *t,
 {
 	/* refused, most likely, by a node whose neighbor table has not
 	 * caught up with ours yet: again a little later */
-	if ((error != 0 || (m != NULL && m->code == OV_ERROR)) &&
-	    t->round + 1 < OV_RESEND_ROUNDS)
+	if (error == 0 && (m == NULL || m->code != OV_ERROR))
+		return;
+	ov_replica_unsynced(n, &t->res);
+	if (t->round + 1 < OV_RESEND_ROUNDS)
 		ov_replica_resend_later(n, now, t);
 }
 
