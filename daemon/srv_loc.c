@@ -123,18 +123,11 @@ sl_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	sl->timer_at = UINT64_MAX;
+	/* the background got its turn: no backstop for this deadline */
+	srv_timer_arm(sl->late, &sl->late_at, UINT64_MAX, 0);
 	loc_tick(sl->loc, srv_now_ms());
 	sl_drain(sl);
 	sl->ops.kick(sl->ops.arg);
-}
-
-static void
-sl_late(evutil_socket_t fd, short what, void *arg)
-{
-	struct srv_loc	*sl = arg;
-
-	sl->late_at = UINT64_MAX;
-	sl_timer(fd, what, arg);
 }
 
 /* The overlay node is drained from the event loop, never from within a
@@ -366,7 +359,7 @@ srv_loc_new(struct event_base *base, const struct loc_cfg *cfg,
 		fatalx("location: cannot set up");
 	if ((sl->timer = evtimer_new(base, sl_timer, sl)) == NULL ||
 	    event_priority_set(sl->timer, SRV_PRIO_BACKGROUND) != 0 ||
-	    (sl->late = evtimer_new(base, sl_late, sl)) == NULL ||
+	    (sl->late = evtimer_new(base, sl_timer, sl)) == NULL ||
 	    (sl->kick = evtimer_new(base, sl_kick, sl)) == NULL)
 		fatalx("location: cannot make a timer");
 	sl->timer_at = UINT64_MAX;
